@@ -1,0 +1,3 @@
+from sortext.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""The ``sortext`` command line: options only; each command loads its code lazily.
+
+``COMMANDS`` maps a command name to ``module:attribute``; nothing under
+``sortext.commands`` is imported until that command runs, so ``--help`` and
+quick queries stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("sortext.commands.check", "Validate records and report every problem."),
+    "schema": ("sortext.commands.schema", "Print the effective JSON Schema."),
+    "init": ("sortext.commands.init", "Create a new records repository."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command = getattr(module, "command", None)
+        return command if isinstance(command, click.Command) else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sortext.errors import SortextError
+
+        try:
+            return super().invoke(ctx)
+        except SortextError as exc:
+            click.echo(f"sortext: {exc}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("SORTEXT_DEBUG"):
+                raise
+            click.echo(
+                f"sortext: internal error: {type(exc).__name__}: {exc} "
+                "(set SORTEXT_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            ctx.exit(2)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sortext")
+def main() -> None:
+    """sortext: a plain-text system of record for client work.
+
+    Each client is clients/<id>.md: YAML front matter for the facts, Markdown
+    notes below.  Run commands inside a records repository (a folder with
+    sortext.yaml) or pass --repo DIR.
+    """
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""``sortext check``: validate records, report every problem in one pass."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--staged", is_flag=True, help="Check the versions staged in git (pre-commit).")
+@click.option("--json", "as_json", is_flag=True, help="Print problems as a JSON list.")
+@click.option("--strict", is_flag=True, help="Warnings also make the exit status 1.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only set the exit status.")
+@repo_option
+def command(
+    paths: tuple[Path, ...],
+    staged: bool,
+    as_json: bool,
+    strict: bool,
+    quiet: bool,
+    repo_dir: Path | None,
+) -> None:
+    """Validate records and report every problem.
+
+    Checks every record in the clients folder, or the PATHS given, or (with
+    --staged) the versions staged in git.  Each problem is printed as
+    path:line:col: severity: field: message, with the offending line.
+    Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
+    """
+    from sortext.check import check_blobs, check_repository, staged_records
+
+    if staged and paths:
+        raise click.UsageError("give PATHS or --staged, not both")
+    repo = open_repo(repo_dir)
+    if staged:
+        report = check_blobs(repo, staged_records(repo))
+    else:
+        report = check_repository(repo, paths or None)
+    diagnostics = report.diagnostics
+    if as_json:
+        click.echo(json.dumps([d.to_json() for d in diagnostics], indent=2))
+    elif not quiet:
+        colour = sys.stdout.isatty()
+        for d in diagnostics:
+            text = d.format()
+            if colour:
+                first, _, rest = text.partition("\n")
+                tint = "red" if d.is_error else "yellow"
+                text = click.style(first, fg=tint, bold=True) + ("\n" + rest if rest else "")
+            click.echo(text)
+        errors = sum(d.is_error for d in diagnostics)
+        warnings = len(diagnostics) - errors
+        if diagnostics:
+            click.echo(
+                f"{report.files} records checked: {errors} errors, {warnings} warnings",
+                err=True,
+            )
+    failed = not report.ok or (strict and bool(diagnostics))
+    sys.exit(1 if failed else 0)

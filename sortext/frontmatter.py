@@ -1,0 +1,65 @@
+"""Split a record into YAML front matter and Markdown body, keeping line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Front matter text starts on file line ``yaml_line``; the body on ``body_line``."""
+
+    yaml_text: str
+    yaml_line: int
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SplitProblem:
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+def split(text: str) -> Split | SplitProblem:
+    """Find the ``---`` fenced block at the top of ``text`` (newlines already ``\\n``)."""
+    if not text.strip():
+        return SplitProblem("empty file: a record starts with a '---' line, then its fields")
+    first_end = text.find("\n")
+    first = text if first_end == -1 else text[:first_end]
+    if first.rstrip() != FENCE:
+        return SplitProblem(
+            "no front matter: a record must start with a line '---', "
+            "then its YAML fields, then another '---'"
+        )
+    start = first_end + 1
+    pos = start
+    line_no = 2
+    while pos < len(text):
+        end = text.find("\n", pos)
+        line = text[pos:] if end == -1 else text[pos:end]
+        if line.rstrip() in (FENCE, "..."):
+            yaml_text = text[start:pos]
+            if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+                return SplitProblem(
+                    f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB; "
+                    "move long text into the notes below the closing '---'",
+                )
+            body_start = len(text) if end == -1 else end + 1
+            return Split(yaml_text, 2, text[body_start:], line_no + 1)
+        if pos - start > MAX_FRONT_MATTER_BYTES:
+            return SplitProblem(
+                f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB "
+                "(or its closing '---' is missing)",
+            )
+        if end == -1:
+            break
+        pos = end + 1
+        line_no += 1
+    return SplitProblem(
+        "front matter is not closed: add a line '---' after the last field", 1, 1
+    )

@@ -1,0 +1,116 @@
+"""Load one client record: bytes -> text -> front matter -> data -> diagnostics.
+
+Never raises on user data.  A record whose YAML parses keeps its data even
+when the schema finds errors, so pages can still show its name under
+"records with errors".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortext.diagnostics import Diagnostic, has_errors
+from sortext.validate import Problem, RecordValidator, normalize
+
+
+@dataclass(slots=True)
+class Record:
+    """A parsed client file.  ``data`` is JSON-compatible (dates are ISO text)."""
+
+    path: str
+    id: str
+    data: dict[str, Any]
+    body: str
+    body_line: int
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name") or self.id)
+
+    @property
+    def stage(self) -> str:
+        return str(self.data.get("stage") or "")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    path: str
+    record: Record | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def stem_of(path: str) -> str:
+    base = os.path.basename(path)
+    return base[:-3] if base.endswith(".md") else base
+
+
+def load_record(fs_path: str, display: str, validator: RecordValidator) -> LoadResult:
+    """Read and validate the file at ``fs_path``, reporting it as ``display``."""
+    from sortext.source import read_bytes
+
+    raw = read_bytes(fs_path)
+    if not isinstance(raw, bytes):
+        return LoadResult(display, None, [Diagnostic(display, raw.line, raw.column, "", raw.message)])
+    return parse_record(raw, display, validator)
+
+
+def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadResult:
+    """Validate a record given as bytes (a file, a staged blob, a git revision)."""
+    from sortext.frontmatter import SplitProblem, split
+    from sortext.source import SourceProblem, decode
+    from sortext.yamlparse import YamlProblem, load_fast
+
+    source = decode(raw)
+    if isinstance(source, SourceProblem):
+        return LoadResult(
+            display, None, [Diagnostic(display, source.line, source.column, "", source.message)]
+        )
+    lines = source.text.split("\n")
+
+    def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:
+        shown = lines[line - 1] if 0 < line <= len(lines) else None
+        return Diagnostic(display, line, column, fld, message, severity, shown)
+
+    parts = split(source.text)
+    if isinstance(parts, SplitProblem):
+        return LoadResult(display, None, [at(parts.line, parts.column, "", parts.message)])
+    loaded = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
+    offset = parts.yaml_line - 1
+    if isinstance(loaded, YamlProblem):
+        return LoadResult(
+            display,
+            None,
+            [at(loaded.line + offset, loaded.column, loaded.field, loaded.message)],
+        )
+    if not isinstance(loaded, dict):
+        return LoadResult(
+            display,
+            None,
+            [at(parts.yaml_line, 1, "", f"front matter must be a mapping of fields, found {type(loaded).__name__}")],
+        )
+    data = normalize(loaded)
+    stem = stem_of(display)
+    problems = validator.problems(data, stem)
+    diagnostics = _locate(problems, parts.yaml_text, offset, at) if problems else []
+    record_id = data.get("id") if isinstance(data.get("id"), str) else stem
+    data.setdefault("id", record_id)
+    record = Record(display, str(record_id), data, parts.body, parts.body_line)
+    return LoadResult(display, record, diagnostics)
+
+
+def _locate(problems: list[Problem], yaml_text: str, offset: int, at: Any) -> list[Diagnostic]:
+    from sortext.positions import build_position_map, format_path
+
+    positions = build_position_map(yaml_text)
+    out = []
+    for p in problems:
+        line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
+        out.append(at(line + offset, col, format_path(p.path), p.message, p.severity))
+    out.sort(key=lambda d: (d.line, d.column))
+    return out

@@ -1,0 +1,63 @@
+"""Find the records repository and the record files in it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sortext.config import CONFIG_NAME, Config, load_config
+from sortext.errors import RepoNotFound
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A folder with ``sortext.yaml``: the config plus where records live."""
+
+    root: Path
+    config: Config
+
+    @property
+    def clients_path(self) -> Path:
+        return self.config.clients_path
+
+    def relative(self, path: Path | str) -> str:
+        """Repository-relative POSIX path, as shown in diagnostics and git."""
+        p = Path(path)
+        absolute = p if p.is_absolute() else Path.cwd() / p
+        try:
+            return absolute.resolve(strict=False).relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def record_paths(self) -> list[Path]:
+        """Every ``*.md`` entry in the clients folder (directories included, to report them)."""
+        try:
+            entries = list(os.scandir(self.clients_path))
+        except FileNotFoundError:
+            return []
+        return sorted(
+            Path(e.path)
+            for e in entries
+            if e.name.endswith(".md") and not e.name.startswith(".")
+        )
+
+    def record_path(self, record_id: str) -> Path:
+        return self.clients_path / f"{record_id}.md"
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding sortext.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise RepoNotFound(
+        f"no {CONFIG_NAME} in {here} or any parent folder; "
+        "run 'sortext init DIR' to create a records repository, or pass --repo DIR"
+    )
+
+
+def open_repository(start: Path | None = None) -> Repository:
+    root = find_root(start)
+    return Repository(root, load_config(root))

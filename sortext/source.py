@@ -1,0 +1,97 @@
+"""Read a record's bytes safely and decode them without ever guessing.
+
+Every way a file can be unreadable becomes a :class:`SourceProblem` with a
+position, never an exception: directories named ``x.md``, symlink loops,
+permissions, files vanishing mid-read, oversized files, UTF-16, NUL bytes and
+invalid UTF-8 (reported with the byte offset; we never decode with replacement).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceText:
+    """Decoded text of a record; ``text`` has a BOM removed and ``\\n`` line ends."""
+
+    raw: bytes
+    text: str
+    bom: bool
+    newline: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceProblem:
+    """Why a file's bytes cannot be used, with a 1-based position."""
+
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+def read_bytes(path: str) -> bytes | SourceProblem:
+    """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        return SourceProblem("is a directory, not a record file")
+    except FileNotFoundError:
+        return SourceProblem("file vanished while being read (deleted or renamed)")
+    except PermissionError:
+        return SourceProblem("cannot read the file: permission denied")
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return SourceProblem("symbolic link loop: the link never reaches a file")
+        return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+    return data
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in bytes) of a byte offset."""
+    line = raw.count(b"\n", 0, offset) + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode(raw: bytes) -> SourceText | SourceProblem:
+    """Decode strict UTF-8, accepting (and remembering) a BOM and CRLF line ends."""
+    if len(raw) > MAX_FILE_BYTES:
+        return SourceProblem(
+            f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
+            "a client record should be far smaller (split old notes into another file)"
+        )
+    if raw.startswith(UTF16_BOMS):
+        return SourceProblem("file is UTF-16 encoded; save it as UTF-8")
+    bom = raw.startswith(UTF8_BOM)
+    body = raw[len(UTF8_BOM) :] if bom else raw
+    nul = body.find(b"\x00")
+    if nul != -1:
+        line, col = _position(body, nul)
+        return SourceProblem(
+            f"NUL byte at byte offset {nul + (3 if bom else 0)}: binary data in a text record",
+            line,
+            col,
+        )
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position(body, exc.start)
+        offset = exc.start + (3 if bom else 0)
+        bad = body[exc.start : exc.start + 1].hex()
+        return SourceProblem(
+            f"not valid UTF-8: byte 0x{bad} at byte offset {offset}; save the file as UTF-8",
+            line,
+            col,
+        )
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    return SourceText(raw=raw, text=text, bom=bom, newline=newline)
