@@ -1,0 +1,61 @@
+"""Shared fixtures: a throwaway records repository (a real git repo) and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_TODAY = "2026-11-23"
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` and return stdout (raises on failure)."""
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def records_repo(tmp_path: Path) -> Path:
+    """A copy of the sample records repository, committed in a fresh git repo."""
+    root = tmp_path / "records"
+    root.mkdir()
+    shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
+    shutil.copytree(PROJECT_ROOT / "clients", root / "clients")
+    shutil.copytree(PROJECT_ROOT / "templates", root / "templates")
+    shutil.copy(PROJECT_ROOT / ".gitignore", root / ".gitignore")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.email", "test@sortext.invalid")
+    git(root, "config", "user.name", "Test User")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "sample records")
+    return root
+
+
+@pytest.fixture
+def empty_repo(tmp_path: Path) -> Path:
+    """A records repository with the default config and no clients (not a git repo)."""
+    root = tmp_path / "empty"
+    root.mkdir()
+    shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", root / "sortext.yaml")
+    (root / "clients").mkdir()
+    return root
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Invoke the sortext CLI in-process: ``cli("check", "--repo", str(path))``."""
+    from sortext.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
