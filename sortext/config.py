@@ -16,9 +16,17 @@ from sortext.diagnostics import Diagnostic
 from sortext.errors import ConfigError
 
 CONFIG_NAME = "sortext.yaml"
-DEFAULT_STAGE_NAMES = (
-    "inquiry discovery proposal contracted active review completed paused lost".split()
-)
+DEFAULT_STAGE_NAMES = [
+    "inquiry",
+    "discovery",
+    "proposal",
+    "contracted",
+    "active",
+    "review",
+    "completed",
+    "paused",
+    "lost",
+]
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "due_soon_days": 7,
