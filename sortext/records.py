@@ -114,12 +114,12 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
 
 
 def _locate(problems: list[Problem], yaml_text: str, offset: int, at: Any) -> list[Diagnostic]:
-    from sortext.positions import build_position_map, format_path
+    from sortext.positions import build_position_map
 
     positions = build_position_map(yaml_text)
     out = []
     for p in problems:
         line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
-        out.append(at(line + offset, col, format_path(p.path), p.message, p.severity))
+        out.append(at(line + offset, col, p.label, p.message, p.severity))
     out.sort(key=lambda d: (d.line, d.column))
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from dataclasses import dataclass
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -37,21 +38,51 @@ class SourceProblem:
 
 
 def read_bytes(path: str) -> bytes | SourceProblem:
-    """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems."""
+    """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
+
+    ``O_NONBLOCK`` plus ``fstat`` means a FIFO or device named ``x.md`` is
+    refused instead of hanging the check; a regular file is read with one
+    ``read`` call of its full size.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        return SourceProblem("is a directory, not a record file")
-    except FileNotFoundError:
-        return SourceProblem("file vanished while being read (deleted or renamed)")
-    except PermissionError:
-        return SourceProblem("cannot read the file: permission denied")
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return SourceProblem("symbolic link loop: the link never reaches a file")
-        return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+        return _os_problem(exc)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return SourceProblem("is a directory, not a record file")
+        if not stat.S_ISREG(info.st_mode):
+            return SourceProblem("not a regular file (a pipe, socket or device), not a record")
+        want = min(info.st_size, MAX_FILE_BYTES) + 1
+        data = os.read(fd, want)
+        while len(data) < want:  # short reads: network file systems, growing files
+            more = os.read(fd, want - len(data))
+            if not more:
+                break
+            data += more
+    except OSError as exc:
+        return _os_problem(exc)
+    finally:
+        os.close(fd)
     return data
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def _os_problem(exc: OSError) -> SourceProblem:
+    if exc.errno == errno.EISDIR:
+        return SourceProblem("is a directory, not a record file")
+    if exc.errno == errno.ENOENT:
+        return SourceProblem(
+            "file not found: it was deleted or renamed before it could be read"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return SourceProblem("cannot read the file: permission denied (check its permissions)")
+    if exc.errno == errno.ELOOP:
+        return SourceProblem("symbolic link loop: the link never reaches a file")
+    return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
 
 
 def _position(raw: bytes, offset: int) -> tuple[int, int]:

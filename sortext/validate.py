@@ -26,12 +26,21 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A problem at a data path; ``at`` says whether to point at the key or the value."""
+    """A problem at a data path; ``at`` says whether to point at the key or the value.
+
+    ``field`` names the field the message is about when that field is not
+    written in the file (a missing requirement points at its nearest parent).
+    """
 
     path: Path
     message: str
     severity: Severity = "error"
     at: Literal["key", "value"] = "value"
+    field: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.field if self.field is not None else format_path(self.path)
 
 
 def is_iso_date(value: object) -> bool:
@@ -278,19 +287,27 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
         for req in config.requirements:
             if stage in req.stages and _get(data, req.field) in (None, "", [], {}):
                 message = req.message or (
-                    f"'{req.field}' is required at stage '{stage}' "
-                    f"(set it, or move the client to an earlier stage)"
+                    f"required at stage '{stage}': add it, "
+                    "or move the client to an earlier stage"
                 )
                 near = _nearest_path(data, req.field)
                 found.append(
-                    Problem(near or ("stage",), message, req.severity, "key" if near else "value")
+                    Problem(
+                        near or ("stage",),
+                        message,
+                        req.severity,
+                        "key" if near else "value",
+                        req.field,
+                    )
                 )
         if stage in config.open_stages and "next_action" not in data:
             found.append(
                 Problem(
                     ("stage",),
-                    "open client has no next action: add next_action with what and due",
+                    f"an open client (stage '{stage}') has no next action: "
+                    "add next_action with what and due",
                     "warning",
+                    field="next_action",
                 )
             )
     if config.people:
@@ -372,7 +389,7 @@ def schema_diagnostics(
         source = lines[line - 1] if 0 < line <= len(lines) else None
         out.append(
             Diagnostic(
-                display, line + line_offset, col, format_path(p.path), p.message, p.severity, source
+                display, line + line_offset, col, p.label, p.message, p.severity, source
             )
         )
     return out
