@@ -35,6 +35,7 @@ class SourceProblem:
     message: str
     line: int = 1
     column: int = 1
+    source_line: str | None = None
 
 
 def read_bytes(path: str) -> bytes | SourceProblem:
@@ -85,11 +86,19 @@ def _os_problem(exc: OSError) -> SourceProblem:
     return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
 
 
-def _position(raw: bytes, offset: int) -> tuple[int, int]:
-    """1-based line and column (in bytes) of a byte offset."""
+def _locate_byte(raw: bytes, offset: int) -> tuple[int, int, str]:
+    """1-based line, column (in characters) and a printable copy of the line.
+
+    The copy is for showing the user only: bad bytes appear as U+FFFD and NUL
+    as U+2400; the record itself is never decoded this way.
+    """
     line = raw.count(b"\n", 0, offset) + 1
     start = raw.rfind(b"\n", 0, offset) + 1
-    return line, offset - start + 1
+    end = raw.find(b"\n", offset)
+    shown = raw[start : len(raw) if end == -1 else end].rstrip(b"\r")
+    column = len(raw[start:offset].decode("utf-8", "replace")) + 1
+    printable = shown.decode("utf-8", "replace").replace("\x00", "\u2400")
+    return line, column, printable
 
 
 def decode(raw: bytes) -> SourceText | SourceProblem:
@@ -105,22 +114,18 @@ def decode(raw: bytes) -> SourceText | SourceProblem:
     body = raw[len(UTF8_BOM) :] if bom else raw
     nul = body.find(b"\x00")
     if nul != -1:
-        line, col = _position(body, nul)
         return SourceProblem(
             f"NUL byte at byte offset {nul + (3 if bom else 0)}: binary data in a text record",
-            line,
-            col,
+            *_locate_byte(body, nul),
         )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position(body, exc.start)
         offset = exc.start + (3 if bom else 0)
         bad = body[exc.start : exc.start + 1].hex()
         return SourceProblem(
             f"not valid UTF-8: byte 0x{bad} at byte offset {offset}; save the file as UTF-8",
-            line,
-            col,
+            *_locate_byte(body, exc.start),
         )
     newline = "\r\n" if "\r\n" in text else "\n"
     if "\r" in text:

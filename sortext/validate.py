@@ -142,8 +142,9 @@ def _validator_for(schema: dict[str, Any]) -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
-    checker.checks("date")(is_iso_date)
-    checker.checks("email")(is_email)
+    # Formats only constrain text; a number where a date belongs is a type error.
+    checker.checks("date")(lambda v: not isinstance(v, str) or is_iso_date(v))
+    checker.checks("email")(lambda v: not isinstance(v, str) or is_email(v))
     return Draft202012Validator(schema, format_checker=checker)
 
 
@@ -152,7 +153,9 @@ def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
     validator = _validator_for(schema)
     found: list[Problem] = []
     for error in validator.iter_errors(data):
-        found.extend(_explain(error))
+        for problem in _explain(error):
+            if problem not in found:  # 'required' reports every missing field per error
+                found.append(problem)
     found.sort(key=lambda p: [str(x) for x in p.path])
     return found
 
@@ -174,7 +177,8 @@ def _explain(error: Any) -> list[Problem]:
     name = next((p for p in reversed(path) if isinstance(p, str)), "value")
     if kind == "type":
         message = f"expected {_expected_words(schema)}, found {describe(value)}"
-        if schema.get("type") == "string" and isinstance(value, int | float):
+        is_date = _expected_words(schema).startswith("a date")
+        if schema.get("type") == "string" and isinstance(value, int | float) and not is_date:
             message += "; put it in quotes to keep it exactly as written"
         if schema.get("type") == "boolean" and isinstance(value, str):
             message += " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
@@ -354,19 +358,21 @@ def _identity_problems(data: dict[str, Any]) -> list[Problem]:
             seen.add(ident)
     goals = data.get("goals")
     goal_ids = (
-        [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
+        [g["id"] for g in goals if isinstance(g, dict) and isinstance(g.get("id"), str)]
+        if isinstance(goals, list)
+        else []
     )
     measurements = data.get("measurements")
     if isinstance(measurements, list):
         for i, m in enumerate(measurements):
             goal = m.get("goal") if isinstance(m, dict) else None
             if isinstance(goal, str) and goal not in goal_ids:
-                known = ", ".join(str(g) for g in goal_ids) or "none defined"
+                known = ", ".join(dict.fromkeys(goal_ids)) or "none defined"
                 found.append(
                     Problem(
                         ("measurements", i, "goal"),
                         f"no goal with id '{goal}' (goals: {known})"
-                        f"{_did_you_mean(goal, [str(g) for g in goal_ids])}",
+                        f"{_did_you_mean(goal, goal_ids)}",
                     )
                 )
     return found

@@ -73,7 +73,7 @@ def _guard(text: str, scan_always: bool) -> YamlProblem | None:
         return YamlProblem(
             f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep
         )
-    if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text):
+    if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text) or "<<" in text:
         return refused_feature(text)
     return None
 
@@ -175,8 +175,12 @@ def _describe_decode_error(text: str, message: str) -> YamlProblem:
     line, col = int(match.group(1)), int(match.group(2))
     lines = text.split("\n")
     source = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in source[: len(source) - len(source.lstrip())] or "tab" in reason:
-        return YamlProblem("tab character in indentation: YAML indents with spaces only", line, col)
+    indent = source[: len(source) - len(source.lstrip())]
+    if "\t" in indent or "tab" in reason:
+        column = indent.index("\t") + 1 if "\t" in indent else col
+        return YamlProblem(
+            "tab character in indentation: YAML indents with spaces only", line, column
+        )
     return YamlProblem(f"invalid YAML: {reason}", line, col)
 
 
@@ -225,6 +229,11 @@ def refused_feature(text: str) -> YamlProblem | None:
                 return YamlProblem(
                     f"YAML tags ({tag}) are not allowed in records; "
                     "write the plain value (quote it to keep it as text)",
+                    *where,
+                )
+            if isinstance(event, ScalarEvent) and event.style is None and event.value == "<<":
+                return YamlProblem(
+                    "merge keys (<<) are not allowed in records; write the fields out",
                     *where,
                 )
             if isinstance(event, ScalarEvent) and event.style is None and _NOT_JSON.fullmatch(
