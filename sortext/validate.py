@@ -57,10 +57,23 @@ def is_email(value: object) -> bool:
     return isinstance(value, str) and bool(_EMAIL.match(value))
 
 
+def key_text(key: Any) -> str:
+    """A mapping key as the text YAML would write: ``true``, ``null``, ``2026-01-31``."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, dt.date):
+        return key.isoformat()
+    return str(key)
+
+
 def normalize(value: Any) -> Any:
     """YAML values -> JSON values: dates become ISO text, keys become text."""
     if isinstance(value, dict):
-        return {str(k): normalize(v) for k, v in value.items()}
+        return {key_text(k): normalize(v) for k, v in value.items()}
     if isinstance(value, list):
         return [normalize(v) for v in value]
     if isinstance(value, dt.datetime):
