@@ -50,9 +50,7 @@ class CheckReport:
 
 
 def _outcome(result: LoadResult) -> FileOutcome:
-    return FileOutcome(
-        result.path, result.record.id if result.record else None, result.diagnostics
-    )
+    return FileOutcome(result.path, result.record.id if result.record else None, result.diagnostics)
 
 
 def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
@@ -144,7 +142,9 @@ def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
     wanted = [
         n.decode()
         for n in names
-        if n and n.decode().startswith(clients) and n.decode().endswith(".md")
+        if n
+        and n.decode().startswith(clients)
+        and n.decode().endswith(".md")
         and "/" not in n.decode()[len(clients) :]
     ]
     out = []

@@ -16,6 +16,17 @@ from sortext.diagnostics import Diagnostic
 from sortext.errors import ConfigError
 
 CONFIG_NAME = "sortext.yaml"
+DEFAULT_STAGE_NAMES = [
+    "inquiry",
+    "discovery",
+    "proposal",
+    "contracted",
+    "active",
+    "review",
+    "completed",
+    "paused",
+    "lost",
+]
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "due_soon_days": 7,
@@ -225,9 +236,7 @@ def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:
     if not stages:
         stages = tuple(
             Stage(n, n not in ("completed", "lost"), n in ("paused", "lost"))
-            for n in (
-                "inquiry discovery proposal contracted active review completed paused lost".split()
-            )
+            for n in DEFAULT_STAGE_NAMES
         )
     main_order = [s.name for s in stages if not s.side]
     requirements = []

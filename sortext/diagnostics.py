@@ -6,7 +6,8 @@ Every validator returns a list of :class:`Diagnostic`; the CLI formats them as
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -22,7 +23,7 @@ class Diagnostic:
     field: str
     message: str
     severity: Severity = "error"
-    source_line: str | None = field(default=None, compare=False)
+    source_line: str | None = dataclass_field(default=None, compare=False)
 
     @property
     def is_error(self) -> bool:

@@ -60,6 +60,4 @@ def split(text: str) -> Split | SplitProblem:
             break
         pos = end + 1
         line_no += 1
-    return SplitProblem(
-        "front matter is not closed: add a line '---' after the last field", 1, 1
-    )
+    return SplitProblem("front matter is not closed: add a line '---' after the last field", 1, 1)

@@ -56,7 +56,9 @@ def load_record(fs_path: str, display: str, validator: RecordValidator) -> LoadR
 
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
-        return LoadResult(display, None, [Diagnostic(display, raw.line, raw.column, "", raw.message)])
+        return LoadResult(
+            display, None, [Diagnostic(display, raw.line, raw.column, "", raw.message)]
+        )
     return parse_record(raw, display, validator)
 
 
@@ -92,7 +94,14 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
         return LoadResult(
             display,
             None,
-            [at(parts.yaml_line, 1, "", f"front matter must be a mapping of fields, found {type(loaded).__name__}")],
+            [
+                at(
+                    parts.yaml_line,
+                    1,
+                    "",
+                    f"front matter must be a mapping of fields, found {type(loaded).__name__}",
+                )
+            ],
         )
     data = normalize(loaded)
     stem = stem_of(display)

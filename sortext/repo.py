@@ -37,9 +37,7 @@ class Repository:
         except FileNotFoundError:
             return []
         return sorted(
-            Path(e.path)
-            for e in entries
-            if e.name.endswith(".md") and not e.name.startswith(".")
+            Path(e.path) for e in entries if e.name.endswith(".md") and not e.name.startswith(".")
         )
 
     def record_path(self, record_id: str) -> Path:

@@ -18,9 +18,7 @@ GIT_SETTINGS: dict[str, str] = {
 
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=True
-        )
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
     except FileNotFoundError as exc:
         raise GitError("git is not installed; install git and try again") from exc
     except subprocess.CalledProcessError as exc:

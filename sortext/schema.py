@@ -36,7 +36,7 @@ def custom_field_schema(spec: dict[str, Any] | Any) -> dict[str, Any]:
         out: dict[str, Any] = {"enum": list(spec["values"])}
     else:
         kind = spec.get("type", "string")
-        out = {
+        table: dict[str, dict[str, Any]] = {
             "string": {"type": "string"},
             "number": {"type": "number"},
             "integer": {"type": "integer"},
@@ -45,8 +45,8 @@ def custom_field_schema(spec: dict[str, Any] | Any) -> dict[str, Any]:
             "list": {"type": "array", "items": {"type": "string"}},
             "email": {"type": "string", "format": "email"},
             "url": {"type": "string", "pattern": URL_PATTERN},
-        }[kind]
-        out = dict(out)
+        }
+        out = dict(table[kind])
     for bound in ("minimum", "maximum"):
         if bound in spec:
             out[bound] = spec[bound]

@@ -153,7 +153,7 @@ def _expected_words(schema: dict[str, Any]) -> str:
         return "a date (YYYY-MM-DD)"
     kind = schema.get("type")
     if isinstance(kind, list):
-        return " or ".join(_TYPE_WORDS.get(k, k) for k in kind)
+        return " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kind)
     return _TYPE_WORDS.get(str(kind), str(kind))
 
 
@@ -190,8 +190,7 @@ def _explain(error: Any) -> list[Problem]:
         return [
             Problem(
                 path,
-                f"unknown {noun} {describe(value)}; expected one of: "
-                f"{', '.join(choices)}{hint}",
+                f"unknown {noun} {describe(value)}; expected one of: {', '.join(choices)}{hint}",
             )
         ]
     if kind == "required":

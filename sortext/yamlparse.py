@@ -102,9 +102,7 @@ def _describe_decode_error(text: str, message: str) -> YamlProblem:
     lines = text.split("\n")
     source = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in source[: len(source) - len(source.lstrip())] or "tab" in reason:
-        return YamlProblem(
-            "tab character in indentation: YAML indents with spaces only", line, col
-        )
+        return YamlProblem("tab character in indentation: YAML indents with spaces only", line, col)
     return YamlProblem(f"invalid YAML: {reason}", line, col)
 
 

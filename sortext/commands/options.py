@@ -41,7 +41,9 @@ def resolve_today(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--today")
+        raise click.BadParameter(
+            f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--today"
+        ) from None
 
 
 def open_repo(repo_dir: Path | None) -> Any:

@@ -1,0 +1,147 @@
+"""Field-level differences between two versions of a record.
+
+Used for commit messages (the watcher), history and "what changed" (git), and
+merge (three-way).  Lists of sessions, measurements, invoices and goals are
+compared by identity (date or id), not by position, so inserting a session at
+the top reads as one added session, not as every session changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ChangeKind = Literal["added", "removed", "changed"]
+
+#: How list items are identified, per top-level list.
+IDENTITY: dict[str, tuple[str, ...]] = {
+    "sessions": ("date", "kind"),
+    "measurements": ("goal", "date"),
+    "invoices": ("id",),
+    "goals": ("id",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field that differs.  ``path`` is dotted, list items by identity:
+    ``sessions[2026-11-20].status``, ``invoices[INV-7]``."""
+
+    path: str
+    old: Any
+    new: Any
+    kind: ChangeKind
+
+    def describe(self) -> str:
+        if self.kind == "added":
+            return (
+                f"{self.path} added"
+                if _is_compound(self.new)
+                else f"{self.path} -> {_short(self.new)}"
+            )
+        if self.kind == "removed":
+            return f"{self.path} removed"
+        return f"{self.path} {_short(self.old)} -> {_short(self.new)}"
+
+
+def _is_compound(value: Any) -> bool:
+    return isinstance(value, dict | list)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def item_identity(list_name: str, item: Any) -> str | None:
+    """The identity label of a list item (``2026-11-20`` or ``INV-7``), if it has one."""
+    keys = IDENTITY.get(list_name)
+    if keys is None or not isinstance(item, dict) or keys[0] not in item:
+        return None
+    if list_name == "sessions":
+        return str(item["date"])
+    return "/".join(str(item[k]) for k in keys if k in item)
+
+
+def _keyed(list_name: str, items: list[Any]) -> dict[str, Any] | None:
+    """Items by identity (repeats get ``#2``), or None if some item has no identity."""
+    out: dict[str, Any] = {}
+    for item in items:
+        ident = item_identity(list_name, item)
+        if ident is None:
+            return None
+        label, n = ident, 1
+        while label in out:
+            n += 1
+            label = f"{ident}#{n}"
+        out[label] = item
+    return out
+
+
+def diff_data(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[FieldChange]:
+    """All field changes from ``old`` to ``new`` (either may be None: created/deleted)."""
+    changes: list[FieldChange] = []
+    _diff(old or {}, new or {}, "", changes, top=True)
+    return changes
+
+
+def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = False) -> None:
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*old, *[k for k in new if k not in old]]:
+            child = f"{path}.{key}" if path else str(key)
+            if key not in new:
+                out.append(FieldChange(child, old[key], None, "removed"))
+            elif key not in old:
+                out.append(FieldChange(child, None, new[key], "added"))
+            else:
+                _diff(old[key], new[key], child, out)
+        return
+    if isinstance(old, list) and isinstance(new, list) and path in IDENTITY:
+        before, after = _keyed(path, old), _keyed(path, new)
+        if before is not None and after is not None:
+            for label in [*before, *[k for k in after if k not in before]]:
+                child = f"{path}[{label}]"
+                if label not in after:
+                    out.append(FieldChange(child, before[label], None, "removed"))
+                elif label not in before:
+                    out.append(FieldChange(child, None, after[label], "added"))
+                else:
+                    _diff(before[label], after[label], child, out)
+            return
+    out.append(FieldChange(path, old, new, "changed"))
+
+
+def body_change(old: str | None, new: str | None) -> tuple[int, int]:
+    """Lines added and removed in the notes."""
+    a = (old or "").splitlines()
+    b = (new or "").splitlines()
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("replace", "delete"):
+            removed += i2 - i1
+        if tag in ("replace", "insert"):
+            added += j2 - j1
+    return added, removed
+
+
+def body_summary(old: str | None, new: str | None) -> str:
+    """``notes +12 -3 lines`` (empty when the notes did not change)."""
+    added, removed = body_change(old, new)
+    if not added and not removed:
+        return ""
+    parts = [f"+{added}"] if added else []
+    if removed:
+        parts.append(f"-{removed}")
+    return f"notes {' '.join(parts)} lines"
+
+
+def summarize(record_id: str, changes: list[FieldChange], notes: str = "") -> str:
+    """``jane-doe: stage proposal -> active; next_action.due ...; notes +12 lines``."""
+    parts = [c.describe() for c in changes]
+    if notes:
+        parts.append(notes)
+    return f"{record_id}: {'; '.join(parts) if parts else 'no field changes'}"
