@@ -310,8 +310,11 @@ def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Fin
 
 
 def review_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    """Outcome review due: every N held sessions or M days, or the planned date is near."""
-    if not is_open(record, config):
+    """Outcome review due: every N held sessions or M days, or the planned date is near.
+
+    Side stages (paused, lost) are skipped: no review is owed while work is on hold."""
+    stage = config.stage(record.stage)
+    if not is_open(record, config) or stage is None or stage.side:
         return []
     dates = _section(record.data, "dates")
     past = _past_sessions(record, today)
