@@ -74,6 +74,7 @@ def environment(repo_root: Path) -> jinja2.Environment:
         urlpath=lambda p: quote(str(p)),
         pct=lambda v: "" if v is None else f"{v:.0f}%",
         num=_num,
+        late=_relative,
     )
     env.globals.update(weekday=_weekday)
     return env
@@ -121,6 +122,15 @@ def _num(value: float | None) -> str:
     if value is None:
         return "–"
     return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def _relative(when: str | None, today: str) -> str:
+    """'3 days late', 'due today', 'in 5 days' for a due date relative to today."""
+    d, t = as_date(when), as_date(today)
+    if d is None or t is None:
+        return ""
+    days = (d - t).days
+    return f"{-days} days late" if days < 0 else days_phrase(days)
 
 
 def _weekday(text: str | None) -> str:

@@ -45,6 +45,7 @@ class Finding:
     owner: str | None = None
     amount: float | None = None
     currency: str | None = None
+    ref: str | None = None  # what the finding is about inside the record (an invoice id)
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
@@ -251,11 +252,12 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
             out.append(Finding(record.id, record.name, "invoice_overdue", "error",
                                f"invoice {label} {shown} overdue{late}".replace("  ", " "),
                                inv.get("due") if due else None, record_owner(record),
-                               amount, currency))
+                               amount, currency, label))
         elif status == "sent" and due is not None and (due - today).days <= soon:
             out.append(Finding(record.id, record.name, "invoice_due", "info",
                                f"invoice {label} {shown} due {days_phrase((due - today).days)}",
-                               inv.get("due"), record_owner(record), amount, currency))
+                               inv.get("due"), record_owner(record), amount, currency,
+                               label))
     return out
 
 
@@ -474,7 +476,7 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             _closer(v, values[-k], target, baseline) for v in values[-k + 1 :]
         ):
             shown = ", ".join(_fmt(v) for v in values[-k:])
-            reason = f"stuck: no improvement over the last {k} measurements ({shown})"
+            reason = f"no improvement over the last {k} measurements ({shown})"
             state = "stuck"
         elif percent is not None and percent > 0:
             state = "progressing"
@@ -500,7 +502,7 @@ def goal_findings(record: Record, config: Config, today: dt.date) -> list[Findin
     for g in goal_statuses(record, config):
         if g.state == "stuck":
             out.append(Finding(record.id, record.name, "goal_stuck", "warning",
-                               f"goal '{g.title}' {g.reason}", g.by, record_owner(record)))
+                               f"goal '{g.title}' stuck: {g.reason}", g.by, record_owner(record)))
         elif g.state == "progressing":
             out.append(Finding(record.id, record.name, "goal_progressing", "info",
                                f"goal '{g.title}': {g.reason}", g.by, record_owner(record)))
