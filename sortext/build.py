@@ -9,6 +9,7 @@ that changed.  A client page is re-rendered only when its inputs changed
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -62,10 +63,8 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
         if durable:
             _fsync_dir(path.parent)
     except OSError as exc:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         raise StorageError(f"{path}: cannot write: {exc.strerror}") from exc
     return True
 

@@ -183,20 +183,20 @@ def client_view(
             events.append(Event(when, f"{s.get('kind') or 'session'}{focus}",
                                 str(s.get("status") or "")))
     for m in _list(data, "measurements"):
-        when = m.get("date")
-        if isinstance(when, str) and since < when <= today_text:
+        mdate = m.get("date")
+        if isinstance(mdate, str) and since < mdate <= today_text:
             note = f" ({m['note']})" if isinstance(m.get("note"), str) else ""
-            events.append(Event(when, f"measured {m.get('goal')}: {m.get('value')}{note}",
+            events.append(Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}",
                                 "measurement"))
     for inv in _list(data, "invoices"):
         for key, label in (("issued", "issued"), ("paid_on", "paid")):
-            when = inv.get(key)
-            if isinstance(when, str) and since < when <= today_text:
-                events.append(Event(when, f"invoice {inv.get('id', '')} {label}", "invoice"))
+            idate = inv.get(key)
+            if isinstance(idate, str) and since < idate <= today_text:
+                events.append(Event(idate, f"invoice {inv.get('id', '')} {label}", "invoice"))
     for b in _list(data, "blockers"):
-        when = b.get("since")
-        if isinstance(when, str) and since < when <= today_text:
-            events.append(Event(when, f"blocked: {b.get('what', '')}", "blocker"))
+        bdate = b.get("since")
+        if isinstance(bdate, str) and since < bdate <= today_text:
+            events.append(Event(bdate, f"blocked: {b.get('what', '')}", "blocker"))
     events.sort(key=lambda e: (e.date, e.what))
     upcoming = [s for s in sessions if str(s["date"]) > today_text]
     links_value = data.get("links")
@@ -208,8 +208,8 @@ def client_view(
     found = sorted(
         (f for rule in rules.RULES for f in rule(record, config, today)), key=lambda f: f.sort_key
     )
-    invoices = sorted(_list(data, "invoices"), key=lambda i: str(i.get("issued") or i.get("due") or ""),
-                      reverse=True)
+    invoices = sorted(_list(data, "invoices"),
+                      key=lambda i: str(i.get("issued") or i.get("due") or ""), reverse=True)
     return ClientView(
         record=record,
         today=today_text,

@@ -60,6 +60,7 @@ CREATE TABLE IF NOT EXISTS files (
     body_line INTEGER,
     diagnostics TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
 """
@@ -246,7 +247,9 @@ class Index:
             conn.executescript(_SCHEMA)
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
-                raise StorageError("this Python's SQLite lacks FTS5; install a newer Python") from exc
+                raise StorageError(
+                    "this Python's SQLite lacks FTS5; install a Python built with FTS5"
+                ) from exc
             raise
         return conn
 
@@ -359,23 +362,20 @@ class Index:
 
     # -- reading -----------------------------------------------------------------
 
+    _ENTRY_COLUMNS = "path, record_id, ok, stale, data, body, body_line, diagnostics, hash"
+
     def entries(self) -> list[Entry]:
         """Every indexed file, sorted by path, with its full record data."""
-        rows = self.conn.execute(
-            "SELECT path, record_id, ok, stale, data, body, body_line, diagnostics, hash "
-            "FROM files ORDER BY path"
-        )
-        out = []
-        for path, rid, ok, stale, data, body, body_line, diags, digest in rows:
-            record = (
-                Record(path, rid, json.loads(data), body or "", body_line or 1)
-                if data is not None
-                else None
-            )
-            diagnostics = _diag_from_json(diags)
-            valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
-            out.append(Entry(path, record, diagnostics, valid, bool(stale), digest))
-        return out
+        rows = self.conn.execute(f"SELECT {self._ENTRY_COLUMNS} FROM files ORDER BY path")
+        return [_entry(row) for row in rows]
+
+    def entry_for(self, record_id: str) -> Entry | None:
+        """The file holding ``record_id`` (the first by path if two claim it)."""
+        row = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE record_id = ? ORDER BY path LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        return _entry(row) if row else None
 
     def records(self) -> list[Record]:
         """Records usable by the rules: valid ones, and the last valid version of stale ones."""
@@ -394,7 +394,8 @@ class Index:
         from sortext.diagnostics import sort_key
 
         every = []
-        for (diags,) in self.conn.execute("SELECT diagnostics FROM files WHERE diagnostics != '[]'"):
+        rows = self.conn.execute("SELECT diagnostics FROM files WHERE diagnostics != '[]'")
+        for (diags,) in rows:
             every.extend(_diag_from_json(diags))
         return sorted(every, key=sort_key)
 
@@ -423,6 +424,18 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    path, rid, ok, stale, data, body, body_line, diags, digest = row
+    record = (
+        Record(path, rid, json.loads(data), body or "", body_line or 1)
+        if data is not None
+        else None
+    )
+    diagnostics = _diag_from_json(diags)
+    valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
+    return Entry(path, record, diagnostics, valid, bool(stale), digest)
 
 
 def _hash_file(path: Path) -> str:

@@ -202,12 +202,13 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     x0, y = _scale(goal, inner_w, height, pad)
 
     def x(i: int) -> float:
-        return left + x0(i)
+        return float(left + x0(i))
 
     parts = [f'<svg class="chart {goal.state.replace(" ", "-")}" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{label}"><title>{label}</title>']
-    for value, css, name in ((goal.baseline, "base", "baseline"), (goal.target, "target", "target")):
+    lines = ((goal.baseline, "base", "baseline"), (goal.target, "target", "target"))
+    for value, css, name in lines:
         if value is not None:
             yy = _f(y(value))
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')

@@ -536,7 +536,9 @@ def findings(records: Iterable[Record], config: Config, today: dt.date) -> list[
     return sorted(out, key=lambda f: f.sort_key)
 
 
-def at_risk(records: Sequence[Record], found: Iterable[Finding], config: Config) -> list[ClientRisk]:
+def at_risk(
+    records: Sequence[Record], found: Iterable[Finding], config: Config
+) -> list[ClientRisk]:
     """Open clients with at least one at-risk finding, most reasons first."""
     open_ids = {r.id: r for r in records if is_open(r, config)}
     by_id: dict[str, ClientRisk] = {}
