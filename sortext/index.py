@@ -401,7 +401,9 @@ class Index:
 
     def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
         """Clients whose name or notes contain every word, best match first."""
-        terms = [w for w in (word.strip() for word in words) if w]
+        # Control characters (NUL especially) end an FTS5 string early: drop them.
+        cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
+        terms = [w for w in cleaned if w]
         if not terms:
             return []
         query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
