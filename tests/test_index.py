@@ -136,7 +136,8 @@ def test_config_change_invalidates(repo: Repository, records_repo: Path) -> None
     with Index.open(repo) as ix:
         ix.refresh()
     config = records_repo / "sortext.yaml"
-    config.write_text(config.read_text().replace("people: [maya, theo]", "people: [maya, theo, ada]"))
+    text = config.read_text().replace("people: [maya, theo]", "people: [maya, theo, ada]")
+    config.write_text(text)
     changed = open_repository(records_repo)
     with Index.open(changed) as ix:
         stats = ix.refresh()
@@ -186,7 +187,8 @@ def test_search_with_snippet(repo: Repository) -> None:
     assert none == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.text(min_size=0, max_size=12), min_size=0, max_size=4))
 def test_search_never_fails_on_any_words(repo: Repository, words: list[str]) -> None:
     with Index.open(repo) as ix:

@@ -160,7 +160,8 @@ def test_blockers_and_stale_stage(config: Config) -> None:
     blocked = rules.blocker_findings(
         rec(blockers=[{"what": "Signed contract", "waiting_on": "Legal", "since": "2026-11-13"}]),
         config, TODAY)
-    assert blocked[0].reason == "blocked: Signed contract (waiting on Legal; since 2026-11-13, 10 days)"
+    assert blocked[0].reason == (
+        "blocked: Signed contract (waiting on Legal; since 2026-11-13, 10 days)")
     stale = rec(stage="proposal", dates={"first_contact": "2026-10-01"})
     assert kinds(rules.stale_stage_findings(stale, config, TODAY)) == ["stale_stage"]
     fresh = rec(stage="proposal", dates={"first_contact": "2026-11-10"})
