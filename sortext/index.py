@@ -35,7 +35,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -178,6 +179,16 @@ def parse_files(items: Sequence[tuple[str, str]], validator: RecordValidator) ->
     return [p for part in parts for p in part]
 
 
+def _has_header(path: Path) -> bool:
+    """Cheap test that ``path`` is an SQLite file at all (empty counts: SQLite fills it)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
+
+
 def _is_database(path: Path) -> bool:
     """True when ``path`` opens as SQLite and passes ``PRAGMA quick_check``."""
     try:
@@ -203,8 +214,14 @@ class Index:
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, repo: Repository) -> Index:
-        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``."""
+    def open(cls, repo: Repository, verify: bool = False) -> Index:
+        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``.
+
+        Every open checks the file header; ``verify`` also runs ``PRAGMA
+        quick_check`` (it reads the whole file: ~1 s at 10,000 records, so the
+        quick queries skip it and rely on SQLite reporting damage when it
+        reads a bad page, which :meth:`refresh` answers by rebuilding).
+        """
         from sortext.schema import schema_fingerprint
 
         folder = repo.root / INDEX_DIR
@@ -215,7 +232,7 @@ class Index:
             raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
         fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
         rebuilt = False
-        if path.exists() and not _is_database(path):
+        if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
             cls._delete(path)
             rebuilt = True
         try:
@@ -229,7 +246,7 @@ class Index:
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
             with conn:
-                for table in ("files", "notes", "pages"):
+                for table in ("files", "notes", "pages", "answers"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
                 conn.executescript(_SCHEMA)
                 conn.execute(
@@ -286,7 +303,23 @@ class Index:
     # -- refreshing --------------------------------------------------------------
 
     def refresh(self) -> RefreshStats:
-        """Bring the index up to date with the clients folder; parse only what changed."""
+        """Bring the index up to date with the clients folder; parse only what changed.
+
+        A damaged database (SQLite says so while reading) is deleted and rebuilt.
+        """
+        try:
+            return self._refresh()
+        except sqlite3.DatabaseError:
+            self.conn.close()
+            path = self.repo.root / INDEX_DIR / INDEX_NAME
+            self._delete(path)
+            fresh = Index.open(self.repo)
+            self.conn = fresh.conn
+            stats = self._refresh()
+            stats.rebuilt = True
+            return stats
+
+    def _refresh(self) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
         self._rebuilt = False
         known = {
@@ -297,24 +330,22 @@ class Index:
         to_parse: list[tuple[str, str]] = []
         to_touch: list[tuple[int, int, int, str]] = []
         clients = self.repo.relative(self.repo.clients_path).rstrip("/")
-        for fs_path in self.repo.record_paths():
-            display = f"{clients}/{fs_path.name}"
+        for fs_path, name, st in _scan(self.repo.clients_path):
+            display = f"{clients}/{name}"
             seen.add(display)
             stats.scanned += 1
             old = known.get(display)
-            try:
-                st = os.stat(fs_path)
-            except OSError:
-                to_parse.append((str(fs_path), display))
+            if st is None:
+                to_parse.append((fs_path, display))
                 continue
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
                 if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
                     continue
                 stats.rehashed += 1
-                if old[3] and _hash_file(fs_path) == old[3]:
+                if old[3] and _hash_file(Path(fs_path)) == old[3]:
                     to_touch.append((st.st_size, st.st_mtime_ns, time.time_ns(), display))
                     continue
-            to_parse.append((str(fs_path), display))
+            to_parse.append((fs_path, display))
         gone = sorted(set(known) - seen)
         if not to_parse and not gone and not to_touch:
             return stats
@@ -323,6 +354,8 @@ class Index:
         stats.removed = len(gone)
         stats.changed = sorted([p.path for p in parsed] + gone)
         with self.conn:
+            if parsed or gone:
+                self.conn.execute("DELETE FROM answers")
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -415,6 +448,18 @@ class Index:
         )
         return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
 
+    # -- remembered answers (valid until a record changes) -----------------------
+
+    def answer(self, key: str) -> Any | None:
+        """A remembered JSON answer for ``key``, or None; any record change forgets them all."""
+        row = self.conn.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember(self, key: str, value: Any) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)",
+                              (key, json.dumps(value)))
+
     # -- page bookkeeping (for incremental builds) -------------------------------
 
     def page_keys(self) -> dict[str, str]:
@@ -426,6 +471,23 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
+
+
+def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
+    """``(path, name, stat)`` of every record file, by name (as ``Repository.record_paths``)."""
+    try:
+        found = [e for e in os.scandir(folder) if e.name.endswith(".md")
+                 and not e.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+    out = []
+    for e in sorted(found, key=lambda e: e.name):
+        try:
+            st: os.stat_result | None = e.stat()
+        except OSError:
+            st = None
+        out.append((e.path, e.name, st))
+    return out
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

@@ -116,7 +116,9 @@ def test_garbage_index_is_rebuilt(repo: Repository) -> None:
     assert stats.parsed == count == len(repo.record_paths())
 
 
-def test_damaged_pages_fail_quick_check_and_are_rebuilt(repo: Repository) -> None:
+@pytest.mark.parametrize("verify", [True, False])
+def test_damaged_pages_are_detected_and_rebuilt(repo: Repository, verify: bool) -> None:
+    """quick_check finds it on a verified open; otherwise SQLite's read error does."""
     with Index.open(repo) as ix:
         ix.refresh()
         ix.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -126,7 +128,7 @@ def test_damaged_pages_fail_quick_check_and_are_rebuilt(repo: Repository) -> Non
     for i in range(page + 100, min(len(data), 3 * page)):
         data[i] = 0xA5  # scribble over the second and third pages, keep the header
     db.write_bytes(bytes(data))
-    with Index.open(repo) as ix:
+    with Index.open(repo, verify=verify) as ix:
         stats = ix.refresh()
         assert len(ix.records()) == len(repo.record_paths())
     assert stats.rebuilt
