@@ -142,8 +142,17 @@ def days_phrase(days: int) -> str:
     return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
+_open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
+
+
 def is_open(record: Record, config: Config) -> bool:
-    return record.stage in config.open_stages
+    """Whether the record's stage needs a next action (cached per config: called per rule)."""
+    cached = _open_stages.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = (config, config.open_stages)
+        _open_stages.clear()
+        _open_stages[id(config)] = cached
+    return record.stage in cached[1]
 
 
 def record_owner(record: Record) -> str | None:
