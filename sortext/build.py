@@ -79,7 +79,6 @@ def _fsync_dir(folder: Path) -> None:
 
 def build(repo: Repository, today: dt.date) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``."""
-    from sortext import rules
     from sortext.dashboard import assemble, client_view
     from sortext.index import Index
     from sortext.render import environment, render, templates_fingerprint
@@ -98,8 +97,7 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
         result.parsed = stats.parsed
         entries = index.entries()
         records = [e.record for e in entries if e.record is not None and (e.ok or e.stale)]
-        found = rules.findings(records, config, today)
-        board = assemble(records, entries, config, today, found)
+        board = assemble(records, entries, config, today)
         result.errors = len(board.errors)
         common = {
             "limit": LIST_LIMIT,

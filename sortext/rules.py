@@ -222,7 +222,10 @@ def next_actions(records: Iterable[Record], config: Config, today: dt.date) -> l
 
 
 def next_action_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    item = next_action(record, config, today)
+    return _next_findings(record, next_action(record, config, today))
+
+
+def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
     if item is None or item.status == "later":
         return []
     if item.status == "missing":
@@ -507,8 +510,12 @@ def _fmt(value: float | None) -> str:
 
 
 def goal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    return _goal_findings(record, goal_statuses(record, config))
+
+
+def _goal_findings(record: Record, goals: Iterable[GoalStatus]) -> list[Finding]:
     out = []
-    for g in goal_statuses(record, config):
+    for g in goals:
         if g.state == "stuck":
             out.append(Finding(record.id, record.name, "goal_stuck", "warning",
                                f"goal '{g.title}' stuck: {g.reason}", g.by, record_owner(record)))
@@ -539,9 +546,34 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# The rules that need nothing computed elsewhere (next action and goals are
+# computed once per record by ``assess`` and shared with the pages).
+_PLAIN_RULES = tuple(r for r in RULES if r not in (next_action_findings, goal_findings))
+
+
+@dataclass(slots=True)
+class Assessment:
+    """Everything the rules say about one record, each piece computed once."""
+
+    record: Record
+    next: NextAction | None
+    goals: list[GoalStatus]
+    findings: list[Finding]
+
+
+def assess(record: Record, config: Config, today: dt.date) -> Assessment:
+    item = next_action(record, config, today)
+    goals = goal_statuses(record, config)
+    found = _next_findings(record, item)
+    for rule in _PLAIN_RULES:
+        found.extend(rule(record, config, today))
+    found.extend(_goal_findings(record, goals))
+    return Assessment(record, item, goals, found)
+
+
 def findings(records: Iterable[Record], config: Config, today: dt.date) -> list[Finding]:
     """Every rule over every record, most severe and soonest first."""
-    out = [f for r in records for rule in RULES for f in rule(r, config, today)]
+    out = [f for r in records for f in assess(r, config, today).findings]
     return sorted(out, key=lambda f: f.sort_key)
 
 
