@@ -15,6 +15,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sortext import __version__
 from sortext.errors import StorageError
@@ -23,6 +24,7 @@ from sortext.repo import Repository
 SITE_DIR = "site"
 NEXT_NAME = "NEXT.md"
 LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
+PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
 
 
@@ -79,7 +81,7 @@ def _fsync_dir(folder: Path) -> None:
 
 def build(repo: Repository, today: dt.date) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``."""
-    from sortext.dashboard import assemble, client_view
+    from sortext.dashboard import assemble
     from sortext.index import Index
     from sortext.render import environment, render, templates_fingerprint
 
@@ -117,7 +119,7 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
                              config.fingerprint, __version__])
         old_keys = index.page_keys()
         new_keys: dict[str, str] = {}
-        template = env.get_template("client.html.j2")
+        todo: list[tuple[Path, Any]] = []
         for entry in entries:
             rec = entry.record
             if rec is None:
@@ -133,8 +135,10 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
             if old_keys.get(rel) == key and target.exists():
                 result.unchanged.append(rel)
                 continue
-            view = client_view(rec, config, today, entry.diagnostics, entry.stale)
-            _emit(result, repo, target, template.render(c=view, **common), False)
+            todo.append((target, entry))
+        for target, written in _client_pages(env, config, today, todo, common):
+            rel = target.relative_to(repo.root).as_posix()
+            (result.written if written else result.unchanged).append(rel)
         gone = sorted(set(old_keys) - set(new_keys))
         for rel in gone:
             try:
@@ -144,6 +148,45 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
                 pass
         index.set_page_keys({k: v for k, v in new_keys.items() if old_keys.get(k) != v}, gone)
     return result
+
+
+_job: tuple[Any, ...] | None = None  # what forked page renderers inherit
+
+
+def _render_pages(span: tuple[int, int]) -> list[tuple[Path, bool]]:
+    """Render and write the client pages ``todo[start:stop]`` (in this process)."""
+    from sortext.dashboard import client_view
+
+    assert _job is not None
+    env, config, today, todo, common = _job
+    template = env.get_template("client.html.j2")
+    out = []
+    for target, entry in todo[span[0] : span[1]]:
+        view = client_view(entry.record, config, today, entry.diagnostics, entry.stale)
+        text = template.render(c=view, **common)
+        out.append((target, write_if_changed(target, text.encode("utf-8"), durable=False)))
+    return out
+
+
+def _client_pages(
+    env: Any, config: Any, today: dt.date, todo: list[tuple[Path, Any]], common: dict[str, Any]
+) -> list[tuple[Path, bool]]:
+    """Render pages; a cold build of many forks workers (rendering is CPU-bound)."""
+    global _job
+    _job = (env, config, today, todo, common)
+    try:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(todo) < PARALLEL_PAGES or workers < 2:
+            return _render_pages((0, len(todo)))
+        import multiprocessing
+
+        size = max(64, len(todo) // (workers * 4))
+        spans = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_render_pages, spans)
+        return [item for part in parts for item in part]
+    finally:
+        _job = None
 
 
 def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:

@@ -109,3 +109,20 @@ def test_records_with_errors_are_listed_with_last_valid_data(records_repo: Path)
     # The last valid version still drives the next-actions list.
     assert "Send session 7 prep notes" in html[: html.index('id="errors"')]
     assert "## Records with errors" in (records_repo / "NEXT.md").read_text()
+
+
+def test_forked_page_rendering_gives_the_same_bytes(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    import sortext.build as build_module
+
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    _build(records_repo)
+    monkeypatch.setattr(build_module, "PARALLEL_PAGES", 1)  # type: ignore[attr-defined]
+    result = _build(twin)
+    pages = sorted(p.name for p in (twin / "site" / "clients").iterdir())
+    assert len(result.written) == len(pages) + 2  # type: ignore[attr-defined]
+    for name in pages:
+        assert (twin / "site/clients" / name).read_bytes() == (
+            records_repo / "site/clients" / name).read_bytes()
