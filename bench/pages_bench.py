@@ -6,7 +6,7 @@ Prints: cold `sortext build` vs Hugo on the same files (one-line list
 template), peak memory of each, warm `sortext next` (nothing changed), and
 `sortext build` after one file changed.  Peak memory is the largest single
 process (ru_maxrss of the waited-for children); sortext forks parse workers,
-so the figure for the tree is also given (sum of VmRSS sampled every 20 ms,
+so the figure for the tree is also given (sum of VmRSS sampled every 100 ms,
 shared pages counted once per process, so an over-estimate).
 """
 
@@ -69,7 +69,7 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     def sample() -> None:
         while proc.poll() is None:
             peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
-            time.sleep(0.02)
+            time.sleep(0.1)
 
     sampler = threading.Thread(target=sample)
     sampler.start()

@@ -77,13 +77,13 @@ def totals(found: Sequence[Finding]) -> list[tuple[str, float]]:
 
 
 def assemble(
-    records: Sequence[Record],
-    entries: Sequence[Any],
+    assessed: Sequence[rules.Assessment],
+    errors: list[ErrorItem],
     config: Config,
     today: dt.date,
 ) -> Dashboard:
-    """The dashboard for ``records`` (usable records) and ``entries`` (every indexed file)."""
-    assessed = [rules.assess(r, config, today) for r in records]
+    """The dashboard from each usable record's assessment and the files with errors."""
+    records = [a.record for a in assessed]
     found = sorted((f for a in assessed for f in a.findings), key=lambda f: f.sort_key)
     goals = [g for a in assessed for g in a.goals]
     next_items = sorted((a.next for a in assessed if a.next is not None), key=rules.next_sort_key)
@@ -109,7 +109,7 @@ def assemble(
         dates_due=dates_due,
         blocked=kind("blocked"),
         retention=kind("retention_expired"),
-        errors=error_items(entries),
+        errors=errors,
         overdue_totals=totals(overdue),
     )
 

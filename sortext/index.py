@@ -35,7 +35,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assessments (path TEXT PRIMARY KEY, key TEXT NOT NULL,
+                                         value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -89,6 +91,23 @@ class Entry:
     ok: bool
     stale: bool
     hash: str
+
+
+@dataclass(slots=True)
+class FileRow:
+    """A file's bookkeeping and summary (no full data): enough to decide what to redo."""
+
+    path: str
+    record_id: str
+    hash: str
+    ok: bool
+    stale: bool
+    summary: Record
+    has_diagnostics: bool
+
+    @property
+    def usable(self) -> bool:
+        return self.ok or self.stale
 
 
 @dataclass(slots=True)
@@ -246,7 +265,7 @@ class Index:
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
             with conn:
-                for table in ("files", "notes", "pages", "answers"):
+                for table in ("files", "notes", "pages", "answers", "assessments"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
                 conn.executescript(_SCHEMA)
                 conn.execute(
@@ -421,6 +440,40 @@ class Index:
             "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) ORDER BY path"
         )
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
+
+    def rows(self) -> list[FileRow]:
+        """Every file that has record data, without the data (cheap: for builds)."""
+        out = []
+        query = ("SELECT path, record_id, hash, ok, stale, summary, diagnostics != '[]' "
+                 "FROM files WHERE summary IS NOT NULL ORDER BY path")
+        for path, rid, digest, ok, stale, summary, has_diags in self.conn.execute(query):
+            light = Record(path, rid, json.loads(summary), "", 1)
+            out.append(FileRow(path, rid, digest, bool(ok), bool(stale), light,
+                               bool(has_diags)))
+        return out
+
+    def entry_at(self, path: str) -> Entry:
+        row = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return _entry(row)
+
+    def entries_with_errors(self) -> list[Entry]:
+        rows = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE diagnostics LIKE '%\"error\"%' "
+            "ORDER BY path"
+        )
+        return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]
+
+    def stored_assessments(self) -> dict[str, tuple[str, str]]:
+        return {p: (k, v) for p, k, v in self.conn.execute("SELECT * FROM assessments")}
+
+    def store_assessments(self, rows: Iterable[tuple[str, str, str]], keep: set[str]) -> None:
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO assessments VALUES (?, ?, ?)", rows)
+            known = [r[0] for r in self.conn.execute("SELECT path FROM assessments")]
+            self.conn.executemany("DELETE FROM assessments WHERE path = ?",
+                                  [(p,) for p in known if p not in keep])
 
     def diagnostics(self) -> list[Diagnostic]:
         """The current diagnostics of every file (stale ones included)."""

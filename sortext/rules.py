@@ -594,3 +594,28 @@ def at_risk(
                        c.name.casefold()),
     )
     return ranked
+
+
+def assessment_to_json(a: Assessment) -> dict[str, Any]:
+    """A JSON form of an assessment (without the record), for the index's cache."""
+    from dataclasses import asdict
+
+    return {
+        "next": a.next.to_json() if a.next else None,
+        "goals": [asdict(g) for g in a.goals],
+        "findings": [asdict(f) for f in a.findings],
+    }
+
+
+def assessment_from_json(data: Mapping[str, Any], record: Record) -> Assessment:
+    goals = []
+    for g in data["goals"]:
+        g = dict(g)
+        g["points"] = tuple((str(d), float(v)) for d, v in g["points"])
+        goals.append(GoalStatus(**g))
+    return Assessment(
+        record,
+        NextAction(**data["next"]) if data["next"] else None,
+        goals,
+        [Finding(**f) for f in data["findings"]],
+    )
