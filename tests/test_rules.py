@@ -246,3 +246,25 @@ def test_rules_never_crash_on_odd_data(data: dict[str, Any]) -> None:
     for f in rules.findings([r], cfg, TODAY):
         assert f.reason and f.level in ("error", "warning", "info")
     rules.next_actions([r], cfg, TODAY)
+
+
+def test_assessment_json_round_trip(config: Config) -> None:
+    """The index caches assessments as JSON; reading one back gives the same values."""
+    import json
+
+    from sortext.repo import open_repository
+    from tests.conftest import PROJECT_ROOT
+
+    repo = open_repository(PROJECT_ROOT)
+    from sortext.index import _parse_file
+    from sortext.validate import RecordValidator
+
+    validator = RecordValidator(repo.config)
+    for path in repo.record_paths():
+        parsed = _parse_file(str(path), f"clients/{path.name}", validator)
+        assert parsed.data is not None
+        r = Record(parsed.path, parsed.record_id or "", json.loads(parsed.data), "", 1)
+        done = rules.assess(r, repo.config, TODAY)
+        back = rules.assessment_from_json(
+            json.loads(json.dumps(rules.assessment_to_json(done))), r)
+        assert back == done
