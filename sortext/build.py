@@ -112,13 +112,19 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
         sections = [("overdue", "Overdue"), ("today", "Due today"),
                     ("soon", f"Due within {common['soon_days']} days"),
                     ("missing", "Open clients with no next action")]
+        groups: dict[str, list[Any]] = {status: [] for status, _ in sections}
+        for item in board.next_actions:
+            if item.status in groups:
+                groups[item.status].append(item)
         _emit(result, repo, repo.root / NEXT_NAME,
-              render(env, "NEXT.md.j2", d=board, paths=paths, sections=sections, **common), True)
+              render(env, "NEXT.md.j2", d=board, paths=paths, sections=sections, groups=groups,
+                     **common), True)
         _emit(result, repo, site / "index.html",
               render(env, "index.html.j2", d=board, **common), True)
 
         base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
         old_keys = index.page_keys()
+        present = set(os.listdir(pages_dir))
         new_keys: dict[str, str] = {}
         todo: list[tuple[Path, Any]] = []
         for row in rows:
@@ -130,7 +136,7 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
             ).hexdigest()
             new_keys[rel] = key
             target = repo.root / rel
-            if old_keys.get(rel) == key and target.exists():
+            if old_keys.get(rel) == key and target.name in present:
                 result.unchanged.append(rel)
                 continue
             todo.append((target, index.entry_at(row.path)))
