@@ -109,7 +109,7 @@ def main() -> None:
         (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
         (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
         shutil.copytree(repo / "clients", site / "content" / "clients")
-        hugo, hugo_rss, hugo_tree = run([hugo_bin, "--quiet"], site)
+        hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
         print(f"hugo (same files):  {hugo:.2f} s, peak RSS {hugo_rss / 1024:.0f} MB")
         print(f"ratio sortext/hugo: {cold / hugo:.2f}x")
     else:
