@@ -18,6 +18,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("sortext.commands.check", "Validate records and report every problem."),
     "schema": ("sortext.commands.schema", "Print the effective JSON Schema."),
     "init": ("sortext.commands.init", "Create a new records repository."),
+    "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
+    "next": ("sortext.commands.next", "What happens next, for everyone."),
+    "show": ("sortext.commands.show", "Session prep for one client."),
+    "list": ("sortext.commands.list", "List clients by stage, tag or risk."),
+    "search": ("sortext.commands.search", "Search client names and notes."),
 }
 
 
