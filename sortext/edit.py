@@ -450,9 +450,13 @@ class RecordEditor:
                 start = text.rfind("\n", 0, node.start_mark.index) + 1
                 end = self._line_after(text, self._content_end(text, node, key))
                 self._splice(offset, start, end, "\n".join(lines) + "\n")
+            elif _is_null(node) and node.value == "":
+                # ``key:`` (maybe with a comment): the new lines go below it
+                end = self._line_after(text, self._after_colon(text, key))
+                self._splice(offset, end, end, "\n".join(lines) + "\n")
             else:
                 start = self._after_colon(text, key)
-                end = start if _is_null(node) else self._content_end(text, node, key)
+                end = self._content_end(text, node, key)
                 self._splice(offset, start, end, "\n" + "\n".join(lines))
             return
         # a sequence item: first line stays after the dash
