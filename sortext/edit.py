@@ -61,6 +61,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
     return value
 
 
@@ -82,6 +84,10 @@ def render_flow(value: Any, quote: str | None = None) -> str:
             value = DoubleQuotedScalarString(value)
         elif quote == "'":
             value = SingleQuotedScalarString(value)
+    elif isinstance(value, dict):
+        value = {_safe_key(k): _safe_text(v) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        value = [_safe_text(v) for v in value]
     yaml = YAML(typ="rt")
     yaml.default_flow_style = True
     yaml.width = 1_000_000
@@ -91,7 +97,38 @@ def render_flow(value: Any, quote: str | None = None) -> str:
     text = out.getvalue().strip()
     if not (text.startswith("[") and text.endswith("]")) or "\n" in text:
         raise EditRefused(f"cannot write {value!r} as a single YAML value")
+    if not _reads_back(text, value):
+        if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString):
+            return render_flow(value, '"')
+        raise EditRefused(f"cannot write {value!r} so that it reads back unchanged")
     return text[1:-1]
+
+
+def _safe_text(value: Any) -> Any:
+    """Inside a collection, quote any string that would not read back as text."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str):
+        plain = render_flow(value)
+        return DoubleQuotedScalarString(value) if plain.startswith('"') else value
+    if isinstance(value, dict):
+        return {_safe_key(k): _safe_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_text(v) for v in value]
+    return value
+
+
+def _safe_key(key: Any) -> Any:
+    return _safe_text(str(key))
+
+
+def _reads_back(flow_text: str, value: Any) -> bool:
+    """Does sortext's reader (yaml_rs) read ``[value]`` back as ``value``?"""
+    from sortext.validate import normalize
+    from sortext.yamlparse import load_fast
+
+    loaded = load_fast(flow_text)
+    return isinstance(loaded, list) and normalize(loaded) == normalize([_plain(value)])
 
 
 @dataclass(frozen=True, slots=True)
