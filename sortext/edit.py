@@ -128,7 +128,16 @@ def _reads_back(flow_text: str, value: Any) -> bool:
     from sortext.yamlparse import load_fast
 
     loaded = load_fast(flow_text)
-    return isinstance(loaded, list) and normalize(loaded) == normalize([_plain(value)])
+    if not (isinstance(loaded, list) and normalize(loaded) == normalize([_plain(value)])):
+        return False
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:  # the round-trip composer must read it too, or the next edit fails
+        YAML(typ="rt").compose(flow_text)
+    except YAMLError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,8 +296,18 @@ class RecordEditor:
     def _root(self) -> tuple[Any, str, int]:
         from ruamel.yaml import YAML
 
+        from ruamel.yaml.error import YAMLError
+
         text, start = self._yaml()
-        root = YAML(typ="rt").compose(text)
+        try:
+            root = YAML(typ="rt").compose(text)
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{mark.line + 2}:{mark.column + 1}: " if mark is not None else ""
+            raise EditRefused(
+                f"{self.display}:{where}sortext's editor cannot read this YAML "
+                f"({getattr(exc, 'problem', None) or exc}); edit the file by hand"
+            ) from exc
         if root is None or root.id != "mapping":
             raise EditRefused(f"{self.display}: front matter is not a mapping of fields")
         return root, text, start

@@ -95,7 +95,7 @@ def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.da
 
 
 def create_record(
-    repo: Repository, client: NewClient, today: dt.date
+    repo: Repository, client: NewClient, today: dt.date, record_id: str | None = None
 ) -> tuple[Path, list[Diagnostic]]:
     """Render, validate and write a new record; return its path and warnings."""
     from sortext.safewrite import Snapshot, write_if_unchanged
@@ -105,7 +105,7 @@ def create_record(
         raise EditRefused(
             f"unknown stage '{client.stage}'; stages: {', '.join(repo.config.stage_names)}"
         )
-    record_id = unique_id(repo, client.name)
+    record_id = record_id or unique_id(repo, client.name)
     path = repo.record_path(record_id)
     text = render_new(repo, client, record_id, today)
     raw = text.encode("utf-8")
