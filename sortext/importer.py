@@ -264,14 +264,13 @@ class Planner:
         label = self._label(path, key)
         reason = may_write(self.patterns, self.source, path)
         owner = owner_of(self.patterns, path)
-        if reason is not None:
-            if not plan.is_new or owner is not None:
-                plan.skipped.append(Skipped(label, reason))
-                return
         ours = _get(data, path)
         if owner == self.source:
             plan.supplied.append((self._stored(path, key), _json_value(theirs)))
         if _same(ours, theirs, path):
+            return
+        if reason is not None and (not plan.is_new or owner is not None):
+            plan.skipped.append(Skipped(label, reason))
             return
         if _empty(ours):
             kind = "fill"

@@ -11,6 +11,14 @@ import click
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 
 
+def _yaml(value: object) -> str:
+    """A value as 'sortext set' reads it (ISO dates stay dates)."""
+    from sortext.edit import render_flow
+    from sortext.validate import is_iso_date
+
+    return str(value) if is_iso_date(value) else render_flow(value)
+
+
 @click.command("intake")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -48,12 +56,12 @@ def command(
         args = []
         for change in record.changes:
             click.echo(f"  + {change.label}: {json.dumps(change.new, default=str)}")
-            args.append(f"{change.label}={json.dumps(change.new, default=str)}")
+            args.append(f"{change.label}={_yaml(change.new)}")
         for conflict in record.conflicts:
             click.echo(
                 f"  ~ {conflict.label}: {json.dumps(conflict.ours)} -> {json.dumps(conflict.theirs)}"
             )
-            args.append(f"{format_path(conflict.path)}={json.dumps(conflict.theirs)}")
+            args.append(f"{format_path(conflict.path)}={_yaml(conflict.theirs)}")
         quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")
     for problem in plan.problems:
