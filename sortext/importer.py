@@ -379,19 +379,9 @@ def apply_plan(
             applied[record.record_id] = supplied.get(record.record_id, [])
             continue
         try:
+            rest = list(record.changes)
             if record.is_new:
-                first = {c.path: c.new for c in record.changes}
-                client = NewClient(
-                    name=record.name,
-                    stage=first.get(("stage",)),
-                    email=first.get(("email",)),
-                    owner=first.get(("owner",)),
-                )
-                created, _ = create_record(repo, client, today, record_id=record.record_id)
-                result.written.append(repo.relative(created))
-                rest = [c for c in record.changes if c.path not in (("name",), ("email",))]
-            else:
-                rest = list(record.changes)
+                rest = [c for c in rest if c.path not in (("name",), ("email",))]
 
             def change(editor: RecordEditor, rest: list[Change] = rest,
                        record: RecordPlan = record) -> None:
@@ -402,9 +392,22 @@ def apply_plan(
                         lines += ["", f"**{question}**", "", answer]
                     editor.append_body("\n".join(lines))
 
-            outcome = update_record(repo, record.record_id, change)
-            if outcome.changed and not record.is_new:
-                result.written.append(outcome.display)
+            if record.is_new:
+                first = {c.path: c.new for c in record.changes}
+                client = NewClient(
+                    name=record.name,
+                    stage=first.get(("stage",)),
+                    email=first.get(("email",)),
+                    owner=first.get(("owner",)),
+                )
+                created, _ = create_record(
+                    repo, client, today, record_id=record.record_id, extra=change
+                )
+                result.written.append(repo.relative(created))
+            else:
+                outcome = update_record(repo, record.record_id, change)
+                if outcome.changed:
+                    result.written.append(outcome.display)
             applied[record.record_id] = supplied.get(record.record_id, [])
         except SortextError as exc:
             result.failed.append((record.display, str(exc)))

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sortext.diagnostics import Diagnostic
-from sortext.edit import EditRefused, render_flow
+from sortext.edit import EditRefused, RecordEditor, render_flow
 from sortext.repo import Repository
 
 TEMPLATE = "client.md.j2"
@@ -95,9 +96,17 @@ def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.da
 
 
 def create_record(
-    repo: Repository, client: NewClient, today: dt.date, record_id: str | None = None
+    repo: Repository,
+    client: NewClient,
+    today: dt.date,
+    record_id: str | None = None,
+    extra: Callable[[RecordEditor], None] | None = None,
 ) -> tuple[Path, list[Diagnostic]]:
-    """Render, validate and write a new record; return its path and warnings."""
+    """Render, apply ``extra`` edits, validate and write a new record.
+
+    Returns its path and warnings.  ``extra`` lets an import fill more fields
+    before the record is validated as a whole (e.g. billing at stage active).
+    """
     from sortext.safewrite import Snapshot, write_if_unchanged
     from sortext.update import check_edit
 
@@ -109,6 +118,10 @@ def create_record(
     path = repo.record_path(record_id)
     text = render_new(repo, client, record_id, today)
     raw = text.encode("utf-8")
+    if extra is not None:
+        editor = RecordEditor(raw, repo.relative(path))
+        extra(editor)
+        raw = editor.result()
     warnings = check_edit(repo, repo.relative(path), None, raw)
     from sortext.records import parse_record
     from sortext.validate import RecordValidator
