@@ -26,6 +26,7 @@ from sortext.diagnostics import Diagnostic
 from sortext.errors import SortextError
 from sortext.positions import Path, format_path
 
+_PATH_HELP = "is not a field path (like billing.rate or invoices[0].status)"
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(-?\d+)\]")
 
 
@@ -44,11 +45,11 @@ def parse_path(text: str) -> Path:
     while pos < len(text):
         match = _PATH_PART.match(text, pos)
         if match is None or (pos > 0 and match.group(1) and text[pos] != "."):
-            raise EditRefused(f"'{text}' is not a field path (like billing.rate or invoices[0].status)")
+            raise EditRefused(f"'{text}' {_PATH_HELP}")
         parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
         pos = match.end()
     if not parts or not isinstance(parts[0], str):
-        raise EditRefused(f"'{text}' is not a field path (like billing.rate or invoices[0].status)")
+        raise EditRefused(f"'{text}' {_PATH_HELP}")
     return tuple(parts)
 
 
@@ -209,10 +210,8 @@ class _Doc:
     def _sync(self) -> None:
         self.norm = self.orig.replace("\r\n", "\n")
         self.crlf_at = []
-        shift = 0
-        for match in re.finditer("\r\n", self.orig):
+        for shift, match in enumerate(re.finditer("\r\n", self.orig)):
             self.crlf_at.append(match.start() - shift)
-            shift += 1
         lone = self.norm.count("\n") - len(self.crlf_at)
         self.newline = "\r\n" if len(self.crlf_at) > lone else "\n"
 
@@ -295,7 +294,6 @@ class RecordEditor:
 
     def _root(self) -> tuple[Any, str, int]:
         from ruamel.yaml import YAML
-
         from ruamel.yaml.error import YAMLError
 
         text, start = self._yaml()
@@ -359,18 +357,18 @@ class RecordEditor:
     def _dash_column(self, item: Any) -> int:
         text, _ = self._yaml()
         line_start = text.rfind("\n", 0, item.start_mark.index) + 1
-        pos = item.start_mark.index - 1
+        pos: int = item.start_mark.index - 1
         while pos >= line_start and text[pos] == " ":
             pos -= 1
         if pos >= line_start and text[pos] == "-":
             return pos - line_start
-        return max(item.start_mark.column - 2, 0)
+        return max(int(item.start_mark.column) - 2, 0)
 
     # -- text positions --------------------------------------------------------
 
     @staticmethod
     def _after_colon(text: str, key: Any) -> int:
-        pos = key.end_mark.index
+        pos: int = key.end_mark.index
         while pos < len(text) and text[pos] != ":":
             pos += 1
         return pos + 1
@@ -401,9 +399,11 @@ class RecordEditor:
     def get(self, path: Path) -> Any:
         node: Any = self.data
         for part in path:
-            if isinstance(node, dict) and isinstance(part, str) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            in_map = isinstance(node, dict) and isinstance(part, str) and part in node
+            in_list = (
+                isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node)
+            )
+            if in_map or in_list:
                 node = node[part]
             else:
                 return None
@@ -482,13 +482,14 @@ class RecordEditor:
         layout = self._layout(root)
         if _is_scalar(value) or where.flow or not value:
             quote = getattr(node, "style", None) if node.id == "scalar" else None
-            rendered = render_flow(value, quote if quote in ('"', "'") and isinstance(value, str) else None)
+            keep = quote if quote in ('"', "'") and isinstance(value, str) else None
+            rendered = render_flow(value, keep)
             if node.id == "scalar" and not _is_null(node):
                 start, end = node.start_mark.index, node.end_mark.index
                 span = text[start:end]
                 rendered += span[len(span.rstrip("\n")) :]
                 self._splice(offset, start, end, rendered)
-            elif key is not None and (_is_null(node) or node.id != "scalar" and not _flow(node)):
+            elif key is not None and (_is_null(node) or (node.id != "scalar" and not _flow(node))):
                 start = self._after_colon(text, key)
                 self._splice(offset, start, self._content_end(text, node, key), " " + rendered)
             else:
@@ -597,16 +598,14 @@ def _assign(data: Any, path: Path, value: Any) -> None:
     """Set ``value`` at ``path`` in plain data, creating mappings on the way."""
     node = data
     for i, part in enumerate(path[:-1]):
-        nxt = path[i + 1]
         if isinstance(node, dict):
-            if not isinstance(node.get(part), dict | list):  # type: ignore[call-overload]
+            if not isinstance(node.get(part), dict | list):
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
             node = node[part]
         else:
             raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")
-        del nxt
     last = path[-1]
     if isinstance(node, dict) and isinstance(last, str):
         node[last] = value

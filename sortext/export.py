@@ -150,7 +150,9 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
         rid = str(data.get("id"))
         name = str(data.get("name") or rid)
 
-        def add(key: str, date: Any, summary: str, description: str, category: str) -> None:
+        def add(
+            key: str, date: Any, summary: str, description: str, category: str, rid: str = rid
+        ) -> None:
             if is_iso_date(date):
                 events.append(Event(f"{rid}-{key}@sortext", date, summary, description, category))
 

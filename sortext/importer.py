@@ -10,7 +10,6 @@ plans nothing: equal values are not changes.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.fieldmap import FieldMap, RowProblem, map_fields
-from sortext.owned import StoredPath, may_write, matches, owned_patterns, owner_of
+from sortext.owned import StoredPath, matches, may_write, owned_patterns, owner_of
 from sortext.positions import Path as DataPath
 from sortext.positions import format_path
 from sortext.repo import Repository
@@ -133,7 +132,7 @@ def _put(data: dict[str, Any], path: DataPath, value: Any) -> None:
     node: Any = data
     for part in path[:-1]:
         if isinstance(node, dict):
-            if not isinstance(node.get(part), dict | list):  # type: ignore[call-overload]
+            if not isinstance(node.get(part), dict | list):
                 node[part] = {}
             node = node[part]
         else:
@@ -226,14 +225,16 @@ class Planner:
             if not isinstance(name, str):
                 key = "id" if self.fmap.match == "id" else "email"
                 self.problems.append(
-                    RowProblem(row.number, "", f"no client with this {key} and no name to create one")
+                    RowProblem(
+                        row.number, "", f"no client with this {key} and no name to create one"
+                    )
                 )
                 return
             record_id = self._new_id(name)
-            path = self.repo.record_path(record_id)
-            self.paths[record_id] = path
+            file = self.repo.record_path(record_id)
+            self.paths[record_id] = file
             self.data[record_id] = {"name": name}
-            self.plans[record_id] = RecordPlan(record_id, self.repo.relative(path), name, True)
+            self.plans[record_id] = RecordPlan(record_id, self.repo.relative(file), name, True)
             email = values.get(("email",))
             if isinstance(email, str):
                 self.by_email[email.casefold()] = record_id
@@ -338,7 +339,7 @@ def plan_import(
     fmap: FieldMap,
     source: str,
     accept: Sequence[str] = (),
-    progress: Callable[[Iterable[Row]], Iterable[Row]] | None = None,
+    progress: Callable[[list[Row]], Iterable[Row]] | None = None,
 ) -> ImportPlan:
     """What importing ``rows`` would do; nothing is written."""
     planner = Planner(repo, fmap, source, accept)

@@ -108,7 +108,11 @@ def resolve(data: Any, path: StoredPath) -> tuple[Any, DataPath | None]:
         if isinstance(part, dict) and isinstance(node, list):
             key, wanted = next(iter(part.items()))
             found = next(
-                (i for i, item in enumerate(node) if isinstance(item, dict) and item.get(key) == wanted),
+                (
+                    i
+                    for i, item in enumerate(node)
+                    if isinstance(item, dict) and item.get(key) == wanted
+                ),
                 None,
             )
             if found is None:

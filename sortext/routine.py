@@ -72,7 +72,8 @@ def move_next_action(
 
 def invoice_index(editor: RecordEditor, invoice_id: str) -> int:
     invoices = editor.get(("invoices",))
-    ids = [i.get("id") for i in invoices if isinstance(i, dict)] if isinstance(invoices, list) else []
+    items = invoices if isinstance(invoices, list) else []
+    ids = [i.get("id") for i in items if isinstance(i, dict)]
     if invoice_id not in ids:
         known = ", ".join(str(i) for i in ids) or "none"
         raise EditRefused(f"no invoice '{invoice_id}' (invoices: {known})")

@@ -81,11 +81,10 @@ def atomic_write(path: Path, data: bytes, exclusive: bool = False) -> None:
     """
     folder = path.parent
     temp = folder / f".{path.name}{TEMP_MARKER}{secrets.token_hex(4)}"
-    mode = 0o644
     try:
         mode = os.stat(path).st_mode & 0o7777
     except OSError:
-        pass
+        mode = 0o644
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:

@@ -17,6 +17,9 @@ from typing import Any
 MAX_NESTING = 24
 
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
+# An anchor or alias is & or * directly followed by its name: "Smith & Co" is neither,
+# and must not cost a full ruamel parse (75 ms per record).
+_MAYBE_ANCHOR = re.compile(r"[&*][^\s,\[\]{}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def load_fast(text: str) -> Any | YamlProblem:
         return YamlProblem(
             f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep
         )
-    if ("&" in text or "*" in text) and (anchor := find_anchor(text)) is not None:
+    if _MAYBE_ANCHOR.search(text) and (anchor := find_anchor(text)) is not None:
         return anchor
     try:
         return yaml_rs.loads(

@@ -161,7 +161,8 @@ def documents(draw: st.DrawFn) -> bytes:
             if kind == "scalar":
                 lines.append(head + space + scalar_text(draw(scalars)) + comment())
             elif kind == "flowlist":
-                lines.append(head + space + flow_list(draw(st.lists(scalars, max_size=3))) + comment())
+                listed = flow_list(draw(st.lists(scalars, max_size=3)))
+                lines.append(head + space + listed + comment())
             elif kind == "blocklist":
                 lines.append(head + comment())
                 for value in draw(st.lists(scalars, min_size=1, max_size=3)):
@@ -305,7 +306,8 @@ def test_null_value_becomes_block_mapping() -> None:
     raw = b"---\nname: Ann\nbilling:   # to do\nstage: active\n---\nbody\n"
     editor = RecordEditor(raw)
     editor.set(("billing", "rate"), 90)
-    assert editor.result() == b"---\nname: Ann\nbilling:   # to do\n  rate: 90\nstage: active\n---\nbody\n"
+    expected = b"---\nname: Ann\nbilling:   # to do\n  rate: 90\nstage: active\n---\nbody\n"
+    assert editor.result() == expected
 
 
 def test_append_to_empty_flow_list() -> None:

@@ -83,7 +83,8 @@ def test_ics_lines_are_folded_and_escaped() -> None:
     from sortext.export import to_ics
 
     what = "Send the proposal; include pricing, scope and the timeline " * 3
-    text = to_ics([{"id": "ann", "name": "Ann", "next_action": {"what": what, "due": "2026-11-30"}}])
+    record = {"id": "ann", "name": "Ann", "next_action": {"what": what, "due": "2026-11-30"}}
+    text = to_ics([record])
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     event = next(iter(icalendar.Calendar.from_ical(text).walk("VEVENT")))
     assert str(event["SUMMARY"]) == f"Ann: {what}"

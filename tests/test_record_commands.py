@@ -64,7 +64,8 @@ def test_log_keeps_comments_and_layout(cli: Callable[..., Result], records_repo:
         "+ She has decided to hire.",
     ]
     data = front(path)
-    assert data["next_action"] == {"what": "Send the JD template", "owner": "maya", "due": "2026-11-30"}
+    action = {"what": "Send the JD template", "owner": "maya", "due": "2026-11-30"}
+    assert data["next_action"] == action
     assert run(cli, records_repo, "check").exit_code == 0
 
 

@@ -39,9 +39,7 @@ def print_plan(plan: Any, applying: bool) -> None:
         state = "new" if record.is_new else "update"
         click.echo(f"{state}: {record.display} ({record.name})")
         for change in record.changes:
-            if change.kind == "new-item":
-                click.echo(f"  + {change.label}: {show(change.new)}")
-            elif change.old is None:
+            if change.kind == "new-item" or change.old is None:
                 click.echo(f"  + {change.label}: {show(change.new)}")
             else:
                 note = " (owned)" if change.kind == "owned" else " (accepted)"
@@ -64,7 +62,9 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
     for value in values:
         side, _, fieldname = value.partition(":")
         if side != "theirs":
-            raise click.BadParameter(f"'{value}': use theirs or theirs:FIELD", param_hint="--accept")
+            raise click.BadParameter(
+                f"'{value}': use theirs or theirs:FIELD", param_hint="--accept"
+            )
         out.append(fieldname or "*")
     return out
 

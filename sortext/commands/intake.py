@@ -58,9 +58,8 @@ def command(
             click.echo(f"  + {change.label}: {json.dumps(change.new, default=str)}")
             args.append(f"{change.label}={_yaml(change.new)}")
         for conflict in record.conflicts:
-            click.echo(
-                f"  ~ {conflict.label}: {json.dumps(conflict.ours)} -> {json.dumps(conflict.theirs)}"
-            )
+            ours, theirs = json.dumps(conflict.ours), json.dumps(conflict.theirs)
+            click.echo(f"  ~ {conflict.label}: {ours} -> {theirs}")
             args.append(f"{format_path(conflict.path)}={_yaml(conflict.theirs)}")
         quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")

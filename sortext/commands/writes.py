@@ -15,7 +15,9 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option)
+        raise click.BadParameter(
+            f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
 
 
 def report(result: Any, what: str) -> None:
