@@ -406,7 +406,7 @@ def apply_plan(
                 )
                 result.written.append(repo.relative(created))
             else:
-                outcome = update_record(repo, record.record_id, change)
+                outcome = update_record(repo, record.record_id, change, plan.source)
                 if outcome.changed:
                     result.written.append(outcome.display)
             applied[record.record_id] = supplied.get(record.record_id, [])

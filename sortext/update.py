@@ -69,10 +69,48 @@ def check_edit(
     return [d for d in result.diagnostics if not d.is_error]
 
 
+def owned_edit_warnings(
+    repo: Repository,
+    display: str,
+    raw: bytes,
+    paths: list[tuple[str | int, ...]],
+    source: str | None,
+) -> list[Diagnostic]:
+    """A warning for each changed field another system owns (check will flag it too)."""
+    from sortext.owned import owned_patterns, owner_of
+    from sortext.positions import build_position_map, format_path
+
+    patterns = owned_patterns(repo.config.raw)
+    owned = [(p, owner_of(patterns, p)) for p in paths] if patterns else []
+    owned = [(p, o) for p, o in owned if o is not None and o != source]
+    if not owned:
+        return []
+    text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    positions = build_position_map(text.split("\n---", 1)[0].split("\n", 1)[-1])
+    found = []
+    for path, owner in owned:
+        line, column = positions.value(path)
+        found.append(
+            Diagnostic(
+                display, line + 1, column, format_path(path),
+                f"owned by {owner}: this edit will be flagged by 'sortext check' until "
+                f"{owner} supplies the same value",
+                "warning",
+            )
+        )
+    return found
+
+
 def update_record(
-    repo: Repository, record_id: str, change: Callable[[RecordEditor], None]
+    repo: Repository,
+    record_id: str,
+    change: Callable[[RecordEditor], None],
+    source: str | None = None,
 ) -> UpdateResult:
-    """Apply ``change`` to the record's editor, validate, and write atomically."""
+    """Apply ``change`` to the record's editor, validate, and write atomically.
+
+    ``source``: the import writing the change (its own owned fields are not warned about).
+    """
     from sortext.safewrite import read_for_update, write_if_unchanged
 
     path = record_file(repo, record_id)
@@ -87,6 +125,7 @@ def update_record(
         return UpdateResult(path, display, False)
     warnings = check_edit(repo, display, snapshot.raw, new)
     write_if_unchanged(path, snapshot, new)
+    warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
     return UpdateResult(path, display, True, warnings)
 
 
