@@ -189,7 +189,11 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
 
 def _to_number(text: str) -> int | float:
     cleaned = re.sub(r"[^\d.,\-]", "", text)
-    if ("," in cleaned and "." in cleaned) or re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):
+    if "," in cleaned and "." in cleaned:
+        # the separator written last is the decimal point: 1,200.50 or 1.200,50
+        thousands = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
+        cleaned = cleaned.replace(thousands, "").replace(",", ".")
+    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):
         cleaned = cleaned.replace(",", "")
     else:
         cleaned = cleaned.replace(",", ".")
