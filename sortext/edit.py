@@ -98,6 +98,8 @@ def render_flow(value: Any, quote: str | None = None) -> str:
     text = out.getvalue().strip()
     if not (text.startswith("[") and text.endswith("]")) or "\n" in text:
         raise EditRefused(f"cannot write {value!r} as a single YAML value")
+    if isinstance(value, dict) and not text.startswith("[{"):
+        text = "[{" + text[1:-1] + "}]"  # ruamel writes [a: 1] for a one-pair mapping
     if not _reads_back(text, value):
         if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString):
             return render_flow(value, '"')
@@ -124,20 +126,34 @@ def _safe_key(key: Any) -> Any:
 
 
 def _reads_back(flow_text: str, value: Any) -> bool:
-    """Does sortext's reader (yaml_rs) read ``[value]`` back as ``value``?"""
-    from sortext.validate import normalize
-    from sortext.yamlparse import load_fast
+    """Is ``[value]``'s inner text read back as ``value`` wherever sortext puts it?
 
-    loaded = load_fast(flow_text)
-    if not (isinstance(loaded, list) and normalize(loaded) == normalize([_plain(value)])):
-        return False
+    It goes after ``key:`` and ``- `` in block style and inside ``[...]`` and
+    ``{k: ...}``; each context is read by sortext's reader (yaml_rs) and by the
+    round-trip composer the next edit uses.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    try:  # the round-trip composer must read it too, or the next edit fails
-        YAML(typ="rt").compose(flow_text)
-    except YAMLError:
-        return False
+    from sortext.validate import normalize
+    from sortext.yamlparse import load_fast
+
+    inner = flow_text[1:-1]
+    wanted = normalize(_plain(value))
+    contexts = [
+        (f"[{inner}]", [wanted]),
+        (f"{{k: {inner}}}", {"k": wanted}),
+        (f"k: {inner}", {"k": wanted}),
+        (f"- {inner}", [wanted]),
+    ]
+    for text, expected in contexts:
+        loaded = load_fast(text)
+        if isinstance(loaded, Exception) or normalize(loaded) != expected:
+            return False
+        try:
+            YAML(typ="rt").compose(text)
+        except YAMLError:
+            return False
     return True
 
 
