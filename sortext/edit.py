@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import copy
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +127,18 @@ def _safe_key(key: Any) -> Any:
 
 
 def _reads_back(flow_text: str, value: Any) -> bool:
+    """Cached for scalars: imports render the same stage or currency many times."""
+    if isinstance(value, dict | list | tuple):
+        return _reads_back_uncached(flow_text, value)
+    return _reads_back_scalar(flow_text, type(value).__name__, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reads_back_scalar(flow_text: str, kind: str, value: Any) -> bool:
+    return _reads_back_uncached(flow_text, value)
+
+
+def _reads_back_uncached(flow_text: str, value: Any) -> bool:
     """Is ``[value]``'s inner text read back as ``value`` wherever sortext puts it?
 
     It goes after ``key:`` and ``- `` in block style and inside ``[...]`` and
