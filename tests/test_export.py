@@ -139,3 +139,15 @@ def test_configured_export_paths_stay_in_the_repo(records_repo: Path, target: st
     config.write_text(config.read_text() + f"\nexports:\n  {target}: ics\n")
     with pytest.raises(ConfigError):
         write_configured_exports(open_repository(records_repo), dt.date(2026, 11, 23))
+
+
+def test_export_out_writes_atomically_and_reports_unchanged(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    target = records_repo / "out" / "calendar.ics"
+    target.parent.mkdir()
+    first = cli("export", "ics", "--out", str(target), "--repo", str(records_repo))
+    assert first.exit_code == 0 and "written" in first.output
+    assert target.read_text().startswith("BEGIN:VCALENDAR")
+    second = cli("export", "ics", "--out", str(target), "--repo", str(records_repo))
+    assert "unchanged" in second.output
