@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.validate import normalize
 from sortext.yamlparse import load_fast
@@ -194,3 +196,51 @@ def test_every_shipped_map_parses() -> None:
 
     for path in sorted(MAPS.glob("*.yaml")):
         assert load_map(path).fields, path
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["Ann Lee", "Bo Chen", "Cy Diaz", "Ann Lee"]),
+            st.sampled_from(["Lead", "Talking", "Proposal"]),
+            st.integers(50, 500),
+            st.sampled_from(["", "ops", "ops;vip"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_import_applied_twice_changes_nothing_the_second_time(
+    empty_repo: Path, rows: list[tuple[str, str, int, str]]
+) -> None:
+    """Whatever the rows (duplicates, conflicting values), a second run is a no-op."""
+    import datetime as dt
+    import shutil
+
+    from sortext.fieldmap import load_map
+    from sortext.importer import apply_plan, plan_import
+    from sortext.repo import open_repository
+    from sortext.tabular import Row
+
+    shutil.rmtree(empty_repo / "clients")
+    (empty_repo / "clients").mkdir()
+    sheet = [
+        Row(n + 2, dict(zip(SHEET_HEADER, [name, name.split()[0].lower() + "@example.org",
+                                           stage, "Plan", str(rate), "EUR", "", "", tags, ""],
+                            strict=True)))
+        for n, (name, stage, rate, tags) in enumerate(rows)
+    ]
+    fmap = load_map(MAPS / "spreadsheet.yaml")
+    repo = open_repository(empty_repo)
+    today = dt.date(2026, 11, 23)
+    first = apply_plan(repo, plan_import(repo, sheet, fmap, "sheet"), today)
+    assert not first.failed
+    after_first = snapshot(empty_repo)
+    assert len(after_first) == len({r[0] for r in rows})
+    again = plan_import(repo, sheet, fmap, "sheet")
+    assert not again.new and not again.updated
+    apply_plan(repo, again, today)
+    assert snapshot(empty_repo) == after_first
