@@ -85,6 +85,10 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     report = CheckReport(check_files(items, validator))
     others = {stem_of(str(p)): repo.relative(p) for p in all_paths} if paths is not None else {}
     report.cross = duplicate_ids(report.outcomes, others)
+    if paths is None:
+        from sortext.owned import owned_warnings
+
+        report.cross += owned_warnings(repo)
     return report
 
 

@@ -23,6 +23,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("sortext.commands.show", "Session prep for one client."),
     "list": ("sortext.commands.list", "List clients by stage, tag or risk."),
     "search": ("sortext.commands.search", "Search client names and notes."),
+    "new": ("sortext.commands.new", "Create a client record from the template."),
+    "set": ("sortext.commands.set", "Set fields of a record, keeping its layout."),
+    "log": ("sortext.commands.log", "Log a session and move the next action."),
+    "pay": ("sortext.commands.pay", "Mark an invoice paid."),
+    "measure": ("sortext.commands.measure", "Record a goal measurement."),
+    "move": ("sortext.commands.move", "Move a client to another stage."),
+    "intake": ("sortext.commands.intake", "Turn form responses into client records."),
+    "import": ("sortext.commands.import_", "Import a spreadsheet or CRM export."),
+    "export": ("sortext.commands.export", "Write a one-way CSV, JSON or ICS export."),
 }
 
 

@@ -1,0 +1,72 @@
+"""``sortext log ID ...``: log a session in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
+
+
+@click.command("log")
+@click.argument("record_id", metavar="ID")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Session date (default: today).")
+@click.option("--focus", required=True, help="What the session was about.")
+@click.option("--status", type=click.Choice(STATUSES), default="held", show_default=True)
+@click.option("--kind", help="Session kind, e.g. coaching, review, intake.")
+@click.option("--score", type=click.FloatRange(0, 10), help="Session score, 0-10.")
+@click.option("--commit", "commitments", multiple=True, help="A commitment (repeatable).")
+@click.option("--next", "next_what", help="The new next action.")
+@click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date of the next action.")
+@click.option("--note", help="Notes for the dated section added to the body.")
+@today_option
+@repo_option
+def command(
+    record_id: str,
+    date_text: str | None,
+    focus: str,
+    status: str,
+    kind: str | None,
+    score: float | None,
+    commitments: tuple[str, ...],
+    next_what: str | None,
+    due_text: str | None,
+    note: str | None,
+    today: str | None,
+    repo_dir: Path | None,
+) -> None:
+    """Log a session for client ID.
+
+    Appends the session (date, kind, status, focus, commitments, score),
+    moves the next action (--next and/or --due; its owner and comments
+    stay), and appends a dated '## DATE FOCUS' section with --note to the
+    notes.  Everything else in the file is left byte for byte.
+    """
+    from sortext.commands.writes import parse_date, report
+    from sortext.edit import RecordEditor
+    from sortext.routine import SessionLog, log_session
+    from sortext.update import update_record
+
+    date = parse_date(date_text, "--date") or resolve_today(today)
+    entry = SessionLog(
+        date=date,
+        focus=focus,
+        status=status,
+        kind=kind,
+        score=score,
+        commitments=commitments,
+        next_what=next_what,
+        next_due=parse_date(due_text, "--due"),
+        note=note,
+    )
+    repo = open_repo(repo_dir)
+    people = repo.config.people
+
+    def change(editor: RecordEditor) -> None:
+        log_session(editor, entry, people[0] if people else None)
+
+    result = update_record(repo, record_id, change)
+    report(result, f"logged {status} session on {date.isoformat()}")

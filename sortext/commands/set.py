@@ -1,0 +1,50 @@
+"""``sortext set ID PATH=VALUE...``: change fields, keeping the file's layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+
+
+@click.command("set")
+@click.argument("record_id", metavar="ID")
+@click.argument("assignments", metavar="PATH=VALUE...", nargs=-1, required=True)
+@repo_option
+def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None) -> None:
+    """Set fields of one record: PATH=VALUE, as many as you like.
+
+    PATH is a field path: billing.rate, next_action.due, invoices[2].status.
+    VALUE is read as YAML 1.2: 2026-12-01 is a date, 450 a number,
+    "[a, b]" a list, '"007"' text.  Missing mappings are created.  The
+    result is validated first: if it would make the record invalid, the
+    problem is shown and nothing is written.  Comments, key order, quoting
+    and the notes are kept byte for byte.
+    """
+    from sortext.commands.writes import report
+    from sortext.edit import EditRefused, RecordEditor, parse_path
+    from sortext.update import update_record
+    from sortext.yamlparse import YamlProblem, load_fast
+
+    changes = []
+    for text in assignments:
+        path_text, sep, value_text = text.partition("=")
+        if not sep:
+            raise click.UsageError(f"'{text}' is not PATH=VALUE")
+        value = load_fast(value_text) if value_text.strip() else None
+        if isinstance(value, YamlProblem):
+            raise click.BadParameter(f"'{value_text}': {value.message}", param_hint=path_text)
+        try:
+            changes.append((parse_path(path_text.strip()), value))
+        except EditRefused as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    def change(editor: RecordEditor) -> None:
+        for path, value in changes:
+            editor.set(path, value)
+
+    repo = open_repo(repo_dir)
+    result = update_record(repo, record_id, change)
+    report(result, "set " + ", ".join(a.partition("=")[0] for a in assignments))
