@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from sortext.errors import RecordNotFound
-from sortext.fielddiff import body_summary, diff_data
+from sortext.fielddiff import body_summary, diff_data, field_matches
 from sortext.gitlog import Commit, FileChange, file_log, read_blobs
 from sortext.records import stem_of
 from sortext.repo import Repository
@@ -38,11 +38,6 @@ class HistoryEntry:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def field_matches(path: str, wanted: str) -> bool:
-    """``next_action`` matches ``next_action.due``; ``sessions`` matches ``sessions[..]``."""
-    return path == wanted or path.startswith((wanted + ".", wanted + "["))
 
 
 def client_history(

@@ -73,6 +73,13 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
         return LoadResult(
             display, None, [Diagnostic(display, source.line, source.column, "", source.message)]
         )
+    if "\n<<<<<<<" in source.text:
+        from sortext.conflicts import conflict_diagnostics, has_markers
+
+        if has_markers(source.text):  # a merge left this file for the user to settle
+            return LoadResult(
+                display, None, conflict_diagnostics(source.text, display, stem_of(display))
+            )
     lines = source.text.split("\n")
 
     def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:

@@ -7,6 +7,7 @@ check`` is where records are judged).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,22 @@ class Version:
     body: str
 
 
-def parse_version(raw: bytes | None, display: str = "record.md") -> Version | None:
-    """Data and body of a record's bytes, or None if absent or not parseable."""
+_ID_LINE = re.compile(rb"^id\s*:", re.MULTILINE)
+
+
+def parse_version(
+    raw: bytes | None, display: str = "record.md", implied_id: bool = True
+) -> Version | None:
+    """Data and body of a record's bytes, or None if absent or not parseable.
+
+    ``implied_id=False`` leaves out the id taken from the file name when the
+    file has no ``id:`` line (merge must not write one in)."""
     if raw is None:
         return None
     result = parse_record(raw, display, _ACCEPT_ALL)
     if result.record is None:
         return None
-    return Version(result.record.data, result.record.body)
+    data = result.record.data
+    if not implied_id and not _ID_LINE.search(raw.split(b"\n---", 1)[0]):
+        data.pop("id", None)
+    return Version(data, result.record.body)
