@@ -1,0 +1,401 @@
+"""What changed across all clients since a date, and stage facts, from git history.
+
+``changes_since`` compares every record as it was at the start of the window
+(the last commit before it) with HEAD: one ``git diff --name-status``, one
+batched blob read, then a pure classification of each pair of versions.
+Pages (NEXT.md, the dashboard) call it for their "since last week" section.
+
+``stage_facts`` derives "in this stage since" and "last touched" per client
+from the log, so nobody types ``stage_since`` by hand; ``staleness`` is the
+pure rule that flags a client sitting in a stage too long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from sortext.errors import UsageError
+from sortext.fielddiff import keyed_items
+from sortext.gitlog import git_text, has_commits, log, read_blobs, rev_before
+from sortext.records import stem_of
+from sortext.repo import Repository
+from sortext.versions import Version, parse_version
+
+ChangeKind = Literal[
+    "new_client",
+    "stage_moved",
+    "next_action_done",
+    "next_action_added",
+    "next_action_moved",
+    "session_logged",
+    "measurement_added",
+    "invoice_paid",
+    "invoice_overdue",
+    "renamed",
+    "deleted",
+    "unreadable",
+]
+
+#: Display order and headings for reports.
+KIND_TITLES: dict[str, str] = {
+    "new_client": "New clients",
+    "stage_moved": "Stage moves",
+    "next_action_done": "Next actions done",
+    "next_action_added": "Next actions added",
+    "next_action_moved": "Next actions moved",
+    "session_logged": "Sessions logged",
+    "measurement_added": "Measurements added",
+    "invoice_paid": "Invoices paid",
+    "invoice_overdue": "Invoices gone overdue",
+    "renamed": "Renamed records",
+    "deleted": "Deleted records",
+    "unreadable": "Records that no longer parse",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One noteworthy change to one client.  ``when``/``author``: the newest
+    commit in the window that touched the record."""
+
+    record_id: str
+    kind: ChangeKind
+    summary: str
+    old: Any = None
+    new: Any = None
+    when: str = ""
+    author: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class ChangeReport:
+    """Changes between ``base`` (None: empty history) and ``head``."""
+
+    since: dt.date
+    today: dt.date
+    base: str | None
+    head: str | None
+    changes: list[Change] = field(default_factory=list)
+
+    def by_kind(self) -> dict[str, list[Change]]:
+        """Changes grouped in KIND_TITLES order (empty kinds left out)."""
+        out: dict[str, list[Change]] = {}
+        for kind in KIND_TITLES:
+            items = [c for c in self.changes if c.kind == kind]
+            if items:
+                out[kind] = items
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat(),
+            "today": self.today.isoformat(),
+            "base": self.base,
+            "head": self.head,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+_RELATIVE = re.compile(r"^(\d+)([dw])$")
+
+
+def parse_since(text: str, today: dt.date) -> dt.date:
+    """``7d``, ``2w`` or ``YYYY-MM-DD`` -> the first day of the window."""
+    m = _RELATIVE.match(text.strip())
+    if m:
+        days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+        return today - dt.timedelta(days=days)
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--since '{text}': give a number of days (7d), weeks (2w) or a date") from None
+
+
+# --- classifying one record's change ------------------------------------------------
+
+
+def _what(action: Any) -> str:
+    return str(action.get("what", "")) if isinstance(action, dict) else ""
+
+
+def classify(
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any] | None,
+    since: dt.date,
+    today: dt.date,
+) -> list[tuple[ChangeKind, str, Any, Any]]:
+    """Noteworthy changes between two versions of one record's data (pure)."""
+    out: list[tuple[ChangeKind, str, Any, Any]] = []
+    if old is None and new is None:
+        return out
+    if new is None:
+        assert old is not None
+        return [("deleted", f"deleted ({old.get('stage', '?')})", old.get("stage"), None)]
+    if old is None:
+        out.append(("new_client", f"new client in {new.get('stage', '?')}", None, new.get("stage")))
+        old = {}
+    elif old.get("stage") != new.get("stage"):
+        out.append(
+            ("stage_moved", f"stage {old.get('stage')} -> {new.get('stage')}",
+             old.get("stage"), new.get("stage"))
+        )
+    out.extend(_next_action(old.get("next_action"), new.get("next_action")))
+    out.extend(_added(old, new, "sessions", _session_text, "session_logged"))
+    out.extend(_added(old, new, "measurements", _measurement_text, "measurement_added"))
+    out.extend(_invoices(old.get("invoices"), new.get("invoices"), since, today))
+    return out
+
+
+def _next_action(old: Any, new: Any) -> list[tuple[ChangeKind, str, Any, Any]]:
+    if old == new:
+        return []
+    out: list[tuple[ChangeKind, str, Any, Any]] = []
+    if old and (not new or _what(old) != _what(new)):
+        out.append(("next_action_done", f"done: {_what(old)}", old, None))
+    if new and (not old or _what(old) != _what(new)):
+        due = new.get("due", "?") if isinstance(new, dict) else "?"
+        out.append(("next_action_added", f"next: {_what(new)} (due {due})", None, new))
+    elif old and new and isinstance(old, dict) and isinstance(new, dict):
+        if old.get("due") != new.get("due") or old.get("owner") != new.get("owner"):
+            text = f"moved: {_what(new)} due {old.get('due')} -> {new.get('due')}"
+            if old.get("owner") != new.get("owner"):
+                text += f", owner {old.get('owner')} -> {new.get('owner')}"
+            out.append(("next_action_moved", text, old, new))
+    return out
+
+
+def _session_text(s: Mapping[str, Any]) -> str:
+    parts = [str(s.get("date")), str(s.get("kind", "session")), str(s.get("status", ""))]
+    focus = f": {s['focus']}" if s.get("focus") else ""
+    return " ".join(p for p in parts if p) + focus
+
+
+def _measurement_text(m: Mapping[str, Any]) -> str:
+    return f"{m.get('goal')}: {m.get('value')} on {m.get('date')}"
+
+
+def _added(
+    old: Mapping[str, Any], new: Mapping[str, Any], name: str, text: Any, kind: ChangeKind
+) -> list[tuple[ChangeKind, str, Any, Any]]:
+    before = keyed_items(name, old.get(name) or []) if isinstance(old.get(name) or [], list) else {}
+    after = keyed_items(name, new.get(name) or []) if isinstance(new.get(name) or [], list) else {}
+    if after is None:
+        return []
+    before = before or {}
+    return [(kind, text(item), None, item) for label, item in after.items() if label not in before]
+
+
+def _invoices(
+    old: Any, new: Any, since: dt.date, today: dt.date
+) -> list[tuple[ChangeKind, str, Any, Any]]:
+    before = (keyed_items("invoices", old) if isinstance(old, list) else None) or {}
+    after = (keyed_items("invoices", new) if isinstance(new, list) else None) or {}
+    out: list[tuple[ChangeKind, str, Any, Any]] = []
+    for label, inv in after.items():
+        prior = before.get(label) or {}
+        status, was = inv.get("status"), prior.get("status")
+        amount = f" ({inv['amount']})" if "amount" in inv else ""
+        if status == "paid" and was != "paid":
+            out.append(("invoice_paid", f"{label} paid{amount}", was, status))
+        elif status == "overdue" and was != "overdue":
+            out.append(("invoice_overdue", f"{label} overdue{amount}", was, status))
+        elif status == "sent" and _due_between(inv.get("due"), since, today):
+            out.append(
+                ("invoice_overdue", f"{label} due {inv['due']}, still unpaid{amount}", None, status)
+            )
+    return out
+
+
+def _due_between(due: Any, since: dt.date, today: dt.date) -> bool:
+    try:
+        day = dt.date.fromisoformat(str(due))
+    except ValueError:
+        return False
+    return since <= day < today
+
+
+# --- reading the two states from git -------------------------------------------------
+
+
+def _clients_prefix(repo: Repository) -> str:
+    return repo.relative(repo.clients_path).rstrip("/") + "/"
+
+
+def _is_record(path: str, prefix: str) -> bool:
+    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+
+
+def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeReport:
+    """Every noteworthy change to any client from ``since`` (inclusive) to HEAD."""
+    root = repo.root
+    if not has_commits(root):
+        return ChangeReport(since, today, None, None)
+    head = git_text(root, "rev-parse", "HEAD").strip()
+    base = rev_before(root, f"{since.isoformat()}T00:00:00")
+    report = ChangeReport(since, today, base, head)
+    prefix = _clients_prefix(repo)
+    pairs = _changed_paths(repo, base, prefix)
+    if not pairs:
+        return report
+    specs: list[str] = []
+    for old_path, new_path in pairs:
+        if old_path:
+            specs.append(f"{base}:{old_path}")
+        if new_path:
+            specs.append(f"{head}:{new_path}")
+    blobs = iter(read_blobs(root, specs))
+    touched = _last_commits(repo, since, prefix)
+    for old_path, new_path in pairs:
+        old_v = parse_version(next(blobs), old_path) if old_path else None
+        new_raw = next(blobs) if new_path else None
+        new_v = parse_version(new_raw, new_path or "") if new_path else None
+        record_id = stem_of(new_path or old_path or "")
+        when, author = touched.get(new_path or old_path or "", ("", ""))
+
+        def add(kind: ChangeKind, summary: str, old: Any, new: Any) -> None:
+            report.changes.append(Change(record_id, kind, summary, old, new, when, author))
+
+        if old_path and new_path and old_path != new_path:
+            add("renamed", f"renamed from {old_path}", old_path, new_path)
+        if new_path and new_v is None:
+            add("unreadable", "front matter does not parse (run sortext check)", None, None)
+            continue
+        if old_path and old_v is None:
+            old_v = Version({}, "")
+        for kind, summary, old, new in classify(
+            old_v.data if old_v else None, new_v.data if new_v else None, since, today
+        ):
+            add(kind, summary, old, new)
+    report.changes.sort(key=lambda c: (list(KIND_TITLES).index(c.kind), c.record_id))
+    return report
+
+
+def _changed_paths(
+    repo: Repository, base: str | None, prefix: str
+) -> list[tuple[str | None, str | None]]:
+    """(path at base, path at HEAD) of every record that differs; None: absent."""
+    root = repo.root
+    if base is None:
+        names = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+        return [(None, n) for n in names.split("\0") if n and _is_record(n, prefix)]
+    out = git_text(root, "diff", "--name-status", "-z", "-M", base, "HEAD", "--", prefix)
+    tokens = out.split("\0")
+    pairs: list[tuple[str | None, str | None]] = []
+    i = 0
+    while i < len(tokens) and tokens[i]:
+        status = tokens[i][0]
+        if status in "RC":
+            old, new = tokens[i + 1], tokens[i + 2]
+            i += 3
+        else:
+            old = new = tokens[i + 1]
+            i += 2
+        before = old if status != "A" and _is_record(old, prefix) else None
+        after = new if status != "D" and _is_record(new, prefix) else None
+        if before or after:
+            pairs.append((before, after))
+    return pairs
+
+
+def _last_commits(repo: Repository, since: dt.date, prefix: str) -> dict[str, tuple[str, str]]:
+    """Path -> (date, author) of the newest commit in the window touching it."""
+    out: dict[str, tuple[str, str]] = {}
+    for commit in log(repo.root, f"--since={since.isoformat()}T00:00:00", "-M", paths=[prefix]):
+        for fc in commit.files:
+            out.setdefault(fc.path, (commit.date[:10], commit.author))
+    return out
+
+
+# --- stage facts and the stale rule --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StageFacts:
+    """Derived from git: the committed stage, since when, and the last commit touching it."""
+
+    stage: str | None
+    stage_since: dt.date | None
+    last_touched: dt.date | None
+
+
+_STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
+
+
+def stage_facts(repo: Repository) -> dict[str, StageFacts]:
+    """Per client id (records at HEAD): stage, stage since (date), last touched (date)."""
+    root = repo.root
+    if not has_commits(root):
+        return {}
+    prefix = _clients_prefix(repo)
+    alias: dict[str, str] = {}
+    touched: dict[str, dt.date] = {}
+    for commit in log(root, "-M", paths=[prefix]):
+        day = dt.date.fromisoformat(commit.date[:10])
+        for fc in commit.files:
+            current = _follow(alias, fc.path)
+            if fc.old_path:
+                alias.setdefault(fc.old_path, current)
+            touched.setdefault(current, day)
+    stages: dict[str, tuple[str, dt.date]] = {}
+    out = git_text(
+        root, "log", "-G^stage:", "--format=\x01%aI", "-p", "-U0", "--no-color", "-M",
+        "--", prefix,
+    )
+    day = None
+    path = None
+    for line in out.split("\n"):
+        if line.startswith("\x01"):
+            day = dt.date.fromisoformat(line[1:11])
+        elif line.startswith("+++ "):
+            path = _follow(alias, line[6:]) if line.startswith("+++ b/") else None
+        elif path and day and line.startswith("+stage:"):
+            m = _STAGE_LINE.match(line)
+            if m:
+                stages.setdefault(path, (m.group(1), day))
+    heads = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+    facts: dict[str, StageFacts] = {}
+    for name in heads.split("\0"):
+        if not name or not _is_record(name, prefix):
+            continue
+        stage, since = stages.get(name, (None, None))
+        facts[stem_of(name)] = StageFacts(stage, since, touched.get(name))
+    return facts
+
+
+def _follow(alias: Mapping[str, str], path: str) -> str:
+    """The newest name of ``path`` given old -> new renames."""
+    seen = 0
+    while path in alias and seen < 100:
+        path = alias[path]
+        seen += 1
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """A client has sat in ``stage`` for ``days``, longer than ``limit``."""
+
+    stage: str
+    days: int
+    limit: int
+
+
+def staleness(
+    stage: str | None,
+    stage_since: dt.date | None,
+    today: dt.date,
+    stale_days: Mapping[str, Any],
+) -> Staleness | None:
+    """The stale rule (pure): days in stage beyond ``stale_days[stage]``, else None."""
+    if not stage or stage_since is None or stage not in stale_days:
+        return None
+    limit = int(stale_days[stage])
+    days = (today - stage_since).days
+    return Staleness(stage, days, limit) if days > limit else None
