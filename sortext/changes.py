@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from sortext.errors import UsageError
 from sortext.fielddiff import keyed_items
-from sortext.gitlog import git_text, has_commits, log, read_blobs, rev_before
+from sortext.gitlog import Commit, git_text, has_commits, log, read_blobs, rev_before, start_log
 from sortext.records import stem_of
 from sortext.repo import Repository
 from sortext.versions import Version, parse_version
@@ -241,9 +241,8 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
     base = rev_before(root, f"{since.isoformat()}T00:00:00")
     report = ChangeReport(since, today, base, head)
     prefix = _clients_prefix(repo)
+    window_log = start_log(root, f"--since={since.isoformat()}T00:00:00", "-M", paths=[prefix])
     pairs = _changed_paths(repo, base, prefix)
-    if not pairs:
-        return report
     specs: list[str] = []
     for old_path, new_path in pairs:
         if old_path:
@@ -251,11 +250,17 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
         if new_path:
             specs.append(f"{head}:{new_path}")
     blobs = iter(read_blobs(root, specs))
-    touched = _last_commits(repo, since, prefix)
-    for old_path, new_path in pairs:
-        old_v = parse_version(next(blobs), old_path) if old_path else None
-        new_raw = next(blobs) if new_path else None
-        new_v = parse_version(new_raw, new_path or "") if new_path else None
+    parsed = [
+        (
+            old_path,
+            new_path,
+            parse_version(next(blobs), old_path) if old_path else None,
+            parse_version(next(blobs), new_path) if new_path else None,
+        )
+        for old_path, new_path in pairs
+    ]
+    touched = _last_commits(window_log())  # the log ran while we parsed
+    for old_path, new_path, old_v, new_v in parsed:
         record_id = stem_of(new_path or old_path or "")
         when, author = touched.get(new_path or old_path or "", ("", ""))
 
@@ -304,10 +309,10 @@ def _changed_paths(
     return pairs
 
 
-def _last_commits(repo: Repository, since: dt.date, prefix: str) -> dict[str, tuple[str, str]]:
-    """Path -> (date, author) of the newest commit in the window touching it."""
+def _last_commits(commits: list[Commit]) -> dict[str, tuple[str, str]]:
+    """Path -> (date, author) of the newest commit (of ``commits``) touching it."""
     out: dict[str, tuple[str, str]] = {}
-    for commit in log(repo.root, f"--since={since.isoformat()}T00:00:00", "-M", paths=[prefix]):
+    for commit in commits:
         for fc in commit.files:
             out.setdefault(fc.path, (commit.date[:10], commit.author))
     return out

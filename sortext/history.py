@@ -15,7 +15,7 @@ from sortext.fielddiff import body_summary, diff_data, field_matches
 from sortext.gitlog import Commit, FileChange, file_log, read_blobs
 from sortext.records import stem_of
 from sortext.repo import Repository
-from sortext.versions import Version, parse_version
+from sortext.versions import Version, VersionParser
 
 EntryKind = Literal[
     "added", "removed", "changed", "notes", "created", "deleted", "renamed", "unparsable"
@@ -56,10 +56,11 @@ def client_history(
     blobs = iter(read_blobs(repo.root, specs))
     entries: list[HistoryEntry] = []
     previous: Version | None = None
+    parser = VersionParser()
     for commit in commits:
         change = commit.files[-1]
         raw = None if change.status == "D" else next(blobs)
-        current = parse_version(raw, change.path)
+        current = parser.parse(raw, change.path)
         entries.extend(_entries(commit, change, previous, current, raw is not None, field))
         if current is not None or change.status == "D":
             previous = current
@@ -98,7 +99,8 @@ def _entries(
             if fc.path == "id" and (fc.old, fc.new) == implied_id:
                 continue  # the id follows the file name: the rename says it already
             out.append(entry(fc.path, fc.old, fc.new, fc.kind))
-    notes = body_summary(before.body, after.body) if before is not None else ""
+    same = before is None or before.body == after.body
+    notes = "" if same or before is None else body_summary(before.body, after.body)
     if notes:
         out.append(entry("notes", None, notes.removeprefix("notes "), "notes"))
     return _keep(out, wanted)
