@@ -85,7 +85,9 @@ def verify_remote(repo: Repository, remote: str, branch: str, prefix: str) -> Re
         result.commit = git_text(clone, "rev-parse", "HEAD").strip()
         local_head = git_text(repo.root, "rev-parse", "HEAD").strip()
         if result.commit != local_head:
-            result.mismatches.append(f"remote is at {result.commit[:10]}, local at {local_head[:10]}")
+            result.mismatches.append(
+                f"remote is at {result.commit[:10]}, local at {local_head[:10]}"
+            )
         mine, theirs = record_set(repo.root, prefix), record_set(clone, prefix)
         for path in sorted(mine.keys() | theirs.keys()):
             if mine.get(path) != theirs.get(path):

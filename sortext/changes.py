@@ -115,7 +115,9 @@ def parse_since(text: str, today: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--since '{text}': give a number of days (7d), weeks (2w) or a date") from None
+        raise UsageError(
+            f"--since '{text}': give a number of days (7d), weeks (2w) or a date"
+        ) from None
 
 
 # --- classifying one record's change ------------------------------------------------
@@ -143,8 +145,12 @@ def classify(
         old = {}
     elif old.get("stage") != new.get("stage"):
         out.append(
-            ("stage_moved", f"stage {old.get('stage')} -> {new.get('stage')}",
-             old.get("stage"), new.get("stage"))
+            (
+                "stage_moved",
+                f"stage {old.get('stage')} -> {new.get('stage')}",
+                old.get("stage"),
+                new.get("stage"),
+            )
         )
     out.extend(_next_action(old.get("next_action"), new.get("next_action")))
     out.extend(_added(old, new, "sessions", _session_text, "session_logged"))
@@ -162,12 +168,15 @@ def _next_action(old: Any, new: Any) -> list[tuple[ChangeKind, str, Any, Any]]:
     if new and (not old or _what(old) != _what(new)):
         due = new.get("due", "?") if isinstance(new, dict) else "?"
         out.append(("next_action_added", f"next: {_what(new)} (due {due})", None, new))
-    elif old and new and isinstance(old, dict) and isinstance(new, dict):
-        if old.get("due") != new.get("due") or old.get("owner") != new.get("owner"):
-            text = f"moved: {_what(new)} due {old.get('due')} -> {new.get('due')}"
-            if old.get("owner") != new.get("owner"):
-                text += f", owner {old.get('owner')} -> {new.get('owner')}"
-            out.append(("next_action_moved", text, old, new))
+    elif (
+        isinstance(old, dict)
+        and isinstance(new, dict)
+        and (old.get("due"), old.get("owner")) != (new.get("due"), new.get("owner"))
+    ):
+        text = f"moved: {_what(new)} due {old.get('due')} -> {new.get('due')}"
+        if old.get("owner") != new.get("owner"):
+            text += f", owner {old.get('owner')} -> {new.get('owner')}"
+        out.append(("next_action_moved", text, old, new))
     return out
 
 
@@ -264,20 +273,23 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
         record_id = stem_of(new_path or old_path or "")
         when, author = touched.get(new_path or old_path or "", ("", ""))
 
-        def add(kind: ChangeKind, summary: str, old: Any, new: Any) -> None:
-            report.changes.append(Change(record_id, kind, summary, old, new, when, author))
-
+        found: list[tuple[ChangeKind, str, Any, Any]] = []
         if old_path and new_path and old_path != new_path:
-            add("renamed", f"renamed from {old_path}", old_path, new_path)
+            found.append(("renamed", f"renamed from {old_path}", old_path, new_path))
         if new_path and new_v is None:
-            add("unreadable", "front matter does not parse (run sortext check)", None, None)
-            continue
-        if old_path and old_v is None:
-            old_v = Version({}, "")
-        for kind, summary, old, new in classify(
-            old_v.data if old_v else None, new_v.data if new_v else None, since, today
-        ):
-            add(kind, summary, old, new)
+            found.append(
+                ("unreadable", "front matter does not parse (run sortext check)", None, None)
+            )
+        else:
+            if old_path and old_v is None:
+                old_v = Version({}, "")
+            found.extend(
+                classify(old_v.data if old_v else None, new_v.data if new_v else None, since, today)
+            )
+        report.changes.extend(
+            Change(record_id, kind, summary, old, new, when, author)
+            for kind, summary, old, new in found
+        )
     report.changes.sort(key=lambda c: (list(KIND_TITLES).index(c.kind), c.record_id))
     return report
 
@@ -350,20 +362,28 @@ def stage_facts(repo: Repository) -> dict[str, StageFacts]:
             touched.setdefault(current, day)
     stages: dict[str, tuple[str, dt.date]] = {}
     out = git_text(
-        root, "log", "-G^stage:", "--format=\x01%aI", "-p", "-U0", "--no-color", "-M",
-        "--", prefix,
+        root,
+        "log",
+        "-G^stage:",
+        "--format=\x01%aI",
+        "-p",
+        "-U0",
+        "--no-color",
+        "-M",
+        "--",
+        prefix,
     )
-    day = None
+    when: dt.date | None = None
     path = None
     for line in out.split("\n"):
         if line.startswith("\x01"):
-            day = dt.date.fromisoformat(line[1:11])
+            when = dt.date.fromisoformat(line[1:11])
         elif line.startswith("+++ "):
             path = _follow(alias, line[6:]) if line.startswith("+++ b/") else None
-        elif path and day and line.startswith("+stage:"):
+        elif path and when and line.startswith("+stage:"):
             m = _STAGE_LINE.match(line)
             if m:
-                stages.setdefault(path, (m.group(1), day))
+                stages.setdefault(path, (m.group(1), when))
     heads = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
     facts: dict[str, StageFacts] = {}
     for name in heads.split("\0"):

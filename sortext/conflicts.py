@@ -65,9 +65,7 @@ def _front_matter_end(lines: list[str]) -> int | None:
     return next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
 
 
-def settle(
-    text: str, choices: dict[int, Side | list[str]], default: Side | None = "ours"
-) -> str:
+def settle(text: str, choices: dict[int, Side | list[str]], default: Side | None = "ours") -> str:
     """``text`` with hunk ``i`` replaced by ``choices[i]`` (a side or new lines);
     other hunks take ``default`` (None: left as they are, markers included)."""
     lines = text.split("\n")
@@ -91,7 +89,7 @@ def hunk_changes(text: str) -> list[tuple[Hunk, list[FieldChange]]]:
 
     hunks = find_hunks(text)
     all_ours = parse_version(settle(text, {}).encode("utf-8"))
-    out = []
+    out: list[tuple[Hunk, list[FieldChange]]] = []
     for i, hunk in enumerate(hunks):
         if hunk.in_notes:
             out.append((hunk, []))
@@ -122,31 +120,43 @@ def conflict_diagnostics(text: str, display: str, record_id: str) -> list[Diagno
         if hunk.in_notes:
             out.append(
                 Diagnostic(
-                    display, line, 1, "notes",
+                    display,
+                    line,
+                    1,
+                    "notes",
                     "merge conflict in the notes: keep the lines you want and delete the "
                     f"marker lines, or settle it with: sortext resolve {record_id} notes "
                     "--take ours|theirs",
-                    "error", shown,
+                    "error",
+                    shown,
                 )
             )
             continue
         if not changes:
             out.append(
                 Diagnostic(
-                    display, line, 1, "",
+                    display,
+                    line,
+                    1,
+                    "",
                     "merge conflict markers in the front matter: keep one side and delete "
                     "the lines '<<<<<<<', '=======' and '>>>>>>>'",
-                    "error", shown,
+                    "error",
+                    shown,
                 )
             )
         for change in changes:
             out.append(
                 Diagnostic(
-                    display, line, 1, change.path,
+                    display,
+                    line,
+                    1,
+                    change.path,
                     f"merge conflict: ours {_show(change.old)}, theirs {_show(change.new)}; "
                     f"settle it with: sortext resolve {record_id} {change.path} "
                     "--take ours|theirs|VALUE",
-                    "error", shown,
+                    "error",
+                    shown,
                 )
             )
     return out
@@ -174,8 +184,10 @@ def resolve(text: str, record_id: str, fld: str, take: str) -> str:
             if any(field_matches(c.path, fld) or field_matches(fld, c.path) for c in changes)
         ]
     if not targets:
-        named = sorted({c.path for _, cs in found for c in cs} | (
-            {"notes"} if any(h.in_notes for h, _ in found) else set()))
+        named = sorted(
+            {c.path for _, cs in found for c in cs}
+            | ({"notes"} if any(h.in_notes for h, _ in found) else set())
+        )
         listed = ", ".join(named) if named else "none"
         raise UsageError(f"{record_id}: no merge conflict on '{fld}' (conflicts: {listed})")
     if take in ("ours", "theirs"):
@@ -192,7 +204,7 @@ def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> 
     from sortext.yamlparse import YamlProblem, load_fast
 
     wanted = load_fast(value_text)
-    if isinstance(wanted, YamlProblem) or isinstance(wanted, dict | list):
+    if isinstance(wanted, YamlProblem | dict | list):
         raise UsageError(
             f"VALUE for {fld} must be a single value (text, number, date); "
             "for lists and sections take 'ours' or 'theirs', then edit the file"
@@ -202,9 +214,11 @@ def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> 
     if key is None:
         raise UsageError(f"{fld} is a whole entry: take 'ours' or 'theirs', then edit the file")
     lines = text.split("\n")
-    pattern = re.compile(rf"(^|[\s{{,])({re.escape(key)}:[ \t]*)([^,}}#\n]*?)(?=[ \t]*(?:[,}}]|#|$))")
-    for which in ("ours", "theirs"):
-        block = hunk.lines_of(lines, which)  # type: ignore[arg-type]
+    value_end = r"(?=[ \t]*(?:[,}]|#|$))"
+    pattern = re.compile(rf"(^|[\s{{,])({re.escape(key)}:[ \t]*)([^,}}#\n]*?){value_end}")
+    sides: tuple[Side, Side] = ("ours", "theirs")
+    for which in sides:
+        block = hunk.lines_of(lines, which)
         for n, line in enumerate(block):
             new_line, count = pattern.subn(lambda m: m.group(1) + m.group(2) + value_text, line, 1)
             if not count:

@@ -46,7 +46,9 @@ def check_backup(repo: Repository, now: dt.datetime) -> Finding:
     days = age.days
     text = f"last verified backup {days} days ago ({when.isoformat(timespec='minutes')})"
     if days > max_days:
-        return Finding("backup", "warn", f"{text}, older than {max_days} days: run 'sortext backup'")
+        return Finding(
+            "backup", "warn", f"{text}, older than {max_days} days: run 'sortext backup'"
+        )
     return Finding("backup", "ok", text)
 
 
@@ -97,7 +99,9 @@ def check_index(repo: Repository) -> Finding:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             row = db.execute("PRAGMA quick_check").fetchone()
     except sqlite3.Error as exc:
-        return Finding("index", "fail", f"{INDEX_FILE} unreadable ({exc}): delete it, it is rebuilt")
+        return Finding(
+            "index", "fail", f"{INDEX_FILE} unreadable ({exc}): delete it, it is rebuilt"
+        )
     if not row or row[0] != "ok":
         return Finding("index", "fail", f"{INDEX_FILE} is damaged: delete it, it is rebuilt")
     return Finding("index", "ok", "index passes quick_check")

@@ -91,9 +91,7 @@ def _entries(
         return _keep(out, wanted)
     if after is None:
         return _keep(out, wanted)
-    implied_id = (
-        (stem_of(change.old_path), stem_of(change.path)) if change.old_path else None
-    )
+    implied_id = (stem_of(change.old_path), stem_of(change.path)) if change.old_path else None
     if before is not None or wanted is not None:
         for fc in diff_data(before.data if before else None, after.data):
             if fc.path == "id" and (fc.old, fc.new) == implied_id:

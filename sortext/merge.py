@@ -106,7 +106,9 @@ def _merge_identity_lists(
     merged: list[tuple[str, Any]] = []
     for label in labels:
         value = merge_data(
-            b.get(label, MISSING), o.get(label, MISSING), t.get(label, MISSING),
+            b.get(label, MISSING),
+            o.get(label, MISSING),
+            t.get(label, MISSING),
             f"{path}[{label}]",
         )
         if value is not MISSING:
@@ -322,10 +324,8 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes) -> MergeResult:
     tree = merge_data(bv.data, ov.data, tv.data)
     conflicts = conflicts_in(tree)
     merged_ours = side(tree, "ours")
-    if merged_ours == ov.data:
-        front = ours_yaml
-    else:
-        front = render_front_matter(ours_yaml, merged_ours)
+    unchanged = merged_ours == ov.data  # keep our text byte for byte
+    front = ours_yaml if unchanged else render_front_matter(ours_yaml, merged_ours)
     if conflicts:
         front = wrap_conflicts(front, render_front_matter(ours_yaml, side(tree, "theirs")))
     body, count = merge_lines(bv.body, ov.body, tv.body)

@@ -104,9 +104,10 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
                 raise GitError(f"git merge {tracking} stopped: {done.decode(errors='replace')}")
             result.merged = True
         pushed = run_git(root, "push", "--quiet", name, f"HEAD:refs/heads/{branch}", check=False)
-        if git_text(root, "rev-parse", "HEAD") == git_text(
-            root, "ls-remote", name, f"refs/heads/{branch}"
-        ).split("\t")[0] + "\n":
+        if (
+            git_text(root, "rev-parse", "HEAD")
+            == git_text(root, "ls-remote", name, f"refs/heads/{branch}").split("\t")[0] + "\n"
+        ):
             result.pushed = True
             return result
         del pushed  # rejected: someone pushed meanwhile; fetch and merge again

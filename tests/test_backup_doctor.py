@@ -80,8 +80,14 @@ def test_doctor_on_a_bare_clone_then_after_install(
         sleeper.kill()
         sleeper.wait()
     assert after.exit_code == 0, after.output
-    for line in ("ok    hooks", "ok    merge driver", "ok    daemon", "ok    index",
-                 "ok    locks", "ok    durability"):
+    for line in (
+        "ok    hooks",
+        "ok    merge driver",
+        "ok    daemon",
+        "ok    index",
+        "ok    locks",
+        "ok    durability",
+    ):
         assert line in after.output
     gone = cli("doctor", "--repo", str(records_repo))
     assert f"stale .sortext/watch.pid: process {sleeper.pid} is gone" in gone.output

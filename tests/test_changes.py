@@ -47,8 +47,11 @@ def dated_repo(tmp_path: Path) -> Path:
     commit_at(root, "2026-11-03", "back to active")
     # inside the last week:
     replace(root / AMARA, r"^  due: 2026-11-19.*$", "  due: 2026-11-26")
-    replace(root / AMARA, r"^sessions:\n", "sessions:\n  - {date: 2026-11-18, kind: coaching, "
-            "status: held}\n")
+    replace(
+        root / AMARA,
+        r"^sessions:\n",
+        "sessions:\n  - {date: 2026-11-18, kind: coaching, status: held}\n",
+    )
     replace(root / AMARA, r"status: overdue", "status: paid")
     commit_at(root, "2026-11-18", "session and payment", author="Sam Ortiz")
     (root / "clients" / "tomas-berg.md").write_text(NEW_CLIENT, encoding="utf-8")
@@ -64,9 +67,12 @@ def test_changes_since_last_week(dated_repo: Path) -> None:
     assert seen == {
         ("tomas-berg", "new_client", "new client in inquiry"),
         ("tomas-berg", "next_action_added", "next: Reply to his inquiry (due 2026-11-24)"),
-        ("amara-okafor", "next_action_moved",
-         "moved: Send session 7 prep notes and the delegation worksheet due 2026-11-19 -> "
-         "2026-11-26"),
+        (
+            "amara-okafor",
+            "next_action_moved",
+            "moved: Send session 7 prep notes and the delegation worksheet due 2026-11-19 -> "
+            "2026-11-26",
+        ),
         ("amara-okafor", "session_logged", "2026-11-18 coaching held"),
         ("amara-okafor", "invoice_paid", "INV-2026-058 paid (840)"),
         ("old-client", "deleted", "deleted (completed)"),
@@ -76,21 +82,36 @@ def test_changes_since_last_week(dated_repo: Path) -> None:
 
 
 def test_stage_move_shows_in_a_wider_window(dated_repo: Path, cli: Callable[..., Result]) -> None:
-    result = cli("changes", "--since", "2026-11-02", "--today", "2026-11-23", "--json",
-                 "--repo", str(dated_repo))
+    result = cli(
+        "changes",
+        "--since",
+        "2026-11-02",
+        "--today",
+        "2026-11-23",
+        "--json",
+        "--repo",
+        str(dated_repo),
+    )
     data = json.loads(result.output)
     kinds = {(c["record_id"], c["kind"]) for c in data["changes"]}
     assert ("amara-okafor", "stage_moved") not in kinds  # active -> review -> active: no net move
-    result = cli("changes", "--since", "2026-11-03", "--today", "2026-11-23",
-                 "--repo", str(dated_repo))
+    result = cli(
+        "changes", "--since", "2026-11-03", "--today", "2026-11-23", "--repo", str(dated_repo)
+    )
     assert "Stage moves (1)\n  amara-okafor: stage review -> active" in result.output
 
 
 def test_classify_next_action_done_and_overdue_invoice() -> None:
-    old = {"stage": "active", "next_action": {"what": "Call", "due": "2026-11-20"},
-           "invoices": [{"id": "I1", "status": "sent", "due": "2026-11-21"}]}
-    new = {"stage": "active", "next_action": {"what": "Send notes", "due": "2026-11-27"},
-           "invoices": [{"id": "I1", "status": "sent", "due": "2026-11-21"}]}
+    old = {
+        "stage": "active",
+        "next_action": {"what": "Call", "due": "2026-11-20"},
+        "invoices": [{"id": "I1", "status": "sent", "due": "2026-11-21"}],
+    }
+    new = {
+        "stage": "active",
+        "next_action": {"what": "Send notes", "due": "2026-11-27"},
+        "invoices": [{"id": "I1", "status": "sent", "due": "2026-11-21"}],
+    }
     got = [(k, s) for k, s, _, _ in classify(old, new, dt.date(2026, 11, 16), TODAY)]
     assert got == [
         ("next_action_done", "done: Call"),

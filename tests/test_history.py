@@ -15,7 +15,8 @@ from tests.test_changes import AMARA, dated_repo  # noqa: F401  (fixture)
 
 
 def test_history_lists_field_changes_with_author(
-    dated_repo: Path, cli: Callable[..., Result]  # noqa: F811
+    dated_repo: Path,
+    cli: Callable[..., Result],  # noqa: F811
 ) -> None:
     result = cli("history", "amara-okafor", "--repo", str(dated_repo))
     lines = result.output.splitlines()
@@ -24,19 +25,23 @@ def test_history_lists_field_changes_with_author(
         line.startswith("2026-11-02") and "Maya Lind" in line and "stage active -> review" in line
         for line in lines
     )
-    assert any("Sam Ortiz" in line and "invoices[INV-2026-058].status overdue -> paid" in line
-               for line in lines)
+    assert any(
+        "Sam Ortiz" in line and "invoices[INV-2026-058].status overdue -> paid" in line
+        for line in lines
+    )
 
 
 def test_history_json_field_filter_and_renames(
-    dated_repo: Path, cli: Callable[..., Result]  # noqa: F811
+    dated_repo: Path,
+    cli: Callable[..., Result],  # noqa: F811
 ) -> None:
     git(dated_repo, "mv", AMARA, "clients/amara.md")
     replace(dated_repo / "clients/amara.md", r"^stage: active", "stage: review")
     replace(dated_repo / "clients/amara.md", r"\Z", "\nA new paragraph.\n")
     commit_at(dated_repo, "2026-11-22", "rename and review", author="Ana Person")
-    data = json.loads(cli("history", "amara", "--field", "stage", "--json",
-                          "--repo", str(dated_repo)).output)
+    data = json.loads(
+        cli("history", "amara", "--field", "stage", "--json", "--repo", str(dated_repo)).output
+    )
     assert [(e["date"][:10], e["old"], e["new"]) for e in data] == [
         ("2026-09-01", None, "active"),
         ("2026-11-02", "active", "review"),
@@ -47,13 +52,16 @@ def test_history_json_field_filter_and_renames(
     every = json.loads(cli("history", "amara", "--json", "--repo", str(dated_repo)).output)
     last = [e for e in every if e["date"].startswith("2026-11-22")]
     assert {(e["field"], e["kind"]) for e in last} == {
-        ("path", "renamed"), ("stage", "changed"), ("notes", "notes")
+        ("path", "renamed"),
+        ("stage", "changed"),
+        ("notes", "notes"),
     }
     assert next(e for e in last if e["field"] == "notes")["new"] == "+2 lines"
 
 
 def test_history_survives_a_version_that_does_not_parse(
-    dated_repo: Path, cli: Callable[..., Result]  # noqa: F811
+    dated_repo: Path,
+    cli: Callable[..., Result],  # noqa: F811
 ) -> None:
     replace(dated_repo / AMARA, r"^stage: active", "stage: [active")
     commit_at(dated_repo, "2026-11-21", "broken by hand")
@@ -70,7 +78,8 @@ def test_history_of_unknown_client(dated_repo: Path, cli: Callable[..., Result])
 
 
 def test_restore_deleted_and_earlier_versions(
-    dated_repo: Path, cli: Callable[..., Result]  # noqa: F811
+    dated_repo: Path,
+    cli: Callable[..., Result],  # noqa: F811
 ) -> None:
     before = git(dated_repo, "rev-list", "--count", "HEAD")
     result = cli("restore", "old-client", "--repo", str(dated_repo))
@@ -82,8 +91,10 @@ def test_restore_deleted_and_earlier_versions(
     assert git(dated_repo, "status", "--porcelain") == ""
     refused = cli("restore", "amara-okafor", "--repo", str(dated_repo))
     assert refused.exit_code == 2 and "give --at" in refused.output
-    assert cli("restore", "amara-okafor", "--at", "2026-11-02", "--repo",
-               str(dated_repo)).exit_code == 0
+    assert (
+        cli("restore", "amara-okafor", "--at", "2026-11-02", "--repo", str(dated_repo)).exit_code
+        == 0
+    )
     assert "stage: review" in (dated_repo / AMARA).read_text()
     history = cli("history", "amara-okafor", "--field", "stage", "--repo", str(dated_repo))
     assert history.output.splitlines()[-1].endswith("stage active -> review")
@@ -91,7 +102,9 @@ def test_restore_deleted_and_earlier_versions(
 
 @pytest.mark.parametrize("at", ["2026-11-02", "HEAD~1"])
 def test_restore_refuses_to_overwrite_local_edits(
-    dated_repo: Path, cli: Callable[..., Result], at: str  # noqa: F811
+    dated_repo: Path,
+    cli: Callable[..., Result],
+    at: str,  # noqa: F811
 ) -> None:
     (dated_repo / AMARA).write_text((dated_repo / AMARA).read_text() + "\nunsaved\n")
     args = ["restore", "amara-okafor", "--repo", str(dated_repo)]

@@ -54,10 +54,15 @@ def test_one_sided_changes_on_both_sides_merge_and_keep_layout() -> None:
 
 def test_sessions_added_on_both_sides_are_merged_by_date() -> None:
     add = "    status: held\ninvoices:"
-    ours = BASE.replace(add, "    status: held\n  - date: 2026-11-09\n    kind: coaching\n"
-                        "    status: held\ninvoices:")
-    theirs = BASE.replace(add, "    status: held\n  - date: 2026-11-16\n    kind: coaching\n"
-                          "    status: cancelled\ninvoices:")
+    ours = BASE.replace(
+        add,
+        "    status: held\n  - date: 2026-11-09\n    kind: coaching\n    status: held\ninvoices:",
+    )
+    theirs = BASE.replace(
+        add,
+        "    status: held\n  - date: 2026-11-16\n    kind: coaching\n"
+        "    status: cancelled\ninvoices:",
+    )
     result = merged(BASE, ours, theirs)
     assert result.clean
     data = parse_version(result.text.encode())
@@ -80,9 +85,8 @@ def test_conflict_inside_a_flow_mapping_marks_that_line() -> None:
     theirs = BASE.replace("status: sent", "status: void")
     result = merged(BASE, ours, theirs)
     assert [c.path for c in result.conflicts] == ["invoices[INV-1].status"]
-    assert "<<<<<<< ours\n  - {id: INV-1, amount: 300, status: paid, due: 2026-11-30}\n=======\n" in (
-        result.text
-    )
+    ours_line = "  - {id: INV-1, amount: 300, status: paid, due: 2026-11-30}\n"
+    assert f"<<<<<<< ours\n{ours_line}=======\n" in result.text
 
 
 def test_identical_changes_are_accepted_and_notes_conflicts_are_marked() -> None:
@@ -117,16 +121,22 @@ def _dump(data: dict[str, Any], body: list[str]) -> str:
 
 @st.composite
 def record(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
-    sessions = {d: {"date": d, "kind": "coaching", "status": draw(st.sampled_from(
-        ["held", "cancelled"]))} for d in draw(st.lists(ident, max_size=4, unique=True))}
-    invoices = {f"INV-{n}": {"id": f"INV-{n}", "amount": n * 10, "status": "sent"}
-                for n in draw(st.lists(st.integers(1, 9), max_size=3, unique=True))}
+    sessions = {
+        d: {"date": d, "kind": "coaching", "status": draw(st.sampled_from(["held", "cancelled"]))}
+        for d in draw(st.lists(ident, max_size=4, unique=True))
+    }
+    invoices = {
+        f"INV-{n}": {"id": f"INV-{n}", "amount": n * 10, "status": "sent"}
+        for n in draw(st.lists(st.integers(1, 9), max_size=3, unique=True))
+    }
     data = {
         "name": "Prop Client",
         "stage": draw(st.sampled_from(["active", "review"])),
         "sessions": sorted(sessions.values(), key=lambda s: s["date"]),
-        "measurements": [{"goal": "g", "date": d, "value": 1} for d in
-                         sorted(draw(st.lists(ident, max_size=3, unique=True)))],
+        "measurements": [
+            {"goal": "g", "date": d, "value": 1}
+            for d in sorted(draw(st.lists(ident, max_size=3, unique=True)))
+        ],
         "invoices": list(invoices.values()),
     }
     body = [f"base line {i}" for i in range(draw(st.integers(0, 5)))]
@@ -137,8 +147,21 @@ def record(draw: st.DrawFn) -> tuple[dict[str, Any], list[str]]:
 def edited(draw: st.DrawFn, base: tuple[dict[str, Any], list[str]], tag: str) -> Any:
     data, body = copy.deepcopy(base[0]), list(base[1])
     for _ in range(draw(st.integers(0, 4))):
-        op = draw(st.sampled_from(["add_session", "drop_session", "status", "stage",
-                                   "measure", "invoice", "pay", "add_line", "drop_line"]))
+        op = draw(
+            st.sampled_from(
+                [
+                    "add_session",
+                    "drop_session",
+                    "status",
+                    "stage",
+                    "measure",
+                    "invoice",
+                    "pay",
+                    "add_line",
+                    "drop_line",
+                ]
+            )
+        )
         if op == "add_session":
             d = draw(ident)
             if all(s["date"] != d for s in data["sessions"]):
@@ -156,8 +179,9 @@ def edited(draw: st.DrawFn, base: tuple[dict[str, Any], list[str]], tag: str) ->
                 data["measurements"].append({"goal": "g", "date": d, "value": 2})
                 data["measurements"].sort(key=lambda m: m["date"])
         elif op == "invoice":
-            data["invoices"].append({"id": f"INV-{tag}-{len(data['invoices'])}",
-                                     "amount": 5, "status": "draft"})
+            data["invoices"].append(
+                {"id": f"INV-{tag}-{len(data['invoices'])}", "amount": 5, "status": "draft"}
+            )
         elif op == "pay" and data["invoices"]:
             data["invoices"][0]["status"] = "paid"
         elif op == "add_line":

@@ -77,8 +77,17 @@ def test_concurrent_edits_in_any_interleaving(steps: list[tuple[str, str, object
         shutil.copy(PROJECT_ROOT / CLIENT, seed / CLIENT)
         git(seed, "init", "--quiet", "--initial-branch=main")
         git(seed, "-c", "user.name=Seed", "-c", "user.email=s@x.invalid", "add", "-A")
-        git(seed, "-c", "user.name=Seed", "-c", "user.email=s@x.invalid",
-            "commit", "--quiet", "-m", "seed")
+        git(
+            seed,
+            "-c",
+            "user.name=Seed",
+            "-c",
+            "user.email=s@x.invalid",
+            "commit",
+            "--quiet",
+            "-m",
+            "seed",
+        )
         git(seed, "config", "user.name", "Seed")
         git(seed, "config", "user.email", "s@x.invalid")
         a, b = make_remote_and_clones(seed, tmp, ("a", "b"))

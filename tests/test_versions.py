@@ -11,11 +11,36 @@ from tests.conftest import PROJECT_ROOT
 
 SAMPLES = sorted((PROJECT_ROOT / "clients").glob("*.md"))
 LINES = [
-    "name: A", "stage: active", "# a comment", "", "tags:", "- a", "  - b", "tags: [x, y]",
-    "next_action: {what: Call, due: 2026-11-20}", "  due: 2026-11-21", "stage: review",
-    "notes: |", "  text", "? odd", "&a x: 1", "key: *a", "---", "...", "<<<<<<< ours",
-    "=======", ">>>>>>> theirs", "]", "  ]", "1: one", "date: 2026-02-30", "\tbad: tab",
-    "sessions:", "  - {date: 2026-11-02, kind: coaching}", "id: other-id", "name: B",
+    "name: A",
+    "stage: active",
+    "# a comment",
+    "",
+    "tags:",
+    "- a",
+    "  - b",
+    "tags: [x, y]",
+    "next_action: {what: Call, due: 2026-11-20}",
+    "  due: 2026-11-21",
+    "stage: review",
+    "notes: |",
+    "  text",
+    "? odd",
+    "&a x: 1",
+    "key: *a",
+    "---",
+    "...",
+    "<<<<<<< ours",
+    "=======",
+    ">>>>>>> theirs",
+    "]",
+    "  ]",
+    "1: one",
+    "date: 2026-02-30",
+    "\tbad: tab",
+    "sessions:",
+    "  - {date: 2026-11-02, kind: coaching}",
+    "id: other-id",
+    "name: B",
 ]
 
 
@@ -25,7 +50,8 @@ def test_cached_parser_matches_the_plain_parser(front: list[str], body: list[str
     text = "---\n" + "".join(f"{line}\n" for line in front) + "---\n" + "\n".join(body)
     parser = VersionParser()
     parser.parse(("---\n" + "".join(f"{line}\n" for line in front[:3]) + "---\n").encode())
-    assert parser.parse(text.encode(), "clients/x.md") == parse_version(text.encode(), "clients/x.md")
+    raw = text.encode()
+    assert parser.parse(raw, "clients/x.md") == parse_version(raw, "clients/x.md")
 
 
 def test_cached_parser_on_samples() -> None:
@@ -38,5 +64,6 @@ def test_cached_parser_on_samples() -> None:
 
 def test_flow_nesting_position() -> None:
     text = "a: 1\nb: " + "[" * 30 + "]" * 30
-    assert flow_nesting_too_deep(text, 24) == (2, 3 + 25)  # same as the per-character scan it replaced
+    # same answer as the per-character scan it replaced:
+    assert flow_nesting_too_deep(text, 24) == (2, 3 + 25)
     assert flow_nesting_too_deep("x: " + "[]" * 40, 24) is None

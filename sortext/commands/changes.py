@@ -11,8 +11,14 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 
 
 @click.command("changes")
-@click.option("--since", "since", default="7d", show_default=True, metavar="7d|2w|DATE",
-              help="Start of the window: days or weeks before today, or a date.")
+@click.option(
+    "--since",
+    "since",
+    default="7d",
+    show_default=True,
+    metavar="7d|2w|DATE",
+    help="Start of the window: days or weeks before today, or a date.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @today_option
 @repo_option

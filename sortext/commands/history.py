@@ -40,8 +40,10 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
                 what = "front matter did not parse in this version (skipped)"
         elif e.kind == "renamed":
             what = f"renamed {e.old} -> {e.new}"
-        else:
+        elif e.kind in ("added", "removed", "changed"):
             what = FieldChange(e.field, e.old, e.new, e.kind).describe()
+        else:
+            what = f"{e.field}: {e.old} -> {e.new}"
         click.echo(f"{e.date[:10]}  {e.commit[:8]}  {e.author}  {what}")
     if not entries:
         click.echo(f"no changes to {field} in the history of {record_id}" if field else "")

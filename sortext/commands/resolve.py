@@ -12,8 +12,12 @@ from sortext.commands.options import open_repo, repo_option
 @click.command("resolve")
 @click.argument("record_id", metavar="ID")
 @click.argument("field", metavar="FIELD")
-@click.option("--take", required=True, metavar="ours|theirs|VALUE",
-              help="Keep our value, their value, or write this VALUE.")
+@click.option(
+    "--take",
+    required=True,
+    metavar="ours|theirs|VALUE",
+    help="Keep our value, their value, or write this VALUE.",
+)
 @repo_option
 def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> None:
     """Settle the merge conflict on FIELD of client ID.
@@ -33,7 +37,9 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise RecordNotFound(f"no client '{record_id}' ({repo.relative(path)} does not exist)")
+        raise RecordNotFound(
+            f"no client '{record_id}' ({repo.relative(path)} does not exist)"
+        ) from None
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
     write_atomic(path, settled.encode("utf-8"), raw)

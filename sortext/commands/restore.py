@@ -11,8 +11,13 @@ from sortext.commands.options import open_repo, repo_option
 
 @click.command("restore")
 @click.argument("record_id", metavar="ID")
-@click.option("--at", "at", default=None, metavar="REV|DATE",
-              help="The version to bring back: a commit, or the last version of a date.")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="REV|DATE",
+    help="The version to bring back: a commit, or the last version of a date.",
+)
 @repo_option
 def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
     """Bring back a deleted client, or an earlier version of one.
