@@ -16,7 +16,7 @@ from tests.test_changes import AMARA, dated_repo  # noqa: F401  (fixture)
 
 def test_history_lists_field_changes_with_author(
     dated_repo: Path,
-    cli: Callable[..., Result],  # noqa: F811
+    cli: Callable[..., Result],
 ) -> None:
     result = cli("history", "amara-okafor", "--repo", str(dated_repo))
     lines = result.output.splitlines()
@@ -33,7 +33,7 @@ def test_history_lists_field_changes_with_author(
 
 def test_history_json_field_filter_and_renames(
     dated_repo: Path,
-    cli: Callable[..., Result],  # noqa: F811
+    cli: Callable[..., Result],
 ) -> None:
     git(dated_repo, "mv", AMARA, "clients/amara.md")
     replace(dated_repo / "clients/amara.md", r"^stage: active", "stage: review")
@@ -61,7 +61,7 @@ def test_history_json_field_filter_and_renames(
 
 def test_history_survives_a_version_that_does_not_parse(
     dated_repo: Path,
-    cli: Callable[..., Result],  # noqa: F811
+    cli: Callable[..., Result],
 ) -> None:
     replace(dated_repo / AMARA, r"^stage: active", "stage: [active")
     commit_at(dated_repo, "2026-11-21", "broken by hand")
@@ -79,7 +79,7 @@ def test_history_of_unknown_client(dated_repo: Path, cli: Callable[..., Result])
 
 def test_restore_deleted_and_earlier_versions(
     dated_repo: Path,
-    cli: Callable[..., Result],  # noqa: F811
+    cli: Callable[..., Result],
 ) -> None:
     before = git(dated_repo, "rev-list", "--count", "HEAD")
     result = cli("restore", "old-client", "--repo", str(dated_repo))
@@ -104,7 +104,7 @@ def test_restore_deleted_and_earlier_versions(
 def test_restore_refuses_to_overwrite_local_edits(
     dated_repo: Path,
     cli: Callable[..., Result],
-    at: str,  # noqa: F811
+    at: str,
 ) -> None:
     (dated_repo / AMARA).write_text((dated_repo / AMARA).read_text() + "\nunsaved\n")
     args = ["restore", "amara-okafor", "--repo", str(dated_repo)]
