@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,51 +12,15 @@ from click.testing import Result
 
 from sortext.changes import changes_since, classify, stage_facts, staleness
 from sortext.repo import open_repository
-from tests.conftest import PROJECT_ROOT, git
-from tests.dated import commit_at, replace
+from tests.conftest import git
+from tests.dated import AMARA, build_dated_repo, commit_at
 
 TODAY = dt.date(2026, 11, 23)
-AMARA = "clients/amara-okafor.md"
-
-NEW_CLIENT = """---
-name: Tomas Berg
-stage: inquiry
-next_action: {what: Reply to his inquiry, owner: me, due: 2026-11-24}
----
-
-Referred by Amara.
-"""
 
 
 @pytest.fixture
 def dated_repo(tmp_path: Path) -> Path:
-    root = tmp_path / "dated"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
-    (root / "clients").mkdir()
-    shutil.copy(PROJECT_ROOT / AMARA, root / AMARA)
-    (root / "clients" / "old-client.md").write_text(
-        "---\nname: Old Client\nstage: completed\n---\n", encoding="utf-8"
-    )
-    git(root, "init", "--quiet", "--initial-branch=main")
-    commit_at(root, "2026-09-01", "samples")
-    replace(root / AMARA, r"^stage: active", "stage: review")
-    commit_at(root, "2026-11-02", "amara to review")
-    replace(root / AMARA, r"^stage: review", "stage: active")
-    commit_at(root, "2026-11-03", "back to active")
-    # inside the last week:
-    replace(root / AMARA, r"^  due: 2026-11-19.*$", "  due: 2026-11-26")
-    replace(
-        root / AMARA,
-        r"^sessions:\n",
-        "sessions:\n  - {date: 2026-11-18, kind: coaching, status: held}\n",
-    )
-    replace(root / AMARA, r"status: overdue", "status: paid")
-    commit_at(root, "2026-11-18", "session and payment", author="Sam Ortiz")
-    (root / "clients" / "tomas-berg.md").write_text(NEW_CLIENT, encoding="utf-8")
-    (root / "clients" / "old-client.md").unlink()
-    commit_at(root, "2026-11-20", "new inquiry; remove old client")
-    return root
+    return build_dated_repo(tmp_path)
 
 
 def test_changes_since_last_week(dated_repo: Path) -> None:

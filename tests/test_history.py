@@ -10,8 +10,12 @@ import pytest
 from click.testing import Result
 
 from tests.conftest import git
-from tests.dated import commit_at, replace
-from tests.test_changes import AMARA, dated_repo  # noqa: F401  (fixture)
+from tests.dated import AMARA, build_dated_repo, commit_at, replace
+
+
+@pytest.fixture
+def dated_repo(tmp_path: Path) -> Path:
+    return build_dated_repo(tmp_path)
 
 
 def test_history_lists_field_changes_with_author(
@@ -72,7 +76,7 @@ def test_history_survives_a_version_that_does_not_parse(
     assert (data[-1]["field"], data[-1]["old"], data[-1]["new"]) == ("stage", "active", "paused")
 
 
-def test_history_of_unknown_client(dated_repo: Path, cli: Callable[..., Result]) -> None:  # noqa: F811
+def test_history_of_unknown_client(dated_repo: Path, cli: Callable[..., Result]) -> None:
     result = cli("history", "nobody", "--repo", str(dated_repo))
     assert result.exit_code == 2 and "no history for 'nobody'" in result.output
 
