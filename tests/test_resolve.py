@@ -66,4 +66,6 @@ def test_resolve_unknown_field_lists_the_conflicts(
     conflicted(records_repo)
     result = cli("resolve", "amara-okafor", "email", "--take", "ours", "--repo", str(records_repo))
     assert result.exit_code == 2
-    assert "no merge conflict on 'email' (conflicts: next_action.due, notes, stage)" in result.output
+    assert (
+        "no merge conflict on 'email' (conflicts: next_action.due, notes, stage)" in result.output
+    )
