@@ -75,18 +75,36 @@ def check_merge_driver(repo: Repository) -> Finding:
 
 
 def check_daemon(repo: Repository) -> Finding:
+    """The watcher holds an OS lock on its pid file while it runs (see sortext.daemon):
+    a pid file nobody locks was left by a daemon that died."""
+    import fcntl
+
     path = repo.root / PID_FILE
     try:
-        pid = int(path.read_text().split()[0])
-    except (OSError, ValueError, IndexError):
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
         return Finding("daemon", "warn", "sortext watch is not running (no .sortext/watch.pid)")
+    try:
+        text = os.read(fd, 64).decode("ascii", "replace").strip()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            alive = _pid_alive(int(text)) if text.isdigit() else True
+            if alive:
+                return Finding("daemon", "ok", f"sortext watch running (pid {text or '?'})")
+        return Finding("daemon", "warn", f"stale .sortext/watch.pid: process {text or '?'} is gone")
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return Finding("daemon", "warn", f"stale .sortext/watch.pid: process {pid} is gone")
+        return False
     except PermissionError:
-        pass
-    return Finding("daemon", "ok", f"sortext watch running (pid {pid})")
+        return True
+    return True
 
 
 def check_index(repo: Repository) -> Finding:

@@ -69,10 +69,21 @@ def test_doctor_on_a_bare_clone_then_after_install(
     (hooks / "pre-commit").chmod(0o755)
     assert cli("install", "--repo", str(records_repo)).exit_code == 0
     assert "clients/*.md merge=sortext" in (records_repo / ".gitattributes").read_text()
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    (records_repo / ".sortext").mkdir(exist_ok=True)
+    pid_file = records_repo / ".sortext/watch.pid"
+    holder = (  # what sortext watch does: write its pid and hold an OS lock on the file
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "os.write(fd, f'{os.getpid()}\\n'.encode())\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", holder, str(pid_file)], stdout=subprocess.PIPE, text=True
+    )
     try:
-        (records_repo / ".sortext").mkdir(exist_ok=True)
-        (records_repo / ".sortext/watch.pid").write_text(f"{sleeper.pid}\n")
+        assert sleeper.stdout is not None and sleeper.stdout.readline() == "locked\n"
         with sqlite3.connect(records_repo / ".sortext/index.sqlite") as db:
             db.execute("create table t (x)")
         after = cli("doctor", "--repo", str(records_repo))
