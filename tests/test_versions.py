@@ -40,6 +40,12 @@ LINES = [
     "sessions:",
     "  - {date: 2026-11-02, kind: coaching}",
     "id: other-id",
+    "true: 1",
+    "null: 0",
+    "2026-01-01: x",
+    "1.5: y",
+    "at: 2026-01-02 03:04:05",
+    "big: 1e400",
     "name: B",
 ]
 
