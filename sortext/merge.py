@@ -309,17 +309,30 @@ def _split(raw: bytes) -> tuple[Version, str] | None:
 
 
 def merge_files(base: bytes, ours: bytes, theirs: bytes) -> MergeResult:
-    """Merge three versions of a record file (base may be empty: added on both sides)."""
+    """Merge three versions of a record file (base may be empty: added on both sides).
+
+    When a side cannot be read as a record, or the structured merge fails on
+    YAML it cannot write back, the whole file is merged line by line instead:
+    git's markers then keep both sides, so nothing is lost either way."""
     empty = (Version({}, ""), "")
     b = empty if not base.strip() else _split(base)
     o, t = _split(ours), _split(theirs)
-    if b is None or o is None or t is None:
-        text, count = merge_lines(
-            base.decode("utf-8", "replace"),
-            ours.decode("utf-8", "replace"),
-            theirs.decode("utf-8", "replace"),
-        )
-        return MergeResult(text, [], count)
+    if b is not None and o is not None and t is not None:
+        try:
+            return _merge_records(b, o, t, ours)
+        except Exception:  # any failure here falls back to the lossless line merge
+            pass
+    text, count = merge_lines(
+        base.decode("utf-8", "replace"),
+        ours.decode("utf-8", "replace"),
+        theirs.decode("utf-8", "replace"),
+    )
+    return MergeResult(text, [], count)
+
+
+def _merge_records(
+    b: tuple[Version, str], o: tuple[Version, str], t: tuple[Version, str], ours: bytes
+) -> MergeResult:
     (bv, _), (ov, ours_yaml), (tv, _) = b, o, t
     tree = merge_data(bv.data, ov.data, tv.data)
     conflicts = conflicts_in(tree)
