@@ -45,5 +45,5 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
         else:
             what = f"{e.field}: {e.old} -> {e.new}"
         click.echo(f"{e.date[:10]}  {e.commit[:8]}  {e.author}  {what}")
-    if not entries:
-        click.echo(f"no changes to {field} in the history of {record_id}" if field else "")
+    if not entries and field:
+        click.echo(f"no changes to {field} in the history of {record_id}")
