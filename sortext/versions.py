@@ -118,13 +118,17 @@ class VersionParser:
 
 _UNSEEN: Any = object()
 _BLOCK_SCALAR = re.compile(r"[:\-][ \t]+[|>]", re.MULTILINE)
-_ENTRY_START = re.compile(r"^[^\s#\-\]}]", re.MULTILINE)
+#: A newline followed by a key's first character (a literal "\n" first: fast to scan).
+_ENTRY_START = re.compile(r"\n(?=[^\s#\-\]}])")
 
 
 def _top_level_entries(yaml_text: str) -> list[str] | None:
     """The front matter cut before each line that starts a top-level key
     (leading comments go with the first key); None when there is no key."""
-    starts = [m.start() for m in _ENTRY_START.finditer(yaml_text)]
+    starts = [m.end() for m in _ENTRY_START.finditer(yaml_text)]
+    first = yaml_text[:1]
+    if first and not first.isspace() and first not in "#-]}":
+        starts.insert(0, 0)
     if not starts:
         return None if yaml_text.strip() else []
     starts[0] = 0
@@ -135,7 +139,7 @@ def _parse_entry(chunk: str) -> tuple[str, Any] | None:
     """One top-level ``key: value`` entry, normalized; None if it is not exactly that."""
     from sortext.yamlparse import YamlProblem, load_fast
 
-    if not chunk.strip() or _BLOCK_SCALAR.search(chunk):
+    if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR.search(chunk)):
         return None  # block scalars end differently alone than inside the document
     loaded = load_fast(chunk)
     if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict) or len(loaded) != 1:
@@ -160,7 +164,9 @@ def _normalize_fast(loaded: Any, chunk: str) -> Any:
     on long session lists); keys JSON would spell differently take the slow path."""
     from sortext.validate import normalize
 
-    if _ODD_KEY.search(chunk):
+    low = chunk.lower()
+    maybe_odd = "~" in low or "true" in low or "false" in low or "null" in low
+    if maybe_odd and _ODD_KEY.search(chunk):
         return normalize(loaded)
     try:
         return json.loads(json.dumps(loaded, default=_iso))
