@@ -1,13 +1,12 @@
-"""What changed across all clients since a date, and stage facts, from git history.
+"""What changed across all clients since a date, from git history.
 
 ``changes_since`` compares every record as it was at the start of the window
 (the last commit before it) with HEAD: one ``git diff --name-status``, one
 batched blob read, then a pure classification of each pair of versions.
 Pages (NEXT.md, the dashboard) call it for their "since last week" section.
 
-``stage_facts`` derives "in this stage since" and "last touched" per client
-from the log, so nobody types ``stage_since`` by hand; ``staleness`` is the
-pure rule that flags a client sitting in a stage too long.
+``stage_facts``, ``StageFacts`` and ``staleness`` live in
+:mod:`sortext.stagefacts` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,9 +19,10 @@ from typing import Any, Literal
 
 from sortext.errors import UsageError
 from sortext.fielddiff import keyed_items
-from sortext.gitlog import Commit, git_text, has_commits, log, read_blobs, rev_before, start_log
+from sortext.gitlog import Commit, git_text, has_commits, read_blobs, rev_before, start_log
 from sortext.records import stem_of
 from sortext.repo import Repository
+from sortext.stagefacts import StageFacts, stage_facts, staleness
 from sortext.versions import Version, parse_version
 
 ChangeKind = Literal[
@@ -330,97 +330,14 @@ def _last_commits(commits: list[Commit]) -> dict[str, tuple[str, str]]:
     return out
 
 
-# --- stage facts and the stale rule --------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StageFacts:
-    """Derived from git: the committed stage, since when, and the last commit touching it."""
-
-    stage: str | None
-    stage_since: dt.date | None
-    last_touched: dt.date | None
-
-
-_STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
-
-
-def stage_facts(repo: Repository) -> dict[str, StageFacts]:
-    """Per client id (records at HEAD): stage, stage since (date), last touched (date)."""
-    root = repo.root
-    if not has_commits(root):
-        return {}
-    prefix = _clients_prefix(repo)
-    alias: dict[str, str] = {}
-    touched: dict[str, dt.date] = {}
-    for commit in log(root, "-M", paths=[prefix]):
-        day = dt.date.fromisoformat(commit.date[:10])
-        for fc in commit.files:
-            current = _follow(alias, fc.path)
-            if fc.old_path:
-                alias.setdefault(fc.old_path, current)
-            touched.setdefault(current, day)
-    stages: dict[str, tuple[str, dt.date]] = {}
-    out = git_text(
-        root,
-        "log",
-        "-G^stage:",
-        "--format=\x01%aI",
-        "-p",
-        "-U0",
-        "--no-color",
-        "-M",
-        "--",
-        prefix,
-    )
-    when: dt.date | None = None
-    path = None
-    for line in out.split("\n"):
-        if line.startswith("\x01"):
-            when = dt.date.fromisoformat(line[1:11])
-        elif line.startswith("+++ "):
-            path = _follow(alias, line[6:]) if line.startswith("+++ b/") else None
-        elif path and when and line.startswith("+stage:"):
-            m = _STAGE_LINE.match(line)
-            if m:
-                stages.setdefault(path, (m.group(1), when))
-    heads = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
-    facts: dict[str, StageFacts] = {}
-    for name in heads.split("\0"):
-        if not name or not _is_record(name, prefix):
-            continue
-        stage, since = stages.get(name, (None, None))
-        facts[stem_of(name)] = StageFacts(stage, since, touched.get(name))
-    return facts
-
-
-def _follow(alias: Mapping[str, str], path: str) -> str:
-    """The newest name of ``path`` given old -> new renames."""
-    seen = 0
-    while path in alias and seen < 100:
-        path = alias[path]
-        seen += 1
-    return path
-
-
-@dataclass(frozen=True, slots=True)
-class Staleness:
-    """A client has sat in ``stage`` for ``days``, longer than ``limit``."""
-
-    stage: str
-    days: int
-    limit: int
-
-
-def staleness(
-    stage: str | None,
-    stage_since: dt.date | None,
-    today: dt.date,
-    stale_days: Mapping[str, Any],
-) -> Staleness | None:
-    """The stale rule (pure): days in stage beyond ``stale_days[stage]``, else None."""
-    if not stage or stage_since is None or stage not in stale_days:
-        return None
-    limit = int(stale_days[stage])
-    days = (today - stage_since).days
-    return Staleness(stage, days, limit) if days > limit else None
+__all__ = [
+    "KIND_TITLES",
+    "Change",
+    "ChangeReport",
+    "StageFacts",
+    "changes_since",
+    "classify",
+    "parse_since",
+    "stage_facts",
+    "staleness",
+]

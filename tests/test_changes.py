@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sortext.changes import changes_since, classify, stage_facts, staleness
+from sortext.changes import StageFacts, changes_since, classify, stage_facts, staleness
 from sortext.repo import open_repository
 from tests.conftest import git
-from tests.dated import AMARA, build_dated_repo, commit_at
+from tests.dated import AMARA, build_dated_repo, commit_at, replace
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -103,3 +103,24 @@ def test_stale_rule() -> None:
     assert staleness("proposal", dt.date(2026, 11, 10), TODAY, limits) is None
     assert staleness("active", since, TODAY, limits) is None
     assert staleness("proposal", None, TODAY, limits) is None
+
+
+def test_stage_facts_cache_reads_only_new_commits_and_survives_rewrites(
+    dated_repo: Path,
+) -> None:
+    repo = open_repository(dated_repo)
+    first = stage_facts(repo)
+    assert (dated_repo / ".sortext/stage-facts.json").exists()
+    assert stage_facts(repo) == first
+    replace(dated_repo / AMARA, r"^stage: active", "stage: review")
+    commit_at(dated_repo, "2026-11-22", "to review")
+    git(dated_repo, "mv", "clients/tomas-berg.md", "clients/tomas.md")
+    commit_at(dated_repo, "2026-11-23", "rename")
+    updated = stage_facts(repo)
+    assert updated == stage_facts(repo, use_cache=False)
+    assert updated["amara-okafor"] == StageFacts(
+        "review", dt.date(2026, 11, 22), dt.date(2026, 11, 22)
+    )
+    assert updated["tomas"].stage_since == dt.date(2026, 11, 20)
+    git(dated_repo, "reset", "--quiet", "--hard", "HEAD~2")
+    assert stage_facts(repo) == stage_facts(repo, use_cache=False) == first
