@@ -32,6 +32,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "intake": ("sortext.commands.intake", "Turn form responses into client records."),
     "import": ("sortext.commands.import_", "Import a spreadsheet or CRM export."),
     "export": ("sortext.commands.export", "Write a one-way CSV, JSON or ICS export."),
+    "history": ("sortext.commands.history", "Field-level history of one client from git."),
+    "changes": ("sortext.commands.changes", "What changed across all clients since a date."),
+    "restore": ("sortext.commands.restore", "Bring back a deleted or earlier client version."),
+    "backup": ("sortext.commands.backup", "Push to every backup remote and verify it."),
+    "doctor": ("sortext.commands.doctor", "Check backups, hooks, merge driver, daemon, locks."),
+    "install": ("sortext.commands.install", "Write sortext's git settings into this clone."),
+    "merge-driver": ("sortext.commands.merge_driver", "Git merge driver for client files."),
+    "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
+    "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
 }
 
 

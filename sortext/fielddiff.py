@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,7 +66,7 @@ def item_identity(list_name: str, item: Any) -> str | None:
     return "/".join(str(item[k]) for k in keys if k in item)
 
 
-def _keyed(list_name: str, items: list[Any]) -> dict[str, Any] | None:
+def keyed_items(list_name: str, items: list[Any]) -> dict[str, Any] | None:
     """Items by identity (repeats get ``#2``), or None if some item has no identity."""
     out: dict[str, Any] = {}
     for item in items:
@@ -101,7 +102,7 @@ def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = Fal
                 _diff(old[key], new[key], child, out)
         return
     if isinstance(old, list) and isinstance(new, list) and path in IDENTITY:
-        before, after = _keyed(path, old), _keyed(path, new)
+        before, after = keyed_items(path, old), keyed_items(path, new)
         if before is not None and after is not None:
             for label in [*before, *[k for k in after if k not in before]]:
                 child = f"{path}[{label}]"
@@ -145,3 +146,24 @@ def summarize(record_id: str, changes: list[FieldChange], notes: str = "") -> st
     if notes:
         parts.append(notes)
     return f"{record_id}: {'; '.join(parts) if parts else 'no field changes'}"
+
+
+def field_matches(path: str, wanted: str) -> bool:
+    """``next_action`` matches ``next_action.due``; ``sessions`` matches ``sessions[..]``."""
+    return path == wanted or path.startswith((wanted + ".", wanted + "["))
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at a change path such as ``sessions[2026-11-20].status`` (None if absent)."""
+    node, name = data, ""
+    for m in _STEP.finditer(path):
+        if m.group(1) is not None:
+            name = m.group(1)
+            node = node.get(name) if isinstance(node, dict) else None
+        else:
+            items = keyed_items(name, node) if isinstance(node, list) else None
+            node = items.get(m.group(2)) if items else None
+    return node

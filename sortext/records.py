@@ -74,6 +74,13 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             display, source.line, source.column, "", source.message, "error", source.source_line
         )
         return LoadResult(display, None, [problem])
+    if "\n<<<<<<<" in source.text:
+        from sortext.conflicts import conflict_diagnostics, has_markers
+
+        if has_markers(source.text):  # a merge left this file for the user to settle
+            return LoadResult(
+                display, None, conflict_diagnostics(source.text, display, stem_of(display))
+            )
     lines = source.text.split("\n")
 
     def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:

@@ -26,10 +26,40 @@ def _git(root: Path, *args: str) -> str:
     return done.stdout
 
 
+GITATTRIBUTES_LINE = "clients/*.md merge=sortext"
+
+
+def sortext_command() -> str:
+    """How git should call sortext: on PATH if it is there, else this Python."""
+    import shlex
+    import shutil
+    import sys
+
+    return "sortext" if shutil.which("sortext") else f"{shlex.quote(sys.executable)} -m sortext"
+
+
+def merge_driver_settings() -> dict[str, str]:
+    return {
+        "merge.sortext.name": "sortext field-aware merge of client records",
+        "merge.sortext.driver": f"{sortext_command()} merge-driver %O %A %B %P",
+    }
+
+
 def configure_git(root: Path) -> None:
-    """Hooks path and durability settings in ``root``'s git config."""
-    for key, value in GIT_SETTINGS.items():
+    """Hooks path, merge driver and durability settings in ``root``'s git config."""
+    for key, value in {**GIT_SETTINGS, **merge_driver_settings()}.items():
         _git(root, "config", key, value)
+
+
+def ensure_gitattributes(root: Path) -> bool:
+    """Add ``clients/*.md merge=sortext`` to .gitattributes; True if it was added."""
+    path = root / ".gitattributes"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if GITATTRIBUTES_LINE in text.splitlines():
+        return False
+    sep = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(f"{text}{sep}{GITATTRIBUTES_LINE}\n", encoding="utf-8")
+    return True
 
 
 def _write_new(path: Path, text: str, created: list[Path], mode: int | None = None) -> None:
@@ -65,5 +95,7 @@ def init_repository(directory: Path) -> list[Path]:
         created,
         0o755,
     )
+    if ensure_gitattributes(directory):
+        created.append(directory / ".gitattributes")
     configure_git(directory)
     return created

@@ -20,6 +20,7 @@ from typing import Any
 MAX_NESTING = 24
 
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +43,13 @@ def flow_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int
     if text.count("[") + text.count("{") <= limit:
         return None
     depth = 0
-    line, col = 1, 0
-    for char in text:
-        col += 1
-        if char == "\n":
-            line, col = line + 1, 0
-        elif char in "[{":
+    for match in _BRACKET.finditer(text):  # visit brackets only, not every character
+        if match.group() in "[{":
             depth += 1
             if depth > limit:
-                return line, col
-        elif char in "]}" and depth:
+                pos = match.start()
+                return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        elif depth:
             depth -= 1
     return None
 

@@ -1,0 +1,237 @@
+"""Benchmark history and changes on large generated repositories.
+
+Builds two repositories with ``git fast-import`` (seconds, not minutes):
+
+* one client with 2,000 commits (stage moves, sessions, notes, one rename),
+  then times ``sortext history`` (goal <= 1 s);
+* 10,000 clients and 5,000 commits over a year, then times
+  ``sortext changes --since 30d`` (goal <= 3 s).
+
+Run:  python bench/history_bench.py [--keep DIR]
+Each figure is the best of 3 runs of the real CLI (a subprocess, so Python
+start-up and imports are included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+END = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+STAGES = ["inquiry", "discovery", "proposal", "contracted", "active", "review"]
+AUTHORS = ["Maya Lind <maya@example.invalid>", "Sam Ortiz <sam@example.invalid>"]
+
+
+def record(
+    name: str, stage: str, due: str, sessions: list[str], notes: list[str], step: int = 0
+) -> bytes:
+    lines = [
+        "---",
+        f"name: {name}",
+        f"stage: {stage}",
+        "owner: me",
+        f"next_action: {{what: Follow up with {name} ({step}), owner: me, due: {due}}}",
+        "billing: {plan: Coaching, rate: 150, currency: EUR}",
+    ]
+    if sessions:
+        lines.append("sessions:")
+        lines.extend(f"  - {{date: {d}, kind: coaching, status: held}}" for d in sessions)
+    lines += ["---", "", f"# {name}", "", *notes, ""]
+    return "\n".join(lines).encode()
+
+
+class Stream:
+    """Writes a fast-import stream into a git process."""
+
+    def __init__(self, repo: Path) -> None:
+        subprocess.run(["git", "init", "-q", "--initial-branch=main", str(repo)], check=True)
+        self.config = (ROOT / "sortext" / "skeleton" / "sortext.yaml").read_bytes()
+        self.proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet"], cwd=repo, stdin=subprocess.PIPE
+        )
+        self.mark = 0
+
+    def write(self, data: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+
+    def commit(self, when: dt.datetime, message: str, files: dict[str, bytes | None]) -> None:
+        self.mark += 1
+        ts = int(when.timestamp())
+        who = AUTHORS[self.mark % 2]
+        msg = message.encode()
+        head = (
+            f"commit refs/heads/main\nmark :{self.mark}\nauthor {who} {ts} +0000\n"
+            f"committer {who} {ts} +0000\ndata {len(msg)}\n"
+        ).encode()
+        self.write(head + msg + b"\n")
+        if self.mark > 1:
+            self.write(f"from :{self.mark - 1}\n".encode())
+        else:
+            files = {"sortext.yaml": self.config, **files}
+        for path, content in files.items():
+            if content is None:
+                self.write(f"D {path}\n".encode())
+            else:
+                header = f"M 100644 inline {path}\ndata {len(content)}\n".encode()
+                self.write(header + content + b"\n")
+        self.write(b"\n")
+
+    def close(self, repo: Path) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise SystemExit("git fast-import failed")
+        subprocess.run(["git", "reset", "-q", "--hard"], cwd=repo, check=True)
+
+
+def build_one_client(repo: Path, commits: int = 2000) -> None:
+    stream = Stream(repo)
+    start = END - dt.timedelta(days=700)
+    sessions: list[str] = []
+    notes: list[str] = []
+    path = "clients/long-client.md"
+    for i in range(commits):
+        when = start + dt.timedelta(hours=8 * i)
+        day = when.date()
+        if i % 10 == 5:
+            sessions.append(day.isoformat())
+        if i % 7 == 3:
+            notes.append(f"Note {i}: talked about week {i // 7}.")
+        due = (day + dt.timedelta(days=7)).isoformat()
+        content = record("Long Client", STAGES[(i // 50) % len(STAGES)], due, sessions, notes, i)
+        files: dict[str, bytes | None] = {path: content}
+        if i == commits // 2:
+            files = {path: None, "clients/long-client-renamed.md": content}
+            path = "clients/long-client-renamed.md"
+        stream.commit(when, f"commit {i}", files)
+    stream.close(repo)
+
+
+def build_many_clients(repo: Path, clients: int = 10_000, commits: int = 5000) -> None:
+    rng = random.Random(7)
+    stream = Stream(repo)
+    start = END - dt.timedelta(days=365)
+    state: dict[str, tuple[str, list[str]]] = {}
+    first: dict[str, bytes | None] = {}
+    for n in range(clients):
+        cid = f"client-{n:05d}"
+        state[cid] = (rng.choice(STAGES), [])
+        first[f"clients/{cid}.md"] = record(cid, state[cid][0], "2026-01-10", [], ["Intake."])
+    stream.commit(start, "import clients", first)
+    step = (END - start) / commits
+    for i in range(1, commits):
+        when = start + step * i
+        cid = f"client-{rng.randrange(clients):05d}"
+        stage, sessions = state[cid]
+        if rng.random() < 0.3:
+            stage = rng.choice(STAGES)
+        else:
+            day = when.date().isoformat()
+            sessions = sessions if day in sessions else [*sessions, day]
+        state[cid] = (stage, sessions)
+        due = (when.date() + dt.timedelta(days=7)).isoformat()
+        content = record(cid, stage, due, sessions, ["Intake."])
+        stream.commit(when, f"{cid}: update", {f"clients/{cid}.md": content})
+    stream.close(repo)
+
+
+def best_of(args: list[str], runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def stage_facts_figures(repo: Path) -> str:
+    """stage_facts in-process: first call (no cache), cached, after one new commit."""
+    sys.path.insert(0, str(ROOT))
+    from sortext.repo import open_repository
+    from sortext.stagefacts import CACHE_FILE, stage_facts
+
+    (repo / CACHE_FILE).unlink(missing_ok=True)
+    opened = open_repository(repo)
+    t0 = time.perf_counter()
+    stage_facts(opened)
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    stage_facts(opened)
+    warm = time.perf_counter() - t0
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Bench",
+            "-c",
+            "user.email=b@x.invalid",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "bench: one more commit",
+        ],
+        cwd=repo,
+        check=True,
+    )
+    t0 = time.perf_counter()
+    stage_facts(opened)
+    newer = time.perf_counter() - t0
+    return (
+        f"stage_facts (10,000 clients): first {cold:.2f} s, cached {warm:.2f} s, "
+        f"after a new commit {newer:.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
+    args = parser.parse_args()
+    where = args.keep or Path(tempfile.mkdtemp(prefix="sortext-bench-"))
+    where.mkdir(parents=True, exist_ok=True)
+    cli = [sys.executable, "-m", "sortext"]
+    try:
+        one, many = where / "one-client", where / "many-clients"
+        for repo, build in ((one, build_one_client), (many, build_many_clients)):
+            if not repo.exists():
+                t0 = time.perf_counter()
+                build(repo)
+                print(f"built {repo.name} in {time.perf_counter() - t0:.1f} s")
+        t = best_of([*cli, "history", "long-client-renamed", "--repo", str(one)])
+        print(f"sortext history (2,000 commits, one rename): {t:.2f} s  (goal <= 1 s)")
+        t = best_of([*cli, "history", "long-client-renamed", "--json", "--repo", str(one)])
+        print(f"sortext history --json (same client):        {t:.2f} s")
+        t = best_of(
+            [
+                *cli,
+                "changes",
+                "--since",
+                "30d",
+                "--today",
+                END.date().isoformat(),
+                "--repo",
+                str(many),
+            ]
+        )
+        print(
+            f"sortext changes --since 30d (10,000 clients, 5,000 commits): {t:.2f} s  (goal <= 3 s)"
+        )
+        print(stage_facts_figures(many))
+        t = best_of([*cli, "--help"])
+        print(f"sortext --help (start-up reference):         {t:.2f} s")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(where, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

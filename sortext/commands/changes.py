@@ -1,0 +1,50 @@
+"""``sortext changes``: what changed across all clients since a date."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+
+@click.command("changes")
+@click.option(
+    "--since",
+    "since",
+    default="7d",
+    show_default=True,
+    metavar="7d|2w|DATE",
+    help="Start of the window: days or weeks before today, or a date.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@today_option
+@repo_option
+def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None) -> None:
+    """What changed across all clients since a date, from git history.
+
+    New clients, stage moves, next actions done/added/moved, sessions
+    logged, measurements added, invoices paid or gone overdue, renamed and
+    deleted records.  Compares each record as committed before the window
+    with HEAD; each line names the last commit's date and author.
+    """
+    from sortext.changes import KIND_TITLES, changes_since, parse_since
+
+    day = resolve_today(today)
+    repo = open_repo(repo_dir)
+    report = changes_since(repo, parse_since(since, day), day)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    groups = report.by_kind()
+    if not groups:
+        click.echo(f"no changes since {report.since.isoformat()}")
+        return
+    click.echo(f"Changes since {report.since.isoformat()}")
+    for kind, items in groups.items():
+        click.echo(f"\n{KIND_TITLES[kind]} ({len(items)})")
+        for c in items:
+            by = f"  [{c.when} {c.author}]" if c.when else ""
+            click.echo(f"  {c.record_id}: {c.summary}{by}")

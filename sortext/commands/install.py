@@ -1,0 +1,29 @@
+"""``sortext install``: sortext's git settings in an existing clone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+
+
+@click.command("install")
+@repo_option
+def command(repo_dir: Path | None) -> None:
+    """Write sortext's git settings into this clone.
+
+    Sets core.hooksPath=.githooks (the pre-commit check), registers the
+    field-aware merge driver (merge.sortext.*) and adds
+    'clients/*.md merge=sortext' to .gitattributes if missing, and turns on
+    git's durability settings (core.fsync).  Run it once after cloning: git
+    does not copy local config with a clone.
+    """
+    from sortext.scaffold import configure_git, ensure_gitattributes
+
+    repo = open_repo(repo_dir)
+    configure_git(repo.root)
+    if ensure_gitattributes(repo.root):
+        click.echo("added clients/*.md merge=sortext to .gitattributes (commit it)")
+    click.echo(f"git settings installed in {repo.root}")

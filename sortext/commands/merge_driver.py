@@ -1,0 +1,37 @@
+"""``sortext merge-driver %O %A %B %P``: git's merge driver for client files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command("merge-driver")
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("ours", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("theirs", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, default="")
+def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
+    """Merge a client file field by field (called by git, not by hand).
+
+    Registered by 'sortext init' / 'sortext install' as
+    'sortext merge-driver %O %A %B %P' for clients/*.md.  Writes the result
+    into OURS.  Exit status 0 when clean; 1 when a field (or a notes block)
+    was changed differently on both sides: the file then holds conflict
+    markers around that field only, and 'sortext check' names it.
+    """
+    from sortext._atomic import write_atomic
+    from sortext.merge import merge_files
+
+    base_bytes = base.read_bytes() if base.exists() else b""
+    ours_bytes = ours.read_bytes()
+    result = merge_files(base_bytes, ours_bytes, theirs.read_bytes())
+    write_atomic(ours, result.text.encode("utf-8"), ours_bytes)
+    shown = path or str(ours)
+    for conflict in result.conflicts:
+        click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)
+    if result.notes_conflicts:
+        click.echo(f"sortext: {shown}: {result.notes_conflicts} conflict(s) in the notes", err=True)
+    sys.exit(0 if result.clean else 1)

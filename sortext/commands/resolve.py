@@ -1,0 +1,53 @@
+"""``sortext resolve ID FIELD --take ours|theirs|VALUE``: settle one merge conflict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+
+
+@click.command("resolve")
+@click.argument("record_id", metavar="ID")
+@click.argument("field", metavar="FIELD")
+@click.option(
+    "--take",
+    required=True,
+    metavar="ours|theirs|VALUE",
+    help="Keep our value, their value, or write this VALUE.",
+)
+@repo_option
+def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> None:
+    """Settle the merge conflict on FIELD of client ID.
+
+    FIELD is the name 'sortext check' shows (stage, next_action.due,
+    sessions[2026-11-20].status, notes).  Other conflicts in the file stay
+    marked.  When none remain during a merge, the file is staged (git add)
+    so 'sortext sync' can finish the merge.
+    """
+    from sortext._atomic import write_atomic
+    from sortext.conflicts import has_markers, resolve
+    from sortext.errors import RecordNotFound
+    from sortext.gitlog import run_git
+
+    repo = open_repo(repo_dir)
+    path = repo.record_path(record_id)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RecordNotFound(
+            f"no client '{record_id}' ({repo.relative(path)} does not exist)"
+        ) from None
+    text = raw.decode("utf-8")
+    settled = resolve(text, record_id, field, take)
+    write_atomic(path, settled.encode("utf-8"), raw)
+    if has_markers(settled):
+        click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")
+        return
+    if (repo.root / ".git").exists() and run_git(
+        repo.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False
+    ).strip():
+        run_git(repo.root, "add", "--", repo.relative(path))
+    click.echo(f"{record_id}: {field} settled; no conflicts left in {repo.relative(path)}")

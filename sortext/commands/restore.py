@@ -1,0 +1,36 @@
+"""``sortext restore ID [--at REV|DATE]``: bring a client version back as a new commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+
+
+@click.command("restore")
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="REV|DATE",
+    help="The version to bring back: a commit, or the last version of a date.",
+)
+@repo_option
+def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
+    """Bring back a deleted client, or an earlier version of one.
+
+    Without --at, restores the last version of a deleted record.  The
+    version is written to clients/ID.md and committed as a new commit:
+    history is never rewritten.  Refuses when the file has uncommitted
+    changes.  'sortext history ID' shows the commits to choose from.
+    """
+    from sortext.restore import restore
+
+    done = restore(open_repo(repo_dir), record_id, at)
+    click.echo(
+        f"restored {done.path} as of {done.source_date[:10]} ({done.source_commit[:10]}) "
+        f"in commit {done.commit[:10]}"
+    )

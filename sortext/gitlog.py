@@ -1,0 +1,220 @@
+"""Read history out of git quickly: one ``git log`` per question, blobs in one batch.
+
+Spawning git once per commit is what makes naive history slow; here every
+question is a single ``git log`` whose output we parse, and file contents come
+through one long-lived ``git cat-file --batch`` process.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from sortext.errors import GitError
+
+#: Separates commits (NUL cannot appear in a commit header) and header fields.
+_COMMIT = "\x01"
+_FIELD = "\x1f"
+LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
+
+
+def run_git(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
+    """Run git in ``root``; a failure becomes a GitError that quotes git's message."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, input=input, capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed; install git and try again") from exc
+    if check and done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {' '.join(args)} failed: {message}")
+    return done.stdout
+
+
+def git_text(root: Path, *args: str, check: bool = True) -> str:
+    return run_git(root, *args, check=check).decode("utf-8", "replace")
+
+
+def is_git_repo(root: Path) -> bool:
+    return git_text(root, "rev-parse", "--git-dir", check=False).strip() != ""
+
+
+def has_commits(root: Path) -> bool:
+    return git_text(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One entry of ``--name-status``: status letter, old path (renames), new path."""
+
+    status: str
+    old_path: str | None
+    path: str
+
+
+@dataclass(slots=True)
+class Commit:
+    sha: str
+    date: str
+    author: str
+    email: str
+    timestamp: int
+    subject: str
+    files: list[FileChange] = field(default_factory=list)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+def parse_log(output: str) -> list[Commit]:
+    """Parse ``git log --format=LOG_FORMAT --name-status -z`` output, newest first."""
+    commits: list[Commit] = []
+    for chunk in output.split(_COMMIT)[1:]:
+        header, _, rest = chunk.partition("\x00")
+        sha, date, author, email, ts, subject = header.split(_FIELD, 5)
+        commit = Commit(sha, date, author, email, int(ts), subject)
+        tokens = [t.strip("\n") for t in rest.split("\x00")]
+        i = 0
+        while i < len(tokens):
+            status = tokens[i]
+            if not status:
+                i += 1
+                continue
+            if status[0] in "RC":
+                commit.files.append(FileChange(status[0], tokens[i + 1], tokens[i + 2]))
+                i += 3
+            else:
+                commit.files.append(FileChange(status[0], None, tokens[i + 1]))
+                i += 2
+        commits.append(commit)
+    return commits
+
+
+def log(root: Path, *args: str, paths: Sequence[str] = ()) -> list[Commit]:
+    """``git log`` with our format and ``--name-status -z``; ``args`` add options."""
+    if not has_commits(root):
+        return []
+    out = git_text(
+        root, "log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths
+    )
+    return parse_log(out)
+
+
+def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[], list[Commit]]:
+    """Start ``log`` in the background; call the result to wait and parse.
+
+    Lets a slow log (tree diffs of a 10,000-file folder) run while Python
+    does other work on the second core."""
+    if not has_commits(root):
+        return list
+    proc = subprocess.Popen(
+        ["git", "log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def finish() -> list[Commit]:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitError(f"git log failed: {err.decode('utf-8', 'replace').strip()}")
+        return parse_log(out.decode("utf-8", "replace"))
+
+    return finish
+
+
+def file_log(root: Path, path: str) -> list[Commit]:
+    """Commits touching ``path`` (newest first), following renames back in time.
+
+    Each commit carries exactly the entry for this file under its name at that
+    time, so the caller knows which path to read the blob from.
+    """
+    return log(root, "--follow", "-M", paths=[path])
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` process answering many ``rev:path`` reads."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def read(self, spec: str) -> bytes | None:
+        """The contents of ``spec`` (``sha:path`` or a blob id), or None if missing."""
+        return self.read_many([spec])[0]
+
+    def read_many(self, specs: Iterable[str]) -> list[bytes | None]:
+        """Read many objects: all requests are written before answers are read."""
+        wanted = list(specs)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        import threading
+
+        payload = "".join(f"{s}\n" for s in wanted).encode()
+        stdin = self._proc.stdin
+
+        def feed() -> None:
+            stdin.write(payload)
+            stdin.flush()
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        out: list[bytes | None] = []
+        stdout = self._proc.stdout
+        for _ in wanted:
+            header = stdout.readline()
+            if header.endswith(b" missing\n") or header.endswith(b" ambiguous\n"):
+                out.append(None)
+                continue
+            size = int(header.split()[2])
+            data = stdout.read(size)
+            stdout.read(1)
+            out.append(data)
+        writer.join()
+        return out
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
+    """Contents of many ``rev:path`` specs through one git process."""
+    if not specs:
+        return []
+    with BlobReader(root) as reader:
+        return reader.read_many(specs)
+
+
+def iter_versions(root: Path, path: str) -> Iterator[tuple[Commit, FileChange]]:
+    """Each commit touching ``path`` (renames followed) with its entry, oldest first."""
+    for commit in reversed(file_log(root, path)):
+        if commit.files:
+            yield commit, commit.files[-1]
+
+
+def rev_before(root: Path, when: str, ref: str = "HEAD") -> str | None:
+    """The newest commit on ``ref`` committed before ``when`` (a date git understands)."""
+    out = git_text(root, "rev-list", "-1", f"--before={when}", ref, check=False).strip()
+    return out or None
