@@ -16,7 +16,11 @@ SUBJECT_IDS = 4
 
 
 def record_line(
-    validator: RecordValidator, path: str, old: bytes | None, new: bytes | None, moved_from: str | None
+    validator: RecordValidator,
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    moved_from: str | None,
 ) -> str:
     """One record's summary line (created, deleted, renamed or field changes)."""
     from sortext.fielddiff import body_summary, diff_data, summarize

@@ -70,7 +70,7 @@ class _Unstable:
 UNSTABLE = _Unstable()
 
 
-def read_stable(path: Path) -> bytes | None | _Unstable:
+def read_stable(path: Path) -> bytes | _Unstable | None:
     """The file's bytes, None if it is gone (or not a regular file), or UNSTABLE
     when it changed between the two looks (an editor still writing)."""
     try:
@@ -185,9 +185,9 @@ class Pipeline:
             return result
         message = self._message(to_commit, moved_from, catch_up)
         for page in result.pages:
-            raw = read_stable(page)
-            if isinstance(raw, bytes):
-                to_commit[self.repo.relative(page)] = raw
+            page_bytes = read_stable(page)
+            if isinstance(page_bytes, bytes):
+                to_commit[self.repo.relative(page)] = page_bytes
         self._commit(to_commit, message, changes, result)
         return result
 

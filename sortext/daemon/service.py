@@ -18,6 +18,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -84,7 +85,7 @@ class WatchService:
         if lock.stale_pid:
             log.warning("took over from a daemon that stopped without cleaning up (pid %d)",
                         lock.stale_pid)
-        self.started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+        self.started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         previous = self._install_signals()
         observer = None
         pusher = None
@@ -100,6 +101,8 @@ class WatchService:
             observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
             self._finish(pipeline, self._safely(pipeline.start), pusher)
+            log.info("ready: every save in %s is now validated and committed",
+                     self.repo.relative(self.repo.clients_path))
             if ready:
                 ready()
             self._loop(pipeline, pusher)
@@ -130,7 +133,7 @@ class WatchService:
             due = debouncer.due()
             if due:
                 changes = [self._pending.pop(p) for p in due]
-                result = self._safely(lambda c=changes: pipeline.settle(c))
+                result = self._safely(partial(pipeline.settle, changes))
                 for change in result.retry:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
@@ -164,7 +167,7 @@ class WatchService:
             self._last_commit = {
                 "id": result.commit,
                 "message": (result.message or "").splitlines()[0],
-                "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             }
             if pusher is not None:
                 pusher.nudge()
