@@ -20,6 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("sortext.commands.init", "Create a new records repository."),
     "watch": ("sortext.commands.watch", "Validate, render and commit every save."),
     "status": ("sortext.commands.status", "Is a watcher running? Last commit, errors."),
+    "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
+    "next": ("sortext.commands.next", "What happens next, for everyone."),
+    "show": ("sortext.commands.show", "Session prep for one client."),
+    "list": ("sortext.commands.list", "List clients by stage, tag or risk."),
+    "search": ("sortext.commands.search", "Search client names and notes."),
 }
 
 

@@ -1,0 +1,32 @@
+"""``sortext search``: full-text search over client names and notes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option
+from sortext.commands.style import paint, use_colour
+
+
+@click.command("search")
+@click.argument("words", nargs=-1, required=True)
+@repo_option
+def command(words: tuple[str, ...], repo_dir: Path | None) -> None:
+    """List clients whose name or notes contain every one of WORDS, best
+    match first, with a snippet ([brackets] mark the match).
+
+    Exit status 0 when something matched, 1 when nothing did.
+    """
+    from sortext.queries import search
+
+    hits = search(open_repo(repo_dir), list(words))
+    colour = use_colour()
+    for hit in hits:
+        click.echo(f"{paint(hit.name, 'heading', colour)} ({hit.id})  {hit.path}")
+        click.echo(f"    {hit.snippet}")
+    if not hits:
+        click.echo("No client matches.", err=True)
+        sys.exit(1)

@@ -1,0 +1,122 @@
+"""``sortext show``: the session-prep screen for one client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
+
+
+@click.command("show")
+@click.argument("record_id", metavar="ID")
+@today_option
+@repo_option
+def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
+    """Session prep for client ID in one screen: next action, what needs
+    attention, goals with progress, the last session and its commitments,
+    what happened since, billing, blockers, links and the notes.
+    """
+    from sortext.queries import client_detail
+
+    view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
+    click.echo("\n".join(render(view, use_colour())))
+
+
+def render(view: Any, colour: bool) -> list[str]:
+    """The screen as lines (plain text; colour only adds emphasis)."""
+    from sortext.rules import days_phrase, money
+
+    rec = view.record
+    data: Mapping[str, Any] = rec.data
+    out: list[str] = []
+
+    def head(text: str) -> None:
+        out.append("")
+        out.append(paint(text.upper(), "heading", colour))
+
+    facts = " · ".join(str(x) for x in (rec.stage, data.get("company"),
+                                         f"owner {data['owner']}" if data.get("owner") else None)
+                       if x)
+    out.append(f"{paint(rec.name, 'heading', colour)}  ({facts})  {rec.path}")
+    if view.stale:
+        out.append(paint("The file has errors: showing its last valid version "
+                         f"(run 'sortext check {rec.path}').", "error", colour))
+    n = view.next
+    head("Next action")
+    if n is None:
+        out.append(f"  none ({rec.stage})")
+    elif n.what is None:
+        out.append("  " + paint("NO NEXT ACTION: decide one, its owner and due date", "missing",
+                                colour))
+    else:
+        when = f"due {n.due} ({days_phrase(n.days)})" if n.due and n.days is not None else "undated"
+        out.append(f"  {paint(n.status.upper(), n.status, colour)}  {n.what}")
+        out.append(f"  owner {n.owner or '–'} · {when}")
+    attention = [f for f in view.findings if f.kind not in ("goal_progressing", "goal_achieved")]
+    if attention:
+        head("Needs attention")
+        for f in attention:
+            out.append(f"  {LEVEL_MARK[f.level]} {paint(f.reason, f.level, colour)}")
+    if view.goals:
+        head("Goals")
+        for g in view.goals:
+            values = [v for _, v in g.points]
+            pct = f"{g.percent:.0f}%" if g.percent is not None else "–"
+            out.append(f"  {g.title}  [{g.measure}]")
+            out.append(f"    {spark(values):<10} {pct:>5}  {g.state}: {g.reason}")
+    head("Last session")
+    last = view.last_session
+    if last:
+        score = f" · score {last['score']}" if "score" in last else ""
+        focus = f": {last['focus']}" if last.get("focus") else ""
+        out.append(f"  {last['date']} {last.get('kind') or 'session'}{focus}{score}")
+        for c in view.commitments:
+            out.append(f"    commitment: {c}")
+    else:
+        out.append("  none held yet")
+    if view.since_last:
+        head("Since then")
+        for e in view.since_last:
+            out.append(f"  {e.date}  {e.status:<11} {e.what}")
+    if view.upcoming:
+        head("Upcoming")
+        for s in view.upcoming:
+            out.append(f"  {s.get('date')}  {s.get('kind') or 'session'}"
+                       + (f": {s['focus']}" if s.get("focus") else ""))
+    billing = view.section("billing")
+    if billing or view.invoices:
+        head("Billing")
+        if billing:
+            rate = money(billing.get("rate"), billing.get("currency"))
+            per = f" per {billing['per']}" if billing.get("per") else ""
+            out.append(f"  {billing.get('plan') or ''}  {rate}{per}".rstrip())
+        for inv in view.invoices:
+            if inv.get("status") in ("paid", "void"):
+                continue
+            amount = money(inv.get("amount"), inv.get("currency") or billing.get("currency"))
+            status = str(inv.get("status"))
+            style = "error" if status == "overdue" else "info"
+            out.append(f"  {inv.get('id', '')}  {paint(status, style, colour)}  {amount}  "
+                       f"due {inv.get('due', '?')}")
+    if view.blockers:
+        head("Blockers")
+        for b in view.blockers:
+            extra = f" (waiting on {b['waiting_on']})" if b.get("waiting_on") else ""
+            out.append(f"  {b.get('what')}{extra}")
+    if view.links:
+        head("Links")
+        for name, target in view.links:
+            out.append(f"  {name}: {target}")
+    if view.diagnostics:
+        head("Problems in the file")
+        for d in view.diagnostics:
+            out.append("  " + d.format(show_source=False))
+    if rec.body.strip():
+        head("Notes")
+        out.extend("  " + line if line else "" for line in rec.body.strip("\n").split("\n"))
+    return out

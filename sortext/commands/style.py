@@ -1,0 +1,58 @@
+"""Terminal styling shared by the view commands: colour only when stdout is a terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+STATUS_STYLE: dict[str, dict[str, Any]] = {
+    "overdue": {"fg": "red", "bold": True},
+    "missing": {"fg": "red", "bold": True},
+    "today": {"fg": "yellow", "bold": True},
+    "soon": {"fg": "yellow"},
+    "later": {"dim": True},
+    "error": {"fg": "red"},
+    "warning": {"fg": "yellow"},
+    "info": {},
+    "heading": {"bold": True},
+    "muted": {"dim": True},
+}
+LEVEL_MARK = {"error": "!", "warning": "~", "info": "-"}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def use_colour() -> bool:
+    return sys.stdout.isatty()
+
+
+def paint(text: str, style: str, colour: bool) -> str:
+    if not colour or not STATUS_STYLE.get(style):
+        return text
+    return click.style(text, **STATUS_STYLE[style])
+
+
+def spark(values: list[float]) -> str:
+    """A one-line sparkline of values, for terminals."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(SPARK[round((v - low) / span * (len(SPARK) - 1))] for v in values)
+
+
+def parse_days(text: str | None) -> int | None:
+    """'7d', '2w', '10' -> days."""
+    if text is None:
+        return None
+    value = text.strip().lower()
+    factor = 1
+    if value.endswith("w"):
+        factor, value = 7, value[:-1]
+    elif value.endswith("d"):
+        value = value[:-1]
+    if not value.isdigit():
+        raise click.BadParameter(f"'{text}' is not a number of days (e.g. 7d, 2w)",
+                                 param_hint="--within")
+    return int(value) * factor

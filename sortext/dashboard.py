@@ -1,0 +1,228 @@
+"""View models for the pages: what the dashboard and a client page show, in order.
+
+Pure data assembled from index entries, findings and "today"; the templates
+only lay it out.  Keeping the choices (what goes first, what is grouped with
+what) here means ``sortext next``/``show`` and the HTML pages agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortext import rules
+from sortext.config import Config
+from sortext.diagnostics import Diagnostic
+from sortext.records import Record
+from sortext.rules import ClientRisk, Finding, GoalStatus, NextAction
+
+DATE_KINDS = ("review_due", "renewal_due", "checkin_due")
+
+
+@dataclass(slots=True)
+class ErrorItem:
+    """A file with problems: its first error, how many, and whether pages show old data."""
+
+    path: str
+    record_id: str | None
+    name: str
+    first: Diagnostic
+    count: int
+    stale: bool
+
+
+@dataclass(slots=True)
+class Dashboard:
+    today: str
+    clients: int
+    open_clients: int
+    next_actions: list[NextAction]
+    at_risk: list[ClientRisk]
+    stuck: list[GoalStatus]
+    progressing: list[GoalStatus]
+    invoices_overdue: list[Finding]
+    invoices_due: list[Finding]
+    dates_due: list[Finding]
+    blocked: list[Finding]
+    retention: list[Finding]
+    errors: list[ErrorItem]
+    overdue_totals: list[tuple[str, float]] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for n in self.next_actions if n.status == status)
+
+
+def error_items(entries: Sequence[Any]) -> list[ErrorItem]:
+    """Files whose current version has errors (index entries with diagnostics)."""
+    out = []
+    for e in entries:
+        errors = [d for d in e.diagnostics if d.is_error]
+        if not errors:
+            continue
+        rec: Record | None = e.record
+        out.append(ErrorItem(e.path, rec.id if rec else None, rec.name if rec else e.path,
+                             errors[0], len(errors), e.stale))
+    return out
+
+
+def totals(found: Sequence[Finding]) -> list[tuple[str, float]]:
+    sums: dict[str, float] = {}
+    for f in found:
+        if f.amount is not None:
+            key = f.currency or ""
+            sums[key] = sums.get(key, 0.0) + f.amount
+    return sorted(sums.items())
+
+
+def assemble(
+    records: Sequence[Record],
+    entries: Sequence[Any],
+    config: Config,
+    today: dt.date,
+    found: Sequence[Finding] | None = None,
+) -> Dashboard:
+    """The dashboard for ``records`` (usable records) and ``entries`` (every indexed file)."""
+    found = list(found) if found is not None else rules.findings(records, config, today)
+    goals = [g for r in records for g in rules.goal_statuses(r, config)]
+
+    def kind(*kinds: str) -> list[Finding]:
+        return [f for f in found if f.kind in kinds]
+
+    overdue = kind("invoice_overdue")
+    dates_due = sorted(kind(*DATE_KINDS), key=lambda f: (f.due or "9999", f.name.casefold()))
+    return Dashboard(
+        today=today.isoformat(),
+        clients=len(records),
+        open_clients=sum(1 for r in records if rules.is_open(r, config)),
+        next_actions=rules.next_actions(records, config, today),
+        at_risk=rules.at_risk(records, found, config),
+        stuck=sorted((g for g in goals if g.state == "stuck"), key=lambda g: g.name.casefold()),
+        progressing=sorted(
+            (g for g in goals if g.state in ("progressing", "achieved")),
+            key=lambda g: (-(g.percent or 0.0), g.name.casefold()),
+        ),
+        invoices_overdue=sorted(overdue, key=lambda f: (f.due or "", f.name.casefold())),
+        invoices_due=sorted(kind("invoice_due"), key=lambda f: (f.due or "", f.name.casefold())),
+        dates_due=dates_due,
+        blocked=kind("blocked"),
+        retention=kind("retention_expired"),
+        errors=error_items(entries),
+        overdue_totals=totals(overdue),
+    )
+
+
+# -- one client -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Event:
+    """Something dated that happened to a client (for "since the last session")."""
+
+    date: str
+    what: str
+    status: str = ""
+
+
+@dataclass(slots=True)
+class ClientView:
+    record: Record
+    today: str
+    next: NextAction | None
+    findings: list[Finding]
+    goals: list[GoalStatus]
+    last_session: Mapping[str, Any] | None
+    commitments: list[str]
+    since_last: list[Event]
+    upcoming: list[Mapping[str, Any]]
+    invoices: list[Mapping[str, Any]]
+    blockers: list[Mapping[str, Any]]
+    links: list[tuple[str, str]]
+    diagnostics: list[Diagnostic]
+    stale: bool
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.record.data
+
+    def section(self, key: str) -> Mapping[str, Any]:
+        value = self.record.data.get(key)
+        return value if isinstance(value, Mapping) else {}
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = data.get(key)
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def client_view(
+    record: Record,
+    config: Config,
+    today: dt.date,
+    diagnostics: Sequence[Diagnostic] = (),
+    stale: bool = False,
+) -> ClientView:
+    """Session prep for one client: goals, commitments, what happened since, money, notes."""
+    data = record.data
+    sessions = sorted(
+        (s for s in _list(data, "sessions") if isinstance(s.get("date"), str)),
+        key=lambda s: str(s["date"]),
+    )
+    today_text = today.isoformat()
+    held = [s for s in sessions if s.get("status") == "held" and str(s["date"]) <= today_text]
+    last = held[-1] if held else None
+    since = str(last["date"]) if last else ""
+    commitments_raw = last.get("commitments") if last else None
+    commitments = [str(c) for c in commitments_raw] if isinstance(commitments_raw, list) else []
+    events: list[Event] = []
+    for s in sessions:
+        when = str(s["date"])
+        if since < when <= today_text:
+            focus = f": {s['focus']}" if isinstance(s.get("focus"), str) else ""
+            events.append(Event(when, f"{s.get('kind') or 'session'}{focus}",
+                                str(s.get("status") or "")))
+    for m in _list(data, "measurements"):
+        mdate = m.get("date")
+        if isinstance(mdate, str) and since < mdate <= today_text:
+            note = f" ({m['note']})" if isinstance(m.get("note"), str) else ""
+            events.append(Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}",
+                                "measurement"))
+    for inv in _list(data, "invoices"):
+        for key, label in (("issued", "issued"), ("paid_on", "paid")):
+            idate = inv.get(key)
+            if isinstance(idate, str) and since < idate <= today_text:
+                events.append(Event(idate, f"invoice {inv.get('id', '')} {label}", "invoice"))
+    for b in _list(data, "blockers"):
+        bdate = b.get("since")
+        if isinstance(bdate, str) and since < bdate <= today_text:
+            events.append(Event(bdate, f"blocked: {b.get('what', '')}", "blocker"))
+    events.sort(key=lambda e: (e.date, e.what))
+    upcoming = [s for s in sessions if str(s["date"]) > today_text]
+    links_value = data.get("links")
+    links = (
+        [(str(k), str(v)) for k, v in links_value.items() if isinstance(v, str)]
+        if isinstance(links_value, Mapping)
+        else []
+    )
+    found = sorted(
+        (f for rule in rules.RULES for f in rule(record, config, today)), key=lambda f: f.sort_key
+    )
+    invoices = sorted(_list(data, "invoices"),
+                      key=lambda i: str(i.get("issued") or i.get("due") or ""), reverse=True)
+    return ClientView(
+        record=record,
+        today=today_text,
+        next=rules.next_action(record, config, today),
+        findings=found,
+        goals=rules.goal_statuses(record, config),
+        last_session=last,
+        commitments=commitments,
+        since_last=events,
+        upcoming=upcoming,
+        invoices=invoices,
+        blockers=_list(data, "blockers"),
+        links=links,
+        diagnostics=list(diagnostics),
+        stale=stale,
+    )

@@ -1,0 +1,445 @@
+"""The derived SQLite index under ``.sortext/``: parsed records, diagnostics, notes search.
+
+Everything here can be rebuilt from ``clients/*.md``: deleting the file loses
+nothing, a schema/config/version change (the schema fingerprint) empties it,
+and a corrupt file is detected with ``PRAGMA quick_check`` and recreated.
+
+A refresh looks at file stats only.  A file whose size and mtime match what
+was indexed, and whose mtime was already in the past when it was indexed, is
+trusted without reading it; one whose mtime is too close to the moment it was
+indexed (a write in the same tick could leave the stat unchanged) is re-hashed,
+and parsed only if its bytes changed.
+
+When a file that once was valid becomes invalid, the last valid data is kept
+and flagged *stale*, with the current diagnostics: the pages keep showing
+what was last known while the error is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sortext.diagnostics import Diagnostic
+from sortext.errors import StorageError
+from sortext.records import Record, parse_record
+from sortext.repo import Repository
+from sortext.validate import RecordValidator
+
+INDEX_DIR = ".sortext"
+INDEX_NAME = "index.sqlite"
+LAYOUT_VERSION = "1"
+PARALLEL_THRESHOLD = 400
+# A file modified less than this before it was indexed may change again
+# without its stat changing (coarse mtime clocks); re-hash it next time.
+RACY_WINDOW_NS = 2_000_000_000
+# What ``sortext next`` and ``sortext list`` need, kept apart from the full data.
+SUMMARY_KEYS = ("id", "name", "stage", "owner", "next_action", "tags", "company")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    indexed_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    record_id TEXT,
+    ok INTEGER NOT NULL,
+    stale INTEGER NOT NULL,
+    summary TEXT,
+    data TEXT,
+    body TEXT,
+    body_line INTEGER,
+    diagnostics TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
+CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+"""
+
+
+@dataclass(slots=True)
+class RefreshStats:
+    """What one refresh did; ``parsed`` counts files actually parsed."""
+
+    scanned: int = 0
+    parsed: int = 0
+    rehashed: int = 0
+    removed: int = 0
+    rebuilt: bool = False
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One record file as indexed: its (last valid) record and its current diagnostics."""
+
+    path: str
+    record: Record | None
+    diagnostics: list[Diagnostic]
+    ok: bool
+    stale: bool
+    hash: str
+
+
+@dataclass(slots=True)
+class SearchHit:
+    id: str
+    name: str
+    path: str
+    snippet: str
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """A worker's answer for one file: stat, hash and the parse, as JSON text."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    record_id: str | None
+    ok: bool
+    summary: str | None
+    data: str | None
+    body: str | None
+    body_line: int | None
+    diagnostics: str
+    name: str
+
+
+_worker_validator: RecordValidator | None = None
+
+
+def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(
+        [[d.path, d.line, d.column, d.field, d.message, d.severity, d.source_line]
+         for d in diagnostics]
+    )
+
+
+def _diag_from_json(text: str) -> list[Diagnostic]:
+    return [Diagnostic(*row) for row in json.loads(text)]
+
+
+def _parse_file(fs_path: str, display: str, validator: RecordValidator) -> _Parsed:
+    from sortext.source import read_bytes
+
+    try:
+        st = os.stat(fs_path)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = -1, 0
+    raw = read_bytes(fs_path)
+    if not isinstance(raw, bytes):
+        diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
+        return _Parsed(display, size, mtime, "", None, False, None, None, None, None,
+                       _diag_json([diag]), "")
+    result = parse_record(raw, display, validator)
+    digest = hashlib.sha256(raw).hexdigest()
+    rec = result.record
+    if rec is None:
+        return _Parsed(display, size, mtime, digest, None, False, None, None, None, None,
+                       _diag_json(result.diagnostics), "")
+    summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
+    return _Parsed(
+        display, size, mtime, digest, rec.id, result.ok, json.dumps(summary),
+        json.dumps(rec.data), rec.body, rec.body_line, _diag_json(result.diagnostics), rec.name,
+    )
+
+
+def _parse_chunk(items: Sequence[tuple[str, str]]) -> list[_Parsed]:
+    assert _worker_validator is not None
+    return [_parse_file(fs, shown, _worker_validator) for fs, shown in items]
+
+
+def parse_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -> list[_Parsed]:
+    """Parse ``(filesystem path, display path)`` pairs; forked workers when there are many."""
+    global _worker_validator
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_THRESHOLD or workers < 2:
+        return [_parse_file(fs, shown, validator) for fs, shown in items]
+    import multiprocessing
+
+    _worker_validator = validator
+    validator._compiled()  # compile before fork so every worker inherits it
+    size = max(64, len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_parse_chunk, chunks)
+    return [p for part in parts for p in part]
+
+
+def _is_database(path: Path) -> bool:
+    """True when ``path`` opens as SQLite and passes ``PRAGMA quick_check``."""
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            row = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row) and row[0] == "ok"
+
+
+class Index:
+    """The index of one records repository.  Open with :meth:`Index.open`."""
+
+    def __init__(self, repo: Repository, conn: sqlite3.Connection, rebuilt: bool) -> None:
+        self.repo = repo
+        self.conn = conn
+        self._rebuilt = rebuilt
+        self._validator: RecordValidator | None = None
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, repo: Repository) -> Index:
+        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``."""
+        from sortext.schema import schema_fingerprint
+
+        folder = repo.root / INDEX_DIR
+        path = folder / INDEX_NAME
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
+        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
+        rebuilt = False
+        if path.exists() and not _is_database(path):
+            cls._delete(path)
+            rebuilt = True
+        try:
+            conn = cls._connect(path)
+            current = cls._fingerprint(conn)
+        except sqlite3.DatabaseError:
+            cls._delete(path)
+            conn = cls._connect(path)
+            current = None
+            rebuilt = True
+        if current != fingerprint:
+            rebuilt = rebuilt or current is not None
+            with conn:
+                for table in ("files", "notes", "pages"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.executescript(_SCHEMA)
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
+                )
+        return cls(repo, conn, rebuilt)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.isolation_level = "DEFERRED"
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc):
+                raise StorageError(
+                    "this Python's SQLite lacks FTS5; install a Python built with FTS5"
+                ) from exc
+            raise
+        return conn
+
+    @staticmethod
+    def _fingerprint(conn: sqlite3.Connection) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _delete(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{path}{suffix}")
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise StorageError(f"{path}: cannot remove the broken index: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def validator(self) -> RecordValidator:
+        if self._validator is None:
+            self._validator = RecordValidator(self.repo.config)
+        return self._validator
+
+    # -- refreshing --------------------------------------------------------------
+
+    def refresh(self) -> RefreshStats:
+        """Bring the index up to date with the clients folder; parse only what changed."""
+        stats = RefreshStats(rebuilt=self._rebuilt)
+        self._rebuilt = False
+        known = {
+            row[0]: (row[1], row[2], row[3], row[4])
+            for row in self.conn.execute("SELECT path, size, mtime_ns, indexed_ns, hash FROM files")
+        }
+        seen: set[str] = set()
+        to_parse: list[tuple[str, str]] = []
+        to_touch: list[tuple[int, int, int, str]] = []
+        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        for fs_path in self.repo.record_paths():
+            display = f"{clients}/{fs_path.name}"
+            seen.add(display)
+            stats.scanned += 1
+            old = known.get(display)
+            try:
+                st = os.stat(fs_path)
+            except OSError:
+                to_parse.append((str(fs_path), display))
+                continue
+            if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
+                    continue
+                stats.rehashed += 1
+                if old[3] and _hash_file(fs_path) == old[3]:
+                    to_touch.append((st.st_size, st.st_mtime_ns, time.time_ns(), display))
+                    continue
+            to_parse.append((str(fs_path), display))
+        gone = sorted(set(known) - seen)
+        if not to_parse and not gone and not to_touch:
+            return stats
+        parsed = parse_files(to_parse, self.validator) if to_parse else []
+        stats.parsed = len(parsed)
+        stats.removed = len(gone)
+        stats.changed = sorted([p.path for p in parsed] + gone)
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
+            )
+            for path in gone:
+                self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
+                self.conn.execute("DELETE FROM notes WHERE path = ?", (path,))
+            self._store(parsed)
+        return stats
+
+    def _store(self, parsed: Iterable[_Parsed]) -> None:
+        now = time.time_ns()
+        for p in parsed:
+            previous = self.conn.execute(
+                "SELECT ok, record_id, summary, data, body, body_line FROM files WHERE path = ?",
+                (p.path,),
+            ).fetchone()
+            row: tuple[Any, ...]
+            if not p.ok and previous is not None and previous[0] and previous[3] is not None:
+                # Keep the last valid version; flag it stale with today's diagnostics.
+                _, rid, summary, data, body, body_line = previous
+                row = (p.path, p.size, p.mtime_ns, now, p.hash, rid, 0, 1, summary, data,
+                       body, body_line, p.diagnostics)
+                # Keep "ok" meaning "the stored data was valid" for the next failure too.
+                row = (*row[:6], 1, *row[7:])
+            else:
+                row = (p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
+                       p.summary, p.data, p.body, p.body_line, p.diagnostics)
+                self.conn.execute("DELETE FROM notes WHERE path = ?", (p.path,))
+                if p.data is not None:
+                    self.conn.execute(
+                        "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
+                        (p.path, p.name, p.body or ""),
+                    )
+            self.conn.execute(
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
+
+    # -- reading -----------------------------------------------------------------
+
+    _ENTRY_COLUMNS = "path, record_id, ok, stale, data, body, body_line, diagnostics, hash"
+
+    def entries(self) -> list[Entry]:
+        """Every indexed file, sorted by path, with its full record data."""
+        rows = self.conn.execute(f"SELECT {self._ENTRY_COLUMNS} FROM files ORDER BY path")
+        return [_entry(row) for row in rows]
+
+    def entry_for(self, record_id: str) -> Entry | None:
+        """The file holding ``record_id`` (the first by path if two claim it)."""
+        row = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE record_id = ? ORDER BY path LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def records(self) -> list[Record]:
+        """Records usable by the rules: valid ones, and the last valid version of stale ones."""
+        return [e.record for e in self.entries() if e.record is not None and (e.ok or e.stale)]
+
+    def summaries(self) -> list[Record]:
+        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast)."""
+        rows = self.conn.execute(
+            "SELECT path, record_id, summary FROM files "
+            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) ORDER BY path"
+        )
+        return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The current diagnostics of every file (stale ones included)."""
+        from sortext.diagnostics import sort_key
+
+        every = []
+        rows = self.conn.execute("SELECT diagnostics FROM files WHERE diagnostics != '[]'")
+        for (diags,) in rows:
+            every.extend(_diag_from_json(diags))
+        return sorted(every, key=sort_key)
+
+    def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
+        """Clients whose name or notes contain every word, best match first."""
+        terms = [w for w in (word.strip() for word in words) if w]
+        if not terms:
+            return []
+        query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self.conn.execute(
+            "SELECT f.record_id, n.name, n.path, snippet(notes, 2, '[', ']', '…', 12) "
+            "FROM notes n JOIN files f ON f.path = n.path "
+            "WHERE notes MATCH ? ORDER BY rank, n.path LIMIT ?",
+            (query, limit),
+        )
+        return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
+
+    # -- page bookkeeping (for incremental builds) -------------------------------
+
+    def page_keys(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
+
+    def set_page_keys(self, keys: dict[str, str], removed: Iterable[str] = ()) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in removed])
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
+            )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    path, rid, ok, stale, data, body, body_line, diags, digest = row
+    record = (
+        Record(path, rid, json.loads(data), body or "", body_line or 1)
+        if data is not None
+        else None
+    )
+    diagnostics = _diag_from_json(diags)
+    valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
+    return Entry(path, record, diagnostics, valid, bool(stale), digest)
+
+
+def _hash_file(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
