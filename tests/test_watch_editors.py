@@ -51,7 +51,7 @@ def assert_committed_as_on_disk(root: Path, rel: str = RECORD) -> None:
         ["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, check=True
     ).stdout
     assert in_head == on_disk
-    assert clean_status(root) == ""
+    assert git(root, "status", "--porcelain") == ""  # records and pages all committed
     tracked = git(root, "ls-files", "clients").split()
     assert all(name.endswith(".md") and "/." not in name for name in tracked), tracked
 
@@ -90,6 +90,12 @@ def test_vim_backupcopy_yes_in_place_save(records_repo: Path, daemon: Daemon) ->
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "amara-okafor: next_action.due 2026-11-19 -> 2026-11-27"
     assert path.stat().st_ino == inode  # written in place
+    in_commit = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert {RECORD, "NEXT.md", "site/index.html", "site/clients/amara-okafor.html"} <= set(
+        in_commit
+    )
+    next_md = (records_repo / "NEXT.md").read_text()
+    assert "Send session 7 prep notes" in next_md.split("## Due within")[1]
     assert_committed_as_on_disk(records_repo)
 
 

@@ -122,6 +122,8 @@ class Pipeline:
     last_today: dt.date | None = None
     _empty_strikes: dict[str, int] = field(default_factory=dict)
     _validator: RecordValidator | None = None
+    #: generated pages written since the last commit (they ride along with the next one)
+    _pages: set[Path] = field(default_factory=set)
 
     @property
     def validator(self) -> RecordValidator:
@@ -145,6 +147,8 @@ class Pipeline:
         self.last_today = self.today()
         result = SettleResult(rebuilt=True)
         result.pages = self._render(None)
+        for generated in ("NEXT.md", "site"):
+            self._pages.update(self.repo.root / rel for rel in self.git.changed_paths(generated))
         clients = self.repo.relative(self.repo.clients_path)
         changed = [
             Change(self.repo.root / rel, "record")
@@ -171,6 +175,7 @@ class Pipeline:
         if full or touched:
             result.rebuilt = full
             result.pages = self._render(None if full else touched)
+            self._pages.update(result.pages)
         if not records:
             return result
         in_head = self.git.head_blob_ids(sorted(records))
@@ -184,9 +189,9 @@ class Pipeline:
         if not to_commit:
             return result
         message = self._message(to_commit, moved_from, catch_up)
-        for page in result.pages:
+        for page in sorted(self._pages):
             page_bytes = read_stable(page)
-            if isinstance(page_bytes, bytes):
+            if not isinstance(page_bytes, _Unstable):
                 to_commit[self.repo.relative(page)] = page_bytes
         self._commit(to_commit, message, changes, result)
         return result
@@ -312,6 +317,7 @@ class Pipeline:
         if commit is None:
             return
         self.last_head = commit
+        self._pages.clear()
         result.commit = commit
         result.message = message
         log.info("committed %s %s", commit[:8], message.splitlines()[0])
