@@ -143,6 +143,13 @@ class Pipeline:
 
     def start(self) -> SettleResult:
         """Start-up: full rebuild, then commit what changed while no daemon ran."""
+        from sortext.daemon.leftovers import remove_leftovers
+
+        root = self.repo.root
+        remove_leftovers(
+            [self.repo.clients_path, root, root / "site", root / "site" / "clients",
+             self.git.git_dir]
+        )
         self.last_head = self.git.head()
         self.last_today = self.today()
         result = SettleResult(rebuilt=True)
