@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT, git
-from tests.watchkit import Daemon, clean_status, commit_count, last_message, wait_commits, wait_for
+from tests.watchkit import Daemon, clean_status, commit_count, last_message, wait_commits
 
 RECORD = "clients/amara-okafor.md"
 

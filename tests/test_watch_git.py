@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from sortext.daemon.state import read_json
 from tests.conftest import git
 from tests.watchkit import Daemon, commit_count, last_message, wait_commits, wait_for
 
@@ -241,15 +242,12 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
             15,
             lambda: daemon.log,
         )
-        push = json.loads((records_repo / ".sortext" / "push.json").read_text())
-        assert push["last_success"]
+        wait_for(lambda: "last_success" in read_json(records_repo / ".sortext" / "push.json"), 10)
         git(records_repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
         set_stage(records_repo, "paused")
         wait_commits(records_repo, 4, daemon)  # a failing push never blocks commits
         wait_for(
-            lambda: "last_error" in json.loads(
-                (records_repo / ".sortext" / "push.json").read_text()
-            ),
+            lambda: "last_error" in read_json(records_repo / ".sortext" / "push.json"),
             15,
             lambda: daemon.log,
         )

@@ -70,7 +70,9 @@ def last_message(root: Path) -> str:
     return git(root, "log", "-1", "--format=%B").strip()
 
 
-def wait_commits(root: Path, count: int, daemon: Daemon | None = None, timeout: float = 15.0) -> None:
+def wait_commits(
+    root: Path, count: int, daemon: Daemon | None = None, timeout: float = 15.0
+) -> None:
     wait_for(
         lambda: commit_count(root) >= count,
         timeout,

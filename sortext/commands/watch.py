@@ -21,8 +21,16 @@ from sortext.commands.options import repo_option, today_option
     metavar="MS",
     help="Wait until a file has been quiet this long before reading it.",
 )
+@click.option(
+    "--pages/--no-pages",
+    default=True,
+    show_default=True,
+    help="Regenerate and commit NEXT.md and site/ with each record.",
+)
 @today_option
-def command(repo_dir: Path | None, poll: bool, debounce_ms: int, today: str | None) -> None:
+def command(
+    repo_dir: Path | None, poll: bool, debounce_ms: int, pages: bool, today: str | None
+) -> None:
     """Watch the clients folder and act on every save.
 
     Each saved record is validated; a valid one updates the index and the
@@ -32,6 +40,7 @@ def command(repo_dir: Path | None, poll: bool, debounce_ms: int, today: str | No
     start.  Logs go to stderr and .sortext/watch.log.  Ctrl-C stops it.
     """
     from sortext.commands.options import open_repo, resolve_today
+    from sortext.daemon.pipeline import NoPages
     from sortext.daemon.renderer import default_renderer
     from sortext.daemon.service import WatchService, setup_logging
 
@@ -40,7 +49,7 @@ def command(repo_dir: Path | None, poll: bool, debounce_ms: int, today: str | No
     setup_logging(repo.root)
     service = WatchService(
         repo,
-        default_renderer(),
+        default_renderer() if pages else NoPages(),
         lambda: resolve_today(today),
         poll=poll,
         debounce=debounce_ms / 1000,

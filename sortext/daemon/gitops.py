@@ -138,30 +138,42 @@ class GitRepo:
         text = out.decode().strip()
         return text or None
 
-    def head_blob_ids(self, paths: Sequence[str]) -> dict[str, str]:
-        """Blob id in HEAD of each path that HEAD has (paths absent from HEAD are left out)."""
-        if not paths or self.head() is None:
+    def head_versions(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """HEAD's bytes of each path it has (one ``cat-file --batch`` for all)."""
+        if not paths:
             return {}
-        out = git(self.root, "ls-tree", "-z", "--full-tree", "HEAD", "--", *paths)
-        found: dict[str, str] = {}
-        for entry in out.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, name = entry.partition(b"\t")
-            parts = meta.split()
-            if len(parts) == 3 and parts[1] == b"blob":
-                found[name.decode()] = parts[2].decode()
+        request = "".join(f"HEAD:{p}\n" for p in paths).encode()
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=self.root, input=request,
+            capture_output=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
+        out = proc.stdout
+        found: dict[str, bytes] = {}
+        pos = 0
+        for path in paths:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[path] = out[pos : pos + size]
+                pos += size + 1
+            elif len(header) == 3:  # a tree or other object at that path: skip its bytes
+                pos += int(header[2]) + 1
         return found
 
-    def head_file(self, path: str) -> bytes | None:
-        """The bytes of ``path`` in HEAD, or None if HEAD does not have it."""
+    def _head_and_tree(self) -> tuple[str | None, str]:
+        """HEAD's commit and tree in one process (None and the empty tree when unborn)."""
         proc = subprocess.run(
-            ["git", "cat-file", "blob", f"HEAD:{path}"],
-            cwd=self.root,
-            capture_output=True,
-            check=False,
+            ["git", "rev-parse", "HEAD", "HEAD^{tree}"], cwd=self.root,
+            capture_output=True, check=False,
         )
-        return proc.stdout if proc.returncode == 0 else None
+        lines = proc.stdout.decode().split()
+        if proc.returncode != 0 or len(lines) != 2:
+            return None, EMPTY_TREE
+        return lines[0], lines[1]
 
     def changed_paths(self, folder: str) -> list[str]:
         """Paths under ``folder`` whose working-tree version differs from HEAD
@@ -211,9 +223,8 @@ class GitRepo:
         if busy:
             raise GitBusy(f"a git {busy} is in progress; committing after it finishes")
         entries = self._store_blobs(changes)
-        parent = self.head()
+        parent, parent_tree = self._head_and_tree()
         tree = self._tree_with(parent, entries)
-        parent_tree = self._tree_of(parent) if parent else EMPTY_TREE
         if tree == parent_tree:
             self.sync_index(entries)
             return None
@@ -246,9 +257,6 @@ class GitRepo:
                 raise GitError(f"git stored {path} as {stored}, expected {expected}")
             lines.append(f"100644 {stored}\t{path}")
         return lines
-
-    def _tree_of(self, commit: str) -> str:
-        return git(self.root, "rev-parse", f"{commit}^{{tree}}").decode().strip()
 
     def _tree_with(self, parent: str | None, entries: list[str]) -> str:
         """HEAD's tree with ``entries`` applied, built in a private index file."""

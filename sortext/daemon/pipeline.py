@@ -185,17 +185,18 @@ class Pipeline:
             self._pages.update(result.pages)
         if not records:
             return result
-        in_head = self.git.head_blob_ids(sorted(records))
+        wanted = sorted({*records, *moved_from.values()})
+        in_head = self.git.head_versions(wanted)
         to_commit: dict[str, bytes | None] = {}
         for rel, raw in valid.items():
-            if in_head.get(rel) != blob_id(raw):
+            if in_head.get(rel) != raw:  # equal bytes: git itself wrote it
                 to_commit[rel] = raw
         for rel in gone:
             if rel in in_head:
                 to_commit[rel] = None
         if not to_commit:
             return result
-        message = self._message(to_commit, moved_from, catch_up)
+        message = self._message(to_commit, moved_from, in_head, catch_up)
         for page in sorted(self._pages):
             page_bytes = read_stable(page)
             if not isinstance(page_bytes, _Unstable):
@@ -289,14 +290,17 @@ class Pipeline:
             return []
 
     def _message(
-        self, to_commit: dict[str, bytes | None], moved_from: dict[str, str], catch_up: bool
+        self,
+        to_commit: dict[str, bytes | None],
+        moved_from: dict[str, str],
+        in_head: dict[str, bytes],
+        catch_up: bool,
     ) -> str:
         from sortext.daemon.messages import commit_message
 
-        old_versions: dict[str, bytes | None] = {}
-        for rel in to_commit:
-            source = moved_from.get(rel, rel)
-            old_versions[rel] = self.git.head_file(source)
+        old_versions: dict[str, bytes | None] = {
+            rel: in_head.get(moved_from.get(rel, rel)) for rel in to_commit
+        }
         return commit_message(
             self.validator, to_commit, old_versions, moved_from, catch_up=catch_up
         )
