@@ -48,12 +48,14 @@ def make_repo(base: Path, records: int) -> Path:
     return root
 
 
-def start(root: Path, log: Path, debounce_ms: int) -> subprocess.Popen[bytes]:
+def start(
+    root: Path, log: Path, debounce_ms: int, extra: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     offset = log.stat().st_size if log.exists() else 0
     handle = open(log, "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         [sys.executable, "-m", "sortext", "watch", "--repo", str(root),
-         "--debounce", str(debounce_ms)],
+         "--debounce", str(debounce_ms), *extra],
         stdout=handle, stderr=subprocess.STDOUT,
         env=dict(os.environ, SORTEXT_TODAY=TODAY, PYTHONUNBUFFERED="1"),
     )
@@ -97,56 +99,79 @@ def edit_and_wait(root: Path, ref: Path, rng: random.Random, records: int, versi
         time.sleep(0.002)
 
 
+def start_args(root: Path, log: Path, debounce_ms: int, pages: bool) -> subprocess.Popen[bytes]:
+    return start(root, log, debounce_ms, () if pages else ("--no-pages",))
+
+
+def latency_run(
+    root: Path, log: Path, rng: random.Random, records: int, edits: int, debounce: int,
+    pages: bool, first_version: int,
+) -> dict[str, object]:
+    """Start a daemon, one warm-up edit, then ``edits`` timed edits; stop it."""
+    t0 = time.monotonic()
+    proc = start_args(root, log, debounce, pages)
+    out: dict[str, object] = {"start_seconds": round(time.monotonic() - t0, 2)}
+    ref = root / ".git" / "refs" / "heads" / "main"
+    warm = edit_and_wait(root, ref, rng, records, first_version) / 1e6 - debounce
+    out["warm_up_edit_ms"] = round(warm, 1)
+    work = []
+    for n in range(edits):
+        work.append(edit_and_wait(root, ref, rng, records, first_version + 1 + n) / 1e6 - debounce)
+        time.sleep(0.05)
+    out["save_to_commit_ms_minus_debounce"] = {
+        "median": round(statistics.median(work), 1),
+        "p95": round(sorted(work)[int(0.95 * (len(work) - 1))], 1),
+        "max": round(max(work), 1),
+    }
+    out["rss_mb"] = round(rss_kb(proc.pid) / 1024, 1)
+    out["open_fds"] = open_fds(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(120)
+    return out
+
+
+def long_run(base: Path, records: int, edits: int) -> dict[str, object]:
+    """RSS and fds after 10% and 100% of ``edits`` (10 ms debounce, pages on)."""
+    rng = random.Random(5)
+    root = make_repo(base / "long", records)
+    log = base / "long.log"
+    proc = start_args(root, log, 10, True)
+    ref = root / ".git" / "refs" / "heads" / "main"
+    samples = []
+    for n in range(edits):
+        edit_and_wait(root, ref, rng, records, 20_000 + n)
+        if n + 1 in (edits // 10, edits):
+            samples.append((n + 1, rss_kb(proc.pid), open_fds(proc.pid)))
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(120)
+    out: dict[str, object] = {"records": records, "edits": edits}
+    for n, rss, fds in samples:
+        out[f"after_{n}"] = {"rss_mb": round(rss / 1024, 1), "open_fds": fds}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=50)
-    parser.add_argument("--long", type=int, default=1000)
     parser.add_argument("--debounce", type=int, default=300)
+    parser.add_argument("--long", type=int, default=1000, help="edits in the leak run")
+    parser.add_argument("--long-records", type=int, default=1000)
     args = parser.parse_args()
     rng = random.Random(3)
     base = Path(tempfile.mkdtemp(prefix="sortext-speed-"))
-    out: dict[str, object] = {"records": args.records}
+    out: dict[str, object] = {"records": args.records, "edits": args.edits}
     try:
-        t0 = time.monotonic()
         root = make_repo(base, args.records)
-        out["setup_seconds"] = round(time.monotonic() - t0, 1)
-        ref = root / ".git" / "refs" / "heads" / "main"
         log = base / "watch.log"
-        t0 = time.monotonic()
-        proc = start(root, log, args.debounce)
-        out["first_start_seconds"] = round(time.monotonic() - t0, 2)
-        latencies = []
-        for n in range(args.edits):
-            latencies.append(edit_and_wait(root, ref, rng, args.records, n + 1) / 1e6)
-            time.sleep(0.05)
-        work = [ms - args.debounce for ms in latencies]
-        out["save_to_commit_ms_minus_debounce"] = {
-            "median": round(statistics.median(work), 1),
-            "p95": round(sorted(work)[int(0.95 * (len(work) - 1))], 1),
-            "max": round(max(work), 1),
-        }
-        out["rss_mb_after_edits"] = round(rss_kb(proc.pid) / 1024, 1)
-        out["open_fds_after_edits"] = open_fds(proc.pid)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+        out["commit_only (--no-pages)"] = latency_run(
+            root, log, rng, args.records, args.edits, args.debounce, False, 1
+        )
+        out["with_pages"] = latency_run(
+            root, log, rng, args.records, args.edits, args.debounce, True, 1000
+        )
         if args.long:
-            proc = start(root, log, 10)
-            samples = []
-            for n in range(args.long):
-                edit_and_wait(root, ref, rng, args.records, 10_000 + n)
-                if n in (args.long // 10, args.long - 1):
-                    samples.append((n + 1, rss_kb(proc.pid), open_fds(proc.pid)))
-            (n1, rss1, fd1), (n2, rss2, fd2) = samples
-            out["long_run"] = {
-                "edits": args.long,
-                f"rss_mb_at_{n1}": round(rss1 / 1024, 1),
-                f"rss_mb_at_{n2}": round(rss2 / 1024, 1),
-                f"fds_at_{n1}": fd1,
-                f"fds_at_{n2}": fd2,
-            }
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
+            out["long_run"] = long_run(base, args.long_records, args.long)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     print(json.dumps(out, indent=2))
