@@ -57,8 +57,16 @@ def test_invalid_yaml_is_reported_not_committed_then_fixed(
     assert status.exit_code == 0
     errors = json.loads(status.output)["errors"]
     assert list(errors) == [RECORD] and errors[RECORD][0].startswith(f"{RECORD}:7:")
-    page = (records_repo / "site" / "index.html").read_text()
-    assert "amara-okafor.md" in page  # listed under records with errors
+    wait_for(lambda: "## Records with errors" in (records_repo / "NEXT.md").read_text(), 10)
+    listed = (records_repo / "NEXT.md").read_text().split("## Records with errors")[1]
+    assert "amara-okafor" in listed.lower() or "Amara Okafor" in listed
+    from sortext.index import Index
+    from sortext.repo import open_repository
+
+    with Index.open(open_repository(records_repo)) as index:
+        entry = next(e for e in index.entries() if e.path == RECORD)
+    assert entry.stale and not entry.ok  # last valid version kept, marked stale
+    assert entry.record is not None and entry.record.data["stage"] == "active"
     path.write_bytes(good.replace(b"stage: active", b"stage: review", 1))
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "amara-okafor: stage active -> review"
