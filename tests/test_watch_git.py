@@ -269,3 +269,21 @@ def test_status_when_never_started(records_repo: Path, cli: Callable[..., Result
     assert result.exit_code == 1
     assert result.output.startswith("sortext watch is not running")
     assert not os.path.exists(records_repo / ".sortext" / "watch.json")
+
+
+def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None:
+    """Above 400 records the index parses in a forked pool; the pool's workers
+    must not inherit the daemon's SIGTERM handler (they would never exit)."""
+    from bench.crash_harness import record_bytes
+
+    for i in range(450):
+        (records_repo / "clients" / f"bulk-{i:04d}.md").write_bytes(
+            record_bytes(i, "inquiry", 0)
+        )
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "-qm", "bulk")
+    daemon = Daemon(records_repo)
+    daemon.wait_ready(timeout=90)
+    assert daemon.log.count("received SIGTERM") == 0
+    assert daemon.stop() == 0, daemon.log
+    assert daemon.log.count("received SIGTERM") == 1

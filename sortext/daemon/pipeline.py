@@ -182,7 +182,8 @@ class Pipeline:
         if full or touched:
             result.rebuilt = full
             result.pages = self._render(None if full else touched)
-            self._pages.update(result.pages)
+            root = self.repo.root.resolve()
+            self._pages.update(p for p in result.pages if root in p.resolve().parents)
         if not records:
             return result
         wanted = sorted({*records, *moved_from.values()})

@@ -193,7 +193,15 @@ class WatchService:
             log.warning("cannot write the status file: %s", exc)
 
     def _install_signals(self) -> dict[int, Any]:
+        owner = os.getpid()
+
         def handler(signum: int, frame: FrameType | None) -> None:
+            if os.getpid() != owner:
+                # a forked worker (the index parses in a process pool) must die
+                # as usual when its pool terminates it, not act as the daemon
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+                return
             log.info("received %s: finishing", signal.Signals(signum).name)
             self.stop()
 
