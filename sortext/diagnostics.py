@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
+SOURCE_WIDTH = 100
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -39,10 +41,26 @@ class Diagnostic:
         where = f"{self.path}:{self.line}:{self.column}"
         label = f"{self.field}: " if self.field else ""
         text = f"{where}: {self.severity}: {label}{self.message}"
-        if show_source and self.source_line is not None:
-            caret = " " * max(self.column - 1, 0) + "^"
-            text += f"\n    {self.source_line}\n    {caret}"
+        if show_source and self.source_line and self.source_line.strip():
+            shown, caret = excerpt(self.source_line, self.column)
+            text += f"\n    {shown}\n    {caret}"
         return text
+
+
+def excerpt(line: str, column: int, width: int = SOURCE_WIDTH) -> tuple[str, str]:
+    """The source line (a window of it when long) and a caret under ``column``.
+
+    The caret's padding copies the line's tabs so it lines up in a terminal.
+    """
+    index = max(column - 1, 0)
+    start = 0
+    if len(line) > width:
+        start = max(0, min(index - width // 3, len(line) - width))
+    end = start + width
+    prefix = "..." if start else ""
+    shown = prefix + line[start:end] + ("..." if end < len(line) else "")
+    padding = "".join("\t" if c == "\t" else " " for c in prefix + line[start:index])
+    return shown, padding + "^"
 
 
 def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:

@@ -70,9 +70,10 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
 
     source = decode(raw)
     if isinstance(source, SourceProblem):
-        return LoadResult(
-            display, None, [Diagnostic(display, source.line, source.column, "", source.message)]
+        problem = Diagnostic(
+            display, source.line, source.column, "", source.message, "error", source.source_line
         )
+        return LoadResult(display, None, [problem])
     lines = source.text.split("\n")
 
     def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:
@@ -99,7 +100,8 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
                     parts.yaml_line,
                     1,
                     "",
-                    f"front matter must be a mapping of fields, found {type(loaded).__name__}",
+                    "front matter must be a mapping of fields (key: value lines), "
+                    f"found {_kind_of(loaded)}",
                 )
             ],
         )
@@ -113,13 +115,21 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     return LoadResult(display, record, diagnostics)
 
 
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "plain text"
+    return "a single value"
+
+
 def _locate(problems: list[Problem], yaml_text: str, offset: int, at: Any) -> list[Diagnostic]:
-    from sortext.positions import build_position_map, format_path
+    from sortext.positions import build_position_map
 
     positions = build_position_map(yaml_text)
     out = []
     for p in problems:
         line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
-        out.append(at(line + offset, col, format_path(p.path), p.message, p.severity))
+        out.append(at(line + offset, col, p.label, p.message, p.severity))
     out.sort(key=lambda d: (d.line, d.column))
     return out

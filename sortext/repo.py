@@ -23,11 +23,12 @@ class Repository:
 
     def relative(self, path: Path | str) -> str:
         """Repository-relative POSIX path, as shown in diagnostics and git."""
-        p = Path(path)
-        absolute = p if p.is_absolute() else Path.cwd() / p
+        p = Path(os.path.abspath(path))
+        # Resolve the folder, not the file: the file may be a symlink loop.
         try:
-            return absolute.resolve(strict=False).relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+            absolute = p.parent.resolve(strict=False) / p.name
+            return absolute.relative_to(self.root.resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
             return str(path)
 
     def record_paths(self) -> list[Path]:

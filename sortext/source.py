@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from dataclasses import dataclass
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -34,31 +35,70 @@ class SourceProblem:
     message: str
     line: int = 1
     column: int = 1
+    source_line: str | None = None
 
 
 def read_bytes(path: str) -> bytes | SourceProblem:
-    """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems."""
+    """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
+
+    ``O_NONBLOCK`` plus ``fstat`` means a FIFO or device named ``x.md`` is
+    refused instead of hanging the check; a regular file is read with one
+    ``read`` call of its full size.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        return SourceProblem("is a directory, not a record file")
-    except FileNotFoundError:
-        return SourceProblem("file vanished while being read (deleted or renamed)")
-    except PermissionError:
-        return SourceProblem("cannot read the file: permission denied")
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return SourceProblem("symbolic link loop: the link never reaches a file")
-        return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+        return _os_problem(exc)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return SourceProblem("is a directory, not a record file")
+        if not stat.S_ISREG(info.st_mode):
+            return SourceProblem("not a regular file (a pipe, socket or device), not a record")
+        want = min(info.st_size, MAX_FILE_BYTES) + 1
+        data = os.read(fd, want)
+        while len(data) < want:  # short reads: network file systems, growing files
+            more = os.read(fd, want - len(data))
+            if not more:
+                break
+            data += more
+    except OSError as exc:
+        return _os_problem(exc)
+    finally:
+        os.close(fd)
     return data
 
 
-def _position(raw: bytes, offset: int) -> tuple[int, int]:
-    """1-based line and column (in bytes) of a byte offset."""
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+def _os_problem(exc: OSError) -> SourceProblem:
+    if exc.errno == errno.EISDIR:
+        return SourceProblem("is a directory, not a record file")
+    if exc.errno == errno.ENOENT:
+        return SourceProblem(
+            "file not found: it was deleted or renamed before it could be read"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return SourceProblem("cannot read the file: permission denied (check its permissions)")
+    if exc.errno == errno.ELOOP:
+        return SourceProblem("symbolic link loop: the link never reaches a file")
+    return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+
+
+def _locate_byte(raw: bytes, offset: int) -> tuple[int, int, str]:
+    """1-based line, column (in characters) and a printable copy of the line.
+
+    The copy is for showing the user only: bad bytes appear as U+FFFD and NUL
+    as U+2400; the record itself is never decoded this way.
+    """
     line = raw.count(b"\n", 0, offset) + 1
     start = raw.rfind(b"\n", 0, offset) + 1
-    return line, offset - start + 1
+    end = raw.find(b"\n", offset)
+    shown = raw[start : len(raw) if end == -1 else end].rstrip(b"\r")
+    column = len(raw[start:offset].decode("utf-8", "replace")) + 1
+    printable = shown.decode("utf-8", "replace").replace("\x00", "\u2400")
+    return line, column, printable
 
 
 def decode(raw: bytes) -> SourceText | SourceProblem:
@@ -74,22 +114,18 @@ def decode(raw: bytes) -> SourceText | SourceProblem:
     body = raw[len(UTF8_BOM) :] if bom else raw
     nul = body.find(b"\x00")
     if nul != -1:
-        line, col = _position(body, nul)
         return SourceProblem(
             f"NUL byte at byte offset {nul + (3 if bom else 0)}: binary data in a text record",
-            line,
-            col,
+            *_locate_byte(body, nul),
         )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position(body, exc.start)
         offset = exc.start + (3 if bom else 0)
         bad = body[exc.start : exc.start + 1].hex()
         return SourceProblem(
             f"not valid UTF-8: byte 0x{bad} at byte offset {offset}; save the file as UTF-8",
-            line,
-            col,
+            *_locate_byte(body, exc.start),
         )
     newline = "\r\n" if "\r\n" in text else "\n"
     if "\r" in text:

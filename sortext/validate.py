@@ -26,12 +26,21 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A problem at a data path; ``at`` says whether to point at the key or the value."""
+    """A problem at a data path; ``at`` says whether to point at the key or the value.
+
+    ``field`` names the field the message is about when that field is not
+    written in the file (a missing requirement points at its nearest parent).
+    """
 
     path: Path
     message: str
     severity: Severity = "error"
     at: Literal["key", "value"] = "value"
+    field: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.field if self.field is not None else format_path(self.path)
 
 
 def is_iso_date(value: object) -> bool:
@@ -133,8 +142,9 @@ def _validator_for(schema: dict[str, Any]) -> Any:
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
-    checker.checks("date")(is_iso_date)
-    checker.checks("email")(is_email)
+    # Formats only constrain text; a number where a date belongs is a type error.
+    checker.checks("date")(lambda v: not isinstance(v, str) or is_iso_date(v))
+    checker.checks("email")(lambda v: not isinstance(v, str) or is_email(v))
     return Draft202012Validator(schema, format_checker=checker)
 
 
@@ -143,7 +153,9 @@ def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
     validator = _validator_for(schema)
     found: list[Problem] = []
     for error in validator.iter_errors(data):
-        found.extend(_explain(error))
+        for problem in _explain(error):
+            if problem not in found:  # 'required' reports every missing field per error
+                found.append(problem)
     found.sort(key=lambda p: [str(x) for x in p.path])
     return found
 
@@ -165,7 +177,8 @@ def _explain(error: Any) -> list[Problem]:
     name = next((p for p in reversed(path) if isinstance(p, str)), "value")
     if kind == "type":
         message = f"expected {_expected_words(schema)}, found {describe(value)}"
-        if schema.get("type") == "string" and isinstance(value, int | float):
+        is_date = _expected_words(schema).startswith("a date")
+        if schema.get("type") == "string" and isinstance(value, int | float) and not is_date:
             message += "; put it in quotes to keep it exactly as written"
         if schema.get("type") == "boolean" and isinstance(value, str):
             message += " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
@@ -278,19 +291,27 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
         for req in config.requirements:
             if stage in req.stages and _get(data, req.field) in (None, "", [], {}):
                 message = req.message or (
-                    f"'{req.field}' is required at stage '{stage}' "
-                    f"(set it, or move the client to an earlier stage)"
+                    f"required at stage '{stage}': add it, "
+                    "or move the client to an earlier stage"
                 )
                 near = _nearest_path(data, req.field)
                 found.append(
-                    Problem(near or ("stage",), message, req.severity, "key" if near else "value")
+                    Problem(
+                        near or ("stage",),
+                        message,
+                        req.severity,
+                        "key" if near else "value",
+                        req.field,
+                    )
                 )
         if stage in config.open_stages and "next_action" not in data:
             found.append(
                 Problem(
                     ("stage",),
-                    "open client has no next action: add next_action with what and due",
+                    f"an open client (stage '{stage}') has no next action: "
+                    "add next_action with what and due",
                     "warning",
+                    field="next_action",
                 )
             )
     if config.people:
@@ -337,19 +358,21 @@ def _identity_problems(data: dict[str, Any]) -> list[Problem]:
             seen.add(ident)
     goals = data.get("goals")
     goal_ids = (
-        [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
+        [g["id"] for g in goals if isinstance(g, dict) and isinstance(g.get("id"), str)]
+        if isinstance(goals, list)
+        else []
     )
     measurements = data.get("measurements")
     if isinstance(measurements, list):
         for i, m in enumerate(measurements):
             goal = m.get("goal") if isinstance(m, dict) else None
             if isinstance(goal, str) and goal not in goal_ids:
-                known = ", ".join(str(g) for g in goal_ids) or "none defined"
+                known = ", ".join(dict.fromkeys(goal_ids)) or "none defined"
                 found.append(
                     Problem(
                         ("measurements", i, "goal"),
                         f"no goal with id '{goal}' (goals: {known})"
-                        f"{_did_you_mean(goal, [str(g) for g in goal_ids])}",
+                        f"{_did_you_mean(goal, goal_ids)}",
                     )
                 )
     return found
@@ -372,7 +395,7 @@ def schema_diagnostics(
         source = lines[line - 1] if 0 < line <= len(lines) else None
         out.append(
             Diagnostic(
-                display, line + line_offset, col, format_path(p.path), p.message, p.severity, source
+                display, line + line_offset, col, p.label, p.message, p.severity, source
             )
         )
     return out

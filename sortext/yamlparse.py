@@ -1,11 +1,14 @@
 """One YAML meaning everywhere: YAML 1.2 core schema, no aliases, no duplicates.
 
 The fast read path is ``yaml_rs`` (a Rust YAML 1.2 parser, ~13x faster than
-PyYAML's C loader).  It agrees with ruamel.yaml's round-trip loader (used for
-writes) on every scalar a record holds: ``no``/``on``/``yes`` are text, ``012``
-is the number 12, ISO dates are dates, impossible dates stay text (and the
-schema then reports them).  When the fast path fails, :mod:`sortext.positions`
-re-reads the text with ruamel.yaml to point at the exact line and column.
+PyYAML's C loader); writes go through ruamel.yaml's round-trip loader
+(:func:`load_round_trip`), which keeps comments and layout.  The two agree on
+every value a record may hold: ``no``/``on``/``yes`` are text, ``012`` is the
+number 12, ISO dates are dates, impossible dates stay text (the schema then
+reports them).  Where YAML readers disagree (``1_000``, ``0b101``, ``.9e6``,
+tags, aliases) both paths refuse the text with the same message: see README
+"YAML rules".  When the fast path fails, :mod:`sortext.positions` re-reads
+the text with ruamel.yaml to point at the exact line and column.
 """
 
 from __future__ import annotations
@@ -63,17 +66,25 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
     return None
 
 
-def load_fast(text: str) -> Any | YamlProblem:
-    """Parse YAML text to plain Python values, or describe why it cannot be read."""
-    import yaml_rs
-
+def _guard(text: str, scan_always: bool) -> YamlProblem | None:
+    """The checks both read paths share: nesting, then the YAML features we refuse."""
     deep = flow_nesting_too_deep(text) or block_nesting_too_deep(text)
     if deep is not None:
         return YamlProblem(
             f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep
         )
-    if ("&" in text or "*" in text) and (anchor := find_anchor(text)) is not None:
-        return anchor
+    if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text) or "<<" in text:
+        return refused_feature(text)
+    return None
+
+
+def load_fast(text: str) -> Any | YamlProblem:
+    """Parse YAML text to plain Python values, or describe why it cannot be read."""
+    import yaml_rs
+
+    problem = _guard(text, scan_always=False)
+    if problem is not None:
+        return problem
     try:
         return yaml_rs.loads(
             text,
@@ -84,6 +95,69 @@ def load_fast(text: str) -> Any | YamlProblem:
         return _describe_decode_error(text, str(exc))
     except (RecursionError, ValueError, OverflowError) as exc:
         return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+
+
+def round_trip_yaml() -> Any:
+    """A ruamel.yaml round-trip reader/writer that means what :func:`load_fast` means.
+
+    YAML 1.2 (ruamel's default), and an impossible date such as 2026-02-30
+    stays text (ruamel would raise) so the schema can report it.
+    """
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _round_trip_constructor()
+    return yaml
+
+
+def load_round_trip(text: str) -> Any | YamlProblem:
+    """Parse with ruamel.yaml's round-trip loader (keeps comments and layout for writes).
+
+    Applies exactly the refusals of :func:`load_fast`, so a text is either
+    refused by both paths or read to the same values by both.
+    """
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    problem = _guard(text, scan_always=True)
+    if problem is not None:
+        return problem
+    try:
+        return round_trip_yaml().load(text)
+    except DuplicateKeyError:
+        from sortext.positions import find_duplicate_key
+
+        return find_duplicate_key(text) or YamlProblem("duplicate key", 1, 1)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line, col)
+    except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+
+
+_CONSTRUCTOR: Any = None
+
+
+def _round_trip_constructor() -> Any:
+    global _CONSTRUCTOR
+    if _CONSTRUCTOR is None:
+        from ruamel.yaml.constructor import RoundTripConstructor
+
+        class SortextConstructor(RoundTripConstructor):
+            """Round-trip constructor keeping impossible dates as text."""
+
+            def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+                try:
+                    return super().construct_yaml_timestamp(node, values)
+                except ValueError:
+                    return self.construct_scalar(node)
+
+        SortextConstructor.add_constructor(
+            "tag:yaml.org,2002:timestamp", SortextConstructor.construct_yaml_timestamp
+        )
+        _CONSTRUCTOR = SortextConstructor
+    return _CONSTRUCTOR
 
 
 def _describe_decode_error(text: str, message: str) -> YamlProblem:
@@ -101,32 +175,107 @@ def _describe_decode_error(text: str, message: str) -> YamlProblem:
     line, col = int(match.group(1)), int(match.group(2))
     lines = text.split("\n")
     source = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in source[: len(source) - len(source.lstrip())] or "tab" in reason:
-        return YamlProblem("tab character in indentation: YAML indents with spaces only", line, col)
+    indent = source[: len(source) - len(source.lstrip())]
+    if "\t" in indent or "tab" in reason:
+        column = indent.index("\t") + 1 if "\t" in indent else col
+        return YamlProblem(
+            "tab character in indentation: YAML indents with spaces only", line, column
+        )
     return YamlProblem(f"invalid YAML: {reason}", line, col)
 
 
-def find_anchor(text: str) -> YamlProblem | None:
-    """Find the first anchor (``&a``) or alias (``*a``); both are refused.
+# Anchors (&a), aliases (*a) and tags (!x) start right after a space, a line
+# start or a flow indicator.  A match only means "look closer".
+_MARKUP = re.compile(r"(?:^|[\s\[\]{},])[&*!][^\s\[\]{},]")
+# Every plain scalar some YAML parser reads as a number outside NUMBER contains
+# one of these (underscores, radix prefixes, exponents).
+_NUMBER_HINT = re.compile(r"[0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9.][eE]|\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+# The numbers sortext accepts unquoted (both parsers read them alike).
+NUMBER = re.compile(
+    r"[-+]?[0-9]+"
+    r"|[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.[0-9]+"
+    r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+"
+)
 
-    Aliases make one value appear in several places (and power the
-    "billion laughs" attack); a record never needs them.
+
+def refused_feature(text: str) -> YamlProblem | None:
+    """The first anchor, alias, tag or ambiguous number in ``text``, if any.
+
+    Aliases make one value appear in several places (and power the "billion
+    laughs" attack); tags (``!!str``, ``!!binary``, ``!!set``) make values
+    no JSON tool can hold; numbers such as ``1_000``, ``0b101``, ``0X1F`` or
+    ``.9e6`` are read differently by different YAML parsers.  A record needs
+    none of them.  Syntax errors are left to the parser that reports them.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.events import AliasEvent
+    from ruamel.yaml.events import AliasEvent, ScalarEvent
 
     try:
         for event in YAML(typ="rt").parse(text):
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, AliasEvent) or anchor is not None:
-                mark = event.start_mark
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
                 return YamlProblem(
                     "anchors and aliases (&name / *name) are not allowed in records; "
                     "write the value out",
-                    mark.line + 1,
-                    mark.column + 1,
+                    *where,
+                )
+            if getattr(event, "tag", None) is not None:
+                tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+                return YamlProblem(
+                    f"YAML tags ({tag}) are not allowed in records; "
+                    "write the plain value (quote it to keep it as text)",
+                    *where,
+                )
+            if isinstance(event, ScalarEvent) and event.style is None and event.value == "<<":
+                return YamlProblem(
+                    "merge keys (<<) are not allowed in records; write the fields out",
+                    *where,
+                )
+            if isinstance(event, ScalarEvent) and event.style is None and _NOT_JSON.fullmatch(
+                event.value
+            ):
+                return YamlProblem(
+                    f"'{event.value}' (infinity / not-a-number) cannot be stored or compared; "
+                    "write a real number",
+                    *where,
+                )
+            if (
+                isinstance(event, ScalarEvent)
+                and event.style is None
+                and not NUMBER.fullmatch(event.value)
+                and _read_as_number(event.value)
+            ):
+                return YamlProblem(
+                    f"'{event.value}' is not a plain number and YAML readers disagree "
+                    "on it: write digits only (like 1000 or 12.5), "
+                    "or put it in quotes to keep it as text",
+                    *where,
                 )
     except YAMLError:
-        return None  # the fast parser will report the syntax error itself
+        return None
     return None
+
+
+def _read_as_number(value: str) -> bool:
+    """Would either YAML reader take this plain scalar for a number?"""
+    if not _NUMBER_HINT.search(value):
+        return False
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    tag = str(VersionedResolver(version=(1, 2)).resolve(ScalarNode, value, (True, False)))
+    if tag.endswith((":int", ":float")):
+        return True
+    import yaml_rs
+
+    try:
+        fast = yaml_rs.loads(f"v: {value}\n")
+    except Exception:
+        return True
+    found = fast.get("v") if isinstance(fast, dict) else None
+    return isinstance(found, int | float) and not isinstance(found, bool)
