@@ -15,6 +15,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sortext import __version__
 from sortext.errors import StorageError
@@ -23,6 +24,7 @@ from sortext.repo import Repository
 SITE_DIR = "site"
 NEXT_NAME = "NEXT.md"
 LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
+PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
 
 
@@ -79,8 +81,7 @@ def _fsync_dir(folder: Path) -> None:
 
 def build(repo: Repository, today: dt.date) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``."""
-    from sortext import rules
-    from sortext.dashboard import assemble, client_view
+    from sortext.dashboard import assemble, error_items
     from sortext.index import Index
     from sortext.render import environment, render, templates_fingerprint
 
@@ -96,17 +97,18 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
     with Index.open(repo) as index:
         stats = index.refresh()
         result.parsed = stats.parsed
-        entries = index.entries()
-        records = [e.record for e in entries if e.record is not None and (e.ok or e.stale)]
-        found = rules.findings(records, config, today)
-        board = assemble(records, entries, config, today, found)
+        rows = index.rows()
+        rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
+        assessed = _assessments(index, rows, rules_key, config, today)
+        errors = error_items(index.entries_with_errors())
+        board = assemble(assessed, errors, config, today)
         result.errors = len(board.errors)
         common = {
             "limit": LIST_LIMIT,
             "soon_days": config.threshold("due_soon_days"),
             "invoice_days": config.threshold("invoice_due_soon_days"),
         }
-        paths = {r.id: r.path for r in records}
+        paths = {r.record_id: r.path for r in rows}
         sections = [("overdue", "Overdue"), ("today", "Due today"),
                     ("soon", f"Due within {common['soon_days']} days"),
                     ("missing", "Open clients with no next action")]
@@ -115,28 +117,26 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
         _emit(result, repo, site / "index.html",
               render(env, "index.html.j2", d=board, **common), True)
 
-        base_key = "|".join([today.isoformat(), templates_fingerprint(repo.root, TEMPLATE_NAMES),
-                             config.fingerprint, __version__])
+        base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
         old_keys = index.page_keys()
         new_keys: dict[str, str] = {}
-        template = env.get_template("client.html.j2")
-        for entry in entries:
-            rec = entry.record
-            if rec is None:
-                continue
-            rel = f"{SITE_DIR}/clients/{rec.id}.html"
+        todo: list[tuple[Path, Any]] = []
+        for row in rows:
+            rel = f"{SITE_DIR}/clients/{row.record_id}.html"
             if rel in new_keys:
                 continue  # a duplicate id: check reports it; the first file wins
             key = hashlib.sha256(
-                f"{base_key}|{entry.hash}|{entry.stale}|{entry.ok}".encode()
+                f"{base_key}|{row.hash}|{row.stale}|{row.ok}|{row.has_diagnostics}".encode()
             ).hexdigest()
             new_keys[rel] = key
             target = repo.root / rel
             if old_keys.get(rel) == key and target.exists():
                 result.unchanged.append(rel)
                 continue
-            view = client_view(rec, config, today, entry.diagnostics, entry.stale)
-            _emit(result, repo, target, template.render(c=view, **common), False)
+            todo.append((target, index.entry_at(row.path)))
+        for target, written in _client_pages(env, config, today, todo, common):
+            rel = target.relative_to(repo.root).as_posix()
+            (result.written if written else result.unchanged).append(rel)
         gone = sorted(set(old_keys) - set(new_keys))
         for rel in gone:
             try:
@@ -146,6 +146,76 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
                 pass
         index.set_page_keys({k: v for k, v in new_keys.items() if old_keys.get(k) != v}, gone)
     return result
+
+
+def _assessments(
+    index: Any, rows: list[Any], rules_key: str, config: Any, today: dt.date
+) -> list[Any]:
+    """Each usable record's assessment: from the index when its file and today are the
+    same as last time, else computed (and stored) from the full record."""
+    import json
+
+    from sortext import rules
+
+    stored = index.stored_assessments()
+    out = []
+    fresh: list[tuple[str, str, str]] = []
+    keep: set[str] = set()
+    for row in rows:
+        if not row.usable:
+            continue
+        key = f"{rules_key}|{row.hash}|{row.stale}"
+        keep.add(row.path)
+        cached = stored.get(row.path)
+        if cached is not None and cached[0] == key:
+            out.append(rules.assessment_from_json(json.loads(cached[1]), row.summary))
+            continue
+        entry = index.entry_at(row.path)
+        done = rules.assess(entry.record, config, today)
+        fresh.append((row.path, key, json.dumps(rules.assessment_to_json(done))))
+        out.append(rules.Assessment(row.summary, done.next, done.goals, done.findings))
+    if fresh or len(keep) != len(stored):
+        index.store_assessments(fresh, keep)
+    return out
+
+
+_job: tuple[Any, ...] | None = None  # what forked page renderers inherit
+
+
+def _render_pages(span: tuple[int, int]) -> list[tuple[Path, bool]]:
+    """Render and write the client pages ``todo[start:stop]`` (in this process)."""
+    from sortext.dashboard import client_view
+
+    assert _job is not None
+    env, config, today, todo, common = _job
+    template = env.get_template("client.html.j2")
+    out = []
+    for target, entry in todo[span[0] : span[1]]:
+        view = client_view(entry.record, config, today, entry.diagnostics, entry.stale)
+        text = template.render(c=view, **common)
+        out.append((target, write_if_changed(target, text.encode("utf-8"), durable=False)))
+    return out
+
+
+def _client_pages(
+    env: Any, config: Any, today: dt.date, todo: list[tuple[Path, Any]], common: dict[str, Any]
+) -> list[tuple[Path, bool]]:
+    """Render pages; a cold build of many forks workers (rendering is CPU-bound)."""
+    global _job
+    _job = (env, config, today, todo, common)
+    try:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(todo) < PARALLEL_PAGES or workers < 2:
+            return _render_pages((0, len(todo)))
+        import multiprocessing
+
+        size = max(64, len(todo) // (workers * 4))
+        spans = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_render_pages, spans)
+        return [item for part in parts for item in part]
+    finally:
+        _job = None
 
 
 def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:

@@ -77,15 +77,16 @@ def totals(found: Sequence[Finding]) -> list[tuple[str, float]]:
 
 
 def assemble(
-    records: Sequence[Record],
-    entries: Sequence[Any],
+    assessed: Sequence[rules.Assessment],
+    errors: list[ErrorItem],
     config: Config,
     today: dt.date,
-    found: Sequence[Finding] | None = None,
 ) -> Dashboard:
-    """The dashboard for ``records`` (usable records) and ``entries`` (every indexed file)."""
-    found = list(found) if found is not None else rules.findings(records, config, today)
-    goals = [g for r in records for g in rules.goal_statuses(r, config)]
+    """The dashboard from each usable record's assessment and the files with errors."""
+    records = [a.record for a in assessed]
+    found = sorted((f for a in assessed for f in a.findings), key=lambda f: f.sort_key)
+    goals = [g for a in assessed for g in a.goals]
+    next_items = sorted((a.next for a in assessed if a.next is not None), key=rules.next_sort_key)
 
     def kind(*kinds: str) -> list[Finding]:
         return [f for f in found if f.kind in kinds]
@@ -96,7 +97,7 @@ def assemble(
         today=today.isoformat(),
         clients=len(records),
         open_clients=sum(1 for r in records if rules.is_open(r, config)),
-        next_actions=rules.next_actions(records, config, today),
+        next_actions=next_items,
         at_risk=rules.at_risk(records, found, config),
         stuck=sorted((g for g in goals if g.state == "stuck"), key=lambda g: g.name.casefold()),
         progressing=sorted(
@@ -108,7 +109,7 @@ def assemble(
         dates_due=dates_due,
         blocked=kind("blocked"),
         retention=kind("retention_expired"),
-        errors=error_items(entries),
+        errors=errors,
         overdue_totals=totals(overdue),
     )
 

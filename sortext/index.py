@@ -35,7 +35,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "3"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS assessments (path TEXT PRIMARY KEY, key TEXT NOT NULL,
+                                         value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -88,6 +91,23 @@ class Entry:
     ok: bool
     stale: bool
     hash: str
+
+
+@dataclass(slots=True)
+class FileRow:
+    """A file's bookkeeping and summary (no full data): enough to decide what to redo."""
+
+    path: str
+    record_id: str
+    hash: str
+    ok: bool
+    stale: bool
+    summary: Record
+    has_diagnostics: bool
+
+    @property
+    def usable(self) -> bool:
+        return self.ok or self.stale
 
 
 @dataclass(slots=True)
@@ -178,6 +198,16 @@ def parse_files(items: Sequence[tuple[str, str]], validator: RecordValidator) ->
     return [p for part in parts for p in part]
 
 
+def _has_header(path: Path) -> bool:
+    """Cheap test that ``path`` is an SQLite file at all (empty counts: SQLite fills it)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
+
+
 def _is_database(path: Path) -> bool:
     """True when ``path`` opens as SQLite and passes ``PRAGMA quick_check``."""
     try:
@@ -203,8 +233,14 @@ class Index:
     # -- opening -----------------------------------------------------------------
 
     @classmethod
-    def open(cls, repo: Repository) -> Index:
-        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``."""
+    def open(cls, repo: Repository, verify: bool = False) -> Index:
+        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``.
+
+        Every open checks the file header; ``verify`` also runs ``PRAGMA
+        quick_check`` (it reads the whole file: ~1 s at 10,000 records, so the
+        quick queries skip it and rely on SQLite reporting damage when it
+        reads a bad page, which :meth:`refresh` answers by rebuilding).
+        """
         from sortext.schema import schema_fingerprint
 
         folder = repo.root / INDEX_DIR
@@ -215,7 +251,7 @@ class Index:
             raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
         fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
         rebuilt = False
-        if path.exists() and not _is_database(path):
+        if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
             cls._delete(path)
             rebuilt = True
         try:
@@ -229,7 +265,7 @@ class Index:
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
             with conn:
-                for table in ("files", "notes", "pages"):
+                for table in ("files", "notes", "pages", "answers", "assessments"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
                 conn.executescript(_SCHEMA)
                 conn.execute(
@@ -286,7 +322,23 @@ class Index:
     # -- refreshing --------------------------------------------------------------
 
     def refresh(self) -> RefreshStats:
-        """Bring the index up to date with the clients folder; parse only what changed."""
+        """Bring the index up to date with the clients folder; parse only what changed.
+
+        A damaged database (SQLite says so while reading) is deleted and rebuilt.
+        """
+        try:
+            return self._refresh()
+        except sqlite3.DatabaseError:
+            self.conn.close()
+            path = self.repo.root / INDEX_DIR / INDEX_NAME
+            self._delete(path)
+            fresh = Index.open(self.repo)
+            self.conn = fresh.conn
+            stats = self._refresh()
+            stats.rebuilt = True
+            return stats
+
+    def _refresh(self) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
         self._rebuilt = False
         known = {
@@ -297,24 +349,22 @@ class Index:
         to_parse: list[tuple[str, str]] = []
         to_touch: list[tuple[int, int, int, str]] = []
         clients = self.repo.relative(self.repo.clients_path).rstrip("/")
-        for fs_path in self.repo.record_paths():
-            display = f"{clients}/{fs_path.name}"
+        for fs_path, name, st in _scan(self.repo.clients_path):
+            display = f"{clients}/{name}"
             seen.add(display)
             stats.scanned += 1
             old = known.get(display)
-            try:
-                st = os.stat(fs_path)
-            except OSError:
-                to_parse.append((str(fs_path), display))
+            if st is None:
+                to_parse.append((fs_path, display))
                 continue
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
                 if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
                     continue
                 stats.rehashed += 1
-                if old[3] and _hash_file(fs_path) == old[3]:
+                if old[3] and _hash_file(Path(fs_path)) == old[3]:
                     to_touch.append((st.st_size, st.st_mtime_ns, time.time_ns(), display))
                     continue
-            to_parse.append((str(fs_path), display))
+            to_parse.append((fs_path, display))
         gone = sorted(set(known) - seen)
         if not to_parse and not gone and not to_touch:
             return stats
@@ -323,6 +373,8 @@ class Index:
         stats.removed = len(gone)
         stats.changed = sorted([p.path for p in parsed] + gone)
         with self.conn:
+            if parsed or gone:
+                self.conn.execute("DELETE FROM answers")
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -389,6 +441,40 @@ class Index:
         )
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
 
+    def rows(self) -> list[FileRow]:
+        """Every file that has record data, without the data (cheap: for builds)."""
+        out = []
+        query = ("SELECT path, record_id, hash, ok, stale, summary, diagnostics != '[]' "
+                 "FROM files WHERE summary IS NOT NULL ORDER BY path")
+        for path, rid, digest, ok, stale, summary, has_diags in self.conn.execute(query):
+            light = Record(path, rid, json.loads(summary), "", 1)
+            out.append(FileRow(path, rid, digest, bool(ok), bool(stale), light,
+                               bool(has_diags)))
+        return out
+
+    def entry_at(self, path: str) -> Entry:
+        row = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE path = ?", (path,)
+        ).fetchone()
+        return _entry(row)
+
+    def entries_with_errors(self) -> list[Entry]:
+        rows = self.conn.execute(
+            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE diagnostics LIKE '%\"error\"%' "
+            "ORDER BY path"
+        )
+        return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]
+
+    def stored_assessments(self) -> dict[str, tuple[str, str]]:
+        return {p: (k, v) for p, k, v in self.conn.execute("SELECT * FROM assessments")}
+
+    def store_assessments(self, rows: Iterable[tuple[str, str, str]], keep: set[str]) -> None:
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO assessments VALUES (?, ?, ?)", rows)
+            known = [r[0] for r in self.conn.execute("SELECT path FROM assessments")]
+            self.conn.executemany("DELETE FROM assessments WHERE path = ?",
+                                  [(p,) for p in known if p not in keep])
+
     def diagnostics(self) -> list[Diagnostic]:
         """The current diagnostics of every file (stale ones included)."""
         from sortext.diagnostics import sort_key
@@ -401,7 +487,9 @@ class Index:
 
     def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
         """Clients whose name or notes contain every word, best match first."""
-        terms = [w for w in (word.strip() for word in words) if w]
+        # Control characters (NUL especially) end an FTS5 string early: drop them.
+        cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
+        terms = [w for w in cleaned if w]
         if not terms:
             return []
         query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
@@ -412,6 +500,18 @@ class Index:
             (query, limit),
         )
         return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
+
+    # -- remembered answers (valid until a record changes) -----------------------
+
+    def answer(self, key: str) -> Any | None:
+        """A remembered JSON answer for ``key``, or None; any record change forgets them all."""
+        row = self.conn.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember(self, key: str, value: Any) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)",
+                              (key, json.dumps(value)))
 
     # -- page bookkeeping (for incremental builds) -------------------------------
 
@@ -424,6 +524,23 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
+
+
+def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
+    """``(path, name, stat)`` of every record file, by name (as ``Repository.record_paths``)."""
+    try:
+        found = [e for e in os.scandir(folder) if e.name.endswith(".md")
+                 and not e.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+    out = []
+    for e in sorted(found, key=lambda e: e.name):
+        try:
+            st: os.stat_result | None = e.stat()
+        except OSError:
+            st = None
+        out.append((e.path, e.name, st))
+    return out
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

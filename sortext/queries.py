@@ -46,8 +46,15 @@ def next_list(
     """Next actions in page order, optionally for one owner or due within N days."""
     with Index.open(repo) as index:
         index.refresh()
-        items = rules.next_actions(index.summaries(), repo.config, today)
-        errors = _error_files(index)
+        key = f"next:{today.isoformat()}"
+        remembered = index.answer(key)
+        if remembered is None:
+            items = rules.next_actions(index.summaries(), repo.config, today)
+            errors = _error_files(index)
+            index.remember(key, {"errors": errors, "items": [n.to_json() for n in items]})
+        else:
+            items = [NextAction(**item) for item in remembered["items"]]
+            errors = int(remembered["errors"])
     if owner is not None:
         items = [n for n in items if n.owner == owner]
     if within is not None:

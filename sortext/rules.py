@@ -142,8 +142,17 @@ def days_phrase(days: int) -> str:
     return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
+_open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
+
+
 def is_open(record: Record, config: Config) -> bool:
-    return record.stage in config.open_stages
+    """Whether the record's stage needs a next action (cached per config: called per rule)."""
+    cached = _open_stages.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = (config, config.open_stages)
+        _open_stages.clear()
+        _open_stages[id(config)] = cached
+    return record.stage in cached[1]
 
 
 def record_owner(record: Record) -> str | None:
@@ -213,7 +222,10 @@ def next_actions(records: Iterable[Record], config: Config, today: dt.date) -> l
 
 
 def next_action_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    item = next_action(record, config, today)
+    return _next_findings(record, next_action(record, config, today))
+
+
+def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
     if item is None or item.status == "later":
         return []
     if item.status == "missing":
@@ -498,8 +510,12 @@ def _fmt(value: float | None) -> str:
 
 
 def goal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    return _goal_findings(record, goal_statuses(record, config))
+
+
+def _goal_findings(record: Record, goals: Iterable[GoalStatus]) -> list[Finding]:
     out = []
-    for g in goal_statuses(record, config):
+    for g in goals:
         if g.state == "stuck":
             out.append(Finding(record.id, record.name, "goal_stuck", "warning",
                                f"goal '{g.title}' stuck: {g.reason}", g.by, record_owner(record)))
@@ -530,9 +546,34 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# The rules that need nothing computed elsewhere (next action and goals are
+# computed once per record by ``assess`` and shared with the pages).
+_PLAIN_RULES = tuple(r for r in RULES if r not in (next_action_findings, goal_findings))
+
+
+@dataclass(slots=True)
+class Assessment:
+    """Everything the rules say about one record, each piece computed once."""
+
+    record: Record
+    next: NextAction | None
+    goals: list[GoalStatus]
+    findings: list[Finding]
+
+
+def assess(record: Record, config: Config, today: dt.date) -> Assessment:
+    item = next_action(record, config, today)
+    goals = goal_statuses(record, config)
+    found = _next_findings(record, item)
+    for rule in _PLAIN_RULES:
+        found.extend(rule(record, config, today))
+    found.extend(_goal_findings(record, goals))
+    return Assessment(record, item, goals, found)
+
+
 def findings(records: Iterable[Record], config: Config, today: dt.date) -> list[Finding]:
     """Every rule over every record, most severe and soonest first."""
-    out = [f for r in records for rule in RULES for f in rule(r, config, today)]
+    out = [f for r in records for f in assess(r, config, today).findings]
     return sorted(out, key=lambda f: f.sort_key)
 
 
@@ -553,3 +594,28 @@ def at_risk(
                        c.name.casefold()),
     )
     return ranked
+
+
+def assessment_to_json(a: Assessment) -> dict[str, Any]:
+    """A JSON form of an assessment (without the record), for the index's cache."""
+    from dataclasses import asdict
+
+    return {
+        "next": a.next.to_json() if a.next else None,
+        "goals": [asdict(g) for g in a.goals],
+        "findings": [asdict(f) for f in a.findings],
+    }
+
+
+def assessment_from_json(data: Mapping[str, Any], record: Record) -> Assessment:
+    goals = []
+    for g in data["goals"]:
+        g = dict(g)
+        g["points"] = tuple((str(d), float(v)) for d, v in g["points"])
+        goals.append(GoalStatus(**g))
+    return Assessment(
+        record,
+        NextAction(**data["next"]) if data["next"] else None,
+        goals,
+        [Finding(**f) for f in data["findings"]],
+    )

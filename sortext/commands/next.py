@@ -42,12 +42,15 @@ def command(owner: str | None, within: str | None, as_json: bool, today: str | N
     if not result.items:
         click.echo("Nothing to do.")
     width = max((len(n.name) for n in result.items), default=0)
+    lines = []
     for n in result.items:
         label = paint(f"{LABELS[n.status]:<9}", n.status, colour)
         when = f"{n.due} ({_rel(n.days)})" if n.due else "undated" if n.what else ""
         what = n.what or "no next action: decide one and who owns it"
         owner_text = paint(f"[{n.owner}]", "muted", colour) if n.owner else ""
-        click.echo(f"{label} {n.name:<{width}}  {what}  {when}  {owner_text}".rstrip())
+        lines.append(f"{label} {n.name:<{width}}  {what}  {when}  {owner_text}".rstrip())
+    if lines:
+        click.echo("\n".join(lines))
     if result.error_files:
         click.echo(f"{result.error_files} record file(s) with errors: run 'sortext check'",
                    err=True)

@@ -1,0 +1,131 @@
+"""Benchmarks for the pages (issue 3), at N generated records; one run each, ratios in one run.
+
+    python bench/pages_bench.py [N] [--keep DIR]
+
+Prints: cold `sortext build` vs Hugo on the same files (one-line list
+template), peak memory of each, warm `sortext next` (nothing changed), and
+`sortext build` after one file changed.  Peak memory is the largest single
+process (ru_maxrss of the waited-for children); sortext forks parse workers,
+so the figure for the tree is also given (sum of VmRSS sampled every 100 ms,
+shared pages counted once per process, so an over-estimate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from gen_pages import generate_repo  # noqa: E402
+
+TODAY = "2026-11-23"
+HUGO_CONFIG = """baseURL = "http://example.invalid/"
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+"""
+HUGO_LIST = '{{ range .Pages }}<a href="{{ .RelPermalink }}">{{ .Params.name }}</a>{{ end }}\n'
+HUGO_SINGLE = "<h1>{{ .Params.name }}</h1>{{ .Content }}\n"
+
+
+def _tree_rss_kb(root_pid: int) -> int:
+    """Sum of VmRSS over root_pid and its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            text = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        pid, ppid = int(entry), int(fields.get("PPid", "0").strip())
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS of the largest process (KB), peak tree RSS (KB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()}")
+    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, largest if largest > before else -1, peak[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=10_000)
+    parser.add_argument("--keep", type=Path, help="work in DIR and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="sortext-pages-bench-"))
+    repo = work / "records"
+    if repo.exists():
+        shutil.rmtree(repo)
+    generate_repo(args.n, repo)
+    sortext = [sys.executable, "-m", "sortext"]
+    print(f"{args.n} records in {repo}")
+
+    cold, cold_rss, cold_tree = run([*sortext, "build", "--today", TODAY], repo)
+    print(f"cold sortext build: {cold:.2f} s, peak RSS {cold_rss / 1024:.0f} MB (largest "
+          f"process), {cold_tree / 1024:.0f} MB (process tree)")
+
+    hugo_bin = shutil.which("hugo")
+    if hugo_bin:
+        site = work / "hugo"
+        if site.exists():
+            shutil.rmtree(site)
+        (site / "layouts" / "_default").mkdir(parents=True)
+        (site / "hugo.toml").write_text(HUGO_CONFIG)
+        (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+        (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+        shutil.copytree(repo / "clients", site / "content" / "clients")
+        hugo, hugo_rss, hugo_tree = run([hugo_bin, "--quiet"], site)
+        print(f"hugo (same files):  {hugo:.2f} s, peak RSS {hugo_rss / 1024:.0f} MB")
+        print(f"ratio sortext/hugo: {cold / hugo:.2f}x")
+    else:
+        print("hugo not installed: no comparison")
+
+    warm = [run([*sortext, "next", "--today", TODAY], repo)[0] for _ in range(5)]
+    print(f"warm sortext next (nothing changed): median {statistics.median(warm):.2f} s "
+          f"of 5 (min {min(warm):.2f})")
+
+    path = repo / "clients" / "client-00042.md"
+    path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
+    one, _, _ = run([*sortext, "build", "--today", TODAY], repo)
+    print(f"one file changed, sortext build: {one:.2f} s")
+    if not args.keep:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""``build``: the pages on the sample clients, determinism, incremental writes, overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+
+from sortext.build import build
+from sortext.repo import open_repository
+from tests.conftest import SAMPLE_TODAY
+
+TODAY = dt.date.fromisoformat(SAMPLE_TODAY)
+
+
+def _build(root: Path, today: dt.date = TODAY) -> object:
+    return build(open_repository(root), today)
+
+
+def test_next_md_on_the_samples(records_repo: Path) -> None:
+    _build(records_repo)
+    text = (records_repo / "NEXT.md").read_text()
+    overdue = text.index("## Overdue")
+    amara = text.index("[Amara Okafor](clients/amara-okafor.md)")
+    missing = text.index("## Open clients with no next action")
+    assert overdue < amara < missing
+    line = next(ln for ln in text.splitlines() if "amara-okafor.md" in ln)
+    assert "Send session 7 prep notes" in line and "maya" in line and "2026-11-19" in line
+    assert "[Greta Lindholm](clients/greta-lindholm.md)" in text[missing:]
+    assert "INV-2026-058" in text[text.index("## Invoices overdue"):]
+    assert "Delegate client admin" in text[text.index("## Stuck goals"):]
+    assert "2026-11-23" in text and "clients/harbour-lane-coop.md" in text
+
+
+def test_same_input_same_bytes(records_repo: Path, tmp_path: Path) -> None:
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    _build(records_repo)
+    _build(twin)
+    outputs = ["NEXT.md", "site/index.html", "site/clients/amara-okafor.html"]
+    for rel in outputs:
+        assert (records_repo / rel).read_bytes() == (twin / rel).read_bytes()
+    assert b"2026-11-23" in (records_repo / "site/index.html").read_bytes()
+
+
+def test_rebuild_writes_only_what_changed(records_repo: Path) -> None:
+    first = _build(records_repo)
+    assert "site/clients/amara-okafor.html" in first.written  # type: ignore[attr-defined]
+    second = _build(records_repo)
+    assert second.written == [] and second.parsed == 0  # type: ignore[attr-defined]
+    path = records_repo / "clients" / "bruno-castellanos.md"
+    path.write_text(path.read_text().replace("Bruno Castellanos", "Bruno Castellano", 1))
+    third = _build(records_repo)
+    assert third.parsed == 1  # type: ignore[attr-defined]
+    assert set(third.written) == {  # type: ignore[attr-defined]
+        "NEXT.md", "site/index.html", "site/clients/bruno-castellanos.html"}
+    later = _build(records_repo, TODAY + dt.timedelta(days=1))
+    assert len(later.written) > 3  # type: ignore[attr-defined]
+
+
+def test_deleted_client_page_is_removed(records_repo: Path) -> None:
+    _build(records_repo)
+    (records_repo / "clients" / "jonas-weber.md").unlink()
+    result = _build(records_repo)
+    assert result.removed == ["site/clients/jonas-weber.html"]  # type: ignore[attr-defined]
+    assert not (records_repo / "site/clients/jonas-weber.html").exists()
+
+
+def test_repository_template_overrides_the_shipped_one(records_repo: Path) -> None:
+    (records_repo / "templates" / "NEXT.md.j2").write_text(
+        "Custom: {{ d.next_actions|length }} actions on {{ d.today }}\n")
+    _build(records_repo)
+    assert (records_repo / "NEXT.md").read_text() == "Custom: 9 actions on 2026-11-23\n"
+    html = (records_repo / "site/index.html").read_text()
+    assert "What happens next" in html  # the other pages still come from the package
+
+
+def test_hostile_text_is_escaped(records_repo: Path) -> None:
+    (records_repo / "clients" / "mallory.md").write_text(
+        "---\nname: '<script>alert(1)</script>'\nstage: inquiry\n"
+        "next_action: {what: '<img src=x onerror=alert(2)> [click](javascript:alert(3))', "
+        "due: 2026-11-01}\n"
+        "links: {files: 'javascript:alert(4)'}\n---\n\n"
+        "<script>alert(5)</script>\n\n[x](javascript:alert(6))\n")
+    _build(records_repo)
+    pages = [(records_repo / "site/index.html").read_text(),
+             (records_repo / "site/clients/mallory.html").read_text()]
+    for html in pages:
+        assert "<script>" not in html and "<img" not in html
+        assert 'href="javascript:' not in html
+    assert "&lt;script&gt;" in pages[0]
+    md = (records_repo / "NEXT.md").read_text()
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)  # escaped, so not a link
+
+
+def test_records_with_errors_are_listed_with_last_valid_data(records_repo: Path) -> None:
+    _build(records_repo)
+    path = records_repo / "clients" / "amara-okafor.md"
+    path.write_text(path.read_text().replace("due: 2026-11-19", "due: 2026-11-31", 1))
+    result = _build(records_repo)
+    assert result.errors == 1  # type: ignore[attr-defined]
+    html = (records_repo / "site/index.html").read_text()
+    errors = html[html.index('id="errors"'):]
+    assert re.search(r"clients/amara-okafor\.md:\d+:\d+</code> next_action\.due", errors)
+    assert "impossible date" in errors
+    assert "showing the last valid version" in errors
+    # The last valid version still drives the next-actions list.
+    assert "Send session 7 prep notes" in html[: html.index('id="errors"')]
+    assert "## Records with errors" in (records_repo / "NEXT.md").read_text()
+
+
+def test_forked_page_rendering_gives_the_same_bytes(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    import sortext.build as build_module
+
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    _build(records_repo)
+    monkeypatch.setattr(build_module, "PARALLEL_PAGES", 1)  # type: ignore[attr-defined]
+    result = _build(twin)
+    pages = sorted(p.name for p in (twin / "site" / "clients").iterdir())
+    assert len(result.written) == len(pages) + 2  # type: ignore[attr-defined]
+    for name in pages:
+        assert (twin / "site/clients" / name).read_bytes() == (
+            records_repo / "site/clients" / name).read_bytes()
