@@ -287,3 +287,21 @@ def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None
     assert daemon.log.count("received SIGTERM") == 0
     assert daemon.stop() == 0, daemon.log
     assert daemon.log.count("received SIGTERM") == 1
+
+
+def test_ignored_pages_are_not_committed(records_repo: Path) -> None:
+    (records_repo / ".gitignore").write_text(
+        (records_repo / ".gitignore").read_text() + "site/\n"
+    )
+    git(records_repo, "commit", "-qam", "keep the site out of git")
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 3, daemon)
+        committed = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
+        assert RECORD in committed and "NEXT.md" in committed
+        assert not any(name.startswith("site/") for name in committed)
+        assert (records_repo / "site" / "index.html").exists()
+    finally:
+        daemon.stop()

@@ -164,6 +164,16 @@ class GitRepo:
                 pos += int(header[2]) + 1
         return found
 
+    def ignored(self, paths: Sequence[str]) -> set[str]:
+        """The paths your .gitignore excludes (generated pages you chose not to track)."""
+        if not paths:
+            return set()
+        out = git(
+            self.root, "check-ignore", "--no-index", "-z", "--stdin",
+            input=b"".join(p.encode() + b"\0" for p in paths), ok_codes=(0, 1),
+        )
+        return {p.decode() for p in out.split(b"\0") if p}
+
     def _head_and_tree(self) -> tuple[str | None, str]:
         """HEAD's commit and tree in one process (None and the empty tree when unborn)."""
         proc = subprocess.run(

@@ -198,10 +198,12 @@ class Pipeline:
         if not to_commit:
             return result
         message = self._message(to_commit, moved_from, in_head, catch_up)
-        for page in sorted(self._pages):
+        pages = {self.repo.relative(page): page for page in self._pages}
+        skipped = self.git.ignored(sorted(pages))
+        for rel, page in sorted(pages.items()):
             page_bytes = read_stable(page)
-            if not isinstance(page_bytes, _Unstable):
-                to_commit[self.repo.relative(page)] = page_bytes
+            if rel not in skipped and not isinstance(page_bytes, _Unstable):
+                to_commit[rel] = page_bytes
         self._commit(to_commit, message, changes, result)
         return result
 
