@@ -305,3 +305,14 @@ def test_ignored_pages_are_not_committed(records_repo: Path) -> None:
         assert (records_repo / "site" / "index.html").exists()
     finally:
         daemon.stop()
+
+
+def test_polling_observer(records_repo: Path) -> None:
+    daemon = Daemon(records_repo, "--poll")
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 2, daemon)
+        assert last_message(records_repo) == "amara-okafor: stage active -> review"
+    finally:
+        assert daemon.stop() == 0
