@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("sortext.commands.check", "Validate records and report every problem."),
     "schema": ("sortext.commands.schema", "Print the effective JSON Schema."),
     "init": ("sortext.commands.init", "Create a new records repository."),
+    "watch": ("sortext.commands.watch", "Validate, render and commit every save."),
+    "status": ("sortext.commands.status", "Is a watcher running? Last commit, errors."),
     "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
     "next": ("sortext.commands.next", "What happens next, for everyone."),
     "show": ("sortext.commands.show", "Session prep for one client."),

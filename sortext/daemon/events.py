@@ -1,0 +1,127 @@
+"""Which filesystem events matter, and what they mean.
+
+Editors save in many ways (write in place, write a temp file and rename it
+over, move the original to a backup first); the daemon does not try to
+follow each dance.  An event only marks a path *dirty*; once the path has
+been quiet for the debounce window, the daemon reads what is on disk.  This
+module decides which names are records or configuration, and which are
+editor debris to ignore.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+#: Editor and tool debris: backups, swap and lock files, safe-write temps.
+_IGNORED = (
+    re.compile(r".*~$"),  # vim/emacs backup
+    re.compile(r"^#.*#$"),  # emacs auto-save
+    re.compile(r"^\..*"),  # .file.swp, .#file (emacs lock), .x.sortext-tmp-*, dotfiles
+    re.compile(r".*\.sw[a-p]$"),  # vim swap, any suffix letter
+    re.compile(r"^\d+$"),  # vim's 4913 write probe (and its siblings)
+    re.compile(r".*___jb_(tmp|old|bak)___$"),  # JetBrains safe-write
+    re.compile(r".*\.sortext-tmp-.*"),  # sortext's own atomic writes
+    re.compile(r".*\.(tmp|temp|bak|orig|rej)$"),
+)
+
+Kind = Literal["record", "config"]
+
+
+def is_debris(name: str) -> bool:
+    """True for a file name an editor or tool writes beside the real file."""
+    return any(p.match(name) for p in _IGNORED)
+
+
+@dataclass(frozen=True)
+class WatchedPaths:
+    """What the daemon watches in one repository, and how to classify a path."""
+
+    root: Path
+    clients: Path
+    config_files: tuple[Path, ...]
+    templates: Path
+
+    def classify(self, path: str | Path) -> Kind | None:
+        """'record' for clients/<id>.md, 'config' for sortext.yaml / schema /
+        templates, None for anything else (debris, other folders, directories)."""
+        p = Path(path)
+        if is_debris(p.name):
+            return None
+        if p.parent == self.clients:
+            return "record" if p.suffix == ".md" else None
+        if p in self.config_files:
+            return "config"
+        if self.templates in p.parents:
+            return "config"
+        return None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dirty path, plus where it came from when it was moved/renamed here."""
+
+    path: Path
+    kind: Kind
+    moved_from: Path | None = None
+
+
+class ChangeHandler:
+    """Watchdog handler: turn raw events into :class:`Change` values on a queue.
+
+    Runs on the observer's thread; the main loop consumes the queue.
+    """
+
+    def __init__(self, watched: WatchedPaths, sink: queue.Queue[Change]) -> None:
+        self.watched = watched
+        self.sink = sink
+
+    def dispatch(self, event: Any) -> None:
+        """Called by watchdog for every event (the FileSystemEventHandler protocol)."""
+        kind = event.event_type
+        if kind in ("opened", "closed_no_write"):
+            return
+        src = Path(_text(event.src_path))
+        if kind == "moved":
+            dest = Path(_text(event.dest_path))
+            dest_kind = self.watched.classify(dest)
+            src_kind = self.watched.classify(src)
+            if dest_kind is not None:
+                moved_from = src if src_kind == "record" else None
+                self.sink.put(Change(dest, dest_kind, moved_from))
+            if src_kind is not None:
+                self.sink.put(Change(src, src_kind))
+            return
+        if event.is_directory and kind != "deleted":
+            return
+        src_kind = self.watched.classify(src)
+        if src_kind is not None:
+            self.sink.put(Change(src, src_kind))
+
+
+def _text(path: str | bytes) -> str:
+    return path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
+
+
+def start_observer(watched: WatchedPaths, sink: queue.Queue[Change], poll: bool) -> Any:
+    """Start a watchdog observer on the clients folder, the root (config) and templates."""
+    if poll:
+        from watchdog.observers.polling import PollingObserver
+
+        observer: Any = PollingObserver(timeout=0.25)
+    else:
+        from watchdog.observers import Observer
+
+        observer = Observer()
+    handler = ChangeHandler(watched, sink)
+    watched.clients.mkdir(parents=True, exist_ok=True)
+    observer.schedule(handler, str(watched.clients), recursive=False)
+    observer.schedule(handler, str(watched.root), recursive=False)
+    if watched.templates.is_dir():
+        observer.schedule(handler, str(watched.templates), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer

@@ -1,0 +1,326 @@
+"""Git for the daemon: commit exactly the validated bytes, beside the user's own git use.
+
+Every call is a short-lived ``git`` process (no long-lived GitPython ``Repo``:
+its maintainers warn that it leaks processes in daemons).  A commit is built
+with plumbing in a private index file, so the user's staged work is never swept
+in and no hook re-validates what the daemon has just validated:
+
+1. ``hash-object -w`` the bytes that were validated (not whatever is on disk
+   a millisecond later);
+2. a private index (``read-tree HEAD``, ``update-index --index-info``),
+   ``write-tree``, ``commit-tree``;
+3. the user's index gets the same entries (so ``git status`` is clean), under
+   git's own ``index.lock``, retried with backoff while someone else holds it;
+4. ``update-ref HEAD <new> <old>``: compare-and-swap, so a commit the user
+   made meanwhile is never overwritten (we rebuild on the new HEAD and retry).
+
+History is never rewritten and nothing is committed while a merge, rebase,
+cherry-pick, revert or bisect is in progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sortext.errors import GitError
+
+log = logging.getLogger("sortext.watch")
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+ZERO = "0" * 40
+
+#: Files in the git dir that mean "the user is in the middle of something".
+IN_PROGRESS = {
+    "MERGE_HEAD": "merge",
+    "rebase-merge": "rebase",
+    "rebase-apply": "rebase",
+    "CHERRY_PICK_HEAD": "cherry-pick",
+    "REVERT_HEAD": "revert",
+    "BISECT_LOG": "bisect",
+}
+
+#: An index.lock older than this is reported as probably stale (never deleted).
+STALE_LOCK_SECONDS = 600.0
+
+
+class GitBusy(GitError):
+    """The user is in the middle of a git operation; the daemon commits later."""
+
+
+class IndexLocked(GitError):
+    """Another git process holds index.lock; the daemon retries later."""
+
+
+class HeadMoved(GitError):
+    """HEAD changed while a commit was being built (retried on the new HEAD)."""
+
+
+def git(
+    root: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_codes: Sequence[int] = (0,),
+) -> bytes:
+    """Run one git command in ``root``; raise GitError with git's message on failure."""
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=root,
+        input=input,
+        capture_output=True,
+        env=full_env,
+        check=False,
+    )
+    if proc.returncode not in ok_codes:
+        message = proc.stderr.decode("utf-8", "replace").strip()
+        if "index.lock" in message:
+            raise IndexLocked(message)
+        raise GitError(f"git {args[0]} failed: {message}")
+    return proc.stdout
+
+
+def blob_id(data: bytes) -> str:
+    """The object id git gives these bytes (computed here: no process needed)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class GitRepo:
+    """Where git keeps things for one work tree (computed once at start-up)."""
+
+    root: Path
+    git_dir: Path
+    index_file: Path
+    has_identity: bool = True
+
+    @classmethod
+    def open(cls, root: Path) -> GitRepo:
+        out = git(root, "rev-parse", "--absolute-git-dir", "--git-path", "index")
+        git_dir_text, index_text = out.decode().splitlines()[:2]
+        git_dir = Path(git_dir_text)
+        index = Path(index_text)
+        ident = subprocess.run(
+            ["git", "var", "GIT_COMMITTER_IDENT"], cwd=root, capture_output=True, check=False
+        )
+        return cls(
+            root, git_dir, index if index.is_absolute() else root / index, ident.returncode == 0
+        )
+
+    def operation_in_progress(self) -> str | None:
+        """'merge', 'rebase', ... if the user is in the middle of one, else None."""
+        for name, what in IN_PROGRESS.items():
+            if (self.git_dir / name).exists():
+                return what
+        return None
+
+    def index_lock_age(self) -> float | None:
+        """Seconds since index.lock was created, or None when nobody holds it."""
+        lock = self.index_file.with_name(self.index_file.name + ".lock")
+        try:
+            return max(0.0, time.time() - lock.stat().st_mtime)
+        except FileNotFoundError:
+            return None
+
+    def head(self) -> str | None:
+        """The commit HEAD points at, or None in a repository with no commits."""
+        out = git(self.root, "rev-parse", "--verify", "-q", "HEAD^{commit}", ok_codes=(0, 1))
+        text = out.decode().strip()
+        return text or None
+
+    def head_versions(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """HEAD's bytes of each path it has (one ``cat-file --batch`` for all)."""
+        if not paths:
+            return {}
+        request = "".join(f"HEAD:{p}\n" for p in paths).encode()
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=self.root, input=request,
+            capture_output=True, check=False,
+        )
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
+        out = proc.stdout
+        found: dict[str, bytes] = {}
+        pos = 0
+        for path in paths:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) == 3 and header[1] == b"blob":
+                size = int(header[2])
+                found[path] = out[pos : pos + size]
+                pos += size + 1
+            elif len(header) == 3:  # a tree or other object at that path: skip its bytes
+                pos += int(header[2]) + 1
+        return found
+
+    def ignored(self, paths: Sequence[str]) -> set[str]:
+        """The paths your .gitignore excludes (generated pages you chose not to track)."""
+        if not paths:
+            return set()
+        out = git(
+            self.root, "check-ignore", "--no-index", "-z", "--stdin",
+            input=b"".join(p.encode() + b"\0" for p in paths), ok_codes=(0, 1),
+        )
+        return {p.decode() for p in out.split(b"\0") if p}
+
+    def _head_and_tree(self) -> tuple[str | None, str]:
+        """HEAD's commit and tree in one process (None and the empty tree when unborn)."""
+        proc = subprocess.run(
+            ["git", "rev-parse", "HEAD", "HEAD^{tree}"], cwd=self.root,
+            capture_output=True, check=False,
+        )
+        lines = proc.stdout.decode().split()
+        if proc.returncode != 0 or len(lines) != 2:
+            return None, EMPTY_TREE
+        return lines[0], lines[1]
+
+    def changed_paths(self, folder: str) -> list[str]:
+        """Paths under ``folder`` whose working-tree version differs from HEAD
+        (modified, added, deleted, untracked), repository-relative."""
+        out = git(
+            self.root,
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            folder,
+        )
+        paths = []
+        for entry in out.split(b"\0"):
+            if len(entry) > 3:
+                paths.append(entry[3:].decode())
+        return paths
+
+    def commit(
+        self,
+        changes: Mapping[str, bytes | None],
+        message: str,
+        author: str | None = None,
+        attempts: int = 5,
+    ) -> str | None:
+        """Commit ``changes`` (path -> bytes, None = delete) on top of HEAD.
+
+        Returns the new commit id, or None when the tree would not change (for
+        example the file already equals HEAD's version: git itself wrote it).
+        Raises GitBusy during a merge/rebase/..., IndexLocked when the user's
+        index stays locked through every retry.
+        """
+        for attempt in range(attempts):
+            try:
+                return self._commit_once(changes, message, author)
+            except HeadMoved:
+                log.info("HEAD moved while committing; retrying on the new HEAD")
+                time.sleep(0.01 * (attempt + 1))
+        raise GitError("HEAD kept moving while committing; will retry on the next change")
+
+    def _commit_once(
+        self, changes: Mapping[str, bytes | None], message: str, author: str | None
+    ) -> str | None:
+        busy = self.operation_in_progress()
+        if busy:
+            raise GitBusy(f"a git {busy} is in progress; committing after it finishes")
+        entries = self._store_blobs(changes)
+        parent, parent_tree = self._head_and_tree()
+        tree = self._tree_with(parent, entries)
+        if tree == parent_tree:
+            self.sync_index(entries)
+            return None
+        args = ["commit-tree", tree, "-F", "-"]
+        if parent:
+            args[2:2] = ["-p", parent]
+        commit = git(
+            self.root, *args, input=message.encode(), env=_identity_env(author, self.has_identity)
+        ).decode().strip()
+        self.sync_index(entries)
+        ref_message = "commit (sortext watch): " + message.splitlines()[0]
+        try:
+            git(self.root, "update-ref", "-m", ref_message, "HEAD", commit, parent or ZERO)
+        except GitError as exc:
+            if self.head() != parent:
+                raise HeadMoved(str(exc)) from exc
+            raise
+        return commit
+
+    def _store_blobs(self, changes: Mapping[str, bytes | None]) -> list[str]:
+        """Write blobs; return ``--index-info`` lines (mode, id, path)."""
+        lines = []
+        for path, data in sorted(changes.items()):
+            if data is None:
+                lines.append(f"0 {ZERO}\t{path}")
+                continue
+            expected = blob_id(data)
+            stored = git(self.root, "hash-object", "-w", "--stdin", input=data).decode().strip()
+            if stored != expected:
+                raise GitError(f"git stored {path} as {stored}, expected {expected}")
+            lines.append(f"100644 {stored}\t{path}")
+        return lines
+
+    def _tree_with(self, parent: str | None, entries: list[str]) -> str:
+        """HEAD's tree with ``entries`` applied, built in a private index file."""
+        private = self.git_dir / f"sortext-index-{os.getpid()}"
+        env = {"GIT_INDEX_FILE": str(private)}
+        try:
+            if parent:
+                git(self.root, "read-tree", parent, env=env)
+            else:
+                git(self.root, "read-tree", "--empty", env=env)
+            git(self.root, "update-index", "--index-info", input=_lines(entries), env=env)
+            return git(self.root, "write-tree", env=env).decode().strip()
+        finally:
+            private.unlink(missing_ok=True)
+
+    def sync_index(self, entries: list[str], timeout: float = 10.0) -> None:
+        """Give the user's index the committed entries, waiting for index.lock."""
+        delay = 0.02
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                git(self.root, "update-index", "--index-info", input=_lines(entries))
+                return
+            except IndexLocked:
+                if time.monotonic() >= deadline:
+                    age = self.index_lock_age()
+                    hint = ""
+                    if age is not None and age > STALE_LOCK_SECONDS:
+                        hint = (
+                            f" (the lock is {age / 60:.0f} minutes old and probably stale: "
+                            "if no git command is running, delete it)"
+                        )
+                    raise IndexLocked(
+                        f"{self.index_file}.lock is held by another git process{hint}"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+
+def _lines(entries: list[str]) -> bytes:
+    return "".join(e + "\n" for e in entries).encode()
+
+
+def _identity_env(author: str | None, has_identity: bool) -> dict[str, str]:
+    """Author from config ``git: {author: "Name <email>"}``; committer from git config,
+    falling back to the author (so a machine without user.name still commits)."""
+    env: dict[str, str] = {}
+    if author and "<" in author and author.rstrip().endswith(">"):
+        name, _, email = author.rstrip()[:-1].partition("<")
+        env["GIT_AUTHOR_NAME"] = name.strip()
+        env["GIT_AUTHOR_EMAIL"] = email.strip()
+    if not has_identity:
+        env.setdefault("GIT_AUTHOR_NAME", "sortext watch")
+        env.setdefault("GIT_AUTHOR_EMAIL", "sortext@localhost")
+        env["GIT_COMMITTER_NAME"] = env["GIT_AUTHOR_NAME"]
+        env["GIT_COMMITTER_EMAIL"] = env["GIT_AUTHOR_EMAIL"]
+    return env

@@ -1,0 +1,65 @@
+"""Remove temp files that a killed sortext process left behind, and nothing else.
+
+Only names sortext itself creates are touched, and only when the process
+that created them is provably gone: ``.<name>.sortext-tmp-<hex>`` (atomic
+writes; called while holding the daemon lock, so no writer of ours is
+running), ``.<name>.<pid>.tmp`` (page builds) and ``sortext-index-<pid>`` (the
+daemon's private git index) whose pid is not alive.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+log = logging.getLogger("sortext.watch")
+
+_ATOMIC = re.compile(r"^\..+\.sortext-tmp-[0-9a-f]+$")
+_BUILD = re.compile(r"^\..+\.(\d+)\.tmp$")
+_PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_leftover(name: str) -> bool:
+    """True when ``name`` is a sortext temp file whose writer is gone."""
+    if _ATOMIC.match(name):
+        return True
+    for pattern in (_BUILD, _PRIVATE_INDEX):
+        match = pattern.match(name)
+        if match:
+            return not _alive(int(match.group(1)))
+    return False
+
+
+def remove_leftovers(folders: Iterable[Path]) -> list[Path]:
+    """Delete leftovers in these folders (not recursive); return what was removed."""
+    removed = []
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False) and is_leftover(entry.name):
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    continue
+                removed.append(Path(entry.path))
+    for path in removed:
+        log.info("removed %s left behind by a stopped sortext process", path)
+    return removed

@@ -1,0 +1,84 @@
+"""One daemon per repository: ``.sortext/watch.pid`` held with an OS file lock.
+
+The pid in the file is for humans and ``sortext status``; the *lock* is what
+counts.  The kernel releases it when the process dies, even on SIGKILL, so a
+pid file left behind by a killed daemon is provably stale and is taken over,
+and a recycled pid can never make a dead daemon look alive.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sortext.errors import SortextError
+
+
+class DaemonRunning(SortextError):
+    """Another ``sortext watch`` already serves this repository."""
+
+
+@dataclass
+class DaemonLock:
+    """The held lock; ``stale_pid`` is the pid of a dead daemon we took over from."""
+
+    path: Path
+    fd: int
+    stale_pid: int | None
+
+    def release(self) -> None:
+        """Remove the pid file and drop the lock (clean shutdown)."""
+        if self.fd < 0:
+            return
+        try:
+            self.path.unlink(missing_ok=True)
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _read_pid(fd: int) -> int | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, 64).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
+
+
+def acquire(path: Path) -> DaemonLock:
+    """Take the daemon lock or raise DaemonRunning naming the holder's pid."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pid = _read_pid(fd)
+        os.close(fd)
+        raise DaemonRunning(
+            f"sortext watch is already running for this repository (pid {pid}); "
+            "stop it first, or run 'sortext status'"
+        ) from None
+    previous = _read_pid(fd)
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    os.fsync(fd)
+    stale = previous if previous not in (None, os.getpid()) else None
+    return DaemonLock(path, fd, stale)
+
+
+def holder(path: Path) -> int | None:
+    """The pid of the live daemon holding ``path``, or None when none runs."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_pid(fd) or -1
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

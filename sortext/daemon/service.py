@@ -1,0 +1,219 @@
+"""The daemon's main loop: events in, debounced batches through the pipeline.
+
+Order at start-up matters for "nothing is lost": take the per-repository
+lock, start the observer, *then* catch up on what changed while no daemon
+ran, so a save landing during the catch-up is seen by one or the other.
+Every batch is wrapped: an exception is logged and the loop goes on.
+SIGINT/SIGTERM stop the loop between batches; pending paths are settled
+before exit (and anything missed is caught up on the next start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import queue
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from sortext.daemon.debounce import Debouncer
+from sortext.daemon.events import Change
+from sortext.daemon.pipeline import Pipeline, Renderer, SettleResult
+from sortext.daemon.state import LOG_NAME, PID_NAME, STATE_NAME, state_dir, write_json
+from sortext.repo import Repository
+
+log = logging.getLogger("sortext.watch")
+
+#: Longest sleep of the loop when nothing is due (to notice a new day, retries).
+TICK = 1.0
+
+
+def setup_logging(root: Path, level: int = logging.INFO) -> None:
+    """Human-readable log lines to stderr and ``.sortext/watch.log``."""
+    logger = logging.getLogger("sortext.watch")
+    logger.setLevel(level)
+    if logger.handlers:
+        return
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    stream = logging.StreamHandler()
+    stream.setFormatter(fmt)
+    logger.addHandler(stream)
+    folder = state_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    file_handler.setFormatter(fmt)
+    logger.addHandler(file_handler)
+    logger.propagate = False
+
+
+@dataclass
+class WatchService:
+    """One running ``sortext watch``."""
+
+    repo: Repository
+    renderer: Renderer
+    today: Callable[[], dt.date]
+    poll: bool = False
+    debounce: float = 0.3
+    started_at: str = ""
+    _stop: bool = False
+    _queue: queue.Queue[Change | None] = field(default_factory=queue.Queue)
+    _pending: dict[Path, Change] = field(default_factory=dict)
+    _last_commit: dict[str, str] = field(default_factory=dict)
+    _state_key: Any = None
+
+    def stop(self) -> None:
+        """Ask the loop to finish (safe from a signal handler or another thread)."""
+        self._stop = True
+        self._queue.put(None)
+
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo."""
+        from sortext.daemon.events import start_observer
+        from sortext.daemon.gitops import GitRepo
+        from sortext.daemon.lock import acquire
+        from sortext.daemon.push import BackupTarget, Pusher
+
+        lock = acquire(state_dir(self.repo.root) / PID_NAME)
+        if lock.stale_pid:
+            log.warning("took over from a daemon that stopped without cleaning up (pid %d)",
+                        lock.stale_pid)
+        self.started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        previous = self._install_signals()
+        observer = None
+        pusher = None
+        try:
+            git = GitRepo.open(self.repo.root)
+            git_config = self.repo.config.raw.get("git")
+            author = git_config.get("author") if isinstance(git_config, dict) else None
+            pipeline = Pipeline(self.repo, git, self.renderer, self.today, author)
+            target = BackupTarget.from_config(self.repo.config.raw.get("backup"))
+            if target:
+                pusher = Pusher(self.repo.root, target)
+                pusher.start()
+            observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
+            log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
+            self._finish(pipeline, self._safely(pipeline.start), pusher)
+            log.info("ready: every save in %s is now validated and committed",
+                     self.repo.relative(self.repo.clients_path))
+            if ready:
+                ready()
+            self._loop(pipeline, pusher)
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(2)
+            if pusher is not None:
+                pusher.stop()
+            self._restore_signals(previous)
+            lock.release()
+            log.info("stopped")
+
+    def _loop(self, pipeline: Pipeline, pusher: Any) -> None:
+        debouncer: Debouncer[Path] = Debouncer(self.debounce)
+        while True:
+            deadline = debouncer.next_deadline()
+            timeout = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
+            try:
+                item = self._queue.get(timeout=timeout)
+                self._take(item, debouncer)
+                while True:
+                    self._take(self._queue.get_nowait(), debouncer)
+            except queue.Empty:
+                pass
+            if self._stop:
+                break
+            due = debouncer.due()
+            if due:
+                changes = [self._pending.pop(p) for p in due]
+                result = self._safely(partial(pipeline.settle, changes))
+                for change in result.retry:
+                    self._pending.setdefault(change.path, change)
+                    debouncer.touch(change.path, result.retry_after)
+                self._finish(pipeline, result, pusher)
+            elif deadline is None and pipeline.today() != pipeline.last_today:
+                self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+        if self._pending:
+            log.info("settling %d pending change(s) before exit", len(self._pending))
+            changes = list(self._pending.values())
+            self._pending.clear()
+            self._finish(pipeline, self._safely(lambda: pipeline.settle(changes)), pusher)
+
+    def _take(self, item: Change | None, debouncer: Debouncer[Path]) -> None:
+        if item is None:
+            return
+        earlier = self._pending.get(item.path)
+        if earlier is not None and earlier.moved_from and not item.moved_from:
+            item = Change(item.path, item.kind, earlier.moved_from)
+        self._pending[item.path] = item
+        debouncer.touch(item.path)
+
+    def _safely(self, step: Callable[[], SettleResult]) -> SettleResult:
+        try:
+            return step()
+        except Exception as exc:
+            log.exception("internal error while processing changes (still watching): %s", exc)
+            return SettleResult()
+
+    def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> None:
+        if result.commit:
+            self._last_commit = {
+                "id": result.commit,
+                "message": (result.message or "").splitlines()[0],
+                "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            }
+            if pusher is not None:
+                pusher.nudge()
+        errors = {
+            path: [d.format(False) for d in diags if d.is_error]
+            for path, diags in sorted(pipeline.errors.items())
+        }
+        key = (self._last_commit.get("id"), tuple((k, tuple(v)) for k, v in errors.items()))
+        if key == self._state_key:
+            return
+        self._state_key = key
+        try:
+            write_json(
+                state_dir(self.repo.root) / STATE_NAME,
+                {
+                    "pid": os.getpid(),
+                    "started": self.started_at,
+                    "last_commit": self._last_commit,
+                    "errors": errors,
+                },
+            )
+        except Exception as exc:
+            log.warning("cannot write the status file: %s", exc)
+
+    def _install_signals(self) -> dict[int, Any]:
+        owner = os.getpid()
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            if os.getpid() != owner:
+                # a forked worker (the index parses in a process pool) must die
+                # as usual when its pool terminates it, not act as the daemon
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+                return
+            log.info("received %s: finishing", signal.Signals(signum).name)
+            self.stop()
+
+        previous: dict[int, Any] = {}
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread (tests run the service in a thread)
+            pass
+        return previous
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, Any]) -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -1,0 +1,40 @@
+"""What the daemon tells the outside world: ``.sortext/watch.json`` and ``push.json``.
+
+``sortext status`` and the pages read these files; the daemon rewrites them
+atomically after each step, so a reader never sees half a file and a killed
+daemon leaves the last complete state behind.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+STATE_DIR = ".sortext"
+STATE_NAME = "watch.json"
+PUSH_NAME = "push.json"
+PID_NAME = "watch.pid"
+LOG_NAME = "watch.log"
+
+
+def state_dir(root: Path) -> Path:
+    return root / STATE_DIR
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically replace ``path`` with ``data`` as JSON."""
+    from sortext.safewrite import atomic_write
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    atomic_write(path, text.encode("utf-8"))
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; empty when missing or unreadable (never raises)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

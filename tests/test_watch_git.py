@@ -1,0 +1,318 @@
+"""The watcher beside the user's own git use, and its life cycle (start, stop, crash).
+
+A real ``sortext watch`` process on a real repository; the user's side is
+played with the real git command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from sortext.daemon.state import read_json
+from tests.conftest import git
+from tests.watchkit import Daemon, commit_count, last_message, wait_commits, wait_for
+
+RECORD = "clients/amara-okafor.md"
+
+
+@pytest.fixture
+def daemon(records_repo: Path) -> Iterator[Daemon]:
+    d = Daemon(records_repo)
+    d.wait_ready()
+    yield d
+    d.stop()
+
+
+def set_stage(root: Path, stage: str, rel: str = RECORD) -> None:
+    path = root / rel
+    text = path.read_text()
+    current = next(line for line in text.splitlines() if line.startswith("stage: "))
+    path.write_text(text.replace(current, f"stage: {stage}", 1))
+
+
+def test_invalid_yaml_is_reported_not_committed_then_fixed(
+    records_repo: Path, daemon: Daemon, cli: Callable[..., Result]
+) -> None:
+    path = records_repo / RECORD
+    good = path.read_bytes()
+    broken = good.replace(b"stage: active", b"stage: [active", 1)
+    path.write_bytes(broken)
+    wait_for(lambda: "not committed" in daemon.log, 10, lambda: daemon.log)
+    line = next(x for x in daemon.log.splitlines() if "not committed" in x)
+    assert re.search(rf"ERROR {RECORD}:\d+:\d+: error: invalid YAML", line), line
+    time.sleep(0.3)
+    assert commit_count(records_repo) == 1
+    assert path.read_bytes() == broken  # untouched on disk
+    status = cli("status", "--repo", str(records_repo), "--json")
+    assert status.exit_code == 0
+    errors = json.loads(status.output)["errors"]
+    assert list(errors) == [RECORD] and errors[RECORD][0].startswith(f"{RECORD}:7:")
+    wait_for(lambda: "## Records with errors" in (records_repo / "NEXT.md").read_text(), 10)
+    listed = (records_repo / "NEXT.md").read_text().split("## Records with errors")[1]
+    assert "amara-okafor" in listed.lower() or "Amara Okafor" in listed
+    from sortext.index import Index
+    from sortext.repo import open_repository
+
+    with Index.open(open_repository(records_repo)) as index:
+        entry = next(e for e in index.entries() if e.path == RECORD)
+    assert entry.stale and not entry.ok  # last valid version kept, marked stale
+    assert entry.record is not None and entry.record.data["stage"] == "active"
+    path.write_bytes(good.replace(b"stage: active", b"stage: review", 1))
+    wait_commits(records_repo, 2, daemon)
+    assert last_message(records_repo) == "amara-okafor: stage active -> review"
+    wait_for(
+        lambda: json.loads(cli("status", "--repo", str(records_repo), "--json").output)["errors"]
+        == {},
+        5,
+    )
+
+
+def test_no_commit_during_a_merge_then_commit_after(records_repo: Path, daemon: Daemon) -> None:
+    root = records_repo
+    (root / "plan.txt").write_text("base\n")
+    git(root, "add", "plan.txt")
+    git(root, "commit", "-qm", "plan")
+    git(root, "checkout", "-qb", "other")
+    (root / "plan.txt").write_text("theirs\n")
+    git(root, "commit", "-qam", "theirs")
+    git(root, "checkout", "-q", "main")
+    (root / "plan.txt").write_text("ours\n")
+    git(root, "commit", "-qam", "ours")
+    merge = subprocess.run(["git", "merge", "other"], cwd=root, capture_output=True)
+    assert merge.returncode != 0 and (root / ".git" / "MERGE_HEAD").exists()
+    before = commit_count(root)
+    set_stage(root, "review")
+    wait_for(lambda: "merge is in progress" in daemon.log, 10, lambda: daemon.log)
+    assert commit_count(root) == before
+    (root / "plan.txt").write_text("resolved\n")
+    git(root, "add", "plan.txt")
+    git(root, "commit", "-qm", "merge other")
+    wait_for(lambda: last_message(root) == "amara-okafor: stage active -> review", 15,
+             lambda: daemon.log)
+    assert git(root, "log", "-1", "--format=%P", "HEAD~1").count(" ") == 1  # merge kept
+
+
+def test_held_index_lock_waits_and_is_never_deleted(records_repo: Path, daemon: Daemon) -> None:
+    lock = records_repo / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    set_stage(records_repo, "review")
+    time.sleep(2.5)
+    assert commit_count(records_repo) == 1
+    assert lock.exists()
+    lock.unlink()
+    wait_commits(records_repo, 2, daemon, timeout=20)
+    assert last_message(records_repo) == "amara-okafor: stage active -> review"
+
+
+def test_users_staged_work_is_not_swept_in(records_repo: Path, daemon: Daemon) -> None:
+    (records_repo / "todo.txt").write_text("call the accountant\n")
+    git(records_repo, "add", "todo.txt")
+    set_stage(records_repo, "review")
+    wait_commits(records_repo, 2, daemon)
+    committed = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert "todo.txt" not in committed
+    assert git(records_repo, "diff", "--cached", "--name-only").split() == ["todo.txt"]
+
+
+def test_checkout_of_many_files_rebuilds_once_and_commits_nothing(
+    records_repo: Path, daemon: Daemon
+) -> None:
+    root = records_repo
+    git(root, "checkout", "-qb", "bulk")
+    for rel in git(root, "ls-files", "clients").split()[:8]:
+        set_stage(root, "paused", rel)
+    git(root, "commit", "-qam", "bulk change by hand")
+    time.sleep(1.0)  # the daemon sees files equal to HEAD: nothing to commit
+    count = commit_count(root)
+    log_before = daemon.log.count("full rebuild")
+    git(root, "checkout", "-q", "main")
+    time.sleep(1.5)
+    git(root, "checkout", "-q", "bulk")
+    time.sleep(1.5)
+    assert commit_count(root) == count
+    assert git(root, "status", "--porcelain", "--", "clients") == ""
+    assert daemon.log.count("full rebuild") - log_before == 2  # one per checkout
+    assert "paused" in (root / "NEXT.md").read_text() or (root / "site" / "index.html").exists()
+
+
+def test_catch_up_on_start_commits_valid_changes_with_a_note(records_repo: Path) -> None:
+    root = records_repo
+    set_stage(root, "review")
+    set_stage(root, "discovery", "clients/bruno-castellanos.md")
+    (root / "clients" / "chiara-bellini.md").write_text("---\nname: [broken\n---\n")
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        assert commit_count(root) == 2
+        message = last_message(root)
+        assert message.startswith("catch-up: 2 record changes saved while sortext watch")
+        assert "amara-okafor: stage active -> review" in message
+        assert "bruno-castellanos: stage inquiry -> discovery" in message
+        assert "clients/chiara-bellini.md:2:" in daemon.log
+        assert git(root, "status", "--porcelain").strip() == "M clients/chiara-bellini.md"
+    finally:
+        daemon.stop()
+
+
+def test_configured_author(records_repo: Path) -> None:
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text() + '\ngit: {author: "Maya Assistant <maya@example.com>"}\n')
+    git(records_repo, "commit", "-qam", "author")
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 3, daemon)
+        author = git(records_repo, "log", "-1", "--format=%an <%ae>").strip()
+        assert author == "Maya Assistant <maya@example.com>"
+    finally:
+        daemon.stop()
+
+
+def test_config_change_triggers_full_rebuild(records_repo: Path, daemon: Daemon) -> None:
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text().replace("due_soon_days: 7", "due_soon_days: 10"))
+    wait_for(lambda: "configuration or templates changed" in daemon.log, 10, lambda: daemon.log)
+    wait_for(lambda: "Due within 10 days" in (records_repo / "NEXT.md").read_text(), 10)
+
+
+def test_sigterm_and_sigint_stop_cleanly(records_repo: Path, cli: Callable[..., Result]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        daemon = Daemon(records_repo)
+        daemon.wait_ready()
+        status = cli("status", "--repo", str(records_repo))
+        assert status.exit_code == 0
+        assert f"running (pid {daemon.proc.pid})" in status.output
+        assert daemon.stop(sig) == 0, daemon.log
+        assert "stopped" in daemon.log
+        assert not (records_repo / ".sortext" / "watch.pid").exists()
+        assert cli("status", "--repo", str(records_repo)).exit_code == 1
+
+
+def test_one_daemon_per_repository_and_stale_lock_takeover(records_repo: Path) -> None:
+    first = Daemon(records_repo)
+    first.wait_ready()
+    second = Daemon(records_repo)
+    assert second.proc.wait(30) == 2
+    assert f"already running for this repository (pid {first.proc.pid})" in second.log
+    first.stop(signal.SIGKILL)
+    assert (records_repo / ".sortext" / "watch.pid").exists()  # left behind
+    third = Daemon(records_repo)
+    try:
+        third.wait_ready()
+        assert f"(pid {first.proc.pid})" in third.log and "took over" in third.log
+    finally:
+        assert third.stop() == 0
+
+
+def test_kill_during_a_save_loses_nothing(records_repo: Path) -> None:
+    daemon = Daemon(records_repo, debounce_ms=50)
+    daemon.wait_ready()
+    set_stage(records_repo, "review")
+    time.sleep(0.05)
+    daemon.stop(signal.SIGKILL)
+    restarted = Daemon(records_repo)
+    try:
+        restarted.wait_ready()
+        assert git(records_repo, "show", f"HEAD:{RECORD}").count("stage: review") == 1
+        assert git(records_repo, "status", "--porcelain") == ""
+    finally:
+        restarted.stop()
+
+
+def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> None:
+    remote = tmp_path / "backup.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(records_repo, "remote", "add", "origin", str(remote))
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text() + "\nbackup: {remote: origin, branch: main}\n")
+    git(records_repo, "commit", "-qam", "backup")
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 3, daemon)
+        head = git(records_repo, "rev-parse", "HEAD").strip()
+        wait_for(
+            lambda: subprocess.run(
+                ["git", "rev-parse", "main"], cwd=remote, capture_output=True, text=True
+            ).stdout.strip() == head,
+            15,
+            lambda: daemon.log,
+        )
+        wait_for(lambda: "last_success" in read_json(records_repo / ".sortext" / "push.json"), 10)
+        git(records_repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+        set_stage(records_repo, "paused")
+        wait_commits(records_repo, 4, daemon)  # a failing push never blocks commits
+        wait_for(
+            lambda: "last_error" in read_json(records_repo / ".sortext" / "push.json"),
+            15,
+            lambda: daemon.log,
+        )
+        assert "backup push to origin failed" in daemon.log
+    finally:
+        daemon.stop()
+
+
+def test_status_when_never_started(records_repo: Path, cli: Callable[..., Result]) -> None:
+    result = cli("status", "--repo", str(records_repo))
+    assert result.exit_code == 1
+    assert result.output.startswith("sortext watch is not running")
+    assert not os.path.exists(records_repo / ".sortext" / "watch.json")
+
+
+def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None:
+    """Above 400 records the index parses in a forked pool; the pool's workers
+    must not inherit the daemon's SIGTERM handler (they would never exit)."""
+    from bench.crash_harness import record_bytes
+
+    for i in range(450):
+        (records_repo / "clients" / f"bulk-{i:04d}.md").write_bytes(
+            record_bytes(i, "inquiry", 0)
+        )
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "-qm", "bulk")
+    daemon = Daemon(records_repo)
+    daemon.wait_ready(timeout=90)
+    assert daemon.log.count("received SIGTERM") == 0
+    assert daemon.stop() == 0, daemon.log
+    assert daemon.log.count("received SIGTERM") == 1
+
+
+def test_ignored_pages_are_not_committed(records_repo: Path) -> None:
+    (records_repo / ".gitignore").write_text(
+        (records_repo / ".gitignore").read_text() + "site/\n"
+    )
+    git(records_repo, "commit", "-qam", "keep the site out of git")
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 3, daemon)
+        committed = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
+        assert RECORD in committed and "NEXT.md" in committed
+        assert not any(name.startswith("site/") for name in committed)
+        assert (records_repo / "site" / "index.html").exists()
+    finally:
+        daemon.stop()
+
+
+def test_polling_observer(records_repo: Path) -> None:
+    daemon = Daemon(records_repo, "--poll")
+    try:
+        daemon.wait_ready()
+        set_stage(records_repo, "review")
+        wait_commits(records_repo, 2, daemon)
+        assert last_message(records_repo) == "amara-okafor: stage active -> review"
+    finally:
+        assert daemon.stop() == 0
