@@ -117,7 +117,7 @@ def test_move_checks_stage_requirements(cli: Callable[..., Result], records_repo
     before = path.read_bytes()
     refused = run(cli, records_repo, "move", "oskar-brandt", "contracted")
     assert refused.exit_code == 2
-    assert "'links.contract' is required at stage 'contracted'" in refused.output
+    assert "links.contract: required at stage 'contracted'" in refused.output
     assert path.read_bytes() == before
     assert run(cli, records_repo, "move", "oskar-brandt", "discovery").exit_code == 0
     assert front(path)["stage"] == "discovery"
