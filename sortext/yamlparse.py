@@ -325,7 +325,7 @@ _MARKUP = re.compile(
 )
 # Every plain scalar some YAML parser reads as a number outside NUMBER contains
 # one of these (underscores, radix prefixes, exponents).
-_NUMBER_HINT = re.compile(r"[0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9.][eE]|\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_NUMBER_HINT = re.compile(r"[0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9]\.?[eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)")
 _NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 # The numbers sortext accepts unquoted (both parsers read them alike).
 NUMBER = re.compile(
