@@ -100,10 +100,21 @@ def load_fast(text: str) -> Any | YamlProblem:
         return _describe_decode_error(text, str(exc))
     except (RecursionError, ValueError, OverflowError) as exc:
         return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+    marker = _DOCUMENT_MARKER.search(text)
+    if marker is not None:
+        line = text.count("\n", 0, marker.start()) + 1
+        return YamlProblem(
+            "a second YAML document ('---' or '...') inside the fields; remove that line",
+            line,
+            1,
+        )
     if unparsed or _FLOW_INDICATOR.search(text) or _odd_block_scalar(text):
         return _double_check(text, value)
     return value
 
+
+# A document marker alone on a line: front matter is one YAML document.
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 
 # Texts where yaml_rs and ruamel.yaml are known to differ: a flow item that
 # starts with an indicator character ([>x], [?]), "x:" right before a flow
@@ -325,7 +336,9 @@ _MARKUP = re.compile(
 )
 # Every plain scalar some YAML parser reads as a number outside NUMBER contains
 # one of these (underscores, radix prefixes, exponents).
-_NUMBER_HINT = re.compile(r"[0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9]\.?[eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)")
+_NUMBER_HINT = re.compile(
+    r"[0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9]\.?[eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)"
+)
 _NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 # The numbers sortext accepts unquoted (both parsers read them alike).
 NUMBER = re.compile(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,11 @@ def records_repo(records_repo: Path) -> Iterator[Path]:
     """The sample repository moved out of /tmp: vim and emacs skip their backup
     dance for files under /tmp ('backupskip', 'temporary-file-directory'), and
     the point here is to see the dance users see."""
-    outside = PROJECT_ROOT / "test-artifacts" / f"watch-{os.getpid()}-{time.monotonic_ns()}"
-    outside.parent.mkdir(exist_ok=True)
+    base = PROJECT_ROOT / "test-artifacts"
+    if str(base.resolve()).startswith(("/tmp/", "/var/tmp/", tempfile.gettempdir())):
+        base = Path.home() / ".cache" / "sortext-tests"  # a clone under /tmp (CI)
+    outside = base / f"watch-{os.getpid()}-{time.monotonic_ns()}"
+    outside.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(records_repo, outside, symlinks=True)
     yield outside
     shutil.rmtree(outside, ignore_errors=True)
