@@ -1,16 +1,16 @@
-"""Private atomic write used by restore and resolve until ``sortext.safewrite`` lands.
+"""Compare-then-write used by restore, resolve, the merge driver, backup and stage facts.
 
-Temp file in the same folder, fsync, ``os.replace``, fsync the folder; refuses
-to replace a file whose bytes changed since the caller read them.
+The write itself is :func:`sortext.safewrite.atomic_write` (temp file named so
+the watcher ignores it, fsync, ``os.replace``, fsync the folder); this adds the
+refusal to replace a file whose bytes changed since the caller read them.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from sortext.errors import ConflictError
+from sortext.safewrite import atomic_write
 
 
 def write_atomic(path: Path, data: bytes, expected: bytes | None) -> None:
@@ -24,21 +24,4 @@ def write_atomic(path: Path, data: bytes, expected: bytes | None) -> None:
             f"{path} changed since sortext read it; not overwriting it. "
             "Look at the file, then run the command again"
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if current is not None:
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    atomic_write(path, data, exclusive=expected is None)
