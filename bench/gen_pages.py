@@ -46,10 +46,11 @@ GOALS = (("deep-work", "Protect time for deep work", "hours per week", 3, 12),
          ("admin", "Delegate admin", "admin hours per week", 10, 2),
          ("revenue", "Grow monthly revenue", "thousand per month", 8, 15),
          ("sleep", "Sleep enough", "nights a week with 7 hours", 2, 6))
-WORDS = ("the client wants more focus on delegation and the team keeps pulling her back into "
-         "operations while the numbers look better than last quarter she still feels behind "
-         "we agreed to revisit the plan after the board meeting and to keep the sessions "
-         "short and practical with one commitment each time progress is real but uneven").split()
+NOTE_TEXT = ("the client wants more focus on delegation and the team keeps pulling her back "
+             "into operations while the numbers look better than last quarter she still feels "
+             "behind we agreed to revisit the plan after the board meeting and to keep the "
+             "sessions short and practical with one commitment each time progress is real")
+WORDS = tuple(NOTE_TEXT.split(" "))
 SESSION_KINDS = ("coaching", "coaching", "coaching", "review", "check-in")
 SESSION_STATUS = (("held", 80), ("cancelled", 8), ("rescheduled", 8), ("no-show", 4))
 

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,9 +80,25 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What one record needs: its assessment stored under ``assess_key``, its page
+    written to ``page`` (either may be None: nothing to do there)."""
+
+    path: str
+    assess_key: str | None
+    page: Path | None
+
+
 def build(repo: Repository, today: dt.date) -> BuildResult:
-    """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``."""
-    from sortext.dashboard import assemble, error_items
+    """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
+
+    Only records whose file, day, config or templates changed are assessed and
+    get their page rendered (in forked workers when there are many); the two
+    summary pages are rendered from the assessments the index keeps.
+    """
+    from sortext import board
+    from sortext.dashboard import error_items
     from sortext.index import Index
     from sortext.render import environment, render, templates_fingerprint
 
@@ -93,56 +110,68 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-    env = environment(repo.root)
+    env = environment(repo.root, repo.root / ".sortext" / "templates")
+    common = {
+        "limit": LIST_LIMIT,
+        "soon_days": config.threshold("due_soon_days"),
+        "invoice_days": config.threshold("invoice_due_soon_days"),
+    }
     with Index.open(repo) as index:
         stats = index.refresh()
         result.parsed = stats.parsed
         rows = index.rows()
         rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
-        assessed = _assessments(index, rows, rules_key, config, today)
+        base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
+        assessed = board.keys(index.conn)
+        old_keys = index.page_keys()
+        present = set(os.listdir(pages_dir))
+        new_keys: dict[str, str] = {}
+        usable: set[str] = set()
+        jobs: list[_Job] = []
+        for row in rows:
+            assess_key = None
+            if row.usable:
+                usable.add(row.path)
+                key = f"{rules_key}|{row.hash}|{row.stale}"
+                assess_key = key if assessed.get(row.path) != key else None
+            rel = f"{SITE_DIR}/clients/{row.record_id}.html"
+            page = None
+            if rel not in new_keys:  # a duplicate id: check reports it; the first file wins
+                page_key = hashlib.sha256(
+                    f"{base_key}|{row.hash}|{row.stale}|{row.ok}|{row.has_diagnostics}".encode()
+                ).hexdigest()
+                new_keys[rel] = page_key
+                if old_keys.get(rel) == page_key and f"{row.record_id}.html" in present:
+                    result.unchanged.append(rel)
+                else:
+                    page = repo.root / rel
+            if assess_key is not None or page is not None:
+                jobs.append(_Job(row.path, assess_key, page))
+        with index.conn:
+            board.forget(index.conn, sorted(set(assessed) - usable))
+            for batch in _run_jobs(index, env, config, today, jobs, common):
+                board.store(index.conn, [rows_ for rows_, _ in batch if rows_ is not None])
+                for _, page_done in batch:
+                    if page_done is not None:
+                        target, written = page_done
+                        rel = target.relative_to(repo.root).as_posix()
+                        (result.written if written else result.unchanged).append(rel)
+
         errors = error_items(index.entries_with_errors())
-        board = assemble(assessed, errors, config, today)
-        result.errors = len(board.errors)
-        common = {
-            "limit": LIST_LIMIT,
-            "soon_days": config.threshold("due_soon_days"),
-            "invoice_days": config.threshold("invoice_due_soon_days"),
-        }
+        result.errors = len(errors)
+        d = board.dashboard(index.conn, today.isoformat(), errors, LIST_LIMIT)
         paths = {r.record_id: r.path for r in rows}
         sections = [("overdue", "Overdue"), ("today", "Due today"),
                     ("soon", f"Due within {common['soon_days']} days"),
                     ("missing", "Open clients with no next action")]
-        groups: dict[str, list[Any]] = {status: [] for status, _ in sections}
-        for item in board.next_actions:
-            if item.status in groups:
-                groups[item.status].append(item)
+        groups = {status: board.next_top(index.conn, LIST_LIMIT, status)
+                  for status, _ in sections}
         _emit(result, repo, repo.root / NEXT_NAME,
-              render(env, "NEXT.md.j2", d=board, paths=paths, sections=sections, groups=groups,
+              render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
                      **common), True)
-        _emit(result, repo, site / "index.html",
-              render(env, "index.html.j2", d=board, **common), True)
+        _emit(result, repo, site / "index.html", render(env, "index.html.j2", d=d, **common),
+              True)
 
-        base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
-        old_keys = index.page_keys()
-        present = set(os.listdir(pages_dir))
-        new_keys: dict[str, str] = {}
-        todo: list[tuple[Path, Any]] = []
-        for row in rows:
-            rel = f"{SITE_DIR}/clients/{row.record_id}.html"
-            if rel in new_keys:
-                continue  # a duplicate id: check reports it; the first file wins
-            key = hashlib.sha256(
-                f"{base_key}|{row.hash}|{row.stale}|{row.ok}|{row.has_diagnostics}".encode()
-            ).hexdigest()
-            new_keys[rel] = key
-            target = repo.root / rel
-            if old_keys.get(rel) == key and target.name in present:
-                result.unchanged.append(rel)
-                continue
-            todo.append((target, index.entry_at(row.path)))
-        for target, written in _client_pages(env, config, today, todo, common):
-            rel = target.relative_to(repo.root).as_posix()
-            (result.written if written else result.unchanged).append(rel)
         gone = sorted(set(old_keys) - set(new_keys))
         for rel in gone:
             try:
@@ -154,72 +183,73 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
     return result
 
 
-def _assessments(
-    index: Any, rows: list[Any], rules_key: str, config: Any, today: dt.date
-) -> list[Any]:
-    """Each usable record's assessment: from the index when its file and today are the
-    same as last time, else computed (and stored) from the full record."""
-    import json
-
-    from sortext import rules
-
-    stored = index.stored_assessments()
-    out = []
-    fresh: list[tuple[str, str, str]] = []
-    keep: set[str] = set()
-    for row in rows:
-        if not row.usable:
-            continue
-        key = f"{rules_key}|{row.hash}|{row.stale}"
-        keep.add(row.path)
-        cached = stored.get(row.path)
-        if cached is not None and cached[0] == key:
-            out.append(rules.assessment_from_json(json.loads(cached[1]), row.summary))
-            continue
-        entry = index.entry_at(row.path)
-        done = rules.assess(entry.record, config, today)
-        fresh.append((row.path, key, json.dumps(rules.assessment_to_json(done))))
-        out.append(rules.Assessment(row.summary, done.next, done.goals, done.findings))
-    if fresh or len(keep) != len(stored):
-        index.store_assessments(fresh, keep)
-    return out
+_Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, written) or None)
+_job: tuple[Any, ...] | None = None  # what forked workers inherit
 
 
-_job: tuple[Any, ...] | None = None  # what forked page renderers inherit
-
-
-def _render_pages(span: tuple[int, int]) -> list[tuple[Path, bool]]:
-    """Render and write the client pages ``todo[start:stop]`` (in this process)."""
+def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
+    """Assess and render ``jobs[start:stop]``: each record read once, its rules run once."""
+    from sortext import board, rules
     from sortext.dashboard import client_view
+    from sortext.index import read_entry
 
     assert _job is not None
-    env, config, today, todo, common = _job
+    env, config, today, jobs, common, _ = _job
     template = env.get_template("client.html.j2")
-    out = []
-    for target, entry in todo[span[0] : span[1]]:
-        view = client_view(entry.record, config, today, entry.diagnostics, entry.stale)
-        text = template.render(c=view, **common)
-        out.append((target, write_if_changed(target, text.encode("utf-8"), durable=False)))
+    out: list[_Done] = []
+    for job in jobs[span[0] : span[1]]:
+        entry = read_entry(conn, job.path)
+        record = entry.record
+        if record is None:  # pragma: no cover - rows() lists only files with data
+            out.append((None, None))
+            continue
+        assessment = rules.assess(record, config, today)
+        stored = None
+        if job.assess_key is not None:
+            stored = board.to_rows(job.path, job.assess_key, assessment,
+                                   rules.is_open(record, config))
+        page = None
+        if job.page is not None:
+            view = client_view(record, config, today, entry.diagnostics, entry.stale,
+                               assessment)
+            text = template.render(c=view, **common)
+            page = (job.page, write_if_changed(job.page, text.encode("utf-8"), durable=False))
+        out.append((stored, page))
     return out
 
 
-def _client_pages(
-    env: Any, config: Any, today: dt.date, todo: list[tuple[Path, Any]], common: dict[str, Any]
-) -> list[tuple[Path, bool]]:
-    """Render pages; a cold build of many forks workers (rendering is CPU-bound)."""
+def _worker_span(span: tuple[int, int]) -> list[_Done]:
+    import sqlite3
+
+    assert _job is not None
+    conn = sqlite3.connect(_job[-1])
+    try:
+        return _do_jobs(conn, span)
+    finally:
+        conn.close()
+
+
+def _run_jobs(
+    index: Any, env: Any, config: Any, today: dt.date, jobs: list[_Job],
+    common: dict[str, Any],
+) -> Iterator[list[_Done]]:
+    """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
+    each reading its records from the index through its own connection."""
     global _job
-    _job = (env, config, today, todo, common)
+    from sortext.index import spans
+
+    _job = (env, config, today, jobs, common, str(index.path))
     try:
         workers = min(os.cpu_count() or 1, 8)
-        if len(todo) < PARALLEL_PAGES or workers < 2:
-            return _render_pages((0, len(todo)))
+        if len(jobs) < PARALLEL_PAGES or workers < 2:
+            if jobs:
+                yield _do_jobs(index.conn, (0, len(jobs)))
+            return
         import multiprocessing
 
-        size = max(64, len(todo) // (workers * 4))
-        spans = [(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+        index.conn.commit()  # workers must see what the refresh stored
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_render_pages, spans)
-        return [item for part in parts for item in part]
+            yield from pool.imap(_worker_span, spans(len(jobs), workers))
     finally:
         _job = None
 

@@ -35,23 +35,27 @@ class ErrorItem:
 
 @dataclass(slots=True)
 class Dashboard:
+    """What the dashboard and NEXT.md show.  The lists may be :class:`sortext.board.Top`
+    (the first rows and the full length) when the index answered them."""
+
     today: str
     clients: int
     open_clients: int
-    next_actions: list[NextAction]
-    at_risk: list[ClientRisk]
-    stuck: list[GoalStatus]
-    progressing: list[GoalStatus]
-    invoices_overdue: list[Finding]
-    invoices_due: list[Finding]
-    dates_due: list[Finding]
-    blocked: list[Finding]
-    retention: list[Finding]
-    errors: list[ErrorItem]
+    next_actions: Sequence[NextAction]
+    at_risk: Sequence[ClientRisk]
+    stuck: Sequence[GoalStatus]
+    progressing: Sequence[GoalStatus]
+    invoices_overdue: Sequence[Finding]
+    invoices_due: Sequence[Finding]
+    dates_due: Sequence[Finding]
+    blocked: Sequence[Finding]
+    retention: Sequence[Finding]
+    errors: Sequence[ErrorItem]
     overdue_totals: list[tuple[str, float]] = field(default_factory=list)
+    next_counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
-        return sum(1 for n in self.next_actions if n.status == status)
+        return self.next_counts.get(status, 0)
 
 
 def error_items(entries: Sequence[Any]) -> list[ErrorItem]:
@@ -111,6 +115,8 @@ def assemble(
         retention=kind("retention_expired"),
         errors=errors,
         overdue_totals=totals(overdue),
+        next_counts={status: sum(1 for n in next_items if n.status == status)
+                     for status in {n.status for n in next_items}},
     )
 
 
@@ -163,9 +169,15 @@ def client_view(
     today: dt.date,
     diagnostics: Sequence[Diagnostic] = (),
     stale: bool = False,
+    assessment: rules.Assessment | None = None,
 ) -> ClientView:
-    """Session prep for one client: goals, commitments, what happened since, money, notes."""
+    """Session prep for one client: goals, commitments, what happened since, money, notes.
+
+    ``assessment``, when the caller already has it (``rules.assess`` of this record
+    for this day), saves running the rules twice."""
     data = record.data
+    if assessment is None:
+        assessment = rules.assess(record, config, today)
     sessions = sorted(
         (s for s in _list(data, "sessions") if isinstance(s.get("date"), str)),
         key=lambda s: str(s["date"]),
@@ -206,17 +218,15 @@ def client_view(
         if isinstance(links_value, Mapping)
         else []
     )
-    found = sorted(
-        (f for rule in rules.RULES for f in rule(record, config, today)), key=lambda f: f.sort_key
-    )
+    found = sorted(assessment.findings, key=lambda f: f.sort_key)
     invoices = sorted(_list(data, "invoices"),
                       key=lambda i: str(i.get("issued") or i.get("due") or ""), reverse=True)
     return ClientView(
         record=record,
         today=today_text,
-        next=rules.next_action(record, config, today),
+        next=assessment.next,
         findings=found,
-        goals=rules.goal_statuses(record, config),
+        goals=assessment.goals,
         last_session=last,
         commitments=commitments,
         since_last=events,

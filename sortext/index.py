@@ -22,11 +22,13 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sortext.board import SCHEMA as EXTRA_SCHEMA
+from sortext.board import TABLES as EXTRA_TABLES
 from sortext.diagnostics import Diagnostic
 from sortext.errors import StorageError
 from sortext.records import Record, parse_record
@@ -35,7 +37,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -54,19 +56,25 @@ CREATE TABLE IF NOT EXISTS files (
     record_id TEXT,
     ok INTEGER NOT NULL,
     stale INTEGER NOT NULL,
-    summary TEXT,
+    has_errors INTEGER NOT NULL,
+    has_diagnostics INTEGER NOT NULL,
+    summary TEXT
+);
+CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
+CREATE TABLE IF NOT EXISTS records (
+    path TEXT PRIMARY KEY,
     data TEXT,
     body TEXT,
     body_line INTEGER,
     diagnostics TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS assessments (path TEXT PRIMARY KEY, key TEXT NOT NULL,
-                                         value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Tables dropped when the fingerprint changes (board.py adds its own).
+TABLES = ("files", "records", "notes", "pages", "answers")
+
 
 
 @dataclass(slots=True)
@@ -102,7 +110,6 @@ class FileRow:
     hash: str
     ok: bool
     stale: bool
-    summary: Record
     has_diagnostics: bool
 
     @property
@@ -134,9 +141,12 @@ class _Parsed:
     body_line: int | None
     diagnostics: str
     name: str
+    has_errors: bool
+    has_diagnostics: bool
 
 
 _worker_validator: RecordValidator | None = None
+_worker_items: Sequence[tuple[str, str]] = ()
 
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -162,40 +172,58 @@ def _parse_file(fs_path: str, display: str, validator: RecordValidator) -> _Pars
     if not isinstance(raw, bytes):
         diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
         return _Parsed(display, size, mtime, "", None, False, None, None, None, None,
-                       _diag_json([diag]), "")
+                       _diag_json([diag]), "", True, True)
     result = parse_record(raw, display, validator)
     digest = hashlib.sha256(raw).hexdigest()
     rec = result.record
+    errors = not result.ok
+    diags = bool(result.diagnostics)
     if rec is None:
         return _Parsed(display, size, mtime, digest, None, False, None, None, None, None,
-                       _diag_json(result.diagnostics), "")
+                       _diag_json(result.diagnostics), "", errors, diags)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
     return _Parsed(
         display, size, mtime, digest, rec.id, result.ok, json.dumps(summary),
         json.dumps(rec.data), rec.body, rec.body_line, _diag_json(result.diagnostics), rec.name,
+        errors, diags,
     )
 
 
-def _parse_chunk(items: Sequence[tuple[str, str]]) -> list[_Parsed]:
+def _parse_span(span: tuple[int, int]) -> list[_Parsed]:
     assert _worker_validator is not None
-    return [_parse_file(fs, shown, _worker_validator) for fs, shown in items]
+    return [_parse_file(fs, shown, _worker_validator) for fs, shown in _worker_items[slice(*span)]]
 
 
-def parse_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -> list[_Parsed]:
-    """Parse ``(filesystem path, display path)`` pairs; forked workers when there are many."""
-    global _worker_validator
+def parse_files(
+    items: Sequence[tuple[str, str]], validator: RecordValidator
+) -> Iterator[list[_Parsed]]:
+    """Parse ``(filesystem path, display path)`` pairs, in order, a batch at a time.
+
+    Many files are parsed in forked workers; batches arrive while the others are
+    still being parsed, so the caller stores them as they come and never holds
+    every parsed record at once (a cold build of 10,000 stays small).
+    """
+    global _worker_validator, _worker_items
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
-        return [_parse_file(fs, shown, validator) for fs, shown in items]
+        yield [_parse_file(fs, shown, validator) for fs, shown in items]
+        return
     import multiprocessing
 
-    _worker_validator = validator
+    _worker_validator, _worker_items = validator, items
     validator._compiled()  # compile before fork so every worker inherits it
-    size = max(64, len(items) // (workers * 4))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_parse_chunk, chunks)
-    return [p for part in parts for p in part]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_parse_span, spans(len(items), workers))
+    finally:
+        _worker_validator, _worker_items = None, ()
+
+
+def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
+    """``[start, stop)`` slices of ``count`` items: small enough to balance the workers
+    and stream results, large enough that each costs little to hand over."""
+    size = max(smallest, min(256, count // (workers * 8) or 1))
+    return [(i, min(i + size, count)) for i in range(0, count, size)]
 
 
 def _has_header(path: Path) -> bool:
@@ -265,9 +293,9 @@ class Index:
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
             with conn:
-                for table in ("files", "notes", "pages", "answers", "assessments"):
+                for table in (*TABLES, *EXTRA_TABLES, "assessments"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
-                conn.executescript(_SCHEMA)
+                conn.executescript(_SCHEMA + EXTRA_SCHEMA)
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
                 )
@@ -280,7 +308,7 @@ class Index:
             conn.isolation_level = "DEFERRED"
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA + EXTRA_SCHEMA)
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 raise StorageError(
@@ -368,63 +396,73 @@ class Index:
         gone = sorted(set(known) - seen)
         if not to_parse and not gone and not to_touch:
             return stats
-        parsed = parse_files(to_parse, self.validator) if to_parse else []
-        stats.parsed = len(parsed)
         stats.removed = len(gone)
-        stats.changed = sorted([p.path for p in parsed] + gone)
+        changed = list(gone)
         with self.conn:
-            if parsed or gone:
+            if to_parse or gone:
                 self.conn.execute("DELETE FROM answers")
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
-            for path in gone:
-                self.conn.execute("DELETE FROM files WHERE path = ?", (path,))
-                self.conn.execute("DELETE FROM notes WHERE path = ?", (path,))
-            self._store(parsed)
+            for table in ("files", "records", "notes"):
+                self.conn.executemany(f"DELETE FROM {table} WHERE path = ?",
+                                      [(p,) for p in gone])
+            if to_parse:
+                for batch in parse_files(to_parse, self.validator):
+                    self._store(batch, known)
+                    stats.parsed += len(batch)
+                    changed.extend(p.path for p in batch)
+        stats.changed = sorted(changed)
         return stats
 
-    def _store(self, parsed: Iterable[_Parsed]) -> None:
+    def _store(self, parsed: Sequence[_Parsed], known: Mapping[str, Any]) -> None:
         now = time.time_ns()
+        files, records, notes = [], [], []
         for p in parsed:
-            previous = self.conn.execute(
-                "SELECT ok, record_id, summary, data, body, body_line FROM files WHERE path = ?",
-                (p.path,),
-            ).fetchone()
-            row: tuple[Any, ...]
-            if not p.ok and previous is not None and previous[0] and previous[3] is not None:
-                # Keep the last valid version; flag it stale with today's diagnostics.
+            previous = None
+            if not p.ok and p.path in known:
+                previous = self.conn.execute(
+                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line "
+                    "FROM files f JOIN records r USING (path) WHERE path = ?",
+                    (p.path,),
+                ).fetchone()
+            if previous is not None and previous[0] and previous[3] is not None:
+                # Keep the last valid version, flagged stale with today's diagnostics;
+                # "ok" keeps meaning "the stored data was valid" for the next failure.
                 _, rid, summary, data, body, body_line = previous
-                row = (p.path, p.size, p.mtime_ns, now, p.hash, rid, 0, 1, summary, data,
-                       body, body_line, p.diagnostics)
-                # Keep "ok" meaning "the stored data was valid" for the next failure too.
-                row = (*row[:6], 1, *row[7:])
-            else:
-                row = (p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
-                       p.summary, p.data, p.body, p.body_line, p.diagnostics)
+                files.append((p.path, p.size, p.mtime_ns, now, p.hash, rid, 1, 1,
+                              int(p.has_errors), int(p.has_diagnostics), summary))
+                records.append((p.path, data, body, body_line, p.diagnostics))
+                continue
+            files.append((p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
+                          int(p.has_errors), int(p.has_diagnostics), p.summary))
+            records.append((p.path, p.data, p.body, p.body_line, p.diagnostics))
+            if p.path in known:
                 self.conn.execute("DELETE FROM notes WHERE path = ?", (p.path,))
-                if p.data is not None:
-                    self.conn.execute(
-                        "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
-                        (p.path, p.name, p.body or ""),
-                    )
-            self.conn.execute(
-                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
-            )
+            if p.data is not None:
+                notes.append((p.path, p.name, p.body or ""))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files
+        )
+        self.conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", records)
+        self.conn.executemany("INSERT INTO notes (path, name, body) VALUES (?, ?, ?)", notes)
 
     # -- reading -----------------------------------------------------------------
 
-    _ENTRY_COLUMNS = "path, record_id, ok, stale, data, body, body_line, diagnostics, hash"
+    _ENTRY_SELECT = (
+        "SELECT f.path, f.record_id, f.ok, f.stale, r.data, r.body, r.body_line, "
+        "r.diagnostics, f.hash FROM files f JOIN records r USING (path)"
+    )
 
     def entries(self) -> list[Entry]:
         """Every indexed file, sorted by path, with its full record data."""
-        rows = self.conn.execute(f"SELECT {self._ENTRY_COLUMNS} FROM files ORDER BY path")
+        rows = self.conn.execute(f"{self._ENTRY_SELECT} ORDER BY f.path")
         return [_entry(row) for row in rows]
 
     def entry_for(self, record_id: str) -> Entry | None:
         """The file holding ``record_id`` (the first by path if two claim it)."""
         row = self.conn.execute(
-            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE record_id = ? ORDER BY path LIMIT 1",
+            f"{self._ENTRY_SELECT} WHERE f.record_id = ? ORDER BY f.path LIMIT 1",
             (record_id,),
         ).fetchone()
         return _entry(row) if row else None
@@ -443,44 +481,37 @@ class Index:
 
     def rows(self) -> list[FileRow]:
         """Every file that has record data, without the data (cheap: for builds)."""
-        out = []
-        query = ("SELECT path, record_id, hash, ok, stale, summary, diagnostics != '[]' "
+        query = ("SELECT path, record_id, hash, ok, stale, has_diagnostics "
                  "FROM files WHERE summary IS NOT NULL ORDER BY path")
-        for path, rid, digest, ok, stale, summary, has_diags in self.conn.execute(query):
-            light = Record(path, rid, json.loads(summary), "", 1)
-            out.append(FileRow(path, rid, digest, bool(ok), bool(stale), light,
-                               bool(has_diags)))
-        return out
+        return [FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
+                for path, rid, digest, ok, stale, has_diags in self.conn.execute(query)]
 
     def entry_at(self, path: str) -> Entry:
-        row = self.conn.execute(
-            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE path = ?", (path,)
-        ).fetchone()
-        return _entry(row)
+        return read_entry(self.conn, path)
+
+    @property
+    def path(self) -> Path:
+        """The database file (a forked worker opens its own connection to it)."""
+        return self.repo.root / INDEX_DIR / INDEX_NAME
 
     def entries_with_errors(self) -> list[Entry]:
-        rows = self.conn.execute(
-            f"SELECT {self._ENTRY_COLUMNS} FROM files WHERE diagnostics LIKE '%\"error\"%' "
-            "ORDER BY path"
-        )
+        rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")
         return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]
 
-    def stored_assessments(self) -> dict[str, tuple[str, str]]:
-        return {p: (k, v) for p, k, v in self.conn.execute("SELECT * FROM assessments")}
-
-    def store_assessments(self, rows: Iterable[tuple[str, str, str]], keep: set[str]) -> None:
-        with self.conn:
-            self.conn.executemany("INSERT OR REPLACE INTO assessments VALUES (?, ?, ?)", rows)
-            known = [r[0] for r in self.conn.execute("SELECT path FROM assessments")]
-            self.conn.executemany("DELETE FROM assessments WHERE path = ?",
-                                  [(p,) for p in known if p not in keep])
+    def error_files(self) -> int:
+        """How many files have errors now (stale ones included)."""
+        row = self.conn.execute("SELECT count(*) FROM files WHERE stale = 1 OR ok = 0").fetchone()
+        return int(row[0])
 
     def diagnostics(self) -> list[Diagnostic]:
         """The current diagnostics of every file (stale ones included)."""
         from sortext.diagnostics import sort_key
 
         every = []
-        rows = self.conn.execute("SELECT diagnostics FROM files WHERE diagnostics != '[]'")
+        rows = self.conn.execute(
+            "SELECT r.diagnostics FROM files f JOIN records r USING (path) "
+            "WHERE f.has_diagnostics = 1"
+        )
         for (diags,) in rows:
             every.extend(_diag_from_json(diags))
         return sorted(every, key=sort_key)
@@ -541,6 +572,17 @@ def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
             st = None
         out.append((e.path, e.name, st))
     return out
+
+
+_ENTRY_SELECT = Index._ENTRY_SELECT
+
+
+def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
+    """The indexed file at ``path``, through any connection to the index."""
+    row = conn.execute(f"{_ENTRY_SELECT} WHERE f.path = ?", (path,)).fetchone()
+    if row is None:
+        raise KeyError(path)
+    return _entry(row)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

@@ -50,14 +50,24 @@ def templates_fingerprint(repo_root: Path, names: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def environment(repo_root: Path) -> jinja2.Environment:
+def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """The template environment; ``cache_dir`` keeps compiled templates between runs
+    (keyed by each template's source, so an edited or overriding template recompiles)."""
     import jinja2
 
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(d)) for d in template_dirs(repo_root) if d.is_dir()]
     )
+    cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            cache = None  # derived data: without it templates are compiled each run
     env = jinja2.Environment(
         loader=loader,
+        bytecode_cache=cache,
         autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -93,6 +103,12 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+# CommonMark plus tables, with the raw-HTML rules left out so HTML in notes is shown
+# as text (the same output as markdown-it-py's "commonmark" preset with html off).
+NOTES_RULES: tuple[Any, ...] = (
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table",
+)
 _markdown: Any = None
 
 
@@ -102,9 +118,9 @@ def notes_html(text: str) -> Markup:
     from markupsafe import Markup
 
     if _markdown is None:
-        from markdown_it import MarkdownIt
+        from markdown_it_pyrs import MarkdownIt
 
-        _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+        _markdown = MarkdownIt("zero").enable_many(list(NOTES_RULES))
     return Markup(_markdown.render(text))
 
 

@@ -591,7 +591,7 @@ def at_risk(
     ranked = sorted(
         by_id.values(),
         key=lambda c: (-sum(1 for f in c.reasons if f.level == "error"), -len(c.reasons),
-                       c.name.casefold()),
+                       c.name.casefold(), c.record_id),
     )
     return ranked
 
