@@ -69,10 +69,16 @@ class VersionParser:
     entry's parsed value is cached by its text.  Anything unusual (duplicate
     keys, an entry that does not parse alone, a value that is not a single
     key) falls back to :func:`parse_version`, so results are the same.
+
+    "Duplicate" must mean what it means to the YAML reader behind
+    :func:`parse_version`: keys are compared as the values YAML resolves them
+    to, where ``1``, ``1.0`` and ``true`` are one key (so are ``0``,
+    ``false`` and ``-0.0``, or ``null`` and ``~``), and also as the text they
+    become (``1`` and ``"1"``).  Either clash falls back.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[str, Any] | None] = {}
+        self._entries: dict[str, tuple[Any, str, Any] | None] = {}
 
     def parse(self, raw: bytes | None, display: str = "record.md") -> Version | None:
         if raw is None:
@@ -100,6 +106,7 @@ class VersionParser:
         if chunks is None:
             return None
         data: dict[str, Any] = {}
+        resolved: set[Any] = set()  # keys as YAML read them (True, 1, None, dates, text)
         for chunk in chunks:
             parsed = self._entries.get(chunk, _UNSEEN)
             if parsed is _UNSEEN:
@@ -107,9 +114,10 @@ class VersionParser:
                 self._entries[chunk] = parsed
             if parsed is None:
                 return None
-            key, value = parsed
-            if key in data:
-                return None
+            raw_key, key, value = parsed
+            if key in data or raw_key in resolved:
+                return None  # the whole-document reader refuses or merges these keys
+            resolved.add(raw_key)
             data[key] = value
         record_id = data.get("id") if isinstance(data.get("id"), str) else stem_of(display)
         data.setdefault("id", record_id)
@@ -135,8 +143,9 @@ def _top_level_entries(yaml_text: str) -> list[str] | None:
     return [yaml_text[a:b] for a, b in zip(starts, [*starts[1:], len(yaml_text)], strict=True)]
 
 
-def _parse_entry(chunk: str) -> tuple[str, Any] | None:
-    """One top-level ``key: value`` entry, normalized; None if it is not exactly that."""
+def _parse_entry(chunk: str) -> tuple[Any, str, Any] | None:
+    """One top-level ``key: value`` entry as (key as read, key as text, normalized
+    value); None if it is not exactly that."""
     from sortext.yamlparse import YamlProblem, load_fast
 
     if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR.search(chunk)):
@@ -144,8 +153,9 @@ def _parse_entry(chunk: str) -> tuple[str, Any] | None:
     loaded = load_fast(chunk)
     if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict) or len(loaded) != 1:
         return None
+    (raw_key,) = loaded
     ((key, value),) = _normalize_fast(loaded, chunk).items()
-    return key, value
+    return raw_key, key, value
 
 
 _ODD_KEY = re.compile(

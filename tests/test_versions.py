@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sortext.versions import VersionParser, parse_version
@@ -47,11 +47,21 @@ LINES = [
     "at: 2026-01-02 03:04:05",
     "big: 1e400",
     "name: B",
+    "0: zero",
+    "false: no",
+    "1.0: z",
+    "True: 2",
+    "~: tilde",
+    '"1": quoted',
 ]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(LINES), max_size=12), st.lists(st.sampled_from(LINES), max_size=3))
+# 1 and true are different keys as text but one key to the YAML reader (1 == True):
+@example(front=["1: one", "true: 1"], body=[])
+@example(front=["0: zero", "false: no"], body=[])
+@example(front=["1: one", "1.0: z"], body=[])
 def test_cached_parser_matches_the_plain_parser(front: list[str], body: list[str]) -> None:
     text = "---\n" + "".join(f"{line}\n" for line in front) + "---\n" + "\n".join(body)
     parser = VersionParser()
