@@ -6,6 +6,7 @@ A broken config is reported like a broken record (``path:line:col``) through
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -159,6 +160,11 @@ def default_config_text() -> str:
     return (files("sortext") / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
 
 
+# A validated configuration is remembered here (derived data, next to the index), so
+# a quick query pays for neither the YAML parser nor the JSON Schema validator.
+CONFIG_CACHE = (".sortext", "config.json")
+
+
 def load_config(root: Path) -> Config:
     """Read ``root/sortext.yaml``; raise ConfigError with diagnostics if it is wrong."""
     path = root / CONFIG_NAME
@@ -166,7 +172,56 @@ def load_config(root: Path) -> Config:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
-    return parse_config(root, raw_bytes, CONFIG_NAME)
+    fingerprint = hashlib.sha256(raw_bytes).hexdigest()
+    cached = _cached_config(root, fingerprint)
+    if cached is not None:
+        return _build(root, cached, fingerprint)
+    config = parse_config(root, raw_bytes, CONFIG_NAME)
+    _remember_config(root, fingerprint, config.raw)
+    return config
+
+
+def _cache_key(fingerprint: str) -> str:
+    from sortext import __version__
+
+    return f"{__version__}:{fingerprint}"
+
+
+def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The data of a configuration already validated with exactly these bytes, if known."""
+    import json
+
+    try:
+        stored = json.loads(root.joinpath(*CONFIG_CACHE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != _cache_key(fingerprint):
+        return None
+    data = stored.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> None:
+    """Best effort: only where the index folder exists, never an error."""
+    import json
+    import os
+
+    target = root.joinpath(*CONFIG_CACHE)
+    if not target.parent.is_dir():
+        return
+    try:
+        text = json.dumps({"key": _cache_key(fingerprint), "data": data}, sort_keys=True)
+    except (TypeError, ValueError):
+        return  # a value JSON cannot hold: validate each time
+    if json.loads(text)["data"] != data:
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
