@@ -66,7 +66,7 @@ _GROUP_OF = {kind: key for key, _, kinds in GROUPS for kind in kinds}
 
 @dataclass(frozen=True, slots=True)
 class WeeklyLine:
-    """One change to one client: ``text``, then ``old`` -> ``new`` when there is a value.
+    """One change to one client, shown as ``text [old ->] new`` (``new`` None: text only).
 
     ``path``: the record file at the window's end (repository-relative, for
     links); None when the record was deleted."""
@@ -363,12 +363,12 @@ def record_lines(
             add(kind, "stage", was, now)
         elif kind == "next_action_done":
             if "next_action_added" in kinds:
-                add(kind, "done", _what(was), _next_text(_new_action(found)))
+                add(kind, "done:", _what(was), _next_text(_new_action(found)))
             else:
                 add(kind, f"done: {_what(was)}; no next action now")
         elif kind == "next_action_added":
             if not kinds & {"new_client", "next_action_done"}:
-                add(kind, "next action set", None, _next_text(now))
+                add(kind, "next action set:", None, _next_text(now))
         elif kind == "next_action_moved":
             add(kind, *_moved(was, now))
         elif kind == "session_logged":
@@ -431,7 +431,7 @@ def _measurement(item: Any, data: Mapping[str, Any]) -> tuple[str, str | None, s
     ]
     previous = max(earlier, key=lambda m: str(m.get("date")))["value"] if earlier else None
     label = titles.get(goal) or goal
-    return f"{label} ({item.get('date')})", _text(previous), str(item.get("value"))
+    return f"{label} ({item.get('date')}):", _text(previous), str(item.get("value"))
 
 
 def _invoice(summary: str, was: Any, now: Any, data: Mapping[str, Any]) -> tuple[str, Any, Any]:
@@ -449,8 +449,8 @@ def _invoice(summary: str, was: Any, now: Any, data: Mapping[str, Any]) -> tuple
     currency = invoice.get("currency") or (data.get("billing") or {}).get("currency")
     text = label if amount is None else f"{label} ({amount}{' ' + currency if currency else ''})"
     if was is None and now == "sent":
-        return f"{text} due {invoice.get('due')}", None, "still unpaid"
-    return text, was, now
+        return f"{text} due {invoice.get('due')}:", None, "still unpaid"
+    return f"{text}:", was, now
 
 
 # --- caches ----------------------------------------------------------------------------
