@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sortext import __version__
 from sortext.changes import classify
 from sortext.errors import GitError, StorageError
 from sortext.gitlog import git_text, read_blobs, rev_before
@@ -149,11 +150,12 @@ def recent_changes(repo: Repository, today: dt.date) -> WeeklyChanges | None:
         return None  # git is not installed: no history to show
     if head is None:
         return None
-    key = {"version": _CACHE_VERSION, "head": head, "today": today.isoformat(), "prefix": prefix}
+    version = f"{_CACHE_VERSION}/{__version__}"  # new wording in a release: recompute
+    key = {"version": version, "head": head, "today": today.isoformat(), "prefix": prefix}
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    memo_key = {"version": _CACHE_VERSION, "today": today.isoformat(), "prefix": prefix}
+    memo_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
     memo = _load_pairs(repo.root, memo_key)
     view, used = _compute(repo.root, head, since, today, prefix, memo)
     _save(repo.root / PAIR_CACHE, {**memo_key, "pairs": used})
