@@ -1,0 +1,138 @@
+"""Benchmark the pages' "since last week" section (sortext.weekly.recent_changes).
+
+Uses the 10,000-client, 5,000-commit repository of ``bench/history_bench.py``
+(about 100 commits in the last 7 days) and times, in-process (the build calls
+the function in-process too; best of 3 unless said otherwise):
+
+* uncached: no ``.sortext/weekly*.json``;
+* cached: same HEAD and today (no git process is started);
+* after one new commit touching one client (what the watcher does per save);
+* a new day (today + 1: the window slides, the per-record cache is dropped);
+* ``changes_since(repo, today - 7d, today)`` for comparison;
+* then a bulk week: one commit rewriting all 10,000 records (an import or a
+  search-and-replace), uncached, then after one more single-client commit.
+
+Run:  python bench/weekly_bench.py [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from history_bench import END, build_many_clients  # noqa: E402
+
+from sortext.changes import changes_since  # noqa: E402
+from sortext.repo import open_repository  # noqa: E402
+from sortext.weekly import PAIR_CACHE, VIEW_CACHE, recent_changes  # noqa: E402
+
+TODAY = END.date()
+
+
+def drop_caches(repo: Path) -> None:
+    for name in (VIEW_CACHE, PAIR_CACHE):
+        (repo / name).unlink(missing_ok=True)
+
+
+def timed(fn: Callable[[], object], before: Callable[[], object] = lambda: None) -> float:
+    before()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def best(fn: Callable[[], object], before: Callable[[], object] = lambda: None) -> float:
+    return min(timed(fn, before) for _ in range(3))
+
+
+def commit(repo: Path, when: str, message: str) -> None:
+    env_args = ["-c", "user.name=Bench", "-c", "user.email=b@x.invalid"]
+    stamp = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", *env_args, "commit", "-q", "-m", message],
+        cwd=repo,
+        check=True,
+        env={**os.environ, **stamp},
+    )
+
+
+def touch_one(repo: Path, n: int, when: str) -> None:
+    """Move one client's stage and commit, as the watcher does after a save."""
+    path = repo / "clients" / f"client-{n:05d}.md"
+    text = path.read_text(encoding="utf-8")
+    stage = "active" if "\nstage: review\n" in text else "review"
+    path.write_text(
+        re.sub(r"^stage: .*$", f"stage: {stage}", text, count=1, flags=re.M), encoding="utf-8"
+    )
+    commit(repo, when, f"client-{n:05d}: to {stage}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    args = parser.parse_args()
+    where = args.keep or Path(tempfile.mkdtemp(prefix="sortext-weekly-bench-"))
+    where.mkdir(parents=True, exist_ok=True)
+    repo = where / "many-clients-weekly"
+    try:
+        if repo.exists():
+            shutil.rmtree(repo)
+        build_many_clients(repo)
+        opened = open_repository(repo)
+        view = recent_changes(opened, TODAY)
+        assert view is not None
+        print(
+            f"window {view.since} – {view.today}: {view.total} changes in {len(view.groups)} groups"
+        )
+
+        def run() -> object:
+            return recent_changes(opened, TODAY)
+
+        print(f"uncached:                 {best(run, lambda: drop_caches(repo)) * 1000:7.1f} ms")
+        print(f"cached (same HEAD, today): {best(run) * 1000:7.2f} ms")
+        week_ago = TODAY - dt.timedelta(days=7)
+        t = best(lambda: changes_since(opened, week_ago, TODAY))
+        print(f"changes_since 7d (compare): {t * 1000:7.1f} ms")
+        samples = []
+        for i in range(3):
+            touch_one(repo, 100 + i, f"{TODAY.isoformat()}T11:0{i}:00+00:00")
+            samples.append(timed(run))
+        print(f"after one new commit:      {min(samples) * 1000:7.1f} ms (best of 3 commits)")
+        tomorrow = TODAY + dt.timedelta(days=1)
+        t = timed(lambda: recent_changes(opened, tomorrow))
+        print(f"a new day (today + 1):     {t * 1000:7.1f} ms")
+
+        for path in sorted((repo / "clients").glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(
+                text.replace("plan: Coaching", "plan: Coaching 2027", 1), encoding="utf-8"
+            )
+        commit(repo, f"{TODAY.isoformat()}T11:30:00+00:00", "bulk: rename the plan")
+        print(
+            f"bulk week (10,000 records changed), uncached: "
+            f"{timed(run, lambda: drop_caches(repo)) * 1000:7.1f} ms"
+        )
+        touch_one(repo, 200, f"{TODAY.isoformat()}T11:40:00+00:00")
+        print(f"bulk week, after one more commit:            {timed(run) * 1000:7.1f} ms")
+        print(f"bulk week, cached:                           {best(run) * 1000:7.2f} ms")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(where, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
