@@ -38,6 +38,7 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     parsed: int = 0
     errors: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
@@ -166,11 +167,12 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
                     ("missing", "Open clients with no next action")]
         groups = {status: board.next_top(index.conn, LIST_LIMIT, status)
                   for status, _ in sections}
+        weekly = _weekly(repo, today, result)
         _emit(result, repo, repo.root / NEXT_NAME,
               render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
-                     **common), True)
-        _emit(result, repo, site / "index.html", render(env, "index.html.j2", d=d, **common),
-              True)
+                     weekly=weekly, **common), True)
+        _emit(result, repo, site / "index.html",
+              render(env, "index.html.j2", d=d, weekly=weekly, **common), True)
 
         gone = sorted(set(old_keys) - set(new_keys))
         for rel in gone:
@@ -181,6 +183,19 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
                 pass
         index.set_page_keys({k: v for k, v in new_keys.items() if old_keys.get(k) != v}, gone)
     return result
+
+
+def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
+    """The "since last week" section, or None without git history.  A git failure leaves
+    the section out (and says why) rather than the pages unwritten."""
+    from sortext.errors import GitError
+    from sortext.weekly import recent_changes
+
+    try:
+        return recent_changes(repo, today)
+    except GitError as exc:
+        result.warnings.append(f"'since last week' left out: {exc}")
+        return None
 
 
 _Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, written) or None)

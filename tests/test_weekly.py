@@ -341,3 +341,21 @@ def test_partials(week_repo: Path) -> None:
     quiet = WeeklyChanges(dt.date(2026, 11, 16), TODAY)
     assert "No client record changed." in render(env, "_changes.md.j2", weekly=quiet)
     assert "No client record changed." in render(env, "_changes.html.j2", weekly=quiet)
+
+
+def test_build_puts_the_section_on_both_pages(week_repo: Path) -> None:
+    from sortext.build import build
+
+    result = build(open_repository(week_repo), dt.date(2026, 11, 20))
+    assert result.warnings == []
+    md = (week_repo / "NEXT.md").read_text()
+    section = md[md.index("## Since last week (2026-11-13 – 2026-11-20)"):]
+    assert "[Tomas Berg](clients/tomas-berg.md)" in section
+    html = (week_repo / "site" / "index.html").read_text()
+    card = html[html.index('id="since-last-week"'):]
+    assert 'href="clients/tomas-berg.html">Tomas Berg</a>' in card
+    # A week later the window is empty: the heading stays, with nothing listed.
+    build(open_repository(week_repo), dt.date(2026, 12, 20))
+    later = (week_repo / "NEXT.md").read_text()
+    assert "## Since last week (2026-12-13 – 2026-12-20)" in later
+    assert "No client record changed." in later

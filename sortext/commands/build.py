@@ -36,5 +36,7 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
         f"{len(result.removed)} removed ({result.parsed} records parsed): "
         f"{repo.relative(repo.root / 'site' / 'index.html')}"
     )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if result.errors:
         click.echo(f"{result.errors} record file(s) with errors: run 'sortext check'", err=True)

@@ -34,6 +34,8 @@ class PagesRenderer:
         from sortext.build import build
 
         result = build(repo, today)
+        for warning in result.warnings:
+            log.warning("%s", warning)
         paths = [repo.root / p for p in (*result.written, *result.removed)]
         paths.extend(self._exports(repo, today))
         return paths
