@@ -103,25 +103,29 @@ def md_escape(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-# CommonMark plus tables, with the raw-HTML rules left out so HTML in notes is shown
-# as text (the same output as markdown-it-py's "commonmark" preset with html off).
-NOTES_RULES: tuple[Any, ...] = (
-    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
-    "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table",
-)
 _markdown: Any = None
 
 
 def notes_html(text: str) -> Markup:
-    """Notes (Markdown) to HTML: CommonMark + tables; raw HTML is shown as text."""
+    """Notes (Markdown) to HTML: CommonMark + tables; raw HTML is shown as text.
+
+    comrak (Rust, fuzzed, the renderer of GitLab and crates.io) with ``escape``:
+    HTML written in the notes is escaped rather than passed through or dropped, and
+    without ``unsafe_`` a ``javascript:``/``data:`` link loses its target.
+    """
     global _markdown
     from markupsafe import Markup
 
     if _markdown is None:
-        from markdown_it_pyrs import MarkdownIt
+        import comrak
 
-        _markdown = MarkdownIt("zero").enable_many(list(NOTES_RULES))
-    return Markup(_markdown.render(text))
+        extensions = comrak.ExtensionOptions()
+        extensions.table = True
+        options = comrak.RenderOptions()
+        options.escape = True
+        _markdown = (comrak.render_markdown, extensions, options)
+    render_markdown, extensions, options = _markdown
+    return Markup(render_markdown(text, extension_options=extensions, render_options=options))
 
 
 def link_href(value: str, depth: int = 2) -> str:
