@@ -22,8 +22,11 @@ from typing import Any, TypeVar, overload
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assessed (
     path TEXT PRIMARY KEY, key TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL,
-    name_cf TEXT NOT NULL, owner TEXT, open INTEGER NOT NULL
+    name_cf TEXT NOT NULL, owner TEXT, open INTEGER NOT NULL,
+    risk_errors INTEGER NOT NULL, risk_count INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS assessed_risk
+    ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
 CREATE TABLE IF NOT EXISTS next_items (
     path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
     s2 TEXT NOT NULL, value TEXT NOT NULL
@@ -36,7 +39,6 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (path, seq)
 );
 CREATE INDEX IF NOT EXISTS findings_kind ON findings (kind);
-CREATE INDEX IF NOT EXISTS findings_record ON findings (record_id);
 CREATE TABLE IF NOT EXISTS goals (
     path TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, percent REAL,
     name_cf TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, seq)
@@ -106,7 +108,7 @@ def _dumps(obj: Any) -> str:
 
 def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
     """The rows that store ``assessment`` (a :class:`sortext.rules.Assessment`)."""
-    from sortext.rules import next_sort_key, record_owner
+    from sortext.rules import AT_RISK_KINDS, next_sort_key, record_owner
 
     record = assessment.record
     name_cf = record.name.casefold()
@@ -123,7 +125,9 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
         (path, seq, g.state, g.percent, g.name.casefold(), _dumps(g))
         for seq, g in enumerate(assessment.goals)
     ]
-    assessed = (path, key, record.id, record.name, name_cf, record_owner(record), int(is_open))
+    risks = [f for f in assessment.findings if f.kind in AT_RISK_KINDS] if is_open else []
+    assessed = (path, key, record.id, record.name, name_cf, record_owner(record), int(is_open),
+                sum(1 for f in risks if f.level == "error"), len(risks))
     return Rows(path, assessed, next_row, found, goals)
 
 
@@ -142,7 +146,7 @@ def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
 def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     """Replace the stored assessments of the records in ``batch``."""
     forget(conn, (r.path for r in batch))
-    conn.executemany("INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [r.assessed for r in batch])
     conn.executemany("INSERT INTO next_items VALUES (?, ?, ?, ?, ?, ?)",
                      [r.next_item for r in batch if r.next_item is not None])
@@ -225,29 +229,24 @@ def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
 
 
 def at_risk_top(conn: sqlite3.Connection, kinds: Iterable[str], limit: int) -> Top[Any]:
-    """Open clients with an at-risk finding, most errors then most reasons first."""
+    """Open clients with an at-risk finding, most errors then most reasons first (the
+    counts are stored with each assessment, so only the shown clients' reasons are read)."""
     from sortext.rules import ClientRisk
 
     risk = sorted(kinds)
     marks = ", ".join("?" * len(risk))
-    grouped = (
-        "FROM findings f JOIN assessed a ON a.path = f.path "
-        f"WHERE a.open = 1 AND f.kind IN ({marks})"
-    )
-    total = conn.execute(f"SELECT count(DISTINCT f.record_id) {grouped}", risk).fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM assessed WHERE risk_count > 0").fetchone()[0]
     clients = conn.execute(
-        "SELECT f.record_id, max(a.name), max(a.owner), max(a.name_cf), "
-        f"sum(f.level = 'error') AS errors, count(*) AS n {grouped} "
-        "GROUP BY f.record_id ORDER BY errors DESC, n DESC, max(a.name_cf), f.record_id "
-        "LIMIT ?",
-        (*risk, limit),
+        "SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0 "
+        "ORDER BY risk_errors DESC, risk_count DESC, name_cf, record_id LIMIT ?",
+        (limit,),
     ).fetchall()
     out = []
-    for rid, name, owner, _, _, _ in clients:
+    for path, rid, name, owner in clients:
         reasons = conn.execute(
-            f"SELECT value FROM findings WHERE record_id = ? AND kind IN ({marks}) "
+            f"SELECT value FROM findings WHERE path = ? AND kind IN ({marks}) "
             f"ORDER BY {_FOUND_ORDER}",
-            (rid, *risk),
+            (path, *risk),
         )
         out.append(ClientRisk(rid, name, owner, [_finding(v) for (v,) in reasons]))
     return Top(out, int(total))

@@ -37,7 +37,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "4"
+LAYOUT_VERSION = "5"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.

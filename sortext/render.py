@@ -234,14 +234,14 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
             parts.append(f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
                          f'dominant-baseline="middle">{name} {escape(_num(value))}</text>')
-    coords = " ".join(f"{_f(x(i))},{_f(y(v))}" for i, (_, v) in enumerate(goal.points))
+    # A number (_num) needs no escaping; each point's position is computed once.
+    points = [(when, value, _f(x(i)), y(value)) for i, (when, value) in enumerate(goal.points)]
+    coords = " ".join(f"{cx},{_f(vy)}" for _, _, cx, vy in points)
     parts.append(f'<polyline points="{coords}"/>')
-    for i, (when, value) in enumerate(goal.points):
-        cx, cy = _f(x(i)), _f(y(value))
-        parts.append(f'<circle cx="{cx}" cy="{cy}" r="3.5"/>')
-        parts.append(f'<text class="val" x="{cx}" y="{_f(y(value) - 8)}" '
-                     f'text-anchor="middle">{escape(_num(value))}</text>')
-        parts.append(f'<text class="date" x="{cx}" y="{height - 4}" '
-                     f'text-anchor="middle">{escape(when[2:])}</text>')
+    for when, value, cx, vy in points:
+        parts.append(f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
+                     f'y="{_f(vy - 8)}" text-anchor="middle">{_num(value)}</text><text '
+                     f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
+                     f'{escape(when[2:])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
