@@ -117,14 +117,18 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
         "soon_days": config.threshold("due_soon_days"),
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
+    rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
+    base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
-        stats = index.refresh()
+        fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
+        stats = index.refresh(fresh)
         result.parsed = stats.parsed
+        result.written.extend(fresh.written)
+        result.unchanged.extend(fresh.unchanged)
         rows = index.rows()
-        rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
-        base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
         assessed = board.keys(index.conn)
         old_keys = index.page_keys()
+        written_now = set(fresh.written) | set(fresh.unchanged)
         present = set(os.listdir(pages_dir))
         new_keys: dict[str, str] = {}
         usable: set[str] = set()
@@ -138,14 +142,12 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
             rel = f"{SITE_DIR}/clients/{row.record_id}.html"
             page = None
             if rel not in new_keys:  # a duplicate id: check reports it; the first file wins
-                page_key = hashlib.sha256(
-                    f"{base_key}|{row.hash}|{row.stale}|{row.ok}|{row.has_diagnostics}".encode()
-                ).hexdigest()
+                page_key = _page_key(base_key, row.hash, row.stale, row.ok, row.has_diagnostics)
                 new_keys[rel] = page_key
-                if old_keys.get(rel) == page_key and f"{row.record_id}.html" in present:
-                    result.unchanged.append(rel)
-                else:
+                if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
                     page = repo.root / rel
+                elif rel not in written_now:
+                    result.unchanged.append(rel)
             if assess_key is not None or page is not None:
                 jobs.append(_Job(row.path, assess_key, page))
         with index.conn:
@@ -182,6 +184,9 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
             except FileNotFoundError:
                 pass
         index.set_page_keys({k: v for k, v in new_keys.items() if old_keys.get(k) != v}, gone)
+    done = set(result.written)
+    result.written = list(dict.fromkeys(result.written))
+    result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
 
 
@@ -196,6 +201,55 @@ def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
     except GitError as exc:
         result.warnings.append(f"'since last week' left out: {exc}")
         return None
+
+
+def _page_key(base_key: str, digest: str, stale: bool, ok: bool, has_diagnostics: bool) -> str:
+    """What a client page depends on: rules, templates, the file's bytes and its state."""
+    return hashlib.sha256(
+        f"{base_key}|{digest}|{stale}|{ok}|{has_diagnostics}".encode()
+    ).hexdigest()
+
+
+class _FreshRecords:
+    """The index's RecordHook for a build: assess each freshly parsed record and write
+    its page in the process that parsed it (a cold build then reads no record back).
+
+    Two files claiming one id both get a page written here; the build's pass over
+    the rows then re-renders the page of the first by path, whose key differs."""
+
+    def __init__(self, root: Path, env: Any, config: Any, today: dt.date,
+                 common: dict[str, Any], rules_key: str, base_key: str) -> None:
+        self.root, self.env, self.config, self.today = root, env, config, today
+        self.common, self.rules_key, self.base_key = common, rules_key, base_key
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+
+    def work(self, path: str, digest: str, record: Any, diagnostics: list[Any]) -> Any:
+        from sortext import board, rules
+        from sortext.dashboard import client_view
+        from sortext.diagnostics import has_errors
+
+        ok = not has_errors(diagnostics)
+        assessment = rules.assess(record, self.config, self.today)
+        stored = None
+        if ok:
+            stored = board.to_rows(path, f"{self.rules_key}|{digest}|False", assessment,
+                                   rules.is_open(record, self.config))
+        rel = f"{SITE_DIR}/clients/{record.id}.html"
+        view = client_view(record, self.config, self.today, diagnostics, False, assessment)
+        text = self.env.get_template("client.html.j2").render(c=view, **self.common)
+        written = write_if_changed(self.root / rel, text.encode("utf-8"), durable=False)
+        key = _page_key(self.base_key, digest, False, ok, bool(diagnostics))
+        return stored, rel, key, written
+
+    def store(self, conn: Any, done: list[Any]) -> None:
+        from sortext import board
+
+        board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
+        conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
+                         [(rel, key) for _, rel, key, _ in done])
+        for _, rel, _, written in done:
+            (self.written if written else self.unchanged).append(rel)
 
 
 _Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, written) or None)

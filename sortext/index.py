@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sortext.board import SCHEMA as EXTRA_SCHEMA
 from sortext.board import TABLES as EXTRA_TABLES
@@ -143,10 +143,30 @@ class _Parsed:
     name: str
     has_errors: bool
     has_diagnostics: bool
+    extra: Any = None  # what a RecordHook's work() returned for this record
+
+
+class RecordHook(Protocol):
+    """More work on each freshly parsed record, done by the process that parsed it.
+
+    A cold build assesses each record and renders its page while the record is
+    in memory, instead of storing it and reading it back.  ``work`` runs in the
+    parsing process (a forked worker, or this one) and returns a picklable
+    value; ``store`` receives those values in this process, inside the
+    refresh's transaction.  Records that may become *stale* (a known file that
+    no longer validates) are not handed over: what the index keeps for them is
+    only known once stored.
+    """
+
+    def work(self, path: str, digest: str, record: Record,
+             diagnostics: list[Diagnostic]) -> Any: ...
+
+    def store(self, conn: sqlite3.Connection, done: list[Any]) -> None: ...
 
 
 _worker_validator: RecordValidator | None = None
 _worker_items: Sequence[tuple[str, str]] = ()
+_worker_hook: tuple[RecordHook, frozenset[str]] | None = None
 
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -160,7 +180,12 @@ def _diag_from_json(text: str) -> list[Diagnostic]:
     return [Diagnostic(*row) for row in json.loads(text)]
 
 
-def _parse_file(fs_path: str, display: str, validator: RecordValidator) -> _Parsed:
+def _parse_file(
+    fs_path: str,
+    display: str,
+    validator: RecordValidator,
+    hook: tuple[RecordHook, frozenset[str]] | None = None,
+) -> _Parsed:
     from sortext.source import read_bytes
 
     try:
@@ -182,20 +207,26 @@ def _parse_file(fs_path: str, display: str, validator: RecordValidator) -> _Pars
         return _Parsed(display, size, mtime, digest, None, False, None, None, None, None,
                        _diag_json(result.diagnostics), "", errors, diags)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
-    return _Parsed(
+    parsed = _Parsed(
         display, size, mtime, digest, rec.id, result.ok, json.dumps(summary),
         json.dumps(rec.data), rec.body, rec.body_line, _diag_json(result.diagnostics), rec.name,
         errors, diags,
     )
+    if hook is not None and (result.ok or display not in hook[1]):
+        parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
+    return parsed
 
 
 def _parse_span(span: tuple[int, int]) -> list[_Parsed]:
     assert _worker_validator is not None
-    return [_parse_file(fs, shown, _worker_validator) for fs, shown in _worker_items[slice(*span)]]
+    return [_parse_file(fs, shown, _worker_validator, _worker_hook)
+            for fs, shown in _worker_items[slice(*span)]]
 
 
 def parse_files(
-    items: Sequence[tuple[str, str]], validator: RecordValidator
+    items: Sequence[tuple[str, str]],
+    validator: RecordValidator,
+    hook: tuple[RecordHook, frozenset[str]] | None = None,
 ) -> Iterator[list[_Parsed]]:
     """Parse ``(filesystem path, display path)`` pairs, in order, a batch at a time.
 
@@ -203,20 +234,20 @@ def parse_files(
     still being parsed, so the caller stores them as they come and never holds
     every parsed record at once (a cold build of 10,000 stays small).
     """
-    global _worker_validator, _worker_items
+    global _worker_validator, _worker_items, _worker_hook
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
-        yield [_parse_file(fs, shown, validator) for fs, shown in items]
+        yield [_parse_file(fs, shown, validator, hook) for fs, shown in items]
         return
     import multiprocessing
 
-    _worker_validator, _worker_items = validator, items
+    _worker_validator, _worker_items, _worker_hook = validator, items, hook
     validator._compiled()  # compile before fork so every worker inherits it
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_parse_span, spans(len(items), workers))
     finally:
-        _worker_validator, _worker_items = None, ()
+        _worker_validator, _worker_items, _worker_hook = None, (), None
 
 
 def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
@@ -349,24 +380,25 @@ class Index:
 
     # -- refreshing --------------------------------------------------------------
 
-    def refresh(self) -> RefreshStats:
+    def refresh(self, hook: RecordHook | None = None) -> RefreshStats:
         """Bring the index up to date with the clients folder; parse only what changed.
 
+        ``hook`` does more work on each freshly parsed record (see RecordHook).
         A damaged database (SQLite says so while reading) is deleted and rebuilt.
         """
         try:
-            return self._refresh()
+            return self._refresh(hook)
         except sqlite3.DatabaseError:
             self.conn.close()
             path = self.repo.root / INDEX_DIR / INDEX_NAME
             self._delete(path)
             fresh = Index.open(self.repo)
             self.conn = fresh.conn
-            stats = self._refresh()
+            stats = self._refresh(hook)
             stats.rebuilt = True
             return stats
 
-    def _refresh(self) -> RefreshStats:
+    def _refresh(self, hook: RecordHook | None = None) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
         self._rebuilt = False
         known = {
@@ -408,8 +440,11 @@ class Index:
                 self.conn.executemany(f"DELETE FROM {table} WHERE path = ?",
                                       [(p,) for p in gone])
             if to_parse:
-                for batch in parse_files(to_parse, self.validator):
+                handed = (hook, frozenset(known)) if hook is not None else None
+                for batch in parse_files(to_parse, self.validator, handed):
                     self._store(batch, known)
+                    if hook is not None:
+                        hook.store(self.conn, [p.extra for p in batch if p.extra is not None])
                     stats.parsed += len(batch)
                     changed.extend(p.path for p in batch)
         stats.changed = sorted(changed)
