@@ -115,7 +115,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     data = normalize(loaded)
     stem = stem_of(display)
     problems = validator.problems(data, stem)
-    diagnostics = _locate(problems, parts.yaml_text, offset, at) if problems else []
+    diagnostics = _locate(problems, parts.yaml_text, data, offset, at) if problems else []
     record_id = data.get("id") if isinstance(data.get("id"), str) else stem
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
@@ -130,13 +130,24 @@ def _kind_of(value: Any) -> str:
     return "a single value"
 
 
-def _locate(problems: list[Problem], yaml_text: str, offset: int, at: Any) -> list[Diagnostic]:
-    from sortext.positions import build_position_map
+def _locate(
+    problems: list[Problem], yaml_text: str, data: Any, offset: int, at: Any
+) -> list[Diagnostic]:
+    from sortext.positions import build_position_map, simple_positions
 
-    positions = build_position_map(yaml_text)
+    found: list[tuple[int, int] | None] = []
+    simple = simple_positions(yaml_text, data)
+    if simple is not None:  # a line scan is enough for ordinary texts: ruamel.yaml is slow
+        found = [simple.key(p.path) if p.at == "key" else simple.value(p.path) for p in problems]
+    if not found or None in found:
+        positions = build_position_map(yaml_text)
+        found = [
+            positions.key(p.path) if p.at == "key" else positions.value(p.path) for p in problems
+        ]
     out = []
-    for p in problems:
-        line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
+    for p, where in zip(problems, found, strict=True):
+        assert where is not None
+        line, col = where
         out.append(at(line + offset, col, p.label, p.message, p.severity))
     out.sort(key=lambda d: (d.line, d.column))
     return out

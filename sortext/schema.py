@@ -97,8 +97,35 @@ def schema_fingerprint(config: Config) -> str:
 
 
 def draft7_copy(schema: dict[str, Any]) -> dict[str, Any]:
-    """The same schema labelled draft-07 for fastjsonschema (we only use shared keywords)."""
+    """The same schema labelled draft-07 for fastjsonschema (we only use shared keywords).
+
+    References to ``$defs`` are written out in place: fastjsonschema compiles
+    each ``$ref`` to a function call that formats the data path with
+    ``locals()`` for every value checked (every session date), even when the
+    value is fine.  In draft-07 a ``$ref`` ignores its sibling keywords, so
+    the copy replaces the whole object, exactly as the reference means.
+    """
     out = copy.deepcopy(schema)
     out["$schema"] = "http://json-schema.org/draft-07/schema#"
     out.pop("$id", None)
+    defs = out.get("$defs")
+    if isinstance(defs, dict):
+        for key, value in out.items():
+            if key != "$defs":
+                out[key] = _inline_refs(value, defs, 0)
     return out
+
+
+def _inline_refs(node: Any, defs: dict[str, Any], depth: int) -> Any:
+    """``node`` with each ``{"$ref": "#/$defs/name", ...}`` replaced by that definition."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs, depth) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        name = ref.removeprefix("#/$defs/")
+        if name != ref and "/" not in name and "~" not in name and name in defs and depth < 8:
+            return _inline_refs(copy.deepcopy(defs[name]), defs, depth + 1)
+        return node  # anything else (or a deep chain): keep fastjsonschema's own handling
+    return {key: _inline_refs(value, defs, depth) for key, value in node.items()}

@@ -70,17 +70,28 @@ def key_text(key: Any) -> str:
     return str(key)
 
 
+# Values normalize returns unchanged, by exact type (a fast path: most values are these).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def normalize(value: Any) -> Any:
     """YAML values -> JSON values: dates become ISO text, keys become text."""
     if isinstance(value, dict):
-        return {key_text(k): normalize(v) for k, v in value.items()}
+        return {
+            key if type(key) is str else key_text(key): (
+                item if type(item) in _AS_IS else _normalize_item(item)
+            )
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [normalize(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+        return [item if type(item) in _AS_IS else _normalize_item(item) for item in value]
+    if isinstance(value, dt.date):  # a datetime too: both write ISO text
         return value.isoformat()
     return value
+
+
+def _normalize_item(item: Any) -> Any:
+    return item.isoformat() if type(item) is dt.date else normalize(item)
 
 
 class RecordValidator:
