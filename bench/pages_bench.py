@@ -3,11 +3,13 @@
     python bench/pages_bench.py [N] [--keep DIR]
 
 Prints: cold `sortext build` vs Hugo on the same files (one-line list
-template), peak memory of each, warm `sortext next` (nothing changed), and
-`sortext build` after one file changed.  Peak memory is the largest single
-process (ru_maxrss of the waited-for children); sortext forks parse workers,
-so the figure for the tree is also given (sum of VmRSS sampled every 100 ms,
-shared pages counted once per process, so an over-estimate).
+template), wall and CPU time (user + sys of the process and the workers it
+waited for: steadier than wall time on a shared machine) and peak memory of
+each; warm `sortext next` (nothing changed); `sortext build` after one file
+changed.  Peak memory is the largest single process (ru_maxrss of the
+waited-for children); sortext forks parse workers, so the figure for the
+tree is also given (sum of VmRSS sampled every 100 ms, shared pages counted
+once per process, so an over-estimate).
 """
 
 from __future__ import annotations
@@ -59,9 +61,15 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
+LAST_CPU = [0.0]  # CPU seconds of the last run()
+
+
 def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS of the largest process (KB), peak tree RSS (KB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds, peak RSS of the largest process (KB), peak tree RSS (KB); the CPU
+    seconds (user + sys, the process and its waited-for workers) go to LAST_CPU."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = usage.ru_maxrss
+    cpu_before = usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = [0]
@@ -78,7 +86,9 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()}")
-    largest = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime - cpu_before
+    largest = usage.ru_maxrss
     return wall, largest if largest > before else -1, peak[0]
 
 
@@ -95,9 +105,12 @@ def main() -> None:
     sortext = [sys.executable, "-m", "sortext"]
     print(f"{args.n} records in {repo}")
 
+    load = os.getloadavg()[0]
     cold, cold_rss, cold_tree = run([*sortext, "build", "--today", TODAY], repo)
-    print(f"cold sortext build: {cold:.2f} s, peak RSS {cold_rss / 1024:.0f} MB (largest "
-          f"process), {cold_tree / 1024:.0f} MB (process tree)")
+    cold_cpu = LAST_CPU[0]
+    print(f"cold sortext build: {cold:.2f} s wall, {cold_cpu:.2f} s CPU, peak RSS "
+          f"{cold_rss / 1024:.0f} MB (largest process), {cold_tree / 1024:.0f} MB (process tree)"
+          f"; load average before: {load:.1f}")
 
     hugo_bin = shutil.which("hugo")
     if hugo_bin:
@@ -110,8 +123,10 @@ def main() -> None:
         (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
         shutil.copytree(repo / "clients", site / "content" / "clients")
         hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
-        print(f"hugo (same files):  {hugo:.2f} s, peak RSS {hugo_rss / 1024:.0f} MB")
-        print(f"ratio sortext/hugo: {cold / hugo:.2f}x")
+        hugo_cpu = LAST_CPU[0]
+        print(f"hugo (same files):  {hugo:.2f} s wall, {hugo_cpu:.2f} s CPU, peak RSS "
+              f"{hugo_rss / 1024:.0f} MB")
+        print(f"ratio sortext/hugo: {cold / hugo:.2f}x wall, {cold_cpu / hugo_cpu:.2f}x CPU")
     else:
         print("hugo not installed: no comparison")
 
@@ -119,10 +134,13 @@ def main() -> None:
     print(f"warm sortext next (nothing changed): median {statistics.median(warm):.2f} s "
           f"of 5 (min {min(warm):.2f})")
 
-    path = repo / "clients" / "client-00042.md"
-    path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
-    one, _, _ = run([*sortext, "build", "--today", TODAY], repo)
-    print(f"one file changed, sortext build: {one:.2f} s")
+    ones = []
+    for i in range(5):
+        path = repo / "clients" / f"client-{42 + i * 1000:05d}.md"
+        path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
+        ones.append(run([*sortext, "build", "--today", TODAY], repo)[0])
+    print(f"one file changed, sortext build: median {statistics.median(ones):.2f} s of 5 "
+          f"(min {min(ones):.2f})")
     if not args.keep:
         shutil.rmtree(work)
 

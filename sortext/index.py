@@ -37,7 +37,7 @@ from sortext.validate import RecordValidator
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "5"
+LAYOUT_VERSION = "6"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS records (
     data TEXT,
     body TEXT,
     body_line INTEGER,
-    diagnostics TEXT NOT NULL
+    diagnostics TEXT NOT NULL,
+    note INTEGER  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
@@ -436,7 +437,8 @@ class Index:
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
-            for table in ("files", "records", "notes"):
+            self._drop_notes(gone)
+            for table in ("files", "records"):
                 self.conn.executemany(f"DELETE FROM {table} WHERE path = ?",
                                       [(p,) for p in gone])
             if to_parse:
@@ -450,37 +452,46 @@ class Index:
         stats.changed = sorted(changed)
         return stats
 
+    def _drop_notes(self, paths: Iterable[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM notes WHERE rowid = (SELECT note FROM records WHERE path = ?)",
+            [(p,) for p in paths],
+        )
+
     def _store(self, parsed: Sequence[_Parsed], known: Mapping[str, Any]) -> None:
         now = time.time_ns()
-        files, records, notes = [], [], []
+        files, records = [], []
         for p in parsed:
             previous = None
             if not p.ok and p.path in known:
                 previous = self.conn.execute(
-                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line "
+                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line, r.note "
                     "FROM files f JOIN records r USING (path) WHERE path = ?",
                     (p.path,),
                 ).fetchone()
             if previous is not None and previous[0] and previous[3] is not None:
-                # Keep the last valid version, flagged stale with today's diagnostics;
-                # "ok" keeps meaning "the stored data was valid" for the next failure.
-                _, rid, summary, data, body, body_line = previous
+                # Keep the last valid version (and its notes in search), flagged stale with
+                # today's diagnostics; "ok" keeps meaning "the stored data was valid".
+                _, rid, summary, data, body, body_line, note = previous
                 files.append((p.path, p.size, p.mtime_ns, now, p.hash, rid, 1, 1,
                               int(p.has_errors), int(p.has_diagnostics), summary))
-                records.append((p.path, data, body, body_line, p.diagnostics))
+                records.append((p.path, data, body, body_line, p.diagnostics, note))
                 continue
+            if p.path in known:
+                self._drop_notes([p.path])
             files.append((p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
                           int(p.has_errors), int(p.has_diagnostics), p.summary))
-            records.append((p.path, p.data, p.body, p.body_line, p.diagnostics))
-            if p.path in known:
-                self.conn.execute("DELETE FROM notes WHERE path = ?", (p.path,))
+            note = None
             if p.data is not None:
-                notes.append((p.path, p.name, p.body or ""))
+                note = self.conn.execute(
+                    "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
+                    (p.path, p.name, p.body or ""),
+                ).lastrowid
+            records.append((p.path, p.data, p.body, p.body_line, p.diagnostics, note))
         self.conn.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files
         )
-        self.conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?)", records)
-        self.conn.executemany("INSERT INTO notes (path, name, body) VALUES (?, ?, ?)", notes)
+        self.conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
 
     # -- reading -----------------------------------------------------------------
 

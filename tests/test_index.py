@@ -189,6 +189,26 @@ def test_search_with_snippet(repo: Repository) -> None:
     assert none == []
 
 
+def test_search_follows_edits_stale_versions_and_deletes(repo: Repository) -> None:
+    path = repo.record_path("amara-okafor")
+    good = path.read_text()
+
+    def found(word: str) -> list[str]:
+        with Index.open(repo) as ix:
+            ix.refresh()
+            return [h.id for h in ix.search([word])]
+
+    assert found("architecture") == ["amara-okafor"]
+    edited = good.replace("architecture", "atelier")
+    path.write_text(edited)
+    assert (found("architecture"), found("atelier")) == ([], ["amara-okafor"])
+    # Broken now: search keeps the last valid notes, as the pages do.
+    path.write_text(edited.replace("stage: active", "stage: [x]", 1).replace("atelier", "kiln"))
+    assert (found("atelier"), found("kiln")) == (["amara-okafor"], [])
+    path.unlink()
+    assert found("atelier") == []
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=st.lists(st.text(min_size=0, max_size=12), min_size=0, max_size=4))
