@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,12 +91,16 @@ class _Job:
     page: Path | None
 
 
-def build(repo: Repository, today: dt.date) -> BuildResult:
+def build(
+    repo: Repository, today: dt.date, changed: Sequence[Path] | None = None
+) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
 
     Only records whose file, day, config or templates changed are assessed and
     get their page rendered (in forked workers when there are many); the two
     summary pages are rendered from the assessments the index keeps.
+    ``changed`` (record files, from a caller that watches them) limits the look
+    for changed files to those; without it every record file's stat is compared.
     """
     from sortext import board
     from sortext.dashboard import error_items
@@ -121,7 +125,7 @@ def build(repo: Repository, today: dt.date) -> BuildResult:
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
         fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
-        stats = index.refresh(fresh)
+        stats = index.refresh(fresh, _record_names(repo, changed))
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
@@ -201,6 +205,21 @@ def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
     except GitError as exc:
         result.warnings.append(f"'since last week' left out: {exc}")
         return None
+
+
+def _record_names(repo: Repository, paths: Sequence[Path] | None) -> list[str] | None:
+    """File names of ``paths`` in the clients folder; None (look at every file) when
+    not given or when one lies elsewhere."""
+    if paths is None:
+        return None
+    folder = repo.clients_path.resolve()
+    names = []
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
+        if absolute.parent.resolve() != folder:
+            return None
+        names.append(absolute.name)
+    return names
 
 
 def _page_key(base_key: str, digest: str, stale: bool, ok: bool, has_diagnostics: bool) -> str:

@@ -381,14 +381,19 @@ class Index:
 
     # -- refreshing --------------------------------------------------------------
 
-    def refresh(self, hook: RecordHook | None = None) -> RefreshStats:
+    def refresh(
+        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+    ) -> RefreshStats:
         """Bring the index up to date with the clients folder; parse only what changed.
 
         ``hook`` does more work on each freshly parsed record (see RecordHook).
-        A damaged database (SQLite says so while reading) is deleted and rebuilt.
+        ``only`` (record file names in the clients folder, e.g. ``amara.md``) looks
+        at those files alone, for a caller that knows what changed (the watcher);
+        without it every file's stat is compared.  A damaged database (SQLite says
+        so while reading) is deleted and rebuilt, with a full look.
         """
         try:
-            return self._refresh(hook)
+            return self._refresh(hook, only)
         except sqlite3.DatabaseError:
             self.conn.close()
             path = self.repo.root / INDEX_DIR / INDEX_NAME
@@ -399,18 +404,30 @@ class Index:
             stats.rebuilt = True
             return stats
 
-    def _refresh(self, hook: RecordHook | None = None) -> RefreshStats:
+    def _refresh(
+        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+    ) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
         self._rebuilt = False
-        known = {
-            row[0]: (row[1], row[2], row[3], row[4])
-            for row in self.conn.execute("SELECT path, size, mtime_ns, indexed_ns, hash FROM files")
-        }
+        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        query = "SELECT path, size, mtime_ns, indexed_ns, hash FROM files"
+        rows: list[tuple[Any, ...]] = []
+        if only is None:
+            rows = self.conn.execute(query).fetchall()
+            found = _scan(self.repo.clients_path)
+        else:
+            names = sorted({n for n in only if _is_record_name(n)})
+            wanted = [f"{clients}/{n}" for n in names]
+            for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                rows += self.conn.execute(f"{query} WHERE path IN ({marks})", chunk).fetchall()
+            found = [entry for entry in map(self._stat_one, names) if entry is not None]
+        known = {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
         seen: set[str] = set()
         to_parse: list[tuple[str, str]] = []
         to_touch: list[tuple[int, int, int, str]] = []
-        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
-        for fs_path, name, st in _scan(self.repo.clients_path):
+        for fs_path, name, st in found:
             display = f"{clients}/{name}"
             seen.add(display)
             stats.scanned += 1
@@ -451,6 +468,16 @@ class Index:
                     changed.extend(p.path for p in batch)
         stats.changed = sorted(changed)
         return stats
+
+    def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
+        """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""
+        fs_path = os.path.join(self.repo.clients_path, name)
+        try:
+            return fs_path, name, os.stat(fs_path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return fs_path, name, None
 
     def _drop_notes(self, paths: Iterable[str]) -> None:
         self.conn.executemany(
@@ -601,6 +628,10 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
+
+
+def _is_record_name(name: str) -> bool:
+    return name.endswith(".md") and not name.startswith(".") and "/" not in name
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:

@@ -220,3 +220,22 @@ def test_search_never_fails_on_any_words(repo: Repository, words: list[str]) -> 
         except sqlite3.OperationalError as exc:  # pragma: no cover - the assertion shows it
             pytest.fail(f"search({words!r}) raised {exc}")
     assert all(h.path.startswith("clients/") for h in hits)
+
+
+def test_refresh_only_named_files(repo: Repository, parses: list[str]) -> None:
+    _age_files(repo)
+    with Index.open(repo) as ix:
+        ix.refresh()
+    parses.clear()
+    amara, bruno = repo.record_path("amara-okafor"), repo.record_path("bruno-castellanos")
+    amara.write_text(amara.read_text().replace("Amara Okafor", "Amara O.", 1))
+    bruno.write_text(bruno.read_text().replace("stage:", "stage: ", 1))
+    repo.record_path("chiara-bellini").unlink()
+    with Index.open(repo) as ix:
+        stats = ix.refresh(only=["amara-okafor.md", "chiara-bellini.md", "../sortext.yaml"])
+        ids = {r.id for r in ix.records()}
+    assert parses == ["clients/amara-okafor.md"]  # bruno was not looked at
+    assert stats.changed == ["clients/amara-okafor.md", "clients/chiara-bellini.md"]
+    assert "chiara-bellini" not in ids and "bruno-castellanos" in ids
+    with Index.open(repo) as ix:
+        assert ix.refresh().changed == ["clients/bruno-castellanos.md"]  # a full look finds it

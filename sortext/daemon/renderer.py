@@ -3,7 +3,8 @@
 ``build`` is itself incremental (the index re-parses only files whose stat
 changed; a client page is re-rendered only when its inputs changed; files
 are replaced only when their bytes differ), so one call serves both a full
-rebuild and a single save.  It returns the pages it wrote or removed: those
+rebuild and a single save; on a save it is told which record files changed,
+so it does not stat the others.  It returns the pages it wrote or removed: those
 go into the same commit as the record.
 """
 
@@ -25,15 +26,16 @@ class PagesRenderer:
     """NEXT.md, site/index.html, site/clients/<id>.html, then the exports."""
 
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
-        return self._build(repo, today)
+        return self._build(repo, today, None)
 
     def update(self, repo: Repository, records: Sequence[Path], today: dt.date) -> list[Path]:
-        return self._build(repo, today)
+        return self._build(repo, today, records)
 
-    def _build(self, repo: Repository, today: dt.date) -> list[Path]:
+    def _build(self, repo: Repository, today: dt.date, records: Sequence[Path] | None
+               ) -> list[Path]:
         from sortext.build import build
 
-        result = build(repo, today)
+        result = build(repo, today, records)
         for warning in result.warnings:
             log.warning("%s", warning)
         paths = [repo.root / p for p in (*result.written, *result.removed)]
