@@ -219,6 +219,9 @@ def extras(draw: st.DrawFn, indent: int) -> list[str]:
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(block(0, 0, mapping=True), st.sampled_from(["\n", "", "\n\n", "\n  \n"]))
+@given(
+    block(0, 0, mapping=True),
+    st.sampled_from(["\n", "", "\n\n", "\n  \n", "\n# end\n", "\n    # end\n\n", "\n  "]),
+)
 def test_agrees_with_ruamel_on_generated_front_matter(text: str, end: str) -> None:
     compare(text + end)
