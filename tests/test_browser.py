@@ -70,6 +70,9 @@ def test_dashboard_first_screen(browser: Any, site: Path) -> None:
     risk = page.locator("#at-risk li", has_text="2 of the last 4 sessions missed")
     assert risk.first.is_visible()
     assert page.locator("#progressing svg.spark").count() >= 3
+    weekly = page.locator("#since-last-week h2")
+    assert weekly.is_visible()
+    assert "Since last week (2026-11-16 – 2026-11-23)" in weekly.inner_text()
     # Self-contained: nothing but the file itself was requested.
     assert all(url.startswith("file://") for url in requests), requests
     page.close()
