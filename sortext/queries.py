@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sortext import rules
-from sortext.dashboard import ClientView, client_view
 from sortext.errors import RecordNotFound
 from sortext.index import Index, SearchHit
 from sortext.records import Record
 from sortext.repo import Repository
 from sortext.rules import Finding, NextAction
+
+if TYPE_CHECKING:
+    from sortext.dashboard import ClientView
 
 
 @dataclass(slots=True)
@@ -48,12 +51,14 @@ def next_list(
         index.refresh()
         key = f"next:{today.isoformat()}"
         remembered = index.answer(key)
-        if remembered is None:
+        if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
             items = rules.next_actions(index.summaries(), repo.config, today)
             errors = _error_files(index)
-            index.remember(key, {"errors": errors, "items": [n.to_json() for n in items]})
+            fields = NextAction.__slots__
+            index.remember(key, {"errors": errors, "fields": fields,
+                                 "items": [[getattr(n, f) for f in fields] for n in items]})
         else:
-            items = [NextAction(**item) for item in remembered["items"]]
+            items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
     if owner is not None:
         items = [n for n in items if n.owner == owner]
@@ -94,6 +99,8 @@ def client_list(
 
 def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientView:
     """The session-prep view of one client (its last valid version if the file is broken)."""
+    from sortext.dashboard import client_view
+
     with Index.open(repo) as index:
         index.refresh()
         entry = index.entry_for(record_id)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.diagnostics import Diagnostic, has_errors
-from sortext.validate import Problem, RecordValidator, normalize
+
+if TYPE_CHECKING:  # the validator is imported by the code that parses, not by readers
+    from sortext.validate import Problem, RecordValidator
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     """Validate a record given as bytes (a file, a staged blob, a git revision)."""
     from sortext.frontmatter import SplitProblem, split
     from sortext.source import SourceProblem, decode
+    from sortext.validate import normalize
     from sortext.yamlparse import YamlProblem, load_fast
 
     source = decode(raw)
