@@ -124,6 +124,7 @@ def build(
     rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
+        env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
         stats = index.refresh(fresh, _record_names(repo, changed))
         result.parsed = stats.parsed
