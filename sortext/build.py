@@ -103,9 +103,8 @@ def build(
     for changed files to those; without it every record file's stat is compared.
     """
     from sortext import board
-    from sortext.dashboard import error_items
     from sortext.index import Index
-    from sortext.render import environment, render, templates_fingerprint
+    from sortext.render import environment, templates_fingerprint
 
     result = BuildResult()
     config = repo.config
@@ -133,66 +132,94 @@ def build(
         rows = index.rows()
         assessed = board.keys(index.conn)
         old_keys = index.page_keys()
-        written_now = set(fresh.written) | set(fresh.unchanged)
-        present = set(os.listdir(pages_dir))
-        new_keys: dict[str, str] = {}
-        usable: set[str] = set()
-        jobs: list[_Job] = []
-        for row in rows:
-            assess_key = None
-            if row.usable:
-                usable.add(row.path)
-                key = f"{rules_key}|{row.hash}|{row.stale}"
-                assess_key = key if assessed.get(row.path) != key else None
-            rel = f"{SITE_DIR}/clients/{row.record_id}.html"
-            page = None
-            if rel not in new_keys:  # a duplicate id: check reports it; the first file wins
-                page_key = _page_key(base_key, row.hash, row.stale, row.ok, row.has_diagnostics)
-                new_keys[rel] = page_key
-                if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
-                    page = repo.root / rel
-                elif rel not in written_now:
-                    result.unchanged.append(rel)
-            if assess_key is not None or page is not None:
-                jobs.append(_Job(row.path, assess_key, page))
+        plan = _plan(repo, rows, assessed, old_keys, rules_key, base_key,
+                     set(fresh.written) | set(fresh.unchanged), result)
         with index.conn:
-            board.forget(index.conn, sorted(set(assessed) - usable))
-            for batch in _run_jobs(index, env, config, today, jobs, common):
-                board.store(index.conn, [rows_ for rows_, _ in batch if rows_ is not None])
+            board.forget(index.conn, sorted(set(assessed) - plan.usable))
+            for batch in _run_jobs(index, env, config, today, plan.jobs, common):
+                board.store(index.conn, [stored for stored, _ in batch if stored is not None])
                 for _, page_done in batch:
                     if page_done is not None:
                         target, written = page_done
                         rel = target.relative_to(repo.root).as_posix()
                         (result.written if written else result.unchanged).append(rel)
-
-        errors = error_items(index.entries_with_errors())
-        result.errors = len(errors)
-        d = board.dashboard(index.conn, today.isoformat(), errors, LIST_LIMIT)
-        paths = {r.record_id: r.path for r in rows}
-        sections = [("overdue", "Overdue"), ("today", "Due today"),
-                    ("soon", f"Due within {common['soon_days']} days"),
-                    ("missing", "Open clients with no next action")]
-        groups = {status: board.next_top(index.conn, LIST_LIMIT, status)
-                  for status, _ in sections}
-        weekly = _weekly(repo, today, result)
-        _emit(result, repo, repo.root / NEXT_NAME,
-              render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
-                     weekly=weekly, **common), True)
-        _emit(result, repo, site / "index.html",
-              render(env, "index.html.j2", d=d, weekly=weekly, **common), True)
-
-        gone = sorted(set(old_keys) - set(new_keys))
+        _summary_pages(repo, index, env, today, rows, common, result)
+        gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
             try:
                 (repo.root / rel).unlink()
                 result.removed.append(rel)
             except FileNotFoundError:
                 pass
-        index.set_page_keys({k: v for k, v in new_keys.items() if old_keys.get(k) != v}, gone)
+        index.set_page_keys(
+            {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone
+        )
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a build must redo: jobs per record, the page key of every page, and the
+    records the rules may use (valid, or stale with a last valid version)."""
+
+    jobs: list[_Job] = field(default_factory=list)
+    page_keys: dict[str, str] = field(default_factory=dict)
+    usable: set[str] = field(default_factory=set)
+
+
+def _plan(
+    repo: Repository, rows: Sequence[Any], assessed: dict[str, str], old_keys: dict[str, str],
+    rules_key: str, base_key: str, done_now: set[str], result: BuildResult,
+) -> _Plan:
+    """Compare each record's keys with the stored ones: a job where either changed."""
+    plan = _Plan()
+    present = set(os.listdir(repo.root / SITE_DIR / "clients"))
+    for row in rows:
+        assess_key = None
+        if row.usable:
+            plan.usable.add(row.path)
+            key = f"{rules_key}|{row.hash}|{row.stale}"
+            assess_key = key if assessed.get(row.path) != key else None
+        rel = f"{SITE_DIR}/clients/{row.record_id}.html"
+        page = None
+        if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
+            page_key = _page_key(base_key, row.hash, row.stale, row.ok, row.has_diagnostics)
+            plan.page_keys[rel] = page_key
+            if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
+                page = repo.root / rel
+            elif rel not in done_now:
+                result.unchanged.append(rel)
+        if assess_key is not None or page is not None:
+            plan.jobs.append(_Job(row.path, assess_key, page))
+    return plan
+
+
+def _summary_pages(
+    repo: Repository, index: Any, env: Any, today: dt.date, rows: Sequence[Any],
+    common: dict[str, Any], result: BuildResult,
+) -> None:
+    """NEXT.md and site/index.html, from the assessments the index holds."""
+    from sortext import board
+    from sortext.dashboard import error_items
+    from sortext.render import render
+
+    errors = error_items(index.entries_with_errors())
+    result.errors = len(errors)
+    d = board.dashboard(index.conn, today.isoformat(), errors, LIST_LIMIT)
+    paths = {r.record_id: r.path for r in rows}
+    sections = [("overdue", "Overdue"), ("today", "Due today"),
+                ("soon", f"Due within {common['soon_days']} days"),
+                ("missing", "Open clients with no next action")]
+    groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
+    weekly = _weekly(repo, today, result)
+    _emit(result, repo, repo.root / NEXT_NAME,
+          render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
+                 weekly=weekly, **common), True)
+    _emit(result, repo, repo.root / SITE_DIR / "index.html",
+          render(env, "index.html.j2", d=d, weekly=weekly, **common), True)
 
 
 def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
