@@ -1,7 +1,8 @@
 """``build``: refresh the index, apply the rules, write NEXT.md and the site.
 
 Same input, same bytes: pages depend only on the records, the config, the
-templates and the "today" passed in.  Files are written atomically and only
+templates, the "today" passed in and (the "since last week" section) the git
+history up to that day.  Files are written atomically and only
 when their content changed, so a rebuild after one edit touches the pages
 that changed.  A client page is re-rendered only when its inputs changed
 (file hash, today, templates, config); the keys live in the index.
