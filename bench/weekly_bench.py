@@ -117,8 +117,10 @@ def bulk_main(where: Path, clients: int) -> None:
         touch_one(repo, 100 + i, f"{TODAY.isoformat()}T11:{i:02d}:00+00:00")
         samples.append(timed(run))
     shown = " ".join(f"{s * 1000:.1f}" for s in samples)
-    print(f"after one new commit:      {min(samples) * 1000:7.1f} ms best, "
-          f"{max(samples) * 1000:.1f} worst (10 commits: {shown})")
+    print(
+        f"after one new commit:      {min(samples) * 1000:7.1f} ms best, "
+        f"{max(samples) * 1000:.1f} worst (10 commits: {shown})"
+    )
     tomorrow = TODAY + dt.timedelta(days=1)
     t = timed(lambda: recent_changes(opened, tomorrow))
     print(f"a new day (today + 1):     {t * 1000:7.1f} ms")

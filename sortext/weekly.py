@@ -7,16 +7,24 @@ window (``today`` - 7 days, 00:00) with the last commit up to the end of
 result the way a coach reads it, a few lines per group.  It depends only on
 git history and ``today``.
 
-Two caches under ``.sortext/`` (derived data, git-ignored; a missing or
-corrupt file only means recomputing):
+Caches under ``.sortext/`` (derived data, git-ignored; a missing or corrupt
+file only means recomputing):
 
 * ``weekly.json``: the finished view, keyed by (HEAD commit, today, clients
   folder).  HEAD is read from ``.git`` directly, so a hit starts no git
   process at all.
-* ``weekly-pairs.json``: the lines of each changed record, keyed by the blob
-  ids of its two versions (and ``today``).  After a new commit, only records
-  whose blobs are new are read and parsed: the watcher's commit-per-save pays
-  for one record, not for the whole week.
+* ``weekly.sqlite``: the lines of each changed record, with the (window
+  start, window end) commits they were computed for, for one (today, clients
+  folder).  A new commit is applied as the diff from the previous end commit:
+  only the k records it touched are re-read, re-parsed and rewritten, and the
+  groups are read back in order through an index (first lines, counts).  So a
+  watcher save costs O(k), even in a bulk week (a new user's first week, when
+  all 10,000 clients were created in one commit).  A new day, a window start
+  that moved, or a change that could alter git's rename pairing recompute the
+  whole window (reusing the lines of unchanged blob pairs).
+* ``weekly-pairs.json``: the key and a token of the ``weekly.sqlite``
+  generation it vouches for; without it (deleted, damaged, other key) the
+  database is not trusted and the window is recomputed from scratch.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -41,7 +51,12 @@ WINDOW_DAYS = 7
 GROUP_LIMIT = 10
 VIEW_CACHE = ".sortext/weekly.json"
 PAIR_CACHE = ".sortext/weekly-pairs.json"
-_CACHE_VERSION = 1
+STORE = ".sortext/weekly.sqlite"
+_CACHE_VERSION = 2
+_STORE_LAYOUT = 1
+#: Files touched since the previous call above which the window is recomputed
+#: (fewer git arguments, and a big rewrite costs about the same either way).
+INCREMENTAL_LIMIT = 500
 _ZERO = re.compile(r"^0+$")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
@@ -155,12 +170,38 @@ def recent_changes(repo: Repository, today: dt.date) -> WeeklyChanges | None:
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    memo_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
-    memo = _load_pairs(repo.root, memo_key)
-    view, used = _compute(repo.root, head, since, today, prefix, memo)
-    _save(repo.root / PAIR_CACHE, {**memo_key, "pairs": used})
+    state_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
+    view = _update(repo.root, head, since, today, prefix, state_key)
     _save(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
+
+
+def _update(
+    root: Path, head: str, since: dt.date, today: dt.date, prefix: str, key: Mapping[str, str]
+) -> WeeklyChanges:
+    """The view for ``head``: applied to the stored window when that is exact, else
+    recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
+    try:
+        store = _Store.open(root / STORE)
+    except (sqlite3.Error, OSError):
+        store = None
+    if store is None:
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+    try:
+        state = store.state(key, _manifest_token(root, key))
+        if state is not None:
+            view = _apply(root, head, since, today, prefix, state, store)
+            if view is not None:
+                return view
+        memo = store.memo() if state is not None else {}
+        window = _compute(root, head, since, today, prefix, memo)
+        token = store.replace(key, window)
+        _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
+        return _view_of(since, today, window)
+    except sqlite3.Error:
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+    finally:
+        store.close()
 
 
 # --- HEAD without starting git ---------------------------------------------------------
@@ -223,6 +264,19 @@ def _git_dir(root: Path) -> Path | None:
 # --- computing -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Each changed record's lines between ``base`` (None: no commit before the
+    window) and ``end`` (None: no commit up to today), keyed by the record's path
+    (new path; old path when deleted), and how many files under the clients
+    folder were deleted (the possible sources of git's rename pairing)."""
+
+    base: str | None
+    end: str | None
+    deletions: int
+    records: dict[str, tuple[str, list[tuple[str, WeeklyLine]]]]
+
+
 def _compute(
     root: Path,
     head: str,
@@ -230,19 +284,38 @@ def _compute(
     today: dt.date,
     prefix: str,
     memo: Mapping[str, Any],
-) -> tuple[WeeklyChanges, dict[str, Any]]:
-    """The view, and the per-record lines it used (to cache by blob ids)."""
-    end = rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
+) -> _Window:
+    """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
+    records whose two versions were seen before."""
+    end = _window_end(root, head, today)
     if end is None:
-        return WeeklyChanges(since, today), {}
+        return _Window(None, None, 0, {})
     base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
-    pairs = _changed_records(root, base, end, prefix)
-    used: dict[str, Any] = {}
+    pairs, deletions = _changed_records(root, base, end, prefix)
+    return _Window(base, end, deletions, _lines_of(root, pairs, since, today, memo))
+
+
+def _window_end(root: Path, head: str, today: dt.date) -> str | None:
+    return rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
+
+
+def _pair_key(pair: _Pair) -> str:
+    return "|".join(x or "" for x in pair)
+
+
+def _lines_of(
+    root: Path, pairs: Sequence[_Pair], since: dt.date, today: dt.date, memo: Mapping[str, Any]
+) -> dict[str, tuple[str, list[tuple[str, WeeklyLine]]]]:
+    """Path -> (pair key, lines) of each pair: from ``memo``, else read and parsed
+    (all blobs through one git process)."""
+    out: dict[str, tuple[str, list[tuple[str, WeeklyLine]]]] = {}
     todo: list[tuple[str, _Pair]] = []
     for pair in pairs:
-        key = "|".join(x or "" for x in pair)
-        if isinstance(memo.get(key), list):
-            used[key] = memo[key]
+        key = _pair_key(pair)
+        path = pair[3] or pair[2] or ""
+        known = memo.get(key)
+        if isinstance(known, list):
+            out[path] = (key, [(group, WeeklyLine(**line)) for group, line in known])
         else:
             todo.append((key, pair))
     if todo:
@@ -254,31 +327,124 @@ def _compute(
         for key, (old_sha, new_sha, old_path, new_path) in todo:
             old = parse(blobs[old_sha], old_path) if old_sha and old_path else None
             new = parse(blobs[new_sha], new_path) if new_sha and new_path else None
-            used[key] = [
-                [group, asdict(line)]
-                for group, line in record_lines(
+            out[new_path or old_path or ""] = (
+                key,
+                record_lines(
                     old_path,
                     new_path,
                     _old_data(old, old_path),
                     new.data if new else None,
                     since,
                     today,
-                )
-            ]
-    lines: dict[str, list[WeeklyLine]] = {}
-    for entries in used.values():
-        for group, line in entries:
-            lines.setdefault(group, []).append(WeeklyLine(**line))
+                ),
+            )
+    return out
+
+
+def _order(line: WeeklyLine, path: str, seq: int) -> tuple[str, str, str, str, int]:
+    """Reading order within a group: name, id, text; ties by record path and position."""
+    return (line.name.casefold(), line.record_id, line.text, path, seq)
+
+
+def _view_of(since: dt.date, today: dt.date, window: _Window) -> WeeklyChanges:
+    lines: dict[str, list[tuple[tuple[str, str, str, str, int], WeeklyLine]]] = {}
+    for path, (_, entries) in window.records.items():
+        for seq, (group, line) in enumerate(entries):
+            lines.setdefault(group, []).append((_order(line, path, seq), line))
     groups = []
     for key, title, _ in GROUPS:
-        found = sorted(lines.get(key, []), key=lambda x: (x.name.casefold(), x.record_id, x.text))
+        found = [line for _, line in sorted(lines.get(key, []), key=lambda x: x[0])]
         if found:
             groups.append(
                 WeeklyGroup(
                     key, title, tuple(found[:GROUP_LIMIT]), max(0, len(found) - GROUP_LIMIT)
                 )
             )
-    return WeeklyChanges(since, today, tuple(groups)), used
+    return WeeklyChanges(since, today, tuple(groups))
+
+
+def _apply(
+    root: Path,
+    head: str,
+    since: dt.date,
+    today: dt.date,
+    prefix: str,
+    state: _State,
+    store: _Store,
+) -> WeeklyChanges | None:
+    """The view after applying the diff from the stored window's end to the new one,
+    or None when that would not be exact (then the caller recomputes).
+
+    Exact when the window start is the same commit and the touched files cannot
+    change git's rename pairing: renames pair a deleted file with an added one, so
+    this needs no commit before the window (``ls-tree``: no renames), or every
+    touched file present at the start and at both ends, or no file deleted
+    in the window before or after."""
+    if state.end is None:
+        return None
+    end = _window_end(root, head, today)
+    if end is None:
+        return None
+    base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
+    if base != state.base:
+        return None
+    if end != state.end:
+        touched = _diff(root, state.end, end, [prefix])
+        if len(touched) > INCREMENTAL_LIMIT:
+            return None
+        if touched:
+            at_base = _diff(root, base, end, list(touched)) if base is not None else {}
+            pairs: list[_Pair] = []
+            for path, (was, now) in touched.items():
+                start = (at_base[path][0] if path in at_base else now) if base else None
+                kept = start and was and now  # present at the start and at both ends
+                if base is not None and not kept and (state.deletions or (start and not now)):
+                    return None  # git's rename pairing could change
+                if _is_record(path, prefix) and start != now:
+                    pairs.append((start, now, path if start else None, path if now else None))
+            memo = store.memo_for(list(touched))
+            store.apply(end, list(touched), _lines_of(root, pairs, since, today, memo))
+    return store.view(since, today)
+
+
+_Pair = tuple[str | None, str | None, str | None, str | None]
+
+
+def _is_record(path: str, prefix: str) -> bool:
+    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+
+
+def _diff(
+    root: Path, old: str | None, new: str, paths: Sequence[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """Path -> (blob in ``old``, blob in ``new``; None: absent) of each file under
+    ``paths`` that differs, renames not looked for."""
+    if old is None:
+        return {}
+    out = git_text(
+        root,
+        "--literal-pathspecs",
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-renames",
+        old,
+        new,
+        "--",
+        *paths,
+    )
+    tokens = out.split("\0")
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for i in range(0, len(tokens) - 1, 2):
+        meta = tokens[i]
+        if not meta.startswith(":"):
+            break
+        _, _, old_sha, new_sha, _ = meta[1:].split(" ")
+        found[tokens[i + 1]] = (
+            None if _ZERO.match(old_sha) else old_sha,
+            None if _ZERO.match(new_sha) else new_sha,
+        )
+    return found
 
 
 def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
@@ -288,27 +454,24 @@ def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
     return dict(old.data) if old is not None else {}
 
 
-_Pair = tuple[str | None, str | None, str | None, str | None]
-
-
-def _changed_records(root: Path, base: str | None, end: str, prefix: str) -> list[_Pair]:
-    """(old blob, new blob, old path, new path) of each record that differs; None: absent."""
-
-    def is_record(path: str) -> bool:
-        return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
-
+def _changed_records(
+    root: Path, base: str | None, end: str, prefix: str
+) -> tuple[list[_Pair], int]:
+    """(old blob, new blob, old path, new path) of each record that differs (None:
+    absent), and how many files under ``prefix`` were deleted or renamed away."""
     if base is None:
         out = git_text(root, "ls-tree", "-r", "-z", end, "--", prefix)
         found: list[_Pair] = []
         for entry in out.split("\0"):
             meta, _, path = entry.partition("\t")
             parts = meta.split()
-            if len(parts) == 3 and parts[1] == "blob" and is_record(path):
+            if len(parts) == 3 and parts[1] == "blob" and _is_record(path, prefix):
                 found.append((None, parts[2], None, path))
-        return found
+        return found, 0
     out = git_text(root, "diff-tree", "-r", "-z", "-M", "--relative", base, end, "--", prefix)
     tokens = out.split("\0")
     pairs: list[_Pair] = []
+    deletions = 0
     i = 0
     while i < len(tokens):
         if not tokens[i].startswith(":"):
@@ -321,11 +484,13 @@ def _changed_records(root: Path, base: str | None, end: str, prefix: str) -> lis
         else:
             old_path = new_path = tokens[i + 1]
             i += 2
-        before = old_path if not _ZERO.match(old_sha) and is_record(old_path) else None
-        after = new_path if not _ZERO.match(new_sha) and is_record(new_path) else None
+        if status[0] in "DR":
+            deletions += 1
+        before = old_path if not _ZERO.match(old_sha) and _is_record(old_path, prefix) else None
+        after = new_path if not _ZERO.match(new_sha) and _is_record(new_path, prefix) else None
         if before or after:
             pairs.append((old_sha if before else None, new_sha if after else None, before, after))
-    return pairs
+    return pairs, deletions
 
 
 # --- one record's lines ----------------------------------------------------------------
@@ -468,15 +633,191 @@ def _load_view(root: Path, key: Mapping[str, Any]) -> WeeklyChanges | None:
         return None
 
 
-def _load_pairs(root: Path, key: Mapping[str, Any]) -> dict[str, Any]:
+def _manifest_token(root: Path, key: Mapping[str, Any]) -> str | None:
+    """The store generation ``weekly-pairs.json`` vouches for under ``key``, if any."""
     try:
         data = json.loads((root / PAIR_CACHE).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or any(data.get(k) != v for k, v in key.items()):
-            return {}
-        pairs = data["pairs"]
-        return _valid_pairs(pairs) if isinstance(pairs, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+            return None
+        token = data["pairs"]["token"]
+        return token if isinstance(token, str) and data["pairs"].get("store") == STORE else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    base: str | None
+    end: str | None
+    deletions: int
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS weekly_state (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    key TEXT NOT NULL, token TEXT NOT NULL,
+    base TEXT, end_commit TEXT, deletions INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS weekly_pairs (
+    path TEXT PRIMARY KEY, pair TEXT NOT NULL, lines TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS weekly_lines (
+    grp TEXT NOT NULL, sort_name TEXT NOT NULL, record_id TEXT NOT NULL, text TEXT NOT NULL,
+    path TEXT NOT NULL, seq INTEGER NOT NULL,
+    name TEXT NOT NULL, link TEXT, old TEXT, new TEXT,
+    PRIMARY KEY (grp, sort_name, record_id, text, path, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS weekly_lines_path ON weekly_lines (path);
+CREATE TABLE IF NOT EXISTS weekly_counts (grp TEXT PRIMARY KEY, n INTEGER NOT NULL);
+"""
+
+
+class _Store:
+    """``weekly.sqlite``: one window's lines, kept in reading order by the primary
+    key so a group's first lines are a short index walk."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> _Store:
+        path.parent.mkdir(exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=2.0)
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != _STORE_LAYOUT:
+                conn.executescript(
+                    "DROP TABLE IF EXISTS weekly_state; DROP TABLE IF EXISTS weekly_pairs;"
+                    "DROP TABLE IF EXISTS weekly_lines; DROP TABLE IF EXISTS weekly_counts;"
+                    f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};"
+                )
+            conn.execute("PRAGMA synchronous = OFF")  # derived data: lost means recomputed
+        except sqlite3.DatabaseError:
+            conn.close()
+            path.unlink(missing_ok=True)  # not a database (or damaged): start again
+            conn = sqlite3.connect(path, isolation_level=None, timeout=2.0)
+            conn.executescript(f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};")
+        return cls(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def state(self, key: Mapping[str, str], token: str | None) -> _State | None:
+        """The stored window, if it is for ``key`` and the manifest's ``token``."""
+        if token is None:
+            return None
+        row = self.conn.execute(
+            "SELECT key, token, base, end_commit, deletions FROM weekly_state"
+        ).fetchone()
+        if row is None or row[0] != json.dumps(key, sort_keys=True) or row[1] != token:
+            return None
+        return _State(row[2], row[3], int(row[4]))
+
+    def memo(self) -> dict[str, Any]:
+        """Pair key -> lines of the stored window (checked: anything odd is reparsed)."""
+        rows = self.conn.execute("SELECT pair, lines FROM weekly_pairs")
+        return _valid_pairs({pair: _loads(lines) for pair, lines in rows})
+
+    def memo_for(self, paths: Sequence[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for path in paths:
+            for pair, lines in self.conn.execute(
+                "SELECT pair, lines FROM weekly_pairs WHERE path = ?", (path,)
+            ):
+                found[pair] = _loads(lines)
+        return _valid_pairs(found)
+
+    def replace(self, key: Mapping[str, str], window: _Window) -> str:
+        """Store ``window`` for ``key``; the new generation's token."""
+        token = secrets.token_hex(8)
+        with self._transaction():
+            self.conn.execute("DELETE FROM weekly_state")
+            self.conn.execute("DELETE FROM weekly_pairs")
+            self.conn.execute("DELETE FROM weekly_lines")
+            self.conn.execute("DELETE FROM weekly_counts")
+            self.conn.execute(
+                "INSERT INTO weekly_state VALUES (1, ?, ?, ?, ?, ?)",
+                (json.dumps(key, sort_keys=True), token, window.base, window.end, window.deletions),
+            )
+            self._insert(window.records)
+        return token
+
+    def apply(
+        self,
+        end: str,
+        paths: Sequence[str],
+        records: Mapping[str, tuple[str, list[tuple[str, WeeklyLine]]]],
+    ) -> None:
+        """Replace the lines of ``paths`` by ``records`` and move the window's end."""
+        with self._transaction():
+            for path in paths:
+                gone = self.conn.execute(
+                    "SELECT grp, COUNT(*) FROM weekly_lines WHERE path = ? GROUP BY grp", (path,)
+                ).fetchall()
+                self.conn.executemany(
+                    "UPDATE weekly_counts SET n = n - ? WHERE grp = ?", [(n, g) for g, n in gone]
+                )
+                self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
+                self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
+            self.conn.execute("UPDATE weekly_state SET end_commit = ?", (end,))
+            self._insert(records)
+
+    def _insert(self, records: Mapping[str, tuple[str, list[tuple[str, WeeklyLine]]]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO weekly_pairs VALUES (?, ?, ?)",
+            (
+                (path, key, json.dumps([[g, asdict(line)] for g, line in lines]))
+                for path, (key, lines) in records.items()
+            ),
+        )
+        rows = [
+            (g, *_order(line, path, seq)[:3], path, seq, line.name, line.path, line.old, line.new)
+            for path, (_, lines) in records.items()
+            for seq, (g, line) in enumerate(lines)
+        ]
+        self.conn.executemany("INSERT INTO weekly_lines VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[0]] = counts.get(row[0], 0) + 1
+        self.conn.executemany(
+            "INSERT INTO weekly_counts VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET n = n + ?",
+            [(g, n, n) for g, n in counts.items()],
+        )
+
+    def view(self, since: dt.date, today: dt.date) -> WeeklyChanges:
+        counts = dict(self.conn.execute("SELECT grp, n FROM weekly_counts WHERE n > 0"))
+        groups = []
+        for key, title, _ in GROUPS:
+            total = int(counts.get(key, 0))
+            if total <= 0:
+                continue
+            rows = self.conn.execute(
+                "SELECT record_id, name, link, text, old, new FROM weekly_lines WHERE grp = ?"
+                " ORDER BY sort_name, record_id, text, path, seq LIMIT ?",
+                (key, GROUP_LIMIT),
+            ).fetchall()
+            lines = tuple(WeeklyLine(*row) for row in rows)
+            groups.append(WeeklyGroup(key, title, lines, max(0, total - len(lines))))
+        return WeeklyChanges(since, today, tuple(groups))
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+
+
+def _loads(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def _valid_pairs(pairs: dict[str, Any]) -> dict[str, Any]:
