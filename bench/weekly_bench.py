@@ -12,8 +12,9 @@ the function in-process too; best of 3 unless said otherwise):
 * then a bulk week: one commit rewriting all 10,000 records (an import or a
   search-and-replace), uncached, then after one more single-client commit.
 
-``--bulk`` times a new user's first week instead: 10,000 clients created in
-one commit two days before ``today`` (so every one is a "new client"), then
+``--bulk`` times a new user's first week instead: 10,000 imported clients
+(sessions, measurements, invoices: about 10 lines each) created in one commit
+two days before ``today`` (so every one is a "new client"), then
 uncached, cached, each of 10 single-client commits after it (the watcher's
 case, one save each), and a new day.
 
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history_bench import END, Stream, build_many_clients, record  # noqa: E402
+from history_bench import END, Stream, build_many_clients  # noqa: E402
 
 from sortext.changes import changes_since  # noqa: E402
 from sortext.repo import open_repository  # noqa: E402
@@ -86,14 +87,46 @@ def touch_one(repo: Path, n: int, when: str) -> None:
     commit(repo, when, f"client-{n:05d}: to {stage}")
 
 
+def imported_record(n: int) -> bytes:
+    """A client as an import brings it: a few past sessions, measurements, invoices
+    (each one a line of a new client's week)."""
+    name = f"client-{n:05d}"
+    month = 1 + n % 9
+    lines = [
+        "---",
+        f"name: {name}",
+        "stage: active",
+        "owner: me",
+        f"next_action: {{what: Follow up with {name}, owner: me, due: 2026-11-30}}",
+        "billing: {plan: Coaching, rate: 150, currency: EUR}",
+        "goals:",
+        "  - {id: focus, title: Protect focus time, baseline: 2, target: 10}",
+        "measurements:",
+        *(f"  - {{goal: focus, date: 2026-0{m}-15, value: {m}}}" for m in (month, month + 1)),
+        "sessions:",
+        *(
+            f"  - {{date: 2026-0{m}-0{d}, kind: coaching, status: held}}"
+            for m in (month, month + 1)
+            for d in (3, 7)
+        ),
+        "invoices:",
+        f"  - {{id: INV-{n}-1, amount: 300, status: paid, due: 2026-0{month}-20}}",
+        f"  - {{id: INV-{n}-2, amount: 300, status: sent, due: 2026-12-20}}",
+        "---",
+        "",
+        f"# {name}",
+        "",
+        "Imported.",
+        "",
+    ]
+    return "\n".join(lines).encode()
+
+
 def build_bulk_week(repo: Path, clients: int) -> None:
     """A first week: every client created in one commit inside the window."""
     stream = Stream(repo)
     files: dict[str, bytes | None] = {
-        f"clients/client-{n:05d}.md": record(
-            f"client-{n:05d}", "inquiry", "2026-11-30", [], ["Intake."]
-        )
-        for n in range(clients)
+        f"clients/client-{n:05d}.md": imported_record(n) for n in range(clients)
     }
     stream.commit(END - dt.timedelta(days=2), "import clients", files)
     stream.close(repo)

@@ -53,7 +53,7 @@ VIEW_CACHE = ".sortext/weekly.json"
 PAIR_CACHE = ".sortext/weekly-pairs.json"
 STORE = ".sortext/weekly.sqlite"
 _CACHE_VERSION = 2
-_STORE_LAYOUT = 1
+_STORE_LAYOUT = 2
 #: Files touched since the previous call above which the window is recomputed
 #: (fewer git arguments, and a big rewrite costs about the same either way).
 INCREMENTAL_LIMIT = 500
@@ -264,6 +264,10 @@ def _git_dir(root: Path) -> Path | None:
 # --- computing -------------------------------------------------------------------------
 
 
+#: One record's (group key, line) pairs, in the order record_lines gives them.
+_Lines = list[tuple[str, WeeklyLine]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Window:
     """Each changed record's lines between ``base`` (None: no commit before the
@@ -274,7 +278,7 @@ class _Window:
     base: str | None
     end: str | None
     deletions: int
-    records: dict[str, tuple[str, list[tuple[str, WeeklyLine]]]]
+    records: dict[str, tuple[str, _Lines]]
 
 
 def _compute(
@@ -283,7 +287,7 @@ def _compute(
     since: dt.date,
     today: dt.date,
     prefix: str,
-    memo: Mapping[str, Any],
+    memo: Mapping[str, _Lines],
 ) -> _Window:
     """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
     records whose two versions were seen before."""
@@ -304,18 +308,21 @@ def _pair_key(pair: _Pair) -> str:
 
 
 def _lines_of(
-    root: Path, pairs: Sequence[_Pair], since: dt.date, today: dt.date, memo: Mapping[str, Any]
-) -> dict[str, tuple[str, list[tuple[str, WeeklyLine]]]]:
+    root: Path,
+    pairs: Sequence[_Pair],
+    since: dt.date,
+    today: dt.date,
+    memo: Mapping[str, _Lines],
+) -> dict[str, tuple[str, _Lines]]:
     """Path -> (pair key, lines) of each pair: from ``memo``, else read and parsed
     (all blobs through one git process)."""
-    out: dict[str, tuple[str, list[tuple[str, WeeklyLine]]]] = {}
+    out: dict[str, tuple[str, _Lines]] = {}
     todo: list[tuple[str, _Pair]] = []
     for pair in pairs:
         key = _pair_key(pair)
-        path = pair[3] or pair[2] or ""
         known = memo.get(key)
-        if isinstance(known, list):
-            out[path] = (key, [(group, WeeklyLine(**line)) for group, line in known])
+        if known is not None:
+            out[pair[3] or pair[2] or ""] = (key, known)
         else:
             todo.append((key, pair))
     if todo:
@@ -402,7 +409,7 @@ def _apply(
                     return None  # git's rename pairing could change
                 if _is_record(path, prefix) and start != now:
                     pairs.append((start, now, path if start else None, path if now else None))
-            memo = store.memo_for(list(touched))
+            memo = store.memo(list(touched))
             store.apply(end, list(touched), _lines_of(root, pairs, since, today, memo))
     return store.view(since, today)
 
@@ -657,8 +664,7 @@ CREATE TABLE IF NOT EXISTS weekly_state (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     key TEXT NOT NULL, token TEXT NOT NULL,
     base TEXT, end_commit TEXT, deletions INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS weekly_pairs (
-    path TEXT PRIMARY KEY, pair TEXT NOT NULL, lines TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS weekly_pairs (path TEXT PRIMARY KEY, pair TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS weekly_lines (
     grp TEXT NOT NULL, sort_name TEXT NOT NULL, record_id TEXT NOT NULL, text TEXT NOT NULL,
     path TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -709,19 +715,24 @@ class _Store:
             return None
         return _State(row[2], row[3], int(row[4]))
 
-    def memo(self) -> dict[str, Any]:
-        """Pair key -> lines of the stored window (checked: anything odd is reparsed)."""
-        rows = self.conn.execute("SELECT pair, lines FROM weekly_pairs")
-        return _valid_pairs({pair: _loads(lines) for pair, lines in rows})
-
-    def memo_for(self, paths: Sequence[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for path in paths:
-            for pair, lines in self.conn.execute(
-                "SELECT pair, lines FROM weekly_pairs WHERE path = ?", (path,)
-            ):
-                found[pair] = _loads(lines)
-        return _valid_pairs(found)
+    def memo(self, paths: Sequence[str] | None = None) -> dict[str, _Lines]:
+        """Pair key -> lines of the stored window (of ``paths``; None: all)."""
+        query = (
+            "SELECT p.pair, l.grp, l.record_id, l.name, l.link, l.text, l.old, l.new"
+            " FROM weekly_pairs p LEFT JOIN weekly_lines l ON l.path = p.path"
+        )
+        if paths is None:
+            rows = self.conn.execute(query + " ORDER BY p.path, l.seq").fetchall()
+        else:
+            rows = []
+            for path in paths:
+                rows += self.conn.execute(query + " WHERE p.path = ? ORDER BY l.seq", (path,))
+        out: dict[str, _Lines] = {}
+        for pair, group, *fields in rows:
+            lines = out.setdefault(pair, [])
+            if group is not None:
+                lines.append((group, WeeklyLine(*fields)))
+        return out
 
     def replace(self, key: Mapping[str, str], window: _Window) -> str:
         """Store ``window`` for ``key``; the new generation's token."""
@@ -742,7 +753,7 @@ class _Store:
         self,
         end: str,
         paths: Sequence[str],
-        records: Mapping[str, tuple[str, list[tuple[str, WeeklyLine]]]],
+        records: Mapping[str, tuple[str, _Lines]],
     ) -> None:
         """Replace the lines of ``paths`` by ``records`` and move the window's end."""
         with self._transaction():
@@ -758,13 +769,10 @@ class _Store:
             self.conn.execute("UPDATE weekly_state SET end_commit = ?", (end,))
             self._insert(records)
 
-    def _insert(self, records: Mapping[str, tuple[str, list[tuple[str, WeeklyLine]]]]) -> None:
+    def _insert(self, records: Mapping[str, tuple[str, _Lines]]) -> None:
         self.conn.executemany(
-            "INSERT INTO weekly_pairs VALUES (?, ?, ?)",
-            (
-                (path, key, json.dumps([[g, asdict(line)] for g, line in lines]))
-                for path, (key, lines) in records.items()
-            ),
+            "INSERT INTO weekly_pairs VALUES (?, ?)",
+            [(path, key) for path, (key, _) in records.items()],
         )
         rows = [
             (g, *_order(line, path, seq)[:3], path, seq, line.name, line.path, line.old, line.new)
@@ -811,34 +819,6 @@ class _Transaction:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def _loads(text: Any) -> Any:
-    try:
-        return json.loads(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _valid_pairs(pairs: dict[str, Any]) -> dict[str, Any]:
-    """Entries whose lines can be rebuilt; anything else is recomputed."""
-    fields = set(WeeklyLine.__dataclass_fields__)
-    return {
-        key: entries
-        for key, entries in pairs.items()
-        if isinstance(entries, list)
-        and all(
-            isinstance(e, list)
-            and len(e) == 2
-            and e[0] in _GROUP_KEYS
-            and isinstance(e[1], dict)
-            and set(e[1]) == fields
-            for e in entries
-        )
-    }
-
-
-_GROUP_KEYS = {key for key, _, _ in GROUPS}
 
 
 def _save(path: Path, data: Mapping[str, Any]) -> None:
