@@ -193,8 +193,7 @@ def _update(
             view = _apply(root, head, since, today, prefix, state, store)
             if view is not None:
                 return view
-        memo = store.memo() if state is not None else {}
-        window = _compute(root, head, since, today, prefix, memo)
+        window = _compute(root, head, since, today, prefix, {})
         token = store.replace(key, window)
         _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
         return _view_of(since, today, window)
@@ -379,39 +378,68 @@ def _apply(
     state: _State,
     store: _Store,
 ) -> WeeklyChanges | None:
-    """The view after applying the diff from the stored window's end to the new one,
-    or None when that would not be exact (then the caller recomputes).
+    """The view after bringing the stored window (same ``today``) to ``head``, or
+    None when there is nothing to build on (then the caller recomputes).
 
-    Exact when the window start is the same commit and the touched files cannot
-    change git's rename pairing: renames pair a deleted file with an added one, so
-    this needs no commit before the window (``ls-tree``: no renames), or every
-    touched file present at the start and at both ends, or no file deleted
-    in the window before or after."""
-    if state.end is None:
-        return None
+    Usually the diff from the stored end to the new one is applied: O(files
+    touched).  That is exact when the window start is the same commit and the
+    touched files cannot change git's rename pairing: renames pair a deleted
+    file with an added one, so it needs no commit before the window
+    (``ls-tree``: no renames), or every touched file present at the start and
+    at both ends, or no file deleted in the window before or after.  Otherwise
+    the window's pairs are listed again and only the pairs not stored are read."""
     end = _window_end(root, head, today)
-    if end is None:
+    if state.end is None or end is None:
         return None
     base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
-    if base != state.base:
-        return None
-    if end != state.end:
+    if (base, end) == (state.base, state.end):
+        return store.view(since, today)
+    if base == state.base:
         touched = _diff(root, state.end, end, [prefix])
-        if len(touched) > INCREMENTAL_LIMIT:
-            return None
-        if touched:
-            at_base = _diff(root, base, end, list(touched)) if base is not None else {}
-            pairs: list[_Pair] = []
-            for path, (was, now) in touched.items():
-                start = (at_base[path][0] if path in at_base else now) if base else None
-                kept = start and was and now  # present at the start and at both ends
-                if base is not None and not kept and (state.deletions or (start and not now)):
-                    return None  # git's rename pairing could change
-                if _is_record(path, prefix) and start != now:
-                    pairs.append((start, now, path if start else None, path if now else None))
+        pairs = _touched_pairs(root, base, end, prefix, touched, state.deletions)
+        if pairs is not None:
             memo = store.memo(list(touched))
-            store.apply(end, list(touched), _lines_of(root, pairs, since, today, memo))
+            store.apply(
+                end,
+                base,
+                state.deletions,
+                list(touched),
+                _lines_of(root, pairs, since, today, memo),
+            )
+            return store.view(since, today)
+    pairs, deletions = _changed_records(root, base, end, prefix)
+    stored = store.pair_keys()
+    fresh = {pair[3] or pair[2] or "": pair for pair in pairs}
+    changed = [pair for path, pair in fresh.items() if stored.get(path) != _pair_key(pair)]
+    paths = [path for path in stored if path not in fresh]
+    paths += [pair[3] or pair[2] or "" for pair in changed]
+    memo = store.memo(paths)
+    store.apply(end, base, deletions, paths, _lines_of(root, changed, since, today, memo))
     return store.view(since, today)
+
+
+def _touched_pairs(
+    root: Path,
+    base: str | None,
+    end: str,
+    prefix: str,
+    touched: Mapping[str, tuple[str | None, str | None]],
+    deletions: int,
+) -> list[_Pair] | None:
+    """The window's pairs of the ``touched`` records, or None when applying them
+    alone would not be exact (see :func:`_apply`) or they are too many."""
+    if len(touched) > INCREMENTAL_LIMIT:
+        return None
+    at_base = _diff(root, base, end, list(touched)) if base is not None and touched else {}
+    pairs: list[_Pair] = []
+    for path, (was, now) in touched.items():
+        start = (at_base[path][0] if path in at_base else now) if base else None
+        kept = start and was and now  # present at the start and at both ends
+        if base is not None and not kept and (deletions or (start and not now)):
+            return None  # git's rename pairing could change
+        if _is_record(path, prefix) and start != now:
+            pairs.append((start, now, path if start else None, path if now else None))
+    return pairs
 
 
 _Pair = tuple[str | None, str | None, str | None, str | None]
@@ -715,18 +743,20 @@ class _Store:
             return None
         return _State(row[2], row[3], int(row[4]))
 
-    def memo(self, paths: Sequence[str] | None = None) -> dict[str, _Lines]:
-        """Pair key -> lines of the stored window (of ``paths``; None: all)."""
+    def pair_keys(self) -> dict[str, str]:
+        """Record path -> key of its stored pair."""
+        return dict(self.conn.execute("SELECT path, pair FROM weekly_pairs"))
+
+    def memo(self, paths: Sequence[str]) -> dict[str, _Lines]:
+        """Pair key -> stored lines, for the pairs stored under ``paths``."""
         query = (
             "SELECT p.pair, l.grp, l.record_id, l.name, l.link, l.text, l.old, l.new"
             " FROM weekly_pairs p LEFT JOIN weekly_lines l ON l.path = p.path"
+            " WHERE p.path = ? ORDER BY l.seq"
         )
-        if paths is None:
-            rows = self.conn.execute(query + " ORDER BY p.path, l.seq").fetchall()
-        else:
-            rows = []
-            for path in paths:
-                rows += self.conn.execute(query + " WHERE p.path = ? ORDER BY l.seq", (path,))
+        rows: list[Any] = []
+        for path in paths:
+            rows += self.conn.execute(query, (path,))
         out: dict[str, _Lines] = {}
         for pair, group, *fields in rows:
             lines = out.setdefault(pair, [])
@@ -752,10 +782,12 @@ class _Store:
     def apply(
         self,
         end: str,
+        base: str | None,
+        deletions: int,
         paths: Sequence[str],
         records: Mapping[str, tuple[str, _Lines]],
     ) -> None:
-        """Replace the lines of ``paths`` by ``records`` and move the window's end."""
+        """Replace the lines of ``paths`` by ``records``; the window is now (base, end)."""
         with self._transaction():
             for path in paths:
                 gone = self.conn.execute(
@@ -766,7 +798,10 @@ class _Store:
                 )
                 self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
                 self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
-            self.conn.execute("UPDATE weekly_state SET end_commit = ?", (end,))
+            self.conn.execute(
+                "UPDATE weekly_state SET end_commit = ?, base = ?, deletions = ?",
+                (end, base, deletions),
+            )
             self._insert(records)
 
     def _insert(self, records: Mapping[str, tuple[str, _Lines]]) -> None:
