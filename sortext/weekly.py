@@ -188,15 +188,16 @@ def _update(
     if store is None:
         return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
     try:
-        state = store.state(key, _manifest_token(root, key))
-        if state is not None:
-            view = _apply(root, head, since, today, prefix, state, store)
-            if view is not None:
-                return view
-        window = _compute(root, head, since, today, prefix, {})
-        token = store.replace(key, window)
-        _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
-        return _view_of(since, today, window)
+        with store.transaction():
+            state = store.state(key, _manifest_token(root, key))
+            if state is not None:
+                view = _apply(root, head, since, today, prefix, state, store)
+                if view is not None:
+                    return view
+            window = _compute(root, head, since, today, prefix, {})
+            token = store.replace(key, window)
+            _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
+            return _view_of(since, today, window)
     except sqlite3.Error:
         return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
     finally:
@@ -736,7 +737,7 @@ class _Store:
     @classmethod
     def open(cls, path: Path) -> _Store:
         path.parent.mkdir(exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=2.0)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         try:
             if conn.execute("PRAGMA user_version").fetchone()[0] != _STORE_LAYOUT:
                 conn.executescript(
@@ -748,7 +749,7 @@ class _Store:
         except sqlite3.DatabaseError:
             conn.close()
             path.unlink(missing_ok=True)  # not a database (or damaged): start again
-            conn = sqlite3.connect(path, isolation_level=None, timeout=2.0)
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             conn.executescript(f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};")
         return cls(conn)
 
@@ -803,16 +804,15 @@ class _Store:
     def replace(self, key: Mapping[str, str], window: _Window) -> str:
         """Store ``window`` for ``key``; the new generation's token."""
         token = secrets.token_hex(8)
-        with self._transaction():
-            self.conn.execute("DELETE FROM weekly_state")
-            self.conn.execute("DELETE FROM weekly_pairs")
-            self.conn.execute("DELETE FROM weekly_lines")
-            self.conn.execute("DELETE FROM weekly_counts")
-            self.conn.execute(
-                "INSERT INTO weekly_state VALUES (1, ?, ?, ?, ?, ?)",
-                (json.dumps(key, sort_keys=True), token, window.base, window.end, window.deletions),
-            )
-            self._insert(window.records)
+        self.conn.execute("DELETE FROM weekly_state")
+        self.conn.execute("DELETE FROM weekly_pairs")
+        self.conn.execute("DELETE FROM weekly_lines")
+        self.conn.execute("DELETE FROM weekly_counts")
+        self.conn.execute(
+            "INSERT INTO weekly_state VALUES (1, ?, ?, ?, ?, ?)",
+            (json.dumps(key, sort_keys=True), token, window.base, window.end, window.deletions),
+        )
+        self._insert(window.records)
         return token
 
     def apply(
@@ -824,21 +824,20 @@ class _Store:
         records: Mapping[str, tuple[_Pair, _Lines]],
     ) -> None:
         """Replace the lines of ``paths`` by ``records``; the window is now (base, end)."""
-        with self._transaction():
-            for path in paths:
-                gone = self.conn.execute(
-                    "SELECT grp, COUNT(*) FROM weekly_lines WHERE path = ? GROUP BY grp", (path,)
-                ).fetchall()
-                self.conn.executemany(
-                    "UPDATE weekly_counts SET n = n - ? WHERE grp = ?", [(n, g) for g, n in gone]
-                )
-                self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
-                self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
-            self.conn.execute(
-                "UPDATE weekly_state SET end_commit = ?, base = ?, deletions = ?",
-                (end, base, deletions),
+        for path in paths:
+            gone = self.conn.execute(
+                "SELECT grp, COUNT(*) FROM weekly_lines WHERE path = ? GROUP BY grp", (path,)
+            ).fetchall()
+            self.conn.executemany(
+                "UPDATE weekly_counts SET n = n - ? WHERE grp = ?", [(n, g) for g, n in gone]
             )
-            self._insert(records)
+            self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
+            self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
+        self.conn.execute(
+            "UPDATE weekly_state SET end_commit = ?, base = ?, deletions = ?",
+            (end, base, deletions),
+        )
+        self._insert(records)
 
     def _insert(self, records: Mapping[str, tuple[_Pair, _Lines]]) -> None:
         self.conn.executemany(
@@ -875,7 +874,9 @@ class _Store:
             groups.append(WeeklyGroup(key, title, lines, max(0, total - len(lines))))
         return WeeklyChanges(since, today, tuple(groups))
 
-    def _transaction(self) -> _Transaction:
+    def transaction(self) -> _Transaction:
+        """One writer at a time from reading the state to storing the result (the
+        watcher and a manual build may both update)."""
         return _Transaction(self.conn)
 
 
@@ -889,7 +890,10 @@ class _Transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
 
 def _save(path: Path, data: Mapping[str, Any]) -> None:
