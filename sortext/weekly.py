@@ -19,9 +19,10 @@ file only means recomputing):
   only the k records it touched are re-read, re-parsed and rewritten, and the
   groups are read back in order through an index (first lines, counts).  So a
   watcher save costs O(k), even in a bulk week (a new user's first week, when
-  all 10,000 clients were created in one commit).  A new day, a window start
-  that moved, or a change that could alter git's rename pairing recompute the
-  whole window (reusing the lines of unchanged blob pairs).
+  all 10,000 clients were created in one commit).  When the window start
+  moved or the change could alter git's rename pairing, the window's pairs
+  are listed again and only pairs not stored are read.  A new day (lines
+  depend on ``today``) recomputes everything, once.
 * ``weekly-pairs.json``: the key and a token of the ``weekly.sqlite``
   generation it vouches for; without it (deleted, damaged, other key) the
   database is not trusted and the window is recomputed from scratch.
