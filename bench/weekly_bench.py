@@ -12,7 +12,13 @@ the function in-process too; best of 3 unless said otherwise):
 * then a bulk week: one commit rewriting all 10,000 records (an import or a
   search-and-replace), uncached, then after one more single-client commit.
 
-Run:  python bench/weekly_bench.py [--keep DIR]
+``--bulk`` times a new user's first week instead: 10,000 imported clients
+(sessions, measurements, invoices: about 10 lines each) created in one commit
+two days before ``today`` (so every one is a "new client"), then
+uncached, cached, each of 10 single-client commits after it (the watcher's
+case, one save each), and a new day.
+
+Run:  python bench/weekly_bench.py [--keep DIR] [--bulk] [--clients N]
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history_bench import END, build_many_clients  # noqa: E402
+from history_bench import END, Stream, build_many_clients  # noqa: E402
 
 from sortext.changes import changes_since  # noqa: E402
 from sortext.repo import open_repository  # noqa: E402
@@ -81,12 +87,96 @@ def touch_one(repo: Path, n: int, when: str) -> None:
     commit(repo, when, f"client-{n:05d}: to {stage}")
 
 
+def imported_record(n: int) -> bytes:
+    """A client as an import brings it: a few past sessions, measurements, invoices
+    (each one a line of a new client's week)."""
+    name = f"client-{n:05d}"
+    month = 1 + n % 9
+    lines = [
+        "---",
+        f"name: {name}",
+        "stage: active",
+        "owner: me",
+        f"next_action: {{what: Follow up with {name}, owner: me, due: 2026-11-30}}",
+        "billing: {plan: Coaching, rate: 150, currency: EUR}",
+        "goals:",
+        "  - {id: focus, title: Protect focus time, baseline: 2, target: 10}",
+        "measurements:",
+        *(f"  - {{goal: focus, date: 2026-0{m}-15, value: {m}}}" for m in (month, month + 1)),
+        "sessions:",
+        *(
+            f"  - {{date: 2026-0{m}-0{d}, kind: coaching, status: held}}"
+            for m in (month, month + 1)
+            for d in (3, 7)
+        ),
+        "invoices:",
+        f"  - {{id: INV-{n}-1, amount: 300, status: paid, due: 2026-0{month}-20}}",
+        f"  - {{id: INV-{n}-2, amount: 300, status: sent, due: 2026-12-20}}",
+        "---",
+        "",
+        f"# {name}",
+        "",
+        "Imported.",
+        "",
+    ]
+    return "\n".join(lines).encode()
+
+
+def build_bulk_week(repo: Path, clients: int) -> None:
+    """A first week: every client created in one commit inside the window."""
+    stream = Stream(repo)
+    files: dict[str, bytes | None] = {
+        f"clients/client-{n:05d}.md": imported_record(n) for n in range(clients)
+    }
+    stream.commit(END - dt.timedelta(days=2), "import clients", files)
+    stream.close(repo)
+
+
+def bulk_main(where: Path, clients: int) -> None:
+    repo = where / "bulk-week"
+    if repo.exists():
+        shutil.rmtree(repo)
+    build_bulk_week(repo, clients)
+    opened = open_repository(repo)
+
+    def run() -> object:
+        return recent_changes(opened, TODAY)
+
+    print(f"bulk week ({clients:,} new clients in one commit)")
+    print(f"uncached:                  {best(run, lambda: drop_caches(repo)) * 1000:7.1f} ms")
+    print(f"cached (same HEAD, today): {best(run) * 1000:7.2f} ms")
+    samples = []
+    for i in range(10):
+        touch_one(repo, 100 + i, f"{TODAY.isoformat()}T11:{i:02d}:00+00:00")
+        samples.append(timed(run))
+    shown = " ".join(f"{s * 1000:.1f}" for s in samples)
+    print(
+        f"after one new commit:      {min(samples) * 1000:7.1f} ms best, "
+        f"{max(samples) * 1000:.1f} worst (10 commits: {shown})"
+    )
+    tomorrow = TODAY + dt.timedelta(days=1)
+    t = timed(lambda: recent_changes(opened, tomorrow))
+    print(f"a new day (today + 1):     {t * 1000:7.1f} ms")
+    touch_one(repo, 300, f"{tomorrow.isoformat()}T09:00:00+00:00")
+    t = timed(lambda: recent_changes(opened, tomorrow))
+    print(f"new day, one more commit:  {t * 1000:7.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
+    parser.add_argument("--bulk", action="store_true", help="time a bulk first week only")
+    parser.add_argument("--clients", type=int, default=10_000, help="clients in --bulk")
     args = parser.parse_args()
     where = args.keep or Path(tempfile.mkdtemp(prefix="sortext-weekly-bench-"))
     where.mkdir(parents=True, exist_ok=True)
+    if args.bulk:
+        try:
+            bulk_main(where, args.clients)
+        finally:
+            if args.keep is None:
+                shutil.rmtree(where, ignore_errors=True)
+        return
     repo = where / "many-clients-weekly"
     try:
         if repo.exists():

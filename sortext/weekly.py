@@ -7,16 +7,25 @@ window (``today`` - 7 days, 00:00) with the last commit up to the end of
 result the way a coach reads it, a few lines per group.  It depends only on
 git history and ``today``.
 
-Two caches under ``.sortext/`` (derived data, git-ignored; a missing or
-corrupt file only means recomputing):
+Caches under ``.sortext/`` (derived data, git-ignored; a missing or corrupt
+file only means recomputing):
 
 * ``weekly.json``: the finished view, keyed by (HEAD commit, today, clients
   folder).  HEAD is read from ``.git`` directly, so a hit starts no git
   process at all.
-* ``weekly-pairs.json``: the lines of each changed record, keyed by the blob
-  ids of its two versions (and ``today``).  After a new commit, only records
-  whose blobs are new are read and parsed: the watcher's commit-per-save pays
-  for one record, not for the whole week.
+* ``weekly.sqlite``: the lines of each changed record, with the (window
+  start, window end) commits they were computed for, for one (today, clients
+  folder).  A new commit is applied as the diff from the previous end commit:
+  only the k records it touched are re-read, re-parsed and rewritten, and the
+  groups are read back in order through an index (first lines, counts).  So a
+  watcher save costs O(k), even in a bulk week (a new user's first week, when
+  all 10,000 clients were created in one commit).  When the window start
+  moved or the change could alter git's rename pairing, the window's pairs
+  are listed again and only pairs not stored are read.  A new day (lines
+  depend on ``today``) recomputes everything, once.
+* ``weekly-pairs.json``: the key and a token of the ``weekly.sqlite``
+  generation it vouches for; without it (deleted, damaged, other key) the
+  database is not trusted and the window is recomputed from scratch.
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,7 +43,7 @@ from typing import Any
 from sortext import __version__
 from sortext.changes import classify
 from sortext.errors import GitError, StorageError
-from sortext.gitlog import git_text, read_blobs, rev_before
+from sortext.gitlog import git_text, read_blobs, rev_before, run_git
 from sortext.records import stem_of
 from sortext.repo import Repository
 
@@ -41,7 +52,12 @@ WINDOW_DAYS = 7
 GROUP_LIMIT = 10
 VIEW_CACHE = ".sortext/weekly.json"
 PAIR_CACHE = ".sortext/weekly-pairs.json"
-_CACHE_VERSION = 1
+STORE = ".sortext/weekly.sqlite"
+_CACHE_VERSION = 2
+_STORE_LAYOUT = 3
+#: Files touched since the previous call above which the window is recomputed
+#: (fewer git arguments, and a big rewrite costs about the same either way).
+INCREMENTAL_LIMIT = 500
 _ZERO = re.compile(r"^0+$")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
@@ -155,12 +171,38 @@ def recent_changes(repo: Repository, today: dt.date) -> WeeklyChanges | None:
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    memo_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
-    memo = _load_pairs(repo.root, memo_key)
-    view, used = _compute(repo.root, head, since, today, prefix, memo)
-    _save(repo.root / PAIR_CACHE, {**memo_key, "pairs": used})
+    state_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
+    view = _update(repo.root, head, since, today, prefix, state_key)
     _save(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
+
+
+def _update(
+    root: Path, head: str, since: dt.date, today: dt.date, prefix: str, key: Mapping[str, str]
+) -> WeeklyChanges:
+    """The view for ``head``: applied to the stored window when that is exact, else
+    recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
+    try:
+        store = _Store.open(root / STORE)
+    except (sqlite3.Error, OSError):
+        store = None
+    if store is None:
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+    try:
+        with store.transaction():
+            state = store.state(key, _manifest_token(root, key))
+            if state is not None:
+                view = _apply(root, head, since, today, prefix, state, store)
+                if view is not None:
+                    return view
+            window = _compute(root, head, since, today, prefix, {})
+            token = store.replace(key, window)
+            _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
+            return _view_of(since, today, window)
+    except sqlite3.Error:
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+    finally:
+        store.close()
 
 
 # --- HEAD without starting git ---------------------------------------------------------
@@ -223,26 +265,65 @@ def _git_dir(root: Path) -> Path | None:
 # --- computing -------------------------------------------------------------------------
 
 
+#: One record's (group key, line) pairs, in the order record_lines gives them.
+_Lines = list[tuple[str, WeeklyLine]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """Each changed record's lines between ``base`` (None: no commit before the
+    window) and ``end`` (None: no commit up to today), keyed by the record's path
+    (new path; old path when deleted), and how many files under the clients
+    folder were deleted (the possible sources of git's rename pairing)."""
+
+    base: str | None
+    end: str | None
+    deletions: int
+    records: dict[str, tuple[_Pair, _Lines]]
+
+
 def _compute(
     root: Path,
     head: str,
     since: dt.date,
     today: dt.date,
     prefix: str,
-    memo: Mapping[str, Any],
-) -> tuple[WeeklyChanges, dict[str, Any]]:
-    """The view, and the per-record lines it used (to cache by blob ids)."""
-    end = rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
+    memo: Mapping[str, _Lines],
+) -> _Window:
+    """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
+    records whose two versions were seen before."""
+    end = _window_end(root, head, today)
     if end is None:
-        return WeeklyChanges(since, today), {}
+        return _Window(None, None, 0, {})
     base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
-    pairs = _changed_records(root, base, end, prefix)
-    used: dict[str, Any] = {}
+    pairs, deletions = _changed_records(root, base, end, prefix)
+    return _Window(base, end, deletions, _lines_of(root, pairs, since, today, memo))
+
+
+def _window_end(root: Path, head: str, today: dt.date) -> str | None:
+    return rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
+
+
+def _pair_key(pair: _Pair) -> str:
+    return "|".join(x or "" for x in pair)
+
+
+def _lines_of(
+    root: Path,
+    pairs: Sequence[_Pair],
+    since: dt.date,
+    today: dt.date,
+    memo: Mapping[str, _Lines],
+) -> dict[str, tuple[_Pair, _Lines]]:
+    """Path -> (pair, lines) of each pair: from ``memo``, else read and parsed
+    (all blobs through one git process)."""
+    out: dict[str, tuple[_Pair, _Lines]] = {}
     todo: list[tuple[str, _Pair]] = []
     for pair in pairs:
-        key = "|".join(x or "" for x in pair)
-        if isinstance(memo.get(key), list):
-            used[key] = memo[key]
+        key = _pair_key(pair)
+        known = memo.get(key)
+        if known is not None:
+            out[pair[3] or pair[2] or ""] = (pair, known)
         else:
             todo.append((key, pair))
     if todo:
@@ -251,34 +332,177 @@ def _compute(
         parse = VersionParser().parse  # re-reads only entries not seen in another version
         wanted = [sha for _, p in todo for sha in (p[0], p[1]) if sha]
         blobs = dict(zip(wanted, read_blobs(root, wanted), strict=True))
-        for key, (old_sha, new_sha, old_path, new_path) in todo:
+        for _, pair in todo:
+            old_sha, new_sha, old_path, new_path = pair
             old = parse(blobs[old_sha], old_path) if old_sha and old_path else None
             new = parse(blobs[new_sha], new_path) if new_sha and new_path else None
-            used[key] = [
-                [group, asdict(line)]
-                for group, line in record_lines(
+            out[new_path or old_path or ""] = (
+                pair,
+                record_lines(
                     old_path,
                     new_path,
                     _old_data(old, old_path),
                     new.data if new else None,
                     since,
                     today,
-                )
-            ]
-    lines: dict[str, list[WeeklyLine]] = {}
-    for entries in used.values():
-        for group, line in entries:
-            lines.setdefault(group, []).append(WeeklyLine(**line))
+                ),
+            )
+    return out
+
+
+def _order(line: WeeklyLine, path: str, seq: int) -> tuple[str, str, str, str, int]:
+    """Reading order within a group: name, id, text; ties by record path and position."""
+    return (line.name.casefold(), line.record_id, line.text, path, seq)
+
+
+def _view_of(since: dt.date, today: dt.date, window: _Window) -> WeeklyChanges:
+    lines: dict[str, list[tuple[tuple[str, str, str, str, int], WeeklyLine]]] = {}
+    for path, (_, entries) in window.records.items():
+        for seq, (group, line) in enumerate(entries):
+            lines.setdefault(group, []).append((_order(line, path, seq), line))
     groups = []
     for key, title, _ in GROUPS:
-        found = sorted(lines.get(key, []), key=lambda x: (x.name.casefold(), x.record_id, x.text))
+        found = [line for _, line in sorted(lines.get(key, []), key=lambda x: x[0])]
         if found:
             groups.append(
                 WeeklyGroup(
                     key, title, tuple(found[:GROUP_LIMIT]), max(0, len(found) - GROUP_LIMIT)
                 )
             )
-    return WeeklyChanges(since, today, tuple(groups)), used
+    return WeeklyChanges(since, today, tuple(groups))
+
+
+def _apply(
+    root: Path,
+    head: str,
+    since: dt.date,
+    today: dt.date,
+    prefix: str,
+    state: _State,
+    store: _Store,
+) -> WeeklyChanges | None:
+    """The view after bringing the stored window (same ``today``) to ``head``, or
+    None when there is nothing to build on (then the caller recomputes).
+
+    Usually the diff from the stored end to the new one is applied: O(files
+    touched).  That is exact when the window start is the same commit and the
+    touched files cannot change git's rename pairing: renames pair a deleted
+    file with an added one, so it needs no commit before the window
+    (``ls-tree``: no renames), or every touched file present at the start and
+    at both ends, or no file deleted in the window before or after.  Otherwise
+    the window's pairs are listed again and only the pairs not stored are read."""
+    end = _window_end(root, head, today)
+    if state.end is None or end is None:
+        return None
+    base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
+    if (base, end) == (state.base, state.end):
+        return store.view(since, today)
+    if base == state.base:
+        touched = _diff(root, state.end, end, [prefix])
+        pairs = _touched_pairs(root, base, end, prefix, touched, state.deletions, store)
+        if pairs is not None:
+            memo = store.memo(list(touched))
+            store.apply(
+                end,
+                base,
+                state.deletions,
+                list(touched),
+                _lines_of(root, pairs, since, today, memo),
+            )
+            return store.view(since, today)
+    pairs, deletions = _changed_records(root, base, end, prefix)
+    stored = store.pair_keys()
+    fresh = {pair[3] or pair[2] or "": pair for pair in pairs}
+    changed = [pair for path, pair in fresh.items() if stored.get(path) != _pair_key(pair)]
+    paths = [path for path in stored if path not in fresh]
+    paths += [pair[3] or pair[2] or "" for pair in changed]
+    memo = store.memo(paths)
+    store.apply(end, base, deletions, paths, _lines_of(root, changed, since, today, memo))
+    return store.view(since, today)
+
+
+def _touched_pairs(
+    root: Path,
+    base: str | None,
+    end: str,
+    prefix: str,
+    touched: Mapping[str, tuple[str | None, str | None]],
+    deletions: int,
+    store: _Store,
+) -> list[_Pair] | None:
+    """The window's pairs of the ``touched`` records, or None when applying them
+    alone would not be exact (see :func:`_apply`) or they are too many.
+
+    A record's blob at the window start comes from its stored pair, or is the
+    one at the stored end when it has none: no git call (``base:path`` costs
+    13 ms at 10,000 files); other files under the folder ask git."""
+    if len(touched) > INCREMENTAL_LIMIT:
+        return None
+    at_base: dict[str, str | None] = {}
+    if base is not None:
+        records = [path for path in touched if _is_record(path, prefix)]
+        stored = store.starts(records)
+        at_base = {path: stored[path] if path in stored else touched[path][0] for path in records}
+        others = _blob_ids(root, base, [path for path in touched if path not in at_base])
+        if others is None:
+            return None
+        at_base.update(others)
+    pairs: list[_Pair] = []
+    for path, (was, now) in touched.items():
+        start = at_base.get(path)
+        kept = start and was and now  # present at the start and at both ends
+        if base is not None and not kept and (deletions or (start and not now)):
+            return None  # git's rename pairing could change
+        if _is_record(path, prefix) and start != now:
+            pairs.append((start, now, path if start else None, path if now else None))
+    return pairs
+
+
+_Pair = tuple[str | None, str | None, str | None, str | None]
+
+
+def _is_record(path: str, prefix: str) -> bool:
+    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+
+
+def _blob_ids(root: Path, rev: str, paths: Sequence[str]) -> dict[str, str | None] | None:
+    """Path -> its blob id in ``rev`` (None: absent), through one ``cat-file
+    --batch-check`` (a pathspec-limited diff-tree costs 15 ms at 10,000 files);
+    None for a path this line protocol cannot carry."""
+    if not paths:
+        return {}
+    if any("\n" in path for path in paths):
+        return None
+    out = run_git(
+        root, "cat-file", "--batch-check", input="".join(f"{rev}:{p}\n" for p in paths).encode()
+    )
+    found: dict[str, str | None] = {}
+    for path, line in zip(paths, out.decode("utf-8", "replace").splitlines(), strict=True):
+        sha, _, kind = line.partition(" ")
+        found[path] = sha if _SHA.match(sha) and kind.startswith("blob ") else None
+    return found
+
+
+def _diff(
+    root: Path, old: str, new: str, paths: Sequence[str]
+) -> dict[str, tuple[str | None, str | None]]:
+    """Path -> (blob in ``old``, blob in ``new``; None: absent) of each file under
+    ``paths`` that differs, renames not looked for."""
+    out = git_text(
+        root, "--literal-pathspecs", "diff-tree", "-r", "-z", "--no-renames", old, new, "--", *paths
+    )
+    tokens = out.split("\0")
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for i in range(0, len(tokens) - 1, 2):
+        meta = tokens[i]
+        if not meta.startswith(":"):
+            break
+        _, _, old_sha, new_sha, _ = meta[1:].split(" ")
+        found[tokens[i + 1]] = (
+            None if _ZERO.match(old_sha) else old_sha,
+            None if _ZERO.match(new_sha) else new_sha,
+        )
+    return found
 
 
 def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
@@ -288,27 +512,24 @@ def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
     return dict(old.data) if old is not None else {}
 
 
-_Pair = tuple[str | None, str | None, str | None, str | None]
-
-
-def _changed_records(root: Path, base: str | None, end: str, prefix: str) -> list[_Pair]:
-    """(old blob, new blob, old path, new path) of each record that differs; None: absent."""
-
-    def is_record(path: str) -> bool:
-        return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
-
+def _changed_records(
+    root: Path, base: str | None, end: str, prefix: str
+) -> tuple[list[_Pair], int]:
+    """(old blob, new blob, old path, new path) of each record that differs (None:
+    absent), and how many files under ``prefix`` were deleted or renamed away."""
     if base is None:
         out = git_text(root, "ls-tree", "-r", "-z", end, "--", prefix)
         found: list[_Pair] = []
         for entry in out.split("\0"):
             meta, _, path = entry.partition("\t")
             parts = meta.split()
-            if len(parts) == 3 and parts[1] == "blob" and is_record(path):
+            if len(parts) == 3 and parts[1] == "blob" and _is_record(path, prefix):
                 found.append((None, parts[2], None, path))
-        return found
+        return found, 0
     out = git_text(root, "diff-tree", "-r", "-z", "-M", "--relative", base, end, "--", prefix)
     tokens = out.split("\0")
     pairs: list[_Pair] = []
+    deletions = 0
     i = 0
     while i < len(tokens):
         if not tokens[i].startswith(":"):
@@ -321,11 +542,13 @@ def _changed_records(root: Path, base: str | None, end: str, prefix: str) -> lis
         else:
             old_path = new_path = tokens[i + 1]
             i += 2
-        before = old_path if not _ZERO.match(old_sha) and is_record(old_path) else None
-        after = new_path if not _ZERO.match(new_sha) and is_record(new_path) else None
+        if status[0] in "DR":
+            deletions += 1
+        before = old_path if not _ZERO.match(old_sha) and _is_record(old_path, prefix) else None
+        after = new_path if not _ZERO.match(new_sha) and _is_record(new_path, prefix) else None
         if before or after:
             pairs.append((old_sha if before else None, new_sha if after else None, before, after))
-    return pairs
+    return pairs, deletions
 
 
 # --- one record's lines ----------------------------------------------------------------
@@ -468,36 +691,210 @@ def _load_view(root: Path, key: Mapping[str, Any]) -> WeeklyChanges | None:
         return None
 
 
-def _load_pairs(root: Path, key: Mapping[str, Any]) -> dict[str, Any]:
+def _manifest_token(root: Path, key: Mapping[str, Any]) -> str | None:
+    """The store generation ``weekly-pairs.json`` vouches for under ``key``, if any."""
     try:
         data = json.loads((root / PAIR_CACHE).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or any(data.get(k) != v for k, v in key.items()):
-            return {}
-        pairs = data["pairs"]
-        return _valid_pairs(pairs) if isinstance(pairs, dict) else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+            return None
+        token = data["pairs"]["token"]
+        return token if isinstance(token, str) and data["pairs"].get("store") == STORE else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
-def _valid_pairs(pairs: dict[str, Any]) -> dict[str, Any]:
-    """Entries whose lines can be rebuilt; anything else is recomputed."""
-    fields = set(WeeklyLine.__dataclass_fields__)
-    return {
-        key: entries
-        for key, entries in pairs.items()
-        if isinstance(entries, list)
-        and all(
-            isinstance(e, list)
-            and len(e) == 2
-            and e[0] in _GROUP_KEYS
-            and isinstance(e[1], dict)
-            and set(e[1]) == fields
-            for e in entries
+@dataclass(frozen=True, slots=True)
+class _State:
+    base: str | None
+    end: str | None
+    deletions: int
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS weekly_state (
+    one INTEGER PRIMARY KEY CHECK (one = 1),
+    key TEXT NOT NULL, token TEXT NOT NULL,
+    base TEXT, end_commit TEXT, deletions INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS weekly_pairs (
+    path TEXT PRIMARY KEY, pair TEXT NOT NULL, base_path TEXT, base_blob TEXT);
+CREATE INDEX IF NOT EXISTS weekly_pairs_base ON weekly_pairs (base_path);
+CREATE TABLE IF NOT EXISTS weekly_lines (
+    grp TEXT NOT NULL, sort_name TEXT NOT NULL, record_id TEXT NOT NULL, text TEXT NOT NULL,
+    path TEXT NOT NULL, seq INTEGER NOT NULL,
+    name TEXT NOT NULL, link TEXT, old TEXT, new TEXT,
+    PRIMARY KEY (grp, sort_name, record_id, text, path, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS weekly_lines_path ON weekly_lines (path);
+CREATE TABLE IF NOT EXISTS weekly_counts (grp TEXT PRIMARY KEY, n INTEGER NOT NULL);
+"""
+
+
+class _Store:
+    """``weekly.sqlite``: one window's lines, kept in reading order by the primary
+    key so a group's first lines are a short index walk."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> _Store:
+        path.parent.mkdir(exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != _STORE_LAYOUT:
+                conn.executescript(
+                    "DROP TABLE IF EXISTS weekly_state; DROP TABLE IF EXISTS weekly_pairs;"
+                    "DROP TABLE IF EXISTS weekly_lines; DROP TABLE IF EXISTS weekly_counts;"
+                    f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};"
+                )
+            conn.execute("PRAGMA synchronous = OFF")  # derived data: lost means recomputed
+        except sqlite3.DatabaseError:
+            conn.close()
+            path.unlink(missing_ok=True)  # not a database (or damaged): start again
+            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
+            conn.executescript(f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};")
+        return cls(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def state(self, key: Mapping[str, str], token: str | None) -> _State | None:
+        """The stored window, if it is for ``key`` and the manifest's ``token``."""
+        if token is None:
+            return None
+        row = self.conn.execute(
+            "SELECT key, token, base, end_commit, deletions FROM weekly_state"
+        ).fetchone()
+        if row is None or row[0] != json.dumps(key, sort_keys=True) or row[1] != token:
+            return None
+        return _State(row[2], row[3], int(row[4]))
+
+    def pair_keys(self) -> dict[str, str]:
+        """Record path -> key of its stored pair."""
+        return dict(self.conn.execute("SELECT path, pair FROM weekly_pairs"))
+
+    def starts(self, paths: Sequence[str]) -> dict[str, str | None]:
+        """Path -> its blob at the window start (None: absent), for the paths that
+        are a side of a stored pair; a record in no pair is as it was at the end."""
+        found: dict[str, str | None] = {}
+        for path in paths:
+            for base_path, blob in self.conn.execute(
+                "SELECT base_path, base_blob FROM weekly_pairs WHERE path = ? OR base_path = ?",
+                (path, path),
+            ):
+                if base_path == path or path not in found:
+                    found[path] = blob if base_path == path else None
+        return found
+
+    def memo(self, paths: Sequence[str]) -> dict[str, _Lines]:
+        """Pair key -> stored lines, for the pairs stored under ``paths``."""
+        query = (
+            "SELECT p.pair, l.grp, l.record_id, l.name, l.link, l.text, l.old, l.new"
+            " FROM weekly_pairs p LEFT JOIN weekly_lines l ON l.path = p.path"
+            " WHERE p.path = ? ORDER BY l.seq"
         )
-    }
+        rows: list[Any] = []
+        for path in paths:
+            rows += self.conn.execute(query, (path,))
+        out: dict[str, _Lines] = {}
+        for pair, group, *fields in rows:
+            lines = out.setdefault(pair, [])
+            if group is not None:
+                lines.append((group, WeeklyLine(*fields)))
+        return out
+
+    def replace(self, key: Mapping[str, str], window: _Window) -> str:
+        """Store ``window`` for ``key``; the new generation's token."""
+        token = secrets.token_hex(8)
+        self.conn.execute("DELETE FROM weekly_state")
+        self.conn.execute("DELETE FROM weekly_pairs")
+        self.conn.execute("DELETE FROM weekly_lines")
+        self.conn.execute("DELETE FROM weekly_counts")
+        self.conn.execute(
+            "INSERT INTO weekly_state VALUES (1, ?, ?, ?, ?, ?)",
+            (json.dumps(key, sort_keys=True), token, window.base, window.end, window.deletions),
+        )
+        self._insert(window.records)
+        return token
+
+    def apply(
+        self,
+        end: str,
+        base: str | None,
+        deletions: int,
+        paths: Sequence[str],
+        records: Mapping[str, tuple[_Pair, _Lines]],
+    ) -> None:
+        """Replace the lines of ``paths`` by ``records``; the window is now (base, end)."""
+        for path in paths:
+            gone = self.conn.execute(
+                "SELECT grp, COUNT(*) FROM weekly_lines WHERE path = ? GROUP BY grp", (path,)
+            ).fetchall()
+            self.conn.executemany(
+                "UPDATE weekly_counts SET n = n - ? WHERE grp = ?", [(n, g) for g, n in gone]
+            )
+            self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
+            self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
+        self.conn.execute(
+            "UPDATE weekly_state SET end_commit = ?, base = ?, deletions = ?",
+            (end, base, deletions),
+        )
+        self._insert(records)
+
+    def _insert(self, records: Mapping[str, tuple[_Pair, _Lines]]) -> None:
+        self.conn.executemany(
+            "INSERT INTO weekly_pairs VALUES (?, ?, ?, ?)",
+            [(path, _pair_key(pair), pair[2], pair[0]) for path, (pair, _) in records.items()],
+        )
+        rows = [
+            (g, *_order(line, path, seq)[:3], path, seq, line.name, line.path, line.old, line.new)
+            for path, (_, lines) in records.items()
+            for seq, (g, line) in enumerate(lines)
+        ]
+        self.conn.executemany("INSERT INTO weekly_lines VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[0]] = counts.get(row[0], 0) + 1
+        self.conn.executemany(
+            "INSERT INTO weekly_counts VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET n = n + ?",
+            [(g, n, n) for g, n in counts.items()],
+        )
+
+    def view(self, since: dt.date, today: dt.date) -> WeeklyChanges:
+        counts = dict(self.conn.execute("SELECT grp, n FROM weekly_counts WHERE n > 0"))
+        groups = []
+        for key, title, _ in GROUPS:
+            total = int(counts.get(key, 0))
+            if total <= 0:
+                continue
+            rows = self.conn.execute(
+                "SELECT record_id, name, link, text, old, new FROM weekly_lines WHERE grp = ?"
+                " ORDER BY sort_name, record_id, text, path, seq LIMIT ?",
+                (key, GROUP_LIMIT),
+            ).fetchall()
+            lines = tuple(WeeklyLine(*row) for row in rows)
+            groups.append(WeeklyGroup(key, title, lines, max(0, total - len(lines))))
+        return WeeklyChanges(since, today, tuple(groups))
+
+    def transaction(self) -> _Transaction:
+        """One writer at a time from reading the state to storing the result (the
+        watcher and a manual build may both update)."""
+        return _Transaction(self.conn)
 
 
-_GROUP_KEYS = {key for key, _, _ in GROUPS}
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
 
 def _save(path: Path, data: Mapping[str, Any]) -> None:

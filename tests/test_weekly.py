@@ -349,13 +349,206 @@ def test_build_puts_the_section_on_both_pages(week_repo: Path) -> None:
     result = build(open_repository(week_repo), dt.date(2026, 11, 20))
     assert result.warnings == []
     md = (week_repo / "NEXT.md").read_text()
-    section = md[md.index("## Since last week (2026-11-13 – 2026-11-20)"):]
+    section = md[md.index("## Since last week (2026-11-13 – 2026-11-20)") :]
     assert "[Tomas Berg](clients/tomas-berg.md)" in section
     html = (week_repo / "site" / "index.html").read_text()
-    card = html[html.index('id="since-last-week"'):]
+    card = html[html.index('id="since-last-week"') :]
     assert 'href="clients/tomas-berg.html">Tomas Berg</a>' in card
     # A week later the window is empty: the heading stays, with nothing listed.
     build(open_repository(week_repo), dt.date(2026, 12, 20))
     later = (week_repo / "NEXT.md").read_text()
     assert "## Since last week (2026-12-13 – 2026-12-20)" in later
     assert "No client record changed." in later
+
+
+# --- the stored window, applied commit by commit -------------------------------------
+
+
+def _from_scratch(root: Path, today: dt.date = TODAY) -> WeeklyChanges | None:
+    """The view computed in a copy of ``root`` without ``.sortext`` (no cache at all)."""
+    fresh = root.parent / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns(".sortext"))
+    return recent_changes(open_repository(fresh), today)
+
+
+def _counting_computes(
+    monkeypatch: pytest.MonkeyPatch, root: Path, name: str = "_compute"
+) -> list[Path]:
+    """Calls of ``weekly.<name>`` (default: whole-window computations) in ``root``,
+    not in the from-scratch copy."""
+    calls: list[Path] = []
+    real = getattr(weekly, name)
+
+    def counting(where: Path, *args: Any) -> Any:
+        if where == root:
+            calls.append(where)
+        return real(where, *args)
+
+    monkeypatch.setattr(weekly, name, counting)
+    return calls
+
+
+def _random_step(root: Path, rng: Any, n: int) -> str:
+    """Change a few records the way a week of work does; the commit's date."""
+    clients = root / "clients"
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        names = sorted(p.stem for p in clients.glob("*.md"))
+        op = rng.choice(
+            [
+                "stage",
+                "stage",
+                "next",
+                "session",
+                "invoice",
+                "new",
+                "delete",
+                "rename",
+                "unreadable",
+                "other",
+            ]
+        )
+        rid = rng.choice(names) if names else None
+        if op == "new" or rid is None:
+            write(root, f"n{n}-{rng.randrange(1000)}", record(f"New {n}", "inquiry"))
+        elif op == "stage":
+            stage = rng.choice(["inquiry", "active", "review", "paused"])
+            write(root, rid, record(rid.title(), stage, f"next_action: {{what: Call {rid}}}"))
+        elif op == "next":
+            write(
+                root,
+                rid,
+                record(
+                    rid.title(),
+                    "active",
+                    f"next_action: {{what: Step {n}, due: 2026-11-2{n % 10}}}",
+                ),
+            )
+        elif op == "session":
+            write(
+                root,
+                rid,
+                record(
+                    rid.title(),
+                    "active",
+                    "sessions:",
+                    f"  - {{date: 2026-11-{10 + n % 14}, kind: coaching}}",
+                ),
+            )
+        elif op == "invoice":
+            status = rng.choice(["sent", "paid", "overdue"])
+            write(
+                root,
+                rid,
+                record(
+                    rid.title(),
+                    "active",
+                    "invoices:",
+                    f"  - {{id: I-{rid}, amount: 5, status: {status}, due: 2026-11-20}}",
+                ),
+            )
+        elif op == "delete":
+            (clients / f"{rid}.md").unlink()
+        elif op == "rename":
+            git(root, "mv", f"clients/{rid}.md", f"clients/{rid}-x.md")
+        elif op == "unreadable":
+            write(root, rid, "---\nname: [unclosed\n---\n")
+        else:  # not a record: a note beside the records, or a file in a subfolder
+            (clients / "sub").mkdir(exist_ok=True)
+            (clients / rng.choice(["notes.txt", "sub/x.md"])).write_text(f"{n}\n")
+    if not git(root, "status", "--porcelain"):
+        write(root, f"n{n}", record(f"New {n}", "inquiry"))  # the step changed nothing
+    if rng.random() < 0.1:
+        return "2026-11-10"  # back-dated before the window: its start moves
+    return rng.choice(["2026-11-18", "2026-11-20", "2026-11-23"])
+
+
+@pytest.mark.parametrize(("seed", "before_window"), [(1, True), (2, True), (3, False), (4, False)])
+def test_commit_by_commit_equals_from_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, before_window: bool
+) -> None:
+    import random
+
+    rng = random.Random(seed)
+    root = new_repo(tmp_path)
+    for n in range(8):
+        write(root, f"c{n}", record(f"Client {n}", "active", "next_action: {what: Call}"))
+    commit_at(root, "2026-11-01" if before_window else "2026-11-17", "start")
+    repo = open_repository(root)
+    calls = _counting_computes(monkeypatch, root)
+    listed = _counting_computes(monkeypatch, root, "_changed_records")  # full or resync
+    assert recent_changes(repo, TODAY) == _from_scratch(root)
+    steps = 20
+    for n in range(steps):
+        commit_at(root, _random_step(root, rng, n), f"step {n}")
+        day = TODAY + dt.timedelta(days=n == 10)  # one step on the next day, then back
+        assert recent_changes(repo, day) == _from_scratch(root, day), f"step {n}"
+    assert len(calls) == 3  # the first call, the next day, back to today
+    assert len(listed) < steps  # the other steps applied their diff, or listed the window
+    if before_window:
+        assert len(listed) > len(calls)  # deletions: some steps had to list the window again
+
+
+def test_bulk_week_applies_one_record_per_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Everyone created this week: a new commit re-reads only the record it touched."""
+    root = new_repo(tmp_path)
+    for n in range(30):
+        write(
+            root,
+            f"c{n:02d}",
+            record(
+                f"Client {n:02d}", "inquiry", "sessions:", "  - {date: 2026-10-01, kind: intake}"
+            ),
+        )
+    commit_at(root, "2026-11-17", "import")
+    repo = open_repository(root)
+    recent_changes(repo, TODAY)
+    read: list[str] = []
+    real = weekly.read_blobs
+
+    def counting(root: Path, specs: list[str]) -> list[bytes | None]:
+        read.extend(specs)
+        return real(root, specs)
+
+    monkeypatch.setattr(weekly, "read_blobs", counting)
+    calls = _counting_computes(monkeypatch, root)
+    write(root, "c05", record("Aaron Renamed", "active"))
+    commit_at(root, "2026-11-21", "one client")
+    view = recent_changes(repo, TODAY)
+    assert (len(read), calls) == (1, [])  # the new version only: no commit before the window
+    assert view == _from_scratch(root)
+    assert lines_of(view)["new"][0] == "c05: new client in active"  # sorted by the new name
+
+
+def test_a_missing_or_damaged_store_is_recomputed(
+    week_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = open_repository(week_repo)
+    expected = recent_changes(repo, TODAY)
+    calls = _counting_computes(monkeypatch, week_repo)
+    for damage in (None, b"not a database at all" * 100, b""):
+        store = week_repo / weekly.STORE
+        for extra in ("", "-wal", "-shm", "-journal"):
+            Path(f"{store}{extra}").unlink(missing_ok=True)
+        if damage is not None:
+            store.write_bytes(damage)
+        (week_repo / VIEW_CACHE).unlink()
+        assert recent_changes(repo, TODAY) == expected
+    assert len(calls) == 3
+    # the store of another key (or another generation) is not trusted either
+    manifest = json.loads((week_repo / PAIR_CACHE).read_bytes())
+    manifest["pairs"]["token"] = "0" * 16
+    (week_repo / PAIR_CACHE).write_text(json.dumps(manifest), encoding="utf-8")
+    write(week_repo, "ben-ito", record("Ben Ito", "contracted"))
+    commit_at(week_repo, "2026-11-21", "ben signed")
+    assert recent_changes(repo, TODAY) == _from_scratch(week_repo)
+    assert len(calls) == 4
+
+
+def test_an_unusable_store_still_gives_the_view(week_repo: Path) -> None:
+    expected = _from_scratch(week_repo)
+    (week_repo / ".sortext").mkdir()
+    (week_repo / weekly.STORE).mkdir()  # a folder where the database should be
+    assert recent_changes(open_repository(week_repo), TODAY) == expected
