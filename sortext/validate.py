@@ -94,6 +94,26 @@ def _normalize_item(item: Any) -> Any:
     return item.isoformat() if type(item) is dt.date else normalize(item)
 
 
+# Compiled validators by schema text: compiling costs ~30 ms, and the watcher builds a
+# validator for every save.  A handful of schemas at most live in one process.
+_COMPILED: dict[str, Callable[[Any], Any]] = {}
+
+
+def _compile(draft7: dict[str, Any]) -> Callable[[Any], Any]:
+    import json
+
+    key = json.dumps(draft7, sort_keys=True)
+    found = _COMPILED.get(key)
+    if found is None:
+        import fastjsonschema
+
+        found = fastjsonschema.compile(draft7, formats={"date": is_iso_date, "email": is_email})
+        if len(_COMPILED) >= 8:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
+
+
 class RecordValidator:
     """Holds the compiled effective schema for one configuration."""
 
@@ -107,11 +127,7 @@ class RecordValidator:
 
     def _compiled(self) -> Callable[[Any], Any]:
         if self._fast is None:
-            import fastjsonschema
-
-            self._fast = fastjsonschema.compile(
-                self._draft7, formats={"date": is_iso_date, "email": is_email}
-            )
+            self._fast = _compile(self._draft7)
         return self._fast
 
     def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
