@@ -131,9 +131,18 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
     return Rows(path, assessed, next_row, found, goals)
 
 
-def keys(conn: sqlite3.Connection) -> dict[str, str]:
-    """The assessment key each stored record was assessed under."""
-    return dict(conn.execute("SELECT path, key FROM assessed").fetchall())
+def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, str]:
+    """The assessment key each stored record (of ``paths``, if given) was assessed under."""
+    if paths is None:
+        return dict(conn.execute("SELECT path, key FROM assessed").fetchall())
+    out: dict[str, str] = {}
+    wanted = sorted(set(paths))
+    for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        out.update(conn.execute(f"SELECT path, key FROM assessed WHERE path IN ({marks})",
+                                chunk).fetchall())
+    return out
 
 
 def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:

@@ -28,6 +28,7 @@ NEXT_NAME = "NEXT.md"
 LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
 PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
+BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
 
 
 @dataclass(slots=True)
@@ -126,14 +127,28 @@ def build(
     with Index.open(repo) as index:
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
-        stats = index.refresh(fresh, _record_names(repo, changed))
+        names = _record_names(repo, changed)
+        folder = repo.relative(repo.clients_path).rstrip("/")
+        changed_paths = [f"{folder}/{name}" for name in names or ()]
+        ids_before = index.record_ids(changed_paths)
+        stats = index.refresh(fresh, names)
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
-        rows = index.rows()
-        assessed = board.keys(index.conn)
-        old_keys = index.page_keys()
-        plan = _plan(repo, rows, assessed, old_keys, rules_key, base_key,
+        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == base_key:
+            # Nothing but these files changed since the last build: only the records
+            # holding their ids (before and after) can need work.
+            ids = ids_before | index.record_ids(changed_paths)
+            rows = index.rows(ids)
+            assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
+            old_keys = index.page_keys(f"{SITE_DIR}/clients/{rid}.html" for rid in ids)
+            present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
+        else:
+            rows = index.rows()
+            assessed = board.keys(index.conn)
+            old_keys = index.page_keys()
+            present = set(os.listdir(pages_dir))
+        plan = _plan(repo, rows, assessed, old_keys, present, rules_key, base_key,
                      set(fresh.written) | set(fresh.unchanged), result)
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
@@ -144,7 +159,7 @@ def build(
                         target, written = page_done
                         rel = target.relative_to(repo.root).as_posix()
                         (result.written if written else result.unchanged).append(rel)
-        _summary_pages(repo, index, env, today, rows, common, result)
+        _summary_pages(repo, index, env, today, common, result)
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
             try:
@@ -155,6 +170,7 @@ def build(
         index.set_page_keys(
             {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone
         )
+        index.set_meta(BUILD_KEY, base_key)
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
@@ -173,11 +189,12 @@ class _Plan:
 
 def _plan(
     repo: Repository, rows: Sequence[Any], assessed: dict[str, str], old_keys: dict[str, str],
-    rules_key: str, base_key: str, done_now: set[str], result: BuildResult,
+    present: set[str], rules_key: str, base_key: str, done_now: set[str], result: BuildResult,
 ) -> _Plan:
-    """Compare each record's keys with the stored ones: a job where either changed."""
+    """Compare each record's keys with the stored ones (``present``: the page files that
+    exist): a job where either changed."""
     plan = _Plan()
-    present = set(os.listdir(repo.root / SITE_DIR / "clients"))
+    base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
     for row in rows:
         assess_key = None
         if row.usable:
@@ -187,7 +204,7 @@ def _plan(
         rel = f"{SITE_DIR}/clients/{row.record_id}.html"
         page = None
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
-            page_key = _page_key(base_key, row.hash, row.stale, row.ok, row.has_diagnostics)
+            page_key = _page_key(base, row.hash, row.stale, row.ok, row.has_diagnostics)
             plan.page_keys[rel] = page_key
             if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
                 page = repo.root / rel
@@ -199,8 +216,8 @@ def _plan(
 
 
 def _summary_pages(
-    repo: Repository, index: Any, env: Any, today: dt.date, rows: Sequence[Any],
-    common: dict[str, Any], result: BuildResult,
+    repo: Repository, index: Any, env: Any, today: dt.date, common: dict[str, Any],
+    result: BuildResult,
 ) -> None:
     """NEXT.md and site/index.html, from the assessments the index holds."""
     from sortext import board
@@ -210,7 +227,7 @@ def _summary_pages(
     errors = error_items(index.entries_with_errors())
     result.errors = len(errors)
     d = board.dashboard(index.conn, today.isoformat(), errors, LIST_LIMIT)
-    paths = {r.record_id: r.path for r in rows}
+    paths = index.record_paths()
     sections = [("overdue", "Overdue"), ("today", "Due today"),
                 ("soon", f"Due within {common['soon_days']} days"),
                 ("missing", "Open clients with no next action")]
@@ -251,11 +268,10 @@ def _record_names(repo: Repository, paths: Sequence[Path] | None) -> list[str] |
     return names
 
 
-def _page_key(base_key: str, digest: str, stale: bool, ok: bool, has_diagnostics: bool) -> str:
-    """What a client page depends on: rules, templates, the file's bytes and its state."""
-    return hashlib.sha256(
-        f"{base_key}|{digest}|{stale}|{ok}|{has_diagnostics}".encode()
-    ).hexdigest()
+def _page_key(base: str, digest: str, stale: bool, ok: bool, has_diagnostics: bool) -> str:
+    """What a client page depends on: ``base`` (a hash of the rules' inputs and the
+    templates), the file's bytes and its state."""
+    return f"{base}:{digest}:{stale:d}{ok:d}{has_diagnostics:d}"
 
 
 class _FreshRecords:
@@ -268,7 +284,8 @@ class _FreshRecords:
     def __init__(self, root: Path, env: Any, config: Any, today: dt.date,
                  common: dict[str, Any], rules_key: str, base_key: str) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
-        self.common, self.rules_key, self.base_key = common, rules_key, base_key
+        self.common, self.rules_key = common, rules_key
+        self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
         self.written: list[str] = []
         self.unchanged: list[str] = []
 
@@ -287,7 +304,7 @@ class _FreshRecords:
         view = client_view(record, self.config, self.today, diagnostics, False, assessment)
         text = self.env.get_template("client.html.j2").render(c=view, **self.common)
         written = write_if_changed(self.root / rel, text.encode("utf-8"), durable=False)
-        key = _page_key(self.base_key, digest, False, ok, bool(diagnostics))
+        key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, written
 
     def store(self, conn: Any, done: list[Any]) -> None:

@@ -330,6 +330,7 @@ class Index:
                 for table in (*TABLES, *EXTRA_TABLES, "assessments"):
                     conn.execute(f"DROP TABLE IF EXISTS {table}")
                 conn.executescript(_SCHEMA + EXTRA_SCHEMA)
+                conn.execute("DELETE FROM meta")  # what was said of the dropped tables
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
                 )
@@ -557,12 +558,27 @@ class Index:
         )
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
 
-    def rows(self) -> list[FileRow]:
-        """Every file that has record data, without the data (cheap: for builds)."""
+    def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:
+        """Every file that has record data (of those ``record_ids``, if given), by path,
+        without the data (cheap: for builds)."""
         query = ("SELECT path, record_id, hash, ok, stale, has_diagnostics "
-                 "FROM files WHERE summary IS NOT NULL ORDER BY path")
+                 "FROM files WHERE summary IS NOT NULL")
+        if record_ids is None:
+            found = self.conn.execute(f"{query} ORDER BY path").fetchall()
+        else:
+            found = sorted(_select_in(self.conn, query + " AND record_id IN ({})",
+                                      sorted(set(record_ids))))
         return [FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
-                for path, rid, digest, ok, stale, has_diags in self.conn.execute(query)]
+                for path, rid, digest, ok, stale, has_diags in found]
+
+    def record_ids(self, paths: Iterable[str]) -> set[str]:
+        """The record ids the files at ``paths`` hold now (for what a change may move)."""
+        query = "SELECT record_id FROM files WHERE record_id IS NOT NULL AND path IN ({})"
+        return {rid for (rid,) in _select_in(self.conn, query, sorted(set(paths)))}
+
+    def record_paths(self) -> RecordPaths:
+        """record id -> its file, looked up on demand (a page links a few dozen)."""
+        return RecordPaths(self.conn)
 
     def entry_at(self, path: str) -> Entry:
         return read_entry(self.conn, path)
@@ -624,8 +640,20 @@ class Index:
 
     # -- page bookkeeping (for incremental builds) -------------------------------
 
-    def page_keys(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
+    def page_keys(self, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """The key each page was rendered under (of those ``paths``, if given)."""
+        if paths is None:
+            return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
+        query = "SELECT path, key FROM pages WHERE path IN ({})"
+        return dict(_select_in(self.conn, query, sorted(set(paths))))
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def set_page_keys(self, keys: dict[str, str], removed: Iterable[str] = ()) -> None:
         with self.conn:
@@ -633,6 +661,44 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
+
+
+def _select_in(conn: sqlite3.Connection, query: str, values: Sequence[str]) -> list[Any]:
+    """Rows of ``query`` (with one ``IN ({})``) for ``values``, a few hundred at a time:
+    SQLite caps the number of parameters."""
+    out: list[Any] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        out += conn.execute(query.format(", ".join("?" * len(chunk))), chunk).fetchall()
+    return out
+
+
+class RecordPaths(Mapping[str, str]):
+    """record id -> the file holding it (the last by path, as a dict built from the
+    rows in path order would say), each looked up when first asked for."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._seen: dict[str, str] = {}
+
+    def __getitem__(self, record_id: str) -> str:
+        if record_id not in self._seen:
+            row = self.conn.execute(
+                "SELECT path FROM files WHERE record_id = ? AND summary IS NOT NULL "
+                "ORDER BY path DESC LIMIT 1", (record_id,)).fetchone()
+            if row is None:
+                raise KeyError(record_id)
+            self._seen[record_id] = str(row[0])
+        return self._seen[record_id]
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT record_id FROM files WHERE summary IS NOT NULL ORDER BY record_id")
+        return (str(rid) for (rid,) in rows)
+
+    def __len__(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(DISTINCT record_id) FROM files WHERE summary IS NOT NULL").fetchone()[0])
 
 
 def _is_record_name(name: str) -> bool:

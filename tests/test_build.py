@@ -154,3 +154,38 @@ def test_two_files_with_one_id_the_first_by_path_gets_the_page(records_repo: Pat
     assert "Amara Okafor" in page and "Zed Copy" not in page
     again = _build(records_repo)
     assert "site/clients/amara-okafor.html" not in again.written  # type: ignore[attr-defined]
+
+
+def test_a_build_told_what_changed_equals_a_full_build(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """The watcher passes the files it saw change; the result must be what a build that
+    compares every file gives: edits, an id taken over, a delete, a new file."""
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    _build(records_repo)
+    _build(twin)
+    edited: list[Path] = []
+    for root in (records_repo, twin):
+        clients = root / "clients"
+        amara = clients / "amara-okafor.md"
+        amara.write_text(amara.read_text().replace("due: 2026-11-19", "due: 2026-11-24", 1))
+        greta = clients / "greta-lindholm.md"  # now claims Bruno's id: one page, two files
+        greta.write_text(greta.read_text().replace("---\n", "---\nid: bruno-castellanos\n", 1))
+        (clients / "jonas-weber.md").unlink()
+        (clients / "new-client.md").write_text(
+            "---\nname: New Client\nstage: inquiry\n"
+            "next_action: {what: Call back, due: 2026-11-23}\n---\n", encoding="utf-8")
+        if root == records_repo:
+            edited = [amara, greta, clients / "jonas-weber.md", clients / "new-client.md"]
+    told = build(open_repository(records_repo), TODAY, edited)
+    full = _build(twin)
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+    assert sorted(told.written) == sorted(full.written)  # type: ignore[attr-defined]
+    gone = ["site/clients/greta-lindholm.html", "site/clients/jonas-weber.html"]
+    assert sorted(told.removed) == sorted(full.removed) == gone  # type: ignore[attr-defined]
+    # A new day: the next build redoes every record even when told of one file.
+    later = build(open_repository(records_repo), TODAY + dt.timedelta(days=1), edited[:1])
+    pages = {p.relative_to(records_repo).as_posix()
+             for p in (records_repo / "site" / "clients").iterdir()}
+    assert pages <= set(later.written)
