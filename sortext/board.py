@@ -36,17 +36,33 @@ CREATE TABLE IF NOT EXISTS findings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
     record_id TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL, s2 TEXT NOT NULL,
     s3 TEXT NOT NULL, due TEXT, amount REAL, currency TEXT, value TEXT NOT NULL,
+    section TEXT, o TEXT NOT NULL,
     PRIMARY KEY (path, seq)
 );
-CREATE INDEX IF NOT EXISTS findings_kind ON findings (kind);
+CREATE INDEX IF NOT EXISTS findings_section ON findings (section, o, path, seq)
+    WHERE section IS NOT NULL;
+CREATE INDEX IF NOT EXISTS findings_money ON findings (kind, currency, amount);
 CREATE TABLE IF NOT EXISTS goals (
     path TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, percent REAL,
-    name_cf TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, seq)
+    name_cf TEXT NOT NULL, value TEXT NOT NULL, grp TEXT, o REAL NOT NULL,
+    PRIMARY KEY (path, seq)
 );
-CREATE INDEX IF NOT EXISTS goals_state ON goals (state);
+CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq) WHERE grp IS NOT NULL;
 """
+#: The dashboard's lists of findings: section -> the finding kinds it holds.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "invoice_overdue": ("invoice_overdue",),
+    "invoice_due": ("invoice_due",),
+    "dates": ("review_due", "renewal_due", "checkin_due"),
+    "blocked": ("blocked",),
+    "retention": ("retention_expired",),
+}
+_SECTION_OF = {kind: section for section, kinds in SECTIONS.items() for kind in kinds}
+#: The goal lists: state -> list.
+_GOAL_GROUP = {"stuck": "stuck", "progressing": "progressing", "achieved": "progressing"}
 TABLES = ("assessed", "next_items", "findings", "goals")
 _FOUND_ORDER = "s0, s1, s2, s3, path, seq"
+_SEP = "\x00"  # joins sort-key parts into one text that sorts as the tuple does
 
 T = TypeVar("T")
 
@@ -116,19 +132,33 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
     next_row = None
     if item is not None:
         next_row = (path, item.status, *next_sort_key(item), _dumps(item))
-    found = [
-        (path, seq, f.kind, f.level, f.record_id, *f.sort_key, f.due, f.amount, f.currency,
-         _dumps(f))
-        for seq, f in enumerate(assessment.findings)
-    ]
+    found = []
+    for seq, f in enumerate(assessment.findings):
+        section = _SECTION_OF.get(f.kind)
+        found.append((path, seq, f.kind, f.level, f.record_id, *f.sort_key, f.due, f.amount,
+                      f.currency, _dumps(f), section, _finding_order(section, f)))
     goals = [
-        (path, seq, g.state, g.percent, g.name.casefold(), _dumps(g))
+        (path, seq, g.state, g.percent, g.name.casefold(), _dumps(g), _GOAL_GROUP.get(g.state),
+         -(g.percent or 0.0) if g.state != "stuck" else 0.0)
         for seq, g in enumerate(assessment.goals)
     ]
     risks = [f for f in assessment.findings if f.kind in AT_RISK_KINDS] if is_open else []
     assessed = (path, key, record.id, record.name, name_cf, record_owner(record), int(is_open),
                 sum(1 for f in risks if f.level == "error"), len(risks))
     return Rows(path, assessed, next_row, found, goals)
+
+
+def _finding_order(section: str | None, finding: Any) -> str:
+    """The order of a finding within its dashboard list, as one sortable text: money by
+    due date then client, dates by date (undated last) then client; then, as for every
+    list, severity, due date, client and kind."""
+    first: tuple[str, ...] = ()
+    if section in ("invoice_overdue", "invoice_due"):
+        first = (finding.due or "", finding.name.casefold())
+    elif section == "dates":
+        first = (finding.due or "9999", finding.name.casefold())
+    s0, s1, s2, s3 = finding.sort_key
+    return _SEP.join((*first, str(s0), s1, s2, s3))
 
 
 def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, str]:
@@ -159,9 +189,9 @@ def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
                      [r.assessed for r in batch])
     conn.executemany("INSERT INTO next_items VALUES (?, ?, ?, ?, ?, ?)",
                      [r.next_item for r in batch if r.next_item is not None])
-    conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [f for r in batch for f in r.findings])
-    conn.executemany("INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?)",
+    conn.executemany("INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [g for r in batch for g in r.goals])
 
 
@@ -214,25 +244,20 @@ def all_next(conn: sqlite3.Connection) -> list[Any]:
     return [_next(v) for (v,) in rows]
 
 
-def findings_top(conn: sqlite3.Connection, kinds: Sequence[str], limit: int,
-                 first: str = "") -> Top[Any]:
-    """Findings of ``kinds`` in page order; ``first`` is a sort expression applied first."""
-    marks = ", ".join("?" * len(kinds))
-    order = f"{first}, {_FOUND_ORDER}" if first else _FOUND_ORDER
-    return _top(conn, "findings", f"kind IN ({marks})", order, limit, _finding, kinds)
+def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
+    """The first findings of one dashboard list (a key of SECTIONS), in page order."""
+    return _top(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
 
 
-def goals_top(conn: sqlite3.Connection, states: Sequence[str], order: str,
-              limit: int) -> Top[Any]:
-    marks = ", ".join("?" * len(states))
-    return _top(conn, "goals", f"state IN ({marks})", f"{order}, path, seq", limit, _goal,
-                states)
+def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
+    """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
+    return _top(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
 
 
 def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
     rows = conn.execute(
         "SELECT COALESCE(currency, ''), SUM(amount) FROM findings "
-        "WHERE kind = 'invoice_overdue' AND amount IS NOT NULL GROUP BY 1 ORDER BY 1"
+        "WHERE kind = 'invoice_overdue' AND amount IS NOT NULL GROUP BY currency ORDER BY 1"
     )
     return [(str(c), float(t)) for c, t in rows]
 
@@ -270,7 +295,7 @@ def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
 def dashboard(conn: sqlite3.Connection, today: str, errors: list[Any], limit: int) -> Any:
     """The :class:`sortext.dashboard.Dashboard` of the stored assessments, ``limit`` rows
     a list (counts and totals are complete)."""
-    from sortext.dashboard import DATE_KINDS, Dashboard
+    from sortext.dashboard import Dashboard
     from sortext.rules import AT_RISK_KINDS
 
     clients, open_clients = client_counts(conn)
@@ -280,15 +305,13 @@ def dashboard(conn: sqlite3.Connection, today: str, errors: list[Any], limit: in
         open_clients=open_clients,
         next_actions=next_top(conn, limit),
         at_risk=at_risk_top(conn, AT_RISK_KINDS, limit),
-        stuck=goals_top(conn, ("stuck",), "name_cf", limit),
-        progressing=goals_top(conn, ("progressing", "achieved"),
-                              "-COALESCE(percent, 0.0), name_cf", limit),
-        invoices_overdue=findings_top(conn, ("invoice_overdue",), limit,
-                                      "COALESCE(due, ''), s2"),
-        invoices_due=findings_top(conn, ("invoice_due",), limit, "COALESCE(due, ''), s2"),
-        dates_due=findings_top(conn, DATE_KINDS, limit, "COALESCE(due, '9999'), s2"),
-        blocked=findings_top(conn, ("blocked",), limit),
-        retention=findings_top(conn, ("retention_expired",), limit),
+        stuck=goals_top(conn, "stuck", limit),
+        progressing=goals_top(conn, "progressing", limit),
+        invoices_overdue=findings_top(conn, "invoice_overdue", limit),
+        invoices_due=findings_top(conn, "invoice_due", limit),
+        dates_due=findings_top(conn, "dates", limit),
+        blocked=findings_top(conn, "blocked", limit),
+        retention=findings_top(conn, "retention", limit),
         errors=Top(errors[:limit], len(errors)),
         overdue_totals=overdue_totals(conn),
         next_counts=next_counts(conn),

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sortext import rules
+from sortext.board import SECTIONS
 from sortext.config import Config
 from sortext.diagnostics import Diagnostic
 from sortext.records import Record
 from sortext.rules import ClientRisk, Finding, GoalStatus, NextAction
 
-DATE_KINDS = ("review_due", "renewal_due", "checkin_due")
+DATE_KINDS = SECTIONS["dates"]
 
 
 @dataclass(slots=True)

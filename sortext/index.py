@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
 
 INDEX_DIR = ".sortext"
 INDEX_NAME = "index.sqlite"
-LAYOUT_VERSION = "6"
+LAYOUT_VERSION = "7"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
