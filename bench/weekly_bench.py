@@ -18,7 +18,11 @@ two days before ``today`` (so every one is a "new client"), then
 uncached, cached, each of 10 single-client commits after it (the watcher's
 case, one save each), and a new day.
 
-Run:  python bench/weekly_bench.py [--keep DIR] [--bulk] [--clients N]
+``--realistic`` (with ``--bulk``) makes those clients ~10 KB records from
+``bench/gen_pages.py`` (up to 40 sessions, 12 invoices, notes), the size of a
+real import, instead of ~25-line ones.
+
+Run:  python bench/weekly_bench.py [--keep DIR] [--bulk [--realistic]] [--clients N]
 """
 
 from __future__ import annotations
@@ -122,27 +126,39 @@ def imported_record(n: int) -> bytes:
     return "\n".join(lines).encode()
 
 
-def build_bulk_week(repo: Path, clients: int) -> None:
-    """A first week: every client created in one commit inside the window."""
+def build_bulk_week(repo: Path, clients: int, realistic: bool = False) -> None:
+    """A first week: every client created in one commit inside the window.
+
+    ``realistic``: records as ``bench/gen_pages.py`` writes them (1-10 KB of
+    notes, up to 40 sessions, 12 invoices), the size a real import brings."""
     stream = Stream(repo)
-    files: dict[str, bytes | None] = {
-        f"clients/client-{n:05d}.md": imported_record(n) for n in range(clients)
-    }
+    if realistic:
+        import random
+
+        from gen_pages import client_text
+
+        rng = random.Random(20261123)
+        files: dict[str, bytes | None] = {
+            f"clients/client-{n:05d}.md": client_text(n, rng).encode() for n in range(clients)
+        }
+    else:
+        files = {f"clients/client-{n:05d}.md": imported_record(n) for n in range(clients)}
     stream.commit(END - dt.timedelta(days=2), "import clients", files)
     stream.close(repo)
 
 
-def bulk_main(where: Path, clients: int) -> None:
+def bulk_main(where: Path, clients: int, realistic: bool = False) -> None:
     repo = where / "bulk-week"
     if repo.exists():
         shutil.rmtree(repo)
-    build_bulk_week(repo, clients)
+    build_bulk_week(repo, clients, realistic)
     opened = open_repository(repo)
 
     def run() -> object:
         return recent_changes(opened, TODAY)
 
-    print(f"bulk week ({clients:,} new clients in one commit)")
+    kind = "realistic (gen_pages) " if realistic else ""
+    print(f"bulk week ({clients:,} new {kind}clients in one commit)")
     print(f"uncached:                  {best(run, lambda: drop_caches(repo)) * 1000:7.1f} ms")
     print(f"cached (same HEAD, today): {best(run) * 1000:7.2f} ms")
     samples = []
@@ -167,12 +183,17 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the repository here and keep it")
     parser.add_argument("--bulk", action="store_true", help="time a bulk first week only")
     parser.add_argument("--clients", type=int, default=10_000, help="clients in --bulk")
+    parser.add_argument(
+        "--realistic",
+        action="store_true",
+        help="with --bulk: ~10 KB records from bench/gen_pages.py (a real import's size)",
+    )
     args = parser.parse_args()
     where = args.keep or Path(tempfile.mkdtemp(prefix="sortext-weekly-bench-"))
     where.mkdir(parents=True, exist_ok=True)
     if args.bulk:
         try:
-            bulk_main(where, args.clients)
+            bulk_main(where, args.clients, args.realistic)
         finally:
             if args.keep is None:
                 shutil.rmtree(where, ignore_errors=True)

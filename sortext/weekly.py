@@ -53,7 +53,7 @@ GROUP_LIMIT = 10
 VIEW_CACHE = ".sortext/weekly.json"
 PAIR_CACHE = ".sortext/weekly-pairs.json"
 STORE = ".sortext/weekly.sqlite"
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: a new record is only its "New clients" line
 _STORE_LAYOUT = 3
 #: Files touched since the previous call above which the window is recomputed
 #: (fewer git arguments, and a big rewrite costs about the same either way).
@@ -334,6 +334,10 @@ def _lines_of(
         blobs = dict(zip(wanted, read_blobs(root, wanted), strict=True))
         for _, pair in todo:
             old_sha, new_sha, old_path, new_path = pair
+            if old_path is None and new_sha and new_path:  # new: only its name and stage
+                data = _new_record_data(blobs[new_sha], new_path)
+                out[new_path] = (pair, record_lines(None, new_path, None, data, since, today))
+                continue
             old = parse(blobs[old_sha], old_path) if old_sha and old_path else None
             new = parse(blobs[new_sha], new_path) if new_sha and new_path else None
             out[new_path or old_path or ""] = (
@@ -348,6 +352,25 @@ def _lines_of(
                 ),
             )
     return out
+
+
+_NEW_FIELDS = ("id", "name", "stage")
+
+
+def _new_record_data(raw: bytes | None, path: str) -> dict[str, Any] | None:
+    """The fields a new client's line shows, read from their lines when they are
+    plain (a bulk import of 10,000 records is not parsed); else the parser's data
+    (None: it does not parse)."""
+    from sortext.versions import parse_version, plain_top_fields
+
+    if raw is None:
+        return None
+    found = plain_top_fields(raw, _NEW_FIELDS)
+    if found is not None and "name" in found and "stage" in found:
+        found.setdefault("id", stem_of(path))  # the parser's implied id
+        return dict(found)
+    version = parse_version(raw, path)
+    return version.data if version is not None else None
 
 
 def _order(line: WeeklyLine, path: str, seq: int) -> tuple[str, str, str, str, int]:
@@ -562,7 +585,11 @@ def record_lines(
     since: dt.date,
     today: dt.date,
 ) -> list[tuple[str, WeeklyLine]]:
-    """(group key, line) for each noteworthy change between two versions (pure)."""
+    """(group key, line) for each noteworthy change between two versions (pure).
+
+    A record absent at the window start (``old_path`` None) gives only its "new
+    client" line, unlike :func:`sortext.changes.classify` (``sortext changes``
+    lists everything)."""
     either = new if new is not None else old or {}
     stem = stem_of(new_path or old_path or "")
     record_id = str(either["id"]) if isinstance(either.get("id"), str) else stem
@@ -578,6 +605,11 @@ def record_lines(
         add("renamed", "renamed", old_path, new_path)
     if new_path and new is None:
         add("unreadable", "front matter does not parse (run sortext check)")
+        return out
+    if old_path is None and new is not None:
+        # A new record's past (imported sessions, invoices...) did not happen this
+        # week: it is one "New clients" line.
+        add("new_client", f"new client in {new.get('stage')}")
         return out
     found = classify(old, new, since, today)
     kinds = {kind for kind, *_ in found}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sortext.versions import VersionParser, parse_version
+from sortext.versions import VersionParser, parse_version, plain_top_fields
 from sortext.yamlparse import flow_nesting_too_deep
 from tests.conftest import PROJECT_ROOT
 
@@ -83,3 +83,132 @@ def test_flow_nesting_position() -> None:
     # same answer as the per-character scan it replaced:
     assert flow_nesting_too_deep(text, 24) == (2, 3 + 25)
     assert flow_nesting_too_deep("x: " + "[]" * 40, 24) is None
+
+
+# --- the cheap name/stage reader (new clients in the weekly section) ---------------------
+
+_KEYS = ("id", "name", "stage")
+_PLAINISH = st.from_regex(r"[A-Za-zéß_~.][A-Za-z0-9éß .,'&()/+:#-]{0,10}", fullmatch=True)
+_VALUES = st.one_of(
+    _PLAINISH,
+    _PLAINISH,
+    st.text(alphabet="abZé ß019-_.,'&()/+:#\"[]{}|>*!%@`~?\t", max_size=12),
+    st.sampled_from(
+        [
+            "Amara Okafor",
+            "active",
+            "O'Brien & Co (2)",
+            "true",
+            "No",
+            "null",
+            "~",
+            "yes",
+            "On",
+            "y",
+            "2026-11-01",
+            "12",
+            "1.5",
+            ".inf",
+            "0x1F",
+            '"Quoted"',
+            "'single'",
+            '"two\n  lines"',
+            '"open\nname: x"',
+            "[a, b]",
+            "[a,\n  b]",
+            "[a,\nname: z]",
+            "{a: 1}",
+            "|\n  block text",
+            ">\n  folded\n  text",
+            "plain\n  continued",
+            "plain\n\n  after a blank",
+            "word # comment",
+            "a: b",
+            "&anchor x",
+            "*alias",
+            "!tag x",
+            "\n  nested: 1",
+            "\n- compact\n- list",
+            "\n  - item",
+            "",
+        ]
+    ),
+)
+_ENTRY = st.tuples(
+    st.sampled_from([*_KEYS, *_KEYS, "notes", "tags", '"name"', "name ", "? name", "Name"]),
+    _VALUES,
+)
+_EXTRA = st.sampled_from(["", "# comment", "  # indented comment", "- stray item", "   "])
+
+
+def _front(entries: list[tuple[str, str]], extras: list[str]) -> bytes:
+    lines = []
+    for i, (key, value) in enumerate(entries):
+        lines.append(f"{key}:{value}" if value.startswith("\n") else f"{key}: {value}")
+        if i < len(extras):
+            lines.append(extras[i])
+    return ("---\n" + "\n".join(lines) + "\n---\n\nNotes.\n").encode()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_ENTRY, max_size=8), st.lists(_EXTRA, max_size=4))
+@example(entries=[("name", "Amara Okafor"), ("stage", "active")], extras=[])
+@example(entries=[("name", "A"), ("notes", "[a,\nname: z]")], extras=[])
+@example(entries=[("name", "A\n  B"), ("stage", "x")], extras=[])
+def test_plain_top_fields_agree_with_the_parser(
+    entries: list[tuple[str, str]], extras: list[str]
+) -> None:
+    """Wherever the line scan answers for a record that parses, it says what the
+    parser says: the value of each key it found, and absence of the others (the
+    id then being the one implied by the file name)."""
+    raw = _front(entries, extras)
+    cheap = plain_top_fields(raw, _KEYS)
+    parsed = parse_version(raw, "clients/x.md")
+    if cheap is None or parsed is None:
+        return
+    for key in _KEYS:
+        if key in cheap:
+            assert parsed.data.get(key) == cheap[key], (key, raw)
+        elif key == "id":
+            assert parsed.data["id"] == "x", raw
+        else:
+            assert key not in parsed.data, (key, raw)
+
+
+def test_plain_top_fields_answer_for_realistic_records() -> None:
+    """The records an import brings take the cheap path (else a bulk week is slow)."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+    from gen_pages import client_text
+
+    rng = random.Random(7)
+    for n in range(50):
+        raw = client_text(n, rng).encode()
+        cheap = plain_top_fields(raw, _KEYS)
+        parsed = parse_version(raw, f"clients/client-{n:05d}.md")
+        assert cheap is not None and parsed is not None
+        assert {k: parsed.data[k] for k in ("name", "stage")} == {
+            k: cheap[k] for k in ("name", "stage")
+        }
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PLAINISH, _VALUES, st.lists(_ENTRY, max_size=3), st.lists(_EXTRA, max_size=3))
+def test_plain_name_and_stage_agree_with_the_parser(
+    name: str, stage: str, others: list[tuple[str, str]], extras: list[str]
+) -> None:
+    """Same property, on records that do have name and stage lines (most answers)."""
+    raw = _front([("name", name), *others, ("stage", stage)], extras)
+    cheap = plain_top_fields(raw, _KEYS)
+    parsed = parse_version(raw, "clients/x.md")
+    if cheap is None or parsed is None:
+        return
+    for key in _KEYS:
+        if key in cheap:
+            assert parsed.data.get(key) == cheap[key], (key, raw)
+        elif key == "id":
+            assert parsed.data["id"] == "x", raw
+        else:
+            assert key not in parsed.data, (key, raw)

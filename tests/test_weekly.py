@@ -552,3 +552,47 @@ def test_an_unusable_store_still_gives_the_view(week_repo: Path) -> None:
     (week_repo / ".sortext").mkdir()
     (week_repo / weekly.STORE).mkdir()  # a folder where the database should be
     assert recent_changes(open_repository(week_repo), TODAY) == expected
+
+
+def test_a_new_client_is_one_line_whatever_history_it_brings(tmp_path: Path) -> None:
+    """An imported client's past sessions, measurements, invoices and next action
+    are not this week's news: one "New clients" line each (``sortext changes``
+    still lists them all)."""
+    from sortext.changes import classify
+    from sortext.versions import parse_version
+
+    root = new_repo(tmp_path)
+    write(root, "z", record("Z", "inquiry"))
+    commit_at(root, "2026-11-01", "start")
+    write(root, "amara-okafor", AMARA_AFTER)  # sessions, measurements, invoices, next action
+    write(root, "quoted", record('"Quinn: Q"', "'active'", "sessions: [{date: 2026-11-18}]"))
+    write(root, "broken", "---\nname: [unclosed\n---\n")
+    commit_at(root, "2026-11-18", "import")
+    assert lines_of(recent_changes(open_repository(root), TODAY)) == {
+        "new": ["amara-okafor: new client in review", "quoted: new client in active"],
+        "unreadable": ["broken: front matter does not parse (run sortext check)"],
+    }
+    parsed = parse_version(AMARA_AFTER.encode(), "clients/amara-okafor.md")
+    assert parsed is not None
+    kinds = {kind for kind, *_ in classify(None, parsed.data, TODAY, TODAY)}
+    assert {"new_client", "session_logged", "measurement_added", "invoice_paid"} <= kinds
+
+
+def test_new_clients_take_the_line_scan_not_the_parser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain name and stage lines are enough: a bulk import is not YAML-parsed."""
+    import sortext.versions
+
+    root = new_repo(tmp_path)
+    for n in range(5):
+        write(root, f"c{n}", record(f"Client {n}", "active", "sessions: [{date: 2026-11-18}]"))
+    commit_at(root, "2026-11-18", "import")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("parsed a new record")
+
+    monkeypatch.setattr(sortext.versions, "parse_version", refuse)
+    monkeypatch.setattr(sortext.versions.VersionParser, "parse", refuse)
+    view = recent_changes(open_repository(root), TODAY)
+    assert lines_of(view) == {"new": [f"c{n}: new client in active" for n in range(5)]}
