@@ -65,8 +65,9 @@ LAST_CPU = [0.0]  # CPU seconds of the last run()
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS of the largest process (KB), peak tree RSS (KB); the CPU
-    seconds (user + sys, the process and its waited-for workers) go to LAST_CPU."""
+    """Wall seconds, peak RSS of the largest process (KB; -1 when an earlier child of this
+    script was larger: ru_maxrss is a maximum over all of them), peak tree RSS (KB); the
+    CPU seconds (user + sys, the process and its waited-for workers) go to LAST_CPU."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = usage.ru_maxrss
     cpu_before = usage.ru_utime + usage.ru_stime
@@ -96,6 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="cold builds and Hugo builds, alternated; medians are compared")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sortext-pages-bench-"))
     repo = work / "records"
@@ -105,16 +108,9 @@ def main() -> None:
     sortext = [sys.executable, "-m", "sortext"]
     print(f"{args.n} records in {repo}")
 
-    load = os.getloadavg()[0]
-    cold, cold_rss, cold_tree = run([*sortext, "build", "--today", TODAY], repo)
-    cold_cpu = LAST_CPU[0]
-    print(f"cold sortext build: {cold:.2f} s wall, {cold_cpu:.2f} s CPU, peak RSS "
-          f"{cold_rss / 1024:.0f} MB (largest process), {cold_tree / 1024:.0f} MB (process tree)"
-          f"; load average before: {load:.1f}")
-
     hugo_bin = shutil.which("hugo")
+    site = work / "hugo"
     if hugo_bin:
-        site = work / "hugo"
         if site.exists():
             shutil.rmtree(site)
         (site / "layouts" / "_default").mkdir(parents=True)
@@ -122,13 +118,35 @@ def main() -> None:
         (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
         (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
         shutil.copytree(repo / "clients", site / "content" / "clients")
-        hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
-        hugo_cpu = LAST_CPU[0]
-        print(f"hugo (same files):  {hugo:.2f} s wall, {hugo_cpu:.2f} s CPU, peak RSS "
-              f"{hugo_rss / 1024:.0f} MB")
-        print(f"ratio sortext/hugo: {cold / hugo:.2f}x wall, {cold_cpu / hugo_cpu:.2f}x CPU")
     else:
         print("hugo not installed: no comparison")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    colds, cold_cpus, hugos, hugo_cpus = [], [], [], []
+    for n in range(args.runs):
+        if n:  # a cold build again: no index, no pages
+            for derived in (".sortext", "site", "NEXT.md"):
+                target = repo / derived
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        cold, cold_rss, cold_tree = run([*sortext, "build", "--today", TODAY], repo)
+        colds.append(cold)
+        cold_cpus.append(LAST_CPU[0])
+        largest = f"{cold_rss / 1024:.0f} MB (largest process), " if cold_rss > 0 else ""
+        print(f"cold sortext build: {cold:.2f} s wall, {LAST_CPU[0]:.2f} s CPU, peak RSS "
+              f"{largest}{cold_tree / 1024:.0f} MB (process tree)")
+        if hugo_bin:
+            shutil.rmtree(site / "public", ignore_errors=True)
+            hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
+            hugos.append(hugo)
+            hugo_cpus.append(LAST_CPU[0])
+            rss = f", peak RSS {hugo_rss / 1024:.0f} MB" if hugo_rss > 0 else ""
+            print(f"hugo (same files):  {hugo:.2f} s wall, {LAST_CPU[0]:.2f} s CPU{rss}")
+    if hugos:
+        med = statistics.median
+        print(f"ratio sortext/hugo (medians of {args.runs}): "
+              f"{med(colds) / med(hugos):.2f}x wall, {med(cold_cpus) / med(hugo_cpus):.2f}x CPU")
 
     warm = [run([*sortext, "next", "--today", TODAY], repo)[0] for _ in range(5)]
     print(f"warm sortext next (nothing changed): median {statistics.median(warm):.2f} s "

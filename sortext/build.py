@@ -286,6 +286,7 @@ class _FreshRecords:
         self.root, self.env, self.config, self.today = root, env, config, today
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
+        self.template: Any = None
         self.written: list[str] = []
         self.unchanged: list[str] = []
 
@@ -302,7 +303,9 @@ class _FreshRecords:
                                    rules.is_open(record, self.config))
         rel = f"{SITE_DIR}/clients/{record.id}.html"
         view = client_view(record, self.config, self.today, diagnostics, False, assessment)
-        text = self.env.get_template("client.html.j2").render(c=view, **self.common)
+        if self.template is None:  # looked up once: each lookup stats the template files
+            self.template = self.env.get_template("client.html.j2")
+        text = self.template.render(c=view, **self.common)
         written = write_if_changed(self.root / rel, text.encode("utf-8"), durable=False)
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, written
