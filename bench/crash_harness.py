@@ -148,6 +148,7 @@ def check_repository(root: Path, expected: dict[str, bytes]) -> list[str]:
         if any(m in p.name for m in TEMP_MARKERS) and p.name.startswith(".")
     ]
     leftovers += [p.name for p in (root / ".git").glob("sortext-index-*")]
+    leftovers += [p.name for p in (root / ".git").glob("sortext-blob-*")]
     if leftovers:
         problems.append(f"temp files left behind: {leftovers}")
     return problems

@@ -113,6 +113,42 @@ def test_commit_stores_exactly_the_given_bytes(records_repo: Path) -> None:
     )
 
 
+def test_one_commit_of_a_record_its_pages_and_a_delete(records_repo: Path) -> None:
+    """All blobs go to git in one process; each holds exactly its bytes, CRLF and
+    non-UTF-8 included, and no staging file stays in .git."""
+    repo = GitRepo.open(records_repo)
+    changes: dict[str, bytes | None] = {
+        RECORD: (records_repo / RECORD).read_bytes().replace(b"\n", b"\r\n"),
+        "NEXT.md": b"# What happens next\n",
+        "site/index.html": bytes(range(256)),
+        "clients/jonas-weber.md": None,
+    }
+    assert repo.commit(changes, "several") is not None
+    for path, data in changes.items():
+        if data is None:
+            assert path not in git(records_repo, "ls-files")
+        else:
+            assert git(records_repo, "rev-parse", f"HEAD:{path}").strip() == blob_id(data)
+    assert not list((records_repo / ".git").glob("sortext-blob-*"))
+
+
+def test_leftovers_of_a_dead_process_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from sortext.daemon.leftovers import remove_leftovers
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    names = {
+        f"sortext-blob-{dead.pid}-0": True, f"sortext-index-{dead.pid}": True,
+        f".a.md.{dead.pid}.tmp": True, ".a.md.sortext-tmp-1f": True,
+        f"sortext-blob-{os.getpid()}-0": False, f"sortext-index-{os.getpid()}": False,
+        "sortext-blob-x-0": False, "a.md": False, "notes.tmp": False,
+    }
+    for name in names:
+        (tmp_path / name).write_text("x")
+    removed = {p.name for p in remove_leftovers([tmp_path])}
+    assert removed == {name for name, gone in names.items() if gone}
+
+
 def test_commit_of_heads_own_bytes_is_nothing(records_repo: Path) -> None:
     repo = GitRepo.open(records_repo)
     assert repo.commit({RECORD: (records_repo / RECORD).read_bytes()}, "same") is None

@@ -3,8 +3,9 @@
 Only names sortext itself creates are touched, and only when the process
 that created them is provably gone: ``.<name>.sortext-tmp-<hex>`` (atomic
 writes; called while holding the daemon lock, so no writer of ours is
-running), ``.<name>.<pid>.tmp`` (page builds) and ``sortext-index-<pid>`` (the
-daemon's private git index) whose pid is not alive.
+running), ``.<name>.<pid>.tmp`` (page builds), ``sortext-index-<pid>`` (the
+daemon's private git index) and ``sortext-blob-<pid>-<n>`` (bytes on their way
+into git) whose pid is not alive.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ log = logging.getLogger("sortext.watch")
 _ATOMIC = re.compile(r"^\..+\.sortext-tmp-[0-9a-f]+$")
 _BUILD = re.compile(r"^\..+\.(\d+)\.tmp$")
 _PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
+_BLOB = re.compile(r"^sortext-blob-(\d+)-\d+$")
 
 
 def _alive(pid: int) -> bool:
@@ -38,7 +40,7 @@ def is_leftover(name: str) -> bool:
     """True when ``name`` is a sortext temp file whose writer is gone."""
     if _ATOMIC.match(name):
         return True
-    for pattern in (_BUILD, _PRIVATE_INDEX):
+    for pattern in (_BUILD, _PRIVATE_INDEX, _BLOB):
         match = pattern.match(name)
         if match:
             return not _alive(int(match.group(1)))
