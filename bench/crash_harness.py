@@ -117,8 +117,11 @@ class Watcher:
         raise RuntimeError("watcher not ready:\n" + self.log_path.read_text()[offset:])
 
 
-def check_repository(root: Path, expected: dict[str, bytes]) -> list[str]:
-    """Every invariant; returns the broken ones (empty: all good)."""
+def check_repository(
+    root: Path, expected: dict[str, bytes], live_pids: tuple[int, ...] = ()
+) -> list[str]:
+    """Every invariant; returns the broken ones (empty: all good).  ``live_pids``: the
+    running daemon, whose own private index is not a leftover."""
     problems = []
     for rel, data in expected.items():
         on_disk = (root / rel).read_bytes()
@@ -147,7 +150,8 @@ def check_repository(root: Path, expected: dict[str, bytes]) -> list[str]:
         for p in folder.iterdir()
         if any(m in p.name for m in TEMP_MARKERS) and p.name.startswith(".")
     ]
-    leftovers += [p.name for p in (root / ".git").glob("sortext-index-*")]
+    live = {f"sortext-index-{pid}" for pid in live_pids}  # the running daemon's own
+    leftovers += [p.name for p in (root / ".git").glob("sortext-index-*") if p.name not in live]
     leftovers += [p.name for p in (root / ".git").glob("sortext-blob-*")]
     if leftovers:
         problems.append(f"temp files left behind: {leftovers}")
@@ -205,7 +209,7 @@ def run(kills: int, seed: int = 7, extra_records: int = 20, base: Path | None = 
                 figures.catch_up_commits += 1
             if expected:
                 time.sleep(0.15)  # let the daemon settle anything the catch-up re-queued
-                broken = check_repository(root, expected)
+                broken = check_repository(root, expected, (watcher.proc.pid,))
                 figures.restarts_checked += 1
                 figures.failures.extend(f"after kill {figures.kills}: {b}" for b in broken)
             kill_after = rng.uniform(0.0, 0.6)
@@ -226,11 +230,13 @@ def run(kills: int, seed: int = 7, extra_records: int = 20, base: Path | None = 
         final = Watcher(root, log)
         final.wait_ready(offset)
         time.sleep(0.15)
-        broken = check_repository(root, expected)
+        broken = check_repository(root, expected, (final.proc.pid,))
         figures.restarts_checked += 1
         figures.failures.extend(f"final: {b}" for b in broken)
         final.proc.send_signal(signal.SIGTERM)
         final.proc.wait(30)
+        stopped = [p.name for p in (root / ".git").glob("sortext-index-*")]
+        figures.failures.extend(f"after a clean stop, left behind: {n}" for n in stopped)
     finally:
         if owned:
             shutil.rmtree(base, ignore_errors=True)

@@ -132,6 +132,41 @@ def test_one_commit_of_a_record_its_pages_and_a_delete(records_repo: Path) -> No
     assert not list((records_repo / ".git").glob("sortext-blob-*"))
 
 
+def test_private_index_is_reused_until_someone_else_commits(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sortext.daemon.gitops as gitops
+
+    calls: list[str] = []
+    real = gitops.git
+
+    def counting(root: Path, *args: str, **kwargs: object) -> bytes:
+        calls.append(args[0])
+        return real(root, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitops, "git", counting)
+    repo = GitRepo.open(records_repo)
+    first = (records_repo / RECORD).read_bytes().replace(b"stage: active", b"stage: review")
+    assert repo.commit({RECORD: first}, "one") is not None
+    assert repo.private_index.exists()
+    calls.clear()
+    assert repo.commit({"NEXT.md": b"# next\n"}, "two") is not None
+    assert "read-tree" not in calls  # the private index already held HEAD's tree
+    assert git(records_repo, "show", f"HEAD:{RECORD}").encode() == first
+    # Someone commits meanwhile: the next commit reads HEAD's tree again and keeps theirs.
+    (records_repo / "notes.txt").write_text("theirs\n")
+    git(records_repo, "add", "notes.txt")
+    git(records_repo, "commit", "-q", "-m", "their commit")
+    calls.clear()
+    assert repo.commit({"NEXT.md": b"# next again\n"}, "three") is not None
+    assert "read-tree" in calls
+    files = git(records_repo, "ls-tree", "-r", "--name-only", "HEAD").split()
+    assert {"notes.txt", "NEXT.md", RECORD} <= set(files)
+    assert git(records_repo, "show", f"HEAD:{RECORD}").encode() == first
+    repo.close()
+    assert not repo.private_index.exists()
+
+
 def test_leftovers_of_a_dead_process_are_removed_and_nothing_else(tmp_path: Path) -> None:
     from sortext.daemon.leftovers import remove_leftovers
 

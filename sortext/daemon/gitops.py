@@ -26,7 +26,7 @@ import os
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError
@@ -103,6 +103,9 @@ class GitRepo:
     git_dir: Path
     index_file: Path
     has_identity: bool = True
+    # The commit whose tree the private index file holds (after our last commit), so
+    # the next commit on top of it skips re-reading a 20,000-entry tree.
+    _private: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def open(cls, root: Path) -> GitRepo:
@@ -236,6 +239,8 @@ class GitRepo:
         parent, parent_tree = self._head_and_tree()
         tree = self._tree_with(parent, entries)
         if tree == parent_tree:
+            if parent:
+                self._private["commit"] = parent
             self.sync_index(entries)
             return None
         args = ["commit-tree", tree, "-F", "-"]
@@ -252,6 +257,7 @@ class GitRepo:
             if self.head() != parent:
                 raise HeadMoved(str(exc)) from exc
             raise
+        self._private["commit"] = commit
         return commit
 
     def _store_blobs(self, changes: Mapping[str, bytes | None]) -> list[str]:
@@ -282,18 +288,34 @@ class GitRepo:
         return sorted(lines, key=lambda line: line.split("\t", 1)[1])
 
     def _tree_with(self, parent: str | None, entries: list[str]) -> str:
-        """HEAD's tree with ``entries`` applied, built in a private index file."""
-        private = self.git_dir / f"sortext-index-{os.getpid()}"
+        """HEAD's tree with ``entries`` applied, built in a private index file.
+
+        The file is kept while this process runs: when ``parent`` is the commit we
+        made last, it already holds that tree and only ``entries`` are applied."""
+        private = self.private_index
         env = {"GIT_INDEX_FILE": str(private)}
+        held = self._private.pop("commit", None)
         try:
-            if parent:
-                git(self.root, "read-tree", parent, env=env)
-            else:
-                git(self.root, "read-tree", "--empty", env=env)
+            if not (parent and held == parent and private.exists()):
+                if parent:
+                    git(self.root, "read-tree", parent, env=env)
+                else:
+                    git(self.root, "read-tree", "--empty", env=env)
             git(self.root, "update-index", "--index-info", input=_lines(entries), env=env)
             return git(self.root, "write-tree", env=env).decode().strip()
-        finally:
+        except BaseException:
             private.unlink(missing_ok=True)
+            raise
+
+    @property
+    def private_index(self) -> Path:
+        """This process's own index file (removed by ``close``, or as a leftover)."""
+        return self.git_dir / f"sortext-index-{os.getpid()}"
+
+    def close(self) -> None:
+        """Remove the private index file (the watcher calls this when it stops)."""
+        self._private.clear()
+        self.private_index.unlink(missing_ok=True)
 
     def sync_index(self, entries: list[str], timeout: float = 10.0) -> None:
         """Give the user's index the committed entries, waiting for index.lock."""

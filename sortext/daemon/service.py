@@ -89,6 +89,7 @@ class WatchService:
         previous = self._install_signals()
         observer = None
         pusher = None
+        git = None
         try:
             git = GitRepo.open(self.repo.root)
             git_config = self.repo.config.raw.get("git")
@@ -112,6 +113,8 @@ class WatchService:
                 observer.join(2)
             if pusher is not None:
                 pusher.stop()
+            if git is not None:
+                git.close()
             self._restore_signals(previous)
             lock.release()
             log.info("stopped")
