@@ -165,14 +165,10 @@ def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[s
     """The assessment key each stored record (of ``paths``, if given) was assessed under."""
     if paths is None:
         return dict(conn.execute("SELECT path, key FROM assessed").fetchall())
-    out: dict[str, str] = {}
-    wanted = sorted(set(paths))
-    for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
-        chunk = wanted[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        out.update(conn.execute(f"SELECT path, key FROM assessed WHERE path IN ({marks})",
-                                chunk).fetchall())
-    return out
+    from sortext.sqlbatch import select_in
+
+    return dict(select_in(conn, "SELECT path, key FROM assessed WHERE path IN ({})",
+                          sorted(set(paths))))
 
 
 def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:

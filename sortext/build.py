@@ -291,24 +291,18 @@ class _FreshRecords:
         self.unchanged: list[str] = []
 
     def work(self, path: str, digest: str, record: Any, diagnostics: list[Any]) -> Any:
-        from sortext import board, rules
-        from sortext.dashboard import client_view
         from sortext.diagnostics import has_errors
 
         ok = not has_errors(diagnostics)
-        assessment = rules.assess(record, self.config, self.today)
-        stored = None
-        if ok:
-            stored = board.to_rows(path, f"{self.rules_key}|{digest}|False", assessment,
-                                   rules.is_open(record, self.config))
         rel = f"{SITE_DIR}/clients/{record.id}.html"
-        view = client_view(record, self.config, self.today, diagnostics, False, assessment)
         if self.template is None:  # looked up once: each lookup stats the template files
             self.template = self.env.get_template("client.html.j2")
-        text = self.template.render(c=view, **self.common)
-        written = write_if_changed(self.root / rel, text.encode("utf-8"), durable=False)
+        stored, done = _assess_and_render(
+            path, record, diagnostics, False, f"{self.rules_key}|{digest}|False" if ok else None,
+            self.root / rel, self.template, self.config, self.today, self.common)
+        assert done is not None  # a page was asked for
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
-        return stored, rel, key, written
+        return stored, rel, key, done[1]
 
     def store(self, conn: Any, done: list[Any]) -> None:
         from sortext import board
@@ -324,10 +318,29 @@ _Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, writ
 _job: tuple[Any, ...] | None = None  # what forked workers inherit
 
 
-def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
-    """Assess and render ``jobs[start:stop]``: each record read once, its rules run once."""
+def _assess_and_render(
+    path: str, record: Any, diagnostics: list[Any], stale: bool, assess_key: str | None,
+    page: Path | None, template: Any, config: Any, today: dt.date, common: dict[str, Any],
+) -> _Done:
+    """One record's work, with its rules run once: the board rows of its assessment
+    (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
     from sortext import board, rules
     from sortext.dashboard import client_view
+
+    assessment = rules.assess(record, config, today)
+    stored = None
+    if assess_key is not None:
+        stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))
+    done = None
+    if page is not None:
+        view = client_view(record, config, today, diagnostics, stale, assessment)
+        text = template.render(c=view, **common)
+        done = (page, write_if_changed(page, text.encode("utf-8"), durable=False))
+    return stored, done
+
+
+def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
+    """Assess and render ``jobs[start:stop]``: each record read once from the index."""
     from sortext.index import read_entry
 
     assert _job is not None
@@ -336,22 +349,12 @@ def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
     out: list[_Done] = []
     for job in jobs[span[0] : span[1]]:
         entry = read_entry(conn, job.path)
-        record = entry.record
-        if record is None:  # pragma: no cover - rows() lists only files with data
+        if entry.record is None:  # pragma: no cover - rows() lists only files with data
             out.append((None, None))
             continue
-        assessment = rules.assess(record, config, today)
-        stored = None
-        if job.assess_key is not None:
-            stored = board.to_rows(job.path, job.assess_key, assessment,
-                                   rules.is_open(record, config))
-        page = None
-        if job.page is not None:
-            view = client_view(record, config, today, entry.diagnostics, entry.stale,
-                               assessment)
-            text = template.render(c=view, **common)
-            page = (job.page, write_if_changed(job.page, text.encode("utf-8"), durable=False))
-        out.append((stored, page))
+        out.append(_assess_and_render(job.path, entry.record, entry.diagnostics, entry.stale,
+                                      job.assess_key, job.page, template, config, today,
+                                      common))
     return out
 
 

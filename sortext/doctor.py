@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sortext.daemon.leftovers import pid_alive
 from sortext.gitlog import git_text
 from sortext.repo import Repository
 
@@ -89,22 +90,12 @@ def check_daemon(repo: Repository) -> Finding:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            alive = _pid_alive(int(text)) if text.isdigit() else True
+            alive = pid_alive(int(text)) if text.isdigit() else True
             if alive:
                 return Finding("daemon", "ok", f"sortext watch running (pid {text or '?'})")
         return Finding("daemon", "warn", f"stale .sortext/watch.pid: process {text or '?'} is gone")
     finally:
         os.close(fd)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def check_index(repo: Repository) -> Finding:

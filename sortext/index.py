@@ -33,6 +33,7 @@ from sortext.diagnostics import Diagnostic
 from sortext.errors import StorageError
 from sortext.records import Record, parse_record
 from sortext.repo import Repository
+from sortext.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.validate import RecordValidator
@@ -422,11 +423,8 @@ class Index:
             found = _scan(self.repo.clients_path)
         else:
             names = sorted({n for n in only if _is_record_name(n)})
-            wanted = [f"{clients}/{n}" for n in names]
-            for start in range(0, len(wanted), 500):  # SQLite caps the number of parameters
-                chunk = wanted[start : start + 500]
-                marks = ", ".join("?" * len(chunk))
-                rows += self.conn.execute(f"{query} WHERE path IN ({marks})", chunk).fetchall()
+            rows = select_in(self.conn, query + " WHERE path IN ({})",
+                             [f"{clients}/{n}" for n in names])
             found = [entry for entry in map(self._stat_one, names) if entry is not None]
         known = {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
         seen: set[str] = set()
@@ -566,7 +564,7 @@ class Index:
         if record_ids is None:
             found = self.conn.execute(f"{query} ORDER BY path").fetchall()
         else:
-            found = sorted(_select_in(self.conn, query + " AND record_id IN ({})",
+            found = sorted(select_in(self.conn, query + " AND record_id IN ({})",
                                       sorted(set(record_ids))))
         return [FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
                 for path, rid, digest, ok, stale, has_diags in found]
@@ -574,7 +572,7 @@ class Index:
     def record_ids(self, paths: Iterable[str]) -> set[str]:
         """The record ids the files at ``paths`` hold now (for what a change may move)."""
         query = "SELECT record_id FROM files WHERE record_id IS NOT NULL AND path IN ({})"
-        return {rid for (rid,) in _select_in(self.conn, query, sorted(set(paths)))}
+        return {rid for (rid,) in select_in(self.conn, query, sorted(set(paths)))}
 
     def record_paths(self) -> RecordPaths:
         """record id -> its file, looked up on demand (a page links a few dozen)."""
@@ -645,7 +643,7 @@ class Index:
         if paths is None:
             return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
         query = "SELECT path, key FROM pages WHERE path IN ({})"
-        return dict(_select_in(self.conn, query, sorted(set(paths))))
+        return dict(select_in(self.conn, query, sorted(set(paths))))
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -661,16 +659,6 @@ class Index:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
             )
-
-
-def _select_in(conn: sqlite3.Connection, query: str, values: Sequence[str]) -> list[Any]:
-    """Rows of ``query`` (with one ``IN ({})``) for ``values``, a few hundred at a time:
-    SQLite caps the number of parameters."""
-    out: list[Any] = []
-    for start in range(0, len(values), 500):
-        chunk = values[start : start + 500]
-        out += conn.execute(query.format(", ".join("?" * len(chunk))), chunk).fetchall()
-    return out
 
 
 class RecordPaths(Mapping[str, str]):

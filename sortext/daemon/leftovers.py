@@ -24,7 +24,8 @@ _PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
 _BLOB = re.compile(r"^sortext-blob-(\d+)-\d+$")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True unless the process is provably gone (another user's process counts as alive)."""
     if pid == os.getpid():
         return True
     try:
@@ -43,7 +44,7 @@ def is_leftover(name: str) -> bool:
     for pattern in (_BUILD, _PRIVATE_INDEX, _BLOB):
         match = pattern.match(name)
         if match:
-            return not _alive(int(match.group(1)))
+            return not pid_alive(int(match.group(1)))
     return False
 
 
