@@ -162,10 +162,10 @@ def index_matches_rebuild(root: Path) -> list[str]:
     """The daemon's index agrees with parsing every file from scratch."""
     import hashlib
 
-    from sortext.index import Index
-    from sortext.records import load_record
+    from sortext.check.load import load_record
     from sortext.repo import open_repository
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
+    from sortext.store.index import Index
 
     repo = open_repository(root)
     validator = RecordValidator(repo.config)

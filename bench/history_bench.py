@@ -157,7 +157,7 @@ def stage_facts_figures(repo: Path) -> str:
     """stage_facts in-process: first call (no cache), cached, after one new commit."""
     sys.path.insert(0, str(ROOT))
     from sortext.repo import open_repository
-    from sortext.stagefacts import CACHE_FILE, stage_facts
+    from sortext.vcs.stagefacts import CACHE_FILE, stage_facts
 
     (repo / CACHE_FILE).unlink(missing_ok=True)
     opened = open_repository(repo)

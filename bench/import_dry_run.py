@@ -52,10 +52,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--clients", type=int, default=1000)
     args = parser.parse_args()
-    from sortext.fieldmap import load_map
-    from sortext.importer import plan_import
+    from sortext.io.fieldmap import load_map
+    from sortext.io.importer import plan_import
+    from sortext.io.spreadsheet import read_rows
     from sortext.repo import open_repository
-    from sortext.tabular import read_rows
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -1,4 +1,4 @@
-"""Benchmark the pages' "since last week" section (sortext.weekly.recent_changes).
+"""Benchmark the pages' "since last week" section (sortext.views.weekly.recent_changes).
 
 Uses the 10,000-client, 5,000-commit repository of ``bench/history_bench.py``
 (about 100 commits in the last 7 days) and times, in-process (the build calls
@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from history_bench import END, Stream, build_many_clients  # noqa: E402
 
-from sortext.changes import changes_since  # noqa: E402
 from sortext.repo import open_repository  # noqa: E402
-from sortext.weekly import PAIR_CACHE, VIEW_CACHE, recent_changes  # noqa: E402
+from sortext.vcs.changes import changes_since  # noqa: E402
+from sortext.views.weekly import PAIR_CACHE, VIEW_CACHE, recent_changes  # noqa: E402
 
 TODAY = END.date()
 

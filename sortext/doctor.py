@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Literal
 
 from sortext.daemon.leftovers import pid_alive
-from sortext.gitlog import git_text
 from sortext.repo import Repository
+from sortext.vcs.log import git_text
 
 Status = Literal["ok", "warn", "fail"]
 PID_FILE = Path(".sortext") / "watch.pid"
@@ -36,7 +36,7 @@ def _config(repo: Repository, key: str) -> str:
 
 
 def check_backup(repo: Repository, now: dt.datetime) -> Finding:
-    from sortext.backup import last_verified
+    from sortext.vcs.backup import last_verified
 
     section = repo.config.raw.get("backup") or {}
     max_days = int(section.get("max_age_days", 7))
@@ -64,7 +64,7 @@ def check_hooks(repo: Repository) -> Finding:
 
 
 def check_merge_driver(repo: Repository) -> Finding:
-    from sortext.scaffold import GITATTRIBUTES_LINE
+    from sortext.vcs.scaffold import GITATTRIBUTES_LINE
 
     driver = _config(repo, "merge.sortext.driver")
     attributes = repo.root / ".gitattributes"

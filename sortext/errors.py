@@ -1,6 +1,6 @@
 """Operational failures (git, storage, config, usage) as one exception tree.
 
-Problems *in records* are :class:`sortext.diagnostics.Diagnostic` values, not
+Problems *in records* are :class:`sortext.record.diagnostics.Diagnostic` values, not
 exceptions.  These exceptions are for things that stop a command; the CLI turns
 each into a one-line message (exit status 2) that says how to fix it.
 """

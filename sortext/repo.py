@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sortext.config import CONFIG_NAME, Config, load_config
 from sortext.errors import RepoNotFound
+from sortext.schema.config import CONFIG_NAME, Config, load_config
 
 
 @dataclass(frozen=True)

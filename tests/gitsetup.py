@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sortext.scaffold import configure_git, ensure_gitattributes
+from sortext.vcs.scaffold import configure_git, ensure_gitattributes
 from tests.conftest import git
 
 

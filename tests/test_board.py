@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from bench.gen_pages import client_text
-from sortext import board, rules
-from sortext.config import Config, default_config_text, parse_config
-from sortext.dashboard import Dashboard, assemble
-from sortext.records import Record, parse_record
-from sortext.validate import RecordValidator
+from sortext.check.load import Record, parse_record
+from sortext.rules import findings as rules
+from sortext.schema.config import Config, default_config_text, parse_config
+from sortext.schema.validate import RecordValidator
+from sortext.store import board
+from sortext.views.dashboard import Dashboard, assemble, from_board
 
 LIMIT = 7
 LISTS = ("next_actions", "at_risk", "stuck", "progressing", "invoices_overdue", "invoices_due",
@@ -56,7 +57,7 @@ def test_index_dashboard_equals_the_in_memory_one(
 ) -> None:
     day = dt.date.fromisoformat(today)
     full: Dashboard = assemble([rules.assess(r, config, day) for r in records], [], config, day)
-    shown: Dashboard = board.dashboard(_board(records, config, day), today, [], LIMIT)
+    shown: Dashboard = from_board(_board(records, config, day), today, [], LIMIT)
     assert (shown.clients, shown.open_clients) == (full.clients, full.open_clients)
     for name in LISTS:
         whole, top = getattr(full, name), getattr(shown, name)

@@ -36,7 +36,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def site(records_repo: Path) -> Path:
-    from sortext.build import build
+    from sortext.pages.build import build
     from sortext.repo import open_repository
 
     build(open_repository(records_repo), dt.date.fromisoformat(SAMPLE_TODAY))

@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from sortext.build import build
+from sortext.pages.build import build
 from sortext.repo import open_repository
 from tests.conftest import SAMPLE_TODAY
 
@@ -114,7 +114,7 @@ def test_records_with_errors_are_listed_with_last_valid_data(records_repo: Path)
 def test_forked_page_rendering_gives_the_same_bytes(
     records_repo: Path, tmp_path: Path, monkeypatch: object
 ) -> None:
-    import sortext.build as build_module
+    import sortext.pages.build as build_module
 
     twin = tmp_path / "twin"
     shutil.copytree(records_repo, twin)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sortext.changes import StageFacts, changes_since, classify, stage_facts, staleness
 from sortext.repo import open_repository
+from sortext.vcs.changes import StageFacts, changes_since, classify, stage_facts, staleness
 from tests.conftest import git
 from tests.dated import AMARA, build_dated_repo, commit_at, replace
 

@@ -71,9 +71,9 @@ def test_front_matter_over_64_kib(cli: Callable[..., Result], repo: Path) -> Non
 
 
 def test_file_vanishing_between_listing_and_reading(repo: Path) -> None:
-    from sortext.check import check_files
+    from sortext.check.many import check_files
     from sortext.repo import open_repository
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
 
     gone = repo / "clients" / "gone.md"
     gone.write_text(GOOD, encoding="utf-8")
@@ -113,9 +113,9 @@ def test_fifo_named_like_a_record_does_not_hang(cli: Callable[..., Result], repo
 
 def test_unreadable_file(repo: Path) -> None:
     """chmod 000; as root (CI) permissions do not apply, so read as 'nobody' in a child."""
-    from sortext.records import load_record
+    from sortext.check.load import load_record
     from sortext.repo import open_repository
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
 
     secret = repo / "clients" / "secret.md"
     secret.write_text(GOOD, encoding="utf-8")
@@ -164,7 +164,7 @@ def test_bad_files_never_stop_the_others(cli: Callable[..., Result], repo: Path)
 
 def test_many_files_in_parallel_report_like_one(cli: Callable[..., Result], repo: Path) -> None:
     """Over the parallel threshold the workers' results match a serial run."""
-    from sortext.check import PARALLEL_THRESHOLD
+    from sortext.check.many import PARALLEL_THRESHOLD
 
     clients = repo / "clients"
     for i in range(PARALLEL_THRESHOLD + 10):

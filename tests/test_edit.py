@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.edit import EditRefused, RecordEditor, parse_path, render_flow
-from sortext.validate import normalize
-from sortext.yamlparse import load_fast
+from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path, render_flow
+from sortext.record.values import normalize
+from sortext.record.yamlread import load_fast
 from tests.conftest import PROJECT_ROOT
 
 SAMPLES = sorted((PROJECT_ROOT / "clients").glob("*.md"))

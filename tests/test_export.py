@@ -17,7 +17,7 @@ from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY
 
 
 def sample_records() -> list[dict[str, Any]]:
-    from sortext.export import load_records
+    from sortext.io.export import load_records
     from sortext.repo import open_repository
 
     return load_records(open_repository(PROJECT_ROOT))
@@ -67,7 +67,7 @@ def test_ics_parses_and_holds_every_due_date(cli: Callable[..., Result]) -> None
 
 
 def test_ics_uid_is_stable_when_the_date_moves() -> None:
-    from sortext.export import calendar_events
+    from sortext.io.export import calendar_events
 
     data = {"id": "ann", "name": "Ann", "next_action": {"what": "Call", "due": "2026-11-01"}}
     before = calendar_events([data])
@@ -80,7 +80,7 @@ def test_ics_uid_is_stable_when_the_date_moves() -> None:
 def test_ics_lines_are_folded_and_escaped() -> None:
     import icalendar
 
-    from sortext.export import to_ics
+    from sortext.io.export import to_ics
 
     what = "Send the proposal; include pricing, scope and the timeline " * 3
     record = {"id": "ann", "name": "Ann", "next_action": {"what": what, "due": "2026-11-30"}}
@@ -114,7 +114,7 @@ def test_json_holds_the_front_matter(cli: Callable[..., Result]) -> None:
 
 
 def test_configured_exports_are_written_once(records_repo: Path) -> None:
-    from sortext.export import write_configured_exports
+    from sortext.io.export import write_configured_exports
     from sortext.repo import open_repository
 
     config = records_repo / "sortext.yaml"
@@ -132,7 +132,7 @@ def test_configured_exports_are_written_once(records_repo: Path) -> None:
 @pytest.mark.parametrize("target", ["../outside.ics", "clients/x.ics"])
 def test_configured_export_paths_stay_in_the_repo(records_repo: Path, target: str) -> None:
     from sortext.errors import ConfigError
-    from sortext.export import write_configured_exports
+    from sortext.io.export import write_configured_exports
     from sortext.repo import open_repository
 
     config = records_repo / "sortext.yaml"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sortext.fielddiff import FieldChange, body_summary, diff_data, summarize
+from sortext.record.fielddiff import FieldChange, body_summary, diff_data, summarize
 
 
 def test_scalar_and_nested_changes() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from sortext.errors import UsageError
-from sortext.fieldmap import CellError, FieldSpec, convert, parse_map
-from sortext.tabular import read_rows
+from sortext.io.fieldmap import CellError, FieldSpec, convert, parse_map
+from sortext.io.spreadsheet import read_rows
 
 
 def test_semicolon_csv_with_bom(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_json_list_under_one_key(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text('{"items": [{"answers": {"email": "a@example.org"}}]}')
     rows = read_rows(path)
-    from sortext.tabular import lookup
+    from sortext.io.spreadsheet import lookup
 
     assert lookup(rows[0].values, "answers.email") == "a@example.org"
 

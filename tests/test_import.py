@@ -12,8 +12,8 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.validate import normalize
-from sortext.yamlparse import load_fast
+from sortext.record.values import normalize
+from sortext.record.yamlread import load_fast
 from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY, git
 
 MAPS = PROJECT_ROOT / "docs" / "maps"
@@ -192,7 +192,7 @@ def test_intake_form_styles(cli: Callable[..., Result], records_repo: Path, expo
 
 
 def test_every_shipped_map_parses() -> None:
-    from sortext.fieldmap import load_map
+    from sortext.io.fieldmap import load_map
 
     for path in sorted(MAPS.glob("*.yaml")):
         assert load_map(path).fields, path
@@ -220,10 +220,10 @@ def test_any_import_applied_twice_changes_nothing_the_second_time(
     import datetime as dt
     import shutil
 
-    from sortext.fieldmap import load_map
-    from sortext.importer import apply_plan, plan_import
+    from sortext.io.fieldmap import load_map
+    from sortext.io.importer import apply_plan, plan_import
+    from sortext.io.spreadsheet import Row
     from sortext.repo import open_repository
-    from sortext.tabular import Row
 
     shutil.rmtree(empty_repo / "clients")
     (empty_repo / "clients").mkdir()

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext import index as index_module
-from sortext.index import Index
 from sortext.repo import Repository, open_repository
+from sortext.store import index as index_module
+from sortext.store.index import Index
 
 MINIMAL = """---
 name: {name}

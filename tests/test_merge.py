@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.conflicts import settle
-from sortext.fielddiff import keyed_items
-from sortext.merge import merge_files
-from sortext.versions import parse_version
+from sortext.check.conflicts import settle
+from sortext.record.fielddiff import keyed_items
+from sortext.vcs.merge import merge_files
+from sortext.vcs.versions import parse_version
 
 BASE = """---
 name: Ines Duarte   # met at the design meetup
@@ -112,7 +112,7 @@ ident = st.sampled_from(DATES)
 
 
 def _dump(data: dict[str, Any], body: list[str]) -> str:
-    from sortext.merge import _to_yaml, _yaml
+    from sortext.vcs.merge import _to_yaml, _yaml
 
     out = io.StringIO()
     _yaml().dump(_to_yaml(data), out)

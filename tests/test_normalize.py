@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from sortext.validate import key_text, normalize
+from sortext.record.values import key_text, normalize
 
 
 def plain_normalize(value: Any) -> Any:

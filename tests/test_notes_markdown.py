@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from sortext.render import notes_html
+from sortext.pages.render import notes_html
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")

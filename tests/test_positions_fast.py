@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.frontmatter import Split, split
-from sortext.positions import Path, build_position_map, simple_positions
-from sortext.source import SourceText, decode
-from sortext.validate import normalize
-from sortext.yamlparse import YamlProblem, load_fast
+from sortext.record.positions import Path, build_position_map, simple_positions
+from sortext.record.source import SourceText, decode
+from sortext.record.split import Split, split
+from sortext.record.values import normalize
+from sortext.record.yamlread import YamlProblem, load_fast
 from tests.conftest import PROJECT_ROOT
 
 

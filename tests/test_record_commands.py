@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from sortext.validate import normalize
-from sortext.yamlparse import load_fast
+from sortext.record.values import normalize
+from sortext.record.yamlread import load_fast
 from tests.conftest import SAMPLE_TODAY, git
 
 AMARA = "amara-okafor"
@@ -150,9 +150,9 @@ def test_new_edit_opens_a_real_editor(cli: Callable[..., Result], records_repo: 
 
 def test_write_refused_when_file_changed_meanwhile(records_repo: Path) -> None:
     """An editor saving between read and write wins; sortext refuses."""
+    from sortext.edit.update import update_record
     from sortext.errors import ConflictError
     from sortext.repo import open_repository
-    from sortext.update import update_record
 
     repo = open_repository(records_repo)
     path = records_repo / "clients" / f"{AMARA}.md"

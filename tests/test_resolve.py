@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import Result
 
-from sortext.merge import merge_files
-from sortext.versions import parse_version
+from sortext.vcs.merge import merge_files
+from sortext.vcs.versions import parse_version
 
 CLIENT = "clients/amara-okafor.md"
 

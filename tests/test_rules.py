@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext import rules
-from sortext.config import Config, default_config_text, parse_config
-from sortext.records import Record
+from sortext.check.load import Record
+from sortext.rules import findings as rules
+from sortext.schema.config import Config, default_config_text, parse_config
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -256,8 +256,8 @@ def test_assessment_json_round_trip(config: Config) -> None:
     from tests.conftest import PROJECT_ROOT
 
     repo = open_repository(PROJECT_ROOT)
-    from sortext.index import _parse_file
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
+    from sortext.store.index import _parse_file
 
     validator = RecordValidator(repo.config)
     for path in repo.record_paths():

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext.config import Config
-from sortext.frontmatter import Split, split
+from sortext.record.source import SourceText, decode
+from sortext.record.split import Split, split
+from sortext.record.values import is_email, is_iso_date, normalize
+from sortext.record.yamlread import load_fast
 from sortext.repo import open_repository
-from sortext.schema import draft7_copy, effective_schema
-from sortext.source import SourceText, decode
-from sortext.validate import is_email, is_iso_date, normalize
-from sortext.yamlparse import load_fast
+from sortext.schema.config import Config
+from sortext.schema.effective import draft7_copy, effective_schema
 from tests.conftest import PROJECT_ROOT
 
 FORMATS = {"date": is_iso_date, "email": is_email}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext.frontmatter import FENCE, MAX_FRONT_MATTER_BYTES, Split, SplitProblem, split
+from sortext.record.split import FENCE, MAX_FRONT_MATTER_BYTES, Split, SplitProblem, split
 
 
 def plain_split(text: str) -> Split | SplitProblem:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sortext.versions import VersionParser, parse_version, plain_top_fields
-from sortext.yamlparse import flow_nesting_too_deep
+from sortext.record.yamlread import flow_nesting_too_deep
+from sortext.vcs.versions import VersionParser, parse_version, plain_top_fields
 from tests.conftest import PROJECT_ROOT
 
 SAMPLES = sorted((PROJECT_ROOT / "clients").glob("*.md"))

@@ -104,7 +104,7 @@ def test_warm_next_imports_no_jinja_or_git_and_parses_nothing(records_repo: Path
     code = f"""
 import sys
 from sortext.cli import main
-from sortext import index
+from sortext.store import index
 calls = []
 real = index.parse_record
 index.parse_record = lambda *a: calls.append(a[1]) or real(*a)

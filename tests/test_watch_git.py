@@ -60,8 +60,8 @@ def test_invalid_yaml_is_reported_not_committed_then_fixed(
     wait_for(lambda: "## Records with errors" in (records_repo / "NEXT.md").read_text(), 10)
     listed = (records_repo / "NEXT.md").read_text().split("## Records with errors")[1]
     assert "amara-okafor" in listed.lower() or "Amara Okafor" in listed
-    from sortext.index import Index
     from sortext.repo import open_repository
+    from sortext.store.index import Index
 
     with Index.open(open_repository(records_repo)) as index:
         entry = next(e for e in index.entries() if e.path == RECORD)

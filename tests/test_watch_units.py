@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import WatchedPaths, is_debris
-from sortext.daemon.gitops import IN_PROGRESS, GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.daemon.lock import DaemonRunning, acquire, holder
+from sortext.vcs.commit import IN_PROGRESS, GitBusy, GitRepo, IndexLocked, blob_id
 from tests.conftest import git
 
 RECORD = "clients/amara-okafor.md"
@@ -135,7 +135,7 @@ def test_one_commit_of_a_record_its_pages_and_a_delete(records_repo: Path) -> No
 def test_private_index_is_reused_until_someone_else_commits(
     records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sortext.daemon.gitops as gitops
+    import sortext.vcs.commit as gitops
 
     calls: list[str] = []
     real = gitops.git
@@ -277,9 +277,9 @@ def test_second_lock_is_refused_and_stale_file_taken_over(tmp_path: Path) -> Non
 
 
 def test_message_for_several_records_lists_each(records_repo: Path) -> None:
-    from sortext.daemon.messages import commit_message
     from sortext.repo import open_repository
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
+    from sortext.vcs.messages import commit_message
 
     repo = open_repository(records_repo)
     validator = RecordValidator(repo.config)

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-import sortext.weekly as weekly
-from sortext.render import environment, render
+import sortext.views.weekly as weekly
+from sortext.pages.render import environment, render
 from sortext.repo import open_repository
-from sortext.weekly import (
+from sortext.views.weekly import (
     GROUP_LIMIT,
     PAIR_CACHE,
     VIEW_CACHE,
@@ -344,7 +344,7 @@ def test_partials(week_repo: Path) -> None:
 
 
 def test_build_puts_the_section_on_both_pages(week_repo: Path) -> None:
-    from sortext.build import build
+    from sortext.pages.build import build
 
     result = build(open_repository(week_repo), dt.date(2026, 11, 20))
     assert result.warnings == []
@@ -558,8 +558,8 @@ def test_a_new_client_is_one_line_whatever_history_it_brings(tmp_path: Path) -> 
     """An imported client's past sessions, measurements, invoices and next action
     are not this week's news: one "New clients" line each (``sortext changes``
     still lists them all)."""
-    from sortext.changes import classify
-    from sortext.versions import parse_version
+    from sortext.vcs.changes import classify
+    from sortext.vcs.versions import parse_version
 
     root = new_repo(tmp_path)
     write(root, "z", record("Z", "inquiry"))
@@ -582,7 +582,7 @@ def test_new_clients_take_the_line_scan_not_the_parser(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Plain name and stage lines are enough: a bulk import is not YAML-parsed."""
-    import sortext.versions
+    import sortext.vcs.versions
 
     root = new_repo(tmp_path)
     for n in range(5):
@@ -592,7 +592,7 @@ def test_new_clients_take_the_line_scan_not_the_parser(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("parsed a new record")
 
-    monkeypatch.setattr(sortext.versions, "parse_version", refuse)
-    monkeypatch.setattr(sortext.versions.VersionParser, "parse", refuse)
+    monkeypatch.setattr(sortext.vcs.versions, "parse_version", refuse)
+    monkeypatch.setattr(sortext.vcs.versions.VersionParser, "parse", refuse)
     view = recent_changes(open_repository(root), TODAY)
     assert lines_of(view) == {"new": [f"c{n}: new client in active" for n in range(5)]}

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.frontmatter import Split, split
-from sortext.records import parse_record
-from sortext.source import SourceText, decode
-from sortext.validate import RecordValidator
-from sortext.yamlparse import YamlProblem, load_fast, load_round_trip, meaning
+from sortext.check.load import parse_record
+from sortext.record.source import SourceText, decode
+from sortext.record.split import Split, split
+from sortext.record.yamlread import YamlProblem, load_fast, load_round_trip, meaning
+from sortext.schema.validate import RecordValidator
 from tests.conftest import PROJECT_ROOT
 
 TRICKY_WORDS = [

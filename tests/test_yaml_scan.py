@@ -1,6 +1,6 @@
 """The guards' fast scans decide exactly what their plain forms decide.
 
-``sortext.yamlparse`` writes its look-closer patterns so that every alternative
+``sortext.record.yamlread`` writes its look-closer patterns so that every alternative
 starts with a literal character (much faster in ``re``) and skips whole scans
 when a cheap test shows they cannot match.  These tests hold the plain forms
 and compare on generated texts full of the characters that matter.
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext import yamlparse
-from sortext.frontmatter import Split, split
-from sortext.source import SourceText, decode
+from sortext.record import yamlread as yamlparse
+from sortext.record.source import SourceText, decode
+from sortext.record.split import Split, split
 from tests.conftest import PROJECT_ROOT
 
 PLAIN_MARKUP = re.compile(

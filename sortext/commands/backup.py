@@ -23,7 +23,7 @@ def command(repo_dir: Path | None) -> None:
     kept in .sortext/backup.json ('sortext doctor' shows its age).
     Exit status: 0 all verified, 1 a remote failed or differs.
     """
-    from sortext.backup import backup
+    from sortext.vcs.backup import backup
 
     report = backup(open_repo(repo_dir))
     for r in report.remotes:

@@ -22,7 +22,7 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     atomically and only when their content changed.  A template in the
     repository's templates/ folder overrides the shipped one of that name.
     """
-    from sortext.build import build
+    from sortext.pages.build import build
 
     repo = open_repo(repo_dir)
     result = build(repo, resolve_today(today))

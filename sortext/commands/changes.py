@@ -30,7 +30,7 @@ def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None)
     deleted records.  Compares each record as committed before the window
     with HEAD; each line names the last commit's date and author.
     """
-    from sortext.changes import KIND_TITLES, changes_since, parse_since
+    from sortext.vcs.changes import KIND_TITLES, changes_since, parse_since
 
     day = resolve_today(today)
     repo = open_repo(repo_dir)

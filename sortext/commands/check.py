@@ -33,7 +33,7 @@ def command(
     path:line:col: severity: field: message, with the offending line.
     Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
     """
-    from sortext.check import check_blobs, check_repository, staged_records
+    from sortext.check.many import check_blobs, check_repository, staged_records
 
     if staged and paths:
         raise click.UsageError("give PATHS or --staged, not both")

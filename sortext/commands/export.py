@@ -24,7 +24,7 @@ def command(kind: str, out: Path | None, today: str | None, repo_dir: Path | Non
     all-day events with stable UIDs, so calendar apps update them in place.
     The output has no timestamps: the same records give the same bytes.
     """
-    from sortext.export import render, write_export
+    from sortext.io.export import render, write_export
 
     repo = open_repo(repo_dir)
     text = render(repo, kind, resolve_today(today))

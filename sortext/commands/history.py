@@ -23,8 +23,8 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     Works on any commits (the watcher's, the CLI's or your own).
     --json prints objects with date, commit, author, field, old, new, kind.
     """
-    from sortext.fielddiff import FieldChange
-    from sortext.history import client_history
+    from sortext.record.fielddiff import FieldChange
+    from sortext.vcs.history import client_history
 
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)

@@ -33,7 +33,7 @@ def progress(rows: list[Any]) -> Iterable[Any]:
 
 def print_plan(plan: Any, applying: bool) -> None:
     """Per record: its changes, conflicts and skipped owned fields."""
-    from sortext.owned import pattern_path
+    from sortext.schema.owned import pattern_path
 
     for record in plan.records:
         state = "new" if record.is_new else "update"
@@ -100,9 +100,9 @@ def command(
     written.  Re-running the same import changes nothing.
     Exit status: 0 done, 1 when rows could not be read or records were refused.
     """
-    from sortext.fieldmap import load_map
-    from sortext.importer import apply_plan, plan_import
-    from sortext.tabular import read_rows
+    from sortext.io.fieldmap import load_map
+    from sortext.io.importer import apply_plan, plan_import
+    from sortext.io.spreadsheet import read_rows
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file)

@@ -16,7 +16,7 @@ def command(directory: Path) -> None:
     (enabled through core.hooksPath), .gitignore, and turns on git's
     durability settings.  Existing files are never overwritten.
     """
-    from sortext.scaffold import init_repository
+    from sortext.vcs.scaffold import init_repository
 
     created = init_repository(directory)
     for path in created:

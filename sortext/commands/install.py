@@ -20,7 +20,7 @@ def command(repo_dir: Path | None) -> None:
     git's durability settings (core.fsync).  Run it once after cloning: git
     does not copy local config with a clone.
     """
-    from sortext.scaffold import configure_git, ensure_gitattributes
+    from sortext.vcs.scaffold import configure_git, ensure_gitattributes
 
     repo = open_repo(repo_dir)
     configure_git(repo.root)

@@ -13,8 +13,8 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 
 def _yaml(value: object) -> str:
     """A value as 'sortext set' reads it (ISO dates stay dates)."""
-    from sortext.edit import render_flow
-    from sortext.validate import is_iso_date
+    from sortext.edit.roundtrip import render_flow
+    from sortext.record.values import is_iso_date
 
     return str(value) if is_iso_date(value) else render_flow(value)
 
@@ -38,10 +38,10 @@ def command(
     nothing: its differing fields are shown as a proposed update, with the
     'sortext set' command that would apply it.
     """
-    from sortext.fieldmap import load_map
-    from sortext.intake import apply_intake, plan_intake, proposals
-    from sortext.positions import format_path
-    from sortext.tabular import read_rows
+    from sortext.io.fieldmap import load_map
+    from sortext.io.intake import apply_intake, plan_intake, proposals
+    from sortext.io.spreadsheet import read_rows
+    from sortext.record.positions import format_path
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file) if map_file else None

@@ -27,7 +27,7 @@ def command(stage: str | None, tag: str | None, at_risk: bool, as_json: bool,
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
     owner, tags, path, next, at_risk}.
     """
-    from sortext.queries import client_list
+    from sortext.views.queries import client_list
 
     repo = open_repo(repo_dir)
     if stage is not None and stage not in repo.config.stage_names:

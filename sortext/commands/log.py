@@ -46,9 +46,9 @@ def command(
     notes.  Everything else in the file is left byte for byte.
     """
     from sortext.commands.writes import parse_date, report
-    from sortext.edit import RecordEditor
-    from sortext.routine import SessionLog, log_session
-    from sortext.update import update_record
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.routine import SessionLog, log_session
+    from sortext.edit.update import update_record
 
     date = parse_date(date_text, "--date") or resolve_today(today)
     entry = SessionLog(

@@ -26,9 +26,9 @@ def command(
 ) -> None:
     """Append a measurement VALUE for goal GOAL of client ID."""
     from sortext.commands.writes import parse_date, report
-    from sortext.edit import RecordEditor
-    from sortext.routine import add_measurement
-    from sortext.update import update_record
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.routine import add_measurement
+    from sortext.edit.update import update_record
 
     date = parse_date(on, "--on") or resolve_today(today)
 

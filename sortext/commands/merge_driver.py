@@ -22,8 +22,8 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     was changed differently on both sides: the file then holds conflict
     markers around that field only, and 'sortext check' names it.
     """
-    from sortext._atomic import write_atomic
-    from sortext.merge import merge_files
+    from sortext.edit.compare import write_atomic
+    from sortext.vcs.merge import merge_files
 
     base_bytes = base.read_bytes() if base.exists() else b""
     ours_bytes = ours.read_bytes()

@@ -21,9 +21,9 @@ def command(record_id: str, stage: str, repo_dir: Path | None) -> None:
     problem and nothing is written; warnings are shown after the move.
     """
     from sortext.commands.writes import report
-    from sortext.edit import RecordEditor
-    from sortext.routine import move_stage
-    from sortext.update import update_record
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.routine import move_stage
+    from sortext.edit.update import update_record
 
     repo = open_repo(repo_dir)
 

@@ -34,7 +34,7 @@ def command(
     written; an existing file is never replaced.  With --edit the file opens
     in $EDITOR (or $VISUAL) and is checked again when you close it.
     """
-    from sortext.newrecord import NewClient, create_record
+    from sortext.edit.new import NewClient, create_record
 
     repo = open_repo(repo_dir)
     client = NewClient(name=name, stage=stage, email=email, owner=owner)
@@ -46,8 +46,8 @@ def command(
     if open_editor:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
         click.edit(filename=str(path), editor=editor)
-        from sortext.records import load_record
-        from sortext.validate import RecordValidator
+        from sortext.check.load import load_record
+        from sortext.schema.validate import RecordValidator
 
         result = load_record(str(path), shown, RecordValidator(repo.config))
         for problem in result.diagnostics:

@@ -30,7 +30,7 @@ def command(owner: str | None, within: str | None, as_json: bool, today: str | N
     path}, status being overdue, today, soon, missing or later, in the same
     order as NEXT.md and the dashboard.
     """
-    from sortext.queries import next_list
+    from sortext.views.queries import next_list
 
     days = parse_days(within)
     repo = open_repo(repo_dir)
@@ -57,6 +57,6 @@ def command(owner: str | None, within: str | None, as_json: bool, today: str | N
 
 
 def _rel(days: int | None) -> str:
-    from sortext.rules import days_phrase
+    from sortext.rules.findings import days_phrase
 
     return days_phrase(days) if days is not None else ""

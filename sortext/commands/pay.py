@@ -20,9 +20,9 @@ def command(
 ) -> None:
     """Mark invoice INVOICE of client ID as paid (status: paid, paid_on: date)."""
     from sortext.commands.writes import parse_date, report
-    from sortext.edit import RecordEditor
-    from sortext.routine import pay_invoice
-    from sortext.update import update_record
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.routine import pay_invoice
+    from sortext.edit.update import update_record
 
     date = parse_date(on, "--on") or resolve_today(today)
 

@@ -27,10 +27,10 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     marked.  When none remain during a merge, the file is staged (git add)
     so 'sortext sync' can finish the merge.
     """
-    from sortext._atomic import write_atomic
-    from sortext.conflicts import has_markers, resolve
+    from sortext.check.conflicts import has_markers, resolve
+    from sortext.edit.compare import write_atomic
     from sortext.errors import RecordNotFound
-    from sortext.gitlog import run_git
+    from sortext.vcs.log import run_git
 
     repo = open_repo(repo_dir)
     path = repo.record_path(record_id)

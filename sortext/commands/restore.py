@@ -27,7 +27,7 @@ def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
     history is never rewritten.  Refuses when the file has uncommitted
     changes.  'sortext history ID' shows the commits to choose from.
     """
-    from sortext.restore import restore
+    from sortext.vcs.restore import restore
 
     done = restore(open_repo(repo_dir), record_id, at)
     click.echo(

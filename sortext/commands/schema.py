@@ -18,7 +18,7 @@ def command(repo_dir: Path | None) -> None:
     Includes this repository's stages and custom fields.  Cross-field rules
     (stage requirements, next-action warnings) are enforced by 'sortext check'.
     """
-    from sortext.schema import effective_schema
+    from sortext.schema.effective import effective_schema
 
     repo = open_repo(repo_dir)
     click.echo(json.dumps(effective_schema(repo.config), indent=2, ensure_ascii=False))

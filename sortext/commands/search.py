@@ -20,7 +20,7 @@ def command(words: tuple[str, ...], repo_dir: Path | None) -> None:
 
     Exit status 0 when something matched, 1 when nothing did.
     """
-    from sortext.queries import search
+    from sortext.views.queries import search
 
     hits = search(open_repo(repo_dir), list(words))
     colour = use_colour()

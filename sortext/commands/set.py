@@ -24,9 +24,9 @@ def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None)
     and the notes are kept byte for byte.
     """
     from sortext.commands.writes import report
-    from sortext.edit import EditRefused, RecordEditor, parse_path
-    from sortext.update import update_record
-    from sortext.yamlparse import YamlProblem, load_fast
+    from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path
+    from sortext.edit.update import update_record
+    from sortext.record.yamlread import YamlProblem, load_fast
 
     changes = []
     for text in assignments:

@@ -21,7 +21,7 @@ def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
     attention, goals with progress, the last session and its commitments,
     what happened since, billing, blockers, links and the notes.
     """
-    from sortext.queries import client_detail
+    from sortext.views.queries import client_detail
 
     view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
     click.echo("\n".join(render(view, use_colour())))
@@ -29,7 +29,7 @@ def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
 
 def render(view: Any, colour: bool) -> list[str]:
     """The screen as lines (plain text; colour only adds emphasis)."""
-    from sortext.rules import days_phrase, money
+    from sortext.rules.findings import days_phrase, money
 
     rec = view.record
     data: Mapping[str, Any] = rec.data

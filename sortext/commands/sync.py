@@ -22,8 +22,8 @@ def command(remote: str | None, repo_dir: Path | None) -> None:
     resolve ID FIELD --take ours|theirs|VALUE', then run 'sortext sync' again.
     Exit status: 0 synced, 1 conflicts to settle, 2 error.
     """
-    from sortext.check import check_repository
-    from sortext.sync import sync
+    from sortext.check.many import check_repository
+    from sortext.vcs.sync import sync
 
     repo = open_repo(repo_dir)
     result = sync(repo, remote)

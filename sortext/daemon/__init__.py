@@ -2,8 +2,11 @@
 
 Layout follows the pipeline: ``events`` (which filesystem events matter),
 ``debounce`` (wait for a path to go quiet), ``pipeline`` (one settled batch:
-validate, render, commit), ``gitops`` (git plumbing that lives beside the
-user's own git use), ``lock`` (one daemon per repository), ``push`` (backup in
-the background), ``state`` (what ``sortext status`` reads), ``service`` (the
-main loop).
+validate, render, commit), ``renderer`` (pages and exports for a batch),
+``lock`` (one daemon per repository), ``push`` (backup in the background),
+``leftovers`` (temp files a killed process left), ``state`` and ``status``
+(what ``sortext status`` reads), ``service`` (the main loop).  The git
+plumbing it commits with is :mod:`sortext.vcs.commit`.
+
+May import: everything below it (:mod:`sortext.record` to :mod:`sortext.io`).
 """

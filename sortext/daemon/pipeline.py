@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
-from sortext.daemon.gitops import GitBusy, GitRepo, IndexLocked, blob_id
-from sortext.diagnostics import Diagnostic
 from sortext.errors import GitError, SortextError
+from sortext.record.diagnostics import Diagnostic
+from sortext.record.source import MAX_FILE_BYTES
 from sortext.repo import Repository
-from sortext.source import MAX_FILE_BYTES
+from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 
 if TYPE_CHECKING:
-    from sortext.validate import RecordValidator
+    from sortext.schema.validate import RecordValidator
 
 log = logging.getLogger("sortext.watch")
 
@@ -129,7 +129,7 @@ class Pipeline:
     def validator(self) -> RecordValidator:
         """Compiled once per configuration (compiling the schema is the slow part)."""
         if self._validator is None or self._validator.config is not self.repo.config:
-            from sortext.validate import RecordValidator
+            from sortext.schema.validate import RecordValidator
 
             self._validator = RecordValidator(self.repo.config)
         return self._validator
@@ -237,7 +237,7 @@ class Pipeline:
     ) -> tuple[dict[str, bytes | None], dict[str, str]]:
         """Read and validate each record; returns the new versions of valid or
         deleted records, and which paths were moved from where."""
-        from sortext.records import parse_record
+        from sortext.check.load import parse_record
 
         validator = self.validator
         records: dict[str, bytes | None] = {}
@@ -299,7 +299,7 @@ class Pipeline:
         in_head: dict[str, bytes],
         catch_up: bool,
     ) -> str:
-        from sortext.daemon.messages import commit_message
+        from sortext.vcs.messages import commit_message
 
         old_versions: dict[str, bytes | None] = {
             rel: in_head.get(moved_from.get(rel, rel)) for rel in to_commit

@@ -1,4 +1,4 @@
-"""Render the pages for the daemon: ``sortext.build`` plus configured exports.
+"""Render the pages for the daemon: ``sortext.pages.build`` plus configured exports.
 
 ``build`` is itself incremental (the index re-parses only files whose stat
 changed; a client page is re-rendered only when its inputs changed; files
@@ -33,7 +33,7 @@ class PagesRenderer:
 
     def _build(self, repo: Repository, today: dt.date, records: Sequence[Path] | None
                ) -> list[Path]:
-        from sortext.build import build
+        from sortext.pages.build import build
 
         result = build(repo, today, records)
         for warning in result.warnings:
@@ -46,7 +46,7 @@ class PagesRenderer:
     def _exports(repo: Repository, today: dt.date) -> list[Path]:
         """One-way exports (calendar, spreadsheet), when that module is installed."""
         try:
-            module = importlib.import_module("sortext.export")
+            module = importlib.import_module("sortext.io.export")
         except ImportError:
             return []
         write = getattr(module, "write_configured_exports", None)
@@ -65,7 +65,7 @@ class PagesRenderer:
 def default_renderer() -> Renderer:
     """The page builder when this installation has it, else validation + commits only."""
     try:
-        importlib.import_module("sortext.build")
+        importlib.import_module("sortext.pages.build")
     except ImportError:
         return NoPages()
     return PagesRenderer()

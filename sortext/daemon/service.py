@@ -77,9 +77,9 @@ class WatchService:
     def run(self, ready: Callable[[], None] | None = None) -> None:
         """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo."""
         from sortext.daemon.events import start_observer
-        from sortext.daemon.gitops import GitRepo
         from sortext.daemon.lock import acquire
         from sortext.daemon.push import BackupTarget, Pusher
+        from sortext.vcs.commit import GitRepo
 
         lock = acquire(state_dir(self.repo.root) / PID_NAME)
         if lock.stale_pid:

@@ -24,7 +24,7 @@ def state_dir(root: Path) -> Path:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomically replace ``path`` with ``data`` as JSON."""
-    from sortext.safewrite import atomic_write
+    from sortext.edit.safewrite import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

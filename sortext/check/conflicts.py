@@ -1,0 +1,248 @@
+"""Find merge-conflict markers in a record, name the fields, settle them.
+
+A front matter with markers does not parse as YAML, so this runs before the
+YAML parser: each marked block is read both ways ('ours' everywhere, then
+'theirs' for this block only) and the two parses are compared to name the
+field and both values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sortext.errors import UsageError
+from sortext.record.diagnostics import Diagnostic
+from sortext.record.fielddiff import FieldChange, diff_data, field_matches, value_at
+
+Side = Literal["ours", "theirs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Hunk:
+    """A ``<<<<<<<`` ... ``=======`` ... ``>>>>>>>`` block; line indexes are 0-based."""
+
+    start: int
+    middle: int
+    end: int
+    in_notes: bool
+
+    def lines_of(self, lines: list[str], which: Side) -> list[str]:
+        if which == "ours":
+            return lines[self.start + 1 : self.middle]
+        return lines[self.middle + 1 : self.end]
+
+
+def find_hunks(text: str) -> list[Hunk]:
+    """Conflict blocks in ``text`` (diff3 base sections count as 'ours' noise: rare)."""
+    lines = text.split("\n")
+    fence_end = _front_matter_end(lines)
+    hunks: list[Hunk] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("<<<<<<<"):
+            middle = next((j for j in range(i + 1, len(lines)) if lines[j] == "======="), None)
+            if middle is None:
+                break
+            end = next(
+                (j for j in range(middle + 1, len(lines)) if lines[j].startswith(">>>>>>>")),
+                None,
+            )
+            if end is None:
+                break
+            hunks.append(Hunk(i, middle, end, fence_end is not None and i > fence_end))
+            i = end + 1
+        else:
+            i += 1
+    return hunks
+
+
+def _front_matter_end(lines: list[str]) -> int | None:
+    if not lines or lines[0].rstrip() != "---":
+        return None
+    return next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+
+
+def settle(text: str, choices: dict[int, Side | list[str]], default: Side | None = "ours") -> str:
+    """``text`` with hunk ``i`` replaced by ``choices[i]`` (a side or new lines);
+    other hunks take ``default`` (None: left as they are, markers included)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    pos = 0
+    for i, hunk in enumerate(find_hunks(text)):
+        out.extend(lines[pos : hunk.start])
+        choice = choices.get(i, default)
+        if choice is None:
+            out.extend(lines[hunk.start : hunk.end + 1])
+        else:
+            out.extend(choice if isinstance(choice, list) else hunk.lines_of(lines, choice))
+        pos = hunk.end + 1
+    out.extend(lines[pos:])
+    return "\n".join(out)
+
+
+def _side_data(text: str) -> dict[str, Any] | None:
+    """The front matter of one side of a conflict as JSON data, or None if it does not parse.
+
+    Read with the record layer alone (split, YAML, normalize): explaining a
+    conflict needs the values, not a judgement of the record."""
+    from sortext.record.split import SplitProblem, split
+    from sortext.record.values import normalize
+    from sortext.record.yamlread import YamlProblem, load_fast
+
+    parts = split(text.replace("\r\n", "\n"))
+    if isinstance(parts, SplitProblem):
+        return None
+    loaded = load_fast(parts.yaml_text)
+    if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict):
+        return {} if loaded is None else None
+    data = normalize(loaded)
+    return data if isinstance(data, dict) else None
+
+
+def hunk_changes(text: str) -> list[tuple[Hunk, list[FieldChange]]]:
+    """Each conflict block with the field differences it holds (ours -> theirs)."""
+    hunks = find_hunks(text)
+    all_ours = _side_data(settle(text, {}))
+    out: list[tuple[Hunk, list[FieldChange]]] = []
+    for i, hunk in enumerate(hunks):
+        if hunk.in_notes:
+            out.append((hunk, []))
+            continue
+        theirs = _side_data(settle(text, {i: "theirs"}))
+        if all_ours is None or theirs is None:
+            out.append((hunk, []))
+            continue
+        out.append((hunk, diff_data(all_ours, theirs)))
+    return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def conflict_diagnostics(text: str, display: str, record_id: str) -> list[Diagnostic]:
+    """One error per conflicting field (or notes block), naming both values."""
+    lines = text.split("\n")
+    out: list[Diagnostic] = []
+    for hunk, changes in hunk_changes(text):
+        line = hunk.start + 1
+        shown = lines[hunk.start]
+        if hunk.in_notes:
+            out.append(
+                Diagnostic(
+                    display,
+                    line,
+                    1,
+                    "notes",
+                    "merge conflict in the notes: keep the lines you want and delete the "
+                    f"marker lines, or settle it with: sortext resolve {record_id} notes "
+                    "--take ours|theirs",
+                    "error",
+                    shown,
+                )
+            )
+            continue
+        if not changes:
+            out.append(
+                Diagnostic(
+                    display,
+                    line,
+                    1,
+                    "",
+                    "merge conflict markers in the front matter: keep one side and delete "
+                    "the lines '<<<<<<<', '=======' and '>>>>>>>'",
+                    "error",
+                    shown,
+                )
+            )
+        for change in changes:
+            out.append(
+                Diagnostic(
+                    display,
+                    line,
+                    1,
+                    change.path,
+                    f"merge conflict: ours {_show(change.old)}, theirs {_show(change.new)}; "
+                    f"settle it with: sortext resolve {record_id} {change.path} "
+                    "--take ours|theirs|VALUE",
+                    "error",
+                    shown,
+                )
+            )
+    return out
+
+
+def has_markers(text: str) -> bool:
+    return bool(_MARKER.search(text)) and bool(find_hunks(text))
+
+
+_MARKER = re.compile(r"^<<<<<<<", re.MULTILINE)
+
+
+def resolve(text: str, record_id: str, fld: str, take: str) -> str:
+    """Settle the conflict on ``fld`` with 'ours', 'theirs' or a new scalar VALUE.
+
+    Other conflicts stay marked.  Raises UsageError when ``fld`` is not in conflict.
+    """
+    found = hunk_changes(text)
+    if fld == "notes":
+        targets = [i for i, (h, _) in enumerate(found) if h.in_notes]
+    else:
+        targets = [
+            i
+            for i, (_, changes) in enumerate(found)
+            if any(field_matches(c.path, fld) or field_matches(fld, c.path) for c in changes)
+        ]
+    if not targets:
+        named = sorted(
+            {c.path for _, cs in found for c in cs}
+            | ({"notes"} if any(h.in_notes for h, _ in found) else set())
+        )
+        listed = ", ".join(named) if named else "none"
+        raise UsageError(f"{record_id}: no merge conflict on '{fld}' (conflicts: {listed})")
+    if take in ("ours", "theirs"):
+        side: Side = "ours" if take == "ours" else "theirs"
+        return settle(text, dict.fromkeys(targets, side), default=None)
+    if fld == "notes" or len(targets) != 1:
+        raise UsageError("notes conflicts take 'ours' or 'theirs'; then edit the notes by hand")
+    return _set_value(text, targets[0], found[targets[0]][0], fld, take)
+
+
+def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> str:
+    from sortext.record.values import normalize
+    from sortext.record.yamlread import YamlProblem, load_fast
+
+    wanted = load_fast(value_text)
+    if isinstance(wanted, YamlProblem | dict | list):
+        raise UsageError(
+            f"VALUE for {fld} must be a single value (text, number, date); "
+            "for lists and sections take 'ours' or 'theirs', then edit the file"
+        )
+    wanted = normalize(wanted)
+    key = re.split(r"[.\[]", fld.rstrip("]"))[-1] if not fld.endswith("]") else None
+    if key is None:
+        raise UsageError(f"{fld} is a whole entry: take 'ours' or 'theirs', then edit the file")
+    lines = text.split("\n")
+    value_end = r"(?=[ \t]*(?:[,}]|#|$))"
+    pattern = re.compile(rf"(^|[\s{{,])({re.escape(key)}:[ \t]*)([^,}}#\n]*?){value_end}")
+    sides: tuple[Side, Side] = ("ours", "theirs")
+    for which in sides:
+        block = hunk.lines_of(lines, which)
+        for n, line in enumerate(block):
+            new_line, count = pattern.subn(lambda m: m.group(1) + m.group(2) + value_text, line, 1)
+            if not count:
+                continue
+            candidate = settle(text, {index: [*block[:n], new_line, *block[n + 1 :]]}, None)
+            parsed = _side_data(settle(candidate, {}))
+            if parsed is not None and value_at(parsed, fld) == wanted:
+                return candidate
+    raise UsageError(
+        f"could not write {value_text!r} into {fld}; take 'ours' or 'theirs', then edit the file"
+    )

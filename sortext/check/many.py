@@ -1,0 +1,160 @@
+"""Check many records at once: per-file validation plus cross-record rules.
+
+A cold check of thousands of files is split across processes (fork), each
+holding its own compiled validator; results come back as small tuples.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sortext.check.load import LoadResult, load_record, parse_record, stem_of
+from sortext.record.diagnostics import Diagnostic, has_errors, sort_key
+from sortext.repo import Repository
+from sortext.schema.validate import RecordValidator
+
+PARALLEL_THRESHOLD = 400
+
+_worker_validator: RecordValidator | None = None
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """What check keeps of one file: its id (when parsed) and its diagnostics."""
+
+    path: str
+    record_id: str | None
+    diagnostics: list[Diagnostic]
+
+
+@dataclass(slots=True)
+class CheckReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    cross: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        every = [d for o in self.outcomes for d in o.diagnostics] + self.cross
+        return sorted(every, key=sort_key)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    @property
+    def files(self) -> int:
+        return len(self.outcomes)
+
+
+def _outcome(result: LoadResult) -> FileOutcome:
+    return FileOutcome(result.path, result.record.id if result.record else None, result.diagnostics)
+
+
+def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
+    assert _worker_validator is not None
+    return [_outcome(load_record(fs, shown, _worker_validator)) for fs, shown in items]
+
+
+def check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -> list[FileOutcome]:
+    """Validate ``(filesystem path, display path)`` pairs, in parallel when many."""
+    global _worker_validator
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_THRESHOLD or workers < 2:
+        return [_outcome(load_record(fs, shown, validator)) for fs, shown in items]
+    import multiprocessing
+
+    _worker_validator = validator
+    validator._compiled()  # compile once, before fork, so workers inherit it
+    size = max(64, len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        parts = pool.map(_check_chunk, chunks)
+    return [o for part in parts for o in part]
+
+
+def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> CheckReport:
+    """Check the given files (default: every record) and cross-record rules."""
+    validator = RecordValidator(repo.config)
+    all_paths = repo.record_paths()
+    chosen = all_paths if paths is None else [Path(p) for p in paths]
+    items = [(str(p), repo.relative(p)) for p in chosen]
+    report = CheckReport(check_files(items, validator))
+    others = {stem_of(str(p)): repo.relative(p) for p in all_paths} if paths is not None else {}
+    report.cross = duplicate_ids(report.outcomes, others)
+    if paths is None:
+        from sortext.check.owned import owned_warnings
+
+        report.cross += owned_warnings(repo)
+    return report
+
+
+def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckReport:
+    """Check records given as bytes (the staged versions, for the pre-commit hook)."""
+    validator = RecordValidator(repo.config)
+    outcomes = [_outcome(parse_record(raw, shown, validator)) for shown, raw in blobs]
+    report = CheckReport(outcomes)
+    others = {stem_of(str(p)): repo.relative(p) for p in repo.record_paths()}
+    report.cross = duplicate_ids(report.outcomes, others)
+    return report
+
+
+def duplicate_ids(outcomes: Sequence[FileOutcome], others: dict[str, str]) -> list[Diagnostic]:
+    """Two files claiming one id.  ``others`` maps ids (stems) of unchecked files."""
+    owners: dict[str, str] = {}
+    for stem, shown in others.items():
+        owners[stem] = shown
+    checked = {o.path for o in outcomes}
+    for stem, shown in list(owners.items()):
+        if shown in checked:
+            del owners[stem]
+    found = []
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        rid = outcome.record_id
+        if rid is None:
+            continue
+        if rid in owners and owners[rid] != outcome.path:
+            line = next((d.line for d in outcome.diagnostics if d.field == "id"), 1)
+            found.append(
+                Diagnostic(
+                    outcome.path,
+                    line,
+                    1,
+                    "id",
+                    f"duplicate id '{rid}': also used by {owners[rid]}",
+                )
+            )
+        else:
+            owners[rid] = outcome.path
+    return found
+
+
+def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
+    """The staged (index) contents of record files added, copied, modified or renamed."""
+    import subprocess
+
+    clients = repo.relative(repo.clients_path).rstrip("/") + "/"
+    names = subprocess.run(
+        ["git", "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"],
+        cwd=repo.root,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    wanted = [
+        n.decode()
+        for n in names
+        if n
+        and n.decode().startswith(clients)
+        and n.decode().endswith(".md")
+        and "/" not in n.decode()[len(clients) :]
+    ]
+    out = []
+    for name in wanted:
+        blob = subprocess.run(
+            ["git", "show", f":{name}"], cwd=repo.root, capture_output=True, check=True
+        ).stdout
+        out.append((name, blob))
+    return out

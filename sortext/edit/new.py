@@ -1,0 +1,137 @@
+"""Create a new client record from the repository's template.
+
+The template is ``templates/client.md.j2`` in the repository (users may change
+it), else the one shipped in the package.  The result is validated like any
+edit and written with an exclusive create, so an existing file is never
+replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sortext.edit.roundtrip import EditRefused, RecordEditor, render_flow
+from sortext.record.diagnostics import Diagnostic
+from sortext.repo import Repository
+
+TEMPLATE = "client.md.j2"
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    name: str
+    stage: str | None = None
+    email: str | None = None
+    owner: str | None = None
+    next_what: str | None = None
+    due: dt.date | None = None
+
+
+def slugify(name: str) -> str:
+    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes)."""
+    ascii_text = (
+        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    )
+    ascii_text = ascii_text.replace("'", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return slug or "client"
+
+
+def unique_id(repo: Repository, name: str) -> str:
+    """A slug of ``name`` no record uses yet: ``jane-doe``, then ``jane-doe-2``..."""
+    base = slugify(name)
+    taken = {p.name[:-3] for p in repo.record_paths()}
+    candidate, n = base, 2
+    while candidate in taken or repo.record_path(candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _environment(repo: Repository) -> Any:
+    from importlib.resources import files
+
+    import jinja2
+
+    shipped = str(files("sortext") / "skeleton" / "templates")
+    loader = jinja2.FileSystemLoader([str(repo.root / "templates"), shipped])
+    env = jinja2.Environment(
+        loader=loader,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["yaml"] = render_flow
+    return env
+
+
+def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.date) -> str:
+    """The text of the new record (not yet validated)."""
+    import jinja2
+
+    config = repo.config
+    stage = client.stage or (config.stage_names[0] if config.stage_names else "inquiry")
+    owner = client.owner or (config.people[0] if config.people else "me")
+    values = {
+        "id": record_id,
+        "name": client.name,
+        "email": client.email or "",
+        "stage": stage,
+        "owner": owner,
+        "next_what": client.next_what or "Reply to the inquiry and book a first call",
+        "due": (client.due or today + dt.timedelta(days=2)).isoformat(),
+        "today": today.isoformat(),
+    }
+    try:
+        return str(_environment(repo).get_template(TEMPLATE).render(**values))
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or TEMPLATE
+        line = getattr(exc, "lineno", None) or 1
+        raise EditRefused(f"{where}:{line}: template error: {exc}") from exc
+
+
+def create_record(
+    repo: Repository,
+    client: NewClient,
+    today: dt.date,
+    record_id: str | None = None,
+    extra: Callable[[RecordEditor], None] | None = None,
+) -> tuple[Path, list[Diagnostic]]:
+    """Render, apply ``extra`` edits, validate and write a new record.
+
+    Returns its path and warnings.  ``extra`` lets an import fill more fields
+    before the record is validated as a whole (e.g. billing at stage active).
+    """
+    from sortext.edit.safewrite import Snapshot, write_if_unchanged
+    from sortext.edit.update import check_edit
+
+    if client.stage and client.stage not in repo.config.stage_names:
+        raise EditRefused(
+            f"unknown stage '{client.stage}'; stages: {', '.join(repo.config.stage_names)}"
+        )
+    record_id = record_id or unique_id(repo, client.name)
+    path = repo.record_path(record_id)
+    text = render_new(repo, client, record_id, today)
+    raw = text.encode("utf-8")
+    if extra is not None:
+        editor = RecordEditor(raw, repo.relative(path))
+        extra(editor)
+        raw = editor.result()
+    warnings = check_edit(repo, repo.relative(path), None, raw)
+    from sortext.check.load import parse_record
+    from sortext.schema.validate import RecordValidator
+
+    loaded = parse_record(raw, repo.relative(path), RecordValidator(repo.config)).record
+    if loaded is None or loaded.data.get("name") != client.name:
+        raise EditRefused(
+            f"templates/{TEMPLATE} did not keep the name {client.name!r} intact "
+            "(quote it in the template with '| yaml'); nothing was written"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_if_unchanged(path, Snapshot(path, None, 0, 0), raw)
+    return path, warnings

@@ -1,0 +1,649 @@
+"""Change values in a record without touching a byte of anything else.
+
+ruamel.yaml's round-trip dumper re-emits the whole front matter, and in doing
+so normalises spacing, flow-list layout and comment columns the user chose.
+So sortext edits by *splicing*: ruamel's round-trip composer gives the exact
+span of every node, the new value is rendered by ruamel's emitter (so quoting
+follows YAML 1.2), and only that span changes.  New keys and list items are
+inserted as whole lines after the last line of their mapping or list, indented
+like their siblings (flow collections get ``, item`` before the bracket).
+
+Every operation is verified: the edited text is re-read and must hold exactly
+the intended data (the old data with the change applied), else the edit is
+refused.  BOM, CRLF line ends (even mixed) and the Markdown body survive.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortext.errors import SortextError
+from sortext.record.diagnostics import Diagnostic
+from sortext.record.positions import Path, format_path
+
+_PATH_HELP = "is not a field path (like billing.rate or invoices[0].status)"
+_PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(-?\d+)\]")
+
+
+class EditRefused(SortextError):
+    """The edit would make the record invalid (or could not be made safely)."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+def parse_path(text: str) -> Path:
+    """``invoices[2].status`` -> ``("invoices", 2, "status")``."""
+    parts: list[str | int] = []
+    pos = 0
+    while pos < len(text):
+        match = _PATH_PART.match(text, pos)
+        if match is None or (pos > 0 and match.group(1) and text[pos] != "."):
+            raise EditRefused(f"'{text}' {_PATH_HELP}")
+        parts.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
+        pos = match.end()
+    if not parts or not isinstance(parts[0], str):
+        raise EditRefused(f"'{text}' {_PATH_HELP}")
+    return tuple(parts)
+
+
+# --- rendering values as YAML text ------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Strip ruamel wrapper types so values compare as plain Python data."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def render_flow(value: Any, quote: str | None = None) -> str:
+    """One-line YAML 1.2 text for ``value``, valid inside and outside flow collections."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    from io import StringIO
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
+
+    if isinstance(value, str):
+        if quote == '"' or any(c in value for c in "\n\r\t") or not value.isprintable():
+            value = DoubleQuotedScalarString(value)
+        elif quote == "'":
+            value = SingleQuotedScalarString(value)
+    elif isinstance(value, dict):
+        value = {_safe_key(k): _safe_text(v) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        value = [_safe_text(v) for v in value]
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = True
+    yaml.width = 1_000_000
+    yaml.allow_unicode = True
+    out = StringIO()
+    yaml.dump([value], out)
+    text = out.getvalue().strip()
+    if not (text.startswith("[") and text.endswith("]")) or "\n" in text:
+        raise EditRefused(f"cannot write {value!r} as a single YAML value")
+    if isinstance(value, dict) and not text.startswith("[{"):
+        text = "[{" + text[1:-1] + "}]"  # ruamel writes [a: 1] for a one-pair mapping
+    if not _reads_back(text, value):
+        if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString):
+            return render_flow(value, '"')
+        raise EditRefused(f"cannot write {value!r} so that it reads back unchanged")
+    return text[1:-1]
+
+
+def _safe_text(value: Any) -> Any:
+    """Inside a collection, quote any string that would not read back as text."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    if isinstance(value, str):
+        plain = render_flow(value)
+        return DoubleQuotedScalarString(value) if plain.startswith('"') else value
+    if isinstance(value, dict):
+        return {_safe_key(k): _safe_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_text(v) for v in value]
+    return value
+
+
+def _safe_key(key: Any) -> Any:
+    return _safe_text(str(key))
+
+
+def _reads_back(flow_text: str, value: Any) -> bool:
+    """Cached for scalars: imports render the same stage or currency many times."""
+    if isinstance(value, dict | list | tuple):
+        return _reads_back_uncached(flow_text, value)
+    return _reads_back_scalar(flow_text, type(value).__name__, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reads_back_scalar(flow_text: str, kind: str, value: Any) -> bool:
+    return _reads_back_uncached(flow_text, value)
+
+
+def _reads_back_uncached(flow_text: str, value: Any) -> bool:
+    """Is ``[value]``'s inner text read back as ``value`` wherever sortext puts it?
+
+    It goes after ``key:`` and ``- `` in block style and inside ``[...]`` and
+    ``{k: ...}``; each context is read by sortext's reader (yaml_rs) and by the
+    round-trip composer the next edit uses.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from sortext.record.values import normalize
+    from sortext.record.yamlread import load_fast
+
+    inner = flow_text[1:-1]
+    wanted = normalize(_plain(value))
+    contexts = [
+        (f"[{inner}]", [wanted]),
+        (f"{{k: {inner}}}", {"k": wanted}),
+        (f"k: {inner}", {"k": wanted}),
+        (f"- {inner}", [wanted]),
+    ]
+    for text, expected in contexts:
+        loaded = load_fast(text)
+        if isinstance(loaded, Exception) or normalize(loaded) != expected:
+            return False
+        try:
+            YAML(typ="rt").compose(text)
+        except YAMLError:
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How this document indents: nested mappings, dashes under a key, content after a dash."""
+
+    mapping: int = 2
+    dash: int = 2
+    item: int = 2
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, dict | list)
+
+
+def render_block_mapping(value: dict[str, Any], indent: int, layout: Layout) -> list[str]:
+    """Lines (without newlines) of a block mapping whose keys start at ``indent``."""
+    lines: list[str] = []
+    pad = " " * indent
+    for key, item in value.items():
+        head = f"{pad}{render_flow(str(key))}:"
+        if _is_scalar(item) or not item or (
+            isinstance(item, list) and all(_is_scalar(v) for v in item)
+        ):
+            lines.append(f"{head} {render_flow(item)}")
+        elif isinstance(item, dict):
+            lines.append(head)
+            lines.extend(render_block_mapping(item, indent + layout.mapping, layout))
+        else:
+            lines.append(head)
+            lines.extend(render_block_sequence(item, indent + layout.dash, layout))
+    return lines
+
+
+def render_block_sequence(value: list[Any], dash_col: int, layout: Layout) -> list[str]:
+    lines: list[str] = []
+    for item in value:
+        lines.extend(render_block_item(item, dash_col, layout))
+    return lines
+
+
+def render_block_item(item: Any, dash_col: int, layout: Layout) -> list[str]:
+    """``- item`` lines; a mapping puts its first key on the dash line."""
+    pad = " " * dash_col
+    gap = " " * max(layout.item - 1, 1)
+    if isinstance(item, dict) and item:
+        body = render_block_mapping(item, dash_col + 1 + len(gap), layout)
+        first = body[0].lstrip(" ")
+        return [f"{pad}-{gap}{first}", *body[1:]]
+    return [f"{pad}-{gap}{render_flow(item)}"]
+
+
+# --- the document -----------------------------------------------------------
+
+
+@dataclass
+class _Doc:
+    """The file text in two forms: ``norm`` (``\\n`` line ends) and ``orig`` (as on disk)."""
+
+    orig: str
+    bom: bool
+    norm: str = ""
+    crlf_at: list[int] = field(default_factory=list)
+    newline: str = "\n"
+
+    def __post_init__(self) -> None:
+        self._sync()
+
+    def _sync(self) -> None:
+        self.norm = self.orig.replace("\r\n", "\n")
+        self.crlf_at = []
+        for shift, match in enumerate(re.finditer("\r\n", self.orig)):
+            self.crlf_at.append(match.start() - shift)
+        lone = self.norm.count("\n") - len(self.crlf_at)
+        self.newline = "\r\n" if len(self.crlf_at) > lone else "\n"
+
+    def to_orig(self, index: int) -> int:
+        return index + bisect.bisect_left(self.crlf_at, index)
+
+    def splice(self, start: int, end: int, text: str) -> None:
+        """Replace ``norm[start:end]`` with ``text``; mirror it in ``orig``."""
+        o_start, o_end = self.to_orig(start), self.to_orig(end)
+        self.orig = self.orig[:o_start] + text.replace("\n", self.newline) + self.orig[o_end:]
+        self._sync()
+
+    def encode(self) -> bytes:
+        return (b"\xef\xbb\xbf" if self.bom else b"") + self.orig.encode("utf-8")
+
+
+@dataclass
+class _Where:
+    """A located node: the node, its key node (in a mapping) and whether it is in flow."""
+
+    node: Any
+    key: Any | None
+    flow: bool
+
+
+class RecordEditor:
+    """Apply edits to one record's bytes; read the result with :meth:`result`.
+
+    ``editor.set(("billing", "rate"), 450)``, ``editor.append(("sessions",), {...})``,
+    ``editor.append_body("## 2026-11-23 ...")``.  Each call verifies itself.
+    """
+
+    def __init__(self, raw: bytes, display: str = "record") -> None:
+        from sortext.record.source import SourceProblem, decode
+        from sortext.record.split import SplitProblem, split
+
+        self.display = display
+        self.original = raw
+        source = decode(raw)
+        if isinstance(source, SourceProblem):
+            raise EditRefused(f"{display}:{source.line}:{source.column}: {source.message}")
+        text = raw[3:].decode("utf-8") if source.bom else raw.decode("utf-8")
+        self._doc = _Doc(text, source.bom)
+        parts = split(self._doc.norm)
+        if isinstance(parts, SplitProblem):
+            raise EditRefused(f"{display}:{parts.line}:{parts.column}: {parts.message}")
+        self.data: dict[str, Any] = self._load()
+        self.changed_paths: list[Path] = []
+
+    # -- reading ---------------------------------------------------------------
+
+    def _bounds(self) -> tuple[int, int]:
+        from sortext.record.split import Split, split
+
+        parts = split(self._doc.norm)
+        assert isinstance(parts, Split)
+        start = self._doc.norm.index("\n") + 1
+        return start, start + len(parts.yaml_text)
+
+    def _yaml(self) -> tuple[str, int]:
+        start, end = self._bounds()
+        return self._doc.norm[start:end], start
+
+    def _load(self) -> dict[str, Any]:
+        from sortext.record.values import normalize
+        from sortext.record.yamlread import YamlProblem, load_fast
+
+        text, start = self._yaml()
+        loaded = load_fast(text) if text.strip() else {}
+        if isinstance(loaded, YamlProblem):
+            line = loaded.line + self._doc.norm[:start].count("\n")
+            raise EditRefused(
+                f"{self.display}:{line}:{loaded.column}: {loaded.message} "
+                "(fix the file before sortext edits it)"
+            )
+        if not isinstance(loaded, dict):
+            raise EditRefused(f"{self.display}: front matter is not a mapping of fields")
+        result: dict[str, Any] = normalize(loaded)
+        return result
+
+    def _root(self) -> tuple[Any, str, int]:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        text, start = self._yaml()
+        try:
+            root = YAML(typ="rt").compose(text)
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{mark.line + 2}:{mark.column + 1}: " if mark is not None else ""
+            raise EditRefused(
+                f"{self.display}:{where}sortext's editor cannot read this YAML "
+                f"({getattr(exc, 'problem', None) or exc}); edit the file by hand"
+            ) from exc
+        if root is None or root.id != "mapping":
+            raise EditRefused(f"{self.display}: front matter is not a mapping of fields")
+        return root, text, start
+
+    def _find(self, root: Any, path: Path) -> _Where | None:
+        where = _Where(root, None, bool(root.flow_style))
+        for part in path:
+            node = where.node
+            if node.id == "mapping" and isinstance(part, str):
+                pair = next((p for p in node.value if str(p[0].value) == part), None)
+                if pair is None:
+                    return None
+                flow = where.flow or bool(node.flow_style)
+                where = _Where(pair[1], pair[0], flow or _flow(pair[1]))
+            elif node.id == "sequence" and isinstance(part, int):
+                if not -len(node.value) <= part < len(node.value):
+                    return None
+                item = node.value[part]
+                where = _Where(item, None, where.flow or bool(node.flow_style) or _flow(item))
+            else:
+                return None
+        return where
+
+    def _layout(self, root: Any) -> Layout:
+        mapping = dash = item = None
+        stack = [root]
+        while stack and (mapping is None or dash is None or item is None):
+            node = stack.pop()
+            if node.id == "mapping" and not node.flow_style:
+                for key, value in node.value:
+                    if value.id == "mapping" and not value.flow_style and mapping is None:
+                        mapping = value.start_mark.column - key.start_mark.column
+                    if value.id == "sequence" and not value.flow_style and value.value:
+                        first = value.value[0]
+                        dash_col = self._dash_column(first)
+                        if dash is None:
+                            dash = dash_col - key.start_mark.column
+                        if item is None:
+                            item = first.start_mark.column - dash_col
+                    stack.append(value)
+            elif node.id == "sequence":
+                stack.extend(node.value)
+        return Layout(
+            mapping if mapping and mapping > 0 else 2,
+            dash if dash is not None and dash >= 0 else 2,
+            item if item and item > 0 else 2,
+        )
+
+    def _dash_column(self, item: Any) -> int:
+        text, _ = self._yaml()
+        line_start = text.rfind("\n", 0, item.start_mark.index) + 1
+        pos: int = item.start_mark.index - 1
+        while pos >= line_start and text[pos] == " ":
+            pos -= 1
+        if pos >= line_start and text[pos] == "-":
+            return pos - line_start
+        return max(int(item.start_mark.column) - 2, 0)
+
+    # -- text positions --------------------------------------------------------
+
+    @staticmethod
+    def _after_colon(text: str, key: Any) -> int:
+        pos: int = key.end_mark.index
+        while pos < len(text) and text[pos] != ":":
+            pos += 1
+        return pos + 1
+
+    def _content_end(self, text: str, node: Any, key: Any | None) -> int:
+        """Index just past the last character that belongs to ``node``."""
+        if node.id == "scalar" and node.value == "" and node.tag.endswith(":null") and key:
+            return self._after_colon(text, key)
+        if node.id == "mapping" and not node.flow_style and node.value:
+            last_key, last_value = node.value[-1]
+            return self._content_end(text, last_value, last_key)
+        if node.id == "sequence" and not node.flow_style and node.value:
+            return self._content_end(text, node.value[-1], None)
+        end: int = node.end_mark.index
+        if node.id == "scalar" and getattr(node, "style", None) in ("|", ">"):
+            return end
+        return end
+
+    @staticmethod
+    def _line_after(text: str, end: int) -> int:
+        if end > 0 and text[end - 1] == "\n":
+            return end
+        newline = text.find("\n", end)
+        return len(text) if newline == -1 else newline + 1
+
+    # -- public operations -----------------------------------------------------
+
+    def get(self, path: Path) -> Any:
+        node: Any = self.data
+        for part in path:
+            in_map = isinstance(node, dict) and isinstance(part, str) and part in node
+            in_list = (
+                isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node)
+            )
+            if in_map or in_list:
+                node = node[part]
+            else:
+                return None
+        return node
+
+    def set(self, path: Path, value: Any) -> None:
+        """Set the value at ``path``, creating missing mappings on the way."""
+        value = _plain(value)
+        expected = copy.deepcopy(self.data)
+        _assign(expected, path, value)
+        self._set(path, value)
+        self._verify(expected, path)
+
+    def append(self, path: Path, item: Any) -> None:
+        """Append ``item`` to the list at ``path`` (created when missing or empty)."""
+        item = _plain(item)
+        expected = copy.deepcopy(self.data)
+        current = self.get(path)
+        if current is None:
+            _assign(expected, path, [item])
+        elif isinstance(current, list):
+            _assign(expected, path, [*current, item])
+        else:
+            raise EditRefused(f"{format_path(path)} is not a list")
+        root, text, _ = self._root()
+        where = self._find(root, path)
+        if where is None or _is_null(where.node) or (
+            where.node.id == "sequence" and not where.node.value
+        ):
+            self._set(path, [item])
+        else:
+            self._append(where, item, root, text)
+        self._verify(expected, path)
+
+    def append_body(self, section: str) -> None:
+        """Append a Markdown section at the end of the body, after one blank line."""
+        norm = self._doc.norm
+        prefix = "" if norm.endswith("\n") else "\n"
+        if not (norm + prefix).endswith("\n\n"):
+            prefix += "\n"
+        self._doc.splice(len(norm), len(norm), prefix + section.rstrip("\n") + "\n")
+
+    def result(self) -> bytes:
+        return self._doc.encode()
+
+    # -- implementation --------------------------------------------------------
+
+    def _set(self, path: Path, value: Any) -> None:
+        root, text, offset = self._root()
+        where = self._find(root, path)
+        if where is not None:
+            self._replace(where, value, root, text, offset)
+            return
+        parent_path, last = path[:-1], path[-1]
+        parent = self._find(root, parent_path)
+        if parent is None or _is_null(parent.node):
+            if not isinstance(last, str) or not parent_path:
+                raise EditRefused(f"{format_path(path)}: no such field or list item")
+            self._set(parent_path, {last: value})
+            return
+        node = parent.node
+        if node.id == "mapping" and isinstance(last, str):
+            self._insert_key(parent, last, value, root, text, offset)
+        elif node.id == "sequence" and isinstance(last, int) and last == len(node.value):
+            self._append(parent, value, root, text)
+        else:
+            raise EditRefused(
+                f"{format_path(path)}: {format_path(parent_path)} has no such entry"
+            )
+
+    def _splice(self, offset: int, start: int, end: int, text: str) -> None:
+        self._doc.splice(offset + start, offset + end, text)
+
+    def _replace(self, where: _Where, value: Any, root: Any, text: str, offset: int) -> None:
+        node, key = where.node, where.key
+        layout = self._layout(root)
+        if _is_scalar(value) or where.flow or not value:
+            quote = getattr(node, "style", None) if node.id == "scalar" else None
+            keep = quote if quote in ('"', "'") and isinstance(value, str) else None
+            rendered = render_flow(value, keep)
+            if node.id == "scalar" and not _is_null(node):
+                start, end = node.start_mark.index, node.end_mark.index
+                span = text[start:end]
+                rendered += span[len(span.rstrip("\n")) :]
+                self._splice(offset, start, end, rendered)
+            elif key is not None and (_is_null(node) or (node.id != "scalar" and not _flow(node))):
+                start = self._after_colon(text, key)
+                self._splice(offset, start, self._content_end(text, node, key), " " + rendered)
+            else:
+                start = node.start_mark.index
+                self._splice(offset, start, self._content_end(text, node, key), rendered)
+            return
+        # a non-empty collection in block context
+        if key is not None:
+            column = key.start_mark.column
+            if isinstance(value, dict):
+                lines = render_block_mapping(value, column + layout.mapping, layout)
+            else:
+                lines = render_block_sequence(value, column + layout.dash, layout)
+            if node.id in ("mapping", "sequence") and not _flow(node):
+                start = text.rfind("\n", 0, node.start_mark.index) + 1
+                end = self._line_after(text, self._content_end(text, node, key))
+                self._splice(offset, start, end, "\n".join(lines) + "\n")
+            elif _is_null(node) and node.value == "":
+                # ``key:`` (maybe with a comment): the new lines go below it
+                end = self._line_after(text, self._after_colon(text, key))
+                self._splice(offset, end, end, "\n".join(lines) + "\n")
+            else:
+                start = self._after_colon(text, key)
+                end = self._content_end(text, node, key)
+                self._splice(offset, start, end, "\n" + "\n".join(lines))
+            return
+        # a sequence item: first line stays after the dash
+        column = node.start_mark.column
+        if isinstance(value, dict):
+            lines = render_block_mapping(value, column, layout)
+        else:
+            lines = render_block_sequence(value, column, layout)
+        first = lines[0].lstrip(" ")
+        end = self._content_end(text, node, None)
+        self._splice(offset, node.start_mark.index, end, "\n".join([first, *lines[1:]]))
+
+    def _insert_key(
+        self, parent: _Where, key: str, value: Any, root: Any, text: str, offset: int
+    ) -> None:
+        node = parent.node
+        layout = self._layout(root)
+        if parent.flow:
+            entry = f"{render_flow(key)}: {render_flow(value)}"
+            if not node.value:
+                self._splice(offset, node.start_mark.index + 1, node.start_mark.index + 1, entry)
+            else:
+                last_key, last_value = node.value[-1]
+                end = self._content_end(text, last_value, last_key)
+                self._splice(offset, end, end, ", " + entry)
+            return
+        column = node.value[0][0].start_mark.column if node.value else 0
+        lines = render_block_mapping({key: value}, column, layout)
+        end = self._line_after(text, self._content_end(text, node, parent.key))
+        self._splice(offset, end, end, "\n".join(lines) + "\n")
+
+    def _append(self, where: _Where, item: Any, root: Any, text: str) -> None:
+        _, offset = self._yaml()
+        node = where.node
+        if where.flow:
+            rendered = render_flow(item)
+            if not node.value:
+                self._splice(offset, node.start_mark.index + 1, node.start_mark.index + 1, rendered)
+            else:
+                end = self._content_end(text, node.value[-1], None)
+                self._splice(offset, end, end, ", " + rendered)
+            return
+        layout = self._layout(root)
+        last = node.value[-1]
+        dash_col = self._dash_column(last)
+        local = Layout(layout.mapping, layout.dash, max(last.start_mark.column - dash_col, 1))
+        if isinstance(item, dict) and item and _flow(last) and last.id == "mapping":
+            lines = [f"{' ' * dash_col}-{' ' * max(local.item - 1, 1)}{render_flow(item)}"]
+        else:
+            lines = render_block_item(item, dash_col, local)
+        end = self._line_after(text, self._content_end(text, node, where.key))
+        self._splice(offset, end, end, "\n".join(lines) + "\n")
+
+    def _verify(self, expected: dict[str, Any], path: Path) -> None:
+        from sortext.record.values import normalize
+
+        try:
+            actual = self._load()
+        except EditRefused as exc:
+            raise EditRefused(
+                f"{self.display}: sortext could not change {format_path(path)} safely "
+                f"({exc}); nothing was written"
+            ) from exc
+        if actual != normalize(expected):
+            raise EditRefused(
+                f"{self.display}: sortext could not change {format_path(path)} safely "
+                "(the edited text did not read back as intended); nothing was written"
+            )
+        self.data = actual
+        self.changed_paths.append(path)
+
+
+def _flow(node: Any) -> bool:
+    return node.id in ("mapping", "sequence") and bool(node.flow_style)
+
+
+def _is_null(node: Any) -> bool:
+    return bool(node.id == "scalar" and node.tag.endswith(":null"))
+
+
+def _assign(data: Any, path: Path, value: Any) -> None:
+    """Set ``value`` at ``path`` in plain data, creating mappings on the way."""
+    node = data
+    for i, part in enumerate(path[:-1]):
+        if isinstance(node, dict):
+            if not isinstance(node.get(part), dict | list):
+                node[part] = {}
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int):
+            node = node[part]
+        else:
+            raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")
+    last = path[-1]
+    if isinstance(node, dict) and isinstance(last, str):
+        node[last] = value
+    elif isinstance(node, list) and isinstance(last, int):
+        if last == len(node):
+            node.append(value)
+        elif -len(node) <= last < len(node):
+            node[last] = value
+        else:
+            raise EditRefused(f"{format_path(path)}: no list item {last}")
+    else:
+        raise EditRefused(f"{format_path(path)}: cannot set this path")

@@ -1,0 +1,114 @@
+"""Routine updates as edits: log a session, mark an invoice paid, record a measure, move stage.
+
+Each function takes a :class:`~sortext.edit.roundtrip.RecordEditor` and changes only the
+fields it must, so the user's layout and comments stay where they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sortext.edit.roundtrip import EditRefused, RecordEditor
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLog:
+    """One session as the coach reports it after the call."""
+
+    date: dt.date
+    focus: str
+    status: str = "held"
+    kind: str | None = None
+    score: float | None = None
+    commitments: Sequence[str] = field(default_factory=tuple)
+    next_what: str | None = None
+    next_due: dt.date | None = None
+    note: str | None = None
+
+
+def log_session(editor: RecordEditor, entry: SessionLog, default_owner: str | None) -> None:
+    """Append the session, move the next action, and add a dated section to the notes."""
+    session: dict[str, object] = {"date": entry.date}
+    if entry.kind:
+        session["kind"] = entry.kind
+    session["status"] = entry.status
+    session["focus"] = entry.focus
+    if entry.commitments:
+        session["commitments"] = list(entry.commitments)
+    if entry.score is not None:
+        session["score"] = int(entry.score) if float(entry.score).is_integer() else entry.score
+    editor.append(("sessions",), session)
+    move_next_action(editor, entry.next_what, entry.next_due, default_owner)
+    section = f"## {entry.date.isoformat()} {entry.focus}"
+    if entry.status != "held":
+        section += f" ({entry.status})"
+    editor.append_body(section + ("\n\n" + entry.note.strip() if entry.note else ""))
+
+
+def move_next_action(
+    editor: RecordEditor, what: str | None, due: dt.date | None, default_owner: str | None
+) -> None:
+    """Replace what/due of the next action in place (its owner and comments stay)."""
+    if what is None and due is None:
+        return
+    current = editor.get(("next_action",))
+    if not isinstance(current, dict):
+        if what is None or due is None:
+            raise EditRefused("the client has no next action yet: give both --next and --due")
+        action: dict[str, object] = {"what": what}
+        owner = editor.get(("owner",)) or default_owner
+        if owner:
+            action["owner"] = owner
+        action["due"] = due
+        editor.set(("next_action",), action)
+        return
+    if what is not None:
+        editor.set(("next_action", "what"), what)
+    if due is not None:
+        editor.set(("next_action", "due"), due)
+
+
+def invoice_index(editor: RecordEditor, invoice_id: str) -> int:
+    invoices = editor.get(("invoices",))
+    items = invoices if isinstance(invoices, list) else []
+    ids = [i.get("id") for i in items if isinstance(i, dict)]
+    if invoice_id not in ids:
+        known = ", ".join(str(i) for i in ids) or "none"
+        raise EditRefused(f"no invoice '{invoice_id}' (invoices: {known})")
+    return ids.index(invoice_id)
+
+
+def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
+    """Mark the invoice paid on ``on`` (a no-op when it already is, on that date)."""
+    index = invoice_index(editor, invoice_id)
+    if editor.get(("invoices", index, "status")) == "void":
+        raise EditRefused(f"invoice '{invoice_id}' is void; it cannot be paid")
+    if editor.get(("invoices", index, "status")) != "paid":
+        editor.set(("invoices", index, "status"), "paid")
+    if editor.get(("invoices", index, "paid_on")) != on.isoformat():
+        editor.set(("invoices", index, "paid_on"), on)
+
+
+def add_measurement(editor: RecordEditor, goal: str, value: float, on: dt.date) -> None:
+    """Append a measurement for an existing goal."""
+    goals = editor.get(("goals",))
+    ids = [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
+    if goal not in ids:
+        known = ", ".join(str(g) for g in ids) or "none defined"
+        raise EditRefused(f"no goal '{goal}' (goals: {known})")
+    number: float | int = int(value) if float(value).is_integer() else value
+    editor.append(("measurements",), {"goal": goal, "date": on, "value": number})
+
+
+def move_stage(editor: RecordEditor, stage: str, stages: Sequence[str]) -> None:
+    """Set the stage; an unknown stage is refused before anything else happens."""
+    if stage not in stages:
+        import difflib
+
+        close = difflib.get_close_matches(stage, list(stages), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise EditRefused(f"unknown stage '{stage}'; stages: {', '.join(stages)}{hint}")
+    if editor.get(("stage",)) != stage:
+        editor.set(("stage",), stage)

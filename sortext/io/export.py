@@ -1,0 +1,317 @@
+"""One-way exports for downstream tools: CSV, JSON and an ICS calendar.
+
+Exports are derived data: sortext never reads them back.  Output is
+deterministic (records sorted by id, no wall-clock timestamps), so a file
+that is regenerated without changes stays byte-identical and git shows no
+noise.  Calendar events carry stable UIDs built from the record id and what
+the event *is* (``amara-okafor-next-action@sortext``), never from its date,
+so a calendar app moves an event instead of duplicating it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sortext.errors import ConfigError
+from sortext.repo import Repository
+
+FORMATS = ("csv", "json", "ics")
+
+CSV_COLUMNS = [
+    "id",
+    "name",
+    "email",
+    "company",
+    "stage",
+    "owner",
+    "next_action",
+    "next_action_owner",
+    "next_action_due",
+    "next_action_overdue",
+    "next_review",
+    "renewal",
+    "billing_plan",
+    "billing_rate",
+    "billing_currency",
+    "invoices_open",
+    "invoices_open_amount",
+    "last_session",
+    "tags",
+]
+
+
+def load_records(repo: Repository) -> list[dict[str, Any]]:
+    """The data of every record that parses (invalid ones are still exported), by id."""
+    from sortext.check.load import load_record
+    from sortext.schema.validate import RecordValidator
+
+    validator = RecordValidator(repo.config)
+    found = []
+    for path in repo.record_paths():
+        result = load_record(str(path), repo.relative(path), validator)
+        if result.record is not None:
+            found.append(result.record.data)
+    return sorted(found, key=lambda d: str(d.get("id")))
+
+
+def _get(data: Any, *path: str) -> Any:
+    for part in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _open_invoices(data: dict[str, Any]) -> list[dict[str, Any]]:
+    invoices = data.get("invoices")
+    if not isinstance(invoices, list):
+        return []
+    return [i for i in invoices if isinstance(i, dict) and i.get("status") not in ("paid", "void")]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def to_csv(records: Iterable[dict[str, Any]], today: dt.date) -> str:
+    """One row per client with the fields people filter and sort on."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for data in records:
+        due = _get(data, "next_action", "due")
+        unpaid = _open_invoices(data)
+        sessions = [s for s in data.get("sessions") or [] if isinstance(s, dict)]
+        held = sorted(str(s.get("date")) for s in sessions if s.get("status") == "held")
+        tags = data.get("tags")
+        row = {
+            "id": data.get("id"),
+            "name": data.get("name"),
+            "email": data.get("email"),
+            "company": data.get("company"),
+            "stage": data.get("stage"),
+            "owner": data.get("owner"),
+            "next_action": _get(data, "next_action", "what"),
+            "next_action_owner": _get(data, "next_action", "owner"),
+            "next_action_due": due,
+            "next_action_overdue": isinstance(due, str) and due < today.isoformat(),
+            "next_review": _get(data, "dates", "next_review"),
+            "renewal": _get(data, "dates", "renewal") or _get(data, "billing", "renewal"),
+            "billing_plan": _get(data, "billing", "plan"),
+            "billing_rate": _get(data, "billing", "rate"),
+            "billing_currency": _get(data, "billing", "currency"),
+            "invoices_open": len(unpaid),
+            "invoices_open_amount": sum(
+                i.get("amount", 0) for i in unpaid if isinstance(i.get("amount"), int | float)
+            ),
+            "last_session": held[-1] if held else None,
+            "tags": ";".join(str(t) for t in tags) if isinstance(tags, list) else None,
+        }
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def to_json(records: Iterable[dict[str, Any]]) -> str:
+    """Every record's front matter, as a JSON list sorted by id."""
+    return json.dumps(list(records), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- ICS ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One all-day calendar entry."""
+
+    uid: str
+    date: str
+    summary: str
+    description: str = ""
+    category: str = ""
+
+
+def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
+    """Next actions, scheduled sessions, reviews, renewals and unpaid invoice due dates."""
+    from sortext.record.values import is_iso_date
+
+    events: list[Event] = []
+    for data in records:
+        rid = str(data.get("id"))
+        name = str(data.get("name") or rid)
+
+        def add(
+            key: str, date: Any, summary: str, description: str, category: str, rid: str = rid
+        ) -> None:
+            if is_iso_date(date):
+                events.append(Event(f"{rid}-{key}@sortext", date, summary, description, category))
+
+        action = data.get("next_action")
+        if isinstance(action, dict):
+            owner = action.get("owner") or data.get("owner") or ""
+            add(
+                "next-action",
+                action.get("due"),
+                f"{name}: {action.get('what', 'next action')}",
+                f"Next action for {name}" + (f", owner {owner}" if owner else ""),
+                "next action",
+            )
+        for session in data.get("sessions") or []:
+            if isinstance(session, dict) and session.get("status") == "scheduled":
+                kind = session.get("kind") or "session"
+                add(
+                    f"session-{session.get('date')}",
+                    session.get("date"),
+                    f"{name}: {kind}" + (f" ({session['focus']})" if session.get("focus") else ""),
+                    f"Scheduled {kind} with {name}",
+                    "session",
+                )
+        add("review", _get(data, "dates", "next_review"), f"{name}: review due",
+            f"Outcome review with {name}", "review")
+        renewal = _get(data, "dates", "renewal")
+        add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
+        billing_renewal = _get(data, "billing", "renewal")
+        if billing_renewal != renewal:
+            add("billing-renewal", billing_renewal, f"{name}: billing renewal",
+                f"Billing plan renewal for {name}", "renewal")
+        for invoice in _open_invoices(data):
+            amount = invoice.get("amount")
+            currency = invoice.get("currency") or _get(data, "billing", "currency") or ""
+            add(
+                f"invoice-{invoice.get('id')}",
+                invoice.get("due"),
+                f"{name}: invoice {invoice.get('id')} due",
+                f"Invoice {invoice.get('id')}, {amount} {currency}, status {invoice.get('status')}",
+                "invoice",
+            )
+    return sorted(events, key=lambda e: (e.date, e.uid))
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    )
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 3.1: lines longer than 75 octets continue after CRLF + space."""
+    raw = line.encode("utf-8")
+    if len(raw) <= 75:
+        return line
+    parts: list[str] = []
+    current = ""
+    size = 0
+    limit = 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            parts.append(current)
+            current, size, limit = "", 0, 74
+        current += char
+        size += width
+    parts.append(current)
+    return "\r\n ".join(parts)
+
+
+def to_ics(records: Iterable[dict[str, Any]]) -> str:
+    """An RFC 5545 calendar of all-day events.
+
+    DTSTAMP is required by the RFC; to keep output deterministic it is the
+    event's own date at 00:00 UTC (it changes only when the event moves).
+    """
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//sortext//sortext export//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:sortext",
+    ]
+    for event in calendar_events(records):
+        day = dt.date.fromisoformat(event.date)
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"DTSTAMP:{day.strftime('%Y%m%d')}T000000Z",
+            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
+            f"SUMMARY:{_escape(event.summary)}",
+            f"DESCRIPTION:{_escape(event.description)}",
+            f"CATEGORIES:{_escape(event.category)}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def render(repo: Repository, kind: str, today: dt.date) -> str:
+    """The text of one export of the repository."""
+    records = load_records(repo)
+    if kind == "csv":
+        return to_csv(records, today)
+    if kind == "json":
+        return to_json(records)
+    if kind == "ics":
+        return to_ics(records)
+    raise ConfigError(f"unknown export format '{kind}'; use one of: {', '.join(FORMATS)}")
+
+
+def configured_exports(repo: Repository) -> list[tuple[Path, str]]:
+    """``exports:`` in sortext.yaml: ``{path relative to the repo: csv|json|ics}``."""
+    section = repo.config.raw.get("exports") or {}
+    found = []
+    root = repo.root.resolve()
+    for name, kind in sorted(section.items()):
+        if kind not in FORMATS:
+            raise ConfigError(
+                f"sortext.yaml: exports.{name}: unknown format '{kind}'; "
+                f"use one of: {', '.join(FORMATS)}"
+            )
+        target = (root / str(name)).resolve()
+        clients = repo.clients_path.resolve()
+        if root not in target.parents or clients in (target, *target.parents):
+            raise ConfigError(
+                f"sortext.yaml: exports.{name}: an export must be a file inside the "
+                "repository and outside the clients folder"
+            )
+        found.append((target, str(kind)))
+    return found
+
+
+def write_export(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it; True when written."""
+    from sortext.edit.safewrite import atomic_write
+
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+    return True
+
+
+def write_configured_exports(repo: Repository, today: dt.date) -> list[Path]:
+    """Refresh every export listed in sortext.yaml; return the files that changed.
+
+    The watcher calls this after each change; unchanged exports are not
+    rewritten, so they do not trigger another round of events.
+    """
+    written = []
+    for path, kind in configured_exports(repo):
+        if write_export(path, render(repo, kind, today)):
+            written.append(path)
+    return written

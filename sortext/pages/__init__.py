@@ -1,0 +1,7 @@
+"""The generated pages: NEXT.md, ``site/index.html`` and one page per client.
+
+``build`` (refresh the index, assess what changed, write the pages),
+``render`` (Jinja2 templates, shipped and overridable, and notes Markdown).
+
+May import: everything below it (:mod:`sortext.record` to :mod:`sortext.views`).
+"""

@@ -1,0 +1,402 @@
+"""``build``: refresh the index, apply the rules, write NEXT.md and the site.
+
+Same input, same bytes: pages depend only on the records, the config, the
+templates, the "today" passed in and (the "since last week" section) the git
+history up to that day.  Files are written atomically and only
+when their content changed, so a rebuild after one edit touches the pages
+that changed.  A client page is re-rendered only when its inputs changed
+(file hash, today, templates, config); the keys live in the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sortext import __version__
+from sortext.errors import StorageError
+from sortext.repo import Repository
+
+SITE_DIR = "site"
+NEXT_NAME = "NEXT.md"
+LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
+PARALLEL_PAGES = 400  # render client pages in forked workers from this many
+TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
+BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
+
+
+@dataclass(slots=True)
+class BuildResult:
+    """Repository-relative paths written, left unchanged, and removed."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    parsed: int = 0
+    errors: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
+    """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
+
+    ``durable`` fsyncs the file and its folder; client pages skip it (derived
+    data, rebuilt on demand) so a cold build of thousands stays fast; the
+    rename still guarantees a reader never sees a half-written page.
+    """
+    try:
+        with open(path, "rb") as existing:
+            if existing.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read: {exc.strerror}") from exc
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(tmp, path)
+        if durable:
+            _fsync_dir(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StorageError(f"{path}: cannot write: {exc.strerror}") from exc
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What one record needs: its assessment stored under ``assess_key``, its page
+    written to ``page`` (either may be None: nothing to do there)."""
+
+    path: str
+    assess_key: str | None
+    page: Path | None
+
+
+def build(
+    repo: Repository, today: dt.date, changed: Sequence[Path] | None = None
+) -> BuildResult:
+    """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
+
+    Only records whose file, day, config or templates changed are assessed and
+    get their page rendered (in forked workers when there are many); the two
+    summary pages are rendered from the assessments the index keeps.
+    ``changed`` (record files, from a caller that watches them) limits the look
+    for changed files to those; without it every record file's stat is compared.
+    """
+    from sortext.pages.render import environment, templates_fingerprint
+    from sortext.store import board
+    from sortext.store.index import Index
+
+    result = BuildResult()
+    config = repo.config
+    site = repo.root / SITE_DIR
+    pages_dir = site / "clients"
+    try:
+        pages_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
+    env = environment(repo.root, repo.root / ".sortext" / "templates")
+    common = {
+        "limit": LIST_LIMIT,
+        "soon_days": config.threshold("due_soon_days"),
+        "invoice_days": config.threshold("invoice_due_soon_days"),
+    }
+    rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
+    base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
+    with Index.open(repo) as index:
+        env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
+        fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
+        names = _record_names(repo, changed)
+        folder = repo.relative(repo.clients_path).rstrip("/")
+        changed_paths = [f"{folder}/{name}" for name in names or ()]
+        ids_before = index.record_ids(changed_paths)
+        stats = index.refresh(fresh, names)
+        result.parsed = stats.parsed
+        result.written.extend(fresh.written)
+        result.unchanged.extend(fresh.unchanged)
+        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == base_key:
+            # Nothing but these files changed since the last build: only the records
+            # holding their ids (before and after) can need work.
+            ids = ids_before | index.record_ids(changed_paths)
+            rows = index.rows(ids)
+            assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
+            old_keys = index.page_keys(f"{SITE_DIR}/clients/{rid}.html" for rid in ids)
+            present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
+        else:
+            rows = index.rows()
+            assessed = board.keys(index.conn)
+            old_keys = index.page_keys()
+            present = set(os.listdir(pages_dir))
+        plan = _plan(repo, rows, assessed, old_keys, present, rules_key, base_key,
+                     set(fresh.written) | set(fresh.unchanged), result)
+        with index.conn:
+            board.forget(index.conn, sorted(set(assessed) - plan.usable))
+            for batch in _run_jobs(index, env, config, today, plan.jobs, common):
+                board.store(index.conn, [stored for stored, _ in batch if stored is not None])
+                for _, page_done in batch:
+                    if page_done is not None:
+                        target, written = page_done
+                        rel = target.relative_to(repo.root).as_posix()
+                        (result.written if written else result.unchanged).append(rel)
+        _summary_pages(repo, index, env, today, common, result)
+        gone = sorted(set(old_keys) - set(plan.page_keys))
+        for rel in gone:
+            try:
+                (repo.root / rel).unlink()
+                result.removed.append(rel)
+            except FileNotFoundError:
+                pass
+        index.set_page_keys(
+            {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone
+        )
+        index.set_meta(BUILD_KEY, base_key)
+    done = set(result.written)
+    result.written = list(dict.fromkeys(result.written))
+    result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
+    return result
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a build must redo: jobs per record, the page key of every page, and the
+    records the rules may use (valid, or stale with a last valid version)."""
+
+    jobs: list[_Job] = field(default_factory=list)
+    page_keys: dict[str, str] = field(default_factory=dict)
+    usable: set[str] = field(default_factory=set)
+
+
+def _plan(
+    repo: Repository, rows: Sequence[Any], assessed: dict[str, str], old_keys: dict[str, str],
+    present: set[str], rules_key: str, base_key: str, done_now: set[str], result: BuildResult,
+) -> _Plan:
+    """Compare each record's keys with the stored ones (``present``: the page files that
+    exist): a job where either changed."""
+    plan = _Plan()
+    base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
+    for row in rows:
+        assess_key = None
+        if row.usable:
+            plan.usable.add(row.path)
+            key = f"{rules_key}|{row.hash}|{row.stale}"
+            assess_key = key if assessed.get(row.path) != key else None
+        rel = f"{SITE_DIR}/clients/{row.record_id}.html"
+        page = None
+        if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
+            page_key = _page_key(base, row.hash, row.stale, row.ok, row.has_diagnostics)
+            plan.page_keys[rel] = page_key
+            if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
+                page = repo.root / rel
+            elif rel not in done_now:
+                result.unchanged.append(rel)
+        if assess_key is not None or page is not None:
+            plan.jobs.append(_Job(row.path, assess_key, page))
+    return plan
+
+
+def _summary_pages(
+    repo: Repository, index: Any, env: Any, today: dt.date, common: dict[str, Any],
+    result: BuildResult,
+) -> None:
+    """NEXT.md and site/index.html, from the assessments the index holds."""
+    from sortext.pages.render import render
+    from sortext.store import board
+    from sortext.views.dashboard import error_items, from_board
+
+    errors = error_items(index.entries_with_errors())
+    result.errors = len(errors)
+    d = from_board(index.conn, today.isoformat(), errors, LIST_LIMIT)
+    paths = index.record_paths()
+    sections = [("overdue", "Overdue"), ("today", "Due today"),
+                ("soon", f"Due within {common['soon_days']} days"),
+                ("missing", "Open clients with no next action")]
+    groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
+    weekly = _weekly(repo, today, result)
+    _emit(result, repo, repo.root / NEXT_NAME,
+          render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
+                 weekly=weekly, **common), True)
+    _emit(result, repo, repo.root / SITE_DIR / "index.html",
+          render(env, "index.html.j2", d=d, weekly=weekly, **common), True)
+
+
+def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
+    """The "since last week" section, or None without git history.  A git failure leaves
+    the section out (and says why) rather than the pages unwritten."""
+    from sortext.errors import GitError
+    from sortext.views.weekly import recent_changes
+
+    try:
+        return recent_changes(repo, today)
+    except GitError as exc:
+        result.warnings.append(f"'since last week' left out: {exc}")
+        return None
+
+
+def _record_names(repo: Repository, paths: Sequence[Path] | None) -> list[str] | None:
+    """File names of ``paths`` in the clients folder; None (look at every file) when
+    not given or when one lies elsewhere."""
+    if paths is None:
+        return None
+    folder = repo.clients_path.resolve()
+    names = []
+    for path in paths:
+        absolute = Path(os.path.abspath(path))
+        if absolute.parent.resolve() != folder:
+            return None
+        names.append(absolute.name)
+    return names
+
+
+def _page_key(base: str, digest: str, stale: bool, ok: bool, has_diagnostics: bool) -> str:
+    """What a client page depends on: ``base`` (a hash of the rules' inputs and the
+    templates), the file's bytes and its state."""
+    return f"{base}:{digest}:{stale:d}{ok:d}{has_diagnostics:d}"
+
+
+class _FreshRecords:
+    """The index's RecordHook for a build: assess each freshly parsed record and write
+    its page in the process that parsed it (a cold build then reads no record back).
+
+    Two files claiming one id both get a page written here; the build's pass over
+    the rows then re-renders the page of the first by path, whose key differs."""
+
+    def __init__(self, root: Path, env: Any, config: Any, today: dt.date,
+                 common: dict[str, Any], rules_key: str, base_key: str) -> None:
+        self.root, self.env, self.config, self.today = root, env, config, today
+        self.common, self.rules_key = common, rules_key
+        self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
+        self.template: Any = None
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+
+    def work(self, path: str, digest: str, record: Any, diagnostics: list[Any]) -> Any:
+        from sortext.record.diagnostics import has_errors
+
+        ok = not has_errors(diagnostics)
+        rel = f"{SITE_DIR}/clients/{record.id}.html"
+        if self.template is None:  # looked up once: each lookup stats the template files
+            self.template = self.env.get_template("client.html.j2")
+        stored, done = _assess_and_render(
+            path, record, diagnostics, False, f"{self.rules_key}|{digest}|False" if ok else None,
+            self.root / rel, self.template, self.config, self.today, self.common)
+        assert done is not None  # a page was asked for
+        key = _page_key(self.base, digest, False, ok, bool(diagnostics))
+        return stored, rel, key, done[1]
+
+    def store(self, conn: Any, done: list[Any]) -> None:
+        from sortext.store import board
+        board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
+        conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
+                         [(rel, key) for _, rel, key, _ in done])
+        for _, rel, _, written in done:
+            (self.written if written else self.unchanged).append(rel)
+
+
+_Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, written) or None)
+_job: tuple[Any, ...] | None = None  # what forked workers inherit
+
+
+def _assess_and_render(
+    path: str, record: Any, diagnostics: list[Any], stale: bool, assess_key: str | None,
+    page: Path | None, template: Any, config: Any, today: dt.date, common: dict[str, Any],
+) -> _Done:
+    """One record's work, with its rules run once: the board rows of its assessment
+    (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
+    from sortext.rules import findings as rules
+    from sortext.store import board
+    from sortext.views.dashboard import client_view
+
+    assessment = rules.assess(record, config, today)
+    stored = None
+    if assess_key is not None:
+        stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))
+    done = None
+    if page is not None:
+        view = client_view(record, config, today, diagnostics, stale, assessment)
+        text = template.render(c=view, **common)
+        done = (page, write_if_changed(page, text.encode("utf-8"), durable=False))
+    return stored, done
+
+
+def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
+    """Assess and render ``jobs[start:stop]``: each record read once from the index."""
+    from sortext.store.index import read_entry
+
+    assert _job is not None
+    env, config, today, jobs, common, _ = _job
+    template = env.get_template("client.html.j2")
+    out: list[_Done] = []
+    for job in jobs[span[0] : span[1]]:
+        entry = read_entry(conn, job.path)
+        if entry.record is None:  # pragma: no cover - rows() lists only files with data
+            out.append((None, None))
+            continue
+        out.append(_assess_and_render(job.path, entry.record, entry.diagnostics, entry.stale,
+                                      job.assess_key, job.page, template, config, today,
+                                      common))
+    return out
+
+
+def _worker_span(span: tuple[int, int]) -> list[_Done]:
+    import sqlite3
+
+    assert _job is not None
+    conn = sqlite3.connect(_job[-1])
+    try:
+        return _do_jobs(conn, span)
+    finally:
+        conn.close()
+
+
+def _run_jobs(
+    index: Any, env: Any, config: Any, today: dt.date, jobs: list[_Job],
+    common: dict[str, Any],
+) -> Iterator[list[_Done]]:
+    """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
+    each reading its records from the index through its own connection."""
+    global _job
+    from sortext.store.index import spans
+
+    _job = (env, config, today, jobs, common, str(index.path))
+    try:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(jobs) < PARALLEL_PAGES or workers < 2:
+            if jobs:
+                yield _do_jobs(index.conn, (0, len(jobs)))
+            return
+        import multiprocessing
+
+        index.conn.commit()  # workers must see what the refresh stored
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_worker_span, spans(len(jobs), workers))
+    finally:
+        _job = None
+
+
+def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:
+    rel = path.relative_to(repo.root).as_posix()
+    if write_if_changed(path, text.encode("utf-8"), durable):
+        result.written.append(rel)
+    else:
+        result.unchanged.append(rel)

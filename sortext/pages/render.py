@@ -1,0 +1,247 @@
+"""Turn view models into page text with Jinja2 templates (shipped, overridable).
+
+Templates come from the records repository's ``templates/`` first, then from
+the package (``sortext/templates/``): a user overrides one page by copying
+its template.  HTML is autoescaped; the only markup that bypasses escaping is
+built here (SVG charts from numbers, notes through markdown-it with raw HTML
+disabled), so a hostile record cannot inject script into a page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from sortext.rules.findings import GoalStatus, as_date, days_phrase, money
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+PACKAGE_TEMPLATES = "templates"
+SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def package_template_dir() -> Path:
+    return Path(str(files("sortext") / PACKAGE_TEMPLATES))
+
+
+def template_dirs(repo_root: Path) -> list[Path]:
+    """Where templates are looked up, first match wins."""
+    return [repo_root / "templates", package_template_dir()]
+
+
+def templates_fingerprint(repo_root: Path, names: Sequence[str]) -> str:
+    """A hash of the template files that would be used (and of those they include)."""
+    digest = hashlib.sha256()
+    for folder in template_dirs(repo_root):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.endswith((".j2", ".css")):
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update("\0".join(names).encode())
+    return digest.hexdigest()[:16]
+
+
+def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """The template environment; ``cache_dir`` keeps compiled templates between runs
+    (keyed by each template's source, so an edited or overriding template recompiles)."""
+    import jinja2
+
+    loader = jinja2.ChoiceLoader(
+        [jinja2.FileSystemLoader(str(d)) for d in template_dirs(repo_root) if d.is_dir()]
+    )
+    cache = None
+    if cache_dir is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+        except OSError:
+            cache = None  # derived data: without it templates are compiled each run
+    env = jinja2.Environment(
+        loader=loader,
+        bytecode_cache=cache,
+        autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=md_escape,
+        notes=notes_html,
+        sparkline=sparkline,
+        chart=goal_chart,
+        money=lambda amount, currency=None: money(amount, currency),
+        days=days_phrase,
+        href=link_href,
+        urlpath=lambda p: quote(str(p)),
+        pct=lambda v: "" if v is None else f"{v:.0f}%",
+        num=_num,
+        late=_relative,
+    )
+    env.globals.update(weekday=_weekday)
+    return env
+
+
+def render(env: jinja2.Environment, name: str, **context: Any) -> str:
+    return env.get_template(name).render(**context)
+
+
+# -- filters --------------------------------------------------------------------
+
+
+def md_escape(value: object) -> str:
+    """Plain text made inert inside a Markdown line (no links, emphasis or HTML)."""
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+_markdown: Any = None
+
+
+def notes_html(text: str) -> Markup:
+    """Notes (Markdown) to HTML: CommonMark + tables; raw HTML is shown as text.
+
+    comrak (Rust, fuzzed, the renderer of GitLab and crates.io) with ``escape``:
+    HTML written in the notes is escaped rather than passed through or dropped, and
+    without ``unsafe_`` a ``javascript:``/``data:`` link loses its target.
+    """
+    global _markdown
+    from markupsafe import Markup
+
+    if _markdown is None:
+        import comrak
+
+        extensions = comrak.ExtensionOptions()
+        extensions.table = True
+        options = comrak.RenderOptions()
+        options.escape = True
+        _markdown = (comrak.render_markdown, extensions, options)
+    render_markdown, extensions, options = _markdown
+    return Markup(render_markdown(text, extension_options=extensions, render_options=options))
+
+
+def link_href(value: str, depth: int = 2) -> str:
+    """A link target: safe URLs as they are, repository paths relative to the page."""
+    text = value.strip()
+    if text.lower().startswith(SAFE_SCHEMES):
+        return text
+    if ":" in text.split("/")[0]:
+        return "#"  # javascript:, data: and other schemes are not followed
+    return "../" * depth + quote(text.lstrip("/"))
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def _relative(when: str | None, today: str) -> str:
+    """'3 days late', 'due today', 'in 5 days' for a due date relative to today."""
+    d, t = as_date(when), as_date(today)
+    if d is None or t is None:
+        return ""
+    days = (d - t).days
+    return f"{-days} days late" if days < 0 else days_phrase(days)
+
+
+def _weekday(text: str | None) -> str:
+    d = as_date(text)
+    return d.strftime("%a") if d else ""
+
+
+def _scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[Any, Any]:
+    values = [v for _, v in goal.points]
+    bounds = [*values, *(x for x in (goal.baseline, goal.target) if x is not None)]
+    low, high = min(bounds), max(bounds)
+    if high == low:
+        high, low = high + 1, low - 1
+    days = [as_date(d) for d, _ in goal.points]
+    ordinals = [d.toordinal() if d else 0 for d in days]
+    first, last = (min(ordinals), max(ordinals)) if ordinals else (0, 1)
+    span = (last - first) or 1
+
+    def x(ordinal: int) -> float:
+        if len(ordinals) == 1:
+            return width / 2
+        return pad + (ordinal - first) / span * (width - 2 * pad)
+
+    def y(value: float) -> float:
+        return pad + (high - value) / (high - low) * (height - 2 * pad)
+
+    return (lambda i: x(ordinals[i])), y
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> Markup:
+    """A small inline SVG: measurements, baseline (grey) and target (green) lines."""
+    from markupsafe import Markup, escape
+
+    label = escape(f"{goal.title}: {goal.reason}")
+    if not goal.points:
+        return Markup(
+            f'<svg class="spark" width="{width}" height="{height}" role="img" '
+            f'aria-label="{label}"><title>{label}</title></svg>'
+        )
+    x, y = _scale(goal, width, height, 3)
+    parts = [f'<svg class="spark {goal.state.replace(" ", "-")}" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{label}"><title>{label}</title>']
+    for value, css in ((goal.baseline, "base"), (goal.target, "target")):
+        if value is not None:
+            parts.append(f'<line class="{css}" x1="0" x2="{width}" y1="{_f(y(value))}" '
+                         f'y2="{_f(y(value))}"/>')
+    coords = " ".join(f"{_f(x(i))},{_f(y(v))}" for i, (_, v) in enumerate(goal.points))
+    parts.append(f'<polyline points="{coords}"/>')
+    last = len(goal.points) - 1
+    parts.append(f'<circle cx="{_f(x(last))}" cy="{_f(y(goal.points[-1][1]))}" r="2.5"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
+    """The client page chart: measurements with values and dates, vs baseline and target."""
+    from markupsafe import Markup, escape
+
+    label = escape(f"{goal.title}: {goal.reason}")
+    if not goal.points:
+        return Markup(f'<p class="muted">No measurements yet for {escape(goal.title)}.</p>')
+    left, pad = 64, 22
+    inner_w = width - left
+    x0, y = _scale(goal, inner_w, height, pad)
+
+    def x(i: int) -> float:
+        return float(left + x0(i))
+
+    parts = [f'<svg class="chart {goal.state.replace(" ", "-")}" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="{label}"><title>{label}</title>']
+    lines = ((goal.baseline, "base", "baseline"), (goal.target, "target", "target"))
+    for value, css, name in lines:
+        if value is not None:
+            yy = _f(y(value))
+            parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
+            parts.append(f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
+                         f'dominant-baseline="middle">{name} {escape(_num(value))}</text>')
+    # A number (_num) needs no escaping; each point's position is computed once.
+    points = [(when, value, _f(x(i)), y(value)) for i, (when, value) in enumerate(goal.points)]
+    coords = " ".join(f"{cx},{_f(vy)}" for _, _, cx, vy in points)
+    parts.append(f'<polyline points="{coords}"/>')
+    for when, value, cx, vy in points:
+        parts.append(f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
+                     f'y="{_f(vy - 8)}" text-anchor="middle">{_num(value)}</text><text '
+                     f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
+                     f'{escape(when[2:])}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,270 @@
+"""Map every key and value of a YAML document to its line and column.
+
+Only used when something is wrong (or for writes): it re-reads the text with
+ruamel.yaml's composer, which keeps a mark on every node.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(slots=True)
+class PositionMap:
+    """1-based (line, column) of each path's key and of its value."""
+
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def key(self, path: Path) -> tuple[int, int]:
+        """Where the key of ``path`` is written, else its nearest written ancestor."""
+        for length in range(len(path), 0, -1):
+            prefix = path[:length]
+            if prefix in self.keys:
+                return self.keys[prefix]
+            if prefix in self.values:
+                return self.values[prefix]
+        return self.values.get((), (1, 1))
+
+    def value(self, path: Path) -> tuple[int, int]:
+        """Where the value of ``path`` starts, else its key, else an ancestor."""
+        if path in self.values:
+            return self.values[path]
+        return self.key(path)
+
+
+def _compose(text: str) -> Any:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="rt").compose(text)
+
+
+def build_position_map(text: str) -> PositionMap:
+    """Positions for all nodes; an unparseable text gives an empty map."""
+    from ruamel.yaml.error import YAMLError
+
+    result = PositionMap()
+    try:
+        root = _compose(text)
+    except (YAMLError, RecursionError):
+        return result
+    if root is None:
+        return result
+    stack: list[tuple[Any, Path]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        result.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.id == "mapping":
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node.value, str) else str(key_node.value)
+                child = (*path, key)
+                result.keys.setdefault(
+                    child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                )
+                stack.append((value_node, child))
+        elif node.id == "sequence":
+            for index, item in enumerate(node.value):
+                stack.append((item, (*path, index)))
+    return result
+
+
+# A plain key a person types at the start of a line: its text is exactly the key.
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
+# Characters that make ruamel.yaml count lines or columns differently from
+# ``str.split("\n")`` (tabs, \r, \x85, \u2028/9, a BOM) or refuse the text
+# outright (its reader rejects non-printable characters; its map is then empty).
+_NOT_PLAIN = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+Position = tuple[int, int]
+
+
+class SimplePositions:
+    """What :func:`build_position_map` says, found by scanning lines instead of parsing.
+
+    Only answers for paths through block mappings and block sequences written
+    the ordinary way (``key: value`` lines, ``- item`` lines, comments, blank
+    lines); :meth:`key` and :meth:`value` return None wherever a text is
+    unusual, and the caller then builds the full map with ruamel.yaml.
+
+    Why a line scan cannot be fooled: in a block mapping every key starts a
+    line at the mapping's indentation (the first key of a ``- key: v`` item
+    starts after the dash).  The scan requires every other non-comment line at
+    that indentation to be a plain ``key:`` line, and these lines to name
+    exactly the parsed mapping's keys in order.  So a continuation line of a
+    multi-line scalar that looks like ``stage: x`` either adds one line too
+    many or takes the place of a real key line that then fails the check.
+    Block sequences are checked the same way with ``-`` lines.
+    """
+
+    __slots__ = ("_data", "_lines")
+
+    def __init__(self, lines: list[str], data: Any) -> None:
+        self._lines = lines
+        self._data = data
+
+    def key(self, path: Path) -> Position | None:
+        """Like :meth:`PositionMap.key`, or None when unsure."""
+        found = self._resolve(path)
+        if found is None:
+            return None
+        key_at, value_at, depth = found
+        if depth == 0:
+            return value_at  # the root node, as PositionMap falls back to
+        return key_at if key_at is not None else value_at
+
+    def value(self, path: Path) -> Position | None:
+        """Like :meth:`PositionMap.value`, or None when unsure."""
+        found = self._resolve(path)
+        if found is None:
+            return None
+        key_at, value_at, depth = found
+        if depth == len(path):
+            return value_at
+        if depth == 0:
+            return value_at
+        return key_at if key_at is not None else value_at
+
+    def _resolve(self, path: Path) -> tuple[Position | None, Position, int] | None:
+        """Walk ``path`` as far as the data has it.
+
+        Returns the deepest node's key position (None for a list item), its
+        value position and how many parts of ``path`` it covers.
+        """
+        lines = self._lines
+        start = _first_content(lines, 0, len(lines))
+        if start is None:
+            return None
+        node = self._data
+        line, col = start  # where the current node's value starts (0-based)
+        stop = len(lines)  # its lines end before this line
+        key_at: Position | None = None
+        value_at: Position = (line + 1, col + 1)
+        depth = 0
+        for part in path:
+            if isinstance(node, dict):
+                if not isinstance(part, str) or part not in node:
+                    break
+                entries = _block_entries(lines, line, col, stop, _mapping_line)
+                if entries is None or [name for _, name, _ in entries] != list(node):
+                    return None
+                index = list(node).index(part)
+                entry_line, name, _ = entries[index]
+                key_at = (entry_line + 1, col + 1)
+                after = col + len(name) + 1
+            elif isinstance(node, list):
+                if not isinstance(part, int) or not 0 <= part < len(node):
+                    break
+                entries = _block_entries(lines, line, col, stop, _item_line)
+                if entries is None or len(entries) != len(node):
+                    return None
+                entry_line, _, _ = entries[part]
+                key_at = None
+                after = col + 1
+                index = part
+            else:
+                break
+            child_stop = entries[index + 1][0] if index + 1 < len(entries) else stop
+            text = lines[entry_line]
+            rest = text[after:]
+            inline = rest.lstrip(" ")
+            if inline and not inline.startswith("#"):
+                line, col = entry_line, len(text) - len(inline)
+            elif isinstance(node, list):
+                return None  # "-" alone on its line: ruamel points at odd places
+            else:
+                below = _first_content(lines, entry_line + 1, child_stop)
+                if below is not None:
+                    line, col = below
+                elif inline:
+                    return None  # empty value with a comment: ruamel points after ':'
+                elif child_stop < len(lines):
+                    following = _first_content(lines, child_stop, child_stop + 1)
+                    if following is None:
+                        return None
+                    line, col = following  # empty: ruamel marks the next token
+                elif lines[-1] == "":
+                    line, col = len(lines) - 1, 0
+                else:
+                    return None
+            value_at = (line + 1, col + 1)
+            node = node[part]
+            stop = child_stop
+            depth += 1
+        return key_at, value_at, depth
+
+
+def simple_positions(text: str, data: Any) -> SimplePositions | None:
+    """A line-scanning stand-in for :func:`build_position_map`, for texts it can read.
+
+    ``data`` is what the YAML text was parsed to (keys as text, in order).
+    """
+    if not isinstance(data, dict) or _NOT_PLAIN.search(text):
+        return None
+    return SimplePositions(text.split("\n"), data)
+
+
+def _first_content(lines: list[str], start: int, stop: int) -> Position | None:
+    """0-based line and column of the first line in range that is not blank or a comment."""
+    for number in range(start, min(stop, len(lines))):
+        line = lines[number]
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith("#"):
+            return number, len(line) - len(stripped)
+    return None
+
+
+def _mapping_line(line: str, col: int) -> str | None:
+    match = _SIMPLE_KEY.match(line, col)
+    return match.group(1) if match else None
+
+
+def _item_line(line: str, col: int) -> str | None:
+    if line.startswith("- ", col) or (len(line) == col + 1 and line[col] == "-"):
+        return "-"
+    return None
+
+
+def _block_entries(
+    lines: list[str], first: int, col: int, stop: int, entry: Any
+) -> list[tuple[int, str, int]] | None:
+    """Each entry line of the block collection whose first entry is at (first, col).
+
+    Every line up to ``stop`` that is not blank or a comment must be indented
+    past ``col`` (inside an entry) or start an entry exactly at ``col``.
+    """
+    name = entry(lines[first], col)
+    if name is None:
+        return None
+    found = [(first, name, col)]
+    for number in range(first + 1, stop):
+        line = lines[number]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        if indent > col:
+            continue
+        if indent < col:
+            return None
+        name = entry(line, col)
+        if name is None:
+            return None
+        found.append((number, name, col))
+    return found
+
+
+def format_path(path: Path) -> str:
+    """``("sessions", 3, "status")`` -> ``sessions[3].status``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

@@ -1,0 +1,66 @@
+"""Values as the rest of sortext sees them: YAML scalars and keys turned into JSON values.
+
+``normalize`` is the one conversion from what a YAML reader returns (dates,
+non-text keys) to JSON-compatible data; ``key_text`` spells a mapping key the
+way YAML would write it.  Pure functions, no imports from the rest of sortext.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def is_iso_date(value: object) -> bool:
+    if not isinstance(value, str) or not ISO_DATE.match(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_email(value: object) -> bool:
+    return isinstance(value, str) and bool(_EMAIL.match(value))
+
+
+def key_text(key: Any) -> str:
+    """A mapping key as the text YAML would write: ``true``, ``null``, ``2026-01-31``."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, dt.date):
+        return key.isoformat()
+    return str(key)
+
+
+# Values normalize returns unchanged, by exact type (a fast path: most values are these).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
+def normalize(value: Any) -> Any:
+    """YAML values -> JSON values: dates become ISO text, keys become text."""
+    if isinstance(value, dict):
+        return {
+            key if type(key) is str else key_text(key): (
+                item if type(item) in _AS_IS else _normalize_item(item)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [item if type(item) in _AS_IS else _normalize_item(item) for item in value]
+    if isinstance(value, dt.date):  # a datetime too: both write ISO text
+        return value.isoformat()
+    return value
+
+
+def _normalize_item(item: Any) -> Any:
+    return item.isoformat() if type(item) is dt.date else normalize(item)

@@ -1,0 +1,538 @@
+"""One YAML meaning everywhere: YAML 1.2 core schema, no aliases, no duplicates.
+
+The fast read path is ``yaml_rs`` (a Rust YAML 1.2 parser, ~13x faster than
+PyYAML's C loader); writes go through ruamel.yaml's round-trip loader
+(:func:`load_round_trip`), which keeps comments and layout.  The two agree on
+every value a record may hold: ``no``/``on``/``yes`` are text, ``012`` is the
+number 12, ISO dates are dates, impossible dates stay text (the schema then
+reports them).  Where YAML readers disagree (``1_000``, ``0b101``, ``.9e6``,
+tags, aliases) both paths refuse the text with the same message: see README
+"YAML rules".  When the fast path fails, :mod:`sortext.record.positions` re-reads
+the text with ruamel.yaml to point at the exact line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+MAX_NESTING = 24
+
+_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A YAML-level problem; line/column are 1-based within the YAML text."""
+
+    message: str
+    line: int
+    column: int
+    field: str = ""
+
+
+def flow_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
+    """Position of the first ``[``/``{`` nested deeper than ``limit``, if any.
+
+    Runs before any parser so hostile input (10,000 nested brackets) never
+    reaches a recursive parser.  Quotes are ignored: a false alarm needs
+    ``limit`` unbalanced brackets inside strings.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    if _nesting_bound(text) <= limit:
+        return None
+    depth = 0
+    for match in _BRACKET.finditer(text):  # visit brackets only, not every character
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                pos = match.start()
+                return text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+        elif depth:
+            depth -= 1
+    return None
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of the bracket depth :func:`flow_nesting_too_deep` measures.
+
+    Removing an adjacent opener-closer pair changes no other bracket's depth,
+    and each round of removals lowers the deepest point by at most one, so the
+    depth is at most the rounds plus the openers left.  Ordinary texts
+    (``[a, b]``, ``{id: 1}`` lists) are empty after a round or two.
+    """
+    brackets = _NOT_BRACKET.sub("", text).replace("{", "[").replace("}", "]")
+    rounds = 0
+    while "[]" in brackets and rounds < 8:
+        brackets = brackets.replace("[]", "")
+        rounds += 1
+    return rounds + brackets.count("[")
+
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
+    """Position of a line indented past ``limit`` levels (two spaces a level)."""
+    deep = limit * 4
+    if len(text) - len(text.lstrip(" -")) <= deep and not re.search(
+        f"\n[ -]{{{deep + 1}}}", text
+    ):
+        return None  # no line starts with that many spaces and dashes
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.lstrip(" -")
+        indent = len(line) - len(stripped)
+        if indent > limit * 4 and stripped and not stripped.startswith("#"):
+            return number, indent + 1
+    return None
+
+
+def _guard(text: str, scan_always: bool) -> tuple[YamlProblem | None, bool]:
+    """The checks both read paths share: nesting, then the YAML features we refuse.
+
+    Also says whether ruamel.yaml failed to parse the text while scanning it;
+    if the fast parser then accepts it, the two readers disagree.
+    """
+    deep = flow_nesting_too_deep(text) or block_nesting_too_deep(text)
+    if deep is not None:
+        return (
+            YamlProblem(
+                f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep
+            ),
+            False,
+        )
+    if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text) or "<<" in text:
+        return scan_features(text)
+    return None, False
+
+
+def load_fast(text: str) -> Any | YamlProblem:
+    """Parse YAML text to plain Python values, or describe why it cannot be read."""
+    import yaml_rs
+
+    problem, unparsed = _guard(text, scan_always=False)
+    if problem is not None:
+        return problem
+    try:
+        value = yaml_rs.loads(
+            text,
+            parse_datetime=True,
+            alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
+        )
+    except yaml_rs.YAMLDecodeError as exc:
+        return _describe_decode_error(text, str(exc))
+    except (RecursionError, ValueError, OverflowError) as exc:
+        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+    marker = (
+        _DOCUMENT_MARKER.search(text)
+        if "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
+        else None
+    )
+    if marker is not None:
+        line = text.count("\n", 0, marker.start()) + 1
+        return YamlProblem(
+            "a second YAML document ('---' or '...') inside the fields; remove that line",
+            line,
+            1,
+        )
+    if unparsed or _FLOW_INDICATOR.search(text) or _odd_block_scalar(text):
+        return _double_check(text, value)
+    return value
+
+
+# A document marker alone on a line: front matter is one YAML document.
+_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+
+# Texts where yaml_rs and ruamel.yaml are known to differ: a flow item that
+# starts with an indicator character ([>x], [?]), "x:" right before a flow
+# separator, explicit "?" keys, tabs inside values, "|" or ">" followed by
+# text on the same line (not a block header), JSON-like '"a":b', an empty
+# block scalar or one inside a flow collection.  (Written like _MARKUP below.)
+# Plain form: [\[{,\n][ \t]*[>|%@`?:]|:[,\]}]|\t|(?:^|\s)\?|[\"']:\S
+#             |[:-][ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])
+_FLOW_INDICATOR = re.compile(
+    r"\[[ \t]*[>|%@`?:]|\{[ \t]*[>|%@`?:]|,[ \t]*[>|%@`?:]|\n[ \t]*[>|%@`?:]"
+    r"|:(?:[,\]}]|[ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`]))"
+    r"|-[ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])"
+    r"|\t|\?(?<!\S\?)|\":\S|':\S"
+)
+_BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+
+
+def _odd_block_scalar(text: str) -> bool:
+    """A block scalar the two readers may read differently: empty, starting with
+    a blank line, or written inside a flow collection."""
+    if "|" not in text and ">" not in text:
+        return False
+    for match in _BLOCK_HEADER.finditer(text):
+        start = text.rfind("\n", 0, match.start()) + 1
+        header = text[start : match.start()]
+        if "[" in header or "{" in header:
+            return True
+        indent = len(header) - len(header.lstrip(" -"))
+        pos = match.end() + 1
+        first = True
+        while pos < len(text):
+            end = text.find("\n", pos)
+            line = text[pos:] if end == -1 else text[pos:end]
+            if line.strip():
+                if len(line) - len(line.lstrip(" ")) <= indent:
+                    return True  # no content: an empty block scalar
+                break
+            if first and line:
+                return True  # a first line of only spaces
+            first = False
+            pos = len(text) if end == -1 else end + 1
+        else:
+            return True
+    return False
+
+
+def meaning(value: Any) -> Any:
+    """A value reduced to what it means (type class and content), for comparisons."""
+    import datetime as dt
+    import math
+
+    if isinstance(value, dict):
+        return {_key(k): meaning(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [meaning(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return ("int", int(value))
+    if isinstance(value, float):
+        return ("float", "nan" if math.isnan(value) else float(value))
+    if isinstance(value, dt.date):
+        return ("date", value.isoformat())
+    if isinstance(value, str):
+        return ("str", str(value))
+    return ("other", type(value).__name__, repr(value))
+
+
+def _key(key: Any) -> str:
+    from sortext.record.values import key_text
+
+    return key_text(key)
+
+
+def _double_check(text: str, fast: Any) -> Any | YamlProblem:
+    """Read ``text`` with ruamel.yaml too; refuse it where the readers disagree."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        slow = round_trip_yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return YamlProblem(
+            f"invalid YAML: {exc.problem or exc.context} (quote the value to keep it as text)",
+            line,
+            col,
+        )
+    except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+    path = _first_difference(meaning(fast), meaning(slow), ())
+    if path is None:
+        return fast
+    from sortext.record.positions import build_position_map, format_path
+
+    line, col = build_position_map(text).value(path)
+    return YamlProblem(
+        "YAML readers disagree on this value; quote it (or write a block of text "
+        "with content) so it means one thing",
+        line,
+        col,
+        format_path(path),
+    )
+
+
+def _first_difference(a: Any, b: Any, path: tuple[str | int, ...]) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        for key in a:
+            found = _first_difference(a[key], b[key], (*path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for index, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, (*path, index))
+            if found is not None:
+                return found
+        return None
+    return None if a == b else path
+
+
+def round_trip_yaml() -> Any:
+    """A ruamel.yaml round-trip reader/writer that means what :func:`load_fast` means.
+
+    YAML 1.2 (ruamel's default), and an impossible date such as 2026-02-30
+    stays text (ruamel would raise) so the schema can report it.
+    """
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _round_trip_constructor()
+    return yaml
+
+
+def load_round_trip(text: str) -> Any | YamlProblem:
+    """Parse with ruamel.yaml's round-trip loader (keeps comments and layout for writes).
+
+    Applies exactly the refusals of :func:`load_fast` (and its stricter
+    syntax: ruamel accepts a few texts YAML 1.2 forbids, such as ``[-]``), so
+    a text is either refused by both paths or read to the same values by both.
+    """
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    problem, _ = _guard(text, scan_always=True)
+    if problem is not None:
+        return problem
+    fast = load_fast(text)  # the strict YAML 1.2 parser is the judge of syntax
+    if isinstance(fast, YamlProblem):
+        return fast
+    try:
+        return round_trip_yaml().load(text)
+    except DuplicateKeyError:
+        return find_duplicate_key(text) or YamlProblem("duplicate key", 1, 1)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        return YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line, col)
+    except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+
+
+_CONSTRUCTOR: Any = None
+
+
+def _round_trip_constructor() -> Any:
+    global _CONSTRUCTOR
+    if _CONSTRUCTOR is None:
+        from ruamel.yaml.constructor import RoundTripConstructor
+
+        class SortextConstructor(RoundTripConstructor):
+            """Round-trip constructor keeping impossible dates and '=' as text."""
+
+            def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+                try:
+                    return super().construct_yaml_timestamp(node, values)
+                except ValueError:
+                    return self.construct_scalar(node)
+
+        SortextConstructor.add_constructor(
+            "tag:yaml.org,2002:timestamp", SortextConstructor.construct_yaml_timestamp
+        )
+        # YAML 1.1's "value key" '=' is plain text in YAML 1.2 (and in yaml_rs).
+        SortextConstructor.add_constructor(
+            "tag:yaml.org,2002:value", SortextConstructor.construct_yaml_str
+        )
+        _CONSTRUCTOR = SortextConstructor
+    return _CONSTRUCTOR
+
+
+def _describe_decode_error(text: str, message: str) -> YamlProblem:
+    if message.startswith("duplicate mapping key"):
+        found = find_duplicate_key(text)
+        if found is not None:
+            return found
+        return YamlProblem(message, 1, 1)
+    match = _POSITION.search(message)
+    reason = message.strip().splitlines()[-1].strip() if message.strip() else message
+    if match is None:
+        return YamlProblem(f"invalid YAML: {reason}", 1, 1)
+    line, col = int(match.group(1)), int(match.group(2))
+    lines = text.split("\n")
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = source[: len(source) - len(source.lstrip())]
+    if "\t" in indent or "tab" in reason:
+        column = indent.index("\t") + 1 if "\t" in indent else col
+        return YamlProblem(
+            "tab character in indentation: YAML indents with spaces only", line, column
+        )
+    return YamlProblem(f"invalid YAML: {reason}", line, col)
+
+
+# These scans run over every record, so each alternative below starts with one
+# literal character: ``re`` then jumps from candidate to candidate instead of
+# trying the whole pattern at every position (about 10x faster on a 5 KB front
+# matter).  What precedes that character is checked with a lookbehind; a
+# two-character negative lookbehind such as ``(?<!\S\?)`` also succeeds at the
+# start of the text.  tests/test_yaml_scan.py checks each pattern finds a match
+# exactly when the plain form given in its comment does.
+
+# Anchors (&a), aliases (*a) and tags (!x) start right after a space, a line
+# start or a flow indicator.  A match only means "look closer".
+# Keys that may be a list or mapping: "]:" / "}:", "? ", or inside a flow mapping.
+# Plain form: (?:^|[\s\[\]{},:])(?:[&*][^\s\[\]{},]|!)
+#             |[\]}][ \t]*:|[{,][ \t]*[\[{]|(?:^|\s)\?\s
+_MARKUP = re.compile(
+    r"&(?<![^\s\[\]{},:]&)[^\s\[\]{},]|\*(?<![^\s\[\]{},:]\*)[^\s\[\]{},]|!(?<![^\s\[\]{},:]!)"
+    r"|\][ \t]*:|\}[ \t]*:|\{[ \t]*[\[{]|,[ \t]*[\[{]|\?(?<!\S\?)\s"
+)
+# Every plain scalar some YAML parser reads as a number outside NUMBER contains
+# one of these (underscores, radix prefixes, exponents).
+# Plain form: [0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9]\.?[eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)
+_NUMBER_HINT = re.compile(
+    r"_(?<=[0-9._+-]_)|_[0-9.]|0[xXbBoO]"
+    r"|e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]|E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]"
+    r"|\.(?:inf|Inf|INF|nan|NaN|NAN)"
+)
+_NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+# The numbers sortext accepts unquoted (both parsers read them alike).
+NUMBER = re.compile(
+    r"[-+]?[0-9]+"
+    r"|[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.[0-9]+"
+    r"|[-+]?[0-9]+[eE][-+]?[0-9]+"
+    r"|0o[0-7]+|0x[0-9a-fA-F]+"
+)
+
+
+def refused_feature(text: str) -> YamlProblem | None:
+    """The first anchor, alias, tag, complex key or ambiguous number in ``text``."""
+    return scan_features(text)[0]
+
+
+def scan_features(text: str) -> tuple[YamlProblem | None, bool]:
+    """The first refused feature in ``text``, and whether ruamel.yaml failed to parse it.
+
+    Aliases make one value appear in several places (and power the "billion
+    laughs" attack); tags (``!!str``, ``!!binary``, ``!!set``) make values
+    no JSON tool can hold; numbers such as ``1_000``, ``0b101``, ``0X1F`` or
+    ``.9e6`` are read differently by different YAML parsers.  A record needs
+    none of them; neither does a key that is itself a list or a mapping.
+    Syntax errors are left to the caller.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+        ScalarEvent,
+    )
+
+    # Per open collection: is it a mapping, and how many nodes it holds so far.
+    open_nodes: list[list[Any]] = []
+    try:
+        for event in YAML(typ="rt").parse(text):
+            mark = event.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            if isinstance(event, CollectionEndEvent):
+                open_nodes.pop()
+                continue
+            if isinstance(event, NodeEvent) and open_nodes:
+                parent = open_nodes[-1]
+                is_key = parent[0] and parent[1] % 2 == 0
+                parent[1] += 1
+                if is_key and isinstance(event, CollectionStartEvent):
+                    return _refuse("a key must be plain text, not a list or mapping", *where)
+            if isinstance(event, CollectionStartEvent):
+                open_nodes.append([isinstance(event, MappingStartEvent), 0])
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+                return _refuse(
+                    "anchors and aliases (&name / *name) are not allowed in records; "
+                    "write the value out",
+                    *where,
+                )
+            if getattr(event, "tag", None) is not None:
+                tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
+                return _refuse(
+                    f"YAML tags ({tag}) are not allowed in records; "
+                    "write the plain value (quote it to keep it as text)",
+                    *where,
+                )
+            if isinstance(event, ScalarEvent) and event.style is None and event.value == "<<":
+                return _refuse(
+                    "merge keys (<<) are not allowed in records; write the fields out",
+                    *where,
+                )
+            if isinstance(event, ScalarEvent) and event.style is None and _NOT_JSON.fullmatch(
+                event.value
+            ):
+                return _refuse(
+                    f"'{event.value}' (infinity / not-a-number) cannot be stored or compared; "
+                    "write a real number",
+                    *where,
+                )
+            if (
+                isinstance(event, ScalarEvent)
+                and event.style is None
+                and not NUMBER.fullmatch(event.value)
+                and _read_as_number(event.value)
+            ):
+                return _refuse(
+                    f"'{event.value}' is not a plain number and YAML readers disagree "
+                    "on it: write digits only (like 1000 or 12.5), "
+                    "or put it in quotes to keep it as text",
+                    *where,
+                )
+    except YAMLError:
+        return None, True
+    return None, False
+
+
+def _refuse(message: str, line: int, column: int) -> tuple[YamlProblem, bool]:
+    return YamlProblem(message, line, column), False
+
+
+def _read_as_number(value: str) -> bool:
+    """Would either YAML reader take this plain scalar for a number?"""
+    if not _NUMBER_HINT.search(value):
+        return False
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    tag = str(VersionedResolver(version=(1, 2)).resolve(ScalarNode, value, (True, False)))
+    if tag.endswith((":int", ":float")):
+        return True
+    import yaml_rs
+
+    try:
+        fast = yaml_rs.loads(f"v: {value}\n")
+    except Exception:
+        return True
+    found = fast.get("v") if isinstance(fast, dict) else None
+    return isinstance(found, int | float) and not isinstance(found, bool)
+
+
+def find_duplicate_key(text: str) -> YamlProblem | None:
+    """The first key that appears twice in one mapping, pointing at the repeat."""
+    from ruamel.yaml.error import YAMLError
+
+    from sortext.record.positions import Path, _compose, format_path
+
+    try:
+        root = _compose(text)
+    except (YAMLError, RecursionError):
+        return None
+    stack: list[tuple[Any, Path]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if node is None:
+            continue
+        if node.id == "mapping":
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in seen:
+                    dotted = format_path((*path, key))
+                    return YamlProblem(
+                        f"duplicate key '{key}' (first written on line {seen[key]}); "
+                        "YAML keeps only one of them, so remove or rename one",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        dotted,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+                stack.append((value_node, (*path, key)))
+        elif node.id == "sequence":
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+    return None

@@ -1,0 +1,8 @@
+"""What needs attention: pure functions of (record, config, today).
+
+``findings`` holds the rules (overdue next action, missed sessions, overdue
+invoices, reviews and renewals due, retention, blockers, stale stage, goals
+stuck or progressing) and the assessment of one record.
+
+May import: :mod:`sortext.record`, :mod:`sortext.schema`, :mod:`sortext.check`.
+"""

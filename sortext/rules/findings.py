@@ -1,0 +1,621 @@
+"""Rules: pure functions of (records, config, today) that say what needs attention.
+
+Each rule reads a record's data (JSON values, dates as ISO text) and returns
+findings: a kind, a severity and a one-line reason a person can act on.  No
+rule reads files, the clock or the environment, so each one is unit-tested
+with small inline records.  Data that the schema would reject is skipped
+quietly here; ``sortext check`` is where it gets reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sortext.check.load import Record
+from sortext.schema.config import Config
+
+Level = Literal["error", "warning", "info"]
+NextStatus = Literal["overdue", "today", "soon", "missing", "later"]
+
+# The order of the next-actions list, on every page and in ``sortext next``.
+NEXT_ORDER: tuple[NextStatus, ...] = ("overdue", "today", "soon", "missing", "later")
+LEVEL_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+MISSED = frozenset({"cancelled", "rescheduled", "no-show"})
+ATTENDANCE = MISSED | {"held"}
+# Findings that make an open client "at risk" (the product's definition).
+AT_RISK_KINDS = frozenset(
+    {"next_overdue", "next_missing", "missed_sessions", "checkin_due", "invoice_overdue",
+     "stale_stage", "goal_stuck"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing that needs attention for one client."""
+
+    record_id: str
+    name: str
+    kind: str
+    level: Level
+    reason: str
+    due: str | None = None
+    owner: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    ref: str | None = None  # what the finding is about inside the record (an invoice id)
+
+    @property
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (LEVEL_ORDER[self.level], self.due or "9999-99-99", self.name.casefold(),
+                self.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    """A client's next committed action (or the lack of one) relative to today."""
+
+    id: str
+    name: str
+    what: str | None
+    owner: str | None
+    due: str | None
+    status: NextStatus
+    days: int | None  # due - today, in days (negative when overdue)
+    stage: str
+    path: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "what": self.what, "owner": self.owner,
+            "due": self.due, "status": self.status, "days": self.days, "stage": self.stage,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GoalStatus:
+    """Where one goal stands: its measurements and the share of the way to target."""
+
+    record_id: str
+    name: str
+    goal_id: str
+    title: str
+    measure: str
+    baseline: float | None
+    target: float | None
+    by: str | None
+    points: tuple[tuple[str, float], ...]
+    percent: float | None  # of the way from baseline to target (may be < 0 or > 100)
+    state: Literal["achieved", "progressing", "stuck", "behind", "no data", "closed"]
+    reason: str
+
+
+@dataclass(slots=True)
+class ClientRisk:
+    record_id: str
+    name: str
+    owner: str | None
+    reasons: list[Finding] = field(default_factory=list)
+
+
+# -- small helpers ---------------------------------------------------------------
+
+
+def as_date(value: object) -> dt.date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def as_number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _items(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = data.get(key)
+    if not isinstance(value, list):
+        return []
+    return [v for v in value if isinstance(v, Mapping)]
+
+
+def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def days_phrase(days: int) -> str:
+    """'today', 'in 3 days', '4 days ago' (days = date - today)."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+_open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
+
+
+def is_open(record: Record, config: Config) -> bool:
+    """Whether the record's stage needs a next action (cached per config: called per rule)."""
+    cached = _open_stages.get(id(config))
+    if cached is None or cached[0] is not config:
+        cached = (config, config.open_stages)
+        _open_stages.clear()
+        _open_stages[id(config)] = cached
+    return record.stage in cached[1]
+
+
+def record_owner(record: Record) -> str | None:
+    owner = record.data.get("owner")
+    return owner if isinstance(owner, str) else None
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    shown = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    return f"{shown} {currency}" if currency else shown
+
+
+def _stale_days(config: Config, stage: str) -> int | None:
+    table = config.threshold("stale_days")
+    if not isinstance(table, Mapping):
+        return None
+    value = table.get(stage)
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _int(config: Config, name: str) -> int:
+    return int(config.threshold(name))
+
+
+# -- next actions ---------------------------------------------------------------
+
+
+def next_action(record: Record, config: Config, today: dt.date) -> NextAction | None:
+    """The record's next action classified against today; ``missing`` for an open
+    client without one; None for a closed client without one."""
+    action = _section(record.data, "next_action")
+    what = action.get("what") if isinstance(action.get("what"), str) else None
+    owner = action.get("owner") if isinstance(action.get("owner"), str) else record_owner(record)
+    due_text = action.get("due") if isinstance(action.get("due"), str) else None
+    due = as_date(due_text)
+    if not what:
+        if not is_open(record, config):
+            return None
+        return NextAction(record.id, record.name, None, record_owner(record), None, "missing",
+                          None, record.stage, record.path)
+    status: NextStatus
+    days = (due - today).days if due else None
+    if days is None:
+        status = "later"
+    elif days < 0:
+        status = "overdue"
+    elif days == 0:
+        status = "today"
+    elif days <= _int(config, "due_soon_days"):
+        status = "soon"
+    else:
+        status = "later"
+    return NextAction(record.id, record.name, what, owner, due_text if due else None, status,
+                      days, record.stage, record.path)
+
+
+def next_sort_key(item: NextAction) -> tuple[int, str, str]:
+    return (NEXT_ORDER.index(item.status), item.due or "9999-99-99", item.name.casefold())
+
+
+def next_actions(records: Iterable[Record], config: Config, today: dt.date) -> list[NextAction]:
+    """Every client's next action, in page order: overdue, today, soon, missing, later."""
+    found = (next_action(r, config, today) for r in records)
+    return sorted((n for n in found if n is not None), key=next_sort_key)
+
+
+def next_action_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    return _next_findings(record, next_action(record, config, today))
+
+
+def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
+    if item is None or item.status == "later":
+        return []
+    if item.status == "missing":
+        return [Finding(record.id, record.name, "next_missing", "error",
+                        f"open client ({record.stage}) has no next action",
+                        owner=item.owner)]
+    assert item.days is not None
+    kind, level = {
+        "overdue": ("next_overdue", "error"),
+        "today": ("next_today", "warning"),
+        "soon": ("next_soon", "info"),
+    }[item.status]
+    when = f"overdue by {-item.days} days" if item.days < 0 else f"due {days_phrase(item.days)}"
+    reason = f"next action {when}: {item.what}"
+    return [Finding(record.id, record.name, kind, level, reason, item.due, item.owner)]  # type: ignore[arg-type]
+
+
+# -- money ----------------------------------------------------------------------
+
+
+def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """Overdue invoices (marked overdue, or sent and past due) and sent ones due soon."""
+    out = []
+    default_currency = _section(record.data, "billing").get("currency")
+    soon = _int(config, "invoice_due_soon_days")
+    for inv in _items(record.data, "invoices"):
+        status = inv.get("status")
+        due = as_date(inv.get("due"))
+        amount = as_number(inv.get("amount"))
+        currency = inv.get("currency") or default_currency
+        currency = currency if isinstance(currency, str) else None
+        label = str(inv.get("id") or "invoice")
+        shown = money(amount, currency)
+        if status == "overdue" or (status == "sent" and due is not None and due < today):
+            late = f", due {inv.get('due')} ({(today - due).days} days late)" if due else ""
+            out.append(Finding(record.id, record.name, "invoice_overdue", "error",
+                               f"invoice {label} {shown} overdue{late}".replace("  ", " "),
+                               inv.get("due") if due else None, record_owner(record),
+                               amount, currency, label))
+        elif status == "sent" and due is not None and (due - today).days <= soon:
+            out.append(Finding(record.id, record.name, "invoice_due", "info",
+                               f"invoice {label} {shown} due {days_phrase((due - today).days)}",
+                               inv.get("due"), record_owner(record), amount, currency,
+                               label))
+    return out
+
+
+# -- sessions -------------------------------------------------------------------
+
+
+def _past_sessions(record: Record, today: dt.date) -> list[tuple[dt.date, Mapping[str, Any]]]:
+    out = []
+    for s in _items(record.data, "sessions"):
+        when = as_date(s.get("date"))
+        if when is not None and when <= today and s.get("status") in ATTENDANCE:
+            out.append((when, s))
+    out.sort(key=lambda pair: pair[0])
+    return out
+
+
+def last_held(record: Record, today: dt.date) -> dt.date | None:
+    held = [d for d, s in _past_sessions(record, today) if s.get("status") == "held"]
+    return held[-1] if held else None
+
+
+def missed_sessions_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """K of the last L sessions cancelled, rescheduled or no-show."""
+    if not is_open(record, config):
+        return []
+    window = _int(config, "at_risk_window")
+    limit = _int(config, "at_risk_missed")
+    recent = _past_sessions(record, today)[-window:]
+    missed = [(d, s) for d, s in recent if s.get("status") in MISSED]
+    if window <= 0 or len(missed) < limit:
+        return []
+    kinds = ", ".join(f"{s.get('status')} {d.isoformat()}" for d, s in missed)
+    return [Finding(record.id, record.name, "missed_sessions", "warning",
+                    f"{len(missed)} of the last {len(recent)} sessions missed ({kinds})",
+                    owner=record_owner(record))]
+
+
+def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """An active client with no held session in ``checkin_days``."""
+    if record.stage != "active":
+        return []
+    limit = _int(config, "checkin_days")
+    last = last_held(record, today)
+    since = last or as_date(_section(record.data, "dates").get("started"))
+    if since is None or (today - since).days < limit:
+        return []
+    what = f"last session {since.isoformat()}" if last else f"started {since.isoformat()}"
+    due = since + dt.timedelta(days=limit)
+    return [Finding(record.id, record.name, "checkin_due", "warning",
+                    f"check-in due: no session in {(today - since).days} days ({what})",
+                    due.isoformat(), record_owner(record))]
+
+
+def review_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """Outcome review due: every N held sessions or M days, or the planned date is near.
+
+    Side stages (paused, lost) are skipped: no review is owed while work is on hold."""
+    stage = config.stage(record.stage)
+    if not is_open(record, config) or stage is None or stage.side:
+        return []
+    dates = _section(record.data, "dates")
+    past = _past_sessions(record, today)
+    held = [(d, s) for d, s in past if s.get("status") == "held"]
+    reviews = [d for d, s in held if s.get("review") is True]
+    last_review_field = as_date(dates.get("last_review"))
+    if last_review_field:
+        reviews.append(last_review_field)
+    last_review = max(reviews) if reviews else None
+    planned = as_date(dates.get("next_review"))
+    soon = _int(config, "due_soon_days")
+    reasons: list[str] = []
+    due: dt.date | None = None
+    if planned is not None and (planned - today).days <= soon and (
+        last_review is None or last_review < planned
+    ):
+        reasons.append(f"review planned {days_phrase((planned - today).days)} ({planned})")
+        due = planned
+    if held:
+        since = last_review or held[0][0]
+        count = sum(1 for d, _ in held if d > since) if last_review else len(held)
+        every_n = _int(config, "review_every_sessions")
+        every_days = _int(config, "review_every_days")
+        if every_n > 0 and count >= every_n:
+            reasons.append(f"{count} sessions since the last review")
+        elif every_days > 0 and (today - since).days >= every_days:
+            what = "last review" if last_review else "first session"
+            reasons.append(f"{(today - since).days} days since the {what}")
+            due = due or since + dt.timedelta(days=every_days)
+    if not reasons:
+        return []
+    return [Finding(record.id, record.name, "review_due", "warning",
+                    "outcome review due: " + "; ".join(reasons),
+                    due.isoformat() if due else None, record_owner(record))]
+
+
+# -- dates ----------------------------------------------------------------------
+
+
+def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    if not is_open(record, config):
+        return []
+    text = _section(record.data, "billing").get("renewal") or _section(
+        record.data, "dates"
+    ).get("renewal")
+    when = as_date(text)
+    if when is None:
+        return []
+    days = (when - today).days
+    if days > _int(config, "renewal_days"):
+        return []
+    plan = _section(record.data, "billing").get("plan")
+    what = f" ({plan})" if isinstance(plan, str) else ""
+    phrase = f"renewal date passed {-days} days ago" if days < 0 else f"renewal {days_phrase(days)}"
+    return [Finding(record.id, record.name, "renewal_due", "error" if days < 0 else "warning",
+                    f"{phrase}: {when.isoformat()}{what}", when.isoformat(),
+                    record_owner(record))]
+
+
+def retention_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """Data kept past the consented retention date (any stage)."""
+    when = as_date(_section(record.data, "consent").get("retain_until"))
+    if when is None or when >= today:
+        return []
+    return [Finding(record.id, record.name, "retention_expired", "error",
+                    f"retention date passed on {when.isoformat()}: delete or anonymise",
+                    when.isoformat(), record_owner(record))]
+
+
+def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    if not is_open(record, config):
+        return []
+    out = []
+    for b in _items(record.data, "blockers"):
+        what = b.get("what")
+        if not isinstance(what, str):
+            continue
+        extra = []
+        if isinstance(b.get("waiting_on"), str):
+            extra.append(f"waiting on {b['waiting_on']}")
+        since = as_date(b.get("since"))
+        if since:
+            extra.append(f"since {since.isoformat()}, {(today - since).days} days")
+        tail = f" ({'; '.join(extra)})" if extra else ""
+        out.append(Finding(record.id, record.name, "blocked", "info", f"blocked: {what}{tail}",
+                           since.isoformat() if since else None, record_owner(record)))
+    return out
+
+
+def last_activity(record: Record, today: dt.date) -> dt.date | None:
+    """The latest dated event on or before today (sessions, key dates, blockers)."""
+    seen: list[dt.date] = [d for d, _ in _past_sessions(record, today)]
+    for value in _section(record.data, "dates").values():
+        d = as_date(value)
+        if d and d <= today:
+            seen.append(d)
+    for inv in _items(record.data, "invoices"):
+        d = as_date(inv.get("issued"))
+        if d and d <= today:
+            seen.append(d)
+    return max(seen) if seen else None
+
+
+def stale_stage_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """A client sitting in a stage longer than ``stale_days[stage]`` with nothing dated."""
+    limit = _stale_days(config, record.stage)
+    if limit is None or not is_open(record, config):
+        return []
+    last = last_activity(record, today)
+    if last is None or (today - last).days < limit:
+        return []
+    return [Finding(record.id, record.name, "stale_stage", "warning",
+                    f"in {record.stage} with nothing new for {(today - last).days} days "
+                    f"(since {last.isoformat()})", None, record_owner(record))]
+
+
+# -- goals ----------------------------------------------------------------------
+
+
+def _closer(a: float, b: float, target: float | None, baseline: float | None) -> bool:
+    """True when ``a`` is strictly nearer the target than ``b``, in the goal's direction."""
+    if target is not None and baseline is not None and target < baseline:
+        return a < b
+    return a > b
+
+
+def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
+    """Each goal's measurements, % of the way from baseline to target, and its state."""
+    k = max(2, _int(config, "stuck_measurements"))
+    points_by_goal: dict[str, list[tuple[str, float]]] = {}
+    for m in _items(record.data, "measurements"):
+        value = as_number(m.get("value"))
+        when = as_date(m.get("date"))
+        if isinstance(m.get("goal"), str) and value is not None and when is not None:
+            points_by_goal.setdefault(m["goal"], []).append((when.isoformat(), value))
+    out = []
+    for goal in _items(record.data, "goals"):
+        gid = goal.get("id")
+        if not isinstance(gid, str):
+            continue
+        baseline = as_number(goal.get("baseline"))
+        target = as_number(goal.get("target"))
+        points = tuple(sorted(points_by_goal.get(gid, [])))
+        values = [v for _, v in points]
+        percent = None
+        if values and baseline is not None and target is not None and target != baseline:
+            percent = (values[-1] - baseline) / (target - baseline) * 100
+        state: Any
+        measure = str(goal.get("measure") or "")
+        if goal.get("status") in ("achieved", "dropped") or not is_open(record, config):
+            state, reason = "closed", f"goal {goal.get('status') or 'closed'}"
+        elif not values:
+            state, reason = "no data", "no measurements yet"
+        elif percent is not None and percent >= 100:
+            state, reason = "achieved", f"target {_fmt(target)} reached ({_fmt(values[-1])})"
+        elif len(values) >= k and not any(
+            _closer(v, values[-k], target, baseline) for v in values[-k + 1 :]
+        ):
+            shown = ", ".join(_fmt(v) for v in values[-k:])
+            reason = f"no improvement over the last {k} measurements ({shown})"
+            state = "stuck"
+        elif percent is not None and percent > 0:
+            state = "progressing"
+            reason = f"{percent:.0f}% of the way from {_fmt(baseline)} to {_fmt(target)}"
+        else:
+            state = "behind"
+            reason = f"not yet moving toward {_fmt(target)} (now {_fmt(values[-1])})"
+        out.append(GoalStatus(record.id, record.name, gid, str(goal.get("title") or gid),
+                              measure, baseline, target,
+                              goal.get("by") if isinstance(goal.get("by"), str) else None,
+                              points, percent, state, reason))
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def goal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    return _goal_findings(record, goal_statuses(record, config))
+
+
+def _goal_findings(record: Record, goals: Iterable[GoalStatus]) -> list[Finding]:
+    out = []
+    for g in goals:
+        if g.state == "stuck":
+            out.append(Finding(record.id, record.name, "goal_stuck", "warning",
+                               f"goal '{g.title}' stuck: {g.reason}", g.by, record_owner(record)))
+        elif g.state == "progressing":
+            out.append(Finding(record.id, record.name, "goal_progressing", "info",
+                               f"goal '{g.title}': {g.reason}", g.by, record_owner(record)))
+        elif g.state == "achieved":
+            out.append(Finding(record.id, record.name, "goal_achieved", "info",
+                               f"goal '{g.title}': {g.reason}", g.by, record_owner(record)))
+    return out
+
+
+# -- all together -----------------------------------------------------------------
+
+Rule = Callable[[Record, Config, dt.date], list[Finding]]
+
+RULES: tuple[Rule, ...] = (
+    next_action_findings,
+    invoice_findings,
+    missed_sessions_findings,
+    checkin_findings,
+    review_findings,
+    renewal_findings,
+    retention_findings,
+    blocker_findings,
+    stale_stage_findings,
+    goal_findings,
+)
+
+
+# The rules that need nothing computed elsewhere (next action and goals are
+# computed once per record by ``assess`` and shared with the pages).
+_PLAIN_RULES = tuple(r for r in RULES if r not in (next_action_findings, goal_findings))
+
+
+@dataclass(slots=True)
+class Assessment:
+    """Everything the rules say about one record, each piece computed once."""
+
+    record: Record
+    next: NextAction | None
+    goals: list[GoalStatus]
+    findings: list[Finding]
+
+
+def assess(record: Record, config: Config, today: dt.date) -> Assessment:
+    item = next_action(record, config, today)
+    goals = goal_statuses(record, config)
+    found = _next_findings(record, item)
+    for rule in _PLAIN_RULES:
+        found.extend(rule(record, config, today))
+    found.extend(_goal_findings(record, goals))
+    return Assessment(record, item, goals, found)
+
+
+def findings(records: Iterable[Record], config: Config, today: dt.date) -> list[Finding]:
+    """Every rule over every record, most severe and soonest first."""
+    out = [f for r in records for f in assess(r, config, today).findings]
+    return sorted(out, key=lambda f: f.sort_key)
+
+
+def at_risk(
+    records: Sequence[Record], found: Iterable[Finding], config: Config
+) -> list[ClientRisk]:
+    """Open clients with at least one at-risk finding, most reasons first."""
+    open_ids = {r.id: r for r in records if is_open(r, config)}
+    by_id: dict[str, ClientRisk] = {}
+    for f in found:
+        if f.kind in AT_RISK_KINDS and f.record_id in open_ids:
+            rec = open_ids[f.record_id]
+            risk = by_id.setdefault(f.record_id, ClientRisk(rec.id, rec.name, record_owner(rec)))
+            risk.reasons.append(f)
+    ranked = sorted(
+        by_id.values(),
+        key=lambda c: (-sum(1 for f in c.reasons if f.level == "error"), -len(c.reasons),
+                       c.name.casefold(), c.record_id),
+    )
+    return ranked
+
+
+def assessment_to_json(a: Assessment) -> dict[str, Any]:
+    """A JSON form of an assessment (without the record), for the index's cache."""
+    from dataclasses import asdict
+
+    return {
+        "next": a.next.to_json() if a.next else None,
+        "goals": [asdict(g) for g in a.goals],
+        "findings": [asdict(f) for f in a.findings],
+    }
+
+
+def assessment_from_json(data: Mapping[str, Any], record: Record) -> Assessment:
+    goals = []
+    for g in data["goals"]:
+        g = dict(g)
+        g["points"] = tuple((str(d), float(v)) for d, v in g["points"])
+        goals.append(GoalStatus(**g))
+    return Assessment(
+        record,
+        NextAction(**data["next"]) if data["next"] else None,
+        goals,
+        [Finding(**f) for f in data["findings"]],
+    )

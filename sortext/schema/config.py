@@ -1,0 +1,319 @@
+"""Load and validate ``sortext.yaml``: stages, people, requirements, custom fields.
+
+A broken config is reported like a broken record (``path:line:col``) through
+:class:`sortext.errors.ConfigError`; nothing runs on a config we cannot trust.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from sortext.errors import ConfigError
+from sortext.record.diagnostics import Diagnostic
+
+CONFIG_NAME = "sortext.yaml"
+DEFAULT_STAGE_NAMES = [
+    "inquiry",
+    "discovery",
+    "proposal",
+    "contracted",
+    "active",
+    "review",
+    "completed",
+    "paused",
+    "lost",
+]
+
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "due_soon_days": 7,
+    "checkin_days": 21,
+    "review_every_sessions": 6,
+    "review_every_days": 90,
+    "at_risk_window": 4,
+    "at_risk_missed": 2,
+    "stuck_measurements": 3,
+    "renewal_days": 30,
+    "invoice_due_soon_days": 14,
+    "stale_days": {},
+}
+
+_FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": True,
+    "properties": {
+        "clients_dir": {"type": "string", "minLength": 1},
+        "stages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                    "open": {"type": "boolean"},
+                    "side": {"type": "boolean"},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "people": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "requirements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field"],
+                "additionalProperties": False,
+                "properties": {
+                    "field": {"type": "string", "minLength": 1},
+                    "from": {"type": "string"},
+                    "stages": {"type": "array", "items": {"type": "string"}},
+                    "severity": {"enum": ["error", "warning"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+        "custom_fields": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"enum": _FIELD_TYPES},
+                    "values": {"type": "array", "minItems": 1},
+                    "description": {"type": "string"},
+                    "minimum": {"type": "number"},
+                    "maximum": {"type": "number"},
+                    "required": {"type": "boolean"},
+                },
+            },
+        },
+        "thresholds": {"type": "object"},
+        "git": {"type": "object"},
+        "backup": {"type": "object"},
+        "owned_fields": {"type": "object"},
+        "exports": {"type": "object"},
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    open: bool = True
+    side: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """``field`` must be present when a client is in one of ``stages``."""
+
+    field: str
+    stages: tuple[str, ...]
+    severity: Literal["error", "warning"] = "error"
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective configuration of one records repository."""
+
+    root: Path
+    clients_dir: str = "clients"
+    stages: tuple[Stage, ...] = ()
+    people: tuple[str, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+    custom_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    thresholds: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+
+    @property
+    def clients_path(self) -> Path:
+        return self.root / self.clients_dir
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.stages)
+
+    @property
+    def open_stages(self) -> frozenset[str]:
+        return frozenset(s.name for s in self.stages if s.open)
+
+    def stage(self, name: str) -> Stage | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+    def threshold(self, name: str) -> Any:
+        return self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name))
+
+
+def default_config_text() -> str:
+    from importlib.resources import files
+
+    return (files("sortext") / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
+
+
+# A validated configuration is remembered here (derived data, next to the index), so
+# a quick query pays for neither the YAML parser nor the JSON Schema validator.
+CONFIG_CACHE = (".sortext", "config.json")
+
+
+def load_config(root: Path) -> Config:
+    """Read ``root/sortext.yaml``; raise ConfigError with diagnostics if it is wrong."""
+    path = root / CONFIG_NAME
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from exc
+    fingerprint = hashlib.sha256(raw_bytes).hexdigest()
+    cached = _cached_config(root, fingerprint)
+    if cached is not None:
+        return _build(root, cached, fingerprint)
+    config = parse_config(root, raw_bytes, CONFIG_NAME)
+    _remember_config(root, fingerprint, config.raw)
+    return config
+
+
+def _cache_key(fingerprint: str) -> str:
+    from sortext import __version__
+    return f"{__version__}:{fingerprint}"
+
+
+def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The data of a configuration already validated with exactly these bytes, if known."""
+    import json
+
+    try:
+        stored = json.loads(root.joinpath(*CONFIG_CACHE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("key") != _cache_key(fingerprint):
+        return None
+    data = stored.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> None:
+    """Best effort: only where the index folder exists, never an error."""
+    import json
+    import os
+
+    target = root.joinpath(*CONFIG_CACHE)
+    if not target.parent.is_dir():
+        return
+    try:
+        text = json.dumps({"key": _cache_key(fingerprint), "data": data}, sort_keys=True)
+    except (TypeError, ValueError):
+        return  # a value JSON cannot hold: validate each time
+    if json.loads(text)["data"] != data:
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
+    from sortext.record.source import SourceProblem, decode
+    from sortext.record.yamlread import YamlProblem, load_fast
+
+    source = decode(raw_bytes)
+    if isinstance(source, SourceProblem):
+        diag = Diagnostic(display, source.line, source.column, "", source.message)
+        raise ConfigError(diag.format(False), [diag])
+    data = load_fast(source.text) if source.text.strip() else {}
+    if isinstance(data, YamlProblem):
+        diag = Diagnostic(display, data.line, data.column, data.field, data.message)
+        raise ConfigError(diag.format(False), [diag])
+    if not isinstance(data, dict):
+        diag = Diagnostic(display, 1, 1, "", "the configuration must be a mapping of settings")
+        raise ConfigError(diag.format(False), [diag])
+    diagnostics = _validate_config(data, source.text, display)
+    if diagnostics:
+        text = "\n".join(d.format(False) for d in diagnostics)
+        raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
+    return _build(root, data, hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:
+    from sortext.schema.explain import schema_diagnostics
+
+    diagnostics = schema_diagnostics(CONFIG_SCHEMA, data, text, display, line_offset=0)
+    if diagnostics:
+        return diagnostics
+    from sortext.record.positions import build_position_map
+
+    names = [s["name"] for s in data.get("stages", [])]
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    for i, stage in enumerate(data.get("stages", [])):
+        if names.count(stage["name"]) > 1:
+            problems.append((("stages", i, "name"), f"stage '{stage['name']}' is listed twice"))
+    for i, req in enumerate(data.get("requirements", [])):
+        for key in ("from",):
+            if key in req and req[key] not in names:
+                problems.append((("requirements", i, key), f"unknown stage '{req[key]}'"))
+        for j, st in enumerate(req.get("stages", [])):
+            if st not in names:
+                problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    for name, spec in data.get("custom_fields", {}).items():
+        if "type" not in spec and "values" not in spec:
+            problems.append(
+                (("custom_fields", name), "give a 'type' or a list of allowed 'values'")
+            )
+    if not problems:
+        return []
+    positions = build_position_map(text)
+    from sortext.record.positions import format_path
+
+    out = []
+    for path, message in problems:
+        line, col = positions.value(path)
+        out.append(Diagnostic(display, line, col, format_path(path), message))
+    return out
+
+
+def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:
+    stages = tuple(
+        Stage(s["name"], bool(s.get("open", True)), bool(s.get("side", False)))
+        for s in data.get("stages", [])
+    )
+    if not stages:
+        stages = tuple(
+            Stage(n, n not in ("completed", "lost"), n in ("paused", "lost"))
+            for n in DEFAULT_STAGE_NAMES
+        )
+    main_order = [s.name for s in stages if not s.side]
+    requirements = []
+    for req in data.get("requirements", []):
+        if "stages" in req:
+            applies = tuple(req["stages"])
+        elif "from" in req and req["from"] in main_order:
+            applies = tuple(main_order[main_order.index(req["from"]) :])
+        else:
+            applies = tuple(s.name for s in stages)
+        requirements.append(
+            Requirement(req["field"], applies, req.get("severity", "error"), req.get("message"))
+        )
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    thresholds.update(data.get("thresholds") or {})
+    return Config(
+        root=root,
+        clients_dir=data.get("clients_dir", "clients"),
+        stages=stages,
+        people=tuple(data.get("people", [])),
+        requirements=tuple(requirements),
+        custom_fields=dict(data.get("custom_fields") or {}),
+        thresholds=thresholds,
+        raw=data,
+        fingerprint=fingerprint,
+    )

@@ -1,0 +1,238 @@
+"""JSON Schema errors in plain words, located in the file.
+
+``schema_problems`` turns every violation of a JSON Schema into a
+:class:`Problem` at a data path ("expected a date like 2026-11-30, found
+'tomorrow'"); ``schema_diagnostics`` places them on lines and columns of the
+YAML text.  Used for records (:mod:`sortext.schema.validate`) and for
+``sortext.yaml`` (:mod:`sortext.schema.config`); knows nothing of either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sortext.record.diagnostics import Diagnostic, Severity
+from sortext.record.positions import Path, format_path
+from sortext.record.values import ISO_DATE, is_email, is_iso_date
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A problem at a data path; ``at`` says whether to point at the key or the value.
+
+    ``field`` names the field the message is about when that field is not
+    written in the file (a missing requirement points at its nearest parent).
+    """
+
+    path: Path
+    message: str
+    severity: Severity = "error"
+    at: Literal["key", "value"] = "value"
+    field: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.field if self.field is not None else format_path(self.path)
+
+
+# --- JSON Schema errors as human messages ---------------------------------
+
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "null": "nothing",
+}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"'{shown}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    return type(value).__name__
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _validator_for(schema: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker(formats=())
+    # Formats only constrain text; a number where a date belongs is a type error.
+    checker.checks("date")(lambda v: not isinstance(v, str) or is_iso_date(v))
+    checker.checks("email")(lambda v: not isinstance(v, str) or is_email(v))
+    return Draft202012Validator(schema, format_checker=checker)
+
+
+def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
+    """All JSON Schema violations of ``data``, each with a plain-language message."""
+    validator = _validator_for(schema)
+    found: list[Problem] = []
+    for error in validator.iter_errors(data):
+        for problem in _explain(error):
+            if problem not in found:  # 'required' reports every missing field per error
+                found.append(problem)
+    found.sort(key=lambda p: [str(x) for x in p.path])
+    return found
+
+
+def _expected_words(schema: dict[str, Any]) -> str:
+    if schema.get("format") == "date" or schema.get("$ref") == "#/$defs/date":
+        return "a date (YYYY-MM-DD)"
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kind)
+    return _TYPE_WORDS.get(str(kind), str(kind))
+
+
+def _explain(error: Any) -> list[Problem]:
+    path: Path = tuple(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    schema = error.schema
+    name = next((p for p in reversed(path) if isinstance(p, str)), "value")
+    if kind == "type":
+        message = f"expected {_expected_words(schema)}, found {describe(value)}"
+        is_date = _expected_words(schema).startswith("a date")
+        if schema.get("type") == "string" and isinstance(value, int | float) and not is_date:
+            message += "; put it in quotes to keep it exactly as written"
+        if schema.get("type") == "boolean" and isinstance(value, str):
+            message += " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
+        if _expected_words(schema).startswith("a date") and isinstance(value, str):
+            message = f"expected a date (YYYY-MM-DD), found {describe(value)}"
+        return [Problem(path, message)]
+    if kind == "format" and error.validator_value == "date":
+        if isinstance(value, str) and ISO_DATE.match(value):
+            try:
+                dt.date.fromisoformat(value)
+                reason = "not a calendar date"
+            except ValueError as exc:
+                reason = str(exc)
+            return [Problem(path, f"impossible date {value}: {reason}")]
+        return [Problem(path, f"expected a date (YYYY-MM-DD), found {describe(value)}")]
+    if kind == "format" and error.validator_value == "email":
+        return [Problem(path, f"{describe(value)} is not an email address")]
+    if kind == "enum":
+        choices = [str(c) for c in error.validator_value]
+        noun = "stage" if path == ("stage",) else name
+        hint = did_you_mean(str(value), choices)
+        return [
+            Problem(
+                path,
+                f"unknown {noun} {describe(value)}; expected one of: {', '.join(choices)}{hint}",
+            )
+        ]
+    if kind == "required":
+        missing = [r for r in error.validator_value if r not in (value or {})]
+        return [Problem(path, f"missing required field '{m}'", at="key") for m in missing]
+    if kind == "additionalProperties":
+        allowed = list(schema.get("properties", {}))
+        extras = [k for k in value if k not in allowed]
+        hint_custom = " (add your own fields under custom_fields in sortext.yaml)"
+        return [
+            Problem(
+                (*path, key),
+                f"unknown field '{key}'{did_you_mean(key, allowed) or hint_custom}",
+                at="key",
+            )
+            for key in extras
+        ]
+    if kind == "minLength":
+        return [Problem(path, "must not be empty")]
+    if kind == "minimum":
+        return [Problem(path, f"{value} is below the minimum {error.validator_value}")]
+    if kind == "maximum":
+        return [Problem(path, f"{value} is above the maximum {error.validator_value}")]
+    if kind == "pattern":
+        return [Problem(path, _pattern_message(name, value, error.validator_value))]
+    if kind == "anyOf":
+        return _explain_any_of(error)
+    return [Problem(path, str(error.message))]
+
+
+def _pattern_message(name: str, value: Any, pattern: str) -> str:
+    if name in ("id", "goal") or pattern.startswith("^[a-z0-9]"):
+        return f"{describe(value)} must be lowercase letters, digits and dashes (like jane-doe)"
+    if pattern == "^[A-Z]{3}$":
+        return f"{describe(value)} must be a three-letter currency code like EUR"
+    if pattern.startswith("^[A-Za-z][A-Za-z0-9+.-]*:"):
+        return f"{describe(value)} must be a link with a scheme, like https://... or file:..."
+    return f"{describe(value)} does not match the pattern {pattern}"
+
+
+def _explain_any_of(error: Any) -> list[Problem]:
+    branches: dict[int, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    for subs in branches.values():
+        if not any(s.validator == "type" and not s.relative_path for s in subs):
+            return [p for s in subs for p in _explain(s)]
+    kinds = [_expected_words(s) for s in error.validator_value]
+    return [
+        Problem(
+            tuple(error.absolute_path),
+            f"expected {' or '.join(kinds)}, found {describe(error.instance)}",
+        )
+    ]
+
+
+def _get(data: Any, dotted: str) -> Any:
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _nearest_path(data: Any, dotted: str) -> Path:
+    path: Path = ()
+    node = data
+    for part in dotted.split(".")[:-1]:
+        if not isinstance(node, dict) or part not in node:
+            break
+        path = (*path, part)
+        node = node[part]
+    return path
+
+
+def schema_diagnostics(
+    schema: dict[str, Any], data: Any, text: str, display: str, line_offset: int
+) -> list[Diagnostic]:
+    """Validate ``data`` against any schema and locate problems in ``text``."""
+    problems = schema_problems(schema, data)
+    if not problems:
+        return []
+    from sortext.record.positions import build_position_map
+
+    positions = build_position_map(text)
+    lines = text.split("\n")
+    out = []
+    for p in problems:
+        line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
+        source = lines[line - 1] if 0 < line <= len(lines) else None
+        out.append(
+            Diagnostic(
+                display, line + line_offset, col, p.label, p.message, p.severity, source
+            )
+        )
+    return out

@@ -1,0 +1,288 @@
+"""The dashboard answered by the index: each record's assessment kept as rows.
+
+A record's assessment (its next action, findings and goals) is stored as rows
+with their sort keys when it is computed, so a build after one edit
+re-assesses one record, and the pages ask SQLite for the rows they show (the
+first ``limit`` of each list) and for the counts, instead of turning 10,000
+assessments into objects and sorting them on every build.
+
+The order of every list is the one :func:`sortext.views.dashboard.assemble` gives
+from the same assessments (a test holds the two to it); ties fall back to
+the path and the order within the record, as a stable sort would.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, overload
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS assessed (
+    path TEXT PRIMARY KEY, key TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL,
+    name_cf TEXT NOT NULL, owner TEXT, open INTEGER NOT NULL,
+    risk_errors INTEGER NOT NULL, risk_count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS assessed_risk
+    ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
+CREATE TABLE IF NOT EXISTS next_items (
+    path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
+    s2 TEXT NOT NULL, value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS next_items_order ON next_items (s0, s1, s2, path);
+CREATE TABLE IF NOT EXISTS findings (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
+    record_id TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL, s2 TEXT NOT NULL,
+    s3 TEXT NOT NULL, due TEXT, amount REAL, currency TEXT, value TEXT NOT NULL,
+    section TEXT, o TEXT NOT NULL,
+    PRIMARY KEY (path, seq)
+);
+CREATE INDEX IF NOT EXISTS findings_section ON findings (section, o, path, seq)
+    WHERE section IS NOT NULL;
+CREATE INDEX IF NOT EXISTS findings_money ON findings (kind, currency, amount);
+CREATE TABLE IF NOT EXISTS goals (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, percent REAL,
+    name_cf TEXT NOT NULL, value TEXT NOT NULL, grp TEXT, o REAL NOT NULL,
+    PRIMARY KEY (path, seq)
+);
+CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq) WHERE grp IS NOT NULL;
+"""
+#: The dashboard's lists of findings: section -> the finding kinds it holds.
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "invoice_overdue": ("invoice_overdue",),
+    "invoice_due": ("invoice_due",),
+    "dates": ("review_due", "renewal_due", "checkin_due"),
+    "blocked": ("blocked",),
+    "retention": ("retention_expired",),
+}
+_SECTION_OF = {kind: section for section, kinds in SECTIONS.items() for kind in kinds}
+#: The goal lists: state -> list.
+_GOAL_GROUP = {"stuck": "stuck", "progressing": "progressing", "achieved": "progressing"}
+TABLES = ("assessed", "next_items", "findings", "goals")
+_FOUND_ORDER = "s0, s1, s2, s3, path, seq"
+_SEP = "\x00"  # joins sort-key parts into one text that sorts as the tuple does
+
+T = TypeVar("T")
+
+
+class Top(Sequence[T]):
+    """The first rows of a longer list, and its full length.
+
+    ``len()`` is the length of the whole list (the counts on a page), while
+    indexing and iteration see only the rows fetched: a page shows
+    ``items[:limit]`` and "N more", so it never needs the rest.
+    """
+
+    def __init__(self, rows: list[T], total: int) -> None:
+        self.rows = rows
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Top):
+            return (self.rows, self.total) == (other.rows, other.total)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Top({self.rows!r}, total={self.total})"
+
+
+@dataclass(slots=True)
+class Rows:
+    """One record's assessment as table rows (built in a worker, stored by the parent)."""
+
+    path: str
+    assessed: tuple[Any, ...]
+    next_item: tuple[Any, ...] | None
+    findings: list[tuple[Any, ...]]
+    goals: list[tuple[Any, ...]]
+
+
+def _dumps(obj: Any) -> str:
+    """A slotted dataclass's field values as a JSON list (``astuple`` deep-copies: slow)."""
+    return json.dumps([getattr(obj, name) for name in obj.__slots__])
+
+
+def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
+    """The rows that store ``assessment`` (a :class:`sortext.rules.findings.Assessment`)."""
+    from sortext.rules.findings import AT_RISK_KINDS, next_sort_key, record_owner
+
+    record = assessment.record
+    name_cf = record.name.casefold()
+    item = assessment.next
+    next_row = None
+    if item is not None:
+        next_row = (path, item.status, *next_sort_key(item), _dumps(item))
+    found = []
+    for seq, f in enumerate(assessment.findings):
+        section = _SECTION_OF.get(f.kind)
+        found.append((path, seq, f.kind, f.level, f.record_id, *f.sort_key, f.due, f.amount,
+                      f.currency, _dumps(f), section, _finding_order(section, f)))
+    goals = [
+        (path, seq, g.state, g.percent, g.name.casefold(), _dumps(g), _GOAL_GROUP.get(g.state),
+         -(g.percent or 0.0) if g.state != "stuck" else 0.0)
+        for seq, g in enumerate(assessment.goals)
+    ]
+    risks = [f for f in assessment.findings if f.kind in AT_RISK_KINDS] if is_open else []
+    assessed = (path, key, record.id, record.name, name_cf, record_owner(record), int(is_open),
+                sum(1 for f in risks if f.level == "error"), len(risks))
+    return Rows(path, assessed, next_row, found, goals)
+
+
+def _finding_order(section: str | None, finding: Any) -> str:
+    """The order of a finding within its dashboard list, as one sortable text: money by
+    due date then client, dates by date (undated last) then client; then, as for every
+    list, severity, due date, client and kind."""
+    first: tuple[str, ...] = ()
+    if section in ("invoice_overdue", "invoice_due"):
+        first = (finding.due or "", finding.name.casefold())
+    elif section == "dates":
+        first = (finding.due or "9999", finding.name.casefold())
+    s0, s1, s2, s3 = finding.sort_key
+    return _SEP.join((*first, str(s0), s1, s2, s3))
+
+
+def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, str]:
+    """The assessment key each stored record (of ``paths``, if given) was assessed under."""
+    if paths is None:
+        return dict(conn.execute("SELECT path, key FROM assessed").fetchall())
+    from sortext.store.sqlbatch import select_in
+
+    return dict(select_in(conn, "SELECT path, key FROM assessed WHERE path IN ({})",
+                          sorted(set(paths))))
+
+
+def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Drop the stored assessments of ``paths`` (deleted, or no longer usable)."""
+    gone = [(p,) for p in paths]
+    for table in TABLES:
+        conn.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
+
+
+def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
+    """Replace the stored assessments of the records in ``batch``."""
+    forget(conn, (r.path for r in batch))
+    conn.executemany("INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [r.assessed for r in batch])
+    conn.executemany("INSERT INTO next_items VALUES (?, ?, ?, ?, ?, ?)",
+                     [r.next_item for r in batch if r.next_item is not None])
+    conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [f for r in batch for f in r.findings])
+    conn.executemany("INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [g for r in batch for g in r.goals])
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def _finding(value: str) -> Any:
+    from sortext.rules.findings import Finding
+
+    return Finding(*json.loads(value))
+
+
+def _goal(value: str) -> Any:
+    from sortext.rules.findings import GoalStatus
+
+    fields = json.loads(value)
+    fields[8] = tuple((str(d), float(v)) for d, v in fields[8])
+    return GoalStatus(*fields)
+
+
+def _next(value: str) -> Any:
+    from sortext.rules.findings import NextAction
+
+    return NextAction(*json.loads(value))
+
+
+def _top(conn: sqlite3.Connection, table: str, where: str, order: str, limit: int,
+         make: Any, args: Sequence[Any] = ()) -> Top[Any]:
+    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
+    )
+    return Top([make(v) for (v,) in rows], int(total))
+
+
+def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many next actions have each status."""
+    return dict(conn.execute("SELECT status, count(*) FROM next_items GROUP BY status"))
+
+
+def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) -> Top[Any]:
+    """The first ``limit`` next actions in page order (of one status, if given)."""
+    where, args = ("status = ?", (status,)) if status else ("1", ())
+    return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
+
+
+def all_next(conn: sqlite3.Connection) -> list[Any]:
+    """Every next action, in page order (what ``sortext next`` lists)."""
+    rows = conn.execute("SELECT value FROM next_items ORDER BY s0, s1, s2, path")
+    return [_next(v) for (v,) in rows]
+
+
+def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
+    """The first findings of one dashboard list (a key of SECTIONS), in page order."""
+    return _top(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
+
+
+def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
+    """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
+    return _top(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
+
+
+def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
+    rows = conn.execute(
+        "SELECT COALESCE(currency, ''), SUM(amount) FROM findings "
+        "WHERE kind = 'invoice_overdue' AND amount IS NOT NULL GROUP BY currency ORDER BY 1"
+    )
+    return [(str(c), float(t)) for c, t in rows]
+
+
+def at_risk_top(conn: sqlite3.Connection, kinds: Iterable[str], limit: int) -> Top[Any]:
+    """Open clients with an at-risk finding, most errors then most reasons first (the
+    counts are stored with each assessment, so only the shown clients' reasons are read)."""
+    from sortext.rules.findings import ClientRisk
+
+    risk = sorted(kinds)
+    marks = ", ".join("?" * len(risk))
+    total = conn.execute("SELECT count(*) FROM assessed WHERE risk_count > 0").fetchone()[0]
+    clients = conn.execute(
+        "SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0 "
+        "ORDER BY risk_errors DESC, risk_count DESC, name_cf, record_id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    out = []
+    for path, rid, name, owner in clients:
+        reasons = conn.execute(
+            f"SELECT value FROM findings WHERE path = ? AND kind IN ({marks}) "
+            f"ORDER BY {_FOUND_ORDER}",
+            (path, *risk),
+        )
+        out.append(ClientRisk(rid, name, owner, [_finding(v) for (v,) in reasons]))
+    return Top(out, int(total))
+
+
+def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(usable clients, open clients)."""
+    total, open_ = conn.execute("SELECT count(*), COALESCE(sum(open), 0) FROM assessed").fetchone()
+    return int(total), int(open_)

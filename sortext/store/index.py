@@ -1,0 +1,741 @@
+"""The derived SQLite index under ``.sortext/``: parsed records, diagnostics, notes search.
+
+Everything here can be rebuilt from ``clients/*.md``: deleting the file loses
+nothing, a schema/config/version change (the schema fingerprint) empties it,
+and a corrupt file is detected with ``PRAGMA quick_check`` and recreated.
+
+A refresh looks at file stats only.  A file whose size and mtime match what
+was indexed, and whose mtime was already in the past when it was indexed, is
+trusted without reading it; one whose mtime is too close to the moment it was
+indexed (a write in the same tick could leave the stat unchanged) is re-hashed,
+and parsed only if its bytes changed.
+
+When a file that once was valid becomes invalid, the last valid data is kept
+and flagged *stale*, with the current diagnostics: the pages keep showing
+what was last known while the error is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sortext.check.load import Record, parse_record
+from sortext.errors import StorageError
+from sortext.record.diagnostics import Diagnostic
+from sortext.repo import Repository
+from sortext.store.board import SCHEMA as EXTRA_SCHEMA
+from sortext.store.board import TABLES as EXTRA_TABLES
+from sortext.store.sqlbatch import select_in
+
+if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
+    from sortext.schema.validate import RecordValidator
+
+INDEX_DIR = ".sortext"
+INDEX_NAME = "index.sqlite"
+LAYOUT_VERSION = "7"
+PARALLEL_THRESHOLD = 400
+# A file modified less than this before it was indexed may change again
+# without its stat changing (coarse mtime clocks); re-hash it next time.
+RACY_WINDOW_NS = 2_000_000_000
+# What ``sortext next`` and ``sortext list`` need, kept apart from the full data.
+SUMMARY_KEYS = ("id", "name", "stage", "owner", "next_action", "tags", "company")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    indexed_ns INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    record_id TEXT,
+    ok INTEGER NOT NULL,
+    stale INTEGER NOT NULL,
+    has_errors INTEGER NOT NULL,
+    has_diagnostics INTEGER NOT NULL,
+    summary TEXT
+);
+CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
+CREATE TABLE IF NOT EXISTS records (
+    path TEXT PRIMARY KEY,
+    data TEXT,
+    body TEXT,
+    body_line INTEGER,
+    diagnostics TEXT NOT NULL,
+    note INTEGER  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
+CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+# Tables dropped when the fingerprint changes (board.py adds its own).
+TABLES = ("files", "records", "notes", "pages", "answers")
+
+
+
+@dataclass(slots=True)
+class RefreshStats:
+    """What one refresh did; ``parsed`` counts files actually parsed."""
+
+    scanned: int = 0
+    parsed: int = 0
+    rehashed: int = 0
+    removed: int = 0
+    rebuilt: bool = False
+    changed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Entry:
+    """One record file as indexed: its (last valid) record and its current diagnostics."""
+
+    path: str
+    record: Record | None
+    diagnostics: list[Diagnostic]
+    ok: bool
+    stale: bool
+    hash: str
+
+
+@dataclass(slots=True)
+class FileRow:
+    """A file's bookkeeping and summary (no full data): enough to decide what to redo."""
+
+    path: str
+    record_id: str
+    hash: str
+    ok: bool
+    stale: bool
+    has_diagnostics: bool
+
+    @property
+    def usable(self) -> bool:
+        return self.ok or self.stale
+
+
+@dataclass(slots=True)
+class SearchHit:
+    id: str
+    name: str
+    path: str
+    snippet: str
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """A worker's answer for one file: stat, hash and the parse, as JSON text."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    record_id: str | None
+    ok: bool
+    summary: str | None
+    data: str | None
+    body: str | None
+    body_line: int | None
+    diagnostics: str
+    name: str
+    has_errors: bool
+    has_diagnostics: bool
+    extra: Any = None  # what a RecordHook's work() returned for this record
+
+
+class RecordHook(Protocol):
+    """More work on each freshly parsed record, done by the process that parsed it.
+
+    A cold build assesses each record and renders its page while the record is
+    in memory, instead of storing it and reading it back.  ``work`` runs in the
+    parsing process (a forked worker, or this one) and returns a picklable
+    value; ``store`` receives those values in this process, inside the
+    refresh's transaction.  Records that may become *stale* (a known file that
+    no longer validates) are not handed over: what the index keeps for them is
+    only known once stored.
+    """
+
+    def work(self, path: str, digest: str, record: Record,
+             diagnostics: list[Diagnostic]) -> Any: ...
+
+    def store(self, conn: sqlite3.Connection, done: list[Any]) -> None: ...
+
+
+_worker_validator: RecordValidator | None = None
+_worker_items: Sequence[tuple[str, str]] = ()
+_worker_hook: tuple[RecordHook, frozenset[str]] | None = None
+
+
+def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(
+        [[d.path, d.line, d.column, d.field, d.message, d.severity, d.source_line]
+         for d in diagnostics]
+    )
+
+
+def _diag_from_json(text: str) -> list[Diagnostic]:
+    return [Diagnostic(*row) for row in json.loads(text)]
+
+
+def _parse_file(
+    fs_path: str,
+    display: str,
+    validator: RecordValidator,
+    hook: tuple[RecordHook, frozenset[str]] | None = None,
+) -> _Parsed:
+    from sortext.record.source import read_bytes
+
+    try:
+        st = os.stat(fs_path)
+        size, mtime = st.st_size, st.st_mtime_ns
+    except OSError:
+        size, mtime = -1, 0
+    raw = read_bytes(fs_path)
+    if not isinstance(raw, bytes):
+        diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
+        return _Parsed(display, size, mtime, "", None, False, None, None, None, None,
+                       _diag_json([diag]), "", True, True)
+    result = parse_record(raw, display, validator)
+    digest = hashlib.sha256(raw).hexdigest()
+    rec = result.record
+    errors = not result.ok
+    diags = bool(result.diagnostics)
+    if rec is None:
+        return _Parsed(display, size, mtime, digest, None, False, None, None, None, None,
+                       _diag_json(result.diagnostics), "", errors, diags)
+    summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
+    parsed = _Parsed(
+        display, size, mtime, digest, rec.id, result.ok, json.dumps(summary),
+        json.dumps(rec.data), rec.body, rec.body_line, _diag_json(result.diagnostics), rec.name,
+        errors, diags,
+    )
+    if hook is not None and (result.ok or display not in hook[1]):
+        parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
+    return parsed
+
+
+def _parse_span(span: tuple[int, int]) -> list[_Parsed]:
+    assert _worker_validator is not None
+    return [_parse_file(fs, shown, _worker_validator, _worker_hook)
+            for fs, shown in _worker_items[slice(*span)]]
+
+
+def parse_files(
+    items: Sequence[tuple[str, str]],
+    validator: RecordValidator,
+    hook: tuple[RecordHook, frozenset[str]] | None = None,
+) -> Iterator[list[_Parsed]]:
+    """Parse ``(filesystem path, display path)`` pairs, in order, a batch at a time.
+
+    Many files are parsed in forked workers; batches arrive while the others are
+    still being parsed, so the caller stores them as they come and never holds
+    every parsed record at once (a cold build of 10,000 stays small).
+    """
+    global _worker_validator, _worker_items, _worker_hook
+    workers = min(os.cpu_count() or 1, 8)
+    if len(items) < PARALLEL_THRESHOLD or workers < 2:
+        yield [_parse_file(fs, shown, validator, hook) for fs, shown in items]
+        return
+    import multiprocessing
+
+    _worker_validator, _worker_items, _worker_hook = validator, items, hook
+    validator._compiled()  # compile before fork so every worker inherits it
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap(_parse_span, spans(len(items), workers))
+    finally:
+        _worker_validator, _worker_items, _worker_hook = None, (), None
+
+
+def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
+    """``[start, stop)`` slices of ``count`` items: small enough to balance the workers
+    and stream results, large enough that each costs little to hand over."""
+    size = max(smallest, min(256, count // (workers * 8) or 1))
+    return [(i, min(i + size, count)) for i in range(0, count, size)]
+
+
+def _has_header(path: Path) -> bool:
+    """Cheap test that ``path`` is an SQLite file at all (empty counts: SQLite fills it)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
+
+
+def _is_database(path: Path) -> bool:
+    """True when ``path`` opens as SQLite and passes ``PRAGMA quick_check``."""
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            row = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row) and row[0] == "ok"
+
+
+class Index:
+    """The index of one records repository.  Open with :meth:`Index.open`."""
+
+    def __init__(self, repo: Repository, conn: sqlite3.Connection, rebuilt: bool) -> None:
+        self.repo = repo
+        self.conn = conn
+        self._rebuilt = rebuilt
+        self._validator: RecordValidator | None = None
+
+    # -- opening -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, repo: Repository, verify: bool = False) -> Index:
+        """Open (creating, repairing or emptying as needed) ``<repo>/.sortext/index.sqlite``.
+
+        Every open checks the file header; ``verify`` also runs ``PRAGMA
+        quick_check`` (it reads the whole file: ~1 s at 10,000 records, so the
+        quick queries skip it and rely on SQLite reporting damage when it
+        reads a bad page, which :meth:`refresh` answers by rebuilding).
+        """
+        from sortext.schema.effective import schema_fingerprint
+
+        folder = repo.root / INDEX_DIR
+        path = folder / INDEX_NAME
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
+        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
+        rebuilt = False
+        if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
+            cls._delete(path)
+            rebuilt = True
+        try:
+            conn = cls._connect(path)
+            current = cls._fingerprint(conn)
+        except sqlite3.DatabaseError:
+            cls._delete(path)
+            conn = cls._connect(path)
+            current = None
+            rebuilt = True
+        if current != fingerprint:
+            rebuilt = rebuilt or current is not None
+            with conn:
+                for table in (*TABLES, *EXTRA_TABLES, "assessments"):
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                conn.executescript(_SCHEMA + EXTRA_SCHEMA)
+                conn.execute("DELETE FROM meta")  # what was said of the dropped tables
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
+                )
+        return cls(repo, conn, rebuilt)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+            conn.isolation_level = "DEFERRED"
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA + EXTRA_SCHEMA)
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc):
+                raise StorageError(
+                    "this Python's SQLite lacks FTS5; install a Python built with FTS5"
+                ) from exc
+            raise
+        return conn
+
+    @staticmethod
+    def _fingerprint(conn: sqlite3.Connection) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        return str(row[0]) if row else None
+
+    @staticmethod
+    def _delete(path: Path) -> None:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            try:
+                os.unlink(f"{path}{suffix}")
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise StorageError(f"{path}: cannot remove the broken index: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def validator(self) -> RecordValidator:
+        if self._validator is None:
+            from sortext.schema.validate import RecordValidator
+
+            self._validator = RecordValidator(self.repo.config)
+        return self._validator
+
+    # -- refreshing --------------------------------------------------------------
+
+    def refresh(
+        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+    ) -> RefreshStats:
+        """Bring the index up to date with the clients folder; parse only what changed.
+
+        ``hook`` does more work on each freshly parsed record (see RecordHook).
+        ``only`` (record file names in the clients folder, e.g. ``amara.md``) looks
+        at those files alone, for a caller that knows what changed (the watcher);
+        without it every file's stat is compared.  A damaged database (SQLite says
+        so while reading) is deleted and rebuilt, with a full look.
+        """
+        try:
+            return self._refresh(hook, only)
+        except sqlite3.DatabaseError:
+            self.conn.close()
+            path = self.repo.root / INDEX_DIR / INDEX_NAME
+            self._delete(path)
+            fresh = Index.open(self.repo)
+            self.conn = fresh.conn
+            stats = self._refresh(hook)
+            stats.rebuilt = True
+            return stats
+
+    def _refresh(
+        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+    ) -> RefreshStats:
+        stats = RefreshStats(rebuilt=self._rebuilt)
+        self._rebuilt = False
+        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        query = "SELECT path, size, mtime_ns, indexed_ns, hash FROM files"
+        rows: list[tuple[Any, ...]] = []
+        if only is None:
+            rows = self.conn.execute(query).fetchall()
+            found = _scan(self.repo.clients_path)
+        else:
+            names = sorted({n for n in only if _is_record_name(n)})
+            rows = select_in(self.conn, query + " WHERE path IN ({})",
+                             [f"{clients}/{n}" for n in names])
+            found = [entry for entry in map(self._stat_one, names) if entry is not None]
+        known = {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
+        seen: set[str] = set()
+        to_parse: list[tuple[str, str]] = []
+        to_touch: list[tuple[int, int, int, str]] = []
+        for fs_path, name, st in found:
+            display = f"{clients}/{name}"
+            seen.add(display)
+            stats.scanned += 1
+            old = known.get(display)
+            if st is None:
+                to_parse.append((fs_path, display))
+                continue
+            if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+                if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
+                    continue
+                stats.rehashed += 1
+                if old[3] and _hash_file(Path(fs_path)) == old[3]:
+                    to_touch.append((st.st_size, st.st_mtime_ns, time.time_ns(), display))
+                    continue
+            to_parse.append((fs_path, display))
+        gone = sorted(set(known) - seen)
+        if not to_parse and not gone and not to_touch:
+            return stats
+        to_parse.sort(key=lambda item: item[1])
+        stats.removed = len(gone)
+        changed = list(gone)
+        with self.conn:
+            if to_parse or gone:
+                self.conn.execute("DELETE FROM answers")
+            self.conn.executemany(
+                "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
+            )
+            self._drop_notes(gone)
+            for table in ("files", "records"):
+                self.conn.executemany(f"DELETE FROM {table} WHERE path = ?",
+                                      [(p,) for p in gone])
+            if to_parse:
+                handed = (hook, frozenset(known)) if hook is not None else None
+                for batch in parse_files(to_parse, self.validator, handed):
+                    self._store(batch, known)
+                    if hook is not None:
+                        hook.store(self.conn, [p.extra for p in batch if p.extra is not None])
+                    stats.parsed += len(batch)
+                    changed.extend(p.path for p in batch)
+        stats.changed = sorted(changed)
+        return stats
+
+    def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
+        """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""
+        fs_path = os.path.join(self.repo.clients_path, name)
+        try:
+            return fs_path, name, os.stat(fs_path)
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return fs_path, name, None
+
+    def _drop_notes(self, paths: Iterable[str]) -> None:
+        self.conn.executemany(
+            "DELETE FROM notes WHERE rowid = (SELECT note FROM records WHERE path = ?)",
+            [(p,) for p in paths],
+        )
+
+    def _store(self, parsed: Sequence[_Parsed], known: Mapping[str, Any]) -> None:
+        now = time.time_ns()
+        files, records = [], []
+        for p in parsed:
+            previous = None
+            if not p.ok and p.path in known:
+                previous = self.conn.execute(
+                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line, r.note "
+                    "FROM files f JOIN records r USING (path) WHERE path = ?",
+                    (p.path,),
+                ).fetchone()
+            if previous is not None and previous[0] and previous[3] is not None:
+                # Keep the last valid version (and its notes in search), flagged stale with
+                # today's diagnostics; "ok" keeps meaning "the stored data was valid".
+                _, rid, summary, data, body, body_line, note = previous
+                files.append((p.path, p.size, p.mtime_ns, now, p.hash, rid, 1, 1,
+                              int(p.has_errors), int(p.has_diagnostics), summary))
+                records.append((p.path, data, body, body_line, p.diagnostics, note))
+                continue
+            if p.path in known:
+                self._drop_notes([p.path])
+            files.append((p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
+                          int(p.has_errors), int(p.has_diagnostics), p.summary))
+            note = None
+            if p.data is not None:
+                note = self.conn.execute(
+                    "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
+                    (p.path, p.name, p.body or ""),
+                ).lastrowid
+            records.append((p.path, p.data, p.body, p.body_line, p.diagnostics, note))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files
+        )
+        self.conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
+
+    # -- reading -----------------------------------------------------------------
+
+    _ENTRY_SELECT = (
+        "SELECT f.path, f.record_id, f.ok, f.stale, r.data, r.body, r.body_line, "
+        "r.diagnostics, f.hash FROM files f JOIN records r USING (path)"
+    )
+
+    def entries(self) -> list[Entry]:
+        """Every indexed file, sorted by path, with its full record data."""
+        rows = self.conn.execute(f"{self._ENTRY_SELECT} ORDER BY f.path")
+        return [_entry(row) for row in rows]
+
+    def entry_for(self, record_id: str) -> Entry | None:
+        """The file holding ``record_id`` (the first by path if two claim it)."""
+        row = self.conn.execute(
+            f"{self._ENTRY_SELECT} WHERE f.record_id = ? ORDER BY f.path LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        return _entry(row) if row else None
+
+    def records(self) -> list[Record]:
+        """Records usable by the rules: valid ones, and the last valid version of stale ones."""
+        return [e.record for e in self.entries() if e.record is not None and (e.ok or e.stale)]
+
+    def summaries(self) -> list[Record]:
+        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast)."""
+        rows = self.conn.execute(
+            "SELECT path, record_id, summary FROM files "
+            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) ORDER BY path"
+        )
+        return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
+
+    def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:
+        """Every file that has record data (of those ``record_ids``, if given), by path,
+        without the data (cheap: for builds)."""
+        query = ("SELECT path, record_id, hash, ok, stale, has_diagnostics "
+                 "FROM files WHERE summary IS NOT NULL")
+        if record_ids is None:
+            found = self.conn.execute(f"{query} ORDER BY path").fetchall()
+        else:
+            found = sorted(select_in(self.conn, query + " AND record_id IN ({})",
+                                      sorted(set(record_ids))))
+        return [FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
+                for path, rid, digest, ok, stale, has_diags in found]
+
+    def record_ids(self, paths: Iterable[str]) -> set[str]:
+        """The record ids the files at ``paths`` hold now (for what a change may move)."""
+        query = "SELECT record_id FROM files WHERE record_id IS NOT NULL AND path IN ({})"
+        return {rid for (rid,) in select_in(self.conn, query, sorted(set(paths)))}
+
+    def record_paths(self) -> RecordPaths:
+        """record id -> its file, looked up on demand (a page links a few dozen)."""
+        return RecordPaths(self.conn)
+
+    def entry_at(self, path: str) -> Entry:
+        return read_entry(self.conn, path)
+
+    @property
+    def path(self) -> Path:
+        """The database file (a forked worker opens its own connection to it)."""
+        return self.repo.root / INDEX_DIR / INDEX_NAME
+
+    def entries_with_errors(self) -> list[Entry]:
+        rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")
+        return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]
+
+    def error_files(self) -> int:
+        """How many files have errors now (stale ones included)."""
+        row = self.conn.execute("SELECT count(*) FROM files WHERE stale = 1 OR ok = 0").fetchone()
+        return int(row[0])
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """The current diagnostics of every file (stale ones included)."""
+        from sortext.record.diagnostics import sort_key
+
+        every = []
+        rows = self.conn.execute(
+            "SELECT r.diagnostics FROM files f JOIN records r USING (path) "
+            "WHERE f.has_diagnostics = 1"
+        )
+        for (diags,) in rows:
+            every.extend(_diag_from_json(diags))
+        return sorted(every, key=sort_key)
+
+    def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
+        """Clients whose name or notes contain every word, best match first."""
+        # Control characters (NUL especially) end an FTS5 string early: drop them.
+        cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
+        terms = [w for w in cleaned if w]
+        if not terms:
+            return []
+        query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self.conn.execute(
+            "SELECT f.record_id, n.name, n.path, snippet(notes, 2, '[', ']', '…', 12) "
+            "FROM notes n JOIN files f ON f.path = n.path "
+            "WHERE notes MATCH ? ORDER BY rank, n.path LIMIT ?",
+            (query, limit),
+        )
+        return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
+
+    # -- remembered answers (valid until a record changes) -----------------------
+
+    def answer(self, key: str) -> Any | None:
+        """A remembered JSON answer for ``key``, or None; any record change forgets them all."""
+        row = self.conn.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember(self, key: str, value: Any) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)",
+                              (key, json.dumps(value)))
+
+    # -- page bookkeeping (for incremental builds) -------------------------------
+
+    def page_keys(self, paths: Iterable[str] | None = None) -> dict[str, str]:
+        """The key each page was rendered under (of those ``paths``, if given)."""
+        if paths is None:
+            return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
+        query = "SELECT path, key FROM pages WHERE path IN ({})"
+        return dict(select_in(self.conn, query, sorted(set(paths))))
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_page_keys(self, keys: dict[str, str], removed: Iterable[str] = ()) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in removed])
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
+            )
+
+
+class RecordPaths(Mapping[str, str]):
+    """record id -> the file holding it (the last by path, as a dict built from the
+    rows in path order would say), each looked up when first asked for."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._seen: dict[str, str] = {}
+
+    def __getitem__(self, record_id: str) -> str:
+        if record_id not in self._seen:
+            row = self.conn.execute(
+                "SELECT path FROM files WHERE record_id = ? AND summary IS NOT NULL "
+                "ORDER BY path DESC LIMIT 1", (record_id,)).fetchone()
+            if row is None:
+                raise KeyError(record_id)
+            self._seen[record_id] = str(row[0])
+        return self._seen[record_id]
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self.conn.execute(
+            "SELECT DISTINCT record_id FROM files WHERE summary IS NOT NULL ORDER BY record_id")
+        return (str(rid) for (rid,) in rows)
+
+    def __len__(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(DISTINCT record_id) FROM files WHERE summary IS NOT NULL").fetchone()[0])
+
+
+def _is_record_name(name: str) -> bool:
+    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+
+
+def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
+    """``(path, name, stat)`` of every record file, in directory order (the caller sorts
+    what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
+    try:
+        found = [e for e in os.scandir(folder) if e.name.endswith(".md")
+                 and not e.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+    out = []
+    for e in found:
+        try:
+            st: os.stat_result | None = e.stat()
+        except OSError:
+            st = None
+        out.append((e.path, e.name, st))
+    return out
+
+
+_ENTRY_SELECT = Index._ENTRY_SELECT
+
+
+def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
+    """The indexed file at ``path``, through any connection to the index."""
+    row = conn.execute(f"{_ENTRY_SELECT} WHERE f.path = ?", (path,)).fetchone()
+    if row is None:
+        raise KeyError(path)
+    return _entry(row)
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    path, rid, ok, stale, data, body, body_line, diags, digest = row
+    record = (
+        Record(path, rid, json.loads(data), body or "", body_line or 1)
+        if data is not None
+        else None
+    )
+    diagnostics = _diag_from_json(diags)
+    valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
+    return Entry(path, record, diagnostics, valid, bool(stale), digest)
+
+
+def _hash_file(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -1,0 +1,12 @@
+"""Git: the audit trail, the backup and the way two machines meet.
+
+``commit`` (commit exactly the validated bytes beside the user's own git use),
+``messages`` (field-level commit messages), ``log`` (history read in one
+``git log`` and batched blobs), ``versions`` (a record as it was in a
+revision), ``history`` (one client's field history), ``changes`` (what changed
+since a date), ``stagefacts`` (time in stage), ``merge`` (the field-aware merge
+driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
+``install``: a repository and sortext's git settings).
+
+May import: everything below it (:mod:`sortext.record` to :mod:`sortext.store`).
+"""

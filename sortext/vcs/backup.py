@@ -1,0 +1,162 @@
+"""Push to every backup remote, then prove the remote holds what we hold.
+
+Verification clones the remote into a temporary folder (objects copied, not
+hard-linked), runs the checker there, and compares every record's path and
+blob hash with local HEAD, re-hashing the files the clone checked out.  The
+time of the last verified backup goes to ``.sortext/backup.json`` (derived
+state; ``sortext doctor`` reads it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sortext.errors import GitError
+from sortext.repo import Repository
+from sortext.vcs.log import git_text, run_git
+from sortext.vcs.sync import backup_settings, current_branch
+
+STATE_FILE = Path(".sortext") / "backup.json"
+
+
+@dataclass(slots=True)
+class RemoteBackup:
+    remote: str
+    commit: str = ""
+    records: int = 0
+    check_errors: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return not self.error and not self.mismatches and bool(self.commit)
+
+
+@dataclass(slots=True)
+class BackupReport:
+    branch: str
+    at: dt.datetime
+    remotes: list[RemoteBackup] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.remotes) and all(r.verified for r in self.remotes)
+
+
+def record_set(root: Path, prefix: str, rev: str = "HEAD") -> dict[str, str]:
+    """Record path -> blob id at ``rev``."""
+    out = git_text(root, "ls-tree", "-r", "-z", rev, "--", prefix)
+    found = {}
+    for entry in out.split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        if path.endswith(".md"):
+            found[path] = meta.split()[2]
+    return found
+
+
+def _checked_out_hashes(clone: Path, paths: list[str]) -> dict[str, str]:
+    if not paths:
+        return {}
+    out = run_git(clone, "hash-object", "--stdin-paths", input="\n".join(paths).encode() + b"\n")
+    return dict(zip(paths, out.decode().split(), strict=True))
+
+
+def verify_remote(repo: Repository, remote: str, branch: str, prefix: str) -> RemoteBackup:
+    """Clone ``remote`` and compare its records and their checker result with HEAD."""
+    from sortext.check.many import check_repository
+    from sortext.errors import SortextError
+    from sortext.repo import open_repository
+
+    result = RemoteBackup(remote)
+    url = git_text(repo.root, "remote", "get-url", remote).strip()
+    tmp = Path(tempfile.mkdtemp(prefix="sortext-verify-"))
+    try:
+        clone = tmp / "clone"
+        run_git(tmp, "clone", "--quiet", "--no-local", "--branch", branch, url, str(clone))
+        result.commit = git_text(clone, "rev-parse", "HEAD").strip()
+        local_head = git_text(repo.root, "rev-parse", "HEAD").strip()
+        if result.commit != local_head:
+            result.mismatches.append(
+                f"remote is at {result.commit[:10]}, local at {local_head[:10]}"
+            )
+        mine, theirs = record_set(repo.root, prefix), record_set(clone, prefix)
+        for path in sorted(mine.keys() | theirs.keys()):
+            if mine.get(path) != theirs.get(path):
+                result.mismatches.append(f"{path}: differs or missing on {remote}")
+        on_disk = _checked_out_hashes(clone, sorted(theirs))
+        for path, blob in on_disk.items():
+            if theirs[path] != blob:
+                result.mismatches.append(f"{path}: checked-out file does not match its blob")
+        result.records = len(theirs)
+        try:
+            report = check_repository(open_repository(clone))
+            result.check_errors = sum(d.is_error for d in report.diagnostics)
+        except SortextError as exc:
+            result.mismatches.append(f"the checker cannot run on the clone: {exc}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
+    """Push HEAD to every configured remote and verify each; save the verified time."""
+    remotes, configured = backup_settings(repo)
+    branch = configured or current_branch(repo.root)
+    prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
+    report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
+    for remote in remotes:
+        try:
+            run_git(repo.root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}")
+            report.remotes.append(verify_remote(repo, remote, branch, prefix))
+        except GitError as exc:
+            report.remotes.append(RemoteBackup(remote, error=str(exc)))
+    save_state(repo, report)
+    return report
+
+
+def load_state(repo: Repository) -> dict[str, Any]:
+    try:
+        data = json.loads((repo.root / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_state(repo: Repository, report: BackupReport) -> None:
+    from sortext.edit.compare import write_atomic
+
+    path = repo.root / STATE_FILE
+    path.parent.mkdir(exist_ok=True)
+    try:
+        before: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        before = None
+    state = load_state(repo)
+    remotes = state.setdefault("remotes", {})
+    for r in report.remotes:
+        if r.verified:
+            remotes[r.remote] = {
+                "verified_at": report.at.isoformat(timespec="seconds"),
+                "commit": r.commit,
+                "records": r.records,
+            }
+    if report.ok:
+        state["last_verified"] = report.at.isoformat(timespec="seconds")
+    write_atomic(path, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode(), before)
+
+
+def last_verified(repo: Repository) -> dt.datetime | None:
+    text = load_state(repo).get("last_verified")
+    try:
+        return dt.datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None

@@ -1,0 +1,75 @@
+"""Commit messages that say what changed, field by field.
+
+One record: ``jane-doe: stage proposal -> active; next_action.due 2026-11-20 ->
+2026-11-27; notes +12 lines``.  Several: a subject naming them and one such
+line each in the body.  The old version is HEAD's (the last commit), so the
+message describes exactly what the commit changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sortext.schema.validate import RecordValidator
+
+SUBJECT_IDS = 4
+
+
+def record_line(
+    validator: RecordValidator,
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    moved_from: str | None,
+) -> str:
+    """One record's summary line (created, deleted, renamed or field changes)."""
+    from sortext.check.load import parse_record, stem_of
+    from sortext.record.fielddiff import body_summary, diff_data, summarize
+
+    before = parse_record(old, moved_from or path, validator).record if old is not None else None
+    after = parse_record(new, path, validator).record if new is not None else None
+    if after is None:
+        record_id = before.id if before else stem_of(path)
+        return f"{record_id}: record deleted"
+    if before is None:
+        stage = f" (stage {after.stage})" if after.stage else ""
+        return f"{after.id}: new record{stage}"
+    old_data = {k: v for k, v in before.data.items() if k != "id"}
+    new_data = {k: v for k, v in after.data.items() if k != "id"}
+    line = summarize(after.id, diff_data(old_data, new_data), body_summary(before.body, after.body))
+    if moved_from and moved_from != path:
+        prefix = f"{after.id}: renamed from {moved_from}"
+        rest = line.partition(": ")[2]
+        return prefix if rest == "no field changes" else f"{prefix}; {rest}"
+    return line
+
+
+def commit_message(
+    validator: RecordValidator,
+    new_versions: Mapping[str, bytes | None],
+    old_versions: Mapping[str, bytes | None],
+    moved_from: Mapping[str, str],
+    catch_up: bool = False,
+) -> str:
+    """The whole message for one commit of these record versions."""
+    sources = {src for dest, src in moved_from.items() if dest in new_versions}
+    lines = []
+    ids = []
+    for path in sorted(new_versions):
+        if path in sources and new_versions[path] is None:
+            continue  # reported as the rename of its destination
+        line = record_line(
+            validator, path, old_versions.get(path), new_versions[path], moved_from.get(path)
+        )
+        lines.append(line)
+        ids.append(line.partition(":")[0])
+    if catch_up:
+        subject = (
+            f"catch-up: {len(lines)} record change{'s' if len(lines) != 1 else ''} "
+            "saved while sortext watch was not running"
+        )
+        return subject + "\n\n" + "\n".join(lines) + "\n"
+    if len(lines) == 1:
+        return lines[0] + "\n"
+    shown = ", ".join(ids[:SUBJECT_IDS]) + (", ..." if len(ids) > SUBJECT_IDS else "")
+    return f"{len(lines)} records: {shown}\n\n" + "\n".join(lines) + "\n"

@@ -1,0 +1,88 @@
+"""Bring back a deleted client, or an earlier version of one, as a new commit.
+
+History is never rewritten: the old bytes are read from git, written to the
+record's path atomically, and committed on top of HEAD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sortext.edit.compare import write_atomic
+from sortext.errors import ConflictError, RecordNotFound, UsageError
+from sortext.repo import Repository
+from sortext.vcs.log import Commit, file_log, git_text, read_blobs, run_git
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    record_id: str
+    path: str
+    source_commit: str
+    source_date: str
+    commit: str
+
+
+def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) -> tuple[str, str]:
+    """(commit sha, path at that commit) of the version to bring back."""
+    live = [c for c in commits if c.files and c.files[-1].status != "D"]
+    if at is None:
+        if run_git(repo.root, "rev-parse", "-q", "--verify", f"HEAD:{path}", check=False):
+            raise UsageError(
+                f"{path} exists; give --at REV or --at DATE to bring back an earlier version"
+            )
+        if not live:
+            raise RecordNotFound(f"{path} has no version to restore")
+        return live[0].sha, live[0].files[-1].path
+    if _DATE.match(at):
+        try:
+            end = dt.datetime.fromisoformat(f"{at}T23:59:59+00:00").timestamp()
+        except ValueError:
+            raise UsageError(f"--at {at}: not a real date") from None
+        for c in commits:
+            if c.timestamp <= end and c.files:
+                if c.files[-1].status == "D":
+                    raise UsageError(f"{path} was deleted on {c.date[:10]}; pick an earlier date")
+                return c.sha, c.files[-1].path
+        raise UsageError(f"{path} did not exist yet on {at}")
+    sha = git_text(repo.root, "rev-parse", "-q", "--verify", f"{at}^{{commit}}", check=False)
+    if not sha.strip():
+        raise UsageError(f"--at {at}: no such commit (give a commit id or a date YYYY-MM-DD)")
+    for candidate in dict.fromkeys([path, *(c.files[-1].path for c in commits if c.files)]):
+        if read_blobs(repo.root, [f"{sha.strip()}:{candidate}"])[0] is not None:
+            return sha.strip(), candidate
+    raise UsageError(f"{path} does not exist in commit {at}")
+
+
+def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored:
+    """Write the chosen version of ``record_id`` and commit it; returns what was done."""
+    target = repo.record_path(record_id)
+    path = repo.relative(target)
+    commits = file_log(repo.root, path)
+    if not commits:
+        raise RecordNotFound(f"no history for '{record_id}': {path} was never committed")
+    sha, old_path = _pick(repo, path, commits, at)
+    if git_text(repo.root, "status", "--porcelain", "--", path).strip():
+        raise ConflictError(
+            f"{path} has changes that are not committed; commit or discard them first"
+        )
+    content = read_blobs(repo.root, [f"{sha}:{old_path}"])[0]
+    assert content is not None
+    try:
+        current: bytes | None = target.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current == content:
+        raise UsageError(f"{path} is already that version")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, content, current)
+    date = git_text(repo.root, "show", "-s", "--format=%aI", sha).strip()
+    run_git(repo.root, "add", "--", path)
+    message = f"{record_id}: restore the version of {date[:10]} ({sha[:10]})"
+    run_git(repo.root, "commit", "--quiet", "-m", message, "--", path)
+    new = git_text(repo.root, "rev-parse", "HEAD").strip()
+    return Restored(record_id, path, sha, date, new)

@@ -1,0 +1,252 @@
+"""Parse a record as it was in some git revision, without judging it.
+
+Old versions may predate today's schema or config; history, changes and merge
+still want whatever data parsed, so validation is skipped here (``sortext
+check`` is where records are judged).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sortext.check.load import parse_record
+from sortext.record.split import MAX_FRONT_MATTER_BYTES
+from sortext.schema.explain import Problem
+from sortext.schema.validate import RecordValidator
+
+
+class _AcceptAll(RecordValidator):
+    """A validator that finds nothing: parse only (no schema is built)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
+        return []
+
+
+_ACCEPT_ALL = _AcceptAll()
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The parsed front matter (JSON-compatible) and notes of one revision."""
+
+    data: dict[str, Any]
+    body: str
+
+
+_ID_LINE = re.compile(rb"^id\s*:", re.MULTILINE)
+
+
+def parse_version(
+    raw: bytes | None, display: str = "record.md", implied_id: bool = True
+) -> Version | None:
+    """Data and body of a record's bytes, or None if absent or not parseable.
+
+    ``implied_id=False`` leaves out the id taken from the file name when the
+    file has no ``id:`` line (merge must not write one in)."""
+    if raw is None:
+        return None
+    result = parse_record(raw, display, _ACCEPT_ALL)
+    if result.record is None:
+        return None
+    data = result.record.data
+    if not implied_id and not _ID_LINE.search(raw.split(b"\n---", 1)[0]):
+        data.pop("id", None)
+    return Version(data, result.record.body)
+
+
+class VersionParser:
+    """Parses many versions of one record, re-reading only the top-level fields
+    whose text changed since a version already seen.
+
+    Consecutive versions differ in a field or two, so the front matter is cut
+    into top-level entries (a line starting at column 0 begins one) and each
+    entry's parsed value is cached by its text.  Anything unusual (duplicate
+    keys, an entry that does not parse alone, a value that is not a single
+    key) falls back to :func:`parse_version`, so results are the same.
+
+    "Duplicate" must mean what it means to the YAML reader behind
+    :func:`parse_version`: keys are compared as the values YAML resolves them
+    to, where ``1``, ``1.0`` and ``true`` are one key (so are ``0``,
+    ``false`` and ``-0.0``, or ``null`` and ``~``), and also as the text they
+    become (``1`` and ``"1"``).  Either clash falls back.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[Any, str, Any] | None] = {}
+
+    def parse(self, raw: bytes | None, display: str = "record.md") -> Version | None:
+        if raw is None:
+            return None
+        fast = self._parse_fast(raw, display)
+        return fast if fast is not None else parse_version(raw, display)
+
+    def _parse_fast(self, raw: bytes, display: str) -> Version | None:
+        from sortext.check.load import stem_of
+        from sortext.record.source import SourceText, decode
+
+        source = decode(raw)
+        if not isinstance(source, SourceText) or "\n<<<<<<<" in source.text:
+            return None
+        text = source.text
+        start = text.find("\n---", 3) + 1 if text.startswith("---\n") else 0
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if start <= 0 or text[start + 3 : end].strip() or "\n..." in text[3:start]:
+            return None  # unusual: let parse_version say exactly what is wrong
+        if start - 4 > MAX_FRONT_MATTER_BYTES // 4:
+            return None
+        yaml_text, body = text[4:start], text[end + 1 :]
+        chunks = _top_level_entries(yaml_text)
+        if chunks is None:
+            return None
+        data: dict[str, Any] = {}
+        resolved: set[Any] = set()  # keys as YAML read them (True, 1, None, dates, text)
+        for chunk in chunks:
+            parsed = self._entries.get(chunk, _UNSEEN)
+            if parsed is _UNSEEN:
+                parsed = _parse_entry(chunk)
+                self._entries[chunk] = parsed
+            if parsed is None:
+                return None
+            raw_key, key, value = parsed
+            if key in data or raw_key in resolved:
+                return None  # the whole-document reader refuses or merges these keys
+            resolved.add(raw_key)
+            data[key] = value
+        record_id = data.get("id") if isinstance(data.get("id"), str) else stem_of(display)
+        data.setdefault("id", record_id)
+        return Version(data, body)
+
+
+_UNSEEN: Any = object()
+_BLOCK_SCALAR = re.compile(r"[:\-][ \t]+[|>]", re.MULTILINE)
+#: A newline followed by a key's first character (a literal "\n" first: fast to scan).
+_ENTRY_START = re.compile(r"\n(?=[^\s#\-\]}])")
+
+
+def _top_level_entries(yaml_text: str) -> list[str] | None:
+    """The front matter cut before each line that starts a top-level key
+    (leading comments go with the first key); None when there is no key."""
+    starts = [m.end() for m in _ENTRY_START.finditer(yaml_text)]
+    first = yaml_text[:1]
+    if first and not first.isspace() and first not in "#-]}":
+        starts.insert(0, 0)
+    if not starts:
+        return None if yaml_text.strip() else []
+    starts[0] = 0
+    return [yaml_text[a:b] for a, b in zip(starts, [*starts[1:], len(yaml_text)], strict=True)]
+
+
+def _parse_entry(chunk: str) -> tuple[Any, str, Any] | None:
+    """One top-level ``key: value`` entry as (key as read, key as text, normalized
+    value); None if it is not exactly that."""
+    from sortext.record.yamlread import YamlProblem, load_fast
+
+    if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR.search(chunk)):
+        return None  # block scalars end differently alone than inside the document
+    loaded = load_fast(chunk)
+    if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict) or len(loaded) != 1:
+        return None
+    (raw_key,) = loaded
+    ((key, value),) = _normalize_fast(loaded, chunk).items()
+    return raw_key, key, value
+
+
+_ODD_KEY = re.compile(
+    r"(?:^|[\s{,?-])(?:true|false|null|~|True|False|TRUE|FALSE|Null|NULL)[ \t]*:", re.MULTILINE
+)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _normalize_fast(loaded: Any, chunk: str) -> Any:
+    """Same result as ``validate.normalize`` through the C JSON codec (10x faster
+    on long session lists); keys JSON would spell differently take the slow path."""
+    from sortext.record.values import normalize
+
+    low = chunk.lower()
+    maybe_odd = "~" in low or "true" in low or "false" in low or "null" in low
+    if maybe_odd and _ODD_KEY.search(chunk):
+        return normalize(loaded)
+    try:
+        return json.loads(json.dumps(loaded, default=_iso))
+    except (TypeError, ValueError):
+        return normalize(loaded)
+
+
+#: A top-level ``key:`` line as the cheap reader accepts it (anything else at
+#: column 0 other than a comment or a compact ``-`` item makes it give up).
+_TOP_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:(?= |$)")
+#: A plain scalar that YAML can only read as this very text: starts with a
+#: letter, no indicator that could end it (": ", " #") or make it something
+#: else; the few words a resolver turns into booleans or null are refused below.
+_PLAIN_TEXT = re.compile(r"[^\W\d_][\w .,'&()/+-]*")
+_NOT_TEXT = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+_OPENERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
+
+
+def plain_top_fields(raw: bytes, keys: tuple[str, ...]) -> dict[str, str] | None:
+    """The values of top-level ``keys`` read from their lines, without a YAML parse.
+
+    Reading a new record's name and stage this way costs microseconds where a
+    full parse of a 10 KB record costs about a millisecond.  A key that is
+    absent is left out; None (ask :func:`parse_version`) when any of them is
+    not a one-line plain scalar that can only mean its text, is repeated, or
+    the front matter is laid out in a way this line scan cannot follow
+    (quoted or complex keys, multi-line quoted or flow values, CRLF, a BOM,
+    conflicts...).  Wherever it answers for a record that parses, it agrees
+    with the parser; it does not tell whether the rest of the record parses
+    (only the front matter is decoded)."""
+    if not raw.startswith(b"---\n"):
+        return None
+    fence = _FENCE.search(raw, 3)
+    if fence is None or fence.start() > MAX_FRONT_MATTER_BYTES:
+        return None  # unclosed, or a fence line with trailing text: let the parser say
+    head = raw[4 : fence.start() + 1]
+    if b"\r" in head or b"\x00" in head or b"\n<<<<<<<" in head:
+        return None
+    try:
+        yaml_text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    wanted = set(keys)
+    found: dict[str, str] = {}
+    text = "\n" + yaml_text  # every line, the first too, follows a newline
+    for line in _COLUMN_ZERO.finditer(text):
+        key = _TOP_KEY.match(line.group(1))
+        if key is None:
+            return None
+        name = key.group()[:-1]
+        value = line.group(1)[key.end() :].strip(" ")
+        closer = _OPENERS.get(value[:1])
+        if closer is not None and not value.endswith(closer):
+            return None  # may go on over the next lines, where a "key:" line is not a key
+        if name not in wanted:
+            continue
+        if name in found or not _PLAIN_TEXT.fullmatch(value) or value.lower() in _NOT_TEXT:
+            return None
+        following = _NEXT_LINE.match(text, line.end() + 1)
+        first = following.group(1) if following is not None else ""
+        if first and (first.isspace() or first == "-"):
+            return None  # indented: a continuation of the value (or not YAML)
+        found[name] = value
+    return found
+
+
+#: The first line closing the front matter; it must be ``---`` or ``...`` alone.
+_FENCE = re.compile(rb"\n(?:---|\.\.\.)(?=\n|$)")
+#: Lines starting at column 0 other than comments and compact ``-`` list items.
+_COLUMN_ZERO = re.compile(r"\n([^ #\-\n][^\n]*)")  # "\n" first: a fast literal scan
+#: The first character of the next line that is not blank (spaces and tabs).
+_NEXT_LINE = re.compile(r"(?:[ \t]*\n)*(.?)")

@@ -1,0 +1,8 @@
+"""What the pages and the terminal show, assembled from the index and the rules.
+
+``dashboard`` (the view models of the dashboard, NEXT.md and a client page),
+``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
+week" section from git).
+
+May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
+"""

@@ -1,0 +1,278 @@
+"""View models for the pages: what the dashboard and a client page show, in order.
+
+Pure data assembled from index entries, findings and "today"; the templates
+only lay it out.  Keeping the choices (what goes first, what is grouped with
+what) here means ``sortext next``/``show`` and the HTML pages agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sortext.check.load import Record
+from sortext.record.diagnostics import Diagnostic
+from sortext.rules import findings as rules
+from sortext.rules.findings import ClientRisk, Finding, GoalStatus, NextAction
+from sortext.schema.config import Config
+from sortext.store.board import SECTIONS
+
+DATE_KINDS = SECTIONS["dates"]
+
+
+@dataclass(slots=True)
+class ErrorItem:
+    """A file with problems: its first error, how many, and whether pages show old data."""
+
+    path: str
+    record_id: str | None
+    name: str
+    first: Diagnostic
+    count: int
+    stale: bool
+
+
+@dataclass(slots=True)
+class Dashboard:
+    """What the dashboard and NEXT.md show.  The lists may be :class:`sortext.store.board.Top`
+    (the first rows and the full length) when the index answered them."""
+
+    today: str
+    clients: int
+    open_clients: int
+    next_actions: Sequence[NextAction]
+    at_risk: Sequence[ClientRisk]
+    stuck: Sequence[GoalStatus]
+    progressing: Sequence[GoalStatus]
+    invoices_overdue: Sequence[Finding]
+    invoices_due: Sequence[Finding]
+    dates_due: Sequence[Finding]
+    blocked: Sequence[Finding]
+    retention: Sequence[Finding]
+    errors: Sequence[ErrorItem]
+    overdue_totals: list[tuple[str, float]] = field(default_factory=list)
+    next_counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return self.next_counts.get(status, 0)
+
+
+def error_items(entries: Sequence[Any]) -> list[ErrorItem]:
+    """Files whose current version has errors (index entries with diagnostics)."""
+    out = []
+    for e in entries:
+        errors = [d for d in e.diagnostics if d.is_error]
+        if not errors:
+            continue
+        rec: Record | None = e.record
+        out.append(ErrorItem(e.path, rec.id if rec else None, rec.name if rec else e.path,
+                             errors[0], len(errors), e.stale))
+    return out
+
+
+def totals(found: Sequence[Finding]) -> list[tuple[str, float]]:
+    sums: dict[str, float] = {}
+    for f in found:
+        if f.amount is not None:
+            key = f.currency or ""
+            sums[key] = sums.get(key, 0.0) + f.amount
+    return sorted(sums.items())
+
+
+def assemble(
+    assessed: Sequence[rules.Assessment],
+    errors: list[ErrorItem],
+    config: Config,
+    today: dt.date,
+) -> Dashboard:
+    """The dashboard from each usable record's assessment and the files with errors."""
+    records = [a.record for a in assessed]
+    found = sorted((f for a in assessed for f in a.findings), key=lambda f: f.sort_key)
+    goals = [g for a in assessed for g in a.goals]
+    next_items = sorted((a.next for a in assessed if a.next is not None), key=rules.next_sort_key)
+
+    def kind(*kinds: str) -> list[Finding]:
+        return [f for f in found if f.kind in kinds]
+
+    overdue = kind("invoice_overdue")
+    dates_due = sorted(kind(*DATE_KINDS), key=lambda f: (f.due or "9999", f.name.casefold()))
+    return Dashboard(
+        today=today.isoformat(),
+        clients=len(records),
+        open_clients=sum(1 for r in records if rules.is_open(r, config)),
+        next_actions=next_items,
+        at_risk=rules.at_risk(records, found, config),
+        stuck=sorted((g for g in goals if g.state == "stuck"), key=lambda g: g.name.casefold()),
+        progressing=sorted(
+            (g for g in goals if g.state in ("progressing", "achieved")),
+            key=lambda g: (-(g.percent or 0.0), g.name.casefold()),
+        ),
+        invoices_overdue=sorted(overdue, key=lambda f: (f.due or "", f.name.casefold())),
+        invoices_due=sorted(kind("invoice_due"), key=lambda f: (f.due or "", f.name.casefold())),
+        dates_due=dates_due,
+        blocked=kind("blocked"),
+        retention=kind("retention_expired"),
+        errors=errors,
+        overdue_totals=totals(overdue),
+        next_counts={status: sum(1 for n in next_items if n.status == status)
+                     for status in {n.status for n in next_items}},
+    )
+
+
+# -- one client -------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Event:
+    """Something dated that happened to a client (for "since the last session")."""
+
+    date: str
+    what: str
+    status: str = ""
+
+
+@dataclass(slots=True)
+class ClientView:
+    record: Record
+    today: str
+    next: NextAction | None
+    findings: list[Finding]
+    goals: list[GoalStatus]
+    last_session: Mapping[str, Any] | None
+    commitments: list[str]
+    since_last: list[Event]
+    upcoming: list[Mapping[str, Any]]
+    invoices: list[Mapping[str, Any]]
+    blockers: list[Mapping[str, Any]]
+    links: list[tuple[str, str]]
+    diagnostics: list[Diagnostic]
+    stale: bool
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        return self.record.data
+
+    def section(self, key: str) -> Mapping[str, Any]:
+        value = self.record.data.get(key)
+        return value if isinstance(value, Mapping) else {}
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = data.get(key)
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def client_view(
+    record: Record,
+    config: Config,
+    today: dt.date,
+    diagnostics: Sequence[Diagnostic] = (),
+    stale: bool = False,
+    assessment: rules.Assessment | None = None,
+) -> ClientView:
+    """Session prep for one client: goals, commitments, what happened since, money, notes.
+
+    ``assessment``, when the caller already has it (``rules.assess`` of this record
+    for this day), saves running the rules twice."""
+    data = record.data
+    if assessment is None:
+        assessment = rules.assess(record, config, today)
+    sessions = sorted(
+        (s for s in _list(data, "sessions") if isinstance(s.get("date"), str)),
+        key=lambda s: str(s["date"]),
+    )
+    today_text = today.isoformat()
+    held = [s for s in sessions if s.get("status") == "held" and str(s["date"]) <= today_text]
+    last = held[-1] if held else None
+    since = str(last["date"]) if last else ""
+    commitments_raw = last.get("commitments") if last else None
+    commitments = [str(c) for c in commitments_raw] if isinstance(commitments_raw, list) else []
+    events: list[Event] = []
+    for s in sessions:
+        when = str(s["date"])
+        if since < when <= today_text:
+            focus = f": {s['focus']}" if isinstance(s.get("focus"), str) else ""
+            events.append(Event(when, f"{s.get('kind') or 'session'}{focus}",
+                                str(s.get("status") or "")))
+    for m in _list(data, "measurements"):
+        mdate = m.get("date")
+        if isinstance(mdate, str) and since < mdate <= today_text:
+            note = f" ({m['note']})" if isinstance(m.get("note"), str) else ""
+            events.append(Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}",
+                                "measurement"))
+    for inv in _list(data, "invoices"):
+        for key, label in (("issued", "issued"), ("paid_on", "paid")):
+            idate = inv.get(key)
+            if isinstance(idate, str) and since < idate <= today_text:
+                events.append(Event(idate, f"invoice {inv.get('id', '')} {label}", "invoice"))
+    for b in _list(data, "blockers"):
+        bdate = b.get("since")
+        if isinstance(bdate, str) and since < bdate <= today_text:
+            events.append(Event(bdate, f"blocked: {b.get('what', '')}", "blocker"))
+    events.sort(key=lambda e: (e.date, e.what))
+    upcoming = [s for s in sessions if str(s["date"]) > today_text]
+    links_value = data.get("links")
+    links = (
+        [(str(k), str(v)) for k, v in links_value.items() if isinstance(v, str)]
+        if isinstance(links_value, Mapping)
+        else []
+    )
+    found = sorted(assessment.findings, key=lambda f: f.sort_key)
+    invoices = sorted(_list(data, "invoices"),
+                      key=lambda i: str(i.get("issued") or i.get("due") or ""), reverse=True)
+    return ClientView(
+        record=record,
+        today=today_text,
+        next=assessment.next,
+        findings=found,
+        goals=assessment.goals,
+        last_session=last,
+        commitments=commitments,
+        since_last=events,
+        upcoming=upcoming,
+        invoices=invoices,
+        blockers=_list(data, "blockers"),
+        links=links,
+        diagnostics=list(diagnostics),
+        stale=stale,
+    )
+
+
+def from_board(
+    conn: sqlite3.Connection, today: str, errors: list[Any], limit: int
+) -> Dashboard:
+    """The :class:`Dashboard` of the assessments stored by :mod:`sortext.store.board`:
+    ``limit`` rows a list (counts and totals are complete)."""
+    from sortext.rules.findings import AT_RISK_KINDS
+    from sortext.store.board import (
+        Top,
+        at_risk_top,
+        client_counts,
+        findings_top,
+        goals_top,
+        next_counts,
+        next_top,
+        overdue_totals,
+    )
+
+    clients, open_clients = client_counts(conn)
+    return Dashboard(
+        today=today,
+        clients=clients,
+        open_clients=open_clients,
+        next_actions=next_top(conn, limit),
+        at_risk=at_risk_top(conn, AT_RISK_KINDS, limit),
+        stuck=goals_top(conn, "stuck", limit),
+        progressing=goals_top(conn, "progressing", limit),
+        invoices_overdue=findings_top(conn, "invoice_overdue", limit),
+        invoices_due=findings_top(conn, "invoice_due", limit),
+        dates_due=findings_top(conn, "dates", limit),
+        blocked=findings_top(conn, "blocked", limit),
+        retention=findings_top(conn, "retention", limit),
+        errors=Top(errors[:limit], len(errors)),
+        overdue_totals=overdue_totals(conn),
+        next_counts=next_counts(conn),
+    )

@@ -1,0 +1,118 @@
+"""The questions the terminal commands ask, answered from the index.
+
+Each function refreshes the index (stat only when nothing changed) and
+returns values; the commands format them.  ``next_list`` and ``client_list``
+read only the small per-record summaries, so they stay fast at 10,000
+records and never import Jinja2 or GitPython.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sortext.check.load import Record
+from sortext.errors import RecordNotFound
+from sortext.repo import Repository
+from sortext.rules import findings as rules
+from sortext.rules.findings import Finding, NextAction
+from sortext.store.index import Index, SearchHit
+
+if TYPE_CHECKING:
+    from sortext.views.dashboard import ClientView
+
+
+@dataclass(slots=True)
+class NextList:
+    items: list[NextAction]
+    error_files: int
+
+
+@dataclass(slots=True)
+class ClientRow:
+    record: Record
+    next: NextAction | None
+    risks: list[Finding]
+
+
+def _error_files(index: Index) -> int:
+    row = index.conn.execute(
+        "SELECT count(*) FROM files WHERE stale = 1 OR ok = 0"
+    ).fetchone()
+    return int(row[0])
+
+
+def next_list(
+    repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
+) -> NextList:
+    """Next actions in page order, optionally for one owner or due within N days."""
+    with Index.open(repo) as index:
+        index.refresh()
+        key = f"next:{today.isoformat()}"
+        remembered = index.answer(key)
+        if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
+            items = rules.next_actions(index.summaries(), repo.config, today)
+            errors = _error_files(index)
+            fields = NextAction.__slots__
+            index.remember(key, {"errors": errors, "fields": fields,
+                                 "items": [[getattr(n, f) for f in fields] for n in items]})
+        else:
+            items = [NextAction(*values) for values in remembered["items"]]
+            errors = int(remembered["errors"])
+    if owner is not None:
+        items = [n for n in items if n.owner == owner]
+    if within is not None:
+        items = [n for n in items if (n.days is None and n.status == "missing")
+                 or (n.days is not None and n.days <= within)]
+    return NextList(items, errors)
+
+
+def client_list(
+    repo: Repository,
+    today: dt.date,
+    stage: str | None = None,
+    tag: str | None = None,
+    at_risk_only: bool = False,
+) -> list[ClientRow]:
+    """Clients sorted by name, filtered by stage, tag or being at risk."""
+    with Index.open(repo) as index:
+        index.refresh()
+        records = index.records() if at_risk_only else index.summaries()
+    risks: dict[str, list[Finding]] = {}
+    if at_risk_only:
+        found = rules.findings(records, repo.config, today)
+        risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
+    rows = []
+    for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
+        tags = rec.data.get("tags")
+        if stage is not None and rec.stage != stage:
+            continue
+        if tag is not None and not (isinstance(tags, list) and tag in tags):
+            continue
+        if at_risk_only and rec.id not in risks:
+            continue
+        rows.append(ClientRow(rec, rules.next_action(rec, repo.config, today),
+                              risks.get(rec.id, [])))
+    return rows
+
+
+def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientView:
+    """The session-prep view of one client (its last valid version if the file is broken)."""
+    from sortext.views.dashboard import client_view
+
+    with Index.open(repo) as index:
+        index.refresh()
+        entry = index.entry_for(record_id)
+        if entry is not None and entry.record is not None:
+            return client_view(entry.record, repo.config, today, entry.diagnostics, entry.stale)
+    raise RecordNotFound(
+        f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
+        "run 'sortext list' to see the ids"
+    )
+
+
+def search(repo: Repository, words: list[str]) -> list[SearchHit]:
+    with Index.open(repo) as index:
+        index.refresh()
+        return index.search(words)

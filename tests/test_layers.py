@@ -1,0 +1,145 @@
+"""The package reads as the pipeline: no import circles, lower layers never import upper ones.
+
+Every ``import`` in ``sortext/`` counts, including the ones inside functions
+(a lazy import still makes a lower layer depend on an upper one).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
+
+# Lowest first.  A module may import its own folder and anything listed before it.
+LAYERS = [
+    "sortext",  # the package's __init__ (version) only
+    "errors",
+    "record",
+    "schema",
+    "repo",
+    "check",
+    "rules",
+    "edit",
+    "store",
+    "vcs",
+    "views",
+    "pages",
+    "io",
+    "daemon",
+    "doctor",
+    "api",
+    "commands",
+    "cli",
+    "__main__",
+]
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("sortext"))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("sortext"):
+                found.add(node.module)
+                found.update(
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if f"{node.module}.{a.name}" in MODULES
+                )
+    return {name for name in found if name in MODULES}
+
+
+GRAPH = {name: _imports(path) - {name} for name, path in MODULES.items()}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_every_folder_and_top_module_has_a_layer() -> None:
+    unknown = sorted({_layer(m) for m in MODULES} - set(LAYERS))
+    assert not unknown, f"add {unknown} to LAYERS in tests/test_layers.py, at its place"
+
+
+def test_no_import_circles() -> None:
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(GRAPH[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for module in sorted(GRAPH):
+        if module not in index:
+            visit(module)
+    assert not circles, f"import circles: {circles}"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_lower_layers_never_import_upper_ones(module: str) -> None:
+    rank = LAYERS.index(_layer(module))
+    upward = sorted(
+        target for target in GRAPH[module] if LAYERS.index(_layer(target)) > rank
+    )
+    assert not upward, f"{module} ({_layer(module)}) imports upper layers: {upward}"
+
+
+@pytest.mark.parametrize(
+    "folder", sorted({p.parent for p in PACKAGE.rglob("__init__.py")}), ids=lambda p: p.name
+)
+def test_each_folder_says_what_it_holds_and_may_import(folder: Path) -> None:
+    doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
+    assert doc, f"{folder.name}/__init__.py has no docstring"
+    if folder != PACKAGE:
+        assert "May import" in doc, f"{folder.name}/__init__.py does not say what it may import"
+
+
+def test_the_circle_check_finds_a_circle() -> None:
+    """The check itself can fail: a made-up circle is found."""
+    saved = dict(GRAPH)
+    try:
+        GRAPH["sortext.record.values"] = GRAPH["sortext.record.values"] | {"sortext.check.load"}
+        with pytest.raises(AssertionError, match="import circles"):
+            test_no_import_circles()
+        with pytest.raises(AssertionError, match="imports upper layers"):
+            test_lower_layers_never_import_upper_ones("sortext.record.values")
+    finally:
+        GRAPH.clear()
+        GRAPH.update(saved)
