@@ -139,8 +139,9 @@ def check_repository(
     if check.returncode != 0:
         problems.append("sortext check failed")
     problems.extend(index_matches_rebuild(root))
-    fsck = subprocess.run(["git", "fsck", "--no-progress", "--no-dangling"], cwd=root,
-                          capture_output=True, text=True)
+    fsck = subprocess.run(
+        ["git", "fsck", "--no-progress", "--no-dangling"], cwd=root, capture_output=True, text=True
+    )
     if fsck.returncode != 0 or fsck.stdout.strip():
         problems.append(f"git fsck: {fsck.stdout}{fsck.stderr}")
     leftovers = [
@@ -173,11 +174,12 @@ def index_matches_rebuild(root: Path) -> list[str]:
     for path in repo.record_paths():
         rel = repo.relative(path)
         loaded = load_record(str(path), rel, validator)
-        fresh[rel] = (hashlib.sha256(path.read_bytes()).hexdigest(),
-                      loaded.record.data if loaded.record else None)
+        fresh[rel] = (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            loaded.record.data if loaded.record else None,
+        )
     with Index.open(repo) as index:
-        stored = {e.path: (e.hash, e.record.data if e.record else None)
-                  for e in index.entries()}
+        stored = {e.path: (e.hash, e.record.data if e.record else None) for e in index.entries()}
     if stored == fresh:
         return []
     differ = sorted(k for k in set(stored) | set(fresh) if stored.get(k) != fresh.get(k))

@@ -23,33 +23,116 @@ ROOT = Path(__file__).resolve().parent.parent
 OLD_MTIME_NS = 1_700_000_000 * 10**9
 TODAY = dt.date(2026, 11, 23)
 
-FIRST = ("Amara", "Bruno", "Chiara", "Dara", "Elena", "Farid", "Greta", "Hana", "Ines", "Jonas",
-         "Kai", "Lena", "Mateo", "Nadia", "Oren", "Priya", "Quinn", "Rosa", "Sami", "Tove",
-         "Ugo", "Vera", "Wren", "Xavi", "Yara", "Zeno")
-LAST = ("Okafor", "Castellanos", "Bellini", "Marsh", "Haddad", "Lindholm", "Moreau", "Weber",
-        "Nakamura", "Achterberg", "Brennan", "Quist", "Rasmussen", "Tavares", "Voss", "Yilmaz")
-COMPANIES = ("Harbour Lane Co-op", "Northwind Bakery", "Lindqvist Studio", "Fennel & Finch",
-             "Blue Heron Dental", "Copperleaf Analytics", "Juniper Yoga", None, None, None)
-STAGES = (("inquiry", 6), ("discovery", 6), ("proposal", 6), ("contracted", 6), ("active", 50),
-          ("review", 8), ("completed", 10), ("paused", 5), ("lost", 3))
+FIRST = (
+    "Amara",
+    "Bruno",
+    "Chiara",
+    "Dara",
+    "Elena",
+    "Farid",
+    "Greta",
+    "Hana",
+    "Ines",
+    "Jonas",
+    "Kai",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Oren",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tove",
+    "Ugo",
+    "Vera",
+    "Wren",
+    "Xavi",
+    "Yara",
+    "Zeno",
+)
+LAST = (
+    "Okafor",
+    "Castellanos",
+    "Bellini",
+    "Marsh",
+    "Haddad",
+    "Lindholm",
+    "Moreau",
+    "Weber",
+    "Nakamura",
+    "Achterberg",
+    "Brennan",
+    "Quist",
+    "Rasmussen",
+    "Tavares",
+    "Voss",
+    "Yilmaz",
+)
+COMPANIES = (
+    "Harbour Lane Co-op",
+    "Northwind Bakery",
+    "Lindqvist Studio",
+    "Fennel & Finch",
+    "Blue Heron Dental",
+    "Copperleaf Analytics",
+    "Juniper Yoga",
+    None,
+    None,
+    None,
+)
+STAGES = (
+    ("inquiry", 6),
+    ("discovery", 6),
+    ("proposal", 6),
+    ("contracted", 6),
+    ("active", 50),
+    ("review", 8),
+    ("completed", 10),
+    ("paused", 5),
+    ("lost", 3),
+)
 OPEN = {"inquiry", "discovery", "proposal", "contracted", "active", "review", "paused"}
 PEOPLE = ("maya", "theo")
-ACTIONS = ("Send the session prep notes", "Book the next session", "Chase the signed contract",
-           "Share the goal worksheet", "Follow up on the proposal", "Schedule the review call",
-           "Send the renewal offer", "Check in after the missed session")
-FOCUS = ("Calendar blocking", "Delegation", "Pricing the new offer", "Team hiring plan",
-         "Handling feedback", "Quarterly planning", "Energy and rest", "Client boundaries")
-COMMITMENTS = ("Block two deep-work mornings", "Draft the job description",
-               "Raise prices for new clients", "List every recurring task",
-               "Write the one-page strategy")
-GOALS = (("deep-work", "Protect time for deep work", "hours per week", 3, 12),
-         ("admin", "Delegate admin", "admin hours per week", 10, 2),
-         ("revenue", "Grow monthly revenue", "thousand per month", 8, 15),
-         ("sleep", "Sleep enough", "nights a week with 7 hours", 2, 6))
-NOTE_TEXT = ("the client wants more focus on delegation and the team keeps pulling her back "
-             "into operations while the numbers look better than last quarter she still feels "
-             "behind we agreed to revisit the plan after the board meeting and to keep the "
-             "sessions short and practical with one commitment each time progress is real")
+ACTIONS = (
+    "Send the session prep notes",
+    "Book the next session",
+    "Chase the signed contract",
+    "Share the goal worksheet",
+    "Follow up on the proposal",
+    "Schedule the review call",
+    "Send the renewal offer",
+    "Check in after the missed session",
+)
+FOCUS = (
+    "Calendar blocking",
+    "Delegation",
+    "Pricing the new offer",
+    "Team hiring plan",
+    "Handling feedback",
+    "Quarterly planning",
+    "Energy and rest",
+    "Client boundaries",
+)
+COMMITMENTS = (
+    "Block two deep-work mornings",
+    "Draft the job description",
+    "Raise prices for new clients",
+    "List every recurring task",
+    "Write the one-page strategy",
+)
+GOALS = (
+    ("deep-work", "Protect time for deep work", "hours per week", 3, 12),
+    ("admin", "Delegate admin", "admin hours per week", 10, 2),
+    ("revenue", "Grow monthly revenue", "thousand per month", 8, 15),
+    ("sleep", "Sleep enough", "nights a week with 7 hours", 2, 6),
+)
+NOTE_TEXT = (
+    "the client wants more focus on delegation and the team keeps pulling her back "
+    "into operations while the numbers look better than last quarter she still feels "
+    "behind we agreed to revisit the plan after the board meeting and to keep the "
+    "sessions short and practical with one commitment each time progress is real"
+)
 WORDS = tuple(NOTE_TEXT.split(" "))
 SESSION_KINDS = ("coaching", "coaching", "coaching", "review", "check-in")
 SESSION_STATUS = (("held", 80), ("cancelled", 8), ("rescheduled", 8), ("no-show", 4))
@@ -89,27 +172,51 @@ def client_text(i: int, rng: random.Random) -> str:
     stage = _pick(rng, STAGES)
     owner = rng.choice(PEOPLE)
     slug = name.lower().replace(" ", ".")
-    out = ["---", f"name: {name}", f"email: {slug}@example.com", f"stage: {stage}",
-           f"owner: {owner}"]
+    out = [
+        "---",
+        f"name: {name}",
+        f"email: {slug}@example.com",
+        f"stage: {stage}",
+        f"owner: {owner}",
+    ]
     company = rng.choice(COMPANIES)
     if company:
         out.append(f"company: {company}")
     if stage in OPEN and rng.random() < 0.93:
         due = rng.randint(-20, 40)
         comment = "   # moved once already" if rng.random() < 0.1 else ""
-        out += ["next_action:", f"  what: {rng.choice(ACTIONS)}", f"  owner: {owner}",
-                f"  due: {_day(due)}{comment}"]
+        out += [
+            "next_action:",
+            f"  what: {rng.choice(ACTIONS)}",
+            f"  owner: {owner}",
+            f"  due: {_day(due)}{comment}",
+        ]
     if rng.random() < 0.2:
-        out += ["blockers:", "  - what: Waiting on the signed contract",
-                f"    since: {_day(-rng.randint(1, 30))}", "    waiting_on: Client"]
+        out += [
+            "blockers:",
+            "  - what: Waiting on the signed contract",
+            f"    since: {_day(-rng.randint(1, 30))}",
+            "    waiting_on: Client",
+        ]
     started = -rng.randint(30, 700)
-    out += ["dates:", f"  first_contact: {_day(started - 14)}", f"  started: {_day(started)}",
-            f"  next_review: {_day(rng.randint(-10, 90))}",
-            f"  renewal: {_day(rng.randint(-10, 200))}"]
+    out += [
+        "dates:",
+        f"  first_contact: {_day(started - 14)}",
+        f"  started: {_day(started)}",
+        f"  next_review: {_day(rng.randint(-10, 90))}",
+        f"  renewal: {_day(rng.randint(-10, 200))}",
+    ]
     rate = rng.choice((90, 120, 150, 240, 420))
-    out += ["billing:", "  plan: Coaching, 6 months", f"  rate: {rate}", "  currency: GBP",
-            "  per: session", "  payment_method: bank transfer", "  terms_days: 14",
-            f"  renewal: {_day(rng.randint(-10, 200))}"]
+    out += [
+        "billing:",
+        "  plan: Coaching, 6 months",
+        f"  rate: {rate}",
+        "  currency: GBP",
+        "  per: session",
+        "  payment_method: bank transfer",
+        "  terms_days: 14",
+        f"  renewal: {_day(rng.randint(-10, 200))}",
+    ]
     invoices = rng.randint(0, 12)
     if invoices:
         out.append("invoices:")
@@ -117,13 +224,21 @@ def client_text(i: int, rng: random.Random) -> str:
         issued = started + n * 30
         status = "paid" if n < invoices - 2 else rng.choice(("sent", "overdue", "draft", "paid"))
         paid = f", paid_on: {_day(issued + 9)}" if status == "paid" else ""
-        out.append(f"  - {{id: INV-{i:05d}-{n:02d}, amount: {rate * 2}, status: {status}, "
-                   f"issued: {_day(issued)}, due: {_day(issued + 14)}{paid}}}")
+        out.append(
+            f"  - {{id: INV-{i:05d}-{n:02d}, amount: {rate * 2}, status: {status}, "
+            f"issued: {_day(issued)}, due: {_day(issued + 14)}{paid}}}"
+        )
     goals = rng.sample(GOALS, rng.randint(1, 4))
     out.append("goals:")
     for gid, title, measure, base, target in goals:
-        out += [f"  - id: {gid}", f"    title: {title}", f"    measure: {measure}",
-                f"    baseline: {base}", f"    target: {target}", f"    by: {_day(120)}"]
+        out += [
+            f"  - id: {gid}",
+            f"    title: {title}",
+            f"    measure: {measure}",
+            f"    baseline: {base}",
+            f"    target: {target}",
+            f"    by: {_day(120)}",
+        ]
     sessions = rng.randint(0, 40)
     dates = sorted({started + rng.randint(0, -started) for _ in range(sessions)})
     if dates:
@@ -136,16 +251,30 @@ def client_text(i: int, rng: random.Random) -> str:
         out.append("sessions:")
     for d in dates:
         status = _pick(rng, SESSION_STATUS)
-        out += [f"  - date: {_day(d)}", f"    kind: {rng.choice(SESSION_KINDS)}",
-                f"    status: {status}", f"    focus: {rng.choice(FOCUS)}"]
+        out += [
+            f"  - date: {_day(d)}",
+            f"    kind: {rng.choice(SESSION_KINDS)}",
+            f"    status: {status}",
+            f"    focus: {rng.choice(FOCUS)}",
+        ]
         if status == "held":
-            out += [f"    commitments: [{rng.choice(COMMITMENTS)}]",
-                    f"    score: {rng.randint(4, 9)}"]
-    out += ["consent:", "  data_use: true", "  contact: email", f"  given_on: {_day(started)}",
-            f"  retain_until: {_day(rng.randint(-30, 2500))}",
-            "links:", f"  contract: contracts/{i:05d}-engagement.pdf",
-            f"  files: shared/{i:05d}/", f"tags: [{rng.choice(('leadership', 'founder'))}]",
-            "---", ""]
+            out += [
+                f"    commitments: [{rng.choice(COMMITMENTS)}]",
+                f"    score: {rng.randint(4, 9)}",
+            ]
+    out += [
+        "consent:",
+        "  data_use: true",
+        "  contact: email",
+        f"  given_on: {_day(started)}",
+        f"  retain_until: {_day(rng.randint(-30, 2500))}",
+        "links:",
+        f"  contract: contracts/{i:05d}-engagement.pdf",
+        f"  files: shared/{i:05d}/",
+        f"tags: [{rng.choice(('leadership', 'founder'))}]",
+        "---",
+        "",
+    ]
     return "\n".join(out) + "\n" + _notes(rng, name, rng.randint(1000, 10_000))
 
 

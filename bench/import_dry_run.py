@@ -34,16 +34,36 @@ def build(folder: Path, clients: int, rows: int) -> Path:
     sheet = folder / "sheet.csv"
     with sheet.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["Client", "Email", "Status", "Package", "Rate", "Currency",
-                         "Next step", "Next step due", "Tags", "Contract"])
+        writer.writerow(
+            [
+                "Client",
+                "Email",
+                "Status",
+                "Package",
+                "Rate",
+                "Currency",
+                "Next step",
+                "Next step due",
+                "Tags",
+                "Contract",
+            ]
+        )
         for n in range(rows):
             known = n < clients
-            writer.writerow([
-                f"Bench Client {n:05d}" if known else f"New Client {n:05d}",
-                f"bench{n:05d}@example.com" if known else f"new{n:05d}@example.org",
-                "Active", "Leadership coaching, 6 months", "450" if n % 2 else "420", "GBP",
-                "Kick-off call", "05/12/2026", "bench", f"contracts/{n:05d}.pdf",
-            ])
+            writer.writerow(
+                [
+                    f"Bench Client {n:05d}" if known else f"New Client {n:05d}",
+                    f"bench{n:05d}@example.com" if known else f"new{n:05d}@example.org",
+                    "Active",
+                    "Leadership coaching, 6 months",
+                    "450" if n % 2 else "420",
+                    "GBP",
+                    "Kick-off call",
+                    "05/12/2026",
+                    "bench",
+                    f"contracts/{n:05d}.pdf",
+                ]
+            )
     return sheet
 
 

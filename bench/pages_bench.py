@@ -97,8 +97,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=10_000)
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it")
-    parser.add_argument("--runs", type=int, default=1,
-                        help="cold builds and Hugo builds, alternated; medians are compared")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="cold builds and Hugo builds, alternated; medians are compared",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sortext-pages-bench-"))
     repo = work / "records"
@@ -134,8 +138,10 @@ def main() -> None:
         colds.append(cold)
         cold_cpus.append(LAST_CPU[0])
         largest = f"{cold_rss / 1024:.0f} MB (largest process), " if cold_rss > 0 else ""
-        print(f"cold sortext build: {cold:.2f} s wall, {LAST_CPU[0]:.2f} s CPU, peak RSS "
-              f"{largest}{cold_tree / 1024:.0f} MB (process tree)")
+        print(
+            f"cold sortext build: {cold:.2f} s wall, {LAST_CPU[0]:.2f} s CPU, peak RSS "
+            f"{largest}{cold_tree / 1024:.0f} MB (process tree)"
+        )
         if hugo_bin:
             shutil.rmtree(site / "public", ignore_errors=True)
             hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
@@ -145,20 +151,26 @@ def main() -> None:
             print(f"hugo (same files):  {hugo:.2f} s wall, {LAST_CPU[0]:.2f} s CPU{rss}")
     if hugos:
         med = statistics.median
-        print(f"ratio sortext/hugo (medians of {args.runs}): "
-              f"{med(colds) / med(hugos):.2f}x wall, {med(cold_cpus) / med(hugo_cpus):.2f}x CPU")
+        print(
+            f"ratio sortext/hugo (medians of {args.runs}): "
+            f"{med(colds) / med(hugos):.2f}x wall, {med(cold_cpus) / med(hugo_cpus):.2f}x CPU"
+        )
 
     warm = [run([*sortext, "next", "--today", TODAY], repo)[0] for _ in range(5)]
-    print(f"warm sortext next (nothing changed): median {statistics.median(warm):.2f} s "
-          f"of 5 (min {min(warm):.2f})")
+    print(
+        f"warm sortext next (nothing changed): median {statistics.median(warm):.2f} s "
+        f"of 5 (min {min(warm):.2f})"
+    )
 
     ones = []
     for i in range(5):
         path = repo / "clients" / f"client-{42 + i * 1000:05d}.md"
         path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
         ones.append(run([*sortext, "build", "--today", TODAY], repo)[0])
-    print(f"one file changed, sortext build: median {statistics.median(ones):.2f} s of 5 "
-          f"(min {min(ones):.2f})")
+    print(
+        f"one file changed, sortext build: median {statistics.median(ones):.2f} s of 5 "
+        f"(min {min(ones):.2f})"
+    )
     if not args.keep:
         shutil.rmtree(work)
 

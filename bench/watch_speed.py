@@ -37,9 +37,7 @@ def make_repo(base: Path, records: int) -> Path:
     shutil.copy(project / "sortext.yaml", root / "sortext.yaml")
     shutil.copy(project / ".gitignore", root / ".gitignore")
     for i in range(records):
-        (root / "clients" / f"client-{i:05d}.md").write_bytes(
-            record_bytes(i, STAGES[i % 3], 0)
-        )
+        (root / "clients" / f"client-{i:05d}.md").write_bytes(record_bytes(i, STAGES[i % 3], 0))
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
     git(root, "config", "user.email", "bench@sortext.invalid")
     git(root, "config", "user.name", "Bench")
@@ -54,9 +52,19 @@ def start(
     offset = log.stat().st_size if log.exists() else 0
     handle = open(log, "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sortext", "watch", "--repo", str(root),
-         "--debounce", str(debounce_ms), *extra],
-        stdout=handle, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "sortext",
+            "watch",
+            "--repo",
+            str(root),
+            "--debounce",
+            str(debounce_ms),
+            *extra,
+        ],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
         env=dict(os.environ, SORTEXT_TODAY=TODAY, PYTHONUNBUFFERED="1"),
     )
     handle.close()
@@ -104,8 +112,14 @@ def start_args(root: Path, log: Path, debounce_ms: int, pages: bool) -> subproce
 
 
 def latency_run(
-    root: Path, log: Path, rng: random.Random, records: int, edits: int, debounce: int,
-    pages: bool, first_version: int,
+    root: Path,
+    log: Path,
+    rng: random.Random,
+    records: int,
+    edits: int,
+    debounce: int,
+    pages: bool,
+    first_version: int,
 ) -> dict[str, object]:
     """Start a daemon, one warm-up edit, then ``edits`` timed edits; stop it."""
     t0 = time.monotonic()

@@ -18,8 +18,17 @@ from sortext.store import board
 from sortext.views.dashboard import Dashboard, assemble, from_board
 
 LIMIT = 7
-LISTS = ("next_actions", "at_risk", "stuck", "progressing", "invoices_overdue", "invoices_due",
-         "dates_due", "blocked", "retention")
+LISTS = (
+    "next_actions",
+    "at_risk",
+    "stuck",
+    "progressing",
+    "invoices_overdue",
+    "invoices_due",
+    "dates_due",
+    "blocked",
+    "retention",
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +55,13 @@ def records(config: Config) -> list[Record]:
 def _board(records: list[Record], config: Config, today: dt.date) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     conn.executescript(board.SCHEMA)
-    board.store(conn, [board.to_rows(r.path, "k", rules.assess(r, config, today),
-                                     rules.is_open(r, config)) for r in records])
+    board.store(
+        conn,
+        [
+            board.to_rows(r.path, "k", rules.assess(r, config, today), rules.is_open(r, config))
+            for r in records
+        ],
+    )
     return conn
 
 
@@ -67,7 +81,8 @@ def test_index_dashboard_equals_the_in_memory_one(
     assert shown.next_counts == full.next_counts
     assert [c for c, _ in shown.overdue_totals] == [c for c, _ in full.overdue_totals]
     assert [t for _, t in shown.overdue_totals] == pytest.approx(
-        [t for _, t in full.overdue_totals])
+        [t for _, t in full.overdue_totals]
+    )
     assert len(full.at_risk) > LIMIT and len(full.next_actions) > LIMIT  # truncation exercised
 
 

@@ -28,8 +28,8 @@ def test_next_md_on_the_samples(records_repo: Path) -> None:
     line = next(ln for ln in text.splitlines() if "amara-okafor.md" in ln)
     assert "Send session 7 prep notes" in line and "maya" in line and "2026-11-19" in line
     assert "[Greta Lindholm](clients/greta-lindholm.md)" in text[missing:]
-    assert "INV-2026-058" in text[text.index("## Invoices overdue"):]
-    assert "Delegate client admin" in text[text.index("## Stuck goals"):]
+    assert "INV-2026-058" in text[text.index("## Invoices overdue") :]
+    assert "Delegate client admin" in text[text.index("## Stuck goals") :]
     assert "2026-11-23" in text and "clients/harbour-lane-coop.md" in text
 
 
@@ -54,7 +54,10 @@ def test_rebuild_writes_only_what_changed(records_repo: Path) -> None:
     third = _build(records_repo)
     assert third.parsed == 1  # type: ignore[attr-defined]
     assert set(third.written) == {  # type: ignore[attr-defined]
-        "NEXT.md", "site/index.html", "site/clients/bruno-castellanos.html"}
+        "NEXT.md",
+        "site/index.html",
+        "site/clients/bruno-castellanos.html",
+    }
     later = _build(records_repo, TODAY + dt.timedelta(days=1))
     assert len(later.written) > 3  # type: ignore[attr-defined]
 
@@ -69,7 +72,8 @@ def test_deleted_client_page_is_removed(records_repo: Path) -> None:
 
 def test_repository_template_overrides_the_shipped_one(records_repo: Path) -> None:
     (records_repo / "templates" / "NEXT.md.j2").write_text(
-        "Custom: {{ d.next_actions|length }} actions on {{ d.today }}\n")
+        "Custom: {{ d.next_actions|length }} actions on {{ d.today }}\n"
+    )
     _build(records_repo)
     assert (records_repo / "NEXT.md").read_text() == "Custom: 9 actions on 2026-11-23\n"
     html = (records_repo / "site/index.html").read_text()
@@ -82,10 +86,13 @@ def test_hostile_text_is_escaped(records_repo: Path) -> None:
         "next_action: {what: '<img src=x onerror=alert(2)> [click](javascript:alert(3))', "
         "due: 2026-11-01}\n"
         "links: {files: 'javascript:alert(4)'}\n---\n\n"
-        "<script>alert(5)</script>\n\n[x](javascript:alert(6))\n")
+        "<script>alert(5)</script>\n\n[x](javascript:alert(6))\n"
+    )
     _build(records_repo)
-    pages = [(records_repo / "site/index.html").read_text(),
-             (records_repo / "site/clients/mallory.html").read_text()]
+    pages = [
+        (records_repo / "site/index.html").read_text(),
+        (records_repo / "site/clients/mallory.html").read_text(),
+    ]
     for html in pages:
         assert "<script>" not in html and "<img" not in html
         assert 'href="javascript:' not in html
@@ -102,7 +109,7 @@ def test_records_with_errors_are_listed_with_last_valid_data(records_repo: Path)
     result = _build(records_repo)
     assert result.errors == 1  # type: ignore[attr-defined]
     html = (records_repo / "site/index.html").read_text()
-    errors = html[html.index('id="errors"'):]
+    errors = html[html.index('id="errors"') :]
     assert re.search(r"clients/amara-okafor\.md:\d+:\d+</code> next_action\.due", errors)
     assert "impossible date" in errors
     assert "showing the last valid version" in errors
@@ -125,7 +132,8 @@ def test_forked_page_rendering_gives_the_same_bytes(
     assert len(result.written) == len(pages) + 2  # type: ignore[attr-defined]
     for name in pages:
         assert (twin / "site/clients" / name).read_bytes() == (
-            records_repo / "site/clients" / name).read_bytes()
+            records_repo / "site/clients" / name
+        ).read_bytes()
 
 
 def _site_bytes(root: Path) -> dict[str, bytes]:
@@ -148,7 +156,8 @@ def test_cold_build_equals_a_rebuild_from_the_index(records_repo: Path, tmp_path
 def test_two_files_with_one_id_the_first_by_path_gets_the_page(records_repo: Path) -> None:
     clients = records_repo / "clients"
     (clients / "zz-copy.md").write_text(
-        "---\nid: amara-okafor\nname: Zed Copy\nstage: inquiry\n---\n", encoding="utf-8")
+        "---\nid: amara-okafor\nname: Zed Copy\nstage: inquiry\n---\n", encoding="utf-8"
+    )
     _build(records_repo)
     page = (records_repo / "site/clients/amara-okafor.html").read_text()
     assert "Amara Okafor" in page and "Zed Copy" not in page
@@ -156,9 +165,7 @@ def test_two_files_with_one_id_the_first_by_path_gets_the_page(records_repo: Pat
     assert "site/clients/amara-okafor.html" not in again.written  # type: ignore[attr-defined]
 
 
-def test_a_build_told_what_changed_equals_a_full_build(
-    records_repo: Path, tmp_path: Path
-) -> None:
+def test_a_build_told_what_changed_equals_a_full_build(records_repo: Path, tmp_path: Path) -> None:
     """The watcher passes the files it saw change; the result must be what a build that
     compares every file gives: edits, an id taken over, a delete, a new file."""
     twin = tmp_path / "twin"
@@ -175,7 +182,9 @@ def test_a_build_told_what_changed_equals_a_full_build(
         (clients / "jonas-weber.md").unlink()
         (clients / "new-client.md").write_text(
             "---\nname: New Client\nstage: inquiry\n"
-            "next_action: {what: Call back, due: 2026-11-23}\n---\n", encoding="utf-8")
+            "next_action: {what: Call back, due: 2026-11-23}\n---\n",
+            encoding="utf-8",
+        )
         if root == records_repo:
             edited = [amara, greta, clients / "jonas-weber.md", clients / "new-client.md"]
     told = build(open_repository(records_repo), TODAY, edited)
@@ -186,6 +195,8 @@ def test_a_build_told_what_changed_equals_a_full_build(
     assert sorted(told.removed) == sorted(full.removed) == gone  # type: ignore[attr-defined]
     # A new day: the next build redoes every record even when told of one file.
     later = build(open_repository(records_repo), TODAY + dt.timedelta(days=1), edited[:1])
-    pages = {p.relative_to(records_repo).as_posix()
-             for p in (records_repo / "site" / "clients").iterdir()}
+    pages = {
+        p.relative_to(records_repo).as_posix()
+        for p in (records_repo / "site" / "clients").iterdir()
+    }
     assert pages <= set(later.written)

@@ -287,7 +287,7 @@ def test_log_like_edit_keeps_every_other_line() -> None:
 
 
 def test_quoting_style_is_kept() -> None:
-    raw = b'---\nname: "Ann"\nphone: \'+1 555\'\nstage: active\n---\n'
+    raw = b"---\nname: \"Ann\"\nphone: '+1 555'\nstage: active\n---\n"
     editor = RecordEditor(raw)
     editor.set(("name",), "Ann Lee")
     editor.set(("phone",), "+1 556")

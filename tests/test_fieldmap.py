@@ -46,8 +46,11 @@ def test_non_utf8_export_is_refused_clearly(tmp_path: Path) -> None:
         (FieldSpec(("r",), type="integer"), "42", 42),
         (FieldSpec(("d",), type="date"), "2026/11/18 09:12:44 AM GMT", dt.date(2026, 11, 18)),
         (FieldSpec(("d",), type="date"), "2026-11-20T10:04:31Z", dt.date(2026, 11, 20)),
-        (FieldSpec(("d",), type="date", date_formats=("%d/%m/%Y",)), "05/12/2026",
-         dt.date(2026, 12, 5)),
+        (
+            FieldSpec(("d",), type="date", date_formats=("%d/%m/%Y",)),
+            "05/12/2026",
+            dt.date(2026, 12, 5),
+        ),
         (FieldSpec(("b",), type="boolean"), "Yes", True),
         (FieldSpec(("t",), type="list", separator=";"), "a; b;;c", ["a", "b", "c"]),
         (FieldSpec(("s",), values={"Customer": "active"}), "customer", "active"),

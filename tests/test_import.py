@@ -18,8 +18,18 @@ from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY, git
 
 MAPS = PROJECT_ROOT / "docs" / "maps"
 DATA = PROJECT_ROOT / "tests" / "data"
-SHEET_HEADER = ["Client", "Email", "Status", "Package", "Rate", "Currency", "Next step",
-                "Next step due", "Tags", "Contract"]
+SHEET_HEADER = [
+    "Client",
+    "Email",
+    "Status",
+    "Package",
+    "Rate",
+    "Currency",
+    "Next step",
+    "Next step due",
+    "Tags",
+    "Contract",
+]
 
 
 def front(path: Path) -> dict[str, object]:
@@ -42,14 +52,35 @@ def write_sheet(path: Path, rows: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SHEET_HEADER)
-        writer.writerow(["Amara Okafor", "Amara.Okafor@example.com", "Active",
-                         "Leadership coaching, 6 months", "450", "GBP", "", "", "", ""])
+        writer.writerow(
+            [
+                "Amara Okafor",
+                "Amara.Okafor@example.com",
+                "Active",
+                "Leadership coaching, 6 months",
+                "450",
+                "GBP",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
         for n in range(rows - 1):
-            writer.writerow([
-                f"Client {n:03d} Example", f"client{n:03d}@example.org", "Active",
-                "Focus sprint", f"{100 + n}", "EUR", "Kick-off call", "05/12/2026",
-                "sheet;2026", f"contracts/client-{n:03d}.pdf",
-            ])
+            writer.writerow(
+                [
+                    f"Client {n:03d} Example",
+                    f"client{n:03d}@example.org",
+                    "Active",
+                    "Focus sprint",
+                    f"{100 + n}",
+                    "EUR",
+                    "Kick-off call",
+                    "05/12/2026",
+                    "sheet;2026",
+                    f"contracts/client-{n:03d}.pdf",
+                ]
+            )
 
 
 def test_200_row_import_dry_run_then_applied_twice(
@@ -62,7 +93,7 @@ def test_200_row_import_dry_run_then_applied_twice(
     dry = run(cli, records_repo, *args)
     assert dry.exit_code == 0, dry.output
     assert snapshot(records_repo) == before, "a dry run writes nothing"
-    assert 'conflict billing.rate: record has 420, import has 450' in dry.output
+    assert "conflict billing.rate: record has 420, import has 450" in dry.output
     assert "199 new" in dry.output
     first = run(cli, records_repo, *args, "--apply")
     assert first.exit_code == 0, first.output
@@ -80,12 +111,22 @@ def test_200_row_import_dry_run_then_applied_twice(
     assert run(cli, records_repo, "check").exit_code == 0
 
 
-def test_accept_theirs_per_field(cli: Callable[..., Result], records_repo: Path,
-                                 tmp_path: Path) -> None:
+def test_accept_theirs_per_field(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     sheet = tmp_path / "one.csv"
     write_sheet(sheet, 1)
-    result = run(cli, records_repo, "import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"),
-                 "--apply", "--accept", "theirs:billing.rate")
+    result = run(
+        cli,
+        records_repo,
+        "import",
+        str(sheet),
+        "--map",
+        str(MAPS / "spreadsheet.yaml"),
+        "--apply",
+        "--accept",
+        "theirs:billing.rate",
+    )
     assert result.exit_code == 0, result.output
     path = records_repo / "clients" / "amara-okafor.md"
     assert front(path)["billing"]["rate"] == 450  # type: ignore[index]
@@ -93,14 +134,27 @@ def test_accept_theirs_per_field(cli: Callable[..., Result], records_repo: Path,
 
 
 def test_hubspot_and_pipedrive_maps(cli: Callable[..., Result], records_repo: Path) -> None:
-    hub = run(cli, records_repo, "import", str(DATA / "hubspot-contacts.csv"),
-              "--map", str(MAPS / "hubspot-contacts.yaml"), "--apply")
+    hub = run(
+        cli,
+        records_repo,
+        "import",
+        str(DATA / "hubspot-contacts.csv"),
+        "--map",
+        str(MAPS / "hubspot-contacts.yaml"),
+        "--apply",
+    )
     assert hub.exit_code == 0, hub.output
     oskar = front(records_repo / "clients" / "oskar-brandt.md")
     assert oskar["stage"] == "inquiry" and oskar["company"] == "Brandt Logistik"
-    deals = run(cli, records_repo, "import", str(DATA / "pipedrive-deals.csv"),
-                "--map", str(MAPS / "pipedrive-deals.yaml"))
-    assert "conflict stage: record has \"inquiry\", import has \"proposal\"" in deals.output
+    deals = run(
+        cli,
+        records_repo,
+        "import",
+        str(DATA / "pipedrive-deals.csv"),
+        "--map",
+        str(MAPS / "pipedrive-deals.yaml"),
+    )
+    assert 'conflict stage: record has "inquiry", import has "proposal"' in deals.output
     assert "+ billing.rate: 1200" in deals.output
 
 
@@ -108,10 +162,16 @@ def test_owned_fields_only_their_source_writes_them(
     cli: Callable[..., Result], records_repo: Path
 ) -> None:
     config = records_repo / "sortext.yaml"
-    config.write_text(config.read_text() + "\nowned_fields:\n  invoices.*.status: billing\n"
-                      "  invoices.*.paid_on: billing\n")
-    args = ("import", str(DATA / "billing-invoices.csv"), "--map",
-            str(MAPS / "billing-invoices.yaml"))
+    config.write_text(
+        config.read_text() + "\nowned_fields:\n  invoices.*.status: billing\n"
+        "  invoices.*.paid_on: billing\n"
+    )
+    args = (
+        "import",
+        str(DATA / "billing-invoices.csv"),
+        "--map",
+        str(MAPS / "billing-invoices.yaml"),
+    )
     other = run(cli, records_repo, *args, "--source", "spreadsheet", "--apply")
     assert "invoices[INV-2026-058].status: not written, owned by billing" in other.output
     path = records_repo / "clients" / "amara-okafor.md"
@@ -136,8 +196,9 @@ def test_owned_fields_only_their_source_writes_them(
     assert warning[0]["line"] == 32
 
 
-def test_unreadable_cells_are_reported_per_row(cli: Callable[..., Result], records_repo: Path,
-                                               tmp_path: Path) -> None:
+def test_unreadable_cells_are_reported_per_row(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     sheet = tmp_path / "bad.csv"
     sheet.write_text(",".join(SHEET_HEADER) + "\nAnn Lee,ann@example.org,Active,P,lots,EUR,,,,\n")
     result = run(cli, records_repo, "import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"))
@@ -149,8 +210,14 @@ def test_intake_creates_records_and_proposes_updates(
     cli: Callable[..., Result], records_repo: Path
 ) -> None:
     amara = (records_repo / "clients" / "amara-okafor.md").read_bytes()
-    result = run(cli, records_repo, "intake", str(DATA / "google-forms.csv"),
-                 "--map", str(MAPS / "google-forms.yaml"))
+    result = run(
+        cli,
+        records_repo,
+        "intake",
+        str(DATA / "google-forms.csv"),
+        "--map",
+        str(MAPS / "google-forms.yaml"),
+    )
     assert result.exit_code == 0, result.output
     assert (records_repo / "clients" / "amara-okafor.md").read_bytes() == amara
     assert "proposed update: clients/amara-okafor.md" in result.output
@@ -164,8 +231,14 @@ def test_intake_creates_records_and_proposes_updates(
     assert "**What would you like to work on?**\n\nPricing my services, and saying no" in (
         priya.read_text()
     )
-    again = run(cli, records_repo, "intake", str(DATA / "google-forms.csv"),
-                "--map", str(MAPS / "google-forms.yaml"))
+    again = run(
+        cli,
+        records_repo,
+        "intake",
+        str(DATA / "google-forms.csv"),
+        "--map",
+        str(MAPS / "google-forms.yaml"),
+    )
     assert "new:" not in again.output, "no duplicates on a second run"
     assert run(cli, records_repo, "check").exit_code == 0
 
@@ -178,8 +251,13 @@ def test_intake_creates_records_and_proposes_updates(
         ("tally.json", "tally.yaml", ["mira-stein", "sam-oduya"]),
     ],
 )
-def test_intake_form_styles(cli: Callable[..., Result], records_repo: Path, export: str,
-                            map_name: str | None, created: list[str]) -> None:
+def test_intake_form_styles(
+    cli: Callable[..., Result],
+    records_repo: Path,
+    export: str,
+    map_name: str | None,
+    created: list[str],
+) -> None:
     args = ["intake", str(DATA / export)]
     if map_name:
         args += ["--map", str(MAPS / map_name)]
@@ -228,9 +306,27 @@ def test_any_import_applied_twice_changes_nothing_the_second_time(
     shutil.rmtree(empty_repo / "clients")
     (empty_repo / "clients").mkdir()
     sheet = [
-        Row(n + 2, dict(zip(SHEET_HEADER, [name, name.split()[0].lower() + "@example.org",
-                                           stage, "Plan", str(rate), "EUR", "", "", tags, ""],
-                            strict=True)))
+        Row(
+            n + 2,
+            dict(
+                zip(
+                    SHEET_HEADER,
+                    [
+                        name,
+                        name.split()[0].lower() + "@example.org",
+                        stage,
+                        "Plan",
+                        str(rate),
+                        "EUR",
+                        "",
+                        "",
+                        tags,
+                        "",
+                    ],
+                    strict=True,
+                )
+            ),
+        )
         for n, (name, stage, rate, tags) in enumerate(rows)
     ]
     fmap = load_map(MAPS / "spreadsheet.yaml")

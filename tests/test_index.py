@@ -209,8 +209,9 @@ def test_search_follows_edits_stale_versions_and_deletes(repo: Repository) -> No
     assert found("atelier") == []
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(words=st.lists(st.text(min_size=0, max_size=12), min_size=0, max_size=4))
 def test_search_never_fails_on_any_words(repo: Repository, words: list[str]) -> None:
     with Index.open(repo) as ix:

@@ -24,8 +24,14 @@ def test_init_creates_a_repository(cli: Callable[..., Result], tmp_path: Path) -
     root = tmp_path / "practice"
     result = cli("init", str(root))
     assert result.exit_code == 0, result.output
-    for name in ("sortext.yaml", "clients", "templates/client.md.j2", ".gitignore",
-                 ".githooks/pre-commit", ".git"):
+    for name in (
+        "sortext.yaml",
+        "clients",
+        "templates/client.md.j2",
+        ".gitignore",
+        ".githooks/pre-commit",
+        ".git",
+    ):
         assert (root / name).exists(), name
         assert f"created {root / name}" in result.output or name == "clients"
     assert os.access(root / ".githooks" / "pre-commit", os.X_OK)
@@ -106,8 +112,14 @@ def test_schema_is_valid_2020_12_with_custom_fields(
 
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     good = {
-        "name": "Ana", "stage": "client", "referral": "web", "nps": 9, "vip": True,
-        "birthday": "1990-01-31", "website": "https://example.org", "languages": ["pt"],
+        "name": "Ana",
+        "stage": "client",
+        "referral": "web",
+        "nps": 9,
+        "vip": True,
+        "birthday": "1990-01-31",
+        "website": "https://example.org",
+        "languages": ["pt"],
         "sessions": [{"date": "2026-01-01", "status": "held", "location": "Porto"}],
     }
     assert list(validator.iter_errors(good)) == []
@@ -124,8 +136,24 @@ def test_default_schema_matches_the_samples(cli: Callable[..., Result]) -> None:
     schema = json.loads(result.output)
     Draft202012Validator.check_schema(schema)
     assert schema["properties"]["stage"]["enum"][0] == "inquiry"
-    for key in ("id", "name", "email", "phone", "stage", "owner", "next_action", "blockers",
-                "dates", "billing", "invoices", "goals", "measurements", "sessions",
-                "consent", "links", "tags"):
+    for key in (
+        "id",
+        "name",
+        "email",
+        "phone",
+        "stage",
+        "owner",
+        "next_action",
+        "blockers",
+        "dates",
+        "billing",
+        "invoices",
+        "goals",
+        "measurements",
+        "sessions",
+        "consent",
+        "links",
+        "tags",
+    ):
         assert key in schema["properties"], key
     assert schema["properties"]["next_action"]["required"] == ["what", "due"]

@@ -115,9 +115,7 @@ def test_no_import_circles() -> None:
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_lower_layers_never_import_upper_ones(module: str) -> None:
     rank = LAYERS.index(_layer(module))
-    upward = sorted(
-        target for target in GRAPH[module] if LAYERS.index(_layer(target)) > rank
-    )
+    upward = sorted(target for target in GRAPH[module] if LAYERS.index(_layer(target)) > rank)
     assert not upward, f"{module} ({_layer(module)}) imports upper layers: {upward}"
 
 

@@ -30,9 +30,16 @@ class Text(str):
 
 
 LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5),
-    st.dates(), st.datetimes(), st.datetimes(timezones=st.just(dt.UTC)),
-    st.text(max_size=5).map(Text), st.text(max_size=5).map(DoubleQuotedScalarString),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=5),
+    st.dates(),
+    st.datetimes(),
+    st.datetimes(timezones=st.just(dt.UTC)),
+    st.text(max_size=5).map(Text),
+    st.text(max_size=5).map(DoubleQuotedScalarString),
 )
 KEYS = st.one_of(st.text(max_size=5), st.booleans(), st.none(), st.integers(), st.dates())
 VALUES = st.recursive(

@@ -14,13 +14,70 @@ from sortext.pages.render import notes_html
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-DOCUMENT_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
-                 "code", "em", "strong", "a", "img", "br", "hr", "table", "thead", "tbody", "tr",
-                 "th", "td"}
-PIECES = ["# ", "## ", "- ", "1. ", "> ", "```\n", "    ", "*", "_", "`", "[", "](", ")",
-          "<", ">", "&amp;", "&", "|", "---", "\n", "\n\n", "  \n", "\\", "!", "http://x.io",
-          "<script>", "</b>", "<img src=x onerror=alert(1)>", "javascript:alert(1)",
-          "data:text/html,x", "| a | b |\n|---|---|\n| 1 | 2 |\n", "word", "é", " ", "\x00"]
+DOCUMENT_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "pre",
+    "code",
+    "em",
+    "strong",
+    "a",
+    "img",
+    "br",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+PIECES = [
+    "# ",
+    "## ",
+    "- ",
+    "1. ",
+    "> ",
+    "```\n",
+    "    ",
+    "*",
+    "_",
+    "`",
+    "[",
+    "](",
+    ")",
+    "<",
+    ">",
+    "&amp;",
+    "&",
+    "|",
+    "---",
+    "\n",
+    "\n\n",
+    "  \n",
+    "\\",
+    "!",
+    "http://x.io",
+    "<script>",
+    "</b>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:alert(1)",
+    "data:text/html,x",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "word",
+    "é",
+    " ",
+    "\x00",
+]
 
 
 def _assert_inert(html: str) -> None:
@@ -49,8 +106,10 @@ def test_hostile_sizes_and_nesting() -> None:
 
 
 def test_samples_render_as_the_reference_commonmark_renderer() -> None:
-    bodies = [p.read_text(encoding="utf-8").split("\n---\n", 1)[1]
-              for p in sorted((ROOT / "clients").glob("*.md"))]
+    bodies = [
+        p.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        for p in sorted((ROOT / "clients").glob("*.md"))
+    ]
     assert bodies
     for body in bodies:
         assert str(notes_html(body)) == REFERENCE.render(body)

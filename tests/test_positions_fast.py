@@ -163,10 +163,31 @@ def test_falls_back_where_ruamel_cannot_read_the_text() -> None:
 KEY = st.sampled_from(["name", "stage", "due", "what", "x", "y-z", "no", "a_b", "1", "Null"])
 SCALAR = st.sampled_from(
     [
-        "active", "2026-01-31", "12", "", " ", "'quoted'", '"dq"', "a # c", "#c", "[a, b]",
-        "{a: 1}", "[]", "{}", "~", "x: y", '"multi\nstage: fake"', "'multi\n  line'",
-        "plain\n  continued", "|\n  block\n  stage: no", ">-\n  folded", "[1,\n  2]",
-        '"a\n\n  b"', "ü é", "null", "- x",
+        "active",
+        "2026-01-31",
+        "12",
+        "",
+        " ",
+        "'quoted'",
+        '"dq"',
+        "a # c",
+        "#c",
+        "[a, b]",
+        "{a: 1}",
+        "[]",
+        "{}",
+        "~",
+        "x: y",
+        '"multi\nstage: fake"',
+        "'multi\n  line'",
+        "plain\n  continued",
+        "|\n  block\n  stage: no",
+        ">-\n  folded",
+        "[1,\n  2]",
+        '"a\n\n  b"',
+        "ü é",
+        "null",
+        "- x",
     ]
 )
 SPACING = st.sampled_from([" ", "  ", " " * 4])
@@ -212,9 +233,7 @@ def entry(draw: st.DrawFn, head: str, depth: int, inner: int) -> str:
 def extras(draw: st.DrawFn, indent: int) -> list[str]:
     """Blank lines and comments, at any indentation."""
     return draw(
-        st.lists(
-            st.sampled_from(["", "  ", "# c", " " * indent + "# c", "    # deep"]), max_size=2
-        )
+        st.lists(st.sampled_from(["", "  ", "# c", " " * indent + "# c", "    # deep"]), max_size=2)
     )
 
 

@@ -42,9 +42,22 @@ def test_log_keeps_comments_and_layout(cli: Callable[..., Result], records_repo:
     path = records_repo / "clients" / f"{AMARA}.md"
     before = path.read_text()
     result = run(
-        cli, records_repo, "log", AMARA, "--focus", "Partner hire", "--score", "8",
-        "--commit", "Draft the job description", "--next", "Send the JD template",
-        "--due", "2026-11-30", "--note", "She has decided to hire.",
+        cli,
+        records_repo,
+        "log",
+        AMARA,
+        "--focus",
+        "Partner hire",
+        "--score",
+        "8",
+        "--commit",
+        "Draft the job description",
+        "--next",
+        "Send the JD template",
+        "--due",
+        "2026-11-30",
+        "--note",
+        "She has decided to hire.",
     )
     assert result.exit_code == 0, result.output
     after = path.read_text()
@@ -83,8 +96,14 @@ def test_set_refuses_invalid_result_and_writes_nothing(
 def test_set_several_fields(cli: Callable[..., Result], records_repo: Path) -> None:
     path = records_repo / "clients" / f"{AMARA}.md"
     result = run(
-        cli, records_repo, "set", AMARA, "billing.rate=450", "invoices[2].status=sent",
-        "dates.ended=2027-06-30", 'phone="+44 20 7946 0000"',
+        cli,
+        records_repo,
+        "set",
+        AMARA,
+        "billing.rate=450",
+        "invoices[2].status=sent",
+        "dates.ended=2027-06-30",
+        'phone="+44 20 7946 0000"',
     )
     assert result.exit_code == 0, result.output
     data = front(path)
@@ -105,7 +124,9 @@ def test_pay_and_measure(cli: Callable[..., Result], records_repo: Path) -> None
     assert missing.exit_code == 2 and "no invoice 'INV-9'" in missing.output
     assert run(cli, records_repo, "measure", AMARA, "deep-work", "10").exit_code == 0
     assert front(path)["measurements"][-1] == {  # type: ignore[index]
-        "goal": "deep-work", "date": SAMPLE_TODAY, "value": 10
+        "goal": "deep-work",
+        "date": SAMPLE_TODAY,
+        "value": 10,
     }
     assert run(cli, records_repo, "measure", AMARA, "nope", "1").exit_code == 2
 
@@ -136,14 +157,21 @@ def test_new_makes_unique_valid_records(cli: Callable[..., Result], records_repo
     assert run(cli, records_repo, "check").exit_code == 0
 
 
-def test_new_edit_opens_a_real_editor(cli: Callable[..., Result], records_repo: Path,
-                                      tmp_path: Path) -> None:
+def test_new_edit_opens_a_real_editor(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     """$EDITOR is a real program (a script using sed) that edits the file in place."""
     editor = tmp_path / "editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/^stage: inquiry$/stage: discovery/' \"$1\"\n")
     editor.chmod(0o755)
-    result = cli("new", "Lea Marsh", "--edit", "--repo", str(records_repo),
-                 env={"EDITOR": str(editor), "VISUAL": "", "SORTEXT_TODAY": SAMPLE_TODAY})
+    result = cli(
+        "new",
+        "Lea Marsh",
+        "--edit",
+        "--repo",
+        str(records_repo),
+        env={"EDITOR": str(editor), "VISUAL": "", "SORTEXT_TODAY": SAMPLE_TODAY},
+    )
     assert result.exit_code == 0, result.output
     assert front(records_repo / "clients" / "lea-marsh.md")["stage"] == "discovery"
 

@@ -41,8 +41,13 @@ def kinds(found: list[rules.Finding]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("due", "status"),
-    [("2026-11-19", "overdue"), ("2026-11-23", "today"), ("2026-11-24", "soon"),
-     ("2026-11-30", "soon"), ("2026-12-01", "later")],
+    [
+        ("2026-11-19", "overdue"),
+        ("2026-11-23", "today"),
+        ("2026-11-24", "soon"),
+        ("2026-11-30", "soon"),
+        ("2026-12-01", "later"),
+    ],
 )
 def test_next_action_status(config: Config, due: str, status: str) -> None:
     item = rules.next_action(rec(next_action={"what": "Call", "due": due}), config, TODAY)
@@ -57,8 +62,9 @@ def test_open_client_without_next_action_is_an_error(config: Config) -> None:
 
 
 def test_next_action_owner_defaults_to_client_owner(config: Config) -> None:
-    item = rules.next_action(rec(owner="maya", next_action={"what": "x", "due": "2026-11-30"}),
-                             config, TODAY)
+    item = rules.next_action(
+        rec(owner="maya", next_action={"what": "x", "due": "2026-11-30"}), config, TODAY
+    )
     assert item is not None and item.owner == "maya"
 
 
@@ -81,17 +87,23 @@ def test_next_actions_page_order(config: Config) -> None:
 
 
 def test_invoices(config: Config) -> None:
-    r = rec(billing={"currency": "EUR"}, invoices=[
-        {"id": "A", "amount": 100, "status": "overdue", "due": "2026-11-01"},
-        {"id": "B", "amount": 200, "status": "sent", "due": "2026-11-20"},
-        {"id": "C", "amount": 300, "status": "sent", "due": "2026-11-30"},
-        {"id": "D", "amount": 400, "status": "sent", "due": "2027-01-30"},
-        {"id": "E", "amount": 500, "status": "paid", "due": "2026-10-01"},
-        {"id": "F", "amount": 600, "status": "draft", "due": "2026-10-01"},
-    ])
+    r = rec(
+        billing={"currency": "EUR"},
+        invoices=[
+            {"id": "A", "amount": 100, "status": "overdue", "due": "2026-11-01"},
+            {"id": "B", "amount": 200, "status": "sent", "due": "2026-11-20"},
+            {"id": "C", "amount": 300, "status": "sent", "due": "2026-11-30"},
+            {"id": "D", "amount": 400, "status": "sent", "due": "2027-01-30"},
+            {"id": "E", "amount": 500, "status": "paid", "due": "2026-10-01"},
+            {"id": "F", "amount": 600, "status": "draft", "due": "2026-10-01"},
+        ],
+    )
     found = rules.invoice_findings(r, config, TODAY)
     assert [(f.kind, f.ref) for f in found] == [
-        ("invoice_overdue", "A"), ("invoice_overdue", "B"), ("invoice_due", "C")]
+        ("invoice_overdue", "A"),
+        ("invoice_overdue", "B"),
+        ("invoice_due", "C"),
+    ]
     assert found[1].reason == "invoice B 200 EUR overdue, due 2026-11-20 (3 days late)"
     assert found[0].currency == "EUR" and found[0].amount == 100
 
@@ -101,8 +113,10 @@ def test_invoices(config: Config) -> None:
 
 def _sessions(*statuses: str, start: str = "2026-09-01", step: int = 14) -> list[dict[str, Any]]:
     first = dt.date.fromisoformat(start)
-    return [{"date": (first + dt.timedelta(days=i * step)).isoformat(), "status": s}
-            for i, s in enumerate(statuses)]
+    return [
+        {"date": (first + dt.timedelta(days=i * step)).isoformat(), "status": s}
+        for i, s in enumerate(statuses)
+    ]
 
 
 def test_missed_sessions(config: Config) -> None:
@@ -113,8 +127,7 @@ def test_missed_sessions(config: Config) -> None:
     fine = rec(sessions=_sessions("cancelled", "held", "held", "held", "rescheduled"))
     assert rules.missed_sessions_findings(fine, config, TODAY) == []
     # A future scheduled session does not count, nor a closed client.
-    assert rules.missed_sessions_findings(restage(risky, "completed"), config,
-                                          TODAY) == []
+    assert rules.missed_sessions_findings(restage(risky, "completed"), config, TODAY) == []
 
 
 def test_checkin_due(config: Config) -> None:
@@ -143,25 +156,31 @@ def test_review_due_by_sessions_days_and_plan(config: Config) -> None:
 
 
 def test_renewal_and_retention(config: Config) -> None:
-    soon = rules.renewal_findings(rec(billing={"renewal": "2026-12-10", "plan": "P"}), config,
-                                  TODAY)
+    soon = rules.renewal_findings(
+        rec(billing={"renewal": "2026-12-10", "plan": "P"}), config, TODAY
+    )
     assert kinds(soon) == ["renewal_due"] and soon[0].reason == "renewal in 17 days: 2026-12-10 (P)"
     passed = rules.renewal_findings(rec(dates={"renewal": "2026-11-01"}), config, TODAY)
     assert passed[0].level == "error" and "passed 22 days ago" in passed[0].reason
     assert rules.renewal_findings(rec(dates={"renewal": "2027-06-01"}), config, TODAY) == []
-    expired = rules.retention_findings(rec(stage="completed",
-                                           consent={"retain_until": "2026-10-31"}), config, TODAY)
+    expired = rules.retention_findings(
+        rec(stage="completed", consent={"retain_until": "2026-10-31"}), config, TODAY
+    )
     assert kinds(expired) == ["retention_expired"] and expired[0].level == "error"
-    assert rules.retention_findings(rec(consent={"retain_until": "2026-11-23"}), config,
-                                    TODAY) == []
+    assert (
+        rules.retention_findings(rec(consent={"retain_until": "2026-11-23"}), config, TODAY) == []
+    )
 
 
 def test_blockers_and_stale_stage(config: Config) -> None:
     blocked = rules.blocker_findings(
         rec(blockers=[{"what": "Signed contract", "waiting_on": "Legal", "since": "2026-11-13"}]),
-        config, TODAY)
+        config,
+        TODAY,
+    )
     assert blocked[0].reason == (
-        "blocked: Signed contract (waiting on Legal; since 2026-11-13, 10 days)")
+        "blocked: Signed contract (waiting on Legal; since 2026-11-13, 10 days)"
+    )
     stale = rec(stage="proposal", dates={"first_contact": "2026-10-01"})
     assert kinds(rules.stale_stage_findings(stale, config, TODAY)) == ["stale_stage"]
     fresh = rec(stage="proposal", dates={"first_contact": "2026-11-10"})
@@ -174,8 +193,9 @@ def test_blockers_and_stale_stage(config: Config) -> None:
 
 def _goal(baseline: float, target: float, *values: float) -> Record:
     ms = [{"goal": "g", "date": f"2026-0{i + 1}-01", "value": v} for i, v in enumerate(values)]
-    return rec(goals=[{"id": "g", "title": "G", "baseline": baseline, "target": target}],
-               measurements=ms)
+    return rec(
+        goals=[{"id": "g", "title": "G", "baseline": baseline, "target": target}], measurements=ms
+    )
 
 
 @pytest.mark.parametrize(
@@ -207,8 +227,12 @@ def test_stuck_goal_is_a_risk(config: Config) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(baseline=st.integers(-50, 50), target=st.integers(-50, 50),
-       a=st.integers(-100, 100), b=st.integers(-100, 100))
+@given(
+    baseline=st.integers(-50, 50),
+    target=st.integers(-50, 50),
+    a=st.integers(-100, 100),
+    b=st.integers(-100, 100),
+)
 def test_percent_grows_toward_target(baseline: int, target: int, a: int, b: int) -> None:
     """Whichever way the target lies, a value nearer it is further along."""
     cfg = parse_config(Path("."), default_config_text().encode(), "sortext.yaml")
@@ -224,21 +248,64 @@ def test_percent_grows_toward_target(baseline: int, target: int, a: int, b: int)
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
     | st.sampled_from(["2026-11-01", "2026-13-45", "held", "overdue", "sent", "active"]),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["what", "due", "date", "status", "goal", "value", "id", "amount",
-                         "baseline", "target", "since", "renewal", "retain_until", "review"]),
-        children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "what",
+                    "due",
+                    "date",
+                    "status",
+                    "goal",
+                    "value",
+                    "id",
+                    "amount",
+                    "baseline",
+                    "target",
+                    "since",
+                    "renewal",
+                    "retain_until",
+                    "review",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.dictionaries(
-    st.sampled_from(["stage", "next_action", "invoices", "sessions", "goals", "measurements",
-                     "blockers", "dates", "billing", "consent", "owner", "name"]),
-    json_values, max_size=8))
+@given(
+    data=st.dictionaries(
+        st.sampled_from(
+            [
+                "stage",
+                "next_action",
+                "invoices",
+                "sessions",
+                "goals",
+                "measurements",
+                "blockers",
+                "dates",
+                "billing",
+                "consent",
+                "owner",
+                "name",
+            ]
+        ),
+        json_values,
+        max_size=8,
+    )
+)
 def test_rules_never_crash_on_odd_data(data: dict[str, Any]) -> None:
     """Records that slipped past validation (stale, hand-made) never break a page."""
     cfg = parse_config(Path("."), default_config_text().encode(), "sortext.yaml")
@@ -265,6 +332,5 @@ def test_assessment_json_round_trip(config: Config) -> None:
         assert parsed.data is not None
         r = Record(parsed.path, parsed.record_id or "", json.loads(parsed.data), "", 1)
         done = rules.assess(r, repo.config, TODAY)
-        back = rules.assessment_from_json(
-            json.loads(json.dumps(rules.assessment_to_json(done))), r)
+        back = rules.assessment_from_json(json.loads(json.dumps(rules.assessment_to_json(done))), r)
         assert back == done

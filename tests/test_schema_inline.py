@@ -89,8 +89,26 @@ def test_same_verdict_on_samples(index: int) -> None:
 
 
 JUNK = st.sampled_from(
-    [None, "", "x", "2026-02-30", "2026-01-31", "20260131", 3, -1, 2.5, True, [], {},
-     ["x"], {"what": "x"}, {"what": ""}, {"since": "2026-01-01"}, "a@b.co", "INV-1"]
+    [
+        None,
+        "",
+        "x",
+        "2026-02-30",
+        "2026-01-31",
+        "20260131",
+        3,
+        -1,
+        2.5,
+        True,
+        [],
+        {},
+        ["x"],
+        {"what": "x"},
+        {"what": ""},
+        {"since": "2026-01-01"},
+        "a@b.co",
+        "INV-1",
+    ]
 )
 
 

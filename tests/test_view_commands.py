@@ -74,10 +74,21 @@ def test_show_session_prep(cli: Cli, records_repo: Path) -> None:
     result = cli("show", "amara-okafor", "--repo", str(records_repo), "--today", SAMPLE_TODAY)
     out = result.output
     assert result.exit_code == 0, out
-    for expected in ("NEXT ACTION", "OVERDUE", "Send session 7 prep notes", "GOALS",
-                     "stuck: no improvement", "LAST SESSION", "2026-10-27",
-                     "commitment: Write the job description", "SINCE THEN", "cancelled",
-                     "INV-2026-058", "NOTES", "mid-point review"):
+    for expected in (
+        "NEXT ACTION",
+        "OVERDUE",
+        "Send session 7 prep notes",
+        "GOALS",
+        "stuck: no improvement",
+        "LAST SESSION",
+        "2026-10-27",
+        "commitment: Write the job description",
+        "SINCE THEN",
+        "cancelled",
+        "INV-2026-058",
+        "NOTES",
+        "mid-point review",
+    ):
         assert expected in out, expected
     missing = cli("show", "nobody", "--repo", str(records_repo))
     assert missing.exit_code == 2 and "no client 'nobody'" in missing.output
@@ -117,6 +128,5 @@ for _ in range(2):
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("jinja2", "git", "markdown_it"))
 print("HEAVY", heavy, "PARSED", len(calls), file=sys.stderr)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY [] PARSED 0" in done.stderr, done.stderr

@@ -66,8 +66,18 @@ def test_vim_default_settings_rename_save(records_repo: Path, daemon: Daemon) ->
     inode = path.stat().st_ino
     session = f"sortext-vim-{os.getpid()}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-         f"vim -u DEFAULTS -i NONE {path}"],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"vim -u DEFAULTS -i NONE {path}",
+        ],
         check=True,
     )
     try:
@@ -87,9 +97,23 @@ def test_vim_backupcopy_yes_in_place_save(records_repo: Path, daemon: Daemon) ->
     path = records_repo / RECORD
     inode = path.stat().st_ino
     subprocess.run(
-        ["vim", "-u", "DEFAULTS", "-i", "NONE", "-es", "-c", "set backupcopy=yes",
-         "-c", "%s/^  due: 2026-11-19/  due: 2026-11-27/", "-c", "wq", str(path)],
-        check=True, timeout=30,
+        [
+            "vim",
+            "-u",
+            "DEFAULTS",
+            "-i",
+            "NONE",
+            "-es",
+            "-c",
+            "set backupcopy=yes",
+            "-c",
+            "%s/^  due: 2026-11-19/  due: 2026-11-27/",
+            "-c",
+            "wq",
+            str(path),
+        ],
+        check=True,
+        timeout=30,
     )
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "amara-okafor: next_action.due 2026-11-19 -> 2026-11-27"
@@ -108,14 +132,29 @@ def test_nano_interactive_save(records_repo: Path, daemon: Daemon) -> None:
     path = records_repo / RECORD
     session = f"sortext-nano-{os.getpid()}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-         f"nano --ignorercfiles +99999 {path}"],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"nano --ignorercfiles +99999 {path}",
+        ],
         check=True,
     )
     try:
         time.sleep(0.5)
-        keys = ["Enter", "Follow-up: confirm the board date.", "Enter",
-                "Second line of the note.", "C-o"]
+        keys = [
+            "Enter",
+            "Follow-up: confirm the board date.",
+            "Enter",
+            "Second line of the note.",
+            "C-o",
+        ]
         for key in keys:
             subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
             time.sleep(0.05)
@@ -138,7 +177,9 @@ def test_emacs_batch_save(records_repo: Path, daemon: Daemon) -> None:
     )
     subprocess.run(
         ["emacs", "--batch", "-Q", str(path), "--eval", lisp],
-        check=True, timeout=60, capture_output=True,
+        check=True,
+        timeout=60,
+        capture_output=True,
     )
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "amara-okafor: stage active -> review"
@@ -201,9 +242,17 @@ def test_write_temp_then_rename(records_repo: Path, daemon: Daemon) -> None:
 
 def test_debris_alone_commits_nothing(records_repo: Path, daemon: Daemon) -> None:
     clients = records_repo / "clients"
-    for name in ["amara-okafor.md~", "#amara-okafor.md#", ".amara-okafor.md.swp",
-                 ".amara-okafor.md.swx", ".#amara-okafor.md", "4913", "notes.txt",
-                 "x.md___jb_tmp___", ".x.md.sortext-tmp-ab12"]:
+    for name in [
+        "amara-okafor.md~",
+        "#amara-okafor.md#",
+        ".amara-okafor.md.swp",
+        ".amara-okafor.md.swx",
+        ".#amara-okafor.md",
+        "4913",
+        "notes.txt",
+        "x.md___jb_tmp___",
+        ".x.md.sortext-tmp-ab12",
+    ]:
         (clients / name).write_text("junk: [\n")
     time.sleep(1.0)
     assert commit_count(records_repo) == 1
@@ -231,9 +280,7 @@ def test_delete_rename_and_git_mv(records_repo: Path, daemon: Daemon) -> None:
 
 def test_new_record_and_move_out_of_the_folder(records_repo: Path, daemon: Daemon) -> None:
     clients = records_repo / "clients"
-    text = (clients / "bruno-castellanos.md").read_text().replace(
-        "Bruno Castellanos", "Dana Ruiz"
-    )
+    text = (clients / "bruno-castellanos.md").read_text().replace("Bruno Castellanos", "Dana Ruiz")
     (clients / "dana-ruiz.md").write_text(text)
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "dana-ruiz: new record (stage inquiry)"

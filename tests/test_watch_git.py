@@ -71,8 +71,9 @@ def test_invalid_yaml_is_reported_not_committed_then_fixed(
     wait_commits(records_repo, 2, daemon)
     assert last_message(records_repo) == "amara-okafor: stage active -> review"
     wait_for(
-        lambda: json.loads(cli("status", "--repo", str(records_repo), "--json").output)["errors"]
-        == {},
+        lambda: (
+            json.loads(cli("status", "--repo", str(records_repo), "--json").output)["errors"] == {}
+        ),
         5,
     )
 
@@ -97,8 +98,9 @@ def test_no_commit_during_a_merge_then_commit_after(records_repo: Path, daemon: 
     (root / "plan.txt").write_text("resolved\n")
     git(root, "add", "plan.txt")
     git(root, "commit", "-qm", "merge other")
-    wait_for(lambda: last_message(root) == "amara-okafor: stage active -> review", 15,
-             lambda: daemon.log)
+    wait_for(
+        lambda: last_message(root) == "amara-okafor: stage active -> review", 15, lambda: daemon.log
+    )
     assert git(root, "log", "-1", "--format=%P", "HEAD~1").count(" ") == 1  # merge kept
 
 
@@ -244,9 +246,12 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
         wait_commits(records_repo, 3, daemon)
         head = git(records_repo, "rev-parse", "HEAD").strip()
         wait_for(
-            lambda: subprocess.run(
-                ["git", "rev-parse", "main"], cwd=remote, capture_output=True, text=True
-            ).stdout.strip() == head,
+            lambda: (
+                subprocess.run(
+                    ["git", "rev-parse", "main"], cwd=remote, capture_output=True, text=True
+                ).stdout.strip()
+                == head
+            ),
             15,
             lambda: daemon.log,
         )
@@ -277,9 +282,7 @@ def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None
     from bench.crash_harness import record_bytes
 
     for i in range(450):
-        (records_repo / "clients" / f"bulk-{i:04d}.md").write_bytes(
-            record_bytes(i, "inquiry", 0)
-        )
+        (records_repo / "clients" / f"bulk-{i:04d}.md").write_bytes(record_bytes(i, "inquiry", 0))
     git(records_repo, "add", "-A")
     git(records_repo, "commit", "-qm", "bulk")
     daemon = Daemon(records_repo)
@@ -290,9 +293,7 @@ def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None
 
 
 def test_ignored_pages_are_not_committed(records_repo: Path) -> None:
-    (records_repo / ".gitignore").write_text(
-        (records_repo / ".gitignore").read_text() + "site/\n"
-    )
+    (records_repo / ".gitignore").write_text((records_repo / ".gitignore").read_text() + "site/\n")
     git(records_repo, "commit", "-qam", "keep the site out of git")
     daemon = Daemon(records_repo)
     try:

@@ -16,9 +16,7 @@ DOCS = PROJECT_ROOT / "docs"
 
 
 def _verify(unit: Path) -> str:
-    proc = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True
-    )
+    proc = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     return f"{proc.returncode}:{proc.stdout}{proc.stderr}".strip()
 
 

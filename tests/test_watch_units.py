@@ -23,19 +23,33 @@ RECORD = "clients/amara-okafor.md"
 
 @pytest.mark.parametrize(
     "name",
-    ["a.md~", "#a.md#", ".a.md.swp", ".a.md.swx", ".a.md.swo", ".#a.md", "4913", "5036",
-     "a.md___jb_tmp___", "a.md___jb_old___", ".a.md.sortext-tmp-1f2e", "a.md.orig"],
+    [
+        "a.md~",
+        "#a.md#",
+        ".a.md.swp",
+        ".a.md.swx",
+        ".a.md.swo",
+        ".#a.md",
+        "4913",
+        "5036",
+        "a.md___jb_tmp___",
+        "a.md___jb_old___",
+        ".a.md.sortext-tmp-1f2e",
+        "a.md.orig",
+    ],
 )
 def test_editor_debris_is_ignored(name: str, tmp_path: Path) -> None:
     assert is_debris(name)
-    watched = WatchedPaths(tmp_path, tmp_path / "clients", (tmp_path / "sortext.yaml",),
-                           tmp_path / "templates")
+    watched = WatchedPaths(
+        tmp_path, tmp_path / "clients", (tmp_path / "sortext.yaml",), tmp_path / "templates"
+    )
     assert watched.classify(tmp_path / "clients" / name) is None
 
 
 def test_classify_records_config_and_everything_else(tmp_path: Path) -> None:
-    watched = WatchedPaths(tmp_path, tmp_path / "clients", (tmp_path / "sortext.yaml",),
-                           tmp_path / "templates")
+    watched = WatchedPaths(
+        tmp_path, tmp_path / "clients", (tmp_path / "sortext.yaml",), tmp_path / "templates"
+    )
     assert watched.classify(tmp_path / "clients" / "jane-doe.md") == "record"
     assert watched.classify(tmp_path / "clients" / "jane-doe.txt") is None
     assert watched.classify(tmp_path / "clients" / "sub" / "x.md") is None
@@ -104,8 +118,9 @@ def test_commit_stores_exactly_the_given_bytes(records_repo: Path) -> None:
     (records_repo / RECORD).write_bytes(data + b"\nlater edit not yet validated\n")
     commit = repo.commit({RECORD: data}, "amara-okafor: stage active -> review\n")
     assert commit is not None
-    shown = subprocess.run(["git", "show", f"HEAD:{RECORD}"], cwd=records_repo,
-                           capture_output=True, check=True).stdout
+    shown = subprocess.run(
+        ["git", "show", f"HEAD:{RECORD}"], cwd=records_repo, capture_output=True, check=True
+    ).stdout
     assert shown == data
     assert blob_id(data) == git(records_repo, "rev-parse", f"HEAD:{RECORD}").strip()
     assert git(records_repo, "log", "-1", "--format=%s") == (
@@ -173,10 +188,15 @@ def test_leftovers_of_a_dead_process_are_removed_and_nothing_else(tmp_path: Path
     dead = subprocess.Popen(["true"])
     dead.wait()
     names = {
-        f"sortext-blob-{dead.pid}-0": True, f"sortext-index-{dead.pid}": True,
-        f".a.md.{dead.pid}.tmp": True, ".a.md.sortext-tmp-1f": True,
-        f"sortext-blob-{os.getpid()}-0": False, f"sortext-index-{os.getpid()}": False,
-        "sortext-blob-x-0": False, "a.md": False, "notes.tmp": False,
+        f"sortext-blob-{dead.pid}-0": True,
+        f"sortext-index-{dead.pid}": True,
+        f".a.md.{dead.pid}.tmp": True,
+        ".a.md.sortext-tmp-1f": True,
+        f"sortext-blob-{os.getpid()}-0": False,
+        f"sortext-index-{os.getpid()}": False,
+        "sortext-blob-x-0": False,
+        "a.md": False,
+        "notes.tmp": False,
     }
     for name in names:
         (tmp_path / name).write_text("x")

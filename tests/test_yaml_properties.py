@@ -19,19 +19,77 @@ from sortext.schema.validate import RecordValidator
 from tests.conftest import PROJECT_ROOT
 
 TRICKY_WORDS = [
-    "no", "No", "NO", "on", "On", "ON", "off", "yes", "Yes", "YES", "y", "n", "true", "False",
-    "TRUE", "null", "Null", "~", "012", "0o12", "0o8", "0x1F", "0X1F", "0b101", "1_000", "_1",
-    "1__0", "1e3", "1E3", ".5", "-.5", "+.5", "1.", ".9e6", "1.5e-3", "-0", "+12", "00",
-    "09", "09.5", ".inf", "-.Inf", ".nan", "2026-02-28", "2026-02-30", "2025-02-29",
-    "2026-13-01", "2026-2-3", "2026-02-28T10:00:00", "2026-02-28 10:00:00Z", "1:20",
-    "190:20:30", "1,000", "12abc", "3rd", "0.1.2", "2026-11", "+44 20 7946 0000", "<<",
-    "=", "-", "--", "Lindqvist & Okafor", "see *notes*", "wow!", "R&D", "#hash",
+    "no",
+    "No",
+    "NO",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "yes",
+    "Yes",
+    "YES",
+    "y",
+    "n",
+    "true",
+    "False",
+    "TRUE",
+    "null",
+    "Null",
+    "~",
+    "012",
+    "0o12",
+    "0o8",
+    "0x1F",
+    "0X1F",
+    "0b101",
+    "1_000",
+    "_1",
+    "1__0",
+    "1e3",
+    "1E3",
+    ".5",
+    "-.5",
+    "+.5",
+    "1.",
+    ".9e6",
+    "1.5e-3",
+    "-0",
+    "+12",
+    "00",
+    "09",
+    "09.5",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2026-02-28",
+    "2026-02-30",
+    "2025-02-29",
+    "2026-13-01",
+    "2026-2-3",
+    "2026-02-28T10:00:00",
+    "2026-02-28 10:00:00Z",
+    "1:20",
+    "190:20:30",
+    "1,000",
+    "12abc",
+    "3rd",
+    "0.1.2",
+    "2026-11",
+    "+44 20 7946 0000",
+    "<<",
+    "=",
+    "-",
+    "--",
+    "Lindqvist & Okafor",
+    "see *notes*",
+    "wow!",
+    "R&D",
+    "#hash",
 ]
 
 NUMBERISH = st.text(alphabet="0123456789_+-.eExXoObB", min_size=1, max_size=8)
-WORD = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12
-)
+WORD = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 PLAIN = st.one_of(st.sampled_from(TRICKY_WORDS), NUMBERISH, WORD)
 
 
@@ -78,11 +136,27 @@ def test_yaml_1_2_meanings() -> None:
         "h: 2026-02-30\ni: '1_000'\nj: 1e3\nk: true\n"
     )
     assert load_fast(text) == {
-        "a": "no", "b": "on", "c": "NO", "d": "yes", "e": 12, "f": 10,
-        "g": dt.date(2026, 2, 28), "h": "2026-02-30", "i": "1_000", "j": 1000.0, "k": True,
+        "a": "no",
+        "b": "on",
+        "c": "NO",
+        "d": "yes",
+        "e": 12,
+        "f": 10,
+        "g": dt.date(2026, 2, 28),
+        "h": "2026-02-30",
+        "i": "1_000",
+        "j": 1000.0,
+        "k": True,
     }
-    for refused in ("k: 1_000\n", "k: 0b101\n", "k: .9e6\n", "k: !!str 1\n", "k: &a 1\n",
-                    "k: .nan\n", "<<: {a: 1}\n"):
+    for refused in (
+        "k: 1_000\n",
+        "k: 0b101\n",
+        "k: .9e6\n",
+        "k: !!str 1\n",
+        "k: &a 1\n",
+        "k: .nan\n",
+        "<<: {a: 1}\n",
+    ):
         assert isinstance(load_fast(text + refused), YamlProblem), refused
 
 
@@ -139,11 +213,41 @@ def test_any_bytes_give_a_record_or_diagnostics(raw: bytes) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(
-    ["name: A", "stage: inquiry", "  - x", "- y", "k: [", "]", "{a: 1}", "\t", "  k: v",
-     "due: 2026-02-30", "&a", "*a", "!!str", "'", '"', "#c", "---", "...", "\x00", "\xe9",
-     "sessions:", "  - {date: 2026-01-01, status: held}", "<<: x", "1_0: x", "? a", ": b"]
-), max_size=12))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "name: A",
+                "stage: inquiry",
+                "  - x",
+                "- y",
+                "k: [",
+                "]",
+                "{a: 1}",
+                "\t",
+                "  k: v",
+                "due: 2026-02-30",
+                "&a",
+                "*a",
+                "!!str",
+                "'",
+                '"',
+                "#c",
+                "---",
+                "...",
+                "\x00",
+                "\xe9",
+                "sessions:",
+                "  - {date: 2026-01-01, status: held}",
+                "<<: x",
+                "1_0: x",
+                "? a",
+                ": b",
+            ]
+        ),
+        max_size=12,
+    )
+)
 def test_any_front_matter_gives_a_record_or_diagnostics(lines: list[str]) -> None:
     raw = ("---\n" + "\n".join(lines) + "\n---\nbody\n").encode("utf-8", "surrogatepass")
     result = parse_record(raw, "clients/x.md", _validator())
@@ -163,8 +267,17 @@ def _validator() -> RecordValidator:
 
 YAML_NOISE = st.text(alphabet="ab01 -_.:,#'\"[]{}|>!&*%@`?=~\\\t+eExo\n", min_size=1, max_size=10)
 CONTEXTS = [
-    "k: {}\n", "k: [{}, x]\n", "- {}\n", "{}: v\n", "k:\n  - {}\n", "k: |\n  {}\n",
-    'k: "{}"\n', "k: '{}'\n", "{}\n", "k: {{a: {}}}\n", "k: >-\n  {}\n  x\n",
+    "k: {}\n",
+    "k: [{}, x]\n",
+    "- {}\n",
+    "{}: v\n",
+    "k:\n  - {}\n",
+    "k: |\n  {}\n",
+    'k: "{}"\n',
+    "k: '{}'\n",
+    "{}\n",
+    "k: {{a: {}}}\n",
+    "k: >-\n  {}\n  x\n",
     "a:\n  b: {}\n  c: d\n",
 ]
 

@@ -22,8 +22,17 @@ class Daemon:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = dict(os.environ, SORTEXT_TODAY=SAMPLE_TODAY, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sortext", "watch", "--repo", str(root),
-             "--debounce", str(debounce_ms), *extra],
+            [
+                sys.executable,
+                "-m",
+                "sortext",
+                "watch",
+                "--repo",
+                str(root),
+                "--debounce",
+                str(debounce_ms),
+                *extra,
+            ],
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,

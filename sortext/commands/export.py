@@ -11,8 +11,12 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(["csv", "json", "ics"]))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE (atomically) instead of standard output.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (atomically) instead of standard output.",
+)
 @today_option
 @repo_option
 def command(kind: str, out: Path | None, today: str | None, repo_dir: Path | None) -> None:

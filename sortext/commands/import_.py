@@ -71,13 +71,22 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--map", "map_file", required=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Column map (YAML); examples in docs/maps/.")
+@click.option(
+    "--map",
+    "map_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Column map (YAML); examples in docs/maps/.",
+)
 @click.option("--source", help="Name of the system the file comes from (default: the map's).")
 @click.option("--apply", "apply_", is_flag=True, help="Write the changes (default: dry run).")
-@click.option("--accept", "accept", multiple=True, metavar="theirs[:FIELD]",
-              help="Take the import's value on conflicts: all fields, or FIELD (repeatable).")
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    metavar="theirs[:FIELD]",
+    help="Take the import's value on conflicts: all fields, or FIELD (repeatable).",
+)
 @today_option
 @repo_option
 def command(

@@ -21,8 +21,12 @@ def _yaml(value: object) -> str:
 
 @click.command("intake")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--map", "map_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Column map (YAML); default: recognise name/email/phone/company headers.")
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Column map (YAML); default: recognise name/email/phone/company headers.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be created; write nothing.")
 @today_option
 @repo_option
@@ -45,8 +49,12 @@ def command(
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file) if map_file else None
-    rows = read_rows(file, fmap.format if fmap else None, fmap.records if fmap else None,
-                     fmap.flatten if fmap else None)
+    rows = read_rows(
+        file,
+        fmap.format if fmap else None,
+        fmap.records if fmap else None,
+        fmap.flatten if fmap else None,
+    )
     plan = plan_intake(repo, rows, fmap)
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)

@@ -18,8 +18,14 @@ from sortext.commands.style import paint, use_colour
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @today_option
 @repo_option
-def command(stage: str | None, tag: str | None, at_risk: bool, as_json: bool,
-            today: str | None, repo_dir: Path | None) -> None:
+def command(
+    stage: str | None,
+    tag: str | None,
+    at_risk: bool,
+    as_json: bool,
+    today: str | None,
+    repo_dir: Path | None,
+) -> None:
     """List clients by name: id, stage, owner and the next action's status.
 
     --at-risk keeps open clients at risk (overdue next action, no next
@@ -37,20 +43,27 @@ def command(stage: str | None, tag: str | None, at_risk: bool, as_json: bool,
         )
     rows = client_list(repo, resolve_today(today), stage, tag, at_risk)
     if as_json:
-        click.echo(json.dumps([
-            {
-                "id": row.record.id,
-                "name": row.record.name,
-                "stage": row.record.stage,
-                "owner": row.record.data.get("owner"),
-                "tags": row.record.data.get("tags") or [],
-                "path": row.record.path,
-                "next": row.next.to_json() if row.next else None,
-                "at_risk": [{"kind": f.kind, "level": f.level, "reason": f.reason}
-                            for f in row.risks],
-            }
-            for row in rows
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": row.record.id,
+                        "name": row.record.name,
+                        "stage": row.record.stage,
+                        "owner": row.record.data.get("owner"),
+                        "tags": row.record.data.get("tags") or [],
+                        "path": row.record.path,
+                        "next": row.next.to_json() if row.next else None,
+                        "at_risk": [
+                            {"kind": f.kind, "level": f.level, "reason": f.reason}
+                            for f in row.risks
+                        ],
+                    }
+                    for row in rows
+                ],
+                indent=2,
+            )
+        )
         return
     colour = use_colour()
     if not rows:
@@ -64,8 +77,10 @@ def command(stage: str | None, tag: str | None, at_risk: bool, as_json: bool,
         status = row.next.status if row.next else ""
         due = row.next.due or "" if row.next else ""
         owner = rec.data.get("owner") or ""
-        line = (f"{rec.id:<{id_w}}  {rec.name:<{name_w}}  {rec.stage:<{stage_w}}  "
-                f"{owner!s:<6}  {paint(f'{status:<8}', status, colour)} {due}")
+        line = (
+            f"{rec.id:<{id_w}}  {rec.name:<{name_w}}  {rec.stage:<{stage_w}}  "
+            f"{owner!s:<6}  {paint(f'{status:<8}', status, colour)} {due}"
+        )
         click.echo(line.rstrip())
         for f in row.risks:
             click.echo(f"    {paint('- ' + f.reason, f.level, colour)}")

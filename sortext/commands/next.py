@@ -10,19 +10,29 @@ import click
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.commands.style import paint, parse_days, use_colour
 
-LABELS = {"overdue": "OVERDUE", "today": "TODAY", "soon": "SOON", "missing": "NO ACTION",
-          "later": "LATER"}
+LABELS = {
+    "overdue": "OVERDUE",
+    "today": "TODAY",
+    "soon": "SOON",
+    "missing": "NO ACTION",
+    "later": "LATER",
+}
 
 
 @click.command("next")
 @click.option("--owner", metavar="PERSON", help="Only actions owned by PERSON.")
-@click.option("--within", metavar="DAYS", help="Only actions due within DAYS (7d, 2w), "
-              "overdue ones and open clients without a next action.")
+@click.option(
+    "--within",
+    metavar="DAYS",
+    help="Only actions due within DAYS (7d, 2w), "
+    "overdue ones and open clients without a next action.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @today_option
 @repo_option
-def command(owner: str | None, within: str | None, as_json: bool, today: str | None,
-            repo_dir: Path | None) -> None:
+def command(
+    owner: str | None, within: str | None, as_json: bool, today: str | None, repo_dir: Path | None
+) -> None:
     """List every client's next action: overdue first, then due today, due
     soon, open clients with no next action (a problem to fix), then later.
 
@@ -52,8 +62,9 @@ def command(owner: str | None, within: str | None, as_json: bool, today: str | N
     if lines:
         click.echo("\n".join(lines))
     if result.error_files:
-        click.echo(f"{result.error_files} record file(s) with errors: run 'sortext check'",
-                   err=True)
+        click.echo(
+            f"{result.error_files} record file(s) with errors: run 'sortext check'", err=True
+        )
 
 
 def _rel(days: int | None) -> str:

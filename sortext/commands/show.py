@@ -39,20 +39,33 @@ def render(view: Any, colour: bool) -> list[str]:
         out.append("")
         out.append(paint(text.upper(), "heading", colour))
 
-    facts = " · ".join(str(x) for x in (rec.stage, data.get("company"),
-                                         f"owner {data['owner']}" if data.get("owner") else None)
-                       if x)
+    facts = " · ".join(
+        str(x)
+        for x in (
+            rec.stage,
+            data.get("company"),
+            f"owner {data['owner']}" if data.get("owner") else None,
+        )
+        if x
+    )
     out.append(f"{paint(rec.name, 'heading', colour)}  ({facts})  {rec.path}")
     if view.stale:
-        out.append(paint("The file has errors: showing its last valid version "
-                         f"(run 'sortext check {rec.path}').", "error", colour))
+        out.append(
+            paint(
+                "The file has errors: showing its last valid version "
+                f"(run 'sortext check {rec.path}').",
+                "error",
+                colour,
+            )
+        )
     n = view.next
     head("Next action")
     if n is None:
         out.append(f"  none ({rec.stage})")
     elif n.what is None:
-        out.append("  " + paint("NO NEXT ACTION: decide one, its owner and due date", "missing",
-                                colour))
+        out.append(
+            "  " + paint("NO NEXT ACTION: decide one, its owner and due date", "missing", colour)
+        )
     else:
         when = f"due {n.due} ({days_phrase(n.days)})" if n.due and n.days is not None else "undated"
         out.append(f"  {paint(n.status.upper(), n.status, colour)}  {n.what}")
@@ -86,8 +99,10 @@ def render(view: Any, colour: bool) -> list[str]:
     if view.upcoming:
         head("Upcoming")
         for s in view.upcoming:
-            out.append(f"  {s.get('date')}  {s.get('kind') or 'session'}"
-                       + (f": {s['focus']}" if s.get("focus") else ""))
+            out.append(
+                f"  {s.get('date')}  {s.get('kind') or 'session'}"
+                + (f": {s['focus']}" if s.get("focus") else "")
+            )
     billing = view.section("billing")
     if billing or view.invoices:
         head("Billing")
@@ -101,8 +116,10 @@ def render(view: Any, colour: bool) -> list[str]:
             amount = money(inv.get("amount"), inv.get("currency") or billing.get("currency"))
             status = str(inv.get("status"))
             style = "error" if status == "overdue" else "info"
-            out.append(f"  {inv.get('id', '')}  {paint(status, style, colour)}  {amount}  "
-                       f"due {inv.get('due', '?')}")
+            out.append(
+                f"  {inv.get('id', '')}  {paint(status, style, colour)}  {amount}  "
+                f"due {inv.get('due', '?')}"
+            )
     if view.blockers:
         head("Blockers")
         for b in view.blockers:

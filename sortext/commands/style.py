@@ -53,6 +53,7 @@ def parse_days(text: str | None) -> int | None:
     elif value.endswith("d"):
         value = value[:-1]
     if not value.isdigit():
-        raise click.BadParameter(f"'{text}' is not a number of days (e.g. 7d, 2w)",
-                                 param_hint="--within")
+        raise click.BadParameter(
+            f"'{text}' is not a number of days (e.g. 7d, 2w)", param_hint="--within"
+        )
     return int(value) * factor

@@ -147,8 +147,13 @@ class Pipeline:
 
         root = self.repo.root
         remove_leftovers(
-            [self.repo.clients_path, root, root / "site", root / "site" / "clients",
-             self.git.git_dir]
+            [
+                self.repo.clients_path,
+                root,
+                root / "site",
+                root / "site" / "clients",
+                self.git.git_dir,
+            ]
         )
         self.last_head = self.git.head()
         self.last_today = self.today()

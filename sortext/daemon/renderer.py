@@ -31,8 +31,9 @@ class PagesRenderer:
     def update(self, repo: Repository, records: Sequence[Path], today: dt.date) -> list[Path]:
         return self._build(repo, today, records)
 
-    def _build(self, repo: Repository, today: dt.date, records: Sequence[Path] | None
-               ) -> list[Path]:
+    def _build(
+        self, repo: Repository, today: dt.date, records: Sequence[Path] | None
+    ) -> list[Path]:
         from sortext.pages.build import build
 
         result = build(repo, today, records)

@@ -83,8 +83,9 @@ class WatchService:
 
         lock = acquire(state_dir(self.repo.root) / PID_NAME)
         if lock.stale_pid:
-            log.warning("took over from a daemon that stopped without cleaning up (pid %d)",
-                        lock.stale_pid)
+            log.warning(
+                "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
+            )
         self.started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         previous = self._install_signals()
         observer = None
@@ -102,8 +103,10 @@ class WatchService:
             observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
             self._finish(pipeline, self._safely(pipeline.start), pusher)
-            log.info("ready: every save in %s is now validated and committed",
-                     self.repo.relative(self.repo.clients_path))
+            log.info(
+                "ready: every save in %s is now validated and committed",
+                self.repo.relative(self.repo.clients_path),
+            )
             if ready:
                 ready()
             self._loop(pipeline, pusher)

@@ -189,8 +189,10 @@ def render_block_mapping(value: dict[str, Any], indent: int, layout: Layout) -> 
     pad = " " * indent
     for key, item in value.items():
         head = f"{pad}{render_flow(str(key))}:"
-        if _is_scalar(item) or not item or (
-            isinstance(item, list) and all(_is_scalar(v) for v in item)
+        if (
+            _is_scalar(item)
+            or not item
+            or (isinstance(item, list) and all(_is_scalar(v) for v in item))
         ):
             lines.append(f"{head} {render_flow(item)}")
         elif isinstance(item, dict):
@@ -459,8 +461,10 @@ class RecordEditor:
             raise EditRefused(f"{format_path(path)} is not a list")
         root, text, _ = self._root()
         where = self._find(root, path)
-        if where is None or _is_null(where.node) or (
-            where.node.id == "sequence" and not where.node.value
+        if (
+            where is None
+            or _is_null(where.node)
+            or (where.node.id == "sequence" and not where.node.value)
         ):
             self._set(path, [item])
         else:
@@ -499,9 +503,7 @@ class RecordEditor:
         elif node.id == "sequence" and isinstance(last, int) and last == len(node.value):
             self._append(parent, value, root, text)
         else:
-            raise EditRefused(
-                f"{format_path(path)}: {format_path(parent_path)} has no such entry"
-            )
+            raise EditRefused(f"{format_path(path)}: {format_path(parent_path)} has no such entry")
 
     def _splice(self, offset: int, start: int, end: int, text: str) -> None:
         self._doc.splice(offset + start, offset + end, text)

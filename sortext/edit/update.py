@@ -92,7 +92,10 @@ def owned_edit_warnings(
         line, column = positions.value(path)
         found.append(
             Diagnostic(
-                display, line + 1, column, format_path(path),
+                display,
+                line + 1,
+                column,
+                format_path(path),
                 f"owned by {owner}: this edit will be flagged by 'sortext check' until "
                 f"{owner} supplies the same value",
                 "warning",

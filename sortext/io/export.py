@@ -176,14 +176,24 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                     f"Scheduled {kind} with {name}",
                     "session",
                 )
-        add("review", _get(data, "dates", "next_review"), f"{name}: review due",
-            f"Outcome review with {name}", "review")
+        add(
+            "review",
+            _get(data, "dates", "next_review"),
+            f"{name}: review due",
+            f"Outcome review with {name}",
+            "review",
+        )
         renewal = _get(data, "dates", "renewal")
         add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
         billing_renewal = _get(data, "billing", "renewal")
         if billing_renewal != renewal:
-            add("billing-renewal", billing_renewal, f"{name}: billing renewal",
-                f"Billing plan renewal for {name}", "renewal")
+            add(
+                "billing-renewal",
+                billing_renewal,
+                f"{name}: billing renewal",
+                f"Billing plan renewal for {name}",
+                "renewal",
+            )
         for invoice in _open_invoices(data):
             amount = invoice.get("amount")
             currency = invoice.get("currency") or _get(data, "billing", "currency") or ""
@@ -198,9 +208,7 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
 
 
 def _escape(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-    )
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _fold(line: str) -> str:

@@ -86,8 +86,15 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         return FieldSpec(path, column=raw)
     if not isinstance(raw, dict):
         raise UsageError(f"{where}: {target}: give a column name or a mapping with 'column'")
-    unknown = set(raw) - {"column", "template", "type", "values", "separator",
-                          "date_format", "default"}
+    unknown = set(raw) - {
+        "column",
+        "template",
+        "type",
+        "values",
+        "separator",
+        "date_format",
+        "default",
+    }
     if unknown:
         raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
     kind = str(raw.get("type", "text"))
@@ -115,8 +122,17 @@ def parse_map(data: Any, where: str) -> FieldMap:
     """Build a FieldMap from the loaded YAML of a map file."""
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
         raise UsageError(f"{where}: a map needs a 'fields:' mapping of field: column")
-    known = {"source", "format", "records", "flatten", "match", "fields", "item", "notes",
-             "description"}
+    known = {
+        "source",
+        "format",
+        "records",
+        "flatten",
+        "match",
+        "fields",
+        "item",
+        "notes",
+        "description",
+    }
     unknown = set(data) - known
     if unknown:
         raise UsageError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")

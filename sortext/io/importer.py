@@ -347,8 +347,9 @@ def plan_import(
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)
-    plan.records = [p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts
-                    or p.skipped]
+    plan.records = [
+        p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
+    ]
     plan.records.sort(key=lambda p: (p.is_new, p.record_id))
     plan.supplied = {p.record_id: p.supplied for p in planner.plans.values() if p.supplied}
     return plan
@@ -384,8 +385,9 @@ def apply_plan(
             if record.is_new:
                 rest = [c for c in rest if c.path not in (("name",), ("email",))]
 
-            def change(editor: RecordEditor, rest: list[Change] = rest,
-                       record: RecordPlan = record) -> None:
+            def change(
+                editor: RecordEditor, rest: list[Change] = rest, record: RecordPlan = record
+            ) -> None:
                 _apply_changes(editor, rest)
                 if record.notes:
                     lines = [f"## {today.isoformat()} {notes_heading}"]

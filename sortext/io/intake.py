@@ -42,8 +42,11 @@ def auto_map(columns: Sequence[str]) -> FieldMap:
     used: set[str] = set()
     first = next((c for c in columns if "first" in c.casefold() and "name" in c.casefold()), None)
     last = next(
-        (c for c in columns if ("last" in c.casefold() or "sur" in c.casefold())
-         and "name" in c.casefold()),
+        (
+            c
+            for c in columns
+            if ("last" in c.casefold() or "sur" in c.casefold()) and "name" in c.casefold()
+        ),
         None,
     )
     for column in columns:
@@ -57,7 +60,10 @@ def auto_map(columns: Sequence[str]) -> FieldMap:
         specs[("name",)] = FieldSpec(("name",), template=template)
         used.update(c for c in (first, last) if c)
     notes = tuple(
-        c for c in columns if c not in used and c.strip().casefold() not in _SKIP
+        c
+        for c in columns
+        if c not in used
+        and c.strip().casefold() not in _SKIP
         and not c.casefold().startswith(("start date", "stage date", "ending", "respondent"))
     )
     return FieldMap(fields=tuple(specs.values()), match="email", notes=notes)
@@ -80,6 +86,7 @@ def proposals(plan: ImportPlan) -> list[RecordPlan]:
 
 def apply_intake(repo: Repository, plan: ImportPlan, today: dt.date) -> ApplyResult:
     """Create the new records only (with the form answers as a dated notes section)."""
-    only_new = ImportPlan(plan.source, plan.rows, [r for r in plan.records if r.is_new],
-                          plan.problems)
+    only_new = ImportPlan(
+        plan.source, plan.rows, [r for r in plan.records if r.is_new], plan.problems
+    )
     return apply_plan(repo, only_new, today, notes_heading="intake form")

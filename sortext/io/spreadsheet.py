@@ -26,8 +26,12 @@ class Row:
     values: dict[str, Any]
 
 
-def read_rows(path: Path, fmt: str | None = None, records: str | None = None,
-              flatten: dict[str, str] | None = None) -> list[Row]:
+def read_rows(
+    path: Path,
+    fmt: str | None = None,
+    records: str | None = None,
+    flatten: dict[str, str] | None = None,
+) -> list[Row]:
     """Rows of a CSV or JSON export (format from ``fmt`` or the file extension)."""
     try:
         raw = path.read_bytes()

@@ -93,9 +93,7 @@ class _Job:
     page: Path | None
 
 
-def build(
-    repo: Repository, today: dt.date, changed: Sequence[Path] | None = None
-) -> BuildResult:
+def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = None) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
 
     Only records whose file, day, config or templates changed are assessed and
@@ -148,8 +146,17 @@ def build(
             assessed = board.keys(index.conn)
             old_keys = index.page_keys()
             present = set(os.listdir(pages_dir))
-        plan = _plan(repo, rows, assessed, old_keys, present, rules_key, base_key,
-                     set(fresh.written) | set(fresh.unchanged), result)
+        plan = _plan(
+            repo,
+            rows,
+            assessed,
+            old_keys,
+            present,
+            rules_key,
+            base_key,
+            set(fresh.written) | set(fresh.unchanged),
+            result,
+        )
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
             for batch in _run_jobs(index, env, config, today, plan.jobs, common):
@@ -167,9 +174,7 @@ def build(
                 result.removed.append(rel)
             except FileNotFoundError:
                 pass
-        index.set_page_keys(
-            {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone
-        )
+        index.set_page_keys({k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone)
         index.set_meta(BUILD_KEY, base_key)
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
@@ -188,8 +193,15 @@ class _Plan:
 
 
 def _plan(
-    repo: Repository, rows: Sequence[Any], assessed: dict[str, str], old_keys: dict[str, str],
-    present: set[str], rules_key: str, base_key: str, done_now: set[str], result: BuildResult,
+    repo: Repository,
+    rows: Sequence[Any],
+    assessed: dict[str, str],
+    old_keys: dict[str, str],
+    present: set[str],
+    rules_key: str,
+    base_key: str,
+    done_now: set[str],
+    result: BuildResult,
 ) -> _Plan:
     """Compare each record's keys with the stored ones (``present``: the page files that
     exist): a job where either changed."""
@@ -216,7 +228,11 @@ def _plan(
 
 
 def _summary_pages(
-    repo: Repository, index: Any, env: Any, today: dt.date, common: dict[str, Any],
+    repo: Repository,
+    index: Any,
+    env: Any,
+    today: dt.date,
+    common: dict[str, Any],
     result: BuildResult,
 ) -> None:
     """NEXT.md and site/index.html, from the assessments the index holds."""
@@ -228,16 +244,37 @@ def _summary_pages(
     result.errors = len(errors)
     d = from_board(index.conn, today.isoformat(), errors, LIST_LIMIT)
     paths = index.record_paths()
-    sections = [("overdue", "Overdue"), ("today", "Due today"),
-                ("soon", f"Due within {common['soon_days']} days"),
-                ("missing", "Open clients with no next action")]
+    sections = [
+        ("overdue", "Overdue"),
+        ("today", "Due today"),
+        ("soon", f"Due within {common['soon_days']} days"),
+        ("missing", "Open clients with no next action"),
+    ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
     weekly = _weekly(repo, today, result)
-    _emit(result, repo, repo.root / NEXT_NAME,
-          render(env, "NEXT.md.j2", d=d, paths=paths, sections=sections, groups=groups,
-                 weekly=weekly, **common), True)
-    _emit(result, repo, repo.root / SITE_DIR / "index.html",
-          render(env, "index.html.j2", d=d, weekly=weekly, **common), True)
+    _emit(
+        result,
+        repo,
+        repo.root / NEXT_NAME,
+        render(
+            env,
+            "NEXT.md.j2",
+            d=d,
+            paths=paths,
+            sections=sections,
+            groups=groups,
+            weekly=weekly,
+            **common,
+        ),
+        True,
+    )
+    _emit(
+        result,
+        repo,
+        repo.root / SITE_DIR / "index.html",
+        render(env, "index.html.j2", d=d, weekly=weekly, **common),
+        True,
+    )
 
 
 def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
@@ -281,8 +318,16 @@ class _FreshRecords:
     Two files claiming one id both get a page written here; the build's pass over
     the rows then re-renders the page of the first by path, whose key differs."""
 
-    def __init__(self, root: Path, env: Any, config: Any, today: dt.date,
-                 common: dict[str, Any], rules_key: str, base_key: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        env: Any,
+        config: Any,
+        today: dt.date,
+        common: dict[str, Any],
+        rules_key: str,
+        base_key: str,
+    ) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
@@ -298,17 +343,28 @@ class _FreshRecords:
         if self.template is None:  # looked up once: each lookup stats the template files
             self.template = self.env.get_template("client.html.j2")
         stored, done = _assess_and_render(
-            path, record, diagnostics, False, f"{self.rules_key}|{digest}|False" if ok else None,
-            self.root / rel, self.template, self.config, self.today, self.common)
+            path,
+            record,
+            diagnostics,
+            False,
+            f"{self.rules_key}|{digest}|False" if ok else None,
+            self.root / rel,
+            self.template,
+            self.config,
+            self.today,
+            self.common,
+        )
         assert done is not None  # a page was asked for
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, done[1]
 
     def store(self, conn: Any, done: list[Any]) -> None:
         from sortext.store import board
+
         board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
-        conn.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)",
-                         [(rel, key) for _, rel, key, _ in done])
+        conn.executemany(
+            "INSERT OR REPLACE INTO pages VALUES (?, ?)", [(rel, key) for _, rel, key, _ in done]
+        )
         for _, rel, _, written in done:
             (self.written if written else self.unchanged).append(rel)
 
@@ -318,8 +374,16 @@ _job: tuple[Any, ...] | None = None  # what forked workers inherit
 
 
 def _assess_and_render(
-    path: str, record: Any, diagnostics: list[Any], stale: bool, assess_key: str | None,
-    page: Path | None, template: Any, config: Any, today: dt.date, common: dict[str, Any],
+    path: str,
+    record: Any,
+    diagnostics: list[Any],
+    stale: bool,
+    assess_key: str | None,
+    page: Path | None,
+    template: Any,
+    config: Any,
+    today: dt.date,
+    common: dict[str, Any],
 ) -> _Done:
     """One record's work, with its rules run once: the board rows of its assessment
     (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
@@ -352,9 +416,20 @@ def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
         if entry.record is None:  # pragma: no cover - rows() lists only files with data
             out.append((None, None))
             continue
-        out.append(_assess_and_render(job.path, entry.record, entry.diagnostics, entry.stale,
-                                      job.assess_key, job.page, template, config, today,
-                                      common))
+        out.append(
+            _assess_and_render(
+                job.path,
+                entry.record,
+                entry.diagnostics,
+                entry.stale,
+                job.assess_key,
+                job.page,
+                template,
+                config,
+                today,
+                common,
+            )
+        )
     return out
 
 
@@ -370,7 +445,11 @@ def _worker_span(span: tuple[int, int]) -> list[_Done]:
 
 
 def _run_jobs(
-    index: Any, env: Any, config: Any, today: dt.date, jobs: list[_Job],
+    index: Any,
+    env: Any,
+    config: Any,
+    today: dt.date,
+    jobs: list[_Job],
     common: dict[str, Any],
 ) -> Iterator[list[_Done]]:
     """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),

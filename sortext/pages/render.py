@@ -195,13 +195,16 @@ def sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> Markup:
             f'aria-label="{label}"><title>{label}</title></svg>'
         )
     x, y = _scale(goal, width, height, 3)
-    parts = [f'<svg class="spark {goal.state.replace(" ", "-")}" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{label}"><title>{label}</title>']
+    parts = [
+        f'<svg class="spark {goal.state.replace(" ", "-")}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{label}"><title>{label}</title>'
+    ]
     for value, css in ((goal.baseline, "base"), (goal.target, "target")):
         if value is not None:
-            parts.append(f'<line class="{css}" x1="0" x2="{width}" y1="{_f(y(value))}" '
-                         f'y2="{_f(y(value))}"/>')
+            parts.append(
+                f'<line class="{css}" x1="0" x2="{width}" y1="{_f(y(value))}" y2="{_f(y(value))}"/>'
+            )
     coords = " ".join(f"{_f(x(i))},{_f(y(v))}" for i, (_, v) in enumerate(goal.points))
     parts.append(f'<polyline points="{coords}"/>')
     last = len(goal.points) - 1
@@ -224,24 +227,30 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     def x(i: int) -> float:
         return float(left + x0(i))
 
-    parts = [f'<svg class="chart {goal.state.replace(" ", "-")}" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="{label}"><title>{label}</title>']
+    parts = [
+        f'<svg class="chart {goal.state.replace(" ", "-")}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{label}"><title>{label}</title>'
+    ]
     lines = ((goal.baseline, "base", "baseline"), (goal.target, "target", "target"))
     for value, css, name in lines:
         if value is not None:
             yy = _f(y(value))
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
-            parts.append(f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
-                         f'dominant-baseline="middle">{name} {escape(_num(value))}</text>')
+            parts.append(
+                f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
+                f'dominant-baseline="middle">{name} {escape(_num(value))}</text>'
+            )
     # A number (_num) needs no escaping; each point's position is computed once.
     points = [(when, value, _f(x(i)), y(value)) for i, (when, value) in enumerate(goal.points)]
     coords = " ".join(f"{cx},{_f(vy)}" for _, _, cx, vy in points)
     parts.append(f'<polyline points="{coords}"/>')
     for when, value, cx, vy in points:
-        parts.append(f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
-                     f'y="{_f(vy - 8)}" text-anchor="middle">{_num(value)}</text><text '
-                     f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
-                     f'{escape(when[2:])}</text>')
+        parts.append(
+            f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
+            f'y="{_f(vy - 8)}" text-anchor="middle">{_num(value)}</text><text '
+            f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
+            f"{escape(when[2:])}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -76,9 +76,7 @@ def _os_problem(exc: OSError) -> SourceProblem:
     if exc.errno == errno.EISDIR:
         return SourceProblem("is a directory, not a record file")
     if exc.errno == errno.ENOENT:
-        return SourceProblem(
-            "file not found: it was deleted or renamed before it could be read"
-        )
+        return SourceProblem("file not found: it was deleted or renamed before it could be read")
     if exc.errno in (errno.EACCES, errno.EPERM):
         return SourceProblem("cannot read the file: permission denied (check its permissions)")
     if exc.errno == errno.ELOOP:

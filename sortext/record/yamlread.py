@@ -78,9 +78,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
     """Position of a line indented past ``limit`` levels (two spaces a level)."""
     deep = limit * 4
-    if len(text) - len(text.lstrip(" -")) <= deep and not re.search(
-        f"\n[ -]{{{deep + 1}}}", text
-    ):
+    if len(text) - len(text.lstrip(" -")) <= deep and not re.search(f"\n[ -]{{{deep + 1}}}", text):
         return None  # no line starts with that many spaces and dashes
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.lstrip(" -")
@@ -454,8 +452,10 @@ def scan_features(text: str) -> tuple[YamlProblem | None, bool]:
                     "merge keys (<<) are not allowed in records; write the fields out",
                     *where,
                 )
-            if isinstance(event, ScalarEvent) and event.style is None and _NOT_JSON.fullmatch(
-                event.value
+            if (
+                isinstance(event, ScalarEvent)
+                and event.style is None
+                and _NOT_JSON.fullmatch(event.value)
             ):
                 return _refuse(
                     f"'{event.value}' (infinity / not-a-number) cannot be stored or compared; "

@@ -27,8 +27,15 @@ MISSED = frozenset({"cancelled", "rescheduled", "no-show"})
 ATTENDANCE = MISSED | {"held"}
 # Findings that make an open client "at risk" (the product's definition).
 AT_RISK_KINDS = frozenset(
-    {"next_overdue", "next_missing", "missed_sessions", "checkin_due", "invoice_overdue",
-     "stale_stage", "goal_stuck"}
+    {
+        "next_overdue",
+        "next_missing",
+        "missed_sessions",
+        "checkin_due",
+        "invoice_overdue",
+        "stale_stage",
+        "goal_stuck",
+    }
 )
 
 
@@ -49,8 +56,7 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple[int, str, str, str]:
-        return (LEVEL_ORDER[self.level], self.due or "9999-99-99", self.name.casefold(),
-                self.kind)
+        return (LEVEL_ORDER[self.level], self.due or "9999-99-99", self.name.casefold(), self.kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +75,14 @@ class NextAction:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "what": self.what, "owner": self.owner,
-            "due": self.due, "status": self.status, "days": self.days, "stage": self.stage,
+            "id": self.id,
+            "name": self.name,
+            "what": self.what,
+            "owner": self.owner,
+            "due": self.due,
+            "status": self.status,
+            "days": self.days,
+            "stage": self.stage,
             "path": self.path,
         }
 
@@ -193,8 +205,17 @@ def next_action(record: Record, config: Config, today: dt.date) -> NextAction | 
     if not what:
         if not is_open(record, config):
             return None
-        return NextAction(record.id, record.name, None, record_owner(record), None, "missing",
-                          None, record.stage, record.path)
+        return NextAction(
+            record.id,
+            record.name,
+            None,
+            record_owner(record),
+            None,
+            "missing",
+            None,
+            record.stage,
+            record.path,
+        )
     status: NextStatus
     days = (due - today).days if due else None
     if days is None:
@@ -207,8 +228,17 @@ def next_action(record: Record, config: Config, today: dt.date) -> NextAction | 
         status = "soon"
     else:
         status = "later"
-    return NextAction(record.id, record.name, what, owner, due_text if due else None, status,
-                      days, record.stage, record.path)
+    return NextAction(
+        record.id,
+        record.name,
+        what,
+        owner,
+        due_text if due else None,
+        status,
+        days,
+        record.stage,
+        record.path,
+    )
 
 
 def next_sort_key(item: NextAction) -> tuple[int, str, str]:
@@ -229,9 +259,16 @@ def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
     if item is None or item.status == "later":
         return []
     if item.status == "missing":
-        return [Finding(record.id, record.name, "next_missing", "error",
-                        f"open client ({record.stage}) has no next action",
-                        owner=item.owner)]
+        return [
+            Finding(
+                record.id,
+                record.name,
+                "next_missing",
+                "error",
+                f"open client ({record.stage}) has no next action",
+                owner=item.owner,
+            )
+        ]
     assert item.days is not None
     kind, level = {
         "overdue": ("next_overdue", "error"),
@@ -261,15 +298,35 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         shown = money(amount, currency)
         if status == "overdue" or (status == "sent" and due is not None and due < today):
             late = f", due {inv.get('due')} ({(today - due).days} days late)" if due else ""
-            out.append(Finding(record.id, record.name, "invoice_overdue", "error",
-                               f"invoice {label} {shown} overdue{late}".replace("  ", " "),
-                               inv.get("due") if due else None, record_owner(record),
-                               amount, currency, label))
+            out.append(
+                Finding(
+                    record.id,
+                    record.name,
+                    "invoice_overdue",
+                    "error",
+                    f"invoice {label} {shown} overdue{late}".replace("  ", " "),
+                    inv.get("due") if due else None,
+                    record_owner(record),
+                    amount,
+                    currency,
+                    label,
+                )
+            )
         elif status == "sent" and due is not None and (due - today).days <= soon:
-            out.append(Finding(record.id, record.name, "invoice_due", "info",
-                               f"invoice {label} {shown} due {days_phrase((due - today).days)}",
-                               inv.get("due"), record_owner(record), amount, currency,
-                               label))
+            out.append(
+                Finding(
+                    record.id,
+                    record.name,
+                    "invoice_due",
+                    "info",
+                    f"invoice {label} {shown} due {days_phrase((due - today).days)}",
+                    inv.get("due"),
+                    record_owner(record),
+                    amount,
+                    currency,
+                    label,
+                )
+            )
     return out
 
 
@@ -302,9 +359,16 @@ def missed_sessions_findings(record: Record, config: Config, today: dt.date) -> 
     if window <= 0 or len(missed) < limit:
         return []
     kinds = ", ".join(f"{s.get('status')} {d.isoformat()}" for d, s in missed)
-    return [Finding(record.id, record.name, "missed_sessions", "warning",
-                    f"{len(missed)} of the last {len(recent)} sessions missed ({kinds})",
-                    owner=record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "missed_sessions",
+            "warning",
+            f"{len(missed)} of the last {len(recent)} sessions missed ({kinds})",
+            owner=record_owner(record),
+        )
+    ]
 
 
 def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
@@ -318,9 +382,17 @@ def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     what = f"last session {since.isoformat()}" if last else f"started {since.isoformat()}"
     due = since + dt.timedelta(days=limit)
-    return [Finding(record.id, record.name, "checkin_due", "warning",
-                    f"check-in due: no session in {(today - since).days} days ({what})",
-                    due.isoformat(), record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "checkin_due",
+            "warning",
+            f"check-in due: no session in {(today - since).days} days ({what})",
+            due.isoformat(),
+            record_owner(record),
+        )
+    ]
 
 
 def review_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
@@ -342,8 +414,10 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
     soon = _int(config, "due_soon_days")
     reasons: list[str] = []
     due: dt.date | None = None
-    if planned is not None and (planned - today).days <= soon and (
-        last_review is None or last_review < planned
+    if (
+        planned is not None
+        and (planned - today).days <= soon
+        and (last_review is None or last_review < planned)
     ):
         reasons.append(f"review planned {days_phrase((planned - today).days)} ({planned})")
         due = planned
@@ -360,9 +434,17 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
             due = due or since + dt.timedelta(days=every_days)
     if not reasons:
         return []
-    return [Finding(record.id, record.name, "review_due", "warning",
-                    "outcome review due: " + "; ".join(reasons),
-                    due.isoformat() if due else None, record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "review_due",
+            "warning",
+            "outcome review due: " + "; ".join(reasons),
+            due.isoformat() if due else None,
+            record_owner(record),
+        )
+    ]
 
 
 # -- dates ----------------------------------------------------------------------
@@ -371,9 +453,9 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
 def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
     if not is_open(record, config):
         return []
-    text = _section(record.data, "billing").get("renewal") or _section(
-        record.data, "dates"
-    ).get("renewal")
+    text = _section(record.data, "billing").get("renewal") or _section(record.data, "dates").get(
+        "renewal"
+    )
     when = as_date(text)
     if when is None:
         return []
@@ -383,9 +465,17 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     plan = _section(record.data, "billing").get("plan")
     what = f" ({plan})" if isinstance(plan, str) else ""
     phrase = f"renewal date passed {-days} days ago" if days < 0 else f"renewal {days_phrase(days)}"
-    return [Finding(record.id, record.name, "renewal_due", "error" if days < 0 else "warning",
-                    f"{phrase}: {when.isoformat()}{what}", when.isoformat(),
-                    record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "renewal_due",
+            "error" if days < 0 else "warning",
+            f"{phrase}: {when.isoformat()}{what}",
+            when.isoformat(),
+            record_owner(record),
+        )
+    ]
 
 
 def retention_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
@@ -393,9 +483,17 @@ def retention_findings(record: Record, config: Config, today: dt.date) -> list[F
     when = as_date(_section(record.data, "consent").get("retain_until"))
     if when is None or when >= today:
         return []
-    return [Finding(record.id, record.name, "retention_expired", "error",
-                    f"retention date passed on {when.isoformat()}: delete or anonymise",
-                    when.isoformat(), record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "retention_expired",
+            "error",
+            f"retention date passed on {when.isoformat()}: delete or anonymise",
+            when.isoformat(),
+            record_owner(record),
+        )
+    ]
 
 
 def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
@@ -413,8 +511,17 @@ def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         if since:
             extra.append(f"since {since.isoformat()}, {(today - since).days} days")
         tail = f" ({'; '.join(extra)})" if extra else ""
-        out.append(Finding(record.id, record.name, "blocked", "info", f"blocked: {what}{tail}",
-                           since.isoformat() if since else None, record_owner(record)))
+        out.append(
+            Finding(
+                record.id,
+                record.name,
+                "blocked",
+                "info",
+                f"blocked: {what}{tail}",
+                since.isoformat() if since else None,
+                record_owner(record),
+            )
+        )
     return out
 
 
@@ -440,9 +547,18 @@ def stale_stage_findings(record: Record, config: Config, today: dt.date) -> list
     last = last_activity(record, today)
     if last is None or (today - last).days < limit:
         return []
-    return [Finding(record.id, record.name, "stale_stage", "warning",
-                    f"in {record.stage} with nothing new for {(today - last).days} days "
-                    f"(since {last.isoformat()})", None, record_owner(record))]
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "stale_stage",
+            "warning",
+            f"in {record.stage} with nothing new for {(today - last).days} days "
+            f"(since {last.isoformat()})",
+            None,
+            record_owner(record),
+        )
+    ]
 
 
 # -- goals ----------------------------------------------------------------------
@@ -496,10 +612,22 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
         else:
             state = "behind"
             reason = f"not yet moving toward {_fmt(target)} (now {_fmt(values[-1])})"
-        out.append(GoalStatus(record.id, record.name, gid, str(goal.get("title") or gid),
-                              measure, baseline, target,
-                              goal.get("by") if isinstance(goal.get("by"), str) else None,
-                              points, percent, state, reason))
+        out.append(
+            GoalStatus(
+                record.id,
+                record.name,
+                gid,
+                str(goal.get("title") or gid),
+                measure,
+                baseline,
+                target,
+                goal.get("by") if isinstance(goal.get("by"), str) else None,
+                points,
+                percent,
+                state,
+                reason,
+            )
+        )
     return out
 
 
@@ -517,14 +645,41 @@ def _goal_findings(record: Record, goals: Iterable[GoalStatus]) -> list[Finding]
     out = []
     for g in goals:
         if g.state == "stuck":
-            out.append(Finding(record.id, record.name, "goal_stuck", "warning",
-                               f"goal '{g.title}' stuck: {g.reason}", g.by, record_owner(record)))
+            out.append(
+                Finding(
+                    record.id,
+                    record.name,
+                    "goal_stuck",
+                    "warning",
+                    f"goal '{g.title}' stuck: {g.reason}",
+                    g.by,
+                    record_owner(record),
+                )
+            )
         elif g.state == "progressing":
-            out.append(Finding(record.id, record.name, "goal_progressing", "info",
-                               f"goal '{g.title}': {g.reason}", g.by, record_owner(record)))
+            out.append(
+                Finding(
+                    record.id,
+                    record.name,
+                    "goal_progressing",
+                    "info",
+                    f"goal '{g.title}': {g.reason}",
+                    g.by,
+                    record_owner(record),
+                )
+            )
         elif g.state == "achieved":
-            out.append(Finding(record.id, record.name, "goal_achieved", "info",
-                               f"goal '{g.title}': {g.reason}", g.by, record_owner(record)))
+            out.append(
+                Finding(
+                    record.id,
+                    record.name,
+                    "goal_achieved",
+                    "info",
+                    f"goal '{g.title}': {g.reason}",
+                    g.by,
+                    record_owner(record),
+                )
+            )
     return out
 
 
@@ -590,8 +745,12 @@ def at_risk(
             risk.reasons.append(f)
     ranked = sorted(
         by_id.values(),
-        key=lambda c: (-sum(1 for f in c.reasons if f.level == "error"), -len(c.reasons),
-                       c.name.casefold(), c.record_id),
+        key=lambda c: (
+            -sum(1 for f in c.reasons if f.level == "error"),
+            -len(c.reasons),
+            c.name.casefold(),
+            c.record_id,
+        ),
     )
     return ranked
 

@@ -183,6 +183,7 @@ def load_config(root: Path) -> Config:
 
 def _cache_key(fingerprint: str) -> str:
     from sortext import __version__
+
     return f"{__version__}:{fingerprint}"
 
 

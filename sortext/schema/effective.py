@@ -91,6 +91,7 @@ def effective_schema(config: Config) -> dict[str, Any]:
 def schema_fingerprint(config: Config) -> str:
     """Changes whenever validation could change: schema, config or version."""
     from sortext import __version__
+
     blob = json.dumps(effective_schema(config), sort_keys=True) + config.fingerprint + __version__
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

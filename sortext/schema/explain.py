@@ -231,8 +231,6 @@ def schema_diagnostics(
         line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
         source = lines[line - 1] if 0 < line <= len(lines) else None
         out.append(
-            Diagnostic(
-                display, line + line_offset, col, p.label, p.message, p.severity, source
-            )
+            Diagnostic(display, line + line_offset, col, p.label, p.message, p.severity, source)
         )
     return out

@@ -76,8 +76,7 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
         for req in config.requirements:
             if stage in req.stages and _get(data, req.field) in (None, "", [], {}):
                 message = req.message or (
-                    f"required at stage '{stage}': add it, "
-                    "or move the client to an earlier stage"
+                    f"required at stage '{stage}': add it, or move the client to an earlier stage"
                 )
                 near = _nearest_path(data, req.field)
                 found.append(
@@ -156,8 +155,7 @@ def _identity_problems(data: dict[str, Any]) -> list[Problem]:
                 found.append(
                     Problem(
                         ("measurements", i, "goal"),
-                        f"no goal with id '{goal}' (goals: {known})"
-                        f"{did_you_mean(goal, goal_ids)}",
+                        f"no goal with id '{goal}' (goals: {known}){did_you_mean(goal, goal_ids)}",
                     )
                 )
     return found

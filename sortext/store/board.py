@@ -135,16 +135,47 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
     found = []
     for seq, f in enumerate(assessment.findings):
         section = _SECTION_OF.get(f.kind)
-        found.append((path, seq, f.kind, f.level, f.record_id, *f.sort_key, f.due, f.amount,
-                      f.currency, _dumps(f), section, _finding_order(section, f)))
+        found.append(
+            (
+                path,
+                seq,
+                f.kind,
+                f.level,
+                f.record_id,
+                *f.sort_key,
+                f.due,
+                f.amount,
+                f.currency,
+                _dumps(f),
+                section,
+                _finding_order(section, f),
+            )
+        )
     goals = [
-        (path, seq, g.state, g.percent, g.name.casefold(), _dumps(g), _GOAL_GROUP.get(g.state),
-         -(g.percent or 0.0) if g.state != "stuck" else 0.0)
+        (
+            path,
+            seq,
+            g.state,
+            g.percent,
+            g.name.casefold(),
+            _dumps(g),
+            _GOAL_GROUP.get(g.state),
+            -(g.percent or 0.0) if g.state != "stuck" else 0.0,
+        )
         for seq, g in enumerate(assessment.goals)
     ]
     risks = [f for f in assessment.findings if f.kind in AT_RISK_KINDS] if is_open else []
-    assessed = (path, key, record.id, record.name, name_cf, record_owner(record), int(is_open),
-                sum(1 for f in risks if f.level == "error"), len(risks))
+    assessed = (
+        path,
+        key,
+        record.id,
+        record.name,
+        name_cf,
+        record_owner(record),
+        int(is_open),
+        sum(1 for f in risks if f.level == "error"),
+        len(risks),
+    )
     return Rows(path, assessed, next_row, found, goals)
 
 
@@ -167,8 +198,9 @@ def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[s
         return dict(conn.execute("SELECT path, key FROM assessed").fetchall())
     from sortext.store.sqlbatch import select_in
 
-    return dict(select_in(conn, "SELECT path, key FROM assessed WHERE path IN ({})",
-                          sorted(set(paths))))
+    return dict(
+        select_in(conn, "SELECT path, key FROM assessed WHERE path IN ({})", sorted(set(paths)))
+    )
 
 
 def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
@@ -181,14 +213,20 @@ def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
 def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     """Replace the stored assessments of the records in ``batch``."""
     forget(conn, (r.path for r in batch))
-    conn.executemany("INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [r.assessed for r in batch])
-    conn.executemany("INSERT INTO next_items VALUES (?, ?, ?, ?, ?, ?)",
-                     [r.next_item for r in batch if r.next_item is not None])
-    conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [f for r in batch for f in r.findings])
-    conn.executemany("INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [g for r in batch for g in r.goals])
+    conn.executemany(
+        "INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [r.assessed for r in batch]
+    )
+    conn.executemany(
+        "INSERT INTO next_items VALUES (?, ?, ?, ?, ?, ?)",
+        [r.next_item for r in batch if r.next_item is not None],
+    )
+    conn.executemany(
+        "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [f for r in batch for f in r.findings],
+    )
+    conn.executemany(
+        "INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [g for r in batch for g in r.goals]
+    )
 
 
 # -- reading --------------------------------------------------------------------
@@ -214,8 +252,15 @@ def _next(value: str) -> Any:
     return NextAction(*json.loads(value))
 
 
-def _top(conn: sqlite3.Connection, table: str, where: str, order: str, limit: int,
-         make: Any, args: Sequence[Any] = ()) -> Top[Any]:
+def _top(
+    conn: sqlite3.Connection,
+    table: str,
+    where: str,
+    order: str,
+    limit: int,
+    make: Any,
+    args: Sequence[Any] = (),
+) -> Top[Any]:
     total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
     rows = conn.execute(
         f"SELECT value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)

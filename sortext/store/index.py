@@ -80,7 +80,6 @@ CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 TABLES = ("files", "records", "notes", "pages", "answers")
 
 
-
 @dataclass(slots=True)
 class RefreshStats:
     """What one refresh did; ``parsed`` counts files actually parsed."""
@@ -162,8 +161,9 @@ class RecordHook(Protocol):
     only known once stored.
     """
 
-    def work(self, path: str, digest: str, record: Record,
-             diagnostics: list[Diagnostic]) -> Any: ...
+    def work(
+        self, path: str, digest: str, record: Record, diagnostics: list[Diagnostic]
+    ) -> Any: ...
 
     def store(self, conn: sqlite3.Connection, done: list[Any]) -> None: ...
 
@@ -175,8 +175,10 @@ _worker_hook: tuple[RecordHook, frozenset[str]] | None = None
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps(
-        [[d.path, d.line, d.column, d.field, d.message, d.severity, d.source_line]
-         for d in diagnostics]
+        [
+            [d.path, d.line, d.column, d.field, d.message, d.severity, d.source_line]
+            for d in diagnostics
+        ]
     )
 
 
@@ -200,21 +202,60 @@ def _parse_file(
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
         diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
-        return _Parsed(display, size, mtime, "", None, False, None, None, None, None,
-                       _diag_json([diag]), "", True, True)
+        return _Parsed(
+            display,
+            size,
+            mtime,
+            "",
+            None,
+            False,
+            None,
+            None,
+            None,
+            None,
+            _diag_json([diag]),
+            "",
+            True,
+            True,
+        )
     result = parse_record(raw, display, validator)
     digest = hashlib.sha256(raw).hexdigest()
     rec = result.record
     errors = not result.ok
     diags = bool(result.diagnostics)
     if rec is None:
-        return _Parsed(display, size, mtime, digest, None, False, None, None, None, None,
-                       _diag_json(result.diagnostics), "", errors, diags)
+        return _Parsed(
+            display,
+            size,
+            mtime,
+            digest,
+            None,
+            False,
+            None,
+            None,
+            None,
+            None,
+            _diag_json(result.diagnostics),
+            "",
+            errors,
+            diags,
+        )
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
     parsed = _Parsed(
-        display, size, mtime, digest, rec.id, result.ok, json.dumps(summary),
-        json.dumps(rec.data), rec.body, rec.body_line, _diag_json(result.diagnostics), rec.name,
-        errors, diags,
+        display,
+        size,
+        mtime,
+        digest,
+        rec.id,
+        result.ok,
+        json.dumps(summary),
+        json.dumps(rec.data),
+        rec.body,
+        rec.body_line,
+        _diag_json(result.diagnostics),
+        rec.name,
+        errors,
+        diags,
     )
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
@@ -223,8 +264,10 @@ def _parse_file(
 
 def _parse_span(span: tuple[int, int]) -> list[_Parsed]:
     assert _worker_validator is not None
-    return [_parse_file(fs, shown, _worker_validator, _worker_hook)
-            for fs, shown in _worker_items[slice(*span)]]
+    return [
+        _parse_file(fs, shown, _worker_validator, _worker_hook)
+        for fs, shown in _worker_items[slice(*span)]
+    ]
 
 
 def parse_files(
@@ -423,8 +466,9 @@ class Index:
             found = _scan(self.repo.clients_path)
         else:
             names = sorted({n for n in only if _is_record_name(n)})
-            rows = select_in(self.conn, query + " WHERE path IN ({})",
-                             [f"{clients}/{n}" for n in names])
+            rows = select_in(
+                self.conn, query + " WHERE path IN ({})", [f"{clients}/{n}" for n in names]
+            )
             found = [entry for entry in map(self._stat_one, names) if entry is not None]
         known = {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
         seen: set[str] = set()
@@ -460,8 +504,7 @@ class Index:
             )
             self._drop_notes(gone)
             for table in ("files", "records"):
-                self.conn.executemany(f"DELETE FROM {table} WHERE path = ?",
-                                      [(p,) for p in gone])
+                self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in gone])
             if to_parse:
                 handed = (hook, frozenset(known)) if hook is not None else None
                 for batch in parse_files(to_parse, self.validator, handed):
@@ -504,14 +547,40 @@ class Index:
                 # Keep the last valid version (and its notes in search), flagged stale with
                 # today's diagnostics; "ok" keeps meaning "the stored data was valid".
                 _, rid, summary, data, body, body_line, note = previous
-                files.append((p.path, p.size, p.mtime_ns, now, p.hash, rid, 1, 1,
-                              int(p.has_errors), int(p.has_diagnostics), summary))
+                files.append(
+                    (
+                        p.path,
+                        p.size,
+                        p.mtime_ns,
+                        now,
+                        p.hash,
+                        rid,
+                        1,
+                        1,
+                        int(p.has_errors),
+                        int(p.has_diagnostics),
+                        summary,
+                    )
+                )
                 records.append((p.path, data, body, body_line, p.diagnostics, note))
                 continue
             if p.path in known:
                 self._drop_notes([p.path])
-            files.append((p.path, p.size, p.mtime_ns, now, p.hash, p.record_id, int(p.ok), 0,
-                          int(p.has_errors), int(p.has_diagnostics), p.summary))
+            files.append(
+                (
+                    p.path,
+                    p.size,
+                    p.mtime_ns,
+                    now,
+                    p.hash,
+                    p.record_id,
+                    int(p.ok),
+                    0,
+                    int(p.has_errors),
+                    int(p.has_diagnostics),
+                    p.summary,
+                )
+            )
             note = None
             if p.data is not None:
                 note = self.conn.execute(
@@ -559,15 +628,20 @@ class Index:
     def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:
         """Every file that has record data (of those ``record_ids``, if given), by path,
         without the data (cheap: for builds)."""
-        query = ("SELECT path, record_id, hash, ok, stale, has_diagnostics "
-                 "FROM files WHERE summary IS NOT NULL")
+        query = (
+            "SELECT path, record_id, hash, ok, stale, has_diagnostics "
+            "FROM files WHERE summary IS NOT NULL"
+        )
         if record_ids is None:
             found = self.conn.execute(f"{query} ORDER BY path").fetchall()
         else:
-            found = sorted(select_in(self.conn, query + " AND record_id IN ({})",
-                                      sorted(set(record_ids))))
-        return [FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
-                for path, rid, digest, ok, stale, has_diags in found]
+            found = sorted(
+                select_in(self.conn, query + " AND record_id IN ({})", sorted(set(record_ids)))
+            )
+        return [
+            FileRow(path, rid, digest, bool(ok), bool(stale), bool(has_diags))
+            for path, rid, digest, ok, stale, has_diags in found
+        ]
 
     def record_ids(self, paths: Iterable[str]) -> set[str]:
         """The record ids the files at ``paths`` hold now (for what a change may move)."""
@@ -633,8 +707,9 @@ class Index:
 
     def remember(self, key: str, value: Any) -> None:
         with self.conn:
-            self.conn.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)",
-                              (key, json.dumps(value)))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?)", (key, json.dumps(value))
+            )
 
     # -- page bookkeeping (for incremental builds) -------------------------------
 
@@ -673,7 +748,9 @@ class RecordPaths(Mapping[str, str]):
         if record_id not in self._seen:
             row = self.conn.execute(
                 "SELECT path FROM files WHERE record_id = ? AND summary IS NOT NULL "
-                "ORDER BY path DESC LIMIT 1", (record_id,)).fetchone()
+                "ORDER BY path DESC LIMIT 1",
+                (record_id,),
+            ).fetchone()
             if row is None:
                 raise KeyError(record_id)
             self._seen[record_id] = str(row[0])
@@ -681,12 +758,16 @@ class RecordPaths(Mapping[str, str]):
 
     def __iter__(self) -> Iterator[str]:
         rows = self.conn.execute(
-            "SELECT DISTINCT record_id FROM files WHERE summary IS NOT NULL ORDER BY record_id")
+            "SELECT DISTINCT record_id FROM files WHERE summary IS NOT NULL ORDER BY record_id"
+        )
         return (str(rid) for (rid,) in rows)
 
     def __len__(self) -> int:
-        return int(self.conn.execute(
-            "SELECT count(DISTINCT record_id) FROM files WHERE summary IS NOT NULL").fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(DISTINCT record_id) FROM files WHERE summary IS NOT NULL"
+            ).fetchone()[0]
+        )
 
 
 def _is_record_name(name: str) -> bool:
@@ -697,8 +778,9 @@ def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [e for e in os.scandir(folder) if e.name.endswith(".md")
-                 and not e.name.startswith(".")]
+        found = [
+            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
+        ]
     except FileNotFoundError:
         return []
     out = []

@@ -147,8 +147,11 @@ class GitRepo:
             return {}
         request = "".join(f"HEAD:{p}\n" for p in paths).encode()
         proc = subprocess.run(
-            ["git", "cat-file", "--batch"], cwd=self.root, input=request,
-            capture_output=True, check=False,
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            input=request,
+            capture_output=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
@@ -172,16 +175,23 @@ class GitRepo:
         if not paths:
             return set()
         out = git(
-            self.root, "check-ignore", "--no-index", "-z", "--stdin",
-            input=b"".join(p.encode() + b"\0" for p in paths), ok_codes=(0, 1),
+            self.root,
+            "check-ignore",
+            "--no-index",
+            "-z",
+            "--stdin",
+            input=b"".join(p.encode() + b"\0" for p in paths),
+            ok_codes=(0, 1),
         )
         return {p.decode() for p in out.split(b"\0") if p}
 
     def _head_and_tree(self) -> tuple[str | None, str]:
         """HEAD's commit and tree in one process (None and the empty tree when unborn)."""
         proc = subprocess.run(
-            ["git", "rev-parse", "HEAD", "HEAD^{tree}"], cwd=self.root,
-            capture_output=True, check=False,
+            ["git", "rev-parse", "HEAD", "HEAD^{tree}"],
+            cwd=self.root,
+            capture_output=True,
+            check=False,
         )
         lines = proc.stdout.decode().split()
         if proc.returncode != 0 or len(lines) != 2:
@@ -246,9 +256,16 @@ class GitRepo:
         args = ["commit-tree", tree, "-F", "-"]
         if parent:
             args[2:2] = ["-p", parent]
-        commit = git(
-            self.root, *args, input=message.encode(), env=_identity_env(author, self.has_identity)
-        ).decode().strip()
+        commit = (
+            git(
+                self.root,
+                *args,
+                input=message.encode(),
+                env=_identity_env(author, self.has_identity),
+            )
+            .decode()
+            .strip()
+        )
         self.sync_index(entries)
         ref_message = "commit (sortext watch): " + message.splitlines()[0]
         try:
@@ -273,8 +290,18 @@ class GitRepo:
         try:
             for file, (_, data) in zip(files, written, strict=True):
                 file.write_bytes(data)
-            out = git(self.root, "hash-object", "-w", "--no-filters", "--stdin-paths",
-                      input="".join(f"{f}\n" for f in files).encode()) if files else b""
+            out = (
+                git(
+                    self.root,
+                    "hash-object",
+                    "-w",
+                    "--no-filters",
+                    "--stdin-paths",
+                    input="".join(f"{f}\n" for f in files).encode(),
+                )
+                if files
+                else b""
+            )
         except OSError as exc:
             raise GitError(f"cannot stage a blob in {self.git_dir}: {exc}") from exc
         finally:

@@ -68,8 +68,16 @@ def error_items(entries: Sequence[Any]) -> list[ErrorItem]:
         if not errors:
             continue
         rec: Record | None = e.record
-        out.append(ErrorItem(e.path, rec.id if rec else None, rec.name if rec else e.path,
-                             errors[0], len(errors), e.stale))
+        out.append(
+            ErrorItem(
+                e.path,
+                rec.id if rec else None,
+                rec.name if rec else e.path,
+                errors[0],
+                len(errors),
+                e.stale,
+            )
+        )
     return out
 
 
@@ -117,8 +125,10 @@ def assemble(
         retention=kind("retention_expired"),
         errors=errors,
         overdue_totals=totals(overdue),
-        next_counts={status: sum(1 for n in next_items if n.status == status)
-                     for status in {n.status for n in next_items}},
+        next_counts={
+            status: sum(1 for n in next_items if n.status == status)
+            for status in {n.status for n in next_items}
+        },
     )
 
 
@@ -195,14 +205,16 @@ def client_view(
         when = str(s["date"])
         if since < when <= today_text:
             focus = f": {s['focus']}" if isinstance(s.get("focus"), str) else ""
-            events.append(Event(when, f"{s.get('kind') or 'session'}{focus}",
-                                str(s.get("status") or "")))
+            events.append(
+                Event(when, f"{s.get('kind') or 'session'}{focus}", str(s.get("status") or ""))
+            )
     for m in _list(data, "measurements"):
         mdate = m.get("date")
         if isinstance(mdate, str) and since < mdate <= today_text:
             note = f" ({m['note']})" if isinstance(m.get("note"), str) else ""
-            events.append(Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}",
-                                "measurement"))
+            events.append(
+                Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}", "measurement")
+            )
     for inv in _list(data, "invoices"):
         for key, label in (("issued", "issued"), ("paid_on", "paid")):
             idate = inv.get(key)
@@ -221,8 +233,11 @@ def client_view(
         else []
     )
     found = sorted(assessment.findings, key=lambda f: f.sort_key)
-    invoices = sorted(_list(data, "invoices"),
-                      key=lambda i: str(i.get("issued") or i.get("due") or ""), reverse=True)
+    invoices = sorted(
+        _list(data, "invoices"),
+        key=lambda i: str(i.get("issued") or i.get("due") or ""),
+        reverse=True,
+    )
     return ClientView(
         record=record,
         today=today_text,
@@ -241,9 +256,7 @@ def client_view(
     )
 
 
-def from_board(
-    conn: sqlite3.Connection, today: str, errors: list[Any], limit: int
-) -> Dashboard:
+def from_board(conn: sqlite3.Connection, today: str, errors: list[Any], limit: int) -> Dashboard:
     """The :class:`Dashboard` of the assessments stored by :mod:`sortext.store.board`:
     ``limit`` rows a list (counts and totals are complete)."""
     from sortext.rules.findings import AT_RISK_KINDS

@@ -37,9 +37,7 @@ class ClientRow:
 
 
 def _error_files(index: Index) -> int:
-    row = index.conn.execute(
-        "SELECT count(*) FROM files WHERE stale = 1 OR ok = 0"
-    ).fetchone()
+    row = index.conn.execute("SELECT count(*) FROM files WHERE stale = 1 OR ok = 0").fetchone()
     return int(row[0])
 
 
@@ -55,16 +53,26 @@ def next_list(
             items = rules.next_actions(index.summaries(), repo.config, today)
             errors = _error_files(index)
             fields = NextAction.__slots__
-            index.remember(key, {"errors": errors, "fields": fields,
-                                 "items": [[getattr(n, f) for f in fields] for n in items]})
+            index.remember(
+                key,
+                {
+                    "errors": errors,
+                    "fields": fields,
+                    "items": [[getattr(n, f) for f in fields] for n in items],
+                },
+            )
         else:
             items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
     if owner is not None:
         items = [n for n in items if n.owner == owner]
     if within is not None:
-        items = [n for n in items if (n.days is None and n.status == "missing")
-                 or (n.days is not None and n.days <= within)]
+        items = [
+            n
+            for n in items
+            if (n.days is None and n.status == "missing")
+            or (n.days is not None and n.days <= within)
+        ]
     return NextList(items, errors)
 
 
@@ -92,8 +100,9 @@ def client_list(
             continue
         if at_risk_only and rec.id not in risks:
             continue
-        rows.append(ClientRow(rec, rules.next_action(rec, repo.config, today),
-                              risks.get(rec.id, [])))
+        rows.append(
+            ClientRow(rec, rules.next_action(rec, repo.config, today), risks.get(rec.id, []))
+        )
     return rows
 
 
