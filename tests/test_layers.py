@@ -54,14 +54,18 @@ def _imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("sortext"))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.startswith("sortext"):
-                found.add(node.module)
-                found.update(
-                    f"{node.module}.{a.name}"
-                    for a in node.names
-                    if f"{node.module}.{a.name}" in MODULES
-                )
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and node.module
+            and node.module.startswith("sortext")
+        ):
+            found.add(node.module)
+            found.update(
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if f"{node.module}.{a.name}" in MODULES
+            )
     return {name for name in found if name in MODULES}
 
 
