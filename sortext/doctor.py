@@ -16,7 +16,7 @@ from typing import Literal
 
 from sortext.daemon.leftovers import pid_alive
 from sortext.repo import Repository
-from sortext.vcs.log import git_text
+from sortext.vcs import git
 
 Status = Literal["ok", "warn", "fail"]
 PID_FILE = Path(".sortext") / "watch.pid"
@@ -32,7 +32,7 @@ class Finding:
 
 
 def _config(repo: Repository, key: str) -> str:
-    return git_text(repo.root, "config", "--get", key, check=False).strip()
+    return git.get_config(repo.root, key)
 
 
 def check_backup(repo: Repository, now: dt.datetime) -> Finding:
@@ -135,7 +135,7 @@ def _git_running_in(root: Path) -> bool:
 
 
 def check_locks(repo: Repository, now_ts: float | None = None) -> Finding:
-    git_dir = Path(git_text(repo.root, "rev-parse", "--absolute-git-dir").strip())
+    git_dir = Path(git.text(repo.root, "rev-parse", "--absolute-git-dir").strip())
     now_ts = time.time() if now_ts is None else now_ts
     old = []
     for lock in [git_dir / "index.lock", git_dir / "HEAD.lock", *git_dir.glob("refs/**/*.lock")]:

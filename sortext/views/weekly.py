@@ -11,8 +11,8 @@ Caches under ``.sortext/`` (derived data, git-ignored; a missing or corrupt
 file only means recomputing):
 
 * ``weekly.json``: the finished view, keyed by (HEAD commit, today, clients
-  folder).  HEAD is read from ``.git`` directly, so a hit starts no git
-  process at all.
+  folder).  HEAD is read from the ref files by GitPython, so a hit starts no
+  git process at all.
 * ``weekly.sqlite``: the lines of each changed record, with the (window
   start, window end) commits they were computed for, for one (today, clients
   folder).  A new commit is applied as the diff from the previous end commit:
@@ -44,8 +44,9 @@ from sortext import __version__
 from sortext.check.load import stem_of
 from sortext.errors import GitError, StorageError
 from sortext.repo import Repository
+from sortext.vcs import git
 from sortext.vcs.changes import classify
-from sortext.vcs.log import git_text, read_blobs, rev_before, run_git
+from sortext.vcs.log import read_blobs, rev_before
 
 WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
@@ -211,55 +212,10 @@ def _update(
 def head_commit(root: Path) -> str | None:
     """HEAD's commit id, or None (not a git repository, or no commit yet).
 
-    Read from ``.git`` files (loose ref, then packed-refs) so the cached path
-    costs a few file reads; anything unusual asks ``git rev-parse``."""
-    found = _read_head(root)
-    if found is not None:
-        return found
-    out = git_text(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip()
-    return out if _SHA.match(out) else None
-
-
-def _read_head(root: Path) -> str | None:
-    try:
-        gitdir = _git_dir(root)
-        if gitdir is None:
-            return None
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-        if _SHA.match(head):
-            return head
-        if not head.startswith("ref: refs/"):
-            return None
-        ref = head[5:].strip()
-        common = gitdir
-        if (gitdir / "commondir").is_file():
-            common = gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()
-        for folder in (gitdir, common):
-            ref_file = folder / ref
-            if ref_file.is_file():
-                value = ref_file.read_text(encoding="utf-8").strip()
-                return value if _SHA.match(value) else None
-        packed = common / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8").splitlines():
-                sha, _, name = line.partition(" ")
-                if name == ref and _SHA.match(sha):
-                    return sha
-    except (OSError, UnicodeDecodeError):
-        pass
-    return None
-
-
-def _git_dir(root: Path) -> Path | None:
-    """``root/.git`` (a folder, or a file pointing at one, as in worktrees)."""
-    dotgit = root / ".git"
-    if dotgit.is_dir():
-        return dotgit
-    if dotgit.is_file():
-        text = dotgit.read_text(encoding="utf-8").strip()
-        if text.startswith("gitdir: "):
-            return root / text[len("gitdir: ") :]  # absolute stays absolute
-    return None
+    Read by GitPython from the ref files (loose ref, packed-refs, worktrees) through
+    :func:`sortext.vcs.git.head_commit`, so the cached path starts no git process."""
+    found = git.head_commit(root)
+    return found if found is not None and _SHA.match(found) else None
 
 
 # --- computing -------------------------------------------------------------------------
@@ -496,7 +452,7 @@ def _blob_ids(root: Path, rev: str, paths: Sequence[str]) -> dict[str, str | Non
         return {}
     if any("\n" in path for path in paths):
         return None
-    out = run_git(
+    out = git.run(
         root, "cat-file", "--batch-check", input="".join(f"{rev}:{p}\n" for p in paths).encode()
     )
     found: dict[str, str | None] = {}
@@ -511,7 +467,7 @@ def _diff(
 ) -> dict[str, tuple[str | None, str | None]]:
     """Path -> (blob in ``old``, blob in ``new``; None: absent) of each file under
     ``paths`` that differs, renames not looked for."""
-    out = git_text(
+    out = git.text(
         root, "--literal-pathspecs", "diff-tree", "-r", "-z", "--no-renames", old, new, "--", *paths
     )
     tokens = out.split("\0")
@@ -541,7 +497,7 @@ def _changed_records(
     """(old blob, new blob, old path, new path) of each record that differs (None:
     absent), and how many files under ``prefix`` were deleted or renamed away."""
     if base is None:
-        out = git_text(root, "ls-tree", "-r", "-z", end, "--", prefix)
+        out = git.text(root, "ls-tree", "-r", "-z", end, "--", prefix)
         found: list[_Pair] = []
         for entry in out.split("\0"):
             meta, _, path = entry.partition("\t")
@@ -549,7 +505,7 @@ def _changed_records(
             if len(parts) == 3 and parts[1] == "blob" and _is_record(path, prefix):
                 found.append((None, parts[2], None, path))
         return found, 0
-    out = git_text(root, "diff-tree", "-r", "-z", "-M", "--relative", base, end, "--", prefix)
+    out = git.text(root, "diff-tree", "-r", "-z", "-M", "--relative", base, end, "--", prefix)
     tokens = out.split("\0")
     pairs: list[_Pair] = []
     deletions = 0
