@@ -92,23 +92,28 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             f"uncommitted changes in {', '.join(dirty[:5])}: commit them (or let "
             "'sortext watch' commit them), then sync"
         )
-    for _ in range(attempts):
-        git.run(root, "fetch", "--quiet", name)
-        tracking = f"refs/remotes/{name}/{branch}"
-        if git.text(root, "rev-parse", "-q", "--verify", tracking, check=False).strip():
-            done = git.run(root, "merge", "--no-edit", "--quiet", tracking, check=False)
-            if unmerged_paths(root):
-                result.conflicts = unmerged_paths(root)
+    with git.repository(root) as handle:
+        remote_ref = handle.remote(name) if name in handle.remotes else None
+        if remote_ref is None:
+            raise GitError(f"no git remote named '{name}': add it with git remote add {name} URL")
+        for _ in range(attempts):
+            git.command(handle, "fetch", "--quiet", name)
+            tracking = f"refs/remotes/{name}/{branch}"
+            if tracking in {ref.path for ref in remote_ref.refs}:
+                try:
+                    git.command(handle, "merge", "--no-edit", "--quiet", tracking)
+                except GitError as exc:
+                    if unmerged_paths(root):
+                        result.conflicts = unmerged_paths(root)
+                        return result
+                    raise GitError(f"git merge {tracking} stopped: {exc}") from exc
+                result.merged = True
+            try:
+                git.command(handle, "push", "--quiet", name, f"HEAD:refs/heads/{branch}")
+            except GitError:
+                continue  # rejected: someone pushed meanwhile; fetch and merge again
+            there = git.command(handle, "ls-remote", name, f"refs/heads/{branch}")
+            if handle.head.commit.hexsha == there.split("\t")[0]:
+                result.pushed = True
                 return result
-            if merge_in_progress(root):
-                raise GitError(f"git merge {tracking} stopped: {done.decode(errors='replace')}")
-            result.merged = True
-        pushed = git.run(root, "push", "--quiet", name, f"HEAD:refs/heads/{branch}", check=False)
-        if (
-            git.text(root, "rev-parse", "HEAD")
-            == git.text(root, "ls-remote", name, f"refs/heads/{branch}").split("\t")[0] + "\n"
-        ):
-            result.pushed = True
-            return result
-        del pushed  # rejected: someone pushed meanwhile; fetch and merge again
     raise GitError(f"could not push to {name} after {attempts} attempts; run sortext sync again")
