@@ -3,7 +3,7 @@
 ``index`` (parsed records, diagnostics, notes search; incremental by file
 stat), ``board`` (each record's assessment stored as rows in page order, so
 pages read only what they show), ``sqlbatch`` (``IN (...)`` over any number of
-values).
+values), ``weekly`` (the stored "since last week" window and its JSON sidecars).
 
 May import: everything below it (:mod:`sortext.record` to :mod:`sortext.edit`).
 """

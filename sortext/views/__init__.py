@@ -2,7 +2,8 @@
 
 ``dashboard`` (the view models of the dashboard, NEXT.md and a client page),
 ``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
-week" section from git).
+week" section: its types, lines and assembling; git's side is
+:mod:`sortext.vcs.window`, storage :mod:`sortext.store.weekly`).
 
 May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
 """
