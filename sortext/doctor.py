@@ -135,7 +135,7 @@ def _git_running_in(root: Path) -> bool:
 
 
 def check_locks(repo: Repository, now_ts: float | None = None) -> Finding:
-    git_dir = Path(git.text(repo.root, "rev-parse", "--absolute-git-dir").strip())
+    git_dir = git.git_dir(repo.root)
     now_ts = time.time() if now_ts is None else now_ts
     old = []
     for lock in [git_dir / "index.lock", git_dir / "HEAD.lock", *git_dir.glob("refs/**/*.lock")]:

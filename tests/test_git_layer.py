@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sortext.errors import GitError
 from sortext.vcs import git as layer
@@ -99,10 +102,13 @@ def test_every_git_call_gets_the_no_prompt_environment() -> None:
 
 
 def test_a_git_call_past_its_timeout_is_a_git_error(tmp_path: Path) -> None:
+    """A remote that never answers: git (and the ssh it started) is ended at the timeout."""
     git(tmp_path, "init", "--quiet")
-    with pytest.raises(GitError, match="did not finish within"):
-        # no git command finishes within a microsecond
-        layer.run(tmp_path, "cat-file", "--batch", input=None, timeout=0.000001)
+    hang = {"GIT_SSH_COMMAND": "sleep 20 2>/dev/null #"}  # an ssh that never answers
+    started = time.monotonic()
+    with pytest.raises(GitError, match="did not finish within 1 s; check the network"):
+        layer.run(tmp_path, "ls-remote", "ssh://example.invalid/x.git", env=hang, timeout=1)
+    assert time.monotonic() - started < 10  # the hanging "ssh" did not hold the pipes
 
 
 def test_a_failing_git_call_is_a_git_error_with_git_s_message(tmp_path: Path) -> None:
@@ -118,3 +124,23 @@ def test_a_remote_needing_a_password_fails_instead_of_prompting(tmp_path: Path) 
     git(tmp_path, "init", "--quiet")
     with pytest.raises(GitError):
         layer.run(tmp_path, "ls-remote", "https://127.0.0.1:9/nobody.git", timeout=30)
+
+
+def test_sync_with_no_such_remote_is_one_clear_error(records_repo: Path) -> None:
+    from sortext.repo import open_repository
+    from sortext.vcs.sync import sync
+
+    with pytest.raises(GitError, match="no git remote named 'origin': add it with git remote"):
+        sync(open_repository(records_repo))
+
+
+@given(
+    st.text(max_size=400),
+    st.lists(st.from_regex(r"[a-z][a-z-]{0,9}", fullmatch=True), min_size=1, max_size=4),
+)
+def test_every_git_failure_is_one_line_that_names_the_command(stderr: str, args: list[str]) -> None:
+    """Whatever git prints, the GitError a user sees is one line naming the command
+    (or saying that a git repository is needed)."""
+    message = str(layer.failure(args, stderr))
+    assert len(message.splitlines()) == 1
+    assert message.startswith(f"git {args[0]}") or "git repository" in message

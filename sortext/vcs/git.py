@@ -26,8 +26,12 @@ The policy, for every call through either door:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -115,6 +119,65 @@ class Done:
     stderr: bytes
 
 
+class _Watchdog:
+    """Kills git processes that outlive their timeout: one thread polls twice a
+    second (timeouts are a minute or more) and exits after 5 s with nothing to
+    watch.  ``subprocess.run(timeout=...)`` would instead poll ``waitpid`` with
+    sleeps after every call, ~1.2 ms each: a dozen of those per watcher save."""
+
+    POLL = 0.5
+    IDLE = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[int, tuple[float, subprocess.Popen[bytes]]] = {}
+        self._killed: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, proc: subprocess.Popen[bytes], seconds: float) -> None:
+        with self._lock:
+            self._watched[id(proc)] = (time.monotonic() + seconds, proc)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sortext-git-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def release(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Stop watching ``proc``; True when the watchdog killed it."""
+        with self._lock:
+            self._watched.pop(id(proc), None)
+            if id(proc) in self._killed:
+                self._killed.discard(id(proc))
+                return True
+            return False
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            time.sleep(self.POLL)
+            now = time.monotonic()
+            with self._lock:
+                for key, (deadline, proc) in list(self._watched.items()):
+                    if now >= deadline:
+                        _kill(proc)
+                        self._killed.add(key)
+                        del self._watched[key]
+                if self._watched:
+                    idle_since = now
+                elif now - idle_since >= self.IDLE:
+                    self._thread = None
+                    return
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill git and what it started (ssh, credential helpers): its process group."""
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 def run_full(
     root: Path,
     *args: str,
@@ -126,24 +189,33 @@ def run_full(
     cannot be started, ``root`` is missing or the timeout passes."""
     seconds = timeout if timeout is not None else timeout_for(args)
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["git", *args],
             cwd=root,
-            input=input,
-            capture_output=True,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             env=environment(env),
-            timeout=seconds,
-            check=False,
+            process_group=0,  # so a timeout also ends the ssh git started
         )
     except FileNotFoundError as exc:
         if not Path(root).is_dir():
             raise GitError(f"{root} does not exist") from exc
         raise GitError(NOT_INSTALLED) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise _timed_out(args, seconds) from exc
     except OSError as exc:
         raise GitError(f"cannot run git in {root}: {exc}") from exc
-    return Done(proc.returncode, proc.stdout, proc.stderr)
+    _WATCHDOG.watch(proc, seconds)
+    try:
+        stdout, stderr = proc.communicate(input)
+    except BaseException:  # Ctrl-C included: git is in its own group, end it too
+        _kill(proc)
+        proc.wait()
+        raise
+    finally:
+        killed = _WATCHDOG.release(proc)
+    if killed:
+        raise _timed_out(args, seconds)
+    return Done(proc.returncode, stdout, stderr)
 
 
 def run(
@@ -192,12 +264,13 @@ def popen(root: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes
 def finish(proc: subprocess.Popen[bytes], args: Sequence[str]) -> bytes:
     """Wait for a :func:`popen` process (timeout as for :func:`run`); its stdout."""
     seconds = timeout_for(args)
+    _WATCHDOG.watch(proc, seconds)
     try:
-        out, err = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired as exc:
-        proc.kill()
-        proc.communicate()
-        raise _timed_out(args, seconds) from exc
+        out, err = proc.communicate()
+    finally:
+        killed = _WATCHDOG.release(proc)
+    if killed:
+        raise _timed_out(args, seconds)
     if proc.returncode != 0:
         raise failure(args, (err or b"").decode("utf-8", "replace"))
     return out
@@ -301,8 +374,17 @@ def set_config(root: Path, settings: Mapping[str, str]) -> None:
             writer.set_value(section, option, value)
 
 
+def git_dir(root: Path) -> Path:
+    """The absolute git directory of the work tree at ``root`` (GitPython's
+    ``Repo.git_dir``; a worktree's own folder).  Raises NotARepository."""
+    with repository(root) as repo:
+        return Path(repo.git_dir).resolve()
+
+
 def get_config(root: Path, key: str) -> str:
-    """The value of ``key`` as git sees it (all config levels), or '' when unset."""
+    """The value of ``key`` as git sees it (all config levels, includes, keys matched
+    case-insensitively: ``git config --get``, which GitPython's case-sensitive reader
+    is not), or '' when unset."""
     return text(root, "config", "--get", key, check=False).strip()
 
 
