@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sortext.errors import ConfigError
+from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 
 CONFIG_NAME = "sortext.yaml"
@@ -160,9 +161,9 @@ def default_config_text() -> str:
     return (files("sortext") / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
 
 
-# A validated configuration is remembered here (derived data, next to the index), so
-# a quick query pays for neither the YAML parser nor the JSON Schema validator.
-CONFIG_CACHE = (".sortext", "config.json")
+# A validated configuration is remembered in StateDir(root).config_cache (derived data,
+# next to the index), so a quick query pays for neither the YAML parser nor the JSON
+# Schema validator.
 
 
 def load_config(root: Path) -> Config:
@@ -192,7 +193,7 @@ def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
     import json
 
     try:
-        stored = json.loads(root.joinpath(*CONFIG_CACHE).read_bytes())
+        stored = json.loads(StateDir(root).config_cache.read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(stored, dict) or stored.get("key") != _cache_key(fingerprint):
@@ -204,9 +205,11 @@ def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
 def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> None:
     """Best effort: only where the index folder exists, never an error."""
     import json
-    import os
 
-    target = root.joinpath(*CONFIG_CACHE)
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
+    target = StateDir(root).config_cache
     if not target.parent.is_dir():
         return
     try:
@@ -215,13 +218,8 @@ def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> N
         return  # a value JSON cannot hold: validate each time
     if json.loads(text)["data"] != data:
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    with contextlib.suppress(StorageError):
+        atomic_write(target, text.encode("utf-8"), durable=False)
 
 
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:

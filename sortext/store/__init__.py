@@ -5,5 +5,5 @@ stat), ``board`` (each record's assessment stored as rows in page order, so
 pages read only what they show), ``sqlbatch`` (``IN (...)`` over any number of
 values).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.edit`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.edit`).
 """

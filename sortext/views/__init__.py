@@ -4,5 +4,5 @@
 ``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
 week" section from git).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """
