@@ -223,16 +223,16 @@ def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> N
 
 
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
-    from sortext.record.source import SourceProblem, decode
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.source import decode
+    from sortext.record.yamlread import load_fast
 
     source = decode(raw_bytes)
-    if isinstance(source, SourceProblem):
-        diag = Diagnostic(display, source.line, source.column, "", source.message)
+    if isinstance(source, Diagnostic):
+        diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
     data = load_fast(source.text) if source.text.strip() else {}
-    if isinstance(data, YamlProblem):
-        diag = Diagnostic(display, data.line, data.column, data.field, data.message)
+    if isinstance(data, Diagnostic):
+        diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])
     if not isinstance(data, dict):
         diag = Diagnostic(display, 1, 1, "", "the configuration must be a mapping of settings")
