@@ -217,7 +217,7 @@ def test_state_dir_knows_every_path(tmp_path: Path) -> None:
         "watch_log": "watch.log",
         "push_state": "push.json",
         "backup_state": "backup.json",
-        "templates": "templates",
+        "template_cache": "templates",
     }
     for prop, name in expected.items():
         assert getattr(state, prop) == tmp_path / ".sortext" / name, prop

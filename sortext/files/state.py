@@ -36,7 +36,7 @@ class StateDir:
     WATCH_LOG: ClassVar[str] = "watch.log"
     PUSH_STATE: ClassVar[str] = "push.json"
     BACKUP_STATE: ClassVar[str] = "backup.json"
-    TEMPLATES: ClassVar[str] = "templates"
+    TEMPLATE_CACHE: ClassVar[str] = "templates"
 
     @classmethod
     def rel(cls, name: str) -> str:
@@ -104,6 +104,6 @@ class StateDir:
         return self.path / self.BACKUP_STATE
 
     @property
-    def templates(self) -> Path:
-        """The user's page template overrides (a folder)."""
-        return self.path / self.TEMPLATES
+    def template_cache(self) -> Path:
+        """Compiled page templates (a folder: Jinja2's bytecode cache)."""
+        return self.path / self.TEMPLATE_CACHE

@@ -75,7 +75,7 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-    env = environment(repo.root, StateDir(repo.root).templates)
+    env = environment(repo.root, StateDir(repo.root).template_cache)
     common = {
         "limit": LIST_LIMIT,
         "soon_days": config.threshold("due_soon_days"),
