@@ -239,3 +239,39 @@ def test_the_daemon_and_queries_use_the_same_paths(tmp_path: Path) -> None:
     assert status["last_commit"] == {"sha": "abc"}
     assert status["push"] == {"last_error": None}
     assert not status["running"]
+
+
+def _method_calls(path: Path, names: set[str]) -> list[str]:
+    return [
+        node.func.attr
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in names
+    ]
+
+
+def test_no_module_writes_a_target_file_in_place() -> None:
+    """write_text/write_bytes leave a half-written file on a crash: only scratch files may."""
+    scratch = {
+        "vcs/commit.py",  # sortext-blob-<pid>-<n> in .git, handed to git hash-object
+        "vcs/merge.py",  # three texts in a TemporaryDirectory for git merge-file
+    }
+    found = {
+        str(p.relative_to(PACKAGE)): _method_calls(p, {"write_text", "write_bytes"})
+        for p in PACKAGE.rglob("*.py")
+    }
+    assert {k for k, v in found.items() if v} == scratch
+
+
+def test_gitattributes_line_is_added_atomically_keeping_every_byte(tmp_path: Path) -> None:
+    from sortext.vcs.scaffold import GITATTRIBUTES_LINE, ensure_gitattributes
+
+    path = tmp_path / ".gitattributes"
+    path.write_bytes(b"*.bin binary\n# caf\xe9 (latin-1)")
+    assert ensure_gitattributes(tmp_path) is True
+    assert path.read_bytes() == b"*.bin binary\n# caf\xe9 (latin-1)\n" + (
+        GITATTRIBUTES_LINE.encode() + b"\n"
+    )
+    assert ensure_gitattributes(tmp_path) is False
+    assert [p.name for p in tmp_path.iterdir()] == [".gitattributes"]
