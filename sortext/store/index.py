@@ -31,8 +31,7 @@ from sortext.check.load import Record, parse_record
 from sortext.errors import StorageError
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store.board import SCHEMA as EXTRA_SCHEMA
-from sortext.store.board import TABLES as EXTRA_TABLES
+from sortext.store import answers, board, pagekeys
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
@@ -73,11 +72,13 @@ CREATE TABLE IF NOT EXISTS records (
     note INTEGER  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
-CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-# Tables dropped when the fingerprint changes (board.py adds its own).
-TABLES = ("files", "records", "notes", "pages", "answers")
+# Tables dropped when the fingerprint changes (the other store modules add their own).
+TABLES = ("files", "records", "notes")
+# The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
+_PARTS = (board, pagekeys, answers)
+EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
+EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
 
 @dataclass(slots=True)
@@ -498,7 +499,7 @@ class Index:
         changed = list(gone)
         with self.conn:
             if to_parse or gone:
-                self.conn.execute("DELETE FROM answers")
+                answers.forget_all(self.conn)
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -701,24 +702,24 @@ class Index:
     # -- remembered answers (valid until a record changes) -----------------------
 
     def answer(self, key: str) -> Any | None:
-        """A remembered JSON answer for ``key``, or None; any record change forgets them all."""
-        row = self.conn.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        """A remembered JSON answer for ``key``, or None; any record change forgets them all
+        (:mod:`sortext.store.answers`)."""
+        return answers.recall(self.conn, key)
 
     def remember(self, key: str, value: Any) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?)", (key, json.dumps(value))
-            )
+        answers.remember(self.conn, key, value)
 
     # -- page bookkeeping (for incremental builds) -------------------------------
 
     def page_keys(self, paths: Iterable[str] | None = None) -> dict[str, str]:
-        """The key each page was rendered under (of those ``paths``, if given)."""
-        if paths is None:
-            return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
-        query = "SELECT path, key FROM pages WHERE path IN ({})"
-        return dict(select_in(self.conn, query, sorted(set(paths))))
+        """The key each page was rendered under (of those ``paths``, if given);
+        see :mod:`sortext.store.pagekeys`."""
+        return pagekeys.page_keys(self.conn, paths)
+
+    def set_page_keys(self, keys: Mapping[str, str], removed: Iterable[str] = ()) -> None:
+        """Record page keys and forget ``removed`` pages, in a transaction of its own."""
+        with self.conn:
+            pagekeys.set_page_keys(self.conn, keys, removed)
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -727,13 +728,6 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def set_page_keys(self, keys: dict[str, str], removed: Iterable[str] = ()) -> None:
-        with self.conn:
-            self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in removed])
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
-            )
 
 
 class RecordPaths(Mapping[str, str]):
