@@ -548,40 +548,12 @@ class Index:
                 # Keep the last valid version (and its notes in search), flagged stale with
                 # today's diagnostics; "ok" keeps meaning "the stored data was valid".
                 _, rid, summary, data, body, body_line, note = previous
-                files.append(
-                    (
-                        p.path,
-                        p.size,
-                        p.mtime_ns,
-                        now,
-                        p.hash,
-                        rid,
-                        1,
-                        1,
-                        int(p.has_errors),
-                        int(p.has_diagnostics),
-                        summary,
-                    )
-                )
+                files.append(_file_row(p, now, rid, True, True, summary))
                 records.append((p.path, data, body, body_line, p.diagnostics, note))
                 continue
             if p.path in known:
                 self._drop_notes([p.path])
-            files.append(
-                (
-                    p.path,
-                    p.size,
-                    p.mtime_ns,
-                    now,
-                    p.hash,
-                    p.record_id,
-                    int(p.ok),
-                    0,
-                    int(p.has_errors),
-                    int(p.has_diagnostics),
-                    p.summary,
-                )
-            )
+            files.append(_file_row(p, now, p.record_id, p.ok, False, p.summary))
             note = None
             if p.data is not None:
                 note = self.conn.execute(
@@ -808,6 +780,27 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     diagnostics = _diag_from_json(diags)
     valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
     return Entry(path, record, diagnostics, valid, bool(stale), digest)
+
+
+def _file_row(
+    p: _Parsed, now: int, record_id: str | None, ok: bool, stale: bool, summary: str | None
+) -> tuple[object, ...]:
+    """A ``files`` row for a parsed file: its stat, hash and problems as parsed, and the
+    record (id, validity, summary) the index keeps for it, which for a stale file is
+    the last valid version's."""
+    return (
+        p.path,
+        p.size,
+        p.mtime_ns,
+        now,
+        p.hash,
+        record_id,
+        int(ok),
+        int(stale),
+        int(p.has_errors),
+        int(p.has_diagnostics),
+        summary,
+    )
 
 
 def _hash_file(path: Path) -> str:
