@@ -119,6 +119,7 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board
     from sortext.store.index import Index
+    from sortext.store.pagekeys import page_keys, set_page_keys
 
     result = BuildResult()
     config = repo.config
@@ -153,12 +154,12 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
             ids = ids_before | index.record_ids(changed_paths)
             rows = index.rows(ids)
             assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
-            old_keys = index.page_keys(f"{SITE_DIR}/clients/{rid}.html" for rid in ids)
+            old_keys = page_keys(index.conn, (f"{SITE_DIR}/clients/{rid}.html" for rid in ids))
             present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
         else:
             rows = index.rows()
             assessed = board.keys(index.conn)
-            old_keys = index.page_keys()
+            old_keys = page_keys(index.conn)
             present = set(os.listdir(pages_dir))
         plan = _plan(
             repo,
@@ -188,7 +189,9 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
                 result.removed.append(rel)
             except FileNotFoundError:
                 pass
-        index.set_page_keys({k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone)
+        with index.conn:
+            changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
+            set_page_keys(index.conn, changed_keys, gone)
         index.set_meta(BUILD_KEY, base_key)
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))

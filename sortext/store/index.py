@@ -671,29 +671,10 @@ class Index:
         )
         return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
 
-    # -- remembered answers (valid until a record changes) -----------------------
-
-    def answer(self, key: str) -> Any | None:
-        """A remembered JSON answer for ``key``, or None; any record change forgets them all
-        (:mod:`sortext.store.answers`)."""
-        return answers.recall(self.conn, key)
-
-    def remember(self, key: str, value: Any) -> None:
-        answers.remember(self.conn, key, value)
-
-    # -- page bookkeeping (for incremental builds) -------------------------------
-
-    def page_keys(self, paths: Iterable[str] | None = None) -> dict[str, str]:
-        """The key each page was rendered under (of those ``paths``, if given);
-        see :mod:`sortext.store.pagekeys`."""
-        return pagekeys.page_keys(self.conn, paths)
-
-    def set_page_keys(self, keys: Mapping[str, str], removed: Iterable[str] = ()) -> None:
-        """Record page keys and forget ``removed`` pages, in a transaction of its own."""
-        with self.conn:
-            pagekeys.set_page_keys(self.conn, keys, removed)
+    # -- meta values (page keys live in store/pagekeys, answers in store/answers) --
 
     def meta(self, key: str) -> str | None:
+        """A value kept beside the index (e.g. the key of the last finished build)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
