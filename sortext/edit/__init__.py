@@ -1,7 +1,8 @@
 """Writing records without losing a byte: round-trip edits and safe writes.
 
 ``roundtrip`` (change values in the YAML text, leaving everything else as it
-was), ``safewrite`` (atomic writes that refuse to clobber a changed file),
+was), ``emit`` (values written as YAML 1.2 text that reads back unchanged),
+``safewrite`` (atomic writes that refuse to clobber a changed file),
 ``compare`` (compare-then-write for other files), ``update`` (read, edit,
 validate, write: the path every writing command takes), ``routine`` (log a
 session, pay, measure, move stage), ``new`` (a new record from the template).
