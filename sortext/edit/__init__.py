@@ -1,8 +1,9 @@
 """Writing records without losing a byte: round-trip edits and safe writes.
 
 ``roundtrip`` (change values in the YAML text, leaving everything else as it
-was), ``safewrite`` (the old import path of :mod:`sortext.files.write`, the
-one atomic writer), ``update`` (read, edit,
+was), ``emit`` (values written as YAML 1.2 text that reads back unchanged),
+``safewrite`` (the old import path of :mod:`sortext.files.write`, the one
+atomic writer), ``update`` (read, edit,
 validate, write: the path every writing command takes), ``routine`` (log a
 session, pay, measure, move stage), ``new`` (a new record from the template).
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.edit.roundtrip import EditRefused, RecordEditor, render_flow
+from sortext.edit.emit import render_flow
+from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 
