@@ -8,10 +8,12 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sortext.check.load import parse_record
 from sortext.record.diagnostics import Diagnostic, problem
 from sortext.record.source import decode, read_bytes
 from sortext.record.split import split
 from sortext.record.yamlread import load_fast, load_round_trip
+from sortext.schema.validate import RecordValidator
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
 
@@ -66,21 +68,44 @@ def test_placed_keeps_a_source_line_it_already_has() -> None:
     assert found.source_line == "raw bytes shown"
 
 
+_VALIDATOR: list[RecordValidator] = []
+
+
+def _validator() -> RecordValidator:
+    if not _VALIDATOR:
+        from sortext.repo import open_repository
+
+        _VALIDATOR.append(RecordValidator(open_repository(PACKAGE.parent).config))
+    return _VALIDATOR[0]
+
+
 @given(before=st.integers(0, 30), bad=st.sampled_from(["a: [1, 2", "a: 1\na: 2", "\ta: 1"]))
 def test_a_yaml_problem_is_reported_at_its_line_in_the_file(before: int, bad: str) -> None:
-    from sortext.check.load import parse_record
-    from sortext.schema.validate import RecordValidator
-
     fields = "".join(f"k{i}: {i}\n" for i in range(before))
     text = f"---\n{fields}{bad}\n---\nnotes\n"
     alone = load_fast(f"{fields}{bad}\n")
     assert isinstance(alone, Diagnostic)
-    validator = RecordValidator.__new__(RecordValidator)  # never reached: YAML fails first
-    result = parse_record(text.encode(), "clients/a.md", validator)
+    result = parse_record(text.encode(), "clients/a.md", _validator())
     assert result.record is None
     (diag,) = result.diagnostics
     assert (diag.path, diag.line, diag.column) == ("clients/a.md", alone.line + 1, alone.column)
     assert diag.source_line == text.split("\n")[diag.line - 1]
+
+
+@given(comments=st.integers(0, 20))
+def test_a_schema_problem_is_located_on_its_line_in_the_file(comments: int) -> None:
+    """A data-path Problem becomes a Diagnostic at the key's line, counted in the file."""
+    top = "".join(f"# note {i}\n" for i in range(comments))
+    text = f"---\n{top}id: amara-okafor\nname: Amara Okafor\nstage: dreaming\n---\n"
+    result = parse_record(text.encode(), "clients/amara-okafor.md", _validator())
+    stage = [d for d in result.diagnostics if d.field == "stage"]
+    assert stage, result.diagnostics
+    line = text.split("\n").index("stage: dreaming") + 1
+    assert (stage[0].path, stage[0].line, stage[0].source_line) == (
+        "clients/amara-okafor.md",
+        line,
+        "stage: dreaming",
+    )
 
 
 def test_the_record_layer_has_no_other_problem_class() -> None:
