@@ -32,6 +32,7 @@ from sortext.edit.emit import (
     render_block_sequence,
     render_flow,
 )
+from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import Path, format_path
 
 _PATH_HELP = "is not a field path (like billing.rate or invoices[0].status)"
@@ -107,18 +108,18 @@ class RecordEditor:
     """
 
     def __init__(self, raw: bytes, display: str = "record") -> None:
-        from sortext.record.source import SourceProblem, decode
-        from sortext.record.split import SplitProblem, split
+        from sortext.record.source import decode
+        from sortext.record.split import split
 
         self.display = display
         self.original = raw
         source = decode(raw)
-        if isinstance(source, SourceProblem):
+        if isinstance(source, Diagnostic):
             raise EditRefused(f"{display}:{source.line}:{source.column}: {source.message}")
         text = raw[3:].decode("utf-8") if source.bom else raw.decode("utf-8")
         self._doc = _Doc(text, source.bom)
         parts = split(self._doc.norm)
-        if isinstance(parts, SplitProblem):
+        if isinstance(parts, Diagnostic):
             raise EditRefused(f"{display}:{parts.line}:{parts.column}: {parts.message}")
         self.data: dict[str, Any] = self._load()
         self.changed_paths: list[Path] = []
@@ -139,14 +140,14 @@ class RecordEditor:
 
     def _load(self) -> dict[str, Any]:
         from sortext.record.values import normalize
-        from sortext.record.yamlread import YamlProblem, load_fast
+        from sortext.record.yamlread import load_fast
 
         text, start = self._yaml()
         loaded = load_fast(text) if text.strip() else {}
-        if isinstance(loaded, YamlProblem):
-            line = loaded.line + self._doc.norm[:start].count("\n")
+        if isinstance(loaded, Diagnostic):
+            where = loaded.shifted(self._doc.norm[:start].count("\n"))
             raise EditRefused(
-                f"{self.display}:{line}:{loaded.column}: {loaded.message} "
+                f"{self.display}:{where.line}:{where.column}: {where.message} "
                 "(fix the file before sortext edits it)"
             )
         if not isinstance(loaded, dict):

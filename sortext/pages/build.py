@@ -10,7 +10,6 @@ that changed.  A client page is re-rendered only when its inputs changed
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from sortext import __version__
 from sortext.errors import StorageError
+from sortext.files.state import StateDir
+from sortext.files.write import write_if_changed
 from sortext.repo import Repository
 
 if TYPE_CHECKING:  # imported where used: a build loads Jinja2 and the index lazily
@@ -57,46 +58,6 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
-    """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
-
-    ``durable`` fsyncs the file and its folder; client pages skip it (derived
-    data, rebuilt on demand) so a cold build of thousands stays fast; the
-    rename still guarantees a reader never sees a half-written page.
-    """
-    try:
-        with open(path, "rb") as existing:
-            if existing.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise StorageError(f"{path}: cannot read: {exc.strerror}") from exc
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-        if durable:
-            _fsync_dir(path.parent)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StorageError(f"{path}: cannot write: {exc.strerror}") from exc
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 @dataclass(frozen=True, slots=True)
 class _Job:
     """What one record needs: its assessment stored under ``assess_key``, its page
@@ -129,7 +90,7 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-    env = environment(repo.root, repo.root / ".sortext" / "templates")
+    env = environment(repo.root, StateDir(repo.root).template_cache)
     common = {
         "limit": LIST_LIMIT,
         "soon_days": config.threshold("due_soon_days"),

@@ -7,5 +7,5 @@ rendered under, for incremental builds), ``answers`` (query answers kept
 until a record changes), ``sqlbatch`` (``IN (...)`` over any number of
 values).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.edit`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.edit`).
 """

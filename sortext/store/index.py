@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.check.load import Record, parse_record
 from sortext.errors import StorageError
+from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, pagekeys
@@ -37,8 +38,6 @@ from sortext.store.sqlbatch import select_in
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-INDEX_DIR = ".sortext"
-INDEX_NAME = "index.sqlite"
 LAYOUT_VERSION = "7"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
@@ -350,8 +349,8 @@ class Index:
         """
         from sortext.schema.effective import schema_fingerprint
 
-        folder = repo.root / INDEX_DIR
-        path = folder / INDEX_NAME
+        folder = StateDir(repo.root).path
+        path = StateDir(repo.root).index
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
@@ -446,7 +445,7 @@ class Index:
             return self._refresh(hook, only)
         except sqlite3.DatabaseError:
             self.conn.close()
-            path = self.repo.root / INDEX_DIR / INDEX_NAME
+            path = StateDir(self.repo.root).index
             self._delete(path)
             fresh = Index.open(self.repo)
             self.conn = fresh.conn
@@ -631,7 +630,7 @@ class Index:
     @property
     def path(self) -> Path:
         """The database file (a forked worker opens its own connection to it)."""
-        return self.repo.root / INDEX_DIR / INDEX_NAME
+        return StateDir(self.repo.root).index
 
     def entries_with_errors(self) -> list[Entry]:
         rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")

@@ -5,5 +5,5 @@
 week" section from git), ``format`` (how money, days, numbers and weekdays
 read on a page and in the terminal).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """
