@@ -269,7 +269,7 @@ def manifest_token(path: Path, key: Mapping[str, Any], store: str) -> str | None
 
 def save_json(path: Path, data: Mapping[str, Any]) -> None:
     """Write ``data`` to ``path`` atomically; a failure is ignored (a slower next call)."""
-    from sortext.edit.safewrite import atomic_write
+    from sortext.files.write import atomic_write
 
     try:
         path.parent.mkdir(exist_ok=True)

@@ -12,5 +12,5 @@ from git).  Every git call goes through ``git`` (the one git layer: GitPython,
 imported lazily, plus plain processes for the hot paths; one environment,
 timeout and error policy).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.store`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.store`).
 """

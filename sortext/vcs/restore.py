@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sortext.edit.compare import write_atomic
 from sortext.errors import ConflictError, RecordNotFound, UsageError
+from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import Commit, file_log, read_blobs
@@ -80,7 +80,7 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
     if current == content:
         raise UsageError(f"{path} is already that version")
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, content, current)
+    replace_if_unchanged(target, content, current)
     date = git.text(repo.root, "show", "-s", "--format=%aI", sha).strip()
     git.run(repo.root, "add", "--", path)
     message = f"{record_id}: restore the version of {date[:10]} ({sha[:10]})"

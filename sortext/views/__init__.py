@@ -3,7 +3,8 @@
 ``dashboard`` (the view models of the dashboard, NEXT.md and a client page),
 ``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
 week" section: its types, lines and assembling; git's side is
-:mod:`sortext.vcs.window`, storage :mod:`sortext.store.weekly`).
+:mod:`sortext.vcs.window`, storage :mod:`sortext.store.weekly`), ``format``
+(how money, days, numbers and weekdays read on a page and in the terminal).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """

@@ -46,6 +46,7 @@ from typing import Any
 from sortext import __version__
 from sortext.check.load import stem_of
 from sortext.errors import GitError
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.store.weekly import (
     LineRow,
@@ -64,9 +65,9 @@ from sortext.vcs.log import read_blobs
 WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
 GROUP_LIMIT = 10
-VIEW_CACHE = ".sortext/weekly.json"
-PAIR_CACHE = ".sortext/weekly-pairs.json"
-STORE = ".sortext/weekly.sqlite"
+VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
+PAIR_CACHE = StateDir.rel(StateDir.WEEKLY_PAIRS)
+STORE = StateDir.rel(StateDir.WEEKLY_STORE)
 _CACHE_VERSION = 3  # 3: a new record is only its "New clients" line
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
