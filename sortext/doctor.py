@@ -17,7 +17,7 @@ from typing import Literal
 from sortext.daemon.leftovers import pid_alive
 from sortext.files.state import StateDir
 from sortext.repo import Repository
-from sortext.vcs.log import git_text
+from sortext.vcs import git
 
 Status = Literal["ok", "warn", "fail"]
 INDEX_FILE = StateDir.rel(StateDir.INDEX)  # as shown in messages
@@ -32,7 +32,7 @@ class Finding:
 
 
 def _config(repo: Repository, key: str) -> str:
-    return git_text(repo.root, "config", "--get", key, check=False).strip()
+    return git.get_config(repo.root, key)
 
 
 def check_backup(repo: Repository, now: dt.datetime) -> Finding:
@@ -135,7 +135,7 @@ def _git_running_in(root: Path) -> bool:
 
 
 def check_locks(repo: Repository, now_ts: float | None = None) -> Finding:
-    git_dir = Path(git_text(repo.root, "rev-parse", "--absolute-git-dir").strip())
+    git_dir = git.git_dir(repo.root)
     now_ts = time.time() if now_ts is None else now_ts
     old = []
     for lock in [git_dir / "index.lock", git_dir / "HEAD.lock", *git_dir.glob("refs/**/*.lock")]:

@@ -153,13 +153,13 @@ def test_private_index_is_reused_until_someone_else_commits(
     import sortext.vcs.commit as gitops
 
     calls: list[str] = []
-    real = gitops.git
+    real = gitops.run
 
     def counting(root: Path, *args: str, **kwargs: object) -> bytes:
         calls.append(args[0])
         return real(root, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(gitops, "git", counting)
+    monkeypatch.setattr(gitops, "run", counting)
     repo = GitRepo.open(records_repo)
     first = (records_repo / RECORD).read_bytes().replace(b"stage: active", b"stage: review")
     assert repo.commit({RECORD: first}, "one") is not None

@@ -14,6 +14,7 @@ import pytest
 import sortext.views.weekly as weekly
 from sortext.pages.render import environment, render
 from sortext.repo import open_repository
+from sortext.vcs import window
 from sortext.views.weekly import (
     GROUP_LIMIT,
     PAIR_CACHE,
@@ -373,19 +374,19 @@ def _from_scratch(root: Path, today: dt.date = TODAY) -> WeeklyChanges | None:
 
 
 def _counting_computes(
-    monkeypatch: pytest.MonkeyPatch, root: Path, name: str = "_compute"
+    monkeypatch: pytest.MonkeyPatch, root: Path, name: str = "_compute", module: Any = weekly
 ) -> list[Path]:
-    """Calls of ``weekly.<name>`` (default: whole-window computations) in ``root``,
-    not in the from-scratch copy."""
+    """Calls of ``<module>.<name>`` (default: ``weekly._compute``, whole-window
+    computations) in ``root``, not in the from-scratch copy."""
     calls: list[Path] = []
-    real = getattr(weekly, name)
+    real = getattr(module, name)
 
     def counting(where: Path, *args: Any) -> Any:
         if where == root:
             calls.append(where)
         return real(where, *args)
 
-    monkeypatch.setattr(weekly, name, counting)
+    monkeypatch.setattr(module, name, counting)
     return calls
 
 
@@ -476,7 +477,7 @@ def test_commit_by_commit_equals_from_scratch(
     commit_at(root, "2026-11-01" if before_window else "2026-11-17", "start")
     repo = open_repository(root)
     calls = _counting_computes(monkeypatch, root)
-    listed = _counting_computes(monkeypatch, root, "_changed_records")  # full or resync
+    listed = _counting_computes(monkeypatch, root, "changed_records", window)  # full or resync
     assert recent_changes(repo, TODAY) == _from_scratch(root)
     steps = 20
     for n in range(steps):

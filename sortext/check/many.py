@@ -130,31 +130,3 @@ def duplicate_ids(outcomes: Sequence[FileOutcome], others: dict[str, str]) -> li
         else:
             owners[rid] = outcome.path
     return found
-
-
-def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
-    """The staged (index) contents of record files added, copied, modified or renamed."""
-    import subprocess
-
-    clients = repo.relative(repo.clients_path).rstrip("/") + "/"
-    names = subprocess.run(
-        ["git", "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"],
-        cwd=repo.root,
-        capture_output=True,
-        check=True,
-    ).stdout.split(b"\0")
-    wanted = [
-        n.decode()
-        for n in names
-        if n
-        and n.decode().startswith(clients)
-        and n.decode().endswith(".md")
-        and "/" not in n.decode()[len(clients) :]
-    ]
-    out = []
-    for name in wanted:
-        blob = subprocess.run(
-            ["git", "show", f":{name}"], cwd=repo.root, capture_output=True, check=True
-        ).stdout
-        out.append((name, blob))
-    return out

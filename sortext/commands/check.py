@@ -33,12 +33,14 @@ def command(
     path:line:col: severity: field: message, with the offending line.
     Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
     """
-    from sortext.check.many import check_blobs, check_repository, staged_records
+    from sortext.check.many import check_blobs, check_repository
 
     if staged and paths:
         raise click.UsageError("give PATHS or --staged, not both")
     repo = open_repo(repo_dir)
     if staged:
+        from sortext.vcs.staged import staged_records
+
         report = check_blobs(repo, staged_records(repo))
     else:
         report = check_repository(repo, paths or None)

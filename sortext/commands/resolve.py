@@ -30,7 +30,7 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     from sortext.check.conflicts import has_markers, resolve
     from sortext.errors import RecordNotFound
     from sortext.files.write import replace_if_unchanged
-    from sortext.vcs.log import run_git
+    from sortext.vcs import git
 
     repo = open_repo(repo_dir)
     path = repo.record_path(record_id)
@@ -46,8 +46,8 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     if has_markers(settled):
         click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")
         return
-    if (repo.root / ".git").exists() and run_git(
+    if (repo.root / ".git").exists() and git.run(
         repo.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False
     ).strip():
-        run_git(repo.root, "add", "--", repo.relative(path))
+        git.run(repo.root, "add", "--", repo.relative(path))
     click.echo(f"{record_id}: {field} settled; no conflicts left in {repo.relative(path)}")

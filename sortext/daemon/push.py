@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sortext.daemon.state import read_json, write_json
+from sortext.errors import GitError
 from sortext.files.state import StateDir
+from sortext.vcs import git
 
 log = logging.getLogger("sortext.watch")
 
 FIRST_BACKOFF = 5.0
 MAX_BACKOFF = 300.0
-PUSH_TIMEOUT = 120.0
+PUSH_TIMEOUT = git.NETWORK_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -84,21 +85,22 @@ class Pusher:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     def push_once(self) -> bool:
-        """One ``git push``; record the outcome; True on success."""
+        """One ``git push`` (no prompt, :data:`PUSH_TIMEOUT`: the policy of
+        :mod:`sortext.vcs.git`); record the outcome; True on success."""
         status = read_json(self.status_path)
         status.update(remote=self.target.remote, branch=self.target.branch)
         try:
-            proc = subprocess.run(
-                ["git", "push", "--quiet", self.target.remote, f"HEAD:{self.target.branch}"],
-                cwd=self.root,
-                capture_output=True,
+            proc = git.run_full(
+                self.root,
+                "push",
+                "--quiet",
+                self.target.remote,
+                f"HEAD:{self.target.branch}",
                 timeout=PUSH_TIMEOUT,
-                check=False,
-                env=_no_prompt_env(),
             )
             ok = proc.returncode == 0
             error = proc.stderr.decode("utf-8", "replace").strip()
-        except (OSError, subprocess.TimeoutExpired) as exc:
+        except GitError as exc:  # git missing, or the timeout passed
             ok, error = False, str(exc)
         if ok:
             status["last_success"] = _now()
@@ -112,13 +114,3 @@ class Pusher:
         except Exception as exc:  # the status file is best effort; the push result stands
             log.warning("cannot record push status: %s", exc)
         return ok
-
-
-def _no_prompt_env() -> dict[str, str]:
-    """Never let a push wait for a password nobody will type."""
-    import os
-
-    env = dict(os.environ)
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
-    return env

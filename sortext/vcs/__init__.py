@@ -6,7 +6,11 @@
 revision), ``history`` (one client's field history), ``changes`` (what changed
 since a date), ``stagefacts`` (time in stage), ``merge`` (the field-aware merge
 driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
-``install``: a repository and sortext's git settings).
+``install``: a repository and sortext's git settings), ``staged`` (the staged
+records ``check --staged`` reads), ``window`` (the "since last week" window
+from git).  Every git call goes through ``git`` (the one git layer: GitPython,
+imported lazily, plus plain processes for the hot paths; one environment,
+timeout and error policy).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.store`).
 """

@@ -20,7 +20,7 @@ from typing import Any
 from sortext.errors import GitError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
-from sortext.vcs.log import git_text, run_git
+from sortext.vcs import git
 from sortext.vcs.sync import backup_settings, current_branch
 
 
@@ -51,7 +51,7 @@ class BackupReport:
 
 def record_set(root: Path, prefix: str, rev: str = "HEAD") -> dict[str, str]:
     """Record path -> blob id at ``rev``."""
-    out = git_text(root, "ls-tree", "-r", "-z", rev, "--", prefix)
+    out = git.text(root, "ls-tree", "-r", "-z", rev, "--", prefix)
     found = {}
     for entry in out.split("\0"):
         if not entry:
@@ -65,7 +65,7 @@ def record_set(root: Path, prefix: str, rev: str = "HEAD") -> dict[str, str]:
 def _checked_out_hashes(clone: Path, paths: list[str]) -> dict[str, str]:
     if not paths:
         return {}
-    out = run_git(clone, "hash-object", "--stdin-paths", input="\n".join(paths).encode() + b"\n")
+    out = git.run(clone, "hash-object", "--stdin-paths", input="\n".join(paths).encode() + b"\n")
     return dict(zip(paths, out.decode().split(), strict=True))
 
 
@@ -76,13 +76,13 @@ def verify_remote(repo: Repository, remote: str, branch: str, prefix: str) -> Re
     from sortext.repo import open_repository
 
     result = RemoteBackup(remote)
-    url = git_text(repo.root, "remote", "get-url", remote).strip()
+    url = git.remote_url(repo.root, remote)
     tmp = Path(tempfile.mkdtemp(prefix="sortext-verify-"))
     try:
         clone = tmp / "clone"
-        run_git(tmp, "clone", "--quiet", "--no-local", "--branch", branch, url, str(clone))
-        result.commit = git_text(clone, "rev-parse", "HEAD").strip()
-        local_head = git_text(repo.root, "rev-parse", "HEAD").strip()
+        git.clone(url, clone, branch).close()
+        result.commit = git.text(clone, "rev-parse", "HEAD").strip()
+        local_head = git.text(repo.root, "rev-parse", "HEAD").strip()
         if result.commit != local_head:
             result.mismatches.append(
                 f"remote is at {result.commit[:10]}, local at {local_head[:10]}"
@@ -114,7 +114,7 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
     for remote in remotes:
         try:
-            run_git(repo.root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}")
+            git.run(repo.root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}")
             report.remotes.append(verify_remote(repo, remote, branch, prefix))
         except GitError as exc:
             report.remotes.append(RemoteBackup(remote, error=str(exc)))

@@ -21,7 +21,8 @@ from sortext.check.load import stem_of
 from sortext.errors import UsageError
 from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
-from sortext.vcs.log import Commit, git_text, has_commits, read_blobs, rev_before, start_log
+from sortext.vcs import git
+from sortext.vcs.log import Commit, has_commits, read_blobs, rev_before, start_log
 from sortext.vcs.stagefacts import StageFacts, stage_facts, staleness
 from sortext.vcs.versions import Version, parse_version
 
@@ -246,7 +247,7 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
     root = repo.root
     if not has_commits(root):
         return ChangeReport(since, today, None, None)
-    head = git_text(root, "rev-parse", "HEAD").strip()
+    head = git.text(root, "rev-parse", "HEAD").strip()
     base = rev_before(root, f"{since.isoformat()}T00:00:00")
     report = ChangeReport(since, today, base, head)
     prefix = _clients_prefix(repo)
@@ -300,9 +301,9 @@ def _changed_paths(
     """(path at base, path at HEAD) of every record that differs; None: absent."""
     root = repo.root
     if base is None:
-        names = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+        names = git.text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
         return [(None, n) for n in names.split("\0") if n and _is_record(n, prefix)]
-    out = git_text(root, "diff", "--name-status", "-z", "-M", base, "HEAD", "--", prefix)
+    out = git.text(root, "diff", "--name-status", "-z", "-M", base, "HEAD", "--", prefix)
     tokens = out.split("\0")
     pairs: list[tuple[str | None, str | None]] = []
     i = 0

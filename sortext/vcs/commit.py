@@ -1,7 +1,9 @@
 """Git for the daemon: commit exactly the validated bytes, beside the user's own git use.
 
-Every call is a short-lived ``git`` process (no long-lived GitPython ``Repo``:
-its maintainers warn that it leaks processes in daemons).  A commit is built
+Every call is a short-lived plain ``git`` process started by
+:mod:`sortext.vcs.git` (its environment, timeout and error policy), not
+GitPython: this is the watcher's hot path, and GitPython's command wrapper adds
+measurable time per call (README, "Performance").  A commit is built
 with plumbing in a private index file, so the user's staged work is never swept
 in and no hook re-validates what the daemon has just validated:
 
@@ -23,13 +25,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError
+from sortext.vcs.git import GitBusy, IndexLocked, run, run_full
+
+__all__ = ["GitBusy", "GitRepo", "HeadMoved", "IndexLocked", "blob_id"]
 
 log = logging.getLogger("sortext.watch")
 
@@ -50,44 +54,8 @@ IN_PROGRESS = {
 STALE_LOCK_SECONDS = 600.0
 
 
-class GitBusy(GitError):
-    """The user is in the middle of a git operation; the daemon commits later."""
-
-
-class IndexLocked(GitError):
-    """Another git process holds index.lock; the daemon retries later."""
-
-
 class HeadMoved(GitError):
     """HEAD changed while a commit was being built (retried on the new HEAD)."""
-
-
-def git(
-    root: Path,
-    *args: str,
-    input: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    ok_codes: Sequence[int] = (0,),
-) -> bytes:
-    """Run one git command in ``root``; raise GitError with git's message on failure."""
-    full_env = None
-    if env:
-        full_env = dict(os.environ)
-        full_env.update(env)
-    proc = subprocess.run(
-        ["git", *args],
-        cwd=root,
-        input=input,
-        capture_output=True,
-        env=full_env,
-        check=False,
-    )
-    if proc.returncode not in ok_codes:
-        message = proc.stderr.decode("utf-8", "replace").strip()
-        if "index.lock" in message:
-            raise IndexLocked(message)
-        raise GitError(f"git {args[0]} failed: {message}")
-    return proc.stdout
 
 
 def blob_id(data: bytes) -> str:
@@ -109,13 +77,11 @@ class GitRepo:
 
     @classmethod
     def open(cls, root: Path) -> GitRepo:
-        out = git(root, "rev-parse", "--absolute-git-dir", "--git-path", "index")
+        out = run(root, "rev-parse", "--absolute-git-dir", "--git-path", "index")
         git_dir_text, index_text = out.decode().splitlines()[:2]
         git_dir = Path(git_dir_text)
         index = Path(index_text)
-        ident = subprocess.run(
-            ["git", "var", "GIT_COMMITTER_IDENT"], cwd=root, capture_output=True, check=False
-        )
+        ident = run_full(root, "var", "GIT_COMMITTER_IDENT")
         return cls(
             root, git_dir, index if index.is_absolute() else root / index, ident.returncode == 0
         )
@@ -137,7 +103,7 @@ class GitRepo:
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commits."""
-        out = git(self.root, "rev-parse", "--verify", "-q", "HEAD^{commit}", ok_codes=(0, 1))
+        out = run(self.root, "rev-parse", "--verify", "-q", "HEAD^{commit}", ok_codes=(0, 1))
         text = out.decode().strip()
         return text or None
 
@@ -146,16 +112,7 @@ class GitRepo:
         if not paths:
             return {}
         request = "".join(f"HEAD:{p}\n" for p in paths).encode()
-        proc = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.root,
-            input=request,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise GitError(f"git cat-file failed: {proc.stderr.decode(errors='replace')}")
-        out = proc.stdout
+        out = run(self.root, "cat-file", "--batch", input=request)
         found: dict[str, bytes] = {}
         pos = 0
         for path in paths:
@@ -174,7 +131,7 @@ class GitRepo:
         """The paths your .gitignore excludes (generated pages you chose not to track)."""
         if not paths:
             return set()
-        out = git(
+        out = run(
             self.root,
             "check-ignore",
             "--no-index",
@@ -187,12 +144,7 @@ class GitRepo:
 
     def _head_and_tree(self) -> tuple[str | None, str]:
         """HEAD's commit and tree in one process (None and the empty tree when unborn)."""
-        proc = subprocess.run(
-            ["git", "rev-parse", "HEAD", "HEAD^{tree}"],
-            cwd=self.root,
-            capture_output=True,
-            check=False,
-        )
+        proc = run_full(self.root, "rev-parse", "HEAD", "HEAD^{tree}")
         lines = proc.stdout.decode().split()
         if proc.returncode != 0 or len(lines) != 2:
             return None, EMPTY_TREE
@@ -201,7 +153,7 @@ class GitRepo:
     def changed_paths(self, folder: str) -> list[str]:
         """Paths under ``folder`` whose working-tree version differs from HEAD
         (modified, added, deleted, untracked), repository-relative."""
-        out = git(
+        out = run(
             self.root,
             "status",
             "--porcelain=v1",
@@ -257,7 +209,7 @@ class GitRepo:
         if parent:
             args[2:2] = ["-p", parent]
         commit = (
-            git(
+            run(
                 self.root,
                 *args,
                 input=message.encode(),
@@ -269,7 +221,7 @@ class GitRepo:
         self.sync_index(entries)
         ref_message = "commit (sortext watch): " + message.splitlines()[0]
         try:
-            git(self.root, "update-ref", "-m", ref_message, "HEAD", commit, parent or ZERO)
+            run(self.root, "update-ref", "-m", ref_message, "HEAD", commit, parent or ZERO)
         except GitError as exc:
             if self.head() != parent:
                 raise HeadMoved(str(exc)) from exc
@@ -291,7 +243,7 @@ class GitRepo:
             for file, (_, data) in zip(files, written, strict=True):
                 file.write_bytes(data)
             out = (
-                git(
+                run(
                     self.root,
                     "hash-object",
                     "-w",
@@ -325,11 +277,11 @@ class GitRepo:
         try:
             if not (parent and held == parent and private.exists()):
                 if parent:
-                    git(self.root, "read-tree", parent, env=env)
+                    run(self.root, "read-tree", parent, env=env)
                 else:
-                    git(self.root, "read-tree", "--empty", env=env)
-            git(self.root, "update-index", "--index-info", input=_lines(entries), env=env)
-            return git(self.root, "write-tree", env=env).decode().strip()
+                    run(self.root, "read-tree", "--empty", env=env)
+            run(self.root, "update-index", "--index-info", input=_lines(entries), env=env)
+            return run(self.root, "write-tree", env=env).decode().strip()
         except BaseException:
             private.unlink(missing_ok=True)
             raise
@@ -350,7 +302,7 @@ class GitRepo:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                git(self.root, "update-index", "--index-info", input=_lines(entries))
+                run(self.root, "update-index", "--index-info", input=_lines(entries))
                 return
             except IndexLocked:
                 if time.monotonic() >= deadline:

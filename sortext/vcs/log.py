@@ -2,18 +2,19 @@
 
 Spawning git once per commit is what makes naive history slow; here every
 question is a single ``git log`` whose output we parse, and file contents come
-through one long-lived ``git cat-file --batch`` process.
+through one long-lived ``git cat-file --batch`` process.  These streams stay plain
+processes (started by :mod:`sortext.vcs.git`, under its environment policy):
+GitPython's object database would add a Python object per blob.
 """
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from sortext.errors import GitError
+from sortext.vcs import git
 
 #: Separates commits (NUL cannot appear in a commit header) and header fields.
 _COMMIT = "\x01"
@@ -21,30 +22,12 @@ _FIELD = "\x1f"
 LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
 
 
-def run_git(root: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
-    """Run git in ``root``; a failure becomes a GitError that quotes git's message."""
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, input=input, capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed; install git and try again") from exc
-    if check and done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"git {' '.join(args)} failed: {message}")
-    return done.stdout
-
-
-def git_text(root: Path, *args: str, check: bool = True) -> str:
-    return run_git(root, *args, check=check).decode("utf-8", "replace")
-
-
 def is_git_repo(root: Path) -> bool:
-    return git_text(root, "rev-parse", "--git-dir", check=False).strip() != ""
+    return git.in_repository(root)
 
 
 def has_commits(root: Path) -> bool:
-    return git_text(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
+    return git.text(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +82,7 @@ def log(root: Path, *args: str, paths: Sequence[str] = ()) -> list[Commit]:
     """``git log`` with our format and ``--name-status -z``; ``args`` add options."""
     if not has_commits(root):
         return []
-    out = git_text(
+    out = git.text(
         root, "log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths
     )
     return parse_log(out)
@@ -112,18 +95,11 @@ def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[],
     does other work on the second core."""
     if not has_commits(root):
         return list
-    proc = subprocess.Popen(
-        ["git", "log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    command = ["log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths]
+    proc = git.popen(root, *command)
 
     def finish() -> list[Commit]:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise GitError(f"git log failed: {err.decode('utf-8', 'replace').strip()}")
-        return parse_log(out.decode("utf-8", "replace"))
+        return parse_log(git.finish(proc, command).decode("utf-8", "replace"))
 
     return finish
 
@@ -141,13 +117,7 @@ class BlobReader:
     """One ``git cat-file --batch`` process answering many ``rev:path`` reads."""
 
     def __init__(self, root: Path) -> None:
-        self._proc = subprocess.Popen(
-            ["git", "cat-file", "--batch"],
-            cwd=root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        self._proc = git.popen(root, "cat-file", "--batch", stdin=True)
 
     def __enter__(self) -> BlobReader:
         return self
@@ -216,5 +186,5 @@ def iter_versions(root: Path, path: str) -> Iterator[tuple[Commit, FileChange]]:
 
 def rev_before(root: Path, when: str, ref: str = "HEAD") -> str | None:
     """The newest commit on ``ref`` committed before ``when`` (a date git understands)."""
-    out = git_text(root, "rev-list", "-1", f"--before={when}", ref, check=False).strip()
+    out = git.text(root, "rev-list", "-1", f"--before={when}", ref, check=False).strip()
     return out or None

@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sortext.record.fielddiff import IDENTITY, item_identity, keyed_items
+from sortext.vcs.git import failure, run_full
 from sortext.vcs.versions import Version, parse_version
 
 OURS_MARK = "<<<<<<< ours"
@@ -280,14 +280,10 @@ def merge_lines(base: str, ours: str, theirs: str) -> tuple[str, int]:
             p = Path(tmp) / name
             p.write_text(text, encoding="utf-8")
             paths.append(str(p))
-        done = subprocess.run(
-            ["git", "merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs", *paths],
-            capture_output=True,
-        )
+        args = ["merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs", *paths]
+        done = run_full(Path(tmp), *args)
     if done.returncode < 0 or done.returncode > 127:
-        from sortext.errors import GitError
-
-        raise GitError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
+        raise failure(args, done.stderr.decode("utf-8", "replace"))
     return done.stdout.decode("utf-8"), done.returncode
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from sortext.errors import ConflictError, RecordNotFound, UsageError
 from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
-from sortext.vcs.log import Commit, file_log, git_text, read_blobs, run_git
+from sortext.vcs import git
+from sortext.vcs.log import Commit, file_log, read_blobs
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -31,7 +32,7 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
     """(commit sha, path at that commit) of the version to bring back."""
     live = [c for c in commits if c.files and c.files[-1].status != "D"]
     if at is None:
-        if run_git(repo.root, "rev-parse", "-q", "--verify", f"HEAD:{path}", check=False):
+        if git.run(repo.root, "rev-parse", "-q", "--verify", f"HEAD:{path}", check=False):
             raise UsageError(
                 f"{path} exists; give --at REV or --at DATE to bring back an earlier version"
             )
@@ -49,7 +50,7 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
                     raise UsageError(f"{path} was deleted on {c.date[:10]}; pick an earlier date")
                 return c.sha, c.files[-1].path
         raise UsageError(f"{path} did not exist yet on {at}")
-    sha = git_text(repo.root, "rev-parse", "-q", "--verify", f"{at}^{{commit}}", check=False)
+    sha = git.text(repo.root, "rev-parse", "-q", "--verify", f"{at}^{{commit}}", check=False)
     if not sha.strip():
         raise UsageError(f"--at {at}: no such commit (give a commit id or a date YYYY-MM-DD)")
     for candidate in dict.fromkeys([path, *(c.files[-1].path for c in commits if c.files)]):
@@ -66,7 +67,7 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
     if not commits:
         raise RecordNotFound(f"no history for '{record_id}': {path} was never committed")
     sha, old_path = _pick(repo, path, commits, at)
-    if git_text(repo.root, "status", "--porcelain", "--", path).strip():
+    if git.text(repo.root, "status", "--porcelain", "--", path).strip():
         raise ConflictError(
             f"{path} has changes that are not committed; commit or discard them first"
         )
@@ -80,9 +81,9 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
         raise UsageError(f"{path} is already that version")
     target.parent.mkdir(parents=True, exist_ok=True)
     replace_if_unchanged(target, content, current)
-    date = git_text(repo.root, "show", "-s", "--format=%aI", sha).strip()
-    run_git(repo.root, "add", "--", path)
+    date = git.text(repo.root, "show", "-s", "--format=%aI", sha).strip()
+    git.run(repo.root, "add", "--", path)
     message = f"{record_id}: restore the version of {date[:10]} ({sha[:10]})"
-    run_git(repo.root, "commit", "--quiet", "-m", message, "--", path)
-    new = git_text(repo.root, "rev-parse", "HEAD").strip()
+    git.run(repo.root, "commit", "--quiet", "-m", message, "--", path)
+    new = git.text(repo.root, "rev-parse", "HEAD").strip()
     return Restored(record_id, path, sha, date, new)

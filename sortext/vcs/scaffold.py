@@ -1,12 +1,12 @@
-"""Create a records repository, or (re)install sortext's git settings in one."""
+"""Create a records repository, or (re)install sortext's git settings in one
+(GitPython's ``Repo.init`` and ``config_writer``, through :mod:`sortext.vcs.git`)."""
 
 from __future__ import annotations
 
-import subprocess
 from importlib.resources import files
 from pathlib import Path
 
-from sortext.errors import GitError
+from sortext.vcs import git
 
 GIT_SETTINGS: dict[str, str] = {
     "core.hooksPath": ".githooks",
@@ -14,16 +14,6 @@ GIT_SETTINGS: dict[str, str] = {
     "core.fsync": "committed,index",
     "core.fsyncMethod": "fsync",
 }
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed; install git and try again") from exc
-    except subprocess.CalledProcessError as exc:
-        raise GitError(f"git {' '.join(args)} failed: {exc.stderr.strip()}") from exc
-    return done.stdout
 
 
 GITATTRIBUTES_LINE = "clients/*.md merge=sortext"
@@ -47,8 +37,7 @@ def merge_driver_settings() -> dict[str, str]:
 
 def configure_git(root: Path) -> None:
     """Hooks path, merge driver and durability settings in ``root``'s git config."""
-    for key, value in {**GIT_SETTINGS, **merge_driver_settings()}.items():
-        _git(root, "config", key, value)
+    git.set_config(root, {**GIT_SETTINGS, **merge_driver_settings()})
 
 
 def ensure_gitattributes(root: Path) -> bool:
@@ -84,7 +73,7 @@ def init_repository(directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     created: list[Path] = []
     if not (directory / ".git").exists():
-        _git(directory, "init", "--quiet")
+        git.init(directory)
         created.append(directory / ".git")
     _write_new(directory / "sortext.yaml", (skeleton / "sortext.yaml").read_text("utf-8"), created)
     (directory / "clients").mkdir(exist_ok=True)

@@ -20,7 +20,8 @@ from typing import Any
 from sortext.check.load import stem_of
 from sortext.files.state import StateDir
 from sortext.repo import Repository
-from sortext.vcs.log import git_text, has_commits
+from sortext.vcs import git
+from sortext.vcs.log import has_commits
 
 _CACHE_VERSION = 1
 _STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
@@ -56,7 +57,7 @@ def _follow(alias: Mapping[str, str], path: str) -> str:
 def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
     """One ``git log -p -U0 -M`` pass over ``since_commit..HEAD`` (or all history)."""
     revs = [f"{since_commit}..HEAD"] if since_commit else ["HEAD"]
-    out = git_text(
+    out = git.text(
         repo.root,
         "log",
         "--format=\x01%aI",
@@ -139,12 +140,7 @@ def _save_cache(repo: Repository, head: str, scan: _Scan) -> None:
 
 
 def _is_ancestor(repo: Repository, commit: str) -> bool:
-    import subprocess
-
-    done = subprocess.run(
-        ["git", "merge-base", "--is-ancestor", commit, "HEAD"], cwd=repo.root, capture_output=True
-    )
-    return done.returncode == 0
+    return git.run_full(repo.root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
 
 
 def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFacts]:
@@ -153,7 +149,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     if not has_commits(root):
         return {}
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
-    head = git_text(root, "rev-parse", "HEAD").strip()
+    head = git.text(root, "rev-parse", "HEAD").strip()
     cached = _load_cache(repo) if use_cache else None
     if cached is not None and cached[0] == head:
         scan = cached[1]
@@ -163,7 +159,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
         scan = _scan(repo, prefix, None)
     if use_cache and (cached is None or cached[0] != head):
         _save_cache(repo, head, scan)
-    names = git_text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+    names = git.text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
     facts: dict[str, StageFacts] = {}
     for name in names.split("\0"):
         rest = name[len(prefix) :]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sortext.errors import GitError, SortextError
 from sortext.repo import Repository
-from sortext.vcs.log import git_text, run_git
+from sortext.vcs import git
 
 
 class UnsavedChanges(SortextError):
@@ -37,18 +37,18 @@ def backup_settings(repo: Repository) -> tuple[list[str], str | None]:
 
 
 def current_branch(root: Path) -> str:
-    name = git_text(root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
+    name = git.text(root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
     if not name:
         raise GitError("HEAD is detached; check out a branch (git switch main) and try again")
     return name
 
 
 def merge_in_progress(root: Path) -> bool:
-    return bool(git_text(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip())
+    return bool(git.text(root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).strip())
 
 
 def unmerged_paths(root: Path) -> list[str]:
-    out = git_text(root, "diff", "--name-only", "--diff-filter=U")
+    out = git.text(root, "diff", "--name-only", "--diff-filter=U")
     return [line for line in out.splitlines() if line]
 
 
@@ -62,15 +62,15 @@ def _finish_merge(root: Path) -> list[str]:
         if path.exists() and has_markers(path.read_text(encoding="utf-8", errors="replace")):
             still.append(rel)
         else:
-            run_git(root, "add", "--", rel)
+            git.run(root, "add", "--", rel)
     if still:
         return still
-    run_git(root, "commit", "--no-edit", "--quiet")
+    git.run(root, "commit", "--no-edit", "--quiet")
     return []
 
 
 def _dirty(root: Path) -> list[str]:
-    out = git_text(root, "status", "--porcelain", "--untracked-files=no")
+    out = git.text(root, "status", "--porcelain", "--untracked-files=no")
     return [line[3:] for line in out.splitlines() if line]
 
 
@@ -92,23 +92,28 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             f"uncommitted changes in {', '.join(dirty[:5])}: commit them (or let "
             "'sortext watch' commit them), then sync"
         )
-    for _ in range(attempts):
-        run_git(root, "fetch", "--quiet", name)
-        tracking = f"refs/remotes/{name}/{branch}"
-        if git_text(root, "rev-parse", "-q", "--verify", tracking, check=False).strip():
-            done = run_git(root, "merge", "--no-edit", "--quiet", tracking, check=False)
-            if unmerged_paths(root):
-                result.conflicts = unmerged_paths(root)
+    with git.repository(root) as handle:
+        remote_ref = handle.remote(name) if name in handle.remotes else None
+        if remote_ref is None:
+            raise GitError(f"no git remote named '{name}': add it with git remote add {name} URL")
+        for _ in range(attempts):
+            git.command(handle, "fetch", "--quiet", name)
+            tracking = f"refs/remotes/{name}/{branch}"
+            if tracking in {ref.path for ref in remote_ref.refs}:
+                try:
+                    git.command(handle, "merge", "--no-edit", "--quiet", tracking)
+                except GitError as exc:
+                    if unmerged_paths(root):
+                        result.conflicts = unmerged_paths(root)
+                        return result
+                    raise GitError(f"git merge {tracking} stopped: {exc}") from exc
+                result.merged = True
+            try:
+                git.command(handle, "push", "--quiet", name, f"HEAD:refs/heads/{branch}")
+            except GitError:
+                continue  # rejected: someone pushed meanwhile; fetch and merge again
+            there = git.command(handle, "ls-remote", name, f"refs/heads/{branch}")
+            if handle.head.commit.hexsha == there.split("\t")[0]:
+                result.pushed = True
                 return result
-            if merge_in_progress(root):
-                raise GitError(f"git merge {tracking} stopped: {done.decode(errors='replace')}")
-            result.merged = True
-        pushed = run_git(root, "push", "--quiet", name, f"HEAD:refs/heads/{branch}", check=False)
-        if (
-            git_text(root, "rev-parse", "HEAD")
-            == git_text(root, "ls-remote", name, f"refs/heads/{branch}").split("\t")[0] + "\n"
-        ):
-            result.pushed = True
-            return result
-        del pushed  # rejected: someone pushed meanwhile; fetch and merge again
     raise GitError(f"could not push to {name} after {attempts} attempts; run sortext sync again")

@@ -7,12 +7,17 @@ window (``today`` - 7 days, 00:00) with the last commit up to the end of
 result the way a coach reads it, a few lines per group.  It depends only on
 git history and ``today``.
 
+Three modules, one job each: this one holds the view types, each record's
+lines and the assembling; :mod:`sortext.vcs.window` asks git for the window
+(its commits, the changed record pairs, the diff between two ends);
+:mod:`sortext.store.weekly` keeps the window in SQLite and the JSON sidecars.
+
 Caches under ``.sortext/`` (derived data, git-ignored; a missing or corrupt
 file only means recomputing):
 
 * ``weekly.json``: the finished view, keyed by (HEAD commit, today, clients
-  folder).  HEAD is read from ``.git`` directly, so a hit starts no git
-  process at all.
+  folder).  HEAD is read from the ref files by GitPython, so a hit starts no
+  git process at all.
 * ``weekly.sqlite``: the lines of each changed record, with the (window
   start, window end) commits they were computed for, for one (today, clients
   folder).  A new commit is applied as the diff from the previous end commit:
@@ -31,9 +36,7 @@ file only means recomputing):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import secrets
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -42,11 +45,22 @@ from typing import Any
 
 from sortext import __version__
 from sortext.check.load import stem_of
-from sortext.errors import GitError, StorageError
+from sortext.errors import GitError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
+from sortext.store.weekly import (
+    LineRow,
+    Pair,
+    StoredState,
+    WindowStore,
+    load_json,
+    manifest_token,
+    pair_key,
+    save_json,
+)
+from sortext.vcs import git, window
 from sortext.vcs.changes import classify
-from sortext.vcs.log import git_text, read_blobs, rev_before, run_git
+from sortext.vcs.log import read_blobs
 
 WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
@@ -55,11 +69,6 @@ VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
 PAIR_CACHE = StateDir.rel(StateDir.WEEKLY_PAIRS)
 STORE = StateDir.rel(StateDir.WEEKLY_STORE)
 _CACHE_VERSION = 3  # 3: a new record is only its "New clients" line
-_STORE_LAYOUT = 3
-#: Files touched since the previous call above which the window is recomputed
-#: (fewer git arguments, and a big rewrite costs about the same either way).
-INCREMENTAL_LIMIT = 500
-_ZERO = re.compile(r"^0+$")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 #: Groups in reading order: key, heading, the change kinds of sortext.vcs.changes it holds.
@@ -174,7 +183,7 @@ def recent_changes(repo: Repository, today: dt.date) -> WeeklyChanges | None:
         return cached
     state_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
     view = _update(repo.root, head, since, today, prefix, state_key)
-    _save(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
+    save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
 
 
@@ -184,22 +193,24 @@ def _update(
     """The view for ``head``: applied to the stored window when that is exact, else
     recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
     try:
-        store = _Store.open(root / STORE)
+        store = WindowStore.open(root / STORE)
     except (sqlite3.Error, OSError):
         store = None
     if store is None:
         return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
     try:
         with store.transaction():
-            state = store.state(key, _manifest_token(root, key))
+            state = store.state(key, manifest_token(root / PAIR_CACHE, key, STORE))
             if state is not None:
                 view = _apply(root, head, since, today, prefix, state, store)
                 if view is not None:
                     return view
-            window = _compute(root, head, since, today, prefix, {})
-            token = store.replace(key, window)
-            _save(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
-            return _view_of(since, today, window)
+            found = _compute(root, head, since, today, prefix, {})
+            token = store.replace(
+                key, found.base, found.end, found.deletions, _stored(found.records)
+            )
+            save_json(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
+            return _view_of(since, today, found)
     except sqlite3.Error:
         return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
     finally:
@@ -212,55 +223,10 @@ def _update(
 def head_commit(root: Path) -> str | None:
     """HEAD's commit id, or None (not a git repository, or no commit yet).
 
-    Read from ``.git`` files (loose ref, then packed-refs) so the cached path
-    costs a few file reads; anything unusual asks ``git rev-parse``."""
-    found = _read_head(root)
-    if found is not None:
-        return found
-    out = git_text(root, "rev-parse", "--verify", "-q", "HEAD^{commit}", check=False).strip()
-    return out if _SHA.match(out) else None
-
-
-def _read_head(root: Path) -> str | None:
-    try:
-        gitdir = _git_dir(root)
-        if gitdir is None:
-            return None
-        head = (gitdir / "HEAD").read_text(encoding="utf-8").strip()
-        if _SHA.match(head):
-            return head
-        if not head.startswith("ref: refs/"):
-            return None
-        ref = head[5:].strip()
-        common = gitdir
-        if (gitdir / "commondir").is_file():
-            common = gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()
-        for folder in (gitdir, common):
-            ref_file = folder / ref
-            if ref_file.is_file():
-                value = ref_file.read_text(encoding="utf-8").strip()
-                return value if _SHA.match(value) else None
-        packed = common / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8").splitlines():
-                sha, _, name = line.partition(" ")
-                if name == ref and _SHA.match(sha):
-                    return sha
-    except (OSError, UnicodeDecodeError):
-        pass
-    return None
-
-
-def _git_dir(root: Path) -> Path | None:
-    """``root/.git`` (a folder, or a file pointing at one, as in worktrees)."""
-    dotgit = root / ".git"
-    if dotgit.is_dir():
-        return dotgit
-    if dotgit.is_file():
-        text = dotgit.read_text(encoding="utf-8").strip()
-        if text.startswith("gitdir: "):
-            return root / text[len("gitdir: ") :]  # absolute stays absolute
-    return None
+    Read by GitPython from the ref files (loose ref, packed-refs, worktrees) through
+    :func:`sortext.vcs.git.head_commit`, so the cached path starts no git process."""
+    found = git.head_commit(root)
+    return found if found is not None and _SHA.match(found) else None
 
 
 # --- computing -------------------------------------------------------------------------
@@ -280,7 +246,7 @@ class _Window:
     base: str | None
     end: str | None
     deletions: int
-    records: dict[str, tuple[_Pair, _Lines]]
+    records: dict[str, tuple[Pair, _Lines]]
 
 
 def _compute(
@@ -293,35 +259,27 @@ def _compute(
 ) -> _Window:
     """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
     records whose two versions were seen before."""
-    end = _window_end(root, head, today)
+    end = window.window_end(root, head, today)
     if end is None:
         return _Window(None, None, 0, {})
-    base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
-    pairs, deletions = _changed_records(root, base, end, prefix)
+    base = window.window_start(root, since, end)
+    pairs, deletions = window.changed_records(root, base, end, prefix)
     return _Window(base, end, deletions, _lines_of(root, pairs, since, today, memo))
-
-
-def _window_end(root: Path, head: str, today: dt.date) -> str | None:
-    return rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
-
-
-def _pair_key(pair: _Pair) -> str:
-    return "|".join(x or "" for x in pair)
 
 
 def _lines_of(
     root: Path,
-    pairs: Sequence[_Pair],
+    pairs: Sequence[Pair],
     since: dt.date,
     today: dt.date,
     memo: Mapping[str, _Lines],
-) -> dict[str, tuple[_Pair, _Lines]]:
+) -> dict[str, tuple[Pair, _Lines]]:
     """Path -> (pair, lines) of each pair: from ``memo``, else read and parsed
     (all blobs through one git process)."""
-    out: dict[str, tuple[_Pair, _Lines]] = {}
-    todo: list[tuple[str, _Pair]] = []
+    out: dict[str, tuple[Pair, _Lines]] = {}
+    todo: list[tuple[str, Pair]] = []
     for pair in pairs:
-        key = _pair_key(pair)
+        key = pair_key(pair)
         known = memo.get(key)
         if known is not None:
             out[pair[3] or pair[2] or ""] = (pair, known)
@@ -402,8 +360,8 @@ def _apply(
     since: dt.date,
     today: dt.date,
     prefix: str,
-    state: _State,
-    store: _Store,
+    state: StoredState,
+    store: WindowStore,
 ) -> WeeklyChanges | None:
     """The view after bringing the stored window (same ``today``) to ``head``, or
     None when there is nothing to build on (then the caller recomputes).
@@ -415,118 +373,30 @@ def _apply(
     (``ls-tree``: no renames), or every touched file present at the start and
     at both ends, or no file deleted in the window before or after.  Otherwise
     the window's pairs are listed again and only the pairs not stored are read."""
-    end = _window_end(root, head, today)
+    end = window.window_end(root, head, today)
     if state.end is None or end is None:
         return None
-    base = rev_before(root, f"{since.isoformat()}T00:00:00", end)
+    base = window.window_start(root, since, end)
     if (base, end) == (state.base, state.end):
-        return store.view(since, today)
+        return _store_view(store, since, today)
     if base == state.base:
-        touched = _diff(root, state.end, end, [prefix])
-        pairs = _touched_pairs(root, base, end, prefix, touched, state.deletions, store)
+        touched = window.files_changed(root, state.end, end, [prefix])
+        pairs = window.touched_pairs(root, base, end, prefix, touched, state.deletions, store)
         if pairs is not None:
-            memo = store.memo(list(touched))
-            store.apply(
-                end,
-                base,
-                state.deletions,
-                list(touched),
-                _lines_of(root, pairs, since, today, memo),
-            )
-            return store.view(since, today)
-    pairs, deletions = _changed_records(root, base, end, prefix)
+            memo = _memo(store, list(touched))
+            lines = _lines_of(root, pairs, since, today, memo)
+            store.apply(end, base, state.deletions, list(touched), _stored(lines))
+            return _store_view(store, since, today)
+    pairs, deletions = window.changed_records(root, base, end, prefix)
     stored = store.pair_keys()
     fresh = {pair[3] or pair[2] or "": pair for pair in pairs}
-    changed = [pair for path, pair in fresh.items() if stored.get(path) != _pair_key(pair)]
+    changed = [pair for path, pair in fresh.items() if stored.get(path) != pair_key(pair)]
     paths = [path for path in stored if path not in fresh]
     paths += [pair[3] or pair[2] or "" for pair in changed]
-    memo = store.memo(paths)
-    store.apply(end, base, deletions, paths, _lines_of(root, changed, since, today, memo))
-    return store.view(since, today)
-
-
-def _touched_pairs(
-    root: Path,
-    base: str | None,
-    end: str,
-    prefix: str,
-    touched: Mapping[str, tuple[str | None, str | None]],
-    deletions: int,
-    store: _Store,
-) -> list[_Pair] | None:
-    """The window's pairs of the ``touched`` records, or None when applying them
-    alone would not be exact (see :func:`_apply`) or they are too many.
-
-    A record's blob at the window start comes from its stored pair, or is the
-    one at the stored end when it has none: no git call (``base:path`` costs
-    13 ms at 10,000 files); other files under the folder ask git."""
-    if len(touched) > INCREMENTAL_LIMIT:
-        return None
-    at_base: dict[str, str | None] = {}
-    if base is not None:
-        records = [path for path in touched if _is_record(path, prefix)]
-        stored = store.starts(records)
-        at_base = {path: stored[path] if path in stored else touched[path][0] for path in records}
-        others = _blob_ids(root, base, [path for path in touched if path not in at_base])
-        if others is None:
-            return None
-        at_base.update(others)
-    pairs: list[_Pair] = []
-    for path, (was, now) in touched.items():
-        start = at_base.get(path)
-        kept = start and was and now  # present at the start and at both ends
-        if base is not None and not kept and (deletions or (start and not now)):
-            return None  # git's rename pairing could change
-        if _is_record(path, prefix) and start != now:
-            pairs.append((start, now, path if start else None, path if now else None))
-    return pairs
-
-
-_Pair = tuple[str | None, str | None, str | None, str | None]
-
-
-def _is_record(path: str, prefix: str) -> bool:
-    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
-
-
-def _blob_ids(root: Path, rev: str, paths: Sequence[str]) -> dict[str, str | None] | None:
-    """Path -> its blob id in ``rev`` (None: absent), through one ``cat-file
-    --batch-check`` (a pathspec-limited diff-tree costs 15 ms at 10,000 files);
-    None for a path this line protocol cannot carry."""
-    if not paths:
-        return {}
-    if any("\n" in path for path in paths):
-        return None
-    out = run_git(
-        root, "cat-file", "--batch-check", input="".join(f"{rev}:{p}\n" for p in paths).encode()
-    )
-    found: dict[str, str | None] = {}
-    for path, line in zip(paths, out.decode("utf-8", "replace").splitlines(), strict=True):
-        sha, _, kind = line.partition(" ")
-        found[path] = sha if _SHA.match(sha) and kind.startswith("blob ") else None
-    return found
-
-
-def _diff(
-    root: Path, old: str, new: str, paths: Sequence[str]
-) -> dict[str, tuple[str | None, str | None]]:
-    """Path -> (blob in ``old``, blob in ``new``; None: absent) of each file under
-    ``paths`` that differs, renames not looked for."""
-    out = git_text(
-        root, "--literal-pathspecs", "diff-tree", "-r", "-z", "--no-renames", old, new, "--", *paths
-    )
-    tokens = out.split("\0")
-    found: dict[str, tuple[str | None, str | None]] = {}
-    for i in range(0, len(tokens) - 1, 2):
-        meta = tokens[i]
-        if not meta.startswith(":"):
-            break
-        _, _, old_sha, new_sha, _ = meta[1:].split(" ")
-        found[tokens[i + 1]] = (
-            None if _ZERO.match(old_sha) else old_sha,
-            None if _ZERO.match(new_sha) else new_sha,
-        )
-    return found
+    memo = _memo(store, paths)
+    lines = _lines_of(root, changed, since, today, memo)
+    store.apply(end, base, deletions, paths, _stored(lines))
+    return _store_view(store, since, today)
 
 
 def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
@@ -534,45 +404,6 @@ def _old_data(old: Any, old_path: str | None) -> dict[str, Any] | None:
     if old_path is None:
         return None
     return dict(old.data) if old is not None else {}
-
-
-def _changed_records(
-    root: Path, base: str | None, end: str, prefix: str
-) -> tuple[list[_Pair], int]:
-    """(old blob, new blob, old path, new path) of each record that differs (None:
-    absent), and how many files under ``prefix`` were deleted or renamed away."""
-    if base is None:
-        out = git_text(root, "ls-tree", "-r", "-z", end, "--", prefix)
-        found: list[_Pair] = []
-        for entry in out.split("\0"):
-            meta, _, path = entry.partition("\t")
-            parts = meta.split()
-            if len(parts) == 3 and parts[1] == "blob" and _is_record(path, prefix):
-                found.append((None, parts[2], None, path))
-        return found, 0
-    out = git_text(root, "diff-tree", "-r", "-z", "-M", "--relative", base, end, "--", prefix)
-    tokens = out.split("\0")
-    pairs: list[_Pair] = []
-    deletions = 0
-    i = 0
-    while i < len(tokens):
-        if not tokens[i].startswith(":"):
-            i += 1
-            continue
-        _, _, old_sha, new_sha, status = tokens[i][1:].split(" ")
-        if status[0] in "RC":
-            old_path, new_path = tokens[i + 1], tokens[i + 2]
-            i += 3
-        else:
-            old_path = new_path = tokens[i + 1]
-            i += 2
-        if status[0] in "DR":
-            deletions += 1
-        before = old_path if not _ZERO.match(old_sha) and _is_record(old_path, prefix) else None
-        after = new_path if not _ZERO.match(new_sha) and _is_record(new_path, prefix) else None
-        if before or after:
-            pairs.append((old_sha if before else None, new_sha if after else None, before, after))
-    return pairs, deletions
 
 
 # --- one record's lines ----------------------------------------------------------------
@@ -715,229 +546,36 @@ def _invoice(summary: str, was: Any, now: Any, data: Mapping[str, Any]) -> tuple
 
 
 def _load_view(root: Path, key: Mapping[str, Any]) -> WeeklyChanges | None:
+    data = load_json(root / VIEW_CACHE, key)
     try:
-        data = json.loads((root / VIEW_CACHE).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or any(data.get(k) != v for k, v in key.items()):
-            return None
-        return WeeklyChanges.from_json(data["view"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return WeeklyChanges.from_json(data["view"]) if data is not None else None
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def _manifest_token(root: Path, key: Mapping[str, Any]) -> str | None:
-    """The store generation ``weekly-pairs.json`` vouches for under ``key``, if any."""
-    try:
-        data = json.loads((root / PAIR_CACHE).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or any(data.get(k) != v for k, v in key.items()):
-            return None
-        token = data["pairs"]["token"]
-        return token if isinstance(token, str) and data["pairs"].get("store") == STORE else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+def _rows(lines: _Lines) -> list[LineRow]:
+    return [(g, x.record_id, x.name, x.path, x.text, x.old, x.new) for g, x in lines]
 
 
-@dataclass(frozen=True, slots=True)
-class _State:
-    base: str | None
-    end: str | None
-    deletions: int
+def _lines(rows: Sequence[LineRow]) -> _Lines:
+    return [(row[0], WeeklyLine(*row[1:])) for row in rows]
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS weekly_state (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    key TEXT NOT NULL, token TEXT NOT NULL,
-    base TEXT, end_commit TEXT, deletions INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS weekly_pairs (
-    path TEXT PRIMARY KEY, pair TEXT NOT NULL, base_path TEXT, base_blob TEXT);
-CREATE INDEX IF NOT EXISTS weekly_pairs_base ON weekly_pairs (base_path);
-CREATE TABLE IF NOT EXISTS weekly_lines (
-    grp TEXT NOT NULL, sort_name TEXT NOT NULL, record_id TEXT NOT NULL, text TEXT NOT NULL,
-    path TEXT NOT NULL, seq INTEGER NOT NULL,
-    name TEXT NOT NULL, link TEXT, old TEXT, new TEXT,
-    PRIMARY KEY (grp, sort_name, record_id, text, path, seq)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS weekly_lines_path ON weekly_lines (path);
-CREATE TABLE IF NOT EXISTS weekly_counts (grp TEXT PRIMARY KEY, n INTEGER NOT NULL);
-"""
+def _stored(records: Mapping[str, tuple[Pair, _Lines]]) -> dict[str, tuple[Pair, list[LineRow]]]:
+    return {path: (pair, _rows(lines)) for path, (pair, lines) in records.items()}
 
 
-class _Store:
-    """``weekly.sqlite``: one window's lines, kept in reading order by the primary
-    key so a group's first lines are a short index walk."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    @classmethod
-    def open(cls, path: Path) -> _Store:
-        path.parent.mkdir(exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-        try:
-            if conn.execute("PRAGMA user_version").fetchone()[0] != _STORE_LAYOUT:
-                conn.executescript(
-                    "DROP TABLE IF EXISTS weekly_state; DROP TABLE IF EXISTS weekly_pairs;"
-                    "DROP TABLE IF EXISTS weekly_lines; DROP TABLE IF EXISTS weekly_counts;"
-                    f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};"
-                )
-            conn.execute("PRAGMA synchronous = OFF")  # derived data: lost means recomputed
-        except sqlite3.DatabaseError:
-            conn.close()
-            path.unlink(missing_ok=True)  # not a database (or damaged): start again
-            conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
-            conn.executescript(f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};")
-        return cls(conn)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def state(self, key: Mapping[str, str], token: str | None) -> _State | None:
-        """The stored window, if it is for ``key`` and the manifest's ``token``."""
-        if token is None:
-            return None
-        row = self.conn.execute(
-            "SELECT key, token, base, end_commit, deletions FROM weekly_state"
-        ).fetchone()
-        if row is None or row[0] != json.dumps(key, sort_keys=True) or row[1] != token:
-            return None
-        return _State(row[2], row[3], int(row[4]))
-
-    def pair_keys(self) -> dict[str, str]:
-        """Record path -> key of its stored pair."""
-        return dict(self.conn.execute("SELECT path, pair FROM weekly_pairs"))
-
-    def starts(self, paths: Sequence[str]) -> dict[str, str | None]:
-        """Path -> its blob at the window start (None: absent), for the paths that
-        are a side of a stored pair; a record in no pair is as it was at the end."""
-        found: dict[str, str | None] = {}
-        for path in paths:
-            for base_path, blob in self.conn.execute(
-                "SELECT base_path, base_blob FROM weekly_pairs WHERE path = ? OR base_path = ?",
-                (path, path),
-            ):
-                if base_path == path or path not in found:
-                    found[path] = blob if base_path == path else None
-        return found
-
-    def memo(self, paths: Sequence[str]) -> dict[str, _Lines]:
-        """Pair key -> stored lines, for the pairs stored under ``paths``."""
-        query = (
-            "SELECT p.pair, l.grp, l.record_id, l.name, l.link, l.text, l.old, l.new"
-            " FROM weekly_pairs p LEFT JOIN weekly_lines l ON l.path = p.path"
-            " WHERE p.path = ? ORDER BY l.seq"
-        )
-        rows: list[Any] = []
-        for path in paths:
-            rows += self.conn.execute(query, (path,))
-        out: dict[str, _Lines] = {}
-        for pair, group, *fields in rows:
-            lines = out.setdefault(pair, [])
-            if group is not None:
-                lines.append((group, WeeklyLine(*fields)))
-        return out
-
-    def replace(self, key: Mapping[str, str], window: _Window) -> str:
-        """Store ``window`` for ``key``; the new generation's token."""
-        token = secrets.token_hex(8)
-        self.conn.execute("DELETE FROM weekly_state")
-        self.conn.execute("DELETE FROM weekly_pairs")
-        self.conn.execute("DELETE FROM weekly_lines")
-        self.conn.execute("DELETE FROM weekly_counts")
-        self.conn.execute(
-            "INSERT INTO weekly_state VALUES (1, ?, ?, ?, ?, ?)",
-            (json.dumps(key, sort_keys=True), token, window.base, window.end, window.deletions),
-        )
-        self._insert(window.records)
-        return token
-
-    def apply(
-        self,
-        end: str,
-        base: str | None,
-        deletions: int,
-        paths: Sequence[str],
-        records: Mapping[str, tuple[_Pair, _Lines]],
-    ) -> None:
-        """Replace the lines of ``paths`` by ``records``; the window is now (base, end)."""
-        for path in paths:
-            gone = self.conn.execute(
-                "SELECT grp, COUNT(*) FROM weekly_lines WHERE path = ? GROUP BY grp", (path,)
-            ).fetchall()
-            self.conn.executemany(
-                "UPDATE weekly_counts SET n = n - ? WHERE grp = ?", [(n, g) for g, n in gone]
-            )
-            self.conn.execute("DELETE FROM weekly_lines WHERE path = ?", (path,))
-            self.conn.execute("DELETE FROM weekly_pairs WHERE path = ?", (path,))
-        self.conn.execute(
-            "UPDATE weekly_state SET end_commit = ?, base = ?, deletions = ?",
-            (end, base, deletions),
-        )
-        self._insert(records)
-
-    def _insert(self, records: Mapping[str, tuple[_Pair, _Lines]]) -> None:
-        self.conn.executemany(
-            "INSERT INTO weekly_pairs VALUES (?, ?, ?, ?)",
-            [(path, _pair_key(pair), pair[2], pair[0]) for path, (pair, _) in records.items()],
-        )
-        rows = [
-            (g, *_order(line, path, seq)[:3], path, seq, line.name, line.path, line.old, line.new)
-            for path, (_, lines) in records.items()
-            for seq, (g, line) in enumerate(lines)
-        ]
-        self.conn.executemany("INSERT INTO weekly_lines VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row[0]] = counts.get(row[0], 0) + 1
-        self.conn.executemany(
-            "INSERT INTO weekly_counts VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET n = n + ?",
-            [(g, n, n) for g, n in counts.items()],
-        )
-
-    def view(self, since: dt.date, today: dt.date) -> WeeklyChanges:
-        counts = dict(self.conn.execute("SELECT grp, n FROM weekly_counts WHERE n > 0"))
-        groups = []
-        for key, title, _ in GROUPS:
-            total = int(counts.get(key, 0))
-            if total <= 0:
-                continue
-            rows = self.conn.execute(
-                "SELECT record_id, name, link, text, old, new FROM weekly_lines WHERE grp = ?"
-                " ORDER BY sort_name, record_id, text, path, seq LIMIT ?",
-                (key, GROUP_LIMIT),
-            ).fetchall()
-            lines = tuple(WeeklyLine(*row) for row in rows)
-            groups.append(WeeklyGroup(key, title, lines, max(0, total - len(lines))))
-        return WeeklyChanges(since, today, tuple(groups))
-
-    def transaction(self) -> _Transaction:
-        """One writer at a time from reading the state to storing the result (the
-        watcher and a manual build may both update)."""
-        return _Transaction(self.conn)
+def _store_view(store: WindowStore, since: dt.date, today: dt.date) -> WeeklyChanges:
+    titles = {key: title for key, title, _ in GROUPS}
+    groups = [
+        WeeklyGroup(key, titles[key], tuple(WeeklyLine(*row) for row in rows), total - len(rows))
+        for key, rows, total in store.groups([key for key, _, _ in GROUPS], GROUP_LIMIT)
+    ]
+    return WeeklyChanges(since, today, tuple(groups))
 
 
-class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on any error)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        elif self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-
-
-def _save(path: Path, data: Mapping[str, Any]) -> None:
-    from sortext.files.write import atomic_write
-
-    try:
-        path.parent.mkdir(exist_ok=True)
-        atomic_write(path, json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
-    except (OSError, StorageError):
-        pass  # a cache we could not write is only a slower next call
+def _memo(store: WindowStore, paths: Sequence[str]) -> dict[str, _Lines]:
+    return {key: _lines(rows) for key, rows in store.memo(paths).items()}
 
 
 __all__ = [

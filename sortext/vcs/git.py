@@ -1,0 +1,423 @@
+"""The one way sortext talks to git: one environment, one timeout, one error type.
+
+Two doors, one policy:
+
+* :func:`repository` opens a short-lived GitPython ``Repo`` (``repo.git`` for
+  commands, GitPython's ref reading, ``Repo.init``, ``Repo.clone_from``,
+  ``config_writer``, remotes).  GitPython is imported here, lazily, on the first
+  call: query commands (``next``, ``show``, ``list``, ``search``, plain
+  ``check``) never import it.  :func:`command` runs ``repo.git`` commands under
+  the policy.
+* :func:`run`, :func:`run_full` and :func:`popen` start a plain ``git`` process,
+  for the hot paths where GitPython's machinery costs measurable time (the
+  watcher's save -> commit plumbing in :mod:`sortext.vcs.commit`, the
+  ``cat-file --batch`` and ``log`` streams in :mod:`sortext.vcs.log`).
+
+The policy, for every call through either door:
+
+* never prompt: ``GIT_TERMINAL_PROMPT=0`` and ``GIT_SSH_COMMAND`` with
+  ``BatchMode=yes`` (unless the user set their own ``GIT_SSH_COMMAND``), and a
+  stalled HTTP transfer is abandoned (``GIT_HTTP_LOW_SPEED_*``);
+* a timeout: :data:`TIMEOUT` seconds (:data:`NETWORK_TIMEOUT` for fetch, push,
+  clone, ls-remote);
+* one error: :class:`sortext.errors.GitError` whose message quotes git and says
+  what to do (``IndexLocked`` when ``index.lock`` is held).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sortext.errors import GitError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+#: Seconds any local git command may take before it is stopped.
+TIMEOUT = 60.0
+#: Seconds a command that talks to a remote (fetch, push, clone, ls-remote) may take.
+NETWORK_TIMEOUT = 120.0
+NETWORK_COMMANDS = frozenset({"fetch", "push", "clone", "ls-remote", "pull"})
+
+NOT_INSTALLED = "git is not installed; install git and try again"
+
+
+class GitBusy(GitError):
+    """The user is in the middle of a git operation; the daemon commits later."""
+
+
+class IndexLocked(GitError):
+    """Another git process holds index.lock; the daemon retries later."""
+
+
+class NotARepository(GitError):
+    """The folder is not inside a git repository."""
+
+
+def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``os.environ`` plus the no-prompt settings plus ``extra`` (str -> str)."""
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
+    env.setdefault("GIT_HTTP_LOW_SPEED_LIMIT", "1000")  # bytes/s ...
+    env.setdefault("GIT_HTTP_LOW_SPEED_TIME", "60")  # ... for this many seconds: give up
+    if extra:
+        env.update(extra)
+    return env
+
+
+def timeout_for(args: Sequence[str]) -> float:
+    """Seconds allowed for ``git <args>``."""
+    return NETWORK_TIMEOUT if args and args[0] in NETWORK_COMMANDS else TIMEOUT
+
+
+def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
+    """The GitError for a failed ``git <args>`` whose stderr was ``message``."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    message = (said or lines or [""])[0]  # one line: git's own verdict
+    what = f"git {' '.join(args[:3])}"
+    if "index.lock" in message:
+        return IndexLocked(f"{what} failed: {message}")
+    if "not a git repository" in message.lower():
+        where = f" {root}" if root is not None else ""
+        return NotARepository(
+            f"{where.strip() or 'this folder'} is not in a git repository: run 'git init' "
+            "(or 'sortext init') there, or run the command inside your records repository"
+        )
+    if "could not read username" in message.lower() or "permission denied" in message.lower():
+        return GitError(
+            f"{what} failed: {message} (git may not prompt for a password here: "
+            "set up an SSH key or a credential helper for this remote)"
+        )
+    return GitError(f"{what} failed: {message}" if message else f"{what} failed")
+
+
+def _timed_out(args: Sequence[str], seconds: float) -> GitError:
+    return GitError(
+        f"git {' '.join(args[:3])} did not finish within {seconds:.0f} s; "
+        "check the network and the remote, then try again"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A finished git process: exit status and its output (bytes)."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+class _Watchdog:
+    """Kills git processes that outlive their timeout: one thread polls twice a
+    second (timeouts are a minute or more) and exits after 5 s with nothing to
+    watch.  ``subprocess.run(timeout=...)`` would instead poll ``waitpid`` with
+    sleeps after every call, ~1.2 ms each: a dozen of those per watcher save."""
+
+    POLL = 0.5
+    IDLE = 5.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[int, tuple[float, subprocess.Popen[bytes]]] = {}
+        self._killed: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, proc: subprocess.Popen[bytes], seconds: float) -> None:
+        with self._lock:
+            self._watched[id(proc)] = (time.monotonic() + seconds, proc)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sortext-git-watchdog")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def release(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Stop watching ``proc``; True when the watchdog killed it."""
+        with self._lock:
+            self._watched.pop(id(proc), None)
+            if id(proc) in self._killed:
+                self._killed.discard(id(proc))
+                return True
+            return False
+
+    def _run(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            time.sleep(self.POLL)
+            now = time.monotonic()
+            with self._lock:
+                for key, (deadline, proc) in list(self._watched.items()):
+                    if now >= deadline:
+                        _kill(proc)
+                        self._killed.add(key)
+                        del self._watched[key]
+                if self._watched:
+                    idle_since = now
+                elif now - idle_since >= self.IDLE:
+                    self._thread = None
+                    return
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """Kill git and what it started (ssh, credential helpers): its process group."""
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_full(
+    root: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> Done:
+    """Run ``git <args>`` in ``root`` whatever its exit status; GitError only when git
+    cannot be started, ``root`` is missing or the timeout passes."""
+    seconds = timeout if timeout is not None else timeout_for(args)
+    try:
+        proc = subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environment(env),
+            process_group=0,  # so a timeout also ends the ssh git started
+        )
+    except FileNotFoundError as exc:
+        if not Path(root).is_dir():
+            raise GitError(f"{root} does not exist") from exc
+        raise GitError(NOT_INSTALLED) from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git in {root}: {exc}") from exc
+    _WATCHDOG.watch(proc, seconds)
+    try:
+        stdout, stderr = proc.communicate(input)
+    except BaseException:  # Ctrl-C included: git is in its own group, end it too
+        _kill(proc)
+        proc.wait()
+        raise
+    finally:
+        killed = _WATCHDOG.release(proc)
+    if killed:
+        raise _timed_out(args, seconds)
+    return Done(proc.returncode, stdout, stderr)
+
+
+def run(
+    root: Path,
+    *args: str,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok_codes: Sequence[int] = (0,),
+    check: bool = True,
+    timeout: float | None = None,
+) -> bytes:
+    """``git <args>`` in ``root``; its stdout (bytes).
+
+    Raises GitError (IndexLocked, NotARepository) when the exit status is not in
+    ``ok_codes`` and ``check`` is true."""
+    done = run_full(root, *args, input=input, env=env, timeout=timeout)
+    if check and done.returncode not in ok_codes:
+        raise failure(args, done.stderr.decode("utf-8", "replace"), root)
+    return done.stdout
+
+
+def text(root: Path, *args: str, check: bool = True) -> str:
+    """:func:`run`, decoded as UTF-8 (undecodable bytes replaced)."""
+    return run(root, *args, check=check).decode("utf-8", "replace")
+
+
+def popen(root: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes]:
+    """A streaming ``git <args>`` process (stdout piped; stdin piped when asked).
+
+    The caller owns it: read, then ``wait``/``communicate`` (with a timeout)."""
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if not stdin else subprocess.DEVNULL,
+            env=environment(),
+        )
+    except FileNotFoundError as exc:
+        raise GitError(NOT_INSTALLED) from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git in {root}: {exc}") from exc
+
+
+def finish(proc: subprocess.Popen[bytes], args: Sequence[str]) -> bytes:
+    """Wait for a :func:`popen` process (timeout as for :func:`run`); its stdout."""
+    seconds = timeout_for(args)
+    _WATCHDOG.watch(proc, seconds)
+    try:
+        out, err = proc.communicate()
+    finally:
+        killed = _WATCHDOG.release(proc)
+    if killed:
+        raise _timed_out(args, seconds)
+    if proc.returncode != 0:
+        raise failure(args, (err or b"").decode("utf-8", "replace"))
+    return out
+
+
+# --- GitPython -----------------------------------------------------------------------
+
+
+def _gitpython() -> Any:
+    """Import GitPython (here only, on first use); GitError when it cannot run git."""
+    try:
+        import git
+    except ImportError as exc:  # GitPython raises ImportError when git is missing
+        raise GitError(NOT_INSTALLED) from exc
+    return git
+
+
+def open_repo(root: Path) -> Repo:
+    """A GitPython ``Repo`` for the work tree at ``root`` (not its parents), with the
+    no-prompt environment.  Close it (or use :func:`repository`).
+
+    Raises NotARepository when ``root`` is not a git work tree."""
+    git = _gitpython()
+    try:
+        repo: Repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+        raise NotARepository(
+            f"{root} is not a git repository: run 'git init' (or 'sortext init') there"
+        ) from exc
+    repo.git.update_environment(**_policy_env())
+    return repo
+
+
+def _policy_env() -> dict[str, str]:
+    base = environment()
+    return {k: v for k, v in base.items() if k.startswith(("GIT_TERMINAL", "GIT_SSH", "GIT_HTTP"))}
+
+
+@contextmanager
+def repository(root: Path) -> Iterator[Repo]:
+    """``with repository(root) as repo:`` a short-lived ``Repo``, closed on exit."""
+    repo = open_repo(root)
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def command(repo: Repo, *args: str, strip: bool = True) -> str:
+    """``git <args>`` through ``repo.git`` under the policy (timeout, no prompt);
+    its stdout as text.  Raises GitError (with git's message and a hint)."""
+    git = _gitpython()
+    seconds = timeout_for(args)
+    try:
+        out: str = repo.git.execute(
+            ["git", *args], kill_after_timeout=seconds, strip_newline_in_stdout=strip
+        )
+    except git.GitCommandError as exc:
+        stderr = str(exc.stderr or "").strip()
+        if "timed out" in stderr or "kill_after_timeout" in stderr:
+            raise _timed_out(args, seconds) from exc
+        if stderr.startswith("stderr: '"):
+            stderr = stderr[len("stderr: '") :].rstrip("'").strip()
+        raise failure(args, stderr, Path(repo.working_dir or ".")) from exc
+    except git.GitCommandNotFound as exc:
+        raise GitError(NOT_INSTALLED) from exc
+    return out
+
+
+def init(directory: Path) -> None:
+    """``git init`` in ``directory`` (GitPython's ``Repo.init``)."""
+    git = _gitpython()
+    try:
+        git.Repo.init(directory).close()
+    except git.GitCommandError as exc:
+        raise failure(["init"], str(exc.stderr or exc), directory) from exc
+
+
+def clone(url: str, to: Path, branch: str) -> Repo:
+    """``Repo.clone_from`` with objects copied (``--no-local``), under the no-prompt
+    environment; the caller closes the returned ``Repo``."""
+    git = _gitpython()
+    try:
+        repo: Repo = git.Repo.clone_from(
+            url, to, env=environment(), multi_options=["--no-local", f"--branch={branch}"]
+        )
+    except git.GitCommandError as exc:
+        raise failure(["clone", url], str(exc.stderr or exc)) from exc
+    return repo
+
+
+def set_config(root: Path, settings: Mapping[str, str]) -> None:
+    """Write ``section.key`` (or ``section.sub.key``) values into ``root``'s
+    ``.git/config`` through GitPython's ``config_writer``."""
+    with repository(root) as repo, repo.config_writer("repository") as writer:
+        for key, value in settings.items():
+            section, _, option = key.rpartition(".")
+            if "." in section:
+                head, _, sub = section.partition(".")
+                section = f'{head} "{sub}"'
+            writer.set_value(section, option, value)
+
+
+def git_dir(root: Path) -> Path:
+    """The absolute git directory of the work tree at ``root`` (GitPython's
+    ``Repo.git_dir``; a worktree's own folder).  Raises NotARepository."""
+    with repository(root) as repo:
+        return Path(repo.git_dir).resolve()
+
+
+def get_config(root: Path, key: str) -> str:
+    """The value of ``key`` as git sees it (all config levels, includes, keys matched
+    case-insensitively: ``git config --get``, which GitPython's case-sensitive reader
+    is not), or '' when unset."""
+    return text(root, "config", "--get", key, check=False).strip()
+
+
+def remote_url(root: Path, name: str) -> str:
+    """The URL of remote ``name`` (GitPython's remotes); GitError when there is none."""
+    with repository(root) as repo:
+        try:
+            remote = repo.remote(name)
+        except ValueError as exc:
+            raise GitError(
+                f"no git remote named '{name}': add it with git remote add {name} URL"
+            ) from exc
+        return str(remote.url)
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit id, read by GitPython from the ref files (loose, packed, in
+    worktrees) without starting git; None outside a repository or before the first
+    commit."""
+    git = _gitpython()
+    try:
+        repo = git.Repo(root)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, OSError):
+        return None
+    try:
+        sha: str = git.SymbolicReference.dereference_recursive(repo, "HEAD")
+    except (ValueError, OSError, TypeError):
+        return None
+    finally:
+        repo.close()
+    return sha
+
+
+def in_repository(root: Path) -> bool:
+    """Whether ``root`` is inside a git work tree."""
+    return text(root, "rev-parse", "--git-dir", check=False).strip() != ""
