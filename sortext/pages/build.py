@@ -17,11 +17,14 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext import __version__
 from sortext.errors import StorageError
 from sortext.repo import Repository
+
+if TYPE_CHECKING:
+    from sortext.check.load import Preparsed
 
 SITE_DIR = "site"
 NEXT_NAME = "NEXT.md"
@@ -93,7 +96,12 @@ class _Job:
     page: Path | None
 
 
-def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = None) -> BuildResult:
+def build(
+    repo: Repository,
+    today: dt.date,
+    changed: Sequence[Path] | None = None,
+    ready: Preparsed | None = None,
+) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
 
     Only records whose file, day, config or templates changed are assessed and
@@ -101,6 +109,8 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
     summary pages are rendered from the assessments the index keeps.
     ``changed`` (record files, from a caller that watches them) limits the look
     for changed files to those; without it every record file's stat is compared.
+    ``ready`` (display path -> bytes read and their LoadResult, from the watcher)
+    are records already parsed: the index reuses them while the files hold those bytes.
     """
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board
@@ -129,7 +139,7 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
-        stats = index.refresh(fresh, names)
+        stats = index.refresh(fresh, names, ready)
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
