@@ -309,7 +309,25 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
 # -- sessions -------------------------------------------------------------------
 
 
+# Five rules ask for the same record's past sessions in a row (``assess``): the
+# last answer is kept, keyed by the record object and the day (records are not
+# changed once loaded).
+_last_past: tuple[Record | None, dt.date | None, list[tuple[dt.date, Session]]] = (None, None, [])
+
+
 def _past_sessions(record: Record, today: dt.date) -> list[tuple[dt.date, Session]]:
+    """Attended or missed sessions on or before ``today``, oldest first (do not change
+    the list: it is shared)."""
+    global _last_past
+    kept, day, found = _last_past
+    if kept is record and day == today:
+        return found
+    found = _sessions_until(record, today)
+    _last_past = (record, today, found)
+    return found
+
+
+def _sessions_until(record: Record, today: dt.date) -> list[tuple[dt.date, Session]]:
     out = []
     for s in record.view.sessions:
         when = as_date(s.date)
