@@ -47,9 +47,7 @@ def _pipeline(root: Path) -> Pipeline:
     return pipeline
 
 
-def test_one_save_parses_the_new_version_once(
-    records_repo: Path, counted: Counter[bytes]
-) -> None:
+def test_one_save_parses_the_new_version_once(records_repo: Path, counted: Counter[bytes]) -> None:
     pipeline = _pipeline(records_repo)
     path = records_repo / "clients" / "amara-okafor.md"
     old = path.read_bytes()
