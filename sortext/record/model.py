@@ -13,7 +13,8 @@ can be trusted.
 
 Dates stay ISO text (``"2026-03-01"``): pages and exports print them as
 written, and :func:`as_date` turns one into a :class:`datetime.date` when a
-rule computes with it.  Numbers are ``float`` (``bool`` is not a number).
+rule computes with it.  Numbers stay as written, ``int`` or ``float`` (so exports
+print ``120`` as ``120``); ``bool`` is not a number.
 
 Custom fields (``custom_fields`` in ``sortext.yaml``) and any other key the
 default schema does not name are kept, read-only, in :attr:`RecordView.extra`
@@ -29,6 +30,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+Number = int | float  # as written in the file; never a bool
+_NUMBERS = frozenset({int, float})  # by exact class: a bool is not a number
 
 # Top-level keys the default schema names; anything else goes to ``extra``.
 KNOWN_KEYS = frozenset(
@@ -70,6 +73,11 @@ def as_number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _number(value: object) -> Number | None:
+    """An int or float as written; None for anything else (``True`` is not a number)."""
+    return value if type(value) in _NUMBERS else None  # type: ignore[return-value]
 
 
 def _text(value: object) -> str | None:
@@ -146,7 +154,7 @@ class Billing:
     """``billing``: plan, rate (a number, per ``per``), currency, payment terms, renewal."""
 
     plan: str | None = None
-    rate: float | None = None
+    rate: Number | None = None
     currency: str | None = None
     per: str | None = None
     payment_method: str | None = None
@@ -160,7 +168,7 @@ class Invoice(NamedTuple):
     :meth:`RecordView.invoice_currency` for the billing default)."""
 
     id: str | None = None
-    amount: float | None = None
+    amount: Number | None = None
     currency: str | None = None
     status: str | None = None  # draft, sent, paid, overdue, void
     issued: str | None = None
@@ -176,8 +184,8 @@ class Goal(NamedTuple):
     id: str | None = None
     title: str | None = None
     measure: str | None = None
-    baseline: float | None = None
-    target: float | None = None
+    baseline: Number | None = None
+    target: Number | None = None
     by: str | None = None
     status: str | None = None  # open, achieved, dropped
     values: Mapping[str, Any] = _EMPTY
@@ -188,7 +196,7 @@ class Measurement(NamedTuple):
 
     goal: str | None = None
     date: str | None = None
-    value: float | None = None
+    value: Number | None = None
     note: str | None = None
 
 
@@ -200,7 +208,7 @@ class Session(NamedTuple):
     status: str | None = None  # scheduled, held, cancelled, rescheduled, no-show
     focus: str | None = None
     commitments: tuple[str, ...] = ()
-    score: float | None = None
+    score: Number | None = None
     minutes: int | None = None
     review: bool = False
     notes: str | None = None
@@ -229,7 +237,6 @@ class Links:
 
 
 _UNSET: Any = object()
-_NUMBERS = frozenset({int, float})  # by exact class: a bool is not a number
 _SECTION_SLOTS = (
     "_next_action",
     "_blockers",
@@ -389,7 +396,7 @@ class RecordView:
         value = (
             Billing(
                 _text(billing.get("plan")),
-                as_number(billing.get("rate")),
+                _number(billing.get("rate")),
                 _text(billing.get("currency")),
                 _text(billing.get("per")),
                 _text(billing.get("payment_method")),
@@ -527,7 +534,7 @@ def _invoice(inv: Mapping[str, Any]) -> Invoice:
     )
     return Invoice(
         str(ident) if ident else None,
-        float(amount) if type(amount) in _NUMBERS else None,
+        amount if type(amount) in _NUMBERS else None,
         currency if isinstance(currency, str) else None,
         status if isinstance(status, str) else None,
         issued if isinstance(issued, str) else None,
@@ -543,8 +550,8 @@ def _goal(goal: Mapping[str, Any]) -> Goal:
         _text(goal.get("id")),
         _label(goal.get("title")),
         _label(goal.get("measure")),
-        as_number(goal.get("baseline")),
-        as_number(goal.get("target")),
+        _number(goal.get("baseline")),
+        _number(goal.get("target")),
         _text(goal.get("by")),
         _label(goal.get("status")),
         _frozen(goal),
@@ -558,7 +565,7 @@ def _measurement(m: Mapping[str, Any]) -> Measurement:
     return Measurement(
         goal if isinstance(goal, str) else None,
         date if isinstance(date, str) else None,
-        float(value) if type(value) in _NUMBERS else None,
+        value if type(value) in _NUMBERS else None,
         note if isinstance(note, str) else None,
     )
 
@@ -576,7 +583,7 @@ def _session(s: Mapping[str, Any]) -> Session:
         tuple([c for c in commitments if isinstance(c, str)])
         if commitments and isinstance(commitments, list)
         else (),
-        float(score) if type(score) in _NUMBERS else None,
+        score if type(score) in _NUMBERS else None,
         minutes if minutes.__class__ is int else None,
         get("review") is True,
         notes if isinstance(notes, str) else None,

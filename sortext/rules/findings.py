@@ -268,7 +268,7 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     for inv in view.invoices:
         status = inv.status
         due = as_date(inv.due)
-        amount = inv.amount
+        amount = float(inv.amount) if inv.amount is not None else None
         currency = view.invoice_currency(inv)
         label = inv.id or "invoice"
         shown = money(amount, currency)
@@ -570,7 +570,7 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
     points_by_goal: dict[str, list[tuple[str, float]]] = {}
     view = record.view
     for m in view.measurements:
-        value = m.value
+        value = float(m.value) if m.value is not None else None
         when = as_date(m.date)
         if m.goal is not None and value is not None and when is not None:
             points_by_goal.setdefault(m.goal, []).append((when.isoformat(), value))
@@ -579,8 +579,8 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
         gid = goal.id
         if gid is None:
             continue
-        baseline = goal.baseline
-        target = goal.target
+        baseline = float(goal.baseline) if goal.baseline is not None else None
+        target = float(goal.target) if goal.target is not None else None
         points = tuple(sorted(points_by_goal.get(gid, [])))
         values = [v for _, v in points]
         percent = None
