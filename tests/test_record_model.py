@@ -113,8 +113,7 @@ def test_a_valid_record_reads_as_its_file_says(path: Path) -> None:
     assert [s.date for s in view.sessions] == [s["date"] for s in data.get("sessions", [])]
     assert [s.status for s in view.sessions] == [s.get("status") for s in data.get("sessions", [])]
     assert [(i.id, i.amount, i.status, i.due) for i in view.invoices] == [
-        (i.get("id"), i["amount"], i.get("status"), i.get("due"))
-        for i in data.get("invoices", [])
+        (i.get("id"), i["amount"], i.get("status"), i.get("due")) for i in data.get("invoices", [])
     ]
     assert [g.id for g in view.goals] == [g["id"] for g in data.get("goals", [])]
     assert [(m.goal, m.value) for m in view.measurements] == [
@@ -165,7 +164,8 @@ def test_wrong_types_read_as_missing_not_as_errors() -> None:
     assert view.sessions[0].review is False
     assert view.invoices == ()
     assert (view.billing.rate, view.billing.currency) == (None, None)
-    assert view.blockers == (
-        Blocker("waiting on the contract", detailed=False),
-        Blocker(None),
-    )
+    assert [b[:4] for b in view.blockers] == [
+        ("waiting on the contract", None, None, False),
+        (None, None, None, True),
+    ]
+    assert dict(view.blockers[1].values) == {"what": 5}

@@ -133,6 +133,7 @@ class Blocker(NamedTuple):
     since: str | None = None
     waiting_on: str | None = None
     detailed: bool = True
+    values: Mapping[str, Any] = _EMPTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,7 +519,11 @@ def _blocker(value: Mapping[str, Any] | str) -> Blocker:
     if isinstance(value, str):
         return Blocker(value, detailed=False)
     return Blocker(
-        _text(value.get("what")), _text(value.get("since")), _text(value.get("waiting_on"))
+        _text(value.get("what")),
+        _text(value.get("since")),
+        _text(value.get("waiting_on")),
+        True,
+        MappingProxyType(value),
     )
 
 
