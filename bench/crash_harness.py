@@ -92,13 +92,28 @@ def save(path: Path, data: bytes, style: int) -> None:
         os.replace(tmp, path)
 
 
+def watch_argv(root: Path, debounce_ms: int, *extra: str) -> list[str]:
+    """The command line of ``sortext watch`` on ``root``, run by this Python."""
+    return [
+        sys.executable,
+        "-m",
+        "sortext",
+        "watch",
+        "--repo",
+        str(root),
+        "--debounce",
+        str(debounce_ms),
+        *extra,
+    ]
+
+
 class Watcher:
     def __init__(self, root: Path, log: Path) -> None:
         self.log_path = log
         handle = open(log, "ab")  # noqa: SIM115 - handed to the child
         env = dict(os.environ, SORTEXT_TODAY=TODAY, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sortext", "watch", "--repo", str(root), "--debounce", "50"],
+            watch_argv(root, 50),
             stdout=handle,
             stderr=subprocess.STDOUT,
             env=env,

@@ -19,6 +19,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The columns of the sample spreadsheet that docs/maps/spreadsheet.yaml maps
+# (tests/test_import.py writes sheets with the same header).
+SHEET_HEADER = [
+    "Client",
+    "Email",
+    "Status",
+    "Package",
+    "Rate",
+    "Currency",
+    "Next step",
+    "Next step due",
+    "Tags",
+    "Contract",
+]
 
 
 def build(folder: Path, clients: int, rows: int) -> Path:
@@ -34,20 +48,7 @@ def build(folder: Path, clients: int, rows: int) -> Path:
     sheet = folder / "sheet.csv"
     with sheet.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "Client",
-                "Email",
-                "Status",
-                "Package",
-                "Rate",
-                "Currency",
-                "Next step",
-                "Next step due",
-                "Tags",
-                "Contract",
-            ]
-        )
+        writer.writerow(SHEET_HEADER)
         for n in range(rows):
             known = n < clients
             writer.writerow(

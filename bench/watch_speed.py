@@ -20,12 +20,11 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.crash_harness import TODAY, git, record_bytes
+from bench.crash_harness import TODAY, git, record_bytes, watch_argv
 
 STAGES = ["inquiry", "discovery", "proposal"]
 
@@ -52,17 +51,7 @@ def start(
     offset = log.stat().st_size if log.exists() else 0
     handle = open(log, "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sortext",
-            "watch",
-            "--repo",
-            str(root),
-            "--debounce",
-            str(debounce_ms),
-            *extra,
-        ],
+        watch_argv(root, debounce_ms, *extra),
         stdout=handle,
         stderr=subprocess.STDOUT,
         env=dict(os.environ, SORTEXT_TODAY=TODAY, PYTHONUNBUFFERED="1"),

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Literal
 
 from sortext.daemon.leftovers import pid_alive
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs.log import git_text
 
 Status = Literal["ok", "warn", "fail"]
-PID_FILE = Path(".sortext") / "watch.pid"
-INDEX_FILE = Path(".sortext") / "index.sqlite"
+INDEX_FILE = StateDir.rel(StateDir.INDEX)  # as shown in messages
 STALE_LOCK_MINUTES = 10
 
 
@@ -80,7 +80,7 @@ def check_daemon(repo: Repository) -> Finding:
     a pid file nobody locks was left by a daemon that died."""
     import fcntl
 
-    path = repo.root / PID_FILE
+    path = StateDir(repo.root).watch_pid
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -99,7 +99,7 @@ def check_daemon(repo: Repository) -> Finding:
 
 
 def check_index(repo: Repository) -> Finding:
-    path = repo.root / INDEX_FILE
+    path = StateDir(repo.root).index
     if not path.exists():
         return Finding("index", "ok", "no index yet (built on demand)")
     import sqlite3

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path, render_flow
+from sortext.edit.emit import render_flow
+from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path
 from sortext.record.values import normalize
 from sortext.record.yamlread import load_fast
 from tests.conftest import PROJECT_ROOT

@@ -12,24 +12,13 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.import_dry_run import SHEET_HEADER
 from sortext.record.values import normalize
 from sortext.record.yamlread import load_fast
 from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY, git
 
 MAPS = PROJECT_ROOT / "docs" / "maps"
 DATA = PROJECT_ROOT / "tests" / "data"
-SHEET_HEADER = [
-    "Client",
-    "Email",
-    "Status",
-    "Package",
-    "Rate",
-    "Currency",
-    "Next step",
-    "Next step due",
-    "Tags",
-    "Contract",
-]
 
 
 def front(path: Path) -> dict[str, object]:
@@ -210,14 +199,18 @@ def test_intake_creates_records_and_proposes_updates(
     cli: Callable[..., Result], records_repo: Path
 ) -> None:
     amara = (records_repo / "clients" / "amara-okafor.md").read_bytes()
-    result = run(
-        cli,
-        records_repo,
-        "intake",
-        str(DATA / "google-forms.csv"),
-        "--map",
-        str(MAPS / "google-forms.yaml"),
-    )
+
+    def intake() -> Result:
+        return run(
+            cli,
+            records_repo,
+            "intake",
+            str(DATA / "google-forms.csv"),
+            "--map",
+            str(MAPS / "google-forms.yaml"),
+        )
+
+    result = intake()
     assert result.exit_code == 0, result.output
     assert (records_repo / "clients" / "amara-okafor.md").read_bytes() == amara
     assert "proposed update: clients/amara-okafor.md" in result.output
@@ -231,14 +224,7 @@ def test_intake_creates_records_and_proposes_updates(
     assert "**What would you like to work on?**\n\nPricing my services, and saying no" in (
         priya.read_text()
     )
-    again = run(
-        cli,
-        records_repo,
-        "intake",
-        str(DATA / "google-forms.csv"),
-        "--map",
-        str(MAPS / "google-forms.yaml"),
-    )
+    again = intake()
     assert "new:" not in again.output, "no duplicates on a second run"
     assert run(cli, records_repo, "check").exit_code == 0
 

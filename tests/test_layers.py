@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
 LAYERS = [
     "sortext",  # the package's __init__ (version) only
     "errors",
+    "files",
     "record",
     "schema",
     "repo",

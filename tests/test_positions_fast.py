@@ -10,11 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import Path, build_position_map, simple_positions
 from sortext.record.source import SourceText, decode
 from sortext.record.split import Split, split
 from sortext.record.values import normalize
-from sortext.record.yamlread import YamlProblem, load_fast
+from sortext.record.yamlread import load_fast
 from tests.conftest import PROJECT_ROOT
 
 
@@ -35,7 +36,7 @@ def all_paths(value: Any, prefix: Path = ()) -> list[Path]:
 def compare(text: str) -> int:
     """Assert the fast locator agrees with ruamel.yaml; return how many answers it gave."""
     loaded = load_fast(text)
-    if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict):
+    if isinstance(loaded, Diagnostic) or not isinstance(loaded, dict):
         return 0
     data = normalize(loaded)
     fast = simple_positions(text, data)
@@ -154,7 +155,7 @@ def test_unusual_texts_agree_or_fall_back(text: str) -> None:
 def test_falls_back_where_ruamel_cannot_read_the_text() -> None:
     text = "stage: active\nx: \x01\n"
     loaded = load_fast(text)
-    assert not isinstance(loaded, YamlProblem)
+    assert not isinstance(loaded, Diagnostic)
     assert simple_positions(text, normalize(loaded)) is None
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sortext.edit.safewrite import is_temp_name, read_for_update, write_if_unchanged
 from sortext.errors import ConflictError
+from sortext.files.write import is_temp_name, read_for_update, write_if_unchanged
 
 
 def test_write_replaces_content_and_leaves_no_temp_file(tmp_path: Path) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext.record.split import FENCE, MAX_FRONT_MATTER_BYTES, Split, SplitProblem, split
+from sortext.record.diagnostics import Diagnostic, problem
+from sortext.record.split import FENCE, MAX_FRONT_MATTER_BYTES, Split, split
 
 
-def plain_split(text: str) -> Split | SplitProblem:
+def plain_split(text: str) -> Split | Diagnostic:
     """Find the ``---`` fenced block at the top of ``text`` (newlines already ``\\n``)."""
     if not text.strip():
-        return SplitProblem("empty file: a record starts with a '---' line, then its fields")
+        return problem("empty file: a record starts with a '---' line, then its fields")
     first_end = text.find("\n")
     first = text if first_end == -1 else text[:first_end]
     if first.rstrip() != FENCE:
-        return SplitProblem(
+        return problem(
             "no front matter: a record must start with a line '---', "
             "then its YAML fields, then another '---'"
         )
@@ -28,14 +29,14 @@ def plain_split(text: str) -> Split | SplitProblem:
         if line.rstrip() in (FENCE, "..."):
             yaml_text = text[start:pos]
             if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-                return SplitProblem(
+                return problem(
                     f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB; "
                     "move long text into the notes below the closing '---'",
                 )
             body_start = len(text) if end == -1 else end + 1
             return Split(yaml_text, 2, text[body_start:], line_no + 1)
         if pos - start > MAX_FRONT_MATTER_BYTES:
-            return SplitProblem(
+            return problem(
                 f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB "
                 "(or its closing '---' is missing)",
             )
@@ -43,7 +44,7 @@ def plain_split(text: str) -> Split | SplitProblem:
             break
         pos = end + 1
         line_no += 1
-    return SplitProblem("front matter is not closed: add a line '---' after the last field", 1, 1)
+    return problem("front matter is not closed: add a line '---' after the last field", 1, 1)
 
 
 PIECES = st.sampled_from(

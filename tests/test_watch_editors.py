@@ -9,12 +9,13 @@ the changed field, it holds the bytes on disk, and no debris was committed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,27 @@ from tests.conftest import PROJECT_ROOT, git
 from tests.watchkit import Daemon, clean_status, commit_count, last_message, wait_commits
 
 RECORD = "clients/amara-okafor.md"
+
+
+@contextlib.contextmanager
+def tmux_editor(name: str, command: str) -> Iterator[Callable[..., None]]:
+    """Run ``command`` (an interactive editor) in a detached 120x40 tmux session and
+    give a function that types keys into it, one ``send-keys`` each; the session is
+    killed on the way out."""
+    session = f"sortext-{name}-{os.getpid()}"
+    start = ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command]
+    subprocess.run(start, check=True)
+
+    def send(*keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
+            time.sleep(0.05)
+
+    try:
+        time.sleep(0.5)
+        yield send
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
 
 
 @pytest.fixture
@@ -64,30 +86,9 @@ def assert_committed_as_on_disk(root: Path, rel: str = RECORD) -> None:
 def test_vim_default_settings_rename_save(records_repo: Path, daemon: Daemon) -> None:
     path = records_repo / RECORD
     inode = path.stat().st_ino
-    session = f"sortext-vim-{os.getpid()}"
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            f"vim -u DEFAULTS -i NONE {path}",
-        ],
-        check=True,
-    )
-    try:
-        time.sleep(0.5)
-        for key in [":%s/^stage: active/stage: review/", "Enter", ":wq", "Enter"]:
-            subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
-            time.sleep(0.05)
+    with tmux_editor("vim", f"vim -u DEFAULTS -i NONE {path}") as send:
+        send(":%s/^stage: active/stage: review/", "Enter", ":wq", "Enter")
         wait_commits(records_repo, 2, daemon)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
     assert last_message(records_repo) == "amara-okafor: stage active -> review"
     assert path.stat().st_ino != inode  # vim renamed a new file over the old one
     assert_committed_as_on_disk(records_repo)
@@ -130,40 +131,18 @@ def test_vim_backupcopy_yes_in_place_save(records_repo: Path, daemon: Daemon) ->
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux drives nano")
 def test_nano_interactive_save(records_repo: Path, daemon: Daemon) -> None:
     path = records_repo / RECORD
-    session = f"sortext-nano-{os.getpid()}"
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "40",
-            f"nano --ignorercfiles +99999 {path}",
-        ],
-        check=True,
-    )
-    try:
-        time.sleep(0.5)
-        keys = [
+    with tmux_editor("nano", f"nano --ignorercfiles +99999 {path}") as send:
+        send(
             "Enter",
             "Follow-up: confirm the board date.",
             "Enter",
             "Second line of the note.",
             "C-o",
-        ]
-        for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", session, key], check=True)
-            time.sleep(0.05)
+        )
         time.sleep(0.3)
-        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)
+        send("Enter")
         wait_commits(records_repo, 2, daemon)
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-x"], check=True)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+        send("C-x")
     assert last_message(records_repo).startswith("amara-okafor: notes +")
     assert "Second line of the note." in path.read_text()
     assert_committed_as_on_disk(records_repo)

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sortext.check.load import parse_record
+from sortext.record.diagnostics import Diagnostic
 from sortext.record.source import SourceText, decode
 from sortext.record.split import Split, split
-from sortext.record.yamlread import YamlProblem, load_fast, load_round_trip, meaning
+from sortext.record.yamlread import load_fast, load_round_trip, meaning
 from sortext.schema.validate import RecordValidator
 from tests.conftest import PROJECT_ROOT
 
@@ -96,8 +97,8 @@ PLAIN = st.one_of(st.sampled_from(TRICKY_WORDS), NUMBERISH, WORD)
 def assert_paths_agree(text: str) -> None:
     fast = load_fast(text)
     slow = load_round_trip(text)
-    if isinstance(fast, YamlProblem) or isinstance(slow, YamlProblem):
-        assert isinstance(fast, YamlProblem) and isinstance(slow, YamlProblem), (fast, slow)
+    if isinstance(fast, Diagnostic) or isinstance(slow, Diagnostic):
+        assert isinstance(fast, Diagnostic) and isinstance(slow, Diagnostic), (fast, slow)
         return
     assert meaning(fast) == meaning(slow)
 
@@ -119,7 +120,7 @@ SAMPLES = sorted((PROJECT_ROOT / "clients").glob("*.md")) + sorted(
 def test_read_paths_agree_on_every_sample(path: Path) -> None:
     text = front_matter(path)
     fast = load_fast(text)
-    assert not isinstance(fast, YamlProblem), fast
+    assert not isinstance(fast, Diagnostic), fast
     assert meaning(fast) == meaning(load_round_trip(text))
 
 
@@ -157,7 +158,7 @@ def test_yaml_1_2_meanings() -> None:
         "k: .nan\n",
         "<<: {a: 1}\n",
     ):
-        assert isinstance(load_fast(text + refused), YamlProblem), refused
+        assert isinstance(load_fast(text + refused), Diagnostic), refused
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.crash_harness import watch_argv
 from tests.conftest import SAMPLE_TODAY, git
 
 
@@ -22,17 +22,7 @@ class Daemon:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = dict(os.environ, SORTEXT_TODAY=SAMPLE_TODAY, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sortext",
-                "watch",
-                "--repo",
-                str(root),
-                "--debounce",
-                str(debounce_ms),
-                *extra,
-            ],
+            watch_argv(root, debounce_ms, *extra),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -88,15 +88,15 @@ def _side_data(text: str) -> dict[str, Any] | None:
 
     Read with the record layer alone (split, YAML, normalize): explaining a
     conflict needs the values, not a judgement of the record."""
-    from sortext.record.split import SplitProblem, split
+    from sortext.record.split import split
     from sortext.record.values import normalize
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.yamlread import load_fast
 
     parts = split(text.replace("\r\n", "\n"))
-    if isinstance(parts, SplitProblem):
+    if isinstance(parts, Diagnostic):
         return None
     loaded = load_fast(parts.yaml_text)
-    if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict):
+    if isinstance(loaded, Diagnostic) or not isinstance(loaded, dict):
         return {} if loaded is None else None
     data = normalize(loaded)
     return data if isinstance(data, dict) else None
@@ -217,10 +217,10 @@ def resolve(text: str, record_id: str, fld: str, take: str) -> str:
 
 def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> str:
     from sortext.record.values import normalize
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.yamlread import load_fast
 
     wanted = load_fast(value_text)
-    if isinstance(wanted, YamlProblem | dict | list):
+    if isinstance(wanted, Diagnostic | dict | list):
         raise UsageError(
             f"VALUE for {fld} must be a single value (text, number, date); "
             "for lists and sections take 'ours' or 'theirs', then edit the file"

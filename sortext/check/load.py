@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
-
-if TYPE_CHECKING:  # the validator is imported by the code that parses, not by readers
-    from sortext.schema.explain import Problem
+from sortext.schema.explain import locate
 from sortext.schema.validate import RecordValidator
 
 
@@ -76,25 +74,20 @@ def load_record(fs_path: str, display: str, validator: RecordValidator) -> LoadR
 
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
-        return LoadResult(
-            display, None, [Diagnostic(display, raw.line, raw.column, "", raw.message)]
-        )
+        return LoadResult(display, None, [raw.placed(display)])
     return parse_record(raw, display, validator)
 
 
 def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadResult:
     """Validate a record given as bytes (a file, a staged blob, a git revision)."""
-    from sortext.record.source import SourceProblem, decode
-    from sortext.record.split import SplitProblem, split
+    from sortext.record.source import decode
+    from sortext.record.split import split
     from sortext.record.values import normalize
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.yamlread import load_fast
 
     source = decode(raw)
-    if isinstance(source, SourceProblem):
-        problem = Diagnostic(
-            display, source.line, source.column, "", source.message, "error", source.source_line
-        )
-        return LoadResult(display, None, [problem])
+    if isinstance(source, Diagnostic):
+        return LoadResult(display, None, [source.placed(display)])
     if "\n<<<<<<<" in source.text:
         from sortext.check.conflicts import conflict_diagnostics, has_markers
 
@@ -105,20 +98,15 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     lines = source.text.split("\n")
 
     def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:
-        shown = lines[line - 1] if 0 < line <= len(lines) else None
-        return Diagnostic(display, line, column, fld, message, severity, shown)
+        return Diagnostic(display, line, column, fld, message, severity).placed(display, lines)
 
     parts = split(source.text)
-    if isinstance(parts, SplitProblem):
-        return LoadResult(display, None, [at(parts.line, parts.column, "", parts.message)])
+    if isinstance(parts, Diagnostic):
+        return LoadResult(display, None, [parts.placed(display, lines)])
     loaded = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
     offset = parts.yaml_line - 1
-    if isinstance(loaded, YamlProblem):
-        return LoadResult(
-            display,
-            None,
-            [at(loaded.line + offset, loaded.column, loaded.field, loaded.message)],
-        )
+    if isinstance(loaded, Diagnostic):
+        return LoadResult(display, None, [loaded.shifted(offset).placed(display, lines)])
     if not isinstance(loaded, dict):
         return LoadResult(
             display,
@@ -136,7 +124,10 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     data = normalize(loaded)
     stem = stem_of(display)
     problems = validator.problems(data, stem)
-    diagnostics = _locate(problems, parts.yaml_text, data, offset, at) if problems else []
+    diagnostics = sorted(
+        (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),
+        key=lambda d: (d.line, d.column),
+    )
     record_id = data.get("id") if isinstance(data.get("id"), str) else stem
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
@@ -149,26 +140,3 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, str):
         return "plain text"
     return "a single value"
-
-
-def _locate(
-    problems: list[Problem], yaml_text: str, data: Any, offset: int, at: Any
-) -> list[Diagnostic]:
-    from sortext.record.positions import build_position_map, simple_positions
-
-    found: list[tuple[int, int] | None] = []
-    simple = simple_positions(yaml_text, data)
-    if simple is not None:  # a line scan is enough for ordinary texts: ruamel.yaml is slow
-        found = [simple.key(p.path) if p.at == "key" else simple.value(p.path) for p in problems]
-    if not found or None in found:
-        positions = build_position_map(yaml_text)
-        found = [
-            positions.key(p.path) if p.at == "key" else positions.value(p.path) for p in problems
-        ]
-    out = []
-    for p, where in zip(problems, found, strict=True):
-        assert where is not None
-        line, col = where
-        out.append(at(line + offset, col, p.label, p.message, p.severity))
-    out.sort(key=lambda d: (d.line, d.column))
-    return out

@@ -13,7 +13,7 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 
 def _yaml(value: object) -> str:
     """A value as 'sortext set' reads it (ISO dates stay dates)."""
-    from sortext.edit.roundtrip import render_flow
+    from sortext.edit.emit import render_flow
     from sortext.record.values import is_iso_date
 
     return str(value) if is_iso_date(value) else render_flow(value)

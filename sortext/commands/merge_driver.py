@@ -22,13 +22,13 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     was changed differently on both sides: the file then holds conflict
     markers around that field only, and 'sortext check' names it.
     """
-    from sortext.edit.compare import write_atomic
+    from sortext.files.write import replace_if_unchanged
     from sortext.vcs.merge import merge_files
 
     base_bytes = base.read_bytes() if base.exists() else b""
     ours_bytes = ours.read_bytes()
     result = merge_files(base_bytes, ours_bytes, theirs.read_bytes())
-    write_atomic(ours, result.text.encode("utf-8"), ours_bytes)
+    replace_if_unchanged(ours, result.text.encode("utf-8"), ours_bytes)
     shown = path or str(ours)
     for conflict in result.conflicts:
         click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)

@@ -68,6 +68,6 @@ def command(
 
 
 def _rel(days: int | None) -> str:
-    from sortext.rules.findings import days_phrase
+    from sortext.views.format import days_phrase
 
     return days_phrase(days) if days is not None else ""

@@ -28,8 +28,8 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     so 'sortext sync' can finish the merge.
     """
     from sortext.check.conflicts import has_markers, resolve
-    from sortext.edit.compare import write_atomic
     from sortext.errors import RecordNotFound
+    from sortext.files.write import replace_if_unchanged
     from sortext.vcs.log import run_git
 
     repo = open_repo(repo_dir)
@@ -42,7 +42,7 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
         ) from None
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
-    write_atomic(path, settled.encode("utf-8"), raw)
+    replace_if_unchanged(path, settled.encode("utf-8"), raw)
     if has_markers(settled):
         click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")
         return

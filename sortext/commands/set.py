@@ -26,7 +26,8 @@ def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None)
     from sortext.commands.writes import report
     from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path
     from sortext.edit.update import update_record
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.record.yamlread import load_fast
 
     changes = []
     for text in assignments:
@@ -34,7 +35,7 @@ def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None)
         if not sep:
             raise click.UsageError(f"'{text}' is not PATH=VALUE")
         value = load_fast(value_text) if value_text.strip() else None
-        if isinstance(value, YamlProblem):
+        if isinstance(value, Diagnostic):
             raise click.BadParameter(f"'{value_text}': {value.message}", param_hint=path_text)
         try:
             changes.append((parse_path(path_text.strip()), value))

@@ -28,7 +28,7 @@ def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
 
 def render(view: Any, colour: bool) -> list[str]:
     """The screen as lines (plain text; colour only adds emphasis)."""
-    from sortext.rules.findings import days_phrase, money
+    from sortext.views.format import days_phrase, money, percent
 
     rec = view.record
     out: list[str] = []
@@ -77,7 +77,7 @@ def render(view: Any, colour: bool) -> list[str]:
         head("Goals")
         for g in view.goals:
             values = [v for _, v in g.points]
-            pct = f"{g.percent:.0f}%" if g.percent is not None else "–"
+            pct = percent(g.percent, "–")
             out.append(f"  {g.title}  [{g.measure}]")
             out.append(f"    {spark(values):<10} {pct:>5}  {g.state}: {g.reason}")
     head("Last session")

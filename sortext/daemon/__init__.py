@@ -8,5 +8,5 @@ validate, render, commit), ``renderer`` (pages and exports for a batch),
 (what ``sortext status`` reads), ``service`` (the main loop).  The git
 plumbing it commits with is :mod:`sortext.vcs.commit`.
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.io`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.io`).
 """

@@ -163,12 +163,14 @@ class Pipeline:
     def start(self) -> SettleResult:
         """Start-up: full rebuild, then commit what changed while no daemon ran."""
         from sortext.daemon.leftovers import remove_leftovers
+        from sortext.files.state import StateDir
 
         root = self.repo.root
         remove_leftovers(
             [
                 self.repo.clients_path,
                 root,
+                StateDir(root).path,
                 root / "site",
                 root / "site" / "clients",
                 self.git.git_dir,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.daemon.state import PUSH_NAME, read_json, state_dir, write_json
+from sortext.daemon.state import read_json, write_json
+from sortext.files.state import StateDir
 
 log = logging.getLogger("sortext.watch")
 
@@ -51,7 +52,7 @@ class Pusher:
         self.root = root
         self.target = target
         self.first_backoff = first_backoff
-        self.status_path = state_dir(root) / PUSH_NAME
+        self.status_path = StateDir(root).push_state
         self._wanted = threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sortext-push", daemon=True)

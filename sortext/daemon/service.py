@@ -26,7 +26,8 @@ from typing import Any
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
 from sortext.daemon.pipeline import Pipeline, Renderer, SettleResult
-from sortext.daemon.state import LOG_NAME, PID_NAME, STATE_NAME, state_dir, write_json
+from sortext.daemon.state import write_json
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 
 log = logging.getLogger("sortext.watch")
@@ -45,9 +46,9 @@ def setup_logging(root: Path, level: int = logging.INFO) -> None:
     stream = logging.StreamHandler()
     stream.setFormatter(fmt)
     logger.addHandler(stream)
-    folder = state_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    state = StateDir(root)
+    state.path.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(state.watch_log, encoding="utf-8")
     file_handler.setFormatter(fmt)
     logger.addHandler(file_handler)
     logger.propagate = False
@@ -81,7 +82,7 @@ class WatchService:
         from sortext.daemon.push import BackupTarget, Pusher
         from sortext.vcs.commit import GitRepo
 
-        lock = acquire(state_dir(self.repo.root) / PID_NAME)
+        lock = acquire(StateDir(self.repo.root).watch_pid)
         if lock.stale_pid:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
@@ -187,7 +188,7 @@ class WatchService:
         self._state_key = key
         try:
             write_json(
-                state_dir(self.repo.root) / STATE_NAME,
+                StateDir(self.repo.root).watch_state,
                 {
                     "pid": os.getpid(),
                     "started": self.started_at,

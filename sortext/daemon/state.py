@@ -1,5 +1,7 @@
 """What the daemon tells the outside world: ``.sortext/watch.json`` and ``push.json``.
 
+Their paths are :class:`sortext.files.state.StateDir` ``watch_state`` and ``push_state``.
+
 ``sortext status`` and the pages read these files; the daemon rewrites them
 atomically after each step, so a reader never sees half a file and a killed
 daemon leaves the last complete state behind.
@@ -11,20 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-STATE_DIR = ".sortext"
-STATE_NAME = "watch.json"
-PUSH_NAME = "push.json"
-PID_NAME = "watch.pid"
-LOG_NAME = "watch.log"
-
-
-def state_dir(root: Path) -> Path:
-    return root / STATE_DIR
-
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomically replace ``path`` with ``data`` as JSON."""
-    from sortext.edit.safewrite import atomic_write
+    from sortext.files.write import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

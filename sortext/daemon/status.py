@@ -6,18 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from sortext.daemon.lock import holder
-from sortext.daemon.state import PID_NAME, PUSH_NAME, STATE_NAME, read_json, state_dir
+from sortext.daemon.state import read_json
+from sortext.files.state import StateDir
 
 
 def read_status(root: Path) -> dict[str, Any]:
     """``running``, ``pid``, ``last_commit``, ``errors`` (path -> messages), ``push``."""
-    folder = state_dir(root)
-    pid = holder(folder / PID_NAME)
-    state = read_json(folder / STATE_NAME)
+    folder = StateDir(root)
+    pid = holder(folder.watch_pid)
+    state = read_json(folder.watch_state)
     return {
         "running": pid is not None,
         "pid": pid,
         "last_commit": state.get("last_commit") or {},
         "errors": state.get("errors") or {},
-        "push": read_json(folder / PUSH_NAME),
+        "push": read_json(folder.push_state),
     }

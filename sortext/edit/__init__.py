@@ -1,11 +1,12 @@
 """Writing records without losing a byte: round-trip edits and safe writes.
 
 ``roundtrip`` (change values in the YAML text, leaving everything else as it
-was), ``safewrite`` (atomic writes that refuse to clobber a changed file),
-``compare`` (compare-then-write for other files), ``update`` (read, edit,
+was), ``emit`` (values written as YAML 1.2 text that reads back unchanged),
+``safewrite`` (the old import path of :mod:`sortext.files.write`, the one
+atomic writer), ``update`` (read, edit,
 validate, write: the path every writing command takes), ``routine`` (log a
 session, pay, measure, move stage), ``new`` (a new record from the template).
 
-May import: :mod:`sortext.errors`, :mod:`sortext.record`, :mod:`sortext.schema`,
-:mod:`sortext.repo`, :mod:`sortext.check`, :mod:`sortext.rules`.
+May import: :mod:`sortext.errors`, :mod:`sortext.files`, :mod:`sortext.record`,
+:mod:`sortext.schema`, :mod:`sortext.repo`, :mod:`sortext.check`, :mod:`sortext.rules`.
 """

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.edit.roundtrip import EditRefused, RecordEditor, render_flow
+from sortext.edit.emit import render_flow
+from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 
@@ -107,8 +108,8 @@ def create_record(
     Returns its path and warnings.  ``extra`` lets an import fill more fields
     before the record is validated as a whole (e.g. billing at stage active).
     """
-    from sortext.edit.safewrite import Snapshot, write_if_unchanged
     from sortext.edit.update import check_edit
+    from sortext.files.write import Snapshot, write_if_unchanged
 
     if client.stage and client.stage not in repo.config.stage_names:
         raise EditRefused(

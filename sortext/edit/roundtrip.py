@@ -3,10 +3,11 @@
 ruamel.yaml's round-trip dumper re-emits the whole front matter, and in doing
 so normalises spacing, flow-list layout and comment columns the user chose.
 So sortext edits by *splicing*: ruamel's round-trip composer gives the exact
-span of every node, the new value is rendered by ruamel's emitter (so quoting
-follows YAML 1.2), and only that span changes.  New keys and list items are
-inserted as whole lines after the last line of their mapping or list, indented
-like their siblings (flow collections get ``, item`` before the bracket).
+span of every node, the new value is rendered by :mod:`sortext.edit.emit`
+(ruamel's emitter, so quoting follows YAML 1.2), and only that span changes.
+New keys and list items are inserted as whole lines after the last line of
+their mapping or list, indented like their siblings (flow collections get
+``, item`` before the bracket).
 
 Every operation is verified: the edited text is re-read and must hold exactly
 the intended data (the old data with the change applied), else the edit is
@@ -17,26 +18,25 @@ from __future__ import annotations
 
 import bisect
 import copy
-import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sortext.errors import SortextError
+from sortext.edit.emit import EditRefused as EditRefused
+from sortext.edit.emit import (
+    Layout,
+    is_scalar,
+    plain,
+    render_block_item,
+    render_block_mapping,
+    render_block_sequence,
+    render_flow,
+)
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import Path, format_path
 
 _PATH_HELP = "is not a field path (like billing.rate or invoices[0].status)"
 _PATH_PART = re.compile(r"\.?([^.\[\]]+)|\[(-?\d+)\]")
-
-
-class EditRefused(SortextError):
-    """The edit would make the record invalid (or could not be made safely)."""
-
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
-        super().__init__(message)
-        self.diagnostics = diagnostics or []
 
 
 def parse_path(text: str) -> Path:
@@ -52,174 +52,6 @@ def parse_path(text: str) -> Path:
     if not parts or not isinstance(parts[0], str):
         raise EditRefused(f"'{text}' {_PATH_HELP}")
     return tuple(parts)
-
-
-# --- rendering values as YAML text ------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """Strip ruamel wrapper types so values compare as plain Python data."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    return value
-
-
-def render_flow(value: Any, quote: str | None = None) -> str:
-    """One-line YAML 1.2 text for ``value``, valid inside and outside flow collections."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
-    from io import StringIO
-
-    from ruamel.yaml import YAML
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
-
-    if isinstance(value, str):
-        if quote == '"' or any(c in value for c in "\n\r\t") or not value.isprintable():
-            value = DoubleQuotedScalarString(value)
-        elif quote == "'":
-            value = SingleQuotedScalarString(value)
-    elif isinstance(value, dict):
-        value = {_safe_key(k): _safe_text(v) for k, v in value.items()}
-    elif isinstance(value, list | tuple):
-        value = [_safe_text(v) for v in value]
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = True
-    yaml.width = 1_000_000
-    yaml.allow_unicode = True
-    out = StringIO()
-    yaml.dump([value], out)
-    text = out.getvalue().strip()
-    if not (text.startswith("[") and text.endswith("]")) or "\n" in text:
-        raise EditRefused(f"cannot write {value!r} as a single YAML value")
-    if isinstance(value, dict) and not text.startswith("[{"):
-        text = "[{" + text[1:-1] + "}]"  # ruamel writes [a: 1] for a one-pair mapping
-    if not _reads_back(text, value):
-        if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString):
-            return render_flow(value, '"')
-        raise EditRefused(f"cannot write {value!r} so that it reads back unchanged")
-    return text[1:-1]
-
-
-def _safe_text(value: Any) -> Any:
-    """Inside a collection, quote any string that would not read back as text."""
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
-    if isinstance(value, str):
-        plain = render_flow(value)
-        return DoubleQuotedScalarString(value) if plain.startswith('"') else value
-    if isinstance(value, dict):
-        return {_safe_key(k): _safe_text(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_safe_text(v) for v in value]
-    return value
-
-
-def _safe_key(key: Any) -> Any:
-    return _safe_text(str(key))
-
-
-def _reads_back(flow_text: str, value: Any) -> bool:
-    """Cached for scalars: imports render the same stage or currency many times."""
-    if isinstance(value, dict | list | tuple):
-        return _reads_back_uncached(flow_text, value)
-    return _reads_back_scalar(flow_text, type(value).__name__, value)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reads_back_scalar(flow_text: str, kind: str, value: Any) -> bool:
-    return _reads_back_uncached(flow_text, value)
-
-
-def _reads_back_uncached(flow_text: str, value: Any) -> bool:
-    """Is ``[value]``'s inner text read back as ``value`` wherever sortext puts it?
-
-    It goes after ``key:`` and ``- `` in block style and inside ``[...]`` and
-    ``{k: ...}``; each context is read by sortext's reader (yaml_rs) and by the
-    round-trip composer the next edit uses.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from sortext.record.values import normalize
-    from sortext.record.yamlread import load_fast
-
-    inner = flow_text[1:-1]
-    wanted = normalize(_plain(value))
-    contexts = [
-        (f"[{inner}]", [wanted]),
-        (f"{{k: {inner}}}", {"k": wanted}),
-        (f"k: {inner}", {"k": wanted}),
-        (f"- {inner}", [wanted]),
-    ]
-    for text, expected in contexts:
-        loaded = load_fast(text)
-        if isinstance(loaded, Exception) or normalize(loaded) != expected:
-            return False
-        try:
-            YAML(typ="rt").compose(text)
-        except YAMLError:
-            return False
-    return True
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """How this document indents: nested mappings, dashes under a key, content after a dash."""
-
-    mapping: int = 2
-    dash: int = 2
-    item: int = 2
-
-
-def _is_scalar(value: Any) -> bool:
-    return not isinstance(value, dict | list)
-
-
-def render_block_mapping(value: dict[str, Any], indent: int, layout: Layout) -> list[str]:
-    """Lines (without newlines) of a block mapping whose keys start at ``indent``."""
-    lines: list[str] = []
-    pad = " " * indent
-    for key, item in value.items():
-        head = f"{pad}{render_flow(str(key))}:"
-        if (
-            _is_scalar(item)
-            or not item
-            or (isinstance(item, list) and all(_is_scalar(v) for v in item))
-        ):
-            lines.append(f"{head} {render_flow(item)}")
-        elif isinstance(item, dict):
-            lines.append(head)
-            lines.extend(render_block_mapping(item, indent + layout.mapping, layout))
-        else:
-            lines.append(head)
-            lines.extend(render_block_sequence(item, indent + layout.dash, layout))
-    return lines
-
-
-def render_block_sequence(value: list[Any], dash_col: int, layout: Layout) -> list[str]:
-    lines: list[str] = []
-    for item in value:
-        lines.extend(render_block_item(item, dash_col, layout))
-    return lines
-
-
-def render_block_item(item: Any, dash_col: int, layout: Layout) -> list[str]:
-    """``- item`` lines; a mapping puts its first key on the dash line."""
-    pad = " " * dash_col
-    gap = " " * max(layout.item - 1, 1)
-    if isinstance(item, dict) and item:
-        body = render_block_mapping(item, dash_col + 1 + len(gap), layout)
-        first = body[0].lstrip(" ")
-        return [f"{pad}-{gap}{first}", *body[1:]]
-    return [f"{pad}-{gap}{render_flow(item)}"]
 
 
 # --- the document -----------------------------------------------------------
@@ -276,18 +108,18 @@ class RecordEditor:
     """
 
     def __init__(self, raw: bytes, display: str = "record") -> None:
-        from sortext.record.source import SourceProblem, decode
-        from sortext.record.split import SplitProblem, split
+        from sortext.record.source import decode
+        from sortext.record.split import split
 
         self.display = display
         self.original = raw
         source = decode(raw)
-        if isinstance(source, SourceProblem):
+        if isinstance(source, Diagnostic):
             raise EditRefused(f"{display}:{source.line}:{source.column}: {source.message}")
         text = raw[3:].decode("utf-8") if source.bom else raw.decode("utf-8")
         self._doc = _Doc(text, source.bom)
         parts = split(self._doc.norm)
-        if isinstance(parts, SplitProblem):
+        if isinstance(parts, Diagnostic):
             raise EditRefused(f"{display}:{parts.line}:{parts.column}: {parts.message}")
         self.data: dict[str, Any] = self._load()
         self.changed_paths: list[Path] = []
@@ -308,14 +140,14 @@ class RecordEditor:
 
     def _load(self) -> dict[str, Any]:
         from sortext.record.values import normalize
-        from sortext.record.yamlread import YamlProblem, load_fast
+        from sortext.record.yamlread import load_fast
 
         text, start = self._yaml()
         loaded = load_fast(text) if text.strip() else {}
-        if isinstance(loaded, YamlProblem):
-            line = loaded.line + self._doc.norm[:start].count("\n")
+        if isinstance(loaded, Diagnostic):
+            where = loaded.shifted(self._doc.norm[:start].count("\n"))
             raise EditRefused(
-                f"{self.display}:{line}:{loaded.column}: {loaded.message} "
+                f"{self.display}:{where.line}:{where.column}: {where.message} "
                 "(fix the file before sortext edits it)"
             )
         if not isinstance(loaded, dict):
@@ -442,7 +274,7 @@ class RecordEditor:
 
     def set(self, path: Path, value: Any) -> None:
         """Set the value at ``path``, creating missing mappings on the way."""
-        value = _plain(value)
+        value = plain(value)
         expected = copy.deepcopy(self.data)
         _assign(expected, path, value)
         self._set(path, value)
@@ -450,7 +282,7 @@ class RecordEditor:
 
     def append(self, path: Path, item: Any) -> None:
         """Append ``item`` to the list at ``path`` (created when missing or empty)."""
-        item = _plain(item)
+        item = plain(item)
         expected = copy.deepcopy(self.data)
         current = self.get(path)
         if current is None:
@@ -511,7 +343,7 @@ class RecordEditor:
     def _replace(self, where: _Where, value: Any, root: Any, text: str, offset: int) -> None:
         node, key = where.node, where.key
         layout = self._layout(root)
-        if _is_scalar(value) or where.flow or not value:
+        if is_scalar(value) or where.flow or not value:
             quote = getattr(node, "style", None) if node.id == "scalar" else None
             keep = quote if quote in ('"', "'") and isinstance(value, str) else None
             rendered = render_flow(value, keep)

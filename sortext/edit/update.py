@@ -114,7 +114,7 @@ def update_record(
 
     ``source``: the import writing the change (its own owned fields are not warned about).
     """
-    from sortext.edit.safewrite import read_for_update, write_if_unchanged
+    from sortext.files.write import read_for_update, write_if_unchanged
 
     path = record_file(repo, record_id)
     display = repo.relative(path)

@@ -5,5 +5,5 @@ columns -> record fields), ``importer`` (plan and apply an import), ``intake``
 (form responses -> new clients), ``sources`` (what each owning system last
 supplied), ``export`` (one-way CSV, JSON, ICS).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.pages`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.pages`).
 """

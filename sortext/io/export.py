@@ -286,17 +286,10 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str]]:
 
 def write_export(path: Path, text: str) -> bool:
     """Write ``text`` atomically unless the file already holds it; True when written."""
-    from sortext.edit.safewrite import atomic_write
+    from sortext.files.write import write_if_changed
 
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, data)
-    return True
+    return write_if_changed(path, text.encode("utf-8"))
 
 
 def write_configured_exports(repo: Repository, today: dt.date) -> list[Path]:

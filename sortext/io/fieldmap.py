@@ -164,18 +164,19 @@ def parse_map(data: Any, where: str) -> FieldMap:
 
 
 def load_map(path: Path) -> FieldMap:
-    from sortext.record.source import SourceProblem, decode
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.record.source import decode
+    from sortext.record.yamlread import load_fast
 
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the map: {exc.strerror or exc}") from exc
     source = decode(raw)
-    if isinstance(source, SourceProblem):
+    if isinstance(source, Diagnostic):
         raise UsageError(f"{path}:{source.line}:{source.column}: {source.message}")
     data = load_fast(source.text)
-    if isinstance(data, YamlProblem):
+    if isinstance(data, Diagnostic):
         raise UsageError(f"{path}:{data.line}:{data.column}: {data.message}")
     return parse_map(data, str(path))
 

@@ -20,7 +20,7 @@ def update_store(
     root: Path, source: str, supplied: Mapping[str, list[tuple[StoredPath, Any]]]
 ) -> None:
     """Remember the values ``source`` supplied (per record id); deterministic JSON."""
-    from sortext.edit.safewrite import atomic_write
+    from sortext.files.write import atomic_write
 
     if not supplied:
         return

@@ -3,5 +3,5 @@
 ``build`` (refresh the index, assess what changed, write the pages),
 ``render`` (Jinja2 templates, shipped and overridable, and notes Markdown).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.views`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.views`).
 """

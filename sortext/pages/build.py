@@ -10,21 +10,30 @@ that changed.  A client page is re-rendered only when its inputs changed
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sortext import __version__
 from sortext.errors import StorageError
+from sortext.files.state import StateDir
+from sortext.files.write import write_if_changed
 from sortext.repo import Repository
 
-if TYPE_CHECKING:
-    from sortext.check.load import Preparsed
+if TYPE_CHECKING:  # imported where used: a build loads Jinja2 and the index lazily
+    import jinja2
+
+    from sortext.check.load import Preparsed, Record
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.schema.config import Config
+    from sortext.store.board import Rows
+    from sortext.store.index import FileRow, Index
+    from sortext.views.weekly import WeeklyChanges
 
 SITE_DIR = "site"
 NEXT_NAME = "NEXT.md"
@@ -32,6 +41,9 @@ LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
 PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
+# What every page template gets besides its view model: the list limit and the
+# due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
+Context = dict[str, int]
 
 
 @dataclass(slots=True)
@@ -44,46 +56,6 @@ class BuildResult:
     parsed: int = 0
     errors: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
-    """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
-
-    ``durable`` fsyncs the file and its folder; client pages skip it (derived
-    data, rebuilt on demand) so a cold build of thousands stays fast; the
-    rename still guarantees a reader never sees a half-written page.
-    """
-    try:
-        with open(path, "rb") as existing:
-            if existing.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise StorageError(f"{path}: cannot read: {exc.strerror}") from exc
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
-        if durable:
-            _fsync_dir(path.parent)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StorageError(f"{path}: cannot write: {exc.strerror}") from exc
-    return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +87,7 @@ def build(
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board
     from sortext.store.index import Index
+    from sortext.store.pagekeys import page_keys, set_page_keys
 
     result = BuildResult()
     config = repo.config
@@ -124,7 +97,7 @@ def build(
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-    env = environment(repo.root, repo.root / ".sortext" / "templates")
+    env = environment(repo.root, StateDir(repo.root).template_cache)
     common = {
         "limit": LIST_LIMIT,
         "soon_days": config.threshold("due_soon_days"),
@@ -149,12 +122,12 @@ def build(
             ids = ids_before | index.record_ids(changed_paths)
             rows = index.rows(ids)
             assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
-            old_keys = index.page_keys(f"{SITE_DIR}/clients/{rid}.html" for rid in ids)
+            old_keys = page_keys(index.conn, (f"{SITE_DIR}/clients/{rid}.html" for rid in ids))
             present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
         else:
             rows = index.rows()
             assessed = board.keys(index.conn)
-            old_keys = index.page_keys()
+            old_keys = page_keys(index.conn)
             present = set(os.listdir(pages_dir))
         plan = _plan(
             repo,
@@ -184,7 +157,9 @@ def build(
                 result.removed.append(rel)
             except FileNotFoundError:
                 pass
-        index.set_page_keys({k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}, gone)
+        with index.conn:
+            changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
+            set_page_keys(index.conn, changed_keys, gone)
         index.set_meta(BUILD_KEY, base_key)
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
@@ -204,7 +179,7 @@ class _Plan:
 
 def _plan(
     repo: Repository,
-    rows: Sequence[Any],
+    rows: Sequence[FileRow],
     assessed: dict[str, str],
     old_keys: dict[str, str],
     present: set[str],
@@ -239,10 +214,10 @@ def _plan(
 
 def _summary_pages(
     repo: Repository,
-    index: Any,
-    env: Any,
+    index: Index,
+    env: jinja2.Environment,
     today: dt.date,
-    common: dict[str, Any],
+    common: Context,
     result: BuildResult,
 ) -> None:
     """NEXT.md and site/index.html, from the assessments the index holds."""
@@ -287,7 +262,7 @@ def _summary_pages(
     )
 
 
-def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> Any:
+def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> WeeklyChanges | None:
     """The "since last week" section, or None without git history.  A git failure leaves
     the section out (and says why) rather than the pages unwritten."""
     from sortext.errors import GitError
@@ -331,21 +306,21 @@ class _FreshRecords:
     def __init__(
         self,
         root: Path,
-        env: Any,
-        config: Any,
+        env: jinja2.Environment,
+        config: Config,
         today: dt.date,
-        common: dict[str, Any],
+        common: Context,
         rules_key: str,
         base_key: str,
     ) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
-        self.template: Any = None
+        self.template: jinja2.Template | None = None
         self.written: list[str] = []
         self.unchanged: list[str] = []
 
-    def work(self, path: str, digest: str, record: Any, diagnostics: list[Any]) -> Any:
+    def work(self, path: str, digest: str, record: Record, diagnostics: list[Diagnostic]) -> _Fresh:
         from sortext.record.diagnostics import has_errors
 
         ok = not has_errors(diagnostics)
@@ -368,32 +343,48 @@ class _FreshRecords:
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, done[1]
 
-    def store(self, conn: Any, done: list[Any]) -> None:
+    def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
         from sortext.store import board
+        from sortext.store.pagekeys import set_page_keys
 
         board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
-        conn.executemany(
-            "INSERT OR REPLACE INTO pages VALUES (?, ?)", [(rel, key) for _, rel, key, _ in done]
-        )
+        set_page_keys(conn, {rel: key for _, rel, key, _ in done})
         for _, rel, _, written in done:
             (self.written if written else self.unchanged).append(rel)
 
 
-_Done = tuple[Any, tuple[Path, bool] | None]  # (board rows or None, (page, written) or None)
-_job: tuple[Any, ...] | None = None  # what forked workers inherit
+# (board rows or None, (page, written) or None)
+_Done = tuple["Rows | None", tuple[Path, bool] | None]
+# A freshly parsed record's work: (board rows or None, page path, page key, written).
+_Fresh = tuple["Rows | None", str, str, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every job of one build needs (forked workers inherit it)."""
+
+    env: jinja2.Environment
+    config: Config
+    today: dt.date
+    jobs: list[_Job]
+    common: Context
+    database: str  # the index file, for a worker's own connection
+
+
+_job: _Shared | None = None
 
 
 def _assess_and_render(
     path: str,
-    record: Any,
-    diagnostics: list[Any],
+    record: Record,
+    diagnostics: Sequence[Diagnostic],
     stale: bool,
     assess_key: str | None,
     page: Path | None,
-    template: Any,
-    config: Any,
+    template: jinja2.Template,
+    config: Config,
     today: dt.date,
-    common: dict[str, Any],
+    common: Context,
 ) -> _Done:
     """One record's work, with its rules run once: the board rows of its assessment
     (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
@@ -413,15 +404,15 @@ def _assess_and_render(
     return stored, done
 
 
-def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
+def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
     """Assess and render ``jobs[start:stop]``: each record read once from the index."""
     from sortext.store.index import read_entry
 
     assert _job is not None
-    env, config, today, jobs, common, _ = _job
-    template = env.get_template("client.html.j2")
+    shared = _job
+    template = shared.env.get_template("client.html.j2")
     out: list[_Done] = []
-    for job in jobs[span[0] : span[1]]:
+    for job in shared.jobs[span[0] : span[1]]:
         entry = read_entry(conn, job.path)
         if entry.record is None:  # pragma: no cover - rows() lists only files with data
             out.append((None, None))
@@ -435,19 +426,17 @@ def _do_jobs(conn: Any, span: tuple[int, int]) -> list[_Done]:
                 job.assess_key,
                 job.page,
                 template,
-                config,
-                today,
-                common,
+                shared.config,
+                shared.today,
+                shared.common,
             )
         )
     return out
 
 
 def _worker_span(span: tuple[int, int]) -> list[_Done]:
-    import sqlite3
-
     assert _job is not None
-    conn = sqlite3.connect(_job[-1])
+    conn = sqlite3.connect(_job.database)
     try:
         return _do_jobs(conn, span)
     finally:
@@ -455,19 +444,19 @@ def _worker_span(span: tuple[int, int]) -> list[_Done]:
 
 
 def _run_jobs(
-    index: Any,
-    env: Any,
-    config: Any,
+    index: Index,
+    env: jinja2.Environment,
+    config: Config,
     today: dt.date,
     jobs: list[_Job],
-    common: dict[str, Any],
+    common: Context,
 ) -> Iterator[list[_Done]]:
     """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
     each reading its records from the index through its own connection."""
     global _job
     from sortext.store.index import spans
 
-    _job = (env, config, today, jobs, common, str(index.path))
+    _job = _Shared(env, config, today, jobs, common, str(index.path))
     try:
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_PAGES or workers < 2:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sortext.rules.findings import GoalStatus, as_date, days_phrase, money
+from sortext.record.model import as_date
+from sortext.rules.findings import GoalStatus
+from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
 if TYPE_CHECKING:
     import jinja2
@@ -82,11 +84,11 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         days=days_phrase,
         href=link_href,
         urlpath=lambda p: quote(str(p)),
-        pct=lambda v: "" if v is None else f"{v:.0f}%",
-        num=_num,
-        late=_relative,
+        pct=percent,
+        num=number,
+        late=late,
     )
-    env.globals.update(weekday=_weekday)
+    env.globals.update(weekday=weekday)
     return env
 
 
@@ -136,26 +138,6 @@ def link_href(value: str, depth: int = 2) -> str:
     if ":" in text.split("/")[0]:
         return "#"  # javascript:, data: and other schemes are not followed
     return "../" * depth + quote(text.lstrip("/"))
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
-
-
-def _relative(when: str | None, today: str) -> str:
-    """'3 days late', 'due today', 'in 5 days' for a due date relative to today."""
-    d, t = as_date(when), as_date(today)
-    if d is None or t is None:
-        return ""
-    days = (d - t).days
-    return f"{-days} days late" if days < 0 else days_phrase(days)
-
-
-def _weekday(text: str | None) -> str:
-    d = as_date(text)
-    return d.strftime("%a") if d else ""
 
 
 def _scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[Any, Any]:
@@ -239,16 +221,16 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
             parts.append(
                 f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
-                f'dominant-baseline="middle">{name} {escape(_num(value))}</text>'
+                f'dominant-baseline="middle">{name} {escape(number(value))}</text>'
             )
-    # A number (_num) needs no escaping; each point's position is computed once.
+    # A number (number) needs no escaping; each point's position is computed once.
     points = [(when, value, _f(x(i)), y(value)) for i, (when, value) in enumerate(goal.points)]
     coords = " ".join(f"{cx},{_f(vy)}" for _, _, cx, vy in points)
     parts.append(f'<polyline points="{coords}"/>')
     for when, value, cx, vy in points:
         parts.append(
             f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
-            f'y="{_f(vy - 8)}" text-anchor="middle">{_num(value)}</text><text '
+            f'y="{_f(vy - 8)}" text-anchor="middle">{number(value)}</text><text '
             f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
             f"{escape(when[2:])}</text>"
         )

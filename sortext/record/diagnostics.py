@@ -1,12 +1,18 @@
-"""Problems found in user data, as values (never exceptions).
+"""Problems found in user data, as values (never exceptions): one located type.
 
-Every validator returns a list of :class:`Diagnostic`; the CLI formats them as
-``path:line:col: severity: field: message`` followed by the offending line.
+Every reader and validator returns :class:`Diagnostic` values; the CLI formats
+them as ``path:line:col: severity: field: message`` followed by the offending
+line.  The readers of :mod:`sortext.record` (``source``, ``split``,
+``yamlread``) do not know the file's name and count lines within the text they
+were given: they return :func:`problem` values (``path`` empty), which the
+caller moves to the file's lines with :meth:`Diagnostic.shifted` and names with
+:meth:`Diagnostic.placed`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
@@ -31,6 +37,21 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity == "error"
 
+    def shifted(self, lines: int) -> Diagnostic:
+        """The same problem ``lines`` lines further down (YAML text -> whole file)."""
+        return replace(self, line=self.line + lines) if lines else self
+
+    def placed(self, path: str, lines: Sequence[str] | None = None) -> Diagnostic:
+        """The same problem in the file shown as ``path``.
+
+        ``lines`` (the file's text split on ``\n``) supply the offending line
+        when the problem does not carry one yet.
+        """
+        shown = self.source_line
+        if shown is None and lines is not None and 0 < self.line <= len(lines):
+            shown = lines[self.line - 1]
+        return replace(self, path=path, source_line=shown)
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("source_line")
@@ -45,6 +66,22 @@ class Diagnostic:
             shown, caret = excerpt(self.source_line, self.column)
             text += f"\n    {shown}\n    {caret}"
         return text
+
+
+def problem(
+    message: str,
+    line: int = 1,
+    column: int = 1,
+    field: str = "",
+    *,
+    source_line: str | None = None,
+) -> Diagnostic:
+    """A problem found before the file is named (reading bytes, splitting, YAML).
+
+    ``line`` and ``column`` are 1-based within the text that was read; ``path``
+    stays empty until :meth:`Diagnostic.placed`.
+    """
+    return Diagnostic("", line, column, field, message, "error", source_line)
 
 
 def excerpt(line: str, column: int, width: int = SOURCE_WIDTH) -> tuple[str, str]:

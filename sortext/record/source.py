@@ -1,6 +1,6 @@
 """Read a record's bytes safely and decode them without ever guessing.
 
-Every way a file can be unreadable becomes a :class:`SourceProblem` with a
+Every way a file can be unreadable becomes a :class:`Diagnostic` with a
 position, never an exception: directories named ``x.md``, symlink loops,
 permissions, files vanishing mid-read, oversized files, UTF-16, NUL bytes and
 invalid UTF-8 (reported with the byte offset; we never decode with replacement).
@@ -12,6 +12,8 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
+
+from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -28,17 +30,7 @@ class SourceText:
     newline: str
 
 
-@dataclass(frozen=True, slots=True)
-class SourceProblem:
-    """Why a file's bytes cannot be used, with a 1-based position."""
-
-    message: str
-    line: int = 1
-    column: int = 1
-    source_line: str | None = None
-
-
-def read_bytes(path: str) -> bytes | SourceProblem:
+def read_bytes(path: str) -> bytes | Diagnostic:
     """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
 
     ``O_NONBLOCK`` plus ``fstat`` means a FIFO or device named ``x.md`` is
@@ -52,9 +44,9 @@ def read_bytes(path: str) -> bytes | SourceProblem:
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            return SourceProblem("is a directory, not a record file")
+            return problem("is a directory, not a record file")
         if not stat.S_ISREG(info.st_mode):
-            return SourceProblem("not a regular file (a pipe, socket or device), not a record")
+            return problem("not a regular file (a pipe, socket or device), not a record")
         want = min(info.st_size, MAX_FILE_BYTES) + 1
         data = os.read(fd, want)
         while len(data) < want:  # short reads: network file systems, growing files
@@ -72,16 +64,16 @@ def read_bytes(path: str) -> bytes | SourceProblem:
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
-def _os_problem(exc: OSError) -> SourceProblem:
+def _os_problem(exc: OSError) -> Diagnostic:
     if exc.errno == errno.EISDIR:
-        return SourceProblem("is a directory, not a record file")
+        return problem("is a directory, not a record file")
     if exc.errno == errno.ENOENT:
-        return SourceProblem("file not found: it was deleted or renamed before it could be read")
+        return problem("file not found: it was deleted or renamed before it could be read")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return SourceProblem("cannot read the file: permission denied (check its permissions)")
+        return problem("cannot read the file: permission denied (check its permissions)")
     if exc.errno == errno.ELOOP:
-        return SourceProblem("symbolic link loop: the link never reaches a file")
-    return SourceProblem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+        return problem("symbolic link loop: the link never reaches a file")
+    return problem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
 
 
 def _locate_byte(raw: bytes, offset: int) -> tuple[int, int, str]:
@@ -99,31 +91,38 @@ def _locate_byte(raw: bytes, offset: int) -> tuple[int, int, str]:
     return line, column, printable
 
 
-def decode(raw: bytes) -> SourceText | SourceProblem:
+def _at_byte(message: str, body: bytes, offset: int) -> Diagnostic:
+    line, column, shown = _locate_byte(body, offset)
+    return problem(message, line, column, source_line=shown)
+
+
+def decode(raw: bytes) -> SourceText | Diagnostic:
     """Decode strict UTF-8, accepting (and remembering) a BOM and CRLF line ends."""
     if len(raw) > MAX_FILE_BYTES:
-        return SourceProblem(
+        return problem(
             f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB; "
             "a client record should be far smaller (split old notes into another file)"
         )
     if raw.startswith(UTF16_BOMS):
-        return SourceProblem("file is UTF-16 encoded; save it as UTF-8")
+        return problem("file is UTF-16 encoded; save it as UTF-8")
     bom = raw.startswith(UTF8_BOM)
     body = raw[len(UTF8_BOM) :] if bom else raw
     nul = body.find(b"\x00")
     if nul != -1:
-        return SourceProblem(
+        return _at_byte(
             f"NUL byte at byte offset {nul + (3 if bom else 0)}: binary data in a text record",
-            *_locate_byte(body, nul),
+            body,
+            nul,
         )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         offset = exc.start + (3 if bom else 0)
         bad = body[exc.start : exc.start + 1].hex()
-        return SourceProblem(
+        return _at_byte(
             f"not valid UTF-8: byte 0x{bad} at byte offset {offset}; save the file as UTF-8",
-            *_locate_byte(body, exc.start),
+            body,
+            exc.start,
         )
     newline = "\r\n" if "\r\n" in text else "\n"
     if "\r" in text:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sortext.record.diagnostics import Diagnostic, problem
+
 MAX_FRONT_MATTER_BYTES = 64 * 1024
 FENCE = "---"
 
@@ -19,21 +21,14 @@ class Split:
     body_line: int
 
 
-@dataclass(frozen=True, slots=True)
-class SplitProblem:
-    message: str
-    line: int = 1
-    column: int = 1
-
-
-def split(text: str) -> Split | SplitProblem:
+def split(text: str) -> Split | Diagnostic:
     """Find the ``---`` fenced block at the top of ``text`` (newlines already ``\\n``)."""
     if not text.strip():
-        return SplitProblem("empty file: a record starts with a '---' line, then its fields")
+        return problem("empty file: a record starts with a '---' line, then its fields")
     first_end = text.find("\n")
     first = text if first_end == -1 else text[:first_end]
     if first.rstrip() != FENCE:
-        return SplitProblem(
+        return problem(
             "no front matter: a record must start with a line '---', "
             "then its YAML fields, then another '---'"
         )
@@ -51,7 +46,7 @@ def split(text: str) -> Split | SplitProblem:
         if line.rstrip() in (FENCE, "..."):
             return _closed(text, start, pos, end, line_no)
         if pos - start > MAX_FRONT_MATTER_BYTES:
-            return SplitProblem(
+            return problem(
                 f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB "
                 "(or its closing '---' is missing)",
             )
@@ -59,7 +54,7 @@ def split(text: str) -> Split | SplitProblem:
             break
         pos = end + 1
         line_no += 1
-    return SplitProblem("front matter is not closed: add a line '---' after the last field", 1, 1)
+    return problem("front matter is not closed: add a line '---' after the last field", 1, 1)
 
 
 # The newline before a line that is the closing fence once trailing whitespace
@@ -67,11 +62,11 @@ def split(text: str) -> Split | SplitProblem:
 _CLOSING = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 
 
-def _closed(text: str, start: int, pos: int, end: int, line_no: int) -> Split | SplitProblem:
+def _closed(text: str, start: int, pos: int, end: int, line_no: int) -> Split | Diagnostic:
     """The split when the closing fence is the line at ``pos`` (number ``line_no``)."""
     yaml_text = text[start:pos]
     if len(yaml_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        return SplitProblem(
+        return problem(
             f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KiB; "
             "move long text into the notes below the closing '---'",
         )

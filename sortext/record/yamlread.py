@@ -14,23 +14,14 @@ the text with ruamel.yaml to point at the exact line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_NESTING = 24
 
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
 _BRACKET = re.compile(r"[\[\]{}]")
-
-
-@dataclass(frozen=True, slots=True)
-class YamlProblem:
-    """A YAML-level problem; line/column are 1-based within the YAML text."""
-
-    message: str
-    line: int
-    column: int
-    field: str = ""
 
 
 def flow_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
@@ -88,7 +79,7 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
     return None
 
 
-def _guard(text: str, scan_always: bool) -> tuple[YamlProblem | None, bool]:
+def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
     Also says whether ruamel.yaml failed to parse the text while scanning it;
@@ -97,9 +88,7 @@ def _guard(text: str, scan_always: bool) -> tuple[YamlProblem | None, bool]:
     deep = flow_nesting_too_deep(text) or block_nesting_too_deep(text)
     if deep is not None:
         return (
-            YamlProblem(
-                f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep
-            ),
+            problem(f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep),
             False,
         )
     if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text) or "<<" in text:
@@ -107,13 +96,13 @@ def _guard(text: str, scan_always: bool) -> tuple[YamlProblem | None, bool]:
     return None, False
 
 
-def load_fast(text: str) -> Any | YamlProblem:
+def load_fast(text: str) -> Any | Diagnostic:
     """Parse YAML text to plain Python values, or describe why it cannot be read."""
     import yaml_rs
 
-    problem, unparsed = _guard(text, scan_always=False)
-    if problem is not None:
-        return problem
+    refused, unparsed = _guard(text, scan_always=False)
+    if refused is not None:
+        return refused
     try:
         value = yaml_rs.loads(
             text,
@@ -123,7 +112,7 @@ def load_fast(text: str) -> Any | YamlProblem:
     except yaml_rs.YAMLDecodeError as exc:
         return _describe_decode_error(text, str(exc))
     except (RecursionError, ValueError, OverflowError) as exc:
-        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+        return problem(f"cannot read YAML: {exc}", 1, 1)
     marker = (
         _DOCUMENT_MARKER.search(text)
         if "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
@@ -131,7 +120,7 @@ def load_fast(text: str) -> Any | YamlProblem:
     )
     if marker is not None:
         line = text.count("\n", 0, marker.start()) + 1
-        return YamlProblem(
+        return problem(
             "a second YAML document ('---' or '...') inside the fields; remove that line",
             line,
             1,
@@ -217,7 +206,7 @@ def _key(key: Any) -> str:
     return key_text(key)
 
 
-def _double_check(text: str, fast: Any) -> Any | YamlProblem:
+def _double_check(text: str, fast: Any) -> Any | Diagnostic:
     """Read ``text`` with ruamel.yaml too; refuse it where the readers disagree."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -226,20 +215,20 @@ def _double_check(text: str, fast: Any) -> Any | YamlProblem:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return YamlProblem(
+        return problem(
             f"invalid YAML: {exc.problem or exc.context} (quote the value to keep it as text)",
             line,
             col,
         )
     except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+        return problem(f"cannot read YAML: {exc}", 1, 1)
     path = _first_difference(meaning(fast), meaning(slow), ())
     if path is None:
         return fast
     from sortext.record.positions import build_position_map, format_path
 
     line, col = build_position_map(text).value(path)
-    return YamlProblem(
+    return problem(
         "YAML readers disagree on this value; quote it (or write a block of text "
         "with content) so it means one thing",
         line,
@@ -277,7 +266,7 @@ def round_trip_yaml() -> Any:
     return yaml
 
 
-def load_round_trip(text: str) -> Any | YamlProblem:
+def load_round_trip(text: str) -> Any | Diagnostic:
     """Parse with ruamel.yaml's round-trip loader (keeps comments and layout for writes).
 
     Applies exactly the refusals of :func:`load_fast` (and its stricter
@@ -287,22 +276,22 @@ def load_round_trip(text: str) -> Any | YamlProblem:
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    problem, _ = _guard(text, scan_always=True)
-    if problem is not None:
-        return problem
+    refused, _ = _guard(text, scan_always=True)
+    if refused is not None:
+        return refused
     fast = load_fast(text)  # the strict YAML 1.2 parser is the judge of syntax
-    if isinstance(fast, YamlProblem):
+    if isinstance(fast, Diagnostic):
         return fast
     try:
         return round_trip_yaml().load(text)
     except DuplicateKeyError:
-        return find_duplicate_key(text) or YamlProblem("duplicate key", 1, 1)
+        return find_duplicate_key(text) or problem("duplicate key", 1, 1)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        return YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line, col)
+        return problem(f"invalid YAML: {exc.problem or exc.context}", line, col)
     except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return YamlProblem(f"cannot read YAML: {exc}", 1, 1)
+        return problem(f"cannot read YAML: {exc}", 1, 1)
 
 
 _CONSTRUCTOR: Any = None
@@ -333,26 +322,24 @@ def _round_trip_constructor() -> Any:
     return _CONSTRUCTOR
 
 
-def _describe_decode_error(text: str, message: str) -> YamlProblem:
+def _describe_decode_error(text: str, message: str) -> Diagnostic:
     if message.startswith("duplicate mapping key"):
         found = find_duplicate_key(text)
         if found is not None:
             return found
-        return YamlProblem(message, 1, 1)
+        return problem(message, 1, 1)
     match = _POSITION.search(message)
     reason = message.strip().splitlines()[-1].strip() if message.strip() else message
     if match is None:
-        return YamlProblem(f"invalid YAML: {reason}", 1, 1)
+        return problem(f"invalid YAML: {reason}", 1, 1)
     line, col = int(match.group(1)), int(match.group(2))
     lines = text.split("\n")
     source = lines[line - 1] if 0 < line <= len(lines) else ""
     indent = source[: len(source) - len(source.lstrip())]
     if "\t" in indent or "tab" in reason:
         column = indent.index("\t") + 1 if "\t" in indent else col
-        return YamlProblem(
-            "tab character in indentation: YAML indents with spaces only", line, column
-        )
-    return YamlProblem(f"invalid YAML: {reason}", line, col)
+        return problem("tab character in indentation: YAML indents with spaces only", line, column)
+    return problem(f"invalid YAML: {reason}", line, col)
 
 
 # These scans run over every record, so each alternative below starts with one
@@ -391,12 +378,12 @@ NUMBER = re.compile(
 )
 
 
-def refused_feature(text: str) -> YamlProblem | None:
+def refused_feature(text: str) -> Diagnostic | None:
     """The first anchor, alias, tag, complex key or ambiguous number in ``text``."""
     return scan_features(text)[0]
 
 
-def scan_features(text: str) -> tuple[YamlProblem | None, bool]:
+def scan_features(text: str) -> tuple[Diagnostic | None, bool]:
     """The first refused feature in ``text``, and whether ruamel.yaml failed to parse it.
 
     Aliases make one value appear in several places (and power the "billion
@@ -479,8 +466,8 @@ def scan_features(text: str) -> tuple[YamlProblem | None, bool]:
     return None, False
 
 
-def _refuse(message: str, line: int, column: int) -> tuple[YamlProblem, bool]:
-    return YamlProblem(message, line, column), False
+def _refuse(message: str, line: int, column: int) -> tuple[Diagnostic, bool]:
+    return problem(message, line, column), False
 
 
 def _read_as_number(value: str) -> bool:
@@ -503,7 +490,7 @@ def _read_as_number(value: str) -> bool:
     return isinstance(found, int | float) and not isinstance(found, bool)
 
 
-def find_duplicate_key(text: str) -> YamlProblem | None:
+def find_duplicate_key(text: str) -> Diagnostic | None:
     """The first key that appears twice in one mapping, pointing at the repeat."""
     from ruamel.yaml.error import YAMLError
 
@@ -524,7 +511,7 @@ def find_duplicate_key(text: str) -> YamlProblem | None:
                 key = str(key_node.value)
                 if key in seen:
                     dotted = format_path((*path, key))
-                    return YamlProblem(
+                    return problem(
                         f"duplicate key '{key}' (first written on line {seen[key]}); "
                         "YAML keeps only one of them, so remove or rename one",
                         key_node.start_mark.line + 1,

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sortext.check.load import Record
-from sortext.record.model import Session, as_date, as_number
+from sortext.record.model import Session, as_date
+from sortext.rules.wording import days_phrase, figure, money
 from sortext.schema.config import Config
 
 Level = Literal["error", "warning", "info"]
@@ -118,20 +119,6 @@ class ClientRisk:
 # -- small helpers ---------------------------------------------------------------
 
 
-__all__ = ["as_date", "as_number"]  # re-exported: callers read them from here
-
-
-def days_phrase(days: int) -> str:
-    """'today', 'in 3 days', '4 days ago' (days = date - today)."""
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
-
-
 _open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
 
 
@@ -147,13 +134,6 @@ def is_open(record: Record, config: Config) -> bool:
 
 def record_owner(record: Record) -> str | None:
     return record.view.owner
-
-
-def money(amount: float | None, currency: str | None) -> str:
-    if amount is None:
-        return ""
-    shown = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
-    return f"{shown} {currency}" if currency else shown
 
 
 def _stale_days(config: Config, stage: str) -> int | None:
@@ -593,19 +573,19 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
         elif not values:
             state, reason = "no data", "no measurements yet"
         elif percent is not None and percent >= 100:
-            state, reason = "achieved", f"target {_fmt(target)} reached ({_fmt(values[-1])})"
+            state, reason = "achieved", f"target {figure(target)} reached ({figure(values[-1])})"
         elif len(values) >= k and not any(
             _closer(v, values[-k], target, baseline) for v in values[-k + 1 :]
         ):
-            shown = ", ".join(_fmt(v) for v in values[-k:])
+            shown = ", ".join(figure(v) for v in values[-k:])
             reason = f"no improvement over the last {k} measurements ({shown})"
             state = "stuck"
         elif percent is not None and percent > 0:
             state = "progressing"
-            reason = f"{percent:.0f}% of the way from {_fmt(baseline)} to {_fmt(target)}"
+            reason = f"{percent:.0f}% of the way from {figure(baseline)} to {figure(target)}"
         else:
             state = "behind"
-            reason = f"not yet moving toward {_fmt(target)} (now {_fmt(values[-1])})"
+            reason = f"not yet moving toward {figure(target)} (now {figure(values[-1])})"
         out.append(
             GoalStatus(
                 record.id,
@@ -623,12 +603,6 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             )
         )
     return out
-
-
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "?"
-    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 def goal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:

@@ -6,5 +6,5 @@ record: the compiled schema, then the rules JSON Schema cannot say),
 ``explain`` (schema errors in plain words, located), ``owned`` (which fields
 another system owns).  ``record.schema.json`` is the shipped default.
 
-May import: :mod:`sortext.errors`, :mod:`sortext.record`.
+May import: :mod:`sortext.errors`, :mod:`sortext.files`, :mod:`sortext.record`.
 """

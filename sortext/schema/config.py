@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sortext.errors import ConfigError
+from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 
 CONFIG_NAME = "sortext.yaml"
@@ -160,9 +161,9 @@ def default_config_text() -> str:
     return (files("sortext") / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
 
 
-# A validated configuration is remembered here (derived data, next to the index), so
-# a quick query pays for neither the YAML parser nor the JSON Schema validator.
-CONFIG_CACHE = (".sortext", "config.json")
+# A validated configuration is remembered in StateDir(root).config_cache (derived data,
+# next to the index), so a quick query pays for neither the YAML parser nor the JSON
+# Schema validator.
 
 
 def load_config(root: Path) -> Config:
@@ -192,7 +193,7 @@ def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
     import json
 
     try:
-        stored = json.loads(root.joinpath(*CONFIG_CACHE).read_bytes())
+        stored = json.loads(StateDir(root).config_cache.read_bytes())
     except (OSError, ValueError):
         return None
     if not isinstance(stored, dict) or stored.get("key") != _cache_key(fingerprint):
@@ -204,9 +205,11 @@ def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
 def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> None:
     """Best effort: only where the index folder exists, never an error."""
     import json
-    import os
 
-    target = root.joinpath(*CONFIG_CACHE)
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
+    target = StateDir(root).config_cache
     if not target.parent.is_dir():
         return
     try:
@@ -215,26 +218,21 @@ def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> N
         return  # a value JSON cannot hold: validate each time
     if json.loads(text)["data"] != data:
         return
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    with contextlib.suppress(StorageError):
+        atomic_write(target, text.encode("utf-8"), durable=False)
 
 
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
-    from sortext.record.source import SourceProblem, decode
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.source import decode
+    from sortext.record.yamlread import load_fast
 
     source = decode(raw_bytes)
-    if isinstance(source, SourceProblem):
-        diag = Diagnostic(display, source.line, source.column, "", source.message)
+    if isinstance(source, Diagnostic):
+        diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
     data = load_fast(source.text) if source.text.strip() else {}
-    if isinstance(data, YamlProblem):
-        diag = Diagnostic(display, data.line, data.column, data.field, data.message)
+    if isinstance(data, Diagnostic):
+        diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])
     if not isinstance(data, dict):
         diag = Diagnostic(display, 1, 1, "", "the configuration must be a mapping of settings")

@@ -21,7 +21,13 @@ from sortext.record.values import ISO_DATE, is_email, is_iso_date
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """A problem at a data path; ``at`` says whether to point at the key or the value.
+    """A problem at a *data path* (``("sessions", 2, "date")``), not yet at a position.
+
+    This is a different thing from :class:`~sortext.record.diagnostics.Diagnostic`
+    on purpose: the schema judges parsed data, which has no lines; only the
+    YAML text knows where a path is written.  :func:`locate` places each
+    Problem on a line and column (pointing at the key or the value, as ``at``
+    says) and from then on it is a Diagnostic.
 
     ``field`` names the field the message is about when that field is not
     written in the file (a missing requirement points at its nearest parent).
@@ -36,6 +42,10 @@ class Problem:
     @property
     def label(self) -> str:
         return self.field if self.field is not None else format_path(self.path)
+
+    def at_position(self, line: int, column: int) -> Diagnostic:
+        """This problem written at ``line``/``column`` (1-based) of the YAML text."""
+        return Diagnostic("", line, column, self.label, self.message, self.severity)
 
 
 # --- JSON Schema errors as human messages ---------------------------------
@@ -215,6 +225,34 @@ def _nearest_path(data: Any, dotted: str) -> Path:
     return path
 
 
+def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Diagnostic]:
+    """Place each problem on its line and column of ``yaml_text`` (1-based within it).
+
+    ``data`` (what ``yaml_text`` was parsed to) allows the quick line scan of
+    :func:`~sortext.record.positions.simple_positions` for ordinary texts; without it,
+    or where the scan cannot tell, the full position map (ruamel.yaml, slow) answers.
+    The results have an empty ``path``: see :meth:`Diagnostic.shifted` / ``placed``.
+    """
+    if not problems:
+        return []
+    from sortext.record.positions import build_position_map, simple_positions
+
+    found: list[tuple[int, int] | None] = []
+    simple = simple_positions(yaml_text, data) if data is not None else None
+    if simple is not None:
+        found = [simple.key(p.path) if p.at == "key" else simple.value(p.path) for p in problems]
+    if not found or None in found:
+        positions = build_position_map(yaml_text)
+        found = [
+            positions.key(p.path) if p.at == "key" else positions.value(p.path) for p in problems
+        ]
+    out = []
+    for p, where in zip(problems, found, strict=True):
+        assert where is not None
+        out.append(p.at_position(*where))
+    return out
+
+
 def schema_diagnostics(
     schema: dict[str, Any], data: Any, text: str, display: str, line_offset: int
 ) -> list[Diagnostic]:
@@ -222,15 +260,5 @@ def schema_diagnostics(
     problems = schema_problems(schema, data)
     if not problems:
         return []
-    from sortext.record.positions import build_position_map
-
-    positions = build_position_map(text)
     lines = text.split("\n")
-    out = []
-    for p in problems:
-        line, col = positions.key(p.path) if p.at == "key" else positions.value(p.path)
-        source = lines[line - 1] if 0 < line <= len(lines) else None
-        out.append(
-            Diagnostic(display, line + line_offset, col, p.label, p.message, p.severity, source)
-        )
-    return out
+    return [d.placed(display, lines).shifted(line_offset) for d in locate(problems, text)]

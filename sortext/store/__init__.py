@@ -2,8 +2,10 @@
 
 ``index`` (parsed records, diagnostics, notes search; incremental by file
 stat), ``board`` (each record's assessment stored as rows in page order, so
-pages read only what they show), ``sqlbatch`` (``IN (...)`` over any number of
+pages read only what they show), ``pagekeys`` (the key each page was
+rendered under, for incremental builds), ``answers`` (query answers kept
+until a record changes), ``sqlbatch`` (``IN (...)`` over any number of
 values).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.edit`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.edit`).
 """

@@ -29,17 +29,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
+from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store.board import SCHEMA as EXTRA_SCHEMA
-from sortext.store.board import TABLES as EXTRA_TABLES
+from sortext.store import answers, board, pagekeys
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-INDEX_DIR = ".sortext"
-INDEX_NAME = "index.sqlite"
 LAYOUT_VERSION = "7"
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
@@ -73,11 +71,13 @@ CREATE TABLE IF NOT EXISTS records (
     note INTEGER  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
-CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-# Tables dropped when the fingerprint changes (board.py adds its own).
-TABLES = ("files", "records", "notes", "pages", "answers")
+# Tables dropped when the fingerprint changes (the other store modules add their own).
+TABLES = ("files", "records", "notes")
+# The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
+_PARTS = (board, pagekeys, answers)
+EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
+EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
 
 @dataclass(slots=True)
@@ -357,8 +357,8 @@ class Index:
         """
         from sortext.schema.effective import schema_fingerprint
 
-        folder = repo.root / INDEX_DIR
-        path = folder / INDEX_NAME
+        folder = StateDir(repo.root).path
+        path = StateDir(repo.root).index
         try:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
@@ -458,7 +458,7 @@ class Index:
             return self._refresh(hook, only, ready)
         except sqlite3.DatabaseError:
             self.conn.close()
-            path = self.repo.root / INDEX_DIR / INDEX_NAME
+            path = StateDir(self.repo.root).index
             self._delete(path)
             fresh = Index.open(self.repo)
             self.conn = fresh.conn
@@ -514,7 +514,7 @@ class Index:
         changed = list(gone)
         with self.conn:
             if to_parse or gone:
-                self.conn.execute("DELETE FROM answers")
+                answers.forget_all(self.conn)
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -563,40 +563,12 @@ class Index:
                 # Keep the last valid version (and its notes in search), flagged stale with
                 # today's diagnostics; "ok" keeps meaning "the stored data was valid".
                 _, rid, summary, data, body, body_line, note = previous
-                files.append(
-                    (
-                        p.path,
-                        p.size,
-                        p.mtime_ns,
-                        now,
-                        p.hash,
-                        rid,
-                        1,
-                        1,
-                        int(p.has_errors),
-                        int(p.has_diagnostics),
-                        summary,
-                    )
-                )
+                files.append(_file_row(p, now, rid, True, True, summary))
                 records.append((p.path, data, body, body_line, p.diagnostics, note))
                 continue
             if p.path in known:
                 self._drop_notes([p.path])
-            files.append(
-                (
-                    p.path,
-                    p.size,
-                    p.mtime_ns,
-                    now,
-                    p.hash,
-                    p.record_id,
-                    int(p.ok),
-                    0,
-                    int(p.has_errors),
-                    int(p.has_diagnostics),
-                    p.summary,
-                )
-            )
+            files.append(_file_row(p, now, p.record_id, p.ok, False, p.summary))
             note = None
             if p.data is not None:
                 note = self.conn.execute(
@@ -674,7 +646,7 @@ class Index:
     @property
     def path(self) -> Path:
         """The database file (a forked worker opens its own connection to it)."""
-        return self.repo.root / INDEX_DIR / INDEX_NAME
+        return StateDir(self.repo.root).index
 
     def entries_with_errors(self) -> list[Entry]:
         rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")
@@ -714,42 +686,16 @@ class Index:
         )
         return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
 
-    # -- remembered answers (valid until a record changes) -----------------------
-
-    def answer(self, key: str) -> Any | None:
-        """A remembered JSON answer for ``key``, or None; any record change forgets them all."""
-        row = self.conn.execute("SELECT value FROM answers WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def remember(self, key: str, value: Any) -> None:
-        with self.conn:
-            self.conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?)", (key, json.dumps(value))
-            )
-
-    # -- page bookkeeping (for incremental builds) -------------------------------
-
-    def page_keys(self, paths: Iterable[str] | None = None) -> dict[str, str]:
-        """The key each page was rendered under (of those ``paths``, if given)."""
-        if paths is None:
-            return dict(self.conn.execute("SELECT path, key FROM pages").fetchall())
-        query = "SELECT path, key FROM pages WHERE path IN ({})"
-        return dict(select_in(self.conn, query, sorted(set(paths))))
+    # -- meta values (page keys live in store/pagekeys, answers in store/answers) --
 
     def meta(self, key: str) -> str | None:
+        """A value kept beside the index (e.g. the key of the last finished build)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-
-    def set_page_keys(self, keys: dict[str, str], removed: Iterable[str] = ()) -> None:
-        with self.conn:
-            self.conn.executemany("DELETE FROM pages WHERE path = ?", [(p,) for p in removed])
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?)", sorted(keys.items())
-            )
 
 
 class RecordPaths(Mapping[str, str]):
@@ -830,6 +776,27 @@ def _entry(row: tuple[Any, ...]) -> Entry:
     diagnostics = _diag_from_json(diags)
     valid = bool(ok) and not stale and not any(d.is_error for d in diagnostics)
     return Entry(path, record, diagnostics, valid, bool(stale), digest)
+
+
+def _file_row(
+    p: _Parsed, now: int, record_id: str | None, ok: bool, stale: bool, summary: str | None
+) -> tuple[object, ...]:
+    """A ``files`` row for a parsed file: its stat, hash and problems as parsed, and the
+    record (id, validity, summary) the index keeps for it, which for a stale file is
+    the last valid version's."""
+    return (
+        p.path,
+        p.size,
+        p.mtime_ns,
+        now,
+        p.hash,
+        record_id,
+        int(ok),
+        int(stale),
+        int(p.has_errors),
+        int(p.has_diagnostics),
+        summary,
+    )
 
 
 def _hash_file(path: Path) -> str:

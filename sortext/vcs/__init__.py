@@ -8,5 +8,5 @@ since a date), ``stagefacts`` (time in stage), ``merge`` (the field-aware merge
 driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
 ``install``: a repository and sortext's git settings).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.store`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.store`).
 """

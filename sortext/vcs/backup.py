@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import GitError
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs.log import git_text, run_git
 from sortext.vcs.sync import backup_settings, current_branch
-
-STATE_FILE = Path(".sortext") / "backup.json"
 
 
 @dataclass(slots=True)
@@ -125,16 +124,16 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
 
 def load_state(repo: Repository) -> dict[str, Any]:
     try:
-        data = json.loads((repo.root / STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(StateDir(repo.root).backup_state.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def save_state(repo: Repository, report: BackupReport) -> None:
-    from sortext.edit.compare import write_atomic
+    from sortext.files.write import replace_if_unchanged
 
-    path = repo.root / STATE_FILE
+    path = StateDir(repo.root).backup_state
     path.parent.mkdir(exist_ok=True)
     try:
         before: bytes | None = path.read_bytes()
@@ -151,7 +150,9 @@ def save_state(repo: Repository, report: BackupReport) -> None:
             }
     if report.ok:
         state["last_verified"] = report.at.isoformat(timespec="seconds")
-    write_atomic(path, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode(), before)
+    replace_if_unchanged(
+        path, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode(), before
+    )
 
 
 def last_verified(repo: Repository) -> dt.datetime | None:

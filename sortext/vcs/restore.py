@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sortext.edit.compare import write_atomic
 from sortext.errors import ConflictError, RecordNotFound, UsageError
+from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
 from sortext.vcs.log import Commit, file_log, git_text, read_blobs, run_git
 
@@ -79,7 +79,7 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
     if current == content:
         raise UsageError(f"{path} is already that version")
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, content, current)
+    replace_if_unchanged(target, content, current)
     date = git_text(repo.root, "show", "-s", "--format=%aI", sha).strip()
     run_git(repo.root, "add", "--", path)
     message = f"{record_id}: restore the version of {date[:10]} ({sha[:10]})"

@@ -53,20 +53,26 @@ def configure_git(root: Path) -> None:
 
 def ensure_gitattributes(root: Path) -> bool:
     """Add ``clients/*.md merge=sortext`` to .gitattributes; True if it was added."""
+    from sortext.files.write import replace_if_unchanged
+
     path = root / ".gitattributes"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    before = path.read_bytes() if path.exists() else None
+    text = (before or b"").decode("utf-8", "surrogateescape")  # keep bytes we cannot read
     if GITATTRIBUTES_LINE in text.splitlines():
         return False
     sep = "" if not text or text.endswith("\n") else "\n"
-    path.write_text(f"{text}{sep}{GITATTRIBUTES_LINE}\n", encoding="utf-8")
+    new = f"{text}{sep}{GITATTRIBUTES_LINE}\n".encode("utf-8", "surrogateescape")
+    replace_if_unchanged(path, new, before)
     return True
 
 
 def _write_new(path: Path, text: str, created: list[Path], mode: int | None = None) -> None:
     if path.exists():
         return
+    from sortext.files.write import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    atomic_write(path, text.encode("utf-8"), exclusive=True)
     if mode is not None:
         path.chmod(mode)
     created.append(path)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sortext.check.load import stem_of
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs.log import git_text, has_commits
 
-CACHE_FILE = ".sortext/stage-facts.json"
 _CACHE_VERSION = 1
 _STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
 
@@ -109,7 +109,7 @@ def _merge(newer: _Scan, older: _Scan) -> _Scan:
 
 def _load_cache(repo: Repository) -> tuple[str, _Scan] | None:
     try:
-        data = json.loads((repo.root / CACHE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(StateDir(repo.root).stage_facts.read_text(encoding="utf-8"))
         if data.get("version") != _CACHE_VERSION:
             return None
         stages = {p: (s[0], s[1]) for p, s in data["stages"].items()}
@@ -119,10 +119,10 @@ def _load_cache(repo: Repository) -> tuple[str, _Scan] | None:
 
 
 def _save_cache(repo: Repository, head: str, scan: _Scan) -> None:
-    from sortext.edit.compare import write_atomic
     from sortext.errors import StorageError
+    from sortext.files.write import replace_if_unchanged
 
-    path = repo.root / CACHE_FILE
+    path = StateDir(repo.root).stage_facts
     data = {
         "version": _CACHE_VERSION,
         "head": head,
@@ -133,7 +133,7 @@ def _save_cache(repo: Repository, head: str, scan: _Scan) -> None:
     try:
         path.parent.mkdir(exist_ok=True)
         before = path.read_bytes() if path.exists() else None
-        write_atomic(path, json.dumps(data, sort_keys=True).encode(), before)
+        replace_if_unchanged(path, json.dumps(data, sort_keys=True).encode(), before)
     except (OSError, StorageError):
         pass  # a cache we could not write is only a slower next call
 

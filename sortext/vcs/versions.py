@@ -147,12 +147,13 @@ def _top_level_entries(yaml_text: str) -> list[str] | None:
 def _parse_entry(chunk: str) -> tuple[Any, str, Any] | None:
     """One top-level ``key: value`` entry as (key as read, key as text, normalized
     value); None if it is not exactly that."""
-    from sortext.record.yamlread import YamlProblem, load_fast
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.record.yamlread import load_fast
 
     if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR.search(chunk)):
         return None  # block scalars end differently alone than inside the document
     loaded = load_fast(chunk)
-    if isinstance(loaded, YamlProblem) or not isinstance(loaded, dict) or len(loaded) != 1:
+    if isinstance(loaded, Diagnostic) or not isinstance(loaded, dict) or len(loaded) != 1:
         return None
     (raw_key,) = loaded
     ((key, value),) = _normalize_fast(loaded, chunk).items()

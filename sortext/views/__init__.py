@@ -2,7 +2,8 @@
 
 ``dashboard`` (the view models of the dashboard, NEXT.md and a client page),
 ``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
-week" section from git).
+week" section from git), ``format`` (how money, days, numbers and weekdays
+read on a page and in the terminal).
 
-May import: everything below it (:mod:`sortext.record` to :mod:`sortext.vcs`).
+May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """

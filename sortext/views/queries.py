@@ -17,6 +17,7 @@ from sortext.errors import RecordNotFound
 from sortext.repo import Repository
 from sortext.rules import findings as rules
 from sortext.rules.findings import Finding, NextAction
+from sortext.store import answers
 from sortext.store.index import Index, SearchHit
 
 if TYPE_CHECKING:
@@ -36,11 +37,6 @@ class ClientRow:
     risks: list[Finding]
 
 
-def _error_files(index: Index) -> int:
-    row = index.conn.execute("SELECT count(*) FROM files WHERE stale = 1 OR ok = 0").fetchone()
-    return int(row[0])
-
-
 def next_list(
     repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
 ) -> NextList:
@@ -48,12 +44,13 @@ def next_list(
     with Index.open(repo) as index:
         index.refresh()
         key = f"next:{today.isoformat()}"
-        remembered = index.answer(key)
+        remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
             items = rules.next_actions(index.summaries(), repo.config, today)
-            errors = _error_files(index)
+            errors = index.error_files()
             fields = NextAction.__slots__
-            index.remember(
+            answers.remember(
+                index.conn,
                 key,
                 {
                     "errors": errors,

@@ -43,6 +43,7 @@ from typing import Any
 from sortext import __version__
 from sortext.check.load import stem_of
 from sortext.errors import GitError, StorageError
+from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs.changes import classify
 from sortext.vcs.log import git_text, read_blobs, rev_before, run_git
@@ -50,9 +51,9 @@ from sortext.vcs.log import git_text, read_blobs, rev_before, run_git
 WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
 GROUP_LIMIT = 10
-VIEW_CACHE = ".sortext/weekly.json"
-PAIR_CACHE = ".sortext/weekly-pairs.json"
-STORE = ".sortext/weekly.sqlite"
+VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
+PAIR_CACHE = StateDir.rel(StateDir.WEEKLY_PAIRS)
+STORE = StateDir.rel(StateDir.WEEKLY_STORE)
 _CACHE_VERSION = 3  # 3: a new record is only its "New clients" line
 _STORE_LAYOUT = 3
 #: Files touched since the previous call above which the window is recomputed
@@ -930,7 +931,7 @@ class _Transaction:
 
 
 def _save(path: Path, data: Mapping[str, Any]) -> None:
-    from sortext.edit.safewrite import atomic_write
+    from sortext.files.write import atomic_write
 
     try:
         path.parent.mkdir(exist_ok=True)

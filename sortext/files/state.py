@@ -1,0 +1,109 @@
+"""The ``.sortext/`` state folder: every path in it, declared once.
+
+Everything under ``.sortext/`` is derived or runtime state (git-ignored,
+rebuilt when missing, never merged).  Code that reads or writes one of these
+files asks :class:`StateDir` for its path instead of spelling ``.sortext``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class StateDir:
+    """The state folder of the repository at ``root`` (``<root>/.sortext``).
+
+    The class constants are the file names inside the folder (for messages
+    and for code that needs a repository-relative name, see :meth:`rel`);
+    the properties are absolute paths under ``root``.  Nothing is created or
+    read here.
+    """
+
+    root: Path
+
+    FOLDER: ClassVar[str] = ".sortext"
+    INDEX: ClassVar[str] = "index.sqlite"
+    CONFIG_CACHE: ClassVar[str] = "config.json"
+    WEEKLY_VIEW: ClassVar[str] = "weekly.json"
+    WEEKLY_PAIRS: ClassVar[str] = "weekly-pairs.json"
+    WEEKLY_STORE: ClassVar[str] = "weekly.sqlite"
+    STAGE_FACTS: ClassVar[str] = "stage-facts.json"
+    WATCH_PID: ClassVar[str] = "watch.pid"
+    WATCH_STATE: ClassVar[str] = "watch.json"
+    WATCH_LOG: ClassVar[str] = "watch.log"
+    PUSH_STATE: ClassVar[str] = "push.json"
+    BACKUP_STATE: ClassVar[str] = "backup.json"
+    TEMPLATE_CACHE: ClassVar[str] = "templates"
+
+    @classmethod
+    def rel(cls, name: str) -> str:
+        """``name`` inside the state folder, relative to the repository root (``/`` separated)."""
+        return f"{cls.FOLDER}/{name}"
+
+    @property
+    def path(self) -> Path:
+        """The folder itself (may not exist yet)."""
+        return self.root / self.FOLDER
+
+    @property
+    def index(self) -> Path:
+        """The SQLite index of parsed records (:mod:`sortext.store.index`)."""
+        return self.path / self.INDEX
+
+    @property
+    def config_cache(self) -> Path:
+        """The validated ``sortext.yaml``, keyed by its fingerprint (JSON)."""
+        return self.path / self.CONFIG_CACHE
+
+    @property
+    def weekly_view(self) -> Path:
+        """The last weekly view (JSON), keyed by HEAD and the window."""
+        return self.path / self.WEEKLY_VIEW
+
+    @property
+    def weekly_pairs(self) -> Path:
+        """The manifest of the weekly diff-pair store (JSON)."""
+        return self.path / self.WEEKLY_PAIRS
+
+    @property
+    def weekly_store(self) -> Path:
+        """The weekly diff-pair store (SQLite)."""
+        return self.path / self.WEEKLY_STORE
+
+    @property
+    def stage_facts(self) -> Path:
+        """Cached facts about each client's stage history (JSON)."""
+        return self.path / self.STAGE_FACTS
+
+    @property
+    def watch_pid(self) -> Path:
+        """The daemon's pid file, held with an OS lock while it runs."""
+        return self.path / self.WATCH_PID
+
+    @property
+    def watch_state(self) -> Path:
+        """What the daemon last did (JSON, read by ``sortext status``)."""
+        return self.path / self.WATCH_STATE
+
+    @property
+    def watch_log(self) -> Path:
+        """The daemon's human-readable log."""
+        return self.path / self.WATCH_LOG
+
+    @property
+    def push_state(self) -> Path:
+        """The daemon's last push success and error (JSON)."""
+        return self.path / self.PUSH_STATE
+
+    @property
+    def backup_state(self) -> Path:
+        """Time and target of the last verified backup (JSON)."""
+        return self.path / self.BACKUP_STATE
+
+    @property
+    def template_cache(self) -> Path:
+        """Compiled page templates (a folder: Jinja2's bytecode cache)."""
+        return self.path / self.TEMPLATE_CACHE

@@ -1,0 +1,206 @@
+"""The one way sortext writes a file: atomic, and refusing to clobber a changed file.
+
+Every write goes to a temporary file in the target's folder named
+``.<name>.sortext-tmp-<pid>-<hex>`` (a dotfile the watcher ignores; ``pid`` is
+the writing process, so :mod:`sortext.daemon.leftovers` can remove exactly
+these names once that process is gone), is fsynced, renamed over the target,
+and the folder is fsynced so the rename survives a crash.
+
+Three entry points on top of :func:`atomic_write`:
+
+* :func:`read_for_update` + :func:`write_if_unchanged`: an editor may hold a
+  record open while a command updates it; the user's save must never be lost.
+  The file is re-read just before replacing it and the write is refused with
+  :class:`~sortext.errors.ConflictError` when its bytes differ.
+* :func:`replace_if_unchanged`: the same refusal when the caller already holds
+  the bytes it read (restore, resolve, the merge driver, backup, stage facts).
+* :func:`write_if_changed`: derived files (pages, exports, caches) are left
+  alone when they already hold exactly the new bytes, so an unchanged output
+  triggers no file event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sortext.errors import ConflictError, StorageError
+
+TEMP_MARKER = ".sortext-tmp-"
+_TEMP = re.compile(r"\..+\.sortext-tmp-(\d+)-[0-9a-f]+", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What a file held when it was read (``raw is None``: it did not exist)."""
+
+    path: Path
+    raw: bytes | None
+    size: int
+    mtime_ns: int
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.raw or b"").hexdigest()
+
+
+def temp_path(path: Path) -> Path:
+    """A fresh temporary name next to ``path``: ``.<name>.sortext-tmp-<pid>-<8 hex>``."""
+    return path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def temp_writer(name: str) -> int | None:
+    """The pid that created temp file ``name``; None when ``name`` is not one of ours."""
+    match = _TEMP.fullmatch(name)
+    return int(match.group(1)) if match else None
+
+
+def is_temp_name(name: str) -> bool:
+    """True for the temporary files sortext creates (the watcher skips them)."""
+    return name.startswith(".") and TEMP_MARKER in name
+
+
+def read_for_update(path: Path) -> Snapshot:
+    """Read ``path`` and remember its state so a later write can detect changes.
+
+    Raises StorageError when the file exists but cannot be read.
+    """
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            raw = handle.read()
+    except FileNotFoundError:
+        return Snapshot(path, None, 0, 0)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return Snapshot(path, raw, stat.st_size, stat.st_mtime_ns)
+
+
+def _changed(snapshot: Snapshot) -> bool:
+    """Compare the bytes themselves: a same-second save keeps mtime but not content."""
+    return read_for_update(snapshot.path).raw != snapshot.raw
+
+
+def write_if_unchanged(path: Path, snapshot: Snapshot, new_bytes: bytes) -> None:
+    """Replace ``path`` with ``new_bytes`` unless it changed since ``snapshot``.
+
+    A file that did not exist at read time must still not exist (a new record
+    never overwrites one created meanwhile).  Raises ConflictError (nothing
+    written) or StorageError.
+    """
+    if _changed(snapshot):
+        raise ConflictError(
+            f"{path} changed on disk since sortext read it (saved from an editor?); "
+            "nothing was written: re-run the command to apply it to the new version"
+        )
+    atomic_write(path, new_bytes, exclusive=snapshot.raw is None)
+
+
+def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> None:
+    """Replace ``path`` with ``data``; ``expected`` is what we read (None: must not exist).
+
+    Raises ConflictError when the file's bytes are not ``expected`` (nothing
+    written) or StorageError.
+    """
+    try:
+        current: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if current != expected:
+        raise ConflictError(
+            f"{path} changed since sortext read it; not overwriting it. "
+            "Look at the file, then run the command again"
+        )
+    atomic_write(path, data, exclusive=expected is None)
+
+
+def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
+    """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
+
+    True when written.  ``durable`` fsyncs the file and its folder; client
+    pages skip it (derived data, rebuilt on demand) so a cold build of
+    thousands stays fast; the rename still guarantees a reader never sees a
+    half-written file.  Raises StorageError.
+    """
+    try:
+        with open(path, "rb") as existing:
+            if existing.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    atomic_write(path, data, durable=durable)
+    return True
+
+
+def atomic_write(path: Path, data: bytes, exclusive: bool = False, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` via a temp file + fsync + rename + folder fsync.
+
+    ``exclusive``: fail with ConflictError if ``path`` appears before the
+    rename.  ``durable=False`` skips both fsyncs (derived files only).  The
+    file keeps the mode of the file it replaces (0644 for a new one).  The
+    temp file never outlives a failed write.  Raises StorageError on I/O errors.
+    """
+    folder = path.parent
+    temp = temp_path(path)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except OSError:
+        mode = 0o644
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            if exclusive:
+                _link_new(temp, path)
+            else:
+                os.replace(temp, path)
+        finally:
+            if os.path.lexists(temp):
+                os.unlink(temp)
+        if durable:
+            fsync_folder(folder)
+    except ConflictError:
+        raise
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def _link_new(temp: Path, path: Path) -> None:
+    """Put ``temp`` at ``path`` only if nothing is there (ConflictError otherwise)."""
+    clash = f"{path} was created by someone else meanwhile; nothing was written"
+    try:
+        os.link(temp, path)  # fails if a file appeared meanwhile
+    except FileExistsError:
+        raise ConflictError(clash) from None
+    except OSError:  # a filesystem without hard links
+        if path.exists():
+            raise ConflictError(clash) from None
+        os.replace(temp, path)
+    else:
+        os.unlink(temp)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,36 @@
+"""How the rules' reasons spell amounts, day counts and measurements.
+
+A finding's reason is text a person acts on ("invoice INV-3 1,200 EUR due in
+3 days"); these helpers are that text's vocabulary.  The pages and the
+terminal show amounts and days the same way through :mod:`sortext.views.format`,
+which uses these.  Pure functions of their arguments.
+"""
+
+from __future__ import annotations
+
+
+def money(amount: float | None, currency: str | None) -> str:
+    """``1,200 EUR``, ``87.50``: thousands separated, cents only when there are any;
+    ``""`` for no amount."""
+    if amount is None:
+        return ""
+    shown = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    return f"{shown} {currency}" if currency else shown
+
+
+def days_phrase(days: int) -> str:
+    """'today', 'tomorrow', 'yesterday', 'in 3 days', '4 days ago' (days = date - today)."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def figure(value: float | None) -> str:
+    """A measurement as written: ``80``, ``7.5``, ``?`` when unknown."""
+    if value is None:
+        return "?"
+    return str(int(value)) if value == int(value) else f"{value:g}"
