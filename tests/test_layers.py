@@ -72,6 +72,12 @@ def _imports(path: Path) -> set[str]:
 
 GRAPH = {name: _imports(path) - {name} for name, path in MODULES.items()}
 
+# The one upward import: the package offers ``sortext.open`` (the public API,
+# sortext/api.py) through a module ``__getattr__``, imported on first use so that
+# ``import sortext`` stays cheap.  It is checked on its own below.
+LAZY_ENTRY = ("sortext", "sortext.api")
+GRAPH[LAZY_ENTRY[0]] = GRAPH[LAZY_ENTRY[0]] - {LAZY_ENTRY[1]}
+
 
 def _layer(module: str) -> str:
     parts = module.split(".")
@@ -146,3 +152,24 @@ def test_the_circle_check_finds_a_circle() -> None:
     finally:
         GRAPH.clear()
         GRAPH.update(saved)
+
+
+def test_the_package_imports_the_api_only_lazily() -> None:
+    """``sortext/__init__.py`` imports ``sortext.api`` inside ``__getattr__`` and nowhere
+    else (type-checking imports aside), and no other module imports the API."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    lazy = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "__getattr__"]
+    assert lazy, "sortext/__init__.py has no __getattr__"
+    inside = {id(n) for n in ast.walk(lazy[0])}
+    checking = [
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    ]
+    inside |= {id(n) for block in checking for n in ast.walk(block)}
+    eager = [
+        n.lineno
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module == "sortext.api" and id(n) not in inside
+    ]
+    assert not eager, f"sortext/__init__.py imports sortext.api eagerly on lines {eager}"
+    users = sorted(m for m, deps in GRAPH.items() if "sortext.api" in deps and m != "sortext")
+    assert all(_layer(m) in ("commands", "cli", "__main__") for m in users), users

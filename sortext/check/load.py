@@ -8,10 +8,12 @@ when the schema finds errors, so pages can still show its name under
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sortext.record.diagnostics import Diagnostic, has_errors
+from sortext.record.model import RecordView
 from sortext.schema.explain import locate
 from sortext.schema.validate import RecordValidator
 
@@ -25,6 +27,15 @@ class Record:
     data: dict[str, Any]
     body: str
     body_line: int
+    _view: RecordView | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def view(self) -> RecordView:
+        """The typed, read-only view of ``data``, built on first use and kept."""
+        view = self._view
+        if view is None:
+            view = self._view = RecordView.from_data(self.data)
+        return view
 
     @property
     def name(self) -> str:
@@ -44,6 +55,12 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
+
+
+# Records the caller has already read and validated: display path -> (the bytes
+# it read, their LoadResult).  A reader handed one of these reuses the result when
+# the file still holds those bytes, instead of parsing the same bytes again.
+Preparsed = Mapping[str, tuple[bytes, LoadResult]]
 
 
 def stem_of(path: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ def render(view: Any, colour: bool) -> list[str]:
     from sortext.views.format import days_phrase, money, percent
 
     rec = view.record
-    data: Mapping[str, Any] = rec.data
     out: list[str] = []
 
     def head(text: str) -> None:
@@ -43,8 +41,8 @@ def render(view: Any, colour: bool) -> list[str]:
         str(x)
         for x in (
             rec.stage,
-            data.get("company"),
-            f"owner {data['owner']}" if data.get("owner") else None,
+            rec.view.company,
+            f"owner {rec.view.owner}" if rec.view.owner else None,
         )
         if x
     )

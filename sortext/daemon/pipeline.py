@@ -13,7 +13,9 @@ loop so it can be tested (and benchmarked) directly.  Its rules:
 * a record whose bytes equal HEAD's was written by git itself (checkout,
   pull, reset): it is rendered, never committed;
 * when git is busy (merge, rebase, a held index.lock) the records are tried
-  again later; nothing is lost, because the file on disk is the truth.
+  again later; nothing is lost, because the file on disk is the truth;
+* each saved version is parsed and validated once: the index, the pages and
+  the commit message reuse that result for the bytes that were read.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 
 if TYPE_CHECKING:
+    from sortext.check.load import LoadResult, Preparsed
     from sortext.schema.validate import RecordValidator
 
 log = logging.getLogger("sortext.watch")
@@ -49,8 +52,18 @@ class Renderer(Protocol):
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         """Everything from scratch (start-up, config change, checkout, new day)."""
 
-    def update(self, repo: Repository, records: Sequence[Path], today: dt.date) -> list[Path]:
-        """Only what depends on these record files (changed, added, deleted or broken)."""
+    def update(
+        self,
+        repo: Repository,
+        records: Sequence[Path],
+        today: dt.date,
+        ready: Preparsed | None = None,
+    ) -> list[Path]:
+        """Only what depends on these record files (changed, added, deleted or broken).
+
+        ``ready`` (display path -> bytes read and their LoadResult) are the
+        versions the pipeline already parsed; reuse them for files still holding
+        those bytes."""
 
 
 class NoPages:
@@ -59,7 +72,13 @@ class NoPages:
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return []
 
-    def update(self, repo: Repository, records: Sequence[Path], today: dt.date) -> list[Path]:
+    def update(
+        self,
+        repo: Repository,
+        records: Sequence[Path],
+        today: dt.date,
+        ready: Preparsed | None = None,
+    ) -> list[Path]:
         return []
 
 
@@ -180,7 +199,8 @@ class Pipeline:
         """Act on a batch of quiet paths.  Never raises for bad user data."""
         result = SettleResult()
         full = self._refresh_context(changes)
-        records, moved_from = self._read_records(changes, result)
+        parsed: dict[str, tuple[bytes, LoadResult]] = {}
+        records, moved_from = self._read_records(changes, result, parsed)
         valid = {rel: raw for rel, raw in records.items() if raw is not None}
         gone = [rel for rel, raw in records.items() if raw is None]
         touched = [self.repo.root / rel for rel in records] + [
@@ -188,7 +208,7 @@ class Pipeline:
         ]
         if full or touched:
             result.rebuilt = full
-            result.pages = self._render(None if full else touched)
+            result.pages = self._render(None if full else touched, parsed)
             root = self.repo.root.resolve()
             self._pages.update(p for p in result.pages if root in p.resolve().parents)
         if not records:
@@ -204,7 +224,7 @@ class Pipeline:
                 to_commit[rel] = None
         if not to_commit:
             return result
-        message = self._message(to_commit, moved_from, in_head, catch_up)
+        message = self._message(to_commit, moved_from, in_head, catch_up, parsed)
         pages = {self.repo.relative(page): page for page in self._pages}
         skipped = self.git.ignored(sorted(pages))
         for rel, page in sorted(pages.items()):
@@ -240,10 +260,14 @@ class Pipeline:
         return full
 
     def _read_records(
-        self, changes: Sequence[Change], result: SettleResult
+        self,
+        changes: Sequence[Change],
+        result: SettleResult,
+        parsed: dict[str, tuple[bytes, LoadResult]],
     ) -> tuple[dict[str, bytes | None], dict[str, str]]:
         """Read and validate each record; returns the new versions of valid or
-        deleted records, and which paths were moved from where."""
+        deleted records, and which paths were moved from where.  Every version
+        parsed here goes into ``parsed`` (path -> bytes, result) for the later steps."""
         from sortext.check.load import parse_record
 
         validator = self.validator
@@ -276,6 +300,7 @@ class Pipeline:
                 records[rel] = None
                 continue
             loaded = parse_record(raw, rel, validator)
+            parsed[rel] = (raw, loaded)
             if not loaded.ok:
                 self.errors[rel] = loaded.diagnostics
                 result.invalid.append(rel)
@@ -289,12 +314,12 @@ class Pipeline:
             records[rel] = raw
         return records, moved_from
 
-    def _render(self, records: list[Path] | None) -> list[Path]:
+    def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
         today = self.last_today or self.today()
         try:
             if records is None:
                 return self.renderer.rebuild(self.repo, today)
-            return self.renderer.update(self.repo, records, today)
+            return self.renderer.update(self.repo, records, today, ready)
         except Exception as exc:  # a template bug must not stop commits
             log.exception("rendering the pages failed: %s", exc)
             return []
@@ -305,6 +330,7 @@ class Pipeline:
         moved_from: dict[str, str],
         in_head: dict[str, bytes],
         catch_up: bool,
+        parsed: Preparsed | None = None,
     ) -> str:
         from sortext.vcs.messages import commit_message
 
@@ -312,7 +338,7 @@ class Pipeline:
             rel: in_head.get(moved_from.get(rel, rel)) for rel in to_commit
         }
         return commit_message(
-            self.validator, to_commit, old_versions, moved_from, catch_up=catch_up
+            self.validator, to_commit, old_versions, moved_from, catch_up=catch_up, parsed=parsed
         )
 
     def _commit(

@@ -15,9 +15,13 @@ import importlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.daemon.pipeline import NoPages, Renderer
 from sortext.repo import Repository
+
+if TYPE_CHECKING:
+    from sortext.check.load import Preparsed
 
 log = logging.getLogger("sortext.watch")
 
@@ -28,15 +32,25 @@ class PagesRenderer:
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return self._build(repo, today, None)
 
-    def update(self, repo: Repository, records: Sequence[Path], today: dt.date) -> list[Path]:
-        return self._build(repo, today, records)
+    def update(
+        self,
+        repo: Repository,
+        records: Sequence[Path],
+        today: dt.date,
+        ready: Preparsed | None = None,
+    ) -> list[Path]:
+        return self._build(repo, today, records, ready)
 
     def _build(
-        self, repo: Repository, today: dt.date, records: Sequence[Path] | None
+        self,
+        repo: Repository,
+        today: dt.date,
+        records: Sequence[Path] | None,
+        ready: Preparsed | None = None,
     ) -> list[Path]:
         from sortext.pages.build import build
 
-        result = build(repo, today, records)
+        result = build(repo, today, records, ready)
         for warning in result.warnings:
             log.warning("%s", warning)
         paths = [repo.root / p for p in (*result.written, *result.removed)]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import ConfigError
+from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
 
 FORMATS = ("csv", "json", "ics")
@@ -61,19 +62,8 @@ def load_records(repo: Repository) -> list[dict[str, Any]]:
     return sorted(found, key=lambda d: str(d.get("id")))
 
 
-def _get(data: Any, *path: str) -> Any:
-    for part in path:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
-
-
-def _open_invoices(data: dict[str, Any]) -> list[dict[str, Any]]:
-    invoices = data.get("invoices")
-    if not isinstance(invoices, list):
-        return []
-    return [i for i in invoices if isinstance(i, dict) and i.get("status") not in ("paid", "void")]
+def _open_invoices(view: RecordView) -> list[Invoice]:
+    return [i for i in view.invoices if i.status not in ("paid", "void")]
 
 
 def _cell(value: Any) -> str:
@@ -90,33 +80,31 @@ def to_csv(records: Iterable[dict[str, Any]], today: dt.date) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for data in records:
-        due = _get(data, "next_action", "due")
-        unpaid = _open_invoices(data)
-        sessions = [s for s in data.get("sessions") or [] if isinstance(s, dict)]
-        held = sorted(str(s.get("date")) for s in sessions if s.get("status") == "held")
-        tags = data.get("tags")
+        view = RecordView.from_data(data)
+        action, dates, billing = view.next_action, view.dates, view.billing
+        due = action.due
+        unpaid = _open_invoices(view)
+        held = sorted(str(s.date) for s in view.sessions if s.status == "held")
         row = {
-            "id": data.get("id"),
-            "name": data.get("name"),
-            "email": data.get("email"),
-            "company": data.get("company"),
-            "stage": data.get("stage"),
-            "owner": data.get("owner"),
-            "next_action": _get(data, "next_action", "what"),
-            "next_action_owner": _get(data, "next_action", "owner"),
+            "id": view.id,
+            "name": view.name,
+            "email": view.email,
+            "company": view.company,
+            "stage": view.stage,
+            "owner": view.owner,
+            "next_action": action.what,
+            "next_action_owner": action.owner,
             "next_action_due": due,
-            "next_action_overdue": isinstance(due, str) and due < today.isoformat(),
-            "next_review": _get(data, "dates", "next_review"),
-            "renewal": _get(data, "dates", "renewal") or _get(data, "billing", "renewal"),
-            "billing_plan": _get(data, "billing", "plan"),
-            "billing_rate": _get(data, "billing", "rate"),
-            "billing_currency": _get(data, "billing", "currency"),
+            "next_action_overdue": due is not None and due < today.isoformat(),
+            "next_review": dates.next_review,
+            "renewal": dates.renewal or billing.renewal,
+            "billing_plan": billing.plan,
+            "billing_rate": billing.rate,
+            "billing_currency": billing.currency,
             "invoices_open": len(unpaid),
-            "invoices_open_amount": sum(
-                i.get("amount", 0) for i in unpaid if isinstance(i.get("amount"), int | float)
-            ),
+            "invoices_open_amount": sum(i.amount for i in unpaid if i.amount is not None),
             "last_session": held[-1] if held else None,
-            "tags": ";".join(str(t) for t in tags) if isinstance(tags, list) else None,
+            "tags": ";".join(view.tags),
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
@@ -147,8 +135,9 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
 
     events: list[Event] = []
     for data in records:
-        rid = str(data.get("id"))
-        name = str(data.get("name") or rid)
+        view = RecordView.from_data(data)
+        rid = str(view.id)
+        name = view.name or rid
 
         def add(
             key: str, date: Any, summary: str, description: str, category: str, rid: str = rid
@@ -156,36 +145,35 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
             if is_iso_date(date):
                 events.append(Event(f"{rid}-{key}@sortext", date, summary, description, category))
 
-        action = data.get("next_action")
-        if isinstance(action, dict):
-            owner = action.get("owner") or data.get("owner") or ""
-            add(
-                "next-action",
-                action.get("due"),
-                f"{name}: {action.get('what', 'next action')}",
-                f"Next action for {name}" + (f", owner {owner}" if owner else ""),
-                "next action",
-            )
-        for session in data.get("sessions") or []:
-            if isinstance(session, dict) and session.get("status") == "scheduled":
-                kind = session.get("kind") or "session"
+        action = view.next_action
+        owner = action.owner or view.owner or ""
+        add(
+            "next-action",
+            action.due,
+            f"{name}: {action.what or 'next action'}",
+            f"Next action for {name}" + (f", owner {owner}" if owner else ""),
+            "next action",
+        )
+        for session in view.sessions:
+            if session.status == "scheduled":
+                kind = session.kind or "session"
                 add(
-                    f"session-{session.get('date')}",
-                    session.get("date"),
-                    f"{name}: {kind}" + (f" ({session['focus']})" if session.get("focus") else ""),
+                    f"session-{session.date}",
+                    session.date,
+                    f"{name}: {kind}" + (f" ({session.focus})" if session.focus else ""),
                     f"Scheduled {kind} with {name}",
                     "session",
                 )
         add(
             "review",
-            _get(data, "dates", "next_review"),
+            view.dates.next_review,
             f"{name}: review due",
             f"Outcome review with {name}",
             "review",
         )
-        renewal = _get(data, "dates", "renewal")
+        renewal = view.dates.renewal
         add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
-        billing_renewal = _get(data, "billing", "renewal")
+        billing_renewal = view.billing.renewal
         if billing_renewal != renewal:
             add(
                 "billing-renewal",
@@ -194,14 +182,13 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                 f"Billing plan renewal for {name}",
                 "renewal",
             )
-        for invoice in _open_invoices(data):
-            amount = invoice.get("amount")
-            currency = invoice.get("currency") or _get(data, "billing", "currency") or ""
+        for invoice in _open_invoices(view):
+            currency = view.invoice_currency(invoice) or ""
             add(
-                f"invoice-{invoice.get('id')}",
-                invoice.get("due"),
-                f"{name}: invoice {invoice.get('id')} due",
-                f"Invoice {invoice.get('id')}, {amount} {currency}, status {invoice.get('status')}",
+                f"invoice-{invoice.id}",
+                invoice.due,
+                f"{name}: invoice {invoice.id} due",
+                f"Invoice {invoice.id}, {invoice.amount} {currency}, status {invoice.status}",
                 "invoice",
             )
     return sorted(events, key=lambda e: (e.date, e.uid))

@@ -28,7 +28,7 @@ from sortext.repo import Repository
 if TYPE_CHECKING:  # imported where used: a build loads Jinja2 and the index lazily
     import jinja2
 
-    from sortext.check.load import Record
+    from sortext.check.load import Preparsed, Record
     from sortext.record.diagnostics import Diagnostic
     from sortext.schema.config import Config
     from sortext.store.board import Rows
@@ -68,7 +68,12 @@ class _Job:
     page: Path | None
 
 
-def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = None) -> BuildResult:
+def build(
+    repo: Repository,
+    today: dt.date,
+    changed: Sequence[Path] | None = None,
+    ready: Preparsed | None = None,
+) -> BuildResult:
     """Write ``NEXT.md``, ``site/index.html`` and ``site/clients/<id>.html`` for ``today``.
 
     Only records whose file, day, config or templates changed are assessed and
@@ -76,6 +81,8 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
     summary pages are rendered from the assessments the index keeps.
     ``changed`` (record files, from a caller that watches them) limits the look
     for changed files to those; without it every record file's stat is compared.
+    ``ready`` (display path -> bytes read and their LoadResult, from the watcher)
+    are records already parsed: the index reuses them while the files hold those bytes.
     """
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board
@@ -105,7 +112,7 @@ def build(repo: Repository, today: dt.date, changed: Sequence[Path] | None = Non
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
-        stats = index.refresh(fresh, names)
+        stats = index.refresh(fresh, names, ready)
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)

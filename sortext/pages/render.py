@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from sortext.rules.findings import GoalStatus, as_date
+from sortext.record.model import as_date
+from sortext.rules.findings import GoalStatus
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
 if TYPE_CHECKING:

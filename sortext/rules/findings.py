@@ -1,6 +1,7 @@
 """Rules: pure functions of (records, config, today) that say what needs attention.
 
-Each rule reads a record's data (JSON values, dates as ISO text) and returns
+Each rule reads a record's typed view (:class:`~sortext.record.model.RecordView`:
+dates as ISO text, numbers as float) and returns
 findings: a kind, a severity and a one-line reason a person can act on.  No
 rule reads files, the clock or the environment, so each one is unit-tested
 with small inline records.  Data that the schema would reject is skipped
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sortext.check.load import Record
+from sortext.record.model import Session, as_date
 from sortext.rules.wording import days_phrase, figure, money
 from sortext.schema.config import Config
 
@@ -117,33 +119,6 @@ class ClientRisk:
 # -- small helpers ---------------------------------------------------------------
 
 
-def as_date(value: object) -> dt.date | None:
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def as_number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _items(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    value = data.get(key)
-    if not isinstance(value, list):
-        return []
-    return [v for v in value if isinstance(v, Mapping)]
-
-
-def _section(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
 _open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
 
 
@@ -158,8 +133,7 @@ def is_open(record: Record, config: Config) -> bool:
 
 
 def record_owner(record: Record) -> str | None:
-    owner = record.data.get("owner")
-    return owner if isinstance(owner, str) else None
+    return record.view.owner
 
 
 def _stale_days(config: Config, stage: str) -> int | None:
@@ -180,10 +154,10 @@ def _int(config: Config, name: str) -> int:
 def next_action(record: Record, config: Config, today: dt.date) -> NextAction | None:
     """The record's next action classified against today; ``missing`` for an open
     client without one; None for a closed client without one."""
-    action = _section(record.data, "next_action")
-    what = action.get("what") if isinstance(action.get("what"), str) else None
-    owner = action.get("owner") if isinstance(action.get("owner"), str) else record_owner(record)
-    due_text = action.get("due") if isinstance(action.get("due"), str) else None
+    action = record.view.next_action
+    what = action.what
+    owner = action.owner if action.owner is not None else record_owner(record)
+    due_text = action.due
     due = as_date(due_text)
     if not what:
         if not is_open(record, config):
@@ -269,18 +243,17 @@ def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
 def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
     """Overdue invoices (marked overdue, or sent and past due) and sent ones due soon."""
     out = []
-    default_currency = _section(record.data, "billing").get("currency")
+    view = record.view
     soon = _int(config, "invoice_due_soon_days")
-    for inv in _items(record.data, "invoices"):
-        status = inv.get("status")
-        due = as_date(inv.get("due"))
-        amount = as_number(inv.get("amount"))
-        currency = inv.get("currency") or default_currency
-        currency = currency if isinstance(currency, str) else None
-        label = str(inv.get("id") or "invoice")
+    for inv in view.invoices:
+        status = inv.status
+        due = as_date(inv.due)
+        amount = float(inv.amount) if inv.amount is not None else None
+        currency = view.invoice_currency(inv)
+        label = inv.id or "invoice"
         shown = money(amount, currency)
         if status == "overdue" or (status == "sent" and due is not None and due < today):
-            late = f", due {inv.get('due')} ({(today - due).days} days late)" if due else ""
+            late = f", due {inv.due} ({(today - due).days} days late)" if due else ""
             out.append(
                 Finding(
                     record.id,
@@ -288,7 +261,7 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
                     "invoice_overdue",
                     "error",
                     f"invoice {label} {shown} overdue{late}".replace("  ", " "),
-                    inv.get("due") if due else None,
+                    inv.due if due else None,
                     record_owner(record),
                     amount,
                     currency,
@@ -303,7 +276,7 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
                     "invoice_due",
                     "info",
                     f"invoice {label} {shown} due {days_phrase((due - today).days)}",
-                    inv.get("due"),
+                    inv.due,
                     record_owner(record),
                     amount,
                     currency,
@@ -316,18 +289,36 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
 # -- sessions -------------------------------------------------------------------
 
 
-def _past_sessions(record: Record, today: dt.date) -> list[tuple[dt.date, Mapping[str, Any]]]:
+# Five rules ask for the same record's past sessions in a row (``assess``): the
+# last answer is kept, keyed by the record object and the day (records are not
+# changed once loaded).
+_last_past: tuple[Record | None, dt.date | None, list[tuple[dt.date, Session]]] = (None, None, [])
+
+
+def _past_sessions(record: Record, today: dt.date) -> list[tuple[dt.date, Session]]:
+    """Attended or missed sessions on or before ``today``, oldest first (do not change
+    the list: it is shared)."""
+    global _last_past
+    kept, day, found = _last_past
+    if kept is record and day == today:
+        return found
+    found = _sessions_until(record, today)
+    _last_past = (record, today, found)
+    return found
+
+
+def _sessions_until(record: Record, today: dt.date) -> list[tuple[dt.date, Session]]:
     out = []
-    for s in _items(record.data, "sessions"):
-        when = as_date(s.get("date"))
-        if when is not None and when <= today and s.get("status") in ATTENDANCE:
+    for s in record.view.sessions:
+        when = as_date(s.date)
+        if when is not None and when <= today and s.status in ATTENDANCE:
             out.append((when, s))
     out.sort(key=lambda pair: pair[0])
     return out
 
 
 def last_held(record: Record, today: dt.date) -> dt.date | None:
-    held = [d for d, s in _past_sessions(record, today) if s.get("status") == "held"]
+    held = [d for d, s in _past_sessions(record, today) if s.status == "held"]
     return held[-1] if held else None
 
 
@@ -338,10 +329,10 @@ def missed_sessions_findings(record: Record, config: Config, today: dt.date) -> 
     window = _int(config, "at_risk_window")
     limit = _int(config, "at_risk_missed")
     recent = _past_sessions(record, today)[-window:]
-    missed = [(d, s) for d, s in recent if s.get("status") in MISSED]
+    missed = [(d, s) for d, s in recent if s.status in MISSED]
     if window <= 0 or len(missed) < limit:
         return []
-    kinds = ", ".join(f"{s.get('status')} {d.isoformat()}" for d, s in missed)
+    kinds = ", ".join(f"{s.status} {d.isoformat()}" for d, s in missed)
     return [
         Finding(
             record.id,
@@ -360,7 +351,7 @@ def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     limit = _int(config, "checkin_days")
     last = last_held(record, today)
-    since = last or as_date(_section(record.data, "dates").get("started"))
+    since = last or as_date(record.view.dates.started)
     if since is None or (today - since).days < limit:
         return []
     what = f"last session {since.isoformat()}" if last else f"started {since.isoformat()}"
@@ -385,15 +376,15 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
     stage = config.stage(record.stage)
     if not is_open(record, config) or stage is None or stage.side:
         return []
-    dates = _section(record.data, "dates")
+    dates = record.view.dates
     past = _past_sessions(record, today)
-    held = [(d, s) for d, s in past if s.get("status") == "held"]
-    reviews = [d for d, s in held if s.get("review") is True]
-    last_review_field = as_date(dates.get("last_review"))
+    held = [(d, s) for d, s in past if s.status == "held"]
+    reviews = [d for d, s in held if s.review]
+    last_review_field = as_date(dates.last_review)
     if last_review_field:
         reviews.append(last_review_field)
     last_review = max(reviews) if reviews else None
-    planned = as_date(dates.get("next_review"))
+    planned = as_date(dates.next_review)
     soon = _int(config, "due_soon_days")
     reasons: list[str] = []
     due: dt.date | None = None
@@ -436,17 +427,16 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
 def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
     if not is_open(record, config):
         return []
-    text = _section(record.data, "billing").get("renewal") or _section(record.data, "dates").get(
-        "renewal"
-    )
+    view = record.view
+    text = view.billing.renewal or view.dates.renewal
     when = as_date(text)
     if when is None:
         return []
     days = (when - today).days
     if days > _int(config, "renewal_days"):
         return []
-    plan = _section(record.data, "billing").get("plan")
-    what = f" ({plan})" if isinstance(plan, str) else ""
+    plan = view.billing.plan
+    what = f" ({plan})" if plan is not None else ""
     phrase = f"renewal date passed {-days} days ago" if days < 0 else f"renewal {days_phrase(days)}"
     return [
         Finding(
@@ -463,7 +453,7 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
 
 def retention_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
     """Data kept past the consented retention date (any stage)."""
-    when = as_date(_section(record.data, "consent").get("retain_until"))
+    when = as_date(record.view.consent.retain_until)
     if when is None or when >= today:
         return []
     return [
@@ -483,14 +473,14 @@ def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     if not is_open(record, config):
         return []
     out = []
-    for b in _items(record.data, "blockers"):
-        what = b.get("what")
-        if not isinstance(what, str):
+    for b in record.view.blockers:
+        what = b.what
+        if not b.detailed or what is None:  # the one-line form is shown, not judged
             continue
         extra = []
-        if isinstance(b.get("waiting_on"), str):
-            extra.append(f"waiting on {b['waiting_on']}")
-        since = as_date(b.get("since"))
+        if b.waiting_on is not None:
+            extra.append(f"waiting on {b.waiting_on}")
+        since = as_date(b.since)
         if since:
             extra.append(f"since {since.isoformat()}, {(today - since).days} days")
         tail = f" ({'; '.join(extra)})" if extra else ""
@@ -511,12 +501,12 @@ def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Fin
 def last_activity(record: Record, today: dt.date) -> dt.date | None:
     """The latest dated event on or before today (sessions, key dates, blockers)."""
     seen: list[dt.date] = [d for d, _ in _past_sessions(record, today)]
-    for value in _section(record.data, "dates").values():
+    for value in record.view.dates.values.values():
         d = as_date(value)
         if d and d <= today:
             seen.append(d)
-    for inv in _items(record.data, "invoices"):
-        d = as_date(inv.get("issued"))
+    for inv in record.view.invoices:
+        d = as_date(inv.issued)
         if d and d <= today:
             seen.append(d)
     return max(seen) if seen else None
@@ -558,27 +548,28 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
     """Each goal's measurements, % of the way from baseline to target, and its state."""
     k = max(2, _int(config, "stuck_measurements"))
     points_by_goal: dict[str, list[tuple[str, float]]] = {}
-    for m in _items(record.data, "measurements"):
-        value = as_number(m.get("value"))
-        when = as_date(m.get("date"))
-        if isinstance(m.get("goal"), str) and value is not None and when is not None:
-            points_by_goal.setdefault(m["goal"], []).append((when.isoformat(), value))
+    view = record.view
+    for m in view.measurements:
+        value = float(m.value) if m.value is not None else None
+        when = as_date(m.date)
+        if m.goal is not None and value is not None and when is not None:
+            points_by_goal.setdefault(m.goal, []).append((when.isoformat(), value))
     out = []
-    for goal in _items(record.data, "goals"):
-        gid = goal.get("id")
-        if not isinstance(gid, str):
+    for goal in view.goals:
+        gid = goal.id
+        if gid is None:
             continue
-        baseline = as_number(goal.get("baseline"))
-        target = as_number(goal.get("target"))
+        baseline = float(goal.baseline) if goal.baseline is not None else None
+        target = float(goal.target) if goal.target is not None else None
         points = tuple(sorted(points_by_goal.get(gid, [])))
         values = [v for _, v in points]
         percent = None
         if values and baseline is not None and target is not None and target != baseline:
             percent = (values[-1] - baseline) / (target - baseline) * 100
         state: Any
-        measure = str(goal.get("measure") or "")
-        if goal.get("status") in ("achieved", "dropped") or not is_open(record, config):
-            state, reason = "closed", f"goal {goal.get('status') or 'closed'}"
+        measure = goal.measure or ""
+        if goal.status in ("achieved", "dropped") or not is_open(record, config):
+            state, reason = "closed", f"goal {goal.status or 'closed'}"
         elif not values:
             state, reason = "no data", "no measurements yet"
         elif percent is not None and percent >= 100:
@@ -600,11 +591,11 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
                 record.id,
                 record.name,
                 gid,
-                str(goal.get("title") or gid),
+                goal.title or gid,
                 measure,
                 baseline,
                 target,
-                goal.get("by") if isinstance(goal.get("by"), str) else None,
+                goal.by,
                 points,
                 percent,
                 state,

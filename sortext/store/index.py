@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sortext.check.load import Record, parse_record
+from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
@@ -171,6 +171,7 @@ class RecordHook(Protocol):
 _worker_validator: RecordValidator | None = None
 _worker_items: Sequence[tuple[str, str]] = ()
 _worker_hook: tuple[RecordHook, frozenset[str]] | None = None
+_worker_ready: Preparsed | None = None
 
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -191,6 +192,7 @@ def _parse_file(
     display: str,
     validator: RecordValidator,
     hook: tuple[RecordHook, frozenset[str]] | None = None,
+    ready: Preparsed | None = None,
 ) -> _Parsed:
     from sortext.record.source import read_bytes
 
@@ -218,7 +220,11 @@ def _parse_file(
             True,
             True,
         )
-    result = parse_record(raw, display, validator)
+    known = ready.get(display) if ready else None
+    if known is not None and known[0] == raw:  # the caller parsed these very bytes
+        result = known[1]
+    else:
+        result = parse_record(raw, display, validator)
     digest = hashlib.sha256(raw).hexdigest()
     rec = result.record
     errors = not result.ok
@@ -265,7 +271,7 @@ def _parse_file(
 def _parse_span(span: tuple[int, int]) -> list[_Parsed]:
     assert _worker_validator is not None
     return [
-        _parse_file(fs, shown, _worker_validator, _worker_hook)
+        _parse_file(fs, shown, _worker_validator, _worker_hook, _worker_ready)
         for fs, shown in _worker_items[slice(*span)]
     ]
 
@@ -274,27 +280,29 @@ def parse_files(
     items: Sequence[tuple[str, str]],
     validator: RecordValidator,
     hook: tuple[RecordHook, frozenset[str]] | None = None,
+    ready: Preparsed | None = None,
 ) -> Iterator[list[_Parsed]]:
     """Parse ``(filesystem path, display path)`` pairs, in order, a batch at a time.
 
     Many files are parsed in forked workers; batches arrive while the others are
     still being parsed, so the caller stores them as they come and never holds
     every parsed record at once (a cold build of 10,000 stays small).
+    ``ready`` (see :data:`~sortext.check.load.Preparsed`) are files already parsed.
     """
-    global _worker_validator, _worker_items, _worker_hook
+    global _worker_validator, _worker_items, _worker_hook, _worker_ready
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
-        yield [_parse_file(fs, shown, validator, hook) for fs, shown in items]
+        yield [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items]
         return
     import multiprocessing
 
-    _worker_validator, _worker_items, _worker_hook = validator, items, hook
+    _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator._compiled()  # compile before fork so every worker inherits it
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_parse_span, spans(len(items), workers))
     finally:
-        _worker_validator, _worker_items, _worker_hook = None, (), None
+        _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
 
 
 def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
@@ -431,18 +439,23 @@ class Index:
     # -- refreshing --------------------------------------------------------------
 
     def refresh(
-        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+        self,
+        hook: RecordHook | None = None,
+        only: Sequence[str] | None = None,
+        ready: Preparsed | None = None,
     ) -> RefreshStats:
         """Bring the index up to date with the clients folder; parse only what changed.
 
         ``hook`` does more work on each freshly parsed record (see RecordHook).
         ``only`` (record file names in the clients folder, e.g. ``amara.md``) looks
         at those files alone, for a caller that knows what changed (the watcher);
-        without it every file's stat is compared.  A damaged database (SQLite says
+        without it every file's stat is compared.  ``ready`` (display path -> the
+        bytes a caller read and their LoadResult) spares parsing a file that still
+        holds those bytes (the watcher has validated the save).  A damaged database (SQLite says
         so while reading) is deleted and rebuilt, with a full look.
         """
         try:
-            return self._refresh(hook, only)
+            return self._refresh(hook, only, ready)
         except sqlite3.DatabaseError:
             self.conn.close()
             path = StateDir(self.repo.root).index
@@ -454,7 +467,10 @@ class Index:
             return stats
 
     def _refresh(
-        self, hook: RecordHook | None = None, only: Sequence[str] | None = None
+        self,
+        hook: RecordHook | None = None,
+        only: Sequence[str] | None = None,
+        ready: Preparsed | None = None,
     ) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
         self._rebuilt = False
@@ -507,7 +523,7 @@ class Index:
                 self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in gone])
             if to_parse:
                 handed = (hook, frozenset(known)) if hook is not None else None
-                for batch in parse_files(to_parse, self.validator, handed):
+                for batch in parse_files(to_parse, self.validator, handed, ready):
                     self._store(batch, known)
                     if hook is not None:
                         hook.store(self.conn, [p.extra for p in batch if p.extra is not None])

@@ -9,8 +9,12 @@ message describes exactly what the commit changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sortext.schema.validate import RecordValidator
+
+if TYPE_CHECKING:
+    from sortext.check.load import LoadResult, Preparsed
 
 SUBJECT_IDS = 4
 
@@ -21,13 +25,19 @@ def record_line(
     old: bytes | None,
     new: bytes | None,
     moved_from: str | None,
+    parsed: LoadResult | None = None,
 ) -> str:
-    """One record's summary line (created, deleted, renamed or field changes)."""
+    """One record's summary line (created, deleted, renamed or field changes).
+
+    ``parsed`` is ``new`` already parsed (the watcher validated it): not parsed again."""
     from sortext.check.load import parse_record, stem_of
     from sortext.record.fielddiff import body_summary, diff_data, summarize
 
     before = parse_record(old, moved_from or path, validator).record if old is not None else None
-    after = parse_record(new, path, validator).record if new is not None else None
+    if new is None:
+        after = None
+    else:
+        after = (parsed if parsed is not None else parse_record(new, path, validator)).record
     if after is None:
         record_id = before.id if before else stem_of(path)
         return f"{record_id}: record deleted"
@@ -50,16 +60,27 @@ def commit_message(
     old_versions: Mapping[str, bytes | None],
     moved_from: Mapping[str, str],
     catch_up: bool = False,
+    parsed: Preparsed | None = None,
 ) -> str:
-    """The whole message for one commit of these record versions."""
+    """The whole message for one commit of these record versions.
+
+    ``parsed`` (path -> bytes and their LoadResult) are new versions already
+    parsed; one is reused only when its bytes are the version being committed."""
     sources = {src for dest, src in moved_from.items() if dest in new_versions}
     lines = []
     ids = []
     for path in sorted(new_versions):
         if path in sources and new_versions[path] is None:
             continue  # reported as the rename of its destination
+        new = new_versions[path]
+        known = parsed.get(path) if parsed else None
         line = record_line(
-            validator, path, old_versions.get(path), new_versions[path], moved_from.get(path)
+            validator,
+            path,
+            old_versions.get(path),
+            new,
+            moved_from.get(path),
+            known[1] if known is not None and known[0] == new else None,
         )
         lines.append(line)
         ids.append(line.partition(":")[0])

@@ -170,11 +170,6 @@ class ClientView:
         return value if isinstance(value, Mapping) else {}
 
 
-def _list(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
-    value = data.get(key)
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
 def client_view(
     record: Record,
     config: Config,
@@ -187,69 +182,54 @@ def client_view(
 
     ``assessment``, when the caller already has it (``rules.assess`` of this record
     for this day), saves running the rules twice."""
-    data = record.data
+    view = record.view
     if assessment is None:
         assessment = rules.assess(record, config, today)
-    sessions = sorted(
-        (s for s in _list(data, "sessions") if isinstance(s.get("date"), str)),
-        key=lambda s: str(s["date"]),
-    )
+    sessions = sorted((s for s in view.sessions if s.date is not None), key=lambda s: str(s.date))
     today_text = today.isoformat()
-    held = [s for s in sessions if s.get("status") == "held" and str(s["date"]) <= today_text]
+    held = [s for s in sessions if s.status == "held" and str(s.date) <= today_text]
     last = held[-1] if held else None
-    since = str(last["date"]) if last else ""
-    commitments_raw = last.get("commitments") if last else None
-    commitments = [str(c) for c in commitments_raw] if isinstance(commitments_raw, list) else []
+    since = str(last.date) if last else ""
+    commitments = list(last.commitments) if last else []
     events: list[Event] = []
     for s in sessions:
-        when = str(s["date"])
+        when = str(s.date)
         if since < when <= today_text:
-            focus = f": {s['focus']}" if isinstance(s.get("focus"), str) else ""
-            events.append(
-                Event(when, f"{s.get('kind') or 'session'}{focus}", str(s.get("status") or ""))
-            )
-    for m in _list(data, "measurements"):
-        mdate = m.get("date")
-        if isinstance(mdate, str) and since < mdate <= today_text:
-            note = f" ({m['note']})" if isinstance(m.get("note"), str) else ""
-            events.append(
-                Event(mdate, f"measured {m.get('goal')}: {m.get('value')}{note}", "measurement")
-            )
-    for inv in _list(data, "invoices"):
-        for key, label in (("issued", "issued"), ("paid_on", "paid")):
-            idate = inv.get(key)
-            if isinstance(idate, str) and since < idate <= today_text:
-                events.append(Event(idate, f"invoice {inv.get('id', '')} {label}", "invoice"))
-    for b in _list(data, "blockers"):
-        bdate = b.get("since")
-        if isinstance(bdate, str) and since < bdate <= today_text:
-            events.append(Event(bdate, f"blocked: {b.get('what', '')}", "blocker"))
+            focus = f": {s.focus}" if s.focus is not None else ""
+            events.append(Event(when, f"{s.kind or 'session'}{focus}", s.status or ""))
+    for m in view.measurements:
+        mdate = m.date
+        if mdate is not None and since < mdate <= today_text:
+            note = f" ({m.note})" if m.note is not None else ""
+            events.append(Event(mdate, f"measured {m.goal}: {m.value}{note}", "measurement"))
+    for inv in view.invoices:
+        for idate, label in ((inv.issued, "issued"), (inv.paid_on, "paid")):
+            if idate is not None and since < idate <= today_text:
+                events.append(Event(idate, f"invoice {inv.id or ''} {label}", "invoice"))
+    blockers = [b for b in view.blockers if b.detailed]
+    for b in blockers:
+        bdate = b.since
+        if bdate is not None and since < bdate <= today_text:
+            events.append(Event(bdate, f"blocked: {b.what or ''}", "blocker"))
     events.sort(key=lambda e: (e.date, e.what))
-    upcoming = [s for s in sessions if str(s["date"]) > today_text]
-    links_value = data.get("links")
-    links = (
-        [(str(k), str(v)) for k, v in links_value.items() if isinstance(v, str)]
-        if isinstance(links_value, Mapping)
-        else []
-    )
+    upcoming = [s.values for s in sessions if str(s.date) > today_text]
+    links = [(str(k), v) for k, v in view.links.values.items() if isinstance(v, str)]
     found = sorted(assessment.findings, key=lambda f: f.sort_key)
-    invoices = sorted(
-        _list(data, "invoices"),
-        key=lambda i: str(i.get("issued") or i.get("due") or ""),
-        reverse=True,
-    )
+    invoices = [
+        i.values for i in sorted(view.invoices, key=lambda i: i.issued or i.due or "", reverse=True)
+    ]
     return ClientView(
         record=record,
         today=today_text,
         next=assessment.next,
         findings=found,
         goals=assessment.goals,
-        last_session=last,
+        last_session=last.values if last else None,
         commitments=commitments,
         since_last=events,
         upcoming=upcoming,
         invoices=invoices,
-        blockers=_list(data, "blockers"),
+        blockers=[b.values for b in blockers],
         links=links,
         diagnostics=list(diagnostics),
         stale=stale,

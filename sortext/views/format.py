@@ -9,7 +9,7 @@ views and may not import them).
 
 from __future__ import annotations
 
-from sortext.rules.findings import as_date
+from sortext.record.model import as_date
 from sortext.rules.wording import days_phrase, money
 
 __all__ = ["days_phrase", "late", "money", "number", "percent", "weekday"]

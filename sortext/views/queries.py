@@ -90,10 +90,9 @@ def client_list(
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
     for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
-        tags = rec.data.get("tags")
         if stage is not None and rec.stage != stage:
             continue
-        if tag is not None and not (isinstance(tags, list) and tag in tags):
+        if tag is not None and tag not in rec.view.tags:
             continue
         if at_risk_only and rec.id not in risks:
             continue
