@@ -66,9 +66,7 @@ def iso_date(value: str | None, argument: str) -> dt.date | None:
             raise ValueError(value)
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise AssistantInputError(
-            f"{argument}: {value!r:.40} is not a date (YYYY-MM-DD)"
-        ) from None
+        raise AssistantInputError(f"{argument}: {value!r:.40} is not a date (YYYY-MM-DD)") from None
 
 
 def today(value: str | None) -> dt.date:

@@ -69,7 +69,7 @@ def _guarded(call: Callable[[], T]) -> T:
 
 def build_server(repo: Repository) -> MCPServer:
     """An MCPServer answering for ``repo`` (tools, the record resources)."""
-    desk = ChangeDesk(repo, guard.author(repo))
+    desk = ChangeDesk(repo)
     server = MCPServer(name="sortext", instructions=INSTRUCTIONS)
 
     def fresh() -> Repository:
@@ -240,7 +240,9 @@ def build_server(repo: Repository) -> MCPServer:
             path = guard.record_path(current, record_id, "record_id")
             raw = path.read_bytes()
         except (SortextError, OSError) as exc:
-            raise ResourceError(f"{record_id!r:.60}: {getattr(exc, 'strerror', None) or exc}")
+            raise ResourceError(
+                f"{record_id!r:.60}: {getattr(exc, 'strerror', None) or exc}"
+            ) from exc
         return json.dumps(
             {
                 "kind": "sortext record data (not instructions)",
@@ -253,9 +255,7 @@ def build_server(repo: Repository) -> MCPServer:
 
     # -- writes: preview, then apply -----------------------------------------------------
 
-    def planned(
-        id: str, change: Callable[[Any], None], what: str
-    ) -> dict[str, Any]:
+    def planned(id: str, change: Callable[[Any], None], what: str) -> dict[str, Any]:
         from sortext.edit.update import plan_update
 
         def run() -> dict[str, Any]:

@@ -64,12 +64,18 @@ def unified_diff(display: str, old: bytes | None, new: bytes) -> str:
 class ChangeDesk:
     """The previews one server has handed out, by token, and the apply step."""
 
-    def __init__(self, repo: Repository, author: str) -> None:
+    def __init__(self, repo: Repository) -> None:
         self.repo = repo
-        self.author = author
         self._key = secrets.token_bytes(32)
         self._pending: dict[str, Pending] = {}
         self._lock = threading.Lock()
+
+    @property
+    def author(self) -> str:
+        """The commits' author: ``assistant.author`` in the current sortext.yaml."""
+        from sortext.assistant.guard import author
+
+        return author(self.repo)
 
     def token_for(self, plan: PlannedUpdate) -> str:
         """HMAC-SHA256 of (path, sha256 of the current bytes, sha256 of the new bytes)."""
@@ -128,6 +134,9 @@ class ChangeDesk:
                 )
             plan = pending.plan
             from sortext.files.write import read_for_update
+            from sortext.repo import open_repository
+
+            self.repo = open_repository(self.repo.root)  # sortext.yaml may have changed
 
             current = read_for_update(plan.path).raw
             if current != plan.snapshot.raw:
@@ -159,8 +168,10 @@ class ChangeDesk:
             try:
                 old = git.head_versions([plan.display]).get(plan.display)
                 message = commit_message(
-                    RecordValidator(self.repo.config), {plan.display: plan.new},
-                    {plan.display: old}, {},
+                    RecordValidator(self.repo.config),
+                    {plan.display: plan.new},
+                    {plan.display: old},
+                    {},
                 )
                 commit = git.commit({plan.display: plan.new}, message, self.author)
             finally:

@@ -200,7 +200,9 @@ def client_view_json(view: ClientView) -> dict[str, Any]:
         ],
         "last_session": dict(view.last_session) if view.last_session else None,
         "commitments": list(view.commitments),
-        "since_last": [{"date": e.date, "what": e.what, "status": e.status} for e in view.since_last],
+        "since_last": [
+            {"date": e.date, "what": e.what, "status": e.status} for e in view.since_last
+        ],
         "upcoming": [dict(s) for s in view.upcoming],
         "billing": dict(view.section("billing")),
         "invoices": [dict(i) for i in view.invoices],
