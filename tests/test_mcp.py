@@ -174,6 +174,44 @@ def test_findings_answer_overdue_invoices_and_reviews(records_repo: Path) -> Non
     assert any(f["ref"] == "INV-2026-058" for f in overdue)
 
 
+def test_the_product_questions_are_answered_from_tools_alone(records_repo: Path) -> None:
+    """shared/PRODUCT.md, "Questions the tool must answer fast", one call or two each."""
+    day = {"today": SAMPLE_TODAY}
+    (
+        nexts,
+        active,
+        risky,
+        goals,
+        prep,
+        since,
+        money,
+        due,
+        retention,
+    ) = (
+        data(r)
+        for r in calls(
+            records_repo,
+            ("next_actions", day),  # 1
+            ("list_clients", {**day, "stage": "active"}),  # 2
+            ("list_clients", {**day, "at_risk": True}),
+            ("findings", {**day, "kinds": ["goal_progressing", "goal_stuck"]}),
+            ("client_prep", {**day, "id": "amara-okafor"}),  # 3
+            ("changes", {**day, "since": "7d"}),  # 4
+            ("findings", {**day, "kinds": ["invoice_overdue"]}),  # 5
+            ("findings", {**day, "kinds": ["review_due", "renewal_due", "checkin_due"]}),
+            ("findings", {**day, "kinds": ["retention_expired"]}),  # 6
+        )
+    )
+    assert nexts[0]["status"] == "overdue"
+    assert any(n["status"] == "missing" for n in nexts)
+    assert active and all(c["stage"] == "active" for c in active)
+    assert risky and all(c["at_risk"] for c in risky)
+    assert goals and prep["goals"] and prep["last_session"]
+    assert since["since"] == "2026-11-16" and since["head"] and isinstance(since["changes"], list)
+    assert money and due
+    assert all(f["kind"] == "retention_expired" for f in retention)
+
+
 def test_the_raw_record_is_a_resource_delimited_as_data(records_repo: Path) -> None:
     async def body(client: Client) -> Any:
         templates = (await client.list_resource_templates()).resource_templates
@@ -313,6 +351,52 @@ def test_an_editor_save_between_preview_and_apply_is_refused(records_repo: Path)
     assert "changed since the preview" in error_text(refused)
     assert path.read_bytes() == saved
     assert head_count(records_repo) == commits
+
+
+def test_a_save_landing_between_the_commit_and_the_write_is_kept(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The narrowest window: the user's save lands after the assistant's commit, before
+    its write.  The save stays on disk, the call says so, nothing is lost."""
+    from sortext.assistant.writes import ChangeDesk
+
+    path = records_repo / AMARA
+    saved = path.read_bytes().replace(b"rate: 420", b"rate: 430")
+    real = ChangeDesk._commit
+
+    def commit_then_user_saves(desk: ChangeDesk, plan: Any) -> dict[str, Any]:
+        done = real(desk, plan)
+        path.write_bytes(saved)
+        return done
+
+    monkeypatch.setattr(ChangeDesk, "_commit", commit_then_user_saves)
+
+    async def body(client: Client) -> CallToolResult:
+        preview = data(
+            await client.call_tool("preview_move_stage", {"id": "amara-okafor", "stage": "review"})
+        )
+        return await client.call_tool("apply_change", {"token": preview["token"]})
+
+    result = session(records_repo, body)
+    assert result.is_error and "saved by someone else" in error_text(result)
+    assert path.read_bytes() == saved
+    assert "stage: review" in git(records_repo, "show", f"HEAD:{AMARA}")
+
+
+def test_outside_git_the_change_is_written_and_says_it_is_not_committed(
+    empty_repo: Path,
+) -> None:
+    async def body(client: Client) -> Any:
+        preview = data(
+            await client.call_tool(
+                "preview_new_client", {"name": "Ada Byrne", "today": SAMPLE_TODAY}
+            )
+        )
+        return data(await client.call_tool("apply_change", {"token": preview["token"]}))
+
+    outcome = session(empty_repo, body)
+    assert outcome["commit"] is None and "not committed" in outcome["note"]
+    assert (empty_repo / "clients" / "ada-byrne.md").is_file()
 
 
 def test_an_invalid_change_is_refused_with_diagnostics(records_repo: Path) -> None:

@@ -181,7 +181,9 @@ def build_server(repo: Repository) -> MCPServer:
     ) -> list[dict[str, Any]]:
         """Everything the rules say needs attention, most severe and soonest first: at-risk
         reasons, overdue invoices (kind invoice_overdue), reviews due (review_due),
-        check-ins due, renewals, blockers, stuck goals...  kinds keeps only those kinds;
+        check-ins due (checkin_due), renewals (renewal_due), data past its retention date
+        (retention_expired), blockers, goals progressing or stuck (goal_progressing,
+        goal_stuck)...  kinds keeps only those kinds;
         id only that client.  Each: {record_id, name, kind, level, reason, due, owner,
         amount, currency, ref}."""
         from sortext.rules.findings import findings as all_findings

@@ -10,9 +10,12 @@ token; the server keeps the previewed bytes under it, so what is written is
 exactly what was shown.  Applying refuses (nothing written) when the file's
 bytes are no longer the previewed ones (an editor saved meanwhile), when the
 result is no longer valid (``sortext.yaml`` changed), or when the token is
-unknown, used or expired.  An applied change is written atomically
-(:mod:`sortext.files.write`) and committed as one git commit with the
-field-level message of :mod:`sortext.vcs.messages` and the assistant's author.
+unknown, used or expired.  An applied change is committed as one git
+commit with the field-level message of :mod:`sortext.vcs.messages` and the
+assistant's author, then written atomically (:mod:`sortext.files.write`): in
+that order a running watcher finds git already holding the new bytes and
+commits nothing (were it the other way round, a watcher quicker than the
+assistant's commit would commit the change under its own name).
 """
 
 from __future__ import annotations
@@ -145,7 +148,20 @@ class ChangeDesk:
                     "nothing was written: preview the change again"
                 )
             warnings = check_edit(self.repo, plan.display, plan.snapshot.raw, plan.new)
-            written = apply_update(plan)
+            # Commit first, then write: when the file appears, git already holds its
+            # bytes, so a running watcher finds nothing to commit (one commit, ours).
+            committed = self._commit(plan)
+            try:
+                written = apply_update(plan)
+            except ConflictError as exc:
+                if committed.get("commit"):
+                    raise ConflictError(
+                        f"{plan.display} was saved by someone else while the change was "
+                        f"being applied; the file is as they saved it, commit "
+                        f"{committed['commit'][:12]} holds the assistant's version and the "
+                        "next commit (the watcher's or yours) records the saved file"
+                    ) from exc
+                raise
             outcome: dict[str, Any] = {
                 "path": plan.display,
                 "what": pending.what,
@@ -154,11 +170,13 @@ class ChangeDesk:
                 "author": self.author,
                 "diagnostics": [d.to_json() for d in _unique(warnings + written.warnings)],
             }
-            outcome.update(self._commit(plan))
+            outcome.update(committed)
             return outcome
 
     def _commit(self, plan: PlannedUpdate) -> dict[str, Any]:
-        """One commit of exactly the written bytes, field-level message, assistant author."""
+        """One commit of exactly ``plan.new`` (about to be written), with the field-level
+        message and the assistant's author.  No git, or git busy (a merge in progress,
+        a held index.lock): {note} only, and the file is still written."""
         from sortext.schema.validate import RecordValidator
         from sortext.vcs.commit import GitRepo
         from sortext.vcs.messages import commit_message
@@ -179,7 +197,7 @@ class ChangeDesk:
         except GitError as exc:
             return {"note": f"written; not committed: {exc}"}
         if commit is None:
-            return {"message": message, "note": "written; git already had these bytes"}
+            return {"message": message, "note": "git already had these bytes"}
         return {"commit": commit, "message": message}
 
 
