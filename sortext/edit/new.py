@@ -34,13 +34,22 @@ class NewClient:
     due: dt.date | None = None
 
 
+#: The longest id made from a name (``-2``, ``-3``... may follow); cut at a word's end.
+MAX_SLUG = 80
+
+
 def slugify(name: str) -> str:
-    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes)."""
+    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes, at most
+    MAX_SLUG characters)."""
     ascii_text = (
         unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     )
     ascii_text = ascii_text.replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > MAX_SLUG:  # a file name has at most 255 bytes; an id stays readable
+        cut = slug[: MAX_SLUG + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut[MAX_SLUG // 2 :] else slug[:MAX_SLUG]
+        slug = slug.strip("-")
     return slug or "client"
 
 
