@@ -223,3 +223,62 @@ def test_a_huge_value_is_refused_by_the_cli_and_the_assistant(
     (since,) = calls(records_repo, ("changes", {"since": "99999999d"}))
     assert since.is_error and "reaches before year 1" in error_text(since)
     assert (records_repo / "clients" / "amara-okafor.md").read_bytes() == before
+
+
+# -- any field path, any value -------------------------------------------------------------
+
+AMARA_RAW = (PROJECT_ROOT / "clients" / "amara-okafor.md").read_bytes()
+SEGMENTS = st.sampled_from(
+    ["name", "stage", "billing", "rate", "next_action", "what", "sessions", "focus", "tags", "x"]
+)
+PATHS = st.lists(
+    st.one_of(SEGMENTS, st.integers(-3, 12).map(lambda i: f"[{i}]")), min_size=1, max_size=4
+).map(lambda parts: ".".join(parts).replace(".[", "["))
+TEXTS = st.text(
+    alphabet=st.sampled_from(list("ab -:#'\"\n\t|>&*!%{}[],?\\\u2028\x85")), max_size=16
+)
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXTS | st.sampled_from(["---", "\n---\n", "...", "~", "null", "yes", "2026-02-30"]),
+    st.lists(TEXTS, max_size=2),
+    st.dictionaries(st.sampled_from(["what", "due", "a"]), TEXTS, max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=PATHS, value=ANY_VALUE)
+def test_setting_any_path_to_any_value_is_refused_or_keeps_the_notes(text: str, value: Any) -> None:
+    """``sortext set`` / ``preview_set_fields`` with any path (indexes past a list's
+    end included) and any value: a typed refusal, or a record that still parses with
+    its notes byte for byte (``sessions[7].next_action`` on a 7-session record was an
+    IndexError)."""
+    from sortext.edit.roundtrip import parse_path
+    from sortext.errors import SortextError
+
+    validator = RecordValidator(load_config(PROJECT_ROOT))
+    body = parse_record(AMARA_RAW, "clients/amara-okafor.md", validator).record
+    assert body is not None
+    try:
+        editor = RecordEditor(AMARA_RAW, "clients/amara-okafor.md")
+        editor.set(parse_path(text), value)
+        new = editor.result()
+    except SortextError:
+        return
+    again = parse_record(new, "clients/amara-okafor.md", validator).record
+    assert again is not None and again.body == body.body
+
+
+def test_an_index_past_the_end_inside_a_path_is_a_clear_error(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    done = cli("set", "amara-okafor", "sessions[7].focus=x", "--repo", str(records_repo))
+    assert done.exit_code != 0 and "internal error" not in done.output
+    assert "sessions[7]: no list item 7" in done.output
+    (result,) = calls(
+        records_repo,
+        ("preview_set_fields", {"id": "amara-okafor", "fields": {"tags[12].stage": "x"}}),
+    )
+    assert result.is_error and "tags[12]: no list item 12" in error_text(result)

@@ -467,6 +467,8 @@ def _assign(data: Any, path: Path, value: Any) -> None:
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
+            if not -len(node) <= part < len(node):
+                raise EditRefused(f"{format_path(path[: i + 1])}: no list item {part}")
             node = node[part]
         else:
             raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")
