@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
 from sortext.schema.explain import locate
@@ -85,6 +86,25 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     from sortext.record.values import normalize
     from sortext.record.yamlread import load_fast
 
+    stem = stem_of(display)
+    if not _encodable(display):
+        # A file name that is not valid UTF-8: nothing can index, print or commit
+        # it reliably, so it is reported (with its bytes made visible) and skipped.
+        shown = display.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return LoadResult(
+            shown,
+            None,
+            [
+                Diagnostic(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    "the file name is not valid UTF-8; rename it using letters a-z, "
+                    "digits and hyphens (the name is the client's id)",
+                )
+            ],
+        )
     source = decode(raw)
     if isinstance(source, Diagnostic):
         return LoadResult(display, None, [source.placed(display)])
@@ -122,16 +142,27 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             ],
         )
     data = normalize(loaded)
-    stem = stem_of(display)
     problems = validator.problems(data, stem)
     diagnostics = sorted(
         (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),
         key=lambda d: (d.line, d.column),
     )
-    record_id = data.get("id") if isinstance(data.get("id"), str) else stem
+    # Only a slug ever names a page, an export row's file or a CLI target: an
+    # invalid id (reported above by the schema) falls back to the file stem, and
+    # a stem that is no slug either to a safe stand-in.
+    written = data.get("id")
+    record_id = written if is_slug(written) else safe_stem(stem)
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
     return LoadResult(display, record, diagnostics)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _kind_of(value: Any) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sortext.files.slug import slug_problem
 from sortext.record.values import is_email, is_iso_date
 from sortext.schema.config import Config
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
@@ -111,6 +112,17 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
                     )
                 )
     found.extend(_identity_problems(data))
+    stem_problem = slug_problem(stem)
+    if stem_problem is not None:
+        found.append(
+            Problem(
+                ("id",) if "id" in data else (),
+                f"the file name '{stem}.md' is not a valid id: it {stem_problem}; "
+                "rename the file",
+                "error",
+                "key" if "id" in data else "value",
+            )
+        )
     record_id = data.get("id")
     if isinstance(record_id, str) and record_id != stem:
         found.append(
