@@ -8,14 +8,14 @@ when the schema finds errors, so pages can still show its name under
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
-from sortext.schema.explain import locate
+from sortext.schema.explain import Problem, locate
 from sortext.schema.validate import RecordValidator
 
 
@@ -147,6 +147,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
         (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),
         key=lambda d: (d.line, d.column),
     )
+    _drop_invalid(data, problems)
     # Only a slug ever names a page, an export row's file or a CLI target: an
     # invalid id (reported above by the schema) falls back to the file stem, and
     # a stem that is no slug either to a safe stand-in.
@@ -155,6 +156,35 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
     return LoadResult(display, record, diagnostics)
+
+
+def _drop_invalid(data: dict[str, Any], problems: Sequence[Problem]) -> None:
+    """Remove from ``data`` each text, number, boolean or list an error is about.
+
+    A record with errors still shows on pages and in views (its name, its next
+    action), but what the schema refused (``tags: 7``, ``sessions: 5``, a rate
+    of ``1e309``, a list where an id belongs) never reaches the code that
+    trusts the schema.  A mapping an error points into stays (a next action
+    missing its ``what`` is still shown as missing); problems about a field that
+    is not written (``field`` set) remove nothing.
+    """
+    for found in problems:
+        if found.severity != "error" or found.field is not None or not found.path:
+            continue
+        parent: Any = data
+        for part in found.path[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        last = found.path[-1]
+        if isinstance(parent, dict) and isinstance(last, str) and last in parent:
+            if not isinstance(parent[last], dict):
+                del parent[last]
+        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
+            if not isinstance(parent[last], dict):
+                parent[last] = None
 
 
 def _encodable(text: str) -> bool:

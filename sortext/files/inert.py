@@ -24,7 +24,7 @@ _UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
 # The colour codes click.style writes for sortext's styles: reset, bold, dim,
 # normal intensity, red, yellow, default colour.
 _OWN_SGR = frozenset({"0", "1", "2", "22", "31", "33", "39"})
-_OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|[{_UNSAFE_CHARS}]")
+_OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
 
 
 def _escape(char: str) -> str:
@@ -56,13 +56,16 @@ def inert_output(text: str, colour: bool) -> str:
 
     With ``colour``, sortext's own colour codes (SGR ``ESC [ n m`` with the
     codes of its styles) stay; every other escape sequence, control character
-    and bidi control becomes visible.  Without colour no ESC survives.
+    and bidi control becomes visible.  Without colour no ESC survives.  A
+    ``\\r`` stays only as part of a ``\\r\\n`` line end.
     """
 
     def one(match: re.Match[str]) -> str:
         params = match.group(1)
         if params is not None and colour and set(params.split(";")) <= _OWN_SGR:
             return match.group()
+        if match.group(2):
+            return match.group()  # a CRLF line end (CSV and ICS exports end lines so)
         return _visible(match)
 
     out = _OUTPUT.sub(one, text)

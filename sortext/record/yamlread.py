@@ -507,8 +507,22 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
             continue
         if node.id == "mapping":
             seen: dict[str, int] = {}
+            meant: dict[Any, tuple[str, int]] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value)
+                same = _key_meaning(key_node)
+                if key not in seen and same in meant:
+                    # Different texts, one meaning to a Python reader: 1, 1.0 and true
+                    # (0 and false) are equal keys once read, so one would be lost.
+                    other, line = meant[same]
+                    return problem(
+                        f"key '{key}' is read as the same key as '{other}' (line {line}); "
+                        f"quote the keys ('{key}': ...) to keep both as text",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        format_path((*path, key)),
+                    )
+                meant.setdefault(same, (key, key_node.start_mark.line + 1))
                 if key in seen:
                     dotted = format_path((*path, key))
                     return problem(
@@ -523,3 +537,21 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
         elif node.id == "sequence":
             stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
     return None
+
+
+def _key_meaning(key_node: Any) -> Any:
+    """What a Python reader makes of a mapping key node (plain scalars resolved
+    as YAML 1.2 core: ``1``, ``1.0`` and ``true`` compare equal)."""
+    value = key_node.value
+    if key_node.id != "scalar" or not isinstance(value, str) or key_node.style is not None:
+        return ("text", str(value))
+    tag = str(key_node.tag)
+    if tag.endswith(":bool"):
+        return value.lower() == "true"
+    if tag.endswith((":int", ":float")):
+        try:
+            number = float(value)
+        except ValueError:
+            return ("text", value)
+        return int(number) if number.is_integer() else number
+    return ("text", value)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sortext.record.diagnostics import Diagnostic, Severity
 from sortext.record.positions import Path, format_path
-from sortext.record.values import ISO_DATE, is_email, is_iso_date
+from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +133,12 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "format" and error.validator_value == "date":
         if isinstance(value, str) and ISO_DATE.match(value):
             try:
-                dt.date.fromisoformat(value)
-                reason = "not a calendar date"
+                day = dt.date.fromisoformat(value)
+                reason = (
+                    f"years {MIN_YEAR} to {MAX_YEAR} only"
+                    if not MIN_YEAR <= day.year <= MAX_YEAR
+                    else "not a calendar date"
+                )
             except ValueError as exc:
                 reason = str(exc)
             return [Problem(path, f"impossible date {value}: {reason}")]
@@ -180,6 +184,8 @@ def _explain(error: Any) -> list[Problem]:
 
 
 def _pattern_message(name: str, value: Any, pattern: str) -> str:
+    if pattern.endswith("\\Z"):  # compiled from a written "$" (see validate.anchored)
+        pattern = pattern[:-2] + "$"
     if name in ("id", "goal") or pattern.startswith("^[a-z0-9]"):
         return f"{describe(value)} must be lowercase letters, digits and dashes (like jane-doe)"
     if pattern == "^[A-Z]{3}$":
