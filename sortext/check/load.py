@@ -142,12 +142,13 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             ],
         )
     data = normalize(loaded)
-    problems = validator.problems(data, stem)
+    every_problem = validator.problems(data, stem)
+    problems = capped(every_problem)
     diagnostics = sorted(
         (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),
         key=lambda d: (d.line, d.column),
     )
-    _drop_invalid(data, problems)
+    _drop_invalid(data, every_problem)  # after locating: positions follow the written data
     # Only a slug ever names a page, an export row's file or a CLI target: an
     # invalid id (reported above by the schema) falls back to the file stem, and
     # a stem that is no slug either to a safe stand-in.
@@ -156,6 +157,32 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
     return LoadResult(display, record, diagnostics)
+
+
+#: Most problems reported for one record; the rest are counted in one more line.
+MAX_DIAGNOSTICS = 50
+
+
+def capped(problems: list[Problem], limit: int = MAX_DIAGNOSTICS) -> list[Problem]:
+    """The first ``limit`` problems (errors before warnings), plus one that counts the rest.
+
+    A record with 5,000 unknown keys gets 50 located messages and "4,950 more
+    problems not shown", not a screen nobody reads (and no time spent locating them).
+    """
+    if len(problems) <= limit:
+        return problems
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    shown, rest = ordered[:limit], ordered[limit:]
+    errors = sum(1 for p in rest if p.severity == "error")
+    shown.append(
+        Problem(
+            (),
+            f"{len(rest):,} more problems not shown ({errors:,} errors): "
+            "fix the ones above and run check again",
+            "error" if errors else "warning",
+        )
+    )
+    return shown
 
 
 def _drop_invalid(data: dict[str, Any], problems: Sequence[Problem]) -> None:

@@ -97,9 +97,12 @@ def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
     """All JSON Schema violations of ``data``, each with a plain-language message."""
     validator = _validator_for(schema)
     found: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
     for error in validator.iter_errors(data):
         for problem in _explain(error):
-            if problem not in found:  # 'required' reports every missing field per error
+            key = (repr(problem.path), problem.message, problem.severity, problem.at, problem.field)
+            if key not in seen:  # 'required' reports every missing field per error
+                seen.add(key)
                 found.append(problem)
     found.sort(key=lambda p: [str(x) for x in p.path])
     return found

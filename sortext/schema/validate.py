@@ -198,7 +198,7 @@ def _too_big() -> str:
 
 
 def anchored(schema: Any) -> Any:
-    """A copy of ``schema`` whose ``pattern`` values match whole values only.
+    r"""A copy of ``schema`` whose ``pattern`` values match whole values only.
 
     JSON Schema patterns are searched, and Python's ``$`` also matches before
     a final newline: ``^[a-z]+$`` accepts ``"abc\n"``.  A trailing ``$`` is
