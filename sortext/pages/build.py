@@ -362,7 +362,8 @@ class _FreshRecords:
             self.today,
             self.common,
         )
-        assert done is not None  # a page was asked for
+        if done is None:  # no safe page path (a link leading out of site/clients): no page
+            return stored, rel, "", False
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, done[1]
 
@@ -371,9 +372,10 @@ class _FreshRecords:
         from sortext.store.pagekeys import set_page_keys
 
         board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
-        set_page_keys(conn, {rel: key for _, rel, key, _ in done})
-        for _, rel, _, written in done:
-            (self.written if written else self.unchanged).append(rel)
+        set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
+        for _, rel, key, written in done:
+            if key:
+                (self.written if written else self.unchanged).append(rel)
 
 
 # (board rows or None, (page, written) or None)

@@ -79,12 +79,30 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
     return None
 
 
+# Characters YAML 1.2 does not allow in a document (outside c-printable): C0
+# controls but tab, newline and carriage return, DEL, and C1 controls but NEL.
+# yaml_rs accepts some of them raw where ruamel.yaml refuses; both paths refuse.
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
     Also says whether ruamel.yaml failed to parse the text while scanning it;
     if the fast parser then accepts it, the two readers disagree.
     """
+    raw = _RAW_CONTROL.search(text)
+    if raw is not None:
+        pos = raw.start()
+        return (
+            problem(
+                f"control character U+{ord(raw.group()):04X} written into the file; YAML "
+                "does not allow it (ruamel.yaml refuses it): remove it",
+                text.count("\n", 0, pos) + 1,
+                pos - text.rfind("\n", 0, pos),
+            ),
+            False,
+        )
     deep = flow_nesting_too_deep(text) or block_nesting_too_deep(text)
     if deep is not None:
         return (
