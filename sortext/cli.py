@@ -76,6 +76,16 @@ class LazyGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            if type(exc).__module__ == "sqlite3" and not os.environ.get("SORTEXT_DEBUG"):
+                # A full disk, a read-only folder or a damaged file under .sortext/:
+                # a storage problem the user can act on, not an internal error.
+                click.echo(
+                    f"sortext: cannot use the index or state files in .sortext/: {exc}; "
+                    "free disk space or make the folder writable (the files there are "
+                    "derived: deleting .sortext/ rebuilds them)",
+                    err=True,
+                )
+                ctx.exit(2)
             if os.environ.get("SORTEXT_DEBUG"):
                 raise
             click.echo(
@@ -115,8 +125,8 @@ def main(ctx: click.Context, color: str | None) -> None:
     # Everything any command prints passes through here: control characters,
     # escape sequences and bidi controls from record text become visible.
     out, err = sys.stdout, sys.stderr
-    sys.stdout = InertStream(out, colour)  # type: ignore[assignment]
-    sys.stderr = InertStream(err, colour)  # type: ignore[assignment]
+    sys.stdout = InertStream(out, colour)
+    sys.stderr = InertStream(err, colour)
 
     def restore() -> None:
         sys.stdout, sys.stderr = out, err

@@ -203,7 +203,9 @@ def test_set_refuses_read_only_symlinked_and_hard_linked_records(
 
 # --- 3. inert terminal output ------------------------------------------------------
 
-HOSTILE_NAME = 'Bad \\e]0;pwned\\a \\e[2J \\e]8;;http://x\\e\\\\link\\r\\nforged \\u202eevil \\x9b1m'
+HOSTILE_NAME = (
+    "Bad \\e]0;pwned\\a \\e[2J \\e]8;;http://x\\e\\\\link\\r\\nforged \\u202eevil \\x9b1m"
+)
 
 
 def test_record_text_never_reaches_the_terminal_as_control_characters(
@@ -262,7 +264,9 @@ def test_the_watcher_log_line_is_inert() -> None:
 
     from sortext.daemon.service import InertFormatter
 
-    record = logging.LogRecord("sortext.watch", logging.INFO, "", 1, "saved %s", ("a\x1b]0;t\x07\nb",), None)
+    record = logging.LogRecord(
+        "sortext.watch", logging.INFO, "", 1, "saved %s", ("a\x1b]0;t\x07\nb",), None
+    )
     line = InertFormatter("%(levelname)s %(message)s").format(record)
     assert line == "INFO saved a\\x1b]0;t\\x07\\x0ab"
 
@@ -277,7 +281,11 @@ def test_the_watcher_log_line_is_inert() -> None:
         ('name: "a\\0b"\n', "2:7: error: name:", "control character U+0000"),
         ("name: a\x1bb\n", "2:8: error", "control character U+001B written into the file"),
         ("name: A\n# \x1b[2J\n", "3:3: error", "control character U+001B written into the file"),
-        ('name: A\nbilling: {currency: "GBP\\n"}\n', "3:21: error: billing.currency:", "three-letter"),
+        (
+            'name: A\nbilling: {currency: "GBP\\n"}\n',
+            "3:21: error: billing.currency:",
+            "three-letter",
+        ),
         ("name: A\nbilling: {rate: 1e309}\n", "3:17: error: billing.rate:", "not a finite number"),
         (f"name: A\nbilling: {{rate: {'9' * 5000}}}\n", "3:17: error: billing.rate:", "too large"),
         ("name: A\nbilling: {rate: 1e300}\n", "3:17: error: billing.rate:", "too large"),
@@ -386,3 +394,33 @@ def test_the_sample_records_are_unchanged_by_the_guards(cli: Cli, tmp_path: Path
     shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
     result = cli("check", "--repo", str(root))
     assert "error:" not in result.output, result.output
+
+
+def test_a_full_disk_is_a_storage_message_not_an_internal_error(cli: Cli, tmp_path: Path) -> None:
+    """A real full file system: a 200 KiB tmpfs (needs root; skipped elsewhere)."""
+    import subprocess
+
+    small = tmp_path / "small"
+    small.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(small)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", small)
+        (small / "clients").mkdir()
+        for i in range(40):
+            write(
+                small,
+                f"c{i}",
+                f"name: Client {i}\nstage: inquiry\nnext_action: {{what: call, due: 2026-12-01}}\n",
+                body="x" * 3000 + "\n",
+            )
+        result = cli("next", "--repo", str(small), "--today", SAMPLE_TODAY)
+        assert "internal error" not in result.output
+        assert result.exit_code == 2
+        assert "cannot use the index or state files in .sortext/" in result.output
+        assert "disk is full" in result.output
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=True)  # lazy: a test may hold a file

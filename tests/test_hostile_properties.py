@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,20 @@ COUNTS: dict[str, int] = {"examples": 0, "accepted": 0, "refused": 0, "commands"
 
 # Text with the characters that matter here well represented.
 NASTY = st.sampled_from(
-    ["\x1b", "\x1b[2J", "\x1b]0;t\x07", "\x9b", "\r", "\n", "\t", "\u202e", "\u2066", "\x00", "/", ".."]
+    [
+        "\x1b",
+        "\x1b[2J",
+        "\x1b]0;t\x07",
+        "\x9b",
+        "\r",
+        "\n",
+        "\t",
+        "\u202e",
+        "\u2066",
+        "\x00",
+        "/",
+        "..",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=6), NASTY), max_size=5).map("".join)
 
@@ -76,9 +88,9 @@ def test_a_path_is_built_from_a_slug_or_refused(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(TEXT)
 def test_every_id_argument_is_a_slug_or_a_usage_error(text: str) -> None:
-    from sortext.commands.options import RECORD_ID
-
     import click
+
+    from sortext.commands.options import RECORD_ID
 
     try:
         value = RECORD_ID.convert(text, None, None)

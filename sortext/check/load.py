@@ -206,12 +206,14 @@ def _drop_invalid(data: dict[str, Any], problems: Sequence[Problem]) -> None:
                 parent = None
                 break
         last = found.path[-1]
-        if isinstance(parent, dict) and isinstance(last, str) and last in parent:
-            if not isinstance(parent[last], dict):
-                del parent[last]
-        elif isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent):
-            if not isinstance(parent[last], dict):
-                parent[last] = None
+        in_mapping = isinstance(parent, dict) and isinstance(last, str) and last in parent
+        in_list = isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent)
+        if (in_mapping or in_list) and isinstance(parent[last], dict):
+            continue
+        if in_mapping:
+            del parent[last]
+        elif in_list:
+            parent[last] = None
 
 
 def _encodable(text: str) -> bool:

@@ -52,7 +52,7 @@ def open_repo(repo_dir: Path | None) -> Any:
     return open_repository(repo_dir)
 
 
-class RecordIdType(click.ParamType):
+class RecordIdType(click.ParamType[str]):
     """A client id argument: a slug (see :mod:`sortext.files.slug`), refused otherwise.
 
     Every command that takes an ID uses this type, so ``sortext set ../../x``

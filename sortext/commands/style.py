@@ -17,7 +17,7 @@ import click
 
 from sortext.files.inert import clean
 
-__all__ = ["clean", "paint", "use_colour", "colour_mode"]
+__all__ = ["clean", "colour_mode", "paint", "use_colour"]
 
 STATUS_STYLE: dict[str, dict[str, Any]] = {
     "overdue": {"fg": "red", "bold": True},

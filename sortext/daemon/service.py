@@ -44,7 +44,7 @@ class InertFormatter(logging.Formatter):
     terminal of whoever reads the log with ``tail``.
     """
 
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+    def formatMessage(self, record: logging.LogRecord) -> str:
         from sortext.files.inert import clean
 
         record.message = clean(record.message)

@@ -18,7 +18,9 @@ import re
 from typing import Any, TextIO
 
 # Everything a terminal may act on, but tab and newline.
-_UNSAFE_CHARS = "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
+_UNSAFE_CHARS = (
+    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
+)
 _UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 _UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
 # The colour codes click.style writes for sortext's styles: reset, bold, dim,

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 from sortext import __version__
 from sortext.errors import StorageError, UnsafePathError
-from sortext.files.state import StateDir
 from sortext.files.slug import SLUG_PATTERN, confined_folder, confined_path, is_slug
+from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
 from sortext.repo import Repository
 

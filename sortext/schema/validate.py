@@ -120,8 +120,7 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
         found.append(
             Problem(
                 ("id",) if "id" in data else (),
-                f"the file name '{stem}.md' is not a valid id: it {stem_problem}; "
-                "rename the file",
+                f"the file name '{stem}.md' is not a valid id: it {stem_problem}; rename the file",
                 "error",
                 "key" if "id" in data else "value",
             )
