@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TypeGuard
 
 from sortext.errors import UnsafePathError
 
@@ -32,7 +33,7 @@ _SLUG = re.compile(SLUG_PATTERN)
 _NOT_SLUG_CHARS = re.compile("[^a-z0-9]+")
 
 
-def is_slug(text: object) -> bool:
+def is_slug(text: object) -> TypeGuard[str]:
     """True when ``text`` is a str matching the slug rule (whole value, length limit)."""
     return isinstance(text, str) and len(text) <= MAX_SLUG and _SLUG.fullmatch(text) is not None
 
