@@ -2,8 +2,9 @@
 
 Ids must be slugs (the one rule of :mod:`sortext.files.slug`: lowercase
 letters, digits and inner hyphens, at most 64 characters) and the file they
-name must stay inside the repository's clients folder (symlinks resolved).  Errors are :class:`AssistantInputError` with a message saying
-which argument was wrong and why.
+name must stay inside the repository's clients folder (symlinks resolved).
+Errors are :class:`AssistantInputError` with a message saying which argument
+was wrong and why.
 """
 
 from __future__ import annotations
