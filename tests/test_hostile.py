@@ -424,3 +424,12 @@ def test_a_full_disk_is_a_storage_message_not_an_internal_error(cli: Cli, tmp_pa
         assert "disk is full" in result.output
     finally:
         subprocess.run(["umount", "-l", str(small)], check=True)  # lazy: a test may hold a file
+
+
+def test_json_output_stays_valid_json_with_the_same_text(cli: Cli, empty_repo: Path) -> None:
+    """The filter writes \\uXXXX for what it escapes from DEL up: a JSON escape too."""
+    write(empty_repo, "ann", 'name: "Ann \\u202e\\u2066 \\u2028 Lee"\nstage: inquiry\n')
+    result = cli("list", "--json", "--repo", str(empty_repo))
+    assert "\u202e" not in result.output and "\\u202e" in result.output
+    (client,) = json.loads(result.output)
+    assert client["name"] == "Ann \u202e\u2066 \u2028 Lee"

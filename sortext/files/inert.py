@@ -30,8 +30,13 @@ _OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
 
 
 def _escape(char: str) -> str:
+    """``\\x1b`` for C0 controls, ``\\u009b`` / ``\\u202e`` from DEL up.
+
+    The ``\\uXXXX`` form is also a valid JSON escape of the same character, so a
+    ``--json`` output stays valid JSON (json.dumps already escapes C0 itself).
+    """
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
 
 
 def _visible(match: re.Match[str]) -> str:
