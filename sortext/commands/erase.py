@@ -1,0 +1,104 @@
+"""``sortext erase ID [--yes] [--push]``: a client gone from the files, history and backups."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+
+def _visible(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+@click.command("erase")
+@click.argument("record_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Also rewrite every backup remote (force push) and verify each with a fresh clone.",
+)
+@click.option(
+    "--reason",
+    type=click.Choice(["request", "retention", "error"]),
+    default="request",
+    show_default=True,
+    help="Reason code kept in erased.yaml.",
+)
+@today_option
+@repo_option
+def command(
+    record_id: str,
+    yes: bool,
+    push: bool,
+    reason: str,
+    today: str | None,
+    repo_dir: Path | None,
+) -> None:
+    """Delete a client from the working tree AND from all git history.
+
+    Every branch and tag (the pages branch too) is rewritten with
+    git-filter-repo: files named after the client are dropped and the
+    client's id, name, email and phone (every value they ever had) are
+    replaced by '[erased]' in every other file and commit message.  Reflogs
+    are expired, old objects pruned, .sortext/ deleted, and every object in
+    the repository is then read to prove none still holds those values.  A
+    tombstone (salted hashes, date, reason; no personal data) is committed
+    to erased.yaml so sync, import, intake and the watcher refuse to bring
+    the client back.  This is the only command that rewrites history.
+
+    --push force-updates every backup remote (sortext.yaml backup.remotes)
+    and verifies a fresh clone of each.  Other clones must be re-cloned.
+    Exit status: 0 erased and verified, 1 a value was still found or a
+    remote failed, 2 error or not confirmed.
+    """
+    from sortext.vcs.backup import backup_settings
+    from sortext.vcs.erase import erase, plan_erase
+
+    repo = open_repo(repo_dir)
+    plan = plan_erase(repo, record_id)
+    remotes, _ = backup_settings(repo) if push else ([], None)
+    click.echo(f"erase {_visible(record_id)}: this rewrites the whole history")
+    click.echo(f"  commits that touch the record: {plan.commits}")
+    click.echo(f"  refs rewritten: {', '.join(_visible(r) for r in plan.refs) or 'none'}")
+    click.echo("  files dropped from every commit:")
+    for path in plan.paths:
+        click.echo(f"    {_visible(path)}")
+    fields = sorted({v.field for v in plan.values})
+    click.echo(
+        f"  values replaced by '[erased]' everywhere: {len(plan.values)} ({', '.join(fields)})"
+    )
+    for v in plan.too_short:
+        click.echo(f"  not searched (shorter than 4 characters): {v.field}")
+    if push:
+        click.echo(f"  backup remotes force-updated: {', '.join(remotes)}")
+    else:
+        click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
+    if not yes and not click.confirm("Erase this client for good?", default=False):
+        click.echo("nothing changed", err=True)
+        sys.exit(2)
+    report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    for removed in report.removed_files:
+        click.echo(f"removed {_visible(removed)}")
+    for v in [report.local, *report.remotes]:
+        state = "clean" if v.clean else "STILL FOUND"
+        click.echo(
+            f"verified {_visible(v.where)}: {v.objects} objects and {v.files} git files "
+            f"searched for {len(plan.values)} values: {state}"
+        )
+        for hit in v.found[:20]:
+            click.echo(f"  {_visible(hit)}")
+    for name, error in report.remote_errors.items():
+        click.echo(f"{_visible(name)}: FAILED: {_visible(error)}")
+    click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
+    if not push:
+        click.echo(
+            "backup remotes still hold the client: push the rewritten history with "
+            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (erase "
+            "--push does this and verifies), then 'sortext backup'"
+        )
+    sys.exit(0 if report.ok else 1)

@@ -1,0 +1,109 @@
+"""sortext erase: a client gone from the files, every branch and tag, and every object."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from sortext.record import tombstone
+from sortext.repo import open_repository
+from sortext.vcs import git as gitlayer
+from sortext.vcs.erase import plan_erase, verify_repository
+from tests.conftest import git
+
+CLIENT = "clients/amara-okafor.md"
+VALUES = [b"amara-okafor", b"Amara Okafor", b"amara.okafor@example.com", b"+44 20 7946 0312"]
+
+
+def grow_history(root: Path) -> None:
+    """Edits, an old email, a pages branch naming the client, a tag, a stash-free tree."""
+    path = root / CLIENT
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("amara.okafor@example.com", "a.okafor@old.example"), "utf-8")
+    git(root, "commit", "--quiet", "-am", "Amara Okafor: old email")
+    path.write_text(text, encoding="utf-8")
+    git(root, "commit", "--quiet", "-am", "update amara-okafor email")
+    git(root, "tag", "v1")
+    git(root, "switch", "--quiet", "-c", "sortext-pages")
+    (root / "site").mkdir()
+    (root / "site" / "amara-okafor.html").write_text("<h1>Amara Okafor</h1>", "utf-8")
+    (root / "site" / "index.html").write_text(
+        "<a href='amara-okafor.html'>Amara Okafor</a> <a>Bruno Castellanos</a>", "utf-8"
+    )
+    git(root, "add", "site")
+    git(root, "commit", "--quiet", "-m", "pages")
+    git(root, "switch", "--quiet", "main")
+    other = root / "clients" / "bruno-castellanos.md"
+    other.write_text(
+        other.read_text("utf-8") + "\nReferred by Amara Okafor (amara-okafor).\n", "utf-8"
+    )
+    git(root, "commit", "--quiet", "-am", "referral note")
+
+
+def object_hits(root: Path, needles: list[bytes]) -> list[str]:
+    hits = []
+    for oid, _kind, data in gitlayer.all_objects(root):
+        hits += [f"{oid}:{n!r}" for n in needles if n.lower() in data.lower()]
+    return hits
+
+
+def test_erase_rewrites_every_branch_tag_and_object(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    grow_history(records_repo)
+    assert object_hits(records_repo, VALUES)  # the test can fail
+    plan = plan_erase(open_repository(records_repo), "amara-okafor")
+    assert {v.text for v in plan.values} >= {"a.okafor@old.example", "Amara Okafor"}
+    assert "site/amara-okafor.html" in plan.paths
+    result = cli("erase", "amara-okafor", "--repo", str(records_repo), input="n\n")
+    assert result.exit_code == 2 and (records_repo / CLIENT).exists()
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert "clean" in result.output and "objects" in result.output
+    assert not (records_repo / CLIENT).exists()
+    assert object_hits(records_repo, [*VALUES, b"a.okafor@old.example"]) == []
+    # the other client kept, with the reference replaced
+    bruno = (records_repo / "clients" / "bruno-castellanos.md").read_text("utf-8")
+    assert "[erased]" in bruno and "Bruno Castellanos" in bruno
+    # every branch and the tag survive, rewritten
+    refs = git(records_repo, "for-each-ref", "--format=%(refname)").split()
+    assert {"refs/heads/main", "refs/heads/sortext-pages", "refs/tags/v1"} <= set(refs)
+    pages = git(records_repo, "show", "sortext-pages:site/index.html")
+    assert "Bruno Castellanos" in pages and "Amara" not in pages
+    log = git(records_repo, "log", "--all", "--format=%B")
+    assert "Amara" not in log and "amara-okafor" not in log
+    stones = tombstone.load(records_repo)
+    assert stones.match("amara-okafor") is not None
+    assert stones.match("x", "A.Okafor@old.example") is not None
+    assert not re.search(r"amara|okafor", (records_repo / "erased.yaml").read_text(), re.I)
+    assert cli("check", "--repo", str(records_repo)).exit_code in (0, 1)
+
+
+def test_verify_finds_a_value_left_in_an_unreachable_object(records_repo: Path) -> None:
+    from sortext.vcs.erase import Value
+
+    blob = gitlayer.run(records_repo, "hash-object", "-w", "--stdin", input=b"call Zora Quill")
+    assert blob
+    found = verify_repository(records_repo, [Value("name", "Zora Quill")], "local")
+    assert found.objects > 0 and len(found.found) == 1 and not found.clean
+
+
+def test_erase_output_shows_the_plan(records_repo: Path, cli: Callable[..., Result]) -> None:
+    grow_history(records_repo)
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    print(result.output)
+    assert "refs/heads/sortext-pages" in result.output
+    assert "site/amara-okafor.html" in result.output
+    assert "Amara" not in result.output  # the plan names fields, not values
+
+
+def test_erase_refuses_a_bad_id_and_an_unknown_client(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    bad = cli("erase", "../sortext", "--yes", "--repo", str(records_repo))
+    assert bad.exit_code == 2 and "not a client id" in bad.output
+    missing = cli("erase", "nobody-here", "--yes", "--repo", str(records_repo))
+    assert missing.exit_code == 2 and "no client 'nobody-here'" in missing.output
