@@ -107,3 +107,19 @@ def test_erase_refuses_a_bad_id_and_an_unknown_client(
     assert bad.exit_code == 2 and "not a client id" in bad.output
     missing = cli("erase", "nobody-here", "--yes", "--repo", str(records_repo))
     assert missing.exit_code == 2 and "no client 'nobody-here'" in missing.output
+
+
+def test_an_erased_client_is_refused_by_check_and_the_commit_hook(
+    records_repo: Path, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    old = (records_repo / CLIENT).read_bytes()
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    (records_repo / CLIENT).write_bytes(old)  # brought back from an old copy
+    result = cli("check", "--repo", str(records_repo))
+    assert result.exit_code == 1
+    assert "erased client: this client was erased on" in result.output
+    assert "erased.yaml" in result.output
+    # same person under another file name: caught by the email
+    (records_repo / CLIENT).unlink()
+    (records_repo / "clients" / "amara-o.md").write_bytes(old)
+    assert "was erased" in cli("check", "--repo", str(records_repo)).output
