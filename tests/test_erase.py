@@ -123,3 +123,26 @@ def test_an_erased_client_is_refused_by_check_and_the_commit_hook(
     (records_repo / CLIENT).unlink()
     (records_repo / "clients" / "amara-o.md").write_bytes(old)
     assert "was erased" in cli("check", "--repo", str(records_repo)).output
+
+
+def test_import_and_intake_refuse_an_erased_client(
+    records_repo: Path, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    from tests.test_import import DATA, MAPS, write_sheet
+
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    env = {"SORTEXT_TODAY": "2026-11-23"}
+    intake = cli(
+        "intake", str(DATA / "google-forms.csv"), "--map", str(MAPS / "google-forms.yaml"),
+        "--repo", str(records_repo), env=env,
+    )
+    assert "was erased on" in intake.output, intake.output
+    assert (records_repo / "clients" / "priya-raman.md").exists()  # the others come in
+    sheet = tmp_path / "sheet.csv"
+    write_sheet(sheet, 3)
+    imported = cli(
+        "import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"), "--apply",
+        "--repo", str(records_repo), env=env,
+    )
+    assert "was erased on" in imported.output, imported.output
+    assert not any((records_repo / "clients").glob("amara-okafor*.md"))
