@@ -83,6 +83,12 @@ class Tombstones:
         email = data.get("email") if isinstance(data, Mapping) else None
         return self.match(record_id, email if isinstance(email, str) else None)
 
+    def match_text(self, stem: str, raw: bytes) -> Tombstone | None:
+        """:meth:`match_data` for a record file's bytes (``stem``: file name without .md)."""
+        if not self.entries:
+            return None
+        return self.match_data(stem, front_matter(raw.decode("utf-8", "replace")))
+
     def add(self, record_id: str, emails: Iterable[str], date: dt.date, reason: str) -> None:
         """Remember one erasure (one entry per email; at least one entry)."""
         if not self.salt:
@@ -109,6 +115,19 @@ class Tombstones:
                 f"date: '{e.date}', reason: {e.reason}}}"
             )
         return "\n".join(lines) + "\n"
+
+
+def front_matter(text: str) -> dict[str, Any]:
+    """The front matter of a record's text as a mapping ({} when unreadable)."""
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.record.split import split
+    from sortext.record.yamlread import load_fast
+
+    parts = split(text)
+    if isinstance(parts, Diagnostic):
+        return {}
+    data = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
+    return data if isinstance(data, dict) else {}
 
 
 def parse(text: str) -> Tombstones:

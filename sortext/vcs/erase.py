@@ -110,18 +110,6 @@ class EraseReport:
         )
 
 
-def _front_matter(text: str) -> dict[str, object]:
-    from sortext.record.diagnostics import Diagnostic
-    from sortext.record.split import split
-    from sortext.record.yamlread import load_fast
-
-    parts = split(text)
-    if isinstance(parts, Diagnostic):
-        return {}
-    data = load_fast(parts.yaml_text)
-    return data if isinstance(data, dict) else {}
-
-
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:
     """A path named after the record: ``<id>.<ext>`` or a folder ``<id>/`` anywhere."""
     return re.compile(rf"(^|/){re.escape(record_id)}(\.[A-Za-z0-9]+)*(/|$)")
@@ -154,7 +142,7 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
         raise RecordNotFound(f"no client '{record_id}' in the working tree or in any git history")
     seen: set[tuple[str, str]] = {("id", record_id)}
     for text in texts:
-        data = _front_matter(text)
+        data = tombstone.front_matter(text)
         for key in IDENTIFYING:
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value).strip():
