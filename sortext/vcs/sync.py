@@ -117,7 +117,9 @@ class SyncResult:
 def backup_settings(repo: Repository) -> tuple[list[str], str | None]:
     """Remotes and branch from ``backup: {remotes: [...], branch: ...}`` in sortext.yaml."""
     section = repo.config.raw.get("backup") or {}
-    remotes = section.get("remotes") or ["origin"]
+    remotes = section.get("remotes")
+    if remotes is None:  # an explicit [] means: only the encrypted remotes
+        remotes = ["origin"]
     branch = section.get("branch")
     return [str(r) for r in remotes], str(branch) if branch else None
 
@@ -163,7 +165,7 @@ def _dirty(root: Path) -> list[str]:
 def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> SyncResult:
     """Fetch + merge ``remote``'s branch, then push; stop at the first conflict."""
     remotes, configured = backup_settings(repo)
-    name = remote or remotes[0]
+    name = remote or (remotes[0] if remotes else "origin")
     root = repo.root
     branch = configured or current_branch(root)
     result = SyncResult(name, branch)
