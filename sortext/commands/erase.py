@@ -51,17 +51,21 @@ def command(
     to erased.yaml so sync, import, intake and the watcher refuse to bring
     the client back.  This is the only command that rewrites history.
 
-    --push force-updates every backup remote (sortext.yaml backup.remotes)
-    and verifies a fresh clone of each.  Other clones must be re-cloned.
+    --push force-updates every backup remote (sortext.yaml backup.remotes
+    and backup.encrypted; an encrypted remote in a local folder is emptied
+    and pushed afresh) and verifies a fresh clone of each.  Other clones must be re-cloned.
     Exit status: 0 erased and verified, 1 a value was still found or a
     remote failed, 2 error or not confirmed.
     """
-    from sortext.vcs.backup import backup_settings
+    from sortext.vcs.backup import backup_settings, encrypted_settings
     from sortext.vcs.erase import erase, plan_erase
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
-    remotes, _ = backup_settings(repo) if push else ([], None)
+    remotes: list[str] = []
+    if push:
+        remotes = backup_settings(repo)[0]
+        remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"erase {_visible(record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
     click.echo(f"  refs rewritten: {', '.join(_visible(r) for r in plan.refs) or 'none'}")

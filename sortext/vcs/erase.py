@@ -325,15 +325,38 @@ def _local_path(url: str) -> Path | None:
     return path if path.is_dir() else None
 
 
+def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
+    """git-remote-gcrypt keeps every old (encrypted) pack on a forced push, so an
+    encrypted remote is emptied and pushed afresh; only possible for a folder here."""
+    where = _local_path(url[len("gcrypt::") :])
+    if where is None:
+        raise GitError(
+            f"{remote} is an encrypted remote elsewhere ({url}): git-remote-gcrypt keeps "
+            "old packs on a forced push, so it cannot be rewritten in place. Delete that "
+            f"repository by hand (its host's tools), then run sortext backup to push the "
+            "erased history afresh"
+        )
+    for child in where.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    git.run(root, "config", "--unset", f"remote.{remote}.gcrypt-id", check=False)
+
+
 def push_and_verify(root: Path, remote: str, values: Sequence[Value]) -> Verification:
-    """Force-update every branch and tag on ``remote``, prune a local bare remote,
-    then verify a fresh mirror clone (and the bare folder itself when local)."""
-    git.run(root, "push", "--quiet", "--force", remote, "refs/heads/*:refs/heads/*")
-    tags = git.text(root, "tag", "--list").split()
-    if tags:
-        git.run(root, "push", "--quiet", "--force", remote, "refs/tags/*:refs/tags/*")
+    """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
+    and pushed afresh; a local bare remote is pruned), then verify a fresh mirror
+    clone (and the bare folder itself when it is local and not encrypted)."""
     url = git.remote_url(root, remote)
-    local = _local_path(url)
+    encrypted = url.startswith("gcrypt::")
+    if encrypted:
+        _recreate_encrypted(root, remote, url)
+    refspecs = ["+refs/heads/*:refs/heads/*"]
+    if git.text(root, "tag", "--list").split():
+        refspecs.append("+refs/tags/*:refs/tags/*")
+    git.run(root, "push", "--quiet", "--force", remote, *refspecs)
+    local = None if encrypted else _local_path(url)
     if local is not None:
         _expire_and_prune(local)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
