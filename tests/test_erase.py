@@ -146,3 +146,24 @@ def test_import_and_intake_refuse_an_erased_client(
     )
     assert "was erased on" in imported.output, imported.output
     assert not any((records_repo / "clients").glob("amara-okafor*.md"))
+
+
+def test_anonymise_keeps_outcomes_and_erases_identity(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    from sortext.api import open as open_api  # noqa: F401  (the public API still loads)
+
+    grow_history(records_repo)
+    result = cli("anonymise", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    new = re.search(r"anonymised record: (clients/anon-[0-9a-f]{6}\.md)", result.output)
+    assert new, result.output
+    text = (records_repo / new.group(1)).read_text("utf-8")
+    assert "amount: 840" in text and "value: 9" in text and "score: 8" in text
+    assert "Delegate" in text or "deep-work" in text  # goals kept
+    assert "Founder" not in text and "site visit" not in text  # notes gone
+    assert "focus:" not in text and "contact: none" in text
+    assert object_hits(records_repo, [*VALUES, b"a.okafor@old.example"]) == []
+    assert "anonymised" in (records_repo / "erased.yaml").read_text()
+    check = cli("check", "--repo", str(records_repo), str(records_repo / new.group(1)))
+    assert " 0 errors" in check.output, check.output

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+if TYPE_CHECKING:
+    from sortext.vcs.erase import EraseReport, ErasePlan
 
 
 def _visible(text: str) -> str:
@@ -57,16 +61,28 @@ def command(
     Exit status: 0 erased and verified, 1 a value was still found or a
     remote failed, 2 error or not confirmed.
     """
-    from sortext.vcs.backup import backup_settings, encrypted_settings
     from sortext.vcs.erase import erase, plan_erase
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
+    remotes = show_plan(repo, plan, push, "erase")
+    if not yes and not click.confirm("Erase this client for good?", default=False):
+        click.echo("nothing changed", err=True)
+        sys.exit(2)
+    report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    show_report(report, push)
+    sys.exit(0 if report.ok else 1)
+
+
+def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
+    """Print what the rewrite will do; the backup remotes it will rewrite."""
+    from sortext.vcs.backup import backup_settings, encrypted_settings
+
     remotes: list[str] = []
     if push:
         remotes = backup_settings(repo)[0]
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
-    click.echo(f"erase {_visible(record_id)}: this rewrites the whole history")
+    click.echo(f"{verb} {_visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
     click.echo(f"  refs rewritten: {', '.join(_visible(r) for r in plan.refs) or 'none'}")
     click.echo("  files dropped from every commit:")
@@ -79,20 +95,22 @@ def command(
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
     if push:
-        click.echo(f"  backup remotes force-updated: {', '.join(remotes)}")
+        click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")
     else:
         click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
-    if not yes and not click.confirm("Erase this client for good?", default=False):
-        click.echo("nothing changed", err=True)
-        sys.exit(2)
-    report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    return remotes
+
+
+def show_report(report: EraseReport, push: bool) -> None:
+    """Print what was removed and what each verification searched and found."""
     for removed in report.removed_files:
         click.echo(f"removed {_visible(removed)}")
+    values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
             f"verified {_visible(v.where)}: {v.objects} objects and {v.files} git files "
-            f"searched for {len(plan.values)} values: {state}"
+            f"searched for {values} values: {state}"
         )
         for hit in v.found[:20]:
             click.echo(f"  {_visible(hit)}")
@@ -102,7 +120,6 @@ def command(
     if not push:
         click.echo(
             "backup remotes still hold the client: push the rewritten history with "
-            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (erase "
-            "--push does this and verifies), then 'sortext backup'"
+            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (--push "
+            "does this and verifies), then 'sortext backup'"
         )
-    sys.exit(0 if report.ok else 1)

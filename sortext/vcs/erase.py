@@ -220,15 +220,23 @@ def _replacements(values: Iterable[Value]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def _write_tombstone(repo: Repository, plan: ErasePlan, today: dt.date, reason: str) -> None:
-    from sortext.files.write import replace_if_unchanged
+def _write_tombstone(
+    repo: Repository,
+    plan: ErasePlan,
+    today: dt.date,
+    reason: str,
+    extra: dict[str, bytes] | None = None,
+) -> None:
+    from sortext.files.write import atomic_write, replace_if_unchanged
 
     path = repo.root / tombstone.FILE_NAME
     before = path.read_bytes() if path.exists() else None
     stones = tombstone.load(repo.root)
     stones.add(plan.record_id, plan.emails, today, reason)
     replace_if_unchanged(path, stones.dumps().encode(), before)
-    git.run(repo.root, "add", "--", tombstone.FILE_NAME)
+    for rel, data in (extra or {}).items():
+        atomic_write(repo.root / rel, data, exclusive=True)
+    git.run(repo.root, "add", "--", tombstone.FILE_NAME, *(extra or {}))
     git.run(
         repo.root,
         "commit",
@@ -248,9 +256,12 @@ def erase(
     reason: str = "request",
     push: bool = False,
     remotes: Sequence[str] = (),
+    extra: dict[str, bytes] | None = None,
 ) -> EraseReport:
     """Rewrite every branch and tag without the client, prune, verify; commit the
-    tombstone; with ``push`` force-update and verify each of ``remotes``.
+    tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
+    commit: the anonymised record); with ``push`` force-update and verify each of
+    ``remotes``.
 
     Raises UsageError for uncommitted changes, an unknown reason, or an operation
     in progress; GitError when git or git-filter-repo fails."""
@@ -304,7 +315,7 @@ def erase(
         if leftover.is_file():  # an untracked copy (a generated page)
             leftover.unlink()
             report.removed_files.append(rel)
-    _write_tombstone(repo, plan, today, reason)
+    _write_tombstone(repo, plan, today, reason, extra)
     _expire_and_prune(root)
     report.local = verify_repository(root, plan.values, "local repository")
     if push:
