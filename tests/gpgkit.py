@@ -15,7 +15,9 @@ import pytest
 def gpg_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Fingerprint of a fresh secret key; GNUPGHOME points at it for the test."""
     if shutil.which("gpg") is None or shutil.which("git-remote-gcrypt") is None:
-        pytest.skip("gpg and git-remote-gcrypt are needed (apt-get install git-remote-gcrypt gnupg)")
+        pytest.skip(
+            "gpg and git-remote-gcrypt are needed (apt-get install git-remote-gcrypt gnupg)"
+        )
     home = Path(tempfile.mkdtemp(prefix="g", dir="/tmp"))  # short: gpg-agent's socket path
     home.chmod(0o700)
     monkeypatch.setenv("GNUPGHOME", str(home))
@@ -25,13 +27,24 @@ def gpg_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         "Name-Real: Sortext Test\nName-Email: backup@sortext.invalid\nExpire-Date: 0\n%commit\n"
     )
     env = {"GNUPGHOME": str(home), "PATH": "/usr/bin:/bin"}
-    subprocess.run(["gpg", "--batch", "--gen-key"], input=spec, text=True, env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["gpg", "--batch", "--gen-key"],
+        input=spec,
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     listing = subprocess.run(
         ["gpg", "--batch", "--with-colons", "--list-secret-keys"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
-    fingerprint = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr"))
+    fingerprint = next(
+        line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr")
+    )
     try:
         yield fingerprint
     finally:

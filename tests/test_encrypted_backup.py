@@ -24,7 +24,10 @@ def configure_vault(root: Path, vault: Path, fingerprint: str) -> None:
 
 
 def test_backup_to_an_encrypted_remote_is_verified_and_unreadable(
-    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], gpg_key: str  # noqa: F811
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    gpg_key: str,  # noqa: F811
 ) -> None:
     vault = tmp_path / "vault"
     configure_vault(records_repo, vault, gpg_key)
@@ -38,7 +41,10 @@ def test_backup_to_an_encrypted_remote_is_verified_and_unreadable(
 
 
 def test_a_plain_remote_named_as_encrypted_is_refused(
-    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], gpg_key: str  # noqa: F811
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    gpg_key: str,  # noqa: F811
 ) -> None:
     plain = tmp_path / "plain.git"
     git(tmp_path, "init", "--bare", "--quiet", str(plain))
@@ -50,7 +56,9 @@ def test_a_plain_remote_named_as_encrypted_is_refused(
 
 
 @pytest.mark.parametrize("bad", ["recipients: []", "url: ''"])
-def test_encrypted_config_is_validated(records_repo: Path, cli: Callable[..., Result], bad: str) -> None:
+def test_encrypted_config_is_validated(
+    records_repo: Path, cli: Callable[..., Result], bad: str
+) -> None:
     config = records_repo / "sortext.yaml"
     other = "url: /x" if bad.startswith("recipients") else "recipients: [ABC]"
     config.write_text(
@@ -58,4 +66,8 @@ def test_encrypted_config_is_validated(records_repo: Path, cli: Callable[..., Re
         "utf-8",
     )
     result = cli("check", "--repo", str(records_repo))
-    assert result.exit_code == 2 and "sortext.yaml:" in result.output and "backup.encrypted" in result.output
+    assert (
+        result.exit_code == 2
+        and "sortext.yaml:" in result.output
+        and "backup.encrypted" in result.output
+    )

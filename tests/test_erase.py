@@ -133,16 +133,27 @@ def test_import_and_intake_refuse_an_erased_client(
     assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
     env = {"SORTEXT_TODAY": "2026-11-23"}
     intake = cli(
-        "intake", str(DATA / "google-forms.csv"), "--map", str(MAPS / "google-forms.yaml"),
-        "--repo", str(records_repo), env=env,
+        "intake",
+        str(DATA / "google-forms.csv"),
+        "--map",
+        str(MAPS / "google-forms.yaml"),
+        "--repo",
+        str(records_repo),
+        env=env,
     )
     assert "was erased on" in intake.output, intake.output
     assert (records_repo / "clients" / "priya-raman.md").exists()  # the others come in
     sheet = tmp_path / "sheet.csv"
     write_sheet(sheet, 3)
     imported = cli(
-        "import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"), "--apply",
-        "--repo", str(records_repo), env=env,
+        "import",
+        str(sheet),
+        "--map",
+        str(MAPS / "spreadsheet.yaml"),
+        "--apply",
+        "--repo",
+        str(records_repo),
+        env=env,
     )
     assert "was erased on" in imported.output, imported.output
     assert not any((records_repo / "clients").glob("amara-okafor*.md"))

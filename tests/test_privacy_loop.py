@@ -23,7 +23,10 @@ OLD_EMAIL = b"a.okafor@old.example"
 
 
 def test_erase_loop_with_clones_a_bare_remote_and_an_encrypted_backup(
-    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], gpg_key: str  # noqa: F811
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    gpg_key: str,  # noqa: F811
 ) -> None:
     grow_history(records_repo)
     a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
@@ -74,7 +77,8 @@ def test_erase_loop_with_clones_a_bare_remote_and_an_encrypted_backup(
     restored = tmp_path / "restored"
     subprocess.run(
         ["git", "clone", "--quiet", "--branch", "main", f"gcrypt::{vault}", str(restored)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     assert not (restored / CLIENT).exists(), git(restored, "branch", "-a")
     assert (restored / "erased.yaml").exists(), git(restored, "log", "--oneline", "-3")

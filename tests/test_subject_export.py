@@ -40,18 +40,32 @@ def test_subject_export_refuses_bad_ids(records_repo: Path, cli: Callable[..., R
     assert cli("export", "client", "--repo", str(records_repo)).exit_code == 2
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(min_size=1, max_size=40).filter(lambda s: s.strip()))
 def test_markdown_and_html_never_carry_raw_html_from_values(text: str) -> None:
     from sortext.io.subject import subject_markdown
     from sortext.pages.render import notes_html
 
     data = {
-        "client": "x", "produced_on": "2026-11-30", "file": "clients/x.md",
+        "client": "x",
+        "produced_on": "2026-11-30",
+        "file": "clients/x.md",
         "record": {"name": text, "company": f"<script>{text}</script>"},
-        "notes": f"<img src=x onerror=alert(1)> {text}", "invoices": [], "sessions": [],
-        "history": [{"date": "2026-11-30", "author": text, "kind": "changed",
-                     "field": "company", "old": text, "new": "<b>x</b>"}],
+        "notes": f"<img src=x onerror=alert(1)> {text}",
+        "invoices": [],
+        "sessions": [],
+        "history": [
+            {
+                "date": "2026-11-30",
+                "author": text,
+                "kind": "changed",
+                "field": "company",
+                "old": text,
+                "new": "<b>x</b>",
+            }
+        ],
     }
     page = str(notes_html(subject_markdown(data)))
     assert "<script" not in page and "<img" not in page and "<b>" not in page

@@ -11,7 +11,7 @@ import click
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 
 if TYPE_CHECKING:
-    from sortext.vcs.erase import EraseReport, ErasePlan
+    from sortext.vcs.erase import ErasePlan, EraseReport
 
 
 def _visible(text: str) -> str:
@@ -76,7 +76,8 @@ def command(
 
 def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     """Print what the rewrite will do; the backup remotes it will rewrite."""
-    from sortext.vcs.backup import backup_settings, encrypted_settings
+    from sortext.vcs.backup import encrypted_settings
+    from sortext.vcs.sync import backup_settings
 
     remotes: list[str] = []
     if push:

@@ -20,9 +20,9 @@ from sortext.edit.new import slugify
 from sortext.errors import UsageError
 from sortext.io.fieldmap import FieldMap, RowProblem, map_fields
 from sortext.io.spreadsheet import Row
+from sortext.record import tombstone
 from sortext.record.positions import Path as DataPath
 from sortext.record.positions import format_path
-from sortext.record import tombstone
 from sortext.record.tombstone import refusal
 from sortext.repo import Repository
 from sortext.schema.owned import StoredPath, matches, may_write, owned_patterns, owner_of

@@ -102,7 +102,11 @@ def subject_markdown(data: dict[str, Any]) -> str:
         lines.append(
             f"- {md_escape(entry['date'][:10])} {md_escape(entry['author'])}: "
             f"{md_escape(entry['kind'])} {md_escape(entry['field'])}"
-            + (f": {_value(entry['old'])} → {_value(entry['new'])}" if entry["kind"] == "changed" else "")
+            + (
+                f": {_value(entry['old'])} → {_value(entry['new'])}"
+                if entry["kind"] == "changed"
+                else ""
+            )
         )
     return "\n".join(lines) + "\n"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sortext.record.tombstone import Tombstones
 from sortext.record.values import is_email, is_iso_date
 from sortext.schema.config import Config
-from sortext.record.tombstone import Tombstones
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
 
 # Compiled validators by schema text: compiling costs ~30 ms, and the watcher builds a

@@ -103,11 +103,7 @@ class EraseReport:
 
     @property
     def ok(self) -> bool:
-        return (
-            self.local.clean
-            and not self.remote_errors
-            and all(v.clean for v in self.remotes)
-        )
+        return self.local.clean and not self.remote_errors and all(v.clean for v in self.remotes)
 
 
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:

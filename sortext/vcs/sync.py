@@ -62,8 +62,15 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     if ours.entries:
         changed = git.text(
-            root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", "HEAD", tracking,
-            "--", prefix,
+            root,
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=AM",
+            "HEAD",
+            tracking,
+            "--",
+            prefix,
         ).split()
         for rel in changed:
             raw = _show(root, f"{tracking}:{rel}")
