@@ -106,6 +106,19 @@ class EraseReport:
         return self.local.clean and not self.remote_errors and all(v.clean for v in self.remotes)
 
 
+def _written_forms(value: str) -> list[str]:
+    """``value`` and the forms a YAML or JSON writer may have given it in a file:
+    escaped (``\\u00e9``, ``\\"``) in a double-quoted string."""
+    import json
+
+    forms = [value]
+    for ascii_only in (True, False):
+        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        if escaped not in forms:
+            forms.append(escaped)
+    return forms
+
+
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:
     """A path named after the record: ``<id>.<ext>`` or a folder ``<id>/`` anywhere."""
     return re.compile(rf"(^|/){re.escape(record_id)}(\.[A-Za-z0-9]+)*(/|$)")
@@ -144,7 +157,8 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
             if isinstance(value, (str, int)) and str(value).strip():
                 seen.add((key, str(value).strip()))
     for key, value in sorted(seen):
-        (plan.values if len(value) >= MIN_VALUE else plan.too_short).append(Value(key, value))
+        for form in _written_forms(value):
+            (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
     names = git.text(root, "log", "--all", "--format=", "--name-only").splitlines()
     pattern = _id_path_pattern(record_id)
     plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
