@@ -164,24 +164,25 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                     f"Scheduled {kind} with {name}",
                     "session",
                 )
-        add(
-            "review",
-            view.dates.next_review,
-            f"{name}: review due",
-            f"Outcome review with {name}",
-            "review",
-        )
-        renewal = view.dates.renewal
-        add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
-        billing_renewal = view.billing.renewal
-        if billing_renewal != renewal:
+        if not view.consent.no_contact:  # no reviews or renewals proposing contact
             add(
-                "billing-renewal",
-                billing_renewal,
-                f"{name}: billing renewal",
-                f"Billing plan renewal for {name}",
-                "renewal",
+                "review",
+                view.dates.next_review,
+                f"{name}: review due",
+                f"Outcome review with {name}",
+                "review",
             )
+            renewal = view.dates.renewal
+            add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
+            billing_renewal = view.billing.renewal
+            if billing_renewal != renewal:
+                add(
+                    "billing-renewal",
+                    billing_renewal,
+                    f"{name}: billing renewal",
+                    f"Billing plan renewal for {name}",
+                    "renewal",
+                )
         for invoice in _open_invoices(view):
             currency = view.invoice_currency(invoice) or ""
             add(
