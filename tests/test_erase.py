@@ -178,3 +178,26 @@ def test_anonymise_keeps_outcomes_and_erases_identity(
     assert "anonymised" in (records_repo / "erased.yaml").read_text()
     check = cli("check", "--repo", str(records_repo), str(records_repo / new.group(1)))
     assert " 0 errors" in check.output, check.output
+
+
+def test_erase_removes_the_index_and_rebuilds_generated_pages(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    assert cli("build", "--today", "2026-11-23", "--repo", str(records_repo)).exit_code == 0
+    assert (records_repo / ".sortext").is_dir()
+    assert b"Amara Okafor" in (records_repo / "NEXT.md").read_bytes()
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert "removed .sortext/" in result.output
+    assert not list(records_repo.glob("site/**/amara-okafor.html"))
+    index = records_repo / ".sortext" / "index.sqlite"
+    for path in [records_repo / "NEXT.md", *records_repo.glob("site/**/*.html"), index]:
+        if path.exists():
+            assert b"Amara" not in path.read_bytes() and b"amara-okafor" not in path.read_bytes()
+
+
+def test_erase_reports_a_copy_outside_git(records_repo: Path, cli: Callable[..., Result]) -> None:
+    (records_repo / "scratch.txt").write_text("call Amara Okafor back\n", "utf-8")
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 1
+    assert "STILL FOUND outside git (delete or edit it): scratch.txt: name" in result.output

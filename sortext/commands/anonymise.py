@@ -32,7 +32,7 @@ def command(
     blockers, free-text session fields and the notes.  Exit status as for
     'sortext erase'.
     """
-    from sortext.commands.erase import show_plan, show_report
+    from sortext.commands.erase import rebuild_pages, show_plan, show_report
     from sortext.vcs.anonymise import anonymise
     from sortext.vcs.erase import plan_erase
 
@@ -43,6 +43,7 @@ def command(
         click.echo("nothing changed", err=True)
         sys.exit(2)
     new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
+    rebuild_pages(repo, report, resolve_today(today))
     click.echo(f"anonymised record: {repo.relative(repo.record_path(new_id))}")
     show_report(report, push)
     sys.exit(0 if report.ok else 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,7 @@ def command(
         click.echo("nothing changed", err=True)
         sys.exit(2)
     report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    rebuild_pages(repo, report, resolve_today(today))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
 
@@ -89,6 +91,10 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
         click.echo(f"    {_visible(path)}")
+    if plan.named_files:
+        click.echo("  files outside git named after the client, deleted:")
+        for path in plan.named_files:
+            click.echo(f"    {_visible(path)}")
     fields = sorted({v.field for v in plan.values})
     click.echo(
         f"  values replaced by '[erased]' everywhere: {len(plan.values)} ({', '.join(fields)})"
@@ -100,6 +106,18 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     else:
         click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
     return remotes
+
+
+def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
+    """Generated pages outside git still naming the client: rebuild them (the client's
+    own page is removed by the build), then look again."""
+    if not report.leftovers:
+        return
+    from sortext.pages.build import build
+    from sortext.vcs.erase import working_tree_hits
+
+    build(repo, today)
+    report.leftovers = working_tree_hits(repo.root, report.plan.values)
 
 
 def show_report(report: EraseReport, push: bool) -> None:
@@ -117,6 +135,8 @@ def show_report(report: EraseReport, push: bool) -> None:
             click.echo(f"  {_visible(hit)}")
     for name, error in report.remote_errors.items():
         click.echo(f"{_visible(name)}: FAILED: {_visible(error)}")
+    for hit in report.leftovers:
+        click.echo(f"STILL FOUND outside git (delete or edit it): {_visible(hit)}")
     click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
     if not push:
         click.echo(

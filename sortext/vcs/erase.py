@@ -70,6 +70,8 @@ class ErasePlan:
     commits: int = 0
     refs: list[str] = field(default_factory=list)
     remotes: list[str] = field(default_factory=list)
+    #: files in the working tree named after the client, outside git (generated pages)
+    named_files: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -100,10 +102,17 @@ class EraseReport:
     removed_files: list[str] = field(default_factory=list)
     remotes: list[Verification] = field(default_factory=list)
     remote_errors: dict[str, str] = field(default_factory=dict)
+    #: files in the working tree outside git (generated pages, copies) still holding a value
+    leftovers: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.local.clean and not self.remote_errors and all(v.clean for v in self.remotes)
+        return (
+            self.local.clean
+            and not self.leftovers
+            and not self.remote_errors
+            and all(v.clean for v in self.remotes)
+        )
 
 
 def _written_forms(value: str) -> list[str]:
@@ -162,6 +171,12 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     names = git.text(root, "log", "--all", "--format=", "--name-only").splitlines()
     pattern = _id_path_pattern(record_id)
     plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
+    tracked = set(git.text(root, "ls-files").splitlines())
+    plan.named_files = sorted(
+        rel
+        for rel in _tree_files(root)
+        if pattern.search(rel) and rel not in tracked and rel not in plan.paths
+    )
     plan.refs = sorted(
         line
         for line in git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
@@ -204,6 +219,41 @@ def verify_repository(root: Path, values: Sequence[Value], where: str) -> Verifi
         for name in _hits(data, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
     return result
+
+
+SKIP_FOLDERS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
+
+
+def _tree_files(root: Path) -> list[str]:
+    """Every file under ``root`` outside ``.git`` and virtual environments (relative)."""
+    import os
+
+    out: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
+        out += [(Path(folder) / n).relative_to(root).as_posix() for n in sorted(files)]
+    return out
+
+
+def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
+    """Files under ``root`` (outside ``.git`` and virtual environments) that still
+    hold one of ``values``: ``"<relative path>: <field>"``."""
+    import os
+
+    matchers = _matchers(values)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
+        for name in sorted(files):
+            path = Path(folder) / name
+            try:
+                if path.is_symlink() or path.stat().st_size > 64 * 1024 * 1024:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            found += [f"{path.relative_to(root).as_posix()}: {f}" for f in _hits(data, matchers)]
+    return found
 
 
 def _expire_and_prune(root: Path) -> None:
@@ -320,7 +370,7 @@ def erase(
     if state.exists():
         shutil.rmtree(state, ignore_errors=True)
         report.removed_files.append(StateDir.FOLDER + "/")
-    for rel in plan.paths:
+    for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
         if leftover.is_file():  # an untracked copy (a generated page)
             leftover.unlink()
@@ -328,6 +378,7 @@ def erase(
     _write_tombstone(repo, plan, today, reason, extra)
     _expire_and_prune(root)
     report.local = verify_repository(root, plan.values, "local repository")
+    report.leftovers = working_tree_hits(root, plan.values)
     if push:
         for name in remotes:
             try:
