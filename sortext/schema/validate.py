@@ -92,6 +92,12 @@ class RecordValidator:
         found.extend(self.erased_problems(data, stem))
         return found
 
+    def is_erased(self, record_id: str, data: dict[str, Any]) -> bool:
+        """True when the record is a client erased from this repository: derived data
+        (index, pages, search) must not hold it at all, not even as a record with errors."""
+        stones = self.tombstones()
+        return bool(stones.entries) and stones.match_data(record_id, data) is not None
+
     def erased_problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
         """An error when the record is a client erased from this repository: every
         door that validates a record (check, the pre-commit hook, the watcher,
