@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from sortext.record import tombstone
@@ -201,3 +202,19 @@ def test_erase_reports_a_copy_outside_git(records_repo: Path, cli: Callable[...,
     result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
     assert result.exit_code == 1
     assert "STILL FOUND outside git (delete or edit it): scratch.txt: name" in result.output
+
+
+def test_merge_driver_refuses_an_erased_clients_file(
+    records_repo: Path, cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = (records_repo / CLIENT).read_bytes()
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    base, ours, theirs = (tmp_path / n for n in ("base", "ours", "theirs"))
+    base.write_bytes(old)
+    ours.write_bytes(old)
+    theirs.write_bytes(old.replace(b"stage: active", b"stage: review"))
+    monkeypatch.chdir(records_repo)  # git runs the driver at the top of the work tree
+    result = cli("merge-driver", str(base), str(ours), str(theirs), CLIENT)
+    assert result.exit_code == 1
+    assert f"sortext: {CLIENT}: not merged: this client was erased on" in result.output
+    assert ours.read_bytes() == old
