@@ -218,3 +218,27 @@ def test_merge_driver_refuses_an_erased_clients_file(
     assert result.exit_code == 1
     assert f"sortext: {CLIENT}: not merged: this client was erased on" in result.output
     assert ours.read_bytes() == old
+
+
+def test_commit_hook_check_refuses_a_staged_erased_client(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    old = (records_repo / CLIENT).read_bytes()
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    (records_repo / CLIENT).write_bytes(old)
+    git(records_repo, "add", CLIENT)
+    result = cli("check", "--staged", "--repo", str(records_repo))
+    assert result.exit_code == 1 and "this client was erased on" in result.output
+
+
+def test_erase_refuses_with_uncommitted_changes_or_a_stash(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    path = records_repo / CLIENT
+    path.write_text(path.read_text("utf-8") + "\nmore\n", "utf-8")
+    dirty = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert dirty.exit_code == 2 and "uncommitted changes" in dirty.output
+    git(records_repo, "stash", "--quiet")
+    stashed = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert stashed.exit_code == 2 and "git stash" in stashed.output
+    assert path.exists() and git(records_repo, "stash", "list")

@@ -338,13 +338,18 @@ def erase(
     for busy in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
         if (gitdir / busy).exists():
             raise UsageError(f"a git operation is in progress ({busy}); finish it first")
+    stashes = git.text(root, "stash", "list").splitlines()
+    if stashes:
+        raise UsageError(
+            f"{len(stashes)} git stash(es) (git stash list): a stash may hold the client and "
+            "is not rewritten; apply or drop them (git stash pop / git stash drop), then erase"
+        )
     remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         paths_file.write_text("".join(f"literal:{p}\n" for p in plan.paths), encoding="utf-8")
         replace_file = Path(tmp) / "replace"
         replace_file.write_bytes(_replacements(plan.values))
-        git.run(root, "stash", "clear")  # a stash is history too (and not rewritten well)
         git.filter_repo(
             root,
             "--force",
