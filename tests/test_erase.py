@@ -68,7 +68,7 @@ def test_erase_rewrites_every_branch_tag_and_object(
     assert object_hits(records_repo, [*VALUES, b"a.okafor@old.example"]) == []
     # the other client kept, with the reference replaced
     bruno = (records_repo / "clients" / "bruno-castellanos.md").read_text("utf-8")
-    assert "[erased]" in bruno and "Bruno Castellanos" in bruno
+    assert "(erased)" in bruno and "Bruno Castellanos" in bruno
     # every branch and the tag survive, rewritten
     refs = git(records_repo, "for-each-ref", "--format=%(refname)").split()
     assert {"refs/heads/main", "refs/heads/sortext-pages", "refs/tags/v1"} <= set(refs)
@@ -242,3 +242,18 @@ def test_erase_refuses_with_uncommitted_changes_or_a_stash(
     stashed = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
     assert stashed.exit_code == 2 and "git stash" in stashed.output
     assert path.exists() and git(records_repo, "stash", "list")
+
+
+def test_a_reference_to_the_client_in_another_record_stays_valid(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    other = records_repo / "clients" / "bruno-castellanos.md"
+    text = other.read_text("utf-8")
+    new = text.replace("company: Castellanos Ceramics", "company: Amara Okafor", 1)
+    assert new != text
+    other.write_text(new, "utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "company")
+    before = cli("check", "--repo", str(records_repo), str(other)).output
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    assert "company: (erased)" in other.read_text("utf-8")
+    assert cli("check", "--repo", str(records_repo), str(other)).output == before

@@ -49,7 +49,7 @@ def command(
     Every branch and tag (the pages branch too) is rewritten with
     git-filter-repo: files named after the client are dropped and the
     client's id, name, email and phone (every value they ever had) are
-    replaced by '[erased]' in every other file and commit message.  Reflogs
+    replaced by '(erased)' in every other file and commit message.  Reflogs
     are expired, old objects pruned, .sortext/ deleted, and every object in
     the repository is then read to prove none still holds those values.  A
     tombstone (salted hashes, date, reason; no personal data) is committed
@@ -97,7 +97,7 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
             click.echo(f"    {_visible(path)}")
     fields = sorted({v.field for v in plan.values})
     click.echo(
-        f"  values replaced by '[erased]' everywhere: {len(plan.values)} ({', '.join(fields)})"
+        f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
     )
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")

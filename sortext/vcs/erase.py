@@ -8,7 +8,7 @@ The one history rewrite sortext makes.  Steps:
    pages branch, ...) and the refs and commits the rewrite touches.
 2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
    branch and tag: those paths are dropped, the values replaced by
-   ``[erased]`` in every other file and in commit messages; then reflogs are
+   ``(erased)`` in every other file and in commit messages; then reflogs are
    expired and ``gc --prune=now`` drops the old objects; the derived
    ``.sortext/`` folder is deleted; the tombstone (:mod:`sortext.record.tombstone`)
    is committed.
@@ -36,7 +36,9 @@ from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
 
-REPLACEMENT = "[erased]"
+#: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
+#: plain Markdown, so another record quoting the client stays valid.
+REPLACEMENT = "(erased)"
 #: Values shorter than this are not searched for (a two-letter value matches too much).
 MIN_VALUE = 4
 IDENTIFYING = ("name", "email", "phone")
