@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
     "erase": ("sortext.commands.erase", "Delete a client from the files, all history, backups."),
     "anonymise": ("sortext.commands.anonymise", "Keep a client's outcomes, erase who they were."),
+    "mcp": ("sortext.commands.mcp", "Serve the records to an AI assistant (MCP, stdio)."),
 }
 
 
