@@ -257,3 +257,12 @@ def test_a_reference_to_the_client_in_another_record_stays_valid(
     assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
     assert "company: (erased)" in other.read_text("utf-8")
     assert cli("check", "--repo", str(records_repo), str(other)).output == before
+
+
+def test_new_refuses_to_recreate_an_erased_client(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    again = cli("new", "Amara Okafor", "--repo", str(records_repo))
+    assert again.exit_code == 2 and "was erased on" in again.output, again.output
+    assert not (records_repo / CLIENT).exists()
