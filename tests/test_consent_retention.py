@@ -121,3 +121,27 @@ def test_policy_date_is_after_the_last_date(base: dt.date, n: int, unit: str) ->
     when = retention_policy_date(record, config)
     assert when is not None and when > base
     assert (when - base).days <= n * 366 + 3
+
+
+def test_exports_leave_out_withdrawn_consent_when_configured(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    set_consent(records_repo, "consent:\n  data_use: false\n")
+    env = {"SORTEXT_TODAY": SAMPLE_TODAY}
+    assert "amara-okafor" in cli("export", "json", "--repo", str(records_repo), env=env).output
+    add_config(records_repo, "privacy: {exports: consented}\n")
+    for kind in ("json", "csv", "ics"):
+        out = cli("export", kind, "--repo", str(records_repo), env=env).output
+        assert "amara-okafor" not in out and "Amara" not in out, kind
+        assert "bruno-castellanos" in out
+
+
+def test_exports_never_carry_an_erased_client_brought_back(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    old = (records_repo / CLIENT).read_bytes()
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    (records_repo / CLIENT).write_bytes(old)
+    for kind in ("json", "csv", "ics"):
+        out = cli("export", kind, "--repo", str(records_repo)).output
+        assert "Amara" not in out and "amara-okafor" not in out, kind

@@ -132,6 +132,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
         },
         "pages": {"type": "object", "properties": {"notes": {"type": "boolean"}}},
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"exports": {"enum": ["all", "consented"]}},
+        },
         "owned_fields": {"type": "object"},
         "exports": {"type": "object"},
     },
