@@ -105,7 +105,8 @@ class Tombstones:
         lines = [
             "# Clients erased from this repository and its history by 'sortext erase'.",
             "# Salted hashes only: no personal data.  sortext refuses to bring these",
-            "# clients back (sync, import, intake, the watcher).  Do not edit.",
+            "# clients back (sync, import, intake, the watcher).  Remove a line only",
+            "# when that client returns with fresh consent.",
             f"salt: '{self.salt}'",
             "erased:" if self.entries else "erased: []",
         ]
