@@ -104,6 +104,8 @@ def test_an_id_longer_than_the_limit_is_refused_by_check(cli: Cli, empty_repo: P
         ["history", "a\x00b"],
         ["restore", "../x"],
         ["resolve", "../x", "stage"],
+        ["erase", "../x"],
+        ["anonymise", "../x"],
         ["set", "A" * 10, "company=x"],
     ],
 )
