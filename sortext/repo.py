@@ -42,7 +42,11 @@ class Repository:
         )
 
     def record_path(self, record_id: str) -> Path:
-        return self.clients_path / f"{record_id}.md"
+        """``clients/<record_id>.md``; UnsafePathError when the id is not a slug or the
+        path resolves outside the clients folder (a symlink leading elsewhere)."""
+        from sortext.files.slug import confined_path
+
+        return confined_path(self.clients_path, record_id, ".md")
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -16,13 +16,19 @@ from sortext.schema.owned import MISSING, SOURCES_DIR, owned_patterns, resolve
 
 
 def store_path(root: Path, source: str) -> Path:
-    return root / SOURCES_DIR / f"{source}.json"
+    """``sources/<source>.json``; UnsafePathError when ``source`` is not a slug
+    (see :mod:`sortext.files.slug`) or the path resolves outside ``sources/``."""
+    from sortext.files.slug import confined_path
+
+    return confined_path(root / SOURCES_DIR, source, ".json")
 
 
 def read_store(root: Path, source: str) -> dict[str, list[dict[str, Any]]]:
+    from sortext.errors import UnsafePathError
+
     try:
         data = json.loads(store_path(root, source).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, UnsafePathError):
         return {}
     return data if isinstance(data, dict) else {}
 

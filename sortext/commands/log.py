@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
 
 STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 
 
 @click.command("log")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Session date (default: today).")
 @click.option("--focus", required=True, help="What the session was about.")
 @click.option("--status", type=click.Choice(STATUSES), default="held", show_default=True)

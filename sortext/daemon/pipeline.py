@@ -90,10 +90,11 @@ UNSTABLE = _Unstable()
 
 
 def read_stable(path: Path) -> bytes | _Unstable | None:
-    """The file's bytes, None if it is gone (or not a regular file), or UNSTABLE
-    when it changed between the two looks (an editor still writing)."""
+    """The file's bytes, None if it is gone (or not a regular file: a symbolic
+    link is never committed as its target's bytes), or UNSTABLE when it changed
+    between the two looks (an editor still writing)."""
     try:
-        before = os.stat(path)
+        before = os.lstat(path)
         if not stat.S_ISREG(before.st_mode):
             return None
         with open(path, "rb") as handle:

@@ -35,12 +35,19 @@ class NewClient:
 
 
 def slugify(name: str) -> str:
-    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes)."""
+    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes).
+
+    At most ``MAX_SLUG - 6`` characters, leaving room for a ``-N`` suffix, so
+    the id is always a slug (:mod:`sortext.files.slug`) however long the name.
+    """
+    from sortext.files.slug import MAX_SLUG
+
     ascii_text = (
         unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
     )
     ascii_text = ascii_text.replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = slug[: MAX_SLUG - 6].strip("-")
     return slug or "client"
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sortext.record.diagnostics import Diagnostic, Severity
 from sortext.record.positions import Path, format_path
-from sortext.record.values import ISO_DATE, is_email, is_iso_date
+from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +97,12 @@ def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
     """All JSON Schema violations of ``data``, each with a plain-language message."""
     validator = _validator_for(schema)
     found: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
     for error in validator.iter_errors(data):
         for problem in _explain(error):
-            if problem not in found:  # 'required' reports every missing field per error
+            key = (repr(problem.path), problem.message, problem.severity, problem.at, problem.field)
+            if key not in seen:  # 'required' reports every missing field per error
+                seen.add(key)
                 found.append(problem)
     found.sort(key=lambda p: [str(x) for x in p.path])
     return found
@@ -133,8 +136,12 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "format" and error.validator_value == "date":
         if isinstance(value, str) and ISO_DATE.match(value):
             try:
-                dt.date.fromisoformat(value)
-                reason = "not a calendar date"
+                day = dt.date.fromisoformat(value)
+                reason = (
+                    f"years {MIN_YEAR} to {MAX_YEAR} only"
+                    if not MIN_YEAR <= day.year <= MAX_YEAR
+                    else "not a calendar date"
+                )
             except ValueError as exc:
                 reason = str(exc)
             return [Problem(path, f"impossible date {value}: {reason}")]
@@ -180,6 +187,8 @@ def _explain(error: Any) -> list[Problem]:
 
 
 def _pattern_message(name: str, value: Any, pattern: str) -> str:
+    if pattern.endswith("\\Z"):  # compiled from a written "$" (see validate.anchored)
+        pattern = pattern[:-2] + "$"
     if name in ("id", "goal") or pattern.startswith("^[a-z0-9]"):
         return f"{describe(value)} must be lowercase letters, digits and dashes (like jane-doe)"
     if pattern == "^[A-Z]{3}$":

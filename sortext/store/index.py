@@ -750,16 +750,33 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    """A ``*.md`` name the index can hold: not hidden, no folder, valid UTF-8.
+
+    A file name that is not UTF-8 (undecodable bytes arrive as lone surrogates)
+    cannot be stored in SQLite or printed; ``check`` reports it, the index
+    leaves it out.
+    """
+    return (
+        name.endswith(".md")
+        and not name.startswith(".")
+        and "/" not in name
+        and (name.isascii() or _utf8(name))
+    )
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [
-            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
-        ]
+        found = [e for e in os.scandir(folder) if _is_record_name(e.name)]
     except FileNotFoundError:
         return []
     out = []
