@@ -30,7 +30,10 @@ class SessionLog:
 
 def log_session(editor: RecordEditor, entry: SessionLog, default_owner: str | None) -> None:
     """Append the session, move the next action, and add a dated section to the notes."""
-    session: dict[str, object] = {"date": entry.date}
+    session: dict[str, object] = {
+        "id": next_session_id(editor.get(("sessions",))),
+        "date": entry.date,
+    }
     if entry.kind:
         session["kind"] = entry.kind
     session["status"] = entry.status
@@ -45,6 +48,19 @@ def log_session(editor: RecordEditor, entry: SessionLog, default_owner: str | No
     if entry.status != "held":
         section += f" ({entry.status})"
     editor.append_body(section + ("\n\n" + entry.note.strip() if entry.note else ""))
+
+
+def next_session_id(sessions: object) -> str:
+    """``s<N>``, one more than the highest ``s<N>`` id among ``sessions`` (a list or None)."""
+    numbers = [
+        int(s["id"][1:])
+        for s in (sessions if isinstance(sessions, list) else [])
+        if isinstance(s, dict)
+        and isinstance(s.get("id"), str)
+        and s["id"][:1] == "s"
+        and s["id"][1:].isdigit()
+    ]
+    return f"s{max(numbers, default=len(sessions) if isinstance(sessions, list) else 0) + 1}"
 
 
 def move_next_action(
