@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.check.load import LoadResult, load_record, parse_record, stem_of
+from sortext.record.copies import conflict_copy
 from sortext.record.diagnostics import Diagnostic, has_errors, sort_key
 from sortext.repo import Repository
 from sortext.schema.validate import RecordValidator
@@ -28,6 +29,7 @@ class FileOutcome:
     path: str
     record_id: str | None
     diagnostics: list[Diagnostic]
+    email: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,7 +52,14 @@ class CheckReport:
 
 
 def _outcome(result: LoadResult) -> FileOutcome:
-    return FileOutcome(result.path, result.record.id if result.record else None, result.diagnostics)
+    record = result.record
+    email = record.data.get("email") if record is not None else None
+    return FileOutcome(
+        result.path,
+        record.id if record else None,
+        result.diagnostics,
+        email.strip() if isinstance(email, str) and email.strip() else None,
+    )
 
 
 def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
@@ -81,6 +90,8 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     validator = RecordValidator(repo.config)
     all_paths = repo.record_paths()
     chosen = all_paths if paths is None else [Path(p) for p in paths]
+    copies = [p for p in chosen if conflict_copy(p.name) is not None]
+    chosen = [p for p in chosen if conflict_copy(p.name) is None]
     items = [(str(p), repo.relative(p)) for p in chosen]
     report = CheckReport(check_files(items, validator))
     others = {stem_of(str(p)): repo.relative(p) for p in all_paths} if paths is not None else {}
@@ -89,7 +100,53 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
         from sortext.check.owned import owned_warnings
 
         report.cross += owned_warnings(repo)
+        report.cross += duplicate_emails(report.outcomes)
+        copies = [p for p, _ in repo.conflict_copies()]
+    report.cross += [copy_warning(repo, p) for p in copies]
     return report
+
+
+def copy_warning(repo: Repository, path: Path) -> Diagnostic:
+    """ "conflict copy of tom-berg.md", with the command that merges it."""
+    import shlex
+
+    copy = conflict_copy(path.name)
+    assert copy is not None
+    shown = repo.relative(path)
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "file",
+        f"conflict copy of {copy.original} left by {copy.tool}, not a client; "
+        f"merge it into the record with: sortext merge-copy {shlex.quote(shown)}",
+        "warning",
+    )
+
+
+def duplicate_emails(outcomes: Sequence[FileOutcome]) -> list[Diagnostic]:
+    """A warning on every record whose email (any case) another record also has."""
+    first: dict[str, str] = {}
+    found = []
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        if outcome.email is None:
+            continue
+        key = outcome.email.casefold()
+        if key in first:
+            found.append(
+                Diagnostic(
+                    outcome.path,
+                    1,
+                    1,
+                    "email",
+                    f"{outcome.email} is also the email of {first[key]}: one client, "
+                    "two records? merge them, or correct the email",
+                    "warning",
+                )
+            )
+        else:
+            first[key] = outcome.path
+    return found
 
 
 def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckReport:

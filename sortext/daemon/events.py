@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sortext.record.copies import is_record_name
+
 #: Editor and tool debris: backups, swap and lock files, safe-write temps.
 _IGNORED = (
     re.compile(r".*~$"),  # vim/emacs backup
@@ -52,7 +54,7 @@ class WatchedPaths:
         if is_debris(p.name):
             return None
         if p.parent == self.clients:
-            return "record" if p.suffix == ".md" else None
+            return "record" if is_record_name(p.name) else None
         if p in self.config_files:
             return "config"
         if self.templates in p.parents:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, pagekeys
@@ -733,16 +734,14 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    return "/" not in name and is_record_name(name)
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [
-            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
-        ]
+        found = [e for e in os.scandir(folder) if is_record_name(e.name)]
     except FileNotFoundError:
         return []
     out = []

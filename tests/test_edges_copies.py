@@ -1,0 +1,121 @@
+"""Issue 13, item 5: one client, one record (sync-tool conflict copies, duplicate emails)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sortext.record.copies import conflict_copy, is_record_name
+from tests.conftest import SAMPLE_TODAY, git
+from tests.test_import import front
+
+BRUNO = "bruno-castellanos"
+
+
+def run(cli: Callable[..., Result], repo: Path, *args: str) -> Result:
+    return cli(*args, "--repo", str(repo), env={"SORTEXT_TODAY": SAMPLE_TODAY})
+
+
+COPIES = [
+    ("Syncthing", f"{BRUNO}.sync-conflict-20261130-091244-ABCDEF1.md"),
+    ("Dropbox or Nextcloud", f"{BRUNO} (Maya's conflicted copy 2026-11-30).md"),
+    ("Dropbox or Nextcloud", f"{BRUNO} (conflicted copy 2026-11-30).md"),
+    ("Dropbox or Nextcloud", f"{BRUNO} (conflicted copy 2026-11-30 091244).md"),
+    ("ownCloud", f"{BRUNO}_conflict-20261130-091244.md"),
+    ("Nextcloud", f"{BRUNO} (conflict 2026-11-30).md"),
+    ("Google Drive", f"{BRUNO} (1).md"),
+    ("iCloud Drive", f"{BRUNO} 2.md"),
+    ("OneDrive", f"{BRUNO}-MAYA-LAPTOP.md"),
+    ("Resilio Sync", f"{BRUNO}.Conflict.md"),
+    ("Resilio Sync", f"{BRUNO}.md.Conflict"),
+]
+
+
+@pytest.mark.parametrize(("tool", "name"), COPIES)
+def test_every_sync_tool_copy_is_recognised(tool: str, name: str) -> None:
+    assert conflict_copy(name) == (name, f"{BRUNO}.md", tool)
+    assert not is_record_name(name)
+
+
+@pytest.mark.parametrize("name", [f"{BRUNO}.md", "ben-marsh-2.md", "studio-2026.md", "a.md"])
+def test_records_are_not_copies(name: str) -> None:
+    assert conflict_copy(name) is None
+    assert is_record_name(name)
+
+
+slugs = st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}\Z")
+
+
+@given(slugs, st.sampled_from([name for _, name in COPIES]))
+def test_any_record_id_with_any_copy_pattern(slug: str, pattern: str) -> None:
+    """Every id is a record name; every sync tool's copy of it is recognised as its copy."""
+    assert is_record_name(f"{slug}.md") and conflict_copy(f"{slug}.md") is None
+    name = pattern.replace(BRUNO, slug)
+    found = conflict_copy(name)
+    assert found is not None and found.original == f"{slug}.md"
+
+
+@pytest.mark.parametrize("name", [n for _, n in COPIES if n.endswith(".md")])
+def test_copy_is_reported_not_counted(
+    cli: Callable[..., Result], records_repo: Path, name: str
+) -> None:
+    clients = records_repo / "clients"
+    (clients / name).write_bytes((clients / f"{BRUNO}.md").read_bytes())
+    checked = run(cli, records_repo, "check")
+    assert f"conflict copy of {BRUNO}.md" in checked.output
+    assert "sortext merge-copy" in checked.output
+    assert "duplicate id" not in checked.output
+    listed = run(cli, records_repo, "list")
+    assert listed.output.count("Bruno Castellanos") == 1
+    ics = run(cli, records_repo, "export", "ics")
+    assert ics.output.count(f"UID:{BRUNO}-next-action@sortext") == 1
+    assert not [line for line in ics.output.splitlines() if line.startswith("UID:") and " " in line]
+
+
+def test_merge_copy_takes_both_devices_changes(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    clients = records_repo / "clients"
+    record = clients / f"{BRUNO}.md"
+    original = record.read_text()
+    # this laptop moved the stage (and the watcher committed it)
+    record.write_text(original.replace("stage: inquiry", "stage: discovery"))
+    git(records_repo, "commit", "-qam", "stage")
+    # the other device, starting from the original, changed the company
+    copy = clients / f"{BRUNO}.sync-conflict-20261130-091244-ABCDEF1.md"
+    copy.write_text(
+        original.replace("company: Castellanos Ceramics", "company: Castellanos Studio")
+    )
+    merged = run(cli, records_repo, "merge-copy", str(copy))
+    assert merged.exit_code == 0, merged.output
+    assert not copy.exists()
+    data = front(record)
+    assert (data["stage"], data["company"]) == ("discovery", "Castellanos Studio")
+    assert run(cli, records_repo, "check").exit_code == 0
+
+
+def test_merge_copy_of_a_non_copy_is_refused(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = cli(
+        "merge-copy", str(records_repo / "clients" / f"{BRUNO}.md"), "--repo", str(records_repo)
+    )
+    assert result.exit_code != 0
+    assert "not a conflict copy" in result.output
+
+
+def test_two_records_with_one_email_are_a_warning(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    clients = records_repo / "clients"
+    text = (clients / f"{BRUNO}.md").read_text()
+    (clients / "bruno-c.md").write_text(
+        text.replace("bruno@castellanos-ceramics.example", "Bruno@Castellanos-Ceramics.example")
+    )
+    checked = run(cli, records_repo, "check")
+    assert "is also the email of clients/bruno-c.md" in checked.output
