@@ -119,3 +119,79 @@ def test_two_records_with_one_email_are_a_warning(
     )
     checked = run(cli, records_repo, "check")
     assert "is also the email of clients/bruno-c.md" in checked.output
+
+
+def test_new_notices_an_existing_email(cli: Callable[..., Result], records_repo: Path) -> None:
+    result = run(
+        cli, records_repo, "new", "B. Castellanos", "--email", "BRUNO@castellanos-ceramics.example"
+    )
+    assert result.exit_code != 0
+    assert f"clients/{BRUNO}.md: Bruno Castellanos already has this email" in result.output
+    assert not (records_repo / "clients" / "b-castellanos.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "wanted"),
+    [("Зоя Орлова", "zoya-orlova"), ("王芳", "wangfang"), ("Ζωή Παππά", "zoi-pappa")],
+)
+def test_non_latin_names_get_transliterated_ids(
+    cli: Callable[..., Result], records_repo: Path, name: str, wanted: str
+) -> None:
+    result = run(cli, records_repo, "new", name)
+    assert result.exit_code == 0, result.output
+    assert f"clients/{wanted}.md" in result.output
+    assert front(records_repo / "clients" / f"{wanted}.md")["name"] == name
+
+
+def test_new_with_id(cli: Callable[..., Result], records_repo: Path) -> None:
+    made = run(cli, records_repo, "new", "Wang Fang", "--id", "fang-w")
+    assert made.exit_code == 0 and "clients/fang-w.md" in made.output
+    bad = run(cli, records_repo, "new", "Wang Fang", "--id", "Fang W", "--force")
+    assert bad.exit_code != 0 and "lowercase letters" in bad.output
+    taken = run(cli, records_repo, "new", "Other", "--id", "fang-w")
+    assert taken.exit_code != 0 and "exists" in taken.output
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_any_name_gives_a_valid_id(name: str) -> None:
+    import re
+
+    from sortext.edit.new import slugify
+
+    slug = slugify(name)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug)
+    assert not slug.endswith("-")
+
+
+def test_measure_and_log_refuse_exact_duplicates(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    amara = records_repo / "clients" / "amara-okafor.md"
+    again = run(
+        cli, records_repo, "measure", "amara-okafor", "deep-work", "9", "--on", "2026-10-27"
+    )
+    assert again.exit_code != 0 and "already recorded" in again.output
+    other = run(
+        cli, records_repo, "measure", "amara-okafor", "deep-work", "10", "--on", "2026-10-27"
+    )
+    assert other.exit_code == 0, other.output
+    forced = run(
+        cli,
+        records_repo,
+        "measure",
+        "amara-okafor",
+        "deep-work",
+        "9",
+        "--on",
+        "2026-10-27",
+        "--force",
+    )
+    assert forced.exit_code == 0, forced.output
+    args = ("log", "amara-okafor", "--date", "2026-11-23", "--focus", "Partner hire")
+    assert run(cli, records_repo, *args).exit_code == 0
+    before = amara.read_bytes()
+    twice = run(cli, records_repo, *args)
+    assert twice.exit_code != 0 and "already logged" in twice.output
+    assert amara.read_bytes() == before
+    assert run(cli, records_repo, *args, "--force").exit_code == 0
+    assert run(cli, records_repo, *args, "--kind", "review").exit_code == 0
