@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sortext.check.load import parse_record
 from sortext.errors import ConfigError
+from sortext.record.diagnostics import Diagnostic
 from sortext.schema.config import parse_config
 from sortext.schema.validate import RecordValidator
 from tests.conftest import PROJECT_ROOT
@@ -107,6 +108,7 @@ def test_config_sections_are_typed_and_located(section: str, where: str) -> None
     with pytest.raises(ConfigError) as caught:
         parse_config(PROJECT_ROOT, text.encode(), "sortext.yaml")
     (diag,) = caught.value.diagnostics
+    assert isinstance(diag, Diagnostic)
     assert diag.line > len(base.split("\n"))  # in the added section, not at line 1
     assert where in f"{diag.field} {diag.message}"
 
