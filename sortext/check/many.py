@@ -96,12 +96,16 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     report = CheckReport(check_files(items, validator))
     others = {stem_of(str(p)): repo.relative(p) for p in all_paths} if paths is not None else {}
     report.cross = duplicate_ids(report.outcomes, others)
-    if paths is None:
-        from sortext.check.owned import owned_warnings
+    from sortext.check.owned import owned_warnings
 
+    if paths is None:
         report.cross += owned_warnings(repo)
         report.cross += duplicate_emails(report.outcomes)
         copies = [p for p, _ in repo.conflict_copies()]
+    else:
+        ids = {o.record_id for o in report.outcomes if o.record_id is not None}
+        ids |= {stem_of(o.path) for o in report.outcomes}
+        report.cross += owned_warnings(repo, ids)
     report.cross += [copy_warning(repo, p) for p in copies]
     return report
 
@@ -156,6 +160,11 @@ def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckRe
     report = CheckReport(outcomes)
     others = {stem_of(str(p)): repo.relative(p) for p in repo.record_paths()}
     report.cross = duplicate_ids(report.outcomes, others)
+    from sortext.check.owned import OwnedStores, owned_in_raw
+
+    stores = OwnedStores(repo)
+    for shown, raw in blobs if stores.patterns else []:
+        report.cross += owned_in_raw(repo, raw, shown, stores)
     return report
 
 

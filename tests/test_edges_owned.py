@@ -1,0 +1,82 @@
+"""Issue 13, item 11: the owned-field warning is shown wherever the user looks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.conftest import SAMPLE_TODAY, git
+from tests.test_import import DATA, MAPS
+
+AMARA = "clients/amara-okafor.md"
+WARNING = "invoices[2].status: owned by billing"
+
+
+def run(cli: Callable[..., Result], repo: Path, *args: str) -> Result:
+    return cli(*args, "--repo", str(repo), env={"SORTEXT_TODAY": SAMPLE_TODAY})
+
+
+@pytest.fixture
+def hand_edited(cli: Callable[..., Result], records_repo: Path) -> Path:
+    """Billing owns invoice status; the import supplied 'paid'; then a hand edit says 'sent'."""
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text() + "\nowned_fields:\n  invoices.*.status: billing\n")
+    imported = run(
+        cli,
+        records_repo,
+        "import",
+        str(DATA / "billing-invoices.csv"),
+        "--map",
+        str(MAPS / "billing-invoices.yaml"),
+        "--apply",
+    )
+    assert imported.exit_code == 0, imported.output
+    path = records_repo / AMARA
+    lines = path.read_text().split("\n")
+    at = next(i for i, line in enumerate(lines) if "INV-2026-058" in line)
+    assert "status: paid" in lines[at]
+    lines[at] = lines[at].replace("status: paid", "status: sent")
+    path.write_text("\n".join(lines))
+    return records_repo
+
+
+def test_check_file_shows_it(cli: Callable[..., Result], hand_edited: Path) -> None:
+    result = run(cli, hand_edited, "check", str(hand_edited / AMARA))
+    assert f"{AMARA}:32:45: warning: {WARNING}" in result.output
+    other = run(cli, hand_edited, "check", str(hand_edited / "clients/bruno-castellanos.md"))
+    assert "owned by billing" not in other.output
+
+
+def test_pre_commit_check_shows_it(cli: Callable[..., Result], hand_edited: Path) -> None:
+    git(hand_edited, "add", AMARA)
+    result = run(cli, hand_edited, "check", "--staged")
+    assert f"{AMARA}:32:45: warning: {WARNING}" in result.output
+    assert result.exit_code == 0  # a warning: the commit goes ahead
+
+
+def test_client_page_shows_it(cli: Callable[..., Result], hand_edited: Path) -> None:
+    assert run(cli, hand_edited, "build").exit_code == 0
+    page = (hand_edited / "site" / "clients" / "amara-okafor.html").read_text()
+    assert "owned by billing" in page
+
+
+def test_watcher_log_shows_it(hand_edited: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The pipeline's validation step logs the warning for the saved file (and commits it)."""
+    from sortext.check.load import parse_record
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.repo import open_repository
+
+    repo = open_repository(hand_edited)
+    raw = (hand_edited / AMARA).read_bytes()
+    pipeline = Pipeline.__new__(Pipeline)  # only the repository is needed for this step
+    pipeline.repo = repo
+    from sortext.schema.validate import RecordValidator
+
+    loaded = parse_record(raw, AMARA, RecordValidator(repo.config))
+    with caplog.at_level(logging.WARNING):
+        found = pipeline._owned_warnings(raw, AMARA, loaded)
+    assert [d.field for d in found] == ["invoices[2].status"]
