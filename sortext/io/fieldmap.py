@@ -9,6 +9,8 @@ A map is a small YAML file (examples in ``docs/maps/``)::
       email: Email                            # a column
       billing.rate: {column: Hourly Rate, type: number}
       stage: {column: Lifecycle Stage, values: {lead: inquiry, customer: active}}
+      phone: {column: [Phone - Mobile, Phone - Work]}   # the first that is not empty
+      email: {column: Contact, pattern: "\\(([^()]+)\\)$"}  # "Ann Lee (ann@x.org)" -> ann@x.org
     item:                      # optional: each row is also one entry of a list
       list: invoices
       key: id
@@ -57,6 +59,8 @@ class FieldSpec:
     separator: str = ","
     date_formats: tuple[str, ...] = ()
     default: Any = None
+    alternatives: tuple[str, ...] = ()  # more columns, tried in order when ``column`` is empty
+    pattern: str | None = None  # a regex whose first group is the value
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         "separator",
         "date_format",
         "default",
+        "pattern",
     }
     if unknown:
         raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -117,9 +122,24 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
     if "column" not in raw and "template" not in raw and "default" not in raw:
         raise UsageError(f"{where}: {target}: give 'column', 'template' or 'default'")
     values = raw.get("values")
+    column = raw.get("column")
+    alternatives: tuple[str, ...] = ()
+    if isinstance(column, list):
+        if not column or not all(isinstance(c, str) for c in column):
+            raise UsageError(f"{where}: {target}: column: give a name or a list of names")
+        column, alternatives = column[0], tuple(column[1:])
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        try:
+            if re.compile(str(pattern)).groups < 1:
+                raise UsageError(f"{where}: {target}: pattern needs a (group) for the value")
+        except re.error as exc:
+            raise UsageError(f"{where}: {target}: pattern: {exc}") from None
     return FieldSpec(
         path,
-        column=raw.get("column"),
+        column=column,
+        alternatives=alternatives,
+        pattern=str(pattern) if pattern is not None else None,
         template=raw.get("template"),
         type=kind,
         values={str(k): v for k, v in values.items()} if isinstance(values, dict) else None,
@@ -377,7 +397,17 @@ def cell(spec: FieldSpec, row: Row) -> Any:
         return text or None
     if spec.column is None:
         return None
-    return lookup(row.values, spec.column)
+    value = lookup(row.values, spec.column)
+    for other in spec.alternatives:
+        if value is not None and str(value).strip():
+            break
+        value = lookup(row.values, other)
+    if spec.pattern is not None and isinstance(value, str) and value.strip():
+        found = re.search(spec.pattern, value.strip())
+        if found is None:
+            raise CellError(f"'{value}' does not match the map's pattern {spec.pattern}")
+        return found.group(1)
+    return value
 
 
 def map_fields(
@@ -406,6 +436,7 @@ def columns_used(fmap: FieldMap) -> set[str]:
     for spec in (*fmap.fields, *fmap.item_fields):
         if spec.column:
             used.add(spec.column)
+            used.update(spec.alternatives)
         if spec.template:
             used.update(_TEMPLATE.findall(spec.template))
     return used
