@@ -195,3 +195,34 @@ def test_measure_and_log_refuse_exact_duplicates(
     assert amara.read_bytes() == before
     assert run(cli, records_repo, *args, "--force").exit_code == 0
     assert run(cli, records_repo, *args, "--kind", "review").exit_code == 0
+
+
+def test_watcher_reports_a_conflict_copy_and_commits_nothing_for_it(
+    records_repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from sortext.daemon.events import Change, WatchedPaths
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+    from tests.test_parse_once import TODAY
+
+    clients = records_repo / "clients"
+    watched = WatchedPaths(
+        records_repo, clients, (records_repo / "sortext.yaml",), records_repo / "templates"
+    )
+    copy = clients / f"{BRUNO} (conflicted copy 2026-11-30).md"
+    assert watched.classify(copy) == "copy"
+    pipeline = Pipeline(
+        open_repository(records_repo), GitRepo.open(records_repo), PagesRenderer(), lambda: TODAY
+    )
+    pipeline.start()
+    copy.write_bytes((clients / f"{BRUNO}.md").read_bytes())
+    with caplog.at_level(logging.WARNING, logger="sortext"):
+        result = pipeline.settle([Change(copy, "copy")])
+    assert result.commit is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(f"conflict copy of {BRUNO}.md" in m and "merge-copy" in m for m in messages)
+    assert copy.name not in git(records_repo, "ls-files")

@@ -65,18 +65,23 @@ def test_client_page_shows_it(cli: Callable[..., Result], hand_edited: Path) -> 
 
 
 def test_watcher_log_shows_it(hand_edited: Path, caplog: pytest.LogCaptureFixture) -> None:
-    """The pipeline's validation step logs the warning for the saved file (and commits it)."""
-    from sortext.check.load import parse_record
+    """A real pipeline settles the save: it is committed, and the warning is in the log."""
+    from sortext.daemon.events import Change
     from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
     from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+    from tests.test_parse_once import TODAY
 
-    repo = open_repository(hand_edited)
-    raw = (hand_edited / AMARA).read_bytes()
-    pipeline = Pipeline.__new__(Pipeline)  # only the repository is needed for this step
-    pipeline.repo = repo
-    from sortext.schema.validate import RecordValidator
-
-    loaded = parse_record(raw, AMARA, RecordValidator(repo.config))
-    with caplog.at_level(logging.WARNING):
-        found = pipeline._owned_warnings(raw, AMARA, loaded)
-    assert [d.field for d in found] == ["invoices[2].status"]
+    git(hand_edited, "add", "-A")
+    git(hand_edited, "commit", "-qm", "import")
+    pipeline = Pipeline(
+        open_repository(hand_edited), GitRepo.open(hand_edited), PagesRenderer(), lambda: TODAY
+    )
+    pipeline.start()
+    path = hand_edited / AMARA
+    path.write_text(path.read_text().replace("+44 20 7946 0312", "+44 20 7946 0001"))
+    with caplog.at_level(logging.WARNING, logger="sortext"):
+        result = pipeline.settle([Change(path, "record")])
+    assert result.commit is not None
+    assert any(f"{AMARA}:32:45: warning: {WARNING}" in r.getMessage() for r in caplog.records)

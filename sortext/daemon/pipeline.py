@@ -275,6 +275,9 @@ class Pipeline:
         moved_from: dict[str, str] = {}
         seen_paths: set[Path] = set()
         for change in changes:
+            if change.kind == "copy" and change.path not in seen_paths:
+                seen_paths.add(change.path)
+                self._report_copy(change.path)
             if change.kind != "record" or change.path in seen_paths:
                 continue
             seen_paths.add(change.path)
@@ -315,6 +318,13 @@ class Pipeline:
                 log.warning("%s", warning.format(False))
             records[rel] = raw
         return records, moved_from
+
+    def _report_copy(self, path: Path) -> None:
+        """A sync tool's conflict copy appeared: say so, with the command that merges it."""
+        from sortext.check.many import copy_warning
+
+        if path.exists():
+            log.warning("%s", copy_warning(self.repo, path).format(False))
 
     def _owned_warnings(self, raw: bytes, rel: str, loaded: Any) -> list[Diagnostic]:
         """Hand edits of fields another system owns (a warning: the save is still committed)."""
