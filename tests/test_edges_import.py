@@ -73,3 +73,18 @@ def test_ambiguous_amount_without_evidence_is_refused_with_row_and_column(
     assert fixed.exit_code == 0, fixed.output
     assert front(records_repo / "clients" / "mira-stein.md")["billing"] == {"rate": 1200}
     assert len(before) + 2 == len(list((records_repo / "clients").iterdir()))
+
+
+def test_intake_answers_with_crlf_reach_the_notes_as_lf(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
+    form = tmp_path / "form.csv"
+    form.write_bytes(
+        b"Timestamp,Email Address,Full name,What would you like to work on?\r\n"
+        b'2026-11-20 10:00:00,lena@example.org,Lena Vogel,"Pricing\r\nand\rboundaries"\r\n'
+    )
+    result = run(cli, records_repo, "intake", str(form))
+    assert result.exit_code == 0, result.output
+    raw = (records_repo / "clients" / "lena-vogel.md").read_bytes()
+    assert b"\r" not in raw
+    assert b"Pricing\nand\nboundaries" in raw

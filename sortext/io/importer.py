@@ -259,7 +259,8 @@ class Planner:
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
-                plan.notes.append((column, str(answer)))
+                text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
+                plan.notes.append((column, text))
 
     def _field(self, plan: RecordPlan, path: DataPath, theirs: Any, key: str | None = None) -> None:
         data = self.data[plan.record_id]

@@ -180,9 +180,16 @@ def _csv_rows(path: Path, text: str, given: str | None, tsv: bool) -> tuple[list
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
         if not any(c.strip() for c in cells):
             continue
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        values = {
+            h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
+        }
         rows.append(Row(first_line, values))
     return rows, how
+
+
+def _lf(text: str) -> str:
+    """A cell's line breaks as ``\\n`` (a quoted cell keeps the file's ``\\r\\n``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _json_rows(
