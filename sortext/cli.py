@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
     "merge-copy": ("sortext.commands.merge_copy", "Merge a sync tool's conflict copy."),
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
+    "mcp": ("sortext.commands.mcp", "Serve the records to an AI assistant (MCP, stdio)."),
 }
 
 

@@ -100,7 +100,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "git": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"author": {"type": "string", "pattern": "^[^<>]+ <[^<>]+>$"}},
+            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+        },
+        "assistant": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
+            },
         },
         "backup": {
             "type": "object",
