@@ -118,7 +118,10 @@ def test_two_records_with_one_email_are_a_warning(
         text.replace("bruno@castellanos-ceramics.example", "Bruno@Castellanos-Ceramics.example")
     )
     checked = run(cli, records_repo, "check")
-    assert "is also the email of clients/bruno-c.md" in checked.output
+    assert (
+        f"clients/{BRUNO}.md:3:1: warning: email: bruno@castellanos-ceramics.example is also "
+        "the email of clients/bruno-c.md"
+    ) in checked.output
 
 
 def test_new_notices_an_existing_email(cli: Callable[..., Result], records_repo: Path) -> None:

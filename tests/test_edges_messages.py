@@ -117,3 +117,11 @@ def test_config_sections_are_typed_and_located(section: str, where: str) -> None
 def test_an_empty_config_is_reported(tmp_path: Path, text: str) -> None:
     with pytest.raises(ConfigError, match="configuration is empty"):
         parse_config(tmp_path, text.encode(), "sortext.yaml")
+
+
+@pytest.mark.parametrize("word", ["null", "~", "NULL"])
+def test_a_null_word_says_how_to_quote_it(word: str) -> None:
+    text = RECORD.replace("company: Berg Studio", f"company: {word}")
+    ((line, _, message),) = problems(text)
+    assert line == 4
+    assert f"YAML reads '{word}' as an empty value: quote it (company: \"{word}\")" in message

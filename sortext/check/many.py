@@ -100,7 +100,7 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
 
     if paths is None:
         report.cross += owned_warnings(repo)
-        report.cross += duplicate_emails(report.outcomes)
+        report.cross += duplicate_emails(report.outcomes, repo.root)
         copies = [p for p, _ in repo.conflict_copies()]
     else:
         ids = {o.record_id for o in report.outcomes if o.record_id is not None}
@@ -128,8 +128,25 @@ def copy_warning(repo: Repository, path: Path) -> Diagnostic:
     )
 
 
-def duplicate_emails(outcomes: Sequence[FileOutcome]) -> list[Diagnostic]:
-    """A warning on every record whose email (any case) another record also has."""
+def _email_line(path: Path) -> tuple[int, str | None]:
+    """The line (1-based) and text of the top-level ``email:`` key in a record file."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1, None
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if line.startswith("email:"):
+            return number, line
+    return 1, None
+
+
+def duplicate_emails(outcomes: Sequence[FileOutcome], root: Path | None = None) -> list[Diagnostic]:
+    """A warning on every record whose email (any case) another record also has.
+
+    With ``root`` (the repository), the warning points at the ``email:`` line.
+    """
     first: dict[str, str] = {}
     found = []
     for outcome in sorted(outcomes, key=lambda o: o.path):
@@ -137,15 +154,17 @@ def duplicate_emails(outcomes: Sequence[FileOutcome]) -> list[Diagnostic]:
             continue
         key = outcome.email.casefold()
         if key in first:
+            line, text = _email_line(root / outcome.path) if root is not None else (1, None)
             found.append(
                 Diagnostic(
                     outcome.path,
-                    1,
+                    line,
                     1,
                     "email",
                     f"{outcome.email} is also the email of {first[key]}: one client, "
                     "two records? merge them, or correct the email",
                     "warning",
+                    text,
                 )
             )
         else:

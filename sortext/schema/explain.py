@@ -259,16 +259,22 @@ def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Di
 
 
 _COMMENTED = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(#.*?)\s*$")
+_NULL_WORD = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(null|Null|NULL|~)\s*(?:#.*)?$")
 
 
 def _comment_hint(line: str) -> str:
-    """How to quote a value YAML read as a comment (``company: #1 Ceramics``)."""
+    """How to quote a value YAML read as a comment (``company: #1 Ceramics``) or as
+    nothing (``name: null``, ``name: ~``)."""
     found = _COMMENTED.match(line)
+    word = "a comment"
     if not found:
-        return ""
+        found = _NULL_WORD.match(line)
+        word = "an empty value"
+        if not found:
+            return ""
     key, text = found.group(1), found.group(2)
     quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"; YAML reads '{text}' as a comment: quote it ({key}: {quoted})"
+    return f"; YAML reads '{text}' as {word}: quote it ({key}: {quoted})"
 
 
 def schema_diagnostics(
