@@ -73,9 +73,10 @@ def read_table(
     The format comes from ``fmt`` or the file extension (``.tsv`` is
     tab-separated).  The CSV delimiter is, in this order: ``delimiter``
     (the map's ``delimiter:``), Excel's leading ``sep=X`` line, tab for
-    ``.tsv``, else :class:`csv.Sniffer` on the first 64 KiB (which ignores
-    separators inside quoted cells).  ``encoding`` defaults to UTF-8 (a BOM
-    is accepted).  Raises :class:`UsageError` (with the byte offset) for an
+    ``.tsv``, else :class:`csv.Sniffer` on the first 64 KiB, checked: the
+    delimiter must split every sampled row, quotes respected, into as many
+    cells as the header (else the candidate that does is taken).
+    ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises :class:`UsageError` (with the byte offset) for an
     unreadable or undecodable file.
     """
     try:
@@ -128,14 +129,46 @@ def choose_delimiter(
     sample = text[:_SAMPLE_CHARS]
     if len(text) > _SAMPLE_CHARS:  # never sniff half a line
         sample = sample.rsplit("\n", 1)[0]
-    sample = "\n".join(line for line in sample.splitlines() if line.strip()) + "\n"
     try:
-        sep = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
-        sep = _widest(sample)
-        if sep is None:
-            return ",", "delimiter ',' (default: one column)", 0
-    return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed)", 0
+        sniffed = None
+    # the sniffer votes on character counts; a delimiter must also give every
+    # row of the sample as many cells as the header (quotes respected)
+    order = [sniffed] if sniffed else []
+    order += sorted((d for d in DELIMITERS if d != sniffed), key=lambda d: -_width(sample, d))
+    cut = len(text) > _SAMPLE_CHARS
+    for sep in order:
+        if _consistent(sample, sep, cut):
+            return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed)", 0
+    sep = sniffed or _widest(sample) or ","
+    if _width(sample, sep) < 2:
+        return ",", "delimiter ',' (default: one column)", 0
+    return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed; rows differ in width)", 0
+
+
+def _rows_of(sample: str, sep: str) -> list[list[str]]:
+    try:
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=sep))
+    except csv.Error:
+        return []
+    return [r for r in rows if any(c.strip() for c in r)]
+
+
+def _width(sample: str, sep: str) -> int:
+    rows = _rows_of(sample, sep)
+    return len(rows[0]) if rows else 0
+
+
+def _consistent(sample: str, sep: str, cut: bool = False) -> bool:
+    """Every row of ``sample`` has the header's number of cells, and that is more than one.
+
+    The last row is left out when the sample was cut (it may be a partial row).
+    """
+    rows = _rows_of(sample, sep)
+    if cut and len(rows) > 1:
+        rows = rows[:-1]
+    return len(rows) > 0 and len(rows[0]) > 1 and all(len(r) == len(rows[0]) for r in rows)
 
 
 def _widest(sample: str) -> str | None:
