@@ -76,8 +76,9 @@ def read_table(
     ``.tsv``, else :class:`csv.Sniffer` on the first 64 KiB, checked: the
     delimiter must split every sampled row, quotes respected, into as many
     cells as the header (else the candidate that does is taken).
-    ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises :class:`UsageError` (with the byte offset) for an
-    unreadable or undecodable file.
+    ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises
+    :class:`UsageError` (with the byte offset) for an unreadable or
+    undecodable file.
     """
     try:
         raw = path.read_bytes()
