@@ -58,12 +58,19 @@ class ConflictCopy(NamedTuple):
     tool: str
 
 
+#: A plain id file name: every copy pattern needs a character this excludes
+#: (a dot or underscore in the stem, a space, a parenthesis or a capital).
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.md")
+
+
 def conflict_copy(name: str) -> ConflictCopy | None:
     """The record a conflict copy named ``name`` belongs to, or None.
 
     ``name`` is a bare file name (``tom-berg (1).md``); the answer names the
     record's file (``tom-berg.md``).
     """
+    if _PLAIN.fullmatch(name):
+        return None  # the common case, answered without trying every pattern
     for tool, pattern in _PATTERNS:
         found = pattern.match(name)
         if found:
