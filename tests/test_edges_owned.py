@@ -85,3 +85,36 @@ def test_watcher_log_shows_it(hand_edited: Path, caplog: pytest.LogCaptureFixtur
         result = pipeline.settle([Change(path, "record")])
     assert result.commit is not None
     assert any(f"{AMARA}:32:45: warning: {WARNING}" in r.getMessage() for r in caplog.records)
+
+
+def test_every_surface_agrees_on_any_hand_edit(hand_edited: Path) -> None:
+    """For any value typed into an owned field, check FILE, the whole check, the staged
+    check and the page all show the same warning (and none when the value is set back)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from sortext.check.many import check_blobs, check_repository
+    from sortext.check.owned import owned_for_page
+    from sortext.record.diagnostics import Diagnostic
+    from sortext.repo import open_repository
+
+    repo = open_repository(hand_edited)
+    path = hand_edited / AMARA
+    original = path.read_text()
+
+    def owned(diagnostics: list[Diagnostic]) -> list[tuple[int, str]]:
+        return sorted((d.line, d.field) for d in diagnostics if "owned by billing" in d.message)
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(["sent", "paid", "overdue", "draft", "void"]))
+    def check(status: str) -> None:
+        text = original.replace("status: sent", f"status: {status}")
+        path.write_text(text)
+        one = owned(check_repository(repo, [path]).diagnostics)
+        whole = owned([d for d in check_repository(repo).diagnostics if d.path == AMARA])
+        staged = owned(check_blobs(repo, [(AMARA, text.encode())]).diagnostics)
+        page = owned(owned_for_page(repo.config, "amara-okafor", AMARA))
+        assert one == whole == staged == page
+        assert bool(one) == (status != "paid")
+
+    check()
