@@ -229,3 +229,32 @@ def test_watcher_reports_a_conflict_copy_and_commits_nothing_for_it(
     messages = [r.getMessage() for r in caplog.records]
     assert any(f"conflict copy of {BRUNO}.md" in m and "merge-copy" in m for m in messages)
     assert copy.name not in git(records_repo, "ls-files")
+
+
+def test_check_of_a_copy_by_name_reports_it(cli: Callable[..., Result], records_repo: Path) -> None:
+    clients = records_repo / "clients"
+    copy = clients / f"{BRUNO} (1).md"
+    copy.write_bytes((clients / f"{BRUNO}.md").read_bytes())
+    result = run(cli, records_repo, "check", str(copy))
+    assert result.exit_code == 0
+    assert f"conflict copy of {BRUNO}.md left by Google Drive" in result.output
+
+
+def test_merge_copy_with_a_real_conflict_leaves_markers_to_resolve(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    clients = records_repo / "clients"
+    record = clients / f"{BRUNO}.md"
+    original = record.read_text()
+    record.write_text(original.replace("stage: inquiry", "stage: discovery"))
+    git(records_repo, "commit", "-qam", "stage here")
+    copy = clients / f"{BRUNO}-MAYA-LAPTOP.md"
+    copy.write_text(original.replace("stage: inquiry", "stage: lost"))
+    merged = run(cli, records_repo, "merge-copy", str(copy))
+    assert merged.exit_code == 1
+    assert "conflicts on stage" in merged.output
+    assert not copy.exists()
+    assert "stage: lost" in record.read_text()  # the copy's value waits inside the markers
+    settled = run(cli, records_repo, "resolve", BRUNO, "stage", "--take", "theirs")
+    assert settled.exit_code == 0, settled.output
+    assert front(record)["stage"] == "lost"
