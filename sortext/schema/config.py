@@ -117,7 +117,34 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "remote": {"type": "string", "minLength": 1},
                 "branch": {"type": "string", "minLength": 1},
                 "max_age_days": {"type": "integer", "minimum": 0},
+                "encrypted": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["url", "recipients"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "url": {"type": "string", "minLength": 1},
+                            "recipients": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                            "signing_key": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
             },
+        },
+        "retention": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
+        },
+        "pages": {"type": "object", "properties": {"notes": {"type": "boolean"}}},
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"exports": {"enum": ["all", "consented"]}},
         },
         "owned_fields": {
             "type": "object",
