@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("sortext.commands.install", "Write sortext's git settings into this clone."),
     "merge-driver": ("sortext.commands.merge_driver", "Git merge driver for client files."),
     "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
+    "merge-copy": ("sortext.commands.merge_copy", "Merge a sync tool's conflict copy."),
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
     "erase": ("sortext.commands.erase", "Delete a client from the files, all history, backups."),
     "anonymise": ("sortext.commands.anonymise", "Keep a client's outcomes, erase who they were."),

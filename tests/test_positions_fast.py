@@ -115,7 +115,7 @@ def test_ordinary_text_is_answered_without_ruamel() -> None:
     assert fast.value(("next_action",)) == (7, 3)
     assert fast.value(("next_action", "due")) == (10, 8)
     assert fast.key(("next_action", "when")) == (6, 1)  # absent: its parent's key
-    assert fast.value(("empty",)) == (12, 1)  # empty: where the next token starts
+    assert fast.value(("empty",)) == (11, 1)  # empty: the key's own line (issue 13)
     assert fast.value(("dates", "started")) == (14, 14)
     assert fast.value(("sessions", 1)) == (21, 7)
     assert fast.key(("sessions", 1, "status")) == (22, 7)

@@ -418,6 +418,10 @@ def _assess_and_render(
     from sortext.views.dashboard import client_view
 
     assessment = rules.assess(record, config, today)
+    if page is not None:
+        from sortext.check.owned import owned_for_page
+
+        diagnostics = [*diagnostics, *owned_for_page(config, record.id, record.path)]
     stored = None
     if assess_key is not None:
         stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))

@@ -37,6 +37,16 @@ class PositionMap:
         return self.key(path)
 
 
+def _empty(node: Any) -> bool:
+    """True for a value with no text at all (``email:`` and nothing after it)."""
+    return bool(
+        node.id == "scalar"
+        and node.value == ""
+        and not node.style
+        and node.start_mark.index == node.end_mark.index
+    )
+
+
 def _compose(text: str) -> Any:
     from ruamel.yaml import YAML
 
@@ -92,9 +102,13 @@ def build_position_map(text: str) -> PositionMap:
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node.value, str) else str(key_node.value)
                 child = (*path, key)
-                result.keys.setdefault(
-                    child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                )
+                key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                result.keys.setdefault(child, key_at)
+                if _empty(value_node):
+                    # nothing is written: ruamel marks the next token (the next key, or
+                    # the closing ---); the problem is on the key's own line
+                    result.values[child] = key_at
+                    continue
                 stack.append((value_node, child))
         elif node.id == "sequence":
             for index, item in enumerate(node.value):
@@ -235,17 +249,8 @@ class SimplePositions:
                 below = _first_content(lines, entry_line + 1, child_stop)
                 if below is not None:
                     line, col = below
-                elif inline:
-                    return None  # empty value with a comment: ruamel points after ':'
-                elif child_stop < len(lines):
-                    following = _first_content(lines, child_stop, child_stop + 1)
-                    if following is None:
-                        return None
-                    line, col = following  # empty: ruamel marks the next token
-                elif lines[-1] == "":
-                    line, col = len(lines) - 1, 0
                 else:
-                    return None
+                    line = entry_line  # an empty value: its problem is on the key's line
             value_at = (line + 1, col + 1)
             node = node[part]
             stop = child_stop

@@ -97,7 +97,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "thresholds": {"type": "object"},
-        "git": {"type": "object"},
+        "git": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+        },
         "assistant": {
             "type": "object",
             "additionalProperties": False,
@@ -107,7 +111,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "backup": {
             "type": "object",
+            "additionalProperties": False,
             "properties": {
+                "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "remote": {"type": "string", "minLength": 1},
+                "branch": {"type": "string", "minLength": 1},
+                "max_age_days": {"type": "integer", "minimum": 0},
                 "encrypted": {
                     "type": "object",
                     "additionalProperties": {
@@ -137,8 +146,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"exports": {"enum": ["all", "consented"]}},
         },
-        "owned_fields": {"type": "object"},
-        "exports": {"type": "object"},
+        "owned_fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "exports": {
+            "type": "object",
+            "additionalProperties": {"enum": ["csv", "json", "ics"]},
+        },
+        "timezone": {"type": "string", "minLength": 1},
     },
 }
 
@@ -268,7 +284,18 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     if isinstance(source, Diagnostic):
         diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
-    data = load_fast(source.text) if source.text.strip() else {}
+    if not _has_content(source.text):
+        diag = Diagnostic(
+            display,
+            1,
+            1,
+            "",
+            "the configuration is empty; sortext will not guess the settings: "
+            "restore it from git (git checkout -- sortext.yaml) or run 'sortext init' "
+            "in a new folder and copy its sortext.yaml",
+        )
+        raise ConfigError(diag.format(False), [diag])
+    data = load_fast(source.text)
     if isinstance(data, Diagnostic):
         diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])
@@ -280,6 +307,15 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
         text = "\n".join(d.format(False) for d in diagnostics)
         raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
     return _build(root, data, hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _has_content(text: str) -> bool:
+    """False for a text of blank lines, comments and YAML document markers only."""
+    for line in text.splitlines():
+        bare = line.strip()
+        if bare and not bare.startswith("#") and bare not in ("---", "..."):
+            return True
+    return False
 
 
 def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sortext.record.diagnostics import Diagnostic, Severity
@@ -126,7 +127,7 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "type":
         message = f"expected {_expected_words(schema)}, found {describe(value)}"
         is_date = _expected_words(schema).startswith("a date")
-        if schema.get("type") == "string" and isinstance(value, int | float) and not is_date:
+        if schema.get("type") == "string" and isinstance(value, int | float | bool) and not is_date:
             message += "; put it in quotes to keep it exactly as written"
         if schema.get("type") == "boolean" and isinstance(value, str):
             message += " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
@@ -256,10 +257,33 @@ def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Di
             positions.key(p.path) if p.at == "key" else positions.value(p.path) for p in problems
         ]
     out = []
+    lines = yaml_text.split("\n")
     for p, where in zip(problems, found, strict=True):
         assert where is not None
-        out.append(p.at_position(*where))
+        placed = p.at_position(*where)
+        if p.message.endswith("found an empty value") and 0 < where[0] <= len(lines):
+            placed = replace(placed, message=p.message + _comment_hint(lines[where[0] - 1]))
+        out.append(placed)
     return out
+
+
+_COMMENTED = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(#.*?)\s*$")
+_NULL_WORD = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(null|Null|NULL|~)\s*(?:#.*)?$")
+
+
+def _comment_hint(line: str) -> str:
+    """How to quote a value YAML read as a comment (``company: #1 Ceramics``) or as
+    nothing (``name: null``, ``name: ~``)."""
+    found = _COMMENTED.match(line)
+    word = "a comment"
+    if not found:
+        found = _NULL_WORD.match(line)
+        word = "an empty value"
+        if not found:
+            return ""
+    key, text = found.group(1), found.group(2)
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"; YAML reads '{text}' as {word}: quote it ({key}: {quoted})"
 
 
 def schema_diagnostics(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, pagekeys
@@ -750,18 +751,15 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    """A ``*.md`` name the index can hold: not hidden, no folder, valid UTF-8.
+    """A ``*.md`` name the index can hold: not hidden, no folder, not a sync
+    tool's conflict copy (:func:`sortext.record.copies.is_record_name`), valid
+    UTF-8.
 
     A file name that is not UTF-8 (undecodable bytes arrive as lone surrogates)
     cannot be stored in SQLite or printed; ``check`` reports it, the index
     leaves it out.
     """
-    return (
-        name.endswith(".md")
-        and not name.startswith(".")
-        and "/" not in name
-        and (name.isascii() or _utf8(name))
-    )
+    return "/" not in name and is_record_name(name) and (name.isascii() or _utf8(name))
 
 
 def _utf8(name: str) -> bool:
