@@ -111,13 +111,14 @@ def command(
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.importer import apply_plan, plan_import
-    from sortext.io.spreadsheet import read_rows
+    from sortext.io.spreadsheet import read_table
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file)
     name = source or fmap.source or file.stem
-    rows = read_rows(file, fmap.format, fmap.records, fmap.flatten)
-    plan = plan_import(repo, rows, fmap, name, accept_patterns(accept), progress)
+    table = read_table(file, fmap.format, fmap.records, fmap.flatten, fmap.delimiter, fmap.encoding)
+    click.echo(f"{file}: read as {table.dialect}", err=True)
+    plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
     summary = (
         f"{plan.rows} rows: {len(plan.updated)} records to update, {len(plan.new)} new, "

@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sortext.io.fieldmap import FieldMap, RowProblem, map_fields
+from sortext.edit.new import slugify
+from sortext.errors import UsageError
+from sortext.io.fieldmap import FieldMap, RowProblem, column_decimals, map_fields
 from sortext.io.spreadsheet import Row
+from sortext.record import tombstone
 from sortext.record.positions import Path as DataPath
 from sortext.record.positions import format_path
+from sortext.record.tombstone import refusal
 from sortext.repo import Repository
 from sortext.schema.owned import StoredPath, matches, may_write, owned_patterns, owner_of
 
@@ -177,10 +181,15 @@ class Planner:
             for rid, d in sorted(self.data.items())
             if isinstance(d.get("email"), str)
         }
+        self.decimals: dict[str, str] = {}
         self.plans: dict[str, RecordPlan] = {}
         self.problems: list[RowProblem] = []
         self._current = ""
         self.taken = set(self.data) | {p.name[:-3] for p in repo.record_paths()}
+        try:
+            self.erased = tombstone.load(repo.root)
+        except ValueError as exc:
+            raise UsageError(f"{exc}: fix or restore it from git before importing") from exc
 
     def _accepted(self, path: DataPath) -> bool:
         return self.accept_all or any(matches(path, p) for p in self.accept)
@@ -211,10 +220,10 @@ class Planner:
         return self.by_email.get(str(email).casefold()) if isinstance(email, str) else None
 
     def plan_row(self, row: Row) -> None:
-        values, problems = map_fields(self.fmap.fields, row)
+        values, problems = map_fields(self.fmap.fields, row, self.decimals)
         item_values: dict[DataPath, Any] = {}
         if self.fmap.item_fields:
-            item_values, item_problems = map_fields(self.fmap.item_fields, row)
+            item_values, item_problems = map_fields(self.fmap.item_fields, row, self.decimals)
             problems += item_problems
         if problems:
             self.problems.extend(problems)
@@ -230,12 +239,19 @@ class Planner:
                     )
                 )
                 return
+            email = values.get(("email",))
+            wanted = values.get(("id",)) if self.fmap.match == "id" else None
+            hit = self.erased.match(
+                str(wanted) if wanted else slugify(name), email if isinstance(email, str) else None
+            )
+            if hit is not None:
+                self.problems.append(RowProblem(row.number, "", refusal(hit, "not imported")))
+                return
             record_id = self._new_id(name)
             file = self.repo.record_path(record_id)
             self.paths[record_id] = file
             self.data[record_id] = {"name": name}
             self.plans[record_id] = RecordPlan(record_id, self.repo.relative(file), name, True)
-            email = values.get(("email",))
             if isinstance(email, str):
                 self.by_email[email.casefold()] = record_id
         plan = self.plans.setdefault(
@@ -258,7 +274,8 @@ class Planner:
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
-                plan.notes.append((column, str(answer)))
+                text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
+                plan.notes.append((column, text))
 
     def _field(self, plan: RecordPlan, path: DataPath, theirs: Any, key: str | None = None) -> None:
         data = self.data[plan.record_id]
@@ -344,6 +361,7 @@ def plan_import(
     """What importing ``rows`` would do; nothing is written."""
     planner = Planner(repo, fmap, source, accept)
     rows = list(rows)
+    planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)

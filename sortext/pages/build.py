@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sortext import __version__
-from sortext.errors import StorageError
+from sortext.errors import StorageError, UnsafePathError
+from sortext.files.slug import SLUG_PATTERN, confined_folder, confined_path, is_slug
 from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
 from sortext.repo import Repository
@@ -91,7 +93,7 @@ def build(
 
     result = BuildResult()
     config = repo.config
-    site = repo.root / SITE_DIR
+    site = confined_folder(repo.root, repo.root / SITE_DIR)
     pages_dir = site / "clients"
     try:
         pages_dir.mkdir(parents=True, exist_ok=True)
@@ -152,6 +154,8 @@ def build(
         _summary_pages(repo, index, env, today, common, result)
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
+            if _page_id(rel) is None:
+                continue  # not a page this build names (an old index's key): leave it
             try:
                 (repo.root / rel).unlink()
                 result.removed.append(rel)
@@ -204,12 +208,30 @@ def _plan(
             page_key = _page_key(base, row.hash, row.stale, row.ok, row.has_diagnostics)
             plan.page_keys[rel] = page_key
             if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
-                page = repo.root / rel
+                page = _page_path(repo.root, row.record_id)
             elif rel not in done_now:
                 result.unchanged.append(rel)
         if assess_key is not None or page is not None:
             plan.jobs.append(_Job(row.path, assess_key, page))
     return plan
+
+
+_PAGE_REL = re.compile(rf"{SITE_DIR}/clients/({SLUG_PATTERN})\.html")
+
+
+def _page_id(rel: str) -> str | None:
+    """The record id of a client page's repository-relative path, if it is one."""
+    match = _PAGE_REL.fullmatch(rel)
+    return match.group(1) if match and is_slug(match.group(1)) else None
+
+
+def _page_path(root: Path, record_id: str) -> Path | None:
+    """``site/clients/<id>.html`` when ``record_id`` is a slug and the path stays in
+    that folder; None (no page) otherwise."""
+    try:
+        return confined_path(root / SITE_DIR / "clients", record_id, ".html")
+    except UnsafePathError:
+        return None
 
 
 def _summary_pages(
@@ -325,6 +347,7 @@ class _FreshRecords:
 
         ok = not has_errors(diagnostics)
         rel = f"{SITE_DIR}/clients/{record.id}.html"
+        page = _page_path(self.root, record.id)
         if self.template is None:  # looked up once: each lookup stats the template files
             self.template = self.env.get_template("client.html.j2")
         stored, done = _assess_and_render(
@@ -333,13 +356,14 @@ class _FreshRecords:
             diagnostics,
             False,
             f"{self.rules_key}|{digest}|False" if ok else None,
-            self.root / rel,
+            page,
             self.template,
             self.config,
             self.today,
             self.common,
         )
-        assert done is not None  # a page was asked for
+        if done is None:  # no safe page path (a link leading out of site/clients): no page
+            return stored, rel, "", False
         key = _page_key(self.base, digest, False, ok, bool(diagnostics))
         return stored, rel, key, done[1]
 
@@ -348,9 +372,10 @@ class _FreshRecords:
         from sortext.store.pagekeys import set_page_keys
 
         board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
-        set_page_keys(conn, {rel: key for _, rel, key, _ in done})
-        for _, rel, _, written in done:
-            (self.written if written else self.unchanged).append(rel)
+        set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
+        for _, rel, key, written in done:
+            if key:
+                (self.written if written else self.unchanged).append(rel)
 
 
 # (board rows or None, (page, written) or None)
@@ -393,6 +418,10 @@ def _assess_and_render(
     from sortext.views.dashboard import client_view
 
     assessment = rules.assess(record, config, today)
+    if page is not None:
+        from sortext.check.owned import owned_for_page
+
+        diagnostics = [*diagnostics, *owned_for_page(config, record.id, record.path)]
     stored = None
     if assess_key is not None:
         stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))

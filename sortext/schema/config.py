@@ -111,7 +111,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "stale_days": {"type": "object", "additionalProperties": _THRESHOLD},
             },
         },
-        "git": {"type": "object"},
+        "git": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+        },
         "assistant": {
             "type": "object",
             "additionalProperties": False,
@@ -119,9 +123,52 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
             },
         },
-        "backup": {"type": "object"},
-        "owned_fields": {"type": "object"},
-        "exports": {"type": "object"},
+        "backup": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "remote": {"type": "string", "minLength": 1},
+                "branch": {"type": "string", "minLength": 1},
+                "max_age_days": {"type": "integer", "minimum": 0},
+                "encrypted": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["url", "recipients"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "url": {"type": "string", "minLength": 1},
+                            "recipients": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                            "signing_key": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
+            },
+        },
+        "retention": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
+        },
+        "pages": {"type": "object", "properties": {"notes": {"type": "boolean"}}},
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"exports": {"enum": ["all", "consented"]}},
+        },
+        "owned_fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "exports": {
+            "type": "object",
+            "additionalProperties": {"enum": ["csv", "json", "ics"]},
+        },
+        "timezone": {"type": "string", "minLength": 1},
     },
 }
 
@@ -262,7 +309,18 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     if isinstance(source, Diagnostic):
         diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
-    data = load_fast(source.text) if source.text.strip() else {}
+    if not _has_content(source.text):
+        diag = Diagnostic(
+            display,
+            1,
+            1,
+            "",
+            "the configuration is empty; sortext will not guess the settings: "
+            "restore it from git (git checkout -- sortext.yaml) or run 'sortext init' "
+            "in a new folder and copy its sortext.yaml",
+        )
+        raise ConfigError(diag.format(False), [diag])
+    data = load_fast(source.text)
     if isinstance(data, Diagnostic):
         diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])
@@ -274,6 +332,15 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
         text = "\n".join(d.format(False) for d in diagnostics)
         raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
     return _build(root, data, hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _has_content(text: str) -> bool:
+    """False for a text of blank lines, comments and YAML document markers only."""
+    for line in text.splitlines():
+        bare = line.strip()
+        if bare and not bare.startswith("#") and bare not in ("---", "..."):
+            return True
+    return False
 
 
 def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:

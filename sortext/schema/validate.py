@@ -9,9 +9,13 @@ into a line and column.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
+from sortext.files.slug import slug_problem
+from sortext.record.tombstone import Tombstones
 from sortext.record.values import is_email, is_iso_date
 from sortext.schema.config import Config
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
@@ -43,9 +47,35 @@ class RecordValidator:
         from sortext.schema.effective import draft7_copy, effective_schema
 
         self.config = config
-        self.schema = effective_schema(config)
+        self.schema = anchored(effective_schema(config))
         self._fast: Callable[[Any], Any] | None = None
         self._draft7 = draft7_copy(self.schema)
+        self._tombstones: Tombstones | None = None
+        self._tombstone_key: tuple[int, int] | None = None
+        self._tombstone_error: str | None = None
+
+    def tombstones(self) -> Tombstones:
+        """The repository's erasures (``erased.yaml``), read again only when the file
+        changed (a long-running watcher sees an erase made meanwhile).
+
+        An unreadable file erases nobody but is itself reported by every check
+        (see :meth:`erased_problems`)."""
+        from sortext.record import tombstone
+
+        try:
+            st = (self.config.root / tombstone.FILE_NAME).stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if self._tombstones is None or key != self._tombstone_key:
+            self._tombstone_key = key
+            self._tombstone_error = None
+            try:
+                self._tombstones = tombstone.load(self.config.root)
+            except ValueError as exc:
+                self._tombstones = tombstone.Tombstones()
+                self._tombstone_error = str(exc)
+        return self._tombstones
 
     def _compiled(self) -> Callable[[Any], Any]:
         if self._fast is None:
@@ -62,7 +92,29 @@ class RecordValidator:
         except fastjsonschema.JsonSchemaValueException:
             found.extend(schema_problems(self.schema, data))
         found.extend(semantic_problems(data, self.config, stem))
+        found.extend(self.erased_problems(data, stem))
         return found
+
+    def is_erased(self, record_id: str, data: dict[str, Any]) -> bool:
+        """True when the record is a client erased from this repository: derived data
+        (index, pages, search) must not hold it at all, not even as a record with errors."""
+        stones = self.tombstones()
+        return bool(stones.entries) and stones.match_data(record_id, data) is not None
+
+    def erased_problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
+        """An error when the record is a client erased from this repository: every
+        door that validates a record (check, the pre-commit hook, the watcher,
+        import, intake, the merge) then refuses to bring them back."""
+        from sortext.record.tombstone import refusal
+
+        stones = self.tombstones()
+        if self._tombstone_error:
+            return [Problem(("id",), f"{self._tombstone_error}; erasures cannot be enforced")]
+        record_id = data.get("id") if isinstance(data.get("id"), str) else stem
+        hit = stones.match_data(str(record_id), data) or stones.match(stem)
+        if hit is None:
+            return []
+        return [Problem(("email",) if "email" in data else (), refusal(hit, "erased client"))]
 
 
 # --- rules beyond JSON Schema ---------------------------------------------
@@ -111,6 +163,17 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
                     )
                 )
     found.extend(_identity_problems(data))
+    found.extend(value_problems(data))
+    stem_problem = slug_problem(stem)
+    if stem_problem is not None:
+        found.append(
+            Problem(
+                ("id",) if "id" in data else (),
+                f"the file name '{stem}.md' is not a valid id: it {stem_problem}; rename the file",
+                "error",
+                "key" if "id" in data else "value",
+            )
+        )
     record_id = data.get("id")
     if isinstance(record_id, str) and record_id != stem:
         found.append(
@@ -124,6 +187,82 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
     return found
 
 
+#: The largest magnitude a number in a record may have: far above any amount,
+#: rate or measurement, far below where sums overflow or floats lose whole units.
+MAX_NUMBER = 10**15
+#: Characters no record value may hold (tab and newline are text; the rest are
+#: C0/C1 controls and DEL, which the round-trip YAML writer refuses too).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MAX_VALUE_PROBLEMS = 20
+
+
+def value_problems(data: Any) -> list[Problem]:
+    """Values no command can use safely, wherever they are in ``data``.
+
+    Control characters in text or keys (raw or YAML-escaped, NUL included: the
+    writer refuses them, so check does too), numbers that are not finite or
+    are larger than :data:`MAX_NUMBER` (``1e309``, a 5,000-digit integer).
+    Iterative, at most ``_MAX_VALUE_PROBLEMS`` problems.
+    """
+    found: list[Problem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack and len(found) < _MAX_VALUE_PROBLEMS:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _CONTROL.search(key):
+                    found.append(Problem((*path, key), _control_message(key, "key"), at="key"))
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if _CONTROL.search(value):
+                found.append(Problem(path, _control_message(value, "value")))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if value > MAX_NUMBER or value < -MAX_NUMBER:
+                found.append(Problem(path, _too_big()))
+        elif isinstance(value, float):
+            if math.isnan(value) or math.isinf(value):
+                found.append(Problem(path, "not a finite number: write a real number"))
+            elif abs(value) > MAX_NUMBER:
+                found.append(Problem(path, _too_big()))
+    found.reverse()
+    return found
+
+
+def _control_message(text: str, what: str) -> str:
+    char = _CONTROL.search(text)
+    code = ord(char.group()) if char else 0
+    return (
+        f"the {what} holds the control character U+{code:04X}; "
+        "remove it (control characters act on terminals and cannot be written back)"
+    )
+
+
+def _too_big() -> str:
+    return f"number too large: at most {MAX_NUMBER:,} either way"
+
+
+def anchored(schema: Any) -> Any:
+    r"""A copy of ``schema`` whose ``pattern`` values match whole values only.
+
+    JSON Schema patterns are searched, and Python's ``$`` also matches before
+    a final newline: ``^[a-z]+$`` accepts ``"abc\n"``.  A trailing ``$`` is
+    compiled as ``\Z`` (end of text), for fastjsonschema and jsonschema alike.
+    """
+    if isinstance(schema, dict):
+        out = {k: anchored(v) for k, v in schema.items()}
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+            out["pattern"] = pattern[:-1] + "\\Z"
+        return out
+    if isinstance(schema, list):
+        return [anchored(v) for v in schema]
+    return schema
+
+
 def _identity_problems(data: dict[str, Any]) -> list[Problem]:
     found: list[Problem] = []
     for list_name in ("goals", "invoices"):
@@ -133,8 +272,8 @@ def _identity_problems(data: dict[str, Any]) -> list[Problem]:
         seen: set[Any] = set()
         for i, item in enumerate(items):
             ident = item.get("id") if isinstance(item, dict) else None
-            if ident is None:
-                continue
+            if not isinstance(ident, str):
+                continue  # missing or not text: the schema reports it
             if ident in seen:
                 found.append(
                     Problem((list_name, i, "id"), f"duplicate {list_name[:-1]} id '{ident}'")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, pagekeys
@@ -147,6 +148,7 @@ class _Parsed:
     has_errors: bool
     has_diagnostics: bool
     extra: Any = None  # what a RecordHook's work() returned for this record
+    erased: bool = False  # an erased client brought back: kept out of the index and pages
 
 
 class RecordHook(Protocol):
@@ -246,6 +248,12 @@ def _parse_file(
             errors,
             diags,
         )
+    if validator.is_erased(rec.id, rec.data):
+        # sortext check and the watcher's log report it; no page, summary or search entry
+        none = _Parsed(
+            display, size, mtime, digest, None, False, None, None, None, None, "[]", "", True, True
+        )
+        return _erased(none)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
     parsed = _Parsed(
         display,
@@ -265,6 +273,11 @@ def _parse_file(
     )
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
+    return parsed
+
+
+def _erased(parsed: _Parsed) -> _Parsed:
+    parsed.erased = True
     return parsed
 
 
@@ -552,6 +565,11 @@ class Index:
         now = time.time_ns()
         files, records = [], []
         for p in parsed:
+            if p.erased:
+                self._drop_notes([p.path])
+                for table in ("files", "records"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (p.path,))
+                continue
             previous = None
             if not p.ok and p.path in known:
                 previous = self.conn.execute(
@@ -733,16 +751,30 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    """A ``*.md`` name the index can hold: not hidden, no folder, not a sync
+    tool's conflict copy (:func:`sortext.record.copies.is_record_name`), valid
+    UTF-8.
+
+    A file name that is not UTF-8 (undecodable bytes arrive as lone surrogates)
+    cannot be stored in SQLite or printed; ``check`` reports it, the index
+    leaves it out.
+    """
+    return "/" not in name and is_record_name(name) and (name.isascii() or _utf8(name))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [
-            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
-        ]
+        found = [e for e in os.scandir(folder) if _is_record_name(e.name)]
     except FileNotFoundError:
         return []
     out = []
