@@ -8,21 +8,46 @@ from typing import Any
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
-from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
+from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour, visible
 
 
 @click.command("show")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="[ID]", required=False)
+@click.option("--owner", metavar="PERSON", help="Without ID: every open client PERSON owns.")
 @today_option
 @repo_option
-def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
-    """Session prep for client ID in one screen: next action, what needs
-    attention, goals with progress, the last session and its commitments,
-    what happened since, billing, blockers, links and the notes.
+def command(
+    record_id: str | None, owner: str | None, today: str | None, repo_dir: Path | None
+) -> None:
+    """Session prep for client ID in one screen: next action, time in stage
+    (from git), what needs attention, goals with progress, the last session
+    and its commitments, what happened since, billing and package, blockers,
+    links and the notes.  With --owner PERSON and no ID: the screen of every
+    open client PERSON owns, one after another (an assistant's day).
     """
-    from sortext.views.queries import client_detail
+    from sortext.views.queries import client_detail, client_list
 
-    view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
+    repo = open_repo(repo_dir)
+    day = resolve_today(today)
+    if record_id is None:
+        if owner is None:
+            raise click.UsageError("give a client ID, or --owner PERSON")
+        ids = [
+            row.record.id
+            for row in client_list(repo, day, owner=owner)
+            if row.record.stage in repo.config.open_stages
+        ]
+        if not ids:
+            click.echo(f"No open clients owned by {visible(owner)}.")
+        screens = ["\n".join(render(client_detail(repo, i, day), use_colour())) for i in ids]
+        click.echo(("\n\n" + "=" * 60 + "\n").join(screens))
+        return
+    view = client_detail(repo, record_id, day)
+    if owner is not None and view.record.view.owner != owner:
+        raise click.UsageError(
+            f"client '{record_id}' is owned by {visible(view.record.view.owner or 'nobody')}, "
+            f"not {visible(owner)}"
+        )
     click.echo("\n".join(render(view, use_colour())))
 
 
@@ -43,6 +68,7 @@ def render(view: Any, colour: bool) -> list[str]:
             rec.stage,
             rec.view.company,
             f"owner {rec.view.owner}" if rec.view.owner else None,
+            view.in_stage,
         )
         if x
     )
@@ -108,6 +134,8 @@ def render(view: Any, colour: bool) -> list[str]:
             rate = money(billing.get("rate"), billing.get("currency"))
             per = f" per {billing['per']}" if billing.get("per") else ""
             out.append(f"  {billing.get('plan') or ''}  {rate}{per}".rstrip())
+        if view.package is not None:
+            out.append(f"  package: {view.package.phrase}")
         for inv in view.invoices:
             if inv.get("status") in ("paid", "void"):
                 continue
