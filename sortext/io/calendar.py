@@ -43,12 +43,12 @@ CALENDAR_MAP: FieldMap = parse_map(
             "list": "sessions",
             "key": "uid",
             "fields": {
-                "uid": "UID",
                 "date": {"column": "Date", "type": "date"},
                 "time": "Time",
                 "minutes": {"column": "Minutes", "type": "integer"},
                 "status": "Status",
                 "focus": "Summary",
+                "uid": "UID",
             },
         },
     },
