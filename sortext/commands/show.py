@@ -123,8 +123,9 @@ def render(view: Any, colour: bool) -> list[str]:
     if view.upcoming:
         head("Upcoming")
         for s in view.upcoming:
+            at = f" {s['time']}" if isinstance(s.get("time"), str) else ""
             out.append(
-                f"  {s.get('date')}  {s.get('kind') or 'session'}"
+                f"  {s.get('date')}{at}  {s.get('kind') or 'session'}"
                 + (f": {s['focus']}" if s.get("focus") else "")
             )
     billing = view.section("billing")
