@@ -32,9 +32,7 @@ from typing import Any
 from sortext.errors import SortextError
 from sortext.repo import Repository
 
-INBOX_DIR = "inbox"
-INBOX_FILE = "inbox.md"
-SUFFIXES = (".md", ".txt")
+from sortext.views.day import INBOX_DIR, INBOX_FILE, SUFFIXES, inbox_sections
 _NEXT = re.compile(r"^[ \t]*[-*]?[ \t]*next:[ \t]*(?P<what>.+?)[ \t]*$", re.I | re.M)
 _BY = re.compile(r"^(?P<what>.+?)\s+by\s+(?P<due>[\w-]+)\.?$", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -215,7 +213,7 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
     if path.is_file():
         whole = path.read_bytes()
         text = whole.decode("utf-8", "replace").replace("\r\n", "\n")
-        for n, (start, end, heading, body) in enumerate(_sections(text), start=1):
+        for n, (start, end, heading, body) in enumerate(inbox_sections(text), start=1):
             day = _day(None, heading, today)
             hints = [
                 ("heading", _ISO.sub("", heading).strip()),
@@ -263,19 +261,6 @@ def _note(
     return InboxNote(
         display, path, rest, day, rid, None, reason, what, due, problem or next_problem
     )
-
-
-def _sections(text: str) -> list[tuple[int, int, str, str]]:
-    """``inbox.md``'s ``## `` sections: (start, end, heading, body)."""
-    starts = [m.start() for m in re.finditer(r"^## ", text, re.M)]
-    out = []
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        chunk = text[start:end]
-        heading, _, body = chunk.partition("\n")
-        if body.strip():
-            out.append((start, end, heading[3:].strip(), body.strip("\n")))
-    return out
 
 
 def file_notes(
@@ -357,24 +342,3 @@ def _cut_sections(path: Path, filed: list[InboxNote]) -> str | None:
     except (SortextError, OSError) as exc:
         return f"inbox.md changed since it was read, its sections are kept ({exc})"
     return None
-
-
-def unfiled_count(root: Path) -> int:
-    """How many notes wait in ``inbox/`` and ``inbox.md`` (cheap: no matching)."""
-    count = 0
-    try:
-        count += sum(
-            1
-            for e in os.scandir(root / INBOX_DIR)
-            if not e.name.startswith(".") and e.name.endswith(SUFFIXES) and e.is_file()
-        )
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    path = root / INBOX_FILE
-    if path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return count
-        count += len(_sections(text))
-    return count
