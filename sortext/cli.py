@@ -27,7 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inbox": ("sortext.commands.inbox", "File quick notes from inbox/ into client records."),
     "show": ("sortext.commands.show", "Session prep for one client."),
     "list": ("sortext.commands.list", "List clients by stage, tag or risk."),
-    "search": ("sortext.commands.search", "Search client names and notes."),
+    "search": ("sortext.commands.search", "Search names, notes and every text field."),
     "new": ("sortext.commands.new", "Create a client record from the template."),
     "set": ("sortext.commands.set", "Set fields of a record, keeping its layout."),
     "log": ("sortext.commands.log", "Log a session and move the next action."),
