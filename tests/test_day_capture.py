@@ -30,14 +30,24 @@ def front(root: Path, rid: str) -> dict:  # type: ignore[type-arg]
 # -- bookings --------------------------------------------------------------------
 
 
-def test_google_calendar_booking_and_new_inquiry(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_google_calendar_booking_and_new_inquiry(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     before = (records_repo / "clients/amara-okafor.md").read_bytes()
     dry = run(cli, records_repo, "import", str(DATA / "google-calendar.ics"))
     assert dry.exit_code == 0, dry.output
     assert "new: clients/priya-raman.md (Priya Raman)" in dry.output
     assert (records_repo / "clients/amara-okafor.md").read_bytes() == before  # dry run
     assert not (records_repo / "clients/priya-raman.md").exists()
-    done = run(cli, records_repo, "import", str(DATA / "google-calendar.ics"), "--apply", "--today", SAMPLE_TODAY)
+    done = run(
+        cli,
+        records_repo,
+        "import",
+        str(DATA / "google-calendar.ics"),
+        "--apply",
+        "--today",
+        SAMPLE_TODAY,
+    )
     assert done.exit_code == 0, done.output
     sessions = front(records_repo, "amara-okafor")["sessions"]
     booked = [s for s in sessions if s.get("uid") == "4q9c1v7fa0s2gm1h8k3j5l6p0b@google.com"]
@@ -61,7 +71,9 @@ def test_google_calendar_booking_and_new_inquiry(cli: Callable[..., Result], rec
     assert "14:30-15:20 Amara Okafor" in agenda
 
 
-def test_calendly_cancellation_marks_the_session(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_calendly_cancellation_marks_the_session(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     out = run(cli, records_repo, "import", str(DATA / "calendly.ics"), "--apply")
     assert out.exit_code == 0, out.output
     farid = front(records_repo, "farid-haddad")["sessions"]
@@ -73,31 +85,46 @@ def test_calendly_cancellation_marks_the_session(cli: Callable[..., Result], rec
 def test_a_held_session_is_never_reverted(cli: Callable[..., Result], records_repo: Path) -> None:
     run(cli, records_repo, "import", str(DATA / "calcom.ics"), "--apply")
     path = records_repo / "clients/bruno-castellanos.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("status: scheduled", "status: held"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("status: scheduled", "status: held"),
+        encoding="utf-8",
+    )
     again = run(cli, records_repo, "import", str(DATA / "calcom.ics"), "--apply")
     assert "0 records to update" in again.output
     assert "status: held" in path.read_text(encoding="utf-8")
 
 
-def test_calcom_duration_and_timezone_conversion(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_calcom_duration_and_timezone_conversion(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     cfg = records_repo / "sortext.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace("Europe/London", "Europe/Berlin"), encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace("Europe/London", "Europe/Berlin"), encoding="utf-8"
+    )
     run(cli, records_repo, "import", str(DATA / "calcom.ics"), "--apply")
-    s = [x for x in front(records_repo, "bruno-castellanos")["sessions"] if x.get("uid")][0]
+    s = next(x for x in front(records_repo, "bruno-castellanos")["sessions"] if x.get("uid"))
     assert (s["date"], s["time"], s["minutes"]) == ("2026-11-24", "14:00", 45)  # 13:00Z in Berlin
 
 
-def test_not_a_calendar_is_a_clear_error(cli: Callable[..., Result], records_repo: Path, tmp_path: Path) -> None:
+def test_not_a_calendar_is_a_clear_error(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.ics"
     bad.write_bytes(b"\x00\xffnot a calendar")
     out = run(cli, records_repo, "import", str(bad))
-    assert out.exit_code == 2 and "not an iCalendar file" in out.output and "Traceback" not in out.output
+    assert (
+        out.exit_code == 2
+        and "not an iCalendar file" in out.output
+        and "Traceback" not in out.output
+    )
 
 
 @settings(max_examples=15, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 20), st.integers(7, 19), st.sampled_from([30, 45, 50, 60]), st.booleans()),
+        st.tuples(
+            st.integers(0, 20), st.integers(7, 19), st.sampled_from([30, 45, 50, 60]), st.booleans()
+        ),
         min_size=1,
         max_size=5,
         unique_by=lambda e: e[0],
@@ -147,11 +174,14 @@ def test_generated_calendars_import_once(events: list[tuple[int, int, int, bool]
 # -- the inbox -------------------------------------------------------------------
 
 
-def test_inbox_files_matched_notes_and_keeps_the_rest(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_inbox_files_matched_notes_and_keeps_the_rest(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     inbox = records_repo / "inbox"
     inbox.mkdir()
     (inbox / "2026-11-22-call.md").write_text(
-        "---\nclient: Amara Okafor\n---\nBoard approved the hire.\nnext: Send the delegation worksheet by fri\n",
+        "---\nclient: Amara Okafor\n---\nBoard approved the hire.\n"
+        "next: Send the delegation worksheet by fri\n",
         encoding="utf-8",
     )
     (inbox / "fwd.txt").write_text(
@@ -159,7 +189,8 @@ def test_inbox_files_matched_notes_and_keeps_the_rest(cli: Callable[..., Result]
     )
     (inbox / "stranger.md").write_text("Met someone at the meetup.\n", encoding="utf-8")
     (records_repo / "inbox.md").write_text(
-        "# Inbox\n\n## Chiara 2026-11-21\nPrefers mornings.\n\n## Nobody here\nA thought.\n", encoding="utf-8"
+        "# Inbox\n\n## Chiara 2026-11-21\nPrefers mornings.\n\n## Nobody here\nA thought.\n",
+        encoding="utf-8",
     )
     listed = run(cli, records_repo, "inbox", "--today", SAMPLE_TODAY)
     assert "inbox/2026-11-22-call.md  -> amara-okafor" in listed.output
@@ -169,18 +200,28 @@ def test_inbox_files_matched_notes_and_keeps_the_rest(cli: Callable[..., Result]
     filed = run(cli, records_repo, "inbox", "--file", "--today", SAMPLE_TODAY)
     assert filed.exit_code == 1  # two notes left
     assert sorted(p.name for p in inbox.iterdir()) == ["stranger.md"]
-    assert (records_repo / "inbox.md").read_text(encoding="utf-8") == "# Inbox\n\n## Nobody here\nA thought.\n"
+    assert (records_repo / "inbox.md").read_text(
+        encoding="utf-8"
+    ) == "# Inbox\n\n## Nobody here\nA thought.\n"
     amara = (records_repo / "clients/amara-okafor.md").read_text(encoding="utf-8")
     assert "## 2026-11-22 note (inbox)\n\nBoard approved the hire.\n" in amara
     assert front(records_repo, "amara-okafor")["next_action"]["due"] == "2026-11-27"
-    assert "Tiles change shipped" in (records_repo / "clients/kai-nakamura.md").read_text(encoding="utf-8")
-    assert "Prefers mornings." in (records_repo / "clients/chiara-bellini.md").read_text(encoding="utf-8")
+    assert "Tiles change shipped" in (records_repo / "clients/kai-nakamura.md").read_text(
+        encoding="utf-8"
+    )
+    assert "Prefers mornings." in (records_repo / "clients/chiara-bellini.md").read_text(
+        encoding="utf-8"
+    )
     assert run(cli, records_repo, "check").exit_code == 0
-    hand = run(cli, records_repo, "inbox", "--file", "--assign", "inbox/stranger.md=bruno-castellanos")
+    hand = run(
+        cli, records_repo, "inbox", "--file", "--assign", "inbox/stranger.md=bruno-castellanos"
+    )
     assert "filed inbox/stranger.md -> clients/bruno-castellanos.md" in hand.output
 
 
-def test_an_invalid_next_line_leaves_the_note(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_an_invalid_next_line_leaves_the_note(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     inbox = records_repo / "inbox"
     inbox.mkdir()
     note = inbox / "x.md"
@@ -195,7 +236,9 @@ def test_a_refused_edit_leaves_the_note(cli: Callable[..., Result], records_repo
     """A next action on a client without one needs a due day: refused, note kept."""
     inbox = records_repo / "inbox"
     inbox.mkdir()
-    (inbox / "g.md").write_text("Greta: wants a follow-up\nnext: plan the follow-up\n", encoding="utf-8")
+    (inbox / "g.md").write_text(
+        "Greta: wants a follow-up\nnext: plan the follow-up\n", encoding="utf-8"
+    )
     out = run(cli, records_repo, "inbox", "--file", "--today", SAMPLE_TODAY)
     assert out.exit_code == 1 and "left inbox/g.md" in out.output
     assert (inbox / "g.md").exists()
@@ -229,13 +272,16 @@ def test_foreign_note_with_broken_properties_is_read_as_text() -> None:
     assert note.problem is not None and note.problem.startswith("n.md:")
 
 
-def test_notes_folder_migration(cli: Callable[..., Result], records_repo: Path, tmp_path: Path) -> None:
+def test_notes_folder_migration(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     vault = tmp_path / "vault"
     (vault / "Clients").mkdir(parents=True)
     (vault / ".obsidian").mkdir()
     (vault / ".obsidian" / "app.md").write_text("---\nname: Not a client\n---\n", encoding="utf-8")
     (vault / "Clients" / "Dana Ruiz.md").write_text(
-        "---\nemail: dana@example.org\nstatus: lead\nnorwegian: no\nrating: 5\n---\nMet at the fair.\n",
+        "---\nemail: dana@example.org\nstatus: lead\nnorwegian: no\nrating: 5\n---\n"
+        "Met at the fair.\n",
         encoding="utf-8",
     )
     (vault / "Clients" / "Amara.md").write_text(
@@ -254,7 +300,17 @@ def test_notes_folder_migration(cli: Callable[..., Result], records_repo: Path, 
     assert "Clients/Dana Ruiz.md: not mapped: norwegian, rating" in dry.output
     assert "broken.md" in dry.output and "Not a client" not in dry.output
     assert not (records_repo / "clients/dana-ruiz.md").exists()
-    done = run(cli, records_repo, "import", str(vault), "--map", str(mapfile), "--apply", "--today", SAMPLE_TODAY)
+    done = run(
+        cli,
+        records_repo,
+        "import",
+        str(vault),
+        "--map",
+        str(mapfile),
+        "--apply",
+        "--today",
+        SAMPLE_TODAY,
+    )
     assert done.exit_code == 0, done.output
     dana = (records_repo / "clients/dana-ruiz.md").read_text(encoding="utf-8")
     assert "Met at the fair." in dana and "**body**" not in dana
@@ -263,14 +319,20 @@ def test_notes_folder_migration(cli: Callable[..., Result], records_repo: Path, 
     assert amara.count("Old notes from 2025.") == 1
     again = run(cli, records_repo, "import", str(vault), "--map", str(mapfile), "--apply")
     assert "0 records to update, 0 new" in again.output
-    assert (records_repo / "clients/amara-okafor.md").read_text(encoding="utf-8").count("Old notes from 2025.") == 1
+    assert (records_repo / "clients/amara-okafor.md").read_text(encoding="utf-8").count(
+        "Old notes from 2025."
+    ) == 1
     assert run(cli, records_repo, "check").exit_code == 0
 
 
-def test_notes_folder_without_a_map(cli: Callable[..., Result], records_repo: Path, tmp_path: Path) -> None:
+def test_notes_folder_without_a_map(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
     vault = tmp_path / "notion"
     vault.mkdir()
-    (vault / "Eli Park.md").write_text("---\ncompany: Park & Co\ntags: [design]\n---\nIntro.\n", encoding="utf-8")
+    (vault / "Eli Park.md").write_text(
+        "---\ncompany: Park & Co\ntags: [design]\n---\nIntro.\n", encoding="utf-8"
+    )
     out = run(cli, records_repo, "import", str(vault), "--apply", "--today", SAMPLE_TODAY)
     assert out.exit_code == 0, out.output
     eli = front(records_repo, "eli-park")

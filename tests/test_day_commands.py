@@ -33,7 +33,9 @@ def _dated_repo(records_repo: Path) -> Path:
     return records_repo
 
 
-def test_time_in_stage_on_list_show_and_pages(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_time_in_stage_on_list_show_and_pages(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     root = _dated_repo(records_repo)
     listed = json.loads(run(cli, root, "list", "--json", "--today", SAMPLE_TODAY).output)
     by_id = {row["id"]: row for row in listed}
@@ -64,9 +66,11 @@ def test_agenda_day_and_week(cli: Callable[..., Result], records_repo: Path) -> 
     lines = day.output.splitlines()
     assert lines[0] == "Monday 23 November 2026  (today)"
     assert "11:00-11:45 Chiara Bellini" in lines[1]  # timed first
-    assert [ln for ln in lines if "late" in ln][0].split()[0] == "7d"  # most overdue first
+    assert next(ln for ln in lines if "late" in ln).split()[0] == "7d"  # most overdue first
     assert lines[-1] == "times in Europe/London"
-    week = json.loads(run(cli, records_repo, "agenda", "--week", "--json", "--today", SAMPLE_TODAY).output)
+    week = json.loads(
+        run(cli, records_repo, "agenda", "--week", "--json", "--today", SAMPLE_TODAY).output
+    )
     assert len(week) == 7
     friday = week[4]
     assert [(i["kind"], i["id"], i["time"]) for i in friday["items"]] == [
@@ -74,17 +78,32 @@ def test_agenda_day_and_week(cli: Callable[..., Result], records_repo: Path) -> 
         ("due", "elena-marsh", None),
     ]
     theo = json.loads(
-        run(cli, records_repo, "agenda", "--week", "--owner", "theo", "--json", "--today", SAMPLE_TODAY).output
+        run(
+            cli,
+            records_repo,
+            "agenda",
+            "--week",
+            "--owner",
+            "theo",
+            "--json",
+            "--today",
+            SAMPLE_TODAY,
+        ).output
     )
     assert {i["owner"] for d in theo for i in d["items"]} == {"theo"}
 
 
-def test_agenda_makes_control_characters_visible(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_agenda_makes_control_characters_visible(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     path = records_repo / "clients/chiara-bellini.md"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("  what: Discovery call", '  what: "Discovery \\e[31mcall', 1).replace(
-        "confirm goals and format\n", 'confirm goals and format"\n', 1
-    ), encoding="utf-8")
+    path.write_text(
+        text.replace("  what: Discovery call", '  what: "Discovery \\e[31mcall', 1).replace(
+            "confirm goals and format\n", 'confirm goals and format"\n', 1
+        ),
+        encoding="utf-8",
+    )
     out = run(cli, records_repo, "agenda", "--today", SAMPLE_TODAY).output
     assert "\x1b" not in out and "\u241b[31mcall" in out
 
@@ -97,8 +116,16 @@ def test_money(cli: Callable[..., Result], records_repo: Path) -> None:
     assert data["open_invoices"][0]["invoice"] == "TA-0714"  # the oldest first
     text = run(cli, records_repo, "money", "--today", SAMPLE_TODAY).output
     assert "outstanding 4,770  (0-30: 2,600  31-60: 2,170  61-90: 0  90+: 0 days)" in text
-    maya = json.loads(run(cli, records_repo, "money", "--json", "--owner", "maya", "--today", SAMPLE_TODAY).output)
-    assert {i["id"] for i in maya["open_invoices"]} <= {"amara-okafor", "farid-haddad", "greta-lindholm", "chiara-bellini", "ines-moreau"}
+    maya = json.loads(
+        run(cli, records_repo, "money", "--json", "--owner", "maya", "--today", SAMPLE_TODAY).output
+    )
+    assert {i["id"] for i in maya["open_invoices"]} <= {
+        "amara-okafor",
+        "farid-haddad",
+        "greta-lindholm",
+        "chiara-bellini",
+        "ines-moreau",
+    }
     bad = run(cli, records_repo, "money", "--month", "2026-13")
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
 
@@ -114,15 +141,29 @@ def test_package_on_show(cli: Callable[..., Result], records_repo: Path) -> None
 def test_list_where_sort_owner(cli: Callable[..., Result], records_repo: Path) -> None:
     rows = json.loads(
         run(
-            cli, records_repo, "list", "--where", "billing.rate>=300", "--where", "tags=leadership",
-            "--sort", "due", "--json", "--today", SAMPLE_TODAY,
+            cli,
+            records_repo,
+            "list",
+            "--where",
+            "billing.rate>=300",
+            "--where",
+            "tags=leadership",
+            "--sort",
+            "due",
+            "--json",
+            "--today",
+            SAMPLE_TODAY,
         ).output
     )
     assert [r["id"] for r in rows] == ["amara-okafor"]
-    due = json.loads(run(cli, records_repo, "list", "--sort", "due", "--json", "--today", SAMPLE_TODAY).output)
+    due = json.loads(
+        run(cli, records_repo, "list", "--sort", "due", "--json", "--today", SAMPLE_TODAY).output
+    )
     dues = [r["next"]["due"] for r in due if r["next"] and r["next"]["due"]]
     assert dues == sorted(dues)
-    theo = json.loads(run(cli, records_repo, "list", "--owner", "theo", "--json", "--today", SAMPLE_TODAY).output)
+    theo = json.loads(
+        run(cli, records_repo, "list", "--owner", "theo", "--json", "--today", SAMPLE_TODAY).output
+    )
     assert theo and {r["owner"] for r in theo} == {"theo"}
     bad = run(cli, records_repo, "list", "--where", "rate 300")
     assert bad.exit_code == 2 and "FIELD OP VALUE" in bad.output and "Traceback" not in bad.output
@@ -138,11 +179,15 @@ def test_show_owner(cli: Callable[..., Result], records_repo: Path) -> None:
 def test_search_every_text_field_by_prefix(cli: Callable[..., Result], records_repo: Path) -> None:
     hits = run(cli, records_repo, "search", "lead").output
     assert "amara-okafor" in hits  # the tag "leadership"
-    assert "bruno-castellanos" in run(cli, records_repo, "search", "castellanos-cer").output  # email
+    assert (
+        "bruno-castellanos" in run(cli, records_repo, "search", "castellanos-cer").output
+    )  # email
     assert "amara-okafor" in run(cli, records_repo, "search", "partner", "hire").output  # blocker
 
 
-def test_pages_have_week_money_inbox_and_owner_pages(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_pages_have_week_money_inbox_and_owner_pages(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     (records_repo / "inbox").mkdir()
     (records_repo / "inbox" / "note.md").write_text("Kai: shipped\n", encoding="utf-8")
     assert run(cli, records_repo, "build", "--today", SAMPLE_TODAY).exit_code == 0

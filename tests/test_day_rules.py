@@ -44,12 +44,13 @@ def test_stale_rule_counts_time_in_stage_not_typed_dates() -> None:
         "in contracted with nothing new for 29 days (since 2026-10-25)"
     ]
     # findings() takes the map by id
-    assert any(
-        f.kind == "stale_stage" for f in rules.findings([r], CONFIG, TODAY, {"ada": since})
-    )
+    assert any(f.kind == "stale_stage" for f in rules.findings([r], CONFIG, TODAY, {"ada": since}))
 
 
-@given(st.sampled_from(["inquiry", "discovery", "proposal", "contracted", "review"]), st.integers(-5, 400))
+@given(
+    st.sampled_from(["inquiry", "discovery", "proposal", "contracted", "review"]),
+    st.integers(-5, 400),
+)
 def test_stale_iff_days_in_stage_exceed_the_limit(stage: str, days: int) -> None:
     """Property: with a known stage start, stale exactly when days in stage > stale_days."""
     r = rec(stage=stage)
@@ -70,11 +71,22 @@ times = st.one_of(
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), times, st.sampled_from(["scheduled", "held", "cancelled"])), max_size=12))
-def test_agenda_days_list_timed_first_in_time_order(sessions: list[tuple[int, str | None, str]]) -> None:
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), times, st.sampled_from(["scheduled", "held", "cancelled"])),
+        max_size=12,
+    )
+)
+def test_agenda_days_list_timed_first_in_time_order(
+    sessions: list[tuple[int, str | None, str]],
+) -> None:
     """Property: each day lists timed entries by time, then untimed; cancelled never."""
     data = [
-        {"date": (TODAY + dt.timedelta(days=d)).isoformat(), "status": s, **({"time": t} if t else {})}
+        {
+            "date": (TODAY + dt.timedelta(days=d)).isoformat(),
+            "status": s,
+            **({"time": t} if t else {}),
+        }
         for d, t, s in sessions
     ]
     days = agenda([rec(sessions=data)], CONFIG, TODAY, 7)
@@ -111,7 +123,14 @@ def test_agenda_overdue_on_first_day_and_owner_filter() -> None:
 
 def test_bucket_edges() -> None:
     assert [bucket_of(d) for d in (0, 30, 31, 60, 61, 90, 91, 500)] == [
-        "0-30", "0-30", "31-60", "31-60", "61-90", "61-90", "90+", "90+",
+        "0-30",
+        "0-30",
+        "31-60",
+        "31-60",
+        "61-90",
+        "61-90",
+        "90+",
+        "90+",
     ]
 
 
@@ -134,7 +153,9 @@ def test_money_buckets_add_up_per_currency(invoices: list[dict[str, Any]]) -> No
     summary = money_summary([rec(invoices=invoices)], TODAY)
     for c in summary.currencies:
         open_sum = sum(
-            i["amount"] for i in invoices if i["currency"] == c.currency and i["status"] in ("sent", "overdue")
+            i["amount"]
+            for i in invoices
+            if i["currency"] == c.currency and i["status"] in ("sent", "overdue")
         )
         assert c.outstanding_total == open_sum
         assert set(c.outstanding) == {b for b, _ in BUCKETS}
@@ -147,15 +168,38 @@ def test_money_month_year_and_top_clients() -> None:
         "ada",
         billing={"currency": "EUR"},
         invoices=[
-            {"id": "1", "amount": 100, "status": "paid", "issued": "2026-11-01", "paid_on": "2026-11-05"},
+            {
+                "id": "1",
+                "amount": 100,
+                "status": "paid",
+                "issued": "2026-11-01",
+                "paid_on": "2026-11-05",
+            },
             {"id": "2", "amount": 50, "status": "sent", "issued": "2026-07-01"},
             {"id": "3", "amount": 70, "status": "draft", "issued": "2026-11-02"},
         ],
     )
-    b = rec("bea", invoices=[{"id": "9", "amount": 300, "currency": "GBP", "status": "paid", "issued": "2026-03-01", "paid_on": "2026-03-09"}])
+    b = rec(
+        "bea",
+        invoices=[
+            {
+                "id": "9",
+                "amount": 300,
+                "currency": "GBP",
+                "status": "paid",
+                "issued": "2026-03-01",
+                "paid_on": "2026-03-09",
+            }
+        ],
+    )
     s = money_summary([a, b], TODAY)
     eur = next(c for c in s.currencies if c.currency == "EUR")
-    assert (eur.invoiced_month, eur.invoiced_year, eur.paid_month, eur.paid_year) == (100, 150, 100, 100)
+    assert (eur.invoiced_month, eur.invoiced_year, eur.paid_month, eur.paid_year) == (
+        100,
+        150,
+        100,
+        100,
+    )
     assert eur.outstanding["90+"] == 50  # 145 days since issue
     assert [(t.record_id, t.currency) for t in s.top_clients] == [("bea", "GBP"), ("ada", "EUR")]
     march = money_summary([a, b], TODAY, (2026, 3))
@@ -196,7 +240,11 @@ def test_package_counts_held_sessions_since_start(held: int, total: int) -> None
 
 
 def test_conditions_numbers_lists_and_text() -> None:
-    data = {"billing": {"rate": 420}, "tags": ["leadership", "architecture"], "company": "Okafor Ltd"}
+    data = {
+        "billing": {"rate": 420},
+        "tags": ["leadership", "architecture"],
+        "company": "Okafor Ltd",
+    }
     assert parse_condition("billing.rate>=300").matches(data)
     assert not parse_condition("billing.rate<300").matches(data)
     assert parse_condition("tags=leadership").matches(data)
@@ -206,11 +254,22 @@ def test_conditions_numbers_lists_and_text() -> None:
     assert parse_condition("phone!=1").matches(data)
 
 
-@given(st.integers(-1000, 1000), st.integers(-1000, 1000), st.sampled_from([">=", "<=", ">", "<", "=", "!="]))
+@given(
+    st.integers(-1000, 1000),
+    st.integers(-1000, 1000),
+    st.sampled_from([">=", "<=", ">", "<", "=", "!="]),
+)
 def test_numeric_conditions_compare_as_numbers(value: int, bound: int, op: str) -> None:
     import operator
 
-    ops = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "=": operator.eq, "!=": operator.ne}
+    ops = {
+        ">=": operator.ge,
+        "<=": operator.le,
+        ">": operator.gt,
+        "<": operator.lt,
+        "=": operator.eq,
+        "!=": operator.ne,
+    }
     assert parse_condition(f"x{op}{bound}").matches({"x": value}) == ops[op](value, bound)
 
 

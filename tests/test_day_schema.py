@@ -37,7 +37,8 @@ def test_a_bad_time_is_reported_with_its_position(
     _write(
         empty_repo,
         "ada",
-        'name: Ada\nstage: inquiry\nnext_action: {what: Call, due: 2026-11-24}\nsessions:\n  - {date: 2026-11-24, time: "25:10", status: held}\n',
+        "name: Ada\nstage: inquiry\nnext_action: {what: Call, due: 2026-11-24}\n"
+        'sessions:\n  - {date: 2026-11-24, time: "25:10", status: held}\n',
     )
     result = cli("check", "--repo", str(empty_repo))
     assert result.exit_code == 1

@@ -46,9 +46,10 @@ def command(
         source, sep, rid = item.partition("=")
         if not sep or not rid.strip():
             raise click.BadParameter(f"'{item}': write NOTE=ID", param_hint="--assign")
-        if repo.record_path(rid.strip()).name != f"{rid.strip()}.md" or not repo.record_path(
-            rid.strip()
-        ).is_file():
+        if (
+            repo.record_path(rid.strip()).name != f"{rid.strip()}.md"
+            or not repo.record_path(rid.strip()).is_file()
+        ):
             raise click.BadParameter(f"no client '{rid.strip()}'", param_hint="--assign")
         chosen[source.strip()] = rid.strip()
     if as_json:
@@ -76,8 +77,12 @@ def command(
         return
     if not file_:
         for n in notes:
-            rid = chosen.get(n.source, n.record_id)
-            target = paint(f"-> {rid}", "info", colour) if rid else paint("unmatched", "warning", colour)
+            match = chosen.get(n.source, n.record_id)
+            target = (
+                paint(f"-> {match}", "info", colour)
+                if match
+                else paint("unmatched", "warning", colour)
+            )
             click.echo(f"{visible(n.source)}  {target}  ({visible(n.reason)})")
             first = next((ln for ln in n.text.split("\n") if ln.strip()), "")
             if first:

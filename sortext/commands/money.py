@@ -15,7 +15,9 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @click.command("money")
-@click.option("--month", metavar="YYYY-MM", help="The month (and its year) to total; default: today's.")
+@click.option(
+    "--month", metavar="YYYY-MM", help="The month (and its year) to total; default: today's."
+)
 @click.option("--owner", metavar="PERSON", help="Only PERSON's clients.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @today_option
@@ -39,7 +41,9 @@ def command(
     if month is not None:
         m = _MONTH.match(month)
         if not m:
-            raise click.BadParameter(f"'{month}' is not a month: write YYYY-MM", param_hint="--month")
+            raise click.BadParameter(
+                f"'{month}' is not a month: write YYYY-MM", param_hint="--month"
+            )
         picked = (int(m.group(1)), int(m.group(2)))
     repo = open_repo(repo_dir)
     summary = money(repo, resolve_today(today), picked, owner)

@@ -67,7 +67,7 @@ def visible(text: object) -> str:
         code = ord(ch)
         if code == 0x1B:
             out.append("\u241b")
-        elif code < 0x20 and ch not in "\t" or 0x7F <= code < 0xA0:
+        elif (code < 0x20 and ch not in "\t") or 0x7F <= code < 0xA0:
             out.append(f"\\x{code:02x}")
         else:
             out.append(ch)

@@ -150,7 +150,9 @@ def read_calendar(data: bytes, zone: str | None, display: str) -> Calendar:
                 )
             if not seen:
                 out.problems.append(
-                    RowProblem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
+                    RowProblem(
+                        number, "ATTENDEE", f"event {uid}: no attendee besides the organizer"
+                    )
                 )
     return out
 
@@ -173,9 +175,7 @@ def _minutes(event: Any, start: Any) -> int | None:
     return None
 
 
-def plan_calendar(
-    repo: Repository, path: Path, accept: Sequence[str] = ()
-) -> ImportPlan:
+def plan_calendar(repo: Repository, path: Path, accept: Sequence[str] = ()) -> ImportPlan:
     """What importing the calendar at ``path`` would do; nothing is written."""
     try:
         raw = path.read_bytes()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+import frontmatter.default_handlers
 
 from sortext.record.diagnostics import Diagnostic
 
@@ -26,7 +27,10 @@ class PropertiesUnreadable(ValueError):
         self.diagnostic = diagnostic
 
 
-class Yaml12Handler(frontmatter.YAMLHandler):
+_YAMLHandler: Any = frontmatter.default_handlers.YAMLHandler  # the library ships no hints
+
+
+class Yaml12Handler(_YAMLHandler):  # type: ignore[misc]
     """python-frontmatter's YAML handler with sortext's YAML 1.2 reader."""
 
     def load(self, fm: str, **kwargs: object) -> Any:

@@ -31,8 +31,8 @@ from typing import Any
 
 from sortext.errors import SortextError
 from sortext.repo import Repository
-
 from sortext.views.day import INBOX_DIR, INBOX_FILE, SUFFIXES, inbox_sections
+
 _NEXT = re.compile(r"^[ \t]*[-*]?[ \t]*next:[ \t]*(?P<what>.+?)[ \t]*$", re.I | re.M)
 _BY = re.compile(r"^(?P<what>.+?)\s+by\s+(?P<due>[\w-]+)\.?$", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -91,7 +91,11 @@ def due_from(word: str, day: dt.date) -> dt.date | None:
             return None
     for i, name in enumerate(_WEEKDAYS):
         full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[i]
-        if w in (name, full) or (name == "tue" and w == "tues") or (name == "thu" and w in ("thur", "thurs")):
+        if (
+            w in (name, full)
+            or (name == "tue" and w == "tues")
+            or (name == "thu" and w in ("thur", "thurs"))
+        ):
             return day + dt.timedelta(days=(i - day.weekday()) % 7)
     return None
 
@@ -108,7 +112,12 @@ def _next_line(text: str, day: dt.date) -> tuple[str, str | None, dt.date | None
         return rest, spec, None, None
     due = due_from(by.group("due"), day)
     if due is None:
-        return rest, spec, None, f"cannot read the due day '{by.group('due')}' (fri, tomorrow, 2026-12-01)"
+        return (
+            rest,
+            spec,
+            None,
+            f"cannot read the due day '{by.group('due')}' (fri, tomorrow, 2026-12-01)",
+        )
     return rest, by.group("what").strip(), due, None
 
 
@@ -173,7 +182,7 @@ def _match(clients: _Clients, hints: Iterable[tuple[str, str]]) -> tuple[str | N
 
 def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
     """Every unfiled note, matched (or not) to a client; nothing is written."""
-    from sortext.io.foreign import parse_note, read_note
+    from sortext.io.foreign import read_note
     from sortext.io.importer import load_states
 
     clients = _Clients(load_states(repo))
@@ -219,13 +228,13 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
                 ("heading", _ISO.sub("", heading).strip()),
                 *(("email in the text", e) for e in _EMAIL.findall(body)),
             ]
-            note = _note(clients, f"{INBOX_FILE}#{n}", path, body, day, hints, None)
-            note.span = (start, end)
-            note.raw = whole
-            notes.append(note)
-    for note in notes:
-        if note.record_id is not None:
-            note.name = clients.label.get(note.record_id)
+            section = _note(clients, f"{INBOX_FILE}#{n}", path, body, day, hints, None)
+            section.span = (start, end)
+            section.raw = whole
+            notes.append(section)
+    for item in notes:
+        if item.record_id is not None:
+            item.name = clients.label.get(item.record_id)
     return notes
 
 

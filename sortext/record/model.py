@@ -85,7 +85,7 @@ def _text(value: object) -> str | None:
 
 
 def _minutes(value: object) -> int | None:
-    return value if value.__class__ is int else None  # type: ignore[return-value]
+    return value if isinstance(value, int) and value.__class__ is int else None
 
 
 def _label(value: object) -> str | None:

@@ -95,7 +95,9 @@ def agenda(
     ``owner`` (else the record's).  Cancelled and rescheduled sessions are left
     out; overdue actions go on the first day."""
     last = start + dt.timedelta(days=days - 1)
-    by_day = {start + dt.timedelta(days=i): AgendaDay(start + dt.timedelta(days=i)) for i in range(days)}
+    by_day = {
+        start + dt.timedelta(days=i): AgendaDay(start + dt.timedelta(days=i)) for i in range(days)
+    }
     open_stages = config.open_stages
     for rec in records:
         view = rec.view

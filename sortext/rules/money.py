@@ -99,7 +99,12 @@ class MoneySummary:
             "month": self.month,
             "currencies": [c.to_json() for c in self.currencies],
             "top_clients": [
-                {"id": c.record_id, "name": c.name, "currency": c.currency, "paid_year": c.paid_year}
+                {
+                    "id": c.record_id,
+                    "name": c.name,
+                    "currency": c.currency,
+                    "paid_year": c.paid_year,
+                }
                 for c in self.top_clients
             ],
             "open_invoices": [
@@ -146,11 +151,10 @@ def money_summary(
             figures = by_currency.setdefault(cur, CurrencyMoney(cur))
             amount = float(inv.amount)
             issued = as_date(inv.issued)
-            if issued is not None and inv.status not in ("draft", "void"):
-                if issued.year == year:
-                    figures.invoiced_year += amount
-                    if issued.month == mon:
-                        figures.invoiced_month += amount
+            if issued is not None and inv.status not in ("draft", "void") and issued.year == year:
+                figures.invoiced_year += amount
+                if issued.month == mon:
+                    figures.invoiced_month += amount
             paid = as_date(inv.paid_on)
             if paid is not None and inv.status == "paid" and paid.year == year:
                 figures.paid_year += amount
@@ -166,7 +170,9 @@ def money_summary(
                 age = max(0, (today - since).days) if since is not None else 0
                 label = bucket_of(age)
                 figures.outstanding[label] += amount
-                open_list.append(OpenInvoice(rec.id, rec.name, inv.id or "", amount, cur, age, label))
+                open_list.append(
+                    OpenInvoice(rec.id, rec.name, inv.id or "", amount, cur, age, label)
+                )
     ranked = sorted(revenue.values(), key=lambda c: (-c.paid_year, c.name.casefold(), c.currency))
     return MoneySummary(
         today.isoformat(),

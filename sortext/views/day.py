@@ -8,12 +8,13 @@ inbox count, and the per-owner pages.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
-from pathlib import Path
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sortext.check.load import Record
 from sortext.repo import Repository
@@ -120,14 +121,12 @@ def inbox_sections(text: str) -> list[tuple[int, int, str, str]]:
 def unfiled_count(root: Path) -> int:
     """How many notes wait in ``inbox/`` and ``inbox.md`` (cheap: no matching)."""
     count = 0
-    try:
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         count += sum(
             1
             for e in os.scandir(root / INBOX_DIR)
             if not e.name.startswith(".") and e.name.endswith(SUFFIXES) and e.is_file()
         )
-    except (FileNotFoundError, NotADirectoryError):
-        pass
     path = root / INBOX_FILE
     if path.is_file():
         try:

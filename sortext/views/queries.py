@@ -95,7 +95,9 @@ def client_list(
     from sortext.views.stagetime import stage_since_map
 
     conditions = [parse_condition(w) for w in where]
-    full = at_risk_only or bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
+    full = (
+        at_risk_only or bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
+    )
     with Index.open(repo) as index:
         index.refresh()
         records = index.records() if full else index.summaries()
