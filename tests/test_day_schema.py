@@ -43,6 +43,7 @@ def test_a_bad_time_is_reported_with_its_position(
     result = cli("check", "--repo", str(empty_repo))
     assert result.exit_code == 1
     assert "ada.md:6:30:" in result.output and "sessions[0].time" in result.output
+    assert 'is not a time: write it as "HH:MM"' in result.output
 
 
 def test_unknown_time_zone_is_a_config_error(cli: Callable[..., Result], empty_repo: Path) -> None:
