@@ -51,7 +51,7 @@ def command(
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
     owner, tags, path, next, at_risk, stage_since, days_in_stage}.
     """
-    from sortext.views.queries import client_list
+    from sortext.views.queries import client_list, row_json
 
     repo = open_repo(repo_dir)
     if stage is not None and stage not in repo.config.stage_names:
@@ -62,29 +62,7 @@ def command(
     day = resolve_today(today)
     rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": row.record.id,
-                        "name": row.record.name,
-                        "stage": row.record.stage,
-                        "owner": row.record.data.get("owner"),
-                        "tags": row.record.data.get("tags") or [],
-                        "path": row.record.path,
-                        "next": row.next.to_json() if row.next else None,
-                        "at_risk": [
-                            {"kind": f.kind, "level": f.level, "reason": f.reason}
-                            for f in row.risks
-                        ],
-                        "stage_since": row.stage_since.isoformat() if row.stage_since else None,
-                        "days_in_stage": (day - row.stage_since).days if row.stage_since else None,
-                    }
-                    for row in rows
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return
     colour = use_colour()
     if not rows:

@@ -14,18 +14,30 @@ from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour, visible
 @click.command("show")
 @click.argument("record_id", metavar="[ID]", required=False)
 @click.option("--owner", metavar="PERSON", help="Without ID: every open client PERSON owns.")
+@click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
 @today_option
 @repo_option
 def command(
-    record_id: str | None, owner: str | None, today: str | None, repo_dir: Path | None
+    record_id: str | None,
+    owner: str | None,
+    as_json: bool,
+    today: str | None,
+    repo_dir: Path | None,
 ) -> None:
     """Session prep for client ID in one screen: next action, time in stage
     (from git), what needs attention, goals with progress, the last session
     and its commitments, what happened since, billing and package, blockers,
     links and the notes.  With --owner PERSON and no ID: the screen of every
     open client PERSON owns, one after another (an assistant's day).
+
+    --json prints one object: {id, name, stage, owner, path, today, stale,
+    in_stage, package, next, findings, goals, last_session, commitments,
+    since_last, upcoming, billing, invoices, blockers, links, diagnostics,
+    notes} (a list of them with --owner and no ID).
     """
-    from sortext.views.queries import client_detail, client_list
+    import json
+
+    from sortext.views.queries import client_detail, client_list, client_view_json
 
     repo = open_repo(repo_dir)
     day = resolve_today(today)
@@ -37,9 +49,15 @@ def command(
             for row in client_list(repo, day, owner=owner)
             if row.record.stage in repo.config.open_stages
         ]
+        views = [client_detail(repo, i, day) for i in ids]
+        if as_json:
+            click.echo(
+                json.dumps([client_view_json(v) for v in views], indent=2, ensure_ascii=False)
+            )
+            return
         if not ids:
             click.echo(f"No open clients owned by {visible(owner)}.")
-        screens = ["\n".join(render(client_detail(repo, i, day), use_colour())) for i in ids]
+        screens = ["\n".join(render(v, use_colour())) for v in views]
         click.echo(("\n\n" + "=" * 60 + "\n").join(screens))
         return
     view = client_detail(repo, record_id, day)
@@ -48,6 +66,9 @@ def command(
             f"client '{record_id}' is owned by {visible(view.record.view.owner or 'nobody')}, "
             f"not {visible(owner)}"
         )
+    if as_json:
+        click.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
+        return
     click.echo("\n".join(render(view, use_colour())))
 
 
