@@ -182,7 +182,7 @@ def test_owned_fields_only_their_source_writes_them(
     warning = [d for d in flagged if "owned by billing" in d["message"]]
     assert len(warning) == 1
     assert warning[0]["field"] == "invoices[2].status" and warning[0]["severity"] == "warning"
-    assert warning[0]["line"] == 32
+    assert warning[0]["line"] == 33
 
 
 def test_unreadable_cells_are_reported_per_row(

@@ -76,7 +76,8 @@ def command(
         status = row.next.status if row.next else ""
         due = row.next.due or "" if row.next else ""
         who = rec.data.get("owner") or ""
-        days = f"{(day - row.stage_since).days}d" if row.stage_since else "?"
+        known = row.stage_since is not None and row.stage_since <= day
+        days = f"{(day - row.stage_since).days}d" if known and row.stage_since else "?"
         line = (
             f"{visible(rec.id):<{id_w}}  {visible(rec.name):<{name_w}}  {rec.stage:<{stage_w}}"
             f" {days:>5}  {visible(who):<6}  {paint(f'{status:<8}', status, colour)} {due}"

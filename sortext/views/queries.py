@@ -219,7 +219,7 @@ def row_json(row: ClientRow, today: dt.date | None = None) -> dict[str, Any]:
         "next": row.next.to_json() if row.next else None,
         "at_risk": [{"kind": f.kind, "level": f.level, "reason": f.reason} for f in row.risks],
         "stage_since": since.isoformat() if since else None,
-        "days_in_stage": (today - since).days if since and today else None,
+        "days_in_stage": (today - since).days if since and today and since <= today else None,
     }
 
 
