@@ -199,3 +199,29 @@ def test_pages_have_week_money_inbox_and_owner_pages(
     assert "Kai Nakamura" in theo and "Amara Okafor" not in theo
     md = (records_repo / "NEXT.md").read_text(encoding="utf-8")
     assert "## This week" in md and "1 unfiled inbox note" in md
+
+
+def test_the_day_book_agrees_with_the_rules(cli: Callable[..., Result], records_repo: Path) -> None:
+    """The pages' week and money (stored rows, summed by SQLite) equal what the rules
+    compute from the records (what `agenda` and `money` print)."""
+    import datetime as dt
+
+    from sortext.repo import open_repository
+    from sortext.rules.agenda import agenda
+    from sortext.rules.money import money_summary
+    from sortext.store.index import Index
+    from sortext.views.day import day_from_index
+
+    assert run(cli, records_repo, "build", "--today", SAMPLE_TODAY).exit_code == 0
+    repo = open_repository(records_repo)
+    today = dt.date.fromisoformat(SAMPLE_TODAY)
+    with Index.open(repo) as index:
+        records = index.records()
+        for owner in (None, "maya", "theo"):
+            stored = day_from_index(index.conn, repo.config, today, 0, owner)
+            assert stored.week == agenda(records, repo.config, today, 7, owner)
+            computed = money_summary(records, today, owner=owner)
+            assert [c.to_json() for c in stored.money.currencies] == [
+                c.to_json() for c in computed.currencies
+            ]
+            assert stored.money.top_clients == computed.top_clients

@@ -85,7 +85,7 @@ def build(
     are records already parsed: the index reuses them while the files hold those bytes.
     """
     from sortext.pages.render import environment, templates_fingerprint
-    from sortext.store import board
+    from sortext.store import board, daybook
     from sortext.store.index import Index
     from sortext.store.pagekeys import page_keys, set_page_keys
 
@@ -144,14 +144,17 @@ def build(
         )
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
+            daybook.forget(index.conn, sorted(set(assessed) - plan.usable))
             for batch in _run_jobs(index, env, config, today, plan.jobs, common, clock):
-                board.store(index.conn, [stored for stored, _ in batch if stored is not None])
+                stored_rows = [stored for stored, _ in batch if stored is not None]
+                board.store(index.conn, stored_rows)
+                board.store_day(index.conn, stored_rows)
                 for _, page_done in batch:
                     if page_done is not None:
                         target, written = page_done
                         rel = target.relative_to(repo.root).as_posix()
                         (result.written if written else result.unchanged).append(rel)
-        _summary_pages(repo, index, env, today, common, result, clock)
+        _summary_pages(repo, index, env, today, common, result)
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
             try:
@@ -256,14 +259,13 @@ def _summary_pages(
     today: dt.date,
     common: Context,
     result: BuildResult,
-    clock: Clock | None = None,
 ) -> None:
     """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
-    the index holds and (this week, money, per owner) the records."""
+    the index holds (this week and money: its day book)."""
     from sortext.pages.render import render
     from sortext.store import board
     from sortext.views.dashboard import error_items, from_board
-    from sortext.views.day import day_view, unfiled_count
+    from sortext.views.day import day_from_index, unfiled_count
 
     errors = error_items(index.entries_with_errors())
     result.errors = len(errors)
@@ -277,9 +279,8 @@ def _summary_pages(
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
     weekly = _weekly(repo, today, result)
-    records = index.records()
     unfiled = unfiled_count(repo.root)
-    day = day_view(records, repo.config, today, unfiled)
+    day = day_from_index(index.conn, repo.config, today, unfiled)
     _emit(
         result,
         repo,
@@ -304,11 +305,11 @@ def _summary_pages(
         render(env, "index.html.j2", d=d, weekly=weekly, day=day, **common),
         True,
     )
-    since = {r.id: s for r in records if (s := _since(clock or {}, r)) is not None}
     owners_dir = repo.root / SITE_DIR / "owners"
     wanted = set()
+    everyone = board.all_next(index.conn) if day.owners else None
     for person, slug in day.owners:
-        mine = day_view(records, repo.config, today, unfiled, person, since)
+        mine = day_from_index(index.conn, repo.config, today, unfiled, person, everyone, LIST_LIMIT)
         wanted.add(f"{slug}.html")
         owners_dir.mkdir(exist_ok=True)
         _emit(
@@ -425,7 +426,9 @@ class _FreshRecords:
         from sortext.store import board
         from sortext.store.pagekeys import set_page_keys
 
-        board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
+        stored_rows = [stored for stored, _, _, _ in done if stored is not None]
+        board.store(conn, stored_rows)
+        board.store_day(conn, stored_rows)
         set_page_keys(conn, {rel: key for _, rel, key, _ in done})
         for _, rel, _, written in done:
             (self.written if written else self.unchanged).append(rel)
@@ -469,13 +472,14 @@ def _assess_and_render(
     """One record's work, with its rules run once: the board rows of its assessment
     (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
     from sortext.rules import findings as rules
-    from sortext.store import board
+    from sortext.store import board, daybook
     from sortext.views.dashboard import client_view
 
     assessment = rules.assess(record, config, today, stage_since)
     stored = None
     if assess_key is not None:
         stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))
+        stored.day = daybook.to_rows(record, config, today)
     done = None
     if page is not None:
         view = client_view(record, config, today, diagnostics, stale, assessment, stage_since)

@@ -82,6 +82,67 @@ def _valid_time(text: str | None) -> str | None:
     return text if 0 <= hours < 24 and 0 <= mins < 60 else None
 
 
+def record_items(record: Record, config: Config, start: dt.date, last: dt.date) -> list[AgendaItem]:
+    """One record's agenda items from ``start`` to ``last`` (inclusive): its sessions
+    on those days (not cancelled or rescheduled), its open next action due then,
+    or (on ``start``) overdue.  A session's owner is the record's; an action's is its
+    own ``owner``, else the record's."""
+    view = record.view
+    rec_owner = view.owner
+    out: list[AgendaItem] = []
+    for s in view.sessions:
+        when = as_date(s.date)
+        if when is None or not start <= when <= last or s.status in SKIPPED:
+            continue
+        what = s.kind or "session"
+        if s.focus:
+            what = f"{what}: {s.focus}"
+        out.append(
+            AgendaItem(
+                when.isoformat(),
+                "session",
+                record.id,
+                record.name,
+                what,
+                rec_owner,
+                _valid_time(s.time),
+                s.minutes,
+                s.status,
+            )
+        )
+    action = view.next_action
+    due = as_date(action.due)
+    if not action.what or due is None or record.stage not in config.open_stages:
+        return out
+    who = action.owner if action.owner is not None else rec_owner
+    if due < start:
+        out.append(
+            AgendaItem(
+                start.isoformat(),
+                "overdue",
+                record.id,
+                record.name,
+                action.what,
+                who,
+                days_late=(start - due).days,
+            )
+        )
+    elif due <= last:
+        out.append(
+            AgendaItem(
+                due.isoformat(),
+                "due",
+                record.id,
+                record.name,
+                action.what,
+                who,
+                _valid_time(action.time),
+                action.minutes,
+            )
+        )
+    return out
+
+
 def agenda(
     records: Iterable[Record],
     config: Config,
@@ -95,66 +156,24 @@ def agenda(
     ``owner`` (else the record's).  Cancelled and rescheduled sessions are left
     out; overdue actions go on the first day."""
     last = start + dt.timedelta(days=days - 1)
+    items = [i for rec in records for i in record_items(rec, config, start, last)]
+    return arrange(items, start, days, owner)
+
+
+def arrange(
+    items: Iterable[AgendaItem], start: dt.date, days: int, owner: str | None = None
+) -> list[AgendaDay]:
+    """``items`` (of ``owner`` only, when given) into ``days`` days from ``start``,
+    each in agenda order; items outside those days are left out."""
     by_day = {
         start + dt.timedelta(days=i): AgendaDay(start + dt.timedelta(days=i)) for i in range(days)
     }
-    open_stages = config.open_stages
-    for rec in records:
-        view = rec.view
-        rec_owner = view.owner
-        if owner is None or rec_owner == owner:
-            for s in view.sessions:
-                when = as_date(s.date)
-                if when is None or not start <= when <= last or s.status in SKIPPED:
-                    continue
-                what = s.kind or "session"
-                if s.focus:
-                    what = f"{what}: {s.focus}"
-                by_day[when].items.append(
-                    AgendaItem(
-                        when.isoformat(),
-                        "session",
-                        rec.id,
-                        rec.name,
-                        what,
-                        rec_owner,
-                        _valid_time(s.time),
-                        s.minutes,
-                        s.status,
-                    )
-                )
-        action = view.next_action
-        who = action.owner if action.owner is not None else rec_owner
-        due = as_date(action.due)
-        if not action.what or due is None or (owner is not None and who != owner):
+    for item in items:
+        if owner is not None and item.owner != owner:
             continue
-        if rec.stage not in open_stages:
-            continue
-        if due < start:
-            by_day[start].items.append(
-                AgendaItem(
-                    start.isoformat(),
-                    "overdue",
-                    rec.id,
-                    rec.name,
-                    action.what,
-                    who,
-                    days_late=(start - due).days,
-                )
-            )
-        elif due <= last:
-            by_day[due].items.append(
-                AgendaItem(
-                    due.isoformat(),
-                    "due",
-                    rec.id,
-                    rec.name,
-                    action.what,
-                    who,
-                    _valid_time(action.time),
-                    action.minutes,
-                )
-            )
+        when = as_date(item.day)
+        if when in by_day:
+            by_day[when].items.append(item)
     out = [by_day[d] for d in sorted(by_day)]
     for day in out:
         day.items.sort(key=_order)

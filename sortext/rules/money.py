@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sortext.check.load import Record
 from sortext.record.model import as_date
@@ -122,6 +123,42 @@ class MoneySummary:
         }
 
 
+class InvoiceRow(NamedTuple):
+    """One invoice as money needs it (also a row of the index's day book)."""
+
+    record_id: str
+    name: str
+    owner: str | None
+    invoice: str
+    amount: float
+    currency: str
+    status: str | None
+    issued: str | None
+    paid_on: str | None
+    due: str | None
+
+
+def invoice_rows(record: Record) -> list[InvoiceRow]:
+    """The record's invoices that have an amount, with the billing currency filled in."""
+    view = record.view
+    return [
+        InvoiceRow(
+            record.id,
+            record.name,
+            view.owner,
+            inv.id or "",
+            float(inv.amount),
+            view.invoice_currency(inv) or "",
+            inv.status,
+            inv.issued,
+            inv.paid_on,
+            inv.due,
+        )
+        for inv in view.invoices
+        if inv.amount is not None
+    ]
+
+
 def money_summary(
     records: Iterable[Record],
     today: dt.date,
@@ -136,43 +173,53 @@ def money_summary(
     ``draft`` or ``void``; as paid when its ``paid_on`` date is set and its
     status is ``paid``; as outstanding when ``sent`` or ``overdue``.  An invoice
     without a currency (and no ``billing.currency``) is listed under ``""``."""
+    rows = [
+        row
+        for rec in records
+        if owner is None or rec.view.owner == owner
+        for row in invoice_rows(rec)
+    ]
+    return money_from_rows(rows, today, month, top)
+
+
+def money_from_rows(
+    rows: Iterable[InvoiceRow],
+    today: dt.date,
+    month: tuple[int, int] | None = None,
+    top: int = 5,
+) -> MoneySummary:
+    """:func:`money_summary` over invoice rows (from records or from the index)."""
     year, mon = month if month is not None else (today.year, today.month)
     by_currency: dict[str, CurrencyMoney] = {}
     revenue: dict[tuple[str, str], ClientRevenue] = {}
     open_list: list[OpenInvoice] = []
-    for rec in records:
-        view = rec.view
-        if owner is not None and view.owner != owner:
-            continue
-        for inv in view.invoices:
-            if inv.amount is None:
-                continue
-            cur = view.invoice_currency(inv) or ""
-            figures = by_currency.setdefault(cur, CurrencyMoney(cur))
-            amount = float(inv.amount)
-            issued = as_date(inv.issued)
-            if issued is not None and inv.status not in ("draft", "void") and issued.year == year:
-                figures.invoiced_year += amount
-                if issued.month == mon:
-                    figures.invoiced_month += amount
-            paid = as_date(inv.paid_on)
-            if paid is not None and inv.status == "paid" and paid.year == year:
-                figures.paid_year += amount
-                if paid.month == mon:
-                    figures.paid_month += amount
-                key = (rec.id, cur)
-                before = revenue.get(key)
-                revenue[key] = ClientRevenue(
-                    rec.id, rec.name, cur, amount + (before.paid_year if before else 0.0)
-                )
-            if inv.status in OUTSTANDING:
-                since = issued or as_date(inv.due)
-                age = max(0, (today - since).days) if since is not None else 0
-                label = bucket_of(age)
-                figures.outstanding[label] += amount
-                open_list.append(
-                    OpenInvoice(rec.id, rec.name, inv.id or "", amount, cur, age, label)
-                )
+    for row in rows:
+        cur = row.currency
+        figures = by_currency.setdefault(cur, CurrencyMoney(cur))
+        amount = row.amount
+        issued = as_date(row.issued)
+        if issued is not None and row.status not in ("draft", "void") and issued.year == year:
+            figures.invoiced_year += amount
+            if issued.month == mon:
+                figures.invoiced_month += amount
+        paid = as_date(row.paid_on)
+        if paid is not None and row.status == "paid" and paid.year == year:
+            figures.paid_year += amount
+            if paid.month == mon:
+                figures.paid_month += amount
+            key = (row.record_id, cur)
+            before = revenue.get(key)
+            revenue[key] = ClientRevenue(
+                row.record_id, row.name, cur, amount + (before.paid_year if before else 0.0)
+            )
+        if row.status in OUTSTANDING:
+            since = issued or as_date(row.due)
+            age = max(0, (today - since).days) if since is not None else 0
+            label = bucket_of(age)
+            figures.outstanding[label] += amount
+            open_list.append(
+                OpenInvoice(row.record_id, row.name, row.invoice, amount, cur, age, label)
+            )
     ranked = sorted(revenue.values(), key=lambda c: (-c.paid_year, c.name.casefold(), c.currency))
     return MoneySummary(
         today.isoformat(),

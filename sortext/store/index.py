@@ -32,7 +32,7 @@ from sortext.errors import StorageError
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, pagekeys
+from sortext.store import answers, board, daybook, pagekeys
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
@@ -75,7 +75,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
 # The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
-_PARTS = (board, pagekeys, answers)
+_PARTS = (board, pagekeys, answers, daybook)
 EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
 EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import os
 import re
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ class DayView:
     owner: str | None = None
     owners: list[tuple[str, str]] = field(default_factory=list)  # (person, page slug)
     next_actions: list[NextAction] = field(default_factory=list)
-    at_risk: list[ClientRisk] = field(default_factory=list)
+    at_risk: Sequence[ClientRisk] = field(default_factory=list)
 
 
 def owner_slug(person: str) -> str | None:
@@ -83,18 +84,13 @@ def day_view(
     owner: str | None = None,
     stage_since: Mapping[str, dt.date] | None = None,
 ) -> DayView:
-    """The day's view over ``records`` (only ``owner``'s for a per-owner page)."""
+    """The day's view computed from ``records`` (only ``owner``'s for a per-owner page)."""
     from sortext.rules import findings as rules
 
     week = agenda(records, config, today, 7, owner)
     mine = [r for r in records if owner is None or r.view.owner == owner]
     view = DayView(
-        today.isoformat(),
-        week,
-        money_summary(mine, today),
-        unfiled,
-        owner,
-        [(p, s) for p in config.people if (s := owner_slug(p)) is not None],
+        today.isoformat(), week, money_summary(mine, today), unfiled, owner, _owners(config)
     )
     if owner is not None:
         view.next_actions = [
@@ -103,6 +99,38 @@ def day_view(
         found = rules.findings(mine, config, today, stage_since)
         view.at_risk = rules.at_risk(mine, found, config)
     return view
+
+
+def day_from_index(
+    conn: sqlite3.Connection,
+    config: Config,
+    today: dt.date,
+    unfiled: int,
+    owner: str | None = None,
+    everyone: Sequence[NextAction] | None = None,
+    limit: int = 50,
+) -> DayView:
+    """The day's view from the index's stored rows (what a build uses): the day book
+    (:mod:`sortext.store.daybook`) and the stored assessments (:mod:`sortext.store.board`).
+    The rows must have been stored for ``today``.  ``everyone``: every next action,
+    when the caller already read them (per-owner pages); ``limit``: at-risk rows read
+    (the count is complete)."""
+    from sortext.rules.agenda import arrange
+    from sortext.rules.findings import AT_RISK_KINDS
+    from sortext.store import board, daybook
+
+    week = arrange(daybook.week_items(conn, owner), today, daybook.WEEK_DAYS)
+    money = daybook.money_totals(conn, today, owner)
+    view = DayView(today.isoformat(), week, money, unfiled, owner, _owners(config))
+    if owner is not None:
+        every = board.all_next(conn) if everyone is None else everyone
+        view.next_actions = [n for n in every if n.owner == owner]
+        view.at_risk = board.at_risk_top(conn, AT_RISK_KINDS, limit, owner)
+    return view
+
+
+def _owners(config: Config) -> list[tuple[str, str]]:
+    return [(p, s) for p in config.people if (s := owner_slug(p)) is not None]
 
 
 def inbox_sections(text: str) -> list[tuple[int, int, str, str]]:
