@@ -162,6 +162,10 @@ class ClientView:
     stale: bool
     in_stage: str | None = None  # "in proposal for 47 days" (from git); None when unknown
     package: rules.PackageStatus | None = None
+    #: ``pages: {notes: false}`` in sortext.yaml leaves the notes off the page
+    show_notes: bool = True
+    #: consent forbids proposing contact (``data_use: false`` or ``contact: none``)
+    no_contact: bool = False
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -241,6 +245,8 @@ def client_view(
         stale=stale,
         in_stage=in_stage_phrase(record.stage, stage_since, today),
         package=rules.package_status(record, today),
+        show_notes=(config.raw.get("pages") or {}).get("notes", True) is not False,
+        no_contact=view.consent.no_contact,
     )
 
 
