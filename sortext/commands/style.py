@@ -88,3 +88,18 @@ def parse_days(text: str | None) -> int | None:
             f"'{text}' is not a number of days (e.g. 7d, 2w)", param_hint="--within"
         )
     return int(value) * factor
+
+
+def visible(text: object) -> str:
+    """``text`` with control characters made visible (``\\x1b`` -> ``␛``, others as
+    ``\\xNN``): a record's text never moves the cursor or recolours a terminal."""
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if code == 0x1B:
+            out.append("\u241b")
+        elif (code < 0x20 and ch not in "\t") or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(ch)
+    return "".join(out)

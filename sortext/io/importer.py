@@ -410,7 +410,7 @@ def apply_plan(
                 if record.notes:
                     lines = [f"## {today.isoformat()} {notes_heading}"]
                     for question, answer in record.notes:
-                        lines += ["", f"**{question}**", "", answer]
+                        lines += ["", f"**{question}**", "", answer] if question else ["", answer]
                     editor.append_body("\n".join(lines))
 
             if record.is_new:

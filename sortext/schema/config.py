@@ -70,6 +70,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "people": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "timezone": {"type": "string", "minLength": 1},
         "requirements": {
             "type": "array",
             "items": {
@@ -203,6 +204,8 @@ class Config:
     thresholds: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     raw: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    timezone: str | None = None
+    """IANA zone name (``Europe/Berlin``) that session and action times are in; None: floating."""
 
     @property
     def clients_path(self) -> Path:
@@ -363,6 +366,10 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
         for j, st in enumerate(req.get("stages", [])):
             if st not in names:
                 problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    if "timezone" in data and not _known_zone(data["timezone"]):
+        problems.append(
+            (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
+        )
     for name, spec in data.get("custom_fields", {}).items():
         if "type" not in spec and "values" not in spec:
             problems.append(
@@ -414,4 +421,16 @@ def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:
         thresholds=thresholds,
         raw=data,
         fingerprint=fingerprint,
+        timezone=data.get("timezone"),
     )
+
+
+def _known_zone(name: str) -> bool:
+    """True when ``name`` is an IANA time zone this machine knows (zoneinfo)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

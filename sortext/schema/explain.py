@@ -196,6 +196,10 @@ def _pattern_message(name: str, value: Any, pattern: str) -> str:
         return f"{describe(value)} must be a three-letter currency code like EUR"
     if pattern.startswith("^[A-Za-z][A-Za-z0-9+.-]*:"):
         return f"{describe(value)} must be a link with a scheme, like https://... or file:..."
+    if name == "time" and pattern.startswith("^([01][0-9]|2[0-3])"):
+        return (
+            f'{describe(value)} is not a time: write it as "HH:MM" (24-hour, quoted), e.g. "14:30"'
+        )
     return f"{describe(value)} does not match the pattern {pattern}"
 
 
