@@ -167,7 +167,24 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "exports": {
             "type": "object",
-            "additionalProperties": {"enum": ["csv", "json", "ics"]},
+            "additionalProperties": {
+                "anyOf": [
+                    {"enum": ["csv", "json", "ics"]},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["format"],
+                        "properties": {
+                            "format": {"enum": ["csv", "json", "ics"]},
+                            "columns": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                        },
+                    },
+                ]
+            },
         },
     },
 }
