@@ -127,7 +127,7 @@ def command(
 
     Exit status: 0 done, 1 when rows could not be read or records were refused.
     """
-    from sortext.io.fieldmap import load_map
+    from sortext.io.fieldmap import check_columns, load_map
     from sortext.io.importer import apply_plan, plan_import
     from sortext.io.spreadsheet import read_table
 
@@ -163,6 +163,7 @@ def command(
             file, fmap.format, fmap.records, fmap.flatten, fmap.delimiter, fmap.encoding
         )
         click.echo(f"{file}: read as {table.dialect}", err=True)
+        check_columns(fmap, table.columns, table.rows, str(file))
         plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
     summary = (

@@ -42,7 +42,7 @@ def command(
     nothing: its differing fields are shown as a proposed update, with the
     'sortext set' command that would apply it.
     """
-    from sortext.io.fieldmap import load_map
+    from sortext.io.fieldmap import check_columns, load_map
     from sortext.io.intake import apply_intake, plan_intake, proposals
     from sortext.io.spreadsheet import read_table
     from sortext.record.positions import format_path
@@ -58,6 +58,8 @@ def command(
         fmap.encoding if fmap else None,
     )
     click.echo(f"{file}: read as {table.dialect}", err=True)
+    if fmap is not None:
+        check_columns(fmap, table.columns, table.rows, str(file))
     plan = plan_intake(repo, table.rows, fmap)
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)

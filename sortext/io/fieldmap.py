@@ -431,6 +431,77 @@ def map_fields(
     return values, problems
 
 
+def _present(column: str, header: set[str], rows: Iterable[Row]) -> bool:
+    """``column`` is in the header, or (JSON) a dotted path some response has."""
+    if column in header:
+        return True
+    for row in rows:
+        node: Any = row.values
+        for part in column.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            return True
+    return False
+
+
+def missing_columns(
+    fmap: FieldMap, columns: Iterable[str], rows: Iterable[Row] = ()
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Map fields whose columns the file lacks: ``(what, columns it names)``.
+
+    A field listing alternatives (``column: [Email - Work, Email]``) is
+    satisfied by any one of them; a template needs every column it names;
+    ``notes:`` columns are needed too.  A field with a ``default`` and no
+    column needs nothing."""
+    header = set(columns)
+    rows = list(rows)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for spec in (*fmap.fields, *fmap.item_fields):
+        what = ".".join(str(p) for p in spec.target)
+        if spec.column:
+            names = (spec.column, *spec.alternatives)
+            if not any(_present(n, header, rows) for n in names):
+                out.append((what, names))
+        if spec.template:
+            for name in _TEMPLATE.findall(spec.template):
+                if not _present(name, header, rows):
+                    out.append((what, (name,)))
+    for name in fmap.notes:
+        if not _present(name, header, rows):
+            out.append(("notes", (name,)))
+    return out
+
+
+def check_columns(fmap: FieldMap, columns: Iterable[str], rows: Iterable[Row], where: str) -> None:
+    """Raise :class:`UsageError` (exit 2) when the map names a column the file
+    does not have: each missing one with a did-you-mean, then the file's columns.
+
+    Run before planning: a map that does not fit the file must not turn every
+    row into a "new client"."""
+    import difflib
+
+    columns = list(columns)
+    missing = missing_columns(fmap, columns, rows)
+    if not missing:
+        return
+    lines = [f"{where}: the map names columns this file does not have:"]
+    for what, names in missing:
+        wanted = " or ".join(f"'{n}'" for n in names)
+        near = [c for n in names for c in difflib.get_close_matches(n, columns, n=2, cutoff=0.6)]
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        lines.append(f"  {what}: {wanted}{hint}")
+    shown = ", ".join(f"'{c}'" for c in columns[:60]) or "(none)"
+    more = f" and {len(columns) - 60} more" if len(columns) > 60 else ""
+    lines.append(f"  the file's columns: {shown}{more}")
+    lines.append("  fix the map's column names (or list alternatives: column: [A, B])")
+    raise UsageError("\n".join(lines))
+
+
 def columns_used(fmap: FieldMap) -> set[str]:
     used = set(fmap.notes)
     for spec in (*fmap.fields, *fmap.item_fields):
