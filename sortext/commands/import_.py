@@ -128,7 +128,7 @@ def command(
     Exit status: 0 done, 1 when rows could not be read or records were refused.
     """
     from sortext.io.fieldmap import check_columns, load_map
-    from sortext.io.importer import apply_plan, plan_import
+    from sortext.io.importer import apply_plan, plan_import, validate_plan
     from sortext.io.spreadsheet import read_table
 
     repo = open_repo(repo_dir)
@@ -166,15 +166,33 @@ def command(
         check_columns(fmap, table.columns, table.rows, str(file))
         plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
-    summary = (
-        f"{plan.rows} {unit}: {len(plan.updated)} records to update, {len(plan.new)} new, "
-        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable {unit}"
-    )
     if not apply_:
-        click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)
-        sys.exit(1 if plan.problems else 0)
+        # the same check --apply makes, so the counts below are what it will do
+        validate_plan(repo, plan, resolve_today(today), notes_heading)
+        print_refusals(plan)
+        click.echo(
+            f"{summary(plan, unit)}. Dry run: nothing written; add --apply to write.", err=True
+        )
+        sys.exit(1 if plan.problems or plan.refused else 0)
     result = apply_plan(repo, plan, resolve_today(today), notes_heading)
-    for display, message in result.failed:
-        click.echo(f"{display}: {message}", err=True)
-    click.echo(f"{summary}. Wrote {len(result.written)} files.", err=True)
+    print_refusals(plan)
+    click.echo(f"{summary(plan, unit)}. Wrote {len(result.written)} files.", err=True)
     sys.exit(1 if plan.problems or result.failed else 0)
+
+
+def summary(plan: Any, unit: str) -> str:
+    """The counts line, the same for the dry run and --apply."""
+    refused = f", {len(plan.refused)} refused" if plan.refused else ""
+    return (
+        f"{plan.rows} {unit}: {len(plan.updated)} records to update, {len(plan.new)} new, "
+        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable {unit}{refused}"
+    )
+
+
+def print_refusals(plan: Any) -> None:
+    """Each refused record with the diagnostics of the record as it would be."""
+    for refusal in plan.refused:
+        first, *rest = refusal.message.splitlines() or [""]
+        click.echo(f"refused: {refusal.display}: {first}", err=True)
+        for line in rest:
+            click.echo(f"  {line}", err=True)

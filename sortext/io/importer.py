@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.edit.new import slugify
 from sortext.errors import UsageError
@@ -26,6 +26,11 @@ from sortext.record.positions import format_path
 from sortext.record.tombstone import refusal
 from sortext.repo import Repository
 from sortext.schema.owned import StoredPath, matches, may_write, owned_patterns, owner_of
+
+if TYPE_CHECKING:
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.update import PlannedUpdate
+    from sortext.record.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +81,21 @@ class ImportPlan:
     records: list[RecordPlan] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     supplied: dict[str, list[tuple[StoredPath, Any]]] = field(default_factory=dict)
+    #: records that validation refused (set by validate_plan / apply_plan)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def _ok(self, record: RecordPlan) -> bool:
+        return all(r.record_id != record.record_id for r in self.refused)
 
     @property
     def new(self) -> list[RecordPlan]:
-        return [r for r in self.records if r.is_new]
+        """New records that will be written (refused ones left out)."""
+        return [r for r in self.records if r.is_new and self._ok(r)]
 
     @property
     def updated(self) -> list[RecordPlan]:
-        return [r for r in self.records if not r.is_new and r.changes]
+        """Existing records that will change (refused ones left out)."""
+        return [r for r in self.records if not r.is_new and r.changes and self._ok(r)]
 
     @property
     def conflicts(self) -> int:
@@ -381,57 +393,139 @@ def _apply_changes(editor: Any, changes: Iterable[Change]) -> None:
             editor.set(change.path, change.new)
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A record the import cannot write: the message and the diagnostics of
+    the record as it would be (the same check ``--apply`` makes)."""
+
+    record_id: str
+    display: str
+    message: str
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record's bytes after the import, validated, not written;
+    ``update`` is None for a new record."""
+
+    record: RecordPlan
+    path: Path
+    new: bytes
+    update: PlannedUpdate | None = None
+
+
+def _notes_edit(
+    record: RecordPlan, today: dt.date, notes_heading: str
+) -> Callable[[RecordEditor], None]:
+    rest = list(record.changes)
+    if record.is_new:
+        rest = [c for c in rest if c.path not in (("name",), ("email",))]
+
+    def change(editor: RecordEditor) -> None:
+        _apply_changes(editor, rest)
+        if record.notes:
+            lines = [f"## {today.isoformat()} {notes_heading}"]
+            for question, answer in record.notes:
+                lines += ["", f"**{question}**", "", answer] if question else ["", answer]
+            editor.append_body("\n".join(lines))
+
+    return change
+
+
+def _needs_write(record: RecordPlan) -> bool:
+    return record.is_new or bool(record.changes) or bool(record.notes)
+
+
+def prepare_record(
+    repo: Repository, record: RecordPlan, source: str, today: dt.date, notes_heading: str
+) -> Prepared:
+    """The record as the import would leave it, validated exactly as ``--apply``
+    validates it; nothing is written.  Raises SortextError (EditRefused carries
+    the diagnostics) when the record would be refused."""
+    from sortext.edit.new import NewClient, render_record
+    from sortext.edit.update import plan_update
+
+    change = _notes_edit(record, today, notes_heading)
+    if record.is_new:
+        first = {c.path: c.new for c in record.changes}
+        client = NewClient(
+            name=record.name,
+            stage=first.get(("stage",)),
+            email=first.get(("email",)),
+            owner=first.get(("owner",)),
+        )
+        path, raw, _ = render_record(repo, client, today, record_id=record.record_id, extra=change)
+        if path.exists():
+            from sortext.errors import ConflictError
+
+            raise ConflictError(f"{repo.relative(path)} already exists; nothing was written")
+        return Prepared(record, path, raw)
+    planned = plan_update(repo, record.record_id, change, source)
+    return Prepared(record, planned.path, planned.new, planned)
+
+
+def _refusal(record: RecordPlan, exc: Exception) -> Refusal:
+    found = getattr(exc, "diagnostics", None) or []
+    return Refusal(record.record_id, record.display, str(exc), tuple(found))
+
+
+def validate_plan(
+    repo: Repository, plan: ImportPlan, today: dt.date, notes_heading: str = "import"
+) -> list[Refusal]:
+    """Check every record of ``plan`` as ``apply_plan`` will (shared code:
+    :func:`prepare_record`); the refusals are also stored in ``plan.refused``,
+    so ``plan.new``/``plan.updated`` count only what ``--apply`` will write."""
+    from sortext.errors import SortextError
+
+    refused: list[Refusal] = []
+    for record in plan.records:
+        if not _needs_write(record):
+            continue
+        try:
+            prepare_record(repo, record, plan.source, today, notes_heading)
+        except SortextError as exc:
+            refused.append(_refusal(record, exc))
+    plan.refused = refused
+    return refused
+
+
 def apply_plan(
     repo: Repository, plan: ImportPlan, today: dt.date, notes_heading: str = "import"
 ) -> ApplyResult:
-    """Write every planned change; a record that fails is reported, the rest go on."""
-    from sortext.edit.new import NewClient, create_record
-    from sortext.edit.roundtrip import RecordEditor
-    from sortext.edit.update import update_record
+    """Write every planned change; a record that fails is reported, the rest go on.
+
+    Each record goes through :func:`prepare_record` (as the dry run's
+    :func:`validate_plan` does), then is written only if its file still holds
+    what was read."""
+    from sortext.edit.update import apply_update
     from sortext.errors import SortextError
+    from sortext.files.write import Snapshot, write_if_unchanged
     from sortext.io.sources import update_store
 
     result = ApplyResult()
     applied: dict[str, list[tuple[StoredPath, Any]]] = {}
     supplied = plan.supplied
+    refused: list[Refusal] = []
     for record in plan.records:
-        if not record.is_new and not record.changes and not record.notes:
+        if not _needs_write(record):
             applied[record.record_id] = supplied.get(record.record_id, [])
             continue
         try:
-            rest = list(record.changes)
-            if record.is_new:
-                rest = [c for c in rest if c.path not in (("name",), ("email",))]
-
-            def change(
-                editor: RecordEditor, rest: list[Change] = rest, record: RecordPlan = record
-            ) -> None:
-                _apply_changes(editor, rest)
-                if record.notes:
-                    lines = [f"## {today.isoformat()} {notes_heading}"]
-                    for question, answer in record.notes:
-                        lines += ["", f"**{question}**", "", answer] if question else ["", answer]
-                    editor.append_body("\n".join(lines))
-
-            if record.is_new:
-                first = {c.path: c.new for c in record.changes}
-                client = NewClient(
-                    name=record.name,
-                    stage=first.get(("stage",)),
-                    email=first.get(("email",)),
-                    owner=first.get(("owner",)),
-                )
-                created, _ = create_record(
-                    repo, client, today, record_id=record.record_id, extra=change
-                )
-                result.written.append(repo.relative(created))
+            prepared = prepare_record(repo, record, plan.source, today, notes_heading)
+            if prepared.update is None:
+                prepared.path.parent.mkdir(parents=True, exist_ok=True)
+                write_if_unchanged(prepared.path, Snapshot(prepared.path, None, 0, 0), prepared.new)
+                result.written.append(repo.relative(prepared.path))
             else:
-                outcome = update_record(repo, record.record_id, change, plan.source)
+                outcome = apply_update(prepared.update)
                 if outcome.changed:
                     result.written.append(outcome.display)
             applied[record.record_id] = supplied.get(record.record_id, [])
         except SortextError as exc:
+            refused.append(_refusal(record, exc))
             result.failed.append((record.display, str(exc)))
+    plan.refused = refused
     listed = {r.record_id for r in plan.records}
     for record_id, entries in supplied.items():
         if record_id not in listed:  # nothing to change: the values are already there
