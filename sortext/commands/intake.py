@@ -76,6 +76,9 @@ def command(
             args.append(f"{format_path(conflict.path)}={_yaml(conflict.theirs)}")
         quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")
+    for record in plan.records:
+        for remark in record.remarks:
+            click.echo(f"{file}: {record.display}: {remark}", err=True)
     for problem in plan.problems:
         where = f" {problem.column}:" if problem.column else ""
         click.echo(f"{file}: row {problem.row}:{where} {problem.message}", err=True)

@@ -241,7 +241,30 @@ class CellError(ValueError):
     """A cell's text does not fit the field's type."""
 
 
+_SLASHED = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:\s*[AaPp][Mm])?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?)?$"
+)
+#: Written-out months: one reading only, whatever the locale's order.
+_WORDED = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d-%b-%Y",
+    "%a, %d %b %Y",
+)
+
+
 def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
+    """A date from the map's ``date_format``s, else any common unambiguous form.
+
+    Recognised without a format: ISO (``2026-11-30``, with a time or zone),
+    ``11/30/2026 9:12:44`` (Google Sheets, US), ``30/11/2026``, ``30.11.2026``
+    and ``30 Nov 2026`` / ``Nov 30, 2026``.  A day/month pair that reads both
+    ways (``05/06/2026``) is refused, never guessed; dots are day-first."""
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -253,6 +276,32 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError as exc:
             raise CellError(f"impossible date '{text}': {exc}") from exc
+    slashed = _SLASHED.match(text)
+    if slashed:
+        a, b, year = (int(g) for g in slashed.groups())
+        dotted = "." in text.split()[0]
+        if dotted or a > 12:
+            readings = {(year, b, a)}
+        elif b > 12:
+            readings = {(year, a, b)}
+        else:
+            readings = {(year, a, b), (year, b, a)}
+        if len(readings) > 1:
+            raise CellError(
+                f"'{text}' is ambiguous: month/day or day/month; "
+                "set date_format in the map (e.g. '%m/%d/%Y %H:%M:%S')"
+            )
+        y, m, d = readings.pop()
+        try:
+            return dt.date(y, m, d)
+        except ValueError as exc:
+            raise CellError(f"impossible date '{text}': {exc}") from exc
+    cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    for fmt in _WORDED:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
     hint = " (set date_format in the map)" if not formats else ""
     raise CellError(f"'{text}' is not a date{hint}")
 

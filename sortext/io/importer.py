@@ -72,6 +72,11 @@ class RecordPlan:
     skipped: list[Skipped] = field(default_factory=list)
     supplied: list[tuple[StoredPath, Any]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)  # intake: what was done and why
+
+
+CONSENT: DataPath = ("consent", "data_use")
+FIRST_CONTACT: DataPath = ("dates", "first_contact")
 
 
 @dataclass
@@ -178,8 +183,13 @@ class Planner:
         source: str,
         accept: Sequence[str] = (),
         states: dict[str, tuple[Path, dict[str, Any]]] | None = None,
+        intake: bool = False,
     ) -> None:
         self.repo = repo
+        self.intake = intake
+        section = repo.config.raw.get("intake")
+        wanted = section.get("minimum") if isinstance(section, dict) else None
+        self.minimum = tuple(str(m) for m in wanted) if wanted else ("name", "email")
         self.fmap = fmap
         self.source = source
         self.accept_all = "*" in accept
@@ -237,9 +247,23 @@ class Planner:
         if self.fmap.item_fields:
             item_values, item_problems = map_fields(self.fmap.item_fields, row, self.decimals)
             problems += item_problems
+        kept: list[tuple[str, str]] = []
+        remarks: list[str] = []
+        if problems and self.intake:
+            values, kept, remarks = self._lenient(row, values, problems)
+            problems = []
         if problems:
             self.problems.extend(problems)
             return
+        if self.intake and values.get(CONSENT) is False:
+            values = {
+                p: v for p, v in values.items() if p == CONSENT or format_path(p) in self.minimum
+            }
+            kept = []
+            remarks.append(
+                f"row {row.number}: no consent to storing data: kept only "
+                f"{', '.join(self.minimum)} and consent.data_use: false, no answers in the notes"
+            )
         record_id = self.find(values)
         if record_id is None:
             name = values.get(("name",))
@@ -283,11 +307,44 @@ class Planner:
             self._field(plan, path, theirs)
         if item_values:
             self._item(plan, item_values)
+        plan.remarks.extend(remarks)
+        if self.intake and values.get(CONSENT) is False:
+            return  # the respondent said no: their answers are not stored
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
                 text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
                 plan.notes.append((column, text))
+        plan.notes.extend(kept)
+
+    def _lenient(
+        self, row: Row, values: dict[DataPath, Any], problems: list[RowProblem]
+    ) -> tuple[dict[DataPath, Any], list[tuple[str, str]], list[str]]:
+        """Intake never loses a respondent over one cell: a value that does not
+        read is kept as written in the notes; a consent answer that does not
+        read counts as "no" (the least is stored)."""
+        kept: list[tuple[str, str]] = []
+        remarks: list[str] = []
+        consent_columns = {
+            s.column for s in self.fmap.fields if s.target == CONSENT and s.column is not None
+        }
+        for problem in problems:
+            raw = row.values.get(problem.column)
+            if problem.column in consent_columns:
+                values = {**values, CONSENT: False}
+                remarks.append(
+                    f"row {row.number}: {problem.column}: answer not understood "
+                    f"({problem.message}); taken as no consent"
+                )
+                continue
+            if raw not in (None, ""):
+                text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+                kept.append((f"{problem.column} (kept as written)", text))
+            remarks.append(
+                f"row {row.number}: {problem.column}: {problem.message}; "
+                "kept as written in the notes"
+            )
+        return values, kept, remarks
 
     def _field(self, plan: RecordPlan, path: DataPath, theirs: Any, key: str | None = None) -> None:
         data = self.data[plan.record_id]
@@ -295,6 +352,15 @@ class Planner:
         reason = may_write(self.patterns, self.source, path)
         owner = owner_of(self.patterns, path)
         ours = _get(data, path)
+        if (
+            path == FIRST_CONTACT
+            and not _empty(ours)
+            and str(_json_value(theirs)) > str(_json_value(ours))
+        ):
+            plan.skipped.append(
+                Skipped(label, f"{_json_value(theirs)} is later than the recorded first contact")
+            )
+            return
         if owner == self.source:
             plan.supplied.append((self._stored(path, key), _json_value(theirs)))
         if _same(ours, theirs, path):
@@ -369,16 +435,22 @@ def plan_import(
     source: str,
     accept: Sequence[str] = (),
     progress: Callable[[list[Row]], Iterable[Row]] | None = None,
+    intake: bool = False,
 ) -> ImportPlan:
-    """What importing ``rows`` would do; nothing is written."""
-    planner = Planner(repo, fmap, source, accept)
+    """What importing ``rows`` would do; nothing is written.
+
+    ``intake``: form responses (cells that do not read go to the notes as
+    written; a "no" to storing data keeps only ``intake.minimum``)."""
+    planner = Planner(repo, fmap, source, accept, intake=intake)
     rows = list(rows)
     planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)
     plan.records = [
-        p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
+        p
+        for p in planner.plans.values()
+        if p.is_new or p.changes or p.conflicts or p.skipped or p.remarks
     ]
     plan.records.sort(key=lambda p: (p.is_new, p.record_id))
     plan.supplied = {p.record_id: p.supplied for p in planner.plans.values() if p.supplied}

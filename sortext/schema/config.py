@@ -165,6 +165,17 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"type": "string", "minLength": 1},
         },
+        "intake": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "minimum": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "minLength": 1},
+                },
+            },
+        },
         "exports": {
             "type": "object",
             "additionalProperties": {
