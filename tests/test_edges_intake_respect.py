@@ -161,3 +161,53 @@ def test_property_slashed_dates_read_right_or_refused(day: dt.date, us: bool) ->
         assert day.day <= 12 and day.month <= 12 and day.day != day.month
         return
     assert got == day
+
+
+def test_messages_name_the_rows_first_line(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
+    form = _form(
+        tmp_path / "form.csv",
+        ["Name", "Email", "Story", "Timestamp"],
+        [
+            ["Ola Berg", "ola.berg@example.org", "line one\nline two\nline three", "13/13/2026"],
+        ],
+    )
+    result = run(cli, records_repo, "intake", str(form))
+    assert "row 2: Timestamp: impossible date" in result.output, result.output
+
+
+_ANSWERS = st.sampled_from(["No", "no", "NO", "Nein", "No, thanks", "maybe", "", "Yes", "yes"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(answer=_ANSWERS, phone=st.sampled_from(["+1 555 0100", ""]), goal=st.text(max_size=10))
+def test_property_consent_decides_what_is_stored(answer: str, phone: str, goal: str) -> None:
+    """Anything but a clear yes (or an empty answer) stores only the minimum."""
+    from sortext.io.intake import plan_intake
+    from sortext.io.spreadsheet import Row
+    from sortext.repo import open_repository
+    from tests.conftest import PROJECT_ROOT
+
+    repo = open_repository(PROJECT_ROOT)
+    row = Row(
+        2,
+        {
+            "Name": "Zed Quo",
+            "Email": "zed.quo@example.org",
+            "Phone": phone,
+            "Goal": goal,
+            "I consent to you storing my data": answer,
+        },
+    )
+    plan = plan_intake(repo, [row], None)
+    (record,) = plan.new
+    fields = {c.label: c.new for c in record.changes}
+    if answer.strip().casefold() in ("yes",) or not answer.strip():
+        assert fields.get("consent.data_use") in (True, None)
+        assert not record.remarks
+    else:
+        assert fields["consent.data_use"] is False
+        assert set(fields) <= {"name", "email", "consent.data_use"}
+        assert record.notes == []
+        assert any("consent" in r for r in record.remarks)
