@@ -197,7 +197,7 @@ def test_sigterm_and_sigint_stop_cleanly(records_repo: Path, cli: Callable[..., 
         assert f"running (pid {daemon.proc.pid})" in status.output
         assert daemon.stop(sig) == 0, daemon.log
         assert "stopped" in daemon.log
-        assert not (records_repo / ".sortext" / "watch.pid").exists()
+        assert not (records_repo / ".git" / "sortext-watch.pid").exists()
         assert cli("status", "--repo", str(records_repo)).exit_code == 1
 
 
@@ -208,7 +208,7 @@ def test_one_daemon_per_repository_and_stale_lock_takeover(records_repo: Path) -
     assert second.proc.wait(30) == 2
     assert f"already running for this repository (pid {first.proc.pid})" in second.log
     first.stop(signal.SIGKILL)
-    assert (records_repo / ".sortext" / "watch.pid").exists()  # left behind
+    assert (records_repo / ".git" / "sortext-watch.pid").exists()  # left behind
     third = Daemon(records_repo)
     try:
         third.wait_ready()
@@ -232,12 +232,14 @@ def test_kill_during_a_save_loses_nothing(records_repo: Path) -> None:
         restarted.stop()
 
 
-def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> None:
+def test_backup_push_success_and_failure(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     remote = tmp_path / "backup.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     git(records_repo, "remote", "add", "origin", str(remote))
     config = records_repo / "sortext.yaml"
-    config.write_text(config.read_text() + "\nbackup: {remote: origin, branch: main}\n")
+    config.write_text(config.read_text() + "\nbackup: {remotes: [origin], branch: main}\n")
     git(records_repo, "commit", "-qam", "backup")
     daemon = Daemon(records_repo)
     try:
@@ -256,6 +258,18 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
             lambda: daemon.log,
         )
         wait_for(lambda: "last_success" in read_json(records_repo / ".sortext" / "push.json"), 10)
+        pages = git(records_repo, "rev-parse", "sortext-pages").strip()
+        wait_for(  # the pages branch goes with it
+            lambda: (
+                subprocess.run(
+                    ["git", "rev-parse", "sortext-pages"], cwd=remote, capture_output=True, text=True
+                ).stdout.strip()
+                == pages
+            ),
+            15,
+            lambda: daemon.log,
+        )
+        assert cli("status", "--repo", str(records_repo)).exit_code == 0
         git(records_repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
         set_stage(records_repo, "paused")
         wait_commits(records_repo, 4, daemon)  # a failing push never blocks commits
@@ -265,6 +279,12 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
             lambda: daemon.log,
         )
         assert "backup push to origin failed" in daemon.log
+        error = read_json(records_repo / ".sortext" / "push.json")["last_error"]
+        assert "gone.git" in error and "does not appear to be a git repository" in error, error
+        assert "and the repository exists" not in error  # the line naming the cause is kept
+        status = cli("status", "--repo", str(records_repo))
+        assert status.exit_code == 3, status.output
+        assert "last push error" in status.output
     finally:
         daemon.stop()
 

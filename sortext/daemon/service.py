@@ -15,6 +15,7 @@ import logging
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +70,21 @@ class WatchService:
     _pending: dict[Path, Change] = field(default_factory=dict)
     _last_commit: dict[str, str] = field(default_factory=dict)
     _state_key: Any = None
+    _pusher: Any = None
+    _pusher_factory: Any = None
+    #: settle counter: incremented after every finished batch (tests wait on it)
+    settled: int = 0
+    _settle_cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_settled(self, after: int, timeout: float) -> int:
+        """Block until more than ``after`` batches have settled with nothing pending;
+        returns the counter (raises TimeoutError when ``timeout`` seconds pass)."""
+        with self._settle_cond:
+            if not self._settle_cond.wait_for(
+                lambda: self.settled > after and not self._pending, timeout
+            ):
+                raise TimeoutError(f"the watcher did not settle within {timeout}s")
+            return self.settled
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -78,11 +94,11 @@ class WatchService:
     def run(self, ready: Callable[[], None] | None = None) -> None:
         """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo."""
         from sortext.daemon.events import start_observer
-        from sortext.daemon.lock import acquire
+        from sortext.daemon.lock import acquire, lock_path
         from sortext.daemon.push import BackupTarget, Pusher
         from sortext.vcs.commit import GitRepo
 
-        lock = acquire(StateDir(self.repo.root).watch_pid)
+        lock = acquire(lock_path(self.repo.root))
         if lock.stale_pid:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
@@ -97,13 +113,16 @@ class WatchService:
             git_config = self.repo.config.raw.get("git")
             author = git_config.get("author") if isinstance(git_config, dict) else None
             pipeline = Pipeline(self.repo, git, self.renderer, self.today, author)
-            target = BackupTarget.from_config(self.repo.config.raw.get("backup"))
-            if target:
-                pusher = Pusher(self.repo.root, target)
+            config = self.repo.config.raw
+            target = BackupTarget.from_config(config.get("backup"), config.get("pages"))
+            pusher = Pusher(self.repo.root, target) if target else None
+            if pusher is not None:
                 pusher.start()
+            self._pusher = pusher
+            self._pusher_factory = lambda t: Pusher(self.repo.root, t)
             observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
-            self._finish(pipeline, self._safely(pipeline.start), pusher)
+            pusher = self._finish(pipeline, self._safely(pipeline.start), pusher)
             log.info(
                 "ready: every save in %s is now validated and committed",
                 self.repo.relative(self.repo.clients_path),
@@ -115,8 +134,8 @@ class WatchService:
             if observer is not None:
                 observer.stop()
                 observer.join(2)
-            if pusher is not None:
-                pusher.stop()
+            if self._pusher is not None:
+                self._pusher.stop()
             if git is not None:
                 git.close()
             self._restore_signals(previous)
@@ -144,9 +163,9 @@ class WatchService:
                 for change in result.retry:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
-                self._finish(pipeline, result, pusher)
+                pusher = self._finish(pipeline, result, pusher)
             elif deadline is None and pipeline.today() != pipeline.last_today:
-                self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -169,35 +188,69 @@ class WatchService:
             log.exception("internal error while processing changes (still watching): %s", exc)
             return SettleResult()
 
-    def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> None:
+    def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> Any:
+        """Record the batch's outcome (state file, settle counter, push); returns the
+        pusher, created, re-targeted or stopped when the backup settings changed."""
+        pusher = self._retarget(pipeline, pusher)
         if result.commit:
             self._last_commit = {
                 "id": result.commit,
                 "message": (result.message or "").splitlines()[0],
                 "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             }
-            if pusher is not None:
-                pusher.nudge()
+        if (result.commit or result.published) and pusher is not None:
+            pusher.nudge()
         errors = {
             path: [d.format(False) for d in diags if d.is_error]
             for path, diags in sorted(pipeline.errors.items())
         }
+        with self._settle_cond:
+            self.settled += 1
+            settled = self.settled
+        idle = not self._pending
         key = (self._last_commit.get("id"), tuple((k, tuple(v)) for k, v in errors.items()))
-        if key == self._state_key:
-            return
-        self._state_key = key
-        try:
-            write_json(
-                StateDir(self.repo.root).watch_state,
-                {
-                    "pid": os.getpid(),
-                    "started": self.started_at,
-                    "last_commit": self._last_commit,
-                    "errors": errors,
-                },
-            )
-        except Exception as exc:
-            log.warning("cannot write the status file: %s", exc)
+        if key != self._state_key or idle:
+            try:
+                write_json(
+                    StateDir(self.repo.root).watch_state,
+                    {
+                        "pid": os.getpid(),
+                        "started": self.started_at,
+                        "last_commit": self._last_commit,
+                        "errors": errors,
+                        "published_for": pipeline.published_for,
+                        "settled": settled,
+                        "pending": len(self._pending),
+                    },
+                )
+                self._state_key = key
+            except Exception as exc:
+                log.warning("cannot write the status file: %s", exc)
+        with self._settle_cond:
+            self._settle_cond.notify_all()
+        return pusher
+
+    def _retarget(self, pipeline: Pipeline, pusher: Any) -> Any:
+        """Pick up a changed ``backup`` section without a restart."""
+        from sortext.daemon.push import BackupTarget
+
+        config = pipeline.repo.config.raw
+        target = BackupTarget.from_config(config.get("backup"), config.get("pages"))
+        if pusher is not None and pusher.target == target:
+            return pusher
+        if pusher is not None and target is not None:
+            pusher.target = target
+            log.info("backup settings changed: pushing to %s", ", ".join(target.remotes))
+        elif pusher is not None:
+            pusher.stop()
+            pusher = None
+            log.info("backup settings removed: no longer pushing")
+        elif target is not None and self._pusher_factory is not None:
+            pusher = self._pusher_factory(target)
+            pusher.start()
+            log.info("backup settings added: pushing to %s", ", ".join(target.remotes))
+        self._pusher = pusher
+        return pusher
 
     def _install_signals(self) -> dict[int, Any]:
         owner = os.getpid()

@@ -98,7 +98,37 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "thresholds": {"type": "object"},
         "git": {"type": "object"},
-        "backup": {"type": "object"},
+        "backup": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "remotes": {
+                    "type": "array",
+                    "items": {"type": "string", "minLength": 1},
+                    "minItems": 1,
+                },
+                "branch": {"type": "string", "minLength": 1},
+                "max_age_days": {"type": "integer", "minimum": 1},
+            },
+        },
+        "pages": {
+            "anyOf": [
+                {"type": "boolean"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "branch": {
+                            "anyOf": [
+                                {"const": False},
+                                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$"},
+                            ]
+                        },
+                        "keep": {"type": "integer", "minimum": 1},
+                    },
+                },
+            ]
+        },
         "owned_fields": {"type": "object"},
         "exports": {"type": "object"},
     },
