@@ -262,7 +262,10 @@ def test_backup_push_success_and_failure(
         wait_for(  # the pages branch goes with it
             lambda: (
                 subprocess.run(
-                    ["git", "rev-parse", "sortext-pages"], cwd=remote, capture_output=True, text=True
+                    ["git", "rev-parse", "sortext-pages"],
+                    cwd=remote,
+                    capture_output=True,
+                    text=True,
                 ).stdout.strip()
                 == pages
             ),

@@ -1,0 +1,284 @@
+"""Pages are derived output: never in the records branch, published on their own branch,
+always equal to a fresh build of the records commit they name (issue 11, items 1-3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.vcs.pages import PagesSettings, publish, published_for
+from tests.conftest import git
+from tests.watchkit import (
+    Daemon,
+    idle_mark,
+    settled,
+    wait_commits,
+    wait_published,
+    wait_settled,
+)
+
+TODAY = dt.date.today().isoformat()  # the watcher's commits fall inside "since last week"
+
+
+def set_field(root: Path, rel: str, name: str, value: str) -> None:
+    path = root / rel
+    lines = path.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"{name}: "):
+            lines[i] = f"{name}: {value}\n"
+            break
+    else:
+        raise AssertionError(f"{rel} has no {name}")
+    path.write_text("".join(lines))
+
+
+def tree_files(root: Path, commit: str) -> dict[str, bytes]:
+    """Every file of ``commit`` (path -> bytes)."""
+    names = git(root, "ls-tree", "-r", "-z", "--name-only", commit).split("\0")
+    return {
+        name: subprocess.run(
+            ["git", "show", f"{commit}:{name}"], cwd=root, capture_output=True, check=True
+        ).stdout
+        for name in names
+        if name
+    }
+
+
+def fresh_build(
+    source: Path, commit: str, where: Path, cli: Callable[..., Result]
+) -> dict[str, bytes]:
+    """``sortext build --today`` on a clean clone checked out at ``commit``."""
+    subprocess.run(["git", "clone", "-q", str(source), str(where)], check=True)
+    subprocess.run(["git", "checkout", "-q", "--detach", commit], cwd=where, check=True)
+    result = cli("build", "--repo", str(where), "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    out = {"NEXT.md": (where / "NEXT.md").read_bytes()}
+    for path in sorted((where / "site").rglob("*")):
+        if path.is_file():
+            out[path.relative_to(where).as_posix()] = path.read_bytes()
+    return out
+
+
+def test_pages_of_each_watcher_commit_equal_a_fresh_build_of_it(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    daemon = Daemon(root, "--today", TODAY)
+    published: list[tuple[str, str]] = []
+    try:
+        daemon.wait_ready()
+        first = wait_published(root, daemon)  # start-up publishes HEAD
+        published.append((first, git(root, "rev-parse", "sortext-pages").strip()))
+        saves = [
+            ("clients/jonas-weber.md", "stage", "paused"),  # lost -> paused
+            ("clients/amara-okafor.md", "stage", "review"),
+            ("clients/jonas-weber.md", "stage", "inquiry"),
+            ("clients/amara-okafor.md", "stage", "paused"),
+        ]
+        for n, (rel, name, value) in enumerate(saves, start=2):
+            set_field(root, rel, name, value)
+            wait_commits(root, n, daemon)
+            head = wait_published(root, daemon)
+            published.append((head, git(root, "rev-parse", "sortext-pages").strip()))
+        assert git(root, "status", "--porcelain") == ""  # pages ignored, records committed
+        tracked = git(root, "ls-tree", "-r", "--name-only", "HEAD").split()
+        assert not [p for p in tracked if p == "NEXT.md" or p.startswith("site/")]
+    finally:
+        daemon.stop()
+    moved = published[1]
+    for n, (records, pages) in enumerate(published):
+        expected = fresh_build(root, records, tmp_path / f"fresh-{n}", cli)
+        got = tree_files(root, pages)
+        assert sorted(got) == sorted(expected), records
+        for name, data in expected.items():
+            assert got[name] == data, f"{name} of the pages for {records[:8]} differ"
+        message = git(root, "log", "-1", "--format=%B", pages)
+        assert message.startswith(f"pages for {records}")
+    # the commit's own change is in its "since last week" section
+    next_md = tree_files(root, moved[1])["NEXT.md"].decode()
+    assert "Jonas Weber" in next_md.split("since last week", 1)[-1] or "jonas" in next_md.lower()
+    # each pages commit's parent is the previous one
+    for (_, older), (_, newer) in zip(published, published[1:], strict=False):
+        assert git(root, "rev-parse", f"{newer}^").strip() == older
+
+
+def test_publish_never_touches_the_users_index_work_tree_or_head(records_repo: Path) -> None:
+    root = records_repo
+    (root / "todo.txt").write_text("call the accountant\n")
+    git(root, "add", "todo.txt")
+    (root / "NEXT.md").write_text("# next\n")
+    (root / "site").mkdir()
+    (root / "site" / "index.html").write_text("<p>one</p>\n")
+    head = git(root, "rev-parse", "HEAD").strip()
+    index_before = hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest()
+    status_before = git(root, "status", "--porcelain")
+    settings_ = PagesSettings("sortext-pages", keep=2)
+    commits = []
+    for n in range(7):
+        (root / "site" / "index.html").write_text(f"<p>{n}</p>\n")
+        if n == 3:
+            (root / "site" / "extra.html").write_text("x\n")
+        if n == 5:
+            (root / "site" / "extra.html").unlink()
+        commits.append(publish(root, head, settings_))
+    assert all(commits)
+    assert git(root, "rev-parse", "HEAD").strip() == head
+    assert hashlib.sha256((root / ".git" / "index").read_bytes()).hexdigest() == index_before
+    assert git(root, "status", "--porcelain") == status_before
+    # bounded: never more than 2 * keep commits, the newest content at the tip
+    count = int(git(root, "rev-list", "--count", "sortext-pages"))
+    assert count <= 4
+    tip = "sortext-pages"
+    assert git(root, "show", f"{tip}:site/index.html") == "<p>6</p>\n"
+    assert "site/extra.html" not in git(root, "ls-tree", "-r", "--name-only", tip)
+    assert published_for(root, "refs/heads/sortext-pages") == head
+    # same pages, same records commit: nothing new
+    assert publish(root, head, settings_) is None
+
+
+def test_pages_false_turns_publishing_off(records_repo: Path) -> None:
+    assert PagesSettings.from_config(False).ref is None
+    assert PagesSettings.from_config({"branch": "site-pages", "keep": 3}).ref == (
+        "refs/heads/site-pages"
+    )
+    assert publish(records_repo, "0" * 40, PagesSettings(None)) is None
+    assert git(records_repo, "branch", "--list", "sortext-pages") == ""
+
+
+@pytest.mark.parametrize("bad", [{"branch": "-x"}, {"keep": 0}, {"keep": "ten"}, "yes"])
+def test_bad_pages_settings_are_clear_errors(bad: object) -> None:
+    from sortext.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^pages"):
+        PagesSettings.from_config(bad)
+
+
+def test_init_ignores_pages_and_editor_debris(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    root = tmp_path / "new"
+    assert cli("init", str(root)).exit_code == 0
+    for name in ("NEXT.md", "site/index.html", "clients/.a.md.swp", "clients/a.md~"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x\n")
+    for name in ("clients/#a.md#", "clients/.#a.md", "clients/4913", "sortext.yaml~"):
+        (root / name).write_text("x\n")
+    untracked = git(root, "status", "--porcelain", "--untracked-files=all")
+    for name in ("NEXT.md", "site/", "swp", "~", "#", "4913"):
+        assert name not in untracked, untracked
+
+
+_STEM = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=12).filter(
+    lambda s: s not in (".", "..")
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stem=_STEM,
+    kind=st.sampled_from(["{}.swp", ".{}.swp", ".{}.swo", "{}~", "#{}#", ".#{}", "4913"]),
+    folder=st.sampled_from(["", "clients/", "templates/"]),
+)
+def test_every_editor_debris_name_is_ignored(
+    tmp_path_factory: pytest.TempPathFactory, stem: str, kind: str, folder: str
+) -> None:
+    """The class: the swap, backup and lock names vim, emacs and others write."""
+    from importlib.resources import files
+
+    root = _ignore_repo(tmp_path_factory, files("sortext") / "skeleton" / "gitignore")
+    name = folder + kind.format(stem)
+    proc = subprocess.run(
+        ["git", "check-ignore", "--no-index", "-q", "--", name], cwd=root, capture_output=True
+    )
+    assert proc.returncode == 0, name
+
+
+_IGNORE_REPOS: dict[str, Path] = {}
+
+
+def _ignore_repo(factory: pytest.TempPathFactory, gitignore: object) -> Path:
+    key = "skeleton"
+    if key not in _IGNORE_REPOS:
+        root = factory.mktemp("ignore")
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        (root / ".gitignore").write_text(Path(str(gitignore)).read_text())
+        _IGNORE_REPOS[key] = root
+    return _IGNORE_REPOS[key]
+
+
+def test_install_migrates_tracked_pages_in_one_commit(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    ignore = root / ".gitignore"
+    ignore.write_text(ignore.read_text().replace("/NEXT.md\n", "").replace("/site/\n", ""))
+    (root / "NEXT.md").write_text("# next\n")
+    (root / "site" / "clients").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<p>old</p>\n")
+    (root / "site" / "clients" / "a.html").write_text("<p>a</p>\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "old layout: pages tracked")
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        hints = [line for line in daemon.log.splitlines() if "still tracked" in line]
+        assert len(hints) == 1 and "sortext install" in hints[0]
+    finally:
+        daemon.stop()
+    (root / "todo.txt").write_text("call the accountant\n")
+    git(root, "add", "todo.txt")
+    before = int(git(root, "rev-list", "--count", "HEAD"))
+    result = cli("install", "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "stopped tracking NEXT.md and site/" in result.output
+    assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
+    message = git(root, "log", "-1", "--format=%B")
+    assert message.startswith("stop tracking the generated pages") and "derived" in message
+    changed = git(root, "show", "--name-status", "--format=", "HEAD").splitlines()
+    assert sorted(changed) == sorted(
+        ["M\t.gitignore", "D\tNEXT.md", "D\tsite/clients/a.html", "D\tsite/index.html"]
+    )
+    assert (root / "NEXT.md").exists() and (root / "site" / "index.html").exists()
+    assert git(root, "diff", "--cached", "--name-only").split() == ["todo.txt"]
+    assert git(root, "status", "--porcelain", "--", "NEXT.md", "site") == ""
+    again = cli("install", "--repo", str(root))
+    assert again.exit_code == 0 and "stopped tracking" not in again.output
+
+
+def test_a_config_change_is_committed_alone_and_a_bad_one_keeps_the_last_valid(
+    records_repo: Path,
+) -> None:
+    root = records_repo
+    config = root / "sortext.yaml"
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        config.write_text(config.read_text() + "\npages: {keep: 20}\n")
+        wait_commits(root, 2, daemon)
+        assert git(root, "log", "-1", "--format=%s").strip() == "config: sortext.yaml changed"
+        assert git(root, "show", "--name-only", "--format=", "HEAD").split() == ["sortext.yaml"]
+        mark = idle_mark(root, daemon)
+        good = config.read_text()
+        config.write_text(good + "\nbackup: {remote: origin}\n")
+        wait_settled(root, mark, daemon)
+        assert re.search(
+            r"ERROR sortext\.yaml:\d+:\d+: .*remote.*keeping the last valid configuration",
+            daemon.log,
+        ), daemon.log
+        assert int(git(root, "rev-list", "--count", "HEAD")) == 2
+        config.write_text(good)  # back to the committed bytes: nothing to commit
+        mark = settled(root)  # the bad config's batch has finished: nothing else runs
+        wait_settled(root, mark, daemon)
+        assert int(git(root, "rev-list", "--count", "HEAD")) == 2
+        assert git(root, "status", "--porcelain") == ""
+    finally:
+        daemon.stop()
