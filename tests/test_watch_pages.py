@@ -271,7 +271,7 @@ def test_a_config_change_is_committed_alone_and_a_bad_one_keeps_the_last_valid(
         config.write_text(good + "\nbackup: {remote: origin}\n")
         wait_settled(root, mark, daemon)
         assert re.search(
-            r"ERROR sortext\.yaml:\d+:\d+: .*remote.*keeping the last valid configuration",
+            r"\nsortext\.yaml:\d+:\d+: error: backup\.remote: .*keeping the last valid configuration",
             daemon.log,
         ), daemon.log
         assert int(git(root, "rev-list", "--count", "HEAD")) == 2
