@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import re
 import subprocess
 from collections.abc import Callable
@@ -107,7 +108,7 @@ def test_pages_of_each_watcher_commit_equal_a_fresh_build_of_it(
     next_md = tree_files(root, moved[1])["NEXT.md"].decode()
     assert "Jonas Weber" in next_md.split("since last week", 1)[-1] or "jonas" in next_md.lower()
     # each pages commit's parent is the previous one
-    for (_, older), (_, newer) in zip(published, published[1:], strict=False):
+    for (_, older), (_, newer) in itertools.pairwise(published):
         assert git(root, "rev-parse", f"{newer}^").strip() == older
 
 
@@ -271,7 +272,8 @@ def test_a_config_change_is_committed_alone_and_a_bad_one_keeps_the_last_valid(
         config.write_text(good + "\nbackup: {remote: origin}\n")
         wait_settled(root, mark, daemon)
         assert re.search(
-            r"\nsortext\.yaml:\d+:\d+: error: backup\.remote: .*keeping the last valid configuration",
+            r"\nsortext\.yaml:\d+:\d+: error: backup\.remote: "
+            r".*keeping the last valid configuration",
             daemon.log,
         ), daemon.log
         assert int(git(root, "rev-list", "--count", "HEAD")) == 2
