@@ -69,6 +69,7 @@ def test_doctor_on_a_bare_clone_then_after_install(
     (hooks / "pre-commit").chmod(0o755)
     assert cli("install", "--repo", str(records_repo)).exit_code == 0
     assert "clients/*.md merge=sortext" in (records_repo / ".gitattributes").read_text()
+    (records_repo / ".sortext").mkdir(exist_ok=True)
     pid_file = records_repo / ".git/sortext-watch.pid"  # the lock lives beside git's own
     holder = (  # what sortext watch does: write its pid and hold an OS lock on the file
         "import fcntl, os, sys, time\n"
