@@ -284,3 +284,35 @@ def test_a_config_change_is_committed_alone_and_a_bad_one_keeps_the_last_valid(
         assert git(root, "status", "--porcelain") == ""
     finally:
         daemon.stop()
+
+
+def test_deleting_dot_sortext_while_the_watcher_runs(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """.sortext/ is derived data the user may delete: the watcher rebuilds the whole
+    index before rendering or publishing, keeps its single-instance lock, and
+    `status` keeps working."""
+    import shutil
+
+    root = records_repo
+    daemon = Daemon(root, "--today", TODAY)
+    try:
+        daemon.wait_ready()
+        idle_mark(root, daemon)
+        shutil.rmtree(root / ".sortext")
+        assert cli("status", "--repo", str(root)).exit_code == 0  # still running
+        second = Daemon(root)
+        assert second.proc.wait(30) == 2  # the lock did not go with the folder
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        wait_commits(root, 2, daemon)
+        head = wait_published(root, daemon)
+        idle_mark(root, daemon)
+        status = cli("status", "--repo", str(root))
+        assert status.exit_code == 0 and head[:10] in status.output
+        assert "gone: full rebuild" in (root / ".sortext" / "watch.log").read_text()
+    finally:
+        daemon.stop()
+    expected = fresh_build(root, head, tmp_path / "fresh", cli)
+    got = tree_files(root, "sortext-pages")
+    assert got["NEXT.md"] == expected["NEXT.md"]  # every client, not just the saved one
+    assert sorted(got) == sorted(expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 import os
 import queue
 import signal
@@ -37,6 +38,15 @@ log = logging.getLogger("sortext.watch")
 TICK = 1.0
 
 
+class _LogFile(logging.handlers.WatchedFileHandler):
+    """``.sortext/watch.log``, reopened (folder included) when the user deletes
+    ``.sortext/`` while the watcher runs: it is derived data, safe to delete."""
+
+    def reopenIfNeeded(self) -> None:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        super().reopenIfNeeded()
+
+
 def setup_logging(root: Path, level: int = logging.INFO) -> None:
     """Human-readable log lines to stderr and ``.sortext/watch.log``."""
     logger = logging.getLogger("sortext.watch")
@@ -49,7 +59,7 @@ def setup_logging(root: Path, level: int = logging.INFO) -> None:
     logger.addHandler(stream)
     state = StateDir(root)
     state.path.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(state.watch_log, encoding="utf-8")
+    file_handler = _LogFile(state.watch_log, encoding="utf-8")
     file_handler.setFormatter(fmt)
     logger.addHandler(file_handler)
     logger.propagate = False
