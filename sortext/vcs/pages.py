@@ -102,12 +102,16 @@ def publish(root: Path, records_commit: str, settings: PagesSettings) -> str | N
     """Commit the pages now in ``root``'s working tree to the pages branch.
 
     Returns the new pages commit, or None when publishing is off or the pages
-    equal the branch's newest commit.  Raises GitError when git fails.
+    equal the branch's newest commit.  Raises GitError when git fails.  Call it
+    from one process at a time (the watcher, under its daemon lock).
     """
     ref = settings.ref
     if ref is None:
         return None
     index = pages_index(root)
+    # Only the one running watcher (it holds the daemon lock) publishes, so a lock on
+    # the private index is a leftover of a watcher that was killed mid-publish.
+    index.with_name(index.name + ".lock").unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
     parent = tip(root, ref)
     if parent is None or not index.exists():
