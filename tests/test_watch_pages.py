@@ -316,3 +316,24 @@ def test_deleting_dot_sortext_while_the_watcher_runs(
     got = tree_files(root, "sortext-pages")
     assert got["NEXT.md"] == expected["NEXT.md"]  # every client, not just the saved one
     assert sorted(got) == sorted(expected)
+
+
+def test_backup_pushes_the_pages_branch_forced(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    remote = tmp_path / "backup.git"
+    git(tmp_path, "init", "--bare", "--quiet", "--initial-branch=main", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    head = git(root, "rev-parse", "HEAD").strip()
+    (root / "NEXT.md").write_text("# one\n")
+    settings_ = PagesSettings("sortext-pages", keep=1)
+    publish(root, head, settings_)
+    assert cli("backup", "--repo", str(root)).exit_code == 0
+    for n in range(4):  # past 2 * keep: the branch's old history is squashed
+        (root / "NEXT.md").write_text(f"# {n}\n")
+        publish(root, head, settings_)
+    result = cli("backup", "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert git(remote, "rev-parse", "sortext-pages") == git(root, "rev-parse", "sortext-pages")
+    assert git(remote, "show", "sortext-pages:NEXT.md") == "# 3\n"
