@@ -337,3 +337,58 @@ def test_backup_pushes_the_pages_branch_forced(
     assert result.exit_code == 0, result.output
     assert git(remote, "rev-parse", "sortext-pages") == git(root, "rev-parse", "sortext-pages")
     assert git(remote, "show", "sortext-pages:NEXT.md") == "# 3\n"
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(extra=st.integers(min_value=-3, max_value=3) | st.integers(min_value=4, max_value=4096))
+def test_records_around_the_size_limit_are_read_and_judged(tmp_path: Path, extra: int) -> None:
+    """The class: a stable file of any size is read (never "still changing" forever);
+    over the limit it is an error naming the limit."""
+    from sortext.check.load import parse_record
+    from sortext.daemon.pipeline import UNSTABLE, read_stable
+    from sortext.record.source import MAX_FILE_BYTES
+    from sortext.repo import open_repository
+    from sortext.schema.validate import RecordValidator
+
+    path = tmp_path / "big.md"
+    size = MAX_FILE_BYTES + extra
+    head = b"---\nname: Big Log\nstage: inquiry\n---\n"
+    path.write_bytes(head + b"x" * (size - len(head)))
+    raw = read_stable(path)
+    assert raw is not UNSTABLE and isinstance(raw, bytes)
+    validator = RecordValidator(open_repository(Path(__file__).parent.parent).config)
+    loaded = parse_record(raw, "clients/big.md", validator)
+    too_large = any("larger than 5 MiB" in d.message for d in loaded.diagnostics)
+    assert too_large == (size > MAX_FILE_BYTES)
+
+
+def test_a_record_over_5_mib_is_reported_by_the_watcher(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    import json
+
+    root = records_repo
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        path = root / "clients" / "amara-okafor.md"
+        path.write_bytes(path.read_bytes() + b"pasted log line\n" * 400_000)
+        wait_for_log = "larger than 5 MiB"
+        from tests.watchkit import wait_for
+
+        wait_for(lambda: wait_for_log in daemon.log, 20, lambda: daemon.log)
+        line = next(x for x in daemon.log.splitlines() if wait_for_log in x)
+        assert line.split(" ERROR ", 1)[1].startswith("clients/amara-okafor.md:")
+
+        def listed_by_status() -> bool:
+            status = json.loads(cli("status", "--repo", str(root), "--json").output)
+            return "clients/amara-okafor.md" in status["errors"]
+
+        wait_for(listed_by_status, 20, lambda: daemon.log)  # written when the batch ends
+        listed = (root / "NEXT.md").read_text().split("## Records with errors")[1]
+        assert "amara-okafor" in listed
+        assert int(git(root, "rev-list", "--count", "HEAD")) == 1  # not committed
+    finally:
+        daemon.stop()

@@ -97,7 +97,9 @@ UNSTABLE = _Unstable()
 
 def read_stable(path: Path) -> bytes | _Unstable | None:
     """The file's bytes, None if it is gone (or not a regular file), or UNSTABLE
-    when it changed between the two looks (an editor still writing)."""
+    when it changed between the two looks (an editor still writing).  A file
+    over MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1 bytes, so it is
+    reported as too large rather than looked at again forever."""
     try:
         before = os.stat(path)
         if not stat.S_ISREG(before.st_mode):
@@ -114,6 +116,8 @@ def read_stable(path: Path) -> bytes | _Unstable | None:
         after.st_size,
         after.st_mtime_ns,
     )
+    if same and after.st_size > MAX_FILE_BYTES and len(raw) == MAX_FILE_BYTES + 1:
+        return raw  # too large: the first MAX + 1 bytes, which validation reports as such
     return raw if same and len(raw) == after.st_size else UNSTABLE
 
 
