@@ -311,7 +311,8 @@ class Pipeline:
         from sortext.vcs.pages import publish
 
         try:
-            result.published = publish(self.repo.root, head, self.pages)
+            subject = (result.message or "").splitlines()[0] if result.commit == head else None
+            result.published = publish(self.repo.root, head, self.pages, subject)
         except (GitError, OSError) as exc:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return

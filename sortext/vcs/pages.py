@@ -98,12 +98,16 @@ def published_for(root: Path, ref: str) -> str | None:
     return found.group(1) if found else None
 
 
-def publish(root: Path, records_commit: str, settings: PagesSettings) -> str | None:
+def publish(
+    root: Path, records_commit: str, settings: PagesSettings, subject: str | None = None
+) -> str | None:
     """Commit the pages now in ``root``'s working tree to the pages branch.
 
-    Returns the new pages commit, or None when publishing is off or the pages
-    equal the branch's newest commit.  Raises GitError when git fails.  Call it
-    from one process at a time (the watcher, under its daemon lock).
+    ``subject``: the records commit's first line, for the message (read from git
+    when not given).  Returns the new pages commit, or None when publishing is
+    off or the branch already holds these pages for ``records_commit``.  Raises
+    GitError when git fails.  Call it from one process at a time (the watcher,
+    under its daemon lock).
     """
     ref = settings.ref
     if ref is None:
@@ -113,7 +117,7 @@ def publish(root: Path, records_commit: str, settings: PagesSettings) -> str | N
     # the private index is a leftover of a watcher that was killed mid-publish.
     index.with_name(index.name + ".lock").unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
-    parent = tip(root, ref)
+    parent, parent_tree, parent_for = _tip(root, ref)
     if parent is None or not index.exists():
         if parent is None:
             git.run(root, "read-tree", "--empty", env=env)
@@ -126,11 +130,10 @@ def publish(root: Path, records_commit: str, settings: PagesSettings) -> str | N
     if absent:
         git.run(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *absent, env=env)
     tree = git.run(root, "write-tree", env=env).decode().strip()
-    if parent is not None:
-        parent_tree = git.text(root, "rev-parse", f"{parent}^{{tree}}").strip()
-        if parent_tree == tree and published_for(root, ref) == records_commit:
-            return None
-    subject = git.text(root, "log", "-1", "--format=%s", records_commit).strip()
+    if parent is not None and parent_tree == tree and parent_for == records_commit:
+        return None
+    if subject is None:
+        subject = git.text(root, "log", "-1", "--format=%s", records_commit).strip()
     message = f"pages for {records_commit}\n\nbuilt from: {subject}\n"
     args = ["commit-tree", tree, "-F", "-"]
     if parent is not None:
@@ -144,6 +147,19 @@ def publish(root: Path, records_commit: str, settings: PagesSettings) -> str | N
         raise
     _bound(root, ref, settings.keep)
     return commit
+
+
+def _tip(root: Path, ref: str) -> tuple[str | None, str | None, str | None]:
+    """The branch's newest commit, its tree and the records commit it names (one
+    process); Nones when the branch does not exist yet."""
+    proc = git.run_full(root, "log", "-1", "--format=%H %T %s", ref, "--")
+    if proc.returncode != 0:
+        return None, None, None
+    parts = proc.stdout.decode().strip().split(" ", 2)
+    if len(parts) < 2:
+        return None, None, None
+    found = _FOR.match(parts[2]) if len(parts) == 3 else None
+    return parts[0], parts[1], found.group(1) if found else None
 
 
 def _bound(root: Path, ref: str, keep: int) -> None:
