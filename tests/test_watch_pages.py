@@ -392,3 +392,53 @@ def test_a_record_over_5_mib_is_reported_by_the_watcher(
         assert int(git(root, "rev-list", "--count", "HEAD")) == 1  # not committed
     finally:
         daemon.stop()
+
+
+PAGE_NAMES = ["NEXT.md", "site/index.html", "site/clients/a.html", "site/clients/b.html"]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ops=st.lists(
+        st.tuples(st.sampled_from(PAGE_NAMES), st.none() | st.binary(max_size=40)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_incremental_publish_equals_a_full_restage(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, bytes | None]]
+) -> None:
+    """The class: any sequence of pages written and removed, published with only the
+    changed paths, gives the tree a full look at every page gives."""
+    root = tmp_path_factory.mktemp("incr")
+    git(root, "init", "-q", "-b", "main")
+    git(
+        root,
+        "-c",
+        "user.email=x@x.invalid",
+        "-c",
+        "user.name=X",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "r",
+    )
+    head = git(root, "rev-parse", "HEAD").strip()
+    incremental = PagesSettings("pages-incr", keep=3)
+    (root / "NEXT.md").write_bytes(b"start\n")
+    publish(root, head, incremental)
+    for name, data in ops:
+        path = root / name
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        publish(root, head, incremental, "r", [name])
+    publish(root, head, PagesSettings("pages-full", keep=3))  # another tip: full restage
+    assert git(root, "rev-parse", "pages-incr^{tree}") == git(
+        root, "rev-parse", "pages-full^{tree}"
+    )

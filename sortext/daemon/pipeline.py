@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
-from sortext.errors import GitError, SortextError
+from sortext.errors import GitError, SortextError, StorageError
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.repo import Repository
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     from sortext.schema.validate import RecordValidator
 
 log = logging.getLogger("sortext.watch")
+
+#: Longest wait between retries of a failed render (a full disk), in seconds.
+MAX_RERENDER_BACKOFF = 60.0
 
 #: How many times an empty file is looked at again before it counts as a save.
 EMPTY_RETRIES = 2
@@ -160,6 +163,14 @@ class Pipeline:
     #: the last "not committed yet" / "not published" reason logged (logged once each)
     _held: str | None = None
     _publish_error: str | None = None
+    #: False after a failed render: the next render is a full rebuild, nothing is
+    #: published until one succeeds; ``rerender_backoff`` seconds until the retry
+    rendered_ok: bool = True
+    #: pages (repository-relative) written or removed since the last publish; None:
+    #: unknown (at start), so publishing looks at every page
+    _unpublished: set[str] | None = None
+    rerender_backoff: float = 0.0
+    _render_error: str | None = None
 
     @property
     def validator(self) -> RecordValidator:
@@ -224,7 +235,7 @@ class Pipeline:
         """Act on a batch of quiet paths.  Never raises for bad user data."""
         result = SettleResult()
         config_changes = self._refresh_context(changes)
-        full = full or config_changes is not None
+        full = full or config_changes is not None or not self.rendered_ok
         parsed: dict[str, tuple[bytes, LoadResult]] = {}
         records, moved_from = self._read_records(changes, result, parsed)
         if config_changes:
@@ -237,6 +248,8 @@ class Pipeline:
         if full or touched:
             result.rebuilt = full
             result.pages = self._render(None if full else touched, parsed)
+            if self._unpublished is not None:
+                self._unpublished.update(self.repo.relative(p) for p in result.pages)
         self._publish(result, catch_up)
         return result
 
@@ -297,7 +310,9 @@ class Pipeline:
         if result.commit is None and not catch_up and not self._moved_forward(head):
             return
         why = None
-        if self.errors:
+        if not self.rendered_ok:
+            why = "the pages could not be rendered"
+        elif self.errors:
             why = f"{len(self.errors)} record(s) with errors differ from the commit"
         elif result.retry:
             why = "changes are still pending"
@@ -312,12 +327,13 @@ class Pipeline:
 
         try:
             subject = (result.message or "").splitlines()[0] if result.commit == head else None
-            result.published = publish(self.repo.root, head, self.pages, subject)
+            result.published = publish(self.repo.root, head, self.pages, subject, self._unpublished)
         except (GitError, OSError) as exc:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return
         self.published_for = head
         self._publish_error = None
+        self._unpublished = set()
 
     def _moved_forward(self, head: str) -> bool:
         """HEAD is on a branch and descends from the last published records commit."""
@@ -460,14 +476,46 @@ class Pipeline:
         return records, moved_from
 
     def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
+        """Render; after a failed render the next one is a full rebuild (the index
+        may have lost entries: a full disk, a deleted file), and nothing is
+        published until a render succeeds."""
+        import sqlite3
+
         today = self.last_today or self.today()
+        if not self.rendered_ok:
+            records = None
         try:
             if records is None:
-                return self.renderer.rebuild(self.repo, today)
-            return self.renderer.update(self.repo, records, today, ready)
-        except Exception as exc:  # a template bug must not stop commits
-            log.exception("rendering the pages failed: %s", exc)
+                pages = self.renderer.rebuild(self.repo, today)
+            else:
+                pages = self.renderer.update(self.repo, records, today, ready)
+        except (StorageError, OSError, sqlite3.Error) as exc:
+            self._render_failed(f"pages not rendered: storage error: {exc}", None)
             return []
+        except Exception as exc:  # a template bug must not stop commits
+            self._render_failed(f"rendering the pages failed: {exc}", exc)
+            return []
+        if not self.rendered_ok:
+            log.info("pages rendered again (full rebuild of the index)")
+        self.rendered_ok = True
+        self._render_error = None
+        self.rerender_backoff = 0.0
+        return pages
+
+    def _render_failed(self, text: str, exc: Exception | None) -> None:
+        """One log line per distinct failure (a traceback only for a code error), and
+        a retry with backoff: 2 s doubling to :data:`MAX_RERENDER_BACKOFF`."""
+        self.rendered_ok = False
+        self._unpublished = None  # pages may be half written: look at all of them next time
+        self.rerender_backoff = min(max(2.0, self.rerender_backoff * 2), MAX_RERENDER_BACKOFF)
+        if text == self._render_error:
+            return
+        self._render_error = text
+        suffix = f" (retrying in {self.rerender_backoff:.0f} s, then with backoff; commits go on)"
+        if exc is not None:
+            log.error("%s%s", text, suffix, exc_info=exc)
+        else:
+            log.error("%s%s", text, suffix)
 
     def _message(
         self,

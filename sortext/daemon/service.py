@@ -154,8 +154,15 @@ class WatchService:
 
     def _loop(self, pipeline: Pipeline, pusher: Any) -> None:
         debouncer: Debouncer[Path] = Debouncer(self.debounce)
+        rerender_at: float | None = None
         while True:
+            if pipeline.rendered_ok:
+                rerender_at = None
+            elif rerender_at is None:
+                rerender_at = time.monotonic() + pipeline.rerender_backoff
             deadline = debouncer.next_deadline()
+            if rerender_at is not None:
+                deadline = rerender_at if deadline is None else min(deadline, rerender_at)
             timeout = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
             try:
                 item = self._queue.get(timeout=timeout)
@@ -174,6 +181,9 @@ class WatchService:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
                 pusher = self._finish(pipeline, result, pusher)
+            elif rerender_at is not None and time.monotonic() >= rerender_at:
+                rerender_at = None  # retry the failed render (a full rebuild), with backoff
+                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
             elif deadline is None and pipeline.today() != pipeline.last_today:
                 pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
         if self._pending:

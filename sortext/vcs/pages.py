@@ -21,7 +21,7 @@ ever rewritten, and only it is force-pushed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,15 +99,24 @@ def published_for(root: Path, ref: str) -> str | None:
 
 
 def publish(
-    root: Path, records_commit: str, settings: PagesSettings, subject: str | None = None
+    root: Path,
+    records_commit: str,
+    settings: PagesSettings,
+    subject: str | None = None,
+    changed: Collection[str] | None = None,
 ) -> str | None:
     """Commit the pages now in ``root``'s working tree to the pages branch.
 
     ``subject``: the records commit's first line, for the message (read from git
-    when not given).  Returns the new pages commit, or None when publishing is
-    off or the branch already holds these pages for ``records_commit``.  Raises
-    GitError when git fails.  Call it from one process at a time (the watcher,
-    under its daemon lock).
+    when not given).  ``changed``: the repository-relative pages written or
+    removed since the last publish (the renderer knows them); only those are
+    restaged, when the private index still holds the branch's tip.  Without it
+    every page is looked at (``git add -A``: a stat per file).
+
+    Returns the new pages commit, or None when publishing is off or the branch
+    already holds these pages for ``records_commit``.  Raises GitError when git
+    fails.  Call it from one process at a time (the watcher, under its daemon
+    lock).
     """
     ref = settings.ref
     if ref is None:
@@ -118,17 +127,25 @@ def publish(
     index.with_name(index.name + ".lock").unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
     parent, parent_tree, parent_for = _tip(root, ref)
-    if parent is None or not index.exists():
+    held = _held_tip(index)
+    if parent is None or not index.exists() or held != parent:
+        changed = None  # the private index does not hold the tip: look at every page
         if parent is None:
             git.run(root, "read-tree", "--empty", env=env)
         else:
             git.run(root, "read-tree", parent, env=env)
-    present = [p for p in PAGE_PATHS if (root / p).exists()]
-    absent = [p for p in PAGE_PATHS if p not in present]
-    if present:
-        git.run(root, "add", "-A", "-f", "--", *present, env=env)
-    if absent:
-        git.run(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *absent, env=env)
+    if changed is not None:
+        pages = sorted(p for p in changed if p == "NEXT.md" or p.startswith("site/"))
+        if pages:
+            listing = "".join(f"{p}\n" for p in pages).encode()
+            git.run(root, "update-index", "--add", "--remove", "--stdin", input=listing, env=env)
+    else:
+        present = [p for p in PAGE_PATHS if (root / p).exists()]
+        absent = [p for p in PAGE_PATHS if p not in present]
+        if present:
+            git.run(root, "add", "-A", "-f", "--", *present, env=env)
+        if absent:
+            git.run(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *absent, env=env)
     tree = git.run(root, "write-tree", env=env).decode().strip()
     if parent is not None and parent_tree == tree and parent_for == records_commit:
         return None
@@ -145,8 +162,24 @@ def publish(
     except GitError:
         index.unlink(missing_ok=True)  # someone else moved the branch: restage next time
         raise
-    _bound(root, ref, settings.keep)
+    tip = _bound(root, ref, settings.keep) or commit
+    _hold_tip(index, tip)
     return commit
+
+
+def _held_tip(index: Path) -> str | None:
+    """The pages commit whose tree the private index holds (written after each publish)."""
+    try:
+        return index.with_name(index.name + ".tip").read_text(encoding="ascii").strip() or None
+    except OSError:
+        return None
+
+
+def _hold_tip(index: Path, commit: str) -> None:
+    try:
+        index.with_name(index.name + ".tip").write_text(commit + "\n", encoding="ascii")
+    except OSError:
+        index.unlink(missing_ok=True)  # cannot vouch for it: restage next time
 
 
 def _tip(root: Path, ref: str) -> tuple[str | None, str | None, str | None]:
@@ -162,11 +195,12 @@ def _tip(root: Path, ref: str) -> tuple[str | None, str | None, str | None]:
     return parts[0], parts[1], found.group(1) if found else None
 
 
-def _bound(root: Path, ref: str, keep: int) -> None:
-    """Squash all but the newest ``keep`` commits once the branch holds ``2 * keep``."""
+def _bound(root: Path, ref: str, keep: int) -> str | None:
+    """Squash all but the newest ``keep`` commits once the branch holds ``2 * keep``;
+    returns the new tip when it did (same tree as before)."""
     count = int(git.text(root, "rev-list", "--count", "--first-parent", ref).strip())
     if count <= 2 * keep:
-        return
+        return None
     newest_first = git.text(root, "rev-list", "--first-parent", f"-{keep}", ref).split()
     old_tip = newest_first[0]
     parent: str | None = None
@@ -181,3 +215,4 @@ def _bound(root: Path, ref: str, keep: int) -> None:
         parent = git.run(root, *args, input=message, env=_IDENTITY).decode().strip()
     assert parent is not None
     git.run(root, "update-ref", "-m", "sortext pages: squash old pages", ref, parent, old_tip)
+    return parent
