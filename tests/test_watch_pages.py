@@ -442,3 +442,63 @@ def test_incremental_publish_equals_a_full_restage(
     assert git(root, "rev-parse", "pages-incr^{tree}") == git(
         root, "rev-parse", "pages-full^{tree}"
     )
+
+
+def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ENOSPC injected at sortext's one writer (sortext/files/write.py), with the index
+    lost meanwhile: the record is still committed (git has its own space), the pages
+    are neither rendered nor published from a partial index, the storage error is one
+    log line (no traceback) retried with backoff, and recovery rebuilds in full."""
+    import logging
+
+    import sortext.files.write as writer
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.errors import StorageError
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    root = records_repo
+    repo_git = GitRepo.open(root)
+    today = dt.date.fromisoformat(TODAY)
+    pipeline = Pipeline(open_repository(root), repo_git, PagesRenderer(), lambda: today)
+    try:
+        pipeline.start()
+        assert pipeline.published_for == git(root, "rev-parse", "HEAD").strip()
+        real = writer.atomic_write
+
+        def disk_full(
+            path: Path, data: bytes, exclusive: bool = False, durable: bool = True
+        ) -> None:
+            raise StorageError(f"{path}: cannot write: No space left on device")
+
+        monkeypatch.setattr(writer, "atomic_write", disk_full)
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        (root / ".sortext" / "index.sqlite").unlink()  # the index was lost as well
+        with caplog.at_level(logging.INFO, logger="sortext.watch"):
+            saved = pipeline.settle([Change(root / "clients/amara-okafor.md", "record")])
+            assert saved.commit is not None and saved.published is None
+            for _ in range(3):  # the service's retries
+                assert pipeline.settle([]).published is None
+        failures = [r for r in caplog.records if "storage error" in r.getMessage()]
+        assert len(failures) == 1 and failures[0].exc_info is None
+        assert "No space left on device" in failures[0].getMessage()
+        assert pipeline.rerender_backoff > 2.0  # backing off
+        assert pipeline.published_for != saved.commit
+        monkeypatch.setattr(writer, "atomic_write", real)  # space is back
+        recovered = pipeline.settle([])
+        assert recovered.rebuilt and recovered.published is not None
+        assert pipeline.published_for == saved.commit
+    finally:
+        repo_git.close()
+    expected = fresh_build(root, saved.commit, tmp_path / "fresh", cli)
+    got = tree_files(root, "sortext-pages")
+    assert sorted(got) == sorted(expected)
+    assert got["NEXT.md"] == expected["NEXT.md"]  # every client, from a complete index
