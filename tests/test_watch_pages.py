@@ -309,7 +309,7 @@ def test_deleting_dot_sortext_while_the_watcher_runs(
         idle_mark(root, daemon)
         status = cli("status", "--repo", str(root))
         assert status.exit_code == 0 and head[:10] in status.output
-        assert "gone: full rebuild" in (root / ".sortext" / "watch.log").read_text()
+        assert "is gone: full rebuild" in (root / ".sortext" / "watch.log").read_text()
     finally:
         daemon.stop()
     expected = fresh_build(root, head, tmp_path / "fresh", cli)

@@ -416,7 +416,7 @@ class Pipeline:
         if not StateDir(self.repo.root).index.exists():
             # .sortext/ was deleted (it is derived data): the whole index is rebuilt
             # before anything is rendered or published from it
-            log.info(".sortext/ or its index is gone: full rebuild")
+            log.info("the index (%s) is gone: full rebuild", StateDir.rel(StateDir.INDEX))
             full = True
         return config_changes if full else None
 

@@ -176,9 +176,12 @@ def _held_tip(index: Path) -> str | None:
 
 
 def _hold_tip(index: Path, commit: str) -> None:
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
     try:
-        index.with_name(index.name + ".tip").write_text(commit + "\n", encoding="ascii")
-    except OSError:
+        atomic_write(index.with_name(index.name + ".tip"), (commit + "\n").encode(), durable=False)
+    except StorageError:
         index.unlink(missing_ok=True)  # cannot vouch for it: restage next time
 
 
