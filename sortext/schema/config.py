@@ -112,19 +112,40 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "remotes": {
                     "type": "array",
                     "items": {"type": "string", "minLength": 1},
-                    "minItems": 1,
                 },
                 "branch": {"type": "string", "minLength": 1},
                 "max_age_days": {"type": "integer", "minimum": 1},
+                "encrypted": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["url", "recipients"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "url": {"type": "string", "minLength": 1},
+                            "recipients": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                            "signing_key": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
             },
+        },
+        "retention": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
         },
         "pages": {
             "anyOf": [
-                {"type": "boolean"},
+                {"const": False},
                 {
                     "type": "object",
                     "additionalProperties": False,
                     "properties": {
+                        "notes": {"type": "boolean"},
                         "branch": {
                             "anyOf": [
                                 {"const": False},
@@ -135,6 +156,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     },
                 },
             ]
+        },
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"exports": {"enum": ["all", "consented"]}},
         },
         "owned_fields": {"type": "object"},
         "exports": {"type": "object"},
