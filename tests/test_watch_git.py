@@ -55,11 +55,11 @@ def test_invalid_yaml_is_reported_not_committed_then_fixed(
     path = records_repo / RECORD
     good = path.read_bytes()
     broken = good.replace(b"stage: active", b"stage: [active", 1)
+    mark = settled(records_repo)  # the start-up batch wrote it before "ready:"
     path.write_bytes(broken)
-    wait_for(lambda: "not committed" in daemon.log, 10, lambda: daemon.log)
+    wait_settled(records_repo, mark, daemon)  # that batch is over: it made no commit
     line = next(x for x in daemon.log.splitlines() if "not committed" in x)
     assert re.search(rf"ERROR {RECORD}:\d+:\d+: error: invalid YAML", line), line
-    idle_mark(records_repo, daemon)  # that batch is over: it made no commit
     assert commit_count(records_repo) == 1
     assert path.read_bytes() == broken  # untouched on disk
     status = cli("status", "--repo", str(records_repo), "--json")
