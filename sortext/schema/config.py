@@ -172,7 +172,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"enum": ["csv", "json", "ics"]},
         },
-        "timezone": {"type": "string", "minLength": 1},
     },
 }
 
