@@ -169,10 +169,17 @@ def test_init_ignores_pages_and_editor_debris(tmp_path: Path, cli: Callable[...,
     for name in ("NEXT.md", "site/index.html", "clients/.a.md.swp", "clients/a.md~"):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x\n")
-    for name in ("clients/#a.md#", "clients/.#a.md", "clients/4913", "sortext.yaml~"):
+    for name in (
+        "clients/#a.md#",
+        "clients/.#a.md",
+        "clients/4913",
+        "sortext.yaml~",
+        ".NEXT.md.sortext-tmp-123-0a1b2c3d",  # sortext's own atomic write in progress
+        "clients/.a.md.sortext-tmp-9-deadbeef",
+    ):
         (root / name).write_text("x\n")
     untracked = git(root, "status", "--porcelain", "--untracked-files=all")
-    for name in ("NEXT.md", "site/", "swp", "~", "#", "4913"):
+    for name in ("NEXT.md", "site/", "swp", "~", "#", "4913", "sortext-tmp"):
         assert name not in untracked, untracked
 
 
@@ -272,7 +279,7 @@ def test_a_config_change_is_committed_alone_and_a_bad_one_keeps_the_last_valid(
         config.write_text(good + "\nbackup: {remote: origin}\n")
         wait_settled(root, mark, daemon)
         assert re.search(
-            r"\nsortext\.yaml:\d+:\d+: error: backup\.remote: "
+            r"sortext\.yaml:\d+:\d+: error: backup\.remote: "
             r".*keeping the last valid configuration",
             daemon.log,
         ), daemon.log

@@ -56,7 +56,7 @@ def ensure_gitattributes(root: Path) -> bool:
 
 
 #: .gitignore lines that keep the generated pages out of the records branch.
-PAGES_IGNORE = ("/NEXT.md", "/site/")
+PAGES_IGNORE = ("/NEXT.md", "/site/", ".*.sortext-tmp-*")
 PAGES_MIGRATION_MESSAGE = """stop tracking the generated pages (NEXT.md, site/)
 
 They are derived output, rebuilt from the records by 'sortext watch' and
