@@ -80,11 +80,13 @@ def check_daemon(repo: Repository) -> Finding:
     a pid file nobody locks was left by a daemon that died."""
     import fcntl
 
-    path = StateDir(repo.root).watch_pid
+    from sortext.daemon.lock import lock_path
+
+    path = lock_path(repo.root)
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return Finding("daemon", "warn", "sortext watch is not running (no .sortext/watch.pid)")
+        return Finding("daemon", "warn", "sortext watch is not running (no daemon lock file)")
     try:
         text = os.read(fd, 64).decode("ascii", "replace").strip()
         try:
@@ -93,7 +95,8 @@ def check_daemon(repo: Repository) -> Finding:
             alive = pid_alive(int(text)) if text.isdigit() else True
             if alive:
                 return Finding("daemon", "ok", f"sortext watch running (pid {text or '?'})")
-        return Finding("daemon", "warn", f"stale .sortext/watch.pid: process {text or '?'} is gone")
+        where = os.path.relpath(path, repo.root)
+        return Finding("daemon", "warn", f"stale {where}: process {text or '?'} is gone")
     finally:
         os.close(fd)
 

@@ -55,6 +55,54 @@ def ensure_gitattributes(root: Path) -> bool:
     return True
 
 
+#: .gitignore lines that keep the generated pages out of the records branch.
+PAGES_IGNORE = ("/NEXT.md", "/site/", ".*.sortext-tmp-*")
+PAGES_MIGRATION_MESSAGE = """stop tracking the generated pages (NEXT.md, site/)
+
+They are derived output, rebuilt from the records by 'sortext watch' and
+'sortext build', and published on a branch of their own (sortext-pages).
+Tracked here they made checkouts, pulls, rebases, reverts and merges stop on
+files nobody writes; the working-tree copies stay where they were.
+"""
+
+
+def untrack_pages(root: Path) -> str | None:
+    """Migrate a repository that still tracks NEXT.md and site/: one commit that
+    removes them from the index (the files stay on disk) and adds the ignore lines.
+
+    Returns the commit id, or None when nothing needed doing.  The user's other
+    staged work is left staged and out of this commit (git plumbing in a private
+    index, :mod:`sortext.vcs.commit`).  Raises GitError (GitBusy during a merge or
+    rebase)."""
+    from sortext.vcs.commit import GitRepo
+
+    tracked = [
+        p for p in git.text(root, "ls-files", "-z", "--", "NEXT.md", "site").split("\0") if p
+    ]
+    path = root / ".gitignore"
+    before = path.read_bytes() if path.exists() else b""
+    text = before.decode("utf-8", "surrogateescape")
+    lines = text.splitlines()
+    missing = [line for line in PAGES_IGNORE if line not in lines]
+    if not tracked and not missing:
+        return None
+    changes: dict[str, bytes | None] = dict.fromkeys(tracked)
+    if missing:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        added = "# generated pages: published on their own branch (sortext-pages)\n"
+        added += "".join(f"{line}\n" for line in missing)
+        new = f"{text}{sep}{added}".encode("utf-8", "surrogateescape")
+        from sortext.files.write import replace_if_unchanged
+
+        replace_if_unchanged(path, new, before if path.exists() else None)
+        changes[".gitignore"] = new
+    repo = GitRepo.open(root)
+    try:
+        return repo.commit(changes, PAGES_MIGRATION_MESSAGE)
+    finally:
+        repo.close()
+
+
 def _write_new(path: Path, text: str, created: list[Path], mode: int | None = None) -> None:
     if path.exists():
         return
