@@ -7,6 +7,7 @@ quick queries stay fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -69,21 +70,33 @@ class LazyGroup(click.Group):
         from sortext.errors import SortextError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return result
         except SortextError as exc:
             click.echo(f"sortext: {exc}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                _internal(ctx, exc)
+            # The reader went away (`sortext list | head -1`): Click's main turns this
+            # into a quiet exit 1 and keeps the final flush from complaining.
+            raise
         except Exception as exc:
-            if os.environ.get("SORTEXT_DEBUG"):
-                raise
-            click.echo(
-                f"sortext: internal error: {type(exc).__name__}: {exc} "
-                "(set SORTEXT_DEBUG=1 for the traceback)",
-                err=True,
-            )
-            ctx.exit(2)
+            _internal(ctx, exc)
+
+
+def _internal(ctx: click.Context, exc: Exception) -> None:
+    if os.environ.get("SORTEXT_DEBUG"):
+        raise exc
+    click.echo(
+        f"sortext: internal error: {type(exc).__name__}: {exc} "
+        "(set SORTEXT_DEBUG=1 for the traceback)",
+        err=True,
+    )
+    ctx.exit(2)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
