@@ -23,6 +23,7 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     repository's templates/ folder overrides the shipped one of that name.
     """
     from sortext.pages.build import build
+    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
     result = build(repo, resolve_today(today))
@@ -39,4 +40,6 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.errors:
-        click.echo(f"{result.errors} record file(s) with errors: run 'sortext check'", err=True)
+        click.echo(
+            f"{count(result.errors, 'record file')} with errors: run 'sortext check'", err=True
+        )

@@ -34,10 +34,16 @@ def command(
     Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
     """
     from sortext.check.many import check_blobs, check_repository
+    from sortext.views.format import count
 
     if staged and paths:
         raise click.UsageError("give PATHS or --staged, not both")
     repo = open_repo(repo_dir)
+    missing = [p for p in paths if not p.exists() and not (repo.root / p).exists()]
+    if missing:
+        raise click.BadParameter(
+            "no such file: " + ", ".join(str(p) for p in missing), param_hint="PATHS"
+        )
     if staged:
         from sortext.vcs.staged import staged_records
 
@@ -58,10 +64,11 @@ def command(
             click.echo(text)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
+        summary = f"{count(report.files, 'record')} checked: "
         if diagnostics:
-            click.echo(
-                f"{report.files} records checked: {errors} errors, {warnings} warnings",
-                err=True,
-            )
+            summary += f"{count(errors, 'error')}, {count(warnings, 'warning')}"
+        else:
+            summary += "OK, no problems"
+        click.echo(summary, err=True)
     failed = not report.ok or (strict and bool(diagnostics))
     sys.exit(1 if failed else 0)

@@ -112,6 +112,7 @@ def command(
     from sortext.io.fieldmap import load_map
     from sortext.io.importer import apply_plan, plan_import
     from sortext.io.spreadsheet import read_rows
+    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file)
@@ -120,8 +121,9 @@ def command(
     plan = plan_import(repo, rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
     summary = (
-        f"{plan.rows} rows: {len(plan.updated)} records to update, {len(plan.new)} new, "
-        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable rows"
+        f"{count(plan.rows, 'row')}: {count(len(plan.updated), 'record')} to update, "
+        f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
+        f"{count(len(plan.problems), 'unreadable row')}"
     )
     if not apply_:
         click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)

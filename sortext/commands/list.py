@@ -31,17 +31,18 @@ def command(
     --at-risk keeps open clients at risk (overdue next action, no next
     action, missed sessions, check-in due, overdue invoice, stale stage,
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
-    owner, tags, path, next, at_risk}.
+    owner, tags, path, next, at_risk}; at_risk lists every client's reasons
+    ({kind, level, reason}), with or without --at-risk.
+
+    \b
+    Examples:
+      sortext list --stage active
+      sortext list --at-risk --json
     """
     from sortext.views.queries import client_list
 
     repo = open_repo(repo_dir)
-    if stage is not None and stage not in repo.config.stage_names:
-        raise click.BadParameter(
-            f"unknown stage '{stage}' (stages: {', '.join(repo.config.stage_names)})",
-            param_hint="--stage",
-        )
-    rows = client_list(repo, resolve_today(today), stage, tag, at_risk)
+    rows = client_list(repo, resolve_today(today), stage, tag, at_risk, with_risks=as_json)
     if as_json:
         click.echo(
             json.dumps(

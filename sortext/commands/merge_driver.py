@@ -24,6 +24,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     """
     from sortext.files.write import replace_if_unchanged
     from sortext.vcs.merge import merge_files
+    from sortext.views.format import count
 
     base_bytes = base.read_bytes() if base.exists() else b""
     ours_bytes = ours.read_bytes()
@@ -33,5 +34,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     for conflict in result.conflicts:
         click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)
     if result.notes_conflicts:
-        click.echo(f"sortext: {shown}: {result.notes_conflicts} conflict(s) in the notes", err=True)
+        click.echo(
+            f"sortext: {shown}: {count(result.notes_conflicts, 'conflict')} in the notes", err=True
+        )
     sys.exit(0 if result.clean else 1)

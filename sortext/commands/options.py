@@ -41,9 +41,8 @@ def resolve_today(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(
-            f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--today"
-        ) from None
+        where = "--today" if value else "SORTEXT_TODAY (environment variable)"
+        raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint=where) from None
 
 
 def open_repo(repo_dir: Path | None) -> Any:

@@ -27,6 +27,21 @@ def use_colour() -> bool:
     return sys.stdout.isatty()
 
 
+def terminal_width() -> int | None:
+    """Columns of the terminal stdout writes to; None when stdout is not a terminal
+    (a pipe or file gets whole lines)."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def paint(text: str, style: str, colour: bool) -> str:
     if not colour or not STATUS_STYLE.get(style):
         return text

@@ -466,6 +466,13 @@ def _assign(data: Any, path: Path, value: Any) -> None:
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
+            if not -len(node) <= part < len(node):
+                raise EditRefused(
+                    f"{format_path(path[: i + 1])}: no list item {part} "
+                    f"(the list has {len(node)}: 0 to {len(node) - 1})"
+                    if node
+                    else f"{format_path(path[: i + 1])}: no list item {part} (the list is empty)"
+                )
             node = node[part]
         else:
             raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")

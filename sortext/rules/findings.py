@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from sortext.check.load import Record
 from sortext.record.model import Session, as_date
+from sortext.rules import wording
 from sortext.rules.wording import days_phrase, figure, money
 from sortext.schema.config import Config
 
@@ -401,7 +402,7 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
         every_n = _int(config, "review_every_sessions")
         every_days = _int(config, "review_every_days")
         if every_n > 0 and count >= every_n:
-            reasons.append(f"{count} sessions since the last review")
+            reasons.append(f"{wording.count(count, 'session')} since the last review")
         elif every_days > 0 and (today - since).days >= every_days:
             what = "last review" if last_review else "first session"
             reasons.append(f"{(today - since).days} days since the {what}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sortext.check.load import Record
-from sortext.errors import RecordNotFound
+from sortext.errors import RecordNotFound, UnknownValue
 from sortext.repo import Repository
 from sortext.rules import findings as rules
 from sortext.rules.findings import Finding, NextAction
@@ -62,6 +62,9 @@ def next_list(
             items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
     if owner is not None:
+        known = sorted({*repo.config.people, *(n.owner for n in items if n.owner)})
+        if owner not in known:
+            raise UnknownValue("--owner", "person", owner, known)
         items = [n for n in items if n.owner == owner]
     if within is not None:
         items = [
@@ -79,13 +82,24 @@ def client_list(
     stage: str | None = None,
     tag: str | None = None,
     at_risk_only: bool = False,
+    with_risks: bool = False,
 ) -> list[ClientRow]:
-    """Clients sorted by name, filtered by stage, tag or being at risk."""
+    """Clients sorted by name, filtered by stage, tag or being at risk.
+
+    ``with_risks`` fills every row's risks (as ``at_risk_only`` does) without
+    filtering, so a JSON list carries the same fields whatever the filter.
+    Raises UnknownValue for a stage not in sortext.yaml or a tag no client has."""
+    if stage is not None and stage not in repo.config.stage_names:
+        raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
     with Index.open(repo) as index:
         index.refresh()
-        records = index.records() if at_risk_only else index.summaries()
+        records = index.records() if at_risk_only or with_risks else index.summaries()
+    if tag is not None:
+        tags = sorted({t for rec in records for t in rec.view.tags})
+        if tag not in tags:
+            raise UnknownValue("--tag", "tag", tag, tags)
     risks: dict[str, list[Finding]] = {}
-    if at_risk_only:
+    if at_risk_only or with_risks:
         found = rules.findings(records, repo.config, today)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []

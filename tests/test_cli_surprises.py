@@ -1,0 +1,179 @@
+"""A CLI that never surprises: user mistakes and closed pipes are never an
+``internal error``; unknown filter values are usage errors naming the known ones;
+JSON keeps one shape; counts read in the right number; ``next`` fits the terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SAMPLE_TODAY
+
+READERS = [
+    ["list"],
+    ["next"],
+    ["changes", "--since", "30d"],
+    ["search", "a"],
+    ["show", "amara-okafor"],
+    ["check"],
+    ["schema"],
+    ["history", "amara-okafor"],
+    ["export", "json"],
+]
+
+
+def sortext_bin() -> str:
+    found = shutil.which("sortext", path=str(Path(sys.executable).parent))
+    assert found
+    return found
+
+
+@pytest.mark.parametrize("args", READERS, ids=lambda a: a[0])
+def test_a_closed_pipe_ends_quietly(records_repo: Path, args: list[str]) -> None:
+    """`sortext list | head -1`: the reader is gone before sortext writes."""
+    env = {**os.environ, "SORTEXT_TODAY": SAMPLE_TODAY}
+    proc = subprocess.Popen(
+        [sortext_bin(), *args],
+        cwd=records_repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads: every write meets EPIPE
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert "internal error" not in err and "Traceback" not in err and "BrokenPipe" not in err
+    assert code in (0, 1), err
+
+
+def test_a_list_index_out_of_range_is_a_clear_error(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = cli("set", "--repo", str(records_repo), "amara-okafor", "invoices[9].status=paid")
+    assert result.exit_code == 2
+    assert "invoices[9]: no list item 9" in result.output
+    assert "internal error" not in result.output
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(["invoices", "sessions", "goals", "tags"]),
+    index=st.integers(min_value=30, max_value=10**6) | st.integers(max_value=-30),
+    rest=st.sampled_from(["", ".status", ".date", ".x.y"]),
+)
+def test_any_missing_list_item_is_refused_not_crashed(
+    cli: Callable[..., Result], records_repo: Path, field: str, index: int, rest: str
+) -> None:
+    before = (records_repo / "clients" / "amara-okafor.md").read_bytes()
+    result = cli("set", "--repo", str(records_repo), "amara-okafor", f"{field}[{index}]{rest}=1")
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert (records_repo / "clients" / "amara-okafor.md").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "known"),
+    [
+        (["next", "--owner", "zed"], "known: maya, theo"),
+        (["list", "--stage", "activ"], "did you mean 'active'"),
+        (["list", "--tag", "nosuchtag"], "retainer"),
+    ],
+)
+def test_unknown_filter_values_are_usage_errors(
+    cli: Callable[..., Result], records_repo: Path, args: list[str], known: str
+) -> None:
+    result = cli(*args, "--repo", str(records_repo), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 2, result.output
+    assert known in result.output
+    assert "Nothing to do" not in result.output and "No clients match" not in result.output
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(owner=st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=12))
+def test_any_owner_nobody_is_is_refused(
+    cli: Callable[..., Result], records_repo: Path, owner: str
+) -> None:
+    result = cli("next", "--owner", owner, "--repo", str(records_repo), "--today", SAMPLE_TODAY)
+    if owner in ("maya", "theo"):
+        assert result.exit_code == 0
+    else:
+        assert result.exit_code == 2 and "unknown person" in result.output
+
+
+def test_sortext_today_is_named_in_its_error(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = cli("next", "--repo", str(records_repo), env={"SORTEXT_TODAY": "garbage"})
+    assert result.exit_code == 2
+    assert "SORTEXT_TODAY" in result.output and "--today" not in result.output.split("Error")[-1]
+
+
+def test_check_of_a_missing_file_is_a_usage_error(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = cli("check", "--repo", str(records_repo), "clients/nosuch.md")
+    assert result.exit_code == 2
+    assert "no such file: clients/nosuch.md" in result.output
+
+
+def test_check_prints_a_one_line_summary_in_the_right_number(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    one = cli("check", "--repo", str(records_repo), str(records_repo / "clients/amara-okafor.md"))
+    assert one.exit_code == 0
+    assert one.output == "1 record checked: OK, no problems\n"
+    every = cli("check", "--repo", str(records_repo))
+    assert every.output.splitlines()[-1] == "11 records checked: 0 errors, 1 warning"
+
+
+@given(
+    n=st.integers(min_value=0, max_value=10**6), word=st.sampled_from(["row", "warning", "record"])
+)
+def test_count_agrees_in_number(n: int, word: str) -> None:
+    from sortext.views.format import count
+
+    text = count(n, word)
+    assert text == (f"1 {word}" if n == 1 else f"{n} {word}s")
+
+
+def test_list_json_has_the_same_fields_with_or_without_at_risk(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    common = ("--repo", str(records_repo), "--today", SAMPLE_TODAY, "--json")
+    every = json.loads(cli("list", *common).output)
+    risky = json.loads(cli("list", "--at-risk", *common).output)
+    assert {frozenset(row) for row in every} == {frozenset(row) for row in risky}
+    by_id = {row["id"]: row for row in every}
+    assert risky, "the samples have clients at risk"
+    for row in risky:
+        assert row["at_risk"] and by_id[row["id"]]["at_risk"] == row["at_risk"]
+
+
+def test_next_fits_the_terminal_and_aligns_due_dates(
+    cli: Callable[..., Result], records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sortext.commands.next as next_command
+
+    monkeypatch.setattr(next_command, "terminal_width", lambda: 72)
+    out = cli("next", "--repo", str(records_repo), "--today", SAMPLE_TODAY).output
+    lines = out.splitlines()
+    assert lines and all(len(line) <= 72 for line in lines), out
+    starts = {re.search(r"\d{4}-\d\d-\d\d \(", line).start() for line in lines if "(" in line}  # type: ignore[union-attr]
+    assert len(starts) == 1, out
+    assert "…" in out
