@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("sortext.commands.schema", "Print the effective JSON Schema."),
     "init": ("sortext.commands.init", "Create a new records repository."),
     "watch": ("sortext.commands.watch", "Validate, render and commit every save."),
+    "serve": ("sortext.commands.serve", "Serve the pages locally; they reload on every change."),
     "status": ("sortext.commands.status", "Is a watcher running? Last commit, errors."),
     "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
     "next": ("sortext.commands.next", "What happens next, for everyone."),
