@@ -87,6 +87,7 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         pct=percent,
         num=number,
         late=late,
+        nobr=nobr,
     )
     env.globals.update(weekday=weekday)
     return env
@@ -97,6 +98,16 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 
 # -- filters --------------------------------------------------------------------
+
+
+def nobr(value: Any) -> Any:
+    """A value (a date: 2026-12-31) that must not break at its hyphens, as
+    ``<span class="nobr">``; empty values stay empty."""
+    from markupsafe import Markup, escape
+
+    if value is None or value == "":
+        return ""
+    return Markup('<span class="nobr">%s</span>') % escape(str(value))
 
 
 def md_escape(value: object) -> str:
