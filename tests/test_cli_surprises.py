@@ -177,3 +177,61 @@ def test_next_fits_the_terminal_and_aligns_due_dates(
     starts = {re.search(r"\d{4}-\d\d-\d\d \(", line).start() for line in lines if "(" in line}  # type: ignore[union-attr]
     assert len(starts) == 1, out
     assert "…" in out
+
+
+WRITERS = [
+    ["set", "amara-okafor", "next_action.due=2026-12-09"],
+    ["pay", "amara-okafor", "INV-2026-058", "--on", "2026-11-20"],
+    ["measure", "amara-okafor", "deep-work", "10", "--on", "2026-11-20"],
+    ["move", "amara-okafor", "review"],
+    ["log", "amara-okafor", "--focus", "Pricing", "--on", "2026-11-22"],
+]
+
+
+@pytest.mark.parametrize("args", WRITERS, ids=lambda a: a[0])
+def test_every_writer_writes_by_default_and_previews_with_dry_run(
+    cli: Callable[..., Result], records_repo: Path, args: list[str]
+) -> None:
+    path = records_repo / "clients" / "amara-okafor.md"
+    before = path.read_bytes()
+    common = ("--repo", str(records_repo), "--today", SAMPLE_TODAY)
+    common = common if args[0] not in ("set", "move") else common[:2]
+    dry = cli(*args, "--dry-run", *common)
+    assert dry.exit_code == 0, dry.output
+    assert "dry run, nothing written" in dry.output
+    assert "+++ b/clients/amara-okafor.md" in dry.output
+    assert path.read_bytes() == before
+    done = cli(*args, *common)
+    assert done.exit_code == 0, done.output
+    assert path.read_bytes() != before
+
+
+def test_import_writes_by_default_too(cli: Callable[..., Result], records_repo: Path) -> None:
+    result = cli("import", "--help")
+    assert "--dry-run" in result.output and "--apply" not in result.output
+
+
+def test_log_takes_on_like_pay_and_keeps_date_as_a_hidden_alias(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    helptext = cli("log", "--help").output
+    options = helptext.split("Options:")[1]
+    assert "--on YYYY-MM-DD" in options and "--date" not in options
+    common = ("--repo", str(records_repo), "--focus", "Old spelling")
+    old = cli("log", "amara-okafor", "--date", "2026-11-21", *common)
+    assert old.exit_code == 0 and "2026-11-21" in old.output
+    both = cli("log", "amara-okafor", "--date", "2026-11-21", "--on", "2026-11-22", *common)
+    assert both.exit_code == 2
+
+
+def test_show_and_search_speak_json(cli: Callable[..., Result], records_repo: Path) -> None:
+    shown = cli(
+        "show", "amara-okafor", "--json", "--repo", str(records_repo), "--today", SAMPLE_TODAY
+    )
+    view = json.loads(shown.output)
+    assert view["id"] == "amara-okafor" and view["next"]["status"] == "overdue"
+    assert {g["goal_id"] for g in view["goals"]} >= {"deep-work"}
+    found = cli("search", "delegation", "--json", "--repo", str(records_repo))
+    assert [h["id"] for h in json.loads(found.output)] == ["amara-okafor"]
+    none = cli("search", "zzzyzzy", "--json", "--repo", str(records_repo))
+    assert none.exit_code == 1 and json.loads(none.output) == []

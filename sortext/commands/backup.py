@@ -22,6 +22,10 @@ def command(repo_dir: Path | None) -> None:
     blob hash) with local HEAD.  The time of the last verified backup is
     kept in .sortext/backup.json ('sortext doctor' shows its age).
     Exit status: 0 all verified, 1 a remote failed or differs.
+
+    \b
+    Example:
+      sortext backup
     """
     from sortext.vcs.backup import backup
 

@@ -21,6 +21,11 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     --today: the same input gives the same bytes.  Files are replaced
     atomically and only when their content changed.  A template in the
     repository's templates/ folder overrides the shipped one of that name.
+
+    \b
+    Examples:
+      sortext build
+      sortext build --today 2026-11-23 -v
     """
     from sortext.pages.build import build
     from sortext.views.format import count

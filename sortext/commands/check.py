@@ -32,6 +32,11 @@ def command(
     --staged) the versions staged in git.  Each problem is printed as
     path:line:col: severity: field: message, with the offending line.
     Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
+
+    \b
+    Examples:
+      sortext check
+      sortext check clients/amara-okafor.md --json
     """
     from sortext.check.many import check_blobs, check_repository
     from sortext.views.format import count

@@ -27,6 +27,11 @@ def command(kind: str, out: Path | None, today: str | None, repo_dir: Path | Non
     scheduled sessions, reviews, renewals and unpaid invoice due dates as
     all-day events with stable UIDs, so calendar apps update them in place.
     The output has no timestamps: the same records give the same bytes.
+
+    \b
+    Examples:
+      sortext export csv --out clients.csv
+      sortext export ics --out due.ics
     """
     from sortext.io.export import render, write_export
 

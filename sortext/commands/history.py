@@ -22,6 +22,10 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     of the file are followed; note changes are summarised as line counts.
     Works on any commits (the watcher's, the CLI's or your own).
     --json prints objects with date, commit, author, field, old, new, kind.
+
+    \b
+    Example:
+      sortext history amara-okafor --field next_action
     """
     from sortext.record.fielddiff import FieldChange
     from sortext.vcs.history import client_history

@@ -79,7 +79,8 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
     help="Column map (YAML); examples in docs/maps/.",
 )
 @click.option("--source", help="Name of the system the file comes from (default: the map's).")
-@click.option("--apply", "apply_", is_flag=True, help="Write the changes (default: dry run).")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Show the plan; write nothing.")
+@click.option("--apply", "apply_", is_flag=True, hidden=True)  # old: writing is now the default
 @click.option(
     "--accept",
     "accept",
@@ -93,6 +94,7 @@ def command(
     file: Path,
     map_file: Path,
     source: str | None,
+    dry_run: bool,
     apply_: bool,
     accept: tuple[str, ...],
     today: str | None,
@@ -100,7 +102,8 @@ def command(
 ) -> None:
     """Import FILE (CSV or JSON) through a column map.
 
-    Dry run by default: for each record, the fields it would fill (+),
+    Writes by default, as every command that changes records does; --dry-run
+    shows the plan and writes nothing.  For each record: the fields it fills (+),
     change (~), and the conflicts (!) where the record already holds a
     different value; conflicts are kept unless --accept theirs (every
     field) or --accept theirs:FIELD (e.g. billing.rate, invoices.*.status).
@@ -108,6 +111,11 @@ def command(
     Fields owned by another system (owned_fields in sortext.yaml) are never
     written.  Re-running the same import changes nothing.
     Exit status: 0 done, 1 when rows could not be read or records were refused.
+
+    \b
+    Examples:
+      sortext import crm.csv --map crm.yaml --dry-run
+      sortext import crm.csv --map crm.yaml
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.importer import apply_plan, plan_import
@@ -119,14 +127,16 @@ def command(
     name = source or fmap.source or file.stem
     rows = read_rows(file, fmap.format, fmap.records, fmap.flatten)
     plan = plan_import(repo, rows, fmap, name, accept_patterns(accept), progress)
-    print_plan(plan, apply_)
+    if dry_run and apply_:
+        raise click.UsageError("--dry-run and --apply contradict each other")
+    print_plan(plan, not dry_run)
     summary = (
         f"{count(plan.rows, 'row')}: {count(len(plan.updated), 'record')} to update, "
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
         f"{count(len(plan.problems), 'unreadable row')}"
     )
-    if not apply_:
-        click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)
+    if dry_run:
+        click.echo(f"{summary}. Dry run: nothing written.", err=True)
         sys.exit(1 if plan.problems else 0)
     result = apply_plan(repo, plan, resolve_today(today))
     for display, message in result.failed:

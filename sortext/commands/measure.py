@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.writes import dry_run_option
 
 
 @click.command("measure")
@@ -15,6 +16,7 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 @click.argument("value", type=float)
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Measurement date (default: today).")
 @today_option
+@dry_run_option
 @repo_option
 def command(
     record_id: str,
@@ -22,9 +24,15 @@ def command(
     value: float,
     on: str | None,
     today: str | None,
+    dry_run: bool,
     repo_dir: Path | None,
 ) -> None:
-    """Append a measurement VALUE for goal GOAL of client ID."""
+    """Append a measurement VALUE for goal GOAL of client ID.
+
+    \b
+    Example:
+      sortext measure amara-okafor deep-work 10 --on 2026-11-20
+    """
     from sortext.commands.writes import parse_date, report
     from sortext.edit.roundtrip import RecordEditor
     from sortext.edit.routine import add_measurement
@@ -35,5 +43,5 @@ def command(
     def change(editor: RecordEditor) -> None:
         add_measurement(editor, goal, value, date)
 
-    result = update_record(open_repo(repo_dir), record_id, change)
+    result = update_record(open_repo(repo_dir), record_id, change, dry_run=dry_run)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

@@ -21,6 +21,10 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     into OURS.  Exit status 0 when clean; 1 when a field (or a notes block)
     was changed differently on both sides: the file then holds conflict
     markers around that field only, and 'sortext check' names it.
+
+    \b
+    Example:
+      git config merge.sortext.driver 'sortext merge-driver %O %A %B %P'
     """
     from sortext.files.write import replace_if_unchanged
     from sortext.vcs.merge import merge_files

@@ -33,6 +33,10 @@ def command(
     with -2, -3... when taken.  The new record is validated before it is
     written; an existing file is never replaced.  With --edit the file opens
     in $EDITOR (or $VISUAL) and is checked again when you close it.
+
+    \b
+    Example:
+      sortext new 'Ada Lovelace' --stage inquiry --email ada@example.org
     """
     from sortext.edit.new import NewClient, create_record
 

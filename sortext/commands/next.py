@@ -39,6 +39,11 @@ def command(
     --json prints a list of {id, name, what, owner, due, status, days, stage,
     path}, status being overdue, today, soon, missing or later, in the same
     order as NEXT.md and the dashboard.
+
+    \b
+    Examples:
+      sortext next --within 7d
+      sortext next --owner maya --json
     """
     from sortext.views.format import count
     from sortext.views.queries import next_list

@@ -26,6 +26,10 @@ def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
     version is written to clients/ID.md and committed as a new commit:
     history is never rewritten.  Refuses when the file has uncommitted
     changes.  'sortext history ID' shows the commits to choose from.
+
+    \b
+    Example:
+      sortext restore amara-okafor --at 2026-11-01
     """
     from sortext.vcs.restore import restore
 

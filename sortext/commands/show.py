@@ -13,16 +13,31 @@ from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
 
 @click.command("show")
 @click.argument("record_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the view as one JSON object.")
 @today_option
 @repo_option
-def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
+def command(record_id: str, as_json: bool, today: str | None, repo_dir: Path | None) -> None:
     """Session prep for client ID in one screen: next action, what needs
     attention, goals with progress, the last session and its commitments,
     what happened since, billing, blockers, links and the notes.
+
+    --json prints {id, name, stage, path, today, stale, next, findings,
+    goals, last_session, commitments, since_last, upcoming, invoices,
+    blockers, links, diagnostics, data}.
+
+    \b
+    Examples:
+      sortext show amara-okafor
+      sortext show amara-okafor --json
     """
     from sortext.views.queries import client_detail
 
     view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
+        return
     click.echo("\n".join(render(view, use_colour())))
 
 

@@ -19,6 +19,10 @@ def command(repo_dir: Path | None, as_json: bool) -> None:
     Prints its pid, the last commit it made, records with errors it is
     waiting for you to fix, and the last backup push.  Exit status 0 when a
     watcher runs, 1 when none does.
+
+    \b
+    Example:
+      sortext status --json
     """
     from sortext.daemon.status import read_status
 

@@ -25,6 +25,8 @@ class UpdateResult:
     display: str
     changed: bool
     warnings: list[Diagnostic] = field(default_factory=list)
+    dry_run: bool = False
+    diff: str = ""  # unified diff of the change (filled on a dry run)
 
 
 def record_file(repo: Repository, record_id: str) -> Path:
@@ -109,10 +111,12 @@ def update_record(
     record_id: str,
     change: Callable[[RecordEditor], None],
     source: str | None = None,
+    dry_run: bool = False,
 ) -> UpdateResult:
     """Apply ``change`` to the record's editor, validate, and write atomically.
 
     ``source``: the import writing the change (its own owned fields are not warned about).
+    ``dry_run``: validate as usual but write nothing; the result carries the diff.
     """
     from sortext.files.write import read_for_update, write_if_unchanged
 
@@ -127,6 +131,19 @@ def update_record(
     if new == snapshot.raw:
         return UpdateResult(path, display, False)
     warnings = check_edit(repo, display, snapshot.raw, new)
+    if dry_run:
+        import difflib
+
+        diff = "".join(
+            difflib.unified_diff(
+                snapshot.raw.decode("utf-8", "replace").splitlines(keepends=True),
+                new.decode("utf-8", "replace").splitlines(keepends=True),
+                f"a/{display}",
+                f"b/{display}",
+            )
+        )
+        warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
+        return UpdateResult(path, display, True, warnings, dry_run=True, diff=diff)
     write_if_unchanged(path, snapshot, new)
     warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
     return UpdateResult(path, display, True, warnings)
