@@ -7,12 +7,20 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_stages,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.style import paint, use_colour
 
 
 @click.command("list")
-@click.option("--stage", metavar="STAGE", help="Only clients in STAGE.")
+@click.option(
+    "--stage", metavar="STAGE", help="Only clients in STAGE.", shell_complete=complete_stages
+)
 @click.option("--tag", metavar="TAG", help="Only clients tagged TAG.")
 @click.option("--at-risk", "at_risk", is_flag=True, help="Only clients at risk, with the reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")

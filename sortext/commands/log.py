@@ -6,14 +6,20 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.writes import dry_run_option
 
 STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 
 
 @click.command("log")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
 @click.option("--on", "date_text", metavar="YYYY-MM-DD", help="Session date (default: today).")
 @click.option("--date", "old_date", metavar="YYYY-MM-DD", hidden=True)  # the old name of --on
 @click.option("--focus", required=True, help="What the session was about.")

@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.writes import dry_run_option
 
 
 @click.command("measure")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
 @click.argument("goal")
 @click.argument("value", type=float)
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Measurement date (default: today).")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option
+from sortext.commands.options import complete_ids, complete_stages, open_repo, repo_option
 from sortext.commands.writes import dry_run_option
 
 
 @click.command("move")
-@click.argument("record_id", metavar="ID")
-@click.argument("stage")
+@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("stage", shell_complete=complete_stages)
 @dry_run_option
 @repo_option
 def command(record_id: str, stage: str, dry_run: bool, repo_dir: Path | None) -> None:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_people,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.style import clip, paint, parse_days, terminal_width, use_colour
 
 LABELS = {
@@ -20,7 +26,12 @@ LABELS = {
 
 
 @click.command("next")
-@click.option("--owner", metavar="PERSON", help="Only actions owned by PERSON.")
+@click.option(
+    "--owner",
+    metavar="PERSON",
+    help="Only actions owned by PERSON.",
+    shell_complete=complete_people,
+)
 @click.option(
     "--within",
     metavar="DAYS",

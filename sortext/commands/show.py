@@ -7,12 +7,18 @@ from typing import Any
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
 
 
 @click.command("show")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
 @click.option("--json", "as_json", is_flag=True, help="Print the view as one JSON object.")
 @today_option
 @repo_option
