@@ -48,3 +48,25 @@ def test_the_reference_check_fails_on_drift(tmp_path: Path) -> None:
     assert script.updated(drifted) == readme  # regenerating repairs it
     with pytest.raises(ValueError):
         script.updated("no markers here")
+
+
+def test_readme_headings_and_tables_stand_apart() -> None:
+    """A heading or a table glued to the paragraph before it renders as running text."""
+    lines = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").split("\n")
+    fence = False
+    glued = []
+    for i, line in enumerate(lines):
+        if line.startswith("```"):
+            fence = not fence
+            continue
+        if fence or i == 0:
+            continue
+        prev = lines[i - 1]
+        heading = line.startswith("#") and line.split(" ")[0].strip("#") == "" and " " in line
+        if heading and prev.strip():
+            glued.append((i + 1, line))
+        if line.startswith("|") and prev.strip() and not prev.startswith("|"):
+            glued.append((i + 1, line))
+        if prev.startswith("|") and line.strip() and not line.startswith("|"):
+            glued.append((i + 1, line))
+    assert not glued, glued

@@ -105,7 +105,9 @@ class GoalStatus:
     by: str | None
     points: tuple[tuple[str, float], ...]
     percent: float | None  # of the way from baseline to target (may be < 0 or > 100)
-    state: Literal["achieved", "progressing", "stuck", "behind", "no data", "closed"]
+    # "paused": the client is in a side stage (paused): its goals are neither
+    # progressing nor stuck on the dashboard until the client comes back.
+    state: Literal["achieved", "progressing", "stuck", "behind", "no data", "closed", "paused"]
     reason: str
 
 
@@ -569,8 +571,11 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             percent = (values[-1] - baseline) / (target - baseline) * 100
         state: Any
         measure = goal.measure or ""
+        stage = config.stage(record.stage)
         if goal.status in ("achieved", "dropped") or not is_open(record, config):
             state, reason = "closed", f"goal {goal.status or 'closed'}"
+        elif stage is not None and stage.side:
+            state, reason = "paused", f"client {record.stage}: not measured while {record.stage}"
         elif not values:
             state, reason = "no data", "no measurements yet"
         elif percent is not None and percent >= 100:
