@@ -176,3 +176,38 @@ def test_values_read_as_words_and_dates_in_time_order(mapping: dict[str, object]
             assert not seen_other
         else:
             seen_other = True
+
+
+def test_lower_is_better_goals_rise_as_they_progress(cli, records_repo: Path) -> None:  # type: ignore[no-untyped-def]
+    out = cli("show", "amara-okafor", "--repo", str(records_repo), "--today", SAMPLE_TODAY).output
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("  Delegate client admin"))
+    assert "lower is better" in lines[at]
+    bars = lines[at + 1].split()[0]
+    assert bars[0] == "▁" and bars[-1] == "█", bars  # 10 -> 8 toward 2 reads as a rise
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=12),
+    st.floats(-1e6, 1e6),
+    st.floats(-1e6, 1e6),
+)
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_toward_target_orders_values_by_closeness(
+    values: list[float], baseline: float, target: float
+) -> None:
+    from sortext.commands.style import toward_target
+
+    turned = toward_target(values, baseline, target)
+    for a, b, ta, tb in zip(values, values[1:], turned, turned[1:], strict=False):
+        if a != b and target != baseline:
+            nearer = (b < a) if target < baseline else (b > a)
+            assert (tb > ta) == nearer
+
+
+def test_goal_charts_have_a_legend(records_repo: Path) -> None:
+    built(records_repo)
+    page = (records_repo / "site" / "clients" / "amara-okafor.html").read_text(encoding="utf-8")
+    goals = section(page, "goals")
+    assert goals.count('class="legend muted"') == 2
+    assert "lower is better" in goals

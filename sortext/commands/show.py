@@ -14,7 +14,7 @@ from sortext.commands.options import (
     resolve_today,
     today_option,
 )
-from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
+from sortext.commands.style import LEVEL_MARK, paint, spark, toward_target, use_colour
 
 
 @click.command("show")
@@ -97,9 +97,10 @@ def render(view: Any, colour: bool) -> list[str]:
     if view.goals:
         head("Goals")
         for g in view.goals:
-            values = [v for _, v in g.points]
+            values = toward_target([v for _, v in g.points], g.baseline, g.target)
             pct = percent(g.percent, "–")
-            out.append(f"  {g.title}  [{g.measure}]")
+            lower = g.baseline is not None and g.target is not None and g.target < g.baseline
+            out.append(f"  {g.title}  [{g.measure}{', lower is better' if lower else ''}]")
             out.append(f"    {spark(values):<10} {pct:>5}  {g.state}: {g.reason}")
     head("Last session")
     last = view.last_session

@@ -48,6 +48,14 @@ def paint(text: str, style: str, colour: bool) -> str:
     return click.style(text, **STATUS_STYLE[style])
 
 
+def toward_target(values: list[float], baseline: float | None, target: float | None) -> list[float]:
+    """``values`` turned so that up means nearer the target: a lower-is-better goal
+    (target below baseline) is mirrored, so its falling line reads as progress."""
+    if baseline is not None and target is not None and target < baseline:
+        return [-v for v in values]
+    return values
+
+
 def spark(values: list[float]) -> str:
     """A one-line sparkline of values, for terminals."""
     if not values:
