@@ -235,3 +235,38 @@ def test_show_and_search_speak_json(cli: Callable[..., Result], records_repo: Pa
     assert [h["id"] for h in json.loads(found.output)] == ["amara-okafor"]
     none = cli("search", "zzzyzzy", "--json", "--repo", str(records_repo))
     assert none.exit_code == 1 and json.loads(none.output) == []
+
+
+def test_a_changed_value_flags_the_comment_that_described_the_old_one(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = cli("set", "amara-okafor", "next_action.due=2026-11-26", "--repo", str(records_repo))
+    assert result.exit_code == 0
+    assert "next_action.due: was 2026-11-19" in result.output
+    assert "# slipped: she asked to move the call" in result.output
+    text = (records_repo / "clients" / "amara-okafor.md").read_text(encoding="utf-8")
+    assert "due: 2026-11-26   # slipped" in text  # the user's words are kept, flagged
+    same = cli("set", "amara-okafor", "next_action.due=2026-11-26", "--repo", str(records_repo))
+    assert "note:" not in same.output  # nothing changed, nothing to flag
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    comment=st.text(
+        st.characters(blacklist_categories=["Cc", "Cs", "Zl", "Zp"]), min_size=0, max_size=20
+    ),
+    old=st.integers(0, 999),
+    new=st.integers(0, 999),
+)
+def test_any_trailing_comment_on_a_changed_scalar_is_kept_and_flagged(
+    comment: str, old: int, new: int
+) -> None:
+    from sortext.edit.roundtrip import RecordEditor
+
+    raw = f"---\nname: A\nbilling:\n  rate: {old}   # {comment}\n---\nnotes\n".encode()
+    editor = RecordEditor(raw, "clients/a.md")
+    editor.set(("billing", "rate"), new)
+    out = editor.result().decode()
+    assert f"# {comment}".rstrip() in out
+    flagged = [c for _, _, c in editor.stale_comments]
+    assert flagged == ([f"# {comment}".strip()] if old != new else [])

@@ -14,6 +14,7 @@ from pathlib import Path
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import RecordNotFound
 from sortext.record.diagnostics import Diagnostic
+from sortext.record.positions import format_path
 from sortext.repo import Repository
 
 
@@ -27,6 +28,7 @@ class UpdateResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     dry_run: bool = False
     diff: str = ""  # unified diff of the change (filled on a dry run)
+    notes: list[str] = field(default_factory=list)  # things to look at: stale comments
 
 
 def record_file(repo: Repository, record_id: str) -> Path:
@@ -131,6 +133,11 @@ def update_record(
     if new == snapshot.raw:
         return UpdateResult(path, display, False)
     warnings = check_edit(repo, display, snapshot.raw, new)
+    notes = [
+        f"{display}: {format_path(path)}: was {old}; the comment on its line may be about "
+        f"the old value, check it: {comment}"
+        for path, old, comment in editor.stale_comments
+    ]
     if dry_run:
         import difflib
 
@@ -143,10 +150,10 @@ def update_record(
             )
         )
         warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-        return UpdateResult(path, display, True, warnings, dry_run=True, diff=diff)
+        return UpdateResult(path, display, True, warnings, dry_run=True, diff=diff, notes=notes)
     write_if_unchanged(path, snapshot, new)
     warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-    return UpdateResult(path, display, True, warnings)
+    return UpdateResult(path, display, True, warnings, notes=notes)
 
 
 __all__ = ["EditRefused", "UpdateResult", "check_edit", "record_file", "update_record"]
