@@ -270,3 +270,30 @@ def test_any_trailing_comment_on_a_changed_scalar_is_kept_and_flagged(
     assert f"# {comment}".rstrip() in out
     flagged = [c for _, _, c in editor.stale_comments]
     assert flagged == ([f"# {comment}".strip()] if old != new else [])
+
+
+def test_progress_shows_on_a_terminal_and_is_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`busy` writes a status line to a terminal's stderr during long work, clears it,
+    and writes nothing at all when stderr is not a terminal."""
+    import io
+    import threading
+
+    from sortext.commands import style
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr(style.sys, "stderr", term)
+    shown = threading.Event()
+    with style.busy("checking the records", after=0.0):
+        # wait for the status line itself, not for time
+        while "checking the records…" not in term.getvalue():
+            shown.wait(0.01)
+    assert term.getvalue().endswith("\r\033[K")
+    pipe = io.StringIO()
+    monkeypatch.setattr(style.sys, "stderr", pipe)
+    with style.busy("checking the records", after=0.0):
+        pass
+    assert pipe.getvalue() == ""

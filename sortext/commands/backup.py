@@ -27,9 +27,11 @@ def command(repo_dir: Path | None) -> None:
     Example:
       sortext backup
     """
+    from sortext.commands.style import busy
     from sortext.vcs.backup import backup
 
-    report = backup(open_repo(repo_dir))
+    with busy("pushing and verifying the backups"):
+        report = backup(open_repo(repo_dir))
     for r in report.remotes:
         if r.error:
             click.echo(f"{r.remote}: FAILED: {r.error}")

@@ -27,11 +27,13 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
       sortext build
       sortext build --today 2026-11-23 -v
     """
+    from sortext.commands.style import busy
     from sortext.pages.build import build
     from sortext.views.format import count
 
     repo = open_repo(repo_dir)
-    result = build(repo, resolve_today(today))
+    with busy("building the pages"):
+        result = build(repo, resolve_today(today))
     if verbose:
         for path in result.written:
             click.echo(f"wrote {path}")

@@ -39,6 +39,7 @@ def command(
       sortext check clients/amara-okafor.md --json
     """
     from sortext.check.many import check_blobs, check_repository
+    from sortext.commands.style import busy
     from sortext.views.format import count
 
     if staged and paths:
@@ -49,12 +50,13 @@ def command(
         raise click.BadParameter(
             "no such file: " + ", ".join(str(p) for p in missing), param_hint="PATHS"
         )
-    if staged:
-        from sortext.vcs.staged import staged_records
+    with busy("checking the records"):
+        if staged:
+            from sortext.vcs.staged import staged_records
 
-        report = check_blobs(repo, staged_records(repo))
-    else:
-        report = check_repository(repo, paths or None)
+            report = check_blobs(repo, staged_records(repo))
+        else:
+            report = check_repository(repo, paths or None)
     diagnostics = report.diagnostics
     if as_json:
         click.echo(json.dumps([d.to_json() for d in diagnostics], indent=2))
