@@ -121,3 +121,29 @@ def test_install_replaces_the_old_shipped_hook_and_doctor_reports_a_gone_python(
     git(practice, "config", "sortext.python", "/nonexistent/python", env=bare_env(tmp_path))
     doctor = cli("doctor", "--repo", str(practice))
     assert "recorded for the hook and merge driver is gone (/nonexistent/python)" in doctor.output
+
+
+def test_merge_driver_runs_without_the_venv_on_path(practice: Path, tmp_path: Path) -> None:
+    """Two branches change different fields of one client: git (no venv on PATH) calls
+    the recorded Python's merge driver, which merges them field by field."""
+    env = bare_env(tmp_path)
+    record = practice / "clients" / "bo-lindqvist.md"
+    record.write_text(VALID, encoding="utf-8")
+    git(practice, "add", "-A", env=env)
+    assert git(practice, "commit", "-qm", "bo", env=env).returncode == 0
+    git(practice, "checkout", "-qb", "other", env=env)
+    # adjacent lines: git's own line merge would stop with a conflict here
+    record.write_text(VALID.replace("  owner: me", "  owner: ana"), encoding="utf-8")
+    assert git(practice, "commit", "-qam", "owner", env=env).returncode == 0
+    git(practice, "checkout", "-q", "-", env=env)
+    record.write_text(VALID.replace("2026-12-01", "2026-12-03"), encoding="utf-8")
+    assert git(practice, "commit", "-qam", "due", env=env).returncode == 0
+    without = git(
+        practice, "-c", "merge.sortext.driver=false", "merge", "--no-edit", "other", env=env
+    )
+    assert without.returncode != 0  # git's line merge alone conflicts here
+    git(practice, "merge", "--abort", env=env)
+    merged = git(practice, "merge", "--no-edit", "other", env=env)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    text = record.read_text(encoding="utf-8")
+    assert "owner: ana" in text and "due: 2026-12-03" in text
