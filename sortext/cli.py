@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge-driver": ("sortext.commands.merge_driver", "Git merge driver for client files."),
     "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
+    "mcp": ("sortext.commands.mcp", "Serve the records to an AI assistant (MCP, stdio)."),
 }
 
 

@@ -47,32 +47,12 @@ def command(
       sortext list --stage active
       sortext list --at-risk --json
     """
-    from sortext.views.queries import client_list
+    from sortext.views.queries import client_list, row_json
 
     repo = open_repo(repo_dir)
     rows = client_list(repo, resolve_today(today), stage, tag, at_risk, with_risks=as_json)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": row.record.id,
-                        "name": row.record.name,
-                        "stage": row.record.stage,
-                        "owner": row.record.data.get("owner"),
-                        "tags": row.record.data.get("tags") or [],
-                        "path": row.record.path,
-                        "next": row.next.to_json() if row.next else None,
-                        "at_risk": [
-                            {"kind": f.kind, "level": f.level, "reason": f.reason}
-                            for f in row.risks
-                        ],
-                    }
-                    for row in rows
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([row_json(row) for row in rows], indent=2))
         return
     colour = use_colour()
     if not rows:

@@ -28,14 +28,13 @@ def command(words: tuple[str, ...], as_json: bool, repo_dir: Path | None) -> Non
       sortext search delegation
       sortext search "second partner" --json
     """
-    from sortext.views.queries import search
+    from sortext.views.queries import hit_json, search
 
     hits = search(open_repo(repo_dir), list(words))
     if as_json:
         import json
 
-        rows = [{"id": h.id, "name": h.name, "path": h.path, "snippet": h.snippet} for h in hits]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
         sys.exit(0 if hits else 1)
     colour = use_colour()
     for hit in hits:

@@ -33,7 +33,7 @@ def dry_run_option(func: F) -> F:
 
 def report(result: Any, what: str) -> None:
     """Print what changed (stdout) and the record's remaining warnings (stderr)."""
-    if getattr(result, "dry_run", False):
+    if getattr(result, "dry_run", False) and result.changed:
         click.echo(result.diff, nl=False)
         click.echo(f"{result.display}: would be {what}; dry run, nothing written", err=True)
     elif result.changed:

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import RecordNotFound
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import format_path
 from sortext.repo import Repository
+
+if TYPE_CHECKING:
+    from sortext.files.write import Snapshot
 
 
 @dataclass(slots=True)
@@ -108,6 +112,86 @@ def owned_edit_warnings(
     return found
 
 
+@dataclass(slots=True)
+class PlannedUpdate:
+    """A validated change not yet written: ``snapshot`` is what the file held when read
+    (``snapshot.raw`` None for a new record), ``new`` the bytes that would replace it."""
+
+    path: Path
+    display: str
+    snapshot: Snapshot
+    new: bytes
+    warnings: list[Diagnostic] = field(default_factory=list)
+    # a value changed on a line whose trailing comment may describe the old value
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.snapshot.raw
+
+    def diff(self) -> str:
+        """The change as a unified diff (a/PATH, b/PATH), '' when nothing changes."""
+        import difflib
+
+        before = (self.snapshot.raw or b"").decode("utf-8", "replace")
+        return "".join(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                self.new.decode("utf-8", "replace").splitlines(keepends=True),
+                f"a/{self.display}",
+                f"b/{self.display}",
+            )
+        )
+
+
+def plan_update(
+    repo: Repository,
+    record_id: str,
+    change: Callable[[RecordEditor], None],
+    source: str | None = None,
+) -> PlannedUpdate:
+    """Read the record, apply ``change`` to its editor and validate; write nothing.
+
+    Raises RecordNotFound, EditRefused (the change would add errors; carries the
+    diagnostics) or StorageError.  ``source``: the import writing the change (its
+    own owned fields are not warned about).
+    """
+    from sortext.files.write import read_for_update
+
+    path = record_file(repo, record_id)
+    display = repo.relative(path)
+    snapshot = read_for_update(path)
+    if snapshot.raw is None:
+        raise RecordNotFound(f"{display} vanished while being read")
+    editor = RecordEditor(snapshot.raw, display)
+    change(editor)
+    new = editor.result()
+    if new == snapshot.raw:
+        return PlannedUpdate(path, display, snapshot, new)
+    warnings = check_edit(repo, display, snapshot.raw, new)
+    warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
+    notes = [
+        f"{display}: {format_path(field_path)}: was {old}; the comment on its line may be "
+        f"about the old value, check it: {comment}"
+        for field_path, old, comment in editor.stale_comments
+    ]
+    return PlannedUpdate(path, display, snapshot, new, warnings, notes)
+
+
+def apply_update(plan: PlannedUpdate) -> UpdateResult:
+    """Write ``plan.new`` unless the file changed since ``plan`` read it.
+
+    Raises ConflictError (nothing written) or StorageError."""
+    from sortext.files.write import write_if_unchanged
+
+    if not plan.changed:
+        return UpdateResult(plan.path, plan.display, False)
+    if plan.snapshot.raw is None:
+        plan.path.parent.mkdir(parents=True, exist_ok=True)
+    write_if_unchanged(plan.path, plan.snapshot, plan.new)
+    return UpdateResult(plan.path, plan.display, True, list(plan.warnings), notes=plan.notes)
+
+
 def update_record(
     repo: Repository,
     record_id: str,
@@ -120,40 +204,27 @@ def update_record(
     ``source``: the import writing the change (its own owned fields are not warned about).
     ``dry_run``: validate as usual but write nothing; the result carries the diff.
     """
-    from sortext.files.write import read_for_update, write_if_unchanged
-
-    path = record_file(repo, record_id)
-    display = repo.relative(path)
-    snapshot = read_for_update(path)
-    if snapshot.raw is None:
-        raise RecordNotFound(f"{display} vanished while being read")
-    editor = RecordEditor(snapshot.raw, display)
-    change(editor)
-    new = editor.result()
-    if new == snapshot.raw:
-        return UpdateResult(path, display, False)
-    warnings = check_edit(repo, display, snapshot.raw, new)
-    notes = [
-        f"{display}: {format_path(path)}: was {old}; the comment on its line may be about "
-        f"the old value, check it: {comment}"
-        for path, old, comment in editor.stale_comments
-    ]
+    plan = plan_update(repo, record_id, change, source)
     if dry_run:
-        import difflib
-
-        diff = "".join(
-            difflib.unified_diff(
-                snapshot.raw.decode("utf-8", "replace").splitlines(keepends=True),
-                new.decode("utf-8", "replace").splitlines(keepends=True),
-                f"a/{display}",
-                f"b/{display}",
-            )
+        return UpdateResult(
+            plan.path,
+            plan.display,
+            plan.changed,
+            list(plan.warnings),
+            dry_run=True,
+            diff=plan.diff(),
+            notes=plan.notes,
         )
-        warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-        return UpdateResult(path, display, True, warnings, dry_run=True, diff=diff, notes=notes)
-    write_if_unchanged(path, snapshot, new)
-    warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-    return UpdateResult(path, display, True, warnings, notes=notes)
+    return apply_update(plan)
 
 
-__all__ = ["EditRefused", "UpdateResult", "check_edit", "record_file", "update_record"]
+__all__ = [
+    "EditRefused",
+    "PlannedUpdate",
+    "UpdateResult",
+    "apply_update",
+    "check_edit",
+    "plan_update",
+    "record_file",
+    "update_record",
+]

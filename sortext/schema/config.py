@@ -98,6 +98,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "thresholds": {"type": "object"},
         "git": {"type": "object"},
+        "assistant": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
+            },
+        },
         "backup": {"type": "object"},
         "owned_fields": {"type": "object"},
         "exports": {"type": "object"},

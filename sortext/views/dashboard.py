@@ -169,51 +169,6 @@ class ClientView:
         value = self.record.data.get(key)
         return value if isinstance(value, Mapping) else {}
 
-    def to_json(self) -> dict[str, Any]:
-        """The view as JSON-ready values (``sortext show --json``): {id, name, stage,
-        path, today, stale, next, findings, goals, last_session, commitments,
-        since_last, upcoming, invoices, blockers, links, diagnostics, data}; dates as
-        YYYY-MM-DD strings, absent values as null."""
-        rec = self.record
-        return {
-            "id": rec.id,
-            "name": rec.name,
-            "stage": rec.stage,
-            "path": rec.path,
-            "today": self.today,
-            "stale": self.stale,
-            "next": self.next.to_json() if self.next else None,
-            "findings": [plain(f) for f in self.findings],
-            "goals": [plain(g) for g in self.goals],
-            "last_session": plain(self.last_session),
-            "commitments": list(self.commitments),
-            "since_last": [plain(e) for e in self.since_last],
-            "upcoming": [plain(s) for s in self.upcoming],
-            "invoices": [plain(i) for i in self.invoices],
-            "blockers": [plain(b) for b in self.blockers],
-            "links": [{"name": k, "url": v} for k, v in self.links],
-            "diagnostics": [d.to_json() for d in self.diagnostics],
-            "data": plain(rec.data),
-        }
-
-
-def plain(value: Any) -> Any:
-    """``value`` as JSON-ready data: dataclasses and mappings to dicts, sequences to
-    lists, dates to ISO strings; other scalars unchanged."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.date | dt.datetime | dt.time):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
 
 def client_view(
     record: Record,
