@@ -106,7 +106,9 @@ OVERFLOW = """() => {
     .filter(e => e.getBoundingClientRect().right > w + 0.5)
     .slice(0, 5)
     .map(e => e.tagName + (e.id ? '#' + e.id : '') + ' ' + (e.getAttribute('class') || ''));
-  return {scroll: document.documentElement.scrollWidth, inner: w, wide: wide};
+  const cards = [...document.querySelectorAll('section.card')]
+    .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.id);
+  return {scroll: document.documentElement.scrollWidth, inner: w, wide: wide, cards: cards};
 }"""
 
 
@@ -122,7 +124,8 @@ def test_no_page_is_wider_than_the_screen(
     for path in pages:
         page.goto(path.as_uri())
         found = page.evaluate(OVERFLOW)
-        if found["scroll"] > found["inner"]:
+        # the page never scrolls sideways; on the dashboard not even inside a card
+        if found["scroll"] > found["inner"] or (path.name == "index.html" and found["cards"]):
             wide[path.name] = found
     if viewport["width"] == 390:
         ARTIFACTS.mkdir(exist_ok=True)
