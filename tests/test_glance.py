@@ -211,3 +211,20 @@ def test_goal_charts_have_a_legend(records_repo: Path) -> None:
     goals = section(page, "goals")
     assert goals.count('class="legend muted"') == 2
     assert "lower is better" in goals
+
+
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(st.dates().map(dt.date.isoformat), st.text(max_size=8)), max_size=6).map(
+        " ".join
+    )
+)
+def test_dates_in_page_text_never_break_and_text_stays_escaped(text: str) -> None:
+    from markupsafe import escape
+
+    from sortext.pages.render import keepdates
+
+    out = str(keepdates(text))
+    assert re.sub(r'<span class="nobr">|</span>', "", out) == str(escape(text))
+    for date in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", str(escape(text))):
+        assert f'<span class="nobr">{date}</span>' in out

@@ -88,6 +88,7 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         num=number,
         late=late,
         nobr=nobr,
+        keepdates=keepdates,
         by_client=by_client,
         shown=shown,
         chronological=chronological,
@@ -162,6 +163,20 @@ def chronological(mapping: Any) -> list[tuple[str, Any]]:
 def unlabel(text: str, label: str) -> str:
     """``text`` without a leading ``label`` ("blocked: ") that the panel's title already says."""
     return text[len(label) :] if text.lower().startswith(label.lower()) else text
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def keepdates(value: Any) -> Any:
+    """Text whose ISO dates (2026-11-17) do not break at their hyphens: the text
+    escaped, each date in ``<span class="nobr">``."""
+    from markupsafe import Markup, escape
+
+    if value is None:
+        return ""
+    text = str(escape(value))
+    return Markup(_ISO_DATE.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text))
 
 
 def nobr(value: Any) -> Any:
