@@ -49,16 +49,24 @@ CSV_COLUMNS = [
 
 
 def load_records(repo: Repository) -> list[dict[str, Any]]:
-    """The data of every record that parses (invalid ones are still exported), by id."""
+    """The data of every record that parses (invalid ones are still exported), by id.
+
+    Never an erased client brought back (``erased.yaml``); with ``privacy: {exports:
+    consented}`` in sortext.yaml, not a record whose ``consent.data_use`` is false."""
     from sortext.check.load import load_record
     from sortext.schema.validate import RecordValidator
 
     validator = RecordValidator(repo.config)
+    consented_only = (repo.config.raw.get("privacy") or {}).get("exports") == "consented"
     found = []
     for path in repo.record_paths():
         result = load_record(str(path), repo.relative(path), validator)
-        if result.record is not None:
-            found.append(result.record.data)
+        record = result.record
+        if record is None or validator.is_erased(record.id, record.data):
+            continue
+        if consented_only and record.view.consent.data_use is False:
+            continue
+        found.append(record.data)
     return sorted(found, key=lambda d: str(d.get("id")))
 
 
@@ -164,24 +172,25 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                     f"Scheduled {kind} with {name}",
                     "session",
                 )
-        add(
-            "review",
-            view.dates.next_review,
-            f"{name}: review due",
-            f"Outcome review with {name}",
-            "review",
-        )
-        renewal = view.dates.renewal
-        add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
-        billing_renewal = view.billing.renewal
-        if billing_renewal != renewal:
+        if not view.consent.no_contact:  # no reviews or renewals proposing contact
             add(
-                "billing-renewal",
-                billing_renewal,
-                f"{name}: billing renewal",
-                f"Billing plan renewal for {name}",
-                "renewal",
+                "review",
+                view.dates.next_review,
+                f"{name}: review due",
+                f"Outcome review with {name}",
+                "review",
             )
+            renewal = view.dates.renewal
+            add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
+            billing_renewal = view.billing.renewal
+            if billing_renewal != renewal:
+                add(
+                    "billing-renewal",
+                    billing_renewal,
+                    f"{name}: billing renewal",
+                    f"Billing plan renewal for {name}",
+                    "renewal",
+                )
         for invoice in _open_invoices(view):
             currency = view.invoice_currency(invoice) or ""
             add(
