@@ -32,11 +32,11 @@ from typing import Any
 
 from sortext.errors import UsageError
 from sortext.files.state import StateDir
+from sortext.pages.build import SITE_DIR  # where the pages are written, one name
 from sortext.repo import Repository
 
 log = logging.getLogger("sortext.serve")
 
-SITE_DIR = "site"
 SETTLE_SECONDS = 0.15  # site/ changes closer than this are one reload
 REBUILD_DEBOUNCE = 0.1  # record saves closer than this are one rebuild
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
