@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import (
+    RECORD_ID,
     complete_ids,
     open_repo,
     repo_option,
@@ -17,7 +18,7 @@ from sortext.commands.options import (
 
 
 @click.command("anonymise")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--push",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sortext.commands.options import (
+    RECORD_ID,
     complete_ids,
     open_repo,
     repo_option,
@@ -26,7 +27,7 @@ def _visible(text: str) -> str:
 
 
 @click.command("erase")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--push",

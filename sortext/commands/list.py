@@ -8,13 +8,14 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import (
+    complete_people,
     complete_stages,
     open_repo,
     repo_option,
     resolve_today,
     today_option,
 )
-from sortext.commands.style import paint, use_colour
+from sortext.commands.style import paint, use_colour, visible
 
 
 @click.command("list")
@@ -22,6 +23,22 @@ from sortext.commands.style import paint, use_colour
     "--stage", metavar="STAGE", help="Only clients in STAGE.", shell_complete=complete_stages
 )
 @click.option("--tag", metavar="TAG", help="Only clients tagged TAG.")
+@click.option(
+    "--owner", metavar="PERSON", help="Only clients PERSON owns.", shell_complete=complete_people
+)
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COND",
+    help="Only clients where COND holds: FIELD OP VALUE, OP one of >= <= != = > < ~ "
+    "(e.g. 'billing.rate>=300', 'tags=leadership'); repeat to AND.",
+)
+@click.option(
+    "--sort",
+    metavar="KEY",
+    help="Order by due, stage, in_stage, name or any FIELD (dotted); -KEY reverses.",
+)
 @click.option("--at-risk", "at_risk", is_flag=True, help="Only clients at risk, with the reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @today_option
@@ -29,30 +46,36 @@ from sortext.commands.style import paint, use_colour
 def command(
     stage: str | None,
     tag: str | None,
+    owner: str | None,
+    where: tuple[str, ...],
+    sort: str | None,
     at_risk: bool,
     as_json: bool,
     today: str | None,
     repo_dir: Path | None,
 ) -> None:
-    """List clients by name: id, stage, owner and the next action's status.
+    """List clients by name: id, stage, days in that stage (from git), owner
+    and the next action's status.
 
     --at-risk keeps open clients at risk (overdue next action, no next
     action, missed sessions, check-in due, overdue invoice, stale stage,
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
-    owner, tags, path, next, at_risk}; at_risk lists every client's reasons
-    ({kind, level, reason}), with or without --at-risk.
+    owner, tags, path, next, at_risk, stage_since, days_in_stage}; at_risk
+    lists every client's reasons ({kind, level, reason}), with or without
+    --at-risk.
 
     \b
     Examples:
-      sortext list --stage active
+      sortext list --stage active --sort in_stage
       sortext list --at-risk --json
     """
     from sortext.views.queries import client_list, row_json
 
     repo = open_repo(repo_dir)
-    rows = client_list(repo, resolve_today(today), stage, tag, at_risk, with_risks=as_json)
+    day = resolve_today(today)
+    rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort, with_risks=as_json)
     if as_json:
-        click.echo(json.dumps([row_json(row) for row in rows], indent=2))
+        click.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return
     colour = use_colour()
     if not rows:
@@ -65,11 +88,13 @@ def command(
         rec = row.record
         status = row.next.status if row.next else ""
         due = row.next.due or "" if row.next else ""
-        owner = rec.data.get("owner") or ""
+        who = rec.data.get("owner") or ""
+        known = row.stage_since is not None and row.stage_since <= day
+        days = f"{(day - row.stage_since).days}d" if known and row.stage_since else "?"
         line = (
-            f"{rec.id:<{id_w}}  {rec.name:<{name_w}}  {rec.stage:<{stage_w}}  "
-            f"{owner!s:<6}  {paint(f'{status:<8}', status, colour)} {due}"
+            f"{visible(rec.id):<{id_w}}  {visible(rec.name):<{name_w}}  {rec.stage:<{stage_w}}"
+            f" {days:>5}  {visible(who):<6}  {paint(f'{status:<8}', status, colour)} {due}"
         )
         click.echo(line.rstrip())
         for f in row.risks:
-            click.echo(f"    {paint('- ' + f.reason, f.level, colour)}")
+            click.echo(f"    {paint('- ' + visible(f.reason), f.level, colour)}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import (
+    RECORD_ID,
     complete_ids,
     open_repo,
     repo_option,
@@ -19,7 +20,7 @@ STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 
 
 @click.command("log")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--on", "date_text", metavar="YYYY-MM-DD", help="Session date (default: today).")
 @click.option("--date", "old_date", metavar="YYYY-MM-DD", hidden=True)  # the old name of --on
 @click.option("--focus", required=True, help="What the session was about.")
@@ -30,6 +31,7 @@ STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 @click.option("--next", "next_what", help="The new next action.")
 @click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date of the next action.")
 @click.option("--note", help="Notes for the dated section added to the body.")
+@click.option("--force", is_flag=True, help="Log it even if the same session is logged.")
 @today_option
 @dry_run_option
 @repo_option
@@ -45,6 +47,7 @@ def command(
     next_what: str | None,
     due_text: str | None,
     note: str | None,
+    force: bool,
     today: str | None,
     dry_run: bool,
     repo_dir: Path | None,
@@ -54,8 +57,9 @@ def command(
     Appends the session (date, kind, status, focus, commitments, score),
     moves the next action (--next and/or --due; its owner and comments
     stay), and appends a dated '## DATE FOCUS' section with --note to the
-    notes.  Everything else in the file is left byte for byte.  The date
-    option is --on, as for pay and measure (--date still works).
+    notes.  Everything else in the file is left byte for byte.  The same
+    session (date, kind and focus) logged twice is refused unless --force.
+    The date option is --on, as for pay and measure (--date still works).
 
     \b
     Example:
@@ -85,7 +89,7 @@ def command(
     people = repo.config.people
 
     def change(editor: RecordEditor) -> None:
-        log_session(editor, entry, people[0] if people else None)
+        log_session(editor, entry, people[0] if people else None, force)
 
     result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"logged {status} session on {date.isoformat()}")

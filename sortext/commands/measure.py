@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import (
+    RECORD_ID,
     complete_ids,
     open_repo,
     repo_option,
@@ -17,10 +18,11 @@ from sortext.commands.writes import dry_run_option
 
 
 @click.command("measure")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("goal")
 @click.argument("value", type=float)
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Measurement date (default: today).")
+@click.option("--force", is_flag=True, help="Record it even if it is already recorded.")
 @today_option
 @dry_run_option
 @repo_option
@@ -29,11 +31,14 @@ def command(
     goal: str,
     value: float,
     on: str | None,
+    force: bool,
     today: str | None,
     dry_run: bool,
     repo_dir: Path | None,
 ) -> None:
     """Append a measurement VALUE for goal GOAL of client ID.
+
+    The same value for the same goal on the same date is refused unless --force.
 
     \b
     Example:
@@ -47,7 +52,7 @@ def command(
     date = parse_date(on, "--on") or resolve_today(today)
 
     def change(editor: RecordEditor) -> None:
-        add_measurement(editor, goal, value, date)
+        add_measurement(editor, goal, value, date, force)
 
     result = update_record(open_repo(repo_dir), record_id, change, dry_run=dry_run)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

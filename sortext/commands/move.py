@@ -6,12 +6,18 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import complete_ids, complete_stages, open_repo, repo_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    complete_stages,
+    open_repo,
+    repo_option,
+)
 from sortext.commands.writes import dry_run_option
 
 
 @click.command("move")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("stage", shell_complete=complete_stages)
 @dry_run_option
 @repo_option

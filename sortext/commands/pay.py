@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import (
+    RECORD_ID,
     complete_ids,
     open_repo,
     repo_option,
@@ -17,7 +18,7 @@ from sortext.commands.writes import dry_run_option
 
 
 @click.command("pay")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("invoice")
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Payment date (default: today).")
 @today_option

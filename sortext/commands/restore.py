@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import complete_ids, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 
 
 @click.command("restore")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option(
     "--at",
     "at",

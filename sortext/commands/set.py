@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import complete_ids, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 from sortext.commands.writes import dry_run_option
 
 
 @click.command("set")
-@click.argument("record_id", metavar="ID", shell_complete=complete_ids)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("assignments", metavar="PATH=VALUE...", nargs=-1, required=True)
 @dry_run_option
 @repo_option

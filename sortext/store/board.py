@@ -115,6 +115,7 @@ class Rows:
     next_item: tuple[Any, ...] | None
     findings: list[tuple[Any, ...]]
     goals: list[tuple[Any, ...]]
+    day: Any = None  # the record's day-book rows (sortext.store.daybook.DayRows): see store_day
 
 
 def _dumps(obj: Any) -> str:
@@ -229,6 +230,13 @@ def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     )
 
 
+def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
+    """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`)."""
+    from sortext.store import daybook
+
+    daybook.store(conn, [(r.path, r.day) for r in batch if r.day is not None])
+
+
 # -- reading --------------------------------------------------------------------
 
 
@@ -303,18 +311,24 @@ def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
     return [(str(c), float(t)) for c, t in rows]
 
 
-def at_risk_top(conn: sqlite3.Connection, kinds: Iterable[str], limit: int) -> Top[Any]:
-    """Open clients with an at-risk finding, most errors then most reasons first (the
-    counts are stored with each assessment, so only the shown clients' reasons are read)."""
+def at_risk_top(
+    conn: sqlite3.Connection, kinds: Iterable[str], limit: int, owner: str | None = None
+) -> Top[Any]:
+    """Open clients (of ``owner``, if given) with an at-risk finding, most errors then
+    most reasons first (the counts are stored with each assessment, so only the shown
+    clients' reasons are read)."""
     from sortext.rules.findings import ClientRisk
 
     risk = sorted(kinds)
     marks = ", ".join("?" * len(risk))
-    total = conn.execute("SELECT count(*) FROM assessed WHERE risk_count > 0").fetchone()[0]
+    mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
+    total = conn.execute(
+        f"SELECT count(*) FROM assessed WHERE risk_count > 0{mine}", args
+    ).fetchone()[0]
     clients = conn.execute(
-        "SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0 "
+        f"SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0{mine} "
         "ORDER BY risk_errors DESC, risk_count DESC, name_cf, record_id LIMIT ?",
-        (limit,),
+        (*args, limit),
     ).fetchall()
     out = []
     for path, rid, name, owner in clients:

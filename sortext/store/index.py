@@ -30,15 +30,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, pagekeys
+from sortext.store import answers, board, daybook, pagekeys
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "7"
+LAYOUT_VERSION = "8"  # 8: search covers every text field (issue 16)
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -75,7 +76,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
 # The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
-_PARTS = (board, pagekeys, answers)
+_PARTS = (board, pagekeys, answers, daybook)
 EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
 EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
@@ -147,6 +148,7 @@ class _Parsed:
     has_errors: bool
     has_diagnostics: bool
     extra: Any = None  # what a RecordHook's work() returned for this record
+    search_text: str | None = None  # notes and every text field (see searchable)
     erased: bool = False  # an erased client brought back: kept out of the index and pages
 
 
@@ -269,6 +271,7 @@ def _parse_file(
         rec.name,
         errors,
         diags,
+        search_text=searchable(rec.body, rec.data),
     )
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
@@ -590,7 +593,7 @@ class Index:
             if p.data is not None:
                 note = self.conn.execute(
                     "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
-                    (p.path, p.name, p.body or ""),
+                    (p.path, p.name, p.search_text or p.body or ""),
                 ).lastrowid
             records.append((p.path, p.data, p.body, p.body_line, p.diagnostics, note))
         self.conn.executemany(
@@ -688,13 +691,14 @@ class Index:
         return sorted(every, key=sort_key)
 
     def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
-        """Clients whose name or notes contain every word, best match first."""
+        """Clients whose name, notes or any text field contain every word (each word
+        matching the start of a word: ``lead`` finds "leadership"), best match first."""
         # Control characters (NUL especially) end an FTS5 string early: drop them.
         cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
         terms = [w for w in cleaned if w]
         if not terms:
             return []
-        query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
         rows = self.conn.execute(
             "SELECT f.record_id, n.name, n.path, snippet(notes, 2, '[', ']', '…', 12) "
             "FROM notes n JOIN files f ON f.path = n.path "
@@ -713,6 +717,30 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def searchable(body: str, data: Mapping[str, Any] | None) -> str:
+    """The text search indexes for a record: its notes, then every text value of its
+    fields (company, email, tags, blockers, goals, session focus and commitments,
+    custom fields...), one per line."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                found.append(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    if data is not None:
+        for key, value in data.items():
+            if key not in ("name", "stage"):
+                walk(value)
+    return body + ("\n\n" + "\n".join(found) if found else "")
 
 
 class RecordPaths(Mapping[str, str]):
@@ -750,16 +778,30 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    """A ``*.md`` name the index can hold: not hidden, no folder, not a sync
+    tool's conflict copy (:func:`sortext.record.copies.is_record_name`), valid
+    UTF-8.
+
+    A file name that is not UTF-8 (undecodable bytes arrive as lone surrogates)
+    cannot be stored in SQLite or printed; ``check`` reports it, the index
+    leaves it out.
+    """
+    return "/" not in name and is_record_name(name) and (name.isascii() or _utf8(name))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [
-            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
-        ]
+        found = [e for e in os.scandir(folder) if _is_record_name(e.name)]
     except FileNotFoundError:
         return []
     out = []

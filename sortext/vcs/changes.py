@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from sortext.check.load import stem_of
 from sortext.errors import UsageError
+from sortext.record.copies import is_record_name
 from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -239,7 +240,8 @@ def _clients_prefix(repo: Repository) -> str:
 
 
 def _is_record(path: str, prefix: str) -> bool:
-    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+    rest = path[len(prefix) :]
+    return path.startswith(prefix) and "/" not in rest and is_record_name(rest)
 
 
 def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeReport:

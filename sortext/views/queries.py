@@ -9,6 +9,7 @@ records and never import Jinja2 or GitPython.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ class ClientRow:
     record: Record
     next: NextAction | None
     risks: list[Finding]
+    stage_since: dt.date | None = None  # from git; None when unknown
 
 
 def next_list(
@@ -82,25 +84,49 @@ def client_list(
     stage: str | None = None,
     tag: str | None = None,
     at_risk_only: bool = False,
+    owner: str | None = None,
+    where: Sequence[str] = (),
+    sort: str | None = None,
     with_risks: bool = False,
 ) -> list[ClientRow]:
-    """Clients sorted by name, filtered by stage, tag or being at risk.
+    """Clients filtered by stage, tag, owner, ``where`` conditions (see
+    :mod:`sortext.views.filters`) or being at risk; sorted by name, or by
+    ``sort``: ``due`` (next action), ``stage`` (stage order), ``in_stage``
+    (longest first), ``name`` or any dotted field (``-`` in front: reversed).
 
     ``with_risks`` fills every row's risks (as ``at_risk_only`` does) without
     filtering, so a JSON list carries the same fields whatever the filter.
-    Raises UnknownValue for a stage not in sortext.yaml or a tag no client has."""
+    Raises FilterError for a condition or sort it cannot read, UnknownValue for a
+    stage not in sortext.yaml or a tag or owner no client has."""
+    from sortext.views.filters import parse_condition, sort_key
+    from sortext.views.stagetime import stage_since_map
+
     if stage is not None and stage not in repo.config.stage_names:
         raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
+    conditions = [parse_condition(w) for w in where]
+    full = (
+        at_risk_only
+        or with_risks
+        or bool(conditions)
+        or sort not in (None, "name", "due", "stage", "in_stage")
+    )
     with Index.open(repo) as index:
         index.refresh()
-        records = index.records() if at_risk_only or with_risks else index.summaries()
+        records = index.records() if full else index.summaries()
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
         if tag not in tags:
             raise UnknownValue("--tag", "tag", tag, tags)
+    if owner is not None:
+        people = sorted(
+            {*repo.config.people, *(str(r.view.owner) for r in records if r.view.owner)}
+        )
+        if owner not in people:
+            raise UnknownValue("--owner", "person", owner, people)
+    since = stage_since_map(repo, records)
     risks: dict[str, list[Finding]] = {}
     if at_risk_only or with_risks:
-        found = rules.findings(records, repo.config, today)
+        found = rules.findings(records, repo.config, today, since)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
     for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
@@ -108,23 +134,66 @@ def client_list(
             continue
         if tag is not None and tag not in rec.view.tags:
             continue
+        if owner is not None and rec.view.owner != owner:
+            continue
         if at_risk_only and rec.id not in risks:
             continue
+        if not all(c.matches(rec.data) for c in conditions):
+            continue
         rows.append(
-            ClientRow(rec, rules.next_action(rec, repo.config, today), risks.get(rec.id, []))
+            ClientRow(
+                rec,
+                rules.next_action(rec, repo.config, today),
+                risks.get(rec.id, []),
+                since.get(rec.id),
+            )
         )
+    if sort is not None:
+        rows = _sorted_rows(rows, sort, repo.config.stage_names, today, sort_key)
     return rows
+
+
+def _sorted_rows(
+    rows: list[ClientRow],
+    sort: str,
+    stages: Sequence[str],
+    today: dt.date,
+    field_key: Callable[[Mapping[str, Any], tuple[str, ...]], tuple[int, float, str]],
+) -> list[ClientRow]:
+    reverse = sort.startswith("-")
+    name = sort.lstrip("-")
+    key: Callable[[ClientRow], Any]
+    if name == "name":
+        key = lambda r: (r.record.name.casefold(), r.record.id)  # noqa: E731
+    elif name == "due":
+        key = lambda r: (r.next is None or r.next.due is None, (r.next and r.next.due) or "")  # noqa: E731
+    elif name == "stage":
+        order = {s: i for i, s in enumerate(stages)}
+        key = lambda r: order.get(r.record.stage, len(order))  # noqa: E731
+    elif name == "in_stage":
+        key = lambda r: (  # noqa: E731
+            r.stage_since is None,
+            -(today - r.stage_since).days if r.stage_since else 0,
+        )
+    else:
+        path = tuple(name.split("."))
+        key = lambda r: field_key(r.record.data, path)  # noqa: E731
+    return sorted(rows, key=key, reverse=reverse)
 
 
 def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientView:
     """The session-prep view of one client (its last valid version if the file is broken)."""
     from sortext.views.dashboard import client_view
+    from sortext.views.stagetime import stage_since_map
 
     with Index.open(repo) as index:
         index.refresh()
         entry = index.entry_for(record_id)
-        if entry is not None and entry.record is not None:
-            return client_view(entry.record, repo.config, today, entry.diagnostics, entry.stale)
+    if entry is not None and entry.record is not None:
+        since = stage_since_map(repo, [entry.record]).get(entry.record.id)
+        return client_view(
+            entry.record, repo.config, today, entry.diagnostics, entry.stale, None, since
+        )
     raise RecordNotFound(
         f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
         "run 'sortext list' to see the ids"
@@ -157,9 +226,11 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
-def row_json(row: ClientRow) -> dict[str, Any]:
+def row_json(row: ClientRow, today: dt.date | None = None) -> dict[str, Any]:
     """One ``sortext list --json`` entry: {id, name, stage, owner, tags, path, next,
-    at_risk: [{kind, level, reason}]}."""
+    at_risk: [{kind, level, reason}], stage_since, days_in_stage} (the last two from
+    git, None when unknown; days only when ``today`` is given)."""
+    since = row.stage_since
     return {
         "id": row.record.id,
         "name": row.record.name,
@@ -169,6 +240,8 @@ def row_json(row: ClientRow) -> dict[str, Any]:
         "path": row.record.path,
         "next": row.next.to_json() if row.next else None,
         "at_risk": [{"kind": f.kind, "level": f.level, "reason": f.reason} for f in row.risks],
+        "stage_since": since.isoformat() if since else None,
+        "days_in_stage": (today - since).days if since and today and since <= today else None,
     }
 
 
@@ -181,7 +254,9 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 def client_view_json(view: ClientView) -> dict[str, Any]:
     """``sortext show --json``: the session-prep view of one client.
 
-    {id, name, stage, owner, path, today, stale, next, findings, goals: [{goal_id,
+    {id, name, stage, owner, path, today, stale, in_stage ("in proposal for 47 days",
+    None when unknown), package ({sessions, used, left, started} or None), next,
+    findings, goals: [{goal_id,
     title, measure, baseline, target, by, points: [[date, value]], percent, state,
     reason}], last_session, commitments, since_last: [{date, what, status}], upcoming,
     billing, invoices, blockers, links: [{name, target}], diagnostics, notes}.
@@ -195,6 +270,17 @@ def client_view_json(view: ClientView) -> dict[str, Any]:
         "path": rec.path,
         "today": view.today,
         "stale": view.stale,
+        "in_stage": view.in_stage,
+        "package": (
+            {
+                "sessions": view.package.total,
+                "used": view.package.used,
+                "left": view.package.left,
+                "started": view.package.started,
+            }
+            if view.package
+            else None
+        ),
         "next": view.next.to_json() if view.next else None,
         "findings": [finding_json(f) for f in view.findings],
         "goals": [
