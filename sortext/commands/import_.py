@@ -136,9 +136,9 @@ def command(
       sortext import crm.csv --map crm.yaml
     """
     from sortext.io.fieldmap import load_map
-    from sortext.views.format import count
     from sortext.io.importer import apply_plan, plan_import
     from sortext.io.spreadsheet import read_table
+    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
     unit = "rows"
