@@ -232,7 +232,7 @@ def test_show_and_search_speak_json(cli: Callable[..., Result], records_repo: Pa
     assert view["id"] == "amara-okafor" and view["next"]["status"] == "overdue"
     assert {g["goal_id"] for g in view["goals"]} >= {"deep-work"}
     found = cli("search", "delegation", "--json", "--repo", str(records_repo))
-    assert [h["id"] for h in json.loads(found.output)] == ["amara-okafor"]
+    assert "amara-okafor" in [h["id"] for h in json.loads(found.output)]
     none = cli("search", "zzzyzzy", "--json", "--repo", str(records_repo))
     assert none.exit_code == 1 and json.loads(none.output) == []
 
