@@ -46,7 +46,7 @@ def hand_edited(cli: Callable[..., Result], records_repo: Path) -> Path:
 
 def test_check_file_shows_it(cli: Callable[..., Result], hand_edited: Path) -> None:
     result = run(cli, hand_edited, "check", str(hand_edited / AMARA))
-    assert f"{AMARA}:32:45: warning: {WARNING}" in result.output
+    assert f"{AMARA}:33:45: warning: {WARNING}" in result.output
     other = run(cli, hand_edited, "check", str(hand_edited / "clients/bruno-castellanos.md"))
     assert "owned by billing" not in other.output
 
@@ -54,7 +54,7 @@ def test_check_file_shows_it(cli: Callable[..., Result], hand_edited: Path) -> N
 def test_pre_commit_check_shows_it(cli: Callable[..., Result], hand_edited: Path) -> None:
     git(hand_edited, "add", AMARA)
     result = run(cli, hand_edited, "check", "--staged")
-    assert f"{AMARA}:32:45: warning: {WARNING}" in result.output
+    assert f"{AMARA}:33:45: warning: {WARNING}" in result.output
     assert result.exit_code == 0  # a warning: the commit goes ahead
 
 
@@ -84,7 +84,7 @@ def test_watcher_log_shows_it(hand_edited: Path, caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.WARNING, logger="sortext"):
         result = pipeline.settle([Change(path, "record")])
     assert result.commit is not None
-    assert any(f"{AMARA}:32:45: warning: {WARNING}" in r.getMessage() for r in caplog.records)
+    assert any(f"{AMARA}:33:45: warning: {WARNING}" in r.getMessage() for r in caplog.records)
 
 
 def test_every_surface_agrees_on_any_hand_edit(hand_edited: Path) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sortext.files.write import TEMP_MARKER
 from sortext.record.copies import conflict_copy, is_record_name
 
 #: Editor and tool debris: backups, swap and lock files, safe-write temps.
@@ -26,7 +27,7 @@ _IGNORED = (
     re.compile(r".*\.sw[a-p]$"),  # vim swap, any suffix letter
     re.compile(r"^\d+$"),  # vim's 4913 write probe (and its siblings)
     re.compile(r".*___jb_(tmp|old|bak)___$"),  # JetBrains safe-write
-    re.compile(r".*\.sortext-tmp-.*"),  # sortext's own atomic writes
+    re.compile(f".*{re.escape(TEMP_MARKER)}.*"),  # sortext's own atomic writes (files.write)
     re.compile(r".*\.(tmp|temp|bak|orig|rej)$"),
 )
 

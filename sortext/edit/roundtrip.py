@@ -134,7 +134,8 @@ class RecordEditor:
         from sortext.record.split import Split, split
 
         parts = split(self._doc.norm)
-        assert isinstance(parts, Split)
+        if not isinstance(parts, Split):  # an edit made the front matter unreadable (too big)
+            raise EditRefused(f"{self.display}:{parts.line}:{parts.column}: {parts.message}")
         start = self._doc.norm.index("\n") + 1
         return start, start + len(parts.yaml_text)
 

@@ -135,13 +135,15 @@ def choose_delimiter(
     except csv.Error:
         sniffed = None
     # the sniffer votes on character counts; a delimiter must also give every
-    # row of the sample as many cells as the header (quotes respected)
-    order = [sniffed] if sniffed else []
-    order += sorted((d for d in DELIMITERS if d != sniffed), key=lambda d: -_width(sample, d))
+    # row of the sample as many cells as the header (quotes respected).  When
+    # several do, the one giving the most columns wins (a delimiter that only
+    # occurs inside cells merges columns; the other never splits one), and the
+    # sniffer's vote breaks a tie.
     cut = len(text) > _SAMPLE_CHARS
-    for sep in order:
-        if _consistent(sample, sep, cut):
-            return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed)", 0
+    fitting = [d for d in DELIMITERS if _consistent(sample, d, cut)]
+    if fitting:
+        sep = max(fitting, key=lambda d: (_width(sample, d), d == sniffed))
+        return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed)", 0
     sep = sniffed or _widest(sample) or ","
     if _width(sample, sep) < 2:
         return ",", "delimiter ',' (default: one column)", 0

@@ -43,6 +43,10 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "stale_days": {},
 }
 
+#: The longest threshold in days (about 100 years): a date plus or minus it stays a date.
+MAX_THRESHOLD = 36500
+_THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -97,7 +101,17 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "thresholds": {"type": "object"},
+        "thresholds": {
+            "type": "object",
+            "properties": {
+                **{
+                    name: _THRESHOLD
+                    for name, value in DEFAULT_THRESHOLDS.items()
+                    if isinstance(value, int)
+                },
+                "stale_days": {"type": "object", "additionalProperties": _THRESHOLD},
+            },
+        },
         "git": {
             "type": "object",
             "additionalProperties": False,
@@ -155,7 +169,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"enum": ["csv", "json", "ics"]},
         },
-        "timezone": {"type": "string", "minLength": 1},
     },
 }
 
@@ -240,9 +253,20 @@ def load_config(root: Path) -> Config:
 
 
 def _cache_key(fingerprint: str) -> str:
+    """The sortext version, the config schema and the file's bytes: a configuration
+    validated under an older (laxer) schema is validated again."""
+    global _SCHEMA_KEY
     from sortext import __version__
 
-    return f"{__version__}:{fingerprint}"
+    if _SCHEMA_KEY is None:
+        import json
+
+        text = json.dumps(CONFIG_SCHEMA, sort_keys=True).encode()
+        _SCHEMA_KEY = hashlib.sha256(text).hexdigest()[:16]
+    return f"{__version__}:{_SCHEMA_KEY}:{fingerprint}"
+
+
+_SCHEMA_KEY: str | None = None
 
 
 def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:

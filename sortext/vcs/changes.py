@@ -105,7 +105,7 @@ class ChangeReport:
         }
 
 
-_RELATIVE = re.compile(r"^(\d+)([dw])$")
+_RELATIVE = re.compile(r"^(\d{1,9})([dw])$")
 
 
 def parse_since(text: str, today: dt.date) -> dt.date:
@@ -113,12 +113,17 @@ def parse_since(text: str, today: dt.date) -> dt.date:
     m = _RELATIVE.match(text.strip())
     if m:
         days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+        if days > (today - dt.date.min).days:
+            raise UsageError(
+                f"--since '{text[:40]}': that reaches before year 1; "
+                f"give at most {(today - dt.date.min).days}d or a date"
+            )
         return today - dt.timedelta(days=days)
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"--since '{text}': give a number of days (7d), weeks (2w) or a date"
+            f"--since '{text[:40]}': give a number of days (7d), weeks (2w) or a date"
         ) from None
 
 
