@@ -60,7 +60,24 @@ def check_hooks(repo: Repository) -> Finding:
         return Finding("hooks", "fail", "core.hooksPath is not .githooks: run 'sortext install'")
     if not hook.is_file() or not os.access(hook, os.X_OK):
         return Finding("hooks", "fail", f"{hooks}/pre-commit is missing or not executable")
-    return Finding("hooks", "ok", "pre-commit check installed (core.hooksPath=.githooks)")
+    python = _config(repo, "sortext.python")
+    if not python:
+        return Finding(
+            "hooks",
+            "warn",
+            "no Python recorded for the hook and merge driver (they need sortext on PATH): "
+            "run 'sortext install'",
+        )
+    if not os.access(python, os.X_OK):
+        return Finding(
+            "hooks",
+            "fail",
+            f"the Python recorded for the hook and merge driver is gone ({python}): "
+            "run 'sortext install' with the Python sortext is installed in",
+        )
+    return Finding(
+        "hooks", "ok", f"pre-commit check installed (core.hooksPath=.githooks, {python})"
+    )
 
 
 def check_merge_driver(repo: Repository) -> Finding:

@@ -20,6 +20,10 @@ def command(repo_dir: Path | None, as_json: bool) -> None:
     waiting for you to fix, and the last backup push.  Exit status 0 when a
     watcher runs, 1 when none does, 3 when one runs but its last backup push
     failed.
+
+    \b
+    Example:
+      sortext status --json
     """
     from sortext.daemon.status import read_status
 

@@ -40,6 +40,11 @@ def command(
     'pages:' in sortext.yaml).  An invalid one is reported as path:line:col
     and left uncommitted.  Changes made while no watcher ran are committed
     at start.  Logs go to stderr and .sortext/watch.log.  Ctrl-C stops it.
+
+    \b
+    Examples:
+      sortext watch
+      sortext watch --poll --debounce 1000
     """
     from sortext.commands.options import open_repo, resolve_today
     from sortext.daemon.pipeline import NoPages

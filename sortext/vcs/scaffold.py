@@ -19,13 +19,35 @@ GIT_SETTINGS: dict[str, str] = {
 GITATTRIBUTES_LINE = "clients/*.md merge=sortext"
 
 
-def sortext_command() -> str:
-    """How git should call sortext: on PATH if it is there, else this Python."""
-    import shlex
-    import shutil
+PYTHON_KEY = "sortext.python"
+
+# The pre-commit hook shipped before the interpreter was recorded: ``sortext install``
+# replaces exactly this text with the current hook (any other hook is the user's).
+OLD_PRE_COMMIT = (
+    "#!/bin/sh\n"
+    "# sortext: refuse to commit an invalid client record.\n"
+    "if command -v sortext >/dev/null 2>&1; then\n"
+    "  exec sortext check --staged\n"
+    "fi\n"
+    "exec python3 -m sortext check --staged\n"
+)
+
+
+def recorded_python() -> str:
+    """The interpreter git should run sortext with: this process's Python (absolute),
+    so hooks and the merge driver work where the virtual environment is not active
+    (GUI git clients, other shells).  A venv's ``bin/python`` runs the venv without
+    activation."""
     import sys
 
-    return "sortext" if shutil.which("sortext") else f"{shlex.quote(sys.executable)} -m sortext"
+    return str(Path(sys.executable).absolute())
+
+
+def sortext_command() -> str:
+    """How git should call sortext: the recorded Python with ``-m sortext``."""
+    import shlex
+
+    return f"{shlex.quote(recorded_python())} -m sortext"
 
 
 def merge_driver_settings() -> dict[str, str]:
@@ -36,8 +58,26 @@ def merge_driver_settings() -> dict[str, str]:
 
 
 def configure_git(root: Path) -> None:
-    """Hooks path, merge driver and durability settings in ``root``'s git config."""
-    git.set_config(root, {**GIT_SETTINGS, **merge_driver_settings()})
+    """Hooks path, merge driver, durability settings and the recorded interpreter
+    (``sortext.python``, read by the pre-commit hook) in ``root``'s git config."""
+    git.set_config(root, {**GIT_SETTINGS, **merge_driver_settings(), PYTHON_KEY: recorded_python()})
+
+
+def refresh_hook(root: Path) -> bool:
+    """Write the shipped pre-commit hook when it is missing or is the old shipped one
+    (which ran ``python3 -m sortext`` and failed outside the venv); True if written.
+    A hook the user changed is left alone."""
+    from sortext.files.write import atomic_write
+
+    hook = root / ".githooks" / "pre-commit"
+    new = (files("sortext") / "skeleton" / "pre-commit").read_text("utf-8")
+    before = hook.read_text("utf-8") if hook.exists() else None
+    if before is not None and before != OLD_PRE_COMMIT:
+        return False
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(hook, new.encode("utf-8"))
+    hook.chmod(0o755)
+    return True
 
 
 def ensure_gitattributes(root: Path) -> bool:
@@ -142,3 +182,28 @@ def init_repository(directory: Path) -> list[Path]:
         created.append(directory / ".gitattributes")
     configure_git(directory)
     return created
+
+
+def first_commit(directory: Path) -> str | None:
+    """Commit what ``init`` wrote when the repository has no commit yet (so
+    ``changes``, ``history`` and the pages' "since last week" have a start);
+    returns the commit id, or None when there already was a commit."""
+    if git.head_commit(directory) is not None:
+        return None
+    paths = [
+        p
+        for p in (
+            "sortext.yaml",
+            "clients/.gitkeep",
+            "templates",
+            ".gitignore",
+            ".githooks",
+            ".gitattributes",
+        )
+        if (directory / p).exists()
+    ]
+    git.run(directory, "add", "--", *paths)
+    git.run(
+        directory, "commit", "-q", "--no-verify", "-m", "sortext init: a new records repository"
+    )
+    return git.head_commit(directory)
