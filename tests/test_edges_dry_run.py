@@ -122,3 +122,28 @@ def test_property_plan_counts_equal_apply(
     result = apply_plan(repo, again, today)
     assert {d for d, _ in result.failed} == refused
     assert set(result.written) == will_write
+
+
+def test_intake_dry_run_lists_what_the_write_would_refuse(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path
+) -> None:
+    """A response whose record would be invalid is named in the dry run, and
+    the count of new records is what the write creates."""
+    fmap = tmp_path / "m.yaml"
+    fmap.write_text(
+        "match: email\nfields:\n  name: Name\n  email: Email\n  stage: {column: Stage}\n",
+        encoding="utf-8",
+    )
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "Name,Email,Stage\nIvo Lam,ivo.lam@example.org,contracted\n"
+        "Una Roy,una.roy@example.org,inquiry\n",
+        encoding="utf-8",
+    )
+    dry = run(cli, records_repo, "intake", str(form), "--map", str(fmap), "--dry-run")
+    assert "refused: clients/ivo-lam.md" in dry.output, dry.output
+    assert "1 new records; dry run" in dry.output
+    assert dry.exit_code == 1
+    wrote = run(cli, records_repo, "intake", str(form), "--map", str(fmap))
+    assert "created 1 records" in wrote.output, wrote.output
+    assert not (records_repo / "clients" / "ivo-lam.md").exists()

@@ -48,7 +48,7 @@ def command(
       sortext intake responses.csv --map form.yaml
     """
     from sortext.io.fieldmap import check_columns, load_map
-    from sortext.io.intake import apply_intake, plan_intake, proposals
+    from sortext.io.intake import apply_intake, plan_intake, proposals, validate_intake
     from sortext.io.spreadsheet import read_table
     from sortext.record.positions import format_path
 
@@ -88,8 +88,10 @@ def command(
         where = f" {problem.column}:" if problem.column else ""
         click.echo(f"{file}: row {problem.row}:{where} {problem.message}", err=True)
     if dry_run:
+        for refusal in validate_intake(repo, plan, resolve_today(today)):
+            click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)
         click.echo(f"{len(plan.new)} new records; dry run, nothing written", err=True)
-        sys.exit(1 if plan.problems else 0)
+        sys.exit(1 if plan.problems or plan.refused else 0)
     result = apply_intake(repo, plan, resolve_today(today))
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)

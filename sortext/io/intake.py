@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sortext.io.fieldmap import FieldMap, FieldSpec, columns_used
-from sortext.io.importer import ApplyResult, ImportPlan, RecordPlan, apply_plan, plan_import
+from sortext.io.importer import (
+    ApplyResult,
+    ImportPlan,
+    RecordPlan,
+    Refusal,
+    apply_plan,
+    plan_import,
+    validate_plan,
+)
 from sortext.io.spreadsheet import Row
 from sortext.repo import Repository
 
@@ -102,6 +110,16 @@ def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) ->
 def proposals(plan: ImportPlan) -> list[RecordPlan]:
     """Responses from existing clients: shown, not written."""
     return [r for r in plan.records if not r.is_new and (r.changes or r.conflicts)]
+
+
+def validate_intake(repo: Repository, plan: ImportPlan, today: dt.date) -> list[Refusal]:
+    """The new records the write would refuse, checked with the write's code
+    (:func:`sortext.io.importer.validate_plan`); stored in ``plan.refused``."""
+    only_new = ImportPlan(
+        plan.source, plan.rows, [r for r in plan.records if r.is_new], plan.problems
+    )
+    plan.refused = validate_plan(repo, only_new, today, notes_heading="intake form")
+    return plan.refused
 
 
 def apply_intake(repo: Repository, plan: ImportPlan, today: dt.date) -> ApplyResult:
