@@ -18,10 +18,22 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
     type=click.Path(path_type=Path),
     help="Write to FILE (atomically) instead of standard output; for 'client': a FOLDER.",
 )
+@click.option(
+    "--columns",
+    "columns",
+    metavar="A,B,...",
+    help="csv: the columns, in order: built-in names or dotted record paths "
+    "(custom.referral, consent.contact).",
+)
 @today_option
 @repo_option
 def command(
-    kind: str, record_id: str | None, out: Path | None, today: str | None, repo_dir: Path | None
+    kind: str,
+    record_id: str | None,
+    out: Path | None,
+    columns: str | None,
+    today: str | None,
+    repo_dir: Path | None,
 ) -> None:
     """Export every client as CSV, JSON or an ICS calendar (one way); or one
     client's complete data ('export client ID').
@@ -59,7 +71,10 @@ def command(
         raise click.UsageError(f"export {kind} takes no ID (did you mean 'export client ID'?)")
     if out is not None and out.is_dir():
         raise click.UsageError(f"--out {out} is a folder; give a file name")
-    text = render(repo, kind, resolve_today(today))
+    chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    if chosen is not None and kind != "csv":
+        raise click.UsageError("--columns is for 'export csv' only")
+    text = render(repo, kind, resolve_today(today), chosen)
     if out is None:
         click.echo(text, nl=False)
         return

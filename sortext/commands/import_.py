@@ -135,10 +135,9 @@ def command(
       sortext import crm.csv --map crm.yaml --dry-run
       sortext import crm.csv --map crm.yaml
     """
-    from sortext.io.fieldmap import load_map
-    from sortext.io.importer import apply_plan, plan_import
+    from sortext.io.fieldmap import check_columns, load_map
+    from sortext.io.importer import apply_plan, plan_import, validate_plan
     from sortext.io.spreadsheet import read_table
-    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
     unit = "rows"
@@ -172,18 +171,37 @@ def command(
             file, fmap.format, fmap.records, fmap.flatten, fmap.delimiter, fmap.encoding
         )
         click.echo(f"{file}: read as {table.dialect}", err=True)
+        check_columns(fmap, table.columns, table.rows, str(file))
         plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
-    summary = (
+    if dry_run:
+        # the same check the write makes, so the counts below are what it will do
+        validate_plan(repo, plan, resolve_today(today), notes_heading)
+        print_refusals(plan)
+        click.echo(f"{summary(plan, unit)}. Dry run: nothing written.", err=True)
+        sys.exit(1 if plan.problems or plan.refused else 0)
+    result = apply_plan(repo, plan, resolve_today(today), notes_heading)
+    print_refusals(plan)
+    click.echo(f"{summary(plan, unit)}. Wrote {len(result.written)} files.", err=True)
+    sys.exit(1 if plan.problems or result.failed else 0)
+
+
+def summary(plan: Any, unit: str) -> str:
+    """The counts line, the same for the dry run and the write."""
+    from sortext.views.format import count
+
+    refused = f", {len(plan.refused)} refused" if plan.refused else ""
+    return (
         f"{count(plan.rows, unit[:-1])}: {count(len(plan.updated), 'record')} to update, "
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
-        f"{count(len(plan.problems), 'unreadable ' + unit[:-1])}"
+        f"{count(len(plan.problems), 'unreadable ' + unit[:-1])}{refused}"
     )
-    if dry_run:
-        click.echo(f"{summary}. Dry run: nothing written.", err=True)
-        sys.exit(1 if plan.problems else 0)
-    result = apply_plan(repo, plan, resolve_today(today), notes_heading)
-    for display, message in result.failed:
-        click.echo(f"{display}: {message}", err=True)
-    click.echo(f"{summary}. Wrote {len(result.written)} files.", err=True)
-    sys.exit(1 if plan.problems or result.failed else 0)
+
+
+def print_refusals(plan: Any) -> None:
+    """Each refused record with the diagnostics of the record as it would be."""
+    for refusal in plan.refused:
+        first, *rest = refusal.message.splitlines() or [""]
+        click.echo(f"refused: {refusal.display}: {first}", err=True)
+        for line in rest:
+            click.echo(f"  {line}", err=True)

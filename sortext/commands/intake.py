@@ -47,8 +47,8 @@ def command(
       sortext intake responses.csv --dry-run
       sortext intake responses.csv --map form.yaml
     """
-    from sortext.io.fieldmap import load_map
-    from sortext.io.intake import apply_intake, plan_intake, proposals
+    from sortext.io.fieldmap import check_columns, load_map
+    from sortext.io.intake import apply_intake, plan_intake, proposals, validate_intake
     from sortext.io.spreadsheet import read_table
     from sortext.record.positions import format_path
 
@@ -63,6 +63,8 @@ def command(
         fmap.encoding if fmap else None,
     )
     click.echo(f"{file}: read as {table.dialect}", err=True)
+    if fmap is not None:
+        check_columns(fmap, table.columns, table.rows, str(file))
     plan = plan_intake(repo, table.rows, fmap)
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)
@@ -79,12 +81,17 @@ def command(
             args.append(f"{format_path(conflict.path)}={_yaml(conflict.theirs)}")
         quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")
+    for record in plan.records:
+        for remark in record.remarks:
+            click.echo(f"{file}: {record.display}: {remark}", err=True)
     for problem in plan.problems:
         where = f" {problem.column}:" if problem.column else ""
         click.echo(f"{file}: row {problem.row}:{where} {problem.message}", err=True)
     if dry_run:
+        for refusal in validate_intake(repo, plan, resolve_today(today)):
+            click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)
         click.echo(f"{len(plan.new)} new records; dry run, nothing written", err=True)
-        sys.exit(1 if plan.problems else 0)
+        sys.exit(1 if plan.problems or plan.refused else 0)
     result = apply_intake(repo, plan, resolve_today(today))
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)

@@ -47,7 +47,15 @@ CSV_COLUMNS = [
     "invoices_open_amount",
     "last_session",
     "tags",
+    "phone",
+    "consent_data_use",
+    "consent_marketing",
+    "consent_contact",
 ]
+
+#: A cell a spreadsheet would read as a formula (OWASP "CSV injection"):
+#: ``=``, ``+``, ``-``, ``@``, tab or carriage return first.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def load_records(repo: Repository) -> list[dict[str, Any]]:
@@ -77,18 +85,46 @@ def _open_invoices(view: RecordView) -> list[Invoice]:
 
 
 def _cell(value: Any) -> str:
+    """The text of one CSV cell.  Text that a spreadsheet would run as a
+    formula gets a leading ``'`` (the OWASP rule); numbers and booleans
+    sortext writes itself stay as they are (``-5`` is a number, not a formula)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def to_csv(records: Iterable[dict[str, Any]], today: dt.date) -> str:
-    """One row per client with the fields people filter and sort on."""
+def default_columns(custom_fields: Iterable[str] = ()) -> list[str]:
+    """The built-in columns, then one per custom field (its dotted path)."""
+    return [*CSV_COLUMNS, *(c for c in custom_fields if c not in CSV_COLUMNS)]
+
+
+def _lookup(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def to_csv(
+    records: Iterable[dict[str, Any]], today: dt.date, columns: Iterable[str] | None = None
+) -> str:
+    """One row per client with the fields people filter and sort on.
+
+    ``columns``: built-in column names (CSV_COLUMNS) or dotted paths into the
+    record (``custom.referral``, ``billing.per``); default: CSV_COLUMNS.  Lists
+    and maps are written as JSON.  Every text cell is formula-safe (see _cell)."""
+    wanted = list(columns) if columns is not None else list(CSV_COLUMNS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_cell(c) for c in wanted])
     for data in records:
         view = RecordView.from_data(data)
         action, dates, billing = view.next_action, view.dates, view.billing
@@ -115,8 +151,12 @@ def to_csv(records: Iterable[dict[str, Any]], today: dt.date) -> str:
             "invoices_open_amount": sum(i.amount for i in unpaid if i.amount is not None),
             "last_session": held[-1] if held else None,
             "tags": ";".join(view.tags),
+            "phone": data.get("phone"),
+            "consent_data_use": view.consent.data_use,
+            "consent_marketing": _lookup(data, "consent.marketing"),
+            "consent_contact": _lookup(data, "consent.contact"),
         }
-        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+        writer.writerow([_cell(row[c] if c in row else _lookup(data, c)) for c in wanted])
     return out.getvalue()
 
 
@@ -385,11 +425,15 @@ def render_ics(repo: Repository, records: list[dict[str, Any]]) -> str:
     return to_ics(records, sequences, timezone)
 
 
-def render(repo: Repository, kind: str, today: dt.date) -> str:
-    """The text of one export of the repository."""
+def render(
+    repo: Repository, kind: str, today: dt.date, columns: Iterable[str] | None = None
+) -> str:
+    """The text of one export of the repository (``columns``: CSV only; default:
+    the built-in columns and one per custom field of sortext.yaml)."""
     records = load_records(repo)
     if kind == "csv":
-        return to_csv(records, today)
+        chosen = columns if columns is not None else default_columns(repo.config.custom_fields)
+        return to_csv(records, today, chosen)
     if kind == "json":
         return to_json(records)
     if kind == "ics":
@@ -397,12 +441,16 @@ def render(repo: Repository, kind: str, today: dt.date) -> str:
     raise ConfigError(f"unknown export format '{kind}'; use one of: {', '.join(FORMATS)}")
 
 
-def configured_exports(repo: Repository) -> list[tuple[Path, str]]:
-    """``exports:`` in sortext.yaml: ``{path relative to the repo: csv|json|ics}``."""
+def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
+    """``exports:`` in sortext.yaml: ``{path relative to the repo: csv|json|ics}``
+    or ``{path: {format: csv, columns: [id, name, custom.referral]}}``;
+    -> (file, format, columns or None for the default)."""
     section = repo.config.raw.get("exports") or {}
-    found = []
+    found: list[tuple[Path, str, list[str] | None]] = []
     root = repo.root.resolve()
-    for name, kind in sorted(section.items()):
+    for name, spec in sorted(section.items()):
+        kind = spec.get("format") if isinstance(spec, dict) else spec
+        columns = spec.get("columns") if isinstance(spec, dict) else None
         if kind not in FORMATS:
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: unknown format '{kind}'; "
@@ -415,7 +463,7 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str]]:
                 f"sortext.yaml: exports.{name}: an export must be a file inside the "
                 "repository and outside the clients folder"
             )
-        found.append((target, str(kind)))
+        found.append((target, str(kind), [str(c) for c in columns] if columns else None))
     return found
 
 
@@ -434,7 +482,7 @@ def write_configured_exports(repo: Repository, today: dt.date) -> list[Path]:
     rewritten, so they do not trigger another round of events.
     """
     written = []
-    for path, kind in configured_exports(repo):
-        if write_export(path, render(repo, kind, today)):
+    for path, kind, columns in configured_exports(repo):
+        if write_export(path, render(repo, kind, today, columns)):
             written.append(path)
     return written

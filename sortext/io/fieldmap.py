@@ -241,7 +241,30 @@ class CellError(ValueError):
     """A cell's text does not fit the field's type."""
 
 
+_SLASHED = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+    r"(?:\s*[AaPp][Mm])?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?)?$"
+)
+#: Written-out months: one reading only, whatever the locale's order.
+_WORDED = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%b %d %Y",
+    "%B %d %Y",
+    "%d-%b-%Y",
+    "%a, %d %b %Y",
+)
+
+
 def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
+    """A date from the map's ``date_format``s, else any common unambiguous form.
+
+    Recognised without a format: ISO (``2026-11-30``, with a time or zone),
+    ``11/30/2026 9:12:44`` (Google Sheets, US), ``30/11/2026``, ``30.11.2026``
+    and ``30 Nov 2026`` / ``Nov 30, 2026``.  A day/month pair that reads both
+    ways (``05/06/2026``) is refused, never guessed; dots are day-first."""
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -253,6 +276,32 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError as exc:
             raise CellError(f"impossible date '{text}': {exc}") from exc
+    slashed = _SLASHED.match(text)
+    if slashed:
+        a, b, year = (int(g) for g in slashed.groups())
+        dotted = "." in text.split()[0]
+        if dotted or a > 12:
+            readings = {(year, b, a)}
+        elif b > 12:
+            readings = {(year, a, b)}
+        else:
+            readings = {(year, a, b), (year, b, a)}
+        if len(readings) > 1:
+            raise CellError(
+                f"'{text}' is ambiguous: month/day or day/month; "
+                "set date_format in the map (e.g. '%m/%d/%Y %H:%M:%S')"
+            )
+        y, m, d = readings.pop()
+        try:
+            return dt.date(y, m, d)
+        except ValueError as exc:
+            raise CellError(f"impossible date '{text}': {exc}") from exc
+    cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    for fmt in _WORDED:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
     hint = " (set date_format in the map)" if not formats else ""
     raise CellError(f"'{text}' is not a date{hint}")
 
@@ -429,6 +478,77 @@ def map_fields(
         if value is not None:
             values[spec.target] = value
     return values, problems
+
+
+def _present(column: str, header: set[str], rows: Iterable[Row]) -> bool:
+    """``column`` is in the header, or (JSON) a dotted path some response has."""
+    if column in header:
+        return True
+    for row in rows:
+        node: Any = row.values
+        for part in column.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+        else:
+            return True
+    return False
+
+
+def missing_columns(
+    fmap: FieldMap, columns: Iterable[str], rows: Iterable[Row] = ()
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Map fields whose columns the file lacks: ``(what, columns it names)``.
+
+    A field listing alternatives (``column: [Email - Work, Email]``) is
+    satisfied by any one of them; a template needs every column it names;
+    ``notes:`` columns are needed too.  A field with a ``default`` and no
+    column needs nothing."""
+    header = set(columns)
+    rows = list(rows)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for spec in (*fmap.fields, *fmap.item_fields):
+        what = ".".join(str(p) for p in spec.target)
+        if spec.column:
+            names = (spec.column, *spec.alternatives)
+            if not any(_present(n, header, rows) for n in names):
+                out.append((what, names))
+        if spec.template:
+            for name in _TEMPLATE.findall(spec.template):
+                if not _present(name, header, rows):
+                    out.append((what, (name,)))
+    for name in fmap.notes:
+        if not _present(name, header, rows):
+            out.append(("notes", (name,)))
+    return out
+
+
+def check_columns(fmap: FieldMap, columns: Iterable[str], rows: Iterable[Row], where: str) -> None:
+    """Raise :class:`UsageError` (exit 2) when the map names a column the file
+    does not have: each missing one with a did-you-mean, then the file's columns.
+
+    Run before planning: a map that does not fit the file must not turn every
+    row into a "new client"."""
+    import difflib
+
+    columns = list(columns)
+    missing = missing_columns(fmap, columns, rows)
+    if not missing:
+        return
+    lines = [f"{where}: the map names columns this file does not have:"]
+    for what, names in missing:
+        wanted = " or ".join(f"'{n}'" for n in names)
+        near = [c for n in names for c in difflib.get_close_matches(n, columns, n=2, cutoff=0.6)]
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        lines.append(f"  {what}: {wanted}{hint}")
+    shown = ", ".join(f"'{c}'" for c in columns[:60]) or "(none)"
+    more = f" and {len(columns) - 60} more" if len(columns) > 60 else ""
+    lines.append(f"  the file's columns: {shown}{more}")
+    lines.append("  fix the map's column names (or list alternatives: column: [A, B])")
+    raise UsageError("\n".join(lines))
 
 
 def columns_used(fmap: FieldMap) -> set[str]:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.edit.new import slugify
 from sortext.errors import UsageError
@@ -26,6 +26,11 @@ from sortext.record.positions import format_path
 from sortext.record.tombstone import refusal
 from sortext.repo import Repository
 from sortext.schema.owned import StoredPath, matches, may_write, owned_patterns, owner_of
+
+if TYPE_CHECKING:
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.update import PlannedUpdate
+    from sortext.record.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,11 @@ class RecordPlan:
     skipped: list[Skipped] = field(default_factory=list)
     supplied: list[tuple[StoredPath, Any]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)  # intake: what was done and why
+
+
+CONSENT: DataPath = ("consent", "data_use")
+FIRST_CONTACT: DataPath = ("dates", "first_contact")
 
 
 @dataclass
@@ -76,14 +86,21 @@ class ImportPlan:
     records: list[RecordPlan] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     supplied: dict[str, list[tuple[StoredPath, Any]]] = field(default_factory=dict)
+    #: records that validation refused (set by validate_plan / apply_plan)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def _ok(self, record: RecordPlan) -> bool:
+        return all(r.record_id != record.record_id for r in self.refused)
 
     @property
     def new(self) -> list[RecordPlan]:
-        return [r for r in self.records if r.is_new]
+        """New records that will be written (refused ones left out)."""
+        return [r for r in self.records if r.is_new and self._ok(r)]
 
     @property
     def updated(self) -> list[RecordPlan]:
-        return [r for r in self.records if not r.is_new and r.changes]
+        """Existing records that will change (refused ones left out)."""
+        return [r for r in self.records if not r.is_new and r.changes and self._ok(r)]
 
     @property
     def conflicts(self) -> int:
@@ -166,8 +183,13 @@ class Planner:
         source: str,
         accept: Sequence[str] = (),
         states: dict[str, tuple[Path, dict[str, Any]]] | None = None,
+        intake: bool = False,
     ) -> None:
         self.repo = repo
+        self.intake = intake
+        section = repo.config.raw.get("intake")
+        wanted = section.get("minimum") if isinstance(section, dict) else None
+        self.minimum = tuple(str(m) for m in wanted) if wanted else ("name", "email")
         self.fmap = fmap
         self.source = source
         self.accept_all = "*" in accept
@@ -225,9 +247,23 @@ class Planner:
         if self.fmap.item_fields:
             item_values, item_problems = map_fields(self.fmap.item_fields, row, self.decimals)
             problems += item_problems
+        kept: list[tuple[str, str]] = []
+        remarks: list[str] = []
+        if problems and self.intake:
+            values, kept, remarks = self._lenient(row, values, problems)
+            problems = []
         if problems:
             self.problems.extend(problems)
             return
+        if self.intake and values.get(CONSENT) is False:
+            values = {
+                p: v for p, v in values.items() if p == CONSENT or format_path(p) in self.minimum
+            }
+            kept = []
+            remarks.append(
+                f"row {row.number}: no consent to storing data: kept only "
+                f"{', '.join(self.minimum)} and consent.data_use: false, no answers in the notes"
+            )
         record_id = self.find(values)
         if record_id is None:
             name = values.get(("name",))
@@ -271,11 +307,44 @@ class Planner:
             self._field(plan, path, theirs)
         if item_values:
             self._item(plan, item_values)
+        plan.remarks.extend(remarks)
+        if self.intake and values.get(CONSENT) is False:
+            return  # the respondent said no: their answers are not stored
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
                 text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
                 plan.notes.append((column, text))
+        plan.notes.extend(kept)
+
+    def _lenient(
+        self, row: Row, values: dict[DataPath, Any], problems: list[RowProblem]
+    ) -> tuple[dict[DataPath, Any], list[tuple[str, str]], list[str]]:
+        """Intake never loses a respondent over one cell: a value that does not
+        read is kept as written in the notes; a consent answer that does not
+        read counts as "no" (the least is stored)."""
+        kept: list[tuple[str, str]] = []
+        remarks: list[str] = []
+        consent_columns = {
+            s.column for s in self.fmap.fields if s.target == CONSENT and s.column is not None
+        }
+        for problem in problems:
+            raw = row.values.get(problem.column)
+            if problem.column in consent_columns:
+                values = {**values, CONSENT: False}
+                remarks.append(
+                    f"row {row.number}: {problem.column}: answer not understood "
+                    f"({problem.message}); taken as no consent"
+                )
+                continue
+            if raw not in (None, ""):
+                text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+                kept.append((f"{problem.column} (kept as written)", text))
+            remarks.append(
+                f"row {row.number}: {problem.column}: {problem.message}; "
+                "kept as written in the notes"
+            )
+        return values, kept, remarks
 
     def _field(self, plan: RecordPlan, path: DataPath, theirs: Any, key: str | None = None) -> None:
         data = self.data[plan.record_id]
@@ -283,6 +352,15 @@ class Planner:
         reason = may_write(self.patterns, self.source, path)
         owner = owner_of(self.patterns, path)
         ours = _get(data, path)
+        if (
+            path == FIRST_CONTACT
+            and not _empty(ours)
+            and str(_json_value(theirs)) > str(_json_value(ours))
+        ):
+            plan.skipped.append(
+                Skipped(label, f"{_json_value(theirs)} is later than the recorded first contact")
+            )
+            return
         if owner == self.source:
             plan.supplied.append((self._stored(path, key), _json_value(theirs)))
         if _same(ours, theirs, path):
@@ -357,16 +435,22 @@ def plan_import(
     source: str,
     accept: Sequence[str] = (),
     progress: Callable[[list[Row]], Iterable[Row]] | None = None,
+    intake: bool = False,
 ) -> ImportPlan:
-    """What importing ``rows`` would do; nothing is written."""
-    planner = Planner(repo, fmap, source, accept)
+    """What importing ``rows`` would do; nothing is written.
+
+    ``intake``: form responses (cells that do not read go to the notes as
+    written; a "no" to storing data keeps only ``intake.minimum``)."""
+    planner = Planner(repo, fmap, source, accept, intake=intake)
     rows = list(rows)
     planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)
     plan.records = [
-        p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
+        p
+        for p in planner.plans.values()
+        if p.is_new or p.changes or p.conflicts or p.skipped or p.remarks
     ]
     plan.records.sort(key=lambda p: (p.is_new, p.record_id))
     plan.supplied = {p.record_id: p.supplied for p in planner.plans.values() if p.supplied}
@@ -381,57 +465,139 @@ def _apply_changes(editor: Any, changes: Iterable[Change]) -> None:
             editor.set(change.path, change.new)
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A record the import cannot write: the message and the diagnostics of
+    the record as it would be (the same check ``--apply`` makes)."""
+
+    record_id: str
+    display: str
+    message: str
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record's bytes after the import, validated, not written;
+    ``update`` is None for a new record."""
+
+    record: RecordPlan
+    path: Path
+    new: bytes
+    update: PlannedUpdate | None = None
+
+
+def _notes_edit(
+    record: RecordPlan, today: dt.date, notes_heading: str
+) -> Callable[[RecordEditor], None]:
+    rest = list(record.changes)
+    if record.is_new:
+        rest = [c for c in rest if c.path not in (("name",), ("email",))]
+
+    def change(editor: RecordEditor) -> None:
+        _apply_changes(editor, rest)
+        if record.notes:
+            lines = [f"## {today.isoformat()} {notes_heading}"]
+            for question, answer in record.notes:
+                lines += ["", f"**{question}**", "", answer] if question else ["", answer]
+            editor.append_body("\n".join(lines))
+
+    return change
+
+
+def _needs_write(record: RecordPlan) -> bool:
+    return record.is_new or bool(record.changes) or bool(record.notes)
+
+
+def prepare_record(
+    repo: Repository, record: RecordPlan, source: str, today: dt.date, notes_heading: str
+) -> Prepared:
+    """The record as the import would leave it, validated exactly as ``--apply``
+    validates it; nothing is written.  Raises SortextError (EditRefused carries
+    the diagnostics) when the record would be refused."""
+    from sortext.edit.new import NewClient, render_record
+    from sortext.edit.update import plan_update
+
+    change = _notes_edit(record, today, notes_heading)
+    if record.is_new:
+        first = {c.path: c.new for c in record.changes}
+        client = NewClient(
+            name=record.name,
+            stage=first.get(("stage",)),
+            email=first.get(("email",)),
+            owner=first.get(("owner",)),
+        )
+        path, raw, _ = render_record(repo, client, today, record_id=record.record_id, extra=change)
+        if path.exists():
+            from sortext.errors import ConflictError
+
+            raise ConflictError(f"{repo.relative(path)} already exists; nothing was written")
+        return Prepared(record, path, raw)
+    planned = plan_update(repo, record.record_id, change, source)
+    return Prepared(record, planned.path, planned.new, planned)
+
+
+def _refusal(record: RecordPlan, exc: Exception) -> Refusal:
+    found = getattr(exc, "diagnostics", None) or []
+    return Refusal(record.record_id, record.display, str(exc), tuple(found))
+
+
+def validate_plan(
+    repo: Repository, plan: ImportPlan, today: dt.date, notes_heading: str = "import"
+) -> list[Refusal]:
+    """Check every record of ``plan`` as ``apply_plan`` will (shared code:
+    :func:`prepare_record`); the refusals are also stored in ``plan.refused``,
+    so ``plan.new``/``plan.updated`` count only what ``--apply`` will write."""
+    from sortext.errors import SortextError
+
+    refused: list[Refusal] = []
+    for record in plan.records:
+        if not _needs_write(record):
+            continue
+        try:
+            prepare_record(repo, record, plan.source, today, notes_heading)
+        except SortextError as exc:
+            refused.append(_refusal(record, exc))
+    plan.refused = refused
+    return refused
+
+
 def apply_plan(
     repo: Repository, plan: ImportPlan, today: dt.date, notes_heading: str = "import"
 ) -> ApplyResult:
-    """Write every planned change; a record that fails is reported, the rest go on."""
-    from sortext.edit.new import NewClient, create_record
-    from sortext.edit.roundtrip import RecordEditor
-    from sortext.edit.update import update_record
+    """Write every planned change; a record that fails is reported, the rest go on.
+
+    Each record goes through :func:`prepare_record` (as the dry run's
+    :func:`validate_plan` does), then is written only if its file still holds
+    what was read."""
+    from sortext.edit.update import apply_update
     from sortext.errors import SortextError
+    from sortext.files.write import Snapshot, write_if_unchanged
     from sortext.io.sources import update_store
 
     result = ApplyResult()
     applied: dict[str, list[tuple[StoredPath, Any]]] = {}
     supplied = plan.supplied
+    refused: list[Refusal] = []
     for record in plan.records:
-        if not record.is_new and not record.changes and not record.notes:
+        if not _needs_write(record):
             applied[record.record_id] = supplied.get(record.record_id, [])
             continue
         try:
-            rest = list(record.changes)
-            if record.is_new:
-                rest = [c for c in rest if c.path not in (("name",), ("email",))]
-
-            def change(
-                editor: RecordEditor, rest: list[Change] = rest, record: RecordPlan = record
-            ) -> None:
-                _apply_changes(editor, rest)
-                if record.notes:
-                    lines = [f"## {today.isoformat()} {notes_heading}"]
-                    for question, answer in record.notes:
-                        lines += ["", f"**{question}**", "", answer] if question else ["", answer]
-                    editor.append_body("\n".join(lines))
-
-            if record.is_new:
-                first = {c.path: c.new for c in record.changes}
-                client = NewClient(
-                    name=record.name,
-                    stage=first.get(("stage",)),
-                    email=first.get(("email",)),
-                    owner=first.get(("owner",)),
-                )
-                created, _ = create_record(
-                    repo, client, today, record_id=record.record_id, extra=change
-                )
-                result.written.append(repo.relative(created))
+            prepared = prepare_record(repo, record, plan.source, today, notes_heading)
+            if prepared.update is None:
+                prepared.path.parent.mkdir(parents=True, exist_ok=True)
+                write_if_unchanged(prepared.path, Snapshot(prepared.path, None, 0, 0), prepared.new)
+                result.written.append(repo.relative(prepared.path))
             else:
-                outcome = update_record(repo, record.record_id, change, plan.source)
+                outcome = apply_update(prepared.update)
                 if outcome.changed:
                     result.written.append(outcome.display)
             applied[record.record_id] = supplied.get(record.record_id, [])
         except SortextError as exc:
+            refused.append(_refusal(record, exc))
             result.failed.append((record.display, str(exc)))
+    plan.refused = refused
     listed = {r.record_id for r in plan.records}
     for record_id, entries in supplied.items():
         if record_id not in listed:  # nothing to change: the values are already there

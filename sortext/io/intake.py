@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 
-from sortext.io.fieldmap import FieldMap, FieldSpec
-from sortext.io.importer import ApplyResult, ImportPlan, RecordPlan, apply_plan, plan_import
+from sortext.io.fieldmap import FieldMap, FieldSpec, columns_used
+from sortext.io.importer import (
+    ApplyResult,
+    ImportPlan,
+    RecordPlan,
+    Refusal,
+    apply_plan,
+    plan_import,
+    validate_plan,
+)
 from sortext.io.spreadsheet import Row
 from sortext.repo import Repository
 
@@ -23,6 +32,11 @@ _SKIP = ("submission id", "respondent id", "network id", "response id", "token",
 def _target(header: str) -> tuple[tuple[str, ...], str] | None:
     """The field a header most likely holds, with its type."""
     lowered = header.casefold()
+    if any(w in lowered for w in ("consent", "gdpr", "einwillig", "datenschutz")) or (
+        any(w in lowered for w in ("store", "storing", "keep", "process"))
+        and any(w in lowered for w in ("data", "details", "information", "answers"))
+    ):
+        return ("consent", "data_use"), "boolean"
     if "email" in lowered or "e-mail" in lowered:
         return ("email",), "text"
     if any(w in lowered for w in ("timestamp", "submitted at", "submit date")):
@@ -70,18 +84,42 @@ def auto_map(columns: Sequence[str]) -> FieldMap:
 
 
 def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) -> ImportPlan:
-    """New records for unknown emails; proposed updates (never applied) for known ones."""
+    """New records for unknown emails; proposed updates (never applied) for known ones.
+
+    With a map, the columns it does not use go to the notes too (nothing a
+    respondent wrote is dropped silently).  A "no" to storing data keeps only
+    ``intake.minimum`` of sortext.yaml (default name, email)."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(c for c in row.values if c not in columns)
     if fmap is None:
-        columns: list[str] = []
-        for row in rows:
-            columns.extend(c for c in row.values if c not in columns)
         fmap = auto_map(columns)
-    return plan_import(repo, rows, fmap, "intake")
+    else:
+        used = columns_used(fmap)
+        extra = tuple(
+            c
+            for c in columns
+            if c not in used
+            and not isinstance(rows[0].values.get(c), dict | list)
+            and c.strip().casefold() not in _SKIP
+        )
+        fmap = replace(fmap, notes=(*fmap.notes, *extra))
+    return plan_import(repo, rows, fmap, "intake", intake=True)
 
 
 def proposals(plan: ImportPlan) -> list[RecordPlan]:
     """Responses from existing clients: shown, not written."""
     return [r for r in plan.records if not r.is_new and (r.changes or r.conflicts)]
+
+
+def validate_intake(repo: Repository, plan: ImportPlan, today: dt.date) -> list[Refusal]:
+    """The new records the write would refuse, checked with the write's code
+    (:func:`sortext.io.importer.validate_plan`); stored in ``plan.refused``."""
+    only_new = ImportPlan(
+        plan.source, plan.rows, [r for r in plan.records if r.is_new], plan.problems
+    )
+    plan.refused = validate_plan(repo, only_new, today, notes_heading="intake form")
+    return plan.refused
 
 
 def apply_intake(repo: Repository, plan: ImportPlan, today: dt.date) -> ApplyResult:

@@ -39,6 +39,7 @@ class Table:
 
     rows: list[Row]
     dialect: str
+    columns: tuple[str, ...] = ()  # the header (CSV) or every key of the responses (JSON)
 
 
 #: Delimiters the sniffer may choose between (what spreadsheet programs write).
@@ -100,11 +101,13 @@ def read_table(
     codec_name = "utf-8" if codec == "utf-8-sig" else codec
     kind = (fmt or path.suffix.lstrip(".") or "csv").lower()
     if kind == "json":
-        return Table(_json_rows(path, text, records, flatten), f"JSON, encoding {codec_name}")
+        found = _json_rows(path, text, records, flatten)
+        keys = dict.fromkeys(k for row in found for k in row.values)
+        return Table(found, f"JSON, encoding {codec_name}", tuple(keys))
     if kind in ("csv", "tsv", "txt"):
-        rows, how = _csv_rows(path, text, delimiter, kind == "tsv")
+        rows, how, header = _csv_rows(path, text, delimiter, kind == "tsv")
         name = "TSV" if kind == "tsv" else "CSV"
-        return Table(rows, f"{name}, {how}, encoding {codec_name}")
+        return Table(rows, f"{name}, {how}, encoding {codec_name}", tuple(header))
     raise UsageError(f"{path}: unknown format '{kind}'; use csv, tsv or json")
 
 
@@ -187,7 +190,9 @@ def _widest(sample: str) -> str | None:
     return best if best is not None and widths[best] > 1 else None
 
 
-def _csv_rows(path: Path, text: str, given: str | None, tsv: bool) -> tuple[list[Row], str]:
+def _csv_rows(
+    path: Path, text: str, given: str | None, tsv: bool
+) -> tuple[list[Row], str, list[str]]:
     delimiter, how, skip = choose_delimiter(text, given, tsv)
     offset = 0
     if skip:
@@ -201,7 +206,7 @@ def _csv_rows(path: Path, text: str, given: str | None, tsv: bool) -> tuple[list
     try:
         header = next(reader)
     except StopIteration:
-        return [], how
+        return [], how, []
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     header = [h.strip() for h in header]
@@ -220,7 +225,7 @@ def _csv_rows(path: Path, text: str, given: str | None, tsv: bool) -> tuple[list
             h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
         }
         rows.append(Row(first_line, values))
-    return rows, how
+    return rows, how, header
 
 
 def _lf(text: str) -> str:

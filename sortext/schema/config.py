@@ -182,9 +182,37 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"type": "string", "minLength": 1},
         },
+        "intake": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "minimum": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "minLength": 1},
+                },
+            },
+        },
         "exports": {
             "type": "object",
-            "additionalProperties": {"enum": ["csv", "json", "ics"]},
+            "additionalProperties": {
+                "anyOf": [
+                    {"enum": ["csv", "json", "ics"]},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["format"],
+                        "properties": {
+                            "format": {"enum": ["csv", "json", "ics"]},
+                            "columns": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                        },
+                    },
+                ]
+            },
         },
     },
 }

@@ -62,7 +62,10 @@ KIND_TITLES: dict[str, str] = {
 @dataclass(frozen=True, slots=True)
 class Change:
     """One noteworthy change to one client.  ``when``/``author``: the newest
-    commit in the window that touched the record."""
+    commit in the window that made this change (a stage move is dated by the
+    commit that changed ``stage``, as ``history`` does, not by a later
+    unrelated edit); the newest commit touching the record only when no single
+    commit made it."""
 
     record_id: str
     kind: ChangeKind
@@ -276,7 +279,9 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
         )
         for old_path, new_path in pairs
     ]
-    touched = _last_commits(window_log())  # the log ran while we parsed
+    window = window_log()  # the log ran while we parsed
+    touched = _last_commits(window)
+    steps = _step_changes(root, window, parsed, since, today)
     for old_path, new_path, old_v, new_v in parsed:
         record_id = stem_of(new_path or old_path or "")
         when, author = touched.get(new_path or old_path or "", ("", ""))
@@ -294,10 +299,10 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
             found.extend(
                 classify(old_v.data if old_v else None, new_v.data if new_v else None, since, today)
             )
-        report.changes.extend(
-            Change(record_id, kind, summary, old, new, when, author)
-            for kind, summary, old, new in found
-        )
+        made = steps.get(new_path or old_path or "", [])
+        for kind, summary, old, new in found:
+            dated = next((who for k, n, who in made if k == kind and n == new), (when, author))
+            report.changes.append(Change(record_id, kind, summary, old, new, *dated))
     report.changes.sort(key=lambda c: (list(KIND_TITLES).index(c.kind), c.record_id))
     return report
 
@@ -327,6 +332,52 @@ def _changed_paths(
         if before or after:
             pairs.append((before, after))
     return pairs
+
+
+def _step_changes(
+    root: Any,
+    window: list[Commit],
+    parsed: list[tuple[str | None, str | None, Version | None, Version | None]],
+    since: dt.date,
+    today: dt.date,
+) -> dict[str, list[tuple[ChangeKind, Any, tuple[str, str]]]]:
+    """Final path -> (kind, new value, (date, author)) of each change made by
+    one commit of the window, newest commit first.
+
+    Each record's versions in the window are read in one batch and compared
+    commit by commit, so a change is dated by the commit that made it."""
+    chains: dict[str, list[tuple[Commit, str | None]]] = {}
+    for old_path, new_path, _, _ in parsed:
+        final = new_path or old_path or ""
+        name: str | None = final
+        chain: list[tuple[Commit, str | None]] = []
+        for commit in window:  # newest first
+            entry = next((fc for fc in commit.files if fc.path == name), None)
+            if entry is None:
+                continue
+            chain.append((commit, None if entry.status.startswith("D") else name))
+            if entry.status.startswith("R") and entry.old_path:
+                name = entry.old_path
+        if len(chain) > 1:  # one commit: it made every change, the fallback is right
+            chains[final] = chain
+    specs = [f"{c.sha}:{p}" for chain in chains.values() for c, p in reversed(chain) if p]
+    blobs = iter(read_blobs(root, specs))
+    out: dict[str, list[tuple[ChangeKind, Any, tuple[str, str]]]] = {}
+    base_of = {new_path or old_path or "": old_v for old_path, _, old_v, _ in parsed}
+    for final, chain in chains.items():
+        versions = [
+            parse_version(next(blobs), path) if path else None for _, path in reversed(chain)
+        ]
+        prev = base_of.get(final)
+        made: list[tuple[ChangeKind, Any, tuple[str, str]]] = []
+        for (commit, _), version in zip(reversed(chain), versions, strict=True):
+            for kind, _, _, new in classify(
+                prev.data if prev else None, version.data if version else None, since, today
+            ):
+                made.append((kind, new, (commit.date[:10], commit.author)))
+            prev = version if version is not None else prev
+        out[final] = made[::-1]
+    return out
 
 
 def _last_commits(commits: list[Commit]) -> dict[str, tuple[str, str]]:
