@@ -81,3 +81,188 @@ def test_ics_every_timed_entry_keeps_its_wall_clock_time(
         start = event.decoded("DTSTART")
         assert (start.date(), start.hour, start.minute) == (day, hour, minute)
         assert (str(start.tzinfo) if start.tzinfo else None) == zone
+
+
+# -- bookings: recurring, moved, cancelled and re-booked, duplicated events ------
+
+TODAY = "2026-11-30"
+AMARA = "amara.okafor@example.com"
+
+
+def _vevent(uid: str, start: str, *extra: str, email: str = AMARA, minutes: int = 50) -> str:
+    begin = dt.datetime.strptime(start, "%Y%m%dT%H%M%S")
+    end = begin + dt.timedelta(minutes=minutes)
+    return "\r\n".join(
+        [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20261120T120000Z",
+            f"DTSTART;TZID=Europe/London:{start}",
+            f"DTEND;TZID=Europe/London:{end:%Y%m%dT%H%M%S}",
+            "SUMMARY:Coaching",
+            "ORGANIZER:mailto:maya@example.org",
+            f"ATTENDEE;CN=Amara Okafor:mailto:{email}",
+            *extra,
+            "END:VEVENT",
+        ]
+    )
+
+
+def _ics(*events: str) -> bytes:
+    head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN"
+    return "\r\n".join([head, *events, "END:VCALENDAR", ""]).encode()
+
+
+def _import(cli: Any, root: Any, data: bytes, *args: str) -> Any:
+    path = root.parent / "bookings.ics"
+    path.write_bytes(data)
+    result = cli("import", str(path), "--today", TODAY, "--repo", str(root), *args)
+    assert "Traceback" not in result.output
+    return result
+
+
+def _booked(root: Any, prefix: str) -> list[dict[str, Any]]:
+    from sortext.api import open as open_api
+
+    sessions = open_api(root).record("amara-okafor").data.get("sessions") or []
+    return [dict(s) for s in sessions if str(s.get("uid", "")).startswith(prefix)]
+
+
+def test_recurring_event_books_each_occurrence_and_its_moved_instance(
+    cli: Any, records_repo: Any
+) -> None:
+    data = _ics(
+        _vevent(
+            "series@google.com",
+            "20261207T100000",
+            "RRULE:FREQ=WEEKLY;COUNT=4",
+            "EXDATE;TZID=Europe/London:20261221T100000",
+        ),
+        _vevent(
+            "series@google.com",
+            "20261215T110000",
+            "RECURRENCE-ID;TZID=Europe/London:20261214T100000",
+            "SEQUENCE:1",
+            email=AMARA.upper(),
+        ),
+    )
+    done = _import(cli, records_repo, data, "--apply")
+    assert done.exit_code == 0, done.output
+    booked = sorted((s["date"], s["time"]) for s in _booked(records_repo, "series@google.com"))
+    assert booked == [("2026-12-07", "10:00"), ("2026-12-15", "11:00"), ("2026-12-28", "10:00")]
+    assert len({s["uid"] for s in _booked(records_repo, "series@google.com")}) == 3
+    again = _import(cli, records_repo, data)
+    assert "0 records to update, 0 new, 0 conflicts" in again.output, again.output
+
+
+def test_moved_event_moves_its_session_and_a_held_session_stays(
+    cli: Any, records_repo: Any
+) -> None:
+    first = _import(cli, records_repo, _ics(_vevent("one@cal.com", "20261209T140000")), "--apply")
+    assert first.exit_code == 0, first.output
+    moved = _ics(_vevent("one@cal.com", "20261211T093000", "SEQUENCE:1", minutes=30))
+    out = _import(cli, records_repo, moved, "--apply")
+    assert out.exit_code == 0 and "! conflict" not in out.output, out.output
+    (session,) = _booked(records_repo, "one@cal.com")
+    assert (session["date"], session["time"], session["minutes"]) == ("2026-12-11", "09:30", 30)
+    # once held, the calendar no longer moves it
+    path = records_repo / "clients/amara-okafor.md"
+    text = path.read_text()
+    held = text.replace(
+        "status: scheduled\n    focus: Coaching\n    uid: one@cal.com",
+        "status: held\n    focus: Coaching\n    uid: one@cal.com",
+    )
+    assert held != text
+    path.write_text(held)
+    later = _ics(_vevent("one@cal.com", "20261218T093000", "SEQUENCE:2"))
+    out = _import(cli, records_repo, later, "--apply")
+    assert "0 records to update" in out.output, out.output
+    (session,) = _booked(records_repo, "one@cal.com")
+    assert (session["date"], session["status"]) == ("2026-12-11", "held")
+
+
+def test_cancelled_then_rebooked_event_is_scheduled_again(cli: Any, records_repo: Any) -> None:
+    _import(cli, records_repo, _ics(_vevent("re@cal.com", "20261209T140000")), "--apply")
+    cancel = _ics(_vevent("re@cal.com", "20261209T140000", "STATUS:CANCELLED", "SEQUENCE:1"))
+    _import(cli, records_repo, cancel, "--apply")
+    assert [s["status"] for s in _booked(records_repo, "re@cal.com")] == ["cancelled"]
+    rebook = _ics(_vevent("re@cal.com", "20261210T150000", "STATUS:CONFIRMED", "SEQUENCE:2"))
+    out = _import(cli, records_repo, rebook, "--apply")
+    assert out.exit_code == 0, out.output
+    (session,) = _booked(records_repo, "re@cal.com")
+    assert (session["status"], session["date"], session["time"]) == (
+        "scheduled",
+        "2026-12-10",
+        "15:00",
+    )
+
+
+def test_the_same_event_twice_in_a_file_counts_once_highest_sequence_wins() -> None:
+    from sortext.io.calendar import read_calendar
+
+    data = _ics(
+        _vevent("dup@cal.com", "20261211T100000", "SEQUENCE:2"),
+        _vevent("dup@cal.com", "20261209T100000", "SEQUENCE:1"),
+    )
+    calendar = read_calendar(data, ZONE, "x.ics", dt.date(2026, 11, 30))
+    assert [(b.uid, b.date) for b in calendar.bookings] == [("dup@cal.com", dt.date(2026, 12, 11))]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.dates(min_value=dt.date(2026, 9, 1), max_value=dt.date(2027, 3, 1)),
+    hour=st.integers(7, 20),
+    count=st.integers(1, 20),
+    interval=st.integers(1, 3),
+    freq=st.sampled_from(["DAILY", "WEEKLY"]),
+    moved=st.sets(st.integers(0, 19), max_size=4),
+    excluded=st.sets(st.integers(0, 19), max_size=3),
+)
+def test_recurring_series_gives_one_booking_per_occurrence_in_the_horizon(
+    start: dt.date,
+    hour: int,
+    count: int,
+    interval: int,
+    freq: str,
+    moved: set[int],
+    excluded: set[int],
+) -> None:
+    from sortext.io.calendar import HORIZON_DAYS, read_calendar
+
+    today = dt.date(2026, 11, 30)
+    first = dt.datetime(start.year, start.month, start.day, hour)
+    step = dt.timedelta(days=interval * (7 if freq == "WEEKLY" else 1))
+    occurrences = [first + i * step for i in range(count)]
+    excluded = {i for i in excluded if i < count} - moved
+    extra = [f"EXDATE;TZID=Europe/London:{occurrences[i]:%Y%m%dT%H%M%S}" for i in excluded]
+    events = [
+        _vevent(
+            "s@x",
+            f"{first:%Y%m%dT%H%M%S}",
+            f"RRULE:FREQ={freq};COUNT={count};INTERVAL={interval}",
+            *extra,
+        )
+    ]
+    expected: dict[str, dt.date] = {}
+    for i, when in enumerate(occurrences):
+        if i in excluded:
+            continue
+        local = when + (dt.timedelta(hours=1) if i in moved else dt.timedelta())
+        if i in moved:
+            events.append(
+                _vevent(
+                    "s@x",
+                    f"{local:%Y%m%dT%H%M%S}",
+                    f"RECURRENCE-ID;TZID=Europe/London:{when:%Y%m%dT%H%M%S}",
+                )
+            )
+        if today <= local.date() < today + dt.timedelta(days=HORIZON_DAYS):
+            expected[f"{when:%Y%m%d}"] = local.date()
+    calendar = read_calendar(_ics(*events), ZONE, "x.ics", today)
+    assert not calendar.problems
+    keys = [b.uid for b in calendar.bookings]
+    assert len(keys) == len(set(keys))  # one booking per occurrence
+    assert all(k.startswith("s@x/") for k in keys)
+    got = {b.uid.split("/")[1][:8]: b.date for b in calendar.bookings}
+    # the key is the occurrence's original start in UTC: same day here (07:00-20:00 London)
+    assert got == expected

@@ -139,7 +139,7 @@ def command(
 
         if map_file is not None:
             raise click.UsageError("a calendar import needs no --map")
-        plan = plan_calendar(repo, file, accept_patterns(accept))
+        plan = plan_calendar(repo, file, accept_patterns(accept), resolve_today(today))
         unit = "bookings"
     elif file.is_dir():
         from sortext.io.notes_folder import plan_folder
