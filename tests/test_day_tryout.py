@@ -266,3 +266,138 @@ def test_recurring_series_gives_one_booking_per_occurrence_in_the_horizon(
     got = {b.uid.split("/")[1][:8]: b.date for b in calendar.bookings}
     # the key is the occurrence's original start in UTC: same day here (07:00-20:00 London)
     assert got == expected
+
+
+# -- money: amounts with cents, several currencies ----------------------------------
+
+MONEY_TODAY = dt.date(2026, 11, 30)
+
+
+def _client(rid: str, invoices: list[dict[str, Any]]) -> Any:
+    from sortext.check.load import Record
+
+    return Record(
+        f"clients/{rid}.md",
+        rid,
+        {"name": rid.title(), "stage": "active", "invoices": invoices},
+        "",
+        1,
+    )
+
+
+def _stored(records: list[Any]) -> Any:
+    """money as the pages compute it: the day book in SQLite."""
+    import sqlite3
+
+    from sortext.schema.config import load_config
+    from sortext.store.daybook import SCHEMA, money_totals, store, to_rows
+    from tests.conftest import PROJECT_ROOT
+
+    config = load_config(PROJECT_ROOT)
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(SCHEMA)
+    store(conn, [(r.path, to_rows(r, config, MONEY_TODAY)) for r in records])
+    return money_totals(conn, MONEY_TODAY)
+
+
+def test_money_adds_cents_exactly_in_the_terminal_and_on_the_pages() -> None:
+    from sortext.rules.money import money_summary
+
+    records = [
+        _client(
+            "ada",
+            [
+                {
+                    "id": "1",
+                    "amount": 0.1,
+                    "currency": "GBP",
+                    "status": "sent",
+                    "issued": "2026-11-02",
+                },
+                {
+                    "id": "2",
+                    "amount": 0.2,
+                    "currency": "GBP",
+                    "status": "sent",
+                    "issued": "2026-11-03",
+                },
+            ],
+        )
+    ]
+    for summary in (money_summary(records, MONEY_TODAY), _stored(records)):
+        (gbp,) = summary.currencies
+        assert gbp.outstanding_total == 0.3
+        assert gbp.invoiced_month == 0.3
+
+
+def test_top_clients_are_ranked_within_each_currency() -> None:
+    from sortext.rules.money import money_summary
+
+    def paid(amount: float, currency: str) -> dict[str, Any]:
+        return {
+            "id": "1",
+            "amount": amount,
+            "currency": currency,
+            "status": "paid",
+            "issued": "2026-10-01",
+            "paid_on": "2026-10-05",
+        }
+
+    records = [
+        _client("ada", [paid(3400, "EUR")]),
+        _client("bea", [paid(3325, "GBP")]),
+        _client("cy", [paid(100, "EUR")]),
+    ]
+    for summary in (money_summary(records, MONEY_TODAY, top=1), _stored(records)):
+        tops = [(t.record_id, t.currency) for t in summary.top_clients]
+        assert tops[:1] == [("ada", "EUR")]
+        assert ("bea", "GBP") in tops  # a smaller figure in another currency still shows
+
+
+cents = st.decimals(min_value=0, max_value=20000, places=2, allow_nan=False)
+money_invoice = st.fixed_dictionaries(
+    {
+        "amount": cents.map(float),
+        "currency": st.sampled_from(["EUR", "GBP", "USD"]),
+        "status": st.sampled_from(["draft", "sent", "paid", "overdue", "void"]),
+        "issued": st.dates(dt.date(2026, 1, 1), MONEY_TODAY).map(dt.date.isoformat),
+        "paid_on": st.dates(dt.date(2026, 1, 1), MONEY_TODAY).map(dt.date.isoformat),
+    }
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ada", "bea", "cy"]), money_invoice), max_size=12))
+def test_money_totals_are_exact_decimal_sums_and_tops_never_mix_currencies(
+    rows: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Property: every figure is the exact decimal sum of its invoices, the SQL
+    (pages) and Python (terminal) figures agree, and the top clients of one
+    currency are listed together, largest first."""
+    from decimal import Decimal
+
+    from sortext.rules.money import money_summary
+
+    by_client: dict[str, list[dict[str, Any]]] = {}
+    for i, (rid, inv) in enumerate(rows):
+        by_client.setdefault(rid, []).append({"id": str(i), **inv})
+    records = [_client(rid, invs) for rid, invs in sorted(by_client.items())]
+    computed = money_summary(records, MONEY_TODAY, top=2)
+    stored = _stored(records)
+    assert [c.to_json() for c in computed.currencies] == [c.to_json() for c in stored.currencies]
+    assert computed.top_clients == stored.top_clients
+    for c in computed.currencies:
+        exact = sum(
+            (
+                Decimal(repr(inv["amount"]))
+                for _, inv in rows
+                if inv["currency"] == c.currency and inv["status"] in ("sent", "overdue")
+            ),
+            Decimal(0),
+        )
+        assert c.outstanding_total == float(exact)
+    currencies = [t.currency for t in computed.top_clients]
+    assert currencies == sorted(currencies)
+    for cur in set(currencies):
+        figures = [t.paid_year for t in computed.top_clients if t.currency == cur]
+        assert figures == sorted(figures, reverse=True) and len(figures) <= 2
