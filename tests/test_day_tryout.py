@@ -401,3 +401,85 @@ def test_money_totals_are_exact_decimal_sums_and_tops_never_mix_currencies(
     for cur in set(currencies):
         figures = [t.paid_year for t in computed.top_clients if t.currency == cur]
         assert figures == sorted(figures, reverse=True) and len(figures) <= 2
+
+
+# -- inbox: notes whose bytes are not UTF-8, an inbox.md with CRLF --------------------
+
+
+def test_a_note_not_in_utf8_is_never_filed_nor_deleted(cli: Any, records_repo: Any) -> None:
+    inbox = records_repo / "inbox"
+    inbox.mkdir()
+    raw = "Café with Amara: she wants fewer sessions\n".encode("latin-1")
+    (inbox / "amara-okafor.txt").write_bytes(raw)
+    before = (records_repo / "clients/amara-okafor.md").read_bytes()
+    listed = cli("inbox", "--today", TODAY, "--repo", str(records_repo))
+    assert "not UTF-8 at byte 3: re-save it as UTF-8" in listed.output
+    out = cli("inbox", "--file", "--today", TODAY, "--repo", str(records_repo))
+    assert "left inbox/amara-okafor.txt" in out.output, out.output
+    assert (inbox / "amara-okafor.txt").read_bytes() == raw
+    assert (records_repo / "clients/amara-okafor.md").read_bytes() == before
+
+
+def test_inbox_md_not_in_utf8_keeps_every_section(cli: Any, records_repo: Any) -> None:
+    raw = "## Amara Okafor\nCafé notes\n\n## Kai\nmore\n".encode("cp1252")
+    (records_repo / "inbox.md").write_bytes(raw)
+    out = cli("inbox", "--file", "--today", TODAY, "--repo", str(records_repo))
+    assert "filed" not in out.output.replace("unfiled", ""), out.output
+    assert (records_repo / "inbox.md").read_bytes() == raw
+
+
+def test_inbox_md_with_crlf_stays_crlf_after_filing(cli: Any, records_repo: Any) -> None:
+    raw = b"## Amara Okafor\r\nCalled.\r\n\r\n## Nobody Known\r\nkeep me\r\n"
+    (records_repo / "inbox.md").write_bytes(raw)
+    out = cli("inbox", "--file", "--today", TODAY, "--repo", str(records_repo))
+    assert "filed inbox.md#1" in out.output, out.output
+    assert (records_repo / "inbox.md").read_bytes() == b"## Nobody Known\r\nkeep me\r\n"
+
+
+section_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="#"),
+    min_size=1,
+    max_size=20,
+).filter(lambda t: t.strip() != "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sections=st.lists(st.tuples(section_text, st.booleans()), min_size=1, max_size=6),
+    crlf=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_filing_cuts_exactly_the_filed_sections_and_keeps_the_bytes_style(
+    tmp_path_factory: Any, sections: list[tuple[str, bool]], crlf: bool, encoding: str
+) -> None:
+    """Property: after filing some sections of an inbox.md, the file holds exactly
+    the other sections, with the file's own line endings; a file that is not
+    UTF-8 is never filed from nor rewritten."""
+    from pathlib import Path
+
+    from sortext.io.inbox import InboxNote, _cut_sections, _not_utf8
+    from sortext.views.day import inbox_sections
+
+    eol = "\r\n" if crlf else "\n"
+    chunks = [f"## Client {i}{eol}{body}{eol}{eol}" for i, (body, _) in enumerate(sections)]
+    try:
+        raw = "".join(chunks).encode(encoding)
+    except UnicodeEncodeError:
+        return
+    path = Path(tmp_path_factory.mktemp("inbox")) / "inbox.md"
+    path.write_bytes(raw)
+    if _not_utf8(raw, "inbox.md") is not None:
+        return  # refused before filing: file_notes never reaches _cut_sections
+    text = raw.decode("utf-8").replace("\r\n", "\n")
+    found = inbox_sections(text)
+    assert len(found) == len(sections)
+    filed = [
+        InboxNote("s", path, body, dt.date(2026, 11, 30), span=(start, end), raw=raw)
+        for (start, end, _, body), (_, file_it) in zip(found, sections, strict=True)
+        if file_it
+    ]
+    if not filed:
+        return
+    assert _cut_sections(path, filed) is None
+    kept = "".join(c for c, (_, file_it) in zip(chunks, sections, strict=True) if not file_it)
+    assert path.read_bytes() == kept.encode("utf-8")
