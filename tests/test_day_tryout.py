@@ -483,3 +483,52 @@ def test_filing_cuts_exactly_the_filed_sections_and_keeps_the_bytes_style(
     assert _cut_sections(path, filed) is None
     kept = "".join(c for c, (_, file_it) in zip(chunks, sections, strict=True) if not file_it)
     assert path.read_bytes() == kept.encode("utf-8")
+
+
+# -- a folder of notes: files that are not UTF-8 ----------------------------------------
+
+
+def test_a_vault_note_not_in_utf8_is_reported_not_imported(cli: Any, records_repo: Any) -> None:
+    vault = records_repo.parent / "vault"
+    (vault / "People").mkdir(parents=True)
+    (vault / "People/Dana Fox.md").write_text("---\nemail: dana@example.com\nactive: no\n---\nok\n")
+    (vault / "People/Gil Park.md").write_bytes(
+        "---\nemail: g@example.com\n---\ncafé\n".encode("cp1252")
+    )
+    out = cli("import", str(vault), "--today", TODAY, "--repo", str(records_repo), "--apply")
+    assert out.exit_code == 1, out.output
+    assert (
+        "People/Gil Park.md: not UTF-8 at byte 32: re-save it as UTF-8; not imported" in out.output
+    )
+    assert "1 unreadable notes" in out.output
+    assert (records_repo / "clients/dana-fox.md").exists()
+    assert not (records_repo / "clients/gil-park.md").exists()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    body=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+        lambda t: t.strip() != "" and "---" not in t
+    ),
+    encoding=st.sampled_from(["utf-8", "latin-1", "cp1252", "utf-16"]),
+)
+def test_a_foreign_note_is_read_exactly_or_flagged(body: str, encoding: str) -> None:
+    """Property: read_note either gives the file's own text (exact) or says it did not."""
+    import tempfile
+    from pathlib import Path
+
+    from sortext.io.foreign import read_note
+
+    try:
+        raw = f"---\nemail: x@example.com\n---\n{body}\n".encode(encoding)
+    except UnicodeEncodeError:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "n.md"
+        path.write_bytes(raw)
+        note = read_note(path, "n.md")
+    if note.exact:
+        assert raw.decode("utf-8").lstrip("\ufeff").replace("\r\n", "\n").endswith(note.body + "\n")
+        assert "\ufffd" not in note.body or "\ufffd" in body
+    else:
+        assert note.problem is not None and "not UTF-8" in note.problem

@@ -134,6 +134,7 @@ def command(
     repo = open_repo(repo_dir)
     unit = "rows"
     notes_heading = "import"
+    skipped = 0  # notes of a folder that could not be read (listed above the plan)
     if calendar or (file.is_file() and file.suffix.casefold() == ".ics"):
         from sortext.io.calendar import plan_calendar
 
@@ -150,6 +151,7 @@ def command(
         plan = folder.plan
         for note in folder.unreadable:
             click.echo(note, err=True)
+        skipped = len(folder.unreadable)
         for display, names in folder.unmapped.items():
             click.echo(f"{display}: not mapped: {', '.join(names)}", err=True)
         unit = "notes"
@@ -167,13 +169,13 @@ def command(
     print_plan(plan, apply_)
     summary = (
         f"{plan.rows} {unit}: {len(plan.updated)} records to update, {len(plan.new)} new, "
-        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable {unit}"
+        f"{plan.conflicts} conflicts, {len(plan.problems) + skipped} unreadable {unit}"
     )
     if not apply_:
         click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)
-        sys.exit(1 if plan.problems else 0)
+        sys.exit(1 if plan.problems or skipped else 0)
     result = apply_plan(repo, plan, resolve_today(today), notes_heading)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
     click.echo(f"{summary}. Wrote {len(result.written)} files.", err=True)
-    sys.exit(1 if plan.problems or result.failed else 0)
+    sys.exit(1 if plan.problems or skipped or result.failed else 0)
