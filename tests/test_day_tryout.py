@@ -532,3 +532,80 @@ def test_a_foreign_note_is_read_exactly_or_flagged(body: str, encoding: str) -> 
         assert "\ufffd" not in note.body or "\ufffd" in body
     else:
         assert note.problem is not None and "not UTF-8" in note.problem
+
+
+# -- list --where: numbers against text, dates against a year or a month ----------------
+
+
+def test_where_never_orders_a_number_against_text() -> None:
+    from sortext.views.filters import parse_condition
+
+    data = {"billing": {"rate": 420}}
+    for op in ("<", "<=", ">", ">="):
+        assert not parse_condition(f"billing.rate{op}abc").matches(data)
+    assert parse_condition("billing.rate!=abc").matches(data)
+
+
+def test_where_compares_a_date_with_a_month_as_that_month() -> None:
+    from sortext.views.filters import parse_condition
+
+    data = {"dates": {"renewal": "2026-12-15"}}
+    assert parse_condition("dates.renewal<=2026-12").matches(data)
+    assert parse_condition("dates.renewal=2026-12").matches(data)
+    assert not parse_condition("dates.renewal>2026").matches(data)
+    assert parse_condition("dates.renewal<2027").matches(data)
+
+
+PERIOD_OPS = ("=", "!=", "<", "<=", ">", ">=")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    day=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+    other=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+    width=st.sampled_from([4, 7, 10]),
+    op=st.sampled_from(PERIOD_OPS),
+)
+def test_where_on_dates_means_the_period(day: dt.date, other: dt.date, width: int, op: str) -> None:
+    """Property: ``FIELD OP P`` with P a year, month or day holds exactly when the
+    date is in / not in / before / by the end of / after / from the start of P."""
+    from sortext.views.filters import parse_condition
+
+    period = other.isoformat()[:width]
+    first = dt.date.fromisoformat(period + "-01-01"[width - 4 :] if width < 10 else period)
+    if width == 4:
+        last = dt.date(first.year, 12, 31)
+    elif width == 7:
+        following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+    else:
+        last = first
+    expected = {
+        "=": first <= day <= last,
+        "!=": not first <= day <= last,
+        "<": day < first,
+        "<=": day <= last,
+        ">": day > last,
+        ">=": day >= first,
+    }[op]
+    assert parse_condition(f"renewal{op}{period}").matches({"renewal": day.isoformat()}) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    number=st.one_of(st.integers(-5000, 5000), st.floats(-1e6, 1e6, allow_nan=False)),
+    word=st.text(min_size=1, max_size=8).filter(lambda w: not _is_number(w)),
+    op=st.sampled_from(["<", "<=", ">", ">="]),
+)
+def test_where_number_field_against_text_never_matches(number: float, word: str, op: str) -> None:
+    from sortext.views.filters import Condition
+
+    assert not Condition(("rate",), op, word).matches({"rate": number})
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
