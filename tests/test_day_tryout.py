@@ -285,7 +285,7 @@ def _client(rid: str, invoices: list[dict[str, Any]]) -> Any:
     )
 
 
-def _stored(records: list[Any]) -> Any:
+def _stored(records: list[Any], top: int = 5) -> Any:
     """money as the pages compute it: the day book in SQLite."""
     import sqlite3
 
@@ -297,7 +297,7 @@ def _stored(records: list[Any]) -> Any:
     conn = sqlite3.connect(":memory:")
     conn.executescript(SCHEMA)
     store(conn, [(r.path, to_rows(r, config, MONEY_TODAY)) for r in records])
-    return money_totals(conn, MONEY_TODAY)
+    return money_totals(conn, MONEY_TODAY, top=top)
 
 
 def test_money_adds_cents_exactly_in_the_terminal_and_on_the_pages() -> None:
@@ -348,7 +348,7 @@ def test_top_clients_are_ranked_within_each_currency() -> None:
         _client("bea", [paid(3325, "GBP")]),
         _client("cy", [paid(100, "EUR")]),
     ]
-    for summary in (money_summary(records, MONEY_TODAY, top=1), _stored(records)):
+    for summary in (money_summary(records, MONEY_TODAY, top=1), _stored(records, top=1)):
         tops = [(t.record_id, t.currency) for t in summary.top_clients]
         assert tops[:1] == [("ada", "EUR")]
         assert ("bea", "GBP") in tops  # a smaller figure in another currency still shows
@@ -383,7 +383,7 @@ def test_money_totals_are_exact_decimal_sums_and_tops_never_mix_currencies(
         by_client.setdefault(rid, []).append({"id": str(i), **inv})
     records = [_client(rid, invs) for rid, invs in sorted(by_client.items())]
     computed = money_summary(records, MONEY_TODAY, top=2)
-    stored = _stored(records)
+    stored = _stored(records, top=2)
     assert [c.to_json() for c in computed.currencies] == [c.to_json() for c in stored.currencies]
     assert computed.top_clients == stored.top_clients
     for c in computed.currencies:
@@ -609,3 +609,58 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# -- bookings without a practice time zone -------------------------------------------
+
+
+def test_without_a_timezone_utc_bookings_are_read_in_this_computers_zone(
+    monkeypatch: Any,
+) -> None:
+    import time
+
+    from sortext.io.calendar import read_calendar
+
+    event = "\r\n".join(
+        [
+            "BEGIN:VEVENT",
+            "UID:utc@google.com",
+            "DTSTART:20261207T193000Z",
+            "DTEND:20261207T202000Z",
+            f"ATTENDEE:mailto:{AMARA}",
+            "END:VEVENT",
+        ]
+    )
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        (booking,) = read_calendar(_ics(event), None, "x.ics", dt.date(2026, 11, 30)).bookings
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert (booking.date, booking.time, booking.minutes) == (dt.date(2026, 12, 7), "14:30", 50)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    moment=st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2030, 12, 31)),
+    zone=st.sampled_from(["Europe/London", "America/New_York", "Asia/Kolkata", "UTC"]),
+)
+def test_a_utc_booking_lands_on_the_practice_wall_clock(moment: dt.datetime, zone: str) -> None:
+    """Property: a UTC event start is read as the practice zone's date and HH:MM."""
+    from zoneinfo import ZoneInfo
+
+    from sortext.io.calendar import read_calendar
+
+    event = "\r\n".join(
+        [
+            "BEGIN:VEVENT",
+            "UID:p@x",
+            f"DTSTART:{moment:%Y%m%dT%H%M00}Z",
+            f"ATTENDEE:mailto:{AMARA}",
+            "END:VEVENT",
+        ]
+    )
+    (booking,) = read_calendar(_ics(event), zone, "x.ics", dt.date(2026, 11, 30)).bookings
+    local = moment.replace(second=0, microsecond=0, tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+    assert (booking.date, booking.time) == (local.date(), f"{local:%H:%M}")

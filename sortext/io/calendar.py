@@ -26,7 +26,8 @@ apply, and the plan is a dry run until applied:
   highest ``SEQUENCE`` wins, the later one on a tie.
 
 Times are converted to ``sortext.yaml``'s ``timezone`` (a ``UTC`` or ``TZID``
-start), or kept as written when the event is floating or no zone is set.
+start), to this computer's zone when none is set, and kept as written when
+the event is floating (no zone).
 Calendars are parsed with the ``icalendar`` library.
 """
 
@@ -115,6 +116,10 @@ def _local(start: Any, zone: str | None) -> tuple[dt.date, str | None]:
             from zoneinfo import ZoneInfo
 
             start = start.astimezone(ZoneInfo(zone))
+        elif start.tzinfo is not None:
+            # No practice zone: this computer's, as a calendar app shows it (a
+            # Google export's 19:30Z is 14:30 in New York, not "19:30").
+            start = start.astimezone()
         return start.date(), f"{start:%H:%M}"
     if isinstance(start, dt.date):
         return start, None
