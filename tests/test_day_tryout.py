@@ -146,7 +146,7 @@ def test_recurring_event_books_each_occurrence_and_its_moved_instance(
             email=AMARA.upper(),
         ),
     )
-    done = _import(cli, records_repo, data, "--apply")
+    done = _import(cli, records_repo, data)
     assert done.exit_code == 0, done.output
     booked = sorted((s["date"], s["time"]) for s in _booked(records_repo, "series@google.com"))
     assert booked == [("2026-12-07", "10:00"), ("2026-12-15", "11:00"), ("2026-12-28", "10:00")]
@@ -158,10 +158,10 @@ def test_recurring_event_books_each_occurrence_and_its_moved_instance(
 def test_moved_event_moves_its_session_and_a_held_session_stays(
     cli: Any, records_repo: Any
 ) -> None:
-    first = _import(cli, records_repo, _ics(_vevent("one@cal.com", "20261209T140000")), "--apply")
+    first = _import(cli, records_repo, _ics(_vevent("one@cal.com", "20261209T140000")))
     assert first.exit_code == 0, first.output
     moved = _ics(_vevent("one@cal.com", "20261211T093000", "SEQUENCE:1", minutes=30))
-    out = _import(cli, records_repo, moved, "--apply")
+    out = _import(cli, records_repo, moved)
     assert out.exit_code == 0 and "! conflict" not in out.output, out.output
     (session,) = _booked(records_repo, "one@cal.com")
     assert (session["date"], session["time"], session["minutes"]) == ("2026-12-11", "09:30", 30)
@@ -175,19 +175,19 @@ def test_moved_event_moves_its_session_and_a_held_session_stays(
     assert held != text
     path.write_text(held)
     later = _ics(_vevent("one@cal.com", "20261218T093000", "SEQUENCE:2"))
-    out = _import(cli, records_repo, later, "--apply")
+    out = _import(cli, records_repo, later)
     assert "0 records to update" in out.output, out.output
     (session,) = _booked(records_repo, "one@cal.com")
     assert (session["date"], session["status"]) == ("2026-12-11", "held")
 
 
 def test_cancelled_then_rebooked_event_is_scheduled_again(cli: Any, records_repo: Any) -> None:
-    _import(cli, records_repo, _ics(_vevent("re@cal.com", "20261209T140000")), "--apply")
+    _import(cli, records_repo, _ics(_vevent("re@cal.com", "20261209T140000")))
     cancel = _ics(_vevent("re@cal.com", "20261209T140000", "STATUS:CANCELLED", "SEQUENCE:1"))
-    _import(cli, records_repo, cancel, "--apply")
+    _import(cli, records_repo, cancel)
     assert [s["status"] for s in _booked(records_repo, "re@cal.com")] == ["cancelled"]
     rebook = _ics(_vevent("re@cal.com", "20261210T150000", "STATUS:CONFIRMED", "SEQUENCE:2"))
-    out = _import(cli, records_repo, rebook, "--apply")
+    out = _import(cli, records_repo, rebook)
     assert out.exit_code == 0, out.output
     (session,) = _booked(records_repo, "re@cal.com")
     assert (session["status"], session["date"], session["time"]) == (
@@ -495,12 +495,12 @@ def test_a_vault_note_not_in_utf8_is_reported_not_imported(cli: Any, records_rep
     (vault / "People/Gil Park.md").write_bytes(
         "---\nemail: g@example.com\n---\ncafé\n".encode("cp1252")
     )
-    out = cli("import", str(vault), "--today", TODAY, "--repo", str(records_repo), "--apply")
+    out = cli("import", str(vault), "--today", TODAY, "--repo", str(records_repo))
     assert out.exit_code == 1, out.output
     assert (
         "People/Gil Park.md: not UTF-8 at byte 32: re-save it as UTF-8; not imported" in out.output
     )
-    assert "1 unreadable notes" in out.output
+    assert "1 unreadable note." in out.output
     assert (records_repo / "clients/dana-fox.md").exists()
     assert not (records_repo / "clients/gil-park.md").exists()
 
