@@ -664,3 +664,73 @@ def test_a_utc_booking_lands_on_the_practice_wall_clock(moment: dt.datetime, zon
     (booking,) = read_calendar(_ics(event), zone, "x.ics", dt.date(2026, 11, 30)).bookings
     local = moment.replace(second=0, microsecond=0, tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
     assert (booking.date, booking.time) == (local.date(), f"{local:%H:%M}")
+
+
+def test_an_occurrence_deleted_from_a_series_cancels_its_session(
+    cli: Any, records_repo: Any
+) -> None:
+    rule = "RRULE:FREQ=WEEKLY;COUNT=3"
+    _import(cli, records_repo, _ics(_vevent("del@google.com", "20261207T100000", rule)))
+    assert len(_booked(records_repo, "del@google.com/")) == 3
+    deleted = _ics(
+        _vevent(
+            "del@google.com",
+            "20261207T100000",
+            rule,
+            "EXDATE;TZID=Europe/London:20261214T100000",
+            "SEQUENCE:1",
+        )
+    )
+    out = _import(cli, records_repo, deleted)
+    assert out.exit_code == 0, out.output
+    status = {s["date"]: s["status"] for s in _booked(records_repo, "del@google.com/")}
+    assert status == {
+        "2026-12-07": "scheduled",
+        "2026-12-14": "cancelled",
+        "2026-12-21": "scheduled",
+    }
+    again = _import(cli, records_repo, deleted)
+    assert "0 records to update, 0 new, 0 conflicts" in again.output, again.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sessions=st.lists(
+        st.tuples(
+            st.sampled_from(["s1", "s2", "other"]),
+            st.dates(dt.date(2026, 11, 1), dt.date(2027, 4, 30)),
+            st.sampled_from(["scheduled", "held", "cancelled"]),
+            st.booleans(),  # still in the file
+        ),
+        max_size=12,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
+def test_only_missing_scheduled_occurrences_in_the_window_are_cancelled(
+    sessions: list[tuple[str, dt.date, str, bool]],
+) -> None:
+    """Property: the cancellations are exactly the scheduled sessions of the file's
+    series, dated in the expansion window, that the file no longer books."""
+    from sortext.io.calendar import Booking, Calendar, _dropped_occurrences
+
+    first, last = dt.date(2026, 11, 30), dt.date(2027, 3, 2)
+    data = {
+        "email": AMARA,
+        "sessions": [
+            {"date": d.isoformat(), "status": st_, "uid": f"{u}/{d:%Y%m%d}"}
+            for u, d, st_, _ in sessions
+        ],
+    }
+    calendar = Calendar(series={"s1", "s2"}, window=(first, last))
+    calendar.bookings = [
+        Booking(1, f"{u}/{d:%Y%m%d}", AMARA, None, d, None, None, None, False)
+        for u, d, _, kept in sessions
+        if kept
+    ]
+    got = {b.uid for _, b in _dropped_occurrences(calendar, {"amara-okafor": (None, data)})}
+    expected = {
+        f"{u}/{d:%Y%m%d}"
+        for u, d, st_, kept in sessions
+        if u != "other" and st_ == "scheduled" and not kept and first <= d < last
+    }
+    assert got == expected

@@ -22,6 +22,8 @@ apply, and the plan is a dry run until applied:
   cancelled instances given by ``RECURRENCE-ID``) gives one session per
   occurrence from ``today`` to :data:`HORIZON_DAYS` later, keyed
   ``UID/RECURRENCE-ID`` (expanded by the ``recurring-ical-events`` library);
+  an occurrence no longer in the series (``EXDATE``) cancels its scheduled
+  session dated in that window;
 * the same event twice in one file (same key and attendee) counts once: the
   highest ``SEQUENCE`` wins, the later one on a tie.
 
@@ -100,6 +102,8 @@ class Calendar:
     bookings: list[Booking] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     events: int = 0
+    series: set[str] = field(default_factory=set)  # the UIDs of recurring events
+    window: tuple[dt.date, dt.date] | None = None  # where their occurrences were expanded
 
 
 def _email(value: Any) -> str | None:
@@ -180,6 +184,8 @@ def read_calendar(
             else:
                 _add_event(event, uid, uid, out.events, zone, out, best)
         if recurring:
+            out.series |= recurring
+            out.window = (first, first + dt.timedelta(days=HORIZON_DAYS))
             _add_occurrences(cal, recurring, first, zone, out, best)
     out.bookings = sorted(best.values(), key=lambda b: (b.number, b.uid, b.email.casefold()))
     return out
@@ -304,6 +310,11 @@ def plan_calendar(
             continue
         rows += 1
         planner.plan_row(row)
+    for rid, booking in _dropped_occurrences(calendar, states):
+        row = _row(booking, states[rid][1])
+        if row is not None:
+            rows += 1
+            planner.plan_row(row)
     plan = ImportPlan(SOURCE, rows, problems=[*calendar.problems, *planner.problems])
     plan.records = [
         p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
@@ -311,6 +322,44 @@ def plan_calendar(
     plan.records.sort(key=lambda p: (p.is_new, p.record_id))
     plan.supplied = {p.record_id: p.supplied for p in planner.plans.values() if p.supplied}
     return plan
+
+
+def _dropped_occurrences(calendar: Calendar, states: dict[str, Any]) -> list[tuple[str, Booking]]:
+    """Cancellations for occurrences of a recurring event that the file no longer
+    has (deleted from the series: ``EXDATE``, a shorter ``RRULE``): a client's
+    ``scheduled`` session keyed ``UID/...`` of one of the file's series, dated in
+    the window the series was expanded over, that no occurrence booked."""
+    if not calendar.series or calendar.window is None:
+        return []
+    first, last = calendar.window
+    booked = {b.uid for b in calendar.bookings}
+    out: list[tuple[str, Booking]] = []
+    for rid, (_, data) in sorted(states.items()):
+        email = data.get("email")
+        sessions = data.get("sessions")
+        if not isinstance(email, str) or not isinstance(sessions, list):
+            continue
+        for s in sessions:
+            if not isinstance(s, dict) or s.get("status") != "scheduled":
+                continue
+            uid = str(s.get("uid") or "")
+            series, slash, _ = uid.partition("/")
+            when = s.get("date")
+            day = dt.date.fromisoformat(when) if isinstance(when, str) and len(when) == 10 else None
+            if (
+                slash
+                and series in calendar.series
+                and uid not in booked
+                and day is not None
+                and first <= day < last
+            ):
+                time = s.get("time") if isinstance(s.get("time"), str) else None
+                minutes = s.get("minutes") if s.get("minutes").__class__ is int else None
+                booking = Booking(
+                    calendar.events + 1, uid, email, None, day, time, minutes, None, True
+                )
+                out.append((rid, booking))
+    return out
 
 
 def _row(booking: Booking, data: dict[str, Any] | None) -> Row | None:
