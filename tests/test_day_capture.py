@@ -295,7 +295,8 @@ def test_notes_folder_migration(
         encoding="utf-8",
     )
     dry = run(cli, records_repo, "import", str(vault), "--map", str(mapfile), "--dry-run")
-    assert dry.exit_code == 0, dry.output
+    assert dry.exit_code == 1, dry.output  # broken.md could not be read (like a bad CSV row)
+    assert "1 unreadable note" in dry.output
     assert "new: clients/dana-ruiz.md (Dana Ruiz)" in dry.output
     assert "Clients/Dana Ruiz.md: not mapped: norwegian, rating" in dry.output
     assert "broken.md" in dry.output and "Not a client" not in dry.output
@@ -311,7 +312,7 @@ def test_notes_folder_migration(
         "--today",
         SAMPLE_TODAY,
     )
-    assert done.exit_code == 0, done.output
+    assert done.exit_code == 1, done.output  # written, and broken.md still reported
     dana = (records_repo / "clients/dana-ruiz.md").read_text(encoding="utf-8")
     assert "Met at the fair." in dana and "**body**" not in dana
     assert front(records_repo, "dana-ruiz")["stage"] == "inquiry"

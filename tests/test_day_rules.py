@@ -201,7 +201,8 @@ def test_money_month_year_and_top_clients() -> None:
         100,
     )
     assert eur.outstanding["90+"] == 50  # 145 days since issue
-    assert [(t.record_id, t.currency) for t in s.top_clients] == [("bea", "GBP"), ("ada", "EUR")]
+    # ranked within each currency (EUR before GBP), never across them
+    assert [(t.record_id, t.currency) for t in s.top_clients] == [("ada", "EUR"), ("bea", "GBP")]
     march = money_summary([a, b], TODAY, (2026, 3))
     assert next(c for c in march.currencies if c.currency == "GBP").paid_month == 300
 

@@ -142,12 +142,13 @@ def command(
     repo = open_repo(repo_dir)
     unit = "rows"
     notes_heading = "import"
+    skipped = 0  # notes of a folder that could not be read (listed above the plan)
     if calendar or (file.is_file() and file.suffix.casefold() == ".ics"):
         from sortext.io.calendar import plan_calendar
 
         if map_file is not None:
             raise click.UsageError("a calendar import needs no --map")
-        plan = plan_calendar(repo, file, accept_patterns(accept))
+        plan = plan_calendar(repo, file, accept_patterns(accept), resolve_today(today))
         unit = "bookings"
     elif file.is_dir():
         from sortext.io.notes_folder import plan_folder
@@ -158,6 +159,7 @@ def command(
         plan = folder.plan
         for note in folder.unreadable:
             click.echo(note, err=True)
+        skipped = len(folder.unreadable)
         for display, names in folder.unmapped.items():
             click.echo(f"{display}: not mapped: {', '.join(names)}", err=True)
         unit = "notes"
@@ -178,15 +180,17 @@ def command(
         # the same check the write makes, so the counts below are what it will do
         validate_plan(repo, plan, resolve_today(today), notes_heading)
         print_refusals(plan)
-        click.echo(f"{summary(plan, unit)}. Dry run: nothing written.", err=True)
-        sys.exit(1 if plan.problems or plan.refused else 0)
+        click.echo(f"{summary(plan, unit, skipped)}. Dry run: nothing written.", err=True)
+        sys.exit(1 if plan.problems or plan.refused or skipped else 0)
     result = apply_plan(repo, plan, resolve_today(today), notes_heading)
     print_refusals(plan)
-    click.echo(f"{summary(plan, unit)}. Wrote {len(result.written)} files.", err=True)
-    sys.exit(1 if plan.problems or result.failed else 0)
+    for display, message in result.failed:
+        click.echo(f"{display}: {message}", err=True)
+    click.echo(f"{summary(plan, unit, skipped)}. Wrote {len(result.written)} files.", err=True)
+    sys.exit(1 if plan.problems or skipped or result.failed else 0)
 
 
-def summary(plan: Any, unit: str) -> str:
+def summary(plan: Any, unit: str, skipped: int = 0) -> str:
     """The counts line, the same for the dry run and the write."""
     from sortext.views.format import count
 
@@ -194,7 +198,7 @@ def summary(plan: Any, unit: str) -> str:
     return (
         f"{count(plan.rows, unit[:-1])}: {count(len(plan.updated), 'record')} to update, "
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
-        f"{count(len(plan.problems), 'unreadable ' + unit[:-1])}{refused}"
+        f"{count(len(plan.problems) + skipped, 'unreadable ' + unit[:-1])}{refused}"
     )
 
 

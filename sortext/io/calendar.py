@@ -12,10 +12,24 @@ apply, and the plan is a dry run until applied:
 * a cancelled event (``STATUS:CANCELLED``, or Calendly's "Canceled:" title)
   marks the client's ``scheduled`` session with that UID ``cancelled``; a
   session already held is never changed back;
-* the organizer (the practice itself) is never a client.
+* the organizer (the practice itself) is never a client;
+* a moved event moves its ``scheduled`` (or ``cancelled``) session: the
+  calendar owns the date, time and length of its own bookings; a session
+  already held keeps its date;
+* a cancelled event booked again under the same UID makes its session
+  ``scheduled`` again;
+* a recurring event (``RRULE``/``RDATE``, with ``EXDATE`` and moved or
+  cancelled instances given by ``RECURRENCE-ID``) gives one session per
+  occurrence from ``today`` to :data:`HORIZON_DAYS` later, keyed
+  ``UID/RECURRENCE-ID`` (expanded by the ``recurring-ical-events`` library);
+  an occurrence no longer in the series (``EXDATE``) cancels its scheduled
+  session dated in that window;
+* the same event twice in one file (same key and attendee) counts once: the
+  highest ``SEQUENCE`` wins, the later one on a tie.
 
 Times are converted to ``sortext.yaml``'s ``timezone`` (a ``UTC`` or ``TZID``
-start), or kept as written when the event is floating or no zone is set.
+start), to this computer's zone when none is set, and kept as written when
+the event is floating (no zone).
 Calendars are parsed with the ``icalendar`` library.
 """
 
@@ -55,6 +69,14 @@ CALENDAR_MAP: FieldMap = parse_map(
     "calendar import",
 )
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
+HORIZON_DAYS = 92  # how far ahead a recurring event's occurrences are booked
+# The calendar owns these fields of the sessions it booked (see _row).
+OWNED_BY_CALENDAR = (
+    "sessions.*.status",
+    "sessions.*.date",
+    "sessions.*.time",
+    "sessions.*.minutes",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +92,7 @@ class Booking:
     minutes: int | None
     summary: str | None
     cancelled: bool
+    sequence: int = 0
 
 
 @dataclass(slots=True)
@@ -79,6 +102,8 @@ class Calendar:
     bookings: list[Booking] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     events: int = 0
+    series: set[str] = field(default_factory=set)  # the UIDs of recurring events
+    window: tuple[dt.date, dt.date] | None = None  # where their occurrences were expanded
 
 
 def _email(value: Any) -> str | None:
@@ -95,15 +120,47 @@ def _local(start: Any, zone: str | None) -> tuple[dt.date, str | None]:
             from zoneinfo import ZoneInfo
 
             start = start.astimezone(ZoneInfo(zone))
+        elif start.tzinfo is not None:
+            # No practice zone: this computer's, as a calendar app shows it (a
+            # Google export's 19:30Z is 14:30 in New York, not "19:30").
+            start = start.astimezone()
         return start.date(), f"{start:%H:%M}"
     if isinstance(start, dt.date):
         return start, None
     raise ValueError("DTSTART is not a date or a date-time")
 
 
-def read_calendar(data: bytes, zone: str | None, display: str) -> Calendar:
+def _is_recurring(event: Any) -> bool:
+    return any(event.get(key) is not None for key in ("RRULE", "RDATE", "RECURRENCE-ID"))
+
+
+def _recurrence_key(uid: str, event: Any) -> str:
+    """``UID/20261214T100000Z`` (UTC), ``UID/20261214T100000`` (floating) or
+    ``UID/20261214`` (all day): one occurrence of a recurring event."""
+    when = event.decoded("RECURRENCE-ID", None)
+    if when is None:
+        when = event.decoded("DTSTART")
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:
+            return f"{uid}/{when.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+        return f"{uid}/{when:%Y%m%dT%H%M%S}"
+    return f"{uid}/{when:%Y%m%d}"
+
+
+def _sequence(event: Any) -> int:
+    try:
+        return int(str(event.get("SEQUENCE") or 0))
+    except ValueError:
+        return 0
+
+
+def read_calendar(
+    data: bytes, zone: str | None, display: str, today: dt.date | None = None
+) -> Calendar:
     """Every bookable (event, attendee) pair of an ``.ics`` file.
 
+    A recurring event gives its occurrences from ``today`` (default: the
+    system date) to :data:`HORIZON_DAYS` later, each with its own key.
     Raises UsageError when the file is not a calendar at all; events it cannot
     use (no UID, no start, no attendee) are listed in ``problems``."""
     import icalendar
@@ -112,49 +169,99 @@ def read_calendar(data: bytes, zone: str | None, display: str) -> Calendar:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise UsageError(f"{display}: not an iCalendar file: {exc}") from exc
+    first = today or dt.date.today()
     out = Calendar()
+    best: dict[tuple[str, str], Booking] = {}
     for cal in calendars:
+        recurring: set[str] = set()
         for event in cal.walk("VEVENT"):
             out.events += 1
-            number = out.events
             uid = str(event.get("UID") or "").strip()
             if not uid:
-                out.problems.append(RowProblem(number, "UID", "event has no UID: skipped"))
-                continue
-            try:
-                start = event.decoded("DTSTART")
-                day, clock = _local(start, zone)
-            except (KeyError, ValueError) as exc:
-                out.problems.append(RowProblem(number, "DTSTART", f"event {uid}: {exc}"))
-                continue
-            minutes = _minutes(event, start)
-            summary = str(event.get("SUMMARY") or "").strip() or None
-            status = str(event.get("STATUS") or "").strip().upper()
-            cancelled = status == "CANCELLED" or bool(
-                summary and summary.casefold().startswith(_CANCELLED_PREFIXES)
-            )
-            organizer = _email(event.get("ORGANIZER") or "")
-            attendees = event.get("ATTENDEE") or []
-            if not isinstance(attendees, list):
-                attendees = [attendees]
-            seen = 0
-            for attendee in attendees:
-                email = _email(attendee)
-                if email is None or (organizer and email.casefold() == organizer.casefold()):
-                    continue
-                cn = attendee.params.get("CN") if hasattr(attendee, "params") else None
-                name = str(cn).strip() if cn and "@" not in str(cn) else None
-                seen += 1
-                out.bookings.append(
-                    Booking(number, uid, email, name, day, clock, minutes, summary, cancelled)
-                )
-            if not seen:
-                out.problems.append(
-                    RowProblem(
-                        number, "ATTENDEE", f"event {uid}: no attendee besides the organizer"
-                    )
-                )
+                out.problems.append(RowProblem(out.events, "UID", "event has no UID: skipped"))
+            elif _is_recurring(event):
+                recurring.add(uid)
+            else:
+                _add_event(event, uid, uid, out.events, zone, out, best)
+        if recurring:
+            out.series |= recurring
+            out.window = (first, first + dt.timedelta(days=HORIZON_DAYS))
+            _add_occurrences(cal, recurring, first, zone, out, best)
+    out.bookings = sorted(best.values(), key=lambda b: (b.number, b.uid, b.email.casefold()))
     return out
+
+
+def _add_occurrences(
+    cal: Any,
+    uids: set[str],
+    first: dt.date,
+    zone: str | None,
+    out: Calendar,
+    best: dict[tuple[str, str], Booking],
+) -> None:
+    """The occurrences of the recurring events ``uids`` of ``cal`` in the horizon."""
+    import recurring_ical_events
+
+    last = first + dt.timedelta(days=HORIZON_DAYS)
+    number = {uid: i for i, uid in enumerate(sorted(uids))}
+    try:
+        occurrences = list(recurring_ical_events.of(cal).between(first, last))
+    except Exception as exc:  # the library raises its own types for a bad RRULE
+        out.problems.append(RowProblem(out.events, "RRULE", f"cannot expand: {exc}"))
+        return
+    for occurrence in occurrences:
+        uid = str(occurrence.get("UID") or "").strip()
+        if uid in uids:
+            # numbered after the file's events so every occurrence has its own row
+            row = out.events + 1 + number[uid]
+            _add_event(occurrence, uid, _recurrence_key(uid, occurrence), row, zone, out, best)
+
+
+def _add_event(
+    event: Any,
+    uid: str,
+    key: str,
+    number: int,
+    zone: str | None,
+    out: Calendar,
+    best: dict[tuple[str, str], Booking],
+) -> None:
+    """One event's bookings (one per attendee) into ``best``, keyed (key, email)."""
+    try:
+        start = event.decoded("DTSTART")
+        day, clock = _local(start, zone)
+    except (KeyError, ValueError) as exc:
+        out.problems.append(RowProblem(number, "DTSTART", f"event {uid}: {exc}"))
+        return
+    minutes = _minutes(event, start)
+    summary = str(event.get("SUMMARY") or "").strip() or None
+    status = str(event.get("STATUS") or "").strip().upper()
+    cancelled = status == "CANCELLED" or bool(
+        summary and summary.casefold().startswith(_CANCELLED_PREFIXES)
+    )
+    sequence = _sequence(event)
+    organizer = _email(event.get("ORGANIZER") or "")
+    attendees = event.get("ATTENDEE") or []
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    seen = 0
+    for attendee in attendees:
+        email = _email(attendee)
+        if email is None or (organizer and email.casefold() == organizer.casefold()):
+            continue
+        cn = attendee.params.get("CN") if hasattr(attendee, "params") else None
+        name = str(cn).strip() if cn and "@" not in str(cn) else None
+        seen += 1
+        booking = Booking(
+            number, key, email, name, day, clock, minutes, summary, cancelled, sequence
+        )
+        slot = (key, email.casefold())
+        if slot not in best or best[slot].sequence <= sequence:
+            best[slot] = booking
+    if not seen:
+        out.problems.append(
+            RowProblem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
+        )
 
 
 def _minutes(event: Any, start: Any) -> int | None:
@@ -175,22 +282,26 @@ def _minutes(event: Any, start: Any) -> int | None:
     return None
 
 
-def plan_calendar(repo: Repository, path: Path, accept: Sequence[str] = ()) -> ImportPlan:
-    """What importing the calendar at ``path`` would do; nothing is written."""
+def plan_calendar(
+    repo: Repository, path: Path, accept: Sequence[str] = (), today: dt.date | None = None
+) -> ImportPlan:
+    """What importing the calendar at ``path`` would do; nothing is written.
+    ``today`` starts the horizon of recurring events (default: the system date)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    calendar = read_calendar(raw, repo.config.timezone, str(path))
+    calendar = read_calendar(raw, repo.config.timezone, str(path), today)
     states = load_states(repo)
     by_email = {
         str(d["email"]).casefold(): rid
         for rid, (_, d) in sorted(states.items())
         if isinstance(d.get("email"), str)
     }
-    # The calendar owns the status of its own bookings: a cancellation is taken
-    # (only ever from scheduled, see _row), never reported as a conflict.
-    planner = Planner(repo, CALENDAR_MAP, SOURCE, [*accept, "sessions.*.status"], states)
+    # The calendar owns the status, date, time and length of its own bookings
+    # (only while they are scheduled or cancelled, see _row): a cancellation or
+    # a move is taken, never reported as a conflict.
+    planner = Planner(repo, CALENDAR_MAP, SOURCE, [*accept, *OWNED_BY_CALENDAR], states)
     rows = 0
     for booking in calendar.bookings:
         rid = by_email.get(booking.email.casefold())
@@ -199,6 +310,11 @@ def plan_calendar(repo: Repository, path: Path, accept: Sequence[str] = ()) -> I
             continue
         rows += 1
         planner.plan_row(row)
+    for rid, booking in _dropped_occurrences(calendar, states):
+        row = _row(booking, states[rid][1])
+        if row is not None:
+            rows += 1
+            planner.plan_row(row)
     plan = ImportPlan(SOURCE, rows, problems=[*calendar.problems, *planner.problems])
     plan.records = [
         p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
@@ -206,6 +322,44 @@ def plan_calendar(repo: Repository, path: Path, accept: Sequence[str] = ()) -> I
     plan.records.sort(key=lambda p: (p.is_new, p.record_id))
     plan.supplied = {p.record_id: p.supplied for p in planner.plans.values() if p.supplied}
     return plan
+
+
+def _dropped_occurrences(calendar: Calendar, states: dict[str, Any]) -> list[tuple[str, Booking]]:
+    """Cancellations for occurrences of a recurring event that the file no longer
+    has (deleted from the series: ``EXDATE``, a shorter ``RRULE``): a client's
+    ``scheduled`` session keyed ``UID/...`` of one of the file's series, dated in
+    the window the series was expanded over, that no occurrence booked."""
+    if not calendar.series or calendar.window is None:
+        return []
+    first, last = calendar.window
+    booked = {b.uid for b in calendar.bookings}
+    out: list[tuple[str, Booking]] = []
+    for rid, (_, data) in sorted(states.items()):
+        email = data.get("email")
+        sessions = data.get("sessions")
+        if not isinstance(email, str) or not isinstance(sessions, list):
+            continue
+        for s in sessions:
+            if not isinstance(s, dict) or s.get("status") != "scheduled":
+                continue
+            uid = str(s.get("uid") or "")
+            series, slash, _ = uid.partition("/")
+            when = s.get("date")
+            day = dt.date.fromisoformat(when) if isinstance(when, str) and len(when) == 10 else None
+            if (
+                slash
+                and series in calendar.series
+                and uid not in booked
+                and day is not None
+                and first <= day < last
+            ):
+                time = s.get("time") if isinstance(s.get("time"), str) else None
+                minutes = s.get("minutes") if s.get("minutes").__class__ is int else None
+                booking = Booking(
+                    calendar.events + 1, uid, email, None, day, time, minutes, None, True
+                )
+                out.append((rid, booking))
+    return out
 
 
 def _row(booking: Booking, data: dict[str, Any] | None) -> Row | None:
@@ -219,19 +373,21 @@ def _row(booking: Booking, data: dict[str, Any] | None) -> Row | None:
                 break
     if session is None and booking.cancelled:
         return None  # nothing booked here to cancel
-    values: dict[str, Any] = {
-        "Email": booking.email,
-        "UID": booking.uid,
-        "Date": booking.date.isoformat(),
-        "Time": booking.time or "",
-        "Minutes": booking.minutes if booking.minutes else "",
-    }
+    values: dict[str, Any] = {"Email": booking.email, "UID": booking.uid}
+    status = session.get("status") if session is not None else None
+    if session is None or status in ("scheduled", "cancelled"):
+        # still a booking: the calendar's date, time and length are the truth
+        values["Date"] = booking.date.isoformat()
+        values["Time"] = booking.time or ""
+        values["Minutes"] = booking.minutes if booking.minutes else ""
     if data is None:
         values["Name"] = booking.name or booking.email
         values["Stage"] = "inquiry"
     if session is None:
         values["Status"] = "scheduled"
         values["Summary"] = booking.summary or ""
-    elif booking.cancelled and session.get("status") == "scheduled":
+    elif booking.cancelled and status == "scheduled":
         values["Status"] = "cancelled"
+    elif not booking.cancelled and status == "cancelled":
+        values["Status"] = "scheduled"  # booked again under the same UID
     return Row(booking.number, values)

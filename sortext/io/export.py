@@ -258,12 +258,13 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
             f"{name}: {action.what or 'next action'}",
             f"Next action for {name}" + (f", owner {owner}" if owner else ""),
             "next action",
+            time=_clock(action.time),
+            minutes=action.minutes,
         )
         for session, key in zip(view.sessions, session_keys(view.sessions), strict=True):
             if session.status == "scheduled":
                 kind = session.kind or "session"
-                raw_time = session.values.get("time")
-                time = raw_time if isinstance(raw_time, str) and _TIME.match(raw_time) else None
+                time = _clock(session.values.get("time"))
                 add(
                     f"session-{key}",
                     session.date,
@@ -385,6 +386,11 @@ def to_ics(
 
 def _line_breaks(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clock(value: object) -> str | None:
+    """``value`` when it is a valid ``"HH:MM"`` wall-clock time, else None (all-day)."""
+    return value if isinstance(value, str) and _TIME.match(value) else None
 
 
 def _zone(name: str | None) -> dt.tzinfo | None:

@@ -51,12 +51,15 @@ class Yaml12Handler(_YAMLHandler):  # type: ignore[misc]
 
 @dataclass(slots=True)
 class ForeignNote:
-    """One note: its properties (JSON values), its Markdown body, and a problem if any."""
+    """One note: its properties (JSON values), its Markdown body, and a problem if any.
+    ``exact`` is False when the text is not the file's (unreadable, or not UTF-8 and
+    shown with replacement characters): such a note is shown, never copied."""
 
     display: str
     properties: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     problem: str | None = None
+    exact: bool = True
 
 
 def parse_note(text: str, display: str) -> ForeignNote:
@@ -72,18 +75,23 @@ def parse_note(text: str, display: str) -> ForeignNote:
 
 
 def read_note(path: Path, display: str) -> ForeignNote:
-    """Read one note file (UTF-8; undecodable bytes shown as U+FFFD, with a problem)."""
+    """Read one note file (UTF-8; undecodable bytes shown as U+FFFD, with a problem
+    and ``exact`` False)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return ForeignNote(display, problem=f"{display}: cannot read: {exc.strerror or exc}")
+        return ForeignNote(
+            display, problem=f"{display}: cannot read: {exc.strerror or exc}", exact=False
+        )
     try:
         text = raw.decode("utf-8")
         problem = None
     except UnicodeDecodeError as exc:
         text = raw.decode("utf-8", "replace")
-        problem = f"{display}: not UTF-8 at byte {exc.start}; shown with replacement characters"
+        problem = f"{display}: not UTF-8 at byte {exc.start}: re-save it as UTF-8"
     note = parse_note(text, display)
-    if problem and not note.problem:
-        note.problem = problem
+    if problem:
+        note.exact = False
+        if not note.problem:
+            note.problem = problem
     return note

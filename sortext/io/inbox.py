@@ -60,6 +60,7 @@ class InboxNote:
     problem: str | None = None
     span: tuple[int, int] | None = None  # inbox.md: the section's characters
     raw: bytes | None = None  # the file's bytes when read: removed only if still these
+    refused: str | None = None  # why it is never filed as read (its text is not exact)
 
     @property
     def section(self) -> str:
@@ -217,10 +218,13 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         day = _day(props.get("date"), stem, today)
         item = _note(clients, display, Path(entry.path), note.body, day, hints, note.problem)
         item.raw = raw
+        item.refused = _not_utf8(raw, display)
+        item.problem = item.refused or item.problem
         notes.append(item)
     path = repo.root / INBOX_FILE
     if path.is_file():
         whole = path.read_bytes()
+        refused = _not_utf8(whole, INBOX_FILE)
         text = whole.decode("utf-8", "replace").replace("\r\n", "\n")
         for n, (start, end, heading, body) in enumerate(inbox_sections(text), start=1):
             day = _day(None, heading, today)
@@ -228,14 +232,28 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
                 ("heading", _ISO.sub("", heading).strip()),
                 *(("email in the text", e) for e in _EMAIL.findall(body)),
             ]
-            section = _note(clients, f"{INBOX_FILE}#{n}", path, body, day, hints, None)
+            section = _note(clients, f"{INBOX_FILE}#{n}", path, body, day, hints, refused)
             section.span = (start, end)
             section.raw = whole
+            section.refused = refused
             notes.append(section)
     for item in notes:
         if item.record_id is not None:
             item.name = clients.label.get(item.record_id)
     return notes
+
+
+def _not_utf8(raw: bytes | None, display: str) -> str | None:
+    """Why a note in these bytes cannot be filed (None: it can).  Text that is not
+    UTF-8 would reach the record with replacement characters and then be deleted
+    from the inbox: a lossy copy.  The note stays until re-saved as UTF-8."""
+    if raw is None:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"{display}: not UTF-8 at byte {exc.start}: re-save it as UTF-8 to file it"
+    return None
 
 
 def _prop(props: Mapping[str, Any], *keys: str) -> str:
@@ -290,6 +308,9 @@ def file_notes(
         if rid is None:
             result.left.append((note, note.reason))
             continue
+        if note.refused is not None:
+            result.left.append((note, note.refused))
+            continue
         if note.problem and note.next_what and note.next_due is None and "due day" in note.problem:
             result.left.append((note, note.problem))
             continue
@@ -341,11 +362,13 @@ def _cut_sections(path: Path, filed: list[InboxNote]) -> str | None:
     raw = filed[0].raw
     if raw is None:
         return "inbox.md could not be read again"
-    text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+    text = raw.decode("utf-8").replace("\r\n", "\n")  # filed only when UTF-8
     for note in sorted(filed, key=lambda n: n.span or (0, 0), reverse=True):
         if note.span is not None:
             start, end = note.span
             text = text[:start] + text[end:]
+    if b"\r\n" in raw and raw.count(b"\n") == raw.count(b"\r\n"):
+        text = text.replace("\n", "\r\n")  # a CRLF file (Windows, a mail rule) stays CRLF
     try:
         replace_if_unchanged(path, text.encode("utf-8"), raw)
     except (SortextError, OSError) as exc:

@@ -85,6 +85,9 @@ def plan_folder(
     for number, path in enumerate(note_files(folder), start=1):
         display = path.relative_to(folder).as_posix()
         note = read_note(path, display)
+        if not note.exact:  # copying it would write replacement characters
+            out.unreadable.append(f"{note.problem}; not imported")
+            continue
         if note.problem and not note.properties and note.body.startswith("---"):
             out.unreadable.append(note.problem)
             continue

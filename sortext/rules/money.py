@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby, islice
 from typing import NamedTuple
 
 from sortext.check.load import Record
@@ -24,6 +25,40 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("90+", None),
 )
 OUTSTANDING = frozenset({"sent", "overdue"})
+
+
+def add(*amounts: float) -> float:
+    """The sum of ``amounts`` done in decimal, so 0.1 + 0.2 is 0.3 (money is
+    written in decimal; binary float sums drift by a few 1e-17 per addition)."""
+    from decimal import Decimal
+
+    return float(sum((Decimal(repr(a)) for a in amounts), Decimal(0)))
+
+
+class DecimalSum:
+    """A SQLite aggregate (``conn.create_aggregate("dsum", 1, DecimalSum)``) summing
+    like :func:`add`, so the pages' SQL totals equal the rules' to the cent."""
+
+    def __init__(self) -> None:
+        from decimal import Decimal
+
+        self.total = Decimal(0)
+
+    def step(self, value: float | None, /) -> None:
+        from decimal import Decimal
+
+        if value is not None:
+            self.total += Decimal(repr(float(value)))
+
+    def finalize(self) -> float:
+        return float(self.total)
+
+
+def rank_clients(clients: Iterable[ClientRevenue], top: int) -> list[ClientRevenue]:
+    """The ``top`` clients of each currency by revenue, by currency then largest
+    first: amounts in different currencies are never compared."""
+    ranked = sorted(clients, key=lambda c: (c.currency, -c.paid_year, c.name.casefold()))
+    return [c for _, group in groupby(ranked, key=lambda c: c.currency) for c in islice(group, top)]
 
 
 def bucket_of(age_days: int) -> str:
@@ -47,7 +82,7 @@ class CurrencyMoney:
 
     @property
     def outstanding_total(self) -> float:
-        return sum(self.outstanding.values())
+        return add(*self.outstanding.values())
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -167,7 +202,8 @@ def money_summary(
     top: int = 5,
 ) -> MoneySummary:
     """Outstanding by age (as of ``today``), invoiced and paid in ``month`` (default:
-    today's) and its year, per currency; the ``top`` clients by revenue paid that year.
+    today's) and its year, per currency; the ``top`` clients of each currency by
+    revenue paid that year (by currency, then largest first).
 
     An invoice counts as invoiced when it has an ``issued`` date and is not
     ``draft`` or ``void``; as paid when its ``paid_on`` date is set and its
@@ -199,32 +235,32 @@ def money_from_rows(
         amount = row.amount
         issued = as_date(row.issued)
         if issued is not None and row.status not in ("draft", "void") and issued.year == year:
-            figures.invoiced_year += amount
+            figures.invoiced_year = add(figures.invoiced_year, amount)
             if issued.month == mon:
-                figures.invoiced_month += amount
+                figures.invoiced_month = add(figures.invoiced_month, amount)
         paid = as_date(row.paid_on)
         if paid is not None and row.status == "paid" and paid.year == year:
-            figures.paid_year += amount
+            figures.paid_year = add(figures.paid_year, amount)
             if paid.month == mon:
-                figures.paid_month += amount
+                figures.paid_month = add(figures.paid_month, amount)
             key = (row.record_id, cur)
             before = revenue.get(key)
             revenue[key] = ClientRevenue(
-                row.record_id, row.name, cur, amount + (before.paid_year if before else 0.0)
+                row.record_id, row.name, cur, add(amount, before.paid_year if before else 0.0)
             )
         if row.status in OUTSTANDING:
             since = issued or as_date(row.due)
             age = max(0, (today - since).days) if since is not None else 0
             label = bucket_of(age)
-            figures.outstanding[label] += amount
+            figures.outstanding[label] = add(figures.outstanding[label], amount)
             open_list.append(
                 OpenInvoice(row.record_id, row.name, row.invoice, amount, cur, age, label)
             )
-    ranked = sorted(revenue.values(), key=lambda c: (-c.paid_year, c.name.casefold(), c.currency))
+    tops = rank_clients(revenue.values(), top)
     return MoneySummary(
         today.isoformat(),
         f"{year:04d}-{mon:02d}",
         [by_currency[c] for c in sorted(by_currency)],
-        ranked[:top],
+        tops,
         sorted(open_list, key=lambda i: (-i.age, i.name.casefold(), i.invoice)),
     )

@@ -104,7 +104,17 @@ def money_totals(
     """Money at a glance summed by SQLite (the pages' figures): the same figures as
     :func:`sortext.rules.money.money_from_rows` over the stored invoices, without the
     list of open invoices (``open_invoices`` is empty)."""
-    from sortext.rules.money import BUCKETS, ClientRevenue, CurrencyMoney, MoneySummary
+    from sortext.rules.money import (
+        BUCKETS,
+        ClientRevenue,
+        CurrencyMoney,
+        DecimalSum,
+        MoneySummary,
+        rank_clients,
+    )
+
+    # decimal sums, as the rules add (typeshed wants finalize() -> int; SQLite takes floats)
+    conn.create_aggregate("dsum", 1, DecimalSum)  # type: ignore[arg-type]
 
     year, month = f"{today.year:04d}", f"{today.year:04d}-{today.month:02d}"
     where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
@@ -116,20 +126,20 @@ def money_totals(
     rows = conn.execute(
         f"""
         SELECT currency,
-          SUM(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ?
+          dsum(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ?
                    AND julianday(substr(issued, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          SUM(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 7) = ?
+          dsum(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 7) = ?
                    AND julianday(substr(issued, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          SUM(CASE WHEN status = 'paid' AND substr(paid_on, 1, 4) = ?
+          dsum(CASE WHEN status = 'paid' AND substr(paid_on, 1, 4) = ?
                    AND julianday(substr(paid_on, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          SUM(CASE WHEN status = 'paid' AND substr(paid_on, 1, 7) = ?
+          dsum(CASE WHEN status = 'paid' AND substr(paid_on, 1, 7) = ?
                    AND julianday(substr(paid_on, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          SUM(CASE WHEN status IN ('sent', 'overdue') AND {bucket} <= 30 THEN amount ELSE 0 END),
-          SUM(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 31 AND 60
+          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} <= 30 THEN amount ELSE 0 END),
+          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 31 AND 60
                    THEN amount ELSE 0 END),
-          SUM(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 61 AND 90
+          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 61 AND 90
                    THEN amount ELSE 0 END),
-          SUM(CASE WHEN status IN ('sent', 'overdue') AND {bucket} > 90 THEN amount ELSE 0 END)
+          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} > 90 THEN amount ELSE 0 END)
         FROM day_invoices {where} GROUP BY currency ORDER BY currency
         """,
         (year, month, year, month, *([today.isoformat()] * 4), *args),
@@ -143,15 +153,12 @@ def money_totals(
         currencies.append(figures)
     tops = conn.execute(
         f"""
-        SELECT record_id, name, currency, SUM(amount) AS paid FROM day_invoices
+        SELECT record_id, name, currency, dsum(amount) AS paid FROM day_invoices
         WHERE status = 'paid' AND substr(paid_on, 1, 4) = ?
           AND julianday(substr(paid_on, 1, 10)) IS NOT NULL {"AND owner = ?" if owner else ""}
         GROUP BY record_id, currency
         """,
         (year, *args),
     ).fetchall()
-    ranked = sorted(
-        (ClientRevenue(r, n, c, float(p)) for r, n, c, p in tops),
-        key=lambda c: (-c.paid_year, c.name.casefold(), c.currency),
-    )
-    return MoneySummary(today.isoformat(), month, currencies, ranked[:top], [])
+    ranked = rank_clients((ClientRevenue(r, n, c, float(p)) for r, n, c, p in tops), top)
+    return MoneySummary(today.isoformat(), month, currencies, ranked, [])

@@ -5,8 +5,12 @@ A condition is ``PATH OP VALUE``: ``billing.rate>=300``, ``tags=leadership``,
 fields included; OP is one of ``>= <= != = > < ~`` (``~``: contains, case
 insensitive).  On a list (``tags``) ``=`` means "has an element equal to",
 ``~`` "has an element containing".  Numbers compare as numbers when both
-sides are numbers, everything else as text (ISO dates compare correctly as
-text).  A record without the field never matches (except ``!=``).
+sides are numbers; a number is never ordered against text (``rate<abc``
+matches nothing).  A date compared with a year or a month is compared with
+that period: ``renewal=2026-12`` is "in December 2026", ``renewal<=2026-12``
+"by the end of it", ``renewal>2026`` "from 2027 on".  Everything else
+compares as text, case insensitive.  A record without the field never
+matches (except ``!=``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from sortext.errors import SortextError
 
 _CONDITION = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|=|>|<|~)\s*(.*?)\s*$", re.S)
 _MISSING: Any = object()
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_PERIOD = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # a year, a month or a day
 
 
 class FilterError(SortextError):
@@ -95,12 +101,17 @@ def _compare(found: object, op: str, wanted: str) -> bool:
         return False
     if op == "~":
         return wanted.casefold() in _text(found).casefold()
-    left, right = _number(found), _number(wanted)
-    if left is not None and right is not None and not isinstance(found, str):
-        return _OPS[op](left, right)
-    if op in ("=", "!="):
-        return _OPS[op](_text(found).casefold(), wanted.casefold())
-    return _OPS[op](_text(found), wanted)
+    left = None if isinstance(found, str) else _number(found)
+    right = _number(wanted)
+    if left is not None:  # a number in the record
+        if right is not None:
+            return _OPS[op](left, right)
+        if op not in ("=", "!="):
+            return False  # 420 is neither before nor after "abc"
+    text = _text(found)
+    if isinstance(found, str) and _DATE.match(found) and _PERIOD.match(wanted):
+        text = text[: len(wanted)]  # the date's year, month or day: compared as a period
+    return _OPS[op](text.casefold(), wanted.casefold())
 
 
 def _text(value: object) -> str:
