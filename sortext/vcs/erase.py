@@ -55,10 +55,35 @@ class Value:
     text: str
 
     def pattern(self) -> bytes:
-        """A bytes regex matching the value as a whole word (emails without case)."""
-        flags = "(?i)" if self.field == "email" else ""
-        body = re.escape(self.text.encode("utf-8")).decode("latin-1")
-        return f"{flags}(?<![\\w-]){body}(?![\\w-])".encode("latin-1")
+        """A bytes regex matching the value as a whole word in any spelling a person or
+        a writer may have given it: without regard to (ASCII) case; a name's words
+        separated by any run of blanks or line breaks (a name split over two lines of
+        notes, a folded YAML string, ``\\n`` in JSON); an apostrophe doubled (YAML's
+        single quotes); a phone's digits with or without blanks, dots, dashes,
+        slashes or brackets between them."""
+        return f"(?i)(?<![\\w-]){_spelling(self.field, self.text)}(?![\\w-])".encode("latin-1")
+
+
+# Between a name's words: blanks and line breaks, escaped ones (JSON ``\\n``), and a
+# YAML double-quoted string's backslash line continuation.
+_GAP = r"(?:\s|\\[nrt]|\\(?=\s))+"
+# Between a phone's digits.
+_PHONE_GAP = r"[\s().\-/]*"
+
+
+def _spelling(kind: str, text: str) -> str:
+    """The regex body (latin-1 text of UTF-8 bytes) for ``text`` of field ``kind``."""
+
+    def literal(part: str) -> str:
+        body = re.escape(part.encode("utf-8")).decode("latin-1")
+        return body.replace("'", "''?")
+
+    if kind == "phone" and sum(c.isdigit() for c in text) >= MIN_VALUE:
+        lead = "\\+?" if text.lstrip().startswith("+") else ""
+        return lead + _PHONE_GAP.join(c for c in text if c.isdigit())
+    if kind in ("name", "company"):
+        return _GAP.join(literal(word) for word in text.split())
+    return literal(text)
 
 
 @dataclass(slots=True)
@@ -119,14 +144,21 @@ class EraseReport:
 
 def _written_forms(value: str) -> list[str]:
     """``value`` and the forms a YAML or JSON writer may have given it in a file:
-    escaped (``\\u00e9``, ``\\"``) in a double-quoted string."""
+    escaped (``\\u00e9``, ``\\"``) in a double-quoted string, and its ASCII folding.
+    (Case, line breaks and separators are the pattern's job: :meth:`Value.pattern`.)"""
     import json
 
+    from anyascii import anyascii
+
     forms = [value]
-    for ascii_only in (True, False):
-        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
-        if escaped not in forms:
-            forms.append(escaped)
+    folded = anyascii(value)  # "Zoë Müller" typed as "Zoe Muller" elsewhere
+    for base in dict.fromkeys([value, folded]):
+        for ascii_only in (True, False):
+            escaped = json.dumps(base, ensure_ascii=ascii_only)[1:-1]
+            if escaped not in forms:
+                forms.append(escaped)
+    if folded not in forms:
+        forms.append(folded)
     return forms
 
 

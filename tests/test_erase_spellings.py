@@ -1,0 +1,101 @@
+"""sortext erase reaches the client's values in the spellings people and writers give
+them: other case, a name split over lines of notes, extra blanks, a doubled apostrophe
+(YAML single quotes), a phone written with other separators, a name without its
+accents; in notes, commit messages and annotated tags.  Verification looks for the
+same spellings, so a trace it cannot see is not reported clean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sortext.vcs import git as gitlayer
+from sortext.vcs.erase import Value
+from tests.conftest import git
+
+CLIENT = "clients/amara-okafor.md"
+OTHER = "clients/bruno-castellanos.md"
+# Each mention, and a loose pattern (case, any blanks) that must find none afterwards.
+MENTIONS = [
+    "Met AMARA OKAFOR's partner.",
+    "Call with Amara\nOkafor next week.",
+    "amara   okafor (see AMARA-OKAFOR.md)",
+    "Her number: +44 20-7946-0312, also 442079460312.",
+    "Write to Amara.Okafor@Example.COM",
+]
+LOOSE = [rb"(?i)amara\s+okafor", rb"(?i)amara-okafor", rb"2079460312", rb"(?i)amara\.okafor@"]
+
+
+def loose_hits(root: Path) -> list[str]:
+    hits = []
+    for oid, _kind, data in gitlayer.all_objects(root):
+        flat = re.sub(rb"[\s().\-/]", b"", data)  # phone digits without separators
+        hits += [f"{oid}:{p!r}" for p in LOOSE if re.search(p, data) or re.search(p, flat)]
+    return hits
+
+
+def test_erase_reaches_other_spellings_everywhere(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    other = records_repo / OTHER
+    other.write_text(other.read_text("utf-8") + "\n" + "\n\n".join(MENTIONS) + "\n", "utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "notes about AMARA OKAFOR\n\nAmara\nOkafor")
+    git(records_repo, "tag", "-a", "v2", "-m", "release after amara  okafor's review")
+    assert loose_hits(records_repo)  # the test can fail
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert loose_hits(records_repo) == []
+    text = other.read_text("utf-8")
+    assert "Bruno Castellanos" in text and text.count("(erased)") >= len(MENTIONS)
+    assert "amara" not in git(records_repo, "log", "--all", "--format=%B").lower()
+    assert "amara" not in git(records_repo, "cat-file", "-p", "v2").lower()
+
+
+def test_verification_sees_other_spellings(records_repo: Path) -> None:
+    from sortext.vcs.erase import verify_repository
+
+    values = [Value("name", "Amara Okafor"), Value("phone", "+44 20 7946 0312")]
+    other = records_repo / OTHER
+    other.write_text(other.read_text("utf-8") + "\nAMARA\n   okafor\n", "utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "note")
+    found = verify_repository(records_repo, values, "local").found
+    assert any(f.endswith(": name") for f in found)
+
+
+words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzé'", min_size=2, max_size=8).filter(
+    lambda w: w.strip("'") == w and "''" not in w
+)
+
+
+@given(
+    st.lists(words, min_size=2, max_size=3),
+    st.lists(st.sampled_from([" ", "  ", "\n", "\n   ", "\t", "\\n"]), min_size=2, max_size=2),
+    st.booleans(),
+)
+def test_a_name_matches_in_any_case_and_any_blanks(
+    parts: list[str], gaps: list[str], upper: bool
+) -> None:
+    name = " ".join(parts)
+    written = parts[0]
+    for i, part in enumerate(parts[1:]):
+        written += gaps[i % len(gaps)] + part
+    written = written.replace("'", "''") if upper else written
+    written = written.upper() if upper and name.isascii() else written
+    rx = re.compile(Value("name", name).pattern())
+    assert rx.search(f"notes: {written}.".encode())
+    assert not rx.search(f"notes: x{written}".encode())  # a whole word only
+
+
+@given(st.lists(st.integers(min_value=0, max_value=9), min_size=6, max_size=12), st.data())
+def test_a_phone_matches_with_any_separators(digits: list[int], data: st.DataObject) -> None:
+    plain = "".join(map(str, digits))
+    seps = data.draw(st.lists(st.sampled_from(["", " ", "-", ".", "/"]), min_size=len(digits)))
+    written = "".join(d + s for d, s in zip(plain, seps, strict=False)).rstrip(" -./")
+    rx = re.compile(Value("phone", "+" + " ".join([plain[:2], plain[2:]])).pattern())
+    assert rx.search(f"tel {written} ok".encode())
+    assert rx.search(f"tel +{written} ok".encode())
