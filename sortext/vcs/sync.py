@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.errors import GitError, SortextError
 from sortext.repo import Repository
 from sortext.vcs import git
+
+if TYPE_CHECKING:
+    from sortext.record.tombstone import Tombstone, Tombstones
 
 
 class UnsavedChanges(SortextError):
@@ -61,6 +65,19 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
         theirs = None
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     if ours.entries:
+        # The remote's history (not only its tip) may hold the client: a file deleted
+        # with a plain git rm before the erase is still in the commits a merge brings.
+        old = _history_hit(root, ours, tracking, "HEAD", prefix)
+        if old is not None:
+            rel, stone = old
+            _drop_fetched(root, remote)
+            raise ErasedClientRefused(
+                f"{remote} still holds a client erased here on {stone.date} (in its history: "
+                f"{rel} on {tracking.removeprefix('refs/remotes/')}): nothing was merged and "
+                f"the fetched copy was discarded. Rewrite the remote with the erased history: "
+                f"git push --force {remote} --all && git push --force {remote} --tags "
+                "(next time: sortext erase ID --push), then sortext sync"
+            )
         changed = git.text(
             root,
             "diff",
@@ -101,7 +118,9 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
                         "here since your last sync, then delete this folder"
                     )
             related = git.run_full(root, "merge-base", "HEAD", tracking).returncode == 0
-            if not related:
+            # Related histories too: the rewrite keeps the commits from before the
+            # client was added, so only this clone's own commits can say.
+            if not related or _history_hit(root, fresh, "HEAD", tracking, prefix) is not None:
                 url = git.get_config(root, f"remote.{remote}.url") or remote
                 raise ErasedClientRefused(
                     f"the history on {remote} was rewritten to erase a client (on "
@@ -110,6 +129,43 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
                     "copy over any record you changed here since your last sync, then "
                     "delete this folder"
                 )
+
+
+def _history_hit(
+    root: Path, stones: Tombstones, tip: str, exclude: str, prefix: str
+) -> tuple[str, Tombstone] | None:
+    """The first record file in the commits reachable from ``tip`` but not from
+    ``exclude`` (under ``prefix``) that matches ``stones``, by its file name (the id)
+    or by the email of any version of it: (repository-relative path, tombstone)."""
+    log = git.text(
+        root,
+        "log",
+        "--format=%H",
+        "--name-only",
+        "--no-renames",
+        tip,
+        "--not",
+        exclude,
+        "--",
+        prefix,
+    )
+    commit = ""
+    seen: set[tuple[str, str]] = set()
+    for line in log.splitlines():
+        if not line:
+            continue
+        if len(line) == 40 and all(c in "0123456789abcdef" for c in line):
+            commit = line
+            continue
+        stem = Path(line).name.removesuffix(".md")
+        hit = stones.match(stem)
+        if hit is None and (commit, line) not in seen:
+            seen.add((commit, line))
+            raw = _show(root, f"{commit}:{line}")
+            hit = stones.match_text(stem, raw) if raw else None
+        if hit is not None:
+            return line, hit
+    return None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,68 @@
+"""Erase when the client came after the first commit: the rewritten history still
+shares its early commits with every clone, so "unrelated histories" does not tell a
+stale clone apart.  A sync must still refuse, either way, to merge history that holds
+the erased client, even when no current file does (the client was deleted normally
+before being erased, the usual case of "git rm is not enough")."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from tests.conftest import git
+from tests.gitsetup import make_remote_and_clones
+from tests.test_erase import CLIENT, VALUES, object_hits
+
+
+def client_added_later(root: Path) -> None:
+    """Rebuild ``root``'s history: a first commit without the client, then the client
+    added, then deleted with a plain ``git rm`` (still in history)."""
+    keep = root.parent / "amara.md"
+    shutil.move(root / CLIENT, keep)
+    shutil.rmtree(root / ".git")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.email", "test@sortext.invalid")
+    git(root, "config", "user.name", "Test User")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "records")
+    shutil.move(keep, root / CLIENT)
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "new client")
+    git(root, "rm", "--quiet", CLIENT)
+    git(root, "commit", "--quiet", "-m", "client left")
+
+
+def test_stale_clone_with_shared_early_history_is_refused(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    client_added_later(records_repo)
+    a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    result = cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(a))
+    assert result.exit_code == 0, result.output
+    remote = tmp_path / "remote.git"
+    assert object_hits(remote, VALUES) == []
+    # the histories are still related: only the "new client" commit onwards was rewritten
+    assert git(b, "fetch", "--quiet", "origin") == ""
+    assert git(b, "merge-base", "HEAD", "origin/main").strip()
+    before = git(b, "rev-parse", "HEAD")
+    refused = cli("sync", "--repo", str(b))
+    assert refused.exit_code == 2, refused.output
+    assert "old history" in refused.output and "git clone" in refused.output
+    assert git(b, "rev-parse", "HEAD") == before
+    assert object_hits(remote, VALUES) == []  # nothing was pushed back
+
+
+def test_unpushed_erase_refuses_a_remote_whose_history_holds_the_client(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    client_added_later(records_repo)
+    a, _b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(a))
+    assert result.exit_code == 0, result.output
+    refused = cli("sync", "--repo", str(a))
+    assert refused.exit_code == 2, refused.output
+    assert "origin still holds a client erased here" in refused.output
+    assert object_hits(a, VALUES) == []  # the fetched objects were dropped again
