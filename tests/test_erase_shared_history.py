@@ -66,3 +66,19 @@ def test_unpushed_erase_refuses_a_remote_whose_history_holds_the_client(
     assert refused.exit_code == 2, refused.output
     assert "origin still holds a client erased here" in refused.output
     assert object_hits(a, VALUES) == []  # the fetched objects were dropped again
+
+
+def test_import_by_id_refuses_an_erased_client_under_another_id(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A re-run import of an old sheet matched by id: the id column says ``C-0042``,
+    but the file would be named after the client (``amara-okafor``): refused."""
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+    sheet = tmp_path / "old.csv"
+    sheet.write_text("ID,Client,Email\nC-0042,AMARA  OKAFOR,new@example.org\n", "utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("match: id\nfields:\n  id: ID\n  name: Client\n  email: Email\n", "utf-8")
+    args = ["import", str(sheet), "--map", str(mapping), "--apply", "--repo", str(records_repo)]
+    result = cli(*args, env={"SORTEXT_TODAY": "2026-11-23"})
+    assert "was erased on" in result.output, result.output
+    assert not any((records_repo / "clients").glob("amara-okafor*.md"))
