@@ -99,3 +99,45 @@ def test_a_phone_matches_with_any_separators(digits: list[int], data: st.DataObj
     rx = re.compile(Value("phone", "+" + " ".join([plain[:2], plain[2:]])).pattern())
     assert rx.search(f"tel {written} ok".encode())
     assert rx.search(f"tel +{written} ok".encode())
+
+
+def test_refs_named_after_the_client_are_refused_then_verified(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """A rewrite keeps ref names: a tag ``amara-okafor-signed`` kept the id while the
+    report said clean.  Erase now refuses until it is renamed, and verification reads
+    ref names."""
+    from sortext.vcs.erase import verify_repository
+
+    git(records_repo, "tag", "amara-okafor-signed")
+    git(records_repo, "branch", "draft/Amara-Okafor")
+    refused = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert refused.exit_code == 2, refused.output
+    assert "refs/tags/amara-okafor-signed" in refused.output
+    assert "refs/heads/draft/Amara-Okafor" in refused.output
+    assert (records_repo / CLIENT).exists()
+    found = verify_repository(records_repo, [Value("id", "amara-okafor")], "local").found
+    assert "ref refs/tags/amara-okafor-signed: id" in found
+    git(records_repo, "tag", "-d", "amara-okafor-signed")
+    git(records_repo, "branch", "-m", "draft/Amara-Okafor", "draft/client-a")
+    done = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert done.exit_code == 0, done.output
+
+
+ids = st.from_regex(r"[a-z][a-z0-9]{1,6}(-[a-z0-9]{1,5}){0,2}", fullmatch=True)
+
+
+@given(
+    ids, st.sampled_from(["", "-2", "-signed"]), st.sampled_from(["refs/heads/", "refs/tags/x/"])
+)
+def test_named_refs_finds_the_id_but_not_another_clients(
+    rid: str, suffix: str, prefix: str
+) -> None:
+    from sortext.vcs.erase import named_refs
+
+    ref = f"{prefix}{rid}{suffix}"
+    assert named_refs([ref], rid) == [ref]
+    assert named_refs([ref.upper()], rid) == [ref.upper()]
+    assert named_refs([f"{prefix}x{rid}"], rid) == []  # not a word start
+    if suffix == "-2":  # ``rid-2`` is another client: its refs are its own
+        assert named_refs([ref], rid, [rid, f"{rid}-2"]) == []
