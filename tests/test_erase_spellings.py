@@ -141,3 +141,56 @@ def test_named_refs_finds_the_id_but_not_another_clients(
     assert named_refs([f"{prefix}x{rid}"], rid) == []  # not a word start
     if suffix == "-2":  # ``rid-2`` is another client: its refs are its own
         assert named_refs([ref], rid, [rid, f"{rid}-2"]) == []
+
+
+def test_erase_reaches_html_escaped_and_url_encoded_forms(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """The pages escape a name for HTML (``O&#39;Kafor``) and links percent-encode an
+    email (``%40``): the pages branch kept them after an erase."""
+    path = records_repo / CLIENT
+    path.write_text(path.read_text("utf-8").replace("Amara Okafor", "Amara O'Kafor", 1), "utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "name spelled as on the contract")
+    git(records_repo, "switch", "--quiet", "-c", "sortext-pages")
+    page = records_repo / "site" / "index.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<a>Amara O&#39;Kafor</a> <a>Amara O&#x27;Kafor</a> "
+        "<a href='mailto:amara.okafor%40example.com?subject=Amara%20O%27Kafor'>mail</a> "
+        "<a href='/search?q=Amara+O%27Kafor'>find</a> <a>Bruno Castellanos</a>",
+        "utf-8",
+    )
+    git(records_repo, "add", "site")
+    git(records_repo, "commit", "--quiet", "-m", "pages")
+    git(records_repo, "switch", "--quiet", "main")
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    shown = git(records_repo, "show", "sortext-pages:site/index.html")
+    assert "Kafor" not in shown and "okafor" not in shown.lower(), shown
+    assert "Bruno Castellanos" in shown
+
+
+@given(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüÅ'&\"", min_size=2, max_size=8),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüÅ'&\"", min_size=2, max_size=8),
+    st.sampled_from(["html", "jinja", "url", "form", "json", "ascii-json"]),
+)
+def test_every_written_form_of_a_name_is_matched(first: str, last: str, kind: str) -> None:
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    from sortext.vcs.erase import _written_forms
+
+    name = f"{first} {last}"
+    written = {
+        "html": html.escape(name),
+        "jinja": html.escape(name).replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),
+        "url": quote(name, safe=""),
+        "form": quote_plus(name, safe=""),
+        "json": json.dumps(name, ensure_ascii=False)[1:-1],
+        "ascii-json": json.dumps(name)[1:-1],
+    }[kind]
+    patterns = [re.compile(Value("name", f).pattern()) for f in _written_forms(name)]
+    text = f"<p> {written} </p>".encode()
+    assert any(p.search(text) for p in patterns)

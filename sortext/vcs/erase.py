@@ -147,22 +147,30 @@ class EraseReport:
 
 
 def _written_forms(value: str) -> list[str]:
-    """``value`` and the forms a YAML or JSON writer may have given it in a file:
-    escaped (``\\u00e9``, ``\\"``) in a double-quoted string, and its ASCII folding.
+    """``value`` and the forms a writer may have given it in a file: escaped in a
+    double-quoted YAML or JSON string (``\\u00e9``, ``\\"``), escaped for HTML (the
+    pages: ``&#39;``, ``&amp;``), percent-encoded in a link (``%40``, ``%20``, ``+``),
+    and each of these for its ASCII folding.
     (Case, line breaks and separators are the pattern's job: :meth:`Value.pattern`.)"""
+    import html
     import json
+    from urllib.parse import quote, quote_plus
 
     from anyascii import anyascii
 
     forms = [value]
     folded = anyascii(value)  # "Zoë Müller" typed as "Zoe Muller" elsewhere
     for base in dict.fromkeys([value, folded]):
-        for ascii_only in (True, False):
-            escaped = json.dumps(base, ensure_ascii=ascii_only)[1:-1]
-            if escaped not in forms:
-                forms.append(escaped)
-    if folded not in forms:
-        forms.append(folded)
+        candidates = [
+            base,
+            json.dumps(base, ensure_ascii=True)[1:-1],
+            json.dumps(base, ensure_ascii=False)[1:-1],
+            html.escape(base),  # O&#x27;Brien
+            html.escape(base).replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),  # Jinja
+            quote(base, safe=""),  # a link: mailto:a%40example.com, ?q=Amara%20Okafor
+            quote_plus(base, safe=""),  # a form-encoded link: Amara+Okafor
+        ]
+        forms += [c for c in candidates if c not in forms]
     return forms
 
 
