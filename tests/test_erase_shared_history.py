@@ -82,3 +82,20 @@ def test_import_by_id_refuses_an_erased_client_under_another_id(
     result = cli(*args, env={"SORTEXT_TODAY": "2026-11-23"})
     assert "was erased on" in result.output, result.output
     assert not any((records_repo / "clients").glob("amara-okafor*.md"))
+
+
+def test_stale_clone_backup_to_a_new_branch_is_refused(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """``sortext backup`` pushes HEAD to a branch: from a stale clone on a branch the
+    rewritten remote lacks, the push succeeded and put the client back on the backup."""
+    client_added_later(records_repo)
+    a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    assert cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(a)).exit_code == 0
+    git(b, "switch", "--quiet", "-c", "ben-laptop")
+    result = cli("backup", "--repo", str(b))
+    assert result.exit_code != 0, result.output
+    assert "old history" in result.output, result.output
+    remote = tmp_path / "remote.git"
+    assert "ben-laptop" not in git(remote, "branch", "--list")
+    assert object_hits(remote, VALUES) == []

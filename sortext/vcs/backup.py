@@ -21,7 +21,12 @@ from sortext.errors import GitError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs import git
-from sortext.vcs.sync import backup_settings, current_branch
+from sortext.vcs.sync import (
+    ErasedClientRefused,
+    backup_settings,
+    check_resurrection,
+    current_branch,
+)
 
 
 @dataclass(slots=True)
@@ -177,6 +182,20 @@ def prepare_encrypted(repo: Repository) -> list[str]:
     return [r.name for r in wanted]
 
 
+def refuse_resurrection(repo: Repository, remote: str) -> None:
+    """Before pushing to ``remote``: fetch it and refuse (ErasedClientRefused) when this
+    clone's history holds a client erased there (a stale clone pushing to a branch the
+    remote lacks would put the client back), or the remote still holds a client erased
+    here.  A remote that cannot be fetched (empty, first backup) is not checked."""
+    root = repo.root
+    if git.run_full(root, "fetch", "--quiet", remote).returncode != 0:
+        return
+    refs = git.text(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
+    for tracking in refs.split():
+        if not tracking.endswith("/HEAD"):
+            check_resurrection(repo, remote, tracking)
+
+
 def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     """Push HEAD to every configured remote (plain and encrypted) and verify each by
     restoring it into a temporary folder; save the verified time."""
@@ -188,9 +207,10 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
     for remote in remotes:
         try:
+            refuse_resurrection(repo, remote)
             git.run(repo.root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}")
             report.remotes.append(verify_remote(repo, remote, branch, prefix))
-        except GitError as exc:
+        except (GitError, ErasedClientRefused) as exc:
             report.remotes.append(RemoteBackup(remote, error=str(exc)))
     save_state(repo, report)
     return report
