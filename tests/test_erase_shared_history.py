@@ -99,3 +99,32 @@ def test_stale_clone_backup_to_a_new_branch_is_refused(
     remote = tmp_path / "remote.git"
     assert "ben-laptop" not in git(remote, "branch", "--list")
     assert object_hits(remote, VALUES) == []
+
+
+def test_backup_refuses_an_old_pages_branch_after_a_reset_main(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A stale clone that reset its main onto the rewritten remote but kept its old
+    pages branch: backup force-pushes the pages branch, which put the client's page
+    back on the backup."""
+    git(records_repo, "switch", "--quiet", "-c", "sortext-pages")
+    page = records_repo / "site" / "clients" / "amara-okafor.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<h1>Amara Okafor</h1>", "utf-8")
+    git(records_repo, "add", "--force", "site")
+    git(records_repo, "commit", "--quiet", "-m", "pages")
+    git(records_repo, "switch", "--quiet", "main")
+    a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    remote = tmp_path / "remote.git"
+    git(records_repo, "push", "--quiet", str(remote), "sortext-pages")
+    for clone in (a, b):
+        git(clone, "fetch", "--quiet", "origin", "sortext-pages:sortext-pages")
+    result = cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(a))
+    assert result.exit_code == 0, result.output
+    assert object_hits(remote, VALUES) == []
+    git(b, "fetch", "--quiet", "origin")
+    git(b, "reset", "--quiet", "--hard", "origin/main")
+    result = cli("backup", "--repo", str(b))
+    assert result.exit_code != 0, result.output
+    assert "sortext-pages still holds a client erased" in result.output, result.output
+    assert object_hits(remote, VALUES) == []

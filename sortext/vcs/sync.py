@@ -45,13 +45,19 @@ def _drop_fetched(root: Path, remote: str) -> None:
     git.run(root, "gc", "--prune=now", "--quiet", timeout=git.REWRITE_TIMEOUT)
 
 
-def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
+def check_resurrection(
+    repo: Repository, remote: str, tracking: str, extra: tuple[str, ...] = ()
+) -> None:
     """Refuse a sync that would bring back an erased client, either way.
 
     * the remote holds a record matching *our* tombstones (its history was not
       rewritten after ``sortext erase``): the fetched objects are dropped again;
     * this clone holds a record matching the *remote's* tombstones (the client
       was erased on another machine and this clone still has the old history).
+
+    * ``extra``: other local refs about to be pushed (the pages branch) whose own
+      history holds a client erased here or there (any path named after the
+      client: ``site/clients/<id>.html``).
 
     Raises ErasedClientRefused saying what happened and what to do."""
     from sortext.record import tombstone
@@ -130,12 +136,23 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
                     "delete this folder"
                 )
 
+    for ref in extra:
+        for stones in (ours, theirs):
+            found = _history_hit(root, stones, ref, tracking, "") if stones else None
+            if found is not None:
+                name = ref.removeprefix("refs/heads/")
+                raise ErasedClientRefused(
+                    f"{name} still holds a client erased on {found[1].date} ({found[0]} in "
+                    f"its history); pushing it would put them back on {remote}. Delete it "
+                    f"(git branch -D {name}); sortext build writes the pages again"
+                )
+
 
 def _history_hit(
     root: Path, stones: Tombstones, tip: str, exclude: str, prefix: str
 ) -> tuple[str, Tombstone] | None:
     """The first record file in the commits reachable from ``tip`` but not from
-    ``exclude`` (under ``prefix``) that matches ``stones``, by its file name (the id)
+    ``exclude`` (under ``prefix``; "": any path) that matches ``stones``, by its file name (the id)
     or by the email of any version of it: (repository-relative path, tombstone)."""
     log = git.text(
         root,
@@ -147,7 +164,7 @@ def _history_hit(
         "--not",
         exclude,
         "--",
-        prefix,
+        *([prefix] if prefix else []),
     )
     commit = ""
     seen: set[tuple[str, str]] = set()
@@ -157,7 +174,7 @@ def _history_hit(
         if len(line) == 40 and all(c in "0123456789abcdef" for c in line):
             commit = line
             continue
-        stem = Path(line).name.removesuffix(".md")
+        stem = Path(line).name.split(".")[0]  # clients/<id>.md, site/clients/<id>.html
         hit = stones.match(stem)
         if hit is None and (commit, line) not in seen:
             seen.add((commit, line))
