@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from tests.conftest import git
@@ -128,3 +129,35 @@ def test_backup_refuses_an_old_pages_branch_after_a_reset_main(
     assert result.exit_code != 0, result.output
     assert "sortext-pages still holds a client erased" in result.output, result.output
     assert object_hits(remote, VALUES) == []
+
+
+@pytest.mark.parametrize("added_later", [False, True])
+@pytest.mark.parametrize("deleted_before", [False, True])
+@pytest.mark.parametrize("own_commit", [False, True])
+def test_no_stale_clone_syncs_the_client_back(
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    added_later: bool,
+    deleted_before: bool,
+    own_commit: bool,
+) -> None:
+    """The class: wherever the client entered history, whether it was deleted before
+    the erase, whether the stale clone has commits of its own, sync refuses and the
+    remote stays clean."""
+    if added_later:
+        client_added_later(records_repo)  # leaves the client deleted
+        if not deleted_before:
+            git(records_repo, "revert", "--no-edit", "HEAD")
+    elif deleted_before:
+        git(records_repo, "rm", "--quiet", CLIENT)
+        git(records_repo, "commit", "--quiet", "-m", "client left")
+    a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    if own_commit:
+        other = b / "clients" / "bruno-castellanos.md"
+        other.write_text(other.read_text("utf-8") + "\nA note.\n", "utf-8")
+        git(b, "commit", "--quiet", "-am", "note")
+    assert cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(a)).exit_code == 0
+    refused = cli("sync", "--repo", str(b))
+    assert refused.exit_code == 2, refused.output
+    assert object_hits(tmp_path / "remote.git", VALUES) == []
