@@ -118,7 +118,7 @@ def test_policy_date_is_after_the_last_date(base: dt.date, n: int, unit: str) ->
         "",
         1,
     )
-    when = retention_policy_date(record, config)
+    when = retention_policy_date(record, config, dt.date(2091, 1, 1))
     assert when is not None and when > base
     assert (when - base).days <= n * 366 + 3
 
@@ -145,3 +145,52 @@ def test_exports_never_carry_an_erased_client_brought_back(
     for kind in ("json", "csv", "ics"):
         out = cli("export", kind, "--repo", str(records_repo)).output
         assert "Amara" not in out and "amara-okafor" not in out, kind
+
+
+def _record_with_sessions(sessions: list[dict[str, str]]) -> object:
+    from sortext.check.load import Record
+
+    data = {"name": "X", "stage": "lost", "dates": {"started": "2020-01-01"}}
+    return Record("clients/x.md", "x", {**data, "sessions": sessions}, "", 1)
+
+
+def test_retention_counts_only_sessions_that_took_place() -> None:
+    """A session still to come is not the client's last date: counting it pushed the
+    retention date past the one the policy gives (a past cancellation is contact had)."""
+    from sortext.rules.findings import retention_policy_date
+    from sortext.schema.config import Config
+
+    config = Config(root=Path("."), raw={"retention": {"lost": "1y"}})
+    today = dt.date(2026, 11, 28)
+    held = {"date": "2025-03-01", "kind": "coaching", "status": "held"}
+    ahead = {"date": "2027-05-01", "kind": "coaching", "status": "scheduled"}
+    cancelled = {"date": "2026-02-01", "kind": "coaching", "status": "cancelled"}
+    record = _record_with_sessions([held, ahead, cancelled])
+    assert retention_policy_date(record, config, today) == dt.date(2027, 2, 1)  # type: ignore[arg-type]
+    no_cancel = _record_with_sessions([held, ahead])
+    assert retention_policy_date(no_cancel, config, today) == dt.date(2026, 3, 1)  # type: ignore[arg-type]
+
+
+@given(
+    st.dates(min_value=dt.date(2001, 1, 1), max_value=dt.date(2030, 12, 31)),
+    st.lists(st.integers(min_value=1, max_value=3000), max_size=4),
+    st.lists(st.integers(min_value=-3000, max_value=3000), max_size=4),
+)
+def test_sessions_to_come_never_move_the_retention_date(
+    today: dt.date, ahead: list[int], other: list[int]
+) -> None:
+    from sortext.rules.findings import retention_policy_date
+    from sortext.schema.config import Config
+
+    config = Config(root=Path("."), raw={"retention": {"lost": "6m"}})
+    past = [
+        {"date": (today - dt.timedelta(days=abs(d))).isoformat(), "kind": "c", "status": "held"}
+        for d in other
+    ]
+    future = [
+        {"date": (today + dt.timedelta(days=d)).isoformat(), "kind": "c", "status": status}
+        for d, status in zip(ahead, ["scheduled", "held", "no-show", "cancelled"], strict=False)
+    ]
+    base = retention_policy_date(_record_with_sessions(past), config, today)  # type: ignore[arg-type]
+    both = retention_policy_date(_record_with_sessions(past + future), config, today)  # type: ignore[arg-type]
+    assert base == both

@@ -67,7 +67,7 @@ def load_records(repo: Repository) -> list[dict[str, Any]]:
     from sortext.schema.validate import RecordValidator
 
     validator = RecordValidator(repo.config)
-    consented_only = (repo.config.raw.get("privacy") or {}).get("exports") == "consented"
+    consented_only = repo.config.consented_only("exports")
     found = []
     for path in repo.record_paths():
         result = load_record(str(path), repo.relative(path), validator)

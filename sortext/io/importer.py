@@ -277,8 +277,15 @@ class Planner:
                 return
             email = values.get(("email",))
             wanted = values.get(("id",)) if self.fmap.match == "id" else None
-            hit = self.erased.match(
-                str(wanted) if wanted else slugify(name), email if isinstance(email, str) else None
+            # Every id the row names or would be filed under (the new file is named
+            # after the name, whatever its id column says), and its email.
+            ids = dict.fromkeys(
+                [str(wanted).strip(), str(wanted).strip().lower()] if wanted else []
+            )
+            ids[slugify(name)] = None
+            mail = email if isinstance(email, str) else None
+            hit = next(
+                (h for h in (self.erased.match(i, mail) for i in ids) if h is not None), None
             )
             if hit is not None:
                 self.problems.append(RowProblem(row.number, "", refusal(hit, "not imported")))

@@ -42,6 +42,7 @@ NEXT_NAME = "NEXT.md"
 LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
 PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2", "owner.html.j2")
+OMITTED = ":omitted"  # a page key's suffix: the record's consent keeps it off the pages
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
@@ -119,6 +120,7 @@ def build(
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
+        result.removed.extend(fresh.removed)
         if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == base_key:
             # Nothing but these files changed since the last build: only the records
             # holding their ids (before and after) can need work.
@@ -155,8 +157,13 @@ def build(
                     if page_done is not None:
                         target, written = page_done
                         rel = target.relative_to(repo.root).as_posix()
-                        (result.written if written else result.unchanged).append(rel)
+                        if written is None:  # withheld by consent: no page
+                            plan.page_keys[rel] += OMITTED
+                            _drop_page(target, rel, result)
+                        else:
+                            (result.written if written else result.unchanged).append(rel)
         _summary_pages(repo, index, env, today, common, result)
+        result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
             if _page_id(rel) is None:
@@ -247,7 +254,9 @@ def _plan(
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
             page_key = _page_key(base, f"{row.hash}|{part}", row.stale, row.ok, row.has_diagnostics)
             plan.page_keys[rel] = page_key
-            if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
+            if old_keys.get(rel) == page_key + OMITTED:  # withheld, and still the same record
+                plan.page_keys[rel] = page_key + OMITTED
+            elif old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
                 page = _page_path(repo.root, row.record_id)
             elif rel not in done_now:
                 result.unchanged.append(rel)
@@ -289,8 +298,13 @@ def _summary_pages(
     from sortext.views.dashboard import error_items, from_board
     from sortext.views.day import day_from_index, unfiled_count
 
-    errors = error_items(index.entries_with_errors())
-    result.errors = len(errors)
+    hidden_paths: set[str] = set()
+    hidden_ids: set[str] = set()
+    if repo.config.consented_only("pages"):
+        hidden_paths, hidden_ids = _withheld_in(index)
+    entries = index.entries_with_errors()
+    errors = error_items([e for e in entries if e.path not in hidden_paths])
+    result.errors = len(entries)
     d = from_board(index.conn, today.isoformat(), errors, LIST_LIMIT)
     paths = index.record_paths()
     sections = [
@@ -300,7 +314,7 @@ def _summary_pages(
         ("missing", "Open clients with no next action"),
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
-    weekly = _weekly(repo, today, result)
+    weekly = _without(_weekly(repo, today, result), hidden_ids)
     unfiled = unfiled_count(repo.root)
     day = day_from_index(index.conn, repo.config, today, unfiled)
     _emit(
@@ -342,6 +356,29 @@ def _summary_pages(
             True,
         )
     _remove_others(repo, owners_dir, wanted, result)
+
+
+def _withheld_in(index: Index) -> tuple[set[str], set[str]]:
+    """(paths, record ids) of the indexed records whose ``consent.data_use`` is false."""
+    rows = index.conn.execute(
+        "SELECT f.path, f.record_id FROM files f JOIN records r ON r.path = f.path"
+        " WHERE json_valid(r.data) AND json_type(r.data, '$.consent.data_use') = 'false'"
+    ).fetchall()
+    return {path for path, _ in rows}, {rid for _, rid in rows if rid is not None}
+
+
+def _without(weekly: WeeklyChanges | None, ids: set[str]) -> WeeklyChanges | None:
+    """``weekly`` without the lines about the records ``ids`` (withheld from the pages)."""
+    if weekly is None or not ids:
+        return weekly
+    from dataclasses import replace
+
+    groups = []
+    for group in weekly.groups:
+        lines = tuple(line for line in group.lines if line.record_id not in ids)
+        if lines or group.more:
+            groups.append(replace(group, lines=lines))
+    return replace(weekly, groups=tuple(groups))
 
 
 def _remove_others(repo: Repository, folder: Path, wanted: set[str], result: BuildResult) -> None:
@@ -418,6 +455,7 @@ class _FreshRecords:
         self.template: jinja2.Template | None = None
         self.written: list[str] = []
         self.unchanged: list[str] = []
+        self.removed: list[str] = []  # pages of records withheld by consent, deleted
 
     def work(self, path: str, digest: str, record: Record, diagnostics: list[Diagnostic]) -> _Fresh:
         from sortext.record.diagnostics import has_errors
@@ -426,6 +464,8 @@ class _FreshRecords:
         rel = f"{SITE_DIR}/clients/{record.id}.html"
         page = _page_path(self.root, record.id)
         part = _clock_part(self.clock, record.id)
+        if page is not None and withheld(self.config, record) and page.exists():
+            self.removed.append(rel)
         if self.template is None:  # looked up once: each lookup stats the template files
             self.template = self.env.get_template("client.html.j2")
         stored, done = _assess_and_render(
@@ -444,6 +484,8 @@ class _FreshRecords:
         if done is None:  # no safe page path (a link leading out of site/clients): no page
             return stored, rel, "", False
         key = _page_key(self.base, f"{digest}|{part}", False, ok, bool(diagnostics))
+        if done[1] is None:  # withheld by consent: no page, and the key says so
+            return stored, rel, key + OMITTED, False
         return stored, rel, key, done[1]
 
     def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
@@ -455,12 +497,12 @@ class _FreshRecords:
         board.store_day(conn, stored_rows)
         set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
         for _, rel, key, written in done:
-            if key:
+            if key and not key.endswith(OMITTED):
                 (self.written if written else self.unchanged).append(rel)
 
 
-# (board rows or None, (page, written) or None)
-_Done = tuple["Rows | None", tuple[Path, bool] | None]
+# (board rows or None, (page, written; None: withheld and removed) or None)
+_Done = tuple["Rows | None", tuple[Path, bool | None] | None]
 # A freshly parsed record's work: (board rows or None, page path, page key, written).
 _Fresh = tuple["Rows | None", str, str, bool]
 
@@ -500,6 +542,8 @@ def _assess_and_render(
     from sortext.store import board, daybook
     from sortext.views.dashboard import client_view
 
+    if withheld(config, record):
+        return _withheld_rows(path, assess_key, record), _withhold_page(page)
     assessment = rules.assess(record, config, today, stage_since)
     if page is not None:
         from sortext.check.owned import owned_for_page
@@ -515,6 +559,42 @@ def _assess_and_render(
         text = template.render(c=view, **common)
         done = (page, write_if_changed(page, text.encode("utf-8"), durable=False))
     return stored, done
+
+
+def withheld(config: Config, record: Record) -> bool:
+    """True when ``record`` stays off every page: ``privacy: {pages: consented}`` is set
+    and its ``consent.data_use`` is false."""
+    return config.consented_only("pages") and record.view.consent.data_use is False
+
+
+def _withheld_rows(path: str, assess_key: str | None, record: Record) -> Rows | None:
+    """The board rows of a withheld record: counted as a client (open or not is not
+    shown), but no name, next action, finding, goal, agenda item or invoice."""
+    if assess_key is None:
+        return None
+    from sortext.store import board, daybook
+
+    assessed = (path, assess_key, record.id, "", "", None, 0, 0, 0)
+    return board.Rows(path, assessed, None, [], [], daybook.DayRows())
+
+
+def _withhold_page(page: Path | None) -> tuple[Path, bool | None] | None:
+    """Remove a withheld record's page (it may have been written before consent changed)."""
+    if page is None:
+        return None
+    try:
+        page.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"{page}: cannot remove a withheld page: {exc.strerror}") from exc
+    return page, None
+
+
+def _drop_page(target: Path, rel: str, result: BuildResult) -> None:
+    """Note a withheld page as removed (the job deleted the file)."""
+    if rel not in result.removed:
+        result.removed.append(rel)
 
 
 def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:

@@ -457,17 +457,17 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     ]
 
 
-def retention_policy_date(record: Record, config: Config) -> dt.date | None:
+def retention_policy_date(record: Record, config: Config, today: dt.date) -> dt.date | None:
     """The date the ``retention:`` rule of sortext.yaml gives this record's stage
     (``{completed: 7y, lost: 1y}``: N d/w/m/y after the client's last date: ended,
-    else the last session, else started or first contact), or None."""
+    else the last session on or before ``today`` that was held or missed (a session
+    still to come is not contact had), else started or first contact), or None."""
     period = (config.raw.get("retention") or {}).get(record.stage or "")
     if not isinstance(period, str) or len(period) < 2 or not period[:-1].isdigit():
         return None
     view = record.view
-    sessions = [as_date(s.date) for s in view.sessions]
-    candidates = [d for d in sessions if d is not None]
-    base = as_date(view.dates.ended) or (max(candidates) if candidates else None)
+    past = _past_sessions(record, today)
+    base = as_date(view.dates.ended) or (past[-1][0] if past else None)
     base = base or as_date(view.dates.started) or as_date(view.dates.first_contact)
     if base is None:
         return None
@@ -485,7 +485,7 @@ def retention_findings(record: Record, config: Config, today: dt.date) -> list[F
     the ``retention:`` policy of sortext.yaml.  The reason names the exact commands;
     a record with no date but a policy gets the date to fill in."""
     written = as_date(record.view.consent.retain_until)
-    policy = retention_policy_date(record, config) if written is None else None
+    policy = retention_policy_date(record, config, today) if written is None else None
     when = written or policy
     if when is None:
         return []

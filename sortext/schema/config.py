@@ -176,7 +176,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "privacy": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"exports": {"enum": ["all", "consented"]}},
+            "properties": {
+                "exports": {"enum": ["all", "consented"]},
+                "pages": {"enum": ["all", "consented"]},
+            },
         },
         "owned_fields": {
             "type": "object",
@@ -268,6 +271,12 @@ class Config:
 
     def threshold(self, name: str) -> Any:
         return self.thresholds.get(name, DEFAULT_THRESHOLDS.get(name))
+
+    def consented_only(self, output: str) -> bool:
+        """True when ``privacy: {<output>: consented}`` is set (``output``: ``"exports"``
+        or ``"pages"``): records whose ``consent.data_use`` is false are left out of it."""
+        section = self.raw.get("privacy")
+        return isinstance(section, Mapping) and section.get(output) == "consented"
 
 
 def default_config_text() -> str:

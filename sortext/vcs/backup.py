@@ -22,7 +22,12 @@ from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.pages import PagesSettings
-from sortext.vcs.sync import backup_settings, current_branch
+from sortext.vcs.sync import (
+    ErasedClientRefused,
+    backup_settings,
+    check_resurrection,
+    current_branch,
+)
 
 
 @dataclass(slots=True)
@@ -178,6 +183,21 @@ def prepare_encrypted(repo: Repository) -> list[str]:
     return [r.name for r in wanted]
 
 
+def refuse_resurrection(repo: Repository, remote: str, extra: tuple[str, ...] = ()) -> None:
+    """Before pushing to ``remote``: fetch it and refuse (ErasedClientRefused) when this
+    clone's history holds a client erased there (a stale clone pushing to a branch the
+    remote lacks would put the client back), or the remote still holds a client erased
+    here.  ``extra``: other local refs pushed too (the pages branch), checked as well.
+    A remote that cannot be fetched (empty, first backup) is not checked."""
+    root = repo.root
+    if git.run_full(root, "fetch", "--quiet", remote).returncode != 0:
+        return
+    refs = git.text(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
+    for tracking in refs.split():
+        if not tracking.endswith("/HEAD"):
+            check_resurrection(repo, remote, tracking, extra)
+
+
 def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     """Push HEAD (and the pages branch, forced) to every configured remote (plain and
     encrypted) and verify each by restoring it into a temporary folder; save the
@@ -201,9 +221,12 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
                 == 0
             ):
                 refspecs.append(f"+{pages_ref}:{pages_ref}")  # only this branch is forced
+            refuse_resurrection(
+                repo, remote, (pages_ref,) if pages_ref and len(refspecs) > 1 else ()
+            )
             git.run(repo.root, "push", "--quiet", remote, *refspecs)
             report.remotes.append(verify_remote(repo, remote, branch, prefix))
-        except GitError as exc:
+        except (GitError, ErasedClientRefused) as exc:
             report.remotes.append(RemoteBackup(remote, error=str(exc)))
     save_state(repo, report)
     return report

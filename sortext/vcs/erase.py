@@ -55,10 +55,35 @@ class Value:
     text: str
 
     def pattern(self) -> bytes:
-        """A bytes regex matching the value as a whole word (emails without case)."""
-        flags = "(?i)" if self.field == "email" else ""
-        body = re.escape(self.text.encode("utf-8")).decode("latin-1")
-        return f"{flags}(?<![\\w-]){body}(?![\\w-])".encode("latin-1")
+        """A bytes regex matching the value as a whole word in any spelling a person or
+        a writer may have given it: without regard to (ASCII) case; a name's words
+        separated by any run of blanks or line breaks (a name split over two lines of
+        notes, a folded YAML string, ``\\n`` in JSON); an apostrophe doubled (YAML's
+        single quotes); a phone's digits with or without blanks, dots, dashes,
+        slashes or brackets between them."""
+        return f"(?i)(?<![\\w-]){_spelling(self.field, self.text)}(?![\\w-])".encode("latin-1")
+
+
+# Between a name's words: blanks and line breaks, escaped ones (JSON ``\\n``), and a
+# YAML double-quoted string's backslash line continuation.
+_GAP = r"(?:\s|\\[nrt]|\\(?=\s))+"
+# Between a phone's digits.
+_PHONE_GAP = r"[\s().\-/]*"
+
+
+def _spelling(kind: str, text: str) -> str:
+    """The regex body (latin-1 text of UTF-8 bytes) for ``text`` of field ``kind``."""
+
+    def literal(part: str) -> str:
+        body = re.escape(part.encode("utf-8")).decode("latin-1")
+        return body.replace("'", "''?")
+
+    if kind == "phone" and sum(c.isdigit() for c in text) >= MIN_VALUE:
+        lead = "\\+?" if text.lstrip().startswith("+") else ""
+        return lead + _PHONE_GAP.join(c for c in text if c.isdigit())
+    if kind in ("name", "company"):
+        return _GAP.join(literal(word) for word in text.split())
+    return literal(text)
 
 
 @dataclass(slots=True)
@@ -74,6 +99,10 @@ class ErasePlan:
     remotes: list[str] = field(default_factory=list)
     #: files in the working tree named after the client, outside git (generated pages)
     named_files: list[str] = field(default_factory=list)
+    #: branches, tags and other refs whose name holds the id (a rewrite keeps names)
+    named_refs: list[str] = field(default_factory=list)
+    #: the ids of the other clients (a ref named after ``<id>-2`` is theirs)
+    other_ids: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -118,15 +147,30 @@ class EraseReport:
 
 
 def _written_forms(value: str) -> list[str]:
-    """``value`` and the forms a YAML or JSON writer may have given it in a file:
-    escaped (``\\u00e9``, ``\\"``) in a double-quoted string."""
+    """``value`` and the forms a writer may have given it in a file: escaped in a
+    double-quoted YAML or JSON string (``\\u00e9``, ``\\"``), escaped for HTML (the
+    pages: ``&#39;``, ``&amp;``), percent-encoded in a link (``%40``, ``%20``, ``+``),
+    and each of these for its ASCII folding.
+    (Case, line breaks and separators are the pattern's job: :meth:`Value.pattern`.)"""
+    import html
     import json
+    from urllib.parse import quote, quote_plus
+
+    from anyascii import anyascii
 
     forms = [value]
-    for ascii_only in (True, False):
-        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
-        if escaped not in forms:
-            forms.append(escaped)
+    folded = anyascii(value)  # "Zoë Müller" typed as "Zoe Muller" elsewhere
+    for base in dict.fromkeys([value, folded]):
+        candidates = [
+            base,
+            json.dumps(base, ensure_ascii=True)[1:-1],
+            json.dumps(base, ensure_ascii=False)[1:-1],
+            html.escape(base),  # O&#x27;Brien
+            html.escape(base).replace("&#x27;", "&#39;").replace("&quot;", "&#34;"),  # Jinja
+            quote(base, safe=""),  # a link: mailto:a%40example.com, ?q=Amara%20Okafor
+            quote_plus(base, safe=""),  # a form-encoded link: Amara+Okafor
+        ]
+        forms += [c for c in candidates if c not in forms]
     return forms
 
 
@@ -184,7 +228,29 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
         for line in git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
         if line and not line.startswith("refs/remotes/")
     )
+    plan.other_ids = sorted(p.stem for p in repo.record_paths() if p.stem != record_id)
+    plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     return plan
+
+
+def named_refs(refs: Iterable[str], record_id: str, other_ids: Iterable[str] = ()) -> list[str]:
+    """The refs of ``refs`` whose name holds ``record_id`` as a word or a word's start
+    (``refs/tags/amara-okafor-signed``, ``refs/heads/draft/Amara-Okafor``), unless that
+    word is (or starts with) the id of another client (``amara-okafor-2``).  A history
+    rewrite keeps ref names, so such a ref would keep the id."""
+    starts = re.compile(rf"(?i)(?<![A-Za-z0-9]){re.escape(record_id)}(?![A-Za-z0-9])")
+    longer = [i for i in other_ids if i.lower().startswith(record_id.lower()) and i != record_id]
+    found = []
+    for ref in refs:
+        for match in starts.finditer(ref):
+            rest = ref[match.start() :].lower()
+            if not any(
+                rest.startswith(o.lower()) and not rest[len(o) : len(o) + 1].isalnum()
+                for o in longer
+            ):
+                found.append(ref)
+                break
+    return found
 
 
 def _dirty(root: Path) -> list[str]:
@@ -200,11 +266,19 @@ def _hits(data: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> l
     return [v.field for v, rx in matchers if rx.search(data)]
 
 
-def verify_repository(root: Path, values: Sequence[Value], where: str) -> Verification:
+def verify_repository(
+    root: Path, values: Sequence[Value], where: str, other_ids: Sequence[str] = ()
+) -> Verification:
     """Look for ``values`` in every object of the repository at ``root`` (work tree or
-    bare) and in git's own small text files (config, refs, logs, messages)."""
+    bare), in git's own small text files (config, refs, logs, messages) and in the
+    names of its refs (``other_ids``: the other clients, whose refs may start with
+    the erased id: see :func:`named_refs`)."""
     result = Verification(where)
     matchers = _matchers(values)
+    refs = git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
+    for rid in sorted({v.text for v in values if v.field == "id"}):
+        for ref in named_refs(refs, rid, other_ids):
+            result.found.append(f"ref {ref}: id")
     for oid, _kind, data in git.all_objects(root):
         result.objects += 1
         for name in _hits(data, matchers):
@@ -340,6 +414,12 @@ def erase(
     for busy in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
         if (gitdir / busy).exists():
             raise UsageError(f"a git operation is in progress ({busy}); finish it first")
+    if plan.named_refs:
+        raise UsageError(
+            f"refs named after the client: {', '.join(plan.named_refs[:5])}: a history "
+            "rewrite keeps ref names, so the id would stay. Rename or delete them first "
+            "(git branch -m OLD NEW, git tag -d NAME), then erase"
+        )
     stashes = git.text(root, "stash", "list").splitlines()
     if stashes:
         raise UsageError(
@@ -384,12 +464,12 @@ def erase(
             report.removed_files.append(rel)
     _write_tombstone(repo, plan, today, reason, extra)
     _expire_and_prune(root)
-    report.local = verify_repository(root, plan.values, "local repository")
+    report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
     report.leftovers = working_tree_hits(root, plan.values)
     if push:
         for name in remotes:
             try:
-                report.remotes.append(push_and_verify(root, name, plan.values))
+                report.remotes.append(push_and_verify(root, name, plan.values, plan.other_ids))
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
     return report
@@ -423,7 +503,9 @@ def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
     git.run(root, "config", "--unset", f"remote.{remote}.gcrypt-id", check=False)
 
 
-def push_and_verify(root: Path, remote: str, values: Sequence[Value]) -> Verification:
+def push_and_verify(
+    root: Path, remote: str, values: Sequence[Value], other_ids: Sequence[str] = ()
+) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
     and pushed afresh; a local bare remote is pruned), then verify a fresh mirror
     clone (and the bare folder itself when it is local and not encrypted)."""
@@ -441,9 +523,9 @@ def push_and_verify(root: Path, remote: str, values: Sequence[Value]) -> Verific
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
         clone = Path(tmp) / "mirror.git"
         git.run(Path(tmp), "clone", "--quiet", "--mirror", url, str(clone))
-        result = verify_repository(clone, values, f"{remote} (fresh clone)")
+        result = verify_repository(clone, values, f"{remote} (fresh clone)", other_ids)
     if local is not None:
-        there = verify_repository(local, values, f"{remote} ({local})")
+        there = verify_repository(local, values, f"{remote} ({local})", other_ids)
         result.objects += there.objects
         result.files += there.files
         result.found.extend(there.found)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.errors import GitError, SortextError
 from sortext.repo import Repository
 from sortext.vcs import git
+
+if TYPE_CHECKING:
+    from sortext.record.tombstone import Tombstone, Tombstones
 
 
 class UnsavedChanges(SortextError):
@@ -42,13 +45,19 @@ def _drop_fetched(root: Path, remote: str) -> None:
     git.run(root, "gc", "--prune=now", "--quiet", timeout=git.REWRITE_TIMEOUT)
 
 
-def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
+def check_resurrection(
+    repo: Repository, remote: str, tracking: str, extra: tuple[str, ...] = ()
+) -> None:
     """Refuse a sync that would bring back an erased client, either way.
 
     * the remote holds a record matching *our* tombstones (its history was not
       rewritten after ``sortext erase``): the fetched objects are dropped again;
     * this clone holds a record matching the *remote's* tombstones (the client
       was erased on another machine and this clone still has the old history).
+
+    * ``extra``: other local refs about to be pushed (the pages branch) whose own
+      history holds a client erased here or there (any path named after the
+      client: ``site/clients/<id>.html``).
 
     Raises ErasedClientRefused saying what happened and what to do."""
     from sortext.record import tombstone
@@ -62,6 +71,19 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
         theirs = None
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     if ours.entries:
+        # The remote's history (not only its tip) may hold the client: a file deleted
+        # with a plain git rm before the erase is still in the commits a merge brings.
+        old = _history_hit(root, ours, tracking, "HEAD", prefix)
+        if old is not None:
+            rel, stone = old
+            _drop_fetched(root, remote)
+            raise ErasedClientRefused(
+                f"{remote} still holds a client erased here on {stone.date} (in its history: "
+                f"{rel} on {tracking.removeprefix('refs/remotes/')}): nothing was merged and "
+                f"the fetched copy was discarded. Rewrite the remote with the erased history: "
+                f"git push --force {remote} --all && git push --force {remote} --tags "
+                "(next time: sortext erase ID --push), then sortext sync"
+            )
         changed = git.text(
             root,
             "diff",
@@ -102,7 +124,9 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
                         "here since your last sync, then delete this folder"
                     )
             related = git.run_full(root, "merge-base", "HEAD", tracking).returncode == 0
-            if not related:
+            # Related histories too: the rewrite keeps the commits from before the
+            # client was added, so only this clone's own commits can say.
+            if not related or _history_hit(root, fresh, "HEAD", tracking, prefix) is not None:
                 url = git.get_config(root, f"remote.{remote}.url") or remote
                 raise ErasedClientRefused(
                     f"the history on {remote} was rewritten to erase a client (on "
@@ -111,6 +135,54 @@ def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
                     "copy over any record you changed here since your last sync, then "
                     "delete this folder"
                 )
+
+    for ref in extra:
+        for stones in (ours, theirs):
+            found = _history_hit(root, stones, ref, tracking, "") if stones else None
+            if found is not None:
+                name = ref.removeprefix("refs/heads/")
+                raise ErasedClientRefused(
+                    f"{name} still holds a client erased on {found[1].date} ({found[0]} in "
+                    f"its history); pushing it would put them back on {remote}. Delete it "
+                    f"(git branch -D {name}); sortext build writes the pages again"
+                )
+
+
+def _history_hit(
+    root: Path, stones: Tombstones, tip: str, exclude: str, prefix: str
+) -> tuple[str, Tombstone] | None:
+    """The first record file in the commits reachable from ``tip`` but not from
+    ``exclude`` (under ``prefix``; "": any path) that matches ``stones``, by its file name (the id)
+    or by the email of any version of it: (repository-relative path, tombstone)."""
+    log = git.text(
+        root,
+        "log",
+        "--format=%H",
+        "--name-only",
+        "--no-renames",
+        tip,
+        "--not",
+        exclude,
+        "--",
+        *([prefix] if prefix else []),
+    )
+    commit = ""
+    seen: set[tuple[str, str]] = set()
+    for line in log.splitlines():
+        if not line:
+            continue
+        if len(line) == 40 and all(c in "0123456789abcdef" for c in line):
+            commit = line
+            continue
+        stem = Path(line).name.split(".")[0]  # clients/<id>.md, site/clients/<id>.html
+        hit = stones.match(stem)
+        if hit is None and (commit, line) not in seen:
+            seen.add((commit, line))
+            raw = _show(root, f"{commit}:{line}")
+            hit = stones.match_text(stem, raw) if raw else None
+        if hit is not None:
+            return line, hit
+    return None
 
 
 @dataclass(slots=True)

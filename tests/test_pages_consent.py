@@ -1,0 +1,126 @@
+"""``privacy: {pages: consented}``: NEXT.md, site/, the dashboard and the per-owner
+pages are built only from records whose consent allows it, through the incremental
+build, so a consent change re-renders (or removes) what it must."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SAMPLE_TODAY
+
+CLIENT = "clients/amara-okafor.md"
+TODAY = dt.date.fromisoformat(SAMPLE_TODAY)
+# What identifies Amara on a page: her id, name and email.
+TRACES = ("amara-okafor", "Amara", "Okafor", "amara.okafor@example.com")
+
+
+def set_consent(root: Path, data_use: str) -> None:
+    """Replace the consent block: ``data_use: <data_use>``, or no data_use ("absent")."""
+    path = root / CLIENT
+    text = path.read_text("utf-8")
+    line = "  contact: email\n" if data_use == "absent" else f"  data_use: {data_use}\n"
+    new, count = re.subn(r"consent:\n(  .*\n)+", f"consent:\n{line}", text, count=1)
+    assert count == 1
+    path.write_text(new, "utf-8")
+
+
+def add_config(root: Path, text: str) -> None:
+    config = root / "sortext.yaml"
+    config.write_text(config.read_text("utf-8") + "\n" + text, "utf-8")
+
+
+def pages(root: Path) -> dict[str, str]:
+    """Every page the build wrote: NEXT.md and everything under site/."""
+    found = {"NEXT.md": (root / "NEXT.md").read_text("utf-8")}
+    for path in sorted((root / "site").rglob("*")):
+        if path.is_file():
+            found[path.relative_to(root).as_posix()] = path.read_text("utf-8", "replace")
+    return found
+
+
+def leaks(root: Path) -> list[str]:
+    return [f"{rel}: {t}" for rel, text in pages(root).items() for t in TRACES if t in text]
+
+
+def build(root: Path, changed: list[Path] | None = None) -> list[str]:
+    from sortext.pages.build import build as run
+    from sortext.repo import open_repository
+
+    result = run(open_repository(root), TODAY, changed)
+    return result.removed
+
+
+def test_withdrawn_consent_keeps_the_client_off_every_page(records_repo: Path) -> None:
+    add_config(records_repo, "privacy: {pages: consented}\n")
+    build(records_repo)
+    assert (records_repo / "site/clients/amara-okafor.html").exists()
+    assert "Amara" in (records_repo / "NEXT.md").read_text("utf-8")
+    assert any("Amara" in text for rel, text in pages(records_repo).items() if "owners/" in rel)
+    # Consent withdrawn: the watcher's incremental build (only that file changed)
+    set_consent(records_repo, "false")
+    removed = build(records_repo, [records_repo / CLIENT])
+    assert "site/clients/amara-okafor.html" in removed
+    assert not (records_repo / "site/clients/amara-okafor.html").exists()
+    assert leaks(records_repo) == []
+    assert "Bruno" in (records_repo / "NEXT.md").read_text("utf-8")  # the others stay
+    # A full rebuild keeps it so, and does not redo the withheld record's page each time
+    build(records_repo)
+    assert leaks(records_repo) == []
+    # Consent given again: the page and the summaries come back
+    set_consent(records_repo, "true")
+    build(records_repo, [records_repo / CLIENT])
+    assert (records_repo / "site/clients/amara-okafor.html").exists()
+    assert "Amara" in (records_repo / "NEXT.md").read_text("utf-8")
+
+
+def test_the_setting_itself_re_renders_the_pages(records_repo: Path) -> None:
+    set_consent(records_repo, "false")
+    build(records_repo)
+    assert (records_repo / "site/clients/amara-okafor.html").exists()  # default: all
+    add_config(records_repo, "privacy: {pages: consented}\n")
+    build(records_repo)
+    assert leaks(records_repo) == []
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text("utf-8").replace("pages: consented", "pages: all"))
+    build(records_repo)
+    assert (records_repo / "site/clients/amara-okafor.html").exists()
+
+
+def test_an_unknown_pages_setting_is_a_config_error(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    add_config(records_repo, "privacy: {pages: some}\n")
+    result = cli("check", "--repo", str(records_repo))
+    assert result.exit_code == 2 and "privacy.pages" in result.output
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(st.sampled_from(["true", "false", "absent"]), min_size=1, max_size=4))
+def test_any_sequence_of_consent_changes(records_repo: Path, steps: list[str]) -> None:
+    """Whatever order consent changes in, incremental builds agree with a cold one:
+    the client is on the pages exactly when consent allows it."""
+    config = (records_repo / "sortext.yaml").read_text("utf-8")
+    if "pages: consented" not in config:
+        add_config(records_repo, "privacy: {pages: consented}\n")
+    build(records_repo)  # the watcher starts with a full build
+    for step in steps:
+        set_consent(records_repo, step)
+        build(records_repo, [records_repo / CLIENT])
+        shown = (records_repo / "site/clients/amara-okafor.html").exists()
+        assert shown == (step != "false")
+        assert (leaks(records_repo) == []) == (step == "false")
+    incremental = pages(records_repo)
+    shutil.rmtree(records_repo / ".sortext", ignore_errors=True)
+    shutil.rmtree(records_repo / "site")
+    build(records_repo)
+    assert pages(records_repo) == incremental
