@@ -1,0 +1,144 @@
+"""Derived folders that are links leading out of the repository (issue 12, item 1).
+
+A sync tool (or a careless ``ln -s``) can leave ``site/owners``, ``site/clients``,
+``.sortext`` or one file inside them as a symbolic link to a place outside the
+repository.  A build writes pages into those folders and deletes stale pages from
+them, and the state folder's files are written on every command: each such link
+is refused with a message naming it, and nothing outside the repository is
+written or deleted.  The property test generates the kind: any derived folder or
+state file, linked to a folder (or file) outside.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sortext.errors import UnsafePathError
+from sortext.files.state import StateDir
+from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY
+
+Cli = Callable[..., Result]
+
+RECORD = (
+    "---\nname: Amy Ng\nstage: inquiry\nowner: me\nemail: amy@example.com\n"
+    "next_action: {what: Call back, due: 2026-11-25}\n---\nnotes\n"
+)
+
+
+def make_repo(base: Path) -> Path:
+    root = base / "repo"
+    (root / "clients").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", root / "sortext.yaml")
+    (root / "clients" / "amy-ng.md").write_text(RECORD, encoding="utf-8")
+    return root
+
+
+def outside(base: Path) -> dict[str, bytes]:
+    victim = base / "victim"
+    return {str(p): p.read_bytes() for p in victim.rglob("*") if p.is_file()}
+
+
+def plant_victim(base: Path) -> Path:
+    victim = base / "victim"
+    victim.mkdir()
+    (victim / "precious.html").write_text("keep me\n", encoding="utf-8")
+    (victim / "me.html").write_text("keep me too\n", encoding="utf-8")
+    return victim
+
+
+@pytest.mark.parametrize("folder", ["site/owners", "site/clients", ".sortext"])
+def test_a_derived_folder_linked_outside_is_refused_and_nothing_outside_changes(
+    cli: Cli, tmp_path: Path, folder: str
+) -> None:
+    root = make_repo(tmp_path)
+    assert cli("build", "--repo", str(root), "--today", SAMPLE_TODAY).exit_code == 0
+    victim = plant_victim(tmp_path)
+    before = outside(tmp_path)
+    shutil.rmtree(root / folder)
+    (root / folder).symlink_to(victim, target_is_directory=True)
+    result = cli("build", "--repo", str(root), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 2, result.output
+    assert f"{folder}: leads outside the repository" in result.output
+    assert "internal error" not in result.output
+    assert outside(tmp_path) == before  # nothing written there, nothing deleted
+
+
+def test_a_state_file_linked_outside_is_never_written(cli: Cli, tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    victim = plant_victim(tmp_path)
+    (root / ".sortext").mkdir()
+    (root / ".sortext" / "index.sqlite").symlink_to(victim / "precious.html")
+    before = outside(tmp_path)
+    result = cli("build", "--repo", str(root), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 2, result.output
+    assert ".sortext/index.sqlite: leads outside the repository" in result.output
+    assert outside(tmp_path) == before
+
+
+def test_next_md_linked_outside_is_not_written(cli: Cli, tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    victim = plant_victim(tmp_path)
+    (root / "NEXT.md").symlink_to(victim / "precious.html")
+    before = outside(tmp_path)
+    result = cli("build", "--repo", str(root), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 2, result.output
+    assert "NEXT.md: leads outside the repository" in result.output
+    assert outside(tmp_path) == before
+
+
+STATE_FILES = [
+    name
+    for name in vars(StateDir)
+    if isinstance(vars(StateDir)[name], property) and name != "path"
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(STATE_FILES + ["path"]),
+    st.sampled_from(["victim", "victim/precious.html", "victim/deeper/none"]),
+)
+def test_every_state_path_linked_outside_is_refused(prop: str, target: str) -> None:
+    """Any state folder path (the folder or any file in it) that is a link leading
+    outside the repository raises UnsafePathError; a link inside is fine."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = make_repo(base)
+        plant_victim(base)
+        state = StateDir(root)
+        link = root / ".sortext"
+        if prop != "path":
+            link.mkdir()
+            link = link / _file_name(prop)
+        link.symlink_to(base / target)
+        with pytest.raises(UnsafePathError, match="leads outside the repository"):
+            getattr(state, prop)
+        link.unlink()
+        inside = root / "inside"
+        inside.mkdir(exist_ok=True)
+        link.symlink_to(inside)
+        assert getattr(state, prop) == link
+
+
+def _file_name(prop: str) -> str:
+    """The file name a StateDir property ends in (``watch_log`` -> ``watch.log``)."""
+    return Path(str(getattr(StateDir(Path("/r")), prop))).name
+
+
+def test_state_folder_and_build_use_one_runner() -> None:
+    """A CLI run in a clean repository still works (the checks refuse only links out)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_repo(Path(tmp))
+        from sortext.cli import main
+
+        result = CliRunner().invoke(main, ["next", "--repo", str(root), "--today", SAMPLE_TODAY])
+        assert result.exit_code == 0, result.output
+        assert "Amy Ng" in result.output
