@@ -95,15 +95,13 @@ def test_next_md_linked_outside_is_not_written(cli: Cli, tmp_path: Path) -> None
 
 
 STATE_FILES = [
-    name
-    for name in vars(StateDir)
-    if isinstance(vars(StateDir)[name], property) and name != "path"
+    name for name in vars(StateDir) if isinstance(vars(StateDir)[name], property) and name != "path"
 ]
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.sampled_from(STATE_FILES + ["path"]),
+    st.sampled_from([*STATE_FILES, "path"]),
     st.sampled_from(["victim", "victim/precious.html", "victim/deeper/none"]),
 )
 def test_every_state_path_linked_outside_is_refused(prop: str, target: str) -> None:
