@@ -1,0 +1,80 @@
+"""Record text in outputs that are not the terminal (issue 12, item 3).
+
+A git commit message is made from record values (``next_action.what Call ->
+...``); ``git log`` prints it raw to a terminal, and its lines are parsed (a
+trailer such as ``Signed-off-by:`` at the end is metadata).  Every line is the
+record's text made inert, so a value cannot forge a line, a trailer or a
+terminal sequence.  The property test generates any value text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sortext.schema.config import load_config
+from sortext.schema.validate import RecordValidator
+from sortext.vcs.messages import commit_message
+from tests.conftest import PROJECT_ROOT
+
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+OLD = b"---\nname: Amy\nstage: inquiry\nowner: me\nnext_action: {what: Call, due: 2026-11-25}\n---\nn\n"
+
+
+def validator(tmp: Path) -> RecordValidator:
+    shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", tmp / "sortext.yaml")
+    return RecordValidator(load_config(tmp))
+
+
+def record(name: str, what: str) -> bytes:
+    return (
+        f"---\nname: {json.dumps(name)}\nstage: inquiry\nowner: me\n"
+        f"next_action: {{what: {json.dumps(what)}, due: 2026-11-25}}\n---\nn\n"
+    ).encode()
+
+
+def test_a_value_cannot_forge_a_trailer_or_a_terminal_sequence(tmp_path: Path) -> None:
+    new = record("Amy\u202eevil", "Call\n\nSigned-off-by: Mallory <m@example.com>")
+    message = commit_message(
+        validator(tmp_path), {"clients/amy.md": new}, {"clients/amy.md": OLD}, {}
+    )
+    assert message.count("\n") == 1  # one record: one line
+    assert "\u202e" not in message
+    assert "Amy\\u202eevil" in message
+    assert "Call\\x0a\\x0aSigned-off-by: Mallory" in message
+
+
+# What a value may hold that acts on a terminal or a message's lines (newline and
+# bidi controls are valid in a value; C0/C1 make it invalid, so it is left out).
+VALUE = st.text(
+    alphabet=st.sampled_from(["a", " ", ":", "\n", "\r", "\t", "\u202e", "\u2066", "\x1b", "é"]),
+    min_size=1,
+    max_size=40,
+) | st.text(min_size=1, max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(VALUE, VALUE)
+def test_every_commit_line_is_one_inert_line(name: str, what: str) -> None:
+    """Two records changed with any name/action text: the message is a subject, a
+    blank line and exactly one line per record, none holding a control character."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        v = validator(Path(tmp))
+        new = record(name, what)
+        message = commit_message(
+            v,
+            {"clients/amy.md": new, "clients/bo.md": new},
+            {"clients/amy.md": OLD, "clients/bo.md": OLD},
+            {},
+        )
+    lines = message.split("\n")
+    assert len(lines) == 5, message  # subject, blank, two records, final ""
+    assert lines[2].startswith("amy: ") and lines[3].startswith("bo: ")
+    assert CONTROL.search(message.replace("\n", "")) is None
