@@ -23,7 +23,10 @@ from sortext.vcs.messages import commit_message
 from tests.conftest import PROJECT_ROOT
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-OLD = b"---\nname: Amy\nstage: inquiry\nowner: me\nnext_action: {what: Call, due: 2026-11-25}\n---\nn\n"
+OLD = (
+    b"---\nname: Amy\nstage: inquiry\nowner: me\n"
+    b"next_action: {what: Call, due: 2026-11-25}\n---\nn\n"
+)
 
 
 def validator(tmp: Path) -> RecordValidator:
