@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sortext.cli import main as cli_main
 from sortext.errors import UnsafePathError
 from sortext.files.state import StateDir
 from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY
@@ -135,8 +136,57 @@ def test_state_folder_and_build_use_one_runner() -> None:
     """A CLI run in a clean repository still works (the checks refuse only links out)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = make_repo(Path(tmp))
-        from sortext.cli import main
 
-        result = CliRunner().invoke(main, ["next", "--repo", str(root), "--today", SAMPLE_TODAY])
+        result = CliRunner().invoke(
+            cli_main, ["next", "--repo", str(root), "--today", SAMPLE_TODAY]
+        )
         assert result.exit_code == 0, result.output
         assert "Amy Ng" in result.output
+
+
+@pytest.mark.parametrize("linked", ["inbox", "inbox.md"])
+def test_an_inbox_linked_outside_is_never_read_filed_or_emptied(
+    cli: Cli, tmp_path: Path, linked: str
+) -> None:
+    """inbox/ (or inbox.md) leading outside: the outside note is not folded into a
+    record (it would be committed and backed up) and not deleted there."""
+    root = make_repo(tmp_path)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "amy-ng.md").write_text("## 2026-11-30 Amy Ng\nAmy Ng: outside text\n")
+    target = notes if linked == "inbox" else notes / "amy-ng.md"
+    (root / linked).symlink_to(target)
+    result = cli("inbox", "--file", "--repo", str(root), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 2, result.output
+    assert f"{linked}: leads outside the repository" in result.output
+    assert (notes / "amy-ng.md").exists()
+    assert "outside text" not in (root / "clients" / "amy-ng.md").read_text()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.sampled_from(["inbox", "inbox.md", "site", "site/clients", "site/owners", ".sortext"]),
+    st.sampled_from(["inbox", "build", "next"]),
+)
+def test_no_command_goes_through_a_link_leading_out(linked: str, command: str) -> None:
+    """Any of the repository's working folders (or inbox.md) as a link to a folder
+    outside: the command either refuses it or never touches it; outside, no file
+    is written, changed or deleted."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = make_repo(base)
+        victim = plant_victim(base)
+        (victim / "amy-ng.md").write_text("Amy Ng: outside text\n")
+        before = outside(base)
+        link = root / linked
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(victim / "amy-ng.md" if linked == "inbox.md" else victim)
+        args = ["--file"] if command == "inbox" else []
+        result = CliRunner().invoke(
+            cli_main,
+            [command, *args, "--repo", str(root), "--today", SAMPLE_TODAY],
+        )
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "internal error" not in result.output
+        assert outside(base) == before, result.output
+        assert "outside text" not in (root / "clients" / "amy-ng.md").read_text()
