@@ -11,6 +11,7 @@ state file, linked to a folder (or file) outside.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -190,3 +191,46 @@ def test_no_command_goes_through_a_link_leading_out(linked: str, command: str) -
         assert "internal error" not in result.output
         assert outside(base) == before, result.output
         assert "outside text" not in (root / "clients" / "amy-ng.md").read_text()
+
+
+def test_a_clients_folder_leading_out_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """clients/ as a link to an outside folder: `set` wrote the outside record
+    (which git cannot even commit); now every command names the link."""
+    root = make_repo(tmp_path)
+    victim = plant_victim(tmp_path)
+    (victim / "bo.md").write_text(RECORD.replace("Amy Ng", "Bo Outside"))
+    before = outside(tmp_path)
+    shutil.rmtree(root / "clients")
+    (root / "clients").symlink_to(victim)
+    for args in (["list"], ["set", "bo", "company=X"], ["check"]):
+        result = cli(*args, "--repo", str(root))
+        assert result.exit_code == 2, result.output
+        assert "clients: leads outside the repository" in result.output
+    assert outside(tmp_path) == before
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(["..", ".", "clients", "victim", "sub", "/tmp", "repo"]), min_size=1)
+)
+def test_clients_dir_is_inside_the_repository_or_refused(parts: list[str]) -> None:
+    """Any ``clients_dir`` in sortext.yaml: its records are read and written only when
+    it resolves inside the repository; otherwise commands refuse it (exit 2)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = make_repo(base)
+        victim = plant_victim(base)
+        (victim / "bo.md").write_text(RECORD.replace("Amy Ng", "Bo Outside"))
+        before = outside(base)
+        folder = "/".join(parts)
+        config = (root / "sortext.yaml").read_text()
+        (root / "sortext.yaml").write_text(
+            config.replace("clients_dir: clients", f"clients_dir: {json.dumps(folder)}")
+        )
+        inside = (root / folder).resolve().is_relative_to(root.resolve())
+        for args in (["list"], ["set", "bo", "company=X"]):
+            result = CliRunner().invoke(cli_main, [*args, "--repo", str(root)])
+            assert "internal error" not in result.output
+            if not inside:
+                assert result.exit_code == 2, result.output
+        assert outside(base) == before

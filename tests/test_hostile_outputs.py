@@ -13,10 +13,12 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sortext.errors import ConfigError
 from sortext.schema.config import load_config
 from sortext.schema.validate import RecordValidator
 from sortext.vcs.messages import commit_message
@@ -81,3 +83,50 @@ def test_every_commit_line_is_one_inert_line(name: str, what: str) -> None:
     assert len(lines) == 5, message  # subject, blank, two records, final ""
     assert lines[2].startswith("amy: ") and lines[3].startswith("bo: ")
     assert CONTROL.search(message.replace("\n", "")) is None
+
+
+# --- per-owner page names (site/owners/<slug>.html) -------------------------------
+
+
+def _people_config(tmp: Path, people: list[str]) -> Any:
+    shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", tmp / "sortext.yaml")
+    text = (tmp / "sortext.yaml").read_text()
+    (tmp / "sortext.yaml").write_text(text.replace("people: [me]", f"people: {json.dumps(people)}"))
+    return load_config(tmp)
+
+
+def test_two_people_folding_to_one_name_get_two_pages(tmp_path: Path) -> None:
+    """``me`` and ``Me`` both folded to ``me.html``: the second page overwrote the first."""
+    from sortext.views.day import _owners
+
+    owners = _owners(_people_config(tmp_path, ["me", "Me"]))
+    assert [p for p, _ in owners] == ["me", "Me"]
+    assert owners[0][1] == "me"
+    assert owners[1][1].startswith("me-") and owners[1][1] != "me"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["me", "Me", " me", "ME ", "ann", "Ann", "a_b", "x/y", "..", "é"])
+        | st.lists(st.text(max_size=12), max_size=6)
+    )
+)
+def test_owner_pages_are_distinct_safe_file_names(people: list[str]) -> None:
+    """Any people list: each page name is a distinct safe file name (no ``/``, no dot
+    names, at most 100 characters), one per distinct person at most."""
+    import tempfile
+
+    from sortext.views.day import _owners
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            config = _people_config(Path(tmp), people)
+        except ConfigError:  # a people list the config schema refuses: not this kind
+            return
+    owners = _owners(config)
+    slugs = [s for _, s in owners]
+    assert len(set(slugs)) == len(slugs)
+    assert len({p for p, _ in owners}) == len(owners)
+    for slug in slugs:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", slug) and len(slug) <= 100
