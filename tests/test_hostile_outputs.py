@@ -130,3 +130,63 @@ def test_owner_pages_are_distinct_safe_file_names(people: list[str]) -> None:
     assert len({p for p, _ in owners}) == len(owners)
     for slug in slugs:
         assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", slug) and len(slug) <= 100
+
+
+# --- a message naming a second line names a line of the file ----------------------
+
+
+def _cited(cli_output: str) -> tuple[int, int]:
+    """(line of the problem, line the message cites) from check's first diagnostic."""
+    match = re.search(r"\.md:(\d+):\d+: error: .*line (\d+)\)", cli_output)
+    assert match, cli_output
+    return int(match.group(1)), int(match.group(2))
+
+
+def test_a_duplicate_key_message_cites_the_files_line(cli: Any, empty_repo: Path) -> None:
+    """'first written on line 5' pointed one line above the first ``tags:`` (line 6):
+    the line was counted in the YAML text, without the opening ``---``."""
+    (empty_repo / "clients" / "kay.md").write_text(
+        "---\nname: Kay\nstage: inquiry\nowner: me\nnext_action: {what: Call, due: 2026-12-01}\n"
+        "tags: [a]\ntags: [b]\n---\nn\n"
+    )
+    assert _cited(cli("check", "--repo", str(empty_repo)).output) == (7, 6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=6),
+    st.integers(min_value=0, max_value=4),
+    st.sampled_from([("tags", "tags"), ("1", "true"), ("0", "false"), ("1", "1.0")]),
+)
+def test_every_same_key_message_cites_the_first_keys_file_line(
+    before: int, between: int, keys: tuple[str, str]
+) -> None:
+    """Filler lines before and between two keys that collide (the same text, or
+    two texts one Python reader takes for one key): the message cites the file
+    line of the first key, and points at the second."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from sortext.cli import main
+
+    first, second = keys
+    nested = first != "tags"
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", root / "sortext.yaml")
+        (root / "clients").mkdir()
+        lines = ["---", "name: Kay", "stage: inquiry", "owner: me"]
+        lines += [f"# filler {i}" for i in range(before)]
+        indent = "  " if nested else ""
+        if nested:
+            lines.append("links:")
+        at = len(lines) + 1
+        lines.append(f"{indent}{first}: [a]" if not nested else f"{indent}{first}: a")
+        lines += [f"{indent}# between {i}" for i in range(between)]
+        lines.append(f"{indent}{second}: [b]" if not nested else f"{indent}{second}: b")
+        again = len(lines)
+        lines += ["---", "n", ""]
+        (root / "clients" / "kay.md").write_text("\n".join(lines))
+        output = CliRunner().invoke(main, ["check", "--repo", str(root)]).output
+    assert _cited(output) == (again, at)
