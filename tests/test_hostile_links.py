@@ -234,3 +234,57 @@ def test_clients_dir_is_inside_the_repository_or_refused(parts: list[str]) -> No
             if not inside:
                 assert result.exit_code == 2, result.output
         assert outside(base) == before
+
+
+def test_merge_copy_never_reads_or_writes_outside(cli: Cli, tmp_path: Path) -> None:
+    """A conflict copy outside the clients folder made ``/tmp/amy-ng.md`` its record
+    (and wrote it); a copy that is a link folded the outside file into the record."""
+    root = make_repo(tmp_path)
+    victim = plant_victim(tmp_path)
+    copy_name = "amy-ng (conflicted copy).md"
+    (victim / copy_name).write_text(RECORD.replace("Amy Ng", "Outside Secret"))
+    (victim / "amy-ng.md").write_text(RECORD)
+    before = outside(tmp_path)
+    result = cli("merge-copy", str(victim / copy_name), "--repo", str(root))
+    assert result.exit_code == 2 and "not in the clients folder" in result.output
+    (root / "clients" / copy_name).symlink_to(victim / copy_name)
+    result = cli("merge-copy", str(root / "clients" / copy_name), "--repo", str(root))
+    assert result.exit_code == 2 and "a symbolic link" in result.output
+    assert outside(tmp_path) == before
+    assert "Outside Secret" not in (root / "clients" / "amy-ng.md").read_text()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(["victim", "clients", "clients/sub", "."]),
+    st.sampled_from(["file", "symlink-out", "symlink-in"]),
+)
+def test_merge_copy_of_any_placed_copy_stays_inside(where: str, kind: str) -> None:
+    """A conflict copy anywhere (outside, in the clients folder, below it, at the
+    root), a file or a link: nothing outside the repository is read into a record,
+    written or deleted, and only a plain file in the clients folder is merged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        root = make_repo(base)
+        victim = plant_victim(base)
+        copy_name = "amy-ng (conflicted copy).md"
+        secret = RECORD.replace("Amy Ng", "Outside Secret")
+        (victim / "src.md").write_text(secret)
+        (victim / "amy-ng.md").write_text(RECORD)
+        folder = victim if where == "victim" else root / where
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / copy_name
+        if kind == "file":
+            copy.write_text(RECORD.replace("Amy Ng", "Amy Ng-Lee"))
+        elif kind == "symlink-out":
+            copy.symlink_to(victim / "src.md")
+        else:
+            (root / "inside.md").write_text(secret)
+            copy.symlink_to(root / "inside.md")
+        before = outside(base)
+        result = CliRunner().invoke(cli_main, ["merge-copy", str(copy), "--repo", str(root)])
+        assert "internal error" not in result.output
+        merged = where == "clients" and kind == "file"
+        assert (result.exit_code in (0, 1)) if merged else (result.exit_code == 2), result.output
+        assert outside(base) == before
+        assert "Outside Secret" not in (root / "clients" / "amy-ng.md").read_text()
