@@ -8,7 +8,9 @@ repository is checked:
 * ``sortext check`` passes;
 * the index matches a full rebuild (hash and data of every record);
 * ``git fsck`` is clean;
-* no temp files are left behind.
+* no temp files are left behind;
+* the published pages (branch ``sortext-pages``) name HEAD and equal a fresh
+  ``sortext build`` of a clean clone of HEAD.
 
 Run:  python -m bench.crash_harness --kills 200 [--seed 7] [--records N]
 """
@@ -171,7 +173,62 @@ def check_repository(
     leftovers += [p.name for p in (root / ".git").glob("sortext-blob-*")]
     if leftovers:
         problems.append(f"temp files left behind: {leftovers}")
+    problems.extend(pages_match_fresh_build(root))
     return problems
+
+
+def wait_settled(root: Path, timeout: float = 30.0) -> None:
+    """Wait on the watcher's own report (``.sortext/watch.json``): nothing pending and
+    the pages published for HEAD; no fixed sleep."""
+    state_path = root / ".sortext" / "watch.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = json.loads(state_path.read_text())
+        except (OSError, ValueError):
+            state = {}
+        head = git(root, "rev-parse", "HEAD").strip()
+        if state.get("pending") == 0 and state.get("published_for") == head:
+            return
+        time.sleep(0.02)
+
+
+def pages_match_fresh_build(root: Path) -> list[str]:
+    """The pages branch names HEAD and holds exactly what a fresh build of HEAD writes."""
+    head = git(root, "rev-parse", "HEAD").strip()
+    subject = subprocess.run(
+        ["git", "log", "-1", "--format=%s", "sortext-pages"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if subject != f"pages for {head}":
+        return [f"pages branch is at {subject!r}, not the pages for HEAD {head[:10]}"]
+    with tempfile.TemporaryDirectory(prefix="sortext-fresh-") as tmp:
+        clone = Path(tmp) / "fresh"
+        subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "sortext", "build", "--repo", str(clone), "--today", TODAY],
+            capture_output=True,
+            check=True,
+        )
+        fresh = {
+            p.relative_to(clone).as_posix(): p.read_bytes()
+            for p in [clone / "NEXT.md", *(clone / "site").rglob("*")]
+            if p.is_file()
+        }
+    names = git(root, "ls-tree", "-r", "-z", "--name-only", "sortext-pages").split("\0")
+    published = {
+        name: subprocess.run(
+            ["git", "show", f"sortext-pages:{name}"], cwd=root, capture_output=True, check=True
+        ).stdout
+        for name in names
+        if name
+    }
+    if published == fresh:
+        return []
+    differ = sorted(k for k in set(published) | set(fresh) if published.get(k) != fresh.get(k))
+    return [f"published pages differ from a fresh build of HEAD: {differ[:5]}"]
 
 
 def index_matches_rebuild(root: Path) -> list[str]:
@@ -225,7 +282,7 @@ def run(kills: int, seed: int = 7, extra_records: int = 20, base: Path | None = 
             if "catch-up:" in log.read_text(errors="replace")[offset:]:
                 figures.catch_up_commits += 1
             if expected:
-                time.sleep(0.15)  # let the daemon settle anything the catch-up re-queued
+                wait_settled(root)  # the daemon settled anything the catch-up re-queued
                 broken = check_repository(root, expected, (watcher.proc.pid,))
                 figures.restarts_checked += 1
                 figures.failures.extend(f"after kill {figures.kills}: {b}" for b in broken)
@@ -246,7 +303,7 @@ def run(kills: int, seed: int = 7, extra_records: int = 20, base: Path | None = 
         offset = log.stat().st_size
         final = Watcher(root, log)
         final.wait_ready(offset)
-        time.sleep(0.15)
+        wait_settled(root)
         broken = check_repository(root, expected, (final.proc.pid,))
         figures.restarts_checked += 1
         figures.failures.extend(f"final: {b}" for b in broken)

@@ -7,6 +7,7 @@ quick queries stay fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -19,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("sortext.commands.schema", "Print the effective JSON Schema."),
     "init": ("sortext.commands.init", "Create a new records repository."),
     "watch": ("sortext.commands.watch", "Validate, render and commit every save."),
+    "serve": ("sortext.commands.serve", "Serve the pages locally; they reload on every change."),
     "status": ("sortext.commands.status", "Is a watcher running? Last commit, errors."),
     "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
     "next": ("sortext.commands.next", "What happens next, for everyone."),
@@ -76,31 +78,43 @@ class LazyGroup(click.Group):
         from sortext.errors import SortextError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return result
         except SortextError as exc:
             click.echo(f"sortext: {exc}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if exc.errno != errno.EPIPE:
+                _internal(ctx, exc)
+            # The reader went away (`sortext list | head -1`): Click's main turns this
+            # into a quiet exit 1 and keeps the final flush from complaining.
+            raise
         except Exception as exc:
-            if type(exc).__module__ == "sqlite3" and not os.environ.get("SORTEXT_DEBUG"):
-                # A full disk, a read-only folder or a damaged file under .sortext/:
-                # a storage problem the user can act on, not an internal error.
-                click.echo(
-                    f"sortext: cannot use the index or state files in .sortext/: {exc}; "
-                    "free disk space or make the folder writable (the files there are "
-                    "derived: deleting .sortext/ rebuilds them)",
-                    err=True,
-                )
-                ctx.exit(2)
-            if os.environ.get("SORTEXT_DEBUG"):
-                raise
-            click.echo(
-                f"sortext: internal error: {type(exc).__name__}: {exc} "
-                "(set SORTEXT_DEBUG=1 for the traceback)",
-                err=True,
-            )
-            ctx.exit(2)
+            _internal(ctx, exc)
+
+
+def _internal(ctx: click.Context, exc: Exception) -> None:
+    if type(exc).__module__ == "sqlite3" and not os.environ.get("SORTEXT_DEBUG"):
+        # A full disk, a read-only folder or a damaged file under .sortext/:
+        # a storage problem the user can act on, not an internal error.
+        click.echo(
+            f"sortext: cannot use the index or state files in .sortext/: {exc}; "
+            "free disk space or make the folder writable (the files there are "
+            "derived: deleting .sortext/ rebuilds them)",
+            err=True,
+        )
+        ctx.exit(2)
+    if os.environ.get("SORTEXT_DEBUG"):
+        raise exc
+    click.echo(
+        f"sortext: internal error: {type(exc).__name__}: {exc} "
+        "(set SORTEXT_DEBUG=1 for the traceback)",
+        err=True,
+    )
+    ctx.exit(2)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

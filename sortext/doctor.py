@@ -60,7 +60,24 @@ def check_hooks(repo: Repository) -> Finding:
         return Finding("hooks", "fail", "core.hooksPath is not .githooks: run 'sortext install'")
     if not hook.is_file() or not os.access(hook, os.X_OK):
         return Finding("hooks", "fail", f"{hooks}/pre-commit is missing or not executable")
-    return Finding("hooks", "ok", "pre-commit check installed (core.hooksPath=.githooks)")
+    python = _config(repo, "sortext.python")
+    if not python:
+        return Finding(
+            "hooks",
+            "warn",
+            "no Python recorded for the hook and merge driver (they need sortext on PATH): "
+            "run 'sortext install'",
+        )
+    if not os.access(python, os.X_OK):
+        return Finding(
+            "hooks",
+            "fail",
+            f"the Python recorded for the hook and merge driver is gone ({python}): "
+            "run 'sortext install' with the Python sortext is installed in",
+        )
+    return Finding(
+        "hooks", "ok", f"pre-commit check installed (core.hooksPath=.githooks, {python})"
+    )
 
 
 def check_merge_driver(repo: Repository) -> Finding:
@@ -80,11 +97,13 @@ def check_daemon(repo: Repository) -> Finding:
     a pid file nobody locks was left by a daemon that died."""
     import fcntl
 
-    path = StateDir(repo.root).watch_pid
+    from sortext.daemon.lock import lock_path
+
+    path = lock_path(repo.root)
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return Finding("daemon", "warn", "sortext watch is not running (no .sortext/watch.pid)")
+        return Finding("daemon", "warn", "sortext watch is not running (no daemon lock file)")
     try:
         text = os.read(fd, 64).decode("ascii", "replace").strip()
         try:
@@ -93,7 +112,8 @@ def check_daemon(repo: Repository) -> Finding:
             alive = pid_alive(int(text)) if text.isdigit() else True
             if alive:
                 return Finding("daemon", "ok", f"sortext watch running (pid {text or '?'})")
-        return Finding("daemon", "warn", f"stale .sortext/watch.pid: process {text or '?'} is gone")
+        where = os.path.relpath(path, repo.root)
+        return Finding("daemon", "warn", f"stale {where}: process {text or '?'} is gone")
     finally:
         os.close(fd)
 

@@ -70,7 +70,7 @@ def test_doctor_on_a_bare_clone_then_after_install(
     assert cli("install", "--repo", str(records_repo)).exit_code == 0
     assert "clients/*.md merge=sortext" in (records_repo / ".gitattributes").read_text()
     (records_repo / ".sortext").mkdir(exist_ok=True)
-    pid_file = records_repo / ".sortext/watch.pid"
+    pid_file = records_repo / ".git/sortext-watch.pid"  # the lock lives beside git's own
     holder = (  # what sortext watch does: write its pid and hold an OS lock on the file
         "import fcntl, os, sys, time\n"
         "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
@@ -101,7 +101,7 @@ def test_doctor_on_a_bare_clone_then_after_install(
     ):
         assert line in after.output
     gone = cli("doctor", "--repo", str(records_repo))
-    assert f"stale .sortext/watch.pid: process {sleeper.pid} is gone" in gone.output
+    assert f"stale .git/sortext-watch.pid: process {sleeper.pid} is gone" in gone.output
 
 
 def test_stale_index_lock_is_reported(records_repo: Path) -> None:

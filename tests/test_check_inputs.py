@@ -233,7 +233,7 @@ def test_text_output_and_summary(cli: Callable[..., Result], repo: Path) -> None
         "    next_action: {what: Reply, due: 2026-02-30}\n"
         "                                    ^\n"
     )
-    assert result.stderr == "2 records checked: 1 errors, 0 warnings\n"
+    assert result.stderr == "2 records checked: 1 error, 0 warnings\n"
     quiet = cli("check", "--repo", str(repo), "-q")
     assert (quiet.exit_code, quiet.stdout) == (1, "")
 
@@ -289,7 +289,7 @@ def test_staged_check_and_pre_commit_hook(tmp_path: Path) -> None:
     blocked = git("commit", "-m", "broken record")
     assert blocked.returncode != 0
     assert "clients/ada.md:3:8: error: stage: unknown stage 'inquiri'" in blocked.stderr
-    assert git("log", "--oneline").stdout.count("\n") == 1
+    assert git("log", "--oneline").stdout.count("\n") == 2  # init commit + valid record
 
     # --staged checks the index, not the working tree.
     record.write_text(GOOD.replace("Reply", "Reply today"), encoding="utf-8")

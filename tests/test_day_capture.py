@@ -34,7 +34,7 @@ def test_google_calendar_booking_and_new_inquiry(
     cli: Callable[..., Result], records_repo: Path
 ) -> None:
     before = (records_repo / "clients/amara-okafor.md").read_bytes()
-    dry = run(cli, records_repo, "import", str(DATA / "google-calendar.ics"))
+    dry = run(cli, records_repo, "import", str(DATA / "google-calendar.ics"), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "new: clients/priya-raman.md (Priya Raman)" in dry.output
     assert (records_repo / "clients/amara-okafor.md").read_bytes() == before  # dry run
@@ -294,7 +294,7 @@ def test_notes_folder_migration(
         "  stage: {column: status, values: {lead: inquiry, client: active}}\nnotes: [body]\n",
         encoding="utf-8",
     )
-    dry = run(cli, records_repo, "import", str(vault), "--map", str(mapfile))
+    dry = run(cli, records_repo, "import", str(vault), "--map", str(mapfile), "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert "new: clients/dana-ruiz.md (Dana Ruiz)" in dry.output
     assert "Clients/Dana Ruiz.md: not mapped: norwegian, rating" in dry.output

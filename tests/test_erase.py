@@ -34,7 +34,7 @@ def grow_history(root: Path) -> None:
     (root / "site" / "index.html").write_text(
         "<a href='amara-okafor.html'>Amara Okafor</a> <a>Bruno Castellanos</a>", "utf-8"
     )
-    git(root, "add", "site")
+    git(root, "add", "-f", "site")  # git-ignored in the records branch (issue 11)
     git(root, "commit", "--quiet", "-m", "pages")
     git(root, "switch", "--quiet", "main")
     other = root / "clients" / "bruno-castellanos.md"

@@ -79,7 +79,7 @@ def test_200_row_import_dry_run_then_applied_twice(
     write_sheet(sheet, 200)
     before = snapshot(records_repo)
     args = ("import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"))
-    dry = run(cli, records_repo, *args)
+    dry = run(cli, records_repo, *args, "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert snapshot(records_repo) == before, "a dry run writes nothing"
     assert "conflict billing.rate: record has 420, import has 450" in dry.output

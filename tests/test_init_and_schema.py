@@ -40,7 +40,7 @@ def test_init_creates_a_repository(cli: Callable[..., Result], tmp_path: Path) -
     assert git_config(root, "core.fsyncMethod") == "fsync"
     assert ".sortext/" in (root / ".gitignore").read_text(encoding="utf-8")
     check = cli("check", "--repo", str(root))
-    assert (check.exit_code, check.output) == (0, "")
+    assert (check.exit_code, check.output) == (0, "0 records checked: OK, no problems\n")
 
 
 def test_init_is_idempotent_and_never_overwrites(

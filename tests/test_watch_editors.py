@@ -120,9 +120,9 @@ def test_vim_backupcopy_yes_in_place_save(records_repo: Path, daemon: Daemon) ->
     assert last_message(records_repo) == "amara-okafor: next_action.due 2026-11-19 -> 2026-11-27"
     assert path.stat().st_ino == inode  # written in place
     in_commit = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
-    assert {RECORD, "NEXT.md", "site/index.html", "site/clients/amara-okafor.html"} <= set(
-        in_commit
-    )
+    assert in_commit == [RECORD]  # the pages go to their own branch
+    published = git(records_repo, "ls-tree", "-r", "--name-only", "sortext-pages").split()
+    assert {"NEXT.md", "site/index.html", "site/clients/amara-okafor.html"} <= set(published)
     next_md = (records_repo / "NEXT.md").read_text()
     assert "Send session 7 prep notes" in next_md.split("## Due within")[1]
     assert_committed_as_on_disk(records_repo)

@@ -19,8 +19,17 @@ import pytest
 from click.testing import Result
 
 from sortext.daemon.state import read_json
-from tests.conftest import git
-from tests.watchkit import Daemon, commit_count, last_message, wait_commits, wait_for
+from tests.conftest import SAMPLE_TODAY, git
+from tests.watchkit import (
+    Daemon,
+    commit_count,
+    idle_mark,
+    last_message,
+    settled,
+    wait_commits,
+    wait_for,
+    wait_settled,
+)
 
 RECORD = "clients/amara-okafor.md"
 
@@ -46,11 +55,11 @@ def test_invalid_yaml_is_reported_not_committed_then_fixed(
     path = records_repo / RECORD
     good = path.read_bytes()
     broken = good.replace(b"stage: active", b"stage: [active", 1)
+    mark = settled(records_repo)  # the start-up batch wrote it before "ready:"
     path.write_bytes(broken)
-    wait_for(lambda: "not committed" in daemon.log, 10, lambda: daemon.log)
+    wait_settled(records_repo, mark, daemon)  # that batch is over: it made no commit
     line = next(x for x in daemon.log.splitlines() if "not committed" in x)
     assert re.search(rf"ERROR {RECORD}:\d+:\d+: error: invalid YAML", line), line
-    time.sleep(0.3)
     assert commit_count(records_repo) == 1
     assert path.read_bytes() == broken  # untouched on disk
     status = cli("status", "--repo", str(records_repo), "--json")
@@ -92,9 +101,13 @@ def test_no_commit_during_a_merge_then_commit_after(records_repo: Path, daemon: 
     merge = subprocess.run(["git", "merge", "other"], cwd=root, capture_output=True)
     assert merge.returncode != 0 and (root / ".git" / "MERGE_HEAD").exists()
     before = commit_count(root)
+    mark = settled(root)
     set_stage(root, "review")
     wait_for(lambda: "merge is in progress" in daemon.log, 10, lambda: daemon.log)
+    # three more retries of the held save: still no commit, and the reason logged once
+    wait_for(lambda: settled(root) >= mark + 4, 20, lambda: daemon.log)
     assert commit_count(root) == before
+    assert daemon.log.count("merge is in progress") == 1, daemon.log
     (root / "plan.txt").write_text("resolved\n")
     git(root, "add", "plan.txt")
     git(root, "commit", "-qm", "merge other")
@@ -108,7 +121,7 @@ def test_held_index_lock_waits_and_is_never_deleted(records_repo: Path, daemon: 
     lock = records_repo / ".git" / "index.lock"
     lock.write_bytes(b"")
     set_stage(records_repo, "review")
-    time.sleep(2.5)
+    wait_for(lambda: "not committed yet" in daemon.log, 30, lambda: daemon.log)
     assert commit_count(records_repo) == 1
     assert lock.exists()
     lock.unlink()
@@ -126,25 +139,32 @@ def test_users_staged_work_is_not_swept_in(records_repo: Path, daemon: Daemon) -
     assert git(records_repo, "diff", "--cached", "--name-only").split() == ["todo.txt"]
 
 
-def test_checkout_of_many_files_rebuilds_once_and_commits_nothing(
-    records_repo: Path, daemon: Daemon
+def test_checkout_of_many_files_rebuilds_and_commits_nothing(
+    records_repo: Path, daemon: Daemon, tmp_path: Path, cli: Callable[..., Result]
 ) -> None:
     root = records_repo
     git(root, "checkout", "-qb", "bulk")
     for rel in git(root, "ls-files", "clients").split()[:8]:
         set_stage(root, "paused", rel)
     git(root, "commit", "-qam", "bulk change by hand")
-    time.sleep(1.0)  # the daemon sees files equal to HEAD: nothing to commit
-    count = commit_count(root)
-    log_before = daemon.log.count("full rebuild")
-    git(root, "checkout", "-q", "main")
-    time.sleep(1.5)
-    git(root, "checkout", "-q", "bulk")
-    time.sleep(1.5)
-    assert commit_count(root) == count
-    assert git(root, "status", "--porcelain", "--", "clients") == ""
-    assert daemon.log.count("full rebuild") - log_before == 2  # one per checkout
-    assert "paused" in (root / "NEXT.md").read_text() or (root / "site" / "index.html").exists()
+    mark = idle_mark(root, daemon)  # the daemon saw files equal to HEAD: nothing to commit
+    tips = git(root, "rev-parse", "main", "bulk")
+    for n, branch in enumerate(("main", "bulk")):
+        rebuilds = daemon.log.count("full rebuild")
+        git(root, "checkout", "-q", branch)
+        mark = wait_settled(root, mark, daemon)
+        assert daemon.log.count("full rebuild") > rebuilds  # at least one per checkout
+        assert git(root, "rev-parse", "main", "bulk") == tips  # no commit on either branch
+        assert git(root, "status", "--porcelain") == ""
+        # the working-tree pages are exactly a fresh build of what was checked out
+        clone = tmp_path / f"fresh-{n}"
+        subprocess.run(["git", "clone", "-q", "-b", branch, str(root), str(clone)], check=True)
+        assert cli("build", "--repo", str(clone), "--today", SAMPLE_TODAY).exit_code == 0
+        assert (root / "NEXT.md").read_bytes() == (clone / "NEXT.md").read_bytes()
+        assert (root / "site" / "index.html").read_bytes() == (
+            clone / "site" / "index.html"
+        ).read_bytes()
+    assert "paused" in (root / "NEXT.md").read_text()
 
 
 def test_catch_up_on_start_commits_valid_changes_with_a_note(records_repo: Path) -> None:
@@ -197,7 +217,7 @@ def test_sigterm_and_sigint_stop_cleanly(records_repo: Path, cli: Callable[..., 
         assert f"running (pid {daemon.proc.pid})" in status.output
         assert daemon.stop(sig) == 0, daemon.log
         assert "stopped" in daemon.log
-        assert not (records_repo / ".sortext" / "watch.pid").exists()
+        assert not (records_repo / ".git" / "sortext-watch.pid").exists()
         assert cli("status", "--repo", str(records_repo)).exit_code == 1
 
 
@@ -208,7 +228,7 @@ def test_one_daemon_per_repository_and_stale_lock_takeover(records_repo: Path) -
     assert second.proc.wait(30) == 2
     assert f"already running for this repository (pid {first.proc.pid})" in second.log
     first.stop(signal.SIGKILL)
-    assert (records_repo / ".sortext" / "watch.pid").exists()  # left behind
+    assert (records_repo / ".git" / "sortext-watch.pid").exists()  # left behind
     third = Daemon(records_repo)
     try:
         third.wait_ready()
@@ -232,12 +252,14 @@ def test_kill_during_a_save_loses_nothing(records_repo: Path) -> None:
         restarted.stop()
 
 
-def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> None:
+def test_backup_push_success_and_failure(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
     remote = tmp_path / "backup.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     git(records_repo, "remote", "add", "origin", str(remote))
     config = records_repo / "sortext.yaml"
-    config.write_text(config.read_text() + "\nbackup: {remote: origin, branch: main}\n")
+    config.write_text(config.read_text() + "\nbackup: {remotes: [origin], branch: main}\n")
     git(records_repo, "commit", "-qam", "backup")
     daemon = Daemon(records_repo)
     try:
@@ -256,6 +278,21 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
             lambda: daemon.log,
         )
         wait_for(lambda: "last_success" in read_json(records_repo / ".sortext" / "push.json"), 10)
+        pages = git(records_repo, "rev-parse", "sortext-pages").strip()
+        wait_for(  # the pages branch goes with it
+            lambda: (
+                subprocess.run(
+                    ["git", "rev-parse", "sortext-pages"],
+                    cwd=remote,
+                    capture_output=True,
+                    text=True,
+                ).stdout.strip()
+                == pages
+            ),
+            15,
+            lambda: daemon.log,
+        )
+        assert cli("status", "--repo", str(records_repo)).exit_code == 0
         git(records_repo, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
         set_stage(records_repo, "paused")
         wait_commits(records_repo, 4, daemon)  # a failing push never blocks commits
@@ -265,6 +302,12 @@ def test_backup_push_success_and_failure(records_repo: Path, tmp_path: Path) -> 
             lambda: daemon.log,
         )
         assert "backup push to origin failed" in daemon.log
+        error = read_json(records_repo / ".sortext" / "push.json")["last_error"]
+        assert "gone.git" in error and "does not appear to be a git repository" in error, error
+        assert "and the repository exists" not in error  # the line naming the cause is kept
+        status = cli("status", "--repo", str(records_repo))
+        assert status.exit_code == 3, status.output
+        assert "last push error" in status.output
     finally:
         daemon.stop()
 
@@ -292,18 +335,21 @@ def test_start_with_a_parallel_index_build_then_stop(records_repo: Path) -> None
     assert daemon.log.count("received SIGTERM") == 1
 
 
-def test_ignored_pages_are_not_committed(records_repo: Path) -> None:
-    (records_repo / ".gitignore").write_text((records_repo / ".gitignore").read_text() + "site/\n")
-    git(records_repo, "commit", "-qam", "keep the site out of git")
+def test_pages_are_never_committed_to_the_records_branch(records_repo: Path) -> None:
+    """Even in a repository whose .gitignore does not list them (an older layout)."""
+    ignore = records_repo / ".gitignore"
+    ignore.write_text(ignore.read_text().replace("/NEXT.md\n", "").replace("/site/\n", ""))
+    git(records_repo, "commit", "-qam", "an older .gitignore")
     daemon = Daemon(records_repo)
     try:
         daemon.wait_ready()
         set_stage(records_repo, "review")
         wait_commits(records_repo, 3, daemon)
         committed = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
-        assert RECORD in committed and "NEXT.md" in committed
-        assert not any(name.startswith("site/") for name in committed)
+        assert committed == [RECORD]
         assert (records_repo / "site" / "index.html").exists()
+        assert (records_repo / "NEXT.md").exists()
+        assert "NEXT.md" in git(records_repo, "ls-tree", "-r", "--name-only", "sortext-pages")
     finally:
         daemon.stop()
 

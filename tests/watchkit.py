@@ -81,3 +81,64 @@ def wait_commits(
 
 def clean_status(root: Path, folder: str = "clients") -> str:
     return git(root, "status", "--porcelain", "--", folder)
+
+
+def settled(root: Path) -> int:
+    """The watcher's settle counter (``settled`` in .sortext/watch.json; 0 before any)."""
+    from sortext.daemon.state import read_json
+
+    value = read_json(root / ".sortext" / "watch.json").get("settled")
+    return value if isinstance(value, int) else 0
+
+
+def wait_settled(
+    root: Path, after: int, daemon: Daemon | None = None, timeout: float = 20.0
+) -> int:
+    """Wait until the watcher finished a batch after ``after`` with nothing pending:
+    the event to wait on before asserting that something did *not* happen."""
+    from sortext.daemon.state import read_json
+
+    def done() -> bool:
+        state = read_json(root / ".sortext" / "watch.json")
+        count = state.get("settled")
+        return isinstance(count, int) and count > after and state.get("pending") == 0
+
+    wait_for(done, timeout, lambda: daemon.log if daemon else "")
+    return settled(root)
+
+
+def pages_for(root: Path, ref: str = "sortext-pages") -> str:
+    """The records commit the newest pages commit was built from ("" when none)."""
+    proc = subprocess.run(
+        ["git", "log", "-1", "--format=%s", ref], cwd=root, capture_output=True, text=True
+    )
+    subject = proc.stdout.strip()
+    return subject.removeprefix("pages for ") if proc.returncode == 0 else ""
+
+
+def wait_published(root: Path, daemon: Daemon | None = None, timeout: float = 20.0) -> str:
+    """Wait until the pages branch names HEAD; returns HEAD."""
+    head = git(root, "rev-parse", "HEAD").strip()
+    wait_for(
+        lambda: pages_for(root) == head,
+        timeout,
+        lambda: (daemon.log if daemon else "") + git(root, "log", "--oneline", "--all"),
+    )
+    return head
+
+
+def idle_mark(root: Path, daemon: Daemon | None = None, timeout: float = 20.0) -> int:
+    """Wait until the watcher has finished with HEAD (its state names HEAD as its last
+    commit or as published, nothing pending) and return its settle counter: a mark
+    to pass to :func:`wait_settled` before the next action."""
+    from sortext.daemon.state import read_json
+
+    def done() -> bool:
+        state = read_json(root / ".sortext" / "watch.json")
+        head = git(root, "rev-parse", "HEAD").strip()
+        last = state.get("last_commit") or {}
+        at_head = last.get("id") == head or state.get("published_for") == head
+        return bool(at_head) and state.get("pending") == 0
+
+    wait_for(done, timeout, lambda: daemon.log if daemon else "")
+    return settled(root)

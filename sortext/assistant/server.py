@@ -132,7 +132,7 @@ def build_server(repo: Repository) -> MCPServer:
                     f"(stages: {', '.join(current.config.stage_names)})"
                 )
             day = guard.today(today)
-            rows = client_list(current, day, stage, tag, at_risk)
+            rows = client_list(current, day, stage, tag, at_risk, with_risks=True)
             return [row_json(r, day) for r in rows]
 
         return _guarded(run)

@@ -28,6 +28,11 @@ def command(
 
     --json prints [{day, items: [{day, kind, id, name, what, owner, time,
     minutes, status, days_late}]}], kind being session, due or overdue.
+
+    \b
+    Examples:
+      sortext agenda
+      sortext agenda --week --owner maya
     """
     from sortext.views.day import agenda_days
 

@@ -7,11 +7,18 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 
 
 @click.command("anonymise")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--push",
@@ -31,8 +38,13 @@ def command(
     from every commit: name, email, phone, company, links, next action,
     blockers, free-text session fields and the notes.  Exit status as for
     'sortext erase'.
+
+    \b
+    Example:
+      sortext anonymise harbour-lane-coop --push
     """
     from sortext.commands.erase import rebuild_pages, show_plan, show_report
+    from sortext.commands.style import busy
     from sortext.vcs.anonymise import anonymise
     from sortext.vcs.erase import plan_erase
 
@@ -42,7 +54,8 @@ def command(
     if not yes and not click.confirm("Anonymise this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
-    new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
+    with busy("rewriting history and verifying"):
+        new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
     rebuild_pages(repo, report, resolve_today(today))
     click.echo(f"anonymised record: {repo.relative(repo.record_path(new_id))}")
     show_report(report, push)

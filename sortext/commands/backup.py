@@ -22,10 +22,16 @@ def command(repo_dir: Path | None) -> None:
     blob hash) with local HEAD.  The time of the last verified backup is
     kept in .sortext/backup.json ('sortext doctor' shows its age).
     Exit status: 0 all verified, 1 a remote failed or differs.
+
+    \b
+    Example:
+      sortext backup
     """
+    from sortext.commands.style import busy
     from sortext.vcs.backup import backup
 
-    report = backup(open_repo(repo_dir))
+    with busy("pushing and verifying the backups"):
+        report = backup(open_repo(repo_dir))
     for r in report.remotes:
         if r.error:
             click.echo(f"{r.remote}: FAILED: {r.error}")

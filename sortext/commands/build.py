@@ -21,11 +21,19 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     --today: the same input gives the same bytes.  Files are replaced
     atomically and only when their content changed.  A template in the
     repository's templates/ folder overrides the shipped one of that name.
+
+    \b
+    Examples:
+      sortext build
+      sortext build --today 2026-11-23 -v
     """
+    from sortext.commands.style import busy
     from sortext.pages.build import build
+    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
-    result = build(repo, resolve_today(today))
+    with busy("building the pages"):
+        result = build(repo, resolve_today(today))
     if verbose:
         for path in result.written:
             click.echo(f"wrote {path}")
@@ -39,4 +47,6 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if result.errors:
-        click.echo(f"{result.errors} record file(s) with errors: run 'sortext check'", err=True)
+        click.echo(
+            f"{count(result.errors, 'record file')} with errors: run 'sortext check'", err=True
+        )

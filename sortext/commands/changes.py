@@ -29,6 +29,11 @@ def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None)
     logged, measurements added, invoices paid or gone overdue, renamed and
     deleted records.  Compares each record as committed before the window
     with HEAD; each line names the last commit's date and author.
+
+    \b
+    Examples:
+      sortext changes --since 7d
+      sortext changes --since 2026-11-01 --json
     """
     from sortext.vcs.changes import KIND_TITLES, changes_since, parse_since
 

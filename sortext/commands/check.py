@@ -32,18 +32,31 @@ def command(
     --staged) the versions staged in git.  Each problem is printed as
     path:line:col: severity: field: message, with the offending line.
     Exit status: 0 valid, 1 invalid records, 2 usage or internal error.
+
+    \b
+    Examples:
+      sortext check
+      sortext check clients/amara-okafor.md --json
     """
     from sortext.check.many import check_blobs, check_repository
+    from sortext.commands.style import busy
+    from sortext.views.format import count
 
     if staged and paths:
         raise click.UsageError("give PATHS or --staged, not both")
     repo = open_repo(repo_dir)
-    if staged:
-        from sortext.vcs.staged import staged_records
+    missing = [p for p in paths if not p.exists() and not (repo.root / p).exists()]
+    if missing:
+        raise click.BadParameter(
+            "no such file: " + ", ".join(str(p) for p in missing), param_hint="PATHS"
+        )
+    with busy("checking the records"):
+        if staged:
+            from sortext.vcs.staged import staged_records
 
-        report = check_blobs(repo, staged_records(repo))
-    else:
-        report = check_repository(repo, paths or None)
+            report = check_blobs(repo, staged_records(repo))
+        else:
+            report = check_repository(repo, paths or None)
     diagnostics = report.diagnostics
     if as_json:
         click.echo(json.dumps([d.to_json() for d in diagnostics], indent=2))
@@ -58,10 +71,11 @@ def command(
             click.echo(text)
         errors = sum(d.is_error for d in diagnostics)
         warnings = len(diagnostics) - errors
+        summary = f"{count(report.files, 'record')} checked: "
         if diagnostics:
-            click.echo(
-                f"{report.files} records checked: {errors} errors, {warnings} warnings",
-                err=True,
-            )
+            summary += f"{count(errors, 'error')}, {count(warnings, 'warning')}"
+        else:
+            summary += "OK, no problems"
+        click.echo(summary, err=True)
     failed = not report.ok or (strict and bool(diagnostics))
     sys.exit(1 if failed else 0)

@@ -19,6 +19,11 @@ def command(as_json: bool, repo_dir: Path | None) -> None:
 
     Prints one line per check (ok / warn / fail) with the fix.  Exit
     status: 0 nothing failed (warnings allowed), 1 something failed.
+
+    \b
+    Examples:
+      sortext doctor
+      sortext doctor --json
     """
     from dataclasses import asdict
 

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 
 if TYPE_CHECKING:
     from sortext.vcs.erase import ErasePlan, EraseReport
@@ -20,7 +27,7 @@ def _visible(text: str) -> str:
 
 
 @click.command("erase")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--push",
@@ -61,7 +68,13 @@ def command(
     and pushed afresh) and verifies a fresh clone of each.  Other clones must be re-cloned.
     Exit status: 0 erased and verified, 1 a value was still found or a
     remote failed, 2 error or not confirmed.
+
+    \b
+    Examples:
+      sortext erase harbour-lane-coop
+      sortext erase harbour-lane-coop --reason retention --push --yes
     """
+    from sortext.commands.style import busy
     from sortext.vcs.erase import erase, plan_erase
 
     repo = open_repo(repo_dir)
@@ -70,7 +83,8 @@ def command(
     if not yes and not click.confirm("Erase this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
-    report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    with busy("rewriting history and verifying"):
+        report = erase(repo, plan, resolve_today(today), reason, push, remotes)
     rebuild_pages(repo, report, resolve_today(today))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)

@@ -36,6 +36,12 @@ def command(
     its notes, its field history from git, invoices, sessions), ID.md and
     ID.html (the same, readable) into --out FOLDER (default: the current
     folder), for a client who asks what is held about them.
+
+    \b
+    Examples:
+      sortext export csv --out clients.csv
+      sortext export ics --out due.ics
+      sortext export client amara-okafor --out ~/requests
     """
     from sortext.io.export import render, write_export
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 
 
 @click.command("history")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option("--field", "field", metavar="PATH", help="Only this field (and what is inside it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of changes.")
 @repo_option
@@ -22,6 +22,10 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     of the file are followed; note changes are summarised as line counts.
     Works on any commits (the watcher's, the CLI's or your own).
     --json prints objects with date, commit, author, field, old, new, kind.
+
+    \b
+    Example:
+      sortext history amara-okafor --field next_action
     """
     from sortext.record.fielddiff import FieldChange
     from sortext.vcs.history import client_history

@@ -83,7 +83,8 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
     help="FILE is an iCalendar export (implied by a .ics name): import bookings.",
 )
 @click.option("--source", help="Name of the system the file comes from (default: the map's).")
-@click.option("--apply", "apply_", is_flag=True, help="Write the changes (default: dry run).")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Show the plan; write nothing.")
+@click.option("--apply", "apply_", is_flag=True, hidden=True)  # old: writing is now the default
 @click.option(
     "--accept",
     "accept",
@@ -98,6 +99,7 @@ def command(
     map_file: Path | None,
     calendar: bool,
     source: str | None,
+    dry_run: bool,
     apply_: bool,
     accept: tuple[str, ...],
     today: str | None,
@@ -106,7 +108,8 @@ def command(
     """Import FILE (CSV or JSON) through a column map, bookings from a
     calendar export (FILE.ics), or a folder of Markdown notes (FILE a folder).
 
-    Dry run by default: for each record, the fields it would fill (+),
+    Writes by default, as every command that changes records does; --dry-run
+    shows the plan and writes nothing.  For each record: the fields it fills (+),
     change (~), and the conflicts (!) where the record already holds a
     different value; conflicts are kept unless --accept theirs (every
     field) or --accept theirs:FIELD (e.g. billing.rate, invoices.*.status).
@@ -126,10 +129,16 @@ def command(
     does not use are reported.
 
     Exit status: 0 done, 1 when rows could not be read or records were refused.
+
+    \b
+    Examples:
+      sortext import crm.csv --map crm.yaml --dry-run
+      sortext import crm.csv --map crm.yaml
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.importer import apply_plan, plan_import
     from sortext.io.spreadsheet import read_table
+    from sortext.views.format import count
 
     repo = open_repo(repo_dir)
     unit = "rows"
@@ -166,11 +175,12 @@ def command(
         plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
     summary = (
-        f"{plan.rows} {unit}: {len(plan.updated)} records to update, {len(plan.new)} new, "
-        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable {unit}"
+        f"{count(plan.rows, unit[:-1])}: {count(len(plan.updated), 'record')} to update, "
+        f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
+        f"{count(len(plan.problems), 'unreadable ' + unit[:-1])}"
     )
-    if not apply_:
-        click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)
+    if dry_run:
+        click.echo(f"{summary}. Dry run: nothing written.", err=True)
         sys.exit(1 if plan.problems else 0)
     result = apply_plan(repo, plan, resolve_today(today), notes_heading)
     for display, message in result.failed:

@@ -35,6 +35,11 @@ def command(
     and sets the next action (validated like any edit); only then is the note
     removed from the inbox.  Unmatched notes stay, with the reason; --assign
     NOTE=ID files one by hand.  Exit status 1 when notes are left unfiled.
+
+    \b
+    Examples:
+      sortext inbox
+      sortext inbox --file
     """
     from sortext.io.inbox import file_notes, read_inbox
 

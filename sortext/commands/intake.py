@@ -41,6 +41,11 @@ def command(
     response from an existing client (same email, any case) creates
     nothing: its differing fields are shown as a proposed update, with the
     'sortext set' command that would apply it.
+
+    \b
+    Examples:
+      sortext intake responses.csv --dry-run
+      sortext intake responses.csv --map form.yaml
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.intake import apply_intake, plan_intake, proposals

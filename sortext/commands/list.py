@@ -7,14 +7,25 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_people,
+    complete_stages,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.style import paint, use_colour, visible
 
 
 @click.command("list")
-@click.option("--stage", metavar="STAGE", help="Only clients in STAGE.")
+@click.option(
+    "--stage", metavar="STAGE", help="Only clients in STAGE.", shell_complete=complete_stages
+)
 @click.option("--tag", metavar="TAG", help="Only clients tagged TAG.")
-@click.option("--owner", metavar="PERSON", help="Only clients PERSON owns.")
+@click.option(
+    "--owner", metavar="PERSON", help="Only clients PERSON owns.", shell_complete=complete_people
+)
 @click.option(
     "--where",
     "where",
@@ -49,18 +60,20 @@ def command(
     --at-risk keeps open clients at risk (overdue next action, no next
     action, missed sessions, check-in due, overdue invoice, stale stage,
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
-    owner, tags, path, next, at_risk, stage_since, days_in_stage}.
+    owner, tags, path, next, at_risk, stage_since, days_in_stage}; at_risk
+    lists every client's reasons ({kind, level, reason}), with or without
+    --at-risk.
+
+    \b
+    Examples:
+      sortext list --stage active --sort in_stage
+      sortext list --at-risk --json
     """
     from sortext.views.queries import client_list, row_json
 
     repo = open_repo(repo_dir)
-    if stage is not None and stage not in repo.config.stage_names:
-        raise click.BadParameter(
-            f"unknown stage '{stage}' (stages: {', '.join(repo.config.stage_names)})",
-            param_hint="--stage",
-        )
     day = resolve_today(today)
-    rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort)
+    rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort, with_risks=as_json)
     if as_json:
         click.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return

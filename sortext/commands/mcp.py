@@ -18,6 +18,10 @@ def command(repo_dir: Path | None) -> None:
     writes are previewed first (diff, diagnostics, token) and applied only
     with the token, onto the unchanged file, as one commit by the assistant
     (author: 'assistant: {author: ...}' in sortext.yaml).  Nothing is deleted.
+
+    \b
+    Example:
+      sortext mcp --repo ~/clients   # as an assistant client's config runs it
     """
     from sortext.assistant.server import serve
     from sortext.repo import open_repository

@@ -6,16 +6,25 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
+from sortext.commands.writes import dry_run_option
 
 
 @click.command("measure")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("goal")
 @click.argument("value", type=float)
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Measurement date (default: today).")
 @click.option("--force", is_flag=True, help="Record it even if it is already recorded.")
 @today_option
+@dry_run_option
 @repo_option
 def command(
     record_id: str,
@@ -24,11 +33,16 @@ def command(
     on: str | None,
     force: bool,
     today: str | None,
+    dry_run: bool,
     repo_dir: Path | None,
 ) -> None:
     """Append a measurement VALUE for goal GOAL of client ID.
 
     The same value for the same goal on the same date is refused unless --force.
+
+    \b
+    Example:
+      sortext measure amara-okafor deep-work 10 --on 2026-11-20
     """
     from sortext.commands.writes import parse_date, report
     from sortext.edit.roundtrip import RecordEditor
@@ -40,5 +54,5 @@ def command(
     def change(editor: RecordEditor) -> None:
         add_measurement(editor, goal, value, date, force)
 
-    result = update_record(open_repo(repo_dir), record_id, change)
+    result = update_record(open_repo(repo_dir), record_id, change, dry_run=dry_run)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

@@ -21,6 +21,10 @@ def command(file: Path, base: str | None, repo_dir: Path | None) -> None:
     Fields changed on one side are taken; fields both sides changed
     differently get conflict markers, settled with 'sortext resolve'.
     Exit status: 0 merged cleanly, 1 conflicts left in the record.
+
+    \b
+    Example:
+      sortext merge-copy 'clients/amara-okafor.sync-conflict-20261120-101500.md'
     """
     from sortext.vcs.copies import merge_copy
 

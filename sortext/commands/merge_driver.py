@@ -21,10 +21,15 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     into OURS.  Exit status 0 when clean; 1 when a field (or a notes block)
     was changed differently on both sides: the file then holds conflict
     markers around that field only, and 'sortext check' names it.
+
+    \b
+    Example:
+      git config merge.sortext.driver 'sortext merge-driver %O %A %B %P'
     """
     from sortext.files.write import replace_if_unchanged
     from sortext.record import tombstone
     from sortext.vcs.merge import merge_files
+    from sortext.views.format import count
 
     base_bytes = base.read_bytes() if base.exists() else b""
     ours_bytes = ours.read_bytes()
@@ -45,5 +50,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     for conflict in result.conflicts:
         click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)
     if result.notes_conflicts:
-        click.echo(f"sortext: {shown}: {result.notes_conflicts} conflict(s) in the notes", err=True)
+        click.echo(
+            f"sortext: {shown}: {count(result.notes_conflicts, 'conflict')} in the notes", err=True
+        )
     sys.exit(0 if result.clean else 1)

@@ -33,6 +33,11 @@ def command(
     --json prints {today, month, currencies: [{currency, outstanding: {bucket:
     amount}, outstanding_total, invoiced_month, invoiced_year, paid_month,
     paid_year}], top_clients: [...], open_invoices: [...]}.
+
+    \b
+    Examples:
+      sortext money
+      sortext money --owner theo --json
     """
     from sortext.rules.wording import money as fmt
     from sortext.views.day import money

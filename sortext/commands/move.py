@@ -6,19 +6,31 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    complete_stages,
+    open_repo,
+    repo_option,
+)
+from sortext.commands.writes import dry_run_option
 
 
 @click.command("move")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
-@click.argument("stage")
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
+@click.argument("stage", shell_complete=complete_stages)
+@dry_run_option
 @repo_option
-def command(record_id: str, stage: str, repo_dir: Path | None) -> None:
+def command(record_id: str, stage: str, dry_run: bool, repo_dir: Path | None) -> None:
     """Move client ID to STAGE, checking the stage's requirements.
 
     When a requirement with severity error is not met (for example a
     contract link before 'contracted'), the move is refused with the
     problem and nothing is written; warnings are shown after the move.
+
+    \b
+    Example:
+      sortext move bruno-castellanos discovery
     """
     from sortext.commands.writes import report
     from sortext.edit.roundtrip import RecordEditor
@@ -30,5 +42,5 @@ def command(record_id: str, stage: str, repo_dir: Path | None) -> None:
     def change(editor: RecordEditor) -> None:
         move_stage(editor, stage, repo.config.stage_names)
 
-    result = update_record(repo, record_id, change)
+    result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"moved to {stage}")

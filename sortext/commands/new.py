@@ -7,14 +7,29 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    complete_people,
+    complete_stages,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 
 
 @click.command("new")
 @click.argument("name")
-@click.option("--stage", help="Starting stage (default: the first stage in sortext.yaml).")
+@click.option(
+    "--stage",
+    help="Starting stage (default: the first stage in sortext.yaml).",
+    shell_complete=complete_stages,
+)
 @click.option("--email", help="The client's email address.")
-@click.option("--owner", help="Who owns the client (default: the first person in sortext.yaml).")
+@click.option(
+    "--owner",
+    help="Who owns the client (default: the first person in sortext.yaml).",
+    shell_complete=complete_people,
+)
 @click.option("--edit", "open_editor", is_flag=True, help="Open the new file in $EDITOR.")
 @click.option("--id", "record_id", metavar="ID", help="The record's id (default: from NAME).")
 @click.option("--force", is_flag=True, help="Create it even when a client has this name or email.")
@@ -39,6 +54,10 @@ def command(
     and nothing is created, unless --force.  The new record is validated
     before it is written; an existing file is never replaced.  With --edit the file opens
     in $EDITOR (or $VISUAL) and is checked again when you close it.
+
+    \b
+    Example:
+      sortext new 'Ada Lovelace' --stage inquiry --email ada@example.org
     """
     import re
 

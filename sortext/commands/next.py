@@ -7,8 +7,14 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
-from sortext.commands.style import paint, parse_days, use_colour
+from sortext.commands.options import (
+    complete_people,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
+from sortext.commands.style import clip, paint, parse_days, terminal_width, use_colour
 
 LABELS = {
     "overdue": "OVERDUE",
@@ -20,7 +26,12 @@ LABELS = {
 
 
 @click.command("next")
-@click.option("--owner", metavar="PERSON", help="Only actions owned by PERSON.")
+@click.option(
+    "--owner",
+    metavar="PERSON",
+    help="Only actions owned by PERSON.",
+    shell_complete=complete_people,
+)
 @click.option(
     "--within",
     metavar="DAYS",
@@ -39,7 +50,13 @@ def command(
     --json prints a list of {id, name, what, owner, due, status, days, stage,
     path}, status being overdue, today, soon, missing or later, in the same
     order as NEXT.md and the dashboard.
+
+    \b
+    Examples:
+      sortext next --within 7d
+      sortext next --owner maya --json
     """
+    from sortext.views.format import count
     from sortext.views.queries import next_list
 
     days = parse_days(within)
@@ -51,19 +68,38 @@ def command(
     colour = use_colour()
     if not result.items:
         click.echo("Nothing to do.")
-    width = max((len(n.name) for n in result.items), default=0)
+    rows = [
+        (
+            n,
+            n.what or "no next action: decide one and who owns it",
+            f"{n.due} ({_rel(n.days)})" if n.due else "undated" if n.what else "",
+        )
+        for n in result.items
+    ]
+    name_w = max((len(n.name) for n, _, _ in rows), default=0)
+    when_w = max((len(when) for _, _, when in rows), default=0)
+    owner_w = max((len(n.owner) + 2 for n, _, _ in rows if n.owner), default=0)
+    what_w = max((len(what) for _, what, _ in rows), default=0)
+    terminal = terminal_width()
+    if terminal is not None:  # the action text gives way so each line fits the terminal
+        fixed = 10 + name_w + 2 + 2 + when_w + 2 + owner_w
+        what_w = max(12, min(what_w, terminal - fixed))
     lines = []
-    for n in result.items:
-        label = paint(f"{LABELS[n.status]:<9}", n.status, colour)
-        when = f"{n.due} ({_rel(n.days)})" if n.due else "undated" if n.what else ""
-        what = n.what or "no next action: decide one and who owns it"
-        owner_text = paint(f"[{n.owner}]", "muted", colour) if n.owner else ""
-        lines.append(f"{label} {n.name:<{width}}  {what}  {when}  {owner_text}".rstrip())
+    for n, what, when in rows:
+        owner_text = f"[{n.owner}]" if n.owner else ""
+        line = (
+            f"{n.name:<{name_w}}  {clip(what, what_w):<{what_w}}  {when:<{when_w}}  {owner_text}"
+        ).rstrip()
+        if terminal is not None and len(line) + 10 > terminal:
+            line = clip(line, max(terminal - 10, 1))
+        elif owner_text:
+            line = line[: -len(owner_text)] + paint(owner_text, "muted", colour)
+        lines.append(f"{paint(f'{LABELS[n.status]:<9}', n.status, colour)} {line}")
     if lines:
         click.echo("\n".join(lines))
     if result.error_files:
         click.echo(
-            f"{result.error_files} record file(s) with errors: run 'sortext check'", err=True
+            f"{count(result.error_files, 'record file')} with errors: run 'sortext check'", err=True
         )
 
 

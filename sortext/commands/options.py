@@ -62,7 +62,7 @@ def resolve_today(value: str | None) -> dt.date:
     text = value or os.environ.get("SORTEXT_TODAY")
     if not text:
         return dt.date.today()
-    return parse_day(text, "--today")
+    return parse_day(text, "--today" if value else "SORTEXT_TODAY (environment variable)")
 
 
 def open_repo(repo_dir: Path | None) -> Any:
@@ -91,3 +91,43 @@ class RecordIdType(click.ParamType[str]):
 
 
 RECORD_ID = RecordIdType()
+
+
+# -- shell completion (Click's): client ids, stages, people -------------------------
+
+
+def _completion_repo(ctx: click.Context) -> Any:
+    """The repository the command line names (``--repo``) or the one around here;
+    None when there is none (completion then offers nothing)."""
+    from sortext.errors import SortextError
+
+    repo_dir = ctx.params.get("repo_dir")
+    try:
+        return open_repo(repo_dir if isinstance(repo_dir, Path) else None)
+    except (SortextError, OSError):
+        return None
+
+
+def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Client ids (the clients folder's file names: no parsing) starting with ``incomplete``."""
+    repo = _completion_repo(ctx)
+    if repo is None:
+        return []
+    folder = repo.config.clients_path
+    try:
+        names = sorted(p.stem for p in folder.glob("*.md"))
+    except OSError:
+        return []
+    return [n for n in names if n.startswith(incomplete)]
+
+
+def complete_stages(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    repo = _completion_repo(ctx)
+    stages = repo.config.stage_names if repo is not None else ()
+    return [s for s in stages if s.startswith(incomplete)]
+
+
+def complete_people(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    repo = _completion_repo(ctx)
+    people = repo.config.people if repo is not None else ()
+    return [p for p in people if p.startswith(incomplete)]

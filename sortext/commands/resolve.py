@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 
 
 @click.command("resolve")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("field", metavar="FIELD")
 @click.option(
     "--take",
@@ -26,6 +26,10 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     sessions[2026-11-20].status, notes).  Other conflicts in the file stay
     marked.  When none remain during a merge, the file is staged (git add)
     so 'sortext sync' can finish the merge.
+
+    \b
+    Example:
+      sortext resolve amara-okafor next_action.due --take theirs
     """
     from sortext.check.conflicts import has_markers, resolve
     from sortext.errors import RecordNotFound

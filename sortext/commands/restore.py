@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 
 
 @click.command("restore")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.option(
     "--at",
     "at",
@@ -26,6 +26,10 @@ def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
     version is written to clients/ID.md and committed as a new commit:
     history is never rewritten.  Refuses when the file has uncommitted
     changes.  'sortext history ID' shows the commits to choose from.
+
+    \b
+    Example:
+      sortext restore amara-okafor --at 2026-11-01
     """
     from sortext.vcs.restore import restore
 

@@ -17,6 +17,10 @@ def command(repo_dir: Path | None) -> None:
 
     Includes this repository's stages and custom fields.  Cross-field rules
     (stage requirements, next-action warnings) are enforced by 'sortext check'.
+
+    \b
+    Example:
+      sortext schema > record.schema.json
     """
     from sortext.schema.effective import effective_schema
 

@@ -22,7 +22,13 @@ def command(words: tuple[str, ...], as_json: bool, repo_dir: Path | None) -> Non
     "leadership"), best match first, with a snippet ([brackets] mark the match).
 
     Exit status 0 when something matched, 1 when nothing did.  --json
-    prints a list of {id, name, path, snippet}.
+    prints a list of {id, name, path, snippet} (an empty list when nothing
+    matched).
+
+    \b
+    Examples:
+      sortext search delegation
+      sortext search "second partner" --json
     """
     from sortext.views.queries import hit_json, search
 

@@ -6,14 +6,18 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option
+from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
+from sortext.commands.writes import dry_run_option
 
 
 @click.command("set")
-@click.argument("record_id", metavar="ID", type=RECORD_ID)
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("assignments", metavar="PATH=VALUE...", nargs=-1, required=True)
+@dry_run_option
 @repo_option
-def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None) -> None:
+def command(
+    record_id: str, assignments: tuple[str, ...], dry_run: bool, repo_dir: Path | None
+) -> None:
     """Set fields of one record: PATH=VALUE, as many as you like.
 
     PATH is a field path: billing.rate, next_action.due, invoices[2].status.
@@ -22,6 +26,10 @@ def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None)
     result is validated first: if it would make the record invalid, the
     problem is shown and nothing is written.  Comments, key order, quoting
     and the notes are kept byte for byte.
+
+    \b
+    Example:
+      sortext set amara-okafor next_action.due=2026-12-01 'invoices[0].status=paid'
     """
     from sortext.commands.writes import report
     from sortext.edit.roundtrip import EditRefused, RecordEditor, parse_path
@@ -47,5 +55,5 @@ def command(record_id: str, assignments: tuple[str, ...], repo_dir: Path | None)
             editor.set(path, value)
 
     repo = open_repo(repo_dir)
-    result = update_record(repo, record_id, change)
+    result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, "set " + ", ".join(a.partition("=")[0] for a in assignments))

@@ -7,12 +7,21 @@ from typing import Any
 
 import click
 
-from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
-from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour, visible
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
+from sortext.commands.style import LEVEL_MARK, paint, spark, toward_target, use_colour, visible
 
 
 @click.command("show")
-@click.argument("record_id", metavar="[ID]", required=False, type=RECORD_ID)
+@click.argument(
+    "record_id", metavar="[ID]", required=False, type=RECORD_ID, shell_complete=complete_ids
+)
 @click.option("--owner", metavar="PERSON", help="Without ID: every open client PERSON owns.")
 @click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
 @today_option
@@ -34,6 +43,11 @@ def command(
     in_stage, package, next, findings, goals, last_session, commitments,
     since_last, upcoming, billing, invoices, blockers, links, diagnostics,
     notes} (a list of them with --owner and no ID).
+
+    \b
+    Examples:
+      sortext show amara-okafor
+      sortext show --owner maya --json
     """
     import json
 
@@ -123,9 +137,10 @@ def render(view: Any, colour: bool) -> list[str]:
     if view.goals:
         head("Goals")
         for g in view.goals:
-            values = [v for _, v in g.points]
+            values = toward_target([v for _, v in g.points], g.baseline, g.target)
             pct = percent(g.percent, "–")
-            out.append(f"  {g.title}  [{g.measure}]")
+            lower = g.baseline is not None and g.target is not None and g.target < g.baseline
+            out.append(f"  {g.title}  [{g.measure}{', lower is better' if lower else ''}]")
             out.append(f"    {spark(values):<10} {pct:>5}  {g.state}: {g.reason}")
     head("Last session")
     last = view.last_session

@@ -18,7 +18,12 @@ def command(repo_dir: Path | None, as_json: bool) -> None:
 
     Prints its pid, the last commit it made, records with errors it is
     waiting for you to fix, and the last backup push.  Exit status 0 when a
-    watcher runs, 1 when none does.
+    watcher runs, 1 when none does, 3 when one runs but its last backup push
+    failed.
+
+    \b
+    Example:
+      sortext status --json
     """
     from sortext.daemon.status import read_status
 
@@ -29,7 +34,9 @@ def command(repo_dir: Path | None, as_json: bool) -> None:
     else:
         for line in _lines(status):
             click.echo(line)
-    raise SystemExit(0 if status["running"] else 1)
+    if not status["running"]:
+        raise SystemExit(1)
+    raise SystemExit(3 if status.get("push_failed") else 0)
 
 
 def _lines(status: dict[str, object]) -> list[str]:

@@ -56,12 +56,35 @@ def use_colour() -> bool:
     return sys.stdout.isatty()
 
 
+def terminal_width() -> int | None:
+    """Columns of the terminal stdout writes to; None when stdout is not a terminal
+    (a pipe or file gets whole lines)."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def paint(text: str, style: str, colour: bool) -> str:
     """``text`` cleaned (one line, see :func:`clean`), coloured when ``colour``."""
     text = clean(text)
     if not colour or not STATUS_STYLE.get(style):
         return text
     return click.style(text, **STATUS_STYLE[style])
+
+
+def toward_target(values: list[float], baseline: float | None, target: float | None) -> list[float]:
+    """``values`` turned so that up means nearer the target: a lower-is-better goal
+    (target below baseline) is mirrored, so its falling line reads as progress."""
+    if baseline is not None and target is not None and target < baseline:
+        return [-v for v in values]
+    return values
 
 
 def spark(values: list[float]) -> str:
@@ -88,6 +111,50 @@ def parse_days(text: str | None) -> int | None:
             f"'{text}' is not a number of days (e.g. 7d, 2w)", param_hint="--within"
         )
     return int(value) * factor
+
+
+class busy:  # used as ``with busy("checking"):``
+    """Progress for long work on a terminal: after ``after`` seconds, a status line on
+    stderr ("checking… 3s") refreshed every half second and cleared at the end.
+    Silent when stderr is not a terminal (pipes, logs, tests), so output stays clean.
+    """
+
+    def __init__(self, label: str, after: float = 1.0) -> None:
+        import threading
+
+        self.label = label
+        self.after = after
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._shown = False
+
+    def __enter__(self) -> busy:
+        import threading
+
+        if sys.stderr.isatty():
+            self._thread = threading.Thread(target=self._run, name="sortext-busy", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        import time
+
+        start = time.monotonic()
+        if self._stop.wait(self.after):
+            return
+        while not self._stop.is_set():
+            sys.stderr.write(f"\r{self.label}… {time.monotonic() - start:.0f}s ")
+            sys.stderr.flush()
+            self._shown = True
+            self._stop.wait(0.5)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            if self._shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
 
 
 def visible(text: object) -> str:

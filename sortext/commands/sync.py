@@ -21,6 +21,10 @@ def command(remote: str | None, repo_dir: Path | None) -> None:
     are listed (as 'sortext check' shows them); settle each with 'sortext
     resolve ID FIELD --take ours|theirs|VALUE', then run 'sortext sync' again.
     Exit status: 0 synced, 1 conflicts to settle, 2 error.
+
+    \b
+    Example:
+      sortext sync --remote origin
     """
     from sortext.check.many import check_repository
     from sortext.vcs.sync import sync

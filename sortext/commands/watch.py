@@ -25,7 +25,7 @@ from sortext.commands.options import repo_option, today_option
     "--pages/--no-pages",
     default=True,
     show_default=True,
-    help="Regenerate and commit NEXT.md and site/ with each record.",
+    help="Regenerate NEXT.md and site/ after each commit and publish them on the pages branch.",
 )
 @today_option
 def command(
@@ -33,11 +33,18 @@ def command(
 ) -> None:
     """Watch the clients folder and act on every save.
 
-    Each saved record is validated; a valid one updates the index and the
-    pages (NEXT.md, site/) and is committed to git with a message naming
-    the changed fields.  An invalid one is reported as path:line:col and
-    left uncommitted.  Changes made while no watcher ran are committed at
-    start.  Logs go to stderr and .sortext/watch.log.  Ctrl-C stops it.
+    Each saved record is validated; a valid one is committed to git with a
+    message naming the changed fields, then the index and the pages
+    (NEXT.md, site/: git-ignored, written to the working tree) are updated
+    from that commit and published on their own branch (sortext-pages;
+    'pages:' in sortext.yaml).  An invalid one is reported as path:line:col
+    and left uncommitted.  Changes made while no watcher ran are committed
+    at start.  Logs go to stderr and .sortext/watch.log.  Ctrl-C stops it.
+
+    \b
+    Examples:
+      sortext watch
+      sortext watch --poll --debounce 1000
     """
     from sortext.commands.options import open_repo, resolve_today
     from sortext.daemon.pipeline import NoPages

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -17,11 +20,24 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     return parse_day(value, option)
 
 
+def dry_run_option(func: F) -> F:
+    """``--dry-run``: every command that writes records writes by default and
+    previews with this flag (the one rule for all writers; git history is the undo)."""
+    return click.option(
+        "--dry-run", "dry_run", is_flag=True, help="Show the change; write nothing."
+    )(func)
+
+
 def report(result: Any, what: str) -> None:
     """Print what changed (stdout) and the record's remaining warnings (stderr)."""
-    if result.changed:
+    if getattr(result, "dry_run", False) and result.changed:
+        click.echo(result.diff, nl=False)
+        click.echo(f"{result.display}: would be {what}; dry run, nothing written", err=True)
+    elif result.changed:
         click.echo(f"{result.display}: {what}")
     else:
         click.echo(f"{result.display}: already up to date, nothing written")
     for warning in result.warnings:
         click.echo(warning.format(show_source=False), err=True)
+    for note in getattr(result, "notes", ()):
+        click.echo(f"note: {note}", err=True)

@@ -1,4 +1,9 @@
-"""One daemon per repository: ``.sortext/watch.pid`` held with an OS file lock.
+"""One daemon per repository: a pid file held with an OS file lock.
+
+The file lives in the git directory (``.git/sortext-watch.pid``, see
+:func:`lock_path`), not in ``.sortext/``: that folder is derived data the user
+may delete at any time, and a lock file deleted from under the daemon would let
+a second one start.
 
 The pid in the file is for humans and ``sortext status``; the *lock* is what
 counts.  The kernel releases it when the process dies, even on SIGKILL, so a
@@ -37,6 +42,23 @@ class DaemonLock:
         finally:
             os.close(self.fd)
             self.fd = -1
+
+
+def lock_path(root: Path) -> Path:
+    """Where the daemon lock of the work tree at ``root`` lives: its git directory
+    (found without starting git: ``.git`` is a folder, or a ``gitdir:`` file in a
+    linked worktree), else ``.sortext/watch.pid`` outside git."""
+    from sortext.files.state import StateDir
+
+    dotgit = root / ".git"
+    if dotgit.is_dir():
+        return dotgit / "sortext-watch.pid"
+    if dotgit.is_file():
+        text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+        if text.startswith("gitdir:"):
+            target = Path(text[len("gitdir:") :].strip())
+            return (target if target.is_absolute() else root / target) / "sortext-watch.pid"
+    return StateDir(root).watch_pid
 
 
 def _read_pid(fd: int) -> int | None:

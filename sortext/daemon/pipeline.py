@@ -8,8 +8,13 @@ loop so it can be tested (and benchmarked) directly.  Its rules:
   caught in the middle), is looked at again later, not taken as intent;
 * an invalid record is reported (``path:line:col: message``) and left alone:
   not committed, not touched on disk; the pages keep its last valid version;
-* valid records and the pages regenerated from them go into one commit whose
-  message names the changed fields;
+* valid records go into one commit whose message names the changed fields; a
+  valid ``sortext.yaml`` or template change gets a commit of its own;
+* the pages are rendered *after* the commit, so they show the committed state
+  (the "since last week" section includes that commit), and are written to the
+  working tree, where they are git-ignored; when the working tree's records
+  equal that commit (no invalid record, nothing pending) they are published to
+  the pages branch (:mod:`sortext.vcs.pages`), never to the records branch;
 * a record whose bytes equal HEAD's was written by git itself (checkout,
   pull, reset): it is rendered, never committed;
 * when git is busy (merge, rebase, a held index.lock) the records are tried
@@ -30,17 +35,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
-from sortext.errors import GitError, SortextError
+from sortext.errors import GitError, SortextError, StorageError
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
+from sortext.vcs.pages import PagesSettings
 
 if TYPE_CHECKING:
     from sortext.check.load import LoadResult, Preparsed
     from sortext.schema.validate import RecordValidator
 
 log = logging.getLogger("sortext.watch")
+
+#: Longest wait between retries of a failed render (a full disk), in seconds.
+MAX_RERENDER_BACKOFF = 60.0
 
 #: How many times an empty file is looked at again before it counts as a save.
 EMPTY_RETRIES = 2
@@ -92,7 +101,9 @@ UNSTABLE = _Unstable()
 def read_stable(path: Path) -> bytes | _Unstable | None:
     """The file's bytes, None if it is gone (or not a regular file: a symbolic
     link is never committed as its target's bytes), or UNSTABLE when it changed
-    between the two looks (an editor still writing)."""
+    between the two looks (an editor still writing).  A file over
+    MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1 bytes, so it is reported
+    as too large rather than looked at again forever."""
     try:
         before = os.lstat(path)
         if not stat.S_ISREG(before.st_mode):
@@ -109,6 +120,8 @@ def read_stable(path: Path) -> bytes | _Unstable | None:
         after.st_size,
         after.st_mtime_ns,
     )
+    if same and after.st_size > MAX_FILE_BYTES and len(raw) == MAX_FILE_BYTES + 1:
+        return raw  # too large: the first MAX + 1 bytes, which validation reports as such
     return raw if same and len(raw) == after.st_size else UNSTABLE
 
 
@@ -118,6 +131,8 @@ class SettleResult:
 
     commit: str | None = None
     message: str | None = None
+    #: the pages-branch commit made for ``commit`` (None: not published)
+    published: str | None = None
     rebuilt: bool = False
     pages: list[Path] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
@@ -142,8 +157,21 @@ class Pipeline:
     last_today: dt.date | None = None
     _empty_strikes: dict[str, int] = field(default_factory=dict)
     _validator: RecordValidator | None = None
-    #: generated pages written since the last commit (they ride along with the next one)
-    _pages: set[Path] = field(default_factory=set)
+    #: where the pages are published (``pages:`` in sortext.yaml)
+    pages: PagesSettings = field(default_factory=PagesSettings)
+    #: the records commit the pages branch was last published for
+    published_for: str | None = None
+    #: the last "not committed yet" / "not published" reason logged (logged once each)
+    _held: str | None = None
+    _publish_error: str | None = None
+    #: False after a failed render: the next render is a full rebuild, nothing is
+    #: published until one succeeds; ``rerender_backoff`` seconds until the retry
+    rendered_ok: bool = True
+    #: pages (repository-relative) written or removed since the last publish; None:
+    #: unknown (at start), so publishing looks at every page
+    _unpublished: set[str] | None = None
+    rerender_backoff: float = 0.0
+    _render_error: str | None = None
 
     @property
     def validator(self) -> RecordValidator:
@@ -179,41 +207,64 @@ class Pipeline:
         )
         self.last_head = self.git.head()
         self.last_today = self.today()
-        result = SettleResult(rebuilt=True)
-        result.pages = self._render(None)
-        for generated in ("NEXT.md", "site"):
-            self._pages.update(self.repo.root / rel for rel in self.git.changed_paths(generated))
+        self._hint_tracked_pages()
+        self.pages = self._pages_settings(self.repo)
+        if self.pages.ref is not None:
+            from sortext.vcs.pages import published_for
+
+            try:
+                self.published_for = published_for(root, self.pages.ref)
+            except GitError:
+                self.published_for = None
         clients = self.repo.relative(self.repo.clients_path)
         changed = [
             Change(self.repo.root / rel, "record")
             for rel in self.git.changed_paths(clients)
             if self.watched.classify(self.repo.root / rel) == "record"
         ]
-        if changed:
-            caught = self.settle(changed, catch_up=True)
-            caught.rebuilt = True
-            caught.pages = sorted({*result.pages, *caught.pages})
-            return caught
+        changed += [
+            Change(root / rel, "config")
+            for rel in self.git.changed_paths("sortext.yaml") + self.git.changed_paths("templates")
+        ]
+        result = self.settle(changed, catch_up=True, full=True)
+        result.rebuilt = True
         return result
 
-    def settle(self, changes: Sequence[Change], catch_up: bool = False) -> SettleResult:
+    def settle(
+        self, changes: Sequence[Change], catch_up: bool = False, full: bool = False
+    ) -> SettleResult:
         """Act on a batch of quiet paths.  Never raises for bad user data."""
         result = SettleResult()
-        full = self._refresh_context(changes)
+        config_changes = self._refresh_context(changes)
+        full = full or config_changes is not None or not self.rendered_ok
         parsed: dict[str, tuple[bytes, LoadResult]] = {}
         records, moved_from = self._read_records(changes, result, parsed)
-        valid = {rel: raw for rel, raw in records.items() if raw is not None}
-        gone = [rel for rel, raw in records.items() if raw is None]
+        if config_changes:
+            self._commit_config(config_changes, changes, result)
+        if records:
+            self._commit_records(records, moved_from, catch_up, parsed, changes, result)
         touched = [self.repo.root / rel for rel in records] + [
             self.repo.root / rel for rel in result.invalid
         ]
         if full or touched:
             result.rebuilt = full
             result.pages = self._render(None if full else touched, parsed)
-            root = self.repo.root.resolve()
-            self._pages.update(p for p in result.pages if root in p.resolve().parents)
-        if not records:
-            return result
+            if self._unpublished is not None:
+                self._unpublished.update(self.repo.relative(p) for p in result.pages)
+        self._publish(result, catch_up)
+        return result
+
+    def _commit_records(
+        self,
+        records: dict[str, bytes | None],
+        moved_from: dict[str, str],
+        catch_up: bool,
+        parsed: Preparsed,
+        changes: Sequence[Change],
+        result: SettleResult,
+    ) -> None:
+        valid = {rel: raw for rel, raw in records.items() if raw is not None}
+        gone = [rel for rel, raw in records.items() if raw is None]
         wanted = sorted({*records, *moved_from.values()})
         in_head = self.git.head_versions(wanted)
         to_commit: dict[str, bytes | None] = {}
@@ -224,31 +275,134 @@ class Pipeline:
             if rel in in_head:
                 to_commit[rel] = None
         if not to_commit:
-            return result
+            return
         message = self._message(to_commit, moved_from, in_head, catch_up, parsed)
-        pages = {self.repo.relative(page): page for page in self._pages}
-        skipped = self.git.ignored(sorted(pages))
-        for rel, page in sorted(pages.items()):
-            page_bytes = read_stable(page)
-            if rel not in skipped and not isinstance(page_bytes, _Unstable):
-                to_commit[rel] = page_bytes
         self._commit(to_commit, message, changes, result)
-        return result
+
+    def _commit_config(
+        self,
+        config_changes: dict[str, bytes | None],
+        changes: Sequence[Change],
+        result: SettleResult,
+    ) -> None:
+        """A valid configuration or template change: its own commit, so the records
+        branch (and ``sortext sync``) never sees it as someone's unsaved work."""
+        in_head = self.git.head_versions(sorted(config_changes))
+        to_commit = {
+            rel: raw
+            for rel, raw in config_changes.items()
+            if in_head.get(rel) != raw and not (raw is None and rel not in in_head)
+        }
+        if not to_commit:
+            return
+        names = ", ".join(sorted(to_commit))
+        self._commit(to_commit, f"config: {names} changed", changes, result)
+
+    def _publish(self, result: SettleResult, catch_up: bool) -> None:
+        """Publish the pages just rendered for HEAD, when they are exactly HEAD's.
+
+        Our own commits publish; so does HEAD moving forward on a branch (pull,
+        merge) or at start-up.  A checkout of an old commit or a reset back does
+        not: the branch keeps showing the newest pages."""
+        ref = self.pages.ref
+        head = self.last_head
+        if ref is None or head is None or head == self.published_for:
+            return
+        if result.commit is None and not catch_up and not self._moved_forward(head):
+            return
+        why = None
+        if not self.rendered_ok:
+            why = "the pages could not be rendered"
+        elif self.errors:
+            why = f"{len(self.errors)} record(s) with errors differ from the commit"
+        elif result.retry:
+            why = "changes are still pending"
+        elif self.git.operation_in_progress():
+            why = "a git operation is in progress"
+        elif self.git.head() != head:
+            why = "HEAD moved"
+        if why is not None:
+            self._log_publish_problem(f"pages for {head[:8]} not published yet: {why}")
+            return
+        from sortext.vcs.pages import publish
+
+        try:
+            subject = (result.message or "").splitlines()[0] if result.commit == head else None
+            result.published = publish(self.repo.root, head, self.pages, subject, self._unpublished)
+        except (GitError, OSError) as exc:
+            self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
+            return
+        self.published_for = head
+        self._publish_error = None
+        self._unpublished = set()
+
+    def _moved_forward(self, head: str) -> bool:
+        """HEAD is on a branch and descends from the last published records commit."""
+        from sortext.vcs import git as gitlayer
+
+        if self.published_for is None:
+            return True
+        try:
+            on_branch = gitlayer.run_full(self.repo.root, "symbolic-ref", "-q", "HEAD")
+            if on_branch.returncode != 0:
+                return False
+            ancestor = gitlayer.run_full(
+                self.repo.root, "merge-base", "--is-ancestor", self.published_for, head
+            )
+        except GitError:
+            return False
+        return ancestor.returncode == 0
+
+    def _log_publish_problem(self, text: str) -> None:
+        if text != self._publish_error:
+            log.info("%s", text)
+            self._publish_error = text
+
+    def _hint_tracked_pages(self) -> None:
+        """One line when this branch still tracks the generated pages (an older layout)."""
+        from sortext.vcs import git as gitlayer
+
+        try:
+            tracked = gitlayer.text(self.repo.root, "ls-files", "--", "NEXT.md", "site")
+        except GitError:
+            return
+        if tracked.strip():
+            log.warning(
+                "NEXT.md and site/ are still tracked in this branch: run 'sortext install' "
+                "to stop tracking them (they are published to their own branch)"
+            )
+
+    @staticmethod
+    def _pages_settings(repo: Repository) -> PagesSettings:
+        try:
+            return PagesSettings.from_config(repo.config.raw.get("pages"))
+        except SortextError as exc:
+            log.error("%s (pages are not published)", exc)
+            return PagesSettings(None)
 
     # -- steps ------------------------------------------------------------------
 
-    def _refresh_context(self, changes: Sequence[Change]) -> bool:
-        """Reload config when it changed; True when everything must be re-rendered."""
+    def _refresh_context(self, changes: Sequence[Change]) -> dict[str, bytes | None] | None:
+        """Reload config when it changed.  Returns None when nothing needs a full
+        re-render, else the valid configuration files to commit (path -> bytes,
+        None = deleted; empty when only HEAD or the day moved)."""
         full = False
-        if any(c.kind == "config" for c in changes):
+        config_changes: dict[str, bytes | None] = {}
+        configs = [c for c in changes if c.kind == "config"]
+        if configs:
             from sortext.repo import open_repository
 
             try:
                 self.repo = open_repository(self.repo.root)
+                self.pages = self._pages_settings(self.repo)
                 full = True
                 log.info("configuration or templates changed: full rebuild")
+                for change in configs:
+                    raw = read_stable(change.path)
+                    if not isinstance(raw, _Unstable):
+                        config_changes[self.repo.relative(change.path)] = raw
             except SortextError as exc:
-                log.error("%s (keeping the previous configuration)", exc)
+                log.error("%s (keeping the last valid configuration)", exc)
         head = self.git.head()
         if head != self.last_head:
             log.info("HEAD moved outside sortext (checkout, pull, commit): full rebuild")
@@ -258,7 +412,14 @@ class Pipeline:
         if today != self.last_today:
             self.last_today = today
             full = True
-        return full
+        from sortext.files.state import StateDir
+
+        if not StateDir(self.repo.root).index.exists():
+            # .sortext/ was deleted (it is derived data): the whole index is rebuilt
+            # before anything is rendered or published from it
+            log.info("the index (%s) is gone: full rebuild", StateDir.rel(StateDir.INDEX))
+            full = True
+        return config_changes if full else None
 
     def _read_records(
         self,
@@ -343,14 +504,46 @@ class Pipeline:
             return []
 
     def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
+        """Render; after a failed render the next one is a full rebuild (the index
+        may have lost entries: a full disk, a deleted file), and nothing is
+        published until a render succeeds."""
+        import sqlite3
+
         today = self.last_today or self.today()
+        if not self.rendered_ok:
+            records = None
         try:
             if records is None:
-                return self.renderer.rebuild(self.repo, today)
-            return self.renderer.update(self.repo, records, today, ready)
-        except Exception as exc:  # a template bug must not stop commits
-            log.exception("rendering the pages failed: %s", exc)
+                pages = self.renderer.rebuild(self.repo, today)
+            else:
+                pages = self.renderer.update(self.repo, records, today, ready)
+        except (StorageError, OSError, sqlite3.Error) as exc:
+            self._render_failed(f"pages not rendered: storage error: {exc}", None)
             return []
+        except Exception as exc:  # a template bug must not stop commits
+            self._render_failed(f"rendering the pages failed: {exc}", exc)
+            return []
+        if not self.rendered_ok:
+            log.info("pages rendered again (full rebuild of the index)")
+        self.rendered_ok = True
+        self._render_error = None
+        self.rerender_backoff = 0.0
+        return pages
+
+    def _render_failed(self, text: str, exc: Exception | None) -> None:
+        """One log line per distinct failure (a traceback only for a code error), and
+        a retry with backoff: 2 s doubling to :data:`MAX_RERENDER_BACKOFF`."""
+        self.rendered_ok = False
+        self._unpublished = None  # pages may be half written: look at all of them next time
+        self.rerender_backoff = min(max(2.0, self.rerender_backoff * 2), MAX_RERENDER_BACKOFF)
+        if text == self._render_error:
+            return
+        self._render_error = text
+        suffix = f" (retrying in {self.rerender_backoff:.0f} s, then with backoff; commits go on)"
+        if exc is not None:
+            log.error("%s%s", text, suffix, exc_info=exc)
+        else:
+            log.error("%s%s", text, suffix)
 
     def _message(
         self,
@@ -381,7 +574,9 @@ class Pipeline:
             commit = self.git.commit(to_commit, message, author)
         except (GitBusy, IndexLocked, GitError) as exc:
             level = logging.INFO if isinstance(exc, GitBusy) else logging.WARNING
-            log.log(level, "not committed yet: %s", exc)
+            if str(exc) != self._held:  # once per reason, not every retry
+                log.log(level, "not committed yet: %s", exc)
+                self._held = str(exc)
             for change in changes:
                 rel = self.repo.relative(change.path)
                 if rel in to_commit:
@@ -391,8 +586,8 @@ class Pipeline:
             return
         if commit is None:
             return
+        self._held = None
         self.last_head = commit
-        self._pages.clear()
         result.commit = commit
         result.message = message
         log.info("committed %s %s", commit[:8], message.splitlines()[0])

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.daemon.state import read_json, write_json
-from sortext.errors import GitError
+from sortext.errors import GitError, SortextError
 from sortext.files.state import StateDir
 from sortext.vcs import git
 
@@ -30,16 +30,28 @@ PUSH_TIMEOUT = git.NETWORK_TIMEOUT
 
 @dataclass(frozen=True)
 class BackupTarget:
-    """Where to push: config ``backup: {remote: origin, branch: main}``."""
+    """Where to push: ``backup: {remotes: [origin], branch: main}`` (the one schema
+    ``sortext backup``, ``sync``, ``check`` and the watcher read), plus the pages
+    branch, force-pushed (only that branch is ever rewritten)."""
 
-    remote: str
-    branch: str
+    remotes: tuple[str, ...]
+    branch: str | None
+    pages_ref: str | None = None
 
     @classmethod
-    def from_config(cls, raw: Any) -> BackupTarget | None:
-        if not isinstance(raw, dict) or not raw.get("remote"):
+    def from_config(cls, raw: Any, pages: Any = None) -> BackupTarget | None:
+        """None when there is no ``backup`` section (the watcher then never pushes)."""
+        from sortext.vcs.pages import PagesSettings
+        from sortext.vcs.sync import backup_section
+
+        if not isinstance(raw, dict):
             return None
-        return cls(str(raw["remote"]), str(raw.get("branch") or "main"))
+        remotes, branch = backup_section(raw)
+        try:
+            pages_ref = PagesSettings.from_config(pages).ref
+        except SortextError:
+            pages_ref = None
+        return cls(tuple(remotes), branch, pages_ref)
 
 
 def _now() -> str:
@@ -49,7 +61,9 @@ def _now() -> str:
 class Pusher:
     """Owns the push thread; :meth:`nudge` after each commit, :meth:`stop` at shutdown."""
 
-    def __init__(self, root: Path, target: BackupTarget, first_backoff: float = FIRST_BACKOFF):
+    def __init__(
+        self, root: Path, target: BackupTarget, first_backoff: float = FIRST_BACKOFF
+    ) -> None:
         self.root = root
         self.target = target
         self.first_backoff = first_backoff
@@ -85,32 +99,47 @@ class Pusher:
             backoff = min(backoff * 2, MAX_BACKOFF)
 
     def push_once(self) -> bool:
-        """One ``git push`` (no prompt, :data:`PUSH_TIMEOUT`: the policy of
-        :mod:`sortext.vcs.git`); record the outcome; True on success."""
+        """One ``git push`` per remote (no prompt, :data:`PUSH_TIMEOUT`: the policy of
+        :mod:`sortext.vcs.git`) of HEAD and the pages branch; record the outcome
+        (the error kept is git's line naming the cause); True on success."""
+        target = self.target
         status = read_json(self.status_path)
-        status.update(remote=self.target.remote, branch=self.target.branch)
-        try:
-            proc = git.run_full(
-                self.root,
-                "push",
-                "--quiet",
-                self.target.remote,
-                f"HEAD:{self.target.branch}",
-                timeout=PUSH_TIMEOUT,
-            )
-            ok = proc.returncode == 0
-            error = proc.stderr.decode("utf-8", "replace").strip()
-        except GitError as exc:  # git missing, or the timeout passed
-            ok, error = False, str(exc)
+        status.update(remote=", ".join(target.remotes), branch=target.branch or "")
+        ok, error = True, ""
+        for remote in target.remotes:
+            args = ["push", "--quiet", remote, self._records_refspec(target)]
+            if target.pages_ref and self._has(target.pages_ref):
+                args.append(f"+{target.pages_ref}:{target.pages_ref}")
+            try:
+                proc = git.run_full(self.root, *args, timeout=PUSH_TIMEOUT)
+                if proc.returncode != 0:
+                    ok = False
+                    error = str(git.failure(args, proc.stderr.decode("utf-8", "replace")))
+            except GitError as exc:  # git missing, or the timeout passed
+                ok, error = False, str(exc)
+            if ok:
+                log.info("pushed to %s", remote)
+            else:
+                log.warning("backup push to %s failed: %s", remote, error)
+                break
+        status["failing"] = not ok
         if ok:
             status["last_success"] = _now()
-            log.info("pushed to %s/%s", self.target.remote, self.target.branch)
         else:
-            status["last_error"] = error.splitlines()[-1] if error else "git push failed"
+            status["last_error"] = error or "git push failed"
             status["last_error_at"] = _now()
-            log.warning("backup push to %s failed: %s", self.target.remote, status["last_error"])
         try:
             write_json(self.status_path, status)
         except Exception as exc:  # the status file is best effort; the push result stands
             log.warning("cannot record push status: %s", exc)
         return ok
+
+    def _records_refspec(self, target: BackupTarget) -> str:
+        if target.branch:
+            return f"HEAD:refs/heads/{target.branch}"
+        name = git.text(self.root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
+        return f"HEAD:refs/heads/{name or 'main'}"
+
+    def _has(self, ref: str) -> bool:
+        proc = git.run_full(self.root, "rev-parse", "--verify", "-q", ref)
+        return proc.returncode == 0

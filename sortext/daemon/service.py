@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import logging.handlers
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +36,15 @@ log = logging.getLogger("sortext.watch")
 
 #: Longest sleep of the loop when nothing is due (to notice a new day, retries).
 TICK = 1.0
+
+
+class _LogFile(logging.handlers.WatchedFileHandler):
+    """``.sortext/watch.log``, reopened (folder included) when the user deletes
+    ``.sortext/`` while the watcher runs: it is derived data, safe to delete."""
+
+    def reopenIfNeeded(self) -> None:
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        super().reopenIfNeeded()
 
 
 class InertFormatter(logging.Formatter):
@@ -63,7 +74,7 @@ def setup_logging(root: Path, level: int = logging.INFO) -> None:
     logger.addHandler(stream)
     state = StateDir(root)
     state.path.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(state.watch_log, encoding="utf-8")
+    file_handler = _LogFile(state.watch_log, encoding="utf-8")
     file_handler.setFormatter(fmt)
     logger.addHandler(file_handler)
     logger.propagate = False
@@ -84,6 +95,21 @@ class WatchService:
     _pending: dict[Path, Change] = field(default_factory=dict)
     _last_commit: dict[str, str] = field(default_factory=dict)
     _state_key: Any = None
+    _pusher: Any = None
+    _pusher_factory: Any = None
+    #: settle counter: incremented after every finished batch (tests wait on it)
+    settled: int = 0
+    _settle_cond: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_settled(self, after: int, timeout: float) -> int:
+        """Block until more than ``after`` batches have settled with nothing pending;
+        returns the counter (raises TimeoutError when ``timeout`` seconds pass)."""
+        with self._settle_cond:
+            if not self._settle_cond.wait_for(
+                lambda: self.settled > after and not self._pending, timeout
+            ):
+                raise TimeoutError(f"the watcher did not settle within {timeout}s")
+            return self.settled
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -93,11 +119,11 @@ class WatchService:
     def run(self, ready: Callable[[], None] | None = None) -> None:
         """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo."""
         from sortext.daemon.events import start_observer
-        from sortext.daemon.lock import acquire
+        from sortext.daemon.lock import acquire, lock_path
         from sortext.daemon.push import BackupTarget, Pusher
         from sortext.vcs.commit import GitRepo
 
-        lock = acquire(StateDir(self.repo.root).watch_pid)
+        lock = acquire(lock_path(self.repo.root))
         if lock.stale_pid:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
@@ -112,13 +138,16 @@ class WatchService:
             git_config = self.repo.config.raw.get("git")
             author = git_config.get("author") if isinstance(git_config, dict) else None
             pipeline = Pipeline(self.repo, git, self.renderer, self.today, author)
-            target = BackupTarget.from_config(self.repo.config.raw.get("backup"))
-            if target:
-                pusher = Pusher(self.repo.root, target)
+            config = self.repo.config.raw
+            target = BackupTarget.from_config(config.get("backup"), config.get("pages"))
+            pusher = Pusher(self.repo.root, target) if target else None
+            if pusher is not None:
                 pusher.start()
+            self._pusher = pusher
+            self._pusher_factory = lambda t: Pusher(self.repo.root, t)
             observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
-            self._finish(pipeline, self._safely(pipeline.start), pusher)
+            pusher = self._finish(pipeline, self._safely(pipeline.start), pusher)
             log.info(
                 "ready: every save in %s is now validated and committed",
                 self.repo.relative(self.repo.clients_path),
@@ -130,8 +159,8 @@ class WatchService:
             if observer is not None:
                 observer.stop()
                 observer.join(2)
-            if pusher is not None:
-                pusher.stop()
+            if self._pusher is not None:
+                self._pusher.stop()
             if git is not None:
                 git.close()
             self._restore_signals(previous)
@@ -140,8 +169,15 @@ class WatchService:
 
     def _loop(self, pipeline: Pipeline, pusher: Any) -> None:
         debouncer: Debouncer[Path] = Debouncer(self.debounce)
+        rerender_at: float | None = None
         while True:
+            if pipeline.rendered_ok:
+                rerender_at = None
+            elif rerender_at is None:
+                rerender_at = time.monotonic() + pipeline.rerender_backoff
             deadline = debouncer.next_deadline()
+            if rerender_at is not None:
+                deadline = rerender_at if deadline is None else min(deadline, rerender_at)
             timeout = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
             try:
                 item = self._queue.get(timeout=timeout)
@@ -159,9 +195,12 @@ class WatchService:
                 for change in result.retry:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
-                self._finish(pipeline, result, pusher)
+                pusher = self._finish(pipeline, result, pusher)
+            elif rerender_at is not None and time.monotonic() >= rerender_at:
+                rerender_at = None  # retry the failed render (a full rebuild), with backoff
+                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
             elif deadline is None and pipeline.today() != pipeline.last_today:
-                self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -184,23 +223,28 @@ class WatchService:
             log.exception("internal error while processing changes (still watching): %s", exc)
             return SettleResult()
 
-    def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> None:
+    def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> Any:
+        """Record the batch's outcome (state file, settle counter, push); returns the
+        pusher, created, re-targeted or stopped when the backup settings changed."""
+        pusher = self._retarget(pipeline, pusher)
         if result.commit:
             self._last_commit = {
                 "id": result.commit,
                 "message": (result.message or "").splitlines()[0],
                 "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             }
-            if pusher is not None:
-                pusher.nudge()
+        if (result.commit or result.published) and pusher is not None:
+            pusher.nudge()
         errors = {
             path: [d.format(False) for d in diags if d.is_error]
             for path, diags in sorted(pipeline.errors.items())
         }
+        with self._settle_cond:
+            self.settled += 1
+            settled = self.settled
+        # written after every batch (no fsync: it is rewritten next time), so the
+        # settle counter a test or a tool waits on is always current
         key = (self._last_commit.get("id"), tuple((k, tuple(v)) for k, v in errors.items()))
-        if key == self._state_key:
-            return
-        self._state_key = key
         try:
             write_json(
                 StateDir(self.repo.root).watch_state,
@@ -209,10 +253,40 @@ class WatchService:
                     "started": self.started_at,
                     "last_commit": self._last_commit,
                     "errors": errors,
+                    "published_for": pipeline.published_for,
+                    "settled": settled,
+                    "pending": len(self._pending),
                 },
+                durable=key != self._state_key,
             )
+            self._state_key = key
         except Exception as exc:
             log.warning("cannot write the status file: %s", exc)
+        with self._settle_cond:
+            self._settle_cond.notify_all()
+        return pusher
+
+    def _retarget(self, pipeline: Pipeline, pusher: Any) -> Any:
+        """Pick up a changed ``backup`` section without a restart."""
+        from sortext.daemon.push import BackupTarget
+
+        config = pipeline.repo.config.raw
+        target = BackupTarget.from_config(config.get("backup"), config.get("pages"))
+        if pusher is not None and pusher.target == target:
+            return pusher
+        if pusher is not None and target is not None:
+            pusher.target = target
+            log.info("backup settings changed: pushing to %s", ", ".join(target.remotes))
+        elif pusher is not None:
+            pusher.stop()
+            pusher = None
+            log.info("backup settings removed: no longer pushing")
+        elif target is not None and self._pusher_factory is not None:
+            pusher = self._pusher_factory(target)
+            pusher.start()
+            log.info("backup settings added: pushing to %s", ", ".join(target.remotes))
+        self._pusher = pusher
+        return pusher
 
     def _install_signals(self) -> dict[int, Any]:
         owner = os.getpid()

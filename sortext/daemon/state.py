@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Atomically replace ``path`` with ``data`` as JSON."""
+def write_json(path: Path, data: dict[str, Any], durable: bool = True) -> None:
+    """Atomically replace ``path`` with ``data`` as JSON (``durable=False``: no fsync,
+    for state rewritten after every batch)."""
     from sortext.files.write import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    atomic_write(path, text.encode("utf-8"))
+    atomic_write(path, text.encode("utf-8"), durable=durable)
 
 
 def read_json(path: Path) -> dict[str, Any]:

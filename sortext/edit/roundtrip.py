@@ -123,6 +123,10 @@ class RecordEditor:
             raise EditRefused(f"{display}:{parts.line}:{parts.column}: {parts.message}")
         self.data: dict[str, Any] = self._load()
         self.changed_paths: list[Path] = []
+        # (path, old value, comment): a value changed on a line whose trailing comment
+        # may describe the old value ("due: 2026-11-19  # slipped: she moved the call").
+        # The comment is kept (it is the user's text); the caller flags it.
+        self.stale_comments: list[tuple[Path, Any, str]] = []
 
     # -- reading ---------------------------------------------------------------
 
@@ -274,12 +278,29 @@ class RecordEditor:
         return node
 
     def set(self, path: Path, value: Any) -> None:
-        """Set the value at ``path``, creating missing mappings on the way."""
+        """Set the value at ``path``, creating missing mappings on the way.  A scalar
+        that changes on a line with a trailing comment is noted in ``stale_comments``."""
         value = plain(value)
         expected = copy.deepcopy(self.data)
         _assign(expected, path, value)
+        old = copy.deepcopy(self.get(path))
+        comment = self._trailing_comment(path)
         self._set(path, value)
         self._verify(expected, path)
+        if comment and old is not None and old != self.get(path):
+            self.stale_comments.append((path, old, comment))
+
+    def _trailing_comment(self, path: Path) -> str | None:
+        """The ``# comment`` after the scalar at ``path`` on its own line, if any."""
+        root, text, _ = self._root()
+        where = self._find(root, path)
+        if where is None or where.node.id != "scalar" or _is_null(where.node):
+            return None
+        end = where.node.end_mark.index
+        line_end = text.find("\n", end)
+        rest = text[end : len(text) if line_end == -1 else line_end]
+        stripped = rest.strip()
+        return stripped if stripped.startswith("#") else None
 
     def append(self, path: Path, item: Any) -> None:
         """Append ``item`` to the list at ``path`` (created when missing or empty)."""
@@ -468,7 +489,12 @@ def _assign(data: Any, path: Path, value: Any) -> None:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
             if not -len(node) <= part < len(node):
-                raise EditRefused(f"{format_path(path[: i + 1])}: no list item {part}")
+                raise EditRefused(
+                    f"{format_path(path[: i + 1])}: no list item {part} "
+                    f"(the list has {len(node)}: 0 to {len(node) - 1})"
+                    if node
+                    else f"{format_path(path[: i + 1])}: no list item {part} (the list is empty)"
+                )
             node = node[part]
         else:
             raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")

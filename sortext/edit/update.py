@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import RecordNotFound
 from sortext.record.diagnostics import Diagnostic
+from sortext.record.positions import format_path
 from sortext.repo import Repository
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ class UpdateResult:
     display: str
     changed: bool
     warnings: list[Diagnostic] = field(default_factory=list)
+    dry_run: bool = False
+    diff: str = ""  # unified diff of the change (filled on a dry run)
+    notes: list[str] = field(default_factory=list)  # things to look at: stale comments
 
 
 def record_file(repo: Repository, record_id: str) -> Path:
@@ -118,10 +122,26 @@ class PlannedUpdate:
     snapshot: Snapshot
     new: bytes
     warnings: list[Diagnostic] = field(default_factory=list)
+    # a value changed on a line whose trailing comment may describe the old value
+    notes: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return self.new != self.snapshot.raw
+
+    def diff(self) -> str:
+        """The change as a unified diff (a/PATH, b/PATH), '' when nothing changes."""
+        import difflib
+
+        before = (self.snapshot.raw or b"").decode("utf-8", "replace")
+        return "".join(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                self.new.decode("utf-8", "replace").splitlines(keepends=True),
+                f"a/{self.display}",
+                f"b/{self.display}",
+            )
+        )
 
 
 def plan_update(
@@ -150,7 +170,12 @@ def plan_update(
         return PlannedUpdate(path, display, snapshot, new)
     warnings = check_edit(repo, display, snapshot.raw, new)
     warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-    return PlannedUpdate(path, display, snapshot, new, warnings)
+    notes = [
+        f"{display}: {format_path(field_path)}: was {old}; the comment on its line may be "
+        f"about the old value, check it: {comment}"
+        for field_path, old, comment in editor.stale_comments
+    ]
+    return PlannedUpdate(path, display, snapshot, new, warnings, notes)
 
 
 def apply_update(plan: PlannedUpdate) -> UpdateResult:
@@ -164,7 +189,7 @@ def apply_update(plan: PlannedUpdate) -> UpdateResult:
     if plan.snapshot.raw is None:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
     write_if_unchanged(plan.path, plan.snapshot, plan.new)
-    return UpdateResult(plan.path, plan.display, True, list(plan.warnings))
+    return UpdateResult(plan.path, plan.display, True, list(plan.warnings), notes=plan.notes)
 
 
 def update_record(
@@ -172,12 +197,25 @@ def update_record(
     record_id: str,
     change: Callable[[RecordEditor], None],
     source: str | None = None,
+    dry_run: bool = False,
 ) -> UpdateResult:
     """Apply ``change`` to the record's editor, validate, and write atomically.
 
     ``source``: the import writing the change (its own owned fields are not warned about).
+    ``dry_run``: validate as usual but write nothing; the result carries the diff.
     """
-    return apply_update(plan_update(repo, record_id, change, source))
+    plan = plan_update(repo, record_id, change, source)
+    if dry_run:
+        return UpdateResult(
+            plan.path,
+            plan.display,
+            plan.changed,
+            list(plan.warnings),
+            dry_run=True,
+            diff=plan.diff(),
+            notes=plan.notes,
+        )
+    return apply_update(plan)
 
 
 __all__ = [

@@ -87,7 +87,14 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         pct=percent,
         num=number,
         late=late,
+        nobr=nobr,
+        keepdates=keepdates,
+        by_client=by_client,
+        shown=shown,
+        chronological=chronological,
+        unlabel=unlabel,
     )
+    env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
     return env
 
@@ -97,6 +104,89 @@ def render(env: jinja2.Environment, name: str, **context: Any) -> str:
 
 
 # -- filters --------------------------------------------------------------------
+
+
+# At-risk reasons that another dashboard panel already lists in full: the At risk
+# panel names the kind and links to that panel instead of repeating the line.
+RISK_LINKS: dict[str, tuple[str, str]] = {
+    "next_overdue": ("next action overdue", "#next"),
+    "next_missing": ("no next action", "#next"),
+    "invoice_overdue": ("invoice overdue", "#money"),
+    "goal_stuck": ("goal stuck", "#stuck"),
+    "checkin_due": ("check-in due", "#dates"),
+}
+
+
+def by_client(findings: Any) -> list[tuple[str, str, str | None, list[Any]]]:
+    """Findings grouped per client, in the order each client first appears:
+    ``[(record_id, name, owner, [finding, ...]), ...]`` (one row per client)."""
+    groups: dict[str, tuple[str, str, str | None, list[Any]]] = {}
+    for f in findings:
+        entry = groups.get(f.record_id)
+        if entry is None:
+            entry = groups[f.record_id] = (f.record_id, f.name, f.owner, [])
+        entry[3].append(f)
+    return list(groups.values())
+
+
+def shown(value: Any) -> str:
+    """A front-matter value as a person reads it: yes/no for booleans (not Python's
+    True/False), ISO dates, lists joined with commas."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def chronological(mapping: Any) -> list[tuple[str, Any]]:
+    """A mapping's items with dates first, earliest first (then the other values by
+    key): a record's dates read in the order they happen, not alphabetically."""
+    import datetime as dt
+
+    from sortext.record.model import as_date
+
+    items = list(mapping.items()) if hasattr(mapping, "items") else []
+
+    def key(item: tuple[str, Any]) -> tuple[int, str, str]:
+        value = item[1]
+        when = value if isinstance(value, dt.date) else as_date(value)
+        return (0, when.isoformat(), item[0]) if when is not None else (1, "", item[0])
+
+    return sorted(items, key=key)
+
+
+def unlabel(text: str, label: str) -> str:
+    """``text`` without a leading ``label`` ("blocked: ") that the panel's title already says."""
+    return text[len(label) :] if text.lower().startswith(label.lower()) else text
+
+
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def keepdates(value: Any) -> Any:
+    """Text whose ISO dates (2026-11-17) do not break at their hyphens: the text
+    escaped, each date in ``<span class="nobr">``."""
+    from markupsafe import Markup, escape
+
+    if value is None:
+        return ""
+    text = str(escape(value))
+    return Markup(_ISO_DATE.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text))
+
+
+def nobr(value: Any) -> Any:
+    """A value (a date: 2026-12-31) that must not break at its hyphens, as
+    ``<span class="nobr">``; empty values stay empty."""
+    from markupsafe import Markup, escape
+
+    if value is None or value == "":
+        return ""
+    return Markup('<span class="nobr">%s</span>') % escape(str(value))
 
 
 def md_escape(value: object) -> str:

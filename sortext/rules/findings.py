@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from sortext.check.load import Record
 from sortext.record.model import Session, as_date
+from sortext.rules import wording
 from sortext.rules.wording import days_phrase, figure, money
 from sortext.schema.config import Config
 
@@ -104,7 +105,9 @@ class GoalStatus:
     by: str | None
     points: tuple[tuple[str, float], ...]
     percent: float | None  # of the way from baseline to target (may be < 0 or > 100)
-    state: Literal["achieved", "progressing", "stuck", "behind", "no data", "closed"]
+    # "paused": the client is in a side stage (paused): its goals are neither
+    # progressing nor stuck on the dashboard until the client comes back.
+    state: Literal["achieved", "progressing", "stuck", "behind", "no data", "closed", "paused"]
     reason: str
 
 
@@ -404,7 +407,7 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
         every_n = _int(config, "review_every_sessions")
         every_days = _int(config, "review_every_days")
         if every_n > 0 and count >= every_n:
-            reasons.append(f"{count} sessions since the last review")
+            reasons.append(f"{wording.count(count, 'session')} since the last review")
         elif every_days > 0 and (today - since).days >= every_days:
             what = "last review" if last_review else "first session"
             reasons.append(f"{(today - since).days} days since the {what}")
@@ -635,8 +638,11 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             percent = (values[-1] - baseline) / (target - baseline) * 100
         state: Any
         measure = goal.measure or ""
+        stage = config.stage(record.stage)
         if goal.status in ("achieved", "dropped") or not is_open(record, config):
             state, reason = "closed", f"goal {goal.status or 'closed'}"
+        elif stage is not None and stage.side:
+            state, reason = "paused", f"client {record.stage}: not measured while {record.stage}"
         elif not values:
             state, reason = "no data", "no measurements yet"
         elif percent is not None and percent >= 100:

@@ -34,3 +34,9 @@ def figure(value: float | None) -> str:
     if value is None:
         return "?"
     return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: ``count(1, "warning")`` -> "1 warning",
+    ``count(2, "warning")`` -> "2 warnings", ``count(2, "entry", "entries")``."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"

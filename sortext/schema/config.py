@@ -130,7 +130,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
-                "remote": {"type": "string", "minLength": 1},
                 "branch": {"type": "string", "minLength": 1},
                 "max_age_days": {"type": "integer", "minimum": 0},
                 "encrypted": {
@@ -156,7 +155,25 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
         },
-        "pages": {"type": "object", "properties": {"notes": {"type": "boolean"}}},
+        "pages": {
+            "anyOf": [
+                {"const": False},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "notes": {"type": "boolean"},
+                        "branch": {
+                            "anyOf": [
+                                {"const": False},
+                                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$"},
+                            ]
+                        },
+                        "keep": {"type": "integer", "minimum": 1},
+                    },
+                },
+            ]
+        },
         "privacy": {
             "type": "object",
             "additionalProperties": False,

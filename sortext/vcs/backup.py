@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sortext.errors import GitError
+from sortext.errors import GitError, SortextError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.pages import PagesSettings
 from sortext.vcs.sync import backup_settings, current_branch
 
 
@@ -178,17 +179,29 @@ def prepare_encrypted(repo: Repository) -> list[str]:
 
 
 def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
-    """Push HEAD to every configured remote (plain and encrypted) and verify each by
-    restoring it into a temporary folder; save the verified time."""
+    """Push HEAD (and the pages branch, forced) to every configured remote (plain and
+    encrypted) and verify each by restoring it into a temporary folder; save the
+    verified time."""
     remotes, configured = backup_settings(repo)
     encrypted = prepare_encrypted(repo)
     remotes = remotes + [name for name in encrypted if name not in remotes]
     branch = configured or current_branch(repo.root)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
+    try:
+        pages_ref = PagesSettings.from_config(repo.config.raw.get("pages")).ref
+    except SortextError:
+        pages_ref = None
     for remote in remotes:
         try:
-            git.run(repo.root, "push", "--quiet", remote, f"HEAD:refs/heads/{branch}")
+            refspecs = [f"HEAD:refs/heads/{branch}"]
+            if (
+                pages_ref
+                and git.run_full(repo.root, "rev-parse", "-q", "--verify", pages_ref).returncode
+                == 0
+            ):
+                refspecs.append(f"+{pages_ref}:{pages_ref}")  # only this branch is forced
+            git.run(repo.root, "push", "--quiet", remote, *refspecs)
             report.remotes.append(verify_remote(repo, remote, branch, prefix))
         except GitError as exc:
             report.remotes.append(RemoteBackup(remote, error=str(exc)))

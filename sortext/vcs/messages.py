@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sortext.files.inert import clean
+from sortext.rules.wording import count
 from sortext.schema.validate import RecordValidator
 
 if TYPE_CHECKING:
@@ -108,4 +109,4 @@ def commit_message(
     if len(lines) == 1:
         return lines[0] + "\n"
     shown = ", ".join(ids[:SUBJECT_IDS]) + (", ..." if len(ids) > SUBJECT_IDS else "")
-    return f"{len(lines)} records: {shown}\n\n" + "\n".join(lines) + "\n"
+    return f"{count(len(lines), 'record')}: {shown}\n\n" + "\n".join(lines) + "\n"

@@ -19,13 +19,35 @@ GIT_SETTINGS: dict[str, str] = {
 GITATTRIBUTES_LINE = "clients/*.md merge=sortext"
 
 
-def sortext_command() -> str:
-    """How git should call sortext: on PATH if it is there, else this Python."""
-    import shlex
-    import shutil
+PYTHON_KEY = "sortext.python"
+
+# The pre-commit hook shipped before the interpreter was recorded: ``sortext install``
+# replaces exactly this text with the current hook (any other hook is the user's).
+OLD_PRE_COMMIT = (
+    "#!/bin/sh\n"
+    "# sortext: refuse to commit an invalid client record.\n"
+    "if command -v sortext >/dev/null 2>&1; then\n"
+    "  exec sortext check --staged\n"
+    "fi\n"
+    "exec python3 -m sortext check --staged\n"
+)
+
+
+def recorded_python() -> str:
+    """The interpreter git should run sortext with: this process's Python (absolute),
+    so hooks and the merge driver work where the virtual environment is not active
+    (GUI git clients, other shells).  A venv's ``bin/python`` runs the venv without
+    activation."""
     import sys
 
-    return "sortext" if shutil.which("sortext") else f"{shlex.quote(sys.executable)} -m sortext"
+    return str(Path(sys.executable).absolute())
+
+
+def sortext_command() -> str:
+    """How git should call sortext: the recorded Python with ``-m sortext``."""
+    import shlex
+
+    return f"{shlex.quote(recorded_python())} -m sortext"
 
 
 def merge_driver_settings() -> dict[str, str]:
@@ -36,8 +58,26 @@ def merge_driver_settings() -> dict[str, str]:
 
 
 def configure_git(root: Path) -> None:
-    """Hooks path, merge driver and durability settings in ``root``'s git config."""
-    git.set_config(root, {**GIT_SETTINGS, **merge_driver_settings()})
+    """Hooks path, merge driver, durability settings and the recorded interpreter
+    (``sortext.python``, read by the pre-commit hook) in ``root``'s git config."""
+    git.set_config(root, {**GIT_SETTINGS, **merge_driver_settings(), PYTHON_KEY: recorded_python()})
+
+
+def refresh_hook(root: Path) -> bool:
+    """Write the shipped pre-commit hook when it is missing or is the old shipped one
+    (which ran ``python3 -m sortext`` and failed outside the venv); True if written.
+    A hook the user changed is left alone."""
+    from sortext.files.write import atomic_write
+
+    hook = root / ".githooks" / "pre-commit"
+    new = (files("sortext") / "skeleton" / "pre-commit").read_text("utf-8")
+    before = hook.read_text("utf-8") if hook.exists() else None
+    if before is not None and before != OLD_PRE_COMMIT:
+        return False
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(hook, new.encode("utf-8"))
+    hook.chmod(0o755)
+    return True
 
 
 def ensure_gitattributes(root: Path) -> bool:
@@ -53,6 +93,54 @@ def ensure_gitattributes(root: Path) -> bool:
     new = f"{text}{sep}{GITATTRIBUTES_LINE}\n".encode("utf-8", "surrogateescape")
     replace_if_unchanged(path, new, before)
     return True
+
+
+#: .gitignore lines that keep the generated pages out of the records branch.
+PAGES_IGNORE = ("/NEXT.md", "/site/", ".*.sortext-tmp-*")
+PAGES_MIGRATION_MESSAGE = """stop tracking the generated pages (NEXT.md, site/)
+
+They are derived output, rebuilt from the records by 'sortext watch' and
+'sortext build', and published on a branch of their own (sortext-pages).
+Tracked here they made checkouts, pulls, rebases, reverts and merges stop on
+files nobody writes; the working-tree copies stay where they were.
+"""
+
+
+def untrack_pages(root: Path) -> str | None:
+    """Migrate a repository that still tracks NEXT.md and site/: one commit that
+    removes them from the index (the files stay on disk) and adds the ignore lines.
+
+    Returns the commit id, or None when nothing needed doing.  The user's other
+    staged work is left staged and out of this commit (git plumbing in a private
+    index, :mod:`sortext.vcs.commit`).  Raises GitError (GitBusy during a merge or
+    rebase)."""
+    from sortext.vcs.commit import GitRepo
+
+    tracked = [
+        p for p in git.text(root, "ls-files", "-z", "--", "NEXT.md", "site").split("\0") if p
+    ]
+    path = root / ".gitignore"
+    before = path.read_bytes() if path.exists() else b""
+    text = before.decode("utf-8", "surrogateescape")
+    lines = text.splitlines()
+    missing = [line for line in PAGES_IGNORE if line not in lines]
+    if not tracked and not missing:
+        return None
+    changes: dict[str, bytes | None] = dict.fromkeys(tracked)
+    if missing:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        added = "# generated pages: published on their own branch (sortext-pages)\n"
+        added += "".join(f"{line}\n" for line in missing)
+        new = f"{text}{sep}{added}".encode("utf-8", "surrogateescape")
+        from sortext.files.write import replace_if_unchanged
+
+        replace_if_unchanged(path, new, before if path.exists() else None)
+        changes[".gitignore"] = new
+    repo = GitRepo.open(root)
+    try:
+        return repo.commit(changes, PAGES_MIGRATION_MESSAGE)
+    finally:
+        repo.close()
 
 
 def _write_new(path: Path, text: str, created: list[Path], mode: int | None = None) -> None:
@@ -94,3 +182,28 @@ def init_repository(directory: Path) -> list[Path]:
         created.append(directory / ".gitattributes")
     configure_git(directory)
     return created
+
+
+def first_commit(directory: Path) -> str | None:
+    """Commit what ``init`` wrote when the repository has no commit yet (so
+    ``changes``, ``history`` and the pages' "since last week" have a start);
+    returns the commit id, or None when there already was a commit."""
+    if git.head_commit(directory) is not None:
+        return None
+    paths = [
+        p
+        for p in (
+            "sortext.yaml",
+            "clients/.gitkeep",
+            "templates",
+            ".gitignore",
+            ".githooks",
+            ".gitattributes",
+        )
+        if (directory / p).exists()
+    ]
+    git.run(directory, "add", "--", *paths)
+    git.run(
+        directory, "commit", "-q", "--no-verify", "-m", "sortext init: a new records repository"
+    )
+    return git.head_commit(directory)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sortext.errors import GitError, SortextError
 from sortext.repo import Repository
@@ -123,10 +124,21 @@ class SyncResult:
 
 def backup_settings(repo: Repository) -> tuple[list[str], str | None]:
     """Remotes and branch from ``backup: {remotes: [...], branch: ...}`` in sortext.yaml."""
-    section = repo.config.raw.get("backup") or {}
+    return backup_section(repo.config.raw.get("backup") or {})
+
+
+def backup_section(section: Any) -> tuple[list[str], str | None]:
+    """The one reading of the ``backup`` section (its schema is in
+    :mod:`sortext.schema.config`, checked by ``check``): remotes (default
+    ``[origin]``; an explicit ``[]`` means only the encrypted remotes) and branch
+    (None: the current branch)."""
+    if not isinstance(section, dict):
+        section = {}
     remotes = section.get("remotes")
-    if remotes is None:  # an explicit [] means: only the encrypted remotes
+    if remotes is None:
         remotes = ["origin"]
+    if isinstance(remotes, str):
+        remotes = [remotes]
     branch = section.get("branch")
     return [str(r) for r in remotes], str(branch) if branch else None
 

@@ -10,9 +10,9 @@ views and may not import them).
 from __future__ import annotations
 
 from sortext.record.model import as_date
-from sortext.rules.wording import days_phrase, money
+from sortext.rules.wording import count, days_phrase, money
 
-__all__ = ["days_phrase", "late", "money", "number", "percent", "weekday"]
+__all__ = ["count", "days_phrase", "late", "money", "number", "percent", "weekday"]
 
 
 def number(value: float | None) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sortext.check.load import Record
-from sortext.errors import RecordNotFound
+from sortext.errors import RecordNotFound, UnknownValue
 from sortext.repo import Repository
 from sortext.rules import findings as rules
 from sortext.rules.findings import Finding, NextAction
@@ -64,6 +64,9 @@ def next_list(
             items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
     if owner is not None:
+        known = sorted({*repo.config.people, *(n.owner for n in items if n.owner)})
+        if owner not in known:
+            raise UnknownValue("--owner", "person", owner, known)
         items = [n for n in items if n.owner == owner]
     if within is not None:
         items = [
@@ -84,26 +87,45 @@ def client_list(
     owner: str | None = None,
     where: Sequence[str] = (),
     sort: str | None = None,
+    with_risks: bool = False,
 ) -> list[ClientRow]:
     """Clients filtered by stage, tag, owner, ``where`` conditions (see
     :mod:`sortext.views.filters`) or being at risk; sorted by name, or by
     ``sort``: ``due`` (next action), ``stage`` (stage order), ``in_stage``
     (longest first), ``name`` or any dotted field (``-`` in front: reversed).
 
-    Raises FilterError for a condition or sort it cannot read."""
+    ``with_risks`` fills every row's risks (as ``at_risk_only`` does) without
+    filtering, so a JSON list carries the same fields whatever the filter.
+    Raises FilterError for a condition or sort it cannot read, UnknownValue for a
+    stage not in sortext.yaml or a tag or owner no client has."""
     from sortext.views.filters import parse_condition, sort_key
     from sortext.views.stagetime import stage_since_map
 
+    if stage is not None and stage not in repo.config.stage_names:
+        raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
     conditions = [parse_condition(w) for w in where]
     full = (
-        at_risk_only or bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
+        at_risk_only
+        or with_risks
+        or bool(conditions)
+        or sort not in (None, "name", "due", "stage", "in_stage")
     )
     with Index.open(repo) as index:
         index.refresh()
         records = index.records() if full else index.summaries()
+    if tag is not None:
+        tags = sorted({t for rec in records for t in rec.view.tags})
+        if tag not in tags:
+            raise UnknownValue("--tag", "tag", tag, tags)
+    if owner is not None:
+        people = sorted(
+            {*repo.config.people, *(str(r.view.owner) for r in records if r.view.owner)}
+        )
+        if owner not in people:
+            raise UnknownValue("--owner", "person", owner, people)
     since = stage_since_map(repo, records)
     risks: dict[str, list[Finding]] = {}
-    if at_risk_only:
+    if at_risk_only or with_risks:
         found = rules.findings(records, repo.config, today, since)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
