@@ -33,16 +33,36 @@ def today_option(func: F) -> F:
     )(func)
 
 
+def parse_day(text: str, option: str) -> dt.date:
+    """A YYYY-MM-DD option value in the years records may hold (MIN_YEAR..MAX_YEAR,
+    see :mod:`sortext.record.values`), or a click usage error naming ``option``.
+
+    Every date argument goes through here: ``--today 9999-12-31`` made ``build``
+    step past Python's last date (an internal error) where a record's own dates
+    are refused outside these years.
+    """
+    from sortext.record.values import MAX_YEAR, MIN_YEAR
+
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"'{text}' is not a date (YYYY-MM-DD)", param_hint=option
+        ) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise click.BadParameter(
+            f"'{text}' is outside the years {MIN_YEAR} to {MAX_YEAR} sortext works in",
+            param_hint=option,
+        )
+    return day
+
+
 def resolve_today(value: str | None) -> dt.date:
-    """--today, else $SORTEXT_TODAY, else the real date."""
+    """--today, else $SORTEXT_TODAY, else the real date (checked by :func:`parse_day`)."""
     text = value or os.environ.get("SORTEXT_TODAY")
     if not text:
         return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        where = "--today" if value else "SORTEXT_TODAY (environment variable)"
-        raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint=where) from None
+    return parse_day(text, "--today" if value else "SORTEXT_TODAY (environment variable)")
 
 
 def open_repo(repo_dir: Path | None) -> Any:

@@ -13,14 +13,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
     """A YYYY-MM-DD option value, or a click error naming the option."""
+    from sortext.commands.options import parse_day
+
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"'{value}' is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
+    return parse_day(value, option)
 
 
 def dry_run_option(func: F) -> F:

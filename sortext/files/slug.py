@@ -84,7 +84,7 @@ def confined_folder(root: Path, folder: Path) -> Path:
     if not _under(real, real_root):
         raise UnsafePathError(
             f"{folder}: leads outside the repository (to {real}); "
-            "sortext writes only inside it: replace the link with a folder"
+            "sortext reads and writes only inside it: replace the link with a real folder or file"
         )
     return folder
 

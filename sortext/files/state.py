@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from sortext.files.slug import confined_folder
+
 
 @dataclass(frozen=True, slots=True)
 class StateDir:
@@ -46,70 +48,79 @@ class StateDir:
 
     @property
     def path(self) -> Path:
-        """The folder itself (may not exist yet)."""
-        return self.root / self.FOLDER
+        """The folder itself (may not exist yet).
+
+        Raises UnsafePathError when ``.sortext`` is a link leading outside the
+        repository (a sync tool can carry one): its files are written often.
+        """
+        return confined_folder(self.root, self.root / self.FOLDER)
+
+    def _inside(self, name: str) -> Path:
+        """``.sortext/<name>``, refused (UnsafePathError) when it is a link leading
+        outside the repository (``watch.log`` -> ``~/.bashrc`` would be appended to)."""
+        return confined_folder(self.root, self.path / name)
 
     @property
     def index(self) -> Path:
         """The SQLite index of parsed records (:mod:`sortext.store.index`)."""
-        return self.path / self.INDEX
+        return self._inside(self.INDEX)
 
     @property
     def config_cache(self) -> Path:
         """The validated ``sortext.yaml``, keyed by its fingerprint (JSON)."""
-        return self.path / self.CONFIG_CACHE
+        return self._inside(self.CONFIG_CACHE)
 
     @property
     def weekly_view(self) -> Path:
         """The last weekly view (JSON), keyed by HEAD and the window."""
-        return self.path / self.WEEKLY_VIEW
+        return self._inside(self.WEEKLY_VIEW)
 
     @property
     def weekly_pairs(self) -> Path:
         """The manifest of the weekly diff-pair store (JSON)."""
-        return self.path / self.WEEKLY_PAIRS
+        return self._inside(self.WEEKLY_PAIRS)
 
     @property
     def weekly_store(self) -> Path:
         """The weekly diff-pair store (SQLite)."""
-        return self.path / self.WEEKLY_STORE
+        return self._inside(self.WEEKLY_STORE)
 
     @property
     def stage_facts(self) -> Path:
         """Cached facts about each client's stage history (JSON)."""
-        return self.path / self.STAGE_FACTS
+        return self._inside(self.STAGE_FACTS)
 
     @property
     def watch_pid(self) -> Path:
         """The daemon's pid file, held with an OS lock while it runs."""
-        return self.path / self.WATCH_PID
+        return self._inside(self.WATCH_PID)
 
     @property
     def watch_state(self) -> Path:
         """What the daemon last did (JSON, read by ``sortext status``)."""
-        return self.path / self.WATCH_STATE
+        return self._inside(self.WATCH_STATE)
 
     @property
     def watch_log(self) -> Path:
         """The daemon's human-readable log."""
-        return self.path / self.WATCH_LOG
+        return self._inside(self.WATCH_LOG)
 
     @property
     def push_state(self) -> Path:
         """The daemon's last push success and error (JSON)."""
-        return self.path / self.PUSH_STATE
+        return self._inside(self.PUSH_STATE)
 
     @property
     def backup_state(self) -> Path:
         """Time and target of the last verified backup (JSON)."""
-        return self.path / self.BACKUP_STATE
+        return self._inside(self.BACKUP_STATE)
 
     @property
     def template_cache(self) -> Path:
         """Compiled page templates (a folder: Jinja2's bytecode cache)."""
-        return self.path / self.TEMPLATE_CACHE
+        return self._inside(self.TEMPLATE_CACHE)
 
     @property
     def ics_sequences(self) -> Path:
         """Per calendar UID: the digest of its last exported content and its SEQUENCE (JSON)."""
-        return self.path / self.ICS_SEQUENCES
+        return self._inside(self.ICS_SEQUENCES)

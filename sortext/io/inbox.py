@@ -183,12 +183,17 @@ def _match(clients: _Clients, hints: Iterable[tuple[str, str]]) -> tuple[str | N
 
 def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
     """Every unfiled note, matched (or not) to a client; nothing is written."""
+    from sortext.files.slug import confined_folder
     from sortext.io.foreign import read_note
     from sortext.io.importer import load_states
 
     clients = _Clients(load_states(repo))
     notes: list[InboxNote] = []
-    folder = repo.root / INBOX_DIR
+    # inbox/ or inbox.md as a link leading out of the repository (a sync tool can
+    # carry one) would fold outside files into records, commit them and, with
+    # --file, delete them there: refused (UnsafePathError, naming the link).
+    folder = confined_folder(repo.root, repo.root / INBOX_DIR)
+    confined_folder(repo.root, repo.root / INBOX_FILE)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except (FileNotFoundError, NotADirectoryError):

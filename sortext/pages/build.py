@@ -95,7 +95,11 @@ def build(
     result = BuildResult()
     config = repo.config
     site = confined_folder(repo.root, repo.root / SITE_DIR)
-    pages_dir = site / "clients"
+    # Each folder a build writes into or deletes from, not only site/: a
+    # site/clients or site/owners that is a link leaving the repository would
+    # take the pages there and the stale-page removal would delete files there.
+    pages_dir = confined_folder(repo.root, site / "clients")
+    confined_folder(repo.root, site / "owners")
     try:
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -669,6 +673,7 @@ def _run_jobs(
 
 def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:
     rel = path.relative_to(repo.root).as_posix()
+    confined_folder(repo.root, path)  # NEXT.md or a page that is a link leading out: refused
     if write_if_changed(path, text.encode("utf-8"), durable):
         result.written.append(rel)
     else:

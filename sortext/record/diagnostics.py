@@ -34,6 +34,10 @@ class Diagnostic:
     message: str
     severity: Severity = "error"
     source_line: str | None = dataclass_field(default=None, compare=False)
+    #: A second line the message names as ``line N)`` (the first of two duplicate
+    #: keys); moved with the problem by :meth:`shifted`, so the message names a
+    #: line of the whole file, not of the YAML text.
+    related_line: int | None = dataclass_field(default=None, compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -41,7 +45,14 @@ class Diagnostic:
 
     def shifted(self, lines: int) -> Diagnostic:
         """The same problem ``lines`` lines further down (YAML text -> whole file)."""
-        return replace(self, line=self.line + lines) if lines else self
+        if not lines:
+            return self
+        if self.related_line is None:
+            return replace(self, line=self.line + lines)
+        moved = self.related_line + lines
+        head, sep, tail = self.message.rpartition(f"line {self.related_line})")
+        message = f"{head}line {moved}){tail}" if sep else self.message
+        return replace(self, line=self.line + lines, related_line=moved, message=message)
 
     def placed(self, path: str, lines: Sequence[str] | None = None) -> Diagnostic:
         """The same problem in the file shown as ``path``.
@@ -57,6 +68,7 @@ class Diagnostic:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("source_line")
+        data.pop("related_line")
         return data
 
     def format(self, show_source: bool = True) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sortext.errors import ConfigError
+from sortext.files.slug import confined_folder
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 
@@ -256,7 +257,10 @@ class Config:
 
     @property
     def clients_path(self) -> Path:
-        return self.root / self.clients_dir
+        """``root / clients_dir``; UnsafePathError when it leads outside the repository
+        (``clients_dir: ../elsewhere``, or a ``clients`` link to another folder): records
+        are read, written and committed only inside it."""
+        return confined_folder(self.root, self.root / self.clients_dir)
 
     @property
     def stage_names(self) -> tuple[str, ...]:

@@ -78,7 +78,26 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     shown = repo.relative(copy_path)
     if copy is None:
         raise UsageError(f"{shown}: not a conflict copy left by a sync tool")
+    # The copy must be a file of the clients folder, and its record a record of it:
+    # a copy elsewhere (/tmp/x (conflicted copy).md) would make /tmp/x.md the
+    # "record" and write it; a link would fold the file it leads to into a record,
+    # to be committed and backed up.
+    clients = Path(os.path.realpath(repo.clients_path))
+    if Path(os.path.realpath(copy_path.parent)) != clients:
+        raise UsageError(
+            f"{shown}: not in the clients folder ({repo.relative(repo.clients_path)}/)"
+        )
+    if copy_path.is_symlink():
+        raise UsageError(
+            f"{shown}: a symbolic link, not a copy a sync tool left; "
+            "sortext merges only files of the clients folder: remove the link"
+        )
     record_path = copy_path.parent / copy.original
+    if record_path.is_symlink() or (record_path.exists() and record_path.stat().st_nlink > 1):
+        raise UsageError(
+            f"{repo.relative(record_path)}: a link (symbolic or hard), which sortext does "
+            "not write through: copy it to a file of its own, then merge the copy"
+        )
     display = repo.relative(record_path)
     try:
         ours = record_path.read_bytes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sortext.files.inert import clean
 from sortext.rules.wording import count
 from sortext.schema.validate import RecordValidator
 
@@ -30,7 +31,21 @@ def record_line(
 ) -> str:
     """One record's summary line (created, deleted, renamed or field changes).
 
-    ``parsed`` is ``new`` already parsed (the watcher validated it): not parsed again."""
+    ``parsed`` is ``new`` already parsed (the watcher validated it): not parsed again.
+    The line is record text made inert (:func:`sortext.files.inert.clean`): a value
+    holding a newline cannot forge a message line or a trailer (``Signed-off-by:``),
+    and a control or bidi character reaches ``git log`` as a visible escape."""
+    return clean(_record_line(validator, path, old, new, moved_from, parsed))
+
+
+def _record_line(
+    validator: RecordValidator,
+    path: str,
+    old: bytes | None,
+    new: bytes | None,
+    moved_from: str | None,
+    parsed: LoadResult | None = None,
+) -> str:
     from sortext.check.load import parse_record, stem_of
     from sortext.record.fielddiff import body_summary, diff_data, summarize
 

@@ -130,7 +130,23 @@ def day_from_index(
 
 
 def _owners(config: Config) -> list[tuple[str, str]]:
-    return [(p, s) for p in config.people if (s := owner_slug(p)) is not None]
+    """(person, page slug) for each person who gets a page; two people whose names
+    fold to one slug (``Me`` and ``me``) get distinct pages, the later one's name
+    followed by a hash (``me-1a2b3c4d``), so one page never shows the other's week."""
+    import hashlib
+
+    out: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for person in dict.fromkeys(config.people):
+        slug = owner_slug(person)
+        if slug is None:
+            continue
+        if slug in taken:
+            digest = hashlib.sha256(person.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+            slug = f"{slug}-{digest}"
+        taken.add(slug)
+        out.append((person, slug))
+    return out
 
 
 def inbox_sections(text: str) -> list[tuple[int, int, str, str]]:
