@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sortext import __version__
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
@@ -103,7 +102,7 @@ def build(
         "soon_days": config.threshold("due_soon_days"),
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
-    rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
+    rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers

@@ -331,3 +331,89 @@ def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """(usable clients, open clients)."""
     total, open_ = conn.execute("SELECT count(*), COALESCE(sum(open), 0) FROM assessed").fetchone()
     return int(total), int(open_)
+
+
+# -- keeping the board current for the queries ------------------------------------
+
+
+def rules_key(today: Any, config: Any) -> str:
+    """The part of an assessment key that does not depend on the record: the day
+    (``datetime.date``), the configuration (its fingerprint) and sortext's version.
+    A record is assessed under ``f"{rules_key}|{file hash}|{stale}"``."""
+    from sortext import __version__
+
+    return "|".join([today.isoformat(), config.fingerprint, __version__])
+
+
+_USABLE = "f.summary IS NOT NULL AND (f.ok = 1 OR f.stale = 1)"
+_STORED_KEY = "? || '|' || f.hash || '|' || CASE f.stale WHEN 1 THEN 'True' ELSE 'False' END"
+
+
+def outdated(conn: sqlite3.Connection, key: str) -> tuple[list[str], list[str]]:
+    """``(to assess, to forget)``: usable records whose stored assessment is missing or
+    was made under another key (``key`` from :func:`rules_key`), and stored
+    assessments of files that are gone or no longer usable.  Two indexed queries:
+    nothing is decoded."""
+    stale = conn.execute(
+        f"SELECT f.path FROM files f LEFT JOIN assessed a USING (path) WHERE {_USABLE} "
+        f"AND (a.key IS NULL OR a.key != {_STORED_KEY}) ORDER BY f.path",
+        (key,),
+    ).fetchall()
+    gone = conn.execute(
+        f"SELECT path FROM assessed WHERE path NOT IN (SELECT f.path FROM files f WHERE {_USABLE})"
+    ).fetchall()
+    return [p for (p,) in stale], [p for (p,) in gone]
+
+
+def bring_up_to_date(conn: sqlite3.Connection, config: Any, today: Any) -> int:
+    """Assess the records whose stored assessment is outdated (see :func:`outdated`) and
+    store them, so list-shaped answers can read the board instead of every record.
+
+    After a build (or the watcher's) nothing is outdated and this costs two indexed
+    queries; after one edit it assesses one record; on a new day it assesses every
+    record once, as the day's first build would.  Returns how many were assessed.
+    """
+    from sortext.rules import findings as rules
+    from sortext.store.index import read_entry
+
+    key = rules_key(today, config)
+    todo, gone = outdated(conn, key)
+    if not todo and not gone:
+        return 0
+    with conn:
+        forget(conn, gone)
+        batch: list[Rows] = []
+        for path in todo:
+            entry = read_entry(conn, path)
+            if entry.record is None:  # pragma: no cover - usable rows have data
+                continue
+            assessment = rules.assess(entry.record, config, today)
+            batch.append(
+                to_rows(
+                    path,
+                    f"{key}|{entry.hash}|{entry.stale}",
+                    assessment,
+                    rules.is_open(entry.record, config),
+                )
+            )
+            if len(batch) >= 500:
+                store(conn, batch)
+                batch = []
+        store(conn, batch)
+    return len(todo)
+
+
+def risks_of(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
+    """path -> the at-risk findings (of ``kinds``) of every open client at risk, each
+    client's in assessment order (most severe and soonest first)."""
+    risk = sorted(kinds)
+    marks = ", ".join("?" * len(risk))
+    rows = conn.execute(
+        f"SELECT f.path, f.value FROM findings f JOIN assessed a USING (path) "
+        f"WHERE a.risk_count > 0 AND f.kind IN ({marks}) ORDER BY f.path, {_FOUND_ORDER}",
+        risk,
+    )
+    out: dict[str, list[Any]] = {}
+    for path, value in rows:
+        out.setdefault(path, []).append(_finding(value))
+    return out

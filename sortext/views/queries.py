@@ -17,7 +17,7 @@ from sortext.errors import RecordNotFound
 from sortext.repo import Repository
 from sortext.rules import findings as rules
 from sortext.rules.findings import Finding, NextAction
-from sortext.store import answers
+from sortext.store import answers, board
 from sortext.store.index import Index, SearchHit
 
 if TYPE_CHECKING:
@@ -80,24 +80,30 @@ def client_list(
     tag: str | None = None,
     at_risk_only: bool = False,
 ) -> list[ClientRow]:
-    """Clients sorted by name, filtered by stage, tag or being at risk."""
+    """Clients sorted by name, filtered by stage, tag or being at risk.
+
+    Reads only the per-record summaries; ``at_risk_only`` also reads the stored
+    assessments (the board the build keeps), assessing first only the records
+    whose stored assessment is outdated: no record's full data is decoded when
+    nothing changed.
+    """
+    risks: dict[str, list[Finding]] = {}
     with Index.open(repo) as index:
         index.refresh()
-        records = index.records() if at_risk_only else index.summaries()
-    risks: dict[str, list[Finding]] = {}
-    if at_risk_only:
-        found = rules.findings(records, repo.config, today)
-        risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
+        records = index.summaries()
+        if at_risk_only:
+            board.bring_up_to_date(index.conn, repo.config, today)
+            risks = board.risks_of(index.conn, rules.AT_RISK_KINDS)
     rows = []
     for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
         if stage is not None and rec.stage != stage:
             continue
         if tag is not None and tag not in rec.view.tags:
             continue
-        if at_risk_only and rec.id not in risks:
+        if at_risk_only and rec.path not in risks:
             continue
         rows.append(
-            ClientRow(rec, rules.next_action(rec, repo.config, today), risks.get(rec.id, []))
+            ClientRow(rec, rules.next_action(rec, repo.config, today), risks.get(rec.path, []))
         )
     return rows
 
