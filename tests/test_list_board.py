@@ -19,7 +19,7 @@ from bench.gen_pages import client_text, generate_repo
 from sortext.repo import Repository, open_repository
 from sortext.rules import findings as rules
 from sortext.store import board
-from sortext.store.index import Index
+from sortext.store.index import Index, assess_outdated
 from sortext.views.queries import client_list
 
 DAY = dt.date(2026, 11, 23)
@@ -51,7 +51,7 @@ def test_at_risk_reads_the_board_and_assesses_only_what_changed(tmp_path: Path) 
     assert _answer(repo, DAY) == expected
     with Index.open(repo) as index:
         index.refresh()
-        assert board.bring_up_to_date(index.conn, repo.config, DAY) == 0  # nothing changed
+        assert assess_outdated(index.conn, repo.config, DAY) == 0  # nothing changed
     path = root / "clients" / "client-00003.md"
     path.write_text(client_text(1003, random.Random(3)), encoding="utf-8")
     with Index.open(repo) as index:

@@ -69,6 +69,8 @@ class Renderer(Protocol):
 class NoPages:
     """A renderer that renders nothing: validation and commits only."""
 
+    keeps_index = False  # the index is not updated: queries must look for themselves
+
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return []
 
@@ -139,6 +141,8 @@ class Pipeline:
     errors: dict[str, list[Diagnostic]] = field(default_factory=dict)
     last_head: str | None = None
     last_today: dt.date | None = None
+    #: False when the last render raised (the index may lack that batch)
+    render_ok: bool = True
     _empty_strikes: dict[str, int] = field(default_factory=dict)
     _validator: RecordValidator | None = None
     #: generated pages written since the last commit (they ride along with the next one)
@@ -316,11 +320,13 @@ class Pipeline:
 
     def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
         today = self.last_today or self.today()
+        self.render_ok = True
         try:
             if records is None:
                 return self.renderer.rebuild(self.repo, today)
             return self.renderer.update(self.repo, records, today, ready)
         except Exception as exc:  # a template bug must not stop commits
+            self.render_ok = False
             log.exception("rendering the pages failed: %s", exc)
             return []
 

@@ -29,6 +29,8 @@ log = logging.getLogger("sortext.watch")
 class PagesRenderer:
     """NEXT.md, site/index.html, site/clients/<id>.html, then the exports."""
 
+    keeps_index = True  # every batch refreshes the index (queries may trust it)
+
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return self._build(repo, today, None)
 

@@ -27,6 +27,7 @@ from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
 from sortext.daemon.pipeline import Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
+from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 
@@ -69,6 +70,7 @@ class WatchService:
     _pending: dict[Path, Change] = field(default_factory=dict)
     _last_commit: dict[str, str] = field(default_factory=dict)
     _state_key: Any = None
+    _failed: bool = False  # the last batch raised (the index may lack it)
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -101,9 +103,16 @@ class WatchService:
             if target:
                 pusher = Pusher(self.repo.root, target)
                 pusher.start()
-            observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
+            watchmark.clear(self.repo.root)
+            observer = start_observer(
+                pipeline.watched,
+                self._queue,  # type: ignore[arg-type]
+                self.poll,
+                partial(watchmark.clear, self.repo.root),
+            )
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
             self._finish(pipeline, self._safely(pipeline.start), pusher)
+            self._vouch(pipeline)
             log.info(
                 "ready: every save in %s is now validated and committed",
                 self.repo.relative(self.repo.clients_path),
@@ -115,6 +124,7 @@ class WatchService:
             if observer is not None:
                 observer.stop()
                 observer.join(2)
+            watchmark.clear(self.repo.root)
             if pusher is not None:
                 pusher.stop()
             if git is not None:
@@ -145,8 +155,10 @@ class WatchService:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
                 self._finish(pipeline, result, pusher)
+                self._vouch(pipeline)
             elif deadline is None and pipeline.today() != pipeline.last_today:
                 self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+                self._vouch(pipeline)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -162,10 +174,24 @@ class WatchService:
         self._pending[item.path] = item
         debouncer.touch(item.path)
 
+    def _vouch(self, pipeline: Pipeline) -> None:
+        """Tell queries the index holds every save, when it does (files.watchmark):
+        nothing pending, the last batch finished and its render kept the index."""
+        keeps = getattr(pipeline.renderer, "keeps_index", False)
+        if self._pending or not self._queue.empty() or self.poll or not keeps:
+            return
+        if self._failed or not pipeline.render_ok:
+            return
+        watchmark.mark(self.repo.root, self.repo.clients_path)
+        if self._pending or not self._queue.empty():  # a change arrived while writing
+            watchmark.clear(self.repo.root)
+
     def _safely(self, step: Callable[[], SettleResult]) -> SettleResult:
+        self._failed = False
         try:
             return step()
         except Exception as exc:
+            self._failed = True
             log.exception("internal error while processing changes (still watching): %s", exc)
             return SettleResult()
 

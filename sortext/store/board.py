@@ -365,44 +365,6 @@ def outdated(conn: sqlite3.Connection, key: str) -> tuple[list[str], list[str]]:
     return [p for (p,) in stale], [p for (p,) in gone]
 
 
-def bring_up_to_date(conn: sqlite3.Connection, config: Any, today: Any) -> int:
-    """Assess the records whose stored assessment is outdated (see :func:`outdated`) and
-    store them, so list-shaped answers can read the board instead of every record.
-
-    After a build (or the watcher's) nothing is outdated and this costs two indexed
-    queries; after one edit it assesses one record; on a new day it assesses every
-    record once, as the day's first build would.  Returns how many were assessed.
-    """
-    from sortext.rules import findings as rules
-    from sortext.store.index import read_entry
-
-    key = rules_key(today, config)
-    todo, gone = outdated(conn, key)
-    if not todo and not gone:
-        return 0
-    with conn:
-        forget(conn, gone)
-        batch: list[Rows] = []
-        for path in todo:
-            entry = read_entry(conn, path)
-            if entry.record is None:  # pragma: no cover - usable rows have data
-                continue
-            assessment = rules.assess(entry.record, config, today)
-            batch.append(
-                to_rows(
-                    path,
-                    f"{key}|{entry.hash}|{entry.stale}",
-                    assessment,
-                    rules.is_open(entry.record, config),
-                )
-            )
-            if len(batch) >= 500:
-                store(conn, batch)
-                batch = []
-        store(conn, batch)
-    return len(todo)
-
-
 def risks_of(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
     """path -> the at-risk findings (of ``kinds``) of every open client at risk, each
     client's in assessment order (most severe and soonest first)."""

@@ -17,6 +17,7 @@ what was last known while the error is reported.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from sortext.store import answers, board, pagekeys
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
+    from sortext.schema.config import Config
     from sortext.schema.validate import RecordValidator
 
 LAYOUT_VERSION = "7"
@@ -466,6 +468,16 @@ class Index:
             stats.rebuilt = True
             return stats
 
+    def refresh_for_query(self) -> RefreshStats:
+        """:meth:`refresh`, skipped when a running watcher vouches that the index holds
+        every save (:mod:`sortext.files.watchmark`): a query with nothing changed
+        then costs the same at 1,000 and 30,000 records instead of a stat per file."""
+        from sortext.files import watchmark
+
+        if not self._rebuilt and watchmark.vouched(self.repo.root, self.repo.clients_path):
+            return RefreshStats()
+        return self.refresh()
+
     def _refresh(
         self,
         hook: RecordHook | None = None,
@@ -764,6 +776,44 @@ def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
     if row is None:
         raise KeyError(path)
     return _entry(row)
+
+
+def assess_outdated(conn: sqlite3.Connection, config: Config, today: dt.date) -> int:
+    """Assess the records whose stored assessment is outdated (see
+    :func:`sortext.store.board.outdated`) and store them, so list-shaped answers
+    can read the board instead of every record.
+
+    After a build (or the watcher's) nothing is outdated and this costs two indexed
+    queries; after one edit it assesses one record; on a new day it assesses every
+    record once, as the day's first build would.  Returns how many were assessed.
+    """
+    from sortext.rules import findings as rules
+
+    key = board.rules_key(today, config)
+    todo, gone = board.outdated(conn, key)
+    if not todo and not gone:
+        return 0
+    with conn:
+        board.forget(conn, gone)
+        batch: list[board.Rows] = []
+        for path in todo:
+            entry = read_entry(conn, path)
+            if entry.record is None:  # pragma: no cover - usable rows have data
+                continue
+            assessment = rules.assess(entry.record, config, today)
+            batch.append(
+                board.to_rows(
+                    path,
+                    f"{key}|{entry.hash}|{entry.stale}",
+                    assessment,
+                    rules.is_open(entry.record, config),
+                )
+            )
+            if len(batch) >= 500:
+                board.store(conn, batch)
+                batch = []
+        board.store(conn, batch)
+    return len(todo)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

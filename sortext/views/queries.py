@@ -18,7 +18,7 @@ from sortext.repo import Repository
 from sortext.rules import findings as rules
 from sortext.rules.findings import Finding, NextAction
 from sortext.store import answers, board
-from sortext.store.index import Index, SearchHit
+from sortext.store.index import Index, SearchHit, assess_outdated
 
 if TYPE_CHECKING:
     from sortext.views.dashboard import ClientView
@@ -42,7 +42,7 @@ def next_list(
 ) -> NextList:
     """Next actions in page order, optionally for one owner or due within N days."""
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         key = f"next:{today.isoformat()}"
         remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
@@ -89,10 +89,10 @@ def client_list(
     """
     risks: dict[str, list[Finding]] = {}
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         records = index.summaries()
         if at_risk_only:
-            board.bring_up_to_date(index.conn, repo.config, today)
+            assess_outdated(index.conn, repo.config, today)
             risks = board.risks_of(index.conn, rules.AT_RISK_KINDS)
     rows = []
     for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
@@ -113,7 +113,7 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
     from sortext.views.dashboard import client_view
 
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         entry = index.entry_for(record_id)
         if entry is not None and entry.record is not None:
             return client_view(entry.record, repo.config, today, entry.diagnostics, entry.stale)
@@ -125,5 +125,5 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
 
 def search(repo: Repository, words: list[str]) -> list[SearchHit]:
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         return index.search(words)
