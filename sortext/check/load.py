@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
-from sortext.schema.explain import locate
-from sortext.schema.validate import RecordValidator
+
+if TYPE_CHECKING:  # parsing needs them; a query reading the index never does
+    from sortext.schema.validate import RecordValidator
 
 
 @dataclass(slots=True)
@@ -84,6 +85,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     from sortext.record.split import split
     from sortext.record.values import normalize
     from sortext.record.yamlread import load_fast
+    from sortext.schema.explain import locate
 
     source = decode(raw)
     if isinstance(source, Diagnostic):
