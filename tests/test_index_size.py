@@ -59,7 +59,7 @@ def test_snippet_marks_the_words_and_cuts_around_them() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    words=st.lists(st.sampled_from(WORDS + ["plain", "words"]), max_size=30),
+    words=st.lists(st.sampled_from([*WORDS, "plain", "words"]), max_size=30),
     terms=st.lists(st.sampled_from(WORDS), min_size=1, max_size=2),
 )
 def test_snippet_marks_exactly_the_matching_tokens(words: list[str], terms: list[str]) -> None:
