@@ -70,7 +70,7 @@ class PagesRenderer:
         if write is None:
             return []
         try:
-            written = write(repo, today)
+            written = write(repo, today, index_fresh=True)
         except Exception as exc:  # an export must never stop commits
             log.warning("exports not written: %s", exc)
             return []
