@@ -66,7 +66,12 @@ def test_nothing_changed_renders_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     assert _written(root) == _expected(repo, DAY)
     renders: list[str] = []
     real = export.render
-    monkeypatch.setattr(export, "render", lambda *a, **k: renders.append(a[1]) or real(*a, **k))
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        renders.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "render", counting)
     assert export.write_configured_exports(repo, DAY) == []
     assert renders == []  # nothing parsed, nothing rendered
     export.write_configured_exports(repo, DAY + dt.timedelta(days=1))
