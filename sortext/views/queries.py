@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 from sortext.check.load import Record
 from sortext.errors import RecordNotFound
 from sortext.repo import Repository
-from sortext.rules import findings as rules
-from sortext.rules.findings import Finding, NextAction
 from sortext.store import answers, board
 from sortext.store.index import Index, SearchHit, assess_outdated
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules are imported by the functions that run them (not search)
+    from sortext.rules.findings import Finding, NextAction
     from sortext.views.dashboard import ClientView
 
 
@@ -41,6 +40,9 @@ def next_list(
     repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
 ) -> NextList:
     """Next actions in page order, optionally for one owner or due within N days."""
+    from sortext.rules import findings as rules
+    from sortext.rules.findings import NextAction
+
     with Index.open(repo) as index:
         index.refresh_for_query()
         key = f"next:{today.isoformat()}"
@@ -87,6 +89,8 @@ def client_list(
     whose stored assessment is outdated: no record's full data is decoded when
     nothing changed.
     """
+    from sortext.rules import findings as rules
+
     risks: dict[str, list[Finding]] = {}
     with Index.open(repo) as index:
         index.refresh_for_query()
