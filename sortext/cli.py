@@ -43,6 +43,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge-driver": ("sortext.commands.merge_driver", "Git merge driver for client files."),
     "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
+    "erase": ("sortext.commands.erase", "Delete a client from the files, all history, backups."),
+    "anonymise": ("sortext.commands.anonymise", "Keep a client's outcomes, erase who they were."),
+    "mcp": ("sortext.commands.mcp", "Serve the records to an AI assistant (MCP, stdio)."),
 }
 
 

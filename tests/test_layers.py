@@ -32,6 +32,7 @@ LAYERS = [
     "daemon",
     "doctor",
     "api",
+    "assistant",
     "commands",
     "cli",
     "__main__",

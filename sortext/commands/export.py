@@ -10,27 +10,49 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["csv", "json", "ics"]))
+@click.argument("kind", type=click.Choice(["csv", "json", "ics", "client"]))
+@click.argument("record_id", metavar="[ID]", required=False)
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE (atomically) instead of standard output.",
+    type=click.Path(path_type=Path),
+    help="Write to FILE (atomically) instead of standard output; for 'client': a FOLDER.",
 )
 @today_option
 @repo_option
-def command(kind: str, out: Path | None, today: str | None, repo_dir: Path | None) -> None:
-    """Export every client as CSV, JSON or an ICS calendar (one way).
+def command(
+    kind: str, record_id: str | None, out: Path | None, today: str | None, repo_dir: Path | None
+) -> None:
+    """Export every client as CSV, JSON or an ICS calendar (one way); or one
+    client's complete data ('export client ID').
 
     csv: one row per client (stage, next action, review, renewal, billing,
     open invoices).  json: every record's front matter.  ics: next actions,
     scheduled sessions, reviews, renewals and unpaid invoice due dates as
     all-day events with stable UIDs, so calendar apps update them in place.
     The output has no timestamps: the same records give the same bytes.
+
+    client ID: subject access and portability.  Writes ID.json (the record,
+    its notes, its field history from git, invoices, sessions), ID.md and
+    ID.html (the same, readable) into --out FOLDER (default: the current
+    folder), for a client who asks what is held about them.
     """
     from sortext.io.export import render, write_export
 
     repo = open_repo(repo_dir)
+    if kind == "client":
+        from sortext.io.subject import export_subject
+
+        if not record_id:
+            raise click.UsageError("export client needs the client's ID")
+        files = export_subject(repo, record_id, out or Path.cwd(), resolve_today(today))
+        for path in (files.json, files.markdown, files.html):
+            click.echo(f"written {path}")
+        return
+    if record_id:
+        raise click.UsageError(f"export {kind} takes no ID (did you mean 'export client ID'?)")
+    if out is not None and out.is_dir():
+        raise click.UsageError(f"--out {out} is a folder; give a file name")
     text = render(repo, kind, resolve_today(today))
     if out is None:
         click.echo(text, nl=False)

@@ -33,7 +33,7 @@ def command(
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
     owner, tags, path, next, at_risk}.
     """
-    from sortext.views.queries import client_list
+    from sortext.views.queries import client_list, row_json
 
     repo = open_repo(repo_dir)
     if stage is not None and stage not in repo.config.stage_names:
@@ -43,27 +43,7 @@ def command(
         )
     rows = client_list(repo, resolve_today(today), stage, tag, at_risk)
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "id": row.record.id,
-                        "name": row.record.name,
-                        "stage": row.record.stage,
-                        "owner": row.record.data.get("owner"),
-                        "tags": row.record.data.get("tags") or [],
-                        "path": row.record.path,
-                        "next": row.next.to_json() if row.next else None,
-                        "at_risk": [
-                            {"kind": f.kind, "level": f.level, "reason": f.reason}
-                            for f in row.risks
-                        ],
-                    }
-                    for row in rows
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([row_json(row) for row in rows], indent=2))
         return
     colour = use_colour()
     if not rows:

@@ -23,13 +23,25 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     markers around that field only, and 'sortext check' names it.
     """
     from sortext.files.write import replace_if_unchanged
+    from sortext.record import tombstone
     from sortext.vcs.merge import merge_files
 
     base_bytes = base.read_bytes() if base.exists() else b""
     ours_bytes = ours.read_bytes()
+    shown = path or str(ours)
+    try:  # git runs the driver at the top of the work tree
+        stones = tombstone.load(Path.cwd())
+    except ValueError as exc:
+        click.echo(f"sortext: {exc}", err=True)
+        sys.exit(1)
+    stem = Path(shown).name.removesuffix(".md")
+    for side in (ours_bytes, theirs.read_bytes()):
+        hit = stones.match_text(stem, side)
+        if hit is not None:
+            click.echo(f"sortext: {shown}: {tombstone.refusal(hit, 'not merged')}", err=True)
+            sys.exit(1)
     result = merge_files(base_bytes, ours_bytes, theirs.read_bytes())
     replace_if_unchanged(ours, result.text.encode("utf-8"), ours_bytes)
-    shown = path or str(ours)
     for conflict in result.conflicts:
         click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)
     if result.notes_conflicts:

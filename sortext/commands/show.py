@@ -13,16 +13,26 @@ from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
 
 @click.command("show")
 @click.argument("record_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
 @today_option
 @repo_option
-def command(record_id: str, today: str | None, repo_dir: Path | None) -> None:
+def command(record_id: str, as_json: bool, today: str | None, repo_dir: Path | None) -> None:
     """Session prep for client ID in one screen: next action, what needs
     attention, goals with progress, the last session and its commitments,
     what happened since, billing, blockers, links and the notes.
+
+    --json prints one object: {id, name, stage, owner, path, today, stale,
+    next, findings, goals, last_session, commitments, since_last, upcoming,
+    billing, invoices, blockers, links, diagnostics, notes}.
     """
-    from sortext.views.queries import client_detail
+    from sortext.views.queries import client_detail, client_view_json
 
     view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
+    if as_json:
+        import json
+
+        click.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
+        return
     click.echo("\n".join(render(view, use_colour())))
 
 

@@ -96,20 +96,19 @@ def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.da
         raise EditRefused(f"{where}:{line}: template error: {exc}") from exc
 
 
-def create_record(
+def render_record(
     repo: Repository,
     client: NewClient,
     today: dt.date,
     record_id: str | None = None,
     extra: Callable[[RecordEditor], None] | None = None,
-) -> tuple[Path, list[Diagnostic]]:
-    """Render, apply ``extra`` edits, validate and write a new record.
+) -> tuple[Path, bytes, list[Diagnostic]]:
+    """Render, apply ``extra`` edits and validate a new record; write nothing.
 
-    Returns its path and warnings.  ``extra`` lets an import fill more fields
-    before the record is validated as a whole (e.g. billing at stage active).
+    Returns its path, bytes and warnings.  Raises EditRefused (unknown stage, a
+    template that breaks the name, or a result with errors).
     """
     from sortext.edit.update import check_edit
-    from sortext.files.write import Snapshot, write_if_unchanged
 
     if client.stage and client.stage not in repo.config.stage_names:
         raise EditRefused(
@@ -133,6 +132,25 @@ def create_record(
             f"templates/{TEMPLATE} did not keep the name {client.name!r} intact "
             "(quote it in the template with '| yaml'); nothing was written"
         )
+    return path, raw, warnings
+
+
+def create_record(
+    repo: Repository,
+    client: NewClient,
+    today: dt.date,
+    record_id: str | None = None,
+    extra: Callable[[RecordEditor], None] | None = None,
+) -> tuple[Path, list[Diagnostic]]:
+    """Render, apply ``extra`` edits, validate and write a new record.
+
+    Returns its path and warnings.  ``extra`` lets an import fill more fields
+    before the record is validated as a whole (e.g. billing at stage active).
+    An existing file is never replaced (ConflictError).
+    """
+    from sortext.files.write import Snapshot, write_if_unchanged
+
+    path, raw, warnings = render_record(repo, client, today, record_id, extra)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_if_unchanged(path, Snapshot(path, None, 0, 0), raw)
     return path, warnings

@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import RecordNotFound
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
+
+if TYPE_CHECKING:
+    from sortext.files.write import Snapshot
 
 
 @dataclass(slots=True)
@@ -104,17 +108,35 @@ def owned_edit_warnings(
     return found
 
 
-def update_record(
+@dataclass(slots=True)
+class PlannedUpdate:
+    """A validated change not yet written: ``snapshot`` is what the file held when read
+    (``snapshot.raw`` None for a new record), ``new`` the bytes that would replace it."""
+
+    path: Path
+    display: str
+    snapshot: Snapshot
+    new: bytes
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.new != self.snapshot.raw
+
+
+def plan_update(
     repo: Repository,
     record_id: str,
     change: Callable[[RecordEditor], None],
     source: str | None = None,
-) -> UpdateResult:
-    """Apply ``change`` to the record's editor, validate, and write atomically.
+) -> PlannedUpdate:
+    """Read the record, apply ``change`` to its editor and validate; write nothing.
 
-    ``source``: the import writing the change (its own owned fields are not warned about).
+    Raises RecordNotFound, EditRefused (the change would add errors; carries the
+    diagnostics) or StorageError.  ``source``: the import writing the change (its
+    own owned fields are not warned about).
     """
-    from sortext.files.write import read_for_update, write_if_unchanged
+    from sortext.files.write import read_for_update
 
     path = record_file(repo, record_id)
     display = repo.relative(path)
@@ -125,11 +147,46 @@ def update_record(
     change(editor)
     new = editor.result()
     if new == snapshot.raw:
-        return UpdateResult(path, display, False)
+        return PlannedUpdate(path, display, snapshot, new)
     warnings = check_edit(repo, display, snapshot.raw, new)
-    write_if_unchanged(path, snapshot, new)
     warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
-    return UpdateResult(path, display, True, warnings)
+    return PlannedUpdate(path, display, snapshot, new, warnings)
 
 
-__all__ = ["EditRefused", "UpdateResult", "check_edit", "record_file", "update_record"]
+def apply_update(plan: PlannedUpdate) -> UpdateResult:
+    """Write ``plan.new`` unless the file changed since ``plan`` read it.
+
+    Raises ConflictError (nothing written) or StorageError."""
+    from sortext.files.write import write_if_unchanged
+
+    if not plan.changed:
+        return UpdateResult(plan.path, plan.display, False)
+    if plan.snapshot.raw is None:
+        plan.path.parent.mkdir(parents=True, exist_ok=True)
+    write_if_unchanged(plan.path, plan.snapshot, plan.new)
+    return UpdateResult(plan.path, plan.display, True, list(plan.warnings))
+
+
+def update_record(
+    repo: Repository,
+    record_id: str,
+    change: Callable[[RecordEditor], None],
+    source: str | None = None,
+) -> UpdateResult:
+    """Apply ``change`` to the record's editor, validate, and write atomically.
+
+    ``source``: the import writing the change (its own owned fields are not warned about).
+    """
+    return apply_update(plan_update(repo, record_id, change, source))
+
+
+__all__ = [
+    "EditRefused",
+    "PlannedUpdate",
+    "UpdateResult",
+    "apply_update",
+    "check_edit",
+    "plan_update",
+    "record_file",
+    "update_record",
+]

@@ -51,6 +51,8 @@ CSV_COLUMNS = [
 def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, Any]]:
     """The data of every record that parses (invalid ones are still exported), by id.
 
+    Never an erased client brought back (``erased.yaml``); with ``privacy: {exports:
+    consented}`` in sortext.yaml, not a record whose ``consent.data_use`` is false.
     Read from the index (brought up to date first, unless ``index_fresh`` says the
     caller just did): no file is parsed again except one the index keeps a last
     valid version of (a broken save), which is exported as it is now, as before.
@@ -64,20 +66,31 @@ def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, 
 
 
 def _records_from(repo: Repository, index: Any) -> list[dict[str, Any]]:
-    found = []
+    from sortext.check.load import Record
+
+    validator = index.validator
+    consented_only = (repo.config.raw.get("privacy") or {}).get("exports") == "consented"
+    candidates: list[Record] = []
     stale = []
     for entry in index.entries():
         if entry.stale:
             stale.append(entry.path)
         elif entry.record is not None:
-            found.append(entry.record.data)
+            candidates.append(entry.record)
     if stale:  # the index holds their last valid version; export what the file says now
         from sortext.check.load import load_record
 
         for rel in stale:
-            result = load_record(str(repo.root / rel), rel, index.validator)
+            result = load_record(str(repo.root / rel), rel, validator)
             if result.record is not None:
-                found.append(result.record.data)
+                candidates.append(result.record)
+    found = []
+    for record in candidates:
+        if validator.is_erased(record.id, record.data):
+            continue
+        if consented_only and record.view.consent.data_use is False:
+            continue
+        found.append(record.data)
     return sorted(found, key=lambda d: str(d.get("id")))
 
 
@@ -183,24 +196,25 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                     f"Scheduled {kind} with {name}",
                     "session",
                 )
-        add(
-            "review",
-            view.dates.next_review,
-            f"{name}: review due",
-            f"Outcome review with {name}",
-            "review",
-        )
-        renewal = view.dates.renewal
-        add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
-        billing_renewal = view.billing.renewal
-        if billing_renewal != renewal:
+        if not view.consent.no_contact:  # no reviews or renewals proposing contact
             add(
-                "billing-renewal",
-                billing_renewal,
-                f"{name}: billing renewal",
-                f"Billing plan renewal for {name}",
-                "renewal",
+                "review",
+                view.dates.next_review,
+                f"{name}: review due",
+                f"Outcome review with {name}",
+                "review",
             )
+            renewal = view.dates.renewal
+            add("renewal", renewal, f"{name}: renewal", f"Engagement renewal for {name}", "renewal")
+            billing_renewal = view.billing.renewal
+            if billing_renewal != renewal:
+                add(
+                    "billing-renewal",
+                    billing_renewal,
+                    f"{name}: billing renewal",
+                    f"Billing plan renewal for {name}",
+                    "renewal",
+                )
         for invoice in _open_invoices(view):
             currency = view.invoice_currency(invoice) or ""
             add(
@@ -358,6 +372,12 @@ def _contents_key(index: Any, repo: Repository) -> str:
     from sortext import __version__
 
     digest = hashlib.sha256(f"{__version__}|{repo.config.fingerprint}".encode())
+    from sortext.record.tombstone import FILE_NAME
+
+    try:  # an erasure changes what may be exported
+        digest.update((repo.root / FILE_NAME).read_bytes())
+    except OSError:
+        digest.update(b"no erasures")
     for path, file_hash, stale in index.conn.execute(
         "SELECT path, hash, stale FROM files ORDER BY path"
     ):

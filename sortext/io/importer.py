@@ -16,10 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sortext.edit.new import slugify
+from sortext.errors import UsageError
 from sortext.io.fieldmap import FieldMap, RowProblem, map_fields
 from sortext.io.spreadsheet import Row
+from sortext.record import tombstone
 from sortext.record.positions import Path as DataPath
 from sortext.record.positions import format_path
+from sortext.record.tombstone import refusal
 from sortext.repo import Repository
 from sortext.schema.owned import StoredPath, matches, may_write, owned_patterns, owner_of
 
@@ -181,6 +185,10 @@ class Planner:
         self.problems: list[RowProblem] = []
         self._current = ""
         self.taken = set(self.data) | {p.name[:-3] for p in repo.record_paths()}
+        try:
+            self.erased = tombstone.load(repo.root)
+        except ValueError as exc:
+            raise UsageError(f"{exc}: fix or restore it from git before importing") from exc
 
     def _accepted(self, path: DataPath) -> bool:
         return self.accept_all or any(matches(path, p) for p in self.accept)
@@ -230,12 +238,19 @@ class Planner:
                     )
                 )
                 return
+            email = values.get(("email",))
+            wanted = values.get(("id",)) if self.fmap.match == "id" else None
+            hit = self.erased.match(
+                str(wanted) if wanted else slugify(name), email if isinstance(email, str) else None
+            )
+            if hit is not None:
+                self.problems.append(RowProblem(row.number, "", refusal(hit, "not imported")))
+                return
             record_id = self._new_id(name)
             file = self.repo.record_path(record_id)
             self.paths[record_id] = file
             self.data[record_id] = {"name": name}
             self.plans[record_id] = RecordPlan(record_id, self.repo.relative(file), name, True)
-            email = values.get(("email",))
             if isinstance(email, str):
                 self.by_email[email.casefold()] = record_id
         plan = self.plans.setdefault(

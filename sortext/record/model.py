@@ -226,6 +226,12 @@ class Consent:
     given_on: str | None = None
     retain_until: str | None = None
 
+    @property
+    def no_contact(self) -> bool:
+        """True when nothing may propose contacting the client: ``data_use: false``
+        or ``contact: none`` (no check-in, review or renewal reminders or events)."""
+        return self.data_use is False or self.contact == "none"
+
 
 @dataclass(frozen=True, slots=True)
 class Links:

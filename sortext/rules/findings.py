@@ -346,8 +346,9 @@ def missed_sessions_findings(record: Record, config: Config, today: dt.date) -> 
 
 
 def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    """An active client with no held session in ``checkin_days``."""
-    if record.stage != "active":
+    """An active client with no held session in ``checkin_days`` (none when consent
+    forbids contact)."""
+    if record.stage != "active" or record.view.consent.no_contact:
         return []
     limit = _int(config, "checkin_days")
     last = last_held(record, today)
@@ -376,6 +377,8 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
     stage = config.stage(record.stage)
     if not is_open(record, config) or stage is None or stage.side:
         return []
+    if record.view.consent.no_contact:
+        return []  # a review proposes contact
     dates = record.view.dates
     past = _past_sessions(record, today)
     held = [(d, s) for d, s in past if s.status == "held"]
@@ -430,7 +433,7 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     view = record.view
     text = view.billing.renewal or view.dates.renewal
     when = as_date(text)
-    if when is None:
+    if when is None or view.consent.no_contact:
         return []
     days = (when - today).days
     if days > _int(config, "renewal_days"):
@@ -451,18 +454,63 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     ]
 
 
+def retention_policy_date(record: Record, config: Config) -> dt.date | None:
+    """The date the ``retention:`` rule of sortext.yaml gives this record's stage
+    (``{completed: 7y, lost: 1y}``: N d/w/m/y after the client's last date: ended,
+    else the last session, else started or first contact), or None."""
+    period = (config.raw.get("retention") or {}).get(record.stage or "")
+    if not isinstance(period, str) or len(period) < 2 or not period[:-1].isdigit():
+        return None
+    view = record.view
+    sessions = [as_date(s.date) for s in view.sessions]
+    candidates = [d for d in sessions if d is not None]
+    base = as_date(view.dates.ended) or (max(candidates) if candidates else None)
+    base = base or as_date(view.dates.started) or as_date(view.dates.first_contact)
+    if base is None:
+        return None
+    n, unit = int(period[:-1]), period[-1]
+    if unit in "dw":
+        return base + dt.timedelta(days=n * (7 if unit == "w" else 1))
+    months = base.month - 1 + n * (12 if unit == "y" else 1)
+    year, month = base.year + months // 12, months % 12 + 1
+    day = min(base.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31)
+    return dt.date(year, month, day)
+
+
 def retention_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    """Data kept past the consented retention date (any stage)."""
-    when = as_date(record.view.consent.retain_until)
-    if when is None or when >= today:
+    """Data kept past its retention date (any stage): ``consent.retain_until``, else
+    the ``retention:`` policy of sortext.yaml.  The reason names the exact commands;
+    a record with no date but a policy gets the date to fill in."""
+    written = as_date(record.view.consent.retain_until)
+    policy = retention_policy_date(record, config) if written is None else None
+    when = written or policy
+    if when is None:
         return []
+    rid = record.id
+    if when >= today:
+        if policy is None:
+            return []
+        return [
+            Finding(
+                rid,
+                record.name,
+                "retention_unset",
+                "info",
+                f"no consent.retain_until: the retention policy for '{record.stage}' gives "
+                f"{when.isoformat()}; sortext set {rid} consent.retain_until={when.isoformat()}",
+                when.isoformat(),
+                record_owner(record),
+            )
+        ]
+    source = "retention date" if policy is None else f"retention policy for '{record.stage}'"
     return [
         Finding(
-            record.id,
+            rid,
             record.name,
             "retention_expired",
             "error",
-            f"retention date passed on {when.isoformat()}: delete or anonymise",
+            f"{source} passed on {when.isoformat()}: erase with 'sortext erase {rid} --push', "
+            f"or keep the figures with 'sortext anonymise {rid} --push'",
             when.isoformat(),
             record_owner(record),
         )

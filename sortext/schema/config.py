@@ -98,7 +98,45 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "thresholds": {"type": "object"},
         "git": {"type": "object"},
-        "backup": {"type": "object"},
+        "assistant": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
+            },
+        },
+        "backup": {
+            "type": "object",
+            "properties": {
+                "encrypted": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "object",
+                        "required": ["url", "recipients"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "url": {"type": "string", "minLength": 1},
+                            "recipients": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": "string", "minLength": 1},
+                            },
+                            "signing_key": {"type": "string", "minLength": 1},
+                        },
+                    },
+                },
+            },
+        },
+        "retention": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
+        },
+        "pages": {"type": "object", "properties": {"notes": {"type": "boolean"}}},
+        "privacy": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"exports": {"enum": ["all", "consented"]}},
+        },
         "owned_fields": {"type": "object"},
         "exports": {"type": "object"},
     },

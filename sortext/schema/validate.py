@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sortext.record.tombstone import Tombstones
 from sortext.record.values import is_email, is_iso_date
 from sortext.schema.config import Config
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
@@ -46,6 +47,32 @@ class RecordValidator:
         self.schema = effective_schema(config)
         self._fast: Callable[[Any], Any] | None = None
         self._draft7 = draft7_copy(self.schema)
+        self._tombstones: Tombstones | None = None
+        self._tombstone_key: tuple[int, int] | None = None
+        self._tombstone_error: str | None = None
+
+    def tombstones(self) -> Tombstones:
+        """The repository's erasures (``erased.yaml``), read again only when the file
+        changed (a long-running watcher sees an erase made meanwhile).
+
+        An unreadable file erases nobody but is itself reported by every check
+        (see :meth:`erased_problems`)."""
+        from sortext.record import tombstone
+
+        try:
+            st = (self.config.root / tombstone.FILE_NAME).stat()
+            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        if self._tombstones is None or key != self._tombstone_key:
+            self._tombstone_key = key
+            self._tombstone_error = None
+            try:
+                self._tombstones = tombstone.load(self.config.root)
+            except ValueError as exc:
+                self._tombstones = tombstone.Tombstones()
+                self._tombstone_error = str(exc)
+        return self._tombstones
 
     def _compiled(self) -> Callable[[Any], Any]:
         if self._fast is None:
@@ -62,7 +89,29 @@ class RecordValidator:
         except fastjsonschema.JsonSchemaValueException:
             found.extend(schema_problems(self.schema, data))
         found.extend(semantic_problems(data, self.config, stem))
+        found.extend(self.erased_problems(data, stem))
         return found
+
+    def is_erased(self, record_id: str, data: dict[str, Any]) -> bool:
+        """True when the record is a client erased from this repository: derived data
+        (index, pages, search) must not hold it at all, not even as a record with errors."""
+        stones = self.tombstones()
+        return bool(stones.entries) and stones.match_data(record_id, data) is not None
+
+    def erased_problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
+        """An error when the record is a client erased from this repository: every
+        door that validates a record (check, the pre-commit hook, the watcher,
+        import, intake, the merge) then refuses to bring them back."""
+        from sortext.record.tombstone import refusal
+
+        stones = self.tombstones()
+        if self._tombstone_error:
+            return [Problem(("id",), f"{self._tombstone_error}; erasures cannot be enforced")]
+        record_id = data.get("id") if isinstance(data.get("id"), str) else stem
+        hit = stones.match_data(str(record_id), data) or stones.match(stem)
+        if hit is None:
+            return []
+        return [Problem(("email",) if "email" in data else (), refusal(hit, "erased client"))]
 
 
 # --- rules beyond JSON Schema ---------------------------------------------

@@ -156,6 +156,7 @@ class _Parsed:
     has_errors: bool
     has_diagnostics: bool
     extra: Any = None  # what a RecordHook's work() returned for this record
+    erased: bool = False  # an erased client brought back: kept out of the index and pages
 
 
 class RecordHook(Protocol):
@@ -271,6 +272,26 @@ def _parse_file(
             errors,
             diags,
         )
+    if validator.is_erased(rec.id, rec.data):
+        # sortext check and the watcher's log report it; no page, summary or search entry
+        none = _Parsed(
+            display,
+            size,
+            mtime,
+            digest,
+            None,
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "[]",
+            "",
+            True,
+            True,
+        )
+        return _erased(none)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
     parsed = _Parsed(
         display,
@@ -291,6 +312,11 @@ def _parse_file(
     )
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
+    return parsed
+
+
+def _erased(parsed: _Parsed) -> _Parsed:
+    parsed.erased = True
     return parsed
 
 
@@ -595,6 +621,11 @@ class Index:
         now = time.time_ns()
         files, records = [], []
         for p in parsed:
+            if p.erased:
+                self._drop_notes([p.path])
+                for table in ("files", "records"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE path = ?", (p.path,))
+                continue
             previous = None
             if not p.ok and p.path in known:
                 previous = self.conn.execute(

@@ -106,9 +106,83 @@ def verify_remote(repo: Repository, remote: str, branch: str, prefix: str) -> Re
     return result
 
 
+GCRYPT = "gcrypt::"
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedRemote:
+    """``backup: {encrypted: {NAME: {url: ..., recipients: [KEY, ...]}}}`` in sortext.yaml:
+    a git remote ``NAME`` pushed through git-remote-gcrypt (``gcrypt::URL``), readable
+    only with one of the GPG ``recipients``' secret keys."""
+
+    name: str
+    url: str
+    recipients: tuple[str, ...]
+    signing_key: str | None = None
+
+    @property
+    def gcrypt_url(self) -> str:
+        return self.url if self.url.startswith(GCRYPT) else GCRYPT + self.url
+
+
+def encrypted_settings(repo: Repository) -> list[EncryptedRemote]:
+    """The encrypted backup remotes configured in sortext.yaml (validated by the
+    config schema: a url and at least one recipient each)."""
+    section = (repo.config.raw.get("backup") or {}).get("encrypted") or {}
+    return [
+        EncryptedRemote(
+            str(name),
+            str(spec["url"]),
+            tuple(str(r) for r in spec["recipients"]),
+            str(spec["signing_key"]) if spec.get("signing_key") else None,
+        )
+        for name, spec in sorted(section.items())
+    ]
+
+
+def prepare_encrypted(repo: Repository) -> list[str]:
+    """Make each encrypted remote a ``gcrypt::`` git remote encrypting to its recipients;
+    their names.  Raises GitError when git-remote-gcrypt or gpg is missing, or when a
+    remote of that name exists with a plain (unencrypted) URL: sortext never pushes
+    records in the clear to a remote configured as encrypted."""
+    wanted = encrypted_settings(repo)
+    if not wanted:
+        return []
+    for tool in ("git-remote-gcrypt", "gpg"):
+        if shutil.which(tool) is None:
+            raise GitError(
+                f"{tool} is not installed; encrypted backups need it "
+                "(Debian/Ubuntu: sudo apt-get install git-remote-gcrypt gnupg)"
+            )
+    root = repo.root
+    for remote in wanted:
+        current = git.get_config(root, f"remote.{remote.name}.url")
+        if not current:
+            git.run(root, "remote", "add", remote.name, remote.gcrypt_url)
+        elif not current.startswith(GCRYPT):
+            raise GitError(
+                f"git remote '{remote.name}' points to {current}, which is not encrypted; "
+                f"sortext.yaml lists it under backup.encrypted: remove it "
+                f"(git remote remove {remote.name}) and run sortext backup again"
+            )
+        elif current != remote.gcrypt_url:
+            git.run(root, "remote", "set-url", remote.name, remote.gcrypt_url)
+        settings = {
+            f"remote.{remote.name}.gcrypt-participants": " ".join(remote.recipients),
+            f"remote.{remote.name}.gcrypt-publish-participants": "false",
+        }
+        if remote.signing_key:
+            settings[f"remote.{remote.name}.gcrypt-signingkey"] = remote.signing_key
+        git.set_config(root, settings)
+    return [r.name for r in wanted]
+
+
 def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
-    """Push HEAD to every configured remote and verify each; save the verified time."""
+    """Push HEAD to every configured remote (plain and encrypted) and verify each by
+    restoring it into a temporary folder; save the verified time."""
     remotes, configured = backup_settings(repo)
+    encrypted = prepare_encrypted(repo)
+    remotes = remotes + [name for name in encrypted if name not in remotes]
     branch = configured or current_branch(repo.root)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     report = BackupReport(branch, now or dt.datetime.now(dt.UTC))

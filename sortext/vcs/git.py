@@ -351,11 +351,17 @@ def init(directory: Path) -> None:
 
 def clone(url: str, to: Path, branch: str) -> Repo:
     """``Repo.clone_from`` with objects copied (``--no-local``), under the no-prompt
-    environment; the caller closes the returned ``Repo``."""
+    environment; the caller closes the returned ``Repo``.  ``gcrypt::`` URLs (the
+    encrypted backups sortext configures) are allowed through GitPython's guard."""
     git = _gitpython()
     try:
         repo: Repo = git.Repo.clone_from(
-            url, to, env=environment(), multi_options=["--no-local", f"--branch={branch}"]
+            url,
+            to,
+            env=environment(),
+            multi_options=["--no-local", f"--branch={branch}"],
+            # the one remote helper sortext configures itself (encrypted backups)
+            allow_unsafe_protocols=url.startswith("gcrypt::"),
         )
     except git.GitCommandError as exc:
         raise failure(["clone", url], str(exc.stderr or exc)) from exc
@@ -421,3 +427,68 @@ def head_commit(root: Path) -> str | None:
 def in_repository(root: Path) -> bool:
     """Whether ``root`` is inside a git work tree."""
     return text(root, "rev-parse", "--git-dir", check=False).strip() != ""
+
+
+# --- history rewriting (sortext erase only) ------------------------------------------
+
+#: Seconds a history rewrite (git filter-repo, gc) may take.
+REWRITE_TIMEOUT = 1800.0
+
+
+def filter_repo_dir() -> Path:
+    """The folder holding the ``git-filter-repo`` script (the PyPI package installs it
+    beside the Python that runs sortext); GitError when it is not installed."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "git-filter-repo"
+    if beside.is_file():
+        return beside.parent
+    found = shutil.which("git-filter-repo")
+    if found:
+        return Path(found).parent
+    raise GitError(
+        "git-filter-repo is not installed: pip install git-filter-repo (it comes with "
+        "sortext's dependencies; reinstall sortext)"
+    )
+
+
+def filter_repo(root: Path, *args: str) -> Done:
+    """``git filter-repo <args>`` in ``root`` (the one history rewrite sortext makes).
+
+    Runs under the usual policy with :data:`REWRITE_TIMEOUT`; raises GitError when
+    git-filter-repo is missing or fails (its last words quoted)."""
+    path = f"{filter_repo_dir()}{os.pathsep}{os.environ.get('PATH', '')}"
+    done = run_full(root, "filter-repo", *args, env={"PATH": path}, timeout=REWRITE_TIMEOUT)
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git filter-repo failed: {said[-1] if said else 'no output'}")
+    return done
+
+
+def all_objects(root: Path) -> Iterator[tuple[str, str, bytes]]:
+    """Every object in the repository at ``root`` (reachable or not, loose or packed):
+    ``(object id, type, content)``, from ``git cat-file --batch-all-objects --batch``."""
+    proc = popen(root, "cat-file", "--batch-all-objects", "--batch", "--unordered")
+    assert proc.stdout is not None
+    _WATCHDOG.watch(proc, REWRITE_TIMEOUT)
+    try:
+        out = proc.stdout
+        while True:
+            header = out.readline()
+            if not header:
+                break
+            oid, kind, size = header.decode().split()
+            data = out.read(int(size))
+            out.read(1)  # the newline after each object
+            yield oid, kind, data
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        killed = _WATCHDOG.release(proc)
+    if killed:
+        raise _timed_out(["cat-file", "--batch-all-objects"], REWRITE_TIMEOUT)
+    if proc.returncode != 0:
+        raise GitError("git cat-file --batch-all-objects failed")

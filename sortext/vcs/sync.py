@@ -19,6 +19,99 @@ class UnsavedChanges(SortextError):
     """Tracked files have uncommitted changes; sync would mix them into a merge."""
 
 
+class ErasedClientRefused(SortextError):
+    """The remote or this clone would bring back a client erased with ``sortext erase``."""
+
+
+def _show(root: Path, spec: str) -> bytes | None:
+    done = git.run_full(root, "show", spec)
+    return done.stdout if done.returncode == 0 else None
+
+
+def _drop_fetched(root: Path, remote: str) -> None:
+    """Forget what was just fetched from ``remote`` (its tracking refs, then prune), so
+    the erased client's objects do not stay in this repository."""
+    refs = git.text(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
+    for ref in refs.split():
+        git.run(root, "update-ref", "-d", ref)
+    (Path(git.text(root, "rev-parse", "--absolute-git-dir").strip()) / "FETCH_HEAD").unlink(
+        missing_ok=True
+    )
+    git.run(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
+    git.run(root, "gc", "--prune=now", "--quiet", timeout=git.REWRITE_TIMEOUT)
+
+
+def check_resurrection(repo: Repository, remote: str, tracking: str) -> None:
+    """Refuse a sync that would bring back an erased client, either way.
+
+    * the remote holds a record matching *our* tombstones (its history was not
+      rewritten after ``sortext erase``): the fetched objects are dropped again;
+    * this clone holds a record matching the *remote's* tombstones (the client
+      was erased on another machine and this clone still has the old history).
+
+    Raises ErasedClientRefused saying what happened and what to do."""
+    from sortext.record import tombstone
+
+    root = repo.root
+    ours = tombstone.load(root)
+    theirs_text = _show(root, f"{tracking}:{tombstone.FILE_NAME}")
+    try:
+        theirs = tombstone.parse(theirs_text.decode("utf-8", "replace")) if theirs_text else None
+    except ValueError:
+        theirs = None
+    prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
+    if ours.entries:
+        changed = git.text(
+            root,
+            "diff",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=AM",
+            "HEAD",
+            tracking,
+            "--",
+            prefix,
+        ).split()
+        for rel in changed:
+            raw = _show(root, f"{tracking}:{rel}")
+            hit = ours.match_text(Path(rel).name.removesuffix(".md"), raw or b"")
+            if hit is not None:
+                _drop_fetched(root, remote)
+                raise ErasedClientRefused(
+                    f"{remote} still holds a client erased here on {hit.date} ({rel} on "
+                    f"{tracking.removeprefix('refs/remotes/')}): nothing was merged and the "
+                    f"fetched copy was discarded. Rewrite the remote with the erased history: "
+                    f"git push --force {remote} --all && git push --force {remote} --tags "
+                    "(next time: sortext erase ID --push), then sortext sync"
+                )
+    if theirs is not None and theirs.entries:
+        known = set(ours.entries)
+        new = [e for e in theirs.entries if e not in known]
+        if new:
+            fresh = tombstone.Tombstones(theirs.salt, new)
+            for path in repo.record_paths():
+                hit = fresh.match_text(path.stem, path.read_bytes())
+                if hit is not None:
+                    url = git.get_config(root, f"remote.{remote}.url") or remote
+                    raise ErasedClientRefused(
+                        f"{repo.relative(path)} is a client erased on another machine on "
+                        f"{hit.date} ({tombstone.FILE_NAME} on {remote}); this clone still "
+                        "holds them in its history, so it cannot sync. Re-clone: "
+                        f"git clone {url} NEW-FOLDER, copy over any record you changed "
+                        "here since your last sync, then delete this folder"
+                    )
+            related = git.run_full(root, "merge-base", "HEAD", tracking).returncode == 0
+            if not related:
+                url = git.get_config(root, f"remote.{remote}.url") or remote
+                raise ErasedClientRefused(
+                    f"the history on {remote} was rewritten to erase a client (on "
+                    f"{new[0].date}, see {tombstone.FILE_NAME}); this clone still holds the "
+                    f"old history, so it cannot sync. Re-clone: git clone {url} NEW-FOLDER, "
+                    "copy over any record you changed here since your last sync, then "
+                    "delete this folder"
+                )
+
+
 @dataclass(slots=True)
 class SyncResult:
     remote: str
@@ -31,7 +124,9 @@ class SyncResult:
 def backup_settings(repo: Repository) -> tuple[list[str], str | None]:
     """Remotes and branch from ``backup: {remotes: [...], branch: ...}`` in sortext.yaml."""
     section = repo.config.raw.get("backup") or {}
-    remotes = section.get("remotes") or ["origin"]
+    remotes = section.get("remotes")
+    if remotes is None:  # an explicit [] means: only the encrypted remotes
+        remotes = ["origin"]
     branch = section.get("branch")
     return [str(r) for r in remotes], str(branch) if branch else None
 
@@ -77,7 +172,7 @@ def _dirty(root: Path) -> list[str]:
 def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> SyncResult:
     """Fetch + merge ``remote``'s branch, then push; stop at the first conflict."""
     remotes, configured = backup_settings(repo)
-    name = remote or remotes[0]
+    name = remote or (remotes[0] if remotes else "origin")
     root = repo.root
     branch = configured or current_branch(root)
     result = SyncResult(name, branch)
@@ -100,6 +195,7 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             git.command(handle, "fetch", "--quiet", name)
             tracking = f"refs/remotes/{name}/{branch}"
             if tracking in {ref.path for ref in remote_ref.refs}:
+                check_resurrection(repo, name, tracking)
                 try:
                     git.command(handle, "merge", "--no-edit", "--quiet", tracking)
                 except GitError as exc:

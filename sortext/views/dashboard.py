@@ -160,6 +160,10 @@ class ClientView:
     links: list[tuple[str, str]]
     diagnostics: list[Diagnostic]
     stale: bool
+    #: ``pages: {notes: false}`` in sortext.yaml leaves the notes off the page
+    show_notes: bool = True
+    #: consent forbids proposing contact (``data_use: false`` or ``contact: none``)
+    no_contact: bool = False
 
     @property
     def data(self) -> Mapping[str, Any]:
@@ -233,6 +237,8 @@ def client_view(
         links=links,
         diagnostics=list(diagnostics),
         stale=stale,
+        show_notes=(config.raw.get("pages") or {}).get("notes", True) is not False,
+        no_contact=view.consent.no_contact,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sortext.check.load import Record
 from sortext.errors import RecordNotFound
@@ -131,3 +131,93 @@ def search(repo: Repository, words: list[str]) -> list[SearchHit]:
     with Index.open(repo) as index:
         index.refresh_for_query()
         return index.search(words)
+
+
+# -- the JSON the commands print with --json (and the assistant server returns) --
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding: {record_id, name, kind, level, reason, due, owner, amount,
+    currency, ref} (absent facts are null)."""
+    return {
+        "record_id": f.record_id,
+        "name": f.name,
+        "kind": f.kind,
+        "level": f.level,
+        "reason": f.reason,
+        "due": f.due,
+        "owner": f.owner,
+        "amount": f.amount,
+        "currency": f.currency,
+        "ref": f.ref,
+    }
+
+
+def row_json(row: ClientRow) -> dict[str, Any]:
+    """One ``sortext list --json`` entry: {id, name, stage, owner, tags, path, next,
+    at_risk: [{kind, level, reason}]}."""
+    return {
+        "id": row.record.id,
+        "name": row.record.name,
+        "stage": row.record.stage,
+        "owner": row.record.data.get("owner"),
+        "tags": row.record.data.get("tags") or [],
+        "path": row.record.path,
+        "next": row.next.to_json() if row.next else None,
+        "at_risk": [{"kind": f.kind, "level": f.level, "reason": f.reason} for f in row.risks],
+    }
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    """One ``sortext search --json`` entry: {id, name, path, snippet} ([brackets]
+    mark the match in the snippet)."""
+    return {"id": hit.id, "name": hit.name, "path": hit.path, "snippet": hit.snippet}
+
+
+def client_view_json(view: ClientView) -> dict[str, Any]:
+    """``sortext show --json``: the session-prep view of one client.
+
+    {id, name, stage, owner, path, today, stale, next, findings, goals: [{goal_id,
+    title, measure, baseline, target, by, points: [[date, value]], percent, state,
+    reason}], last_session, commitments, since_last: [{date, what, status}], upcoming,
+    billing, invoices, blockers, links: [{name, target}], diagnostics, notes}.
+    Dates are ISO text; record values are the front matter's JSON values."""
+    rec = view.record
+    return {
+        "id": rec.id,
+        "name": rec.name,
+        "stage": rec.stage,
+        "owner": rec.data.get("owner"),
+        "path": rec.path,
+        "today": view.today,
+        "stale": view.stale,
+        "next": view.next.to_json() if view.next else None,
+        "findings": [finding_json(f) for f in view.findings],
+        "goals": [
+            {
+                "goal_id": g.goal_id,
+                "title": g.title,
+                "measure": g.measure,
+                "baseline": g.baseline,
+                "target": g.target,
+                "by": g.by,
+                "points": [[d, v] for d, v in g.points],
+                "percent": g.percent,
+                "state": g.state,
+                "reason": g.reason,
+            }
+            for g in view.goals
+        ],
+        "last_session": dict(view.last_session) if view.last_session else None,
+        "commitments": list(view.commitments),
+        "since_last": [
+            {"date": e.date, "what": e.what, "status": e.status} for e in view.since_last
+        ],
+        "upcoming": [dict(s) for s in view.upcoming],
+        "billing": dict(view.section("billing")),
+        "invoices": [dict(i) for i in view.invoices],
+        "blockers": [dict(b) for b in view.blockers],
+        "links": [{"name": n, "target": t} for n, t in view.links],
+        "diagnostics": [d.to_json() for d in view.diagnostics],
+        "notes": rec.body,
+    }

@@ -1,0 +1,84 @@
+"""Arguments from an assistant are input like any other: checked before use.
+
+Ids must be slugs (``^[a-z0-9][a-z0-9-]*$``, at most 200 characters) and the
+file they name must stay inside the repository's clients folder (symlinks
+resolved).  Errors are :class:`AssistantInputError` with a message saying
+which argument was wrong and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+from sortext.errors import SortextError
+from sortext.repo import Repository
+
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
+#: Default git author of the assistant's commits (``assistant: {author: ...}`` in sortext.yaml).
+DEFAULT_AUTHOR = "Assistant (MCP) <assistant@localhost>"
+
+
+class AssistantInputError(SortextError):
+    """An argument an assistant passed is not acceptable (nothing was read or written)."""
+
+
+def record_id(value: object, argument: str = "id") -> str:
+    """``value`` when it is a slug id; AssistantInputError otherwise."""
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+        shown = repr(value)[:80]
+        raise AssistantInputError(
+            f"{argument}: {shown} is not a client id (lowercase letters, digits and dashes, "
+            "starting with a letter or digit, e.g. amara-okafor)"
+        )
+    return value
+
+
+def record_path(repo: Repository, value: object, argument: str = "id") -> Path:
+    """The file of client ``value``, checked to stay inside the clients folder."""
+    rid = record_id(value, argument)
+    path = repo.record_path(rid)
+    confined(repo, path, argument)
+    return path
+
+
+def confined(repo: Repository, path: Path, argument: str = "path") -> Path:
+    """``path`` when it (symlinks resolved) is inside the clients folder; else an error."""
+    folder = Path(os.path.realpath(repo.clients_path))
+    real = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(repo.root))
+    if real.parent != folder or root not in real.parents:
+        raise AssistantInputError(
+            f"{argument}: {repo.relative(path)} is not a file of the clients folder "
+            f"{repo.relative(repo.clients_path)}/ (a link pointing elsewhere?)"
+        )
+    return path
+
+
+def iso_date(value: str | None, argument: str) -> dt.date | None:
+    """A YYYY-MM-DD argument as a date (None stays None)."""
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise AssistantInputError(f"{argument}: {value!r:.40} is not a date (YYYY-MM-DD)") from None
+
+
+def today(value: str | None) -> dt.date:
+    """``value``, else $SORTEXT_TODAY, else the local date (like the CLI's --today)."""
+    text = value or os.environ.get("SORTEXT_TODAY")
+    found = iso_date(text, "today") if text else None
+    return found or dt.date.today()
+
+
+def author(repo: Repository) -> str:
+    """The author of the assistant's commits: ``assistant.author`` in sortext.yaml."""
+    section = repo.config.raw.get("assistant")
+    if isinstance(section, dict) and isinstance(section.get("author"), str):
+        return str(section["author"])
+    return DEFAULT_AUTHOR

@@ -1,0 +1,49 @@
+"""``sortext anonymise ID [--yes] [--push]``: keep the outcomes, drop who the client was."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+
+@click.command("anonymise")
+@click.argument("record_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Also rewrite every backup remote (force push) and verify each with a fresh clone.",
+)
+@today_option
+@repo_option
+def command(
+    record_id: str, yes: bool, push: bool, today: str | None, repo_dir: Path | None
+) -> None:
+    """Replace a client by an anonymised record and rewrite history as 'erase' does.
+
+    Kept under a new id (anon-XXXXXX): stage, owner, dates, billing terms,
+    invoice amounts, goals, measurements and sessions (date, kind, status,
+    score), so the figures still count them.  Removed from the record and
+    from every commit: name, email, phone, company, links, next action,
+    blockers, free-text session fields and the notes.  Exit status as for
+    'sortext erase'.
+    """
+    from sortext.commands.erase import rebuild_pages, show_plan, show_report
+    from sortext.vcs.anonymise import anonymise
+    from sortext.vcs.erase import plan_erase
+
+    repo = open_repo(repo_dir)
+    plan = plan_erase(repo, record_id)
+    remotes = show_plan(repo, plan, push, "anonymise")
+    if not yes and not click.confirm("Anonymise this client for good?", default=False):
+        click.echo("nothing changed", err=True)
+        sys.exit(2)
+    new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
+    rebuild_pages(repo, report, resolve_today(today))
+    click.echo(f"anonymised record: {repo.relative(repo.record_path(new_id))}")
+    show_report(report, push)
+    sys.exit(0 if report.ok else 1)

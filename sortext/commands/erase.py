@@ -1,0 +1,146 @@
+"""``sortext erase ID [--yes] [--push]``: a client gone from the files, history and backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+
+if TYPE_CHECKING:
+    from sortext.vcs.erase import ErasePlan, EraseReport
+
+
+def _visible(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+@click.command("erase")
+@click.argument("record_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Also rewrite every backup remote (force push) and verify each with a fresh clone.",
+)
+@click.option(
+    "--reason",
+    type=click.Choice(["request", "retention", "error"]),
+    default="request",
+    show_default=True,
+    help="Reason code kept in erased.yaml.",
+)
+@today_option
+@repo_option
+def command(
+    record_id: str,
+    yes: bool,
+    push: bool,
+    reason: str,
+    today: str | None,
+    repo_dir: Path | None,
+) -> None:
+    """Delete a client from the working tree AND from all git history.
+
+    Every branch and tag (the pages branch too) is rewritten with
+    git-filter-repo: files named after the client are dropped and the
+    client's id, name, email and phone (every value they ever had) are
+    replaced by '(erased)' in every other file and commit message.  Reflogs
+    are expired, old objects pruned, .sortext/ deleted, and every object in
+    the repository is then read to prove none still holds those values.  A
+    tombstone (salted hashes, date, reason; no personal data) is committed
+    to erased.yaml so sync, import, intake and the watcher refuse to bring
+    the client back.  This is the only command that rewrites history.
+
+    --push force-updates every backup remote (sortext.yaml backup.remotes
+    and backup.encrypted; an encrypted remote in a local folder is emptied
+    and pushed afresh) and verifies a fresh clone of each.  Other clones must be re-cloned.
+    Exit status: 0 erased and verified, 1 a value was still found or a
+    remote failed, 2 error or not confirmed.
+    """
+    from sortext.vcs.erase import erase, plan_erase
+
+    repo = open_repo(repo_dir)
+    plan = plan_erase(repo, record_id)
+    remotes = show_plan(repo, plan, push, "erase")
+    if not yes and not click.confirm("Erase this client for good?", default=False):
+        click.echo("nothing changed", err=True)
+        sys.exit(2)
+    report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    rebuild_pages(repo, report, resolve_today(today))
+    show_report(report, push)
+    sys.exit(0 if report.ok else 1)
+
+
+def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
+    """Print what the rewrite will do; the backup remotes it will rewrite."""
+    from sortext.vcs.backup import encrypted_settings
+    from sortext.vcs.sync import backup_settings
+
+    remotes: list[str] = []
+    if push:
+        remotes = backup_settings(repo)[0]
+        remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
+    click.echo(f"{verb} {_visible(plan.record_id)}: this rewrites the whole history")
+    click.echo(f"  commits that touch the record: {plan.commits}")
+    click.echo(f"  refs rewritten: {', '.join(_visible(r) for r in plan.refs) or 'none'}")
+    click.echo("  files dropped from every commit:")
+    for path in plan.paths:
+        click.echo(f"    {_visible(path)}")
+    if plan.named_files:
+        click.echo("  files outside git named after the client, deleted:")
+        for path in plan.named_files:
+            click.echo(f"    {_visible(path)}")
+    fields = sorted({v.field for v in plan.values})
+    click.echo(
+        f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
+    )
+    for v in plan.too_short:
+        click.echo(f"  not searched (shorter than 4 characters): {v.field}")
+    if push:
+        click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")
+    else:
+        click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
+    return remotes
+
+
+def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
+    """Generated pages outside git still naming the client: rebuild them (the client's
+    own page is removed by the build), then look again."""
+    if not report.leftovers:
+        return
+    from sortext.pages.build import build
+    from sortext.vcs.erase import working_tree_hits
+
+    build(repo, today)
+    report.leftovers = working_tree_hits(repo.root, report.plan.values)
+
+
+def show_report(report: EraseReport, push: bool) -> None:
+    """Print what was removed and what each verification searched and found."""
+    for removed in report.removed_files:
+        click.echo(f"removed {_visible(removed)}")
+    values = len(report.plan.values)
+    for v in [report.local, *report.remotes]:
+        state = "clean" if v.clean else "STILL FOUND"
+        click.echo(
+            f"verified {_visible(v.where)}: {v.objects} objects and {v.files} git files "
+            f"searched for {values} values: {state}"
+        )
+        for hit in v.found[:20]:
+            click.echo(f"  {_visible(hit)}")
+    for name, error in report.remote_errors.items():
+        click.echo(f"{_visible(name)}: FAILED: {_visible(error)}")
+    for hit in report.leftovers:
+        click.echo(f"STILL FOUND outside git (delete or edit it): {_visible(hit)}")
+    click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
+    if not push:
+        click.echo(
+            "backup remotes still hold the client: push the rewritten history with "
+            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (--push "
+            "does this and verifies), then 'sortext backup'"
+        )

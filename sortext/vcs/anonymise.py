@@ -1,0 +1,98 @@
+"""``sortext anonymise``: keep a client's outcomes for the figures, drop who they were.
+
+The record is replaced by an anonymised one under a new id (``anon-`` and six
+hex digits): stage, owner, dates, billing terms, invoice amounts, goals,
+measurements and sessions (date, kind, status, score) stay; name, email, phone,
+company, links, next action, blockers, free-text session fields, custom fields
+and the notes go.  The history is then rewritten exactly as for
+:func:`sortext.vcs.erase.erase` (the old record and every identifying value it
+ever held leave every commit), the tombstone carries reason ``anonymised``, and
+the anonymised record is committed with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sortext.errors import RecordNotFound
+from sortext.record import tombstone
+from sortext.repo import Repository
+from sortext.vcs.erase import REPLACEMENT, ErasePlan, EraseReport, erase
+
+KEEP = ("stage", "owner", "dates", "billing", "invoices", "goals", "measurements", "tags")
+SESSION_KEEP = ("date", "kind", "status", "score", "review", "duration", "minutes")
+BILLING_DROP = ("payment_method",)
+
+
+def anonymised_data(data: Mapping[str, Any], new_id: str, today: dt.date) -> dict[str, Any]:
+    """The kept part of a record's front matter (plain values), with a neutral name."""
+    out: dict[str, Any] = {"name": f"Anonymised client {new_id.removeprefix('anon-')}"}
+    for key in KEEP:
+        if key not in data:
+            continue
+        value = data[key]
+        if key == "billing" and isinstance(value, Mapping):
+            value = {k: v for k, v in value.items() if k not in BILLING_DROP}
+        out[key] = value
+    sessions = [
+        {k: v for k, v in s.items() if k in SESSION_KEEP}
+        for s in data.get("sessions") or []
+        if isinstance(s, Mapping)
+    ]
+    if sessions:
+        out["sessions"] = sessions
+    links = data.get("links")
+    if isinstance(links, Mapping) and links.get("contract"):
+        out["links"] = {"contract": "anonymised"}  # there was one (stage requirements)
+    consent: dict[str, Any] = {"data_use": False, "contact": "none"}
+    old = data.get("consent")
+    if isinstance(old, Mapping) and old.get("retain_until"):
+        consent["retain_until"] = old["retain_until"]
+    out["consent"] = consent
+    return out
+
+
+def render(data: dict[str, Any], today: dt.date) -> str:
+    from sortext.edit.emit import Layout, render_block_mapping
+
+    lines = render_block_mapping(data, 0, Layout())
+    return "---\n" + "\n".join(lines) + f"\n---\n\nAnonymised on {today.isoformat()}.\n"
+
+
+def _scrub(text: str, plan: ErasePlan) -> str:
+    for value in plan.values:
+        text = re.sub(value.pattern().decode("latin-1"), REPLACEMENT, text)
+    return text
+
+
+def anonymise(
+    repo: Repository,
+    plan: ErasePlan,
+    today: dt.date,
+    push: bool = False,
+    remotes: Sequence[str] = (),
+) -> tuple[str, EraseReport]:
+    """Anonymise ``plan.record_id``; the new id and the erase report.
+
+    Raises RecordNotFound when the record is not in the working tree (nothing
+    to keep), and what :func:`erase` raises."""
+    path = repo.record_path(plan.record_id)
+    if not path.is_file():
+        raise RecordNotFound(
+            f"{repo.relative(path)} is not in the working tree: nothing to keep; "
+            f"use sortext erase {plan.record_id}"
+        )
+    data = tombstone.front_matter(path.read_text(encoding="utf-8", errors="replace"))
+    new_id = f"anon-{secrets.token_hex(3)}"
+    while repo.record_path(new_id).exists():
+        new_id = f"anon-{secrets.token_hex(3)}"
+    text = _scrub(render(anonymised_data(data, new_id, today), today), plan)
+    rel = repo.relative(repo.record_path(new_id))
+    report = erase(
+        repo, plan, today, "anonymised", push, remotes, extra={rel: text.encode("utf-8")}
+    )
+    return new_id, report

@@ -1,0 +1,450 @@
+"""``sortext erase``: a client gone from the files, from all history and from backups.
+
+The one history rewrite sortext makes.  Steps:
+
+1. :func:`plan_erase` collects the client's identifying values (id, name,
+   email, phone) from *every* version of the record in every ref, the paths to
+   drop (every path in history named after the id: the record, its page on the
+   pages branch, ...) and the refs and commits the rewrite touches.
+2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
+   branch and tag: those paths are dropped, the values replaced by
+   ``(erased)`` in every other file and in commit messages; then reflogs are
+   expired and ``gc --prune=now`` drops the old objects; the derived
+   ``.sortext/`` folder is deleted; the tombstone (:mod:`sortext.record.tombstone`)
+   is committed.
+3. :func:`verify_repository` reads every object (``git cat-file
+   --batch-all-objects``: reachable or not, loose or packed) and git's own
+   small files (``COMMIT_EDITMSG``, ``packed-refs``, ...) for the values.
+4. With ``push``: each backup remote is force-updated with every branch and
+   tag, a local bare remote is pruned too, and a fresh mirror clone of each is
+   verified the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sortext.errors import GitError, RecordNotFound, UsageError
+from sortext.files.state import StateDir
+from sortext.record import tombstone
+from sortext.repo import Repository
+from sortext.vcs import git
+
+#: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
+#: plain Markdown, so another record quoting the client stays valid.
+REPLACEMENT = "(erased)"
+#: Values shorter than this are not searched for (a two-letter value matches too much).
+MIN_VALUE = 4
+IDENTIFYING = ("name", "email", "phone")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+#: git's own small files that may quote a value; deleted when they do (all transient).
+TRANSIENT = ("COMMIT_EDITMSG", "ORIG_HEAD", "FETCH_HEAD", "MERGE_MSG", "SQUASH_MSG")
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One identifying value: ``field`` (id, name, email, phone) and its text."""
+
+    field: str
+    text: str
+
+    def pattern(self) -> bytes:
+        """A bytes regex matching the value as a whole word (emails without case)."""
+        flags = "(?i)" if self.field == "email" else ""
+        body = re.escape(self.text.encode("utf-8")).decode("latin-1")
+        return f"{flags}(?<![\\w-]){body}(?![\\w-])".encode("latin-1")
+
+
+@dataclass(slots=True)
+class ErasePlan:
+    """What an erase will rewrite (shown before asking for confirmation)."""
+
+    record_id: str
+    values: list[Value] = field(default_factory=list)
+    too_short: list[Value] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    commits: int = 0
+    refs: list[str] = field(default_factory=list)
+    remotes: list[str] = field(default_factory=list)
+    #: files in the working tree named after the client, outside git (generated pages)
+    named_files: list[str] = field(default_factory=list)
+
+    @property
+    def emails(self) -> list[str]:
+        return [v.text for v in self.values + self.too_short if v.field == "email"]
+
+
+@dataclass(slots=True)
+class Verification:
+    """Where identifying values were looked for and what was found.
+
+    ``objects``: objects read; ``files``: git's own files read; ``found``:
+    ``"<object or file>: <field>"`` for every hit (empty = clean)."""
+
+    where: str
+    objects: int = 0
+    files: int = 0
+    found: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.found
+
+
+@dataclass(slots=True)
+class EraseReport:
+    plan: ErasePlan
+    local: Verification
+    removed_files: list[str] = field(default_factory=list)
+    remotes: list[Verification] = field(default_factory=list)
+    remote_errors: dict[str, str] = field(default_factory=dict)
+    #: files in the working tree outside git (generated pages, copies) still holding a value
+    leftovers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.local.clean
+            and not self.leftovers
+            and not self.remote_errors
+            and all(v.clean for v in self.remotes)
+        )
+
+
+def _written_forms(value: str) -> list[str]:
+    """``value`` and the forms a YAML or JSON writer may have given it in a file:
+    escaped (``\\u00e9``, ``\\"``) in a double-quoted string."""
+    import json
+
+    forms = [value]
+    for ascii_only in (True, False):
+        escaped = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        if escaped not in forms:
+            forms.append(escaped)
+    return forms
+
+
+def _id_path_pattern(record_id: str) -> re.Pattern[str]:
+    """A path named after the record: ``<id>.<ext>`` or a folder ``<id>/`` anywhere."""
+    return re.compile(rf"(^|/){re.escape(record_id)}(\.[A-Za-z0-9]+)*(/|$)")
+
+
+def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
+    """Collect what erasing ``record_id`` rewrites.
+
+    Raises RecordNotFound when no version of the record exists in any ref or
+    in the working tree."""
+    if not ID_PATTERN.fullmatch(record_id):
+        raise UsageError(
+            f"'{record_id}' is not a client id (lower-case letters, digits and dashes, "
+            "as in the file name clients/<id>.md)"
+        )
+    root = repo.root
+    rel = repo.relative(repo.record_path(record_id))
+    plan = ErasePlan(record_id)
+    texts: list[str] = []
+    current = repo.record_path(record_id)
+    if current.is_file():
+        texts.append(current.read_text(encoding="utf-8", errors="replace"))
+    commits = git.text(root, "log", "--all", "--format=%H", "--", rel).split()
+    plan.commits = len(commits)
+    for commit in commits:
+        done = git.run_full(root, "show", f"{commit}:{rel}")
+        if done.returncode == 0:
+            texts.append(done.stdout.decode("utf-8", "replace"))
+    if not texts:
+        raise RecordNotFound(f"no client '{record_id}' in the working tree or in any git history")
+    seen: set[tuple[str, str]] = {("id", record_id)}
+    for text in texts:
+        data = tombstone.front_matter(text)
+        for key in IDENTIFYING:
+            value = data.get(key)
+            if isinstance(value, (str, int)) and str(value).strip():
+                seen.add((key, str(value).strip()))
+    for key, value in sorted(seen):
+        for form in _written_forms(value):
+            (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
+    names = git.text(root, "log", "--all", "--format=", "--name-only").splitlines()
+    pattern = _id_path_pattern(record_id)
+    plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
+    tracked = set(git.text(root, "ls-files").splitlines())
+    plan.named_files = sorted(
+        rel
+        for rel in _tree_files(root)
+        if pattern.search(rel) and rel not in tracked and rel not in plan.paths
+    )
+    plan.refs = sorted(
+        line
+        for line in git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
+        if line and not line.startswith("refs/remotes/")
+    )
+    return plan
+
+
+def _dirty(root: Path) -> list[str]:
+    out = git.text(root, "status", "--porcelain", "--untracked-files=no")
+    return [line[3:] for line in out.splitlines() if line]
+
+
+def _matchers(values: Sequence[Value]) -> list[tuple[Value, re.Pattern[bytes]]]:
+    return [(v, re.compile(v.pattern())) for v in values]
+
+
+def _hits(data: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> list[str]:
+    return [v.field for v, rx in matchers if rx.search(data)]
+
+
+def verify_repository(root: Path, values: Sequence[Value], where: str) -> Verification:
+    """Look for ``values`` in every object of the repository at ``root`` (work tree or
+    bare) and in git's own small text files (config, refs, logs, messages)."""
+    result = Verification(where)
+    matchers = _matchers(values)
+    for oid, _kind, data in git.all_objects(root):
+        result.objects += 1
+        for name in _hits(data, matchers):
+            result.found.append(f"object {oid}: {name}")
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    for path in sorted(gitdir.rglob("*")):
+        if not path.is_file() or "objects" in path.relative_to(gitdir).parts[:1]:
+            continue
+        result.files += 1
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for name in _hits(data, matchers):
+            result.found.append(f"{path.relative_to(gitdir)}: {name}")
+    return result
+
+
+SKIP_FOLDERS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
+
+
+def _tree_files(root: Path) -> list[str]:
+    """Every file under ``root`` outside ``.git`` and virtual environments (relative)."""
+    import os
+
+    out: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
+        out += [(Path(folder) / n).relative_to(root).as_posix() for n in sorted(files)]
+    return out
+
+
+def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
+    """Files under ``root`` (outside ``.git`` and virtual environments) that still
+    hold one of ``values``: ``"<relative path>: <field>"``."""
+    import os
+
+    matchers = _matchers(values)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
+        for name in sorted(files):
+            path = Path(folder) / name
+            try:
+                if path.is_symlink() or path.stat().st_size > 64 * 1024 * 1024:
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            found += [f"{path.relative_to(root).as_posix()}: {f}" for f in _hits(data, matchers)]
+    return found
+
+
+def _expire_and_prune(root: Path) -> None:
+    git.run(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
+    git.run(
+        root,
+        "-c",
+        "gc.reflogExpire=now",
+        "-c",
+        "gc.reflogExpireUnreachable=now",
+        "-c",
+        "gc.rerereResolved=now",
+        "-c",
+        "gc.rerereUnresolved=now",
+        "gc",
+        "--prune=now",
+        "--quiet",
+        timeout=git.REWRITE_TIMEOUT,
+    )
+
+
+def _replacements(values: Iterable[Value]) -> bytes:
+    lines = [b"regex:" + v.pattern() + b"==>" + REPLACEMENT.encode() for v in values]
+    return b"\n".join(lines) + b"\n"
+
+
+def _write_tombstone(
+    repo: Repository,
+    plan: ErasePlan,
+    today: dt.date,
+    reason: str,
+    extra: dict[str, bytes] | None = None,
+) -> None:
+    from sortext.files.write import atomic_write, replace_if_unchanged
+
+    path = repo.root / tombstone.FILE_NAME
+    before = path.read_bytes() if path.exists() else None
+    stones = tombstone.load(repo.root)
+    stones.add(plan.record_id, plan.emails, today, reason)
+    replace_if_unchanged(path, stones.dumps().encode(), before)
+    for rel, data in (extra or {}).items():
+        atomic_write(repo.root / rel, data, exclusive=True)
+    git.run(repo.root, "add", "--", tombstone.FILE_NAME, *(extra or {}))
+    git.run(
+        repo.root,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        f"Erase a client ({reason}) from the records and all history\n\n"
+        f"The client's salted hashes are in {tombstone.FILE_NAME}; sortext refuses "
+        "to bring them back.",
+    )
+
+
+def erase(
+    repo: Repository,
+    plan: ErasePlan,
+    today: dt.date,
+    reason: str = "request",
+    push: bool = False,
+    remotes: Sequence[str] = (),
+    extra: dict[str, bytes] | None = None,
+) -> EraseReport:
+    """Rewrite every branch and tag without the client, prune, verify; commit the
+    tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
+    commit: the anonymised record); with ``push`` force-update and verify each of
+    ``remotes``.
+
+    Raises UsageError for uncommitted changes, an unknown reason, or an operation
+    in progress; GitError when git or git-filter-repo fails."""
+    root = repo.root
+    if reason not in tombstone.REASONS:
+        raise UsageError(f"reason must be one of {', '.join(tombstone.REASONS)}")
+    dirty = _dirty(root)
+    if dirty:
+        raise UsageError(
+            f"uncommitted changes in {', '.join(dirty[:5])}: commit them (or let the "
+            "watcher commit them) first; erase rewrites history and resets the files"
+        )
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    for busy in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
+        if (gitdir / busy).exists():
+            raise UsageError(f"a git operation is in progress ({busy}); finish it first")
+    stashes = git.text(root, "stash", "list").splitlines()
+    if stashes:
+        raise UsageError(
+            f"{len(stashes)} git stash(es) (git stash list): a stash may hold the client and "
+            "is not rewritten; apply or drop them (git stash pop / git stash drop), then erase"
+        )
+    remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+    with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
+        paths_file = Path(tmp) / "paths"
+        paths_file.write_text("".join(f"literal:{p}\n" for p in plan.paths), encoding="utf-8")
+        replace_file = Path(tmp) / "replace"
+        replace_file.write_bytes(_replacements(plan.values))
+        git.filter_repo(
+            root,
+            "--force",
+            "--sensitive-data-removal",
+            "--no-fetch",
+            "--quiet",
+            "--invert-paths",
+            "--paths-from-file",
+            str(paths_file),
+            "--replace-text",
+            str(replace_file),
+            "--replace-message",
+            str(replace_file),
+        )
+    for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
+        if not git.get_config(root, f"remote.{name}.url"):
+            git.run(root, "remote", "add", name, remote_urls[name])
+    for name in TRANSIENT:
+        (gitdir / name).unlink(missing_ok=True)
+    _expire_and_prune(root)
+    report = EraseReport(plan, Verification("local"))
+    state = StateDir(root).path
+    if state.exists():
+        shutil.rmtree(state, ignore_errors=True)
+        report.removed_files.append(StateDir.FOLDER + "/")
+    for rel in [*plan.paths, *plan.named_files]:
+        leftover = root / rel
+        if leftover.is_file():  # an untracked copy (a generated page)
+            leftover.unlink()
+            report.removed_files.append(rel)
+    _write_tombstone(repo, plan, today, reason, extra)
+    _expire_and_prune(root)
+    report.local = verify_repository(root, plan.values, "local repository")
+    report.leftovers = working_tree_hits(root, plan.values)
+    if push:
+        for name in remotes:
+            try:
+                report.remotes.append(push_and_verify(root, name, plan.values))
+            except GitError as exc:
+                report.remote_errors[name] = str(exc)
+    return report
+
+
+def _local_path(url: str) -> Path | None:
+    if url.startswith("file://"):
+        url = url[len("file://") :]
+    if "::" in url or ":" in url.split("/")[0]:
+        return None  # gcrypt::, ssh host:path, https://
+    path = Path(url)
+    return path if path.is_dir() else None
+
+
+def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
+    """git-remote-gcrypt keeps every old (encrypted) pack on a forced push, so an
+    encrypted remote is emptied and pushed afresh; only possible for a folder here."""
+    where = _local_path(url[len("gcrypt::") :])
+    if where is None:
+        raise GitError(
+            f"{remote} is an encrypted remote elsewhere ({url}): git-remote-gcrypt keeps "
+            "old packs on a forced push, so it cannot be rewritten in place. Delete that "
+            f"repository by hand (its host's tools), then run sortext backup to push the "
+            "erased history afresh"
+        )
+    for child in where.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+    git.run(root, "config", "--unset", f"remote.{remote}.gcrypt-id", check=False)
+
+
+def push_and_verify(root: Path, remote: str, values: Sequence[Value]) -> Verification:
+    """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
+    and pushed afresh; a local bare remote is pruned), then verify a fresh mirror
+    clone (and the bare folder itself when it is local and not encrypted)."""
+    url = git.remote_url(root, remote)
+    encrypted = url.startswith("gcrypt::")
+    if encrypted:
+        _recreate_encrypted(root, remote, url)
+    refspecs = ["+refs/heads/*:refs/heads/*"]
+    if git.text(root, "tag", "--list").split():
+        refspecs.append("+refs/tags/*:refs/tags/*")
+    git.run(root, "push", "--quiet", "--force", remote, *refspecs)
+    local = None if encrypted else _local_path(url)
+    if local is not None:
+        _expire_and_prune(local)
+    with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
+        clone = Path(tmp) / "mirror.git"
+        git.run(Path(tmp), "clone", "--quiet", "--mirror", url, str(clone))
+        result = verify_repository(clone, values, f"{remote} (fresh clone)")
+    if local is not None:
+        there = verify_repository(local, values, f"{remote} ({local})")
+        result.objects += there.objects
+        result.files += there.files
+        result.found.extend(there.found)
+    return result
