@@ -126,11 +126,15 @@ class Practice:
         Each :class:`~sortext.rules.findings.Finding` gives ``record_id``,
         ``name``, ``kind`` (e.g. ``invoice_overdue``), ``level`` (``error``,
         ``warning`` or ``info``), ``reason`` (one line), and where they apply
-        ``due`` (ISO date), ``owner``, ``amount`` and ``currency``.
+        ``due`` (ISO date), ``owner``, ``amount`` and ``currency``.  The stale-stage
+        rule counts time in stage from git when the repository has history.
         """
         from sortext.rules.findings import findings
+        from sortext.views.stagetime import stage_since_map
 
-        return findings(self.records(), self.repository.config, today or dt.date.today())
+        records = self.records()
+        since = stage_since_map(self.repository, records)
+        return findings(records, self.repository.config, today or dt.date.today(), since)
 
     def diagnostics(self) -> list[Diagnostic]:
         """The problems of every record file (what ``sortext check`` reports for

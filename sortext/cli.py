@@ -22,9 +22,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("sortext.commands.status", "Is a watcher running? Last commit, errors."),
     "build": ("sortext.commands.build", "Write NEXT.md and the HTML pages (site/)."),
     "next": ("sortext.commands.next", "What happens next, for everyone."),
+    "agenda": ("sortext.commands.agenda", "Today's or this week's sessions and actions."),
+    "money": ("sortext.commands.money", "Outstanding by age, invoiced and paid, top clients."),
+    "inbox": ("sortext.commands.inbox", "File quick notes from inbox/ into client records."),
     "show": ("sortext.commands.show", "Session prep for one client."),
     "list": ("sortext.commands.list", "List clients by stage, tag or risk."),
-    "search": ("sortext.commands.search", "Search client names and notes."),
+    "search": ("sortext.commands.search", "Search names, notes and every text field."),
     "new": ("sortext.commands.new", "Create a client record from the template."),
     "set": ("sortext.commands.set", "Set fields of a record, keeping its layout."),
     "log": ("sortext.commands.log", "Log a session and move the next action."),
@@ -42,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "install": ("sortext.commands.install", "Write sortext's git settings into this clone."),
     "merge-driver": ("sortext.commands.merge_driver", "Git merge driver for client files."),
     "resolve": ("sortext.commands.resolve", "Settle a merge conflict on one field."),
+    "merge-copy": ("sortext.commands.merge_copy", "Merge a sync tool's conflict copy."),
     "sync": ("sortext.commands.sync", "Pull (field-aware merge) then push."),
     "erase": ("sortext.commands.erase", "Delete a client from the files, all history, backups."),
     "anonymise": ("sortext.commands.anonymise", "Keep a client's outcomes, erase who they were."),
@@ -79,6 +83,16 @@ class LazyGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
+            if type(exc).__module__ == "sqlite3" and not os.environ.get("SORTEXT_DEBUG"):
+                # A full disk, a read-only folder or a damaged file under .sortext/:
+                # a storage problem the user can act on, not an internal error.
+                click.echo(
+                    f"sortext: cannot use the index or state files in .sortext/: {exc}; "
+                    "free disk space or make the folder writable (the files there are "
+                    "derived: deleting .sortext/ rebuilds them)",
+                    err=True,
+                )
+                ctx.exit(2)
             if os.environ.get("SORTEXT_DEBUG"):
                 raise
             click.echo(
@@ -91,13 +105,40 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sortext")
-def main() -> None:
+@click.option(
+    "--color",
+    "--colour",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default=None,
+    help="Colour the output: auto (when a terminal; the default, 'never' when NO_COLOR is set),"
+    " always or never.",
+)
+@click.pass_context
+def main(ctx: click.Context, color: str | None) -> None:
     """sortext: a plain-text system of record for client work.
 
     Each client is clients/<id>.md: YAML front matter for the facts, Markdown
     notes below.  Run commands inside a records repository (a folder with
     sortext.yaml) or pass --repo DIR.
     """
+    from sortext.commands.style import use_colour
+    from sortext.files.inert import InertStream
+
+    if color is not None:
+        ctx.meta["sortext.color"] = color
+    colour = use_colour()
+    ctx.color = colour
+    # Everything any command prints passes through here: control characters,
+    # escape sequences and bidi controls from record text become visible.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = InertStream(out, colour)
+    sys.stderr = InertStream(err, colour)
+
+    def restore() -> None:
+        sys.stdout, sys.stderr = out, err
+
+    ctx.call_on_close(restore)
 
 
 if __name__ == "__main__":  # pragma: no cover

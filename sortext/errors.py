@@ -36,6 +36,10 @@ class ConflictError(StorageError):
     """The file changed on disk since it was read; refusing to overwrite it."""
 
 
+class UnsafePathError(StorageError):
+    """A path would be built from text that is not a slug, or would leave its folder."""
+
+
 class RecordNotFound(SortextError):
     """No client record with that id."""
 

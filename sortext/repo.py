@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sortext.errors import RepoNotFound
+from sortext.record.copies import ConflictCopy, conflict_copy, is_record_name
 from sortext.schema.config import CONFIG_NAME, Config, load_config
 
 
@@ -32,17 +33,31 @@ class Repository:
             return str(path)
 
     def record_paths(self) -> list[Path]:
-        """Every ``*.md`` entry in the clients folder (directories included, to report them)."""
+        """Every ``*.md`` entry in the clients folder (directories included, to report them).
+
+        Conflict copies left by sync tools are not records (see :meth:`conflict_copies`).
+        """
         try:
             entries = list(os.scandir(self.clients_path))
         except FileNotFoundError:
             return []
-        return sorted(
-            Path(e.path) for e in entries if e.name.endswith(".md") and not e.name.startswith(".")
-        )
+        return sorted(Path(e.path) for e in entries if is_record_name(e.name))
+
+    def conflict_copies(self) -> list[tuple[Path, ConflictCopy]]:
+        """Files a sync tool left in the clients folder beside a record (never records)."""
+        try:
+            entries = list(os.scandir(self.clients_path))
+        except FileNotFoundError:
+            return []
+        found = [(Path(e.path), conflict_copy(e.name)) for e in entries]
+        return sorted((p, c) for p, c in found if c is not None)
 
     def record_path(self, record_id: str) -> Path:
-        return self.clients_path / f"{record_id}.md"
+        """``clients/<record_id>.md``; UnsafePathError when the id is not a slug or the
+        path resolves outside the clients folder (a symlink leading elsewhere)."""
+        from sortext.files.slug import confined_path
+
+        return confined_path(self.clients_path, record_id, ".md")
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -76,6 +76,8 @@ def test_dashboard_first_screen(browser: Any, site: Path) -> None:
     risk = page.locator("#at-risk li", has_text="2 of the last 4 sessions missed")
     assert risk.first.is_visible()
     assert page.locator("#progressing svg.spark").count() >= 3
+    assert page.locator("#this-week .time", has_text="11:00-11:45").is_visible()
+    assert page.locator("#money-glance th", has_text="GBP").is_visible()
     weekly = page.locator("#since-last-week h2")
     assert weekly.is_visible()
     assert "Since last week (2026-11-16 – 2026-11-23)" in weekly.inner_text()

@@ -56,10 +56,15 @@ def test_ics_parses_and_holds_every_due_date(cli: Callable[..., Result]) -> None
         uid = str(event["UID"])
         uids.append(uid)
         start = event.decoded("DTSTART")
-        assert isinstance(start, dt.date) and not isinstance(start, dt.datetime)
-        assert event.decoded("DTEND") == start + dt.timedelta(days=1)
+        if isinstance(start, dt.datetime):  # a timed session or action: zoned, with an end
+            assert start.tzinfo is not None
+            assert event.decoded("DTEND") > start
+            day = start.date()
+        else:  # an all-day event
+            assert event.decoded("DTEND") == start + dt.timedelta(days=1)
+            day = start
         record_id = next(r["id"] for r in sample_records() if uid.startswith(r["id"] + "-"))
-        found.add((record_id, start.isoformat()))
+        found.add((record_id, day.isoformat()))
     wanted = expected_due_dates(sample_records())
     assert wanted, "the samples should have due dates"
     assert wanted <= found

@@ -7,10 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.errors import UsageError
-from sortext.io.fieldmap import CellError, FieldSpec, convert, parse_map
-from sortext.io.spreadsheet import read_rows
+from sortext.io.fieldmap import (
+    CellError,
+    FieldSpec,
+    column_decimals,
+    convert,
+    map_fields,
+    parse_map,
+)
+from sortext.io.spreadsheet import Row, read_rows, read_table
 
 
 def test_semicolon_csv_with_bom(tmp_path: Path) -> None:
@@ -42,7 +51,6 @@ def test_non_utf8_export_is_refused_clearly(tmp_path: Path) -> None:
     [
         (FieldSpec(("r",), type="number"), "€1,200.50", 1200.5),
         (FieldSpec(("r",), type="number"), "1.200,5", 1200.5),
-        (FieldSpec(("r",), type="number"), "1,200", 1200),
         (FieldSpec(("r",), type="integer"), "42", 42),
         (FieldSpec(("d",), type="date"), "2026/11/18 09:12:44 AM GMT", dt.date(2026, 11, 18)),
         (FieldSpec(("d",), type="date"), "2026-11-20T10:04:31Z", dt.date(2026, 11, 20)),
@@ -65,6 +73,8 @@ def test_convert(spec: FieldSpec, cell: str, expected: Any) -> None:
     ("spec", "cell", "message"),
     [
         (FieldSpec(("r",), type="number"), "lots", "not a number"),
+        (FieldSpec(("r",), type="number"), "1,200", "ambiguous: 1.2 or 1200"),
+        (FieldSpec(("r",), type="number"), "1.200", "ambiguous: 1.2 or 1200"),
         (FieldSpec(("d",), type="date"), "05/12/2026", "set date_format"),
         (FieldSpec(("d",), type="date"), "2026-02-30", "impossible date"),
         (FieldSpec(("s",), values={"Lead": "inquiry"}), "VIP", "not one of: Lead"),
@@ -88,3 +98,156 @@ def test_convert_errors(spec: FieldSpec, cell: str, message: str) -> None:
 def test_bad_maps_are_explained(data: dict[str, Any], message: str) -> None:
     with pytest.raises(UsageError, match=message):
         parse_map(data, "map.yaml")
+
+
+# --- item 1: spreadsheets read the way people write them ---------------------------
+
+
+def test_delimiter_inside_quoted_header_is_not_counted(tmp_path: Path) -> None:
+    path = tmp_path / "umfrage.csv"
+    path.write_text('Name;"Was, wann, wie?";Email\nAnn Lee;"Coaching, montags";ann@example.org\n')
+    table = read_table(path)
+    assert table.rows[0].values == {
+        "Name": "Ann Lee",
+        "Was, wann, wie?": "Coaching, montags",
+        "Email": "ann@example.org",
+    }
+    assert "delimiter ';' (sniffed)" in table.dialect
+
+
+def test_excel_sep_line_is_honoured_and_rows_keep_their_file_lines(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text('sep=|\nName|Notes\nAnn|"two\nlines"\nBen|x\n')
+    table = read_table(path)
+    assert [r.values["Name"] for r in table.rows] == ["Ann", "Ben"]
+    assert [r.number for r in table.rows] == [3, 5]  # a row is named by its first line
+    assert "from the sep= line" in table.dialect
+
+
+def test_tsv_is_tab_separated_even_with_commas(tmp_path: Path) -> None:
+    path = tmp_path / "sheet.tsv"
+    path.write_text("Name\tRate\nLee, Ann\t90\n")
+    table = read_table(path)
+    assert table.rows[0].values == {"Name": "Lee, Ann", "Rate": "90"}
+    assert table.dialect.startswith("TSV, delimiter tab")
+
+
+def test_map_names_delimiter_and_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("Name,Ort\nJosé,Köln\n".replace(",", ";").encode("cp1252"))
+    fmap = parse_map({"fields": {"name": "Name"}, "delimiter": ";", "encoding": "cp1252"}, "m.yaml")
+    table = read_table(path, delimiter=fmap.delimiter, encoding=fmap.encoding)
+    assert table.rows[0].values == {"Name": "José", "Ort": "Köln"}
+    assert "from the map" in table.dialect and "cp1252" in table.dialect
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"fields": {"name": "N"}, "delimiter": ";;"}, "one character"),
+        ({"fields": {"name": "N"}, "decimal": ";"}, "decimal must be"),
+        ({"fields": {"name": "N"}, "encoding": "klingon"}, "unknown encoding"),
+    ],
+)
+def test_bad_dialect_settings_are_explained(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        parse_map(data, "map.yaml")
+
+
+def _rate_rows(cells: list[str]) -> list[Row]:
+    return [Row(n + 2, {"Rate": c}) for n, c in enumerate(cells)]
+
+
+def test_numbers_decided_per_column_from_the_file() -> None:
+    spec = FieldSpec(("billing", "rate"), column="Rate", type="number")
+    rows = _rate_rows(["450,00", "1.200,50", "1.200"])
+    decimals = column_decimals([spec], rows)
+    assert decimals == {"Rate": ","}
+    got = [map_fields((spec,), r, decimals)[0] for r in rows]
+    assert [v[("billing", "rate")] for v in got] == [450, 1200.5, 1200]
+
+
+def test_ambiguous_number_refused_with_row_and_column() -> None:
+    spec = FieldSpec(("billing", "rate"), column="Rate", type="number")
+    rows = _rate_rows(["90", "1.200"])
+    values, problems = map_fields((spec,), rows[1], column_decimals([spec], rows))
+    assert values == {}
+    assert [(p.row, p.column) for p in problems] == [(3, "Rate")]
+    assert "ambiguous" in problems[0].message
+    fixed = column_decimals([spec], rows, given=".")
+    assert map_fields((spec,), rows[1], fixed)[0] == {("billing", "rate"): 1.2}
+
+
+def test_column_with_both_conventions_decides_nothing() -> None:
+    spec = FieldSpec(("r",), column="Rate", type="number")
+    assert column_decimals([spec], _rate_rows(["1,5", "2.5"])) == {}
+
+
+def test_text_cells_have_line_breaks_normalised() -> None:
+    spec = FieldSpec(("next_action",), column="Next")
+    assert convert(spec, "call\r\nthen\rmail") == "call\nthen\nmail"
+    assert convert(FieldSpec(("t",), type="list"), "a\r,b") == ["a", "b"]
+
+
+@given(
+    whole=st.integers(min_value=1, max_value=999_999_999),
+    cents=st.integers(min_value=0, max_value=99),
+    mark=st.sampled_from([".", ","]),
+    grouped=st.booleans(),
+)
+def test_any_written_amount_reads_back_or_is_refused(
+    whole: int, cents: int, mark: str, grouped: bool
+) -> None:
+    """A number as a spreadsheet writes it, in either convention, never reads as another."""
+    grouping = "," if mark == "." else "."
+    digits = f"{whole:,}".replace(",", grouping) if grouped else str(whole)
+    with_cents = f"{digits}{mark}{cents:02d}"
+    spec = FieldSpec(("r",), column="R", type="number")
+    assert convert(spec, with_cents) == pytest.approx(whole + cents / 100)
+    assert convert(spec, with_cents, mark) == pytest.approx(whole + cents / 100)
+    # whole amounts: the column's convention reads them right; alone they read or are refused
+    assert convert(spec, digits, mark) == whole
+    try:
+        alone = convert(spec, digits)
+    except CellError as exc:
+        assert "ambiguous" in str(exc)
+    else:
+        assert alone == whole
+
+
+cell_text = st.text(
+    alphabet=st.sampled_from(list("abc XYZ,;|\t\"'0123456789.-@äé")), min_size=1, max_size=12
+).filter(lambda t: t.strip() == t and t.strip())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    header=st.lists(cell_text, min_size=2, max_size=5, unique=True),
+    data=st.data(),
+)
+def test_any_sheet_written_by_csv_reads_back_the_same(
+    tmp_path_factory: pytest.TempPathFactory, delimiter: str, header: list[str], data: Any
+) -> None:
+    """Whatever delimiter a program used, and whatever separators sit inside quoted
+    cells, the rows read back as written (or the map's delimiter: says it)."""
+    import csv
+    import io
+
+    rows = data.draw(
+        st.lists(
+            st.lists(cell_text, min_size=len(header), max_size=len(header)), min_size=2, max_size=5
+        )
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("sheet") / "export.csv"
+    path.write_text(out.getvalue(), newline="")
+    expected = [dict(zip(header, r, strict=True)) for r in rows]
+    assert [r.values for r in read_table(path, delimiter=delimiter).rows] == expected
+    assert [r.values for r in read_table(path).rows] == expected  # sniffed
+    excel = path.with_name("excel.csv")
+    excel.write_text(f"sep={delimiter}\r\n" + out.getvalue(), newline="")
+    assert [r.values for r in read_table(excel).rows] == expected

@@ -256,6 +256,7 @@ def test_no_module_writes_a_target_file_in_place() -> None:
     scratch = {
         "vcs/commit.py",  # sortext-blob-<pid>-<n> in .git, handed to git hash-object
         "vcs/merge.py",  # three texts in a TemporaryDirectory for git merge-file
+        "vcs/erase.py",  # git filter-repo's path and replace-text lists in a TemporaryDirectory
     }
     found = {
         str(p.relative_to(PACKAGE)): _method_calls(p, {"write_text", "write_bytes"})

@@ -177,12 +177,12 @@ def test_owned_fields_only_their_source_writes_them(
     assert not [d for d in json.loads(clean.output) if "owned by billing" in d["message"]]
     hand = run(cli, records_repo, "set", "amara-okafor", "invoices[2].status=sent")
     assert hand.exit_code == 0
-    assert "amara-okafor.md:32:45: warning: invoices[2].status: owned by billing" in hand.output
+    assert "amara-okafor.md:33:45: warning: invoices[2].status: owned by billing" in hand.output
     flagged = json.loads(run(cli, records_repo, "check", "--json").output)
     warning = [d for d in flagged if "owned by billing" in d["message"]]
     assert len(warning) == 1
     assert warning[0]["field"] == "invoices[2].status" and warning[0]["severity"] == "warning"
-    assert warning[0]["line"] == 32
+    assert warning[0]["line"] == 33
 
 
 def test_unreadable_cells_are_reported_per_row(

@@ -51,23 +51,47 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(path: Path) -> set[str]:
+_DYNAMIC = {"import_module", "__import__"}
+
+
+def _package_of(path: Path) -> list[str]:
+    """The package a module's relative imports start from (``sortext.vcs`` for
+    ``sortext/vcs/git.py`` and for ``sortext/vcs/__init__.py``)."""
+    return list(path.relative_to(PACKAGE.parent).parent.parts)
+
+
+def _imports(path: Path, source: str | None = None) -> set[str]:
+    """Every sortext module ``path`` imports: ``import``/``from`` (absolute or relative,
+    at any depth, TYPE_CHECKING blocks included) and ``importlib.import_module("...")`` or
+    ``__import__("...")`` with a literal name."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(source if source is not None else path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("sortext"))
-        elif (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and node.module
-            and node.module.startswith("sortext")
-        ):
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = _package_of(path)[: len(_package_of(path)) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            if not module.startswith("sortext"):
+                continue
+            found.add(module)
             found.update(
-                f"{node.module}.{a.name}"
-                for a in node.names
-                if f"{node.module}.{a.name}" in MODULES
+                f"{module}.{a.name}" for a in node.names if f"{module}.{a.name}" in MODULES
             )
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            if (
+                name in _DYNAMIC
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and first.value.startswith("sortext")
+            ):
+                found.add(first.value)
     return {name for name in found if name in MODULES}
 
 
@@ -174,3 +198,32 @@ def test_the_package_imports_the_api_only_lazily() -> None:
     assert not eager, f"sortext/__init__.py imports sortext.api eagerly on lines {eager}"
     users = sorted(m for m, deps in GRAPH.items() if "sortext.api" in deps and m != "sortext")
     assert all(_layer(m) in ("commands", "cli", "__main__") for m in users), users
+
+
+def test_the_import_reader_sees_dynamic_relative_and_type_checking_imports() -> None:
+    """Imports the graph must not miss: a literal ``importlib.import_module``, a relative
+    import, one inside ``if TYPE_CHECKING:`` and one inside a function."""
+    path = PACKAGE / "record" / "values.py"
+    source = """
+import importlib
+from typing import TYPE_CHECKING
+from . import positions
+from ..check import load
+if TYPE_CHECKING:
+    from sortext.views.format import money
+def f():
+    importlib.import_module("sortext.daemon.service")
+    __import__("sortext.io.export")
+    from sortext.pages import build
+"""
+    assert _imports(path, source) == {
+        "sortext.record",
+        "sortext.record.positions",
+        "sortext.check",
+        "sortext.check.load",
+        "sortext.views.format",
+        "sortext.daemon.service",
+        "sortext.io.export",
+        "sortext.pages",
+        "sortext.pages.build",
+    }

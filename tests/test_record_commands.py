@@ -66,7 +66,8 @@ def test_log_keeps_comments_and_layout(cli: Callable[..., Result], records_repo:
         "+   what: Send the JD template",
         "-   due: 2026-11-19   # slipped: she asked to move the call",
         "+   due: 2026-11-30   # slipped: she asked to move the call",
-        "+   - date: 2026-11-23",
+        "+   - id: s8",
+        "+     date: 2026-11-23",
         "+     status: held",
         "+     focus: Partner hire",
         "+     commitments: [Draft the job description]",
@@ -148,7 +149,12 @@ def test_move_checks_stage_requirements(cli: Callable[..., Result], records_repo
 
 def test_new_makes_unique_valid_records(cli: Callable[..., Result], records_repo: Path) -> None:
     first = run(cli, records_repo, "new", "Zoë O'Brien: Studio", "--stage", "discovery")
-    second = run(cli, records_repo, "new", "Zoë O'Brien: Studio")
+    refused = run(cli, records_repo, "new", "Zoe O'Brien: studio")
+    assert refused.exit_code != 0
+    assert "clients/zoe-obrien-studio.md: Zoë O'Brien: Studio already has this name" in (
+        refused.output
+    )
+    second = run(cli, records_repo, "new", "Zoë O'Brien: Studio", "--force")
     assert first.exit_code == second.exit_code == 0
     assert "clients/zoe-obrien-studio.md" in first.output
     assert "clients/zoe-obrien-studio-2.md" in second.output

@@ -1,22 +1,22 @@
 """Arguments from an assistant are input like any other: checked before use.
 
-Ids must be slugs (``^[a-z0-9][a-z0-9-]*$``, at most 200 characters) and the
-file they name must stay inside the repository's clients folder (symlinks
-resolved).  Errors are :class:`AssistantInputError` with a message saying
-which argument was wrong and why.
+Ids must be slugs (the one rule of :mod:`sortext.files.slug`: lowercase
+letters, digits and inner hyphens, at most 64 characters) and the file they
+name must stay inside the repository's clients folder (symlinks resolved).
+Errors are :class:`AssistantInputError` with a message saying which argument
+was wrong and why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 
 from sortext.errors import SortextError
+from sortext.files.slug import is_slug
 from sortext.repo import Repository
 
-ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
 #: Default git author of the assistant's commits (``assistant: {author: ...}`` in sortext.yaml).
 DEFAULT_AUTHOR = "Assistant (MCP) <assistant@localhost>"
 
@@ -27,7 +27,7 @@ class AssistantInputError(SortextError):
 
 def record_id(value: object, argument: str = "id") -> str:
     """``value`` when it is a slug id; AssistantInputError otherwise."""
-    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+    if not is_slug(value):
         shown = repr(value)[:80]
         raise AssistantInputError(
             f"{argument}: {shown} is not a client id (lowercase letters, digits and dashes, "
@@ -38,8 +38,13 @@ def record_id(value: object, argument: str = "id") -> str:
 
 def record_path(repo: Repository, value: object, argument: str = "id") -> Path:
     """The file of client ``value``, checked to stay inside the clients folder."""
+    from sortext.errors import UnsafePathError
+
     rid = record_id(value, argument)
-    path = repo.record_path(rid)
+    try:
+        path = repo.record_path(rid)
+    except UnsafePathError:
+        path = repo.clients_path / f"{rid}.md"  # confined() below says why, in its words
     confined(repo, path, argument)
     return path
 

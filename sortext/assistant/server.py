@@ -131,8 +131,9 @@ def build_server(repo: Repository) -> MCPServer:
                     f"stage: unknown stage {stage!r} "
                     f"(stages: {', '.join(current.config.stage_names)})"
                 )
-            rows = client_list(current, guard.today(today), stage, tag, at_risk)
-            return [row_json(r) for r in rows]
+            day = guard.today(today)
+            rows = client_list(current, day, stage, tag, at_risk)
+            return [row_json(r, day) for r in rows]
 
         return _guarded(run)
 

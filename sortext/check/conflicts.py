@@ -143,7 +143,7 @@ def conflict_diagnostics(text: str, display: str, record_id: str) -> list[Diagno
                     "notes",
                     "merge conflict in the notes: keep the lines you want and delete the "
                     f"marker lines, or settle it with: sortext resolve {record_id} notes "
-                    "--take ours|theirs",
+                    "--take ours|theirs|both",
                     "error",
                     shown,
                 )
@@ -186,8 +186,19 @@ def has_markers(text: str) -> bool:
 _MARKER = re.compile(r"^<<<<<<<", re.MULTILINE)
 
 
+def _both(hunk: Hunk, lines: list[str]) -> list[str]:
+    """Our lines, then theirs (a blank line between), without repeating shared lines."""
+    ours, theirs = hunk.lines_of(lines, "ours"), hunk.lines_of(lines, "theirs")
+    while ours and not ours[-1].strip():
+        ours = ours[:-1]
+    extra = theirs if theirs[: len(ours)] != ours else theirs[len(ours) :]
+    while extra and not extra[0].strip():
+        extra = extra[1:]
+    return [*ours, "", *extra] if ours and extra else [*ours, *extra]
+
+
 def resolve(text: str, record_id: str, fld: str, take: str) -> str:
-    """Settle the conflict on ``fld`` with 'ours', 'theirs' or a new scalar VALUE.
+    """Settle the conflict on ``fld`` with 'ours', 'theirs', 'both' (notes) or a VALUE.
 
     Other conflicts stay marked.  Raises UsageError when ``fld`` is not in conflict.
     """
@@ -210,8 +221,18 @@ def resolve(text: str, record_id: str, fld: str, take: str) -> str:
     if take in ("ours", "theirs"):
         side: Side = "ours" if take == "ours" else "theirs"
         return settle(text, dict.fromkeys(targets, side), default=None)
+    if take == "both":
+        if fld != "notes":
+            raise UsageError(
+                "--take both keeps both sides of the notes; for a field take ours, theirs "
+                "or a VALUE (the text 'both' itself: --take '\"both\"')"
+            )
+        lines = text.split("\n")
+        return settle(text, {i: _both(found[i][0], lines) for i in targets}, default=None)
     if fld == "notes" or len(targets) != 1:
-        raise UsageError("notes conflicts take 'ours' or 'theirs'; then edit the notes by hand")
+        raise UsageError(
+            "notes conflicts take 'ours', 'theirs' or 'both'; then edit the notes by hand"
+        )
     return _set_value(text, targets[0], found[targets[0]][0], fld, take)
 
 

@@ -8,15 +8,15 @@ when the schema finds errors, so pages can still show its name under
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
-
-if TYPE_CHECKING:  # parsing needs them; a query reading the index never does
-    from sortext.schema.validate import RecordValidator
+from sortext.schema.explain import Problem, locate
+from sortext.schema.validate import RecordValidator
 
 
 @dataclass(slots=True)
@@ -85,8 +85,26 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     from sortext.record.split import split
     from sortext.record.values import normalize
     from sortext.record.yamlread import load_fast
-    from sortext.schema.explain import locate
 
+    stem = stem_of(display)
+    if not _encodable(display):
+        # A file name that is not valid UTF-8: nothing can index, print or commit
+        # it reliably, so it is reported (with its bytes made visible) and skipped.
+        shown = display.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return LoadResult(
+            shown,
+            None,
+            [
+                Diagnostic(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    "the file name is not valid UTF-8; rename it using letters a-z, "
+                    "digits and hyphens (the name is the client's id)",
+                )
+            ],
+        )
     source = decode(raw)
     if isinstance(source, Diagnostic):
         return LoadResult(display, None, [source.placed(display)])
@@ -124,16 +142,86 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             ],
         )
     data = normalize(loaded)
-    stem = stem_of(display)
-    problems = validator.problems(data, stem)
+    every_problem = validator.problems(data, stem)
+    problems = capped(every_problem)
     diagnostics = sorted(
         (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),
         key=lambda d: (d.line, d.column),
     )
-    record_id = data.get("id") if isinstance(data.get("id"), str) else stem
+    _drop_invalid(data, every_problem)  # after locating: positions follow the written data
+    # Only a slug ever names a page, an export row's file or a CLI target: an
+    # invalid id (reported above by the schema) falls back to the file stem, and
+    # a stem that is no slug either to a safe stand-in.
+    written = data.get("id")
+    record_id = written if is_slug(written) else safe_stem(stem)
     data.setdefault("id", record_id)
     record = Record(display, str(record_id), data, parts.body, parts.body_line)
     return LoadResult(display, record, diagnostics)
+
+
+#: Most problems reported for one record; the rest are counted in one more line.
+MAX_DIAGNOSTICS = 50
+
+
+def capped(problems: list[Problem], limit: int = MAX_DIAGNOSTICS) -> list[Problem]:
+    """The first ``limit`` problems (errors before warnings), plus one that counts the rest.
+
+    A record with 5,000 unknown keys gets 50 located messages and "4,950 more
+    problems not shown", not a screen nobody reads (and no time spent locating them).
+    """
+    if len(problems) <= limit:
+        return problems
+    ordered = sorted(problems, key=lambda p: p.severity != "error")
+    shown, rest = ordered[:limit], ordered[limit:]
+    errors = sum(1 for p in rest if p.severity == "error")
+    shown.append(
+        Problem(
+            (),
+            f"{len(rest):,} more problems not shown ({errors:,} errors): "
+            "fix the ones above and run check again",
+            "error" if errors else "warning",
+        )
+    )
+    return shown
+
+
+def _drop_invalid(data: dict[str, Any], problems: Sequence[Problem]) -> None:
+    """Remove from ``data`` each text, number, boolean or list an error is about.
+
+    A record with errors still shows on pages and in views (its name, its next
+    action), but what the schema refused (``tags: 7``, ``sessions: 5``, a rate
+    of ``1e309``, a list where an id belongs) never reaches the code that
+    trusts the schema.  A mapping an error points into stays (a next action
+    missing its ``what`` is still shown as missing); problems about a field that
+    is not written (``field`` set) remove nothing.
+    """
+    for found in problems:
+        if found.severity != "error" or found.field is not None or not found.path:
+            continue
+        parent: Any = data
+        for part in found.path[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        last = found.path[-1]
+        in_mapping = isinstance(parent, dict) and isinstance(last, str) and last in parent
+        in_list = isinstance(parent, list) and isinstance(last, int) and 0 <= last < len(parent)
+        if (in_mapping or in_list) and isinstance(parent[last], dict):
+            continue
+        if in_mapping:
+            del parent[last]
+        elif in_list:
+            parent[last] = None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _kind_of(value: Any) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.check.load import LoadResult, load_record, parse_record, stem_of
+from sortext.record.copies import conflict_copy
 from sortext.record.diagnostics import Diagnostic, has_errors, sort_key
 from sortext.repo import Repository
 from sortext.schema.validate import RecordValidator
@@ -28,6 +29,7 @@ class FileOutcome:
     path: str
     record_id: str | None
     diagnostics: list[Diagnostic]
+    email: str | None = None
 
 
 @dataclass(slots=True)
@@ -50,7 +52,14 @@ class CheckReport:
 
 
 def _outcome(result: LoadResult) -> FileOutcome:
-    return FileOutcome(result.path, result.record.id if result.record else None, result.diagnostics)
+    record = result.record
+    email = record.data.get("email") if record is not None else None
+    return FileOutcome(
+        result.path,
+        record.id if record else None,
+        result.diagnostics,
+        email.strip() if isinstance(email, str) and email.strip() else None,
+    )
 
 
 def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
@@ -81,15 +90,86 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     validator = RecordValidator(repo.config)
     all_paths = repo.record_paths()
     chosen = all_paths if paths is None else [Path(p) for p in paths]
+    copies = [p for p in chosen if conflict_copy(p.name) is not None]
+    chosen = [p for p in chosen if conflict_copy(p.name) is None]
     items = [(str(p), repo.relative(p)) for p in chosen]
     report = CheckReport(check_files(items, validator))
     others = {stem_of(str(p)): repo.relative(p) for p in all_paths} if paths is not None else {}
     report.cross = duplicate_ids(report.outcomes, others)
-    if paths is None:
-        from sortext.check.owned import owned_warnings
+    from sortext.check.owned import owned_warnings
 
+    if paths is None:
         report.cross += owned_warnings(repo)
+        report.cross += duplicate_emails(report.outcomes, repo.root)
+        copies = [p for p, _ in repo.conflict_copies()]
+    else:
+        ids = {o.record_id for o in report.outcomes if o.record_id is not None}
+        ids |= {stem_of(o.path) for o in report.outcomes}
+        report.cross += owned_warnings(repo, ids)
+    report.cross += [copy_warning(repo, p) for p in copies]
     return report
+
+
+def copy_warning(repo: Repository, path: Path) -> Diagnostic:
+    """ "conflict copy of tom-berg.md", with the command that merges it."""
+    import shlex
+
+    copy = conflict_copy(path.name)
+    assert copy is not None
+    shown = repo.relative(path)
+    return Diagnostic(
+        shown,
+        1,
+        1,
+        "file",
+        f"conflict copy of {copy.original} left by {copy.tool}, not a client; "
+        f"merge it into the record with: sortext merge-copy {shlex.quote(shown)}",
+        "warning",
+    )
+
+
+def _email_line(path: Path) -> tuple[int, str | None]:
+    """The line (1-based) and text of the top-level ``email:`` key in a record file."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1, None
+    for number, line in enumerate(lines[1:], 2):
+        if line.rstrip() in ("---", "..."):
+            break
+        if line.startswith("email:"):
+            return number, line
+    return 1, None
+
+
+def duplicate_emails(outcomes: Sequence[FileOutcome], root: Path | None = None) -> list[Diagnostic]:
+    """A warning on every record whose email (any case) another record also has.
+
+    With ``root`` (the repository), the warning points at the ``email:`` line.
+    """
+    first: dict[str, str] = {}
+    found = []
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        if outcome.email is None:
+            continue
+        key = outcome.email.casefold()
+        if key in first:
+            line, text = _email_line(root / outcome.path) if root is not None else (1, None)
+            found.append(
+                Diagnostic(
+                    outcome.path,
+                    line,
+                    1,
+                    "email",
+                    f"{outcome.email} is also the email of {first[key]}: one client, "
+                    "two records? merge them, or correct the email",
+                    "warning",
+                    text,
+                )
+            )
+        else:
+            first[key] = outcome.path
+    return found
 
 
 def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckReport:
@@ -99,6 +179,11 @@ def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckRe
     report = CheckReport(outcomes)
     others = {stem_of(str(p)): repo.relative(p) for p in repo.record_paths()}
     report.cross = duplicate_ids(report.outcomes, others)
+    from sortext.check.owned import OwnedStores, owned_in_raw
+
+    stores = OwnedStores(repo)
+    for shown, raw in blobs if stores.patterns else []:
+        report.cross += owned_in_raw(repo, raw, shown, stores)
     return report
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
 
 if TYPE_CHECKING:
     from sortext.vcs.erase import ErasePlan, EraseReport
@@ -20,7 +20,7 @@ def _visible(text: str) -> str:
 
 
 @click.command("erase")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--push",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option
 
 
 @click.command("history")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.option("--field", "field", metavar="PATH", help="Only this field (and what is inside it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of changes.")
 @repo_option

@@ -70,13 +70,17 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=True, path_type=Path))
 @click.option(
     "--map",
     "map_file",
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Column map (YAML); examples in docs/maps/.",
+    help="Column map (YAML); examples in docs/maps/.  Required for CSV and JSON.",
+)
+@click.option(
+    "--calendar",
+    is_flag=True,
+    help="FILE is an iCalendar export (implied by a .ics name): import bookings.",
 )
 @click.option("--source", help="Name of the system the file comes from (default: the map's).")
 @click.option("--apply", "apply_", is_flag=True, help="Write the changes (default: dry run).")
@@ -91,14 +95,16 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
 @repo_option
 def command(
     file: Path,
-    map_file: Path,
+    map_file: Path | None,
+    calendar: bool,
     source: str | None,
     apply_: bool,
     accept: tuple[str, ...],
     today: str | None,
     repo_dir: Path | None,
 ) -> None:
-    """Import FILE (CSV or JSON) through a column map.
+    """Import FILE (CSV or JSON) through a column map, bookings from a
+    calendar export (FILE.ics), or a folder of Markdown notes (FILE a folder).
 
     Dry run by default: for each record, the fields it would fill (+),
     change (~), and the conflicts (!) where the record already holds a
@@ -107,26 +113,66 @@ def command(
     Rows whose email (or id) matches no client become new records.
     Fields owned by another system (owned_fields in sortext.yaml) are never
     written.  Re-running the same import changes nothing.
+
+    Calendar (.ics from Google Calendar, Calendly, Cal.com): each event's
+    attendee matched by email gets a scheduled session keyed by the event
+    UID (sessions[].uid; re-importing changes nothing); an unknown attendee
+    becomes a new inquiry client; a cancelled event marks its scheduled
+    session cancelled.  Times are converted to sortext.yaml's timezone.
+
+    Folder: each .md note is a row whose columns are its properties plus
+    'file' and 'body' (the Markdown); --map is optional (properties named
+    like fields are taken, the body becomes the notes); properties the map
+    does not use are reported.
+
     Exit status: 0 done, 1 when rows could not be read or records were refused.
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.importer import apply_plan, plan_import
-    from sortext.io.spreadsheet import read_rows
+    from sortext.io.spreadsheet import read_table
 
     repo = open_repo(repo_dir)
-    fmap = load_map(map_file)
-    name = source or fmap.source or file.stem
-    rows = read_rows(file, fmap.format, fmap.records, fmap.flatten)
-    plan = plan_import(repo, rows, fmap, name, accept_patterns(accept), progress)
+    unit = "rows"
+    notes_heading = "import"
+    if calendar or (file.is_file() and file.suffix.casefold() == ".ics"):
+        from sortext.io.calendar import plan_calendar
+
+        if map_file is not None:
+            raise click.UsageError("a calendar import needs no --map")
+        plan = plan_calendar(repo, file, accept_patterns(accept))
+        unit = "bookings"
+    elif file.is_dir():
+        from sortext.io.notes_folder import plan_folder
+
+        folder = plan_folder(
+            repo, file, load_map(map_file) if map_file else None, accept_patterns(accept)
+        )
+        plan = folder.plan
+        for note in folder.unreadable:
+            click.echo(note, err=True)
+        for display, names in folder.unmapped.items():
+            click.echo(f"{display}: not mapped: {', '.join(names)}", err=True)
+        unit = "notes"
+        notes_heading = "imported notes"
+    else:
+        if map_file is None:
+            raise click.UsageError("--map MAP is required for a CSV or JSON file")
+        fmap = load_map(map_file)
+        name = source or fmap.source or file.stem
+        table = read_table(
+            file, fmap.format, fmap.records, fmap.flatten, fmap.delimiter, fmap.encoding
+        )
+        click.echo(f"{file}: read as {table.dialect}", err=True)
+        plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
     print_plan(plan, apply_)
     summary = (
-        f"{plan.rows} rows: {len(plan.updated)} records to update, {len(plan.new)} new, "
-        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable rows"
+        f"{plan.rows} {unit}: {len(plan.updated)} records to update, {len(plan.new)} new, "
+        f"{plan.conflicts} conflicts, {len(plan.problems)} unreadable {unit}"
     )
     if not apply_:
         click.echo(f"{summary}. Dry run: nothing written; add --apply to write.", err=True)
         sys.exit(1 if plan.problems else 0)
-    result = apply_plan(repo, plan, resolve_today(today))
+    result = apply_plan(repo, plan, resolve_today(today), notes_heading)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
     click.echo(f"{summary}. Wrote {len(result.written)} files.", err=True)

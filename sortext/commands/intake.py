@@ -44,18 +44,21 @@ def command(
     """
     from sortext.io.fieldmap import load_map
     from sortext.io.intake import apply_intake, plan_intake, proposals
-    from sortext.io.spreadsheet import read_rows
+    from sortext.io.spreadsheet import read_table
     from sortext.record.positions import format_path
 
     repo = open_repo(repo_dir)
     fmap = load_map(map_file) if map_file else None
-    rows = read_rows(
+    table = read_table(
         file,
         fmap.format if fmap else None,
         fmap.records if fmap else None,
         fmap.flatten if fmap else None,
+        fmap.delimiter if fmap else None,
+        fmap.encoding if fmap else None,
     )
-    plan = plan_intake(repo, rows, fmap)
+    click.echo(f"{file}: read as {table.dialect}", err=True)
+    plan = plan_intake(repo, table.rows, fmap)
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)
         click.echo(f"new: {record.display} ({record.name}): {fields}")

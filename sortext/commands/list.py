@@ -8,12 +8,26 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
-from sortext.commands.style import paint, use_colour
+from sortext.commands.style import paint, use_colour, visible
 
 
 @click.command("list")
 @click.option("--stage", metavar="STAGE", help="Only clients in STAGE.")
 @click.option("--tag", metavar="TAG", help="Only clients tagged TAG.")
+@click.option("--owner", metavar="PERSON", help="Only clients PERSON owns.")
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="COND",
+    help="Only clients where COND holds: FIELD OP VALUE, OP one of >= <= != = > < ~ "
+    "(e.g. 'billing.rate>=300', 'tags=leadership'); repeat to AND.",
+)
+@click.option(
+    "--sort",
+    metavar="KEY",
+    help="Order by due, stage, in_stage, name or any FIELD (dotted); -KEY reverses.",
+)
 @click.option("--at-risk", "at_risk", is_flag=True, help="Only clients at risk, with the reasons.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @today_option
@@ -21,17 +35,21 @@ from sortext.commands.style import paint, use_colour
 def command(
     stage: str | None,
     tag: str | None,
+    owner: str | None,
+    where: tuple[str, ...],
+    sort: str | None,
     at_risk: bool,
     as_json: bool,
     today: str | None,
     repo_dir: Path | None,
 ) -> None:
-    """List clients by name: id, stage, owner and the next action's status.
+    """List clients by name: id, stage, days in that stage (from git), owner
+    and the next action's status.
 
     --at-risk keeps open clients at risk (overdue next action, no next
     action, missed sessions, check-in due, overdue invoice, stale stage,
     stuck goal) and prints why.  --json prints a list of {id, name, stage,
-    owner, tags, path, next, at_risk}.
+    owner, tags, path, next, at_risk, stage_since, days_in_stage}.
     """
     from sortext.views.queries import client_list, row_json
 
@@ -41,9 +59,10 @@ def command(
             f"unknown stage '{stage}' (stages: {', '.join(repo.config.stage_names)})",
             param_hint="--stage",
         )
-    rows = client_list(repo, resolve_today(today), stage, tag, at_risk)
+    day = resolve_today(today)
+    rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort)
     if as_json:
-        click.echo(json.dumps([row_json(row) for row in rows], indent=2))
+        click.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return
     colour = use_colour()
     if not rows:
@@ -57,11 +76,13 @@ def command(
         rec = row.record
         status = row.next.status if row.next else ""
         due = row.next.due or "" if row.next else ""
-        owner = rec.data.get("owner") or ""
+        who = rec.data.get("owner") or ""
+        known = row.stage_since is not None and row.stage_since <= day
+        days = f"{(day - row.stage_since).days}d" if known and row.stage_since else "?"
         line = (
-            f"{rec.id:<{id_w}}  {rec.name:<{name_w}}  {rec.stage:<{stage_w}}  "
-            f"{owner!s:<6}  {paint(f'{status:<8}', status, colour)} {due}"
+            f"{visible(rec.id):<{id_w}}  {visible(rec.name):<{name_w}}  {rec.stage:<{stage_w}}"
+            f" {days:>5}  {visible(who):<6}  {paint(f'{status:<8}', status, colour)} {due}"
         )
         lines.append(line.rstrip())
-        lines.extend(f"    {paint('- ' + f.reason, f.level, colour)}" for f in row.risks)
+        lines.extend(f"    {paint('- ' + visible(f.reason), f.level, colour)}" for f in row.risks)
     click.echo("\n".join(lines))

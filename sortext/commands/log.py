@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
 
 STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 
 
 @click.command("log")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Session date (default: today).")
 @click.option("--focus", required=True, help="What the session was about.")
 @click.option("--status", type=click.Choice(STATUSES), default="held", show_default=True)
@@ -22,6 +22,7 @@ STATUSES = ["held", "cancelled", "rescheduled", "no-show", "scheduled"]
 @click.option("--next", "next_what", help="The new next action.")
 @click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date of the next action.")
 @click.option("--note", help="Notes for the dated section added to the body.")
+@click.option("--force", is_flag=True, help="Log it even if the same session is logged.")
 @today_option
 @repo_option
 def command(
@@ -35,6 +36,7 @@ def command(
     next_what: str | None,
     due_text: str | None,
     note: str | None,
+    force: bool,
     today: str | None,
     repo_dir: Path | None,
 ) -> None:
@@ -43,7 +45,8 @@ def command(
     Appends the session (date, kind, status, focus, commitments, score),
     moves the next action (--next and/or --due; its owner and comments
     stay), and appends a dated '## DATE FOCUS' section with --note to the
-    notes.  Everything else in the file is left byte for byte.
+    notes.  Everything else in the file is left byte for byte.  The same
+    session (date, kind and focus) logged twice is refused unless --force.
     """
     from sortext.commands.writes import parse_date, report
     from sortext.edit.roundtrip import RecordEditor
@@ -66,7 +69,7 @@ def command(
     people = repo.config.people
 
     def change(editor: RecordEditor) -> None:
-        log_session(editor, entry, people[0] if people else None)
+        log_session(editor, entry, people[0] if people else None, force)
 
     result = update_record(repo, record_id, change)
     report(result, f"logged {status} session on {date.isoformat()}")

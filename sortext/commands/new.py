@@ -16,6 +16,8 @@ from sortext.commands.options import open_repo, repo_option, resolve_today, toda
 @click.option("--email", help="The client's email address.")
 @click.option("--owner", help="Who owns the client (default: the first person in sortext.yaml).")
 @click.option("--edit", "open_editor", is_flag=True, help="Open the new file in $EDITOR.")
+@click.option("--id", "record_id", metavar="ID", help="The record's id (default: from NAME).")
+@click.option("--force", is_flag=True, help="Create it even when a client has this name or email.")
 @today_option
 @repo_option
 def command(
@@ -24,21 +26,50 @@ def command(
     email: str | None,
     owner: str | None,
     open_editor: bool,
+    record_id: str | None,
+    force: bool,
     today: str | None,
     repo_dir: Path | None,
 ) -> None:
     """Create clients/<id>.md for NAME from templates/client.md.j2.
 
-    The id is NAME in lowercase ASCII with dashes (Zoë Adams -> zoe-adams),
-    with -2, -3... when taken.  The new record is validated before it is
-    written; an existing file is never replaced.  With --edit the file opens
+    The id is NAME in lowercase ASCII with dashes (Zoë Adams -> zoe-adams;
+    other scripts transliterated: Зоя Орлова -> zoya-orlova), with -2, -3...
+    when taken, or --id.  A client with the same name or email is reported
+    and nothing is created, unless --force.  The new record is validated
+    before it is written; an existing file is never replaced.  With --edit the file opens
     in $EDITOR (or $VISUAL) and is checked again when you close it.
     """
-    from sortext.edit.new import NewClient, create_record
+    import re
+
+    from sortext.edit.new import NewClient, create_record, existing_clients
+    from sortext.errors import UsageError
 
     repo = open_repo(repo_dir)
+    if record_id is not None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", record_id):
+            raise UsageError(
+                f"--id {record_id!r}: an id is lowercase letters, digits and dashes "
+                "(e.g. zoe-obrien)"
+            )
+        if repo.record_path(record_id).exists():
+            raise UsageError(
+                f"--id {record_id}: {repo.relative(repo.record_path(record_id))} exists"
+            )
+    if not force:
+        same = existing_clients(repo, name, email)
+        if same:
+            for hit in same:
+                click.echo(
+                    f"{repo.relative(hit.path)}: {hit.name} already has this {hit.reason}",
+                    err=True,
+                )
+            raise UsageError(
+                "not created: the client may already exist; add --force to create "
+                "a second record anyway (--id to choose its id)"
+            )
     client = NewClient(name=name, stage=stage, email=email, owner=owner)
-    path, warnings = create_record(repo, client, resolve_today(today))
+    path, warnings = create_record(repo, client, resolve_today(today), record_id=record_id)
     shown = repo.relative(path)
     click.echo(f"created {shown}")
     for warning in warnings:

@@ -50,3 +50,25 @@ def open_repo(repo_dir: Path | None) -> Any:
     from sortext.repo import open_repository
 
     return open_repository(repo_dir)
+
+
+class RecordIdType(click.ParamType[str]):
+    """A client id argument: a slug (see :mod:`sortext.files.slug`), refused otherwise.
+
+    Every command that takes an ID uses this type, so ``sortext set ../../x``
+    stops at the argument with a usage error and never reaches a path.
+    """
+
+    name = "id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from sortext.commands.style import clean
+        from sortext.files.slug import slug_problem
+
+        why = slug_problem(value)
+        if why is None:
+            return str(value)
+        self.fail(f"{clean(repr(value))[:80]} is not a client id: it {why}", param, ctx)
+
+
+RECORD_ID = RecordIdType()

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
 
 
 @click.command("pay")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.argument("invoice")
 @click.option("--on", "on", metavar="YYYY-MM-DD", help="Payment date (default: today).")
 @today_option

@@ -6,17 +6,17 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option
 
 
 @click.command("resolve")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.argument("field", metavar="FIELD")
 @click.option(
     "--take",
     required=True,
-    metavar="ours|theirs|VALUE",
-    help="Keep our value, their value, or write this VALUE.",
+    metavar="ours|theirs|both|VALUE",
+    help="Keep our value, their value, both (notes: ours then theirs), or write VALUE.",
 )
 @repo_option
 def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> None:

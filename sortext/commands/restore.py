@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option
+from sortext.commands.options import RECORD_ID, open_repo, repo_option
 
 
 @click.command("restore")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", type=RECORD_ID)
 @click.option(
     "--at",
     "at",

@@ -1,4 +1,4 @@
-"""``sortext search``: full-text search over client names and notes."""
+"""``sortext search``: full-text search over client names, notes and text fields."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from sortext.commands.style import paint, use_colour
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @repo_option
 def command(words: tuple[str, ...], as_json: bool, repo_dir: Path | None) -> None:
-    """List clients whose name or notes contain every one of WORDS, best
-    match first, with a snippet ([brackets] mark the match).
+    """List clients whose name, notes or text fields (company, email, tags,
+    blockers, goals, session focus and commitments, custom fields) contain
+    every one of WORDS, each matching the start of a word ("lead" finds
+    "leadership"), best match first, with a snippet ([brackets] mark the match).
 
     Exit status 0 when something matched, 1 when nothing did.  --json
     prints a list of {id, name, path, snippet}.

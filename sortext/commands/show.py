@@ -7,30 +7,66 @@ from typing import Any
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
-from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour
+from sortext.commands.options import RECORD_ID, open_repo, repo_option, resolve_today, today_option
+from sortext.commands.style import LEVEL_MARK, paint, spark, use_colour, visible
 
 
 @click.command("show")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="[ID]", required=False, type=RECORD_ID)
+@click.option("--owner", metavar="PERSON", help="Without ID: every open client PERSON owns.")
 @click.option("--json", "as_json", is_flag=True, help="Print the view as JSON.")
 @today_option
 @repo_option
-def command(record_id: str, as_json: bool, today: str | None, repo_dir: Path | None) -> None:
-    """Session prep for client ID in one screen: next action, what needs
-    attention, goals with progress, the last session and its commitments,
-    what happened since, billing, blockers, links and the notes.
+def command(
+    record_id: str | None,
+    owner: str | None,
+    as_json: bool,
+    today: str | None,
+    repo_dir: Path | None,
+) -> None:
+    """Session prep for client ID in one screen: next action, time in stage
+    (from git), what needs attention, goals with progress, the last session
+    and its commitments, what happened since, billing and package, blockers,
+    links and the notes.  With --owner PERSON and no ID: the screen of every
+    open client PERSON owns, one after another (an assistant's day).
 
     --json prints one object: {id, name, stage, owner, path, today, stale,
-    next, findings, goals, last_session, commitments, since_last, upcoming,
-    billing, invoices, blockers, links, diagnostics, notes}.
+    in_stage, package, next, findings, goals, last_session, commitments,
+    since_last, upcoming, billing, invoices, blockers, links, diagnostics,
+    notes} (a list of them with --owner and no ID).
     """
-    from sortext.views.queries import client_detail, client_view_json
+    import json
 
-    view = client_detail(open_repo(repo_dir), record_id, resolve_today(today))
+    from sortext.views.queries import client_detail, client_list, client_view_json
+
+    repo = open_repo(repo_dir)
+    day = resolve_today(today)
+    if record_id is None:
+        if owner is None:
+            raise click.UsageError("give a client ID, or --owner PERSON")
+        ids = [
+            row.record.id
+            for row in client_list(repo, day, owner=owner)
+            if row.record.stage in repo.config.open_stages
+        ]
+        views = [client_detail(repo, i, day) for i in ids]
+        if as_json:
+            click.echo(
+                json.dumps([client_view_json(v) for v in views], indent=2, ensure_ascii=False)
+            )
+            return
+        if not ids:
+            click.echo(f"No open clients owned by {visible(owner)}.")
+        screens = ["\n".join(render(v, use_colour())) for v in views]
+        click.echo(("\n\n" + "=" * 60 + "\n").join(screens))
+        return
+    view = client_detail(repo, record_id, day)
+    if owner is not None and view.record.view.owner != owner:
+        raise click.UsageError(
+            f"client '{record_id}' is owned by {visible(view.record.view.owner or 'nobody')}, "
+            f"not {visible(owner)}"
+        )
     if as_json:
-        import json
-
         click.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
         return
     click.echo("\n".join(render(view, use_colour())))
@@ -53,6 +89,7 @@ def render(view: Any, colour: bool) -> list[str]:
             rec.stage,
             rec.view.company,
             f"owner {rec.view.owner}" if rec.view.owner else None,
+            view.in_stage,
         )
         if x
     )
@@ -107,8 +144,9 @@ def render(view: Any, colour: bool) -> list[str]:
     if view.upcoming:
         head("Upcoming")
         for s in view.upcoming:
+            at = f" {s['time']}" if isinstance(s.get("time"), str) else ""
             out.append(
-                f"  {s.get('date')}  {s.get('kind') or 'session'}"
+                f"  {s.get('date')}{at}  {s.get('kind') or 'session'}"
                 + (f": {s['focus']}" if s.get("focus") else "")
             )
     billing = view.section("billing")
@@ -118,6 +156,8 @@ def render(view: Any, colour: bool) -> list[str]:
             rate = money(billing.get("rate"), billing.get("currency"))
             per = f" per {billing['per']}" if billing.get("per") else ""
             out.append(f"  {billing.get('plan') or ''}  {rate}{per}".rstrip())
+        if view.package is not None:
+            out.append(f"  package: {view.package.phrase}")
         for inv in view.invoices:
             if inv.get("status") in ("paid", "void"):
                 continue

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from sortext.files.write import TEMP_MARKER
+from sortext.record.copies import conflict_copy, is_record_name
+
 #: Editor and tool debris: backups, swap and lock files, safe-write temps.
 _IGNORED = (
     re.compile(r".*~$"),  # vim/emacs backup
@@ -25,11 +28,11 @@ _IGNORED = (
     re.compile(r".*\.sw[a-p]$"),  # vim swap, any suffix letter
     re.compile(r"^\d+$"),  # vim's 4913 write probe (and its siblings)
     re.compile(r".*___jb_(tmp|old|bak)___$"),  # JetBrains safe-write
-    re.compile(r".*\.sortext-tmp-.*"),  # sortext's own atomic writes
+    re.compile(f".*{re.escape(TEMP_MARKER)}.*"),  # sortext's own atomic writes (files.write)
     re.compile(r".*\.(tmp|temp|bak|orig|rej)$"),
 )
 
-Kind = Literal["record", "config"]
+Kind = Literal["record", "config", "copy"]
 
 
 def is_debris(name: str) -> bool:
@@ -47,13 +50,16 @@ class WatchedPaths:
     templates: Path
 
     def classify(self, path: str | Path) -> Kind | None:
-        """'record' for clients/<id>.md, 'config' for sortext.yaml / schema /
+        """'record' for clients/<id>.md, 'copy' for a sync tool's conflict copy
+        there (reported, never a record), 'config' for sortext.yaml / schema /
         templates, None for anything else (debris, other folders, directories)."""
         p = Path(path)
         if is_debris(p.name):
             return None
         if p.parent == self.clients:
-            return "record" if p.suffix == ".md" else None
+            if is_record_name(p.name):
+                return "record"
+            return "copy" if conflict_copy(p.name) is not None else None
         if p in self.config_files:
             return "config"
         if self.templates in p.parents:

@@ -27,7 +27,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
 from sortext.errors import GitError, SortextError
@@ -92,10 +92,11 @@ UNSTABLE = _Unstable()
 
 
 def read_stable(path: Path) -> bytes | _Unstable | None:
-    """The file's bytes, None if it is gone (or not a regular file), or UNSTABLE
-    when it changed between the two looks (an editor still writing)."""
+    """The file's bytes, None if it is gone (or not a regular file: a symbolic
+    link is never committed as its target's bytes), or UNSTABLE when it changed
+    between the two looks (an editor still writing)."""
     try:
-        before = os.stat(path)
+        before = os.lstat(path)
         if not stat.S_ISREG(before.st_mode):
             return None
         with open(path, "rb") as handle:
@@ -279,6 +280,9 @@ class Pipeline:
         moved_from: dict[str, str] = {}
         seen_paths: set[Path] = set()
         for change in changes:
+            if change.kind == "copy" and change.path not in seen_paths:
+                seen_paths.add(change.path)
+                self._report_copy(change.path)
             if change.kind != "record" or change.path in seen_paths:
                 continue
             seen_paths.add(change.path)
@@ -315,8 +319,32 @@ class Pipeline:
             if rel in self.errors:
                 log.info("%s is valid again", rel)
                 del self.errors[rel]
+            for warning in self._owned_warnings(raw, rel, loaded):
+                log.warning("%s", warning.format(False))
             records[rel] = raw
         return records, moved_from
+
+    def _report_copy(self, path: Path) -> None:
+        """A sync tool's conflict copy appeared: say so, with the command that merges it."""
+        from sortext.check.many import copy_warning
+
+        if path.exists():
+            log.warning("%s", copy_warning(self.repo, path).format(False))
+
+    def _owned_warnings(self, raw: bytes, rel: str, loaded: Any) -> list[Diagnostic]:
+        """Hand edits of fields another system owns (a warning: the save is still committed)."""
+        from sortext.check.owned import OwnedStores, owned_in_text
+
+        record = loaded.record
+        try:
+            stores = OwnedStores(self.repo)
+            if not stores.patterns or record is None:
+                return []
+            text = raw.decode("utf-8", "replace")
+            return owned_in_text(text, record.data, record.id, rel, stores)
+        except Exception as exc:  # a warning must never stop a commit
+            log.warning("%s: owned fields not compared: %s", rel, exc)
+            return []
 
     def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
         today = self.last_today or self.today()

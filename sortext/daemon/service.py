@@ -37,13 +37,28 @@ log = logging.getLogger("sortext.watch")
 TICK = 1.0
 
 
+class InertFormatter(logging.Formatter):
+    """A log line whose message has control characters and newlines made visible.
+
+    Messages quote record text (names, file names, git output); a newline or
+    an escape sequence in them must not forge a log line or act on the
+    terminal of whoever reads the log with ``tail``.
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from sortext.files.inert import clean
+
+        record.message = clean(record.message)
+        return super().formatMessage(record)
+
+
 def setup_logging(root: Path, level: int = logging.INFO) -> None:
     """Human-readable log lines to stderr and ``.sortext/watch.log``."""
     logger = logging.getLogger("sortext.watch")
     logger.setLevel(level)
     if logger.handlers:
         return
-    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    fmt = InertFormatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
     stream = logging.StreamHandler()
     stream.setFormatter(fmt)
     logger.addHandler(stream)

@@ -35,13 +35,69 @@ class NewClient:
 
 
 def slugify(name: str) -> str:
-    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes)."""
-    ascii_text = (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
-    )
-    ascii_text = ascii_text.replace("'", "")
+    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes).
+
+    Names in any script are transliterated with ``anyascii`` (``Зоя Орлова``
+    -> ``zoya-orlova``, ``王芳`` -> ``wangfang``); ``client`` only when
+    nothing of the name has letters or digits.  At most ``MAX_SLUG - 6``
+    characters, leaving room for a ``-N`` suffix, so the id is always a slug
+    (:mod:`sortext.files.slug`) however long the name.
+    """
+    from anyascii import anyascii
+
+    from sortext.files.slug import MAX_SLUG
+
+    ascii_text = anyascii(unicodedata.normalize("NFC", name)).lower()
+    ascii_text = re.sub(r"['\u2019`]", "", ascii_text)
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = slug[: MAX_SLUG - 6].strip("-")
     return slug or "client"
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    """A record that already has the new client's name or email."""
+
+    path: Path
+    name: str
+    reason: str  # "name" or "email"
+
+
+def existing_clients(repo: Repository, name: str, email: str | None) -> list[Existing]:
+    """Records whose name (case and accents folded) or email (any case) is the given one."""
+    from sortext.record.source import SourceText, decode, read_bytes
+    from sortext.record.split import Split, split
+    from sortext.record.yamlread import load_fast
+
+    def fold(text: str) -> str:
+        return " ".join(slugify(text).split("-"))
+
+    wanted_name = fold(name)
+    wanted_email = email.strip().casefold() if email else None
+    found = []
+    for path in repo.record_paths():
+        raw = read_bytes(str(path))
+        source = decode(raw) if isinstance(raw, bytes) else None
+        if not isinstance(source, SourceText):
+            continue
+        parts = split(source.text)
+        if not isinstance(parts, Split):
+            continue
+        data = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
+        if not isinstance(data, dict):
+            continue
+        their_name = str(data.get("name") or "")
+        their_email = data.get("email")
+        if (
+            wanted_email
+            and isinstance(their_email, str)
+            and their_email.strip().casefold() == wanted_email
+        ):
+            found.append(Existing(path, their_name, "email"))
+            continue
+        if their_name and fold(their_name) == wanted_name:
+            found.append(Existing(path, their_name, "name"))
+    return found
 
 
 def unique_id(repo: Repository, name: str) -> str:

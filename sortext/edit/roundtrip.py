@@ -130,7 +130,8 @@ class RecordEditor:
         from sortext.record.split import Split, split
 
         parts = split(self._doc.norm)
-        assert isinstance(parts, Split)
+        if not isinstance(parts, Split):  # an edit made the front matter unreadable (too big)
+            raise EditRefused(f"{self.display}:{parts.line}:{parts.column}: {parts.message}")
         start = self._doc.norm.index("\n") + 1
         return start, start + len(parts.yaml_text)
 
@@ -466,6 +467,8 @@ def _assign(data: Any, path: Path, value: Any) -> None:
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int):
+            if not -len(node) <= part < len(node):
+                raise EditRefused(f"{format_path(path[: i + 1])}: no list item {part}")
             node = node[part]
         else:
             raise EditRefused(f"{format_path(path[: i + 1])} is not a mapping or list")

@@ -28,9 +28,34 @@ class SessionLog:
     note: str | None = None
 
 
-def log_session(editor: RecordEditor, entry: SessionLog, default_owner: str | None) -> None:
-    """Append the session, move the next action, and add a dated section to the notes."""
-    session: dict[str, object] = {"date": entry.date}
+def _day(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
+
+
+def log_session(
+    editor: RecordEditor, entry: SessionLog, default_owner: str | None, force: bool = False
+) -> None:
+    """Append the session, move the next action, and add a dated section to the notes.
+
+    Raises EditRefused when the record already has a session with the same
+    date, kind and focus (the same command run twice), unless ``force``.
+    """
+    sessions = editor.get(("sessions",))
+    for old in sessions if isinstance(sessions, list) and not force else []:
+        if (
+            isinstance(old, dict)
+            and _day(old.get("date")) == entry.date.isoformat()
+            and old.get("kind") == entry.kind
+            and old.get("focus") == entry.focus
+        ):
+            raise EditRefused(
+                f"a {entry.kind or 'session'} on {entry.date.isoformat()} about "
+                f"'{entry.focus}' is already logged; add --force to log it again"
+            )
+    session: dict[str, object] = {
+        "id": next_session_id(editor.get(("sessions",))),
+        "date": entry.date,
+    }
     if entry.kind:
         session["kind"] = entry.kind
     session["status"] = entry.status
@@ -45,6 +70,19 @@ def log_session(editor: RecordEditor, entry: SessionLog, default_owner: str | No
     if entry.status != "held":
         section += f" ({entry.status})"
     editor.append_body(section + ("\n\n" + entry.note.strip() if entry.note else ""))
+
+
+def next_session_id(sessions: object) -> str:
+    """``s<N>``, one more than the highest ``s<N>`` id among ``sessions`` (a list or None)."""
+    numbers = [
+        int(s["id"][1:])
+        for s in (sessions if isinstance(sessions, list) else [])
+        if isinstance(s, dict)
+        and isinstance(s.get("id"), str)
+        and s["id"][:1] == "s"
+        and s["id"][1:].isdigit()
+    ]
+    return f"s{max(numbers, default=len(sessions) if isinstance(sessions, list) else 0) + 1}"
 
 
 def move_next_action(
@@ -91,14 +129,33 @@ def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
         editor.set(("invoices", index, "paid_on"), on)
 
 
-def add_measurement(editor: RecordEditor, goal: str, value: float, on: dt.date) -> None:
-    """Append a measurement for an existing goal."""
+def add_measurement(
+    editor: RecordEditor, goal: str, value: float, on: dt.date, force: bool = False
+) -> None:
+    """Append a measurement for an existing goal.
+
+    Raises EditRefused for an unknown goal, and for an exact duplicate (same
+    goal, date and value already recorded) unless ``force``.
+    """
     goals = editor.get(("goals",))
     ids = [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
     if goal not in ids:
         known = ", ".join(str(g) for g in ids) or "none defined"
         raise EditRefused(f"no goal '{goal}' (goals: {known})")
     number: float | int = int(value) if float(value).is_integer() else value
+    measurements = editor.get(("measurements",))
+    for old in measurements if isinstance(measurements, list) and not force else []:
+        if (
+            isinstance(old, dict)
+            and old.get("goal") == goal
+            and _day(old.get("date")) == on.isoformat()
+            and isinstance(old.get("value"), int | float)
+            and float(old["value"]) == float(number)
+        ):
+            raise EditRefused(
+                f"{goal} = {number:g} on {on.isoformat()} is already recorded; "
+                "add --force to record it again"
+            )
     editor.append(("measurements",), {"goal": goal, "date": on, "value": number})
 
 

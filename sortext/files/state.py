@@ -38,6 +38,7 @@ class StateDir:
     PUSH_STATE: ClassVar[str] = "push.json"
     BACKUP_STATE: ClassVar[str] = "backup.json"
     TEMPLATE_CACHE: ClassVar[str] = "templates"
+    ICS_SEQUENCES: ClassVar[str] = "ics-sequences.json"
 
     @classmethod
     def rel(cls, name: str) -> str:
@@ -113,3 +114,8 @@ class StateDir:
     def template_cache(self) -> Path:
         """Compiled page templates (a folder: Jinja2's bytecode cache)."""
         return self.path / self.TEMPLATE_CACHE
+
+    @property
+    def ics_sequences(self) -> Path:
+        """Per calendar UID: the digest of its last exported content and its SEQUENCE (JSON)."""
+        return self.path / self.ICS_SEQUENCES

@@ -25,6 +25,7 @@ import hashlib
 import os
 import re
 import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +98,42 @@ def write_if_unchanged(path: Path, snapshot: Snapshot, new_bytes: bytes) -> None
             f"{path} changed on disk since sortext read it (saved from an editor?); "
             "nothing was written: re-run the command to apply it to the new version"
         )
+    if snapshot.raw is not None:
+        refuse_unusual_target(path)
     atomic_write(path, new_bytes, exclusive=snapshot.raw is None)
+
+
+def refuse_unusual_target(path: Path) -> None:
+    """Refuse to update a file that an atomic replace would change in kind.
+
+    A write replaces the file with a new one (temp file + rename), as editors
+    do; so a symbolic link would become a plain copy (the target left
+    unchanged), a hard-linked file would part from its other names, and a
+    read-only file (mode 0444) would be overwritten although its owner
+    protected it.  Each raises StorageError saying so; nothing is written.
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if stat.S_ISLNK(info.st_mode):
+        raise StorageError(
+            f"{path} is a symbolic link (to {os.readlink(path)}); sortext would replace the "
+            "link with a copy and leave its target unchanged: nothing was written. "
+            "Put the file itself in the clients folder"
+        )
+    if info.st_nlink > 1:
+        raise StorageError(
+            f"{path} has {info.st_nlink} hard links; sortext writes a new file, which would "
+            "part it from its other names: nothing was written. Copy it to a file of its own"
+        )
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise StorageError(
+            f"{path}: file is read-only; nothing was written (make it writable, "
+            "e.g. chmod u+w, to change it)"
+        )
 
 
 def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> None:

@@ -4,8 +4,9 @@ Exports are derived data: sortext never reads them back.  Output is
 deterministic (records sorted by id, no wall-clock timestamps), so a file
 that is regenerated without changes stays byte-identical and git shows no
 noise.  Calendar events carry stable UIDs built from the record id and what
-the event *is* (``amara-okafor-next-action@sortext``), never from its date,
-so a calendar app moves an event instead of duplicating it.
+the event *is* (``amara-okafor-next-action@sortext``, a session's ``id``),
+never from a date that can move, so a calendar app moves an event instead of
+duplicating it; the ICS is written by the ``icalendar`` library.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,20 +151,58 @@ def to_json(records: Iterable[dict[str, Any]]) -> str:
 
 # --- ICS ------------------------------------------------------------------------
 
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SESSION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One all-day calendar entry."""
+    """One calendar entry: all-day, or timed when ``time`` (``HH:MM``) is known."""
 
     uid: str
     date: str
     summary: str
     description: str = ""
     category: str = ""
+    time: str | None = None
+    minutes: int | None = None
+
+
+def session_keys(sessions: Iterable[Any]) -> list[str]:
+    """A key per session that is unique within the record.
+
+    A session's own ``id`` (written by ``sortext log``) is its key, so its
+    calendar event survives a change of date.  A session without one falls
+    back to ``<date>`` (``<date>-2``... for a second session that day).
+    """
+    items = list(sessions)
+    own: list[str | None] = []
+    taken: set[str] = set()
+    for session in items:  # a session's own id is never displaced by another's fallback
+        value = session.values.get("id") if hasattr(session, "values") else None
+        if isinstance(value, str) and _SESSION_ID.match(value) and value not in taken:
+            taken.add(value)
+            own.append(value)
+        else:
+            own.append(None)
+    keys: list[str] = []
+    for session, key in zip(items, own, strict=True):
+        if key is None:
+            base = str(session.date)
+            key, n = base, 2
+            while key in taken:
+                key, n = f"{base}-{n}", n + 1
+            taken.add(key)
+        keys.append(key)
+    return keys
 
 
 def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
-    """Next actions, scheduled sessions, reviews, renewals and unpaid invoice due dates."""
+    """Next actions, scheduled sessions, reviews, renewals and unpaid invoice due dates.
+
+    UIDs are ``<record id>-<what>@sortext``: one per thing, never built from
+    a date that can move (sessions use :func:`session_keys`).
+    """
     from sortext.record.values import is_iso_date
 
     events: list[Event] = []
@@ -172,10 +212,27 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
         name = view.name or rid
 
         def add(
-            key: str, date: Any, summary: str, description: str, category: str, rid: str = rid
+            key: str,
+            date: Any,
+            summary: str,
+            description: str,
+            category: str,
+            rid: str = rid,
+            time: str | None = None,
+            minutes: int | None = None,
         ) -> None:
             if is_iso_date(date):
-                events.append(Event(f"{rid}-{key}@sortext", date, summary, description, category))
+                events.append(
+                    Event(
+                        f"{rid}-{key}@sortext",
+                        date,
+                        summary,
+                        description,
+                        category,
+                        time,
+                        minutes,
+                    )
+                )
 
         action = view.next_action
         owner = action.owner or view.owner or ""
@@ -186,15 +243,19 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
             f"Next action for {name}" + (f", owner {owner}" if owner else ""),
             "next action",
         )
-        for session in view.sessions:
+        for session, key in zip(view.sessions, session_keys(view.sessions), strict=True):
             if session.status == "scheduled":
                 kind = session.kind or "session"
+                raw_time = session.values.get("time")
+                time = raw_time if isinstance(raw_time, str) and _TIME.match(raw_time) else None
                 add(
-                    f"session-{session.date}",
+                    f"session-{key}",
                     session.date,
                     f"{name}: {kind}" + (f" ({session.focus})" if session.focus else ""),
                     f"Scheduled {kind} with {name}",
                     "session",
+                    time=time,
+                    minutes=session.minutes,
                 )
         if not view.consent.no_contact:  # no reviews or renewals proposing contact
             add(
@@ -227,60 +288,125 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
     return sorted(events, key=lambda e: (e.date, e.uid))
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def event_digest(event: Event, timezone: str | None = None) -> str:
+    """A short digest of everything an event shows (what SEQUENCE tracks)."""
+    import hashlib
+
+    fields = [event.date, event.time, event.minutes, event.summary, event.description]
+    fields += [event.category, timezone if event.time else None]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
 
 
-def _fold(line: str) -> str:
-    """RFC 5545 3.1: lines longer than 75 octets continue after CRLF + space."""
-    raw = line.encode("utf-8")
-    if len(raw) <= 75:
-        return line
-    parts: list[str] = []
-    current = ""
-    size = 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74
-        current += char
-        size += width
-    parts.append(current)
-    return "\r\n ".join(parts)
+def next_sequences(
+    events: Iterable[Event],
+    previous: dict[str, Any] | None,
+    timezone: str | None = None,
+) -> dict[str, list[Any]]:
+    """``{uid: [digest, sequence]}``: a sequence grows by one when its event changed.
 
-
-def to_ics(records: Iterable[dict[str, Any]]) -> str:
-    """An RFC 5545 calendar of all-day events.
-
-    DTSTAMP is required by the RFC; to keep output deterministic it is the
-    event's own date at 00:00 UTC (it changes only when the event moves).
+    ``previous`` is what the last export stored; an event seen for the first
+    time has sequence 0.  The same events and the same ``previous`` always
+    give the same answer.
     """
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//sortext//sortext export//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "X-WR-CALNAME:sortext",
-    ]
-    for event in calendar_events(records):
+    out: dict[str, list[Any]] = {}
+    for event in events:
+        digest = event_digest(event, timezone)
+        old = (previous or {}).get(event.uid)
+        if isinstance(old, list) and len(old) == 2 and isinstance(old[1], int):
+            out[event.uid] = [digest, old[1] + (old[0] != digest)]
+        else:
+            out[event.uid] = [digest, 0]
+    return out
+
+
+def to_ics(
+    records: Iterable[dict[str, Any]],
+    sequences: dict[str, list[Any]] | None = None,
+    timezone: str | None = None,
+) -> str:
+    """An RFC 5545 calendar written by the ``icalendar`` library (escaping, folding).
+
+    Events are all-day unless a session has ``time: "HH:MM"``; a timed event
+    lasts ``minutes`` (default 60) and is in ``timezone`` (an IANA name, the
+    practice's ``timezone:``) or floating local time without one.  SEQUENCE
+    comes from ``sequences`` (see :func:`next_sequences`; 0 without it).
+    DTSTAMP is the event's own date at 00:00 UTC, so output is deterministic.
+    """
+    import icalendar
+
+    zone = _zone(timezone)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//sortext//sortext export//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "sortext")
+    events = calendar_events(records)
+    for event in events:
         day = dt.date.fromisoformat(event.date)
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{day.strftime('%Y%m%d')}T000000Z",
-            f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}",
-            f"DTEND;VALUE=DATE:{(day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-            f"SUMMARY:{_escape(event.summary)}",
-            f"DESCRIPTION:{_escape(event.description)}",
-            f"CATEGORIES:{_escape(event.category)}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        entry = icalendar.Event()
+        entry.add("uid", event.uid)
+        entry.add("dtstamp", dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
+        if event.time:
+            hour, minute = (int(part) for part in event.time.split(":"))
+            start = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            entry.add("dtstart", start)
+            entry.add("dtend", start + dt.timedelta(minutes=event.minutes or 60))
+        else:
+            entry.add("dtstart", day)
+            entry.add("dtend", day + dt.timedelta(days=1))
+        entry.add("sequence", int((sequences or {}).get(event.uid, [None, 0])[1]))
+        entry.add("summary", _line_breaks(event.summary))
+        entry.add("description", _line_breaks(event.description))
+        entry.add("categories", [event.category])
+        entry.add("transp", "OPAQUE" if event.time else "TRANSPARENT")
+        calendar.add_component(entry)
+    if zone is not None and any(e.time for e in events):
+        calendar.add_missing_timezones()
+    text: str = calendar.to_ical().decode("utf-8")
+    return text
+
+
+def _line_breaks(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _zone(name: str | None) -> dt.tzinfo | None:
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"sortext.yaml: timezone: unknown time zone '{name}'") from exc
+
+
+def render_ics(repo: Repository, records: list[dict[str, Any]]) -> str:
+    """The calendar of ``records`` with SEQUENCE kept in the state folder.
+
+    Each export compares every event with what the last export stored under
+    ``.sortext/ics-sequences.json`` and bumps the SEQUENCE of those that changed.
+    """
+    from sortext.files.state import StateDir
+    from sortext.files.write import write_if_changed
+
+    timezone = repo.config.raw.get("timezone")
+    timezone = timezone if isinstance(timezone, str) else None
+    store = StateDir(repo.root).ics_sequences
+    try:
+        previous = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        previous = None
+    previous = previous if isinstance(previous, dict) else None
+    sequences = next_sequences(calendar_events(records), previous, timezone)
+    merged = {**(previous or {}), **sequences}  # a vanished event keeps its number
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        write_if_changed(store, json.dumps(merged, sort_keys=True, indent=0).encode())
+    except OSError:
+        pass  # derived data: the calendar is still right, only SEQUENCE may repeat
+    return to_ics(records, sequences, timezone)
 
 
 def render(
@@ -295,7 +421,7 @@ def render(
         return to_csv(records, today)
     if kind == "json":
         return to_json(records)
-    return to_ics(records)
+    return render_ics(repo, records)
 
 
 def configured_exports(repo: Repository) -> list[tuple[Path, str]]:

@@ -9,6 +9,8 @@ A map is a small YAML file (examples in ``docs/maps/``)::
       email: Email                            # a column
       billing.rate: {column: Hourly Rate, type: number}
       stage: {column: Lifecycle Stage, values: {lead: inquiry, customer: active}}
+      phone: {column: [Phone - Mobile, Phone - Work]}   # the first that is not empty
+      email: {column: Contact, pattern: "\\(([^()]+)\\)$"}  # "Ann Lee (ann@x.org)" -> ann@x.org
     item:                      # optional: each row is also one entry of a list
       list: invoices
       key: id
@@ -16,14 +18,21 @@ A map is a small YAML file (examples in ``docs/maps/``)::
         id: Invoice Number
         due: {column: Due Date, type: date, date_format: "%m/%d/%Y"}
     notes: [What do you want to work on?]     # intake: columns copied to the notes
+    delimiter: ";"             # CSV delimiter (default: Excel's sep= line, or sniffed)
+    decimal: ","               # decimal mark of number columns (default: from the column)
+    encoding: cp1252           # the file's encoding (default: UTF-8)
 
-Empty cells are skipped: an import never blanks a field.
+Empty cells are skipped: an import never blanks a field.  A number whose
+reading depends on the convention (``1.200``: 1.2 or 1200?) is read by the
+convention the other values of its column show, or by ``decimal:``;
+otherwise it is refused with its row and column, never guessed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +42,7 @@ from sortext.io.spreadsheet import Row, lookup
 from sortext.record.positions import Path as DataPath
 
 TYPES = ("text", "number", "integer", "date", "boolean", "list")
+DECIMAL_MARKS = (".", ",")
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _ISO_PREFIX = re.compile(r"^(\d{4})[-/](\d{2})[-/](\d{2})(?:$|[ T])")
 
@@ -49,6 +59,8 @@ class FieldSpec:
     separator: str = ","
     date_formats: tuple[str, ...] = ()
     default: Any = None
+    alternatives: tuple[str, ...] = ()  # more columns, tried in order when ``column`` is empty
+    pattern: str | None = None  # a regex whose first group is the value
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,9 @@ class FieldMap:
     item_key: str | None = None
     item_fields: tuple[FieldSpec, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    delimiter: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +109,7 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         "separator",
         "date_format",
         "default",
+        "pattern",
     }
     if unknown:
         raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -106,9 +122,24 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
     if "column" not in raw and "template" not in raw and "default" not in raw:
         raise UsageError(f"{where}: {target}: give 'column', 'template' or 'default'")
     values = raw.get("values")
+    column = raw.get("column")
+    alternatives: tuple[str, ...] = ()
+    if isinstance(column, list):
+        if not column or not all(isinstance(c, str) for c in column):
+            raise UsageError(f"{where}: {target}: column: give a name or a list of names")
+        column, alternatives = column[0], tuple(column[1:])
+    pattern = raw.get("pattern")
+    if pattern is not None:
+        try:
+            if re.compile(str(pattern)).groups < 1:
+                raise UsageError(f"{where}: {target}: pattern needs a (group) for the value")
+        except re.error as exc:
+            raise UsageError(f"{where}: {target}: pattern: {exc}") from None
     return FieldSpec(
         path,
-        column=raw.get("column"),
+        column=column,
+        alternatives=alternatives,
+        pattern=str(pattern) if pattern is not None else None,
         template=raw.get("template"),
         type=kind,
         values={str(k): v for k, v in values.items()} if isinstance(values, dict) else None,
@@ -132,6 +163,9 @@ def parse_map(data: Any, where: str) -> FieldMap:
         "item",
         "notes",
         "description",
+        "delimiter",
+        "decimal",
+        "encoding",
     }
     unknown = set(data) - known
     if unknown:
@@ -149,7 +183,26 @@ def parse_map(data: Any, where: str) -> FieldMap:
     match = str(data.get("match", "email"))
     if match not in ("email", "id"):
         raise UsageError(f"{where}: match must be 'email' or 'id'")
+    delimiter = data.get("delimiter")
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(str(delimiter), str(delimiter))
+        if len(delimiter) != 1:
+            raise UsageError(f"{where}: delimiter must be one character (or 'tab')")
+    decimal = data.get("decimal")
+    if decimal is not None and decimal not in DECIMAL_MARKS:
+        raise UsageError(f"{where}: decimal must be '.' or ','")
+    encoding = data.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise UsageError(f"{where}: encoding: unknown encoding '{encoding}'") from None
     return FieldMap(
+        delimiter=delimiter,
+        decimal=decimal,
+        encoding=str(encoding) if encoding is not None else None,
         fields=fields,
         source=data.get("source"),
         format=data.get("format"),
@@ -204,16 +257,58 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
     raise CellError(f"'{text}' is not a date{hint}")
 
 
-def _to_number(text: str) -> int | float:
-    cleaned = re.sub(r"[^\d.,\-]", "", text)
+def _number_text(text: str) -> str:
+    """The digits, marks and sign of a number cell (currency and spaces dropped)."""
+    return re.sub(r"[^\d.,\-]", "", text)
+
+
+def decimal_evidence(text: str) -> str | None:
+    """The decimal mark ``text`` can only be read with, or None when it says nothing.
+
+    ``450,00`` and ``1.200,50`` say ``,``; ``1,200.50`` and ``3.5`` say ``.``;
+    ``1.200``, ``1,200`` and ``42`` say nothing (see :func:`is_ambiguous`).
+    """
+    cleaned = _number_text(text)
     if "," in cleaned and "." in cleaned:
-        # the separator written last is the decimal point: 1,200.50 or 1.200,50
-        thousands = "," if cleaned.rfind(".") > cleaned.rfind(",") else "."
-        cleaned = cleaned.replace(thousands, "").replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(,\d{3})+", cleaned):
-        cleaned = cleaned.replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", ".")
+        return "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+    for mark in DECIMAL_MARKS:
+        if mark in cleaned:
+            other = "." if mark == "," else ","
+            if cleaned.count(mark) > 1:
+                return other  # 1,200,000: grouping, so the other mark is the decimal one
+            whole, _, fraction = cleaned.partition(mark)
+            digits = whole.lstrip("-")
+            if len(fraction) != 3 or digits in ("", "0") or len(digits) > 3:
+                return mark  # 450,00 / 0.500 / ,5 / 1234.567: never a grouping mark
+            return None
+    return None
+
+
+def is_ambiguous(text: str) -> bool:
+    """True when ``text`` reads as two different numbers under the two conventions."""
+    cleaned = _number_text(text)
+    return decimal_evidence(text) is None and bool(re.fullmatch(r"-?\d{1,3}[.,]\d{3}", cleaned))
+
+
+def _to_number(text: str, decimal: str | None = None) -> int | float:
+    cleaned = _number_text(text)
+    mark = decimal or decimal_evidence(text)
+    if mark is None and is_ambiguous(text):
+        raise CellError(
+            f"'{text}' is ambiguous: {float(cleaned.replace(',', '.')):g} or "
+            f"{cleaned.replace(',', '').replace('.', '')} depending on the decimal mark; "
+            "set decimal: '.' or ',' in the map"
+        )
+    mark = mark or "."
+    grouping = "," if mark == "." else "."
+    whole, _, fraction = cleaned.partition(mark)
+    if (
+        cleaned.count(mark) > 1
+        or grouping in fraction
+        or (grouping in whole and not re.fullmatch(rf"-?\d{{1,3}}(\{grouping}\d{{3}})+", whole))
+    ):
+        raise CellError(f"'{text}' is not a number with decimal mark '{mark}'")
+    cleaned = cleaned.replace(grouping, "").replace(mark, ".")
     try:
         number = float(cleaned)
     except ValueError:
@@ -221,12 +316,46 @@ def _to_number(text: str) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-def convert(spec: FieldSpec, raw: Any) -> Any:
-    """A cell value as the field's type; None for an empty cell."""
+def column_decimals(
+    specs: Iterable[FieldSpec], rows: Iterable[Row], given: str | None = None
+) -> dict[str, str]:
+    """The decimal mark of each number column, decided from all its values.
+
+    ``given`` (the map's ``decimal:``) decides every column.  Otherwise a
+    column whose unambiguous values all show one mark gets that mark; a
+    column that shows both, or none, is absent (its ambiguous values are
+    refused by :func:`convert`).
+    """
+    columns = {s.column for s in specs if s.column and s.type in ("number", "integer")}
+    if given is not None:
+        return dict.fromkeys(columns, given)
+    seen: dict[str, set[str]] = {c: set() for c in columns}
+    for row in rows:
+        for column in columns:
+            raw = lookup(row.values, column)
+            if isinstance(raw, str) and raw.strip():
+                mark = decimal_evidence(raw)
+                if mark is not None:
+                    seen[column].add(mark)
+    return {c: next(iter(marks)) for c, marks in seen.items() if len(marks) == 1}
+
+
+def _text(value: str) -> str:
+    """Text with every line break written as ``\\n`` (no raw CR reaches a record)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def convert(spec: FieldSpec, raw: Any, decimal: str | None = None) -> Any:
+    """A cell value as the field's type; None for an empty cell.
+
+    ``decimal`` is the column's decimal mark (see :func:`column_decimals`).
+    Text has ``\\r\\n`` and ``\\r`` written as ``\\n``.  Raises
+    :class:`CellError` for a value that does not fit, or an ambiguous number.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return spec.default
     if spec.values is not None:
-        text = str(raw).strip()
+        text = _text(str(raw).strip())
         if text in spec.values:
             return spec.values[text]
         folded = {k.casefold(): v for k, v in spec.values.items()}
@@ -235,16 +364,16 @@ def convert(spec: FieldSpec, raw: Any) -> Any:
         raise CellError(f"'{text}' is not one of: {', '.join(spec.values)}")
     if spec.type == "list":
         items = raw if isinstance(raw, list) else str(raw).split(spec.separator)
-        return [str(i).strip() for i in items if str(i).strip()] or None
+        return [_text(str(i).strip()) for i in items if str(i).strip()] or None
     if isinstance(raw, bool) and spec.type == "boolean":
         return raw
     if isinstance(raw, int | float) and spec.type in ("number", "integer"):
         return int(raw) if spec.type == "integer" or float(raw).is_integer() else raw
-    text = str(raw).strip()
+    text = _text(str(raw).strip())
     if spec.type == "number":
-        return _to_number(text)
+        return _to_number(text, decimal)
     if spec.type == "integer":
-        number = _to_number(text)
+        number = _to_number(text, decimal)
         if not float(number).is_integer():
             raise CellError(f"'{text}' is not a whole number")
         return int(number)
@@ -268,18 +397,32 @@ def cell(spec: FieldSpec, row: Row) -> Any:
         return text or None
     if spec.column is None:
         return None
-    return lookup(row.values, spec.column)
+    value = lookup(row.values, spec.column)
+    for other in spec.alternatives:
+        if value is not None and str(value).strip():
+            break
+        value = lookup(row.values, other)
+    if spec.pattern is not None and isinstance(value, str) and value.strip():
+        found = re.search(spec.pattern, value.strip())
+        if found is None:
+            raise CellError(f"'{value}' does not match the map's pattern {spec.pattern}")
+        return found.group(1)
+    return value
 
 
 def map_fields(
-    specs: tuple[FieldSpec, ...], row: Row
+    specs: tuple[FieldSpec, ...], row: Row, decimals: dict[str, str] | None = None
 ) -> tuple[dict[DataPath, Any], list[RowProblem]]:
-    """``{path: value}`` for the non-empty cells of one row, plus its problems."""
+    """``{path: value}`` for the non-empty cells of one row, plus its problems.
+
+    ``decimals`` maps a number column to its decimal mark (:func:`column_decimals`).
+    """
     values: dict[DataPath, Any] = {}
     problems: list[RowProblem] = []
     for spec in specs:
+        mark = (decimals or {}).get(spec.column or "")
         try:
-            value = convert(spec, cell(spec, row))
+            value = convert(spec, cell(spec, row), mark)
         except CellError as exc:
             problems.append(RowProblem(row.number, spec.column or spec.template or "", str(exc)))
             continue
@@ -293,6 +436,7 @@ def columns_used(fmap: FieldMap) -> set[str]:
     for spec in (*fmap.fields, *fmap.item_fields):
         if spec.column:
             used.add(spec.column)
+            used.update(spec.alternatives)
         if spec.template:
             used.update(_TEMPLATE.findall(spec.template))
     return used

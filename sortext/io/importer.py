@@ -18,7 +18,7 @@ from typing import Any
 
 from sortext.edit.new import slugify
 from sortext.errors import UsageError
-from sortext.io.fieldmap import FieldMap, RowProblem, map_fields
+from sortext.io.fieldmap import FieldMap, RowProblem, column_decimals, map_fields
 from sortext.io.spreadsheet import Row
 from sortext.record import tombstone
 from sortext.record.positions import Path as DataPath
@@ -181,6 +181,7 @@ class Planner:
             for rid, d in sorted(self.data.items())
             if isinstance(d.get("email"), str)
         }
+        self.decimals: dict[str, str] = {}
         self.plans: dict[str, RecordPlan] = {}
         self.problems: list[RowProblem] = []
         self._current = ""
@@ -219,10 +220,10 @@ class Planner:
         return self.by_email.get(str(email).casefold()) if isinstance(email, str) else None
 
     def plan_row(self, row: Row) -> None:
-        values, problems = map_fields(self.fmap.fields, row)
+        values, problems = map_fields(self.fmap.fields, row, self.decimals)
         item_values: dict[DataPath, Any] = {}
         if self.fmap.item_fields:
-            item_values, item_problems = map_fields(self.fmap.item_fields, row)
+            item_values, item_problems = map_fields(self.fmap.item_fields, row, self.decimals)
             problems += item_problems
         if problems:
             self.problems.extend(problems)
@@ -273,7 +274,8 @@ class Planner:
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
-                plan.notes.append((column, str(answer)))
+                text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
+                plan.notes.append((column, text))
 
     def _field(self, plan: RecordPlan, path: DataPath, theirs: Any, key: str | None = None) -> None:
         data = self.data[plan.record_id]
@@ -359,6 +361,7 @@ def plan_import(
     """What importing ``rows`` would do; nothing is written."""
     planner = Planner(repo, fmap, source, accept)
     rows = list(rows)
+    planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)
@@ -407,7 +410,7 @@ def apply_plan(
                 if record.notes:
                     lines = [f"## {today.isoformat()} {notes_heading}"]
                     for question, answer in record.notes:
-                        lines += ["", f"**{question}**", "", answer]
+                        lines += ["", f"**{question}**", "", answer] if question else ["", answer]
                     editor.append_body("\n".join(lines))
 
             if record.is_new:

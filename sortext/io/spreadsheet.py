@@ -1,8 +1,10 @@
 """Read spreadsheet and form exports as rows of ``{column: text}``.
 
-CSV (any dialect Excel, Google Sheets, HubSpot, Pipedrive, Typeform or Tally
-write; a UTF-8 BOM is accepted) and JSON (a list of objects, a list under a
-key such as ``items``, and Tally-style ``fields: [{label, value}]`` lists).
+CSV and TSV (any dialect Excel, Google Sheets, HubSpot, Pipedrive, Typeform
+or Tally write: the delimiter is sniffed with :class:`csv.Sniffer`, or taken
+from Excel's ``sep=`` line or the map; a UTF-8 BOM is accepted) and JSON (a
+list of objects, a list under a key such as ``items``, and Tally-style
+``fields: [{label, value}]`` lists).
 Nested JSON values are reachable by dotted column names (``answers.email``).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +23,29 @@ from sortext.errors import UsageError
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One response or spreadsheet row; ``number`` is 1-based (CSV: the file line)."""
+    """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line)."""
 
     number: int
     values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The rows of an export and how they were read.
+
+    ``dialect`` says it in words for the plan, e.g. ``"CSV, delimiter ';'
+    (from the sep= line), encoding utf-8"``.
+    """
+
+    rows: list[Row]
+    dialect: str
+
+
+#: Delimiters the sniffer may choose between (what spreadsheet programs write).
+DELIMITERS = ",;\t|"
+_SAMPLE_CHARS = 64 * 1024
+_SEP_LINE = re.compile(r"\A\s*sep=(.)\s*(?:\r\n|\r|\n|\Z)", re.IGNORECASE)
+_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 
 
 def read_rows(
@@ -31,44 +53,179 @@ def read_rows(
     fmt: str | None = None,
     records: str | None = None,
     flatten: dict[str, str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> list[Row]:
-    """Rows of a CSV or JSON export (format from ``fmt`` or the file extension)."""
+    """Rows of a CSV, TSV or JSON export; see :func:`read_table`."""
+    return read_table(path, fmt, records, flatten, delimiter, encoding).rows
+
+
+def read_table(
+    path: Path,
+    fmt: str | None = None,
+    records: str | None = None,
+    flatten: dict[str, str] | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+) -> Table:
+    """Rows of an export, with the dialect used.
+
+    The format comes from ``fmt`` or the file extension (``.tsv`` is
+    tab-separated).  The CSV delimiter is, in this order: ``delimiter``
+    (the map's ``delimiter:``), Excel's leading ``sep=X`` line, tab for
+    ``.tsv``, else :class:`csv.Sniffer` on the first 64 KiB, checked: the
+    delimiter must split every sampled row, quotes respected, into as many
+    cells as the header (else the candidate that does is taken).
+    ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises
+    :class:`UsageError` (with the byte offset) for an unreadable or
+    undecodable file.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    codec = encoding or "utf-8-sig"
+    if codec.replace("_", "-").casefold() in ("utf-8", "utf8"):
+        codec = "utf-8-sig"
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(codec)
+    except LookupError:
+        raise UsageError(f"{path}: unknown encoding '{encoding}' (map 'encoding:')") from None
     except UnicodeDecodeError as exc:
+        what = "UTF-8" if encoding is None else encoding
         raise UsageError(
-            f"{path}: not UTF-8 (byte offset {exc.start}); export the file as UTF-8 CSV"
+            f"{path}: not {what} (byte offset {exc.start}); export the file as UTF-8 CSV "
+            "or name its encoding with 'encoding:' in the map (e.g. cp1252)"
         ) from exc
+    codec_name = "utf-8" if codec == "utf-8-sig" else codec
     kind = (fmt or path.suffix.lstrip(".") or "csv").lower()
     if kind == "json":
-        return _json_rows(path, text, records, flatten)
+        return Table(_json_rows(path, text, records, flatten), f"JSON, encoding {codec_name}")
     if kind in ("csv", "tsv", "txt"):
-        return _csv_rows(path, text)
-    raise UsageError(f"{path}: unknown format '{kind}'; use csv or json")
+        rows, how = _csv_rows(path, text, delimiter, kind == "tsv")
+        name = "TSV" if kind == "tsv" else "CSV"
+        return Table(rows, f"{name}, {how}, encoding {codec_name}")
+    raise UsageError(f"{path}: unknown format '{kind}'; use csv, tsv or json")
 
 
-def _csv_rows(path: Path, text: str) -> list[Row]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+def choose_delimiter(
+    text: str, given: str | None = None, tsv: bool = False
+) -> tuple[str, str, int]:
+    """``(delimiter, how it was chosen, lines to skip)`` for CSV ``text``.
+
+    ``lines to skip`` is 1 when the text starts with Excel's ``sep=X`` line.
+    """
+    found = _SEP_LINE.match(text)
+    if given is not None:
+        return (
+            given,
+            f"delimiter {_NAMES.get(given, repr(given))} (from the map)",
+            1 if found else 0,
+        )
+    if found:
+        sep = found.group(1)
+        return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (from the sep= line)", 1
+    if tsv:
+        return "\t", "delimiter tab (.tsv)", 0
+    sample = text[:_SAMPLE_CHARS]
+    if len(text) > _SAMPLE_CHARS:  # never sniff half a line
+        sample = sample.rsplit("\n", 1)[0]
+    try:
+        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    # the sniffer votes on character counts; a delimiter must also give every
+    # row of the sample as many cells as the header (quotes respected).  When
+    # several do, the one giving the most columns wins (a delimiter that only
+    # occurs inside cells merges columns; the other never splits one), and the
+    # sniffer's vote breaks a tie.
+    cut = len(text) > _SAMPLE_CHARS
+    fitting = [d for d in DELIMITERS if _consistent(sample, d, cut)]
+    if fitting:
+        sep = max(fitting, key=lambda d: (_width(sample, d), d == sniffed))
+        return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed)", 0
+    sep = sniffed or _widest(sample) or ","
+    if _width(sample, sep) < 2:
+        return ",", "delimiter ',' (default: one column)", 0
+    return sep, f"delimiter {_NAMES.get(sep, repr(sep))} (sniffed; rows differ in width)", 0
+
+
+def _rows_of(sample: str, sep: str) -> list[list[str]]:
+    try:
+        rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=sep))
+    except csv.Error:
+        return []
+    return [r for r in rows if any(c.strip() for c in r)]
+
+
+def _width(sample: str, sep: str) -> int:
+    rows = _rows_of(sample, sep)
+    return len(rows[0]) if rows else 0
+
+
+def _consistent(sample: str, sep: str, cut: bool = False) -> bool:
+    """Every row of ``sample`` has the header's number of cells, and that is more than one.
+
+    The last row is left out when the sample was cut (it may be a partial row).
+    """
+    rows = _rows_of(sample, sep)
+    if cut and len(rows) > 1:
+        rows = rows[:-1]
+    return len(rows) > 0 and len(rows[0]) > 1 and all(len(r) == len(rows[0]) for r in rows)
+
+
+def _widest(sample: str) -> str | None:
+    """The delimiter that splits the header, outside quotes, into the most columns."""
+    widths: dict[str, int] = {}
+    for sep in DELIMITERS:
+        try:
+            header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=sep), [])
+        except csv.Error:
+            continue
+        widths[sep] = len(header)
+    best = max(widths, key=lambda sep: widths[sep], default=None)
+    return best if best is not None and widths[best] > 1 else None
+
+
+def _csv_rows(path: Path, text: str, given: str | None, tsv: bool) -> tuple[list[Row], str]:
+    delimiter, how, skip = choose_delimiter(text, given, tsv)
+    offset = 0
+    if skip:
+        found = _SEP_LINE.match(text)
+        text = text[found.end() :] if found else text
+        offset = 1
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    except TypeError as exc:
+        raise UsageError(f"{path}: delimiter {delimiter!r}: {exc}") from exc
     try:
         header = next(reader)
     except StopIteration:
-        return []
+        return [], how
+    except csv.Error as exc:
+        raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     header = [h.strip() for h in header]
     rows = []
-    for cells in reader:
+    while True:
+        first_line = reader.line_num + 1 + offset
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise UsageError(f"{path}:{first_line}: {exc}") from exc
         if not any(c.strip() for c in cells):
             continue
-        values = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
-        rows.append(Row(reader.line_num, values))
-    return rows
+        values = {
+            h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
+        }
+        rows.append(Row(first_line, values))
+    return rows, how
+
+
+def _lf(text: str) -> str:
+    """A cell's line breaks as ``\\n`` (a quoted cell keeps the file's ``\\r\\n``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _json_rows(

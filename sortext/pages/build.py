@@ -13,13 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sortext.errors import StorageError
+from sortext.errors import StorageError, UnsafePathError
+from sortext.files.slug import SLUG_PATTERN, confined_folder, confined_path, is_slug
 from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
 from sortext.repo import Repository
@@ -38,7 +40,7 @@ SITE_DIR = "site"
 NEXT_NAME = "NEXT.md"
 LIST_LIMIT = 50  # rows per section on a page; the CLI shows everything
 PARALLEL_PAGES = 400  # render client pages in forked workers from this many
-TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2")
+TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2", "owner.html.j2")
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
@@ -84,13 +86,13 @@ def build(
     are records already parsed: the index reuses them while the files hold those bytes.
     """
     from sortext.pages.render import environment, templates_fingerprint
-    from sortext.store import board
+    from sortext.store import board, daybook
     from sortext.store.index import Index
     from sortext.store.pagekeys import page_keys, set_page_keys
 
     result = BuildResult()
     config = repo.config
-    site = repo.root / SITE_DIR
+    site = confined_folder(repo.root, repo.root / SITE_DIR)
     pages_dir = site / "clients"
     try:
         pages_dir.mkdir(parents=True, exist_ok=True)
@@ -102,11 +104,12 @@ def build(
         "soon_days": config.threshold("due_soon_days"),
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
+    clock = _stage_clock(repo)
     rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
-        fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key)
+        fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key, clock)
         names = _record_names(repo, changed)
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
@@ -138,11 +141,15 @@ def build(
             base_key,
             set(fresh.written) | set(fresh.unchanged),
             result,
+            clock,
         )
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
-            for batch in _run_jobs(index, env, config, today, plan.jobs, common):
-                board.store(index.conn, [stored for stored, _ in batch if stored is not None])
+            daybook.forget(index.conn, sorted(set(assessed) - plan.usable))
+            for batch in _run_jobs(index, env, config, today, plan.jobs, common, clock):
+                stored_rows = [stored for stored, _ in batch if stored is not None]
+                board.store(index.conn, stored_rows)
+                board.store_day(index.conn, stored_rows)
                 for _, page_done in batch:
                     if page_done is not None:
                         target, written = page_done
@@ -151,6 +158,8 @@ def build(
         _summary_pages(repo, index, env, today, common, result)
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
+            if _page_id(rel) is None:
+                continue  # not a page this build names (an old index's key): leave it
             try:
                 (repo.root / rel).unlink()
                 result.removed.append(rel)
@@ -164,6 +173,39 @@ def build(
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
+
+
+# Record id -> (committed stage, the day it entered it), from git (empty outside git).
+Clock = dict[str, tuple[str, dt.date]]
+
+
+def _stage_clock(repo: Repository) -> Clock:
+    """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say."""
+    from sortext.errors import SortextError
+    from sortext.vcs.stagefacts import stage_facts
+
+    try:
+        facts = stage_facts(repo)
+    except (SortextError, OSError):
+        return {}
+    return {
+        rid: (f.stage, f.stage_since)
+        for rid, f in facts.items()
+        if f.stage is not None and f.stage_since is not None
+    }
+
+
+def _clock_part(clock: Clock, record_id: str) -> str:
+    """What a record's assessment and page take from the clock (part of their keys:
+    only the record whose stage moved is redone)."""
+    fact = clock.get(record_id)
+    return f"{fact[0]}@{fact[1].isoformat()}" if fact is not None else "-"
+
+
+def _since(clock: Clock, record: Record) -> dt.date | None:
+    """The day ``record`` entered its current stage, if git's stage is the record's."""
+    fact = clock.get(record.id)
+    return fact[1] if fact is not None and fact[0] == record.stage else None
 
 
 @dataclass(slots=True)
@@ -186,6 +228,7 @@ def _plan(
     base_key: str,
     done_now: set[str],
     result: BuildResult,
+    clock: Clock | None = None,
 ) -> _Plan:
     """Compare each record's keys with the stored ones (``present``: the page files that
     exist): a job where either changed."""
@@ -193,22 +236,41 @@ def _plan(
     base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
     for row in rows:
         assess_key = None
+        part = _clock_part(clock or {}, row.record_id)
         if row.usable:
             plan.usable.add(row.path)
-            key = f"{rules_key}|{row.hash}|{row.stale}"
+            key = f"{rules_key}|{row.hash}|{row.stale}|{part}"
             assess_key = key if assessed.get(row.path) != key else None
         rel = f"{SITE_DIR}/clients/{row.record_id}.html"
         page = None
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
-            page_key = _page_key(base, row.hash, row.stale, row.ok, row.has_diagnostics)
+            page_key = _page_key(base, f"{row.hash}|{part}", row.stale, row.ok, row.has_diagnostics)
             plan.page_keys[rel] = page_key
             if old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
-                page = repo.root / rel
+                page = _page_path(repo.root, row.record_id)
             elif rel not in done_now:
                 result.unchanged.append(rel)
         if assess_key is not None or page is not None:
             plan.jobs.append(_Job(row.path, assess_key, page))
     return plan
+
+
+_PAGE_REL = re.compile(rf"{SITE_DIR}/clients/({SLUG_PATTERN})\.html")
+
+
+def _page_id(rel: str) -> str | None:
+    """The record id of a client page's repository-relative path, if it is one."""
+    match = _PAGE_REL.fullmatch(rel)
+    return match.group(1) if match and is_slug(match.group(1)) else None
+
+
+def _page_path(root: Path, record_id: str) -> Path | None:
+    """``site/clients/<id>.html`` when ``record_id`` is a slug and the path stays in
+    that folder; None (no page) otherwise."""
+    try:
+        return confined_path(root / SITE_DIR / "clients", record_id, ".html")
+    except UnsafePathError:
+        return None
 
 
 def _summary_pages(
@@ -219,10 +281,12 @@ def _summary_pages(
     common: Context,
     result: BuildResult,
 ) -> None:
-    """NEXT.md and site/index.html, from the assessments the index holds."""
+    """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
+    the index holds (this week and money: its day book)."""
     from sortext.pages.render import render
     from sortext.store import board
     from sortext.views.dashboard import error_items, from_board
+    from sortext.views.day import day_from_index, unfiled_count
 
     errors = error_items(index.entries_with_errors())
     result.errors = len(errors)
@@ -236,6 +300,8 @@ def _summary_pages(
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
     weekly = _weekly(repo, today, result)
+    unfiled = unfiled_count(repo.root)
+    day = day_from_index(index.conn, repo.config, today, unfiled)
     _emit(
         result,
         repo,
@@ -248,6 +314,7 @@ def _summary_pages(
             sections=sections,
             groups=groups,
             weekly=weekly,
+            day=day,
             **common,
         ),
         True,
@@ -256,9 +323,39 @@ def _summary_pages(
         result,
         repo,
         repo.root / SITE_DIR / "index.html",
-        render(env, "index.html.j2", d=d, weekly=weekly, **common),
+        render(env, "index.html.j2", d=d, weekly=weekly, day=day, **common),
         True,
     )
+    owners_dir = repo.root / SITE_DIR / "owners"
+    wanted = set()
+    everyone = board.all_next(index.conn) if day.owners else None
+    for person, slug in day.owners:
+        mine = day_from_index(index.conn, repo.config, today, unfiled, person, everyone, LIST_LIMIT)
+        wanted.add(f"{slug}.html")
+        owners_dir.mkdir(exist_ok=True)
+        _emit(
+            result,
+            repo,
+            owners_dir / f"{slug}.html",
+            render(env, "owner.html.j2", day=mine, **common),
+            True,
+        )
+    _remove_others(repo, owners_dir, wanted, result)
+
+
+def _remove_others(repo: Repository, folder: Path, wanted: set[str], result: BuildResult) -> None:
+    """Delete the per-owner pages of people no longer in sortext.yaml."""
+    try:
+        names = os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in sorted(names):
+        if name.endswith(".html") and name not in wanted:
+            try:
+                (folder / name).unlink()
+                result.removed.append(repo.relative(folder / name))
+            except OSError:
+                pass
 
 
 def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> WeeklyChanges | None:
@@ -311,8 +408,10 @@ class _FreshRecords:
         common: Context,
         rules_key: str,
         base_key: str,
+        clock: Clock | None = None,
     ) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
+        self.clock = clock or {}
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
         self.template: jinja2.Template | None = None
@@ -324,6 +423,8 @@ class _FreshRecords:
 
         ok = not has_errors(diagnostics)
         rel = f"{SITE_DIR}/clients/{record.id}.html"
+        page = _page_path(self.root, record.id)
+        part = _clock_part(self.clock, record.id)
         if self.template is None:  # looked up once: each lookup stats the template files
             self.template = self.env.get_template("client.html.j2")
         stored, done = _assess_and_render(
@@ -331,25 +432,30 @@ class _FreshRecords:
             record,
             diagnostics,
             False,
-            f"{self.rules_key}|{digest}|False" if ok else None,
-            self.root / rel,
+            f"{self.rules_key}|{digest}|False|{part}" if ok else None,
+            page,
             self.template,
             self.config,
             self.today,
             self.common,
+            _since(self.clock, record),
         )
-        assert done is not None  # a page was asked for
-        key = _page_key(self.base, digest, False, ok, bool(diagnostics))
+        if done is None:  # no safe page path (a link leading out of site/clients): no page
+            return stored, rel, "", False
+        key = _page_key(self.base, f"{digest}|{part}", False, ok, bool(diagnostics))
         return stored, rel, key, done[1]
 
     def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
         from sortext.store import board
         from sortext.store.pagekeys import set_page_keys
 
-        board.store(conn, [stored for stored, _, _, _ in done if stored is not None])
-        set_page_keys(conn, {rel: key for _, rel, key, _ in done})
-        for _, rel, _, written in done:
-            (self.written if written else self.unchanged).append(rel)
+        stored_rows = [stored for stored, _, _, _ in done if stored is not None]
+        board.store(conn, stored_rows)
+        board.store_day(conn, stored_rows)
+        set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
+        for _, rel, key, written in done:
+            if key:
+                (self.written if written else self.unchanged).append(rel)
 
 
 # (board rows or None, (page, written) or None)
@@ -368,6 +474,7 @@ class _Shared:
     jobs: list[_Job]
     common: Context
     database: str  # the index file, for a worker's own connection
+    clock: Clock
 
 
 _job: _Shared | None = None
@@ -384,20 +491,26 @@ def _assess_and_render(
     config: Config,
     today: dt.date,
     common: Context,
+    stage_since: dt.date | None = None,
 ) -> _Done:
     """One record's work, with its rules run once: the board rows of its assessment
     (when ``assess_key`` is given) and its page written (when ``page`` is given)."""
     from sortext.rules import findings as rules
-    from sortext.store import board
+    from sortext.store import board, daybook
     from sortext.views.dashboard import client_view
 
-    assessment = rules.assess(record, config, today)
+    assessment = rules.assess(record, config, today, stage_since)
+    if page is not None:
+        from sortext.check.owned import owned_for_page
+
+        diagnostics = [*diagnostics, *owned_for_page(config, record.id, record.path)]
     stored = None
     if assess_key is not None:
         stored = board.to_rows(path, assess_key, assessment, rules.is_open(record, config))
+        stored.day = daybook.to_rows(record, config, today)
     done = None
     if page is not None:
-        view = client_view(record, config, today, diagnostics, stale, assessment)
+        view = client_view(record, config, today, diagnostics, stale, assessment, stage_since)
         text = template.render(c=view, **common)
         done = (page, write_if_changed(page, text.encode("utf-8"), durable=False))
     return stored, done
@@ -428,6 +541,7 @@ def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
                 shared.config,
                 shared.today,
                 shared.common,
+                _since(shared.clock, entry.record),
             )
         )
     return out
@@ -449,13 +563,14 @@ def _run_jobs(
     today: dt.date,
     jobs: list[_Job],
     common: Context,
+    clock: Clock | None = None,
 ) -> Iterator[list[_Done]]:
     """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
     each reading its records from the index through its own connection."""
     global _job
     from sortext.store.index import spans
 
-    _job = _Shared(env, config, today, jobs, common, str(index.path))
+    _job = _Shared(env, config, today, jobs, common, str(index.path), clock or {})
     try:
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_PAGES or workers < 2:

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
+from sortext.files.inert import clean
+
 Severity = Literal["error", "warning"]
 
 SOURCE_WIDTH = 100
@@ -61,9 +63,11 @@ class Diagnostic:
         """Render as ``path:line:col: severity: field: message`` plus the source line."""
         where = f"{self.path}:{self.line}:{self.column}"
         label = f"{self.field}: " if self.field else ""
-        text = f"{where}: {self.severity}: {label}{self.message}"
+        # Messages quote record text; a newline or escape in it must stay visible.
+        text = clean(f"{where}: {self.severity}: {label}{self.message}")
         if show_source and self.source_line and self.source_line.strip():
             shown, caret = excerpt(self.source_line, self.column)
+            shown = clean(shown, newlines=True)
             text += f"\n    {shown}\n    {caret}"
         return text
 

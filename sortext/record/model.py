@@ -84,6 +84,10 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _minutes(value: object) -> int | None:
+    return value if isinstance(value, int) and value.__class__ is int else None
+
+
 def _label(value: object) -> str | None:
     """A value shown as a label: ``str(value)`` when truthy, else None."""
     return str(value) if value else None
@@ -123,6 +127,8 @@ class NextActionField:
     owner: str | None = None
     due: str | None = None
     notes: str | None = None
+    time: str | None = None  # "HH:MM", local to sortext.yaml's timezone
+    minutes: int | None = None
 
 
 class Blocker(NamedTuple):
@@ -213,6 +219,8 @@ class Session(NamedTuple):
     minutes: int | None = None
     review: bool = False
     notes: str | None = None
+    time: str | None = None  # "HH:MM", local to sortext.yaml's timezone
+    uid: str | None = None  # the calendar event this session was imported from
     values: Mapping[str, Any] = _EMPTY
 
 
@@ -351,6 +359,8 @@ class RecordView:
                 _text(action.get("owner")),
                 _text(action.get("due")),
                 _text(action.get("notes")),
+                _text(action.get("time")),
+                _minutes(action.get("minutes")),
             )
             if action
             else NextActionField()
@@ -598,5 +608,7 @@ def _session(s: Mapping[str, Any]) -> Session:
         minutes if minutes.__class__ is int else None,
         get("review") is True,
         notes if isinstance(notes, str) else None,
+        _text(get("time")),
+        _text(get("uid")),
         MappingProxyType(s),
     )

@@ -30,6 +30,27 @@ class SourceText:
     newline: str
 
 
+def _link_outside(path: str) -> Diagnostic | None:
+    """A problem when ``path`` is a symbolic link resolving outside its own folder.
+
+    Such a record is never read: its target's bytes must not be checked,
+    echoed as source lines, rendered, exported or committed as a client.
+    """
+    try:
+        if not stat.S_ISLNK(os.lstat(path).st_mode):
+            return None
+    except OSError:
+        return None  # the open below reports it
+    folder = os.path.realpath(os.path.dirname(path) or ".")
+    target = os.path.realpath(path)
+    if os.path.dirname(target) == folder or target.startswith(folder + os.sep):
+        return None
+    return problem(
+        "is a symbolic link to a file outside the clients folder; a record must be "
+        "a file in that folder (the link is not read)"
+    )
+
+
 def read_bytes(path: str) -> bytes | Diagnostic:
     """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
 
@@ -37,6 +58,9 @@ def read_bytes(path: str) -> bytes | Diagnostic:
     refused instead of hanging the check; a regular file is read with one
     ``read`` call of its full size.
     """
+    outside = _link_outside(path)
+    if outside is not None:
+        return outside
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:

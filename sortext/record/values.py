@@ -11,22 +11,28 @@ import datetime as dt
 import re
 from typing import Any
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+#: The dates a record may hold: every calendar computation (next due dates,
+#: ICS events a year ahead, week numbers) stays inside Python's date range.
+MIN_YEAR, MAX_YEAR = 1900, 2199
 
 
 def is_iso_date(value: object) -> bool:
-    if not isinstance(value, str) or not ISO_DATE.match(value):
+    """True for ``YYYY-MM-DD`` text naming a real day in years MIN_YEAR..MAX_YEAR."""
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         return False
     try:
-        dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         return False
-    return True
+    return MIN_YEAR <= day.year <= MAX_YEAR
 
 
 def is_email(value: object) -> bool:
-    return isinstance(value, str) and bool(_EMAIL.match(value))
+    return isinstance(value, str) and bool(_EMAIL.fullmatch(value))
 
 
 def key_text(key: Any) -> str:

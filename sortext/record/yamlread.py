@@ -79,12 +79,30 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
     return None
 
 
+# Characters YAML 1.2 does not allow in a document (outside c-printable): C0
+# controls but tab, newline and carriage return, DEL, and C1 controls but NEL.
+# yaml_rs accepts some of them raw where ruamel.yaml refuses; both paths refuse.
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
     Also says whether ruamel.yaml failed to parse the text while scanning it;
     if the fast parser then accepts it, the two readers disagree.
     """
+    raw = _RAW_CONTROL.search(text)
+    if raw is not None:
+        pos = raw.start()
+        return (
+            problem(
+                f"control character U+{ord(raw.group()):04X} written into the file; YAML "
+                "does not allow it (ruamel.yaml refuses it): remove it",
+                text.count("\n", 0, pos) + 1,
+                pos - text.rfind("\n", 0, pos),
+            ),
+            False,
+        )
     deep = flow_nesting_too_deep(text) or block_nesting_too_deep(text)
     if deep is not None:
         return (
@@ -507,8 +525,22 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
             continue
         if node.id == "mapping":
             seen: dict[str, int] = {}
+            meant: dict[Any, tuple[str, int]] = {}
             for key_node, value_node in node.value:
                 key = str(key_node.value)
+                same = _key_meaning(key_node)
+                if key not in seen and same in meant:
+                    # Different texts, one meaning to a Python reader: 1, 1.0 and true
+                    # (0 and false) are equal keys once read, so one would be lost.
+                    other, line = meant[same]
+                    return problem(
+                        f"key '{key}' is read as the same key as '{other}' (line {line}); "
+                        f"quote the keys ('{key}': ...) to keep both as text",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        format_path((*path, key)),
+                    )
+                meant.setdefault(same, (key, key_node.start_mark.line + 1))
                 if key in seen:
                     dotted = format_path((*path, key))
                     return problem(
@@ -523,3 +555,21 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
         elif node.id == "sequence":
             stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
     return None
+
+
+def _key_meaning(key_node: Any) -> Any:
+    """What a Python reader makes of a mapping key node (plain scalars resolved
+    as YAML 1.2 core: ``1``, ``1.0`` and ``true`` compare equal)."""
+    value = key_node.value
+    if key_node.id != "scalar" or not isinstance(value, str) or key_node.style is not None:
+        return ("text", str(value))
+    tag = str(key_node.tag)
+    if tag.endswith(":bool"):
+        return value.lower() == "true"
+    if tag.endswith((":int", ":float")):
+        try:
+            number = float(value)
+        except ValueError:
+            return ("text", value)
+        return int(number) if number.is_integer() else number
+    return ("text", value)

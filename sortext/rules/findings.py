@@ -560,22 +560,41 @@ def last_activity(record: Record, today: dt.date) -> dt.date | None:
     return max(seen) if seen else None
 
 
-def stale_stage_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
-    """A client sitting in a stage longer than ``stale_days[stage]`` with nothing dated."""
+def stale_stage_findings(
+    record: Record, config: Config, today: dt.date, stage_since: dt.date | None = None
+) -> list[Finding]:
+    """A client sitting in a stage longer than ``stale_days[stage]``.
+
+    ``stage_since`` is the day the client entered its current stage, derived
+    from git by the caller (:func:`sortext.views.stagetime.stage_since_map`)
+    and passed in as data: the rule stays pure.  When it is known the rule
+    counts time in stage (a client who sat in ``contracted`` for 60 days is
+    60 days, whatever was typed since); without git history it falls back to
+    the latest dated event in the record.
+    """
     limit = _stale_days(config, record.stage)
     if limit is None or not is_open(record, config):
         return []
-    last = last_activity(record, today)
-    if last is None or (today - last).days < limit:
-        return []
+    if stage_since is not None and stage_since <= today:
+        days = (today - stage_since).days
+        if days <= limit:
+            return []
+        reason = f"in {record.stage} for {days} days (since {stage_since.isoformat()})"
+    else:
+        last = last_activity(record, today)
+        if last is None or (today - last).days < limit:
+            return []
+        reason = (
+            f"in {record.stage} with nothing new for {(today - last).days} days "
+            f"(since {last.isoformat()})"
+        )
     return [
         Finding(
             record.id,
             record.name,
             "stale_stage",
             "warning",
-            f"in {record.stage} with nothing new for {(today - last).days} days "
-            f"(since {last.isoformat()})",
+            reason,
             None,
             record_owner(record),
         )
@@ -699,6 +718,82 @@ def _goal_findings(record: Record, goals: Iterable[GoalStatus]) -> list[Finding]
     return out
 
 
+PACKAGE_WARN_LEFT = 2  # remind when this many sessions of a package are left
+
+
+# -- packages ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PackageStatus:
+    """A prepaid package: ``used`` held sessions (on or after ``started``, up to today)
+    of ``total``."""
+
+    total: int
+    used: int
+    started: str | None
+
+    @property
+    def left(self) -> int:
+        return max(0, self.total - self.used)
+
+    @property
+    def phrase(self) -> str:
+        """``"session 7 of 12 (5 left)"``, ``"used up: 12 of 12"``, ``"not started: 0 of 12"``."""
+        if self.used == 0:
+            return f"not started: 0 of {self.total}"
+        if self.used >= self.total:
+            return f"used up: {self.used} of {self.total}"
+        return f"session {self.used} of {self.total} ({self.left} left)"
+
+
+def package_status(record: Record, today: dt.date) -> PackageStatus | None:
+    """The record's ``billing.package`` against its held sessions; None without one."""
+    package = record.view.billing.values.get("package")
+    if not isinstance(package, dict):
+        return None
+    total = package.get("sessions")
+    if total.__class__ is not int or total < 1:
+        return None
+    started = package.get("started")
+    start = as_date(started)
+    used = 0
+    for s in record.view.sessions:
+        when = as_date(s.date)
+        if s.status != "held" or when is None or when > today:
+            continue
+        if start is None or when >= start:
+            used += 1
+    return PackageStatus(total, used, started if isinstance(started, str) else None)
+
+
+def package_findings(record: Record, config: Config, today: dt.date) -> list[Finding]:
+    """The package reminder: a warning when it is used up, info when two or fewer are left."""
+    status = package_status(record, today)
+    if status is None or not is_open(record, config):
+        return []
+    level: Level
+    if status.used >= status.total:
+        level, reason = "warning", f"package used up ({status.used} of {status.total} sessions)"
+    elif status.left <= PACKAGE_WARN_LEFT:
+        level = "info"
+        plural = "s" if status.left != 1 else ""
+        reason = f"package: {status.left} session{plural} left ({status.used} of {status.total})"
+    else:
+        return []
+    return [
+        Finding(
+            record.id,
+            record.name,
+            "package_low",
+            level,
+            reason,
+            None,
+            record_owner(record),
+        )
+    ]
+
+
 # -- all together -----------------------------------------------------------------
 
 Rule = Callable[[Record, Config, dt.date], list[Finding]]
@@ -714,12 +809,15 @@ RULES: tuple[Rule, ...] = (
     blocker_findings,
     stale_stage_findings,
     goal_findings,
+    package_findings,
 )
 
 
 # The rules that need nothing computed elsewhere (next action and goals are
 # computed once per record by ``assess`` and shared with the pages).
-_PLAIN_RULES = tuple(r for r in RULES if r not in (next_action_findings, goal_findings))
+_PLAIN_RULES = tuple(
+    r for r in RULES if r not in (next_action_findings, goal_findings, stale_stage_findings)
+)
 
 
 @dataclass(slots=True)
@@ -732,19 +830,32 @@ class Assessment:
     findings: list[Finding]
 
 
-def assess(record: Record, config: Config, today: dt.date) -> Assessment:
+def assess(
+    record: Record, config: Config, today: dt.date, stage_since: dt.date | None = None
+) -> Assessment:
+    """Every rule over one record.  ``stage_since``: the day it entered its stage
+    (from git, see :func:`stale_stage_findings`), None when unknown."""
     item = next_action(record, config, today)
     goals = goal_statuses(record, config)
     found = _next_findings(record, item)
     for rule in _PLAIN_RULES:
         found.extend(rule(record, config, today))
+    found.extend(stale_stage_findings(record, config, today, stage_since))
     found.extend(_goal_findings(record, goals))
     return Assessment(record, item, goals, found)
 
 
-def findings(records: Iterable[Record], config: Config, today: dt.date) -> list[Finding]:
-    """Every rule over every record, most severe and soonest first."""
-    out = [f for r in records for f in assess(r, config, today).findings]
+def findings(
+    records: Iterable[Record],
+    config: Config,
+    today: dt.date,
+    stage_since: Mapping[str, dt.date] | None = None,
+) -> list[Finding]:
+    """Every rule over every record, most severe and soonest first.
+
+    ``stage_since``: record id -> the day it entered its current stage (from git)."""
+    since = stage_since or {}
+    out = [f for r in records for f in assess(r, config, today, since.get(r.id)).findings]
     return sorted(out, key=lambda f: f.sort_key)
 
 

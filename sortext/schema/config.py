@@ -43,6 +43,10 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
     "stale_days": {},
 }
 
+#: The longest threshold in days (about 100 years): a date plus or minus it stays a date.
+MAX_THRESHOLD = 36500
+_THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -66,6 +70,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "people": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "timezone": {"type": "string", "minLength": 1},
         "requirements": {
             "type": "array",
             "items": {
@@ -96,8 +101,22 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 },
             },
         },
-        "thresholds": {"type": "object"},
-        "git": {"type": "object"},
+        "thresholds": {
+            "type": "object",
+            "properties": {
+                **{
+                    name: _THRESHOLD
+                    for name, value in DEFAULT_THRESHOLDS.items()
+                    if isinstance(value, int)
+                },
+                "stale_days": {"type": "object", "additionalProperties": _THRESHOLD},
+            },
+        },
+        "git": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+        },
         "assistant": {
             "type": "object",
             "additionalProperties": False,
@@ -107,7 +126,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "backup": {
             "type": "object",
+            "additionalProperties": False,
             "properties": {
+                "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "remote": {"type": "string", "minLength": 1},
+                "branch": {"type": "string", "minLength": 1},
+                "max_age_days": {"type": "integer", "minimum": 0},
                 "encrypted": {
                     "type": "object",
                     "additionalProperties": {
@@ -137,8 +161,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {"exports": {"enum": ["all", "consented"]}},
         },
-        "owned_fields": {"type": "object"},
-        "exports": {"type": "object"},
+        "owned_fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "exports": {
+            "type": "object",
+            "additionalProperties": {"enum": ["csv", "json", "ics"]},
+        },
     },
 }
 
@@ -173,6 +203,8 @@ class Config:
     thresholds: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     raw: Mapping[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    timezone: str | None = None
+    """IANA zone name (``Europe/Berlin``) that session and action times are in; None: floating."""
 
     @property
     def clients_path(self) -> Path:
@@ -221,9 +253,20 @@ def load_config(root: Path) -> Config:
 
 
 def _cache_key(fingerprint: str) -> str:
+    """The sortext version, the config schema and the file's bytes: a configuration
+    validated under an older (laxer) schema is validated again."""
+    global _SCHEMA_KEY
     from sortext import __version__
 
-    return f"{__version__}:{fingerprint}"
+    if _SCHEMA_KEY is None:
+        import json
+
+        text = json.dumps(CONFIG_SCHEMA, sort_keys=True).encode()
+        _SCHEMA_KEY = hashlib.sha256(text).hexdigest()[:16]
+    return f"{__version__}:{_SCHEMA_KEY}:{fingerprint}"
+
+
+_SCHEMA_KEY: str | None = None
 
 
 def _cached_config(root: Path, fingerprint: str) -> dict[str, Any] | None:
@@ -268,7 +311,18 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     if isinstance(source, Diagnostic):
         diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
-    data = load_fast(source.text) if source.text.strip() else {}
+    if not _has_content(source.text):
+        diag = Diagnostic(
+            display,
+            1,
+            1,
+            "",
+            "the configuration is empty; sortext will not guess the settings: "
+            "restore it from git (git checkout -- sortext.yaml) or run 'sortext init' "
+            "in a new folder and copy its sortext.yaml",
+        )
+        raise ConfigError(diag.format(False), [diag])
+    data = load_fast(source.text)
     if isinstance(data, Diagnostic):
         diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])
@@ -280,6 +334,15 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
         text = "\n".join(d.format(False) for d in diagnostics)
         raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
     return _build(root, data, hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _has_content(text: str) -> bool:
+    """False for a text of blank lines, comments and YAML document markers only."""
+    for line in text.splitlines():
+        bare = line.strip()
+        if bare and not bare.startswith("#") and bare not in ("---", "..."):
+            return True
+    return False
 
 
 def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:
@@ -302,6 +365,10 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
         for j, st in enumerate(req.get("stages", [])):
             if st not in names:
                 problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    if "timezone" in data and not _known_zone(data["timezone"]):
+        problems.append(
+            (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
+        )
     for name, spec in data.get("custom_fields", {}).items():
         if "type" not in spec and "values" not in spec:
             problems.append(
@@ -353,4 +420,16 @@ def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:
         thresholds=thresholds,
         raw=data,
         fingerprint=fingerprint,
+        timezone=data.get("timezone"),
     )
+
+
+def _known_zone(name: str) -> bool:
+    """True when ``name`` is an IANA time zone this machine knows (zoneinfo)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sortext.record.diagnostics import Diagnostic, Severity
 from sortext.record.positions import Path, format_path
-from sortext.record.values import ISO_DATE, is_email, is_iso_date
+from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,12 @@ def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
     """All JSON Schema violations of ``data``, each with a plain-language message."""
     validator = _validator_for(schema)
     found: list[Problem] = []
+    seen: set[tuple[Any, ...]] = set()
     for error in validator.iter_errors(data):
         for problem in _explain(error):
-            if problem not in found:  # 'required' reports every missing field per error
+            key = (repr(problem.path), problem.message, problem.severity, problem.at, problem.field)
+            if key not in seen:  # 'required' reports every missing field per error
+                seen.add(key)
                 found.append(problem)
     found.sort(key=lambda p: [str(x) for x in p.path])
     return found
@@ -123,7 +127,7 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "type":
         message = f"expected {_expected_words(schema)}, found {describe(value)}"
         is_date = _expected_words(schema).startswith("a date")
-        if schema.get("type") == "string" and isinstance(value, int | float) and not is_date:
+        if schema.get("type") == "string" and isinstance(value, int | float | bool) and not is_date:
             message += "; put it in quotes to keep it exactly as written"
         if schema.get("type") == "boolean" and isinstance(value, str):
             message += " (YAML 1.2 reads yes/no/on/off as text: write true or false)"
@@ -133,8 +137,12 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "format" and error.validator_value == "date":
         if isinstance(value, str) and ISO_DATE.match(value):
             try:
-                dt.date.fromisoformat(value)
-                reason = "not a calendar date"
+                day = dt.date.fromisoformat(value)
+                reason = (
+                    f"years {MIN_YEAR} to {MAX_YEAR} only"
+                    if not MIN_YEAR <= day.year <= MAX_YEAR
+                    else "not a calendar date"
+                )
             except ValueError as exc:
                 reason = str(exc)
             return [Problem(path, f"impossible date {value}: {reason}")]
@@ -180,12 +188,18 @@ def _explain(error: Any) -> list[Problem]:
 
 
 def _pattern_message(name: str, value: Any, pattern: str) -> str:
+    if pattern.endswith("\\Z"):  # compiled from a written "$" (see validate.anchored)
+        pattern = pattern[:-2] + "$"
     if name in ("id", "goal") or pattern.startswith("^[a-z0-9]"):
         return f"{describe(value)} must be lowercase letters, digits and dashes (like jane-doe)"
     if pattern == "^[A-Z]{3}$":
         return f"{describe(value)} must be a three-letter currency code like EUR"
     if pattern.startswith("^[A-Za-z][A-Za-z0-9+.-]*:"):
         return f"{describe(value)} must be a link with a scheme, like https://... or file:..."
+    if name == "time" and pattern.startswith("^([01][0-9]|2[0-3])"):
+        return (
+            f'{describe(value)} is not a time: write it as "HH:MM" (24-hour, quoted), e.g. "14:30"'
+        )
     return f"{describe(value)} does not match the pattern {pattern}"
 
 
@@ -247,10 +261,33 @@ def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Di
             positions.key(p.path) if p.at == "key" else positions.value(p.path) for p in problems
         ]
     out = []
+    lines = yaml_text.split("\n")
     for p, where in zip(problems, found, strict=True):
         assert where is not None
-        out.append(p.at_position(*where))
+        placed = p.at_position(*where)
+        if p.message.endswith("found an empty value") and 0 < where[0] <= len(lines):
+            placed = replace(placed, message=p.message + _comment_hint(lines[where[0] - 1]))
+        out.append(placed)
     return out
+
+
+_COMMENTED = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(#.*?)\s*$")
+_NULL_WORD = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(null|Null|NULL|~)\s*(?:#.*)?$")
+
+
+def _comment_hint(line: str) -> str:
+    """How to quote a value YAML read as a comment (``company: #1 Ceramics``) or as
+    nothing (``name: null``, ``name: ~``)."""
+    found = _COMMENTED.match(line)
+    word = "a comment"
+    if not found:
+        found = _NULL_WORD.match(line)
+        word = "an empty value"
+        if not found:
+            return ""
+    key, text = found.group(1), found.group(2)
+    quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"; YAML reads '{text}' as {word}: quote it ({key}: {quoted})"
 
 
 def schema_diagnostics(

@@ -9,9 +9,12 @@ into a line and column.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from typing import Any
 
+from sortext.files.slug import slug_problem
 from sortext.record.tombstone import Tombstones
 from sortext.record.values import is_email, is_iso_date
 from sortext.schema.config import Config
@@ -44,7 +47,7 @@ class RecordValidator:
         from sortext.schema.effective import draft7_copy, effective_schema
 
         self.config = config
-        self.schema = effective_schema(config)
+        self.schema = anchored(effective_schema(config))
         self._fast: Callable[[Any], Any] | None = None
         self._draft7 = draft7_copy(self.schema)
         self._tombstones: Tombstones | None = None
@@ -160,6 +163,17 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
                     )
                 )
     found.extend(_identity_problems(data))
+    found.extend(value_problems(data))
+    stem_problem = slug_problem(stem)
+    if stem_problem is not None:
+        found.append(
+            Problem(
+                ("id",) if "id" in data else (),
+                f"the file name '{stem}.md' is not a valid id: it {stem_problem}; rename the file",
+                "error",
+                "key" if "id" in data else "value",
+            )
+        )
     record_id = data.get("id")
     if isinstance(record_id, str) and record_id != stem:
         found.append(
@@ -173,6 +187,82 @@ def semantic_problems(data: dict[str, Any], config: Config, stem: str) -> list[P
     return found
 
 
+#: The largest magnitude a number in a record may have: far above any amount,
+#: rate or measurement, far below where sums overflow or floats lose whole units.
+MAX_NUMBER = 10**15
+#: Characters no record value may hold (tab and newline are text; the rest are
+#: C0/C1 controls and DEL, which the round-trip YAML writer refuses too).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MAX_VALUE_PROBLEMS = 20
+
+
+def value_problems(data: Any) -> list[Problem]:
+    """Values no command can use safely, wherever they are in ``data``.
+
+    Control characters in text or keys (raw or YAML-escaped, NUL included: the
+    writer refuses them, so check does too), numbers that are not finite or
+    are larger than :data:`MAX_NUMBER` (``1e309``, a 5,000-digit integer).
+    Iterative, at most ``_MAX_VALUE_PROBLEMS`` problems.
+    """
+    found: list[Problem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack and len(found) < _MAX_VALUE_PROBLEMS:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and _CONTROL.search(key):
+                    found.append(Problem((*path, key), _control_message(key, "key"), at="key"))
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if _CONTROL.search(value):
+                found.append(Problem(path, _control_message(value, "value")))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if value > MAX_NUMBER or value < -MAX_NUMBER:
+                found.append(Problem(path, _too_big()))
+        elif isinstance(value, float):
+            if math.isnan(value) or math.isinf(value):
+                found.append(Problem(path, "not a finite number: write a real number"))
+            elif abs(value) > MAX_NUMBER:
+                found.append(Problem(path, _too_big()))
+    found.reverse()
+    return found
+
+
+def _control_message(text: str, what: str) -> str:
+    char = _CONTROL.search(text)
+    code = ord(char.group()) if char else 0
+    return (
+        f"the {what} holds the control character U+{code:04X}; "
+        "remove it (control characters act on terminals and cannot be written back)"
+    )
+
+
+def _too_big() -> str:
+    return f"number too large: at most {MAX_NUMBER:,} either way"
+
+
+def anchored(schema: Any) -> Any:
+    r"""A copy of ``schema`` whose ``pattern`` values match whole values only.
+
+    JSON Schema patterns are searched, and Python's ``$`` also matches before
+    a final newline: ``^[a-z]+$`` accepts ``"abc\n"``.  A trailing ``$`` is
+    compiled as ``\Z`` (end of text), for fastjsonschema and jsonschema alike.
+    """
+    if isinstance(schema, dict):
+        out = {k: anchored(v) for k, v in schema.items()}
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+            out["pattern"] = pattern[:-1] + "\\Z"
+        return out
+    if isinstance(schema, list):
+        return [anchored(v) for v in schema]
+    return schema
+
+
 def _identity_problems(data: dict[str, Any]) -> list[Problem]:
     found: list[Problem] = []
     for list_name in ("goals", "invoices"):
@@ -182,8 +272,8 @@ def _identity_problems(data: dict[str, Any]) -> list[Problem]:
         seen: set[Any] = set()
         for i, item in enumerate(items):
             ident = item.get("id") if isinstance(item, dict) else None
-            if ident is None:
-                continue
+            if not isinstance(ident, str):
+                continue  # missing or not text: the schema reports it
             if ident in seen:
                 found.append(
                     Problem((list_name, i, "id"), f"duplicate {list_name[:-1]} id '{ident}'")

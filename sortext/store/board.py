@@ -115,6 +115,7 @@ class Rows:
     next_item: tuple[Any, ...] | None
     findings: list[tuple[Any, ...]]
     goals: list[tuple[Any, ...]]
+    day: Any = None  # the record's day-book rows (sortext.store.daybook.DayRows): see store_day
 
 
 def _dumps(obj: Any) -> str:
@@ -229,6 +230,13 @@ def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     )
 
 
+def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
+    """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`)."""
+    from sortext.store import daybook
+
+    daybook.store(conn, [(r.path, r.day) for r in batch if r.day is not None])
+
+
 # -- reading --------------------------------------------------------------------
 
 
@@ -303,18 +311,24 @@ def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
     return [(str(c), float(t)) for c, t in rows]
 
 
-def at_risk_top(conn: sqlite3.Connection, kinds: Iterable[str], limit: int) -> Top[Any]:
-    """Open clients with an at-risk finding, most errors then most reasons first (the
-    counts are stored with each assessment, so only the shown clients' reasons are read)."""
+def at_risk_top(
+    conn: sqlite3.Connection, kinds: Iterable[str], limit: int, owner: str | None = None
+) -> Top[Any]:
+    """Open clients (of ``owner``, if given) with an at-risk finding, most errors then
+    most reasons first (the counts are stored with each assessment, so only the shown
+    clients' reasons are read)."""
     from sortext.rules.findings import ClientRisk
 
     risk = sorted(kinds)
     marks = ", ".join("?" * len(risk))
-    total = conn.execute("SELECT count(*) FROM assessed WHERE risk_count > 0").fetchone()[0]
+    mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
+    total = conn.execute(
+        f"SELECT count(*) FROM assessed WHERE risk_count > 0{mine}", args
+    ).fetchone()[0]
     clients = conn.execute(
-        "SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0 "
+        f"SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0{mine} "
         "ORDER BY risk_errors DESC, risk_count DESC, name_cf, record_id LIMIT ?",
-        (limit,),
+        (*args, limit),
     ).fetchall()
     out = []
     for path, rid, name, owner in clients:
@@ -343,39 +357,3 @@ def rules_key(today: Any, config: Any) -> str:
     from sortext import __version__
 
     return "|".join([today.isoformat(), config.fingerprint, __version__])
-
-
-_USABLE = "f.summary IS NOT NULL AND (f.ok = 1 OR f.stale = 1)"
-_STORED_KEY = "? || '|' || f.hash || '|' || CASE f.stale WHEN 1 THEN 'True' ELSE 'False' END"
-
-
-def outdated(conn: sqlite3.Connection, key: str) -> tuple[list[str], list[str]]:
-    """``(to assess, to forget)``: usable records whose stored assessment is missing or
-    was made under another key (``key`` from :func:`rules_key`), and stored
-    assessments of files that are gone or no longer usable.  Two indexed queries:
-    nothing is decoded."""
-    stale = conn.execute(
-        f"SELECT f.path FROM files f LEFT JOIN assessed a USING (path) WHERE {_USABLE} "
-        f"AND (a.key IS NULL OR a.key != {_STORED_KEY}) ORDER BY f.path",
-        (key,),
-    ).fetchall()
-    gone = conn.execute(
-        f"SELECT path FROM assessed WHERE path NOT IN (SELECT f.path FROM files f WHERE {_USABLE})"
-    ).fetchall()
-    return [p for (p,) in stale], [p for (p,) in gone]
-
-
-def risks_of(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
-    """path -> the at-risk findings (of ``kinds``) of every open client at risk, each
-    client's in assessment order (most severe and soonest first)."""
-    risk = sorted(kinds)
-    marks = ", ".join("?" * len(risk))
-    rows = conn.execute(
-        f"SELECT f.path, f.value FROM findings f JOIN assessed a USING (path) "
-        f"WHERE a.risk_count > 0 AND f.kind IN ({marks}) ORDER BY f.path, {_FOUND_ORDER}",
-        risk,
-    )
-    out: dict[str, list[Any]] = {}
-    for path, value in rows:
-        out.setdefault(path, []).append(_finding(value))
-    return out

@@ -17,7 +17,6 @@ what was last known while the error is reported.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -32,17 +31,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, pagekeys
+from sortext.store import answers, board, daybook, pagekeys
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
-    from sortext.schema.config import Config
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "8"
+LAYOUT_VERSION = "9"  # 8: search covers every text field (issue 16); 9: notes contentless
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -83,7 +82,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(name, body, content='');
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
 # The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
-_PARTS = (board, pagekeys, answers)
+_PARTS = (board, pagekeys, answers, daybook)
 EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
 EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
@@ -156,6 +155,7 @@ class _Parsed:
     has_errors: bool
     has_diagnostics: bool
     extra: Any = None  # what a RecordHook's work() returned for this record
+    search_text: str | None = None  # notes and every text field (see searchable)
     erased: bool = False  # an erased client brought back: kept out of the index and pages
 
 
@@ -196,6 +196,13 @@ def _unpack(blob: bytes | str | None) -> str:
     if isinstance(blob, str):  # pragma: no cover - a layout 8 index stores bytes
         return blob
     return zlib.decompress(blob).decode("utf-8")
+
+
+def _indexed(data: bytes | None, body: bytes | None) -> str:
+    """The text the notes index holds for a stored record (see :func:`searchable`):
+    rebuilt from what ``records`` keeps, to delete its row or cut its snippet."""
+    values = json.loads(_unpack(data)) if data is not None else None
+    return searchable(_unpack(body), values)
 
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -309,6 +316,7 @@ def _parse_file(
         rec.name,
         errors,
         diags,
+        search_text=searchable(rec.body, rec.data),
     )
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
@@ -609,12 +617,12 @@ class Index:
         deleted by giving back the values it was indexed with)."""
         rows = select_in(
             self.conn,
-            "SELECT note, name, body FROM records WHERE note IS NOT NULL AND path IN ({})",
+            "SELECT note, name, data, body FROM records WHERE note IS NOT NULL AND path IN ({})",
             sorted(set(paths)),
         )
         self.conn.executemany(
             "INSERT INTO notes (notes, rowid, name, body) VALUES ('delete', ?, ?, ?)",
-            [(note, name or "", _unpack(body)) for note, name, body in rows],
+            [(note, name or "", _indexed(data, body)) for note, name, data, body in rows],
         )
 
     def _store(self, parsed: Sequence[_Parsed], known: Mapping[str, Any]) -> None:
@@ -646,7 +654,8 @@ class Index:
             note = None
             if p.data is not None:
                 note = self.conn.execute(
-                    "INSERT INTO notes (name, body) VALUES (?, ?)", (p.name, p.body or "")
+                    "INSERT INTO notes (name, body) VALUES (?, ?)",
+                    (p.name, p.search_text or p.body or ""),
                 ).lastrowid
             records.append((p.path, p.data, p.body_z, p.body_line, p.diagnostics, note, p.name))
         self.conn.executemany(
@@ -746,13 +755,14 @@ class Index:
         return sorted(every, key=sort_key)
 
     def search(self, words: Sequence[str], limit: int = 50) -> list[SearchHit]:
-        """Clients whose name or notes contain every word, best match first."""
+        """Clients whose name, notes or any text field contain every word (each word
+        matching the start of a word: ``lead`` finds "leadership"), best match first."""
         # Control characters (NUL especially) end an FTS5 string early: drop them.
         cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
         terms = [w for w in cleaned if w]
         if not terms:
             return []
-        query = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
         found = self.conn.execute(
             "SELECT rowid, rank FROM notes WHERE notes MATCH ? ORDER BY rank, rowid LIMIT ?",
             (query, limit),
@@ -760,12 +770,12 @@ class Index:
         hits = []
         for note, rank in found:
             row = self.conn.execute(
-                "SELECT f.record_id, r.name, r.path, r.body FROM records r "
+                "SELECT f.record_id, r.name, r.path, r.data, r.body FROM records r "
                 "JOIN files f USING (path) WHERE r.note = ?",
                 (note,),
             ).fetchone()
             if row is not None:
-                text = make_snippet(_unpack(row[3]), terms)
+                text = make_snippet(_indexed(row[3], row[4]), terms)
                 hits.append((rank, row[2], SearchHit(row[0] or "", row[1] or "", row[2], text)))
         hits.sort(key=lambda hit: (hit[0], hit[1]))
         return [hit for _, _, hit in hits]
@@ -780,6 +790,30 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def searchable(body: str, data: Mapping[str, Any] | None) -> str:
+    """The text search indexes for a record: its notes, then every text value of its
+    fields (company, email, tags, blockers, goals, session focus and commitments,
+    custom fields...), one per line."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                found.append(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    if data is not None:
+        for key, value in data.items():
+            if key not in ("name", "stage"):
+                walk(value)
+    return body + ("\n\n" + "\n".join(found) if found else "")
 
 
 class RecordPaths(Mapping[str, str]):
@@ -817,16 +851,30 @@ class RecordPaths(Mapping[str, str]):
 
 
 def _is_record_name(name: str) -> bool:
-    return name.endswith(".md") and not name.startswith(".") and "/" not in name
+    """A ``*.md`` name the index can hold: not hidden, no folder, not a sync
+    tool's conflict copy (:func:`sortext.record.copies.is_record_name`), valid
+    UTF-8.
+
+    A file name that is not UTF-8 (undecodable bytes arrive as lone surrogates)
+    cannot be stored in SQLite or printed; ``check`` reports it, the index
+    leaves it out.
+    """
+    return "/" not in name and is_record_name(name) and (name.isascii() or _utf8(name))
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
     what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
     try:
-        found = [
-            e for e in os.scandir(folder) if e.name.endswith(".md") and not e.name.startswith(".")
-        ]
+        found = [e for e in os.scandir(folder) if _is_record_name(e.name)]
     except FileNotFoundError:
         return []
     out = []
@@ -848,44 +896,6 @@ def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
     if row is None:
         raise KeyError(path)
     return _entry(row)
-
-
-def assess_outdated(conn: sqlite3.Connection, config: Config, today: dt.date) -> int:
-    """Assess the records whose stored assessment is outdated (see
-    :func:`sortext.store.board.outdated`) and store them, so list-shaped answers
-    can read the board instead of every record.
-
-    After a build (or the watcher's) nothing is outdated and this costs two indexed
-    queries; after one edit it assesses one record; on a new day it assesses every
-    record once, as the day's first build would.  Returns how many were assessed.
-    """
-    from sortext.rules import findings as rules
-
-    key = board.rules_key(today, config)
-    todo, gone = board.outdated(conn, key)
-    if not todo and not gone:
-        return 0
-    with conn:
-        board.forget(conn, gone)
-        batch: list[board.Rows] = []
-        for path in todo:
-            entry = read_entry(conn, path)
-            if entry.record is None:  # pragma: no cover - usable rows have data
-                continue
-            assessment = rules.assess(entry.record, config, today)
-            batch.append(
-                board.to_rows(
-                    path,
-                    f"{key}|{entry.hash}|{entry.stale}",
-                    assessment,
-                    rules.is_open(entry.record, config),
-                )
-            )
-            if len(batch) >= 500:
-                board.store(conn, batch)
-                batch = []
-        board.store(conn, batch)
-    return len(todo)
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:

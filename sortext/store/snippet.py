@@ -2,7 +2,8 @@
 
 FTS5's ``snippet()`` needs the indexed text stored beside the index; the notes
 index is contentless (the notes live once, in ``records.body``), so the
-snippet is made here: the text is split into tokens as FTS5's ``unicode61``
+snippet is made here (a token matches when it starts with a searched word, as
+the prefix query does): the text is split into tokens as FTS5's ``unicode61``
 tokenizer splits it (runs of letters and digits; case and Latin diacritics
 ignored), the window of ``width`` tokens that holds the most distinct query
 tokens wins (the earliest on a tie; a quarter of it before the first match when the
@@ -38,7 +39,8 @@ def make_snippet(text: str, terms: Sequence[str], width: int = 12) -> str:
     if not spans:
         return ""
     wanted = {fold(t) for term in terms for t in _TOKEN.findall(term)}
-    hits = [i for i, (_, _, folded) in enumerate(spans) if folded in wanted]
+    prefixes = tuple(wanted)
+    hits = [i for i, (_, _, folded) in enumerate(spans) if folded.startswith(prefixes)]
     start = 0
     if hits:
         best = -1
@@ -54,7 +56,7 @@ def make_snippet(text: str, terms: Sequence[str], width: int = 12) -> str:
         begin, end, folded = spans[i]
         out.append(text[cursor:begin])
         word = text[begin:end]
-        out.append(f"[{word}]" if folded in wanted else word)
+        out.append(f"[{word}]" if folded.startswith(prefixes) else word)
         cursor = end
     out.append(ELLIPSIS if stop < len(spans) else text[cursor:])
     return " ".join("".join(out).split())

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from sortext.check.load import stem_of
 from sortext.errors import UsageError
+from sortext.record.copies import is_record_name
 from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -104,7 +105,7 @@ class ChangeReport:
         }
 
 
-_RELATIVE = re.compile(r"^(\d+)([dw])$")
+_RELATIVE = re.compile(r"^(\d{1,9})([dw])$")
 
 
 def parse_since(text: str, today: dt.date) -> dt.date:
@@ -112,12 +113,17 @@ def parse_since(text: str, today: dt.date) -> dt.date:
     m = _RELATIVE.match(text.strip())
     if m:
         days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+        if days > (today - dt.date.min).days:
+            raise UsageError(
+                f"--since '{text[:40]}': that reaches before year 1; "
+                f"give at most {(today - dt.date.min).days}d or a date"
+            )
         return today - dt.timedelta(days=days)
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(
-            f"--since '{text}': give a number of days (7d), weeks (2w) or a date"
+            f"--since '{text[:40]}': give a number of days (7d), weeks (2w) or a date"
         ) from None
 
 
@@ -239,7 +245,8 @@ def _clients_prefix(repo: Repository) -> str:
 
 
 def _is_record(path: str, prefix: str) -> bool:
-    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+    rest = path[len(prefix) :]
+    return path.startswith(prefix) and "/" not in rest and is_record_name(rest)
 
 
 def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeReport:

@@ -5,7 +5,9 @@ is accepted; sessions, measurements, invoices and goals are merged item by
 item (by date or id), other lists as sets of entries (additions from both
 sides kept); the notes go through ``git merge-file``.  When both sides changed
 one field differently nothing is picked: the file gets standard conflict
-markers around that field only, and the merge reports a conflict.
+markers around that field only, and the merge reports a conflict.  Notes to
+which both sides only appended dated ``## YYYY-MM-DD`` sections (a session
+logged on each laptop) merge as the union of those sections in date order.
 
 The merged front matter is written with ruamel round-trip starting from the
 'ours' text, so comments and layout of untouched fields survive.
@@ -271,6 +273,48 @@ def wrap_conflicts(ours_text: str, theirs_text: str) -> str:
 
 # --- the notes --------------------------------------------------------------------
 
+_SECTION = re.compile(r"^(?=## \d{4}-\d{2}-\d{2}\b)", re.MULTILINE)
+_SECTION_DATE = re.compile(r"## (\d{4}-\d{2}-\d{2})\b")
+
+
+def _dated_sections(tail: str) -> list[str] | None:
+    """``tail`` split into ``## YYYY-MM-DD ...`` sections, or None when it holds other text."""
+    chunks = _SECTION.split(tail)
+    if chunks and not _SECTION_DATE.match(chunks[0]):
+        if chunks[0].strip():
+            return None  # text before the first dated heading: not only appended sections
+        chunks = chunks[1:]
+    return [c.strip("\n") for c in chunks if c.strip()]
+
+
+def union_appended(base: str, ours: str, theirs: str) -> str | None:
+    """Notes to which both sides only appended dated sections: all of them, in date order.
+
+    Returns None when a side changed the notes another way (then the lines
+    are merged by ``git merge-file``).  Sections of one date keep their order,
+    ours first; a section both sides appended identically appears once.
+    """
+    stem = base.rstrip("\n")
+    if not (ours.startswith(stem) and theirs.startswith(stem)):
+        return None
+    if theirs.rstrip("\n") == stem or ours == theirs:
+        return ours
+    if ours.rstrip("\n") == stem:
+        return theirs
+    mine, yours = _dated_sections(ours[len(stem) :]), _dated_sections(theirs[len(stem) :])
+    if mine is None or yours is None:
+        return None
+    if stem and any(not t[len(stem) :].startswith("\n") for t in (ours, theirs) if t != stem):
+        return None  # a side extended the last line instead of appending a section
+    sections = list(mine)
+    sections += [s for s in yours if s not in mine]
+    date = _SECTION_DATE.match
+    ordered = sorted(sections, key=lambda s: m.group(1) if (m := date(s)) else "")
+    if not ordered:
+        return ours
+    joined = "\n\n".join(ordered) + "\n"
+    return f"{stem}\n\n{joined}" if stem else joined
+
 
 def merge_lines(base: str, ours: str, theirs: str) -> tuple[str, int]:
     """``git merge-file`` on three texts: (merged text, number of conflicts)."""
@@ -337,7 +381,8 @@ def _merge_records(
     front = ours_yaml if unchanged else render_front_matter(ours_yaml, merged_ours)
     if conflicts:
         front = wrap_conflicts(front, render_front_matter(ours_yaml, side(tree, "theirs")))
-    body, count = merge_lines(bv.body, ov.body, tv.body)
+    union = union_appended(bv.body, ov.body, tv.body)
+    body, count = (union, 0) if union is not None else merge_lines(bv.body, ov.body, tv.body)
     newline = "\r\n" if b"\r\n" in ours else "\n"
     text = f"---\n{front}---\n{body}"
     if newline != "\n":

@@ -19,6 +19,7 @@ from typing import Any
 
 from sortext.check.load import stem_of
 from sortext.files.state import StateDir
+from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import has_commits
@@ -163,7 +164,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     facts: dict[str, StageFacts] = {}
     for name in names.split("\0"):
         rest = name[len(prefix) :]
-        if not name.endswith(".md") or "/" in rest:
+        if "/" in rest or not is_record_name(rest):
             continue
         stage, since = scan.stages.get(name, (None, None))
         touched = scan.touched.get(name)

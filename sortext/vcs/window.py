@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from sortext.record.copies import is_record_name
 from sortext.store.weekly import Pair, WindowStore
 from sortext.vcs import git
 from sortext.vcs.log import rev_before
@@ -73,7 +74,8 @@ def touched_pairs(
 
 
 def is_record(path: str, prefix: str) -> bool:
-    return path.startswith(prefix) and path.endswith(".md") and "/" not in path[len(prefix) :]
+    rest = path[len(prefix) :]
+    return path.startswith(prefix) and "/" not in rest and is_record_name(rest)
 
 
 def blob_ids(root: Path, rev: str, paths: Sequence[str]) -> dict[str, str | None] | None:

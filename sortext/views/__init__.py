@@ -4,7 +4,10 @@
 ``queries`` (the questions terminal commands ask), ``weekly`` (the "since last
 week" section: its types, lines and assembling; git's side is
 :mod:`sortext.vcs.window`, storage :mod:`sortext.store.weekly`), ``format``
-(how money, days, numbers and weekdays read on a page and in the terminal).
+(how money, days, numbers and weekdays read on a page and in the terminal),
+``stagetime`` (time in stage: git's stage facts matched to the records),
+``day`` (agenda, money, the dashboard's week strip and per-owner pages, the
+inbox count), ``filters`` (``list --where`` conditions and ``--sort`` keys).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """

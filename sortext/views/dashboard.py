@@ -160,6 +160,8 @@ class ClientView:
     links: list[tuple[str, str]]
     diagnostics: list[Diagnostic]
     stale: bool
+    in_stage: str | None = None  # "in proposal for 47 days" (from git); None when unknown
+    package: rules.PackageStatus | None = None
     #: ``pages: {notes: false}`` in sortext.yaml leaves the notes off the page
     show_notes: bool = True
     #: consent forbids proposing contact (``data_use: false`` or ``contact: none``)
@@ -181,14 +183,18 @@ def client_view(
     diagnostics: Sequence[Diagnostic] = (),
     stale: bool = False,
     assessment: rules.Assessment | None = None,
+    stage_since: dt.date | None = None,
 ) -> ClientView:
     """Session prep for one client: goals, commitments, what happened since, money, notes.
 
     ``assessment``, when the caller already has it (``rules.assess`` of this record
-    for this day), saves running the rules twice."""
+    for this day), saves running the rules twice.  ``stage_since``: the day the
+    client entered its stage (from git, :func:`sortext.views.stagetime.stage_since_map`)."""
+    from sortext.views.stagetime import in_stage_phrase
+
     view = record.view
     if assessment is None:
-        assessment = rules.assess(record, config, today)
+        assessment = rules.assess(record, config, today, stage_since)
     sessions = sorted((s for s in view.sessions if s.date is not None), key=lambda s: str(s.date))
     today_text = today.isoformat()
     held = [s for s in sessions if s.status == "held" and str(s.date) <= today_text]
@@ -237,6 +243,8 @@ def client_view(
         links=links,
         diagnostics=list(diagnostics),
         stale=stale,
+        in_stage=in_stage_phrase(record.stage, stage_since, today),
+        package=rules.package_status(record, today),
         show_notes=(config.raw.get("pages") or {}).get("notes", True) is not False,
         no_contact=view.consent.no_contact,
     )

@@ -9,14 +9,15 @@ records and never import Jinja2 or GitPython.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sortext.check.load import Record
 from sortext.errors import RecordNotFound
 from sortext.repo import Repository
-from sortext.store import answers, board
-from sortext.store.index import Index, SearchHit, assess_outdated
+from sortext.store import answers
+from sortext.store.index import Index, SearchHit
 
 if TYPE_CHECKING:  # the rules are imported by the functions that run them (not search)
     from sortext.rules.findings import Finding, NextAction
@@ -34,6 +35,7 @@ class ClientRow:
     record: Record
     next: NextAction | None
     risks: list[Finding]
+    stage_since: dt.date | None = None  # from git; None when unknown
 
 
 def next_list(
@@ -81,46 +83,98 @@ def client_list(
     stage: str | None = None,
     tag: str | None = None,
     at_risk_only: bool = False,
+    owner: str | None = None,
+    where: Sequence[str] = (),
+    sort: str | None = None,
 ) -> list[ClientRow]:
-    """Clients sorted by name, filtered by stage, tag or being at risk.
+    """Clients filtered by stage, tag, owner, ``where`` conditions (see
+    :mod:`sortext.views.filters`) or being at risk; sorted by name, or by
+    ``sort``: ``due`` (next action), ``stage`` (stage order), ``in_stage``
+    (longest first), ``name`` or any dotted field (``-`` in front: reversed).
 
-    Reads only the per-record summaries; ``at_risk_only`` also reads the stored
-    assessments (the board the build keeps), assessing first only the records
-    whose stored assessment is outdated: no record's full data is decoded when
-    nothing changed.
-    """
+    Raises FilterError for a condition or sort it cannot read."""
     from sortext.rules import findings as rules
+    from sortext.views.filters import parse_condition, sort_key
+    from sortext.views.stagetime import stage_since_map
 
-    risks: dict[str, list[Finding]] = {}
+    conditions = [parse_condition(w) for w in where]
+    full = (
+        at_risk_only or bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
+    )
     with Index.open(repo) as index:
         index.refresh_for_query()
-        records = index.summaries()
-        if at_risk_only:
-            assess_outdated(index.conn, repo.config, today)
-            risks = board.risks_of(index.conn, rules.AT_RISK_KINDS)
+        records = index.records() if full else index.summaries()
+    since = stage_since_map(repo, records)
+    risks: dict[str, list[Finding]] = {}
+    if at_risk_only:
+        found = rules.findings(records, repo.config, today, since)
+        risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
     for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
         if stage is not None and rec.stage != stage:
             continue
         if tag is not None and tag not in rec.view.tags:
             continue
-        if at_risk_only and rec.path not in risks:
+        if owner is not None and rec.view.owner != owner:
+            continue
+        if at_risk_only and rec.id not in risks:
+            continue
+        if not all(c.matches(rec.data) for c in conditions):
             continue
         rows.append(
-            ClientRow(rec, rules.next_action(rec, repo.config, today), risks.get(rec.path, []))
+            ClientRow(
+                rec,
+                rules.next_action(rec, repo.config, today),
+                risks.get(rec.id, []),
+                since.get(rec.id),
+            )
         )
+    if sort is not None:
+        rows = _sorted_rows(rows, sort, repo.config.stage_names, today, sort_key)
     return rows
+
+
+def _sorted_rows(
+    rows: list[ClientRow],
+    sort: str,
+    stages: Sequence[str],
+    today: dt.date,
+    field_key: Callable[[Mapping[str, Any], tuple[str, ...]], tuple[int, float, str]],
+) -> list[ClientRow]:
+    reverse = sort.startswith("-")
+    name = sort.lstrip("-")
+    key: Callable[[ClientRow], Any]
+    if name == "name":
+        key = lambda r: (r.record.name.casefold(), r.record.id)  # noqa: E731
+    elif name == "due":
+        key = lambda r: (r.next is None or r.next.due is None, (r.next and r.next.due) or "")  # noqa: E731
+    elif name == "stage":
+        order = {s: i for i, s in enumerate(stages)}
+        key = lambda r: order.get(r.record.stage, len(order))  # noqa: E731
+    elif name == "in_stage":
+        key = lambda r: (  # noqa: E731
+            r.stage_since is None,
+            -(today - r.stage_since).days if r.stage_since else 0,
+        )
+    else:
+        path = tuple(name.split("."))
+        key = lambda r: field_key(r.record.data, path)  # noqa: E731
+    return sorted(rows, key=key, reverse=reverse)
 
 
 def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientView:
     """The session-prep view of one client (its last valid version if the file is broken)."""
     from sortext.views.dashboard import client_view
+    from sortext.views.stagetime import stage_since_map
 
     with Index.open(repo) as index:
         index.refresh_for_query()
         entry = index.entry_for(record_id)
-        if entry is not None and entry.record is not None:
-            return client_view(entry.record, repo.config, today, entry.diagnostics, entry.stale)
+    if entry is not None and entry.record is not None:
+        since = stage_since_map(repo, [entry.record]).get(entry.record.id)
+        return client_view(
+            entry.record, repo.config, today, entry.diagnostics, entry.stale, None, since
+        )
     raise RecordNotFound(
         f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
         "run 'sortext list' to see the ids"
@@ -153,9 +207,11 @@ def finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
-def row_json(row: ClientRow) -> dict[str, Any]:
+def row_json(row: ClientRow, today: dt.date | None = None) -> dict[str, Any]:
     """One ``sortext list --json`` entry: {id, name, stage, owner, tags, path, next,
-    at_risk: [{kind, level, reason}]}."""
+    at_risk: [{kind, level, reason}], stage_since, days_in_stage} (the last two from
+    git, None when unknown; days only when ``today`` is given)."""
+    since = row.stage_since
     return {
         "id": row.record.id,
         "name": row.record.name,
@@ -165,6 +221,8 @@ def row_json(row: ClientRow) -> dict[str, Any]:
         "path": row.record.path,
         "next": row.next.to_json() if row.next else None,
         "at_risk": [{"kind": f.kind, "level": f.level, "reason": f.reason} for f in row.risks],
+        "stage_since": since.isoformat() if since else None,
+        "days_in_stage": (today - since).days if since and today and since <= today else None,
     }
 
 
@@ -177,7 +235,9 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 def client_view_json(view: ClientView) -> dict[str, Any]:
     """``sortext show --json``: the session-prep view of one client.
 
-    {id, name, stage, owner, path, today, stale, next, findings, goals: [{goal_id,
+    {id, name, stage, owner, path, today, stale, in_stage ("in proposal for 47 days",
+    None when unknown), package ({sessions, used, left, started} or None), next,
+    findings, goals: [{goal_id,
     title, measure, baseline, target, by, points: [[date, value]], percent, state,
     reason}], last_session, commitments, since_last: [{date, what, status}], upcoming,
     billing, invoices, blockers, links: [{name, target}], diagnostics, notes}.
@@ -191,6 +251,17 @@ def client_view_json(view: ClientView) -> dict[str, Any]:
         "path": rec.path,
         "today": view.today,
         "stale": view.stale,
+        "in_stage": view.in_stage,
+        "package": (
+            {
+                "sessions": view.package.total,
+                "used": view.package.used,
+                "left": view.package.left,
+                "started": view.package.started,
+            }
+            if view.package
+            else None
+        ),
         "next": view.next.to_json() if view.next else None,
         "findings": [finding_json(f) for f in view.findings],
         "goals": [

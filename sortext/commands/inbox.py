@@ -1,0 +1,108 @@
+"""``sortext inbox``: list the quick notes waiting in inbox/ and file them into records."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.style import paint, use_colour, visible
+
+
+@click.command("inbox")
+@click.option("--file", "file_", is_flag=True, help="File the matched notes (default: only list).")
+@click.option(
+    "--assign",
+    multiple=True,
+    metavar="NOTE=ID",
+    help="File NOTE (as listed: inbox/x.md, inbox.md#2) into client ID; repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the notes.")
+@today_option
+@repo_option
+def command(
+    file_: bool, assign: tuple[str, ...], as_json: bool, today: str | None, repo_dir: Path | None
+) -> None:
+    """List the notes in inbox/ (one note a file) and inbox.md (one note per
+    '## ' section), each with the client it matches (by id, name or email,
+    from its properties, heading, first line, file name or an email address in
+    the text) and the next action a 'next: ... by fri' line would set.
+
+    --file folds each matched note into its client's notes as a dated section
+    and sets the next action (validated like any edit); only then is the note
+    removed from the inbox.  Unmatched notes stay, with the reason; --assign
+    NOTE=ID files one by hand.  Exit status 1 when notes are left unfiled.
+    """
+    from sortext.io.inbox import file_notes, read_inbox
+
+    repo = open_repo(repo_dir)
+    day = resolve_today(today)
+    notes = read_inbox(repo, day)
+    chosen: dict[str, str] = {}
+    for item in assign:
+        source, sep, rid = item.partition("=")
+        if not sep or not rid.strip():
+            raise click.BadParameter(f"'{item}': write NOTE=ID", param_hint="--assign")
+        if (
+            repo.record_path(rid.strip()).name != f"{rid.strip()}.md"
+            or not repo.record_path(rid.strip()).is_file()
+        ):
+            raise click.BadParameter(f"no client '{rid.strip()}'", param_hint="--assign")
+        chosen[source.strip()] = rid.strip()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "note": n.source,
+                        "client": chosen.get(n.source, n.record_id),
+                        "match": n.reason,
+                        "date": n.day.isoformat(),
+                        "next": n.next_what,
+                        "due": n.next_due.isoformat() if n.next_due else None,
+                        "problem": n.problem,
+                    }
+                    for n in notes
+                ],
+                indent=2,
+            )
+        )
+        return
+    colour = use_colour()
+    if not notes:
+        click.echo("The inbox is empty.")
+        return
+    if not file_:
+        for n in notes:
+            match = chosen.get(n.source, n.record_id)
+            target = (
+                paint(f"-> {match}", "info", colour)
+                if match
+                else paint("unmatched", "warning", colour)
+            )
+            click.echo(f"{visible(n.source)}  {target}  ({visible(n.reason)})")
+            first = next((ln for ln in n.text.split("\n") if ln.strip()), "")
+            if first:
+                click.echo(f"    {visible(first[:100])}")
+            if n.next_what:
+                due = f" by {n.next_due.isoformat()}" if n.next_due else ""
+                click.echo(f"    next: {visible(n.next_what)}{due}")
+            if n.problem:
+                click.echo(f"    {paint(visible(n.problem), 'warning', colour)}")
+        matched = sum(1 for n in notes if chosen.get(n.source, n.record_id))
+        click.echo(
+            f"{len(notes)} notes, {matched} matched. Nothing filed; add --file to file them.",
+            err=True,
+        )
+        return
+    result = file_notes(repo, notes, chosen)
+    for n in result.filed:
+        click.echo(f"filed {visible(n.source)} -> clients/{n.record_id}.md")
+    for n, why in result.kept:
+        click.echo(f"{visible(n.source)}: {visible(why)}", err=True)
+    for n, why in result.left:
+        click.echo(f"left {visible(n.source)}: {visible(why)}", err=True)
+    sys.exit(1 if result.left else 0)

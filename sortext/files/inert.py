@@ -1,0 +1,105 @@
+"""Text made inert before it reaches a terminal or a log file.
+
+Record text comes from many hands (an editor, a second laptop through sync, a
+web form through intake, a CRM export through import).  A terminal *acts* on
+some characters instead of showing them: ESC starts CSI sequences (``ESC [2J``
+clears the screen) and OSC sequences (``ESC ] 0;title BEL`` sets the window
+title, ``ESC ] 8;;url`` plants a hyperlink), ``\\r`` rewrites the current line,
+C1 controls (U+0080-U+009F) are 8-bit CSI/OSC, and bidi controls (U+202E...)
+reorder what is shown.  :func:`clean` turns each into a visible escape
+(``\\x1b``, ``\\u202e``); :class:`InertStream` applies the same rule to
+everything a command writes, keeping only the colour codes sortext itself
+emits, and only when colour is on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TextIO
+
+# Everything a terminal may act on, but tab and newline.
+_UNSAFE_CHARS = (
+    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
+_UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
+# The colour codes click.style writes for sortext's styles: reset, bold, dim,
+# normal intensity, red, yellow, default colour.
+_OWN_SGR = frozenset({"0", "1", "2", "22", "31", "33", "39"})
+_OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
+
+
+def _escape(char: str) -> str:
+    """``\\x1b`` for C0 controls, ``\\u009b`` / ``\\u202e`` from DEL up.
+
+    The ``\\uXXXX`` form is also a valid JSON escape of the same character, so a
+    ``--json`` output stays valid JSON (json.dumps already escapes C0 itself).
+    """
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
+
+
+def _visible(match: re.Match[str]) -> str:
+    return "".join(_escape(c) for c in match.group())
+
+
+def clean(text: str, *, newlines: bool = False) -> str:
+    """``text`` with every character a terminal would act on made a visible escape.
+
+    ``"\\x1b[2J"`` -> ``"\\\\x1b[2J"``; U+202E -> ``"\\\\u202e"``; ``"\\r"`` ->
+    ``"\\\\x0d"``.  Newlines and tabs are kept only when ``newlines`` is true:
+    a one-line field (a name, an action, a file name) must never forge a second
+    output line.  Lone surrogates (from file names that are not UTF-8) become
+    ``\\udcXX`` escapes so the text can always be written.
+    """
+    out = (_UNSAFE if newlines else _UNSAFE_LINE).sub(_visible, text)
+    if not out.isascii():
+        out = out.encode("utf-8", "backslashreplace").decode("utf-8")
+    return out
+
+
+def inert_output(text: str, colour: bool) -> str:
+    """A whole piece of command output made inert (newlines and tabs kept).
+
+    With ``colour``, sortext's own colour codes (SGR ``ESC [ n m`` with the
+    codes of its styles) stay; every other escape sequence, control character
+    and bidi control becomes visible.  Without colour no ESC survives.  A
+    ``\\r`` stays only as part of a ``\\r\\n`` line end.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        params = match.group(1)
+        if params is not None and colour and set(params.split(";")) <= _OWN_SGR:
+            return match.group()
+        if match.group(2):
+            return match.group()  # a CRLF line end (CSV and ICS exports end lines so)
+        return _visible(match)
+
+    out = _OUTPUT.sub(one, text)
+    if not out.isascii():
+        out = out.encode("utf-8", "backslashreplace").decode("utf-8")
+    return out
+
+
+class InertStream:
+    """A text stream that writes through :func:`inert_output` to ``target``.
+
+    Installed over ``sys.stdout`` / ``sys.stderr`` while a command runs, so no
+    command, present or future, can print a control sequence it did not mean.
+    Everything else (``isatty``, ``encoding``, ``buffer``...) is the target's.
+    """
+
+    def __init__(self, target: TextIO, colour: bool) -> None:
+        self._target = target
+        self._colour = colour
+
+    def write(self, text: str) -> int:
+        self._target.write(inert_output(text, self._colour))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)

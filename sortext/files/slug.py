@@ -1,0 +1,110 @@
+"""The one rule for text that becomes part of a path, and the one way to build such a path.
+
+A *slug* is what a record id, a file stem, a page name or an export name may
+be: lowercase ASCII letters and digits with inner hyphens, starting with a
+letter or digit, at most :data:`MAX_SLUG` characters.  Nothing else ever
+reaches a file name: an id such as ``../../victim``, ``sub/evil``,
+``/abs/path``, ``a\\x00b`` or 300 characters long is refused here.
+
+:func:`confined_path` is the only way an output path is built from a slug:
+it validates the slug, joins it to its folder and checks that the resolved
+result still lies under the resolved folder (so a symlinked folder or file
+cannot lead a write elsewhere).  :func:`confined_folder` checks that a
+folder such as ``site/`` does not leave the repository through a symlink.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import TypeGuard
+
+from sortext.errors import UnsafePathError
+
+#: Longest slug, in characters (ASCII, so also bytes): far below the 255-byte
+#: file-name limit even with ``.html``, temp-file and conflict-copy suffixes.
+MAX_SLUG = 64
+#: The slug pattern, without anchors (JSON Schema patterns are searched; the
+#: schema writes it as ``^...$`` and sortext compiles ``$`` as ``\\Z``).
+SLUG_PATTERN = "[a-z0-9][a-z0-9-]*"
+_SLUG = re.compile(SLUG_PATTERN)
+_NOT_SLUG_CHARS = re.compile("[^a-z0-9]+")
+
+
+def is_slug(text: object) -> TypeGuard[str]:
+    """True when ``text`` is a str matching the slug rule (whole value, length limit)."""
+    return isinstance(text, str) and len(text) <= MAX_SLUG and _SLUG.fullmatch(text) is not None
+
+
+def slug_problem(text: object) -> str | None:
+    """Why ``text`` is not a slug (a sentence), or None when it is one."""
+    if not isinstance(text, str):
+        return f"must be text, not {type(text).__name__}"
+    if len(text) > MAX_SLUG:
+        return f"is {len(text)} characters long; the limit is {MAX_SLUG}"
+    if _SLUG.fullmatch(text) is None:
+        return (
+            "may hold only lowercase letters a-z, digits and inner hyphens "
+            "(no '/', '.', spaces or control characters), starting with a letter or digit"
+        )
+    return None
+
+
+def safe_stem(text: str) -> str:
+    """A slug standing in for ``text``: ``text`` itself when it is one.
+
+    Otherwise its letters and digits joined by hyphens, cut short, and followed
+    by 8 hex digits of its hash so two different texts never share a stem
+    (``"../../Victim"`` -> ``"victim-3f2a9c1d"``; ``""`` -> ``"x-e3b0c442"``).
+    """
+    if is_slug(text):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    base = _NOT_SLUG_CHARS.sub("-", text.lower()).strip("-")[: MAX_SLUG - 9].strip("-")
+    return f"{base or 'x'}-{digest}"
+
+
+def _under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def confined_folder(root: Path, folder: Path) -> Path:
+    """``folder`` when it resolves to a place under ``root`` (resolved); else UnsafePathError.
+
+    A folder that does not exist yet is fine (its nearest existing parent decides).
+    """
+    real_root = Path(os.path.realpath(root))
+    real = Path(os.path.realpath(folder))
+    if not _under(real, real_root):
+        raise UnsafePathError(
+            f"{folder}: leads outside the repository (to {real}); "
+            "sortext writes only inside it: replace the link with a folder"
+        )
+    return folder
+
+
+def confined_path(folder: Path, slug: str, suffix: str = "") -> Path:
+    """``folder / (slug + suffix)``, after checking the slug and where the path resolves.
+
+    Raises UnsafePathError when ``slug`` is not a slug (see :func:`slug_problem`)
+    or when the resolved path is not inside the resolved ``folder`` (a symlink
+    pointing elsewhere).
+    """
+    why = slug_problem(slug)
+    if why is not None:
+        shown = repr(slug)[:80]
+        raise UnsafePathError(f"{shown} cannot name a file: it {why}")
+    path = folder / f"{slug}{suffix}"
+    real_folder = Path(os.path.realpath(folder))
+    real = Path(os.path.realpath(path))
+    if not _under(real, real_folder):
+        raise UnsafePathError(
+            f"{path}: resolves outside {folder} (to {real}); refusing to write through the link"
+        )
+    return path

@@ -1,0 +1,83 @@
+"""Files sync tools leave beside a record when two devices edit it at once.
+
+A *conflict copy* is never a client: it is the other device's version of a
+record, to be merged into it (``sortext merge-copy FILE``).  Recognised names,
+for ``tom-berg.md``:
+
+=================  ==================================================
+Syncthing          ``tom-berg.sync-conflict-20261130-091244-ABCDEF1.md``
+Dropbox            ``tom-berg (Maya's conflicted copy 2026-11-30).md``
+Nextcloud          ``tom-berg (conflicted copy 2026-11-30 091244).md``
+ownCloud           ``tom-berg_conflict-20261130-091244.md``,
+                   ``tom-berg (conflict 2026-11-30).md``
+Google Drive       ``tom-berg (1).md``
+iCloud Drive       ``tom-berg 2.md``
+OneDrive           ``tom-berg-MAYA-LAPTOP.md`` (the device name has capitals,
+                   which an id never has)
+Resilio Sync       ``tom-berg.Conflict.md``, ``tom-berg.md.Conflict``
+=================  ==================================================
+
+Pure functions of a file name; nothing here reads the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "Syncthing",
+        re.compile(r"^(?P<stem>.+?)\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?\.md$"),
+    ),
+    (
+        "Dropbox or Nextcloud",
+        re.compile(r"^(?P<stem>.+?) \([^()]*conflicted copy[^()]*(?:\(\d+\))?\)\.md$"),
+    ),
+    ("ownCloud", re.compile(r"^(?P<stem>.+?)_conflict-\d{8}-\d{6}\.md$")),
+    ("Nextcloud", re.compile(r"^(?P<stem>.+?) \(conflict(?:ed)?(?: copy)?[^()]*\)\.md$")),
+    ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.Conflict(?: ?\(\d+\))?\.md$")),
+    ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.md\.Conflict(?: ?\(\d+\))?$")),
+    ("Google Drive", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \(\d+\)\.md$")),
+    ("iCloud Drive", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \d+\.md$")),
+    (
+        "OneDrive",
+        re.compile(
+            r"^(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)"
+            r"-[A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\.md$"
+        ),
+    ),
+)
+
+
+class ConflictCopy(NamedTuple):
+    """A conflict copy's name, the record file it copies, and the tool that made it."""
+
+    name: str
+    original: str
+    tool: str
+
+
+#: A plain id file name: every copy pattern needs a character this excludes
+#: (a dot or underscore in the stem, a space, a parenthesis or a capital).
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.md")
+
+
+def conflict_copy(name: str) -> ConflictCopy | None:
+    """The record a conflict copy named ``name`` belongs to, or None.
+
+    ``name`` is a bare file name (``tom-berg (1).md``); the answer names the
+    record's file (``tom-berg.md``).
+    """
+    if _PLAIN.fullmatch(name):
+        return None  # the common case, answered without trying every pattern
+    for tool, pattern in _PATTERNS:
+        found = pattern.match(name)
+        if found:
+            return ConflictCopy(name, f"{found.group('stem')}.md", tool)
+    return None
+
+
+def is_record_name(name: str) -> bool:
+    """True for a client record's file name: ``*.md``, not hidden, not a conflict copy."""
+    return name.endswith(".md") and not name.startswith(".") and conflict_copy(name) is None

@@ -1,0 +1,165 @@
+"""A coach's working day, answered from the index: the agenda and money at a glance.
+
+``agenda_days`` and ``money`` refresh the index, read the records and hand
+them to the pure rules (:mod:`sortext.rules.agenda`, :mod:`sortext.rules.money`);
+``day_view`` assembles the dashboard's "this week" strip, money section and
+inbox count, and the per-owner pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sortext.check.load import Record
+from sortext.repo import Repository
+from sortext.rules.agenda import AgendaDay, agenda
+from sortext.rules.findings import ClientRisk, NextAction
+from sortext.rules.money import MoneySummary, money_summary
+from sortext.schema.config import Config
+from sortext.store.index import Index
+
+INBOX_DIR = "inbox"  # one quick note a file (see sortext.io.inbox)
+INBOX_FILE = "inbox.md"  # one quick note per "## " section
+SUFFIXES = (".md", ".txt")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _records(repo: Repository) -> list[Record]:
+    with Index.open(repo) as index:
+        index.refresh()
+        return list(index.records())
+
+
+def agenda_days(
+    repo: Repository, start: dt.date, days: int = 1, owner: str | None = None
+) -> list[AgendaDay]:
+    """``days`` agenda days from ``start`` (see :func:`sortext.rules.agenda.agenda`)."""
+    return agenda(_records(repo), repo.config, start, days, owner)
+
+
+def money(
+    repo: Repository,
+    today: dt.date,
+    month: tuple[int, int] | None = None,
+    owner: str | None = None,
+) -> MoneySummary:
+    """Money at a glance (see :func:`sortext.rules.money.money_summary`)."""
+    return money_summary(_records(repo), today, month, owner)
+
+
+@dataclass(slots=True)
+class DayView:
+    """The dashboard's "this week" strip, money at a glance and the inbox count
+    (for everyone, or for ``owner`` on a per-owner page)."""
+
+    today: str
+    week: list[AgendaDay]
+    money: MoneySummary
+    unfiled: int
+    owner: str | None = None
+    owners: list[tuple[str, str]] = field(default_factory=list)  # (person, page slug)
+    next_actions: list[NextAction] = field(default_factory=list)
+    at_risk: Sequence[ClientRisk] = field(default_factory=list)
+
+
+def owner_slug(person: str) -> str | None:
+    """The page name of ``person`` (``site/owners/<slug>.html``), None when the name
+    cannot be a file name safely (it is then left without a page)."""
+    slug = person.strip().casefold()
+    return slug if _SLUG.fullmatch(slug) else None
+
+
+def day_view(
+    records: Sequence[Record],
+    config: Config,
+    today: dt.date,
+    unfiled: int,
+    owner: str | None = None,
+    stage_since: Mapping[str, dt.date] | None = None,
+) -> DayView:
+    """The day's view computed from ``records`` (only ``owner``'s for a per-owner page)."""
+    from sortext.rules import findings as rules
+
+    week = agenda(records, config, today, 7, owner)
+    mine = [r for r in records if owner is None or r.view.owner == owner]
+    view = DayView(
+        today.isoformat(), week, money_summary(mine, today), unfiled, owner, _owners(config)
+    )
+    if owner is not None:
+        view.next_actions = [
+            n for n in rules.next_actions(records, config, today) if n.owner == owner
+        ]
+        found = rules.findings(mine, config, today, stage_since)
+        view.at_risk = rules.at_risk(mine, found, config)
+    return view
+
+
+def day_from_index(
+    conn: sqlite3.Connection,
+    config: Config,
+    today: dt.date,
+    unfiled: int,
+    owner: str | None = None,
+    everyone: Sequence[NextAction] | None = None,
+    limit: int = 50,
+) -> DayView:
+    """The day's view from the index's stored rows (what a build uses): the day book
+    (:mod:`sortext.store.daybook`) and the stored assessments (:mod:`sortext.store.board`).
+    The rows must have been stored for ``today``.  ``everyone``: every next action,
+    when the caller already read them (per-owner pages); ``limit``: at-risk rows read
+    (the count is complete)."""
+    from sortext.rules.agenda import arrange
+    from sortext.rules.findings import AT_RISK_KINDS
+    from sortext.store import board, daybook
+
+    week = arrange(daybook.week_items(conn, owner), today, daybook.WEEK_DAYS)
+    money = daybook.money_totals(conn, today, owner)
+    view = DayView(today.isoformat(), week, money, unfiled, owner, _owners(config))
+    if owner is not None:
+        every = board.all_next(conn) if everyone is None else everyone
+        view.next_actions = [n for n in every if n.owner == owner]
+        view.at_risk = board.at_risk_top(conn, AT_RISK_KINDS, limit, owner)
+    return view
+
+
+def _owners(config: Config) -> list[tuple[str, str]]:
+    return [(p, s) for p in config.people if (s := owner_slug(p)) is not None]
+
+
+def inbox_sections(text: str) -> list[tuple[int, int, str, str]]:
+    """``inbox.md``'s ``## `` sections with text: (start, end, heading, body)."""
+    starts = [m.start() for m in re.finditer(r"^## ", text, re.M)]
+    out = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        heading, _, body = chunk.partition("\n")
+        if body.strip():
+            out.append((start, end, heading[3:].strip(), body.strip("\n")))
+    return out
+
+
+def unfiled_count(root: Path) -> int:
+    """How many notes wait in ``inbox/`` and ``inbox.md`` (cheap: no matching)."""
+    count = 0
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        count += sum(
+            1
+            for e in os.scandir(root / INBOX_DIR)
+            if not e.name.startswith(".") and e.name.endswith(SUFFIXES) and e.is_file()
+        )
+    path = root / INBOX_FILE
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return count
+        count += len(inbox_sections(text))
+    return count
