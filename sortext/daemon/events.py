@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -81,9 +82,20 @@ class ChangeHandler:
     Runs on the observer's thread; the main loop consumes the queue.
     """
 
-    def __init__(self, watched: WatchedPaths, sink: queue.Queue[Change]) -> None:
+    def __init__(
+        self,
+        watched: WatchedPaths,
+        sink: queue.Queue[Change],
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         self.watched = watched
         self.sink = sink
+        self.on_change = on_change  # called after each change is queued
+
+    def _put(self, change: Change) -> None:
+        self.sink.put(change)
+        if self.on_change is not None:
+            self.on_change()
 
     def dispatch(self, event: Any) -> None:
         """Called by watchdog for every event (the FileSystemEventHandler protocol)."""
@@ -97,23 +109,29 @@ class ChangeHandler:
             src_kind = self.watched.classify(src)
             if dest_kind is not None:
                 moved_from = src if src_kind == "record" else None
-                self.sink.put(Change(dest, dest_kind, moved_from))
+                self._put(Change(dest, dest_kind, moved_from))
             if src_kind is not None:
-                self.sink.put(Change(src, src_kind))
+                self._put(Change(src, src_kind))
             return
         if event.is_directory and kind != "deleted":
             return
         src_kind = self.watched.classify(src)
         if src_kind is not None:
-            self.sink.put(Change(src, src_kind))
+            self._put(Change(src, src_kind))
 
 
 def _text(path: str | bytes) -> str:
     return path.decode("utf-8", "surrogateescape") if isinstance(path, bytes) else path
 
 
-def start_observer(watched: WatchedPaths, sink: queue.Queue[Change], poll: bool) -> Any:
-    """Start a watchdog observer on the clients folder, the root (config) and templates."""
+def start_observer(
+    watched: WatchedPaths,
+    sink: queue.Queue[Change],
+    poll: bool,
+    on_change: Callable[[], None] | None = None,
+) -> Any:
+    """Start a watchdog observer on the clients folder, the root (config) and templates;
+    ``on_change`` is called on the observer's thread after each change is queued."""
     if poll:
         from watchdog.observers.polling import PollingObserver
 
@@ -122,7 +140,7 @@ def start_observer(watched: WatchedPaths, sink: queue.Queue[Change], poll: bool)
         from watchdog.observers import Observer
 
         observer = Observer()
-    handler = ChangeHandler(watched, sink)
+    handler = ChangeHandler(watched, sink, on_change)
     watched.clients.mkdir(parents=True, exist_ok=True)
     observer.schedule(handler, str(watched.clients), recursive=False)
     observer.schedule(handler, str(watched.root), recursive=False)

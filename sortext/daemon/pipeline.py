@@ -78,6 +78,8 @@ class Renderer(Protocol):
 class NoPages:
     """A renderer that renders nothing: validation and commits only."""
 
+    keeps_index = False  # the index is not updated: queries must look for themselves
+
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return []
 

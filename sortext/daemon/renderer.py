@@ -29,6 +29,8 @@ log = logging.getLogger("sortext.watch")
 class PagesRenderer:
     """NEXT.md, site/index.html, site/clients/<id>.html, then the exports."""
 
+    keeps_index = True  # every batch refreshes the index (queries may trust it)
+
     def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
         return self._build(repo, today, None)
 
@@ -68,7 +70,7 @@ class PagesRenderer:
         if write is None:
             return []
         try:
-            written = write(repo, today)
+            written = write(repo, today, index_fresh=True)
         except Exception as exc:  # an export must never stop commits
             log.warning("exports not written: %s", exc)
             return []

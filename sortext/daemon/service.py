@@ -29,6 +29,7 @@ from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
 from sortext.daemon.pipeline import Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
+from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 
@@ -111,6 +112,8 @@ class WatchService:
                 raise TimeoutError(f"the watcher did not settle within {timeout}s")
             return self.settled
 
+    _failed: bool = False  # the last batch raised (the index may lack it)
+
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
         self._stop = True
@@ -145,9 +148,16 @@ class WatchService:
                 pusher.start()
             self._pusher = pusher
             self._pusher_factory = lambda t: Pusher(self.repo.root, t)
-            observer = start_observer(pipeline.watched, self._queue, self.poll)  # type: ignore[arg-type]
+            watchmark.clear(self.repo.root)
+            observer = start_observer(
+                pipeline.watched,
+                self._queue,  # type: ignore[arg-type]
+                self.poll,
+                partial(watchmark.clear, self.repo.root),
+            )
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
             pusher = self._finish(pipeline, self._safely(pipeline.start), pusher)
+            self._vouch(pipeline)
             log.info(
                 "ready: every save in %s is now validated and committed",
                 self.repo.relative(self.repo.clients_path),
@@ -159,6 +169,7 @@ class WatchService:
             if observer is not None:
                 observer.stop()
                 observer.join(2)
+            watchmark.clear(self.repo.root)
             if self._pusher is not None:
                 self._pusher.stop()
             if git is not None:
@@ -196,11 +207,14 @@ class WatchService:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
                 pusher = self._finish(pipeline, result, pusher)
+                self._vouch(pipeline)
             elif rerender_at is not None and time.monotonic() >= rerender_at:
                 rerender_at = None  # retry the failed render (a full rebuild), with backoff
                 pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+                self._vouch(pipeline)
             elif deadline is None and pipeline.today() != pipeline.last_today:
                 pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
+                self._vouch(pipeline)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -216,10 +230,24 @@ class WatchService:
         self._pending[item.path] = item
         debouncer.touch(item.path)
 
+    def _vouch(self, pipeline: Pipeline) -> None:
+        """Tell queries the index holds every save, when it does (files.watchmark):
+        nothing pending, the last batch finished and its render kept the index."""
+        keeps = getattr(pipeline.renderer, "keeps_index", False)
+        if self._pending or not self._queue.empty() or self.poll or not keeps:
+            return
+        if self._failed or not pipeline.rendered_ok:
+            return
+        watchmark.mark(self.repo.root, self.repo.clients_path)
+        if self._pending or not self._queue.empty():  # a change arrived while writing
+            watchmark.clear(self.repo.root)
+
     def _safely(self, step: Callable[[], SettleResult]) -> SettleResult:
+        self._failed = False
         try:
             return step()
         except Exception as exc:
+            self._failed = True
             log.exception("internal error while processing changes (still watching): %s", exc)
             return SettleResult()
 

@@ -36,6 +36,7 @@ class StateDir:
     WATCH_PID: ClassVar[str] = "watch.pid"
     WATCH_STATE: ClassVar[str] = "watch.json"
     WATCH_LOG: ClassVar[str] = "watch.log"
+    WATCH_CURRENT: ClassVar[str] = "watch.current"
     PUSH_STATE: ClassVar[str] = "push.json"
     BACKUP_STATE: ClassVar[str] = "backup.json"
     TEMPLATE_CACHE: ClassVar[str] = "templates"
@@ -99,6 +100,11 @@ class StateDir:
     def watch_state(self) -> Path:
         """What the daemon last did (JSON, read by ``sortext status``)."""
         return self._inside(self.WATCH_STATE)
+
+    @property
+    def watch_current(self) -> Path:
+        """Present while a running daemon's index holds every save (see files.watchmark)."""
+        return self.path / self.WATCH_CURRENT
 
     @property
     def watch_log(self) -> Path:

@@ -58,21 +58,45 @@ CSV_COLUMNS = [
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def load_records(repo: Repository) -> list[dict[str, Any]]:
+def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, Any]]:
     """The data of every record that parses (invalid ones are still exported), by id.
 
     Never an erased client brought back (``erased.yaml``); with ``privacy: {exports:
-    consented}`` in sortext.yaml, not a record whose ``consent.data_use`` is false."""
-    from sortext.check.load import load_record
-    from sortext.schema.validate import RecordValidator
+    consented}`` in sortext.yaml, not a record whose ``consent.data_use`` is false.
+    Read from the index (brought up to date first, unless ``index_fresh`` says the
+    caller just did): no file is parsed again except one the index keeps a last
+    valid version of (a broken save), which is exported as it is now, as before.
+    """
+    from sortext.store.index import Index
 
-    validator = RecordValidator(repo.config)
+    with Index.open(repo) as index:
+        if not index_fresh:
+            index.refresh_for_query()
+        return _records_from(repo, index)
+
+
+def _records_from(repo: Repository, index: Any) -> list[dict[str, Any]]:
+    from sortext.check.load import Record
+
+    validator = index.validator
     consented_only = repo.config.consented_only("exports")
+    candidates: list[Record] = []
+    stale = []
+    for entry in index.entries():
+        if entry.stale:
+            stale.append(entry.path)
+        elif entry.record is not None:
+            candidates.append(entry.record)
+    if stale:  # the index holds their last valid version; export what the file says now
+        from sortext.check.load import load_record
+
+        for rel in stale:
+            result = load_record(str(repo.root / rel), rel, validator)
+            if result.record is not None:
+                candidates.append(result.record)
     found = []
-    for path in repo.record_paths():
-        result = load_record(str(path), repo.relative(path), validator)
-        record = result.record
-        if record is None or validator.is_erased(record.id, record.data):
+    for record in candidates:
+        if validator.is_erased(record.id, record.data):
             continue
         if consented_only and record.view.consent.data_use is False:
             continue
@@ -432,19 +456,25 @@ def render_ics(repo: Repository, records: list[dict[str, Any]]) -> str:
 
 
 def render(
-    repo: Repository, kind: str, today: dt.date, columns: Iterable[str] | None = None
+    repo: Repository,
+    kind: str,
+    today: dt.date,
+    columns: Iterable[str] | None = None,
+    records: list[dict[str, Any]] | None = None,
 ) -> str:
     """The text of one export of the repository (``columns``: CSV only; default:
-    the built-in columns and one per custom field of sortext.yaml)."""
-    records = load_records(repo)
+    the built-in columns and one per custom field of sortext.yaml), of ``records``
+    when the caller already loaded them."""
+    if kind not in FORMATS:
+        raise ConfigError(f"unknown export format '{kind}'; use one of: {', '.join(FORMATS)}")
+    if records is None:
+        records = load_records(repo)
     if kind == "csv":
         chosen = columns if columns is not None else default_columns(repo.config.custom_fields)
         return to_csv(records, today, chosen)
     if kind == "json":
         return to_json(records)
-    if kind == "ics":
-        return render_ics(repo, records)
-    raise ConfigError(f"unknown export format '{kind}'; use one of: {', '.join(FORMATS)}")
+    return render_ics(repo, records)
 
 
 def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
@@ -481,14 +511,59 @@ def write_export(path: Path, text: str) -> bool:
     return write_if_changed(path, text.encode("utf-8"))
 
 
-def write_configured_exports(repo: Repository, today: dt.date) -> list[Path]:
+def write_configured_exports(
+    repo: Repository, today: dt.date, index_fresh: bool = False
+) -> list[Path]:
     """Refresh every export listed in sortext.yaml; return the files that changed.
 
-    The watcher calls this after each change; unchanged exports are not
-    rewritten, so they do not trigger another round of events.
+    The watcher calls this after each change (with ``index_fresh``: its build
+    has just brought the index up to date).  An export is rendered again only
+    when a record it holds changed, or the day (CSV's ages) or the configuration
+    did, or the file is missing: the key of what it was last written from (every
+    record file's hash) is kept in the index, so a save that changes nothing
+    exported costs one query, not a parse of every record.  Unchanged exports
+    are not rewritten, so they trigger no further file events.
     """
+    exports = configured_exports(repo)
+    if not exports:
+        return []
+    from sortext.store.index import Index
+
     written = []
-    for path, kind, columns in configured_exports(repo):
-        if write_export(path, render(repo, kind, today, columns)):
-            written.append(path)
+    with Index.open(repo) as index:
+        if not index_fresh:
+            index.refresh_for_query()
+        contents = _contents_key(index, repo)
+        records: list[dict[str, Any]] | None = None
+        for path, kind, columns in exports:
+            meta = f"export:{repo.relative(path)}"
+            day = today.isoformat() if kind == "csv" else ""
+            key = f"{kind}|{day}|{','.join(columns or [])}|{contents}"
+            if path.exists() and index.meta(meta) == key:
+                continue
+            if records is None:
+                records = _records_from(repo, index)
+            if write_export(path, render(repo, kind, today, columns, records)):
+                written.append(path)
+            index.set_meta(meta, key)
     return written
+
+
+def _contents_key(index: Any, repo: Repository) -> str:
+    """A digest of every indexed record file's bytes (and staleness) and the configuration."""
+    import hashlib
+
+    from sortext import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{repo.config.fingerprint}".encode())
+    from sortext.record.tombstone import FILE_NAME
+
+    try:  # an erasure changes what may be exported
+        digest.update((repo.root / FILE_NAME).read_bytes())
+    except OSError:
+        digest.update(b"no erasures")
+    for path, file_hash, stale in index.conn.execute(
+        "SELECT path, hash, stale FROM files ORDER BY path"
+    ):
+        digest.update(f"{path}\0{file_hash}\0{stale}\n".encode())
+    return digest.hexdigest()

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sortext import __version__
 from sortext.errors import StorageError, UnsafePathError
 from sortext.files.slug import SLUG_PATTERN, confined_folder, confined_path, is_slug
 from sortext.files.state import StateDir
@@ -111,7 +110,7 @@ def build(
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
     clock = _stage_clock(repo)
-    rules_key = "|".join([today.isoformat(), config.fingerprint, __version__])
+    rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     with Index.open(repo) as index:
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers

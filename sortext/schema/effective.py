@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sortext.schema.config import Config
@@ -20,7 +21,10 @@ URL_PATTERN = "^[A-Za-z][A-Za-z0-9+.-]*:"
 
 @cache
 def _default_schema_text() -> str:
-    from importlib.resources import files
+    shipped = Path(__file__).with_name("record.schema.json")
+    if shipped.is_file():  # an ordinary install: no need to import importlib.resources
+        return shipped.read_text(encoding="utf-8")
+    from importlib.resources import files  # pragma: no cover - e.g. a zip install
 
     return (files("sortext") / "schema" / "record.schema.json").read_text(encoding="utf-8")
 
@@ -89,10 +93,16 @@ def effective_schema(config: Config) -> dict[str, Any]:
 
 
 def schema_fingerprint(config: Config) -> str:
-    """Changes whenever validation could change: schema, config or version."""
+    """Changes whenever validation could change: schema, config or version.
+
+    The effective schema is a function of the shipped schema and the
+    configuration, so their bytes (and the version) are hashed instead of the
+    schema built from them: every query opens the index with this, and
+    building the schema to hash it cost more than the rest of the open.
+    """
     from sortext import __version__
 
-    blob = json.dumps(effective_schema(config), sort_keys=True) + config.fingerprint + __version__
+    blob = "\0".join((_default_schema_text(), config.fingerprint, __version__))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -345,3 +345,15 @@ def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """(usable clients, open clients)."""
     total, open_ = conn.execute("SELECT count(*), COALESCE(sum(open), 0) FROM assessed").fetchone()
     return int(total), int(open_)
+
+
+# -- keeping the board current for the queries ------------------------------------
+
+
+def rules_key(today: Any, config: Any) -> str:
+    """The part of an assessment key that does not depend on the record: the day
+    (``datetime.date``), the configuration (its fingerprint) and sortext's version.
+    A record is assessed under ``f"{rules_key}|{file hash}|{stale}"``."""
+    from sortext import __version__
+
+    return "|".join([today.isoformat(), config.fingerprint, __version__])

@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,12 +35,13 @@ from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, daybook, pagekeys
+from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "8"  # 8: search covers every text field (issue 16)
+LAYOUT_VERSION = "9"  # 8: search covers every text field (issue 16); 9: notes contentless
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -65,13 +67,17 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 CREATE TABLE IF NOT EXISTS records (
     path TEXT PRIMARY KEY,
-    data TEXT,
-    body TEXT,
+    data BLOB,  -- the front matter as JSON, zlib-compressed
+    body BLOB,  -- the notes, UTF-8, zlib-compressed
     body_line INTEGER,
     diagnostics TEXT NOT NULL,
-    note INTEGER  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
+    note INTEGER,  -- rowid of its row in notes (FTS5 finds a row fast only by rowid)
+    name TEXT  -- the name as indexed in notes (a contentless row is deleted with its values)
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(path UNINDEXED, name, body);
+CREATE INDEX IF NOT EXISTS records_note ON records (note);
+-- Contentless: the words are indexed, the text is not kept a second time (the notes
+-- are in records.body); snippets are cut from records.body by sortext.store.snippet.
+CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(name, body, content='');
 """
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
@@ -140,8 +146,9 @@ class _Parsed:
     record_id: str | None
     ok: bool
     summary: str | None
-    data: str | None
-    body: str | None
+    data: bytes | None  # compressed JSON
+    body: str | None  # plain: what notes indexes
+    body_z: bytes | None  # compressed: what records keeps
     body_line: int | None
     diagnostics: str
     name: str
@@ -175,6 +182,27 @@ _worker_validator: RecordValidator | None = None
 _worker_items: Sequence[tuple[str, str]] = ()
 _worker_hook: tuple[RecordHook, frozenset[str]] | None = None
 _worker_ready: Preparsed | None = None
+
+
+def _pack(text: str) -> bytes:
+    """What the index keeps of a long text: UTF-8, zlib level 1 (fast; JSON and notes
+    shrink to a quarter to a third)."""
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def _unpack(blob: bytes | str | None) -> str:
+    if blob is None:
+        return ""
+    if isinstance(blob, str):  # pragma: no cover - a layout 8 index stores bytes
+        return blob
+    return zlib.decompress(blob).decode("utf-8")
+
+
+def _indexed(data: bytes | None, body: bytes | None) -> str:
+    """The text the notes index holds for a stored record (see :func:`searchable`):
+    rebuilt from what ``records`` keeps, to delete its row or cut its snippet."""
+    values = json.loads(_unpack(data)) if data is not None else None
+    return searchable(_unpack(body), values)
 
 
 def _diag_json(diagnostics: Sequence[Diagnostic]) -> str:
@@ -218,6 +246,7 @@ def _parse_file(
             None,
             None,
             None,
+            None,
             _diag_json([diag]),
             "",
             True,
@@ -244,6 +273,7 @@ def _parse_file(
             None,
             None,
             None,
+            None,
             _diag_json(result.diagnostics),
             "",
             errors,
@@ -252,7 +282,21 @@ def _parse_file(
     if validator.is_erased(rec.id, rec.data):
         # sortext check and the watcher's log report it; no page, summary or search entry
         none = _Parsed(
-            display, size, mtime, digest, None, False, None, None, None, None, "[]", "", True, True
+            display,
+            size,
+            mtime,
+            digest,
+            None,
+            False,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "[]",
+            "",
+            True,
+            True,
         )
         return _erased(none)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
@@ -264,8 +308,9 @@ def _parse_file(
         rec.id,
         result.ok,
         json.dumps(summary),
-        json.dumps(rec.data),
+        _pack(json.dumps(rec.data, separators=(",", ":"))),
         rec.body,
+        _pack(rec.body),
         rec.body_line,
         _diag_json(result.diagnostics),
         rec.name,
@@ -481,6 +526,16 @@ class Index:
             stats.rebuilt = True
             return stats
 
+    def refresh_for_query(self) -> RefreshStats:
+        """:meth:`refresh`, skipped when a running watcher vouches that the index holds
+        every save (:mod:`sortext.files.watchmark`): a query with nothing changed
+        then costs the same at 1,000 and 30,000 records instead of a stat per file."""
+        from sortext.files import watchmark
+
+        if not self._rebuilt and watchmark.vouched(self.repo.root, self.repo.clients_path):
+            return RefreshStats()
+        return self.refresh()
+
     def _refresh(
         self,
         hook: RecordHook | None = None,
@@ -558,9 +613,16 @@ class Index:
             return fs_path, name, None
 
     def _drop_notes(self, paths: Iterable[str]) -> None:
+        """Take the notes of ``paths`` out of the search (a contentless FTS5 row is
+        deleted by giving back the values it was indexed with)."""
+        rows = select_in(
+            self.conn,
+            "SELECT note, name, data, body FROM records WHERE note IS NOT NULL AND path IN ({})",
+            sorted(set(paths)),
+        )
         self.conn.executemany(
-            "DELETE FROM notes WHERE rowid = (SELECT note FROM records WHERE path = ?)",
-            [(p,) for p in paths],
+            "INSERT INTO notes (notes, rowid, name, body) VALUES ('delete', ?, ?, ?)",
+            [(note, name or "", _indexed(data, body)) for note, name, data, body in rows],
         )
 
     def _store(self, parsed: Sequence[_Parsed], known: Mapping[str, Any]) -> None:
@@ -575,16 +637,16 @@ class Index:
             previous = None
             if not p.ok and p.path in known:
                 previous = self.conn.execute(
-                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line, r.note "
-                    "FROM files f JOIN records r USING (path) WHERE path = ?",
+                    "SELECT f.ok, f.record_id, f.summary, r.data, r.body, r.body_line, r.note, "
+                    "r.name FROM files f JOIN records r USING (path) WHERE path = ?",
                     (p.path,),
                 ).fetchone()
             if previous is not None and previous[0] and previous[3] is not None:
                 # Keep the last valid version (and its notes in search), flagged stale with
                 # today's diagnostics; "ok" keeps meaning "the stored data was valid".
-                _, rid, summary, data, body, body_line, note = previous
+                _, rid, summary, data, body, body_line, note, name = previous
                 files.append(_file_row(p, now, rid, True, True, summary))
-                records.append((p.path, data, body, body_line, p.diagnostics, note))
+                records.append((p.path, data, body, body_line, p.diagnostics, note, name))
                 continue
             if p.path in known:
                 self._drop_notes([p.path])
@@ -592,14 +654,16 @@ class Index:
             note = None
             if p.data is not None:
                 note = self.conn.execute(
-                    "INSERT INTO notes (path, name, body) VALUES (?, ?, ?)",
-                    (p.path, p.name, p.search_text or p.body or ""),
+                    "INSERT INTO notes (name, body) VALUES (?, ?)",
+                    (p.name, p.search_text or p.body or ""),
                 ).lastrowid
-            records.append((p.path, p.data, p.body, p.body_line, p.diagnostics, note))
+            records.append((p.path, p.data, p.body_z, p.body_line, p.diagnostics, note, p.name))
         self.conn.executemany(
             "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", files
         )
-        self.conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", records)
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", records
+        )
 
     # -- reading -----------------------------------------------------------------
 
@@ -699,13 +763,22 @@ class Index:
         if not terms:
             return []
         query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-        rows = self.conn.execute(
-            "SELECT f.record_id, n.name, n.path, snippet(notes, 2, '[', ']', '…', 12) "
-            "FROM notes n JOIN files f ON f.path = n.path "
-            "WHERE notes MATCH ? ORDER BY rank, n.path LIMIT ?",
+        found = self.conn.execute(
+            "SELECT rowid, rank FROM notes WHERE notes MATCH ? ORDER BY rank, rowid LIMIT ?",
             (query, limit),
-        )
-        return [SearchHit(r[0] or "", r[1], r[2], " ".join(r[3].split())) for r in rows]
+        ).fetchall()
+        hits = []
+        for note, rank in found:
+            row = self.conn.execute(
+                "SELECT f.record_id, r.name, r.path, r.data, r.body FROM records r "
+                "JOIN files f USING (path) WHERE r.note = ?",
+                (note,),
+            ).fetchone()
+            if row is not None:
+                text = make_snippet(_indexed(row[3], row[4]), terms)
+                hits.append((rank, row[2], SearchHit(row[0] or "", row[1] or "", row[2], text)))
+        hits.sort(key=lambda hit: (hit[0], hit[1]))
+        return [hit for _, _, hit in hits]
 
     # -- meta values (page keys live in store/pagekeys, answers in store/answers) --
 
@@ -828,7 +901,7 @@ def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
 def _entry(row: tuple[Any, ...]) -> Entry:
     path, rid, ok, stale, data, body, body_line, diags, digest = row
     record = (
-        Record(path, rid, json.loads(data), body or "", body_line or 1)
+        Record(path, rid, json.loads(_unpack(data)), _unpack(body), body_line or 1)
         if data is not None
         else None
     )

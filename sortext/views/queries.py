@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sortext.check.load import Record
 from sortext.errors import RecordNotFound, UnknownValue
 from sortext.repo import Repository
-from sortext.rules import findings as rules
-from sortext.rules.findings import Finding, NextAction
 from sortext.store import answers
 from sortext.store.index import Index, SearchHit
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rules are imported by the functions that run them (not search)
+    from sortext.rules.findings import Finding, NextAction
     from sortext.views.dashboard import ClientView
 
 
@@ -43,8 +42,11 @@ def next_list(
     repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
 ) -> NextList:
     """Next actions in page order, optionally for one owner or due within N days."""
+    from sortext.rules import findings as rules
+    from sortext.rules.findings import NextAction
+
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         key = f"next:{today.isoformat()}"
         remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
@@ -98,6 +100,7 @@ def client_list(
     filtering, so a JSON list carries the same fields whatever the filter.
     Raises FilterError for a condition or sort it cannot read, UnknownValue for a
     stage not in sortext.yaml or a tag or owner no client has."""
+    from sortext.rules import findings as rules
     from sortext.views.filters import parse_condition, sort_key
     from sortext.views.stagetime import stage_since_map
 
@@ -111,7 +114,7 @@ def client_list(
         or sort not in (None, "name", "due", "stage", "in_stage")
     )
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         records = index.records() if full else index.summaries()
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
@@ -187,7 +190,7 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
     from sortext.views.stagetime import stage_since_map
 
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         entry = index.entry_for(record_id)
     if entry is not None and entry.record is not None:
         since = stage_since_map(repo, [entry.record]).get(entry.record.id)
@@ -202,7 +205,7 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
 
 def search(repo: Repository, words: list[str]) -> list[SearchHit]:
     with Index.open(repo) as index:
-        index.refresh()
+        index.refresh_for_query()
         return index.search(words)
 
 

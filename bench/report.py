@@ -1,0 +1,249 @@
+"""The README's growth tables, from one command: every figure beside its anchor or floor.
+
+    python -m bench.report [--sizes 1000 10000 30000] [--runs 3] [--cold-runs 1] [--keep DIR]
+                           [--history] [--write-readme]
+
+For each size N (realistic generated records, ``bench/gen_pages.py``):
+
+* cold ``sortext check`` and cold ``sortext build`` against Hugo building the
+  same files (``bench/pages_bench.py``'s site: a one-line list template and a
+  ``<h1>name</h1>{{ .Content }}`` page per client), alternated ``--cold-runs``
+  times, CPU seconds (user + sys of the process and the workers it waited
+  for) and wall seconds, medians, and the ratios;
+* one file changed, then ``sortext build`` (CPU and wall, median of 3) against
+  a no-change build;
+* the warm queries (``bench/query_bench.py``): with a watcher vouching for
+  its index and without one, each against ``python -c pass``;
+* ``.sortext/`` against ``clients/`` on disk.
+
+``--history`` adds ``sortext history`` of a client with 2,000 commits against
+its floor, ``git log --follow -p`` of the same file (``bench/history_bench.py``
+builds the repository).  Hugo is used when installed (Debian: ``hugo``).
+
+``--write-readme`` replaces the text between ``<!-- bench:report:start -->``
+and ``<!-- bench:report:end -->`` in README.md with the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_pages import TODAY  # noqa: E402
+from bench.pages_bench import HUGO_CONFIG, HUGO_LIST, HUGO_SINGLE  # noqa: E402
+from bench.query_bench import Figures, child_run, markdown, measure, prepare  # noqa: E402
+
+START = "<!-- bench:report:start -->"
+END = "<!-- bench:report:end -->"
+DAY = TODAY.isoformat()
+
+
+def _sortext(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sortext", *args]
+
+
+def _clean(repo: Path) -> None:
+    for derived in (".sortext", "site", "NEXT.md"):
+        target = repo / derived
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
+def _hugo_site(repo: Path, site: Path) -> None:
+    if site.exists():
+        shutil.rmtree(site)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG)
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+    shutil.copytree(repo / "clients", site / "content" / "clients")
+
+
+def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
+    """Medians of cold check, cold build, Hugo (CPU and wall), alternated."""
+    hugo = shutil.which("hugo")
+    site = base / f"hugo-{repo.name}"
+    if hugo:
+        _hugo_site(repo, site)
+    samples: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        _clean(repo)
+        samples.setdefault("check", []).append(child_run(_sortext("check", "-q"), repo)[:2])
+        _clean(repo)
+        samples.setdefault("build", []).append(
+            child_run(_sortext("build", "--today", DAY), repo)[:2]
+        )
+        if hugo:
+            shutil.rmtree(site / "public", ignore_errors=True)
+            samples.setdefault("hugo", []).append(child_run([hugo, "--quiet"], site)[:2])
+    out = {}
+    for name, values in samples.items():
+        out[f"{name}_cpu"] = statistics.median(c for c, _ in values)
+        out[f"{name}_wall"] = statistics.median(w for _, w in values)
+    shutil.rmtree(site, ignore_errors=True)
+    return out
+
+
+def one_file_figures(repo: Path, size: int) -> dict[str, float]:
+    """Median of 3: a build after one file changed, and a build with nothing changed."""
+    child_run(_sortext("build", "--today", DAY), repo)
+    ones, nones = [], []
+    for i in range(3):
+        path = repo / "clients" / f"client-{(42 + i * 997) % size:05d}.md"
+        original = path.read_bytes()
+        path.write_bytes(original.replace(b"\n---\n", b"\n---\n\nOne more note.\n", 1))
+        ones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
+        nones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
+        path.write_bytes(original)
+    child_run(_sortext("build", "--today", DAY), repo)
+    return {
+        "one_cpu": statistics.median(c for c, _ in ones),
+        "one_wall": statistics.median(w for _, w in ones),
+        "none_cpu": statistics.median(c for c, _ in nones),
+        "none_wall": statistics.median(w for _, w in nones),
+    }
+
+
+def history_figures(base: Path, runs: int) -> dict[str, float]:
+    from bench.history_bench import build_one_client
+
+    repo = base / "one-client"
+    if not repo.exists():
+        build_one_client(repo)
+    ours, floor = [], []
+    for _ in range(max(3, runs)):
+        ours.append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
+        floor.append(
+            child_run(
+                ["git", "log", "--follow", "-p", "--", "clients/long-client-renamed.md"], repo
+            )[:2]
+        )
+    return {
+        "ours_cpu": statistics.median(c for c, _ in ours),
+        "ours_wall": statistics.median(w for _, w in ours),
+        "git_cpu": statistics.median(c for c, _ in floor),
+        "git_wall": statistics.median(w for _, w in floor),
+    }
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "-"
+
+
+def tables(
+    sizes: list[int],
+    cold: dict[int, dict[str, float]],
+    ones: dict[int, dict[str, float]],
+    queries: list[Figures],
+    history: dict[str, float] | None,
+    runs: int,
+    cold_runs: int,
+) -> str:
+    head = " | ".join(f"{s:,}" for s in sizes)
+    out = [
+        f"Generated by `python -m bench.report --sizes {' '.join(map(str, sizes))} --runs {runs}"
+        f" --cold-runs {cold_runs}"
+        f"{' --history' if history else ''} --write-readme` on "
+        f"{dt.date.today().isoformat()} ({os.cpu_count()} cores, shared; load average "
+        f"{os.getloadavg()[0]:.1f} at the end).  CPU seconds are user + sys of the process "
+        "and the workers it waited for; ratios are taken between runs alternated in one "
+        "script, so they hold better than the seconds on a shared machine.",
+        "",
+        f"| cold, CPU s (wall s) | {head} |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    has_hugo = all("hugo_cpu" in cold[s] for s in sizes)
+    rows = [("check", "`sortext check`"), ("build", "`sortext build`")]
+    if has_hugo:
+        rows.append(("hugo", "Hugo, same files (the anchor)"))
+    for key, label in rows:
+        cells = [f"{cold[s][f'{key}_cpu']:.2f} ({cold[s][f'{key}_wall']:.2f})" for s in sizes]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    if has_hugo:
+        for key, goal in (("check", "<= 0.5x"), ("build", "<= 1.0x")):
+            cells = [
+                f"{_ratio(cold[s][f'{key}_cpu'], cold[s]['hugo_cpu'])} CPU, "
+                f"{_ratio(cold[s][f'{key}_wall'], cold[s]['hugo_wall'])} wall"
+                for s in sizes
+            ]
+            out.append(f"| `{key}` / Hugo (goal {goal} CPU) | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        f"| one file changed, then `sortext build`, CPU s (wall s) | {head} |",
+        "|---|" + "---|" * len(sizes),
+        "| one file changed (goal <= 0.3 s at 10,000, flat) | "
+        + " | ".join(f"{ones[s]['one_cpu']:.2f} ({ones[s]['one_wall']:.2f})" for s in sizes)
+        + " |",
+        "| nothing changed (the floor) | "
+        + " | ".join(f"{ones[s]['none_cpu']:.2f} ({ones[s]['none_wall']:.2f})" for s in sizes)
+        + " |",
+        "",
+        markdown(queries),
+    ]
+    if history:
+        out += [
+            "",
+            "| `history`, a client with 2,000 commits (one rename) | CPU s | wall s |",
+            "|---|---|---|",
+            f"| `sortext history` | {history['ours_cpu']:.2f} | {history['ours_wall']:.2f} |",
+            f"| `git log --follow -p` (the floor) | {history['git_cpu']:.2f} | "
+            f"{history['git_wall']:.2f} |",
+            f"| ratio (goal <= 3x) | {_ratio(history['ours_cpu'], history['git_cpu'])} | "
+            f"{_ratio(history['ours_wall'], history['git_wall'])} |",
+        ]
+    return "\n".join(out)
+
+
+def write_readme(text: str, readme: Path = ROOT / "README.md") -> None:
+    current = readme.read_text(encoding="utf-8")
+    if START not in current or END not in current:
+        raise SystemExit(f"{readme}: no {START} ... {END} section to replace")
+    before, rest = current.split(START, 1)
+    _, after = rest.split(END, 1)
+    readme.write_text(f"{before}{START}\n{text}\n{END}{after}", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 30_000])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each query")
+    parser.add_argument(
+        "--cold-runs", type=int, default=1, help="cold check/build/Hugo rounds (minutes each)"
+    )
+    parser.add_argument("--keep", type=Path, help="generate the repositories here and keep them")
+    parser.add_argument("--history", action="store_true", help="add the history figure")
+    parser.add_argument("--write-readme", action="store_true")
+    args = parser.parse_args()
+    base = args.keep or Path(tempfile.mkdtemp(prefix="sortext-report-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        cold, ones = {}, {}
+        for size in args.sizes:
+            repo = prepare(size, base)
+            cold[size] = cold_figures(repo, base, args.cold_runs)
+            ones[size] = one_file_figures(repo, size)
+            print(f"{size}: cold {cold[size]}, one file {ones[size]}", file=sys.stderr)
+        queries = [measure(size, base, args.runs) for size in args.sizes]
+        history = history_figures(base, args.runs) if args.history else None
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    text = tables(args.sizes, cold, ones, queries, history, args.runs, args.cold_runs)
+    print(text)
+    if args.write_readme:
+        write_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Whether a running watcher vouches that the index holds every save.
+
+A query with nothing changed should not stat every record file to learn that.
+When ``sortext watch`` runs, it already learns of every change from the
+kernel, so it keeps a marker, ``.sortext/watch.current``:
+
+* the watcher's event thread removes it the moment a change is queued
+  (:func:`clear`), after queueing it;
+* the main loop writes it when a batch is settled, the index updated and no
+  change is pending (:func:`mark`), then checks again for pending changes and
+  removes it if one arrived meanwhile (so a change queued while it was being
+  written is never covered by it);
+* it holds the clients folder's mtime when written.
+
+A query trusts the index without a scan (:func:`vouched`) only when the marker
+exists, the daemon lock is held by a live process (the kernel drops it when
+the daemon dies, even on SIGKILL) and the clients folder's mtime is still the
+one in the marker (a file created, renamed or deleted since, even in the
+instant before the watcher saw it, is noticed).  Otherwise the caller does its
+normal stat pass.  Costs: one ``stat``, one ``open``+``flock``, one small read.
+
+May import: :mod:`sortext.errors` and this folder only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+
+from sortext.files.state import StateDir
+
+
+def clear(root: Path) -> None:
+    """Withdraw the watcher's word (a change is pending, or the watcher stops)."""
+    with contextlib.suppress(OSError):
+        os.unlink(StateDir(root).watch_current)
+
+
+def mark(root: Path, clients: Path) -> None:
+    """Say the index holds every save as of now (the caller has nothing pending)."""
+    target = StateDir(root).watch_current
+    try:
+        stamp = os.stat(clients).st_mtime_ns
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_text(f"{stamp}\n", encoding="ascii")
+        os.replace(temp, target)
+    except OSError:
+        clear(root)
+
+
+def vouched(root: Path, clients: Path) -> bool:
+    """True when a live watcher vouches that the index is current (see the module doc)."""
+    state = StateDir(root)
+    try:
+        with open(state.watch_current, "rb") as handle:
+            text = handle.read(32)
+        stamp = int(text.strip() or b"-1")
+        if os.stat(clients).st_mtime_ns != stamp:
+            return False
+        fd = os.open(state.watch_pid, os.O_RDONLY)
+    except (OSError, ValueError):
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # the daemon holds its lock
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False  # nobody holds the lock: the marker is a dead daemon's
