@@ -211,7 +211,9 @@ def write_readme(text: str, readme: Path = ROOT / "README.md") -> None:
         raise SystemExit(f"{readme}: no {START} ... {END} section to replace")
     before, rest = current.split(START, 1)
     _, after = rest.split(END, 1)
-    readme.write_text(f"{before}{START}\n{text}\n{END}{after}", encoding="utf-8")
+    # blank lines around the tables, so the markers never join a table or heading
+    body = text.strip("\n")
+    readme.write_text(f"{before}{START}\n\n{body}\n\n{END}{after}", encoding="utf-8")
 
 
 def main() -> None:

@@ -45,20 +45,11 @@ class DaemonLock:
 
 
 def lock_path(root: Path) -> Path:
-    """Where the daemon lock of the work tree at ``root`` lives: its git directory
-    (found without starting git: ``.git`` is a folder, or a ``gitdir:`` file in a
-    linked worktree), else ``.sortext/watch.pid`` outside git."""
+    """Where the daemon lock of the work tree at ``root`` lives
+    (:attr:`sortext.files.state.StateDir.watch_lock`)."""
     from sortext.files.state import StateDir
 
-    dotgit = root / ".git"
-    if dotgit.is_dir():
-        return dotgit / "sortext-watch.pid"
-    if dotgit.is_file():
-        text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
-        if text.startswith("gitdir:"):
-            target = Path(text[len("gitdir:") :].strip())
-            return (target if target.is_absolute() else root / target) / "sortext-watch.pid"
-    return StateDir(root).watch_pid
+    return StateDir(root).watch_lock
 
 
 def _read_pid(fd: int) -> int | None:

@@ -125,7 +125,7 @@ class Rebuilder:
         from sortext.daemon.lock import holder
         from sortext.pages.build import build
 
-        if holder(StateDir(self.repo.root).watch_pid) is not None:
+        if holder(StateDir(self.repo.root).watch_lock) is not None:
             return  # the watcher renders; its writes to site/ reach the browser
         try:
             build(self.repo, self.today())

@@ -93,8 +93,25 @@ class StateDir:
 
     @property
     def watch_pid(self) -> Path:
-        """The daemon's pid file, held with an OS lock while it runs."""
+        """The pid file outside git (:attr:`watch_lock` uses it only there)."""
         return self._inside(self.WATCH_PID)
+
+    @property
+    def watch_lock(self) -> Path:
+        """The daemon's pid file, held with an OS lock while it runs: in the git
+        directory (``.git/sortext-watch.pid``, found without starting git: ``.git``
+        is a folder, or a ``gitdir:`` file in a linked worktree), so deleting
+        ``.sortext/`` cannot take it away; :attr:`watch_pid` outside git."""
+        dotgit = self.root / ".git"
+        if dotgit.is_dir():
+            return dotgit / "sortext-watch.pid"
+        if dotgit.is_file():
+            text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                target = Path(text[len("gitdir:") :].strip())
+                base = target if target.is_absolute() else self.root / target
+                return base / "sortext-watch.pid"
+        return self.watch_pid
 
     @property
     def watch_state(self) -> Path:
@@ -104,7 +121,7 @@ class StateDir:
     @property
     def watch_current(self) -> Path:
         """Present while a running daemon's index holds every save (see files.watchmark)."""
-        return self.path / self.WATCH_CURRENT
+        return self._inside(self.WATCH_CURRENT)
 
     @property
     def watch_log(self) -> Path:

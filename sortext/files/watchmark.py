@@ -40,13 +40,13 @@ def clear(root: Path) -> None:
 
 def mark(root: Path, clients: Path) -> None:
     """Say the index holds every save as of now (the caller has nothing pending)."""
-    target = StateDir(root).watch_current
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
     try:
         stamp = os.stat(clients).st_mtime_ns
-        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temp.write_text(f"{stamp}\n", encoding="ascii")
-        os.replace(temp, target)
-    except OSError:
+        atomic_write(StateDir(root).watch_current, f"{stamp}\n".encode("ascii"), durable=False)
+    except (OSError, StorageError):
         clear(root)
 
 
@@ -59,7 +59,7 @@ def vouched(root: Path, clients: Path) -> bool:
         stamp = int(text.strip() or b"-1")
         if os.stat(clients).st_mtime_ns != stamp:
             return False
-        fd = os.open(state.watch_pid, os.O_RDONLY)
+        fd = os.open(state.watch_lock, os.O_RDONLY)
     except (OSError, ValueError):
         return False
     try:
