@@ -37,6 +37,7 @@ def _machines(base: Path) -> tuple[Path, Path]:
     shutil.copytree(PROJECT_ROOT / "clients", seed / "clients")
     shutil.copytree(PROJECT_ROOT / "templates", seed / "templates")
     shutil.copy(PROJECT_ROOT / ".gitignore", seed / ".gitignore")
+    shutil.copytree(PROJECT_ROOT / ".githooks", seed / ".githooks")  # committed, as init does
     (seed / ".gitattributes").write_text("clients/*.md merge=sortext\n")
     config = seed / "sortext.yaml"
     config.write_text(config.read_text() + "\nbackup: {remotes: [origin], branch: main}\n")
