@@ -17,13 +17,10 @@ from sortext.commands.options import (
     resolve_today,
     today_option,
 )
+from sortext.commands.style import visible
 
 if TYPE_CHECKING:
     from sortext.vcs.erase import ErasePlan, EraseReport
-
-
-def _visible(text: str) -> str:
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 @click.command("erase")
@@ -99,16 +96,16 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     if push:
         remotes = backup_settings(repo)[0]
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
-    click.echo(f"{verb} {_visible(plan.record_id)}: this rewrites the whole history")
+    click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
-    click.echo(f"  refs rewritten: {', '.join(_visible(r) for r in plan.refs) or 'none'}")
+    click.echo(f"  refs rewritten: {', '.join(visible(r) for r in plan.refs) or 'none'}")
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
-        click.echo(f"    {_visible(path)}")
+        click.echo(f"    {visible(path)}")
     if plan.named_files:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:
-            click.echo(f"    {_visible(path)}")
+            click.echo(f"    {visible(path)}")
     fields = sorted({v.field for v in plan.values})
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
@@ -137,20 +134,20 @@ def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
 def show_report(report: EraseReport, push: bool) -> None:
     """Print what was removed and what each verification searched and found."""
     for removed in report.removed_files:
-        click.echo(f"removed {_visible(removed)}")
+        click.echo(f"removed {visible(removed)}")
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
-            f"verified {_visible(v.where)}: {v.objects} objects and {v.files} git files "
+            f"verified {visible(v.where)}: {v.objects} objects and {v.files} git files "
             f"searched for {values} values: {state}"
         )
         for hit in v.found[:20]:
-            click.echo(f"  {_visible(hit)}")
+            click.echo(f"  {visible(hit)}")
     for name, error in report.remote_errors.items():
-        click.echo(f"{_visible(name)}: FAILED: {_visible(error)}")
+        click.echo(f"{visible(name)}: FAILED: {visible(error)}")
     for hit in report.leftovers:
-        click.echo(f"STILL FOUND outside git (delete or edit it): {_visible(hit)}")
+        click.echo(f"STILL FOUND outside git (delete or edit it): {visible(hit)}")
     click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
     if not push:
         click.echo(

@@ -218,6 +218,35 @@ def _diag_from_json(text: str) -> list[Diagnostic]:
     return [Diagnostic(*row) for row in json.loads(text)]
 
 
+def _no_record(
+    display: str,
+    size: int,
+    mtime: int,
+    digest: str,
+    diagnostics: str,
+    has_errors: bool,
+    has_diagnostics: bool,
+) -> _Parsed:
+    """A file's answer when nothing of it is indexed: unreadable, unparseable or erased."""
+    return _Parsed(
+        display,
+        size,
+        mtime,
+        digest,
+        None,
+        False,
+        None,
+        None,
+        None,
+        None,
+        None,
+        diagnostics,
+        "",
+        has_errors,
+        has_diagnostics,
+    )
+
+
 def _parse_file(
     fs_path: str,
     display: str,
@@ -235,23 +264,7 @@ def _parse_file(
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
         diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
-        return _Parsed(
-            display,
-            size,
-            mtime,
-            "",
-            None,
-            False,
-            None,
-            None,
-            None,
-            None,
-            None,
-            _diag_json([diag]),
-            "",
-            True,
-            True,
-        )
+        return _no_record(display, size, mtime, "", _diag_json([diag]), True, True)
     known = ready.get(display) if ready else None
     if known is not None and known[0] == raw:  # the caller parsed these very bytes
         result = known[1]
@@ -262,42 +275,12 @@ def _parse_file(
     errors = not result.ok
     diags = bool(result.diagnostics)
     if rec is None:
-        return _Parsed(
-            display,
-            size,
-            mtime,
-            digest,
-            None,
-            False,
-            None,
-            None,
-            None,
-            None,
-            None,
-            _diag_json(result.diagnostics),
-            "",
-            errors,
-            diags,
+        return _no_record(
+            display, size, mtime, digest, _diag_json(result.diagnostics), errors, diags
         )
     if validator.is_erased(rec.id, rec.data):
         # sortext check and the watcher's log report it; no page, summary or search entry
-        none = _Parsed(
-            display,
-            size,
-            mtime,
-            digest,
-            None,
-            False,
-            None,
-            None,
-            None,
-            None,
-            None,
-            "[]",
-            "",
-            True,
-            True,
-        )
+        none = _no_record(display, size, mtime, digest, "[]", True, True)
         return _erased(none)
     summary = {k: rec.data[k] for k in SUMMARY_KEYS if k in rec.data}
     parsed = _Parsed(
