@@ -45,6 +45,7 @@ READ_TOOLS = {
     "findings",
     "schema",
     "problems",
+    "inbox_notes",
 }
 PREVIEW_TOOLS = {
     "preview_log_session",
@@ -53,6 +54,7 @@ PREVIEW_TOOLS = {
     "preview_measure",
     "preview_move_stage",
     "preview_new_client",
+    "preview_file_inbox_note",
 }
 
 
@@ -352,6 +354,113 @@ def test_an_editor_save_between_preview_and_apply_is_refused(records_repo: Path)
     assert head_count(records_repo) == commits
 
 
+NOTE = "inbox/2026-11-27-call.md"
+NOTE_TEXT = b"Amara Okafor: called, wants to move to Tuesdays.\nnext: send the proposal by fri\n"
+
+
+def inbox_note(root: Path, raw: bytes = NOTE_TEXT) -> Path:
+    (root / "inbox").mkdir(exist_ok=True)
+    path = root / NOTE
+    path.write_bytes(raw)
+    return path
+
+
+def test_inbox_notes_equal_the_cli_json(records_repo: Path, cli: Callable[..., Any]) -> None:
+    inbox_note(records_repo)
+    (records_repo / "inbox.md").write_text("## Nobody we know\n\nA stray thought.\n")
+    got = data(calls(records_repo, ("inbox_notes", {"today": SAMPLE_TODAY}))[0])
+    want = cli_json(cli, "inbox", "--json", "--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    assert got == want
+    assert [n["client"] for n in got] == ["amara-okafor", None]
+
+
+def test_filing_an_inbox_note_writes_the_preview_and_removes_the_note(
+    records_repo: Path,
+) -> None:
+    path = records_repo / AMARA
+    before = path.read_bytes()
+    note = inbox_note(records_repo)
+    commits = head_count(records_repo)
+
+    async def body(client: Client) -> Any:
+        args = {"note": NOTE, "today": SAMPLE_TODAY}
+        preview = data(await client.call_tool("preview_file_inbox_note", args))
+        untouched = (path.read_bytes(), note.exists())
+        applied = data(await client.call_tool("apply_change", {"token": preview["token"]}))
+        return preview, untouched, applied
+
+    preview, untouched, applied = session(records_repo, body)
+    assert untouched == (before, True), "a preview wrote something"
+    assert preview["path"] == AMARA and preview["changed"]
+    after = path.read_bytes()
+    assert unified_diff(AMARA, before, after) == preview["diff"]
+    assert "+## 2026-11-27 note (inbox)" in preview["diff"]
+    assert "called, wants to move to Tuesdays." in after.decode()
+    assert "send the proposal" in after.decode()
+    assert not note.exists()
+    assert applied["consumed"] == {"path": NOTE, "removed": True, "kept": None}
+    assert head_count(records_repo) == commits + 1
+    assert applied["commit"] == git(records_repo, "rev-parse", "HEAD").strip()
+    assert git(records_repo, "log", "-1", "--format=%an <%ae>").strip() == guard.DEFAULT_AUTHOR
+    message = git(records_repo, "log", "-1", "--format=%B").strip()
+    assert message == applied["message"].strip() and "next_action" in message
+    assert git(records_repo, "show", f"HEAD:{AMARA}").encode() == after
+
+
+def test_an_inbox_md_section_is_filed_to_the_client_given_and_cut(records_repo: Path) -> None:
+    inbox = records_repo / "inbox.md"
+    inbox.write_bytes(b"## Someone\r\n\r\nPaid in cash.\r\n\r\n## Later\r\n\r\nKeep me.\r\n")
+
+    async def body(client: Client) -> Any:
+        args = {"note": "inbox.md#1", "client_id": "amara-okafor", "today": SAMPLE_TODAY}
+        preview = data(await client.call_tool("preview_file_inbox_note", args))
+        return data(await client.call_tool("apply_change", {"token": preview["token"]}))
+
+    applied = session(records_repo, body)
+    assert applied["consumed"]["removed"] is True
+    assert "Paid in cash." in (records_repo / AMARA).read_text()
+    assert inbox.read_bytes() == b"## Later\r\n\r\nKeep me.\r\n"
+
+
+def test_an_inbox_note_edited_between_preview_and_apply_is_refused_and_kept(
+    records_repo: Path,
+) -> None:
+    path = records_repo / AMARA
+    before = path.read_bytes()
+    note = inbox_note(records_repo)
+    edited = NOTE_TEXT + b"PS: and the invoice.\n"
+    commits = head_count(records_repo)
+
+    async def body(client: Client) -> CallToolResult:
+        preview = data(
+            await client.call_tool("preview_file_inbox_note", {"note": NOTE, "today": SAMPLE_TODAY})
+        )
+        note.write_bytes(edited)  # the phone's sync lands meanwhile
+        return await client.call_tool("apply_change", {"token": preview["token"]})
+
+    refused = session(records_repo, body)
+    assert refused.is_error and f"{NOTE} changed since the preview" in error_text(refused)
+    assert note.read_bytes() == edited
+    assert path.read_bytes() == before
+    assert head_count(records_repo) == commits
+
+
+def test_filing_into_an_unknown_client_or_an_unknown_note_is_refused(records_repo: Path) -> None:
+    before = (records_repo / AMARA).read_bytes()
+    note = inbox_note(records_repo)
+    unknown, stray, missing = calls(
+        records_repo,
+        ("preview_file_inbox_note", {"note": NOTE, "client_id": "nobody-here"}),
+        ("preview_file_inbox_note", {"note": "../clients/amara-okafor.md"}),
+        ("preview_file_inbox_note", {"note": "inbox/none.md", "client_id": "amara-okafor"}),
+    )
+    assert unknown.is_error and "no client 'nobody-here'" in error_text(unknown)
+    assert stray.is_error and "is not an unfiled inbox note" in error_text(stray)
+    assert missing.is_error and "is not an unfiled inbox note" in error_text(missing)
+    assert note.read_bytes() == NOTE_TEXT
+    assert (records_repo / AMARA).read_bytes() == before
+
+
 def test_a_save_landing_between_the_commit_and_the_write_is_kept(
     records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -481,6 +590,7 @@ def test_ids_that_are_not_slugs_are_refused_by_every_tool(records_repo: Path, ba
         ("preview_pay_invoice", {"id": bad, "invoice": "INV-1"}),
         ("preview_measure", {"id": bad, "goal": "g", "value": 1}),
         ("preview_move_stage", {"id": bad, "stage": "active"}),
+        ("preview_file_inbox_note", {"note": "inbox/x.md", "client_id": bad}),
     )
     for result in results:
         assert result.is_error and "is not a client id" in error_text(result)

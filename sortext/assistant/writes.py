@@ -15,7 +15,10 @@ commit with the field-level message of :mod:`sortext.vcs.messages` and the
 assistant's author, then written atomically (:mod:`sortext.files.write`): in
 that order a running watcher finds git already holding the new bytes and
 commits nothing (were it the other way round, a watcher quicker than the
-assistant's commit would commit the change under its own name).
+assistant's commit would commit the change under its own name).  A change can
+consume a second file (:class:`Consumes`: an inbox note filed into the record):
+its bytes are bound into the token too, the change is refused when they
+changed, and it is taken away only after the record was written.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sortext.edit.update import PlannedUpdate, apply_update, check_edit
@@ -44,9 +49,22 @@ class TokenRefused(SortextError):
 
 
 @dataclass(slots=True)
+class Consumes:
+    """A file the change takes its content from (an inbox note): the change applies only
+    while ``path`` still holds ``raw``; ``done`` runs after the record is written and
+    takes the content away (None), or says why it stayed."""
+
+    display: str
+    path: Path
+    raw: bytes
+    done: Callable[[], str | None]
+
+
+@dataclass(slots=True)
 class Pending:
     plan: PlannedUpdate
     what: str
+    consumes: Consumes | None = None
     created: float = field(default_factory=time.monotonic)
 
 
@@ -80,17 +98,25 @@ class ChangeDesk:
 
         return author(self.repo)
 
-    def token_for(self, plan: PlannedUpdate) -> str:
-        """HMAC-SHA256 of (path, sha256 of the current bytes, sha256 of the new bytes)."""
+    def token_for(self, plan: PlannedUpdate, consumes: Consumes | None = None) -> str:
+        """HMAC-SHA256 of (path, sha256 of the current bytes, sha256 of the new bytes,
+        and the consumed file's name and sha256, if any)."""
         before = hashlib.sha256(plan.snapshot.raw or b"").hexdigest()
         exists = "file" if plan.snapshot.raw is not None else "none"
         after = hashlib.sha256(plan.new).hexdigest()
         message = f"{plan.display}\0{exists}\0{before}\0{after}".encode()
+        if consumes is not None:
+            source = hashlib.sha256(consumes.raw).hexdigest()
+            message += f"\0{consumes.display}\0{source}".encode()
         return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
-    def preview(self, plan: PlannedUpdate, what: str) -> dict[str, Any]:
+    def preview(
+        self, plan: PlannedUpdate, what: str, consumes: Consumes | None = None
+    ) -> dict[str, Any]:
         """Remember ``plan`` and describe it: {token, path, what, changed, diff,
-        diagnostics, expires_in_seconds}; token is null when nothing would change."""
+        diagnostics, expires_in_seconds}; token is null when nothing would change
+        (and nothing is consumed).
+        ``consumes``: the file the change takes away once applied (an inbox note)."""
         result: dict[str, Any] = {
             "path": plan.display,
             "what": what,
@@ -100,12 +126,12 @@ class ChangeDesk:
             "token": None,
             "expires_in_seconds": None,
         }
-        if not plan.changed:
+        if not plan.changed and consumes is None:  # a note filed before is still taken away
             return result
-        token = self.token_for(plan)
+        token = self.token_for(plan, consumes)
         with self._lock:
             self._expire()
-            self._pending[token] = Pending(plan, what)
+            self._pending[token] = Pending(plan, what, consumes)
         result["token"] = token
         result["expires_in_seconds"] = TOKEN_SECONDS
         return result
@@ -122,7 +148,8 @@ class ChangeDesk:
 
         Returns {path, what, commit, message, author, diagnostics}; ``commit`` is
         null (with ``note``) when the repository has no git or the commit could not
-        be made (the file is written: the watcher or the next commit takes it).
+        be made (the file is written: the watcher or the next commit takes it);
+        with a consumed file, also ``consumed``: {path, removed, kept (why it stayed)}.
         Raises TokenRefused, ConflictError (changed since the preview; nothing
         written), EditRefused (the result is no longer valid; nothing written),
         StorageError.
@@ -130,7 +157,9 @@ class ChangeDesk:
         with self._lock:
             self._expire()
             pending = self._pending.pop(token, None) if isinstance(token, str) else None
-            if pending is None or not hmac.compare_digest(self.token_for(pending.plan), token):
+            if pending is None or not hmac.compare_digest(
+                self.token_for(pending.plan, pending.consumes), token
+            ):
                 raise TokenRefused(
                     "unknown, used or expired token: preview the change again "
                     "and apply the new token"
@@ -146,6 +175,12 @@ class ChangeDesk:
                 raise ConflictError(
                     f"{plan.display} changed since the preview (saved from an editor?); "
                     "nothing was written: preview the change again"
+                )
+            consumes = pending.consumes
+            if consumes is not None and _bytes_of(consumes.path) != consumes.raw:
+                raise ConflictError(
+                    f"{consumes.display} changed since the preview; nothing was written "
+                    "and it stays: preview the change again"
                 )
             warnings = check_edit(self.repo, plan.display, plan.snapshot.raw, plan.new)
             # Commit first, then write: when the file appears, git already holds its
@@ -171,6 +206,13 @@ class ChangeDesk:
                 "diagnostics": [d.to_json() for d in _unique(warnings + written.warnings)],
             }
             outcome.update(committed)
+            if consumes is not None:
+                kept = consumes.done()
+                outcome["consumed"] = {
+                    "path": consumes.display,
+                    "removed": kept is None,
+                    "kept": kept,
+                }
             return outcome
 
     def _commit(self, plan: PlannedUpdate) -> dict[str, Any]:
@@ -199,6 +241,13 @@ class ChangeDesk:
         if commit is None:
             return {"message": message, "note": "git already had these bytes"}
         return {"commit": commit, "message": message}
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _unique(items: list[Diagnostic]) -> list[Diagnostic]:

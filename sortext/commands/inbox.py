@@ -41,7 +41,7 @@ def command(
       sortext inbox
       sortext inbox --file
     """
-    from sortext.io.inbox import file_notes, read_inbox
+    from sortext.io.inbox import file_notes, note_json, read_inbox
 
     repo = open_repo(repo_dir)
     day = resolve_today(today)
@@ -58,23 +58,7 @@ def command(
             raise click.BadParameter(f"no client '{rid.strip()}'", param_hint="--assign")
         chosen[source.strip()] = rid.strip()
     if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "note": n.source,
-                        "client": chosen.get(n.source, n.record_id),
-                        "match": n.reason,
-                        "date": n.day.isoformat(),
-                        "next": n.next_what,
-                        "due": n.next_due.isoformat() if n.next_due else None,
-                        "problem": n.problem,
-                    }
-                    for n in notes
-                ],
-                indent=2,
-            )
-        )
+        click.echo(json.dumps([note_json(n, chosen.get(n.source)) for n in notes], indent=2))
         return
     colour = use_colour()
     if not notes:

@@ -24,14 +24,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.errors import SortextError
 from sortext.repo import Repository
 from sortext.views.day import INBOX_DIR, INBOX_FILE, SUFFIXES, inbox_sections
+
+if TYPE_CHECKING:
+    from sortext.edit.roundtrip import RecordEditor
 
 _NEXT = re.compile(r"^[ \t]*[-*]?[ \t]*next:[ \t]*(?P<what>.+?)[ \t]*$", re.I | re.M)
 _BY = re.compile(r"^(?P<what>.+?)\s+by\s+(?P<due>[\w-]+)\.?$", re.I)
@@ -295,6 +298,65 @@ def _note(
     )
 
 
+def note_json(note: InboxNote, client: str | None = None) -> dict[str, Any]:
+    """One note as ``sortext inbox --json`` prints it: {note, client, match, date, next,
+    due, problem}; ``client`` overrides the match (``--assign``)."""
+    return {
+        "note": note.source,
+        "client": client or note.record_id,
+        "match": note.reason,
+        "date": note.day.isoformat(),
+        "next": note.next_what,
+        "due": note.next_due.isoformat() if note.next_due else None,
+        "problem": note.problem,
+    }
+
+
+def unfileable(note: InboxNote, record_id: str | None) -> str | None:
+    """Why ``note`` cannot be filed into ``record_id`` (None: it can)."""
+    if record_id is None:
+        return note.reason
+    if note.refused is not None:
+        return note.refused
+    if note.problem and note.next_what and note.next_due is None and "due day" in note.problem:
+        return note.problem
+    return None
+
+
+def filing_change(note: InboxNote) -> Callable[[RecordEditor], None]:
+    """The record edit filing ``note`` makes: its dated notes section (not twice, should
+    an earlier filing have been interrupted) and the next action of its ``next:`` line."""
+    from sortext.edit.routine import move_next_action
+
+    def change(editor: RecordEditor) -> None:
+        body = editor.result().decode("utf-8", "replace").replace("\r\n", "\n")
+        if note.section.strip() not in body:
+            editor.append_body(note.section)
+        if note.next_what is not None:
+            move_next_action(editor, note.next_what, note.next_due, None)
+
+    return change
+
+
+def remove_filed(notes: list[InboxNote]) -> list[tuple[InboxNote, str]]:
+    """Take filed notes out of the inbox (a file deleted, sections cut from ``inbox.md``),
+    each only if unchanged since it was read; the notes kept, with why."""
+    kept: list[tuple[InboxNote, str]] = []
+    cut: dict[Path, list[InboxNote]] = {}
+    for note in notes:
+        if note.span is None:
+            why = _remove_file(note)
+            if why:
+                kept.append((note, why))
+        else:
+            cut.setdefault(note.path, []).append(note)
+    for path, filed in cut.items():
+        why = _cut_sections(path, filed)
+        if why:
+            kept.extend((n, why) for n in filed)
+    return kept
+
+
 def file_notes(
     repo: Repository, notes: list[InboxNote], assign: Mapping[str, str] | None = None
 ) -> FileResult:
@@ -302,48 +364,23 @@ def file_notes(
 
     A note is removed from the inbox only after its record was written; a note
     whose edit is refused (the next action would be invalid) stays, with why."""
-    from sortext.edit.roundtrip import RecordEditor
-    from sortext.edit.routine import move_next_action
     from sortext.edit.update import update_record
 
     result = FileResult()
-    cut: dict[Path, list[InboxNote]] = {}
     for note in notes:
         rid = (assign or {}).get(note.source, note.record_id)
-        if rid is None:
-            result.left.append((note, note.reason))
+        why = unfileable(note, rid)
+        if rid is None or why is not None:
+            result.left.append((note, why or note.reason))
             continue
-        if note.refused is not None:
-            result.left.append((note, note.refused))
-            continue
-        if note.problem and note.next_what and note.next_due is None and "due day" in note.problem:
-            result.left.append((note, note.problem))
-            continue
-
-        def change(editor: RecordEditor, note: InboxNote = note) -> None:
-            body = editor.result().decode("utf-8", "replace").replace("\r\n", "\n")
-            if note.section.strip() not in body:  # filed before, then interrupted: not twice
-                editor.append_body(note.section)
-            if note.next_what is not None:
-                move_next_action(editor, note.next_what, note.next_due, None)
-
         try:
-            update_record(repo, rid, change)
+            update_record(repo, rid, filing_change(note))
         except SortextError as exc:
             result.left.append((note, str(exc)))
             continue
         note.record_id = rid
         result.filed.append(note)
-        if note.span is None:
-            why = _remove_file(note)
-            if why:
-                result.kept.append((note, why))
-        else:
-            cut.setdefault(note.path, []).append(note)
-    for path, filed in cut.items():
-        why = _cut_sections(path, filed)
-        if why:
-            result.kept.extend((n, why) for n in filed)
+    result.kept = remove_filed(result.filed)
     return result
 
 
