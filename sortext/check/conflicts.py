@@ -84,22 +84,11 @@ def settle(text: str, choices: dict[int, Side | list[str]], default: Side | None
 
 
 def _side_data(text: str) -> dict[str, Any] | None:
-    """The front matter of one side of a conflict as JSON data, or None if it does not parse.
+    """The front matter of one side of a conflict as JSON data, or None if it does not parse
+    (explaining a conflict needs the values, not a judgement of the record)."""
+    from sortext.record.peek import front_matter
 
-    Read with the record layer alone (split, YAML, normalize): explaining a
-    conflict needs the values, not a judgement of the record."""
-    from sortext.record.split import split
-    from sortext.record.values import normalize
-    from sortext.record.yamlread import load_fast
-
-    parts = split(text.replace("\r\n", "\n"))
-    if isinstance(parts, Diagnostic):
-        return None
-    loaded = load_fast(parts.yaml_text)
-    if isinstance(loaded, Diagnostic) or not isinstance(loaded, dict):
-        return {} if loaded is None else None
-    data = normalize(loaded)
-    return data if isinstance(data, dict) else None
+    return front_matter(text.replace("\r\n", "\n"))
 
 
 def hunk_changes(text: str) -> list[tuple[Hunk, list[FieldChange]]]:

@@ -65,9 +65,7 @@ class Existing:
 
 def existing_clients(repo: Repository, name: str, email: str | None) -> list[Existing]:
     """Records whose name (case and accents folded) or email (any case) is the given one."""
-    from sortext.record.source import SourceText, decode, read_bytes
-    from sortext.record.split import Split, split
-    from sortext.record.yamlread import load_fast
+    from sortext.record.peek import read_front_matter
 
     def fold(text: str) -> str:
         return " ".join(slugify(text).split("-"))
@@ -76,15 +74,8 @@ def existing_clients(repo: Repository, name: str, email: str | None) -> list[Exi
     wanted_email = email.strip().casefold() if email else None
     found = []
     for path in repo.record_paths():
-        raw = read_bytes(str(path))
-        source = decode(raw) if isinstance(raw, bytes) else None
-        if not isinstance(source, SourceText):
-            continue
-        parts = split(source.text)
-        if not isinstance(parts, Split):
-            continue
-        data = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
-        if not isinstance(data, dict):
+        data = read_front_matter(path)
+        if data is None:
             continue
         their_name = str(data.get("name") or "")
         their_email = data.get("email")

@@ -482,20 +482,8 @@ def map_fields(
 
 def _present(column: str, header: set[str], rows: Iterable[Row]) -> bool:
     """``column`` is in the header, or (JSON) a dotted path some response has."""
-    if column in header:
-        return True
-    for row in rows:
-        node: Any = row.values
-        for part in column.split("."):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                break
-        else:
-            return True
-    return False
+    absent = object()
+    return column in header or any(lookup(r.values, column, absent) is not absent for r in rows)
 
 
 def missing_columns(

@@ -116,23 +116,12 @@ class ApplyResult:
 def load_states(repo: Repository) -> dict[str, tuple[Path, dict[str, Any]]]:
     """id -> (file, data) of every record whose front matter reads."""
     from sortext.check.load import stem_of
-    from sortext.record.source import SourceText, decode, read_bytes
-    from sortext.record.split import Split, split
-    from sortext.record.values import normalize
-    from sortext.record.yamlread import load_fast
+    from sortext.record.peek import read_front_matter
 
     states: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path in repo.record_paths():
-        raw = read_bytes(str(path))
-        source = decode(raw) if isinstance(raw, bytes) else None
-        if not isinstance(source, SourceText):
-            continue
-        parts = split(source.text)
-        if not isinstance(parts, Split):
-            continue
-        data = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
-        if isinstance(data, dict):
-            clean = normalize(data)
+        clean = read_front_matter(path)
+        if clean is not None:
             rid = clean.get("id") if isinstance(clean.get("id"), str) else stem_of(str(path))
             states[str(rid)] = (path, clean)
     return states

@@ -275,8 +275,9 @@ def _flatten_fields(item: dict[str, Any], spec: dict[str, str]) -> dict[str, Any
     return out
 
 
-def lookup(values: Any, column: str) -> Any:
-    """A column's value; dotted names reach into nested JSON objects."""
+def lookup(values: Any, column: str, missing: Any = None) -> Any:
+    """A column's value; dotted names reach into nested JSON objects (list items
+    by their index); ``missing`` when there is no such column."""
     if isinstance(values, dict) and column in values:
         return values[column]
     node = values
@@ -286,5 +287,5 @@ def lookup(values: Any, column: str) -> Any:
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
         else:
-            return None
+            return missing
     return node

@@ -120,15 +120,9 @@ class Tombstones:
 
 def front_matter(text: str) -> dict[str, Any]:
     """The front matter of a record's text as a mapping ({} when unreadable)."""
-    from sortext.record.diagnostics import Diagnostic
-    from sortext.record.split import split
-    from sortext.record.yamlread import load_fast
+    from sortext.record.peek import front_matter as peek
 
-    parts = split(text)
-    if isinstance(parts, Diagnostic):
-        return {}
-    data = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
-    return data if isinstance(data, dict) else {}
+    return peek(text.replace("\r\n", "\n")) or {}
 
 
 def parse(text: str) -> Tombstones:
