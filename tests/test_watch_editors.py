@@ -21,9 +21,30 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT_ROOT, git
-from tests.watchkit import Daemon, clean_status, commit_count, last_message, wait_commits
+from tests.watchkit import (
+    Daemon,
+    clean_status,
+    commit_count,
+    idle_mark,
+    last_message,
+    wait_commits,
+)
 
 RECORD = "clients/amara-okafor.md"
+
+
+def _wait_for_screen(session: str, timeout: float = 10.0) -> None:
+    """Wait until the editor has drawn its first screen (the pane is no longer blank),
+    so the first keys reach the editor and not the terminal before it starts."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pane = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
+        if pane.strip():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"tmux session {session}: the editor drew nothing in {timeout}s")
 
 
 @contextlib.contextmanager
@@ -41,7 +62,7 @@ def tmux_editor(name: str, command: str) -> Iterator[Callable[..., None]]:
             time.sleep(0.05)
 
     try:
-        time.sleep(0.5)
+        _wait_for_screen(session)
         yield send
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
@@ -203,7 +224,7 @@ def test_vscode_truncate_then_write_with_a_pause(records_repo: Path, daemon: Dae
         time.sleep(0.35)  # longer than the debounce window
         handle.write(new)
     wait_commits(records_repo, 2, daemon)
-    time.sleep(0.5)
+    idle_mark(records_repo, daemon)  # the watcher is done with HEAD, nothing pending
     assert commit_count(records_repo) == 2
     assert last_message(records_repo) == "amara-okafor: stage active -> review"
     assert_committed_as_on_disk(records_repo)
@@ -233,8 +254,21 @@ def test_debris_alone_commits_nothing(records_repo: Path, daemon: Daemon) -> Non
         ".x.md.sortext-tmp-ab12",
     ]:
         (clients / name).write_text("junk: [\n")
-    time.sleep(1.0)
-    assert commit_count(records_repo) == 1
+    # A real save after the debris: once it is committed, the watcher has seen the
+    # debris events before it, so the debris had its chance to produce something.
+    path = records_repo / RECORD
+    path.write_bytes(_edited(path))
+    wait_commits(records_repo, 2, daemon)
+    idle_mark(records_repo, daemon)
+    assert commit_count(records_repo) == 2
+    assert last_message(records_repo) == "amara-okafor: stage active -> review"
+    touched = subprocess.run(
+        ["git", "show", "--name-only", "--format=", "HEAD"],
+        cwd=records_repo,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert touched == [RECORD]
     assert "error" not in daemon.log.lower()
 
 
