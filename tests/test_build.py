@@ -201,3 +201,26 @@ def test_a_build_told_what_changed_equals_a_full_build(records_repo: Path, tmp_p
         for p in (records_repo / "site" / "clients").iterdir()
     }
     assert pages <= set(later.written)
+
+
+def test_a_first_build_told_of_one_file_writes_complete_summary_pages(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """With no index yet (or one just emptied), a build that is told which files changed
+    (as the watcher does) cannot trust that list: NEXT.md and the dashboard must still
+    list every client, byte for byte what a full build writes."""
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    one = records_repo / "clients" / "amara-okafor.md"
+    told = build(open_repository(records_repo), TODAY, [one])
+    _build(twin)
+    assert told.parsed > 1
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+    # The index emptied because its file was damaged: the same.
+    index = records_repo / ".sortext" / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    index.write_bytes(b"not a database at all, " * 100)
+    (records_repo / "NEXT.md").unlink()
+    build(open_repository(records_repo), TODAY, [one])
+    assert _site_bytes(records_repo) == _site_bytes(twin)

@@ -116,6 +116,10 @@ def build(
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key, clock)
         names = _record_names(repo, changed)
+        if names is not None and index.meta(BUILD_KEY) is None:
+            # No build finished on this index (new, emptied, or its layout changed): it
+            # may hold only some records, so a list of changed files cannot be trusted.
+            names = None
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
