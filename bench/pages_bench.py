@@ -164,7 +164,7 @@ def main() -> None:
 
     ones = []
     for i in range(5):
-        path = repo / "clients" / f"client-{42 + i * 1000:05d}.md"
+        path = repo / "clients" / f"client-{(42 + i * 1000) % args.n:05d}.md"
         path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
         ones.append(run([*sortext, "build", "--today", TODAY], repo)[0])
     print(

@@ -112,9 +112,14 @@ def build(
     clock = _stage_clock(repo)
     rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
+    owned = _owned_digests(config)
+    # What the last build must have been built under for a list of changed files to
+    # suffice: the same rules, templates and owners' sources (sources/*.json).
+    build_mark = base_key if not owned else f"{base_key}|owned:{_digest_of(owned)}"
     with Index.open(repo) as index:
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key, clock)
+        fresh.owned = owned
         names = _record_names(repo, changed)
         if names is not None and index.meta(BUILD_KEY) is None:
             # No build finished on this index (new, emptied, or its layout changed): it
@@ -128,7 +133,7 @@ def build(
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
         result.removed.extend(fresh.removed)
-        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == base_key:
+        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == build_mark:
             # Nothing but these files changed since the last build: only the records
             # holding their ids (before and after) can need work.
             ids = ids_before | index.record_ids(changed_paths)
@@ -152,6 +157,7 @@ def build(
             set(fresh.written) | set(fresh.unchanged),
             result,
             clock,
+            owned,
         )
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
@@ -183,7 +189,7 @@ def build(
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
             set_page_keys(index.conn, changed_keys, gone)
-        index.set_meta(BUILD_KEY, base_key)
+        index.set_meta(BUILD_KEY, build_mark)
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
@@ -217,6 +223,33 @@ def _clock_part(clock: Clock, record_id: str) -> str:
     return f"{fact[0]}@{fact[1].isoformat()}" if fact is not None else "-"
 
 
+def _owned_digests(config: Config) -> dict[str, str]:
+    """Record id -> a digest of what its owners last supplied (``sources/<source>.json``:
+    the client page shows where the record differs); {} when no field is owned."""
+    from sortext.check.owned import OwnedStores
+
+    stores = OwnedStores(config=config)
+    if not stores.patterns:
+        return {}
+    ids = {rid for store in stores.stores.values() for rid in store}
+    return {rid: _digest_of(stores.entries(rid)) for rid in sorted(ids)}
+
+
+def _digest_of(value: object) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _page_part(clock: Clock, owned: dict[str, str], record_id: str) -> str:
+    """What a client page takes from outside its file: time in stage, and what the
+    record's owners last supplied (no suffix when nothing: keys stay as they were)."""
+    part = _clock_part(clock, record_id)
+    digest = owned.get(record_id)
+    return part if digest is None else f"{part}|owned:{digest}"
+
+
 def _since(clock: Clock, record: Record) -> dt.date | None:
     """The day ``record`` entered its current stage, if git's stage is the record's."""
     fact = clock.get(record.id)
@@ -244,6 +277,7 @@ def _plan(
     done_now: set[str],
     result: BuildResult,
     clock: Clock | None = None,
+    owned: dict[str, str] | None = None,
 ) -> _Plan:
     """Compare each record's keys with the stored ones (``present``: the page files that
     exist): a job where either changed."""
@@ -259,7 +293,10 @@ def _plan(
         rel = f"{SITE_DIR}/clients/{row.record_id}.html"
         page = None
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
-            page_key = _page_key(base, f"{row.hash}|{part}", row.stale, row.ok, row.has_diagnostics)
+            page_part = _page_part(clock or {}, owned or {}, row.record_id)
+            page_key = _page_key(
+                base, f"{row.hash}|{page_part}", row.stale, row.ok, row.has_diagnostics
+            )
             plan.page_keys[rel] = page_key
             if old_keys.get(rel) == page_key + OMITTED:  # withheld, and still the same record
                 plan.page_keys[rel] = page_key + OMITTED
@@ -460,6 +497,7 @@ class _FreshRecords:
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
         self.template: jinja2.Template | None = None
+        self.owned: dict[str, str] = {}  # record id -> what its owners supplied (digest)
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.removed: list[str] = []  # pages of records withheld by consent, deleted
@@ -490,7 +528,8 @@ class _FreshRecords:
         )
         if done is None:  # no safe page path (a link leading out of site/clients): no page
             return stored, rel, "", False
-        key = _page_key(self.base, f"{digest}|{part}", False, ok, bool(diagnostics))
+        page_part = _page_part(self.clock, self.owned, record.id)
+        key = _page_key(self.base, f"{digest}|{page_part}", False, ok, bool(diagnostics))
         if done[1] is None:  # withheld by consent: no page, and the key says so
             return stored, rel, key + OMITTED, False
         return stored, rel, key, done[1]
