@@ -387,9 +387,8 @@ def _summary_pages(
     )
     owners_dir = repo.root / SITE_DIR / "owners"
     wanted = set()
-    everyone = board.all_next(index.conn) if day.owners else None
     for person, slug in day.owners:
-        mine = day_from_index(index.conn, repo.config, today, unfiled, person, everyone, LIST_LIMIT)
+        mine = day_from_index(index.conn, repo.config, today, unfiled, person, None, LIST_LIMIT)
         wanted.add(f"{slug}.html")
         owners_dir.mkdir(exist_ok=True)
         _emit(

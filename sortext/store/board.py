@@ -287,6 +287,20 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
 
 
+def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
+    """The first ``limit`` next actions whose owner is ``owner``, in page order (a
+    per-owner page); the length is the count of them all."""
+    return _top(
+        conn,
+        "next_items",
+        "json_extract(value, '$[3]') = ?",
+        "s0, s1, s2, path",
+        limit,
+        _next,
+        (owner,),
+    )
+
+
 def all_next(conn: sqlite3.Connection) -> list[Any]:
     """Every next action, in page order (what ``sortext next`` lists)."""
     rows = conn.execute("SELECT value FROM next_items ORDER BY s0, s1, s2, path")

@@ -20,9 +20,11 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS day_items (
-    path TEXT NOT NULL, owner TEXT, value TEXT NOT NULL
+    path TEXT NOT NULL, owner TEXT, day TEXT NOT NULL, o TEXT NOT NULL, value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS day_items_path ON day_items (path);
+CREATE INDEX IF NOT EXISTS day_items_day ON day_items (day, o);
+CREATE INDEX IF NOT EXISTS day_items_owner ON day_items (owner, day, o);
 CREATE TABLE IF NOT EXISTS day_invoices (
     path TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT,
     invoice TEXT NOT NULL, amount REAL NOT NULL, currency TEXT NOT NULL, status TEXT,
@@ -50,21 +52,24 @@ WEEK_DAYS = 7
 
 @dataclass(slots=True)
 class DayRows:
-    """One record's rows: agenda items (owner, JSON) and invoices."""
+    """One record's rows: agenda items (owner, day, order text, JSON) and invoices."""
 
-    items: list[tuple[str | None, str]] = field(default_factory=list)
+    items: list[tuple[str | None, str, str, str]] = field(default_factory=list)
     invoices: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def to_rows(record: Any, config: Any, today: dt.date) -> DayRows:
     """The day-book rows of ``record`` for the week from ``today``."""
-    from sortext.rules.agenda import record_items
+    from sortext.rules.agenda import order_text, record_items
     from sortext.rules.money import invoice_rows
 
     last = today + dt.timedelta(days=WEEK_DAYS - 1)
     items = record_items(record, config, today, last)
     return DayRows(
-        [(i.owner, json.dumps([getattr(i, n) for n in i.__slots__])) for i in items],
+        [
+            (i.owner, i.day, order_text(i), json.dumps([getattr(i, n) for n in i.__slots__]))
+            for i in items
+        ],
         [tuple(row) for row in invoice_rows(record)],
     )
 
@@ -87,8 +92,8 @@ def store(conn: sqlite3.Connection, batch: Sequence[tuple[str, DayRows]]) -> Non
     with _totals_kept(conn, paths):
         _delete(conn, paths)
         conn.executemany(
-            "INSERT INTO day_items VALUES (?, ?, ?)",
-            [(path, owner, value) for path, rows in batch for owner, value in rows.items],
+            "INSERT INTO day_items VALUES (?, ?, ?, ?, ?)",
+            [(path, *item) for path, rows in batch for item in rows.items],
         )
         conn.executemany(
             "INSERT INTO day_invoices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -105,6 +110,42 @@ def week_items(conn: sqlite3.Connection, owner: str | None = None) -> list[Any]:
     else:
         rows = conn.execute("SELECT value FROM day_items WHERE owner = ?", (owner,))
     return [AgendaItem(*json.loads(v)) for (v,) in rows]
+
+
+def week_top(
+    conn: sqlite3.Connection,
+    today: dt.date,
+    days: int = WEEK_DAYS,
+    owner: str | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """The agenda of ``days`` days from ``today`` (of ``owner``, if given) as
+    :func:`sortext.rules.agenda.arrange` gives it from :func:`week_items`, each day
+    cut to its first ``limit`` items (``more``: how many were left out, and of those
+    ``more_overdue`` overdue actions).  SQLite reads only the rows shown."""
+    from sortext.rules.agenda import AgendaDay, AgendaItem
+
+    mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
+    out = []
+    for n in range(days):
+        day = today + dt.timedelta(days=n)
+        where = f"day = ?{mine}"
+        keys = (day.isoformat(), *args)
+        rows = conn.execute(
+            f"SELECT value FROM day_items WHERE {where} ORDER BY o, rowid LIMIT ?",
+            (*keys, -1 if limit is None else limit),
+        ).fetchall()
+        agenda = AgendaDay(day, [AgendaItem(*json.loads(v)) for (v,) in rows])
+        if limit is not None and len(rows) == limit:
+            total, overdue = conn.execute(
+                "SELECT count(*), coalesce(sum(json_extract(value, '$[1]') = 'overdue'), 0) "
+                f"FROM day_items WHERE {where}",
+                keys,
+            ).fetchone()
+            shown_overdue = sum(1 for i in agenda.items if i.kind == "overdue")
+            agenda.more, agenda.more_overdue = total - len(rows), overdue - shown_overdue
+        out.append(agenda)
+    return out
 
 
 def invoices(conn: sqlite3.Connection, owner: str | None = None) -> list[Any]:

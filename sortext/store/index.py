@@ -41,7 +41,8 @@ from sortext.store.sqlbatch import select_in
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "9"  # 8: search covers every text field (issue 16); 9: notes contentless
+LAYOUT_VERSION = "10"  # 8: search covers every text field (issue 16); 9: notes contentless;
+# 10: the day book's agenda items carry their day and order (pages read a day's first rows)
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.

@@ -1,4 +1,10 @@
-"""The money totals the day book keeps current equal a sum over every stored invoice.
+"""What the pages read from the day book equals what the slow paths compute.
+
+The week strip: each day's first rows (SQLite, in agenda order) equal the
+agenda :func:`sortext.rules.agenda.arrange` gives from every stored item, cut
+to the page's limit, with the count of what was left out.
+
+The money totals the day book keeps current equal a sum over every stored invoice.
 
 ``sortext.store.daybook.money_totals`` reads totals kept as records are stored
 (so a build after one edit does not add up every invoice again);
@@ -9,6 +15,7 @@ forgets, for any day, owner and ``top``, must give the same answer from both.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from typing import Any
 
@@ -151,3 +158,47 @@ def test_a_build_after_one_edit_keeps_the_totals_rather_than_summing_again(
     build(open_repository(twin), today)
     for rel in ("NEXT.md", "site/index.html", "site/owners/maya.html"):
         assert (records_repo / rel).read_bytes() == (twin / rel).read_bytes()
+
+
+agenda_item = st.builds(
+    lambda off, kind, time, name, what, owner, late: (off, kind, time, name, what, owner, late),
+    st.one_of(st.just(0), st.integers(min_value=-1, max_value=8)),
+    st.sampled_from(["session", "due", "overdue"]),
+    st.one_of(st.none(), st.sampled_from(["09:00", "09:30", "14:00"])),
+    st.sampled_from(["Ada", "ada", "Bea", "Émile", "Zoë"]),
+    st.sampled_from(["Call", "Call back", "Prep"]),
+    st.sampled_from(OWNERS),
+    st.integers(min_value=0, max_value=40),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(agenda_item, min_size=1, max_size=8), max_size=8),
+    st.sampled_from([None, 1, 2, 3]),
+    st.sampled_from(OWNERS),
+)
+def test_a_days_first_rows_equal_the_arranged_agenda_cut_to_the_limit(
+    records: list[list[tuple[Any, ...]]], limit: int | None, owner: str | None
+) -> None:
+    from sortext.rules.agenda import AgendaItem, arrange, order_text
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(daybook.SCHEMA)
+    for n, items in enumerate(records):
+        rows = daybook.DayRows()
+        for off, kind, time, name, what, who, late in items:
+            day = (TODAY + dt.timedelta(days=off)).isoformat()
+            item = AgendaItem(day, kind, f"r{n}", name, what, who, time, None, None, late)
+            value = [getattr(item, slot) for slot in item.__slots__]
+            rows.items.append((who, day, order_text(item), json.dumps(value)))
+        daybook.store(conn, [(f"clients/r{n}.md", rows)])
+    full = arrange(daybook.week_items(conn, owner), TODAY, 7)
+    top = daybook.week_top(conn, TODAY, 7, owner, limit)
+    assert [d.day for d in top] == [d.day for d in full]
+    for cut, whole in zip(top, full, strict=True):
+        shown = whole.items if limit is None else whole.items[:limit]
+        assert cut.items == shown
+        rest = whole.items[len(shown) :]
+        assert cut.more == len(rest)
+        assert cut.more_overdue == sum(1 for i in rest if i.kind == "overdue")
