@@ -244,7 +244,7 @@ def money_totals_scan(
     year, month = f"{today.year:04d}", f"{today.year:04d}-{today.month:02d}"
     where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
     rows = conn.execute(
-        f"SELECT currency, {_FIGURES.format(dsum='dsum')} FROM day_invoices {where} "
+        f"SELECT currency, {_FIGURES.format(dsum='dsum', zero='0')} FROM day_invoices {where} "
         "GROUP BY currency ORDER BY currency",
         (year, month, year, month, *([today.isoformat()] * 4), *args),
     ).fetchall()
@@ -282,7 +282,7 @@ _OUT = "status IN ('sent', 'overdue')"
 # year and month, outstanding 0-30, 31-60, 61-90, 90+ days.  Parameters: year, month,
 # year, month, then today four times.
 _FIGURES = ",\n".join(
-    "{dsum}(CASE WHEN " + cond + " THEN amount ELSE 0 END)"
+    "COALESCE({dsum}(amount) FILTER (WHERE " + cond + "), {zero})"
     for cond in (
         "status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ? "
         "AND julianday(substr(issued, 1, 10)) IS NOT NULL",
@@ -298,6 +298,7 @@ _FIGURES = ",\n".join(
         f"{_OUT} AND {_BUCKET} > 90",
     )
 )
+_XSUM_FIGURES = _FIGURES.format(dsum="xsum", zero="'0'")
 _PAID_THIS_YEAR = (
     "status = 'paid' AND substr(paid_on, 1, 4) = ? "
     "AND julianday(substr(paid_on, 1, 10)) IS NOT NULL"
@@ -360,7 +361,7 @@ def _contributions(
         if chunk is not None:
             where = f"path IN ({', '.join('?' * len(chunk))})"
         rows = conn.execute(
-            f"SELECT owner, currency, count(*), {_FIGURES.format(dsum='xsum')} "
+            f"SELECT owner, currency, count(*), {_XSUM_FIGURES} "
             f"FROM day_invoices {'WHERE ' + where if where else ''} GROUP BY owner, currency",
             (year, month, year, month, *([day] * 4), *args),
         ).fetchall()
