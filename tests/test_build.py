@@ -224,3 +224,76 @@ def test_a_first_build_told_of_one_file_writes_complete_summary_pages(
     (records_repo / "NEXT.md").unlink()
     build(open_repository(records_repo), TODAY, [one])
     assert _site_bytes(records_repo) == _site_bytes(twin)
+
+
+def test_a_build_that_looks_for_changes_itself_equals_a_full_plan(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """``sortext build`` after the last build changed nothing but record files plans
+    only the records one stat pass finds changed; the pages, and what the build says it
+    wrote, left unchanged and removed, equal a build that plans every record.  A page
+    deleted by hand or a new commit (the stage clock) makes it plan everything."""
+    import sortext.pages.build as build_module
+    from sortext.store.index import Index
+    from tests.conftest import git
+
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    looks: list[int] = []
+    real_look = Index.stat_changes
+
+    def counted(self: Index) -> list[str]:
+        looks.append(1)
+        return real_look(self)
+
+    monkeypatch.setattr(Index, "stat_changes", counted)  # type: ignore[attr-defined]
+    real_same = build_module._same_as_last_build
+
+    def both(root: Path) -> tuple[object, object]:
+        monkeypatch.setattr(build_module, "_same_as_last_build", real_same)  # type: ignore[attr-defined]
+        quick = _build(records_repo)
+        monkeypatch.setattr(build_module, "_same_as_last_build", lambda *a: False)  # type: ignore[attr-defined]
+        full = _build(twin)
+        return quick, full
+
+    def same(quick: object, full: object) -> None:
+        for name in ("written", "unchanged", "removed"):
+            assert sorted(getattr(quick, name)) == sorted(getattr(full, name)), name
+        assert (quick.parsed, quick.errors) == (full.parsed, full.errors)  # type: ignore[attr-defined]
+        assert _site_bytes(records_repo) == _site_bytes(twin)
+
+    same(*both(records_repo))
+    assert looks == []  # a first build looks at everything
+
+    def edit(root: Path, step: int) -> None:
+        clients = root / "clients"
+        if step == 0:
+            amara = clients / "amara-okafor.md"
+            amara.write_text(amara.read_text().replace("due: 2026-11-19", "due: 2026-11-24", 1))
+        elif step == 1:
+            greta = clients / "greta-lindholm.md"
+            greta.write_text(greta.read_text().replace("---\n", "---\nid: bruno-castellanos\n", 1))
+        elif step == 2:
+            (clients / "jonas-weber.md").unlink()
+        elif step == 3:
+            (clients / "new-client.md").write_text(
+                "---\nname: New Client\nstage: inquiry\n---\n", encoding="utf-8"
+            )
+        elif step == 4:
+            (clients / "new-client.md").write_text("---\nname: [broken\n---\n", encoding="utf-8")
+        elif step == 5:
+            (clients / "new-client.md").write_text(
+                "---\nname: New Client\nstage: discovery\n---\n", encoding="utf-8"
+            )
+        elif step == 6:
+            (root / "site" / "clients" / "bruno-castellanos.html").unlink()
+        elif step == 7:
+            git(root, "add", "-A")
+            git(root, "commit", "-qm", "moves")
+
+    for step in range(8):
+        before = len(looks)
+        for root in (records_repo, twin):
+            edit(root, step)
+        same(*both(records_repo))
+        assert len(looks) - before == (0 if step in (6, 7) else 1), step

@@ -43,6 +43,8 @@ PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2", "owner.html.j2")
 OMITTED = ":omitted"  # a page key's suffix: the record's consent keeps it off the pages
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
+BUILD_HEAD = "build_head"  # meta: the git HEAD the last finished build's stage clock came from
+PAGES_STAMP = "pages_stamp"  # meta: site/clients as the last finished build left it
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -125,6 +127,13 @@ def build(
             # No build finished on this index (new, emptied, or its layout changed): it
             # may hold only some records, so a list of changed files cannot be trusted.
             names = None
+        head = _head(repo)
+        looked = names is None and _same_as_last_build(index, build_mark, head, pages_dir)
+        if looked:
+            # Only record files can have changed since the last build (same rules,
+            # templates, sources, stage clock; no page added or removed by hand): one
+            # stat pass says which, and only their records are planned.
+            names = index.stat_changes()
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
@@ -189,11 +198,57 @@ def build(
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
             set_page_keys(index.conn, changed_keys, gone)
+        if looked:  # the pages left as they were, listed as a full look lists them
+            removed = set(result.removed)
+            result.unchanged.extend(p for p in _client_pages(index) if p not in removed)
         index.set_meta(BUILD_KEY, build_mark)
+        index.set_meta(BUILD_HEAD, head)
+        index.set_meta(PAGES_STAMP, _stamp(pages_dir))
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
+
+
+def _head(repo: Repository) -> str:
+    """The commit HEAD names, "-" outside git or before the first commit (the stage
+    clock is a function of it)."""
+    from sortext.errors import GitError
+    from sortext.vcs import git as gitlayer
+
+    try:
+        done = gitlayer.run_full(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+    except (GitError, OSError):
+        return "-"
+    return done.stdout.decode().strip() if done.returncode == 0 else "-"
+
+
+def _stamp(folder: Path) -> str:
+    """What changes when a file is added to, removed from or renamed in ``folder``."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return "-"
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _same_as_last_build(index: Index, build_mark: str, head: str, pages_dir: Path) -> bool:
+    """Whether the last finished build used the same rules, templates, sources and stage
+    clock, and left ``site/clients`` as it is now."""
+    return (
+        index.meta(BUILD_KEY) == build_mark
+        and index.meta(BUILD_HEAD) == head
+        and index.meta(PAGES_STAMP) == _stamp(pages_dir)
+    )
+
+
+def _client_pages(index: Index) -> list[str]:
+    """Every client page the stored page keys say is written (not withheld)."""
+    return [
+        rel
+        for rel, key in index.conn.execute("SELECT path, key FROM pages")
+        if not key.endswith(OMITTED) and _page_id(rel) is not None
+    ]
 
 
 # Record id -> (committed stage, the day it entered it), from git (empty outside git).

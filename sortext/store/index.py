@@ -586,6 +586,33 @@ class Index:
         stats.changed = sorted(changed)
         return stats
 
+    def stat_changes(self) -> list[str]:
+        """The names of the record files one stat pass finds new, changed, gone, or too
+        recently indexed to trust their stat (what :meth:`refresh` would look at), sorted;
+        nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does."""
+        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        known = {
+            path: (size, mtime, indexed)
+            for path, size, mtime, indexed in self.conn.execute(
+                "SELECT path, size, mtime_ns, indexed_ns FROM files"
+            )
+        }
+        out: list[str] = []
+        seen: set[str] = set()
+        for _, name, st in _scan(self.repo.clients_path):
+            display = f"{clients}/{name}"
+            seen.add(display)
+            old = known.get(display)
+            if (
+                st is None
+                or old is None
+                or (old[0], old[1]) != (st.st_size, st.st_mtime_ns)
+                or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
+            ):
+                out.append(name)
+        out += [path[len(clients) + 1 :] for path in set(known) - seen]
+        return sorted(out)
+
     def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
         """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""
         fs_path = os.path.join(self.repo.clients_path, name)
