@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from gen_pages import generate_repo  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+from bench.gen_pages import generate_repo  # noqa: E402
 
 TODAY = "2026-11-23"
 HUGO_CONFIG = """baseURL = "http://example.invalid/"
