@@ -297,3 +297,50 @@ def test_a_build_that_looks_for_changes_itself_equals_a_full_plan(
             edit(root, step)
         same(*both(records_repo))
         assert len(looks) - before == (0 if step in (6, 7) else 1), step
+
+
+def test_a_build_that_stopped_half_way_makes_the_next_plan_every_record(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """A build that fails after its refresh stored the new files (here: a record broken,
+    so its page is redone by the pass over the records, which fails on a full disk)
+    leaves no promise that only record files changed: the next build plans every
+    record and its pages equal a build from nothing."""
+    import pytest
+
+    import sortext.pages.build as build_module
+    from sortext.errors import StorageError
+
+    _build(records_repo)
+    amara = records_repo / "clients" / "amara-okafor.md"
+    amara.write_text(amara.read_text().replace("stage: ", "stage: [", 1))
+    real = build_module._run_jobs
+
+    def full_disk(*args: object) -> None:
+        raise StorageError("site/clients: cannot write: No space left on device")
+
+    monkeypatch.setattr(build_module, "_run_jobs", full_disk)  # type: ignore[attr-defined]
+    with pytest.raises(StorageError):
+        _build(records_repo)
+    monkeypatch.setattr(build_module, "_run_jobs", real)  # type: ignore[attr-defined]
+    looked: list[bool] = []
+    same = build_module._same_as_last_build
+
+    def spy(*args: object) -> bool:
+        looked.append(same(*args))  # type: ignore[arg-type]
+        return looked[-1]
+
+    monkeypatch.setattr(build_module, "_same_as_last_build", spy)  # type: ignore[attr-defined]
+    _build(records_repo)
+    assert looked == [False]
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin, ignore=shutil.ignore_patterns(".sortext", "site"))
+    # the twin knew the last valid version too: build it before the break, then after
+    twin_amara = twin / "clients" / "amara-okafor.md"
+    broken = twin_amara.read_text()
+    twin_amara.write_text(broken.replace("stage: [", "stage: ", 1))
+    _build(twin)
+    twin_amara.write_text(broken)
+    _build(twin)
+    assert "amara" in (records_repo / "site/clients/amara-okafor.html").read_text()
+    assert _site_bytes(records_repo) == _site_bytes(twin)

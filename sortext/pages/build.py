@@ -134,6 +134,9 @@ def build(
             # templates, sources, stage clock; no page added or removed by hand): one
             # stat pass says which, and only their records are planned.
             names = index.stat_changes()
+        # Until this build finishes, the next one plans every record (this one may stop
+        # after the refresh stored new files and before their pages were redone).
+        index.set_meta(PAGES_STAMP, "")
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
