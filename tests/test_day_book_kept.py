@@ -202,3 +202,25 @@ def test_a_days_first_rows_equal_the_arranged_agenda_cut_to_the_limit(
         rest = whole.items[len(shown) :]
         assert cut.more == len(rest)
         assert cut.more_overdue == sum(1 for i in rest if i.kind == "overdue")
+
+
+def test_an_owners_first_next_actions_equal_every_next_action_filtered(records_repo: Any) -> None:
+    """The per-owner page's next actions: the first rows of one owner's, read by SQLite,
+    equal every next action (page order) kept for that owner, cut to the limit."""
+    from sortext.pages.build import build
+    from sortext.repo import open_repository
+    from sortext.store import board
+    from sortext.store.index import Index
+    from tests.conftest import SAMPLE_TODAY
+
+    repo = open_repository(records_repo)
+    build(repo, dt.date.fromisoformat(SAMPLE_TODAY))
+    with Index.open(repo) as index:
+        every = board.all_next(index.conn)
+        owners = {n.owner for n in every}
+        assert {"maya", "theo"} <= owners
+        for owner in sorted(o for o in owners if o is not None):
+            mine = [n for n in every if n.owner == owner]
+            for limit in (1, 2, 50):
+                top = board.next_top_of(index.conn, owner, limit)
+                assert list(top) == mine[:limit] and len(top) == len(mine)
