@@ -191,7 +191,7 @@ def test_a_days_first_rows_equal_the_arranged_agenda_cut_to_the_limit(
             day = (TODAY + dt.timedelta(days=off)).isoformat()
             item = AgendaItem(day, kind, f"r{n}", name, what, who, time, None, None, late)
             value = [getattr(item, slot) for slot in item.__slots__]
-            rows.items.append((who, day, order_text(item), json.dumps(value)))
+            rows.items.append((who, day, order_text(item), kind, json.dumps(value)))
         daybook.store(conn, [(f"clients/r{n}.md", rows)])
     full = arrange(daybook.week_items(conn, owner), TODAY, 7)
     top = daybook.week_top(conn, TODAY, 7, owner, limit)

@@ -20,11 +20,13 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS day_items (
-    path TEXT NOT NULL, owner TEXT, day TEXT NOT NULL, o TEXT NOT NULL, value TEXT NOT NULL
+    path TEXT NOT NULL, owner TEXT, day TEXT NOT NULL, o TEXT NOT NULL, kind TEXT NOT NULL,
+    value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS day_items_path ON day_items (path);
 CREATE INDEX IF NOT EXISTS day_items_day ON day_items (day, o);
 CREATE INDEX IF NOT EXISTS day_items_owner ON day_items (owner, day, o);
+CREATE INDEX IF NOT EXISTS day_items_kind ON day_items (day, kind, owner);
 CREATE TABLE IF NOT EXISTS day_invoices (
     path TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT,
     invoice TEXT NOT NULL, amount REAL NOT NULL, currency TEXT NOT NULL, status TEXT,
@@ -52,9 +54,9 @@ WEEK_DAYS = 7
 
 @dataclass(slots=True)
 class DayRows:
-    """One record's rows: agenda items (owner, day, order text, JSON) and invoices."""
+    """One record's rows: agenda items (owner, day, order text, kind, JSON) and invoices."""
 
-    items: list[tuple[str | None, str, str, str]] = field(default_factory=list)
+    items: list[tuple[str | None, str, str, str, str]] = field(default_factory=list)
     invoices: list[tuple[Any, ...]] = field(default_factory=list)
 
 
@@ -67,7 +69,13 @@ def to_rows(record: Any, config: Any, today: dt.date) -> DayRows:
     items = record_items(record, config, today, last)
     return DayRows(
         [
-            (i.owner, i.day, order_text(i), json.dumps([getattr(i, n) for n in i.__slots__]))
+            (
+                i.owner,
+                i.day,
+                order_text(i),
+                i.kind,
+                json.dumps([getattr(i, n) for n in i.__slots__]),
+            )
             for i in items
         ],
         [tuple(row) for row in invoice_rows(record)],
@@ -92,7 +100,7 @@ def store(conn: sqlite3.Connection, batch: Sequence[tuple[str, DayRows]]) -> Non
     with _totals_kept(conn, paths):
         _delete(conn, paths)
         conn.executemany(
-            "INSERT INTO day_items VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO day_items VALUES (?, ?, ?, ?, ?, ?)",
             [(path, *item) for path, rows in batch for item in rows.items],
         )
         conn.executemany(
@@ -137,11 +145,11 @@ def week_top(
         ).fetchall()
         agenda = AgendaDay(day, [AgendaItem(*json.loads(v)) for (v,) in rows])
         if limit is not None and len(rows) == limit:
-            total, overdue = conn.execute(
-                "SELECT count(*), coalesce(sum(json_extract(value, '$[1]') = 'overdue'), 0) "
-                f"FROM day_items WHERE {where}",
-                keys,
-            ).fetchone()
+            total = conn.execute(f"SELECT count(*) FROM day_items WHERE {where}", keys)
+            overdue = conn.execute(
+                f"SELECT count(*) FROM day_items WHERE {where} AND kind = 'overdue'", keys
+            )
+            total, overdue = total.fetchone()[0], overdue.fetchone()[0]
             shown_overdue = sum(1 for i in agenda.items if i.kind == "overdue")
             agenda.more, agenda.more_overdue = total - len(rows), overdue - shown_overdue
         out.append(agenda)
