@@ -187,7 +187,7 @@ def build(
                             _drop_page(target, rel, result)
                         else:
                             (result.written if written else result.unchanged).append(rel)
-        _summary_pages(repo, index, env, today, common, result)
+        _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
@@ -392,6 +392,7 @@ def _summary_pages(
     today: dt.date,
     common: Context,
     result: BuildResult,
+    head: str = "-",
 ) -> None:
     """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
     the index holds (this week and money: its day book)."""
@@ -416,7 +417,7 @@ def _summary_pages(
         ("missing", "Open clients with no next action"),
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
-    weekly = _without(_weekly(repo, today, result), hidden_ids)
+    weekly = _without(_weekly(repo, today, result, head), hidden_ids)
     unfiled = unfiled_count(repo.root)
     day = day_from_index(index.conn, repo.config, today, unfiled)
     _emit(
@@ -497,14 +498,19 @@ def _remove_others(repo: Repository, folder: Path, wanted: set[str], result: Bui
                 pass
 
 
-def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> WeeklyChanges | None:
-    """The "since last week" section, or None without git history.  A git failure leaves
-    the section out (and says why) rather than the pages unwritten."""
+def _weekly(
+    repo: Repository, today: dt.date, result: BuildResult, head: str = "-"
+) -> WeeklyChanges | None:
+    """The "since last week" section, or None without git history (``head`` "-": this
+    build found no commit).  A git failure leaves the section out (and says why)
+    rather than the pages unwritten."""
     from sortext.errors import GitError
     from sortext.views.weekly import recent_changes
 
+    if head == "-":
+        return None
     try:
-        return recent_changes(repo, today)
+        return recent_changes(repo, today, head)
     except GitError as exc:
         result.warnings.append(f"'since last week' left out: {exc}")
         return None
