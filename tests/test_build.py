@@ -344,3 +344,32 @@ def test_a_build_that_stopped_half_way_makes_the_next_plan_every_record(
     _build(twin)
     assert "amara" in (records_repo / "site/clients/amara-okafor.html").read_text()
     assert _site_bytes(records_repo) == _site_bytes(twin)
+
+
+def test_a_build_while_a_watcher_vouches_for_the_index_stats_no_record(
+    records_repo: Path, monkeypatch: object
+) -> None:
+    """A running watcher that has nothing pending (it holds the daemon lock and its
+    marker names the clients folder as it is) has indexed every save: a build then
+    plans nothing and writes what the watcher's last build wrote."""
+    from sortext.daemon.lock import acquire
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+    from sortext.store.index import Index
+
+    _build(records_repo)
+    before = _site_bytes(records_repo)
+
+    def no_look(self: Index) -> list[str]:
+        raise AssertionError("the record files were looked at")
+
+    lock = acquire(StateDir(records_repo).watch_lock)
+    try:
+        watchmark.mark(records_repo, records_repo / "clients")
+        monkeypatch.setattr(Index, "stat_changes", no_look)  # type: ignore[attr-defined]
+        result = _build(records_repo)
+    finally:
+        lock.release()
+    assert result.written == [] and result.parsed == 0  # type: ignore[attr-defined]
+    assert len(result.unchanged) == len(before)  # type: ignore[attr-defined]
+    assert _site_bytes(records_repo) == before

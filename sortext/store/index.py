@@ -590,7 +590,7 @@ class Index:
         """The names of the record files one stat pass finds new, changed, gone, or too
         recently indexed to trust their stat (what :meth:`refresh` would look at), sorted;
         nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does."""
-        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        prefix = self.repo.relative(self.repo.clients_path).rstrip("/") + "/"
         known = {
             path: (size, mtime, indexed)
             for path, size, mtime, indexed in self.conn.execute(
@@ -598,19 +598,30 @@ class Index:
             )
         }
         out: list[str] = []
-        seen: set[str] = set()
-        for _, name, st in _scan(self.repo.clients_path):
-            display = f"{clients}/{name}"
-            seen.add(display)
-            old = known.get(display)
-            if (
-                st is None
-                or old is None
-                or (old[0], old[1]) != (st.st_size, st.st_mtime_ns)
-                or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
-            ):
-                out.append(name)
-        out += [path[len(clients) + 1 :] for path in set(known) - seen]
+        try:
+            entries = os.scandir(self.repo.clients_path)
+        except FileNotFoundError:
+            entries = None
+        if entries is not None:
+            with entries:
+                for entry in entries:
+                    old = known.pop(prefix + entry.name, None)
+                    if old is None:  # not indexed: a new record file, or not a record
+                        if _is_record_name(entry.name):
+                            out.append(entry.name)
+                        continue
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        out.append(entry.name)
+                        continue
+                    if (
+                        old[0] != st.st_size
+                        or old[1] != st.st_mtime_ns
+                        or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
+                    ):
+                        out.append(entry.name)
+        out += [path[len(prefix) :] for path in known]  # indexed, and gone
         return sorted(out)
 
     def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
