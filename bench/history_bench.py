@@ -156,10 +156,11 @@ def best_of(args: list[str], runs: int = 3) -> float:
 def stage_facts_figures(repo: Path) -> str:
     """stage_facts in-process: first call (no cache), cached, after one new commit."""
     sys.path.insert(0, str(ROOT))
+    from sortext.files.state import StateDir
     from sortext.repo import open_repository
-    from sortext.vcs.stagefacts import CACHE_FILE, stage_facts
+    from sortext.vcs.stagefacts import stage_facts
 
-    (repo / CACHE_FILE).unlink(missing_ok=True)
+    StateDir(repo).stage_facts.unlink(missing_ok=True)
     opened = open_repository(repo)
     t0 = time.perf_counter()
     stage_facts(opened)

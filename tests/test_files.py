@@ -212,6 +212,7 @@ def test_state_dir_knows_every_path(tmp_path: Path) -> None:
         "weekly_pairs": "weekly-pairs.json",
         "weekly_store": "weekly.sqlite",
         "stage_facts": "stage-facts.json",
+        "stage_scan": "stage-scan.json",
         "watch_pid": "watch.pid",
         "watch_state": "watch.json",
         "watch_log": "watch.log",

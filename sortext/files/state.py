@@ -33,6 +33,7 @@ class StateDir:
     WEEKLY_PAIRS: ClassVar[str] = "weekly-pairs.json"
     WEEKLY_STORE: ClassVar[str] = "weekly.sqlite"
     STAGE_FACTS: ClassVar[str] = "stage-facts.json"
+    STAGE_SCAN: ClassVar[str] = "stage-scan.json"
     WATCH_PID: ClassVar[str] = "watch.pid"
     WATCH_STATE: ClassVar[str] = "watch.json"
     WATCH_LOG: ClassVar[str] = "watch.log"
@@ -88,8 +89,13 @@ class StateDir:
 
     @property
     def stage_facts(self) -> Path:
-        """Cached facts about each client's stage history (JSON)."""
+        """Each client's stage facts at one HEAD (JSON, :mod:`sortext.vcs.stagefacts`)."""
         return self._inside(self.STAGE_FACTS)
+
+    @property
+    def stage_scan(self) -> Path:
+        """What the stage-facts pass found in the history up to one commit (JSON)."""
+        return self._inside(self.STAGE_SCAN)
 
     @property
     def watch_pid(self) -> Path:
