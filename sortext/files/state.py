@@ -34,6 +34,7 @@ class StateDir:
     WEEKLY_STORE: ClassVar[str] = "weekly.sqlite"
     STAGE_FACTS: ClassVar[str] = "stage-facts.json"
     STAGE_SCAN: ClassVar[str] = "stage-scan.json"
+    HISTORY_CACHE: ClassVar[str] = "history.sqlite"
     WATCH_PID: ClassVar[str] = "watch.pid"
     WATCH_STATE: ClassVar[str] = "watch.json"
     WATCH_LOG: ClassVar[str] = "watch.log"
@@ -96,6 +97,11 @@ class StateDir:
     def stage_scan(self) -> Path:
         """What the stage-facts pass found in the history up to one commit (JSON)."""
         return self._inside(self.STAGE_SCAN)
+
+    @property
+    def history_cache(self) -> Path:
+        """What ``sortext history`` found comparing pairs of blobs (SQLite, by blob id)."""
+        return self._inside(self.HISTORY_CACHE)
 
     @property
     def watch_pid(self) -> Path:
