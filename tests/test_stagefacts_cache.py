@@ -204,8 +204,30 @@ def test_cached_equals_uncached_through_any_history(
             target.unlink()
         elif what == "other":
             (root / "elsewhere.txt").write_text(str(n))
-        if what == "reset" and n > 1:
+        if what == "reset" and int(git(root, "rev-list", "--count", "HEAD")) > 1:
             git(root, "reset", "--quiet", "--hard", "HEAD~1")
         elif what != "check":
             _commit(root, n)
         assert stage_facts(repo) == stage_facts(repo, use_cache=False)
+
+
+def test_the_watcher_brings_the_facts_to_its_new_commit(records_repo: Path) -> None:
+    """Pages off (nothing else asks for stage facts): the commit itself refreshes them."""
+    import datetime as dt
+
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import NoPages, Pipeline
+    from sortext.vcs.commit import GitRepo
+
+    repo = open_repository(records_repo)
+    pipeline = Pipeline(repo, GitRepo.open(records_repo), NoPages(), lambda: dt.date(2026, 3, 2))
+    pipeline.start()
+    path = records_repo / "clients" / "amara-okafor.md"
+    text = path.read_text()
+    stage = next(line for line in text.splitlines() if line.startswith("stage:"))
+    path.write_text(text.replace(stage, "stage: paused", 1))
+    result = pipeline.settle([Change(path, "record")])
+    assert result.commit is not None and result.commit == _rev_parse(records_repo)
+    facts = stage_facts_at(repo, result.commit)
+    assert facts is not None and facts["amara-okafor"].stage == "paused"
+    assert facts == stage_facts(repo, use_cache=False)

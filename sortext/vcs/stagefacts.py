@@ -149,13 +149,14 @@ def _load_facts(repo: Repository) -> tuple[str, list[list[Any]]] | None:
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
+    """Write a cache file atomically, without fsync (derived: a lost one is recomputed;
+    each is keyed by its commit, so the last of two writers racing is as good)."""
     from sortext.errors import StorageError
-    from sortext.files.write import replace_if_unchanged
+    from sortext.files.write import atomic_write
 
     try:
         path.parent.mkdir(exist_ok=True)
-        before = path.read_bytes() if path.exists() else None
-        replace_if_unchanged(path, json.dumps(data, sort_keys=True).encode(), before)
+        atomic_write(path, json.dumps(data, separators=(",", ":")).encode(), durable=False)
     except (OSError, StorageError):
         pass  # a cache we could not write is only a slower next call
 
