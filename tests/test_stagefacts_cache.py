@@ -4,6 +4,7 @@ cache is never read, and the cached answer always equals the uncached one."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -153,8 +154,6 @@ def _commit(root: Path, n: int) -> None:
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     day = f"2026-10-{n % 28 + 1:02d}T12:00:00+00:00"
     env = {"GIT_AUTHOR_DATE": day, "GIT_COMMITTER_DATE": day}
-    import os
-
     subprocess.run(
         ["git", "commit", "-q", "--allow-empty", "-m", f"step {n}"],
         cwd=root,
@@ -231,3 +230,20 @@ def test_the_watcher_brings_the_facts_to_its_new_commit(records_repo: Path) -> N
     facts = stage_facts_at(repo, result.commit)
     assert facts is not None and facts["amara-okafor"].stage == "paused"
     assert facts == stage_facts(repo, use_cache=False)
+
+
+def test_the_cached_answer_needs_neither_gitpython_nor_git(dated_repo: Path) -> None:
+    """Queries (list, show) read stage facts: the hit path keeps to light imports."""
+    import sys
+
+    warm_stage_facts(open_repository(dated_repo))
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sortext.repo import open_repository\n"
+        "from sortext.vcs.stagefacts import stage_facts\n"
+        f"facts = stage_facts(open_repository(Path({str(dated_repo)!r})))\n"
+        "assert facts, 'no facts'\n"
+        "assert 'git' not in sys.modules, 'GitPython imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PATH": ""})
