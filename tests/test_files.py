@@ -213,6 +213,7 @@ def test_state_dir_knows_every_path(tmp_path: Path) -> None:
         "weekly_store": "weekly.sqlite",
         "stage_facts": "stage-facts.json",
         "stage_scan": "stage-scan.json",
+        "stage_journal": "stage-journal.jsonl",
         "history_cache": "history.sqlite",
         "watch_pid": "watch.pid",
         "watch_state": "watch.json",

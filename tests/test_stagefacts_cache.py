@@ -78,7 +78,7 @@ def test_facts_for_another_head_or_folder_are_never_read(dated_repo: Path) -> No
     assert stage_facts_at(repo, before) == first
     moved = stage_facts(repo)
     assert moved["amara-okafor"].stage == "review" != first["amara-okafor"].stage
-    assert stage_facts_at(repo, before) is None
+    assert stage_facts_at(repo, before) == first  # the journal's base: still that commit's
     # the same commit seen through another clients folder is another answer
     saved = json.loads(StateDir(dated_repo).stage_facts.read_text())
     saved["prefix"] = "elsewhere/"
@@ -167,10 +167,20 @@ def _commit(root: Path, n: int) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(plan=steps)
+@given(plan=steps, journal=st.sampled_from([0, 2, 64]))
 def test_cached_equals_uncached_through_any_history(
-    tmp_path_factory: pytest.TempPathFactory, plan: list[Step]
+    tmp_path_factory: pytest.TempPathFactory, plan: list[Step], journal: int
 ) -> None:
+    from sortext.vcs import stagefacts
+
+    saved, stagefacts._JOURNAL_ENTRIES = stagefacts._JOURNAL_ENTRIES, journal
+    try:
+        _through_history(tmp_path_factory, plan)
+    finally:
+        stagefacts._JOURNAL_ENTRIES = saved
+
+
+def _through_history(tmp_path_factory: pytest.TempPathFactory, plan: list[Step]) -> None:
     root = tmp_path_factory.mktemp("facts")
     (root / "sortext.yaml").write_bytes(
         (Path(__file__).parent.parent / "sortext/skeleton/sortext.yaml").read_bytes()
@@ -247,3 +257,37 @@ def test_the_cached_answer_needs_neither_gitpython_nor_git(dated_repo: Path) -> 
         "assert 'git' not in sys.modules, 'GitPython imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PATH": ""})
+
+
+def test_a_commit_appends_to_the_journal_and_rewrites_nothing(dated_repo: Path) -> None:
+    repo = open_repository(dated_repo)
+    stage_facts(repo)
+    state = StateDir(dated_repo)
+    scan, facts = state.stage_scan.read_bytes(), state.stage_facts.read_bytes()
+    for day, stage in (("2026-11-24", "review"), ("2026-11-25", "paused")):
+        replace(dated_repo / AMARA, r"^stage: \w+", f"stage: {stage}")
+        commit_at(dated_repo, day, f"to {stage}")
+        moved = stage_facts(repo)
+        assert moved == stage_facts(repo, use_cache=False)
+        assert moved["amara-okafor"].stage == stage
+        assert stage_facts_at(repo, _rev_parse(dated_repo)) == moved  # through the journal
+    assert (state.stage_scan.read_bytes(), state.stage_facts.read_bytes()) == (scan, facts)
+    assert state.stage_journal.read_bytes().count(b"\n") == 2
+
+
+def test_a_damaged_journal_is_never_read(dated_repo: Path) -> None:
+    repo = open_repository(dated_repo)
+    stage_facts(repo)
+    journal = StateDir(dated_repo).stage_journal
+    damages = (b"{half a line", b'{"key": "2:clients/", "from": "x", "head": "y"}')
+    for n, damage in enumerate(damages):
+        replace(dated_repo / AMARA, r"^stage: \w+", f"stage: s{n}")
+        commit_at(dated_repo, f"2026-11-2{n + 4}", f"to s{n}")
+        stage_facts(repo)  # appends to the journal
+        head = _rev_parse(dated_repo)
+        assert journal.read_bytes().count(b"\n") == 1
+        journal.write_bytes(damage + b"\n" + journal.read_bytes())
+        assert stage_facts_at(repo, head) is None
+        assert stage_facts(repo) == stage_facts(repo, use_cache=False)  # rewritten whole
+        assert stage_facts_at(repo, head) == stage_facts(repo, use_cache=False)
+        assert journal.read_bytes() == b""

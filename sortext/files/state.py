@@ -34,6 +34,7 @@ class StateDir:
     WEEKLY_STORE: ClassVar[str] = "weekly.sqlite"
     STAGE_FACTS: ClassVar[str] = "stage-facts.json"
     STAGE_SCAN: ClassVar[str] = "stage-scan.json"
+    STAGE_JOURNAL: ClassVar[str] = "stage-journal.jsonl"
     HISTORY_CACHE: ClassVar[str] = "history.sqlite"
     WATCH_PID: ClassVar[str] = "watch.pid"
     WATCH_STATE: ClassVar[str] = "watch.json"
@@ -97,6 +98,11 @@ class StateDir:
     def stage_scan(self) -> Path:
         """What the stage-facts pass found in the history up to one commit (JSON)."""
         return self._inside(self.STAGE_SCAN)
+
+    @property
+    def stage_journal(self) -> Path:
+        """What each later commit changed in the stage facts (JSON lines)."""
+        return self._inside(self.STAGE_JOURNAL)
 
     @property
     def history_cache(self) -> Path:

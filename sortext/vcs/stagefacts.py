@@ -3,11 +3,15 @@
 Nobody types ``stage_since`` by hand: one pass over ``git log -p -U0`` of the
 clients folder (newest first, renames followed) finds, per file, the newest
 commit that touched it and the newest commit that wrote its ``stage:`` line.
-Two derived files in ``.sortext/`` (keyed by the clients folder and a commit,
+Derived files in ``.sortext/`` (keyed by the clients folder and a commit,
 so a stale one is never read): ``stage-scan.json``, what the pass found for
 every path ever seen, from which a later call reads only the commits added
-since; and ``stage-facts.json``, the answer for the records at one HEAD, which
-a call at that HEAD returns without starting git.  The watcher refreshes both
+since; ``stage-facts.json``, the answer for the records at that commit; and
+``stage-journal.jsonl``, one line per later commit the cache moved forward to
+(what it changed: the scan's new facts and the changed records' rows), each
+chained to the commit before it, so a watcher's commit costs an append, not a
+rewrite of both files (rewritten whole every 64 entries).  A call at a commit
+the base or the journal reaches returns the answer without starting git.  The watcher refreshes both
 after each commit it makes; ``build``, ``install`` and ``init`` do too, so the
 one long pass (a tree comparison per commit: seconds on a long history of a
 large practice) is not paid by a query.  ``staleness`` is the pure rule that
@@ -19,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sortext.errors import SortextError
 from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
@@ -131,6 +137,10 @@ def _prefix(repo: Repository) -> str:
     return repo.relative(repo.clients_path).rstrip("/") + "/"
 
 
+def _key(repo: Repository) -> str:
+    return f"{_CACHE_VERSION}:{_prefix(repo)}"
+
+
 def _load_scan(repo: Repository) -> tuple[str, _Scan] | None:
     try:
         data = json.loads(StateDir(repo.root).stage_scan.read_bytes())
@@ -157,6 +167,55 @@ def _load_facts(repo: Repository) -> tuple[str, list[list[Any]]] | None:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
+
+
+#: Journal entries (one per call that moved HEAD forward) kept before the two
+#: files are rewritten whole; and the journal's size limit, in bytes.
+_JOURNAL_ENTRIES = 64
+_JOURNAL_BYTES = 512 * 1024
+
+
+def _journal(repo: Repository, start: str) -> tuple[list[dict[str, Any]], bool]:
+    """The journal entries that chain on from commit ``start`` (each ``from`` the
+    previous ``head``), and whether that chain is the whole journal (so one more
+    entry may be appended).  A damaged or foreign entry ends the chain."""
+    try:
+        lines = StateDir(repo.root).stage_journal.read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return [], True
+    except OSError:
+        return [], False
+    if len(lines) > _JOURNAL_ENTRIES + 1 or sum(map(len, lines)) > _JOURNAL_BYTES:
+        return [], False
+    key = _key(repo)
+    chain: list[dict[str, Any]] = []
+    at = start
+    for line in lines:
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+            ok = entry["key"] == key and entry["from"] == at and isinstance(entry["head"], str)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            return chain, False
+        chain.append(entry)
+        at = entry["head"]
+    return chain, True
+
+
+def _append(repo: Repository, entry: dict[str, Any]) -> None:
+    """One journal line, in one append (so two writers never interleave within it)."""
+    try:
+        path = StateDir(repo.root).stage_journal
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+        finally:
+            os.close(fd)
+    except (OSError, SortextError):
+        pass
 
 
 def _save(path: Path, data: dict[str, Any]) -> None:
@@ -215,29 +274,57 @@ def _as_facts(groups: list[list[Any]]) -> dict[str, StageFacts]:
 def stage_facts_at(repo: Repository, head: str) -> dict[str, StageFacts] | None:
     """The facts as of commit ``head`` when the cache holds exactly those, else None.
 
-    Starts no git process and reads one file: for a reader that already knows
-    HEAD (a watcher's index, :func:`sortext.vcs.git.head_from_files`).  None
-    means "not known for this commit": call :func:`stage_facts`."""
+    Starts no git process: reads the facts saved for one commit and the journal
+    of the commits made since (the watcher appends one entry per commit).  For a
+    reader that already knows HEAD (a watcher's index,
+    :func:`sortext.vcs.git.head_from_files`); None means "not known for this
+    commit": call :func:`stage_facts`."""
     saved = _load_facts(repo)
-    if saved is None or saved[0] != head:
+    if saved is None:
         return None
+    updates: dict[str, Any] = {}
+    if saved[0] != head:
+        chain, _ = _journal(repo, saved[0])
+        ends = [i for i, entry in enumerate(chain) if entry["head"] == head]
+        if not ends:
+            return None
+        for entry in chain[: ends[-1] + 1]:
+            updates.update(entry.get("rows", {}))
     try:
-        return _as_facts(saved[1])
-    except (TypeError, ValueError, AttributeError):
+        facts = _as_facts(saved[1])
+        return _updated(facts, updates)
+    except (TypeError, ValueError, AttributeError, IndexError):
         return None  # a damaged row: rebuilt by the next stage_facts
+
+
+def _updated(facts: dict[str, StageFacts], rows: Mapping[str, Any]) -> dict[str, StageFacts]:
+    """``facts`` with journal rows applied (id -> [stage, since, touched], or None: gone)."""
+    for record_id, row in rows.items():
+        if row is None:
+            facts.pop(record_id, None)
+        else:
+            stage, since, touched = row
+            facts[record_id] = StageFacts(
+                stage,
+                dt.date.fromisoformat(since) if since else None,
+                dt.date.fromisoformat(touched) if touched else None,
+            )
+    return facts
 
 
 def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFacts]:
     """Per client id (records at HEAD): committed stage, stage since, last touched.
 
-    With the cache at HEAD (``.sortext/stage-facts.json``, written by the last
-    call, the watcher after each commit, ``build`` and ``install``) this reads
-    HEAD from the ref files and one JSON file: no git process, no tree listing.
-    Otherwise it reads the commits added since the cached scan
-    (``.sortext/stage-scan.json``), or the whole history of the clients folder
-    when there is no usable cache (a minute-scale pass on a long history: one
-    tree comparison per commit), and saves both files.  Raises GitError when
-    git fails; {} before the first commit."""
+    With the cache at HEAD (written by the last call: the watcher after each
+    commit, ``build``, ``install``) this reads HEAD from the ref files and the
+    saved facts: no git process, no tree listing.  Otherwise it reads the
+    commits added since the cached scan, or the whole history of the clients
+    folder when there is no usable cache (a minute-scale pass on a long
+    history: one tree comparison per commit).  A call that moved forward from
+    the cached commit appends one journal entry (what those commits changed);
+    every ``_JOURNAL_ENTRIES`` entries, or on any other call, the scan and the
+    facts are rewritten whole.  Raises GitError when git fails; {} before the
+    first commit."""
     root = repo.root
     head = git.head_from_files(root) if use_cache else None
     if head is not None:
@@ -249,36 +336,118 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     if not head:
         return {}
     prefix = _prefix(repo)
-    cached = _load_scan(repo) if use_cache else None
-    base: str | None = None
-    if cached is not None and cached[0] == head:
-        scan, base = cached[1], head
-    elif cached is not None and _is_ancestor(repo, cached[0]):
-        scan, base = _merge(_scan(repo, prefix, cached[0]), cached[1]), cached[0]
-    else:
+    if not use_cache:
         scan = _scan(repo, prefix, None)
-    if use_cache and base != head:
-        _save_scan(repo, head, scan)
-    names = _names_at_head(repo, prefix, base, head) if use_cache else None
-    if names is None:
+        return _as_facts(_groups(_rows(scan, _listed_names(repo, prefix), prefix)))
+    loaded = _load_scan(repo)
+    saved = _load_facts(repo)
+    at: str | None = None
+    ids: set[str] | None = None  # record ids at ``at``, when the saved facts say
+    rows_since: dict[str, Any] = {}  # journal rows from the saved facts to ``at``
+    whole = False
+    if loaded is not None:
+        at, scan = loaded
+        chain, whole = _journal(repo, at)
+        if saved is not None and saved[0] == at:
+            ids = {i for group in saved[1] for i in str(group[3]).split("/")}
+        for entry in chain:
+            stages = {p: (v[0], v[1]) for p, v in entry["stages"].items()}
+            scan = _merge(_Scan(entry["touched"], stages, entry["alias"]), scan)
+            rows_since.update(entry["rows"])
+            at = entry["head"]
+        if ids is not None:
+            for record_id, row in rows_since.items():
+                (ids.discard if row is None else ids.add)(record_id)
+    delta: _Scan | None = None
+    if at is not None and at != head and _is_ancestor(repo, at):
+        delta = _scan(repo, prefix, at)
+        scan = _merge(delta, scan)
+    elif at != head:
+        at, ids, scan = None, None, _scan(repo, prefix, None)
+    diff = _tree_diff(repo, prefix, at, head) if ids is not None and at is not None else None
+    if diff is not None and ids is not None and saved is not None:
+        if delta is not None and whole:
+            cut = len(prefix)
+            paths = {*delta.touched, *delta.stages, *delta.alias.values(), *diff}
+            for name, status in diff.items():
+                if _is_record_path(name, prefix):
+                    (ids.discard if status == "D" else ids.add)(name[cut:-3])
+            rows: dict[str, Any] = {}
+            for name in paths:
+                if _is_record_path(name, prefix):
+                    rid = name[cut:-3]
+                    rows[rid] = list(_row(scan, name)) if rid in ids else None
+            entry = {
+                "key": _key(repo),
+                "from": at,
+                "head": head,
+                "touched": delta.touched,
+                "stages": {p: list(v) for p, v in delta.stages.items()},
+                "alias": delta.alias,
+                "rows": rows,
+            }
+            if _room_for(repo):
+                _append(repo, entry)
+                return _updated(_as_facts(saved[1]), {**rows_since, **rows})
+        names = _names_from(ids, diff, prefix)
+    else:
         names = _listed_names(repo, prefix)
-    rows: dict[str, tuple[str | None, str | None, str | None]] = {}
-    cut = len(prefix)
-    for name in names:
-        stage, since = scan.stages.get(name, (None, None))
-        rows[name[cut:-3]] = (stage, since or None, scan.touched.get(name) or None)
-    groups = _groups(rows)
-    if use_cache:
-        data = {"version": _CACHE_VERSION, "prefix": prefix, "head": head, "groups": groups}
-        _save(StateDir(root).stage_facts, data)
+    groups = _groups(_rows(scan, names, prefix))
+    _save_scan(repo, head, scan)
+    data = {"version": _CACHE_VERSION, "prefix": prefix, "head": head, "groups": groups}
+    _save(StateDir(root).stage_facts, data)
+    _clear_journal(repo)
     return _as_facts(groups)
+
+
+def _row(scan: _Scan, name: str) -> tuple[str | None, str | None, str | None]:
+    stage, since = scan.stages.get(name, (None, None))
+    return stage, since or None, scan.touched.get(name) or None
+
+
+def _rows(
+    scan: _Scan, names: list[str], prefix: str
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    cut = len(prefix)
+    return {name[cut:-3]: _row(scan, name) for name in names}
+
+
+def _clear_journal(repo: Repository) -> None:
+    """Empty the journal (after the scan and the facts were rewritten at HEAD, so its
+    entries, which chain from older commits, could not be read anyway)."""
+    from sortext.files.write import atomic_write
+
+    with contextlib.suppress(OSError, SortextError):
+        path = StateDir(repo.root).stage_journal
+        if path.exists():
+            atomic_write(path, b"", durable=False)
+
+
+def _room_for(repo: Repository) -> bool:
+    """Whether the journal may take one more entry (else everything is rewritten)."""
+    try:
+        lines = StateDir(repo.root).stage_journal.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return lines < _JOURNAL_ENTRIES
+
+
+def _names_from(ids: set[str], diff: Mapping[str, str], prefix: str) -> list[str]:
+    """Record paths at HEAD: ``ids`` (at the cached commit) with the tree difference."""
+    names = {f"{prefix}{i}.md" for i in ids}
+    for name, status in diff.items():
+        if status == "D":
+            names.discard(name)
+        elif _is_record_path(name, prefix):
+            names.add(name)
+    return sorted(names)
 
 
 def warm_stage_facts(repo: Repository) -> None:
     """Bring the cache up to HEAD now (the watcher after its commits, ``install``,
     ``init``), so no later command waits for it; never raises."""
-    from sortext.errors import SortextError
-
     with contextlib.suppress(SortextError, OSError):
         stage_facts(repo)
 
@@ -294,27 +463,16 @@ def _listed_names(repo: Repository, prefix: str) -> list[str]:
     return [n for n in names.split("\0") if n and _is_record_path(n, prefix)]
 
 
-def _names_at_head(repo: Repository, prefix: str, base: str | None, head: str) -> list[str] | None:
-    """Record paths at ``head`` from those saved for ``base`` and the tree
-    difference ``base..head`` (one comparison, not a listing); None when the
-    saved facts are not for ``base``."""
-    saved = _load_facts(repo)
-    if base is None or saved is None or saved[0] != base:
-        return None
-    names = dict.fromkeys(
-        f"{prefix}{record_id}.md" for group in saved[1] for record_id in group[3].split("/")
+def _tree_diff(repo: Repository, prefix: str, base: str, head: str) -> dict[str, str]:
+    """Path -> status letter (A, D, M, T) of the files under ``prefix`` that differ
+    between two commits (one tree comparison, renames as a deletion and an addition)."""
+    if base == head:
+        return {}
+    out = git.text(
+        repo.root, "diff", "--name-status", "--no-renames", "-z", base, head, "--", prefix
     )
-    if base != head:
-        out = git.text(
-            repo.root, "diff", "--name-status", "--no-renames", "-z", base, head, "--", prefix
-        )
-        tokens = out.split("\0")
-        for status, name in zip(tokens[::2], tokens[1::2], strict=False):
-            if status == "D":
-                names.pop(name, None)
-            elif status and _is_record_path(name, prefix):
-                names[name] = None
-    return list(names)
+    tokens = out.split("\0")
+    return {name: status for status, name in zip(tokens[::2], tokens[1::2], strict=False) if name}
 
 
 @dataclass(frozen=True, slots=True)
