@@ -339,8 +339,11 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     if not use_cache:
         scan = _scan(repo, prefix, None)
         return _as_facts(_groups(_rows(scan, _listed_names(repo, prefix), prefix)))
-    loaded = _load_scan(repo)
     saved = _load_facts(repo)
+    quick = _forward(repo, prefix, saved, head) if saved is not None else None
+    if quick is not None:
+        return quick
+    loaded = _load_scan(repo)
     at: str | None = None
     ids: set[str] | None = None  # record ids at ``at``, when the saved facts say
     rows_since: dict[str, Any] = {}  # journal rows from the saved facts to ``at``
@@ -398,6 +401,62 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     _save(StateDir(root).stage_facts, data)
     _clear_journal(repo)
     return _as_facts(groups)
+
+
+def _forward(
+    repo: Repository, prefix: str, saved: tuple[str, list[list[Any]]], head: str
+) -> dict[str, StageFacts] | None:
+    """The usual watcher step, without reading the scan: HEAD descends from the
+    commit the saved facts and the journal reach, no file was renamed since, and
+    every record those commits changed either existed then (its row says what
+    the scan held for it) or has both its touch and its stage in the new
+    commits.  Appends the journal entry and returns the facts; None otherwise."""
+    chain, whole = _journal(repo, saved[0])
+    at = chain[-1]["head"] if chain else saved[0]
+    if not whole or at == head or not _room_for(repo) or not _is_ancestor(repo, at):
+        return None
+    delta = _scan(repo, prefix, at)
+    if delta.alias:
+        return None
+    rows_since: dict[str, Any] = {}
+    for entry in chain:
+        rows_since.update(entry["rows"])
+    known: dict[str, Any] = {}
+    for stage, since, touched, members in saved[1]:
+        known.update(dict.fromkeys(str(members).split("/"), (stage, since, touched)))
+    for record_id, row in rows_since.items():
+        if row is None:
+            known.pop(record_id, None)
+        else:
+            known[record_id] = tuple(row)
+    diff = _tree_diff(repo, prefix, at, head)
+    cut = len(prefix)
+    rows: dict[str, Any] = {}
+    for name in {*delta.touched, *delta.stages, *diff}:
+        if not _is_record_path(name, prefix):
+            continue
+        rid = name[cut:-3]
+        status = diff.get(name)
+        before = known.get(rid)
+        if status == "D" or (status is None and before is None):
+            rows[rid] = None  # not a record at HEAD
+            continue
+        if before is None and (name not in delta.touched or name not in delta.stages):
+            return None  # new since, and the scan may know it from before a deletion
+        stage, since = delta.stages.get(name) or (before[0], before[1])  # type: ignore[index]
+        touched = delta.touched.get(name) or (before[2] if before is not None else None)
+        rows[rid] = [stage, since or None, touched or None]
+    entry = {
+        "key": _key(repo),
+        "from": at,
+        "head": head,
+        "touched": delta.touched,
+        "stages": {p: list(v) for p, v in delta.stages.items()},
+        "alias": delta.alias,
+        "rows": rows,
+    }
+    _append(repo, entry)
+    return _updated(_as_facts(saved[1]), {**rows_since, **rows})
 
 
 def _row(scan: _Scan, name: str) -> tuple[str | None, str | None, str | None]:
