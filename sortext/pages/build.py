@@ -222,6 +222,9 @@ def _head(repo: Repository) -> str:
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
 
+    found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
+    if found is not None:
+        return found
     try:
         done = gitlayer.run_full(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
     except (GitError, OSError):
