@@ -74,6 +74,9 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build: a template is read once, not stat'ed again at
+        # each page that extends or includes it (the build's key hashes the files).
+        auto_reload=False,
     )
     env.filters.update(
         md=md_escape,

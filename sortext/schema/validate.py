@@ -204,6 +204,35 @@ def value_problems(data: Any) -> list[Problem]:
     are larger than :data:`MAX_NUMBER` (``1e309``, a 5,000-digit integer).
     Iterative, at most ``_MAX_VALUE_PROBLEMS`` problems.
     """
+    if _plainly_fine(data):
+        return []
+    return _value_problems(data)
+
+
+def _plainly_fine(data: Any) -> bool:
+    """True when :func:`value_problems` would find nothing: one pass without paths and
+    one search over every text and key (nearly every record; the rest get the full walk)."""
+    texts: list[str] = []
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts.extend(key for key in value if isinstance(key, str))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float):
+            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # NaN compares false too
+                return False
+    # Newline is not a control character here, so joined texts match where one would.
+    return _CONTROL.search("\n".join(texts)) is None
+
+
+def _value_problems(data: Any) -> list[Problem]:
     found: list[Problem] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack and len(found) < _MAX_VALUE_PROBLEMS:

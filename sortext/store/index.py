@@ -147,7 +147,7 @@ class _Parsed:
     ok: bool
     summary: str | None
     data: bytes | None  # compressed JSON
-    body: str | None  # plain: what notes indexes
+    body: str | None  # plain: what notes indexes when search_text is None
     body_z: bytes | None  # compressed: what records keeps
     body_line: int | None
     diagnostics: str
@@ -292,7 +292,7 @@ def _parse_file(
         result.ok,
         json.dumps(summary),
         _pack(json.dumps(rec.data, separators=(",", ":"))),
-        rec.body,
+        None,  # the notes travel once, inside search_text
         _pack(rec.body),
         rec.body_line,
         _diag_json(result.diagnostics),
@@ -778,24 +778,20 @@ class Index:
 def searchable(body: str, data: Mapping[str, Any] | None) -> str:
     """The text search indexes for a record: its notes, then every text value of its
     fields (company, email, tags, blockers, goals, session focus and commitments,
-    custom fields...), one per line."""
+    custom fields...), one per line, in the order the fields are written."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            if value.strip():
-                found.append(" ".join(value.split()))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
     if data is not None:
-        for key, value in data.items():
-            if key not in ("name", "stage"):
-                walk(value)
+        # Depth first, in order, without a call per value (a record holds hundreds).
+        stack: list[Any] = [v for k, v in reversed(data.items()) if k not in ("name", "stage")]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, str):
+                if value.strip():
+                    found.append(" ".join(value.split()))
+            elif isinstance(value, dict):
+                stack.extend(reversed(value.values()))
+            elif isinstance(value, list):
+                stack.extend(reversed(value))
     return body + ("\n\n" + "\n".join(found) if found else "")
 
 
