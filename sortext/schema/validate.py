@@ -225,9 +225,8 @@ def _plainly_fine(data: Any) -> bool:
             stack.extend(value)
         elif isinstance(value, bool):
             continue
-        elif isinstance(value, int | float):
-            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # NaN compares false too
-                return False
+        elif isinstance(value, int | float) and not -MAX_NUMBER <= value <= MAX_NUMBER:
+            return False  # too large, infinite, or NaN (which compares false)
     # Newline is not a control character here, so joined texts match where one would.
     return _CONTROL.search("\n".join(texts)) is None
 

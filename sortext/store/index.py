@@ -782,7 +782,8 @@ def searchable(body: str, data: Mapping[str, Any] | None) -> str:
     found: list[str] = []
     if data is not None:
         # Depth first, in order, without a call per value (a record holds hundreds).
-        stack: list[Any] = [v for k, v in reversed(data.items()) if k not in ("name", "stage")]
+        stack: list[Any] = [v for k, v in data.items() if k not in ("name", "stage")]
+        stack.reverse()
         while stack:
             value = stack.pop()
             if isinstance(value, str):
