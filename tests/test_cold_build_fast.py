@@ -1,7 +1,7 @@
 """The cold build's shortcuts (issue 15 item 3) give what the slow paths give.
 
-Each shortcut is held to the code it stands in for: the search text to the
-recursive walk, the quick value check to the full walk with paths, the page
+Each shortcut is held to the code it stands in for: the quick value check to
+the full walk with paths, the page
 environment's ``x.key`` to Jinja's own lookup, a page path confined with one
 ``lstat`` to the full ``realpath`` check, a page written where none was to
 the general writer.
@@ -24,7 +24,6 @@ from sortext.errors import UnsafePathError
 from sortext.files.slug import confined_path
 from sortext.files.write import write_if_changed
 from sortext.schema.validate import MAX_NUMBER, _value_problems, value_problems
-from sortext.store.index import searchable
 
 # -- values a record's front matter can hold ----------------------------------------
 
@@ -44,34 +43,6 @@ _values = st.recursive(
     max_leaves=25,
 )
 _records = st.dictionaries(_texts | st.sampled_from(["name", "stage", "id"]), _values, max_size=6)
-
-
-def _searchable_by_recursion(body: str, data: Any) -> str:
-    """The search text as first written (one call per value), the reference."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            if value.strip():
-                found.append(" ".join(value.split()))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    if data is not None:
-        for key, value in data.items():
-            if key not in ("name", "stage"):
-                walk(value)
-    return body + ("\n\n" + "\n".join(found) if found else "")
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=20), _records | st.none())
-def test_search_text_is_the_recursive_walks(body: str, data: Any) -> None:
-    assert searchable(body, data) == _searchable_by_recursion(body, data)
 
 
 @settings(max_examples=500, deadline=None)

@@ -211,22 +211,30 @@ def value_problems(data: Any) -> list[Problem]:
 
 def _plainly_fine(data: Any) -> bool:
     """True when :func:`value_problems` would find nothing: one pass without paths and
-    one search over every text and key (nearly every record; the rest get the full walk)."""
+    one search over every text and key (nearly every record; the rest, and any value
+    of a type other than the parsers' plain ones, get the full walk)."""
     texts: list[str] = []
+    add = texts.append
     stack: list[Any] = [data]
     while stack:
         value = stack.pop()
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, dict):
-            texts.extend(key for key in value if isinstance(key, str))
-            stack.extend(value.values())
-        elif isinstance(value, list):
+        kind = type(value)
+        if kind is str:
+            add(value)
+        elif kind is dict:
+            for key, item in value.items():
+                if isinstance(key, str):
+                    add(key)
+                stack.append(item)
+        elif kind is list:
             stack.extend(value)
-        elif isinstance(value, bool):
+        elif kind is bool or value is None:
             continue
-        elif isinstance(value, int | float) and not -MAX_NUMBER <= value <= MAX_NUMBER:
-            return False  # too large, infinite, or NaN (which compares false)
+        elif kind is int or kind is float:
+            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # too large, infinite, or NaN
+                return False
+        else:
+            return False
     # Newline is not a control character here, so joined texts match where one would.
     return _CONTROL.search("\n".join(texts)) is None
 

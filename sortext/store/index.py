@@ -778,21 +778,24 @@ class Index:
 def searchable(body: str, data: Mapping[str, Any] | None) -> str:
     """The text search indexes for a record: its notes, then every text value of its
     fields (company, email, tags, blockers, goals, session focus and commitments,
-    custom fields...), one per line, in the order the fields are written."""
+    custom fields...), one per line."""
     found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                found.append(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
     if data is not None:
-        # Depth first, in order, without a call per value (a record holds hundreds).
-        stack: list[Any] = [v for k, v in data.items() if k not in ("name", "stage")]
-        stack.reverse()
-        while stack:
-            value = stack.pop()
-            if isinstance(value, str):
-                if value.strip():
-                    found.append(" ".join(value.split()))
-            elif isinstance(value, dict):
-                stack.extend(reversed(value.values()))
-            elif isinstance(value, list):
-                stack.extend(reversed(value))
+        for key, value in data.items():
+            if key not in ("name", "stage"):
+                walk(value)
     return body + ("\n\n" + "\n".join(found) if found else "")
 
 
