@@ -247,7 +247,9 @@ def money_totals_scan(
         rank_clients,
     )
 
-    # decimal sums, as the rules add (typeshed wants finalize() -> int; SQLite takes floats)
+    # decimal sums, as the rules add (typeshed wants finalize() -> int; SQLite takes floats);
+    # FILTER hands dsum only the rows it adds (a Python call per row and figure otherwise),
+    # and COALESCE gives 0 where no row matched (the aggregate then returns NULL)
     conn.create_aggregate("dsum", 1, DecimalSum)  # type: ignore[arg-type]
     year, month = f"{today.year:04d}", f"{today.year:04d}-{today.month:02d}"
     where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
