@@ -482,7 +482,11 @@ def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
         real = writer.atomic_write
 
         def disk_full(
-            path: Path, data: bytes, exclusive: bool = False, durable: bool = True
+            path: Path,
+            data: bytes,
+            exclusive: bool = False,
+            durable: bool = True,
+            mode: int | None = None,
         ) -> None:
             raise StorageError(f"{path}: cannot write: No space left on device")
 
