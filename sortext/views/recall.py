@@ -1,0 +1,230 @@
+"""Remembered terminal answers: a query asked again with nothing changed prints what it
+printed before, without importing the rules, the record model or the index code.
+
+``next``, ``list``, ``show`` and ``search`` keep what they printed (stdout, stderr,
+exit status) in the index's answer table (:mod:`sortext.store.answers`) under a
+key made of everything the text depends on:
+
+* the command and its arguments, the day (``--today``), colour on or off and
+  the terminal width;
+* sortext's version, the bytes of ``sortext.yaml`` and the index's fingerprint
+  (layout version and effective schema);
+* HEAD's commit (for the answers that show time in stage, which git decides:
+  a commit that moves a stage while the file's bytes stay the same changes it);
+* that the records are the ones the index holds: either a running watcher
+  vouches for its index (:mod:`sortext.files.watchmark`; the key then holds the
+  identity of its marker file, rewritten after every settled save), or, without
+  a watcher, one ``os.scandir`` pass over the clients folder whose every entry's
+  name, inode, size and mtime (nanoseconds) go into the key.
+
+Any record the index stores or removes empties the answer table
+(:func:`sortext.store.answers.forget_all`), so nothing older than the records
+is kept; the key covers the rest.  A state whose file times are too recent to
+trust (a write within the same clock tick could leave a stat unchanged, see
+:data:`RACY_WINDOW_NS`) is never remembered.  A missing, damaged or locked
+index, no git, or a HEAD that cannot be read cheaply only means "not
+remembered": the command then does its normal work.
+
+May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
+:mod:`sortext.vcs.headref` (nothing heavier: this is the quick path).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from sortext.files import watchmark
+from sortext.files.state import StateDir
+
+#: A file modified this close to the moment an answer was taken may change again
+#: without its stat changing; such a state is not remembered (as the index re-hashes).
+RACY_WINDOW_NS = 2_000_000_000
+# meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
+# "clients": the clients folder it names}, so a lookup needs no configuration.
+_CLIENTS = "recall_clients"
+_PREFIX = "recall:"
+
+
+def _connect(index: Path) -> sqlite3.Connection | None:
+    if not index.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{index.as_uri()}?mode=rw", uri=True, timeout=2.0)
+    except (sqlite3.Error, ValueError):
+        return None
+    return conn
+
+
+def _value(conn: sqlite3.Connection, table: str, key: str) -> Any:
+    row = conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _scan_stamp(clients: Path) -> tuple[str, int] | None:
+    """(digest of every entry's name, inode, size and mtime; newest mtime) of the
+    clients folder, or None when it cannot be read."""
+    try:
+        entries = list(os.scandir(clients))
+    except OSError:
+        return None
+    digest = hashlib.sha1(usedforsecurity=False)
+    newest = 0
+    rows = []
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return None
+        rows.append(f"{entry.name}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\n")
+        newest = max(newest, st.st_mtime_ns)
+    rows.sort()
+    try:
+        folder = os.stat(clients)
+    except OSError:
+        return None
+    digest.update(f"{folder.st_ino}\0{folder.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    for row in rows:
+        digest.update(row.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest(), max(newest, folder.st_mtime_ns)
+
+
+def _watch_stamp(root: Path, clients: Path) -> str | None:
+    """The identity of a live watcher's marker, when it vouches for its index."""
+    marker = StateDir(root).watch_current
+    try:
+        before = os.stat(marker)
+    except OSError:
+        return None
+    if not watchmark.vouched(root, clients):
+        return None
+    try:
+        after = os.stat(marker)
+    except OSError:
+        return None
+    stamp = (before.st_ino, before.st_mtime_ns, before.st_size)
+    if stamp != (after.st_ino, after.st_mtime_ns, after.st_size):
+        return None
+    return f"watch:{stamp[0]}:{stamp[1]}:{stamp[2]}"
+
+
+class Recall:
+    """One query's remembered answer: :meth:`replay` it, or :meth:`echo` the fresh
+    output through it and :meth:`keep` it.
+
+    ``parts`` are the command and its arguments (JSON values); ``clock`` adds HEAD's
+    commit to the key (answers showing time in stage)."""
+
+    def __init__(self, start: Path | None, parts: list[Any], clock: bool = False) -> None:
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.key: str | None = None
+        self.root: Path | None = None
+        self._hit: Any = None
+        self._config = ""
+        self._racy = True
+        try:
+            self._look(start, parts, clock)
+        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError):
+            self.key = None
+            self._hit = None
+
+    def _look(self, start: Path | None, parts: list[Any], clock: bool) -> None:
+        from sortext.errors import RepoNotFound
+        from sortext.repo import find_root
+
+        try:
+            root = find_root(start)
+        except RepoNotFound:  # the command's own path reports it
+            return
+        self.root = root
+        self._config = hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
+        conn = _connect(StateDir(root).index)
+        if conn is None:
+            return
+        try:
+            fingerprint = _value(conn, "meta", "fingerprint")
+            where = _value(conn, "meta", _CLIENTS)
+            if fingerprint is None or where is None:
+                return
+            known = json.loads(where)
+            if known.get("config") != self._config:
+                return
+            clients = root / known["clients"]
+            fresh = _watch_stamp(root, clients)
+            if fresh is None:
+                scanned = _scan_stamp(clients)
+                if scanned is None:
+                    return
+                fresh = f"scan:{scanned[0]}"
+                self._racy = scanned[1] >= time.time_ns() - RACY_WINDOW_NS
+            else:
+                self._racy = False
+            head = None
+            if clock:
+                from sortext.vcs.headref import head_id
+
+                head = head_id(root)
+                if head is None:
+                    return
+            from sortext import __version__
+
+            text = json.dumps(
+                [parts, __version__, self._config, fingerprint, fresh, head],
+                separators=(",", ":"),
+            )
+            self.key = _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+            found = _value(conn, "answers", self.key)
+            self._hit = json.loads(found) if found is not None else None
+        finally:
+            conn.close()
+
+    def replay(self) -> int | None:
+        """Print the remembered answer and return its exit status; None when there is
+        none (the caller does the work)."""
+        if not isinstance(self._hit, dict):
+            return None
+        import click
+
+        out, err = self._hit.get("out", ""), self._hit.get("err", "")
+        if out:
+            click.echo(out, nl=False)
+        if err:
+            click.echo(err, nl=False, err=True)
+        return int(self._hit.get("code", 0))
+
+    def echo(self, text: str, err: bool = False) -> None:
+        """``click.echo(text)``, remembered."""
+        import click
+
+        click.echo(text, err=err)
+        (self.err if err else self.out).append(text + "\n")
+
+    def keep(self, clients: Path, code: int = 0) -> None:
+        """Remember what was echoed (call after the command succeeded); ``clients``:
+        the repository's clients folder (the next lookup scans it)."""
+        if self.root is None:
+            return
+        conn = _connect(StateDir(self.root).index)
+        if conn is None:
+            return
+        try:
+            with conn:
+                folder = os.path.relpath(clients, self.root)
+                where = json.dumps({"config": self._config, "clients": folder})
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
+                if self.key is not None and not self._racy:
+                    value = {"out": "".join(self.out), "err": "".join(self.err), "code": code}
+                    conn.execute(
+                        "INSERT OR REPLACE INTO answers VALUES (?, ?)",
+                        (self.key, json.dumps(value)),
+                    )
+        except sqlite3.Error:
+            pass  # not remembered: the next call does the work again
+        finally:
+            conn.close()
