@@ -162,9 +162,10 @@ WRITE_OUT = "import sys; sys.stdout.write(open(sys.argv[1], encoding='utf-8').re
 
 
 def after_one_save(repo: Path, args: list[str], n: int) -> float:
-    """CPU s of the first query after a save the watcher has indexed: one record's
-    notes changed, the index refreshed for that file and the watcher's mark renewed,
-    as ``sortext watch`` does (its page build is left out: the query must not need it)."""
+    """CPU s of the first query after a save the watcher has indexed and committed:
+    one record's notes changed, the index refreshed for that file, a commit, the
+    watcher's mark renewed, as ``sortext watch`` does (its page build is left out:
+    the query must not need it)."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
     from sortext.store.index import Index
@@ -176,6 +177,7 @@ def after_one_save(repo: Path, args: list[str], n: int) -> float:
         watchmark.clear(repo)
         with Index.open(open_repository(repo)) as index:
             index.refresh(only=[path.name])
+        _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
         watchmark.mark(repo, repo / "clients")
         return child_run(sortext(*args, "--today", DAY), repo)[0]
     finally:
@@ -183,6 +185,7 @@ def after_one_save(repo: Path, args: list[str], n: int) -> float:
         watchmark.clear(repo)
         with Index.open(open_repository(repo)) as index:
             index.refresh(only=[path.name])
+        _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
         watchmark.mark(repo, repo / "clients")
 
 

@@ -46,6 +46,10 @@ QUERIES = (
     ("search", "bakery"),
     ("search", "--json", "zzzqqq"),
     ("search", "zzzqqq"),
+    ("--color", "always", "next"),
+    ("--color", "always", "list", "--at-risk"),
+    ("--color", "always", "show", "northwind-bakery"),
+    ("--color", "always", "search", "bakery"),
 )
 DAY = ("--today", SAMPLE_TODAY)
 
@@ -74,7 +78,7 @@ def _dated(root: Path) -> Path:
 
 
 def _args(query: tuple[str, ...]) -> list[str]:
-    return [*query] if query[0] == "search" else [*query, *DAY]
+    return [*query] if "search" in query else [*query, *DAY]
 
 
 def _run(cli: Callable[..., Result], root: Path, *args: str) -> tuple[str, str, int]:
@@ -114,6 +118,7 @@ def test_every_query_replays_the_same_bytes(
         assert _run(cli, root, *_args(q)) == first[q], q
     assert _remembered(root) == len(QUERIES)
     assert first[("search", "zzzqqq")][2] == 1 and first[("search", "--json", "zzzqqq")][2] == 1
+    assert "\x1b[" in first[("--color", "always", "list", "--at-risk")][0]
     no_work()
     for q in QUERIES:
         assert _run(cli, root, *_args(q)) == first[q], q
@@ -427,3 +432,35 @@ def test_a_remembered_answer_imports_little(records_repo: Path) -> None:
         "yaml_rs",
     ):
         assert heavy not in loaded, heavy
+
+
+def test_the_remembered_answers_are_bounded(cli: Callable[..., Result], records_repo: Path) -> None:
+    from sortext.views.recall import KEEP
+
+    root = _dated(records_repo)
+    for n in range(KEEP + 6):
+        for _ in range(2):
+            _run(cli, root, "search", f"word{n}")
+    assert _remembered(root) == KEEP
+
+
+@settings(max_examples=400)
+@given(text=st.text(st.characters(max_codepoint=0x2100)))
+def test_visible_fast_path_is_the_slow_one(text: str) -> None:
+    """``visible`` returns text that needs no escape as it is: the same as the loop."""
+    from sortext.commands.style import visible
+
+    def slow(value: str) -> str:
+        out = []
+        for ch in value:
+            code = ord(ch)
+            if code == 0x1B:
+                out.append("\u241b")
+            elif (code < 0x20 and ch != "\t") or 0x7F <= code < 0xA0:
+                out.append(f"\\x{code:02x}")
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    assert visible(text) == slow(text)
+    assert all(visible(chr(c)) == slow(chr(c)) for c in range(0x100))

@@ -31,3 +31,14 @@ def remember(conn: sqlite3.Connection, key: str, value: Any) -> None:
 def forget_all(conn: sqlite3.Connection) -> None:
     """Drop every answer (a record changed), inside the caller's transaction."""
     conn.execute("DELETE FROM answers")
+
+
+def keep_newest(conn: sqlite3.Connection, prefix: str, count: int) -> None:
+    """Drop all but the ``count`` newest answers whose key starts with ``prefix``, inside
+    the caller's transaction (a replaced answer counts as new)."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    conn.execute(
+        "DELETE FROM answers WHERE key LIKE ? ESCAPE '\\' AND rowid NOT IN "
+        "(SELECT rowid FROM answers WHERE key LIKE ? ESCAPE '\\' ORDER BY rowid DESC LIMIT ?)",
+        (pattern, pattern, count),
+    )
