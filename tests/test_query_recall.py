@@ -348,7 +348,8 @@ def test_the_clock_is_kept_per_head(records_repo: Path) -> None:
             "review",
             dt.date(2026, 10, 20),
         )
-        commit_at(root, "2026-10-21", "nothing")  # another commit: a build keeps the clock
+        (root / "README.txt").write_text("x", encoding="utf-8")
+        commit_at(root, "2026-10-21", "another commit")  # a build keeps the clock
         after = f"{head_id(root)}|{repo.config.fingerprint}"
         assert clock.read(index.conn, after) is None
         from sortext.pages.build import build
