@@ -104,9 +104,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], None]]:
 
 def _remembered(root: Path) -> int:
     with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
-        return int(
-            conn.execute("SELECT count(*) FROM answers WHERE key LIKE 'recall:%'").fetchone()[0]
-        )
+        return int(conn.execute("SELECT count(*) FROM replies").fetchone()[0])
 
 
 def test_every_query_replays_the_same_bytes(
@@ -204,10 +202,10 @@ def test_a_damaged_answer_is_worked_out_again(
     good = _run(cli, root, "list", *DAY)
     assert _run(cli, root, "list", *DAY) == good  # remembered
     with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
-        conn.execute("UPDATE answers SET value = '{not json' WHERE key LIKE 'recall:%'")
+        conn.execute("UPDATE replies SET out = X'00ff'")
     assert _run(cli, root, "list", *DAY) == good
     with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
-        conn.execute("UPDATE answers SET value = '[1, 2]' WHERE key LIKE 'recall:%'")
+        conn.execute("UPDATE replies SET out = 'text, not zlib', err = 1")
     assert _run(cli, root, "list", *DAY) == good
 
 

@@ -2,8 +2,9 @@
 printed before, without importing the rules, the record model or the index code.
 
 ``next``, ``list``, ``show`` and ``search`` keep what they printed (stdout, stderr,
-exit status) in the index's answer table (:mod:`sortext.store.answers`) under a
-key made of everything the text depends on:
+exit status; the text as it reached the terminal) in the index's reply table
+(:func:`sortext.store.answers.keep_reply`, the newest :data:`KEEP`) under a key
+made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
   the terminal width;
@@ -17,7 +18,7 @@ key made of everything the text depends on:
   a watcher, one ``os.scandir`` pass over the clients folder whose every entry's
   name, inode, size and mtime (nanoseconds) go into the key.
 
-Any record the index stores or removes empties the answer table
+Any record the index stores or removes empties the reply table
 (:func:`sortext.store.answers.forget_all`), so nothing older than the records
 is kept; the key covers the rest.  A state whose file times are too recent to
 trust (a write within the same clock tick could leave a stat unchanged, see
@@ -50,9 +51,9 @@ RACY_WINDOW_NS = 2_000_000_000
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
-_PREFIX = "recall:"
-#: How many answers are kept (a new one pushes out the oldest): at 30,000 clients
-#: ``next`` prints ~3 MB, so the table stays a small fraction of the records.
+_PREFIX = "recall:"  # a reply key: the prefix and a SHA-256 of its parts
+#: How many replies are kept (a new one pushes out the oldest; older days and
+#: questions go).  At 30,000 clients ``next`` prints ~3 MB, ~0.4 MB compressed.
 KEEP = 24
 
 
@@ -129,7 +130,7 @@ class Recall:
         self.err: list[str] = []
         self.key: str | None = None
         self.root: Path | None = None
-        self._hit: Any = None
+        self._hit: tuple[int, str, str] | None = None
         self._config = ""
         self._racy = True
         try:
@@ -183,23 +184,21 @@ class Recall:
                 separators=(",", ":"),
             )
             self.key = _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-            self._hit = answers.recall(conn, self.key)
+            self._hit = answers.reply(conn, self.key)
         finally:
             conn.close()
 
     def replay(self) -> int | None:
         """Print the remembered answer and return its exit status; None when there is
         none (the caller does the work)."""
-        if not isinstance(self._hit, dict):
+        if self._hit is None:
             return None
-        out, err = self._hit.get("out", ""), self._hit.get("err", "")
-        if not isinstance(out, str) or not isinstance(err, str):
-            return None
+        code, out, err = self._hit
         for text, stream in ((out, sys.stdout), (err, sys.stderr)):
             if text:  # as it reached the terminal the first time (see echo)
                 getattr(stream, "write_inert", stream.write)(text)
                 stream.flush()
-        return int(self._hit.get("code", 0))
+        return code
 
     def echo(self, text: str, err: bool = False) -> None:
         """``click.echo(text)``, remembering what reached the terminal (after the
@@ -235,12 +234,8 @@ class Recall:
                 where = json.dumps({"config": self._config, "clients": folder})
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
                 if self.key is not None and not self._racy:
-                    value = {"out": "".join(self.out), "err": "".join(self.err), "code": code}
-                    conn.execute(
-                        "INSERT OR REPLACE INTO answers VALUES (?, ?)",
-                        (self.key, json.dumps(value)),
-                    )
-                    answers.keep_newest(conn, _PREFIX, KEEP)  # older days and questions go
+                    out, err = "".join(self.out), "".join(self.err)
+                    answers.keep_reply(conn, self.key, code, out, err, KEEP)
         except sqlite3.Error:
             pass  # not remembered: the next call does the work again
         finally:
