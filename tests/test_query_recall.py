@@ -470,3 +470,35 @@ def test_visible_fast_path_is_the_slow_one(text: str) -> None:
 
     assert visible(text) == slow(text)
     assert all(visible(chr(c)) == slow(chr(c)) for c in range(0x100))
+
+
+@settings(max_examples=400)
+@given(
+    text=st.text(st.characters(max_codepoint=0x2100)) | st.text("\x1b[0123;m\r\n\tab\x9b"),
+    colour=st.booleans(),
+)
+def test_a_replay_is_what_the_filter_lets_through(text: str, colour: bool) -> None:
+    """A reply is kept as the inert filter wrote it; replayed, it is written as it is
+    when plain ASCII (the filter would not change it) and filtered again otherwise
+    (the filter changes nothing in its own output, and a planted reply is made inert)."""
+    from sortext.files.inert import inert_output
+    from sortext.views.recall import _plain
+
+    once = inert_output(text, colour)
+    assert inert_output(once, colour) == once
+    if _plain(text):
+        assert inert_output(text, colour) == text
+
+
+def test_a_planted_reply_cannot_act_on_the_terminal(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    root = _dated(records_repo)
+    for _ in range(2):
+        _run(cli, root, "list", *DAY)
+    import zlib
+
+    with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
+        conn.execute("UPDATE replies SET out = ?", (zlib.compress(b"\x1b]0;owned\x07\x1b[2J\n"),))
+    out = _run(cli, root, "list", *DAY)[0]
+    assert "\x1b" not in out and "\\x1b]0;owned" in out

@@ -118,6 +118,20 @@ def _watch_stamp(root: Path, clients: Path) -> str | None:
     return f"watch:{stamp[0]}:{stamp[1]}:{stamp[2]}"
 
 
+# Everything but tab and newline below space, and DEL: what the inert filter changes
+# in ASCII text (sortext.files.inert.inert_output).
+_CONTROLS = bytes([*range(9), *range(11, 32), 127])
+
+
+def _plain(text: str) -> bool:
+    """True for ASCII text without control characters (tab and newline aside): the
+    inert filter leaves such text as it is."""
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _CONTROLS)) == len(data)
+
+
 class Recall:
     """One query's remembered answer: :meth:`replay` it, or :meth:`echo` the fresh
     output through it and :meth:`keep` it.
@@ -135,7 +149,7 @@ class Recall:
         self._racy = True
         try:
             self._look(start, parts, clock)
-        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError):
+        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
             self.key = None
             self._hit = None
 
@@ -195,9 +209,17 @@ class Recall:
             return None
         code, out, err = self._hit
         for text, stream in ((out, sys.stdout), (err, sys.stderr)):
-            if text:  # as it reached the terminal the first time (see echo)
+            if not text:
+                continue
+            # The text as it reached the terminal the first time (see echo).  The index
+            # is only derived data, but it may come from elsewhere (a synced folder): what
+            # is not plain ASCII goes through the inert filter again (it changes nothing
+            # in its own output), so a planted reply cannot act on the terminal.
+            if _plain(text):
                 getattr(stream, "write_inert", stream.write)(text)
-                stream.flush()
+            else:
+                stream.write(text)
+            stream.flush()
         return code
 
     def echo(self, text: str, err: bool = False) -> None:
