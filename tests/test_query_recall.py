@@ -502,3 +502,21 @@ def test_a_planted_reply_cannot_act_on_the_terminal(
         conn.execute("UPDATE replies SET out = ?", (zlib.compress(b"\x1b]0;owned\x07\x1b[2J\n"),))
     out = _run(cli, root, "list", *DAY)[0]
     assert "\x1b" not in out and "\\x1b]0;owned" in out
+
+
+def test_at_risk_runs_the_rules_when_another_writer_holds_the_index(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    """A watcher's long build holds the index for writing: ``list --at-risk`` cannot
+    bring the stored assessments current, so it runs the rules (after SQLite's wait)."""
+    root = _dated(records_repo)
+    _run(cli, root, "list", *DAY)
+    holder = sqlite3.connect(root / ".sortext" / "index.sqlite", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        out, _, code = _run(cli, root, "list", "--at-risk", "--json", "--today", "2026-12-01")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 0
+    assert json.loads(out) == _rules_answer(root, dt.date(2026, 12, 1))

@@ -9,6 +9,7 @@ records and never import Jinja2 or GitPython.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -189,8 +190,11 @@ def stored_risks(
     config = repo.config
     key = board.rules_key(today, config)
     hiding = config.consented_only("pages")
-    with conn:
+    try:
         conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return None  # another writer holds the index (a watcher's long build): run the rules
+    try:
         redo = board.outdated(conn, key)
         batch = []
         for path in redo:
@@ -226,6 +230,10 @@ def stored_risks(
             )
             if mine:
                 out[rec.id] = mine
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
     return out
 
 
