@@ -94,6 +94,25 @@ def child_run(argv: list[str], cwd: Path) -> tuple[float, float, int]:
     return cpu, wall, usage.ru_maxrss
 
 
+def child_rss(argv: list[str], cwd: Path) -> int:
+    """Peak RSS (KB) of one run of ``argv``.  A spawned child's ``ru_maxrss`` starts at
+    its parent's RSS (Linux keeps the high-water mark across exec), so the command is
+    started by GNU time, a small process, and measured there."""
+    timer = shutil.which("time", path="/usr/bin:/bin")
+    if timer is None:
+        return child_run(argv, cwd)[2]
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
+        subprocess.run(
+            [timer, "-f", "%M", "-o", out.name, *argv],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=CHILD_ENV,
+            check=False,
+        )
+        return int(out.read().strip().splitlines()[-1])
+
+
 def sortext(*args: str) -> list[str]:
     return [sys.executable, "-m", "sortext", *args]
 
@@ -223,10 +242,10 @@ def measure(size: int, base: Path, runs: int) -> Figures:
                         samples.setdefault(("print", name), []).append((cpu, 0.0))
                 for name, args in QUERIES.items():
                     argv = sortext(*args) if name in ("search",) else sortext(*args, "--today", DAY)
-                    cpu, wall, rss = child_run(argv, repo)
+                    cpu, wall, _ = child_run(argv, repo)
                     samples.setdefault((mode, name), []).append((cpu, wall))
                     if mode == "watcher":
-                        rss_runs.setdefault(name, []).append(rss)
+                        rss_runs.setdefault(name, []).append(child_rss(argv, repo))
             if mode == "watcher":
                 for name in ("next", "list --at-risk"):
                     samples[("saved", name)] = [
