@@ -520,3 +520,38 @@ def test_at_risk_runs_the_rules_when_another_writer_holds_the_index(
         holder.close()
     assert code == 0
     assert json.loads(out) == _rules_answer(root, dt.date(2026, 12, 1))
+
+
+def test_with_a_real_watcher_a_save_is_answered_afresh(
+    cli: Callable[..., Result], records_repo: Path, no_work: Callable[[], None]
+) -> None:
+    """The real ``sortext watch``: replies are remembered while it vouches, and an
+    in-place save (no folder mtime change) is seen once it has settled it."""
+    from sortext.files.state import StateDir
+    from tests.watchkit import Daemon, commit_count, idle_mark, wait_commits, wait_for
+
+    root = _dated(records_repo)
+    marker = StateDir(root).watch_current
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        wait_for(marker.exists, 10, lambda: daemon.log)
+        idle_mark(root, daemon)
+        first = _run(cli, root, "list", *DAY)
+        assert _run(cli, root, "list", *DAY) == first
+        target = root / NORTHWIND
+        text = target.read_text(encoding="utf-8")
+        before = commit_count(root)
+        with open(target, "r+", encoding="utf-8") as handle:  # in place, as VS Code saves
+            handle.write(text.replace("name: Northwind Bakery", "name: Zelda Quillfeather", 1))
+            handle.truncate()
+        wait_commits(root, before + 1, daemon)
+        idle_mark(root, daemon)
+        wait_for(marker.exists, 10, lambda: daemon.log)
+        fresh = _run(cli, root, "list", *DAY)
+        assert "Zelda Quillfeather" in fresh[0] and "Northwind Bakery" not in fresh[0]
+        assert _run(cli, root, "list", *DAY) == fresh
+        no_work()
+        assert _run(cli, root, "list", *DAY) == fresh  # remembered again
+    finally:
+        daemon.stop()
