@@ -41,6 +41,7 @@ from sortext.record.source import MAX_FILE_BYTES
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.vcs.pages import PagesSettings
+from sortext.vcs.stagefacts import warm_stage_facts
 
 if TYPE_CHECKING:
     from sortext.check.load import LoadResult, Preparsed
@@ -593,3 +594,4 @@ class Pipeline:
         result.commit = commit
         result.message = message
         log.info("committed %s %s", commit[:8], message.splitlines()[0])
+        warm_stage_facts(self.repo)  # time in stage: the one new commit, before any query

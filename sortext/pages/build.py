@@ -103,6 +103,7 @@ def build(
         pages_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
+    real_pages = os.path.realpath(pages_dir)  # resolved once: each page then costs an lstat
     env = environment(repo.root, StateDir(repo.root).template_cache)
     common = {
         "limit": LIST_LIMIT,
@@ -114,7 +115,9 @@ def build(
     with Index.open(repo) as index:
         clock = _stage_clock(repo, index)
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
-        fresh = _FreshRecords(repo.root, env, config, today, common, rules_key, base_key, clock)
+        fresh = _FreshRecords(
+            repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
+        )
         names = _record_names(repo, changed)
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
@@ -148,6 +151,7 @@ def build(
             set(fresh.written) | set(fresh.unchanged),
             result,
             clock,
+            real_pages,
         )
         with index.conn:
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
@@ -233,6 +237,7 @@ def _plan(
     done_now: set[str],
     result: BuildResult,
     clock: Clock | None = None,
+    real_pages: str | None = None,
 ) -> _Plan:
     """Compare each record's keys with the stored ones (``present``: the page files that
     exist): a job where either changed."""
@@ -253,7 +258,7 @@ def _plan(
             if old_keys.get(rel) == page_key + OMITTED:  # withheld, and still the same record
                 plan.page_keys[rel] = page_key + OMITTED
             elif old_keys.get(rel) != page_key or f"{row.record_id}.html" not in present:
-                page = _page_path(repo.root, row.record_id)
+                page = _page_path(repo.root, row.record_id, real_pages)
             elif rel not in done_now:
                 result.unchanged.append(rel)
         if assess_key is not None or page is not None:
@@ -270,11 +275,12 @@ def _page_id(rel: str) -> str | None:
     return match.group(1) if match and is_slug(match.group(1)) else None
 
 
-def _page_path(root: Path, record_id: str) -> Path | None:
+def _page_path(root: Path, record_id: str, real_folder: str | None = None) -> Path | None:
     """``site/clients/<id>.html`` when ``record_id`` is a slug and the path stays in
-    that folder; None (no page) otherwise."""
+    that folder; None (no page) otherwise.  ``real_folder``: that folder resolved
+    (once per build: then each page costs one ``lstat``, not a walk of the path)."""
     try:
-        return confined_path(root / SITE_DIR / "clients", record_id, ".html")
+        return confined_path(root / SITE_DIR / "clients", record_id, ".html", real_folder)
     except UnsafePathError:
         return None
 
@@ -443,8 +449,10 @@ class _FreshRecords:
         rules_key: str,
         base_key: str,
         clock: Clock | None = None,
+        real_pages: str | None = None,
     ) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
+        self.real_pages = real_pages
         self.clock = clock or {}
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
@@ -458,7 +466,7 @@ class _FreshRecords:
 
         ok = not has_errors(diagnostics)
         rel = f"{SITE_DIR}/clients/{record.id}.html"
-        page = _page_path(self.root, record.id)
+        page = _page_path(self.root, record.id, self.real_pages)
         part = _clock_part(self.clock, record.id)
         if page is not None and withheld(self.config, record) and page.exists():
             self.removed.append(rel)

@@ -113,7 +113,9 @@ def money_totals(
         rank_clients,
     )
 
-    # decimal sums, as the rules add (typeshed wants finalize() -> int; SQLite takes floats)
+    # decimal sums, as the rules add (typeshed wants finalize() -> int; SQLite takes floats);
+    # FILTER hands dsum only the rows it adds (a Python call per row and figure otherwise),
+    # and COALESCE gives 0 where no row matched (the aggregate then returns NULL)
     conn.create_aggregate("dsum", 1, DecimalSum)  # type: ignore[arg-type]
 
     year, month = f"{today.year:04d}", f"{today.year:04d}-{today.month:02d}"
@@ -126,20 +128,24 @@ def money_totals(
     rows = conn.execute(
         f"""
         SELECT currency,
-          dsum(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ?
-                   AND julianday(substr(issued, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          dsum(CASE WHEN status NOT IN ('draft', 'void') AND substr(issued, 1, 7) = ?
-                   AND julianday(substr(issued, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          dsum(CASE WHEN status = 'paid' AND substr(paid_on, 1, 4) = ?
-                   AND julianday(substr(paid_on, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          dsum(CASE WHEN status = 'paid' AND substr(paid_on, 1, 7) = ?
-                   AND julianday(substr(paid_on, 1, 10)) IS NOT NULL THEN amount ELSE 0 END),
-          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} <= 30 THEN amount ELSE 0 END),
-          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 31 AND 60
-                   THEN amount ELSE 0 END),
-          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} BETWEEN 61 AND 90
-                   THEN amount ELSE 0 END),
-          dsum(CASE WHEN status IN ('sent', 'overdue') AND {bucket} > 90 THEN amount ELSE 0 END)
+          COALESCE(dsum(amount) FILTER (WHERE status NOT IN ('draft', 'void')
+                   AND substr(issued, 1, 4) = ? AND julianday(substr(issued, 1, 10)) IS NOT NULL),
+                   0),
+          COALESCE(dsum(amount) FILTER (WHERE status NOT IN ('draft', 'void')
+                   AND substr(issued, 1, 7) = ? AND julianday(substr(issued, 1, 10)) IS NOT NULL),
+                   0),
+          COALESCE(dsum(amount) FILTER (WHERE status = 'paid'
+                   AND substr(paid_on, 1, 4) = ? AND julianday(substr(paid_on, 1, 10)) IS NOT NULL),
+                   0),
+          COALESCE(dsum(amount) FILTER (WHERE status = 'paid'
+                   AND substr(paid_on, 1, 7) = ? AND julianday(substr(paid_on, 1, 10)) IS NOT NULL),
+                   0),
+          COALESCE(dsum(amount) FILTER (WHERE status IN ('sent', 'overdue') AND {bucket} <= 30), 0),
+          COALESCE(dsum(amount) FILTER (WHERE status IN ('sent', 'overdue')
+                   AND {bucket} BETWEEN 31 AND 60), 0),
+          COALESCE(dsum(amount) FILTER (WHERE status IN ('sent', 'overdue')
+                   AND {bucket} BETWEEN 61 AND 90), 0),
+          COALESCE(dsum(amount) FILTER (WHERE status IN ('sent', 'overdue') AND {bucket} > 90), 0)
         FROM day_invoices {where} GROUP BY currency ORDER BY currency
         """,
         (year, month, year, month, *([today.isoformat()] * 4), *args),

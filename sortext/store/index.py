@@ -147,7 +147,7 @@ class _Parsed:
     ok: bool
     summary: str | None
     data: bytes | None  # compressed JSON
-    body: str | None  # plain: what notes indexes
+    body: str | None  # plain: what notes indexes when search_text is None
     body_z: bytes | None  # compressed: what records keeps
     body_line: int | None
     diagnostics: str
@@ -292,7 +292,7 @@ def _parse_file(
         result.ok,
         json.dumps(summary),
         _pack(json.dumps(rec.data, separators=(",", ":"))),
-        rec.body,
+        None,  # the notes travel once, inside search_text
         _pack(rec.body),
         rec.body_line,
         _diag_json(result.diagnostics),
