@@ -8,7 +8,9 @@ files git itself reads: ``.git`` (a folder, or a file naming one, as in a
 worktree), ``HEAD``, the loose ref, ``packed-refs``.  Anything it does not
 fully understand (``GIT_DIR`` and friends in the environment, a reftable
 repository, a ref that is neither loose nor packed) answers None: "cannot
-tell", and the caller then does not use a remembered answer.  A test holds
+tell", and the caller then does not use a remembered answer (or asks git:
+:func:`sortext.vcs.git.head_from_files` is this reading, for callers that have
+the git layer loaded anyway).  A test holds
 it to ``git rev-parse HEAD`` on loose, packed, detached, worktree and
 unborn repositories.
 """
