@@ -112,7 +112,6 @@ def build(
         "soon_days": config.threshold("due_soon_days"),
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
-    clock = _stage_clock(repo)
     rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
     owned = _owned_digests(config)
@@ -120,6 +119,7 @@ def build(
     # suffice: the same rules, templates and owners' sources (sources/*.json).
     build_mark = base_key if not owned else f"{base_key}|owned:{_digest_of(owned)}"
     with Index.open(repo) as index:
+        clock = _stage_clock(repo, index)
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(
             repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
@@ -267,20 +267,13 @@ def _client_pages(index: Index) -> list[str]:
 Clock = dict[str, tuple[str, dt.date]]
 
 
-def _stage_clock(repo: Repository) -> Clock:
-    """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say."""
-    from sortext.errors import SortextError
-    from sortext.vcs.stagefacts import stage_facts
+def _stage_clock(repo: Repository, index: Index) -> Clock:
+    """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say.
+    Kept in the index for HEAD's commit (:func:`sortext.views.stagetime.stage_clock`),
+    so the queries after a watcher's save read it from there."""
+    from sortext.views.stagetime import stage_clock
 
-    try:
-        facts = stage_facts(repo)
-    except (SortextError, OSError):
-        return {}
-    return {
-        rid: (f.stage, f.stage_since)
-        for rid, f in facts.items()
-        if f.stage is not None and f.stage_since is not None
-    }
+    return stage_clock(repo, index.conn)
 
 
 def _clock_part(clock: Clock, record_id: str) -> str:

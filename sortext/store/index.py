@@ -34,7 +34,7 @@ from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, daybook, pagekeys
+from sortext.store import answers, board, clock, daybook, pagekeys
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
@@ -83,7 +83,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(name, body, content='');
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
 # The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
-_PARTS = (board, pagekeys, answers, daybook)
+_PARTS = (board, pagekeys, answers, daybook, clock)
 EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
 EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
