@@ -754,6 +754,28 @@ class Index:
         """The database file (a forked worker opens its own connection to it)."""
         return StateDir(self.repo.root).index
 
+    def withheld(self) -> tuple[set[str], set[str]]:
+        """(paths, record ids) of the stored records whose ``consent.data_use`` is false
+        (their last valid version, for a file that now has errors).  Reads every stored
+        record's front matter: called only when the pages are limited to consenting
+        clients (``privacy: {pages: consented}``)."""
+        paths: set[str] = set()
+        ids: set[str] = set()
+        rows = self.conn.execute(
+            "SELECT f.path, f.record_id, r.data FROM files f JOIN records r ON r.path = f.path"
+        )
+        for path, record_id, data in rows:
+            try:
+                values = json.loads(_unpack(data)) if data is not None else None
+            except (ValueError, zlib.error):
+                continue  # a damaged row: the next full build rewrites it
+            consent = values.get("consent") if isinstance(values, dict) else None
+            if isinstance(consent, dict) and consent.get("data_use") is False:
+                paths.add(path)
+                if record_id is not None:
+                    ids.add(record_id)
+        return paths, ids
+
     def entries_with_errors(self) -> list[Entry]:
         rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")
         return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]
