@@ -245,6 +245,11 @@ _SLASHED = re.compile(
     r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
     r"(?:\s*[AaPp][Mm])?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?)?$"
 )
+#: A time of day after a written-out date (``at 9:12 AM``, ``14:03:10 GMT``).
+_TIME_TAIL = re.compile(
+    r",?(?:\s+at)?\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?$"
+)
 #: Written-out months: one reading only, whatever the locale's order.
 _WORDED = (
     "%d %b %Y",
@@ -263,7 +268,8 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
 
     Recognised without a format: ISO (``2026-11-30``, with a time or zone),
     ``11/30/2026 9:12:44`` (Google Sheets, US), ``30/11/2026``, ``30.11.2026``
-    and ``30 Nov 2026`` / ``Nov 30, 2026``.  A day/month pair that reads both
+    and ``30 Nov 2026`` / ``Nov 30, 2026`` (each with or without a time of day).
+    A day/month pair that reads both
     ways (``05/06/2026``) is refused, never guessed; dots are day-first."""
     for fmt in formats:
         try:
@@ -297,6 +303,7 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
         except ValueError as exc:
             raise CellError(f"impossible date '{text}': {exc}") from exc
     cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    cleaned = _TIME_TAIL.sub("", cleaned)  # "Nov 30, 2026 9:12 AM": the day is the date
     for fmt in _WORDED:
         try:
             return dt.datetime.strptime(cleaned, fmt).date()

@@ -501,6 +501,17 @@ def _notes_edit(
     return change
 
 
+def _day(value: Any) -> dt.date | None:
+    """A planned date value (a date or ISO text) as a date; None for anything else."""
+    from sortext.record.model import as_date
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return as_date(value)
+
+
 def _needs_write(record: RecordPlan) -> bool:
     return record.is_new or bool(record.changes) or bool(record.notes)
 
@@ -522,6 +533,7 @@ def prepare_record(
             stage=first.get(("stage",)),
             email=first.get(("email",)),
             owner=first.get(("owner",)),
+            first_contact=_day(first.get(FIRST_CONTACT)),
         )
         path, raw, _ = render_record(repo, client, today, record_id=record.record_id, extra=change)
         if path.exists():
