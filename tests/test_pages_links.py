@@ -142,7 +142,7 @@ LINK_TARGETS = st.sampled_from(
     ]
 )
 # What happens to a record: (how its file and id are named, its fate in the week).
-NAMING = st.sampled_from(["slug", "bad-id", "no-id", "odd-file"])
+NAMING = st.sampled_from(["slug", "bad-id", "no-id", "odd-file", "same-id"])
 FATE = st.sampled_from(["old", "new", "moved", "errors", "deleted"])
 RECORD = st.tuples(
     RECORDS,
@@ -161,10 +161,15 @@ def _commit(root: Path, message: str, when: str) -> None:
     )
 
 
-def _write_repo(base: Path, records: list[tuple[dict[str, Any], dict[str, str], str, str]]) -> Path:
+def _write_repo(
+    base: Path, records: list[tuple[dict[str, Any], dict[str, str], str, str]], consented: bool
+) -> Path:
     root = base / "repo"
     (root / "clients").mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml", root / "sortext.yaml")
+    config = (PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml").read_text("utf-8")
+    if consented:  # pages leave out clients whose consent.data_use is false
+        config += "\nprivacy: {pages: consented}\n"
+    (root / "sortext.yaml").write_text(config, "utf-8")
     shutil.copy(PROJECT_ROOT / "sortext" / "skeleton" / "gitignore", root / ".gitignore")
     git(root, "init", "--quiet", "--initial-branch=main")
     git(root, "config", "user.email", "test@sortext.invalid")
@@ -177,6 +182,8 @@ def _write_repo(base: Path, records: list[tuple[dict[str, Any], dict[str, str], 
             data["id"] = f"client-{n}"
         elif naming == "bad-id":
             data["id"] = f"Client_{n}"
+        elif naming == "same-id":
+            data["id"] = "client-0"  # a duplicate id: check reports it, one page serves
         if links:
             data["links"] = links
         stem = f"Client {n}" if naming == "odd-file" else f"client-{n}"
@@ -203,15 +210,17 @@ def _write_repo(base: Path, records: list[tuple[dict[str, Any], dict[str, str], 
 
 
 @settings(
-    max_examples=15,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(st.lists(RECORD, min_size=1, max_size=4))
-def test_every_relative_link_in_the_published_tree_resolves(records: list[Any]) -> None:
+@given(st.lists(RECORD, min_size=1, max_size=4), st.booleans())
+def test_every_relative_link_in_the_published_tree_resolves(
+    records: list[Any], consented: bool
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = _write_repo(Path(tmp), records)
+        root = _write_repo(Path(tmp), records, consented)
         files = build_and_publish(root)
         assert broken_links(files) == [], json.dumps(files.get("NEXT.md", ""))[:2000]
         assert not any(name.startswith("clients/") for name in files)
