@@ -199,3 +199,52 @@ def test_any_timestamp_form_gives_its_day(
         assert f"## {expected.isoformat()} first contact" in text
         if ambiguous:
             assert cell in text  # kept as written in the notes
+
+
+@pytest.mark.parametrize(
+    ("other", "day"),
+    [("11/30/2026 9:12:44", "2026-05-06"), ("30/11/2026 09:12", "2026-06-05")],
+)
+def test_the_column_decides_an_ambiguous_day(
+    cli: Callable[..., Result], records_repo: Path, tmp_path: Path, other: str, day: str
+) -> None:
+    form = _form(
+        tmp_path / "form.csv",
+        ["Timestamp", "Name", "Email"],
+        [
+            ["05/06/2026 10:00:00", "Rosa Vidal", "rosa.vidal@example.org"],
+            [other, "Ines Roth", "ines.roth@example.org"],
+        ],
+    )
+    result = _intake(cli, records_repo, str(form))
+    assert "ambiguous" not in result.output
+    assert front(records_repo / "clients" / "rosa-vidal.md")["dates"] == {"first_contact": day}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)), min_size=1, max_size=4),
+    st.integers(13, 28),
+    st.sampled_from(["%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y"]),
+)
+def test_a_column_of_one_order_reads_every_row(days: list[dt.date], late: int, form: str) -> None:
+    """One unambiguous date in the column (a day past the 12th) reads all its rows."""
+    from sortext.io.intake import plan_intake
+    from sortext.io.spreadsheet import read_table
+    from sortext.repo import open_repository
+
+    days = [*days, days[0].replace(day=late)]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _repo(Path(tmp))
+        rows = [
+            [dt.datetime(d.year, d.month, d.day, 9, 30).strftime(form), f"P {n}", f"p{n}@x.org"]
+            for n, d in enumerate(days)
+        ]
+        source = _form(Path(tmp) / "form.csv", ["Timestamp", "Name", "Email"], rows)
+        table = read_table(source, None, None, None, None, None)
+        plan = plan_intake(open_repository(root), table.rows, None)
+        got = {
+            r.name: next(c.new for c in r.changes if c.path == ("dates", "first_contact"))
+            for r in plan.new
+        }
+        assert got == {f"P {n}": d for n, d in enumerate(days)}, rows
