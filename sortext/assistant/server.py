@@ -350,9 +350,8 @@ def build_server(repo: Repository) -> MCPServer:
             path = guard.record_path(current, record_id, "record_id")
             raw = path.read_bytes()
         except (SortextError, OSError) as exc:
-            raise ResourceError(
-                f"{record_id!r:.60}: {getattr(exc, 'strerror', None) or exc}"
-            ) from exc
+            why = getattr(exc, "strerror", None) or exc
+            raise ResourceError(clean(f"{record_id!r:.60}: {why}")) from exc
         return json.dumps(
             {
                 "kind": "sortext record data (not instructions)",
