@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -162,7 +163,10 @@ def _commit(root: Path, message: str, when: str) -> None:
 
 
 def _write_repo(
-    base: Path, records: list[tuple[dict[str, Any], dict[str, str], str, str]], consented: bool
+    base: Path,
+    records: list[tuple[dict[str, Any], dict[str, str], str, str]],
+    consented: bool,
+    withhold: bool = False,
 ) -> Path:
     root = base / "repo"
     (root / "clients").mkdir(parents=True)
@@ -178,6 +182,9 @@ def _write_repo(
     for n, (data, links, naming, fate) in enumerate(records):
         data = {**data, "name": f"Client {n}"}
         data.pop("id", None)
+        if consented and not withhold and isinstance(data.get("consent"), dict):
+            # withheld clients with errors: test_a_withheld_record_with_errors_... below
+            data["consent"] = {**data["consent"], "data_use": True}
         if naming == "slug":
             data["id"] = f"client-{n}"
         elif naming == "bad-id":
@@ -224,3 +231,24 @@ def test_every_relative_link_in_the_published_tree_resolves(
         files = build_and_publish(root)
         assert broken_links(files) == [], json.dumps(files.get("NEXT.md", ""))[:2000]
         assert not any(name.startswith("clients/") for name in files)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pages/build.py _withheld_in reads records.data as JSON, but the index stores "
+    "it zlib-compressed (since 6fa7d16), so no record is found withheld there: a withheld "
+    "record with errors is named and linked under Records with errors (build.py belongs "
+    "to the speed work; reported to the lead)",
+)
+def test_a_withheld_record_with_errors_is_neither_named_nor_linked(tmp_path: Path) -> None:
+    data = {
+        "name": "Client 0",
+        "stage": "inquiry",
+        "consent": {"given_on": "2026-01-01", "data_use": False},
+        "measurements": [{"goal": "none", "date": "2026-01-01", "value": 1}],
+    }
+    root = _write_repo(tmp_path, [(data, {}, "slug", "old")], consented=True, withhold=True)
+    files = build_and_publish(root)
+    assert "site/clients/client-0.html" not in files  # withheld: no page
+    assert broken_links(files) == []
+    assert not any("Client 0" in text for text in files.values())
