@@ -1,7 +1,7 @@
 """The README's growth tables, from one command: every figure beside its anchor or floor.
 
     python -m bench.report [--sizes 1000 10000 30000] [--runs 3] [--cold-runs 1] [--keep DIR]
-                           [--history] [--write-readme]
+                           [--history] [--watch 10000] [--write-readme]
 
 For each size N (realistic generated records, ``bench/gen_pages.py``):
 
@@ -11,14 +11,19 @@ For each size N (realistic generated records, ``bench/gen_pages.py``):
   times, CPU seconds (user + sys of the process and the workers it waited
   for) and wall seconds, medians, and the ratios;
 * one file changed, then ``sortext build`` (CPU and wall, median of 3) against
-  a no-change build;
+  a no-change build and ``python -c pass``, interleaved;
 * the warm queries (``bench/query_bench.py``): with a watcher vouching for
   its index and without one, each against ``python -c pass``;
 * ``.sortext/`` against ``clients/`` on disk.
 
-``--history`` adds ``sortext history`` of a client with 2,000 commits against
-its floor, ``git log --follow -p`` of the same file (``bench/history_bench.py``
-builds the repository).  Hugo is used when installed (Debian: ``hugo``).
+``--history`` adds ``sortext history`` of a client with 2,000 commits, cold
+(nothing stored) and warm (the comparisons an earlier call stored in
+``.sortext/history.sqlite``), against its floor, ``git log --follow -p`` of
+the same file (``bench/history_bench.py`` builds the repository).  ``--watch N``
+adds the watcher's save latencies on the realistic N-record repository in git
+(``bench/watch_speed.py --source``): save -> records commit and save -> pages
+published on ``sortext-pages``, median and p95 of 20 saves, and the first save
+after the start.  Hugo is used when installed (Debian: ``hugo``).
 
 ``--write-readme`` replaces the text between ``<!-- bench:report:start -->``
 and ``<!-- bench:report:end -->`` in README.md with the tables.
@@ -34,6 +39,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,16 +101,18 @@ def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
     return out
 
 
-def one_file_figures(repo: Path, size: int) -> dict[str, float]:
-    """Median of 3: a build after one file changed, and a build with nothing changed."""
+def one_file_figures(repo: Path, size: int, runs: int = 3) -> dict[str, float]:
+    """Medians of ``runs`` (at least 3), interleaved: a build after one file changed, a
+    build with nothing changed, and ``python -c pass`` (the anchor)."""
     child_run(_sortext("build", "--today", DAY), repo)
-    ones, nones = [], []
-    for i in range(3):
+    ones, nones, anchors = [], [], []
+    for i in range(max(3, runs)):
         path = repo / "clients" / f"client-{(42 + i * 997) % size:05d}.md"
         original = path.read_bytes()
         path.write_bytes(original.replace(b"\n---\n", b"\n---\n\nOne more note.\n", 1))
         ones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
         nones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
+        anchors.append(child_run([sys.executable, "-c", "pass"], repo)[0])
         path.write_bytes(original)
     child_run(_sortext("build", "--today", DAY), repo)
     return {
@@ -112,29 +120,47 @@ def one_file_figures(repo: Path, size: int) -> dict[str, float]:
         "one_wall": statistics.median(w for _, w in ones),
         "none_cpu": statistics.median(c for c, _ in nones),
         "none_wall": statistics.median(w for _, w in nones),
+        "anchor_cpu": statistics.median(anchors),
     }
 
 
+def watch_figures(repo: Path, edits: int = 20) -> dict[str, Any]:
+    """``bench/watch_speed.py`` on a copy of ``repo``'s records in git, pages on."""
+    import json
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.watch_speed", "--source", str(repo)]
+    argv += ["--edits", str(edits), "--long", "0", "--pages-only"]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
+
+
 def history_figures(base: Path, runs: int) -> dict[str, float]:
+    """``sortext history`` of a client with 2,000 commits, cold (no comparisons stored:
+    ``.sortext/history.sqlite`` removed first) and warm (stored by the cold run),
+    alternated with its floor ``git log --follow -p``; CPU and wall medians."""
     from bench.history_bench import build_one_client
 
     repo = base / "one-client"
     if not repo.exists():
         build_one_client(repo)
-    ours, floor = [], []
+    store = repo / ".sortext" / "history.sqlite"
+    samples: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "git": []}
     for _ in range(max(3, runs)):
-        ours.append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
-        floor.append(
+        store.unlink(missing_ok=True)
+        samples["cold"].append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
+        samples["warm"].append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
+        samples["git"].append(
             child_run(
                 ["git", "log", "--follow", "-p", "--", "clients/long-client-renamed.md"], repo
             )[:2]
         )
-    return {
-        "ours_cpu": statistics.median(c for c, _ in ours),
-        "ours_wall": statistics.median(w for _, w in ours),
-        "git_cpu": statistics.median(c for c, _ in floor),
-        "git_wall": statistics.median(w for _, w in floor),
-    }
+    out = {}
+    for name, values in samples.items():
+        out[f"{name}_cpu"] = statistics.median(c for c, _ in values)
+        out[f"{name}_wall"] = statistics.median(w for _, w in values)
+    return out
 
 
 def _ratio(a: float, b: float) -> str:
@@ -149,12 +175,16 @@ def tables(
     history: dict[str, float] | None,
     runs: int,
     cold_runs: int,
+    watch: dict[str, Any] | None = None,
 ) -> str:
     head = " | ".join(f"{s:,}" for s in sizes)
+    watch_flag = f" --watch {watch['records']}" if watch else ""
     out = [
         f"Generated by `python -m bench.report --sizes {' '.join(map(str, sizes))} --runs {runs}"
         f" --cold-runs {cold_runs}"
-        f"{' --history' if history else ''} --write-readme` on "
+        f"{' --history' if history else ''}"
+        f"{watch_flag}"
+        " --write-readme` on "
         f"{dt.date.today().isoformat()} ({os.cpu_count()} cores, shared; load average "
         f"{os.getloadavg()[0]:.1f} at the end).  CPU seconds are user + sys of the process "
         "and the workers it waited for; ratios are taken between runs alternated in one "
@@ -188,20 +218,47 @@ def tables(
         "| nothing changed (the floor) | "
         + " | ".join(f"{ones[s]['none_cpu']:.2f} ({ones[s]['none_wall']:.2f})" for s in sizes)
         + " |",
+        "| `python -c pass` (the anchor) | "
+        + " | ".join(f"{ones[s].get('anchor_cpu', 0.0):.3f}" for s in sizes)
+        + " |",
         "",
         markdown(queries),
     ]
+    if watch:
+        pages = watch["with_pages"]
+        commit, published = (
+            pages["save_to_commit_ms_minus_debounce"],
+            pages["save_to_pages_published_ms_minus_debounce"],
+        )
+        first = pages["first_edit_ms"]
+        out += [
+            "",
+            f"| `sortext watch`, one save, {watch['records']:,} realistic records in git, "
+            f"{watch['edits']} saves, ms after the 300 ms debounce | median | p95 | "
+            "first save after the start |",
+            "|---|---|---|---|",
+            f"| save -> records commit (goal: median <= 150, p95 <= 250) | {commit['median']:.0f} "
+            f"| {commit['p95']:.0f} | {first['commit']:.0f} |",
+            f"| save -> pages published on `sortext-pages` | {published['median']:.0f} "
+            f"| {published['p95']:.0f} | {first['pages_published']:.0f} |",
+            f"| watcher start (full build), s | {pages['start_seconds']:.1f} | | |",
+        ]
     if history:
         out += [
             "",
-            "| `history`, a client with 2,000 commits (one rename) | CPU s | wall s |",
-            "|---|---|---|",
-            f"| `sortext history` | {history['ours_cpu']:.2f} | {history['ours_wall']:.2f} |",
-            f"| `git log --follow -p` (the floor) | {history['git_cpu']:.2f} | "
-            f"{history['git_wall']:.2f} |",
-            f"| ratio (goal <= 3x) | {_ratio(history['ours_cpu'], history['git_cpu'])} | "
-            f"{_ratio(history['ours_wall'], history['git_wall'])} |",
+            "| `history`, a client with 2,000 commits (one rename) | CPU s | wall s | CPU / git |",
+            "|---|---|---|---|",
         ]
+        for key, label in (
+            ("cold", "`sortext history`, cold (nothing stored yet)"),
+            ("warm", "`sortext history`, warm (comparisons stored by an earlier call)"),
+            ("git", "`git log --follow -p` (the floor)"),
+        ):
+            out.append(
+                f"| {label} | {history[f'{key}_cpu']:.2f} | {history[f'{key}_wall']:.2f} | "
+                f"{_ratio(history[f'{key}_cpu'], history['git_cpu'])} |"
+            )
+        out.append("| goal | | | <= 3x |")
     return "\n".join(out)
 
 
@@ -225,6 +282,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="generate the repositories here and keep them")
     parser.add_argument("--history", action="store_true", help="add the history figure")
+    parser.add_argument(
+        "--watch", type=int, metavar="N", help="add the watcher's save latencies at N records"
+    )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="sortext-report-"))
@@ -234,14 +294,15 @@ def main() -> None:
         for size in args.sizes:
             repo = prepare(size, base)
             cold[size] = cold_figures(repo, base, args.cold_runs)
-            ones[size] = one_file_figures(repo, size)
+            ones[size] = one_file_figures(repo, size, args.runs)
             print(f"{size}: cold {cold[size]}, one file {ones[size]}", file=sys.stderr)
         queries = [measure(size, base, args.runs) for size in args.sizes]
         history = history_figures(base, args.runs) if args.history else None
+        watch = watch_figures(prepare(args.watch, base)) if args.watch else None
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
-    text = tables(args.sizes, cold, ones, queries, history, args.runs, args.cold_runs)
+    text = tables(args.sizes, cold, ones, queries, history, args.runs, args.cold_runs, watch)
     print(text)
     if args.write_readme:
         write_readme(text)

@@ -212,3 +212,82 @@ def test_plain_name_and_stage_agree_with_the_parser(
             assert parsed.data["id"] == "x", raw
         else:
             assert key not in parsed.data, (key, raw)
+
+
+# --- long lists read item by item (VersionParser._parse_list) -------------------------
+
+ITEM_LINES = [
+    "  - {date: 2026-11-02, kind: coaching, status: held}",
+    "  - {date: 2026-11-09, kind: coaching}",
+    "  - date: 2026-11-16",
+    "    kind: review",
+    "    status: held",
+    "  -",
+    "  - plain text",
+    "  - - nested",
+    "    - deeper",
+    "  -b",
+    " - one space",
+    "   - three spaces",
+    "- at column zero",
+    "  # a comment",
+    "# column-zero comment",
+    "",
+    "  - &anchor {date: 2026-11-23}",
+    "  - *anchor",
+    "  - note: |",
+    "      a block scalar",
+    "  - {date: 2026-11-30,",
+    "     kind: split}",
+    "  - [a, b]",
+    "  ]",
+    "  - 'quoted: text'",
+    "  - {date: 2026-11-02, date: 2026-11-03}",
+    "  - true: 1",
+    "    1: one",
+    "  - .nan",
+    "\t- tab",
+]
+HEADS = ["sessions:", "sessions:  ", "sessions: # c", "sessions: []", "1:", "sessions:"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.sampled_from(HEADS),
+    st.lists(st.sampled_from(ITEM_LINES), max_size=10),
+    st.lists(st.lists(st.sampled_from(ITEM_LINES), max_size=10), max_size=3),
+)
+@example(head="sessions:", items=["  - &anchor {date: 2026-11-23}", "  - *anchor"], earlier=[])
+def test_lists_read_item_by_item_match_the_plain_parser(
+    head: str, items: list[str], earlier: list[list[str]]
+) -> None:
+    from sortext.vcs import versions
+
+    def doc(lines: list[str]) -> bytes:
+        return ("---\nname: A\n" + "\n".join([head, *lines]) + "\nstage: active\n---\n").encode()
+
+    saved = versions._LIST_MIN
+    versions._LIST_MIN = 0  # every list entry item by item, however short
+    try:
+        parser = VersionParser()
+        for lines in earlier:  # items seen before, in other versions, are reused
+            raw = doc(lines)
+            assert parser.parse(raw, "clients/x.md") == parse_version(raw, "clients/x.md")
+        raw = doc(items)
+        assert parser.parse(raw, "clients/x.md") == parse_version(raw, "clients/x.md")
+    finally:
+        versions._LIST_MIN = saved
+
+
+def test_a_growing_list_is_read_once_per_item() -> None:
+    from sortext.vcs import versions
+
+    parser = VersionParser()
+    sessions = [
+        f"  - {{date: 2026-01-{d:02d}, kind: coaching, status: held}}" for d in range(1, 29)
+    ]
+    for n in range(20, 29):
+        raw = ("---\nname: A\nsessions:\n" + "\n".join(sessions[:n]) + "\n---\n").encode()
+        assert parser.parse(raw, "clients/a.md") == parse_version(raw, "clients/a.md")
+    assert len(sessions[0]) * 20 > versions._LIST_MIN
+    assert len(parser._items) == 28  # each item read once, not once per version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -40,6 +41,11 @@ def command(directory: Path) -> None:
         commit = None
     if commit:
         click.echo(f"first commit {commit[:12]}")
+        from sortext.repo import open_repository
+        from sortext.vcs.stagefacts import warm_stage_facts
+
+        with contextlib.suppress(SortextError):
+            warm_stage_facts(open_repository(directory))
     click.echo(f"records repository ready in {directory}")
     click.echo(f"git runs sortext with {recorded_python()} (run 'sortext install' if it moves)")
     where = str(directory)

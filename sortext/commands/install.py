@@ -20,7 +20,9 @@ def command(repo_dir: Path | None) -> None:
     git's durability settings (core.fsync).  Run it once after cloning: git
     does not copy local config with a clone.  Records this Python
     (sortext.python) for the hook and the merge driver, so they work from GUI
-    git clients; run it again if that Python moves.
+    git clients; run it again if that Python moves.  It also reads time in
+    stage from the history once (seconds on a long one), so that no later
+    command waits for it.
 
     A repository that still tracks the generated pages (NEXT.md, site/) is
     migrated: one commit removes them from the records branch (the files
@@ -54,4 +56,7 @@ def command(repo_dir: Path | None) -> None:
         raise click.ClickException(f"pages not migrated: {exc}") from exc
     if migrated:
         click.echo(f"stopped tracking NEXT.md and site/ (commit {migrated[:10]}): see its message")
+    from sortext.vcs.stagefacts import warm_stage_facts
+
+    warm_stage_facts(repo)  # the long pass over the history, here rather than in a query
     click.echo(f"git settings installed in {repo.root}")

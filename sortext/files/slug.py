@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import TypeGuard
 
@@ -89,21 +90,34 @@ def confined_folder(root: Path, folder: Path) -> Path:
     return folder
 
 
-def confined_path(folder: Path, slug: str, suffix: str = "") -> Path:
+def confined_path(
+    folder: Path, slug: str, suffix: str = "", real_folder: str | None = None
+) -> Path:
     """``folder / (slug + suffix)``, after checking the slug and where the path resolves.
 
     Raises UnsafePathError when ``slug`` is not a slug (see :func:`slug_problem`)
     or when the resolved path is not inside the resolved ``folder`` (a symlink
-    pointing elsewhere).
+    pointing elsewhere).  ``real_folder``: ``os.path.realpath(folder)``, when the
+    caller resolved it already (a build writing thousands of pages into one
+    folder); then only the file itself is looked at (a slug names no folder, so
+    a path that is not a symbolic link resolves to ``real_folder/name``).
     """
     why = slug_problem(slug)
     if why is not None:
         shown = repr(slug)[:80]
         raise UnsafePathError(f"{shown} cannot name a file: it {why}")
     path = folder / f"{slug}{suffix}"
-    real_folder = Path(os.path.realpath(folder))
+    if real_folder is not None:
+        try:
+            if not stat.S_ISLNK(os.lstat(path).st_mode):
+                return path
+        except FileNotFoundError:
+            return path
+        except OSError:
+            pass  # the full check below says what is wrong
+    real_folder = real_folder or os.path.realpath(folder)
     real = Path(os.path.realpath(path))
-    if not _under(real, real_folder):
+    if not _under(real, Path(real_folder)):
         raise UnsafePathError(
             f"{path}: resolves outside {folder} (to {real}); refusing to write through the link"
         )

@@ -33,6 +33,9 @@ class StateDir:
     WEEKLY_PAIRS: ClassVar[str] = "weekly-pairs.json"
     WEEKLY_STORE: ClassVar[str] = "weekly.sqlite"
     STAGE_FACTS: ClassVar[str] = "stage-facts.json"
+    STAGE_SCAN: ClassVar[str] = "stage-scan.json"
+    STAGE_JOURNAL: ClassVar[str] = "stage-journal.jsonl"
+    HISTORY_CACHE: ClassVar[str] = "history.sqlite"
     WATCH_PID: ClassVar[str] = "watch.pid"
     WATCH_STATE: ClassVar[str] = "watch.json"
     WATCH_LOG: ClassVar[str] = "watch.log"
@@ -88,8 +91,23 @@ class StateDir:
 
     @property
     def stage_facts(self) -> Path:
-        """Cached facts about each client's stage history (JSON)."""
+        """Each client's stage facts at one HEAD (JSON, :mod:`sortext.vcs.stagefacts`)."""
         return self._inside(self.STAGE_FACTS)
+
+    @property
+    def stage_scan(self) -> Path:
+        """What the stage-facts pass found in the history up to one commit (JSON)."""
+        return self._inside(self.STAGE_SCAN)
+
+    @property
+    def stage_journal(self) -> Path:
+        """What each later commit changed in the stage facts (JSON lines)."""
+        return self._inside(self.STAGE_JOURNAL)
+
+    @property
+    def history_cache(self) -> Path:
+        """What ``sortext history`` found comparing pairs of blobs (SQLite, by blob id)."""
+        return self._inside(self.HISTORY_CACHE)
 
     @property
     def watch_pid(self) -> Path:

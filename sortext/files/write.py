@@ -164,34 +164,45 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     thousands stays fast; the rename still guarantees a reader never sees a
     half-written file.  Raises StorageError.
     """
+    mode = None
     try:
         with open(path, "rb") as existing:
             if existing.read() == data:
                 return False
     except FileNotFoundError:
-        pass
+        mode = 0o644  # nothing there (a cold build's pages): no mode to keep
     except OSError as exc:
         raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    atomic_write(path, data, durable=durable)
+    atomic_write(path, data, durable=durable, mode=mode)
     return True
 
 
-def atomic_write(path: Path, data: bytes, exclusive: bool = False, durable: bool = True) -> None:
+def atomic_write(
+    path: Path,
+    data: bytes,
+    exclusive: bool = False,
+    durable: bool = True,
+    mode: int | None = None,
+) -> None:
     """Write ``data`` to ``path`` via a temp file + fsync + rename + folder fsync.
 
     ``exclusive``: fail with ConflictError if ``path`` appears before the
     rename.  ``durable=False`` skips both fsyncs (derived files only).  The
     file keeps the mode of the file it replaces (0644 for a new one).  The
-    temp file never outlives a failed write.  Raises StorageError on I/O errors.
+    temp file never outlives a failed write.  ``mode``: the new file's mode when the
+    caller knows ``path`` is absent (saves a ``stat``).  Raises StorageError on I/O
+    errors.
     """
     folder = path.parent
     temp = temp_path(path)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except OSError:
-        mode = 0o644
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            mode = 0o644
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        placed = False
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -202,8 +213,9 @@ def atomic_write(path: Path, data: bytes, exclusive: bool = False, durable: bool
                 _link_new(temp, path)
             else:
                 os.replace(temp, path)
+            placed = True  # the temp file's name is gone (replaced, or linked and unlinked)
         finally:
-            if os.path.lexists(temp):
+            if not placed and os.path.lexists(temp):
                 os.unlink(temp)
         if durable:
             fsync_folder(folder)

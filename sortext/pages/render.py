@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -67,13 +68,16 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
             cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
         except OSError:
             cache = None  # derived data: without it templates are compiled each run
-    env = jinja2.Environment(
+    env = _page_environment_class()(
         loader=loader,
         bytecode_cache=cache,
         autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One environment per build: a template is read once, not stat'ed again at
+        # each page that extends or includes it (the build's key hashes the files).
+        auto_reload=False,
     )
     env.filters.update(
         md=md_escape,
@@ -97,6 +101,41 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
     env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
     return env
+
+
+# Types whose instances have no attributes but their class's: for these, ``x.key`` in a
+# template can only be an item unless ``key`` names a method (``items``, ``get``).
+_PLAIN_ATTRS: dict[type, frozenset[str]] = {
+    dict: frozenset(dir(dict)),
+    MappingProxyType: frozenset(dir(MappingProxyType)),
+}
+_environment_class: Any = None
+
+
+def _page_environment_class() -> type[jinja2.Environment]:
+    """``jinja2.Environment`` whose ``x.key`` on a plain mapping (a record's data, a
+    session, an invoice: ~80 lookups a client page) goes straight to the item instead
+    of raising and catching AttributeError first; the same answer for every object
+    (Jinja's own rule: the attribute, else the item, else undefined)."""
+    global _environment_class
+    if _environment_class is None:
+        import jinja2
+
+        class PageEnvironment(jinja2.Environment):
+            def getattr(self, obj: Any, attribute: str) -> Any:
+                attrs = _PLAIN_ATTRS.get(type(obj))
+                if attrs is None or attribute in attrs:
+                    try:
+                        return getattr(obj, attribute)
+                    except AttributeError:
+                        pass
+                try:
+                    return obj[attribute]
+                except (TypeError, LookupError, AttributeError):
+                    return self.undefined(obj=obj, name=attribute)
+
+        _environment_class = PageEnvironment
+    return _environment_class  # type: ignore[no-any-return]
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:

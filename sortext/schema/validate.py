@@ -204,6 +204,42 @@ def value_problems(data: Any) -> list[Problem]:
     are larger than :data:`MAX_NUMBER` (``1e309``, a 5,000-digit integer).
     Iterative, at most ``_MAX_VALUE_PROBLEMS`` problems.
     """
+    if _plainly_fine(data):
+        return []
+    return _value_problems(data)
+
+
+def _plainly_fine(data: Any) -> bool:
+    """True when :func:`value_problems` would find nothing: one pass without paths and
+    one search over every text and key (nearly every record; the rest, and any value
+    of a type other than the parsers' plain ones, get the full walk)."""
+    texts: list[str] = []
+    add = texts.append
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind is str:
+            add(value)
+        elif kind is dict:
+            for key, item in value.items():
+                if isinstance(key, str):
+                    add(key)
+                stack.append(item)
+        elif kind is list:
+            stack.extend(value)
+        elif kind is bool or value is None:
+            continue
+        elif kind is int or kind is float:
+            if not -MAX_NUMBER <= value <= MAX_NUMBER:  # too large, infinite, or NaN
+                return False
+        else:
+            return False
+    # Newline is not a control character here, so joined texts match where one would.
+    return _CONTROL.search("\n".join(texts)) is None
+
+
+def _value_problems(data: Any) -> list[Problem]:
     found: list[Problem] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack and len(found) < _MAX_VALUE_PROBLEMS:

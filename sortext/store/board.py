@@ -27,11 +27,15 @@ CREATE TABLE IF NOT EXISTS assessed (
 );
 CREATE INDEX IF NOT EXISTS assessed_risk
     ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
+CREATE INDEX IF NOT EXISTS assessed_owner_risk ON assessed (owner) WHERE risk_count > 0;
 CREATE TABLE IF NOT EXISTS next_items (
     path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
     s2 TEXT NOT NULL, value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS next_items_order ON next_items (s0, s1, s2, path);
+CREATE INDEX IF NOT EXISTS next_items_status ON next_items (status, s0, s1, s2, path);
+CREATE INDEX IF NOT EXISTS next_items_owner
+    ON next_items (json_extract(value, '$[3]'), s0, s1, s2, path);
 CREATE TABLE IF NOT EXISTS findings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
     record_id TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL, s2 TEXT NOT NULL,
@@ -285,6 +289,20 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     """The first ``limit`` next actions in page order (of one status, if given)."""
     where, args = ("status = ?", (status,)) if status else ("1", ())
     return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
+
+
+def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
+    """The first ``limit`` next actions whose owner is ``owner``, in page order (a
+    per-owner page); the length is the count of them all."""
+    return _top(
+        conn,
+        "next_items",
+        "json_extract(value, '$[3]') = ?",
+        "s0, s1, s2, path",
+        limit,
+        _next,
+        (owner,),
+    )
 
 
 def all_next(conn: sqlite3.Connection) -> list[Any]:

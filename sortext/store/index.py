@@ -41,7 +41,8 @@ from sortext.store.sqlbatch import select_in
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "9"  # 8: search covers every text field (issue 16); 9: notes contentless
+LAYOUT_VERSION = "10"  # 8: search covers every text field (issue 16); 9: notes contentless;
+# 10: the day book's agenda items carry their day and order (pages read a day's first rows)
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -147,7 +148,7 @@ class _Parsed:
     ok: bool
     summary: str | None
     data: bytes | None  # compressed JSON
-    body: str | None  # plain: what notes indexes
+    body: str | None  # plain: what notes indexes when search_text is None
     body_z: bytes | None  # compressed: what records keeps
     body_line: int | None
     diagnostics: str
@@ -292,7 +293,7 @@ def _parse_file(
         result.ok,
         json.dumps(summary),
         _pack(json.dumps(rec.data, separators=(",", ":"))),
-        rec.body,
+        None,  # the notes travel once, inside search_text
         _pack(rec.body),
         rec.body_line,
         _diag_json(result.diagnostics),
@@ -584,6 +585,44 @@ class Index:
                     changed.extend(p.path for p in batch)
         stats.changed = sorted(changed)
         return stats
+
+    def stat_changes(self) -> list[str]:
+        """The names of the record files one stat pass finds new, changed, gone, or too
+        recently indexed to trust their stat (what :meth:`refresh` would look at), sorted;
+        nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does."""
+        prefix = self.repo.relative(self.repo.clients_path).rstrip("/") + "/"
+        known = {
+            path: (size, mtime, indexed)
+            for path, size, mtime, indexed in self.conn.execute(
+                "SELECT path, size, mtime_ns, indexed_ns FROM files"
+            )
+        }
+        out: list[str] = []
+        try:
+            entries = os.scandir(self.repo.clients_path)
+        except FileNotFoundError:
+            entries = None
+        if entries is not None:
+            with entries:
+                for entry in entries:
+                    old = known.pop(prefix + entry.name, None)
+                    if old is None:  # not indexed: a new record file, or not a record
+                        if _is_record_name(entry.name):
+                            out.append(entry.name)
+                        continue
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        out.append(entry.name)
+                        continue
+                    if (
+                        old[0] != st.st_size
+                        or old[1] != st.st_mtime_ns
+                        or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
+                    ):
+                        out.append(entry.name)
+        out += [path[len(prefix) :] for path in known]  # indexed, and gone
+        return sorted(out)
 
     def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
         """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""

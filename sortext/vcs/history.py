@@ -1,21 +1,37 @@
 """Field-level history of one client, read from git (any commits: daemon, CLI, by hand).
 
-One ``git log --follow`` lists the commits that touched the file (renames
-followed); one ``git cat-file --batch`` reads every version; consecutive
-versions are compared with :func:`sortext.record.fielddiff.diff_data`.
+One ``git log --follow --raw`` lists the commits that touched the file
+(renames followed) with the blob id of each version; versions are read
+through one ``git cat-file --batch`` and consecutive ones compared with
+:func:`sortext.record.fielddiff.diff_data`.
+
+What a comparison found depends only on the two blobs (and the file names,
+which give the implied id), and a blob never changes, so the results are kept
+in ``.sortext/history.sqlite`` (derived data, keyed by blob ids, paths and
+this code's fingerprint): a later call reads only the versions committed since
+(``use_cache=False`` recomputes everything; the answer is the same).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from sortext.check.load import stem_of
-from sortext.errors import RecordNotFound
+from sortext.errors import RecordNotFound, SortextError
+from sortext.files.state import StateDir
 from sortext.record.fielddiff import body_summary, diff_data, field_matches
 from sortext.repo import Repository
-from sortext.vcs.log import Commit, FileChange, file_log, read_blobs
-from sortext.vcs.versions import Version, VersionParser
+from sortext.vcs.log import Commit, FileChange, file_log
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sortext.vcs.versions import Version
 
 EntryKind = Literal[
     "added", "removed", "changed", "notes", "created", "deleted", "renamed", "unparsable"
@@ -40,39 +56,76 @@ class HistoryEntry:
         return asdict(self)
 
 
+#: (blob id, path): one version of a record as a comparison sees it.
+VKey = tuple[str, str]
+#: A change as stored: [path, old, new, kind].
+Row = list[Any]
+
+
 def client_history(
-    repo: Repository, record_id: str, field: str | None = None
+    repo: Repository, record_id: str, field: str | None = None, use_cache: bool = True
 ) -> list[HistoryEntry]:
-    """Every field change of one client, oldest first, following renames."""
+    """Every field change of one client, oldest first, following renames.
+
+    Raises RecordNotFound when the file was never committed, GitError when git
+    fails.  ``use_cache=False`` neither reads nor writes the derived store."""
     path = repo.relative(repo.record_path(record_id))
-    commits = [c for c in file_log(repo.root, path) if c.files]
+    commits = [c for c in file_log(repo.root, path, raw=True) if c.files]
     if not commits:
         raise RecordNotFound(
             f"no history for '{record_id}': {path} was never committed "
             "(check the id with 'ls clients/')"
         )
     commits.reverse()
-    specs = [f"{c.sha}:{c.files[-1].path}" for c in commits if c.files[-1].status != "D"]
-    blobs = iter(read_blobs(repo.root, specs))
+    try:
+        with _Facts(repo.root, _Store.open(repo) if use_cache else None) as facts:
+            return _history(commits, facts, field)
+    except _Unreadable:
+        with _Facts(repo.root, None) as facts:  # what this clone holds, nothing stored
+            return _history(commits, facts, field)
+
+
+class _Unreadable(Exception):
+    """A version the store knows is not readable here (a partial clone)."""
+
+
+def _version(change: FileChange) -> VKey | None:
+    return (change.blob, change.path) if change.status != "D" and change.blob else None
+
+
+def _history(commits: Sequence[Commit], facts: _Facts, wanted: str | None) -> list[HistoryEntry]:
+    versions = [_version(c.files[-1]) for c in commits]
+    facts.states([v for v in versions if v is not None])
+    # Which comparisons the walk needs: consecutive parsed versions (a version
+    # that does not parse is skipped; a deletion starts afresh).
+    needed: list[tuple[VKey | None, VKey]] = []
+    previous: VKey | None = None
+    for commit, version in zip(commits, versions, strict=True):
+        if commit.files[-1].status == "D":
+            previous = None
+        elif version is not None and facts.state(version) == _PARSED:
+            if previous is not None or wanted is not None:
+                needed.append((previous, version))
+            previous = version
+    facts.compare(needed)
     entries: list[HistoryEntry] = []
-    previous: Version | None = None
-    parser = VersionParser()
-    for commit in commits:
+    previous = None
+    for commit, version in zip(commits, versions, strict=True):
         change = commit.files[-1]
-        raw = None if change.status == "D" else next(blobs)
-        current = parser.parse(raw, change.path)
-        entries.extend(_entries(commit, change, previous, current, raw is not None, field))
-        if current is not None or change.status == "D":
-            previous = current
+        entries.extend(_entries(commit, change, previous, version, facts, wanted))
+        if change.status == "D":
+            previous = None
+        elif version is not None and facts.state(version) == _PARSED:
+            previous = version
     return entries
 
 
 def _entries(
     commit: Commit,
     change: FileChange,
-    before: Version | None,
-    after: Version | None,
-    exists: bool,
+    before: VKey | None,
+    after: VKey | None,
+    facts: _Facts,
     wanted: str | None,
 ) -> list[HistoryEntry]:
     def entry(fld: str, old: Any, new: Any, kind: EntryKind) -> HistoryEntry:
@@ -86,25 +139,234 @@ def _entries(
         out.append(entry("record", None, change.path, "created"))
     if change.status == "R" and change.old_path:
         out.append(entry("path", change.old_path, change.path, "renamed"))
-    if exists and after is None:
+    state = facts.state(after) if after is not None else _MISSING
+    if state == _UNPARSABLE:
         out.append(entry("record", None, None, "unparsable"))
         return _keep(out, wanted)
-    if after is None:
+    if state != _PARSED:
         return _keep(out, wanted)
+    assert after is not None
     implied_id = (stem_of(change.old_path), stem_of(change.path)) if change.old_path else None
     if before is not None or wanted is not None:
-        for fc in diff_data(before.data if before else None, after.data):
-            if fc.path == "id" and (fc.old, fc.new) == implied_id:
+        changes, notes = facts.comparison(before, after)
+        for path, old, new, kind in changes:
+            if path == "id" and (old, new) == implied_id:
                 continue  # the id follows the file name: the rename says it already
-            out.append(entry(fc.path, fc.old, fc.new, fc.kind))
-    same = before is None or before.body == after.body
-    notes = "" if same or before is None else body_summary(before.body, after.body)
-    if notes:
-        out.append(entry("notes", None, notes.removeprefix("notes "), "notes"))
+            out.append(entry(path, old, new, kind))
+        if notes:
+            out.append(entry("notes", None, notes.removeprefix("notes "), "notes"))
     return _keep(out, wanted)
+
+
+def stem_of(path: str) -> str:
+    """The record id a file name implies (as :func:`sortext.check.load.stem_of`)."""
+    base = os.path.basename(path)
+    return base[:-3] if base.endswith(".md") else base
 
 
 def _keep(entries: list[HistoryEntry], wanted: str | None) -> list[HistoryEntry]:
     if wanted is None:
         return entries
     return [e for e in entries if field_matches(e.field, wanted)]
+
+
+# --- what comparisons found, computed once per pair of blobs ----------------------------
+
+_PARSED, _UNPARSABLE, _MISSING = "1", "0", "-"
+
+
+def _state_key(v: VKey) -> str:
+    return f"v\0{v[0]}\0{v[1]}"
+
+
+def _pair_key(before: VKey | None, after: VKey) -> str:
+    first = f"{before[0]}\0{before[1]}" if before is not None else "\0"
+    return f"d\0{first}\0{after[0]}\0{after[1]}"
+
+
+class _Facts:
+    """Parse states and comparisons of versions: from the store when it has them,
+    else computed (blobs read in one batch, each version parsed once, oldest
+    first so the parser reuses unchanged entries) and handed to the store."""
+
+    def __init__(self, root: Path, store: _Store | None) -> None:
+        self.root = root
+        self.store = store
+        self.known: dict[str, Any] = {}
+        self.fresh: dict[str, str] = {}
+        self.parsed: dict[VKey, Version | None] = {}
+        self._parser: Any = None
+
+    def __enter__(self) -> _Facts:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.store is not None:
+            if self.fresh and exc[0] is None:
+                self.store.put(self.fresh)
+            self.store.close()
+
+    def state(self, version: VKey) -> str:
+        return str(self.known.get(_state_key(version), _MISSING))
+
+    def comparison(self, before: VKey | None, after: VKey) -> tuple[list[Row], str]:
+        changes, notes = self.known[_pair_key(before, after)]
+        return changes, notes
+
+    def states(self, versions: Sequence[VKey]) -> None:
+        """Learn whether each version parses (stored, else read and parsed)."""
+        self._fetch([_state_key(v) for v in versions])
+        self._parse([v for v in versions if _state_key(v) not in self.known])
+
+    def compare(self, pairs: Sequence[tuple[VKey | None, VKey]]) -> None:
+        """Learn the field changes and notes summary of each pair."""
+        self._fetch([_pair_key(b, a) for b, a in pairs])
+        todo = [(b, a) for b, a in pairs if _pair_key(b, a) not in self.known]
+        self._parse([v for pair in todo for v in pair if v is not None])
+        for before, after in todo:
+            old = self.parsed[before] if before is not None else None
+            new = self.parsed[after]
+            if new is None or (before is not None and old is None):
+                raise _Unreadable  # the store says it parsed; this clone cannot read it
+            found = diff_data(old.data if old is not None else None, new.data)
+            changes = [[c.path, c.old, c.new, c.kind] for c in found]
+            same = old is None or old.body == new.body
+            notes = "" if same or old is None else body_summary(old.body, new.body)
+            self._learn(_pair_key(before, after), [changes, notes])
+
+    def _fetch(self, keys: list[str]) -> None:
+        if self.store is not None:
+            for key, text in self.store.get([k for k in keys if k not in self.known]).items():
+                try:
+                    self.known[key] = json.loads(text)
+                except ValueError:
+                    continue  # a damaged row: computed again
+
+    def _learn(self, key: str, value: Any) -> None:
+        self.known[key] = value
+        if self.store is None:
+            return
+        text = json.dumps(value, separators=(",", ":"))
+        if json.loads(text) == value:  # only what reads back the same is kept
+            self.fresh[key] = text
+
+    def _parse(self, versions: Iterable[VKey]) -> None:
+        """Read and parse the versions not parsed yet (oldest first, as given)."""
+        todo = list(dict.fromkeys(v for v in versions if v not in self.parsed))
+        if not todo:
+            return
+        from sortext.vcs.log import read_blobs
+        from sortext.vcs.versions import VersionParser
+
+        blobs = dict(zip(todo, read_blobs(self.root, [v[0] for v in todo]), strict=True))
+        if self._parser is None:
+            self._parser = VersionParser()
+        for version in todo:
+            raw = blobs[version]
+            if raw is None:
+                self.parsed[version] = None  # not in this clone: not remembered
+                continue
+            parsed = self._parser.parse(raw, version[1])
+            self.parsed[version] = parsed
+            self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
+
+
+#: Bumped when what a comparison stores changes shape.
+_STORE_VERSION = 1
+#: The store is emptied when it grows past this (it only ever saves time).
+_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _code_key() -> str:
+    """The sortext version and the source of the modules whose results are stored:
+    a store written by other code is emptied, never read."""
+    from importlib.util import find_spec
+
+    from sortext import __version__
+
+    digest = hashlib.sha256(f"{_STORE_VERSION}:{__version__}".encode())
+    for name in ("sortext.record.fielddiff", "sortext.record.yamlread", "sortext.vcs.versions"):
+        spec = find_spec(name)
+        digest.update(Path(str(spec and spec.origin)).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:24]
+
+
+class _Store:
+    """``.sortext/history.sqlite``: key -> JSON text.  Best effort: a store that
+    cannot be opened, read or written is one the answer is computed without
+    (a corrupt file is removed and started afresh)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, repo: Repository) -> _Store | None:
+        import sqlite3
+
+        try:
+            path = StateDir(repo.root).history_cache
+            path.parent.mkdir(exist_ok=True)
+        except (OSError, SortextError):
+            return None
+        for attempt in range(2):
+            try:
+                return cls(_connect(path))
+            except (sqlite3.Error, OSError):
+                if attempt == 0:
+                    try:
+                        path.unlink(missing_ok=True)
+                    except OSError:
+                        return None
+        return None
+
+    def get(self, keys: list[str]) -> dict[str, str]:
+        import sqlite3
+
+        from sortext.store.sqlbatch import select_in
+
+        try:
+            rows = select_in(self.conn, "SELECT key, value FROM facts WHERE key IN ({})", keys)
+        except sqlite3.Error:
+            return {}
+        return {str(k): str(v) for k, v in rows}
+
+    def put(self, rows: dict[str, str]) -> None:
+        import sqlite3
+
+        try:
+            size = self.conn.execute("PRAGMA page_count").fetchone()[0]
+            page = self.conn.execute("PRAGMA page_size").fetchone()[0]
+            with self.conn:
+                if size * page > _MAX_BYTES:
+                    self.conn.execute("DELETE FROM facts")
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)", rows.items()
+                )
+        except sqlite3.Error:
+            pass  # not saved: the next call computes these again
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=2.0)
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            " WITHOUT ROWID"
+        )
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
+        code = _code_key()
+        if row is None or row[0] != code:
+            with conn:
+                conn.execute("DELETE FROM facts")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('code', ?)", (code,))
+    except BaseException:
+        conn.close()
+        raise
+    return conn

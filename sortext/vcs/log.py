@@ -32,11 +32,13 @@ def has_commits(root: Path) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileChange:
-    """One entry of ``--name-status``: status letter, old path (renames), new path."""
+    """One entry of ``--name-status`` or ``--raw``: status letter, old path (renames),
+    new path, and with ``--raw`` the new blob id (None for a deletion)."""
 
     status: str
     old_path: str | None
     path: str
+    blob: str | None = None
 
 
 @dataclass(slots=True)
@@ -54,8 +56,12 @@ class Commit:
         return self.sha[:10]
 
 
+_NO_BLOB = frozenset("0")
+
+
 def parse_log(output: str) -> list[Commit]:
-    """Parse ``git log --format=LOG_FORMAT --name-status -z`` output, newest first."""
+    """Parse ``git log --format=LOG_FORMAT --name-status -z`` output (or ``--raw
+    --no-abbrev -z``: each entry then carries its new blob id), newest first."""
     commits: list[Commit] = []
     for chunk in output.split(_COMMIT)[1:]:
         header, _, rest = chunk.partition("\x00")
@@ -68,23 +74,28 @@ def parse_log(output: str) -> list[Commit]:
             if not status:
                 i += 1
                 continue
+            blob = None
+            if status[0] == ":":  # --raw: ":mode mode old-id new-id STATUS"
+                fields = status.split(" ")
+                status, new_id = fields[-1], fields[-2]
+                blob = None if set(new_id) <= _NO_BLOB else new_id
             if status[0] in "RC":
-                commit.files.append(FileChange(status[0], tokens[i + 1], tokens[i + 2]))
+                commit.files.append(FileChange(status[0], tokens[i + 1], tokens[i + 2], blob))
                 i += 3
             else:
-                commit.files.append(FileChange(status[0], None, tokens[i + 1]))
+                commit.files.append(FileChange(status[0], None, tokens[i + 1], blob))
                 i += 2
         commits.append(commit)
     return commits
 
 
-def log(root: Path, *args: str, paths: Sequence[str] = ()) -> list[Commit]:
-    """``git log`` with our format and ``--name-status -z``; ``args`` add options."""
+def log(root: Path, *args: str, paths: Sequence[str] = (), raw: bool = False) -> list[Commit]:
+    """``git log`` with our format and ``--name-status -z`` (``raw``: ``--raw
+    --no-abbrev -z``, so each entry knows its blob); ``args`` add options."""
     if not has_commits(root):
         return []
-    out = git.text(
-        root, "log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths
-    )
+    listing = ("--raw", "--no-abbrev") if raw else ("--name-status",)
+    out = git.text(root, "log", f"--format={LOG_FORMAT}", *listing, "-z", *args, "--", *paths)
     return parse_log(out)
 
 
@@ -104,13 +115,14 @@ def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[],
     return finish
 
 
-def file_log(root: Path, path: str) -> list[Commit]:
+def file_log(root: Path, path: str, raw: bool = False) -> list[Commit]:
     """Commits touching ``path`` (newest first), following renames back in time.
 
     Each commit carries exactly the entry for this file under its name at that
-    time, so the caller knows which path to read the blob from.
+    time, so the caller knows which path to read the blob from (``raw``: and
+    the blob id itself).
     """
-    return log(root, "--follow", "-M", paths=[path])
+    return log(root, "--follow", "-M", paths=[path], raw=raw)
 
 
 class BlobReader:

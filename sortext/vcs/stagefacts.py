@@ -3,28 +3,44 @@
 Nobody types ``stage_since`` by hand: one pass over ``git log -p -U0`` of the
 clients folder (newest first, renames followed) finds, per file, the newest
 commit that touched it and the newest commit that wrote its ``stage:`` line.
-The result is cached in ``.sortext/stage-facts.json`` (derived state) keyed by
-HEAD, and later calls read only the commits added since.  ``staleness`` is
-the pure rule that flags a client sitting in a stage too long.
+Derived files in ``.sortext/`` (keyed by the clients folder and a commit,
+so a stale one is never read): ``stage-scan.json``, what the pass found for
+every path ever seen, from which a later call reads only the commits added
+since; ``stage-facts.json``, the answer for the records at that commit; and
+``stage-journal.jsonl``, one line per later commit the cache moved forward to
+(what it changed: the scan's new facts and the changed records' rows), each
+chained to the commit before it, so a watcher's commit costs an append, not a
+rewrite of both files (rewritten whole every 64 entries).  A call at a commit
+the base or the journal reaches returns the answer without starting git.  The watcher refreshes both
+after each commit it makes; ``build``, ``install`` and ``init`` do too, so the
+one long pass (a tree comparison per commit: seconds on a long history of a
+large practice) is not paid by a query.  ``staleness`` is the pure rule that
+flags a client sitting in a stage too long.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sortext.check.load import stem_of
+from sortext.errors import SortextError
 from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
-from sortext.vcs.log import has_commits
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
+#: Seconds the pass over the whole history may take: one tree comparison per
+#: commit, minutes for years of a 30,000-client practice on a busy machine (git's
+#: usual 60 s would fail it every time, and nothing would ever be cached).
+SCAN_TIMEOUT = 1800.0
 _STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
 
 
@@ -58,7 +74,7 @@ def _follow(alias: Mapping[str, str], path: str) -> str:
 def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
     """One ``git log -p -U0 -M`` pass over ``since_commit..HEAD`` (or all history)."""
     revs = [f"{since_commit}..HEAD"] if since_commit else ["HEAD"]
-    out = git.text(
+    out = git.run(
         repo.root,
         "log",
         "--format=\x01%aI",
@@ -70,7 +86,8 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         *revs,
         "--",
         prefix,
-    )
+        timeout=SCAN_TIMEOUT,
+    ).decode("utf-8", "replace")
     scan = _Scan()
     day = ""
     old = ""
@@ -99,6 +116,12 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
 
 def _merge(newer: _Scan, older: _Scan) -> _Scan:
     """Facts from newer commits override older ones; older paths follow newer renames."""
+    if not newer.alias:  # no renames since (the usual case): plain overrides, copied in C
+        return _Scan(
+            {**older.touched, **newer.touched},
+            {**older.stages, **newer.stages},
+            dict(older.alias),
+        )
     out = _Scan(dict(newer.touched), dict(newer.stages), dict(newer.alias))
     for old, new in older.alias.items():
         out.alias.setdefault(old, _follow(newer.alias, new))
@@ -109,10 +132,19 @@ def _merge(newer: _Scan, older: _Scan) -> _Scan:
     return out
 
 
-def _load_cache(repo: Repository) -> tuple[str, _Scan] | None:
+def _prefix(repo: Repository) -> str:
+    """The clients folder as git names its files (``clients/``): part of every key."""
+    return repo.relative(repo.clients_path).rstrip("/") + "/"
+
+
+def _key(repo: Repository) -> str:
+    return f"{_CACHE_VERSION}:{_prefix(repo)}"
+
+
+def _load_scan(repo: Repository) -> tuple[str, _Scan] | None:
     try:
-        data = json.loads(StateDir(repo.root).stage_facts.read_text(encoding="utf-8"))
-        if data.get("version") != _CACHE_VERSION:
+        data = json.loads(StateDir(repo.root).stage_scan.read_bytes())
+        if data.get("version") != _CACHE_VERSION or data.get("prefix") != _prefix(repo):
             return None
         stages = {p: (s[0], s[1]) for p, s in data["stages"].items()}
         return str(data["head"]), _Scan(dict(data["touched"]), stages, dict(data["alias"]))
@@ -120,60 +152,386 @@ def _load_cache(repo: Repository) -> tuple[str, _Scan] | None:
         return None
 
 
-def _save_cache(repo: Repository, head: str, scan: _Scan) -> None:
-    from sortext.errors import StorageError
-    from sortext.files.write import replace_if_unchanged
+def _load_facts(repo: Repository) -> tuple[str, list[list[Any]]] | None:
+    """(head, groups) as saved: each group is ``[stage, since, touched, "id/id/..."]``
+    (ids joined with ``/``, which no record id holds), or None."""
+    try:
+        data = json.loads(StateDir(repo.root).stage_facts.read_bytes())
+        if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
+            return None
+        if data.get("prefix") != _prefix(repo):
+            return None
+        head, groups = data["head"], data["groups"]
+        if isinstance(head, str) and isinstance(groups, list):
+            return head, groups
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
 
-    path = StateDir(repo.root).stage_facts
+
+#: Journal entries (one per call that moved HEAD forward) kept before the two
+#: files are rewritten whole; and the journal's size limit, in bytes.
+_JOURNAL_ENTRIES = 64
+_JOURNAL_BYTES = 512 * 1024
+
+
+def _journal(repo: Repository, start: str) -> tuple[list[dict[str, Any]], bool]:
+    """The journal entries that chain on from commit ``start`` (each ``from`` the
+    previous ``head``), and whether that chain is the whole journal (so one more
+    entry may be appended).  A damaged or foreign entry ends the chain."""
+    try:
+        lines = StateDir(repo.root).stage_journal.read_bytes().split(b"\n")
+    except FileNotFoundError:
+        return [], True
+    except OSError:
+        return [], False
+    if len(lines) > _JOURNAL_ENTRIES + 1 or sum(map(len, lines)) > _JOURNAL_BYTES:
+        return [], False
+    key = _key(repo)
+    chain: list[dict[str, Any]] = []
+    at = start
+    for line in lines:
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+            ok = entry["key"] == key and entry["from"] == at and isinstance(entry["head"], str)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            return chain, False
+        chain.append(entry)
+        at = entry["head"]
+    return chain, True
+
+
+def _append(repo: Repository, entry: dict[str, Any]) -> None:
+    """One journal line, in one append (so two writers never interleave within it)."""
+    try:
+        path = StateDir(repo.root).stage_journal
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+        finally:
+            os.close(fd)
+    except (OSError, SortextError):
+        pass
+
+
+def _save(path: Path, data: dict[str, Any]) -> None:
+    """Write a cache file atomically, without fsync (derived: a lost one is recomputed;
+    each is keyed by its commit, so the last of two writers racing is as good)."""
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
+    try:
+        path.parent.mkdir(exist_ok=True)
+        atomic_write(path, json.dumps(data, separators=(",", ":")).encode(), durable=False)
+    except (OSError, StorageError):
+        pass  # a cache we could not write is only a slower next call
+
+
+def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
     data = {
         "version": _CACHE_VERSION,
+        "prefix": _prefix(repo),
         "head": head,
         "touched": scan.touched,
         "stages": {p: list(s) for p, s in scan.stages.items()},
         "alias": scan.alias,
     }
-    try:
-        path.parent.mkdir(exist_ok=True)
-        before = path.read_bytes() if path.exists() else None
-        replace_if_unchanged(path, json.dumps(data, sort_keys=True).encode(), before)
-    except (OSError, StorageError):
-        pass  # a cache we could not write is only a slower next call
+    _save(StateDir(repo.root).stage_scan, data)
 
 
 def _is_ancestor(repo: Repository, commit: str) -> bool:
     return git.run_full(repo.root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
 
 
-def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFacts]:
-    """Per client id (records at HEAD): committed stage, stage since, last touched."""
-    root = repo.root
-    if not has_commits(root):
-        return {}
-    prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
-    head = git.text(root, "rev-parse", "HEAD").strip()
-    cached = _load_cache(repo) if use_cache else None
-    if cached is not None and cached[0] == head:
-        scan = cached[1]
-    elif cached is not None and _is_ancestor(repo, cached[0]):
-        scan = _merge(_scan(repo, prefix, cached[0]), cached[1])
-    else:
-        scan = _scan(repo, prefix, None)
-    if use_cache and (cached is None or cached[0] != head):
-        _save_cache(repo, head, scan)
-    names = git.text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+def _groups(rows: Mapping[str, tuple[str | None, str | None, str | None]]) -> list[list[Any]]:
+    """Record id -> (stage, since, touched) as saved: one group per distinct fact."""
+    ids: dict[tuple[str | None, str | None, str | None], list[str]] = {}
+    for record_id, fact in rows.items():
+        ids.setdefault(fact, []).append(record_id)
+    return [[*fact, "/".join(members)] for fact, members in ids.items()]
+
+
+def _as_facts(groups: list[list[Any]]) -> dict[str, StageFacts]:
+    """Saved groups as the public map (id -> StageFacts): a few thousand objects
+    and one C-level dict update per group, not one per client."""
+    days: dict[str | None, dt.date | None] = {None: None}
     facts: dict[str, StageFacts] = {}
-    for name in names.split("\0"):
-        rest = name[len(prefix) :]
-        if "/" in rest or not is_record_name(rest):
-            continue
-        stage, since = scan.stages.get(name, (None, None))
-        touched = scan.touched.get(name)
-        facts[stem_of(name)] = StageFacts(
-            stage,
-            dt.date.fromisoformat(since) if since else None,
-            dt.date.fromisoformat(touched) if touched else None,
+    for stage, since, touched, members in groups:
+        if since not in days:
+            days[since] = dt.date.fromisoformat(since)
+        if touched not in days:
+            days[touched] = dt.date.fromisoformat(touched)
+        facts.update(
+            dict.fromkeys(members.split("/"), StageFacts(stage, days[since], days[touched]))
         )
     return facts
+
+
+def stage_facts_at(repo: Repository, head: str) -> dict[str, StageFacts] | None:
+    """The facts as of commit ``head`` when the cache holds exactly those, else None.
+
+    Starts no git process: reads the facts saved for one commit and the journal
+    of the commits made since (the watcher appends one entry per commit).  For a
+    reader that already knows HEAD (a watcher's index,
+    :func:`sortext.vcs.git.head_from_files`); None means "not known for this
+    commit": call :func:`stage_facts`."""
+    saved = _load_facts(repo)
+    if saved is None:
+        return None
+    updates: dict[str, Any] = {}
+    if saved[0] != head:
+        chain, _ = _journal(repo, saved[0])
+        ends = [i for i, entry in enumerate(chain) if entry["head"] == head]
+        if not ends:
+            return None
+        for entry in chain[: ends[-1] + 1]:
+            updates.update(entry.get("rows", {}))
+    try:
+        facts = _as_facts(saved[1])
+        return _updated(facts, updates)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        return None  # a damaged row: rebuilt by the next stage_facts
+
+
+def _updated(facts: dict[str, StageFacts], rows: Mapping[str, Any]) -> dict[str, StageFacts]:
+    """``facts`` with journal rows applied (id -> [stage, since, touched], or None: gone)."""
+    for record_id, row in rows.items():
+        if row is None:
+            facts.pop(record_id, None)
+        else:
+            stage, since, touched = row
+            facts[record_id] = StageFacts(
+                stage,
+                dt.date.fromisoformat(since) if since else None,
+                dt.date.fromisoformat(touched) if touched else None,
+            )
+    return facts
+
+
+def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFacts]:
+    """Per client id (records at HEAD): committed stage, stage since, last touched.
+
+    With the cache at HEAD (written by the last call: the watcher after each
+    commit, ``build``, ``install``) this reads HEAD from the ref files and the
+    saved facts: no git process, no tree listing.  Otherwise it reads the
+    commits added since the cached scan, or the whole history of the clients
+    folder when there is no usable cache (a minute-scale pass on a long
+    history: one tree comparison per commit).  A call that moved forward from
+    the cached commit appends one journal entry (what those commits changed);
+    every ``_JOURNAL_ENTRIES`` entries, or on any other call, the scan and the
+    facts are rewritten whole.  Raises GitError when git fails; {} before the
+    first commit."""
+    root = repo.root
+    head = git.head_from_files(root) if use_cache else None
+    if head is not None:
+        hit = stage_facts_at(repo, head)
+        if hit is not None:
+            return hit
+    else:
+        head = git.text(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    if not head:
+        return {}
+    prefix = _prefix(repo)
+    if not use_cache:
+        scan = _scan(repo, prefix, None)
+        return _as_facts(_groups(_rows(scan, _listed_names(repo, prefix), prefix)))
+    saved = _load_facts(repo)
+    quick = _forward(repo, prefix, saved, head) if saved is not None else None
+    if quick is not None:
+        return quick
+    loaded = _load_scan(repo)
+    at: str | None = None
+    ids: set[str] | None = None  # record ids at ``at``, when the saved facts say
+    rows_since: dict[str, Any] = {}  # journal rows from the saved facts to ``at``
+    whole = False
+    if loaded is not None:
+        at, scan = loaded
+        chain, whole = _journal(repo, at)
+        if saved is not None and saved[0] == at:
+            ids = {i for group in saved[1] for i in str(group[3]).split("/")}
+        for entry in chain:
+            stages = {p: (v[0], v[1]) for p, v in entry["stages"].items()}
+            scan = _merge(_Scan(entry["touched"], stages, entry["alias"]), scan)
+            rows_since.update(entry["rows"])
+            at = entry["head"]
+        if ids is not None:
+            for record_id, row in rows_since.items():
+                (ids.discard if row is None else ids.add)(record_id)
+    delta: _Scan | None = None
+    if at is not None and at != head and _is_ancestor(repo, at):
+        delta = _scan(repo, prefix, at)
+        scan = _merge(delta, scan)
+    elif at != head:
+        at, ids, scan = None, None, _scan(repo, prefix, None)
+    diff = _tree_diff(repo, prefix, at, head) if ids is not None and at is not None else None
+    if diff is not None and ids is not None and saved is not None:
+        if delta is not None and whole:
+            cut = len(prefix)
+            paths = {*delta.touched, *delta.stages, *delta.alias.values(), *diff}
+            for name, status in diff.items():
+                if _is_record_path(name, prefix):
+                    (ids.discard if status == "D" else ids.add)(name[cut:-3])
+            rows: dict[str, Any] = {}
+            for name in paths:
+                if _is_record_path(name, prefix):
+                    rid = name[cut:-3]
+                    rows[rid] = list(_row(scan, name)) if rid in ids else None
+            entry = {
+                "key": _key(repo),
+                "from": at,
+                "head": head,
+                "touched": delta.touched,
+                "stages": {p: list(v) for p, v in delta.stages.items()},
+                "alias": delta.alias,
+                "rows": rows,
+            }
+            if _room_for(repo):
+                _append(repo, entry)
+                return _updated(_as_facts(saved[1]), {**rows_since, **rows})
+        names = _names_from(ids, diff, prefix)
+    else:
+        names = _listed_names(repo, prefix)
+    groups = _groups(_rows(scan, names, prefix))
+    _save_scan(repo, head, scan)
+    data = {"version": _CACHE_VERSION, "prefix": prefix, "head": head, "groups": groups}
+    _save(StateDir(root).stage_facts, data)
+    _clear_journal(repo)
+    return _as_facts(groups)
+
+
+def _forward(
+    repo: Repository, prefix: str, saved: tuple[str, list[list[Any]]], head: str
+) -> dict[str, StageFacts] | None:
+    """The usual watcher step, without reading the scan: HEAD descends from the
+    commit the saved facts and the journal reach, no file was renamed since, and
+    every record those commits changed either existed then (its row says what
+    the scan held for it) or has both its touch and its stage in the new
+    commits.  Appends the journal entry and returns the facts; None otherwise."""
+    chain, whole = _journal(repo, saved[0])
+    at = chain[-1]["head"] if chain else saved[0]
+    if not whole or at == head or not _room_for(repo) or not _is_ancestor(repo, at):
+        return None
+    delta = _scan(repo, prefix, at)
+    if delta.alias:
+        return None
+    rows_since: dict[str, Any] = {}
+    for entry in chain:
+        rows_since.update(entry["rows"])
+    known: dict[str, Any] = {}
+    for stage, since, touched, members in saved[1]:
+        known.update(dict.fromkeys(str(members).split("/"), (stage, since, touched)))
+    for record_id, row in rows_since.items():
+        if row is None:
+            known.pop(record_id, None)
+        else:
+            known[record_id] = tuple(row)
+    diff = _tree_diff(repo, prefix, at, head)
+    cut = len(prefix)
+    rows: dict[str, Any] = {}
+    for name in {*delta.touched, *delta.stages, *diff}:
+        if not _is_record_path(name, prefix):
+            continue
+        rid = name[cut:-3]
+        status = diff.get(name)
+        before = known.get(rid)
+        if status == "D" or (status is None and before is None):
+            rows[rid] = None  # not a record at HEAD
+            continue
+        if before is None and (name not in delta.touched or name not in delta.stages):
+            return None  # new since, and the scan may know it from before a deletion
+        stage, since = delta.stages.get(name) or (before[0], before[1])  # type: ignore[index]
+        touched = delta.touched.get(name) or (before[2] if before is not None else None)
+        rows[rid] = [stage, since or None, touched or None]
+    entry = {
+        "key": _key(repo),
+        "from": at,
+        "head": head,
+        "touched": delta.touched,
+        "stages": {p: list(v) for p, v in delta.stages.items()},
+        "alias": delta.alias,
+        "rows": rows,
+    }
+    _append(repo, entry)
+    return _updated(_as_facts(saved[1]), {**rows_since, **rows})
+
+
+def _row(scan: _Scan, name: str) -> tuple[str | None, str | None, str | None]:
+    stage, since = scan.stages.get(name, (None, None))
+    return stage, since or None, scan.touched.get(name) or None
+
+
+def _rows(
+    scan: _Scan, names: list[str], prefix: str
+) -> dict[str, tuple[str | None, str | None, str | None]]:
+    cut = len(prefix)
+    return {name[cut:-3]: _row(scan, name) for name in names}
+
+
+def _clear_journal(repo: Repository) -> None:
+    """Empty the journal (after the scan and the facts were rewritten at HEAD, so its
+    entries, which chain from older commits, could not be read anyway)."""
+    from sortext.files.write import atomic_write
+
+    with contextlib.suppress(OSError, SortextError):
+        path = StateDir(repo.root).stage_journal
+        if path.exists():
+            atomic_write(path, b"", durable=False)
+
+
+def _room_for(repo: Repository) -> bool:
+    """Whether the journal may take one more entry (else everything is rewritten)."""
+    try:
+        lines = StateDir(repo.root).stage_journal.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return lines < _JOURNAL_ENTRIES
+
+
+def _names_from(ids: set[str], diff: Mapping[str, str], prefix: str) -> list[str]:
+    """Record paths at HEAD: ``ids`` (at the cached commit) with the tree difference."""
+    names = {f"{prefix}{i}.md" for i in ids}
+    for name, status in diff.items():
+        if status == "D":
+            names.discard(name)
+        elif _is_record_path(name, prefix):
+            names.add(name)
+    return sorted(names)
+
+
+def warm_stage_facts(repo: Repository) -> None:
+    """Bring the cache up to HEAD now (the watcher after its commits, ``install``,
+    ``init``), so no later command waits for it; never raises."""
+    with contextlib.suppress(SortextError, OSError):
+        stage_facts(repo)
+
+
+def _is_record_path(name: str, prefix: str) -> bool:
+    rest = name[len(prefix) :]
+    return name.startswith(prefix) and "/" not in rest and is_record_name(rest)
+
+
+def _listed_names(repo: Repository, prefix: str) -> list[str]:
+    """Record paths in the clients folder at HEAD (``git ls-tree``)."""
+    names = git.text(repo.root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
+    return [n for n in names.split("\0") if n and _is_record_path(n, prefix)]
+
+
+def _tree_diff(repo: Repository, prefix: str, base: str, head: str) -> dict[str, str]:
+    """Path -> status letter (A, D, M, T) of the files under ``prefix`` that differ
+    between two commits (one tree comparison, renames as a deletion and an addition)."""
+    if base == head:
+        return {}
+    out = git.text(
+        repo.root, "diff", "--name-status", "--no-renames", "-z", base, head, "--", prefix
+    )
+    tokens = out.split("\0")
+    return {name: status for status, name in zip(tokens[::2], tokens[1::2], strict=False) if name}
 
 
 @dataclass(frozen=True, slots=True)

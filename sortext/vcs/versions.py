@@ -80,6 +80,7 @@ class VersionParser:
 
     def __init__(self) -> None:
         self._entries: dict[str, tuple[Any, str, Any] | None] = {}
+        self._items: dict[str, tuple[Any, str, Any] | None] = {}
 
     def parse(self, raw: bytes | None, display: str = "record.md") -> Version | None:
         if raw is None:
@@ -111,7 +112,9 @@ class VersionParser:
         for chunk in chunks:
             parsed = self._entries.get(chunk, _UNSEEN)
             if parsed is _UNSEEN:
-                parsed = _parse_entry(chunk)
+                parsed = self._parse_list(chunk) if len(chunk) > _LIST_MIN else None
+                if parsed is None:
+                    parsed = _parse_entry(chunk)
                 self._entries[chunk] = parsed
             if parsed is None:
                 return None
@@ -124,8 +127,62 @@ class VersionParser:
         data.setdefault("id", record_id)
         return Version(data, body)
 
+    def _parse_list(self, chunk: str) -> tuple[Any, str, Any] | None:
+        """A long ``key:`` + block sequence entry, read item by item.
+
+        A list of sessions grows by one item at a time: each item is read as
+        ``key:`` followed by that item alone (the same context it has in the
+        document) and cached by that text, so a new version costs its new items.
+        None (read the entry whole) when the entry is not plainly that: a value
+        or comment on the key's line, anchors or aliases (``&``, ``*``: an alias
+        may point into another item), or an item that does not read as a
+        one-item list of the same key."""
+        cut = chunk.find("\n") + 1
+        head = chunk[:cut]
+        if not cut or not _LIST_HEAD.fullmatch(head) or "&" in chunk or "*" in chunk:
+            return None
+        rest = chunk[cut:]
+        first = _FIRST_ITEM.match(rest)
+        if first is None:
+            return None
+        starts = [m.start() for m in _item_start(first.group(1)).finditer(rest)]
+        if not starts or starts[0] != 0:
+            return None
+        values: list[Any] = []
+        raw_key: Any = None
+        for a, b in zip(starts, [*starts[1:], len(rest)], strict=True):
+            item = head + rest[a:b]
+            parsed = self._items.get(item, _UNSEEN)
+            if parsed is _UNSEEN:
+                parsed = self._items[item] = _parse_entry(item)
+            if parsed is None or not isinstance(parsed[2], list) or len(parsed[2]) != 1:
+                return None
+            if raw_key is None:
+                raw_key = parsed[0]
+            elif parsed[0] != raw_key:
+                return None
+            values.append(parsed[2][0])
+        return raw_key, head.split(":", 1)[0], values
+
 
 _UNSEEN: Any = object()
+#: Entries longer than this that hold a block sequence are read item by item.
+_LIST_MIN = 512
+#: ``key:`` alone on its line (a plain key, nothing after the colon).
+_LIST_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:\n")
+#: The first line of the value: an item (``-`` then a space or the line's end).
+_FIRST_ITEM = re.compile(r"( *)-(?= |\n|$)")
+_ITEM_STARTS: dict[str, re.Pattern[str]] = {}
+
+
+def _item_start(indent: str) -> re.Pattern[str]:
+    """Lines that start an item of a block sequence indented by ``indent``."""
+    found = _ITEM_STARTS.get(indent)
+    if found is None:
+        found = _ITEM_STARTS[indent] = re.compile(rf"^{indent}-(?= |$)", re.MULTILINE)
+    return found
+
+
 _BLOCK_SCALAR = re.compile(r"[:\-][ \t]+[|>]", re.MULTILINE)
 #: A newline followed by a key's first character (a literal "\n" first: fast to scan).
 _ENTRY_START = re.compile(r"\n(?=[^\s#\-\]}])")
