@@ -553,7 +553,7 @@ class Index:
                 to_parse.append((fs_path, display))
                 continue
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-                if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
+                if _settled(st, old[2]):
                     continue
                 stats.rehashed += 1
                 if old[3] and _hash_file(Path(fs_path)) == old[3]:
@@ -615,11 +615,7 @@ class Index:
                     except OSError:
                         out.append(entry.name)
                         continue
-                    if (
-                        old[0] != st.st_size
-                        or old[1] != st.st_mtime_ns
-                        or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
-                    ):
+                    if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
                         out.append(entry.name)
         out += [path[len(prefix) :] for path in known]  # indexed, and gone
         return sorted(out)
@@ -912,6 +908,18 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _settled(st: os.stat_result, indexed_ns: int) -> bool:
+    """Whether a file whose size and mtime are the ones indexed at ``indexed_ns``
+    (nanoseconds since the epoch) can be trusted unchanged without reading it: its
+    mtime and its ctime are both older than the indexing by the racy window.  The
+    ctime matters because the mtime can be put back (``touch -d``, ``cp -p`` over
+    the file, an editor that keeps it) while the bytes change; the kernel sets the
+    ctime on every write and metadata change and it cannot be set back (as git's
+    index checks it).  A file failing this is re-hashed, not re-parsed, when its
+    bytes are the same."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) < indexed_ns - RACY_WINDOW_NS
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
