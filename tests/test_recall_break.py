@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from click.testing import Result
 from hypothesis import HealthCheck, given, settings
@@ -115,3 +116,80 @@ def test_any_edit_that_keeps_the_stat_is_seen(
         letter.encode() + data[start + 1 : start + 6],
     )
     assert _run(cli, root, *query) == _scratch(cli, root, *query)
+
+
+def _in_place(path: Path, old: str, new: str) -> None:
+    """Save ``path`` in place, as VS Code does (the folder's mtime stays)."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text.replace(old, new, 1))
+        handle.truncate()
+
+
+def _watched(root: Path) -> Any:
+    from sortext.files.state import StateDir
+    from tests.watchkit import Daemon, idle_mark, wait_for
+
+    daemon = Daemon(root)
+    daemon.wait_ready()
+    marker = StateDir(root).watch_current
+    wait_for(marker.exists, 10, lambda: daemon.log)
+    idle_mark(root, daemon)
+    wait_for(marker.exists, 10, lambda: daemon.log)
+    return daemon
+
+
+def test_a_killed_watcher_is_not_trusted(cli: Callable[..., Result], records_repo: Path) -> None:
+    """kill -9 leaves the marker behind; the lock goes with the process, so a query
+    does its own stat pass and sees an in-place save made afterwards."""
+    import signal
+
+    from sortext.files.state import StateDir
+
+    root = _dated(records_repo)
+    daemon = _watched(root)
+    try:
+        first = _run(cli, root, "list", *DAY)
+        assert _run(cli, root, "list", *DAY) == first
+        daemon.stop(signal.SIGKILL)
+        assert StateDir(root).watch_current.exists()  # the dead watcher's word stays
+        _in_place(root / NORTHWIND, "name: Northwind Bakery", "name: Zelda Quillfeather")
+        got = _run(cli, root, "list", *DAY)
+        assert "Zelda Quillfeather" in got[0]
+        assert got == _scratch(cli, root, "list", *DAY)
+    finally:
+        daemon.stop()
+
+
+def test_a_stopped_watcher_is_not_trusted(cli: Callable[..., Result], records_repo: Path) -> None:
+    """A watcher stopped (Ctrl-Z in its terminal, SIGSTOP, a debugger) still holds its
+    lock and its marker but sees nothing: an in-place save made meanwhile must be
+    answered afresh, not from the index it vouched for before it stopped."""
+    import signal
+
+    root = _dated(records_repo)
+    daemon = _watched(root)
+    try:
+        first = _run(cli, root, "list", *DAY)
+        assert _run(cli, root, "list", *DAY) == first
+        daemon.proc.send_signal(signal.SIGSTOP)
+        _wait_state(daemon.proc.pid, "T")
+        _in_place(root / NORTHWIND, "name: Northwind Bakery", "name: Zelda Quillfeather")
+        for query in (("list", *DAY), ("show", "northwind-bakery", *DAY), ("search", "zelda")):
+            got = _run(cli, root, *query)
+            assert got == _scratch(cli, root, *query), query
+        assert "Zelda Quillfeather" in _run(cli, root, "list", *DAY)[0]
+    finally:
+        daemon.proc.send_signal(signal.SIGCONT)
+        daemon.stop()
+
+
+def _wait_state(pid: int, state: str) -> None:
+    from tests.watchkit import wait_for
+
+    def now() -> str:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text[text.rindex(")") + 2]
+
+    wait_for(lambda: now() == state, 10, now)
