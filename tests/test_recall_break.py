@@ -193,3 +193,109 @@ def _wait_state(pid: int, state: str) -> None:
         return text[text.rindex(")") + 2]
 
     wait_for(lambda: now() == state, 10, now)
+
+
+def test_a_record_moved_out_while_a_save_settles_is_not_vouched_for(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    """The kernel reports a file moved out of the clients folder only as IN_MOVED_FROM;
+    watchdog holds such an event back (0.5 s) to pair it with a move in, and every
+    event behind it waits too.  A watcher that finished another save meanwhile wrote
+    its marker with the folder's new mtime and vouched for an index still holding the
+    moved record: ``list`` showed a client no longer in the folder.  Each round: a
+    save, a record moved out at once, then a query the moment the watcher marks."""
+    from sortext.files.state import StateDir
+    from tests.watchkit import wait_for
+
+    root = _dated(records_repo)
+    (root / "archive").mkdir()
+    marker = StateDir(root).watch_current
+    daemon = _watched(root)
+    try:
+        victims = ["kai-nakamura", "greta-lindholm", "jonas-weber", "elena-marsh"]
+        for n, victim in enumerate(victims):
+            wait_for(marker.exists, 20, lambda: daemon.log)
+            with open(root / "clients" / "amara-okafor.md", "a", encoding="utf-8") as handle:
+                handle.write(f"\nA note, round {n}.\n")  # a save the watcher settles
+            wait_for(lambda: not marker.exists(), 10, lambda: daemon.log)
+            (root / "clients" / f"{victim}.md").rename(root / "archive" / f"{victim}.md")
+            wait_for(marker.exists, 20, lambda: daemon.log)
+            got = _run(cli, root, "list", *DAY)
+            assert f"{victim} " not in got[0], (n, victim)
+    finally:
+        daemon.stop()
+
+
+_HOLDER = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from sortext.daemon.lock import acquire\n"
+    "lock = acquire(Path(sys.argv[1]))\n"
+    "print('held', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(st.sampled_from(["mark", "clear", "stop", "cont", "kill"]), max_size=8))
+def test_vouched_only_while_the_holder_runs(tmp_path: Path, ops: list[str]) -> None:
+    """The class: a marker vouches only while the process holding the daemon lock can
+    see changes: not once it is stopped (SIGSTOP, Ctrl-Z) or dead (SIGKILL)."""
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+
+    with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+        root = Path(tmp)
+        clients = root / "clients"
+        clients.mkdir()
+        StateDir(root).path.mkdir()
+        holder = subprocess.Popen(
+            [sys.executable, "-c", _HOLDER, str(StateDir(root).watch_pid)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+            marked, state = False, "running"
+            for op in ops:
+                if op == "mark":
+                    watchmark.mark(root, clients)
+                    marked = True
+                elif op == "clear":
+                    watchmark.clear(root)
+                    marked = False
+                elif op == "stop" and state == "running":
+                    holder.send_signal(signal.SIGSTOP)
+                    _wait_state(holder.pid, "T")
+                    state = "stopped"
+                elif op == "cont" and state == "stopped":
+                    holder.send_signal(signal.SIGCONT)
+                    _wait_state_not(holder.pid, "T")
+                    state = "running"
+                elif op == "kill" and state != "dead":
+                    holder.kill()
+                    holder.wait()
+                    state = "dead"
+                assert watchmark.vouched(root, clients) == (marked and state == "running"), ops
+        finally:
+            holder.kill()
+            holder.wait()
+            if holder.stdout is not None:
+                holder.stdout.close()
+
+
+def _wait_state_not(pid: int, state: str) -> None:
+    from tests.watchkit import wait_for
+
+    def now() -> str:
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text[text.rindex(")") + 2]
+
+    wait_for(lambda: now() != state, 10, now)
