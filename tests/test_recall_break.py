@@ -299,3 +299,35 @@ def _wait_state_not(pid: int, state: str) -> None:
         return text[text.rindex(")") + 2]
 
     wait_for(lambda: now() != state, 10, now)
+
+
+@settings(
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    where=st.sampled_from(["parts/x.j2", "parts/deeper/x.html", "x.inc"]),
+    words=st.lists(st.sampled_from(["ALPHA", "BRAVO", "CHARLIE"]), min_size=2, max_size=3),
+)
+def test_a_template_included_from_a_subfolder_is_part_of_the_build_key(
+    cli: Callable[..., Result], tmp_path_factory: Any, where: str, words: list[str]
+) -> None:
+    """The class: any file a page template can include (Jinja loads any name under the
+    templates folder, subfolders and other suffixes too).  Editing it must re-render
+    the pages, exactly as a build with no state renders them."""
+    root = tmp_path_factory.mktemp("tpl") / "records"
+    shutil.copytree(Path(__file__).parent.parent / "clients", root / "clients")
+    shutil.copy(Path(__file__).parent.parent / "sortext.yaml", root / "sortext.yaml")
+    base = (Path(__file__).parent.parent / "sortext" / "templates" / "client.html.j2").read_text()
+    (root / "templates").mkdir()
+    tag = "{% block body %}"
+    assert tag in base
+    (root / "templates" / "client.html.j2").write_text(
+        base.replace(tag, tag + '{% include "' + where + '" %}', 1), encoding="utf-8"
+    )
+    part = root / "templates" / where
+    part.parent.mkdir(parents=True, exist_ok=True)
+    page = root / "site" / "clients" / "amara-okafor.html"
+    for word in words:
+        part.write_text(f"<p>{word}</p>\n", encoding="utf-8")
+        assert cli("build", *DAY, "--repo", str(root)).exit_code == 0
+        assert f"<p>{word}</p>" in page.read_text(encoding="utf-8"), (where, word)
