@@ -243,8 +243,26 @@ def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
     _save(StateDir(repo.root).stage_scan, data)
 
 
-def _is_ancestor(repo: Repository, commit: str) -> bool:
-    return git.run_full(repo.root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
+def _linear_since(repo: Repository, commit: str) -> bool:
+    """Whether HEAD descends from ``commit`` through single-parent commits only.
+
+    Only then does a pass over ``commit..HEAD`` come, in git's walk, wholly before
+    the commits the cache already read, so "newer overrides older" is what one
+    pass over the whole history finds.  A merge (sync brings another machine's
+    commits, often dated before the local ones) interleaves the two by date:
+    the caller then makes the whole pass."""
+    out = git.run_full(repo.root, "rev-list", "--parents", f"{commit}..HEAD")
+    if out.returncode != 0:
+        return False
+    rows = [line.split(" ") for line in out.stdout.decode("ascii", "replace").splitlines()]
+    if not rows:
+        return False
+    for row, after in zip(rows, [*rows[1:], None], strict=True):
+        if len(row) != 2:
+            return False  # a merge, or a root commit
+        if row[1] != (after[0] if after is not None else commit):
+            return False
+    return True
 
 
 def _groups(rows: Mapping[str, tuple[str | None, str | None, str | None]]) -> list[list[Any]]:
@@ -362,7 +380,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
             for record_id, row in rows_since.items():
                 (ids.discard if row is None else ids.add)(record_id)
     delta: _Scan | None = None
-    if at is not None and at != head and _is_ancestor(repo, at):
+    if at is not None and at != head and _linear_since(repo, at):
         delta = _scan(repo, prefix, at)
         scan = _merge(delta, scan)
     elif at != head:
@@ -413,7 +431,7 @@ def _forward(
     commits.  Appends the journal entry and returns the facts; None otherwise."""
     chain, whole = _journal(repo, saved[0])
     at = chain[-1]["head"] if chain else saved[0]
-    if not whole or at == head or not _room_for(repo) or not _is_ancestor(repo, at):
+    if not whole or at == head or not _room_for(repo) or not _linear_since(repo, at):
         return None
     delta = _scan(repo, prefix, at)
     if delta.alias:
