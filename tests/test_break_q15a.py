@@ -8,6 +8,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from sortext.repo import open_repository
 from sortext.vcs.stagefacts import stage_facts
 
@@ -26,8 +30,11 @@ def _git(root: Path, *args: str, day: str = "2026-10-01") -> str:
 def _repo(root: Path, folder: str = "clients") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     text = SKELETON.read_text(encoding="utf-8")
-    (root / "sortext.yaml").write_text(text.replace("clients_dir: clients", f"clients_dir: {folder}"))
+    (root / "sortext.yaml").write_text(
+        text.replace("clients_dir: clients", f"clients_dir: {folder}")
+    )
     (root / folder).mkdir()
+    (root / ".gitignore").write_text(".sortext/\n")
     _git(root, "init", "--quiet", "--initial-branch=main")
     _git(root, "config", "user.email", "t@sortext.invalid")
     _git(root, "config", "user.name", "T")
@@ -59,3 +66,155 @@ def test_a_merged_older_commit_does_not_move_last_touched_back(tmp_path: Path) -
     assert truth["a"].last_touched is not None and str(truth["a"].last_touched) == "2026-10-12"
     assert stage_facts(repo) == truth
     assert stage_facts(repo) == truth  # and what it saved reads back
+
+
+# --- the class: two machines' histories merged, in any date order ----------------------
+
+STAGES = ["inquiry", "proposal", "active"]
+_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["main", "side"]),  # the branch (machine) the step happens on
+        st.sampled_from(["stage", "notes", "notes", "add", "rename", "delete", "merge"]),
+        st.integers(0, 3),
+        st.integers(1, 28),  # the commit's day: any order, as clocks of two machines
+    ),
+    min_size=2,
+    max_size=7,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(plan=_steps)
+def test_cached_equals_uncached_through_merged_histories(
+    tmp_path_factory: pytest.TempPathFactory, plan: list[tuple[str, str, int, int]]
+) -> None:
+    """Property: two branches committing at any dates and merging each other (sync's
+    merges); after every step the cached facts are the whole pass's."""
+    root = _repo(tmp_path_factory.mktemp("merged"))
+    clients = root / "clients"
+    for n in range(2):
+        (clients / f"c{n}.md").write_text(_record(STAGES[n]))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "start", day="2026-10-01")
+    _git(root, "branch", "side")
+    repo = open_repository(root)
+    stage_facts(repo)
+    current = "main"
+    for n, (branch, what, which, day) in enumerate(plan, start=1):
+        when = f"2026-10-{day:02d}"
+        if branch != current:
+            _git(root, "checkout", "-q", branch)
+            current = branch
+            assert stage_facts(repo) == stage_facts(repo, use_cache=False), (n, "switch")
+        if what == "merge":
+            other = "side" if branch == "main" else "main"
+            stamp = f"{when}T12:00:00+00:00"
+            env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+            merge = ["git", "merge", "-q", "--no-edit", "-X", "theirs", other]
+            if subprocess.run(merge, cwd=root, env=env, capture_output=True).returncode:
+                _git(root, "add", "-A")  # modify/delete: keep what is there
+                _git(root, "commit", "-q", "--no-edit", day=when)
+        else:
+            clients.mkdir(exist_ok=True)  # git drops a folder left empty
+            files = sorted(clients.glob("*.md"))
+            target = files[which % len(files)] if files else None
+            if what == "stage" and target:
+                text = target.read_text()
+                old = next(s for s in STAGES if f"stage: {s}\n" in text)
+                new = STAGES[(STAGES.index(old) + 1) % len(STAGES)]
+                target.write_text(text.replace(f"stage: {old}\n", f"stage: {new}\n"))
+            elif what == "notes" and target:
+                target.write_text(target.read_text() + f"note {n}\n")
+            elif what == "add" or not target:
+                (clients / f"n{n}.md").write_text(_record(STAGES[which % 3]))
+            elif what == "rename":
+                _git(root, "mv", str(target), str(clients / f"r{n}.md"))
+            elif what == "delete":
+                target.unlink()
+            _git(root, "add", "-A")
+            _git(root, "commit", "-qm", f"step {n}", "--allow-empty", day=when)
+        assert stage_facts(repo) == stage_facts(repo, use_cache=False), (n, what)
+
+
+# --- names and notes the pass over ``git log -p`` misread ------------------------------
+
+
+@pytest.mark.parametrize("folder", ["clientèle", "my clients", "Kunden Akten é"])
+def test_stage_facts_in_a_clients_folder_git_quotes_or_pads(tmp_path: Path, folder: str) -> None:
+    """git writes ``"b/client\\303\\250le/a.md"`` and ``b/my clients/a.md<TAB>`` in a
+    patch header: the facts were None for every client of such a folder."""
+    root = _repo(tmp_path / "r", folder)
+    (root / folder / "a.md").write_text(_record("proposal"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "one", day="2026-10-03")
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert facts["a"].stage == "proposal"
+    assert str(facts["a"].stage_since) == str(facts["a"].last_touched) == "2026-10-03"
+    assert stage_facts(open_repository(root)) == facts
+
+
+def test_notes_lines_that_look_like_patch_headers_are_content(tmp_path: Path) -> None:
+    """With -U0 a notes line ``++ b/clients/a.md`` is printed as ``+++ b/clients/a.md``:
+    it moved the following lines (and a touch) to another client."""
+    root = _repo(tmp_path / "r")
+    (root / "clients" / "a.md").write_text(_record("inquiry"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "one", day="2026-10-01")
+    tricky = _record("active", "++ b/clients/a.md\n+stage: lost")
+    (root / "clients" / "b.md").write_text(tricky)
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "two", day="2026-10-05")
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert facts["a"].stage == "inquiry" and str(facts["a"].last_touched) == "2026-10-01"
+    assert facts["b"].stage == "active"
+
+
+_lookalikes = st.sampled_from(
+    [
+        "++ b/clients/a.md",
+        "++ /dev/null",
+        "-- a/clients/a.md",
+        "@@ -1 +1 @@",
+        "\\ No newline at end of file",
+        "diff --git a/clients/a.md b/clients/a.md",
+        "rename from clients/a.md",
+        "rename to clients/z.md",
+        "\x01 2020-01-01",
+        "+stage: lost",
+        "plain words",
+        "",
+    ]
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    notes=st.lists(st.lists(_lookalikes, max_size=5), min_size=1, max_size=3),
+    folder=st.sampled_from(["clients", "my clients", "clientèle"]),
+)
+def test_notes_never_change_another_clients_facts(
+    tmp_path_factory: pytest.TempPathFactory, notes: list[list[str]], folder: str
+) -> None:
+    """Property: whatever lines b's notes hold, a's facts are a's own commit's, b's
+    stage is its front matter's, and the cache says what the whole pass says."""
+    root = _repo(tmp_path_factory.mktemp("notes"), folder)
+    (root / folder / "a.md").write_text(_record("inquiry"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "a", day="2026-10-01")
+    repo = open_repository(root)
+    for n, lines in enumerate(notes, start=2):
+        (root / folder / "b.md").write_text(_record("active", "\n".join(lines)))
+        _git(root, "add", "-A")
+        _git(root, "commit", "-qm", "b", "--allow-empty", day=f"2026-10-{n:02d}")
+        facts = stage_facts(repo, use_cache=False)
+        assert facts["a"].stage == "inquiry" and str(facts["a"].last_touched) == "2026-10-01"
+        assert facts["b"].stage == "active"
+        assert stage_facts(repo) == facts

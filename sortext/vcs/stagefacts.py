@@ -36,7 +36,7 @@ from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: names unquoted, hunks counted
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -76,6 +76,8 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
     revs = [f"{since_commit}..HEAD"] if since_commit else ["HEAD"]
     out = git.run(
         repo.root,
+        "-c",
+        "core.quotePath=false",  # names as they are (a folder "clientèle")
         "log",
         "--format=\x01%aI",
         "-p",
@@ -88,29 +90,87 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         prefix,
         timeout=SCAN_TIMEOUT,
     ).decode("utf-8", "replace")
+    return _parse_patches(out)
+
+
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def _patch_name(text: str, side: str) -> str | None:
+    """A file name as a patch header writes it (``b/x``, ``"b/\\303\\251.md"``, ``b/a b.md``
+    with git's trailing tab), without its ``side`` prefix; None for ``/dev/null``."""
+    # git adds a tab after a name holding a space (an unquoted name holds no tab)
+    text = _unquote(text) if text.startswith('"') else text.rstrip("\t")
+    return text[len(side) :] if text.startswith(side) else None
+
+
+def _unquote(text: str) -> str:
+    """Undo git's C-style quoting of a path (``"a\\"b\\303\\251"`` -> ``a"bé``)."""
+    body = text[1:-1] if len(text) > 1 and text.endswith('"') else text[1:]
+    out = bytearray()
+    simple = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            if body[i + 1 : i + 4].isdigit():
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        out.extend(char.encode("utf-8", "surrogateescape"))
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _parse_patches(out: str) -> _Scan:
+    """What ``git log --format=\\x01%aI -p -U0`` output says: per path, the newest
+    touch and the newest ``stage:`` line written.  A hunk's lines are counted from
+    its header, so a record line that looks like a header (``++ b/other.md`` in
+    the notes becomes ``+++ b/other.md``) is read as the content it is."""
     scan = _Scan()
     day = ""
     old = ""
     path: str | None = None
-    for line in out.split("\n"):
+    lines = out.split("\n")
+    i, end = 0, len(lines)
+    while i < end:
+        line = lines[i]
+        i += 1
         if line.startswith("\x01"):
             day = line[1:11]
-        elif line.startswith("rename from "):
-            old = line[len("rename from ") :]
-        elif line.startswith("rename to "):
-            new = _follow(scan.alias, line[len("rename to ") :])
-            scan.alias.setdefault(old, new)
-            scan.touched.setdefault(new, day)  # a pure rename prints no "+++" line
         elif line.startswith("diff --git "):
             path = None
+        elif line.startswith("rename from "):
+            old = _patch_name(line[len("rename from ") :], "") or ""
+        elif line.startswith("rename to "):
+            new = _follow(scan.alias, _patch_name(line[len("rename to ") :], "") or "")
+            scan.alias.setdefault(old, new)
+            scan.touched.setdefault(new, day)  # a pure rename prints no "+++" line
         elif line.startswith("+++ "):
-            path = _follow(scan.alias, line[6:]) if line.startswith("+++ b/") else None
+            name = _patch_name(line[4:], "b/")
+            path = _follow(scan.alias, name) if name is not None else None
             if path is not None:
                 scan.touched.setdefault(path, day)
-        elif line.startswith("+stage:") and path is not None:
-            m = _STAGE_LINE.match(line)
-            if m:
-                scan.stages.setdefault(path, (m.group(1), day))
+        elif line.startswith("@@ "):
+            m = _HUNK.match(line)
+            if m is None:
+                continue
+            count = int(m.group(1) or 1) + int(m.group(2) or 1)
+            while count and i < end:
+                body = lines[i]
+                i += 1
+                if body.startswith("\\"):
+                    continue  # "\ No newline at end of file": not a line of the file
+                count -= 1
+                if path is not None and body.startswith("+stage:"):
+                    found = _STAGE_LINE.match(body)
+                    if found:
+                        scan.stages.setdefault(path, (found.group(1), day))
     return scan
 
 
