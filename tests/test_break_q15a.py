@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from click.testing import Result
 from hypothesis import strategies as st
 
 from sortext.repo import open_repository
@@ -218,3 +220,33 @@ def test_notes_never_change_another_clients_facts(
         assert facts["a"].stage == "inquiry" and str(facts["a"].last_touched) == "2026-10-01"
         assert facts["b"].stage == "active"
         assert stage_facts(repo) == facts
+
+
+# --- erase: the new caches forget the erased client --------------------------------------
+
+
+def test_erase_leaves_nothing_of_the_client_in_the_history_store_or_stage_facts(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """``history`` and the stage facts cache what they read (by blob id): after
+    ``erase`` neither the store nor the facts may hold the erased client."""
+    record = records_repo / "clients" / "amara-okafor.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("stage: active", "stage: review", 1), encoding="utf-8")
+    _git(records_repo, "commit", "-qam", "amara to review", day="2026-11-02")
+    assert cli("history", "amara-okafor", "--repo", str(records_repo)).exit_code == 0
+    stage_facts(open_repository(records_repo))
+    state = records_repo / ".sortext"
+    cached = [state / "history.sqlite", state / "stage-facts.json"]
+    assert all(b"amara" in p.read_bytes().lower() for p in cached)  # the test can fail
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert cli("history", "bruno-castellanos", "--repo", str(records_repo)).exit_code == 0
+    facts = stage_facts(open_repository(records_repo))
+    assert "amara-okafor" not in facts and facts == stage_facts(
+        open_repository(records_repo), use_cache=False
+    )
+    for path in state.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            assert b"amara" not in data and b"okafor" not in data, path
