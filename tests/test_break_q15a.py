@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sortext.repo import open_repository
@@ -250,3 +250,34 @@ def test_erase_leaves_nothing_of_the_client_in_the_history_store_or_stage_facts(
         if path.is_file():
             data = path.read_bytes().lower()
             assert b"amara" not in data and b"okafor" not in data, path
+
+
+# --- the history store's code fingerprint ------------------------------------------------
+
+
+def test_the_history_store_is_keyed_by_every_module_its_answers_depend_on() -> None:
+    """A stored comparison is what decode, split, the YAML reader, normalize and
+    fielddiff made of two blobs: a change to any of them must empty the store (the
+    fingerprint hashed three of the parse path's modules, not decode or normalize)."""
+    import sys
+
+    code = (
+        "import sys\n"
+        "import sortext.vcs.history as h\n"
+        "before = set(sys.modules)\n"
+        "from sortext.vcs.versions import VersionParser, parse_version\n"
+        "from sortext.record.fielddiff import body_summary, diff_data\n"
+        "raw = b'---\\nname: A\\nsessions:\\n  - {date: 2026-01-01}\\n---\\nnotes\\n'\n"
+        "new = raw.replace(b'notes', b'more notes')\n"
+        "a = VersionParser().parse(raw, 'clients/a.md')\n"
+        "b = parse_version(new, 'clients/a.md')\n"
+        "diff_data(a.data, b.data)\n"
+        "body_summary(a.body, b.body)\n"
+        "loaded = {m for m in set(sys.modules) - before if m.startswith('sortext.')}\n"
+        "loaded = {m for m in loaded if getattr(sys.modules[m], '__file__', '')}\n"
+        "loaded -= {m for m in loaded if sys.modules[m].__file__.endswith('__init__.py')}\n"
+        "missing = sorted(loaded - set(h.FINGERPRINTED) - {'sortext.vcs.history'})\n"
+        "assert not missing, missing\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
