@@ -281,3 +281,34 @@ def test_the_history_store_is_keyed_by_every_module_its_answers_depend_on() -> N
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# --- the cold build's shortcuts -----------------------------------------------------------
+
+
+def test_a_template_edited_within_the_same_second_and_size_is_used(records_repo: Path) -> None:
+    """No template is stat'ed during a build and compiled ones are cached: an edit
+    that keeps the file's size and mtime (two saves in one second) still shows."""
+    import datetime as dt
+
+    from sortext.pages.build import build
+
+    override = records_repo / "templates" / "client.html.j2"
+    override.write_text(
+        (Path(__file__).parent.parent / "sortext/templates/client.html.j2")
+        .read_text(encoding="utf-8")
+        .replace("<header>", "<header><!-- AAAA -->", 1),
+        encoding="utf-8",
+    )
+    today = dt.date(2026, 11, 23)
+    build(open_repository(records_repo), today)
+    page = records_repo / "site" / "clients" / "amara-okafor.html"
+    assert "AAAA" in page.read_text(encoding="utf-8")
+    before = override.stat()
+    override.write_text(
+        override.read_text(encoding="utf-8").replace("AAAA", "BBBB"), encoding="utf-8"
+    )
+    os.utime(override, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert override.stat().st_size == before.st_size
+    build(open_repository(records_repo), today)
+    assert "BBBB" in page.read_text(encoding="utf-8")
