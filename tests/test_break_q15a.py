@@ -312,3 +312,23 @@ def test_a_template_edited_within_the_same_second_and_size_is_used(records_repo:
     assert override.stat().st_size == before.st_size
     build(open_repository(records_repo), today)
     assert "BBBB" in page.read_text(encoding="utf-8")
+
+
+def test_a_shallow_clone_deepened_is_not_answered_from_its_shallow_cache(tmp_path: Path) -> None:
+    """``git fetch --unshallow`` keeps HEAD and brings the past: stage_since cached
+    from the shallow history (the boundary commit's day) must not be served."""
+    origin = _repo(tmp_path / "origin")
+    record = origin / "clients" / "a.md"
+    record.write_text(_record("inquiry"))
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "-qm", "one", day="2026-10-01")
+    record.write_text(_record("inquiry", "more notes"))
+    _git(origin, "commit", "-qam", "two", day="2026-10-05")
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "clone")
+    clone = tmp_path / "clone"
+    repo = open_repository(clone)
+    assert str(stage_facts(repo)["a"].stage_since) == "2026-10-05"  # all a shallow clone knows
+    _git(clone, "fetch", "-q", "--unshallow")
+    truth = stage_facts(repo, use_cache=False)
+    assert str(truth["a"].stage_since) == "2026-10-01"
+    assert stage_facts(repo) == truth

@@ -432,6 +432,27 @@ def _object_id(text: str) -> str | None:
     return value if len(value) in (40, 64) and set(value) <= _HEX else None
 
 
+def _dirs_from_files(root: Path) -> tuple[Path, Path] | None:
+    """(the git directory, the common one) of the work tree at ``root``, read from
+    ``root/.git`` (a folder, or a ``gitdir:`` file); None for any other layout
+    (``GIT_DIR`` set, no ``.git`` at ``root``).  Raises OSError, ValueError."""
+    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
+        return None
+    dotgit = root / ".git"
+    if dotgit.is_dir():
+        return dotgit, dotgit
+    pointer = dotgit.read_text(encoding="utf-8").strip()
+    if not pointer.startswith("gitdir:"):
+        return None
+    target = Path(pointer[len("gitdir:") :].strip())
+    gitdir = target if target.is_absolute() else root / target
+    common_file = gitdir / "commondir"
+    if common_file.is_file():
+        where = Path(common_file.read_text(encoding="utf-8").strip())
+        return gitdir, (where if where.is_absolute() else gitdir / where)
+    return gitdir, gitdir
+
+
 def head_from_files(root: Path) -> str | None:
     """HEAD's commit id read straight from the ref files, without starting git or
     importing GitPython (tens of microseconds: for cache keys on query paths).
@@ -442,24 +463,11 @@ def head_from_files(root: Path) -> str | None:
     reftable, an unborn branch, a ref that is not an object id) gives None, and
     the caller asks git (``rev-parse``), so an unusual layout is slower, never
     wrong."""
-    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
-        return None
     try:
-        dotgit = root / ".git"
-        if dotgit.is_dir():
-            gitdir = common = dotgit
-        else:
-            pointer = dotgit.read_text(encoding="utf-8").strip()
-            if not pointer.startswith("gitdir:"):
-                return None
-            target = Path(pointer[len("gitdir:") :].strip())
-            gitdir = target if target.is_absolute() else root / target
-            common_file = gitdir / "commondir"
-            if common_file.is_file():
-                where = Path(common_file.read_text(encoding="utf-8").strip())
-                common = where if where.is_absolute() else gitdir / where
-            else:
-                common = gitdir
+        dirs = _dirs_from_files(root)
+        if dirs is None:
+            return None
+        gitdir, common = dirs
         head = (gitdir / "HEAD").read_text(encoding="utf-8")
         for _ in range(5):
             if not head.startswith("ref: "):
@@ -477,6 +485,32 @@ def head_from_files(root: Path) -> str | None:
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return None
+
+
+def shallow_mark(root: Path) -> str:
+    """What bounds the history this clone holds: ``""`` for a whole history, else a
+    digest of git's ``shallow`` file (its boundary commits), which ``git fetch
+    --unshallow`` or ``--deepen`` changes while HEAD stays.  For keys of caches
+    derived from the whole history.  Read from the files in the plain layouts,
+    else asked of git."""
+    import hashlib
+
+    try:
+        dirs = _dirs_from_files(root)
+    except (OSError, ValueError):
+        dirs = None
+    try:
+        if dirs is not None:
+            path = dirs[1] / "shallow"
+        else:
+            where = text(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
+            path = Path(where.strip())
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ""
+    except (OSError, ValueError, GitError) as exc:
+        return f"unreadable: {type(exc).__name__}"
+    return hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
 
 
 def _packed_ref(path: Path, ref: str) -> str | None:

@@ -198,13 +198,23 @@ def _prefix(repo: Repository) -> str:
 
 
 def _key(repo: Repository) -> str:
-    return f"{_CACHE_VERSION}:{_prefix(repo)}"
+    return f"{_CACHE_VERSION}:{_prefix(repo)}:{git.shallow_mark(repo.root)}"
+
+
+def _same_scope(repo: Repository, data: dict[str, Any]) -> bool:
+    """Whether saved ``data`` was derived from this clients folder and from the same
+    reach of history (a shallow clone deepened keeps HEAD but gains the past)."""
+    return (
+        data.get("version") == _CACHE_VERSION
+        and data.get("prefix") == _prefix(repo)
+        and data.get("shallow", "") == git.shallow_mark(repo.root)
+    )
 
 
 def _load_scan(repo: Repository) -> tuple[str, _Scan] | None:
     try:
         data = json.loads(StateDir(repo.root).stage_scan.read_bytes())
-        if data.get("version") != _CACHE_VERSION or data.get("prefix") != _prefix(repo):
+        if not _same_scope(repo, data):
             return None
         stages = {p: (s[0], s[1]) for p, s in data["stages"].items()}
         return str(data["head"]), _Scan(dict(data["touched"]), stages, dict(data["alias"]))
@@ -217,9 +227,7 @@ def _load_facts(repo: Repository) -> tuple[str, list[list[Any]]] | None:
     (ids joined with ``/``, which no record id holds), or None."""
     try:
         data = json.loads(StateDir(repo.root).stage_facts.read_bytes())
-        if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
-            return None
-        if data.get("prefix") != _prefix(repo):
+        if not isinstance(data, dict) or not _same_scope(repo, data):
             return None
         head, groups = data["head"], data["groups"]
         if isinstance(head, str) and isinstance(groups, list):
@@ -295,6 +303,7 @@ def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
     data = {
         "version": _CACHE_VERSION,
         "prefix": _prefix(repo),
+        "shallow": git.shallow_mark(repo.root),
         "head": head,
         "touched": scan.touched,
         "stages": {p: list(s) for p, s in scan.stages.items()},
@@ -475,7 +484,13 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
         names = _listed_names(repo, prefix)
     groups = _groups(_rows(scan, names, prefix))
     _save_scan(repo, head, scan)
-    data = {"version": _CACHE_VERSION, "prefix": prefix, "head": head, "groups": groups}
+    data = {
+        "version": _CACHE_VERSION,
+        "prefix": prefix,
+        "shallow": git.shallow_mark(root),
+        "head": head,
+        "groups": groups,
+    }
     _save(StateDir(root).stage_facts, data)
     _clear_journal(repo)
     return _as_facts(groups)
