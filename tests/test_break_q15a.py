@@ -332,3 +332,28 @@ def test_a_shallow_clone_deepened_is_not_answered_from_its_shallow_cache(tmp_pat
     truth = stage_facts(repo, use_cache=False)
     assert str(truth["a"].stage_since) == "2026-10-01"
     assert stage_facts(repo) == truth
+
+
+def test_a_page_that_became_a_link_out_of_site_is_never_written_through(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """Between two builds a page is replaced by a link to a file outside ``site/``
+    and its record changes: the second build (one lstat per page) must not write
+    through the link, as the full check would not."""
+    import datetime as dt
+
+    from sortext.pages.build import build
+
+    today = dt.date(2026, 11, 23)
+    build(open_repository(records_repo), today)
+    page = records_repo / "site" / "clients" / "amara-okafor.html"
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep me", encoding="utf-8")
+    page.unlink()
+    page.symlink_to(outside)
+    record = records_repo / "clients" / "amara-okafor.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("stage: active", "stage: review", 1), encoding="utf-8")
+    build(open_repository(records_repo), today)
+    assert outside.read_text(encoding="utf-8") == "keep me"
+    assert not any(p.name.startswith(".precious") for p in tmp_path.iterdir())
