@@ -357,3 +357,37 @@ def test_a_page_that_became_a_link_out_of_site_is_never_written_through(
     build(open_repository(records_repo), today)
     assert outside.read_text(encoding="utf-8") == "keep me"
     assert not any(p.name.startswith(".precious") for p in tmp_path.iterdir())
+
+
+def test_a_deepened_shallow_clone_gets_a_fresh_stage_clock_in_queries_and_pages(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """The index's stage clock, the remembered query answers and the no-change build
+    are keyed by HEAD: a deepened clone (same HEAD, older stage_since) must not be
+    answered from them."""
+    import json
+
+    origin = _repo(tmp_path / "origin")
+    record = origin / "clients" / "a.md"
+    record.write_text(_record("proposal"))
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "-qm", "one", day="2026-10-01")
+    record.write_text(_record("proposal", "more notes"))
+    _git(origin, "commit", "-qam", "two", day="2026-10-05")
+    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "clone")
+    clone = tmp_path / "clone"
+    day = ("--today", "2026-10-20", "--repo", str(clone))
+
+    def since() -> object:
+        result = cli("list", "--json", *day)
+        assert result.exit_code == 0, result.output
+        return {r["id"]: r for r in json.loads(result.output)}["a"]["stage_since"]
+
+    assert cli("build", *day).exit_code == 0
+    assert since() == since() == "2026-10-05"  # computed, then remembered
+    page = clone / "site" / "clients" / "a.html"
+    assert "15 days" in page.read_text(encoding="utf-8")
+    _git(clone, "fetch", "-q", "--unshallow")
+    assert since() == "2026-10-01"
+    assert cli("build", *day).exit_code == 0
+    assert "19 days" in page.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ import click
 
 from sortext.files.inert import clean
 
-__all__ = ["clean", "colour_mode", "paint", "use_colour"]
+__all__ = ["clean", "colour_mode", "paint", "use_colour", "visible"]
 
 STATUS_STYLE: dict[str, dict[str, Any]] = {
     "overdue": {"fg": "red", "bold": True},
@@ -158,15 +158,6 @@ class busy:  # used as ``with busy("checking"):``
 
 
 def visible(text: object) -> str:
-    """``text`` with control characters made visible (``\\x1b`` -> ``␛``, others as
-    ``\\xNN``): a record's text never moves the cursor or recolours a terminal."""
-    out = []
-    for ch in str(text):
-        code = ord(ch)
-        if code == 0x1B:
-            out.append("\u241b")
-        elif (code < 0x20 and ch not in "\t") or 0x7F <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Alias of :func:`sortext.files.inert.clean` (one line) for any value: its text
+    with every control, format and separator character made a visible escape."""
+    return clean(str(text))

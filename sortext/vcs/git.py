@@ -424,104 +424,44 @@ def head_commit(root: Path) -> str | None:
     return sha
 
 
-_HEX = frozenset("0123456789abcdef")
-
-
-def _object_id(text: str) -> str | None:
-    value = text.strip()
-    return value if len(value) in (40, 64) and set(value) <= _HEX else None
-
-
-def _dirs_from_files(root: Path) -> tuple[Path, Path] | None:
-    """(the git directory, the common one) of the work tree at ``root``, read from
-    ``root/.git`` (a folder, or a ``gitdir:`` file); None for any other layout
-    (``GIT_DIR`` set, no ``.git`` at ``root``).  Raises OSError, ValueError."""
-    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
-        return None
-    dotgit = root / ".git"
-    if dotgit.is_dir():
-        return dotgit, dotgit
-    pointer = dotgit.read_text(encoding="utf-8").strip()
-    if not pointer.startswith("gitdir:"):
-        return None
-    target = Path(pointer[len("gitdir:") :].strip())
-    gitdir = target if target.is_absolute() else root / target
-    common_file = gitdir / "commondir"
-    if common_file.is_file():
-        where = Path(common_file.read_text(encoding="utf-8").strip())
-        return gitdir, (where if where.is_absolute() else gitdir / where)
-    return gitdir, gitdir
-
-
 def head_from_files(root: Path) -> str | None:
     """HEAD's commit id read straight from the ref files, without starting git or
-    importing GitPython (tens of microseconds: for cache keys on query paths).
+    importing GitPython (tens of microseconds: for cache keys on query paths; the
+    reading is :func:`sortext.vcs.headref.head_id`, which the quickest paths import
+    without this module).
 
-    Only the plain layouts are read: ``root/.git`` a folder, or a ``gitdir:`` file
-    of a linked worktree; ``HEAD`` detached or naming a loose ref or one in
-    ``packed-refs``.  Anything else (no ``.git`` at ``root``, ``GIT_DIR`` set,
-    reftable, an unborn branch, a ref that is not an object id) gives None, and
-    the caller asks git (``rev-parse``), so an unusual layout is slower, never
-    wrong."""
-    try:
-        dirs = _dirs_from_files(root)
-        if dirs is None:
-            return None
-        gitdir, common = dirs
-        head = (gitdir / "HEAD").read_text(encoding="utf-8")
-        for _ in range(5):
-            if not head.startswith("ref: "):
-                return _object_id(head)
-            ref = head[len("ref: ") :].strip()
-            if not ref.startswith("refs/") or ".." in ref:
-                return None
-            # per-worktree refs live in the worktree's folder, branches in the common one
-            base = gitdir if ref.startswith(("refs/worktree/", "refs/bisect/")) else common
-            loose = base / ref
-            if loose.is_file():
-                head = loose.read_text(encoding="utf-8")
-                continue
-            return _packed_ref(common / "packed-refs", ref)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    return None
+    ``.git`` a folder or a ``gitdir:`` file (a linked worktree), at ``root`` or
+    above; ``HEAD`` detached or naming a loose ref or one in ``packed-refs``.
+    Anything else (no repository, ``GIT_DIR`` set, reftable, an unborn branch, a
+    ref that is not an object id) gives None, and the caller asks git
+    (``rev-parse``), so an unusual layout is slower, never wrong."""
+    from sortext.vcs.headref import NO_REPOSITORY, UNBORN, head_id
+
+    found = head_id(root)
+    return None if found in (NO_REPOSITORY, UNBORN) else found
 
 
 def shallow_mark(root: Path) -> str:
     """What bounds the history this clone holds: ``""`` for a whole history, else a
     digest of git's ``shallow`` file (its boundary commits), which ``git fetch
     --unshallow`` or ``--deepen`` changes while HEAD stays.  For keys of caches
-    derived from the whole history.  Read from the files in the plain layouts,
-    else asked of git."""
+    derived from the whole history.  Read from the files in the plain layouts
+    (:func:`sortext.vcs.headref.shallow_suffix`), else asked of git."""
     import hashlib
 
+    from sortext.vcs.headref import shallow_suffix
+
+    found = shallow_suffix(root)
+    if found is not None:
+        return found
     try:
-        dirs = _dirs_from_files(root)
-    except (OSError, ValueError):
-        dirs = None
-    try:
-        if dirs is not None:
-            path = dirs[1] / "shallow"
-        else:
-            where = text(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
-            path = Path(where.strip())
-        data = path.read_bytes()
+        where = text(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
+        data = Path(where.strip()).read_bytes()
     except FileNotFoundError:
         return ""
     except (OSError, ValueError, GitError) as exc:
         return f"unreadable: {type(exc).__name__}"
-    return hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
-
-
-def _packed_ref(path: Path, ref: str) -> str | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return None
-    for line in lines:
-        if line.endswith(" " + ref) and not line.startswith(("#", "^")):
-            return _object_id(line[: -len(ref) - 1])
-    return None
+    return "~" + hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
 
 
 def in_repository(root: Path) -> bool:

@@ -282,6 +282,8 @@ _MAX_BYTES = 64 * 1024 * 1024
 #: parsing a version and comparing two imports is here (a test holds the list to it).
 FINGERPRINTED = (
     "sortext.check.load",
+    "sortext.files.inert",
+    "sortext.record.diagnostics",
     "sortext.record.fielddiff",
     "sortext.record.model",
     "sortext.record.positions",
@@ -290,6 +292,7 @@ FINGERPRINTED = (
     "sortext.record.tombstone",
     "sortext.record.values",
     "sortext.record.yamlread",
+    "sortext.schema.config",
     "sortext.schema.explain",
     "sortext.schema.validate",
     "sortext.vcs.versions",
