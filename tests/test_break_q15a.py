@@ -391,3 +391,23 @@ def test_a_deepened_shallow_clone_gets_a_fresh_stage_clock_in_queries_and_pages(
     assert since() == "2026-10-01"
     assert cli("build", *day).exit_code == 0
     assert "19 days" in page.read_text(encoding="utf-8")
+
+
+def test_erase_refuses_while_a_linked_worktree_holds_its_own_copy_and_caches(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A linked worktree has its own checkout and its own .sortext/ (the history store
+    of the client's every value): erase rewrote the repository, left both in place
+    and kept the objects alive.  It must refuse first, as it does for a stash."""
+    laptop = tmp_path / "laptop"
+    _git(records_repo, "worktree", "add", "-q", "-b", "laptop", str(laptop))
+    assert cli("history", "amara-okafor", "--repo", str(laptop)).exit_code == 0
+    store = laptop / ".sortext" / "history.sqlite"
+    assert b"amara" in store.read_bytes().lower()
+    head = _git(records_repo, "rev-parse", "HEAD")
+    result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 2 and "worktree" in result.output, result.output
+    assert _git(records_repo, "rev-parse", "HEAD") == head  # nothing rewritten
+    _git(records_repo, "worktree", "remove", "--force", str(laptop))
+    done = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert done.exit_code == 0, done.output
