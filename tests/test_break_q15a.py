@@ -411,3 +411,23 @@ def test_erase_refuses_while_a_linked_worktree_holds_its_own_copy_and_caches(
     _git(records_repo, "worktree", "remove", "--force", str(laptop))
     done = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
     assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize(
+    "setting", ["diff.noprefix=true", "diff.mnemonicPrefix=true", "diff.renames=copies"]
+)
+def test_stage_facts_whatever_the_users_diff_settings(tmp_path: Path, setting: str) -> None:
+    """The pass reads ``git log -p``; a user's ``diff.noprefix`` (no ``b/`` before
+    names) made every client's facts None."""
+    root = _repo(tmp_path / "r")
+    key, value = setting.split("=")
+    _git(root, "config", key, value)
+    (root / "clients" / "a.md").write_text(_record("proposal"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "one", day="2026-10-03")
+    (root / "clients" / "b.md").write_text(_record("proposal"))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "a copy", day="2026-10-04")
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert (facts["a"].stage, str(facts["a"].stage_since)) == ("proposal", "2026-10-03")
+    assert (facts["b"].stage, str(facts["b"].stage_since)) == ("proposal", "2026-10-04")

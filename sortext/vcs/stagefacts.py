@@ -85,6 +85,8 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "-M",
         "--no-color",
         "--no-ext-diff",
+        "--src-prefix=a/",  # whatever diff.noprefix or diff.mnemonicPrefix say
+        "--dst-prefix=b/",
         *revs,
         "--",
         prefix,
