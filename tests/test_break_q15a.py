@@ -431,3 +431,23 @@ def test_stage_facts_whatever_the_users_diff_settings(tmp_path: Path, setting: s
     facts = stage_facts(open_repository(root), use_cache=False)
     assert (facts["a"].stage, str(facts["a"].stage_since)) == ("proposal", "2026-10-03")
     assert (facts["b"].stage, str(facts["b"].stage_since)) == ("proposal", "2026-10-04")
+
+
+def test_a_named_pipe_where_a_page_goes_does_not_hang_the_build(tmp_path: Path) -> None:
+    """write_if_changed reads the old page to compare: opening a FIFO for reading
+    blocks until a writer comes, so the build (and the watcher) hung for ever."""
+    import sys
+
+    page = tmp_path / "a.html"
+    os.mkfifo(page)
+    code = (
+        "from pathlib import Path\n"
+        "from sortext.files.write import write_if_changed\n"
+        f"assert write_if_changed(Path({str(page)!r}), b'<p>page</p>', durable=False)\n"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("write_if_changed hung on a named pipe")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert page.is_file() and page.read_bytes() == b"<p>page</p>"
