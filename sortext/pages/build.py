@@ -371,7 +371,7 @@ def _withheld_in(index: Index) -> tuple[set[str], set[str]]:
     """(paths, record ids) of the indexed records whose ``consent.data_use`` is false."""
     rows = index.conn.execute(
         "SELECT f.path, f.record_id FROM files f JOIN records r ON r.path = f.path"
-        " WHERE json_valid(r.data) AND json_type(r.data, '$.consent.data_use') = 'false'"
+        " WHERE r.withheld = 1"
     ).fetchall()
     return {path for path, _ in rows}, {rid for _, rid in rows if rid is not None}
 
