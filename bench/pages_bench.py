@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from gen_pages import generate_repo  # noqa: E402
+sys.path.insert(0, str(HERE.parent))
+from bench.gen_pages import generate_repo  # noqa: E402
 
 TODAY = "2026-11-23"
 HUGO_CONFIG = """baseURL = "http://example.invalid/"
@@ -164,7 +164,7 @@ def main() -> None:
 
     ones = []
     for i in range(5):
-        path = repo / "clients" / f"client-{42 + i * 1000:05d}.md"
+        path = repo / "clients" / f"client-{(42 + i * 1000) % args.n:05d}.md"
         path.write_text(path.read_text().replace("\n---\n", "\n---\n\nOne more note.\n", 1))
         ones.append(run([*sortext, "build", "--today", TODAY], repo)[0])
     print(

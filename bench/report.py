@@ -1,7 +1,7 @@
 """The README's growth tables, from one command: every figure beside its anchor or floor.
 
     python -m bench.report [--sizes 1000 10000 30000] [--runs 3] [--cold-runs 1] [--keep DIR]
-                           [--history] [--write-readme]
+                           [--history] [--watch 10000] [--write-readme]
 
 For each size N (realistic generated records, ``bench/gen_pages.py``):
 
@@ -11,7 +11,7 @@ For each size N (realistic generated records, ``bench/gen_pages.py``):
   times, CPU seconds (user + sys of the process and the workers it waited
   for) and wall seconds, medians, and the ratios;
 * one file changed, then ``sortext build`` (CPU and wall, median of 3) against
-  a no-change build;
+  a no-change build and ``python -c pass``, interleaved;
 * the warm queries (``bench/query_bench.py``): with a watcher vouching for
   its index and without one, each against ``python -c pass``;
 * ``.sortext/`` against ``clients/`` on disk.
@@ -19,8 +19,11 @@ For each size N (realistic generated records, ``bench/gen_pages.py``):
 ``--history`` adds ``sortext history`` of a client with 2,000 commits, cold
 (nothing stored) and warm (the comparisons an earlier call stored in
 ``.sortext/history.sqlite``), against its floor, ``git log --follow -p`` of
-the same file (``bench/history_bench.py`` builds the repository).  Hugo is
-used when installed (Debian: ``hugo``).
+the same file (``bench/history_bench.py`` builds the repository).  ``--watch N``
+adds the watcher's save latencies on the realistic N-record repository in git
+(``bench/watch_speed.py --source``): save -> records commit and save -> pages
+published on ``sortext-pages``, median and p95 of 20 saves, and the first save
+after the start.  Hugo is used when installed (Debian: ``hugo``).
 
 ``--write-readme`` replaces the text between ``<!-- bench:report:start -->``
 and ``<!-- bench:report:end -->`` in README.md with the tables.
@@ -29,13 +32,16 @@ and ``<!-- bench:report:end -->`` in README.md with the tables.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
 import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,6 +66,20 @@ def _clean(repo: Path) -> None:
             shutil.rmtree(target)
         elif target.exists():
             target.unlink()
+
+
+@contextlib.contextmanager
+def _without_git(repo: Path) -> Iterator[None]:
+    """``repo`` without its ``.git`` folder for a while (moved aside, then back)."""
+    dotgit, aside = repo / ".git", repo.parent / f"{repo.name}.git-aside"
+    moved = dotgit.is_dir()
+    if moved:
+        os.replace(dotgit, aside)
+    try:
+        yield
+    finally:
+        if moved:
+            os.replace(aside, dotgit)
 
 
 def _hugo_site(repo: Path, site: Path) -> None:
@@ -97,16 +117,18 @@ def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
     return out
 
 
-def one_file_figures(repo: Path, size: int) -> dict[str, float]:
-    """Median of 3: a build after one file changed, and a build with nothing changed."""
+def one_file_figures(repo: Path, size: int, runs: int = 3) -> dict[str, float]:
+    """Medians of ``runs`` (at least 3), interleaved: a build after one file changed, a
+    build with nothing changed, and ``python -c pass`` (the anchor)."""
     child_run(_sortext("build", "--today", DAY), repo)
-    ones, nones = [], []
-    for i in range(3):
+    ones, nones, anchors = [], [], []
+    for i in range(max(3, runs)):
         path = repo / "clients" / f"client-{(42 + i * 997) % size:05d}.md"
         original = path.read_bytes()
         path.write_bytes(original.replace(b"\n---\n", b"\n---\n\nOne more note.\n", 1))
         ones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
         nones.append(child_run(_sortext("build", "--today", DAY), repo)[:2])
+        anchors.append(child_run([sys.executable, "-c", "pass"], repo)[0])
         path.write_bytes(original)
     child_run(_sortext("build", "--today", DAY), repo)
     return {
@@ -114,7 +136,20 @@ def one_file_figures(repo: Path, size: int) -> dict[str, float]:
         "one_wall": statistics.median(w for _, w in ones),
         "none_cpu": statistics.median(c for c, _ in nones),
         "none_wall": statistics.median(w for _, w in nones),
+        "anchor_cpu": statistics.median(anchors),
     }
+
+
+def watch_figures(repo: Path, edits: int = 20) -> dict[str, Any]:
+    """``bench/watch_speed.py`` on a copy of ``repo``'s records in git, pages on."""
+    import json
+    import subprocess
+
+    argv = [sys.executable, "-m", "bench.watch_speed", "--source", str(repo)]
+    argv += ["--edits", str(edits), "--long", "0", "--pages-only"]
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=True)
+    found: dict[str, Any] = json.loads(done.stdout)
+    return found
 
 
 def history_figures(base: Path, runs: int) -> dict[str, float]:
@@ -156,12 +191,16 @@ def tables(
     history: dict[str, float] | None,
     runs: int,
     cold_runs: int,
+    watch: dict[str, Any] | None = None,
 ) -> str:
     head = " | ".join(f"{s:,}" for s in sizes)
+    watch_flag = f" --watch {watch['records']}" if watch else ""
     out = [
         f"Generated by `python -m bench.report --sizes {' '.join(map(str, sizes))} --runs {runs}"
         f" --cold-runs {cold_runs}"
-        f"{' --history' if history else ''} --write-readme` on "
+        f"{' --history' if history else ''}"
+        f"{watch_flag}"
+        " --write-readme` on "
         f"{dt.date.today().isoformat()} ({os.cpu_count()} cores, shared; load average "
         f"{os.getloadavg()[0]:.1f} at the end).  CPU seconds are user + sys of the process "
         "and the workers it waited for; ratios are taken between runs alternated in one "
@@ -195,9 +234,31 @@ def tables(
         "| nothing changed (the floor) | "
         + " | ".join(f"{ones[s]['none_cpu']:.2f} ({ones[s]['none_wall']:.2f})" for s in sizes)
         + " |",
+        "| `python -c pass` (the anchor) | "
+        + " | ".join(f"{ones[s].get('anchor_cpu', 0.0):.3f}" for s in sizes)
+        + " |",
         "",
         markdown(queries),
     ]
+    if watch:
+        pages = watch["with_pages"]
+        commit, published = (
+            pages["save_to_commit_ms_minus_debounce"],
+            pages["save_to_pages_published_ms_minus_debounce"],
+        )
+        first = pages["first_edit_ms"]
+        out += [
+            "",
+            f"| `sortext watch`, one save, {watch['records']:,} realistic records in git, "
+            f"{watch['edits']} saves, ms after the 300 ms debounce | median | p95 | "
+            "first save after the start |",
+            "|---|---|---|---|",
+            f"| save -> records commit (goal: median <= 150, p95 <= 250) | {commit['median']:.0f} "
+            f"| {commit['p95']:.0f} | {first['commit']:.0f} |",
+            f"| save -> pages published on `sortext-pages` | {published['median']:.0f} "
+            f"| {published['p95']:.0f} | {first['pages_published']:.0f} |",
+            f"| watcher start (full build), s | {pages['start_seconds']:.1f} | | |",
+        ]
     if history:
         out += [
             "",
@@ -237,6 +298,9 @@ def main() -> None:
     )
     parser.add_argument("--keep", type=Path, help="generate the repositories here and keep them")
     parser.add_argument("--history", action="store_true", help="add the history figure")
+    parser.add_argument(
+        "--watch", type=int, metavar="N", help="add the watcher's save latencies at N records"
+    )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="sortext-report-"))
@@ -245,15 +309,21 @@ def main() -> None:
         cold, ones = {}, {}
         for size in args.sizes:
             repo = prepare(size, base)
-            cold[size] = cold_figures(repo, base, args.cold_runs)
-            ones[size] = one_file_figures(repo, size)
+            # The query bench's repositories are git repositories (time in stage is
+            # read from git).  The cold figures are taken without git, as Hugo builds
+            # the same files (a cold build in git also scans the history once for time
+            # in stage); the one-file figures in git, as a user's repository is.
+            with _without_git(repo):
+                cold[size] = cold_figures(repo, base, args.cold_runs)
+            ones[size] = one_file_figures(repo, size, args.runs)
             print(f"{size}: cold {cold[size]}, one file {ones[size]}", file=sys.stderr)
         queries = [measure(size, base, args.runs) for size in args.sizes]
         history = history_figures(base, args.runs) if args.history else None
+        watch = watch_figures(prepare(args.watch, base)) if args.watch else None
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
-    text = tables(args.sizes, cold, ones, queries, history, args.runs, args.cold_runs)
+    text = tables(args.sizes, cold, ones, queries, history, args.runs, args.cold_runs, watch)
     print(text)
     if args.write_readme:
         write_readme(text)

@@ -1,14 +1,26 @@
-"""Find the records repository and the record files in it."""
+"""Find the records repository and the record files in it.
+
+Finding the root imports nothing heavy (a remembered query answer needs only
+the root, see :mod:`sortext.views.recall`); the configuration is loaded by
+:func:`open_repository`.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.errors import RepoNotFound
-from sortext.record.copies import ConflictCopy, conflict_copy, is_record_name
-from sortext.schema.config import CONFIG_NAME, Config, load_config
+
+if TYPE_CHECKING:
+    from sortext.record.copies import ConflictCopy
+    from sortext.schema.config import Config
+
+#: The configuration's file name (:data:`sortext.schema.config.CONFIG_NAME`; a test
+#: holds the two equal, so finding the root does not import the configuration code).
+CONFIG_NAME = "sortext.yaml"
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,8 @@ class Repository:
 
         Conflict copies left by sync tools are not records (see :meth:`conflict_copies`).
         """
+        from sortext.record.copies import is_record_name
+
         try:
             entries = list(os.scandir(self.clients_path))
         except FileNotFoundError:
@@ -45,6 +59,8 @@ class Repository:
 
     def conflict_copies(self) -> list[tuple[Path, ConflictCopy]]:
         """Files a sync tool left in the clients folder beside a record (never records)."""
+        from sortext.record.copies import conflict_copy
+
         try:
             entries = list(os.scandir(self.clients_path))
         except FileNotFoundError:
@@ -73,5 +89,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def open_repository(start: Path | None = None) -> Repository:
+    from sortext.schema.config import load_config
+
     root = find_root(start)
     return Repository(root, load_config(root))

@@ -201,3 +201,175 @@ def test_a_build_told_what_changed_equals_a_full_build(records_repo: Path, tmp_p
         for p in (records_repo / "site" / "clients").iterdir()
     }
     assert pages <= set(later.written)
+
+
+def test_a_first_build_told_of_one_file_writes_complete_summary_pages(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """With no index yet (or one just emptied), a build that is told which files changed
+    (as the watcher does) cannot trust that list: NEXT.md and the dashboard must still
+    list every client, byte for byte what a full build writes."""
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    one = records_repo / "clients" / "amara-okafor.md"
+    told = build(open_repository(records_repo), TODAY, [one])
+    _build(twin)
+    assert told.parsed > 1
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+    # The index emptied because its file was damaged: the same.
+    index = records_repo / ".sortext" / "index.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    index.write_bytes(b"not a database at all, " * 100)
+    (records_repo / "NEXT.md").unlink()
+    build(open_repository(records_repo), TODAY, [one])
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+
+
+def test_a_build_that_looks_for_changes_itself_equals_a_full_plan(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """``sortext build`` after the last build changed nothing but record files plans
+    only the records one stat pass finds changed; the pages, and what the build says it
+    wrote, left unchanged and removed, equal a build that plans every record.  A page
+    deleted by hand or a new commit (the stage clock) makes it plan everything."""
+    import sortext.pages.build as build_module
+    from sortext.store.index import Index
+    from tests.conftest import git
+
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    looks: list[int] = []
+    real_look = Index.stat_changes
+
+    def counted(self: Index) -> list[str]:
+        looks.append(1)
+        return real_look(self)
+
+    monkeypatch.setattr(Index, "stat_changes", counted)  # type: ignore[attr-defined]
+    real_same = build_module._same_as_last_build
+
+    def both(root: Path) -> tuple[object, object]:
+        monkeypatch.setattr(build_module, "_same_as_last_build", real_same)  # type: ignore[attr-defined]
+        quick = _build(records_repo)
+        monkeypatch.setattr(build_module, "_same_as_last_build", lambda *a: False)  # type: ignore[attr-defined]
+        full = _build(twin)
+        return quick, full
+
+    def same(quick: object, full: object) -> None:
+        for name in ("written", "unchanged", "removed"):
+            assert sorted(getattr(quick, name)) == sorted(getattr(full, name)), name
+        assert (quick.parsed, quick.errors) == (full.parsed, full.errors)  # type: ignore[attr-defined]
+        assert _site_bytes(records_repo) == _site_bytes(twin)
+
+    same(*both(records_repo))
+    assert looks == []  # a first build looks at everything
+
+    def edit(root: Path, step: int) -> None:
+        clients = root / "clients"
+        if step == 0:
+            amara = clients / "amara-okafor.md"
+            amara.write_text(amara.read_text().replace("due: 2026-11-19", "due: 2026-11-24", 1))
+        elif step == 1:
+            greta = clients / "greta-lindholm.md"
+            greta.write_text(greta.read_text().replace("---\n", "---\nid: bruno-castellanos\n", 1))
+        elif step == 2:
+            (clients / "jonas-weber.md").unlink()
+        elif step == 3:
+            (clients / "new-client.md").write_text(
+                "---\nname: New Client\nstage: inquiry\n---\n", encoding="utf-8"
+            )
+        elif step == 4:
+            (clients / "new-client.md").write_text("---\nname: [broken\n---\n", encoding="utf-8")
+        elif step == 5:
+            (clients / "new-client.md").write_text(
+                "---\nname: New Client\nstage: discovery\n---\n", encoding="utf-8"
+            )
+        elif step == 6:
+            (root / "site" / "clients" / "bruno-castellanos.html").unlink()
+        elif step == 7:
+            git(root, "add", "-A")
+            git(root, "commit", "-qm", "moves")
+
+    for step in range(8):
+        before = len(looks)
+        for root in (records_repo, twin):
+            edit(root, step)
+        same(*both(records_repo))
+        assert len(looks) - before == (0 if step in (6, 7) else 1), step
+
+
+def test_a_build_that_stopped_half_way_makes_the_next_plan_every_record(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """A build that fails after its refresh stored the new files (here: a record broken,
+    so its page is redone by the pass over the records, which fails on a full disk)
+    leaves no promise that only record files changed: the next build plans every
+    record and its pages equal a build from nothing."""
+    import pytest
+
+    import sortext.pages.build as build_module
+    from sortext.errors import StorageError
+
+    _build(records_repo)
+    amara = records_repo / "clients" / "amara-okafor.md"
+    amara.write_text(amara.read_text().replace("stage: ", "stage: [", 1))
+    real = build_module._run_jobs
+
+    def full_disk(*args: object) -> None:
+        raise StorageError("site/clients: cannot write: No space left on device")
+
+    monkeypatch.setattr(build_module, "_run_jobs", full_disk)  # type: ignore[attr-defined]
+    with pytest.raises(StorageError):
+        _build(records_repo)
+    monkeypatch.setattr(build_module, "_run_jobs", real)  # type: ignore[attr-defined]
+    looked: list[bool] = []
+    same = build_module._same_as_last_build
+
+    def spy(*args: object) -> bool:
+        looked.append(same(*args))  # type: ignore[arg-type]
+        return looked[-1]
+
+    monkeypatch.setattr(build_module, "_same_as_last_build", spy)  # type: ignore[attr-defined]
+    _build(records_repo)
+    assert looked == [False]
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin, ignore=shutil.ignore_patterns(".sortext", "site"))
+    # the twin knew the last valid version too: build it before the break, then after
+    twin_amara = twin / "clients" / "amara-okafor.md"
+    broken = twin_amara.read_text()
+    twin_amara.write_text(broken.replace("stage: [", "stage: ", 1))
+    _build(twin)
+    twin_amara.write_text(broken)
+    _build(twin)
+    assert "amara" in (records_repo / "site/clients/amara-okafor.html").read_text()
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+
+
+def test_a_build_while_a_watcher_vouches_for_the_index_stats_no_record(
+    records_repo: Path, monkeypatch: object
+) -> None:
+    """A running watcher that has nothing pending (it holds the daemon lock and its
+    marker names the clients folder as it is) has indexed every save: a build then
+    plans nothing and writes what the watcher's last build wrote."""
+    from sortext.daemon.lock import acquire
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+    from sortext.store.index import Index
+
+    _build(records_repo)
+    before = _site_bytes(records_repo)
+
+    def no_look(self: Index) -> list[str]:
+        raise AssertionError("the record files were looked at")
+
+    lock = acquire(StateDir(records_repo).watch_lock)
+    try:
+        watchmark.mark(records_repo, records_repo / "clients")
+        monkeypatch.setattr(Index, "stat_changes", no_look)  # type: ignore[attr-defined]
+        result = _build(records_repo)
+    finally:
+        lock.release()
+    assert result.written == [] and result.parsed == 0  # type: ignore[attr-defined]
+    assert len(result.unchanged) == len(before)  # type: ignore[attr-defined]
+    assert _site_bytes(records_repo) == before

@@ -118,3 +118,31 @@ def test_every_surface_agrees_on_any_hand_edit(hand_edited: Path) -> None:
         assert bool(one) == (status != "paid")
 
     check()
+
+
+def test_client_page_follows_its_source_file(cli: Callable[..., Result], hand_edited: Path) -> None:
+    """Only ``sources/billing.json`` changes (billing now supplies what the record says):
+    the next build re-renders that client's page, without the warning, and no other."""
+    import json
+    import shutil
+
+    assert run(cli, hand_edited, "build").exit_code == 0
+    page = hand_edited / "site" / "clients" / "amara-okafor.html"
+    assert "owned by billing" in page.read_text()
+    store = hand_edited / "sources" / "billing.json"
+    text = store.read_text()
+    data = json.loads(text)
+    for entry in data["amara-okafor"]:
+        if entry["value"] == "paid" and "INV-2026-058" in json.dumps(entry["path"]):
+            entry["value"] = "sent"
+    store.write_text(json.dumps(data, indent=2))
+    assert store.read_text() != text
+    result = run(cli, hand_edited, "build", "-v")
+    assert result.exit_code == 0, result.output
+    assert "owned by billing" not in page.read_text()
+    assert "site/clients/bruno-castellanos.html" not in result.output
+    # byte for byte what a build from nothing writes
+    fresh = hand_edited.parent / "fresh"
+    shutil.copytree(hand_edited, fresh, ignore=shutil.ignore_patterns(".sortext", "site"))
+    assert run(cli, fresh, "build").exit_code == 0
+    assert page.read_bytes() == (fresh / "site/clients/amara-okafor.html").read_bytes()

@@ -117,8 +117,8 @@ def test_garbage_index_is_rebuilt(repo: Repository) -> None:
 
 
 def test_an_index_of_the_previous_layout_is_rebuilt_not_misread(repo: Repository) -> None:
-    """Layout 9 kept a record's JSON and notes in two columns (``data``, ``body``);
-    layout 10 keeps them in one blob.  An index left by the old layout is emptied and
+    """Layout 10 kept a record's JSON and notes in two columns (``data``, ``body``);
+    layout 11 keeps them in one blob.  An index left by the old layout is emptied and
     rebuilt (the fingerprint starts with the layout), read the same as a new one, and
     its dropped tables' pages are given back."""
     with Index.open(repo) as ix:
@@ -130,7 +130,7 @@ def test_an_index_of_the_previous_layout_is_rebuilt_not_misread(repo: Repository
     with conn:
         fingerprint = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         assert fingerprint[0].startswith(f"{index_module.LAYOUT_VERSION}:")
-        old = "9:" + fingerprint[0].split(":", 1)[1]
+        old = "10:" + fingerprint[0].split(":", 1)[1]
         conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (old,))
         conn.execute("DROP TABLE records")
         conn.execute(

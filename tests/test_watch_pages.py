@@ -482,7 +482,11 @@ def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
         real = writer.atomic_write
 
         def disk_full(
-            path: Path, data: bytes, exclusive: bool = False, durable: bool = True
+            path: Path,
+            data: bytes,
+            exclusive: bool = False,
+            durable: bool = True,
+            mode: int | None = None,
         ) -> None:
             raise StorageError(f"{path}: cannot write: No space left on device")
 
@@ -509,3 +513,60 @@ def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
     got = tree_files(root, "sortext-pages")
     assert sorted(got) == sorted(expected)
     assert got["NEXT.md"] == expected["NEXT.md"]  # every client, from a complete index
+
+
+def test_a_start_compares_every_page_so_the_first_save_restages_only_its_own(
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages already published for HEAD, then rewritten by hand for another day while no
+    watcher ran: the start publishes what is on disk (the branch never keeps stale
+    pages), and the first save hands publish only the pages it wrote, not a look at
+    every page."""
+    import sortext.vcs.pages as pages_module
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    root = records_repo
+    today = dt.date.fromisoformat(TODAY)
+    repo_git = GitRepo.open(root)
+    try:
+        first = Pipeline(open_repository(root), repo_git, PagesRenderer(), lambda: today)
+        first.start()
+        head = git(root, "rev-parse", "HEAD").strip()
+        assert first.published_for == head
+    finally:
+        repo_git.close()
+    later = (today + dt.timedelta(days=2)).isoformat()
+    assert cli("build", "--repo", str(root), "--today", later).exit_code == 0
+    assert cli("build", "--repo", str(root), "--today", TODAY).exit_code == 0  # back: same day
+    (root / "NEXT.md").write_text("edited by hand\n")  # and a page the branch must not keep
+    calls: list[object] = []
+    real = pages_module.publish
+
+    def spy(*args: object, **kwargs: object) -> str | None:
+        calls.append(args[4] if len(args) > 4 else kwargs.get("changed"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages_module, "publish", spy)
+    repo_git = GitRepo.open(root)
+    try:
+        pipeline = Pipeline(open_repository(root), repo_git, PagesRenderer(), lambda: today)
+        pipeline.start()
+        assert calls == [None]  # the start looked at every page
+        assert git(root, "show", "sortext-pages:NEXT.md") == (root / "NEXT.md").read_text()
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        saved = pipeline.settle([Change(root / "clients/amara-okafor.md", "record")])
+        assert saved.commit is not None and saved.published is not None
+        assert len(calls) == 2 and calls[1] is not None
+        assert "site/clients/amara-okafor.html" in calls[1]  # type: ignore[operator]
+        assert len(calls[1]) < 10  # type: ignore[arg-type]
+    finally:
+        repo_git.close()
+    expected = fresh_build(root, saved.commit, tmp_path / "fresh", cli)
+    assert tree_files(root, "sortext-pages") == expected

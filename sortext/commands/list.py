@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,12 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import paint, use_colour, visible
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sortext.repo import Repository
+    from sortext.views.recall import Recall
 
 
 @click.command("list")
@@ -69,17 +76,50 @@ def command(
       sortext list --stage active --sort in_stage
       sortext list --at-risk --json
     """
+    from sortext.views.recall import Recall
+
+    day = resolve_today(today)
+    colour = use_colour()
+    parts = [
+        "list",
+        stage,
+        tag,
+        owner,
+        list(where),
+        sort,
+        at_risk,
+        as_json,
+        day.isoformat(),
+        colour,
+    ]
+    recall = Recall(repo_dir, parts, clock=True)  # days in stage come from git
+    if recall.replay() is None:
+        repo = open_repo(repo_dir)
+        _answer(recall, repo, day, stage, tag, owner, where, sort, at_risk, as_json, colour)
+        recall.keep(repo.clients_path)
+
+
+def _answer(
+    recall: Recall,
+    repo: Repository,
+    day: dt.date,
+    stage: str | None,
+    tag: str | None,
+    owner: str | None,
+    where: tuple[str, ...],
+    sort: str | None,
+    at_risk: bool,
+    as_json: bool,
+    colour: bool,
+) -> None:
     from sortext.views.queries import client_list, row_json
 
-    repo = open_repo(repo_dir)
-    day = resolve_today(today)
     rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort, with_risks=as_json)
     if as_json:
-        click.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
+        recall.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return
-    colour = use_colour()
     if not rows:
-        click.echo("No clients match.")
+        recall.echo("No clients match.")
         return
     id_w = max(len(r.record.id) for r in rows)
     name_w = max(len(r.record.name) for r in rows)
@@ -98,4 +138,4 @@ def command(
         )
         lines.append(line.rstrip())
         lines.extend(f"    {paint('- ' + visible(f.reason), f.level, colour)}" for f in row.risks)
-    click.echo("\n".join(lines))
+    recall.echo("\n".join(lines))

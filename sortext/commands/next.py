@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,12 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import clip, paint, parse_days, terminal_width, use_colour
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sortext.repo import Repository
+    from sortext.views.recall import Recall
 
 LABELS = {
     "overdue": "OVERDUE",
@@ -56,18 +63,38 @@ def command(
       sortext next --within 7d
       sortext next --owner maya --json
     """
+    from sortext.views.recall import Recall
+
+    days = parse_days(within)
+    day = resolve_today(today)
+    colour = use_colour()
+    terminal = terminal_width()
+    recall = Recall(repo_dir, ["next", owner, days, as_json, day.isoformat(), colour, terminal])
+    if recall.replay() is None:
+        repo = open_repo(repo_dir)
+        _answer(recall, repo, day, owner, days, as_json, colour, terminal)
+        recall.keep(repo.clients_path)
+
+
+def _answer(
+    recall: Recall,
+    repo: Repository,
+    day: dt.date,
+    owner: str | None,
+    days: int | None,
+    as_json: bool,
+    colour: bool,
+    terminal: int | None,
+) -> None:
     from sortext.views.format import count
     from sortext.views.queries import next_list
 
-    days = parse_days(within)
-    repo = open_repo(repo_dir)
-    result = next_list(repo, resolve_today(today), owner, days)
+    result = next_list(repo, day, owner, days)
     if as_json:
-        click.echo(json.dumps([n.to_json() for n in result.items], indent=2))
+        recall.echo(json.dumps([n.to_json() for n in result.items], indent=2))
         return
-    colour = use_colour()
     if not result.items:
-        click.echo("Nothing to do.")
+        recall.echo("Nothing to do.")
     rows = [
         (
             n,
@@ -80,7 +107,6 @@ def command(
     when_w = max((len(when) for _, _, when in rows), default=0)
     owner_w = max((len(n.owner) + 2 for n, _, _ in rows if n.owner), default=0)
     what_w = max((len(what) for _, what, _ in rows), default=0)
-    terminal = terminal_width()
     if terminal is not None:  # the action text gives way so each line fits the terminal
         fixed = 10 + name_w + 2 + 2 + when_w + 2 + owner_w
         what_w = max(12, min(what_w, terminal - fixed))
@@ -96,9 +122,9 @@ def command(
             line = line[: -len(owner_text)] + paint(owner_text, "muted", colour)
         lines.append(f"{paint(f'{LABELS[n.status]:<9}', n.status, colour)} {line}")
     if lines:
-        click.echo("\n".join(lines))
+        recall.echo("\n".join(lines))
     if result.error_files:
-        click.echo(
+        recall.echo(
             f"{count(result.error_files, 'record file')} with errors: run 'sortext check'", err=True
         )
 

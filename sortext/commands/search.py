@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sortext.commands.options import open_repo, repo_option
 from sortext.commands.style import paint, use_colour
+
+if TYPE_CHECKING:
+    from sortext.repo import Repository
+    from sortext.views.recall import Recall
 
 
 @click.command("search")
@@ -30,18 +35,35 @@ def command(words: tuple[str, ...], as_json: bool, repo_dir: Path | None) -> Non
       sortext search delegation
       sortext search "second partner" --json
     """
+    from sortext.views.recall import Recall
+
+    colour = use_colour()
+    recall = Recall(repo_dir, ["search", list(words), as_json, colour])
+    code = recall.replay()
+    if code is None:
+        repo = open_repo(repo_dir)
+        code = _answer(recall, repo, words, as_json, colour)
+        recall.keep(repo.clients_path, code)
+    if code or as_json:
+        sys.exit(code)
+
+
+def _answer(
+    recall: Recall, repo: Repository, words: tuple[str, ...], as_json: bool, colour: bool
+) -> int:
+    """Print the hits; the exit status (1: nothing matched)."""
     from sortext.views.queries import hit_json, search
 
-    hits = search(open_repo(repo_dir), list(words))
+    hits = search(repo, list(words))
     if as_json:
         import json
 
-        click.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
-        sys.exit(0 if hits else 1)
-    colour = use_colour()
+        recall.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+        return 0 if hits else 1
     for hit in hits:
-        click.echo(f"{paint(hit.name, 'heading', colour)} ({hit.id})  {hit.path}")
-        click.echo(f"    {hit.snippet}")
+        recall.echo(f"{paint(hit.name, 'heading', colour)} ({hit.id})  {hit.path}")
+        recall.echo(f"    {hit.snippet}")
     if not hits:
-        click.echo("No client matches.", err=True)
-        sys.exit(1)
+        recall.echo("No client matches.", err=True)
+        return 1
+    return 0

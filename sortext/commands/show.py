@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,12 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import LEVEL_MARK, paint, spark, toward_target, use_colour, visible
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from sortext.repo import Repository
+    from sortext.views.recall import Recall
 
 
 @click.command("show")
@@ -49,12 +55,31 @@ def command(
       sortext show amara-okafor
       sortext show --owner maya --json
     """
+    from sortext.views.recall import Recall
+
+    day = resolve_today(today)
+    colour = use_colour()
+    parts = ["show", record_id, owner, as_json, day.isoformat(), colour]
+    recall = Recall(repo_dir, parts, clock=True)  # time in stage comes from git
+    if recall.replay() is None:
+        repo = open_repo(repo_dir)
+        _answer(recall, repo, day, record_id, owner, as_json, colour)
+        recall.keep(repo.clients_path)
+
+
+def _answer(
+    recall: Recall,
+    repo: Repository,
+    day: dt.date,
+    record_id: str | None,
+    owner: str | None,
+    as_json: bool,
+    colour: bool,
+) -> None:
     import json
 
     from sortext.views.queries import client_detail, client_list, client_view_json
 
-    repo = open_repo(repo_dir)
-    day = resolve_today(today)
     if record_id is None:
         if owner is None:
             raise click.UsageError("give a client ID, or --owner PERSON")
@@ -65,14 +90,14 @@ def command(
         ]
         views = [client_detail(repo, i, day) for i in ids]
         if as_json:
-            click.echo(
+            recall.echo(
                 json.dumps([client_view_json(v) for v in views], indent=2, ensure_ascii=False)
             )
             return
         if not ids:
-            click.echo(f"No open clients owned by {visible(owner)}.")
-        screens = ["\n".join(render(v, use_colour())) for v in views]
-        click.echo(("\n\n" + "=" * 60 + "\n").join(screens))
+            recall.echo(f"No open clients owned by {visible(owner)}.")
+        screens = ["\n".join(render(v, colour)) for v in views]
+        recall.echo(("\n\n" + "=" * 60 + "\n").join(screens))
         return
     view = client_detail(repo, record_id, day)
     if owner is not None and view.record.view.owner != owner:
@@ -81,9 +106,9 @@ def command(
             f"not {visible(owner)}"
         )
     if as_json:
-        click.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
+        recall.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
         return
-    click.echo("\n".join(render(view, use_colour())))
+    recall.echo("\n".join(render(view, colour)))
 
 
 def render(view: Any, colour: bool) -> list[str]:

@@ -10,6 +10,7 @@ group's option), then ``NO_COLOR``, then whether stdout is a terminal.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -157,11 +158,19 @@ class busy:  # used as ``with busy("checking"):``
                 sys.stderr.flush()
 
 
+# What visible() changes; text without any of it is returned as it is (fast: a list
+# prints a few names per client).
+_NOT_VISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 def visible(text: object) -> str:
     """``text`` with control characters made visible (``\\x1b`` -> ``␛``, others as
     ``\\xNN``): a record's text never moves the cursor or recolours a terminal."""
+    text = str(text)
+    if _NOT_VISIBLE.search(text) is None:
+        return text
     out = []
-    for ch in str(text):
+    for ch in text:
         code = ord(ch)
         if code == 0x1B:
             out.append("\u241b")

@@ -231,6 +231,11 @@ class Pipeline:
         ]
         result = self.settle(changed, catch_up=True, full=True)
         result.rebuilt = True
+        if self._unpublished is None and result.published is None:
+            # The branch already holds pages for HEAD, but the pages on disk may differ
+            # (a new day, a build run by hand): compare them all now, at start-up, so
+            # that the first save restages only the pages it wrote.
+            self._publish(result, catch_up=True, restage=True)
         return result
 
     def settle(
@@ -301,15 +306,16 @@ class Pipeline:
         names = ", ".join(sorted(to_commit))
         self._commit(to_commit, f"config: {names} changed", changes, result)
 
-    def _publish(self, result: SettleResult, catch_up: bool) -> None:
+    def _publish(self, result: SettleResult, catch_up: bool, restage: bool = False) -> None:
         """Publish the pages just rendered for HEAD, when they are exactly HEAD's.
 
         Our own commits publish; so does HEAD moving forward on a branch (pull,
         merge) or at start-up.  A checkout of an old commit or a reset back does
-        not: the branch keeps showing the newest pages."""
+        not: the branch keeps showing the newest pages.  ``restage``: compare
+        every page with the branch even when it was published for HEAD (start-up)."""
         ref = self.pages.ref
         head = self.last_head
-        if ref is None or head is None or head == self.published_for:
+        if ref is None or head is None or (head == self.published_for and not restage):
             return
         if result.commit is None and not catch_up and not self._moved_forward(head):
             return

@@ -92,10 +92,22 @@ class InertStream:
     def __init__(self, target: TextIO, colour: bool) -> None:
         self._target = target
         self._colour = colour
+        # Lists that receive every piece of inert text written (a remembered answer
+        # keeps what reached the target: see sortext.views.recall).
+        self.taps: list[list[str]] = []
 
     def write(self, text: str) -> int:
-        self._target.write(inert_output(text, self._colour))
+        out = inert_output(text, self._colour)
+        for tap in self.taps:
+            tap.append(out)
+        self._target.write(out)
         return len(text)
+
+    def write_inert(self, text: str) -> None:
+        """Write ``text`` that this kind of stream made inert before (with the same
+        colour setting) to the target as it is: a replayed answer is not filtered
+        twice."""
+        self._target.write(text)
 
     def writelines(self, lines: Any) -> None:
         for line in lines:

@@ -43,6 +43,8 @@ PARALLEL_PAGES = 400  # render client pages in forked workers from this many
 TEMPLATE_NAMES = ("NEXT.md.j2", "index.html.j2", "client.html.j2", "owner.html.j2")
 OMITTED = ":omitted"  # a page key's suffix: the record's consent keeps it off the pages
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
+BUILD_HEAD = "build_head"  # meta: the git HEAD the last finished build's stage clock came from
+PAGES_STAMP = "pages_stamp"  # meta: site/clients as the last finished build left it
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -110,15 +112,37 @@ def build(
         "soon_days": config.threshold("due_soon_days"),
         "invoice_days": config.threshold("invoice_due_soon_days"),
     }
-    clock = _stage_clock(repo)
     rules_key = board.rules_key(today, config)
     base_key = f"{rules_key}|{templates_fingerprint(repo.root, TEMPLATE_NAMES)}"
+    owned = _owned_digests(config)
+    # What the last build must have been built under for a list of changed files to
+    # suffice: the same rules, templates and owners' sources (sources/*.json).
+    build_mark = base_key if not owned else f"{base_key}|owned:{_digest_of(owned)}"
     with Index.open(repo) as index:
+        clock = _stage_clock(repo, index)
         env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(
             repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
         )
+        fresh.owned = owned
         names = _record_names(repo, changed)
+        if names is not None and index.meta(BUILD_KEY) is None:
+            # No build finished on this index (new, emptied, or its layout changed): it
+            # may hold only some records, so a list of changed files cannot be trusted.
+            names = None
+        head = _head(repo)
+        looked = names is None and _same_as_last_build(index, build_mark, head, pages_dir)
+        if looked:
+            # Only record files can have changed since the last build (same rules,
+            # templates, sources, stage clock; no page added or removed by hand): one
+            # stat pass says which, and only their records are planned.
+            from sortext.files import watchmark
+
+            vouched = watchmark.vouched(repo.root, repo.clients_path)  # a watcher saw all
+            names = [] if vouched else index.stat_changes()
+        # Until this build finishes, the next one plans every record (this one may stop
+        # after the refresh stored new files and before their pages were redone).
+        index.set_meta(PAGES_STAMP, "")
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
@@ -127,7 +151,7 @@ def build(
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
         result.removed.extend(fresh.removed)
-        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == base_key:
+        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == build_mark:
             # Nothing but these files changed since the last build: only the records
             # holding their ids (before and after) can need work.
             ids = ids_before | index.record_ids(changed_paths)
@@ -151,6 +175,7 @@ def build(
             set(fresh.written) | set(fresh.unchanged),
             result,
             clock,
+            owned,
             real_pages,
         )
         with index.conn:
@@ -169,7 +194,7 @@ def build(
                             _drop_page(target, rel, result)
                         else:
                             (result.written if written else result.unchanged).append(rel)
-        _summary_pages(repo, index, env, today, common, result)
+        _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
         for rel in gone:
@@ -183,31 +208,72 @@ def build(
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
             set_page_keys(index.conn, changed_keys, gone)
-        index.set_meta(BUILD_KEY, base_key)
+        if looked:  # the pages left as they were, listed as a full look lists them
+            removed = set(result.removed)
+            result.unchanged.extend(p for p in _client_pages(index) if p not in removed)
+        index.set_meta(BUILD_KEY, build_mark)
+        index.set_meta(BUILD_HEAD, head)
+        index.set_meta(PAGES_STAMP, _stamp(pages_dir))
     done = set(result.written)
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
 
 
+def _head(repo: Repository) -> str:
+    """The commit HEAD names, "-" outside git or before the first commit (the stage
+    clock is a function of it)."""
+    from sortext.errors import GitError
+    from sortext.vcs import git as gitlayer
+
+    found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
+    if found is not None:
+        return found
+    try:
+        done = gitlayer.run_full(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+    except (GitError, OSError):
+        return "-"
+    return done.stdout.decode().strip() if done.returncode == 0 else "-"
+
+
+def _stamp(folder: Path) -> str:
+    """What changes when a file is added to, removed from or renamed in ``folder``."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return "-"
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def _same_as_last_build(index: Index, build_mark: str, head: str, pages_dir: Path) -> bool:
+    """Whether the last finished build used the same rules, templates, sources and stage
+    clock, and left ``site/clients`` as it is now."""
+    return (
+        index.meta(BUILD_KEY) == build_mark
+        and index.meta(BUILD_HEAD) == head
+        and index.meta(PAGES_STAMP) == _stamp(pages_dir)
+    )
+
+
+def _client_pages(index: Index) -> list[str]:
+    """Every client page the stored page keys say is written (not withheld)."""
+    rows = index.conn.execute(
+        "SELECT path FROM pages WHERE substr(key, -length(?)) != ?", (OMITTED, OMITTED)
+    )
+    return [rel for (rel,) in rows if _page_id(rel) is not None]
+
+
 # Record id -> (committed stage, the day it entered it), from git (empty outside git).
 Clock = dict[str, tuple[str, dt.date]]
 
 
-def _stage_clock(repo: Repository) -> Clock:
-    """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say."""
-    from sortext.errors import SortextError
-    from sortext.vcs.stagefacts import stage_facts
+def _stage_clock(repo: Repository, index: Index) -> Clock:
+    """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say.
+    Kept in the index for HEAD's commit (:func:`sortext.views.stagetime.stage_clock`),
+    so the queries after a watcher's save read it from there."""
+    from sortext.views.stagetime import stage_clock
 
-    try:
-        facts = stage_facts(repo)
-    except (SortextError, OSError):
-        return {}
-    return {
-        rid: (f.stage, f.stage_since)
-        for rid, f in facts.items()
-        if f.stage is not None and f.stage_since is not None
-    }
+    return stage_clock(repo, index.conn)
 
 
 def _clock_part(clock: Clock, record_id: str) -> str:
@@ -215,6 +281,33 @@ def _clock_part(clock: Clock, record_id: str) -> str:
     only the record whose stage moved is redone)."""
     fact = clock.get(record_id)
     return f"{fact[0]}@{fact[1].isoformat()}" if fact is not None else "-"
+
+
+def _owned_digests(config: Config) -> dict[str, str]:
+    """Record id -> a digest of what its owners last supplied (``sources/<source>.json``:
+    the client page shows where the record differs); {} when no field is owned."""
+    from sortext.check.owned import OwnedStores
+
+    stores = OwnedStores(config=config)
+    if not stores.patterns:
+        return {}
+    ids = {rid for store in stores.stores.values() for rid in store}
+    return {rid: _digest_of(stores.entries(rid)) for rid in sorted(ids)}
+
+
+def _digest_of(value: object) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _page_part(clock: Clock, owned: dict[str, str], record_id: str) -> str:
+    """What a client page takes from outside its file: time in stage, and what the
+    record's owners last supplied (no suffix when nothing: keys stay as they were)."""
+    part = _clock_part(clock, record_id)
+    digest = owned.get(record_id)
+    return part if digest is None else f"{part}|owned:{digest}"
 
 
 def _since(clock: Clock, record: Record) -> dt.date | None:
@@ -244,6 +337,7 @@ def _plan(
     done_now: set[str],
     result: BuildResult,
     clock: Clock | None = None,
+    owned: dict[str, str] | None = None,
     real_pages: str | None = None,
 ) -> _Plan:
     """Compare each record's keys with the stored ones (``present``: the page files that
@@ -260,7 +354,10 @@ def _plan(
         rel = f"{SITE_DIR}/clients/{row.record_id}.html"
         page = None
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
-            page_key = _page_key(base, f"{row.hash}|{part}", row.stale, row.ok, row.has_diagnostics)
+            page_part = _page_part(clock or {}, owned or {}, row.record_id)
+            page_key = _page_key(
+                base, f"{row.hash}|{page_part}", row.stale, row.ok, row.has_diagnostics
+            )
             plan.page_keys[rel] = page_key
             if old_keys.get(rel) == page_key + OMITTED:  # withheld, and still the same record
                 plan.page_keys[rel] = page_key + OMITTED
@@ -299,6 +396,7 @@ def _summary_pages(
     today: dt.date,
     common: Context,
     result: BuildResult,
+    head: str = "-",
 ) -> None:
     """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
     the index holds (this week and money: its day book)."""
@@ -323,7 +421,7 @@ def _summary_pages(
         ("missing", "Open clients with no next action"),
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}
-    weekly = _without(_weekly(repo, today, result), hidden_ids)
+    weekly = _without(_weekly(repo, today, result, head), hidden_ids)
     unfiled = unfiled_count(repo.root)
     day = day_from_index(index.conn, repo.config, today, unfiled)
     _emit(
@@ -352,9 +450,8 @@ def _summary_pages(
     )
     owners_dir = repo.root / SITE_DIR / "owners"
     wanted = set()
-    everyone = board.all_next(index.conn) if day.owners else None
     for person, slug in day.owners:
-        mine = day_from_index(index.conn, repo.config, today, unfiled, person, everyone, LIST_LIMIT)
+        mine = day_from_index(index.conn, repo.config, today, unfiled, person, None, LIST_LIMIT)
         wanted.add(f"{slug}.html")
         owners_dir.mkdir(exist_ok=True)
         _emit(
@@ -405,14 +502,19 @@ def _remove_others(repo: Repository, folder: Path, wanted: set[str], result: Bui
                 pass
 
 
-def _weekly(repo: Repository, today: dt.date, result: BuildResult) -> WeeklyChanges | None:
-    """The "since last week" section, or None without git history.  A git failure leaves
-    the section out (and says why) rather than the pages unwritten."""
+def _weekly(
+    repo: Repository, today: dt.date, result: BuildResult, head: str = "-"
+) -> WeeklyChanges | None:
+    """The "since last week" section, or None without git history (``head`` "-": this
+    build found no commit).  A git failure leaves the section out (and says why)
+    rather than the pages unwritten."""
     from sortext.errors import GitError
     from sortext.views.weekly import recent_changes
 
+    if head == "-":
+        return None
     try:
-        return recent_changes(repo, today)
+        return recent_changes(repo, today, head)
     except GitError as exc:
         result.warnings.append(f"'since last week' left out: {exc}")
         return None
@@ -464,6 +566,7 @@ class _FreshRecords:
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
         self.template: jinja2.Template | None = None
+        self.owned: dict[str, str] = {}  # record id -> what its owners supplied (digest)
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.removed: list[str] = []  # pages of records withheld by consent, deleted
@@ -494,7 +597,8 @@ class _FreshRecords:
         )
         if done is None:  # no safe page path (a link leading out of site/clients): no page
             return stored, rel, "", False
-        key = _page_key(self.base, f"{digest}|{part}", False, ok, bool(diagnostics))
+        page_part = _page_part(self.clock, self.owned, record.id)
+        key = _page_key(self.base, f"{digest}|{page_part}", False, ok, bool(diagnostics))
         if done[1] is None:  # withheld by consent: no page, and the key says so
             return stored, rel, key + OMITTED, False
         return stored, rel, key, done[1]

@@ -70,6 +70,10 @@ class AgendaDay:
 
     day: dt.date
     items: list[AgendaItem] = field(default_factory=list)
+    #: items of this day left out of ``items`` (a page shows the first rows of a list),
+    #: and how many of those are overdue actions
+    more: int = 0
+    more_overdue: int = 0
 
 
 def _valid_time(text: str | None) -> str | None:
@@ -178,6 +182,12 @@ def arrange(
     for day in out:
         day.items.sort(key=_order)
     return out
+
+
+def order_text(item: AgendaItem) -> str:
+    """:func:`_order` as one text that sorts as the tuple does (the index sorts by it)."""
+    rank, time, sub, name, what = _order(item)
+    return "\x00".join((str(rank), time, f"{sub + 10**9:010d}", name, what))
 
 
 def _order(item: AgendaItem) -> tuple[int, str, int, str, str]:

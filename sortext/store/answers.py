@@ -12,8 +12,12 @@ import json
 import sqlite3
 from typing import Any
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
-TABLES = ("answers",)
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, code INTEGER NOT NULL, "
+    "out BLOB NOT NULL, err BLOB NOT NULL);\n"
+)
+TABLES = ("answers", "replies")
 
 
 def recall(conn: sqlite3.Connection, key: str) -> Any | None:
@@ -29,5 +33,42 @@ def remember(conn: sqlite3.Connection, key: str, value: Any) -> None:
 
 
 def forget_all(conn: sqlite3.Connection) -> None:
-    """Drop every answer (a record changed), inside the caller's transaction."""
+    """Drop every answer and reply (a record changed), inside the caller's transaction."""
     conn.execute("DELETE FROM answers")
+    conn.execute("DELETE FROM replies")
+
+
+def reply(conn: sqlite3.Connection, key: str) -> tuple[int, str, str] | None:
+    """A command's remembered reply: (exit status, stdout text, stderr text), or None.
+    A damaged one (not zlib, not UTF-8) reads as None."""
+    import zlib
+
+    row = conn.execute("SELECT code, out, err FROM replies WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        return None
+    try:
+        out = zlib.decompress(row[1]).decode("utf-8", "surrogateescape")
+        err = zlib.decompress(row[2]).decode("utf-8", "surrogateescape")
+    except (zlib.error, TypeError, UnicodeDecodeError):
+        return None
+    return int(row[0]), out, err
+
+
+def keep_reply(
+    conn: sqlite3.Connection, key: str, code: int, out: str, err: str, newest: int
+) -> None:
+    """Remember a command's reply (texts zlib-compressed: they are one line per client),
+    keeping only the ``newest`` replies; inside the caller's transaction."""
+    import zlib
+
+    def pack(text: str) -> bytes:
+        return zlib.compress(text.encode("utf-8", "surrogateescape"), 1)
+
+    conn.execute(
+        "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?)", (key, code, pack(out), pack(err))
+    )
+    conn.execute(
+        "DELETE FROM replies WHERE rowid NOT IN "
+        "(SELECT rowid FROM replies ORDER BY rowid DESC LIMIT ?)",
+        (newest,),
+    )

@@ -27,11 +27,15 @@ CREATE TABLE IF NOT EXISTS assessed (
 );
 CREATE INDEX IF NOT EXISTS assessed_risk
     ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
+CREATE INDEX IF NOT EXISTS assessed_owner_risk ON assessed (owner) WHERE risk_count > 0;
 CREATE TABLE IF NOT EXISTS next_items (
     path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
     s2 TEXT NOT NULL, value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS next_items_order ON next_items (s0, s1, s2, path);
+CREATE INDEX IF NOT EXISTS next_items_status ON next_items (status, s0, s1, s2, path);
+CREATE INDEX IF NOT EXISTS next_items_owner
+    ON next_items (json_extract(value, '$[3]'), s0, s1, s2, path);
 CREATE TABLE IF NOT EXISTS findings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
     record_id TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL, s2 TEXT NOT NULL,
@@ -287,6 +291,20 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
 
 
+def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
+    """The first ``limit`` next actions whose owner is ``owner``, in page order (a
+    per-owner page); the length is the count of them all."""
+    return _top(
+        conn,
+        "next_items",
+        "json_extract(value, '$[3]') = ?",
+        "s0, s1, s2, path",
+        limit,
+        _next,
+        (owner,),
+    )
+
+
 def all_next(conn: sqlite3.Connection) -> list[Any]:
     """Every next action, in page order (what ``sortext next`` lists)."""
     rows = conn.execute("SELECT value FROM next_items ORDER BY s0, s1, s2, path")
@@ -357,3 +375,59 @@ def rules_key(today: Any, config: Any) -> str:
     from sortext import __version__
 
     return "|".join([today.isoformat(), config.fingerprint, __version__])
+
+
+def record_rows(
+    path: str, key: str, record: Any, config: Any, today: Any, stage_since: Any, hidden: bool
+) -> Rows:
+    """The rows of one record's assessment under ``key``, as a build stores them: its
+    assessment and day book, or, for a record ``hidden`` from the pages by consent
+    (``privacy: {pages: consented}``), a bare row that counts it."""
+    from sortext.rules import findings as rules
+    from sortext.store import daybook
+
+    if hidden:
+        assessed = (path, key, record.id, "", "", None, 0, 0, 0)
+        return Rows(path, assessed, None, [], [], daybook.DayRows())
+    assessment = rules.assess(record, config, today, stage_since)
+    rows = to_rows(path, key, assessment, rules.is_open(record, config))
+    rows.day = daybook.to_rows(record, config, today)
+    return rows
+
+
+def outdated(conn: sqlite3.Connection, rules_key: str) -> list[str]:
+    """The usable records (valid, or stale with a last valid version) whose stored
+    assessment is missing or not under ``f"{rules_key}|{hash}|{stale}|{clock}"``, the
+    key a build gives it, ``clock`` being the record's part of the stored stage clock
+    (:mod:`sortext.store.clock`; the caller has made it current)."""
+    rows = conn.execute(
+        "SELECT f.path FROM files f LEFT JOIN assessed a ON a.path = f.path "
+        "LEFT JOIN clock c ON c.record_id = f.record_id "
+        "WHERE f.summary IS NOT NULL AND (f.ok = 1 OR f.stale = 1) AND a.key IS NOT "
+        "(? || '|' || f.hash || '|' || (CASE WHEN f.stale THEN 'True' ELSE 'False' END) "
+        "|| '|' || COALESCE(c.stage || '@' || c.since, '-')) ORDER BY f.path",
+        (rules_key,),
+    )
+    return [path for (path,) in rows]
+
+
+def open_risks(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
+    """Record id -> the at-risk findings (of ``kinds``) of every open client, each
+    client's in the order :func:`sortext.rules.findings.findings` lists them."""
+    risk = sorted(kinds)
+    marks = ", ".join("?" * len(risk))
+    rows = conn.execute(
+        "SELECT a.record_id, f.value FROM assessed a JOIN findings f ON f.path = a.path "
+        f"WHERE a.open = 1 AND f.kind IN ({marks}) "
+        "ORDER BY a.path, f.s0, f.s1, f.s2, f.s3, f.seq",
+        risk,
+    )
+    from sortext.rules.findings import Finding
+
+    found = rows.fetchall()
+    # one JSON document for all of them: decoding 20,000 small ones costs 3x more
+    values = json.loads("[" + ",".join(value for _, value in found) + "]")
+    out: dict[str, list[Any]] = {}
+    for (rid, _), value in zip(found, values, strict=True):
+        out.setdefault(rid, []).append(Finding(*value))
+    return out

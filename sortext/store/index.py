@@ -17,6 +17,7 @@ what was last known while the error is reported.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,15 +35,16 @@ from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, daybook, pagekeys
+from sortext.store import answers, board, clock, daybook, pagekeys
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "10"  # 8: search covers every text field (issue 16); 9: notes contentless;
-# 10: a record's data and notes in one compressed blob, board rows keyed without rowid, 2 KiB pages
+LAYOUT_VERSION = "11"  # 8: search covers every text field (issue 16); 9: notes contentless;
+# 10: the day book's agenda items carry their day and order (pages read a day's first rows)
+# 11: a record's data and notes in one compressed blob, board rows keyed without rowid, 2 KiB pages
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -83,7 +85,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS notes USING fts5(name, body, content='');
 # Tables dropped when the fingerprint changes (the other store modules add their own).
 TABLES = ("files", "records", "notes")
 # The store modules that keep tables in the same database: each gives SCHEMA and TABLES.
-_PARTS = (board, pagekeys, answers, daybook)
+_PARTS = (board, pagekeys, answers, daybook, clock)
 EXTRA_SCHEMA = "".join(part.SCHEMA for part in _PARTS)
 EXTRA_TABLES = tuple(table for part in _PARTS for table in part.TABLES)
 
@@ -404,10 +406,8 @@ def _shrink(conn: sqlite3.Connection) -> None:
     """Give back the pages of the dropped tables (cheap: the tables are empty now), so
     an index rebuilt after a layout change is no bigger than a new one.  Skipped
     when another connection is reading (the space is then reused by the rebuild)."""
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):
         conn.execute("VACUUM")
-    except sqlite3.OperationalError:
-        pass
 
 
 class Index:
@@ -621,6 +621,44 @@ class Index:
                     changed.extend(p.path for p in batch)
         stats.changed = sorted(changed)
         return stats
+
+    def stat_changes(self) -> list[str]:
+        """The names of the record files one stat pass finds new, changed, gone, or too
+        recently indexed to trust their stat (what :meth:`refresh` would look at), sorted;
+        nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does."""
+        prefix = self.repo.relative(self.repo.clients_path).rstrip("/") + "/"
+        known = {
+            path: (size, mtime, indexed)
+            for path, size, mtime, indexed in self.conn.execute(
+                "SELECT path, size, mtime_ns, indexed_ns FROM files"
+            )
+        }
+        out: list[str] = []
+        try:
+            entries = os.scandir(self.repo.clients_path)
+        except FileNotFoundError:
+            entries = None
+        if entries is not None:
+            with entries:
+                for entry in entries:
+                    old = known.pop(prefix + entry.name, None)
+                    if old is None:  # not indexed: a new record file, or not a record
+                        if _is_record_name(entry.name):
+                            out.append(entry.name)
+                        continue
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        out.append(entry.name)
+                        continue
+                    if (
+                        old[0] != st.st_size
+                        or old[1] != st.st_mtime_ns
+                        or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
+                    ):
+                        out.append(entry.name)
+        out += [path[len(prefix) :] for path in known]  # indexed, and gone
+        return sorted(out)
 
     def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:
         """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""

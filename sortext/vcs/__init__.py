@@ -8,7 +8,8 @@ since a date), ``stagefacts`` (time in stage), ``merge`` (the field-aware merge
 driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
 ``install``: a repository and sortext's git settings), ``staged`` (the staged
 records ``check --staged`` reads), ``window`` (the "since last week" window
-from git).  Every git call goes through ``git`` (the one git layer: GitPython,
+from git), ``headref`` (HEAD's commit read from git's ref files, for a
+quick query's cache key).  Every git call goes through ``git`` (the one git layer: GitPython,
 imported lazily, plus plain processes for the hot paths; one environment,
 timeout and error policy).
 

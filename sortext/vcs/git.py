@@ -424,70 +424,21 @@ def head_commit(root: Path) -> str | None:
     return sha
 
 
-_HEX = frozenset("0123456789abcdef")
-
-
-def _object_id(text: str) -> str | None:
-    value = text.strip()
-    return value if len(value) in (40, 64) and set(value) <= _HEX else None
-
-
 def head_from_files(root: Path) -> str | None:
     """HEAD's commit id read straight from the ref files, without starting git or
-    importing GitPython (tens of microseconds: for cache keys on query paths).
+    importing GitPython (tens of microseconds: for cache keys on query paths; the
+    reading is :func:`sortext.vcs.headref.head_id`, which the quickest paths import
+    without this module).
 
-    Only the plain layouts are read: ``root/.git`` a folder, or a ``gitdir:`` file
-    of a linked worktree; ``HEAD`` detached or naming a loose ref or one in
-    ``packed-refs``.  Anything else (no ``.git`` at ``root``, ``GIT_DIR`` set,
-    reftable, an unborn branch, a ref that is not an object id) gives None, and
-    the caller asks git (``rev-parse``), so an unusual layout is slower, never
-    wrong."""
-    if any(os.environ.get(name) for name in ("GIT_DIR", "GIT_COMMON_DIR", "GIT_WORK_TREE")):
-        return None
-    try:
-        dotgit = root / ".git"
-        if dotgit.is_dir():
-            gitdir = common = dotgit
-        else:
-            pointer = dotgit.read_text(encoding="utf-8").strip()
-            if not pointer.startswith("gitdir:"):
-                return None
-            target = Path(pointer[len("gitdir:") :].strip())
-            gitdir = target if target.is_absolute() else root / target
-            common_file = gitdir / "commondir"
-            if common_file.is_file():
-                where = Path(common_file.read_text(encoding="utf-8").strip())
-                common = where if where.is_absolute() else gitdir / where
-            else:
-                common = gitdir
-        head = (gitdir / "HEAD").read_text(encoding="utf-8")
-        for _ in range(5):
-            if not head.startswith("ref: "):
-                return _object_id(head)
-            ref = head[len("ref: ") :].strip()
-            if not ref.startswith("refs/") or ".." in ref:
-                return None
-            # per-worktree refs live in the worktree's folder, branches in the common one
-            base = gitdir if ref.startswith(("refs/worktree/", "refs/bisect/")) else common
-            loose = base / ref
-            if loose.is_file():
-                head = loose.read_text(encoding="utf-8")
-                continue
-            return _packed_ref(common / "packed-refs", ref)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    return None
+    ``.git`` a folder or a ``gitdir:`` file (a linked worktree), at ``root`` or
+    above; ``HEAD`` detached or naming a loose ref or one in ``packed-refs``.
+    Anything else (no repository, ``GIT_DIR`` set, reftable, an unborn branch, a
+    ref that is not an object id) gives None, and the caller asks git
+    (``rev-parse``), so an unusual layout is slower, never wrong."""
+    from sortext.vcs.headref import NO_REPOSITORY, UNBORN, head_id
 
-
-def _packed_ref(path: Path, ref: str) -> str | None:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return None
-    for line in lines:
-        if line.endswith(" " + ref) and not line.startswith(("#", "^")):
-            return _object_id(line[: -len(ref) - 1])
-    return None
+    found = head_id(root)
+    return None if found in (NO_REPOSITORY, UNBORN) else found
 
 
 def in_repository(root: Path) -> bool:

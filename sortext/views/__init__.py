@@ -7,7 +7,9 @@ week" section: its types, lines and assembling; git's side is
 (how money, days, numbers and weekdays read on a page and in the terminal),
 ``stagetime`` (time in stage: git's stage facts matched to the records),
 ``day`` (agenda, money, the dashboard's week strip and per-owner pages, the
-inbox count), ``filters`` (``list --where`` conditions and ``--sort`` keys).
+inbox count), ``filters`` (``list --where`` conditions and ``--sort`` keys),
+``recall`` (a query's reply remembered and replayed while nothing it depends
+on changed: the quick path, which imports almost nothing).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """

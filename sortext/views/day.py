@@ -65,7 +65,7 @@ class DayView:
     unfiled: int
     owner: str | None = None
     owners: list[tuple[str, str]] = field(default_factory=list)  # (person, page slug)
-    next_actions: list[NextAction] = field(default_factory=list)
+    next_actions: Sequence[NextAction] = field(default_factory=list)
     at_risk: Sequence[ClientRisk] = field(default_factory=list)
 
 
@@ -115,16 +115,17 @@ def day_from_index(
     The rows must have been stored for ``today``.  ``everyone``: every next action,
     when the caller already read them (per-owner pages); ``limit``: at-risk rows read
     (the count is complete)."""
-    from sortext.rules.agenda import arrange
     from sortext.rules.findings import AT_RISK_KINDS
     from sortext.store import board, daybook
 
-    week = arrange(daybook.week_items(conn, owner), today, daybook.WEEK_DAYS)
+    week = daybook.week_top(conn, today, daybook.WEEK_DAYS, owner, limit)
     money = daybook.money_totals(conn, today, owner)
     view = DayView(today.isoformat(), week, money, unfiled, owner, _owners(config))
     if owner is not None:
-        every = board.all_next(conn) if everyone is None else everyone
-        view.next_actions = [n for n in every if n.owner == owner]
+        if everyone is None:
+            view.next_actions = board.next_top_of(conn, owner, limit)
+        else:
+            view.next_actions = [n for n in everyone if n.owner == owner]
         view.at_risk = board.at_risk_top(conn, AT_RISK_KINDS, limit, owner)
     return view
 

@@ -9,6 +9,7 @@ records and never import Jinja2 or GitPython.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from sortext.store.index import Index, SearchHit
 
 if TYPE_CHECKING:  # the rules are imported by the functions that run them (not search)
     from sortext.rules.findings import Finding, NextAction
+    from sortext.store.clock import Clock
     from sortext.views.dashboard import ClientView
 
 
@@ -102,19 +104,20 @@ def client_list(
     stage not in sortext.yaml or a tag or owner no client has."""
     from sortext.rules import findings as rules
     from sortext.views.filters import parse_condition, sort_key
-    from sortext.views.stagetime import stage_since_map
+    from sortext.views.stagetime import stage_clock
 
     if stage is not None and stage not in repo.config.stage_names:
         raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
     conditions = [parse_condition(w) for w in where]
-    full = (
-        at_risk_only
-        or with_risks
-        or bool(conditions)
-        or sort not in (None, "name", "due", "stage", "in_stage")
-    )
+    full = bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
+    board_risks: dict[str, list[Finding]] | None = None
     with Index.open(repo) as index:
         index.refresh_for_query()
+        clock = stage_clock(repo, index.conn)
+        if at_risk_only or with_risks:
+            board_risks = stored_risks(index, repo, today, clock)
+        if board_risks is None and (at_risk_only or with_risks):
+            full = True  # the rules run on every record (see stored_risks)
         records = index.records() if full else index.summaries()
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
@@ -126,9 +129,15 @@ def client_list(
         )
         if owner not in people:
             raise UnknownValue("--owner", "person", owner, people)
-    since = stage_since_map(repo, records)
+    since = {
+        rec.id: clock[rec.id][1]
+        for rec in records
+        if rec.id in clock and clock[rec.id][0] == rec.stage
+    }
     risks: dict[str, list[Finding]] = {}
-    if at_risk_only or with_risks:
+    if board_risks is not None:
+        risks = board_risks
+    elif at_risk_only or with_risks:
         found = rules.findings(records, repo.config, today, since)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
@@ -154,6 +163,78 @@ def client_list(
     if sort is not None:
         rows = _sorted_rows(rows, sort, repo.config.stage_names, today, sort_key)
     return rows
+
+
+def stored_risks(
+    index: Index, repo: Repository, today: dt.date, clock: Clock
+) -> dict[str, list[Finding]] | None:
+    """Record id -> the reasons each open client is at risk, read from the assessments
+    a build stores (:mod:`sortext.store.board`) instead of running the rules on every
+    record: the records whose stored assessment is not under the key a build would
+    give it today (file bytes, today, config, version, stage clock) are assessed and
+    stored first, in one transaction with the read.  None (the caller runs the rules
+    itself) when two files claim one id: the stored rows are per file.
+
+    Records kept off the pages by consent are stored without findings, so theirs are
+    worked out here."""
+    from sortext.rules import findings as rules
+    from sortext.store import board
+
+    conn = index.conn
+    dup = conn.execute(
+        "SELECT 1 FROM files WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) "
+        "GROUP BY record_id HAVING count(*) > 1 LIMIT 1"
+    ).fetchone()
+    if dup is not None:
+        return None
+    config = repo.config
+    key = board.rules_key(today, config)
+    hiding = config.consented_only("pages")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return None  # another writer holds the index (a watcher's long build): run the rules
+    try:
+        redo = board.outdated(conn, key)
+        batch = []
+        for path in redo:
+            entry = index.entry_at(path)
+            rec = entry.record
+            assert rec is not None  # outdated() lists files with record data only
+            part = clock.get(rec.id)
+            since = part[1] if part is not None and part[0] == rec.stage else None
+            stamp = f"{part[0]}@{part[1].isoformat()}" if part is not None else "-"
+            row_key = f"{key}|{entry.hash}|{entry.stale}|{stamp}"
+            hidden = hiding and rec.view.consent.data_use is False
+            batch.append(board.record_rows(path, row_key, rec, config, today, since, hidden))
+            if len(batch) >= 500:
+                board.store(conn, batch)
+                board.store_day(conn, batch)
+                batch = []
+        board.store(conn, batch)
+        board.store_day(conn, batch)
+        out = board.open_risks(conn, rules.AT_RISK_KINDS)
+        # a hidden record's stored row has no name (nor findings): find them by that
+        bare = conn.execute("SELECT path FROM assessed WHERE name = ''") if hiding else []
+        for (path,) in list(bare):
+            rec = index.entry_at(path).record
+            if rec is None or rec.view.consent.data_use is not False:
+                continue
+            if not rules.is_open(rec, config):
+                continue
+            part = clock.get(rec.id)
+            since = part[1] if part is not None and part[0] == rec.stage else None
+            found = rules.assess(rec, config, today, since).findings
+            mine = sorted(
+                (f for f in found if f.kind in rules.AT_RISK_KINDS), key=lambda f: f.sort_key
+            )
+            if mine:
+                out[rec.id] = mine
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return out
 
 
 def _sorted_rows(
@@ -192,8 +273,10 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
     with Index.open(repo) as index:
         index.refresh_for_query()
         entry = index.entry_for(record_id)
+        since = None
+        if entry is not None and entry.record is not None:
+            since = stage_since_map(repo, [entry.record], index.conn).get(entry.record.id)
     if entry is not None and entry.record is not None:
-        since = stage_since_map(repo, [entry.record]).get(entry.record.id)
         return client_view(
             entry.record, repo.config, today, entry.diagnostics, entry.stale, None, since
         )

@@ -9,28 +9,64 @@ rules as data (``rules.findings(..., stage_since=...)``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable
 
 from sortext.check.load import Record
 from sortext.errors import SortextError
 from sortext.repo import Repository
+from sortext.store.clock import Clock
 
 
-def stage_since_map(repo: Repository, records: Iterable[Record]) -> dict[str, dt.date]:
-    """Record id -> the day it entered its current stage; {} outside git or on a git error."""
+def stage_since_map(
+    repo: Repository, records: Iterable[Record], conn: sqlite3.Connection | None = None
+) -> dict[str, dt.date]:
+    """Record id -> the day it entered its current stage; {} outside git or on a git error.
+
+    With ``conn`` (the index), the clock is read from the index when it was taken at
+    HEAD's commit (see :func:`stage_clock`)."""
+    clock = stage_clock(repo, conn)
+    out: dict[str, dt.date] = {}
+    for rec in records:
+        fact = clock.get(rec.id)
+        if fact is not None and fact[0] == rec.stage:
+            out[rec.id] = fact[1]
+    return out
+
+
+def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clock:
+    """Record id -> (committed stage, the day it entered it) from git
+    (:func:`sortext.vcs.stagefacts.stage_facts`); {} outside git or on a git error.
+
+    With ``conn``, the clock kept in the index (:mod:`sortext.store.clock`) is used
+    when it was taken at HEAD's commit (read from git's ref files, no process), and
+    kept there after it is read from git: a query then pays for git once per commit."""
+    from sortext.store import clock as stored
+    from sortext.vcs.headref import head_id
+
+    head = head_id(repo.root) if conn is not None else None
+    key = f"{head}|{repo.config.fingerprint}" if head is not None else None
+    if conn is not None and key is not None:
+        found = stored.read(conn, key)
+        if found is not None:
+            return found
     from sortext.vcs.stagefacts import stage_facts
 
     try:
         facts = stage_facts(repo)
     except (SortextError, OSError):
         return {}
-    out: dict[str, dt.date] = {}
-    for rec in records:
-        fact = facts.get(rec.id)
-        if fact is not None and fact.stage_since is not None and fact.stage == rec.stage:
-            out[rec.id] = fact.stage_since
-    return out
+    clock = {
+        rid: (f.stage, f.stage_since)
+        for rid, f in facts.items()
+        if f.stage is not None and f.stage_since is not None
+    }
+    if conn is not None and key is not None and head_id(repo.root) == head:
+        with contextlib.suppress(sqlite3.Error):  # not kept: the next query asks git again
+            stored.write(conn, key, clock)
+    return clock
 
 
 def in_stage_phrase(stage: str, since: dt.date | None, today: dt.date) -> str | None:

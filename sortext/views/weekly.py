@@ -164,14 +164,18 @@ class WeeklyChanges:
         )
 
 
-def recent_changes(repo: Repository, today: dt.date) -> WeeklyChanges | None:
+def recent_changes(
+    repo: Repository, today: dt.date, head: str | None = None
+) -> WeeklyChanges | None:
     """The "since last week" section for ``today``; None when there is no git history.
+    ``head``: HEAD's commit id when the caller has read it (else read here).
 
     Git failing for another reason (a damaged repository) raises GitError."""
     since = today - dt.timedelta(days=WINDOW_DAYS)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     try:
-        head = head_commit(repo.root)
+        if head is None or not _SHA.match(head):
+            head = head_commit(repo.root)
     except GitError:
         return None  # git is not installed: no history to show
     if head is None:

@@ -1,0 +1,112 @@
+"""HEAD's commit id read from git's ref files, for a cache key on a quick query's path.
+
+A remembered answer that shows time in stage is valid for one HEAD (the
+stage clock, :mod:`sortext.vcs.stagefacts`, is a function of it).  Starting
+``git rev-parse HEAD`` or importing GitPython (:func:`sortext.vcs.git.head_commit`,
+~60 ms) costs more than the rest of such a query, so this module reads the
+files git itself reads: ``.git`` (a folder, or a file naming one, as in a
+worktree), ``HEAD``, the loose ref, ``packed-refs``.  Anything it does not
+fully understand (``GIT_DIR`` and friends in the environment, a reftable
+repository, a ref that is neither loose nor packed) answers None: "cannot
+tell", and the caller then does not use a remembered answer (or asks git:
+:func:`sortext.vcs.git.head_from_files` is this reading, for callers that have
+the git layer loaded anyway).  A test holds
+it to ``git rev-parse HEAD`` on loose, packed, detached, worktree and
+unborn repositories.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variables that change which repository or refs git reads.
+_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES")
+_HEX = frozenset("0123456789abcdef")
+NO_REPOSITORY = "-"
+UNBORN = "unborn"
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(4096).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _is_id(text: str) -> bool:
+    return len(text) in (40, 64) and set(text) <= _HEX
+
+
+def _git_dir(root: Path) -> str | None:
+    """The git folder for the work tree holding ``root``; '' outside git, None unsure."""
+    here = str(root)
+    while True:
+        dotgit = os.path.join(here, ".git")
+        if os.path.isdir(dotgit):
+            return dotgit
+        if os.path.isfile(dotgit):
+            text = _read(dotgit)
+            if text is None or not text.startswith("gitdir:"):
+                return None
+            target = text[len("gitdir:") :].strip()
+            return os.path.normpath(os.path.join(here, target))
+        parent = os.path.dirname(here)
+        if parent == here:
+            return ""
+        here = parent
+
+
+def _packed(common: str, ref: str) -> str | None:
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith(("#", "^")):
+                    continue
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref:
+                    return parts[0] if _is_id(parts[0]) else None
+    except FileNotFoundError:
+        return ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    return ""
+
+
+def head_id(root: Path) -> str | None:
+    """HEAD's commit id for the repository holding ``root``; :data:`UNBORN` before
+    the first commit, :data:`NO_REPOSITORY` outside git, None when it cannot tell."""
+    if any(os.environ.get(name) for name in _GIT_ENV):
+        return None
+    gitdir = _git_dir(root)
+    if gitdir is None:
+        return None
+    if gitdir == "":
+        return NO_REPOSITORY
+    common = gitdir
+    pointer = _read(os.path.join(gitdir, "commondir"))
+    if pointer:
+        common = os.path.normpath(os.path.join(gitdir, pointer))
+    text = _read(os.path.join(gitdir, "HEAD"))
+    for _ in range(5):  # a symbolic ref may point at another
+        if text is None:
+            return None
+        if _is_id(text):
+            return text
+        if not text.startswith("ref:"):
+            return None
+        ref = text[4:].strip()
+        if not ref.startswith("refs/") or ".." in ref or ref.endswith(".invalid"):
+            return None
+        # Per-worktree refs live in the worktree's folder, the others in the common one.
+        base = gitdir if ref.startswith(("refs/bisect/", "refs/worktree/")) else common
+        loose = _read(os.path.join(base, *ref.split("/")))
+        if loose is not None:
+            text = loose
+            continue
+        packed = _packed(common, ref)
+        if packed is None:
+            return None
+        return packed or UNBORN
+    return None
