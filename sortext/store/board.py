@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS findings (
     s3 TEXT NOT NULL, due TEXT, amount REAL, currency TEXT, value TEXT NOT NULL,
     section TEXT, o TEXT NOT NULL,
     PRIMARY KEY (path, seq)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS findings_section ON findings (section, o, path, seq)
     WHERE section IS NOT NULL;
 CREATE INDEX IF NOT EXISTS findings_money ON findings (kind, currency, amount);
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS goals (
     path TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, percent REAL,
     name_cf TEXT NOT NULL, value TEXT NOT NULL, grp TEXT, o REAL NOT NULL,
     PRIMARY KEY (path, seq)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq) WHERE grp IS NOT NULL;
 """
 #: The dashboard's lists of findings: section -> the finding kinds it holds.

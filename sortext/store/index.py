@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
 
 LAYOUT_VERSION = "11"  # 8: search covers every text field (issue 16); 9: notes contentless;
 # 10: the day book's agenda items carry their day and order (pages read a day's first rows)
-# 11: a record's data and notes in one compressed blob, board rows keyed without rowid, 2 KiB pages
+# 11: a record's data and notes in one compressed blob, 2 KiB pages, records.withheld
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
