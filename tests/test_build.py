@@ -22,15 +22,15 @@ def test_next_md_on_the_samples(records_repo: Path) -> None:
     _build(records_repo)
     text = (records_repo / "NEXT.md").read_text()
     overdue = text.index("## Overdue")
-    amara = text.index("[Amara Okafor](clients/amara-okafor.md)")
+    amara = text.index("[Amara Okafor](site/clients/amara-okafor.html)")
     missing = text.index("## Open clients with no next action")
     assert overdue < amara < missing
-    line = next(ln for ln in text.splitlines() if "amara-okafor.md" in ln)
+    line = next(ln for ln in text.splitlines() if "amara-okafor.html" in ln)
     assert "Send session 7 prep notes" in line and "maya" in line and "2026-11-19" in line
-    assert "[Greta Lindholm](clients/greta-lindholm.md)" in text[missing:]
+    assert "[Greta Lindholm](site/clients/greta-lindholm.html)" in text[missing:]
     assert "INV-2026-058" in text[text.index("## Invoices overdue") :]
     assert "Delegate client admin" in text[text.index("## Stuck goals") :]
-    assert "2026-11-23" in text and "clients/harbour-lane-coop.md" in text
+    assert "2026-11-23" in text and "site/clients/harbour-lane-coop.html" in text
 
 
 def test_same_input_same_bytes(records_repo: Path, tmp_path: Path) -> None:

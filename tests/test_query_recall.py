@@ -451,28 +451,6 @@ def test_the_remembered_answers_are_bounded(cli: Callable[..., Result], records_
 
 
 @settings(max_examples=400)
-@given(text=st.text(st.characters(max_codepoint=0x2100)))
-def test_visible_fast_path_is_the_slow_one(text: str) -> None:
-    """``visible`` returns text that needs no escape as it is: the same as the loop."""
-    from sortext.commands.style import visible
-
-    def slow(value: str) -> str:
-        out = []
-        for ch in value:
-            code = ord(ch)
-            if code == 0x1B:
-                out.append("\u241b")
-            elif (code < 0x20 and ch != "\t") or 0x7F <= code < 0xA0:
-                out.append(f"\\x{code:02x}")
-            else:
-                out.append(ch)
-        return "".join(out)
-
-    assert visible(text) == slow(text)
-    assert all(visible(chr(c)) == slow(chr(c)) for c in range(0x100))
-
-
-@settings(max_examples=400)
 @given(
     text=st.text(st.characters(max_codepoint=0x2100)) | st.text("\x1b[0123;m\r\n\tab\x9b"),
     colour=st.booleans(),

@@ -329,9 +329,9 @@ def test_partials(week_repo: Path) -> None:
     env = environment(week_repo)
     md = render(env, "_changes.md.j2", weekly=view)
     assert md.startswith("## Since last week (2026-11-16 – 2026-11-23)\n\n### New clients (1)\n")
-    assert "- [Amara Okafor](clients/amara-okafor.md): stage active → review\n" in md
+    assert "- [Amara Okafor](site/clients/amara-okafor.html): stage active → review\n" in md
     assert "- Old Client: deleted (was completed)\n" in md
-    assert r"[Tomas \<b\>\[Berg\](javascript:x)\</b\>](clients/tomas-berg.md)" in md
+    assert r"[Tomas \<b\>\[Berg\](javascript:x)\</b\>](site/clients/tomas-berg.html)" in md
     html = render(env, "_changes.html.j2", weekly=view)
     assert "<h2>Since last week (2026-11-16 – 2026-11-23) <span" in html
     assert '<a class="who" href="clients/amara-okafor.html">Amara Okafor</a>: stage' in html
@@ -351,7 +351,7 @@ def test_build_puts_the_section_on_both_pages(week_repo: Path) -> None:
     assert result.warnings == []
     md = (week_repo / "NEXT.md").read_text()
     section = md[md.index("## Since last week (2026-11-13 – 2026-11-20)") :]
-    assert "[Tomas Berg](clients/tomas-berg.md)" in section
+    assert "[Tomas Berg](site/clients/tomas-berg.html)" in section
     html = (week_repo / "site" / "index.html").read_text()
     card = html[html.index('id="since-last-week"') :]
     assert 'href="clients/tomas-berg.html">Tomas Berg</a>' in card

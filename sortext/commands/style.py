@@ -10,7 +10,6 @@ group's option), then ``NO_COLOR``, then whether stdout is a terminal.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from typing import Any
 
@@ -18,7 +17,7 @@ import click
 
 from sortext.files.inert import clean
 
-__all__ = ["clean", "colour_mode", "paint", "use_colour"]
+__all__ = ["clean", "colour_mode", "paint", "use_colour", "visible"]
 
 STATUS_STYLE: dict[str, dict[str, Any]] = {
     "overdue": {"fg": "red", "bold": True},
@@ -158,24 +157,7 @@ class busy:  # used as ``with busy("checking"):``
                 sys.stderr.flush()
 
 
-# What visible() changes; text without any of it is returned as it is (fast: a list
-# prints a few names per client).
-_NOT_VISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-
-
 def visible(text: object) -> str:
-    """``text`` with control characters made visible (``\\x1b`` -> ``␛``, others as
-    ``\\xNN``): a record's text never moves the cursor or recolours a terminal."""
-    text = str(text)
-    if _NOT_VISIBLE.search(text) is None:
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if code == 0x1B:
-            out.append("\u241b")
-        elif (code < 0x20 and ch not in "\t") or 0x7F <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Alias of :func:`sortext.files.inert.clean` (one line) for any value: its text
+    with every control, format and separator character made a visible escape."""
+    return clean(str(text))

@@ -32,6 +32,8 @@ class NewClient:
     owner: str | None = None
     next_what: str | None = None
     due: dt.date | None = None
+    #: the day the client first got in touch (a form response's timestamp); None: today
+    first_contact: dt.date | None = None
 
 
 def slugify(name: str) -> str:
@@ -119,7 +121,11 @@ def _environment(repo: Repository) -> Any:
 
 
 def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.date) -> str:
-    """The text of the new record (not yet validated)."""
+    """The text of the new record (not yet validated).
+
+    The template sees ``id``, ``name``, ``email``, ``stage``, ``owner``,
+    ``next_what``, ``due`` and ``today`` (ISO text), and ``first_contact``: the
+    client's first contact day, ``today`` unless the client says otherwise."""
     import jinja2
 
     config = repo.config
@@ -134,6 +140,7 @@ def render_new(repo: Repository, client: NewClient, record_id: str, today: dt.da
         "next_what": client.next_what or "Reply to the inquiry and book a first call",
         "due": (client.due or today + dt.timedelta(days=2)).isoformat(),
         "today": today.isoformat(),
+        "first_contact": (client.first_contact or today).isoformat(),
     }
     try:
         return str(_environment(repo).get_template(TEMPLATE).render(**values))

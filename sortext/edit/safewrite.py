@@ -1,10 +1,4 @@
-"""Old import path of the one atomic writer, which now lives in :mod:`sortext.files.write`.
-
-The writer moved below the schema layer so that every writer (config cache,
-pages, exports, records, daemon state) can use it.  New code imports
-:mod:`sortext.files.write`; this module only re-exports its names so code
-written against the old path keeps working.
-"""
+"""Compatibility alias of :mod:`sortext.files.write` (no importer is left; to be removed)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,9 @@ clears the screen) and OSC sequences (``ESC ] 0;title BEL`` sets the window
 title, ``ESC ] 8;;url`` plants a hyperlink), ``\\r`` rewrites the current line,
 C1 controls (U+0080-U+009F) are 8-bit CSI/OSC, and bidi controls (U+202E...)
 reorder what is shown.  :func:`clean` turns each into a visible escape
-(``\\x1b``, ``\\u202e``); :class:`InertStream` applies the same rule to
+(``\\x1b``, ``\\u202e``), as are the invisible format characters (zero-width
+spaces and joiners, tag characters); it is the one sanitiser (``sortext.commands.
+style.visible`` is an alias of it).  :class:`InertStream` applies the same rule to
 everything a command writes, keeping only the colour codes sortext itself
 emits, and only when colour is on.
 """
@@ -17,9 +19,16 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-# Everything a terminal may act on, but tab and newline.
+# Everything a terminal or a text renderer may act on, but tab and newline: every
+# character of the Unicode categories Cc (controls), Cf (format: bidi controls,
+# zero-width characters, the invisible tag characters, the Arabic number signs) and
+# Zl/Zp (line and paragraph separators), as the Unicode 15.1 database lists them.
+# tests/test_inert_one.py checks this against the running Python's database.
 _UNSAFE_CHARS = (
-    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
+    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f"
+    "\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064"
+    "\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\U000110bd\\U000110cd\\U00013430-\\U0001343f"
+    "\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0001\\U000e0020-\\U000e007f"
 )
 _UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 _UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
@@ -30,13 +39,19 @@ _OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
 
 
 def _escape(char: str) -> str:
-    """``\\x1b`` for C0 controls, ``\\u009b`` / ``\\u202e`` from DEL up.
+    """``\\x1b`` for C0 controls, ``\\u009b`` / ``\\u202e`` from DEL up, and a
+    character beyond U+FFFF as its UTF-16 pair (U+E0041 -> ``\\udb40\\udc41``).
 
-    The ``\\uXXXX`` form is also a valid JSON escape of the same character, so a
+    The ``\\uXXXX`` forms are also valid JSON escapes of the same character, so a
     ``--json`` output stays valid JSON (json.dumps already escapes C0 itself).
     """
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
+    if code < 0x20:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 def _visible(match: re.Match[str]) -> str:

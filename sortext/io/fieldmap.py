@@ -245,6 +245,11 @@ _SLASHED = re.compile(
     r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
     r"(?:\s*[AaPp][Mm])?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?)?$"
 )
+#: A time of day after a written-out date (``at 9:12 AM``, ``14:03:10 GMT``).
+_TIME_TAIL = re.compile(
+    r",?(?:\s+at)?\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Z]{2,5}))?$"
+)
 #: Written-out months: one reading only, whatever the locale's order.
 _WORDED = (
     "%d %b %Y",
@@ -258,13 +263,48 @@ _WORDED = (
 )
 
 
-def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
+def date_evidence(text: str) -> str | None:
+    """``"mdy"`` or ``"dmy"`` when a slashed date can only be read one way
+    (``11/30/2026``, ``30/11/2026``); None otherwise (ISO, dotted, ``05/06/2026``)."""
+    slashed = _SLASHED.match(text.strip())
+    if slashed is None or "." in text.split()[0]:
+        return None
+    first, second = int(slashed.group(1)), int(slashed.group(2))
+    if first > 12 >= second:
+        return "dmy"
+    if second > 12 >= first:
+        return "mdy"
+    return None
+
+
+def column_date_orders(specs: Iterable[FieldSpec], rows: Iterable[Row]) -> dict[str, str]:
+    """The day/month order of each date column without a ``date_format``, decided from
+    all its values: a column whose unambiguous slashed dates all read one way
+    (``11/30/2026``: month first) reads its ambiguous ones (``05/06/2026``) that way
+    too.  A column with no such date, or with both orders, is absent (its ambiguous
+    values are refused by :func:`convert`)."""
+    columns = {s.column for s in specs if s.column and s.type == "date" and not s.date_formats}
+    seen: dict[str, set[str]] = {c: set() for c in columns}
+    for row in rows:
+        for column in columns:
+            raw = lookup(row.values, column)
+            if isinstance(raw, str) and raw.strip():
+                order = date_evidence(raw)
+                if order is not None:
+                    seen[column].add(order)
+    return {c: next(iter(orders)) for c, orders in seen.items() if len(orders) == 1}
+
+
+def _to_date(text: str, formats: tuple[str, ...], order: str | None = None) -> dt.date:
     """A date from the map's ``date_format``s, else any common unambiguous form.
 
     Recognised without a format: ISO (``2026-11-30``, with a time or zone),
     ``11/30/2026 9:12:44`` (Google Sheets, US), ``30/11/2026``, ``30.11.2026``
-    and ``30 Nov 2026`` / ``Nov 30, 2026``.  A day/month pair that reads both
-    ways (``05/06/2026``) is refused, never guessed; dots are day-first."""
+    and ``30 Nov 2026`` / ``Nov 30, 2026`` (each with or without a time of day).
+    A day/month pair that reads both
+    ways (``05/06/2026``) is refused, never guessed, unless ``order`` (``"mdy"`` or
+    ``"dmy"``, the column's order, see :func:`column_date_orders`) says; dots are
+    day-first."""
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -284,6 +324,8 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
             readings = {(year, b, a)}
         elif b > 12:
             readings = {(year, a, b)}
+        elif order is not None:
+            readings = {(year, a, b) if order == "mdy" else (year, b, a)}
         else:
             readings = {(year, a, b), (year, b, a)}
         if len(readings) > 1:
@@ -297,6 +339,7 @@ def _to_date(text: str, formats: tuple[str, ...]) -> dt.date:
         except ValueError as exc:
             raise CellError(f"impossible date '{text}': {exc}") from exc
     cleaned = " ".join(text.replace(",", ", ").split()).replace(" ,", ",")
+    cleaned = _TIME_TAIL.sub("", cleaned)  # "Nov 30, 2026 9:12 AM": the day is the date
     for fmt in _WORDED:
         try:
             return dt.datetime.strptime(cleaned, fmt).date()
@@ -394,10 +437,11 @@ def _text(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def convert(spec: FieldSpec, raw: Any, decimal: str | None = None) -> Any:
+def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | None = None) -> Any:
     """A cell value as the field's type; None for an empty cell.
 
-    ``decimal`` is the column's decimal mark (see :func:`column_decimals`).
+    ``decimal`` is the column's decimal mark (see :func:`column_decimals`),
+    ``order`` its day/month order (see :func:`column_date_orders`).
     Text has ``\\r\\n`` and ``\\r`` written as ``\\n``.  Raises
     :class:`CellError` for a value that does not fit, or an ambiguous number.
     """
@@ -427,7 +471,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None) -> Any:
             raise CellError(f"'{text}' is not a whole number")
         return int(number)
     if spec.type == "date":
-        return _to_date(text, spec.date_formats)
+        return _to_date(text, spec.date_formats, order)
     if spec.type == "boolean":
         lowered = text.casefold()
         if lowered in ("yes", "y", "true", "1", "x", "checked", "on", "ja", "oui"):
@@ -460,18 +504,23 @@ def cell(spec: FieldSpec, row: Row) -> Any:
 
 
 def map_fields(
-    specs: tuple[FieldSpec, ...], row: Row, decimals: dict[str, str] | None = None
+    specs: tuple[FieldSpec, ...],
+    row: Row,
+    decimals: dict[str, str] | None = None,
+    orders: dict[str, str] | None = None,
 ) -> tuple[dict[DataPath, Any], list[RowProblem]]:
     """``{path: value}`` for the non-empty cells of one row, plus its problems.
 
-    ``decimals`` maps a number column to its decimal mark (:func:`column_decimals`).
+    ``decimals`` maps a number column to its decimal mark (:func:`column_decimals`),
+    ``orders`` a date column to its day/month order (:func:`column_date_orders`).
     """
     values: dict[DataPath, Any] = {}
     problems: list[RowProblem] = []
     for spec in specs:
         mark = (decimals or {}).get(spec.column or "")
+        order = (orders or {}).get(spec.column or "")
         try:
-            value = convert(spec, cell(spec, row), mark)
+            value = convert(spec, cell(spec, row), mark, order)
         except CellError as exc:
             problems.append(RowProblem(row.number, spec.column or spec.template or "", str(exc)))
             continue

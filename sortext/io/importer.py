@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sortext.edit.new import slugify
 from sortext.errors import UsageError
-from sortext.io.fieldmap import FieldMap, RowProblem, column_decimals, map_fields
+from sortext.io.fieldmap import (
+    FieldMap,
+    RowProblem,
+    column_date_orders,
+    column_decimals,
+    map_fields,
+)
 from sortext.io.spreadsheet import Row
 from sortext.record import tombstone
 from sortext.record.positions import Path as DataPath
@@ -193,6 +199,7 @@ class Planner:
             if isinstance(d.get("email"), str)
         }
         self.decimals: dict[str, str] = {}
+        self.date_orders: dict[str, str] = {}
         self.plans: dict[str, RecordPlan] = {}
         self.problems: list[RowProblem] = []
         self._current = ""
@@ -231,10 +238,12 @@ class Planner:
         return self.by_email.get(str(email).casefold()) if isinstance(email, str) else None
 
     def plan_row(self, row: Row) -> None:
-        values, problems = map_fields(self.fmap.fields, row, self.decimals)
+        values, problems = map_fields(self.fmap.fields, row, self.decimals, self.date_orders)
         item_values: dict[DataPath, Any] = {}
         if self.fmap.item_fields:
-            item_values, item_problems = map_fields(self.fmap.item_fields, row, self.decimals)
+            item_values, item_problems = map_fields(
+                self.fmap.item_fields, row, self.decimals, self.date_orders
+            )
             problems += item_problems
         kept: list[tuple[str, str]] = []
         remarks: list[str] = []
@@ -440,6 +449,7 @@ def plan_import(
     planner = Planner(repo, fmap, source, accept, intake=intake)
     rows = list(rows)
     planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
+    planner.date_orders = column_date_orders((*fmap.fields, *fmap.item_fields), rows)
     for row in progress(rows) if progress else rows:
         planner.plan_row(row)
     plan = ImportPlan(source, len(rows), problems=planner.problems)
@@ -501,6 +511,17 @@ def _notes_edit(
     return change
 
 
+def _day(value: Any) -> dt.date | None:
+    """A planned date value (a date or ISO text) as a date; None for anything else."""
+    from sortext.record.model import as_date
+
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return as_date(value)
+
+
 def _needs_write(record: RecordPlan) -> bool:
     return record.is_new or bool(record.changes) or bool(record.notes)
 
@@ -522,6 +543,7 @@ def prepare_record(
             stage=first.get(("stage",)),
             email=first.get(("email",)),
             owner=first.get(("owner",)),
+            first_contact=_day(first.get(FIRST_CONTACT)),
         )
         path, raw, _ = render_record(repo, client, today, record_id=record.record_id, extra=change)
         if path.exists():

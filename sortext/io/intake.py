@@ -4,12 +4,14 @@ A response whose email already belongs to a client never creates a
 duplicate: it is reported as a *proposed update* (the fields that differ)
 and nothing is written to that client.  Without a map, columns are
 recognised by their headers (name, email, phone, company, timestamp); every
-other column goes to the notes of the new record.
+other column goes to the notes of the new record.  The response's timestamp
+is the client's first contact (the import day only when there is none).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -27,6 +29,29 @@ from sortext.io.spreadsheet import Row
 from sortext.repo import Repository
 
 _SKIP = ("submission id", "respondent id", "network id", "response id", "token", "#")
+FIRST_CONTACT = ("dates", "first_contact")
+#: Words naming when a response was sent, in the headers (or JSON keys) form tools
+#: use: Google Forms "Timestamp", Typeform "Submit Date (UTC)", Tally "createdAt",
+#: Jotform "Submission Date", Microsoft Forms "Completion time", "submitted_at".
+_STAMP = {"submitted", "submit", "submission", "completion", "completed", "created", "received"}
+_WHEN = {"at", "date", "time", "on", "utc", "gmt"}
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(header: str) -> list[str]:
+    """A header as lowercase words: ``createdAt`` and ``created_at`` -> [created, at]."""
+    return re.findall(r"[a-z0-9]+", _CAMEL.sub(" ", header).casefold())
+
+
+def is_timestamp(header: str) -> bool:
+    """Whether a column holds the moment the response was sent (not a question
+    about a date, not the moment the respondent started the form)."""
+    words = _words(header)
+    if "timestamp" in words:
+        return True
+    if not _STAMP & set(words) or {"start", "started", "id", "by"} & set(words):
+        return False
+    return len(words) == 1 or bool(_WHEN & set(words)) or words[-1] == "time"
 
 
 def _target(header: str) -> tuple[tuple[str, ...], str] | None:
@@ -39,8 +64,8 @@ def _target(header: str) -> tuple[tuple[str, ...], str] | None:
         return ("consent", "data_use"), "boolean"
     if "email" in lowered or "e-mail" in lowered:
         return ("email",), "text"
-    if any(w in lowered for w in ("timestamp", "submitted at", "submit date")):
-        return ("dates", "first_contact"), "date"
+    if is_timestamp(header):
+        return FIRST_CONTACT, "date"
     if "phone" in lowered or "mobile" in lowered:
         return ("phone",), "text"
     if any(w in lowered for w in ("company", "organisation", "organization", "business")):
@@ -95,6 +120,7 @@ def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) ->
     if fmap is None:
         fmap = auto_map(columns)
     else:
+        fmap = _with_timestamp(fmap, columns)
         used = columns_used(fmap)
         extra = tuple(
             c
@@ -105,6 +131,19 @@ def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) ->
         )
         fmap = replace(fmap, notes=(*fmap.notes, *extra))
     return plan_import(repo, rows, fmap, "intake", intake=True)
+
+
+def _with_timestamp(fmap: FieldMap, columns: Sequence[str]) -> FieldMap:
+    """``fmap``, plus the response's timestamp column as ``dates.first_contact``
+    when the map fills no first contact and a column the map does not use is one."""
+    if any(spec.target == FIRST_CONTACT for spec in fmap.fields):
+        return fmap
+    used = columns_used(fmap)
+    stamp = next((c for c in columns if c not in used and is_timestamp(c)), None)
+    if stamp is None:
+        return fmap
+    spec = FieldSpec(FIRST_CONTACT, column=stamp, type="date")
+    return replace(fmap, fields=(*fmap.fields, spec))
 
 
 def proposals(plan: ImportPlan) -> list[RecordPlan]:

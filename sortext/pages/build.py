@@ -408,7 +408,7 @@ def _summary_pages(
     hidden_paths: set[str] = set()
     hidden_ids: set[str] = set()
     if repo.config.consented_only("pages"):
-        hidden_paths, hidden_ids = _withheld_in(index)
+        hidden_paths, hidden_ids = index.withheld()
     entries = index.entries_with_errors()
     errors = error_items([e for e in entries if e.path not in hidden_paths])
     result.errors = len(entries)
@@ -462,15 +462,6 @@ def _summary_pages(
             True,
         )
     _remove_others(repo, owners_dir, wanted, result)
-
-
-def _withheld_in(index: Index) -> tuple[set[str], set[str]]:
-    """(paths, record ids) of the indexed records whose ``consent.data_use`` is false."""
-    rows = index.conn.execute(
-        "SELECT f.path, f.record_id FROM files f JOIN records r ON r.path = f.path"
-        " WHERE r.withheld = 1"
-    ).fetchall()
-    return {path for path, _ in rows}, {rid for _, rid in rows if rid is not None}
 
 
 def _without(weekly: WeeklyChanges | None, ids: set[str]) -> WeeklyChanges | None:

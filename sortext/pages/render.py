@@ -242,7 +242,9 @@ def notes_html(text: str) -> Markup:
 
     comrak (Rust, fuzzed, the renderer of GitLab and crates.io) with ``escape``:
     HTML written in the notes is escaped rather than passed through or dropped, and
-    without ``unsafe_`` a ``javascript:``/``data:`` link loses its target.
+    without ``unsafe_`` a ``javascript:``/``data:`` link loses its target.  A link or
+    image to a relative path (``contracts/x.pdf``) loses its target too (comrak's URL
+    rewriters): the pages are published without the records it would point into.
     """
     global _markdown
     from markupsafe import Markup
@@ -252,6 +254,8 @@ def notes_html(text: str) -> Markup:
 
         extensions = comrak.ExtensionOptions()
         extensions.table = True
+        extensions.link_url_rewriter = _note_url
+        extensions.image_url_rewriter = _note_image
         options = comrak.RenderOptions()
         options.escape = True
         _markdown = (comrak.render_markdown, extensions, options)
@@ -259,14 +263,27 @@ def notes_html(text: str) -> Markup:
     return Markup(render_markdown(text, extension_options=extensions, render_options=options))
 
 
-def link_href(value: str, depth: int = 2) -> str:
-    """A link target: safe URLs as they are, repository paths relative to the page."""
-    text = value.strip()
-    if text.lower().startswith(SAFE_SCHEMES):
-        return text
-    if ":" in text.split("/")[0]:
-        return "#"  # javascript:, data: and other schemes are not followed
-    return "../" * depth + quote(text.lstrip("/"))
+def link_href(value: str) -> str:
+    """A link target a page may carry: an ``http(s)``/``mailto``/``tel`` URL as it is
+    (stripped), else ``""`` (no link; the template shows the value as text).
+
+    A repository path (``contracts/okafor.pdf``), a site-absolute path and any other
+    scheme (``javascript:``, ``data:``) are not links: the pages are published on a
+    branch without the records, so a relative link would lead nowhere there.
+    """
+    text = str(value).strip()
+    return text if text.lower().startswith(SAFE_SCHEMES) else ""
+
+
+def _note_url(url: str) -> str:
+    """A link in the notes: absolute safe URLs and ``#fragments`` kept, anything else
+    (a repository path, ``javascript:``) emptied so it leads nowhere outside the page."""
+    return url if url.startswith("#") or url.lower().startswith(SAFE_SCHEMES) else ""
+
+
+def _note_image(url: str) -> str:
+    """An image in the notes: only ``http(s)`` sources (a repository path is not published)."""
+    return url if url.lower().startswith(("http://", "https://")) else ""
 
 
 def _scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[Any, Any]:

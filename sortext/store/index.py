@@ -792,6 +792,16 @@ class Index:
         """The database file (a forked worker opens its own connection to it)."""
         return StateDir(self.repo.root).index
 
+    def withheld(self) -> tuple[set[str], set[str]]:
+        """(paths, record ids) of the stored records whose ``consent.data_use`` is false
+        (their last valid version, for a file that now has errors), from the flag stored
+        with each record (``records.withheld``)."""
+        rows = self.conn.execute(
+            "SELECT f.path, f.record_id FROM files f JOIN records r ON r.path = f.path"
+            " WHERE r.withheld = 1"
+        ).fetchall()
+        return {path for path, _ in rows}, {rid for _, rid in rows if rid is not None}
+
     def entries_with_errors(self) -> list[Entry]:
         rows = self.conn.execute(f"{self._ENTRY_SELECT} WHERE f.has_errors = 1 ORDER BY f.path")
         return [e for e in map(_entry, rows) if any(d.is_error for d in e.diagnostics)]

@@ -46,6 +46,7 @@ from typing import Any
 from sortext import __version__
 from sortext.check.load import stem_of
 from sortext.errors import GitError
+from sortext.files.slug import is_slug, safe_stem
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.store.weekly import (
@@ -68,7 +69,8 @@ GROUP_LIMIT = 10
 VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
 PAIR_CACHE = StateDir.rel(StateDir.WEEKLY_PAIRS)
 STORE = StateDir.rel(StateDir.WEEKLY_STORE)
-_CACHE_VERSION = 3  # 3: a new record is only its "New clients" line
+# 3: a new record is only its "New clients" line; 4: ids and paths name the client's page
+_CACHE_VERSION = 4
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 #: Groups in reading order: key, heading, the change kinds of sortext.vcs.changes it holds.
@@ -95,8 +97,10 @@ _GROUP_OF = {kind: key for key, _, kinds in GROUPS for kind in kinds}
 class WeeklyLine:
     """One change to one client, shown as ``text [old ->] new`` (``new`` None: text only).
 
-    ``path``: the record file at the window's end (repository-relative, for
-    links); None when the record was deleted."""
+    ``record_id``: the id the record's page is named by (a written id that is no
+    slug falls back to the file stem, as the record reader does).  ``path``: the
+    record file at the window's end (repository-relative); None when the record was
+    deleted or does not parse there: then it has no page to link to."""
 
     record_id: str
     name: str
@@ -428,13 +432,15 @@ def record_lines(
     lists everything)."""
     either = new if new is not None else old or {}
     stem = stem_of(new_path or old_path or "")
-    record_id = str(either["id"]) if isinstance(either.get("id"), str) else stem
+    written = either.get("id")
+    record_id = written if is_slug(written) else safe_stem(stem)
     name = " ".join(str(either.get("name") or record_id).split())
+    page_of = new_path if new is not None else None  # a record that parses has a page
     out: list[tuple[str, WeeklyLine]] = []
 
     def add(kind: str, text: str, was: Any = None, now: Any = None) -> None:
         out.append(
-            (_GROUP_OF[kind], WeeklyLine(record_id, name, new_path, text, _text(was), _text(now)))
+            (_GROUP_OF[kind], WeeklyLine(record_id, name, page_of, text, _text(was), _text(now)))
         )
 
     if old_path and new_path and old_path != new_path:
