@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -331,3 +332,87 @@ def test_a_template_included_from_a_subfolder_is_part_of_the_build_key(
         part.write_text(f"<p>{word}</p>\n", encoding="utf-8")
         assert cli("build", *DAY, "--repo", str(root)).exit_code == 0
         assert f"<p>{word}</p>" in page.read_text(encoding="utf-8"), (where, word)
+
+
+def test_an_index_write_after_a_read_is_not_refused_when_another_writer_committed(
+    records_repo: Path,
+) -> None:
+    """The class behind "database is locked" from a build run beside queries: a write
+    transaction that reads before its first real write (a ``with conn:`` whose first
+    statement wrote nothing, then SELECTs while pages render) holds a WAL snapshot; a
+    query committing meanwhile (a reply kept, the stage clock stored) made the
+    build's next write fail at once, the busy timeout not applying to such an upgrade.
+    The index's transactions take the write lock when they begin."""
+    import threading
+
+    from sortext.repo import open_repository
+    from sortext.store.index import Index
+
+    repo = open_repository(records_repo)
+    with Index.open(repo) as first:
+        first.refresh()
+    done: list[str] = []
+
+    def other_writer() -> None:
+        conn = sqlite3.connect(records_repo / ".sortext" / "index.sqlite", timeout=30.0)
+        try:
+            with conn:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('probe', 'x')")
+            done.append("committed")
+        finally:
+            conn.close()
+
+    with Index.open(repo) as index:
+        conn = index.conn
+        with conn:
+            conn.executemany("DELETE FROM replies WHERE key = ?", [])  # nothing written
+            conn.execute("SELECT count(*) FROM files").fetchone()  # a snapshot is read
+            writer = threading.Thread(target=other_writer)
+            writer.start()
+            writer.join(1.0)  # it commits now, or waits for this transaction
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('mine', 'y')")
+        writer.join(30.0)
+    assert done == ["committed"]
+
+
+def test_a_build_beside_queries_finishes_and_agrees_with_a_fresh_build(tmp_path: Path) -> None:
+    """A real ``sortext build`` run while ``list``/``list --at-risk``/``next``/``search``
+    run beside it, each round after 20 records changed: every process succeeds, and
+    the last build's pages are those a build with no state writes."""
+    import random
+    import subprocess
+    import sys
+
+    from bench.gen_pages import generate_repo
+
+    root = generate_repo(300, tmp_path / "records")
+    sortext = [sys.executable, "-m", "sortext"]
+    day = ["--today", "2026-11-23", "--repo", str(root)]
+    assert subprocess.run([*sortext, "build", *day], capture_output=True).returncode == 0
+    rng = random.Random(7)
+    files = sorted((root / "clients").glob("*.md"))
+    for round_ in range(3):
+        for path in rng.sample(files, 20):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("\nname: ", f"\nname: R{round_} ", 1), encoding="utf-8")
+        runs = [
+            subprocess.Popen([*sortext, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for args in (
+                ["build", *day],
+                ["list", *day],
+                ["list", "--at-risk", *day],
+                ["next", *day],
+                ["search", f"R{round_}", "--repo", str(root)],
+            )
+        ]
+        for proc in runs:
+            _, err = proc.communicate(timeout=300)
+            assert proc.returncode == 0, (round_, proc.args[3:5], err.decode()[-500:])
+    assert subprocess.run([*sortext, "build", *day], capture_output=True).returncode == 0
+    scratch = tmp_path / "scratch"
+    shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".sortext", "site", "NEXT.md"))
+    fresh = ["--today", "2026-11-23", "--repo", str(scratch)]
+    assert subprocess.run([*sortext, "build", *fresh], capture_output=True).returncode == 0
+    for page in sorted((scratch / "site").rglob("*.html")):
+        rel = page.relative_to(scratch)
+        assert (root / rel).read_bytes() == page.read_bytes(), rel

@@ -469,7 +469,12 @@ class Index:
     def _connect(path: Path) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(path, isolation_level=None)
-            conn.isolation_level = "DEFERRED"
+            # Each transaction takes the write lock when it begins (Python begins one
+            # before the first INSERT/UPDATE/DELETE): a deferred one that read first
+            # (a build reading rows while it renders) was refused at once with
+            # "database is locked" when a query had committed meanwhile, the busy
+            # timeout not applying to a snapshot's upgrade.  Readers are not blocked (WAL).
+            conn.isolation_level = "IMMEDIATE"
             # A new file's pages: 2 KiB packs a record's ~3 KB blob with less left
             # unused than 4 KiB (the whole index ~4% smaller); no effect on an existing one.
             conn.execute("PRAGMA page_size=2048")
