@@ -610,6 +610,12 @@ class Index:
         with self.conn:
             if to_parse or gone:
                 answers.forget_all(self.conn)
+                # whoever stored them (a query, a build, the watcher): see generation()
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('generation', "
+                    "COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
+                    "WHERE key = 'generation'), 0) + 1)"
+                )
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -857,6 +863,14 @@ class Index:
         """A value kept beside the index (e.g. the key of the last finished build)."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
+
+    def generation(self) -> int:
+        """A counter raised by every refresh that stores or removes records, whichever
+        command ran it: a build planning from one stat pass compares it with the value
+        its last finished build left, since a query that stored an edited record makes
+        the stat pass see nothing while the record's page is still the old one."""
+        value = self.meta("generation")
+        return int(value) if value is not None and value.isdigit() else 0
 
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
