@@ -225,7 +225,10 @@ def _head(repo: Repository) -> str:
     clock is a function of it)."""
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
+    from sortext.vcs.headref import NO_REPOSITORY, head_id
 
+    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
+        return "-"
     found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
     if found is not None:
         return found

@@ -44,9 +44,13 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     when it was taken at HEAD's commit (read from git's ref files, no process), and
     kept there after it is read from git: a query then pays for git once per commit."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import head_id
+    from sortext.vcs.headref import NO_REPOSITORY, head_id
 
-    head = head_id(repo.root) if conn is not None else None
+    head = head_id(repo.root)
+    if head == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): git has no history
+        return {}
+    if conn is None:
+        head = None
     key = f"{head}|{repo.config.fingerprint}" if head is not None else None
     if conn is not None and key is not None:
         found = stored.read(conn, key)
