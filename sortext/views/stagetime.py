@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sortext.check.load import Record
 from sortext.errors import SortextError
@@ -71,6 +71,23 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
         with contextlib.suppress(sqlite3.Error):  # not kept: the next query asks git again
             stored.write(conn, key, clock)
     return clock
+
+
+def stage_clock_lookup(
+    repo: Repository, conn: sqlite3.Connection
+) -> Mapping[str, tuple[str, dt.date]] | None:
+    """The clock :func:`stage_clock` would give, read from the index a record at a time
+    (:class:`sortext.store.clock.Lookup`), when the index holds it for HEAD's commit;
+    None otherwise (then call :func:`stage_clock`)."""
+    from sortext.store import clock as stored
+    from sortext.vcs.headref import NO_REPOSITORY, head_id
+
+    head = head_id(repo.root)
+    if head is None or head == NO_REPOSITORY:
+        return None
+    if not stored.is_current(conn, f"{head}|{repo.config.fingerprint}"):
+        return None
+    return stored.Lookup(conn)
 
 
 def in_stage_phrase(stage: str, since: dt.date | None, today: dt.date) -> str | None:
