@@ -44,13 +44,11 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     when it was taken at HEAD's commit (read from git's ref files, no process), and
     kept there after it is read from git: a query then pays for git once per commit."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import NO_REPOSITORY, head_id
+    from sortext.vcs.headref import NO_REPOSITORY, head_id, history_id
 
-    head = head_id(repo.root)
-    if head == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): git has no history
+    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): no history
         return {}
-    if conn is None:
-        head = None
+    head = history_id(repo.root) if conn is not None else None
     key = f"{head}|{repo.config.fingerprint}" if head is not None else None
     if conn is not None and key is not None:
         found = stored.read(conn, key)
@@ -67,7 +65,7 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
         for rid, f in facts.items()
         if f.stage is not None and f.stage_since is not None
     }
-    if conn is not None and key is not None and head_id(repo.root) == head:
+    if conn is not None and key is not None and history_id(repo.root) == head:
         with contextlib.suppress(sqlite3.Error):  # not kept: the next query asks git again
             stored.write(conn, key, clock)
     return clock
@@ -80,9 +78,9 @@ def stage_clock_lookup(
     (:class:`sortext.store.clock.Lookup`), when the index holds it for HEAD's commit;
     None otherwise (then call :func:`stage_clock`)."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import NO_REPOSITORY, head_id
+    from sortext.vcs.headref import NO_REPOSITORY, history_id
 
-    head = head_id(repo.root)
+    head = history_id(repo.root)  # the key stage_clock keeps the clock under
     if head is None or head == NO_REPOSITORY:
         return None
     if not stored.is_current(conn, f"{head}|{repo.config.fingerprint}"):
