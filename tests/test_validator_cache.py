@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import marshal
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,8 @@ def test_a_damaged_entry_is_compiled_again_never_an_error(repo: Path, damage: st
     (entry,) = _cache_files(repo)
     blob = entry.read_bytes()
 
-    def signed(body: bytes) -> bytes:
+    def signed(code: bytes) -> bytes:
+        body = zlib.compress(code)
         return hashlib.sha256(body).digest() + body
 
     entry.write_bytes(

@@ -13,6 +13,7 @@ import hashlib
 import math
 import re
 import types
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,12 +54,12 @@ def fast_validator(
 
     Compiling generates ~130 KB of Python source and compiles it (~30 ms, three
     quarters of it Python's compiler), in every process.  With ``cache_dir`` (derived
-    data: ``.sortext/validators``) the compiled code object is kept there, marshalled,
-    under a name hashed from the schema's text, the library's version, the formats and
-    the Python bytecode version, behind a digest of its bytes: a stale entry is never
-    read, a corrupt or unreadable one is compiled again, and a folder that cannot be
-    written only costs the compile.  The trust is that of Jinja's bytecode cache in
-    ``.sortext/templates``.
+    data: ``.sortext/validators``) the compiled code object is kept there, marshalled
+    and compressed, under a name hashed from the schema's text, the library's version,
+    the formats and the Python bytecode version, behind a digest of its bytes: a stale
+    entry is never read, a corrupt or unreadable one is compiled again, and a folder
+    that cannot be written only costs the compile.  The trust is that of Jinja's
+    bytecode cache in ``.sortext/templates``.
     """
     import fastjsonschema
 
@@ -81,7 +82,7 @@ def fast_validator(
     if entry is None:
         source = fastjsonschema.compile_to_code(draft7, formats=_FORMATS)
         code = compile(source, "<sortext record schema>", "exec")
-        _store_code(target, marshal.dumps(code))
+        _store_code(target, zlib.compress(marshal.dumps(code), 6))
         entry = _entry_point(code)
     if entry is None:  # not the generator's usual module: compile as the library does
         return fastjsonschema.compile(draft7, formats=_FORMATS)
@@ -111,8 +112,8 @@ def _read_code(target: Path) -> Callable[..., Any] | None:
     if len(digest) != 32 or hashlib.sha256(body).digest() != digest:
         return None
     try:
-        code = marshal.loads(body)
-    except (ValueError, EOFError, TypeError):
+        code = marshal.loads(zlib.decompress(body))
+    except (ValueError, EOFError, TypeError, zlib.error):
         return None
     if not isinstance(code, types.CodeType):
         return None
