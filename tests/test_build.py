@@ -293,8 +293,11 @@ def test_a_build_that_looks_for_changes_itself_equals_a_full_plan(
         elif step == 7:
             git(root, "add", "-A")
             git(root, "commit", "-qm", "moves")
+        elif step == 8:  # after the commit: the clock for the new HEAD, read per record
+            amara = clients / "amara-okafor.md"
+            amara.write_text(amara.read_text().replace("stage: active", "stage: review", 1))
 
-    for step in range(8):
+    for step in range(9):
         before = len(looks)
         for root in (records_repo, twin):
             edit(root, step)
