@@ -338,7 +338,8 @@ def test_a_build_that_stopped_half_way_makes_the_next_plan_every_record(
 
     monkeypatch.setattr(build_module, "_same_as_last_build", spy)  # type: ignore[attr-defined]
     _build(records_repo)
-    assert looked == [False]
+    assert not any(looked)  # not planned from a stat pass (the record generation, or
+    # the promise the stopped build withdrew, says the index moved past the pages)
     twin = tmp_path / "twin"
     shutil.copytree(records_repo, twin, ignore=shutil.ignore_patterns(".sortext", "site"))
     # the twin knew the last valid version too: build it before the break, then after

@@ -55,11 +55,19 @@ DAY = ("--today", SAMPLE_TODAY)
 
 
 def _age(root: Path) -> None:
-    """Give every record and the clients folder an old mtime (answers about files
-    written this very second are not remembered: see recall.RACY_WINDOW_NS)."""
+    """Give every record and the clients folder an old mtime, and wait until their
+    ctimes (which nothing can set back) are past the racy window: answers about files
+    written or touched this very second are not remembered (recall.RACY_WINDOW_NS)."""
+    import time
+
+    from sortext.views.recall import RACY_WINDOW_NS
+
     for path in (root / "clients").iterdir():
         os.utime(path, (OLD, OLD))
     os.utime(root / "clients", (OLD, OLD))
+    newest = max(p.stat().st_ctime_ns for p in (root / "clients").iterdir())
+    while time.time_ns() <= newest + RACY_WINDOW_NS:  # the clock passing a moment
+        time.sleep(0.05)
 
 
 def _dated(root: Path) -> Path:

@@ -37,6 +37,11 @@ log = logging.getLogger("sortext.watch")
 
 #: Longest sleep of the loop when nothing is due (to notice a new day, retries).
 TICK = 1.0
+#: Seconds a change to the clients folder's entries must be past before the watcher
+#: vouches for its index (see WatchService._folder_quiet_for): watchdog holds a
+#: move out of a watched folder back 0.5 s (InotifyMoveEventGrouper.delay), plus
+#: time for the held event to reach the handler.
+MOVE_HELD = 0.8
 
 
 class _LogFile(logging.handlers.WatchedFileHandler):
@@ -113,6 +118,9 @@ class WatchService:
             return self.settled
 
     _failed: bool = False  # the last batch raised (the index may lack it)
+    # the clients folder's mtime when this watcher first saw it, and when (monotonic)
+    _folder_seen: tuple[int, float] | None = None
+    _vouch_at: float | None = None  # when to try again to vouch (monotonic seconds)
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -189,6 +197,8 @@ class WatchService:
             deadline = debouncer.next_deadline()
             if rerender_at is not None:
                 deadline = rerender_at if deadline is None else min(deadline, rerender_at)
+            if self._vouch_at is not None:
+                deadline = self._vouch_at if deadline is None else min(deadline, self._vouch_at)
             timeout = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
             try:
                 item = self._queue.get(timeout=timeout)
@@ -215,6 +225,8 @@ class WatchService:
             elif deadline is None and pipeline.today() != pipeline.last_today:
                 pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
                 self._vouch(pipeline)
+            if self._vouch_at is not None and time.monotonic() >= self._vouch_at:
+                self._vouch(pipeline)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -238,9 +250,35 @@ class WatchService:
             return
         if self._failed or not pipeline.rendered_ok:
             return
+        wait = self._folder_quiet_for()
+        if wait > 0:  # a move out of the folder may still be held back: try again later
+            self._vouch_at = time.monotonic() + wait
+            return
+        self._vouch_at = None
         watchmark.mark(self.repo.root, self.repo.clients_path)
         if self._pending or not self._queue.empty():  # a change arrived while writing
             watchmark.clear(self.repo.root)
+
+    def _folder_quiet_for(self) -> float:
+        """Seconds to wait before vouching: until :data:`MOVE_HELD` has passed since this
+        watcher first saw the clients folder's current mtime (0 when it has).
+
+        A file moved out of the folder is reported by the kernel only as a move from
+        it; watchdog holds that event back (to pair it with a move into a watched
+        folder) and every event behind it waits as well.  A marker written meanwhile
+        would carry the folder's new mtime and vouch for an index that still holds
+        the moved record, or an in-place save queued behind it.  Any such move
+        changes the folder's mtime, so no marker is written until the folder has kept
+        one mtime for longer than events are held back.  Measured on the monotonic
+        clock from the first sight (a wall clock set back cannot shorten the wait)."""
+        try:
+            stamp = os.stat(self.repo.clients_path).st_mtime_ns
+        except OSError:
+            return MOVE_HELD
+        now = time.monotonic()
+        if self._folder_seen is None or self._folder_seen[0] != stamp:
+            self._folder_seen = (stamp, now)
+        return max(0.0, self._folder_seen[1] + MOVE_HELD - now)
 
     def _safely(self, step: Callable[[], SettleResult]) -> SettleResult:
         self._failed = False

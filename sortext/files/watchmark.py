@@ -14,10 +14,12 @@ kernel, so it keeps a marker, ``.sortext/watch.current``:
 
 A query trusts the index without a scan (:func:`vouched`) only when the marker
 exists, the daemon lock is held by a live process (the kernel drops it when
-the daemon dies, even on SIGKILL) and the clients folder's mtime is still the
+the daemon dies, even on SIGKILL) that is not stopped (a watcher suspended
+with Ctrl-Z or SIGSTOP keeps its lock but sees nothing: its state is read from
+``/proc/<pid>/stat``, the pid from the lock file) and the clients folder's mtime is still the
 one in the marker (a file created, renamed or deleted since, even in the
 instant before the watcher saw it, is noticed).  Otherwise the caller does its
-normal stat pass.  Costs: one ``stat``, one ``open``+``flock``, one small read.
+normal stat pass.  Costs: one ``stat``, one ``open``+``flock``, three small reads.
 
 May import: :mod:`sortext.errors` and this folder only.
 """
@@ -64,10 +66,31 @@ def vouched(root: Path, clients: Path) -> bool:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True  # the daemon holds its lock
+    except BlockingIOError:  # the daemon holds its lock: is it running?
+        try:
+            text = os.read(fd, 32)
+        except OSError:
+            return False
+        return text.strip().isdigit() and _running(int(text))
     except OSError:
         return False
     finally:
         os.close(fd)
     return False  # nobody holds the lock: the marker is a dead daemon's
+
+
+def _running(pid: int) -> bool:
+    """False when process ``pid`` is stopped (Ctrl-Z in its terminal, SIGSTOP, a
+    debugger: it holds its lock but sees no change) or gone; read from
+    ``/proc/<pid>/stat`` (its state letter follows the name in parentheses).  Where
+    there is no ``/proc`` (not Linux) it cannot tell and answers True."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            text = handle.read(512)
+    except FileNotFoundError:
+        return not os.path.isdir("/proc/self")
+    except OSError:
+        return False
+    end = text.rfind(b")")
+    state = text[end + 2 : end + 3]
+    return end >= 0 and state not in (b"T", b"t", b"Z", b"X", b"")

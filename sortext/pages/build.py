@@ -51,6 +51,9 @@ OMITTED = ":omitted"  # a page key's suffix: the record's consent keeps it off t
 BUILD_KEY = "build_key"  # meta: the rules and templates key of the last finished build
 BUILD_HEAD = "build_head"  # meta: the git HEAD the last finished build's stage clock came from
 PAGES_STAMP = "pages_stamp"  # meta: site/clients as the last finished build left it
+#: meta: the index's record generation (Index.generation) the last finished build's
+#: pages were planned from; "" when another command stored records during that build
+BUILD_GENERATION = "build_generation"
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -126,12 +129,21 @@ def build(
     build_mark = base_key if not owned else f"{base_key}|owned:{_digest_of(owned)}"
     with Index.open(repo) as index:
         names = _record_names(repo, changed)
+        generation = index.generation()
+        behind = index.meta(BUILD_GENERATION) != str(generation)
+        if behind:
+            # Another command stored or removed records since the last build finished (a
+            # query's refresh): the index holds them, so no stat pass or list of changed
+            # files says which pages are behind; every record is planned.
+            names = None
         if names is not None and index.meta(BUILD_KEY) is None:
             # No build finished on this index (new, emptied, or its layout changed): it
             # may hold only some records, so a list of changed files cannot be trusted.
             names = None
         head = _head(repo)
-        looked = names is None and _same_as_last_build(index, build_mark, head, pages_dir)
+        looked = (
+            names is None and not behind and _same_as_last_build(index, build_mark, head, pages_dir)
+        )
         if looked:
             # Only record files can have changed since the last build (same rules,
             # templates, sources, stage clock; no page added or removed by hand): one
@@ -153,11 +165,20 @@ def build(
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
         stats = index.refresh(fresh, names, ready)
+        # the generation this build's plan covers: only if no other command stored
+        # records between the reading above and the end of this refresh
+        mine = generation + (1 if stats.parsed or stats.removed else 0)
+        planned = str(mine) if index.generation() == mine else ""
         result.parsed = stats.parsed
         result.written.extend(fresh.written)
         result.unchanged.extend(fresh.unchanged)
         result.removed.extend(fresh.removed)
-        if names is not None and not stats.rebuilt and index.meta(BUILD_KEY) == build_mark:
+        if (
+            names is not None
+            and not behind
+            and not stats.rebuilt
+            and index.meta(BUILD_KEY) == build_mark
+        ):
             # Nothing but these files changed since the last build: only the records
             # holding their ids (before and after) can need work.
             ids = ids_before | index.record_ids(changed_paths)
@@ -218,6 +239,7 @@ def build(
             removed = set(result.removed)
             result.unchanged.extend(p for p in _client_pages(index) if p not in removed)
         index.set_meta(BUILD_KEY, build_mark)
+        index.set_meta(BUILD_GENERATION, planned)
         index.set_meta(BUILD_HEAD, head)
         index.set_meta(PAGES_STAMP, _stamp(pages_dir))
     done = set(result.written)

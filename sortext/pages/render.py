@@ -10,6 +10,7 @@ disabled), so a hostile record cannot inject script into a page.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from importlib.resources import files
@@ -41,14 +42,35 @@ def template_dirs(repo_root: Path) -> list[Path]:
 
 
 def templates_fingerprint(repo_root: Path, names: Sequence[str]) -> str:
-    """A hash of the template files that would be used (and of those they include)."""
+    """A hash (16 hex digits) of every file a page can be rendered from: each file under
+    each template folder, subfolders included, with its path.  Jinja loads any name
+    under those folders (``{% include "parts/footer.html" %}``), so a file is hashed
+    whatever its suffix.  Linked folders are followed as the loader follows them (each
+    real folder once, so a link cycle ends); a file that cannot be read is hashed by
+    its name only."""
     digest = hashlib.sha256()
-    for folder in template_dirs(repo_root):
+    for place, folder in enumerate(template_dirs(repo_root)):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            if path.name.endswith((".j2", ".css")):
-                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        found: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for here, dirs, names_here in os.walk(folder, followlinks=True):
+            real = os.path.realpath(here)
+            if real in seen:  # a link back up the tree: walked once
+                dirs.clear()
+                continue
+            seen.add(real)
+            dirs.sort()
+            for name in names_here:
+                full = os.path.join(here, name)
+                found.append((os.path.relpath(full, folder).replace(os.sep, "/"), full))
+        digest.update(f"{place}\0".encode())  # which folder overrides which
+        for rel, full in sorted(found):
+            try:
+                data = Path(full).read_bytes()
+            except OSError:
+                data = b"\1unreadable"
+            digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     digest.update("\0".join(names).encode())
     return digest.hexdigest()[:16]
 

@@ -469,7 +469,12 @@ class Index:
     def _connect(path: Path) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(path, isolation_level=None)
-            conn.isolation_level = "DEFERRED"
+            # Each transaction takes the write lock when it begins (Python begins one
+            # before the first INSERT/UPDATE/DELETE): a deferred one that read first
+            # (a build reading rows while it renders) was refused at once with
+            # "database is locked" when a query had committed meanwhile, the busy
+            # timeout not applying to a snapshot's upgrade.  Readers are not blocked (WAL).
+            conn.isolation_level = "IMMEDIATE"
             # A new file's pages: 2 KiB packs a record's ~3 KB blob with less left
             # unused than 4 KiB (the whole index ~4% smaller); no effect on an existing one.
             conn.execute("PRAGMA page_size=2048")
@@ -589,7 +594,7 @@ class Index:
                 to_parse.append((fs_path, display))
                 continue
             if old is not None and old[0] == st.st_size and old[1] == st.st_mtime_ns:
-                if st.st_mtime_ns < old[2] - RACY_WINDOW_NS:
+                if _settled(st, old[2]):
                     continue
                 stats.rehashed += 1
                 if old[3] and _hash_file(Path(fs_path)) == old[3]:
@@ -605,6 +610,12 @@ class Index:
         with self.conn:
             if to_parse or gone:
                 answers.forget_all(self.conn)
+                # whoever stored them (a query, a build, the watcher): see generation()
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('generation', "
+                    "COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
+                    "WHERE key = 'generation'), 0) + 1)"
+                )
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -651,11 +662,7 @@ class Index:
                     except OSError:
                         out.append(entry.name)
                         continue
-                    if (
-                        old[0] != st.st_size
-                        or old[1] != st.st_mtime_ns
-                        or st.st_mtime_ns >= old[2] - RACY_WINDOW_NS
-                    ):
+                    if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
                         out.append(entry.name)
         out += [path[len(prefix) :] for path in known]  # indexed, and gone
         return sorted(out)
@@ -857,6 +864,14 @@ class Index:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else None
 
+    def generation(self) -> int:
+        """A counter raised by every refresh that stores or removes records, whichever
+        command ran it: a build planning from one stat pass compares it with the value
+        its last finished build left, since a query that stored an edited record makes
+        the stat pass see nothing while the record's page is still the old one."""
+        value = self.meta("generation")
+        return int(value) if value is not None and value.isdigit() else 0
+
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
@@ -938,6 +953,18 @@ def _utf8(name: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _settled(st: os.stat_result, indexed_ns: int) -> bool:
+    """Whether a file whose size and mtime are the ones indexed at ``indexed_ns``
+    (nanoseconds since the epoch) can be trusted unchanged without reading it: its
+    mtime and its ctime are both older than the indexing by the racy window.  The
+    ctime matters because the mtime can be put back (``touch -d``, ``cp -p`` over
+    the file, an editor that keeps it) while the bytes change; the kernel sets the
+    ctime on every write and metadata change and it cannot be set back (as git's
+    index checks it).  A file failing this is re-hashed, not re-parsed, when its
+    bytes are the same."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) < indexed_ns - RACY_WINDOW_NS
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:

@@ -16,7 +16,8 @@ made of everything the text depends on:
   vouches for its index (:mod:`sortext.files.watchmark`; the key then holds the
   identity of its marker file, rewritten after every settled save), or, without
   a watcher, one ``os.scandir`` pass over the clients folder whose every entry's
-  name, inode, size and mtime (nanoseconds) go into the key.
+  name, inode, size, mtime and ctime (nanoseconds) go into the key (the ctime
+  because an mtime can be put back while the bytes change: ``touch -d``, ``cp -p``).
 
 Any record the index stores or removes empties the reply table
 (:func:`sortext.store.answers.forget_all`), so nothing older than the records
@@ -74,8 +75,8 @@ def _value(conn: sqlite3.Connection, table: str, key: str) -> Any:
 
 
 def _scan_stamp(clients: Path) -> tuple[str, int] | None:
-    """(digest of every entry's name, inode, size and mtime, and of the folder's own
-    inode and mtime; the newest of those mtimes) of the clients folder, or None when
+    """(digest of every entry's name, inode, size, mtime and ctime, and of the folder's
+    own inode and mtime; the newest of those times) of the clients folder, or None when
     it cannot be read.  One ``os.scandir`` pass and one ``lstat`` per entry (the
     stat calls are most of its cost: ~35 ms of CPU per 10,000 files here)."""
     from array import array
@@ -90,9 +91,9 @@ def _scan_stamp(clients: Path) -> tuple[str, int] | None:
     try:
         for entry in entries:
             st = entry.stat(follow_symlinks=False)
-            numbers.extend((st.st_ino, st.st_size, st.st_mtime_ns))
-            if st.st_mtime_ns > newest:
-                newest = st.st_mtime_ns
+            # the ctime too: an mtime put back (touch -d, cp -p) hides a changed file
+            numbers.extend((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
     except (OSError, OverflowError):
         return None
     digest = hashlib.sha1(numbers.tobytes(), usedforsecurity=False)
