@@ -202,7 +202,8 @@ class WatchService:
             due = debouncer.due()
             if due:
                 changes = [self._pending.pop(p) for p in due]
-                result = self._safely(partial(pipeline.settle, changes))
+                hurry = partial(self._due_now, debouncer)
+                result = self._safely(partial(pipeline.settle, changes, hurry=hurry))
                 for change in result.retry:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
@@ -229,6 +230,17 @@ class WatchService:
             item = Change(item.path, item.kind, earlier.moved_from)
         self._pending[item.path] = item
         debouncer.touch(item.path)
+
+    def _due_now(self, debouncer: Debouncer[Path]) -> bool:
+        """Whether a change that arrived during this batch is already due (its quiet
+        window has passed): the batch then leaves publishing to the next one."""
+        try:
+            while True:
+                self._take(self._queue.get_nowait(), debouncer)
+        except queue.Empty:
+            pass
+        deadline = debouncer.next_deadline()
+        return deadline is not None and deadline <= time.monotonic()
 
     def _vouch(self, pipeline: Pipeline) -> None:
         """Tell queries the index holds every save, when it does (files.watchmark):
