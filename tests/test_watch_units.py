@@ -356,3 +356,34 @@ def test_message_for_several_records_lists_each(records_repo: Path) -> None:
         "amara-okafor: stage active -> review",
         "bruno-castellanos: notes +2 lines",
     ]
+
+
+def test_a_forked_worker_of_the_daemon_ends_on_sigterm_from_its_first_instruction() -> None:
+    """The daemon handles SIGINT/SIGTERM in Python; its fork-pool workers must not: a
+    SIGTERM pending when a worker first runs (a pool ended before the kernel ran the
+    worker) would be forgotten by the interpreter's after-fork reset, and the daemon
+    would wait for that worker forever.  A child starts with the default action and
+    nothing blocked; the parent gets its signals unblocked back."""
+    import signal
+
+    from sortext.daemon.service import WatchService
+
+    service = WatchService.__new__(WatchService)
+    previous = service._install_signals()
+    try:
+        assert previous, "pytest runs tests in the main thread"
+        pid = os.fork()
+        if pid == 0:  # the child: report, never return into pytest
+            ok = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+            ok = ok and signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+            ok = ok and signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+            if ok:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+            os._exit(3)
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert callable(signal.getsignal(signal.SIGTERM))  # the parent keeps its handler
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    finally:
+        WatchService._restore_signals(previous)
