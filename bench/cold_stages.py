@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     from sortext.repo import open_repository
     from sortext.rules import findings as rules
     from sortext.store import board, daybook
-    from sortext.store.index import Index, _pack, searchable
+    from sortext.store.index import Index, _pack_doc, searchable
     from sortext.views.dashboard import client_view
 
     repo = open_repository(args.repo)
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     def parse(item: tuple[bytes, Path]) -> Any:
         return parse_record(item[0], f"clients/{item[1].name}", validator)
 
-    def stored(r: Any) -> tuple[bytes, bytes]:
-        return _pack(json.dumps(r.data, separators=(",", ":"))), _pack(r.body)
+    def stored(r: Any) -> bytes:
+        return _pack_doc(json.dumps(r.data, separators=(",", ":")), r.body)
 
     def rows(item: tuple[Any, Any]) -> Any:
         r, a = item

@@ -121,7 +121,9 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-BENCHDATA = Path("/work/benchdata")  # ready-made copies of generate_repo's output, if present
+# Ready-made copies of generate_repo's output (folders r1000, r10000, ...), if any:
+# copying is faster than generating; the bytes are the same (same seed).
+BENCHDATA = Path(os.environ.get("SORTEXT_BENCH_DATA", "/nonexistent"))
 MOVES = 25  # stage moves committed after the import, so time in stage has history to read
 
 

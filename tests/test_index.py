@@ -116,6 +116,52 @@ def test_garbage_index_is_rebuilt(repo: Repository) -> None:
     assert stats.parsed == count == len(repo.record_paths())
 
 
+def test_an_index_of_the_previous_layout_is_rebuilt_not_misread(repo: Repository) -> None:
+    """Layout 10 kept a record's JSON and notes in two columns (``data``, ``body``);
+    layout 11 keeps them in one blob.  An index left by the old layout is emptied and
+    rebuilt (the fingerprint starts with the layout), read the same as a new one, and
+    its dropped tables' pages are given back."""
+    with Index.open(repo) as ix:
+        ix.refresh()
+        expected = [(e.path, e.record, e.diagnostics) for e in ix.entries()]
+        hits = [h.id for h in ix.search(["the"])]
+    db = repo.root / ".sortext" / "index.sqlite"
+    conn = sqlite3.connect(db)
+    with conn:
+        fingerprint = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
+        assert fingerprint[0].startswith(f"{index_module.LAYOUT_VERSION}:")
+        old = "10:" + fingerprint[0].split(":", 1)[1]
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'fingerprint'", (old,))
+        conn.execute("DROP TABLE records")
+        conn.execute(
+            "CREATE TABLE records (path TEXT PRIMARY KEY, data BLOB, body BLOB, "
+            "body_line INTEGER, diagnostics TEXT NOT NULL, note INTEGER, name TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO records VALUES (?, zeroblob(4000), NULL, 1, '[]', NULL, '')",
+            [(f"junk-{i}",) for i in range(200)],
+        )
+    conn.close()
+    with Index.open(repo) as ix:
+        # the old tables' pages were given back before anything is stored again
+        assert ix.conn.execute("PRAGMA freelist_count").fetchone()[0] < 10
+        stats = ix.refresh()
+        assert stats.rebuilt and stats.parsed == len(repo.record_paths())
+        assert [(e.path, e.record, e.diagnostics) for e in ix.entries()] == expected
+        assert [h.id for h in ix.search(["the"])] == hits
+        columns = [row[1] for row in ix.conn.execute("PRAGMA table_info(records)")]
+        assert "doc" in columns and "data" not in columns
+
+
+def test_a_record_round_trips_through_its_stored_blob(repo: Repository) -> None:
+    """What the index keeps of a record (JSON and notes in one blob) reads back as the
+    parse gave it, notes with NULs and braces included."""
+    data_json, body = index_module._unpack_doc(
+        index_module._pack_doc('{"a":"x\\u0000y"}', "notes {with} \x00 a NUL\n")
+    )
+    assert data_json == '{"a":"x\\u0000y"}' and body == "notes {with} \x00 a NUL\n"
+
+
 @pytest.mark.parametrize("verify", [True, False])
 def test_damaged_pages_are_detected_and_rebuilt(repo: Repository, verify: bool) -> None:
     """quick_check finds it on a verified open; otherwise SQLite's read error does."""

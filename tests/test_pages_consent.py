@@ -143,6 +143,31 @@ def test_any_sequence_of_consent_changes(records_repo: Path, steps: list[str]) -
     assert pages(records_repo) == incremental
 
 
+def test_the_index_knows_which_records_are_withheld(records_repo: Path) -> None:
+    """The pages find withheld records from a flag stored with each record (the record's
+    JSON is stored compressed, so SQLite's JSON functions cannot read it), kept through
+    an invalid save (the stale record keeps its last valid flag) and cleared with
+    consent given again."""
+    from sortext.repo import open_repository
+    from sortext.store.index import Index
+
+    def withheld() -> tuple[set[str], set[str]]:
+        with Index.open(open_repository(records_repo)) as index:
+            index.refresh()
+            return index.withheld()
+
+    assert withheld() == (set(), set())
+    set_consent(records_repo, "false")
+    assert withheld() == ({CLIENT}, {"amara-okafor"})
+    path = records_repo / CLIENT
+    valid = path.read_text("utf-8")
+    path.write_text(valid.replace("stage:", "stage: [", 1), "utf-8")
+    assert withheld() == ({CLIENT}, {"amara-okafor"})  # stale: the last valid version
+    path.write_text(valid, "utf-8")
+    set_consent(records_repo, "true")
+    assert withheld() == (set(), set())
+
+
 def test_a_withheld_client_whose_file_breaks_stays_off_the_error_lists(
     records_repo: Path,
 ) -> None:

@@ -324,13 +324,14 @@ def test_assessment_json_round_trip(config: Config) -> None:
 
     repo = open_repository(PROJECT_ROOT)
     from sortext.schema.validate import RecordValidator
-    from sortext.store.index import _parse_file, _unpack
+    from sortext.store.index import _parse_file, _unpack_doc
 
     validator = RecordValidator(repo.config)
     for path in repo.record_paths():
         parsed = _parse_file(str(path), f"clients/{path.name}", validator)
         assert parsed.data is not None
-        r = Record(parsed.path, parsed.record_id or "", json.loads(_unpack(parsed.data)), "", 1)
+        data = json.loads(_unpack_doc(parsed.data)[0])
+        r = Record(parsed.path, parsed.record_id or "", data, "", 1)
         done = rules.assess(r, repo.config, TODAY)
         back = rules.assessment_from_json(json.loads(json.dumps(rules.assessment_to_json(done))), r)
         assert back == done

@@ -166,13 +166,24 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     """
     mode = None
     try:
-        with open(path, "rb") as existing:
-            if existing.read() == data:
-                return False
+        # O_NONBLOCK: a named pipe there would block the open until a writer came
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         mode = 0o644  # nothing there (a cold build's pages): no mode to keep
     except OSError as exc:
         raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    else:
+        try:
+            info = os.fstat(fd)
+            # only a regular file of the same size can hold the same bytes
+            if stat.S_ISREG(info.st_mode) and info.st_size == len(data):
+                with os.fdopen(fd, "rb", closefd=False) as existing:
+                    if existing.read() == data:
+                        return False
+        except OSError as exc:
+            raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        finally:
+            os.close(fd)
     atomic_write(path, data, durable=durable, mode=mode)
     return True
 

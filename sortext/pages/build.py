@@ -221,19 +221,22 @@ def build(
 
 
 def _head(repo: Repository) -> str:
-    """The commit HEAD names, "-" outside git or before the first commit (the stage
-    clock is a function of it)."""
+    """The commit HEAD names (with git's shallow boundary, if any), "-" outside git or
+    before the first commit (the stage clock is a function of them)."""
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
 
     found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
-    if found is not None:
-        return found
-    try:
-        done = gitlayer.run_full(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
-    except (GitError, OSError):
-        return "-"
-    return done.stdout.decode().strip() if done.returncode == 0 else "-"
+    if found is None:
+        try:
+            done = gitlayer.run_full(repo.root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+        except (GitError, OSError):
+            return "-"
+        if done.returncode != 0:
+            return "-"
+        found = done.stdout.decode().strip()
+    # a deepened shallow clone keeps HEAD but not its stage clock
+    return found + gitlayer.shallow_mark(repo.root)
 
 
 def _stamp(folder: Path) -> str:

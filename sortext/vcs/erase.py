@@ -23,6 +23,7 @@ The one history rewrite sortext makes.  Steps:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -426,6 +427,15 @@ def erase(
             f"{len(stashes)} git stash(es) (git stash list): a stash may hold the client and "
             "is not rewritten; apply or drop them (git stash pop / git stash drop), then erase"
         )
+    linked = _linked_worktrees(root)
+    if linked:
+        raise UsageError(
+            f"{len(linked)} linked git worktree(s) (git worktree list): "
+            f"{', '.join(linked[:3])}; each has its own checkout of the client and its own "
+            ".sortext/ caches (index, history), which a rewrite cannot reach, and keeps the "
+            "old commits alive. Remove them (git worktree remove PATH; git worktree prune for one "
+            "whose folder is gone), then erase"
+        )
     remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
@@ -473,6 +483,14 @@ def erase(
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
     return report
+
+
+def _linked_worktrees(root: Path) -> list[str]:
+    """The other work trees of this repository (``git worktree list``), by path."""
+    out = git.text(root, "worktree", "list", "--porcelain", "-z")
+    paths = [f[len("worktree ") :] for f in out.split("\0") if f.startswith("worktree ")]
+    here = os.path.realpath(root)
+    return [p for p in paths if os.path.realpath(p) != here]
 
 
 def _local_path(url: str) -> Path | None:

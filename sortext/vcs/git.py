@@ -441,6 +441,29 @@ def head_from_files(root: Path) -> str | None:
     return None if found in (NO_REPOSITORY, UNBORN) else found
 
 
+def shallow_mark(root: Path) -> str:
+    """What bounds the history this clone holds: ``""`` for a whole history, else a
+    digest of git's ``shallow`` file (its boundary commits), which ``git fetch
+    --unshallow`` or ``--deepen`` changes while HEAD stays.  For keys of caches
+    derived from the whole history.  Read from the files in the plain layouts
+    (:func:`sortext.vcs.headref.shallow_suffix`), else asked of git."""
+    import hashlib
+
+    from sortext.vcs.headref import shallow_suffix
+
+    found = shallow_suffix(root)
+    if found is not None:
+        return found
+    try:
+        where = text(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
+        data = Path(where.strip()).read_bytes()
+    except FileNotFoundError:
+        return ""
+    except (OSError, ValueError, GitError) as exc:
+        return f"unreadable: {type(exc).__name__}"
+    return "~" + hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
+
+
 def in_repository(root: Path) -> bool:
     """Whether ``root`` is inside a git work tree."""
     return text(root, "rev-parse", "--git-dir", check=False).strip() != ""

@@ -74,6 +74,21 @@ def _packed(common: str, ref: str) -> str | None:
     return ""
 
 
+def _common(gitdir: str) -> str:
+    """The folder shared by all worktrees (``commondir`` in a linked one's folder)."""
+    pointer = _read(os.path.join(gitdir, "commondir"))
+    return os.path.normpath(os.path.join(gitdir, pointer)) if pointer else gitdir
+
+
+def common_dir(root: Path) -> str | None:
+    """The common git folder of the repository holding ``root`` (where ``packed-refs``
+    and ``shallow`` live); None outside git or when it cannot tell (as :func:`head_id`)."""
+    if any(os.environ.get(name) for name in _GIT_ENV):
+        return None
+    gitdir = _git_dir(root)
+    return _common(gitdir) if gitdir else None
+
+
 def head_id(root: Path) -> str | None:
     """HEAD's commit id for the repository holding ``root``; :data:`UNBORN` before
     the first commit, :data:`NO_REPOSITORY` outside git, None when it cannot tell."""
@@ -84,10 +99,7 @@ def head_id(root: Path) -> str | None:
         return None
     if gitdir == "":
         return NO_REPOSITORY
-    common = gitdir
-    pointer = _read(os.path.join(gitdir, "commondir"))
-    if pointer:
-        common = os.path.normpath(os.path.join(gitdir, pointer))
+    common = _common(gitdir)
     text = _read(os.path.join(gitdir, "HEAD"))
     for _ in range(5):  # a symbolic ref may point at another
         if text is None:
@@ -110,3 +122,33 @@ def head_id(root: Path) -> str | None:
             return None
         return packed or UNBORN
     return None
+
+
+def shallow_suffix(root: Path) -> str | None:
+    """``""`` when the clone holding ``root`` has its whole history, else
+    ``"~<digest of git's shallow file>"``; None when it cannot tell.
+
+    A shallow clone deepened (``git fetch --unshallow``) keeps HEAD but gains
+    the past, so whatever is derived from the history (the stage clock) must be
+    keyed by this as well as by HEAD."""
+    import hashlib
+
+    common = common_dir(root)
+    if common is None:
+        return None
+    try:
+        with open(os.path.join(common, "shallow"), "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return None
+    return "~" + hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
+
+
+def history_id(root: Path) -> str | None:
+    """:func:`head_id` and :func:`shallow_suffix` together: the key of what is derived
+    from the history reaching HEAD; None when either cannot tell."""
+    head = head_id(root)
+    suffix = shallow_suffix(root) if head is not None else None
+    return None if head is None or suffix is None else head + suffix

@@ -277,6 +277,28 @@ _STORE_VERSION = 1
 _MAX_BYTES = 64 * 1024 * 1024
 
 
+#: The modules a stored result depends on: reading a blob (decode, split, the YAML
+#: reader, normalize) and comparing two (fielddiff).  Every sortext module that
+#: parsing a version and comparing two imports is here (a test holds the list to it).
+FINGERPRINTED = (
+    "sortext.check.load",
+    "sortext.files.inert",
+    "sortext.record.diagnostics",
+    "sortext.record.fielddiff",
+    "sortext.record.model",
+    "sortext.record.positions",
+    "sortext.record.source",
+    "sortext.record.split",
+    "sortext.record.tombstone",
+    "sortext.record.values",
+    "sortext.record.yamlread",
+    "sortext.schema.config",
+    "sortext.schema.explain",
+    "sortext.schema.validate",
+    "sortext.vcs.versions",
+)
+
+
 def _code_key() -> str:
     """The sortext version and the source of the modules whose results are stored:
     a store written by other code is emptied, never read."""
@@ -285,7 +307,7 @@ def _code_key() -> str:
     from sortext import __version__
 
     digest = hashlib.sha256(f"{_STORE_VERSION}:{__version__}".encode())
-    for name in ("sortext.record.fielddiff", "sortext.record.yamlread", "sortext.vcs.versions"):
+    for name in FINGERPRINTED:
         spec = find_spec(name)
         digest.update(Path(str(spec and spec.origin)).read_bytes())
     digest.update(Path(__file__).read_bytes())

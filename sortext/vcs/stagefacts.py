@@ -36,7 +36,7 @@ from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3  # 3: names unquoted, hunks counted
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -76,6 +76,8 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
     revs = [f"{since_commit}..HEAD"] if since_commit else ["HEAD"]
     out = git.run(
         repo.root,
+        "-c",
+        "core.quotePath=false",  # names as they are (a folder "clientèle")
         "log",
         "--format=\x01%aI",
         "-p",
@@ -83,34 +85,94 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "-M",
         "--no-color",
         "--no-ext-diff",
+        "--src-prefix=a/",  # whatever diff.noprefix or diff.mnemonicPrefix say
+        "--dst-prefix=b/",
         *revs,
         "--",
         prefix,
         timeout=SCAN_TIMEOUT,
     ).decode("utf-8", "replace")
+    return _parse_patches(out)
+
+
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def _patch_name(text: str, side: str) -> str | None:
+    """A file name as a patch header writes it (``b/x``, ``"b/\\303\\251.md"``, ``b/a b.md``
+    with git's trailing tab), without its ``side`` prefix; None for ``/dev/null``."""
+    # git adds a tab after a name holding a space (an unquoted name holds no tab)
+    text = _unquote(text) if text.startswith('"') else text.rstrip("\t")
+    return text[len(side) :] if text.startswith(side) else None
+
+
+def _unquote(text: str) -> str:
+    """Undo git's C-style quoting of a path (``"a\\"b\\303\\251"`` -> ``a"bé``)."""
+    body = text[1:-1] if len(text) > 1 and text.endswith('"') else text[1:]
+    out = bytearray()
+    simple = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            if body[i + 1 : i + 4].isdigit():
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        out.extend(char.encode("utf-8", "surrogateescape"))
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _parse_patches(out: str) -> _Scan:
+    """What ``git log --format=\\x01%aI -p -U0`` output says: per path, the newest
+    touch and the newest ``stage:`` line written.  A hunk's lines are counted from
+    its header, so a record line that looks like a header (``++ b/other.md`` in
+    the notes becomes ``+++ b/other.md``) is read as the content it is."""
     scan = _Scan()
     day = ""
     old = ""
     path: str | None = None
-    for line in out.split("\n"):
+    lines = out.split("\n")
+    i, end = 0, len(lines)
+    while i < end:
+        line = lines[i]
+        i += 1
         if line.startswith("\x01"):
             day = line[1:11]
-        elif line.startswith("rename from "):
-            old = line[len("rename from ") :]
-        elif line.startswith("rename to "):
-            new = _follow(scan.alias, line[len("rename to ") :])
-            scan.alias.setdefault(old, new)
-            scan.touched.setdefault(new, day)  # a pure rename prints no "+++" line
         elif line.startswith("diff --git "):
             path = None
+        elif line.startswith("rename from "):
+            old = _patch_name(line[len("rename from ") :], "") or ""
+        elif line.startswith("rename to "):
+            new = _follow(scan.alias, _patch_name(line[len("rename to ") :], "") or "")
+            scan.alias.setdefault(old, new)
+            scan.touched.setdefault(new, day)  # a pure rename prints no "+++" line
         elif line.startswith("+++ "):
-            path = _follow(scan.alias, line[6:]) if line.startswith("+++ b/") else None
+            name = _patch_name(line[4:], "b/")
+            path = _follow(scan.alias, name) if name is not None else None
             if path is not None:
                 scan.touched.setdefault(path, day)
-        elif line.startswith("+stage:") and path is not None:
-            m = _STAGE_LINE.match(line)
-            if m:
-                scan.stages.setdefault(path, (m.group(1), day))
+        elif line.startswith("@@ "):
+            m = _HUNK.match(line)
+            if m is None:
+                continue
+            count = int(m.group(1) or 1) + int(m.group(2) or 1)
+            while count and i < end:
+                body = lines[i]
+                i += 1
+                if body.startswith("\\"):
+                    continue  # "\ No newline at end of file": not a line of the file
+                count -= 1
+                if path is not None and body.startswith("+stage:"):
+                    found = _STAGE_LINE.match(body)
+                    if found:
+                        scan.stages.setdefault(path, (found.group(1), day))
     return scan
 
 
@@ -138,13 +200,23 @@ def _prefix(repo: Repository) -> str:
 
 
 def _key(repo: Repository) -> str:
-    return f"{_CACHE_VERSION}:{_prefix(repo)}"
+    return f"{_CACHE_VERSION}:{_prefix(repo)}:{git.shallow_mark(repo.root)}"
+
+
+def _same_scope(repo: Repository, data: dict[str, Any]) -> bool:
+    """Whether saved ``data`` was derived from this clients folder and from the same
+    reach of history (a shallow clone deepened keeps HEAD but gains the past)."""
+    return (
+        data.get("version") == _CACHE_VERSION
+        and data.get("prefix") == _prefix(repo)
+        and data.get("shallow", "") == git.shallow_mark(repo.root)
+    )
 
 
 def _load_scan(repo: Repository) -> tuple[str, _Scan] | None:
     try:
         data = json.loads(StateDir(repo.root).stage_scan.read_bytes())
-        if data.get("version") != _CACHE_VERSION or data.get("prefix") != _prefix(repo):
+        if not _same_scope(repo, data):
             return None
         stages = {p: (s[0], s[1]) for p, s in data["stages"].items()}
         return str(data["head"]), _Scan(dict(data["touched"]), stages, dict(data["alias"]))
@@ -157,9 +229,7 @@ def _load_facts(repo: Repository) -> tuple[str, list[list[Any]]] | None:
     (ids joined with ``/``, which no record id holds), or None."""
     try:
         data = json.loads(StateDir(repo.root).stage_facts.read_bytes())
-        if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION:
-            return None
-        if data.get("prefix") != _prefix(repo):
+        if not isinstance(data, dict) or not _same_scope(repo, data):
             return None
         head, groups = data["head"], data["groups"]
         if isinstance(head, str) and isinstance(groups, list):
@@ -235,6 +305,7 @@ def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
     data = {
         "version": _CACHE_VERSION,
         "prefix": _prefix(repo),
+        "shallow": git.shallow_mark(repo.root),
         "head": head,
         "touched": scan.touched,
         "stages": {p: list(s) for p, s in scan.stages.items()},
@@ -243,8 +314,26 @@ def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
     _save(StateDir(repo.root).stage_scan, data)
 
 
-def _is_ancestor(repo: Repository, commit: str) -> bool:
-    return git.run_full(repo.root, "merge-base", "--is-ancestor", commit, "HEAD").returncode == 0
+def _linear_since(repo: Repository, commit: str) -> bool:
+    """Whether HEAD descends from ``commit`` through single-parent commits only.
+
+    Only then does a pass over ``commit..HEAD`` come, in git's walk, wholly before
+    the commits the cache already read, so "newer overrides older" is what one
+    pass over the whole history finds.  A merge (sync brings another machine's
+    commits, often dated before the local ones) interleaves the two by date:
+    the caller then makes the whole pass."""
+    out = git.run_full(repo.root, "rev-list", "--parents", f"{commit}..HEAD")
+    if out.returncode != 0:
+        return False
+    rows = [line.split(" ") for line in out.stdout.decode("ascii", "replace").splitlines()]
+    if not rows:
+        return False
+    for row, after in zip(rows, [*rows[1:], None], strict=True):
+        if len(row) != 2:
+            return False  # a merge, or a root commit
+        if row[1] != (after[0] if after is not None else commit):
+            return False
+    return True
 
 
 def _groups(rows: Mapping[str, tuple[str | None, str | None, str | None]]) -> list[list[Any]]:
@@ -362,7 +451,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
             for record_id, row in rows_since.items():
                 (ids.discard if row is None else ids.add)(record_id)
     delta: _Scan | None = None
-    if at is not None and at != head and _is_ancestor(repo, at):
+    if at is not None and at != head and _linear_since(repo, at):
         delta = _scan(repo, prefix, at)
         scan = _merge(delta, scan)
     elif at != head:
@@ -397,7 +486,13 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
         names = _listed_names(repo, prefix)
     groups = _groups(_rows(scan, names, prefix))
     _save_scan(repo, head, scan)
-    data = {"version": _CACHE_VERSION, "prefix": prefix, "head": head, "groups": groups}
+    data = {
+        "version": _CACHE_VERSION,
+        "prefix": prefix,
+        "shallow": git.shallow_mark(root),
+        "head": head,
+        "groups": groups,
+    }
     _save(StateDir(root).stage_facts, data)
     _clear_journal(repo)
     return _as_facts(groups)
@@ -413,7 +508,7 @@ def _forward(
     commits.  Appends the journal entry and returns the facts; None otherwise."""
     chain, whole = _journal(repo, saved[0])
     at = chain[-1]["head"] if chain else saved[0]
-    if not whole or at == head or not _room_for(repo) or not _is_ancestor(repo, at):
+    if not whole or at == head or not _room_for(repo) or not _linear_since(repo, at):
         return None
     delta = _scan(repo, prefix, at)
     if delta.alias:

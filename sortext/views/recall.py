@@ -187,9 +187,9 @@ class Recall:
                 self._racy = False
             head = None
             if clock:
-                from sortext.vcs.headref import head_id
+                from sortext.vcs.headref import history_id
 
-                head = head_id(root)
+                head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
                 if head is None:
                     return
             from sortext import __version__

@@ -44,9 +44,9 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     when it was taken at HEAD's commit (read from git's ref files, no process), and
     kept there after it is read from git: a query then pays for git once per commit."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import head_id
+    from sortext.vcs.headref import history_id
 
-    head = head_id(repo.root) if conn is not None else None
+    head = history_id(repo.root) if conn is not None else None
     key = f"{head}|{repo.config.fingerprint}" if head is not None else None
     if conn is not None and key is not None:
         found = stored.read(conn, key)
@@ -63,7 +63,7 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
         for rid, f in facts.items()
         if f.stage is not None and f.stage_since is not None
     }
-    if conn is not None and key is not None and head_id(repo.root) == head:
+    if conn is not None and key is not None and history_id(repo.root) == head:
         with contextlib.suppress(sqlite3.Error):  # not kept: the next query asks git again
             stored.write(conn, key, clock)
     return clock
