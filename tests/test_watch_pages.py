@@ -575,7 +575,7 @@ def test_a_start_compares_every_page_so_the_first_save_restages_only_its_own(
 def test_a_save_due_during_a_page_pass_commits_first_and_its_batch_publishes_both(
     records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
 ) -> None:
-    """A batch whose ``hurry`` says another save is already due commits and renders but
+    """A batch whose ``hurry`` says another save is waiting commits and renders but
     leaves publishing to that save's batch (so its commit is not held behind a publish);
     that batch publishes pages equal to a fresh build of its commit (both saves in them),
     and nothing is published for the first commit alone."""

@@ -248,9 +248,9 @@ class Pipeline:
     ) -> SettleResult:
         """Act on a batch of quiet paths.  Never raises for bad user data.
 
-        ``hurry`` (asked after the render): True when another save is already due;
+        ``hurry`` (asked after the render): True when another save is waiting;
         publishing is then left to that save's batch, which commits first and
-        publishes the pages of both (so a page pass delays the next commit less)."""
+        publishes the pages of both (so a publish never delays the next commit)."""
         result = SettleResult()
         config_changes = self._refresh_context(changes)
         full = full or config_changes is not None or not self.rendered_ok

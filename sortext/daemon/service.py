@@ -232,15 +232,15 @@ class WatchService:
         debouncer.touch(item.path)
 
     def _due_now(self, debouncer: Debouncer[Path]) -> bool:
-        """Whether a change that arrived during this batch is already due (its quiet
-        window has passed): the batch then leaves publishing to the next one."""
+        """Whether another change arrived during this batch (due or still in its quiet
+        window): the batch then leaves publishing to the next one, which follows
+        within the debounce window, so a publish never holds the next commit back."""
         try:
             while True:
                 self._take(self._queue.get_nowait(), debouncer)
         except queue.Empty:
             pass
-        deadline = debouncer.next_deadline()
-        return deadline is not None and deadline <= time.monotonic()
+        return len(debouncer) > 0
 
     def _vouch(self, pipeline: Pipeline) -> None:
         """Tell queries the index holds every save, when it does (files.watchmark):
