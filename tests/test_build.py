@@ -7,6 +7,9 @@ import re
 import shutil
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sortext.pages.build import build
 from sortext.repo import open_repository
 from tests.conftest import SAMPLE_TODAY
@@ -290,8 +293,11 @@ def test_a_build_that_looks_for_changes_itself_equals_a_full_plan(
         elif step == 7:
             git(root, "add", "-A")
             git(root, "commit", "-qm", "moves")
+        elif step == 8:  # after the commit: the clock for the new HEAD, read per record
+            amara = clients / "amara-okafor.md"
+            amara.write_text(amara.read_text().replace("stage: active", "stage: review", 1))
 
-    for step in range(8):
+    for step in range(9):
         before = len(looks)
         for root in (records_repo, twin):
             edit(root, step)
@@ -373,3 +379,102 @@ def test_a_build_while_a_watcher_vouches_for_the_index_stats_no_record(
     assert result.written == [] and result.parsed == 0  # type: ignore[attr-defined]
     assert len(result.unchanged) == len(before)  # type: ignore[attr-defined]
     assert _site_bytes(records_repo) == before
+
+
+def test_a_one_file_build_outside_git_starts_no_git_process(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """Outside git (no ``.git`` here or above) a build asks git nothing: HEAD is "-"
+    and the stage clock empty, as ``git rev-parse`` failing gave; the pages equal a
+    build from nothing."""
+    import subprocess
+
+    plain = tmp_path / "plain"
+    shutil.copytree(records_repo, plain, ignore=shutil.ignore_patterns(".git"))
+    twin = tmp_path / "twin"
+    shutil.copytree(plain, twin)
+    _build(plain)
+    amara = plain / "clients" / "amara-okafor.md"
+    amara.write_text(amara.read_text().replace("due: 2026-11-19", "due: 2026-11-24", 1))
+    started: list[object] = []
+    real = subprocess.Popen.__init__
+
+    def spy(self: subprocess.Popen[bytes], args: object, *rest: object, **kw: object) -> None:
+        started.append(args)
+        real(self, args, *rest, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", spy)  # type: ignore[attr-defined]
+    result = _build(plain)
+    assert started == []
+    assert result.parsed == 1  # type: ignore[attr-defined]
+    monkeypatch.undo()  # type: ignore[attr-defined]
+    twin_amara = twin / "clients" / "amara-okafor.md"
+    twin_amara.write_bytes(amara.read_bytes())
+    _build(twin)
+    assert _site_bytes(plain) == _site_bytes(twin)
+
+
+def test_a_few_changed_files_read_the_stage_clock_a_record_at_a_time(
+    records_repo: Path, tmp_path: Path, monkeypatch: object
+) -> None:
+    """After a build stored the clock for HEAD, a build of one changed file reads the
+    entries of the records it redoes (sortext.store.clock.Lookup), and its pages equal
+    those of a build given the whole clock."""
+    import sortext.views.stagetime as stagetime
+    from sortext.store.clock import Lookup
+    from tests.conftest import git
+
+    amara = records_repo / "clients" / "amara-okafor.md"
+    amara.write_text(amara.read_text().replace("stage: active", "stage: review", 1))
+    git(records_repo, "commit", "-qam", "a stage move")
+    _build(records_repo)
+    twin = tmp_path / "twin"
+    shutil.copytree(records_repo, twin)
+    looked: list[object] = []
+    real = stagetime.stage_clock_lookup
+
+    def spy(*args: object) -> object:
+        looked.append(real(*args))  # type: ignore[arg-type]
+        return looked[-1]
+
+    monkeypatch.setattr(stagetime, "stage_clock_lookup", spy)  # type: ignore[attr-defined]
+    for root in (records_repo, twin):
+        one = root / "clients" / "amara-okafor.md"
+        one.write_text(one.read_text() + "\nA new note.\n")
+    _build(records_repo)
+    assert len(looked) == 1 and isinstance(looked[0], Lookup)
+    monkeypatch.setattr(stagetime, "stage_clock_lookup", lambda *a: None)  # type: ignore[attr-defined]
+    _build(twin)
+    assert _site_bytes(records_repo) == _site_bytes(twin)
+
+
+def test_the_stage_clock_lookup_answers_as_the_whole_clock(tmp_path: Path) -> None:
+    """Per record, absent records, after many lookups (the whole clock read), counted
+    and iterated: the same answers as the clock read at once."""
+    import sqlite3
+
+    from sortext.store import clock
+
+    conn = sqlite3.connect(tmp_path / "c.sqlite")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.executescript(clock.SCHEMA)
+    whole = {f"c{i}": ("active", dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(150)}
+    clock.write(conn, "abc|x", whole)
+    assert clock.is_current(conn, "abc|x") and not clock.is_current(conn, "abd|x")
+    assert clock.read(conn, "abc|x") == whole
+    lookup = clock.Lookup(conn)
+    for i in range(0, 200, 3):
+        assert lookup.get(f"c{i}") == whole.get(f"c{i}")
+    assert lookup.get("missing") is None and "missing" not in lookup
+    assert dict(lookup) == whole and len(lookup) == len(whole)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="abz09-./_ A\n", max_size=70).map(lambda s: f"site/clients/{s}.html")
+    | st.text(max_size=80)
+)
+def test_a_client_page_path_is_recognised_as_page_id_does(rel: str) -> None:
+    from sortext.pages.build import _PAGE_NAME, _page_id
+
+    assert (_PAGE_NAME.fullmatch(rel) is not None) == (_page_id(rel) is not None)

@@ -43,6 +43,7 @@ class StateDir:
     PUSH_STATE: ClassVar[str] = "push.json"
     BACKUP_STATE: ClassVar[str] = "backup.json"
     TEMPLATE_CACHE: ClassVar[str] = "templates"
+    VALIDATOR_CACHE: ClassVar[str] = "validators"
     ICS_SEQUENCES: ClassVar[str] = "ics-sequences.json"
 
     @classmethod
@@ -160,6 +161,12 @@ class StateDir:
     def template_cache(self) -> Path:
         """Compiled page templates (a folder: Jinja2's bytecode cache)."""
         return self._inside(self.TEMPLATE_CACHE)
+
+    @property
+    def validator_cache(self) -> Path:
+        """Compiled record validators (a folder: fastjsonschema's generated code, one
+        marshalled code object per schema, :func:`sortext.schema.validate.fast_validator`)."""
+        return self._inside(self.VALIDATOR_CACHE)
 
     @property
     def ics_sequences(self) -> Path:

@@ -15,13 +15,19 @@ import hashlib
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sortext.errors import StorageError, UnsafePathError
-from sortext.files.slug import SLUG_PATTERN, confined_folder, confined_path, is_slug
+from sortext.files.slug import (
+    MAX_SLUG,
+    SLUG_PATTERN,
+    confined_folder,
+    confined_path,
+    is_slug,
+)
 from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
 from sortext.repo import Repository
@@ -119,12 +125,6 @@ def build(
     # suffice: the same rules, templates and owners' sources (sources/*.json).
     build_mark = base_key if not owned else f"{base_key}|owned:{_digest_of(owned)}"
     with Index.open(repo) as index:
-        clock = _stage_clock(repo, index)
-        env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
-        fresh = _FreshRecords(
-            repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
-        )
-        fresh.owned = owned
         names = _record_names(repo, changed)
         if names is not None and index.meta(BUILD_KEY) is None:
             # No build finished on this index (new, emptied, or its layout changed): it
@@ -140,6 +140,12 @@ def build(
 
             vouched = watchmark.vouched(repo.root, repo.clients_path)  # a watcher saw all
             names = [] if vouched else index.stat_changes()
+        clock = _stage_clock(repo, index, names)
+        env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
+        fresh = _FreshRecords(
+            repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
+        )
+        fresh.owned = owned
         # Until this build finishes, the next one plans every record (this one may stop
         # after the refresh stored new files and before their pages were redone).
         index.set_meta(PAGES_STAMP, "")
@@ -225,7 +231,10 @@ def _head(repo: Repository) -> str:
     before the first commit (the stage clock is a function of them)."""
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
+    from sortext.vcs.headref import NO_REPOSITORY, head_id
 
+    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
+        return "-"
     found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
     if found is None:
         try:
@@ -263,19 +272,27 @@ def _client_pages(index: Index) -> list[str]:
     rows = index.conn.execute(
         "SELECT path FROM pages WHERE substr(key, -length(?)) != ?", (OMITTED, OMITTED)
     )
-    return [rel for (rel,) in rows if _page_id(rel) is not None]
+    is_page = _PAGE_NAME.fullmatch  # _page_id(rel) is not None, in one match a page
+    return [rel for (rel,) in rows if is_page(rel)]
 
 
 # Record id -> (committed stage, the day it entered it), from git (empty outside git).
-Clock = dict[str, tuple[str, dt.date]]
+Clock = Mapping[str, tuple[str, dt.date]]
 
 
-def _stage_clock(repo: Repository, index: Index) -> Clock:
+def _stage_clock(repo: Repository, index: Index, names: Sequence[str] | None = None) -> Clock:
     """Time in stage for the rules and pages (``stage_facts``); {} when git cannot say.
     Kept in the index for HEAD's commit (:func:`sortext.views.stagetime.stage_clock`),
-    so the queries after a watcher's save read it from there."""
-    from sortext.views.stagetime import stage_clock
+    so the queries after a watcher's save read it from there.  With a few changed
+    files ``names`` (parsed in this process), only the records redone read their entry
+    (:func:`sortext.views.stagetime.stage_clock_lookup`), not every client's."""
+    from sortext.store.index import PARALLEL_THRESHOLD
+    from sortext.views.stagetime import stage_clock, stage_clock_lookup
 
+    if names is not None and len(names) < PARALLEL_THRESHOLD:
+        found = stage_clock_lookup(repo, index.conn)
+        if found is not None:
+            return found
     return stage_clock(repo, index.conn)
 
 
@@ -347,9 +364,10 @@ def _plan(
     exist): a job where either changed."""
     plan = _Plan()
     base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
+    clock = clock if clock is not None else {}
     for row in rows:
         assess_key = None
-        part = _clock_part(clock or {}, row.record_id)
+        part = _clock_part(clock, row.record_id)
         if row.usable:
             plan.usable.add(row.path)
             key = f"{rules_key}|{row.hash}|{row.stale}|{part}"
@@ -357,7 +375,7 @@ def _plan(
         rel = f"{SITE_DIR}/clients/{row.record_id}.html"
         page = None
         if rel not in plan.page_keys:  # a duplicate id: check reports it; the first file wins
-            page_part = _page_part(clock or {}, owned or {}, row.record_id)
+            page_part = _page_part(clock, owned or {}, row.record_id)
             page_key = _page_key(
                 base, f"{row.hash}|{page_part}", row.stale, row.ok, row.has_diagnostics
             )
@@ -374,6 +392,10 @@ def _plan(
 
 
 _PAGE_REL = re.compile(rf"{SITE_DIR}/clients/({SLUG_PATTERN})\.html")
+
+
+# The same paths, the slug's length limit included (is_slug's rule, in the pattern).
+_PAGE_NAME = re.compile(rf"{SITE_DIR}/clients/[a-z0-9][a-z0-9-]{{0,{MAX_SLUG - 1}}}\.html")
 
 
 def _page_id(rel: str) -> str | None:
@@ -556,7 +578,7 @@ class _FreshRecords:
     ) -> None:
         self.root, self.env, self.config, self.today = root, env, config, today
         self.real_pages = real_pages
-        self.clock = clock or {}
+        self.clock = clock if clock is not None else {}
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
         self.template: jinja2.Template | None = None
@@ -758,9 +780,14 @@ def _run_jobs(
     """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
     each reading its records from the index through its own connection."""
     global _job
+    from dataclasses import replace
+
+    from sortext.store.clock import Lookup
     from sortext.store.index import spans
 
-    _job = _Shared(env, config, today, jobs, common, str(index.path), clock or {})
+    _job = _Shared(
+        env, config, today, jobs, common, str(index.path), clock if clock is not None else {}
+    )
     try:
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_PAGES or workers < 2:
@@ -770,6 +797,8 @@ def _run_jobs(
         import multiprocessing
 
         index.conn.commit()  # workers must see what the refresh stored
+        if isinstance(_job.clock, Lookup):  # read through this process's connection
+            _job = replace(_job, clock=_job.clock.whole())
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_worker_span, spans(len(jobs), workers))
     finally:

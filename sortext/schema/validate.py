@@ -9,9 +9,13 @@ into a line and column.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import types
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sortext.files.slug import slug_problem
@@ -24,20 +28,114 @@ from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, s
 # validator for every save.  A handful of schemas at most live in one process.
 _COMPILED: dict[str, Callable[[Any], Any]] = {}
 
+#: The formats the record schema names, checked by these functions.
+_FORMATS: dict[str, Callable[[Any], bool]] = {"date": is_iso_date, "email": is_email}
 
-def _compile(draft7: dict[str, Any]) -> Callable[[Any], Any]:
+
+def _compile(draft7: dict[str, Any], cache_dir: Path | None = None) -> Callable[[Any], Any]:
     import json
 
     key = json.dumps(draft7, sort_keys=True)
     found = _COMPILED.get(key)
     if found is None:
-        import fastjsonschema
-
-        found = fastjsonschema.compile(draft7, formats={"date": is_iso_date, "email": is_email})
+        found = fast_validator(draft7, key, cache_dir)
         if len(_COMPILED) >= 8:
             _COMPILED.clear()
         _COMPILED[key] = found
     return found
+
+
+def fast_validator(
+    draft7: dict[str, Any], text: str, cache_dir: Path | None = None
+) -> Callable[[Any], Any]:
+    """fastjsonschema's validator of ``draft7`` (``text``: its canonical JSON), the one
+    ``fastjsonschema.compile`` gives, raising ``JsonSchemaValueException`` on the first
+    violation.
+
+    Compiling generates ~130 KB of Python source and compiles it (~30 ms, three
+    quarters of it Python's compiler), in every process.  With ``cache_dir`` (derived
+    data: ``.sortext/validators``) the compiled code object is kept there, marshalled
+    and compressed, under a name hashed from the schema's text, the library's version,
+    the formats and the Python bytecode version, behind a digest of its bytes: a stale
+    entry is never read, a corrupt or unreadable one is compiled again, and a folder
+    that cannot be written only costs the compile.  The trust is that of Jinja's
+    bytecode cache in ``.sortext/templates``.
+    """
+    import fastjsonschema
+
+    if cache_dir is None:
+        return fastjsonschema.compile(draft7, formats=_FORMATS)
+    import functools
+    import importlib.util
+    import marshal
+
+    name = "\0".join(
+        [
+            fastjsonschema.VERSION,
+            importlib.util.MAGIC_NUMBER.hex(),
+            ",".join(sorted(_FORMATS)),
+            text,
+        ]
+    )
+    target = cache_dir / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.code"
+    entry = _read_code(target)
+    if entry is None:
+        source = fastjsonschema.compile_to_code(draft7, formats=_FORMATS)
+        code = compile(source, "<sortext record schema>", "exec")
+        _store_code(target, zlib.compress(marshal.dumps(code), 6))
+        entry = _entry_point(code)
+    if entry is None:  # not the generator's usual module: compile as the library does
+        return fastjsonschema.compile(draft7, formats=_FORMATS)
+    return functools.partial(entry, custom_formats=_FORMATS)
+
+
+def _entry_point(code: types.CodeType) -> Callable[..., Any] | None:
+    """The validating function the generated module ``code`` defines (``validate``)."""
+    namespace: dict[str, Any] = {}
+    try:
+        exec(code, namespace)  # our own generated code, its digest checked
+    except Exception:  # a cache entry that does not run is compiled again
+        return None
+    found = namespace.get("validate")
+    return found if callable(found) else None
+
+
+def _read_code(target: Path) -> Callable[..., Any] | None:
+    """The entry point of the code stored at ``target``; None when absent or damaged."""
+    import marshal
+
+    try:
+        blob = target.read_bytes()
+    except OSError:
+        return None
+    digest, body = blob[:32], blob[32:]
+    if len(digest) != 32 or hashlib.sha256(body).digest() != digest:
+        return None
+    try:
+        code = marshal.loads(zlib.decompress(body))
+    except (ValueError, EOFError, TypeError, zlib.error):
+        return None
+    if not isinstance(code, types.CodeType):
+        return None
+    return _entry_point(code)
+
+
+def _store_code(target: Path, body: bytes) -> None:
+    """Best effort, only where the state folder exists; other schemas' entries go."""
+    from sortext.errors import StorageError
+    from sortext.files.write import atomic_write
+
+    folder = target.parent
+    if not folder.parent.is_dir():
+        return
+    try:
+        folder.mkdir(exist_ok=True)
+        atomic_write(target, hashlib.sha256(body).digest() + body, durable=False)
+        for old in folder.iterdir():
+            if old.name.endswith(".code") and old.name != target.name:
+                old.unlink(missing_ok=True)
+    except (OSError, StorageError):
+        return
 
 
 class RecordValidator:
@@ -79,8 +177,19 @@ class RecordValidator:
 
     def _compiled(self) -> Callable[[Any], Any]:
         if self._fast is None:
-            self._fast = _compile(self._draft7)
+            self._fast = _compile(self._draft7, self._cache_dir())
         return self._fast
+
+    def _cache_dir(self) -> Path | None:
+        """``.sortext/validators`` of the configuration's repository; None when the state
+        folder is a link leaving the repository (then nothing is kept)."""
+        from sortext.errors import UnsafePathError
+        from sortext.files.state import StateDir
+
+        try:
+            return StateDir(self.config.root).validator_cache
+        except UnsafePathError:
+            return None
 
     def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
         """Every problem in one normalized record (``stem``: file name without .md)."""

@@ -41,7 +41,7 @@ def _is_id(text: str) -> bool:
 
 def _git_dir(root: Path) -> str | None:
     """The git folder for the work tree holding ``root``; '' outside git, None unsure."""
-    here = str(root)
+    here = os.path.abspath(root)  # a relative root would stop the walk up at the current folder
     while True:
         dotgit = os.path.join(here, ".git")
         if os.path.isdir(dotgit):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sortext.check.load import Record
 from sortext.errors import SortextError
@@ -44,8 +44,10 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     when it was taken at HEAD's commit (read from git's ref files, no process), and
     kept there after it is read from git: a query then pays for git once per commit."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import history_id
+    from sortext.vcs.headref import NO_REPOSITORY, head_id, history_id
 
+    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): no history
+        return {}
     head = history_id(repo.root) if conn is not None else None
     key = f"{head}|{repo.config.fingerprint}" if head is not None else None
     if conn is not None and key is not None:
@@ -67,6 +69,23 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
         with contextlib.suppress(sqlite3.Error):  # not kept: the next query asks git again
             stored.write(conn, key, clock)
     return clock
+
+
+def stage_clock_lookup(
+    repo: Repository, conn: sqlite3.Connection
+) -> Mapping[str, tuple[str, dt.date]] | None:
+    """The clock :func:`stage_clock` would give, read from the index a record at a time
+    (:class:`sortext.store.clock.Lookup`), when the index holds it for HEAD's commit;
+    None otherwise (then call :func:`stage_clock`)."""
+    from sortext.store import clock as stored
+    from sortext.vcs.headref import NO_REPOSITORY, history_id
+
+    head = history_id(repo.root)  # the key stage_clock keeps the clock under
+    if head is None or head == NO_REPOSITORY:
+        return None
+    if not stored.is_current(conn, f"{head}|{repo.config.fingerprint}"):
+        return None
+    return stored.Lookup(conn)
 
 
 def in_stage_phrase(stage: str, since: dt.date | None, today: dt.date) -> str | None:
