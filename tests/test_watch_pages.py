@@ -570,3 +570,46 @@ def test_a_start_compares_every_page_so_the_first_save_restages_only_its_own(
         repo_git.close()
     expected = fresh_build(root, saved.commit, tmp_path / "fresh", cli)
     assert tree_files(root, "sortext-pages") == expected
+
+
+def test_a_save_due_during_a_page_pass_commits_first_and_its_batch_publishes_both(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A batch whose ``hurry`` says another save is waiting commits and renders but
+    leaves publishing to that save's batch (so its commit is not held behind a publish);
+    that batch publishes pages equal to a fresh build of its commit (both saves in them),
+    and nothing is published for the first commit alone."""
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    root = records_repo
+    today = dt.date.fromisoformat(TODAY)
+    repo_git = GitRepo.open(root)
+    try:
+        pipeline = Pipeline(open_repository(root), repo_git, PagesRenderer(), lambda: today)
+        pipeline.start()
+        before = git(root, "rev-parse", "sortext-pages").strip()
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        asked: list[bool] = []
+
+        def hurry() -> bool:
+            asked.append(True)
+            return True
+
+        first = pipeline.settle([Change(root / "clients/amara-okafor.md", "record")], hurry=hurry)
+        assert first.commit is not None and first.pages and asked
+        assert first.published is None
+        assert git(root, "rev-parse", "sortext-pages").strip() == before
+        set_field(root, "clients/jonas-weber.md", "owner", "maya")
+        second = pipeline.settle(
+            [Change(root / "clients/jonas-weber.md", "record")], hurry=lambda: False
+        )
+        assert second.commit is not None and second.published is not None
+        assert pipeline.published_for == second.commit
+    finally:
+        repo_git.close()
+    expected = fresh_build(root, second.commit, tmp_path / "fresh", cli)
+    assert tree_files(root, "sortext-pages") == expected

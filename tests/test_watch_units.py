@@ -182,6 +182,45 @@ def test_private_index_is_reused_until_someone_else_commits(
     assert not repo.private_index.exists()
 
 
+def test_prepared_private_index_serves_the_first_commit_and_is_never_stale(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``prepare`` (the watcher's start-up) reads HEAD's tree once, so the first save's
+    commit does not; when someone commits after it, that commit reads HEAD again."""
+    import sortext.vcs.commit as gitops
+
+    calls: list[str] = []
+    real = gitops.run
+
+    def counting(root: Path, *args: str, **kwargs: object) -> bytes:
+        calls.append(args[0])
+        return real(root, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitops, "run", counting)
+    repo = GitRepo.open(records_repo)
+    repo.prepare()
+    assert "read-tree" in calls and repo.private_index.exists()
+    calls.clear()
+    repo.prepare()  # already holds HEAD's tree: nothing to do
+    assert "read-tree" not in calls
+    first = (records_repo / RECORD).read_bytes().replace(b"stage: active", b"stage: review")
+    assert repo.commit({RECORD: first}, "one") is not None
+    assert "read-tree" not in calls
+    files = set(git(records_repo, "ls-tree", "-r", "--name-only", "HEAD").split())
+    # Someone commits between the start-up and the next save: theirs is kept.
+    repo.prepare()
+    (records_repo / "notes.txt").write_text("theirs\n")
+    git(records_repo, "add", "notes.txt")
+    git(records_repo, "commit", "-q", "-m", "their commit")
+    calls.clear()
+    assert repo.commit({"NEXT.md": b"# next\n"}, "two") is not None
+    assert "read-tree" in calls
+    after = set(git(records_repo, "ls-tree", "-r", "--name-only", "HEAD").split())
+    assert after == files | {"notes.txt", "NEXT.md"}
+    assert git(records_repo, "show", f"HEAD:{RECORD}").encode() == first
+    repo.close()
+
+
 def test_leftovers_of_a_dead_process_are_removed_and_nothing_else(tmp_path: Path) -> None:
     from sortext.daemon.leftovers import remove_leftovers
 
@@ -317,3 +356,34 @@ def test_message_for_several_records_lists_each(records_repo: Path) -> None:
         "amara-okafor: stage active -> review",
         "bruno-castellanos: notes +2 lines",
     ]
+
+
+def test_a_forked_worker_of_the_daemon_ends_on_sigterm_from_its_first_instruction() -> None:
+    """The daemon handles SIGINT/SIGTERM in Python; its fork-pool workers must not: a
+    SIGTERM pending when a worker first runs (a pool ended before the kernel ran the
+    worker) would be forgotten by the interpreter's after-fork reset, and the daemon
+    would wait for that worker forever.  A child starts with the default action and
+    nothing blocked; the parent gets its signals unblocked back."""
+    import signal
+
+    from sortext.daemon.service import WatchService
+
+    service = WatchService.__new__(WatchService)
+    previous = service._install_signals()
+    try:
+        assert previous, "pytest runs tests in the main thread"
+        pid = os.fork()
+        if pid == 0:  # the child: report, never return into pytest
+            ok = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+            ok = ok and signal.getsignal(signal.SIGINT) == signal.SIG_DFL
+            ok = ok and signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+            if ok:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+            os._exit(3)
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert callable(signal.getsignal(signal.SIGTERM))  # the parent keeps its handler
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    finally:
+        WatchService._restore_signals(previous)

@@ -208,7 +208,7 @@ class Pipeline:
                 self.git.git_dir,
             ]
         )
-        self.last_head = self.git.head()
+        self.last_head = self._head()
         self.last_today = self.today()
         self._hint_tracked_pages()
         self.pages = self._pages_settings(self.repo)
@@ -231,6 +231,7 @@ class Pipeline:
         ]
         result = self.settle(changed, catch_up=True, full=True)
         result.rebuilt = True
+        self.git.prepare()  # the first save's commit starts from HEAD's tree, already read
         if self._unpublished is None and result.published is None:
             # The branch already holds pages for HEAD, but the pages on disk may differ
             # (a new day, a build run by hand): compare them all now, at start-up, so
@@ -239,9 +240,17 @@ class Pipeline:
         return result
 
     def settle(
-        self, changes: Sequence[Change], catch_up: bool = False, full: bool = False
+        self,
+        changes: Sequence[Change],
+        catch_up: bool = False,
+        full: bool = False,
+        hurry: Callable[[], bool] | None = None,
     ) -> SettleResult:
-        """Act on a batch of quiet paths.  Never raises for bad user data."""
+        """Act on a batch of quiet paths.  Never raises for bad user data.
+
+        ``hurry`` (asked after the render): True when another save is waiting;
+        publishing is then left to that save's batch, which commits first and
+        publishes the pages of both (so a publish never delays the next commit)."""
         result = SettleResult()
         config_changes = self._refresh_context(changes)
         full = full or config_changes is not None or not self.rendered_ok
@@ -259,6 +268,8 @@ class Pipeline:
             result.pages = self._render(None if full else touched, parsed)
             if self._unpublished is not None:
                 self._unpublished.update(self.repo.relative(p) for p in result.pages)
+        if hurry is not None and not catch_up and hurry():
+            return result  # the next batch publishes (its commit is HEAD's descendant)
         self._publish(result, catch_up)
         return result
 
@@ -328,7 +339,7 @@ class Pipeline:
             why = "changes are still pending"
         elif self.git.operation_in_progress():
             why = "a git operation is in progress"
-        elif self.git.head() != head:
+        elif self._head() != head:
             why = "HEAD moved"
         if why is not None:
             self._log_publish_problem(f"pages for {head[:8]} not published yet: {why}")
@@ -381,6 +392,13 @@ class Pipeline:
                 "to stop tracking them (they are published to their own branch)"
             )
 
+    def _head(self) -> str | None:
+        """HEAD's commit, read from the ref files (no process: this runs before every
+        commit), asking git only for layouts the files do not answer."""
+        from sortext.vcs import git as gitlayer
+
+        return gitlayer.head_from_files(self.repo.root) or self.git.head()
+
     @staticmethod
     def _pages_settings(repo: Repository) -> PagesSettings:
         try:
@@ -412,7 +430,7 @@ class Pipeline:
                         config_changes[self.repo.relative(change.path)] = raw
             except SortextError as exc:
                 log.error("%s (keeping the last valid configuration)", exc)
-        head = self.git.head()
+        head = self._head()
         if head != self.last_head:
             log.info("HEAD moved outside sortext (checkout, pull, commit): full rebuild")
             self.last_head = head

@@ -212,7 +212,8 @@ class WatchService:
             due = debouncer.due()
             if due:
                 changes = [self._pending.pop(p) for p in due]
-                result = self._safely(partial(pipeline.settle, changes))
+                hurry = partial(self._due_now, debouncer)
+                result = self._safely(partial(pipeline.settle, changes, hurry=hurry))
                 for change in result.retry:
                     self._pending.setdefault(change.path, change)
                     debouncer.touch(change.path, result.retry_after)
@@ -241,6 +242,17 @@ class WatchService:
             item = Change(item.path, item.kind, earlier.moved_from)
         self._pending[item.path] = item
         debouncer.touch(item.path)
+
+    def _due_now(self, debouncer: Debouncer[Path]) -> bool:
+        """Whether another change arrived during this batch (due or still in its quiet
+        window): the batch then leaves publishing to the next one, which follows
+        within the debounce window, so a publish never holds the next commit back."""
+        try:
+            while True:
+                self._take(self._queue.get_nowait(), debouncer)
+        except queue.Empty:
+            pass
+        return len(debouncer) > 0
 
     def _vouch(self, pipeline: Pipeline) -> None:
         """Tell queries the index holds every save, when it does (files.watchmark):
@@ -373,9 +385,60 @@ class WatchService:
                 previous[sig] = signal.signal(sig, handler)
         except ValueError:  # not the main thread (tests run the service in a thread)
             pass
+        if previous:
+            _guard_forks(owner)
         return previous
 
     @staticmethod
     def _restore_signals(previous: dict[int, Any]) -> None:
+        if previous:
+            _guard["owner"] = 0  # forks after the daemon stopped are left alone
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+#: Signals the daemon handles in Python, which its forked workers must not.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+#: the pid whose forks are guarded (0: none), and whether the hooks are registered
+_guard: dict[str, int] = {"owner": 0, "registered": 0}
+
+
+def _guard_forks(owner: int) -> None:
+    """Forked workers (the index and the pages are built in ``fork`` pools) take the
+    default action on SIGINT/SIGTERM from their first instruction.
+
+    A pool that ends quickly terminates a worker the kernel may not have run yet: the
+    SIGTERM is then pending when the child starts, Python's C handler notes it, and
+    the interpreter's after-fork reset forgets it, so the worker waits for a task
+    forever and the daemon waits for the worker (seen at 10,000 records on a busy
+    machine: the start-up never finished).  The signals are blocked across the fork;
+    the child sets them to the default action, then unblocks them, so a pending one
+    ends it."""
+    _guard["owner"] = owner
+    if _guard["registered"]:
+        return
+    _guard["registered"] = 1
+
+    def active() -> bool:
+        return _guard["owner"] == os.getpid()
+
+    def before() -> None:
+        if active():
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+    def after_in_parent() -> None:
+        if active():
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+    def after_in_child() -> None:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        if not set(mask) >= _STOP_SIGNALS:
+            return  # not forked by the guarded daemon
+        _guard["owner"] = 0
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+    os.register_at_fork(
+        before=before, after_in_parent=after_in_parent, after_in_child=after_in_child
+    )

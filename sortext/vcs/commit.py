@@ -286,6 +286,20 @@ class GitRepo:
             private.unlink(missing_ok=True)
             raise
 
+    def prepare(self) -> None:
+        """Fill the private index with HEAD's tree now (the watcher at start-up), so
+        the first commit applies its entries instead of reading the whole tree first
+        (~20 ms at 10,000 records).  Never raises: the commit reads it when needed."""
+        head, _ = self._head_and_tree()
+        if head is None or self._private.get("commit") == head:
+            return
+        try:
+            run(self.root, "read-tree", head, env={"GIT_INDEX_FILE": str(self.private_index)})
+        except GitError:
+            self.private_index.unlink(missing_ok=True)
+            return
+        self._private["commit"] = head
+
     @property
     def private_index(self) -> Path:
         """This process's own index file (removed by ``close``, or as a leftover)."""
