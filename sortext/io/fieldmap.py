@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,6 +277,22 @@ def date_evidence(text: str) -> str | None:
     return None
 
 
+def _column_verdicts(
+    columns: Iterable[str], rows: Iterable[Row], evidence: Callable[[str], str | None]
+) -> dict[str, str]:
+    """Column -> the one reading ``evidence`` finds among its non-empty values (a
+    decimal mark, a day/month order); a column with none, or with two, is absent."""
+    seen: dict[str, set[str]] = {c: set() for c in columns}
+    for row in rows:
+        for column in seen:
+            raw = lookup(row.values, column)
+            if isinstance(raw, str) and raw.strip():
+                found = evidence(raw)
+                if found is not None:
+                    seen[column].add(found)
+    return {c: next(iter(found)) for c, found in seen.items() if len(found) == 1}
+
+
 def column_date_orders(specs: Iterable[FieldSpec], rows: Iterable[Row]) -> dict[str, str]:
     """The day/month order of each date column without a ``date_format``, decided from
     all its values: a column whose unambiguous slashed dates all read one way
@@ -284,15 +300,7 @@ def column_date_orders(specs: Iterable[FieldSpec], rows: Iterable[Row]) -> dict[
     too.  A column with no such date, or with both orders, is absent (its ambiguous
     values are refused by :func:`convert`)."""
     columns = {s.column for s in specs if s.column and s.type == "date" and not s.date_formats}
-    seen: dict[str, set[str]] = {c: set() for c in columns}
-    for row in rows:
-        for column in columns:
-            raw = lookup(row.values, column)
-            if isinstance(raw, str) and raw.strip():
-                order = date_evidence(raw)
-                if order is not None:
-                    seen[column].add(order)
-    return {c: next(iter(orders)) for c, orders in seen.items() if len(orders) == 1}
+    return _column_verdicts(columns, rows, date_evidence)
 
 
 def _to_date(text: str, formats: tuple[str, ...], order: str | None = None) -> dt.date:
@@ -421,15 +429,7 @@ def column_decimals(
     columns = {s.column for s in specs if s.column and s.type in ("number", "integer")}
     if given is not None:
         return dict.fromkeys(columns, given)
-    seen: dict[str, set[str]] = {c: set() for c in columns}
-    for row in rows:
-        for column in columns:
-            raw = lookup(row.values, column)
-            if isinstance(raw, str) and raw.strip():
-                mark = decimal_evidence(raw)
-                if mark is not None:
-                    seen[column].add(mark)
-    return {c: next(iter(marks)) for c, marks in seen.items() if len(marks) == 1}
+    return _column_verdicts(columns, rows, decimal_evidence)
 
 
 def _text(value: str) -> str:

@@ -275,6 +275,22 @@ def _journal(repo: Repository, start: str) -> tuple[list[dict[str, Any]], bool]:
     return chain, True
 
 
+def _entry(
+    repo: Repository, at: str | None, head: str, delta: _Scan, rows: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The journal line for moving the cache from commit ``at`` to ``head``: what the
+    scan of the commits between found, and the changed records' rows."""
+    return {
+        "key": _key(repo),
+        "from": at,
+        "head": head,
+        "touched": delta.touched,
+        "stages": {p: list(v) for p, v in delta.stages.items()},
+        "alias": delta.alias,
+        "rows": dict(rows),
+    }
+
+
 def _append(repo: Repository, entry: dict[str, Any]) -> None:
     """One journal line, in one append (so two writers never interleave within it)."""
     try:
@@ -469,17 +485,8 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
                 if _is_record_path(name, prefix):
                     rid = name[cut:-3]
                     rows[rid] = list(_row(scan, name)) if rid in ids else None
-            entry = {
-                "key": _key(repo),
-                "from": at,
-                "head": head,
-                "touched": delta.touched,
-                "stages": {p: list(v) for p, v in delta.stages.items()},
-                "alias": delta.alias,
-                "rows": rows,
-            }
             if _room_for(repo):
-                _append(repo, entry)
+                _append(repo, _entry(repo, at, head, delta, rows))
                 return _updated(_as_facts(saved[1]), {**rows_since, **rows})
         names = _names_from(ids, diff, prefix)
     else:
@@ -541,16 +548,7 @@ def _forward(
         stage, since = delta.stages.get(name) or (before[0], before[1])  # type: ignore[index]
         touched = delta.touched.get(name) or (before[2] if before is not None else None)
         rows[rid] = [stage, since or None, touched or None]
-    entry = {
-        "key": _key(repo),
-        "from": at,
-        "head": head,
-        "touched": delta.touched,
-        "stages": {p: list(v) for p, v in delta.stages.items()},
-        "alias": delta.alias,
-        "rows": rows,
-    }
-    _append(repo, entry)
+    _append(repo, _entry(repo, at, head, delta, rows))
     return _updated(_as_facts(saved[1]), {**rows_since, **rows})
 
 
