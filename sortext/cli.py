@@ -98,6 +98,16 @@ class LazyGroup(click.Group):
 
 def _internal(ctx: click.Context, exc: Exception) -> None:
     if type(exc).__module__ == "sqlite3" and not os.environ.get("SORTEXT_DEBUG"):
+        if "locked" in str(exc) or "busy" in str(exc):
+            # Another sortext process (a long build, the watcher's start) held the
+            # index for writing longer than the wait: nothing is wrong with the disk.
+            click.echo(
+                f"sortext: the index in .sortext/ is busy: {exc}; another sortext "
+                "process (a build or the watcher starting) is writing it; try again "
+                "when it has finished",
+                err=True,
+            )
+            ctx.exit(2)
         # A full disk, a read-only folder or a damaged file under .sortext/:
         # a storage problem the user can act on, not an internal error.
         click.echo(

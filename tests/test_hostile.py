@@ -435,3 +435,28 @@ def test_json_output_stays_valid_json_with_the_same_text(cli: Cli, empty_repo: P
     assert "\u202e" not in result.output and "\\u202e" in result.output
     (client,) = json.loads(result.output)
     assert client["name"] == "Ann \u202e\u2066 \u2028 Lee"
+
+
+def test_an_index_held_by_another_writer_is_a_busy_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite's "database is locked" (another process held the index for writing
+    longer than the wait) is reported as a busy index, not as a full disk or an
+    internal error.  The queries and the build fall back or wait rather than fail
+    (tried with the index held: every reading command and ``build`` exit 0), so the
+    message is exercised at the one place every command's errors pass through."""
+    import sqlite3
+
+    import click
+
+    from sortext.cli import _internal
+
+    for text in ("database is locked", "database table is locked", "database is busy"):
+        with click.Context(click.Command("x")) as ctx, pytest.raises(click.exceptions.Exit):
+            _internal(ctx, sqlite3.OperationalError(text))
+        err = capsys.readouterr().err
+        assert "the index in .sortext/ is busy" in err and text in err
+        assert "free disk space" not in err and "internal error" not in err
+    with click.Context(click.Command("x")) as ctx, pytest.raises(click.exceptions.Exit):
+        _internal(ctx, sqlite3.OperationalError("database or disk is full"))
+    assert "free disk space" in capsys.readouterr().err
