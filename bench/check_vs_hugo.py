@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.gen_pages import generate_repo
-from bench.pages_bench import HUGO_CONFIG, HUGO_LIST, HUGO_SINGLE, run
+from bench.pages_bench import hugo_site, run
 
 
 def main() -> None:
@@ -33,11 +33,7 @@ def main() -> None:
     try:
         repo = generate_repo(args.n, work / "records")
         site = work / "hugo"
-        (site / "layouts" / "_default").mkdir(parents=True)
-        (site / "hugo.toml").write_text(HUGO_CONFIG)
-        (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
-        (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
-        shutil.copytree(repo / "clients", site / "content" / "clients")
+        hugo_site(repo, site)
         hugo_bin = shutil.which("hugo")
         checks, hugos = [], []
         for _ in range(args.runs):

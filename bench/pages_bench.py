@@ -93,6 +93,18 @@ def run(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     return wall, largest if largest > before else -1, peak[0]
 
 
+def hugo_site(repo: Path, site: Path) -> None:
+    """A fresh Hugo site at ``site`` holding ``repo``'s client files, with the
+    comparison's templates (a one-line list page, ``<h1>name</h1>`` + notes)."""
+    if site.exists():
+        shutil.rmtree(site)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG)
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
+    shutil.copytree(repo / "clients", site / "content" / "clients")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=10_000)
@@ -115,13 +127,7 @@ def main() -> None:
     hugo_bin = shutil.which("hugo")
     site = work / "hugo"
     if hugo_bin:
-        if site.exists():
-            shutil.rmtree(site)
-        (site / "layouts" / "_default").mkdir(parents=True)
-        (site / "hugo.toml").write_text(HUGO_CONFIG)
-        (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
-        (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
-        shutil.copytree(repo / "clients", site / "content" / "clients")
+        hugo_site(repo, site)
     else:
         print("hugo not installed: no comparison")
     print(f"load average before: {os.getloadavg()[0]:.1f}")

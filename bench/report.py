@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gen_pages import TODAY  # noqa: E402
-from bench.pages_bench import HUGO_CONFIG, HUGO_LIST, HUGO_SINGLE  # noqa: E402
+from bench.pages_bench import hugo_site  # noqa: E402
 from bench.query_bench import Figures, child_run, markdown, measure, prepare  # noqa: E402
 
 START = "<!-- bench:report:start -->"
@@ -82,22 +82,12 @@ def _without_git(repo: Path) -> Iterator[None]:
             os.replace(aside, dotgit)
 
 
-def _hugo_site(repo: Path, site: Path) -> None:
-    if site.exists():
-        shutil.rmtree(site)
-    (site / "layouts" / "_default").mkdir(parents=True)
-    (site / "hugo.toml").write_text(HUGO_CONFIG)
-    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST)
-    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE)
-    shutil.copytree(repo / "clients", site / "content" / "clients")
-
-
 def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
     """Medians of cold check, cold build, Hugo (CPU and wall), alternated."""
     hugo = shutil.which("hugo")
     site = base / f"hugo-{repo.name}"
     if hugo:
-        _hugo_site(repo, site)
+        hugo_site(repo, site)
     samples: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
         _clean(repo)
