@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS files (
     summary TEXT
 );
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
+-- the files with errors (the dashboard lists them) without a look at every row
+CREATE INDEX IF NOT EXISTS files_errors ON files (path) WHERE has_errors = 1;
 CREATE TABLE IF NOT EXISTS records (
     path TEXT PRIMARY KEY,
     doc BLOB,  -- the front matter as JSON, a NUL, the notes: UTF-8, zlib-compressed
