@@ -18,10 +18,11 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -253,3 +254,33 @@ def test_the_stamp_is_not_rewritten_when_nothing_was_named(indexed: Index) -> No
     indexed.refresh(only=indexed.stat_changes())
     assert indexed.meta(scan.STAMP_KEY) == before
     assert isinstance(sqlite3.sqlite_version, str)
+
+
+def test_a_reply_kept_beside_a_candidate_is_not_replayed_once_it_changes(
+    cli: Callable[..., Result], records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file changed after the stamp (here its mode set again: its ctime moves, its
+    bytes do not) stays a candidate while it proves unchanged; a query's answer kept
+    under that stamp holds the file's stat in its key, so an edit that keeps its size
+    and mtime is answered afresh, byte for byte what a query with no state answers."""
+    import sortext.store.index as index_module
+    import sortext.views.recall as recall
+    from tests.test_query_recall import DAY, NORTHWIND, _dated, _remembered, _run
+    from tests.test_recall_break import _same_size_same_mtime, _scratch
+
+    for module in (scan, index_module, recall):
+        monkeypatch.setattr(module, "RACY_WINDOW_NS", WINDOW_NS)
+    root = _dated(records_repo)
+    path = root / NORTHWIND
+    assert cli("build", *DAY, "--repo", str(root)).exit_code == 0
+    path.chmod(path.stat().st_mode)
+    _let_window_pass()
+    with Index.open(open_repository(root)) as index:
+        found = _look(index)
+        assert found is not None and found.candidates == [path.name]
+    first = _run(cli, root, "list", *DAY)
+    assert _run(cli, root, "list", *DAY) == first and _remembered(root) == 1  # replayed
+    _same_size_same_mtime(path, b"name: Northwind Bakery", b"name: Northwind Bakerz")
+    again = _run(cli, root, "list", *DAY)
+    assert again == _scratch(cli, root, "list", *DAY)
+    assert "Northwind Bakerz" in again[0]
