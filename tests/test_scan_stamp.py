@@ -284,3 +284,35 @@ def test_a_reply_kept_beside_a_candidate_is_not_replayed_once_it_changes(
     again = _run(cli, root, "list", *DAY)
     assert again == _scratch(cli, root, "list", *DAY)
     assert "Northwind Bakerz" in again[0]
+
+
+def test_a_subfolder_does_not_rewrite_the_stamp_at_every_refresh(indexed: Index) -> None:
+    """A folder in the clients folder is always a candidate (not a regular file); it
+    must not make every refresh write a new stamp (the quick queries' key holds it)."""
+    (indexed.repo.clients_path / "attachments").mkdir()
+    indexed.refresh()  # the names moved: a new stamp
+    stamp = indexed.meta(scan.STAMP_KEY)
+    found = _look(indexed)
+    assert found is not None and found.candidates == ["attachments"]
+    indexed.refresh()
+    indexed.refresh(only=indexed.stat_changes())
+    assert indexed.meta(scan.STAMP_KEY) == stamp
+
+
+def test_many_files_touched_leave_a_new_stamp(indexed: Index) -> None:
+    """Past RESTAMP_AFTER unchanged candidates (``touch clients/*``), a refresh leaves a
+    new stamp, so that later passes do not compare them all again (here their mode set
+    again: the ctime moves, nothing else)."""
+    clients = indexed.repo.clients_path
+    for n in range(scan.RESTAMP_AFTER + 2):
+        (clients / f"extra-{n:03d}.md").write_bytes(_record(100 + n))
+    indexed.refresh()
+    _let_window_pass()
+    for path in clients.iterdir():
+        path.chmod(path.stat().st_mode)
+    found = _look(indexed)
+    assert found is not None and len(found.candidates or ()) > scan.RESTAMP_AFTER
+    _let_window_pass()
+    assert indexed.refresh().parsed == 0  # re-hashed, the same bytes
+    found = _look(indexed)
+    assert found is not None and found.clean

@@ -631,7 +631,7 @@ class Index:
         restamp = done is not None and (
             done.candidates is None
             or done.moved
-            or len(done.candidates) > scan.RESTAMP_AFTER
+            or sum(map(_is_record_name, done.candidates)) > scan.RESTAMP_AFTER
             or bool(to_parse or gone)
         )
         if not to_parse and not gone and not to_touch:
