@@ -16,17 +16,21 @@ made of everything the text depends on:
   vouches for its index (:mod:`sortext.files.watchmark`; the key then holds the
   identity of its marker file, rewritten after every settled save), or, without
   a watcher, the change finder every refresh uses (:mod:`sortext.store.scan`: one
-  ``lstat`` pass compared with the stamp the index's last pass left) finds no file
-  changed since that stamp, and the key holds the stamp.
+  ``lstat`` pass compared with the stamp the index's last pass left): the key holds
+  the stamp and the stat (inode, mode, size, mtime, ctime) of each file it names
+  as a candidate (changed since the stamp, or too recent to trust when it was
+  taken, and since proved unchanged by a refresh); every other file has kept its
+  bytes and stat since the stamp.
 
 Any record the index stores or removes empties the reply table
 (:func:`sortext.store.answers.forget_all`), so nothing older than the records
-is kept; the key covers the rest.  A file the finder names (changed since the
-stamp, or with times too recent to trust: a write within the same clock tick could
-leave a stat unchanged) means "not remembered" until a refresh has compared it and
-left a new stamp (the command's own refresh does).  A missing, damaged or locked
-index, no stamp, no git, or a HEAD that cannot be read cheaply only means "not
-remembered": the command then does its normal work.
+is kept; the key covers the rest.  A state with a candidate whose times are too
+recent to trust (a write within the same clock tick could leave a stat unchanged,
+see :data:`RACY_WINDOW_NS`) is never remembered, nor one with a candidate gone,
+unreadable or a symbolic link (its target is not looked at).  A missing, damaged or
+locked index, no usable stamp (the command's own refresh leaves one), no git, or a
+HEAD that cannot be read cheaply only means "not remembered": the command then
+does its normal work.
 
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
 :mod:`sortext.store.scan`, :mod:`sortext.vcs.headref` (nothing heavier: this is
