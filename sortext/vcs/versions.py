@@ -41,6 +41,8 @@ class Version:
 
 
 _ID_LINE = re.compile(rb"^id\s*:", re.MULTILINE)
+#: One top-level entry as read alone: (key as YAML read it, key as text, value).
+Entry = tuple[Any, str, Any]
 
 
 def parse_version(
@@ -79,7 +81,7 @@ class VersionParser:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[Any, str, Any] | None] = {}
+        self._entries: dict[str, Entry | None] = {}
         self._items: dict[str, tuple[Any, str, Any] | None] = {}
 
     def parse(self, raw: bytes | None, display: str = "record.md") -> Version | None:
@@ -89,7 +91,6 @@ class VersionParser:
         return fast if fast is not None else parse_version(raw, display)
 
     def _parse_fast(self, raw: bytes, display: str) -> Version | None:
-        from sortext.check.load import stem_of
         from sortext.record.source import SourceText, decode
 
         source = decode(raw)
@@ -107,15 +108,28 @@ class VersionParser:
         chunks = _top_level_entries(yaml_text)
         if chunks is None:
             return None
+        return self.assemble([self.entry(chunk) for chunk in chunks], body, display)
+
+    def entry(self, chunk: str) -> Entry | None:
+        """One top-level entry's text read alone (cached by its text); None when it
+        cannot be read alone (the whole document must be parsed)."""
+        parsed: Entry | None = self._entries.get(chunk, _UNSEEN)
+        if parsed is _UNSEEN:
+            parsed = self._parse_list(chunk) if len(chunk) > _LIST_MIN else None
+            if parsed is None:
+                parsed = _parse_entry(chunk)
+            self._entries[chunk] = parsed
+        return parsed
+
+    @staticmethod
+    def assemble(entries: list[Entry | None], body: str, display: str) -> Version | None:
+        """The version whose front matter's top-level entries read as ``entries`` (in
+        order); None when one did not read alone or two are one key to YAML."""
+        from sortext.check.load import stem_of
+
         data: dict[str, Any] = {}
         resolved: set[Any] = set()  # keys as YAML read them (True, 1, None, dates, text)
-        for chunk in chunks:
-            parsed = self._entries.get(chunk, _UNSEEN)
-            if parsed is _UNSEEN:
-                parsed = self._parse_list(chunk) if len(chunk) > _LIST_MIN else None
-                if parsed is None:
-                    parsed = _parse_entry(chunk)
-                self._entries[chunk] = parsed
+        for parsed in entries:
             if parsed is None:
                 return None
             raw_key, key, value = parsed
@@ -238,9 +252,13 @@ def _normalize_fast(loaded: Any, chunk: str) -> Any:
     if maybe_odd and _ODD_KEY.search(chunk):
         return normalize(loaded)
     try:
-        return json.loads(json.dumps(loaded, default=_iso))
+        return json.loads(_ENCODER.encode(loaded))
     except (TypeError, ValueError):
         return normalize(loaded)
+
+
+#: ``json.dumps(value, default=_iso)``, built once (one entry is read per version).
+_ENCODER = json.JSONEncoder(default=_iso)
 
 
 #: A top-level ``key:`` line as the cheap reader accepts it (anything else at
