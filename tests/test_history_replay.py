@@ -437,3 +437,38 @@ def test_merges_and_branches_read_the_same(tmp_path: Path) -> None:
         client_history(repo, "ada", use_cache=False) == slow == reference_history(repo, "ada", None)
     )
     assert json.dumps([e.to_json() for e in slow])
+
+
+ITEMS = [
+    "  - {date: 2026-11-02, kind: coaching}",
+    "  - {date: 2026-11-03, kind: call}",
+    "    status: held",
+    "  -",
+    "  - &a {date: 2026-11-04}",
+    "  - *a",
+    "- {date: 2026-11-05}",
+    "  - [x, y]",
+    "  # a comment",
+    "  - 'text'",
+    "",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["sessions:", "null:", "tags:", "sessions: # c"]),
+    st.lists(st.lists(st.sampled_from(ITEMS), max_size=3), min_size=1, max_size=6),
+)
+def test_a_list_that_grows_reads_as_the_whole_parser_reads_it(
+    key: str, additions: list[list[str]]
+) -> None:
+    """Each version adds items at the end of one long list (as sessions grow): the
+    items read before are not read again, and every version reads as parse_version."""
+    from sortext.vcs.versions import parse_version
+
+    parser = VersionParser()
+    items = ["  - {date: 2026-01-01, kind: coaching, status: held, notes: " + "x" * 500 + "}"]
+    for added in additions:
+        items += added
+        raw = ("---\nname: A\n" + key + "\n" + "".join(f"{i}\n" for i in items) + "---\n").encode()
+        assert parser.parse(raw, "clients/a.md") == parse_version(raw, "clients/a.md")

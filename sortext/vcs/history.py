@@ -104,6 +104,7 @@ def client_history(
     try:
         with _Facts(repo.root, store) as facts:
             if patches:
+                facts.fetching = False  # nothing stored for this file: nothing to look up
                 facts.replayed(commits, patches)
             found = _history(commits, facts, field)
             facts.learned_file(path)
@@ -228,6 +229,8 @@ class _Facts:
         self.store = store
         self.known: dict[str, Any] = {}
         self.fresh: dict[str, str] = {}
+        self.unchecked: list[tuple[str, Any, str]] = []
+        self.fetching = True  # False: the store holds nothing for this file (cold)
         self.parsed: dict[VKey, Version | None] = {}
         self._parser: Any = None
 
@@ -236,7 +239,7 @@ class _Facts:
 
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
-            if self.fresh and exc[0] is None:
+            if exc[0] is None and self._checked():
                 self.store.put(self.fresh)
             self.store.close()
 
@@ -293,7 +296,7 @@ class _Facts:
         return self._parser
 
     def _fetch(self, keys: list[str]) -> None:
-        if self.store is not None:
+        if self.store is not None and self.fetching:
             for key, text in self.store.get([k for k in keys if k not in self.known]).items():
                 try:
                     self.known[key] = json.loads(text)
@@ -307,9 +310,18 @@ class _Facts:
         if isinstance(value, str) and value in _STATES:
             self.fresh[key] = _STATES[value]
             return
-        text = json.dumps(value, separators=(",", ":"))
-        if json.loads(text) == value:  # only what reads back the same is kept
-            self.fresh[key] = text
+        self.unchecked.append((key, value, json.dumps(value, separators=(",", ":"))))
+
+    def _checked(self) -> dict[str, str]:
+        """The rows to store: what was learned, where its JSON reads back the same
+        (checked in one read of them all; row by row only when that fails)."""
+        rows, self.unchecked = self.unchecked, []
+        if rows:
+            if json.loads(f"[{','.join(t for _, _, t in rows)}]") == [v for _, v, _ in rows]:
+                self.fresh.update((k, t) for k, _, t in rows)
+            else:
+                self.fresh.update((k, t) for k, v, t in rows if json.loads(t) == v)
+        return self.fresh
 
     def _parse(self, versions: Iterable[VKey]) -> None:
         """Read and parse the versions not parsed yet (oldest first, as given)."""

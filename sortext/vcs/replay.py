@@ -33,6 +33,7 @@ versions wherever the stream cannot be relied on:
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ PATCH_OPTIONS = (
     "--src-prefix=a/",
     "--dst-prefix=b/",
     "--no-show-signature",
+    "--diff-algorithm=myers",
 )
 _NO_BLOB = "0" * 40
 
@@ -88,7 +90,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
     newest first, and the patch of each commit by sha (missing: not usable).
 
     Raises GitError when git fails, StreamError when the output cannot be read."""
-    if not has_commits(root):
+    if git.head_from_files(root) is None and not has_commits(root):  # (no process if HEAD reads)
         return [], {}
     out = git.run(
         root,
@@ -166,41 +168,42 @@ def _read_patches(out: bytes, pos: int) -> tuple[list[Hunk] | None, int]:
     files = 0
     hunks: list[Hunk] | None = []
     while pos < end and out[pos] != 1:
-        stop = out.find(b"\n", pos)
-        if stop == -1:
-            stop = end
-        line = out[pos:stop]
-        pos = stop + 1
-        if line.startswith(b"diff --git "):
+        if out.startswith(b"diff --git ", pos):
             files += 1
-        elif line.startswith(b"@@ "):
-            hunk, pos = _read_hunk(out, line, pos)
+            # the extended header (mode, rename, index, ---/+++ lines) runs to the
+            # first hunk, the next file or the next commit: no line of a record in it
+            found = _HEADER_END.search(out, pos + 1)
+            stop = found.start() if found is not None else end
+            header = out[pos:stop]
+            if b"\nBinary files " in header or b"\nGIT binary patch" in header:
+                hunks = None
+            pos = stop
+        elif out.startswith(b"@@ ", pos):
+            stop = out.find(b"\n", pos)
+            if stop == -1:
+                stop = end
+            hunk, pos = _read_hunk(out, out[pos:stop], stop + 1)
             if hunks is not None:
                 hunks.append(hunk)
-        elif line.startswith((b"Binary files ", b"GIT binary patch")):
-            hunks = None
-        elif files == 0:
-            raise StreamError("patch text before a 'diff --git' line")
+        else:
+            raise StreamError(f"unexpected patch text at byte {pos}")
     if files != 1:
         return None, pos
     return hunks, pos
 
 
-def _hunk_range(text: bytes) -> tuple[int, int]:
-    """``12,3`` -> (12, 3); ``12`` -> (12, 1)."""
-    start, _, count = text.partition(b",")
-    return int(start), int(count) if count else 1
+#: Where a file patch's extended header ends.
+_HEADER_END = re.compile(rb"^(?:@@ |diff --git |\x01)", re.MULTILINE)
+_HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(?: |$)")
 
 
 def _read_hunk(out: bytes, header: bytes, pos: int) -> tuple[Hunk, int]:
-    parts = header.split(b" ", 4)
-    if len(parts) < 4 or parts[3] != b"@@" or parts[1][:1] != b"-" or parts[2][:1] != b"+":
+    m = _HUNK.match(header)
+    if m is None:
         raise StreamError("a hunk header does not read")
-    try:
-        old_start, old_count = _hunk_range(parts[1][1:])
-        new_start, new_count = _hunk_range(parts[2][1:])
-    except ValueError as exc:
-        raise StreamError("a hunk header does not read") from exc
+    old_start, new_start = int(m[1]), int(m[3])
+    old_count = int(m[2]) if m[2] is not None else 1
+    new_count = int(m[4]) if m[4] is not None else 1
     removed: list[bytes] = []
     added: list[bytes] = []
     last: list[list[bytes]] = []
@@ -342,18 +345,21 @@ class Replica:
         if not hunks:
             return True
         lines, texts = self.lines, self.texts
-        new_lines: list[bytes] = []
-        new_texts: list[str | None] = []
-        at = 0
-        bad, size = self.bad, self.size
-        for hunk in hunks:
+        shift = done = 0
+        for hunk in hunks:  # all checked before any is applied
             stop = hunk.old + len(hunk.removed)
-            if hunk.old < at or stop > len(lines) or lines[hunk.old : stop] != hunk.removed:
+            if (
+                hunk.old < done
+                or stop > len(lines)
+                or hunk.old + shift != hunk.new
+                or lines[hunk.old : stop] != hunk.removed
+            ):
                 return False
-            new_lines += lines[at : hunk.old]
-            new_texts += texts[at : hunk.old]
-            if len(new_lines) != hunk.new:
-                return False
+            shift += len(hunk.added) - len(hunk.removed)
+            done = stop
+        bad, size = self.bad, self.size
+        for hunk in reversed(hunks):  # from the end: the line numbers before stay put
+            stop = hunk.old + len(hunk.removed)
             for i in range(hunk.old, stop):
                 size -= len(lines[i])
                 bad -= _bad(lines[i], texts[i])
@@ -361,13 +367,10 @@ class Replica:
             for line, text in zip(hunk.added, added, strict=True):
                 size += len(line)
                 bad += _bad(line, text)
-            new_lines += hunk.added
-            new_texts += added
-            at = stop
-        new_lines += lines[at:]
-        new_texts += texts[at:]
+            lines[hunk.old : stop] = hunk.added
+            texts[hunk.old : stop] = added
         front = self.front
-        self.lines, self.texts, self.size, self.bad = new_lines, new_texts, size, bad
+        self.size, self.bad = size, bad
         if front is None or hunks[0].old == 0:
             self.bad = self._count_bad()  # line 0 counts differently
             self.front = self._rebuild()
@@ -457,10 +460,11 @@ class Replica:
                 if to is not None:
                     moved[to] = entry
         found = _Front(fence + shift, starts, moved, chars)
+        if same_shape:
+            found._chunks = front._chunks  # the same lines start the same entries
         if len(head) == len(hunks):
             found.body = front.body
         firsts = [first for first, _ in found.chunks()]
-        was_start = set(old_starts)
         for h in head:
             lo, hi = h.new, h.new + len(h.added)
             at = bisect_right(firsts, lo) - 1
@@ -470,7 +474,7 @@ class Replica:
                 at += 1
             # the entry before the written lines keeps its text only when they start
             # a new entry where the lines they replaced started one too
-            kept = hi > lo and lo in firsts and (not h.removed or h.old in was_start)
+            kept = hi > lo and lo in firsts and (not h.removed or h.old in old_starts)
             before = bisect_right(firsts, lo - 1) - 1
             if not kept and before >= 0:
                 moved.pop(firsts[before], None)
