@@ -97,6 +97,8 @@ def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = Fal
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *[k for k in new if k not in old]]:
+            if key in new and key in old and old[key] == new[key]:
+                continue  # (what _diff would find first: nothing to say)
             child = f"{path}.{key}" if path else str(key)
             if key not in new:
                 out.append(FieldChange(child, old[key], None, "removed"))
