@@ -20,7 +20,7 @@ from sortext.record.fielddiff import body_change
 from sortext.repo import open_repository
 from sortext.vcs import history, replay
 from sortext.vcs.history import client_history
-from sortext.vcs.log import file_log, read_blobs
+from sortext.vcs.log import BlobReader, file_log, read_blobs
 from sortext.vcs.replay import Hunk, Patch, Replica, patch_log, split_lines
 from sortext.vcs.versions import VersionParser
 from tests.conftest import PROJECT_ROOT, git
@@ -431,12 +431,24 @@ def test_merges_and_branches_read_the_same(tmp_path: Path) -> None:
     git(root, "merge", "-q", "--no-edit", "side")
     record.write_text(record.read_text().replace("active", "review"))
     _commit(root, 3)
+    record.write_bytes(record.read_bytes() + b"\x00 a binary version\n")
+    _commit(root, 4)
+    record.write_bytes(record.read_bytes().replace(b"\x00 a binary version\n", b"after\n"))
+    _commit(root, 5)
     repo = open_repository(root)
     slow = client_history(repo, "ada", use_cache=False, replay=False)
     assert (
         client_history(repo, "ada", use_cache=False) == slow == reference_history(repo, "ada", None)
     )
     assert json.dumps([e.to_json() for e in slow])
+    # after the merge and around the binary version the walk reads the version a
+    # patch starts from and goes on: every version is still rebuilt
+    commits, patches = patch_log(root, "clients/ada.md")
+    commits = [c for c in commits if c.files][::-1]
+    with BlobReader(root) as reader:
+        rebuilt = replay.replay(commits, patches, VersionParser(), reader.read)
+    assert sorted(rebuilt) == list(range(len(commits)))
+    assert replay.replay(commits, patches, VersionParser()) != rebuilt  # without: fewer
 
 
 ITEMS = [

@@ -274,9 +274,23 @@ class _Facts:
     def replayed(self, commits: Sequence[Commit], patches: dict[str, Patch]) -> None:
         """Take the versions :func:`sortext.vcs.replay.replay` rebuilds from the
         patches (the others are read whole when asked for)."""
+        from sortext.vcs.log import BlobReader
         from sortext.vcs.replay import replay
 
-        for index, parsed in replay(list(commits), patches, self.parser()).items():
+        reader: BlobReader | None = None
+
+        def read(blob: str) -> bytes | None:  # a version a patch starts from (rare)
+            nonlocal reader
+            if reader is None:
+                reader = BlobReader(self.root)
+            return reader.read(blob)
+
+        try:
+            rebuilt = replay(list(commits), patches, self.parser(), read)
+        finally:
+            if reader is not None:
+                reader.close()
+        for index, parsed in rebuilt.items():
             version = _version(commits[index].files[-1])
             if version is not None and version not in self.parsed:
                 self.parsed[version] = parsed

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -520,13 +521,19 @@ class Replica:
 
 
 def replay(
-    commits: list[Commit], patches: dict[str, Patch], parser: VersionParser
+    commits: list[Commit],
+    patches: dict[str, Patch],
+    parser: VersionParser,
+    read: Callable[[str], bytes | None] | None = None,
 ) -> dict[int, Version | None]:
     """Versions rebuilt from patches, by index in ``commits`` (oldest first), parsed
     by ``parser``.  A chain of versions rebuilt one from the other counts only when
-    its last version hashes to the blob id git gave for it; versions left out
-    (deletions, no usable patch, a chain that did not check out) are for the
-    caller to read whole."""
+    its last version hashes to the blob id git gave for it.  Where a patch does not
+    apply to the version held (after a merge, whose diff ``git log`` leaves out;
+    a binary version), ``read`` (a blob by id; None: missing) gives the version a
+    patch starts from, or the version itself, and the walk goes on from there.
+    Versions left out (deletions, nothing to read, a chain that did not check
+    out) are for the caller to read whole."""
     replica = Replica(parser)
     trusted: dict[int, Version | None] = {}
     chain: dict[int, Version | None] = {}
@@ -537,25 +544,39 @@ def replay(
             trusted.update(chain)
         chain.clear()
 
+    def seed(wanted: str) -> bool:
+        """Hold blob ``wanted`` read whole (a new chain starts from it)."""
+        nonlocal blob
+        close()
+        raw = read(wanted) if read is not None else None
+        blob = wanted if raw is not None else None
+        if raw is not None:
+            replica.reset(raw)
+        return raw is not None
+
     for index, commit in enumerate(commits):
         change = commit.files[-1]
+        if change.status == "D" or not change.blob:
+            close()
+            blob = None
+            continue
         patch = patches.get(commit.sha)
-        if change.status == "D" or not change.blob or patch is None or patch.hunks is None:
-            close()
-            blob = None
-            continue
-        if patch.old_blob is None:  # created: from nothing
-            close()
-            replica.reset(b"")
-        elif patch.old_blob != blob:
-            close()
-            blob = None
-            continue
-        if not replica.apply(patch.hunks):
-            close()
-            blob = None
+        applied = False
+        if patch is not None and patch.hunks is not None:
+            if patch.old_blob is None:  # created: from nothing
+                close()
+                replica.reset(b"")
+                blob = _EMPTY_BLOB
+            elif patch.old_blob != blob:
+                seed(patch.old_blob)
+            applied = blob == (patch.old_blob or _EMPTY_BLOB) and replica.apply(patch.hunks)
+        if not applied and not seed(change.blob):
             continue
         blob = change.blob
         chain[index] = replica.version(change.path)
     close()
     return trusted
+
+
+#: git's id of the empty blob (what a created file's patch starts from).
+_EMPTY_BLOB = blob_id(b"")
