@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sortext.errors import RecordNotFound, SortextError
+from sortext.errors import GitError, RecordNotFound, SortextError
 from sortext.files.state import StateDir
 from sortext.record.fielddiff import body_summary, diff_data, field_matches
 from sortext.repo import Repository
@@ -88,7 +88,7 @@ def client_history(
 
         try:
             listed, patches = patch_log(repo.root, path)
-        except StreamError:
+        except (StreamError, GitError):  # (a git that refuses an option: the plain log)
             listed = file_log(repo.root, path, raw=True)
     else:
         listed = file_log(repo.root, path, raw=True)
@@ -287,6 +287,8 @@ class _Facts:
 
         try:
             rebuilt = replay(list(commits), patches, self.parser(), read)
+        except (IndexError, ValueError):  # a stream this code misread: every version whole
+            rebuilt = {}
         finally:
             if reader is not None:
                 reader.close()

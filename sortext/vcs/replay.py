@@ -110,6 +110,15 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
 
 
 def parse_patch_log(out: bytes) -> tuple[list[Commit], dict[str, Patch]]:
+    """Read ``git log --format=LOG_FORMAT --raw --no-abbrev -z -p -U0`` output (see
+    :func:`_parse_patch_log`); StreamError for anything laid out otherwise."""
+    try:
+        return _parse_patch_log(out)
+    except (IndexError, ValueError) as exc:
+        raise StreamError(f"the log did not read: {exc}") from exc
+
+
+def _parse_patch_log(out: bytes) -> tuple[list[Commit], dict[str, Patch]]:
     """Read ``git log --format=LOG_FORMAT --raw --no-abbrev -z -p -U0`` output.
 
     Each commit is its header and raw entries (read by :func:`parse_log`, so the
