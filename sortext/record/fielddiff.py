@@ -8,7 +8,6 @@ the top reads as one added session, not as every session changed.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -130,6 +129,8 @@ def body_change(old: str | None, new: str | None) -> tuple[int, int]:
         # Lines only added at the end (or only cut from it): the shorter list is a
         # prefix of the longer, the longest block the matcher finds, and all it finds.
         return (len(b) - len(a), 0) if len(a) <= len(b) else (0, len(a) - len(b))
+    import difflib  # (only here: most histories add notes at the end)
+
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):
