@@ -32,7 +32,8 @@ from sortext.store.index import Index
 from tests.conftest import PROJECT_ROOT
 
 WINDOW_NS = 50_000_000
-NAMES = ["a.md", "b.md", "c.md", "d.md", "notes.txt", ".hidden.md"]
+# a name not in UTF-8 too (the index cannot hold it; the finder must not choke on it)
+NAMES = ["a.md", "b.md", "c.md", "d.md", "notes.txt", ".hidden.md", os.fsdecode(b"e\xff.md")]
 
 
 def _record(n: int, pad: int = 0) -> bytes:

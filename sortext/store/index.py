@@ -723,16 +723,18 @@ class Index:
     def _compare(self, prefix: str, candidates: Sequence[str]) -> list[str]:
         """Of ``candidates`` (names in the clients folder), those :meth:`stat_changes`
         reports: not indexed record files, indexed and gone, or whose stat differs from
-        the stored one or is too recent to trust; sorted."""
+        the stored one or is too recent to trust; sorted.  Only a record name can be
+        either (the index holds no other, and a name not in UTF-8 cannot be asked)."""
+        names = [name for name in candidates if _is_record_name(name)]
         rows = select_in(
             self.conn,
             "SELECT path, size, mtime_ns, indexed_ns FROM files WHERE path IN ({})",
-            [prefix + name for name in candidates],
+            [prefix + name for name in names],
         )
         known = {path: (size, mtime, indexed) for path, size, mtime, indexed in rows}
         out: list[str] = []
         folder = self.repo.clients_path
-        for name in candidates:
+        for name in names:
             old = known.get(prefix + name)
             try:
                 st = os.stat(os.path.join(folder, name))
@@ -741,12 +743,10 @@ class Index:
                     out.append(name)
                 continue
             except OSError:
-                if old is not None or _is_record_name(name):
-                    out.append(name)
+                out.append(name)
                 continue
-            if old is None:  # not indexed: a new record file, or not a record
-                if _is_record_name(name):
-                    out.append(name)
+            if old is None:  # not indexed: a new record file
+                out.append(name)
                 continue
             if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
                 out.append(name)
