@@ -31,6 +31,8 @@ _ENTRY = (
     "import atexit, sys, os\n"
     "atexit.register(lambda: open(os.environ['MODULES_OUT'], 'w').write("
     "' '.join(sorted(sys.modules))))\n"
+    "import sortext.store.answers as answers\n"
+    "answers.FILE_MIN = int(os.environ.get('FILE_MIN', answers.FILE_MIN))\n"
     "sys.argv = ['sortext', *sys.argv[1:]]\n"
     "from sortext.__main__ import run\n"
     "run()\n"
@@ -241,3 +243,68 @@ def test_a_reader_that_goes_away_ends_quietly(
     finally:
         os.close(fd)
     assert spare.read_bytes() == b""
+
+
+def _files(root: Path) -> list[str]:
+    folder = root / ".sortext" / "replies"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def test_long_replies_are_kept_as_files_and_replayed_the_same(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """A long reply (here: any over 64 bytes) is kept uncompressed in a file of its own
+    (its row names its length); replayed before Click and through Click alike."""
+    from sortext.store.answers import FILES_KEPT
+
+    root = _dated(records_repo)
+    env = _env(tmp_path, FILE_MIN="64")
+    for query in QUERIES:
+        args = _args(query)
+        expected = _click(root, args, env)
+        runs = [_entry(root, args, env) for _ in range(3)]
+        assert [r[:3] for r in runs] == [expected] * 3, query
+        assert runs[-1][3] is False, query
+    names = _files(root)
+    assert 0 < len(names) <= FILES_KEPT
+    with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
+        rows = conn.execute("SELECT key, out FROM replies WHERE substr(out, 1, 5) = ?", (b"file:",))
+        assert sorted(k.rpartition(":")[2] + ".txt" for k, _ in rows) == names
+
+
+@pytest.mark.parametrize("damage", ["missing", "short", "long", "planted"])
+def test_a_damaged_reply_file_is_never_printed_as_it_is(
+    records_repo: Path, tmp_path: Path, damage: str
+) -> None:
+    root = _dated(records_repo)
+    env = _env(tmp_path, FILE_MIN="64")
+    args = ["list", "--today", SAMPLE_TODAY]
+    expected = _click(root, args, env)
+    for _ in range(3):
+        _entry(root, args, env)
+    (name,) = [n for n in _files(root)]
+    path = root / ".sortext" / "replies" / name
+    data = path.read_bytes()
+    if damage == "missing":
+        path.unlink()
+    elif damage == "short":
+        path.write_bytes(data[:-1])
+    elif damage == "long":
+        path.write_bytes(data + b"x")
+    else:  # the same length, acting on the terminal
+        planted = b"\x1b]0;owned\x07"
+        path.write_bytes(planted + data[len(planted) :])
+    for run in (_entry(root, args, env), _click(root, args, env)):
+        if damage == "planted":
+            assert b"\x1b" not in run[0] and b"\\x1b]0;owned" in run[0]
+        else:
+            assert run[:3] == expected
+
+
+def test_a_reply_file_is_named_by_its_key_only() -> None:
+    from sortext.store.answers import _file_name
+
+    assert _file_name("recall:" + "ab" * 32) == "ab" * 32 + ".txt"
+    for bad in ("recall:../x", "recall:", "recall:AB", "x/y"):
+        with pytest.raises(ValueError):
+            _file_name(bad)

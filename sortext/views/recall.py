@@ -51,11 +51,14 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.store import answers
+
+TYPE_CHECKING = False  # neither typing nor dataclasses is imported here (see files.state)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A file modified this close to the moment an answer was taken may change again
 #: without its stat changing; such a state is not remembered (as the index re-hashes).
@@ -238,7 +241,7 @@ class Recall:
             if found is None:
                 return
             self.key, self._racy = found
-            self._hit = answers.reply(conn, self.key)
+            self._hit = answers.reply(conn, self.key, StateDir(root).replies)
             if self._hit is not None and self._line is not None and _ENTRY is not None:
                 # replayed here, so the entry point did not know this command line
                 try:
@@ -292,6 +295,8 @@ class Recall:
     def keep(self, clients: Path, code: int = 0) -> None:
         """Remember what was echoed (call after the command succeeded); ``clients``:
         the repository's clients folder (the next lookup scans it)."""
+        from sortext.errors import SortextError
+
         if self.root is None:
             return
         conn = _connect(StateDir(self.root).index)
@@ -304,11 +309,12 @@ class Recall:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
                 if self.key is not None and not self._racy:
                     out, err = "".join(self.out), "".join(self.err)
-                    answers.keep_reply(conn, self.key, code, out, err, KEEP)
+                    files = StateDir(self.root).replies
+                    answers.keep_reply(conn, self.key, code, out, err, KEEP, files)
                 if self.key is not None and self._line is not None and _ENTRY is not None:
                     answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
-        except sqlite3.Error:
-            pass  # not remembered: the next call does the work again
+        except (sqlite3.Error, OSError, SortextError):
+            pass  # not remembered (the index, or the reply's file): the next call works
         finally:
             conn.close()
 
@@ -424,7 +430,7 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
         found = _reply_key(conn, root, _config_digest(root), parts, clock)
         if found is None:
             return None
-        raw = answers.reply_bytes(conn, found[0])
+        raw = answers.reply_bytes(conn, found[0], StateDir(root).replies)
     finally:
         conn.close()
     if raw is None:
