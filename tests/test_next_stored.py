@@ -185,3 +185,27 @@ def test_every_list_row_has_the_next_action_the_rules_give(
         assert rows
         for row in rows:
             assert row.next == rules.next_action(row.record, repo.config, day), row.record.id
+
+
+@pytest.mark.parametrize("threshold", [0, 10**9])
+def test_next_remembered_or_not_answers_the_same(
+    cli: Callable[..., Result],
+    records_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threshold: int,
+) -> None:
+    """``next`` keeps its answer as JSON only when it worked most of it out itself
+    (no build yet, a new day); read back or not, the same lines."""
+    import sqlite3
+
+    from sortext.views import queries
+
+    monkeypatch.setattr(queries, "_REMEMBER_NEXT", threshold)
+    repo = ["--today", SAMPLE_TODAY, "--repo", str(records_repo)]
+    first = cli("next", "--json", *repo).stdout
+    with sqlite3.connect(records_repo / ".sortext" / "index.sqlite") as conn:
+        kept = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+    assert kept == (1 if threshold == 0 else 0)
+    assert cli("next", "--json", "--within", "400d", *repo).stdout == first
+    mine = json.loads(cli("next", "--json", "--owner", "maya", *repo).stdout)
+    assert mine == [n for n in json.loads(first) if n["owner"] == "maya"]

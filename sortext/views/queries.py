@@ -51,18 +51,22 @@ def next_list(
         key = f"next:{today.isoformat()}"
         remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
-            items = stored_next(index, repo, today)
+            keyed, worked = _next_items(index, repo, today)
+            items = [item for _, item in keyed]
             errors = index.error_files()
-            fields = NextAction.__slots__
-            answers.remember(
-                index.conn,
-                key,
-                {
-                    "errors": errors,
-                    "fields": fields,
-                    "items": [[getattr(n, f) for f in fields] for n in items],
-                },
-            )
+            # Remembered only when the stored assessments did not answer most of it (no
+            # build yet, a new day): reading them again costs what reading this does.
+            if worked >= _REMEMBER_NEXT:
+                fields = NextAction.__slots__
+                answers.remember(
+                    index.conn,
+                    key,
+                    {
+                        "errors": errors,
+                        "fields": fields,
+                        "items": [[getattr(n, f) for f in fields] for n in items],
+                    },
+                )
         else:
             items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
@@ -89,14 +93,20 @@ def stored_next(index: Index, repo: Repository, today: dt.date) -> list[NextActi
     or config, a record kept off the pages) are worked out from their summaries.  The
     order is the rules' (status, due, name), ties by path, as their stable sort over
     the summaries in path order gives."""
-    return [item for _, item in _next_items(index, repo, today)]
+    return [item for _, item in _next_items(index, repo, today)[0]]
+
+
+#: ``next`` remembers its answer (JSON, in the index) when it worked out at least this
+#: many records' next actions itself.
+_REMEMBER_NEXT = 500
 
 
 def _next_items(
     index: Index, repo: Repository, today: dt.date
-) -> list[tuple[tuple[int, str, str, str], NextAction]]:
-    """((status order, due, name casefolded, path), next action) of every usable record
-    that has one, sorted: see :func:`stored_next`."""
+) -> tuple[list[tuple[tuple[int, str, str, str], NextAction]], int]:
+    """([((status order, due, name casefolded, path), next action)] of every usable
+    record that has one, sorted; how many of them were worked out rather than read):
+    see :func:`stored_next`."""
     import json
 
     from sortext.rules import findings as rules
@@ -116,7 +126,7 @@ def _next_items(
             if item is not None:
                 keyed.append(((*rules.next_sort_key(item), rec.path), item))
     keyed.sort(key=lambda pair: pair[0])
-    return keyed
+    return keyed, len(redo)
 
 
 def client_list(
@@ -158,7 +168,7 @@ def client_list(
         records = index.records() if full else index.summaries()
         # each record's next action as stored with its assessment (worked out for the
         # records whose stored one is not current); a record not here has none
-        nexts = {key[3]: item for key, item in _next_items(index, repo, today)}
+        nexts = {key[3]: item for key, item in _next_items(index, repo, today)[0]}
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
         if tag not in tags:
