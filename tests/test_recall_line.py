@@ -70,6 +70,9 @@ def test_every_query_line_is_replayed_without_click(records_repo: Path, tmp_path
         runs = [_entry(root, args, env) for _ in range(3)]
         assert [r[:3] for r in runs] == [expected] * 3, query
         assert runs[-1][3] is False, f"{query}: Click imported on a remembered line"
+        loaded = set(Path(env["MODULES_OUT"]).read_text().split())
+        for heavy in ("typing", "dataclasses", "inspect", "sortext.commands", "sortext.cli"):
+            assert heavy not in loaded, (query, heavy)
 
 
 def test_a_changed_record_is_seen_by_a_remembered_line(records_repo: Path, tmp_path: Path) -> None:

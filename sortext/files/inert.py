@@ -17,7 +17,10 @@ emits, and only when colour is on.
 from __future__ import annotations
 
 import re
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 # Everything a terminal or a text renderer may act on, but tab and newline: every
 # character of the Unicode categories Cc (controls), Cf (format: bidi controls,
