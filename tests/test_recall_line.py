@@ -311,3 +311,55 @@ def test_a_reply_file_is_named_by_its_key_only() -> None:
     for bad in ("recall:../x", "recall:", "recall:AB", "x/y"):
         with pytest.raises(ValueError):
             _file_name(bad)
+
+
+def _on_terminal(cwd: Path, args: list[str], env: dict[str, str], columns: int) -> bytes:
+    """What the entry point writes to a terminal ``columns`` wide (a pseudo-terminal)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _ENTRY, *args],
+            cwd=cwd,
+            env=env,
+            stdout=slave,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        proc.wait()
+    finally:
+        os.close(master)
+    return out
+
+
+def test_on_a_terminal_the_width_and_colour_are_part_of_the_line(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """On a terminal (colour on, lines fitted to its width) a remembered line is the
+    reply for that width: another width is another question."""
+    root = _dated(records_repo)
+    env = {k: v for k, v in _env(tmp_path).items() if k not in ("COLUMNS", "LINES")}
+    args = ["next", "--today", SAMPLE_TODAY]
+    for columns in (70, 70, 70, 120, 120, 70):
+        fast = _on_terminal(root, args, env, columns)
+        slow = _on_terminal(root, [*args, "--repo", str(root)], env, columns)
+        assert fast == slow, columns
+        assert b"\x1b[" in fast  # coloured: a terminal
+    narrow = _on_terminal(root, args, env, 70)
+    wide = _on_terminal(root, args, env, 120)
+    assert narrow != wide
+    assert "click" not in Path(env["MODULES_OUT"]).read_text().split()
