@@ -51,6 +51,9 @@ class Repository:
     def __repr__(self) -> str:
         return f"Repository(root={self.root!r}, config={self.config!r})"
 
+    def __reduce__(self) -> tuple[type[Repository], tuple[Path, Config]]:
+        return Repository, (self.root, self.config)
+
     @property
     def clients_path(self) -> Path:
         return self.config.clients_path

@@ -45,6 +45,9 @@ class StateDir:
     def __repr__(self) -> str:
         return f"StateDir(root={self.root!r})"
 
+    def __reduce__(self) -> tuple[type[StateDir], tuple[Path]]:
+        return StateDir, (self.root,)
+
     FOLDER: ClassVar[str] = ".sortext"
     INDEX: ClassVar[str] = "index.sqlite"
     CONFIG_CACHE: ClassVar[str] = "config.json"
