@@ -363,3 +363,28 @@ def test_on_a_terminal_the_width_and_colour_are_part_of_the_line(
     wide = _on_terminal(root, args, env, 120)
     assert narrow != wide
     assert "click" not in Path(env["MODULES_OUT"]).read_text().split()
+
+
+def test_a_state_folder_leading_out_is_left_to_click(records_repo: Path, tmp_path: Path) -> None:
+    """``.sortext`` or ``.sortext/replies`` as a link leading out of the repository: the
+    quick path steps aside (no traceback); long replies are then not kept as files."""
+    import shutil
+
+    root = _dated(records_repo)
+    env = _env(tmp_path, FILE_MIN="64")
+    args = ["list", "--today", SAMPLE_TODAY]
+    expected = _click(root, args, env)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for _ in range(3):
+        _entry(root, args, env)
+    shutil.rmtree(root / ".sortext" / "replies")
+    (root / ".sortext" / "replies").symlink_to(outside)
+    for _ in range(3):
+        assert _entry(root, args, env)[:3] == expected
+    assert list(outside.iterdir()) == []
+    shutil.move(root / ".sortext", tmp_path / "state")
+    (root / ".sortext").symlink_to(tmp_path / "state")
+    fast = _entry(root, args, env)
+    assert fast[:3] == _click(root, args, env)
+    assert b"Traceback" not in fast[1]

@@ -152,6 +152,17 @@ def _plain_bytes(data: bytes) -> bool:
     return data.isascii() and len(data.translate(None, _CONTROLS)) == len(data)
 
 
+def _replies(root: Path) -> Path | None:
+    """The folder of the long replies, or None when it is a link leading out of the
+    repository (then long replies are neither read nor kept as files)."""
+    from sortext.errors import SortextError
+
+    try:
+        return StateDir(root).replies
+    except (SortextError, OSError):
+        return None
+
+
 def _config_digest(root: Path) -> str:
     return hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
 
@@ -241,7 +252,7 @@ class Recall:
             if found is None:
                 return
             self.key, self._racy = found
-            self._hit = answers.reply(conn, self.key, StateDir(root).replies)
+            self._hit = answers.reply(conn, self.key, _replies(root))
             if self._hit is not None and self._line is not None and _ENTRY is not None:
                 # replayed here, so the entry point did not know this command line
                 try:
@@ -309,7 +320,7 @@ class Recall:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
                 if self.key is not None and not self._racy:
                     out, err = "".join(self.out), "".join(self.err)
-                    files = StateDir(self.root).replies
+                    files = _replies(self.root)
                     answers.keep_reply(conn, self.key, code, out, err, KEEP, files)
                 if self.key is not None and self._line is not None and _ENTRY is not None:
                     answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
@@ -386,9 +397,13 @@ def replay_line(argv: list[str]) -> int | None:
     if entry is None:
         return None
     _ENTRY = entry
+    from sortext.errors import SortextError
+
     try:
         hit = _line_hit(entry[0])
     except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    except SortextError:  # (a state folder leading out of the repository) Click reports it
         return None
     if hit is None:
         return None
@@ -430,7 +445,7 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
         found = _reply_key(conn, root, _config_digest(root), parts, clock)
         if found is None:
             return None
-        raw = answers.reply_bytes(conn, found[0], StateDir(root).replies)
+        raw = answers.reply_bytes(conn, found[0], _replies(root))
     finally:
         conn.close()
     if raw is None:
