@@ -3,7 +3,8 @@ printed before, without importing the rules, the record model or the index code.
 
 ``next``, ``list``, ``show`` and ``search`` keep what they printed (stdout, stderr,
 exit status; the text as it reached the terminal) in the index's reply table
-(:func:`sortext.store.answers.keep_reply`, the newest :data:`KEEP`) under a key
+(:func:`sortext.store.answers.keep_reply`, the newest :data:`KEEP`; a long stdout as
+an uncompressed file in ``.sortext/replies/``, :attr:`StateDir.replies`) under a key
 made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
