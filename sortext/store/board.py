@@ -415,6 +415,34 @@ def outdated(conn: sqlite3.Connection, rules_key: str) -> list[str]:
     return [path for (path,) in rows]
 
 
+def current_next(
+    conn: sqlite3.Connection, rules_key: str
+) -> tuple[list[tuple[tuple[int, str, str, str], str]], list[str]]:
+    """What ``sortext next`` can read from the stored assessments without assessing:
+    ([((s0, s1, s2, path), next action JSON)] of the usable records whose stored
+    assessment is current for the next action, [paths of the usable records whose is
+    not]).  Current: a full (not consent-bare) row under ``f"{rules_key}|{hash}|{stale}|"``
+    (the stage clock, the key's last part, does not enter a next action).  A current
+    record without a next-action row has none (a closed client without one)."""
+    rows = conn.execute(
+        "SELECT path, s0, s1, s2, value, (name != '' AND substr(key, 1, length(p)) = p) "
+        "FROM (SELECT f.path, n.s0, n.s1, n.s2, n.value, a.name, a.key, ? || '|' || f.hash "
+        "|| '|' || (CASE WHEN f.stale THEN 'True' ELSE 'False' END) || '|' AS p "
+        "FROM files f LEFT JOIN assessed a ON a.path = f.path "
+        "LEFT JOIN next_items n ON n.path = f.path "
+        "WHERE f.summary IS NOT NULL AND (f.ok = 1 OR f.stale = 1))",
+        (rules_key,),
+    )
+    stored: list[tuple[tuple[int, str, str, str], str]] = []
+    redo: list[str] = []
+    for path, s0, s1, s2, value, current in rows:
+        if not current:
+            redo.append(path)
+        elif value is not None:
+            stored.append(((s0, s1, s2, path), value))
+    return stored, redo
+
+
 def open_risks(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
     """Record id -> the at-risk findings (of ``kinds``) of every open client, each
     client's in the order :func:`sortext.rules.findings.findings` lists them."""

@@ -841,12 +841,17 @@ class Index:
         """Records usable by the rules: valid ones, and the last valid version of stale ones."""
         return [e.record for e in self.entries() if e.record is not None and (e.ok or e.stale)]
 
-    def summaries(self) -> list[Record]:
-        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast)."""
-        rows = self.conn.execute(
+    def summaries(self, paths: Iterable[str] | None = None) -> list[Record]:
+        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast); of the
+        files at ``paths`` only, if given (by path either way)."""
+        query = (
             "SELECT path, record_id, summary FROM files "
-            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) ORDER BY path"
+            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1)"
         )
+        if paths is None:
+            rows = self.conn.execute(f"{query} ORDER BY path").fetchall()
+        else:
+            rows = sorted(select_in(self.conn, query + " AND path IN ({})", sorted(set(paths))))
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
 
     def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:
