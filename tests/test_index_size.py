@@ -283,3 +283,47 @@ def test_search_after_edits_answers_as_a_fresh_index(
         assert now == fresh, edits
         if not broken:
             assert edited == fresh, edits
+
+
+def test_a_finding_kept_without_its_client_reads_back_whole() -> None:
+    """A finding or goal is stored without the client's id and name when they are its
+    record's (the reader takes them from ``assessed``); one that names another client
+    is stored whole; both read back equal; a finding no query reads is not stored."""
+    from types import SimpleNamespace
+
+    from sortext.check.load import Record
+    from sortext.rules.findings import Finding, GoalStatus
+    from sortext.store import board
+
+    record = Record("clients/a.md", "a", {"name": "Ann A", "stage": "active"}, "", 1)
+    own = Finding("a", "Ann A", "invoice_overdue", "error", "late", "2026-01-02", None, 5.0, "EUR")
+    other = Finding(
+        "b", "Bob B", "invoice_overdue", "error", "late", "2026-01-01", None, 7.0, "EUR"
+    )
+    unread = Finding("a", "Ann A", "next_soon", "info", "soon", "2026-01-03")
+    goal = GoalStatus(
+        "a",
+        "Ann A",
+        "g",
+        "Goal",
+        "m",
+        1.0,
+        2.0,
+        None,
+        (("2026-01-01", 1.5),),
+        50.0,
+        "progressing",
+        "half",
+    )
+    assessment = SimpleNamespace(
+        record=record, next=None, findings=[own, other, unread], goals=[goal]
+    )
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(board.SCHEMA)
+    board.store(conn, [board.to_rows(record.path, "k", assessment, True)])
+    assert conn.execute("SELECT count(*) FROM findings").fetchone()[0] == 2
+    top = board.findings_top(conn, "invoice_overdue", 10)
+    assert list(top) == [other, own]
+    assert list(board.goals_top(conn, "progressing", 10)) == [goal]
+    assert board.open_risks(conn, {"invoice_overdue"}) == {"a": [other, own]}
+    assert board.overdue_totals(conn) == [("EUR", 12.0)]
