@@ -210,14 +210,16 @@ def _finding_order(section: str | None, finding: Any) -> str:
 
     A part that repeats an earlier one is left out (the text is compared only within
     one section, where it is left out of every row alike, so the order is the same):
-    the client (``s2``) after a first part that holds it, and the due date (``s1``)
-    after the money lists' first part, from which it follows."""
+    the client (``s2``) after a first part that holds it, the due date (``s1``)
+    after the money lists' first part, from which it follows, and the kind (``s3``)
+    in a list of one kind (SECTIONS)."""
     s0, s1, s2, s3 = finding.sort_key
+    kind = (s3,) if len(SECTIONS.get(section or "", ())) > 1 else ()
     if section in ("invoice_overdue", "invoice_due"):
-        return _SEP.join((finding.due or "", s2, str(s0), s3))
+        return _SEP.join((finding.due or "", s2, str(s0), *kind))
     if section == "dates":
-        return _SEP.join((finding.due or "9999", s2, str(s0), s1, s3))
-    return _SEP.join((str(s0), s1, s2, s3))
+        return _SEP.join((finding.due or "9999", s2, str(s0), s1, *kind))
+    return _SEP.join((str(s0), s1, s2, *kind))
 
 
 def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, str]:
