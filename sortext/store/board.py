@@ -33,7 +33,6 @@ CREATE TABLE IF NOT EXISTS next_items (
     s2 TEXT NOT NULL, value TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS next_items_order ON next_items (s0, s1, s2, path);
-CREATE INDEX IF NOT EXISTS next_items_status ON next_items (status, s0, s1, s2, path);
 CREATE INDEX IF NOT EXISTS next_items_owner
     ON next_items (json_extract(value, '$[3]'), s0, s1, s2, path);
 CREATE TABLE IF NOT EXISTS findings (
@@ -332,14 +331,25 @@ def _top(
 
 
 def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """How many next actions have each status."""
-    return dict(conn.execute("SELECT status, count(*) FROM next_items GROUP BY status"))
+    """How many next actions have each status (by status, as SQLite grouped them)."""
+    from sortext.rules.findings import NEXT_ORDER
+
+    # s0 is the status's place in NEXT_ORDER (next_sort_key): counted on the order index
+    rows = conn.execute("SELECT s0, count(*) FROM next_items GROUP BY s0")
+    return dict(sorted((NEXT_ORDER[rank], int(n)) for rank, n in rows))
 
 
 def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) -> Top[Any]:
     """The first ``limit`` next actions in page order (of one status, if given)."""
-    where, args = ("status = ?", (status,)) if status else ("1", ())
-    return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
+    from sortext.rules.findings import NEXT_ORDER
+
+    if not status:
+        return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next)
+    if status not in NEXT_ORDER:
+        return Top([], 0)
+    # the status's rank (s0) rather than its name: one index serves every order
+    rank = (NEXT_ORDER.index(status),)
+    return _top(conn, "next_items", "s0 = ?", "s0, s1, s2, path", limit, _next, rank)
 
 
 def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
