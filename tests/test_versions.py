@@ -354,9 +354,7 @@ def _simple_chunks(draw: st.DrawFn) -> str:
     else:
         indents = draw(st.lists(st.sampled_from(["  ", "  ", "   ", " ", "\t"]), min_size=4))
         pairs = draw(_S_PAIRS)
-        chunk = f"{key}:\n" + "".join(
-            f"{indents[i]}{k}: {v}\n" for i, (k, v) in enumerate(pairs)
-        )
+        chunk = f"{key}:\n" + "".join(f"{indents[i]}{k}: {v}\n" for i, (k, v) in enumerate(pairs))
     tail = draw(st.sampled_from(["", "", "", "\n", "# c\n", "  # c\n", "x"]))
     return chunk + tail
 

@@ -105,6 +105,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
         "-M",
         "--",
         path,
+        spool=True,  # ~1 MB of patches for 2,000 commits: not through a pipe
     )
     return parse_patch_log(out)
 
