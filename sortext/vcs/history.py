@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sortext.errors import GitError, RecordNotFound, SortextError
 from sortext.files.state import StateDir
-from sortext.record.fielddiff import body_summary, diff_data, field_matches
+from sortext.record.fielddiff import Labels, body_summary, diff_rows, field_matches
 from sortext.repo import Repository
 from sortext.vcs.log import Commit, FileChange, file_log
 
@@ -260,13 +260,14 @@ class _Facts:
         self._fetch([_pair_key(b, a) for b, a in pairs])
         todo = [(b, a) for b, a in pairs if _pair_key(b, a) not in self.known]
         self._parse([v for pair in todo for v in pair if v is not None])
+        memo: Labels = {}  # (consecutive versions: a list that grew is labelled once)
         for before, after in todo:
             old = self.parsed[before] if before is not None else None
             new = self.parsed[after]
             if new is None or (before is not None and old is None):
                 raise _Unreadable  # the store says it parsed; this clone cannot read it
-            found = diff_data(old.data if old is not None else None, new.data)
-            changes = [[c.path, c.old, c.new, c.kind] for c in found]
+            found = diff_rows(old.data if old is not None else None, new.data, memo)
+            changes = [list(row) for row in found]
             same = old is None or old.body == new.body
             notes = "" if same or old is None else body_summary(old.body, new.body)
             self._learn(_pair_key(before, after), [changes, notes])
