@@ -327,7 +327,7 @@ class _Facts:
         if isinstance(value, str) and value in _STATES:
             self.fresh[key] = _STATES[value]
             return
-        self.unchecked.append((key, value, json.dumps(value, separators=(",", ":"))))
+        self.unchecked.append((key, value, _ENCODE(value)))
 
     def _checked(self) -> dict[str, str]:
         """The rows to store: what was learned, where its JSON reads back the same
@@ -358,6 +358,9 @@ class _Facts:
             self.parsed[version] = parsed
             self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
 
+
+#: ``json.dumps(value, separators=(",", ":"))`` with the encoder built once.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 #: Bumped when what a comparison stores changes shape.
 _STORE_VERSION = 1

@@ -312,11 +312,17 @@ _SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
 #: end the scalar, or make it a tag, alias, anchor, quote or block scalar.
 _BLOCK_SCALAR_TEXT = r"[^\W\d_][\w .,'&()/+-]*|[0-9]{4}-[0-9]{2}-[0-9]{2}|0|-?[1-9][0-9]{0,17}"
 _FLOW_SCALAR_TEXT = r"[^\W\d_][\w .'&()/+-]*|[0-9]{4}-[0-9]{2}-[0-9]{2}|0|-?[1-9][0-9]{0,17}"
+#: The three forms, each matched whole in one pass (the block form's items share
+#: the first item's indentation).
 _SIMPLE_LINE = re.compile(rf"({_SIMPLE_KEY}): ({_BLOCK_SCALAR_TEXT})\n")
-_SIMPLE_FLOW = re.compile(rf"({_SIMPLE_KEY}): \{{(.+)\}}\n")
-_SIMPLE_FLOW_ITEM = re.compile(rf"({_SIMPLE_KEY}): ({_FLOW_SCALAR_TEXT})")
-_SIMPLE_BLOCK_HEAD = re.compile(rf"({_SIMPLE_KEY}):\n( +)")
-_SIMPLE_BLOCK_ITEM = re.compile(rf"({_SIMPLE_KEY}): ({_BLOCK_SCALAR_TEXT})")
+_SIMPLE_FLOW = re.compile(
+    rf"({_SIMPLE_KEY}): \{{({_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT})"
+    rf"(?:, {_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT}))*)\}}\n"
+)
+_SIMPLE_BLOCK = re.compile(
+    rf"({_SIMPLE_KEY}):\n( +)({_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n"
+    rf"(?:\2{_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n)*)"
+)
 #: Words some YAML resolver reads as booleans or null (refused in any case).
 _WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 
@@ -326,7 +332,7 @@ def _simple_scalar(text: str) -> str | int | None:
     first = text[0]
     if first.isdigit() or first == "-":
         return text if len(text) == 10 and text[4] == "-" else int(text)
-    if text[-1] == " " or text.lower() in _WORDS:
+    if text[-1] == " " or (len(text) <= 5 and text.lower() in _WORDS):
         return None
     return text
 
@@ -336,39 +342,38 @@ def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
     reads it; None (ask the YAML reader) for anything else, and for any text the
     reader would look at twice (what may be an anchor, a tag or a number some
     YAML parser reads otherwise, such as ``1_000``: it may refuse those)."""
-    if _NUMBER_HINT.search(chunk) or _MARKUP.search(chunk):
-        return None
     line = _SIMPLE_LINE.fullmatch(chunk)
+    alone = ""  # the scalar of the one-line form
+    items: list[str] | None = None
     if line is not None:
-        key, value = line[1], _simple_scalar(line[2])
-        if value is None or key.lower() in _WORDS:
-            return None
-        return key, key, value
-    flow = _SIMPLE_FLOW.fullmatch(chunk)
-    if flow is not None:
-        key, inner = flow[1], flow[2].split(", ")
-        pairs = [_SIMPLE_FLOW_ITEM.fullmatch(item) for item in inner]
+        key, alone = line[1], line[2]
     else:
-        head = _SIMPLE_BLOCK_HEAD.match(chunk)
-        if head is None:
-            return None
-        key, indent, body = head[1], head[2], chunk[head.end(1) + 2 :]
-        lines = body.split("\n")
-        if lines.pop() != "" or not all(line.startswith(indent) for line in lines):
-            return None
-        cut = len(indent)
-        pairs = [_SIMPLE_BLOCK_ITEM.fullmatch(line, cut) for line in lines]
-    if key.lower() in _WORDS:
+        flow = _SIMPLE_FLOW.fullmatch(chunk)
+        if flow is not None:
+            key = flow[1]
+            items = flow[2].split(", ")  # (no comma in a flow scalar here)
+        else:
+            block = _SIMPLE_BLOCK.fullmatch(chunk)
+            if block is None:
+                return None
+            key, cut = block[1], len(block[2])
+            items = [item[cut:] if i else item for i, item in enumerate(block[3].split("\n"))]
+            items.pop()  # (after the last newline)
+    if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT.search(chunk):
         return None
-    value: dict[str, Any] = {}
-    for pair in pairs:
-        if pair is None:
+    if "&" in chunk and _MARKUP.search(chunk):  # (the only character of it allowed here)
+        return None
+    if items is None:
+        value = _simple_scalar(alone)
+        return None if value is None else (key, key, value)
+    found: dict[str, Any] = {}
+    for item in items:
+        name, _, text = item.partition(": ")  # (no ": " in a key or a scalar here)
+        scalar = _simple_scalar(text)
+        if scalar is None or name in found or (len(name) <= 5 and name.lower() in _WORDS):
             return None
-        name, scalar = pair[1], _simple_scalar(pair[2])
-        if scalar is None or name in value or name.lower() in _WORDS:
-            return None
-        value[name] = scalar
-    return key, key, value
+        found[name] = scalar
+    return key, key, found
 
 
 _ODD_KEY = re.compile(
