@@ -232,6 +232,7 @@ class _Facts:
         self.unchecked: list[tuple[str, Any, str]] = []
         self.fetching = True  # False: the store holds nothing for this file (cold)
         self.parsed: dict[VKey, Version | None] = {}
+        self._states: dict[VKey, str] = {}  # state() by version (asked ~3 times each)
         self._parser: Any = None
 
     def __enter__(self) -> _Facts:
@@ -244,7 +245,12 @@ class _Facts:
             self.store.close()
 
     def state(self, version: VKey) -> str:
-        return str(self.known.get(_state_key(version), _MISSING))
+        found = self._states.get(version)
+        if found is None:
+            found = str(self.known.get(_state_key(version), _MISSING))
+            if found != _MISSING:  # (a version's state, once known, never changes)
+                self._states[version] = found
+        return found
 
     def comparison(self, before: VKey | None, after: VKey) -> tuple[list[Row], str]:
         changes, notes = self.known[_pair_key(before, after)]

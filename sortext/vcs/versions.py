@@ -152,8 +152,8 @@ class VersionParser:
                 return None  # the whole-document reader refuses or merges these keys
             resolved.add(raw_key)
             data[key] = value
-        record_id = data.get("id") if isinstance(data.get("id"), str) else _stem_of(display)
-        data.setdefault("id", record_id)
+        if not isinstance(data.get("id"), str):
+            data.setdefault("id", _stem_of(display))
         return Version(data, body)
 
     def _parse_list(self, chunk: str) -> tuple[Any, str, Any] | None:
@@ -229,8 +229,17 @@ class VersionParser:
 
 def _stem_of(path: str) -> str:
     """:func:`sortext.check.load.stem_of` (not imported: see ``_accept_all``)."""
-    base = os.path.basename(path)
-    return base[:-3] if base.endswith(".md") else base
+    stem = _STEMS.get(path)
+    if stem is None:
+        if len(_STEMS) > 4096:  # (a long-running process: bounded)
+            _STEMS.clear()
+        base = os.path.basename(path)
+        stem = _STEMS[path] = base[:-3] if base.endswith(".md") else base
+    return stem
+
+
+#: Stems by path (a history asks for the same few thousands of times).
+_STEMS: dict[str, str] = {}
 
 
 _UNSEEN: Any = object()
