@@ -344,13 +344,21 @@ _S_PAIRS = st.lists(st.tuples(_S_KEYS, _S_SCALARS), min_size=1, max_size=4)
 @st.composite
 def _simple_chunks(draw: st.DrawFn) -> str:
     key = draw(_S_KEYS)
-    form = draw(st.sampled_from(["line", "flow", "block"]))
+    form = draw(st.sampled_from(["line", "flow", "block", "sequence"]))
     if form == "line":
         chunk = f"{key}: {draw(_S_SCALARS)}\n"
     elif form == "flow":
         sep = draw(st.sampled_from([", ", ",", " , ", ",  "]))
         inner = sep.join(f"{k}: {v}" for k, v in draw(_S_PAIRS))
         chunk = f"{key}: {{{inner}}}\n"
+    elif form == "sequence":
+        indents = draw(st.lists(st.sampled_from(["  ", "  ", "", " ", "\t"]), min_size=3))
+        chunk = f"{key}:\n"
+        for i in range(draw(st.integers(1, 3))):
+            sep = draw(st.sampled_from([", ", ", ", ",", " , "]))
+            inner = sep.join(f"{k}: {v}" for k, v in draw(_S_PAIRS))
+            dash = draw(st.sampled_from(["- ", "- ", "-", "-  "]))
+            chunk += f"{indents[i]}{dash}{{{inner}}}\n"
     else:
         indents = draw(st.lists(st.sampled_from(["  ", "  ", "   ", " ", "\t"]), min_size=4))
         pairs = draw(_S_PAIRS)
@@ -388,6 +396,8 @@ def test_simple_entries_answer_for_the_common_forms() -> None:
         "next_action: {what: Follow up with Long Client (3), owner: me, due: 2026-01-08}\n",
         "next_action:\n  what: Send the session prep notes\n  owner: maya\n  due: 2026-11-27\n",
         "billing:\n  plan: Coaching, 6 months\n  rate: 150\n  currency: GBP\n",
+        "sessions:\n  - {date: 2026-11-02, kind: coaching, status: held}\n",
+        "invoices:\n- {id: INV-7, amount: 300, due: 2026-08-24}\n- {id: INV-8, amount: 30}\n",
     ]:
         assert simple_entry(chunk) is not None, chunk
     for chunk in ["a: x # c\n", "a: yes\n", "a: 1.5\n", "a: 012\n", "a: x \n", "a: {}\n"]:

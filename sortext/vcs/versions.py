@@ -332,6 +332,13 @@ _SIMPLE_BLOCK = re.compile(
     rf"({_SIMPLE_KEY}):\n( +)({_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n"
     rf"(?:\2{_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n)*)"
 )
+_SIMPLE_FLOW_ITEMS = (
+    rf"{_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT})(?:, {_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT}))*"
+)
+#: A block sequence of flow mappings, one a line (``- {date: ..., kind: ...}``).
+_SIMPLE_SEQUENCE = re.compile(
+    rf"({_SIMPLE_KEY}):\n( *)- \{{{_SIMPLE_FLOW_ITEMS}\}}\n(?:\2- \{{{_SIMPLE_FLOW_ITEMS}\}}\n)*"
+)
 #: Words some YAML resolver reads as booleans or null (refused in any case).
 _WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 
@@ -353,28 +360,44 @@ def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
     YAML parser reads otherwise, such as ``1_000``: it may refuse those)."""
     line = _SIMPLE_LINE.fullmatch(chunk)
     alone = ""  # the scalar of the one-line form
-    items: list[str] | None = None
+    items: list[str] | None = None  # the mapping's "k: v" items
+    listed: list[str] | None = None  # the sequence's flow mappings, inside the braces
     if line is not None:
         key, alone = line[1], line[2]
+    elif (flow := _SIMPLE_FLOW.fullmatch(chunk)) is not None:
+        key = flow[1]
+        items = flow[2].split(", ")  # (no comma in a flow scalar here)
+    elif (block := _SIMPLE_BLOCK.fullmatch(chunk)) is not None:
+        key, cut = block[1], len(block[2])
+        items = [item[cut:] if i else item for i, item in enumerate(block[3].split("\n"))]
+        items.pop()  # (after the last newline)
+    elif (seq := _SIMPLE_SEQUENCE.fullmatch(chunk)) is not None:
+        key, cut = seq[1], len(seq[2]) + 3  # the indentation and "- {"
+        listed = [item[cut:-1] for item in chunk[seq.end(1) + 2 :].split("\n")]
+        listed.pop()  # (after the last newline)
     else:
-        flow = _SIMPLE_FLOW.fullmatch(chunk)
-        if flow is not None:
-            key = flow[1]
-            items = flow[2].split(", ")  # (no comma in a flow scalar here)
-        else:
-            block = _SIMPLE_BLOCK.fullmatch(chunk)
-            if block is None:
-                return None
-            key, cut = block[1], len(block[2])
-            items = [item[cut:] if i else item for i, item in enumerate(block[3].split("\n"))]
-            items.pop()  # (after the last newline)
+        return None
     if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT.search(chunk):
         return None
     if "&" in chunk and _MARKUP.search(chunk):  # (the only character of it allowed here)
         return None
+    if listed is not None:
+        values: list[Any] = []
+        for inner in listed:
+            mapping = _simple_mapping(inner.split(", "))
+            if mapping is None:
+                return None
+            values.append(mapping)
+        return key, key, values
     if items is None:
         value = _simple_scalar(alone)
         return None if value is None else (key, key, value)
+    found = _simple_mapping(items)
+    return None if found is None else (key, key, found)
+
+
+def _simple_mapping(items: list[str]) -> dict[str, Any] | None:
+    """The mapping of ``k: v`` items the patterns matched (None: refused)."""
     found: dict[str, Any] = {}
     for item in items:
         name, _, text = item.partition(": ")  # (no ": " in a key or a scalar here)
@@ -382,7 +405,7 @@ def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
         if scalar is None or name in found or (len(name) <= 5 and name.lower() in _WORDS):
             return None
         found[name] = scalar
-    return key, key, found
+    return found
 
 
 _ODD_KEY = re.compile(
@@ -399,16 +422,16 @@ def _iso(value: Any) -> str:
 def _normalize_fast(loaded: Any, chunk: str) -> Any:
     """Same result as ``validate.normalize`` through the C JSON codec (10x faster
     on long session lists); keys JSON would spell differently take the slow path."""
-    from sortext.record.values import normalize
-
     low = chunk.lower()
     maybe_odd = "~" in low or "true" in low or "false" in low or "null" in low
-    if maybe_odd and _ODD_KEY.search(chunk):
-        return normalize(loaded)
-    try:
-        return json.loads(_ENCODER.encode(loaded))
-    except (TypeError, ValueError):
-        return normalize(loaded)
+    if not (maybe_odd and _ODD_KEY.search(chunk)):
+        try:
+            return json.loads(_ENCODER.encode(loaded))
+        except (TypeError, ValueError):
+            pass
+    from sortext.record.values import normalize
+
+    return normalize(loaded)
 
 
 #: ``json.dumps(value, default=_iso)``, built once (one entry is read per version).
