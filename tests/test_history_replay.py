@@ -484,3 +484,56 @@ def test_a_list_that_grows_reads_as_the_whole_parser_reads_it(
         items += added
         raw = ("---\nname: A\n" + key + "\n" + "".join(f"{i}\n" for i in items) + "---\n").encode()
         assert parser.parse(raw, "clients/a.md") == parse_version(raw, "clients/a.md")
+
+
+# --- a -U0 hunk read in one cut is the hunk read line by line ---------------------------
+
+_HUNK_LINES = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from([b"-", b"+", b" ", b"\\", b"", b"@"]), st.binary(max_size=6)),
+        st.just((b"\\", b" No newline at end of file")),
+    ),
+    max_size=7,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.integers(0, 4), st.integers(0, 4), _HUNK_LINES, st.sampled_from([b"", b"\n", b"\x01x"]))
+@example(1, 1, [(b"-", b"a"), (b"+", b"b")], b"")
+@example(1, 1, [(b"-", b"a"), (b"\\", b" No newline"), (b"+", b"b")], b"")
+@example(1, 1, [(b"-", b"a"), (b"+", b"b"), (b"\\", b" No newline")], b"")
+@example(2, 0, [(b"-", b"a"), (b"-", b"")], b"\x01next")
+def test_a_hunk_read_in_one_cut_is_the_hunk_read_line_by_line(
+    old_count: int, new_count: int, lines: list[tuple[bytes, bytes]], after: bytes
+) -> None:
+    body = b"".join(mark + text.replace(b"\n", b"") + b"\n" for mark, text in lines)
+    for text in (body + after, body[:-1] if body else body):  # (the last newline cut too)
+        header = f"@@ -3,{old_count} +3,{new_count} @@".encode()
+        old = 2 if old_count else 3
+        new = 2 if new_count else 3
+        try:
+            expected: object = replay._read_hunk_lines(text, 0, old, new, old_count, new_count)
+        except replay.StreamError:
+            expected = "error"
+        try:
+            found: object = replay._read_hunk(text, header, 0)
+        except replay.StreamError:
+            found = "error"
+        assert found == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"\n", b"@@ ", b"@@", b"diff --git ", b"diff --git", b"\x01", b"x", b" "]),
+        max_size=12,
+    ).map(b"".join),
+    st.integers(0, 5),
+)
+def test_a_file_patch_header_ends_where_the_line_pattern_says(out: bytes, pos: int) -> None:
+    import re
+
+    pattern = re.compile(rb"^(?:@@ |diff --git |\x01)", re.MULTILINE)
+    pos = min(pos, len(out))
+    found = pattern.search(out, pos + 1)
+    assert replay._header_end(out, pos, len(out)) == (found.start() if found else len(out))
