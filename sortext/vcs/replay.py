@@ -183,7 +183,8 @@ def _read_patches(out: bytes, pos: int) -> tuple[list[Hunk] | None, int]:
             files += 1
             # the extended header (mode, rename, index, ---/+++ lines) runs to the
             # first hunk, the next file or the next commit: no line of a record in it
-            stop = _header_end(out, pos, end)
+            found = _HEADER_END.search(out, pos + 1)
+            stop = found.start() if found is not None else end
             header = out[pos:stop]
             if b"\nBinary files " in header or b"\nGIT binary patch" in header:
                 hunks = None
@@ -202,16 +203,8 @@ def _read_patches(out: bytes, pos: int) -> tuple[list[Hunk] | None, int]:
     return hunks, pos
 
 
-def _header_end(out: bytes, pos: int, end: int) -> int:
-    """The first line start after ``pos`` that begins a hunk, a file patch or a
-    commit (``end`` if none): where a file patch's extended header ends."""
-    for marker in (b"\n@@ ", b"\ndiff --git ", b"\n\x01"):  # each scan bounded by the last
-        at = out.find(marker, pos, end)
-        if at != -1:
-            end = at + 1
-    return end
-
-
+#: Where a file patch's extended header ends.
+_HEADER_END = re.compile(rb"^(?:@@ |diff --git |\x01)", re.MULTILINE)
 _HUNK = re.compile(rb"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(?: |$)")
 
 
@@ -222,31 +215,6 @@ def _read_hunk(out: bytes, header: bytes, pos: int) -> tuple[Hunk, int]:
     old_start, new_start = int(m[1]), int(m[3])
     old_count = int(m[2]) if m[2] is not None else 1
     new_count = int(m[4]) if m[4] is not None else 1
-    old = old_start - 1 if old_count else old_start
-    new = new_start - 1 if new_count else new_start
-    # As -U0 writes a hunk: the removed lines, then the added ones, each line ending
-    # in a newline and no "\ No newline" line: read in one cut (else line by line).
-    count, stop = old_count + new_count, pos
-    for _ in range(count):
-        stop = out.find(b"\n", stop) + 1
-        if not stop:
-            break
-    else:
-        if not out.startswith(b"\\", stop):
-            lines = out[pos:stop].split(b"\n")
-            marks = b"".join([line[:1] for line in lines])
-            if marks == b"-" * old_count + b"+" * new_count:
-                gone = [line[1:] + b"\n" for line in lines[:old_count]]
-                came = [line[1:] + b"\n" for line in lines[old_count:count]]
-                return Hunk(old, new, gone, came), stop
-    return _read_hunk_lines(out, pos, old, new, old_count, new_count)
-
-
-def _read_hunk_lines(
-    out: bytes, pos: int, old: int, new: int, old_count: int, new_count: int
-) -> tuple[Hunk, int]:
-    """The lines of a hunk from ``pos``, one by one (any order, context lines and
-    "\\ No newline" lines); StreamError when they do not read."""
     removed: list[bytes] = []
     added: list[bytes] = []
     last: list[list[bytes]] = []
@@ -281,6 +249,8 @@ def _read_hunk_lines(
             last = []
         else:
             raise StreamError("a hunk line does not read")
+    old = old_start - 1 if old_count else old_start
+    new = new_start - 1 if new_count else new_start
     return Hunk(old, new, removed, added), pos
 
 
