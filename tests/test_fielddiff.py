@@ -131,3 +131,32 @@ def test_a_grown_list_is_labelled_from_the_last_labels() -> None:
         ("sessions[2026-11-01#3]", None, {"date": "2026-11-01"}, "added")
     ]
     assert memo["sessions"][0] is grown
+
+
+def _lines_changed(old: str, new: str) -> tuple[int, int]:
+    """body_change as the sequence matcher alone counts it (the reference)."""
+    import difflib
+
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "delete"):
+            removed += i2 - i1
+        if tag in ("replace", "insert"):
+            added += j2 - j1
+    return added, removed
+
+
+_NOTE_TEXT = st.lists(
+    st.sampled_from(["a", "b", "\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028", "x y"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_NOTE_TEXT, _NOTE_TEXT)
+def test_notes_added_at_the_end_count_as_the_matcher_counts(head: str, tail: str) -> None:
+    from sortext.record.fielddiff import body_change
+
+    for old, new in ((head, head + tail), (head + "\n", head + "\n" + tail), (head, tail)):
+        assert body_change(old, new) == _lines_changed(old, new)

@@ -169,6 +169,12 @@ def _diff(old: Any, new: Any, path: str, out: list[Row], memo: Labels | None) ->
 
 def body_change(old: str | None, new: str | None) -> tuple[int, int]:
     """Lines added and removed in the notes."""
+    before, after = old or "", new or ""
+    if after.startswith(before) and (not before or before.endswith("\n")):
+        # Lines only added at the end, after a line end: the lines of what was added
+        # are the lines added (what the matcher below finds), counted without
+        # splitting the lines that were there.
+        return len(after[len(before) :].splitlines()), 0
     a = (old or "").splitlines()
     b = (new or "").splitlines()
     shorter, longer = (old or "", new or "") if len(a) <= len(b) else (new or "", old or "")

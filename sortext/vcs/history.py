@@ -233,6 +233,7 @@ class _Facts:
         self.fetching = True  # False: the store holds nothing for this file (cold)
         self.parsed: dict[VKey, Version | None] = {}
         self._states: dict[VKey, str] = {}  # state() by version (asked ~3 times each)
+        self._pair_keys: dict[tuple[VKey | None, VKey], str] = {}  # (built once a pair)
         self._parser: Any = None
 
     def __enter__(self) -> _Facts:
@@ -253,18 +254,24 @@ class _Facts:
         return found
 
     def comparison(self, before: VKey | None, after: VKey) -> tuple[list[Row], str]:
-        changes, notes = self.known[_pair_key(before, after)]
+        key = self._pair_keys.get((before, after)) or _pair_key(before, after)
+        changes, notes = self.known[key]
         return changes, notes
 
     def states(self, versions: Sequence[VKey]) -> None:
         """Learn whether each version parses (stored, else read and parsed)."""
-        self._fetch([_state_key(v) for v in versions])
-        self._parse([v for v in versions if _state_key(v) not in self.known])
+        keys = [_state_key(v) for v in versions]
+        self._fetch(keys)
+        known = self.known
+        self._parse([v for v, key in zip(versions, keys, strict=True) if key not in known])
 
     def compare(self, pairs: Sequence[tuple[VKey | None, VKey]]) -> None:
         """Learn the field changes and notes summary of each pair."""
-        self._fetch([_pair_key(b, a) for b, a in pairs])
-        todo = [(b, a) for b, a in pairs if _pair_key(b, a) not in self.known]
+        keys = [_pair_key(b, a) for b, a in pairs]
+        self._pair_keys.update(zip(pairs, keys))
+        self._fetch(keys)
+        known = self.known
+        todo = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
         self._parse([v for pair in todo for v in pair if v is not None])
         memo: Labels = {}  # (consecutive versions: a list that grew is labelled once)
         for before, after in todo:
@@ -276,7 +283,7 @@ class _Facts:
             changes = [list(row) for row in found]
             same = old is None or old.body == new.body
             notes = "" if same or old is None else body_summary(old.body, new.body)
-            self._learn(_pair_key(before, after), [changes, notes])
+            self._learn(self._pair_keys[before, after], [changes, notes])
 
     def replayed(self, commits: Sequence[Commit], patches: dict[str, Patch]) -> None:
         """Take the versions :func:`sortext.vcs.replay.replay` rebuilds from the
