@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 from hypothesis import given, settings
@@ -116,7 +117,7 @@ def _version_chain(draw: st.DrawFn) -> list[dict[str, Any]]:
 @given(_version_chain())
 def test_rows_with_a_memo_are_each_pair_s_diff(versions: list[dict[str, Any]]) -> None:
     memo: Labels = {}
-    for old, new in zip(versions, versions[1:], strict=False):
+    for old, new in pairwise(versions):
         rows = diff_rows(old, new, memo)
         alone = [(c.path, c.old, c.new, c.kind) for c in diff_data(old, new)]
         assert json.dumps(rows) == json.dumps(alone)  # 1, 1.0 and True told apart

@@ -268,7 +268,7 @@ class _Facts:
     def compare(self, pairs: Sequence[tuple[VKey | None, VKey]]) -> None:
         """Learn the field changes and notes summary of each pair."""
         keys = [_pair_key(b, a) for b, a in pairs]
-        self._pair_keys.update(zip(pairs, keys))
+        self._pair_keys.update(zip(pairs, keys, strict=True))
         self._fetch(keys)
         known = self.known
         todo = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]

@@ -412,11 +412,11 @@ class Replica:
         return _Front(fence, starts, {}, chars)
 
     def _advance(
-        self, front: _Front, hunks: list[Hunk], gone: list[list[str | None]]
+        self, front: _Front, hunks: list[Hunk], dropped: list[list[str | None]]
     ) -> _Front | None:
         """The fast reading after ``hunks`` (none at line 0), from the one before:
         entries whose lines the hunks did not touch keep what they read as.
-        ``gone``: per hunk, the texts of the lines it removed."""
+        ``dropped``: per hunk, the texts of the lines it removed."""
         fence = front.fence
         head = [h for h in hunks if h.old < fence or (h.old == fence and not h.removed)]
         if len(head) != len(hunks) and hunks[len(head)].old <= fence:
@@ -430,7 +430,7 @@ class Replica:
         chars = front.chars
         same_shape = True  # every hunk as many lines as it replaced, starts where they were
         added_starts: list[int] = []
-        for h, removed in zip(head, gone, strict=False):  # (head: the first hunks)
+        for h, removed in zip(head, dropped, strict=False):  # (head: the first hunks)
             for text in removed:
                 chars -= len(text or "")
             n = len(h.added)
