@@ -20,6 +20,10 @@ from sortext.vcs import git
 _COMMIT = "\x01"
 _FIELD = "\x1f"
 LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
+#: What user config could otherwise change in what ``git log`` lists: ``log.showRoot
+#: = false`` leaves out the files of the root commit (where a record was created), and
+#: ``i18n.logOutputEncoding`` re-encodes names and subjects away from UTF-8.
+LOG_OPTIONS = ("--root", "--encoding=UTF-8")
 
 
 def is_git_repo(root: Path) -> bool:
@@ -95,7 +99,9 @@ def log(root: Path, *args: str, paths: Sequence[str] = (), raw: bool = False) ->
     if not has_commits(root):
         return []
     listing = ("--raw", "--no-abbrev") if raw else ("--name-status",)
-    out = git.text(root, "log", f"--format={LOG_FORMAT}", *listing, "-z", *args, "--", *paths)
+    out = git.text(
+        root, "log", f"--format={LOG_FORMAT}", *LOG_OPTIONS, *listing, "-z", *args, "--", *paths
+    )
     return parse_log(out)
 
 
@@ -106,7 +112,16 @@ def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[],
     does other work on the second core."""
     if not has_commits(root):
         return list
-    command = ["log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths]
+    command = [
+        "log",
+        f"--format={LOG_FORMAT}",
+        *LOG_OPTIONS,
+        "--name-status",
+        "-z",
+        *args,
+        "--",
+        *paths,
+    ]
     proc = git.popen(root, *command)
 
     def finish() -> list[Commit]:

@@ -42,7 +42,7 @@ from pathlib import Path
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.vcs import git
-from sortext.vcs.log import LOG_FORMAT, Commit, has_commits, parse_log
+from sortext.vcs.log import LOG_FORMAT, LOG_OPTIONS, Commit, has_commits, parse_log
 from sortext.vcs.versions import _ENTRY_START, Entry, Version, VersionParser
 
 #: What user config could otherwise change in the patch text.
@@ -97,6 +97,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
         root,
         "log",
         f"--format={LOG_FORMAT}",
+        *LOG_OPTIONS,
         "--raw",
         "--no-abbrev",
         "-z",

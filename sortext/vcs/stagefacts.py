@@ -35,8 +35,10 @@ from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 4  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored
+_CACHE_VERSION = 5  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+# 5: the root commit read whatever log.showRoot says
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -80,6 +82,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "core.quotePath=false",  # names as they are (a folder "clientèle")
         "log",
         "--format=\x01%aI",
+        *LOG_OPTIONS,  # the root commit's patch too, whatever log.showRoot says
         "-p",
         "-U0",
         "-M",
