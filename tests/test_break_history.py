@@ -103,3 +103,121 @@ def test_a_record_never_changed_since_the_root_commit_has_facts_whatever_log_sho
     facts = stage_facts(open_repository(root), use_cache=False)
     assert (facts["ada"].stage, facts["ada"].stage_since) == ("inquiry", dt.date(2026, 1, 1))
     assert len(_all_ways(root, "ada")) == 1  # created
+
+
+# --- 2. commit headers holding the log's own separators ------------------------------------
+
+#: Characters a name or a subject may hold that the log's header once used as separators.
+ODD = st.text(st.sampled_from(["a", "é", " ", "\x01", "\x1f", "\x02", "\t", ":", "\x7f"]), max_size=6)
+
+
+def _history_with(tmp: Path, name: str, subject: str) -> Path:
+    root = _repo(tmp)
+    git(root, "config", "user.name", name)
+    _two_stages_with(root, subject)
+    return root
+
+
+def _two_stages_with(root: Path, subject: str) -> None:
+    record = root / "clients" / "ada.md"
+    for n, stage in enumerate(["inquiry", "active"]):
+        record.write_text(f"---\nname: Ada\nstage: {stage}\n---\n")
+        _commit(root, n, f"s{subject}")
+
+
+@pytest.mark.parametrize(
+    ("name", "subject"),
+    [("T", "a\x01b"), ("A\x1fB", "step"), ("A\x01B", "step"), ("T", "\x1f\x1f\x1f\x1f\x1f")],
+)
+def test_separators_in_an_author_or_a_subject_do_not_crash_history(
+    tmp_path: Path, name: str, subject: str
+) -> None:
+    root = _history_with(tmp_path / "r", name, subject)
+    found = _all_ways(root, "ada")
+    stored = git(root, "log", "-1", "--format=%an").removesuffix("\n")
+    assert [e.author for e in found] == [stored, stored]  # type: ignore[attr-defined]
+    result = CliRunner().invoke(main, ["history", "ada", "--repo", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(name=ODD.map(lambda s: f"N{s}N"), email=ODD, subject=ODD)
+@example(name="N\x01N", email="", subject="\x01")
+def test_any_author_email_and_subject_read_back_as_git_stored_them(
+    tmp_path_factory: pytest.TempPathFactory, name: str, email: str, subject: str
+) -> None:
+    """parse_log reads each commit's header fields whatever characters they hold."""
+    root = _repo(tmp_path_factory.mktemp("odd") / "r")
+    git(root, "config", "user.name", name)
+    git(root, "config", "user.email", f"x{email}@sortext.invalid")
+    _two_stages_with(root, subject)
+    repo = open_repository(root)
+    fast = client_history(repo, "ada", use_cache=False)
+    assert fast == client_history(repo, "ada", use_cache=False, replay=False)
+    from sortext.vcs.log import file_log
+
+    commits = file_log(root, "clients/ada.md")
+    for commit in commits:
+        stored = git(root, "log", "-1", "--format=%an%x00%ae%x00%s", commit.sha)
+        assert [commit.author, commit.email, commit.subject] == stored.removesuffix("\n").split(
+            "\0"
+        )
+    assert [c.files[-1].path for c in commits] == ["clients/ada.md"] * 2
+
+
+def test_parse_log_reads_separators_inside_fields() -> None:
+    head = "\x01" + "\n".join(["a" * 40, "2026-01-01T00:00:00+00:00", "A\x01\x1fB", "e", "5", ""])
+    out = f"{head}\x00\nM\x00clients/\x01x.md\x00{head}\x00\nA\x00clients/a.md\x00"
+    commits = parse_log(out)
+    assert [(c.author, c.subject, c.timestamp) for c in commits] == [("A\x01\x1fB", "", 5)] * 2
+    assert [c.files[0].path for c in commits] == ["clients/\x01x.md", "clients/a.md"]
+
+
+# --- 3. the id a file name implies ---------------------------------------------------------
+
+
+def test_a_record_renamed_from_a_name_that_is_no_slug_has_the_readers_id(tmp_path: Path) -> None:
+    """A client file first saved by hand as ``Ada Lovelace.md`` (no ``id:`` line), then
+    renamed: its first versions' id is the one the record reader gives (a slug made
+    from the name), and the rename still says the id change."""
+    root = _repo(tmp_path / "r")
+    first = root / "clients" / "Ada Lovelace.md"
+    first.write_text("---\nname: Ada\nstage: inquiry\n---\n")
+    _commit(root, 0)
+    first.write_text("---\nname: Ada\nstage: active\n---\n")
+    _commit(root, 1)
+    git(root, "mv", str(first), str(root / "clients" / "ada.md"))
+    _commit(root, 2)
+    expected = parse_version(first.parent.joinpath("ada.md").read_bytes(), "clients/Ada Lovelace.md")
+    assert expected is not None
+    for wanted in (None, "id"):
+        found = _all_ways(root, "ada", wanted)
+        assert not [e for e in found if e.field == "id" and e.kind == "changed"]  # type: ignore[attr-defined]
+    added = [e for e in _all_ways(root, "ada", "id") if e.kind == "added"]  # type: ignore[attr-defined]
+    assert [e.new for e in added] == [expected.data["id"]]  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), max_size=12),
+    st.sampled_from([b"", b"id: given\n", b"id: Not A Slug\n", b"id: 5\n"]),
+)
+@example("Ada Lovelace", b"")
+@example("", b"")
+def test_every_version_reader_implies_the_id_the_record_reader_implies(
+    stem: str, id_line: bytes
+) -> None:
+    raw = b"---\nname: Ada\n" + id_line + b"---\nnotes\n"
+    display = f"clients/{stem}.md"
+    expected = parse_version(raw, display)
+    assert VersionParser().parse(raw, display) == expected
+    from sortext.vcs.replay import Replica
+
+    replica = Replica(VersionParser())
+    replica.reset(raw)
+    assert replica.version(display) == expected

@@ -16,9 +16,11 @@ from types import TracebackType
 
 from sortext.vcs import git
 
-#: Separates commits (NUL cannot appear in a commit header) and header fields.
+#: Starts each commit's header; the header's fields are one a line: no field can hold
+#: a newline (git keeps a name, an email and a subject on one line each), where a
+#: name or a subject may hold any other control character (``\x01``, ``\x1f``).
 _COMMIT = "\x01"
-_FIELD = "\x1f"
+_FIELD = "\n"
 LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
 #: What user config could otherwise change in what ``git log`` lists: ``log.showRoot
 #: = false`` leaves out the files of the root commit (where a record was created), and
@@ -65,31 +67,36 @@ _NO_BLOB = frozenset("0")
 
 def parse_log(output: str) -> list[Commit]:
     """Parse ``git log --format=LOG_FORMAT --name-status -z`` output (or ``--raw
-    --no-abbrev -z``: each entry then carries its new blob id), newest first."""
+    --no-abbrev -z``: each entry then carries its new blob id), newest first.
+
+    Read token by token (``-z``: each header, status and path ends with a NUL): a
+    header is a token that starts with ``\x01`` where a status is expected, and each
+    status is followed by its one or two paths, so a path or a subject holding
+    ``\x01`` is read as the text it is."""
     commits: list[Commit] = []
-    for chunk in output.split(_COMMIT)[1:]:
-        header, _, rest = chunk.partition("\x00")
-        sha, date, author, email, ts, subject = header.split(_FIELD, 5)
-        commit = Commit(sha, date, author, email, int(ts), subject)
-        tokens = [t.strip("\n") for t in rest.split("\x00")]
-        i = 0
-        while i < len(tokens):
-            status = tokens[i]
-            if not status:
-                i += 1
-                continue
-            blob = None
-            if status[0] == ":":  # --raw: ":mode mode old-id new-id STATUS"
-                fields = status.split(" ")
-                status, new_id = fields[-1], fields[-2]
-                blob = None if set(new_id) <= _NO_BLOB else new_id
-            if status[0] in "RC":
-                commit.files.append(FileChange(status[0], tokens[i + 1], tokens[i + 2], blob))
-                i += 3
-            else:
-                commit.files.append(FileChange(status[0], None, tokens[i + 1], blob))
-                i += 2
-        commits.append(commit)
+    tokens = output.split("\x00")
+    i, end = 0, len(tokens)
+    while i < end:
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if token.startswith(_COMMIT):
+            sha, date, author, email, ts, subject = token[1:].split(_FIELD, 5)
+            commits.append(Commit(sha, date, author, email, int(ts), subject))
+            continue
+        status = token.rstrip("\n")
+        if not status or not commits:
+            continue
+        blob = None
+        if status[0] == ":":  # --raw: ":mode mode old-id new-id STATUS"
+            fields = status.split(" ")
+            status, new_id = fields[-1], fields[-2]
+            blob = None if set(new_id) <= _NO_BLOB else new_id
+        if status[0] in "RC":
+            commits[-1].files.append(FileChange(status[0], tokens[i], tokens[i + 1], blob))
+            i += 2
+        else:
+            commits[-1].files.append(FileChange(status[0], None, tokens[i], blob))
+            i += 1
     return commits
 
 
