@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sortext.files.slug import safe_stem
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 
 if TYPE_CHECKING:
@@ -227,9 +228,12 @@ class VersionParser:
 
 
 def _stem_of(path: str) -> str:
-    """:func:`sortext.check.load.stem_of` (not imported: see ``_accept_all``)."""
+    """The id a record at ``path`` without an ``id:`` line has: the file stem
+    (:func:`sortext.check.load.stem_of`, not imported: see ``_accept_all``) made a
+    slug as :func:`sortext.check.load.parse_record` makes it (``Ada Lovelace.md`` ->
+    ``ada-lovelace-76740216``)."""
     base = os.path.basename(path)
-    return base[:-3] if base.endswith(".md") else base
+    return safe_stem(base[:-3] if base.endswith(".md") else base)
 
 
 _UNSEEN: Any = object()
