@@ -221,3 +221,57 @@ def test_every_version_reader_implies_the_id_the_record_reader_implies(
     replica = Replica(VersionParser())
     replica.reset(raw)
     assert replica.version(display) == expected
+
+
+# --- 4. stage facts when .gitattributes says records are binary to diff ---------------------
+
+
+def _three_commits(root: Path) -> None:
+    record = root / "clients" / "ada.md"
+    for n, text in enumerate(
+        [
+            "---\nname: Ada\nstage: inquiry\n---\n",
+            "---\nname: Ada\nstage: active\n---\n",
+            "---\nname: Ada\nstage: active\n---\nmore\n",
+        ]
+    ):
+        record.write_text(text)
+        _commit(root, n)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "config"),
+    [
+        ("*.md -diff\n", None),
+        ("*.md binary\n", None),
+        ("*.md diff=locked\n", ("diff.locked.binary", "true")),
+    ],
+)
+def test_stage_facts_when_records_are_binary_to_diff(
+    tmp_path: Path, attributes: str, config: tuple[str, str] | None
+) -> None:
+    """``-diff`` (or a diff driver with ``binary``) made every patch "Binary files
+    differ": no stage line and no touch was ever read, so every client's facts were
+    None."""
+    root = _repo(tmp_path / "r")
+    (root / ".gitattributes").write_text(attributes)
+    if config is not None:
+        git(root, "config", *config)
+    _three_commits(root)
+    facts = stage_facts(open_repository(root), use_cache=False)["ada"]
+    assert (facts.stage, facts.stage_since, facts.last_touched) == (
+        "active",
+        dt.date(2026, 1, 2),
+        dt.date(2026, 1, 3),
+    )
+    assert len(_all_ways(root, "ada")) == 3  # created, stage, notes
+
+
+def test_a_binary_version_is_a_touch(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "r")
+    _three_commits(root)
+    record = root / "clients" / "ada.md"
+    record.write_bytes(record.read_bytes() + b"\x00\n")
+    _commit(root, 3)
+    facts = stage_facts(open_repository(root), use_cache=False)["ada"]
+    assert (facts.stage_since, facts.last_touched) == (dt.date(2026, 1, 2), dt.date(2026, 1, 4))

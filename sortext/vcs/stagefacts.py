@@ -38,7 +38,7 @@ from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
 
 _CACHE_VERSION = 5  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
-# 5: the root commit read whatever log.showRoot says
+# 5: the root commit read whatever log.showRoot says, and records marked -diff
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -91,6 +91,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "--src-prefix=a/",  # whatever diff.noprefix or diff.mnemonicPrefix say
         "--dst-prefix=b/",
         "--no-textconv",
+        "--text",  # a patch even where .gitattributes says -diff or binary (else no line is read)
         "--full-index",  # the new blob of each file: where a stage line is checked
         "--inter-hunk-context=0",
         *revs,
