@@ -280,3 +280,74 @@ def test_a_binary_version_is_a_touch(tmp_path: Path) -> None:
     _commit(root, 3)
     facts = stage_facts(open_repository(root), use_cache=False)["ada"]
     assert (facts.stage_since, facts.last_touched) == (dt.date(2026, 1, 2), dt.date(2026, 1, 4))
+
+
+# --- 5. GIT_DIFF_OPTS in the user's environment ---------------------------------------------
+
+
+def _two_clients(root: Path) -> None:
+    ada, bob = root / "clients" / "ada.md", root / "clients" / "bob.md"
+    ada.write_text("---\nname: Ada\nstage: inquiry\nowner: me\n---\nnotes\n")
+    _commit(root, 0)
+    bob.write_text("---\nname: Bob\nstage: inquiry\n---\n")
+    _commit(root, 1)
+    ada.write_text("---\nname: Ada\nstage: active\nowner: me\n---\nnotes\n")
+    bob.write_text("---\nname: Bob\nstage: won\n---\n")
+    _commit(root, 2)
+    ada.write_text("---\nname: Ada\nstage: active\nowner: you\n---\nnotes\nstage: review\n")
+    _commit(root, 3)
+
+
+@pytest.mark.parametrize("opts", ["-u3", "--unified=5"])
+def test_git_diff_opts_in_the_environment_changes_no_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opts: str
+) -> None:
+    """``GIT_DIFF_OPTS=-u3`` gave every ``-U0`` patch three lines of context: the
+    stage scan counted them twice, read past its hunks and took a notes line for
+    the stage (and missed another client's move)."""
+    root = _repo(tmp_path / "r")
+    _two_clients(root)
+    monkeypatch.delenv("GIT_DIFF_OPTS", raising=False)
+    expected = stage_facts(open_repository(root), use_cache=False)
+    history = _all_ways(root, "ada")
+    assert (expected["ada"].stage, expected["ada"].stage_since) == ("active", dt.date(2026, 1, 3))
+    assert (expected["bob"].stage, expected["bob"].stage_since) == ("won", dt.date(2026, 1, 3))
+    monkeypatch.setenv("GIT_DIFF_OPTS", opts)
+    assert stage_facts(open_repository(root), use_cache=False) == expected
+    assert _all_ways(root, "ada") == history
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.integers(0, 7), st.booleans())
+@example(3, False)
+def test_the_stage_scan_reads_hunks_with_any_context(
+    tmp_path_factory: pytest.TempPathFactory, context: int, blank_empty: bool
+) -> None:
+    """The scan's hunk reader counts each side's lines, so a patch with context lines
+    (blank ones written empty, too) reads as its ``-U0`` patch does."""
+    from sortext.vcs.log import read_blobs
+    from sortext.vcs.stagefacts import _parse_patches
+
+    root = _repo(tmp_path_factory.mktemp("ctx") / "r")
+    _two_clients(root)
+
+    def scan(lines: int) -> object:
+        out = git(
+            root,
+            *(["-c", "diff.suppressBlankEmpty=true"] if blank_empty else []),
+            "log",
+            "--format=\x01%aI",
+            "-p",
+            f"-U{lines}",
+            "-M",
+            "--full-index",
+            "--",
+            "clients/",
+        )
+        return _parse_patches(out, lambda blobs: read_blobs(root, blobs))
+
+    assert scan(context) == scan(0)

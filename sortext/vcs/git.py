@@ -65,8 +65,12 @@ class NotARepository(GitError):
 
 
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` plus the no-prompt settings plus ``extra`` (str -> str)."""
+    """``os.environ`` without ``GIT_DIFF_OPTS``, plus the no-prompt settings plus
+    ``extra`` (str -> str)."""
     env = dict(os.environ)
+    # GIT_DIFF_OPTS=-u3 would give every patch sortext asks for with -U0 three lines
+    # of context (it overrides the command line): what git prints is sortext's choice
+    env.pop("GIT_DIFF_OPTS", None)
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
     env.setdefault("GIT_HTTP_LOW_SPEED_LIMIT", "1000")  # bytes/s ...

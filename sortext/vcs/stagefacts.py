@@ -207,14 +207,20 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
             new_at, new_count = int(m.group(3)), int(m.group(4) or 1)
             whole = m.group(1) == "0" and old_count == 0  # the file's every line
             first = i
-            count = old_count + new_count
-            while count and i < end:
+            old_left, new_left = old_count, new_count
+            while (old_left > 0 or new_left > 0) and i < end:
                 body = lines[i]
                 i += 1
                 if body.startswith("\\"):
                     continue  # "\ No newline at end of file": not a line of the file
-                count -= 1
-                if body.startswith("+"):
+                if body.startswith("-"):
+                    old_left -= 1
+                elif not body.startswith("+"):  # context (GIT_DIFF_OPTS=-u3): both sides
+                    old_left -= 1
+                    new_left -= 1
+                    new_at += 1
+                else:
+                    new_left -= 1
                     if path is not None and body.startswith("+stage:"):
                         found = _STAGE_LINE.match(body)
                         if found:
