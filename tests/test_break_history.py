@@ -351,3 +351,37 @@ def test_the_stage_scan_reads_hunks_with_any_context(
         return _parse_patches(out, lambda blobs: read_blobs(root, blobs))
 
     assert scan(context) == scan(0)
+
+
+# --- 6. a partial clone whose remote cannot be reached ----------------------------------------
+
+
+@pytest.fixture
+def offline_partial_clone(tmp_path: Path) -> Path:
+    """A ``--filter=blob:none`` clone (versions fetched from the remote when read)
+    whose remote has gone: reading an old version makes git give up."""
+    source = _repo(tmp_path / "source")
+    git(source, "config", "uploadpack.allowFilter", "true")
+    _three_commits(source)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-checkout", f"file://{source}", "clone")
+    git(clone, "checkout", "-q", "main", "--", "sortext.yaml")
+    git(clone, "remote", "set-url", "origin", f"file://{tmp_path / 'gone'}")
+    return clone
+
+
+@pytest.mark.parametrize("replay", [True, False])
+def test_history_in_an_offline_partial_clone_is_a_git_error_not_a_crash(
+    offline_partial_clone: Path, replay: bool
+) -> None:
+    """``git cat-file --batch`` exits when it cannot fetch a version: the reader took
+    the end of its output for a header (IndexError, a traceback)."""
+    from sortext.errors import GitError
+
+    repo = open_repository(offline_partial_clone)
+    with pytest.raises(GitError, match="cat-file"):
+        client_history(repo, "ada", use_cache=False, replay=replay)
+    result = CliRunner().invoke(main, ["history", "ada", "--repo", str(offline_partial_clone)])
+    assert result.exit_code != 0
+    assert "cat-file" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

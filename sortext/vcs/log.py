@@ -9,11 +9,13 @@ GitPython's object database would add a Python object per blob.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from sortext.errors import GitError
 from sortext.vcs import git
 
 #: Starts each commit's header; the header's fields are one a line: no field can hold
@@ -166,7 +168,8 @@ class BlobReader:
 
     def close(self) -> None:
         if self._proc.stdin:
-            self._proc.stdin.close()
+            with contextlib.suppress(OSError):  # git already gone (see read_many)
+                self._proc.stdin.close()
         self._proc.wait()
 
     def read(self, spec: str) -> bytes | None:
@@ -174,7 +177,10 @@ class BlobReader:
         return self.read_many([spec])[0]
 
     def read_many(self, specs: Iterable[str]) -> list[bytes | None]:
-        """Read many objects: all requests are written before answers are read."""
+        """Read many objects: all requests are written before answers are read.
+
+        Raises GitError when git stops before answering them all (a partial clone
+        fetches a version it lacks from its remote, and exits when it cannot)."""
         wanted = list(specs)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         import threading
@@ -183,8 +189,9 @@ class BlobReader:
         stdin = self._proc.stdin
 
         def feed() -> None:
-            stdin.write(payload)
-            stdin.flush()
+            with contextlib.suppress(OSError):  # git exited early: told by its output
+                stdin.write(payload)
+                stdin.flush()
 
         writer = threading.Thread(target=feed)
         writer.start()
@@ -195,12 +202,25 @@ class BlobReader:
             if header.endswith(b" missing\n") or header.endswith(b" ambiguous\n"):
                 out.append(None)
                 continue
-            size = int(header.split()[2])
-            data = stdout.read(size)
+            fields = header.split()
+            size = int(fields[2]) if len(fields) == 3 and fields[2].isdigit() else -1
+            data = stdout.read(size) if size >= 0 else b""
+            if len(data) != size:  # git ended (or wrote what no reader expects)
+                self._proc.kill()
+                writer.join()
+                raise GitError(_STOPPED)
             stdout.read(1)
             out.append(data)
         writer.join()
         return out
+
+
+#: Why a ``cat-file --batch`` read failed when git ended before answering.
+_STOPPED = (
+    "git cat-file --batch stopped before it gave every version asked for (in a partial "
+    "clone git fetches the versions it lacks from the remote): check that the remote "
+    "can be reached, then try again"
+)
 
 
 def read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
