@@ -385,3 +385,55 @@ def test_history_in_an_offline_partial_clone_is_a_git_error_not_a_crash(
     assert result.exit_code != 0
     assert "cat-file" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- 7. a clients folder whose name git would read as a pattern -------------------------------
+
+
+def _folder_history(root: Path, folder: str) -> list[tuple[object, ...]]:
+    """Commits: the record in ``folder`` created, decoys in folders a pattern could
+    match, the record's stage moved; then history and stage facts of ``ada``."""
+    config = root / "sortext.yaml"
+    config.write_text(
+        config.read_text().replace("clients_dir: clients", f"clients_dir: '{folder}'")
+    )
+    record = root / folder / "ada.md"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text("---\nname: Ada\nstage: inquiry\n---\n")
+    _commit(root, 0)
+    for n, decoy in enumerate(["clients", "c", "cc", "x", "C"], start=1):
+        if decoy != folder:
+            (root / decoy).mkdir(exist_ok=True)
+            (root / decoy / "ada.md").write_text(f"---\nname: Decoy {n}\nstage: lost\n---\n")
+            _commit(root, n)
+    record.write_text("---\nname: Ada\nstage: won\n---\n")
+    _commit(root, 9)
+    return [(e.field, e.old, e.new, e.kind) for e in _all_ways(root, "ada")]
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.text(st.sampled_from(["c", "*", "?", "[", "]", ":", "(", ")", "!", "^", "x"]), min_size=1)
+)
+@example("c*")
+@example("c?")
+@example("[c]c")
+@example(":(icase)X")
+@example(":!x")
+def test_a_clients_folder_named_like_a_pattern_is_read_literally(
+    tmp_path_factory: pytest.TempPathFactory, folder: str
+) -> None:
+    """``clients_dir: 'c*'`` made ``git log -- 'c*/ada.md'`` a glob: the history showed
+    another folder's client; ``:(icase)X`` was pathspec magic: "never committed"."""
+    root = _repo(tmp_path_factory.mktemp("folder") / "r")
+    found = _folder_history(root, folder)
+    assert found == [
+        ("record", None, f"{folder}/ada.md", "created"),
+        ("stage", "inquiry", "won", "changed"),
+    ]
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert (facts["ada"].stage, facts["ada"].stage_since) == ("won", dt.date(2026, 1, 10))

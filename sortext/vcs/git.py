@@ -65,12 +65,15 @@ class NotARepository(GitError):
 
 
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` without ``GIT_DIFF_OPTS``, plus the no-prompt settings plus
-    ``extra`` (str -> str)."""
+    """``os.environ`` without ``GIT_DIFF_OPTS``, plus literal pathspecs and the
+    no-prompt settings, plus ``extra`` (str -> str)."""
     env = dict(os.environ)
     # GIT_DIFF_OPTS=-u3 would give every patch sortext asks for with -U0 three lines
     # of context (it overrides the command line): what git prints is sortext's choice
     env.pop("GIT_DIFF_OPTS", None)
+    # every path sortext hands git is a file or folder name, never a pattern: a
+    # clients folder named 'c*' or ':(icase)x' must not match other files
+    env["GIT_LITERAL_PATHSPECS"] = "1"
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
     env.setdefault("GIT_HTTP_LOW_SPEED_LIMIT", "1000")  # bytes/s ...
@@ -310,7 +313,11 @@ def open_repo(root: Path) -> Repo:
 
 def _policy_env() -> dict[str, str]:
     base = environment()
-    return {k: v for k, v in base.items() if k.startswith(("GIT_TERMINAL", "GIT_SSH", "GIT_HTTP"))}
+    return {
+        k: v
+        for k, v in base.items()
+        if k.startswith(("GIT_TERMINAL", "GIT_SSH", "GIT_HTTP", "GIT_LITERAL_PATHSPECS"))
+    }
 
 
 @contextmanager

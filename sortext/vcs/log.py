@@ -109,7 +109,7 @@ def log(root: Path, *args: str, paths: Sequence[str] = (), raw: bool = False) ->
         return []
     listing = ("--raw", "--no-abbrev") if raw else ("--name-status",)
     out = git.text(
-        root, "log", f"--format={LOG_FORMAT}", *LOG_OPTIONS, *listing, "-z", *args, "--", *paths
+        root, "log", *LOG_OPTIONS, f"--format={LOG_FORMAT}", *listing, "-z", *args, "--", *paths
     )
     return parse_log(out)
 
@@ -123,8 +123,8 @@ def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[],
         return list
     command = [
         "log",
+        *LOG_OPTIONS,  # (first: an error names them, not the format's control characters)
         f"--format={LOG_FORMAT}",
-        *LOG_OPTIONS,
         "--name-status",
         "-z",
         *args,

@@ -96,8 +96,8 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
     out = git.run(
         root,
         "log",
-        f"--format={LOG_FORMAT}",
         *LOG_OPTIONS,
+        f"--format={LOG_FORMAT}",
         "--raw",
         "--no-abbrev",
         "-z",
