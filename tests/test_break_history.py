@@ -437,3 +437,40 @@ def test_a_clients_folder_named_like_a_pattern_is_read_literally(
     ]
     facts = stage_facts(open_repository(root), use_cache=False)
     assert (facts["ada"].stage, facts["ada"].stage_since) == ("won", dt.date(2026, 1, 10))
+
+
+# --- 8. signed commits and log.showSignature ---------------------------------------------------
+
+
+@pytest.mark.parametrize("verifiable", [True, False])
+def test_signed_commits_read_the_same_whatever_log_show_signature(
+    tmp_path: Path, verifiable: bool
+) -> None:
+    """``log.showSignature`` with signed commits (``commit.gpgsign``) wrote "Good ...
+    signature" (or "No signature") before each header: the plain log read none of
+    them, and the record was "never committed"."""
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    root = _repo(tmp_path / "r")
+    for setting in [
+        ("gpg.format", "ssh"),
+        ("user.signingkey", str(key)),
+        ("commit.gpgsign", "true"),
+        ("log.showSignature", "true"),
+    ]:
+        git(root, "config", *setting)
+    if verifiable:
+        allowed = tmp_path / "allowed"
+        allowed.write_text(f"t@sortext.invalid {(tmp_path / 'key.pub').read_text()}")
+        git(root, "config", "gpg.ssh.allowedSignersFile", str(allowed))
+    _two_clients(root)
+    assert "signature" in git(root, "log", "-1", "--format=%s")
+    found = [(e.field, e.old, e.new) for e in _all_ways(root, "ada")]
+    assert found == [
+        ("record", None, "clients/ada.md"),
+        ("stage", "inquiry", "active"),
+        ("owner", "me", "you"),
+        ("notes", None, "+1 lines"),
+    ]
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert (facts["ada"].stage, facts["ada"].stage_since) == ("active", dt.date(2026, 1, 3))

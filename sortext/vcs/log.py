@@ -25,9 +25,11 @@ _COMMIT = "\x01"
 _FIELD = "\n"
 LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
 #: What user config could otherwise change in what ``git log`` lists: ``log.showRoot
-#: = false`` leaves out the files of the root commit (where a record was created), and
-#: ``i18n.logOutputEncoding`` re-encodes names and subjects away from UTF-8.
-LOG_OPTIONS = ("--root", "--encoding=UTF-8")
+#: = false`` leaves out the files of the root commit (where a record was created),
+#: ``i18n.logOutputEncoding`` re-encodes names and subjects away from UTF-8, and
+#: ``log.showSignature`` writes each signed commit's check ("Good signature...")
+#: before its header.
+LOG_OPTIONS = ("--root", "--encoding=UTF-8", "--no-show-signature")
 
 
 def is_git_repo(root: Path) -> bool:

@@ -15,7 +15,7 @@ versions wherever the stream cannot be relied on:
 
 * options fix what user config could change in the stream (``--no-color``,
   ``--no-ext-diff``, ``--no-textconv``, explicit prefixes, no inter-hunk
-  context, no signatures);
+  context; the signatures, with every log: ``LOG_OPTIONS``);
 * a patch applies only to the version it was made from (the raw line's old
   blob is the previous version's blob; merges, binary files and anything the
   parser does not recognise are not applied);
@@ -55,7 +55,6 @@ PATCH_OPTIONS = (
     "--no-textconv",
     "--src-prefix=a/",
     "--dst-prefix=b/",
-    "--no-show-signature",
     "--diff-algorithm=myers",
 )
 _NO_BLOB = "0" * 40
