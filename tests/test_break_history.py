@@ -228,6 +228,22 @@ def test_every_version_reader_implies_the_id_the_record_reader_implies(
     assert replica.version(display) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=12))
+@example("Ada Lovelace")
+def test_the_weekly_view_implies_the_id_the_record_reader_implies(stem: str) -> None:
+    """The weekly view reads a new client's name and stage from their lines, and
+    took the bare file stem for its id."""
+    from sortext.views.weekly import _new_record_data
+
+    raw = b"---\nname: Ada\nstage: inquiry\n---\n"
+    display = f"clients/{stem}.md"
+    expected = parse_version(raw, display)
+    found = _new_record_data(raw, display)
+    assert expected is not None and found is not None
+    assert found["id"] == expected.data["id"]
+
+
 # --- 4. stage facts when .gitattributes says records are binary to diff ---------------------
 
 
