@@ -142,7 +142,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             ],
         )
     data = normalize(loaded)
-    every_problem = validator.problems(data, stem)
+    every_problem = validator.problems(data, stem, parts.yaml_text)
     problems = capped(every_problem)
     diagnostics = sorted(
         (d.shifted(offset).placed(display, lines) for d in locate(problems, parts.yaml_text, data)),

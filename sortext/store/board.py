@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS assessed (
 );
 CREATE INDEX IF NOT EXISTS assessed_risk
     ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
-CREATE INDEX IF NOT EXISTS assessed_owner_risk ON assessed (owner) WHERE risk_count > 0;
+-- An owner's clients at risk in the order the pages list them (the first 50 read, not
+-- all of them sorted); it replaced assessed_owner_risk (owner only), dropped here.
+DROP INDEX IF EXISTS assessed_owner_risk;
+CREATE INDEX IF NOT EXISTS assessed_owner_rank ON assessed
+    (owner, risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
 CREATE TABLE IF NOT EXISTS next_items (
     path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
     s2 TEXT NOT NULL, value TEXT NOT NULL

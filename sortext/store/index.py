@@ -35,7 +35,7 @@ from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
-from sortext.store import answers, board, clock, daybook, pagekeys
+from sortext.store import answers, board, clock, daybook, pagekeys, scan
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
@@ -68,6 +68,8 @@ CREATE TABLE IF NOT EXISTS files (
     summary TEXT
 );
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
+-- the files with errors (the dashboard lists them) without a look at every row
+CREATE INDEX IF NOT EXISTS files_errors ON files (path) WHERE has_errors = 1;
 CREATE TABLE IF NOT EXISTS records (
     path TEXT PRIMARY KEY,
     doc BLOB,  -- the front matter as JSON, a NUL, the notes: UTF-8, zlib-compressed
@@ -418,6 +420,9 @@ class Index:
         self.conn = conn
         self._rebuilt = rebuilt
         self._validator: RecordValidator | None = None
+        # the pass of the last stat_changes() and the names it gave: a refresh of
+        # exactly those names brings the index current with that pass (its stamp is kept)
+        self._pending: tuple[scan.Pass, list[str]] | None = None
 
     # -- opening -----------------------------------------------------------------
 
@@ -568,14 +573,29 @@ class Index:
         ready: Preparsed | None = None,
     ) -> RefreshStats:
         stats = RefreshStats(rebuilt=self._rebuilt)
-        self._rebuilt = False
         clients = self.repo.relative(self.repo.clients_path).rstrip("/")
         query = "SELECT path, size, mtime_ns, indexed_ns, hash FROM files"
         rows: list[tuple[Any, ...]] = []
+        done: scan.Pass | None = None  # the pass this refresh completes (its stamp is kept)
+        pending, self._pending = self._pending, None
         if only is None:
-            rows = self.conn.execute(query).fetchall()
-            found = _scan(self.repo.clients_path)
+            if not self._rebuilt:
+                done = scan.look(self.conn, self.repo.clients_path, clients)
+            if done is not None and done.candidates is not None:
+                # only what changed since the stamp: compared as every file is below
+                names = [n for n in done.candidates if _is_record_name(n)]
+                rows = select_in(
+                    self.conn, query + " WHERE path IN ({})", [f"{clients}/{n}" for n in names]
+                )
+                found = [entry for entry in map(self._stat_one, names) if entry is not None]
+                stats.scanned = len(done.names) - len(found)  # looked at, all of them
+            else:
+                rows = self.conn.execute(query).fetchall()
+                done = scan.listing(self.repo.clients_path, clients)
+                found = _scan(self.repo.clients_path)
         else:
+            if pending is not None and sorted(only) == pending[1]:
+                done = pending[0]
             names = sorted({n for n in only if _is_record_name(n)})
             rows = select_in(
                 self.conn, query + " WHERE path IN ({})", [f"{clients}/{n}" for n in names]
@@ -601,8 +621,23 @@ class Index:
                     to_touch.append((st.st_size, st.st_mtime_ns, time.time_ns(), display))
                     continue
             to_parse.append((fs_path, display))
+        self._rebuilt = False
         gone = sorted(set(known) - seen)
+        # A new stamp: after a pass without one, after storing or removing records (the
+        # stamp names the generation), when the folder's names or inodes moved, or when
+        # many candidates proved unchanged (touched files); a few such stay candidates,
+        # so that an answer the quick queries keep under this stamp stays valid
+        # (sortext.views.recall keys it by the stamp and the candidates' stat).
+        restamp = done is not None and (
+            done.candidates is None
+            or done.moved
+            or sum(map(_is_record_name, done.candidates)) > scan.RESTAMP_AFTER
+            or bool(to_parse or gone)
+        )
         if not to_parse and not gone and not to_touch:
+            if restamp and done is not None:
+                with self.conn:
+                    scan.store(self.conn, done)
             return stats
         to_parse.sort(key=lambda item: item[1])
         stats.removed = len(gone)
@@ -630,14 +665,29 @@ class Index:
                         hook.store(self.conn, [p.extra for p in batch if p.extra is not None])
                     stats.parsed += len(batch)
                     changed.extend(p.path for p in batch)
+            if restamp and done is not None:
+                scan.store(self.conn, done)
         stats.changed = sorted(changed)
         return stats
 
-    def stat_changes(self) -> list[str]:
+    def stat_changes(self, stamp: bool = True) -> list[str]:
         """The names of the record files one stat pass finds new, changed, gone, or too
         recently indexed to trust their stat (what :meth:`refresh` would look at), sorted;
-        nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does."""
-        prefix = self.repo.relative(self.repo.clients_path).rstrip("/") + "/"
+        nothing is stored.  ``refresh(only=...)`` with them does what ``refresh()`` does,
+        and keeps this pass as the index's stamp.
+
+        With ``stamp`` (the default) and a usable stamp (:mod:`sortext.store.scan`),
+        only the files the pass names as candidates are compared with their stored
+        stat; without one, every file is (the slow path; the same answer)."""
+        clients = self.repo.relative(self.repo.clients_path).rstrip("/")
+        prefix = clients + "/"
+        done = scan.look(self.conn, self.repo.clients_path, clients) if stamp else None
+        if done is not None and done.candidates is not None:
+            named = self._compare(prefix, done.candidates)
+            self._pending = (done, named)
+            return named
+        self._pending = None
+        listed = scan.listing(self.repo.clients_path, clients)
         known = {
             path: (size, mtime, indexed)
             for path, size, mtime, indexed in self.conn.execute(
@@ -665,6 +715,41 @@ class Index:
                     if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
                         out.append(entry.name)
         out += [path[len(prefix) :] for path in known]  # indexed, and gone
+        out.sort()
+        if listed is not None:
+            self._pending = (listed, out)
+        return out
+
+    def _compare(self, prefix: str, candidates: Sequence[str]) -> list[str]:
+        """Of ``candidates`` (names in the clients folder), those :meth:`stat_changes`
+        reports: not indexed record files, indexed and gone, or whose stat differs from
+        the stored one or is too recent to trust; sorted.  Only a record name can be
+        either (the index holds no other, and a name not in UTF-8 cannot be asked)."""
+        names = [name for name in candidates if _is_record_name(name)]
+        rows = select_in(
+            self.conn,
+            "SELECT path, size, mtime_ns, indexed_ns FROM files WHERE path IN ({})",
+            [prefix + name for name in names],
+        )
+        known = {path: (size, mtime, indexed) for path, size, mtime, indexed in rows}
+        out: list[str] = []
+        folder = self.repo.clients_path
+        for name in names:
+            old = known.get(prefix + name)
+            try:
+                st = os.stat(os.path.join(folder, name))
+            except FileNotFoundError:
+                if old is not None:  # indexed, and gone
+                    out.append(name)
+                continue
+            except OSError:
+                out.append(name)
+                continue
+            if old is None:  # not indexed: a new record file
+                out.append(name)
+                continue
+            if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
+                out.append(name)
         return sorted(out)
 
     def _stat_one(self, name: str) -> tuple[str, str, os.stat_result | None] | None:

@@ -37,7 +37,9 @@ def _accept_all() -> RecordValidator:
             def __init__(self) -> None:
                 pass
 
-            def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
+            def problems(
+                self, data: dict[str, Any], stem: str, source: str | None = None
+            ) -> list[Problem]:
                 return []
 
         _ACCEPT_ALL = _AcceptAll()

@@ -15,20 +15,26 @@ made of everything the text depends on:
 * that the records are the ones the index holds: either a running watcher
   vouches for its index (:mod:`sortext.files.watchmark`; the key then holds the
   identity of its marker file, rewritten after every settled save), or, without
-  a watcher, one ``os.scandir`` pass over the clients folder whose every entry's
-  name, inode, size, mtime and ctime (nanoseconds) go into the key (the ctime
-  because an mtime can be put back while the bytes change: ``touch -d``, ``cp -p``).
+  a watcher, the change finder every refresh uses (:mod:`sortext.store.scan`: one
+  ``lstat`` pass compared with the stamp the index's last pass left): the key holds
+  the stamp and the stat (inode, mode, size, mtime, ctime) of each file it names
+  as a candidate (changed since the stamp, or too recent to trust when it was
+  taken, and since proved unchanged by a refresh); every other file has kept its
+  bytes and stat since the stamp.
 
 Any record the index stores or removes empties the reply table
 (:func:`sortext.store.answers.forget_all`), so nothing older than the records
-is kept; the key covers the rest.  A state whose file times are too recent to
-trust (a write within the same clock tick could leave a stat unchanged, see
-:data:`RACY_WINDOW_NS`) is never remembered.  A missing, damaged or locked
-index, no git, or a HEAD that cannot be read cheaply only means "not
-remembered": the command then does its normal work.
+is kept; the key covers the rest.  A state with a candidate whose times are too
+recent to trust (a write within the same clock tick could leave a stat unchanged,
+see :data:`RACY_WINDOW_NS`) is never remembered, nor one with a candidate gone,
+unreadable or a symbolic link (its target is not looked at).  A missing, damaged or
+locked index, no usable stamp (the command's own refresh leaves one), no git, or a
+HEAD that cannot be read cheaply only means "not remembered": the command then
+does its normal work.
 
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
-:mod:`sortext.vcs.headref` (nothing heavier: this is the quick path).
+:mod:`sortext.store.scan`, :mod:`sortext.vcs.headref` (nothing heavier: this is
+the quick path).
 """
 
 from __future__ import annotations
@@ -37,18 +43,19 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from sortext.files import watchmark
 from sortext.files.state import StateDir
-from sortext.store import answers
+from sortext.store import answers, scan
 
 #: A file modified this close to the moment an answer was taken may change again
 #: without its stat changing; such a state is not remembered (as the index re-hashes).
-RACY_WINDOW_NS = 2_000_000_000
+RACY_WINDOW_NS = scan.RACY_WINDOW_NS
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
@@ -72,33 +79,6 @@ def _connect(index: Path) -> sqlite3.Connection | None:
 def _value(conn: sqlite3.Connection, table: str, key: str) -> Any:
     row = conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
-
-
-def _scan_stamp(clients: Path) -> tuple[str, int] | None:
-    """(digest of every entry's name, inode, size, mtime and ctime, and of the folder's
-    own inode and mtime; the newest of those times) of the clients folder, or None when
-    it cannot be read.  One ``os.scandir`` pass and one ``lstat`` per entry (the
-    stat calls are most of its cost: ~35 ms of CPU per 10,000 files here)."""
-    from array import array
-
-    try:
-        folder = os.stat(clients)
-        entries = list(os.scandir(clients))
-    except OSError:
-        return None
-    numbers = array("q", (folder.st_ino, folder.st_mtime_ns))
-    newest = folder.st_mtime_ns
-    try:
-        for entry in entries:
-            st = entry.stat(follow_symlinks=False)
-            # the ctime too: an mtime put back (touch -d, cp -p) hides a changed file
-            numbers.extend((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
-    except (OSError, OverflowError):
-        return None
-    digest = hashlib.sha1(numbers.tobytes(), usedforsecurity=False)
-    digest.update("\0".join(e.name for e in entries).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest(), newest
 
 
 def _watch_stamp(root: Path, clients: Path) -> str | None:
@@ -148,7 +128,7 @@ class Recall:
         self.root: Path | None = None
         self._hit: tuple[int, str, str] | None = None
         self._config = ""
-        self._racy = True
+        self._racy = False
         try:
             self._look(start, parts, clock)
         except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
@@ -179,11 +159,18 @@ class Recall:
             clients = root / known["clients"]
             fresh = _watch_stamp(root, clients)
             if fresh is None:
-                scanned = _scan_stamp(clients)
-                if scanned is None:
-                    return
-                fresh = f"scan:{scanned[0]}"
-                self._racy = scanned[1] >= time.time_ns() - RACY_WINDOW_NS
+                done = scan.look(conn, clients, PurePath(known["clients"]).as_posix())
+                if done is None or done.seen is None:
+                    return  # no pass left a stamp: do the work (its refresh leaves one)
+                # The files the finder names as candidates, by their stat (what changed
+                # since the stamp, or was too recent to trust when it was taken)
+                now = time.time_ns()
+                for ident in done.seen.values():
+                    if ident is None or stat.S_ISLNK(ident[1]):
+                        return  # gone or unreadable, or a link (its target unseen)
+                    if max(ident[3], ident[4]) >= now - RACY_WINDOW_NS:
+                        self._racy = True  # may change again without its stat changing
+                fresh = json.dumps(["scan", done.stamp, sorted(done.seen.items())])
             else:
                 self._racy = False
             head = None

@@ -59,9 +59,9 @@ from sortext.store.weekly import (
     pair_key,
     save_json,
 )
-from sortext.vcs import git, window
-from sortext.vcs.changes import classify
-from sortext.vcs.log import read_blobs
+
+# sortext.vcs (git, window, changes, log) is imported where a window is read: a build
+# whose "since last week" is cached (same HEAD, same day) needs none of it.
 
 WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
@@ -233,6 +233,8 @@ def head_commit(root: Path) -> str | None:
 
     Read by GitPython from the ref files (loose ref, packed-refs, worktrees) through
     :func:`sortext.vcs.git.head_commit`, so the cached path starts no git process."""
+    from sortext.vcs import git
+
     found = git.head_commit(root)
     return found if found is not None and _SHA.match(found) else None
 
@@ -267,6 +269,8 @@ def _compute(
 ) -> _Window:
     """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
     records whose two versions were seen before."""
+    from sortext.vcs import window
+
     end = window.window_end(root, head, today)
     if end is None:
         return _Window(None, None, 0, {})
@@ -381,6 +385,8 @@ def _apply(
     (``ls-tree``: no renames), or every touched file present at the start and
     at both ends, or no file deleted in the window before or after.  Otherwise
     the window's pairs are listed again and only the pairs not stored are read."""
+    from sortext.vcs import window
+
     end = window.window_end(root, head, today)
     if state.end is None or end is None:
         return None
@@ -453,6 +459,8 @@ def record_lines(
         # week: it is one "New clients" line.
         add("new_client", f"new client in {new.get('stage')}")
         return out
+    from sortext.vcs.changes import classify
+
     found = classify(old, new, since, today)
     kinds = {kind for kind, *_ in found}
     for kind, summary, was, now in found:
@@ -553,6 +561,13 @@ def _invoice(summary: str, was: Any, now: Any, data: Mapping[str, Any]) -> tuple
 
 
 # --- caches ----------------------------------------------------------------------------
+
+
+def read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:
+    """:func:`sortext.vcs.log.read_blobs`, imported on first use."""
+    from sortext.vcs.log import read_blobs as read
+
+    return read(root, specs)
 
 
 def _load_view(root: Path, key: Mapping[str, Any]) -> WeeklyChanges | None:
