@@ -490,3 +490,23 @@ def test_signed_commits_read_the_same_whatever_log_show_signature(
     ]
     facts = stage_facts(open_repository(root), use_cache=False)
     assert (facts["ada"].stage, facts["ada"].stage_since) == ("active", dt.date(2026, 1, 3))
+
+
+@pytest.mark.parametrize(
+    "variable", ["GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"]
+)
+def test_a_users_pathspec_variables_neither_fail_git_nor_widen_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """Literal pathspecs cannot be combined with GIT_GLOB/NOGLOB_PATHSPECS (git stops:
+    "incompatible"), and GIT_ICASE_PATHSPECS made ``clients/ada.md`` match
+    ``clients/ADA.md``, another client."""
+    root = _repo(tmp_path / "r")
+    _three_commits(root)
+    (root / "clients" / "ADA.md").write_text("---\nname: Other\nstage: lost\n---\n")
+    _commit(root, 5)
+    expected = _all_ways(root, "ada")
+    monkeypatch.setenv(variable, "1")
+    assert _all_ways(root, "ada") == expected
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert (facts["ada"].stage, facts["ada"].stage_since) == ("active", dt.date(2026, 1, 2))
