@@ -8,11 +8,13 @@ the root, see :mod:`sortext.views.recall`); the configuration is loaded by
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sortext.errors import RepoNotFound
+
+# Neither typing nor dataclasses is imported: finding the root is on the quick path of
+# a remembered query answer (see sortext.files.state).
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from sortext.record.copies import ConflictCopy
@@ -23,12 +25,34 @@ if TYPE_CHECKING:
 CONFIG_NAME = "sortext.yaml"
 
 
-@dataclass(frozen=True)
 class Repository:
-    """A folder with ``sortext.yaml``: the config plus where records live."""
+    """A folder with ``sortext.yaml``: the config plus where records live (immutable;
+    equal when root and config are)."""
 
+    __slots__ = ("config", "root")
     root: Path
     config: Config
+
+    def __init__(self, root: Path, config: Config) -> None:
+        object.__setattr__(self, "root", root)
+        object.__setattr__(self, "config", config)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Repository is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Repository):
+            return NotImplemented
+        return (self.root, self.config) == (other.root, other.config)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.config))
+
+    def __repr__(self) -> str:
+        return f"Repository(root={self.root!r}, config={self.config!r})"
+
+    def __reduce__(self) -> tuple[type[Repository], tuple[Path, Config]]:
+        return Repository, (self.root, self.config)
 
     @property
     def clients_path(self) -> Path:

@@ -317,3 +317,11 @@ def test_many_files_touched_leave_a_new_stamp(indexed: Index) -> None:
     assert indexed.refresh().parsed == 0  # re-hashed, the same bytes
     found = _look(indexed)
     assert found is not None and found.clean
+
+
+def test_replies_trust_the_same_clock_window_as_the_finder() -> None:
+    """views.recall keeps its own copy (it imports the finder only without a watcher)."""
+    from sortext.store import scan
+    from sortext.views import recall
+
+    assert recall.RACY_WINDOW_NS == scan.RACY_WINDOW_NS

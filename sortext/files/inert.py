@@ -17,7 +17,10 @@ emits, and only when colour is on.
 from __future__ import annotations
 
 import re
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 # Everything a terminal or a text renderer may act on, but tab and newline: every
 # character of the Unicode categories Cc (controls), Cf (format: bidi controls,
@@ -36,6 +39,18 @@ _UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
 # normal intensity, red, yellow, default colour.
 _OWN_SGR = frozenset({"0", "1", "2", "22", "31", "33", "39"})
 _OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
+# The ASCII characters of _UNSAFE_CHARS but tab and newline: ASCII text without them
+# is left as it is by inert_output (and, without tab and newline, by clean).
+_CONTROLS = bytes([*range(9), *range(11, 32), 127])
+
+
+def _plain_ascii(text: str) -> bool:
+    """True for ASCII text with no control character but tab and newline (the
+    filters' regexes would find nothing in it: checked in one pass, no regex)."""
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _CONTROLS)) == len(data)
 
 
 def _escape(char: str) -> str:
@@ -67,6 +82,8 @@ def clean(text: str, *, newlines: bool = False) -> str:
     output line.  Lone surrogates (from file names that are not UTF-8) become
     ``\\udcXX`` escapes so the text can always be written.
     """
+    if text.isascii() and text.isprintable():  # no control character at all: as it is
+        return text
     out = (_UNSAFE if newlines else _UNSAFE_LINE).sub(_visible, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -90,6 +107,8 @@ def inert_output(text: str, colour: bool) -> str:
             return match.group()  # a CRLF line end (CSV and ICS exports end lines so)
         return _visible(match)
 
+    if _plain_ascii(text):  # no escape, no control: nothing to keep or make visible
+        return text
     out = _OUTPUT.sub(one, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -110,6 +129,11 @@ class InertStream:
         # Lists that receive every piece of inert text written (a remembered answer
         # keeps what reached the target: see sortext.views.recall).
         self.taps: list[list[str]] = []
+
+    @property
+    def colour(self) -> bool:
+        """Whether sortext's own colour codes pass (the ``colour`` it was made with)."""
+        return self._colour
 
     def write(self, text: str) -> int:
         out = inert_output(text, self._colour)

@@ -20,9 +20,12 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import TypeGuard
 
 from sortext.errors import UnsafePathError
+
+TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
 #: Longest slug, in characters (ASCII, so also bytes): far below the 255-byte
 #: file-name limit even with ``.html``, temp-file and conflict-copy suffixes.

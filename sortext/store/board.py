@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS assessed (
     path TEXT PRIMARY KEY, key TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL,
     name_cf TEXT NOT NULL, owner TEXT, open INTEGER NOT NULL,
     risk_errors INTEGER NOT NULL, risk_count INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS assessed_risk
     ON assessed (risk_errors DESC, risk_count DESC, name_cf, record_id) WHERE risk_count > 0;
 -- An owner's clients at risk in the order the pages list them (the first 50 read, not
@@ -35,27 +35,26 @@ CREATE INDEX IF NOT EXISTS assessed_owner_rank ON assessed
 CREATE TABLE IF NOT EXISTS next_items (
     path TEXT PRIMARY KEY, status TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL,
     s2 TEXT NOT NULL, value TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS next_items_order ON next_items (s0, s1, s2, path);
-CREATE INDEX IF NOT EXISTS next_items_status ON next_items (status, s0, s1, s2, path);
 CREATE INDEX IF NOT EXISTS next_items_owner
     ON next_items (json_extract(value, '$[3]'), s0, s1, s2, path);
 CREATE TABLE IF NOT EXISTS findings (
-    path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
-    record_id TEXT NOT NULL, s0 INTEGER NOT NULL, s1 TEXT NOT NULL, s2 TEXT NOT NULL,
-    s3 TEXT NOT NULL, due TEXT, amount REAL, currency TEXT, value TEXT NOT NULL,
+    path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, s0 INTEGER NOT NULL,
+    s1 TEXT NOT NULL, s2 TEXT NOT NULL, amount REAL, currency TEXT, value TEXT NOT NULL,
     section TEXT, o TEXT NOT NULL,
     PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS findings_section ON findings (section, o, path, seq)
     WHERE section IS NOT NULL;
-CREATE INDEX IF NOT EXISTS findings_money ON findings (kind, currency, amount);
+CREATE INDEX IF NOT EXISTS findings_money ON findings (currency, amount)
+    WHERE kind = 'invoice_overdue';
 CREATE TABLE IF NOT EXISTS goals (
-    path TEXT NOT NULL, seq INTEGER NOT NULL, state TEXT NOT NULL, percent REAL,
-    name_cf TEXT NOT NULL, value TEXT NOT NULL, grp TEXT, o REAL NOT NULL,
+    path TEXT NOT NULL, seq INTEGER NOT NULL, name_cf TEXT NOT NULL, value TEXT NOT NULL,
+    grp TEXT NOT NULL, o REAL NOT NULL,
     PRIMARY KEY (path, seq)
-);
-CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq) WHERE grp IS NOT NULL;
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq);
 """
 #: The dashboard's lists of findings: section -> the finding kinds it holds.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -69,7 +68,15 @@ _SECTION_OF = {kind: section for section, kinds in SECTIONS.items() for kind in 
 #: The goal lists: state -> list.
 _GOAL_GROUP = {"stuck": "stuck", "progressing": "progressing", "achieved": "progressing"}
 TABLES = ("assessed", "next_items", "findings", "goals")
-_FOUND_ORDER = "s0, s1, s2, s3, path, seq"
+# What is stored is what the queries read, no more (the index is to stay smaller than
+# the records, issue 15): a finding only when a dashboard list shows it (``section``)
+# or it makes an open client at risk (:func:`at_risk_top`, :func:`open_risks`); a goal
+# only when a goal list shows it (stuck, progressing, achieved).  ``o`` (a list's order)
+# is empty for a finding of no list.  A column holds only what a query selects, filters
+# or orders by; the rest is in ``value`` (the object as JSON, without the record's id
+# and name: see _dumps).  ``seq`` stays the finding's or goal's place in the whole
+# assessment, so ties order as before.
+_FOUND_ORDER = "s0, s1, s2, kind, path, seq"  # a finding's sort_key, then its place
 _SEP = "\x00"  # joins sort-key parts into one text that sorts as the tuple does
 
 T = TypeVar("T")
@@ -126,9 +133,22 @@ class Rows:
     day: Any = None  # the record's day-book rows (sortext.store.daybook.DayRows): see store_day
 
 
-def _dumps(obj: Any) -> str:
-    """A slotted dataclass's field values as a JSON list (``astuple`` deep-copies: slow)."""
-    return json.dumps([getattr(obj, name) for name in obj.__slots__])
+def _dumps(obj: Any, record: Any = None) -> str:
+    """A slotted dataclass's field values as a JSON list (``astuple`` deep-copies: slow),
+    without the spaces after separators (read back by ``json.loads`` alike).  Given the
+    ``record``, a finding's or goal's first two fields (record id and name) are left out
+    when they are the record's: the reader takes them from ``assessed`` (see
+    :func:`_whole`)."""
+    values = [getattr(obj, name) for name in obj.__slots__]
+    if record is not None and values[0] == record.id and values[1] == record.name:
+        del values[:2]
+    return json.dumps(values, separators=(",", ":"))
+
+
+def _whole(fields: list[Any], width: int, record_id: str, name: str) -> list[Any]:
+    """A stored finding's or goal's fields (``width`` of them) with the record id and
+    name put back when :func:`_dumps` left them out."""
+    return fields if len(fields) == width else [record_id, name, *fields]
 
 
 def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
@@ -144,34 +164,32 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
     found = []
     for seq, f in enumerate(assessment.findings):
         section = _SECTION_OF.get(f.kind)
+        if section is None and not (is_open and f.kind in AT_RISK_KINDS):
+            continue  # no query reads it (see TABLES): not stored; seq keeps the order
         found.append(
             (
                 path,
                 seq,
                 f.kind,
-                f.level,
-                f.record_id,
-                *f.sort_key,
-                f.due,
+                *f.sort_key[:3],  # the fourth part is the kind
                 f.amount,
                 f.currency,
-                _dumps(f),
+                _dumps(f, record),
                 section,
-                _finding_order(section, f),
+                _finding_order(section, f) if section is not None else "",
             )
         )
     goals = [
         (
             path,
             seq,
-            g.state,
-            g.percent,
             g.name.casefold(),
-            _dumps(g),
-            _GOAL_GROUP.get(g.state),
+            _dumps(g, record),
+            _GOAL_GROUP[g.state],
             -(g.percent or 0.0) if g.state != "stuck" else 0.0,
         )
         for seq, g in enumerate(assessment.goals)
+        if g.state in _GOAL_GROUP  # the goals of no list (paused, closed...) are not read
     ]
     risks = [f for f in assessment.findings if f.kind in AT_RISK_KINDS] if is_open else []
     assessed = (
@@ -191,14 +209,20 @@ def to_rows(path: str, key: str, assessment: Any, is_open: bool) -> Rows:
 def _finding_order(section: str | None, finding: Any) -> str:
     """The order of a finding within its dashboard list, as one sortable text: money by
     due date then client, dates by date (undated last) then client; then, as for every
-    list, severity, due date, client and kind."""
-    first: tuple[str, ...] = ()
-    if section in ("invoice_overdue", "invoice_due"):
-        first = (finding.due or "", finding.name.casefold())
-    elif section == "dates":
-        first = (finding.due or "9999", finding.name.casefold())
+    list, severity, due date, client and kind.
+
+    A part that repeats an earlier one is left out (the text is compared only within
+    one section, where it is left out of every row alike, so the order is the same):
+    the client (``s2``) after a first part that holds it, the due date (``s1``)
+    after the money lists' first part, from which it follows, and the kind (``s3``)
+    in a list of one kind (SECTIONS)."""
     s0, s1, s2, s3 = finding.sort_key
-    return _SEP.join((*first, str(s0), s1, s2, s3))
+    kind = (s3,) if len(SECTIONS.get(section or "", ())) > 1 else ()
+    if section in ("invoice_overdue", "invoice_due"):
+        return _SEP.join((finding.due or "", s2, str(s0), *kind))
+    if section == "dates":
+        return _SEP.join((finding.due or "9999", s2, str(s0), s1, *kind))
+    return _SEP.join((str(s0), s1, s2, *kind))
 
 
 def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, str]:
@@ -230,11 +254,11 @@ def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
         [r.next_item for r in batch if r.next_item is not None],
     )
     conn.executemany(
-        "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [f for r in batch for f in r.findings],
     )
     conn.executemany(
-        "INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [g for r in batch for g in r.goals]
+        "INSERT INTO goals VALUES (?, ?, ?, ?, ?, ?)", [g for r in batch for g in r.goals]
     )
 
 
@@ -248,16 +272,16 @@ def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
 # -- reading --------------------------------------------------------------------
 
 
-def _finding(value: str) -> Any:
+def _finding(value: str, record_id: str, name: str) -> Any:
     from sortext.rules.findings import Finding
 
-    return Finding(*json.loads(value))
+    return Finding(*_whole(json.loads(value), len(Finding.__slots__), record_id, name))
 
 
-def _goal(value: str) -> Any:
+def _goal(value: str, record_id: str, name: str) -> Any:
     from sortext.rules.findings import GoalStatus
 
-    fields = json.loads(value)
+    fields = _whole(json.loads(value), len(GoalStatus.__slots__), record_id, name)
     fields[8] = tuple((str(d), float(v)) for d, v in fields[8])
     return GoalStatus(*fields)
 
@@ -266,6 +290,32 @@ def _next(value: str) -> Any:
     from sortext.rules.findings import NextAction
 
     return NextAction(*json.loads(value))
+
+
+def _owners(conn: sqlite3.Connection, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """path -> (record id, name) of the stored assessments of ``paths``."""
+    from sortext.store.sqlbatch import select_in
+
+    query = "SELECT path, record_id, name FROM assessed WHERE path IN ({})"
+    return {path: (rid, name) for path, rid, name in select_in(conn, query, sorted(set(paths)))}
+
+
+def _top_of(
+    conn: sqlite3.Connection,
+    table: str,
+    where: str,
+    order: str,
+    limit: int,
+    make: Any,
+    args: Sequence[Any] = (),
+) -> Top[Any]:
+    """:func:`_top` for findings and goals, whose values need their record's id and name."""
+    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
+    ).fetchall()
+    owners = _owners(conn, (path for path, _ in rows))
+    return Top([make(v, *owners.get(path, ("", ""))) for path, v in rows], int(total))
 
 
 def _top(
@@ -285,14 +335,25 @@ def _top(
 
 
 def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """How many next actions have each status."""
-    return dict(conn.execute("SELECT status, count(*) FROM next_items GROUP BY status"))
+    """How many next actions have each status (by status, as SQLite grouped them)."""
+    from sortext.rules.findings import NEXT_ORDER
+
+    # s0 is the status's place in NEXT_ORDER (next_sort_key): counted on the order index
+    rows = conn.execute("SELECT s0, count(*) FROM next_items GROUP BY s0")
+    return dict(sorted((NEXT_ORDER[rank], int(n)) for rank, n in rows))
 
 
 def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) -> Top[Any]:
     """The first ``limit`` next actions in page order (of one status, if given)."""
-    where, args = ("status = ?", (status,)) if status else ("1", ())
-    return _top(conn, "next_items", where, "s0, s1, s2, path", limit, _next, args)
+    from sortext.rules.findings import NEXT_ORDER
+
+    if not status:
+        return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next)
+    if status not in NEXT_ORDER:
+        return Top([], 0)
+    # the status's rank (s0) rather than its name: one index serves every order
+    rank = (NEXT_ORDER.index(status),)
+    return _top(conn, "next_items", "s0 = ?", "s0, s1, s2, path", limit, _next, rank)
 
 
 def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
@@ -317,12 +378,12 @@ def all_next(conn: sqlite3.Connection) -> list[Any]:
 
 def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
     """The first findings of one dashboard list (a key of SECTIONS), in page order."""
-    return _top(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
+    return _top_of(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
 
 
 def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
     """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
-    return _top(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
+    return _top_of(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
 
 
 def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
@@ -359,7 +420,8 @@ def at_risk_top(
             f"ORDER BY {_FOUND_ORDER}",
             (path, *risk),
         )
-        out.append(ClientRisk(rid, name, owner, [_finding(v) for (v,) in reasons]))
+        found = [_finding(v, rid, name) for (v,) in reasons]
+        out.append(ClientRisk(rid, name, owner, found))
     return Top(out, int(total))
 
 
@@ -375,10 +437,12 @@ def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
 def rules_key(today: Any, config: Any) -> str:
     """The part of an assessment key that does not depend on the record: the day
     (``datetime.date``), the configuration (its fingerprint) and sortext's version.
-    A record is assessed under ``f"{rules_key}|{file hash}|{stale}"``."""
+    A record is assessed under ``f"{rules_key}|{file hash}|{stale}"``.  The fingerprint
+    is cut to 16 hex digits (64 bits: enough to tell one practice's configurations
+    apart, and 48 bytes less in every stored assessment)."""
     from sortext import __version__
 
-    return "|".join([today.isoformat(), config.fingerprint, __version__])
+    return "|".join([today.isoformat(), config.fingerprint[:16], __version__])
 
 
 def record_rows(
@@ -415,23 +479,52 @@ def outdated(conn: sqlite3.Connection, rules_key: str) -> list[str]:
     return [path for (path,) in rows]
 
 
+def current_next(
+    conn: sqlite3.Connection, rules_key: str
+) -> tuple[list[tuple[tuple[int, str, str, str], str]], list[str]]:
+    """What ``sortext next`` can read from the stored assessments without assessing:
+    ([((s0, s1, s2, path), next action JSON)] of the usable records whose stored
+    assessment is current for the next action, [paths of the usable records whose is
+    not]).  Current: a full (not consent-bare) row under ``f"{rules_key}|{hash}|{stale}|"``
+    (the stage clock, the key's last part, does not enter a next action).  A current
+    record without a next-action row has none (a closed client without one)."""
+    rows = conn.execute(
+        "SELECT path, s0, s1, s2, value, (name != '' AND substr(key, 1, length(p)) = p) "
+        "FROM (SELECT f.path, n.s0, n.s1, n.s2, n.value, a.name, a.key, ? || '|' || f.hash "
+        "|| '|' || (CASE WHEN f.stale THEN 'True' ELSE 'False' END) || '|' AS p "
+        "FROM files f LEFT JOIN assessed a ON a.path = f.path "
+        "LEFT JOIN next_items n ON n.path = f.path "
+        "WHERE f.summary IS NOT NULL AND (f.ok = 1 OR f.stale = 1))",
+        (rules_key,),
+    )
+    stored: list[tuple[tuple[int, str, str, str], str]] = []
+    redo: list[str] = []
+    for path, s0, s1, s2, value, current in rows:
+        if not current:
+            redo.append(path)
+        elif value is not None:
+            stored.append(((s0, s1, s2, path), value))
+    return stored, redo
+
+
 def open_risks(conn: sqlite3.Connection, kinds: Iterable[str]) -> dict[str, list[Any]]:
     """Record id -> the at-risk findings (of ``kinds``) of every open client, each
     client's in the order :func:`sortext.rules.findings.findings` lists them."""
     risk = sorted(kinds)
     marks = ", ".join("?" * len(risk))
     rows = conn.execute(
-        "SELECT a.record_id, f.value FROM assessed a JOIN findings f ON f.path = a.path "
+        "SELECT a.record_id, a.name, f.value FROM assessed a JOIN findings f ON f.path = a.path "
         f"WHERE a.open = 1 AND f.kind IN ({marks}) "
-        "ORDER BY a.path, f.s0, f.s1, f.s2, f.s3, f.seq",
+        "ORDER BY a.path, f.s0, f.s1, f.s2, f.kind, f.seq",
         risk,
     )
     from sortext.rules.findings import Finding
 
     found = rows.fetchall()
     # one JSON document for all of them: decoding 20,000 small ones costs 3x more
-    values = json.loads("[" + ",".join(value for _, value in found) + "]")
+    values = json.loads("[" + ",".join(value for _, _, value in found) + "]")
     out: dict[str, list[Any]] = {}
-    for (rid, _), value in zip(found, values, strict=True):
-        out.setdefault(rid, []).append(Finding(*value))
+    width = len(Finding.__slots__)
+    for (rid, name, _), value in zip(found, values, strict=True):
+        out.setdefault(rid, []).append(Finding(*_whole(value, width, rid, name)))
     return out

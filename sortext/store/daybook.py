@@ -27,12 +27,19 @@ CREATE INDEX IF NOT EXISTS day_items_path ON day_items (path);
 CREATE INDEX IF NOT EXISTS day_items_day ON day_items (day, o);
 CREATE INDEX IF NOT EXISTS day_items_owner ON day_items (owner, day, o);
 CREATE INDEX IF NOT EXISTS day_items_kind ON day_items (day, kind, owner);
-CREATE TABLE IF NOT EXISTS day_invoices (
-    path TEXT NOT NULL, record_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT,
-    invoice TEXT NOT NULL, amount REAL NOT NULL, currency TEXT NOT NULL, status TEXT,
-    issued TEXT, paid_on TEXT, due TEXT
-);
-CREATE INDEX IF NOT EXISTS day_invoices_path ON day_invoices (path);
+CREATE TABLE IF NOT EXISTS day_inv (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, invoice TEXT NOT NULL, amount REAL NOT NULL,
+    currency TEXT NOT NULL, status TEXT, issued TEXT, paid_on TEXT, due TEXT,
+    PRIMARY KEY (path, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS day_who (
+    path TEXT PRIMARY KEY, record_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS day_invoices AS
+    SELECT i.path AS path, i.seq AS seq, w.record_id AS record_id, w.name AS name,
+        w.owner AS owner, i.invoice AS invoice, i.amount AS amount, i.currency AS currency,
+        i.status AS status, i.issued AS issued, i.paid_on AS paid_on, i.due AS due
+    FROM day_inv i JOIN day_who w ON w.path = i.path;
 CREATE TABLE IF NOT EXISTS day_money_for (today TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS day_money (
     scope TEXT NOT NULL, currency TEXT NOT NULL, n INTEGER NOT NULL, figures TEXT NOT NULL,
@@ -42,13 +49,23 @@ CREATE TABLE IF NOT EXISTS day_paid (
     scope TEXT NOT NULL, record_id TEXT NOT NULL, currency TEXT NOT NULL, name TEXT NOT NULL,
     n INTEGER NOT NULL, paid TEXT NOT NULL, paid_f REAL NOT NULL,
     PRIMARY KEY (scope, record_id, currency)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS day_paid_rank ON day_paid (scope, currency, paid_f);
 """
 #: ``day_money_for`` holds the day the kept money totals (``day_money``: per scope and
 #: currency; ``day_paid``: paid this year per client) were summed for; they are kept
 #: current as records are stored (see :func:`money_totals`).
-TABLES = ("day_items", "day_invoices", "day_money_for", "day_money", "day_paid")
+#: ``day_invoices`` is a view: each invoice (``day_inv``) with its client's id, name and
+#: owner, kept once per record (``day_who``) rather than once per invoice.
+TABLES = (
+    "day_items",
+    "day_invoices",
+    "day_inv",
+    "day_who",
+    "day_money_for",
+    "day_money",
+    "day_paid",
+)
 WEEK_DAYS = 7
 
 
@@ -74,7 +91,7 @@ def to_rows(record: Any, config: Any, today: dt.date) -> DayRows:
                 i.day,
                 order_text(i),
                 i.kind,
-                json.dumps([getattr(i, n) for n in i.__slots__]),
+                json.dumps([getattr(i, n) for n in i.__slots__], separators=(",", ":")),
             )
             for i in items
         ],
@@ -90,7 +107,7 @@ def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
 
 def _delete(conn: sqlite3.Connection, paths: Sequence[str]) -> None:
     gone = [(p,) for p in paths]
-    for table in ("day_items", "day_invoices"):
+    for table in ("day_items", "day_inv", "day_who"):
         conn.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
 
 
@@ -103,9 +120,19 @@ def store(conn: sqlite3.Connection, batch: Sequence[tuple[str, DayRows]]) -> Non
             "INSERT INTO day_items VALUES (?, ?, ?, ?, ?, ?)",
             [(path, *item) for path, rows in batch for item in rows.items],
         )
+        # rows kept in the order of (path, seq): a record's invoices are found (replaced,
+        # or summed for the kept totals) without a second index on path
         conn.executemany(
-            "INSERT INTO day_invoices VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(path, *inv) for path, rows in batch for inv in rows.invoices],
+            "INSERT INTO day_inv VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (path, seq, *inv[3:])
+                for path, rows in batch
+                for seq, inv in enumerate(rows.invoices)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO day_who VALUES (?, ?, ?, ?)",
+            [(path, *rows.invoices[0][:3]) for path, rows in batch if rows.invoices],
         )
 
 

@@ -42,9 +42,10 @@ from sortext.store.sqlbatch import select_in
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "11"  # 8: search covers every text field (issue 16); 9: notes contentless;
+LAYOUT_VERSION = "12"  # 8: search covers every text field (issue 16); 9: notes contentless;
 # 10: the day book's agenda items carry their day and order (pages read a day's first rows)
 # 11: a record's data and notes in one compressed blob, 2 KiB pages, records.withheld
+# 12: blobs with a preset dictionary (PACK_DICT); only the findings and goals a query reads
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS files (
     has_errors INTEGER NOT NULL,
     has_diagnostics INTEGER NOT NULL,
     summary TEXT
-);
+) WITHOUT ROWID;  -- kept in path order, without a second copy of each path in an index
 CREATE INDEX IF NOT EXISTS files_record_id ON files (record_id);
 -- the files with errors (the dashboard lists them) without a look at every row
 CREATE INDEX IF NOT EXISTS files_errors ON files (path) WHERE has_errors = 1;
@@ -194,15 +195,43 @@ _worker_ready: Preparsed | None = None
 PACK_LEVEL = 4
 
 
+# A preset dictionary for the blobs: the field names and the enumerated values of the
+# built-in record schema (``sortext/schema/record.schema.json``) as they appear in a
+# record's JSON.  Each blob is compressed alone, so every record would otherwise pay
+# for the first occurrence of each name: 6% less with it (measured on 1,000 generated
+# records, no slower).  A blob compressed with one dictionary cannot be read with
+# another (zlib checks the dictionary's checksum): changing it needs a new
+# LAYOUT_VERSION (tests/test_index_size.py pins the pair).
+_ENUMS = (
+    "achieved any cancelled day draft dropped email held hour month no-show none open overdue "
+    "paid phone post project quarter rescheduled scheduled sent session sms void week year"
+)
+_FIELDS = (
+    "amount baseline billing blockers by commitments company consent contact contract "
+    "currency data_use date dates description due email email_thread ended files "
+    "first_contact focus given_on goal goals id invoices issued kind last_review links "
+    "marketing measure measurements minutes name next_action next_review note notes owner "
+    "package paid_on payment_method per phone plan rate renewal retain_until review score "
+    "sessions since stage started status tags target terms_days time title uid value "
+    "waiting_on what"
+)
+PACK_DICT = (
+    "".join(f'"{word}",' for word in _ENUMS.split())
+    + "".join(f'"{word}":' for word in _FIELDS.split())
+).encode("ascii")
+
+
 def _pack(text: str) -> bytes:
-    """What the index keeps of a long text: UTF-8, zlib-compressed."""
-    return zlib.compress(text.encode("utf-8"), PACK_LEVEL)
+    """What the index keeps of a long text: UTF-8, zlib-compressed (with PACK_DICT)."""
+    packer = zlib.compressobj(PACK_LEVEL, zdict=PACK_DICT)
+    return packer.compress(text.encode("utf-8")) + packer.flush()
 
 
 def _unpack(blob: bytes | None) -> str:
     if blob is None:
         return ""
-    return zlib.decompress(blob).decode("utf-8")
+    unpacker = zlib.decompressobj(zdict=PACK_DICT)
+    return (unpacker.decompress(blob) + unpacker.flush()).decode("utf-8")
 
 
 def _pack_doc(data_json: str, body: str) -> bytes:
@@ -310,7 +339,7 @@ def _parse_file(
         digest,
         rec.id,
         result.ok,
-        json.dumps(summary),
+        json.dumps(summary, separators=(",", ":")),
         _pack_doc(json.dumps(rec.data, separators=(",", ":")), rec.body),
         None,  # the notes travel once, inside search_text
         rec.body_line,
@@ -459,8 +488,11 @@ class Index:
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
             with conn:
+                kinds = dict(conn.execute("SELECT name, type FROM sqlite_master"))
                 for table in (*TABLES, *EXTRA_TABLES, "assessments"):
-                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                    # a name may be a view in one layout and a table in another
+                    kind = "VIEW" if kinds.get(table) == "view" else "TABLE"
+                    conn.execute(f"DROP {kind} IF EXISTS {table}")
                 conn.executescript(_SCHEMA + EXTRA_SCHEMA)
                 conn.execute("DELETE FROM meta")  # what was said of the dropped tables
                 conn.execute(
@@ -841,12 +873,17 @@ class Index:
         """Records usable by the rules: valid ones, and the last valid version of stale ones."""
         return [e.record for e in self.entries() if e.record is not None and (e.ok or e.stale)]
 
-    def summaries(self) -> list[Record]:
-        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast)."""
-        rows = self.conn.execute(
+    def summaries(self, paths: Iterable[str] | None = None) -> list[Record]:
+        """Like :meth:`records` but with only ``SUMMARY_KEYS`` in ``data`` (fast); of the
+        files at ``paths`` only, if given (by path either way)."""
+        query = (
             "SELECT path, record_id, summary FROM files "
-            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1) ORDER BY path"
+            "WHERE summary IS NOT NULL AND (ok = 1 OR stale = 1)"
         )
+        if paths is None:
+            rows = self.conn.execute(f"{query} ORDER BY path").fetchall()
+        else:
+            rows = sorted(select_in(self.conn, query + " AND path IN ({})", sorted(set(paths))))
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
 
     def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:

@@ -13,7 +13,9 @@ from collections.abc import Iterable, Mapping
 
 from sortext.store.sqlbatch import select_in
 
-SCHEMA = "CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL);\n"
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS pages (path TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;\n"
+)
 TABLES = ("pages",)
 
 

@@ -51,7 +51,6 @@ import stat
 import time
 import zlib
 from array import array
-from dataclasses import dataclass
 from pathlib import Path
 
 #: A file modified this close before a pass began may change again without its
@@ -64,7 +63,6 @@ STAMP_KEY = "scan_stamp"  # meta: JSON {began, generation, folder, device, inode
 ENTRIES_KEY = "scan_entries"  # meta: zlib of JSON [names, inodes] the digest covers
 
 
-@dataclass(slots=True)
 class Pass:
     """One pass over the clients folder.
 
@@ -72,22 +70,53 @@ class Pass:
     the entry names (and gone names) that may have changed since ``stamp`` (sorted;
     None for a pass made without a usable stamp, which the caller completes by
     comparing every file); ``stamp``: the text of the stamp compared with ("" when
-    none); ``began``: ``time.time_ns()`` before the listing."""
+    none); ``began``: ``time.time_ns()`` before the listing; ``seen``: each
+    candidate's ``lstat`` as (inode, mode, size, mtime_ns, ctime_ns), None when gone
+    or unreadable; ``moved``: the names or inodes listed differ from the stamp's (a
+    file created, removed, renamed).
 
-    began: int
-    folder: str
-    device: int
-    inode: int
-    names: list[str]
-    inodes: array[int]
-    digest: str
-    candidates: list[str] | None = None
-    stamp: str = ""
-    #: each candidate's ``lstat`` as (inode, mode, size, mtime_ns, ctime_ns); None when gone
-    #: or unreadable
-    seen: dict[str, tuple[int, int, int, int, int] | None] | None = None
-    #: the names or inodes listed differ from the stamp's (a file created, removed, renamed)
-    moved: bool = False
+    A plain class, not a dataclass: replayed queries import this module without a
+    watcher, and their quick path imports neither dataclasses nor typing."""
+
+    __slots__ = (
+        "began",
+        "candidates",
+        "device",
+        "digest",
+        "folder",
+        "inode",
+        "inodes",
+        "moved",
+        "names",
+        "seen",
+        "stamp",
+    )
+
+    def __init__(
+        self,
+        began: int,
+        folder: str,
+        device: int,
+        inode: int,
+        names: list[str],
+        inodes: array[int],
+        digest: str,
+        candidates: list[str] | None = None,
+        stamp: str = "",
+        seen: dict[str, tuple[int, int, int, int, int] | None] | None = None,
+        moved: bool = False,
+    ) -> None:
+        self.began = began
+        self.folder = folder
+        self.device = device
+        self.inode = inode
+        self.names = names
+        self.inodes = inodes
+        self.digest = digest
+        self.candidates = candidates
+        self.stamp = stamp
+        self.seen = seen
+        self.moved = moved
 
     @property
     def clean(self) -> bool:

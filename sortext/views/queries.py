@@ -44,7 +44,6 @@ def next_list(
     repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
 ) -> NextList:
     """Next actions in page order, optionally for one owner or due within N days."""
-    from sortext.rules import findings as rules
     from sortext.rules.findings import NextAction
 
     with Index.open(repo) as index:
@@ -52,18 +51,22 @@ def next_list(
         key = f"next:{today.isoformat()}"
         remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
-            items = rules.next_actions(index.summaries(), repo.config, today)
+            keyed, worked = _next_items(index, repo, today)
+            items = [item for _, item in keyed]
             errors = index.error_files()
-            fields = NextAction.__slots__
-            answers.remember(
-                index.conn,
-                key,
-                {
-                    "errors": errors,
-                    "fields": fields,
-                    "items": [[getattr(n, f) for f in fields] for n in items],
-                },
-            )
+            # Remembered only when the stored assessments did not answer most of it (no
+            # build yet, a new day): reading them again costs what reading this does.
+            if worked >= _REMEMBER_NEXT:
+                fields = NextAction.__slots__
+                answers.remember(
+                    index.conn,
+                    key,
+                    {
+                        "errors": errors,
+                        "fields": fields,
+                        "items": [[getattr(n, f) for f in fields] for n in items],
+                    },
+                )
         else:
             items = [NextAction(*values) for values in remembered["items"]]
             errors = int(remembered["errors"])
@@ -80,6 +83,50 @@ def next_list(
             or (n.days is not None and n.days <= within)
         ]
     return NextList(items, errors)
+
+
+def stored_next(index: Index, repo: Repository, today: dt.date) -> list[NextAction]:
+    """Every client's next action in page order, as :func:`sortext.rules.findings.
+    next_actions` gives it from the summaries, read from the assessments a build
+    stores (:mod:`sortext.store.board`) where they are current: only the records
+    whose stored assessment is not (a save the pages have not seen yet, another day
+    or config, a record kept off the pages) are worked out from their summaries.  The
+    order is the rules' (status, due, name), ties by path, as their stable sort over
+    the summaries in path order gives."""
+    return [item for _, item in _next_items(index, repo, today)[0]]
+
+
+#: ``next`` remembers its answer (JSON, in the index) when it worked out at least this
+#: many records' next actions itself.
+_REMEMBER_NEXT = 500
+
+
+def _next_items(
+    index: Index, repo: Repository, today: dt.date
+) -> tuple[list[tuple[tuple[int, str, str, str], NextAction]], int]:
+    """([((status order, due, name casefolded, path), next action)] of every usable
+    record that has one, sorted; how many of them were worked out rather than read):
+    see :func:`stored_next`."""
+    import json
+
+    from sortext.rules import findings as rules
+    from sortext.rules.findings import NextAction
+    from sortext.store import board
+
+    stored, redo = board.current_next(index.conn, board.rules_key(today, repo.config))
+    values = json.loads("[" + ",".join(value for _, value in stored) + "]")
+    keyed = [(key, NextAction(*v)) for (key, _), v in zip(stored, values, strict=True)]
+    if redo:
+        # another day or config: nearly every record (one pass reads them faster)
+        some = len(redo) < 2000
+        wanted = set(redo)
+        found = index.summaries(redo) if some else index.summaries()
+        for rec in found if some else (r for r in found if r.path in wanted):
+            item = rules.next_action(rec, repo.config, today)
+            if item is not None:
+                keyed.append(((*rules.next_sort_key(item), rec.path), item))
+    keyed.sort(key=lambda pair: pair[0])
+    return keyed, len(redo)
 
 
 def client_list(
@@ -119,6 +166,9 @@ def client_list(
         if board_risks is None and (at_risk_only or with_risks):
             full = True  # the rules run on every record (see stored_risks)
         records = index.records() if full else index.summaries()
+        # each record's next action as stored with its assessment (worked out for the
+        # records whose stored one is not current); a record not here has none
+        nexts = {key[3]: item for key, item in _next_items(index, repo, today)[0]}
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
         if tag not in tags:
@@ -155,7 +205,7 @@ def client_list(
         rows.append(
             ClientRow(
                 rec,
-                rules.next_action(rec, repo.config, today),
+                nexts.get(rec.path),
                 risks.get(rec.id, []),
                 since.get(rec.id),
             )

@@ -3,7 +3,8 @@ printed before, without importing the rules, the record model or the index code.
 
 ``next``, ``list``, ``show`` and ``search`` keep what they printed (stdout, stderr,
 exit status; the text as it reached the terminal) in the index's reply table
-(:func:`sortext.store.answers.keep_reply`, the newest :data:`KEEP`) under a key
+(:func:`sortext.store.answers.keep_reply`, the newest :data:`KEEP`; a long stdout as
+an uncompressed file in ``.sortext/replies/``, :attr:`StateDir.replies`) under a key
 made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
@@ -32,9 +33,20 @@ locked index, no usable stamp (the command's own refresh leaves one), no git, or
 HEAD that cannot be read cheaply only means "not remembered": the command then
 does its normal work.
 
+Before Click: ``sortext``'s entry point (:mod:`sortext.__main__`) first calls
+:func:`replay_line` with the command line.  A command that remembers its reply under
+such an entry also records which question the command line asked (the ``parts``
+above), keyed by the command line and everything else Click and the command read to
+turn it into those parts: the arguments, the working folder, whether stdout is a
+terminal and its size, ``COLUMNS``/``LINES``, ``NO_COLOR``, ``SORTEXT_TODAY``, the
+day and sortext's version.  The same command line in the same situation then finds
+its question, and its reply under the usual key, without importing Click or the
+command (a command line naming ``--repo``, asking for help or completion is left to
+Click).
+
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
-:mod:`sortext.store.scan`, :mod:`sortext.vcs.headref` (nothing heavier: this is
-the quick path).
+:mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
+heavier: this is the quick path).
 """
 
 from __future__ import annotations
@@ -47,15 +59,20 @@ import stat
 import sys
 import time
 from pathlib import Path, PurePath
-from typing import Any
 
 from sortext.files import watchmark
 from sortext.files.state import StateDir
-from sortext.store import answers, scan
+from sortext.store import answers
+
+TYPE_CHECKING = False  # neither typing nor dataclasses is imported here (see files.state)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A file modified this close to the moment an answer was taken may change again
 #: without its stat changing; such a state is not remembered (as the index re-hashes).
-RACY_WINDOW_NS = scan.RACY_WINDOW_NS
+#: The change finder's own window (``scan.RACY_WINDOW_NS``; a test holds them equal:
+#: the finder, and its dataclass, are imported only when no watcher vouches).
+RACY_WINDOW_NS = 2_000_000_000
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
@@ -110,8 +127,73 @@ def _plain(text: str) -> bool:
     inert filter leaves such text as it is."""
     if not text.isascii():
         return False
-    data = text.encode("ascii")
-    return len(data.translate(None, _CONTROLS)) == len(data)
+    return _plain_bytes(text.encode("ascii"))
+
+
+def _plain_bytes(data: bytes) -> bool:
+    """:func:`_plain` of UTF-8 bytes."""
+    return data.isascii() and len(data.translate(None, _CONTROLS)) == len(data)
+
+
+def _replies(root: Path) -> Path | None:
+    """The folder of the long replies, or None when it is a link leading out of the
+    repository (then long replies are neither read nor kept as files)."""
+    from sortext.errors import SortextError
+
+    try:
+        return StateDir(root).replies
+    except (SortextError, OSError):
+        return None
+
+
+def _config_digest(root: Path) -> str:
+    return hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
+
+
+def _reply_key(
+    conn: sqlite3.Connection, root: Path, config: str, parts: list[Any], clock: bool
+) -> tuple[str, bool] | None:
+    """(the reply key of ``parts`` for the records as they are now, whether the state
+    is too recent to remember), or None when it cannot be told cheaply."""
+    fingerprint = _value(conn, "meta", "fingerprint")
+    where = _value(conn, "meta", _CLIENTS)
+    if fingerprint is None or where is None:
+        return None
+    known = json.loads(where)
+    if known.get("config") != config:
+        return None
+    clients = root / known["clients"]
+    fresh = _watch_stamp(root, clients)
+    racy = False
+    if fresh is None:
+        from sortext.store import scan
+
+        done = scan.look(conn, clients, PurePath(known["clients"]).as_posix())
+        if done is None or done.seen is None:
+            return None  # no pass left a stamp: do the work (its refresh leaves one)
+        # The files the finder names as candidates, by their stat (what changed since
+        # the stamp, or was too recent to trust when it was taken)
+        now = time.time_ns()
+        for ident in done.seen.values():
+            if ident is None or stat.S_ISLNK(ident[1]):
+                return None  # gone or unreadable, or a link (its target unseen)
+            if max(ident[3], ident[4]) >= now - RACY_WINDOW_NS:
+                racy = True  # may change again without its stat changing
+        fresh = json.dumps(["scan", done.stamp, sorted(done.seen.items())])
+    head = None
+    if clock:
+        from sortext.vcs.headref import history_id
+
+        head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
+        if head is None:
+            return None
+    from sortext import __version__
+
+    text = json.dumps(
+        [parts, __version__, config, fingerprint, fresh, head],
+        separators=(",", ":"),
+    )
+    return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
 
 
 class Recall:
@@ -128,7 +210,15 @@ class Recall:
         self.root: Path | None = None
         self._hit: tuple[int, str, str] | None = None
         self._config = ""
-        self._racy = False
+        self._racy = True
+        # The command line this process was started with, when the entry point looked
+        # it up (see replay_line): the question it asks is recorded with the reply.
+        self._line: str | None = None
+        if start is None and _ENTRY is not None and _ENTRY[1] == time.localtime()[:3]:
+            colour = getattr(sys.stdout, "colour", None)
+            if isinstance(colour, bool):
+                question = {"parts": parts, "clock": clock, "colour": colour}
+                self._line = json.dumps(question, separators=(",", ":"))
         try:
             self._look(start, parts, clock)
         except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
@@ -144,50 +234,23 @@ class Recall:
         except RepoNotFound:  # the command's own path reports it
             return
         self.root = root
-        self._config = hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
+        self._config = _config_digest(root)
         conn = _connect(StateDir(root).index)
         if conn is None:
             return
         try:
-            fingerprint = _value(conn, "meta", "fingerprint")
-            where = _value(conn, "meta", _CLIENTS)
-            if fingerprint is None or where is None:
+            found = _reply_key(conn, root, self._config, parts, clock)
+            if found is None:
                 return
-            known = json.loads(where)
-            if known.get("config") != self._config:
-                return
-            clients = root / known["clients"]
-            fresh = _watch_stamp(root, clients)
-            if fresh is None:
-                done = scan.look(conn, clients, PurePath(known["clients"]).as_posix())
-                if done is None or done.seen is None:
-                    return  # no pass left a stamp: do the work (its refresh leaves one)
-                # The files the finder names as candidates, by their stat (what changed
-                # since the stamp, or was too recent to trust when it was taken)
-                now = time.time_ns()
-                for ident in done.seen.values():
-                    if ident is None or stat.S_ISLNK(ident[1]):
-                        return  # gone or unreadable, or a link (its target unseen)
-                    if max(ident[3], ident[4]) >= now - RACY_WINDOW_NS:
-                        self._racy = True  # may change again without its stat changing
-                fresh = json.dumps(["scan", done.stamp, sorted(done.seen.items())])
-            else:
-                self._racy = False
-            head = None
-            if clock:
-                from sortext.vcs.headref import history_id
-
-                head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
-                if head is None:
-                    return
-            from sortext import __version__
-
-            text = json.dumps(
-                [parts, __version__, self._config, fingerprint, fresh, head],
-                separators=(",", ":"),
-            )
-            self.key = _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-            self._hit = answers.reply(conn, self.key)
+            self.key, self._racy = found
+            self._hit = answers.reply(conn, self.key, _replies(root))
+            if self._hit is not None and self._line is not None and _ENTRY is not None:
+                # replayed here, so the entry point did not know this command line
+                try:
+                    with conn:
+                        answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
+                except sqlite3.Error:
+                    pass  # (an index from before the table) the replay goes on
         finally:
             conn.close()
 
@@ -234,6 +297,8 @@ class Recall:
     def keep(self, clients: Path, code: int = 0) -> None:
         """Remember what was echoed (call after the command succeeded); ``clients``:
         the repository's clients folder (the next lookup scans it)."""
+        from sortext.errors import SortextError
+
         if self.root is None:
             return
         conn = _connect(StateDir(self.root).index)
@@ -246,8 +311,159 @@ class Recall:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
                 if self.key is not None and not self._racy:
                     out, err = "".join(self.out), "".join(self.err)
-                    answers.keep_reply(conn, self.key, code, out, err, KEEP)
-        except sqlite3.Error:
-            pass  # not remembered: the next call does the work again
+                    files = _replies(self.root)
+                    answers.keep_reply(conn, self.key, code, out, err, KEEP, files)
+                if self.key is not None and self._line is not None and _ENTRY is not None:
+                    answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
+        except (sqlite3.Error, OSError, SortextError):
+            pass  # not remembered (the index, or the reply's file): the next call works
         finally:
             conn.close()
+
+
+# -- before Click: a command line answered from its remembered reply -------------------
+
+#: How many command lines are kept with the question they ask (they do not depend on
+#: the records, so they outlive the replies).
+KEEP_LINES = 64
+#: The commands whose replies are remembered.
+_QUICK = frozenset({"next", "list", "show", "search"})
+#: Arguments left to Click: another repository (found from the working folder
+#: otherwise), help, the version.
+_CLICK_ONLY = frozenset({"--repo", "--help", "-h", "--version"})
+# (key of this process's command line, the day it was taken): set by replay_line.
+_ENTRY: tuple[str, tuple[int, ...]] | None = None
+
+
+def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
+    """(the key of this command line and of everything Click and the commands read to
+    turn it into a question, the local day), or None when it is left to Click."""
+    if "_SORTEXT_COMPLETE" in os.environ:  # Click's shell completion
+        return None
+    if _QUICK.isdisjoint(argv):
+        return None
+    if any(arg in _CLICK_ONLY or arg.startswith("--repo=") for arg in argv):
+        return None
+    out = sys.stdout
+    if out is None or sys.__stdout__ is None:
+        return None
+    tty = out.isatty()
+    size: tuple[int, ...] | None = None
+    if tty:  # what shutil.get_terminal_size reads, besides COLUMNS and LINES
+        try:
+            size = tuple(os.get_terminal_size(sys.__stdout__.fileno()))
+        except (AttributeError, ValueError, OSError):
+            size = None
+    env = os.environ
+    day = tuple(time.localtime()[:3])
+    from sortext import __version__
+
+    text = json.dumps(
+        [
+            argv,
+            os.getcwd(),
+            tty,
+            size,
+            [env.get(name) for name in ("COLUMNS", "LINES", "NO_COLOR", "SORTEXT_TODAY")],
+            day,
+            __version__,
+        ],
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return "line:" + digest, day
+
+
+def replay_line(argv: list[str]) -> int | None:
+    """Print the remembered reply to the command line ``argv`` (``sys.argv[1:]``) and
+    return its exit status, before Click is imported; None when there is none (the
+    caller runs the command, which then records what this command line asks).
+
+    Writes what :meth:`Recall.replay` writes, through the same inert filter."""
+    global _ENTRY
+    try:
+        entry = _line_key(argv)
+    except (OSError, ValueError, TypeError):
+        return None
+    if entry is None:
+        return None
+    _ENTRY = entry
+    from sortext.errors import SortextError
+
+    try:
+        hit = _line_hit(entry[0])
+    except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    except SortextError:  # (a state folder leading out of the repository) Click reports it
+        return None
+    if hit is None:
+        return None
+    code, out, err, colour = hit
+    try:
+        for data, stream in ((out, sys.stdout), (err, sys.stderr)):
+            _write(data, stream, colour)
+    except BrokenPipeError:
+        # The reader went away (`sortext list | head -1`): a quiet exit 1, as Click's
+        # main makes it, with nothing left for the final flush to complain about.
+        with_devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(with_devnull, sys.stdout.fileno())
+        os.close(with_devnull)
+        return 1
+    return code
+
+
+def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
+    from sortext.errors import RepoNotFound
+    from sortext.repo import find_root
+
+    try:
+        root = find_root(None)
+    except RepoNotFound:
+        return None
+    conn = _connect(StateDir(root).index)
+    if conn is None:
+        return None
+    try:
+        text = answers.line(conn, line)
+        if text is None:
+            return None
+        question = json.loads(text)
+        parts, clock, colour = question["parts"], question["clock"], question["colour"]
+        if not (isinstance(parts, list) and isinstance(clock, bool)):
+            return None
+        if not isinstance(colour, bool):
+            return None
+        found = _reply_key(conn, root, _config_digest(root), parts, clock)
+        if found is None:
+            return None
+        raw = answers.reply_bytes(conn, found[0], _replies(root))
+    finally:
+        conn.close()
+    if raw is None:
+        return None
+    return raw[0], raw[1], raw[2], colour
+
+
+# Encodings in which plain ASCII text is its own bytes.
+_ASCII_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"})
+
+
+def _write(data: bytes, stream: Any, colour: bool) -> None:
+    """Write a remembered reply as :meth:`Recall.replay` does through an
+    :class:`~sortext.files.inert.InertStream` with ``colour``: plain ASCII as it is
+    (its bytes, when the stream's encoding keeps ASCII as it is), anything else
+    through the inert filter."""
+    if not data:
+        return
+    import codecs
+
+    if _plain_bytes(data) and codecs.lookup(stream.encoding).name in _ASCII_SAFE:
+        stream.flush()
+        stream.buffer.write(data)
+        stream.buffer.flush()
+        return
+    from sortext.files.inert import inert_output
+
+    text = data.decode("utf-8", "surrogateescape")
+    stream.write(text if _plain(text) else inert_output(text, colour))
+    stream.flush()
