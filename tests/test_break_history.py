@@ -510,3 +510,28 @@ def test_a_users_pathspec_variables_neither_fail_git_nor_widen_a_path(
     assert _all_ways(root, "ada") == expected
     facts = stage_facts(open_repository(root), use_cache=False)
     assert (facts["ada"].stage, facts["ada"].stage_since) == ("active", dt.date(2026, 1, 2))
+
+
+@pytest.mark.parametrize(
+    ("folder", "show_root"), [("site/clients", "false"), ("Akten é\n", "true")]
+)
+def test_erase_plans_every_path_named_after_the_client(
+    tmp_path: Path, folder: str, show_root: str
+) -> None:
+    """``log.showRoot=false`` left the root commit's files out of ``git log
+    --name-only`` (a page named after the client, committed there and never changed
+    since, was not planned for removal), and git quoted a name holding "é" or a
+    newline, which the id pattern did not match."""
+    from sortext.vcs.erase import plan_erase
+
+    root = _repo(tmp_path / "r")
+    git(root, "config", "log.showRoot", show_root)
+    (root / folder).mkdir(parents=True)
+    (root / folder / "ada.html").write_text("<p>Ada</p>\n")
+    (root / "clients" / "ada.md").write_text("---\nname: Ada\nstage: inquiry\n---\n")
+    _commit(root, 0)
+    (root / "clients" / "ada.md").write_text("---\nname: Ada\nstage: active\n---\n")
+    _commit(root, 1)
+    plan = plan_erase(open_repository(root), "ada")
+    assert plan.paths == sorted(["clients/ada.md", f"{folder}/ada.html"])
+    assert plan.commits == 2
