@@ -65,8 +65,18 @@ class NotARepository(GitError):
 
 
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` plus the no-prompt settings plus ``extra`` (str -> str)."""
+    """``os.environ`` without ``GIT_DIFF_OPTS`` and the user's pathspec settings, plus
+    literal pathspecs and the no-prompt settings, plus ``extra`` (str -> str)."""
     env = dict(os.environ)
+    # GIT_DIFF_OPTS=-u3 would give every patch sortext asks for with -U0 three lines
+    # of context (it overrides the command line): what git prints is sortext's choice
+    env.pop("GIT_DIFF_OPTS", None)
+    # every path sortext hands git is a file or folder name, never a pattern: a
+    # clients folder named 'c*' or ':(icase)x' must not match other files (and git
+    # refuses literal pathspecs alongside a user's other pathspec settings)
+    for variable in ("GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"):
+        env.pop(variable, None)
+    env["GIT_LITERAL_PATHSPECS"] = "1"
     env["GIT_TERMINAL_PROMPT"] = "0"
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
     env.setdefault("GIT_HTTP_LOW_SPEED_LIMIT", "1000")  # bytes/s ...

@@ -188,9 +188,12 @@ def _entries(
 
 
 def stem_of(path: str) -> str:
-    """The record id a file name implies (as :func:`sortext.check.load.stem_of`)."""
+    """The record id a file name implies, as the record reader implies it (the stem
+    made a slug: ``Ada Lovelace.md`` -> ``ada-lovelace-76740216``)."""
+    from sortext.files.slug import safe_stem
+
     base = os.path.basename(path)
-    return base[:-3] if base.endswith(".md") else base
+    return safe_stem(base[:-3] if base.endswith(".md") else base)
 
 
 def _keep(entries: list[HistoryEntry], wanted: str | None) -> list[HistoryEntry]:
@@ -387,6 +390,7 @@ _MAX_BYTES = 64 * 1024 * 1024
 FINGERPRINTED = (
     "sortext.check.load",
     "sortext.files.inert",
+    "sortext.files.slug",
     "sortext.record.diagnostics",
     "sortext.record.fielddiff",
     "sortext.record.model",

@@ -15,7 +15,7 @@ versions wherever the stream cannot be relied on:
 
 * options fix what user config could change in the stream (``--no-color``,
   ``--no-ext-diff``, ``--no-textconv``, explicit prefixes, no inter-hunk
-  context, no signatures);
+  context; the signatures, with every log: ``LOG_OPTIONS``);
 * a patch applies only to the version it was made from (the raw line's old
   blob is the previous version's blob; merges, binary files and anything the
   parser does not recognise are not applied);
@@ -42,7 +42,7 @@ from pathlib import Path
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.vcs import git
-from sortext.vcs.log import LOG_FORMAT, Commit, has_commits, parse_log
+from sortext.vcs.log import LOG_FORMAT, LOG_OPTIONS, Commit, has_commits, parse_log
 from sortext.vcs.versions import _ENTRY_START, Entry, Version, VersionParser
 
 #: What user config could otherwise change in the patch text.
@@ -55,7 +55,6 @@ PATCH_OPTIONS = (
     "--no-textconv",
     "--src-prefix=a/",
     "--dst-prefix=b/",
-    "--no-show-signature",
     "--diff-algorithm=myers",
 )
 _NO_BLOB = "0" * 40
@@ -96,6 +95,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
     out = git.run(
         root,
         "log",
+        *LOG_OPTIONS,
         f"--format={LOG_FORMAT}",
         "--raw",
         "--no-abbrev",

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sortext.files.slug import safe_stem
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.record.yamlread import _MARKUP, _NUMBER_HINT
 
@@ -230,13 +231,16 @@ class VersionParser:
 
 
 def _stem_of(path: str) -> str:
-    """:func:`sortext.check.load.stem_of` (not imported: see ``_accept_all``)."""
+    """The id a record at ``path`` without an ``id:`` line has: the file stem
+    (:func:`sortext.check.load.stem_of`, not imported: see ``_accept_all``) made a
+    slug as :func:`sortext.check.load.parse_record` makes it (``Ada Lovelace.md`` ->
+    ``ada-lovelace-76740216``).  Memoized: a history asks for the same few thousands."""
     stem = _STEMS.get(path)
     if stem is None:
         if len(_STEMS) > 4096:  # (a long-running process: bounded)
             _STEMS.clear()
         base = os.path.basename(path)
-        stem = _STEMS[path] = base[:-3] if base.endswith(".md") else base
+        stem = _STEMS[path] = safe_stem(base[:-3] if base.endswith(".md") else base)
     return stem
 
 
