@@ -292,6 +292,8 @@ class Recall:
             click.echo(text, err=err)
         finally:
             taps.remove(tap)
+        if not tap:  # the text went round the stream (nothing to remember it by)
+            self.key = None
         (self.err if err else self.out).append("".join(tap))
 
     def keep(self, clients: Path, code: int = 0) -> None:
@@ -399,9 +401,12 @@ def replay_line(argv: list[str]) -> int | None:
     if hit is None:
         return None
     code, out, err, colour = hit
+    ready = [_prepare(out, sys.stdout, colour), _prepare(err, sys.stderr, colour)]
+    if ready[0] is None or ready[1] is None:
+        return None  # the terminal cannot take the text: Click says so, as afresh
     try:
-        for data, stream in ((out, sys.stdout), (err, sys.stderr)):
-            _write(data, stream, colour)
+        _send(ready[0], sys.stdout)
+        _send(ready[1], sys.stderr)
     except BrokenPipeError:
         # The reader went away (`sortext list | head -1`): a quiet exit 1, as Click's
         # main makes it, with nothing left for the final flush to complain about.
@@ -448,22 +453,37 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
 _ASCII_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"})
 
 
-def _write(data: bytes, stream: Any, colour: bool) -> None:
-    """Write a remembered reply as :meth:`Recall.replay` does through an
-    :class:`~sortext.files.inert.InertStream` with ``colour``: plain ASCII as it is
-    (its bytes, when the stream's encoding keeps ASCII as it is), anything else
-    through the inert filter."""
-    if not data:
-        return
+def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
+    """The bytes a remembered reply becomes on ``stream``, as the command line writes
+    it: through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
+    stream Click writes to (on a stream that says ASCII Click writes UTF-8, replacing
+    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is, anything
+    else through the inert filter.  None when the stream cannot take the text (the
+    command line then fails as a fresh answer does)."""
     import codecs
 
-    if _plain_bytes(data) and codecs.lookup(stream.encoding).name in _ASCII_SAFE:
-        stream.flush()
-        stream.buffer.write(data)
-        stream.buffer.flush()
-        return
-    from sortext.files.inert import inert_output
+    from sortext.files.inert import inert_output, target_codec
+
+    if not data:
+        return b""
+    encoding, errors = target_codec(stream)
+    if _plain_bytes(data) and encoding in _ASCII_SAFE:
+        return data
 
     text = data.decode("utf-8", "surrogateescape")
-    stream.write(text if _plain(text) else inert_output(text, colour))
+    if not _plain(text):
+        text = inert_output(text, colour)
+    encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
+    try:
+        return encoder.encode(text, final=True)
+    except UnicodeError:
+        return None
+
+
+def _send(data: bytes, stream: Any) -> None:
+    """Write :func:`_prepare`'s bytes to ``stream``'s buffer."""
+    if not data:
+        return
     stream.flush()
+    stream.buffer.write(data)
+    stream.buffer.flush()
