@@ -205,3 +205,40 @@ def test_the_console_script_on_an_ascii_pipe(records_repo: Path, tmp_path: Path)
     assert [r.returncode for r in runs] == [0, 0, 0], runs[0].stderr
     assert runs[0].stdout and all(r.stdout == runs[0].stdout for r in runs)
     assert b"\x1b]" not in runs[0].stdout
+
+
+# -- an erasure recorded while the client's file is still there ----------------------
+
+
+def test_an_erasure_is_seen_without_the_records_changing(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """``erased.yaml`` gaining a client (a sync tool carrying it ahead of the file's
+    removal, a pull that kept a local copy) while the file stays as it was: the
+    replay, and the index itself, showed the erased client; a fresh answer does not
+    (derived data must not hold an erased client at all)."""
+    import datetime as dt
+
+    from sortext.record.tombstone import Tombstones
+
+    root = _dated(records_repo)
+    env = _env(tmp_path)
+    queries = [["list", "--today", SAMPLE_TODAY], ["search", "Amara"], ["next"]]
+    for args in queries:
+        for _ in range(3):
+            assert b"Amara Okafor" in _entry(root, args, env)[0]
+    stones = Tombstones()
+    stones.add("amara-okafor", ["amara.okafor@example.com"], dt.date(2026, 11, 1), "request")
+    (root / "erased.yaml").write_text(stones.dumps(), encoding="utf-8")
+    for args in queries:
+        expected = _fresh(root, args, env)
+        assert b"Amara Okafor" not in expected[0]
+        assert _entry(root, args, env)[:3] == expected, args
+        assert _entry(root, [*args, "--repo", str(root)], env)[:3] == expected, args
+
+
+def test_the_replay_names_the_erasures_file_as_the_tombstones_do() -> None:
+    from sortext.record import tombstone
+    from sortext.views import recall
+
+    assert recall.ERASED == tombstone.FILE_NAME

@@ -16,7 +16,6 @@ emits, and only when colour is on.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 
@@ -160,8 +159,11 @@ class _Borrowed(io.TextIOWrapper):
     """A text wrapper over a buffer it does not own: left open when it goes."""
 
     def __del__(self) -> None:
-        with contextlib.suppress(ValueError, OSError):
+        # No module-level name (contextlib): this may run as the interpreter shuts down.
+        try:  # noqa: SIM105
             self.detach()
+        except Exception:  # already detached, or closed: nothing left to keep open
+            pass
 
 
 class InertStream:

@@ -9,8 +9,9 @@ made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
   the terminal width;
-* sortext's version, the bytes of ``sortext.yaml`` and the index's fingerprint
-  (layout version and effective schema);
+* sortext's version, the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
+  clients the index keeps out) and the index's fingerprint (layout version,
+  effective schema, erasures);
 * HEAD's commit (for the answers that show time in stage, which git decides:
   a commit that moves a stage while the file's bytes stay the same changes it);
 * that the records are the ones the index holds: either a running watcher
@@ -146,8 +147,20 @@ def _replies(root: Path) -> Path | None:
         return None
 
 
+#: The erasures file (sortext.record.tombstone.FILE_NAME, not imported here): which
+#: clients the index keeps out, so part of every reply's key with sortext.yaml.
+ERASED = "erased.yaml"
+
+
 def _config_digest(root: Path) -> str:
-    return hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
+    """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
+    digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
+    try:
+        erased = (root / ERASED).read_bytes()
+    except FileNotFoundError:
+        return digest.hexdigest()
+    digest.update(b"\0" + ERASED.encode("ascii") + b"\0" + erased)
+    return digest.hexdigest()
 
 
 def _reply_key(
