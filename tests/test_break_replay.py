@@ -24,6 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -242,3 +243,41 @@ def test_the_replay_names_the_erasures_file_as_the_tombstones_do() -> None:
     from sortext.views import recall
 
     assert recall.ERASED == tombstone.FILE_NAME
+
+
+# -- a long reply's file that is not a regular file of the repository ---------------
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link-out", "link-fifo"])
+def test_a_reply_file_that_is_not_a_plain_file_is_worked_out_again(
+    records_repo: Path, tmp_path: Path, kind: str
+) -> None:
+    """A FIFO in place of a long reply's file hung the replay (open() waits for a
+    writer); a link to a file elsewhere of the same length printed that file."""
+    root = _dated(records_repo)
+    env = _env(tmp_path, FILE_MIN="64")
+    args = ["list", "--today", SAMPLE_TODAY]
+    for _ in range(3):
+        _entry(root, args, env)
+    expected = _fresh(root, args, env)
+    (path,) = (root / ".sortext" / "replies").iterdir()
+    size = path.stat().st_size
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link-out":
+        elsewhere = tmp_path / "elsewhere.txt"
+        elsewhere.write_bytes(b"not this repository's answer\n".ljust(size, b"x"))
+        path.symlink_to(elsewhere)
+    else:
+        os.mkfifo(tmp_path / "pipe")
+        path.symlink_to(tmp_path / "pipe")
+    for extra in ([], ["--repo", str(root)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "sortext", *args, *extra],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert (done.stdout, done.stderr, done.returncode) == expected, (kind, extra)
