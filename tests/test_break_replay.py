@@ -281,3 +281,26 @@ def test_a_reply_file_that_is_not_a_plain_file_is_worked_out_again(
             timeout=60,
         )
         assert (done.stdout, done.stderr, done.returncode) == expected, (kind, extra)
+
+
+# -- history read differently while HEAD stays -----------------------------------------
+
+
+def test_a_replacement_commit_does_not_change_the_stage_clock(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """``git replace`` makes git read another commit in HEAD's place while HEAD's id
+    (the replies' and the stage clock's key) stays: a fresh answer read the replaced
+    history (Northwind's days in stage became "?"), the replay did not.  sortext's
+    history passes read the commits themselves (--no-replace-objects)."""
+    from tests.conftest import git
+
+    root = _dated(records_repo)
+    env = _env(tmp_path)
+    args = ["list", "--today", SAMPLE_TODAY]
+    before = [_entry(root, args, env)[:3] for _ in range(3)]
+    assert b"47d" in before[0][0]
+    head = git(root, "rev-parse", "HEAD").strip()
+    git(root, "replace", head, f"{head}~1")
+    assert _fresh(root, args, env) == before[0]
+    assert _entry(root, args, env)[:3] == before[0]
