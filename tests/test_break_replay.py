@@ -304,3 +304,34 @@ def test_a_replacement_commit_does_not_change_the_stage_clock(
     git(root, "replace", head, f"{head}~1")
     assert _fresh(root, args, env) == before[0]
     assert _entry(root, args, env)[:3] == before[0]
+
+
+# -- another build of sortext under the same version number ----------------------------
+
+
+def test_an_upgrade_keeping_the_version_number_is_answered_afresh(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """sortext's version number stays 0.1.0 from one commit to the next: installing a
+    newer build (pip rewrites every file of the package) kept replaying what the old
+    code printed.  Here the "new build" labels overdue actions LATE."""
+    import sortext
+
+    root = _dated(records_repo)
+    site = tmp_path / "site"
+    package = Path(sortext.__file__).parent
+
+    def install(label: str) -> None:
+        shutil.rmtree(site / "sortext", ignore_errors=True)
+        shutil.copytree(package, site / "sortext", ignore=shutil.ignore_patterns("__pycache__"))
+        nxt = site / "sortext" / "commands" / "next.py"
+        nxt.write_text(nxt.read_text().replace('"OVERDUE"', f'"{label}"'))
+
+    env = _env(tmp_path, PYTHONPATH=str(site))
+    args = ["next", "--today", SAMPLE_TODAY]
+    install("OVERDUE")
+    for _ in range(3):
+        assert b"OVERDUE" in _entry(root, args, env)[0]
+    install("LATE")
+    out = _entry(root, args, env)[0]
+    assert b"LATE " in out and b"OVERDUE" not in out

@@ -9,7 +9,8 @@ made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
   the terminal width;
-* sortext's version, the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
+* sortext's build (its version, and the identity of its ``__init__.py``: the
+  version number outlives many builds), the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
   clients the index keeps out) and the index's fingerprint (layout version,
   effective schema, erasures);
 * HEAD's commit (for the answers that show time in stage, which git decides:
@@ -40,7 +41,7 @@ such an entry also records which question the command line asked (the ``parts``
 above), keyed by the command line and everything else Click and the command read to
 turn it into those parts: the arguments, the working folder, whether stdout is a
 terminal and its size, ``COLUMNS``/``LINES``, ``NO_COLOR``, ``SORTEXT_TODAY``, the
-day and sortext's version.  The same command line in the same situation then finds
+day and sortext's build.  The same command line in the same situation then finds
 its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
@@ -152,6 +153,21 @@ def _replies(root: Path) -> Path | None:
 ERASED = "erased.yaml"
 
 
+def build() -> str:
+    """This build of sortext: its version and the identity (inode, mtime, ctime, size)
+    of its ``__init__.py``.  The version number stays the same from one commit to the
+    next, and a reply printed by another build must not be replayed: installing a
+    package writes every file of it anew (a new ctime, which nothing sets back)."""
+    import sortext
+
+    try:
+        done = os.stat(sortext.__file__ or "")
+    except (OSError, TypeError):
+        return sortext.__version__
+    ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
+    return sortext.__version__ + ":" + ":".join(map(str, ident))
+
+
 def _config_digest(root: Path) -> str:
     """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
     digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
@@ -200,10 +216,8 @@ def _reply_key(
         head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
         if head is None:
             return None
-    from sortext import __version__
-
     text = json.dumps(
-        [parts, __version__, config, fingerprint, fresh, head],
+        [parts, build(), config, fingerprint, fresh, head],
         separators=(",", ":"),
     )
     return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
@@ -371,8 +385,6 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
             size = None
     env = os.environ
     day = tuple(time.localtime()[:3])
-    from sortext import __version__
-
     text = json.dumps(
         [
             argv,
@@ -381,7 +393,7 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
             size,
             [env.get(name) for name in ("COLUMNS", "LINES", "NO_COLOR", "SORTEXT_TODAY")],
             day,
-            __version__,
+            build(),
         ],
         separators=(",", ":"),
     )
