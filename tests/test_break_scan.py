@@ -1,0 +1,209 @@
+"""Break tests of the one-stamp change finder (sortext/store/scan.py) and the answers
+the quick queries replay under it.
+
+What held (cp -p, touch -d, rsync -t, mv in with an old mtime, hard links, swapped
+names, inode reuse, git stash/checkout/reset, a replaced clients folder, killed and
+concurrent builds) is covered by tests/test_scan_stamp.py's property test and
+tests/test_recall_break.py; here are the cases that broke:
+
+* file times from another clock than the machine's (a network or shared folder whose
+  server's clock is behind, a virtual machine's clock ahead of its host's): an edit
+  got a ctime older than the stamp's moment and was never looked at again;
+* the machine's clock set back after a stamp and run past it again before the next
+  pass: the same;
+* a stamp or generation row holding a value the finder could not turn into an
+  integer (``Infinity``, a deeply nested array, 5,000 digits): every query and
+  build stopped with an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.repo import open_repository
+from sortext.store import scan
+from sortext.store.index import Index
+from tests.conftest import SAMPLE_TODAY
+from tests.test_scan_stamp import _record, _repo
+
+
+class _Clock:
+    """A stand-in for the ``time`` module in :mod:`sortext.store.scan`: the wall clock
+    ``wall`` ns off the real one, the monotonic clock ``mono`` ns off."""
+
+    def __init__(self, wall: int = 0, mono: int = 0) -> None:
+        self.wall = wall
+        self.mono = mono
+
+    def time_ns(self) -> int:
+        return time.time_ns() + self.wall
+
+    def monotonic_ns(self) -> int:
+        return time.monotonic_ns() + self.mono
+
+
+def _edit(path: Path, pad: int) -> None:
+    path.write_bytes(_record(40, pad))
+
+
+def _valid_repo(base: Path) -> Path:
+    """A repository of three valid records, ``clients/client-<n>.md`` named "Client n"."""
+    root = _repo(base)
+    for path in (root / "clients").iterdir():
+        path.unlink()
+    for n in range(3):
+        text = f"---\nid: client-{n}\nname: Client {n}\nstage: inquiry\n---\n\nNote {n}.\n"
+        (root / "clients" / f"client-{n}.md").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_files_stamped_by_a_clock_behind_the_machines_are_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file times come from the file system's clock (a network or shared folder: the
+    server's; here the kernel's), the stamp's moment from this machine's, 5 s ahead.
+    Every edit after a stamp must still be named, whichever pass left the stamp."""
+    root = _repo(tmp_path)
+    monkeypatch.setattr(scan, "time", _Clock(wall=5 * 10**9))
+    with Index.open(open_repository(root)) as index:
+        index.refresh()  # a full pass leaves the first stamp
+        clients = index.repo.clients_path
+        for n, name in enumerate(["b.md", "a.md", "c.md"]):
+            _edit(clients / name, 10 + n)
+            fast, slow = index.stat_changes(), index.stat_changes(stamp=False)
+            assert fast == slow and name in fast, (name, fast, slow)
+            index.refresh()  # the next stamp is left by a pass with a stamp
+
+
+def test_a_query_sees_an_edit_under_a_stamp_a_clock_ahead_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through the real CLI: the stamp left by a refresh run while this
+    machine's clock was 3 s ahead of the files' clock; ``sortext list`` in another
+    process, once the real clock has passed the stamp's moment, sees the edit made
+    after the stamp."""
+    root = _valid_repo(tmp_path)
+    ahead = 3 * 10**9
+    monkeypatch.setattr(scan, "time", _Clock(wall=ahead))
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        began = scan.time.time_ns()
+    path = root / "clients" / "client-1.md"
+    path.write_bytes(path.read_bytes().replace(b"Client 1", b"Renamed 1"))
+    while time.time_ns() <= began:  # the machine's clock past the stamp's moment
+        time.sleep(0.05)
+    out = _sortext(root, "list", "--today", SAMPLE_TODAY)
+    assert out.returncode == 0, out.stderr
+    assert "Renamed 1" in out.stdout
+
+
+def test_a_wall_clock_set_back_since_the_stamp_makes_it_unusable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stamp taken while the wall clock was a minute ahead; the clock set back a minute
+    and an hour passed (the wall clock is past the stamp again): the files' times mean
+    nothing against the stamp's moment, so the stamp is not used."""
+    root = _repo(tmp_path)
+    with Index.open(open_repository(root)) as index:
+        monkeypatch.setattr(scan, "time", _Clock(wall=60 * 10**9))
+        index.refresh()
+        assert scan.look(index.conn, index.repo.clients_path, "clients") is not None
+        hour = 3600 * 10**9
+        monkeypatch.setattr(scan, "time", _Clock(wall=hour, mono=hour + 60 * 10**9))
+        assert scan.look(index.conn, index.repo.clients_path, "clients") is None
+        # a clock that ran on without a step keeps the stamp
+        monkeypatch.setattr(scan, "time", _Clock(wall=60 * 10**9 + hour, mono=hour))
+        assert scan.look(index.conn, index.repo.clients_path, "clients") is not None
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    skew=st.integers(-30, 30).map(lambda s: s * 10**9),
+    steps=st.lists(st.sampled_from(["a.md", "b.md", "c.md", "refresh"]), min_size=1, max_size=6),
+)
+def test_any_skew_between_the_clocks_names_every_edit(
+    monkeypatch: pytest.MonkeyPatch, skew: int, steps: list[str]
+) -> None:
+    """Whatever the offset between this machine's clock and the files' (either way, up to
+    30 s), the stamp names what a comparison of every file names, after any edits and
+    refreshes."""
+    import tempfile
+
+    monkeypatch.setattr(scan, "time", _Clock(wall=skew))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _repo(Path(tmp))
+        with Index.open(open_repository(root)) as index:
+            index.refresh()
+            for n, step in enumerate(steps):
+                if step == "refresh":
+                    index.refresh()
+                else:
+                    _edit(index.repo.clients_path / step, n)
+                assert index.stat_changes() == index.stat_changes(stamp=False), (skew, steps)
+
+
+def _sortext(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, run in the repository (so the reply before Click is tried)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("SORTEXT_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "sortext", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+_STAMP = "UPDATE meta SET value = ? WHERE key = 'scan_stamp'"
+_GENERATION = "INSERT OR REPLACE INTO meta VALUES ('generation', ?)"
+
+
+@pytest.mark.parametrize(
+    ("sql", "value"),
+    [
+        (_STAMP, '{"began": Infinity, "generation": 1}'),
+        (_STAMP, '{"began": NaN, "generation": 1}'),
+        (_STAMP, "[" * 50_000 + "]" * 50_000),
+        (_STAMP, '{"began": 1e400, "generation": 1}'),
+        (_GENERATION, "9" * 5_000),
+        (_GENERATION, "\u00b2"),  # a digit to str.isdigit, not to int()
+    ],
+    ids=["infinity", "nan", "deep", "huge-float", "5000-digits", "superscript"],
+)
+def test_a_damaged_stamp_or_generation_is_not_a_crash(tmp_path: Path, sql: str, value: str) -> None:
+    """The index is derived data: a value in its meta table that cannot be read is
+    treated as missing (every file compared, a new stamp left), never an internal error
+    of a query or a build, the reply before Click included."""
+    root = _valid_repo(tmp_path)
+    day = ("--today", SAMPLE_TODAY)
+    assert _sortext(root, "build", *day).returncode == 0
+    assert _sortext(root, "list", *day).returncode == 0  # remembered for this command line
+    with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
+        conn.execute(sql, (value,))
+    for args in (("list", *day), ("build", *day)):  # nothing changed but the row
+        out = _sortext(root, *args)
+        assert out.returncode == 0 and "internal error" not in out.stderr, (args, out.stderr)
+    path = root / "clients" / "client-1.md"
+    path.write_bytes(path.read_bytes().replace(b"Client 1", b"Edited 1"))
+    for args in (("list", *day), ("list", *day), ("build", *day), ("next", *day)):
+        out = _sortext(root, *args)
+        assert out.returncode == 0 and "internal error" not in out.stderr, (args, out.stderr)
+        if args[0] == "list":
+            assert "Edited 1" in out.stdout
+    site = (root / "site" / "clients" / "client-1.html").read_text(encoding="utf-8")
+    assert "Edited 1" in site
