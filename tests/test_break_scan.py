@@ -227,3 +227,42 @@ def test_a_damaged_stamp_or_generation_is_not_a_crash(tmp_path: Path, sql: str, 
             assert "Edited 1" in out.stdout
     site = (root / "site" / "clients" / "client-1.html").read_text(encoding="utf-8")
     assert "Edited 1" in site
+
+
+def test_files_touched_in_one_tick_do_not_make_every_refresh_write_a_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``touch clients/*``: the files changed in the tick the files' clock was last seen at
+    stay candidates under every stamp (one of them may have changed again after the
+    stamp in that very tick); a new stamp cannot drop them, so however many they are, a
+    refresh that finds them unchanged leaves the stamp as it is (a stamp written at
+    every refresh would be a write per query, and the quick queries' replies are keyed
+    by the stamp)."""
+    import sortext.store.index as index_module
+    from tests.test_scan_stamp import WINDOW_NS, _let_window_pass
+
+    monkeypatch.setattr(scan, "RACY_WINDOW_NS", WINDOW_NS)
+    monkeypatch.setattr(index_module, "RACY_WINDOW_NS", WINDOW_NS)
+    root = _repo(tmp_path)
+    clients = root / "clients"
+    for n in range(scan.RESTAMP_AFTER + 6):
+        (clients / f"extra-{n:03d}.md").write_bytes(_record(100 + n))
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        _let_window_pass()
+        for path in clients.iterdir():
+            path.chmod(path.stat().st_mode)  # the ctime moves, nothing else
+        _let_window_pass()
+        stamps = []
+        for _ in range(4):
+            assert index.refresh().parsed == 0
+            stamps.append(index.meta(scan.STAMP_KEY))
+        assert stamps[-1] == stamps[-2]  # settled: no stamp written at every refresh
+        found = scan.look(index.conn, index.repo.clients_path, "clients")
+        assert found is not None
+        assert found.settled() == []  # what is left would be named by any new stamp
+        newest = max(p.stat().st_ctime_ns for p in clients.iterdir())
+        for name in found.candidates or ():
+            assert (clients / name).stat().st_ctime_ns == newest
+        (clients / "a.md").write_bytes(_record(1, 3))  # an edit is still named
+        assert "a.md" in index.stat_changes()
