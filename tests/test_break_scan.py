@@ -266,3 +266,28 @@ def test_files_touched_in_one_tick_do_not_make_every_refresh_write_a_stamp(
             assert (clients / name).stat().st_ctime_ns == newest
         (clients / "a.md").write_bytes(_record(1, 3))  # an edit is still named
         assert "a.md" in index.stat_changes()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE meta SET value = '" + "[" * 50_000 + "' WHERE key = 'recall_clients'",
+        "UPDATE reply_lines SET value = '" + "[" * 50_000 + "'",
+        'UPDATE meta SET value = \'{"config": 1e999, "clients": []}\' '
+        "WHERE key = 'recall_clients'",
+    ],
+    ids=["clients-deep", "line-deep", "clients-types"],
+)
+def test_a_damaged_reply_row_is_not_a_crash(tmp_path: Path, sql: str) -> None:
+    """The rows the quick queries read beside the stamp (which folder, which question a
+    command line asked) are derived data too: one that cannot be read means "not
+    remembered", never a traceback before Click."""
+    root = _valid_repo(tmp_path)
+    day = ("--today", SAMPLE_TODAY)
+    for _ in range(2):
+        assert _sortext(root, "list", *day).returncode == 0
+    with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
+        conn.execute(sql)
+    out = _sortext(root, "list", *day)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert "internal error" not in out.stderr and "Client 1" in out.stdout
