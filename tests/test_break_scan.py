@@ -291,3 +291,26 @@ def test_a_damaged_reply_row_is_not_a_crash(tmp_path: Path, sql: str) -> None:
     out = _sortext(root, "list", *day)
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
     assert "internal error" not in out.stderr and "Client 1" in out.stdout
+
+
+def test_files_dated_in_the_future_do_not_make_every_refresh_write_a_stamp(
+    tmp_path: Path,
+) -> None:
+    """``touch -d 2030-01-01`` on many files (or a clock that was ahead when they were
+    written): they are candidates under every stamp (their mtime is later than any
+    stamp's moment), so a new stamp cannot drop them and is not written for them: the
+    quick queries' replies, keyed by the stamp, keep being replayed."""
+    root = _repo(tmp_path)
+    clients = root / "clients"
+    later = int(time.time() + 3 * 365 * 86400) * 10**9
+    for n in range(scan.RESTAMP_AFTER + 6):
+        path = clients / f"extra-{n:03d}.md"
+        path.write_bytes(_record(100 + n))
+        os.utime(path, ns=(later, later))
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        stamps = []
+        for _ in range(3):
+            assert index.refresh().parsed == 0
+            stamps.append(index.meta(scan.STAMP_KEY))
+        assert stamps[0] == stamps[1] == stamps[2]
