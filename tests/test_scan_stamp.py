@@ -77,6 +77,8 @@ step_st = st.one_of(
     st.tuples(st.just("delete"), name_st),
     st.tuples(st.just("create"), name_st),
     st.tuples(st.just("chmod"), name_st),
+    st.tuples(st.just("touch_all")),  # every file's ctime in (about) one tick: touch clients/*
+    st.tuples(st.just("future"), name_st),  # touch -d with a date to come
     st.tuples(st.just("pass_window")),
     st.tuples(st.just("refresh")),  # every file (a query's refresh)
     st.tuples(st.just("build")),  # stat_changes(), then refresh(only=those): a build's
@@ -121,6 +123,12 @@ def _apply(step: tuple[object, ...], clients: Path, aside: Path, index: Index) -
         path.write_bytes(_record(5))
     elif kind == "chmod" and path.exists():
         path.chmod(0o600 if path.stat().st_mode & 0o077 else 0o644)
+    elif kind == "touch_all":
+        for entry in clients.iterdir():
+            entry.chmod(entry.stat().st_mode)
+    elif kind == "future" and path.exists():
+        later = time.time_ns() + 3600 * 10**9
+        os.utime(path, ns=(later, later))
     elif kind == "pass_window":
         _let_window_pass()
     elif kind == "refresh":
