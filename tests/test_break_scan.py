@@ -268,6 +268,23 @@ def test_files_touched_in_one_tick_do_not_make_every_refresh_write_a_stamp(
         assert "a.md" in index.stat_changes()
 
 
+def test_entries_naming_something_else_than_names_are_not_used(tmp_path: Path) -> None:
+    """The names and inodes the stamp's digest covers, replaced by a list holding a
+    number where a name was: not used (every file compared), no error."""
+    import json
+    import zlib
+
+    root = _repo(tmp_path)
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        blob = zlib.compress(json.dumps([[1, "a.md"], [5, 6]]).encode())
+        with index.conn:
+            index.conn.execute("UPDATE meta SET value = ? WHERE key = ?", (blob, scan.ENTRIES_KEY))
+        (index.repo.clients_path / "d.md").write_bytes(_record(4))  # the names moved
+        assert scan.look(index.conn, index.repo.clients_path, "clients") is None
+        assert index.stat_changes() == index.stat_changes(stamp=False)
+
+
 @pytest.mark.parametrize(
     "sql",
     [

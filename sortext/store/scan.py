@@ -350,6 +350,8 @@ def _entries(conn: sqlite3.Connection) -> dict[str, int] | None:
         if row is None or not isinstance(row[0], bytes):
             return None
         names, inodes = json.loads(zlib.decompress(row[0]), parse_constant=_refuse)
+        if not all(isinstance(name, str) for name in names):
+            return None  # (a planted row: each name is joined to the folder's path)
         return dict(zip(names, inodes, strict=True))
     except (sqlite3.Error, zlib.error, ValueError, TypeError, RecursionError):
         return None
