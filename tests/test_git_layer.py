@@ -119,6 +119,31 @@ def test_a_failing_git_call_is_a_git_error_with_git_s_message(tmp_path: Path) ->
         layer.remote_url(tmp_path, "origin")
 
 
+@pytest.mark.parametrize("memfd", [True, False])
+def test_spooled_output_is_the_piped_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memfd: bool
+) -> None:
+    """``spool=True`` (git writes into an anonymous file, a temporary file where there
+    is no memfd) gives the bytes a pipe gives, past any pipe buffer; failures and
+    timeouts read as before."""
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    git(tmp_path, "init", "--quiet")
+    data = bytes(range(256)) * 2000 + b"no newline at the end"  # ~500 KB
+    (tmp_path / "big.bin").write_bytes(data)
+    blob = layer.run(tmp_path, "hash-object", "-w", "big.bin").decode().strip()
+    assert layer.run(tmp_path, "cat-file", "blob", blob, spool=True) == data
+    assert layer.run(tmp_path, "cat-file", "blob", blob) == data
+    assert layer.run(tmp_path, "rev-list", "--all", spool=True) == b""  # empty output
+    with pytest.raises(GitError, match="git rev-parse --verify nope failed: fatal"):
+        layer.run(tmp_path, "rev-parse", "--verify", "nope", spool=True)
+    hang = {"GIT_SSH_COMMAND": "sleep 20 2>/dev/null #"}
+    with pytest.raises(GitError, match="did not finish within 1 s"):
+        layer.run(
+            tmp_path, "ls-remote", "ssh://example.invalid/x.git", env=hang, timeout=1, spool=True
+        )
+
+
 def test_a_remote_needing_a_password_fails_instead_of_prompting(tmp_path: Path) -> None:
     """sync/backup network calls go through the policy: no prompt, so no hang."""
     git(tmp_path, "init", "--quiet")

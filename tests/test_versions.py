@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -291,3 +293,112 @@ def test_a_growing_list_is_read_once_per_item() -> None:
         assert parser.parse(raw, "clients/a.md") == parse_version(raw, "clients/a.md")
     assert len(sessions[0]) * 20 > versions._LIST_MIN
     assert len(parser._items) == 28  # each item read once, not once per version
+
+
+# --- the simple entries read without the YAML reader (versions.simple_entry) -----------
+
+_S_KEYS = st.one_of(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True),
+    st.sampled_from(["true", "False", "null", "Null", "yes", "On", "y", "N", "1", "a b", "é"]),
+)
+_S_SCALARS = st.one_of(
+    st.from_regex(r"[A-Za-zéßЖ_0-9][A-Za-z0-9éß .,'&()/+-]{0,12}", fullmatch=True),
+    st.text(alphabet="abZéß019-_.,'&()/+:#\"[]{}|>*!%@`~?\t \u00a0\u0085\u2028\x07", max_size=10),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    st.from_regex(r"-?[0-9]{1,21}", fullmatch=True),
+    st.sampled_from(
+        [
+            "2026-11-20",
+            "2026-02-30",
+            "0000-01-01",
+            "2026-1-2",
+            "2026-11-20 10:00",
+            "012",
+            "-0",
+            "0",
+            "-17",
+            "99999999999999999999",
+            "1_000",
+            "1e3",
+            "0x1F",
+            ".inf",
+            "true",
+            "TRUE",
+            "no",
+            "Off",
+            "~",
+            "x  ",
+            "a # c",
+            "a: b",
+            "Follow up (3)",
+            "Coaching, 6 months",
+            "O'Brien & Co",
+            "x\ty",
+            "",
+        ]
+    ),
+)
+_S_PAIRS = st.lists(st.tuples(_S_KEYS, _S_SCALARS), min_size=1, max_size=4)
+
+
+@st.composite
+def _simple_chunks(draw: st.DrawFn) -> str:
+    key = draw(_S_KEYS)
+    form = draw(st.sampled_from(["line", "flow", "block", "sequence"]))
+    if form == "line":
+        chunk = f"{key}: {draw(_S_SCALARS)}\n"
+    elif form == "flow":
+        sep = draw(st.sampled_from([", ", ",", " , ", ",  "]))
+        inner = sep.join(f"{k}: {v}" for k, v in draw(_S_PAIRS))
+        chunk = f"{key}: {{{inner}}}\n"
+    elif form == "sequence":
+        indents = draw(st.lists(st.sampled_from(["  ", "  ", "", " ", "\t"]), min_size=3))
+        chunk = f"{key}:\n"
+        for i in range(draw(st.integers(1, 3))):
+            sep = draw(st.sampled_from([", ", ", ", ",", " , "]))
+            inner = sep.join(f"{k}: {v}" for k, v in draw(_S_PAIRS))
+            dash = draw(st.sampled_from(["- ", "- ", "-", "-  "]))
+            chunk += f"{indents[i]}{dash}{{{inner}}}\n"
+    else:
+        indents = draw(st.lists(st.sampled_from(["  ", "  ", "   ", " ", "\t"]), min_size=4))
+        pairs = draw(_S_PAIRS)
+        chunk = f"{key}:\n" + "".join(f"{indents[i]}{k}: {v}\n" for i, (k, v) in enumerate(pairs))
+    tail = draw(st.sampled_from(["", "", "", "\n", "# c\n", "  # c\n", "x"]))
+    return chunk + tail
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_simple_chunks())
+@example("next_action: {what: Follow up with Long Client (3), owner: me, due: 2026-01-08}\n")
+@example("next_action:\n  what: Send the session prep notes\n  owner: maya\n  due: 2026-11-27\n")
+@example("a: {b: 1, b: 2}\n")
+@example("a:\n  b: 1\n  b: 2\n")
+@example("a: {true: 1}\n")
+@example("a: 2026-02-30\n")
+def test_simple_entries_read_as_the_yaml_reader_reads_them(chunk: str) -> None:
+    from sortext.vcs.versions import _parse_entry_yaml, simple_entry
+
+    simple = simple_entry(chunk)
+    if simple is not None:
+        slow = _parse_entry_yaml(chunk)
+        assert simple == slow
+        assert json.dumps(simple) == json.dumps(slow)  # 1 and True, 1 and 1.0 differ here
+
+
+def test_simple_entries_answer_for_the_common_forms() -> None:
+    """The forms that dominate a history (the test above is not vacuous)."""
+    from sortext.vcs.versions import simple_entry
+
+    for chunk in [
+        "stage: active\n",
+        "rate: 150\n",
+        "due: 2026-11-27\n",
+        "next_action: {what: Follow up with Long Client (3), owner: me, due: 2026-01-08}\n",
+        "next_action:\n  what: Send the session prep notes\n  owner: maya\n  due: 2026-11-27\n",
+        "billing:\n  plan: Coaching, 6 months\n  rate: 150\n  currency: GBP\n",
+        "sessions:\n  - {date: 2026-11-02, kind: coaching, status: held}\n",
+        "invoices:\n- {id: INV-7, amount: 300, due: 2026-08-24}\n- {id: INV-8, amount: 30}\n",
+    ]:
+        assert simple_entry(chunk) is not None, chunk
+    for chunk in ["a: x # c\n", "a: yes\n", "a: 1.5\n", "a: 012\n", "a: x \n", "a: {}\n"]:
+        assert simple_entry(chunk) is None, chunk

@@ -67,11 +67,16 @@ def item_identity(list_name: str, item: Any) -> str | None:
 
 def keyed_items(list_name: str, items: list[Any]) -> dict[str, Any] | None:
     """Items by identity (repeats get ``#2``), or None if some item has no identity."""
+    return _label(list_name, items, {})
+
+
+def _label(list_name: str, items: list[Any], out: dict[str, Any]) -> dict[str, Any] | None:
+    """``out`` (the labels of the items before ``items``) with ``items`` labelled after
+    them, as :func:`keyed_items` labels a list; None if some item has no identity."""
     keys = IDENTITY.get(list_name)
     if keys is None:
         return None
     first, sessions = keys[0], list_name == "sessions"
-    out: dict[str, Any] = {}
     for item in items:  # item_identity, inlined (a list of sessions is long)
         if not isinstance(item, dict) or first not in item:
             return None
@@ -84,14 +89,56 @@ def keyed_items(list_name: str, items: list[Any]) -> dict[str, Any] | None:
     return out
 
 
+#: Per list name, the last list labelled and its labels (see :func:`diff_rows`).
+Labels = dict[str, tuple[list[Any], dict[str, Any] | None]]
+#: A change as (path, old, new, kind): what a FieldChange holds.
+Row = tuple[str, Any, Any, ChangeKind]
+
+
+def _keyed(list_name: str, items: list[Any], memo: Labels | None) -> dict[str, Any] | None:
+    """:func:`keyed_items`, from the labels of the last list seen under the name when
+    ``items`` is that very list, or that list's very items with more after them (a
+    list of sessions that grew): only the new items are labelled."""
+    if memo is None:
+        return keyed_items(list_name, items)
+    last = memo.get(list_name)
+    if last is not None:
+        seen, labels = last
+        if seen is items:
+            return labels
+        n = len(seen)
+        if (
+            labels is not None
+            and len(items) > n
+            and list(map(id, items[:n])) == list(map(id, seen))  # the same objects
+        ):
+            found = _label(list_name, items[n:], dict(labels))
+            memo[list_name] = (items, found)
+            return found
+    found = keyed_items(list_name, items)
+    memo[list_name] = (items, found)
+    return found
+
+
 def diff_data(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[FieldChange]:
     """All field changes from ``old`` to ``new`` (either may be None: created/deleted)."""
-    changes: list[FieldChange] = []
-    _diff(old or {}, new or {}, "", changes, top=True)
+    return [FieldChange(*row) for row in diff_rows(old, new)]
+
+
+def diff_rows(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, memo: Labels | None = None
+) -> list[Row]:
+    """:func:`diff_data` as (path, old, new, kind) tuples (no FieldChange built).
+
+    ``memo`` (an empty dict, then passed to each call): when many versions are
+    compared in order, a list compared before is not labelled again (the answer is
+    the same; each list is held by the objects themselves, never by equal copies)."""
+    changes: list[Row] = []
+    _diff(old or {}, new or {}, "", changes, memo)
     return changes
 
 
-def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = False) -> None:
+def _diff(old: Any, new: Any, path: str, out: list[Row], memo: Labels | None) -> None:
     if old == new:
         return
     if isinstance(old, dict) and isinstance(new, dict):
@@ -100,28 +147,34 @@ def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = Fal
                 continue  # (what _diff would find first: nothing to say)
             child = f"{path}.{key}" if path else str(key)
             if key not in new:
-                out.append(FieldChange(child, old[key], None, "removed"))
+                out.append((child, old[key], None, "removed"))
             elif key not in old:
-                out.append(FieldChange(child, None, new[key], "added"))
+                out.append((child, None, new[key], "added"))
             else:
-                _diff(old[key], new[key], child, out)
+                _diff(old[key], new[key], child, out, memo)
         return
     if isinstance(old, list) and isinstance(new, list) and path in IDENTITY:
-        before, after = keyed_items(path, old), keyed_items(path, new)
+        before, after = _keyed(path, old, memo), _keyed(path, new, memo)
         if before is not None and after is not None:
             for label in [*before, *[k for k in after if k not in before]]:
                 if label not in after:
-                    out.append(FieldChange(f"{path}[{label}]", before[label], None, "removed"))
+                    out.append((f"{path}[{label}]", before[label], None, "removed"))
                 elif label not in before:
-                    out.append(FieldChange(f"{path}[{label}]", None, after[label], "added"))
+                    out.append((f"{path}[{label}]", None, after[label], "added"))
                 elif before[label] != after[label]:  # (equal items: nothing to say)
-                    _diff(before[label], after[label], f"{path}[{label}]", out)
+                    _diff(before[label], after[label], f"{path}[{label}]", out, memo)
             return
-    out.append(FieldChange(path, old, new, "changed"))
+    out.append((path, old, new, "changed"))
 
 
 def body_change(old: str | None, new: str | None) -> tuple[int, int]:
     """Lines added and removed in the notes."""
+    before, after = old or "", new or ""
+    if after.startswith(before) and (not before or before.endswith("\n")):
+        # Lines only added at the end, after a line end: the lines of what was added
+        # are the lines added (what the matcher below finds), counted without
+        # splitting the lines that were there.
+        return len(after[len(before) :].splitlines()), 0
     a = (old or "").splitlines()
     b = (new or "").splitlines()
     shorter, longer = (old or "", new or "") if len(a) <= len(b) else (new or "", old or "")

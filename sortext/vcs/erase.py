@@ -215,7 +215,10 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     for key, value in sorted(seen):
         for form in _written_forms(value):
             (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
-    names = git.text(root, "log", "--all", "--format=", "--name-only").splitlines()
+    # --root: the root commit's files too, whatever log.showRoot says; -z: names as
+    # they are (git quotes a name holding "é" or a newline, which no pattern matched)
+    names = git.text(root, "log", "--root", "-z", "--all", "--format=", "--name-only").split("\0")
+    names = [n.strip("\n") for n in names]
     pattern = _id_path_pattern(record_id)
     plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
     tracked = set(git.text(root, "ls-files").splitlines())

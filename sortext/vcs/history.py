@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sortext.errors import GitError, RecordNotFound, SortextError
 from sortext.files.state import StateDir
-from sortext.record.fielddiff import body_summary, diff_data, field_matches
+from sortext.record.fielddiff import Labels, body_summary, diff_rows, field_matches
 from sortext.repo import Repository
 from sortext.vcs.log import Commit, FileChange, file_log
 
@@ -188,9 +188,12 @@ def _entries(
 
 
 def stem_of(path: str) -> str:
-    """The record id a file name implies (as :func:`sortext.check.load.stem_of`)."""
+    """The record id a file name implies, as the record reader implies it (the stem
+    made a slug: ``Ada Lovelace.md`` -> ``ada-lovelace-76740216``)."""
+    from sortext.files.slug import safe_stem
+
     base = os.path.basename(path)
-    return base[:-3] if base.endswith(".md") else base
+    return safe_stem(base[:-3] if base.endswith(".md") else base)
 
 
 def _keep(entries: list[HistoryEntry], wanted: str | None) -> list[HistoryEntry]:
@@ -232,6 +235,8 @@ class _Facts:
         self.unchecked: list[tuple[str, Any, str]] = []
         self.fetching = True  # False: the store holds nothing for this file (cold)
         self.parsed: dict[VKey, Version | None] = {}
+        self._states: dict[VKey, str] = {}  # state() by version (asked ~3 times each)
+        self._pair_keys: dict[tuple[VKey | None, VKey], str] = {}  # (built once a pair)
         self._parser: Any = None
 
     def __enter__(self) -> _Facts:
@@ -244,32 +249,44 @@ class _Facts:
             self.store.close()
 
     def state(self, version: VKey) -> str:
-        return str(self.known.get(_state_key(version), _MISSING))
+        found = self._states.get(version)
+        if found is None:
+            found = str(self.known.get(_state_key(version), _MISSING))
+            if found != _MISSING:  # (a version's state, once known, never changes)
+                self._states[version] = found
+        return found
 
     def comparison(self, before: VKey | None, after: VKey) -> tuple[list[Row], str]:
-        changes, notes = self.known[_pair_key(before, after)]
+        key = self._pair_keys.get((before, after)) or _pair_key(before, after)
+        changes, notes = self.known[key]
         return changes, notes
 
     def states(self, versions: Sequence[VKey]) -> None:
         """Learn whether each version parses (stored, else read and parsed)."""
-        self._fetch([_state_key(v) for v in versions])
-        self._parse([v for v in versions if _state_key(v) not in self.known])
+        keys = [_state_key(v) for v in versions]
+        self._fetch(keys)
+        known = self.known
+        self._parse([v for v, key in zip(versions, keys, strict=True) if key not in known])
 
     def compare(self, pairs: Sequence[tuple[VKey | None, VKey]]) -> None:
         """Learn the field changes and notes summary of each pair."""
-        self._fetch([_pair_key(b, a) for b, a in pairs])
-        todo = [(b, a) for b, a in pairs if _pair_key(b, a) not in self.known]
+        keys = [_pair_key(b, a) for b, a in pairs]
+        self._pair_keys.update(zip(pairs, keys, strict=True))
+        self._fetch(keys)
+        known = self.known
+        todo = [pair for pair, key in zip(pairs, keys, strict=True) if key not in known]
         self._parse([v for pair in todo for v in pair if v is not None])
+        memo: Labels = {}  # (consecutive versions: a list that grew is labelled once)
         for before, after in todo:
             old = self.parsed[before] if before is not None else None
             new = self.parsed[after]
             if new is None or (before is not None and old is None):
                 raise _Unreadable  # the store says it parsed; this clone cannot read it
-            found = diff_data(old.data if old is not None else None, new.data)
-            changes = [[c.path, c.old, c.new, c.kind] for c in found]
+            found = diff_rows(old.data if old is not None else None, new.data, memo)
+            changes = [list(row) for row in found]
             same = old is None or old.body == new.body
             notes = "" if same or old is None else body_summary(old.body, new.body)
-            self._learn(_pair_key(before, after), [changes, notes])
+            self._learn(self._pair_keys[before, after], [changes, notes])
 
     def replayed(self, commits: Sequence[Commit], patches: dict[str, Patch]) -> None:
         """Take the versions :func:`sortext.vcs.replay.replay` rebuilds from the
@@ -326,7 +343,7 @@ class _Facts:
         if isinstance(value, str) and value in _STATES:
             self.fresh[key] = _STATES[value]
             return
-        self.unchecked.append((key, value, json.dumps(value, separators=(",", ":"))))
+        self.unchecked.append((key, value, _ENCODE(value)))
 
     def _checked(self) -> dict[str, str]:
         """The rows to store: what was learned, where its JSON reads back the same
@@ -358,6 +375,9 @@ class _Facts:
             self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
 
 
+#: ``json.dumps(value, separators=(",", ":"))`` with the encoder built once.
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+
 #: Bumped when what a comparison stores changes shape.
 _STORE_VERSION = 1
 #: The store is emptied when it grows past this (it only ever saves time).
@@ -370,6 +390,7 @@ _MAX_BYTES = 64 * 1024 * 1024
 FINGERPRINTED = (
     "sortext.check.load",
     "sortext.files.inert",
+    "sortext.files.slug",
     "sortext.record.diagnostics",
     "sortext.record.fielddiff",
     "sortext.record.model",

@@ -9,17 +9,27 @@ GitPython's object database would add a Python object per blob.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from sortext.errors import GitError
 from sortext.vcs import git
 
-#: Separates commits (NUL cannot appear in a commit header) and header fields.
+#: Starts each commit's header; the header's fields are one a line: no field can hold
+#: a newline (git keeps a name, an email and a subject on one line each), where a
+#: name or a subject may hold any other control character (``\x01``, ``\x1f``).
 _COMMIT = "\x01"
-_FIELD = "\x1f"
+_FIELD = "\n"
 LOG_FORMAT = f"{_COMMIT}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%ct{_FIELD}%s"
+#: What user config could otherwise change in what ``git log`` lists: ``log.showRoot
+#: = false`` leaves out the files of the root commit (where a record was created),
+#: ``i18n.logOutputEncoding`` re-encodes names and subjects away from UTF-8, and
+#: ``log.showSignature`` writes each signed commit's check ("Good signature...")
+#: before its header.
+LOG_OPTIONS = ("--root", "--encoding=UTF-8", "--no-show-signature")
 
 
 def is_git_repo(root: Path) -> bool:
@@ -61,31 +71,36 @@ _NO_BLOB = frozenset("0")
 
 def parse_log(output: str) -> list[Commit]:
     """Parse ``git log --format=LOG_FORMAT --name-status -z`` output (or ``--raw
-    --no-abbrev -z``: each entry then carries its new blob id), newest first."""
+    --no-abbrev -z``: each entry then carries its new blob id), newest first.
+
+    Read token by token (``-z``: each header, status and path ends with a NUL): a
+    header is a token that starts with ``\x01`` where a status is expected, and each
+    status is followed by its one or two paths, so a path or a subject holding
+    ``\x01`` is read as the text it is."""
     commits: list[Commit] = []
-    for chunk in output.split(_COMMIT)[1:]:
-        header, _, rest = chunk.partition("\x00")
-        sha, date, author, email, ts, subject = header.split(_FIELD, 5)
-        commit = Commit(sha, date, author, email, int(ts), subject)
-        tokens = [t.strip("\n") for t in rest.split("\x00")]
-        i = 0
-        while i < len(tokens):
-            status = tokens[i]
-            if not status:
-                i += 1
-                continue
-            blob = None
-            if status[0] == ":":  # --raw: ":mode mode old-id new-id STATUS"
-                fields = status.split(" ")
-                status, new_id = fields[-1], fields[-2]
-                blob = None if set(new_id) <= _NO_BLOB else new_id
-            if status[0] in "RC":
-                commit.files.append(FileChange(status[0], tokens[i + 1], tokens[i + 2], blob))
-                i += 3
-            else:
-                commit.files.append(FileChange(status[0], None, tokens[i + 1], blob))
-                i += 2
-        commits.append(commit)
+    tokens = output.split("\x00")
+    i, end = 0, len(tokens)
+    while i < end:
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if token.startswith(_COMMIT):
+            sha, date, author, email, ts, subject = token[1:].split(_FIELD, 5)
+            commits.append(Commit(sha, date, author, email, int(ts), subject))
+            continue
+        status = token.rstrip("\n")
+        if not status or not commits:
+            continue
+        blob = None
+        if status[0] == ":":  # --raw: ":mode mode old-id new-id STATUS"
+            fields = status.split(" ")
+            status, new_id = fields[-1], fields[-2]
+            blob = None if set(new_id) <= _NO_BLOB else new_id
+        if status[0] in "RC":
+            commits[-1].files.append(FileChange(status[0], tokens[i], tokens[i + 1], blob))
+            i += 2
+        else:
+            commits[-1].files.append(FileChange(status[0], None, tokens[i], blob))
+            i += 1
     return commits
 
 
@@ -95,7 +110,9 @@ def log(root: Path, *args: str, paths: Sequence[str] = (), raw: bool = False) ->
     if not has_commits(root):
         return []
     listing = ("--raw", "--no-abbrev") if raw else ("--name-status",)
-    out = git.text(root, "log", f"--format={LOG_FORMAT}", *listing, "-z", *args, "--", *paths)
+    out = git.text(
+        root, "log", *LOG_OPTIONS, f"--format={LOG_FORMAT}", *listing, "-z", *args, "--", *paths
+    )
     return parse_log(out)
 
 
@@ -106,7 +123,16 @@ def start_log(root: Path, *args: str, paths: Sequence[str] = ()) -> Callable[[],
     does other work on the second core."""
     if not has_commits(root):
         return list
-    command = ["log", f"--format={LOG_FORMAT}", "--name-status", "-z", *args, "--", *paths]
+    command = [
+        "log",
+        *LOG_OPTIONS,  # (first: an error names them, not the format's control characters)
+        f"--format={LOG_FORMAT}",
+        "--name-status",
+        "-z",
+        *args,
+        "--",
+        *paths,
+    ]
     proc = git.popen(root, *command)
 
     def finish() -> list[Commit]:
@@ -144,7 +170,8 @@ class BlobReader:
 
     def close(self) -> None:
         if self._proc.stdin:
-            self._proc.stdin.close()
+            with contextlib.suppress(OSError):  # git already gone (see read_many)
+                self._proc.stdin.close()
         self._proc.wait()
 
     def read(self, spec: str) -> bytes | None:
@@ -152,7 +179,10 @@ class BlobReader:
         return self.read_many([spec])[0]
 
     def read_many(self, specs: Iterable[str]) -> list[bytes | None]:
-        """Read many objects: all requests are written before answers are read."""
+        """Read many objects: all requests are written before answers are read.
+
+        Raises GitError when git stops before answering them all (a partial clone
+        fetches a version it lacks from its remote, and exits when it cannot)."""
         wanted = list(specs)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         import threading
@@ -161,8 +191,9 @@ class BlobReader:
         stdin = self._proc.stdin
 
         def feed() -> None:
-            stdin.write(payload)
-            stdin.flush()
+            with contextlib.suppress(OSError):  # git exited early: told by its output
+                stdin.write(payload)
+                stdin.flush()
 
         writer = threading.Thread(target=feed)
         writer.start()
@@ -173,12 +204,25 @@ class BlobReader:
             if header.endswith(b" missing\n") or header.endswith(b" ambiguous\n"):
                 out.append(None)
                 continue
-            size = int(header.split()[2])
-            data = stdout.read(size)
+            fields = header.split()
+            size = int(fields[2]) if len(fields) == 3 and fields[2].isdigit() else -1
+            data = stdout.read(size) if size >= 0 else b""
+            if len(data) != size:  # git ended (or wrote what no reader expects)
+                self._proc.kill()
+                writer.join()
+                raise GitError(_STOPPED)
             stdout.read(1)
             out.append(data)
         writer.join()
         return out
+
+
+#: Why a ``cat-file --batch`` read failed when git ended before answering.
+_STOPPED = (
+    "git cat-file --batch stopped before it gave every version asked for (in a partial "
+    "clone git fetches the versions it lacks from the remote): check that the remote "
+    "can be reached, then try again"
+)
 
 
 def read_blobs(root: Path, specs: Sequence[str]) -> list[bytes | None]:

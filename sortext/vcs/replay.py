@@ -15,7 +15,7 @@ versions wherever the stream cannot be relied on:
 
 * options fix what user config could change in the stream (``--no-color``,
   ``--no-ext-diff``, ``--no-textconv``, explicit prefixes, no inter-hunk
-  context, no signatures);
+  context; the signatures, with every log: ``LOG_OPTIONS``);
 * a patch applies only to the version it was made from (the raw line's old
   blob is the previous version's blob; merges, binary files and anything the
   parser does not recognise are not applied);
@@ -42,7 +42,7 @@ from pathlib import Path
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.vcs import git
-from sortext.vcs.log import LOG_FORMAT, Commit, has_commits, parse_log
+from sortext.vcs.log import LOG_FORMAT, LOG_OPTIONS, Commit, has_commits, parse_log
 from sortext.vcs.versions import _ENTRY_START, Entry, Version, VersionParser
 
 #: What user config could otherwise change in the patch text.
@@ -55,7 +55,6 @@ PATCH_OPTIONS = (
     "--no-textconv",
     "--src-prefix=a/",
     "--dst-prefix=b/",
-    "--no-show-signature",
     "--diff-algorithm=myers",
 )
 _NO_BLOB = "0" * 40
@@ -96,6 +95,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
     out = git.run(
         root,
         "log",
+        *LOG_OPTIONS,
         f"--format={LOG_FORMAT}",
         "--raw",
         "--no-abbrev",
@@ -105,6 +105,7 @@ def patch_log(root: Path, path: str) -> tuple[list[Commit], dict[str, Patch]]:
         "-M",
         "--",
         path,
+        spool=True,  # ~1 MB of patches for 2,000 commits: not through a pipe
     )
     return parse_patch_log(out)
 
@@ -279,11 +280,6 @@ def _text(line: bytes) -> str | None:
     return text[:-2] + "\n" if text.endswith("\r\n") else text
 
 
-def _bad(line: bytes, text: str | None) -> bool:
-    """A line past the first that stops the fast reading (see ``_parse_fast``)."""
-    return text is None or line.startswith(b"<<<<<<<")
-
-
 def _starts_entry(text: str, first: bool) -> bool:
     """Whether a front-matter line starts a top-level entry (``_top_level_entries``)."""
     if first:
@@ -368,24 +364,31 @@ class Replica:
             shift += len(hunk.added) - len(hunk.removed)
             done = stop
         bad, size = self.bad, self.size
+        gone: list[list[str | None]] = []  # the texts of the removed lines, last hunk first
         for hunk in reversed(hunks):  # from the end: the line numbers before stay put
-            stop = hunk.old + len(hunk.removed)
-            for i in range(hunk.old, stop):
-                size -= len(lines[i])
-                bad -= _bad(lines[i], texts[i])
+            start, stop = hunk.old, hunk.old + len(hunk.removed)
+            before = texts[start:stop]
+            for line, text in zip(lines[start:stop], before, strict=True):
+                size -= len(line)
+                # a line past the first that stops the fast reading (``_parse_fast``)
+                if text is None or line.startswith(b"<<<<<<<"):
+                    bad -= 1
             added = [_text(line) for line in hunk.added]
             for line, text in zip(hunk.added, added, strict=True):
                 size += len(line)
-                bad += _bad(line, text)
-            lines[hunk.old : stop] = hunk.added
-            texts[hunk.old : stop] = added
+                if text is None or line.startswith(b"<<<<<<<"):
+                    bad += 1
+            lines[start:stop] = hunk.added
+            texts[start:stop] = added
+            gone.append(before)
         front = self.front
         self.size, self.bad = size, bad
         if front is None or hunks[0].old == 0:
             self.bad = self._count_bad()  # line 0 counts differently
             self.front = self._rebuild()
         else:
-            self.front = self._advance(front, hunks)
+            gone.reverse()
+            self.front = self._advance(front, hunks, gone)
         return True
 
     def _rebuild(self) -> _Front | None:
@@ -408,9 +411,12 @@ class Replica:
                 starts.append(i)
         return _Front(fence, starts, {}, chars)
 
-    def _advance(self, front: _Front, hunks: list[Hunk]) -> _Front | None:
+    def _advance(
+        self, front: _Front, hunks: list[Hunk], dropped: list[list[str | None]]
+    ) -> _Front | None:
         """The fast reading after ``hunks`` (none at line 0), from the one before:
-        entries whose lines the hunks did not touch keep what they read as."""
+        entries whose lines the hunks did not touch keep what they read as.
+        ``dropped``: per hunk, the texts of the lines it removed."""
         fence = front.fence
         head = [h for h in hunks if h.old < fence or (h.old == fence and not h.removed)]
         if len(head) != len(hunks) and hunks[len(head)].old <= fence:
@@ -424,9 +430,9 @@ class Replica:
         chars = front.chars
         same_shape = True  # every hunk as many lines as it replaced, starts where they were
         added_starts: list[int] = []
-        for h in head:
-            for line in h.removed:
-                chars -= len(_text(line) or "")
+        for h, removed in zip(head, dropped, strict=False):  # (head: the first hunks)
+            for text in removed:
+                chars -= len(text or "")
             n = len(h.added)
             first = bisect_left(old_starts, h.old)
             gone = bisect_left(old_starts, h.old + len(h.removed)) - first

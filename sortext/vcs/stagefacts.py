@@ -35,8 +35,10 @@ from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 4  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored
+_CACHE_VERSION = 5  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+# 5: the root commit read whatever log.showRoot says, and records marked -diff
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -80,6 +82,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "core.quotePath=false",  # names as they are (a folder "clientèle")
         "log",
         "--format=\x01%aI",
+        *LOG_OPTIONS,  # the root commit's patch too, whatever log.showRoot says
         "-p",
         "-U0",
         "-M",
@@ -88,6 +91,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "--src-prefix=a/",  # whatever diff.noprefix or diff.mnemonicPrefix say
         "--dst-prefix=b/",
         "--no-textconv",
+        "--text",  # a patch even where .gitattributes says -diff or binary (else no line is read)
         "--full-index",  # the new blob of each file: where a stage line is checked
         "--inter-hunk-context=0",
         *revs,
@@ -203,14 +207,20 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
             new_at, new_count = int(m.group(3)), int(m.group(4) or 1)
             whole = m.group(1) == "0" and old_count == 0  # the file's every line
             first = i
-            count = old_count + new_count
-            while count and i < end:
+            old_left, new_left = old_count, new_count
+            while (old_left > 0 or new_left > 0) and i < end:
                 body = lines[i]
                 i += 1
                 if body.startswith("\\"):
                     continue  # "\ No newline at end of file": not a line of the file
-                count -= 1
-                if body.startswith("+"):
+                if body.startswith("-"):
+                    old_left -= 1
+                elif not body.startswith("+"):  # context (GIT_DIFF_OPTS=-u3): both sides
+                    old_left -= 1
+                    new_left -= 1
+                    new_at += 1
+                else:
+                    new_left -= 1
                     if path is not None and body.startswith("+stage:"):
                         found = _STAGE_LINE.match(body)
                         if found:

@@ -160,6 +160,7 @@ def _history_hit(
         "--format=%H",
         "--name-only",
         "--no-renames",
+        "--root",  # a root commit's files too, whatever log.showRoot says
         tip,
         "--not",
         exclude,

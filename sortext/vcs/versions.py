@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sortext.files.slug import safe_stem
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
+from sortext.record.yamlread import _MARKUP, _NUMBER_HINT
 
 if TYPE_CHECKING:
     from sortext.schema.validate import RecordValidator
@@ -153,8 +155,8 @@ class VersionParser:
                 return None  # the whole-document reader refuses or merges these keys
             resolved.add(raw_key)
             data[key] = value
-        record_id = data.get("id") if isinstance(data.get("id"), str) else _stem_of(display)
-        data.setdefault("id", record_id)
+        if not isinstance(data.get("id"), str):
+            data.setdefault("id", _stem_of(display))
         return Version(data, body)
 
     def _parse_list(self, chunk: str) -> tuple[Any, str, Any] | None:
@@ -229,9 +231,21 @@ class VersionParser:
 
 
 def _stem_of(path: str) -> str:
-    """:func:`sortext.check.load.stem_of` (not imported: see ``_accept_all``)."""
-    base = os.path.basename(path)
-    return base[:-3] if base.endswith(".md") else base
+    """The id a record at ``path`` without an ``id:`` line has: the file stem
+    (:func:`sortext.check.load.stem_of`, not imported: see ``_accept_all``) made a
+    slug as :func:`sortext.check.load.parse_record` makes it (``Ada Lovelace.md`` ->
+    ``ada-lovelace-76740216``).  Memoized: a history asks for the same few thousands."""
+    stem = _STEMS.get(path)
+    if stem is None:
+        if len(_STEMS) > 4096:  # (a long-running process: bounded)
+            _STEMS.clear()
+        base = os.path.basename(path)
+        stem = _STEMS[path] = safe_stem(base[:-3] if base.endswith(".md") else base)
+    return stem
+
+
+#: Stems by path (a history asks for the same few thousands of times).
+_STEMS: dict[str, str] = {}
 
 
 _UNSEEN: Any = object()
@@ -273,6 +287,14 @@ def _top_level_entries(yaml_text: str) -> list[str] | None:
 def _parse_entry(chunk: str) -> tuple[Any, str, Any] | None:
     """One top-level ``key: value`` entry as (key as read, key as text, normalized
     value); None if it is not exactly that."""
+    simple = simple_entry(chunk)
+    if simple is not None:
+        return simple
+    return _parse_entry_yaml(chunk)
+
+
+def _parse_entry_yaml(chunk: str) -> tuple[Any, str, Any] | None:
+    """:func:`_parse_entry` through the shared YAML reader (every entry may go here)."""
     from sortext.record.diagnostics import Diagnostic
     from sortext.record.yamlread import load_fast
 
@@ -284,6 +306,112 @@ def _parse_entry(chunk: str) -> tuple[Any, str, Any] | None:
     (raw_key,) = loaded
     ((key, value),) = _normalize_fast(loaded, chunk).items()
     return raw_key, key, value
+
+
+# --- the common entries, read without the YAML reader ---------------------------------
+#
+# Most of what changes from one version to the next is one entry of a strict
+# simple form: ``key: scalar``, ``key: {k: scalar, k: scalar}`` or ``key:`` and
+# indented ``k: scalar`` lines, where each scalar is a plain word run that YAML
+# can only read as its own text, an ISO date (a date, or text when impossible:
+# either way the text, once normalized) or a decimal integer.  Those are read
+# with a few regular expressions (~2 us, where the reader, its safety checks and
+# the JSON normalization cost ~15 us); anything else at all, down to a trailing
+# space or a comment, goes to the shared reader.  tests/test_versions.py holds
+# the two to the same answers on generated entries.
+
+#: A key YAML reads as this very text (no word a resolver turns into a value).
+_SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
+#: A scalar: plain text starting with a letter (block context: commas allowed),
+#: an ISO date or a decimal integer.  No character that could start a comment,
+#: end the scalar, or make it a tag, alias, anchor, quote or block scalar.
+_BLOCK_SCALAR_TEXT = r"[^\W\d_][\w .,'&()/+-]*|[0-9]{4}-[0-9]{2}-[0-9]{2}|0|-?[1-9][0-9]{0,17}"
+_FLOW_SCALAR_TEXT = r"[^\W\d_][\w .'&()/+-]*|[0-9]{4}-[0-9]{2}-[0-9]{2}|0|-?[1-9][0-9]{0,17}"
+#: The three forms, each matched whole in one pass (the block form's items share
+#: the first item's indentation).
+_SIMPLE_LINE = re.compile(rf"({_SIMPLE_KEY}): ({_BLOCK_SCALAR_TEXT})\n")
+_SIMPLE_FLOW = re.compile(
+    rf"({_SIMPLE_KEY}): \{{({_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT})"
+    rf"(?:, {_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT}))*)\}}\n"
+)
+_SIMPLE_BLOCK = re.compile(
+    rf"({_SIMPLE_KEY}):\n( +)({_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n"
+    rf"(?:\2{_SIMPLE_KEY}: (?:{_BLOCK_SCALAR_TEXT})\n)*)"
+)
+_SIMPLE_FLOW_ITEMS = (
+    rf"{_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT})(?:, {_SIMPLE_KEY}: (?:{_FLOW_SCALAR_TEXT}))*"
+)
+#: A block sequence of flow mappings, one a line (``- {date: ..., kind: ...}``).
+_SIMPLE_SEQUENCE = re.compile(
+    rf"({_SIMPLE_KEY}):\n( *)- \{{{_SIMPLE_FLOW_ITEMS}\}}\n(?:\2- \{{{_SIMPLE_FLOW_ITEMS}\}}\n)*"
+)
+#: Words some YAML resolver reads as booleans or null (refused in any case).
+_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+
+
+def _simple_scalar(text: str) -> str | int | None:
+    """The normalized value of a scalar the patterns above matched (None: refused)."""
+    first = text[0]
+    if first.isdigit() or first == "-":
+        return text if len(text) == 10 and text[4] == "-" else int(text)
+    if text[-1] == " " or (len(text) <= 5 and text.lower() in _WORDS):
+        return None
+    return text
+
+
+def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
+    """A top-level entry of the strict simple forms above, as :func:`_parse_entry`
+    reads it; None (ask the YAML reader) for anything else, and for any text the
+    reader would look at twice (what may be an anchor, a tag or a number some
+    YAML parser reads otherwise, such as ``1_000``: it may refuse those)."""
+    line = _SIMPLE_LINE.fullmatch(chunk)
+    alone = ""  # the scalar of the one-line form
+    items: list[str] | None = None  # the mapping's "k: v" items
+    listed: list[str] | None = None  # the sequence's flow mappings, inside the braces
+    if line is not None:
+        key, alone = line[1], line[2]
+    elif (flow := _SIMPLE_FLOW.fullmatch(chunk)) is not None:
+        key = flow[1]
+        items = flow[2].split(", ")  # (no comma in a flow scalar here)
+    elif (block := _SIMPLE_BLOCK.fullmatch(chunk)) is not None:
+        key, cut = block[1], len(block[2])
+        items = [item[cut:] if i else item for i, item in enumerate(block[3].split("\n"))]
+        items.pop()  # (after the last newline)
+    elif (seq := _SIMPLE_SEQUENCE.fullmatch(chunk)) is not None:
+        key, cut = seq[1], len(seq[2]) + 3  # the indentation and "- {"
+        listed = [item[cut:-1] for item in chunk[seq.end(1) + 2 :].split("\n")]
+        listed.pop()  # (after the last newline)
+    else:
+        return None
+    if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT.search(chunk):
+        return None
+    if "&" in chunk and _MARKUP.search(chunk):  # (the only character of it allowed here)
+        return None
+    if listed is not None:
+        values: list[Any] = []
+        for inner in listed:
+            mapping = _simple_mapping(inner.split(", "))
+            if mapping is None:
+                return None
+            values.append(mapping)
+        return key, key, values
+    if items is None:
+        value = _simple_scalar(alone)
+        return None if value is None else (key, key, value)
+    found = _simple_mapping(items)
+    return None if found is None else (key, key, found)
+
+
+def _simple_mapping(items: list[str]) -> dict[str, Any] | None:
+    """The mapping of ``k: v`` items the patterns matched (None: refused)."""
+    found: dict[str, Any] = {}
+    for item in items:
+        name, _, text = item.partition(": ")  # (no ": " in a key or a scalar here)
+        scalar = _simple_scalar(text)
+        if scalar is None or name in found or (len(name) <= 5 and name.lower() in _WORDS):
+            return None
+        found[name] = scalar
+    return found
 
 
 _ODD_KEY = re.compile(
@@ -300,16 +428,16 @@ def _iso(value: Any) -> str:
 def _normalize_fast(loaded: Any, chunk: str) -> Any:
     """Same result as ``validate.normalize`` through the C JSON codec (10x faster
     on long session lists); keys JSON would spell differently take the slow path."""
-    from sortext.record.values import normalize
-
     low = chunk.lower()
     maybe_odd = "~" in low or "true" in low or "false" in low or "null" in low
-    if maybe_odd and _ODD_KEY.search(chunk):
-        return normalize(loaded)
-    try:
-        return json.loads(_ENCODER.encode(loaded))
-    except (TypeError, ValueError):
-        return normalize(loaded)
+    if not (maybe_odd and _ODD_KEY.search(chunk)):
+        try:
+            return json.loads(_ENCODER.encode(loaded))
+        except (TypeError, ValueError):
+            pass
+    from sortext.record.values import normalize
+
+    return normalize(loaded)
 
 
 #: ``json.dumps(value, default=_iso)``, built once (one entry is read per version).

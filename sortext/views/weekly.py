@@ -338,7 +338,7 @@ def _new_record_data(raw: bytes | None, path: str) -> dict[str, Any] | None:
         return None
     found = plain_top_fields(raw, _NEW_FIELDS)
     if found is not None and "name" in found and "stage" in found:
-        found.setdefault("id", stem_of(path))  # the parser's implied id
+        found.setdefault("id", safe_stem(stem_of(path)))  # the parser's implied id
         return dict(found)
     version = parse_version(raw, path)
     return version.data if version is not None else None
