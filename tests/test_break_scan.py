@@ -13,7 +13,12 @@ tests/test_recall_break.py; here are the cases that broke:
   pass: the same;
 * a stamp or generation row holding a value the finder could not turn into an
   integer (``Infinity``, a deeply nested array, 5,000 digits): every query and
-  build stopped with an internal error.
+  build stopped with an internal error; a reply row nested too deep: a traceback
+  before Click; entries naming a number: an error once the names moved;
+* more than RESTAMP_AFTER files dated in the future: every refresh wrote a new stamp
+  (a write per query, and no reply replayed, the key holding the stamp); the same for
+  files touched in the tick the files' clock was last seen at, once the fix above
+  keeps those candidates.
 """
 
 from __future__ import annotations
