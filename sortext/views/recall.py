@@ -75,6 +75,17 @@ if TYPE_CHECKING:
 #: The change finder's own window (``scan.RACY_WINDOW_NS``; a test holds them equal:
 #: the finder, and its dataclass, are imported only when no watcher vouches).
 RACY_WINDOW_NS = 2_000_000_000
+#: What reading the state may raise: a missing, locked or damaged index, a damaged row
+#: (JSON nested too deep to read raises RecursionError): "not remembered", never an error.
+_UNREADABLE = (
+    OSError,
+    sqlite3.Error,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RecursionError,
+)
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
@@ -248,7 +259,7 @@ class Recall:
                 self._line = json.dumps(question, separators=(",", ":"))
         try:
             self._look(start, parts, clock)
-        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+        except _UNREADABLE:
             self.key = None
             self._hit = None
 
@@ -419,7 +430,7 @@ def replay_line(argv: list[str]) -> int | None:
 
     try:
         hit = _line_hit(entry[0])
-    except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+    except _UNREADABLE:
         return None
     except SortextError:  # (a state folder leading out of the repository) Click reports it
         return None
