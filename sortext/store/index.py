@@ -441,6 +441,19 @@ def _shrink(conn: sqlite3.Connection) -> None:
         conn.execute("VACUUM")
 
 
+def _erasures(root: Path) -> str:
+    """``""`` without ``erased.yaml``, else ``":e"`` and a digest of its bytes."""
+    from sortext.record.tombstone import FILE_NAME
+
+    try:
+        data = (root / FILE_NAME).read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        data = b"\0unreadable"  # reported by every check; nobody erased meanwhile
+    return ":e" + hashlib.sha256(data).hexdigest()[:16]
+
+
 class Index:
     """The index of one records repository.  Open with :meth:`Index.open`."""
 
@@ -472,7 +485,10 @@ class Index:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
             raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
-        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
+        # erased.yaml decides which records are kept out (an erased client is not
+        # indexed at all): a new erasure over a file that did not change empties the
+        # index as a schema change does.
+        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}{_erasures(repo.root)}"
         rebuilt = False
         if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
             cls._delete(path)
