@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,7 +162,37 @@ def test_the_state_folder_after_a_build_is_no_bigger_than_the_records(
 
 # A blob packed with one dictionary cannot be read with another: the dictionary is
 # pinned to the layout, so changing it without a new LAYOUT_VERSION fails here.
-PACK_DICTS = {"12": "7ae7450a"}
+PACK_DICTS = {"12": "7ae7450a", "13": "7ae7450a"}
+
+
+def test_pages_freed_by_rewrites_go_back_to_the_file_system(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows removed or rewritten (and replies forgotten) free pages; closing the index
+    gives them back once they are more than 1/16 of the file, so the state folder does
+    not keep its largest size (layout 13: auto_vacuum=INCREMENTAL).  (A small
+    repository: the floor of free pages kept is lowered to match.)"""
+    monkeypatch.setattr(index_module, "GIVE_BACK_FREE", 16)
+    root = generate_repo(150, tmp_path / "r")
+    repo = open_repository(root)
+    with Index.open(repo) as index:
+        index.refresh()
+    db = StateDir(root).index
+    for path in sorted((root / "clients").glob("*.md"))[30:]:
+        path.unlink()
+    with Index.open(repo) as index:
+        index.refresh()
+        removed = index.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    assert removed == 30
+    conn = sqlite3.connect(db)
+    try:
+        mode = conn.execute("PRAGMA auto_vacuum").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        conn.close()
+    assert mode == 2  # incremental
+    assert free <= max(index_module.GIVE_BACK_FREE, pages // 16), (free, pages)
 
 
 def test_the_blob_dictionary_is_pinned_to_the_layout() -> None:
