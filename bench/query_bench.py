@@ -140,6 +140,10 @@ def make_git_history(repo: Path, size: int) -> None:
     committed (the import, weeks ago) and then a few stage moves, each its own commit,
     so ``list``/``show`` read time in stage from git (``sortext/vcs/stagefacts.py``)."""
     _git(repo, "init", "-q", "-b", "main")
+    # no `git gc --auto` detached in the background: bench.report moves .git aside for
+    # the cold figures, and a late gc writing by absolute path made a second .git there
+    _git(repo, "config", "gc.auto", "0")
+    _git(repo, "config", "maintenance.auto", "false")
     (repo / ".gitignore").write_text(".sortext/\nsite/\nNEXT.md\n", encoding="utf-8")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "Import the practice", when="2026-09-01T10:00:00")

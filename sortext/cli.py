@@ -147,17 +147,20 @@ def main(ctx: click.Context, color: str | None) -> None:
     sortext.yaml) or pass --repo DIR.
     """
     from sortext.commands.style import use_colour
-    from sortext.files.inert import InertStream
+    from sortext.files.inert import InertStream, text_target
 
     if color is not None:
         ctx.meta["sortext.color"] = color
     colour = use_colour()
     ctx.color = colour
     # Everything any command prints passes through here: control characters,
-    # escape sequences and bidi controls from record text become visible.
+    # escape sequences and bidi controls from record text become visible.  The
+    # targets are the streams Click itself writes to: on a stream that says ASCII
+    # (PYTHONIOENCODING=ascii, the C locale without UTF-8 mode) Click writes UTF-8 to
+    # its buffer, and would do so around an InertStream over the stream itself.
     out, err = sys.stdout, sys.stderr
-    sys.stdout = InertStream(out, colour)
-    sys.stderr = InertStream(err, colour)
+    sys.stdout = InertStream(text_target(out), colour)
+    sys.stderr = InertStream(text_target(err), colour)
 
     def restore() -> None:
         sys.stdout, sys.stderr = out, err

@@ -16,6 +16,7 @@ emits, and only when colour is on.
 
 from __future__ import annotations
 
+import io
 import re
 
 TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
@@ -113,6 +114,56 @@ def inert_output(text: str, colour: bool) -> str:
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
     return out
+
+
+def target_codec(stream: Any) -> tuple[str, str]:
+    """(encoding, error handler) in which text written for ``stream`` reaches it, as
+    ``click.echo`` writes it: the stream's own (the codec's normal name), but UTF-8
+    with ``replace`` when the stream says ASCII (``PYTHONIOENCODING=ascii``, the C
+    locale without Python's UTF-8 mode): Click takes such a stream for misconfigured
+    and writes UTF-8 to its buffer instead (``click._compat``)."""
+    import codecs
+
+    if _says_ascii(stream):
+        return "utf-8", "replace"
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    errors = getattr(stream, "errors", None) or "strict"
+    try:
+        return codecs.lookup(encoding).name, errors
+    except LookupError:
+        return encoding, errors
+
+
+def _says_ascii(stream: Any) -> bool:
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "ascii"
+    except LookupError:
+        return False
+
+
+def text_target(stream: TextIO) -> TextIO:
+    """The stream ``click.echo`` writes to for ``stream`` (see :func:`target_codec`):
+    ``stream`` itself, or a UTF-8 one over its buffer (which it leaves open) when it
+    says ASCII.  An :class:`InertStream` is put over this one, so that Click writes
+    through the filter instead of around it."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or not _says_ascii(stream):
+        return stream
+    stream.flush()
+    return _Borrowed(buffer, encoding="utf-8", errors="replace", write_through=True)
+
+
+class _Borrowed(io.TextIOWrapper):
+    """A text wrapper over a buffer it does not own: left open when it goes."""
+
+    def __del__(self) -> None:
+        # No module-level name (contextlib): this may run as the interpreter shuts down.
+        try:  # noqa: SIM105
+            self.detach()
+        except Exception:  # already detached, or closed: nothing left to keep open
+            pass
 
 
 class InertStream:

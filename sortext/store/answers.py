@@ -89,12 +89,27 @@ def reply_bytes(
             size = int(out[len(_FILE) :])
             if folder is None:
                 return None
-            with open(folder / _file_name(key), "rb") as handle:
-                data = handle.read(size + 1)
-            return (code, data, err) if len(data) == size else None
+            data = _read_plain(folder / _file_name(key), size + 1)
+            return (code, data, err) if data is not None and len(data) == size else None
         return code, zlib.decompress(out), err
     except (zlib.error, TypeError, ValueError, OSError):
         return None
+
+
+def _read_plain(path: Path, limit: int) -> bytes | None:
+    """Up to ``limit`` bytes of ``path`` when it is a regular file itself: None for a
+    link (its target may be anything, anywhere), a FIFO (reading it would wait for a
+    writer), a device.  Raises OSError."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with open(fd, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
 
 
 def _file_name(key: str) -> str:

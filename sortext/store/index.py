@@ -441,6 +441,19 @@ def _shrink(conn: sqlite3.Connection) -> None:
         conn.execute("VACUUM")
 
 
+def _erasures(root: Path) -> str:
+    """``""`` without ``erased.yaml``, else ``":e"`` and a digest of its bytes."""
+    from sortext.record.tombstone import FILE_NAME
+
+    try:
+        data = (root / FILE_NAME).read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        data = b"\0unreadable"  # reported by every check; nobody erased meanwhile
+    return ":e" + hashlib.sha256(data).hexdigest()[:16]
+
+
 class Index:
     """The index of one records repository.  Open with :meth:`Index.open`."""
 
@@ -472,7 +485,10 @@ class Index:
             folder.mkdir(exist_ok=True)
         except OSError as exc:
             raise StorageError(f"{folder}: cannot create the index folder: {exc.strerror}") from exc
-        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}"
+        # erased.yaml decides which records are kept out (an erased client is not
+        # indexed at all): a new erasure over a file that did not change empties the
+        # index as a schema change does.
+        fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}{_erasures(repo.root)}"
         rebuilt = False
         if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
             cls._delete(path)
@@ -625,6 +641,8 @@ class Index:
                 rows = self.conn.execute(query).fetchall()
                 done = scan.listing(self.repo.clients_path, clients)
                 found = _scan(self.repo.clients_path)
+                if done is not None:
+                    done.saw(st.st_ctime_ns for _, _, st in found if st is not None)
         else:
             if pending is not None and sorted(only) == pending[1]:
                 done = pending[0]
@@ -657,13 +675,15 @@ class Index:
         gone = sorted(set(known) - seen)
         # A new stamp: after a pass without one, after storing or removing records (the
         # stamp names the generation), when the folder's names or inodes moved, or when
-        # many candidates proved unchanged (touched files); a few such stay candidates,
-        # so that an answer the quick queries keep under this stamp stays valid
+        # many candidates proved unchanged (touched files) that later stamps would not
+        # name (not those changed in the clock tick the files' clock was last seen at:
+        # every stamp names them, see Pass.settled); a few such stay candidates, so that
+        # an answer the quick queries keep under this stamp stays valid
         # (sortext.views.recall keys it by the stamp and the candidates' stat).
         restamp = done is not None and (
             done.candidates is None
             or done.moved
-            or sum(map(_is_record_name, done.candidates)) > scan.RESTAMP_AFTER
+            or sum(map(_is_record_name, done.settled())) > scan.RESTAMP_AFTER
             or bool(to_parse or gone)
         )
         if not to_parse and not gone and not to_touch:
@@ -681,7 +701,9 @@ class Index:
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('generation', "
                     "COALESCE((SELECT CAST(value AS INTEGER) FROM meta "
-                    "WHERE key = 'generation'), 0) + 1)"
+                    "WHERE key = 'generation' AND typeof(value) = 'text' "
+                    "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9]*' "
+                    f"AND length(value) <= {scan.GENERATION_DIGITS}), 0) + 1)"
                 )
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
@@ -727,6 +749,7 @@ class Index:
             )
         }
         out: list[str] = []
+        ctimes: list[int] = []
         try:
             entries = os.scandir(self.repo.clients_path)
         except FileNotFoundError:
@@ -744,11 +767,13 @@ class Index:
                     except OSError:
                         out.append(entry.name)
                         continue
+                    ctimes.append(st.st_ctime_ns)
                     if old[0] != st.st_size or old[1] != st.st_mtime_ns or not _settled(st, old[2]):
                         out.append(entry.name)
         out += [path[len(prefix) :] for path in known]  # indexed, and gone
         out.sort()
         if listed is not None:
+            listed.saw(ctimes)
             self._pending = (listed, out)
         return out
 
@@ -991,8 +1016,7 @@ class Index:
         command ran it: a build planning from one stat pass compares it with the value
         its last finished build left, since a query that stored an edited record makes
         the stat pass see nothing while the record's page is still the old one."""
-        value = self.meta("generation")
-        return int(value) if value is not None and value.isdigit() else 0
+        return scan.generation_of(self.meta("generation"))
 
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:

@@ -78,6 +78,9 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
     revs = [f"{since_commit}..HEAD"] if since_commit else ["HEAD"]
     out = git.run(
         repo.root,
+        # the commits themselves, not what `git replace` puts in their place: the
+        # facts are keyed by HEAD's id, which a replacement leaves as it was
+        "--no-replace-objects",
         "-c",
         "core.quotePath=false",  # names as they are (a folder "clientèle")
         "log",
@@ -429,7 +432,9 @@ def _linear_since(repo: Repository, commit: str) -> bool:
     pass over the whole history finds.  A merge (sync brings another machine's
     commits, often dated before the local ones) interleaves the two by date:
     the caller then makes the whole pass."""
-    out = git.run_full(repo.root, "rev-list", "--parents", f"{commit}..HEAD")
+    out = git.run_full(
+        repo.root, "--no-replace-objects", "rev-list", "--parents", f"{commit}..HEAD"
+    )
     if out.returncode != 0:
         return False
     rows = [line.split(" ") for line in out.stdout.decode("ascii", "replace").splitlines()]

@@ -9,8 +9,10 @@ made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
   the terminal width;
-* sortext's version, the bytes of ``sortext.yaml`` and the index's fingerprint
-  (layout version and effective schema);
+* sortext's build (its version, and the identity of its ``__init__.py``: the
+  version number outlives many builds), the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
+  clients the index keeps out) and the index's fingerprint (layout version,
+  effective schema, erasures);
 * HEAD's commit (for the answers that show time in stage, which git decides:
   a commit that moves a stage while the file's bytes stay the same changes it);
 * that the records are the ones the index holds: either a running watcher
@@ -39,7 +41,7 @@ such an entry also records which question the command line asked (the ``parts``
 above), keyed by the command line and everything else Click and the command read to
 turn it into those parts: the arguments, the working folder, whether stdout is a
 terminal and its size, ``COLUMNS``/``LINES``, ``NO_COLOR``, ``SORTEXT_TODAY``, the
-day and sortext's version.  The same command line in the same situation then finds
+day and sortext's build.  The same command line in the same situation then finds
 its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
@@ -73,6 +75,17 @@ if TYPE_CHECKING:
 #: The change finder's own window (``scan.RACY_WINDOW_NS``; a test holds them equal:
 #: the finder, and its dataclass, are imported only when no watcher vouches).
 RACY_WINDOW_NS = 2_000_000_000
+#: What reading the state may raise: a missing, locked or damaged index, a damaged row
+#: (JSON nested too deep to read raises RecursionError): "not remembered", never an error.
+_UNREADABLE = (
+    OSError,
+    sqlite3.Error,
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RecursionError,
+)
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
@@ -146,8 +159,35 @@ def _replies(root: Path) -> Path | None:
         return None
 
 
+#: The erasures file (sortext.record.tombstone.FILE_NAME, not imported here): which
+#: clients the index keeps out, so part of every reply's key with sortext.yaml.
+ERASED = "erased.yaml"
+
+
+def build() -> str:
+    """This build of sortext: its version and the identity (inode, mtime, ctime, size)
+    of its ``__init__.py``.  The version number stays the same from one commit to the
+    next, and a reply printed by another build must not be replayed: installing a
+    package writes every file of it anew (a new ctime, which nothing sets back)."""
+    import sortext
+
+    try:
+        done = os.stat(sortext.__file__ or "")
+    except (OSError, TypeError):
+        return sortext.__version__
+    ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
+    return sortext.__version__ + ":" + ":".join(map(str, ident))
+
+
 def _config_digest(root: Path) -> str:
-    return hashlib.sha256((root / "sortext.yaml").read_bytes()).hexdigest()
+    """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
+    digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
+    try:
+        erased = (root / ERASED).read_bytes()
+    except FileNotFoundError:
+        return digest.hexdigest()
+    digest.update(b"\0" + ERASED.encode("ascii") + b"\0" + erased)
+    return digest.hexdigest()
 
 
 def _reply_key(
@@ -187,10 +227,8 @@ def _reply_key(
         head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
         if head is None:
             return None
-    from sortext import __version__
-
     text = json.dumps(
-        [parts, __version__, config, fingerprint, fresh, head],
+        [parts, build(), config, fingerprint, fresh, head],
         separators=(",", ":"),
     )
     return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
@@ -221,7 +259,7 @@ class Recall:
                 self._line = json.dumps(question, separators=(",", ":"))
         try:
             self._look(start, parts, clock)
-        except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+        except _UNREADABLE:
             self.key = None
             self._hit = None
 
@@ -292,6 +330,8 @@ class Recall:
             click.echo(text, err=err)
         finally:
             taps.remove(tap)
+        if not tap:  # the text went round the stream (nothing to remember it by)
+            self.key = None
         (self.err if err else self.out).append("".join(tap))
 
     def keep(self, clients: Path, code: int = 0) -> None:
@@ -356,8 +396,6 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
             size = None
     env = os.environ
     day = tuple(time.localtime()[:3])
-    from sortext import __version__
-
     text = json.dumps(
         [
             argv,
@@ -366,7 +404,7 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
             size,
             [env.get(name) for name in ("COLUMNS", "LINES", "NO_COLOR", "SORTEXT_TODAY")],
             day,
-            __version__,
+            build(),
         ],
         separators=(",", ":"),
     )
@@ -392,16 +430,19 @@ def replay_line(argv: list[str]) -> int | None:
 
     try:
         hit = _line_hit(entry[0])
-    except (OSError, sqlite3.Error, ValueError, TypeError, KeyError, AttributeError):
+    except _UNREADABLE:
         return None
     except SortextError:  # (a state folder leading out of the repository) Click reports it
         return None
     if hit is None:
         return None
     code, out, err, colour = hit
+    ready = [_prepare(out, sys.stdout, colour), _prepare(err, sys.stderr, colour)]
+    if ready[0] is None or ready[1] is None:
+        return None  # the terminal cannot take the text: Click says so, as afresh
     try:
-        for data, stream in ((out, sys.stdout), (err, sys.stderr)):
-            _write(data, stream, colour)
+        _send(ready[0], sys.stdout)
+        _send(ready[1], sys.stderr)
     except BrokenPipeError:
         # The reader went away (`sortext list | head -1`): a quiet exit 1, as Click's
         # main makes it, with nothing left for the final flush to complain about.
@@ -448,22 +489,37 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
 _ASCII_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"})
 
 
-def _write(data: bytes, stream: Any, colour: bool) -> None:
-    """Write a remembered reply as :meth:`Recall.replay` does through an
-    :class:`~sortext.files.inert.InertStream` with ``colour``: plain ASCII as it is
-    (its bytes, when the stream's encoding keeps ASCII as it is), anything else
-    through the inert filter."""
-    if not data:
-        return
+def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
+    """The bytes a remembered reply becomes on ``stream``, as the command line writes
+    it: through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
+    stream Click writes to (on a stream that says ASCII Click writes UTF-8, replacing
+    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is, anything
+    else through the inert filter.  None when the stream cannot take the text (the
+    command line then fails as a fresh answer does)."""
     import codecs
 
-    if _plain_bytes(data) and codecs.lookup(stream.encoding).name in _ASCII_SAFE:
-        stream.flush()
-        stream.buffer.write(data)
-        stream.buffer.flush()
-        return
-    from sortext.files.inert import inert_output
+    from sortext.files.inert import inert_output, target_codec
+
+    if not data:
+        return b""
+    encoding, errors = target_codec(stream)
+    if _plain_bytes(data) and encoding in _ASCII_SAFE:
+        return data
 
     text = data.decode("utf-8", "surrogateescape")
-    stream.write(text if _plain(text) else inert_output(text, colour))
+    if not _plain(text):
+        text = inert_output(text, colour)
+    encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
+    try:
+        return encoder.encode(text, final=True)
+    except UnicodeError:
+        return None
+
+
+def _send(data: bytes, stream: Any) -> None:
+    """Write :func:`_prepare`'s bytes to ``stream``'s buffer."""
+    if not data:
+        return
     stream.flush()
+    stream.buffer.write(data)
+    stream.buffer.flush()
