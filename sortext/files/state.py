@@ -201,3 +201,33 @@ class StateDir:
     def ics_sequences(self) -> Path:
         """Per calendar UID: the digest of its last exported content and its SEQUENCE (JSON)."""
         return self._inside(self.ICS_SEQUENCES)
+
+
+def clear_odd_file(path: Path) -> None:
+    """Remove what sits at the state file ``path`` when it is not a regular file (a
+    FIFO, a socket, a device, a symbolic link): state files are derived, and opening
+    such a thing would block for ever (a FIFO waits for a writer) or follow a link
+    out of the folder.  Nothing there, or a regular file: left alone.
+
+    Raises StorageError when it cannot be looked at or removed (a folder, no
+    permission)."""
+    import os
+    import stat
+
+    from sortext.errors import StorageError
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read this state file: {exc.strerror}") from exc
+    if stat.S_ISREG(mode):
+        return
+    try:
+        os.unlink(path)
+    except OSError as exc:
+        raise StorageError(
+            f"{path}: not a regular file and cannot be removed ({exc.strerror}); "
+            "remove it: everything in .sortext/ is rebuilt"
+        ) from exc

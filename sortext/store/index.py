@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
-from sortext.files.state import StateDir
+from sortext.files.state import StateDir, clear_odd_file
 from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
@@ -510,6 +510,8 @@ class Index:
         # index as a schema change does.
         fingerprint = f"{LAYOUT_VERSION}:{schema_fingerprint(repo.config)}{_erasures(repo.root)}"
         rebuilt = False
+        for suffix in ("", "-wal", "-shm"):  # a FIFO there would block the open for ever
+            clear_odd_file(Path(f"{path}{suffix}"))
         if path.exists() and not (_has_header(path) and (not verify or _is_database(path))):
             cls._delete(path)
             rebuilt = True

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import StorageError
+from sortext.files.state import clear_odd_file
 
 _STORE_LAYOUT = 3
 
@@ -75,6 +76,8 @@ class WindowStore:
     @classmethod
     def open(cls, path: Path) -> WindowStore:
         path.parent.mkdir(exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a FIFO would block the open
+            clear_odd_file(Path(f"{path}{suffix}"))
         conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
         try:
             if conn.execute("PRAGMA user_version").fetchone()[0] != _STORE_LAYOUT:

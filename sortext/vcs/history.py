@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sortext.errors import GitError, RecordNotFound, SortextError
-from sortext.files.state import StateDir
+from sortext.files.state import StateDir, clear_odd_file
 from sortext.record.fielddiff import Labels, body_summary, diff_rows, field_matches
 from sortext.repo import Repository
 from sortext.vcs.log import Commit, FileChange, file_log
@@ -489,6 +489,8 @@ class _Store:
 def _connect(path: Path) -> sqlite3.Connection:
     import sqlite3
 
+    for suffix in ("", "-wal", "-shm", "-journal"):  # a FIFO would block the open
+        clear_odd_file(Path(f"{path}{suffix}"))
     conn = sqlite3.connect(path, timeout=2.0)
     try:
         conn.execute(
