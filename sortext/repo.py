@@ -76,12 +76,29 @@ class Repository:
         return confined_path(self.clients_path, record_id, ".md")
 
 
+CEILING_VARIABLE = "SORTEXT_CEILING_DIRECTORIES"
+
+
+def _ceilings() -> list[Path]:
+    """The folders named in ``$SORTEXT_CEILING_DIRECTORIES`` (``os.pathsep``-separated,
+    like git's ``GIT_CEILING_DIRECTORIES``); relative or empty entries are ignored."""
+    raw = os.environ.get(CEILING_VARIABLE, "")
+    return [Path(item).resolve() for item in raw.split(os.pathsep) if os.path.isabs(item)]
+
+
 def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding sortext.yaml."""
+    """The nearest folder at or above ``start`` holding sortext.yaml.
+
+    The search stops at a ceiling from ``$SORTEXT_CEILING_DIRECTORIES``: a ceiling
+    that holds ``start`` is examined, the folders above it are not. Raises RepoNotFound.
+    """
     here = (start or Path.cwd()).resolve()
+    ceilings = [c for c in _ceilings() if c == here or c in here.parents]
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file():
             return folder
+        if folder in ceilings:
+            break
     raise RepoNotFound(
         f"no {CONFIG_NAME} in {here} or any parent folder; "
         "run 'sortext init DIR' to create a records repository, or pass --repo DIR"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,21 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, capture_output=True, text=True, check=True
     ).stdout
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _discovery_stops_at_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Repository discovery never looks above pytest's own tmp folder, so a stray
+    sortext.yaml in /tmp (or above) cannot change what the "no repository" tests see.
+    Set in ``os.environ`` so that child processes inherit it."""
+    variable = "SORTEXT_CEILING_DIRECTORIES"
+    before = os.environ.get(variable)
+    os.environ[variable] = str(tmp_path_factory.getbasetemp())
+    yield
+    if before is None:
+        os.environ.pop(variable, None)
+    else:
+        os.environ[variable] = before
 
 
 @pytest.fixture

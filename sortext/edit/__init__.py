@@ -2,8 +2,7 @@
 
 ``roundtrip`` (change values in the YAML text, leaving everything else as it
 was), ``emit`` (values written as YAML 1.2 text that reads back unchanged),
-``safewrite`` (a compatibility alias of :mod:`sortext.files.write`, the one
-atomic writer, which every writer imports), ``update`` (read, edit,
+``update`` (read, edit,
 validate, write: the path every writing command takes), ``routine`` (log a
 session, pay, measure, move stage), ``new`` (a new record from the template).
 
