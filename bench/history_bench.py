@@ -167,26 +167,36 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def history_figures(repo: Path, runs: int = 5) -> str:
+def history_figures(repo: Path, runs: int = 5, before: Path | None = None) -> str:
     """``sortext history`` cold (``.sortext/history.sqlite`` removed) and warm, each
-    alternated with ``git log --follow -p``: CPU medians and the ratios."""
+    alternated with ``git log --follow -p``: CPU medians and the ratios.  ``before``:
+    a folder holding another ``sortext`` package (an older commit, ``git archive``),
+    run in the same rounds, so a change is measured against its code before."""
     from bench.query_bench import child_run
 
-    cli = [sys.executable, "-m", "sortext", "history", "long-client-renamed"]
+    args = ["history", "long-client-renamed"]
+    clis = {"": [sys.executable, "-m", "sortext", *args]}
+    if before is not None:
+        start = f"import sys, runpy; sys.path.insert(0, {str(before)!r}); "
+        start += "runpy.run_module('sortext', run_name='__main__')"
+        clis["before: "] = [sys.executable, "-c", start, *args]
     floor = ["git", "log", "--follow", "-p", "--", "clients/long-client-renamed.md"]
     store = repo / ".sortext" / "history.sqlite"
-    cold, warm, git = [], [], []
+    found: dict[str, list[float]] = {}
     for _ in range(runs):
-        store.unlink(missing_ok=True)
-        cold.append(child_run(cli, repo)[0])
-        warm.append(child_run(cli, repo)[0])
-        git.append(child_run(floor, repo)[0])
-    c, w, g = statistics.median(cold), statistics.median(warm), statistics.median(git)
-    return (
-        f"sortext history (2,000 commits, one rename), CPU s, median of {runs}:\n"
-        f"  cold {c:.3f} ({c / g:.2f}x)  warm {w:.3f} ({w / g:.2f}x)  "
-        f"git log --follow -p {g:.3f} (the floor; goal <= 3x)"
-    )
+        for name, cli in clis.items():
+            store.unlink(missing_ok=True)
+            found.setdefault(f"{name}cold", []).append(child_run(cli, repo)[0])
+            found.setdefault(f"{name}warm", []).append(child_run(cli, repo)[0])
+        found.setdefault("git", []).append(child_run(floor, repo)[0])
+    m = {k: statistics.median(v) for k, v in found.items()}
+    g = m["git"]
+    lines = [f"sortext history (2,000 commits, one rename), CPU s, median of {runs}:"]
+    for name in clis:
+        c, w = m[f"{name}cold"], m[f"{name}warm"]
+        lines.append(f"  {name}cold {c:.3f} ({c / g:.2f}x)  warm {w:.3f} ({w / g:.2f}x)")
+    lines.append(f"  git log --follow -p {g:.3f} (the floor; goal <= 3x)")
+    return "\n".join(lines)
 
 
 def stage_facts_figures(repo: Path, clients: int) -> str:
@@ -238,6 +248,12 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
     parser.add_argument("--clients", type=int, default=10_000, help="clients of the big repository")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--before", type=Path, help="a folder with another sortext package to compare with"
+    )
+    parser.add_argument(
+        "--history-only", action="store_true", help="only the history figure (one client)"
+    )
     args = parser.parse_args()
     where = args.keep or Path(tempfile.mkdtemp(prefix="sortext-bench-"))
     where.mkdir(parents=True, exist_ok=True)
@@ -248,11 +264,13 @@ def main() -> None:
             (one, build_one_client),
             (many, lambda r: build_many_clients(r, clients=args.clients)),
         ):
-            if not repo.exists():
+            if not repo.exists() and (repo == one or not args.history_only):
                 t0 = time.perf_counter()
                 build(repo)
                 print(f"built {repo.name} in {time.perf_counter() - t0:.1f} s")
-        print(history_figures(one, args.runs))
+        print(history_figures(one, args.runs, args.before))
+        if args.history_only:
+            return
         t = best_of([*cli, "history", "long-client-renamed", "--json", "--repo", str(one)])
         print(f"sortext history --json (same client, warm): {t:.2f} s wall")
         t = best_of(

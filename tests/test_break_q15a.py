@@ -271,6 +271,11 @@ def test_the_history_store_is_keyed_by_every_module_its_answers_depend_on() -> N
         "new = raw.replace(b'notes', b'more notes')\n"
         "a = VersionParser().parse(raw, 'clients/a.md')\n"
         "b = parse_version(new, 'clients/a.md')\n"
+        "from sortext.vcs.replay import Hunk, Replica\n"  # versions rebuilt from patches
+        "r = Replica(VersionParser())\n"
+        "r.reset(raw)\n"
+        "r.apply([Hunk(5, 5, [b'notes\\n'], [b'more notes\\n'])])\n"
+        "assert r.version('clients/a.md') == b\n"
         "diff_data(a.data, b.data)\n"
         "body_summary(a.body, b.body)\n"
         "loaded = {m for m in set(sys.modules) - before if m.startswith('sortext.')}\n"

@@ -8,7 +8,6 @@ the top reads as one added session, not as every session changed.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -68,11 +67,15 @@ def item_identity(list_name: str, item: Any) -> str | None:
 
 def keyed_items(list_name: str, items: list[Any]) -> dict[str, Any] | None:
     """Items by identity (repeats get ``#2``), or None if some item has no identity."""
+    keys = IDENTITY.get(list_name)
+    if keys is None:
+        return None
+    first, sessions = keys[0], list_name == "sessions"
     out: dict[str, Any] = {}
-    for item in items:
-        ident = item_identity(list_name, item)
-        if ident is None:
+    for item in items:  # item_identity, inlined (a list of sessions is long)
+        if not isinstance(item, dict) or first not in item:
             return None
+        ident = str(item["date"]) if sessions else "/".join(str(item[k]) for k in keys if k in item)
         label, n = ident, 1
         while label in out:
             n += 1
@@ -93,6 +96,8 @@ def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = Fal
         return
     if isinstance(old, dict) and isinstance(new, dict):
         for key in [*old, *[k for k in new if k not in old]]:
+            if key in new and key in old and old[key] == new[key]:
+                continue  # (what _diff would find first: nothing to say)
             child = f"{path}.{key}" if path else str(key)
             if key not in new:
                 out.append(FieldChange(child, old[key], None, "removed"))
@@ -105,13 +110,12 @@ def _diff(old: Any, new: Any, path: str, out: list[FieldChange], top: bool = Fal
         before, after = keyed_items(path, old), keyed_items(path, new)
         if before is not None and after is not None:
             for label in [*before, *[k for k in after if k not in before]]:
-                child = f"{path}[{label}]"
                 if label not in after:
-                    out.append(FieldChange(child, before[label], None, "removed"))
+                    out.append(FieldChange(f"{path}[{label}]", before[label], None, "removed"))
                 elif label not in before:
-                    out.append(FieldChange(child, None, after[label], "added"))
-                else:
-                    _diff(before[label], after[label], child, out)
+                    out.append(FieldChange(f"{path}[{label}]", None, after[label], "added"))
+                elif before[label] != after[label]:  # (equal items: nothing to say)
+                    _diff(before[label], after[label], f"{path}[{label}]", out)
             return
     out.append(FieldChange(path, old, new, "changed"))
 
@@ -120,6 +124,13 @@ def body_change(old: str | None, new: str | None) -> tuple[int, int]:
     """Lines added and removed in the notes."""
     a = (old or "").splitlines()
     b = (new or "").splitlines()
+    shorter, longer = (old or "", new or "") if len(a) <= len(b) else (new or "", old or "")
+    if longer.startswith(shorter) and (not shorter or shorter.endswith("\n")):
+        # Lines only added at the end (or only cut from it): the shorter list is a
+        # prefix of the longer, the longest block the matcher finds, and all it finds.
+        return (len(b) - len(a), 0) if len(a) <= len(b) else (0, len(a) - len(b))
+    import difflib  # (only here: most histories add notes at the end)
+
     added = removed = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if tag in ("replace", "delete"):

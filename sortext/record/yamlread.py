@@ -67,10 +67,21 @@ def _nesting_bound(text: str) -> int:
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
+_DEEP_LINES: dict[int, re.Pattern[str]] = {}
+
+
+def _deep_line(deep: int) -> re.Pattern[str]:
+    """A line starting with more than ``deep`` spaces and dashes (compiled once)."""
+    found = _DEEP_LINES.get(deep)
+    if found is None:
+        found = _DEEP_LINES[deep] = re.compile(f"\n[ -]{{{deep + 1}}}")
+    return found
+
+
 def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
     """Position of a line indented past ``limit`` levels (two spaces a level)."""
     deep = limit * 4
-    if len(text) - len(text.lstrip(" -")) <= deep and not re.search(f"\n[ -]{{{deep + 1}}}", text):
+    if len(text) - len(text.lstrip(" -")) <= deep and not _deep_line(deep).search(text):
         return None  # no line starts with that many spaces and dashes
     for number, line in enumerate(text.split("\n"), 1):
         stripped = line.lstrip(" -")

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sortext.errors import RecordNotFound, SortextError
+from sortext.errors import GitError, RecordNotFound, SortextError
 from sortext.files.state import StateDir
 from sortext.record.fielddiff import body_summary, diff_data, field_matches
 from sortext.repo import Repository
@@ -31,6 +31,7 @@ from sortext.vcs.log import Commit, FileChange, file_log
 if TYPE_CHECKING:
     import sqlite3
 
+    from sortext.vcs.replay import Patch
     from sortext.vcs.versions import Version
 
 EntryKind = Literal[
@@ -56,6 +57,10 @@ class HistoryEntry:
         return asdict(self)
 
 
+#: Whether a history with nothing stored rebuilds versions from ``git log -p``
+#: (False: every version is read whole, as before; the answer is the same).
+REPLAY = True
+
 #: (blob id, path): one version of a record as a comparison sees it.
 VKey = tuple[str, str]
 #: A change as stored: [path, old, new, kind].
@@ -63,23 +68,47 @@ Row = list[Any]
 
 
 def client_history(
-    repo: Repository, record_id: str, field: str | None = None, use_cache: bool = True
+    repo: Repository,
+    record_id: str,
+    field: str | None = None,
+    use_cache: bool = True,
+    replay: bool | None = None,
 ) -> list[HistoryEntry]:
     """Every field change of one client, oldest first, following renames.
 
     Raises RecordNotFound when the file was never committed, GitError when git
-    fails.  ``use_cache=False`` neither reads nor writes the derived store."""
+    fails.  ``use_cache=False`` neither reads nor writes the derived store;
+    ``replay=False`` reads every version whole instead of rebuilding versions
+    from ``git log -p`` (:mod:`sortext.vcs.replay`; the answer is the same)."""
     path = repo.relative(repo.record_path(record_id))
-    commits = [c for c in file_log(repo.root, path, raw=True) if c.files]
+    store = _Store.open(repo) if use_cache else None
+    patches: dict[str, Patch] = {}
+    if (REPLAY if replay is None else replay) and (store is None or not store.knows(path)):
+        from sortext.vcs.replay import StreamError, patch_log
+
+        try:
+            listed, patches = patch_log(repo.root, path)
+        except (StreamError, GitError):  # (a git that refuses an option: the plain log)
+            listed = file_log(repo.root, path, raw=True)
+    else:
+        listed = file_log(repo.root, path, raw=True)
+    commits = [c for c in listed if c.files]
     if not commits:
+        if store is not None:
+            store.close()
         raise RecordNotFound(
             f"no history for '{record_id}': {path} was never committed "
             "(check the id with 'ls clients/')"
         )
     commits.reverse()
     try:
-        with _Facts(repo.root, _Store.open(repo) if use_cache else None) as facts:
-            return _history(commits, facts, field)
+        with _Facts(repo.root, store) as facts:
+            if patches:
+                facts.fetching = False  # nothing stored for this file: nothing to look up
+                facts.replayed(commits, patches)
+            found = _history(commits, facts, field)
+            facts.learned_file(path)
+            return found
     except _Unreadable:
         with _Facts(repo.root, None) as facts:  # what this clone holds, nothing stored
             return _history(commits, facts, field)
@@ -173,10 +202,16 @@ def _keep(entries: list[HistoryEntry], wanted: str | None) -> list[HistoryEntry]
 # --- what comparisons found, computed once per pair of blobs ----------------------------
 
 _PARSED, _UNPARSABLE, _MISSING = "1", "0", "-"
+#: A state as stored (JSON text).
+_STATES = {_PARSED: '"1"', _UNPARSABLE: '"0"'}
 
 
 def _state_key(v: VKey) -> str:
     return f"v\0{v[0]}\0{v[1]}"
+
+
+def _file_key(path: str) -> str:
+    return f"f\0{path}"
 
 
 def _pair_key(before: VKey | None, after: VKey) -> str:
@@ -194,6 +229,8 @@ class _Facts:
         self.store = store
         self.known: dict[str, Any] = {}
         self.fresh: dict[str, str] = {}
+        self.unchecked: list[tuple[str, Any, str]] = []
+        self.fetching = True  # False: the store holds nothing for this file (cold)
         self.parsed: dict[VKey, Version | None] = {}
         self._parser: Any = None
 
@@ -202,7 +239,7 @@ class _Facts:
 
     def __exit__(self, *exc: object) -> None:
         if self.store is not None:
-            if self.fresh and exc[0] is None:
+            if exc[0] is None and self._checked():
                 self.store.put(self.fresh)
             self.store.close()
 
@@ -234,8 +271,48 @@ class _Facts:
             notes = "" if same or old is None else body_summary(old.body, new.body)
             self._learn(_pair_key(before, after), [changes, notes])
 
-    def _fetch(self, keys: list[str]) -> None:
+    def replayed(self, commits: Sequence[Commit], patches: dict[str, Patch]) -> None:
+        """Take the versions :func:`sortext.vcs.replay.replay` rebuilds from the
+        patches (the others are read whole when asked for)."""
+        from sortext.vcs.log import BlobReader
+        from sortext.vcs.replay import replay
+
+        reader: BlobReader | None = None
+
+        def read(blob: str) -> bytes | None:  # a version a patch starts from (rare)
+            nonlocal reader
+            if reader is None:
+                reader = BlobReader(self.root)
+            return reader.read(blob)
+
+        try:
+            rebuilt = replay(list(commits), patches, self.parser(), read)
+        except (IndexError, ValueError):  # a stream this code misread: every version whole
+            rebuilt = {}
+        finally:
+            if reader is not None:
+                reader.close()
+        for index, parsed in rebuilt.items():
+            version = _version(commits[index].files[-1])
+            if version is not None and version not in self.parsed:
+                self.parsed[version] = parsed
+                self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
+
+    def learned_file(self, path: str) -> None:
+        """Note that the store holds this file's history (a later call reads the
+        plain log and the stored comparisons instead of the patches)."""
         if self.store is not None:
+            self.fresh[_file_key(path)] = "1"
+
+    def parser(self) -> Any:
+        if self._parser is None:
+            from sortext.vcs.versions import VersionParser
+
+            self._parser = VersionParser()
+        return self._parser
+
+    def _fetch(self, keys: list[str]) -> None:
+        if self.store is not None and self.fetching:
             for key, text in self.store.get([k for k in keys if k not in self.known]).items():
                 try:
                     self.known[key] = json.loads(text)
@@ -246,9 +323,21 @@ class _Facts:
         self.known[key] = value
         if self.store is None:
             return
-        text = json.dumps(value, separators=(",", ":"))
-        if json.loads(text) == value:  # only what reads back the same is kept
-            self.fresh[key] = text
+        if isinstance(value, str) and value in _STATES:
+            self.fresh[key] = _STATES[value]
+            return
+        self.unchecked.append((key, value, json.dumps(value, separators=(",", ":"))))
+
+    def _checked(self) -> dict[str, str]:
+        """The rows to store: what was learned, where its JSON reads back the same
+        (checked in one read of them all; row by row only when that fails)."""
+        rows, self.unchecked = self.unchecked, []
+        if rows:
+            if json.loads(f"[{','.join(t for _, _, t in rows)}]") == [v for _, v, _ in rows]:
+                self.fresh.update((k, t) for k, _, t in rows)
+            else:
+                self.fresh.update((k, t) for k, v, t in rows if json.loads(t) == v)
+        return self.fresh
 
     def _parse(self, versions: Iterable[VKey]) -> None:
         """Read and parse the versions not parsed yet (oldest first, as given)."""
@@ -256,17 +345,15 @@ class _Facts:
         if not todo:
             return
         from sortext.vcs.log import read_blobs
-        from sortext.vcs.versions import VersionParser
 
         blobs = dict(zip(todo, read_blobs(self.root, [v[0] for v in todo]), strict=True))
-        if self._parser is None:
-            self._parser = VersionParser()
+        parser = self.parser()
         for version in todo:
             raw = blobs[version]
             if raw is None:
                 self.parsed[version] = None  # not in this clone: not remembered
                 continue
-            parsed = self._parser.parse(raw, version[1])
+            parsed = parser.parse(raw, version[1])
             self.parsed[version] = parsed
             self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
 
@@ -295,6 +382,7 @@ FINGERPRINTED = (
     "sortext.schema.config",
     "sortext.schema.explain",
     "sortext.schema.validate",
+    "sortext.vcs.replay",
     "sortext.vcs.versions",
 )
 
@@ -352,6 +440,11 @@ class _Store:
         except sqlite3.Error:
             return {}
         return {str(k): str(v) for k, v in rows}
+
+    def knows(self, path: str) -> bool:
+        """Whether an earlier call stored the history of ``path`` (a hint: what is
+        missing is still computed)."""
+        return bool(self.get([_file_key(path)]))
 
     def put(self, rows: dict[str, str]) -> None:
         import sqlite3

@@ -25,7 +25,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from sortext.record.copies import is_record_name
 from sortext.repo import Repository
 from sortext.vcs import git
 
-_CACHE_VERSION = 3  # 3: names unquoted, hunks counted
+_CACHE_VERSION = 4  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -87,15 +87,37 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
         "--no-ext-diff",
         "--src-prefix=a/",  # whatever diff.noprefix or diff.mnemonicPrefix say
         "--dst-prefix=b/",
+        "--no-textconv",
+        "--full-index",  # the new blob of each file: where a stage line is checked
+        "--inter-hunk-context=0",
         *revs,
         "--",
         prefix,
         timeout=SCAN_TIMEOUT,
     ).decode("utf-8", "replace")
-    return _parse_patches(out)
+
+    def read(blobs: list[str]) -> list[bytes | None]:
+        from sortext.vcs.log import read_blobs
+
+        return read_blobs(repo.root, blobs)
+
+    return _parse_patches(out, read)
 
 
-_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_INDEX = re.compile(r"index [0-9a-f]+\.\.([0-9a-f]+)")
+
+
+def in_front_matter(raw: bytes | str, line_no: int) -> bool:
+    """Whether line ``line_no`` (1-based) of a record lies between its opening ``---``
+    and its closing ``---`` (or ``...``) line, where the record reader takes its
+    fields from (:func:`sortext.record.split.split`); a ``stage:`` line in the notes
+    is not the record's stage."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    lines = text.removeprefix("\ufeff").split("\n")
+    if line_no < 2 or len(lines) < line_no or lines[0].rstrip() != "---":
+        return False
+    return all(line.rstrip() not in ("---", "...") for line in lines[1 : line_no - 1])
 
 
 def _patch_name(text: str, side: str) -> str | None:
@@ -129,14 +151,25 @@ def _unquote(text: str) -> str:
     return out.decode("utf-8", "replace")
 
 
-def _parse_patches(out: str) -> _Scan:
-    """What ``git log --format=\\x01%aI -p -U0`` output says: per path, the newest
-    touch and the newest ``stage:`` line written.  A hunk's lines are counted from
-    its header, so a record line that looks like a header (``++ b/other.md`` in
-    the notes becomes ``+++ b/other.md``) is read as the content it is."""
+#: Reads blobs by id (None: missing), for :func:`_parse_patches`.
+BlobRead = Callable[[list[str]], list[bytes | None]]
+
+
+def _parse_patches(out: str, read: BlobRead) -> _Scan:
+    """What ``git log --format=\\x01%aI -p -U0 --full-index`` output says: per path,
+    the newest touch and the newest ``stage:`` line written into the front matter.
+    A hunk's lines are counted from its header, so a record line that looks like a
+    header (``++ b/other.md`` in the notes becomes ``+++ b/other.md``) is read as
+    the content it is.  A ``+stage:`` line counts only where it lies in the front
+    matter of the version it was written to: told by the hunk itself when the
+    hunk is the whole file, else by that version's blob (``read``, one batch for
+    the newest candidate of every path, then for the paths whose candidate was in
+    the notes)."""
     scan = _Scan()
+    candidates: dict[str, list[tuple[str, str, str | bool, int]]] = {}
     day = ""
     old = ""
+    blob = ""
     path: str | None = None
     lines = out.split("\n")
     i, end = 0, len(lines)
@@ -147,6 +180,10 @@ def _parse_patches(out: str) -> _Scan:
             day = line[1:11]
         elif line.startswith("diff --git "):
             path = None
+            blob = ""
+        elif line.startswith("index "):
+            found_blob = _INDEX.match(line)
+            blob = found_blob.group(1) if found_blob else ""
         elif line.startswith("rename from "):
             old = _patch_name(line[len("rename from ") :], "") or ""
         elif line.startswith("rename to "):
@@ -162,18 +199,62 @@ def _parse_patches(out: str) -> _Scan:
             m = _HUNK.match(line)
             if m is None:
                 continue
-            count = int(m.group(1) or 1) + int(m.group(2) or 1)
+            old_count = int(m.group(2) or 1)
+            new_at, new_count = int(m.group(3)), int(m.group(4) or 1)
+            whole = m.group(1) == "0" and old_count == 0  # the file's every line
+            first = i
+            count = old_count + new_count
             while count and i < end:
                 body = lines[i]
                 i += 1
                 if body.startswith("\\"):
                     continue  # "\ No newline at end of file": not a line of the file
                 count -= 1
-                if path is not None and body.startswith("+stage:"):
-                    found = _STAGE_LINE.match(body)
-                    if found:
-                        scan.stages.setdefault(path, (found.group(1), day))
+                if body.startswith("+"):
+                    if path is not None and body.startswith("+stage:"):
+                        found = _STAGE_LINE.match(body)
+                        if found:
+                            if whole:
+                                added = [x[1:] for x in lines[first:i] if x.startswith("+")]
+                                where: str | bool = in_front_matter("\n".join(added), new_at)
+                            else:
+                                where = blob
+                            candidates.setdefault(path, []).append(
+                                (found.group(1), day, where, new_at)
+                            )
+                    new_at += 1
+    _settle(scan, candidates, read)
     return scan
+
+
+def _settle(
+    scan: _Scan, candidates: dict[str, list[tuple[str, str, str | bool, int]]], read: BlobRead
+) -> None:
+    """Per path without a stage yet, the newest candidate whose line is in the front
+    matter of its version (blobs read in batches: usually one)."""
+    todo = {p: iter(c) for p, c in candidates.items()}
+    while todo:
+        ask: dict[str, tuple[str, str, str, int]] = {}
+        for path, rest in list(todo.items()):
+            for stage, day, where, line_no in rest:
+                if where is True:
+                    scan.stages[path] = (stage, day)
+                    break
+                if isinstance(where, str) and where:
+                    ask[path] = (stage, day, where, line_no)
+                    break
+            else:
+                del todo[path]
+                continue
+            if path in scan.stages:
+                del todo[path]
+        if not ask:
+            return
+        contents = read([blob for _, _, blob, _ in ask.values()])
+        for (path, (stage, day, _, line_no)), raw in zip(ask.items(), contents, strict=True):
+            if raw is not None and in_front_matter(raw, line_no):
+                scan.stages[path] = (stage, day)
+                del todo[path]
 
 
 def _merge(newer: _Scan, older: _Scan) -> _Scan:

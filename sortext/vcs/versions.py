@@ -9,27 +9,38 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sortext.check.load import parse_record
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
-from sortext.schema.explain import Problem
-from sortext.schema.validate import RecordValidator
+
+if TYPE_CHECKING:
+    from sortext.schema.validate import RecordValidator
+
+# The whole-record reader (sortext.check.load and the schema modules behind it,
+# ~25 ms of imports) is imported on the first version the entry reader cannot
+# read: a history read from patches seldom needs it.
+_ACCEPT_ALL: RecordValidator | None = None
 
 
-class _AcceptAll(RecordValidator):
+def _accept_all() -> RecordValidator:
     """A validator that finds nothing: parse only (no schema is built)."""
+    global _ACCEPT_ALL
+    if _ACCEPT_ALL is None:
+        from sortext.schema.explain import Problem
+        from sortext.schema.validate import RecordValidator
 
-    def __init__(self) -> None:
-        pass
+        class _AcceptAll(RecordValidator):
+            def __init__(self) -> None:
+                pass
 
-    def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
-        return []
+            def problems(self, data: dict[str, Any], stem: str) -> list[Problem]:
+                return []
 
-
-_ACCEPT_ALL = _AcceptAll()
+        _ACCEPT_ALL = _AcceptAll()
+    return _ACCEPT_ALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,8 @@ class Version:
 
 
 _ID_LINE = re.compile(rb"^id\s*:", re.MULTILINE)
+#: One top-level entry as read alone: (key as YAML read it, key as text, value).
+Entry = tuple[Any, str, Any]
 
 
 def parse_version(
@@ -52,7 +65,9 @@ def parse_version(
     file has no ``id:`` line (merge must not write one in)."""
     if raw is None:
         return None
-    result = parse_record(raw, display, _ACCEPT_ALL)
+    from sortext.check.load import parse_record
+
+    result = parse_record(raw, display, _accept_all())
     if result.record is None:
         return None
     data = result.record.data
@@ -79,8 +94,11 @@ class VersionParser:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[Any, str, Any] | None] = {}
+        self._entries: dict[str, Entry | None] = {}
         self._items: dict[str, tuple[Any, str, Any] | None] = {}
+        #: The last list entry read under each ``key:`` line: (text, item indent,
+        #: key as read, values), so a list that grew is read from where it ended.
+        self._lists: dict[str, tuple[str, str, Any, list[Any]]] = {}
 
     def parse(self, raw: bytes | None, display: str = "record.md") -> Version | None:
         if raw is None:
@@ -89,7 +107,6 @@ class VersionParser:
         return fast if fast is not None else parse_version(raw, display)
 
     def _parse_fast(self, raw: bytes, display: str) -> Version | None:
-        from sortext.check.load import stem_of
         from sortext.record.source import SourceText, decode
 
         source = decode(raw)
@@ -107,15 +124,26 @@ class VersionParser:
         chunks = _top_level_entries(yaml_text)
         if chunks is None:
             return None
+        return self.assemble([self.entry(chunk) for chunk in chunks], body, display)
+
+    def entry(self, chunk: str) -> Entry | None:
+        """One top-level entry's text read alone (cached by its text); None when it
+        cannot be read alone (the whole document must be parsed)."""
+        parsed: Entry | None = self._entries.get(chunk, _UNSEEN)
+        if parsed is _UNSEEN:
+            parsed = self._parse_list(chunk) if len(chunk) > _LIST_MIN else None
+            if parsed is None:
+                parsed = _parse_entry(chunk)
+            self._entries[chunk] = parsed
+        return parsed
+
+    @staticmethod
+    def assemble(entries: list[Entry | None], body: str, display: str) -> Version | None:
+        """The version whose front matter's top-level entries read as ``entries`` (in
+        order); None when one did not read alone or two are one key to YAML."""
         data: dict[str, Any] = {}
         resolved: set[Any] = set()  # keys as YAML read them (True, 1, None, dates, text)
-        for chunk in chunks:
-            parsed = self._entries.get(chunk, _UNSEEN)
-            if parsed is _UNSEEN:
-                parsed = self._parse_list(chunk) if len(chunk) > _LIST_MIN else None
-                if parsed is None:
-                    parsed = _parse_entry(chunk)
-                self._entries[chunk] = parsed
+        for parsed in entries:
             if parsed is None:
                 return None
             raw_key, key, value = parsed
@@ -123,7 +151,7 @@ class VersionParser:
                 return None  # the whole-document reader refuses or merges these keys
             resolved.add(raw_key)
             data[key] = value
-        record_id = data.get("id") if isinstance(data.get("id"), str) else stem_of(display)
+        record_id = data.get("id") if isinstance(data.get("id"), str) else _stem_of(display)
         data.setdefault("id", record_id)
         return Version(data, body)
 
@@ -139,17 +167,50 @@ class VersionParser:
         one-item list of the same key."""
         cut = chunk.find("\n") + 1
         head = chunk[:cut]
+        grown = self._grown(chunk, head)
+        if grown is not None:
+            return grown
         if not cut or not _LIST_HEAD.fullmatch(head) or "&" in chunk or "*" in chunk:
             return None
         rest = chunk[cut:]
         first = _FIRST_ITEM.match(rest)
         if first is None:
             return None
-        starts = [m.start() for m in _item_start(first.group(1)).finditer(rest)]
+        found = self._read_items(head, rest, first.group(1), None, [])
+        if found is None:
+            return None
+        self._lists[head] = (chunk, first.group(1), found[0], found[2])
+        return found
+
+    def _grown(self, chunk: str, head: str) -> Entry | None:
+        """The list entry ``chunk`` when it is the last one read under the same
+        ``key:`` line with items added at its end: only those are read.  (The
+        items of the text already read start where they did and read as they
+        did: what :meth:`_parse_list` would find, item by item.)  None: read it
+        whole."""
+        last = self._lists.get(head)
+        if last is None:
+            return None
+        text, indent, raw_key, values = last
+        if len(chunk) <= len(text) or not chunk.startswith(text):
+            return None
+        tail = chunk[len(text) :]
+        if "&" in tail or "*" in tail or not _item_start(indent).match(tail):
+            return None
+        found = self._read_items(head, tail, indent, raw_key, list(values))
+        if found is not None:
+            self._lists[head] = (chunk, indent, found[0], found[2])
+        return found
+
+    def _read_items(
+        self, head: str, rest: str, indent: str, raw_key: Any, values: list[Any]
+    ) -> Entry | None:
+        """Each item of ``rest`` (items indented by ``indent``) read as ``head`` plus
+        that item, appended to ``values``; None when one is not a one-item list of
+        the same key."""
+        starts = [m.start() for m in _item_start(indent).finditer(rest)]
         if not starts or starts[0] != 0:
             return None
-        values: list[Any] = []
-        raw_key: Any = None
         for a, b in zip(starts, [*starts[1:], len(rest)], strict=True):
             item = head + rest[a:b]
             parsed = self._items.get(item, _UNSEEN)
@@ -163,6 +224,12 @@ class VersionParser:
                 return None
             values.append(parsed[2][0])
         return raw_key, head.split(":", 1)[0], values
+
+
+def _stem_of(path: str) -> str:
+    """:func:`sortext.check.load.stem_of` (not imported: see ``_accept_all``)."""
+    base = os.path.basename(path)
+    return base[:-3] if base.endswith(".md") else base
 
 
 _UNSEEN: Any = object()
@@ -238,9 +305,13 @@ def _normalize_fast(loaded: Any, chunk: str) -> Any:
     if maybe_odd and _ODD_KEY.search(chunk):
         return normalize(loaded)
     try:
-        return json.loads(json.dumps(loaded, default=_iso))
+        return json.loads(_ENCODER.encode(loaded))
     except (TypeError, ValueError):
         return normalize(loaded)
+
+
+#: ``json.dumps(value, default=_iso)``, built once (one entry is read per version).
+_ENCODER = json.JSONEncoder(default=_iso)
 
 
 #: A top-level ``key:`` line as the cheap reader accepts it (anything else at
