@@ -111,3 +111,9 @@ def test_clear_odd_file_leaves_only_regular_files(
     (state / "a-folder").mkdir()
     with pytest.raises(StorageError, match="not a regular file"):
         clear_odd_file(state / "a-folder")
+
+
+def test_a_folder_where_the_history_store_goes_only_costs_the_store(records_repo: Path) -> None:
+    (records_repo / ".sortext" / "history.sqlite").mkdir(parents=True)
+    done = _run(records_repo, "history", "amara-okafor")
+    assert done.returncode == 0, done.stderr

@@ -443,7 +443,7 @@ class _Store:
         for attempt in range(2):
             try:
                 return cls(_connect(path))
-            except (sqlite3.Error, OSError):
+            except (sqlite3.Error, OSError, SortextError):  # (a folder in its place)
                 if attempt == 0:
                     try:
                         path.unlink(missing_ok=True)

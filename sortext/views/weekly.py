@@ -45,7 +45,7 @@ from typing import Any
 
 from sortext import __version__
 from sortext.check.load import stem_of
-from sortext.errors import GitError
+from sortext.errors import GitError, StorageError
 from sortext.files.slug import is_slug, safe_stem
 from sortext.files.state import StateDir
 from sortext.repo import Repository
@@ -202,7 +202,7 @@ def _update(
     recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
     try:
         store = WindowStore.open(root / STORE)
-    except (sqlite3.Error, OSError):
+    except (sqlite3.Error, OSError, StorageError):  # (StorageError: a folder in its place)
         store = None
     if store is None:
         return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
