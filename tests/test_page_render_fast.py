@@ -101,6 +101,11 @@ def test_the_build_s_templates_use_escape_text_and_stock_ones_do_not(tmp_path: P
     for name in ("client.html.j2", "index.html.j2", "owner.html.j2", "_day.html.j2"):
         namespace = env.get_template(name).root_render_func.__globals__
         assert namespace["escape"] is render.escape_text
+    cache = tmp_path / "cache"
+    for _ in range(2):  # compiled, then read back from the bytecode cache
+        cached = render.environment(tmp_path, cache).get_template("client.html.j2")
+        assert cached.root_render_func.__globals__["escape"] is render.escape_text
+    assert any(cache.iterdir())
     stock = jinja2.Environment(autoescape=True).from_string("{{ x }}")
     assert stock.root_render_func.__globals__["escape"] is markupsafe.escape
     escaped = env.from_string("{% autoescape true %}{{ x }}{% endautoescape %}")
