@@ -86,6 +86,22 @@ def test_value_filters_read_a_missing_value_as_none() -> None:
     assert env.filters["money"](missing, missing) == ""
 
 
+@pytest.mark.parametrize("odd", [{}, {"amount": 3}, [1, 2], "12", True, False])
+def test_number_filters_read_a_value_of_another_kind_as_none(odd: Any) -> None:
+    """The report's second instance (hypothesis found it): ``amount: {}`` is an error
+    the record keeps, as it keeps every mapping an error points at."""
+    env = render.environment(PROJECT_ROOT / "no-such-repo")
+    for name in ("money", "days", "pct", "num"):
+        assert env.filters[name](odd) == env.filters[name](None), name
+    if not isinstance(odd, str):  # a currency is text
+        assert env.filters["money"](12, odd) == "12"
+    for name in ("notes", "unlabel"):
+        if isinstance(odd, str):
+            continue  # text is what these read
+        args = (odd, "blocked: ") if name == "unlabel" else (odd,)
+        assert str(env.filters[name](*args)) == "", name
+
+
 # -- generated records: list items with any fields missing or of the wrong kind ---------
 
 _odd = st.one_of(

@@ -111,26 +111,27 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         by_client=by_client,
     )
     # Filters a template applies to a record's own values (an invoice's amount, a
-    # session's date): in a record with errors such a value may be missing, which
-    # reads as nothing, never as a failed page.
-    env.filters.update(
-        {
-            name: _missing_as_none(fn)
-            for name, fn in {
-                "notes": notes_html,
-                "money": lambda amount, currency=None: money(amount, currency),
-                "days": lambda days: "" if days is None else days_phrase(days),
-                "pct": percent,
-                "num": number,
-                "late": late,
-                "nobr": nobr,
-                "keepdates": keepdates,
-                "shown": shown,
-                "chronological": chronological,
-                "unlabel": unlabel,
-            }.items()
-        }
-    )
+    # session's date): in a record with errors such a value may be missing, or be a
+    # mapping the schema refused (a mapping an error points into is kept, see
+    # check.load._drop_invalid).  A value a filter cannot read is no value, never a
+    # failed page.
+    number_first: dict[str, Any] = {
+        "money": _money,
+        "days": lambda days: "" if days is None else days_phrase(int(days)),
+        "pct": percent,
+        "num": number,
+    }
+    text_first: dict[str, Any] = {"notes": notes_html, "unlabel": unlabel}
+    any_first: dict[str, Any] = {
+        "late": late,
+        "nobr": nobr,
+        "keepdates": keepdates,
+        "shown": shown,
+        "chronological": chronological,
+    }
+    env.filters.update({name: _readable(fn, _NUMBER) for name, fn in number_first.items()})
+    env.filters.update({name: _readable(fn, str) for name, fn in text_first.items()})
+    env.filters.update({name: _readable(fn, object) for name, fn in any_first.items()})
     env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
     return env
@@ -226,19 +227,31 @@ def escape_text(value: Any) -> str:
     return str(_ESCAPE(value))
 
 
-def _missing_as_none(fn: Any) -> Any:
-    """``fn`` with each of Jinja's undefined values (``i.amount`` of an invoice that has
-    none) passed as None, which the page filters read as "no value"."""
+_NUMBER = (int, float)
+
+
+def _money(amount: float | None, currency: object = None) -> str:
+    """An amount in a currency; a currency that is not text is left out."""
+    return money(amount, currency if isinstance(currency, str) else None)
+
+
+def _readable(fn: Any, kind: type | tuple[type, ...]) -> Any:
+    """``fn`` with a first argument it cannot read passed as None: one of Jinja's
+    undefined values (``i.amount`` of an invoice that has none), a value not of
+    ``kind`` (an amount written as a mapping), a boolean where a number belongs.
+    Later arguments that are undefined are passed as None too."""
     import jinja2
 
     undefined = jinja2.Undefined
 
-    def filter_(*args: Any, **kwargs: Any) -> Any:
-        for arg in args:
-            if isinstance(arg, undefined):
-                args = tuple(None if isinstance(a, undefined) else a for a in args)
-                break
-        return fn(*args, **kwargs)
+    def filter_(value: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, undefined) or not isinstance(value, kind):
+            value = None
+        elif value is True or value is False:
+            value = value if kind is object else None
+        if args and any(isinstance(a, undefined) for a in args):
+            args = tuple(None if isinstance(a, undefined) else a for a in args)
+        return fn(value, *args, **kwargs)
 
     filter_.__name__ = getattr(fn, "__name__", "filter_")
     filter_.__doc__ = fn.__doc__
