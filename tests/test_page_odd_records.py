@@ -156,6 +156,8 @@ def _front_matters(draw: st.DrawFn) -> dict[str, Any]:
     for key, fields in _ITEMS.items():
         if draw(st.booleans()):
             data[key] = draw(_items(fields))
+    for key in draw(st.sets(st.sampled_from(["tags", "links", "email", "phone", "company"]))):
+        data[key] = draw(st.one_of(_odd, st.lists(_odd, max_size=2)))
     for key in draw(st.sets(st.sampled_from(["next_action", "billing", "dates", "consent"]))):
         data[key] = draw(
             st.one_of(
