@@ -206,6 +206,10 @@ def build(
             real_pages,
         )
         with index.conn:
+            if len(plan.jobs) > board.COUNT_DELTA_LIMIT:
+                # many records redone (a cold build, a new day): their batches do not
+                # keep the lists' counts one by one; counted once below instead
+                board.drop_counts(index.conn)
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
             daybook.forget(index.conn, sorted(set(assessed) - plan.usable))
             for batch in _run_jobs(index, env, config, today, plan.jobs, common, clock):
@@ -221,6 +225,7 @@ def build(
                             _drop_page(target, rel, result)
                         else:
                             (result.written if written else result.unchanged).append(rel)
+            board.keep_counts(index.conn)  # no-op while kept: the pages read them
         _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
