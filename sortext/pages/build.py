@@ -103,7 +103,7 @@ def build(
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board, daybook
     from sortext.store.index import Index
-    from sortext.store.pagekeys import page_keys, set_page_keys
+    from sortext.store.pagekeys import page_keys
 
     result = BuildResult()
     config = repo.config
@@ -242,7 +242,7 @@ def build(
                 pass
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
-            set_page_keys(index.conn, changed_keys, gone)
+            _set_page_keys(index.conn, changed_keys, gone)
         if looked:  # the pages left as they were, counted (a full look lists them)
             named = {*result.removed, *result.written, *result.unchanged}
             result.unchanged_pages = _client_page_count(index) - len(
@@ -323,13 +323,55 @@ _PAGE_GLOB = (
 )
 
 
+#: meta: ``len(_client_pages(index))``, kept current by :func:`_set_page_keys`
+PAGE_COUNT = "client_pages"
+#: Page keys set at once past which the kept count is dropped (counted again when read).
+PAGE_COUNT_DELTA_LIMIT = 200
+
+
 def _client_page_count(index: Index) -> int:
-    """``len(_client_pages(index))``, counted by SQLite (no row comes to Python)."""
+    """``len(_client_pages(index))``: the count kept in the index's meta, or counted by
+    SQLite (no row comes to Python) and kept."""
+    kept = index.meta(PAGE_COUNT)
+    if kept is not None and kept.isascii() and kept.isdigit() and len(kept) < 16:
+        return int(kept)
     row = index.conn.execute(
         f"SELECT count(*) FROM pages WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
         (OMITTED, OMITTED),
     ).fetchone()
+    index.set_meta(PAGE_COUNT, str(int(row[0])))
     return int(row[0])
+
+
+def _counted(path: str, key: str | None) -> int:
+    """1 when the page key ``key`` of ``path`` is one :func:`_client_pages` lists."""
+    return int(key is not None and not key.endswith(OMITTED) and bool(_PAGE_NAME.fullmatch(path)))
+
+
+def _set_page_keys(
+    conn: sqlite3.Connection, keys: Mapping[str, str], removed: Sequence[str] = ()
+) -> None:
+    """:func:`sortext.store.pagekeys.set_page_keys`, keeping :data:`PAGE_COUNT` current
+    (the pages' keys before and after; dropped when many change at once)."""
+    from sortext.store.pagekeys import page_keys, set_page_keys
+
+    paths = sorted({*keys, *removed})
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PAGE_COUNT,)).fetchone()
+    kept = str(row[0]) if row is not None else ""
+    if not paths:
+        return
+    if len(paths) > PAGE_COUNT_DELTA_LIMIT or not (kept.isascii() and kept.isdigit()):
+        set_page_keys(conn, keys, removed)
+        conn.execute("DELETE FROM meta WHERE key = ?", (PAGE_COUNT,))
+        return
+    before = page_keys(conn, paths)
+    set_page_keys(conn, keys, removed)
+    after = page_keys(conn, paths)
+    count = int(kept) + sum(_counted(p, after.get(p)) - _counted(p, before.get(p)) for p in paths)
+    if count < 0:  # out of step: counted again when next read
+        conn.execute("DELETE FROM meta WHERE key = ?", (PAGE_COUNT,))
+    else:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PAGE_COUNT, str(count)))
 
 
 # Record id -> (committed stage, the day it entered it), from git (empty outside git).
@@ -679,12 +721,11 @@ class _FreshRecords:
 
     def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
         from sortext.store import board
-        from sortext.store.pagekeys import set_page_keys
 
         stored_rows = [stored for stored, _, _, _ in done if stored is not None]
         board.store(conn, stored_rows)
         board.store_day(conn, stored_rows)
-        set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
+        _set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
         for _, rel, key, written in done:
             if key and not key.endswith(OMITTED):
                 (self.written if written else self.unchanged).append(rel)
