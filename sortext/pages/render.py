@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from sortext.errors import TemplateProblem
 from sortext.record.model import as_date
 from sortext.rules.findings import GoalStatus
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
@@ -103,22 +104,32 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
     )
     env.filters.update(
         md=md_escape,
-        notes=notes_html,
         sparkline=sparkline,
         chart=goal_chart,
-        money=lambda amount, currency=None: money(amount, currency),
-        days=days_phrase,
         href=link_href,
         urlpath=lambda p: quote(str(p)),
-        pct=percent,
-        num=number,
-        late=late,
-        nobr=nobr,
-        keepdates=keepdates,
         by_client=by_client,
-        shown=shown,
-        chronological=chronological,
-        unlabel=unlabel,
+    )
+    # Filters a template applies to a record's own values (an invoice's amount, a
+    # session's date): in a record with errors such a value may be missing, which
+    # reads as nothing, never as a failed page.
+    env.filters.update(
+        {
+            name: _missing_as_none(fn)
+            for name, fn in {
+                "notes": notes_html,
+                "money": lambda amount, currency=None: money(amount, currency),
+                "days": lambda days: "" if days is None else days_phrase(days),
+                "pct": percent,
+                "num": number,
+                "late": late,
+                "nobr": nobr,
+                "keepdates": keepdates,
+                "shown": shown,
+                "chronological": chronological,
+                "unlabel": unlabel,
+            }.items()
+        }
     )
     env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
@@ -156,12 +167,154 @@ def _page_environment_class() -> type[jinja2.Environment]:
                 except (TypeError, LookupError, AttributeError):
                     return self.undefined(obj=obj, name=attribute)
 
+        class PageTemplate(jinja2.Template):
+            @classmethod
+            def _from_namespace(
+                cls,
+                environment: jinja2.Environment,
+                namespace: Any,
+                globals: Any,
+            ) -> jinja2.Template:
+                # The compiled template's ``escape`` only wraps what it outputs (each
+                # ``{{ }}`` is yielded or appended to a buffer, then joined): the text
+                # is what markupsafe's gives, without a Markup object per value.
+                if namespace.get("escape") is _markup_escape():
+                    namespace["escape"] = escape_text
+                return super()._from_namespace(environment, namespace, globals)
+
+        PageEnvironment.template_class = PageTemplate
         _environment_class = PageEnvironment
     return _environment_class  # type: ignore[no-any-return]
 
 
+def _markup_escape() -> Any:
+    from markupsafe import escape
+
+    return escape
+
+
+_INNER: Any = None  # markupsafe's escaper of a str's text, once loaded
+_ESCAPE: Any = None  # markupsafe.escape, once loaded
+_INNER_NAME = "_escape_inner"  # its name in markupsafe (3.x; private, so looked up)
+
+
+def _load_inner() -> Any:
+    """markupsafe's escaper of a ``str`` (C when its speedups are built): what its
+    ``escape`` applies to a ``str`` before making a Markup of it; without it (another
+    markupsafe), the text of ``escape`` itself."""
+    global _INNER, _ESCAPE
+    import markupsafe
+
+    found = getattr(markupsafe, _INNER_NAME, None)
+    _ESCAPE = markupsafe.escape
+    _INNER = found if callable(found) else _fallback_inner
+    return _INNER
+
+
+def _fallback_inner(text: str) -> str:
+    return str(_markup_escape()(text))
+
+
+def escape_text(value: Any) -> str:
+    """The text of ``markupsafe.escape(value)``, as a plain ``str``: ~15% of a client
+    page's render was making one Markup per ``{{ value }}``.  A ``str`` (most values)
+    is escaped by markupsafe's own escaper; anything else goes through ``escape``
+    itself (``__html__``, numbers, Jinja's undefined values: its rules, unchanged)."""
+    inner = _INNER or _load_inner()
+    if type(value) is str:
+        return inner(value)  # type: ignore[no-any-return]
+    return str(_ESCAPE(value))
+
+
+def _missing_as_none(fn: Any) -> Any:
+    """``fn`` with each of Jinja's undefined values (``i.amount`` of an invoice that has
+    none) passed as None, which the page filters read as "no value"."""
+    import jinja2
+
+    undefined = jinja2.Undefined
+
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        for arg in args:
+            if isinstance(arg, undefined):
+                args = tuple(None if isinstance(a, undefined) else a for a in args)
+                break
+        return fn(*args, **kwargs)
+
+    filter_.__name__ = getattr(fn, "__name__", "filter_")
+    filter_.__doc__ = fn.__doc__
+    return filter_
+
+
+# What a template can raise while rendering one page: Jinja's own errors and what a
+# filter or a method raises on a value it cannot read (a user's template is code).
+_RENDER_FAILURES = (TypeError, ValueError, AttributeError, LookupError, ArithmeticError)
+
+
+def render_page(template: jinja2.Template, what: str, **context: Any) -> str:
+    """``template`` rendered with ``context``.
+
+    Raises :class:`~sortext.errors.TemplateProblem` (``templates/x.html.j2:LINE:
+    message (what)``) when the template fails, e.g. a repository's own template asks
+    a record for a value it does not have; ``what`` names the page being rendered."""
+    import jinja2
+
+    try:
+        return template.render(**context)
+    except (jinja2.TemplateError, *_RENDER_FAILURES) as exc:
+        raise _problem(exc, template.filename, what) from exc
+
+
+def _problem(exc: BaseException, fallback: str | None, what: str | None) -> TemplateProblem:
+    """The template file and line ``exc`` was raised at (the deepest template frame of
+    its traceback, as Jinja rewrites it; for a syntax error, its own position)."""
+    import jinja2
+
+    filename, line = fallback, None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        filename, line = exc.filename or fallback, exc.lineno
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if not code.co_filename.endswith(".py") and not code.co_filename.startswith("<"):
+                filename, line = code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    place = _shown_template(filename) if filename else "template"
+    if line is not None:
+        place = f"{place}:{line}"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    during = f" (while rendering {what})" if what else ""
+    return TemplateProblem(f"{place}: {_one_line(message)}{during}")
+
+
+def _shown_template(filename: str) -> str:
+    """A template's path as the user knows it: ``templates/client.html.j2`` (a
+    repository's own) or ``sortext/templates/client.html.j2`` (shipped)."""
+    path = Path(filename)
+    if path.parent.name == PACKAGE_TEMPLATES and path.parent.parent.name == "sortext":
+        return f"sortext/{PACKAGE_TEMPLATES}/{path.name}"
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    """Template ``name`` of ``env``; one that cannot be compiled (a syntax error in a
+    repository's own copy) raises :class:`~sortext.errors.TemplateProblem`."""
+    import jinja2
+
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateError as exc:
+        raise _problem(exc, name, None) from exc
+
+
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
-    return env.get_template(name).render(**context)
+    """Page ``name`` rendered with ``context``; a failing template raises
+    :class:`~sortext.errors.TemplateProblem`."""
+    return render_page(load_template(env, name), name.removesuffix(".j2"), **context)
 
 
 # -- filters --------------------------------------------------------------------
@@ -221,8 +374,11 @@ def chronological(mapping: Any) -> list[tuple[str, Any]]:
     return sorted(items, key=key)
 
 
-def unlabel(text: str, label: str) -> str:
-    """``text`` without a leading ``label`` ("blocked: ") that the panel's title already says."""
+def unlabel(text: str | None, label: str) -> str:
+    """``text`` without a leading ``label`` ("blocked: ") that the panel's title already
+    says; ``""`` for no text."""
+    if text is None:
+        return ""
     return text[len(label) :] if text.lower().startswith(label.lower()) else text
 
 
@@ -232,22 +388,24 @@ _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 def keepdates(value: Any) -> Any:
     """Text whose ISO dates (2026-11-17) do not break at their hyphens: the text
     escaped, each date in ``<span class="nobr">``."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     if value is None:
         return ""
-    text = str(escape(value))
-    return Markup(_ISO_DATE.sub(lambda m: f'<span class="nobr">{m.group(0)}</span>', text))
+    return Markup(_ISO_DATE.sub(_NOBR_DATE, escape_text(value)))
+
+
+_NOBR_DATE = r'<span class="nobr">\g<0></span>'  # a date matched by _ISO_DATE, kept whole
 
 
 def nobr(value: Any) -> Any:
     """A value (a date: 2026-12-31) that must not break at its hyphens, as
     ``<span class="nobr">``; empty values stay empty."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     if value is None or value == "":
         return ""
-    return Markup('<span class="nobr">%s</span>') % escape(str(value))
+    return Markup(f'<span class="nobr">{escape_text(str(value))}</span>')
 
 
 def md_escape(value: object) -> str:
@@ -259,7 +417,7 @@ def md_escape(value: object) -> str:
 _markdown: Any = None
 
 
-def notes_html(text: str) -> Markup:
+def notes_html(text: str | None) -> Markup:
     """Notes (Markdown) to HTML: CommonMark + tables; raw HTML is shown as text.
 
     comrak (Rust, fuzzed, the renderer of GitLab and crates.io) with ``escape``:
@@ -282,6 +440,8 @@ def notes_html(text: str) -> Markup:
         options.escape = True
         _markdown = (comrak.render_markdown, extensions, options)
     render_markdown, extensions, options = _markdown
+    if text is None:
+        return Markup("")
     return Markup(render_markdown(text, extension_options=extensions, render_options=options))
 
 
@@ -309,6 +469,19 @@ def _note_image(url: str) -> str:
 
 
 def _scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[Any, Any]:
+    """(x of the i-th point, y of a value) on a ``width`` x ``height`` chart."""
+    xs, low, high = _layout(goal, width, pad)
+    inner = height - 2 * pad
+
+    def y(value: float) -> float:
+        return pad + (high - value) / (high - low) * inner
+
+    return xs.__getitem__, y
+
+
+def _layout(goal: GoalStatus, width: float, pad: float) -> tuple[list[float], float, float]:
+    """The x of each point (by its date) on a ``width`` wide chart, and the value range
+    the y axis spans (measurements, baseline and target)."""
     values = [v for _, v in goal.points]
     bounds = [*values, *(x for x in (goal.baseline, goal.target) if x is not None)]
     low, high = min(bounds), max(bounds)
@@ -316,18 +489,12 @@ def _scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[A
         high, low = high + 1, low - 1
     days = [as_date(d) for d, _ in goal.points]
     ordinals = [d.toordinal() if d else 0 for d in days]
+    if len(ordinals) == 1:
+        return [width / 2], low, high
     first, last = (min(ordinals), max(ordinals)) if ordinals else (0, 1)
     span = (last - first) or 1
-
-    def x(ordinal: int) -> float:
-        if len(ordinals) == 1:
-            return width / 2
-        return pad + (ordinal - first) / span * (width - 2 * pad)
-
-    def y(value: float) -> float:
-        return pad + (high - value) / (high - low) * (height - 2 * pad)
-
-    return (lambda i: x(ordinals[i])), y
+    inner = width - 2 * pad
+    return [pad + (o - first) / span * inner for o in ordinals], low, high
 
 
 def _f(value: float) -> str:
@@ -371,12 +538,9 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     if not goal.points:
         return Markup(f'<p class="muted">No measurements yet for {escape(goal.title)}.</p>')
     left, pad = 64, 22
-    inner_w = width - left
-    x0, y = _scale(goal, inner_w, height, pad)
-
-    def x(i: int) -> float:
-        return float(left + x0(i))
-
+    xs, low, high = _layout(goal, width - left, pad)
+    # y of a value: pad + (high - value) / (high - low) * inner, as _scale computes it
+    span, inner = high - low, height - 2 * pad
     parts = [
         f'<svg class="chart {goal.state.replace(" ", "-")}" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -385,22 +549,27 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     lines = ((goal.baseline, "base", "baseline"), (goal.target, "target", "target"))
     for value, css, name in lines:
         if value is not None:
-            yy = _f(y(value))
+            yy = f"{pad + (high - value) / span * inner:.1f}"
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
             parts.append(
                 f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
                 f'dominant-baseline="middle">{name} {escape(number(value))}</text>'
             )
-    # A number (number) needs no escaping; each point's position is computed once.
-    points = [(when, value, _f(x(i)), y(value)) for i, (when, value) in enumerate(goal.points)]
-    coords = " ".join(f"{cx},{_f(vy)}" for _, _, cx, vy in points)
-    parts.append(f'<polyline points="{coords}"/>')
-    for when, value, cx, vy in points:
-        parts.append(
-            f'<circle cx="{cx}" cy="{_f(vy)}" r="3.5"/><text class="val" x="{cx}" '
-            f'y="{_f(vy - 8)}" text-anchor="middle">{number(value)}</text><text '
-            f'class="date" x="{cx}" y="{height - 4}" text-anchor="middle">'
-            f"{escape(when[2:])}</text>"
+    # Each point's position is computed once; a number (number) needs no escaping.
+    coords = []
+    marks = []
+    bottom = height - 4
+    for (when, value), x in zip(goal.points, xs, strict=True):
+        cx = f"{left + x:.1f}"
+        vy = pad + (high - value) / span * inner
+        coords.append(f"{cx},{vy:.1f}")
+        marks.append(
+            f'<circle cx="{cx}" cy="{vy:.1f}" r="3.5"/><text class="val" x="{cx}" '
+            f'y="{vy - 8:.1f}" text-anchor="middle">{number(value)}</text><text '
+            f'class="date" x="{cx}" y="{bottom}" text-anchor="middle">'
+            f"{escape_text(when[2:])}</text>"
         )
+    parts.append(f'<polyline points="{" ".join(coords)}"/>')
+    parts.extend(marks)
     parts.append("</svg>")
     return Markup("".join(parts))
