@@ -478,6 +478,17 @@ def test_a_replay_is_what_the_filter_lets_through(text: str, colour: bool) -> No
         assert inert_output(text, colour) == text
 
 
+@settings(max_examples=400)
+@given(data=st.binary() | st.binary(max_size=4).map(lambda b: b"plain text\n\t" + b + b"."))
+def test_the_plain_check_is_the_translate_check(data: bytes) -> None:
+    """:func:`_plain_bytes` (one search per control byte) answers what deleting the
+    control bytes and comparing lengths answers."""
+    from sortext.views.recall import _CONTROLS, _plain_bytes
+
+    slow = data.isascii() and len(data.translate(None, _CONTROLS)) == len(data)
+    assert _plain_bytes(data) is slow
+
+
 def test_a_planted_reply_cannot_act_on_the_terminal(
     cli: Callable[..., Result], records_repo: Path
 ) -> None:

@@ -40,7 +40,8 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
         for path in result.removed:
             click.echo(f"removed {path}")
     click.echo(
-        f"{len(result.written)} written, {len(result.unchanged)} unchanged, "
+        f"{len(result.written)} written, "
+        f"{len(result.unchanged) + result.unchanged_pages} unchanged, "
         f"{len(result.removed)} removed ({result.parsed} records parsed): "
         f"{repo.relative(repo.root / 'site' / 'index.html')}"
     )

@@ -62,11 +62,14 @@ Context = dict[str, int]
 
 @dataclass(slots=True)
 class BuildResult:
-    """Repository-relative paths written, left unchanged, and removed."""
+    """Repository-relative paths written, left unchanged, and removed; ``unchanged_pages``:
+    how many more client pages were left unchanged without being listed (a build that
+    looked only at the changed files counts the others: listing 30,000 cost ~20 ms)."""
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    unchanged_pages: int = 0
     parsed: int = 0
     errors: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -101,7 +104,7 @@ def build(
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board, daybook
     from sortext.store.index import Index
-    from sortext.store.pagekeys import page_keys, set_page_keys
+    from sortext.store.pagekeys import page_keys
 
     result = BuildResult()
     config = repo.config
@@ -207,6 +210,10 @@ def build(
             real_pages,
         )
         with index.conn:
+            if len(plan.jobs) > board.COUNT_DELTA_LIMIT:
+                # many records redone (a cold build, a new day): their batches do not
+                # keep the lists' counts one by one; counted once below instead
+                board.drop_counts(index.conn)
             board.forget(index.conn, sorted(set(assessed) - plan.usable))
             daybook.forget(index.conn, sorted(set(assessed) - plan.usable))
             for batch in _run_jobs(index, env, config, today, plan.jobs, common, clock):
@@ -222,6 +229,7 @@ def build(
                             _drop_page(target, rel, result)
                         else:
                             (result.written if written else result.unchanged).append(rel)
+            board.keep_counts(index.conn)  # no-op while kept: the pages read them
         _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
@@ -235,10 +243,12 @@ def build(
                 pass
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
-            set_page_keys(index.conn, changed_keys, gone)
-        if looked:  # the pages left as they were, listed as a full look lists them
-            removed = set(result.removed)
-            result.unchanged.extend(p for p in _client_pages(index) if p not in removed)
+            _set_page_keys(index.conn, changed_keys, gone)
+        if looked:  # the pages left as they were, counted (a full look lists them)
+            named = {*result.removed, *result.written, *result.unchanged}
+            result.unchanged_pages = _client_page_count(index) - len(
+                _client_pages(index, sorted(named))
+            )
         index.set_meta(BUILD_KEY, build_mark)
         index.set_meta(BUILD_GENERATION, planned)
         index.set_meta(BUILD_HEAD, head)
@@ -290,13 +300,79 @@ def _same_as_last_build(index: Index, build_mark: str, head: str, pages_dir: Pat
     )
 
 
-def _client_pages(index: Index) -> list[str]:
-    """Every client page the stored page keys say is written (not withheld)."""
-    rows = index.conn.execute(
-        "SELECT path FROM pages WHERE substr(key, -length(?)) != ?", (OMITTED, OMITTED)
-    )
+def _client_pages(index: Index, among: Sequence[str] | None = None) -> list[str]:
+    """Every client page the stored page keys say is written (not withheld); of the
+    paths ``among`` only, if given."""
+    from sortext.store.sqlbatch import select_in
+
+    query = "SELECT path FROM pages WHERE substr(key, -length(?)) != ?"
+    if among is None:
+        rows = index.conn.execute(query, (OMITTED, OMITTED)).fetchall()
+    else:
+        rows = select_in(
+            index.conn, query.replace("?", "'" + OMITTED + "'") + " AND path IN ({})", among
+        )
     is_page = _PAGE_NAME.fullmatch  # _page_id(rel) is not None, in one match a page
     return [rel for (rel,) in rows if is_page(rel)]
+
+
+# _PAGE_NAME in SQL: the first character, no other outside [a-z0-9-], the length limit
+_PAGE_GLOB = (
+    f"path GLOB '{SITE_DIR}/clients/[a-z0-9]*.html' "
+    f"AND path NOT GLOB '{SITE_DIR}/clients/*[^a-z0-9-]*.html' "
+    f"AND length(path) <= {len(SITE_DIR) + len('/clients/') + MAX_SLUG + len('.html')}"
+)
+
+
+#: meta: ``len(_client_pages(index))``, kept current by :func:`_set_page_keys`
+PAGE_COUNT = "client_pages"
+#: Page keys set at once past which the kept count is dropped (counted again when read).
+PAGE_COUNT_DELTA_LIMIT = 200
+
+
+def _client_page_count(index: Index) -> int:
+    """``len(_client_pages(index))``: the count kept in the index's meta, or counted by
+    SQLite (no row comes to Python) and kept."""
+    kept = index.meta(PAGE_COUNT)
+    if kept is not None and kept.isascii() and kept.isdigit() and len(kept) < 16:
+        return int(kept)
+    row = index.conn.execute(
+        f"SELECT count(*) FROM pages WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
+        (OMITTED, OMITTED),
+    ).fetchone()
+    index.set_meta(PAGE_COUNT, str(int(row[0])))
+    return int(row[0])
+
+
+def _counted(path: str, key: str | None) -> int:
+    """1 when the page key ``key`` of ``path`` is one :func:`_client_pages` lists."""
+    return int(key is not None and not key.endswith(OMITTED) and bool(_PAGE_NAME.fullmatch(path)))
+
+
+def _set_page_keys(
+    conn: sqlite3.Connection, keys: Mapping[str, str], removed: Sequence[str] = ()
+) -> None:
+    """:func:`sortext.store.pagekeys.set_page_keys`, keeping :data:`PAGE_COUNT` current
+    (the pages' keys before and after; dropped when many change at once)."""
+    from sortext.store.pagekeys import page_keys, set_page_keys
+
+    paths = sorted({*keys, *removed})
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PAGE_COUNT,)).fetchone()
+    kept = str(row[0]) if row is not None else ""
+    if not paths:
+        return
+    if len(paths) > PAGE_COUNT_DELTA_LIMIT or not (kept.isascii() and kept.isdigit()):
+        set_page_keys(conn, keys, removed)
+        conn.execute("DELETE FROM meta WHERE key = ?", (PAGE_COUNT,))
+        return
+    before = page_keys(conn, paths)
+    set_page_keys(conn, keys, removed)
+    after = page_keys(conn, paths)
+    count = int(kept) + sum(_counted(p, after.get(p)) - _counted(p, before.get(p)) for p in paths)
+    if count < 0:  # out of step: counted again when next read
+        conn.execute("DELETE FROM meta WHERE key = ?", (PAGE_COUNT,))
+    else:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (PAGE_COUNT, str(count)))
 
 
 # Record id -> (committed stage, the day it entered it), from git (empty outside git).
@@ -646,12 +722,11 @@ class _FreshRecords:
 
     def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
         from sortext.store import board
-        from sortext.store.pagekeys import set_page_keys
 
         stored_rows = [stored for stored, _, _, _ in done if stored is not None]
         board.store(conn, stored_rows)
         board.store_day(conn, stored_rows)
-        set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
+        _set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
         for _, rel, key, written in done:
             if key and not key.endswith(OMITTED):
                 (self.written if written else self.unchanged).append(rel)

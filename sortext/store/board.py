@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS goals (
     PRIMARY KEY (path, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS goals_list ON goals (grp, o, name_cf, path, seq);
+CREATE TABLE IF NOT EXISTS board_counts (key TEXT PRIMARY KEY, value NOT NULL) WITHOUT ROWID;
 """
 #: The dashboard's lists of findings: section -> the finding kinds it holds.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -67,7 +69,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 _SECTION_OF = {kind: section for section, kinds in SECTIONS.items() for kind in kinds}
 #: The goal lists: state -> list.
 _GOAL_GROUP = {"stuck": "stuck", "progressing": "progressing", "achieved": "progressing"}
-TABLES = ("assessed", "next_items", "findings", "goals")
+_ROW_TABLES = ("assessed", "next_items", "findings", "goals")  # rows kept per record (path)
+TABLES = (*_ROW_TABLES, "board_counts")
 # What is stored is what the queries read, no more (the index is to stay smaller than
 # the records, issue 15): a finding only when a dashboard list shows it (``section``)
 # or it makes an open client at risk (:func:`at_risk_top`, :func:`open_risks`); a goal
@@ -238,14 +241,26 @@ def keys(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[s
 
 def forget(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
     """Drop the stored assessments of ``paths`` (deleted, or no longer usable)."""
+    gone = sorted(set(paths))
+    with _counts_kept(conn, gone):
+        _delete(conn, gone)
+
+
+def _delete(conn: sqlite3.Connection, paths: Sequence[str]) -> None:
     gone = [(p,) for p in paths]
-    for table in TABLES:
+    for table in _ROW_TABLES:
         conn.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
 
 
 def store(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     """Replace the stored assessments of the records in ``batch``."""
-    forget(conn, (r.path for r in batch))
+    paths = sorted({r.path for r in batch})
+    with _counts_kept(conn, paths):
+        _delete(conn, paths)
+        _insert(conn, batch)
+
+
+def _insert(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     conn.executemany(
         "INSERT INTO assessed VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [r.assessed for r in batch]
     )
@@ -267,6 +282,172 @@ def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     from sortext.store import daybook
 
     daybook.store(conn, [(r.path, r.day) for r in batch if r.day is not None])
+
+
+# -- counts kept as values ------------------------------------------------------
+#
+# The summary pages show how many rows each list has (and the overdue totals); counted
+# over the tables, that grew with the practice (~60 ms at 30,000 records, issue 15).
+# ``board_counts`` keeps them: every write of the row tables goes through store/forget,
+# which add what the rows of the paths they replace counted after minus before (exact
+# integers: the same as a recount); the overdue totals (a float SUM, whose rounding
+# depends on the amounts summed) are kept while the overdue amounts stay the same
+# multiset, and summed again when one changes.  The marker row (key "") says the
+# counts are kept; without it (never counted, dropped after a batch too big to count
+# apart, a damaged row) every reader counts over the tables as before.
+
+#: The marker row's value: the counts are kept, in this form.
+_KEPT = "counts-1"
+#: A store or forget of more paths than this drops the counts (a cold build, a new day):
+#: counting their rows before and after costs more than one recount at the next build.
+COUNT_DELTA_LIMIT = 200
+_OWNER = "json_extract(value, '$[3]')"  # a next action's owner (see next_top_of)
+# key -> count, over the rows of some paths ({where} / {and_}: the path condition)
+_COUNTS = (
+    "SELECT 'clients', count(*) FROM assessed {where}",
+    "SELECT 'open', COALESCE(sum(open), 0) FROM assessed {where}",
+    "SELECT 'risk', count(*) FROM assessed WHERE risk_count > 0 {and_}",
+    "SELECT 'risk=' || owner, count(*) FROM assessed "
+    "WHERE risk_count > 0 AND typeof(owner) = 'text' {and_} GROUP BY owner",
+    "SELECT 'next:' || s0, count(*) FROM next_items {where} GROUP BY s0",
+    f"SELECT 'next=' || {_OWNER}, count(*) FROM next_items "
+    f"WHERE typeof({_OWNER}) = 'text' {{and_}} GROUP BY {_OWNER}",
+    "SELECT 'section:' || section, count(*) FROM findings "
+    "WHERE section IS NOT NULL {and_} GROUP BY section",
+    "SELECT 'goal:' || grp, count(*) FROM goals {where} GROUP BY grp",
+)
+_OVERDUE_AMOUNTS = (
+    "SELECT currency, amount FROM findings WHERE kind = 'invoice_overdue' "
+    "AND amount IS NOT NULL {and_} ORDER BY currency, amount"
+)
+
+
+def _path_filter(paths: Sequence[str] | None) -> tuple[str, str, tuple[str, ...]]:
+    if paths is None:
+        return "", "", ()
+    marks = ", ".join("?" * len(paths))
+    return f"WHERE path IN ({marks})", f"AND path IN ({marks})", tuple(paths)
+
+
+def _contributions(conn: sqlite3.Connection, paths: Sequence[str] | None) -> dict[str, int]:
+    """key -> what the stored rows of ``paths`` (None: every row) count (no zero)."""
+    out: dict[str, int] = {}
+    chunks: list[Sequence[str] | None] = [None]
+    if paths is not None:
+        chunks = [paths[i : i + 400] for i in range(0, len(paths), 400)]
+    for chunk in chunks:
+        where, and_, args = _path_filter(chunk)
+        for query in _COUNTS:
+            for key, n in conn.execute(query.format(where=where, and_=and_), args):
+                if n:
+                    out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def _overdue_amounts(conn: sqlite3.Connection, paths: Sequence[str]) -> list[tuple[Any, Any]]:
+    _, and_, args = _path_filter(paths)
+    return conn.execute(_OVERDUE_AMOUNTS.format(and_=and_), args).fetchall()
+
+
+def _is_kept(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM board_counts WHERE key = ''").fetchone()
+    return row is not None and row[0] == _KEPT
+
+
+def drop_counts(conn: sqlite3.Connection) -> None:
+    """Stop keeping the counts (the next :func:`keep_counts` counts them again)."""
+    conn.execute("DELETE FROM board_counts")
+
+
+@contextmanager
+def _counts_kept(conn: sqlite3.Connection, paths: Sequence[str]) -> Iterator[None]:
+    """Keep the counts current while the rows of ``paths`` are replaced in the block."""
+    if not paths or not _is_kept(conn):
+        yield
+        return
+    if len(paths) > COUNT_DELTA_LIMIT:
+        drop_counts(conn)
+        yield
+        return
+    before = _contributions(conn, paths)
+    money_before = _overdue_amounts(conn, paths)
+    yield
+    after = _contributions(conn, paths)
+    if _overdue_amounts(conn, paths) != money_before:
+        conn.execute("DELETE FROM board_counts WHERE key = 'overdue'")
+    for key in sorted(before.keys() | after.keys()):
+        delta = after.get(key, 0) - before.get(key, 0)
+        if not delta:
+            continue
+        row = conn.execute("SELECT value FROM board_counts WHERE key = ?", (key,)).fetchone()
+        had = row[0] if row is not None else 0
+        if type(had) is not int or had + delta < 0:  # damaged, or out of step: recount
+            drop_counts(conn)
+            return
+        if had + delta == 0:
+            conn.execute("DELETE FROM board_counts WHERE key = ?", (key,))
+        else:
+            conn.execute("INSERT OR REPLACE INTO board_counts VALUES (?, ?)", (key, had + delta))
+
+
+def keep_counts(conn: sqlite3.Connection) -> None:
+    """Count every list and sum the overdue totals once, if they are not kept yet (call
+    it in a write transaction: a build does, before its summary pages)."""
+    if not _is_kept(conn):
+        drop_counts(conn)
+        conn.executemany(
+            "INSERT INTO board_counts VALUES (?, ?)", sorted(_contributions(conn, None).items())
+        )
+        conn.execute("INSERT INTO board_counts VALUES ('', ?)", (_KEPT,))
+    if _kept_overdue(conn) is None:
+        text = json.dumps(_sum_overdue(conn))
+        conn.execute("INSERT OR REPLACE INTO board_counts VALUES ('overdue', ?)", (text,))
+
+
+def _kept_count(conn: sqlite3.Connection, key: str) -> int | None:
+    """The kept count under ``key`` (0 when none is stored), None when not kept."""
+    marker, value = conn.execute(
+        "SELECT (SELECT value FROM board_counts WHERE key = ''), "
+        "(SELECT value FROM board_counts WHERE key = ?)",
+        (key,),
+    ).fetchone()
+    if marker != _KEPT:
+        return None
+    if value is None:
+        return 0
+    return value if type(value) is int and value >= 0 else None
+
+
+def _kept_counts(conn: sqlite3.Connection, prefix: str) -> dict[str, int] | None:
+    """Every kept count whose key starts with ``prefix`` (the rest of the key -> count)."""
+    if not _is_kept(conn):
+        return None
+    rows = conn.execute(
+        "SELECT key, value FROM board_counts WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+    ).fetchall()
+    if any(type(v) is not int or v < 0 for _, v in rows):
+        return None
+    return {key[len(prefix) :]: v for key, v in rows}
+
+
+def _kept_overdue(conn: sqlite3.Connection) -> list[tuple[str, float]] | None:
+    row = conn.execute(
+        "SELECT value FROM board_counts WHERE key = 'overdue' "
+        "AND EXISTS (SELECT 1 FROM board_counts WHERE key = '' AND value = ?)",
+        (_KEPT,),
+    ).fetchone()
+    if row is None or not isinstance(row[0], str):
+        return None
+    try:
+        pairs = json.loads(row[0])
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) and type(p[1]) in (float, int)
+        for p in pairs
+    ):
+        return None
+    return [(c, float(t)) for c, t in pairs]
 
 
 # -- reading --------------------------------------------------------------------
@@ -300,6 +481,18 @@ def _owners(conn: sqlite3.Connection, paths: Iterable[str]) -> dict[str, tuple[s
     return {path: (rid, name) for path, rid, name in select_in(conn, query, sorted(set(paths)))}
 
 
+def _count(
+    conn: sqlite3.Connection, table: str, where: str, args: Sequence[Any], kept: str | None
+) -> int:
+    """How many rows of ``table`` match ``where``: the count kept under ``kept`` (see
+    :func:`keep_counts`), or counted over the table."""
+    if kept is not None:
+        n = _kept_count(conn, kept)
+        if n is not None:
+            return n
+    return int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0])
+
+
 def _top_of(
     conn: sqlite3.Connection,
     table: str,
@@ -308,9 +501,10 @@ def _top_of(
     limit: int,
     make: Any,
     args: Sequence[Any] = (),
+    kept: str | None = None,
 ) -> Top[Any]:
     """:func:`_top` for findings and goals, whose values need their record's id and name."""
-    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
+    total = _count(conn, table, where, args, kept)
     rows = conn.execute(
         f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
     ).fetchall()
@@ -326,8 +520,11 @@ def _top(
     limit: int,
     make: Any,
     args: Sequence[Any] = (),
+    kept: str | None = None,
+    total: int | None = None,
 ) -> Top[Any]:
-    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
+    if total is None:
+        total = _count(conn, table, where, args, kept)
     rows = conn.execute(
         f"SELECT value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
     )
@@ -339,6 +536,9 @@ def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
     from sortext.rules.findings import NEXT_ORDER
 
     # s0 is the status's place in NEXT_ORDER (next_sort_key): counted on the order index
+    kept = _kept_counts(conn, "next:")
+    if kept is not None and all(rank.isdigit() for rank in kept):
+        return dict(sorted((NEXT_ORDER[int(rank)], n) for rank, n in kept.items()))
     rows = conn.execute("SELECT s0, count(*) FROM next_items GROUP BY s0")
     return dict(sorted((NEXT_ORDER[rank], int(n)) for rank, n in rows))
 
@@ -348,12 +548,16 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     from sortext.rules.findings import NEXT_ORDER
 
     if not status:
-        return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next)
+        kept = _kept_counts(conn, "next:")
+        total = sum(kept.values()) if kept is not None else None
+        return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next, total=total)
     if status not in NEXT_ORDER:
         return Top([], 0)
     # the status's rank (s0) rather than its name: one index serves every order
-    rank = (NEXT_ORDER.index(status),)
-    return _top(conn, "next_items", "s0 = ?", "s0, s1, s2, path", limit, _next, rank)
+    rank = NEXT_ORDER.index(status)
+    return _top(
+        conn, "next_items", "s0 = ?", "s0, s1, s2, path", limit, _next, (rank,), f"next:{rank}"
+    )
 
 
 def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
@@ -367,6 +571,7 @@ def next_top_of(conn: sqlite3.Connection, owner: str, limit: int) -> Top[Any]:
         limit,
         _next,
         (owner,),
+        f"next={owner}",
     )
 
 
@@ -378,15 +583,32 @@ def all_next(conn: sqlite3.Connection) -> list[Any]:
 
 def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
     """The first findings of one dashboard list (a key of SECTIONS), in page order."""
-    return _top_of(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
+    return _top_of(
+        conn,
+        "findings",
+        "section = ?",
+        "o, path, seq",
+        limit,
+        _finding,
+        (section,),
+        f"section:{section}",
+    )
 
 
 def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
     """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
-    return _top_of(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
+    return _top_of(
+        conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,), f"goal:{group}"
+    )
 
 
 def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
+    """(currency, total) of the overdue invoices' amounts, by currency ("" for none)."""
+    kept = _kept_overdue(conn)
+    return kept if kept is not None else _sum_overdue(conn)
+
+
+def _sum_overdue(conn: sqlite3.Connection) -> list[tuple[str, float]]:
     rows = conn.execute(
         "SELECT COALESCE(currency, ''), SUM(amount) FROM findings "
         "WHERE kind = 'invoice_overdue' AND amount IS NOT NULL GROUP BY currency ORDER BY 1"
@@ -405,9 +627,8 @@ def at_risk_top(
     risk = sorted(kinds)
     marks = ", ".join("?" * len(risk))
     mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
-    total = conn.execute(
-        f"SELECT count(*) FROM assessed WHERE risk_count > 0{mine}", args
-    ).fetchone()[0]
+    kept = "risk" if owner is None else f"risk={owner}"
+    total = _count(conn, "assessed", f"risk_count > 0{mine}", args, kept)
     clients = conn.execute(
         f"SELECT path, record_id, name, owner FROM assessed WHERE risk_count > 0{mine} "
         "ORDER BY risk_errors DESC, risk_count DESC, name_cf, record_id LIMIT ?",
@@ -427,6 +648,9 @@ def at_risk_top(
 
 def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """(usable clients, open clients)."""
+    total, open_ = _kept_count(conn, "clients"), _kept_count(conn, "open")
+    if total is not None and open_ is not None:
+        return total, open_
     total, open_ = conn.execute("SELECT count(*), COALESCE(sum(open), 0) FROM assessed").fetchone()
     return int(total), int(open_)
 

@@ -42,11 +42,13 @@ from sortext.store.sqlbatch import select_in
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.schema.validate import RecordValidator
 
-LAYOUT_VERSION = "13"  # 8: search covers every text field (issue 16); 9: notes contentless;
+LAYOUT_VERSION = "14"  # 8: search covers every text field (issue 16); 9: notes contentless;
 # 10: the day book's agenda items carry their day and order (pages read a day's first rows)
 # 11: a record's data and notes in one compressed blob, 2 KiB pages, records.withheld
 # 12: blobs with a preset dictionary (PACK_DICT); only the findings and goals a query reads
 # 13: auto_vacuum=INCREMENTAL: pages freed by forgotten replies and rewritten rows go back
+# 14: the lists' counts kept as values (board_counts): an older sortext writing the board
+# without keeping them must not leave counts a newer one reads
 PARALLEL_THRESHOLD = 400
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
