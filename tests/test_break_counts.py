@@ -71,3 +71,77 @@ def test_this_weeks_ties_are_in_path_order_after_a_restore(tmp_path: Path) -> No
     _outputs(root)
     first.write_text(first.read_text("utf-8") + "\nOne more line.\n", "utf-8")
     assert _outputs(root) == _cold(root)
+
+
+class _RacingIndex:
+    """What the page count reads of an Index (its connection and meta rows), on a file
+    another connection writes to: after each statement of this one, ``other`` sets a
+    page key if SQLite lets it now (as a second build or the watcher would, between two
+    statements of this one); if this connection holds the write lock, it sets it after."""
+
+    def __init__(self, path: Path) -> None:
+        import sqlite3
+
+        from sortext.store import pagekeys
+
+        self.real = sqlite3.connect(path, isolation_level="IMMEDIATE", timeout=0)
+        self.real.execute("PRAGMA journal_mode=WAL")  # as the index: readers do not block
+        self.real.executescript(
+            pagekeys.SCHEMA + "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);"
+        )
+        self.other = sqlite3.connect(path, isolation_level="IMMEDIATE", timeout=0)
+        self.pending = True
+        self.conn = self
+
+    def execute(self, sql: str, args: tuple[object, ...] = ()) -> object:
+        cursor = self.real.execute(sql, args)
+        self.race()
+        return cursor
+
+    def race(self) -> None:
+        import sqlite3
+
+        from sortext.pages import build as pages_build
+
+        if not self.pending:
+            return
+        try:
+            with self.other:
+                pages_build._set_page_keys(self.other, {"site/clients/late.html": "k"})
+        except sqlite3.OperationalError:
+            return  # locked: this connection's transaction is open, the write waits
+        self.pending = False
+
+    def __enter__(self) -> object:
+        return self.real.__enter__()
+
+    def __exit__(self, *exc: object) -> object:
+        return self.real.__exit__(*exc)  # type: ignore[arg-type]
+
+    def meta(self, key: str) -> str | None:
+        row = self.real.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.real:
+            self.real.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self.race()
+
+
+def test_the_page_count_kept_while_another_build_sets_a_page_key(tmp_path: Path) -> None:
+    """The page count counted (none kept) and kept in one transaction: a page key another
+    build sets between the count and its keeping is counted after, not lost (the kept
+    count one short for every later build's "M unchanged")."""
+    from sortext.pages import build as pages_build
+
+    index = _RacingIndex(tmp_path / "index.sqlite")
+    with index.real:
+        index.real.executemany(
+            "INSERT INTO pages VALUES (?, 'k')", [("site/clients/a.html",), ("site/clients/b.html",)]
+        )
+    pages_build._client_page_count(index)  # type: ignore[arg-type]
+    index.race()  # the other build's write, if it had to wait
+    assert not index.pending
+    listed = pages_build._client_pages(index)  # type: ignore[arg-type]
+    assert len(listed) == 3
+    assert pages_build._client_page_count(index) == len(listed)  # type: ignore[arg-type]

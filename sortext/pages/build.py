@@ -336,12 +336,16 @@ def _client_page_count(index: Index) -> int:
     kept = index.meta(PAGE_COUNT)
     if kept is not None and kept.isascii() and kept.isdigit() and len(kept) < 16:
         return int(kept)
-    row = index.conn.execute(
-        f"SELECT count(*) FROM pages WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
-        (OMITTED, OMITTED),
-    ).fetchone()
-    index.set_meta(PAGE_COUNT, str(int(row[0])))
-    return int(row[0])
+    # Counted and kept in one statement of one write transaction: counted first and kept
+    # after, a page key another build set in between was left out of the kept count.
+    with index.conn:
+        index.conn.execute(
+            "INSERT OR REPLACE INTO meta SELECT ?, CAST(count(*) AS TEXT) FROM pages "
+            f"WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
+            (PAGE_COUNT, OMITTED, OMITTED),
+        )
+        row = index.conn.execute("SELECT value FROM meta WHERE key = ?", (PAGE_COUNT,))
+        return int(row.fetchone()[0])
 
 
 def _counted(path: str, key: str | None) -> int:
