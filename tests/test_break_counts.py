@@ -10,13 +10,19 @@ and the number of pages the build names (written + unchanged) must be the same.
 from __future__ import annotations
 
 import re
+import sqlite3
 import shutil
 from pathlib import Path
 
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from bench.gen_pages import TODAY, generate_repo
 from sortext.cli import main
+from sortext.store import board
+from tests.test_board_counts import _conn, _readers, _recounted, _stored
 
 _SUMMARY = re.compile(r"(\d+) written, (\d+) unchanged, (\d+) removed")
 
@@ -145,3 +151,32 @@ def test_the_page_count_kept_while_another_build_sets_a_page_key(tmp_path: Path)
     listed = pages_build._client_pages(index)  # type: ignore[arg-type]
     assert len(listed) == 3
     assert pages_build._client_page_count(index) == len(listed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key", ["next:9", "next:x", "next:-1", "next:\u0663", "next:"])
+def test_a_planted_next_count_is_not_read(tmp_path: Path, key: str) -> None:
+    """A kept next-action count under a key no status has (a damaged or planted row:
+    rank 9, not a number, an Arabic-Indic digit) is not read: the pages count over the
+    rows as a cold build does, instead of stopping with 'internal error: IndexError' or
+    adding it to the total."""
+    root = generate_repo(4, tmp_path / "r")
+    _outputs(root)
+    with sqlite3.connect(root / ".sortext" / "index.sqlite") as conn:
+        conn.execute("INSERT INTO board_counts VALUES (?, 1)", (key,))
+    path = root / "clients" / "client-00001.md"
+    path.write_text(path.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert _outputs(root) == _cold(root)
+
+
+@settings(max_examples=200, deadline=None)
+@given(suffix=st.text(max_size=3), value=st.integers(min_value=0, max_value=10**6))
+def test_no_kept_next_count_under_a_key_of_no_rank_is_read(suffix: str, value: int) -> None:
+    """Any kept next-action count whose key names no rank (``next:`` + anything but
+    0-4) leaves every reader answering what a recount over the rows answers."""
+    assume(suffix not in {"0", "1", "2", "3", "4"})
+    conn = _conn()
+    _stored(conn)
+    board.keep_counts(conn)
+    fresh = _recounted(conn)
+    conn.execute("INSERT OR REPLACE INTO board_counts VALUES (?, ?)", ("next:" + suffix, value))
+    assert _readers(conn) == fresh

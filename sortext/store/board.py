@@ -430,6 +430,19 @@ def _kept_counts(conn: sqlite3.Connection, prefix: str) -> dict[str, int] | None
     return {key[len(prefix) :]: v for key, v in rows}
 
 
+def _kept_next(conn: sqlite3.Connection) -> dict[str, int] | None:
+    """The kept next-action counts by rank (s0, as text), None when not kept or when a
+    key names no rank (a damaged row: ``next:9`` stopped the pages with an IndexError,
+    ``next:\u0663`` passed ``isdigit``)."""
+    from sortext.rules.findings import NEXT_ORDER
+
+    kept = _kept_counts(conn, "next:")
+    ranks = {str(rank) for rank in range(len(NEXT_ORDER))}
+    if kept is None or not ranks.issuperset(kept):
+        return None
+    return kept
+
+
 def _kept_overdue(conn: sqlite3.Connection) -> list[tuple[str, float]] | None:
     row = conn.execute(
         "SELECT value FROM board_counts WHERE key = 'overdue' "
@@ -536,8 +549,8 @@ def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
     from sortext.rules.findings import NEXT_ORDER
 
     # s0 is the status's place in NEXT_ORDER (next_sort_key): counted on the order index
-    kept = _kept_counts(conn, "next:")
-    if kept is not None and all(rank.isdigit() for rank in kept):
+    kept = _kept_next(conn)
+    if kept is not None:
         return dict(sorted((NEXT_ORDER[int(rank)], n) for rank, n in kept.items()))
     rows = conn.execute("SELECT s0, count(*) FROM next_items GROUP BY s0")
     return dict(sorted((NEXT_ORDER[rank], int(n)) for rank, n in rows))
@@ -548,7 +561,7 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     from sortext.rules.findings import NEXT_ORDER
 
     if not status:
-        kept = _kept_counts(conn, "next:")
+        kept = _kept_next(conn)
         total = sum(kept.values()) if kept is not None else None
         return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next, total=total)
     if status not in NEXT_ORDER:
