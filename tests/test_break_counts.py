@@ -180,3 +180,20 @@ def test_no_kept_next_count_under_a_key_of_no_rank_is_read(suffix: str, value: i
     fresh = _recounted(conn)
     conn.execute("INSERT OR REPLACE INTO board_counts VALUES (?, ?)", ("next:" + suffix, value))
     assert _readers(conn) == fresh
+
+
+def test_a_deleted_clients_page_goes_when_the_index_is_emptied_too(tmp_path: Path) -> None:
+    """A client file deleted while the index is emptied (a change of sortext.yaml's
+    people changes the schema: the index and its page keys start again) loses its page
+    as a cold build never writes it: the page keys that named it are gone, so a full
+    look removes every client page in site/clients that no record names."""
+    root = generate_repo(4, tmp_path / "r")
+    _outputs(root)
+    (root / "clients" / "client-00001.md").unlink()
+    config = root / "sortext.yaml"
+    config.write_text(
+        config.read_text("utf-8").replace("people: [maya, theo]", "people: [maya, theo, zoe]"),
+        "utf-8",
+    )
+    assert _outputs(root) == _cold(root)
+    assert not (root / "site" / "clients" / "client-00001.html").exists()

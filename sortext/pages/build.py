@@ -190,11 +190,12 @@ def build(
             assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
             old_keys = page_keys(index.conn, (f"{SITE_DIR}/clients/{rid}.html" for rid in ids))
             present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
+            listed: set[str] = set()
         else:
             rows = index.rows()
             assessed = board.keys(index.conn)
             old_keys = page_keys(index.conn)
-            present = set(os.listdir(pages_dir))
+            present = listed = set(os.listdir(pages_dir))
         plan = _plan(
             repo,
             rows,
@@ -233,9 +234,15 @@ def build(
         _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
-        for rel in gone:
+        # A full look also removes the client pages no record names that no page key
+        # names either (the index emptied by a schema change, erasure or damage while a
+        # record file was deleted or renamed): a cold build never writes them.
+        orphans = {f"{SITE_DIR}/clients/{name}" for name in listed} - set(plan.page_keys)
+        for rel in [*gone, *sorted(orphans - set(gone))]:
             if _page_id(rel) is None:
                 continue  # not a page this build names (an old index's key): leave it
+            if rel in orphans and (repo.root / rel).is_dir():
+                continue  # a folder named like a page: not one this build wrote
             try:
                 (repo.root / rel).unlink()
                 result.removed.append(rel)
