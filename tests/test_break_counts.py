@@ -10,14 +10,17 @@ and the number of pages the build names (written + unchanged) must be the same.
 from __future__ import annotations
 
 import re
-import sqlite3
 import shutil
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from bench.gen_pages import TODAY, generate_repo
 from sortext.cli import main
@@ -27,12 +30,21 @@ from tests.test_board_counts import _conn, _readers, _recounted, _stored
 _SUMMARY = re.compile(r"(\d+) written, (\d+) unchanged, (\d+) removed")
 
 
-def _outputs(root: Path, today: str = TODAY.isoformat()) -> dict[str, str]:
-    """A build's pages (and how many pages it named) as text, by name."""
-    built = CliRunner().invoke(main, ["build", "--today", today, "--repo", str(root)])
-    assert built.exit_code in (0, 1), built.output
-    found = _SUMMARY.search(built.output)
-    assert found is not None, built.output
+def _outputs(root: Path, today: str = TODAY.isoformat(), process: bool = False) -> dict[str, str]:
+    """A build's pages (and how many pages it named) as text, by name; ``process``: the
+    build runs in a process of its own (nothing a earlier command left in memory)."""
+    args = ["build", "--today", today, "--repo", str(root)]
+    if process:
+        done = subprocess.run(
+            [sys.executable, "-m", "sortext", *args], capture_output=True, text=True, check=False
+        )
+        code, output = done.returncode, done.stdout + done.stderr
+    else:
+        built = CliRunner().invoke(main, args)
+        code, output = built.exit_code, built.output
+    assert code in (0, 1), output
+    found = _SUMMARY.search(output)
+    assert found is not None, output
     out = {"pages named": str(int(found[1]) + int(found[2]))}
     for name in ("NEXT.md", "site/index.html"):
         out[name] = (root / name).read_text("utf-8")
@@ -143,7 +155,8 @@ def test_the_page_count_kept_while_another_build_sets_a_page_key(tmp_path: Path)
     index = _RacingIndex(tmp_path / "index.sqlite")
     with index.real:
         index.real.executemany(
-            "INSERT INTO pages VALUES (?, 'k')", [("site/clients/a.html",), ("site/clients/b.html",)]
+            "INSERT INTO pages VALUES (?, 'k')",
+            [("site/clients/a.html",), ("site/clients/b.html",)],
         )
     pages_build._client_page_count(index)  # type: ignore[arg-type]
     index.race()  # the other build's write, if it had to wait
@@ -197,3 +210,30 @@ def test_a_deleted_clients_page_goes_when_the_index_is_emptied_too(tmp_path: Pat
     )
     assert _outputs(root) == _cold(root)
     assert not (root / "site" / "clients" / "client-00001.html").exists()
+
+
+@pytest.mark.parametrize("query", [["list", "--at-risk"], ["list", "--at-risk", "--owner", "maya"]])
+def test_a_query_for_another_day_between_two_builds_leaves_no_trace(
+    tmp_path: Path, query: list[str]
+) -> None:
+    """``list --at-risk --today D1`` stores the assessments it makes under D1 in the
+    index; the next build for D2 with no file changed (the one-file path: nothing to
+    plan) showed D1's next actions, findings and counts on NEXT.md and the dashboard.
+    It now sees that another command stored assessments and plans every record."""
+    from sortext.store.scan import RACY_WINDOW_NS
+
+    root = generate_repo(6, tmp_path / "r")
+    later = "2026-11-30"
+    files = [root / "clients", *(root / "clients").iterdir()]
+    newest = max(p.stat().st_ctime_ns for p in files)
+    while time.time_ns() <= newest + RACY_WINDOW_NS:  # the clock passing a moment: the
+        time.sleep(0.05)  # files settled, the next stat pass names none of them
+    _outputs(root, later, process=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "sortext", *query, "--today", "2026-11-22", "--repo", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert _outputs(root, later, process=True) == _cold(root, later)

@@ -55,6 +55,9 @@ PAGES_STAMP = "pages_stamp"  # meta: site/clients as the last finished build lef
 #: meta: the index's record generation (Index.generation) the last finished build's
 #: pages were planned from; "" when another command stored records during that build
 BUILD_GENERATION = "build_generation"
+#: meta: :data:`sortext.store.board.QUERY_STORES` as the last finished build read it
+#: before planning (a query that stored another day's assessments since moved it)
+BUILD_QUERY_STORES = "build_query_stores"
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -134,11 +137,16 @@ def build(
     with Index.open(repo) as index:
         names = _record_names(repo, changed)
         generation = index.generation()
-        behind = index.meta(BUILD_GENERATION) != str(generation)
+        query_stores = board.query_stores(index.conn)
+        behind = (
+            index.meta(BUILD_GENERATION) != str(generation)
+            or index.meta(BUILD_QUERY_STORES) != query_stores
+        )
         if behind:
             # Another command stored or removed records since the last build finished (a
-            # query's refresh): the index holds them, so no stat pass or list of changed
-            # files says which pages are behind; every record is planned.
+            # query's refresh), or stored assessments for its own day (list --at-risk):
+            # the index holds them, so no stat pass or list of changed files says which
+            # pages are behind; every record is planned.
             names = None
         if names is not None and index.meta(BUILD_KEY) is None:
             # No build finished on this index (new, emptied, or its layout changed): it
@@ -258,6 +266,7 @@ def build(
             )
         index.set_meta(BUILD_KEY, build_mark)
         index.set_meta(BUILD_GENERATION, planned)
+        index.set_meta(BUILD_QUERY_STORES, query_stores)
         index.set_meta(BUILD_HEAD, head)
         index.set_meta(PAGES_STAMP, _stamp(pages_dir))
     done = set(result.written)

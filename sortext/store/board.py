@@ -277,6 +277,30 @@ def _insert(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     )
 
 
+#: meta: raised by every store of assessments outside a build (a query's, for its
+#: day: :func:`note_query_store`); a build plans every record when it moved since the
+#: last finished build read it (the stat pass sees no file changed, while the stored
+#: assessments are another day's).
+QUERY_STORES = "board_query_stores"
+
+
+def note_query_store(conn: sqlite3.Connection) -> None:
+    """Raise :data:`QUERY_STORES` (in the caller's write transaction, after a query
+    stored assessments)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO meta VALUES (?, COALESCE((SELECT CAST(value AS INTEGER) + 1 "
+        "FROM meta WHERE key = ? AND typeof(value) = 'text' AND length(value) < 16 "
+        "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9]*'), 1))",
+        (QUERY_STORES, QUERY_STORES),
+    )
+
+
+def query_stores(conn: sqlite3.Connection) -> str:
+    """:data:`QUERY_STORES` as stored ("" when none)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (QUERY_STORES,)).fetchone()
+    return str(row[0]) if row is not None else ""
+
+
 def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`)."""
     from sortext.store import daybook
