@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bench.gen_pages import TODAY, generate_repo
 from sortext.cli import main
 from sortext.store import board
 from tests.test_board_counts import _conn, _readers, _recounted, _stored
+from tests.test_break_index import _edit
 
 _SUMMARY = re.compile(r"(\d+) written, (\d+) unchanged, (\d+) removed")
 
@@ -237,3 +239,72 @@ def test_a_query_for_another_day_between_two_builds_leaves_no_trace(
     )
     assert listed.returncode == 0, listed.stderr
     assert _outputs(root, later, process=True) == _cold(root, later)
+
+
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                *("stage", "owner", "invoice", "consent", "delete", "name", "copy"),
+                *("rename", "people", "today", "due", "cents", "build"),
+            ]
+        ),
+        st.integers(min_value=0, max_value=5),
+        st.sampled_from(["inquiry", "active", "review", "completed", "paused", "lost"]),
+    ),
+    min_size=1,
+    max_size=10,
+)
+_DAYS = ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-30"]
+
+
+def _step(root: Path, what: str, i: int, stage: str) -> None:
+    """One edit of the generated sequence (test_break_index's, and more)."""
+    clients = sorted((root / "clients").glob("*.md"))
+    path = clients[i % len(clients)] if clients else root / "clients" / "none.md"
+    if what == "copy" and path.exists():  # same name and dates under another id
+        shutil.copy(path, root / "clients" / f"copy-{i % 2}.md")
+    elif what == "rename" and path.exists():
+        path.rename(root / "clients" / f"moved-{i % 3}.md")
+    elif what == "people":  # the schema changes: the index starts again
+        config = root / "sortext.yaml"
+        text = config.read_text("utf-8")
+        swap = ("people: [maya, theo]", "people: [maya, theo, zoe]")
+        config.write_text(
+            text.replace(*swap) if swap[0] in text else text.replace(*reversed(swap)), "utf-8"
+        )
+    elif what == "due" and path.exists():
+        day = _DAYS[i % len(_DAYS)]
+        text = re.sub(r"due: \d{4}-\d\d-\d\d", f"due: {day}", path.read_text("utf-8"), count=3)
+        path.write_text(text, "utf-8")
+    elif what == "cents" and path.exists():
+        amount = ["0.1", "0.2", "0.7", "0.30000000000000004", "99.99", "1.0e+15"][i]
+        text = re.sub(r"amount: [0-9.]+", f"amount: {amount}", path.read_text("utf-8"), count=i)
+        path.write_text(text, "utf-8")
+    elif what not in ("today", "build"):
+        _edit(path, what, stage)
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=STEPS)
+def test_pages_after_incremental_builds_equal_a_cold_build(
+    steps: list[tuple[str, int, str]],
+) -> None:
+    """Any sequence of edits (owners, stages, invoices and amounts with cents, due dates
+    around today, consent withholding pages, copies, renames, deletions, a schema change
+    emptying the index, another day), each few followed by a build, leaves NEXT.md, the
+    dashboard, the owners' and clients' pages and the count of pages the build names as
+    a cold build of the same files and day gives them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = generate_repo(6, Path(tmp) / "r")
+        config = root / "sortext.yaml"
+        config.write_text(config.read_text("utf-8") + "\nprivacy: {pages: consented}\n", "utf-8")
+        today = TODAY.isoformat()
+        _outputs(root, today)
+        for what, i, stage in steps:
+            _step(root, what, i, stage)
+            if what == "today":
+                today = _DAYS[i % len(_DAYS)]
+            if what in ("build", "today"):
+                assert _outputs(root, today) == _cold(root, today)
+        assert _outputs(root, today) == _cold(root, today)
