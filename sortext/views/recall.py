@@ -9,6 +9,9 @@ made of everything the text depends on:
 
 * the command and its arguments, the day (``--today``), colour on or off and
   the terminal width;
+* the encodings of stdout and stderr (:func:`outputs`): on a stream that cannot
+  encode a character the inert filter writes a stand-in for it, so the same answer
+  is different text on a Latin-1 and on a UTF-8 terminal;
 * sortext's build (its version, and the identity of its ``__init__.py``: the
   version number outlives many builds), the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
   clients the index keeps out) and the index's fingerprint (layout version,
@@ -179,6 +182,16 @@ def build() -> str:
     return sortext.__version__ + ":" + ":".join(map(str, ident))
 
 
+def outputs() -> list[str | None]:
+    """The encodings text reaches stdout and stderr in (codec names, as
+    :func:`sortext.files.inert.target_codec` says), the same whether asked before
+    Click (the process's own streams) or inside a command (the inert streams over the
+    streams Click writes to)."""
+    from sortext.files.inert import codec_name, target_codec
+
+    return [codec_name(target_codec(stream)[0]) for stream in (sys.stdout, sys.stderr)]
+
+
 def _config_digest(root: Path) -> str:
     """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
     digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
@@ -228,7 +241,7 @@ def _reply_key(
         if head is None:
             return None
     text = json.dumps(
-        [parts, build(), config, fingerprint, fresh, head],
+        [parts, build(), config, fingerprint, fresh, head, outputs()],
         separators=(",", ":"),
     )
     return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
@@ -498,7 +511,7 @@ def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
     command line then fails as a fresh answer does)."""
     import codecs
 
-    from sortext.files.inert import inert_output, target_codec
+    from sortext.files.inert import codec_name, fit, inert_output, target_codec
 
     if not data:
         return b""
@@ -509,10 +522,13 @@ def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
     text = data.decode("utf-8", "surrogateescape")
     if not _plain(text):
         text = inert_output(text, colour)
-    encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
+    # What the inert stream fits to the encoding (the reply was kept under this
+    # encoding, so this changes nothing but a reply planted in the index).
+    text = fit(text, codec_name(encoding))
     try:
+        encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
         return encoder.encode(text, final=True)
-    except UnicodeError:
+    except (UnicodeError, LookupError):
         return None
 
 
