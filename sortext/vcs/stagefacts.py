@@ -828,8 +828,8 @@ def _is_record_path(name: str, prefix: str) -> bool:
 
 def _listed_names(repo: Repository, prefix: str) -> list[str]:
     """Record paths in the clients folder at HEAD (``git ls-tree``)."""
-    names = git.text(repo.root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
-    return [n for n in names.split("\0") if n and _is_record_path(n, prefix)]
+    names = git.listed(repo.root, "ls-tree", "-r", "--name-only", "HEAD", "--", prefix)
+    return [n for n in names if _is_record_path(n, prefix)]
 
 
 def _tree_diff(repo: Repository, prefix: str, base: str, head: str) -> dict[str, str]:
