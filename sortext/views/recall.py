@@ -13,7 +13,8 @@ made of everything the text depends on:
   encode a character the inert filter writes a stand-in for it, so the same answer
   is different text on a Latin-1 and on a UTF-8 terminal;
 * sortext's build (its version, and the identity of its ``__init__.py``: the
-  version number outlives many builds), the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
+  version number outlives many builds; run from a source tree, the newest change
+  to any of its files: :func:`build`), the bytes of ``sortext.yaml`` and ``erased.yaml`` (which
   clients the index keeps out) and the index's fingerprint (layout version,
   effective schema, erasures);
 * HEAD's commit (for the answers that show time in stage, which git decides:
@@ -169,9 +170,15 @@ ERASED = "erased.yaml"
 
 def build() -> str:
     """This build of sortext: its version and the identity (inode, mtime, ctime, size)
-    of its ``__init__.py``.  The version number stays the same from one commit to the
-    next, and a reply printed by another build must not be replayed: installing a
-    package writes every file of it anew (a new ctime, which nothing sets back)."""
+    of its ``__init__.py``, and, when it runs from a source tree (an editable install,
+    ``pip install -e .``, or a checkout on ``PYTHONPATH``), the newest mtime and ctime
+    of the package's files (:func:`_source_stamp`).  The version number stays the same
+    from one commit to the next, and a reply printed by another build must not be
+    replayed: installing a package writes every file of it anew (a new ctime, which
+    nothing sets back); in a source tree, editing any module or template does."""
+    global _BUILD
+    if _BUILD is not None:
+        return _BUILD
     import sortext
 
     try:
@@ -179,7 +186,50 @@ def build() -> str:
     except (OSError, TypeError):
         return sortext.__version__
     ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
-    return sortext.__version__ + ":" + ":".join(map(str, ident))
+    text = sortext.__version__ + ":" + ":".join(map(str, ident))
+    package = os.path.dirname(sortext.__file__ or "")
+    if not _installed(package):
+        text += ":" + _source_stamp(package)
+    _BUILD = text
+    return text
+
+
+#: :func:`build`'s answer, once per process (a replay asks for it twice).
+_BUILD: str | None = None
+
+
+def _installed(package: str) -> bool:
+    """Whether the package folder is an installed copy (in a ``site-packages`` or
+    ``dist-packages`` folder, written anew by each install), not a source tree."""
+    parts = package.replace(os.sep, "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
+
+
+def _source_stamp(package: str) -> str:
+    """The newest mtime and ctime (ns) and the count of the files under ``package``
+    (``__pycache__`` aside): any module, template or schema edited, added or removed
+    changes it.  About 200 ``stat`` calls: a fraction of a millisecond."""
+    newest = 0
+    count = 0
+    todo = [package]
+    while todo:
+        folder = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        todo.append(entry.path)
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            count += 1
+            newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
+    return f"{newest}:{count}"
 
 
 def outputs() -> list[str | None]:
