@@ -300,24 +300,6 @@ def _owners(conn: sqlite3.Connection, paths: Iterable[str]) -> dict[str, tuple[s
     return {path: (rid, name) for path, rid, name in select_in(conn, query, sorted(set(paths)))}
 
 
-def _top_of(
-    conn: sqlite3.Connection,
-    table: str,
-    where: str,
-    order: str,
-    limit: int,
-    make: Any,
-    args: Sequence[Any] = (),
-) -> Top[Any]:
-    """:func:`_top` for findings and goals, whose values need their record's id and name."""
-    total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
-    rows = conn.execute(
-        f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
-    ).fetchall()
-    owners = _owners(conn, (path for path, _ in rows))
-    return Top([make(v, *owners.get(path, ("", ""))) for path, v in rows], int(total))
-
-
 def _top(
     conn: sqlite3.Connection,
     table: str,
@@ -326,12 +308,19 @@ def _top(
     limit: int,
     make: Any,
     args: Sequence[Any] = (),
+    owners: bool = False,
 ) -> Top[Any]:
+    """The first ``limit`` rows of ``table`` matching ``where`` in ``order``, each made
+    by ``make(value)`` (``owners``: ``make(value, id, name)``, for findings and goals,
+    whose values need their record's id and name), and the count of all matching."""
     total = conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0]
     rows = conn.execute(
-        f"SELECT value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
-    )
-    return Top([make(v) for (v,) in rows], int(total))
+        f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
+    ).fetchall()
+    if not owners:
+        return Top([make(v) for _, v in rows], int(total))
+    known = _owners(conn, (path for path, _ in rows))
+    return Top([make(v, *known.get(path, ("", ""))) for path, v in rows], int(total))
 
 
 def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -378,12 +367,16 @@ def all_next(conn: sqlite3.Connection) -> list[Any]:
 
 def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
     """The first findings of one dashboard list (a key of SECTIONS), in page order."""
-    return _top_of(conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,))
+    return _top(
+        conn, "findings", "section = ?", "o, path, seq", limit, _finding, (section,), owners=True
+    )
 
 
 def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
     """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
-    return _top_of(conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,))
+    return _top(
+        conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,), owners=True
+    )
 
 
 def overdue_totals(conn: sqlite3.Connection) -> list[tuple[str, float]]:
