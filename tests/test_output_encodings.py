@@ -170,3 +170,27 @@ def test_a_reply_is_replayed_only_to_the_encoding_it_was_written_for(records_rep
     again = _run(root, "cp1252", args)
     assert again.returncode == 0 and b"_=*#" in again.stdout
     assert re.search(rb"internal error|Traceback", again.stderr) is None
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "cp1252", "ascii"])
+def test_every_other_command_on_a_narrow_terminal(records_repo: Path, charset: str) -> None:
+    """A committed name no 8-bit code page holds, through the commands that read
+    history, git and the day book: none fails on the stream's encoding."""
+    from tests.conftest import git
+
+    path = records_repo / AMARA
+    text = path.read_text(encoding="utf-8").replace("name: Amara Okafor", "name: Łódź ☃ ▁█ 日本", 1)
+    path.write_text(text, encoding="utf-8")
+    git(records_repo, "commit", "-qam", "renamed ☃")
+    for args in (
+        ["history", "amara-okafor"],
+        ["changes", "--since", "30d", "--today", SAMPLE_TODAY],
+        ["agenda", "--week", "--today", SAMPLE_TODAY],
+        ["money", "--today", SAMPLE_TODAY],
+        ["doctor"],
+        ["status"],
+        ["list", "--at-risk", "--today", SAMPLE_TODAY],
+    ):
+        code, out, err = _invoke(records_repo, charset, *args)
+        assert b"internal error" not in err and b"Traceback" not in err, (args, err)
+        assert code in (0, 1, 2), (args, err)
