@@ -62,6 +62,11 @@ class _Scan:
     touched: dict[str, str] = field(default_factory=dict)
     stages: dict[str, tuple[str, str]] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)
+    #: A version that does not read was given the stage of the version after it: a
+    #: pass over a range of commits (``since..HEAD``) may then differ from the whole
+    #: history's (the range's first version, newest when last read, took the stage
+    #: of the one before it), so it is not merged into a saved scan.
+    carried: bool = False
 
 
 def _follow(alias: Mapping[str, str], path: str) -> str:
@@ -192,26 +197,32 @@ class _Version:
     readable: bool = True
 
 
-#: Removed front-matter lines that cannot have made the old version's stage differ:
-#: blank, a comment, or a plain ``key: value`` / indented value / ``- item`` whose
-#: value opens nothing (no quote, flow collection, anchor, alias, tag, block
-#: scalar, complex key) and that says nothing of a stage.
-_SIMPLE_LINE = re.compile(
-    r"[ ]*(?:#.*)?"
-    r"|[ ]*(?:-[ ]+)*(?:[A-Za-z_][\w-]*:(?:[ ]+(?:#.*)?)?)?"
-    r"(?:[^\s\"'{}\[\],&*!%@`|>?:#-][^\t]*)?"
-)
-_RISKY = re.compile(r"stage|\\|\t|: |:$|\s#.*[\"']|^(?:---|\.\.\.)", re.IGNORECASE)
+# A quote that may open a single-quoted scalar (after a space, an indicator or the
+# line's start: an apostrophe inside a word opens nothing).
+_OPENING_QUOTE = re.compile(r"(?:^|[\s\[{,:-])'")
 
 
 def _simple_removed(line: str) -> bool:
-    """Whether a removed front-matter line is surely no part of the stage (see
-    :data:`_SIMPLE_LINE`); anything else sends the commit to the YAML reader."""
-    if not _SIMPLE_LINE.fullmatch(line):
+    """Whether a front-matter line the patch removed surely had no part in the old
+    version's stage, given that the version after it has a plain top-level ``stage:``
+    line the patch did not touch (see :func:`_older`): it names no stage (no
+    ``stage`` in any case, no backslash escape that could spell it), is no fence
+    (``---``, ``...``: the old front matter would have ended there) nor a directive,
+    and opens nothing that could run on over the following lines and take the stage
+    line in (an unclosed quote, bracket or brace).  Anchors, aliases, tags and block
+    scalars cannot reach a plain column-0 line.  A version that does not read at all
+    says nothing of its stage, so a removed line that only breaks the YAML is no
+    change either."""
+    if "stage" in line.lower() or "\\" in line:
         return False
-    key = re.match(r"[ ]*(?:-[ ]+)*[A-Za-z_][\w-]*:(?: |$)", line)
-    rest = line[key.end() :] if key else line
-    return _RISKY.search(rest) is None and "stage" not in line.lower()
+    bare = line.strip()
+    if bare.startswith(("---", "...", "%")):
+        return False
+    if line.count('"') % 2 or line.count("[") != line.count("]"):
+        return False
+    if line.count("{") != line.count("}"):
+        return False
+    return not (_OPENING_QUOTE.search(line) and line.count("'") % 2)
 
 
 def _older(version: _Version, patch: _Patch) -> _Version | None:
@@ -248,7 +259,8 @@ def _read_version(blob: str, raw: bytes | None) -> _Version:
     YAML (:func:`sortext.vcs.versions.parse_version`, every spelling: quoted keys, a
     value on the next line, flow front matter, comments); ``readable`` is false for
     a version that does not read at all (it says nothing of a stage: the caller
-    gives it the newer version's)."""
+    gives it the stage of the version after it, or, for the newest, of the one
+    before it)."""
     from sortext.vcs.versions import _FENCE, parse_version, plain_top_fields
 
     if blob == _NO_BLOB:
@@ -370,9 +382,15 @@ def _settle(scan: _Scan, patches: dict[str, list[_Patch]], read: BlobRead) -> No
                         wanted[patch.old] = None
                         break
                     older = known[patch.old]
-                    if not older.readable:  # a version that does not read has no say
-                        older = _Version(older.blob, newer.stage, readable=False)
-                if not newer.readable:  # a newest version that does not read: no say
+                    if not older.readable and newer.readable:
+                        # a version that does not read has no say: the newer one's stage
+                        # (a delta scan then cannot tell alone: see _Scan.carried)
+                        older = _Version(older.blob, newer.stage)
+                        scan.carried = True
+                if not newer.readable:  # the newest versions do not read: the older's
+                    if not older.readable:
+                        newer, at = older, at + 1
+                        continue
                     newer = _Version(newer.blob, older.stage, readable=False)
                 if older.stage != newer.stage:
                     scan.stages[path] = (newer.stage or "", patch.day)
@@ -686,7 +704,10 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     delta: _Scan | None = None
     if at is not None and at != head and _linear_since(repo, at):
         delta = _scan(repo, prefix, at)
-        scan = _merge(delta, scan)
+        if delta.carried:  # (see _Scan.carried) the whole history instead
+            delta, at, ids, scan = None, None, None, _scan(repo, prefix, None)
+        else:
+            scan = _merge(delta, scan)
     elif at != head:
         at, ids, scan = None, None, _scan(repo, prefix, None)
     diff = _tree_diff(repo, prefix, at, head) if ids is not None and at is not None else None
@@ -735,7 +756,7 @@ def _forward(
     if not whole or at == head or not _room_for(repo) or not _linear_since(repo, at):
         return None
     delta = _scan(repo, prefix, at)
-    if delta.alias:
+    if delta.alias or delta.carried:
         return None
     rows_since: dict[str, Any] = {}
     for entry in chain:
