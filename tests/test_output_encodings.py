@@ -191,6 +191,6 @@ def test_every_other_command_on_a_narrow_terminal(records_repo: Path, charset: s
         ["status"],
         ["list", "--at-risk", "--today", SAMPLE_TODAY],
     ):
-        code, out, err = _invoke(records_repo, charset, *args)
+        code, _out, err = _invoke(records_repo, charset, *args)
         assert b"internal error" not in err and b"Traceback" not in err, (args, err)
         assert code in (0, 1, 2), (args, err)
