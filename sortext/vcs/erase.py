@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
+from sortext.files.slug import implied_id
 from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
@@ -233,7 +234,8 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
         for line in git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
         if line and not line.startswith("refs/remotes/")
     )
-    plan.other_ids = sorted(p.stem for p in repo.record_paths() if p.stem != record_id)
+    others = {implied_id(p.name) for p in repo.record_paths()}
+    plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     return plan
 
