@@ -110,3 +110,17 @@ def test_implied_id_is_the_record_readers_id(name: str) -> None:
 
     assert implied_id(f"clients/{name}.md") == safe_stem(stem_of(f"clients/{name}.md"))
     assert implied_id(f"site/clients/{name}.html") == safe_stem(name)
+
+
+def test_ids_named_from_files_on_disk_are_the_readers_ids(records_repo: Path) -> None:
+    """A record file whose name is not a slug (``Ada Lovelace.md``): the "did you
+    mean" list names the id the reader gives it, never the bare stem."""
+    from sortext.edit.update import record_file
+    from sortext.errors import RecordNotFound
+    from sortext.repo import open_repository
+
+    (records_repo / "clients" / "Ada Lovelace.md").write_bytes(_record("ada@example.com"))
+    with pytest.raises(RecordNotFound) as caught:
+        record_file(open_repository(records_repo), "ada-lovelace")
+    assert implied_id("Ada Lovelace.md") in str(caught.value)
+    assert "Ada Lovelace," not in str(caught.value) and "Ada Lovelace?" not in str(caught.value)
