@@ -175,6 +175,28 @@ class ClientView:
         value = self.record.data.get(key)
         return value if isinstance(value, Mapping) else {}
 
+    # What the client page's "Needs attention" card and error banner ask of the
+    # findings and diagnostics (computed here: Jinja's select/reject filters cost ~6%
+    # of the page's render).
+
+    @property
+    def attention(self) -> list[Finding]:
+        """The findings the page lists: all but the goals doing well."""
+        return [f for f in self.findings if f.kind not in _NOT_ATTENTION]
+
+    @property
+    def cautions(self) -> bool:
+        """True when a finding is more than information (the card is highlighted)."""
+        return any(f.level != "info" for f in self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        """True when a diagnostic of the file is an error."""
+        return any(d.is_error for d in self.diagnostics)
+
+
+_NOT_ATTENTION = ("goal_progressing", "goal_achieved")
+
 
 def client_view(
     record: Record,
