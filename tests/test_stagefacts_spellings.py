@@ -229,3 +229,25 @@ def test_plain_histories_keep_the_fast_path(tmp_path: Path) -> None:
     assert scan.stages["clients/ada.md"] == ("active", "2026-01-04")
     # the newest version, and the one before the stage's commit (its hunk is the stage line)
     assert len(asked) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(versions=st.lists(VERSION, min_size=1, max_size=6))
+def test_the_history_readers_agree_on_every_spelling(versions: list[tuple]) -> None:
+    """The same class on the history side: the incremental version parser (top-level
+    entries read alone, the simple forms without YAML: ``simple_entry``) and the line
+    scan of plain top fields give, for every spelling, what the record reader gives."""
+    from sortext.vcs.versions import VersionParser, plain_top_fields
+
+    parser = VersionParser()
+    for version in versions:
+        raw = _text(version)
+        whole = parse_version(raw, "clients/ada.md")
+        step = parser.parse(raw, "clients/ada.md")
+        assert (whole is None) == (step is None)
+        if whole is not None and step is not None:
+            assert step.data == whole.data
+        plain = plain_top_fields(raw, ("stage", "name"))
+        if plain is not None and whole is not None:
+            assert plain.get("stage") == whole.data.get("stage")
+            assert plain.get("name") == whole.data.get("name")
