@@ -40,6 +40,11 @@ class UnsafePathError(StorageError):
     """A path would be built from text that is not a slug, or would leave its folder."""
 
 
+class TemplateProblem(SortextError):
+    """A page template failed: ``templates/x.html.j2:LINE: message (while rendering
+    what)`` (a syntax error, or a value the template cannot use)."""
+
+
 class RecordNotFound(SortextError):
     """No client record with that id."""
 

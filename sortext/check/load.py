@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
@@ -83,8 +83,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     """Validate a record given as bytes (a file, a staged blob, a git revision)."""
     from sortext.record.source import decode
     from sortext.record.split import split
-    from sortext.record.values import normalize
-    from sortext.record.yamlread import load_fast
+    from sortext.record.yamlread import load_data
 
     stem = stem_of(display)
     if not _encodable(display):
@@ -115,15 +114,17 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             return LoadResult(
                 display, None, conflict_diagnostics(source.text, display, stem_of(display))
             )
-    lines = source.text.split("\n")
+    text = source.text
+    # The file's lines, split only when a diagnostic is placed (most records have none).
+    lines = _Lines(text)
 
     def at(line: int, column: int, fld: str, message: str, severity: Any = "error") -> Diagnostic:
         return Diagnostic(display, line, column, fld, message, severity).placed(display, lines)
 
-    parts = split(source.text)
+    parts = split(text)
     if isinstance(parts, Diagnostic):
         return LoadResult(display, None, [parts.placed(display, lines)])
-    loaded = load_fast(parts.yaml_text) if parts.yaml_text.strip() else {}
+    loaded = load_data(parts.yaml_text) if parts.yaml_text.strip() else {}
     offset = parts.yaml_line - 1
     if isinstance(loaded, Diagnostic):
         return LoadResult(display, None, [loaded.shifted(offset).placed(display, lines)])
@@ -141,7 +142,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
                 )
             ],
         )
-    data = normalize(loaded)
+    data: dict[str, Any] = loaded  # load_data: JSON-compatible already
     every_problem = validator.problems(data, stem, parts.yaml_text)
     problems = capped(every_problem)
     diagnostics = sorted(
@@ -214,6 +215,32 @@ def _drop_invalid(data: dict[str, Any], problems: Sequence[Problem]) -> None:
             del parent[last]
         elif in_list:
             parent[last] = None
+
+
+class _Lines(Sequence[str]):
+    """``text.split("\\n")``, split on first use: what :meth:`Diagnostic.placed` reads."""
+
+    __slots__ = ("_split", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._split: list[str] | None = None
+
+    def _lines(self) -> list[str]:
+        found = self._split
+        if found is None:
+            found = self._split = self._text.split("\n")
+        return found
+
+    def __len__(self) -> int:
+        return len(self._lines())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._lines()[index]
 
 
 def _encodable(text: str) -> bool:

@@ -30,6 +30,7 @@ from sortext.files.slug import (
 )
 from sortext.files.state import StateDir
 from sortext.files.write import write_if_changed
+from sortext.pages.render import load_template, render_page
 from sortext.repo import Repository
 
 if TYPE_CHECKING:  # imported where used: a build loads Jinja2 and the index lazily
@@ -153,7 +154,7 @@ def build(
             vouched = watchmark.vouched(repo.root, repo.clients_path)  # a watcher saw all
             names = [] if vouched else index.stat_changes()
         clock = _stage_clock(repo, index, names)
-        env.get_template("client.html.j2")  # loaded once here, inherited by forked workers
+        load_template(env, "client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(
             repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
         )
@@ -621,7 +622,7 @@ class _FreshRecords:
         if page is not None and withheld(self.config, record) and page.exists():
             self.removed.append(rel)
         if self.template is None:  # looked up once: each lookup stats the template files
-            self.template = self.env.get_template("client.html.j2")
+            self.template = load_template(self.env, "client.html.j2")
         stored, done = _assess_and_render(
             path,
             record,
@@ -711,7 +712,7 @@ def _assess_and_render(
     done = None
     if page is not None:
         view = client_view(record, config, today, diagnostics, stale, assessment, stage_since)
-        text = template.render(c=view, **common)
+        text = render_page(template, record.path or path, c=view, **common)
         done = (page, write_if_changed(page, text.encode("utf-8"), durable=False))
     return stored, done
 
@@ -758,7 +759,7 @@ def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
 
     assert _job is not None
     shared = _job
-    template = shared.env.get_template("client.html.j2")
+    template = load_template(shared.env, "client.html.j2")
     out: list[_Done] = []
     for job in shared.jobs[span[0] : span[1]]:
         entry = read_entry(conn, job.path)

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from sortext.errors import TemplateProblem
 from sortext.record.model import as_date
 from sortext.rules.findings import GoalStatus
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
@@ -103,22 +104,32 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
     )
     env.filters.update(
         md=md_escape,
-        notes=notes_html,
         sparkline=sparkline,
         chart=goal_chart,
-        money=lambda amount, currency=None: money(amount, currency),
-        days=days_phrase,
         href=link_href,
         urlpath=lambda p: quote(str(p)),
-        pct=percent,
-        num=number,
-        late=late,
-        nobr=nobr,
-        keepdates=keepdates,
         by_client=by_client,
-        shown=shown,
-        chronological=chronological,
-        unlabel=unlabel,
+    )
+    # Filters a template applies to a record's own values (an invoice's amount, a
+    # session's date): in a record with errors such a value may be missing, which
+    # reads as nothing, never as a failed page.
+    env.filters.update(
+        {
+            name: _missing_as_none(fn)
+            for name, fn in {
+                "notes": notes_html,
+                "money": lambda amount, currency=None: money(amount, currency),
+                "days": lambda days: "" if days is None else days_phrase(days),
+                "pct": percent,
+                "num": number,
+                "late": late,
+                "nobr": nobr,
+                "keepdates": keepdates,
+                "shown": shown,
+                "chronological": chronological,
+                "unlabel": unlabel,
+            }.items()
+        }
     )
     env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
@@ -215,8 +226,95 @@ def escape_text(value: Any) -> str:
     return str(_ESCAPE(value))
 
 
+def _missing_as_none(fn: Any) -> Any:
+    """``fn`` with each of Jinja's undefined values (``i.amount`` of an invoice that has
+    none) passed as None, which the page filters read as "no value"."""
+    import jinja2
+
+    undefined = jinja2.Undefined
+
+    def filter_(*args: Any, **kwargs: Any) -> Any:
+        for arg in args:
+            if isinstance(arg, undefined):
+                args = tuple(None if isinstance(a, undefined) else a for a in args)
+                break
+        return fn(*args, **kwargs)
+
+    filter_.__name__ = getattr(fn, "__name__", "filter_")
+    filter_.__doc__ = fn.__doc__
+    return filter_
+
+
+# What a template can raise while rendering one page: Jinja's own errors and what a
+# filter or a method raises on a value it cannot read (a user's template is code).
+_RENDER_FAILURES = (TypeError, ValueError, AttributeError, LookupError, ArithmeticError)
+
+
+def render_page(template: jinja2.Template, what: str, **context: Any) -> str:
+    """``template`` rendered with ``context``.
+
+    Raises :class:`~sortext.errors.TemplateProblem` (``templates/x.html.j2:LINE:
+    message (what)``) when the template fails, e.g. a repository's own template asks
+    a record for a value it does not have; ``what`` names the page being rendered."""
+    import jinja2
+
+    try:
+        return template.render(**context)
+    except (jinja2.TemplateError, *_RENDER_FAILURES) as exc:
+        raise _problem(exc, template.filename, what) from exc
+
+
+def _problem(exc: BaseException, fallback: str | None, what: str | None) -> TemplateProblem:
+    """The template file and line ``exc`` was raised at (the deepest template frame of
+    its traceback, as Jinja rewrites it; for a syntax error, its own position)."""
+    import jinja2
+
+    filename, line = fallback, None
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        filename, line = exc.filename or fallback, exc.lineno
+    else:
+        tb = exc.__traceback__
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if not code.co_filename.endswith(".py") and not code.co_filename.startswith("<"):
+                filename, line = code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+    place = _shown_template(filename) if filename else "template"
+    if line is not None:
+        place = f"{place}:{line}"
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    during = f" (while rendering {what})" if what else ""
+    return TemplateProblem(f"{place}: {_one_line(message)}{during}")
+
+
+def _shown_template(filename: str) -> str:
+    """A template's path as the user knows it: ``templates/client.html.j2`` (a
+    repository's own) or ``sortext/templates/client.html.j2`` (shipped)."""
+    path = Path(filename)
+    if path.parent.name == PACKAGE_TEMPLATES and path.parent.parent.name == "sortext":
+        return f"sortext/{PACKAGE_TEMPLATES}/{path.name}"
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load_template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    """Template ``name`` of ``env``; one that cannot be compiled (a syntax error in a
+    repository's own copy) raises :class:`~sortext.errors.TemplateProblem`."""
+    import jinja2
+
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateError as exc:
+        raise _problem(exc, name, None) from exc
+
+
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:
-    return env.get_template(name).render(**context)
+    """Page ``name`` rendered with ``context``; a failing template raises
+    :class:`~sortext.errors.TemplateProblem`."""
+    return render_page(load_template(env, name), name.removesuffix(".j2"), **context)
 
 
 # -- filters --------------------------------------------------------------------
@@ -276,8 +374,11 @@ def chronological(mapping: Any) -> list[tuple[str, Any]]:
     return sorted(items, key=key)
 
 
-def unlabel(text: str, label: str) -> str:
-    """``text`` without a leading ``label`` ("blocked: ") that the panel's title already says."""
+def unlabel(text: str | None, label: str) -> str:
+    """``text`` without a leading ``label`` ("blocked: ") that the panel's title already
+    says; ``""`` for no text."""
+    if text is None:
+        return ""
     return text[len(label) :] if text.lower().startswith(label.lower()) else text
 
 
@@ -316,7 +417,7 @@ def md_escape(value: object) -> str:
 _markdown: Any = None
 
 
-def notes_html(text: str) -> Markup:
+def notes_html(text: str | None) -> Markup:
     """Notes (Markdown) to HTML: CommonMark + tables; raw HTML is shown as text.
 
     comrak (Rust, fuzzed, the renderer of GitLab and crates.io) with ``escape``:
@@ -339,6 +440,8 @@ def notes_html(text: str) -> Markup:
         options.escape = True
         _markdown = (comrak.render_markdown, extensions, options)
     render_markdown, extensions, options = _markdown
+    if text is None:
+        return Markup("")
     return Markup(render_markdown(text, extension_options=extensions, render_options=options))
 
 

@@ -21,14 +21,32 @@ MIN_YEAR, MAX_YEAR = 1900, 2199
 
 
 def is_iso_date(value: object) -> bool:
-    """True for ``YYYY-MM-DD`` text naming a real day in years MIN_YEAR..MAX_YEAR."""
+    """True for ``YYYY-MM-DD`` text naming a real day in years MIN_YEAR..MAX_YEAR.
+
+    Answers are remembered per text (a record holds ~60 dates, most of them days
+    other records hold too): the schema checks every date of every record."""
+    if type(value) is str:
+        known = _DATES.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
         return False
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return False
-    return MIN_YEAR <= day.year <= MAX_YEAR
+        found = False
+    else:
+        found = MIN_YEAR <= day.year <= MAX_YEAR
+    if len(_DATES) >= _MAX_DATES:
+        _DATES.clear()
+    _DATES[str(value)] = found
+    return found
+
+
+# is_iso_date's answers by text, for 10-character texts only (the ones that can be
+# dates): a few years of days, cleared when full.
+_DATES: dict[str, bool] = {}
+_MAX_DATES = 4096
 
 
 def is_email(value: object) -> bool:

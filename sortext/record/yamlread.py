@@ -56,15 +56,18 @@ def _nesting_bound(text: str) -> int:
     depth is at most the rounds plus the openers left.  Ordinary texts
     (``[a, b]``, ``{id: 1}`` lists) are empty after a round or two.
     """
-    brackets = _NOT_BRACKET.sub("", text).replace("{", "[").replace("}", "]")
+    # The brackets alone, "{" as "[" and "}" as "]": one bytes.translate deleting every
+    # other byte (no UTF-8 byte of another character is a bracket).
+    brackets = text.encode("utf-8", "surrogatepass").translate(_BRACKETS, _NOT_BRACKETS)
     rounds = 0
-    while "[]" in brackets and rounds < 8:
-        brackets = brackets.replace("[]", "")
+    while b"[]" in brackets and rounds < 8:
+        brackets = brackets.replace(b"[]", b"")
         rounds += 1
-    return rounds + brackets.count("[")
+    return rounds + brackets.count(b"[")
 
 
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 _DEEP_LINES: dict[int, re.Pattern[str]] = {}
@@ -97,13 +100,26 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
+# _RAW_CONTROL's ASCII characters, for one bytes.translate that deletes them: a text of
+# ASCII only whose length it keeps has none (~1 us, where the search takes ~15 us).
+_ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _may_hold_control(text: str) -> bool:
+    """False only when ``_RAW_CONTROL.search(text)`` finds nothing."""
+    if not text.isascii():
+        return True
+    raw = text.encode("ascii")
+    return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw)
+
+
 def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
     Also says whether ruamel.yaml failed to parse the text while scanning it;
     if the fast parser then accepts it, the two readers disagree.
     """
-    raw = _RAW_CONTROL.search(text)
+    raw = _RAW_CONTROL.search(text) if _may_hold_control(text) else None
     if raw is not None:
         pos = raw.start()
         return (
@@ -128,21 +144,78 @@ def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
 
 def load_fast(text: str) -> Any | Diagnostic:
     """Parse YAML text to plain Python values, or describe why it cannot be read."""
+    return _load(text, dates=True)[0]
+
+
+def load_data(text: str) -> Any | Diagnostic:
+    """``normalize(load_fast(text))``: JSON-compatible data, or the same Diagnostic.
+
+    What a record's front matter is read with.  Cheaper on ordinary records (the
+    same values, held to the slow path by tests/test_load_data.py): a date is read
+    as the text it is written as (what :func:`normalize` makes of it) unless the text
+    may hold a timestamp with a time of day (:data:`_TIMESTAMP`), and then nothing
+    is copied unless a key is not text (:func:`_text_keys`).
+    """
+    from sortext.record.values import normalize
+
+    value, dated = _load(text, dates=_TIMESTAMP.search(text) is not None)
+    if isinstance(value, Diagnostic):
+        return value
+    if dated or not _text_keys(value):
+        return normalize(value)
+    return value
+
+
+def _text_keys(value: Any) -> bool:
+    """True when every mapping key in ``value`` (read without dates) is text: then
+    :func:`normalize` would return an equal copy.  A walk that builds nothing (~40 us
+    for a realistic record, half of what normalizing costs)."""
+    stack = [value]
+    while stack:
+        found = stack.pop()
+        if type(found) is dict:
+            for key, item in found.items():
+                if type(key) is not str:
+                    return False
+                kind = type(item)
+                if kind is dict or kind is list:
+                    stack.append(item)
+        elif type(found) is list:
+            for item in found:
+                kind = type(item)
+                if kind is dict or kind is list:
+                    stack.append(item)
+    return True
+
+
+# Where yaml_rs may read a timestamp (a date with a time of day): a date followed by
+# anything but spaces up to a line end, a flow separator, a comment or the end.  A plain date
+# alone is read as the date whose isoformat() is its own text: no need to parse it.
+_TIMESTAMP = re.compile(
+    r"-(?<=[0-9]-)[0-9]{1,2}-[0-9]{1,2}(?![0-9])(?![ \t]*(?:[\n\r,\]}]|\Z)|[ \t]+#)"
+)
+
+
+def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
+    """:func:`load_fast`'s work, reading dates and timestamps only when ``dates``;
+    also says whether the value returned may hold them."""
     import yaml_rs
 
     refused, unparsed = _guard(text, scan_always=False)
     if refused is not None:
-        return refused
+        return refused, False
     try:
         value = yaml_rs.loads(
             text,
-            parse_datetime=True,
+            parse_datetime=dates,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
         )
-    except yaml_rs.YAMLDecodeError as exc:
-        return _describe_decode_error(text, str(exc))
-    except (RecursionError, ValueError, OverflowError) as exc:
-        return problem(f"cannot read YAML: {exc}", 1, 1)
+    except (yaml_rs.YAMLDecodeError, RecursionError, ValueError, OverflowError) as exc:
+        if not dates:  # read as load_fast reads it (a date key and its quoted text
+            return _load(text, dates=True)  # are two keys there): the same refusal
+        if isinstance(exc, yaml_rs.YAMLDecodeError):
+            return _describe_decode_error(text, str(exc)), False
+        return problem(f"cannot read YAML: {exc}", 1, 1), False
     marker = (
         _DOCUMENT_MARKER.search(text)
         if "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
@@ -154,10 +227,12 @@ def load_fast(text: str) -> Any | Diagnostic:
             "a second YAML document ('---' or '...') inside the fields; remove that line",
             line,
             1,
-        )
+        ), False
     if unparsed or _FLOW_INDICATOR.search(text) or _odd_block_scalar(text):
-        return _double_check(text, value)
-    return value
+        if not dates:  # ruamel.yaml reads dates: compare like with like
+            return _load(text, dates=True)
+        return _double_check(text, value), True
+    return value, dates
 
 
 # A document marker alone on a line: front matter is one YAML document.
