@@ -136,3 +136,65 @@ def test_a_number_key_in_git_is_reported_by_the_check_command(tmp_path: Path) ->
     assert "internal error" not in output, output
     assert "sortext.yaml:4:3" in output, output
     assert "unknown field '1'" in output, output
+
+
+# -- the watcher with a repository template that fails -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["{{ c.record.name|int + 'x' }}", "{{ c.record.name + }}"],
+    ids=["fails", "does-not-compile"],
+)
+def test_the_watcher_commits_on_and_logs_a_failing_template_in_one_line(
+    records_repo: Path, caplog: pytest.LogCaptureFixture, broken: str
+) -> None:
+    """A repository template that fails (or does not compile) is the user's mistake,
+    not sortext's: the watcher starts, commits every save, and logs one line naming
+    ``templates/client.html.j2:LINE`` and the record, without a traceback; mending the
+    template renders the pages again."""
+    import datetime as dt
+    import logging
+
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.pages import render
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    root = records_repo
+    text = (render.package_template_dir() / "client.html.j2").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if "<main>" in line) + 1
+    lines.insert(at, broken + "\n")
+    own = root / "templates" / "client.html.j2"
+    own.write_text("".join(lines), encoding="utf-8")
+    today = dt.date(2026, 11, 30)
+    repo_git = GitRepo.open(root)
+    pipeline = Pipeline(open_repository(root), repo_git, PagesRenderer(), lambda: today)
+    record = root / "clients" / "amara-okafor.md"
+    try:
+        with caplog.at_level(logging.INFO, logger="sortext.watch"):
+            pipeline.start()
+            record.write_text(
+                record.read_text(encoding="utf-8").replace("\nstage: ", "\nstage:  ", 1),
+                encoding="utf-8",
+            )
+            saved = pipeline.settle([Change(record, "record")])
+            assert saved.commit is not None  # commits go on
+        failures = [r for r in caplog.records if "rendering the pages failed" in r.getMessage()]
+        assert failures, [r.getMessage() for r in caplog.records]
+        for failure in failures:
+            message = failure.getMessage()
+            assert f"templates/client.html.j2:{at + 1}: " in message, message
+            if "+ }}" not in broken:  # one that does not compile fails for every record
+                assert "while rendering clients/" in message, message
+            assert failure.exc_info is None, "a template's own failure is not a code error"
+        own.write_text(text, encoding="utf-8")
+        with caplog.at_level(logging.INFO, logger="sortext.watch"):
+            mended = pipeline.settle([Change(own, "config")])
+        assert pipeline.rendered_ok, [r.getMessage() for r in caplog.records]
+        assert mended.pages
+    finally:
+        repo_git.close()
