@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sortext.errors import ConfigError
+from sortext.record.diagnostics import Diagnostic
 from sortext.record.values import key_text, normalize
 from sortext.record.yamlread import load_data, load_fast
 from sortext.schema.config import parse_config
@@ -108,7 +109,7 @@ def test_a_key_of_any_kind_in_a_closed_setting_is_an_unknown_field(
     text = "\n".join(lines) + "\n"
     with pytest.raises(ConfigError) as caught:
         parse_config(root, text.encode(), "sortext.yaml")
-    diagnostics = caught.value.diagnostics
+    diagnostics = [d for d in caught.value.diagnostics if isinstance(d, Diagnostic)]
     assert diagnostics, str(caught.value)
     loaded = load_fast(f"{key}: x\n")
     assert isinstance(loaded, dict)
