@@ -383,10 +383,10 @@ class Pipeline:
         from sortext.vcs import git as gitlayer
 
         try:
-            tracked = gitlayer.text(self.repo.root, "ls-files", "--", "NEXT.md", "site")
+            tracked = gitlayer.listed(self.repo.root, "ls-files", "--", "NEXT.md", "site")
         except GitError:
             return
-        if tracked.strip():
+        if tracked:
             log.warning(
                 "NEXT.md and site/ are still tracked in this branch: run 'sortext install' "
                 "to stop tracking them (they are published to their own branch)"
