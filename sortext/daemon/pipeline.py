@@ -547,6 +547,9 @@ class Pipeline:
         except (StorageError, OSError, sqlite3.Error) as exc:
             self._render_failed(f"pages not rendered: storage error: {exc}", None)
             return []
+        except SortextError as exc:  # the user's own (a TemplateProblem names its line)
+            self._render_failed(f"rendering the pages failed: {exc}", None)
+            return []
         except Exception as exc:  # a template bug must not stop commits
             self._render_failed(f"rendering the pages failed: {exc}", exc)
             return []
