@@ -93,8 +93,7 @@ def test_a_stage_line_in_the_notes_never_counts(
         elif what == "unnote" and notes:
             notes = notes[:-1]
         elif what == "crlf":
-            crlf = not crlf
-            since = day  # every line rewritten: the stage line too
+            crlf = not crlf  # every line rewritten, the stage kept: not a stage change
         for n, root in enumerate(roots):
             written = [line if n == 0 else line.replace("stage:", "stagex:") for line in notes]
             (root / "clients" / "ada.md").write_bytes(_text(stage, written, crlf))

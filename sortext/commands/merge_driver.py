@@ -26,6 +26,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     Example:
       git config merge.sortext.driver 'sortext merge-driver %O %A %B %P'
     """
+    from sortext.files.slug import implied_id
     from sortext.files.write import replace_if_unchanged
     from sortext.record import tombstone
     from sortext.vcs.merge import merge_files
@@ -39,7 +40,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
     except ValueError as exc:
         click.echo(f"sortext: {exc}", err=True)
         sys.exit(1)
-    stem = Path(shown).name.removesuffix(".md")
+    stem = implied_id(Path(shown).name)
     for side in (ours_bytes, theirs.read_bytes()):
         hit = stones.match_text(stem, side)
         if hit is not None:

@@ -110,12 +110,14 @@ def _completion_repo(ctx: click.Context) -> Any:
 
 def complete_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Client ids (the clients folder's file names: no parsing) starting with ``incomplete``."""
+    from sortext.files.slug import implied_id
+
     repo = _completion_repo(ctx)
     if repo is None:
         return []
     folder = repo.config.clients_path
     try:
-        names = sorted(p.stem for p in folder.glob("*.md"))
+        names = sorted(implied_id(p.name) for p in folder.glob("*.md"))
     except OSError:
         return []
     return [n for n in names if n.startswith(incomplete)]

@@ -383,10 +383,10 @@ class Pipeline:
         from sortext.vcs import git as gitlayer
 
         try:
-            tracked = gitlayer.text(self.repo.root, "ls-files", "--", "NEXT.md", "site")
+            tracked = gitlayer.listed(self.repo.root, "ls-files", "--", "NEXT.md", "site")
         except GitError:
             return
-        if tracked.strip():
+        if tracked:
             log.warning(
                 "NEXT.md and site/ are still tracked in this branch: run 'sortext install' "
                 "to stop tracking them (they are published to their own branch)"
@@ -546,6 +546,9 @@ class Pipeline:
                 pages = self.renderer.update(self.repo, records, today, ready)
         except (StorageError, OSError, sqlite3.Error) as exc:
             self._render_failed(f"pages not rendered: storage error: {exc}", None)
+            return []
+        except SortextError as exc:  # the user's own (a TemplateProblem names its line)
+            self._render_failed(f"rendering the pages failed: {exc}", None)
             return []
         except Exception as exc:  # a template bug must not stop commits
             self._render_failed(f"rendering the pages failed: {exc}", exc)

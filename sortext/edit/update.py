@@ -42,7 +42,9 @@ def record_file(repo: Repository, record_id: str) -> Path:
         return path
     import difflib
 
-    ids = [p.name[:-3] for p in repo.record_paths()]
+    from sortext.files.slug import implied_id
+
+    ids = [implied_id(p.name) for p in repo.record_paths()]
     close = difflib.get_close_matches(record_id, ids, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise RecordNotFound(

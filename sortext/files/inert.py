@@ -11,11 +11,15 @@ reorder what is shown.  :func:`clean` turns each into a visible escape
 spaces and joiners, tag characters); it is the one sanitiser (``sortext.commands.
 style.visible`` is an alias of it).  :class:`InertStream` applies the same rule to
 everything a command writes, keeping only the colour codes sortext itself
-emits, and only when colour is on.
+emits, and only when colour is on, and fits it to the stream's encoding
+(:func:`fit`): a character the stream cannot encode (a sparkline on a Latin-1
+terminal) gets a readable ASCII stand-in or a visible escape, so no output ever
+fails to be written.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 
@@ -72,6 +76,87 @@ def _escape(char: str) -> str:
 
 def _visible(match: re.Match[str]) -> str:
     return "".join(_escape(c) for c in match.group())
+
+
+# ASCII stand-ins for characters sortext itself prints, when the stream cannot encode
+# them: the sparkline's eighth blocks (one level each, lowest first) and the
+# typography of its messages.  Anything else becomes a visible escape (_escape).
+_STAND_INS = {
+    **dict(zip("\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588", "_.-:=+*#", strict=True)),
+    "\u2026": "...",  # ellipsis
+    "\u2013": "-",  # en dash
+    "\u2014": "--",  # em dash
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00b7": ".",  # middle dot
+    "\u2022": "*",  # bullet
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00d7": "x",
+    "\u2713": "ok",
+}
+#: The error handler :func:`fit` encodes with (registered with :mod:`codecs`).
+FALLBACK = "sortext-fallback"
+# Encodings that encode every character a str can hold but lone surrogates (which
+# inert_output and clean already escape).
+_UNICODE = frozenset(
+    {
+        "utf-8",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+        "utf-32-le",
+        "utf-32-be",
+        "utf-8-sig",
+        "gb18030",
+    }
+)
+
+
+def _stand_in(exc: UnicodeError) -> tuple[str, int]:
+    """The ``codecs`` error handler :data:`FALLBACK`: each character the codec cannot
+    encode -> its ASCII stand-in (``"\u2581"`` -> ``"_"``, ``"\u2026"`` -> ``"..."``)
+    or its visible escape (``"\u263a"`` -> ``"\\u263a"``)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(_STAND_INS.get(char) or _escape(char) for char in bad), exc.end
+
+
+codecs.register_error(FALLBACK, _stand_in)
+
+
+def codec_name(encoding: str | None) -> str | None:
+    """The normal name of ``encoding`` (``"latin-1"`` -> ``"iso8859-1"``), None when
+    there is none or Python does not know it."""
+    if not encoding:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return None
+
+
+def fit(text: str, encoding: str | None) -> str:
+    """``text`` as a stream in ``encoding`` can take it: unchanged when it can encode
+    every character (always for ASCII text and the Unicode encodings), else with each
+    character it cannot encode replaced as :func:`_stand_in` says (sparklines degrade
+    to ``_.-:=+*#``, other characters to ``\\uXXXX``).  ``encoding``: a codec name
+    (:func:`codec_name`); None or an unknown codec leaves the text as it is."""
+    if encoding is None or encoding in _UNICODE or text.isascii():
+        return text
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, FALLBACK).decode(encoding, "replace")
+    except LookupError:
+        return text
+    return text
 
 
 def clean(text: str, *, newlines: bool = False) -> str:
@@ -177,6 +262,7 @@ class InertStream:
     def __init__(self, target: TextIO, colour: bool) -> None:
         self._target = target
         self._colour = colour
+        self._encoding = codec_name(getattr(target, "encoding", None))
         # Lists that receive every piece of inert text written (a remembered answer
         # keeps what reached the target: see sortext.views.recall).
         self.taps: list[list[str]] = []
@@ -187,7 +273,7 @@ class InertStream:
         return self._colour
 
     def write(self, text: str) -> int:
-        out = inert_output(text, self._colour)
+        out = fit(inert_output(text, self._colour), self._encoding)
         for tap in self.taps:
             tap.append(out)
         self._target.write(out)
@@ -197,7 +283,7 @@ class InertStream:
         """Write ``text`` that this kind of stream made inert before (with the same
         colour setting) to the target as it is: a replayed answer is not filtered
         twice."""
-        self._target.write(text)
+        self._target.write(fit(text, self._encoding))
 
     def writelines(self, lines: Any) -> None:
         for line in lines:

@@ -70,6 +70,20 @@ def safe_stem(text: str) -> str:
     return f"{base or 'x'}-{digest}"
 
 
+def implied_id(name: str) -> str:
+    """The record id a file name implies (a record without an ``id:`` line has it):
+    the base name without its ``.md`` (or a page's ``.html``), made a slug by
+    :func:`safe_stem` (``clients/Ada Lovelace.md`` -> ``ada-lovelace-76740216``,
+    ``clients/ada.md`` -> ``ada``).  Every id sortext derives from a file name (a
+    name git lists, a path on disk) goes through here, as the record reader's does
+    (:func:`sortext.check.load.load_record`)."""
+    base = name.rsplit("/", 1)[-1]  # (a backslash is part of a POSIX file name)
+    for suffix in (".md", ".html"):
+        if base.endswith(suffix):
+            return safe_stem(base[: -len(suffix)])
+    return safe_stem(base)
+
+
 def _under(path: Path, folder: Path) -> bool:
     try:
         path.relative_to(folder)

@@ -190,9 +190,13 @@ def _text_keys(value: Any) -> bool:
 
 # Where yaml_rs may read a timestamp (a date with a time of day): a date followed by
 # anything but spaces up to a line end, a flow separator, a comment or the end.  A plain date
-# alone is read as the date whose isoformat() is its own text: no need to parse it.
+# alone is read as the date whose isoformat() is its own text: no need to parse it.  A line
+# end followed by (spaces and) a digit counts as "anything": a plain scalar folds over lines,
+# and "when: 2026-11-30" then an indented "10:00" is the timestamp "2026-11-30 10:00".
+# ("\r\n" is one line end: "\r" alone must not count as a line end before "\n".)
 _TIMESTAMP = re.compile(
-    r"-(?<=[0-9]-)[0-9]{1,2}-[0-9]{1,2}(?![0-9])(?![ \t]*(?:[\n\r,\]}]|\Z)|[ \t]+#)"
+    r"-(?<=[0-9]-)[0-9]{1,2}-[0-9]{1,2}(?![0-9])"
+    r"(?![ \t]*(?:(?:\r\n|\r(?!\n)|\n)(?![ \t]*[0-9])|[,\]}]|\Z)|[ \t]+#)"
 )
 
 

@@ -361,8 +361,10 @@ def config_validator_source() -> str:
 
 def write_config_validator() -> Path:
     """Write :func:`config_validator_source` to its module file; returns its path."""
+    from sortext.files.write import write_if_changed
+
     target = Path(__file__).with_name("config_fast.py")
-    target.write_text(config_validator_source(), encoding="utf-8")
+    write_if_changed(target, config_validator_source().encode("utf-8"))
     return target
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from sortext.record.diagnostics import Diagnostic, Severity
 from sortext.record.positions import Path, format_path
-from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date
+from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date, key_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +166,13 @@ def _explain(error: Any) -> list[Problem]:
         allowed = list(schema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
         hint_custom = " (add your own fields under custom_fields in sortext.yaml)"
+        # A key YAML read as a number, true, null or a date (sortext.yaml is not
+        # normalized): named as written, never handed to difflib as a non-text.
         return [
             Problem(
-                (*path, key),
-                f"unknown field '{key}'{did_you_mean(key, allowed) or hint_custom}",
+                (*path, key_text(key)),
+                f"unknown field '{key_text(key)}'"
+                f"{did_you_mean(key_text(key), allowed) or hint_custom}",
                 at="key",
             )
             for key in extras
@@ -203,10 +206,19 @@ def _pattern_message(name: str, value: Any, pattern: str) -> str:
     return f"{describe(value)} does not match the pattern {pattern}"
 
 
+# What a branch of anyOf says of a value of another kind than its own.
+_KIND_REFUSALS = frozenset({"type", "const", "enum"})
+
+
 def _explain_any_of(error: Any) -> list[Problem]:
     branches: dict[int, list[Any]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    # The branch the value is of the kind of (pages: {notes: x} is the mapping branch,
+    # not "False was expected"): one with a problem that is not its kind's refusal.
+    for subs in branches.values():
+        if not all(s.validator in _KIND_REFUSALS and not s.relative_path for s in subs):
+            return [p for s in subs for p in _explain(s)]
     for subs in branches.values():
         if not any(s.validator == "type" and not s.relative_path for s in subs):
             return [p for s in subs for p in _explain(s)]

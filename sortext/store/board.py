@@ -530,25 +530,6 @@ def _count(
     return int(conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", args).fetchone()[0])
 
 
-def _top_of(
-    conn: sqlite3.Connection,
-    table: str,
-    where: str,
-    order: str,
-    limit: int,
-    make: Any,
-    args: Sequence[Any] = (),
-    kept: str | None = None,
-) -> Top[Any]:
-    """:func:`_top` for findings and goals, whose values need their record's id and name."""
-    total = _count(conn, table, where, args, kept)
-    rows = conn.execute(
-        f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
-    ).fetchall()
-    owners = _owners(conn, (path for path, _ in rows))
-    return Top([make(v, *owners.get(path, ("", ""))) for path, v in rows], int(total))
-
-
 def _top(
     conn: sqlite3.Connection,
     table: str,
@@ -559,13 +540,22 @@ def _top(
     args: Sequence[Any] = (),
     kept: str | None = None,
     total: int | None = None,
+    owners: bool = False,
 ) -> Top[Any]:
+    """The first ``limit`` rows of ``table`` matching ``where`` in ``order``, each made
+    by ``make(value)`` (``owners``: ``make(value, id, name)``, for findings and goals,
+    whose values need their record's id and name), and the count of all matching
+    (``total`` when the caller knows it, else the count kept under ``kept``, see
+    :func:`keep_counts`, else counted)."""
     if total is None:
         total = _count(conn, table, where, args, kept)
     rows = conn.execute(
-        f"SELECT value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
-    )
-    return Top([make(v) for (v,) in rows], int(total))
+        f"SELECT path, value FROM {table} WHERE {where} ORDER BY {order} LIMIT ?", (*args, limit)
+    ).fetchall()
+    if not owners:
+        return Top([make(v) for _, v in rows], int(total))
+    known = _owners(conn, (path for path, _ in rows))
+    return Top([make(v, *known.get(path, ("", ""))) for path, v in rows], int(total))
 
 
 def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -620,7 +610,7 @@ def all_next(conn: sqlite3.Connection) -> list[Any]:
 
 def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]:
     """The first findings of one dashboard list (a key of SECTIONS), in page order."""
-    return _top_of(
+    return _top(
         conn,
         "findings",
         "section = ?",
@@ -629,13 +619,22 @@ def findings_top(conn: sqlite3.Connection, section: str, limit: int) -> Top[Any]
         _finding,
         (section,),
         f"section:{section}",
+        owners=True,
     )
 
 
 def goals_top(conn: sqlite3.Connection, group: str, limit: int) -> Top[Any]:
     """Stuck goals by client, or progressing (and achieved) goals furthest along first."""
-    return _top_of(
-        conn, "goals", "grp = ?", "o, name_cf, path, seq", limit, _goal, (group,), f"goal:{group}"
+    return _top(
+        conn,
+        "goals",
+        "grp = ?",
+        "o, name_cf, path, seq",
+        limit,
+        _goal,
+        (group,),
+        f"goal:{group}",
+        owners=True,
     )
 
 

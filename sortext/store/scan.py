@@ -234,17 +234,33 @@ def listing(folder: Path, rel: str) -> Pass | None:
     inodes = array("Q", [ino for _, ino in pairs])
     digest = _digest(names, inodes)
     # observed: raised by the caller with the stat of each file it compares (Pass.saw)
-    return Pass(
-        began,
-        rel,
-        ident.st_dev,
-        ident.st_ino,
-        names,
-        inodes,
-        digest,
-        offset=offset,
-        newest=ident.st_ctime_ns,
-    )
+    return _made(rel, ident, (began, offset), names, inodes, digest, ident.st_ctime_ns)
+
+
+def _made(
+    rel: str,
+    folder: os.stat_result,
+    clocks: tuple[int, int],
+    names: list[str],
+    inodes: array[int],
+    digest: str,
+    newest: int,
+    compared: tuple[str, dict[str, tuple[int, int, int, int, int] | None], bool, int] | None = None,
+) -> Pass:
+    """The one way a :class:`Pass` is made: of the listing of the folder whose stat is
+    ``folder``, taken at ``clocks`` (:func:`_clocks`); ``compared``: (the stamp's
+    text, the candidates' stats, whether the entries moved, the latest ctime seen)
+    when the pass was compared with a stamp (its candidates are then the names in
+    ``seen``), else None (:func:`listing`: the caller compares every file)."""
+    began, offset = clocks
+    made = Pass(began, rel, folder.st_dev, folder.st_ino, names, inodes, digest)
+    made.offset = offset
+    made.newest = made.observed = newest
+    if compared is not None:
+        stamp, seen, moved, observed = compared
+        made.candidates, made.stamp, made.seen, made.moved = sorted(seen), stamp, seen, moved
+        made.observed = max(newest, observed)
+    return made
 
 
 def look(conn: sqlite3.Connection, folder: Path, rel: str) -> Pass | None:
@@ -321,22 +337,11 @@ def look(conn: sqlite3.Connection, folder: Path, rel: str) -> Pass | None:
                     seen[name] = _identity(os.lstat(os.path.join(folder, name)))
                 except OSError:
                     seen[name] = None
-    return Pass(
-        began,
-        rel,
-        ident.st_dev,
-        ident.st_ino,
-        names,
-        inodes,
-        digest,
-        sorted(seen),
-        text,
-        seen,
-        digest != stamp.get("digest"),
-        offset,
-        newest,
-        observed,
-    )
+    moved_any = digest != stamp.get("digest")
+    return _made(
+        rel, ident, (began, offset), names, inodes, digest, newest,
+        (text, seen, moved_any, observed),
+    )  # fmt: skip
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:

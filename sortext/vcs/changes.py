@@ -313,8 +313,8 @@ def _changed_paths(
     """(path at base, path at HEAD) of every record that differs; None: absent."""
     root = repo.root
     if base is None:
-        names = git.text(root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
-        return [(None, n) for n in names.split("\0") if n and _is_record(n, prefix)]
+        names = git.listed(root, "ls-tree", "-r", "--name-only", "HEAD", "--", prefix)
+        return [(None, n) for n in names if _is_record(n, prefix)]
     out = git.text(root, "diff", "--name-status", "-z", "-M", base, "HEAD", "--", prefix)
     tokens = out.split("\0")
     pairs: list[tuple[str | None, str | None]] = []

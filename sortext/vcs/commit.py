@@ -166,7 +166,7 @@ class GitRepo:
         paths = []
         for entry in out.split(b"\0"):
             if len(entry) > 3:
-                paths.append(entry[3:].decode())
+                paths.append(os.fsdecode(entry[3:]))  # (git.status_paths reads it alike)
         return paths
 
     def commit(

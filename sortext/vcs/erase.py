@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
+from sortext.files.slug import implied_id
 from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
@@ -217,11 +218,12 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
             (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
     # --root: the root commit's files too, whatever log.showRoot says; -z: names as
     # they are (git quotes a name holding "é" or a newline, which no pattern matched)
-    names = git.text(root, "log", "--root", "-z", "--all", "--format=", "--name-only").split("\0")
-    names = [n.strip("\n") for n in names]
+    from sortext.vcs.log import log
+
+    names = [p for c in log(root, "--all") for f in c.files for p in (f.old_path, f.path) if p]
     pattern = _id_path_pattern(record_id)
     plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
-    tracked = set(git.text(root, "ls-files").splitlines())
+    tracked = set(git.listed(root, "ls-files"))
     plan.named_files = sorted(
         rel
         for rel in _tree_files(root)
@@ -232,7 +234,8 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
         for line in git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
         if line and not line.startswith("refs/remotes/")
     )
-    plan.other_ids = sorted(p.stem for p in repo.record_paths() if p.stem != record_id)
+    others = {implied_id(p.name) for p in repo.record_paths()}
+    plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     return plan
 
@@ -258,8 +261,7 @@ def named_refs(refs: Iterable[str], record_id: str, other_ids: Iterable[str] = (
 
 
 def _dirty(root: Path) -> list[str]:
-    out = git.text(root, "status", "--porcelain", "--untracked-files=no")
-    return [line[3:] for line in out.splitlines() if line]
+    return git.status_paths(root, "--untracked-files=no")
 
 
 def _matchers(values: Sequence[Value]) -> list[tuple[Value, re.Pattern[bytes]]]:

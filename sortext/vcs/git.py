@@ -293,6 +293,41 @@ def text(root: Path, *args: str, check: bool = True) -> str:
     return run(root, *args, check=check).decode("utf-8", "replace")
 
 
+def names(out: bytes) -> list[str]:
+    """File names from git output written with ``-z`` (``ls-files -z``, ``diff
+    --name-only -z``, ``ls-tree --name-only -z``): one per NUL, as they are (no C
+    quoting, spaces, newlines and leading dashes kept), decoded as file names are
+    (:func:`os.fsdecode`: bytes that are not UTF-8 survive as surrogates, so a name
+    passed back to git is the same name)."""
+    return [os.fsdecode(name) for name in out.split(b"\0") if name]
+
+
+def listed(root: Path, *args: str) -> list[str]:
+    """:func:`names` of ``git ARGS`` run with ``-z`` (put before ``--``): the one way
+    sortext reads a list of file names from git."""
+    cut = args.index("--") if "--" in args else len(args)
+    return names(run(root, *args[:cut], "-z", *args[cut:]))
+
+
+def status_paths(root: Path, *args: str) -> list[str]:
+    """The paths ``git status --porcelain=v1 -z ARGS`` lists (the path each entry is
+    about; a rename's or copy's source, the token after it, is skipped)."""
+    cut = args.index("--") if "--" in args else len(args)
+    out = run(root, "status", "--porcelain=v1", "-z", *args[:cut], *args[cut:])
+    tokens = out.split(b"\0")
+    found: list[str] = []
+    i = 0
+    while i < len(tokens):
+        entry = tokens[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        found.append(os.fsdecode(entry[3:]))
+        if entry[:1] in (b"R", b"C") or entry[1:2] in (b"R", b"C"):
+            i += 1  # the source path of a rename or copy
+    return found
+
+
 def popen(root: Path, *args: str, stdin: bool = False) -> subprocess.Popen[bytes]:
     """A streaming ``git <args>`` process (stdout piped; stdin piped when asked).
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -190,10 +189,9 @@ def _entries(
 def stem_of(path: str) -> str:
     """The record id a file name implies, as the record reader implies it (the stem
     made a slug: ``Ada Lovelace.md`` -> ``ada-lovelace-76740216``)."""
-    from sortext.files.slug import safe_stem
+    from sortext.files.slug import implied_id
 
-    base = os.path.basename(path)
-    return safe_stem(base[:-3] if base.endswith(".md") else base)
+    return implied_id(path)
 
 
 def _keep(entries: list[HistoryEntry], wanted: str | None) -> list[HistoryEntry]:

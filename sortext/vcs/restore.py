@@ -67,7 +67,7 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
     if not commits:
         raise RecordNotFound(f"no history for '{record_id}': {path} was never committed")
     sha, old_path = _pick(repo, path, commits, at)
-    if git.text(repo.root, "status", "--porcelain", "--", path).strip():
+    if git.status_paths(repo.root, "--", path):
         raise ConflictError(
             f"{path} has changes that are not committed; commit or discard them first"
         )

@@ -116,9 +116,7 @@ def untrack_pages(root: Path) -> str | None:
     rebase)."""
     from sortext.vcs.commit import GitRepo
 
-    tracked = [
-        p for p in git.text(root, "ls-files", "-z", "--", "NEXT.md", "site").split("\0") if p
-    ]
+    tracked = git.listed(root, "ls-files", "--", "NEXT.md", "site")
     path = root / ".gitignore"
     before = path.read_bytes() if path.exists() else b""
     text = before.decode("utf-8", "surrogateescape")

@@ -37,13 +37,13 @@ from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 5  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
-# 5: the root commit read whatever log.showRoot says, and records marked -diff
+_CACHE_VERSION = 6  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+# 5: the root commit read whatever log.showRoot says, and records marked -diff; 6: the
+# stage read from each version in every YAML spelling, a change only when it differs
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
 SCAN_TIMEOUT = 1800.0
-_STAGE_LINE = re.compile(r"^\+stage:\s*['\"]?([^'\"#\s]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,11 @@ class _Scan:
     touched: dict[str, str] = field(default_factory=dict)
     stages: dict[str, tuple[str, str]] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)
+    #: A version that does not read was given the stage of the version after it: a
+    #: pass over a range of commits (``since..HEAD``) may then differ from the whole
+    #: history's (the range's first version, newest when last read, took the stage
+    #: of the one before it), so it is not merged into a saved scan.
+    carried: bool = False
 
 
 def _follow(alias: Mapping[str, str], path: str) -> str:
@@ -112,7 +117,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
 
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_INDEX = re.compile(r"index [0-9a-f]+\.\.([0-9a-f]+)")
+_INDEX = re.compile(r"index ([0-9a-f]+)\.\.([0-9a-f]+)")
 
 
 def in_front_matter(raw: bytes | str, line_no: int) -> bool:
@@ -161,23 +166,143 @@ def _unquote(text: str) -> str:
 #: Reads blobs by id (None: missing), for :func:`_parse_patches`.
 BlobRead = Callable[[list[str]], list[bytes | None]]
 
+_NO_BLOB = "0" * 40
+
+
+@dataclass(slots=True)
+class _Patch:
+    """One commit's change to one record file (newest name), as ``-U0`` shows it:
+    the blob before and after, and each hunk as (old start, old count, new start,
+    new count, the removed lines)."""
+
+    day: str
+    old: str
+    new: str
+    hunks: list[tuple[int, int, int, int, list[str]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """What one version of a record says about its stage.  ``plain``: the stage was
+    read from its line (:func:`sortext.vcs.versions.plain_top_fields`), so ``fence``
+    (the closing ``---`` line) and ``line`` (the ``stage:`` line, 0 for none) are
+    known and a change elsewhere in the file can be judged without reading the
+    version before it."""
+
+    blob: str
+    stage: str | None
+    plain: bool = False
+    fence: int = 0
+    line: int = 0
+    readable: bool = True
+
+
+# A quote that may open a single-quoted scalar (after a space, an indicator or the
+# line's start: an apostrophe inside a word opens nothing).
+_OPENING_QUOTE = re.compile(r"(?:^|[\s\[{,:-])'")
+
+
+def _simple_removed(line: str) -> bool:
+    """Whether a front-matter line the patch removed surely had no part in the old
+    version's stage, given that the version after it has a plain top-level ``stage:``
+    line the patch did not touch (see :func:`_older`): it names no stage (no
+    ``stage`` in any case, no backslash escape that could spell it), is no fence
+    (``---``, ``...``: the old front matter would have ended there) nor a directive,
+    and opens nothing that could run on over the following lines and take the stage
+    line in (an unclosed quote, bracket or brace).  Anchors, aliases, tags and block
+    scalars cannot reach a plain column-0 line.  A version that does not read at all
+    says nothing of its stage, so a removed line that only breaks the YAML is no
+    change either."""
+    if "stage" in line.lower() or "\\" in line:
+        return False
+    bare = line.strip()
+    if bare.startswith(("---", "...", "%")):
+        return False
+    if line.count('"') % 2 or line.count("[") != line.count("]"):
+        return False
+    if line.count("{") != line.count("}"):
+        return False
+    return not (_OPENING_QUOTE.search(line) and line.count("'") % 2)
+
+
+def _older(version: _Version, patch: _Patch) -> _Version | None:
+    """The version before ``patch`` when the plain line scan can be sure the patch
+    left the stage as it was (every hunk in the notes, or inside the front matter
+    away from the ``stage:`` line and the fences, removing only simple lines): its
+    stage, with the lines of its fence and stage line moved by the hunks above them.
+    None when it cannot be sure (the caller reads the old version)."""
+    if not version.plain or version.blob != patch.new:
+        return None
+    fence, line = version.fence, version.line
+    fence_shift = line_shift = 0
+    for _old_at, old_count, new_start, new_count, removed in patch.hunks:
+        last = new_start + new_count - 1 if new_count else new_start  # 0: removed after
+        if new_count == 0:
+            in_notes, inside = new_start >= fence, 1 <= new_start < fence
+        else:
+            in_notes = new_start > fence
+            inside = new_start >= 2 and last < fence and not new_start <= line <= last
+        if not in_notes and (not inside or not all(_simple_removed(r) for r in removed)):
+            return None
+        if last < fence:
+            fence_shift += old_count - new_count
+        if last < line:
+            line_shift += old_count - new_count
+    return _Version(
+        patch.old, version.stage, True, fence + fence_shift, line + line_shift if line else 0
+    )
+
+
+def _read_version(blob: str, raw: bytes | None) -> _Version:
+    """A version's stage: from its ``stage:`` line when the line scan is sure
+    (:func:`sortext.vcs.versions.plain_top_fields`), else from the record reader's
+    YAML (:func:`sortext.vcs.versions.parse_version`, every spelling: quoted keys, a
+    value on the next line, flow front matter, comments); ``readable`` is false for
+    a version that does not read at all (it says nothing of a stage: the caller
+    gives it the stage of the version after it, or, for the newest, of the one
+    before it)."""
+    from sortext.vcs.versions import _FENCE, parse_version, plain_top_fields
+
+    if blob == _NO_BLOB:
+        return _Version(blob, None)  # before the file was created: no stage
+    if raw is None:
+        return _Version(blob, None, readable=False)
+    fields = plain_top_fields(raw, ("stage",))
+    if fields is not None:
+        closing = _FENCE.search(raw, 3)
+        if closing is not None:
+            fence = raw.count(b"\n", 0, closing.start()) + 2
+            key = re.search(rb"\nstage:", raw[: closing.start()])
+            line = raw.count(b"\n", 0, key.start()) + 2 if key else 0
+            return _Version(blob, fields.get("stage"), True, fence, line)
+    parsed = parse_version(raw)
+    if parsed is None:
+        return _Version(blob, None, readable=False)
+    stage = parsed.data.get("stage")
+    return _Version(blob, stage if isinstance(stage, str) else None)
+
 
 def _parse_patches(out: str, read: BlobRead) -> _Scan:
     """What ``git log --format=\\x01%aI -p -U0 --full-index`` output says: per path,
-    the newest touch and the newest ``stage:`` line written into the front matter.
-    A hunk's lines are counted from its header, so a record line that looks like a
-    header (``++ b/other.md`` in the notes becomes ``+++ b/other.md``) is read as
-    the content it is.  A ``+stage:`` line counts only where it lies in the front
-    matter of the version it was written to: told by the hunk itself when the
-    hunk is the whole file, else by that version's blob (``read``, one batch for
-    the newest candidate of every path, then for the paths whose candidate was in
-    the notes)."""
+    the newest touch and the newest commit that changed the record's stage (the
+    stage of the version it wrote differs from the version before it).  A hunk's
+    lines are counted from its header, so a record line that looks like a header
+    (``++ b/other.md`` in the notes becomes ``+++ b/other.md``) is read as the
+    content it is.
+
+    Whether a commit changed the stage is decided, per path from the newest
+    commit back, by the versions' stages: the newest version is read (its
+    ``stage:`` line when plain, else the YAML); a commit whose hunks surely leave
+    the stage alone (:func:`_older`) passes its stage on without a read; any other
+    commit has the version before it read (``read``: one batch per round over all
+    paths) and compared.  So every spelling the record reader accepts counts, and
+    a ``stage:`` line in the notes or in a block scalar does not."""
     scan = _Scan()
-    candidates: dict[str, list[tuple[str, str, str | bool, int]]] = {}
+    patches: dict[str, list[_Patch]] = {}
     day = ""
     old = ""
-    blob = ""
-    path: str | None = None
+    blobs = ("", "")
+    current: _Patch | None = None
     lines = out.split("\n")
     i, end = 0, len(lines)
     while i < end:
@@ -186,11 +311,11 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
         if line.startswith("\x01"):
             day = line[1:11]
         elif line.startswith("diff --git "):
-            path = None
-            blob = ""
+            current = None
+            blobs = ("", "")
         elif line.startswith("index "):
             found_blob = _INDEX.match(line)
-            blob = found_blob.group(1) if found_blob else ""
+            blobs = (found_blob.group(1), found_blob.group(2)) if found_blob else ("", "")
         elif line.startswith("rename from "):
             old = _patch_name(line[len("rename from ") :], "") or ""
         elif line.startswith("rename to "):
@@ -200,16 +325,19 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
         elif line.startswith("+++ "):
             name = _patch_name(line[4:], "b/")
             path = _follow(scan.alias, name) if name is not None else None
+            current = None
             if path is not None:
                 scan.touched.setdefault(path, day)
+                if blobs[1]:
+                    current = _Patch(day, blobs[0], blobs[1])
+                    patches.setdefault(path, []).append(current)
         elif line.startswith("@@ "):
             m = _HUNK.match(line)
             if m is None:
                 continue
-            old_count = int(m.group(2) or 1)
+            old_at, old_count = int(m.group(1)), int(m.group(2) or 1)
             new_at, new_count = int(m.group(3)), int(m.group(4) or 1)
-            whole = m.group(1) == "0" and old_count == 0  # the file's every line
-            first = i
+            removed: list[str] = []
             old_left, new_left = old_count, new_count
             while (old_left > 0 or new_left > 0) and i < end:
                 body = lines[i]
@@ -218,56 +346,67 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
                     continue  # "\ No newline at end of file": not a line of the file
                 if body.startswith("-"):
                     old_left -= 1
+                    removed.append(body[1:])
                 elif not body.startswith("+"):  # context (GIT_DIFF_OPTS=-u3): both sides
                     old_left -= 1
                     new_left -= 1
-                    new_at += 1
                 else:
                     new_left -= 1
-                    if path is not None and body.startswith("+stage:"):
-                        found = _STAGE_LINE.match(body)
-                        if found:
-                            if whole:
-                                added = [x[1:] for x in lines[first:i] if x.startswith("+")]
-                                where: str | bool = in_front_matter("\n".join(added), new_at)
-                            else:
-                                where = blob
-                            candidates.setdefault(path, []).append(
-                                (found.group(1), day, where, new_at)
-                            )
-                    new_at += 1
-    _settle(scan, candidates, read)
+            if current is not None:
+                current.hunks.append((old_at, old_count, new_at, new_count, removed))
+    _settle(scan, patches, read)
     return scan
 
 
-def _settle(
-    scan: _Scan, candidates: dict[str, list[tuple[str, str, str | bool, int]]], read: BlobRead
-) -> None:
-    """Per path without a stage yet, the newest candidate whose line is in the front
-    matter of its version (blobs read in batches: usually one)."""
-    todo = {p: iter(c) for p, c in candidates.items()}
+def _settle(scan: _Scan, patches: dict[str, list[_Patch]], read: BlobRead) -> None:
+    """Per path, the newest patch whose old and new versions' stages differ (see
+    :func:`_parse_patches`); the versions are read in rounds, one batch each."""
+    known: dict[str, _Version] = {}  # by blob id: what a read version says
+    # per path: (its patches newest first, the next to judge, the newer version)
+    todo: dict[str, tuple[list[_Patch], int, _Version | None]] = {
+        path: (items, 0, None) for path, items in patches.items()
+    }
     while todo:
-        ask: dict[str, tuple[str, str, str, int]] = {}
-        for path, rest in list(todo.items()):
-            for stage, day, where, line_no in rest:
-                if where is True:
-                    scan.stages[path] = (stage, day)
+        wanted: dict[str, None] = {}
+        for path, (items, at, newer) in list(todo.items()):
+            while at < len(items):
+                patch = items[at]
+                if newer is None or newer.blob != patch.new:
+                    if patch.new not in known:
+                        wanted[patch.new] = None
+                        break
+                    newer = known[patch.new]
+                older = _older(newer, patch)
+                if older is None:
+                    if patch.old not in known:
+                        wanted[patch.old] = None
+                        break
+                    older = known[patch.old]
+                    if not older.readable and newer.readable:
+                        # a version that does not read has no say: the newer one's stage
+                        # (a delta scan then cannot tell alone: see _Scan.carried)
+                        older = _Version(older.blob, newer.stage)
+                        scan.carried = True
+                if not newer.readable:  # the newest versions do not read: the older's
+                    if not older.readable:
+                        newer, at = older, at + 1
+                        continue
+                    newer = _Version(newer.blob, older.stage, readable=False)
+                if older.stage != newer.stage:
+                    scan.stages[path] = (newer.stage or "", patch.day)
+                    at = len(items)
                     break
-                if isinstance(where, str) and where:
-                    ask[path] = (stage, day, where, line_no)
-                    break
+                newer, at = older, at + 1
+            if at >= len(items):
+                del todo[path]
             else:
-                del todo[path]
-                continue
-            if path in scan.stages:
-                del todo[path]
-        if not ask:
+                todo[path] = (items, at, newer)
+        if not wanted:
             return
-        contents = read([blob for _, _, blob, _ in ask.values()])
-        for (path, (stage, day, _, line_no)), raw in zip(ask.items(), contents, strict=True):
-            if raw is not None and in_front_matter(raw, line_no):
-                scan.stages[path] = (stage, day)
-                del todo[path]
+        ids = [blob for blob in wanted if blob != _NO_BLOB]
+        contents = dict(zip(ids, read(ids), strict=True))
+        for blob in wanted:
+            known[blob] = _read_version(blob, contents.get(blob))
 
 
 def _merge(newer: _Scan, older: _Scan) -> _Scan:
@@ -565,7 +704,10 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
     delta: _Scan | None = None
     if at is not None and at != head and _linear_since(repo, at):
         delta = _scan(repo, prefix, at)
-        scan = _merge(delta, scan)
+        if delta.carried:  # (see _Scan.carried) the whole history instead
+            delta, at, ids, scan = None, None, None, _scan(repo, prefix, None)
+        else:
+            scan = _merge(delta, scan)
     elif at != head:
         at, ids, scan = None, None, _scan(repo, prefix, None)
     diff = _tree_diff(repo, prefix, at, head) if ids is not None and at is not None else None
@@ -614,7 +756,7 @@ def _forward(
     if not whole or at == head or not _room_for(repo) or not _linear_since(repo, at):
         return None
     delta = _scan(repo, prefix, at)
-    if delta.alias:
+    if delta.alias or delta.carried:
         return None
     rows_since: dict[str, Any] = {}
     for entry in chain:
@@ -707,8 +849,8 @@ def _is_record_path(name: str, prefix: str) -> bool:
 
 def _listed_names(repo: Repository, prefix: str) -> list[str]:
     """Record paths in the clients folder at HEAD (``git ls-tree``)."""
-    names = git.text(repo.root, "ls-tree", "-r", "--name-only", "-z", "HEAD", "--", prefix)
-    return [n for n in names.split("\0") if n and _is_record_path(n, prefix)]
+    names = git.listed(repo.root, "ls-tree", "-r", "--name-only", "HEAD", "--", prefix)
+    return [n for n in names if _is_record_path(n, prefix)]
 
 
 def _tree_diff(repo: Repository, prefix: str, base: str, head: str) -> dict[str, str]:

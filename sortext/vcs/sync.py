@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sortext.errors import GitError, SortextError
+from sortext.files.slug import implied_id
 from sortext.repo import Repository
 from sortext.vcs import git
 
@@ -84,20 +85,13 @@ def check_resurrection(
                 f"git push --force {remote} --all && git push --force {remote} --tags "
                 "(next time: sortext erase ID --push), then sortext sync"
             )
-        changed = git.text(
-            root,
-            "diff",
-            "--name-only",
-            "--no-renames",
-            "--diff-filter=AM",
-            "HEAD",
-            tracking,
-            "--",
-            prefix,
-        ).split()
+        changed = git.listed(
+            root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", "HEAD", tracking,
+            "--", prefix,
+        )  # fmt: skip
         for rel in changed:
             raw = _show(root, f"{tracking}:{rel}")
-            hit = ours.match_text(Path(rel).name.removesuffix(".md"), raw or b"")
+            hit = ours.match_text(implied_id(rel), raw or b"")
             if hit is not None:
                 _drop_fetched(root, remote)
                 raise ErasedClientRefused(
@@ -113,7 +107,7 @@ def check_resurrection(
         if new:
             fresh = tombstone.Tombstones(theirs.salt, new)
             for path in repo.record_paths():
-                hit = fresh.match_text(path.stem, path.read_bytes())
+                hit = fresh.match_text(implied_id(path.name), path.read_bytes())
                 if hit is not None:
                     url = git.get_config(root, f"remote.{remote}.url") or remote
                     raise ErasedClientRefused(
@@ -154,35 +148,23 @@ def _history_hit(
     """The first record file in the commits reachable from ``tip`` but not from
     ``exclude`` (under ``prefix``; "": any path) that matches ``stones``, by its file name (the id)
     or by the email of any version of it: (repository-relative path, tombstone)."""
-    log = git.text(
-        root,
-        "log",
-        "--format=%H",
-        "--name-only",
-        "--no-renames",
-        "--root",  # a root commit's files too, whatever log.showRoot says
-        tip,
-        "--not",
-        exclude,
-        "--",
-        *([prefix] if prefix else []),
-    )
-    commit = ""
+    from sortext.vcs.log import log
+
+    # the shared -z log reader: names as they are (git quotes "clients/caf\303\251.md"
+    # in a plain listing, and a name may hold a newline)
+    commits = log(root, "--no-renames", tip, "--not", exclude, paths=[prefix] if prefix else [])
     seen: set[tuple[str, str]] = set()
-    for line in log.splitlines():
-        if not line:
-            continue
-        if len(line) == 40 and all(c in "0123456789abcdef" for c in line):
-            commit = line
-            continue
-        stem = Path(line).name.split(".")[0]  # clients/<id>.md, site/clients/<id>.html
-        hit = stones.match(stem)
-        if hit is None and (commit, line) not in seen:
-            seen.add((commit, line))
-            raw = _show(root, f"{commit}:{line}")
-            hit = stones.match_text(stem, raw) if raw else None
-        if hit is not None:
-            return line, hit
+    for commit in commits:
+        for change in commit.files:
+            line = change.path
+            stem = implied_id(line)  # clients/<id>.md, site/clients/<id>.html
+            hit = stones.match(stem)
+            if hit is None and (commit.sha, line) not in seen:
+                seen.add((commit.sha, line))
+                raw = _show(root, f"{commit.sha}:{line}")
+                hit = stones.match_text(stem, raw) if raw else None
+            if hit is not None:
+                return line, hit
     return None
 
 
@@ -228,8 +210,7 @@ def merge_in_progress(root: Path) -> bool:
 
 
 def unmerged_paths(root: Path) -> list[str]:
-    out = git.text(root, "diff", "--name-only", "--diff-filter=U")
-    return [line for line in out.splitlines() if line]
+    return git.listed(root, "diff", "--name-only", "--diff-filter=U")
 
 
 def _finish_merge(root: Path) -> list[str]:
@@ -250,8 +231,7 @@ def _finish_merge(root: Path) -> list[str]:
 
 
 def _dirty(root: Path) -> list[str]:
-    out = git.text(root, "status", "--porcelain", "--untracked-files=no")
-    return [line[3:] for line in out.splitlines() if line]
+    return git.status_paths(root, "--untracked-files=no")
 
 
 def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> SyncResult:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sortext.files.slug import safe_stem
+from sortext.files.slug import implied_id
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.record.yamlread import _MARKUP, _NUMBER_HINT
 
@@ -239,8 +238,7 @@ def _stem_of(path: str) -> str:
     if stem is None:
         if len(_STEMS) > 4096:  # (a long-running process: bounded)
             _STEMS.clear()
-        base = os.path.basename(path)
-        stem = _STEMS[path] = safe_stem(base[:-3] if base.endswith(".md") else base)
+        stem = _STEMS[path] = implied_id(path)
     return stem
 
 
