@@ -55,6 +55,9 @@ PAGES_STAMP = "pages_stamp"  # meta: site/clients as the last finished build lef
 #: meta: the index's record generation (Index.generation) the last finished build's
 #: pages were planned from; "" when another command stored records during that build
 BUILD_GENERATION = "build_generation"
+#: meta: :data:`sortext.store.board.QUERY_STORES` as the last finished build read it
+#: before planning (a query that stored another day's assessments since moved it)
+BUILD_QUERY_STORES = "build_query_stores"
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -134,11 +137,16 @@ def build(
     with Index.open(repo) as index:
         names = _record_names(repo, changed)
         generation = index.generation()
-        behind = index.meta(BUILD_GENERATION) != str(generation)
+        query_stores = board.query_stores(index.conn)
+        behind = (
+            index.meta(BUILD_GENERATION) != str(generation)
+            or index.meta(BUILD_QUERY_STORES) != query_stores
+        )
         if behind:
             # Another command stored or removed records since the last build finished (a
-            # query's refresh): the index holds them, so no stat pass or list of changed
-            # files says which pages are behind; every record is planned.
+            # query's refresh), or stored assessments for its own day (list --at-risk):
+            # the index holds them, so no stat pass or list of changed files says which
+            # pages are behind; every record is planned.
             names = None
         if names is not None and index.meta(BUILD_KEY) is None:
             # No build finished on this index (new, emptied, or its layout changed): it
@@ -190,11 +198,12 @@ def build(
             assessed = board.keys(index.conn, [r.path for r in rows] + changed_paths)
             old_keys = page_keys(index.conn, (f"{SITE_DIR}/clients/{rid}.html" for rid in ids))
             present = {f"{rid}.html" for rid in ids if (pages_dir / f"{rid}.html").exists()}
+            listed: set[str] = set()
         else:
             rows = index.rows()
             assessed = board.keys(index.conn)
             old_keys = page_keys(index.conn)
-            present = set(os.listdir(pages_dir))
+            present = listed = set(os.listdir(pages_dir))
         plan = _plan(
             repo,
             rows,
@@ -233,9 +242,15 @@ def build(
         _summary_pages(repo, index, env, today, common, result, head)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
-        for rel in gone:
+        # A full look also removes the client pages no record names that no page key
+        # names either (the index emptied by a schema change, erasure or damage while a
+        # record file was deleted or renamed): a cold build never writes them.
+        orphans = {f"{SITE_DIR}/clients/{name}" for name in listed} - set(plan.page_keys)
+        for rel in [*gone, *sorted(orphans - set(gone))]:
             if _page_id(rel) is None:
                 continue  # not a page this build names (an old index's key): leave it
+            if rel in orphans and (repo.root / rel).is_dir():
+                continue  # a folder named like a page: not one this build wrote
             try:
                 (repo.root / rel).unlink()
                 result.removed.append(rel)
@@ -251,6 +266,7 @@ def build(
             )
         index.set_meta(BUILD_KEY, build_mark)
         index.set_meta(BUILD_GENERATION, planned)
+        index.set_meta(BUILD_QUERY_STORES, query_stores)
         index.set_meta(BUILD_HEAD, head)
         index.set_meta(PAGES_STAMP, _stamp(pages_dir))
     done = set(result.written)
@@ -336,12 +352,16 @@ def _client_page_count(index: Index) -> int:
     kept = index.meta(PAGE_COUNT)
     if kept is not None and kept.isascii() and kept.isdigit() and len(kept) < 16:
         return int(kept)
-    row = index.conn.execute(
-        f"SELECT count(*) FROM pages WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
-        (OMITTED, OMITTED),
-    ).fetchone()
-    index.set_meta(PAGE_COUNT, str(int(row[0])))
-    return int(row[0])
+    # Counted and kept in one statement of one write transaction: counted first and kept
+    # after, a page key another build set in between was left out of the kept count.
+    with index.conn:
+        index.conn.execute(
+            "INSERT OR REPLACE INTO meta SELECT ?, CAST(count(*) AS TEXT) FROM pages "
+            f"WHERE substr(key, -length(?)) != ? AND {_PAGE_GLOB}",
+            (PAGE_COUNT, OMITTED, OMITTED),
+        )
+        row = index.conn.execute("SELECT value FROM meta WHERE key = ?", (PAGE_COUNT,))
+        return int(row.fetchone()[0])
 
 
 def _counted(path: str, key: str | None) -> int:

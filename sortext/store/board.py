@@ -277,6 +277,30 @@ def _insert(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     )
 
 
+#: meta: raised by every store of assessments outside a build (a query's, for its
+#: day: :func:`note_query_store`); a build plans every record when it moved since the
+#: last finished build read it (the stat pass sees no file changed, while the stored
+#: assessments are another day's).
+QUERY_STORES = "board_query_stores"
+
+
+def note_query_store(conn: sqlite3.Connection) -> None:
+    """Raise :data:`QUERY_STORES` (in the caller's write transaction, after a query
+    stored assessments)."""
+    conn.execute(
+        "INSERT OR REPLACE INTO meta VALUES (?, COALESCE((SELECT CAST(value AS INTEGER) + 1 "
+        "FROM meta WHERE key = ? AND typeof(value) = 'text' AND length(value) < 16 "
+        "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9]*'), 1))",
+        (QUERY_STORES, QUERY_STORES),
+    )
+
+
+def query_stores(conn: sqlite3.Connection) -> str:
+    """:data:`QUERY_STORES` as stored ("" when none)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (QUERY_STORES,)).fetchone()
+    return str(row[0]) if row is not None else ""
+
+
 def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
     """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`)."""
     from sortext.store import daybook
@@ -430,6 +454,19 @@ def _kept_counts(conn: sqlite3.Connection, prefix: str) -> dict[str, int] | None
     return {key[len(prefix) :]: v for key, v in rows}
 
 
+def _kept_next(conn: sqlite3.Connection) -> dict[str, int] | None:
+    """The kept next-action counts by rank (s0, as text), None when not kept or when a
+    key names no rank (a damaged row: ``next:9`` stopped the pages with an IndexError,
+    ``next:\u0663`` passed ``isdigit``)."""
+    from sortext.rules.findings import NEXT_ORDER
+
+    kept = _kept_counts(conn, "next:")
+    ranks = {str(rank) for rank in range(len(NEXT_ORDER))}
+    if kept is None or not ranks.issuperset(kept):
+        return None
+    return kept
+
+
 def _kept_overdue(conn: sqlite3.Connection) -> list[tuple[str, float]] | None:
     row = conn.execute(
         "SELECT value FROM board_counts WHERE key = 'overdue' "
@@ -526,8 +563,8 @@ def next_counts(conn: sqlite3.Connection) -> dict[str, int]:
     from sortext.rules.findings import NEXT_ORDER
 
     # s0 is the status's place in NEXT_ORDER (next_sort_key): counted on the order index
-    kept = _kept_counts(conn, "next:")
-    if kept is not None and all(rank.isdigit() for rank in kept):
+    kept = _kept_next(conn)
+    if kept is not None:
         return dict(sorted((NEXT_ORDER[int(rank)], n) for rank, n in kept.items()))
     rows = conn.execute("SELECT s0, count(*) FROM next_items GROUP BY s0")
     return dict(sorted((NEXT_ORDER[rank], int(n)) for rank, n in rows))
@@ -538,7 +575,7 @@ def next_top(conn: sqlite3.Connection, limit: int, status: str | None = None) ->
     from sortext.rules.findings import NEXT_ORDER
 
     if not status:
-        kept = _kept_counts(conn, "next:")
+        kept = _kept_next(conn)
         total = sum(kept.values()) if kept is not None else None
         return _top(conn, "next_items", "1", "s0, s1, s2, path", limit, _next, total=total)
     if status not in NEXT_ORDER:

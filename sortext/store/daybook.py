@@ -141,9 +141,11 @@ def week_items(conn: sqlite3.Connection, owner: str | None = None) -> list[Any]:
     from sortext.rules.agenda import AgendaItem
 
     if owner is None:
-        rows = conn.execute("SELECT value FROM day_items")
+        rows = conn.execute("SELECT value FROM day_items ORDER BY path, rowid")
     else:
-        rows = conn.execute("SELECT value FROM day_items WHERE owner = ?", (owner,))
+        rows = conn.execute(
+            "SELECT value FROM day_items WHERE owner = ? ORDER BY path, rowid", (owner,)
+        )
     return [AgendaItem(*json.loads(v)) for (v,) in rows]
 
 
@@ -157,7 +159,10 @@ def week_top(
     """The agenda of ``days`` days from ``today`` (of ``owner``, if given) as
     :func:`sortext.rules.agenda.arrange` gives it from :func:`week_items`, each day
     cut to its first ``limit`` items (``more``: how many were left out, and of those
-    ``more_overdue`` overdue actions).  SQLite reads only the rows shown."""
+    ``more_overdue`` overdue actions).  SQLite reads only the rows shown.  Items that
+    tie in the agenda's order come by record path (then in the record's order), as a
+    cold build stored them: insertion order (rowid) alone put a record stored again
+    after an incremental save last among its ties."""
     from sortext.rules.agenda import AgendaDay, AgendaItem
 
     mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
@@ -167,7 +172,7 @@ def week_top(
         where = f"day = ?{mine}"
         keys = (day.isoformat(), *args)
         rows = conn.execute(
-            f"SELECT value FROM day_items WHERE {where} ORDER BY o, rowid LIMIT ?",
+            f"SELECT value FROM day_items WHERE {where} ORDER BY o, path, rowid LIMIT ?",
             (*keys, -1 if limit is None else limit),
         ).fetchall()
         agenda = AgendaDay(day, [AgendaItem(*json.loads(v)) for (v,) in rows])

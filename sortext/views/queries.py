@@ -263,6 +263,8 @@ def stored_risks(
                 batch = []
         board.store(conn, batch)
         board.store_day(conn, batch)
+        if redo:  # stored for this command's day: the next build plans every record
+            board.note_query_store(conn)
         out = board.open_risks(conn, rules.AT_RISK_KINDS)
         # a hidden record's stored row has no name (nor findings): find them by that
         bare = conn.execute("SELECT path FROM assessed WHERE name = ''") if hiding else []
