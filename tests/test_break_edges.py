@@ -1,0 +1,91 @@
+"""Break tests of the edges6 work (output encodings, git names, stage facts).
+
+Found: ``--json`` on a stream that cannot encode every character (Latin-1, cp437,
+cp1252) went through the terminal fit's ASCII stand-ins: a curly quote in a name
+became a plain ``"`` inside a JSON string (``show --json`` and ``search --json``
+printed invalid JSON), and an arrow or a sparkline block became ``->`` / ``_#``
+(valid JSON, but no longer the record's text).  JSON output now escapes what the
+stream cannot encode as JSON ``\\uXXXX`` escapes, which decode to the original.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import SAMPLE_TODAY
+
+AMARA = "clients/amara-okafor.md"
+NAME = "\u201cAmara\u201d Okafor \u2026 \u2192 \u2581\u2588 e\u0301 \U0001f600 \\ back"
+
+
+def _run(root: Path, encoding: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
+    env["PYTHONIOENCODING"] = encoding
+    return subprocess.run(
+        [sys.executable, "-m", "sortext", *args], cwd=root, env=env, capture_output=True
+    )
+
+
+def _decoded(out: bytes, encoding: str) -> str:
+    codec = encoding.split(":")[0]
+    return out.decode("utf-8" if codec == "ascii" else codec)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp437", "cp1252", "latin-1:strict"])
+def test_json_on_a_narrow_stream_is_valid_and_carries_the_text(
+    records_repo: Path, encoding: str
+) -> None:
+    from tests.conftest import git
+
+    path = records_repo / AMARA
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("name: Amara Okafor", f"name: {json.dumps(NAME)}", 1), "utf-8")
+    git(records_repo, "commit", "-qam", "renamed \u201cquoted\u201d")
+    for args in (
+        ["show", "amara-okafor", "--json", "--today", SAMPLE_TODAY],
+        ["search", "Okafor", "--json"],
+        ["history", "amara-okafor", "--json"],
+        ["changes", "--since", "30d", "--json", "--today", SAMPLE_TODAY],
+        ["list", "--json", "--today", SAMPLE_TODAY],
+    ):
+        for _ in range(2):  # the second may be a remembered reply
+            done = _run(records_repo, encoding, *args)
+            assert done.returncode == 0, (args, done.stderr)
+            data = json.loads(_decoded(done.stdout, encoding))
+            assert NAME in json.dumps(data, ensure_ascii=False), (args, done.stdout[:400])
+
+
+_JSON_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers() | _JSON_TEXT,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+        max_leaves=12,
+    ),
+    encoding=st.sampled_from(["latin-1", "cp437", "cp1252", "ascii", "shift_jis", "utf-8"]),
+    colour=st.booleans(),
+)
+def test_json_through_the_inert_stream_is_the_value(value: object, encoding: str, colour: bool) -> None:
+    """Any JSON value, dumped for the terminal and written through the inert stream on
+    any encoding, is bytes in that encoding that decode to the same value."""
+    import io
+
+    from sortext.files.inert import InertStream, json_text
+
+    raw = io.BytesIO()
+    target = io.TextIOWrapper(raw, encoding=encoding, errors="strict", write_through=True)
+    stream = InertStream(target, colour)
+    stream.write(json_text(value, stream.encoding, indent=2) + "\n")
+    target.flush()
+    assert json.loads(raw.getvalue().decode(encoding)) == value
