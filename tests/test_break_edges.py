@@ -39,6 +39,17 @@ def _decoded(out: bytes, encoding: str) -> str:
     return out.decode("utf-8" if codec == "ascii" else codec)
 
 
+def _strings(value: object) -> set[str]:
+    """Every string a JSON value holds (keys and values, at any depth)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return {s for k, v in value.items() for s in _strings(k) | _strings(v)}
+    if isinstance(value, list):
+        return {s for v in value for s in _strings(v)}
+    return set()
+
+
 @pytest.mark.parametrize("encoding", ["latin-1", "cp437", "cp1252", "latin-1:strict"])
 def test_json_on_a_narrow_stream_is_valid_and_carries_the_text(
     records_repo: Path, encoding: str
@@ -60,7 +71,8 @@ def test_json_on_a_narrow_stream_is_valid_and_carries_the_text(
             done = _run(records_repo, encoding, *args)
             assert done.returncode == 0, (args, done.stderr)
             data = json.loads(_decoded(done.stdout, encoding))
-            assert NAME in json.dumps(data, ensure_ascii=False), (args, done.stdout[:400])
+            if args[0] != "changes":  # (changes names no client by name: valid is enough)
+                assert NAME in _strings(data), (args, done.stdout[:400])
 
 
 _JSON_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
@@ -76,7 +88,9 @@ _JSON_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
     encoding=st.sampled_from(["latin-1", "cp437", "cp1252", "ascii", "shift_jis", "utf-8"]),
     colour=st.booleans(),
 )
-def test_json_through_the_inert_stream_is_the_value(value: object, encoding: str, colour: bool) -> None:
+def test_json_through_the_inert_stream_is_the_value(
+    value: object, encoding: str, colour: bool
+) -> None:
     """Any JSON value, dumped for the terminal and written through the inert stream on
     any encoding, is bytes in that encoding that decode to the same value."""
     import io
