@@ -103,3 +103,57 @@ def test_json_through_the_inert_stream_is_the_value(
     stream.write(json_text(value, stream.encoding, indent=2) + "\n")
     target.flush()
     assert json.loads(raw.getvalue().decode(encoding)) == value
+
+
+# -- a search word from a command line that is not UTF-8 -------------------------------
+# Found: ``sortext search $'ab\xff'`` (a word typed on a Latin-1 terminal, or pasted
+# bytes: Python reads the byte as the lone surrogate U+DCFF) ended in "internal error:
+# UnicodeEncodeError" from SQLite.  Records are UTF-8 text: such a word matches nothing.
+
+
+def test_search_for_bytes_that_are_not_utf8(records_repo: Path) -> None:
+    for args in ([b"search", b"ab\xff"], [b"search", b"Okafor", b"\xe9t\xe9", b"--json"]):
+        done = subprocess.run(
+            [os.fsencode(sys.executable), b"-m", b"sortext", *args],
+            cwd=records_repo,
+            capture_output=True,
+        )
+        assert b"internal error" not in done.stderr and b"Traceback" not in done.stderr
+        assert done.returncode == 1, done.stderr  # nothing matched
+        if b"--json" in args:
+            assert json.loads(done.stdout) == []
+
+
+@pytest.fixture(scope="module")
+def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    from tests.conftest import PROJECT_ROOT, git
+
+    root = tmp_path_factory.mktemp("search") / "records"
+    root.mkdir()
+    shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
+    shutil.copytree(PROJECT_ROOT / "clients", root / "clients")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    return root
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(words=st.lists(st.text(st.characters(), max_size=8), min_size=1, max_size=3))
+def test_any_search_words_give_hits_or_none(sample_repo: Path, words: list[str]) -> None:
+    """Any words (all of Unicode, lone surrogates and NUL too): a list of hits, whose
+    every word is UTF-8 text, never an exception."""
+    from sortext.repo import open_repository
+    from sortext.views.queries import search
+
+    hits = search(open_repository(sample_repo), words)
+    if any(not _utf8(w) for w in words):
+        assert hits == []
+
+
+def _utf8(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
