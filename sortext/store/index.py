@@ -1012,7 +1012,9 @@ class Index:
         # Control characters (NUL especially) end an FTS5 string early: drop them.
         cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
         terms = [w for w in cleaned if w]
-        if not terms:
+        if not terms or not all(_utf8(term) for term in terms):
+            # A word that is not UTF-8 text (a byte of a command line in another
+            # encoding, read as a lone surrogate) is in no record: nothing matches.
             return []
         query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
         found = self.conn.execute(
@@ -1049,6 +1051,15 @@ class Index:
     def set_meta(self, key: str, value: str) -> None:
         with self.conn:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _utf8(text: str) -> bool:
+    """Whether ``text`` is UTF-8 text (holds no lone surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def searchable(body: str, data: Mapping[str, Any] | None) -> str:
