@@ -1053,15 +1053,6 @@ class Index:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
 
-def _utf8(text: str) -> bool:
-    """Whether ``text`` is UTF-8 text (holds no lone surrogate)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def searchable(body: str, data: Mapping[str, Any] | None) -> str:
     """The text search indexes for a record: its notes, then every text value of its
     fields (company, email, tags, blockers, goals, session focus and commitments,
