@@ -157,3 +157,57 @@ def _utf8(word: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# -- stage facts in a clients folder whose name git quotes and pads -------------------
+# Found: with a clients folder named with a space and a quote or a backslash
+# (``a \ b``, ``clients "old"``), ``show`` never said "in active since ...": git
+# quotes such a name in a patch's ``+++`` line *and* adds its trailing tab (a name
+# with a space), and the parser unquoted the tab and the closing quote into the name.
+
+_FOLDER_CHARS = st.characters(
+    codec="utf-8", exclude_characters="/\x00\n", exclude_categories=["Cs"]
+)
+
+
+def _stage_repo(root: Path, folder: str) -> None:
+    import shutil
+
+    from tests.conftest import PROJECT_ROOT, git
+
+    root.mkdir()
+    (root / folder).mkdir()
+    shutil.copy(PROJECT_ROOT / AMARA, root / folder / "amara-okafor.md")
+    config = (PROJECT_ROOT / "sortext.yaml").read_text(encoding="utf-8")
+    config = config.replace("clients_dir: clients", f"clients_dir: {json.dumps(folder)}", 1)
+    (root / "sortext.yaml").write_text(config, encoding="utf-8")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    git(root, "config", "user.email", "test@sortext.invalid")
+    git(root, "config", "user.name", "Test User")
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "-m", "a client")
+
+
+@pytest.mark.parametrize("folder", ["a \\ b", 'clients "old"', 'kl\u00efents "q" \\ *:\t-x'])
+def test_time_in_stage_in_a_folder_git_quotes(tmp_path: Path, folder: str) -> None:
+    root = tmp_path / "records"
+    _stage_repo(root, folder)
+    done = _run(root, "utf-8", "show", "amara-okafor")
+    assert done.returncode == 0, done.stderr
+    assert b"in active since" in done.stdout.split(b"\n")[0], done.stdout[:300]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(folder=st.text(_FOLDER_CHARS, min_size=1, max_size=12))
+def test_stage_facts_in_any_folder(tmp_path_factory: pytest.TempPathFactory, folder: str) -> None:
+    """Any clients folder name a file system takes (real git): the client's stage and
+    the day it was committed are known."""
+    from sortext.repo import open_repository
+    from sortext.vcs.stagefacts import stage_facts
+
+    if folder.strip(". ") == "" or folder.startswith("-") or folder.startswith(".git"):
+        return  # not a folder name sortext.yaml can hold as a clients folder
+    root = tmp_path_factory.mktemp("folder") / "records"
+    _stage_repo(root, folder)
+    facts = stage_facts(open_repository(root), use_cache=False)
+    assert facts["amara-okafor"].stage == "active", facts
