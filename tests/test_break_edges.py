@@ -197,8 +197,14 @@ def test_time_in_stage_in_a_folder_git_quotes(tmp_path: Path, folder: str) -> No
     assert b"in active since" in done.stdout.split(b"\n")[0], done.stdout[:300]
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
-@given(folder=st.text(_FOLDER_CHARS, min_size=1, max_size=12))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    folder=st.builds(
+        str.__add__,
+        st.text(st.sampled_from(' "\\\t*:\u00e9a-'), min_size=1, max_size=8),
+        st.text(_FOLDER_CHARS, max_size=4),
+    )
+)
 def test_stage_facts_in_any_folder(tmp_path_factory: pytest.TempPathFactory, folder: str) -> None:
     """Any clients folder name a file system takes (real git): the client's stage and
     the day it was committed are known."""
