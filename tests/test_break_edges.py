@@ -225,3 +225,30 @@ def test_stage_facts_in_any_folder(tmp_path_factory: pytest.TempPathFactory, fol
         return  # a name sortext.yaml refuses, with a clear error (not this test's class)
     facts = stage_facts(repo, use_cache=False)
     assert facts["amara-okafor"].stage == "active", facts
+
+
+# -- a clock kept by an older reader of git's history -----------------------------------
+# Found with the folder fix above: the index keeps each HEAD's stage clock under
+# "commit|configuration", so after sortext's reader of git's history was fixed, the
+# answer the old reader gave (no stage since, for a folder 'a \ b') stayed in use until
+# the next commit.  The key now holds the reader's version.
+
+
+def test_a_clock_kept_by_an_older_reader_is_read_again(records_repo: Path) -> None:
+    import sqlite3
+
+    from sortext.store.clock import HEAD_KEY
+    from tests.test_query_recall import _dated
+
+    _dated(records_repo)  # Northwind in proposal since 2026-10-07
+    first = _run(records_repo, "utf-8", "show", "northwind-bakery", "--today", SAMPLE_TODAY)
+    assert b"in proposal for 47 days" in first.stdout, first.stdout[:300]
+    index = records_repo / ".sortext" / "index.sqlite"
+    with sqlite3.connect(index) as conn:
+        (key,) = conn.execute("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).fetchone()
+        old_key = "|".join(key.split("|")[:2])  # as the reader before the version kept it
+        conn.execute("UPDATE meta SET value = ? WHERE key = ?", (old_key, HEAD_KEY))
+        conn.execute("UPDATE clock SET stage = 'proposal', since = '2020-01-01'")
+    conn.close()
+    again = _run(records_repo, "utf-8", "show", "northwind-bakery", "--today", "2026-11-24")
+    assert b"in proposal for 48 days" in again.stdout, again.stdout[:300]
