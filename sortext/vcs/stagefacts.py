@@ -34,13 +34,16 @@ from sortext.errors import SortextError
 from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
+from sortext.store.clock import FACTS_VERSION
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 7  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+# The version (kept in store.clock, whose kept clocks go with it) -- 3: names unquoted,
+# hunks counted; 4: stage lines in the notes ignored;
 # 5: the root commit read whatever log.showRoot says, and records marked -diff; 6: the
 # stage read from each version in every YAML spelling, a change only when it differs;
 # 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab
+_CACHE_VERSION = FACTS_VERSION
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
