@@ -252,3 +252,43 @@ def test_a_clock_kept_by_an_older_reader_is_read_again(records_repo: Path) -> No
     conn.close()
     again = _run(records_repo, "utf-8", "show", "northwind-bakery", "--today", "2026-11-24")
     assert b"in proposal for 48 days" in again.stdout, again.stdout[:300]
+
+
+# -- a version that does not read, between two stages ------------------------------------
+# Found: proposal (2026-10-01), then a version the record reader refuses (stage: !!str
+# proposal, 2026-10-05), then active (2026-10-13): "in active for 49 days", dated by
+# the commit that broke the record, which still said proposal to anyone reading it.
+# A version that does not read has no say either way: the stage is active since the
+# first version that reads and says so.
+
+
+def _commit_at(root: Path, day: str, message: str) -> None:
+    env_day = f"{day}T12:00:00"
+    subprocess.run(
+        ["git", "commit", "-qam", message],
+        cwd=root,
+        check=True,
+        env={**os.environ, "GIT_AUTHOR_DATE": env_day, "GIT_COMMITTER_DATE": env_day},
+    )
+
+
+@pytest.mark.parametrize("broken", ["stage: !!str proposal", "stage: [proposal"])
+def test_an_unreadable_version_between_two_stages(records_repo: Path, broken: str) -> None:
+    from sortext.repo import open_repository
+    from sortext.vcs.stagefacts import stage_facts
+    from tests.test_query_recall import _dated
+
+    root = _dated(records_repo)  # Northwind in proposal since 2026-10-07
+    path = root / "clients" / "northwind-bakery.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("stage: proposal", broken, 1), encoding="utf-8")
+    _commit_at(root, "2026-10-09", "broken")
+    path.write_text(text.replace("stage: proposal", "stage: discovery", 1), encoding="utf-8")
+    _commit_at(root, "2026-10-13", "back to discovery")
+    facts = stage_facts(open_repository(root), use_cache=False)["northwind-bakery"]
+    assert (facts.stage, str(facts.stage_since)) == ("discovery", "2026-10-13")
+    # and back to the stage it had before the broken version: no change since then
+    path.write_text(text, encoding="utf-8")
+    _commit_at(root, "2026-10-15", "proposal again")
+    facts = stage_facts(open_repository(root), use_cache=False)["northwind-bakery"]
+    assert (facts.stage, str(facts.stage_since)) == ("proposal", "2026-10-15")
