@@ -40,7 +40,12 @@ def _discovery_stops_at_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture
 def records_repo(tmp_path: Path) -> Path:
     """A copy of the sample records repository, committed in a fresh git repo."""
-    root = tmp_path / "records"
+    return sample_records(tmp_path / "records")
+
+
+def sample_records(root: Path) -> Path:
+    """The sample records repository copied to ``root`` (made here) and committed in a
+    fresh git repo; returns ``root``."""
     root.mkdir()
     shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
     shutil.copytree(PROJECT_ROOT / "clients", root / "clients")

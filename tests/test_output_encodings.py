@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,19 +86,9 @@ def _plant(root: Path, name: str, action: str, company: str, notes: str) -> None
 
 @pytest.fixture(scope="module")
 def planted_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import PROJECT_ROOT, git
+    from tests.conftest import sample_records
 
-    root = tmp_path_factory.mktemp("enc") / "records"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
-    shutil.copytree(PROJECT_ROOT / "clients", root / "clients")
-    shutil.copytree(PROJECT_ROOT / "templates", root / "templates")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    git(root, "config", "user.email", "test@sortext.invalid")
-    git(root, "config", "user.name", "Test User")
-    git(root, "add", "-A")
-    git(root, "commit", "--quiet", "-m", "sample records")
-    return root
+    return sample_records(tmp_path_factory.mktemp("enc") / "records")
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
