@@ -130,22 +130,6 @@ def _stand_in(exc: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error(FALLBACK, _stand_in)
 
-#: The error handler :func:`json_text` encodes with: JSON escapes only, no stand-ins.
-JSON_FALLBACK = "sortext-json-fallback"
-
-
-def _json_escape(exc: UnicodeError) -> tuple[str, int]:
-    """The ``codecs`` error handler :data:`JSON_FALLBACK`: each character the codec
-    cannot encode -> its JSON escape (``"\u201c"`` -> ``"\\u201c"``, an astral
-    character -> its UTF-16 pair), which a JSON reader decodes back to it."""
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    bad = exc.object[exc.start : exc.end]
-    return "".join(_escape(char) for char in bad), exc.end
-
-
-codecs.register_error(JSON_FALLBACK, _json_escape)
-
 
 def codec_name(encoding: str | None) -> str | None:
     """The normal name of ``encoding`` (``"latin-1"`` -> ``"iso8859-1"``), None when
@@ -177,9 +161,10 @@ def fit(text: str, encoding: str | None) -> str:
 
 def json_text(value: Any, encoding: str | None, **options: Any) -> str:
     """``value`` as JSON text (``json.dumps(value, ensure_ascii=False, **options)``) a
-    stream in ``encoding`` takes as it is: each character the encoding lacks is a
-    JSON ``\\uXXXX`` escape, so :func:`fit` finds nothing to change.  Its stand-ins
-    are for prose: a curly quote's ``"`` inside a JSON string ends the string, and an
+    stream in ``encoding`` takes as it is: each character the encoding lacks, or
+    writes as another (Shift-JIS's yen sign is its backslash), is a JSON
+    ``\\uXXXX`` escape, so :func:`fit` finds nothing to change.  Its stand-ins are
+    for prose: a curly quote's ``"`` inside a JSON string ends the string, and an
     arrow's ``->`` is not the record's text.  ``encoding``: a stream's encoding (any
     spelling; None or an unknown codec: UTF-8).  Raises what ``json.dumps`` raises."""
     import json
@@ -188,7 +173,26 @@ def json_text(value: Any, encoding: str | None, **options: Any) -> str:
     name = codec_name(encoding)
     if name is None or name in _UNICODE or text.isascii():
         return text
-    return text.encode(name, JSON_FALLBACK).decode(name)
+    kept: dict[str, bool] = {}
+
+    def one(char: str) -> str:
+        if char.isascii():
+            return char
+        if char not in kept:
+            kept[char] = _round_trips(char, name)
+        return char if kept[char] else _escape(char)
+
+    return "".join(one(char) for char in text)
+
+
+def _round_trips(char: str, encoding: str) -> bool:
+    """Whether ``encoding`` writes ``char`` so that it reads back as ``char``: Shift-JIS
+    writes the yen sign as the byte of the backslash (which a JSON reader then takes
+    for an escape), and the overline as the tilde's."""
+    try:
+        return char.encode(encoding).decode(encoding) == char
+    except UnicodeError:
+        return False
 
 
 def clean(text: str, *, newlines: bool = False) -> str:
