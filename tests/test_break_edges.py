@@ -126,16 +126,9 @@ def test_search_for_bytes_that_are_not_utf8(records_repo: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sample_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import shutil
+    from tests.conftest import sample_records
 
-    from tests.conftest import PROJECT_ROOT, git
-
-    root = tmp_path_factory.mktemp("search") / "records"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "sortext.yaml", root / "sortext.yaml")
-    shutil.copytree(PROJECT_ROOT / "clients", root / "clients")
-    git(root, "init", "--quiet", "--initial-branch=main")
-    return root
+    return sample_records(tmp_path_factory.mktemp("search") / "records")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
