@@ -285,3 +285,27 @@ def test_an_unreadable_version_between_two_stages(records_repo: Path, broken: st
     _commit_at(root, "2026-10-15", "proposal again")
     facts = stage_facts(open_repository(root), use_cache=False)["northwind-bakery"]
     assert (facts.stage, str(facts.stage_since)) == ("proposal", "2026-10-15")
+
+
+# -- an export to a narrow standard output --------------------------------------------
+# Found: ``sortext export json`` on a Latin-1 stdout printed a curly quote's stand-in
+# (a bare ") inside a JSON string, and ``export csv`` inside a quoted cell: an export
+# is a file format; what the stream cannot encode is escaped, never a stand-in.
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_an_export_to_a_narrow_stdout_keeps_its_format(records_repo: Path, encoding: str) -> None:
+    import csv
+    import io
+
+    path = records_repo / AMARA
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("name: Amara Okafor", f"name: {json.dumps(NAME)}", 1), "utf-8")
+    done = _run(records_repo, encoding, "export", "json")
+    assert done.returncode == 0, done.stderr
+    assert NAME in _strings(json.loads(done.stdout.decode(encoding)))
+    done = _run(records_repo, encoding, "export", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout.decode(encoding), newline="")))
+    assert len({len(row) for row in rows}) == 1, rows[:3]  # every row as wide as the header
+    assert any("Amara" in cell and "Okafor" in cell for row in rows for cell in row)
