@@ -169,7 +169,15 @@ def json_text(value: Any, encoding: str | None, **options: Any) -> str:
     spelling; None or an unknown codec: UTF-8).  Raises what ``json.dumps`` raises."""
     import json
 
-    text = json.dumps(value, ensure_ascii=False, **options)
+    return exact(json.dumps(value, ensure_ascii=False, **options), encoding)
+
+
+def exact(text: str, encoding: str | None) -> str:
+    """``text`` of a file format (JSON, CSV, ICS) as a stream in ``encoding`` takes it
+    as it is: each character the encoding lacks, or writes as another (Shift-JIS's
+    yen sign is its backslash), is its visible escape (``\\u201c``), never one of
+    :func:`fit`'s stand-ins (a curly quote's ``"`` would end a JSON string or a CSV
+    cell).  ``encoding``: any spelling; None or an unknown codec: UTF-8."""
     name = codec_name(encoding)
     if name is None or name in _UNICODE or text.isascii():
         return text
