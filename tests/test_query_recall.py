@@ -345,12 +345,12 @@ def test_the_clock_is_kept_per_head(records_repo: Path) -> None:
     repo = open_repository(root)
     with Index.open(repo) as index:
         first = stage_clock(repo, index.conn)
-        key = f"{head_id(root)}|{repo.config.fingerprint}"
+        key = f"{head_id(root)}|{repo.config.fingerprint}|{clock.FACTS_VERSION}"
         assert clock.read(index.conn, key) == first
         assert first["northwind-bakery"] == ("proposal", dt.date(2026, 10, 7))
         replace(root / NORTHWIND, r"^stage: proposal", "stage: review")
         commit_at(root, "2026-10-20", "review")
-        moved = f"{head_id(root)}|{repo.config.fingerprint}"
+        moved = f"{head_id(root)}|{repo.config.fingerprint}|{clock.FACTS_VERSION}"
         assert moved != key and clock.read(index.conn, moved) is None  # not taken at it
         assert stage_clock(repo, index.conn)["northwind-bakery"] == (
             "review",
@@ -358,7 +358,7 @@ def test_the_clock_is_kept_per_head(records_repo: Path) -> None:
         )
         (root / "README.txt").write_text("x", encoding="utf-8")
         commit_at(root, "2026-10-21", "another commit")  # a build keeps the clock
-        after = f"{head_id(root)}|{repo.config.fingerprint}"
+        after = f"{head_id(root)}|{repo.config.fingerprint}|{clock.FACTS_VERSION}"
         assert clock.read(index.conn, after) is None
         from sortext.pages.build import build
 

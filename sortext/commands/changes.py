@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.style import json_out
 
 
 @click.command("changes")
@@ -41,7 +41,7 @@ def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None)
     repo = open_repo(repo_dir)
     report = changes_since(repo, parse_since(since, day), day)
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        click.echo(json_out(report.to_json()))
         return
     groups = report.by_kind()
     if not groups:

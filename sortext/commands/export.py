@@ -76,7 +76,11 @@ def command(
         raise click.UsageError("--columns is for 'export csv' only")
     text = render(repo, kind, resolve_today(today), chosen)
     if out is None:
-        click.echo(text, nl=False)
+        import sys
+
+        from sortext.files.inert import exact
+
+        click.echo(exact(text, getattr(sys.stdout, "encoding", None)), nl=False)
         return
     written = write_export(out, text)
     click.echo(f"{out}: {'written' if written else 'unchanged'}", err=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
+from sortext.commands.style import json_out
 
 
 @click.command("history")
@@ -33,7 +33,7 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)
     if as_json:
-        click.echo(json.dumps([e.to_json() for e in entries], indent=2, ensure_ascii=False))
+        click.echo(json_out([e.to_json() for e in entries]))
         return
     lines = []
     for e in entries:

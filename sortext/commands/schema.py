@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from sortext.commands.options import open_repo, repo_option
+from sortext.commands.style import json_out
 
 
 @click.command("schema")
@@ -25,4 +25,4 @@ def command(repo_dir: Path | None) -> None:
     from sortext.schema.effective import effective_schema
 
     repo = open_repo(repo_dir)
-    click.echo(json.dumps(effective_schema(repo.config), indent=2, ensure_ascii=False))
+    click.echo(json_out(effective_schema(repo.config)))

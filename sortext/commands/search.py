@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sortext.commands.options import open_repo, repo_option
-from sortext.commands.style import paint, use_colour
+from sortext.commands.style import json_out, paint, use_colour
 
 if TYPE_CHECKING:
     from sortext.repo import Repository
@@ -56,9 +56,7 @@ def _answer(
 
     hits = search(repo, list(words))
     if as_json:
-        import json
-
-        recall.echo(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+        recall.echo(json_out([hit_json(h) for h in hits]))
         return 0 if hits else 1
     for hit in hits:
         recall.echo(f"{paint(hit.name, 'heading', colour)} ({hit.id})  {hit.path}")

@@ -15,7 +15,15 @@ from sortext.commands.options import (
     resolve_today,
     today_option,
 )
-from sortext.commands.style import LEVEL_MARK, paint, spark, toward_target, use_colour, visible
+from sortext.commands.style import (
+    LEVEL_MARK,
+    json_out,
+    paint,
+    spark,
+    toward_target,
+    use_colour,
+    visible,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -76,7 +84,6 @@ def _answer(
     as_json: bool,
     colour: bool,
 ) -> None:
-    import json
 
     from sortext.views.queries import client_detail, client_list, client_view_json
 
@@ -90,9 +97,7 @@ def _answer(
         ]
         views = [client_detail(repo, i, day) for i in ids]
         if as_json:
-            recall.echo(
-                json.dumps([client_view_json(v) for v in views], indent=2, ensure_ascii=False)
-            )
+            recall.echo(json_out([client_view_json(v) for v in views]))
             return
         if not ids:
             recall.echo(f"No open clients owned by {visible(owner)}.")
@@ -106,7 +111,7 @@ def _answer(
             f"not {visible(owner)}"
         )
     if as_json:
-        recall.echo(json.dumps(client_view_json(view), indent=2, ensure_ascii=False))
+        recall.echo(json_out(client_view_json(view)))
         return
     recall.echo("\n".join(render(view, colour)))
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from sortext.files.inert import clean
+from sortext.files.inert import clean, json_text
 
-__all__ = ["clean", "colour_mode", "paint", "use_colour", "visible"]
+__all__ = ["clean", "colour_mode", "json_out", "paint", "use_colour", "visible"]
 
 STATUS_STYLE: dict[str, dict[str, Any]] = {
     "overdue": {"fg": "red", "bold": True},
@@ -161,3 +161,11 @@ def visible(text: object) -> str:
     """Alias of :func:`sortext.files.inert.clean` (one line) for any value: its text
     with every control, format and separator character made a visible escape."""
     return clean(str(text))
+
+
+def json_out(value: Any) -> str:
+    """``value`` as indented JSON for standard output: text the stream's encoding
+    lacks is JSON-escaped (:func:`sortext.files.inert.json_text`), never given the
+    terminal's ASCII stand-ins, so ``--json`` stays valid JSON carrying the records'
+    text on any encoding."""
+    return json_text(value, getattr(sys.stdout, "encoding", None), indent=2)

@@ -159,6 +159,50 @@ def fit(text: str, encoding: str | None) -> str:
     return text
 
 
+def json_text(value: Any, encoding: str | None, **options: Any) -> str:
+    """``value`` as JSON text (``json.dumps(value, ensure_ascii=False, **options)``) a
+    stream in ``encoding`` takes as it is: each character the encoding lacks, or
+    writes as another (Shift-JIS's yen sign is its backslash), is a JSON
+    ``\\uXXXX`` escape, so :func:`fit` finds nothing to change.  Its stand-ins are
+    for prose: a curly quote's ``"`` inside a JSON string ends the string, and an
+    arrow's ``->`` is not the record's text.  ``encoding``: a stream's encoding (any
+    spelling; None or an unknown codec: UTF-8).  Raises what ``json.dumps`` raises."""
+    import json
+
+    return exact(json.dumps(value, ensure_ascii=False, **options), encoding)
+
+
+def exact(text: str, encoding: str | None) -> str:
+    """``text`` of a file format (JSON, CSV, ICS) as a stream in ``encoding`` takes it
+    as it is: each character the encoding lacks, or writes as another (Shift-JIS's
+    yen sign is its backslash), is its visible escape (``\\u201c``), never one of
+    :func:`fit`'s stand-ins (a curly quote's ``"`` would end a JSON string or a CSV
+    cell).  ``encoding``: any spelling; None or an unknown codec: UTF-8."""
+    name = codec_name(encoding)
+    if name is None or name in _UNICODE or text.isascii():
+        return text
+    kept: dict[str, bool] = {}
+
+    def one(char: str) -> str:
+        if char.isascii():
+            return char
+        if char not in kept:
+            kept[char] = _round_trips(char, name)
+        return char if kept[char] else _escape(char)
+
+    return "".join(one(char) for char in text)
+
+
+def _round_trips(char: str, encoding: str) -> bool:
+    """Whether ``encoding`` writes ``char`` so that it reads back as ``char``: Shift-JIS
+    writes the yen sign as the byte of the backslash (which a JSON reader then takes
+    for an escape), and the overline as the tilde's."""
+    try:
+        return char.encode(encoding).decode(encoding) == char
+    except UnicodeError:
+        return False
+
+
 def clean(text: str, *, newlines: bool = False) -> str:
     """``text`` with every character a terminal would act on made a visible escape.
 

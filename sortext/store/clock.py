@@ -22,6 +22,11 @@ SCHEMA = (
 )
 TABLES = ("clock",)
 HEAD_KEY = "clock_head"
+#: The version of the reader of git's history whose answers the clock keeps
+#: (:mod:`sortext.vcs.stagefacts`, its cache's version; its history of changes is
+#: there): part of the key a clock is kept under, so a fixed reader's first query
+#: reads git again instead of an answer the old reader gave for the same commit.
+FACTS_VERSION = 8
 
 # Record id -> (committed stage, the day it entered it); records git knows nothing of
 # are absent.

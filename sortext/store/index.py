@@ -1012,7 +1012,9 @@ class Index:
         # Control characters (NUL especially) end an FTS5 string early: drop them.
         cleaned = ("".join(c for c in word if c >= " ").strip() for word in words)
         terms = [w for w in cleaned if w]
-        if not terms:
+        if not terms or not all(_utf8(term) for term in terms):
+            # A word that is not UTF-8 text (a byte of a command line in another
+            # encoding, read as a lone surrogate) is in no record: nothing matches.
             return []
         query = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
         found = self.conn.execute(

@@ -34,12 +34,17 @@ from sortext.errors import SortextError
 from sortext.files.state import StateDir
 from sortext.record.copies import is_record_name
 from sortext.repo import Repository
+from sortext.store.clock import FACTS_VERSION
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
 
-_CACHE_VERSION = 6  # 3: names unquoted, hunks counted; 4: stage lines in the notes ignored;
+# The version (kept in store.clock, whose kept clocks go with it) -- 3: names unquoted,
+# hunks counted; 4: stage lines in the notes ignored;
 # 5: the root commit read whatever log.showRoot says, and records marked -diff; 6: the
-# stage read from each version in every YAML spelling, a change only when it differs
+# stage read from each version in every YAML spelling, a change only when it differs;
+# 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab;
+# 8: a change behind a version that does not read dated by the first one that reads
+_CACHE_VERSION = FACTS_VERSION
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
 #: usual 60 s would fail it every time, and nothing would ever be cached).
@@ -135,8 +140,10 @@ def in_front_matter(raw: bytes | str, line_no: int) -> bool:
 def _patch_name(text: str, side: str) -> str | None:
     """A file name as a patch header writes it (``b/x``, ``"b/\\303\\251.md"``, ``b/a b.md``
     with git's trailing tab), without its ``side`` prefix; None for ``/dev/null``."""
-    # git adds a tab after a name holding a space (an unquoted name holds no tab)
-    text = _unquote(text) if text.startswith('"') else text.rstrip("\t")
+    # git adds a tab after a name holding a space, quoted or not (a name holding a
+    # tab is quoted, its tab written \t): the tab goes first, then the quotes
+    text = text.removesuffix("\t")
+    text = _unquote(text) if text.startswith('"') else text
     return text[len(side) :] if text.startswith(side) else None
 
 
@@ -366,6 +373,11 @@ def _settle(scan: _Scan, patches: dict[str, list[_Patch]], read: BlobRead) -> No
     todo: dict[str, tuple[list[_Patch], int, _Version | None]] = {
         path: (items, 0, None) for path, items in patches.items()
     }
+    # per path: the day of the newest commit that wrote a readable version over one
+    # that does not read, while no readable version older than it has been seen: a
+    # version that does not read has no say, so a change of stage found behind it
+    # is dated by that commit (the first version that reads and says the stage)
+    pending: dict[str, str] = {}
     while todo:
         wanted: dict[str, None] = {}
         for path, (items, at, newer) in list(todo.items()):
@@ -385,15 +397,18 @@ def _settle(scan: _Scan, patches: dict[str, list[_Patch]], read: BlobRead) -> No
                     if not older.readable and newer.readable:
                         # a version that does not read has no say: the newer one's stage
                         # (a delta scan then cannot tell alone: see _Scan.carried)
+                        pending.setdefault(path, patch.day)
                         older = _Version(older.blob, newer.stage)
                         scan.carried = True
+                    elif older.readable and older.stage == newer.stage:
+                        pending.pop(path, None)  # the stage read before it, too
                 if not newer.readable:  # the newest versions do not read: the older's
                     if not older.readable:
                         newer, at = older, at + 1
                         continue
                     newer = _Version(newer.blob, older.stage, readable=False)
                 if older.stage != newer.stage:
-                    scan.stages[path] = (newer.stage or "", patch.day)
+                    scan.stages[path] = (newer.stage or "", pending.get(path, patch.day))
                     at = len(items)
                     break
                 newer, at = older, at + 1

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from sortext.check.load import Record
 from sortext.errors import SortextError
 from sortext.repo import Repository
-from sortext.store.clock import Clock
+from sortext.store.clock import FACTS_VERSION, Clock
 
 
 def stage_since_map(
@@ -49,7 +49,7 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): no history
         return {}
     head = history_id(repo.root) if conn is not None else None
-    key = f"{head}|{repo.config.fingerprint}" if head is not None else None
+    key = _key(head, repo) if head is not None else None
     if conn is not None and key is not None:
         found = stored.read(conn, key)
         if found is not None:
@@ -83,7 +83,7 @@ def stage_clock_lookup(
     head = history_id(repo.root)  # the key stage_clock keeps the clock under
     if head is None or head == NO_REPOSITORY:
         return None
-    if not stored.is_current(conn, f"{head}|{repo.config.fingerprint}"):
+    if not stored.is_current(conn, _key(head, repo)):
         return None
     return stored.Lookup(conn)
 
@@ -98,3 +98,9 @@ def in_stage_phrase(stage: str, since: dt.date | None, today: dt.date) -> str | 
     if days == 0:
         return f"in {stage} since today"
     return f"in {stage} for {days} day{'s' if days != 1 else ''}"
+
+
+def _key(head: str, repo: Repository) -> str:
+    """The key a clock is kept under: the commit it was read at, the effective
+    configuration and the version of the reader that read it."""
+    return f"{head}|{repo.config.fingerprint}|{FACTS_VERSION}"
