@@ -922,6 +922,17 @@ class Index:
         ).fetchone()
         return _entry(row) if row else None
 
+    def unreadable_file_for(self, record_id: str) -> str | None:
+        """The path of a file that would hold ``record_id`` (its name implies the id) but
+        has no valid version to show: ``clients/ada.md`` whose front matter never parsed.
+        None when there is none."""
+        from sortext.files.slug import implied_id
+
+        rows = self.conn.execute(
+            "SELECT path FROM files WHERE record_id IS NULL ORDER BY path"
+        ).fetchall()
+        return next((path for (path,) in rows if implied_id(path) == record_id), None)
+
     def records(self) -> list[Record]:
         """Records usable by the rules: valid ones, and the last valid version of stale ones."""
         return [e.record for e in self.entries() if e.record is not None and (e.ok or e.stale)]

@@ -326,11 +326,21 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
         index.refresh_for_query()
         entry = index.entry_for(record_id)
         since = None
+        unreadable = None
         if entry is not None and entry.record is not None:
             since = stage_since_map(repo, [entry.record], index.conn).get(entry.record.id)
+        else:
+            unreadable = index.unreadable_file_for(record_id)
     if entry is not None and entry.record is not None:
         return client_view(
             entry.record, repo.config, today, entry.diagnostics, entry.stale, None, since
+        )
+    if unreadable is not None:
+        import shlex
+
+        raise RecordNotFound(
+            f"{unreadable} has errors and no valid version to show yet; "
+            f"run: sortext check {shlex.quote(unreadable)}"
         )
     raise RecordNotFound(
         f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
