@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -80,3 +81,19 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
+
+
+def wait_for_clock(moment_ns: int) -> None:
+    """Return once the wall clock has passed ``moment_ns`` (``time.time_ns``): a positive
+    wait on the one event the change finder's racy window depends on."""
+    while time.time_ns() <= moment_ns:
+        time.sleep(0.05)
+
+
+def wait_past_racy_window(paths: list[Path]) -> None:
+    """Return once every file of ``paths`` is older than the change finder's racy
+    window (:data:`sortext.store.scan.RACY_WINDOW_NS`): a stat pass then names none
+    of them as a candidate."""
+    from sortext.store.scan import RACY_WINDOW_NS
+
+    wait_for_clock(max(p.stat().st_ctime_ns for p in paths) + RACY_WINDOW_NS)

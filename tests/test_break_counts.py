@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -222,14 +221,11 @@ def test_a_query_for_another_day_between_two_builds_leaves_no_trace(
     index; the next build for D2 with no file changed (the one-file path: nothing to
     plan) showed D1's next actions, findings and counts on NEXT.md and the dashboard.
     It now sees that another command stored assessments and plans every record."""
-    from sortext.store.scan import RACY_WINDOW_NS
+    from tests.conftest import wait_past_racy_window
 
     root = generate_repo(6, tmp_path / "r")
     later = "2026-11-30"
-    files = [root / "clients", *(root / "clients").iterdir()]
-    newest = max(p.stat().st_ctime_ns for p in files)
-    while time.time_ns() <= newest + RACY_WINDOW_NS:  # the clock passing a moment: the
-        time.sleep(0.05)  # files settled, the next stat pass names none of them
+    wait_past_racy_window([root / "clients", *(root / "clients").iterdir()])
     _outputs(root, later, process=True)
     listed = subprocess.run(
         [sys.executable, "-m", "sortext", *query, "--today", "2026-11-22", "--repo", str(root)],

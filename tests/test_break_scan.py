@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 from sortext.repo import open_repository
 from sortext.store import scan
 from sortext.store.index import Index
-from tests.conftest import SAMPLE_TODAY
+from tests.conftest import SAMPLE_TODAY, wait_for_clock
 from tests.test_scan_stamp import _record, _repo
 
 
@@ -121,8 +121,7 @@ def test_a_query_sees_an_edit_under_a_stamp_a_clock_ahead_left(
         began = scan.time.time_ns()
     path = root / "clients" / "client-1.md"
     path.write_bytes(path.read_bytes().replace(b"Client 1", b"Renamed 1"))
-    while time.time_ns() <= began:  # the machine's clock past the stamp's moment
-        time.sleep(0.05)
+    wait_for_clock(began)  # the machine's clock past the stamp's moment
     out = _sortext(root, "list", "--today", SAMPLE_TODAY)
     assert out.returncode == 0, out.stderr
     assert "Renamed 1" in out.stdout

@@ -86,15 +86,18 @@ def test_a_one_file_build_counts_what_a_full_build_lists(tmp_path: Path) -> None
     from bench.gen_pages import generate_repo
     from sortext.pages.build import build
     from sortext.repo import open_repository
+    from sortext.store.scan import RACY_WINDOW_NS
+    from tests.conftest import wait_for_clock, wait_past_racy_window
 
     root = generate_repo(20, tmp_path / "r")
     day = dt.date(2026, 11, 23)
-    # files changed within the racy window (2 s) stay candidates of every stat pass,
-    # and a file changed after a pass began makes the next build plan every record
-    time.sleep(2.1)
+    # files changed within the racy window stay candidates of every stat pass, and a
+    # file changed after a pass began makes the next build plan every record
+    wait_past_racy_window([root / "clients", *(root / "clients").iterdir()])
+    began = time.time_ns()
     cold = build(open_repository(root), day)
     assert len(cold.written) == 24  # 20 clients, NEXT.md, the dashboard, 2 owners
-    time.sleep(2.1)
+    wait_for_clock(began + RACY_WINDOW_NS)
     again = build(open_repository(root), day)
     assert again.unchanged_pages > 0  # the build looked at the changed files only
     assert len(again.unchanged) + again.unchanged_pages == 24
