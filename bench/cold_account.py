@@ -58,6 +58,7 @@ STAGES = [
     ("sortext.pages.build", "_summary_pages", (), "NEXT.md, dashboard, owners"),
     ("sortext.schema.config", "_validate_config", (), "sortext.yaml validated"),
     ("sortext.schema.validate", "RecordValidator._compiled", (), "record validator compiled"),
+    ("sortext.schema.validate", "_quick_check", (), "record quick check generated"),
 ]
 
 

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     raws = [f.read_bytes() for f in files]
     with Index.open(repo) as index:
         validator = index.validator
-    validator._compiled()
+    validator.prepare()
     template = environment(repo.root).get_template("client.html.j2")
     common = {
         "limit": LIST_LIMIT,

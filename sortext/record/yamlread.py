@@ -174,8 +174,27 @@ def load_data(text: str) -> Any | Diagnostic:
 
 def _text_keys(value: Any) -> bool:
     """True when every mapping key in ``value`` (read without dates) is text: then
-    :func:`normalize` would return an equal copy.  A walk that builds nothing (~40 us
-    for a realistic record, half of what normalizing costs)."""
+    :func:`normalize` would return an equal copy.
+
+    orjson answers first when it is installed (~6 us for a realistic record, where the
+    walk takes ~40): it raises TypeError on a key whose type is not exactly ``str`` in
+    any mapping it writes, and it writes every mapping :func:`_text_keys_walk` visits,
+    so success means the walk would say True; anything it refuses (such a key, an
+    integer past 64 bits, a lone surrogate, deep nesting) gets the walk's answer."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency, but the walk needs nothing
+        return _text_keys_walk(value)
+    try:
+        orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return _text_keys_walk(value)
+    return True
+
+
+def _text_keys_walk(value: Any) -> bool:
+    """:func:`_text_keys` by a walk that builds nothing (~40 us for a realistic record,
+    half of what normalizing costs)."""
     stack = [value]
     while stack:
         found = stack.pop()

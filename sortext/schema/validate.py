@@ -45,6 +45,26 @@ def _compile(draft7: dict[str, Any], cache_dir: Path | None = None) -> Callable[
     return found
 
 
+# Generated yes/no checks by schema text, as _COMPILED (~3 ms to generate).
+_QUICK: dict[str, Callable[[Any], bool] | None] = {}
+
+
+def _quick_check(draft7: dict[str, Any]) -> Callable[[Any], bool] | None:
+    import json
+    import os
+
+    if os.environ.get("SORTEXT_FASTJSONSCHEMA", "") not in ("", "0"):
+        return None
+    key = json.dumps(draft7, sort_keys=True)
+    if key not in _QUICK:
+        from sortext.schema.quickcheck import generate
+
+        if len(_QUICK) >= 8:
+            _QUICK.clear()
+        _QUICK[key] = generate(draft7, _FORMATS)
+    return _QUICK[key]
+
+
 def fast_validator(
     draft7: dict[str, Any], text: str, cache_dir: Path | None = None
 ) -> Callable[[Any], Any]:
@@ -147,6 +167,7 @@ class RecordValidator:
         self.config = config
         self.schema = anchored(effective_schema(config))
         self._fast: Callable[[Any], Any] | None = None
+        self._quick: Callable[[Any], bool] | bool | None = False  # False: not generated yet
         self._draft7 = draft7_copy(self.schema)
         self._tombstones: Tombstones | None = None
         self._tombstone_key: tuple[int, int] | None = None
@@ -175,6 +196,19 @@ class RecordValidator:
                 self._tombstone_error = str(exc)
         return self._tombstones
 
+    def quick_check(self) -> Callable[[Any], bool] | None:
+        """The generated yes/no check (:mod:`sortext.schema.quickcheck`), or None when
+        the schema needs fastjsonschema (or ``SORTEXT_FASTJSONSCHEMA=1`` asks for it)."""
+        if self._quick is False:
+            self._quick = _quick_check(self._draft7)
+        return self._quick if callable(self._quick) else None
+
+    def prepare(self) -> None:
+        """Generate or compile what :meth:`problems` runs (before a fork, so that every
+        worker inherits it)."""
+        if self.quick_check() is None:
+            self._compiled()
+
     def _compiled(self) -> Callable[[Any], Any]:
         if self._fast is None:
             self._fast = _compile(self._draft7, self._cache_dir())
@@ -197,12 +231,19 @@ class RecordValidator:
         ``source``: the YAML text ``data`` was read from, when there is one; a text
         that cannot spell a control character or an out-of-range number spares the
         walk over every value (see :func:`value_problems`)."""
-        import fastjsonschema
-
         found: list[Problem] = []
-        try:
-            self._compiled()(data)
-        except fastjsonschema.JsonSchemaValueException:
+        quick = self.quick_check()
+        if quick is not None:
+            valid = quick(data)
+        else:
+            import fastjsonschema
+
+            try:
+                self._compiled()(data)
+                valid = True
+            except fastjsonschema.JsonSchemaValueException:
+                valid = False
+        if not valid:
             found.extend(schema_problems(self.schema, data))
         found.extend(semantic_problems(data, self.config, stem, source))
         found.extend(self.erased_problems(data, stem))

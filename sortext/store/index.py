@@ -432,7 +432,7 @@ def parse_files(
     import multiprocessing
 
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
-    validator._compiled()  # compile before fork so every worker inherits it
+    validator.prepare()  # compile before fork so every worker inherits it
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_parse_span, spans(len(items), workers))

@@ -1,0 +1,214 @@
+"""The generated yes/no record check (issue 15) answers as fastjsonschema does.
+
+:mod:`sortext.schema.quickcheck` replaces fastjsonschema's validator on the record
+path; ``RecordValidator.problems`` only asks it whether a record is valid (a record
+that is not gets every problem from ``jsonschema``), so the two must agree on every
+value: records generated from the effective schema (the skeleton's configuration and
+one with custom fields of every kind), the same records with one value replaced by
+anything JSON can hold (or a value no parser gives: a tuple, a Decimal, a key that is
+not text), and any value at all.  A schema with a keyword the generator does not
+write keeps fastjsonschema.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.schema import quickcheck
+from sortext.schema.config import load_config
+from sortext.schema.effective import draft7_copy, effective_schema
+from sortext.schema.validate import _FORMATS, RecordValidator
+from tests.conftest import PROJECT_ROOT
+from tests.test_hostile_properties import from_schema
+
+CUSTOM = """
+custom_fields:
+  referral: {values: [friend, web, 3, 2.5, true, null]}
+  hours: {type: number, minimum: 0.5, maximum: 40}
+  visits: {type: integer, minimum: 1, required: true}
+  vip: {type: boolean}
+  birthday: {type: date}
+  tags_extra: {type: list}
+  backup_email: {type: email}
+  site: {type: url}
+  sessions.location: {values: [online, office]}
+  sessions.rating: {type: integer, maximum: 5}
+  billing.vat: {type: number}
+"""
+
+
+def _draft7(tmp: Path, extra: str = "") -> dict[str, Any]:
+    text = (PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
+    if extra:
+        text = text.replace("custom_fields: {}\n", extra.lstrip("\n"))
+        assert extra.strip() in text
+    (tmp / "sortext.yaml").write_text(text, encoding="utf-8")
+    return draft7_copy(effective_schema(load_config(tmp)))
+
+
+def _schemas() -> list[dict[str, Any]]:
+    import tempfile
+
+    found = []
+    for extra in ("", CUSTOM):
+        with tempfile.TemporaryDirectory() as tmp:
+            found.append(_draft7(Path(tmp), extra))
+    return found
+
+
+SCHEMAS = _schemas()
+PAIRS = []
+for _schema in SCHEMAS:
+    _quick = quickcheck.generate(_schema, _FORMATS)
+    assert _quick is not None
+    PAIRS.append((_schema, _quick, fastjsonschema.compile(_schema, formats=_FORMATS)))
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**16), 10**16)
+    | st.sampled_from([0, 1, 5, 40, 41, 0.5, 0.4, 1.0, 3, 2.5, -1, 10**15 + 1])
+    | st.floats()
+    | st.sampled_from(["", "x", "friend", "web", "online", "active", "paid", "held", "GBP"])
+    | st.sampled_from(["2026-02-29", "2024-02-29", "1899-12-31", "2026-1-01", "09:30", "24:00"])
+    | st.sampled_from(["a@b.co", "a@b", "https://x", "ab-1", "-ab", "x" * 65, "abc\n"])
+    | st.text(max_size=6)
+    | st.sampled_from([Decimal("2.5"), Decimal("NaN")])
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(
+            st.text(max_size=5) | st.sampled_from(["what", "due", "id"]), inner, max_size=3
+        )
+        | st.dictionaries(st.integers(0, 2) | st.none(), inner, max_size=2)
+    ),
+    max_leaves=8,
+)
+
+
+def fast_says(validate: Any, data: Any) -> bool:
+    try:
+        validate(data)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
+def paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [here]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += paths(item, (*here, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += paths(item, (*here, index))
+    return found
+
+
+def replaced(data: Any, path: tuple[Any, ...], new: Any, drop: bool) -> Any:
+    if not path:
+        return new
+    out = copy.deepcopy(data)
+    parent = out
+    for part in path[:-1]:
+        parent = parent[part]
+    if drop and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = new
+    return out
+
+
+def agree(index: int, data: Any) -> None:
+    _, quick, validate = PAIRS[index]
+    assert quick(data) == fast_says(validate, data), data
+
+
+@pytest.mark.parametrize("index", range(len(SCHEMAS)))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_records_and_mutations(index: int, data: st.DataObject) -> None:
+    schema = SCHEMAS[index]
+    record = data.draw(from_schema(schema, schema))
+    agree(index, record)
+    path = data.draw(st.sampled_from(paths(record)))
+    changed = replaced(record, path, data.draw(VALUES), data.draw(st.booleans()))
+    agree(index, changed)
+
+
+@pytest.mark.parametrize("index", range(len(SCHEMAS)))
+@settings(max_examples=300, deadline=None)
+@given(value=VALUES)
+def test_any_value(index: int, value: Any) -> None:
+    agree(index, value)
+    agree(index, {"name": "N", "stage": "active", "visits": 1, "x": value})
+
+
+def test_the_realistic_records_agree(tmp_path: Path) -> None:
+    from sortext.record.split import Split, split
+    from sortext.record.yamlread import load_data
+
+    samples = sorted((PROJECT_ROOT / "clients").glob("*.md")) + sorted(
+        (PROJECT_ROOT / "tests" / "corpus").glob("*/*.md")
+    )
+    seen = 0
+    for path in samples:
+        parts = split(path.read_text(encoding="utf-8", errors="replace"))
+        if not isinstance(parts, Split):
+            continue
+        loaded = load_data(parts.yaml_text)
+        if isinstance(loaded, dict):
+            agree(0, loaded)
+            seen += 1
+    assert seen > 10
+
+
+def test_the_dollar_finder_is_the_librarys() -> None:
+    from fastjsonschema.draft04 import DOLLAR_FINDER
+
+    assert quickcheck.DOLLAR_FINDER.pattern == DOLLAR_FINDER.pattern
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"const": 1}}},
+        {"type": "object", "properties": {"a": {"$ref": "#/$defs/x"}}},
+        {"type": "object", "properties": {"a": {"type": "string", "default": "x"}}},
+        {"type": "string", "format": "date-time"},
+        {"type": "object", "patternProperties": {"^x": {}}},
+        {"type": "array", "items": [{"type": "string"}]},
+        {"enum": [{"a": 1}]},
+        {"enum": [math.inf]},
+        {"type": "object", "additionalProperties": None},
+    ],
+)
+def test_what_it_does_not_write_keeps_fastjsonschema(schema: dict[str, Any]) -> None:
+    assert quickcheck.generate(schema, _FORMATS) is None
+
+
+def test_the_library_path_stays_selectable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SORTEXT_FASTJSONSCHEMA=1`` runs fastjsonschema (to measure or rule out the
+    generated check); both give the same problems."""
+    _draft7(tmp_path)
+    config = load_config(tmp_path)
+    bad = {"name": "", "stage": "nowhere", "sessions": [{"date": "2026-02-30"}], "x": 1}
+    found = RecordValidator(config).problems(copy.deepcopy(bad), "someone")
+    assert RecordValidator(config).quick_check() is not None
+    monkeypatch.setenv("SORTEXT_FASTJSONSCHEMA", "1")
+    validator = RecordValidator(config)
+    assert validator.quick_check() is None
+    assert validator.problems(copy.deepcopy(bad), "someone") == found
+    assert found
