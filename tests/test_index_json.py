@@ -5,7 +5,8 @@ and the two read back alike.
 faster than ``json.dumps``); what ``json.loads`` gives back must be the same values of
 the same types as from ``json.dumps``, whatever the data (non-ASCII and escaped text,
 lone surrogates, large integers, floats, keys that are not text), and the blob a
-record's file leaves in the index must read back equal on both paths.
+record's file leaves in the index must read back equal on both paths.  The search
+text (``searchable``, walked faster) stays what the plain recursive walk made.
 """
 
 from __future__ import annotations
@@ -116,3 +117,60 @@ def test_a_parsed_record_blob_reads_back_alike(
     for blob in (fast, slow):
         data_json, notes = index_module._unpack_doc(index_module._pack_doc(blob, body))
         assert typed(json.loads(data_json)) == typed(result.record.data) and notes == body
+
+
+def plain_searchable(body: str, data: Any) -> str:
+    """The search text as the plain recursive walk made it (before issue 15's)."""
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value.strip():
+                found.append(" ".join(value.split()))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    if data is not None:
+        for key, value in data.items():
+            if key not in ("name", "stage"):
+                walk(value)
+    return body + ("\n\n" + "\n".join(found) if found else "")
+
+
+class _Text(str):
+    pass
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    pass
+
+
+SPACED = st.text(st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u3000ab"), max_size=6)
+SEARCHED = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=5)
+    | SPACED
+    | st.builds(_Text, SPACED),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=2).map(tuple)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=2).map(_Mapping)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(max_size=5),
+    st.none() | st.dictionaries(st.sampled_from(["name", "stage", "a", "b"]), SEARCHED),
+)
+def test_the_search_text_is_the_plain_walks(body: str, data: Any) -> None:
+    assert index_module.searchable(body, data) == plain_searchable(body, data)

