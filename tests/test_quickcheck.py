@@ -212,3 +212,18 @@ def test_the_library_path_stays_selectable(tmp_path: Path, monkeypatch: pytest.M
     assert validator.quick_check() is None
     assert validator.problems(copy.deepcopy(bad), "someone") == found
     assert found
+
+
+def test_kept_date_answers_decide_as_the_function() -> None:
+    """The check reads is_iso_date's kept answers first: a date refused or accepted once
+    is refused or accepted again, and a full cache (cleared) changes nothing."""
+    from sortext.record import values
+
+    _, quick, validate = PAIRS[0]
+    for day in ("2026-02-30", "2026-02-28", "1899-12-31", "2024-02-29", "2026-02-30"):
+        data = {"name": "N", "stage": "active", "dates": {"started": day}}
+        first = quick(data)
+        assert first == fast_says(validate, data) == quick(data), day
+    for i in range(values._MAX_DATES + 1):  # fills and clears the kept answers
+        values.is_iso_date(f"2100-01-{i % 28 + 1:02d}x{i}")
+    assert quick({"name": "N", "stage": "active", "dates": {"started": "2026-02-30"}}) is False

@@ -59,12 +59,18 @@ class Unsupported(Exception):
 
 
 def generate(
-    schema: Mapping[str, Any], formats: Mapping[str, Callable[[Any], bool]]
+    schema: Mapping[str, Any],
+    formats: Mapping[str, Callable[[Any], bool]],
+    answers: Mapping[str, Mapping[str, bool]] | None = None,
 ) -> Callable[[Any], bool] | None:
     """``valid(data) -> bool`` for the draft-07 ``schema`` (``$ref`` already written
     out, see :func:`sortext.schema.effective.draft7_copy`), checking ``formats`` with
-    the given functions as fastjsonschema does; None when the schema needs more."""
-    writer = _Writer(formats)
+    the given functions as fastjsonschema does; None when the schema needs more.
+
+    ``answers``: per format, a mapping its function keeps of the answers it gave, by
+    text (only ever the function's own answers): a text found there answering True
+    is taken without the call (a record holds ~60 dates)."""
+    writer = _Writer(formats, answers or {})
     try:
         source = writer.module(schema)
     except Unsupported:
@@ -74,6 +80,11 @@ def generate(
         "NoneType": type(None),
         "_MISSING": _MISSING,
         **{name: formats[fmt] for fmt, name in writer.format_names.items()},
+        **{
+            f"M{name}": writer.answers[fmt]
+            for fmt, name in writer.format_names.items()
+            if fmt in writer.answers
+        },
         "R": {
             name: re.compile(DOLLAR_FINDER.sub(r"\\Z", pattern))
             for pattern, name in writer.patterns.items()
@@ -93,8 +104,13 @@ DOLLAR_FINDER = re.compile(r"(?<!\\)\$")
 
 
 class _Writer:
-    def __init__(self, formats: Mapping[str, Callable[[Any], bool]]) -> None:
+    def __init__(
+        self,
+        formats: Mapping[str, Callable[[Any], bool]],
+        answers: Mapping[str, Mapping[str, bool]],
+    ) -> None:
         self.formats = formats
+        self.answers = {fmt: answers[fmt] for fmt in formats if fmt in answers}
         self.patterns: dict[str, str] = {}
         self.format_names: dict[str, str] = {}
         self.constants: dict[str, Any] = {}
@@ -204,7 +220,10 @@ class _Writer:
             fmt = schema["format"]
             if isinstance(fmt, str) and callable(self.formats.get(fmt)):
                 name = self.format_names.setdefault(fmt, f"F{len(self.format_names)}")
-                tests.append(f"not {name}({var})")
+                if fmt in self.answers:
+                    tests.append(f"not (M{name}.get({var}) or {name}({var}))")
+                else:
+                    tests.append(f"not {name}({var})")
             else:  # a format fastjsonschema knows (or ignores): not written here
                 raise Unsupported("format")
         if not tests:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sortext.files.slug import slug_problem
 from sortext.record.tombstone import Tombstones
-from sortext.record.values import is_email, is_iso_date
+from sortext.record.values import DATE_ANSWERS, is_email, is_iso_date
 from sortext.schema.config import Config
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
 
@@ -61,7 +61,7 @@ def _quick_check(draft7: dict[str, Any]) -> Callable[[Any], bool] | None:
 
         if len(_QUICK) >= 8:
             _QUICK.clear()
-        _QUICK[key] = generate(draft7, _FORMATS)
+        _QUICK[key] = generate(draft7, _FORMATS, {"date": DATE_ANSWERS})
     return _QUICK[key]
 
 
