@@ -143,7 +143,8 @@ def _guard(
     if scan_always:
         return scan_features(text)
     rare = _holds_rare(text) if rare is None else rare
-    if _markup_in(text, rare) or _number_hint_in(text) or "<<" in text:
+    # ("<" first: one character is a memchr, two a slower search of the whole text)
+    if _markup_in(text, rare) or _number_hint_in(text) or ("<" in text and "<<" in text):
         return scan_features(text)
     return None, False
 
