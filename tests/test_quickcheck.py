@@ -231,3 +231,80 @@ def test_kept_date_answers_decide_as_the_function() -> None:
         values.is_iso_date((start + dt.timedelta(days=i)).isoformat())
     assert len(values.DATE_ANSWERS) < values._MAX_DATES
     assert quick({"name": "N", "stage": "active", "dates": {"started": "2026-02-30"}}) is False
+
+
+@pytest.fixture
+def state_repo(records_repo: Path) -> Path:
+    (records_repo / ".sortext").mkdir(exist_ok=True)
+    return records_repo
+
+
+def _kept(root: Path) -> list[Path]:
+    folder = root / ".sortext" / "validators"
+    return sorted(folder.glob("*.quick")) if folder.is_dir() else []
+
+
+def _fresh(root: Path) -> RecordValidator:
+    from sortext.repo import open_repository
+    from sortext.schema import validate
+
+    validate._QUICK.clear()  # as a new process starts
+    return RecordValidator(open_repository(root).config)
+
+
+def test_the_compiled_check_is_kept_and_read_back(
+    state_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process reads the compiled check from .sortext/validators instead of
+    compiling it; the answers are the same."""
+    import builtins
+
+    first = _fresh(state_repo).quick_check()
+    assert first is not None and len(_kept(state_repo)) == 1
+    compiled = builtins.compile
+
+    def no_compile(source: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+        assert name != "<sortext record quick check>", "compiled again"
+        return compiled(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", no_compile)
+    again = _fresh(state_repo).quick_check()
+    assert again is not None and again is not first
+    for data in ({"name": "A", "stage": "inquiry"}, {"name": 3}, {"name": "A", "stage": "x"}):
+        assert again(data) == first(data)
+
+
+@pytest.mark.parametrize("damage", [b"", b"x" * 40, None])
+def test_a_damaged_or_planted_entry_is_compiled_again(
+    state_repo: Path, damage: bytes | None
+) -> None:
+    import hashlib
+    import marshal
+    import zlib
+
+    _fresh(state_repo).quick_check()
+    (entry,) = _kept(state_repo)
+    if damage is None:  # a well-formed entry holding some other module
+        body = zlib.compress(marshal.dumps(compile("valid = 3\n", "x", "exec")))
+        damage = hashlib.sha256(body).digest() + body
+    entry.write_bytes(damage)
+    check = _fresh(state_repo).quick_check()
+    assert check is not None
+    assert check({"name": "A", "stage": "inquiry"}) is True
+    assert check({"name": 3, "stage": "inquiry"}) is False
+
+
+def test_another_schema_keeps_its_own_entry(state_repo: Path) -> None:
+    _fresh(state_repo).quick_check()
+    (before,) = _kept(state_repo)
+    config = state_repo / "sortext.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "custom_fields: {}", "custom_fields:\n  vip: {type: boolean}"
+        ),
+        encoding="utf-8",
+    )
+    check = _fresh(state_repo).quick_check()
+    assert check is not None and check({"name": "A", "stage": "inquiry", "vip": "yes"}) is False
+    (after,) = _kept(state_repo)  # the other schema's entry is gone
+    assert after != before

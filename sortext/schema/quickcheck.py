@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from types import CodeType
 from typing import Any
 
 #: Keywords that only annotate (fastjsonschema generates nothing for them here).
@@ -62,6 +63,7 @@ def generate(
     schema: Mapping[str, Any],
     formats: Mapping[str, Callable[[Any], bool]],
     answers: Mapping[str, Mapping[str, bool]] | None = None,
+    compiler: Callable[[str, str], CodeType] | None = None,
 ) -> Callable[[Any], bool] | None:
     """``valid(data) -> bool`` for the draft-07 ``schema`` (``$ref`` already written
     out, see :func:`sortext.schema.effective.draft7_copy`), checking ``formats`` with
@@ -69,7 +71,9 @@ def generate(
 
     ``answers``: per format, a mapping its function keeps of the answers it gave, by
     text (only ever the function's own answers): a text found there answering True
-    is taken without the call (a record holds ~60 dates)."""
+    is taken without the call (a record holds ~60 dates).  ``compiler(source, name)``:
+    compiles the generated module (the caller may keep the result); a code object
+    that does not run is compiled again here."""
     writer = _Writer(formats, answers or {})
     try:
         source = writer.module(schema)
@@ -91,9 +95,20 @@ def generate(
         },
     }
     namespace.update(writer.constants)
-    exec(compile(source, "<sortext record quick check>", "exec"), namespace)
-    found: Callable[[Any], bool] = namespace["valid"]
-    return found
+    name = "<sortext record quick check>"
+    code = compile(source, name, "exec") if compiler is None else compiler(source, name)
+    found = dict(namespace)
+    try:
+        exec(code, found)  # our generated code (a kept copy is digest-checked)
+        check = found.get("valid")
+    except Exception:
+        check = None
+    if not callable(check):  # a kept entry that does not run, or another module
+        found = dict(namespace)
+        exec(compile(source, name, "exec"), found)
+        check = found["valid"]
+    result: Callable[[Any], bool] = check
+    return result
 
 
 _MISSING = object()

@@ -50,7 +50,12 @@ def _compile(draft7: dict[str, Any], cache_dir: Path | None = None) -> Callable[
 _QUICK: dict[str, Callable[[Any], bool] | None] = {}
 
 
-def _quick_check(draft7: dict[str, Any]) -> Callable[[Any], bool] | None:
+def _quick_check(
+    draft7: dict[str, Any], cache_dir: Path | None = None
+) -> Callable[[Any], bool] | None:
+    """The generated check of ``draft7`` (its compiled code kept in ``cache_dir``, as
+    fastjsonschema's is: compiling is ~3-8 ms of the ~4-9 a process would spend)."""
+    import functools
     import json
 
     if os.environ.get("SORTEXT_FASTJSONSCHEMA", "") not in ("", "0"):
@@ -61,7 +66,8 @@ def _quick_check(draft7: dict[str, Any]) -> Callable[[Any], bool] | None:
 
         if len(_QUICK) >= 8:
             _QUICK.clear()
-        _QUICK[key] = generate(draft7, _FORMATS, {"date": DATE_ANSWERS})
+        kept = functools.partial(_compile_kept, cache_dir=cache_dir)
+        _QUICK[key] = generate(draft7, _FORMATS, {"date": DATE_ANSWERS}, kept)
     return _QUICK[key]
 
 
@@ -122,6 +128,12 @@ def _entry_point(code: types.CodeType) -> Callable[..., Any] | None:
 
 def _read_code(target: Path) -> Callable[..., Any] | None:
     """The entry point of the code stored at ``target``; None when absent or damaged."""
+    code = _read_code_object(target)
+    return None if code is None else _entry_point(code)
+
+
+def _read_code_object(target: Path) -> types.CodeType | None:
+    """The code object stored at ``target``; None when absent or damaged."""
     import marshal
 
     try:
@@ -135,9 +147,26 @@ def _read_code(target: Path) -> Callable[..., Any] | None:
         code = marshal.loads(zlib.decompress(body))
     except (ValueError, EOFError, TypeError, zlib.error):
         return None
-    if not isinstance(code, types.CodeType):
-        return None
-    return _entry_point(code)
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _compile_kept(source: str, name: str, cache_dir: Path | None) -> types.CodeType:
+    """``compile(source, name, "exec")``, kept in ``cache_dir`` (``.sortext/validators``)
+    under a name hashed from the source and Python's bytecode version (so an entry is
+    only ever the compiled form of this very source), behind the digest
+    :func:`_read_code_object` checks: a damaged entry is compiled again."""
+    if cache_dir is None:
+        return compile(source, name, "exec")
+    import importlib.util
+    import marshal
+
+    key = "\0".join([importlib.util.MAGIC_NUMBER.hex(), name, source])
+    target = cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.quick"
+    code = _read_code_object(target)
+    if code is None:
+        code = compile(source, name, "exec")
+        _store_code(target, zlib.compress(marshal.dumps(code), 6))
+    return code
 
 
 def _store_code(target: Path, body: bytes) -> None:
@@ -152,7 +181,7 @@ def _store_code(target: Path, body: bytes) -> None:
         folder.mkdir(exist_ok=True)
         atomic_write(target, hashlib.sha256(body).digest() + body, durable=False)
         for old in folder.iterdir():
-            if old.name.endswith(".code") and old.name != target.name:
+            if old.name.endswith(target.suffix) and old.name != target.name:
                 old.unlink(missing_ok=True)
     except (OSError, StorageError):
         return
@@ -203,7 +232,7 @@ class RecordValidator:
         """The generated yes/no check (:mod:`sortext.schema.quickcheck`), or None when
         the schema needs fastjsonschema (or ``SORTEXT_FASTJSONSCHEMA=1`` asks for it)."""
         if self._quick is False:
-            self._quick = _quick_check(self._draft7)
+            self._quick = _quick_check(self._draft7, self._cache_dir())
         return self._quick if callable(self._quick) else None
 
     def prepare(self) -> None:
