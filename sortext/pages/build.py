@@ -206,6 +206,8 @@ def _build(
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
+        if names is None:  # every file is looked at: maybe parsed in forked workers
+            _import_record_work()
         stats = index.refresh(fresh, names, ready)
         # the generation this build's plan covers: only if no other command stored
         # records between the reading above and the end of this refresh
@@ -306,6 +308,18 @@ def _build(
     result.written = list(dict.fromkeys(result.written))
     result.unchanged = [p for p in dict.fromkeys(result.unchanged) if p not in done]
     return result
+
+
+def _import_record_work() -> None:
+    """Import what a record's parse, rules, rows and page use, before the parse workers
+    are forked: each worker imported them again (~8 ms of CPU a worker, as many again
+    in this process for the summary pages)."""
+    import comrak  # noqa: F401  (the notes' Markdown)
+
+    import sortext.record.split
+    import sortext.rules.agenda
+    import sortext.rules.money
+    import sortext.views.dashboard  # noqa: F401
 
 
 def _head(repo: Repository) -> str:
