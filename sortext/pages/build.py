@@ -325,12 +325,13 @@ def _import_record_work() -> None:
 def _head(repo: Repository) -> str:
     """The commit HEAD names (with git's shallow boundary, if any), "-" outside git or
     before the first commit (the stage clock is a function of them)."""
-    from sortext.errors import GitError
-    from sortext.vcs import git as gitlayer
     from sortext.vcs.headref import NO_REPOSITORY, head_id
 
     if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
-        return "-"
+        return "-"  # (the git layer is not even imported: ~4 ms)
+    from sortext.errors import GitError
+    from sortext.vcs import git as gitlayer
+
     found = gitlayer.head_from_files(repo.root)  # no process in the usual layouts
     if found is None:
         try:
@@ -690,11 +691,11 @@ def _weekly(
     """The "since last week" section, or None without git history (``head`` "-": this
     build found no commit).  A git failure leaves the section out (and says why)
     rather than the pages unwritten."""
+    if head == "-":
+        return None
     from sortext.errors import GitError
     from sortext.views.weekly import recent_changes
 
-    if head == "-":
-        return None
     try:
         return recent_changes(repo, today, head)
     except GitError as exc:
