@@ -45,7 +45,7 @@ STAGES = [
     ("sortext.check.load", "parse_record", ("sortext.store.index",), "parse and validate"),
     ("sortext.pages.build", "_FreshRecords.work", (), "assess + page (in the parse)"),
     ("jinja2.environment", "Template.render", (), "Jinja render (pages)"),
-    ("sortext.files.write", "write_if_changed", ("sortext.pages.build",), "page file written"),
+    ("sortext.pages.build", "_write_page", (), "page file written"),
     ("sortext.rules.findings", "assess", (), "rules"),
     ("sortext.views.dashboard", "client_view", (), "page view model"),
     ("sortext.store.board", "to_rows", (), "board rows"),
