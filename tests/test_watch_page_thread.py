@@ -83,8 +83,10 @@ def test_a_save_commits_while_the_previous_saves_pages_are_rendered(
         assert renderer.updates == [["amara-okafor.md"], ["jonas-weber.md"]]
         head = git(root, "rev-parse", "HEAD").strip()
         wait_for(
-            lambda: git(root, "log", "-1", "--format=%s", "sortext-pages").strip()
-            == f"pages for {head}",
+            lambda: (
+                git(root, "log", "-1", "--format=%s", "sortext-pages").strip()
+                == f"pages for {head}"
+            ),
             WAIT,
             lambda: git(root, "log", "--oneline", "sortext-pages"),
         )
