@@ -210,7 +210,7 @@ def test_a_file_gone_during_the_threaded_pass_is_named(
             raise FileNotFoundError(path)
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(os, "stat", vanishing)
+    monkeypatch.setattr(scan.os, "stat", vanishing)
     found = _look(indexed)
     assert found is not None and found.seen is not None
     assert found.seen[names[0]] is None and found.seen[names[-1]] is None
