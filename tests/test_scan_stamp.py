@@ -160,63 +160,6 @@ def test_the_stamp_names_what_every_file_comparison_names(
                 assert fast == slow, (step, fast, slow)
 
 
-def _as_tuple(found: scan.Pass | None) -> tuple[object, ...] | None:
-    if found is None:
-        return None
-    return (found.names, list(found.inodes), found.digest, found.candidates, found.seen)
-
-
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(steps=st.lists(step_st, min_size=1, max_size=10))
-def test_the_stat_pass_on_two_threads_finds_what_one_thread_finds(
-    short_window: None, monkeypatch: pytest.MonkeyPatch, steps: list[tuple[object, ...]]
-) -> None:
-    """Above ``THREADS_FROM`` entries the ``lstat`` calls run on two threads: the same
-    listing, the same candidates and stats, and the same answer as every file's
-    comparison (threads forced here from one entry on)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = _repo(Path(tmp))
-        aside = Path(tmp) / "aside"
-        aside.mkdir()
-        with Index.open(open_repository(root)) as index:
-            index.refresh()
-            for step in steps:
-                _apply(step, root / "clients", aside, index)
-                monkeypatch.setattr(scan, "THREADS_FROM", None)
-                one = _as_tuple(_look(index))
-                monkeypatch.setattr(scan, "THREADS_FROM", 1)
-                two = _as_tuple(_look(index))
-                assert one is not None and one == two, (step, one, two)
-                fast = index.stat_changes()  # on two threads
-                assert fast == index.stat_changes(stamp=False), step
-
-
-def test_a_file_gone_during_the_threaded_pass_is_named(
-    indexed: Index, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An entry whose ``lstat`` fails (removed between the listing and the stat) is a
-    candidate with no stat, on either thread."""
-    monkeypatch.setattr(scan, "THREADS_FROM", 1)
-    clients = indexed.repo.clients_path
-    names = sorted(p.name for p in clients.iterdir())
-    real = os.stat
-
-    def vanishing(path: object, *args: object, **kwargs: object) -> os.stat_result:
-        if path in (names[0], names[-1]) and kwargs.get("dir_fd") is not None:
-            raise FileNotFoundError(path)
-        return real(path, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(scan.os, "stat", vanishing)
-    found = _look(indexed)
-    assert found is not None and found.seen is not None
-    assert found.seen[names[0]] is None and found.seen[names[-1]] is None
-    assert {names[0], names[-1]} <= set(found.candidates or [])
-
-
 def _look(index: Index) -> scan.Pass | None:
     return scan.look(index.conn, index.repo.clients_path, "clients")
 

@@ -74,10 +74,6 @@ RESTAMP_AFTER = 64
 #: meta: JSON {began, offset, newest, observed, generation, folder, device, inode, digest}
 STAMP_KEY = "scan_stamp"
 ENTRIES_KEY = "scan_entries"  # meta: zlib of JSON [names, inodes] the digest covers
-#: From this many entries on, a pass ``lstat``\ s the two halves of the listing on two
-#: threads (None: never); see :func:`_lstats`.  Measured on the 2-core machine (busy):
-#: the same CPU either way; wall time 457 -> 369 ms at 30,000 files, no change at 10,000.
-THREADS_FROM: int | None = 16_384
 
 
 class Pass:
@@ -311,16 +307,18 @@ def look(conn: sqlite3.Connection, folder: Path, rel: str) -> Pass | None:
             return None  # the wall clock was set back since the stamp (it may have run past)
         with os.scandir(fd) as it:
             for entry in it:
-                names.append(entry.name)
+                name = entry.name
+                names.append(name)
                 inodes.append(entry.inode())
-        for name, st in zip(names, _lstats(fd, names), strict=True):
-            if st is None:
-                seen[name] = None
-                continue
-            if st.st_ctime_ns > observed:
-                observed = st.st_ctime_ns
-            if st.st_ctime_ns >= since or st.st_mtime_ns >= since or not regular(st.st_mode):
-                seen[name] = _identity(st)
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    seen[name] = None
+                    continue
+                if st.st_ctime_ns > observed:
+                    observed = st.st_ctime_ns
+                if st.st_ctime_ns >= since or st.st_mtime_ns >= since or not regular(st.st_mode):
+                    seen[name] = _identity(st)
     except OSError:
         return None
     finally:
@@ -344,48 +342,6 @@ def look(conn: sqlite3.Connection, folder: Path, rel: str) -> Pass | None:
         rel, ident, (began, offset), names, inodes, digest, newest,
         (text, seen, moved_any, observed),
     )  # fmt: skip
-
-
-def _lstat_part(fd: int, names: list[str]) -> list[os.stat_result | None]:
-    """The ``lstat`` of each name in the folder open as ``fd`` (None: it failed)."""
-    lstat = os.stat
-    try:
-        return [lstat(name, dir_fd=fd, follow_symlinks=False) for name in names]
-    except OSError:  # one is gone or unreadable: each on its own
-        out: list[os.stat_result | None] = []
-        for name in names:
-            try:
-                out.append(lstat(name, dir_fd=fd, follow_symlinks=False))
-            except OSError:
-                out.append(None)
-        return out
-
-
-def _lstats(fd: int, names: list[str]) -> list[os.stat_result | None]:
-    """:func:`_lstat_part` of every name, in order; from :data:`THREADS_FROM` names on,
-    the second half on a second thread (``lstat`` releases the GIL, so the kernel's
-    part of the two halves runs on two cores, as git's ``core.preloadIndex`` does)."""
-    if THREADS_FROM is None or len(names) < THREADS_FROM:
-        return _lstat_part(fd, names)
-    import _thread  # (threading is not imported on the quick path)
-
-    half = len(names) // 2
-    second: list[list[os.stat_result | None]] = []
-    done = _thread.allocate_lock()
-    done.acquire()
-
-    def other() -> None:
-        try:
-            second.append(_lstat_part(fd, names[half:]))
-        finally:
-            done.release()
-
-    _thread.start_new_thread(other, ())
-    first = _lstat_part(fd, names[:half])
-    done.acquire()  # the thread is done with ``fd`` before the caller closes it
-    if not second:  # (the thread failed: not expected) the second half here
-        second.append(_lstat_part(fd, names[half:]))
-    return first + second[0]
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
