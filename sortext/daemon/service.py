@@ -4,8 +4,12 @@ Order at start-up matters for "nothing is lost": take the per-repository
 lock, start the observer, *then* catch up on what changed while no daemon
 ran, so a save landing during the catch-up is seen by one or the other.
 Every batch is wrapped: an exception is logged and the loop goes on.
-SIGINT/SIGTERM stop the loop between batches; pending paths are settled
-before exit (and anything missed is caught up on the next start).
+The loop commits each batch and hands its pages to one page thread
+(:class:`PageThread`), in commit order, so a save's commit never waits for
+the pages of the save before it; a batch is counted (``settled``) and the
+index vouched for only once its pages are done.  SIGINT/SIGTERM stop the
+loop between batches; the queued page passes are finished and pending paths
+settled before exit (and anything missed is caught up on the next start).
 """
 
 from __future__ import annotations
