@@ -98,3 +98,33 @@ def test_a_save_commits_while_the_previous_saves_pages_are_rendered(
     # the pages published are exactly a fresh build of the newest commit
     expected = fresh_build(root, head, tmp_path / "fresh", cli)
     assert tree_files(root, "sortext-pages") == expected
+
+
+def test_a_renames_two_halves_are_taken_in_one_batch(records_repo: Path) -> None:
+    """The observer queues a rename as its destination (with where it came from), then
+    its source, a moment apart: when the destination's quiet window ends first, the
+    source still waiting is taken with it (one commit: renamed, not deleted apart),
+    whichever half is due first; other paths keep their own windows."""
+    from sortext.daemon.debounce import Debouncer
+    from sortext.daemon.events import Change
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    clients = records_repo / "clients"
+    src, dest, other = clients / "kai.md", clients / "kai-studio.md", clients / "amara.md"
+    now = [0.0]
+    for first, second in ((dest, src), (src, dest)):
+        now[0] = 0.0
+        debouncer: Debouncer[Path] = Debouncer(0.3, clock=lambda: now[0])
+        service = WatchService(open_repository(records_repo), PagesRenderer(), dt.date.today)
+        service._take(Change(dest, "record", src), debouncer)
+        service._take(Change(other, "record"), debouncer)
+        service._take(Change(src, "record"), debouncer)
+        debouncer.touch(first, 0.3)
+        debouncer.touch(second, 0.31)
+        debouncer.touch(other, 0.31)
+        now[0] = 0.305
+        due = debouncer.due()
+        assert due == [first]
+        assert service._other_halves(due, debouncer) == [second]
+        assert second not in debouncer and other in debouncer
