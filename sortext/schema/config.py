@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sortext.errors import ConfigError
-from sortext.files.slug import confined_folder
+from sortext.errors import ConfigError, UnsafePathError
+from sortext.files.slug import confined_folder, linked_part
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 
@@ -258,9 +258,22 @@ class Config:
     @property
     def clients_path(self) -> Path:
         """``root / clients_dir``; UnsafePathError when it leads outside the repository
-        (``clients_dir: ../elsewhere``, or a ``clients`` link to another folder): records
-        are read, written and committed only inside it."""
-        return confined_folder(self.root, self.root / self.clients_dir)
+        (``clients_dir: ../elsewhere``, or a ``clients`` link to another folder: records
+        are read, written and committed only inside it), or when a folder on the way
+        from the repository's root is a symbolic link (``clients`` a link to
+        ``data/people``): git stores the link, not the records in the folder it leads
+        to, so the watcher could not commit them, and it names the records by the
+        link's path (see :func:`sortext.files.slug.linked_part`)."""
+        folder = confined_folder(self.root, self.root / self.clients_dir)
+        linked = linked_part(self.root, self.clients_dir)
+        if linked is not None:
+            raise UnsafePathError(
+                f"{linked.relative_to(self.root)}: is a symbolic link; git stores the link, "
+                "not the records in "
+                "the folder it leads to: set clients_dir in sortext.yaml to that folder "
+                "(its path in the repository), or replace the link with the folder"
+            )
+        return folder
 
     @property
     def stage_names(self) -> tuple[str, ...]:
