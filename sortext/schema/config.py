@@ -48,6 +48,17 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 MAX_THRESHOLD = 36500
 _THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
 
+# A pattern says nothing to the user: each has its words (sortext.schema.explain.expected)
+_STAGE_WORDS = (
+    "a stage name: a lowercase letter, then lowercase letters, digits, '_' or '-' (like active)"
+)
+_AUTHOR = {
+    "type": "string",
+    "pattern": "^[^<>\\n]+ <[^<>\\n]+>$",
+    "description": "a name and an email address in angle brackets, "
+    "like 'Maya Berg <maya@example.com>'",
+}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -63,7 +74,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "required": ["name"],
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                    "name": {
+                        "type": "string",
+                        "pattern": "^[a-z][a-z0-9_-]*$",
+                        "description": _STAGE_WORDS,
+                    },
                     "open": {"type": "boolean"},
                     "side": {"type": "boolean"},
                     "description": {"type": "string"},
@@ -116,13 +131,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "git": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+            "properties": {"author": _AUTHOR},
         },
         "assistant": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
+                "author": _AUTHOR,
             },
         },
         "backup": {
@@ -153,7 +168,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "retention": {
             "type": "object",
-            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
+            "additionalProperties": {
+                "type": "string",
+                "pattern": "^[1-9][0-9]*[dwmy]$",
+                "description": "a period like 30d, 8w, 6m or 7y (days, weeks, months, years)",
+            },
         },
         "pages": {
             "anyOf": [
@@ -166,7 +185,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "branch": {
                             "anyOf": [
                                 {"const": False},
-                                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$"},
+                                {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                                    "description": "a git branch name like sortext-pages "
+                                    "(letters, digits, '.', '_', '/', '-')",
+                                },
                             ]
                         },
                         "keep": {"type": "integer", "minimum": 1},
@@ -481,7 +505,9 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
     if not _passes_fast(data):
         from sortext.schema.explain import schema_diagnostics
 
-        diagnostics = schema_diagnostics(CONFIG_SCHEMA, data, text, display, line_offset=0)
+        diagnostics = schema_diagnostics(
+            CONFIG_SCHEMA, data, text, display, line_offset=0, unknown_hint=None
+        )
         if diagnostics:
             return diagnostics
     from sortext.record.positions import build_position_map
