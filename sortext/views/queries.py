@@ -343,8 +343,7 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
             f"run: sortext check {shlex.quote(unreadable)}"
         )
     raise RecordNotFound(
-        f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
-        "run 'sortext list' to see the ids"
+        f"no client '{record_id}' in {repo.clients_shown}; run 'sortext list' to see the ids"
     )
 
 
