@@ -232,6 +232,8 @@ def _explain(error: Any, unknown_hint: str | None = CUSTOM_HINT) -> list[Problem
     if kind == "enum":
         choices = [literal(c) if not isinstance(c, str) else c for c in error.validator_value]
         noun = "stage" if path == ("stage",) else name
+        if _named_by_user(error):
+            noun = "value"  # exports: {mine: xml}: 'mine' is the user's own name
         hint = did_you_mean(str(value), choices)
         return [
             Problem(
@@ -277,6 +279,14 @@ def _explain(error: Any, unknown_hint: str | None = CUSTOM_HINT) -> list[Problem
     # any other keyword: what the schema there accepts, in words (never jsonschema's
     # own message, which quotes the schema: "False was expected", "[] is too short")
     return [Problem(path, f"expected {expected(schema)}, found {describe(value)}")]
+
+
+def _named_by_user(error: Any) -> bool:
+    """Whether the value's own key is a name the user chose (a mapping's
+    ``additionalProperties``), not a field of the schema: then it is no noun."""
+    steps = [step for step in error.absolute_schema_path if isinstance(step, str)]
+    keys = [step for step in steps if step in ("properties", "additionalProperties")]
+    return bool(keys) and keys[-1] == "additionalProperties"
 
 
 def _pattern_message(name: str, value: Any, pattern: str, schema: Any = None) -> str:
