@@ -284,7 +284,7 @@ def _apply(step: tuple[Any, ...], root: Path, outside: Path) -> None:
 
 
 @settings(
-    max_examples=50,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
