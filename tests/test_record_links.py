@@ -52,13 +52,17 @@ def _repo(base: Path) -> Path:
     return root
 
 
-def _rows(root: Path) -> dict[str, tuple[Any, ...]]:
-    """What the index under ``root`` says of each file, after a refresh: its current
+def _rows(root: Path, build: bool = False) -> dict[str, tuple[Any, ...]]:
+    """What the index under ``root`` says of each file, after a refresh (a query's,
+    or with ``build`` a build's: the stat pass's names, then those alone): its current
     problems always, and its record when the row is not a kept stale version (an
     incremental index keeps the last valid version of a file gone bad; a cold one
     never saw it)."""
     with Index.open(open_repository(root)) as index:
-        index.refresh()
+        if build:
+            index.refresh(only=index.stat_changes())
+        else:
+            index.refresh()
         found = index.conn.execute(
             "SELECT f.path, f.stale, f.record_id, f.ok, r.diagnostics, r.doc "
             "FROM files f JOIN records r USING (path) ORDER BY f.path"
@@ -85,8 +89,8 @@ def _stale_view(rows: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
     return {path: row[0] for path, row in rows.items()}
 
 
-def _agree(root: Path) -> dict[str, tuple[Any, ...]]:
-    incremental = _rows(root)
+def _agree(root: Path, build: bool = False) -> dict[str, tuple[Any, ...]]:
+    incremental = _rows(root, build)
     cold = _cold(root)
     assert _stale_view(incremental) == _stale_view(cold)
     for path, row in incremental.items():
@@ -288,19 +292,21 @@ def _apply(step: tuple[Any, ...], root: Path, outside: Path) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(steps=st.lists(step_st, min_size=1, max_size=10))
+@given(steps=st.lists(st.tuples(step_st, st.booleans()), min_size=1, max_size=10))
 def test_incremental_and_cold_agree_over_any_links_and_targets(
-    short_window: None, steps: list[tuple[Any, ...]]
+    short_window: None, steps: list[tuple[tuple[Any, ...], bool]]
 ) -> None:
+    """After each step, an index brought current by a query's refresh or a build's
+    (drawn per step) says what one built from nothing says."""
     with tempfile.TemporaryDirectory() as tmp:
         root = _repo(Path(tmp))
         outside = Path(tmp) / "outside.md"
         (root / "clients" / "a.md").write_bytes(_record(1))
         (root / "clients" / "l1.md").symlink_to("a.md")
         _agree(root)
-        for step in steps:
+        for step, build in steps:
             _apply(step, root, outside)
-            rows = _agree(root)
+            rows = _agree(root, build)
             for name in LINKS:
                 path = root / "clients" / name
                 if path.is_symlink():  # a link: one problem, nothing read through it
