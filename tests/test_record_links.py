@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sortext.cli import main as cli_main
 from sortext.record.source import LINK_PROBLEM
 from sortext.repo import open_repository
 from sortext.store import scan
@@ -311,3 +312,47 @@ def test_incremental_and_cold_agree_over_any_links_and_targets(
                 path = root / "clients" / name
                 if path.is_symlink():  # a link: one problem, nothing read through it
                     assert LINK_PROBLEM in rows[f"clients/{name}"][0], step
+
+
+def test_the_running_watcher_reports_a_record_turned_into_a_link(records_repo: Path) -> None:
+    """The real watcher (watchdog observer, child process): a record replaced by a
+    link (``ln -sf``: a link renamed over it) is logged as check reports it and never
+    committed; a later save of the file it leads to commits that file alone, the
+    link's record keeps its last committed version, and the index the watcher keeps
+    says what check says."""
+    from tests.conftest import git
+    from tests.watchkit import Daemon, commit_count, wait_commits, wait_for, wait_settled
+
+    clients = records_repo / "clients"
+    before = git(records_repo, "show", "HEAD:clients/elena-marsh.md")
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        temp = clients / ".new-link"
+        temp.symlink_to("amara-okafor.md")
+        os.replace(temp, clients / "elena-marsh.md")
+        wait_for(
+            lambda: f"clients/elena-marsh.md:1:1: error: {LINK_PROBLEM}" in daemon.log,
+            20,
+            lambda: daemon.log,
+        )
+        count = commit_count(records_repo)
+        target = clients / "amara-okafor.md"
+        target.write_text(target.read_text().replace("+44 20 7946 0312", "+44 20 7946 0999"))
+        wait_commits(records_repo, count + 1, daemon)
+        wait_settled(records_repo, 0, daemon)
+        shown = git(records_repo, "show", "--name-only", "--format=", "HEAD").split()
+        assert shown == ["clients/amara-okafor.md"]
+        assert git(records_repo, "show", "HEAD:clients/elena-marsh.md") == before
+        # the index the watcher keeps (queries trust it): the link's problem, over
+        # the last valid version kept flagged stale, as for any file gone bad
+        with Index.open(open_repository(records_repo)) as index:
+            stale, diags = index.conn.execute(
+                "SELECT f.stale, r.diagnostics FROM files f JOIN records r USING (path) "
+                "WHERE path = 'clients/elena-marsh.md'"
+            ).fetchone()
+        assert stale == 1 and LINK_PROBLEM in diags
+        checked = CliRunner().invoke(cli_main, ["check", "--repo", str(records_repo)])
+        assert f"clients/elena-marsh.md:1:1: error: {LINK_PROBLEM}" in checked.output
+    finally:
+        assert daemon.stop() == 0, daemon.log
