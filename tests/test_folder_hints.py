@@ -84,11 +84,15 @@ COMMANDS = [
     ["export", "client", "zed"],
 ]
 
-folder_st = st.text(
+any_folder_st = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
     min_size=1,
     max_size=12,
 ).filter(lambda name: not name.startswith(".") and name.strip() == name and bool(name))
+# the names that showed the bug, beside any name: a tab, an escape sequence, a bidi control
+folder_st = st.one_of(
+    st.sampled_from(["my\tpeople", "a\x1b[2Jb", "x\u202ey", "c\rd", "people"]), any_folder_st
+)
 
 
 @settings(max_examples=25, deadline=None)
@@ -136,3 +140,27 @@ def test_install_gives_the_configured_folder_the_merge_driver(tmp_path: Path) ->
         ).stdout
         assert checked.endswith(": merge: sortext\n"), checked
         shutil.rmtree(base)
+
+
+@settings(max_examples=20, deadline=None)
+@given(folder_st, st.sampled_from([["new", "Zed Ray"], ["search", "Ann"], ["check"]]))
+def test_what_a_command_reports_of_a_record_names_its_folder_made_visible(
+    folder: str, command: list[str]
+) -> None:
+    """The paths a command reports on success (created, found, checked) name the
+    configured folder, made visible like the errors' paths."""
+    try:
+        folder.encode("utf-8")
+    except UnicodeEncodeError:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            root = _repo(Path(tmp), folder)
+        except OSError:
+            return
+        _, out = _run(*command, "--repo", str(root))
+        for line in out.split("\n"):
+            assert not RAW.search(line), (folder, command, out)
+        if folder != "clients":
+            assert "clients/" not in out, (folder, command, out)
+        assert clean(folder) + "/" in out, (folder, command, out)
