@@ -139,6 +139,9 @@ def test_install_gives_the_configured_folder_the_merge_driver(tmp_path: Path) ->
             check=True,
         ).stdout
         assert checked.endswith(": merge: sortext\n"), checked
+        code, out = _run("doctor", "--json", "--repo", str(root))
+        (merge,) = [f for f in json.loads(out) if f["check"] == "merge driver"]
+        assert merge["status"] == "ok", merge
         shutil.rmtree(base)
 
 
