@@ -356,3 +356,23 @@ def test_the_running_watcher_reports_a_record_turned_into_a_link(records_repo: P
         assert f"clients/elena-marsh.md:1:1: error: {LINK_PROBLEM}" in checked.output
     finally:
         assert daemon.stop() == 0, daemon.log
+
+
+def test_a_staged_link_is_refused_by_the_pre_commit_check(cli: Cli, tmp_path: Path) -> None:
+    """``git add`` of a record that is a link stages the link (mode 120000, the path it
+    holds): ``check --staged`` (the pre-commit hook) reports it as check does, instead
+    of parsing 'ann.md' as a record; the file it leads to is checked as itself."""
+    from tests.conftest import git
+
+    root = _repo(tmp_path)
+    clients = root / "clients"
+    (clients / "ann.md").write_bytes(_record(1))
+    (clients / "bob.md").symlink_to("ann.md")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    result = cli("check", "--staged", "--repo", str(root))
+    assert result.exit_code == 1
+    assert f"clients/bob.md:1:1: error: {LINK_PROBLEM}" in result.output
+    assert "clients/ann.md" not in [
+        line.split(":")[0] for line in result.output.splitlines() if "error" in line
+    ]
