@@ -35,6 +35,10 @@ class Debouncer(Generic[K]):
             del self._deadlines[key]
         return [key for _, _, key in ready]
 
+    def take(self, key: K) -> bool:
+        """Remove ``key`` from the waiting set now (due or not); whether it was there."""
+        return self._deadlines.pop(key, None) is not None
+
     def next_deadline(self) -> float | None:
         """When the earliest waiting key becomes due (None when nothing waits)."""
         return min(self._deadlines.values(), default=None)

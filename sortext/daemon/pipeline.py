@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
 from sortext.errors import GitError, SortextError, StorageError
-from sortext.record.diagnostics import Diagnostic
-from sortext.record.source import MAX_FILE_BYTES
+from sortext.record.diagnostics import Diagnostic, problem
+from sortext.record.source import LINK_PROBLEM, MAX_FILE_BYTES
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.vcs.pages import PagesSettings
@@ -103,8 +103,8 @@ UNSTABLE = _Unstable()
 
 def read_stable(path: Path) -> bytes | _Unstable | None:
     """The file's bytes, None if it is gone (or not a regular file: a symbolic
-    link is never committed as its target's bytes), or UNSTABLE when it changed
-    between the two looks (an editor still writing).  A file over
+    link is never committed as its target's bytes, the caller reports it), or
+    UNSTABLE when it changed between the two looks (an editor still writing).  A file over
     MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1 bytes, so it is reported
     as too large rather than looked at again forever."""
     try:
@@ -141,6 +141,27 @@ class SettleResult:
     invalid: list[str] = field(default_factory=list)
     retry: list[Change] = field(default_factory=list)
     retry_after: float = 0.3
+
+
+@dataclass
+class Batch:
+    """A committed batch waiting for its pages (:meth:`Pipeline.commit_step`): its
+    result so far, the configuration and day it was read under, the records commit
+    HEAD named after it (``head``), whether it needs a full rebuild, the record files
+    it touched and the versions it parsed (display path -> bytes, LoadResult)."""
+
+    result: SettleResult
+    repo: Repository
+    today: dt.date
+    head: str | None
+    full: bool
+    touched: list[Path]
+    parsed: dict[str, tuple[bytes, LoadResult]]
+    catch_up: bool = False
+
+    @property
+    def committed(self) -> bool:
+        return self.result.commit is not None
 
 
 @dataclass
@@ -250,10 +271,23 @@ class Pipeline:
 
         ``hurry`` (asked after the render): True when another save is waiting;
         publishing is then left to that save's batch, which commits first and
-        publishes the pages of both (so a publish never delays the next commit)."""
+        publishes the pages of both (so a publish never delays the next commit).
+
+        The same as :meth:`commit_step` then :meth:`pages_step`; the watcher runs
+        the two on different threads, so that a save's commit never waits for an
+        earlier save's pages."""
+        return self.pages_step(self.commit_step(changes, catch_up, full), hurry)
+
+    def commit_step(
+        self, changes: Sequence[Change], catch_up: bool = False, full: bool = False
+    ) -> Batch:
+        """Read, validate and commit a batch (the part a save waits for); the pages
+        are left to :meth:`pages_step`, called once per batch in the order of their
+        commits (it may run on another thread while later batches commit: this step
+        touches neither the index nor the pages)."""
         result = SettleResult()
         config_changes = self._refresh_context(changes)
-        full = full or config_changes is not None or not self.rendered_ok
+        full = full or config_changes is not None
         parsed: dict[str, tuple[bytes, LoadResult]] = {}
         records, moved_from = self._read_records(changes, result, parsed)
         if config_changes:
@@ -263,14 +297,29 @@ class Pipeline:
         touched = [self.repo.root / rel for rel in records] + [
             self.repo.root / rel for rel in result.invalid
         ]
-        if full or touched:
+        today = self.last_today or self.today()
+        return Batch(result, self.repo, today, self.last_head, full, touched, parsed, catch_up)
+
+    def pages_step(self, batch: Batch, hurry: Callable[[], bool] | None = None) -> SettleResult:
+        """Render the pages of a committed batch, then publish them when they are its
+        commit's (``hurry``: see :meth:`settle`).  Batches are passed in the order
+        :meth:`commit_step` made them, one at a time."""
+        result = batch.result
+        if batch.committed:
+            warm_stage_facts(batch.repo)  # time in stage: the new commit, before any query
+        full = batch.full or not self.rendered_ok
+        if full or batch.touched:
             result.rebuilt = full
-            result.pages = self._render(None if full else touched, parsed)
+            result.pages = self._render(
+                None if full else batch.touched, batch.parsed, batch.repo, batch.today
+            )
             if self._unpublished is not None:
-                self._unpublished.update(self.repo.relative(p) for p in result.pages)
-        if hurry is not None and not catch_up and hurry():
+                self._unpublished.update(batch.repo.relative(p) for p in result.pages)
+        if hurry is not None and not batch.catch_up and hurry():
             return result  # the next batch publishes (its commit is HEAD's descendant)
-        self._publish(result, catch_up)
+        if batch.head != self.last_head:
+            return result  # a later batch committed since: it renders and publishes both
+        self._publish(result, batch.catch_up, head=batch.head)
         return result
 
     def _commit_records(
@@ -317,15 +366,23 @@ class Pipeline:
         names = ", ".join(sorted(to_commit))
         self._commit(to_commit, f"config: {names} changed", changes, result)
 
-    def _publish(self, result: SettleResult, catch_up: bool, restage: bool = False) -> None:
+    def _publish(
+        self,
+        result: SettleResult,
+        catch_up: bool,
+        restage: bool = False,
+        head: str | None = None,
+    ) -> None:
         """Publish the pages just rendered for HEAD, when they are exactly HEAD's.
 
         Our own commits publish; so does HEAD moving forward on a branch (pull,
         merge) or at start-up.  A checkout of an old commit or a reset back does
         not: the branch keeps showing the newest pages.  ``restage``: compare
-        every page with the branch even when it was published for HEAD (start-up)."""
+        every page with the branch even when it was published for HEAD (start-up).
+        ``head``: the records commit the pages were rendered for (default: the last
+        one this watcher saw)."""
         ref = self.pages.ref
-        head = self.last_head
+        head = self.last_head if head is None else head
         if ref is None or head is None or (head == self.published_for and not restage):
             return
         if result.commit is None and not catch_up and not self._moved_forward(head):
@@ -481,12 +538,20 @@ class Pipeline:
                 result.retry_after = 0.5
                 continue
             self._empty_strikes.pop(rel, None)
-            key = "" if raw is None else blob_id(raw)
+            # a record that is a symbolic link: an error as check reports it (never
+            # read, never committed, never taken for the record's deletion)
+            link = raw is None and os.path.islink(change.path)
+            key = "link" if link else "" if raw is None else blob_id(raw)
             if change.moved_from is not None:
                 moved_from[rel] = self.repo.relative(change.moved_from)
             if self.seen.get(rel) == key and rel not in moved_from:
                 continue
             self.seen[rel] = key
+            if link:
+                self.errors[rel] = [problem(LINK_PROBLEM).placed(rel)]
+                result.invalid.append(rel)
+                log.error("%s (not committed)", self.errors[rel][0].format(False))
+                continue
             if raw is None:
                 self.errors.pop(rel, None)
                 records[rel] = None
@@ -530,20 +595,27 @@ class Pipeline:
             log.warning("%s: owned fields not compared: %s", rel, exc)
             return []
 
-    def _render(self, records: list[Path] | None, ready: Preparsed | None = None) -> list[Path]:
+    def _render(
+        self,
+        records: list[Path] | None,
+        ready: Preparsed | None = None,
+        repo: Repository | None = None,
+        today: dt.date | None = None,
+    ) -> list[Path]:
         """Render; after a failed render the next one is a full rebuild (the index
         may have lost entries: a full disk, a deleted file), and nothing is
         published until a render succeeds."""
         import sqlite3
 
-        today = self.last_today or self.today()
+        repo = repo or self.repo
+        today = today or self.last_today or self.today()
         if not self.rendered_ok:
             records = None
         try:
             if records is None:
-                pages = self.renderer.rebuild(self.repo, today)
+                pages = self.renderer.rebuild(repo, today)
             else:
-                pages = self.renderer.update(self.repo, records, today, ready)
+                pages = self.renderer.update(repo, records, today, ready)
         except (StorageError, OSError, sqlite3.Error) as exc:
             self._render_failed(f"pages not rendered: storage error: {exc}", None)
             return []
@@ -621,4 +693,3 @@ class Pipeline:
         result.commit = commit
         result.message = message
         log.info("committed %s %s", commit[:8], message.splitlines()[0])
-        warm_stage_facts(self.repo)  # time in stage: the one new commit, before any query

@@ -4,8 +4,12 @@ Order at start-up matters for "nothing is lost": take the per-repository
 lock, start the observer, *then* catch up on what changed while no daemon
 ran, so a save landing during the catch-up is seen by one or the other.
 Every batch is wrapped: an exception is logged and the loop goes on.
-SIGINT/SIGTERM stop the loop between batches; pending paths are settled
-before exit (and anything missed is caught up on the next start).
+The loop commits each batch and hands its pages to one page thread
+(:class:`PageThread`), in commit order, so a save's commit never waits for
+the pages of the save before it; a batch is counted (``settled``) and the
+index vouched for only once its pages are done.  SIGINT/SIGTERM stop the
+loop between batches; the queued page passes are finished and pending paths
+settled before exit (and anything missed is caught up on the next start).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import Any
 
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
-from sortext.daemon.pipeline import Pipeline, Renderer, SettleResult
+from sortext.daemon.pipeline import Batch, Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
@@ -107,12 +111,18 @@ class WatchService:
     settled: int = 0
     _settle_cond: threading.Condition = field(default_factory=threading.Condition)
 
+    #: batches committed whose pages are not done yet (the page thread's queue)
+    _rendering: int = 0
+    _pages: PageThread | None = None
+
     def wait_settled(self, after: int, timeout: float) -> int:
-        """Block until more than ``after`` batches have settled with nothing pending;
-        returns the counter (raises TimeoutError when ``timeout`` seconds pass)."""
+        """Block until more than ``after`` batches have settled with nothing pending
+        (no change waiting, no batch's pages still to do); returns the counter (raises
+        TimeoutError when ``timeout`` seconds pass)."""
         with self._settle_cond:
             if not self._settle_cond.wait_for(
-                lambda: self.settled > after and not self._pending, timeout
+                lambda: self.settled > after and not self._pending and not self._rendering,
+                timeout,
             ):
                 raise TimeoutError(f"the watcher did not settle within {timeout}s")
             return self.settled
@@ -187,52 +197,112 @@ class WatchService:
             log.info("stopped")
 
     def _loop(self, pipeline: Pipeline, pusher: Any) -> None:
+        """Commit each due batch on this thread and leave its pages to the page thread
+        (:class:`PageThread`), so that a save's commit never waits for the pages of
+        the save before it; each batch is counted (:attr:`settled`) once its pages
+        are done, in the order of the commits."""
         debouncer: Debouncer[Path] = Debouncer(self.debounce)
         rerender_at: float | None = None
-        while True:
-            if pipeline.rendered_ok:
-                rerender_at = None
-            elif rerender_at is None:
-                rerender_at = time.monotonic() + pipeline.rerender_backoff
-            deadline = debouncer.next_deadline()
-            if rerender_at is not None:
-                deadline = rerender_at if deadline is None else min(deadline, rerender_at)
-            if self._vouch_at is not None:
-                deadline = self._vouch_at if deadline is None else min(deadline, self._vouch_at)
-            timeout = TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
-            try:
-                item = self._queue.get(timeout=timeout)
-                self._take(item, debouncer)
-                while True:
-                    self._take(self._queue.get_nowait(), debouncer)
-            except queue.Empty:
-                pass
-            if self._stop:
-                break
-            due = debouncer.due()
-            if due:
-                changes = [self._pending.pop(p) for p in due]
-                hurry = partial(self._due_now, debouncer)
-                result = self._safely(partial(pipeline.settle, changes, hurry=hurry))
-                for change in result.retry:
-                    self._pending.setdefault(change.path, change)
-                    debouncer.touch(change.path, result.retry_after)
-                pusher = self._finish(pipeline, result, pusher)
-                self._vouch(pipeline)
-            elif rerender_at is not None and time.monotonic() >= rerender_at:
-                rerender_at = None  # retry the failed render (a full rebuild), with backoff
-                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
-                self._vouch(pipeline)
-            elif deadline is None and pipeline.today() != pipeline.last_today:
-                pusher = self._finish(pipeline, self._safely(lambda: pipeline.settle([])), pusher)
-                self._vouch(pipeline)
-            if self._vouch_at is not None and time.monotonic() >= self._vouch_at:
-                self._vouch(pipeline)
+        pages = PageThread(pipeline, self._queue, lambda: bool(self._pending))
+        self._pages = pages
+        pages.start()
+        try:
+            while True:
+                pusher = self._collect(pipeline, pusher)
+                if pipeline.rendered_ok or self._rendering:
+                    rerender_at = None  # a page pass after a failed one is a full rebuild
+                elif rerender_at is None:
+                    rerender_at = time.monotonic() + pipeline.rerender_backoff
+                deadline = debouncer.next_deadline()
+                if rerender_at is not None:
+                    deadline = rerender_at if deadline is None else min(deadline, rerender_at)
+                if self._vouch_at is not None:
+                    deadline = self._vouch_at if deadline is None else min(deadline, self._vouch_at)
+                timeout = (
+                    TICK if deadline is None else max(0.0, min(TICK, deadline - time.monotonic()))
+                )
+                try:
+                    item = self._queue.get(timeout=timeout)
+                    self._take(item, debouncer)
+                    while True:
+                        self._take(self._queue.get_nowait(), debouncer)
+                except queue.Empty:
+                    pass
+                if self._stop:
+                    break
+                due = debouncer.due()
+                if due:
+                    due += self._other_halves(due, debouncer)
+                    changes = [self._pending.pop(p) for p in due]
+                    batch = self._commit(pipeline, changes)
+                    if batch is not None:
+                        for change in batch.result.retry:
+                            self._pending.setdefault(change.path, change)
+                            debouncer.touch(change.path, batch.result.retry_after)
+                elif self._rendering:
+                    pass  # a page pass is under way: the retry or the new day waits for it
+                elif rerender_at is not None and time.monotonic() >= rerender_at:
+                    rerender_at = None  # retry the failed render (a full rebuild), with backoff
+                    self._commit(pipeline, [])
+                elif deadline is None and pipeline.today() != pipeline.last_today:
+                    self._commit(pipeline, [])
+                if self._vouch_at is not None and time.monotonic() >= self._vouch_at:
+                    self._vouch(pipeline)
+        finally:
+            pages.close()  # the page passes already queued are finished first
+            self._pages = None
+        pusher = self._collect(pipeline, pusher)
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
             self._pending.clear()
             self._finish(pipeline, self._safely(lambda: pipeline.settle(changes)), pusher)
+
+    def _other_halves(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
+        """The other path of each rename among ``due`` still waiting (the observer
+        queues a rename as two changes, its destination first, a moment apart: their
+        quiet windows may end in two turns of the loop), taken with it so that a rename
+        is one commit."""
+        wanted = set(due)
+        more: list[Path] = []
+        for path, change in self._pending.items():
+            if path in wanted:
+                continue
+            pair = change.moved_from in wanted or any(
+                self._pending[p].moved_from == path for p in due if p in self._pending
+            )
+            if pair and debouncer.take(path):
+                wanted.add(path)
+                more.append(path)
+        return more
+
+    def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch | None:
+        """Commit a batch now and queue its pages (None when the commit step failed:
+        an empty result is queued in its place, so the batches are counted in order)."""
+        batch: Batch | None = None
+        failed = False
+        try:
+            batch = pipeline.commit_step(changes)
+        except Exception as exc:
+            failed = True
+            log.exception("internal error while processing changes (still watching): %s", exc)
+        assert self._pages is not None
+        with self._settle_cond:
+            self._rendering += 1
+        self._pages.put(batch, failed)
+        return batch
+
+    def _collect(self, pipeline: Pipeline, pusher: Any) -> Any:
+        """Count the batches whose pages the page thread finished (in order)."""
+        if self._pages is None:
+            return pusher
+        for result, failed in self._pages.finished():
+            self._failed = failed
+            with self._settle_cond:
+                self._rendering -= 1
+            pusher = self._finish(pipeline, result, pusher)
+            self._vouch(pipeline)
+        return pusher
 
     def _take(self, item: Change | None, debouncer: Debouncer[Path]) -> None:
         if item is None:
@@ -243,22 +313,11 @@ class WatchService:
         self._pending[item.path] = item
         debouncer.touch(item.path)
 
-    def _due_now(self, debouncer: Debouncer[Path]) -> bool:
-        """Whether another change arrived during this batch (due or still in its quiet
-        window): the batch then leaves publishing to the next one, which follows
-        within the debounce window, so a publish never holds the next commit back."""
-        try:
-            while True:
-                self._take(self._queue.get_nowait(), debouncer)
-        except queue.Empty:
-            pass
-        return len(debouncer) > 0
-
     def _vouch(self, pipeline: Pipeline) -> None:
         """Tell queries the index holds every save, when it does (files.watchmark):
         nothing pending, the last batch finished and its render kept the index."""
         keeps = getattr(pipeline.renderer, "keeps_index", False)
-        if self._pending or not self._queue.empty() or self.poll or not keeps:
+        if self._pending or self._rendering or self.poll or not keeps:
             return
         if self._failed or not pipeline.rendered_ok:
             return
@@ -333,7 +392,8 @@ class WatchService:
                     "errors": errors,
                     "published_for": pipeline.published_for,
                     "settled": settled,
-                    "pending": len(self._pending),
+                    # changes waiting, and batches committed whose pages are not done
+                    "pending": len(self._pending) + self._rendering,
                 },
                 durable=key != self._state_key,
             )
@@ -395,6 +455,65 @@ class WatchService:
             _guard["owner"] = 0  # forks after the daemon stopped are left alone
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+class PageThread:
+    """The watcher's pages, one committed batch at a time, in the order of the commits
+    (:meth:`Pipeline.pages_step`), on a thread of their own.
+
+    ``wake`` (the loop's event queue) gets a None after each batch, so the loop counts
+    it at once; ``later`` says whether a change is waiting in the loop (a batch that
+    sees one, or a batch queued behind it, leaves publishing to that later batch)."""
+
+    def __init__(
+        self, pipeline: Pipeline, wake: queue.Queue[Any], later: Callable[[], bool]
+    ) -> None:
+        self._pipeline = pipeline
+        self._wake = wake
+        self._later = later
+        self._jobs: queue.Queue[tuple[Batch | None, bool] | None] = queue.Queue()
+        self._done: queue.Queue[tuple[SettleResult, bool]] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="sortext-pages", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, batch: Batch | None, failed: bool = False) -> None:
+        """Queue a batch's pages (None: its commit step failed; only counted)."""
+        self._jobs.put((batch, failed))
+
+    def finished(self) -> list[tuple[SettleResult, bool]]:
+        """The batches done since the last call, in order: (result, whether it failed)."""
+        out = []
+        while True:
+            try:
+                out.append(self._done.get_nowait())
+            except queue.Empty:
+                return out
+
+    def close(self) -> None:
+        """Finish the queued batches, then stop the thread."""
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _hurry(self) -> bool:
+        return not self._jobs.empty() or self._later()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            batch, failed = job
+            result = SettleResult() if batch is None else batch.result
+            if batch is not None:
+                try:
+                    result = self._pipeline.pages_step(batch, self._hurry)
+                except Exception as exc:
+                    failed = True
+                    log.exception("internal error while rendering (still watching): %s", exc)
+            self._done.put((result, failed))
+            self._wake.put(None)
 
 
 #: Signals the daemon handles in Python, which its forked workers must not.

@@ -343,7 +343,7 @@ def _parse_file(
     from sortext.record.source import read_bytes
 
     try:
-        st = os.stat(fs_path)
+        st = os.lstat(fs_path)  # a link's own identity: it is never read through
         size, mtime = st.st_size, st.st_mtime_ns
     except OSError:
         size, mtime = -1, 0
@@ -825,7 +825,7 @@ class Index:
                             out.append(entry.name)
                         continue
                     try:
-                        st = entry.stat()
+                        st = entry.stat(follow_symlinks=False)
                     except OSError:
                         out.append(entry.name)
                         continue
@@ -856,7 +856,7 @@ class Index:
         for name in names:
             old = known.get(prefix + name)
             try:
-                st = os.stat(os.path.join(folder, name))
+                st = os.lstat(os.path.join(folder, name))
             except FileNotFoundError:
                 if old is not None:  # indexed, and gone
                     out.append(name)
@@ -875,7 +875,7 @@ class Index:
         """``(path, name, stat)`` of one record file, as ``_scan`` gives; None if absent."""
         fs_path = os.path.join(self.repo.clients_path, name)
         try:
-            return fs_path, name, os.stat(fs_path)
+            return fs_path, name, os.lstat(fs_path)
         except FileNotFoundError:
             return None
         except OSError:
@@ -1203,7 +1203,10 @@ def _settled(st: os.stat_result, indexed_ns: int) -> bool:
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     """``(path, name, stat)`` of every record file, in directory order (the caller sorts
-    what it parses: sorting 10,000 entries here would cost a warm query for nothing)."""
+    what it parses: sorting 10,000 entries here would cost a warm query for nothing).
+    The stat is the entry's own (``lstat``), as everywhere a record's identity is
+    taken: a record that is a symbolic link is an error judged by the link alone
+    (:data:`sortext.record.source.LINK_PROBLEM`), so what it leads to never matters."""
     try:
         found = [e for e in os.scandir(folder) if _is_record_name(e.name)]
     except FileNotFoundError:
@@ -1211,7 +1214,7 @@ def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
     out = []
     for e in found:
         try:
-            st: os.stat_result | None = e.stat()
+            st: os.stat_result | None = e.stat(follow_symlinks=False)
         except OSError:
             st = None
         out.append((e.path, e.name, st))
