@@ -80,3 +80,104 @@ def test_any_data_reads_back_alike_non_finite_numbers_included(
     with pytest.MonkeyPatch.context() as monkeypatch:
         fast, slow = both(data, monkeypatch)
     assert typed(fast) == typed(slow)
+
+
+# -- custom fields whose allowed values or bounds sortext.yaml spells as YAML reads them --
+
+SKELETON = (Path(__file__).parent.parent / "sortext" / "skeleton" / "sortext.yaml").read_text(
+    encoding="utf-8"
+)
+
+
+def _config(tmp: Path, fields: str) -> Any:
+    text = SKELETON.replace("custom_fields: {}\n", "custom_fields:\n" + fields)
+    (tmp / "sortext.yaml").write_text(text, encoding="utf-8")
+    return load_config(tmp)
+
+
+def _problems(config: Any, data: dict[str, Any], library: bool) -> list[str]:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        if library:
+            monkeypatch.setenv("SORTEXT_FASTJSONSCHEMA", "1")
+        found = RecordValidator(config).problems(dict(data), "someone")
+    return [f"{p.path}: {p.message}" for p in found]
+
+
+@pytest.mark.parametrize("library", [False, True])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "  when: {values: [x, 1e309]}\n",  # an infinite allowed value
+        "  amount: {type: number, minimum: -1e309}\n",  # an infinite bound
+        "  amount: {type: number, maximum: 1e400}\n",
+        "  when: {values: [x], minimum: -1e309}\n",
+    ],
+)
+def test_an_infinite_number_in_a_custom_field_is_a_config_error(
+    tmp_path: Path, fields: str, library: bool
+) -> None:
+    """1e309 reads as infinity: sortext.yaml refuses it with a located message (the
+    generated check wrote no test for an infinite allowed value and fastjsonschema's
+    code names ``inf``, a NameError for the first number checked: internal error)."""
+    from sortext.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        config = _config(tmp_path, fields)
+        _problems(config, {"name": "N", "stage": "active", "when": 5, "amount": 5}, library)
+    (diag,) = caught.value.diagnostics
+    line = SKELETON.splitlines().index("custom_fields: {}") + 2  # the field's own line
+    assert "finite" in diag.message and diag.line == line  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("library", [False, True])
+def test_a_date_among_allowed_values_is_its_text(tmp_path: Path, library: bool) -> None:
+    """``values: [2026-01-01]`` reads a date (a datetime with a time): the schema took
+    the date object, and every check stopped with 'date is not JSON serializable'.
+    A record's dates are their ISO text, so the allowed values are too."""
+    config = _config(tmp_path, "  when: {values: [2026-01-01, 2026-01-02T10:00:00Z, x]}\n")
+    base = {"name": "N", "stage": "inquiry", "next_action": {"what": "w", "due": "2026-01-01"}}
+    for good in ("2026-01-01", "2026-01-02T10:00:00+00:00", "x"):
+        assert _problems(config, {**base, "when": good}, library) == []
+    (found,) = _problems(config, {**base, "when": "2026-01-03"}, library)
+    assert found.startswith("('when',): unknown when '2026-01-03'")
+
+
+SPELLED = st.sampled_from(
+    [
+        "1", "1.0", "-0.0", "true", "null", "x", "'1'", "2026-01-01", "2026-01-01T10:00:00Z",
+        "2026-01-01 10:00:00+05:30", "1e309", "-1e400", "18446744073709551616", "0x10",
+        "1e3", "10:00", "[a, 1]", "{a: 1}", "''", "5", "0.5",
+    ]
+)  # fmt: skip
+VALUE_SEEN = st.sampled_from(
+    [1, 1.0, True, None, "x", "1", "2026-01-01", "2026-01-01T10:00:00+00:00", 16, 1000.0, 5, 0.5]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(SPELLED, min_size=1, max_size=4),
+    bound=st.none() | SPELLED,
+    kind=st.sampled_from(["values", "number", "integer", "string"]),
+    seen=VALUE_SEEN,
+)
+def test_any_custom_field_spelling_is_refused_or_checked_alike(
+    values: list[str], bound: str | None, kind: str, seen: Any
+) -> None:
+    """Whatever sortext.yaml spells as allowed values or bounds: a config error, or a
+    check that answers on both paths, with the same problems."""
+    import tempfile
+
+    from sortext.errors import ConfigError
+
+    spec = f"values: [{', '.join(values)}]" if kind == "values" else f"type: {kind}"
+    if bound is not None:
+        spec += f", minimum: {bound}"
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            config = _config(Path(tmp), f"  when: {{{spec}}}\n")
+        except ConfigError as exc:
+            assert exc.diagnostics
+            return
+    data = {"name": "N", "stage": "paused", "when": seen}
+    assert _problems(config, data, False) == _problems(config, data, True)
