@@ -160,9 +160,11 @@ VALUE_SEEN = st.sampled_from(
     bound=st.none() | SPELLED,
     kind=st.sampled_from(["values", "number", "integer", "string"]),
     seen=VALUE_SEEN,
+    name=st.sampled_from(["when", "name", "next_action.what", "invoices.id", "sessions.date"]),
+    required=st.booleans(),
 )
 def test_any_custom_field_spelling_is_refused_or_checked_alike(
-    values: list[str], bound: str | None, kind: str, seen: Any
+    values: list[str], bound: str | None, kind: str, seen: Any, name: str, required: bool
 ) -> None:
     """Whatever sortext.yaml spells as allowed values or bounds: a config error, or a
     check that answers on both paths, with the same problems."""
@@ -173,14 +175,21 @@ def test_any_custom_field_spelling_is_refused_or_checked_alike(
     spec = f"values: [{', '.join(values)}]" if kind == "values" else f"type: {kind}"
     if bound is not None:
         spec += f", minimum: {bound}"
+    if required:
+        spec += ", required: true"
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            config = _config(Path(tmp), f"  when: {{{spec}}}\n")
+            config = _config(Path(tmp), f"  {name}: {{{spec}}}\n")
         except ConfigError as exc:
             assert exc.diagnostics
             return
-    data = {"name": "N", "stage": "paused", "when": seen}
-    assert _problems(config, data, False) == _problems(config, data, True)
+    for data in (
+        {"name": "N", "stage": "paused", "when": seen},
+        {"name": seen, "stage": "lost", "next_action": {"what": seen, "due": "2026-01-01"}},
+        {"name": "N", "stage": "lost", "invoices": [{"id": seen, "amount": 1, "status": "paid"}]},
+        {"name": "N", "stage": "lost", "sessions": [{"date": seen, "status": "held"}]},
+    ):
+        assert _problems(config, data, False) == _problems(config, data, True)
 
 
 # -- a comment ruamel.yaml's round-trip reader cannot place --
@@ -226,3 +235,24 @@ def test_reading_commented_texts_never_raises(
     text = key + comment + value + gap + after
     load_data(text)
     load_round_trip(text)
+
+
+@pytest.mark.parametrize("library", [False, True])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        "  name: {type: string, required: true}\n",
+        "  next_action.what: {type: string, required: true}\n",
+        "  invoices.id: {type: string, required: true}\n",
+    ],
+)
+def test_a_required_custom_field_the_schema_already_requires(
+    tmp_path: Path, fields: str, library: bool
+) -> None:
+    """A custom field marked required where the schema already requires that name put
+    it in ``required`` twice: the generated check gave way to fastjsonschema, which
+    refuses the schema (internal error on every check)."""
+    config = _config(tmp_path, fields)
+    assert _problems(config, {"name": "N", "stage": "lost"}, library) == []
+    (found,) = _problems(config, {"stage": "lost"}, library)
+    assert "name" in found
