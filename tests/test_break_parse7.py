@@ -46,7 +46,7 @@ def test_more_infinities_than_the_value_check_reports_read_back_alike(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The value check reports at most 20 values, so a record with 25 infinite
-    measurements keeps 5 of them in its data; orjson wrote them as null (read back
+    measurements kept 5 of them in its data; orjson wrote them as null (read back
     None) where the standard library writes Infinity."""
     (tmp_path / "sortext.yaml").write_text("clients_dir: clients\n", encoding="utf-8")
     lines = "".join(
@@ -256,3 +256,77 @@ def test_a_required_custom_field_the_schema_already_requires(
     assert _problems(config, {"name": "N", "stage": "lost"}, library) == []
     (found,) = _problems(config, {"stage": "lost"}, library)
     assert "name" in found
+
+
+# -- refused values past the value check's 20 reports --
+
+
+def _many_refused(count: int, value: str) -> bytes:
+    measures = "".join(
+        f"  - {{goal: g, date: 2026-01-{day % 28 + 1:02d}, value: {value}}}\n"
+        for day in range(count)
+    )
+    invoices = "".join(
+        f"  - {{id: i{n}, amount: {value}, status: sent, due: 2026-02-01}}\n" for n in range(count)
+    )
+    return (
+        "---\nname: In Fy\nstage: lost\ngoals:\n  - {id: g, title: G, baseline: 1, target: 5}\n"
+        f"measurements:\n{measures}invoices:\n{invoices}tags:\n"
+        + "".join(f'  - "t\\x07{n}"\n' for n in range(count))
+        + "---\nnotes\n"
+    ).encode()
+
+
+def _refused_left(data: Any) -> list[Any]:
+    from sortext.schema.validate import _value_problems
+
+    return [p.path for p in _value_problems(data)]
+
+
+@pytest.mark.parametrize("value", ["1e309", "-1e400", "123456789012345678901"])
+@pytest.mark.parametrize("count", [19, 21, 60])
+def test_every_refused_value_is_dropped_not_only_the_reported(
+    tmp_path: Path, value: str, count: int
+) -> None:
+    """The value check reports at most 20 values, and the record's data kept the rest:
+    25 infinite measurements stopped ``show`` and ``build`` with OverflowError (the
+    goal's progress), and the index blob wrote them as null."""
+    (tmp_path / "sortext.yaml").write_text("clients_dir: clients\n", encoding="utf-8")
+    validator = RecordValidator(load_config(tmp_path))
+    result = parse_record(_many_refused(count, value), "clients/in-fy.md", validator)
+    assert result.record is not None and result.diagnostics
+    assert _refused_left(result.record.data) == []
+
+
+TEXTS = ['"a\\x1bb"', "ok", '"\\x7f"']
+NUMBERS = ["1e309", "-1e309", "12345678901234567890", "3"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 40).flatmap(lambda n: st.lists(st.sampled_from(TEXTS), min_size=n, max_size=n)),
+    st.integers(0, 40).flatmap(lambda n: st.lists(st.sampled_from(TEXTS), min_size=n, max_size=n)),
+    st.integers(0, 40).flatmap(
+        lambda n: st.lists(st.sampled_from(NUMBERS), min_size=n, max_size=n)
+    ),
+)
+def test_no_refused_value_survives_a_parse(
+    tags: list[str], links: list[str], measures: list[str]
+) -> None:
+    """Refused values in lists, mappings and entries, any number of them: none is left
+    in the record's data."""
+    import tempfile
+
+    text = "---\nname: N\nstage: lost\n"
+    text += "tags: [" + ", ".join(tags) + "]\n"
+    text += "links: {" + ", ".join(f"k{i}: {v}" for i, v in enumerate(links)) + "}\n"
+    text += "measurements:\n" + "".join(
+        f"  - {{goal: g, date: 2026-01-01, value: {v}}}\n" for v in measures
+    )
+    text += "---\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "sortext.yaml").write_text("clients_dir: clients\n", encoding="utf-8")
+        validator = RecordValidator(load_config(Path(tmp)))
+    result = parse_record(text.encode(), "clients/n.md", validator)
+    assert result.record is not None
+    assert _refused_left(result.record.data) == []
