@@ -4,10 +4,10 @@
 text turned into dates; ``goal_statuses`` works out the record's stage once, not per
 goal; the board and day-book rows are JSON-encoded with one kept encoder.  Each is
 held here to the code it stands in for: the rules as they were
-(``tests/rules_reference.py``, a frozen copy), ``as_date``, ``config.stage``,
-``json.dumps``; over realistic records (``bench/gen_pages.py``) and odd ones, and
-with the configs changing under the kept answers (the case where they must not be
-used).
+(``sortext/rules/findings.py`` at main e1e6892, read from git history, not copied
+into the tree), ``as_date``, ``config.stage``, ``json.dumps``; over realistic
+records (``bench/gen_pages.py``) and odd ones, and with the configs changing under
+the kept answers (the case where they must not be used).
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -31,8 +34,31 @@ from sortext.rules import findings as rules
 from sortext.schema.config import Config, default_config_text, parse_config
 from sortext.schema.validate import RecordValidator
 from sortext.store import board, daybook
-from tests import rules_reference as before
+from tests.conftest import PROJECT_ROOT
 from tests.test_page_odd_records import _front_matters
+
+#: The rules before their shortcuts: ``sortext/rules/findings.py`` at this commit of
+#: main, read from the repository's history (not copied into the tree).
+REFERENCE_COMMIT = "e1e6892c81011202b2965c2b6532226e01f83b1e"
+
+
+def _rules_before() -> ModuleType:
+    """The reference rules as a module (skips where the checkout has no history, as
+    in an unpacked sdist)."""
+    name = "sortext_rules_before"
+    if name in sys.modules:
+        return sys.modules[name]
+    found = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "show", f"{REFERENCE_COMMIT}:sortext/rules/findings.py"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        pytest.skip(f"no git history holding {REFERENCE_COMMIT[:7]}: {found.stderr.strip()}")
+    module = ModuleType(name)
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(found.stdout, f"findings.py@{REFERENCE_COMMIT[:7]}", "exec"), module.__dict__)
+    return module
 
 
 def _config(**thresholds: Any) -> Config:
@@ -63,6 +89,7 @@ def _shown(a: Any) -> tuple[str, str, str]:
 
 
 def _same(record: Record, config: Config, today: dt.date, since: dt.date | None) -> None:
+    before = _rules_before()
     fast = rules.assess(record, config, today, since)
     slow = before.assess(record, config, today, since)
     assert _shown(fast) == _shown(slow)
