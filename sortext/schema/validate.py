@@ -382,11 +382,12 @@ MAX_NUMBER = 10**15
 #: Characters no record value may hold (tab and newline are text; the rest are
 #: C0/C1 controls and DEL, which the round-trip YAML writer refuses too).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MAX_VALUE_PROBLEMS = 20
+#: Most values :func:`value_problems` reports (by default) for one record.
+MAX_VALUE_PROBLEMS = 20
 
 
 def value_problems(
-    data: Any, source: str | None = None, limit: int | None = _MAX_VALUE_PROBLEMS
+    data: Any, source: str | None = None, limit: int | None = MAX_VALUE_PROBLEMS
 ) -> list[Problem]:
     """Values no command can use safely, wherever they are in ``data``.
 
@@ -490,7 +491,7 @@ def _plainly_fine(data: Any) -> bool:
     return _CONTROL.search("\n".join(texts)) is None
 
 
-def _value_problems(data: Any, limit: int | None = _MAX_VALUE_PROBLEMS) -> list[Problem]:
+def _value_problems(data: Any, limit: int | None = MAX_VALUE_PROBLEMS) -> list[Problem]:
     found: list[Problem] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack and (limit is None or len(found) < limit):
