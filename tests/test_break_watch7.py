@@ -1,0 +1,503 @@
+"""Break-tests of the watcher's page thread (flat7): real watchdog observer, real git
+repo, real editors' save patterns, while a page pass is under way.  Each test ends
+by waiting on the settle counter, then compares the end state with a cold
+``sortext build`` of the final HEAD (pages branch, NEXT.md and site/ on disk)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from click.testing import Result
+
+from sortext.check.load import Preparsed
+from sortext.daemon.renderer import PagesRenderer
+from sortext.repo import Repository
+from tests.conftest import git
+from tests.test_watch_pages import TODAY, fresh_build, set_field, tree_files
+from tests.watchkit import pages_for, wait_for
+
+WAIT = 60.0
+
+
+class GateRenderer(PagesRenderer):
+    """The real renderer; while ``gate`` is armed, the next page pass (update or
+    rebuild) signals ``holding`` and waits for ``release``."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.passes = 0
+
+    def arm(self) -> None:
+        self.holding.clear()
+        self.release.clear()
+        self.armed = True
+
+    def _gate(self) -> None:
+        self.passes += 1
+        if self.armed:
+            self.armed = False
+            self.holding.set()
+            assert self.release.wait(WAIT), "the test never released the page pass"
+
+    def rebuild(self, repo: Repository, today: dt.date) -> list[Path]:
+        self._gate()
+        return super().rebuild(repo, today)
+
+    def update(
+        self,
+        repo: Repository,
+        records: Sequence[Path],
+        today: dt.date,
+        ready: Preparsed | None = None,
+    ) -> list[Path]:
+        self._gate()
+        return super().update(repo, records, today, ready)
+
+
+@contextmanager
+def watching(
+    root: Path,
+    renderer: PagesRenderer | None = None,
+    today: Callable[[], dt.date] | None = None,
+) -> Iterator[object]:
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    day = dt.date.fromisoformat(TODAY)
+    service = WatchService(
+        open_repository(root),
+        renderer or PagesRenderer(),
+        today or (lambda: day),
+        debounce=0.05,
+    )
+    ready = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            service.run(ready=ready.set)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    try:
+        assert ready.wait(WAIT), errors
+        service.wait_settled(0, WAIT)
+        yield service
+    finally:
+        if isinstance(renderer, GateRenderer):
+            renderer.release.set()
+        service.stop()
+        runner.join(WAIT)
+    assert not runner.is_alive(), "the watcher did not stop"
+    assert not errors, errors
+
+
+def commits(root: Path) -> list[str]:
+    return git(root, "log", "--format=%s", "main").splitlines()
+
+
+def settle(service: object, root: Path) -> None:
+    """Wait until the watcher settled HEAD (nothing pending, pages done)."""
+    from sortext.daemon.service import WatchService
+
+    assert isinstance(service, WatchService)
+
+    def idle() -> bool:
+        mark = service.settled
+        try:
+            service.wait_settled(mark - 1, 1.0)
+        except TimeoutError:
+            return False
+        return not git(root, "status", "--porcelain", "--", "clients", "sortext.yaml").strip()
+
+    wait_for(idle, WAIT, lambda: git(root, "status", "--porcelain"))
+    service.wait_settled(service.settled - 1, WAIT)
+
+
+def assert_pages_are_heads(
+    service: object, root: Path, tmp_path: Path, cli: Callable[..., Result], name: str = "fresh"
+) -> str:
+    """Pages branch names HEAD and equals a cold build of it; so do NEXT.md and site/."""
+    settle(service, root)
+    head = git(root, "rev-parse", "HEAD").strip()
+    wait_for(
+        lambda: pages_for(root) == head,
+        WAIT,
+        lambda: git(root, "log", "--oneline", "--all") + (root / ".sortext/watch.log").read_text(),
+    )
+    expected = fresh_build(root, head, tmp_path / name, cli)
+    assert tree_files(root, "sortext-pages") == expected
+    on_disk = {"NEXT.md": (root / "NEXT.md").read_bytes()}
+    for path in sorted((root / "site").rglob("*")):
+        if path.is_file():
+            on_disk[path.relative_to(root).as_posix()] = path.read_bytes()
+    assert on_disk == expected
+    return head
+
+
+def save_in_place(path: Path, text: str) -> None:
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.truncate()
+
+
+def save_by_rename(path: Path, text: str) -> None:  # vim / emacs
+    tmp = path.with_name(path.name + "~tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def save_delete_create(path: Path, text: str) -> None:
+    path.unlink()
+    path.write_text(text, encoding="utf-8")
+
+
+def with_field(path: Path, name: str, value: str) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"{name}: "):
+            lines[i] = f"{name}: {value}\n"
+            return "".join(lines)
+    raise AssertionError(f"{path} has no {name}")
+
+
+def test_a_burst_of_50_saves_in_three_editor_patterns(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    clients = root / "clients"
+    names = ["amara-okafor.md", "jonas-weber.md", "kai-nakamura.md"]
+    savers = [save_in_place, save_by_rename, save_delete_create]
+    with watching(root) as service:
+        for i in range(50):
+            path = clients / names[i % 3]
+            savers[(i // 3) % 3](path, with_field(path, "name", f"Burst {i:02d}"))
+        head = assert_pages_are_heads(service, root, tmp_path, cli)
+    # every committed version of each record in save order, none half written
+    for name in names:
+        seen = []
+        for sha in git(root, "rev-list", "--reverse", head, "--", f"clients/{name}").split():
+            text = git(root, "show", f"{sha}:clients/{name}")
+            company = next(x for x in text.splitlines() if x.startswith("name: "))
+            seen.append(company)
+        bursts = [int(c.split()[-1]) for c in seen if "Burst" in c]
+        assert bursts == sorted(bursts) and len(set(bursts)) == len(bursts), seen
+        last = max(i for i in range(50) if names[i % 3] == name)
+        assert bursts[-1] == last
+
+
+def test_a_config_change_lands_while_a_page_pass_is_held(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        assert renderer.holding.wait(WAIT)
+        config = (root / "sortext.yaml").read_text()
+        (root / "sortext.yaml").write_text(
+            config.replace("people: [maya, theo]", "people: [maya, theo, zoe]")
+        )
+        template = root / "templates" / "client.md.j2"
+        template.write_text(template.read_text() + "\nFooter from a template change\n")
+        set_field(root, "clients/jonas-weber.md", "owner", "zoe")
+        wait_for(
+            lambda: commits(root)[0].startswith("jonas-weber"),
+            WAIT,
+            lambda: "\n".join(commits(root)),
+        )
+        renderer.release.set()
+        assert_pages_are_heads(service, root, tmp_path, cli)
+
+
+def test_user_git_operations_while_a_page_pass_is_held(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        # a user commit beside the watcher while its pages are held
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "stage", "review")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas By Hand")
+        # whoever commits first (the user or the watcher), the end state is HEAD's
+        subprocess.run(["git", "commit", "-qam", "by hand"], cwd=root, capture_output=True)
+        subprocess.run(
+            ["git", "commit", "-q", "--allow-empty", "-m", "empty by hand"], cwd=root, check=True
+        )
+        renderer.release.set()
+        assert_pages_are_heads(service, root, tmp_path, cli, "one")
+        # reset --hard back while pages are held
+        renderer.arm()
+        set_field(root, "clients/kai-nakamura.md", "name", "Kai Reset")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: commits(root)[0].startswith("kai-nakamura"), WAIT)
+        git(root, "reset", "-q", "--hard", "HEAD~2")
+        renderer.release.set()
+        settle(service, root)
+        # the branch keeps showing the newest pages after a reset back; a save then publishes
+        set_field(root, "clients/kai-nakamura.md", "name", "Kai After")
+        wait_for(lambda: commits(root)[0].startswith("kai-nakamura"), WAIT)
+        assert_pages_are_heads(service, root, tmp_path, cli, "two")
+        # stash while pages are held
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Stash")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        (root / "clients/jonas-weber.md").write_text(
+            (root / "clients/jonas-weber.md").read_text().replace("owner: ", "owner: ", 1)
+            + "\nstash me\n"
+        )
+        git(root, "stash", "-q")
+        renderer.release.set()
+        assert_pages_are_heads(service, root, tmp_path, cli, "three")
+
+
+def test_chained_and_swapped_renames(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    clients = root / "clients"
+    with watching(root) as service:
+        # a -> b -> c, quicker than the quiet window
+        os.replace(clients / "kai-nakamura.md", clients / "kai-b.md")
+        os.replace(clients / "kai-b.md", clients / "kai-c.md")
+        head = assert_pages_are_heads(service, root, tmp_path, cli, "chain")
+        names = git(root, "ls-tree", "--name-only", head, "clients/").split()
+        assert "clients/kai-c.md" in names
+        assert "clients/kai-nakamura.md" not in names and "clients/kai-b.md" not in names
+        # a <-> b through a temporary record name
+        a, b = clients / "amara-okafor.md", clients / "jonas-weber.md"
+        a_text, b_text = a.read_bytes(), b.read_bytes()
+        os.replace(a, clients / "swap-tmp.md")
+        os.replace(b, a)
+        os.replace(clients / "swap-tmp.md", b)
+        head = assert_pages_are_heads(service, root, tmp_path, cli, "swap")
+        assert git(root, "show", f"{head}:clients/amara-okafor.md").encode() == b_text
+        assert git(root, "show", f"{head}:clients/jonas-weber.md").encode() == a_text
+        names = git(root, "ls-tree", "--name-only", head, "clients/").split()
+        assert "clients/swap-tmp.md" not in names
+
+
+def test_a_new_day_during_a_page_pass(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    day = [dt.date.fromisoformat(TODAY)]
+    renderer = GateRenderer()
+    with watching(root, renderer, today=lambda: day[0]) as service:
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara New Day")
+        assert renderer.holding.wait(WAIT)
+        day[0] = day[0] + dt.timedelta(days=1)
+        renderer.release.set()
+        settle(service, root)
+        from sortext.daemon.service import WatchService
+
+        assert isinstance(service, WatchService)
+        wait_for(lambda: service._pages is not None and not service._rendering, WAIT)
+        head = git(root, "rev-parse", "HEAD").strip()
+        wait_for(lambda: pages_for(root) == head, WAIT)
+        where = tmp_path / "newday"
+        subprocess.run(["git", "clone", "-q", str(root), str(where)], check=True)
+        result = cli("build", "--repo", str(where), "--today", day[0].isoformat())
+        assert result.exit_code == 0, result.output
+        expected = (where / "NEXT.md").read_bytes()
+
+        def published() -> bytes:
+            return subprocess.run(
+                ["git", "show", "sortext-pages:NEXT.md"], cwd=root, capture_output=True
+            ).stdout
+
+        # the new day's rebuild comes on disk; the pages branch keeps the pages of
+        # HEAD as built on the day they were published (README: "pages for <C>" equal
+        # "sortext build --today D" of C; a new day alone publishes nothing)
+        wait_for(
+            lambda: (root / "NEXT.md").read_bytes() == expected,
+            WAIT,
+            lambda: (
+                f"published={published() == expected} {pages_for(root)} "
+                + git(root, "log", "--oneline", "-3")
+            ),
+        )
+        settle(service, root)
+    assert pages_for(root) == head
+    assert tree_files(root, "sortext-pages") == fresh_build(root, head, tmp_path / "old", cli)
+
+
+def test_a_read_only_site_then_saves_then_writable(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    with watching(root) as service:
+        site_clients = root / "site" / "clients"
+        os.chmod(site_clients, 0o555)
+        os.chmod(root / "site", 0o555)
+        try:
+            for i in range(5):
+                set_field(root, "clients/amara-okafor.md", "name", f"Amara RO {i}")
+                wait_for(
+                    lambda i=i: (
+                        commits(root)[0].startswith("amara-okafor")
+                        and f"RO {i}" in git(root, "show", "HEAD:clients/amara-okafor.md")
+                    ),
+                    WAIT,
+                )
+        finally:
+            os.chmod(root / "site", 0o755)
+            os.chmod(site_clients, 0o755)
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas Writable")
+        assert_pages_are_heads(service, root, tmp_path, cli)
+
+
+def test_a_template_error_then_saves_then_fixed(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    template = root / "templates" / "client.md.j2"
+    good = template.read_text()
+    with watching(root) as service:
+        template.write_text(good + "\n{{ broken( }}\n")
+        wait_for(
+            lambda: commits(root)[0].startswith("config"), WAIT, lambda: "\n".join(commits(root))
+        )
+        for i in range(3):
+            set_field(root, "clients/amara-okafor.md", "name", f"Amara TE {i}")
+        template.write_text(good + "\nfixed\n")
+        assert_pages_are_heads(service, root, tmp_path, cli)
+
+
+def test_an_exception_in_a_page_step_is_not_silently_lost(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], monkeypatch: object
+) -> None:
+    """A code error escaping a batch's page step (here: the stage-facts warm-up, which
+    lets through anything but SortextError/OSError) must not leave that batch's pages
+    unrendered while later batches render only their own records."""
+    import pytest
+
+    import sortext.daemon.pipeline as pipeline_module
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    real = pipeline_module.warm_stage_facts
+    fail = threading.Event()
+
+    def flaky(repo: Repository) -> None:
+        if fail.is_set():
+            fail.clear()
+            raise RuntimeError("a bug in the warm-up")
+        real(repo)
+
+    monkeypatch.setattr(pipeline_module, "warm_stage_facts", flaky)
+    root = records_repo
+    with watching(root) as service:
+        fail.set()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Lost Page")
+        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        settle(service, root)
+        assert not fail.is_set()
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas Next Save")
+        wait_for(lambda: commits(root)[0].startswith("jonas-weber"), WAIT)
+        assert_pages_are_heads(service, root, tmp_path, cli)
+
+
+def test_stop_during_a_page_pass_with_a_save_waiting(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    from sortext.daemon.service import WatchService
+    from sortext.daemon.state import read_json
+
+    root = records_repo
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        assert isinstance(service, WatchService)
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Held")
+        assert renderer.holding.wait(WAIT)
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas Waiting")
+        wait_for(lambda: service._pending or commits(root)[0].startswith("jonas"), WAIT)
+        service.stop()
+        renderer.release.set()
+    assert commits(root)[0].startswith("jonas-weber")
+    assert commits(root)[1].startswith("amara-okafor")
+    assert read_json(root / ".sortext" / "watch.json")["pending"] == 0
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert pages_for(root) == head
+    assert tree_files(root, "sortext-pages") == fresh_build(root, head, tmp_path / "f", cli)
+
+
+def test_queries_are_not_vouched_during_a_page_pass(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    from sortext.files import watchmark
+    from sortext.repo import open_repository
+    from sortext.views.queries import client_list
+
+    root = records_repo
+    clients = root / "clients"
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        wait_for(lambda: watchmark.vouched(root, clients), WAIT)
+        for i in range(3):
+            renderer.arm()
+            set_field(root, "clients/amara-okafor.md", "name", f"Amara Vouch {i}")
+            assert renderer.holding.wait(WAIT)
+            assert not watchmark.vouched(root, clients)
+            names = [
+                r.record.name
+                for r in client_list(open_repository(root), dt.date.fromisoformat(TODAY))
+            ]
+            assert f"Amara Vouch {i}" in names
+            renderer.release.set()
+            settle(service, root)
+            wait_for(lambda: watchmark.vouched(root, clients), WAIT)
+            names = [
+                r.record.name
+                for r in client_list(open_repository(root), dt.date.fromisoformat(TODAY))
+            ]
+            assert f"Amara Vouch {i}" in names
+
+
+def test_a_pull_from_a_bare_remote_while_pages_are_held(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(root), str(bare)], check=True)
+    git(root, "remote", "add", "origin", str(bare))
+    git(root, "fetch", "-q", "origin")
+    git(root, "branch", "-q", "--set-upstream-to=origin/main", "main")
+    other = tmp_path / "other"
+    subprocess.run(["git", "clone", "-q", str(bare), str(other)], check=True)
+    git(other, "config", "user.email", "o@sortext.invalid")
+    git(other, "config", "user.name", "Other")
+    set_field(other, "clients/kai-nakamura.md", "name", "Kai From Remote")
+    git(other, "commit", "-qam", "remote edit")
+    git(other, "push", "-q", "origin", "main")
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Local")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        subprocess.run(
+            ["git", "pull", "-q", "--no-rebase", "--no-edit"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+        renderer.release.set()
+        assert_pages_are_heads(service, root, tmp_path, cli)
+    assert "Kai From Remote" in git(root, "show", "HEAD:clients/kai-nakamura.md")
