@@ -11,8 +11,10 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from sortext.check.load import Preparsed
@@ -143,6 +145,10 @@ def assert_pages_are_heads(
             on_disk[path.relative_to(root).as_posix()] = path.read_bytes()
     assert on_disk == expected
     return head
+
+
+def head_has(root: Path, text: str) -> bool:
+    return text in git(root, "show", "HEAD:clients/amara-okafor.md")
 
 
 def save_in_place(path: Path, text: str) -> None:
@@ -349,13 +355,7 @@ def test_a_read_only_site_then_saves_then_writable(
         try:
             for i in range(5):
                 set_field(root, "clients/amara-okafor.md", "name", f"Amara RO {i}")
-                wait_for(
-                    lambda i=i: (
-                        commits(root)[0].startswith("amara-okafor")
-                        and f"RO {i}" in git(root, "show", "HEAD:clients/amara-okafor.md")
-                    ),
-                    WAIT,
-                )
+                wait_for(partial(head_has, root, f"name: Amara RO {i}\n"), WAIT)
         finally:
             os.chmod(root / "site", 0o755)
             os.chmod(site_clients, 0o755)
@@ -381,17 +381,16 @@ def test_a_template_error_then_saves_then_fixed(
 
 
 def test_an_exception_in_a_page_step_is_not_silently_lost(
-    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], monkeypatch: object
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A code error escaping a batch's page step (here: the stage-facts warm-up, which
     lets through anything but SortextError/OSError) must not leave that batch's pages
     unrendered while later batches render only their own records."""
-    import pytest
+    from sortext.vcs.stagefacts import warm_stage_facts as real
 
-    import sortext.daemon.pipeline as pipeline_module
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    real = pipeline_module.warm_stage_facts
     fail = threading.Event()
 
     def flaky(repo: Repository) -> None:
@@ -400,7 +399,7 @@ def test_an_exception_in_a_page_step_is_not_silently_lost(
             raise RuntimeError("a bug in the warm-up")
         real(repo)
 
-    monkeypatch.setattr(pipeline_module, "warm_stage_facts", flaky)
+    monkeypatch.setattr("sortext.daemon.pipeline.warm_stage_facts", flaky)
     root = records_repo
     with watching(root) as service:
         fail.set()

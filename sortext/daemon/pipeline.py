@@ -303,7 +303,18 @@ class Pipeline:
     def pages_step(self, batch: Batch, hurry: Callable[[], bool] | None = None) -> SettleResult:
         """Render the pages of a committed batch, then publish them when they are its
         commit's (``hurry``: see :meth:`settle`).  Batches are passed in the order
-        :meth:`commit_step` made them, one at a time."""
+        :meth:`commit_step` made them, one at a time.
+
+        Raises what a code error raises, after marking the render failed: the batch's
+        pages may be missing or unpublished, so the next page pass is a full rebuild
+        that looks at every page, and nothing is published until one succeeds."""
+        try:
+            return self._pages_step(batch, hurry)
+        except Exception as exc:
+            self._render_failed(f"internal error while rendering (still watching): {exc}", exc)
+            raise
+
+    def _pages_step(self, batch: Batch, hurry: Callable[[], bool] | None) -> SettleResult:
         result = batch.result
         if batch.committed:
             warm_stage_facts(batch.repo)  # time in stage: the new commit, before any query

@@ -250,8 +250,8 @@ class WatchService:
                     self._vouch(pipeline)
         finally:
             pages.close()  # the page passes already queued are finished first
-            self._pages = None
-        pusher = self._collect(pipeline, pusher)
+        pusher = self._collect(pipeline, pusher)  # and counted (before _pages is unset)
+        self._pages = None
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -509,9 +509,8 @@ class PageThread:
             if batch is not None:
                 try:
                     result = self._pipeline.pages_step(batch, self._hurry)
-                except Exception as exc:
+                except Exception:  # logged by pages_step, whose next pass is a full rebuild
                     failed = True
-                    log.exception("internal error while rendering (still watching): %s", exc)
             self._done.put((result, failed))
             self._wake.put(None)
 
