@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from click.testing import Result
 from sortext.check.load import Preparsed
 from sortext.daemon.renderer import PagesRenderer
 from sortext.repo import Repository
-from tests.conftest import git
+from tests.conftest import SAMPLE_TODAY, git
 from tests.test_watch_pages import TODAY, fresh_build, set_field, tree_files
 from tests.watchkit import pages_for, wait_for
 
@@ -434,7 +435,16 @@ def test_stop_during_a_page_pass_with_a_save_waiting(
     assert read_json(root / ".sortext" / "watch.json")["pending"] == 0
     head = git(root, "rev-parse", "HEAD").strip()
     assert pages_for(root) == head
-    assert tree_files(root, "sortext-pages") == fresh_build(root, head, tmp_path / "f", cli)
+    where = tmp_path / "f"
+    subprocess.run(["git", "clone", "-q", str(root), str(where)], check=True)
+    subprocess.run(["git", "checkout", "-q", "--detach", head], cwd=where, check=True)
+    result = cli("build", "--repo", str(where), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 0, result.output
+    expected = {"NEXT.md": (where / "NEXT.md").read_bytes()}
+    for path in sorted((where / "site").rglob("*")):
+        if path.is_file():
+            expected[path.relative_to(where).as_posix()] = path.read_bytes()
+    assert tree_files(root, "sortext-pages") == expected
 
 
 def test_queries_are_not_vouched_during_a_page_pass(
@@ -500,3 +510,107 @@ def test_a_pull_from_a_bare_remote_while_pages_are_held(
         renderer.release.set()
         assert_pages_are_heads(service, root, tmp_path, cli)
     assert "Kai From Remote" in git(root, "show", "HEAD:clients/kai-nakamura.md")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_a_burst_of_saves_stops_cleanly(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], sig: int
+) -> None:
+    """SIGTERM/SIGINT to a real ``sortext watch`` while it commits and renders a burst:
+    it exits 0 promptly, every commit holds a whole valid version, nothing is left
+    pending, and the next start catches up so the pages equal a cold build of HEAD."""
+    from sortext.daemon.state import read_json
+    from tests.watchkit import Daemon, wait_published, wait_settled
+
+    root = records_repo
+    clients = root / "clients"
+    names = ["amara-okafor.md", "jonas-weber.md", "kai-nakamura.md"]
+    savers = [save_in_place, save_by_rename, save_delete_create]
+    daemon = Daemon(root, debounce_ms=20)
+    try:
+        daemon.wait_ready()
+        wait_settled(root, 0, daemon)
+        for i in range(30):
+            path = clients / names[i % 3]
+            savers[(i // 3) % 3](path, with_field(path, "name", f"Signal {i:02d}"))
+            if i == 15:
+                wait_for(lambda: commits(root)[0].startswith(("amara", "jonas", "kai")), WAIT)
+        daemon.proc.send_signal(sig)
+        try:
+            code = daemon.proc.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            pid = daemon.proc.pid
+            os.system(
+                f"ps -o pid,ppid,stat,wchan:30,cmd --ppid {pid} -p {pid} >&2;"
+                f"for t in /proc/{pid}/task/*; do echo $t $(cat $t/comm) $(cat $t/wchan) >&2; done"
+            )
+            raise
+    finally:
+        daemon.stop()
+    assert code == 0, daemon.log
+    assert read_json(root / ".sortext" / "watch.json").get("pending") == 0, daemon.log
+    for sha in git(root, "rev-list", "HEAD").split():
+        for name in names:
+            text = git(root, "show", f"{sha}:clients/{name}")
+            assert text.startswith("---\n") and text.count("\n---\n") >= 1, (sha, name)
+    # the next start commits what the stop left and publishes HEAD's pages
+    again = Daemon(root)
+    try:
+        again.wait_ready()
+        wait_settled(root, 0, again, timeout=WAIT)
+        assert not git(root, "status", "--porcelain", "--", "clients").strip(), again.log
+        head = wait_published(root, again, timeout=WAIT)
+    finally:
+        assert again.stop() == 0
+    where = tmp_path / "f"
+    subprocess.run(["git", "clone", "-q", str(root), str(where)], check=True)
+    subprocess.run(["git", "checkout", "-q", "--detach", head], cwd=where, check=True)
+    result = cli("build", "--repo", str(where), "--today", SAMPLE_TODAY)
+    assert result.exit_code == 0, result.output
+    expected = {"NEXT.md": (where / "NEXT.md").read_bytes()}
+    for path in sorted((where / "site").rglob("*")):
+        if path.is_file():
+            expected[path.relative_to(where).as_posix()] = path.read_bytes()
+    assert tree_files(root, "sortext-pages") == expected
+
+
+SIGNAL_IN_QUEUE_LOCK = """
+import datetime as dt, os, signal, sys
+from pathlib import Path
+from sortext.daemon.renderer import PagesRenderer
+from sortext.daemon.service import WatchService
+from sortext.repo import open_repository
+
+service = WatchService(open_repository(Path(sys.argv[1])), PagesRenderer(), dt.date.today)
+previous = service._install_signals()
+assert previous, "not the main thread"
+# the loop holds its queue's lock (get, get_nowait, or the page thread's wake-ups)
+# at the moment a signal's handler runs on the same thread
+with service._queue.mutex:
+    os.kill(os.getpid(), signal.SIG{name})
+    for _ in range(1000):
+        pass  # the handler runs between these bytecodes
+assert service._stop
+service._restore_signals(previous)
+print("handled")
+"""
+
+
+@pytest.mark.parametrize("name", ["TERM", "INT"])
+def test_a_signal_while_the_loop_holds_its_queue_lock_does_not_deadlock(
+    records_repo: Path, name: str
+) -> None:
+    """Seen as a watcher hanging for ever after "received SIGTERM: finishing" in a burst
+    of saves: the handler runs on the main thread between two bytecodes, possibly while
+    the loop holds its event queue's (non-reentrant) lock; putting a wake-up on that
+    queue from the handler then waits for itself."""
+    import sys
+
+    script = SIGNAL_IN_QUEUE_LOCK.replace("{name}", name)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(records_repo)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert proc.returncode == 0 and "handled" in proc.stdout, proc.stderr

@@ -437,7 +437,10 @@ class WatchService:
                 os.kill(os.getpid(), signum)
                 return
             log.info("received %s: finishing", signal.Signals(signum).name)
-            self.stop()
+            # Only the flag: the handler runs on the loop's own thread, between two
+            # bytecodes, possibly while the loop holds its queue's lock (a put would
+            # wait for itself for ever); the loop looks at the flag every TICK.
+            self._stop = True
 
         previous: dict[int, Any] = {}
         try:
