@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.check.load import Preparsed
 from sortext.daemon.renderer import PagesRenderer
@@ -614,3 +616,115 @@ def test_a_signal_while_the_loop_holds_its_queue_lock_does_not_deadlock(
         timeout=20,
     )
     assert proc.returncode == 0 and "handled" in proc.stdout, proc.stderr
+
+
+def test_pages_settings_and_a_checkout_change_while_a_page_pass_is_held(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    renderer = GateRenderer()
+    with watching(root, renderer) as service:
+        renderer.arm()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Branch")
+        assert renderer.holding.wait(WAIT)
+        with open(root / "sortext.yaml", "a", encoding="utf-8") as handle:
+            handle.write("\npages: {branch: other-pages, keep: 5}\n")
+        wait_for(lambda: commits(root)[0].startswith("config"), WAIT)
+        renderer.release.set()
+        settle(service, root)
+        head = git(root, "rev-parse", "HEAD").strip()
+        wait_for(lambda: pages_for(root, "other-pages") == head, WAIT)
+        assert tree_files(root, "other-pages") == fresh_build(root, head, tmp_path / "a", cli)
+        # a checkout of another branch while pages are held publishes nothing for it
+        git(root, "branch", "-q", "side", "HEAD~1")
+        renderer.arm()
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas Before Checkout")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: commits(root)[0].startswith("jonas-weber"), WAIT)
+        main_head = git(root, "rev-parse", "HEAD").strip()
+        git(root, "checkout", "-q", "side")
+        renderer.release.set()
+        settle(service, root)
+        published = pages_for(root, "other-pages")
+        assert published in (head, main_head)
+        if published == main_head:
+            assert tree_files(root, "other-pages") == fresh_build(
+                root, main_head, tmp_path / "b", cli
+            )
+        git(root, "checkout", "-q", "main")
+        set_field(root, "clients/kai-nakamura.md", "name", "Kai Back On Main")
+        wait_for(lambda: commits(root)[0].startswith("kai-nakamura"), WAIT)
+        settle(service, root)
+        head = git(root, "rev-parse", "HEAD").strip()
+        wait_for(lambda: pages_for(root, "other-pages") == head, WAIT)
+        assert tree_files(root, "other-pages") == fresh_build(root, head, tmp_path / "c", cli)
+
+
+class _Boom(RuntimeError):
+    pass
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(point=st.sampled_from(["warm", "update", "publish"]), first=st.sampled_from([0, 1]))
+def test_any_error_escaping_a_page_step_heals_on_the_next_pass(
+    tmp_path_factory: pytest.TempPathFactory, cli: Callable[..., Result], point: str, first: int
+) -> None:
+    """The class: a code error raised anywhere in a batch's page step (the warm-up,
+    the renderer, the publish) leaves the pipeline knowing its pages are not current,
+    so the next batch (a save of another record) publishes pages equal to a cold build
+    of HEAD."""
+    import sortext.daemon.pipeline as pipeline_module
+    import sortext.vcs.pages as pages_module
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import Pipeline
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+    from tests.conftest import sample_records
+
+    tmp = tmp_path_factory.mktemp("heal")
+    root = sample_records(tmp / "records")
+    today = dt.date.fromisoformat(TODAY)
+    names = ["amara-okafor", "jonas-weber"]
+    armed = [False]
+
+    def fault(real: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            if armed[0]:
+                armed[0] = False
+                raise _Boom(point)
+            return real(*args, **kwargs)
+
+        return call
+
+    renderer = PagesRenderer()
+    patches = {
+        "warm": (pipeline_module, "warm_stage_facts"),
+        "update": (renderer, "update"),
+        "publish": (pages_module, "publish"),
+    }
+    owner, attr = patches[point]
+    real = getattr(owner, attr)
+    setattr(owner, attr, fault(real))
+    repo_git = GitRepo.open(root)
+    try:
+        pipeline = Pipeline(open_repository(root), repo_git, renderer, lambda: today)
+        pipeline.start()
+        for step, name in enumerate([names[first], names[1 - first]]):
+            set_field(root, f"clients/{name}.md", "name", f"Heal {step}")
+            armed[0] = step == 0
+            try:
+                pipeline.settle([Change(root / f"clients/{name}.md", "record")])
+            except _Boom:
+                assert step == 0
+            assert not armed[0]
+        if not pipeline.rendered_ok:  # the watcher retries a failed render with []
+            pipeline.settle([])
+    finally:
+        setattr(owner, attr, real)
+        repo_git.close()
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert pages_for(root) == head
+    expected = fresh_build(root, head, tmp / "fresh", cli)
+    assert tree_files(root, "sortext-pages") == expected
