@@ -728,3 +728,36 @@ def test_any_error_escaping_a_page_step_heals_on_the_next_pass(
     assert pages_for(root) == head
     expected = fresh_build(root, head, tmp / "fresh", cli)
     assert tree_files(root, "sortext-pages") == expected
+
+
+def test_an_error_in_a_commit_step_loses_neither_the_save_nor_the_pages(
+    records_repo: Path,
+    tmp_path: Path,
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A code error raised in a batch's commit step (here: building the records'
+    commit message) must not drop the batch's saves (nothing would commit them
+    until the next edit) nor the full rebuild a config change in it asked for."""
+    from sortext.daemon.pipeline import Pipeline
+
+    real = Pipeline._commit_records
+    fail = threading.Event()
+
+    def flaky(self: Pipeline, *args: object, **kwargs: object) -> None:
+        if fail.is_set():
+            fail.clear()
+            raise RuntimeError("a bug in the commit message")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Pipeline, "_commit_records", flaky)
+    root = records_repo
+    template = root / "templates" / "client.md.j2"
+    with watching(root) as service:
+        fail.set()
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Commit Error")
+        wait_for(lambda: not fail.is_set(), WAIT)
+        set_field(root, "clients/jonas-weber.md", "name", "Jonas After Error")
+        template.write_text(template.read_text() + "\nfooter\n")
+        assert_pages_are_heads(service, root, tmp_path, cli)
+    assert "Amara Commit Error" in git(root, "show", "HEAD:clients/amara-okafor.md")

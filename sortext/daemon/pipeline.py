@@ -25,6 +25,7 @@ loop so it can be tested (and benchmarked) directly.  Its rules:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -299,6 +300,18 @@ class Pipeline:
         ]
         today = self.last_today or self.today()
         return Batch(result, self.repo, today, self.last_head, full, touched, parsed, catch_up)
+
+    def failed_step(self, changes: Sequence[Change]) -> Batch:
+        """The batch of a :meth:`commit_step` that raised (a code error): its changes
+        are to be looked at again after a pause (none of them is remembered as seen,
+        so a save is not dropped until its next edit), and its pages are a full
+        rebuild (a configuration change in it may already have been taken)."""
+        for change in changes:
+            with contextlib.suppress(ValueError):
+                self.seen.pop(self.repo.relative(change.path), None)
+        result = SettleResult(retry=list(changes), retry_after=2.0)
+        today = self.last_today or self.today()
+        return Batch(result, self.repo, today, self.last_head, True, [], {})
 
     def pages_step(self, batch: Batch, hurry: Callable[[], bool] | None = None) -> SettleResult:
         """Render the pages of a committed batch, then publish them when they are its

@@ -235,10 +235,9 @@ class WatchService:
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
                     batch = self._commit(pipeline, changes)
-                    if batch is not None:
-                        for change in batch.result.retry:
-                            self._pending.setdefault(change.path, change)
-                            debouncer.touch(change.path, batch.result.retry_after)
+                    for change in batch.result.retry:
+                        self._pending.setdefault(change.path, change)
+                        debouncer.touch(change.path, batch.result.retry_after)
                 elif self._rendering:
                     pass  # a page pass is under way: the retry or the new day waits for it
                 elif rerender_at is not None and time.monotonic() >= rerender_at:
@@ -276,16 +275,17 @@ class WatchService:
                 more.append(path)
         return more
 
-    def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch | None:
-        """Commit a batch now and queue its pages (None when the commit step failed:
-        an empty result is queued in its place, so the batches are counted in order)."""
-        batch: Batch | None = None
+    def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch:
+        """Commit a batch now and queue its pages.  When the commit step raises, its
+        changes come back to be retried and a full rebuild is queued in its place
+        (:meth:`Pipeline.failed_step`), so the batches are counted in order."""
         failed = False
         try:
             batch = pipeline.commit_step(changes)
         except Exception as exc:
             failed = True
             log.exception("internal error while processing changes (still watching): %s", exc)
+            batch = pipeline.failed_step(changes)
         assert self._pages is not None
         with self._settle_cond:
             self._rendering += 1
