@@ -437,16 +437,7 @@ def test_stop_during_a_page_pass_with_a_save_waiting(
     assert read_json(root / ".sortext" / "watch.json")["pending"] == 0
     head = git(root, "rev-parse", "HEAD").strip()
     assert pages_for(root) == head
-    where = tmp_path / "f"
-    subprocess.run(["git", "clone", "-q", str(root), str(where)], check=True)
-    subprocess.run(["git", "checkout", "-q", "--detach", head], cwd=where, check=True)
-    result = cli("build", "--repo", str(where), "--today", SAMPLE_TODAY)
-    assert result.exit_code == 0, result.output
-    expected = {"NEXT.md": (where / "NEXT.md").read_bytes()}
-    for path in sorted((where / "site").rglob("*")):
-        if path.is_file():
-            expected[path.relative_to(where).as_posix()] = path.read_bytes()
-    assert tree_files(root, "sortext-pages") == expected
+    assert tree_files(root, "sortext-pages") == fresh_build(root, head, tmp_path / "f", cli)
 
 
 def test_queries_are_not_vouched_during_a_page_pass(
