@@ -45,11 +45,13 @@ STAGES = [
     ("sortext.check.load", "parse_record", ("sortext.store.index",), "parse and validate"),
     ("sortext.pages.build", "_FreshRecords.work", (), "assess + page (in the parse)"),
     ("jinja2.environment", "Template.render", (), "Jinja render (pages)"),
-    ("sortext.files.write", "write_if_changed", ("sortext.pages.build",), "page file written"),
+    ("sortext.pages.build", "_write_page", (), "client page file written"),
+    ("sortext.files.write", "write_if_changed", ("sortext.pages.build",), "write_if_changed"),
     ("sortext.rules.findings", "assess", (), "rules"),
     ("sortext.views.dashboard", "client_view", (), "page view model"),
     ("sortext.store.board", "to_rows", (), "board rows"),
     ("sortext.store.daybook", "to_rows", (), "day-book rows"),
+    ("sortext.store.index", "_data_json", (), "index record JSON"),
     ("sortext.store.index", "_pack_doc", (), "index JSON blob (zlib)"),
     ("sortext.store.index", "searchable", (), "search text"),
     ("sortext.store.index", "Index._store", (), "SQLite: records + notes"),
@@ -57,6 +59,7 @@ STAGES = [
     ("sortext.pages.build", "_summary_pages", (), "NEXT.md, dashboard, owners"),
     ("sortext.schema.config", "_validate_config", (), "sortext.yaml validated"),
     ("sortext.schema.validate", "RecordValidator._compiled", (), "record validator compiled"),
+    ("sortext.schema.validate", "_quick_check", (), "record quick check generated"),
 ]
 
 

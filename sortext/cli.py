@@ -82,7 +82,7 @@ class LazyGroup(click.Group):
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             return result
         except SortextError as exc:
-            click.echo(f"sortext: {exc}", err=True)
+            click.echo(f"sortext: {_message(exc)}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -94,6 +94,15 @@ class LazyGroup(click.Group):
             raise
         except Exception as exc:
             _internal(ctx, exc)
+
+
+def _message(exc: Exception) -> str:
+    """An error's text as the user sees it: each line made visible (a tab, an escape,
+    a carriage return that a path or a name in it holds is shown as ``\\x09``...; a
+    message's own line breaks stay)."""
+    from sortext.files.inert import clean
+
+    return "\n".join(clean(line) for line in str(exc).split("\n"))
 
 
 def _internal(ctx: click.Context, exc: Exception) -> None:

@@ -81,13 +81,15 @@ def check_hooks(repo: Repository) -> Finding:
 
 
 def check_merge_driver(repo: Repository) -> Finding:
-    from sortext.vcs.scaffold import GITATTRIBUTES_LINE
+    from sortext.files.inert import clean
+    from sortext.vcs.scaffold import gitattributes_line
 
+    line = gitattributes_line(repo.relative(repo.clients_path))
     driver = _config(repo, "merge.sortext.driver")
     attributes = repo.root / ".gitattributes"
-    listed = attributes.is_file() and GITATTRIBUTES_LINE in attributes.read_text().splitlines()
+    listed = attributes.is_file() and line in attributes.read_text().splitlines()
     if not driver or not listed:
-        missing = "merge.sortext.driver" if not driver else f"'{GITATTRIBUTES_LINE}'"
+        missing = "merge.sortext.driver" if not driver else f"'{clean(line)}'"
         return Finding("merge driver", "fail", f"{missing} missing: run 'sortext install'")
     return Finding("merge driver", "ok", "field-aware merge driver configured")
 

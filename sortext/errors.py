@@ -57,11 +57,16 @@ class UnknownValue(UsageError):
     """A filter value nobody uses (``next --owner zed``): names the option, the value
     and the known values, so a typo is not answered with an empty list."""
 
-    def __init__(self, option: str, kind: str, value: str, known: list[str]) -> None:
+    def __init__(
+        self, option: str, kind: str, value: str, known: list[str], close: str | None = None
+    ) -> None:
+        """``close``: the known value to suggest (default: the nearest spelling)."""
         import difflib
 
         self.option, self.kind, self.value, self.known = option, kind, value, known
-        close = difflib.get_close_matches(value, known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
+        if close is None:
+            found = difflib.get_close_matches(value, known, n=1)
+            close = found[0] if found else None
+        hint = f"; did you mean '{close}'?" if close else ""
         listed = ", ".join(known) if known else "none yet"
         super().__init__(f"{option}: unknown {kind} '{value}' (known: {listed}){hint}")

@@ -68,6 +68,20 @@ class Repository:
         except (ValueError, OSError, RuntimeError):
             return str(path)
 
+    def shown(self, path: Path | str) -> str:
+        """``path`` as a message names it: repository-relative, every character a
+        terminal would act on (a tab and a newline too: a name is one line) a
+        visible escape (:func:`sortext.files.inert.clean`)."""
+        from sortext.files.inert import clean
+
+        return clean(self.relative(path))
+
+    @property
+    def clients_shown(self) -> str:
+        """The clients folder as messages name it (``clients/``, or what
+        ``clients_dir`` says, made visible as :meth:`shown` does), ending in ``/``."""
+        return self.shown(self.clients_path).rstrip("/") + "/"
+
     def record_paths(self) -> list[Path]:
         """Every ``*.md`` entry in the clients folder (directories included, to report them).
 

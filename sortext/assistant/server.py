@@ -36,6 +36,7 @@ from sortext.assistant import guard
 from sortext.assistant.writes import ChangeDesk, TokenRefused
 from sortext.errors import SortextError
 from sortext.files.inert import clean
+from sortext.record.source import read_bytes
 from sortext.repo import Repository
 
 T = TypeVar("T")
@@ -348,7 +349,10 @@ def build_server(repo: Repository) -> MCPServer:
         try:
             current = fresh()
             path = guard.record_path(current, record_id, "record_id")
-            raw = path.read_bytes()
+            read = read_bytes(str(path))  # a record that is a link is never read through
+            if not isinstance(read, bytes):
+                raise ResourceError(clean(f"{record_id!r:.60}: {read.message}"))
+            raw = read
         except (SortextError, OSError) as exc:
             why = getattr(exc, "strerror", None) or exc
             raise ResourceError(clean(f"{record_id!r:.60}: {why}")) from exc

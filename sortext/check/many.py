@@ -76,7 +76,7 @@ def check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) ->
     import multiprocessing
 
     _worker_validator = validator
-    validator._compiled()  # compile once, before fork, so workers inherit it
+    validator.prepare()  # compile once, before fork, so workers inherit it
     size = max(64, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
@@ -206,10 +206,19 @@ def duplicate_emails(outcomes: Sequence[FileOutcome], root: Path | None = None) 
     return found
 
 
-def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckReport:
-    """Check records given as bytes (the staged versions, for the pre-commit hook)."""
+def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes | Diagnostic]]) -> CheckReport:
+    """Check records given as bytes (the staged versions, for the pre-commit hook); a
+    Diagnostic in place of the bytes is what stops that file from being a record (a
+    staged symbolic link: git would commit the link, not a record)."""
     validator = RecordValidator(repo.config)
-    outcomes = [_outcome(parse_record(raw, shown, validator)) for shown, raw in blobs]
+    outcomes = [
+        _outcome(
+            parse_record(raw, shown, validator)
+            if isinstance(raw, bytes)
+            else LoadResult(shown, None, [raw.placed(shown)])
+        )
+        for shown, raw in blobs
+    ]
     report = CheckReport(outcomes)
     every = repo.record_paths()
     others = dict(zip(map(stem_of, map(str, every)), relative_paths(repo, every), strict=True))
@@ -218,7 +227,8 @@ def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes]]) -> CheckRe
 
     stores = OwnedStores(repo)
     for shown, raw in blobs if stores.patterns else []:
-        report.cross += owned_in_raw(repo, raw, shown, stores)
+        if isinstance(raw, bytes):
+            report.cross += owned_in_raw(repo, raw, shown, stores)
     return report
 
 

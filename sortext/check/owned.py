@@ -105,11 +105,11 @@ def owned_for_page(config: Any, record_id: str, record_path: str) -> list[Diagno
     if not stores.entries(record_id):
         return []
     from sortext.check.load import parse_record
+    from sortext.record.source import read_bytes
     from sortext.schema.validate import RecordValidator
 
-    try:
-        raw = (config.root / record_path).read_bytes()
-    except OSError:
+    raw = read_bytes(str(config.root / record_path))  # a link is never read through
+    if not isinstance(raw, bytes):
         return []
     result = parse_record(raw, record_path, RecordValidator(config))
     if result.record is None:
@@ -137,6 +137,8 @@ def owned_warnings(repo: Repository, only: set[str] | None = None) -> list[Diagn
 
     ``only``: the record ids to look at (default: every record a source supplied).
     """
+    from sortext.record.source import read_bytes
+
     stores = OwnedStores(repo)
     if not stores.patterns:
         return []
@@ -146,9 +148,8 @@ def owned_warnings(repo: Repository, only: set[str] | None = None) -> list[Diagn
         if only is not None and record_id not in only:
             continue
         path = repo.record_path(record_id)
-        try:
-            raw = path.read_bytes()
-        except OSError:
+        raw = read_bytes(str(path))  # a link is never read through (check reports it)
+        if not isinstance(raw, bytes):
             continue
         found += owned_in_raw(repo, raw, repo.relative(path), stores)
     return found

@@ -57,6 +57,6 @@ def command(
     with busy("rewriting history and verifying"):
         new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
     rebuild_pages(repo, report, resolve_today(today))
-    click.echo(f"anonymised record: {repo.relative(repo.record_path(new_id))}")
+    click.echo(f"anonymised record: {repo.shown(repo.record_path(new_id))}")
     show_report(report, push)
     sys.exit(0 if report.ok else 1)

@@ -89,7 +89,7 @@ def command(
         return
     result = file_notes(repo, notes, chosen)
     for n in result.filed:
-        click.echo(f"filed {visible(n.source)} -> clients/{n.record_id}.md")
+        click.echo(f"filed {visible(n.source)} -> {repo.clients_shown}{visible(n.record_id)}.md")
     for n, why in result.kept:
         click.echo(f"{visible(n.source)}: {visible(why)}", err=True)
     for n, why in result.left:

@@ -34,10 +34,12 @@ def command(repo_dir: Path | None) -> None:
     Example:
       sortext install --repo ~/clients
     """
+    from sortext.commands.style import visible
     from sortext.errors import GitError
     from sortext.vcs.scaffold import (
         configure_git,
         ensure_gitattributes,
+        gitattributes_line,
         recorded_python,
         refresh_hook,
         untrack_pages,
@@ -48,8 +50,9 @@ def command(repo_dir: Path | None) -> None:
     if refresh_hook(repo.root):
         click.echo("wrote .githooks/pre-commit (commit it)")
     click.echo(f"git runs sortext with {recorded_python()}")
-    if ensure_gitattributes(repo.root):
-        click.echo("added clients/*.md merge=sortext to .gitattributes (commit it)")
+    folder = repo.relative(repo.clients_path)
+    if ensure_gitattributes(repo.root, folder):
+        click.echo(f"added {visible(gitattributes_line(folder))} to .gitattributes (commit it)")
     try:
         migrated = untrack_pages(repo.root)
     except GitError as exc:

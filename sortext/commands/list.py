@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from sortext.repo import Repository
+    from sortext.views.queries import ClientRow
     from sortext.views.recall import Recall
 
 
@@ -99,6 +100,25 @@ def command(
         recall.keep(repo.clients_path)
 
 
+def _warn_unsorted(recall: Recall, rows: list[ClientRow], sort: str) -> None:
+    """A field no listed client has orders nothing: say so on stderr (the list is in
+    name order), as ``--tag`` with a tag nobody has is told, but the exit stays 0
+    (the field is one records can hold; the key itself was checked)."""
+    from sortext.views.filters import NAMED_SORTS, sort_key
+
+    name = sort.lstrip("-")
+    if name in NAMED_SORTS:
+        return
+    path = tuple(name.split("."))
+    if any(sort_key(row.record.data, path)[0] != 2 for row in rows):  # 2: no value
+        return
+    recall.echo(
+        f"sortext: warning: --sort {visible(name)}: no client listed has {visible(name)}, "
+        "so the list is in name order",
+        err=True,
+    )
+
+
 def _answer(
     recall: Recall,
     repo: Repository,
@@ -115,6 +135,8 @@ def _answer(
     from sortext.views.queries import client_list, row_json
 
     rows = client_list(repo, day, stage, tag, at_risk, owner, where, sort, with_risks=as_json)
+    if sort is not None and rows:
+        _warn_unsorted(recall, rows, sort)
     if as_json:
         recall.echo(json.dumps([row_json(row, day) for row in rows], indent=2))
         return

@@ -63,6 +63,7 @@ def command(
 
     from sortext.edit.new import NewClient, create_record, existing_clients
     from sortext.errors import UsageError
+    from sortext.files.inert import clean as visible
 
     repo = open_repo(repo_dir)
     if record_id is not None:
@@ -80,7 +81,7 @@ def command(
         if same:
             for hit in same:
                 click.echo(
-                    f"{repo.relative(hit.path)}: {hit.name} already has this {hit.reason}",
+                    f"{repo.shown(hit.path)}: {visible(hit.name)} already has this {hit.reason}",
                     err=True,
                 )
             raise UsageError(
@@ -89,7 +90,7 @@ def command(
             )
     client = NewClient(name=name, stage=stage, email=email, owner=owner)
     path, warnings = create_record(repo, client, resolve_today(today), record_id=record_id)
-    shown = repo.relative(path)
+    shown = repo.shown(path)
     click.echo(f"created {shown}")
     for warning in warnings:
         click.echo(warning.format(show_source=False), err=True)
@@ -99,7 +100,7 @@ def command(
         from sortext.check.load import load_record
         from sortext.schema.validate import RecordValidator
 
-        result = load_record(str(path), shown, RecordValidator(repo.config))
+        result = load_record(str(path), repo.relative(path), RecordValidator(repo.config))
         for problem in result.diagnostics:
             click.echo(problem.format(), err=True)
         if not result.ok:

@@ -54,4 +54,4 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
         repo.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False
     ).strip():
         git.run(repo.root, "add", "--", repo.relative(path))
-    click.echo(f"{record_id}: {field} settled; no conflicts left in {repo.relative(path)}")
+    click.echo(f"{record_id}: {field} settled; no conflicts left in {repo.shown(path)}")

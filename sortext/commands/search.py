@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from sortext.commands.options import open_repo, repo_option
-from sortext.commands.style import json_out, paint, use_colour
+from sortext.commands.style import json_out, paint, use_colour, visible
 
 if TYPE_CHECKING:
     from sortext.repo import Repository
@@ -59,7 +59,8 @@ def _answer(
         recall.echo(json_out([hit_json(h) for h in hits]))
         return 0 if hits else 1
     for hit in hits:
-        recall.echo(f"{paint(hit.name, 'heading', colour)} ({hit.id})  {hit.path}")
+        name = paint(visible(hit.name), "heading", colour)
+        recall.echo(f"{name} ({visible(hit.id)})  {visible(hit.path)}")
         recall.echo(f"    {hit.snippet}")
     if not hits:
         recall.echo("No client matches.", err=True)

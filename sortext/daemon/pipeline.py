@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
 from sortext.errors import GitError, SortextError, StorageError
-from sortext.record.diagnostics import Diagnostic
-from sortext.record.source import MAX_FILE_BYTES
+from sortext.record.diagnostics import Diagnostic, problem
+from sortext.record.source import LINK_PROBLEM, MAX_FILE_BYTES
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.vcs.pages import PagesSettings
@@ -104,8 +104,8 @@ UNSTABLE = _Unstable()
 
 def read_stable(path: Path) -> bytes | _Unstable | None:
     """The file's bytes, None if it is gone (or not a regular file: a symbolic
-    link is never committed as its target's bytes), or UNSTABLE when it changed
-    between the two looks (an editor still writing).  A file over
+    link is never committed as its target's bytes, the caller reports it), or
+    UNSTABLE when it changed between the two looks (an editor still writing).  A file over
     MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1 bytes, so it is reported
     as too large rather than looked at again forever."""
     try:
@@ -562,12 +562,20 @@ class Pipeline:
                 result.retry_after = 0.5
                 continue
             self._empty_strikes.pop(rel, None)
-            key = "" if raw is None else blob_id(raw)
+            # a record that is a symbolic link: an error as check reports it (never
+            # read, never committed, never taken for the record's deletion)
+            link = raw is None and os.path.islink(change.path)
+            key = "link" if link else "" if raw is None else blob_id(raw)
             if change.moved_from is not None:
                 moved_from[rel] = self.repo.relative(change.moved_from)
             if self.seen.get(rel) == key and rel not in moved_from:
                 continue
             self.seen[rel] = key
+            if link:
+                self.errors[rel] = [problem(LINK_PROBLEM).placed(rel)]
+                result.invalid.append(rel)
+                log.error("%s (not committed)", self.errors[rel][0].format(False))
+                continue
             if raw is None:
                 self.errors.pop(rel, None)
                 records[rel] = None

@@ -48,7 +48,7 @@ def record_file(repo: Repository, record_id: str) -> Path:
     close = difflib.get_close_matches(record_id, ids, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise RecordNotFound(
-        f"no client '{record_id}': {repo.relative(path)} does not exist{hint}; "
+        f"no client '{record_id}': {repo.shown(path)} does not exist{hint}; "
         "'sortext new NAME' creates one"
     )
 

@@ -13,8 +13,9 @@ style.visible`` is an alias of it).  :class:`InertStream` applies the same rule 
 everything a command writes, keeping only the colour codes sortext itself
 emits, and only when colour is on, and fits it to the stream's encoding
 (:func:`fit`): a character the stream cannot encode (a sparkline on a Latin-1
-terminal) gets a readable ASCII stand-in or a visible escape, so no output ever
-fails to be written.
+terminal), or encodes as another character (the yen sign on Shift-JIS), gets a
+readable ASCII stand-in or a visible escape, so no output ever fails to be
+written or shows a look-alike.
 """
 
 from __future__ import annotations
@@ -143,20 +144,45 @@ def codec_name(encoding: str | None) -> str | None:
 
 
 def fit(text: str, encoding: str | None) -> str:
-    """``text`` as a stream in ``encoding`` can take it: unchanged when it can encode
-    every character (always for ASCII text and the Unicode encodings), else with each
-    character it cannot encode replaced as :func:`_stand_in` says (sparklines degrade
-    to ``_.-:=+*#``, other characters to ``\\uXXXX``).  ``encoding``: a codec name
-    (:func:`codec_name`); None or an unknown codec leaves the text as it is."""
+    """``text`` as a stream in ``encoding`` can take it and shows it: unchanged when
+    every character is written as itself (always for ASCII text and the Unicode
+    encodings), else with each character the encoding lacks, *or writes as another
+    character*, replaced: by its ASCII stand-in when it is one of sortext's own
+    (sparklines degrade to ``_.-:=+*#``, an ellipsis to ``...``), else by its visible
+    escape ``\\uXXXX`` (Shift-JIS writes the yen sign as the backslash's byte and the
+    overline as the tilde's, cp932 the cent sign as another, EUC-KR's Hangul filler
+    reads back as another: each would show a different character than the text's).
+    So what a reader decodes is the text's character, its escape or its stand-in,
+    never a look-alike.  ``encoding``: a codec name (:func:`codec_name`); None or an
+    unknown codec leaves the text as it is."""
     if encoding is None or encoding in _UNICODE or text.isascii():
         return text
     try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        return text.encode(encoding, FALLBACK).decode(encoding, "replace")
+        if text.encode(encoding).decode(encoding) == text:
+            return text  # every character reads back as itself
+    except UnicodeError:
+        pass  # some character is lacking: each is looked at below
     except LookupError:
         return text
-    return text
+    return _each_unreadable(text, encoding, stand_ins=True)
+
+
+def _each_unreadable(text: str, encoding: str, stand_ins: bool) -> str:
+    """``text`` with each character that does not read back as itself in ``encoding``
+    replaced by its visible escape (or, with ``stand_ins``, by sortext's own ASCII
+    stand-in when it has one); each distinct character is tried once."""
+    kept: dict[str, bool] = {}
+
+    def one(char: str) -> str:
+        if char.isascii():
+            return char
+        if char not in kept:
+            kept[char] = _round_trips(char, encoding)
+        if kept[char]:
+            return char
+        return (stand_ins and _STAND_INS.get(char)) or _escape(char)
+
+    return "".join(one(char) for char in text)
 
 
 def json_text(value: Any, encoding: str | None, **options: Any) -> str:
@@ -181,16 +207,7 @@ def exact(text: str, encoding: str | None) -> str:
     name = codec_name(encoding)
     if name is None or name in _UNICODE or text.isascii():
         return text
-    kept: dict[str, bool] = {}
-
-    def one(char: str) -> str:
-        if char.isascii():
-            return char
-        if char not in kept:
-            kept[char] = _round_trips(char, name)
-        return char if kept[char] else _escape(char)
-
-    return "".join(one(char) for char in text)
+    return _each_unreadable(text, name, stand_ins=False)
 
 
 def _round_trips(char: str, encoding: str) -> bool:

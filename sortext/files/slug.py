@@ -107,6 +107,26 @@ def confined_folder(root: Path, folder: Path) -> Path:
     return folder
 
 
+def linked_part(root: Path, rel: str) -> Path | None:
+    """The first folder of ``rel`` (a path below ``root``, ``/``-separated) that is a
+    symbolic link, as ``root / ...``; None when there is none (or it does not exist
+    yet).  ``root`` itself may be reached through links: only what lies below it
+    is looked at (one ``lstat`` per part)."""
+    here = root
+    for part in rel.split("/"):
+        if part in ("", "."):
+            continue
+        here = here / part
+        if part == "..":
+            continue
+        try:
+            if stat.S_ISLNK(os.lstat(here).st_mode):
+                return here
+        except OSError:
+            return None
+    return None
+
+
 def confined_path(
     folder: Path, slug: str, suffix: str = "", real_folder: str | None = None
 ) -> Path:

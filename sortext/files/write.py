@@ -21,6 +21,7 @@ Three entry points on top of :func:`atomic_write`:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -185,6 +186,49 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
         finally:
             os.close(fd)
     atomic_write(path, data, durable=durable, mode=mode)
+    return True
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Create ``path`` holding ``data``, under its own name (no temporary file, no rename,
+    no fsync).
+
+    Only for a file in a folder nobody sees yet: a build's staging folder, renamed into
+    place once it is filled (the rename is what makes its files visible, all at once).
+    Raises FileExistsError when ``path`` is there already (nothing written: the caller
+    decides), StorageError for any other failure (a partly written file is removed).
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        view = memoryview(data)
+        while view:  # os.write may write less than asked
+            view = view[os.write(fd, view) :]
+    except OSError as exc:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    os.close(fd)
+
+
+def publish_folder(folder: Path, target: Path) -> bool:
+    """Rename a filled staging ``folder`` (see :func:`write_new`) to ``target``: one
+    rename, so every file in it appears at once.
+
+    False (nothing moved) when ``target`` is there already in any form (a folder that
+    another process filled meanwhile: the caller writes the files into it one by one).
+    Raises StorageError for any other failure."""
+    try:
+        os.rename(folder, target)
+    except OSError as exc:
+        if os.path.lexists(target):
+            return False
+        raise StorageError(f"{target}: cannot create: {exc.strerror or exc}") from exc
     return True
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import RecordNotFound, StorageError, UsageError
+from sortext.files.inert import clean
 from sortext.repo import Repository
 
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -40,14 +41,16 @@ def subject_data(repo: Repository, record_id: str, today: dt.date) -> dict[str, 
     from sortext.vcs.history import client_history
 
     if not record_id or not set(record_id) <= ID_CHARS or record_id[0] in "-_":
-        raise UsageError(f"'{record_id}' is not a client id (the file name clients/<id>.md)")
+        raise UsageError(
+            f"'{clean(record_id)}' is not a client id (the file name {repo.clients_shown}<id>.md)"
+        )
     path = repo.record_path(record_id)
     if not path.is_file():
-        raise RecordNotFound(f"no client '{record_id}' ({repo.relative(path)} does not exist)")
+        raise RecordNotFound(f"no client '{record_id}' ({repo.shown(path)} does not exist)")
     loaded = load_record(str(path), repo.relative(path), RecordValidator(repo.config))
     if loaded.record is None:
         problems = "; ".join(d.format(False) for d in loaded.diagnostics[:3])
-        raise UsageError(f"{repo.relative(path)} cannot be read: {problems}")
+        raise UsageError(f"{repo.shown(path)} cannot be read: {problems}")
     record = loaded.record
     try:
         history = [e.to_json() for e in client_history(repo, record_id)]

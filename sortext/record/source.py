@@ -1,9 +1,10 @@
 """Read a record's bytes safely and decode them without ever guessing.
 
 Every way a file can be unreadable becomes a :class:`Diagnostic` with a
-position, never an exception: directories named ``x.md``, symlink loops,
-permissions, files vanishing mid-read, oversized files, UTF-16, NUL bytes and
-invalid UTF-8 (reported with the byte offset; we never decode with replacement).
+position, never an exception: directories named ``x.md``, symbolic links (never
+followed, see :data:`LINK_PROBLEM`), permissions, files vanishing mid-read,
+oversized files, UTF-16, NUL bytes and invalid UTF-8 (reported with the byte
+offset; we never decode with replacement).
 """
 
 from __future__ import annotations
@@ -30,37 +31,28 @@ class SourceText:
     newline: str
 
 
-def _link_outside(path: str) -> Diagnostic | None:
-    """A problem when ``path`` is a symbolic link resolving outside its own folder.
-
-    Such a record is never read: its target's bytes must not be checked,
-    echoed as source lines, rendered, exported or committed as a client.
-    """
-    try:
-        if not stat.S_ISLNK(os.lstat(path).st_mode):
-            return None
-    except OSError:
-        return None  # the open below reports it
-    folder = os.path.realpath(os.path.dirname(path) or ".")
-    target = os.path.realpath(path)
-    if os.path.dirname(target) == folder or target.startswith(folder + os.sep):
-        return None
-    return problem(
-        "is a symbolic link to a file outside the clients folder; a record must be "
-        "a file in that folder (the link is not read)"
-    )
+#: What a record that is a symbolic link is told, wherever the link leads (a file in
+#: the clients folder or outside it, another link, a folder, nowhere).  It is never
+#: read (``O_NOFOLLOW``): git stores a link as the path it holds, not as the file it
+#: leads to, so such a record would have no history of its own; and its bytes could
+#: change without the link changing (the target edited, deleted, renamed), which no
+#: look at the clients folder's own entries (``lstat``) sees, so that ``check``, a
+#: query and the watcher would each say what the target held when they last read it.
+LINK_PROBLEM = (
+    "is a symbolic link; a record must be a file of its own (git stores the link, "
+    "not the record, and sortext does not read through it): replace the link with "
+    "a copy of the file"
+)
 
 
 def read_bytes(path: str) -> bytes | Diagnostic:
     """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
 
-    ``O_NONBLOCK`` plus ``fstat`` means a FIFO or device named ``x.md`` is
-    refused instead of hanging the check; a regular file is read with one
-    ``read`` call of its full size.
+    ``O_NOFOLLOW`` refuses a symbolic link (:data:`LINK_PROBLEM`) in the one call
+    that opens the file.  ``O_NONBLOCK`` plus ``fstat`` means a FIFO or device
+    named ``x.md`` is refused instead of hanging the check; a regular file is read
+    with one ``read`` call of its full size.
     """
-    outside = _link_outside(path)
-    if outside is not None:
-        return outside
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
@@ -85,7 +77,7 @@ def read_bytes(path: str) -> bytes | Diagnostic:
     return data
 
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
 def _os_problem(exc: OSError) -> Diagnostic:
@@ -95,8 +87,8 @@ def _os_problem(exc: OSError) -> Diagnostic:
         return problem("file not found: it was deleted or renamed before it could be read")
     if exc.errno in (errno.EACCES, errno.EPERM):
         return problem("cannot read the file: permission denied (check its permissions)")
-    if exc.errno == errno.ELOOP:
-        return problem("symbolic link loop: the link never reaches a file")
+    if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link (the folder is no link)
+        return problem(LINK_PROBLEM)
     return problem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
 
 
@@ -148,7 +140,9 @@ def decode(raw: bytes) -> SourceText | Diagnostic:
             body,
             exc.start,
         )
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if "\r" in text:
+    newline = "\n"
+    if "\r" in text:  # one scan of the text when it has no "\r" (nearly every record)
+        if "\r\n" in text:
+            newline = "\r\n"
         text = text.replace("\r\n", "\n")
     return SourceText(raw=raw, text=text, bom=bom, newline=newline)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from sortext.errors import ConfigError
-from sortext.files.slug import confined_folder
+from sortext.errors import ConfigError, UnsafePathError
+from sortext.files.slug import confined_folder, linked_part
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
 
@@ -48,6 +48,17 @@ DEFAULT_THRESHOLDS: dict[str, Any] = {
 MAX_THRESHOLD = 36500
 _THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
 
+# A pattern says nothing to the user: each has its words (sortext.schema.explain.expected)
+_STAGE_WORDS = (
+    "a stage name: a lowercase letter, then lowercase letters, digits, '_' or '-' (like active)"
+)
+_AUTHOR = {
+    "type": "string",
+    "pattern": "^[^<>\\n]+ <[^<>\\n]+>$",
+    "description": "a name and an email address in angle brackets, "
+    "like 'Maya Berg <maya@example.com>'",
+}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -63,7 +74,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "required": ["name"],
                 "additionalProperties": False,
                 "properties": {
-                    "name": {"type": "string", "pattern": "^[a-z][a-z0-9_-]*$"},
+                    "name": {
+                        "type": "string",
+                        "pattern": "^[a-z][a-z0-9_-]*$",
+                        "description": _STAGE_WORDS,
+                    },
                     "open": {"type": "boolean"},
                     "side": {"type": "boolean"},
                     "description": {"type": "string"},
@@ -116,13 +131,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "git": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"}},
+            "properties": {"author": _AUTHOR},
         },
         "assistant": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "author": {"type": "string", "pattern": "^[^<>\\n]+ <[^<>\\n]+>$"},
+                "author": _AUTHOR,
             },
         },
         "backup": {
@@ -153,7 +168,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
         },
         "retention": {
             "type": "object",
-            "additionalProperties": {"type": "string", "pattern": "^[1-9][0-9]*[dwmy]$"},
+            "additionalProperties": {
+                "type": "string",
+                "pattern": "^[1-9][0-9]*[dwmy]$",
+                "description": "a period like 30d, 8w, 6m or 7y (days, weeks, months, years)",
+            },
         },
         "pages": {
             "anyOf": [
@@ -166,7 +185,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "branch": {
                             "anyOf": [
                                 {"const": False},
-                                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$"},
+                                {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                                    "description": "a git branch name like sortext-pages "
+                                    "(letters, digits, '.', '_', '/', '-')",
+                                },
                             ]
                         },
                         "keep": {"type": "integer", "minimum": 1},
@@ -258,9 +282,22 @@ class Config:
     @property
     def clients_path(self) -> Path:
         """``root / clients_dir``; UnsafePathError when it leads outside the repository
-        (``clients_dir: ../elsewhere``, or a ``clients`` link to another folder): records
-        are read, written and committed only inside it."""
-        return confined_folder(self.root, self.root / self.clients_dir)
+        (``clients_dir: ../elsewhere``, or a ``clients`` link to another folder: records
+        are read, written and committed only inside it), or when a folder on the way
+        from the repository's root is a symbolic link (``clients`` a link to
+        ``data/people``): git stores the link, not the records in the folder it leads
+        to, so the watcher could not commit them, and it names the records by the
+        link's path (see :func:`sortext.files.slug.linked_part`)."""
+        folder = confined_folder(self.root, self.root / self.clients_dir)
+        linked = linked_part(self.root, self.clients_dir)
+        if linked is not None:
+            raise UnsafePathError(
+                f"{linked.relative_to(self.root)}: is a symbolic link; git stores the link, "
+                "not the records in "
+                "the folder it leads to: set clients_dir in sortext.yaml to that folder "
+                "(its path in the repository), or replace the link with the folder"
+            )
+        return folder
 
     @property
     def stage_names(self) -> tuple[str, ...]:
@@ -468,7 +505,9 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
     if not _passes_fast(data):
         from sortext.schema.explain import schema_diagnostics
 
-        diagnostics = schema_diagnostics(CONFIG_SCHEMA, data, text, display, line_offset=0)
+        diagnostics = schema_diagnostics(
+            CONFIG_SCHEMA, data, text, display, line_offset=0, unknown_hint=None
+        )
         if diagnostics:
             return diagnostics
     from sortext.record.positions import build_position_map

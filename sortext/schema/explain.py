@@ -76,7 +76,21 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping of fields"
-    return type(value).__name__
+    if isinstance(value, dt.date):  # YAML read it as a date (or a date and time)
+        return f"the date {value.isoformat()}"
+    return "a value of another kind"
+
+
+def literal(value: Any) -> str:
+    """A value a schema allows, as the user writes it in YAML (``false``, not
+    Python's ``False``; text in quotes)."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return str(value)
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -94,13 +108,21 @@ def _validator_for(schema: dict[str, Any]) -> Any:
     return Draft202012Validator(schema, format_checker=checker)
 
 
-def schema_problems(schema: dict[str, Any], data: Any) -> list[Problem]:
-    """All JSON Schema violations of ``data``, each with a plain-language message."""
+#: What an unknown field of a record is told when no known name is close to it.
+CUSTOM_HINT = " (add your own fields under custom_fields in sortext.yaml)"
+
+
+def schema_problems(
+    schema: dict[str, Any], data: Any, unknown_hint: str | None = CUSTOM_HINT
+) -> list[Problem]:
+    """All JSON Schema violations of ``data``, each with a plain-language message.
+    ``unknown_hint``: what an unknown field is told when no known name is close to
+    it (None: the names its mapping takes)."""
     validator = _validator_for(schema)
     found: list[Problem] = []
     seen: set[tuple[Any, ...]] = set()
     for error in validator.iter_errors(data):
-        for problem in _explain(error):
+        for problem in _explain(error, unknown_hint):
             key = (repr(problem.path), problem.message, problem.severity, problem.at, problem.field)
             if key not in seen:  # 'required' reports every missing field per error
                 seen.add(key)
@@ -115,10 +137,68 @@ def _expected_words(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         return " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kind)
+    if kind is None:
+        return expected(schema)
     return _TYPE_WORDS.get(str(kind), str(kind))
 
 
-def _explain(error: Any) -> list[Problem]:
+def expected(schema: Any) -> str:
+    """What ``schema`` accepts, in the user's words (``"false or a branch name like
+    sortext-pages"``), never a schema fragment nor a Python repr.  A schema's own
+    ``description`` gives the words for a pattern (a regular expression says nothing
+    to the user); the rest is said from the keywords."""
+    if schema is True:
+        return "any value"
+    if not isinstance(schema, dict) or schema is False:
+        return "nothing here (remove it)"
+    if "description" in schema and "pattern" in schema:
+        return str(schema["description"])
+    if "const" in schema:
+        return literal(schema["const"])
+    if "enum" in schema:
+        return "one of " + ", ".join(literal(c) for c in schema["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return " or ".join(dict.fromkeys(expected(s) for s in schema[key]))
+    if schema.get("format") == "date" or schema.get("$ref") == "#/$defs/date":
+        return "a date (YYYY-MM-DD)"
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return " or ".join(_TYPE_WORDS.get(str(k), "a value") for k in kind)
+    words = _TYPE_WORDS.get(str(kind), "a value")
+    if kind in ("integer", "number"):
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if low is not None and high is not None:
+            words += f" from {low} to {high}"
+        elif low is not None:
+            words += f" of at least {low}"
+        elif high is not None:
+            words += f" of at most {high}"
+    elif kind == "string":
+        if "pattern" in schema:
+            words = "text of the form this setting takes (see the README)"
+        elif schema.get("minLength", 0) > 0:
+            words = "text (not empty)"
+    elif kind == "array":
+        items = schema.get("items")
+        if isinstance(items, dict) and items:
+            words = f"a list of {_plural(expected(items))}"
+        if schema.get("minItems", 0) > 0:
+            words += " (at least one)"
+    return words
+
+
+def _plural(words: str) -> str:
+    """``a whole number`` -> ``whole numbers``; other words as they are."""
+    for article in ("a ", "an "):
+        if words.startswith(article) and " " not in words[len(article) :]:
+            return words[len(article) :] + "s"
+    if words == "a mapping of fields":
+        return "mappings of fields"
+    return words
+
+
+def _explain(error: Any, unknown_hint: str | None = CUSTOM_HINT) -> list[Problem]:
     path: Path = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
@@ -150,8 +230,10 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "format" and error.validator_value == "email":
         return [Problem(path, f"{describe(value)} is not an email address")]
     if kind == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [literal(c) if not isinstance(c, str) else c for c in error.validator_value]
         noun = "stage" if path == ("stage",) else name
+        if _named_by_user(error):
+            noun = "value"  # exports: {mine: xml}: 'mine' is the user's own name
         hint = did_you_mean(str(value), choices)
         return [
             Problem(
@@ -165,7 +247,9 @@ def _explain(error: Any) -> list[Problem]:
     if kind == "additionalProperties":
         allowed = list(schema.get("properties", {}))
         extras = [k for k in value if k not in allowed]
-        hint_custom = " (add your own fields under custom_fields in sortext.yaml)"
+        hint_custom = unknown_hint
+        if hint_custom is None:
+            hint_custom = f"; expected one of: {', '.join(allowed)}" if allowed else "; remove it"
         # A key YAML read as a number, true, null or a date (sortext.yaml is not
         # normalized): named as written, never handed to difflib as a non-text.
         return [
@@ -177,20 +261,35 @@ def _explain(error: Any) -> list[Problem]:
             )
             for key in extras
         ]
+    if kind == "const":
+        return [Problem(path, f"expected {expected(schema)}, found {describe(value)}")]
     if kind == "minLength":
         return [Problem(path, "must not be empty")]
+    if kind == "minItems":
+        least = error.validator_value
+        return [Problem(path, f"must list at least {least} item{'s' if least != 1 else ''}")]
     if kind == "minimum":
         return [Problem(path, f"{value} is below the minimum {error.validator_value}")]
     if kind == "maximum":
         return [Problem(path, f"{value} is above the maximum {error.validator_value}")]
     if kind == "pattern":
-        return [Problem(path, _pattern_message(name, value, error.validator_value))]
-    if kind == "anyOf":
-        return _explain_any_of(error)
-    return [Problem(path, str(error.message))]
+        return [Problem(path, _pattern_message(name, value, error.validator_value, schema))]
+    if kind in ("anyOf", "oneOf"):
+        return _explain_any_of(error, unknown_hint)
+    # any other keyword: what the schema there accepts, in words (never jsonschema's
+    # own message, which quotes the schema: "False was expected", "[] is too short")
+    return [Problem(path, f"expected {expected(schema)}, found {describe(value)}")]
 
 
-def _pattern_message(name: str, value: Any, pattern: str) -> str:
+def _named_by_user(error: Any) -> bool:
+    """Whether the value's own key is a name the user chose (a mapping's
+    ``additionalProperties``), not a field of the schema: then it is no noun."""
+    steps = [step for step in error.absolute_schema_path if isinstance(step, str)]
+    keys = [step for step in steps if step in ("properties", "additionalProperties")]
+    return bool(keys) and keys[-1] == "additionalProperties"
+
+
+def _pattern_message(name: str, value: Any, pattern: str, schema: Any = None) -> str:
     if pattern.endswith("\\Z"):  # compiled from a written "$" (see validate.anchored)
         pattern = pattern[:-2] + "$"
     if name in ("id", "goal") or pattern.startswith("^[a-z0-9]"):
@@ -203,14 +302,34 @@ def _pattern_message(name: str, value: Any, pattern: str) -> str:
         return (
             f'{describe(value)} is not a time: write it as "HH:MM" (24-hour, quoted), e.g. "14:30"'
         )
-    return f"{describe(value)} does not match the pattern {pattern}"
+    if isinstance(schema, dict) and "description" in schema:
+        return f"expected {schema['description']}, found {describe(value)}"
+    return f"{describe(value)} is not of the form expected here"
 
 
 # What a branch of anyOf says of a value of another kind than its own.
 _KIND_REFUSALS = frozenset({"type", "const", "enum"})
 
 
-def _explain_any_of(error: Any) -> list[Problem]:
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+def _claims(sub: Any) -> bool:
+    """Whether a branch's refusal at its root still takes the value for its own:
+    an ``enum`` of values of the value's kind (``'xml'`` for csv, json, ics says
+    "unknown format"); a ``const`` never does (``branch: true`` is "expected false
+    or a branch name", not "expected false"), nor a refusal of its type."""
+    if sub.validator != "enum" or sub.relative_path:
+        return sub.validator not in _KIND_REFUSALS or bool(sub.relative_path)
+    return any(_json_kind(c) == _json_kind(sub.instance) for c in sub.validator_value)
+
+
+def _explain_any_of(error: Any, unknown_hint: str | None) -> list[Problem]:
     branches: dict[int, list[Any]] = {}
     for sub in error.context:
         branches.setdefault(sub.relative_schema_path[0], []).append(sub)
@@ -218,15 +337,14 @@ def _explain_any_of(error: Any) -> list[Problem]:
     # not "False was expected"): one with a problem that is not its kind's refusal.
     for subs in branches.values():
         if not all(s.validator in _KIND_REFUSALS and not s.relative_path for s in subs):
-            return [p for s in subs for p in _explain(s)]
+            return [p for s in subs for p in _explain(s, unknown_hint)]
     for subs in branches.values():
-        if not any(s.validator == "type" and not s.relative_path for s in subs):
-            return [p for s in subs for p in _explain(s)]
-    kinds = [_expected_words(s) for s in error.validator_value]
+        if all(_claims(s) for s in subs):
+            return [p for s in subs for p in _explain(s, unknown_hint)]
     return [
         Problem(
             tuple(error.absolute_path),
-            f"expected {' or '.join(kinds)}, found {describe(error.instance)}",
+            f"expected {expected(error.schema)}, found {describe(error.instance)}",
         )
     ]
 
@@ -303,10 +421,16 @@ def _comment_hint(line: str) -> str:
 
 
 def schema_diagnostics(
-    schema: dict[str, Any], data: Any, text: str, display: str, line_offset: int
+    schema: dict[str, Any],
+    data: Any,
+    text: str,
+    display: str,
+    line_offset: int,
+    unknown_hint: str | None = CUSTOM_HINT,
 ) -> list[Diagnostic]:
-    """Validate ``data`` against any schema and locate problems in ``text``."""
-    problems = schema_problems(schema, data)
+    """Validate ``data`` against any schema and locate problems in ``text``
+    (``unknown_hint``: see :func:`schema_problems`)."""
+    problems = schema_problems(schema, data, unknown_hint)
     if not problems:
         return []
     lines = text.split("\n")

@@ -84,9 +84,7 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     # to be committed and backed up.
     clients = Path(os.path.realpath(repo.clients_path))
     if Path(os.path.realpath(copy_path.parent)) != clients:
-        raise UsageError(
-            f"{shown}: not in the clients folder ({repo.relative(repo.clients_path)}/)"
-        )
+        raise UsageError(f"{shown}: not in the clients folder ({repo.clients_shown})")
     if copy_path.is_symlink():
         raise UsageError(
             f"{shown}: a symbolic link, not a copy a sync tool left; "

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
+from sortext.files.inert import clean
 from sortext.files.slug import implied_id
 from sortext.files.state import StateDir
 from sortext.record import tombstone
@@ -188,8 +189,8 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     in the working tree."""
     if not ID_PATTERN.fullmatch(record_id):
         raise UsageError(
-            f"'{record_id}' is not a client id (lower-case letters, digits and dashes, "
-            "as in the file name clients/<id>.md)"
+            f"'{clean(record_id)}' is not a client id (lower-case letters, digits "
+            f"and dashes, as in the file name {repo.clients_shown}<id>.md)"
         )
     root = repo.root
     rel = repo.relative(repo.record_path(record_id))

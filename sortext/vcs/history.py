@@ -96,8 +96,9 @@ def client_history(
         if store is not None:
             store.close()
         raise RecordNotFound(
-            f"no history for '{record_id}': {path} was never committed "
-            "(check the id with 'ls clients/')"
+            f"no history for '{record_id}': {repo.shown(path)} was never committed "
+            f"(check the id: 'sortext list' shows the ids, the file names in "
+            f"{repo.clients_shown})"
         )
     commits.reverse()
     try:

@@ -16,7 +16,30 @@ GIT_SETTINGS: dict[str, str] = {
 }
 
 
-GITATTRIBUTES_LINE = "clients/*.md merge=sortext"
+GITATTRIBUTES_LINE = "clients/*.md merge=sortext"  # the default clients folder's
+
+
+def gitattributes_line(folder: str = "clients") -> str:
+    """The .gitattributes line that gives the records of ``folder`` (its path in the
+    repository, ``/``-separated: ``clients_dir``) the field-aware merge driver.  A
+    folder name with a glob character has it escaped; one with a space, a quote or a
+    control character is written C-quoted, as git reads a quoted pattern."""
+    import re
+
+    pattern = re.sub(r"([\\*?\[])", r"\\\1", folder.strip("/")) + "/*.md"
+    if pattern.isprintable() and not re.search(r'[\s"]', pattern):
+        return f"{pattern} merge=sortext"
+    quoted = "".join(_c_quoted(char) for char in pattern)
+    return f'"{quoted}" merge=sortext'
+
+
+def _c_quoted(char: str) -> str:
+    named = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    if char in named:
+        return named[char]
+    if char.isprintable() or char == " ":
+        return char
+    return "".join(f"\\{byte:03o}" for byte in char.encode("utf-8", "surrogateescape"))
 
 
 PYTHON_KEY = "sortext.python"
@@ -80,17 +103,19 @@ def refresh_hook(root: Path) -> bool:
     return True
 
 
-def ensure_gitattributes(root: Path) -> bool:
-    """Add ``clients/*.md merge=sortext`` to .gitattributes; True if it was added."""
+def ensure_gitattributes(root: Path, folder: str = "clients") -> bool:
+    """Add :func:`gitattributes_line` of ``folder`` (``clients/*.md merge=sortext``)
+    to .gitattributes; True if it was added."""
     from sortext.files.write import replace_if_unchanged
 
     path = root / ".gitattributes"
     before = path.read_bytes() if path.exists() else None
     text = (before or b"").decode("utf-8", "surrogateescape")  # keep bytes we cannot read
-    if GITATTRIBUTES_LINE in text.splitlines():
+    line = gitattributes_line(folder)
+    if line in text.splitlines():
         return False
     sep = "" if not text or text.endswith("\n") else "\n"
-    new = f"{text}{sep}{GITATTRIBUTES_LINE}\n".encode("utf-8", "surrogateescape")
+    new = f"{text}{sep}{line}\n".encode("utf-8", "surrogateescape")
     replace_if_unchanged(path, new, before)
     return True
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from sortext.record.diagnostics import Diagnostic, problem
+from sortext.record.source import LINK_PROBLEM
 from sortext.repo import Repository
 from sortext.vcs import git
 
 
-def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
+def staged_records(repo: Repository) -> list[tuple[str, bytes | Diagnostic]]:
     """``(repository-relative path, staged bytes)`` of the record files added, copied,
-    modified or renamed in the index, in path order.
+    modified or renamed in the index, in path order; a staged symbolic link (mode
+    120000: git would commit the path it holds, not a record) has the problem check
+    reports for a record that is a link (:data:`~sortext.record.source.LINK_PROBLEM`)
+    in place of its bytes.
 
     Raises NotARepository (a GitError: exit 2, one line) when ``repo`` is not in a
     git repository, GitError when git fails otherwise."""
@@ -27,9 +32,10 @@ def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
             wanted.append(name)
     if not wanted:
         return []
+    links = _links(repo, clients, set(wanted))
     request = "".join(f":{name}\n" for name in wanted).encode()
     out = git.run(repo.root, "cat-file", "--batch", input=request)
-    found: list[tuple[str, bytes]] = []
+    found: list[tuple[str, bytes | Diagnostic]] = []
     pos = 0
     for name in wanted:
         end = out.index(b"\n", pos)
@@ -37,6 +43,21 @@ def staged_records(repo: Repository) -> list[tuple[str, bytes]]:
         pos = end + 1
         if len(header) == 3:
             size = int(header[2])
-            found.append((name, out[pos : pos + size]))
+            blob = out[pos : pos + size]
+            found.append((name, problem(LINK_PROBLEM) if name in links else blob))
             pos += size + 1
+    return found
+
+
+def _links(repo: Repository, clients: str, names: set[str]) -> set[str]:
+    """Which of ``names`` (repository-relative, in the folder ``clients``, which ends
+    in ``/``) the index holds as symbolic links (one listing of the folder's entries,
+    whatever their number; the folder's name taken literally, not as a pattern)."""
+    listed = git.run(repo.root, "--literal-pathspecs", "ls-files", "--stage", "-z", "--", clients)
+    found = set()
+    for entry in listed.split(b"\0"):
+        meta, _, raw = entry.partition(b"\t")
+        path = raw.decode("utf-8", "replace")
+        if meta.startswith(b"120000 ") and path in names:
+            found.add(path)
     return found

@@ -62,6 +62,74 @@ def parse_condition(text: str) -> Condition:
     return Condition(tuple(m.group(1).split(".")), m.group(2), m.group(3).strip("'\""))
 
 
+#: The orderings ``--sort`` knows by name (the rest are record fields).
+NAMED_SORTS = ("due", "stage", "in_stage", "name")
+
+
+def sort_fields(schema: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(the dotted fields a record can hold a value to sort by: reached through
+    mappings, ending at a value or a list of values, as :func:`lookup` and
+    :func:`sort_key` read them; the dotted
+    mappings that take fields of any name, ``links``), from a record schema (the
+    effective one, custom fields included).  Local ``$ref`` s are followed."""
+    defs = schema.get("$defs", {})
+    fields: list[str] = []
+    open_maps: list[str] = []
+
+    def walk(node: Any, path: str, depth: int) -> None:
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and depth < 20:
+            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+            depth += 1
+        if not isinstance(node, Mapping):
+            return
+        props = node.get("properties")
+        if isinstance(props, Mapping) and (node.get("type") in ("object", None) or path == ""):
+            if path and isinstance(node.get("additionalProperties"), Mapping):
+                open_maps.append(path)
+            for name, sub in props.items():
+                walk(sub, f"{path}.{name}" if path else name, depth + 1)
+            return
+        if path and node.get("type") == "object":
+            if node.get("additionalProperties") is not False:
+                open_maps.append(path)
+            return
+        if path and node.get("type") == "array":
+            items = node.get("items")
+            while isinstance(items, Mapping) and isinstance(items.get("$ref"), str):
+                items = defs.get(items["$ref"].rsplit("/", 1)[-1], {})
+            if isinstance(items, Mapping) and (
+                items.get("type") == "object" or "properties" in items
+            ):
+                return  # a list of mappings (sessions): its first item is no sort value
+        if path:
+            fields.append(path)
+
+    walk(schema, "", 0)
+    return sorted(fields), sorted(open_maps)
+
+
+def check_sort(sort: str, schema: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The field path ``sort`` (a ``--sort`` KEY, ``-`` in front: reversed) orders by,
+    None for a named ordering (:data:`NAMED_SORTS`).  Raises UnknownValue (naming
+    the known keys, with a did-you-mean) for a key no record can hold: a field the
+    record schema (``schema``, custom fields included) does not have, or a mapping
+    of fields (``next_action``: sort by one of its fields, ``next_action.due``)."""
+    from sortext.errors import UnknownValue
+
+    name = sort.lstrip("-")
+    if name in NAMED_SORTS:
+        return None
+    fields, open_maps = sort_fields(schema)
+    path = tuple(name.split("."))
+    if name in fields or (
+        len(path) > 1 and all(path) and any(name.startswith(m + ".") for m in open_maps)
+    ):
+        return path
+    known = list(dict.fromkeys([*NAMED_SORTS, *fields]))
+    ends = [f for f in fields if f.endswith("." + name)]  # rate: billing.rate
+    raise UnknownValue("--sort", "sort key", name, known, ends[0] if len(ends) == 1 else None)
+
+
 def lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     """The value at a dotted ``path`` in ``data``, or a private MISSING marker."""
     here: Any = data

@@ -148,13 +148,19 @@ def client_list(
     ``with_risks`` fills every row's risks (as ``at_risk_only`` does) without
     filtering, so a JSON list carries the same fields whatever the filter.
     Raises FilterError for a condition or sort it cannot read, UnknownValue for a
-    stage not in sortext.yaml or a tag or owner no client has."""
+    stage not in sortext.yaml, a tag or owner no client has, or a sort key no record
+    can hold (:func:`sortext.views.filters.check_sort`)."""
     from sortext.rules import findings as rules
     from sortext.views.filters import parse_condition, sort_key
     from sortext.views.stagetime import stage_clock
 
     if stage is not None and stage not in repo.config.stage_names:
         raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
+    if sort is not None and sort.lstrip("-") not in ("name", "due", "stage", "in_stage"):
+        from sortext.schema.effective import effective_schema
+        from sortext.views.filters import check_sort
+
+        check_sort(sort, effective_schema(repo.config))
     conditions = [parse_condition(w) for w in where]
     full = bool(conditions) or sort not in (None, "name", "due", "stage", "in_stage")
     board_risks: dict[str, list[Finding]] | None = None
@@ -343,8 +349,7 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
             f"run: sortext check {shlex.quote(unreadable)}"
         )
     raise RecordNotFound(
-        f"no client '{record_id}' in {repo.relative(repo.clients_path)}/; "
-        "run 'sortext list' to see the ids"
+        f"no client '{record_id}' in {repo.clients_shown}; run 'sortext list' to see the ids"
     )
 
 
