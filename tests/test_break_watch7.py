@@ -6,6 +6,7 @@ by waiting on the settle counter, then compares the end state with a cold
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import signal
 import subprocess
@@ -752,3 +753,67 @@ def test_an_error_in_a_commit_step_loses_neither_the_save_nor_the_pages(
         template.write_text(template.read_text() + "\nfooter\n")
         assert_pages_are_heads(service, root, tmp_path, cli)
     assert "Amara Commit Error" in git(root, "show", "HEAD:clients/amara-okafor.md")
+
+
+def test_a_chained_renames_halves_are_all_taken_with_the_first_due(records_repo: Path) -> None:
+    """a -> b -> c queues (b from a), (a), (c from b), (b): when c's quiet window ends
+    first, b *and* a come with it (else c is committed as a new record beside a, and a's
+    removal comes in a commit of its own)."""
+    from sortext.daemon.debounce import Debouncer
+    from sortext.daemon.events import Change
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    clients = records_repo / "clients"
+    a, b, c = clients / "kai.md", clients / "kai-b.md", clients / "kai-c.md"
+    now = [0.0]
+    debouncer: Debouncer[Path] = Debouncer(0.3, clock=lambda: now[0])
+    service = WatchService(open_repository(records_repo), PagesRenderer(), dt.date.today)
+    for change in (Change(b, "record", a), Change(a, "record"), Change(c, "record", b)):
+        service._take(change, debouncer)
+    service._take(Change(b, "record"), debouncer)
+    debouncer.touch(c, 0.3)
+    debouncer.touch(b, 0.31)
+    debouncer.touch(a, 0.32)
+    now[0] = 0.305
+    due = debouncer.due()
+    assert due == [c]
+    assert sorted(service._other_halves(due, debouncer)) == sorted([a, b])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    length=st.integers(min_value=1, max_value=5),
+    delays=st.lists(st.integers(min_value=0, max_value=9), min_size=12, max_size=12),
+)
+def test_every_half_of_a_rename_chain_comes_with_the_first_due(
+    records_repo: Path, length: int, delays: list[int]
+) -> None:
+    """The class: a chain of renames f0 -> f1 -> ... -> fn queued as the observer queues
+    them (each destination with its source, then the source), the quiet windows ending
+    in any order, beside an unrelated save: the first path due brings every other path
+    of the chain, and never the unrelated one."""
+    from sortext.daemon.debounce import Debouncer
+    from sortext.daemon.events import Change
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    clients = records_repo / "clients"
+    chain = [clients / f"f{i}.md" for i in range(length + 1)]
+    other = clients / "other.md"
+    now = [0.0]
+    debouncer: Debouncer[Path] = Debouncer(0.3, clock=lambda: now[0])
+    service = WatchService(open_repository(records_repo), PagesRenderer(), dt.date.today)
+    for src, dest in itertools.pairwise(chain):
+        service._take(Change(dest, "record", src), debouncer)
+        service._take(Change(src, "record"), debouncer)
+    service._take(Change(other, "record"), debouncer)
+    for path, delay in zip([*chain, other], delays, strict=False):
+        debouncer.touch(path, 0.3 + delay / 1000)
+    first = min(chain, key=lambda p: (delays[chain.index(p)], chain.index(p)))
+    now[0] = 0.3 + delays[chain.index(first)] / 1000 + 0.0001
+    due = [p for p in debouncer.due() if p in chain]
+    taken = set(due) | set(service._other_halves(due, debouncer))
+    assert taken == set(chain)

@@ -261,18 +261,21 @@ class WatchService:
         """The other path of each rename among ``due`` still waiting (the observer
         queues a rename as two changes, its destination first, a moment apart: their
         quiet windows may end in two turns of the loop), taken with it so that a rename
-        is one commit."""
+        is one commit; followed along a chain (a -> b -> c takes b and a with c)."""
         wanted = set(due)
         more: list[Path] = []
-        for path, change in self._pending.items():
-            if path in wanted:
-                continue
-            pair = change.moved_from in wanted or any(
-                self._pending[p].moved_from == path for p in due if p in self._pending
-            )
-            if pair and debouncer.take(path):
-                wanted.add(path)
-                more.append(path)
+        frontier = list(due)
+        while frontier:
+            sources = {self._pending[p].moved_from for p in frontier if p in self._pending}
+            frontier = []
+            for path, change in self._pending.items():
+                if path in wanted:
+                    continue
+                pair = change.moved_from in wanted or path in sources
+                if pair and debouncer.take(path):
+                    wanted.add(path)
+                    more.append(path)
+                    frontier.append(path)
         return more
 
     def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch:
