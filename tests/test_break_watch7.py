@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import queue
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -817,3 +819,55 @@ def test_every_half_of_a_rename_chain_comes_with_the_first_due(
     due = [p for p in debouncer.due() if p in chain]
     taken = set(due) | set(service._other_halves(due, debouncer))
     assert taken == set(chain)
+
+
+class _CountingQueue(queue.Queue[object]):
+    """The loop's event queue, noting when each blocking ``get`` starts and its timeout."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[float, float | None]] = []
+
+    def get(self, block: bool = True, timeout: float | None = None) -> object:
+        if block:
+            self.calls.append((time.monotonic(), timeout))
+        return super().get(block, timeout)
+
+
+def test_the_loop_does_not_spin_while_a_page_pass_outlasts_a_vouch_retry(
+    records_repo: Path,
+) -> None:
+    """A rename leaves the vouch to be tried again 0.8 s later (a move out of the folder
+    may still be held back); a save then starts a long page pass.  When the retry is due
+    while the pages are still rendering, the loop must go back to waiting, not poll
+    its queue with a zero timeout until the page pass ends (a core spent beside it)."""
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    root = records_repo
+    day = dt.date.fromisoformat(TODAY)
+    renderer = GateRenderer()
+    service = WatchService(open_repository(root), renderer, lambda: day, debounce=0.05)
+    counting = _CountingQueue()
+    service._queue = counting  # type: ignore[assignment]
+    ready = threading.Event()
+    runner = threading.Thread(target=service.run, kwargs={"ready": ready.set}, daemon=True)
+    runner.start()
+    try:
+        assert ready.wait(WAIT)
+        service.wait_settled(0, WAIT)
+        clients = root / "clients"
+        renderer.arm()
+        os.replace(clients / "kai-nakamura.md", clients / "kai-studio.md")
+        set_field(root, "clients/amara-okafor.md", "name", "Amara Spin")
+        assert renderer.holding.wait(WAIT)
+        wait_for(lambda: service._vouch_at is not None or service._rendering, WAIT)
+        due = service._vouch_at or time.monotonic()
+        wait_for(lambda: sum(1 for at, _ in counting.calls if at > due) >= 2, WAIT)
+        after = [t for at, t in counting.calls if at > due]
+        assert after[0] is not None and after[0] > 0.0, after[:5]
+    finally:
+        renderer.release.set()
+        service.stop()
+        runner.join(WAIT)
+    assert not runner.is_alive()

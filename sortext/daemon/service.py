@@ -320,9 +320,17 @@ class WatchService:
         """Tell queries the index holds every save, when it does (files.watchmark):
         nothing pending, the last batch finished and its render kept the index."""
         keeps = getattr(pipeline.renderer, "keeps_index", False)
-        if self._pending or self._rendering or self.poll or not keeps:
-            return
-        if self._failed or not pipeline.rendered_ok:
+        if (
+            self._pending
+            or self._rendering
+            or self.poll
+            or not keeps
+            or self._failed
+            or not pipeline.rendered_ok
+        ):
+            # not now: the next finished batch tries again (a retry left due would
+            # make the loop poll its queue with a zero timeout until then)
+            self._vouch_at = None
             return
         wait = self._folder_quiet_for()
         if wait > 0:  # a move out of the folder may still be held back: try again later
