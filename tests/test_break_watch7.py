@@ -141,7 +141,7 @@ def assert_pages_are_heads(
     wait_for(
         lambda: pages_for(root) == head,
         WAIT,
-        lambda: git(root, "log", "--oneline", "--all") + (root / ".sortext/watch.log").read_text(),
+        lambda: git(root, "log", "--oneline", "--all"),
     )
     expected = fresh_build(root, head, tmp_path / name, cli)
     assert tree_files(root, "sortext-pages") == expected
@@ -871,3 +871,16 @@ def test_the_loop_does_not_spin_while_a_page_pass_outlasts_a_vouch_retry(
         service.stop()
         runner.join(WAIT)
     assert not runner.is_alive()
+
+
+def test_head_moving_with_no_file_changed_is_published(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """An empty commit by hand (or a commit of bytes the watcher had committed) moves
+    HEAD without a file event: the pages branch follows HEAD anyway."""
+    root = records_repo
+    with watching(root) as service:
+        head = assert_pages_are_heads(service, root, tmp_path, cli, "a")
+        git(root, "commit", "-q", "--allow-empty", "-m", "empty by hand")
+        assert git(root, "rev-parse", "HEAD").strip() != head
+        assert_pages_are_heads(service, root, tmp_path, cli, "b")

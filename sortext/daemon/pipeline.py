@@ -473,6 +473,14 @@ class Pipeline:
                 "to stop tracking them (they are published to their own branch)"
             )
 
+    def head_moved(self) -> bool:
+        """HEAD is not the commit the last batch saw (read from the ref files: cheap
+        enough for every idle turn of the loop)."""
+        from sortext.vcs import git as gitlayer
+
+        head = gitlayer.head_from_files(self.repo.root)
+        return head is not None and head != self.last_head
+
     def _head(self) -> str | None:
         """HEAD's commit, read from the ref files (no process: this runs before every
         commit), asking git only for layouts the files do not answer."""

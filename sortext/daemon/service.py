@@ -243,7 +243,11 @@ class WatchService:
                 elif rerender_at is not None and time.monotonic() >= rerender_at:
                     rerender_at = None  # retry the failed render (a full rebuild), with backoff
                     self._commit(pipeline, [])
-                elif deadline is None and pipeline.today() != pipeline.last_today:
+                elif deadline is None and (
+                    pipeline.today() != pipeline.last_today or pipeline.head_moved()
+                ):
+                    # a new day, or HEAD moved with no file changed (an empty commit, a
+                    # commit of what the watcher had already committed, reset --soft)
                     self._commit(pipeline, [])
                 if self._vouch_at is not None and time.monotonic() >= self._vouch_at:
                     self._vouch(pipeline)
