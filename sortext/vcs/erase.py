@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
 from sortext.files.inert import clean
-from sortext.files.slug import implied_id
+from sortext.files.slug import implied_id, linked_part
 from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
@@ -196,9 +196,13 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     rel = repo.relative(repo.record_path(record_id))
     plan = ErasePlan(record_id)
     texts: list[str] = []
-    current = repo.record_path(record_id)
-    if current.is_file():
-        texts.append(current.read_text(encoding="utf-8", errors="replace"))
+    # the record's own entry, as check reads it: a link (to another client's record,
+    # or out of the repository), a folder or a pipe there holds no value of this client
+    from sortext.record.source import read_bytes
+
+    raw = read_bytes(str(repo.record_path(record_id)))
+    if isinstance(raw, bytes):
+        texts.append(raw.decode("utf-8", "replace"))
     commits = git.text(root, "log", "--all", "--format=%H", "--", rel).split()
     plan.commits = len(commits)
     for commit in commits:
@@ -475,7 +479,11 @@ def erase(
         report.removed_files.append(StateDir.FOLDER + "/")
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
-        if leftover.is_file():  # an untracked copy (a generated page)
+        # never through a folder that is a link (a path of the history whose folder
+        # now leads out of the repository): only the entry itself is removed
+        if linked_part(root, rel.rpartition("/")[0]) is not None:
+            continue
+        if os.path.lexists(leftover) and not leftover.is_dir():  # an untracked copy
             leftover.unlink()
             report.removed_files.append(rel)
     _write_tombstone(repo, plan, today, reason, extra)

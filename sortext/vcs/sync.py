@@ -106,8 +106,15 @@ def check_resurrection(
         new = [e for e in theirs.entries if e not in known]
         if new:
             fresh = tombstone.Tombstones(theirs.salt, new)
+            from sortext.record.source import read_bytes
+
             for path in repo.record_paths():
-                hit = fresh.match_text(implied_id(path.name), path.read_bytes())
+                # the entry's own bytes, as check reads them: never through a link, and
+                # a folder or a pipe named x.md is matched by its name alone
+                own = read_bytes(str(path))
+                hit = fresh.match_text(
+                    implied_id(path.name), own if isinstance(own, bytes) else b""
+                )
                 if hit is not None:
                     url = git.get_config(root, f"remote.{remote}.url") or remote
                     raise ErasedClientRefused(

@@ -1,0 +1,155 @@
+"""Break-testing what edges7 and render7 landed (links, config messages, folder hints,
+plain output, list --sort, the cold build's staging folder).
+
+Each test here failed before its fix (or is named as a case that held).  The class
+behind the first group: a command that reads or writes a record by its path must
+take the path's own entry, as the reader does (``O_NOFOLLOW``,
+:data:`sortext.record.source.LINK_PROBLEM`), never what a link leads to; and erase
+must never read or write outside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from sortext.record.source import LINK_PROBLEM
+from sortext.repo import open_repository
+from sortext.vcs.erase import plan_erase
+from tests.conftest import git
+
+Cli = Callable[..., Result]
+AMARA = "clients/amara-okafor.md"
+
+
+def _link_record(root: Path, name: str = "zz-link", target: str = "amara-okafor.md") -> Path:
+    """``clients/<name>.md``: a symbolic link to another client's record, committed."""
+    link = root / "clients" / f"{name}.md"
+    link.symlink_to(target)
+    git(root, "add", "--", f"clients/{name}.md")
+    git(root, "commit", "--quiet", "-m", "a record that is a link")
+    return link
+
+
+# --- erase / anonymise / sync / resolve never read a record through a link ----------
+
+
+def test_erase_plan_never_reads_through_a_link(records_repo: Path) -> None:
+    """Erasing ``zz-link`` (a link to Amara's record) planned to replace Amara's name,
+    email and phone in every file and commit: another client erased."""
+    _link_record(records_repo)
+    plan = plan_erase(open_repository(records_repo), "zz-link")
+    texts = {v.text for v in plan.values + plan.too_short}
+    assert not any("Amara" in t or "amara.okafor" in t or "7946" in t for t in texts), texts
+
+
+def test_erase_of_a_link_leaves_the_client_it_leads_to(records_repo: Path, cli: Cli) -> None:
+    _link_record(records_repo)
+    before = (records_repo / AMARA).read_bytes()
+    result = cli("erase", "zz-link", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert (records_repo / AMARA).read_bytes() == before
+    assert not os.path.lexists(records_repo / "clients" / "zz-link.md")
+
+
+def test_anonymise_refuses_a_record_that_is_a_link(records_repo: Path, cli: Cli) -> None:
+    """anonymise built the anonymised record from what the link led to (Amara's
+    outcomes, under a new id) and erased Amara's values everywhere."""
+    _link_record(records_repo)
+    before = (records_repo / AMARA).read_bytes()
+    head = git(records_repo, "rev-parse", "HEAD")
+    result = cli("anonymise", "zz-link", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 2, result.output
+    assert "clients/zz-link.md: is a symbolic link" in result.output
+    assert (records_repo / AMARA).read_bytes() == before
+    assert git(records_repo, "rev-parse", "HEAD") == head  # nothing rewritten
+    assert not list((records_repo / "clients").glob("anon-*"))
+
+
+def test_erase_never_deletes_through_a_folder_link(records_repo: Path, tmp_path: Path) -> None:
+    """A path named after the client in history (``notes/amara-okafor.txt``) whose
+    folder is now a link out of the repository: erase deleted the file out there."""
+    notes = records_repo / "notes"
+    notes.mkdir()
+    (notes / "amara-okafor.txt").write_text("a note\n", encoding="utf-8")
+    git(records_repo, "add", "notes")
+    git(records_repo, "commit", "--quiet", "-m", "a note")
+    git(records_repo, "rm", "-rq", "notes")
+    git(records_repo, "commit", "--quiet", "-m", "note gone")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "amara-okafor.txt").write_text("someone else's file\n", encoding="utf-8")
+    notes.symlink_to(outside)
+    from sortext.vcs.erase import erase
+
+    repo = open_repository(records_repo)
+    plan = plan_erase(repo, "amara-okafor")
+    assert "notes/amara-okafor.txt" in plan.paths
+    import datetime as dt
+
+    report = erase(repo, plan, dt.date(2026, 11, 30))
+    assert (outside / "amara-okafor.txt").read_text(encoding="utf-8") == "someone else's file\n"
+    assert "notes/amara-okafor.txt" not in report.removed_files
+
+
+def _erased_elsewhere(records_repo: Path, tmp_path: Path, cli: Cli) -> Path:
+    """Two clones; Amara erased in the first and pushed: the second's next sync reads
+    its records to match them against the new tombstone entries."""
+    from tests.gitsetup import make_remote_and_clones
+
+    a, b = make_remote_and_clones(records_repo, tmp_path, ("ana", "ben"))
+    result = cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(a))
+    assert result.exit_code == 0, result.output
+    return b
+
+
+@pytest.mark.parametrize("kind", ["folder", "link-out", "fifo"])
+def test_sync_matching_reads_no_record_through_a_link_or_a_pipe(
+    records_repo: Path, tmp_path: Path, cli: Cli, kind: str
+) -> None:
+    """sync matched every record's bytes against the new tombstone entries with
+    ``path.read_bytes()``: a folder named ``x.md`` was a traceback, a link was read
+    through (out of the repository), a named pipe hung sync for ever."""
+    b = _erased_elsewhere(records_repo, tmp_path, cli)
+    odd = b / "clients" / "aa-odd.md"
+    if kind == "folder":
+        odd.mkdir()
+    elif kind == "link-out":
+        secret = tmp_path / "secret.md"
+        secret.write_text("---\nname: Amara Okafor\n---\n", encoding="utf-8")
+        odd.symlink_to(secret)
+    else:
+        os.mkfifo(odd)
+    done = subprocess.run(
+        [sys.executable, "-m", "sortext", "sync", "--repo", str(b)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert "clients/amara-okafor.md is a client erased on another machine" in done.stderr
+    assert "aa-odd" not in done.stderr  # judged by its own entry: no erased client's text
+
+
+def test_resolve_never_reads_or_replaces_a_link(records_repo: Path, cli: Cli) -> None:
+    """resolve read the record a link led to and replaced the link with a copy."""
+    amara = records_repo / AMARA
+    text = amara.read_text(encoding="utf-8")
+    conflicted = text.replace(
+        "stage: active\n", "<<<<<<< ours\nstage: active\n=======\nstage: paused\n>>>>>>> theirs\n"
+    )
+    amara.write_text(conflicted, encoding="utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "conflicted")
+    link = _link_record(records_repo)
+    result = cli("resolve", "zz-link", "stage", "--take", "ours", "--repo", str(records_repo))
+    assert result.exit_code == 2, result.output
+    assert LINK_PROBLEM in result.output.replace("\n", " ")
+    assert link.is_symlink()
+    assert amara.read_text(encoding="utf-8") == conflicted
