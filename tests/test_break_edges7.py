@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.record.source import LINK_PROBLEM
 from sortext.repo import open_repository
@@ -153,3 +155,69 @@ def test_resolve_never_reads_or_replaces_a_link(records_repo: Path, cli: Cli) ->
     assert LINK_PROBLEM in result.output.replace("\n", " ")
     assert link.is_symlink()
     assert amara.read_text(encoding="utf-8") == conflicted
+
+
+# --- the merge driver's .gitattributes line matches the records and nothing else ------
+
+
+def _attributed(root: Path, line: str, paths: list[str]) -> list[bool]:
+    """Whether git gives each of ``paths`` the sortext merge driver, with ``line`` as
+    the repository's whole .gitattributes."""
+    (root / ".gitattributes").write_text(line + "\n", encoding="utf-8")
+    done = subprocess.run(
+        ["git", "check-attr", "-z", "merge", "--", *paths],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    )
+    fields = done.stdout.split(b"\0")
+    return [fields[i * 3 + 2] == b"sortext" for i in range(len(paths))]
+
+
+def _matches_records_only(root: Path, folder: str) -> None:
+    from sortext.vcs.scaffold import gitattributes_line
+
+    paths = [
+        f"{folder}/ann.md",
+        f"{folder}/b c.md",
+        f"{folder}/sub/ann.md",
+        f"{folder}x/ann.md",
+        "elsewhere/ann.md",
+        f"{folder}/ann.mdx",
+    ]
+    got = _attributed(root, gitattributes_line(folder), paths)
+    assert got == [True, True, False, False, False, False], (folder, gitattributes_line(folder))
+
+
+@pytest.mark.parametrize("folder", ["#clients", "!clients", "# a", "! a", "#", "!", "a/#b"])
+def test_gitattributes_line_of_a_folder_starting_with_hash_or_bang(
+    tmp_path: Path, folder: str
+) -> None:
+    """``#clients/*.md merge=sortext`` is a comment and ``!clients/*.md ...`` a negative
+    pattern git ignores (with a warning): the records had no merge driver."""
+    git(tmp_path, "init", "--quiet")
+    _matches_records_only(tmp_path, folder)
+
+
+_PART = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+    min_size=1,
+    max_size=6,
+).filter(lambda part: part not in (".", ".."))
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.sampled_from(["", "#", "!", "\\", "[", "*", '"', " ", "-"]),
+    st.lists(_PART, min_size=1, max_size=3),
+)
+def test_gitattributes_line_matches_the_records_of_any_folder(
+    tmp_path: Path, lead: str, parts: list[str]
+) -> None:
+    """Any folder (any characters a file name may hold, a character git reads
+    specially in front): its line gives the driver to its records and nothing else."""
+    if not (tmp_path / ".git").exists():
+        git(tmp_path, "init", "--quiet")
+    _matches_records_only(tmp_path, lead + "/".join(parts))
