@@ -200,7 +200,7 @@ def test_gitattributes_line_of_a_folder_starting_with_hash_or_bang(
 
 
 _PART = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+    st.characters(exclude_categories=["Cs"], exclude_characters="/\0"),
     min_size=1,
     max_size=6,
 ).filter(lambda part: part not in (".", ".."))
