@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sortext.record.source import LINK_PROBLEM
 from sortext.repo import open_repository
 from sortext.vcs.erase import plan_erase
-from tests.conftest import git
+from tests.conftest import PROJECT_ROOT, git
 
 Cli = Callable[..., Result]
 AMARA = "clients/amara-okafor.md"
@@ -221,3 +221,80 @@ def test_gitattributes_line_matches_the_records_of_any_folder(
     if not (tmp_path / ".git").exists():
         git(tmp_path, "init", "--quiet")
     _matches_records_only(tmp_path, lead + "/".join(parts))
+
+
+# --- sortext.yaml: an unknown setting, a clients folder that is not the user's --------
+
+
+def _config_repo(base: Path, extra: str) -> Path:
+    root = base / "cfg"
+    root.mkdir()
+    (root / "clients").mkdir()
+    skeleton = (PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml").read_text("utf-8")
+    (root / "sortext.yaml").write_text(skeleton + extra, encoding="utf-8")
+    return root
+
+
+def test_an_unknown_top_level_setting_is_an_error_with_a_hint(tmp_path: Path, cli: Cli) -> None:
+    """``pagse: {notes: false}`` was accepted without a word (the schema's top level
+    allowed any key), so the pages kept the notes the user meant to hide."""
+    root = _config_repo(tmp_path, "pagse: {notes: false}\n")
+    result = cli("check", "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert "pagse: unknown field 'pagse' (did you mean 'pages'?)" in result.output
+    line = 1 + (PROJECT_ROOT / "sortext" / "skeleton" / "sortext.yaml").read_text().count("\n")
+    assert f"sortext.yaml:{line}:1:" in result.output
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True))
+def test_any_unknown_top_level_setting_is_named(key: str) -> None:
+    import tempfile
+
+    from sortext.errors import ConfigError
+    from sortext.schema.config import CONFIG_SCHEMA, parse_config
+
+    if key in CONFIG_SCHEMA["properties"]:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        text = f"people: [me]\n{key}: 1\n".encode()
+        with pytest.raises(ConfigError) as caught:
+            parse_config(Path(tmp), text, "sortext.yaml")
+    assert f"sortext.yaml:2:1: error: {key}: unknown field '{key}'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("folder", "words"),
+    [
+        (".", "is the repository's root"),
+        (".sortext/people", "lies in .sortext/"),
+        ("./.git", "lies in .git/"),
+        ("site", "lies in site/"),
+        ("clients/../site/x", "lies in site/"),
+        ("..", "leads outside the repository"),
+        ("/etc", "leads outside the repository"),
+    ],
+)
+def test_clients_dir_in_a_folder_not_for_records_is_refused(
+    tmp_path: Path, cli: Cli, folder: str, words: str
+) -> None:
+    """``clients_dir: .sortext/people`` was accepted: its records were git-ignored (never
+    committed by the watcher) and deleted with the derived data (erase removes
+    .sortext/); ``site`` likewise, and ``.`` made README.md and NEXT.md records."""
+    root = _config_repo(tmp_path, "")
+    text = (root / "sortext.yaml").read_text("utf-8")
+    (root / "sortext.yaml").write_text(
+        text.replace("clients_dir: clients", f'clients_dir: "{folder}"'), encoding="utf-8"
+    )
+    result = cli("list", "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert f"clients_dir: '{folder}' {words}" in result.output
+    assert "sortext.yaml:2:14: error:" in result.output
+
+
+def test_the_reserved_folders_are_those_sortext_uses() -> None:
+    from sortext.files.state import StateDir
+    from sortext.pages.build import SITE_DIR
+    from sortext.schema.config import RESERVED_FOLDERS
+
+    assert {StateDir.FOLDER, SITE_DIR, ".git"} == set(RESERVED_FOLDERS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,7 @@ _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "additionalProperties": True,
+    "additionalProperties": False,
     "properties": {
         "clients_dir": {"type": "string", "minLength": 1},
         "stages": {
@@ -485,7 +486,7 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     if not isinstance(data, dict):
         diag = Diagnostic(display, 1, 1, "", "the configuration must be a mapping of settings")
         raise ConfigError(diag.format(False), [diag])
-    diagnostics = _validate_config(data, source.text, display)
+    diagnostics = _validate_config(data, source.text, display, root)
     if diagnostics:
         text = "\n".join(d.format(False) for d in diagnostics)
         raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
@@ -501,7 +502,44 @@ def _has_content(text: str) -> bool:
     return False
 
 
-def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:
+#: Folders of the repository that are not the user's to keep records in: git's own,
+#: sortext's derived data (git-ignored, "safe to delete") and the generated pages
+#: (git-ignored, :data:`sortext.pages.build.SITE_DIR`).  Records there would never be
+#: committed, and deleting the derived folder (as erase does) would delete them.
+RESERVED_FOLDERS = (".git", StateDir.FOLDER, "site")
+
+
+def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
+    """Why ``clients_dir`` cannot hold the records, or None: the repository's root
+    itself, a folder in (or under) one of :data:`RESERVED_FOLDERS`, or a path that
+    leads out of it by its text (``..``, an absolute path elsewhere).  (A link on the
+    way is :attr:`Config.clients_path`'s to refuse.)"""
+    base = os.path.normpath(root)
+    full = os.path.normpath(os.path.join(base, clients_dir))
+    rel = os.path.relpath(full, base)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        return (
+            "leads outside the repository; sortext reads, writes and commits records "
+            "only inside it: use a folder in the repository, like clients"
+        )
+    first = rel.split(os.sep)[0]
+    if rel == ".":
+        return (
+            "is the repository's root; records need a folder of their own "
+            "(like clients), away from sortext.yaml, the pages and the README"
+        )
+    if first in RESERVED_FOLDERS:
+        return (
+            f"lies in {first}/, which is not for records (git's own folder, sortext's "
+            "derived data or the generated pages: git-ignored, never committed, safe to "
+            "delete); use a folder of its own, like clients"
+        )
+    return None
+
+
+def _validate_config(
+    data: dict[str, Any], text: str, display: str, root: Path | None = None
+) -> list[Diagnostic]:
     if not _passes_fast(data):
         from sortext.schema.explain import schema_diagnostics
 
@@ -524,6 +562,11 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
         for j, st in enumerate(req.get("stages", [])):
             if st not in names:
                 problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    clients_dir = data.get("clients_dir")
+    if root is not None and isinstance(clients_dir, str):
+        why = clients_dir_problem(root, clients_dir)
+        if why is not None:
+            problems.append((("clients_dir",), f"'{clients_dir}' {why}"))
     if "timezone" in data and not _known_zone(data["timezone"]):
         problems.append(
             (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
