@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -298,3 +299,99 @@ def test_the_reserved_folders_are_those_sortext_uses() -> None:
     from sortext.schema.config import RESERVED_FOLDERS
 
     assert {StateDir.FOLDER, SITE_DIR, ".git"} == set(RESERVED_FOLDERS)
+
+
+# --- output that cannot be written: a full disk, a closed stream ----------------------
+
+
+def _sortext(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sortext", *args],
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--today", "2026-11-23"],
+        ["list", "--json", "--today", "2026-11-23"],
+        ["next", "--today", "2026-11-23"],
+        ["search", "Amara"],
+        ["show", "amara-okafor", "--today", "2026-11-23"],
+        ["check"],
+    ],
+)
+def test_a_full_output_is_a_plain_error_not_an_internal_one(
+    records_repo: Path, args: list[str]
+) -> None:
+    """``sortext list > /dev/full`` (a full disk) was ``internal error: OSError: [Errno
+    28]``: once as the command runs, once from its remembered reply."""
+    for _ in range(2):  # the first run's answer is remembered: the second replays it
+        with open("/dev/full", "w") as full:
+            done = _sortext(
+                [*args, "--repo", str(records_repo)], stdout=full, stderr=subprocess.PIPE
+            )
+        assert done.returncode == 2, done.stderr
+        assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+        assert "Exception ignored" not in done.stderr, done.stderr
+        assert "sortext: cannot write the output: No space left on device" in done.stderr
+        _sortext([*args, "--repo", str(records_repo)], stdout=subprocess.DEVNULL)
+
+
+def test_a_closed_stdout_is_a_plain_error(records_repo: Path) -> None:
+    """``sortext list >&-``: Python gives no sys.stdout at all, and the colour check
+    was ``internal error: AttributeError: 'NoneType' object has no attribute 'isatty'``."""
+    done = _sortext(
+        ["list", "--repo", str(records_repo), "--today", "2026-11-23"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    assert "sortext: cannot write the output: standard output is closed" in done.stderr
+
+
+def test_a_closed_stdout_is_no_error_for_a_command_that_prints_nothing(
+    records_repo: Path,
+) -> None:
+    done = _sortext(
+        ["check", "--quiet", "--repo", str(records_repo)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_output_on_a_line_replayed_before_click(records_repo: Path) -> None:
+    """The remembered line's reply (written before Click is imported) to a full disk
+    was a traceback (``OSError: [Errno 28]`` out of ``replay_line``)."""
+    from tests.test_query_recall import _age
+
+    _age(records_repo)
+    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
+    args = ["list", "--today", "2026-11-23"]
+    for _ in range(3):  # learnt, then remembered
+        _sortext(args, cwd=records_repo, env=env, stdout=subprocess.DEVNULL, check=True)
+    code = (
+        "import sys; from sortext.views.recall import replay_line as r; sys.exit(r(sys.argv[1:]))"
+    )
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=records_repo,
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert done.returncode == 2, done.stderr
+    assert "sortext: cannot write the output: No space left on device" in done.stderr

@@ -516,6 +516,20 @@ def replay_line(argv: list[str]) -> int | None:
         os.dup2(with_devnull, sys.stdout.fileno())
         os.close(with_devnull)
         return 1
+    except OSError as exc:  # a full disk, an I/O error: said as the command line says it
+        from sortext.errors import OutputError
+
+        try:
+            sys.stderr.write(f"sortext: cannot write the output: {exc.strerror or exc}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # standard error is gone too
+        for stream in (sys.stdout, sys.stderr):  # the final flush finds nothing to fail on
+            try:  # noqa: SIM105 (contextlib is not imported on this path)
+                OutputError("", stream.fileno()).abandon()
+            except (OSError, ValueError):
+                pass
+        return 2
     return code
 
 
