@@ -395,3 +395,143 @@ def test_a_full_output_on_a_line_replayed_before_click(records_repo: Path) -> No
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     assert done.returncode == 2, done.stderr
     assert "sortext: cannot write the output: No space left on device" in done.stderr
+
+
+# --- the cold build's staging folder: a pid in its name proves nothing once reused ----
+
+
+def _staging_repo(base: Path) -> Path:
+    from bench.gen_pages import generate_repo
+
+    return generate_repo(3, base / "repo", seed=5)
+
+
+def _cold_build(root: Path) -> None:
+    import datetime as dt
+
+    from sortext.pages.build import build
+
+    build(open_repository(root), dt.date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("whose", ["this process", "a running process"])
+def test_a_killed_builds_staging_folder_under_a_reused_pid_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whose: str
+) -> None:
+    """A build killed in a container runs as the same pid every time (pid 1, or the
+    same few): its staging folder (every client's page, personal data, in a hidden
+    folder that erase then reports as still holding an erased client) was skipped as
+    "this build's own" or "a live process's" by every later build, for ever.  Whether
+    a build is still filling a staging folder is its lock on it, not its pid."""
+    from sortext.files.write import TEMP_MARKER
+    from sortext.pages import build as pages_build
+
+    monkeypatch.setattr(pages_build, "STAGING_GRACE_S", 0.0)  # any age is old enough
+    root = _staging_repo(tmp_path)
+    site = root / "site"
+    site.mkdir()
+    pid = os.getpid() if whose == "this process" else os.getppid()
+    left = site / f".clients{TEMP_MARKER}{pid}-0a1b2c3d"
+    left.mkdir()
+    (left / "client-00000.html").write_text("<h1>a page of a killed build</h1>")
+    _cold_build(root)
+    assert not left.exists()
+    assert (site / "clients").is_dir()
+
+
+_HOLDER = (
+    "import fcntl, os, sys\n"
+    "folder = sys.argv[1]\n"
+    "os.makedirs(folder, exist_ok=True)\n"
+    "fd = os.open(os.path.join(folder, '.lock'), os.O_RDWR | os.O_CREAT)\n"
+    "fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+_TRY_LOCK = (
+    "import fcntl, os, sys\n"
+    "fd = os.open(os.path.join(sys.argv[1], '.lock'), os.O_RDWR)\n"
+    "try:\n"
+    "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+    "except OSError:\n"
+    "    sys.exit(3)\n"
+)
+
+
+def test_a_staging_folder_a_live_build_holds_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding a staging folder's lock (a build filling it) keeps it,
+    whatever its age; once that process is gone the next build removes it."""
+    from sortext.files.write import TEMP_MARKER
+    from sortext.pages import build as pages_build
+
+    monkeypatch.setattr(pages_build, "STAGING_GRACE_S", 0.0)
+    root = _staging_repo(tmp_path)
+    site = root / "site"
+    site.mkdir()
+    live = site / f".clients{TEMP_MARKER}{os.getppid()}-0a1b2c3d"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(live)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        _cold_build(root)
+        assert live.is_dir()
+    finally:
+        holder.communicate("", timeout=30)
+    (site / "clients").rename(site / "old-clients")  # a cold build again
+    _cold_build(root)
+    assert not live.exists()
+
+
+def test_a_cold_build_holds_its_staging_folder_while_it_fills_it(tmp_path: Path) -> None:
+    from sortext.pages.build import STAGING_LOCK, _Staging
+
+    site = tmp_path / "site"
+    staging = _Staging.start(tmp_path, site, site / "clients")
+    assert staging is not None
+    tried = subprocess.run([sys.executable, "-c", _TRY_LOCK, str(staging.folder)], timeout=30)
+    assert tried.returncode == 3  # held by this build
+    staging.publish()
+    assert not (site / "clients" / STAGING_LOCK).exists()  # the lock is not published
+    assert staging.fd is None
+
+
+@pytest.mark.parametrize("pages", [1, 150, 420])
+def test_a_cold_build_killed_after_n_pages_leaves_nothing_the_next_keeps(
+    tmp_path: Path, pages: int
+) -> None:
+    """A real ``sortext build`` (forked page workers: 450 records) SIGKILLed once its
+    staging folder holds ``pages`` pages: the next build removes the folder (no
+    worker of the killed one holds it) and publishes every page."""
+    import signal
+    import time
+
+    from bench.gen_pages import generate_repo
+    from sortext.files.write import TEMP_MARKER
+
+    root = generate_repo(450, tmp_path / "repo", seed=7)
+    _sortext(["check", "--quiet", "--repo", str(root)])  # the index: pages come soon
+    site = root / "site"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sortext", "build", "--today", "2026-11-23", "--repo", str(root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while proc.poll() is None:
+            staged = [n for n in os.listdir(site) if TEMP_MARKER in n] if site.is_dir() else []
+            count = sum(len(os.listdir(site / n)) for n in staged if (site / n).is_dir())
+            if count >= pages:
+                break
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    _cold_build(root)
+    assert [n for n in os.listdir(site) if TEMP_MARKER in n] == []
+    assert len(list((site / "clients").glob("*.html"))) == 450
