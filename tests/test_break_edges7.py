@@ -535,3 +535,36 @@ def test_a_cold_build_killed_after_n_pages_leaves_nothing_the_next_keeps(
     _cold_build(root)
     assert [n for n in os.listdir(site) if TEMP_MARKER in n] == []
     assert len(list((site / "clients").glob("*.html"))) == 450
+
+
+# --- the pages' folders: never a link, even one leading inside the repository -------
+
+
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("site", "clients"),
+        ("site/clients", "../clients"),
+        ("site/owners", "../clients"),
+        ("site", "."),
+    ],
+)
+def test_a_pages_folder_that_is_a_link_inside_the_repository_is_refused(
+    records_repo: Path, cli: Cli, link: str, target: str
+) -> None:
+    """``site`` a link to ``clients`` (inside the repository, so not "leading out"):
+    the build wrote index.html, clients/ and owners/ into the records folder, and its
+    removal of stale pages deleted .html files there."""
+    (records_repo / "site").mkdir(exist_ok=True)
+    if link != "site":
+        (records_repo / "site" / "index.html").write_text("old")
+    else:
+        (records_repo / "site").rmdir()
+    (records_repo / link).symlink_to(target, target_is_directory=True)
+    (records_repo / "clients" / "keep.html").write_text("the user's own file\n")
+    before = sorted(p.name for p in (records_repo / "clients").iterdir())
+    result = cli("build", "--repo", str(records_repo), "--today", "2026-11-23")
+    assert result.exit_code == 2, result.output
+    assert f"{link}: is a symbolic link" in result.output
+    assert sorted(p.name for p in (records_repo / "clients").iterdir()) == before
+    assert not (records_repo / "index.html").exists()

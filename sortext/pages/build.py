@@ -30,6 +30,7 @@ from sortext.files.slug import (
     confined_folder,
     confined_path,
     is_slug,
+    linked_part,
 )
 from sortext.files.state import StateDir
 from sortext.files.write import (
@@ -120,6 +121,16 @@ def build(
     # take the pages there and the stale-page removal would delete files there.
     pages_dir = confined_folder(repo.root, site / "clients")
     confined_folder(repo.root, site / "owners")
+    # ... nor a link at all, even one leading inside the repository (site -> clients:
+    # the pages and the stale-page removal in the records folder), as for clients_dir
+    for rel in (f"{SITE_DIR}/clients", f"{SITE_DIR}/owners"):
+        linked = linked_part(repo.root, rel)
+        if linked is not None:
+            raise UnsafePathError(
+                f"{linked.relative_to(repo.root).as_posix()}: is a symbolic link; the pages "
+                "are written only into folders of their own: delete the link (the build "
+                "makes the folder) or replace it with a folder"
+            )
     staging = _Staging.start(repo.root, site, pages_dir)
     try:
         return _build(repo, today, changed, ready, pages_dir, staging)
