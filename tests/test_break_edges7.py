@@ -568,3 +568,23 @@ def test_a_pages_folder_that_is_a_link_inside_the_repository_is_refused(
     assert f"{link}: is a symbolic link" in result.output
     assert sorted(p.name for p in (records_repo / "clients").iterdir()) == before
     assert not (records_repo / "index.html").exists()
+
+
+def test_resolve_never_parts_a_hard_linked_record(
+    records_repo: Path, tmp_path: Path, cli: Cli
+) -> None:
+    """resolve replaced a record with a new file: its other name (a hard link, say a
+    copy a backup tool keeps) kept the conflict; every other command that updates a
+    record refuses a hard-linked one (files.write.refuse_unusual_target)."""
+    amara = records_repo / AMARA
+    text = amara.read_text(encoding="utf-8").replace(
+        "stage: active\n", "<<<<<<< ours\nstage: active\n=======\nstage: paused\n>>>>>>> theirs\n"
+    )
+    amara.write_text(text, encoding="utf-8")
+    other = tmp_path / "other-name.md"
+    os.link(amara, other)
+    result = cli("resolve", "amara-okafor", "stage", "--take", "ours", "--repo", str(records_repo))
+    assert result.exit_code == 2, result.output
+    assert "hard links" in result.output
+    assert os.path.samefile(amara, other)
+    assert amara.read_text(encoding="utf-8") == text

@@ -34,7 +34,7 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     """
     from sortext.check.conflicts import has_markers, resolve
     from sortext.errors import RecordNotFound, UsageError
-    from sortext.files.write import replace_if_unchanged
+    from sortext.files.write import refuse_unusual_target, replace_if_unchanged
     from sortext.record.source import read_bytes
     from sortext.vcs import git
 
@@ -48,6 +48,7 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     raw = got
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
+    refuse_unusual_target(path)  # a hard link would part from its other names
     replace_if_unchanged(path, settled.encode("utf-8"), raw)
     if has_markers(settled):
         click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")

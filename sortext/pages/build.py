@@ -1027,6 +1027,8 @@ def _run_jobs(
 
 #: The build process whose forked workers render pages (None: no workers running).
 _parent: int | None = None
+
+
 class _Staging:
     """Where a build creates the client pages when ``site/clients`` does not exist yet
     (a cold build, the site deleted): ``site/.clients.sortext-tmp-<pid>-<hex>``, renamed
