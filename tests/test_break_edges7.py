@@ -305,12 +305,8 @@ def test_the_reserved_folders_are_those_sortext_uses() -> None:
 
 
 def _sortext(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sortext", *args],
-        text=True,
-        timeout=120,
-        **kwargs,
-    )
+    kwargs.setdefault("timeout", 120)
+    return subprocess.run([sys.executable, "-m", "sortext", *args], text=True, **kwargs)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
@@ -588,3 +584,22 @@ def test_resolve_never_parts_a_hard_linked_record(
     assert "hard links" in result.output
     assert os.path.samefile(amara, other)
     assert amara.read_text(encoding="utf-8") == text
+
+
+def test_erase_reads_no_pipe_and_no_link_in_the_working_tree(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """erase's last look for values left in the working tree read every file under the
+    repository: a named pipe there (any tool's) hung erase for ever, after the history
+    was rewritten; a link was read through, out of the repository."""
+    os.mkfifo(records_repo / "tool.pipe")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Amara Okafor\n", encoding="utf-8")
+    (records_repo / "notes-link.txt").symlink_to(outside)
+    done = _sortext(
+        ["erase", "amara-okafor", "--yes", "--repo", str(records_repo)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "STILL FOUND" not in done.stdout
