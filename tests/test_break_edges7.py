@@ -603,3 +603,33 @@ def test_erase_reads_no_pipe_and_no_link_in_the_working_tree(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "STILL FOUND" not in done.stdout
+
+
+def test_finishing_a_merge_reads_no_conflicted_link(records_repo: Path, tmp_path: Path) -> None:
+    """sync finished a merge by reading each unmerged path for markers through
+    ``read_text``: a conflicted symbolic link (a collaborator's commit) was read
+    through, out of the repository (to ``/dev/zero``: for ever), and staged when
+    what it led to held no markers."""
+    from sortext.vcs.sync import _finish_merge
+
+    root = records_repo
+    link = root / "clients" / "zz-link.md"
+    link.symlink_to("base.md")
+    git(root, "add", "--", "clients/zz-link.md")
+    git(root, "commit", "--quiet", "-m", "base link")
+    git(root, "switch", "--quiet", "-c", "theirs")
+    link.unlink()
+    link.symlink_to("theirs.md")
+    git(root, "commit", "--quiet", "-am", "their link")
+    git(root, "switch", "--quiet", "main")
+    outside = tmp_path / "outside.md"
+    outside.write_text("no markers here\n", encoding="utf-8")
+    link.unlink()
+    link.symlink_to(outside)
+    git(root, "commit", "--quiet", "-am", "our link")
+    merged = subprocess.run(
+        ["git", "merge", "--no-edit", "theirs"], cwd=root, capture_output=True, text=True
+    )
+    assert merged.returncode != 0  # a conflict on the link
+    assert _finish_merge(root) == ["clients/zz-link.md"]  # left for the user to settle
+    assert (root / ".git" / "MERGE_HEAD").exists()  # nothing committed

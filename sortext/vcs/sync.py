@@ -7,6 +7,7 @@ wait for ``sortext resolve``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -223,11 +224,18 @@ def unmerged_paths(root: Path) -> list[str]:
 def _finish_merge(root: Path) -> list[str]:
     """Commit a merge whose conflicts were all settled; return paths still marked."""
     from sortext.check.conflicts import has_markers
+    from sortext.record.source import read_bytes
 
     still = []
     for rel in unmerged_paths(root):
         path = root / rel
-        if path.exists() and has_markers(path.read_text(encoding="utf-8", errors="replace")):
+        if not os.path.lexists(path):  # deleted on one side, and here: settled
+            git.run(root, "add", "--", rel)
+            continue
+        # its own bytes (O_NOFOLLOW, never waiting on a pipe): a conflicted link, or
+        # anything but a file, is the user's to settle, never read through
+        own = read_bytes(str(path))
+        if not isinstance(own, bytes) or has_markers(own.decode("utf-8", "replace")):
             still.append(rel)
         else:
             git.run(root, "add", "--", rel)
