@@ -633,3 +633,28 @@ def test_finishing_a_merge_reads_no_conflicted_link(records_repo: Path, tmp_path
     assert merged.returncode != 0  # a conflict on the link
     assert _finish_merge(root) == ["clients/zz-link.md"]  # left for the user to settle
     assert (root / ".git" / "MERGE_HEAD").exists()  # nothing committed
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo", "folder"])
+@pytest.mark.parametrize("args", [["set", "zz", "stage=paused"], ["move", "zz", "paused"]])
+def test_an_edit_of_a_record_that_is_no_file_of_its_own_says_what_it_is(
+    records_repo: Path, kind: str, args: list[str]
+) -> None:
+    """``set zz stage=active`` with clients/zz.md a link to Amara's record read Amara's
+    record and answered "already up to date" (exit 0); a pipe or a folder there was
+    "clients/zz.md does not exist (did you mean zz?)"."""
+    entry = records_repo / "clients" / "zz.md"
+    if kind == "link":
+        entry.symlink_to("amara-okafor.md")
+        words = "clients/zz.md: is a symbolic link"
+    elif kind == "fifo":
+        os.mkfifo(entry)
+        words = "clients/zz.md: not a regular file"
+    else:
+        entry.mkdir()
+        words = "clients/zz.md: is a directory"
+    before = (records_repo / AMARA).read_bytes()
+    done = _sortext([*args, "--repo", str(records_repo)], capture_output=True, timeout=60)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert words in done.stderr and "does not exist" not in done.stderr, done.stderr
+    assert (records_repo / AMARA).read_bytes() == before
