@@ -658,3 +658,25 @@ def test_an_edit_of_a_record_that_is_no_file_of_its_own_says_what_it_is(
     assert done.returncode == 2, done.stdout + done.stderr
     assert words in done.stderr and "does not exist" not in done.stderr, done.stderr
     assert (records_repo / AMARA).read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (b"people: &p [me]\nowner_list: *p\n", "are not allowed in records or sortext.yaml"),
+        (b"people: !!set {me}\n", "are not allowed in records or sortext.yaml"),
+        (b"people: [me]\n" + b"# padding\n" * 200_000, "larger than 1 MiB; a configuration is"),
+    ],
+)
+def test_config_messages_speak_of_the_configuration(text: bytes, words: str) -> None:
+    """sortext.yaml was told YAML anchors and tags "are not allowed in records", and a
+    huge one that "a client record should be far smaller (split old notes...)"."""
+    import tempfile
+
+    from sortext.errors import ConfigError
+    from sortext.schema.config import parse_config
+
+    with tempfile.TemporaryDirectory() as tmp, pytest.raises(ConfigError) as caught:
+        parse_config(Path(tmp), text, "sortext.yaml")
+    assert words in str(caught.value)
+    assert "client record" not in str(caught.value)

@@ -460,11 +460,20 @@ def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> N
         atomic_write(target, text.encode("utf-8"), durable=False)
 
 
+#: sortext.yaml larger than this is refused unread (a record may be 5 MiB).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
-    from sortext.record.source import decode
+    from sortext.record.source import SourceText, decode
     from sortext.record.yamlread import load_fast
 
-    source = decode(raw_bytes)
+    if len(raw_bytes) > MAX_CONFIG_BYTES:  # (decode's own message speaks of records)
+        source: SourceText | Diagnostic = Diagnostic(
+            display, 1, 1, "", "file is larger than 1 MiB; a configuration is a few kilobytes"
+        )
+    else:
+        source = decode(raw_bytes)
     if isinstance(source, Diagnostic):
         diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
