@@ -51,6 +51,7 @@ STAGES = [
     ("sortext.views.dashboard", "client_view", (), "page view model"),
     ("sortext.store.board", "to_rows", (), "board rows"),
     ("sortext.store.daybook", "to_rows", (), "day-book rows"),
+    ("sortext.store.index", "_data_json", (), "index record JSON"),
     ("sortext.store.index", "_pack_doc", (), "index JSON blob (zlib)"),
     ("sortext.store.index", "searchable", (), "search text"),
     ("sortext.store.index", "Index._store", (), "SQLite: records + notes"),
@@ -58,6 +59,7 @@ STAGES = [
     ("sortext.pages.build", "_summary_pages", (), "NEXT.md, dashboard, owners"),
     ("sortext.schema.config", "_validate_config", (), "sortext.yaml validated"),
     ("sortext.schema.validate", "RecordValidator._compiled", (), "record validator compiled"),
+    ("sortext.schema.validate", "_quick_check", (), "record quick check generated"),
 ]
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     from sortext.repo import open_repository
     from sortext.rules import findings as rules
     from sortext.store import board, daybook
-    from sortext.store.index import Index, _pack_doc, searchable
+    from sortext.store.index import Index, _data_json, _pack_doc, searchable
     from sortext.views.dashboard import client_view
 
     repo = open_repository(args.repo)
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     raws = [f.read_bytes() for f in files]
     with Index.open(repo) as index:
         validator = index.validator
-    validator._compiled()
+    validator.prepare()
     template = environment(repo.root).get_template("client.html.j2")
     common = {
         "limit": LIST_LIMIT,
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         return parse_record(item[0], f"clients/{item[1].name}", validator)
 
     def stored(r: Any) -> bytes:
-        return _pack_doc(json.dumps(r.data, separators=(",", ":")), r.body)
+        return _pack_doc(_data_json(r.data), r.body)
 
     def rows(item: tuple[Any, Any]) -> Any:
         r, a = item

@@ -32,7 +32,7 @@ def main() -> None:
     from sortext.schema.validate import RecordValidator
 
     validator = RecordValidator(load_config(args.repo))
-    validator._compiled()
+    validator.prepare()
     validator.tombstones()
     files = sorted((args.repo / "clients").glob("*.md"))
     raws = [(path.read_bytes(), f"clients/{path.name}") for path in files]

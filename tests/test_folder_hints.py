@@ -50,6 +50,28 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _run_in_folder(folder: str, command: list[str]) -> tuple[int, str] | None:
+    """Run ``command`` in a new repository whose clients folder is ``folder`` and hold
+    its output to the rules every message keeps: no raw control character on any line,
+    no 'clients/' unless that is the folder.  None when the file system refuses the
+    name (not UTF-8, too long in bytes)."""
+    try:
+        folder.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            root = _repo(Path(tmp), folder)
+        except OSError:
+            return None
+        code, out = _run(*command, "--repo", str(root))
+    for line in out.split("\n"):
+        assert not RAW.search(line), (folder, command, out)
+    if folder != "clients":
+        assert "clients/" not in out, (folder, command, out)
+    return code, out
+
+
 def test_history_of_a_record_never_committed_names_the_configured_folder(
     tmp_path: Path,
 ) -> None:
@@ -100,23 +122,13 @@ folder_st = st.one_of(
 def test_every_hint_names_the_configured_folder_made_visible(
     folder: str, command: list[str]
 ) -> None:
-    try:
-        folder.encode("utf-8")
-    except UnicodeEncodeError:
+    ran = _run_in_folder(folder, command)
+    if ran is None:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            root = _repo(Path(tmp), folder)
-        except OSError:
-            return  # a name this file system refuses (too long in bytes)
-        code, out = _run(*command, "--repo", str(root))
-        assert code != 0, out
-        for line in out.split("\n"):
-            assert not RAW.search(line), (folder, command, out)
-        if folder != "clients":
-            assert "clients/" not in out, (folder, command, out)
-        if command[0] in ("history", "show", "set"):
-            assert clean(folder) + "/" in out, (folder, command, out)
+    code, out = ran
+    assert code != 0, out
+    if command[0] in ("history", "show", "set"):
+        assert clean(folder) + "/" in out, (folder, command, out)
 
 
 def test_install_gives_the_configured_folder_the_merge_driver(tmp_path: Path) -> None:
@@ -152,18 +164,8 @@ def test_what_a_command_reports_of_a_record_names_its_folder_made_visible(
 ) -> None:
     """The paths a command reports on success (created, found, checked) name the
     configured folder, made visible like the errors' paths."""
-    try:
-        folder.encode("utf-8")
-    except UnicodeEncodeError:
+    ran = _run_in_folder(folder, command)
+    if ran is None:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            root = _repo(Path(tmp), folder)
-        except OSError:
-            return
-        _, out = _run(*command, "--repo", str(root))
-        for line in out.split("\n"):
-            assert not RAW.search(line), (folder, command, out)
-        if folder != "clients":
-            assert "clients/" not in out, (folder, command, out)
-        assert clean(folder) + "/" in out, (folder, command, out)
+    _, out = ran
+    assert clean(folder) + "/" in out, (folder, command, out)

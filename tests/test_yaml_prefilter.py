@@ -47,3 +47,49 @@ def _text_bound(text: str) -> int:
 @given(ODD)
 def test_nesting_bound_is_the_text_formulation(text: str) -> None:
     assert yamlread._nesting_bound(text) == _text_bound(text)
+
+
+class _Text(str):
+    """A text subclass: neither the walk nor orjson takes it for a plain key."""
+
+
+class _Mapping(dict):  # type: ignore[type-arg]
+    """A mapping subclass: the walk does not enter it, orjson writes it."""
+
+
+KEYS = (
+    st.text(max_size=3)
+    | st.integers(-3, 2**70)
+    | st.floats()
+    | st.booleans()
+    | st.none()
+    | st.builds(_Text, st.text(max_size=2))
+    | st.sampled_from(["\udcff", "2026-11-30"])
+)
+LEAVES = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text()
+NESTED = st.recursive(
+    LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.lists(inner, max_size=2).map(tuple)
+        | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+        | st.dictionaries(KEYS, inner, max_size=3)
+        | st.dictionaries(KEYS, inner, max_size=2).map(_Mapping)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(NESTED)
+def test_text_keys_answers_as_the_walk(value: object) -> None:
+    """orjson's shortcut in yamlread._text_keys says what the walk says (issue 15)."""
+    assert yamlread._text_keys(value) == yamlread._text_keys_walk(value)
+
+
+def test_text_keys_on_deep_nesting() -> None:
+    deep: object = {"k": 1}
+    for _ in range(300):  # deeper than orjson writes: the walk answers
+        deep = {"k": [deep]}
+    assert yamlread._text_keys(deep) is True
+    assert yamlread._text_keys({"a": [{1: "x"}]}) is False

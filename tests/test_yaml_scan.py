@@ -63,6 +63,13 @@ def plain_block_nesting(text: str, limit: int) -> tuple[int, int] | None:
 def check_all(text: str) -> None:
     for plain, fast in PAIRS:
         assert bool(fast.search(text)) == bool(plain.search(text)), (plain.pattern, text)
+    # The decisions the readers take (issue 15: searched alternative by alternative, and
+    # only those that need no rare character when the text holds none).
+    rare = yamlparse._holds_rare(text)
+    assert rare == any(chr(c) in text for c in yamlparse._RARE), text
+    assert yamlparse._markup_in(text, rare) == bool(PLAIN_MARKUP.search(text)), text
+    assert yamlparse._number_hint_in(text) == bool(PLAIN_NUMBER_HINT.search(text)), text
+    assert yamlparse._flow_indicator_in(text, rare) == bool(PLAIN_FLOW_INDICATOR.search(text)), text
     plain_marker = yamlparse._DOCUMENT_MARKER.search(text)
     if plain_marker is not None:
         assert "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
@@ -133,6 +140,23 @@ def test_fast_patterns_match_exactly_when_plain_ones_do(text: str) -> None:
     check_all(text)
 
 
+# Texts without the rare characters (yamlread._RARE), where the readers search only the
+# alternatives that can match without them: "@", colons, brackets and commas.
+PLAIN_PIECES = st.sampled_from(
+    [
+        *("a", "e", "E", "0", "1", "_", ".", "-", "@", "[", "]", "{", "}", ",", ":", "#"),
+        *(".inf", "1e5", "0x", "<<", "é", " ", "  ", "\n", "\u2003", ": ", "- "),
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(PLAIN_PIECES, max_size=24).map("".join))
+def test_fast_decisions_without_rare_characters(text: str) -> None:
+    assert not yamlparse._holds_rare(text)
+    check_all(text)
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.text(max_size=30))
 def test_fast_patterns_on_any_text(text: str) -> None:
@@ -189,6 +213,23 @@ def test_fast_patterns_on_any_text(text: str) -> None:
         "a@b.com",
         "10:30",
         "{id: INV-1, amount: 840}",
+        "email: a@b.com",
+        "k: @x",
+        "k:@x",
+        "- @x",
+        "-@x",
+        "[ @x]",
+        "{\t@x}",
+        "a, \t @b",
+        "\n  @x",
+        "@x",
+        " @x",
+        "x@y, @z",
+        "k: a@b\nl: @c",
+        "é: @x",
+        "1_000",
+        "2e9",
+        "a.nan",
     ],
 )
 def test_fast_patterns_on_examples(text: str) -> None:

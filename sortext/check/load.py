@@ -107,7 +107,7 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
     source = decode(raw)
     if isinstance(source, Diagnostic):
         return LoadResult(display, None, [source.placed(display)])
-    if "\n<<<<<<<" in source.text:
+    if "<" in source.text and "\n<<<<<<<" in source.text:  # "<" alone: a memchr
         from sortext.check.conflicts import conflict_diagnostics, has_markers
 
         if has_markers(source.text):  # a merge left this file for the user to settle

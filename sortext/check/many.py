@@ -76,7 +76,7 @@ def check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) ->
     import multiprocessing
 
     _worker_validator = validator
-    validator._compiled()  # compile once, before fork, so workers inherit it
+    validator.prepare()  # compile once, before fork, so workers inherit it
     size = max(64, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")

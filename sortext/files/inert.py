@@ -164,6 +164,13 @@ def fit(text: str, encoding: str | None) -> str:
         pass  # some character is lacking: each is looked at below
     except LookupError:
         return text
+    return _each_unreadable(text, encoding, stand_ins=True)
+
+
+def _each_unreadable(text: str, encoding: str, stand_ins: bool) -> str:
+    """``text`` with each character that does not read back as itself in ``encoding``
+    replaced by its visible escape (or, with ``stand_ins``, by sortext's own ASCII
+    stand-in when it has one); each distinct character is tried once."""
     kept: dict[str, bool] = {}
 
     def one(char: str) -> str:
@@ -171,7 +178,9 @@ def fit(text: str, encoding: str | None) -> str:
             return char
         if char not in kept:
             kept[char] = _round_trips(char, encoding)
-        return char if kept[char] else (_STAND_INS.get(char) or _escape(char))
+        if kept[char]:
+            return char
+        return (stand_ins and _STAND_INS.get(char)) or _escape(char)
 
     return "".join(one(char) for char in text)
 
@@ -198,16 +207,7 @@ def exact(text: str, encoding: str | None) -> str:
     name = codec_name(encoding)
     if name is None or name in _UNICODE or text.isascii():
         return text
-    kept: dict[str, bool] = {}
-
-    def one(char: str) -> str:
-        if char.isascii():
-            return char
-        if char not in kept:
-            kept[char] = _round_trips(char, name)
-        return char if kept[char] else _escape(char)
-
-    return "".join(one(char) for char in text)
+    return _each_unreadable(text, name, stand_ins=False)
 
 
 def _round_trips(char: str, encoding: str) -> bool:

@@ -187,8 +187,9 @@ class StateDir:
 
     @property
     def validator_cache(self) -> Path:
-        """Compiled record validators (a folder: fastjsonschema's generated code, one
-        marshalled code object per schema, :func:`sortext.schema.validate.fast_validator`)."""
+        """Compiled record validators (a folder: one marshalled code object per schema,
+        ``*.code`` fastjsonschema's generated code, :func:`sortext.schema.validate.fast_validator`,
+        and ``*.quick`` the generated yes/no check, :mod:`sortext.schema.quickcheck`)."""
         return self._inside(self.VALIDATOR_CACHE)
 
     @property

@@ -140,7 +140,9 @@ def decode(raw: bytes) -> SourceText | Diagnostic:
             body,
             exc.start,
         )
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if "\r" in text:
+    newline = "\n"
+    if "\r" in text:  # one scan of the text when it has no "\r" (nearly every record)
+        if "\r\n" in text:
+            newline = "\r\n"
         text = text.replace("\r\n", "\n")
     return SourceText(raw=raw, text=text, bom=bom, newline=newline)

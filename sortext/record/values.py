@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -47,6 +48,9 @@ def is_iso_date(value: object) -> bool:
 # dates): a few years of days, cleared when full.
 _DATES: dict[str, bool] = {}
 _MAX_DATES = 4096
+#: is_iso_date's answers so far, by text (read-only to others: a generated schema check
+#: takes a text found here answering True without calling is_iso_date).
+DATE_ANSWERS: Mapping[str, bool] = _DATES
 
 
 def is_email(value: object) -> bool:

@@ -113,11 +113,14 @@ def _may_hold_control(text: str) -> bool:
     return len(raw.translate(None, _ASCII_CONTROLS)) != len(raw)
 
 
-def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
+def _guard(
+    text: str, scan_always: bool, rare: bool | None = None
+) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
     Also says whether ruamel.yaml failed to parse the text while scanning it;
-    if the fast parser then accepts it, the two readers disagree.
+    if the fast parser then accepts it, the two readers disagree.  ``rare``:
+    :func:`_holds_rare` of ``text`` when the caller has it.
     """
     raw = _RAW_CONTROL.search(text) if _may_hold_control(text) else None
     if raw is not None:
@@ -137,7 +140,11 @@ def _guard(text: str, scan_always: bool) -> tuple[Diagnostic | None, bool]:
             problem(f"nesting deeper than {MAX_NESTING} levels; a record never needs this", *deep),
             False,
         )
-    if scan_always or _MARKUP.search(text) or _NUMBER_HINT.search(text) or "<<" in text:
+    if scan_always:
+        return scan_features(text)
+    rare = _holds_rare(text) if rare is None else rare
+    # ("<" first: one character is a memchr, two a slower search of the whole text)
+    if _markup_in(text, rare) or _number_hint_in(text) or ("<" in text and "<<" in text):
         return scan_features(text)
     return None, False
 
@@ -168,8 +175,27 @@ def load_data(text: str) -> Any | Diagnostic:
 
 def _text_keys(value: Any) -> bool:
     """True when every mapping key in ``value`` (read without dates) is text: then
-    :func:`normalize` would return an equal copy.  A walk that builds nothing (~40 us
-    for a realistic record, half of what normalizing costs)."""
+    :func:`normalize` would return an equal copy.
+
+    orjson answers first when it is installed (~6 us for a realistic record, where the
+    walk takes ~40): it raises TypeError on a key whose type is not exactly ``str`` in
+    any mapping it writes, and it writes every mapping :func:`_text_keys_walk` visits,
+    so success means the walk would say True; anything it refuses (such a key, an
+    integer past 64 bits, a lone surrogate, deep nesting) gets the walk's answer."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency, but the walk needs nothing
+        return _text_keys_walk(value)
+    try:
+        orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError
+        return _text_keys_walk(value)
+    return True
+
+
+def _text_keys_walk(value: Any) -> bool:
+    """:func:`_text_keys` by a walk that builds nothing (~40 us for a realistic record,
+    half of what normalizing costs)."""
     stack = [value]
     while stack:
         found = stack.pop()
@@ -205,7 +231,8 @@ def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
     also says whether the value returned may hold them."""
     import yaml_rs
 
-    refused, unparsed = _guard(text, scan_always=False)
+    rare = _holds_rare(text)
+    refused, unparsed = _guard(text, scan_always=False, rare=rare)
     if refused is not None:
         return refused, False
     try:
@@ -232,7 +259,7 @@ def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
             line,
             1,
         ), False
-    if unparsed or _FLOW_INDICATOR.search(text) or _odd_block_scalar(text):
+    if unparsed or _flow_indicator_in(text, rare) or _odd_block_scalar(text):
         if not dates:  # ruamel.yaml reads dates: compare like with like
             return _load(text, dates=True)
         return _double_check(text, value), True
@@ -476,6 +503,83 @@ _NUMBER_HINT = re.compile(
     r"|e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]|E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]"
     r"|\.(?:inf|Inf|INF|nan|NaN|NAN)"
 )
+
+
+# _MARKUP, _NUMBER_HINT and _FLOW_INDICATOR decided faster on an ordinary record (issue
+# 15; tests/test_yaml_scan.py holds each decision equal to its plain form's).  Two
+# things make a search over a ~5 KB front matter cost: ``re`` tries a pattern of many
+# alternatives at every candidate of any of them (a comma, a colon, a line end, an
+# "e"), where a pattern that starts with one literal jumps from one occurrence of it
+# to the next with a fast scan (the alternatives searched one by one cost ~half the
+# one search); and most alternatives need a character records seldom hold, which one
+# bytes.translate finds or rules out for them all at once (_holds_rare).
+_RARE = b">|%`?\t\"'&*!"
+_NOT_RARE = bytes(b for b in range(256) if b not in _RARE)
+# _MARKUP's alternatives that need none of _RARE.
+_MARKUP_PLAIN = tuple(
+    re.compile(p) for p in (r"\][ \t]*:", r"\}[ \t]*:", r"\{[ \t]*[\[{]", r",[ \t]*[\[{]")
+)
+# _NUMBER_HINT's alternatives, one literal first each.
+_NUMBER_HINTS = tuple(
+    re.compile(p)
+    for p in (
+        r"_(?:(?<=[0-9._+-]_)|[0-9.])",
+        r"0[xXbBoO]",
+        r"e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]",
+        r"E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]",
+        r"\.(?:inf|Inf|INF|nan|NaN|NAN)",
+    )
+)
+# _FLOW_INDICATOR's alternatives that need none of _RARE, "@" aside (see _at_indicated).
+_FLOW_PLAIN = tuple(
+    re.compile(p) for p in (r"\[[ \t]*:", r"\{[ \t]*:", r",[ \t]*:", r"\n[ \t]*:", r":[,\]}]")
+)
+
+
+def _holds_rare(text: str) -> bool:
+    """True when ``text`` holds one of the characters of :data:`_RARE` (no UTF-8 byte of
+    another character is an ASCII one)."""
+    return bool(text.encode("utf-8", "surrogatepass").translate(None, _NOT_RARE))
+
+
+def _markup_in(text: str, rare: bool) -> bool:
+    """``_MARKUP.search(text) is not None`` (``rare``: :func:`_holds_rare` of ``text``)."""
+    if rare:
+        return _MARKUP.search(text) is not None
+    return any(pattern.search(text) is not None for pattern in _MARKUP_PLAIN)
+
+
+def _number_hint_in(text: str) -> bool:
+    """``_NUMBER_HINT.search(text) is not None``."""
+    return any(pattern.search(text) is not None for pattern in _NUMBER_HINTS)
+
+
+def _flow_indicator_in(text: str, rare: bool) -> bool:
+    """``_FLOW_INDICATOR.search(text) is not None`` (``rare``: :func:`_holds_rare`)."""
+    if rare:
+        return _FLOW_INDICATOR.search(text) is not None
+    if "@" in text and _at_indicated(text):
+        return True
+    return any(pattern.search(text) is not None for pattern in _FLOW_PLAIN)
+
+
+def _at_indicated(text: str) -> bool:
+    """An "@" that _FLOW_INDICATOR matches: after ``[``, ``{``, ``,`` or a line end and
+    spaces or tabs, or after ``:`` or ``-`` and at least one of them.  (An "@" is in
+    every e-mail address, at most a few a record: each is looked at in Python.)"""
+    at = text.find("@")
+    while at != -1:
+        start = at
+        while start and text[start - 1] in " \t":
+            start -= 1
+        if start:
+            before = text[start - 1]
+            if before in "[{,\n" or (before in ":-" and start < at):
+                return True
+        at = text.find("@", at + 1)
+    return False
+
+
 _NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 # The numbers sortext accepts unquoted (both parsers read them alike).
 NUMBER = re.compile(
