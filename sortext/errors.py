@@ -89,9 +89,10 @@ class UnknownValue(UsageError):
         import difflib
 
         self.option, self.kind, self.value, self.known = option, kind, value, known
-        if close is None:
-            found = difflib.get_close_matches(value, known, n=1)
-            close = found[0] if found else None
+        if close is None:  # the nearest spelling, letter case aside ('MAYA' is 'maya')
+            folded = {k.casefold(): k for k in reversed(known)}
+            found = difflib.get_close_matches(value.casefold(), list(folded), n=1)
+            close = folded[found[0]] if found else None
         hint = f"; did you mean '{close}'?" if close else ""
         listed = ", ".join(known) if known else "none yet"
         super().__init__(f"{option}: unknown {kind} '{value}' (known: {listed}){hint}")

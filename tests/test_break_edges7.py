@@ -680,3 +680,35 @@ def test_config_messages_speak_of_the_configuration(text: bytes, words: str) -> 
         parse_config(Path(tmp), text, "sortext.yaml")
     assert words in str(caught.value)
     assert "client record" not in str(caught.value)
+
+
+# --- unknown values: the suggestion does not depend on letter case ------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "close"),
+    [
+        (["list", "--sort", "NAME"], "name"),
+        (["list", "--sort", "-Billing.Rate"], "billing.rate"),
+        (["next", "--owner", "MAYA"], "maya"),
+        (["list", "--stage", "ACTIVE"], "active"),
+    ],
+)
+def test_an_unknown_value_in_other_letter_case_gets_its_suggestion(
+    records_repo: Path, cli: Cli, args: list[str], close: str
+) -> None:
+    """``--sort NAME`` and ``--owner MAYA`` named the known values without the one
+    meant (difflib compares letters as they are: 'NAME' and 'name' share none)."""
+    result = cli(*args, "--repo", str(records_repo), "--today", "2026-11-23")
+    assert result.exit_code == 2, result.output
+    assert f"did you mean '{close}'?" in result.output
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.from_regex(r"[a-z][a-z_.]{2,10}", fullmatch=True), min_size=1, max_size=8))
+def test_a_known_value_in_any_letter_case_is_suggested(known: list[str]) -> None:
+    from sortext.errors import UnknownValue
+
+    for value in known:
+        error = UnknownValue("--x", "value", value.upper(), known)
+        assert f"did you mean '{value}'?" in str(error) or value.upper() == value
