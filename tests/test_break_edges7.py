@@ -712,3 +712,16 @@ def test_a_known_value_in_any_letter_case_is_suggested(known: list[str]) -> None
     for value in known:
         error = UnknownValue("--x", "value", value.upper(), known)
         assert f"did you mean '{value}'?" in str(error) or value.upper() == value
+
+
+@pytest.mark.parametrize(("key", "close"), [("--name", "name"), ("---due", "due"), ("-", None)])
+def test_a_sort_key_with_more_than_one_dash_is_no_key(
+    records_repo: Path, cli: Cli, key: str, close: str | None
+) -> None:
+    """``--sort=--name`` was taken for ``-name`` (every leading dash stripped, the
+    list reversed once), and ``--sort=-`` was told "unknown sort key ''"."""
+    result = cli("list", f"--sort={key}", "--repo", str(records_repo), "--today", "2026-11-23")
+    assert result.exit_code == 2, result.output
+    assert f"unknown sort key '{key}'" in result.output
+    if close:
+        assert f"did you mean '{close}'?" in result.output
