@@ -725,3 +725,35 @@ def test_a_sort_key_with_more_than_one_dash_is_no_key(
     assert f"unknown sort key '{key}'" in result.output
     if close:
         assert f"did you mean '{close}'?" in result.output
+
+
+# --- the watcher's read: the entry it looked at is the entry it reads -----------------
+
+
+def test_the_watchers_read_never_waits_on_a_pipe_that_replaced_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_stable looked at the entry (lstat: a regular file), then opened the path
+    by name: a record replaced by a named pipe in between (the instant between the
+    two calls, made certain here) blocked the watcher's thread for ever."""
+    import threading
+
+    from sortext.daemon import pipeline
+
+    regular = tmp_path / "regular.md"
+    regular.write_bytes(b"---\nname: A\n---\n")
+    pipe = tmp_path / "x.md"
+    os.mkfifo(pipe)
+    real_lstat = os.lstat
+    monkeypatch.setattr(
+        pipeline.os, "lstat", lambda p: real_lstat(regular if Path(p) == pipe else p)
+    )
+    got: list[object] = []
+    reader = threading.Thread(target=lambda: got.append(pipeline.read_stable(pipe)), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # let the blocked open through, then fail
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+        pytest.fail("read_stable waited on a named pipe")
+    assert got and got[0] is not None and not isinstance(got[0], bytes)  # UNSTABLE: looked at again
