@@ -757,3 +757,43 @@ def test_the_watchers_read_never_waits_on_a_pipe_that_replaced_the_file(
         reader.join(10)
         pytest.fail("read_stable waited on a named pipe")
     assert got and got[0] is not None and not isinstance(got[0], bytes)  # UNSTABLE: looked at again
+
+
+@pytest.mark.parametrize("call", ["read_for_update", "replace_if_unchanged"])
+def test_the_one_writer_never_waits_on_a_pipe(tmp_path: Path, call: str) -> None:
+    """read_for_update and replace_if_unchanged opened the path to compare its bytes:
+    a named pipe there (a record replaced by one after the command looked) blocked
+    the command for ever."""
+    import threading
+
+    from sortext.errors import StorageError
+    from sortext.files import write
+
+    pipe = tmp_path / "x.md"
+    os.mkfifo(pipe)
+    got: list[object] = []
+
+    def run() -> None:
+        try:
+            if call == "read_for_update":
+                write.read_for_update(pipe)
+            else:
+                write.replace_if_unchanged(pipe, b"new", b"old")
+        except StorageError as exc:
+            got.append(exc)
+
+    reader = threading.Thread(target=run, daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+        pytest.fail(f"{call} waited on a named pipe")
+    assert got and "not a regular file" in str(got[0])
+    assert stat_is_fifo(pipe)
+
+
+def stat_is_fifo(path: Path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(os.lstat(path).st_mode)
