@@ -745,9 +745,7 @@ def test_the_watchers_read_never_waits_on_a_pipe_that_replaced_the_file(
     pipe = tmp_path / "x.md"
     os.mkfifo(pipe)
     real_lstat = os.lstat
-    monkeypatch.setattr(
-        pipeline.os, "lstat", lambda p: real_lstat(regular if Path(p) == pipe else p)
-    )
+    monkeypatch.setattr(os, "lstat", lambda p: real_lstat(regular if Path(p) == pipe else p))
     got: list[object] = []
     reader = threading.Thread(target=lambda: got.append(pipeline.read_stable(pipe)), daemon=True)
     reader.start()
