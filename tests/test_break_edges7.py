@@ -795,3 +795,21 @@ def stat_is_fifo(path: Path) -> bool:
     import stat
 
     return stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+@pytest.mark.parametrize("name", ["client.html.j2", "parts/footer.html"])
+def test_a_pipe_in_the_templates_folder_never_stops_a_build(records_repo: Path, name: str) -> None:
+    """The templates' fingerprint read every file under templates/: a named pipe there
+    (``client.html.j2``, or any name: Jinja can include any) blocked the build (and
+    the watcher's page pass) for ever.  Jinja's loader takes only regular files, so
+    the shipped template is used."""
+    pipe = records_repo / "templates" / name
+    pipe.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(pipe)
+    done = _sortext(
+        ["build", "--today", "2026-11-23", "--repo", str(records_repo)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (records_repo / "site" / "clients" / "amara-okafor.html").is_file()
