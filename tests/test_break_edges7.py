@@ -813,3 +813,24 @@ def test_a_pipe_in_the_templates_folder_never_stops_a_build(records_repo: Path, 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (records_repo / "site" / "clients" / "amara-okafor.html").is_file()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+@pytest.mark.parametrize("args", [["check"], ["list"], ["next"], ["export", "csv"]])
+def test_an_erased_yaml_that_is_no_file_is_reported_not_waited_on(
+    records_repo: Path, kind: str, args: list[str]
+) -> None:
+    """``erased.yaml`` (the erased clients' hashes) read by name in three places: a
+    named pipe there hung every query and check, a folder was ``internal error:
+    IsADirectoryError``.  Now it is what a malformed erased.yaml always was: each
+    record's error, as erasures cannot be enforced."""
+    erased = records_repo / "erased.yaml"
+    if kind == "fifo":
+        os.mkfifo(erased)
+    else:
+        erased.mkdir()
+    done = _sortext([*args, "--repo", str(records_repo)], capture_output=True, timeout=60)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    if args == ["check"]:
+        assert done.returncode == 1, done.stderr
+        assert "erased.yaml: cannot read: " in done.stdout + done.stderr

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sortext.errors import ConflictError, StorageError
+from sortext.files.plain import read_regular
 
 TEMP_MARKER = ".sortext-tmp-"
 _TEMP = re.compile(r"\..+\.sortext-tmp-(\d+)-[0-9a-f]+", re.DOTALL)
@@ -72,27 +73,12 @@ def read_for_update(path: Path) -> Snapshot:
     Raises StorageError when the file exists but cannot be read.
     """
     try:
-        raw, info = _read_file(path)
+        raw, info = read_regular(path)
     except FileNotFoundError:
         return Snapshot(path, None, 0, 0)
     except OSError as exc:
         raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     return Snapshot(path, raw, info.st_size, info.st_mtime_ns)
-
-
-def _read_file(path: Path) -> tuple[bytes, os.stat_result]:
-    """The bytes of the file at ``path`` and its ``fstat``.  ``O_NONBLOCK``: a named
-    pipe there (put in the file's place by anyone, at any instant) is refused, never
-    waited on for ever.  Raises OSError (FileNotFoundError when nothing is there)."""
-    import errno
-
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "a pipe, socket or device"
-            raise OSError(errno.EINVAL, f"not a regular file ({kind})")
-        return handle.read(), info
 
 
 def _changed(snapshot: Snapshot) -> bool:
@@ -157,7 +143,7 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> Non
     written) or StorageError.
     """
     try:
-        current: bytes | None = _read_file(path)[0]
+        current: bytes | None = read_regular(path)[0]
     except FileNotFoundError:
         current = None
     except OSError as exc:

@@ -556,10 +556,11 @@ def _contents_key(index: Any, repo: Repository) -> str:
     from sortext import __version__
 
     digest = hashlib.sha256(f"{__version__}|{repo.config.fingerprint}".encode())
+    from sortext.files.plain import read_regular
     from sortext.record.tombstone import FILE_NAME
 
-    try:  # an erasure changes what may be exported
-        digest.update((repo.root / FILE_NAME).read_bytes())
+    try:  # an erasure changes what may be exported (never waited on: a pipe there)
+        digest.update(read_regular(repo.root / FILE_NAME)[0])
     except OSError:
         digest.update(b"no erasures")
     for path, file_hash, stale in index.conn.execute(

@@ -248,8 +248,10 @@ def outputs() -> list[str | None]:
 def _config_digest(root: Path) -> str:
     """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
     digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
+    from sortext.files.plain import read_regular
+
     try:
-        erased = (root / ERASED).read_bytes()
+        erased = read_regular(root / ERASED)[0]
     except FileNotFoundError:
         return digest.hexdigest()
     digest.update(b"\0" + ERASED.encode("ascii") + b"\0" + erased)
