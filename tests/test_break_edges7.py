@@ -834,3 +834,16 @@ def test_an_erased_yaml_that_is_no_file_is_reported_not_waited_on(
     if args == ["check"]:
         assert done.returncode == 1, done.stderr
         assert "erased.yaml: cannot read: " in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("where", ["site", "site/clients", "site/owners"])
+def test_a_pages_folder_that_is_a_file_is_named(records_repo: Path, cli: Cli, where: str) -> None:
+    """``site`` a file was "site/clients: cannot create: File exists" (a folder the
+    user never made, and the file's name missing)."""
+    target = records_repo / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("a file of the user's\n")
+    result = cli("build", "--repo", str(records_repo), "--today", "2026-11-23")
+    assert result.exit_code == 2, result.output
+    assert f"{where}: is a file, not a folder" in result.output
+    assert target.read_text() == "a file of the user's\n"

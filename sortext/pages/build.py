@@ -121,6 +121,13 @@ def build(
     # take the pages there and the stale-page removal would delete files there.
     pages_dir = confined_folder(repo.root, site / "clients")
     confined_folder(repo.root, site / "owners")
+    for folder in (site, site / "clients", site / "owners"):
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise StorageError(
+                f"{folder.relative_to(repo.root).as_posix()}: is a file, not a folder; the "
+                "build writes the pages there: move the file away (nothing there is "
+                "read: the pages are made from the records)"
+            )
     # ... nor a link at all, even one leading inside the repository (site -> clients:
     # the pages and the stale-page removal in the records folder), as for clients_dir
     for rel in (f"{SITE_DIR}/clients", f"{SITE_DIR}/owners"):
