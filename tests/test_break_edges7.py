@@ -847,3 +847,26 @@ def test_a_pages_folder_that_is_a_file_is_named(records_repo: Path, cli: Cli, wh
     assert result.exit_code == 2, result.output
     assert f"{where}: is a file, not a folder" in result.output
     assert target.read_text() == "a file of the user's\n"
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        (
+            'backup: {remotes: ["--receive-pack=/tmp/x.sh"]}',
+            "backup.remotes[0]: expected a git remote",
+        ),
+        ('backup: {remotes: ["-f"]}', "backup.remotes[0]: expected a git remote"),
+        ('backup: {branch: "--delete"}', "backup.branch: expected a git branch name"),
+    ],
+)
+def test_a_backup_remote_or_branch_that_git_would_take_for_an_option_is_refused(
+    tmp_path: Path, cli: Cli, setting: str, words: str
+) -> None:
+    """``backup: {remotes: ["--receive-pack=CMD"]}`` (sortext.yaml travels with the
+    records: a collaborator's commit) was accepted, and ``sortext backup`` ran
+    ``git push --quiet --receive-pack=CMD ...``: git took the name for an option."""
+    root = _config_repo(tmp_path, setting + "\n")
+    result = cli("check", "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert words in result.output

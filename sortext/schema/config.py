@@ -60,6 +60,12 @@ _AUTHOR = {
     "like 'Maya Berg <maya@example.com>'",
 }
 
+_REMOTE = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_][^\\s]*$",
+    "description": "a git remote name like origin (a letter, digit or '_' first, no blanks)",
+}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -145,8 +151,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
-                "branch": {"type": "string", "minLength": 1},
+                # each goes on git's command line: a name starting with '-' would be
+                # an option of git push ("--force", "--receive-pack=CMD")
+                "remotes": {"type": "array", "items": _REMOTE},
+                "branch": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                    "description": "a git branch name like main (letters, digits, '.', '_', "
+                    "'/', '-')",
+                },
                 "max_age_days": {"type": "integer", "minimum": 0},
                 "encrypted": {
                     "type": "object",
