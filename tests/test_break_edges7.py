@@ -870,3 +870,41 @@ def test_a_backup_remote_or_branch_that_git_would_take_for_an_option_is_refused(
     result = cli("check", "--repo", str(root))
     assert result.exit_code == 2, result.output
     assert words in result.output
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "erased.yaml",
+        "sortext.yaml",
+        ".githooks/pre-commit",
+        ".git/hooks/post-merge",
+        ".gitattributes",
+        "site/all.csv",
+        "templates/client.html.j2",
+        "NEXT.md",
+        "inbox/notes.md",
+    ],
+)
+def test_an_export_never_replaces_sortexts_or_gits_own_files(tmp_path: Path, name: str) -> None:
+    """``exports: {erased.yaml: json}`` (sortext.yaml travels with the records) was a
+    file inside the repository and outside the clients folder, so the watcher wrote
+    the export over the erasures; onto ``.githooks/pre-commit`` (its mode kept) a
+    CSV whose multi-line cell holds a command line ran at the next commit."""
+    from sortext.errors import ConfigError
+    from sortext.io.export import configured_exports
+
+    root = _config_repo(tmp_path, f'exports: {{"{name}": csv, "exports/ok.csv": csv}}\n')
+    with pytest.raises(ConfigError, match="an export would replace it"):
+        configured_exports(open_repository(root))
+
+
+def test_an_export_to_a_folder_of_its_own_is_kept(tmp_path: Path) -> None:
+    from sortext.io.export import configured_exports
+
+    root = _config_repo(tmp_path, 'exports: {"exports/all.csv": csv, "reports/a.json": json}\n')
+    found = configured_exports(open_repository(root))
+    assert [p.relative_to(root.resolve()).as_posix() for p, _, _ in found] == [
+        "exports/all.csv",
+        "reports/a.json",
+    ]
