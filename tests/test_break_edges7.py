@@ -888,9 +888,9 @@ def test_a_backup_remote_or_branch_that_git_would_take_for_an_option_is_refused(
 )
 def test_an_export_never_replaces_sortexts_or_gits_own_files(tmp_path: Path, name: str) -> None:
     """``exports: {erased.yaml: json}`` (sortext.yaml travels with the records) was a
-    file inside the repository and outside the clients folder, so the watcher wrote
-    the export over the erasures; onto ``.githooks/pre-commit`` (its mode kept) a
-    CSV whose multi-line cell holds a command line ran at the next commit."""
+    file inside the repository and outside the clients folder, so the watcher would
+    write the export over the erasures; onto ``.githooks/pre-commit`` (its mode kept)
+    a CSV whose multi-line cell holds a command line would run at the next commit."""
     from sortext.errors import ConfigError
     from sortext.io.export import configured_exports
 
