@@ -858,6 +858,10 @@ def test_a_pages_folder_that_is_a_file_is_named(records_repo: Path, cli: Cli, wh
         ),
         ('backup: {remotes: ["-f"]}', "backup.remotes[0]: expected a git remote"),
         ('backup: {branch: "--delete"}', "backup.branch: expected a git branch name"),
+        (
+            'backup: {encrypted: {"--mirror": {url: "gcrypt::/x", recipients: [a]}}}',
+            "backup.encrypted.--mirror: expected a git remote name",
+        ),
     ],
 )
 def test_a_backup_remote_or_branch_that_git_would_take_for_an_option_is_refused(

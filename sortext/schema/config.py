@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -584,6 +585,15 @@ def _validate_config(
         for j, st in enumerate(req.get("stages", [])):
             if st not in names:
                 problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    encrypted = (data.get("backup") or {}).get("encrypted") or {}
+    for name in encrypted:  # a remote's name, on git's command line as remotes' are
+        if not re.fullmatch(_REMOTE["pattern"], str(name)):
+            problems.append(
+                (
+                    ("backup", "encrypted", name),
+                    f"expected {_REMOTE['description']}, found '{name}'",
+                )
+            )
     clients_dir = data.get("clients_dir")
     if root is not None and isinstance(clients_dir, str):
         why = clients_dir_problem(root, clients_dir)
