@@ -16,6 +16,7 @@ from typing import Literal
 
 from sortext.check.load import Record
 from sortext.record.model import as_date
+from sortext.rules.memo import day_of, facts
 from sortext.schema.config import Config
 
 ItemKind = Literal["session", "due", "overdue"]
@@ -95,7 +96,7 @@ def record_items(record: Record, config: Config, start: dt.date, last: dt.date) 
     rec_owner = view.owner
     out: list[AgendaItem] = []
     for s in view.sessions:
-        when = as_date(s.date)
+        when = day_of(s.date)
         if when is None or not start <= when <= last or s.status in SKIPPED:
             continue
         what = s.kind or "session"
@@ -115,8 +116,8 @@ def record_items(record: Record, config: Config, start: dt.date, last: dt.date) 
             )
         )
     action = view.next_action
-    due = as_date(action.due)
-    if not action.what or due is None or record.stage not in config.open_stages:
+    due = day_of(action.due)
+    if not action.what or due is None or record.stage not in facts(config).open:
         return out
     who = action.owner if action.owner is not None else rec_owner
     if due < start:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Literal
 
 from sortext.check.load import Record
-from sortext.record.model import Session, as_date
+from sortext.record.model import Session
 from sortext.rules import wording
+from sortext.rules.memo import day_of, facts, iso_day
 from sortext.rules.wording import days_phrase, figure, money
 from sortext.schema.config import Config
 
@@ -122,17 +124,9 @@ class ClientRisk:
 # -- small helpers ---------------------------------------------------------------
 
 
-_open_stages: dict[int, tuple[Config, frozenset[str]]] = {}
-
-
 def is_open(record: Record, config: Config) -> bool:
     """Whether the record's stage needs a next action (cached per config: called per rule)."""
-    cached = _open_stages.get(id(config))
-    if cached is None or cached[0] is not config:
-        cached = (config, config.open_stages)
-        _open_stages.clear()
-        _open_stages[id(config)] = cached
-    return record.stage in cached[1]
+    return record.stage in facts(config).open
 
 
 def record_owner(record: Record) -> str | None:
@@ -140,15 +134,33 @@ def record_owner(record: Record) -> str | None:
 
 
 def _stale_days(config: Config, stage: str) -> int | None:
+    kept = facts(config).stale
+    if stage in kept:
+        return kept[stage]
     table = config.threshold("stale_days")
     if not isinstance(table, Mapping):
         return None
     value = table.get(stage)
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    days = int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    kept[stage] = days
+    return days
 
 
 def _int(config: Config, name: str) -> int:
-    return int(config.threshold(name))
+    kept = facts(config).ints
+    value = kept.get(name)
+    if value is None:
+        value = kept[name] = int(config.threshold(name))
+    return value
+
+
+def _stage(config: Config, name: str) -> Any:
+    """``config.stage(name)``, looked up once per config."""
+    kept = facts(config).stages
+    if name in kept:
+        return kept[name]
+    found = kept[name] = config.stage(name)
+    return found
 
 
 # -- next actions ---------------------------------------------------------------
@@ -161,7 +173,7 @@ def next_action(record: Record, config: Config, today: dt.date) -> NextAction | 
     what = action.what
     owner = action.owner if action.owner is not None else record_owner(record)
     due_text = action.due
-    due = as_date(due_text)
+    due = day_of(due_text)
     if not what:
         if not is_open(record, config):
             return None
@@ -250,7 +262,7 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
     soon = _int(config, "invoice_due_soon_days")
     for inv in view.invoices:
         status = inv.status
-        due = as_date(inv.due)
+        due = day_of(inv.due)
         amount = float(inv.amount) if inv.amount is not None else None
         currency = view.invoice_currency(inv)
         label = inv.id or "invoice"
@@ -310,13 +322,16 @@ def _past_sessions(record: Record, today: dt.date) -> list[tuple[dt.date, Sessio
     return found
 
 
+_first = itemgetter(0)
+
+
 def _sessions_until(record: Record, today: dt.date) -> list[tuple[dt.date, Session]]:
     out = []
     for s in record.view.sessions:
-        when = as_date(s.date)
+        when = day_of(s.date)
         if when is not None and when <= today and s.status in ATTENDANCE:
             out.append((when, s))
-    out.sort(key=lambda pair: pair[0])
+    out.sort(key=_first)  # by date only: a stable sort keeps file order within a day
     return out
 
 
@@ -355,7 +370,7 @@ def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     limit = _int(config, "checkin_days")
     last = last_held(record, today)
-    since = last or as_date(record.view.dates.started)
+    since = last or day_of(record.view.dates.started)
     if since is None or (today - since).days < limit:
         return []
     what = f"last session {since.isoformat()}" if last else f"started {since.isoformat()}"
@@ -377,7 +392,7 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
     """Outcome review due: every N held sessions or M days, or the planned date is near.
 
     Side stages (paused, lost) are skipped: no review is owed while work is on hold."""
-    stage = config.stage(record.stage)
+    stage = _stage(config, record.stage)
     if not is_open(record, config) or stage is None or stage.side:
         return []
     if record.view.consent.no_contact:
@@ -386,11 +401,11 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
     past = _past_sessions(record, today)
     held = [(d, s) for d, s in past if s.status == "held"]
     reviews = [d for d, s in held if s.review]
-    last_review_field = as_date(dates.last_review)
+    last_review_field = day_of(dates.last_review)
     if last_review_field:
         reviews.append(last_review_field)
     last_review = max(reviews) if reviews else None
-    planned = as_date(dates.next_review)
+    planned = day_of(dates.next_review)
     soon = _int(config, "due_soon_days")
     reasons: list[str] = []
     due: dt.date | None = None
@@ -435,7 +450,7 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     view = record.view
     text = view.billing.renewal or view.dates.renewal
-    when = as_date(text)
+    when = day_of(text)
     if when is None or view.consent.no_contact:
         return []
     days = (when - today).days
@@ -467,8 +482,8 @@ def retention_policy_date(record: Record, config: Config, today: dt.date) -> dt.
         return None
     view = record.view
     past = _past_sessions(record, today)
-    base = as_date(view.dates.ended) or (past[-1][0] if past else None)
-    base = base or as_date(view.dates.started) or as_date(view.dates.first_contact)
+    base = day_of(view.dates.ended) or (past[-1][0] if past else None)
+    base = base or day_of(view.dates.started) or day_of(view.dates.first_contact)
     if base is None:
         return None
     n, unit = int(period[:-1]), period[-1]
@@ -484,7 +499,7 @@ def retention_findings(record: Record, config: Config, today: dt.date) -> list[F
     """Data kept past its retention date (any stage): ``consent.retain_until``, else
     the ``retention:`` policy of sortext.yaml.  The reason names the exact commands;
     a record with no date but a policy gets the date to fill in."""
-    written = as_date(record.view.consent.retain_until)
+    written = day_of(record.view.consent.retain_until)
     policy = retention_policy_date(record, config, today) if written is None else None
     when = written or policy
     if when is None:
@@ -531,7 +546,7 @@ def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         extra = []
         if b.waiting_on is not None:
             extra.append(f"waiting on {b.waiting_on}")
-        since = as_date(b.since)
+        since = day_of(b.since)
         if since:
             extra.append(f"since {since.isoformat()}, {(today - since).days} days")
         tail = f" ({'; '.join(extra)})" if extra else ""
@@ -553,11 +568,11 @@ def last_activity(record: Record, today: dt.date) -> dt.date | None:
     """The latest dated event on or before today (sessions, key dates, blockers)."""
     seen: list[dt.date] = [d for d, _ in _past_sessions(record, today)]
     for value in record.view.dates.values.values():
-        d = as_date(value)
+        d = day_of(value)
         if d and d <= today:
             seen.append(d)
     for inv in record.view.invoices:
-        d = as_date(inv.issued)
+        d = day_of(inv.issued)
         if d and d <= today:
             seen.append(d)
     return max(seen) if seen else None
@@ -620,10 +635,19 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
     points_by_goal: dict[str, list[tuple[str, float]]] = {}
     view = record.view
     for m in view.measurements:
-        value = float(m.value) if m.value is not None else None
-        when = as_date(m.date)
-        if m.goal is not None and value is not None and when is not None:
-            points_by_goal.setdefault(m.goal, []).append((when.isoformat(), value))
+        if m.value is None:
+            continue
+        value = float(m.value)
+        if m.goal is None:
+            continue
+        when = iso_day(m.date)
+        if when is not None:
+            points_by_goal.setdefault(m.goal, []).append((when, value))
+    # Per record, not per goal: the record's stage and whether it is open.
+    stage = _stage(config, record.stage)
+    closed = not is_open(record, config)
+    side = stage is not None and stage.side
+    rid, name = record.id, record.name
     out = []
     for goal in view.goals:
         gid = goal.id
@@ -638,10 +662,9 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             percent = (values[-1] - baseline) / (target - baseline) * 100
         state: Any
         measure = goal.measure or ""
-        stage = config.stage(record.stage)
-        if goal.status in ("achieved", "dropped") or not is_open(record, config):
+        if goal.status in ("achieved", "dropped") or closed:
             state, reason = "closed", f"goal {goal.status or 'closed'}"
-        elif stage is not None and stage.side:
+        elif side:
             state, reason = "paused", f"client {record.stage}: not measured while {record.stage}"
         elif not values:
             state, reason = "no data", "no measurements yet"
@@ -661,8 +684,8 @@ def goal_statuses(record: Record, config: Config) -> list[GoalStatus]:
             reason = f"not yet moving toward {figure(target)} (now {figure(values[-1])})"
         out.append(
             GoalStatus(
-                record.id,
-                record.name,
+                rid,
+                name,
                 gid,
                 goal.title or gid,
                 measure,
@@ -762,10 +785,10 @@ def package_status(record: Record, today: dt.date) -> PackageStatus | None:
     if total.__class__ is not int or total < 1:
         return None
     started = package.get("started")
-    start = as_date(started)
+    start = day_of(started)
     used = 0
     for s in record.view.sessions:
-        when = as_date(s.date)
+        when = day_of(s.date)
         if s.status != "held" or when is None or when > today:
             continue
         if start is None or when >= start:

@@ -176,11 +176,14 @@ class InvoiceRow(NamedTuple):
 def invoice_rows(record: Record) -> list[InvoiceRow]:
     """The record's invoices that have an amount, with the billing currency filled in."""
     view = record.view
+    if not view.invoices:
+        return []
+    rid, name, owner = record.id, record.name, view.owner
     return [
         InvoiceRow(
-            record.id,
-            record.name,
-            view.owner,
+            rid,
+            name,
+            owner,
             inv.id or "",
             float(inv.amount),
             view.invoice_currency(inv) or "",

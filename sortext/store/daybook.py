@@ -67,6 +67,8 @@ TABLES = (
     "day_paid",
 )
 WEEK_DAYS = 7
+# ``json.dumps(value, separators=(",", ":"))`` builds an encoder at each call; one kept
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(slots=True)
@@ -91,7 +93,7 @@ def to_rows(record: Any, config: Any, today: dt.date) -> DayRows:
                 i.day,
                 order_text(i),
                 i.kind,
-                json.dumps([getattr(i, n) for n in i.__slots__], separators=(",", ":")),
+                _COMPACT.encode([getattr(i, n) for n in i.__slots__]),
             )
             for i in items
         ],
