@@ -272,6 +272,7 @@ def test_any_unknown_top_level_setting_is_named(key: str) -> None:
         ("./.git", "lies in .git/"),
         ("site", "lies in site/"),
         ("clients/../site/x", "lies in site/"),
+        ("inbox", "lies in inbox/, the inbox of quick notes"),
         ("..", "leads outside the repository"),
         ("/etc", "leads outside the repository"),
     ],
@@ -299,6 +300,10 @@ def test_the_reserved_folders_are_those_sortext_uses() -> None:
     from sortext.schema.config import RESERVED_FOLDERS
 
     assert {StateDir.FOLDER, SITE_DIR, ".git"} == set(RESERVED_FOLDERS)
+    from sortext.schema.config import INBOX_FOLDER
+    from sortext.views.day import INBOX_DIR
+
+    assert INBOX_FOLDER == INBOX_DIR
 
 
 # --- output that cannot be written: a full disk, a closed stream ----------------------

@@ -534,6 +534,10 @@ def _has_content(text: str) -> bool:
 #: (git-ignored, :data:`sortext.pages.build.SITE_DIR`).  Records there would never be
 #: committed, and deleting the derived folder (as erase does) would delete them.
 RESERVED_FOLDERS = (".git", StateDir.FOLDER, "site")
+#: The inbox of quick notes (:data:`sortext.views.day.INBOX_DIR`): ``inbox --file``
+#: folds each note into the record it matches, so records there would each be folded
+#: into themselves.
+INBOX_FOLDER = "inbox"
 
 
 def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
@@ -560,6 +564,11 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
             f"lies in {first}/, which is not for records (git's own folder, sortext's "
             "derived data or the generated pages: git-ignored, never committed, safe to "
             "delete); use a folder of its own, like clients"
+        )
+    if first == INBOX_FOLDER:
+        return (
+            f"lies in {first}/, the inbox of quick notes: 'sortext inbox --file' would "
+            "fold each record into itself; use a folder of its own, like clients"
         )
     return None
 
