@@ -11,7 +11,7 @@ import errno
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, TextIO, cast
 
 import click
 
@@ -75,14 +75,19 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from sortext.errors import SortextError
+        from sortext.errors import OutputError, SortextError
 
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
             return result
         except SortextError as exc:
-            click.echo(f"sortext: {_message(exc)}", err=True)
+            from contextlib import suppress
+
+            with suppress(OSError, SortextError):  # standard error itself may be gone
+                click.echo(f"sortext: {_message(exc)}", err=True)
+            if isinstance(exc, OutputError):
+                exc.abandon()
             ctx.exit(2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -156,8 +161,14 @@ def main(ctx: click.Context, color: str | None) -> None:
     sortext.yaml) or pass --repo DIR.
     """
     from sortext.commands.style import use_colour
-    from sortext.files.inert import InertStream, text_target
+    from sortext.files.inert import ClosedStream, InertStream, text_target
 
+    # a stream closed before sortext started (``>&-``) is None: writing to it fails
+    # as a closed descriptor does (an OutputError), not as an AttributeError
+    if sys.stdout is None:
+        sys.stdout = cast(TextIO, ClosedStream("standard output"))
+    if sys.stderr is None:
+        sys.stderr = cast(TextIO, ClosedStream("standard error"))
     if color is not None:
         ctx.meta["sortext.color"] = color
     colour = use_colour()

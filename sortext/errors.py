@@ -40,6 +40,31 @@ class UnsafePathError(StorageError):
     """A path would be built from text that is not a slug, or would leave its folder."""
 
 
+class OutputError(SortextError):
+    """Standard output (or error) could not be written: a full disk, a stream closed
+    before sortext started (``sortext list >&-``), an I/O error.  (A reader that went
+    away, ``sortext list | head -1``, is no error: a quiet exit as Click makes it.)
+    ``fd``: the stream's file descriptor, when it has one (see :meth:`abandon`)."""
+
+    def __init__(self, message: str, fd: int | None = None) -> None:
+        super().__init__(message)
+        self.fd = fd
+
+    def abandon(self) -> None:
+        """Point the failed stream's descriptor at the null device, so that the
+        interpreter's last flush of what is still buffered finds nothing to fail on."""
+        import os
+
+        if self.fd is None:
+            return
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self.fd)
+            os.close(null)
+        except OSError:
+            pass
+
+
 class TemplateProblem(SortextError):
     """A page template failed: ``templates/x.html.j2:LINE: message (while rendering
     what)`` (a syntax error, or a value the template cannot use)."""
@@ -64,9 +89,10 @@ class UnknownValue(UsageError):
         import difflib
 
         self.option, self.kind, self.value, self.known = option, kind, value, known
-        if close is None:
-            found = difflib.get_close_matches(value, known, n=1)
-            close = found[0] if found else None
+        if close is None:  # the nearest spelling, letter case aside ('MAYA' is 'maya')
+            folded = {k.casefold(): k for k in reversed(known)}
+            found = difflib.get_close_matches(value.casefold(), list(folded), n=1)
+            close = folded[found[0]] if found else None
         hint = f"; did you mean '{close}'?" if close else ""
         listed = ", ".join(known) if known else "none yet"
         super().__init__(f"{option}: unknown {kind} '{value}' (known: {listed}){hint}")

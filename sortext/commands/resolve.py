@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -32,20 +33,22 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
       sortext resolve amara-okafor next_action.due --take theirs
     """
     from sortext.check.conflicts import has_markers, resolve
-    from sortext.errors import RecordNotFound
-    from sortext.files.write import replace_if_unchanged
+    from sortext.errors import RecordNotFound, UsageError
+    from sortext.files.write import refuse_unusual_target, replace_if_unchanged
+    from sortext.record.source import read_bytes
     from sortext.vcs import git
 
     repo = open_repo(repo_dir)
     path = repo.record_path(record_id)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RecordNotFound(
-            f"no client '{record_id}' ({repo.relative(path)} does not exist)"
-        ) from None
+    if not os.path.lexists(path):
+        raise RecordNotFound(f"no client '{record_id}' ({repo.shown(path)} does not exist)")
+    got = read_bytes(str(path))  # the record's own entry, as check reads it: no link
+    if not isinstance(got, bytes):
+        raise UsageError(f"{repo.shown(path)}: {got.message}")
+    raw = got
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
+    refuse_unusual_target(path)  # a hard link would part from its other names
     replace_if_unchanged(path, settled.encode("utf-8"), raw)
     if has_markers(settled):
         click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")

@@ -112,7 +112,12 @@ def read_stable(path: Path) -> bytes | _Unstable | None:
         before = os.lstat(path)
         if not stat.S_ISREG(before.st_mode):
             return None
-        with open(path, "rb") as handle:
+        # the entry looked at may be replaced before it is opened: never follow a link
+        # that took its place, never wait on a pipe (O_NONBLOCK), and read only a file
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return UNSTABLE  # it changed in kind: looked at again
             raw = handle.read(MAX_FILE_BYTES + 1)
         after = os.stat(path)
     except FileNotFoundError:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
-from sortext.errors import RecordNotFound
+from sortext.errors import RecordNotFound, StorageError
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import format_path
 from sortext.repo import Repository
@@ -36,10 +36,33 @@ class UpdateResult:
 
 
 def record_file(repo: Repository, record_id: str) -> Path:
-    """The file of ``record_id``, or RecordNotFound naming close matches."""
+    """The file of ``record_id``, or RecordNotFound naming close matches; StorageError
+    when the entry is there but is no file of its own (a symbolic link, which is
+    never read through, a folder, a pipe: an edit would read what it leads to, or
+    wait on the pipe for ever)."""
+    import os
+    import stat
+
     path = repo.record_path(record_id)
-    if path.is_file():
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise StorageError(f"{repo.shown(path)}: cannot read: {exc.strerror or exc}") from exc
+    if mode is not None and stat.S_ISREG(mode):
         return path
+    if mode is not None:
+        from sortext.record.source import LINK_PROBLEM
+
+        why = (
+            LINK_PROBLEM
+            if stat.S_ISLNK(mode)
+            else "is a directory, not a record file"
+            if stat.S_ISDIR(mode)
+            else "not a regular file (a pipe, socket or device), not a record"
+        )
+        raise StorageError(f"{repo.shown(path)}: {why}")
     import difflib
 
     from sortext.files.slug import implied_id

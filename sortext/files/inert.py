@@ -312,6 +312,46 @@ class _Borrowed(io.TextIOWrapper):
             pass
 
 
+def output_error(exc: OSError, stream: Any) -> Exception:
+    """What writing to ``stream`` failing with ``exc`` raises: ``exc`` itself when the
+    reader went away (``EPIPE``: Click's main makes that a quiet exit), else an
+    :class:`~sortext.errors.OutputError` saying so (a full disk, a closed stream)."""
+    import errno
+
+    from sortext.errors import OutputError
+
+    if exc.errno == errno.EPIPE:
+        return exc
+    try:
+        fd: int | None = stream.fileno()
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        fd = None  # no descriptor of its own (a closed stream, a test's buffer)
+    return OutputError(f"cannot write the output: {exc.strerror or exc}", fd)
+
+
+class ClosedStream:
+    """Stands for a standard stream that was closed before sortext started (Python
+    gives ``None`` for it: ``sortext list >&-``): nothing written to it is lost
+    silently, each write fails as writing to a closed descriptor does (``EBADF``)."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 class InertStream:
     """A text stream that writes through :func:`inert_output` to ``target``.
 
@@ -337,14 +377,28 @@ class InertStream:
         out = fit(inert_output(text, self._colour), self._encoding)
         for tap in self.taps:
             tap.append(out)
-        self._target.write(out)
+        if not out:  # nothing to write (Click's probe of the stream's kind writes "")
+            return 0
+        try:
+            self._target.write(out)
+        except OSError as exc:
+            raise output_error(exc, self._target) from exc
         return len(text)
 
     def write_inert(self, text: str) -> None:
         """Write ``text`` that this kind of stream made inert before (with the same
         colour setting) to the target as it is: a replayed answer is not filtered
         twice."""
-        self._target.write(fit(text, self._encoding))
+        try:
+            self._target.write(fit(text, self._encoding))
+        except OSError as exc:
+            raise output_error(exc, self._target) from exc
+
+    def flush(self) -> None:
+        try:
+            self._target.flush()
+        except OSError as exc:
+            raise output_error(exc, self._target) from exc
 
     def writelines(self, lines: Any) -> None:
         for line in lines:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sortext.errors import ConflictError, StorageError
+from sortext.files.plain import read_regular
 
 TEMP_MARKER = ".sortext-tmp-"
 _TEMP = re.compile(r"\..+\.sortext-tmp-(\d+)-[0-9a-f]+", re.DOTALL)
@@ -72,14 +73,12 @@ def read_for_update(path: Path) -> Snapshot:
     Raises StorageError when the file exists but cannot be read.
     """
     try:
-        with open(path, "rb") as handle:
-            stat = os.fstat(handle.fileno())
-            raw = handle.read()
+        raw, info = read_regular(path)
     except FileNotFoundError:
         return Snapshot(path, None, 0, 0)
     except OSError as exc:
         raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    return Snapshot(path, raw, stat.st_size, stat.st_mtime_ns)
+    return Snapshot(path, raw, info.st_size, info.st_mtime_ns)
 
 
 def _changed(snapshot: Snapshot) -> bool:
@@ -144,7 +143,7 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> Non
     written) or StorageError.
     """
     try:
-        current: bytes | None = path.read_bytes()
+        current: bytes | None = read_regular(path)[0]
     except FileNotFoundError:
         current = None
     except OSError as exc:

@@ -477,6 +477,15 @@ def render(
     return render_ics(repo, records)
 
 
+#: What an export may not replace (besides the clients folder and any name starting
+#: with '.': .git, .githooks, .sortext, .gitattributes...): sortext.yaml travels with
+#: the records, so an export onto erased.yaml would undo the erasures' protection,
+#: onto a hook (its mode kept) run a record's text as commands.
+_NOT_EXPORTS = frozenset(
+    {"sortext.yaml", "erased.yaml", "NEXT.md", "site", "templates", "inbox", "inbox.md"}
+)
+
+
 def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
     """``exports:`` in sortext.yaml: ``{path relative to the repo: csv|json|ics}``
     or ``{path: {format: csv, columns: [id, name, custom.referral]}}``;
@@ -498,6 +507,13 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: an export must be a file inside the "
                 "repository and outside the clients folder"
+            )
+        first = target.relative_to(root).parts[0]
+        if first.startswith(".") or first in _NOT_EXPORTS:
+            raise ConfigError(
+                f"sortext.yaml: exports.{name}: {first} is sortext's or git's own (the "
+                "configuration, the erasures, hooks, pages, templates, the inbox): an "
+                "export would replace it; write it to a folder of its own, like exports/"
             )
         found.append((target, str(kind), [str(c) for c in columns] if columns else None))
     return found
@@ -556,10 +572,11 @@ def _contents_key(index: Any, repo: Repository) -> str:
     from sortext import __version__
 
     digest = hashlib.sha256(f"{__version__}|{repo.config.fingerprint}".encode())
+    from sortext.files.plain import read_regular
     from sortext.record.tombstone import FILE_NAME
 
-    try:  # an erasure changes what may be exported
-        digest.update((repo.root / FILE_NAME).read_bytes())
+    try:  # an erasure changes what may be exported (never waited on: a pipe there)
+        digest.update(read_regular(repo.root / FILE_NAME)[0])
     except OSError:
         digest.update(b"no erasures")
     for path, file_hash, stale in index.conn.execute(

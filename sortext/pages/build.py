@@ -10,6 +10,7 @@ that changed.  A client page is re-rendered only when its inputs changed
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -29,6 +30,7 @@ from sortext.files.slug import (
     confined_folder,
     confined_path,
     is_slug,
+    linked_part,
 )
 from sortext.files.state import StateDir
 from sortext.files.write import (
@@ -119,6 +121,23 @@ def build(
     # take the pages there and the stale-page removal would delete files there.
     pages_dir = confined_folder(repo.root, site / "clients")
     confined_folder(repo.root, site / "owners")
+    for folder in (site, site / "clients", site / "owners"):
+        if os.path.lexists(folder) and not os.path.isdir(folder):
+            raise StorageError(
+                f"{folder.relative_to(repo.root).as_posix()}: is a file, not a folder; the "
+                "build writes the pages there: move the file away (nothing there is "
+                "read: the pages are made from the records)"
+            )
+    # ... nor a link at all, even one leading inside the repository (site -> clients:
+    # the pages and the stale-page removal in the records folder), as for clients_dir
+    for rel in (f"{SITE_DIR}/clients", f"{SITE_DIR}/owners"):
+        linked = linked_part(repo.root, rel)
+        if linked is not None:
+            raise UnsafePathError(
+                f"{linked.relative_to(repo.root).as_posix()}: is a symbolic link; the pages "
+                "are written only into folders of their own: delete the link (the build "
+                "makes the folder) or replace it with a folder"
+            )
     staging = _Staging.start(repo.root, site, pages_dir)
     try:
         return _build(repo, today, changed, ready, pages_dir, staging)
@@ -932,6 +951,8 @@ def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
     template = load_template(shared.env, "client.html.j2")
     out: list[_Done] = []
     for job in shared.jobs[span[0] : span[1]]:
+        if _parent is not None and os.getppid() != _parent and os.getpid() != _parent:
+            os._exit(1)  # a forked worker whose build was killed: no page for nobody
         entry = read_entry(conn, job.path)
         if entry.record is None:  # pragma: no cover - rows() lists only files with data
             out.append((None, None))
@@ -976,7 +997,7 @@ def _run_jobs(
 ) -> Iterator[list[_Done]]:
     """Batches of finished jobs, in order; many jobs run in forked workers (CPU-bound),
     each reading its records from the index through its own connection."""
-    global _job
+    global _job, _parent
     from dataclasses import replace
 
     from sortext.store.clock import Lookup
@@ -1003,10 +1024,16 @@ def _run_jobs(
         index.conn.commit()  # workers must see what the refresh stored
         if isinstance(_job.clock, Lookup):  # read through this process's connection
             _job = replace(_job, clock=_job.clock.whole())
+        _parent = os.getpid()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_worker_span, spans(len(jobs), workers))
     finally:
         _job = None
+        _parent = None
+
+
+#: The build process whose forked workers render pages (None: no workers running).
+_parent: int | None = None
 
 
 class _Staging:
@@ -1021,9 +1048,11 @@ class _Staging:
     removes it, and one that was killed leaves it for the next build to remove (its
     writer's process gone)."""
 
-    def __init__(self, root: Path, folder: Path, target: Path) -> None:
+    def __init__(self, root: Path, folder: Path, target: Path, fd: int | None = None) -> None:
         self.root, self.folder, self.target = root, folder, target
         self.done = False
+        #: the folder held open and locked while this build fills it (see _holds)
+        self.fd = fd
 
     @classmethod
     def start(cls, root: Path, site: Path, pages_dir: Path) -> _Staging | None:
@@ -1038,17 +1067,31 @@ class _Staging:
             site.mkdir(parents=True, exist_ok=True)
             folder = temp_path(pages_dir)
             folder.mkdir()
+            flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(folder / STAGING_LOCK, flags, 0o600)
         except OSError as exc:
             raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-        return cls(root, folder, pages_dir)
+        _holds(fd)
+        _ours.add(folder)
+        return cls(root, folder, pages_dir, fd)
 
     def publish(self) -> None:
         """Put the pages at ``site/clients``: one rename; when something appeared there
         meanwhile (another build), each page is written into it as a build writes it.
         Raises StorageError."""
-        if not publish_folder(self.folder, self.target):
+        if publish_folder(self.folder, self.target):
+            with contextlib.suppress(OSError):
+                os.unlink(self.target / STAGING_LOCK)
+        else:
             self._merge()
         self.done = True
+        self._release()
+
+    def _release(self) -> None:
+        _ours.discard(self.folder)
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
     def _merge(self) -> None:
         target = confined_folder(self.root, self.target)
@@ -1068,25 +1111,82 @@ class _Staging:
         if not self.done:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.done = True
+        self._release()
+
+
+#: How old (seconds, by its ctime) a staging folder must be before a build that finds
+#: it unlocked removes it although the pid in its name runs: a build locks its folder
+#: the moment it has made it, so only that instant is spared.
+STAGING_GRACE_S = 60.0
+#: The file in a staging folder its build holds a lock on while it fills it.
+STAGING_LOCK = ".lock"
+#: The staging folders of the builds running in this process (a lock does not stand
+#: between two threads of one process).
+_ours: set[Path] = set()
+
+
+def _holds(fd: int) -> bool:
+    """Lock the file open as ``fd`` (a POSIX record lock, exclusive, without waiting);
+    True when taken.  The kernel drops the lock when its process ends however it
+    ends (killed too), and a forked worker never inherits it: so a staging folder
+    whose lock nobody holds belongs to no running build, whatever process now has the
+    pid in its name (a container's builds all run as the same pid; a killed build's
+    pid is reused)."""
+    import fcntl
+
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 def _remove_stale_staging(site: Path) -> None:
-    """Remove the staging folders (see _Staging) of builds whose process is gone."""
+    """Remove the staging folders (see _Staging) no running build holds: its writer's
+    process gone, or (the pid reused, by this very process too) nobody holding its lock
+    for longer than :data:`STAGING_GRACE_S`.  A link is left alone."""
+    import time
+
     prefix = ".clients" + TEMP_MARKER
     for name in os.listdir(site):
         writer = temp_writer(name) if name.startswith(prefix) else None
-        if writer is None or writer == os.getpid():
+        folder = site / name
+        if writer is None or folder in _ours:
             continue
         try:
-            os.kill(writer, 0)
-            continue  # still running (or another user's process): not ours to remove
-        except ProcessLookupError:
-            pass
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode):
+                continue  # a link or a file: left alone
+            fd: int | None = os.open(folder / STAGING_LOCK, os.O_RDWR | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            fd = None  # no lock (yet, or a folder of a sortext before the lock)
         except OSError:
             continue
-        folder = site / name
-        if stat.S_ISDIR(os.lstat(folder).st_mode):  # a link is left alone
-            shutil.rmtree(folder, ignore_errors=True)
+        try:
+            if fd is not None and not _holds(fd):
+                continue  # a running build fills it
+            if _pid_runs(writer) and time.time() - info.st_ctime < STAGING_GRACE_S:
+                continue  # made an instant ago: its build may not have locked it yet
+            for _ in range(3):  # a killed build's worker may add a last page meanwhile
+                shutil.rmtree(folder, ignore_errors=True)
+                if not os.path.lexists(folder):
+                    break
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+
+def _pid_runs(pid: int) -> bool:
+    """False only when no process has ``pid`` (another user's process runs)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:

@@ -67,13 +67,29 @@ def templates_fingerprint(repo_root: Path, names: Sequence[str]) -> str:
                 found.append((os.path.relpath(full, folder).replace(os.sep, "/"), full))
         digest.update(f"{place}\0".encode())  # which folder overrides which
         for rel, full in sorted(found):
-            try:
-                data = Path(full).read_bytes()
-            except OSError:
-                data = b"\1unreadable"
+            data = _template_bytes(full)
             digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     digest.update("\0".join(names).encode())
     return digest.hexdigest()[:16]
+
+
+def _template_bytes(path: str) -> bytes:
+    """A template file's bytes; a marker for what is no regular file or cannot be read
+    (``O_NONBLOCK``: a named pipe there is never waited on, and Jinja's loader, which
+    loads only regular files, does not read it either)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return b"\1unreadable"
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return b"\1not a file"
+            return handle.read()
+        except OSError:
+            return b"\1unreadable"
 
 
 def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Environment:

@@ -156,10 +156,21 @@ def load(root: Path) -> Tombstones:
 
     A malformed file is read as *no* tombstones would be unsafe, so it raises
     ValueError naming the file."""
+    from sortext.files.plain import read_regular
+
     try:
-        text = (root / FILE_NAME).read_text(encoding="utf-8")
+        raw = read_regular(root / FILE_NAME)[0]
     except FileNotFoundError:
         return Tombstones()
+    except OSError as exc:  # a folder or a pipe there: no tombstones would be unsafe
+        raise ValueError(
+            f"{FILE_NAME}: cannot read: {exc.strerror or exc}; it holds the salted hashes "
+            "of the erased clients: restore it from git (git checkout -- erased.yaml)"
+        ) from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{FILE_NAME}: not valid UTF-8 ({exc.reason})") from exc
     try:
         return parse(text)
     except ValueError as exc:

@@ -658,20 +658,21 @@ def scan_features(text: str) -> tuple[Diagnostic | None, bool]:
                 open_nodes.append([isinstance(event, MappingStartEvent), 0])
             if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
                 return _refuse(
-                    "anchors and aliases (&name / *name) are not allowed in records; "
-                    "write the value out",
+                    "anchors and aliases (&name / *name) are not allowed in records or "
+                    "sortext.yaml; write the value out",
                     *where,
                 )
             if getattr(event, "tag", None) is not None:
                 tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
                 return _refuse(
-                    f"YAML tags ({tag}) are not allowed in records; "
+                    f"YAML tags ({tag}) are not allowed in records or sortext.yaml; "
                     "write the plain value (quote it to keep it as text)",
                     *where,
                 )
             if isinstance(event, ScalarEvent) and event.style is None and event.value == "<<":
                 return _refuse(
-                    "merge keys (<<) are not allowed in records; write the fields out",
+                    "merge keys (<<) are not allowed in records or sortext.yaml; "
+                    "write the fields out",
                     *where,
                 )
             if (

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +62,17 @@ _AUTHOR = {
     "like 'Maya Berg <maya@example.com>'",
 }
 
+_REMOTE = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_][^\\s]*$",
+    "description": "a git remote name like origin (a letter, digit or '_' first, no blanks)",
+}
+
 _FIELD_TYPES = ["string", "number", "integer", "boolean", "date", "list", "email", "url"]
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "additionalProperties": True,
+    "additionalProperties": False,
     "properties": {
         "clients_dir": {"type": "string", "minLength": 1},
         "stages": {
@@ -145,8 +153,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "remotes": {"type": "array", "items": {"type": "string", "minLength": 1}},
-                "branch": {"type": "string", "minLength": 1},
+                # each goes on git's command line: a name starting with '-' would be
+                # an option of git push ("--force", "--receive-pack=CMD")
+                "remotes": {"type": "array", "items": _REMOTE},
+                "branch": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                    "description": "a git branch name like main (letters, digits, '.', '_', "
+                    "'/', '-')",
+                },
                 "max_age_days": {"type": "integer", "minimum": 0},
                 "encrypted": {
                     "type": "object",
@@ -460,11 +475,20 @@ def _remember_config(root: Path, fingerprint: str, data: Mapping[str, Any]) -> N
         atomic_write(target, text.encode("utf-8"), durable=False)
 
 
+#: sortext.yaml larger than this is refused unread (a record may be 5 MiB).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
-    from sortext.record.source import decode
+    from sortext.record.source import SourceText, decode
     from sortext.record.yamlread import load_fast
 
-    source = decode(raw_bytes)
+    if len(raw_bytes) > MAX_CONFIG_BYTES:  # (decode's own message speaks of records)
+        source: SourceText | Diagnostic = Diagnostic(
+            display, 1, 1, "", "file is larger than 1 MiB; a configuration is a few kilobytes"
+        )
+    else:
+        source = decode(raw_bytes)
     if isinstance(source, Diagnostic):
         diag = source.placed(display)
         raise ConfigError(diag.format(False), [diag])
@@ -489,7 +513,7 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     from sortext.record.values import normalize
 
     data = normalize(data)  # as a record's: dates are their ISO text (custom_fields values)
-    diagnostics = _validate_config(data, source.text, display)
+    diagnostics = _validate_config(data, source.text, display, root)
     if diagnostics:
         text = "\n".join(d.format(False) for d in diagnostics)
         raise ConfigError(f"invalid configuration:\n{text}", list(diagnostics))
@@ -505,7 +529,53 @@ def _has_content(text: str) -> bool:
     return False
 
 
-def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diagnostic]:
+#: Folders of the repository that are not the user's to keep records in: git's own,
+#: sortext's derived data (git-ignored, "safe to delete") and the generated pages
+#: (git-ignored, :data:`sortext.pages.build.SITE_DIR`).  Records there would never be
+#: committed, and deleting the derived folder (as erase does) would delete them.
+RESERVED_FOLDERS = (".git", StateDir.FOLDER, "site")
+#: The inbox of quick notes (:data:`sortext.views.day.INBOX_DIR`): ``inbox --file``
+#: folds each note into the record it matches, so records there would each be folded
+#: into themselves.
+INBOX_FOLDER = "inbox"
+
+
+def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
+    """Why ``clients_dir`` cannot hold the records, or None: the repository's root
+    itself, a folder in (or under) one of :data:`RESERVED_FOLDERS`, or a path that
+    leads out of it by its text (``..``, an absolute path elsewhere).  (A link on the
+    way is :attr:`Config.clients_path`'s to refuse.)"""
+    base = os.path.normpath(root)
+    full = os.path.normpath(os.path.join(base, clients_dir))
+    rel = os.path.relpath(full, base)
+    if rel.startswith(".." + os.sep) or rel == "..":
+        return (
+            "leads outside the repository; sortext reads, writes and commits records "
+            "only inside it: use a folder in the repository, like clients"
+        )
+    first = rel.split(os.sep)[0]
+    if rel == ".":
+        return (
+            "is the repository's root; records need a folder of their own "
+            "(like clients), away from sortext.yaml, the pages and the README"
+        )
+    if first in RESERVED_FOLDERS:
+        return (
+            f"lies in {first}/, which is not for records (git's own folder, sortext's "
+            "derived data or the generated pages: git-ignored, never committed, safe to "
+            "delete); use a folder of its own, like clients"
+        )
+    if first == INBOX_FOLDER:
+        return (
+            f"lies in {first}/, the inbox of quick notes: 'sortext inbox --file' would "
+            "fold each record into itself; use a folder of its own, like clients"
+        )
+    return None
+
+
+def _validate_config(
+    data: dict[str, Any], text: str, display: str, root: Path | None = None
+) -> list[Diagnostic]:
     if not _passes_fast(data):
         from sortext.schema.explain import schema_diagnostics
 
@@ -528,6 +598,20 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
         for j, st in enumerate(req.get("stages", [])):
             if st not in names:
                 problems.append((("requirements", i, "stages", j), f"unknown stage '{st}'"))
+    encrypted = (data.get("backup") or {}).get("encrypted") or {}
+    for name in encrypted:  # a remote's name, on git's command line as remotes' are
+        if not re.fullmatch(_REMOTE["pattern"], str(name)):
+            problems.append(
+                (
+                    ("backup", "encrypted", name),
+                    f"expected {_REMOTE['description']}, found '{name}'",
+                )
+            )
+    clients_dir = data.get("clients_dir")
+    if root is not None and isinstance(clients_dir, str):
+        why = clients_dir_problem(root, clients_dir)
+        if why is not None:
+            problems.append((("clients_dir",), f"'{clients_dir}' {why}"))
     if "timezone" in data and not _known_zone(data["timezone"]):
         problems.append(
             (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")

@@ -503,10 +503,11 @@ def _give_back(conn: sqlite3.Connection) -> None:
 
 def _erasures(root: Path) -> str:
     """``""`` without ``erased.yaml``, else ``":e"`` and a digest of its bytes."""
+    from sortext.files.plain import read_regular
     from sortext.record.tombstone import FILE_NAME
 
     try:
-        data = (root / FILE_NAME).read_bytes()
+        data = read_regular(root / FILE_NAME)[0]
     except FileNotFoundError:
         return ""
     except OSError:

@@ -13,12 +13,13 @@ the anonymised record is committed with it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sortext.errors import RecordNotFound
+from sortext.errors import RecordNotFound, UsageError
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs.erase import REPLACEMENT, ErasePlan, EraseReport, erase
@@ -80,13 +81,18 @@ def anonymise(
 
     Raises RecordNotFound when the record is not in the working tree (nothing
     to keep), and what :func:`erase` raises."""
+    from sortext.record.source import read_bytes
+
     path = repo.record_path(plan.record_id)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise RecordNotFound(
-            f"{repo.relative(path)} is not in the working tree: nothing to keep; "
+            f"{repo.shown(path)} is not in the working tree: nothing to keep; "
             f"use sortext erase {plan.record_id}"
         )
-    data = tombstone.front_matter(path.read_text(encoding="utf-8", errors="replace"))
+    raw = read_bytes(str(path))  # the record's own entry: never through a link
+    if not isinstance(raw, bytes):
+        raise UsageError(f"{repo.shown(path)}: {raw.message}")
+    data = tombstone.front_matter(raw.decode("utf-8", "replace"))
     new_id = f"anon-{secrets.token_hex(3)}"
     while repo.record_path(new_id).exists():
         new_id = f"anon-{secrets.token_hex(3)}"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
 from sortext.files.inert import clean
-from sortext.files.slug import implied_id
+from sortext.files.slug import implied_id, linked_part
 from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
@@ -196,9 +196,13 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     rel = repo.relative(repo.record_path(record_id))
     plan = ErasePlan(record_id)
     texts: list[str] = []
-    current = repo.record_path(record_id)
-    if current.is_file():
-        texts.append(current.read_text(encoding="utf-8", errors="replace"))
+    # the record's own entry, as check reads it: a link (to another client's record,
+    # or out of the repository), a folder or a pipe there holds no value of this client
+    from sortext.record.source import read_bytes
+
+    raw = read_bytes(str(repo.record_path(record_id)))
+    if isinstance(raw, bytes):
+        texts.append(raw.decode("utf-8", "replace"))
     commits = git.text(root, "log", "--all", "--format=%H", "--", rel).split()
     plan.commits = len(commits)
     for commit in commits:
@@ -292,16 +296,42 @@ def verify_repository(
             result.found.append(f"object {oid}: {name}")
     gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
     for path in sorted(gitdir.rglob("*")):
-        if not path.is_file() or "objects" in path.relative_to(gitdir).parts[:1]:
+        if "objects" in path.relative_to(gitdir).parts[:1]:
+            continue
+        own = _regular_bytes(path)
+        if own is None:
             continue
         result.files += 1
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        for name in _hits(data, matchers):
+        for name in _hits(own, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
     return result
+
+
+#: Files larger than this are not searched for values (no record or page is near it).
+MAX_SEARCHED = 64 * 1024 * 1024
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of its own (``O_NOFOLLOW``: never
+    read through a link, which may lead out of the repository; ``O_NONBLOCK`` and
+    ``fstat``: a named pipe or a device is not opened for reading, which would wait
+    for ever) no larger than :data:`MAX_SEARCHED`; None otherwise."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SEARCHED:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 SKIP_FOLDERS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
@@ -329,11 +359,8 @@ def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
         dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
         for name in sorted(files):
             path = Path(folder) / name
-            try:
-                if path.is_symlink() or path.stat().st_size > 64 * 1024 * 1024:
-                    continue
-                data = path.read_bytes()
-            except OSError:
+            data = _regular_bytes(path)
+            if data is None:
                 continue
             found += [f"{path.relative_to(root).as_posix()}: {f}" for f in _hits(data, matchers)]
     return found
@@ -475,7 +502,11 @@ def erase(
         report.removed_files.append(StateDir.FOLDER + "/")
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
-        if leftover.is_file():  # an untracked copy (a generated page)
+        # never through a folder that is a link (a path of the history whose folder
+        # now leads out of the repository): only the entry itself is removed
+        if linked_part(root, rel.rpartition("/")[0]) is not None:
+            continue
+        if os.path.lexists(leftover) and not leftover.is_dir():  # an untracked copy
             leftover.unlink()
             report.removed_files.append(rel)
     _write_tombstone(repo, plan, today, reason, extra)

@@ -22,11 +22,14 @@ GITATTRIBUTES_LINE = "clients/*.md merge=sortext"  # the default clients folder'
 def gitattributes_line(folder: str = "clients") -> str:
     """The .gitattributes line that gives the records of ``folder`` (its path in the
     repository, ``/``-separated: ``clients_dir``) the field-aware merge driver.  A
-    folder name with a glob character has it escaped; one with a space, a quote or a
-    control character is written C-quoted, as git reads a quoted pattern."""
+    folder name with a glob character has it escaped, as has a leading ``#`` (a comment
+    otherwise) or ``!`` (a negative pattern, which git ignores); one with a space, a
+    quote or a control character is written C-quoted, as git reads a quoted pattern."""
     import re
 
     pattern = re.sub(r"([\\*?\[])", r"\\\1", folder.strip("/")) + "/*.md"
+    if pattern.startswith(("#", "!")):  # else a comment, or a negative pattern git ignores
+        pattern = "\\" + pattern
     if pattern.isprintable() and not re.search(r'[\s"]', pattern):
         return f"{pattern} merge=sortext"
     quoted = "".join(_c_quoted(char) for char in pattern)

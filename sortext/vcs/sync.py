@@ -7,6 +7,7 @@ wait for ``sortext resolve``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,8 +107,15 @@ def check_resurrection(
         new = [e for e in theirs.entries if e not in known]
         if new:
             fresh = tombstone.Tombstones(theirs.salt, new)
+            from sortext.record.source import read_bytes
+
             for path in repo.record_paths():
-                hit = fresh.match_text(implied_id(path.name), path.read_bytes())
+                # the entry's own bytes, as check reads them: never through a link, and
+                # a folder or a pipe named x.md is matched by its name alone
+                own = read_bytes(str(path))
+                hit = fresh.match_text(
+                    implied_id(path.name), own if isinstance(own, bytes) else b""
+                )
                 if hit is not None:
                     url = git.get_config(root, f"remote.{remote}.url") or remote
                     raise ErasedClientRefused(
@@ -216,11 +224,18 @@ def unmerged_paths(root: Path) -> list[str]:
 def _finish_merge(root: Path) -> list[str]:
     """Commit a merge whose conflicts were all settled; return paths still marked."""
     from sortext.check.conflicts import has_markers
+    from sortext.record.source import read_bytes
 
     still = []
     for rel in unmerged_paths(root):
         path = root / rel
-        if path.exists() and has_markers(path.read_text(encoding="utf-8", errors="replace")):
+        if not os.path.lexists(path):  # deleted on one side, and here: settled
+            git.run(root, "add", "--", rel)
+            continue
+        # its own bytes (O_NOFOLLOW, never waiting on a pipe): a conflicted link, or
+        # anything but a file, is the user's to settle, never read through
+        own = read_bytes(str(path))
+        if not isinstance(own, bytes) or has_markers(own.decode("utf-8", "replace")):
             still.append(rel)
         else:
             git.run(root, "add", "--", rel)

@@ -116,10 +116,13 @@ def check_sort(sort: str, schema: Mapping[str, Any]) -> tuple[str, ...] | None:
     of fields (``next_action``: sort by one of its fields, ``next_action.due``)."""
     from sortext.errors import UnknownValue
 
-    name = sort.lstrip("-")
+    name = sort.removeprefix("-")  # one '-' reverses: '--name' is no key (nor '-')
     if name in NAMED_SORTS:
         return None
     fields, open_maps = sort_fields(schema)
+    if not name or name.startswith("-"):
+        known = list(dict.fromkeys([*NAMED_SORTS, *fields]))
+        raise UnknownValue("--sort", "sort key", sort, known, name.lstrip("-") or None)
     path = tuple(name.split("."))
     if name in fields or (
         len(path) > 1 and all(path) and any(name.startswith(m + ".") for m in open_maps)

@@ -156,7 +156,7 @@ def client_list(
 
     if stage is not None and stage not in repo.config.stage_names:
         raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
-    if sort is not None and sort.lstrip("-") not in ("name", "due", "stage", "in_stage"):
+    if sort is not None and sort.removeprefix("-") not in ("name", "due", "stage", "in_stage"):
         from sortext.schema.effective import effective_schema
         from sortext.views.filters import check_sort
 
@@ -303,7 +303,7 @@ def _sorted_rows(
     field_key: Callable[[Mapping[str, Any], tuple[str, ...]], tuple[int, float, str]],
 ) -> list[ClientRow]:
     reverse = sort.startswith("-")
-    name = sort.lstrip("-")
+    name = sort.removeprefix("-")
     key: Callable[[ClientRow], Any]
     if name == "name":
         key = lambda r: (r.record.name.casefold(), r.record.id)  # noqa: E731

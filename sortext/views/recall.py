@@ -248,8 +248,10 @@ def outputs() -> list[str | None]:
 def _config_digest(root: Path) -> str:
     """SHA-256 (hex) of ``sortext.yaml`` and, when there is one, ``erased.yaml``."""
     digest = hashlib.sha256((root / "sortext.yaml").read_bytes())
+    from sortext.files.plain import read_regular
+
     try:
-        erased = (root / ERASED).read_bytes()
+        erased = read_regular(root / ERASED)[0]
     except FileNotFoundError:
         return digest.hexdigest()
     digest.update(b"\0" + ERASED.encode("ascii") + b"\0" + erased)
@@ -516,6 +518,20 @@ def replay_line(argv: list[str]) -> int | None:
         os.dup2(with_devnull, sys.stdout.fileno())
         os.close(with_devnull)
         return 1
+    except OSError as exc:  # a full disk, an I/O error: said as the command line says it
+        from sortext.errors import OutputError
+
+        try:
+            sys.stderr.write(f"sortext: cannot write the output: {exc.strerror or exc}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # standard error is gone too
+        for stream in (sys.stdout, sys.stderr):  # the final flush finds nothing to fail on
+            try:  # noqa: SIM105 (contextlib is not imported on this path)
+                OutputError("", stream.fileno()).abandon()
+            except (OSError, ValueError):
+                pass
+        return 2
     return code
 
 
