@@ -16,7 +16,7 @@ from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
 from sortext.schema.explain import Problem, locate
-from sortext.schema.validate import RecordValidator
+from sortext.schema.validate import MAX_VALUE_PROBLEMS, RecordValidator, value_problems
 
 
 @dataclass(slots=True)
@@ -150,6 +150,9 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
         key=lambda d: (d.line, d.column),
     )
     _drop_invalid(data, every_problem)  # after locating: positions follow the written data
+    if sum(p.severity == "error" for p in every_problem) >= MAX_VALUE_PROBLEMS:
+        # the value check may have stopped reporting: every value it refuses goes
+        _drop_invalid(data, value_problems(data, parts.yaml_text, limit=None))
     # Only a slug ever names a page, an export row's file or a CLI target: an
     # invalid id (reported above by the schema) falls back to the file stem, and
     # a stem that is no slug either to a safe stand-in.

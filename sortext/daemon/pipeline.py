@@ -25,6 +25,7 @@ loop so it can be tested (and benchmarked) directly.  Its rules:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -300,10 +301,33 @@ class Pipeline:
         today = self.last_today or self.today()
         return Batch(result, self.repo, today, self.last_head, full, touched, parsed, catch_up)
 
+    def failed_step(self, changes: Sequence[Change]) -> Batch:
+        """The batch of a :meth:`commit_step` that raised (a code error): its changes
+        are to be looked at again after a pause (none of them is remembered as seen,
+        so a save is not dropped until its next edit), and its pages are a full
+        rebuild (a configuration change in it may already have been taken)."""
+        for change in changes:
+            with contextlib.suppress(ValueError):
+                self.seen.pop(self.repo.relative(change.path), None)
+        result = SettleResult(retry=list(changes), retry_after=2.0)
+        today = self.last_today or self.today()
+        return Batch(result, self.repo, today, self.last_head, True, [], {})
+
     def pages_step(self, batch: Batch, hurry: Callable[[], bool] | None = None) -> SettleResult:
         """Render the pages of a committed batch, then publish them when they are its
         commit's (``hurry``: see :meth:`settle`).  Batches are passed in the order
-        :meth:`commit_step` made them, one at a time."""
+        :meth:`commit_step` made them, one at a time.
+
+        Raises what a code error raises, after marking the render failed: the batch's
+        pages may be missing or unpublished, so the next page pass is a full rebuild
+        that looks at every page, and nothing is published until one succeeds."""
+        try:
+            return self._pages_step(batch, hurry)
+        except Exception as exc:
+            self._render_failed(f"internal error while rendering (still watching): {exc}", exc)
+            raise
+
+    def _pages_step(self, batch: Batch, hurry: Callable[[], bool] | None) -> SettleResult:
         result = batch.result
         if batch.committed:
             warm_stage_facts(batch.repo)  # time in stage: the new commit, before any query
@@ -448,6 +472,14 @@ class Pipeline:
                 "NEXT.md and site/ are still tracked in this branch: run 'sortext install' "
                 "to stop tracking them (they are published to their own branch)"
             )
+
+    def head_moved(self) -> bool:
+        """HEAD is not the commit the last batch saw (read from the ref files: cheap
+        enough for every idle turn of the loop)."""
+        from sortext.vcs import git as gitlayer
+
+        head = gitlayer.head_from_files(self.repo.root)
+        return head is not None and head != self.last_head
 
     def _head(self) -> str | None:
         """HEAD's commit, read from the ref files (no process: this runs before every

@@ -235,23 +235,26 @@ class WatchService:
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
                     batch = self._commit(pipeline, changes)
-                    if batch is not None:
-                        for change in batch.result.retry:
-                            self._pending.setdefault(change.path, change)
-                            debouncer.touch(change.path, batch.result.retry_after)
+                    for change in batch.result.retry:
+                        self._pending.setdefault(change.path, change)
+                        debouncer.touch(change.path, batch.result.retry_after)
                 elif self._rendering:
                     pass  # a page pass is under way: the retry or the new day waits for it
                 elif rerender_at is not None and time.monotonic() >= rerender_at:
                     rerender_at = None  # retry the failed render (a full rebuild), with backoff
                     self._commit(pipeline, [])
-                elif deadline is None and pipeline.today() != pipeline.last_today:
+                elif deadline is None and (
+                    pipeline.today() != pipeline.last_today or pipeline.head_moved()
+                ):
+                    # a new day, or HEAD moved with no file changed (an empty commit, a
+                    # commit of what the watcher had already committed, reset --soft)
                     self._commit(pipeline, [])
                 if self._vouch_at is not None and time.monotonic() >= self._vouch_at:
                     self._vouch(pipeline)
         finally:
             pages.close()  # the page passes already queued are finished first
-            self._pages = None
-        pusher = self._collect(pipeline, pusher)
+        pusher = self._collect(pipeline, pusher)  # and counted (before _pages is unset)
+        self._pages = None
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
@@ -262,30 +265,34 @@ class WatchService:
         """The other path of each rename among ``due`` still waiting (the observer
         queues a rename as two changes, its destination first, a moment apart: their
         quiet windows may end in two turns of the loop), taken with it so that a rename
-        is one commit."""
+        is one commit; followed along a chain (a -> b -> c takes b and a with c)."""
         wanted = set(due)
         more: list[Path] = []
-        for path, change in self._pending.items():
-            if path in wanted:
-                continue
-            pair = change.moved_from in wanted or any(
-                self._pending[p].moved_from == path for p in due if p in self._pending
-            )
-            if pair and debouncer.take(path):
-                wanted.add(path)
-                more.append(path)
+        frontier = list(due)
+        while frontier:
+            sources = {self._pending[p].moved_from for p in frontier if p in self._pending}
+            frontier = []
+            for path, change in self._pending.items():
+                if path in wanted:
+                    continue
+                pair = change.moved_from in wanted or path in sources
+                if pair and debouncer.take(path):
+                    wanted.add(path)
+                    more.append(path)
+                    frontier.append(path)
         return more
 
-    def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch | None:
-        """Commit a batch now and queue its pages (None when the commit step failed:
-        an empty result is queued in its place, so the batches are counted in order)."""
-        batch: Batch | None = None
+    def _commit(self, pipeline: Pipeline, changes: list[Change]) -> Batch:
+        """Commit a batch now and queue its pages.  When the commit step raises, its
+        changes come back to be retried and a full rebuild is queued in its place
+        (:meth:`Pipeline.failed_step`), so the batches are counted in order."""
         failed = False
         try:
             batch = pipeline.commit_step(changes)
         except Exception as exc:
             failed = True
             log.exception("internal error while processing changes (still watching): %s", exc)
+            batch = pipeline.failed_step(changes)
         assert self._pages is not None
         with self._settle_cond:
             self._rendering += 1
@@ -317,9 +324,17 @@ class WatchService:
         """Tell queries the index holds every save, when it does (files.watchmark):
         nothing pending, the last batch finished and its render kept the index."""
         keeps = getattr(pipeline.renderer, "keeps_index", False)
-        if self._pending or self._rendering or self.poll or not keeps:
-            return
-        if self._failed or not pipeline.rendered_ok:
+        if (
+            self._pending
+            or self._rendering
+            or self.poll
+            or not keeps
+            or self._failed
+            or not pipeline.rendered_ok
+        ):
+            # not now: the next finished batch tries again (a retry left due would
+            # make the loop poll its queue with a zero timeout until then)
+            self._vouch_at = None
             return
         wait = self._folder_quiet_for()
         if wait > 0:  # a move out of the folder may still be held back: try again later
@@ -437,7 +452,10 @@ class WatchService:
                 os.kill(os.getpid(), signum)
                 return
             log.info("received %s: finishing", signal.Signals(signum).name)
-            self.stop()
+            # Only the flag: the handler runs on the loop's own thread, between two
+            # bytecodes, possibly while the loop holds its queue's lock (a put would
+            # wait for itself for ever); the loop looks at the flag every TICK.
+            self._stop = True
 
         previous: dict[int, Any] = {}
         try:
@@ -509,9 +527,8 @@ class PageThread:
             if batch is not None:
                 try:
                     result = self._pipeline.pages_step(batch, self._hurry)
-                except Exception as exc:
+                except Exception:  # logged by pages_step, whose next pass is a full rebuild
                     failed = True
-                    log.exception("internal error while rendering (still watching): %s", exc)
             self._done.put((result, failed))
             self._wake.put(None)
 

@@ -136,7 +136,7 @@ def _reads_back_uncached(flow_text: str, value: Any) -> bool:
             return False
         try:
             YAML(typ="rt").compose(text)
-        except YAMLError:
+        except (YAMLError, NotImplementedError):  # a comment ruamel.yaml cannot place
             return False
     return True
 

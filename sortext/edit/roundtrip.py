@@ -167,8 +167,8 @@ class RecordEditor:
         text, start = self._yaml()
         try:
             root = YAML(typ="rt").compose(text)
-        except YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
+        except (YAMLError, NotImplementedError) as exc:  # NotImplementedError: a comment
+            mark = getattr(exc, "problem_mark", None)  # ruamel.yaml cannot place
             where = f"{mark.line + 2}:{mark.column + 1}: " if mark is not None else ""
             raise EditRefused(
                 f"{self.display}:{where}sortext's editor cannot read this YAML "

@@ -90,7 +90,8 @@ def build_position_map(text: str) -> PositionMap:
     result = PositionMap()
     try:
         root = _compose_fast(text) or _compose(text)
-    except (YAMLError, RecursionError):
+    except (YAMLError, RecursionError, NotImplementedError):  # NotImplementedError: a
+        # comment ruamel.yaml's round-trip reader cannot place
         return result
     if root is None:
         return result

@@ -358,6 +358,8 @@ def _double_check(text: str, fast: Any) -> Any | Diagnostic:
         )
     except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
         return problem(f"cannot read YAML: {exc}", 1, 1)
+    except NotImplementedError as exc:  # ruamel.yaml: "overlap in comment"
+        return _unplaced_comment(exc)
     path = _first_difference(meaning(fast), meaning(slow), ())
     if path is None:
         return fast
@@ -428,6 +430,26 @@ def load_round_trip(text: str) -> Any | Diagnostic:
         return problem(f"invalid YAML: {exc.problem or exc.context}", line, col)
     except (YAMLError, RecursionError, ValueError, OverflowError) as exc:
         return problem(f"cannot read YAML: {exc}", 1, 1)
+    except NotImplementedError as exc:  # ruamel.yaml: "overlap in comment"
+        return _unplaced_comment(exc)
+
+
+# Where ruamel.yaml's "overlap in comment" names its first comment (0-based).
+_COMMENT_AT = re.compile(r"line: (\d+), col: (\d+)")
+
+
+def _unplaced_comment(exc: NotImplementedError) -> Diagnostic:
+    """The problem for a comment ruamel.yaml's round-trip reader cannot keep (it raises
+    NotImplementedError for a comment after a key whose value starts on a later line,
+    followed by a blank line): placed at that comment when the message names it."""
+    found = _COMMENT_AT.search(str(exc))
+    line, col = (int(found[1]) + 1, int(found[2]) + 1) if found else (1, 1)
+    return problem(
+        "a comment here cannot be kept when sortext writes this record; "
+        "move it onto a line of its own",
+        line,
+        col,
+    )
 
 
 _CONSTRUCTOR: Any = None
@@ -674,7 +696,7 @@ def scan_features(text: str) -> tuple[Diagnostic | None, bool]:
                     "or put it in quotes to keep it as text",
                     *where,
                 )
-    except YAMLError:
+    except (YAMLError, NotImplementedError):  # ruamel.yaml: "overlap in comment"
         return None, True
     return None, False
 
@@ -711,7 +733,7 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
 
     try:
         root = _compose(text)
-    except (YAMLError, RecursionError):
+    except (YAMLError, RecursionError, NotImplementedError):
         return None
     stack: list[tuple[Any, Path]] = [(root, ())]
     while stack:

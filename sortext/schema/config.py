@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -485,6 +486,9 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
     if not isinstance(data, dict):
         diag = Diagnostic(display, 1, 1, "", "the configuration must be a mapping of settings")
         raise ConfigError(diag.format(False), [diag])
+    from sortext.record.values import normalize
+
+    data = normalize(data)  # as a record's: dates are their ISO text (custom_fields values)
     diagnostics = _validate_config(data, source.text, display)
     if diagnostics:
         text = "\n".join(d.format(False) for d in diagnostics)
@@ -533,6 +537,10 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
             problems.append(
                 (("custom_fields", name), "give a 'type' or a list of allowed 'values'")
             )
+        problems.extend(
+            (("custom_fields", name, *path), "not a finite number: write a real number")
+            for path in _non_finite(spec, ())
+        )
     if not problems:
         return []
     positions = build_position_map(text)
@@ -543,6 +551,19 @@ def _validate_config(data: dict[str, Any], text: str, display: str) -> list[Diag
         line, col = positions.value(path)
         out.append(Diagnostic(display, line, col, format_path(path), message))
     return out
+
+
+def _non_finite(value: Any, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Paths in ``value`` to a float that is not finite (``1e309`` reads as infinity):
+    no record value can equal or be compared with one, and a schema holding one is
+    code naming ``inf`` (fastjsonschema)."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _non_finite(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _non_finite(item, (*path, i))]
+    return []
 
 
 def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:

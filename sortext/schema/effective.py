@@ -87,8 +87,9 @@ def effective_schema(config: Config) -> dict[str, Any]:
         if target is None:
             continue  # reported by check as a config problem
         target.setdefault("properties", {})[parts[-1]] = custom_field_schema(spec)
-        if spec.get("required"):
-            target.setdefault("required", []).append(parts[-1])
+        required = target.setdefault("required", []) if spec.get("required") else []
+        if spec.get("required") and parts[-1] not in required:  # once: a repeat is no schema
+            required.append(parts[-1])
     return schema
 
 

@@ -407,16 +407,20 @@ MAX_NUMBER = 10**15
 #: Characters no record value may hold (tab and newline are text; the rest are
 #: C0/C1 controls and DEL, which the round-trip YAML writer refuses too).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_MAX_VALUE_PROBLEMS = 20
+#: Most values :func:`value_problems` reports (by default) for one record.
+MAX_VALUE_PROBLEMS = 20
 
 
-def value_problems(data: Any, source: str | None = None) -> list[Problem]:
+def value_problems(
+    data: Any, source: str | None = None, limit: int | None = MAX_VALUE_PROBLEMS
+) -> list[Problem]:
     """Values no command can use safely, wherever they are in ``data``.
 
     Control characters in text or keys (raw or YAML-escaped, NUL included: the
     writer refuses them, so check does too), numbers that are not finite or
     are larger than :data:`MAX_NUMBER` (``1e309``, a 5,000-digit integer).
-    Iterative, at most ``_MAX_VALUE_PROBLEMS`` problems.  ``source``, the YAML
+    Iterative, at most ``limit`` problems (None: every one, for a caller that drops
+    each refused value, :func:`sortext.check.load.parse_record`).  ``source``, the YAML
     text ``data`` was read from: when :func:`spells_only_plain_values` says no
     value read from it can be such a value, nothing is walked.
     """
@@ -424,7 +428,7 @@ def value_problems(data: Any, source: str | None = None) -> list[Problem]:
         return []
     if _plainly_fine(data):
         return []
-    return _value_problems(data)
+    return _value_problems(data, limit)
 
 
 def _numberish_table() -> bytes:
@@ -512,10 +516,10 @@ def _plainly_fine(data: Any) -> bool:
     return _CONTROL.search("\n".join(texts)) is None
 
 
-def _value_problems(data: Any) -> list[Problem]:
+def _value_problems(data: Any, limit: int | None = MAX_VALUE_PROBLEMS) -> list[Problem]:
     found: list[Problem] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
-    while stack and len(found) < _MAX_VALUE_PROBLEMS:
+    while stack and (limit is None or len(found) < limit):
         value, path = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():

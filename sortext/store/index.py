@@ -260,9 +260,10 @@ def _data_json(data: Mapping[str, Any]) -> bytes:
     anything orjson refuses (a key that is not text, an integer past 64 bits).  Both
     decode with ``json.loads`` to equal values of the same types
     (tests/test_index_json.py): orjson writes non-ASCII characters as they are where
-    ``json.dumps`` escapes them, and it writes NaN and the infinities as ``null``,
-    which a parsed record never holds (the schema's value check reports them and
-    :func:`sortext.check.load.parse_record` drops what it reports).
+    ``json.dumps`` escapes them.  It also writes NaN and the infinities as ``null``
+    (read back None): a parsed record can still hold them (the value check reports
+    at most 20 values, so only those are dropped), so output holding ``null`` is
+    written again by the standard library (no realistic record holds a null).
     """
     if FAST_JSON:
         try:
@@ -271,9 +272,12 @@ def _data_json(data: Mapping[str, Any]) -> bytes:
             pass
         else:
             try:
-                return orjson.dumps(data)
+                out = orjson.dumps(data)
             except TypeError:  # orjson.JSONEncodeError
                 pass
+            else:
+                if b"null" not in out:  # a None, or a NaN or infinity written as null
+                    return out
     return json.dumps(data, separators=(",", ":")).encode("ascii")
 
 
