@@ -69,6 +69,11 @@ def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
 
 def check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -> list[FileOutcome]:
     """Validate ``(filesystem path, display path)`` pairs, in parallel when many."""
+    with validator.one_pass():  # erased.yaml stat'ed once, not per record
+        return _check_files(items, validator)
+
+
+def _check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -> list[FileOutcome]:
     global _worker_validator
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
@@ -211,14 +216,15 @@ def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes | Diagnostic]
     Diagnostic in place of the bytes is what stops that file from being a record (a
     staged symbolic link: git would commit the link, not a record)."""
     validator = RecordValidator(repo.config)
-    outcomes = [
-        _outcome(
-            parse_record(raw, shown, validator)
-            if isinstance(raw, bytes)
-            else LoadResult(shown, None, [raw.placed(shown)])
-        )
-        for shown, raw in blobs
-    ]
+    with validator.one_pass():
+        outcomes = [
+            _outcome(
+                parse_record(raw, shown, validator)
+                if isinstance(raw, bytes)
+                else LoadResult(shown, None, [raw.placed(shown)])
+            )
+            for shown, raw in blobs
+        ]
     report = CheckReport(outcomes)
     every = repo.record_paths()
     others = dict(zip(map(stem_of, map(str, every)), relative_paths(repo, every), strict=True))

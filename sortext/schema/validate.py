@@ -15,7 +15,8 @@ import os
 import re
 import types
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -202,13 +203,37 @@ class RecordValidator:
         self._tombstone_key: tuple[int, int] | None = None
         self._tombstone_error: str | None = None
         self._tombstone_file: str | None = None
+        self._one_pass = 0  # > 0: inside one_pass(), erased.yaml is not stat'ed again
+
+    @contextmanager
+    def one_pass(self) -> Iterator[None]:
+        """Within the block, :meth:`tombstones` answers what ``erased.yaml`` held when
+        the block began: the file is stat'ed once for a pass over many records (a cold
+        check or build, one refresh of the index), not twice for each record.  A fork
+        pool's workers started inside the block inherit the answer.  The next pass (the
+        watcher's next save) stats it again, so an erase made meanwhile is seen.  Blocks
+        nest; the outermost one decides."""
+        if not self._one_pass:
+            self._refresh_tombstones()
+        self._one_pass += 1
+        try:
+            yield
+        finally:
+            self._one_pass -= 1
 
     def tombstones(self) -> Tombstones:
         """The repository's erasures (``erased.yaml``), read again only when the file
-        changed (a long-running watcher sees an erase made meanwhile).
+        changed (a long-running watcher sees an erase made meanwhile); inside
+        :meth:`one_pass`, as they were when the pass began.
 
         An unreadable file erases nobody but is itself reported by every check
         (see :meth:`erased_problems`)."""
+        if self._one_pass and self._tombstones is not None:
+            return self._tombstones
+        return self._refresh_tombstones()
+
+    def _refresh_tombstones(self) -> Tombstones:
+        """Stat ``erased.yaml``; read it again when its (mtime, size) moved."""
         from sortext.record import tombstone
 
         if self._tombstone_file is None:  # a text path: stat'ed for every record

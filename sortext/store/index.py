@@ -780,12 +780,13 @@ class Index:
                 self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in gone])
             if to_parse:
                 handed = (hook, frozenset(known)) if hook is not None else None
-                for batch in parse_files(to_parse, self.validator, handed, ready):
-                    self._store(batch, known)
-                    if hook is not None:
-                        hook.store(self.conn, [p.extra for p in batch if p.extra is not None])
-                    stats.parsed += len(batch)
-                    changed.extend(p.path for p in batch)
+                with self.validator.one_pass():  # erased.yaml stat'ed once a refresh
+                    for batch in parse_files(to_parse, self.validator, handed, ready):
+                        self._store(batch, known)
+                        if hook is not None:
+                            hook.store(self.conn, [p.extra for p in batch if p.extra is not None])
+                        stats.parsed += len(batch)
+                        changed.extend(p.path for p in batch)
             if restamp and done is not None:
                 scan.store(self.conn, done)
         stats.changed = sorted(changed)
