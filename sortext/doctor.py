@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sortext.daemon.leftovers import pid_alive
 from sortext.files.state import StateDir
+from sortext.files.write import pid_alive
 from sortext.repo import Repository
 from sortext.vcs import git
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -97,3 +99,23 @@ def wait_past_racy_window(paths: list[Path]) -> None:
     from sortext.store.scan import RACY_WINDOW_NS
 
     wait_for_clock(max(p.stat().st_ctime_ns for p in paths) + RACY_WINDOW_NS)
+
+
+def module_at(commit: str, path: str, name: str) -> ModuleType:
+    """``path`` (a module of this repository) as it was at ``commit``, imported from
+    git history as module ``name``: the slow path an equivalence test holds a fast one
+    to, without a frozen copy in the tree.  Skips the test where the checkout has no
+    history holding ``commit`` (an unpacked sdist)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    found = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "show", f"{commit}:{path}"],
+        capture_output=True,
+        text=True,
+    )
+    if found.returncode != 0:
+        pytest.skip(f"no git history holding {commit[:7]}: {found.stderr.strip()}")
+    module = ModuleType(name)
+    sys.modules[name] = module  # dataclasses look their module up
+    exec(compile(found.stdout, f"{path}@{commit[:7]}", "exec"), module.__dict__)
+    return module

@@ -16,8 +16,6 @@ import dataclasses
 import datetime as dt
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -34,7 +32,7 @@ from sortext.rules import findings as rules
 from sortext.schema.config import Config, default_config_text, parse_config
 from sortext.schema.validate import RecordValidator
 from sortext.store import board, daybook
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import module_at
 from tests.test_page_odd_records import _front_matters
 
 #: The rules before their shortcuts: ``sortext/rules/findings.py`` at this commit of
@@ -45,20 +43,7 @@ REFERENCE_COMMIT = "e1e6892c81011202b2965c2b6532226e01f83b1e"
 def _rules_before() -> ModuleType:
     """The reference rules as a module (skips where the checkout has no history, as
     in an unpacked sdist)."""
-    name = "sortext_rules_before"
-    if name in sys.modules:
-        return sys.modules[name]
-    found = subprocess.run(
-        ["git", "-C", str(PROJECT_ROOT), "show", f"{REFERENCE_COMMIT}:sortext/rules/findings.py"],
-        capture_output=True,
-        text=True,
-    )
-    if found.returncode != 0:
-        pytest.skip(f"no git history holding {REFERENCE_COMMIT[:7]}: {found.stderr.strip()}")
-    module = ModuleType(name)
-    sys.modules[name] = module  # dataclasses look their module up
-    exec(compile(found.stdout, f"findings.py@{REFERENCE_COMMIT[:7]}", "exec"), module.__dict__)
-    return module
+    return module_at(REFERENCE_COMMIT, "sortext/rules/findings.py", "sortext_rules_before")
 
 
 def _config(**thresholds: Any) -> Config:

@@ -19,8 +19,6 @@ import dataclasses
 import datetime as dt
 import os
 import random
-import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -38,7 +36,7 @@ from sortext.repo import Repository, open_repository
 from sortext.schema.config import default_config_text, parse_config
 from sortext.schema.validate import RecordValidator
 from sortext.store.index import Index
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, module_at
 from tests.test_page_odd_records import _front_matters
 from tests.test_record_model import SECTIONS, any_data
 
@@ -50,20 +48,7 @@ FIELDS = ("id", "name", "email", "phone", "company", "stage", "owner", *SECTIONS
 
 def _model_before() -> ModuleType:
     """The reference model as a module (skips where the checkout has no history)."""
-    name = "sortext_model_before"
-    if name in sys.modules:
-        return sys.modules[name]
-    found = subprocess.run(
-        ["git", "-C", str(PROJECT_ROOT), "show", f"{REFERENCE_COMMIT}:sortext/record/model.py"],
-        capture_output=True,
-        text=True,
-    )
-    if found.returncode != 0:
-        pytest.skip(f"no git history holding {REFERENCE_COMMIT[:7]}: {found.stderr.strip()}")
-    module = ModuleType(name)
-    sys.modules[name] = module  # dataclasses look their module up
-    exec(compile(found.stdout, f"model.py@{REFERENCE_COMMIT[:7]}", "exec"), module.__dict__)
-    return module
+    return module_at(REFERENCE_COMMIT, "sortext/record/model.py", "sortext_model_before")
 
 
 def _shape(value: Any) -> Any:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from sortext.files.write import temp_writer
+from sortext.files.write import pid_alive, temp_writer
 
 log = logging.getLogger("sortext.watch")
 
@@ -30,19 +30,6 @@ _OLD_ATOMIC = re.compile(r"^\..+\.sortext-tmp-[0-9a-f]+$")
 _OLD_BUILD = re.compile(r"^\..+\.(\d+)\.tmp$")
 _PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
 _BLOB = re.compile(r"^sortext-blob-(\d+)-\d+$")
-
-
-def pid_alive(pid: int) -> bool:
-    """True unless the process is provably gone (another user's process counts as alive)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def is_leftover(name: str) -> bool:

@@ -62,6 +62,21 @@ def temp_writer(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def pid_alive(pid: int) -> bool:
+    """True unless the process ``pid`` is provably gone (this process, and another
+    user's process, count as alive): whether a temp file's or a staging folder's
+    writer may still be writing."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # PermissionError: someone else's process
+    return True
+
+
 def is_temp_name(name: str) -> bool:
     """True for the temporary files sortext creates (the watcher skips them)."""
     return name.startswith(".") and TEMP_MARKER in name

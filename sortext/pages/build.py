@@ -35,6 +35,7 @@ from sortext.files.slug import (
 from sortext.files.state import StateDir
 from sortext.files.write import (
     TEMP_MARKER,
+    pid_alive,
     publish_folder,
     temp_path,
     temp_writer,
@@ -1165,7 +1166,7 @@ def _remove_stale_staging(site: Path) -> None:
         try:
             if fd is not None and not _holds(fd):
                 continue  # a running build fills it
-            if _pid_runs(writer) and time.time() - info.st_ctime < STAGING_GRACE_S:
+            if pid_alive(writer) and time.time() - info.st_ctime < STAGING_GRACE_S:
                 continue  # made an instant ago: its build may not have locked it yet
             for _ in range(3):  # a killed build's worker may add a last page meanwhile
                 shutil.rmtree(folder, ignore_errors=True)
@@ -1174,19 +1175,6 @@ def _remove_stale_staging(site: Path) -> None:
         finally:
             if fd is not None:
                 os.close(fd)
-
-
-def _pid_runs(pid: int) -> bool:
-    """False only when no process has ``pid`` (another user's process runs)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:
