@@ -88,8 +88,8 @@ def cli() -> Callable[..., Result]:
 def wait_for_clock(moment_ns: int) -> None:
     """Return once the wall clock has passed ``moment_ns`` (``time.time_ns``): a positive
     wait on the one event the change finder's racy window depends on."""
-    while time.time_ns() <= moment_ns:
-        time.sleep(0.05)
+    while (now := time.time_ns()) <= moment_ns:
+        time.sleep(min(0.05, (moment_ns - now) / 1e9 + 0.001))
 
 
 def wait_past_racy_window(paths: list[Path]) -> None:

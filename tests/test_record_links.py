@@ -36,7 +36,7 @@ from sortext.record.source import LINK_PROBLEM
 from sortext.repo import open_repository
 from sortext.store import scan
 from sortext.store.index import Index
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, wait_for_clock
 
 Cli = Callable[..., Result]
 WINDOW_NS = 30_000_000  # the racy window, shortened so that files settle within a test
@@ -109,9 +109,8 @@ def short_window(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _let_window_pass() -> None:
-    end = time.time_ns() + WINDOW_NS + 5_000_000
-    while time.time_ns() < end:  # the clock passing a moment, not an event awaited
-        time.sleep(0.005)
+    """Every file written so far is past the (shortened) racy window."""
+    wait_for_clock(time.time_ns() + WINDOW_NS + 5_000_000)
 
 
 # -- the example --------------------------------------------------------------------
