@@ -897,3 +897,26 @@ def test_head_moving_with_no_file_changed_is_published(
         git(root, "commit", "-q", "--allow-empty", "-m", "empty by hand")
         assert git(root, "rev-parse", "HEAD").strip() != head
         assert_pages_are_heads(service, root, tmp_path, cli, "b")
+
+
+def test_a_commit_step_that_keeps_failing_is_retried_with_backoff(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A code error that repeats is retried after 2 s, then 4, 8 ... up to a minute
+    (not every 2 s, with a traceback each time), and the pause is back to 2 s once a
+    commit step returns."""
+    from sortext.daemon.events import Change
+    from sortext.daemon.pipeline import MAX_RERENDER_BACKOFF, Pipeline
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    repo_git = GitRepo.open(records_repo)
+    today = dt.date.fromisoformat(TODAY)
+    pipeline = Pipeline(open_repository(records_repo), repo_git, PagesRenderer(), lambda: today)
+    pipeline.start()
+    changes = [Change(records_repo / "clients" / "amara-okafor.md", "record")]
+    pauses = [pipeline.failed_step(changes).result.retry_after for _ in range(7)]
+    assert pauses == [2.0, 4.0, 8.0, 16.0, 32.0, MAX_RERENDER_BACKOFF, MAX_RERENDER_BACKOFF]
+    pipeline.commit_step(changes)
+    assert pipeline.failed_step(changes).result.retry_after == 2.0

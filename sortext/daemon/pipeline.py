@@ -202,6 +202,10 @@ class Pipeline:
     _unpublished: set[str] | None = None
     rerender_backoff: float = 0.0
     _render_error: str | None = None
+    #: seconds before a batch whose commit step raised is tried again: 2 s, doubled
+    #: at each failure in a row up to MAX_RERENDER_BACKOFF, 0 after a commit step
+    #: that returns (a code error that repeats is not retried, and logged, every 2 s)
+    commit_backoff: float = 0.0
 
     @property
     def validator(self) -> RecordValidator:
@@ -304,17 +308,20 @@ class Pipeline:
             self.repo.root / rel for rel in result.invalid
         ]
         today = self.last_today or self.today()
+        self.commit_backoff = 0.0
         return Batch(result, self.repo, today, self.last_head, full, touched, parsed, catch_up)
 
     def failed_step(self, changes: Sequence[Change]) -> Batch:
         """The batch of a :meth:`commit_step` that raised (a code error): its changes
         are to be looked at again after a pause (none of them is remembered as seen,
         so a save is not dropped until its next edit), and its pages are a full
-        rebuild (a configuration change in it may already have been taken)."""
+        rebuild (a configuration change in it may already have been taken).  The
+        pause is :attr:`commit_backoff`: 2 s, doubled at each failure in a row."""
         for change in changes:
             with contextlib.suppress(ValueError):
                 self.seen.pop(self.repo.relative(change.path), None)
-        result = SettleResult(retry=list(changes), retry_after=2.0)
+        self.commit_backoff = min(max(2.0, self.commit_backoff * 2), MAX_RERENDER_BACKOFF)
+        result = SettleResult(retry=list(changes), retry_after=self.commit_backoff)
         today = self.last_today or self.today()
         return Batch(result, self.repo, today, self.last_head, True, [], {})
 
