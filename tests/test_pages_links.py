@@ -247,3 +247,18 @@ def test_withheld_clients_are_neither_named_nor_linked(tmp_path: Path) -> None:
     # both leak today: client 0 under Records with errors, client 1 under Since last week
     assert not any(f"Client {n}" in text for text in files.values() for n in (0, 1))
     assert broken_links(files) == []
+
+
+def test_a_killed_writers_temp_files_are_never_published(records_repo: Path) -> None:
+    """A page's temp file or a build's staging folder left by a killed writer
+    (``.x.html.sortext-tmp-PID-HEX``, ``site/.clients.sortext-tmp-PID-HEX/``) is
+    debris until it is cleaned: publishing every page leaves it out."""
+    root = records_repo
+    owners = root / "site" / "owners"
+    owners.mkdir(parents=True, exist_ok=True)
+    (owners / ".maya.html.sortext-tmp-20178-60f7b3c8").write_text("half a page")
+    staging = root / "site" / ".clients.sortext-tmp-20178-0a1b2c3d"
+    staging.mkdir()
+    (staging / "ann.html").write_text("a page not yet in place")
+    files = build_and_publish(root)
+    assert files and not [name for name in files if ".sortext-tmp-" in name], sorted(files)

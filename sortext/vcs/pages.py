@@ -20,6 +20,7 @@ ever rewritten, and only it is force-pushed.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -27,7 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import ConfigError, GitError
+from sortext.files.write import TEMP_MARKER
 from sortext.vcs import git
+
+
+def _drop_temp(root: Path, env: dict[str, str]) -> None:
+    """Take a writer's temporary files and a build's staging folders (any name holding
+    ``.sortext-tmp-``) out of the pages index ``env`` names: a killed writer's are
+    debris until they are cleaned, never pages."""
+    staged = git.names(git.run(root, "ls-files", "-z", env=env))
+    debris = [name for name in staged if TEMP_MARKER in name]
+    if debris:
+        listing = b"".join(os.fsencode(name) + b"\0" for name in debris)
+        git.run(root, "update-index", "--force-remove", "-z", "--stdin", input=listing, env=env)
+
 
 DEFAULT_BRANCH = "sortext-pages"
 DEFAULT_KEEP = 50
@@ -135,7 +149,9 @@ def publish(
         else:
             git.run(root, "read-tree", parent, env=env)
     if changed is not None:
-        pages = sorted(p for p in changed if p == "NEXT.md" or p.startswith("site/"))
+        pages = sorted(
+            p for p in changed if (p == "NEXT.md" or p.startswith("site/")) and TEMP_MARKER not in p
+        )
         if pages:
             listing = "".join(f"{p}\n" for p in pages).encode()
             git.run(root, "update-index", "--add", "--remove", "--stdin", input=listing, env=env)
@@ -144,6 +160,7 @@ def publish(
         absent = [p for p in PAGE_PATHS if p not in present]
         if present:
             git.run(root, "add", "-A", "-f", "--", *present, env=env)
+            _drop_temp(root, env)
         if absent:
             git.run(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *absent, env=env)
     tree = git.run(root, "write-tree", env=env).decode().strip()
