@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,5 +63,60 @@ def command(
         lambda: resolve_today(today),
         poll=poll,
         debounce=debounce_ms / 1000,
+        refresh=refresh_replies,
     )
     service.run()
+
+
+#: How many of the questions command lines asked today a watcher works out again after
+#: each save (the newest; each costs the watcher what the query costs).
+ASKED = 8
+
+
+def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:
+    """After a save the watcher vouches for: work out again the newest :data:`ASKED`
+    questions that ``next`` and ``list`` command lines asked today, and remember their
+    replies under the key those command lines compute (:class:`sortext.views.recall.
+    Refresh`), so that the first such query after a save is a replay.  Stops before
+    the next question when ``hurry()`` says a change is waiting.  A question that
+    cannot be answered (an owner no longer known, a damaged row) is skipped: the
+    command line reports it.  Returns how many replies were kept."""
+    from sortext.commands import list as list_command
+    from sortext.commands import next as next_command
+    from sortext.views.queries import shared_reads
+    from sortext.views.recall import questions
+
+    askers = {"next": next_command.ask, "list": list_command.ask}
+    with shared_reads():  # the summaries, next actions and clock read once for all
+        return _refresh(root, hurry, askers, questions(root, ASKED))
+
+
+def _refresh(
+    root: Path,
+    hurry: Callable[[], bool],
+    askers: dict[str, Callable[..., None]],
+    asked: list[dict[str, Any]],
+) -> int:
+    from sortext.repo import open_repository
+    from sortext.views.recall import Refresh
+
+    kept = 0
+    for question in asked:
+        if hurry():
+            break
+        parts = question["parts"]
+        ask = askers.get(parts[0])
+        if ask is None:
+            continue
+        recall = Refresh(root, question)
+        if not recall.wanted:
+            continue
+        try:
+            repo = open_repository(root)
+            ask(recall, repo, parts)
+        except Exception as exc:  # the command line says what is wrong with it
+            logging.getLogger("sortext.watch").debug("reply not refreshed: %s", exc)
+            continue
+        recall.keep(repo.clients_path)
+        kept += 1
+    return kept
