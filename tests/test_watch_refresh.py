@@ -354,3 +354,62 @@ def test_a_real_watcher_refreshes_the_replies_after_a_save(
             assert got[query] == _fresh(root, query, env), query
     finally:
         daemon.stop()
+
+
+def test_a_reply_kept_by_another_build_is_not_replayed(
+    watched: tuple[Path, Watcher, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watcher keys its replies by the build it took at its start: a sortext
+    upgraded or edited while it runs (another identity) never replays them."""
+    from sortext.views import recall
+
+    root, watcher, env = watched
+    monkeypatch.setattr(recall, "_BUILD", "0.0.0:an-older-build")
+    assert watcher.saved() >= 1
+    assert _entry(root, _line(("next",)), env)[3]  # worked out by this build
+    monkeypatch.setattr(recall, "_BUILD", None)
+    watcher.saved()
+    assert not _entry(root, _line(("next",)), env)[3]
+
+
+def test_the_page_thread_runs_a_task_once_for_many_asks_and_survives_its_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``PageThread.after``: a task asked for again before it started runs once; a task
+    that raises is logged and the thread goes on with the next job."""
+    import queue
+    import threading
+
+    from sortext.daemon.service import PageThread
+    from tests.watchkit import wait_for as wait
+
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def blocker(hurry: object) -> None:
+        gate.wait(10)
+        ran.append("blocker")
+
+    def task(hurry: object) -> None:
+        ran.append("task")
+
+    def broken(hurry: object) -> None:
+        raise RuntimeError("a code error")
+
+    pages = PageThread(None, queue.Queue(), lambda: False)  # type: ignore[arg-type]
+    pages.start()
+    pages.after(blocker)
+    wait(lambda: not pages._task_queued, 10)  # the blocker has started
+    pages.after(task)
+    pages.after(task)  # queued and not started: runs once for both
+    gate.set()
+    pages.close()
+    assert ran == ["blocker", "task"]
+    pages = PageThread(None, queue.Queue(), lambda: False)  # type: ignore[arg-type]
+    pages.start()
+    pages.after(broken)
+    wait(lambda: not pages._task_queued, 10)
+    pages.after(task)
+    pages.close()
+    assert ran[-1] == "task"
+    assert "a code error" in caplog.text

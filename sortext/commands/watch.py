@@ -54,8 +54,14 @@ def command(
     from sortext.daemon.renderer import default_renderer
     from sortext.daemon.service import WatchService, setup_logging
 
+    from sortext.views.recall import build
+
     repo = open_repo(repo_dir)
     resolve_today(today)  # reject a bad --today before starting
+    # This build's identity, taken now: the replies this watcher keeps after a save are
+    # keyed by it, so a sortext upgraded or edited while it runs (whose command lines
+    # have another identity) never replays what this one's code worked out.
+    build()
     setup_logging(repo.root)
     service = WatchService(
         repo,
