@@ -53,7 +53,6 @@ def command(
     from sortext.daemon.pipeline import NoPages
     from sortext.daemon.renderer import default_renderer
     from sortext.daemon.service import WatchService, setup_logging
-
     from sortext.views.recall import build
 
     repo = open_repo(repo_dir)
