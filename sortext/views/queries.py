@@ -72,10 +72,16 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
 
 
 def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
-    from sortext.vcs.headref import history_id
+    """:func:`sortext.views.stagetime.stage_clock`, once per HEAD within
+    :func:`shared_reads`."""
     from sortext.views.stagetime import stage_clock
 
-    return _shared(("clock", history_id(repo.root)), lambda: stage_clock(repo, conn))  # type: ignore[no-any-return]
+    if _SHARED.get() is None:
+        return stage_clock(repo, conn)
+    from sortext.vcs.headref import history_id
+
+    clock: Clock = _shared(("clock", history_id(repo.root)), lambda: stage_clock(repo, conn))
+    return clock
 
 
 def _next_keyed(
@@ -84,7 +90,9 @@ def _next_keyed(
     from sortext.store import board
 
     key = ("next", board.rules_key(today, repo.config))
-    return _shared(key, lambda: _next_items(index, repo, today))  # type: ignore[no-any-return]
+    keyed: tuple[list[tuple[tuple[int, str, str, str], NextAction]], int]
+    keyed = _shared(key, lambda: _next_items(index, repo, today))
+    return keyed
 
 
 def next_list(
