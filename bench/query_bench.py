@@ -196,10 +196,10 @@ def after_one_save(
     CPU s the watcher spent afterwards working out the questions asked today again):
     one record's notes changed, the index refreshed for that file, a commit, the
     watcher's mark renewed, then (``refresh``) the remembered questions worked out
-    again, as ``sortext watch``'s page thread does after vouching
-    (``sortext.commands.watch.refresh_replies``; its page build is left out: the
-    query must not need it)."""
-    from sortext.commands.watch import refresh_replies
+    again, as ``sortext watch``'s page thread has it done after vouching (in a child
+    process: ``sortext.commands.watch.refresh_in_child``; the page build is left
+    out: the query must not need it)."""
+    from sortext.commands.watch import refresh_in_child
     from sortext.files import watchmark
     from sortext.repo import open_repository
     from sortext.store.index import Index
@@ -214,10 +214,11 @@ def after_one_save(
         _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
         watchmark.mark(repo, repo / "clients")
         spent = 0.0
-        if refresh:
-            start = time.process_time()
-            refresh_replies(repo, lambda: False)
-            spent = time.process_time() - start
+        if refresh:  # the watcher's child process, as sortext watch starts it
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            refresh_in_child(repo, lambda: False)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return child_run(sortext(*args, "--today", DAY), repo)[0], spent
     finally:
         path.write_bytes(original)

@@ -166,6 +166,23 @@ def _apply(root: Path, save: tuple[str, str, str], n: int) -> str:
     return path.name
 
 
+def test_a_question_asked_on_a_latin1_terminal_is_refreshed_for_it(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    """The watcher writes for the encoding the question's streams had (Inès on a
+    Latin-1 stream, a sparkline's stand-ins): the replay equals a fresh answer there."""
+    root, watcher, env = watched
+    latin = dict(env, PYTHONIOENCODING="latin-1")
+    query = ("list",)
+    for _ in range(2):
+        _entry(root, _line(query), latin)
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bäckerei")
+    watcher.saved("northwind-bakery.md")
+    got = _replayed(root, query, latin)
+    assert "Bäckerei".encode("latin-1") in got[0] and "Inès".encode("latin-1") in got[0]
+    assert got == _fresh(root, query, latin)
+
+
 @settings(
     max_examples=4,
     deadline=None,
@@ -413,3 +430,19 @@ def test_the_page_thread_runs_a_task_once_for_many_asks_and_survives_its_error(
     pages.close()
     assert ran[-1] == "task"
     assert "a code error" in caplog.text
+
+
+def test_the_watchers_child_keeps_the_replies_and_is_stopped_when_hurried(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    """``refresh_in_child``: the pass in a process of its own (the watcher's interpreter
+    stays free for the next save's commit); stopped at once when a change waits."""
+    from sortext.commands.watch import refresh_in_child
+
+    root, watcher, env = watched
+    watcher.saved(refresh=False)
+    _forget(root)
+    assert refresh_in_child(root, lambda: True) is None  # killed before it finished
+    assert refresh_in_child(root, lambda: False) == 0
+    got = _replayed(root, ("list", "--at-risk"), env)
+    assert got == _fresh(root, ("list", "--at-risk"), env)

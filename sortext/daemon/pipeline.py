@@ -234,6 +234,7 @@ class Pipeline:
                 self.repo.clients_path,
                 root,
                 StateDir(root).path,
+                StateDir(root).path / StateDir.REPLIES,  # a killed refresh's temp file
                 root / "site",
                 root / "site" / "clients",
                 self.git.git_dir,

@@ -115,8 +115,9 @@ class WatchService:
     _rendering: int = 0
     _pages: PageThread | None = None
     #: called on the page thread after each time the watcher vouches for its index
-    #: (root, hurry): the commands' remembered questions are worked out again there
-    #: (``sortext.commands.watch.refresh_replies``), never before a commit
+    #: (root, hurry): the commands' remembered questions are worked out again, in a
+    #: child process stopped when ``hurry()`` (``sortext.commands.watch.
+    #: refresh_in_child``), never before a commit
     refresh: Callable[[Path, Callable[[], bool]], object] | None = None
 
     def wait_settled(self, after: int, timeout: float) -> int:
