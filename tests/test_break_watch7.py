@@ -76,6 +76,7 @@ def watching(
     root: Path,
     renderer: PagesRenderer | None = None,
     today: Callable[[], dt.date] | None = None,
+    debounce: float = 0.05,
 ) -> Iterator[object]:
     from sortext.daemon.service import WatchService
     from sortext.repo import open_repository
@@ -85,7 +86,7 @@ def watching(
         open_repository(root),
         renderer or PagesRenderer(),
         today or (lambda: day),
-        debounce=0.05,
+        debounce=debounce,
     )
     ready = threading.Event()
     errors: list[BaseException] = []

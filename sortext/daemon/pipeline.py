@@ -30,6 +30,7 @@ import datetime as dt
 import logging
 import os
 import stat
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,13 @@ MAX_RERENDER_BACKOFF = 60.0
 
 #: How many times an empty file is looked at again before it counts as a save.
 EMPTY_RETRIES = 2
+
+#: Seconds a record that went missing (not moved away) is waited for before its
+#: deletion is committed: an editor that saves by deleting the file and writing it
+#: anew leaves it missing for a moment, maybe longer than the debounce window (20 ms
+#: by choice, or a busy machine), and that save must not show in history as the
+#: record's deletion followed by its re-creation.  Independent of the debounce.
+MISSING_GRACE = 1.0
 
 
 class Renderer(Protocol):
@@ -186,6 +194,9 @@ class Pipeline:
     last_head: str | None = None
     last_today: dt.date | None = None
     _empty_strikes: dict[str, int] = field(default_factory=dict)
+    #: record path -> when (time.monotonic) it was first found missing, since it was
+    #: last found present (see MISSING_GRACE)
+    _missing_since: dict[str, float] = field(default_factory=dict)
     _validator: RecordValidator | None = None
     #: where the pages are published (``pages:`` in sortext.yaml)
     pages: PagesSettings = field(default_factory=PagesSettings)
@@ -299,7 +310,7 @@ class Pipeline:
         config_changes = self._refresh_context(changes)
         full = full or config_changes is not None
         parsed: dict[str, tuple[bytes, LoadResult]] = {}
-        records, moved_from = self._read_records(changes, result, parsed)
+        records, moved_from = self._read_records(changes, result, parsed, grace=not catch_up)
         if config_changes:
             self._commit_config(config_changes, changes, result)
         if records:
@@ -554,16 +565,21 @@ class Pipeline:
         changes: Sequence[Change],
         result: SettleResult,
         parsed: dict[str, tuple[bytes, LoadResult]],
+        grace: bool = True,
     ) -> tuple[dict[str, bytes | None], dict[str, str]]:
         """Read and validate each record; returns the new versions of valid or
         deleted records, and which paths were moved from where.  Every version
-        parsed here goes into ``parsed`` (path -> bytes, result) for the later steps."""
+        parsed here goes into ``parsed`` (path -> bytes, result) for the later steps.
+        ``grace``: a missing record (not moved away) is waited for (MISSING_GRACE)
+        before it counts as deleted; not at start-up's catch-up, where it was deleted
+        while nobody watched."""
         from sortext.check.load import parse_record
 
         validator = self.validator
         records: dict[str, bytes | None] = {}
         moved_from: dict[str, str] = {}
         seen_paths: set[Path] = set()
+        moved_away = {c.moved_from for c in changes if c.moved_from is not None}
         for change in changes:
             if change.kind == "copy" and change.path not in seen_paths:
                 seen_paths.add(change.path)
@@ -585,6 +601,13 @@ class Pipeline:
             # a record that is a symbolic link: an error as check reports it (never
             # read, never committed, never taken for the record's deletion)
             link = raw is None and os.path.islink(change.path)
+            if grace and raw is None and not link and change.path not in moved_away:
+                wait = self._missing_wait(rel)  # deleted, or being saved anew?
+                if wait > 0:
+                    result.retry.append(change)
+                    result.retry_after = max(result.retry_after, wait)
+                    continue
+            self._missing_since.pop(rel, None)
             key = "link" if link else "" if raw is None else blob_id(raw)
             if change.moved_from is not None:
                 moved_from[rel] = self.repo.relative(change.moved_from)
@@ -616,6 +639,17 @@ class Pipeline:
                 log.warning("%s", warning.format(False))
             records[rel] = raw
         return records, moved_from
+
+    def _missing_wait(self, rel: str) -> float:
+        """Seconds still to wait before the missing record ``rel`` counts as deleted: 0
+        once it has been missing at every look for :data:`MISSING_GRACE` seconds (a
+        look that finds it present starts the grace again), or when its deletion is
+        already what the watcher last saw."""
+        if self.seen.get(rel) == "":
+            return 0.0
+        now = time.monotonic()
+        since = self._missing_since.setdefault(rel, now)
+        return max(0.0, since + MISSING_GRACE - now)
 
     def _report_copy(self, path: Path) -> None:
         """A sync tool's conflict copy appeared: say so, with the command that merges it."""
