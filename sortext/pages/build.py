@@ -916,8 +916,8 @@ def _withhold_page(
             there.unlink()
         except FileNotFoundError:
             pass
-        except OSError as exc:
-            raise StorageError(f"{there}: cannot remove a withheld page: {exc.strerror}") from exc
+        except OSError as exc:  # named as the user knows it, never the staging folder
+            raise StorageError(f"{page}: cannot remove a withheld page: {exc.strerror}") from exc
     return page, None
 
 
@@ -931,9 +931,9 @@ def _write_page(page: Path, data: bytes, staging: Path | None) -> bool:
         return write_if_changed(page, data, durable=False)
     target = staging / page.name
     try:
-        write_new(target, data)
+        write_new(target, data, shown=page)  # an error names site/clients/<id>.html
     except FileExistsError:
-        return write_if_changed(target, data, durable=False)
+        return write_if_changed(target, data, durable=False, shown=page)
     return True
 
 
