@@ -202,6 +202,10 @@ class Pipeline:
     pages: PagesSettings = field(default_factory=PagesSettings)
     #: the records commit the pages branch was last published for
     published_for: str | None = None
+    #: the day the pages on the branch were built for (the injected clock's): when the
+    #: day changes, the pages of the same records commit are published again, since
+    #: NEXT.md's "today" (due, overdue, this week) moved
+    published_day: dt.date | None = None
     #: the last "not committed yet" / "not published" reason logged (logged once each)
     _held: str | None = None
     _publish_error: str | None = None
@@ -279,6 +283,7 @@ class Pipeline:
             # (a new day, a build run by hand): compare them all now, at start-up, so
             # that the first save restages only the pages it wrote.
             self._publish(result, catch_up=True, restage=True)
+        self.published_day = self.last_today  # start-up compared every page for today
         return result
 
     def settle(
@@ -366,7 +371,7 @@ class Pipeline:
             return result  # the next batch publishes (its commit is HEAD's descendant)
         if batch.head != self.last_head:
             return result  # a later batch committed since: it renders and publishes both
-        self._publish(result, batch.catch_up, head=batch.head)
+        self._publish(result, batch.catch_up, head=batch.head, day=batch.today)
         return result
 
     def _commit_records(
@@ -419,6 +424,7 @@ class Pipeline:
         catch_up: bool,
         restage: bool = False,
         head: str | None = None,
+        day: dt.date | None = None,
     ) -> None:
         """Publish the pages just rendered for HEAD, when they are exactly HEAD's.
 
@@ -427,12 +433,22 @@ class Pipeline:
         not: the branch keeps showing the newest pages.  ``restage``: compare
         every page with the branch even when it was published for HEAD (start-up).
         ``head``: the records commit the pages were rendered for (default: the last
-        one this watcher saw)."""
+        one this watcher saw).  ``day``: the day they were rendered for; pages of the
+        commit already published, rendered for another day than the branch's (the day
+        changed while the watcher ran), are published again, as one pages commit."""
         ref = self.pages.ref
         head = self.last_head if head is None else head
-        if ref is None or head is None or (head == self.published_for and not restage):
+        new_day = day is not None and self.published_day is not None and day != self.published_day
+        if ref is None or head is None:
             return
-        if result.commit is None and not catch_up and not self._moved_forward(head):
+        if head == self.published_for and not restage and not new_day:
+            return
+        if (
+            result.commit is None
+            and not catch_up
+            and head != self.published_for
+            and not self._moved_forward(head)
+        ):
             return
         why = None
         if not self.rendered_ok:
@@ -452,11 +468,16 @@ class Pipeline:
 
         try:
             subject = (result.message or "").splitlines()[0] if result.commit == head else None
-            result.published = publish(self.repo.root, head, self.pages, subject, self._unpublished)
+            note = f"a new day: {day.isoformat()}" if new_day and day is not None else None
+            result.published = publish(
+                self.repo.root, head, self.pages, subject, self._unpublished, note
+            )
         except (GitError, OSError) as exc:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return
         self.published_for = head
+        if day is not None:
+            self.published_day = day
         self._publish_error = None
         self._unpublished = set()
 
