@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -77,7 +78,10 @@ def watching(
     renderer: PagesRenderer | None = None,
     today: Callable[[], dt.date] | None = None,
     debounce: float = 0.05,
+    **options: Any,
 ) -> Iterator[object]:
+    """A WatchService on ``root`` running on a thread, ready and settled; ``options``:
+    more of its fields (``rescan_every``)."""
     from sortext.daemon.service import WatchService
     from sortext.repo import open_repository
 
@@ -87,6 +91,7 @@ def watching(
         renderer or PagesRenderer(),
         today or (lambda: day),
         debounce=debounce,
+        **options,
     )
     ready = threading.Event()
     errors: list[BaseException] = []

@@ -208,11 +208,11 @@ def _build(
         if looked:
             # Only record files can have changed since the last build (same rules,
             # templates, sources, stage clock; no page added or removed by hand): one
-            # stat pass says which, and only their records are planned.
-            from sortext.files import watchmark
-
-            vouched = watchmark.vouched(repo.root, repo.clients_path)  # a watcher saw all
-            names = [] if vouched else index.stat_changes()
+            # stat pass says which, and only their records are planned.  Made even
+            # while a watcher vouches for its index: a record hard-linked elsewhere
+            # and edited through the other name raised no event the watcher saw, and
+            # a build must show what the files hold (~25 ms at 10,000 records).
+            names = index.stat_changes()
         clock = _stage_clock(repo, index, names)
         load_template(env, "client.html.j2")  # loaded once here, inherited by forked workers
         fresh = _FreshRecords(
