@@ -487,8 +487,9 @@ def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
             exclusive: bool = False,
             durable: bool = True,
             mode: int | None = None,
+            shown: Path | None = None,
         ) -> None:
-            raise StorageError(f"{path}: cannot write: No space left on device")
+            raise StorageError(f"{shown or path}: cannot write: No space left on device")
 
         monkeypatch.setattr(writer, "atomic_write", disk_full)
         set_field(root, "clients/amara-okafor.md", "stage", "review")
