@@ -347,3 +347,42 @@ def test_a_warning_keeps_nothing_so_the_next_build_renders_again(
     result = build(open_repository(built), TODAY)
     assert result.warnings == [] and counting.calls == 3
     assert (built / "NEXT.md").read_bytes() == with_section
+
+
+def test_with_a_watcher_vouching_nothing_is_looked_at_nor_rendered(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running watcher with nothing pending vouches for its index: the build stats no
+    record file and, its summary key matching, renders nothing; a save the watcher
+    indexed (the generation moves) renders them again, and they equal a rendering."""
+    from sortext.daemon.lock import acquire
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+
+    build(open_repository(built), TODAY)
+    lock = acquire(StateDir(built).watch_lock)
+    try:
+        watchmark.mark(built, built / "clients")
+        real_look = Index.stat_changes
+
+        def no_look(self: Index, stamp: bool = True) -> list[str]:
+            raise AssertionError("the record files were looked at")
+
+        monkeypatch.setattr(Index, "stat_changes", no_look)
+        counting = _Counting(monkeypatch)
+        result = build(open_repository(built), TODAY)
+        assert counting.calls == 0 and result.written == []
+        # the watcher indexes a save (its refresh of the named file), then vouches again
+        watchmark.clear(built)
+        path = built / "clients" / "bruno-castellanos.md"
+        path.write_text(path.read_text().replace("Bruno Castellanos", "Bruno Castell", 1))
+        with Index.open(open_repository(built)) as index:
+            index.refresh(only=[path.name])
+        watchmark.mark(built, built / "clients")
+        result = build(open_repository(built), TODAY)
+        assert counting.calls == 1
+        assert b"Bruno Castell]" in (built / "NEXT.md").read_bytes()
+        monkeypatch.setattr(Index, "stat_changes", real_look)
+    finally:
+        lock.release()
+    _same_as_rendering(built)
