@@ -71,6 +71,8 @@ def _same_as_rendering(root: Path, today: dt.date = TODAY) -> BuildResult:
     assert (slow.errors, slow.warnings) == (fast.errors, fast.warnings)
     assert set(pages) <= set(fast.written) | set(fast.unchanged)
     assert set(pages) <= set(slow.unchanged)
+    if not fast.written and not fast.removed:  # the same report, in the same order
+        assert (fast.unchanged, fast.unchanged_pages) == (slow.unchanged, slow.unchanged_pages)
     return fast
 
 
@@ -386,3 +388,23 @@ def test_with_a_watcher_vouching_nothing_is_looked_at_nor_rendered(
     finally:
         lock.release()
     _same_as_rendering(built)
+
+
+def test_the_command_prints_the_same_bytes_kept_or_rendered(built: Path) -> None:
+    """``sortext build``'s output (verbose too) is the same whether the summary pages
+    were kept or rendered."""
+
+    def run(*args: str) -> bytes:
+        done = subprocess.run(
+            [sys.executable, "-m", "sortext", "build", "--today", SAMPLE_TODAY, *args],
+            cwd=built,
+            capture_output=True,
+            check=True,
+        )
+        return done.stdout + b"|" + done.stderr
+
+    for args in ((), ("-v",)):
+        run(*args)  # the key kept (the fixture's build may have been another run's)
+        kept = run(*args)
+        _drop_key(built)
+        assert run(*args) == kept
