@@ -225,20 +225,10 @@ class Pipeline:
 
     def start(self) -> SettleResult:
         """Start-up: full rebuild, then commit what changed while no daemon ran."""
-        from sortext.daemon.leftovers import remove_leftovers
-        from sortext.files.state import StateDir
+        from sortext.daemon.leftovers import remove_leftovers, write_folders
 
         root = self.repo.root
-        remove_leftovers(
-            [
-                self.repo.clients_path,
-                root,
-                StateDir(root).path,
-                root / "site",
-                root / "site" / "clients",
-                self.git.git_dir,
-            ]
-        )
+        remove_leftovers(write_folders(self.repo, self.git.git_dir))
         self.last_head = self._head()
         self.last_today = self.today()
         self._hint_tracked_pages()
