@@ -71,8 +71,15 @@ def _same_as_rendering(root: Path, today: dt.date = TODAY) -> BuildResult:
     assert (slow.errors, slow.warnings) == (fast.errors, fast.warnings)
     assert set(pages) <= set(fast.written) | set(fast.unchanged)
     assert set(pages) <= set(slow.unchanged)
-    if not fast.written and not fast.removed:  # the same report, in the same order
-        assert (fast.unchanged, fast.unchanged_pages) == (slow.unchanged, slow.unchanged_pages)
+    if not fast.written and not fast.removed:  # the same report: the count it prints
+        # (a record whose mtime fell in the index's own tick is parsed again and its
+        # page listed as unchanged, where a later build counts it: same total)
+        assert [p for p in fast.unchanged if p in pages] == [
+            p for p in slow.unchanged if p in pages
+        ]
+        assert len(fast.unchanged) + fast.unchanged_pages == (
+            len(slow.unchanged) + slow.unchanged_pages
+        )
     return fast
 
 
