@@ -70,8 +70,8 @@ class Figures:
     rss_kb: dict[str, int] = field(default_factory=dict)  # query -> peak, median of runs
     printing: dict[str, tuple[int, float]] = field(default_factory=dict)  # bytes, CPU s
     after_save: dict[str, float] = field(default_factory=dict)  # query -> CPU s
-    # the watcher's CPU s after a save, working out the questions asked today again
-    # (next and list --at-risk: both asked in the warm-up)
+    # the watcher's CPU s after a save, its child process working out again the next and
+    # list questions asked today (the warm-up asks five of them)
     refresh_cpu: float = 0.0
     records_bytes: int = 0
     state_bytes: int = 0
@@ -322,8 +322,8 @@ def markdown(figures: list[Figures]) -> str:
         ]
         lines.append(f"| `{name}`, first after a save (watcher) | " + " | ".join(cells) + " |")
     lines.append(
-        "| the watcher after that save: the questions asked today worked out again "
-        "(`next`, `list --at-risk`; its page thread, after the commit) | "
+        "| the watcher after that save: its child process working out again the "
+        "`next`/`list` questions asked today (the bench asks five; CPU s) | "
         + " | ".join(f"{f.refresh_cpu:.3f}" for f in figures)
         + " |"
     )
