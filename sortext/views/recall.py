@@ -50,6 +50,12 @@ its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
 
+After a save: a running watcher asks the questions command lines asked that day again
+(:func:`questions`, :class:`Refresh`: the question as recorded with its line, now with
+its streams' encodings and the day), in a child process once it vouches for its index
+again, and keeps each reply under the key that command line computes, so the first
+query after a save is a replay (``sortext.commands.watch.refresh_in_child``).
+
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
 :mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
 heavier: this is the quick path).
