@@ -59,11 +59,11 @@ from sortext.store.weekly import (
     pair_key,
     save_json,
 )
+from sortext.vcs.midnight import WINDOW_DAYS, window_bounds
 
 # sortext.vcs (git, window, changes, log) is imported where a window is read: a build
 # whose "since last week" is cached (same HEAD, same day) needs none of it.
 
-WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
 GROUP_LIMIT = 10
 VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
@@ -185,11 +185,15 @@ def recent_changes(
     if head is None:
         return None
     version = f"{_CACHE_VERSION}/{__version__}"  # new wording in a release: recompute
-    key = {"version": version, "head": head, "today": today.isoformat(), "prefix": prefix}
+    # the window's bounds are local midnights: the same day in another time zone (TZ)
+    # is another window
+    zone = "/".join(str(b) for b in window_bounds(today))
+    day = today.isoformat()
+    key = {"version": version, "head": head, "today": day, "zone": zone, "prefix": prefix}
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    state_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
+    state_key = {"version": version, "today": day, "zone": zone, "prefix": prefix}
     view = _update(repo.root, head, since, today, prefix, state_key)
     save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view

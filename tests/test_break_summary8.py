@@ -1,0 +1,77 @@
+"""Break tests of the summary key (NEXT.md, site/index.html, site/owners/ kept when
+nothing they are rendered from changed): each holds a build's summary pages equal to
+what a cold build (no ``.sortext/``: no key, no cache) renders from the same inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sortext.pages.build import build
+from sortext.repo import open_repository
+from tests.test_summary_key import _summary_files
+
+DAY = dt.date(2026, 11, 22)
+
+
+def _cold(root: Path, today: dt.date) -> dict[str, bytes]:
+    """The summary pages a build renders with no derived data at all."""
+    shutil.rmtree(root / ".sortext")
+    build(open_repository(root), today)
+    return _summary_files(root)
+
+
+def _commit_at(root: Path, when: str, message: str, *more: str) -> None:
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    subprocess.run(
+        ["git", "commit", "-qam", message, *more],
+        cwd=root,
+        check=True,
+        env={**os.environ, **env},
+    )
+
+
+@pytest.fixture
+def dated(records_repo: Path) -> Path:
+    """The sample repository, its one commit dated two weeks before :data:`DAY`."""
+    _commit_at(records_repo, "2026-11-08T10:00:00Z", "sample records", "--amend")
+    return records_repo
+
+
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Lets a test set TZ (this process's clock and git's) and restores it after."""
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("TZ", name)
+    time.tzset()
+
+
+def test_another_time_zone_renders_this_week_again(
+    dated: Path, monkeypatch: pytest.MonkeyPatch, zone: None
+) -> None:
+    records_repo = dated
+    """"Since last week" is bounded by local midnights: a commit at 23:30 UTC falls in
+    today's window in UTC and after it at UTC+2 (same --today, same HEAD)."""
+    path = records_repo / "clients" / "bruno-castellanos.md"
+    path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
+    _commit_at(records_repo, "2026-11-22T23:30:00Z", "move")
+    _set_zone(monkeypatch, "UTC")
+    build(open_repository(records_repo), DAY)
+    assert "Stage moves" in (records_repo / "NEXT.md").read_text()
+    _set_zone(monkeypatch, "Etc/GMT-2")
+    build(open_repository(records_repo), DAY)
+    kept = _summary_files(records_repo)
+    assert kept == _cold(records_repo, DAY)
+    assert "Stage moves" not in (records_repo / "NEXT.md").read_text()
