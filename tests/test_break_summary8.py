@@ -16,6 +16,7 @@ import pytest
 
 from sortext.pages.build import build
 from sortext.repo import open_repository
+from tests.conftest import git
 from tests.test_summary_key import _summary_files
 
 DAY = dt.date(2026, 11, 22)
@@ -75,3 +76,53 @@ def test_another_time_zone_renders_this_week_again(
     kept = _summary_files(records_repo)
     assert kept == _cold(records_repo, DAY)
     assert "Stage moves" not in (records_repo / "NEXT.md").read_text()
+
+
+def _move_and_build(root: Path) -> None:
+    path = root / "clients" / "bruno-castellanos.md"
+    path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
+    _commit_at(root, "2026-11-20T10:00:00Z", "move")
+    build(open_repository(root), DAY)
+    assert "Stage moves" in (root / "NEXT.md").read_text()
+
+
+@pytest.mark.parametrize("how", ["replace", "grafts", "packed"])
+def test_a_replaced_past_renders_this_week_again(dated: Path, how: str) -> None:
+    """``git replace --graft HEAD`` (or a graft file) keeps HEAD and changes the past
+    git walks: HEAD without a parent makes every client new this week."""
+    _move_and_build(dated)
+    head = git(dated, "rev-parse", "HEAD").strip()
+    if how == "grafts":
+        (dated / ".git" / "info").mkdir(exist_ok=True)
+        (dated / ".git" / "info" / "grafts").write_text(f"{head}\n")
+    else:
+        git(dated, "replace", "--graft", "HEAD")
+        if how == "packed":
+            git(dated, "pack-refs", "--all")
+    build(open_repository(dated), DAY)
+    kept = _summary_files(dated)
+    assert kept == _cold(dated, DAY)
+    assert "New clients" in (dated / "NEXT.md").read_text()
+
+
+def test_the_history_mark_read_from_files_is_the_one_git_gives(
+    dated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """:func:`sortext.vcs.git.shallow_mark` reads git's files in the usual layout and asks
+    git otherwise (``GIT_DIR`` set): the same mark either way, replace refs and grafts
+    included."""
+    from sortext.vcs.git import shallow_mark
+
+    assert shallow_mark(dated) == ""
+    _commit_at(dated, "2026-11-20T10:00:00Z", "second", "--allow-empty")
+    git(dated, "replace", "--graft", "HEAD")
+    (dated / ".git" / "info").mkdir(exist_ok=True)
+    (dated / ".git" / "info" / "grafts").write_text("")
+    marks = [shallow_mark(dated)]
+    git(dated, "pack-refs", "--all")
+    marks.append(shallow_mark(dated))
+    (dated / ".git" / "info" / "grafts").write_text(git(dated, "rev-parse", "HEAD"))
+    marks.append(shallow_mark(dated))
+    monkeypatch.setenv("GIT_DIR", str(dated / ".git"))
+    assert shallow_mark(dated) == marks[-1]
+    assert marks[0] == marks[1] != "" and marks[2] != marks[1]

@@ -61,8 +61,9 @@ from sortext.store.weekly import (
 )
 from sortext.vcs.midnight import WINDOW_DAYS, window_bounds
 
-# sortext.vcs (git, window, changes, log) is imported where a window is read: a build
-# whose "since last week" is cached (same HEAD, same day) needs none of it.
+# sortext.vcs (window, changes, log) is imported where a window is read: a build whose
+# "since last week" is cached (same HEAD, same day) needs none of it (sortext.vcs.git
+# only for its history mark, read from git's files in the usual layouts).
 
 #: Lines shown per group; the rest is counted ("and N more").
 GROUP_LIMIT = 10
@@ -188,12 +189,22 @@ def recent_changes(
     # the window's bounds are local midnights: the same day in another time zone (TZ)
     # is another window
     zone = "/".join(str(b) for b in window_bounds(today))
+    # the same HEAD with replace refs or grafts added, or deepened, is another past
+    from sortext.vcs.git import shallow_mark
+
+    history = shallow_mark(repo.root)
     day = today.isoformat()
-    key = {"version": version, "head": head, "today": day, "zone": zone, "prefix": prefix}
+    state_key = {
+        "version": version,
+        "today": day,
+        "zone": zone,
+        "history": history,
+        "prefix": prefix,
+    }
+    key = {**state_key, "head": head}
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    state_key = {"version": version, "today": day, "zone": zone, "prefix": prefix}
     view = _update(repo.root, head, since, today, prefix, state_key)
     save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
