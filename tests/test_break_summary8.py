@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.pages.build import build
 from sortext.repo import open_repository
@@ -126,3 +128,24 @@ def test_the_history_mark_read_from_files_is_the_one_git_gives(
     monkeypatch.setenv("GIT_DIR", str(dated / ".git"))
     assert shallow_mark(dated) == marks[-1]
     assert marks[0] == marks[1] != "" and marks[2] != marks[1]
+
+
+_ZONES = [f"Etc/GMT{sign}{hours}" for hours in range(1, 13) for sign in "+-"] + ["UTC"]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_ZONES), min_size=2, max_size=3))
+def test_any_time_zones_leave_the_pages_a_cold_build_gives(
+    dated: Path, monkeypatch: pytest.MonkeyPatch, zone: None, zones: list[str]
+) -> None:
+    """Builds of one day in a sequence of time zones: the last one's summary pages are
+    a cold build's in its zone (a commit near midnight UTC moves in and out of the
+    window)."""
+    if not (dated / "clients" / "bruno-castellanos.md").read_text().count("stage: discovery"):
+        path = dated / "clients" / "bruno-castellanos.md"
+        path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
+        _commit_at(dated, "2026-11-22T23:30:00Z", "move")
+    for name in zones:
+        _set_zone(monkeypatch, name)
+        build(open_repository(dated), DAY)
+    assert _summary_files(dated) == _cold(dated, DAY)
