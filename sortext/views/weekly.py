@@ -178,6 +178,8 @@ def recent_changes(
     Git failing for another reason (a damaged repository) raises GitError."""
     since = today - dt.timedelta(days=WINDOW_DAYS)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
+    if head is not None:  # a build's head ends with its history mark ("~<digest>"),
+        head = head.partition("~")[0]  # keyed below: the commit id alone is HEAD's
     try:
         if head is None or not _SHA.match(head):
             head = head_commit(repo.root)
