@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,5 +147,45 @@ def test_any_time_zones_leave_the_pages_a_cold_build_gives(
         _commit_at(dated, "2026-11-22T23:30:00Z", "move")
     for name in zones:
         _set_zone(monkeypatch, name)
+        build(open_repository(dated), DAY)
+    assert _summary_files(dated) == _cold(dated, DAY)
+
+
+def _replace(root: Path) -> None:
+    subprocess.run(["git", "replace", "-f", "--graft", "HEAD"], cwd=root, capture_output=True)
+
+
+def _unreplace(root: Path) -> None:
+    subprocess.run(["git", "replace", "-d", "HEAD"], cwd=root, capture_output=True)
+
+
+def _pack(root: Path) -> None:
+    git(root, "pack-refs", "--all")
+
+
+def _graft(root: Path) -> None:
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "grafts").write_text(git(root, "rev-parse", "HEAD"))
+
+
+def _ungraft(root: Path) -> None:
+    (root / ".git" / "info" / "grafts").unlink(missing_ok=True)
+
+
+_PAST_CHANGES = [_replace, _unreplace, _pack, _graft, _ungraft]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_PAST_CHANGES), min_size=1, max_size=4))
+def test_any_rewrites_of_the_past_leave_the_pages_a_cold_build_gives(
+    dated: Path, changes: list[Callable[[Path], None]]
+) -> None:
+    """Replace refs and grafts added, packed and removed under one HEAD, a build after
+    each: the last build's summary pages are a cold build's."""
+    record = dated / "clients" / "bruno-castellanos.md"
+    if "stage: discovery" not in record.read_text():  # the first example
+        _move_and_build(dated)
+    for change in changes:
+        change(dated)
         build(open_repository(dated), DAY)
     assert _summary_files(dated) == _cold(dated, DAY)
