@@ -189,3 +189,18 @@ def test_any_rewrites_of_the_past_leave_the_pages_a_cold_build_gives(
         change(dated)
         build(open_repository(dated), DAY)
     assert _summary_files(dated) == _cold(dated, DAY)
+
+
+def test_a_graft_file_named_by_the_environment_renders_this_week_again(
+    dated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GIT_GRAFT_FILE`` moves the grafts out of ``.git``: the history mark reads the
+    file git reads (asked of git), so a graft written there is seen."""
+    grafts = tmp_path / "grafts"
+    grafts.write_text("")
+    monkeypatch.setenv("GIT_GRAFT_FILE", str(grafts))
+    _move_and_build(dated)
+    grafts.write_text(git(dated, "rev-parse", "HEAD"))
+    build(open_repository(dated), DAY)
+    assert _summary_files(dated) == _cold(dated, DAY)
+    assert "New clients" in (dated / "NEXT.md").read_text()

@@ -545,7 +545,10 @@ def shallow_mark(root: Path) -> str:
     seen = False
     try:
         for name in ("shallow", "info/grafts"):
-            where = text(root, "rev-parse", "--path-format=absolute", "--git-path", name)
+            # (--git-path gives GIT_GRAFT_FILE for info/grafts, not GIT_SHALLOW_FILE)
+            where = (os.environ.get("GIT_SHALLOW_FILE") if name == "shallow" else None) or text(
+                root, "rev-parse", "--path-format=absolute", "--git-path", name
+            )
             try:
                 data = Path(where.strip()).read_bytes()
             except FileNotFoundError:

@@ -127,6 +127,8 @@ def head_id(root: Path) -> str | None:
 #: Environment variables that change which history git shows (replace refs ignored,
 #: or read from another namespace): part of :func:`shallow_suffix`.
 _HISTORY_ENV = ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE")
+#: Environment variables that move the files :func:`shallow_suffix` reads.
+_MOVED_ENV = ("GIT_GRAFT_FILE", "GIT_SHALLOW_FILE")
 _REPLACE = "refs/replace/"
 
 
@@ -142,6 +144,8 @@ def shallow_suffix(root: Path) -> str | None:
     as well as by HEAD."""
     import hashlib
 
+    if any(os.environ.get(name) for name in _MOVED_ENV):
+        return None  # the file git reads is elsewhere: git is asked (git.shallow_mark)
     common = common_dir(root)
     if common is None:
         return None
