@@ -204,3 +204,33 @@ def test_a_graft_file_named_by_the_environment_renders_this_week_again(
     build(open_repository(dated), DAY)
     assert _summary_files(dated) == _cold(dated, DAY)
     assert "New clients" in (dated / "NEXT.md").read_text()
+
+
+class _Killed(BaseException):
+    """A build stopped (as by SIGKILL) between writing the pages and keeping the key."""
+
+
+def test_a_build_stopped_before_it_kept_the_key_and_the_change_undone_renders_again(
+    dated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inbox note renders new pages; the build stops before it stores their key; the
+    note is deleted: the key is again the one kept before, but the pages on disk are
+    the stopped build's, so their digests differ and they are rendered again."""
+    import sortext.pages.build as build_module
+
+    build(open_repository(dated), DAY)
+    build(open_repository(dated), DAY)  # the key kept
+    before = _summary_files(dated)
+    (dated / "inbox.md").write_text("## call back\nthe bakery\n")
+
+    def stop(*args: object) -> None:
+        raise _Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(build_module, "_keep_summary", stop)
+        with pytest.raises(_Killed):
+            build(open_repository(dated), DAY)
+    assert _summary_files(dated) != before  # the note's count is on the pages
+    (dated / "inbox.md").unlink()
+    build(open_repository(dated), DAY)
+    assert _summary_files(dated) == before == _cold(dated, DAY)
