@@ -98,8 +98,10 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
     import subprocess
     import sys
 
+    # -P: no working folder on sys.path (python -c would put it first: a click.py or
+    # sortext/ in the folder the watcher was started in would run as its child)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(root)],
+        [sys.executable, "-P", "-c", _CHILD, str(root)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
