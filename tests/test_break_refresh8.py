@@ -42,3 +42,86 @@ def test_the_child_does_not_import_code_from_the_watchers_working_folder(
     monkeypatch.chdir(planted)
     assert refresh_in_child(planted, lambda: False) == 0
     assert not ran.exists()
+
+
+HOSTILE = (
+    ("list", "--sort", "billing.nothing"),
+    ("list", "--sort", "-name"),
+    ("list", "--owner", "ma\x1b[31mya\x07"),
+    ("next", "--owner", "\x1b]0;title\x07"),
+    ("list", "--where", "name~\x1b[2J"),
+    ("list", "--where", "billing.rate>=300", "--json"),
+    ("next", "--within", "99999999999999999999d"),
+)
+
+
+def test_hostile_questions_are_refreshed_as_a_fresh_answer(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    root, watcher, env = watched
+    for query in HOSTILE:
+        for _ in range(2):
+            _entry(root, _line(query), env)
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
+    watcher.saved("northwind-bakery.md")
+    got = {query: _entry(root, _line(query), env) for query in HOSTILE}  # before any is dropped
+    for query in HOSTILE:
+        assert got[query][:3] == _fresh(root, query, env), query
+
+
+def test_an_invalid_record_beside_the_save_is_told_as_afresh(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    root, watcher, env = watched
+    (root / "clients" / "broken.md").write_text("---\nname: [\n---\n", encoding="utf-8")
+    watcher.saved("broken.md")
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
+    watcher.saved("northwind-bakery.md")
+    asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
+    got = {query: _replayed(root, query, env) for query in asked}
+    for query in asked:
+        assert got[query] == _fresh(root, query, env), query
+
+
+def _children() -> list[int]:
+    """The pids of this process's children (Linux: /proc)."""
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+        except OSError:
+            continue
+        found += [int(pid) for pid in text.split()]
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_child_killed_while_writing_a_reply_leaves_no_temp_file(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    """The child is killed when a change waits, possibly in the middle of writing a
+    long reply's file (the one writer's ``.<name>.sortext-tmp-<pid>-<hex>``): the
+    watcher runs for weeks and removed such files only at its start, so each save
+    that cut a write left up to a reply's size (MBs at 30,000 clients) in
+    .sortext/replies.  The watcher removes what its killed child was writing."""
+    from sortext.commands.watch import refresh_in_child
+    from sortext.files.state import StateDir
+
+    root, watcher, _ = watched
+    watcher.saved(refresh=False)
+    folder = StateDir(root).replies
+    folder.mkdir(exist_ok=True)
+    planted: list[Path] = []
+
+    def hurry() -> bool:  # a change arrives while the child writes a reply's file
+        if not planted:
+            kids = _children()
+            if not kids:
+                return False
+            temp = folder / f".{'a' * 64}.txt.sortext-tmp-{kids[0]}-0123abcd"
+            temp.write_bytes(b"half a reply")
+            planted.append(temp)
+        return True
+
+    assert refresh_in_child(root, hurry) is None
+    assert planted and not planted[0].exists()

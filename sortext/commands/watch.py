@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sortext.commands.options import repo_option, today_option
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 @click.command("watch")
@@ -113,13 +116,27 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
                 return proc.wait(timeout=_LOOK)
             except subprocess.TimeoutExpired:
                 if hurry():
-                    proc.kill()
-                    proc.wait()
+                    _stop_child(proc, root)
                     return None
     except BaseException:
-        proc.kill()
-        proc.wait()
+        _stop_child(proc, root)
         raise
+
+
+def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:
+    """Kill the child and remove the long reply's temp file it may have been writing
+    (a watcher runs for weeks: its start is too late to find them)."""
+    from sortext.daemon.leftovers import remove_leftovers
+    from sortext.errors import SortextError
+    from sortext.files.state import StateDir
+
+    proc.kill()
+    proc.wait()
+    try:
+        folder = StateDir(root).replies
+    except (SortextError, OSError):
+        return  # a link leading out: the child wrote no file there either
+    remove_leftovers([folder])
 
 
 def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:
