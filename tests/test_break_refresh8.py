@@ -125,3 +125,60 @@ def test_a_child_killed_while_writing_a_reply_leaves_no_temp_file(
 
     assert refresh_in_child(root, hurry) is None
     assert planted and not planted[0].exists()
+
+
+def _on_tty(root: Path, query: tuple[str, ...], env: dict[str, str], columns: int) -> bytes:
+    """What the entry point writes to a terminal ``columns`` wide (stdout a pty)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import termios
+
+    from tests.test_recall_line import _ENTRY
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ENTRY, *_line(query)],
+        cwd=root,
+        env=env,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait()
+    os.close(leader)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("columns", [40, 200])
+def test_a_question_asked_on_a_terminal_is_refreshed_for_its_width_and_colour(
+    watched: tuple[Path, Watcher, dict[str, str]], columns: int
+) -> None:
+    from tests.test_watch_refresh import _forget
+
+    root, watcher, env = watched
+    env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES", "TERM")}
+    asked = (("next",), ("list", "--at-risk"))
+    for query in asked * 2:
+        _on_tty(root, query, env, columns)
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz Of Many Words")
+    assert watcher.saved("northwind-bakery.md") >= len(asked)
+    got = {}
+    for query in asked:
+        got[query] = _on_tty(root, query, env, columns)
+        assert "click" not in Path(env["MODULES_OUT"]).read_text().split(), query
+    for query in asked:
+        _forget(root)
+        assert got[query] == _on_tty(root, query, env, columns), query
+        assert b"\x1b[" in got[query]  # coloured, as a terminal gets it
