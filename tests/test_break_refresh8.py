@@ -182,3 +182,51 @@ def test_a_question_asked_on_a_terminal_is_refreshed_for_its_width_and_colour(
         _forget(root)
         assert got[query] == _on_tty(root, query, env, columns), query
         assert b"\x1b[" in got[query]  # coloured, as a terminal gets it
+
+
+def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """``sortext watch`` (real observer, its child): a save, its refresh, then
+    ``git reset --hard`` to the commit before (the records and HEAD go back): the
+    queries after the watcher settled print what a fresh computation prints."""
+    from sortext.files.state import StateDir
+    from sortext.views.recall import Refresh, questions
+    from tests.conftest import git
+    from tests.test_query_recall import _dated
+    from tests.test_recall_line import _env
+    from tests.watchkit import Daemon, commit_count, wait_for
+
+    root = _dated(records_repo)
+    env = _env(tmp_path)
+    asked = (("next",), ("list", "--at-risk"), ("list", "--sort", "in_stage"))
+    daemon = Daemon(root)
+    marker = StateDir(root).watch_current
+
+    def refreshed() -> bool:
+        if not marker.exists():
+            return False
+        found = questions(root, 8)
+        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
+
+    try:
+        daemon.wait_ready()
+        wait_for(marker.exists, 20, lambda: daemon.log)
+        for query in asked * 2:
+            _entry(root, _line(query), env)
+        before = git(root, "rev-parse", "HEAD").strip()
+        commits = commit_count(root)
+        replace(root / NORTHWIND, r"^stage: proposal", "stage: paused")
+        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
+        git(root, "reset", "--hard", "--quiet", before)
+        wait_for(
+            lambda: git(root, "rev-parse", "HEAD").strip() == before and refreshed(),
+            30,
+            lambda: daemon.log,
+        )
+        got = {query: _replayed(root, query, env) for query in asked}
+        assert b"proposal" in got[("list", "--at-risk")][0]
+        for query in asked:
+            assert got[query] == _fresh(root, query, env), query
+    finally:
+        daemon.stop()
