@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
@@ -230,3 +232,68 @@ def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
             assert got[query] == _fresh(root, query, env), query
     finally:
         daemon.stop()
+
+
+@pytest.mark.parametrize("link", [".sortext/replies", ".sortext"])
+def test_a_replies_folder_linked_into_the_repository_loses_no_user_file(
+    watched: tuple[Path, Watcher, dict[str, str]], link: str
+) -> None:
+    """``.sortext`` is derived data that may come from elsewhere (a synced folder): a
+    link ``.sortext/replies`` -> ``../notes`` stays inside the repository, so it was
+    used, and every reply kept (by the watcher's refresh after each save, unasked)
+    removed each ``*.txt`` there that was not a reply: the user's notes.  Only the
+    real ``.sortext/replies`` folder holds replies; nothing else is written or removed."""
+    import shutil
+
+    root, watcher, env = watched
+    notes = root / "notes"
+    (notes / "replies").mkdir(parents=True)
+    kept = [notes / "meeting.txt", notes / "replies" / "call.txt"]
+    for path in kept:
+        path.write_text("the user's own notes\n", encoding="utf-8")
+    if link == ".sortext":
+        state = root / ".sortext"
+        for entry in state.iterdir():
+            if entry.name != "replies":
+                shutil.move(str(entry), notes / entry.name)
+        shutil.rmtree(state)
+        state.symlink_to("notes", target_is_directory=True)
+    else:
+        shutil.rmtree(root / link, ignore_errors=True)
+        (root / link).symlink_to("../notes", target_is_directory=True)
+    before = {p.name for p in notes.rglob("*.txt")}
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
+    watcher.saved("northwind-bakery.md")
+    _entry(root, _line(("next",)), env)
+    assert all(path.read_text(encoding="utf-8") == "the user's own notes\n" for path in kept)
+    assert {p.name for p in notes.rglob("*.txt")} == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(names=st.lists(st.text(alphabet="0123456789abcdefABx.-_", min_size=1, max_size=70)))
+def test_keeping_a_reply_removes_only_forgotten_reply_files(names: list[str]) -> None:
+    """Whatever else sits in the replies folder (generated names, ``.txt`` or not, hex
+    or not), keeping a reply removes only the files of replies no longer kept."""
+    import hashlib
+    import sqlite3
+    import tempfile
+
+    from sortext.store import answers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "replies"
+        folder.mkdir()
+        forgotten = hashlib.sha256(b"an old reply").hexdigest() + ".txt"
+        (folder / forgotten).write_text("old", encoding="utf-8")
+        others = {n for n in (f"{n}.txt" for n in names) if n != forgotten and "/" not in n}
+        others = {n for n in others if n not in (".", "..", ".txt")}
+        for name in others:
+            (folder / name).write_text("the user's", encoding="utf-8")
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE replies (key TEXT PRIMARY KEY, code INTEGER, out, err)")
+        key = "recall:" + hashlib.sha256(b"now").hexdigest()
+        answers.keep_reply(conn, key, 0, "x" * answers.FILE_MIN, "", 4, folder)
+        left = set(os.listdir(folder))
+        assert forgotten not in left
+        assert others <= left
+        assert answers._file_name(key) in left

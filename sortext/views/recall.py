@@ -162,14 +162,21 @@ def _plain_bytes(data: bytes) -> bool:
 
 
 def _replies(root: Path) -> Path | None:
-    """The folder of the long replies, or None when it is a link leading out of the
-    repository (then long replies are neither read nor kept as files)."""
+    """The folder of the long replies, or None when it, or ``.sortext``, is a link
+    (then long replies are neither read nor kept as files): ``.sortext`` may come
+    from elsewhere (a synced folder), and a link to another folder, even one inside
+    the repository, would have the user's ``.txt`` files there taken for replies
+    and removed."""
     from sortext.errors import SortextError
 
     try:
-        return StateDir(root).replies
+        folder = StateDir(root).replies
     except (SortextError, OSError):
         return None
+    real = os.path.join(os.path.realpath(root), os.path.relpath(folder, root))
+    if os.path.realpath(folder) != real:
+        return None
+    return folder
 
 
 #: The erasures file (sortext.record.tombstone.FILE_NAME, not imported here): which
