@@ -8,6 +8,8 @@ terminal, or holds the watcher's child to what a command line may do.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -297,3 +299,98 @@ def test_keeping_a_reply_removes_only_forgotten_reply_files(names: list[str]) ->
         assert forgotten not in left
         assert others <= left
         assert answers._file_name(key) in left
+
+
+@pytest.mark.parametrize(
+    "streams",
+    [
+        {"PYTHONIOENCODING": "ascii"},
+        {"PYTHONIOENCODING": "utf-16"},
+        {"PYTHONIOENCODING": "cp437:backslashreplace", "NO_COLOR": "1"},
+        {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+    ],
+)
+def test_a_question_asked_on_other_streams_is_refreshed_for_them(
+    watched: tuple[Path, Watcher, dict[str, str]], streams: dict[str, str]
+) -> None:
+    """Streams that say ASCII (Click then writes UTF-8), UTF-16 (a BOM), a code page
+    with its own error handler: the watcher's reply is what that command line prints."""
+    root, watcher, env = watched
+    env = dict(env, **streams)
+    asked = (("list",), ("next",))
+    for query in asked * 2:
+        _entry(root, _line(query), env)
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bäckerei ▁▂")
+    watcher.saved("northwind-bakery.md")
+    got = {query: _replayed(root, query, env) for query in asked}
+    for query in asked:
+        assert got[query] == _fresh(root, query, env), query
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig", "utf-16-le"])
+def test_a_replay_on_a_pipe_writes_the_byte_order_mark_a_fresh_answer_writes(
+    records_repo: Path, tmp_path: Path, encoding: str
+) -> None:
+    """No watcher: a command line's own reply, replayed before Click on a pipe, was
+    encoded by a fresh encoder (a UTF-16 or UTF-32 BOM first) while the stream a fresh
+    answer goes through writes none on a pipe (Python's stdout is not at a file's
+    start): the replay is written through that stream."""
+    from tests.test_query_recall import _dated
+    from tests.test_recall_line import _env
+
+    root = _dated(records_repo)
+    env = dict(_env(tmp_path), PYTHONIOENCODING=encoding)
+    for query in (("list",), ("next",)):
+        runs = [_entry(root, _line(query), env) for _ in range(3)]
+        assert not runs[-1][3], query  # replayed
+        assert [r[:3] for r in runs] == [runs[0][:3]] * 3, query
+
+
+class _Pipe(io.BytesIO):
+    """A stream's buffer that cannot seek (a pipe, a terminal)."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+def _through(raw: io.BytesIO, encoding: str, errors: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(raw, encoding=encoding, errors=errors, write_through=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    text=st.text(st.sampled_from(["a", " ", "\n", "é", "▁", "€", "\x1b", "𝄞"]), max_size=12),
+    encoding=st.sampled_from(["utf-16", "utf-32", "utf-8-sig", "utf-16-be", "latin-1", "ascii"]),
+    errors=st.sampled_from(["strict", "replace"]),
+    colour=st.booleans(),
+    seekable=st.booleans(),
+)
+def test_a_replay_writes_what_the_stream_writes_fresh(
+    text: str, encoding: str, errors: str, colour: bool, seekable: bool
+) -> None:
+    """On a pipe or at a file's start, with any encoding (byte-order marks included),
+    the replay writes the bytes ``click.echo`` through the command line's stream does."""
+    import click
+
+    from sortext.files.inert import InertStream, inert_output, text_target
+    from sortext.views import recall
+
+    kinds = io.BytesIO if seekable else _Pipe
+    fresh_raw = kinds()
+    wrapper = _through(fresh_raw, encoding, errors)
+    stream = InertStream(text_target(wrapper), colour)
+    try:
+        with contextlib.redirect_stdout(stream):
+            click.echo(text, nl=False, color=colour)
+            sys.stdout.flush()
+        fresh: bytes | None = fresh_raw.getvalue()
+    except UnicodeEncodeError:
+        fresh = None
+    kept = inert_output(text, colour).encode("utf-8", "surrogateescape")
+    replay_raw = kinds()
+    wrapper = _through(replay_raw, encoding, errors)
+    ready = recall._prepare(kept, wrapper, colour)
+    if ready is not None:
+        recall._send(ready, wrapper)
+        wrapper.flush()
+    assert (None if ready is None else replay_raw.getvalue()) == fresh

@@ -750,13 +750,15 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
 _ASCII_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"})
 
 
-def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
-    """The bytes a remembered reply becomes on ``stream``, as the command line writes
-    it: through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
+def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | str | None:
+    """What a remembered reply becomes on ``stream``, as the command line writes it:
+    through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
     stream Click writes to (on a stream that says ASCII Click writes UTF-8, replacing
-    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is, anything
-    else through the inert filter.  None when the stream cannot take the text (the
-    command line then fails as a fresh answer does)."""
+    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is (bytes for
+    the buffer), anything else through the inert filter (text for that stream, which
+    encodes it as it does a fresh answer: a UTF-16 pipe gets no byte-order mark, a
+    file at its start one).  None when the stream cannot take the text (the command
+    line then fails as a fresh answer does)."""
     import codecs
 
     from sortext.files.inert import codec_name, fit, inert_output, target_codec
@@ -773,17 +775,25 @@ def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
     # What the inert stream fits to the encoding (the reply was kept under this
     # encoding, so this changes nothing but a reply planted in the index).
     text = fit(text, codec_name(encoding))
-    try:
-        encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
-        return encoder.encode(text, final=True)
+    try:  # whether it can: nothing is written when not (the stream's own state untouched)
+        codecs.getincrementalencoder(encoding)(errors).encode(text, final=True)
     except (UnicodeError, LookupError):
         return None
+    return text
 
 
-def _send(data: bytes, stream: Any) -> None:
-    """Write :func:`_prepare`'s bytes to ``stream``'s buffer."""
+def _send(data: bytes | str, stream: Any) -> None:
+    """Write :func:`_prepare`'s bytes to ``stream``'s buffer, its text to the stream
+    Click writes to (:func:`sortext.files.inert.text_target`)."""
     if not data:
         return
     stream.flush()
+    if isinstance(data, str):
+        from sortext.files.inert import text_target
+
+        target = text_target(stream)
+        target.write(data)
+        target.flush()
+        return
     stream.buffer.write(data)
     stream.buffer.flush()
