@@ -394,3 +394,42 @@ def test_a_replay_writes_what_the_stream_writes_fresh(
         recall._send(ready, wrapper)
         wrapper.flush()
     assert (None if ready is None else replay_raw.getvalue()) == fresh
+
+
+def test_the_child_runs_the_watchers_own_source_tree(tmp_path: Path) -> None:
+    """A watcher run from a source tree (``python -m sortext watch`` in a checkout, or
+    a copy on its path): its child, started without the working folder on its path,
+    imports that same tree, not another sortext the interpreter may find."""
+    import shutil
+    import subprocess
+
+    import sortext
+
+    tree = tmp_path / "tree"
+    shutil.copytree(
+        Path(sortext.__file__).parent,
+        tree / "sortext",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    ran = tmp_path / "ran.txt"
+    watch = tree / "sortext" / "commands" / "watch.py"
+    watch.write_text(
+        watch.read_text(encoding="utf-8")
+        + f"\n\ndef refresh_replies(root, hurry):  # this tree's\n"
+        f"    Path({str(ran)!r}).write_text('this tree')\n    return 0\n",
+        encoding="utf-8",
+    )
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(tree)!r})\n"
+        "from pathlib import Path\n"
+        "from sortext.commands.watch import refresh_in_child\n"
+        f"print(refresh_in_child(Path({str(tmp_path)!r}), lambda: False))\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "0"
+    assert ran.read_text(encoding="utf-8") == "this tree"

@@ -79,6 +79,8 @@ ASKED = 8
 #: argument).
 _CHILD = (
     "import sys\n"
+    "if sys.argv[2]:\n"
+    "    sys.path.insert(0, sys.argv[2])\n"
     "from pathlib import Path\n"
     "from sortext.commands.watch import refresh_replies\n"
     "refresh_replies(Path(sys.argv[1]), lambda: False)\n"
@@ -104,7 +106,7 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
     # -P: no working folder on sys.path (python -c would put it first: a click.py or
     # sortext/ in the folder the watcher was started in would run as its child)
     proc = subprocess.Popen(
-        [sys.executable, "-P", "-c", _CHILD, str(root)],
+        [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -121,6 +123,20 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
     except BaseException:
         _stop_child(proc, root)
         raise
+
+
+def _source_tree() -> str:
+    """The folder holding the watcher's ``sortext`` package when it runs from a source
+    tree (``python -m sortext`` in a checkout: the child, without the working folder
+    on its path, would not find it), else "" (installed: the child's interpreter finds
+    the same one)."""
+    import os
+
+    import sortext
+    from sortext.views.recall import installed
+
+    package = os.path.dirname(os.path.abspath(sortext.__file__ or ""))
+    return "" if installed(package) else os.path.dirname(package)
 
 
 def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:

@@ -204,7 +204,7 @@ def build() -> str:
     ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
     text = sortext.__version__ + ":" + ":".join(map(str, ident))
     package = os.path.dirname(sortext.__file__ or "")
-    if not _installed(package):
+    if not installed(package):
         text += ":" + _source_stamp(package)
     _BUILD = text
     return text
@@ -214,11 +214,14 @@ def build() -> str:
 _BUILD: str | None = None
 
 
-def _installed(package: str) -> bool:
+def installed(package: str) -> bool:
     """Whether the package folder is an installed copy (in a ``site-packages`` or
     ``dist-packages`` folder, written anew by each install), not a source tree."""
     parts = package.replace(os.sep, "/").split("/")
     return "site-packages" in parts or "dist-packages" in parts
+
+
+_installed = installed  # its name before the watcher asked it
 
 
 def _source_stamp(package: str) -> str:
