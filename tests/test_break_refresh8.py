@@ -433,3 +433,52 @@ def test_the_child_runs_the_watchers_own_source_tree(tmp_path: Path) -> None:
     )
     assert done.stdout.strip() == "0"
     assert ran.read_text(encoding="utf-8") == "this tree"
+
+
+def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """``sortext watch``: sortext.yaml changed (a stage closed, a person added), the
+    questions asked under it, then a save: the watcher's replies are what a fresh
+    computation prints under the new configuration."""
+    from sortext.files.state import StateDir
+    from sortext.views.recall import Refresh, questions
+    from tests.test_query_recall import _dated
+    from tests.test_recall_line import _env
+    from tests.watchkit import Daemon, commit_count, wait_for
+
+    root = _dated(records_repo)
+    env = _env(tmp_path)
+    asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
+    daemon = Daemon(root)
+    marker = StateDir(root).watch_current
+
+    def refreshed() -> bool:
+        if not marker.exists():
+            return False
+        found = questions(root, 8)
+        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
+
+    try:
+        daemon.wait_ready()
+        wait_for(marker.exists, 20, lambda: daemon.log)
+        for query in asked * 2:
+            _entry(root, _line(query), env)
+        commits = commit_count(root)
+        replace(root / "sortext.yaml", r"^people: \[maya, theo\]", "people: [maya, theo, zoe]")
+        replace(
+            root / "sortext.yaml",
+            r"^  - \{name: paused, open: true",
+            "  - {name: paused, open: false",
+        )
+        wait_for(lambda: commit_count(root) > commits and marker.exists(), 30, lambda: daemon.log)
+        for query in asked * 2:  # the full rebuild forgot the questions: asked again
+            _entry(root, _line(query), env)
+        commits = commit_count(root)
+        replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
+        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
+        got = {query: _replayed(root, query, env) for query in asked}
+        for query in asked:
+            assert got[query] == _fresh(root, query, env), query
+    finally:
+        daemon.stop()
