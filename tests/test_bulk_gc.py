@@ -70,6 +70,12 @@ def test_left_alone_when_off_or_frozen_by_someone_else() -> None:
     assert gc.get_freeze_count() == frozen  # not unfrozen: not ours
 
 
+def _one_pass(entered: threading.Event, leave: threading.Event) -> None:
+    with bulk_gc():
+        entered.set()
+        leave.wait(10)
+
+
 def test_threads_leave_the_defaults() -> None:
     """Two passes in two threads, ending in either order (the watcher's page thread
     beside a command's pass): the thresholds and the freeze end as they began."""
@@ -78,12 +84,7 @@ def test_threads_leave_the_defaults() -> None:
         entered = [threading.Event(), threading.Event()]
         leave = [threading.Event(), threading.Event()]
 
-        def one(i: int) -> None:
-            with bulk_gc():
-                entered[i].set()
-                leave[i].wait(10)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in (0, 1)]
+        threads = [threading.Thread(target=_one_pass, args=(entered[i], leave[i])) for i in (0, 1)]
         for thread, ready in zip(threads, entered, strict=True):
             thread.start()
             assert ready.wait(10)
@@ -111,7 +112,7 @@ def test_cycles_made_during_the_pass_are_still_collected() -> None:
             refs.append(weakref.ref(node))
             del node
         assert any(r() is not None for r in refs)
-        kept = [[] for _ in range(3 * BULK_GC_THRESHOLD)]  # allocations, kept alive
+        kept: list[list[int]] = [[] for _ in range(3 * BULK_GC_THRESHOLD)]  # allocations, kept alive
         assert all(r() is None for r in refs)
         del kept
 
