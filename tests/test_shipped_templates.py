@@ -91,6 +91,11 @@ def test_a_cold_build_reads_them_and_writes_the_same_pages(
     second = _cold(root)
     assert compiled == []  # nothing compiled: every template came from the kept code
     assert second == first
+    env = render.environment(tmp_path / "elsewhere", tmp_path / "its-own-cache")
+    for name in ("client.html.j2", "index.html.j2", "owner.html.j2", "_day.html.j2"):
+        namespace = env.get_template(name).root_render_func.__globals__
+        assert namespace["escape"] is render.escape_text  # the page's escaper, kept code too
+    assert compiled == []
     monkeypatch.setattr(render, "SHIPPED_CACHE_ROOT", None)  # the slow path
     assert _cold(root) == first
     assert len(compiled) == len(kept)
