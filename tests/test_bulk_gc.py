@@ -112,7 +112,7 @@ def test_cycles_made_during_the_pass_are_still_collected() -> None:
             refs.append(weakref.ref(node))
             del node
         assert any(r() is not None for r in refs)
-        kept: list[list[int]] = [[] for _ in range(3 * BULK_GC_THRESHOLD)]  # allocations, kept alive
+        kept: list[list[int]] = [[] for _ in range(3 * BULK_GC_THRESHOLD)]  # kept alive
         assert all(r() is None for r in refs)
         del kept
 
@@ -164,7 +164,7 @@ def test_a_cold_build_is_the_same_with_and_without_it(
     monkeypatch.setattr(os, "cpu_count", lambda: workers)
     held, plain = tmp_path / "held", tmp_path / "plain"
     for root in (held, plain):
-        generate_repo(30, root, seed=5)
+        generate_repo(70, root, seed=5)  # more than one batch (spans of 32)
     day = dt.date.fromisoformat(TODAY)
     entered = []
     real = many_module.bulk_gc

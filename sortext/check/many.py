@@ -26,7 +26,7 @@ _worker_validator: RecordValidator | None = None
 
 #: The cyclic garbage collector's first threshold while :func:`bulk_gc` holds (Python's
 #: default is 700 allocations; see there).
-BULK_GC_THRESHOLD = 20_000
+BULK_GC_THRESHOLD = 5_000
 
 
 _bulk_lock = threading.Lock()

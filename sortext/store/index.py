@@ -435,9 +435,13 @@ def parse_files(
         return
     from sortext.check.many import bulk_gc
 
-    if workers < 2:
+    if workers < 2:  # in this process, a batch at a time too: never every record at once
         with bulk_gc():
-            yield [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items]
+            for start, stop in spans(len(items), 1):
+                yield [
+                    _parse_file(fs, shown, validator, hook, ready)
+                    for fs, shown in items[start:stop]
+                ]
         return
     import multiprocessing
 
