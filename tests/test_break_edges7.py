@@ -668,8 +668,9 @@ def test_an_edit_of_a_record_that_is_no_file_of_its_own_says_what_it_is(
 @pytest.mark.parametrize(
     ("text", "words"),
     [
-        (b"people: &p [me]\nowner_list: *p\n", "are not allowed in records or sortext.yaml"),
-        (b"people: !!set {me}\n", "are not allowed in records or sortext.yaml"),
+        (b"people: &p [me]\nowner_list: *p\n", "are not allowed in sortext.yaml;"),
+        (b"people: !!set {me}\n", "are not allowed in sortext.yaml;"),
+        (b"base: {a: 1}\nmore:\n  <<: {b: 2}\n", "are not allowed in sortext.yaml;"),
         (b"people: [me]\n" + b"# padding\n" * 200_000, "larger than 1 MiB; a configuration is"),
     ],
 )
@@ -684,7 +685,7 @@ def test_config_messages_speak_of_the_configuration(text: bytes, words: str) -> 
     with tempfile.TemporaryDirectory() as tmp, pytest.raises(ConfigError) as caught:
         parse_config(Path(tmp), text, "sortext.yaml")
     assert words in str(caught.value)
-    assert "client record" not in str(caught.value)
+    assert "record" not in str(caught.value)
 
 
 # --- unknown values: the suggestion does not depend on letter case ------------------

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -76,7 +77,11 @@ def watching(
     root: Path,
     renderer: PagesRenderer | None = None,
     today: Callable[[], dt.date] | None = None,
+    debounce: float = 0.05,
+    **options: Any,
 ) -> Iterator[object]:
+    """A WatchService on ``root`` running on a thread, ready and settled; ``options``:
+    more of its fields (``rescan_every``)."""
     from sortext.daemon.service import WatchService
     from sortext.repo import open_repository
 
@@ -85,7 +90,8 @@ def watching(
         open_repository(root),
         renderer or PagesRenderer(),
         today or (lambda: day),
-        debounce=0.05,
+        debounce=debounce,
+        **options,
     )
     ready = threading.Event()
     errors: list[BaseException] = []
@@ -113,6 +119,33 @@ def watching(
 
 def commits(root: Path) -> list[str]:
     return git(root, "log", "--format=%s", "main").splitlines()
+
+
+def held_save(
+    renderer: GateRenderer,
+    root: Path,
+    rel: str,
+    field: str,
+    value: str,
+    committed: bool = False,
+    first: Callable[[], object] | None = None,
+) -> None:
+    """Arm the gate, save ``field: value`` into the record ``rel`` and wait until the
+    page pass that follows is held (the test then works beside it and releases it);
+    with ``committed``, also until the save's commit is HEAD's.  ``first``: another
+    change made after arming, before the save (its page pass may be the one held)."""
+    renderer.arm()
+    if first is not None:
+        first()
+    set_field(root, rel, field, value)
+    assert renderer.holding.wait(WAIT), "no page pass was held after the save"
+    if committed:
+        stem = Path(rel).stem
+        wait_for(
+            lambda: commits(root)[0].startswith(stem),
+            WAIT,
+            lambda: "\n".join(commits(root)),
+        )
 
 
 def settle(service: object, root: Path) -> None:
@@ -215,9 +248,7 @@ def test_a_config_change_lands_while_a_page_pass_is_held(
     root = records_repo
     renderer = GateRenderer()
     with watching(root, renderer) as service:
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "stage", "review")
-        assert renderer.holding.wait(WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "stage", "review")
         config = (root / "sortext.yaml").read_text()
         (root / "sortext.yaml").write_text(
             config.replace("people: [maya, theo]", "people: [maya, theo, zoe]")
@@ -245,10 +276,7 @@ def test_user_git_operations_while_a_page_pass_is_held(
     renderer = GateRenderer()
     with watching(root, renderer) as service:
         # a user commit beside the watcher while its pages are held
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "stage", "review")
-        assert renderer.holding.wait(WAIT)
-        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "stage", "review", committed=True)
         set_field(root, "clients/jonas-weber.md", "name", "Jonas By Hand")
         # whoever commits first (the user or the watcher), the end state is HEAD's
         subprocess.run(["git", "commit", "-qam", "by hand"], cwd=root, capture_output=True)
@@ -258,10 +286,7 @@ def test_user_git_operations_while_a_page_pass_is_held(
         renderer.release.set()
         assert_pages_are_heads(service, root, tmp_path, cli, "one")
         # reset --hard back while pages are held
-        renderer.arm()
-        set_field(root, "clients/kai-nakamura.md", "name", "Kai Reset")
-        assert renderer.holding.wait(WAIT)
-        wait_for(lambda: commits(root)[0].startswith("kai-nakamura"), WAIT)
+        held_save(renderer, root, "clients/kai-nakamura.md", "name", "Kai Reset", committed=True)
         git(root, "reset", "-q", "--hard", "HEAD~2")
         renderer.release.set()
         settle(service, root)
@@ -270,10 +295,7 @@ def test_user_git_operations_while_a_page_pass_is_held(
         wait_for(lambda: commits(root)[0].startswith("kai-nakamura"), WAIT)
         assert_pages_are_heads(service, root, tmp_path, cli, "two")
         # stash while pages are held
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "name", "Amara Stash")
-        assert renderer.holding.wait(WAIT)
-        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "name", "Amara Stash", committed=True)
         (root / "clients/jonas-weber.md").write_text(
             (root / "clients/jonas-weber.md").read_text().replace("owner: ", "owner: ", 1)
             + "\nstash me\n"
@@ -316,9 +338,7 @@ def test_a_new_day_during_a_page_pass(
     day = [dt.date.fromisoformat(TODAY)]
     renderer = GateRenderer()
     with watching(root, renderer, today=lambda: day[0]) as service:
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "name", "Amara New Day")
-        assert renderer.holding.wait(WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "name", "Amara New Day")
         day[0] = day[0] + dt.timedelta(days=1)
         renderer.release.set()
         settle(service, root)
@@ -339,11 +359,10 @@ def test_a_new_day_during_a_page_pass(
                 ["git", "show", "sortext-pages:NEXT.md"], cwd=root, capture_output=True
             ).stdout
 
-        # the new day's rebuild comes on disk; the pages branch keeps the pages of
-        # HEAD as built on the day they were published (README: "pages for <C>" equal
-        # "sortext build --today D" of C; a new day alone publishes nothing)
+        # the new day's rebuild comes on disk and is published for HEAD, once
+        # (README: a new day publishes the pages of HEAD again, built for that day)
         wait_for(
-            lambda: (root / "NEXT.md").read_bytes() == expected,
+            lambda: (root / "NEXT.md").read_bytes() == expected and published() == expected,
             WAIT,
             lambda: (
                 f"published={published() == expected} {pages_for(root)} "
@@ -352,7 +371,10 @@ def test_a_new_day_during_a_page_pass(
         )
         settle(service, root)
     assert pages_for(root) == head
-    assert tree_files(root, "sortext-pages") == fresh_build(root, head, tmp_path / "old", cli)
+    new_day = day[0].isoformat()
+    assert tree_files(root, "sortext-pages") == fresh_build(
+        root, head, tmp_path / "old", cli, new_day
+    )
 
 
 def test_a_read_only_site_then_saves_then_writable(
@@ -433,9 +455,7 @@ def test_stop_during_a_page_pass_with_a_save_waiting(
     renderer = GateRenderer()
     with watching(root, renderer) as service:
         assert isinstance(service, WatchService)
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "name", "Amara Held")
-        assert renderer.holding.wait(WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "name", "Amara Held")
         set_field(root, "clients/jonas-weber.md", "name", "Jonas Waiting")
         wait_for(lambda: service._pending or commits(root)[0].startswith("jonas"), WAIT)
         service.stop()
@@ -461,9 +481,7 @@ def test_queries_are_not_vouched_during_a_page_pass(
     with watching(root, renderer) as service:
         wait_for(lambda: watchmark.vouched(root, clients), WAIT)
         for i in range(3):
-            renderer.arm()
-            set_field(root, "clients/amara-okafor.md", "name", f"Amara Vouch {i}")
-            assert renderer.holding.wait(WAIT)
+            held_save(renderer, root, "clients/amara-okafor.md", "name", f"Amara Vouch {i}")
             assert not watchmark.vouched(root, clients)
             names = [
                 r.record.name
@@ -498,10 +516,7 @@ def test_a_pull_from_a_bare_remote_while_pages_are_held(
     git(other, "push", "-q", "origin", "main")
     renderer = GateRenderer()
     with watching(root, renderer) as service:
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "name", "Amara Local")
-        assert renderer.holding.wait(WAIT)
-        wait_for(lambda: commits(root)[0].startswith("amara-okafor"), WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "name", "Amara Local", committed=True)
         subprocess.run(
             ["git", "pull", "-q", "--no-rebase", "--no-edit"],
             cwd=root,
@@ -631,9 +646,7 @@ def test_pages_settings_and_a_checkout_change_while_a_page_pass_is_held(
     root = records_repo
     renderer = GateRenderer()
     with watching(root, renderer) as service:
-        renderer.arm()
-        set_field(root, "clients/amara-okafor.md", "name", "Amara Branch")
-        assert renderer.holding.wait(WAIT)
+        held_save(renderer, root, "clients/amara-okafor.md", "name", "Amara Branch")
         with open(root / "sortext.yaml", "a", encoding="utf-8") as handle:
             handle.write("\npages: {branch: other-pages, keep: 5}\n")
         wait_for(lambda: commits(root)[0].startswith("config"), WAIT)
@@ -644,10 +657,14 @@ def test_pages_settings_and_a_checkout_change_while_a_page_pass_is_held(
         assert tree_files(root, "other-pages") == fresh_build(root, head, tmp_path / "a", cli)
         # a checkout of another branch while pages are held publishes nothing for it
         git(root, "branch", "-q", "side", "HEAD~1")
-        renderer.arm()
-        set_field(root, "clients/jonas-weber.md", "name", "Jonas Before Checkout")
-        assert renderer.holding.wait(WAIT)
-        wait_for(lambda: commits(root)[0].startswith("jonas-weber"), WAIT)
+        held_save(
+            renderer,
+            root,
+            "clients/jonas-weber.md",
+            "name",
+            "Jonas Before Checkout",
+            committed=True,
+        )
         main_head = git(root, "rev-parse", "HEAD").strip()
         git(root, "checkout", "-q", "side")
         renderer.release.set()
@@ -870,10 +887,14 @@ def test_the_loop_does_not_spin_while_a_page_pass_outlasts_a_vouch_retry(
         assert ready.wait(WAIT)
         service.wait_settled(0, WAIT)
         clients = root / "clients"
-        renderer.arm()
-        os.replace(clients / "kai-nakamura.md", clients / "kai-studio.md")
-        set_field(root, "clients/amara-okafor.md", "name", "Amara Spin")
-        assert renderer.holding.wait(WAIT)
+        held_save(
+            renderer,
+            root,
+            "clients/amara-okafor.md",
+            "name",
+            "Amara Spin",
+            first=lambda: os.replace(clients / "kai-nakamura.md", clients / "kai-studio.md"),
+        )
         wait_for(lambda: service._vouch_at is not None or service._rendering, WAIT)
         due = service._vouch_at or time.monotonic()
         wait_for(lambda: sum(1 for at, _ in counting.calls if at > due) >= 2, WAIT)

@@ -359,12 +359,13 @@ def test_a_build_that_stopped_half_way_makes_the_next_plan_every_record(
     assert _site_bytes(records_repo) == _site_bytes(twin)
 
 
-def test_a_build_while_a_watcher_vouches_for_the_index_stats_no_record(
+def test_a_build_while_a_watcher_vouches_for_the_index_still_stats_the_records(
     records_repo: Path, monkeypatch: object
 ) -> None:
-    """A running watcher that has nothing pending (it holds the daemon lock and its
-    marker names the clients folder as it is) has indexed every save: a build then
-    plans nothing and writes what the watcher's last build wrote."""
+    """A running watcher that has nothing pending vouches that its index holds every
+    save it saw; a build still makes its stat pass (a record hard-linked elsewhere and
+    edited through the other name raised no event: tests/test_hard_links.py), plans
+    nothing when nothing changed and writes what the last build wrote."""
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
@@ -372,17 +373,22 @@ def test_a_build_while_a_watcher_vouches_for_the_index_stats_no_record(
 
     _build(records_repo)
     before = _site_bytes(records_repo)
+    looks: list[list[str]] = []
+    real_look = Index.stat_changes
 
-    def no_look(self: Index) -> list[str]:
-        raise AssertionError("the record files were looked at")
+    def counted(self: Index, stamp: bool = True) -> list[str]:
+        looks.append(real_look(self, stamp))
+        return looks[-1]
 
     lock = acquire(StateDir(records_repo).watch_lock)
     try:
         watchmark.mark(records_repo, records_repo / "clients")
-        monkeypatch.setattr(Index, "stat_changes", no_look)  # type: ignore[attr-defined]
+        assert watchmark.vouched(records_repo, records_repo / "clients")
+        monkeypatch.setattr(Index, "stat_changes", counted)  # type: ignore[attr-defined]
         result = _build(records_repo)
     finally:
         lock.release()
+    assert len(looks) == 1  # the files were looked at (candidates: none parsed again)
     assert result.written == [] and result.parsed == 0  # type: ignore[attr-defined]
     unchanged = len(result.unchanged) + result.unchanged_pages  # type: ignore[attr-defined]
     assert unchanged == len(before)

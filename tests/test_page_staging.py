@@ -179,8 +179,8 @@ def test_pages_go_in_one_by_one_when_site_clients_appeared_meanwhile(tmp_path: P
     site = root / "site"
     staging = _Staging.start(root, site, site / "clients")
     assert staging is not None and staging.folder.parent == site
-    write_new(staging.folder / "amara.html", b"new page")
-    write_new(staging.folder / "bo.html", b"bo")
+    write_new(staging.folder / "amara.html", b"new page", shown=site / "clients" / "amara.html")
+    write_new(staging.folder / "bo.html", b"bo", shown=site / "clients" / "bo.html")
     (site / "clients").mkdir()
     (site / "clients" / "amara.html").write_bytes(b"old page")
     (site / "clients" / "other.html").write_bytes(b"other")
@@ -202,17 +202,145 @@ def test_no_staging_folder_when_site_clients_is_there_in_any_form(tmp_path: Path
 
 def test_write_new_creates_once_and_never_replaces(tmp_path: Path) -> None:
     target = tmp_path / "page.html"
-    write_new(target, b"x" * 70_000)
+    write_new(target, b"x" * 70_000, shown=target)
     assert target.read_bytes() == b"x" * 70_000
     assert stat.S_IMODE(target.stat().st_mode) == 0o644 & ~_umask()
     with pytest.raises(FileExistsError):
-        write_new(target, b"other")
+        write_new(target, b"other", shown=target)
     assert target.read_bytes() == b"x" * 70_000
     with pytest.raises(StorageError):
-        write_new(tmp_path / "no-folder" / "page.html", b"x")
+        write_new(tmp_path / "no-folder" / "page.html", b"x", shown=tmp_path / "page.html")
 
 
 def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+# -- errors name the path the user knows, never the staging folder or a temp file ------
+
+
+class _FailingOs:
+    """``os`` as sortext/files/write.py sees it, with one call failing (a full disk, an
+    I/O error: neither can be arranged here) for paths whose name holds ``name``.
+    ``write`` fails on a file descriptor that such an ``open`` returned."""
+
+    def __init__(self, call: str, code: int, name: str) -> None:
+        self.call, self.code, self.name = call, code, name
+        self.fds: set[int] = set()
+        self.failed = 0
+
+    def __getattr__(self, attr: str) -> object:
+        return getattr(os, attr)
+
+    def _fail(self) -> None:
+        self.failed += 1
+        raise OSError(self.code, os.strerror(self.code))
+
+    def _ours(self, path: object) -> bool:
+        return self.name in os.path.basename(os.fspath(path))  # type: ignore[arg-type]
+
+    def open(self, path: object, flags: int, mode: int = 0o777) -> int:
+        if self.call == "open" and self._ours(path) and flags & os.O_WRONLY:
+            self._fail()
+        fd = os.open(path, flags, mode)  # type: ignore[arg-type]
+        if self._ours(path):
+            self.fds.add(fd)
+        return fd
+
+    def write(self, fd: int, data: bytes) -> int:
+        if self.call == "write" and fd in self.fds:
+            self._fail()
+        return os.write(fd, data)
+
+    def replace(self, src: object, dst: object) -> None:
+        if self.call == "replace" and self._ours(dst):
+            self._fail()
+        os.replace(src, dst)  # type: ignore[arg-type]
+
+    def fsync(self, fd: int) -> None:
+        if self.call == "fsync" and fd in self.fds:
+            self._fail()
+        os.fsync(fd)
+
+
+_CODES = st.sampled_from([28, 5, 122, 27, 30])  # ENOSPC, EIO, EDQUOT, EFBIG, EROFS
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(pick=st.integers(min_value=0, max_value=5), call=st.sampled_from(["open", "write"]))
+def test_a_page_write_failing_in_the_staging_folder_names_the_page(
+    monkeypatch: pytest.MonkeyPatch, pick: int, call: str
+) -> None:
+    """Property: a cold build whose write of any client page fails in the staging
+    folder says ``site/clients/<id>.html: cannot write: <reason>``, never the hidden
+    ``site/.clients.sortext-tmp-PID-HEX/<id>.html``; nothing half-built is left."""
+    import sortext.files.write as writer
+
+    with tempfile.TemporaryDirectory(prefix="staging-") as base:
+        root = _repo(Path(base), 6, 5, 0, 0)
+        stem = sorted(p.stem for p in (root / "clients").glob("*.md"))[pick]
+        from sortext.repo import open_repository
+
+        record_id = open_repository(root).record_path(stem).stem
+        failing = _FailingOs(call, 28, f"{record_id}.html")
+        with monkeypatch.context() as patch:
+            patch.setattr(writer, "os", failing)
+            with pytest.raises(StorageError) as caught:
+                _build(root)
+        message = str(caught.value)
+        assert failing.failed == 1
+        assert message.startswith(f"{root / 'site' / 'clients' / record_id}.html: cannot write:")
+        assert TEMP_MARKER not in message and "No space left on device" in message
+        assert not (root / "site" / "clients").exists() and _staging_folders(root) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    writer_name=st.sampled_from(["atomic_write", "write_if_changed", "write_new"]),
+    call=st.sampled_from(["open", "write", "replace", "fsync"]),
+    code=_CODES,
+    staged=st.booleans(),
+    old=st.sampled_from([None, b"old", b"same"]),
+)
+def test_every_staged_or_temp_write_error_names_the_final_path(
+    writer_name: str, call: str, code: int, staged: bool, old: bytes | None
+) -> None:
+    """Property: whichever of the one writer's calls fails, for a file written through a
+    temp file or into a staging folder, the error names the final path (the one given as
+    ``shown``, else the target), never a temp or staging name."""
+    import sortext.files.write as writer
+
+    with tempfile.TemporaryDirectory() as base:
+        final = Path(base) / "site" / "clients" / "amara.html"
+        final.parent.mkdir(parents=True)
+        folder = Path(base) / "site" / ".clients.sortext-tmp-1-ab12" if staged else final.parent
+        folder.mkdir(exist_ok=True)
+        target = folder / "amara.html"
+        if old is not None and writer_name != "write_new":
+            target.write_bytes(old)
+        shown = final if staged else None
+        failing = _FailingOs(call, code, "amara.html")
+        saved = writer.os
+        writer.os = failing  # type: ignore[assignment]
+        try:
+            if writer_name == "atomic_write":
+                writer.atomic_write(target, b"same!", shown=shown)
+            elif writer_name == "write_if_changed":
+                writer.write_if_changed(target, b"same!", shown=shown)
+            else:
+                writer.write_new(target, b"same!", shown=final)
+        except StorageError as exc:
+            message = str(exc)
+            assert message.startswith(f"{final}: cannot "), message
+            assert TEMP_MARKER not in message and os.strerror(code) in message
+        else:
+            assert not failing.failed  # (a call the writer does not make here)
+        finally:
+            writer.os = saved
+        assert not [n for n in os.listdir(folder) if n.startswith(".amara")]  # no temp left

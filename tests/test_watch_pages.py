@@ -55,12 +55,12 @@ def tree_files(root: Path, commit: str) -> dict[str, bytes]:
 
 
 def fresh_build(
-    source: Path, commit: str, where: Path, cli: Callable[..., Result]
+    source: Path, commit: str, where: Path, cli: Callable[..., Result], today: str = TODAY
 ) -> dict[str, bytes]:
     """``sortext build --today`` on a clean clone checked out at ``commit``."""
     subprocess.run(["git", "clone", "-q", str(source), str(where)], check=True)
     subprocess.run(["git", "checkout", "-q", "--detach", commit], cwd=where, check=True)
-    result = cli("build", "--repo", str(where), "--today", TODAY)
+    result = cli("build", "--repo", str(where), "--today", today)
     assert result.exit_code == 0, result.output
     out = {"NEXT.md": (where / "NEXT.md").read_bytes()}
     for path in sorted((where / "site").rglob("*")):
@@ -487,8 +487,9 @@ def test_disk_full_during_a_save_never_publishes_an_incomplete_index(
             exclusive: bool = False,
             durable: bool = True,
             mode: int | None = None,
+            shown: Path | None = None,
         ) -> None:
-            raise StorageError(f"{path}: cannot write: No space left on device")
+            raise StorageError(f"{shown or path}: cannot write: No space left on device")
 
         monkeypatch.setattr(writer, "atomic_write", disk_full)
         set_field(root, "clients/amara-okafor.md", "stage", "review")

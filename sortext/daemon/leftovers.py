@@ -21,8 +21,12 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.files.write import pid_alive, temp_writer
+
+if TYPE_CHECKING:
+    from sortext.repo import Repository
 
 log = logging.getLogger("sortext.watch")
 
@@ -64,3 +68,40 @@ def remove_leftovers(folders: Iterable[Path]) -> list[Path]:
     for path in removed:
         log.info("removed %s left behind by a stopped sortext process", path)
     return removed
+
+
+def _tree(top: Path) -> list[Path]:
+    """``top`` and every folder under it, links not followed (none when it is absent)."""
+    if not top.is_dir() or top.is_symlink():
+        return []
+    found = [top]
+    for folder, subfolders, _ in os.walk(top, followlinks=False):
+        below = [Path(folder) / name for name in subfolders]
+        found.extend(path for path in below if not path.is_symlink())
+    return found
+
+
+def write_folders(repo: Repository, git_dir: Path) -> list[Path]:
+    """Every folder a sortext process writes files into, for :func:`remove_leftovers`.
+
+    The repository root (NEXT.md, erased.yaml, sortext.yaml), the clients
+    folder, ``git_dir`` (blobs, the private index), and the whole of
+    ``.sortext/`` and ``site/`` (``site/clients``, ``site/owners`` and any folder
+    a newer version adds) walked without following links, plus the folder of
+    each export configured in sortext.yaml.  A list kept by hand missed
+    ``site/owners``, where a killed watcher's half-written owner page then
+    stayed for good.  A configuration that cannot be read adds no export folder.
+    """
+    from sortext.errors import SortextError
+    from sortext.files.state import StateDir
+
+    root = repo.root
+    folders = [root, repo.clients_path, git_dir, root / "inbox"]
+    folders += _tree(StateDir(root).path) + _tree(root / "site")
+    try:
+        from sortext.io.export import configured_exports
+
+        folders += [target.parent for target, _, _ in configured_exports(repo)]
+    except (ImportError, SortextError):
+        pass
+    return list(dict.fromkeys(folders))

@@ -30,6 +30,7 @@ import datetime as dt
 import logging
 import os
 import stat
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,13 @@ MAX_RERENDER_BACKOFF = 60.0
 
 #: How many times an empty file is looked at again before it counts as a save.
 EMPTY_RETRIES = 2
+
+#: Seconds a record that went missing (not moved away) is waited for before its
+#: deletion is committed: an editor that saves by deleting the file and writing it
+#: anew leaves it missing for a moment, maybe longer than the debounce window (20 ms
+#: by choice, or a busy machine), and that save must not show in history as the
+#: record's deletion followed by its re-creation.  Independent of the debounce.
+MISSING_GRACE = 1.0
 
 
 class Renderer(Protocol):
@@ -186,11 +194,18 @@ class Pipeline:
     last_head: str | None = None
     last_today: dt.date | None = None
     _empty_strikes: dict[str, int] = field(default_factory=dict)
+    #: record path -> when (time.monotonic) it was first found missing, since it was
+    #: last found present (see MISSING_GRACE)
+    _missing_since: dict[str, float] = field(default_factory=dict)
     _validator: RecordValidator | None = None
     #: where the pages are published (``pages:`` in sortext.yaml)
     pages: PagesSettings = field(default_factory=PagesSettings)
     #: the records commit the pages branch was last published for
     published_for: str | None = None
+    #: the day the pages on the branch were built for (the injected clock's): when the
+    #: day changes, the pages of the same records commit are published again, since
+    #: NEXT.md's "today" (due, overdue, this week) moved
+    published_day: dt.date | None = None
     #: the last "not committed yet" / "not published" reason logged (logged once each)
     _held: str | None = None
     _publish_error: str | None = None
@@ -225,20 +240,10 @@ class Pipeline:
 
     def start(self) -> SettleResult:
         """Start-up: full rebuild, then commit what changed while no daemon ran."""
-        from sortext.daemon.leftovers import remove_leftovers
-        from sortext.files.state import StateDir
+        from sortext.daemon.leftovers import remove_leftovers, write_folders
 
         root = self.repo.root
-        remove_leftovers(
-            [
-                self.repo.clients_path,
-                root,
-                StateDir(root).path,
-                root / "site",
-                root / "site" / "clients",
-                self.git.git_dir,
-            ]
-        )
+        remove_leftovers(write_folders(self.repo, self.git.git_dir))
         self.last_head = self._head()
         self.last_today = self.today()
         self._hint_tracked_pages()
@@ -268,6 +273,7 @@ class Pipeline:
             # (a new day, a build run by hand): compare them all now, at start-up, so
             # that the first save restages only the pages it wrote.
             self._publish(result, catch_up=True, restage=True)
+        self.published_day = self.last_today  # start-up compared every page for today
         return result
 
     def settle(
@@ -299,7 +305,7 @@ class Pipeline:
         config_changes = self._refresh_context(changes)
         full = full or config_changes is not None
         parsed: dict[str, tuple[bytes, LoadResult]] = {}
-        records, moved_from = self._read_records(changes, result, parsed)
+        records, moved_from = self._read_records(changes, result, parsed, grace=not catch_up)
         if config_changes:
             self._commit_config(config_changes, changes, result)
         if records:
@@ -355,7 +361,7 @@ class Pipeline:
             return result  # the next batch publishes (its commit is HEAD's descendant)
         if batch.head != self.last_head:
             return result  # a later batch committed since: it renders and publishes both
-        self._publish(result, batch.catch_up, head=batch.head)
+        self._publish(result, batch.catch_up, head=batch.head, day=batch.today)
         return result
 
     def _commit_records(
@@ -408,6 +414,7 @@ class Pipeline:
         catch_up: bool,
         restage: bool = False,
         head: str | None = None,
+        day: dt.date | None = None,
     ) -> None:
         """Publish the pages just rendered for HEAD, when they are exactly HEAD's.
 
@@ -416,12 +423,22 @@ class Pipeline:
         not: the branch keeps showing the newest pages.  ``restage``: compare
         every page with the branch even when it was published for HEAD (start-up).
         ``head``: the records commit the pages were rendered for (default: the last
-        one this watcher saw)."""
+        one this watcher saw).  ``day``: the day they were rendered for; pages of the
+        commit already published, rendered for another day than the branch's (the day
+        changed while the watcher ran), are published again, as one pages commit."""
         ref = self.pages.ref
         head = self.last_head if head is None else head
-        if ref is None or head is None or (head == self.published_for and not restage):
+        new_day = day is not None and self.published_day is not None and day != self.published_day
+        if ref is None or head is None:
             return
-        if result.commit is None and not catch_up and not self._moved_forward(head):
+        if head == self.published_for and not restage and not new_day:
+            return
+        if (
+            result.commit is None
+            and not catch_up
+            and head != self.published_for
+            and not self._moved_forward(head)
+        ):
             return
         why = None
         if not self.rendered_ok:
@@ -441,11 +458,16 @@ class Pipeline:
 
         try:
             subject = (result.message or "").splitlines()[0] if result.commit == head else None
-            result.published = publish(self.repo.root, head, self.pages, subject, self._unpublished)
+            note = f"a new day: {day.isoformat()}" if new_day and day is not None else None
+            result.published = publish(
+                self.repo.root, head, self.pages, subject, self._unpublished, note
+            )
         except (GitError, OSError) as exc:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return
         self.published_for = head
+        if day is not None:
+            self.published_day = day
         self._publish_error = None
         self._unpublished = set()
 
@@ -554,16 +576,21 @@ class Pipeline:
         changes: Sequence[Change],
         result: SettleResult,
         parsed: dict[str, tuple[bytes, LoadResult]],
+        grace: bool = True,
     ) -> tuple[dict[str, bytes | None], dict[str, str]]:
         """Read and validate each record; returns the new versions of valid or
         deleted records, and which paths were moved from where.  Every version
-        parsed here goes into ``parsed`` (path -> bytes, result) for the later steps."""
+        parsed here goes into ``parsed`` (path -> bytes, result) for the later steps.
+        ``grace``: a missing record (not moved away) is waited for (MISSING_GRACE)
+        before it counts as deleted; not at start-up's catch-up, where it was deleted
+        while nobody watched."""
         from sortext.check.load import parse_record
 
         validator = self.validator
         records: dict[str, bytes | None] = {}
         moved_from: dict[str, str] = {}
         seen_paths: set[Path] = set()
+        moved_away = {c.moved_from for c in changes if c.moved_from is not None}
         for change in changes:
             if change.kind == "copy" and change.path not in seen_paths:
                 seen_paths.add(change.path)
@@ -585,6 +612,13 @@ class Pipeline:
             # a record that is a symbolic link: an error as check reports it (never
             # read, never committed, never taken for the record's deletion)
             link = raw is None and os.path.islink(change.path)
+            if grace and raw is None and not link and change.path not in moved_away:
+                wait = self._missing_wait(rel)  # deleted, or being saved anew?
+                if wait > 0:
+                    result.retry.append(change)
+                    result.retry_after = max(result.retry_after, wait)
+                    continue
+            self._missing_since.pop(rel, None)
             key = "link" if link else "" if raw is None else blob_id(raw)
             if change.moved_from is not None:
                 moved_from[rel] = self.repo.relative(change.moved_from)
@@ -616,6 +650,17 @@ class Pipeline:
                 log.warning("%s", warning.format(False))
             records[rel] = raw
         return records, moved_from
+
+    def _missing_wait(self, rel: str) -> float:
+        """Seconds still to wait before the missing record ``rel`` counts as deleted: 0
+        once it has been missing at every look for :data:`MISSING_GRACE` seconds (a
+        look that finds it present starts the grace again), or when its deletion is
+        already what the watcher last saw."""
+        if self.seen.get(rel) == "":
+            return 0.0
+        now = time.monotonic()
+        since = self._missing_since.setdefault(rel, now)
+        return max(0.0, since + MISSING_GRACE - now)
 
     def _report_copy(self, path: Path) -> None:
         """A sync tool's conflict copy appeared: say so, with the command that merges it."""

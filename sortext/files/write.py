@@ -171,14 +171,18 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> Non
     atomic_write(path, data, exclusive=expected is None)
 
 
-def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
+def write_if_changed(
+    path: Path, data: bytes, durable: bool = True, shown: Path | None = None
+) -> bool:
     """Atomically replace ``path`` with ``data`` unless it already holds exactly that.
 
     True when written.  ``durable`` fsyncs the file and its folder; client
     pages skip it (derived data, rebuilt on demand) so a cold build of
     thousands stays fast; the rename still guarantees a reader never sees a
-    half-written file.  Raises StorageError.
+    half-written file.  ``shown``: the path an error names, when ``path`` is in a
+    staging folder (see :func:`write_new`).  Raises StorageError.
     """
+    named = path if shown is None else shown
     mode = None
     try:
         # O_NONBLOCK: a named pipe there would block the open until a writer came
@@ -186,7 +190,7 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     except FileNotFoundError:
         mode = 0o644  # nothing there (a cold build's pages): no mode to keep
     except OSError as exc:
-        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise StorageError(f"{named}: cannot read: {_reason(exc)}") from exc
     else:
         try:
             info = os.fstat(fd)
@@ -196,28 +200,30 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
                     if existing.read() == data:
                         return False
         except OSError as exc:
-            raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+            raise StorageError(f"{named}: cannot read: {_reason(exc)}") from exc
         finally:
             os.close(fd)
-    atomic_write(path, data, durable=durable, mode=mode)
+    atomic_write(path, data, durable=durable, mode=mode, shown=shown)
     return True
 
 
-def write_new(path: Path, data: bytes) -> None:
+def write_new(path: Path, data: bytes, shown: Path) -> None:
     """Create ``path`` holding ``data``, under its own name (no temporary file, no rename,
     no fsync).
 
     Only for a file in a folder nobody sees yet: a build's staging folder, renamed into
     place once it is filled (the rename is what makes its files visible, all at once).
-    Raises FileExistsError when ``path`` is there already (nothing written: the caller
-    decides), StorageError for any other failure (a partly written file is removed).
+    ``shown``: the path the file will have once the folder is in place, the one an
+    error names (the user never saw the staging folder).  Raises FileExistsError when
+    ``path`` is there already (nothing written: the caller decides), StorageError for
+    any other failure (a partly written file is removed).
     """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
         raise
     except OSError as exc:
-        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise StorageError(f"{shown}: cannot write: {_reason(exc)}") from exc
     try:
         view = memoryview(data)
         while view:  # os.write may write less than asked
@@ -226,7 +232,7 @@ def write_new(path: Path, data: bytes) -> None:
         os.close(fd)
         with contextlib.suppress(OSError):
             os.unlink(path)
-        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        raise StorageError(f"{shown}: cannot write: {_reason(exc)}") from exc
     os.close(fd)
 
 
@@ -252,6 +258,7 @@ def atomic_write(
     exclusive: bool = False,
     durable: bool = True,
     mode: int | None = None,
+    shown: Path | None = None,
 ) -> None:
     """Write ``data`` to ``path`` via a temp file + fsync + rename + folder fsync.
 
@@ -260,7 +267,8 @@ def atomic_write(
     file keeps the mode of the file it replaces (0644 for a new one).  The
     temp file never outlives a failed write.  ``mode``: the new file's mode when the
     caller knows ``path`` is absent (saves a ``stat``).  Raises StorageError on I/O
-    errors.
+    errors, naming ``path`` (or ``shown``, the path a staged file will have), never
+    the temp file.
     """
     folder = path.parent
     temp = temp_path(path)
@@ -279,7 +287,7 @@ def atomic_write(
                     handle.flush()
                     os.fsync(handle.fileno())
             if exclusive:
-                _link_new(temp, path)
+                _link_new(temp, path, path if shown is None else shown)
             else:
                 os.replace(temp, path)
             placed = True  # the temp file's name is gone (replaced, or linked and unlinked)
@@ -291,12 +299,19 @@ def atomic_write(
     except ConflictError:
         raise
     except OSError as exc:
-        raise StorageError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        named = path if shown is None else shown
+        raise StorageError(f"{named}: cannot write: {_reason(exc)}") from exc
 
 
-def _link_new(temp: Path, path: Path) -> None:
-    """Put ``temp`` at ``path`` only if nothing is there (ConflictError otherwise)."""
-    clash = f"{path} was created by someone else meanwhile; nothing was written"
+def _reason(exc: OSError) -> str:
+    """What went wrong, without the file names an OSError may carry (a temp file's)."""
+    return exc.strerror or type(exc).__name__
+
+
+def _link_new(temp: Path, path: Path, shown: Path) -> None:
+    """Put ``temp`` at ``path`` only if nothing is there (ConflictError otherwise,
+    naming ``shown``)."""
+    clash = f"{shown} was created by someone else meanwhile; nothing was written"
     try:
         os.link(temp, path)  # fails if a file appeared meanwhile
     except FileExistsError:

@@ -76,9 +76,14 @@ def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, 
 
 
 def _records_from(repo: Repository, index: Any) -> list[dict[str, Any]]:
+    validator = index.validator
+    with validator.one_pass():  # erased.yaml read once for the export, not once a record
+        return _records_in_pass(repo, index, validator)
+
+
+def _records_in_pass(repo: Repository, index: Any, validator: Any) -> list[dict[str, Any]]:
     from sortext.check.load import Record
 
-    validator = index.validator
     consented_only = repo.config.consented_only("exports")
     candidates: list[Record] = []
     stale = []

@@ -228,7 +228,7 @@ def load_map(path: Path) -> FieldMap:
     source = decode(raw)
     if isinstance(source, Diagnostic):
         raise UsageError(f"{path}:{source.line}:{source.column}: {source.message}")
-    data = load_fast(source.text)
+    data = load_fast(source.text, "a field map")
     if isinstance(data, Diagnostic):
         raise UsageError(f"{path}:{data.line}:{data.column}: {data.message}")
     return parse_map(data, str(path))

@@ -18,7 +18,7 @@ import re
 import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +70,10 @@ BUILD_GENERATION = "build_generation"
 #: meta: :data:`sortext.store.board.QUERY_STORES` as the last finished build read it
 #: before planning (a query that stored another day's assessments since moved it)
 BUILD_QUERY_STORES = "build_query_stores"
+#: meta: what the summary pages (NEXT.md, site/index.html, site/owners/) were last
+#: rendered from and the bytes then on disk (see :func:`_summary_key`); "" or missing
+#: when they must be rendered
+SUMMARY_KEY = "summary_key"
 # What every page template gets besides its view model: the list limit and the
 # due-soon thresholds in days (``limit``, ``soon_days``, ``invoice_days``).
 Context = dict[str, int]
@@ -157,7 +161,7 @@ def _build(
 ) -> BuildResult:
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board, daybook
-    from sortext.store.index import Index
+    from sortext.store.index import PARALLEL_THRESHOLD, Index
     from sortext.store.pagekeys import page_keys
 
     result = BuildResult()
@@ -171,7 +175,15 @@ def _build(
             pages_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"{pages_dir}: cannot create: {exc.strerror}") from exc
-    env = environment(repo.root, StateDir(repo.root).template_cache)
+    made: list[jinja2.Environment] = []
+
+    def env() -> jinja2.Environment:
+        """The template environment, made when first needed (a build that renders
+        nothing never imports Jinja)."""
+        if not made:
+            made.append(environment(repo.root, StateDir(repo.root).template_cache))
+        return made[0]
+
     common = {
         "limit": LIST_LIMIT,
         "soon_days": config.threshold("due_soon_days"),
@@ -208,13 +220,16 @@ def _build(
         if looked:
             # Only record files can have changed since the last build (same rules,
             # templates, sources, stage clock; no page added or removed by hand): one
-            # stat pass says which, and only their records are planned.
-            from sortext.files import watchmark
-
-            vouched = watchmark.vouched(repo.root, repo.clients_path)  # a watcher saw all
-            names = [] if vouched else index.stat_changes()
+            # stat pass says which, and only their records are planned.  Made even
+            # while a watcher vouches for its index: a record hard-linked elsewhere
+            # and edited through the other name raised no event the watcher saw, and
+            # a build must show what the files hold (~25 ms at 10,000 records).
+            names = index.stat_changes()
         clock = _stage_clock(repo, index, names)
-        load_template(env, "client.html.j2")  # loaded once here, inherited by forked workers
+        if names is None or len(names) >= PARALLEL_THRESHOLD:
+            # records may be parsed in forked workers: loaded once here, inherited by them
+            # (a few files are parsed in this process, which loads it if one is parsed)
+            load_template(env(), "client.html.j2")
         fresh = _FreshRecords(
             repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
         )
@@ -270,14 +285,24 @@ def _build(
             owned,
             real_pages,
         )
+        forgotten = sorted(set(assessed) - plan.usable)
+        quiet = not (plan.jobs or forgotten or stats.parsed or stats.removed or stats.rebuilt)
         with index.conn:
+            if not quiet:  # the board changes: the summary pages are rendered again
+                index.conn.execute("DELETE FROM meta WHERE key = ?", (SUMMARY_KEY,))
             if len(plan.jobs) > board.COUNT_DELTA_LIMIT:
                 # many records redone (a cold build, a new day): their batches do not
                 # keep the lists' counts one by one; counted once below instead
                 board.drop_counts(index.conn)
-            board.forget(index.conn, sorted(set(assessed) - plan.usable))
-            daybook.forget(index.conn, sorted(set(assessed) - plan.usable))
-            jobs = _run_jobs(index, env, config, today, plan.jobs, common, clock, fresh.staging)
+            board.forget(index.conn, forgotten)
+            daybook.forget(index.conn, forgotten)
+            if plan.jobs:  # loaded before the workers fork: each inherits it
+                load_template(env(), "client.html.j2")
+            jobs = (
+                _run_jobs(index, env(), config, today, plan.jobs, common, clock, fresh.staging)
+                if plan.jobs
+                else iter(())
+            )
             for batch in jobs:
                 stored_rows = [stored for stored, _ in batch if stored is not None]
                 board.store(index.conn, stored_rows)
@@ -294,7 +319,12 @@ def _build(
             board.keep_counts(index.conn)  # no-op while kept: the pages read them
         if staging is not None:  # every client page is written: all appear at once
             staging.publish()
-        _summary_pages(repo, index, env, today, common, result, head)
+        # read before rendering: a query storing meanwhile moves what the next build reads
+        summary_key = _summary_key(repo, index, build_mark, head, common, today)
+        if not (quiet and _summary_kept(repo, index, summary_key, result)):
+            warned = len(result.warnings)
+            emitted = _summary_pages(repo, index, env(), today, common, result, head)
+            _keep_summary(index, summary_key, emitted, result, warned)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
         # A full look also removes the client pages no record names that no page key
@@ -493,6 +523,8 @@ def _clock_part(clock: Clock, record_id: str) -> str:
 def _owned_digests(config: Config) -> dict[str, str]:
     """Record id -> a digest of what its owners last supplied (``sources/<source>.json``:
     the client page shows where the record differs); {} when no field is owned."""
+    if not config.raw.get("owned_fields"):  # as owned_patterns reads it: none (~6 ms of
+        return {}  # imports spared, the field paths' parser among them)
     from sortext.check.owned import OwnedStores
 
     stores = OwnedStores(config=config)
@@ -609,9 +641,10 @@ def _summary_pages(
     common: Context,
     result: BuildResult,
     head: str = "-",
-) -> None:
+) -> list[tuple[str, str]]:
     """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
-    the index holds (this week and money: its day book)."""
+    the index holds (this week and money: its day book); returns each page's path
+    (repository-relative) and the digest of the bytes it now holds, in order."""
     from sortext.pages.render import render
     from sortext.store import board
     from sortext.views.dashboard import error_items, from_board
@@ -636,6 +669,7 @@ def _summary_pages(
     weekly = _without(_weekly(repo, today, result, head), hidden_ids)
     unfiled = unfiled_count(repo.root)
     day = day_from_index(index.conn, repo.config, today, unfiled)
+    emitted: list[tuple[str, str]] = []
     _emit(
         result,
         repo,
@@ -652,6 +686,7 @@ def _summary_pages(
             **common,
         ),
         True,
+        emitted,
     )
     _emit(
         result,
@@ -659,6 +694,7 @@ def _summary_pages(
         repo.root / SITE_DIR / "index.html",
         render(env, "index.html.j2", d=d, weekly=weekly, day=day, **common),
         True,
+        emitted,
     )
     owners_dir = repo.root / SITE_DIR / "owners"
     wanted = set()
@@ -672,8 +708,128 @@ def _summary_pages(
             owners_dir / f"{slug}.html",
             render(env, "owner.html.j2", day=mine, **common),
             True,
+            emitted,
         )
     _remove_others(repo, owners_dir, wanted, result)
+    return emitted
+
+
+SUMMARY_FORMAT = "2"  # part of the summary key: raised when what it covers changes
+INBOX_DIR, INBOX_FILE = "inbox", "inbox.md"  # sortext.views.day's (a test holds them equal)
+
+
+def _summary_key(
+    repo: Repository,
+    index: Index,
+    build_mark: str,
+    head: str,
+    common: Context,
+    today: dt.date,
+) -> str:
+    """A digest of everything the summary pages are rendered from, besides the index's
+    board, which only builds and queries store (a build that changes it renders them;
+    a query's store moves :data:`sortext.store.board.QUERY_STORES`; a stored record
+    moves the index's generation): the rules' key (today, the configuration, sortext's
+    version), the templates, the owners' sources, git's HEAD ("since last week"), the
+    page limits, the bounds of "since last week" (local midnights: the time zone) and
+    the notes waiting in the inbox (their count is shown)."""
+    from sortext.store import board
+    from sortext.vcs.midnight import window_bounds
+
+    digest = hashlib.sha256()
+    parts = (
+        SUMMARY_FORMAT,
+        build_mark,
+        head,
+        str(index.generation()),
+        board.query_stores(index.conn),
+        repr(sorted(common.items())),
+        repr(window_bounds(today)),
+    )
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    try:  # what unfiled_count counts: each file name and whether it is a file now
+        with os.scandir(repo.root / INBOX_DIR) as entries:
+            found = sorted((e.name, e.is_file()) for e in entries)
+        for name, is_file in found:
+            digest.update(f"{name}\0{is_file:d}\0".encode("utf-8", "surrogateescape"))
+    except OSError:
+        digest.update(b"-\0")
+    try:
+        digest.update(b"\1" + (repo.root / INBOX_FILE).read_bytes())
+    except OSError:
+        digest.update(b"\2")
+    return digest.hexdigest()
+
+
+def _page_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def _digest_on_disk(path: Path) -> str | None:
+    """The digest of the regular file at ``path`` (not followed if a link), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return _page_digest(handle.read())
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _summary_kept(repo: Repository, index: Index, key: str, result: BuildResult) -> bool:
+    """Whether the summary pages on disk are those the last rendering under ``key``
+    wrote (same key; each page holds the bytes written then; no other page in
+    site/owners); if so, they are counted as unchanged in ``result``, as a rendering
+    would have found them.  A missing or damaged record is False (render them)."""
+    import json
+
+    try:
+        kept = json.loads(index.meta(SUMMARY_KEY) or "null")
+        if not isinstance(kept, dict) or kept.get("key") != key:
+            return False
+        files = [(str(rel), str(digest)) for rel, digest in kept["files"]]
+        errors = int(kept["errors"])
+    except (ValueError, TypeError, KeyError):
+        return False
+    owners = f"{SITE_DIR}/owners/"
+    mine = {rel[len(owners) :] for rel, _ in files if rel.startswith(owners)}
+    try:
+        listed = {n for n in os.listdir(repo.root / owners) if n.endswith(".html")}
+    except (FileNotFoundError, NotADirectoryError):
+        listed = set()
+    except OSError:
+        return False
+    if listed != mine:
+        return False
+    named = {NEXT_NAME, f"{SITE_DIR}/index.html", *(owners + name for name in listed)}
+    for rel, digest in files:  # only pages a rendering writes are read (not a planted path)
+        if rel not in named or _digest_on_disk(repo.root / rel) != digest:
+            return False
+    result.unchanged.extend(rel for rel, _ in files)
+    result.errors = errors
+    return True
+
+
+def _keep_summary(
+    index: Index, key: str, emitted: list[tuple[str, str]], result: BuildResult, warned: int
+) -> None:
+    """Store what the summary pages were just rendered from (see :func:`_summary_kept`);
+    nothing when the rendering warned (git failed for "since last week": the next build
+    renders them again, with the section if git answers then)."""
+    import json
+
+    if len(result.warnings) > warned:
+        index.set_meta(SUMMARY_KEY, "")
+        return
+    kept = {"key": key, "files": emitted, "errors": result.errors}
+    index.set_meta(SUMMARY_KEY, json.dumps(kept))
 
 
 def _without(weekly: WeeklyChanges | None, ids: set[str]) -> WeeklyChanges | None:
@@ -756,7 +912,7 @@ class _FreshRecords:
     def __init__(
         self,
         root: Path,
-        env: jinja2.Environment,
+        env: Callable[[], jinja2.Environment],
         config: Config,
         today: dt.date,
         common: Context,
@@ -789,7 +945,7 @@ class _FreshRecords:
         if page is not None and withheld(self.config, record) and page.exists():
             self.removed.append(rel)
         if self.template is None:  # looked up once: each lookup stats the template files
-            self.template = load_template(self.env, "client.html.j2")
+            self.template = load_template(self.env(), "client.html.j2")
         stored, done = _assess_and_render(
             path,
             record,
@@ -916,8 +1072,8 @@ def _withhold_page(
             there.unlink()
         except FileNotFoundError:
             pass
-        except OSError as exc:
-            raise StorageError(f"{there}: cannot remove a withheld page: {exc.strerror}") from exc
+        except OSError as exc:  # named as the user knows it, never the staging folder
+            raise StorageError(f"{page}: cannot remove a withheld page: {exc.strerror}") from exc
     return page, None
 
 
@@ -931,9 +1087,9 @@ def _write_page(page: Path, data: bytes, staging: Path | None) -> bool:
         return write_if_changed(page, data, durable=False)
     target = staging / page.name
     try:
-        write_new(target, data)
+        write_new(target, data, shown=page)  # an error names site/clients/<id>.html
     except FileExistsError:
-        return write_if_changed(target, data, durable=False)
+        return write_if_changed(target, data, durable=False, shown=page)
     return True
 
 
@@ -1179,10 +1335,20 @@ def _remove_stale_staging(site: Path) -> None:
                 os.close(fd)
 
 
-def _emit(result: BuildResult, repo: Repository, path: Path, text: str, durable: bool) -> None:
+def _emit(
+    result: BuildResult,
+    repo: Repository,
+    path: Path,
+    text: str,
+    durable: bool,
+    emitted: list[tuple[str, str]] | None = None,
+) -> None:
     rel = path.relative_to(repo.root).as_posix()
     confined_folder(repo.root, path)  # NEXT.md or a page that is a link leading out: refused
-    if write_if_changed(path, text.encode("utf-8"), durable):
+    data = text.encode("utf-8")
+    if emitted is not None:
+        emitted.append((rel, _page_digest(data)))
+    if write_if_changed(path, data, durable):
         result.written.append(rel)
     else:
         result.unchanged.append(rel)

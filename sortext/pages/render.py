@@ -22,12 +22,13 @@ from urllib.parse import quote
 
 from sortext.errors import StorageError, TemplateProblem
 from sortext.record.model import as_date
-from sortext.rules.findings import GoalStatus
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
 if TYPE_CHECKING:
     import jinja2
     from markupsafe import Markup
+
+    from sortext.rules.findings import GoalStatus
 
 PACKAGE_TEMPLATES = "templates"
 SAFE_SCHEMES = ("http://", "https://", "mailto:", "tel:")

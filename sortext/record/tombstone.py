@@ -130,7 +130,7 @@ def parse(text: str) -> Tombstones:
     from sortext.record.diagnostics import Diagnostic
     from sortext.record.yamlread import load_fast
 
-    data = load_fast(text) if text.strip() else {}
+    data = load_fast(text, FILE_NAME) if text.strip() else {}
     if isinstance(data, Diagnostic):
         raise ValueError(f"line {data.line}: {data.message}")
     if not isinstance(data, dict):

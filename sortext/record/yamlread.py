@@ -21,6 +21,10 @@ from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_NESTING = 24
 
+#: What a refusal says the text is when the caller does not name a file: a record's
+#: front matter (or a value written into one).
+RECORD = "a record"
+
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -114,7 +118,7 @@ def _may_hold_control(text: str) -> bool:
 
 
 def _guard(
-    text: str, scan_always: bool, rare: bool | None = None
+    text: str, scan_always: bool, rare: bool | None = None, what: str = RECORD
 ) -> tuple[Diagnostic | None, bool]:
     """The checks both read paths share: nesting, then the YAML features we refuse.
 
@@ -141,17 +145,21 @@ def _guard(
             False,
         )
     if scan_always:
-        return scan_features(text)
+        return scan_features(text, what)
     rare = _holds_rare(text) if rare is None else rare
     # ("<" first: one character is a memchr, two a slower search of the whole text)
     if _markup_in(text, rare) or _number_hint_in(text) or ("<" in text and "<<" in text):
-        return scan_features(text)
+        return scan_features(text, what)
     return None, False
 
 
-def load_fast(text: str) -> Any | Diagnostic:
-    """Parse YAML text to plain Python values, or describe why it cannot be read."""
-    return _load(text, dates=True)[0]
+def load_fast(text: str, what: str = RECORD) -> Any | Diagnostic:
+    """Parse YAML text to plain Python values, or describe why it cannot be read.
+
+    ``what``: what the text is, as a refusal names it ("anchors ... are not allowed
+    in {what}"): :data:`RECORD` (a record's front matter, a value for one) or a
+    file's name such as ``"sortext.yaml"``."""
+    return _load(text, dates=True, what=what)[0]
 
 
 def load_data(text: str) -> Any | Diagnostic:
@@ -226,13 +234,13 @@ _TIMESTAMP = re.compile(
 )
 
 
-def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
+def _load(text: str, dates: bool, what: str = RECORD) -> tuple[Any | Diagnostic, bool]:
     """:func:`load_fast`'s work, reading dates and timestamps only when ``dates``;
     also says whether the value returned may hold them."""
     import yaml_rs
 
     rare = _holds_rare(text)
-    refused, unparsed = _guard(text, scan_always=False, rare=rare)
+    refused, unparsed = _guard(text, scan_always=False, rare=rare, what=what)
     if refused is not None:
         return refused, False
     try:
@@ -243,7 +251,7 @@ def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
         )
     except (yaml_rs.YAMLDecodeError, RecursionError, ValueError, OverflowError) as exc:
         if not dates:  # read as load_fast reads it (a date key and its quoted text
-            return _load(text, dates=True)  # are two keys there): the same refusal
+            return _load(text, dates=True, what=what)  # are two keys there): the same refusal
         if isinstance(exc, yaml_rs.YAMLDecodeError):
             return _describe_decode_error(text, str(exc)), False
         return problem(f"cannot read YAML: {exc}", 1, 1), False
@@ -261,7 +269,7 @@ def _load(text: str, dates: bool) -> tuple[Any | Diagnostic, bool]:
         ), False
     if unparsed or _flow_indicator_in(text, rare) or _odd_block_scalar(text):
         if not dates:  # ruamel.yaml reads dates: compare like with like
-            return _load(text, dates=True)
+            return _load(text, dates=True, what=what)
         return _double_check(text, value), True
     return value, dates
 
@@ -613,13 +621,15 @@ NUMBER = re.compile(
 )
 
 
-def refused_feature(text: str) -> Diagnostic | None:
+def refused_feature(text: str, what: str = RECORD) -> Diagnostic | None:
     """The first anchor, alias, tag, complex key or ambiguous number in ``text``."""
-    return scan_features(text)[0]
+    return scan_features(text, what)[0]
 
 
-def scan_features(text: str) -> tuple[Diagnostic | None, bool]:
+def scan_features(text: str, what: str = RECORD) -> tuple[Diagnostic | None, bool]:
     """The first refused feature in ``text``, and whether ruamel.yaml failed to parse it.
+
+    ``what`` names what the text is in a refusal (see :func:`load_fast`).
 
     Aliases make one value appear in several places (and power the "billion
     laughs" attack); tags (``!!str``, ``!!binary``, ``!!set``) make values
@@ -658,21 +668,20 @@ def scan_features(text: str) -> tuple[Diagnostic | None, bool]:
                 open_nodes.append([isinstance(event, MappingStartEvent), 0])
             if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
                 return _refuse(
-                    "anchors and aliases (&name / *name) are not allowed in records or "
-                    "sortext.yaml; write the value out",
+                    f"anchors and aliases (&name / *name) are not allowed in {what}; "
+                    "write the value out",
                     *where,
                 )
             if getattr(event, "tag", None) is not None:
                 tag = str(event.tag).replace("tag:yaml.org,2002:", "!!")
                 return _refuse(
-                    f"YAML tags ({tag}) are not allowed in records or sortext.yaml; "
+                    f"YAML tags ({tag}) are not allowed in {what}; "
                     "write the plain value (quote it to keep it as text)",
                     *where,
                 )
             if isinstance(event, ScalarEvent) and event.style is None and event.value == "<<":
                 return _refuse(
-                    "merge keys (<<) are not allowed in records or sortext.yaml; "
-                    "write the fields out",
+                    f"merge keys (<<) are not allowed in {what}; write the fields out",
                     *where,
                 )
             if (

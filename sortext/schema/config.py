@@ -503,7 +503,7 @@ def parse_config(root: Path, raw_bytes: bytes, display: str) -> Config:
             "in a new folder and copy its sortext.yaml",
         )
         raise ConfigError(diag.format(False), [diag])
-    data = load_fast(source.text)
+    data = load_fast(source.text, "sortext.yaml")
     if isinstance(data, Diagnostic):
         diag = data.placed(display)
         raise ConfigError(diag.format(False), [diag])

@@ -244,12 +244,7 @@ def money_totals(
         currencies.append(money)
     tops: list[Any] = []
     if top > 0:
-        paid_in = [
-            c
-            for (c,) in conn.execute(
-                "SELECT DISTINCT currency FROM day_paid WHERE scope = ?", (scope,)
-            )
-        ]
+        paid_in = paid_currencies(conn, scope)
         for cur in paid_in:
             least = conn.execute(
                 "SELECT paid_f FROM day_paid WHERE scope = ? AND currency = ? "
@@ -265,6 +260,21 @@ def money_totals(
     ranked = rank_clients((ClientRevenue(r, n, c, float(p)) for r, n, c, p in tops), top)
     month = f"{today.year:04d}-{today.month:02d}"
     return MoneySummary(day, month, currencies, ranked, [])
+
+
+def paid_currencies(conn: sqlite3.Connection, scope: str) -> list[str]:
+    """The currencies of ``scope``'s rows in ``day_paid``, sorted, one index seek each
+    (``SELECT DISTINCT`` read every row of the scope: ~1.3 ms for each of the three
+    summary pages at 30,000 clients)."""
+    rows = conn.execute(
+        "WITH RECURSIVE cur(c) AS ("
+        " SELECT min(currency) FROM day_paid WHERE scope = ?1"
+        " UNION ALL SELECT (SELECT min(currency) FROM day_paid"
+        " WHERE scope = ?1 AND currency > cur.c) FROM cur WHERE cur.c IS NOT NULL"
+        ") SELECT c FROM cur WHERE c IS NOT NULL",
+        (scope,),
+    )
+    return [c for (c,) in rows]
 
 
 def money_totals_scan(

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sortext.check.load import Preparsed, Record, parse_record
 from sortext.errors import StorageError
 from sortext.files.state import StateDir, clear_odd_file
 from sortext.record.copies import is_record_name
@@ -40,6 +39,7 @@ from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
+    from sortext.check.load import LoadResult, Preparsed, Record
     from sortext.schema.validate import RecordValidator
 
 LAYOUT_VERSION = "14"  # 8: search covers every text field (issue 16); 9: notes contentless;
@@ -444,6 +444,8 @@ def parse_files(
                 ]
         return
     import multiprocessing
+
+    import sortext.check.load  # noqa: F401  (the parser: imported once, before the fork)
 
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
@@ -998,6 +1000,8 @@ class Index:
             rows = self.conn.execute(f"{query} ORDER BY path").fetchall()
         else:
             rows = sorted(select_in(self.conn, query + " AND path IN ({})", sorted(set(paths))))
+        from sortext.check.load import Record
+
         return [Record(path, rid, json.loads(summary), "", 1) for path, rid, summary in rows]
 
     def rows(self, record_ids: Iterable[str] | None = None) -> list[FileRow]:
@@ -1248,10 +1252,20 @@ def read_entry(conn: sqlite3.Connection, path: str) -> Entry:
     return _entry(row)
 
 
+def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadResult:
+    """:func:`sortext.check.load.parse_record`, imported when a file is parsed (a build
+    or query that parses nothing never loads the parser, ~10 ms)."""
+    from sortext.check.load import parse_record as parse
+
+    return parse(raw, display, validator)
+
+
 def _entry(row: tuple[Any, ...]) -> Entry:
     path, rid, ok, stale, doc, body_line, diags, digest = row
     record = None
     if doc is not None:
+        from sortext.check.load import Record
+
         data_json, body = _unpack_doc(doc)
         record = Record(path, rid, json.loads(data_json), body, body_line or 1)
     diagnostics = _diag_from_json(diags)

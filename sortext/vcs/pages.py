@@ -118,6 +118,7 @@ def publish(
     settings: PagesSettings,
     subject: str | None = None,
     changed: Collection[str] | None = None,
+    note: str | None = None,
 ) -> str | None:
     """Commit the pages now in ``root``'s working tree to the pages branch.
 
@@ -125,7 +126,8 @@ def publish(
     when not given).  ``changed``: the repository-relative pages written or
     removed since the last publish (the renderer knows them); only those are
     restaged, when the private index still holds the branch's tip.  Without it
-    every page is looked at (``git add -A``: a stat per file).
+    every page is looked at (``git add -A``: a stat per file).  ``note``: a line
+    added to the message (why the same records commit is published again).
 
     Returns the new pages commit, or None when publishing is off or the branch
     already holds these pages for ``records_commit``.  Raises GitError when git
@@ -169,6 +171,8 @@ def publish(
     if subject is None:
         subject = git.text(root, "log", "-1", "--format=%s", records_commit).strip()
     message = f"pages for {records_commit}\n\nbuilt from: {subject}\n"
+    if note:
+        message += f"{note}\n"
     args = ["commit-tree", tree, "-F", "-"]
     if parent is not None:
         args[2:2] = ["-p", parent]

@@ -13,11 +13,14 @@ import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from sortext.check.load import Record
 from sortext.errors import SortextError
 from sortext.repo import Repository
 from sortext.store.clock import FACTS_VERSION, Clock
+
+if TYPE_CHECKING:  # a type only: a build with nothing changed never loads the parser
+    from sortext.check.load import Record
 
 
 def stage_since_map(
