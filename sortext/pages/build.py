@@ -160,7 +160,7 @@ def _build(
     staging: _Staging | None,
 ) -> BuildResult:
     from sortext.pages.render import environment, templates_fingerprint
-    from sortext.store import board, daybook
+    from sortext.store import board
     from sortext.store.index import PARALLEL_THRESHOLD, Index
     from sortext.store.pagekeys import page_keys
 
@@ -302,7 +302,7 @@ def _build(
                 # keep the lists' counts one by one; counted once below instead
                 board.drop_counts(index.conn)
             board.forget(index.conn, forgotten)
-            daybook.forget(index.conn, forgotten)
+            board.forget_day(index.conn, forgotten)
             if plan.jobs:  # loaded before the workers fork: each inherits it
                 load_template(env(), "client.html.j2")
             jobs = (
