@@ -403,10 +403,17 @@ def _import_record_work() -> None:
 def _head(repo: Repository) -> str:
     """The commit HEAD names (with git's shallow boundary, if any), "-" outside git or
     before the first commit (the stage clock is a function of them)."""
-    from sortext.vcs.headref import NO_REPOSITORY, head_id
+    from sortext.vcs.headref import NO_REPOSITORY, UNBORN, head_id, shallow_suffix
 
-    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
+    read = head_id(repo.root)
+    if read == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
         return "-"  # (the git layer is not even imported: ~4 ms)
+    if read is not None and read != UNBORN:
+        # what the git layer's head_from_files and shallow_mark read, without importing
+        # it (and subprocess: ~3 ms a build) when the files say
+        mark = shallow_suffix(repo.root)
+        if mark is not None:
+            return read + mark
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
 
