@@ -244,7 +244,7 @@ def _build(
         # The summary pages as rendered before this build, if current: with the rows of
         # the records it may change, compared after it stored them (see _reusable).
         before = (
-            _Before.take(repo, index, build_mark, head, common, changed_paths, ids_before)
+            _Before.take(repo, index, build_mark, head, common, today, changed_paths, ids_before)
             if names is not None and not behind and index.meta(BUILD_KEY) == build_mark
             else None
         )
@@ -327,7 +327,7 @@ def _build(
         if staging is not None:  # every client page is written: all appear at once
             staging.publish()
         # read before rendering: a query storing meanwhile moves what the next build reads
-        summary_key = _summary_key(repo, index, build_mark, head, common)
+        summary_key = _summary_key(repo, index, build_mark, head, common, today)
         kept_text = index.meta(SUMMARY_KEY)
         if not (quiet and _summary_kept(repo, kept_text, summary_key, result)):
             warned = len(result.warnings)
@@ -758,20 +758,27 @@ def _summary_pages(
     return emitted
 
 
-SUMMARY_FORMAT = "1"  # part of the summary key: raised when what it covers changes
+SUMMARY_FORMAT = "2"  # part of the summary key: raised when what it covers changes
 INBOX_DIR, INBOX_FILE = "inbox", "inbox.md"  # sortext.views.day's (a test holds them equal)
 
 
 def _summary_key(
-    repo: Repository, index: Index, build_mark: str, head: str, common: Context
+    repo: Repository,
+    index: Index,
+    build_mark: str,
+    head: str,
+    common: Context,
+    today: dt.date,
 ) -> str:
     """A digest of everything the summary pages are rendered from, besides the index's
     board, which only builds and queries store (a build that changes it renders them;
     a query's store moves :data:`sortext.store.board.QUERY_STORES`; a stored record
     moves the index's generation): the rules' key (today, the configuration, sortext's
     version), the templates, the owners' sources, git's HEAD ("since last week"), the
-    page limits and the notes waiting in the inbox (their count is shown)."""
+    page limits, the bounds of "since last week" (local midnights: the time zone) and
+    the notes waiting in the inbox (their count is shown)."""
     from sortext.store import board
+    from sortext.vcs.midnight import window_bounds
 
     digest = hashlib.sha256()
     parts = (
@@ -781,6 +788,7 @@ def _summary_key(
         str(index.generation()),
         board.query_stores(index.conn),
         repr(sorted(common.items())),
+        repr(window_bounds(today)),
     )
     for part in parts:
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
@@ -895,6 +903,7 @@ class _Before:
         build_mark: str,
         head: str,
         common: Context,
+        today: dt.date,
         changed_paths: Sequence[str],
         ids: set[str],
     ) -> _Before | None:
@@ -903,7 +912,7 @@ class _Before:
         kept_text = index.meta(SUMMARY_KEY)
         if not kept_text:
             return None
-        key = _summary_key(repo, index, build_mark, head, common)
+        key = _summary_key(repo, index, build_mark, head, common, today)
         if _pages_as_kept(repo, kept_text, key) is None:
             return None  # the pages on disk are not those of the last rendering
         paths = summary_rows.paths_of(index.conn, changed_paths, ids)
