@@ -1297,6 +1297,7 @@ def _run_jobs(
     global _job, _parent
     from dataclasses import replace
 
+    from sortext.check.many import bulk_gc
     from sortext.store.clock import Lookup
     from sortext.store.index import spans
 
@@ -1314,7 +1315,8 @@ def _run_jobs(
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_PAGES or workers < 2:
             if jobs:
-                yield _do_jobs(index.conn, (0, len(jobs)))
+                with bulk_gc() if len(jobs) >= PARALLEL_PAGES else contextlib.nullcontext():
+                    yield _do_jobs(index.conn, (0, len(jobs)))
             return
         import multiprocessing
 
@@ -1322,7 +1324,7 @@ def _run_jobs(
         if isinstance(_job.clock, Lookup):  # read through this process's connection
             _job = replace(_job, clock=_job.clock.whole())
         _parent = os.getpid()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_worker_span, spans(len(jobs), workers))
     finally:
         _job = None
