@@ -31,7 +31,7 @@ from typing import Any
 
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
-from sortext.daemon.pipeline import Batch, Pipeline, Renderer, SettleResult
+from sortext.daemon.pipeline import MISSING_GRACE, Batch, Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
@@ -283,7 +283,19 @@ class WatchService:
             log.info("settling %d pending change(s) before exit", len(self._pending))
             changes = list(self._pending.values())
             self._pending.clear()
-            self._finish(pipeline, self._safely(lambda: pipeline.settle(changes)), pusher)
+            # a change looked at again soon (a record missing for less than its grace,
+            # a file still being written) is waited for, up to the grace and a second
+            # more, not left to the next start; a busy git is (retry_after 2 s)
+            deadline = time.monotonic() + MISSING_GRACE + 1.0
+            while changes:
+                result = self._safely(partial(pipeline.settle, changes))
+                pusher = self._finish(pipeline, result, pusher)
+                changes = result.retry
+                if changes and time.monotonic() + result.retry_after > deadline:
+                    log.info("%d change(s) left to the next start", len(changes))
+                    break
+                if changes:
+                    time.sleep(result.retry_after)
 
     def _other_halves(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
         """The other path of each rename among ``due`` still waiting (the observer

@@ -1,0 +1,99 @@
+"""Break-tests of edges8 (the missing-record grace, the new day's publish, hard-linked
+records, the leftovers' folders), with real parts: the real watchdog observer, real
+git repositories in tmp dirs; every wait is on the settle counter or on git."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sortext.daemon.state import read_json
+from tests.conftest import git
+from tests.test_break_watch7 import WAIT, settle, watching, with_field
+from tests.test_watch_pages import TODAY
+from tests.watchkit import wait_for
+
+RECORD = "clients/amara-okafor.md"
+
+
+def deletions(root: Path, rel: str = RECORD) -> list[str]:
+    return git(root, "log", "--diff-filter=D", "--format=%s", "main", "--", rel).splitlines()
+
+
+def head_names(root: Path) -> list[str]:
+    return git(root, "ls-tree", "-r", "--name-only", "HEAD", "clients/").split()
+
+
+@contextmanager
+def running(root: Path, **options: Any) -> Iterator[Any]:
+    """A WatchService on a thread (ready and settled) that the test stops itself:
+    yields (service, stop) where ``stop()`` asks it to finish and joins it."""
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.daemon.service import WatchService
+    from sortext.repo import open_repository
+
+    day = dt.date.fromisoformat(TODAY)
+    service = WatchService(
+        open_repository(root), PagesRenderer(), options.pop("today", lambda: day), **options
+    )
+    ready = threading.Event()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            service.run(ready=ready.set)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+
+    def stop() -> None:
+        service.stop()
+        runner.join(WAIT)
+        assert not runner.is_alive(), "the watcher did not stop"
+
+    try:
+        assert ready.wait(WAIT), errors
+        service.wait_settled(0, WAIT)
+        yield service, stop
+    finally:
+        stop()
+    assert not errors, errors
+
+
+def wait_pending(root: Path, after: int) -> None:
+    """Until a batch after ``after`` settled with a change still pending (a record
+    found missing, held for its grace)."""
+
+    def holding() -> bool:
+        state = read_json(root / ".sortext" / "watch.json")
+        count = state.get("settled")
+        pending = state.get("pending")
+        return isinstance(count, int) and count > after and isinstance(pending, int) and pending > 0
+
+    wait_for(holding, WAIT, lambda: str(read_json(root / ".sortext" / "watch.json")))
+
+
+# -- the missing record's grace ---------------------------------------------------------
+
+
+def test_a_deletion_pending_its_grace_at_stop_is_committed_before_exit(
+    records_repo: Path,
+) -> None:
+    """The loop settles pending changes before exit: a record found missing and held
+    for its grace is one of them (its deletion is not left to the next start)."""
+    root = records_repo
+    with running(root, debounce=0.02) as (service, stop):
+        mark = service.settled
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        stop()
+        assert RECORD not in head_names(root), git(root, "log", "--stat", "-2")
+        assert len(deletions(root)) == 1
