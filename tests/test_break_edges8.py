@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,3 +96,37 @@ def test_a_deletion_pending_its_grace_at_stop_is_committed_before_exit(
         stop()
         assert RECORD not in head_names(root), git(root, "log", "--stat", "-2")
         assert len(deletions(root)) == 1
+
+
+# -- hard-linked records ---------------------------------------------------------------
+
+
+def _edit_in_place(path: Path, text: str) -> None:
+    with open(path, "r+", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.truncate()
+
+
+def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: Path) -> None:
+    """A record hard-linked to another name in clients/: an edit through one name
+    raises an event for that name only; the other name (same bytes now) is read and
+    committed in the same commit, not at the next look for links (30 s later)."""
+    root = records_repo
+    twin = root / "clients" / "amara-twin.md"
+    with watching(root, debounce=0.05, rescan_every=3600.0) as service:
+        os.link(root / RECORD, twin)
+        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
+        settle(service, root)
+        before = int(git(root, "rev-list", "--count", "HEAD"))
+        path = root / RECORD
+        _edit_in_place(path, with_field(path, "name", "Amara Through One Name"))
+        wait_for(
+            lambda: "Amara Through One Name" in git(root, "show", "HEAD:clients/amara-twin.md"),
+            15.0,
+            lambda: git(root, "log", "--stat", "-3"),
+        )
+        settle(service, root)
+        assert "Amara Through One Name" in git(root, "show", f"HEAD:{RECORD}")
+        assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
+        page = root / "site" / "clients" / "amara-twin.html"
+        assert "Amara Through One Name" in page.read_text(encoding="utf-8")

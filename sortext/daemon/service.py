@@ -247,6 +247,7 @@ class WatchService:
                 if due:
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
+                    changes += self._other_names(pipeline, changes)
                     batch = self._commit(pipeline, changes)
                     for change in batch.result.retry:
                         self._pending.setdefault(change.path, change)
@@ -355,6 +356,25 @@ class WatchService:
             item = Change(item.path, item.kind, earlier.moved_from)
         self._pending[item.path] = item
         debouncer.touch(item.path)
+
+    def _other_names(self, pipeline: Pipeline, changes: list[Change]) -> list[Change]:
+        """The other names of the hard-linked records among ``changes``, to read in
+        the same batch: an edit through one name raises an event for that name only,
+        and a second name in clients/ (same bytes now) would otherwise wait for the
+        next look for links (:attr:`rescan_every`).  One ``lstat`` a changed record;
+        the folder is looked through (:meth:`_look_for_links`) only when one has
+        another link or had one at the last look."""
+        for change in changes:
+            if change.kind == "record" and (
+                change.path in self._linked or _link_count(change.path) > 1
+            ):
+                break
+        else:
+            return []
+        named = {change.path for change in changes}
+        return [
+            Change(path, "record") for path in self._look_for_links(pipeline) if path not in named
+        ]
 
     def _look_for_links(self, pipeline: Pipeline) -> list[Path]:
         """Look for record files with more than one hard link (one ``lstat`` a file,
@@ -554,6 +574,14 @@ class WatchService:
             _guard["owner"] = 0  # forks after the daemon stopped are left alone
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _link_count(path: Path) -> int:
+    """How many hard links ``path`` has (0 when it cannot be looked at)."""
+    try:
+        return os.lstat(path).st_nlink
+    except OSError:
+        return 0
 
 
 class PageThread:
