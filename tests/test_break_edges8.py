@@ -130,3 +130,71 @@ def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: P
         assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
         page = root / "site" / "clients" / "amara-twin.html"
         assert "Amara Through One Name" in page.read_text(encoding="utf-8")
+
+
+# -- the leftovers' folders ------------------------------------------------------------
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def _export_repo(root: Path) -> Any:
+    from sortext.repo import open_repository
+
+    config = root / "sortext.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "\nexports:\n  exports/clients.csv: csv\n",
+        encoding="utf-8",
+    )
+    (root / "exports").mkdir()
+    return open_repository(root)
+
+
+def test_a_users_file_named_like_an_old_temp_file_is_kept(records_repo: Path) -> None:
+    """The old writers' ``.<name>.<pid>.tmp`` is recognised only where an old sortext
+    wrote it: its own folders (site/, .sortext/) and beside the files it writes in the
+    user's folders (NEXT.md in the root, an export in its folder).  A user's or another
+    program's ``.invoice.20261130.tmp`` (a date, never a live pid) in the repository
+    root, clients/ or a shared export folder is not sortext's to delete."""
+    from sortext.daemon.leftovers import remove_leftovers, write_folders
+
+    root = records_repo
+    repo = _export_repo(root)
+    dead = _dead_pid()
+    theirs = [
+        root / ".invoice.20261130.tmp",
+        root / "clients" / ".amara-okafor.md.20261130.tmp",
+        root / "exports" / ".report.xlsx.20261130.tmp",
+    ]
+    ours = [
+        root / f".NEXT.md.{dead}.tmp",
+        root / "exports" / f".clients.csv.{dead}.tmp",
+        root / "site" / "clients" / f".amara-okafor.html.{dead}.tmp",
+    ]
+    for path in theirs + ours:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("someone's bytes")
+    removed = remove_leftovers(write_folders(repo, root / ".git"))
+    assert [p for p in theirs if not p.exists()] == []
+    assert sorted(removed) == sorted(ours)
+
+
+def test_an_inbox_linked_out_of_the_repository_is_not_cleaned(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    from sortext.daemon.leftovers import remove_leftovers, write_folders
+    from sortext.repo import open_repository
+
+    root = records_repo
+    outside = tmp_path / "shared-inbox"
+    outside.mkdir()
+    theirs = outside / f".mail.eml.sortext-tmp-{_dead_pid()}-0badf00d"
+    theirs.write_text("another checkout's write")
+    (root / "inbox").symlink_to(outside, target_is_directory=True)
+    remove_leftovers(write_folders(open_repository(root), root / ".git"))
+    assert theirs.exists()

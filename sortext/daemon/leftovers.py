@@ -8,7 +8,10 @@ index) and ``sortext-blob-<pid>-<n>`` (bytes on their way into git).
 
 Two names written by sortext versions before the one writer are still
 recognised, so an upgrade cleans up after the old version:
-``.<name>.<pid>.tmp`` (old page builds; pid not alive) and
+``.<name>.<pid>.tmp`` (old page, export and cache writes; pid not alive; only
+for a ``<name>`` such a write had, a page, an export or a cache file: a user's
+``.invoice.20261130.tmp`` or ``.notes.md.1234.tmp`` in the root, clients/ or an
+export folder is another program's, not sortext's to delete) and
 ``.<name>.sortext-tmp-<hex>`` (old atomic writes, without a pid; removed
 because this runs while holding the daemon lock and no current writer makes
 that name).
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("sortext.watch")
 
 _OLD_ATOMIC = re.compile(r"^\..+\.sortext-tmp-[0-9a-f]+$")
-_OLD_BUILD = re.compile(r"^\..+\.(\d+)\.tmp$")
+_OLD_BUILD = re.compile(r"^\.(?:.+\.(?:html|css|csv|json|ics)|NEXT\.md)\.(\d+)\.tmp$")
 _PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
 _BLOB = re.compile(r"^sortext-blob-(\d+)-\d+$")
 
@@ -96,7 +99,9 @@ def write_folders(repo: Repository, git_dir: Path) -> list[Path]:
     from sortext.files.state import StateDir
 
     root = repo.root
-    folders = [root, repo.clients_path, git_dir, root / "inbox"]
+    folders = [root, repo.clients_path, git_dir]
+    if not (root / "inbox").is_symlink():  # never cleaned through a link out of the repo
+        folders.append(root / "inbox")
     folders += _tree(StateDir(root).path) + _tree(root / "site")
     try:
         from sortext.io.export import configured_exports
