@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -198,3 +199,31 @@ def test_an_inbox_linked_out_of_the_repository_is_not_cleaned(
     (root / "inbox").symlink_to(outside, target_is_directory=True)
     remove_leftovers(write_folders(open_repository(root), root / ".git"))
     assert theirs.exists()
+
+
+def test_500_records_deleted_at_once_are_one_commit(records_repo: Path) -> None:
+    """``rm clients/*`` of 500 records: every deletion committed, none twice, in one
+    commit (each path's grace starts at its own first look; their retries must come
+    due together), within a few seconds."""
+    root = records_repo
+    text = (root / RECORD).read_text(encoding="utf-8")
+    many = [root / "clients" / f"bulk-{i:03d}.md" for i in range(500)]
+    for path in many:
+        path.write_text(text, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "500 records")
+    with watching(root, debounce=0.05) as service:
+        before = int(git(root, "rev-list", "--count", "HEAD"))
+        started = time.monotonic()
+        for path in many:
+            path.unlink()
+        wait_for(
+            lambda: not any(n.startswith("clients/bulk-") for n in head_names(root)), WAIT
+        )
+        took = time.monotonic() - started
+        settle(service, root)
+        made = int(git(root, "rev-list", "--count", "HEAD")) - before
+        gone = git(root, "log", "--diff-filter=D", "--name-only", "--format=", "main")
+        assert sorted(gone.split()) == sorted(f"clients/{p.name}" for p in many)
+        assert made == 1, (made, took, git(root, "log", "--format=%s", f"-{made}"))
+        assert took < 10.0, took

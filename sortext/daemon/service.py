@@ -245,6 +245,7 @@ class WatchService:
                     break
                 due = debouncer.due()
                 if due:
+                    due += self._other_missing(due, debouncer)
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
                     changes += self._other_names(pipeline, changes)
@@ -297,6 +298,22 @@ class WatchService:
                     break
                 if changes:
                     time.sleep(result.retry_after)
+
+    def _other_missing(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
+        """When a due record is missing, the other pending records that are missing
+        too, taken with it: deletions waiting for their grace (``rm`` of many records)
+        are looked at together, so the pipeline commits them as one change when the
+        grace they share ends (:meth:`Pipeline._missing_wait`), not one commit per
+        debounce window their events came in.  An ``lstat`` a pending record."""
+        if not any(self._missing_record(path) for path in due):
+            return []
+        wanted = set(due)
+        more = [p for p in self._pending if p not in wanted and self._missing_record(p)]
+        return [p for p in more if debouncer.take(p)]
+
+    def _missing_record(self, path: Path) -> bool:
+        change = self._pending.get(path)
+        return change is not None and change.kind == "record" and not os.path.lexists(path)
 
     def _other_halves(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
         """The other path of each rename among ``due`` still waiting (the observer
