@@ -217,9 +217,7 @@ def test_500_records_deleted_at_once_are_one_commit(records_repo: Path) -> None:
         started = time.monotonic()
         for path in many:
             path.unlink()
-        wait_for(
-            lambda: not any(n.startswith("clients/bulk-") for n in head_names(root)), WAIT
-        )
+        wait_for(lambda: not any(n.startswith("clients/bulk-") for n in head_names(root)), WAIT)
         took = time.monotonic() - started
         settle(service, root)
         made = int(git(root, "rev-list", "--count", "HEAD")) - before
@@ -227,3 +225,30 @@ def test_500_records_deleted_at_once_are_one_commit(records_repo: Path) -> None:
         assert sorted(gone.split()) == sorted(f"clients/{p.name}" for p in many)
         assert made == 1, (made, took, git(root, "log", "--format=%s", f"-{made}"))
         assert took < 10.0, took
+
+
+def test_a_stream_of_deletions_does_not_hold_the_first_for_ever(
+    records_repo: Path, monkeypatch: Any
+) -> None:
+    """The shared grace ends at the last missing record's grace, but never later than
+    twice the grace from a record's own first look (a clock stepped by hand)."""
+    from sortext.daemon import pipeline as pipeline_module
+    from sortext.daemon.pipeline import MISSING_GRACE, NoPages, Pipeline
+    from sortext.repo import open_repository
+    from sortext.vcs.commit import GitRepo
+
+    now = [1000.0]
+    monkeypatch.setattr(pipeline_module.time, "monotonic", lambda: now[0])
+    repo_git = GitRepo.open(records_repo)
+    try:
+        pipe = Pipeline(open_repository(records_repo), repo_git, NoPages(), lambda: dt.date.today())
+        assert pipe._missing_wait("clients/a.md") == MISSING_GRACE
+        waits: list[float] = []
+        for i in range(1, 20):  # another record goes missing every half grace
+            now[0] += MISSING_GRACE / 2
+            pipe._missing_wait(f"clients/b{i}.md")
+            waits.append(pipe._missing_wait("clients/a.md"))
+        # it waits for each one found after it, but not past twice its own grace
+        assert waits[:4] == [MISSING_GRACE, MISSING_GRACE, MISSING_GRACE / 2, 0.0]
+    finally:
+        repo_git.close()
