@@ -13,6 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sortext.daemon.state import read_json
 from tests.conftest import git
 from tests.test_break_watch7 import WAIT, settle, watching, with_field
@@ -252,3 +255,242 @@ def test_a_stream_of_deletions_does_not_hold_the_first_for_ever(
         assert waits[:4] == [MISSING_GRACE, MISSING_GRACE, MISSING_GRACE / 2, 0.0]
     finally:
         repo_git.close()
+
+
+# -- a deletion during the grace, then something else -----------------------------------
+
+
+def test_a_deletion_then_a_checkout_that_restores_it_commits_nothing(records_repo: Path) -> None:
+    root = records_repo
+    with running(root, debounce=0.02) as (service, _stop):
+        before = git(root, "rev-parse", "HEAD").strip()
+        mark = service.settled
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        git(root, "checkout", "--", RECORD)
+        settle(service, root)
+        assert git(root, "rev-parse", "HEAD").strip() == before
+        assert deletions(root) == []
+
+
+def test_a_deletion_then_the_users_own_git_rm_commit_is_one_deletion(records_repo: Path) -> None:
+    root = records_repo
+    with running(root, debounce=0.02) as (service, _stop):
+        mark = service.settled
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        git(root, "rm", "-q", "--cached", RECORD)
+        git(root, "commit", "-q", "-m", "remove amara by hand")
+        settle(service, root)
+        assert deletions(root) == ["remove amara by hand"], git(root, "log", "--oneline", "-4")
+        assert not git(root, "status", "--porcelain", "--", "clients").strip()
+
+
+def test_a_deletion_then_a_rename_onto_its_name_is_one_commit(records_repo: Path) -> None:
+    root = records_repo
+    other = root / "clients" / "jonas-weber.md"
+    text = other.read_text(encoding="utf-8")
+    with running(root, debounce=0.02) as (service, _stop):
+        before = int(git(root, "rev-list", "--count", "HEAD"))
+        mark = service.settled
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        os.replace(other, root / RECORD)
+        settle(service, root)
+        names = head_names(root)
+        assert RECORD in names and "clients/jonas-weber.md" not in names
+        assert git(root, "show", f"HEAD:{RECORD}") == text
+        assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1, git(
+            root, "log", "--stat", "-3"
+        )
+
+
+def test_a_deletion_while_the_day_changes_is_committed_and_published(records_repo: Path) -> None:
+    from tests.watchkit import pages_for
+
+    root = records_repo
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, debounce=0.02, today=lambda: day[0]) as (service, _stop):
+        mark = service.settled
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        day[0] += dt.timedelta(days=1)
+        wait_for(lambda: RECORD not in head_names(root), WAIT)
+        settle(service, root)
+        head = git(root, "rev-parse", "HEAD").strip()
+        wait_for(lambda: pages_for(root) == head, WAIT)
+        assert len(deletions(root)) == 1
+        assert not (root / "site" / "clients" / "amara-okafor.html").exists()
+
+
+# -- the new day's publish --------------------------------------------------------------
+
+PAGES = "sortext-pages"
+
+
+def _count(root: Path, ref: str) -> int:
+    return int(git(root, "rev-list", "--count", ref).strip())
+
+
+def _published(root: Path, service: Any) -> str:
+    from tests.watchkit import pages_for
+
+    settle(service, root)
+    head = git(root, "rev-parse", "HEAD").strip()
+    wait_for(lambda: pages_for(root) == head, WAIT, lambda: git(root, "log", "--oneline", PAGES))
+    settle(service, root)
+    return head
+
+
+def _new_day(root: Path, service: Any, day: list[dt.date], to: dt.date, pages: int) -> None:
+    day[0] = to
+    wait_for(lambda: _count(root, PAGES) > pages, WAIT, lambda: git(root, "log", "-3", PAGES))
+    settle(service, root)
+
+
+def test_a_pages_branch_the_user_moved_back_gets_the_whole_new_day(
+    records_repo: Path, tmp_path: Path, cli: Any
+) -> None:
+    """The user resets the pages branch to an older pages commit; at midnight the
+    watcher's incremental publish must not build on the pages it remembers."""
+    from tests.test_watch_pages import fresh_build, set_field, tree_files
+
+    root = records_repo
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, today=lambda: day[0]) as (service, _stop):
+        first_pages = git(root, "rev-parse", PAGES).strip()
+        set_field(root, RECORD, "name", "Amara Renamed")
+        head = _published(root, service)
+        git(root, "branch", "-f", PAGES, first_pages)  # the user moves it back
+        tomorrow = day[0] + dt.timedelta(days=1)
+        _new_day(root, service, day, tomorrow, _count(root, PAGES))
+        expected = fresh_build(root, head, tmp_path / "b", cli, tomorrow.isoformat())
+        assert tree_files(root, PAGES) == expected
+
+
+def test_a_day_set_back_publishes_that_days_pages(
+    records_repo: Path, tmp_path: Path, cli: Any
+) -> None:
+    from tests.test_watch_pages import fresh_build, tree_files
+
+    root = records_repo
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, today=lambda: day[0]) as (service, _stop):
+        head = _published(root, service)
+        yesterday = day[0] - dt.timedelta(days=1)
+        _new_day(root, service, day, yesterday, _count(root, PAGES))
+        assert f"a new day: {yesterday.isoformat()}" in git(root, "log", "-1", "--format=%B", PAGES)
+        expected = fresh_build(root, head, tmp_path / "b", cli, yesterday.isoformat())
+        assert tree_files(root, PAGES) == expected
+        assert git(root, "rev-parse", "main").strip() == head
+
+
+def test_a_new_day_with_pages_off_creates_no_pages_branch(records_repo: Path) -> None:
+    root = records_repo
+    config = root / "sortext.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\npages: false\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "pages off")
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, today=lambda: day[0]) as (service, _stop):
+        settle(service, root)
+        mark = service.settled
+        head = git(root, "rev-parse", "HEAD").strip()
+        day[0] += dt.timedelta(days=1)
+        service.wait_settled(mark, WAIT)  # the new day's page pass
+        assert git(root, "branch", "--list", PAGES).strip() == ""
+        assert git(root, "rev-parse", "HEAD").strip() == head
+
+
+def test_an_old_commit_checked_out_keeps_the_newest_pages_across_midnight(
+    records_repo: Path,
+) -> None:
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import pages_for
+
+    root = records_repo
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, today=lambda: day[0]) as (service, _stop):
+        old = git(root, "rev-parse", "HEAD").strip()
+        set_field(root, RECORD, "name", "Amara Newest")
+        newest = _published(root, service)
+        mark = service.settled
+        git(root, "checkout", "-q", "--detach", old)
+        service.wait_settled(mark, WAIT)
+        settle(service, root)
+        mark = service.settled
+        day[0] += dt.timedelta(days=1)
+        service.wait_settled(mark, WAIT)  # the new day's page pass, for the old commit
+        settle(service, root)
+        assert pages_for(root) == newest
+        assert "Amara Newest" in git(root, "show", f"{PAGES}:site/clients/amara-okafor.html")
+
+
+def test_two_midnights_during_one_page_pass_publish_the_last_day(
+    records_repo: Path, tmp_path: Path, cli: Any
+) -> None:
+    from tests.test_break_watch7 import GateRenderer
+    from tests.test_watch_pages import fresh_build, tree_files
+    from tests.watchkit import pages_for
+
+    root = records_repo
+    renderer = GateRenderer()
+    day = [dt.date.fromisoformat(TODAY)]
+    with watching(root, renderer, today=lambda: day[0]) as service:
+        head = _published(root, service)
+        renderer.arm()
+        day[0] += dt.timedelta(days=1)
+        assert renderer.holding.wait(WAIT)  # the first midnight's rebuild, held
+        day[0] += dt.timedelta(days=1)
+        renderer.release.set()
+        last = day[0].isoformat()
+        wait_for(
+            lambda: f"a new day: {last}" in git(root, "log", "-1", "--format=%B", PAGES),
+            WAIT,
+            lambda: git(root, "log", "-3", "--format=%B", PAGES),
+        )
+        settle(service, root)
+        assert pages_for(root) == head
+        assert tree_files(root, PAGES) == fresh_build(root, head, tmp_path / "b", cli, last)
+
+
+def test_a_save_during_the_new_days_page_pass_is_published_for_the_new_day(
+    records_repo: Path, tmp_path: Path, cli: Any
+) -> None:
+    from tests.test_break_watch7 import GateRenderer
+    from tests.test_watch_pages import fresh_build, set_field, tree_files
+
+    root = records_repo
+    renderer = GateRenderer()
+    day = [dt.date.fromisoformat(TODAY)]
+    with watching(root, renderer, today=lambda: day[0]) as service:
+        _published(root, service)
+        renderer.arm()
+        day[0] += dt.timedelta(days=1)
+        assert renderer.holding.wait(WAIT)
+        set_field(root, RECORD, "name", "Amara After Midnight")
+        wait_for(lambda: "Amara After Midnight" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        renderer.release.set()
+        head = _published(root, service)
+        expected = fresh_build(root, head, tmp_path / "b", cli, day[0].isoformat())
+        assert tree_files(root, PAGES) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stem=st.text(alphabet="abcxyz-_.", min_size=1, max_size=12),
+    suffix=st.sampled_from(["", ".txt", ".xlsx", ".md", ".csv", ".html"]),
+    number=st.integers(min_value=0, max_value=99_999_999),
+)
+def test_an_other_programs_dot_tmp_name_is_not_a_leftover(
+    stem: str, suffix: str, number: int
+) -> None:
+    """Property: ``.<stem><suffix>.<number>.tmp`` counts as an old sortext write only
+    with a suffix such a write had and a number that can be a pid."""
+    from sortext.daemon.leftovers import PID_MAX_LIMIT, is_leftover
+
+    name = f".{stem}{suffix}.{number}.tmp"
+    if is_leftover(name):
+        assert suffix in (".md", ".csv", ".html") or stem.endswith(
+            (".md", ".csv", ".html", ".json", ".ics", ".css")
+        )
+        assert number <= PID_MAX_LIMIT
