@@ -235,13 +235,15 @@ def test_a_stream_of_deletions_does_not_hold_the_first_for_ever(
 ) -> None:
     """The shared grace ends at the last missing record's grace, but never later than
     twice the grace from a record's own first look (a clock stepped by hand)."""
-    from sortext.daemon import pipeline as pipeline_module
+    from types import SimpleNamespace
+
     from sortext.daemon.pipeline import MISSING_GRACE, NoPages, Pipeline
     from sortext.repo import open_repository
     from sortext.vcs.commit import GitRepo
 
     now = [1000.0]
-    monkeypatch.setattr(pipeline_module.time, "monotonic", lambda: now[0])
+    # the pipeline module's clock only (its ``time``), not the process's
+    monkeypatch.setattr("sortext.daemon.pipeline.time", SimpleNamespace(monotonic=lambda: now[0]))
     repo_git = GitRepo.open(records_repo)
     try:
         pipe = Pipeline(open_repository(records_repo), repo_git, NoPages(), lambda: dt.date.today())

@@ -283,21 +283,23 @@ class WatchService:
         self._pages = None
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
+        # a change looked at again soon (a record missing for less than its grace, a
+        # file still being written) is waited for, up to the grace and a second more,
+        # not left to the next start; a busy git is (retry_after 2 s).  What is still
+        # to do stays in _pending meanwhile, so the state file's "pending" is true.
+        deadline = time.monotonic() + MISSING_GRACE + 1.0
+        while self._pending:
             changes = list(self._pending.values())
             self._pending.clear()
-            # a change looked at again soon (a record missing for less than its grace,
-            # a file still being written) is waited for, up to the grace and a second
-            # more, not left to the next start; a busy git is (retry_after 2 s)
-            deadline = time.monotonic() + MISSING_GRACE + 1.0
-            while changes:
-                result = self._safely(partial(pipeline.settle, changes))
-                pusher = self._finish(pipeline, result, pusher)
-                changes = result.retry
-                if changes and time.monotonic() + result.retry_after > deadline:
-                    log.info("%d change(s) left to the next start", len(changes))
-                    break
-                if changes:
-                    time.sleep(result.retry_after)
+            result = self._safely(partial(pipeline.settle, changes))
+            for change in result.retry:
+                self._pending.setdefault(change.path, change)
+            pusher = self._finish(pipeline, result, pusher)
+            if self._pending and time.monotonic() + result.retry_after > deadline:
+                log.info("%d change(s) left to the next start", len(self._pending))
+                break
+            if self._pending:
+                time.sleep(result.retry_after)
 
     def _other_missing(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
         """When a due record is missing, the other pending records that are missing
