@@ -284,10 +284,11 @@ class WatchService:
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
         # a change looked at again soon (a record missing for less than its grace, a
-        # file still being written) is waited for, up to the grace and a second more,
+        # file still being written) is waited for, up to twice the grace (the longest
+        # a missing record waits, see Pipeline._missing_wait) and a second more,
         # not left to the next start; a busy git is (retry_after 2 s).  What is still
         # to do stays in _pending meanwhile, so the state file's "pending" is true.
-        deadline = time.monotonic() + MISSING_GRACE + 1.0
+        deadline = time.monotonic() + 2 * MISSING_GRACE + 1.0
         while self._pending:
             changes = list(self._pending.values())
             self._pending.clear()
