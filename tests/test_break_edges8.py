@@ -496,3 +496,26 @@ def test_an_other_programs_dot_tmp_name_is_not_a_leftover(
             (".md", ".csv", ".html", ".json", ".ics", ".css")
         )
         assert number <= PID_MAX_LIMIT
+
+
+def test_sigterm_to_a_real_watcher_during_the_grace_commits_the_deletion(
+    records_repo: Path,
+) -> None:
+    """The real ``sortext watch`` process, stopped with SIGTERM (a shutdown) while a
+    deleted record waits for its grace: the deletion is committed before it exits."""
+    import signal
+
+    from tests.watchkit import Daemon, idle_mark
+
+    root = records_repo
+    daemon = Daemon(root, debounce_ms=20)
+    try:
+        daemon.wait_ready()
+        mark = idle_mark(root, daemon)
+        (root / RECORD).unlink()
+        wait_pending(root, mark)
+        assert daemon.stop(signal.SIGTERM) == 0, daemon.log
+    finally:
+        daemon.stop()
+    assert RECORD not in head_names(root), daemon.log
+    assert len(deletions(root)) == 1
