@@ -519,3 +519,31 @@ def test_sigterm_to_a_real_watcher_during_the_grace_commits_the_deletion(
         daemon.stop()
     assert RECORD not in head_names(root), daemon.log
     assert len(deletions(root)) == 1
+
+
+def test_removing_the_second_name_gives_the_vouch_back_without_waiting_for_a_look(
+    records_repo: Path,
+) -> None:
+    """A second name made in clients/ while the watcher runs is seen as a link by the
+    batch that commits it (before, only at the next look for links, 30 s later, and
+    the watcher vouched for an index whose other name could go stale meanwhile); the
+    second name removed: its deletion is committed, the record keeps its one name,
+    and the watcher vouches again after that batch."""
+    from sortext.daemon.service import WatchService
+    from sortext.files import watchmark
+
+    root = records_repo
+    twin = root / "clients" / "amara-twin.md"
+    with watching(root, debounce=0.05, rescan_every=3600.0) as service:
+        os.link(root / RECORD, twin)
+        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
+        settle(service, root)
+        # the batch that committed the new name saw its links (no vouch while linked)
+        assert isinstance(service, WatchService)
+        assert set(service._linked) == {root / RECORD, twin}
+        twin.unlink()
+        wait_for(lambda: "clients/amara-twin.md" not in head_names(root), WAIT)
+        settle(service, root)
+        assert RECORD in head_names(root)
+        assert service._linked == {}
+        wait_for(lambda: watchmark.vouched(root, root / "clients"), 10.0)
