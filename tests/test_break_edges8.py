@@ -547,3 +547,28 @@ def test_removing_the_second_name_gives_the_vouch_back_without_waiting_for_a_loo
         assert RECORD in head_names(root)
         assert service._linked == {}
         wait_for(lambda: watchmark.vouched(root, root / "clients"), 10.0)
+
+
+def test_a_backup_tools_links_never_put_other_records_into_a_saves_commit(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """A backup tool hard-links every record into its snapshot folder; a record is
+    edited through its snapshot name (no event), then another record is saved in
+    clients/.  The save's commit holds the saved record only; the other edit, found
+    by the look for links that save made, is read and committed on its own."""
+    root = records_repo
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    other = "clients/kai-nakamura.md"
+    with watching(root, debounce=0.05, rescan_every=3600.0) as service:
+        for path in sorted((root / "clients").glob("*.md")):
+            os.link(path, snapshot / path.name)
+        through = snapshot / "kai-nakamura.md"
+        _edit_in_place(through, with_field(through, "name", "Kai Through The Snapshot"))
+        path = root / RECORD
+        _edit_in_place(path, with_field(path, "name", "Amara Saved"))
+        wait_for(lambda: "Kai Through The Snapshot" in git(root, "show", f"HEAD:{other}"), WAIT)
+        wait_for(lambda: "Amara Saved" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        settle(service, root)
+        saved = git(root, "log", "-1", "--format=%H", "--", RECORD).strip()
+        assert git(root, "show", "--name-only", "--format=", saved).split() == [RECORD]

@@ -248,7 +248,7 @@ class WatchService:
                     due += self._other_missing(due, debouncer)
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
-                    changes += self._other_names(pipeline, changes)
+                    changes += self._other_names(pipeline, changes, debouncer)
                     batch = self._commit(pipeline, changes)
                     for change in batch.result.retry:
                         self._pending.setdefault(change.path, change)
@@ -377,24 +377,39 @@ class WatchService:
         self._pending[item.path] = item
         debouncer.touch(item.path)
 
-    def _other_names(self, pipeline: Pipeline, changes: list[Change]) -> list[Change]:
+    def _other_names(
+        self, pipeline: Pipeline, changes: list[Change], debouncer: Debouncer[Path]
+    ) -> list[Change]:
         """The other names of the hard-linked records among ``changes``, to read in
         the same batch: an edit through one name raises an event for that name only,
         and a second name in clients/ (same bytes now) would otherwise wait for the
         next look for links (:attr:`rescan_every`).  One ``lstat`` a changed record;
         the folder is looked through (:meth:`_look_for_links`) only when one has
-        another link or had one at the last look."""
+        another link or had one at the last look.  Other records that look finds
+        changed (an edit through a link outside, a backup tool's links moving every
+        ctime) are read in a batch of their own, so they never delay this save."""
+        inodes = set()
         for change in changes:
-            if change.kind == "record" and (
-                change.path in self._linked or _link_count(change.path) > 1
-            ):
-                break
-        else:
+            if change.kind != "record":
+                continue
+            if change.path in self._linked:
+                inodes.add(self._linked[change.path][0])
+            info = _lstat(change.path)
+            if info is not None and info.st_nlink > 1:
+                inodes.add(info.st_ino)
+        if not inodes:
             return []
         named = {change.path for change in changes}
-        return [
-            Change(path, "record") for path in self._look_for_links(pipeline) if path not in named
-        ]
+        now = []
+        for path in self._look_for_links(pipeline):
+            if path in named:
+                continue
+            info = _lstat(path)
+            if info is not None and info.st_ino in inodes:
+                now.append(Change(path, "record"))
+            else:
+                self._take(Change(path, "record"), debouncer)  # read it again, later
+        return now
 
     def _look_for_links(self, pipeline: Pipeline) -> list[Path]:
         """Look for record files with more than one hard link (one ``lstat`` a file,
@@ -596,12 +611,12 @@ class WatchService:
             signal.signal(sig, old)
 
 
-def _link_count(path: Path) -> int:
-    """How many hard links ``path`` has (0 when it cannot be looked at)."""
+def _lstat(path: Path) -> os.stat_result | None:
+    """``path``'s own stat (a link not followed); None when it cannot be looked at."""
     try:
-        return os.lstat(path).st_nlink
+        return os.lstat(path)
     except OSError:
-        return 0
+        return None
 
 
 class PageThread:
