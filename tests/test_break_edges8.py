@@ -572,3 +572,25 @@ def test_a_backup_tools_links_never_put_other_records_into_a_saves_commit(
         settle(service, root)
         saved = git(root, "log", "-1", "--format=%H", "--", RECORD).strip()
         assert git(root, "show", "--name-only", "--format=", saved).split() == [RECORD]
+
+
+def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: Path) -> None:
+    """``rm -rf clients`` (every deletion committed), then ``git checkout HEAD~1 --
+    clients``: the watcher watches the new folder (its watch had followed the deleted
+    one, so nothing saved there was ever committed again until a restart), commits the
+    restored records, and commits the next save."""
+    import shutil
+
+    from tests.test_watch_pages import set_field
+
+    root = records_repo
+    with running(root, debounce=0.05) as (service, _stop):
+        names = head_names(root)
+        shutil.rmtree(root / "clients")
+        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
+        settle(service, root)
+        git(root, "checkout", "HEAD~1", "--", "clients")
+        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+        set_field(root, RECORD, "name", "Amara Watched Again")
+        wait_for(lambda: "Amara Watched Again" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        settle(service, root)
