@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sortext.daemon.state import read_json
@@ -594,3 +594,41 @@ def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: 
         set_field(root, RECORD, "name", "Amara Watched Again")
         wait_for(lambda: "Amara Watched Again" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
         settle(service, root)
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    debounce=st.sampled_from([0.0, 0.02, 0.1, 0.3]),
+    gaps=st.lists(st.sampled_from([0.0, 0.01, 0.05, 0.2]), min_size=2, max_size=40),
+)
+def test_deletions_one_after_another_are_one_commit(debounce: float, gaps: list[float]) -> None:
+    """Property: any debounce, records deleted one after another with gaps up to 0.2 s
+    (all within one grace of each other): one commit deletes them all."""
+    import tempfile
+
+    from tests.conftest import sample_records
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = sample_records(Path(tmp) / "r")
+        text = (root / RECORD).read_text(encoding="utf-8")
+        many = [root / "clients" / f"bulk-{i:03d}.md" for i in range(len(gaps))]
+        for path in many:
+            path.write_text(text, encoding="utf-8")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "bulk")
+        spread = 0.0
+        with watching(root, debounce=debounce) as service:
+            before = int(git(root, "rev-list", "--count", "HEAD"))
+            for path, gap in zip(many, gaps, strict=True):
+                path.unlink()
+                time.sleep(gap)  # the user's pace, not a wait for the watcher
+                spread += gap
+            wait_for(lambda: not any("bulk-" in n for n in head_names(root)), WAIT)
+            settle(service, root)
+            made = int(git(root, "rev-list", "--count", "HEAD")) - before
+            if spread < 0.8:  # every one found missing within the first one's grace
+                assert made == 1, (debounce, gaps, git(root, "log", "--format=%s", "-5"))
