@@ -632,3 +632,87 @@ def test_deletions_one_after_another_are_one_commit(debounce: float, gaps: list[
             made = int(git(root, "rev-list", "--count", "HEAD")) - before
             if spread < 0.8:  # every one found missing within the first one's grace
                 assert made == 1, (debounce, gaps, git(root, "log", "--format=%s", "-5"))
+
+
+_WRITER = """
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {project!r})
+from sortext.files import write
+target = Path({target!r})
+real = os.replace
+
+def held(src, dst):  # the writer is between its write and its rename: it waits here
+    print(os.getpid(), flush=True)
+    sys.stdin.readline()
+    real(src, dst)
+
+write.os.replace = held
+write.atomic_write(target, b"an export written from another container")
+print("written", flush=True)
+"""
+
+
+def _unshare() -> str | None:
+    import shutil
+    import subprocess
+
+    found = shutil.which("unshare")
+    if found is None:
+        return None
+    probe = subprocess.run([found, "-p", "-f", "true"], capture_output=True)
+    return found if probe.returncode == 0 else None
+
+
+def test_a_writer_in_another_pid_namespace_keeps_its_temp_file(
+    records_repo: Path,
+) -> None:
+    """A sortext writing into the repository from another container (its own pid
+    namespace: its pid means nothing here, or another process) is mid-write when a
+    watcher starts: its temp file is not removed (it holds a lock on it while
+    writing), and its rename then lands."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    from sortext.daemon.leftovers import remove_leftovers, write_folders
+    from sortext.files.write import pid_alive
+    from sortext.repo import open_repository
+
+    unshare = _unshare()
+    if unshare is None:
+        pytest.skip("no pid namespaces here (unshare -p)")
+    root = records_repo
+    repo = _export_repo(root)
+    target = root / "exports" / "clients.csv"
+    project = str(Path(__file__).resolve().parents[1])
+    code = _WRITER.format(project=project, target=str(target))
+    # ten short-lived processes first: the writer's pid in its namespace is then one
+    # that no process of this namespace may have (a pid that is "not alive" here)
+    shell = 'for i in 1 2 3 4 5 6 7 8 9 10; do /bin/true; done; "$0" -c "$1"'
+    writer = subprocess.Popen(
+        [unshare, "-p", "-f", "sh", "-c", shell, sys.executable, code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdin is not None
+        inner = int(writer.stdout.readline())
+        if pid_alive(inner):  # a process here has that pid: the case does not arise
+            pytest.skip(f"pid {inner} is taken in this namespace too")
+        temps = list((root / "exports").glob(".clients.csv.sortext-tmp-*"))
+        assert [t.name for t in temps] == [
+            f".clients.csv.sortext-tmp-{inner}-{t.name[-8:]}" for t in temps
+        ]
+        remove_leftovers(write_folders(open_repository(root), root / ".git"))
+        assert all(t.exists() for t in temps)
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "written"
+    finally:
+        writer.kill()
+        writer.wait()
+    assert target.read_bytes() == b"an export written from another container"
+    del repo

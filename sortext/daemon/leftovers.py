@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sortext.files.write import pid_alive, temp_writer
+from sortext.files.write import pid_alive, temp_held, temp_writer
 
 if TYPE_CHECKING:
     from sortext.repo import Repository
@@ -67,7 +67,11 @@ def remove_leftovers(folders: Iterable[Path]) -> list[Path]:
         except OSError:
             continue
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and is_leftover(entry.name):
+            if (
+                entry.is_file(follow_symlinks=False)
+                and is_leftover(entry.name)
+                and not temp_held(Path(entry.path))  # a writer we cannot see by pid
+            ):
                 try:
                     os.unlink(entry.path)
                 except OSError:
