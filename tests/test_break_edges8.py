@@ -716,3 +716,25 @@ def test_a_writer_in_another_pid_namespace_keeps_its_temp_file(
         writer.wait()
     assert target.read_bytes() == b"an export written from another container"
     del repo
+
+
+def test_the_clients_folder_moved_away_and_back(records_repo: Path, tmp_path: Path) -> None:
+    """``mv clients`` out of the repository: no event names a record (only the folder
+    moved), so the records' deletions were never committed (and the watch followed the
+    folder out).  Now they are committed as one change; moved back, the folder is
+    watched again and the records are committed anew, and the next save too."""
+    from tests.test_watch_pages import set_field
+
+    root = records_repo
+    with running(root, debounce=0.05) as (service, _stop):
+        names = head_names(root)
+        before = int(git(root, "rev-list", "--count", "HEAD"))
+        os.rename(root / "clients", tmp_path / "away")
+        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
+        settle(service, root)
+        assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
+        os.rename(tmp_path / "away", root / "clients")
+        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+        set_field(root, RECORD, "name", "Amara Moved Back")
+        wait_for(lambda: "Amara Moved Back" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        settle(service, root)

@@ -96,6 +96,9 @@ class ChangeHandler:
         #: called (on the observer's thread) when the clients folder appears anew
         #: (deleted and made again, or moved there): its watch followed the old one
         self.on_clients_back: Callable[[], None] | None = None
+        #: called when the clients folder itself is deleted or moved away (no event
+        #: then names the records that went with it)
+        self.on_clients_gone: Callable[[], None] | None = None
 
     def _put(self, change: Change) -> None:
         self.sink.put(change)
@@ -113,6 +116,10 @@ class ChangeHandler:
             if made == self.watched.clients:
                 self.on_clients_back()
                 return
+        gone = event.is_directory and kind in ("deleted", "moved")
+        if gone and src == self.watched.clients and self.on_clients_gone:
+            self.on_clients_gone()
+            return
         if kind == "moved":
             dest = Path(_text(event.dest_path))
             dest_kind = self.watched.classify(dest)
@@ -169,7 +176,24 @@ def start_observer(
             if kind is not None:
                 handler._put(Change(watched.clients / name, kind))
 
+    def clients_gone() -> None:
+        # every record HEAD has is looked at (each is missing now: its deletion is
+        # committed after the grace, all in one commit, unless the folder comes back)
+        from sortext.errors import GitError
+        from sortext.vcs.git import listed
+
+        folder = watched.clients.relative_to(watched.root).as_posix()
+        try:
+            known = listed(watched.root, "ls-files", "--", folder)
+        except (GitError, OSError):
+            return
+        for rel in known:
+            path = watched.root / rel
+            if watched.classify(path) == "record":
+                handler._put(Change(path, "record"))
+
     handler.on_clients_back = clients_back
+    handler.on_clients_gone = clients_gone
     observer.schedule(handler, str(watched.root), recursive=False)
     if watched.templates.is_dir():
         observer.schedule(handler, str(watched.templates), recursive=True)
