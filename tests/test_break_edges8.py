@@ -738,3 +738,37 @@ def test_the_clients_folder_moved_away_and_back(records_repo: Path, tmp_path: Pa
         set_field(root, RECORD, "name", "Amara Moved Back")
         wait_for(lambda: "Amara Moved Back" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
         settle(service, root)
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(names=st.integers(min_value=2, max_value=4), through=st.integers(min_value=0, max_value=3))
+def test_any_name_of_a_linked_record_commits_all_its_names(names: int, through: int) -> None:
+    """Property: a file with 2-4 names in clients/, edited in place through any one of
+    them: one commit holds the edit under every name."""
+    import tempfile
+
+    from tests.conftest import sample_records
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = sample_records(Path(tmp) / "r")
+        paths = [root / RECORD] + [root / "clients" / f"amara-{i}.md" for i in range(1, names)]
+        for path in paths[1:]:
+            os.link(paths[0], path)
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "linked names")
+        with watching(root, debounce=0.05, rescan_every=3600.0) as service:
+            before = int(git(root, "rev-list", "--count", "HEAD"))
+            edited = paths[through % names]
+            _edit_in_place(edited, with_field(edited, "name", "Amara Any Name"))
+            rels = [f"clients/{p.name}" for p in paths]
+            wait_for(
+                lambda: all("Amara Any Name" in git(root, "show", f"HEAD:{r}") for r in rels),
+                15.0,
+                lambda: git(root, "log", "--stat", "-3"),
+            )
+            settle(service, root)
+            assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
