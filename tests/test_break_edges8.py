@@ -772,3 +772,27 @@ def test_any_name_of_a_linked_record_commits_all_its_names(names: int, through: 
             )
             settle(service, root)
             assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
+
+
+def test_the_clients_folder_deleted_moved_and_restored_with_the_polling_observer(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """The same with ``--poll`` (the polling observer, for network folders)."""
+    import shutil
+
+    from tests.test_watch_pages import set_field
+
+    root = records_repo
+    with running(root, debounce=0.05, poll=True) as (service, _stop):
+        names = head_names(root)
+        shutil.rmtree(root / "clients")
+        wait_for(lambda: head_names(root) == [], WAIT)
+        git(root, "checkout", "HEAD~1", "--", "clients")
+        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+        set_field(root, RECORD, "name", "Amara Polled")
+        wait_for(lambda: "Amara Polled" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        os.rename(root / "clients", tmp_path / "away")
+        wait_for(lambda: head_names(root) == [], WAIT)
+        os.rename(tmp_path / "away", root / "clients")
+        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+        settle(service, root)
