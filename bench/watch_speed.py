@@ -40,6 +40,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -180,12 +181,25 @@ def latency_run(
     debounce: int,
     pages: bool,
     first_version: int,
+    ask: bool = False,
 ) -> dict[str, object]:
-    """Start a daemon, one warm-up edit, then ``edits`` timed edits; stop it."""
+    """Start a daemon, one warm-up edit, then ``edits`` timed edits; stop it.
+    ``ask``: first ask ``sortext next`` and ``sortext list --at-risk`` (twice each,
+    through the console script's entry point, so their questions are recorded), so
+    that the watcher works them out again after every save (see "Quick queries")."""
     t0 = time.monotonic()
     proc = start_args(root, log, debounce, pages)
     out: dict[str, Any] = {"start_seconds": round(time.monotonic() - t0, 2)}
     try:
+        if ask:
+            for args in (["next"], ["list", "--at-risk"]) * 2:
+                subprocess.run(
+                    [sys.executable, "-m", "sortext", *args, "--today", TODAY],
+                    cwd=root,
+                    capture_output=True,
+                    check=False,
+                )
+            out["asked"] = ["next", "list --at-risk"]
         ref = root / ".git" / "refs" / "heads" / "main"
         more = (root / ".git" / "refs" / "heads" / "sortext-pages",) if pages else ()
         warm = edit_and_wait(root, ref, rng, records, first_version, *more) / 1e6 - debounce
@@ -263,6 +277,11 @@ def main() -> None:
     parser.add_argument("--realistic", action="store_true", help="bench/gen_pages.py records")
     parser.add_argument("--pages-only", action="store_true", help="skip the --no-pages run")
     parser.add_argument("--source", type=Path, help="copy the records of this generated repo")
+    parser.add_argument(
+        "--ask",
+        action="store_true",
+        help="ask next and list --at-risk first: the watcher works them out after each save",
+    )
     args = parser.parse_args()
     rng = random.Random(3)
     base = Path(tempfile.mkdtemp(prefix="sortext-speed-"))
@@ -289,7 +308,7 @@ def main() -> None:
                 root, log, rng, args.records, args.edits, args.debounce, False, 1
             )
         out["with_pages"] = latency_run(
-            root, log, rng, args.records, args.edits, args.debounce, True, 1000
+            root, log, rng, args.records, args.edits, args.debounce, True, 1000, args.ask
         )
         if args.long:
             out["long_run"] = long_run(base, args.long_records, args.long)

@@ -96,7 +96,12 @@ def test_escape_text_is_the_text_of_markupsafe_escape(value: Any) -> None:
     assert fast == str(markupsafe.escape(value))
 
 
-def test_the_build_s_templates_use_escape_text_and_stock_ones_do_not(tmp_path: Path) -> None:
+def test_the_build_s_templates_use_escape_text_and_stock_ones_do_not(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # the repository's own bytecode cache (the shipped templates' kept code: see
+    # tests/test_shipped_templates.py)
+    monkeypatch.setattr(render, "SHIPPED_CACHE_ROOT", None)
     env = render.environment(tmp_path)
     for name in ("client.html.j2", "index.html.j2", "owner.html.j2", "_day.html.j2"):
         namespace = env.get_template(name).root_render_func.__globals__

@@ -6,8 +6,11 @@ holding its own compiled validator; results come back as small tuples.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +23,48 @@ from sortext.schema.validate import RecordValidator
 PARALLEL_THRESHOLD = 400
 
 _worker_validator: RecordValidator | None = None
+
+#: The cyclic garbage collector's first threshold while :func:`bulk_gc` holds (Python's
+#: default is 700 allocations; see there).
+BULK_GC_THRESHOLD = 5_000
+
+
+_bulk_lock = threading.Lock()
+_bulk_depth = 0  # passes inside bulk_gc now (threads: the watcher's page thread)
+_bulk_saved: tuple[int, int, int] | None = None  # the thresholds to put back; None: left
+
+
+@contextlib.contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Hold the cyclic garbage collector back while one pass parses many records.
+
+    Everything alive when the pass begins (the imported modules, the compiled
+    validator and templates) is frozen (``gc.freeze``): no collection walks it
+    again, nor touches it in a forked worker (which would copy its memory pages),
+    and the first generation is collected after :data:`BULK_GC_THRESHOLD` new
+    objects instead of 700.  A record's work leaves no reference cycles (a cold
+    build of 10,000 records collected ~470 objects in all, every one made by an
+    import), so this only saves walking; garbage a user's template makes in cycles
+    is still collected, at most ``BULK_GC_THRESHOLD`` objects later.  Both are
+    undone when the last pass inside ends (the watcher's long-running process goes
+    back to Python's defaults).  Nothing is done when the collector is off or
+    something else froze objects already (theirs to undo)."""
+    global _bulk_depth, _bulk_saved
+    with _bulk_lock:
+        if _bulk_depth == 0 and gc.isenabled() and not gc.get_freeze_count():
+            _bulk_saved = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(BULK_GC_THRESHOLD, *_bulk_saved[1:])
+        _bulk_depth += 1
+    try:
+        yield
+    finally:
+        with _bulk_lock:
+            _bulk_depth -= 1
+            if _bulk_depth == 0 and _bulk_saved is not None:
+                gc.set_threshold(*_bulk_saved)
+                gc.unfreeze()
+                _bulk_saved = None
 
 
 @dataclass(slots=True)
@@ -85,7 +130,7 @@ def _check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -
     size = max(64, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with bulk_gc(), context.Pool(workers) as pool:
         parts = pool.map(_check_chunk, chunks)
     return [o for part in parts for o in part]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -98,6 +98,27 @@ def command(
         repo = open_repo(repo_dir)
         _answer(recall, repo, day, stage, tag, owner, where, sort, at_risk, as_json, colour)
         recall.keep(repo.clients_path)
+
+
+def ask(recall: Recall, repo: Repository, parts: list[Any]) -> None:
+    """Answer the question ``parts`` (as :func:`command` makes them) into ``recall``:
+    what a running watcher calls to work a remembered question out again after a save
+    (:class:`sortext.views.recall.Refresh`).  Raises what :func:`command` raises, and
+    ValueError for parts it does not make."""
+    import datetime as dt
+
+    name, stage, tag, owner, where, sort, at_risk, as_json, day, colour = parts
+    bad = ValueError(f"not a question of list: {parts!r}")
+    if name != "list" or not isinstance(day, str) or not isinstance(where, list):
+        raise bad
+    if not all(v is None or isinstance(v, str) for v in (stage, tag, owner, sort)):
+        raise bad
+    if not all(isinstance(w, str) for w in where):
+        raise bad
+    if not all(isinstance(v, bool) for v in (at_risk, as_json, colour)):
+        raise bad
+    when = dt.date.fromisoformat(day)
+    _answer(recall, repo, when, stage, tag, owner, tuple(where), sort, at_risk, as_json, colour)
 
 
 def _warn_unsorted(recall: Recall, rows: list[ClientRow], sort: str) -> None:

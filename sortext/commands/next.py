@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -74,6 +74,27 @@ def command(
         repo = open_repo(repo_dir)
         _answer(recall, repo, day, owner, days, as_json, colour, terminal)
         recall.keep(repo.clients_path)
+
+
+def ask(recall: Recall, repo: Repository, parts: list[Any]) -> None:
+    """Answer the question ``parts`` (as :func:`command` makes them) into ``recall``:
+    what a running watcher calls to work a remembered question out again after a save
+    (:class:`sortext.views.recall.Refresh`).  Raises what :func:`command` raises, and
+    ValueError for parts it does not make."""
+    import datetime as dt
+
+    name, owner, days, as_json, day, colour, terminal = parts
+    if name != "next" or not isinstance(day, str):
+        raise ValueError(f"not a question of next: {parts!r}")
+    if owner is not None and not isinstance(owner, str):
+        raise ValueError(f"not a question of next: {parts!r}")
+    for value in (days, terminal):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ValueError(f"not a question of next: {parts!r}")
+    if not (isinstance(as_json, bool) and isinstance(colour, bool)):
+        raise ValueError(f"not a question of next: {parts!r}")
+    when = dt.date.fromisoformat(day)
+    _answer(recall, repo, when, owner, days, as_json, colour, terminal)
 
 
 def _answer(

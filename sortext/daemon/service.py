@@ -120,6 +120,11 @@ class WatchService:
     #: batches committed whose pages are not done yet (the page thread's queue)
     _rendering: int = 0
     _pages: PageThread | None = None
+    #: called on the page thread after each time the watcher vouches for its index
+    #: (root, hurry): the commands' remembered questions are worked out again, in a
+    #: child process stopped when ``hurry()`` (``sortext.commands.watch.
+    #: refresh_in_child``), never before a commit
+    refresh: Callable[[Path, Callable[[], bool]], object] | None = None
 
     def wait_settled(self, after: int, timeout: float) -> int:
         """Block until more than ``after`` batches have settled with nothing pending
@@ -480,6 +485,8 @@ class WatchService:
         watchmark.mark(self.repo.root, self.repo.clients_path)
         if self._pending or not self._queue.empty():  # a change arrived while writing
             watchmark.clear(self.repo.root)
+        elif self.refresh is not None and self._pages is not None:
+            self._pages.after(partial(self.refresh, self.repo.root))
 
     def _folder_quiet_for(self) -> float:
         """Seconds to wait before vouching: until :data:`MOVE_HELD` has passed since this
@@ -633,7 +640,11 @@ class PageThread:
         self._pipeline = pipeline
         self._wake = wake
         self._later = later
-        self._jobs: queue.Queue[tuple[Batch | None, bool] | None] = queue.Queue()
+        self._jobs: queue.Queue[
+            tuple[Batch | None, bool] | Callable[[Callable[[], bool]], object] | None
+        ] = queue.Queue()
+        self._lock = threading.Lock()
+        self._task_queued = False
         self._done: queue.Queue[tuple[SettleResult, bool]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="sortext-pages", daemon=True)
 
@@ -643,6 +654,16 @@ class PageThread:
     def put(self, batch: Batch | None, failed: bool = False) -> None:
         """Queue a batch's pages (None: its commit step failed; only counted)."""
         self._jobs.put((batch, failed))
+
+    def after(self, task: Callable[[Callable[[], bool]], object]) -> None:
+        """Run ``task(hurry)`` after the batches queued so far, unless one is queued and
+        not started yet (it runs once for both); ``hurry`` says whether a batch or a
+        change is waiting.  A task that raises is logged; it is not counted as a batch."""
+        with self._lock:
+            if self._task_queued:
+                return
+            self._task_queued = True
+        self._jobs.put(task)
 
     def finished(self) -> list[tuple[SettleResult, bool]]:
         """The batches done since the last call, in order: (result, whether it failed)."""
@@ -666,6 +687,14 @@ class PageThread:
             job = self._jobs.get()
             if job is None:
                 return
+            if callable(job):
+                with self._lock:
+                    self._task_queued = False
+                try:
+                    job(self._hurry)
+                except Exception:
+                    log.exception("internal error after a save (still watching)")
+                continue
             batch, failed = job
             result = SettleResult() if batch is None else batch.result
             if batch is not None:

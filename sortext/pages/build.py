@@ -320,7 +320,7 @@ def _build(
         if staging is not None:  # every client page is written: all appear at once
             staging.publish()
         # read before rendering: a query storing meanwhile moves what the next build reads
-        summary_key = _summary_key(repo, index, build_mark, head, common)
+        summary_key = _summary_key(repo, index, build_mark, head, common, today)
         if not (quiet and _summary_kept(repo, index, summary_key, result)):
             warned = len(result.warnings)
             emitted = _summary_pages(repo, index, env(), today, common, result, head)
@@ -714,20 +714,27 @@ def _summary_pages(
     return emitted
 
 
-SUMMARY_FORMAT = "1"  # part of the summary key: raised when what it covers changes
+SUMMARY_FORMAT = "2"  # part of the summary key: raised when what it covers changes
 INBOX_DIR, INBOX_FILE = "inbox", "inbox.md"  # sortext.views.day's (a test holds them equal)
 
 
 def _summary_key(
-    repo: Repository, index: Index, build_mark: str, head: str, common: Context
+    repo: Repository,
+    index: Index,
+    build_mark: str,
+    head: str,
+    common: Context,
+    today: dt.date,
 ) -> str:
     """A digest of everything the summary pages are rendered from, besides the index's
     board, which only builds and queries store (a build that changes it renders them;
     a query's store moves :data:`sortext.store.board.QUERY_STORES`; a stored record
     moves the index's generation): the rules' key (today, the configuration, sortext's
     version), the templates, the owners' sources, git's HEAD ("since last week"), the
-    page limits and the notes waiting in the inbox (their count is shown)."""
+    page limits, the bounds of "since last week" (local midnights: the time zone) and
+    the notes waiting in the inbox (their count is shown)."""
     from sortext.store import board
+    from sortext.vcs.midnight import window_bounds
 
     digest = hashlib.sha256()
     parts = (
@@ -737,6 +744,7 @@ def _summary_key(
         str(index.generation()),
         board.query_stores(index.conn),
         repr(sorted(common.items())),
+        repr(window_bounds(today)),
     )
     for part in parts:
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
@@ -1149,6 +1157,7 @@ def _run_jobs(
     global _job, _parent
     from dataclasses import replace
 
+    from sortext.check.many import bulk_gc
     from sortext.store.clock import Lookup
     from sortext.store.index import spans
 
@@ -1166,7 +1175,8 @@ def _run_jobs(
         workers = min(os.cpu_count() or 1, 8)
         if len(jobs) < PARALLEL_PAGES or workers < 2:
             if jobs:
-                yield _do_jobs(index.conn, (0, len(jobs)))
+                with bulk_gc() if len(jobs) >= PARALLEL_PAGES else contextlib.nullcontext():
+                    yield _do_jobs(index.conn, (0, len(jobs)))
             return
         import multiprocessing
 
@@ -1174,7 +1184,7 @@ def _run_jobs(
         if isinstance(_job.clock, Lookup):  # read through this process's connection
             _job = replace(_job, clock=_job.clock.whole())
         _parent = os.getpid()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_worker_span, spans(len(jobs), workers))
     finally:
         _job = None

@@ -9,6 +9,7 @@ disabled), so a hostile record cannot inject script into a page.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -16,10 +17,10 @@ from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
-from sortext.errors import TemplateProblem
+from sortext.errors import StorageError, TemplateProblem
 from sortext.record.model import as_date
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
@@ -110,7 +111,8 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
             cache = None  # derived data: without it templates are compiled each run
     env = _page_environment_class()(
         loader=loader,
-        bytecode_cache=cache,
+        # Jinja asks a bytecode cache for get_bucket and set_bucket only
+        bytecode_cache=cast("jinja2.BytecodeCache", _ShippedFirst(cache)) if cache_dir else None,
         autoescape=jinja2.select_autoescape(["html", "html.j2"], default_for_string=False),
         trim_blocks=True,
         lstrip_blocks=True,
@@ -151,7 +153,182 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
     env.filters.update({name: _readable(fn, object) for name, fn in any_first.items()})
     env.globals.update(RISK_LINKS=RISK_LINKS)
     env.globals.update(weekday=weekday)
+    if isinstance(env.bytecode_cache, _ShippedFirst):
+        env.bytecode_cache.shipped = shipped_cache(env)
     return env
+
+
+# -- compiled shipped templates -------------------------------------------------------
+
+#: Where the shipped templates' compiled code is kept, beside the package's own compiled
+#: modules (``sortext/__pycache__/``): a repository's ``.sortext/`` starts without it
+#: (a cold build, a new clone), and compiling the shipped templates cost ~0.09 s of CPU
+#: each time.  None: not kept (tests point it elsewhere).
+SHIPPED_CACHE_ROOT: Path | None = Path(__file__).resolve().parent.parent / "__pycache__"
+_SHIPPED_PREFIX = "jinja-"
+_SHIPPED_MAGIC = b"sortext-jinja 1\n"
+
+
+def shipped_cache_key(env: jinja2.Environment) -> str:
+    """What the compiled code of a template depends on besides its own text (which
+    Jinja checks itself, with its name and file): Python's and Jinja's versions, the
+    environment's options, filters and tests (a filter that takes the context is
+    compiled differently), sortext's version and the code that sets them up
+    (this file).  24 hex digits."""
+    import sys
+
+    import jinja2
+
+    import sortext
+
+    digest = hashlib.sha256()
+    for part in (
+        sys.version,
+        sys.implementation.cache_tag or "",
+        jinja2.__version__,
+        sortext.__version__,
+        type(env).__name__,
+        repr(
+            [
+                env.block_start_string,
+                env.block_end_string,
+                env.variable_start_string,
+                env.variable_end_string,
+                env.comment_start_string,
+                env.comment_end_string,
+                env.line_statement_prefix,
+                env.line_comment_prefix,
+                env.trim_blocks,
+                env.lstrip_blocks,
+                env.newline_sequence,
+                env.keep_trailing_newline,
+                env.optimized,
+                env.is_async,
+                env.undefined.__name__,
+                env.finalize,
+                sorted(env.extensions),
+                sorted(env.globals),
+            ]
+        ),
+        repr(sorted((n, repr(getattr(f, "jinja_pass_arg", None))) for n, f in env.filters.items())),
+        repr(sorted((n, repr(getattr(f, "jinja_pass_arg", None))) for n, f in env.tests.items())),
+    ):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(_template_bytes(__file__))
+    return digest.hexdigest()[:24]
+
+
+def shipped_cache(env: jinja2.Environment) -> Path | None:
+    """The folder holding the compiled shipped templates for ``env`` (see
+    :data:`SHIPPED_CACHE_ROOT`), or None when none is kept."""
+    if SHIPPED_CACHE_ROOT is None:
+        return None
+    return SHIPPED_CACHE_ROOT / (_SHIPPED_PREFIX + shipped_cache_key(env))
+
+
+class _ShippedFirst:
+    """A Jinja bytecode cache: the repository's own (``.sortext/templates/``, every
+    template, as before) and, for the templates shipped in the package, the compiled
+    code kept beside the package (:func:`shipped_cache`), read when the repository's
+    has none (a cold build) and written when the template was compiled.
+
+    A kept entry is used only for the same template file with the same text (Jinja's
+    key and checksum), compiled under the same key (:func:`shipped_cache_key`) and
+    whole (a digest of its bytes): anything else is compiled again.  It is written
+    like Python's own compiled modules: not when ``sys.dont_write_bytecode`` is set
+    (``PYTHONDONTWRITEBYTECODE``), and not at all where the package's folder cannot
+    be written; a repository's own templates (``templates/``) never go there."""
+
+    def __init__(self, local: Any) -> None:
+        import jinja2
+
+        self.local: jinja2.BytecodeCache | None = local
+        self.shipped: Path | None = None
+        self._package = str(package_template_dir().resolve()) + os.sep
+        self._base = jinja2.BytecodeCache()  # Jinja's key and checksum rules
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> Any:
+        from jinja2.bccache import Bucket
+
+        key = self._base.get_cache_key(name, filename)
+        bucket = Bucket(environment, key, self._base.get_source_checksum(source))
+        if self.local is not None:
+            self.local.load_bytecode(bucket)
+        bucket.sortext_shipped = self._is_shipped(filename)  # type: ignore[attr-defined]
+        if bucket.code is None and bucket.sortext_shipped:  # type: ignore[attr-defined]
+            self._load_shipped(bucket)
+        return bucket
+
+    def set_bucket(self, bucket: Any) -> None:
+        if self.local is not None:
+            with contextlib.suppress(OSError):  # derived data: compiled again next time
+                self.local.dump_bytecode(bucket)
+        if getattr(bucket, "sortext_shipped", False):
+            self._dump_shipped(bucket)
+
+    def _is_shipped(self, filename: str | None) -> bool:
+        if filename is None or self.shipped is None:
+            return False
+        try:
+            return os.path.realpath(filename).startswith(self._package)
+        except (OSError, ValueError):
+            return False
+
+    def _entry(self, bucket: Any) -> Path:
+        assert self.shipped is not None
+        return self.shipped / f"{bucket.key}.cache"
+
+    def _load_shipped(self, bucket: Any) -> None:
+        import types
+
+        try:
+            with open(self._entry(bucket), "rb") as handle:
+                data = handle.read(4 << 20)
+        except OSError:
+            return
+        head = len(_SHIPPED_MAGIC) + 32
+        body = data[head:]
+        if data[: len(_SHIPPED_MAGIC)] != _SHIPPED_MAGIC or (
+            data[len(_SHIPPED_MAGIC) : head] != hashlib.sha256(body).digest()
+        ):
+            return  # damaged or another writer's: compiled again, and written over
+        bucket.bytecode_from_string(body)  # Jinja's own checks: its magic, the checksum
+        if not isinstance(bucket.code, types.CodeType):
+            bucket.reset()
+
+    def _dump_shipped(self, bucket: Any) -> None:
+        import sys
+
+        if sys.dont_write_bytecode or self.shipped is None or bucket.code is None:
+            return
+        from sortext.files.write import atomic_write
+
+        body = bucket.bytecode_to_string()
+        data = _SHIPPED_MAGIC + hashlib.sha256(body).digest() + body
+        try:
+            fresh = not self.shipped.is_dir()
+            self.shipped.mkdir(parents=True, exist_ok=True)
+            atomic_write(self._entry(bucket), data, durable=False)
+        except (OSError, StorageError):  # a read-only package: compiled each cold run
+            return
+        if fresh:
+            _forget_other_keys(self.shipped)
+
+
+def _forget_other_keys(kept: Path) -> None:
+    """Remove the compiled shipped templates of other keys (an earlier sortext, Jinja or
+    Python) beside ``kept``; a process that still reads one compiles again."""
+    import shutil
+
+    try:
+        others = [p for p in kept.parent.iterdir() if p.name.startswith(_SHIPPED_PREFIX)]
+    except OSError:
+        return
+    for other in others:
+        if other != kept and not other.is_symlink() and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 # Types whose instances have no attributes but their class's: for these, ``x.key`` in a

@@ -430,8 +430,18 @@ def parse_files(
     """
     global _worker_validator, _worker_items, _worker_hook, _worker_ready
     workers = min(os.cpu_count() or 1, 8)
-    if len(items) < PARALLEL_THRESHOLD or workers < 2:
+    if len(items) < PARALLEL_THRESHOLD:
         yield [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items]
+        return
+    from sortext.check.many import bulk_gc
+
+    if workers < 2:  # in this process, a batch at a time too: never every record at once
+        with bulk_gc():
+            for start, stop in spans(len(items), 1):
+                yield [
+                    _parse_file(fs, shown, validator, hook, ready)
+                    for fs, shown in items[start:stop]
+                ]
         return
     import multiprocessing
 
@@ -440,7 +450,7 @@ def parse_files(
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap(_parse_span, spans(len(items), workers))
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None

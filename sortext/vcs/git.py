@@ -528,10 +528,11 @@ def head_from_files(root: Path) -> str | None:
 
 
 def shallow_mark(root: Path) -> str:
-    """What bounds the history this clone holds: ``""`` for a whole history, else a
-    digest of git's ``shallow`` file (its boundary commits), which ``git fetch
-    --unshallow`` or ``--deepen`` changes while HEAD stays.  For keys of caches
-    derived from the whole history.  Read from the files in the plain layouts
+    """What bounds or rewrites the history this clone shows: ``""`` for the whole
+    history as committed, else a digest of git's ``shallow`` file (its boundary
+    commits, which ``git fetch --unshallow`` or ``--deepen`` changes while HEAD stays),
+    ``info/grafts`` and the replace refs (``git replace``).  For keys of caches derived
+    from the whole history.  Read from the files in the plain layouts
     (:func:`sortext.vcs.headref.shallow_suffix`), else asked of git."""
     import hashlib
 
@@ -540,14 +541,34 @@ def shallow_mark(root: Path) -> str:
     found = shallow_suffix(root)
     if found is not None:
         return found
+    digest = hashlib.sha256()
+    seen = False
     try:
-        where = text(root, "rev-parse", "--path-format=absolute", "--git-path", "shallow")
-        data = Path(where.strip()).read_bytes()
-    except FileNotFoundError:
-        return ""
+        for name in ("shallow", "info/grafts"):
+            # (--git-path gives GIT_GRAFT_FILE for info/grafts, not GIT_SHALLOW_FILE)
+            where = (os.environ.get("GIT_SHALLOW_FILE") if name == "shallow" else None) or text(
+                root, "rev-parse", "--path-format=absolute", "--git-path", name
+            )
+            try:
+                data = Path(where.strip()).read_bytes()
+            except FileNotFoundError:
+                continue
+            if data.strip():
+                seen = True
+                digest.update(name.encode() + b"\0" + data + b"\0")
+        replaced = text(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/replace/")
     except (OSError, ValueError, GitError) as exc:
         return f"unreadable: {type(exc).__name__}"
-    return "~" + hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
+    if replaced.strip():  # as shallow_suffix lists them: "<ref> <id>", sorted
+        seen = True
+        digest.update(b"replace\0" + "\n".join(sorted(replaced.splitlines())).encode())
+        digest.update(b"\0")
+    for variable in ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE"):
+        value = os.environ.get(variable)
+        if value is not None:
+            seen = True
+            digest.update(f"{variable}={value}\0".encode("utf-8", "surrogateescape"))
+    return "~" + digest.hexdigest()[:16] if seen else ""
 
 
 def in_repository(root: Path) -> bool:

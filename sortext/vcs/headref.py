@@ -124,26 +124,81 @@ def head_id(root: Path) -> str | None:
     return None
 
 
-def shallow_suffix(root: Path) -> str | None:
-    """``""`` when the clone holding ``root`` has its whole history, else
-    ``"~<digest of git's shallow file>"``; None when it cannot tell.
+#: Environment variables that change which history git shows (replace refs ignored,
+#: or read from another namespace): part of :func:`shallow_suffix`.
+_HISTORY_ENV = ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE")
+#: Environment variables that move the files :func:`shallow_suffix` reads.
+_MOVED_ENV = ("GIT_GRAFT_FILE", "GIT_SHALLOW_FILE")
+_REPLACE = "refs/replace/"
 
-    A shallow clone deepened (``git fetch --unshallow``) keeps HEAD but gains
-    the past, so whatever is derived from the history (the stage clock) must be
-    keyed by this as well as by HEAD."""
+
+def shallow_suffix(root: Path) -> str | None:
+    """``""`` when the clone holding ``root`` shows its whole history as committed, else
+    ``"~<digest>"`` of what bounds or rewrites it: git's ``shallow`` file (a shallow
+    clone), ``info/grafts``, the replace refs (``refs/replace/``, loose or packed) and
+    the variables that turn them off; None when it cannot tell.
+
+    A shallow clone deepened (``git fetch --unshallow``) keeps HEAD but gains the past;
+    ``git replace`` (``--graft``) keeps HEAD but changes the past git walks: whatever is
+    derived from the history (the stage clock, "since last week") must be keyed by this
+    as well as by HEAD."""
     import hashlib
 
+    if any(os.environ.get(name) for name in _MOVED_ENV):
+        return None  # the file git reads is elsewhere: git is asked (git.shallow_mark)
     common = common_dir(root)
     if common is None:
         return None
-    try:
-        with open(os.path.join(common, "shallow"), "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return ""
-    except OSError:
+    digest = hashlib.sha256()
+    found = False
+    for name in ("shallow", os.path.join("info", "grafts")):
+        try:
+            with open(os.path.join(common, name), "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        if data.strip():
+            found = True
+            digest.update(name.encode() + b"\0" + data + b"\0")
+    replaced = _replace_refs(common)
+    if replaced is None:
         return None
-    return "~" + hashlib.sha256(data).hexdigest()[:16] if data.strip() else ""
+    if replaced:
+        found = True
+        digest.update(b"replace\0" + "\n".join(replaced).encode() + b"\0")
+    for variable in _HISTORY_ENV:
+        value = os.environ.get(variable)
+        if value is not None:
+            found = True
+            digest.update(f"{variable}={value}\0".encode("utf-8", "surrogateescape"))
+    return "~" + digest.hexdigest()[:16] if found else ""
+
+
+def _replace_refs(common: str) -> list[str] | None:
+    """Each replace ref as ``"<ref> <id>"`` (loose ones override packed ones), sorted;
+    None when they cannot be read."""
+    refs: dict[str, str] = {}
+    try:
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) == 2 and parts[1].startswith(_REPLACE):
+                    refs[parts[1]] = parts[0]
+    except FileNotFoundError:
+        pass
+    except (OSError, UnicodeDecodeError):
+        return None
+    folder = os.path.join(common, *_REPLACE.rstrip("/").split("/"))
+    for here, _, names in os.walk(folder):  # no folder: nothing walked
+        for name in names:
+            text = _read(os.path.join(here, name))
+            if text is None:
+                return None
+            rel = os.path.relpath(os.path.join(here, name), common).replace(os.sep, "/")
+            refs[rel] = text
+    return sorted(f"{ref} {value}" for ref, value in refs.items())
 
 
 def history_id(root: Path) -> str | None:

@@ -43,7 +43,9 @@ from sortext.vcs.log import LOG_OPTIONS
 # 5: the root commit read whatever log.showRoot says, and records marked -diff; 6: the
 # stage read from each version in every YAML spelling, a change only when it differs;
 # 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab;
-# 8: a change behind a version that does not read dated by the first one that reads
+# 8: a change behind a version that does not read dated by the first one that reads;
+# 9: kept under a history mark that covers replace refs and grafts (answers kept for
+# a grafted past under the bare HEAD were served after the graft was gone)
 _CACHE_VERSION = FACTS_VERSION
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's

@@ -18,6 +18,7 @@ from sortext.record.copies import is_record_name
 from sortext.store.weekly import Pair, WindowStore
 from sortext.vcs import git
 from sortext.vcs.log import rev_before
+from sortext.vcs.midnight import midnight
 
 #: Files touched since the previous call above which the window is recomputed
 #: (fewer git arguments, and a big rewrite costs about the same either way).
@@ -27,13 +28,14 @@ _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
 def window_end(root: Path, head: str, today: dt.date) -> str | None:
-    """The last commit on ``head`` made up to the end of ``today`` (None: none)."""
-    return rev_before(root, f"{(today + dt.timedelta(days=1)).isoformat()}T00:00:00", head)
+    """The last commit on ``head`` made up to the end of ``today`` (local time, see
+    :mod:`sortext.vcs.midnight`; None: none)."""
+    return rev_before(root, f"@{midnight(today + dt.timedelta(days=1))}", head)
 
 
 def window_start(root: Path, since: dt.date, end: str) -> str | None:
-    """The last commit on ``end`` made before ``since`` 00:00 (None: none)."""
-    return rev_before(root, f"{since.isoformat()}T00:00:00", end)
+    """The last commit on ``end`` made before ``since`` 00:00 (local time; None: none)."""
+    return rev_before(root, f"@{midnight(since)}", end)
 
 
 def touched_pairs(

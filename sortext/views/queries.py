@@ -8,9 +8,11 @@ records and never import Jinja2 or GitPython.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,59 @@ class ClientRow:
     stage_since: dt.date | None = None  # from git; None when unknown
 
 
+_SHARED: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
+    "sortext_shared_reads", default=None
+)
+
+
+@contextmanager
+def shared_reads() -> Iterator[None]:
+    """Within: the questions answered one after another (a running watcher working out
+    the questions asked today after a save, ``sortext.commands.watch.refresh_replies``)
+    read the records' summaries and stored next actions once, and the stage clock once
+    per HEAD, instead of once each.  Only where nothing else writes the records between
+    them: the watcher's page thread, which is the one writer of its index."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """``make()``, or within :func:`shared_reads` its first answer under ``key``."""
+    memo = _SHARED.get()
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
+    """:func:`sortext.views.stagetime.stage_clock`, once per HEAD within
+    :func:`shared_reads`."""
+    from sortext.views.stagetime import stage_clock
+
+    if _SHARED.get() is None:
+        return stage_clock(repo, conn)
+    from sortext.vcs.headref import history_id
+
+    clock: Clock = _shared(("clock", history_id(repo.root)), lambda: stage_clock(repo, conn))
+    return clock
+
+
+def _next_keyed(
+    index: Index, repo: Repository, today: dt.date
+) -> tuple[list[tuple[tuple[int, str, str, str], NextAction]], int]:
+    from sortext.store import board
+
+    key = ("next", board.rules_key(today, repo.config))
+    keyed: tuple[list[tuple[tuple[int, str, str, str], NextAction]], int]
+    keyed = _shared(key, lambda: _next_items(index, repo, today))
+    return keyed
+
+
 def next_list(
     repo: Repository, today: dt.date, owner: str | None = None, within: int | None = None
 ) -> NextList:
@@ -51,7 +106,7 @@ def next_list(
         key = f"next:{today.isoformat()}"
         remembered = answers.recall(index.conn, key)
         if remembered is None or remembered.get("fields") != list(NextAction.__slots__):
-            keyed, worked = _next_items(index, repo, today)
+            keyed, worked = _next_keyed(index, repo, today)
             items = [item for _, item in keyed]
             errors = index.error_files()
             # Remembered only when the stored assessments did not answer most of it (no
@@ -152,7 +207,6 @@ def client_list(
     can hold (:func:`sortext.views.filters.check_sort`)."""
     from sortext.rules import findings as rules
     from sortext.views.filters import parse_condition, sort_key
-    from sortext.views.stagetime import stage_clock
 
     if stage is not None and stage not in repo.config.stage_names:
         raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
@@ -166,15 +220,15 @@ def client_list(
     board_risks: dict[str, list[Finding]] | None = None
     with Index.open(repo) as index:
         index.refresh_for_query()
-        clock = stage_clock(repo, index.conn)
+        clock = _clock(repo, index.conn)
         if at_risk_only or with_risks:
             board_risks = stored_risks(index, repo, today, clock)
         if board_risks is None and (at_risk_only or with_risks):
             full = True  # the rules run on every record (see stored_risks)
-        records = index.records() if full else index.summaries()
+        records = index.records() if full else _shared(("summaries",), index.summaries)
         # each record's next action as stored with its assessment (worked out for the
         # records whose stored one is not current); a record not here has none
-        nexts = {key[3]: item for key, item in _next_items(index, repo, today)[0]}
+        nexts = {key[3]: item for key, item in _next_keyed(index, repo, today)[0]}
     if tag is not None:
         tags = sorted({t for rec in records for t in rec.view.tags})
         if tag not in tags:

@@ -50,6 +50,12 @@ its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
 
+After a save: a running watcher asks the questions command lines asked that day again
+(:func:`questions`, :class:`Refresh`: the question as recorded with its line, now with
+its streams' encodings and the day), in a child process once it vouches for its index
+again, and keeps each reply under the key that command line computes, so the first
+query after a save is a replay (``sortext.commands.watch.refresh_in_child``).
+
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
 :mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
 heavier: this is the quick path).
@@ -259,10 +265,18 @@ def _config_digest(root: Path) -> str:
 
 
 def _reply_key(
-    conn: sqlite3.Connection, root: Path, config: str, parts: list[Any], clock: bool
+    conn: sqlite3.Connection,
+    root: Path,
+    config: str,
+    parts: list[Any],
+    clock: bool,
+    streams: list[str | None] | None = None,
+    watcher_only: bool = False,
 ) -> tuple[str, bool] | None:
     """(the reply key of ``parts`` for the records as they are now, whether the state
-    is too recent to remember), or None when it cannot be told cheaply."""
+    is too recent to remember), or None when it cannot be told cheaply.  ``streams``:
+    the encodings of stdout and stderr (default: this process's, :func:`outputs`);
+    ``watcher_only``: None unless a watcher vouches (no stat pass)."""
     fingerprint = _value(conn, "meta", "fingerprint")
     where = _value(conn, "meta", _CLIENTS)
     if fingerprint is None or where is None:
@@ -273,6 +287,8 @@ def _reply_key(
     clients = root / known["clients"]
     fresh = _watch_stamp(root, clients)
     racy = False
+    if fresh is None and watcher_only:
+        return None
     if fresh is None:
         from sortext.store import scan
 
@@ -296,7 +312,15 @@ def _reply_key(
         if head is None:
             return None
     text = json.dumps(
-        [parts, build(), config, fingerprint, fresh, head, outputs()],
+        [
+            parts,
+            build(),
+            config,
+            fingerprint,
+            fresh,
+            head,
+            outputs() if streams is None else streams,
+        ],
         separators=(",", ":"),
     )
     return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
@@ -317,13 +341,23 @@ class Recall:
         self._hit: tuple[int, str, str] | None = None
         self._config = ""
         self._racy = True
+        self._streams: list[str | None] | None = None  # None: this process's (outputs())
+        self._watcher_only = False
         # The command line this process was started with, when the entry point looked
-        # it up (see replay_line): the question it asks is recorded with the reply.
+        # it up (see replay_line): the question it asks is recorded with the reply, with
+        # what a running watcher needs to ask it again after a save (see Refresh): the
+        # streams' encodings and the local day it was asked on.
         self._line: str | None = None
         if start is None and _ENTRY is not None and _ENTRY[1] == time.localtime()[:3]:
             colour = getattr(sys.stdout, "colour", None)
             if isinstance(colour, bool):
-                question = {"parts": parts, "clock": clock, "colour": colour}
+                question = {
+                    "parts": parts,
+                    "clock": clock,
+                    "colour": colour,
+                    "outputs": outputs(),
+                    "on": list(_ENTRY[1]),
+                }
                 self._line = json.dumps(question, separators=(",", ":"))
         try:
             self._look(start, parts, clock)
@@ -345,7 +379,9 @@ class Recall:
         if conn is None:
             return
         try:
-            found = _reply_key(conn, root, self._config, parts, clock)
+            found = _reply_key(
+                conn, root, self._config, parts, clock, self._streams, self._watcher_only
+            )
             if found is None:
                 return
             self.key, self._racy = found
@@ -427,6 +463,142 @@ class Recall:
             pass  # not remembered (the index, or the reply's file): the next call works
         finally:
             conn.close()
+
+
+# -- after a save: a running watcher asks the remembered questions again -------------
+
+
+class _Sink:
+    """Where a :class:`Refresh` writes: nothing reaches a terminal; what the inert
+    stream over it lets through is its tap.  ``encoding``: the stream's codec name as
+    :func:`outputs` gave it when the question was asked."""
+
+    errors = "strict"
+
+    def __init__(self, encoding: str | None) -> None:
+        self.encoding = encoding
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class Refresh(Recall):
+    """A question a command line asked (as :class:`Recall` recorded it with its line),
+    worked out again in a running watcher after a save, so that the next time it is
+    asked its reply is a replay.  What the command echoes is made what the command
+    line's terminal got: ``click.echo`` with the colour the question was asked with
+    (the command line sets Click's context colour to it, so Click strips its codes
+    exactly when colour is off) into an :class:`~sortext.files.inert.InertStream`
+    with that colour over a stream of the encoding the question's stdout and stderr
+    had; the key is the one that command line computes (its encodings in place of
+    this process's).  Only while the watcher vouches for its index (no stat pass);
+    nothing is worked out when the reply is already remembered (:attr:`remembered`)."""
+
+    def __init__(self, root: Path, question: dict[str, Any]) -> None:
+        from sortext.files.inert import InertStream
+
+        streams = question["outputs"]
+        colour = question["colour"]
+        self._colour = bool(colour)
+        self._sinks = [InertStream(_Sink(name), self._colour) for name in streams]  # type: ignore[arg-type]
+        self.out = []
+        self.err = []
+        self.key = None
+        self.root = None
+        self._hit = None
+        self._config = ""
+        self._racy = True
+        self._line = None
+        self._streams = list(streams)
+        self._watcher_only = True
+        try:
+            self._look(root, question["parts"], question["clock"])
+        except _UNREADABLE:
+            self.key = None
+            self._hit = None
+
+    @property
+    def remembered(self) -> bool:
+        """The reply is already remembered under the current key."""
+        return self._hit is not None
+
+    @property
+    def wanted(self) -> bool:
+        """Worth working out: a key could be made and no reply is remembered under it."""
+        return self.key is not None and self._hit is None and not self._racy
+
+    def echo(self, text: str, err: bool = False) -> None:
+        import click
+
+        stream = self._sinks[1 if err else 0]
+        tap: list[str] = []
+        stream.taps.append(tap)
+        try:
+            click.echo(text, file=stream, color=self._colour)  # type: ignore[arg-type]
+        finally:
+            stream.taps.remove(tap)
+        (self.err if err else self.out).append("".join(tap))
+
+
+def _question(text: str) -> dict[str, Any] | None:
+    """A recorded question that a watcher can ask again, or None (an older row, a damaged
+    or planted one)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    parts, clock, colour = value.get("parts"), value.get("clock"), value.get("colour")
+    streams, on = value.get("outputs"), value.get("on")
+    if not (isinstance(parts, list) and parts and isinstance(parts[0], str)):
+        return None
+    if not (isinstance(clock, bool) and isinstance(colour, bool)):
+        return None
+    if not (isinstance(streams, list) and len(streams) == 2):
+        return None
+    if not all(s is None or isinstance(s, str) for s in streams):
+        return None
+    if not isinstance(on, list):
+        return None
+    return value
+
+
+def questions(root: Path, newest: int) -> list[dict[str, Any]]:
+    """The questions command lines asked today (local day), newest first, each once, at
+    most ``newest`` of them; [] when the index cannot be read."""
+    conn = _connect(StateDir(root).index)
+    if conn is None:
+        return []
+    today = list(time.localtime()[:3])
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    try:
+        rows = conn.execute("SELECT value FROM reply_lines ORDER BY rowid DESC").fetchall()
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    for (text,) in rows:
+        if not isinstance(text, str):
+            continue
+        question = _question(text)
+        if question is None or question["on"] != today:
+            continue
+        same = json.dumps([question[k] for k in ("parts", "clock", "colour", "outputs")])
+        if same in seen:
+            continue
+        seen.add(same)
+        found.append(question)
+        if len(found) >= newest:
+            break
+    return found
 
 
 # -- before Click: a command line answered from its remembered reply -------------------

@@ -59,11 +59,12 @@ from sortext.store.weekly import (
     pair_key,
     save_json,
 )
+from sortext.vcs.midnight import WINDOW_DAYS, window_bounds
 
-# sortext.vcs (git, window, changes, log) is imported where a window is read: a build
-# whose "since last week" is cached (same HEAD, same day) needs none of it.
+# sortext.vcs (window, changes, log) is imported where a window is read: a build whose
+# "since last week" is cached (same HEAD, same day) needs none of it (sortext.vcs.git
+# only for its history mark, read from git's files in the usual layouts).
 
-WINDOW_DAYS = 7
 #: Lines shown per group; the rest is counted ("and N more").
 GROUP_LIMIT = 10
 VIEW_CACHE = StateDir.rel(StateDir.WEEKLY_VIEW)
@@ -177,6 +178,8 @@ def recent_changes(
     Git failing for another reason (a damaged repository) raises GitError."""
     since = today - dt.timedelta(days=WINDOW_DAYS)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
+    if head is not None:  # a build's head ends with its history mark ("~<digest>"),
+        head = head.partition("~")[0]  # keyed below: the commit id alone is HEAD's
     try:
         if head is None or not _SHA.match(head):
             head = head_commit(repo.root)
@@ -185,11 +188,25 @@ def recent_changes(
     if head is None:
         return None
     version = f"{_CACHE_VERSION}/{__version__}"  # new wording in a release: recompute
-    key = {"version": version, "head": head, "today": today.isoformat(), "prefix": prefix}
+    # the window's bounds are local midnights: the same day in another time zone (TZ)
+    # is another window
+    zone = "/".join(str(b) for b in window_bounds(today))
+    # the same HEAD with replace refs or grafts added, or deepened, is another past
+    from sortext.vcs.git import shallow_mark
+
+    history = shallow_mark(repo.root)
+    day = today.isoformat()
+    state_key = {
+        "version": version,
+        "today": day,
+        "zone": zone,
+        "history": history,
+        "prefix": prefix,
+    }
+    key = {**state_key, "head": head}
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    state_key = {"version": version, "today": today.isoformat(), "prefix": prefix}
     view = _update(repo.root, head, since, today, prefix, state_key)
     save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
