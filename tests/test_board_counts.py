@@ -8,6 +8,7 @@ or planted row is never read (the readers count over the tables instead).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortext.store import board
+from sortext.store import board, daybook
 
 PATHS = [f"clients/c{i}.md" for i in range(6)]
 OWNERS = [None, "maya", "theo"]
@@ -55,7 +56,29 @@ def rows(draw: Any, path: str) -> board.Rows:
         (path, seq, "g", "[]", draw(st.sampled_from(["stuck", "progressing"])), 0.0)
         for seq in range(draw(st.integers(0, 2)))
     ]
-    return board.Rows(path, assessed, next_item, findings, goals)
+    found = board.Rows(path, assessed, next_item, findings, goals)
+    items = []
+    for _ in range(draw(st.integers(0, 4))):
+        day = draw(st.sampled_from(DAYS))
+        kind = draw(st.sampled_from(["overdue", "action", "session"]))
+        who = draw(st.sampled_from(OWNERS))
+        items.append(
+            (who, day, draw(st.sampled_from(["a", "b"])), kind, _item_json(day, kind, who))
+        )
+    found.day = daybook.DayRows(items, [])
+    return found
+
+
+DAYS = ["2026-11-23", "2026-11-24", "2026-11-29"]
+
+
+def _item_json(day: str, kind: str, who: str | None) -> str:
+    from sortext.rules.agenda import AgendaItem
+
+    slots = AgendaItem.__slots__
+    values: dict[str, object] = {name: None for name in slots}
+    values.update(day=day, kind=kind, owner=who)
+    return json.dumps([values[name] for name in slots])
 
 
 @st.composite
@@ -76,6 +99,7 @@ def operations(draw: Any) -> list[tuple[str, Any]]:
 def _conn() -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:")
     conn.executescript(board.SCHEMA)
+    conn.executescript(daybook.SCHEMA)
     return conn
 
 
@@ -98,7 +122,15 @@ def _readers(conn: sqlite3.Connection) -> dict[str, Any]:
         out[f"section:{section}"] = len(board.findings_top(conn, section, 0))
     for group in ("stuck", "progressing"):
         out[f"goal:{group}"] = len(board.goals_top(conn, group, 0))
+    for who in (None, "maya", "theo", "nobody"):  # the week's "N more" (1 shown a day)
+        week = daybook.week_top(conn, dt.date(2026, 11, 23), 7, who, 1, _counted(conn))
+        out[f"week={who}"] = [(d.more, d.more_overdue) for d in week]
     return out
+
+
+def _counted(conn: sqlite3.Connection) -> Any:
+    """The day counts as the pages read them (kept, else None: counted over the rows)."""
+    return lambda day, owner, overdue: board.day_count(conn, day, owner, overdue)
 
 
 def board_status(rank: int) -> str:
@@ -134,8 +166,10 @@ def _run(ops: list[tuple[str, Any]]) -> None:
     for what, arg in ops:
         if what == "store":
             board.store(conn, arg)
+            board.store_day(conn, arg)
         elif what == "forget":
             board.forget(conn, arg)
+            board.forget_day(conn, arg)
         elif what == "keep":
             board.keep_counts(conn)
         else:
@@ -256,3 +290,26 @@ def test_many_paths_at_once_drop_the_counts() -> None:
     assert board.client_counts(conn) == (len(many), len(many))
     board.keep_counts(conn)
     assert board._kept_count(conn, "clients") == len(many)
+
+
+def test_counts_an_older_form_kept_are_not_read_for_the_days() -> None:
+    """An index whose counts the first form kept (no day counts) reads as not kept:
+    the week's counts come from the rows, and the next keep counts them all."""
+    conn = _conn()
+    store = board.Rows(
+        "clients/a.md", ("clients/a.md", "k", "a", "N", "n", "maya", 1, 0, 0), None, [], []
+    )
+    store.day = daybook.DayRows(
+        [("maya", "2026-11-23", "a", "overdue", _item_json("2026-11-23", "overdue", "maya"))] * 3,
+        [],
+    )
+    board.store(conn, [store])
+    board.store_day(conn, [store])
+    board.keep_counts(conn)
+    conn.execute("DELETE FROM board_counts WHERE key LIKE 'day%'")
+    conn.execute("UPDATE board_counts SET value = 'counts-1' WHERE key = ''")
+    assert board.day_count(conn, "2026-11-23", None, False) is None
+    week = daybook.week_top(conn, dt.date(2026, 11, 23), 1, "maya", 1, _counted(conn))
+    assert (week[0].more, week[0].more_overdue) == (2, 2)
+    board.keep_counts(conn)
+    assert board.day_count(conn, "2026-11-23", "maya", True) == 3

@@ -10,6 +10,8 @@ editor debris to ignore.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import re
 from collections.abc import Callable
@@ -91,6 +93,12 @@ class ChangeHandler:
         self.watched = watched
         self.sink = sink
         self.on_change = on_change  # called after each change is queued
+        #: called (on the observer's thread) when the clients folder appears anew
+        #: (deleted and made again, or moved there): its watch followed the old one
+        self.on_clients_back: Callable[[], None] | None = None
+        #: called when the clients folder itself is deleted or moved away (no event
+        #: then names the records that went with it)
+        self.on_clients_gone: Callable[[], None] | None = None
 
     def _put(self, change: Change) -> None:
         self.sink.put(change)
@@ -103,6 +111,15 @@ class ChangeHandler:
         if kind in ("opened", "closed_no_write"):
             return
         src = Path(_text(event.src_path))
+        if event.is_directory and kind in ("created", "moved") and self.on_clients_back:
+            made = Path(_text(event.dest_path if kind == "moved" else event.src_path))
+            if made == self.watched.clients:
+                self.on_clients_back()
+                return
+        gone = event.is_directory and kind in ("deleted", "moved")
+        if gone and src == self.watched.clients and self.on_clients_gone:
+            self.on_clients_gone()
+            return
         if kind == "moved":
             dest = Path(_text(event.dest_path))
             dest_kind = self.watched.classify(dest)
@@ -142,7 +159,41 @@ def start_observer(
         observer = Observer()
     handler = ChangeHandler(watched, sink, on_change)
     watched.clients.mkdir(parents=True, exist_ok=True)
-    observer.schedule(handler, str(watched.clients), recursive=False)
+    clients = [observer.schedule(handler, str(watched.clients), recursive=False)]
+
+    def clients_back() -> None:
+        # the old watch followed the deleted (or moved) folder: watch the new one, then
+        # queue every record already in it (written before the new watch was in place)
+        with contextlib.suppress(KeyError):
+            observer.unschedule(clients[0])
+        try:
+            clients[0] = observer.schedule(handler, str(watched.clients), recursive=False)
+            names = sorted(os.listdir(watched.clients))
+        except OSError:
+            return  # gone again: its next creation brings it back
+        for name in names:
+            kind = watched.classify(watched.clients / name)
+            if kind is not None:
+                handler._put(Change(watched.clients / name, kind))
+
+    def clients_gone() -> None:
+        # every record HEAD has is looked at (each is missing now: its deletion is
+        # committed after the grace, all in one commit, unless the folder comes back)
+        from sortext.errors import GitError
+        from sortext.vcs.git import listed
+
+        folder = watched.clients.relative_to(watched.root).as_posix()
+        try:
+            known = listed(watched.root, "ls-files", "--", folder)
+        except (GitError, OSError):
+            return
+        for rel in known:
+            path = watched.root / rel
+            if watched.classify(path) == "record":
+                handler._put(Change(path, "record"))
+
+    handler.on_clients_back = clients_back
+    handler.on_clients_gone = clients_gone
     observer.schedule(handler, str(watched.root), recursive=False)
     if watched.templates.is_dir():
         observer.schedule(handler, str(watched.templates), recursive=True)

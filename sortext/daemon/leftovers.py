@@ -8,7 +8,11 @@ index) and ``sortext-blob-<pid>-<n>`` (bytes on their way into git).
 
 Two names written by sortext versions before the one writer are still
 recognised, so an upgrade cleans up after the old version:
-``.<name>.<pid>.tmp`` (old page builds; pid not alive) and
+``.<name>.<pid>.tmp`` (old page, export and cache writes; pid not alive; only
+for a ``<name>`` such a write had, a page, an export or a cache file, and a number
+that can be a pid: a user's ``.invoice.1234.tmp`` or ``.notes.md.20261130.tmp`` in
+the root, clients/ or a shared export folder is another program's, not sortext's to
+delete) and
 ``.<name>.sortext-tmp-<hex>`` (old atomic writes, without a pid; removed
 because this runs while holding the daemon lock and no current writer makes
 that name).
@@ -23,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sortext.files.write import pid_alive, temp_writer
+from sortext.files.write import pid_alive, temp_held, temp_writer
 
 if TYPE_CHECKING:
     from sortext.repo import Repository
@@ -31,7 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("sortext.watch")
 
 _OLD_ATOMIC = re.compile(r"^\..+\.sortext-tmp-[0-9a-f]+$")
-_OLD_BUILD = re.compile(r"^\..+\.(\d+)\.tmp$")
+_OLD_BUILD = re.compile(r"^\..+\.(?:md|html|css|csv|json|ics)\.(\d+)\.tmp$")
+#: The kernel's highest possible pid (PID_MAX_LIMIT on 64-bit Linux): a larger number
+#: in a name (a date, 20261130) was never a writer's pid
+PID_MAX_LIMIT = 4_194_304
 _PRIVATE_INDEX = re.compile(r"^sortext-index-(\d+)$")
 _BLOB = re.compile(r"^sortext-blob-(\d+)-\d+$")
 
@@ -46,7 +53,8 @@ def is_leftover(name: str) -> bool:
     for pattern in (_OLD_BUILD, _PRIVATE_INDEX, _BLOB):
         match = pattern.match(name)
         if match:
-            return not pid_alive(int(match.group(1)))
+            pid = int(match.group(1))
+            return pid <= PID_MAX_LIMIT and not pid_alive(pid)
     return False
 
 
@@ -59,7 +67,11 @@ def remove_leftovers(folders: Iterable[Path]) -> list[Path]:
         except OSError:
             continue
         for entry in entries:
-            if entry.is_file(follow_symlinks=False) and is_leftover(entry.name):
+            if (
+                entry.is_file(follow_symlinks=False)
+                and is_leftover(entry.name)
+                and not temp_held(Path(entry.path))  # a writer we cannot see by pid
+            ):
                 try:
                     os.unlink(entry.path)
                 except OSError:
@@ -96,7 +108,9 @@ def write_folders(repo: Repository, git_dir: Path) -> list[Path]:
     from sortext.files.state import StateDir
 
     root = repo.root
-    folders = [root, repo.clients_path, git_dir, root / "inbox"]
+    folders = [root, repo.clients_path, git_dir]
+    if not (root / "inbox").is_symlink():  # never cleaned through a link out of the repo
+        folders.append(root / "inbox")
     folders += _tree(StateDir(root).path) + _tree(root / "site")
     try:
         from sortext.io.export import configured_exports

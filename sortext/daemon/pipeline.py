@@ -655,12 +655,20 @@ class Pipeline:
         """Seconds still to wait before the missing record ``rel`` counts as deleted: 0
         once it has been missing at every look for :data:`MISSING_GRACE` seconds (a
         look that finds it present starts the grace again), or when its deletion is
-        already what the watcher last saw."""
+        already what the watcher last saw.
+
+        Records found missing one after another (``rm clients/*``: their events come in
+        over several debounce windows) wait together, until the grace of the last one
+        found missing ends, so their deletions are one commit; never longer than twice
+        the grace from a record's own first look (a steady stream of deletions does not
+        hold the first one back for ever)."""
         if self.seen.get(rel) == "":
             return 0.0
         now = time.monotonic()
         since = self._missing_since.setdefault(rel, now)
-        return max(0.0, since + MISSING_GRACE - now)
+        latest = max(self._missing_since.values())
+        until = min(since + 2 * MISSING_GRACE, latest + MISSING_GRACE)
+        return max(0.0, until - now)
 
     def _report_copy(self, path: Path) -> None:
         """A sync tool's conflict copy appeared: say so, with the command that merges it."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
-from sortext.daemon.pipeline import Batch, Pipeline, Renderer, SettleResult
+from sortext.daemon.pipeline import MISSING_GRACE, Batch, Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
@@ -250,8 +250,10 @@ class WatchService:
                     break
                 due = debouncer.due()
                 if due:
+                    due += self._other_missing(due, debouncer)
                     due += self._other_halves(due, debouncer)
                     changes = [self._pending.pop(p) for p in due]
+                    changes += self._other_names(pipeline, changes, debouncer)
                     batch = self._commit(pipeline, changes)
                     for change in batch.result.retry:
                         self._pending.setdefault(change.path, change)
@@ -286,9 +288,40 @@ class WatchService:
         self._pages = None
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
+        # a change looked at again soon (a record missing for less than its grace, a
+        # file still being written) is waited for, up to twice the grace (the longest
+        # a missing record waits, see Pipeline._missing_wait) and a second more,
+        # not left to the next start; a busy git is (retry_after 2 s).  What is still
+        # to do stays in _pending meanwhile, so the state file's "pending" is true.
+        deadline = time.monotonic() + 2 * MISSING_GRACE + 1.0
+        while self._pending:
             changes = list(self._pending.values())
             self._pending.clear()
-            self._finish(pipeline, self._safely(lambda: pipeline.settle(changes)), pusher)
+            result = self._safely(partial(pipeline.settle, changes))
+            for change in result.retry:
+                self._pending.setdefault(change.path, change)
+            pusher = self._finish(pipeline, result, pusher)
+            if self._pending and time.monotonic() + result.retry_after > deadline:
+                log.info("%d change(s) left to the next start", len(self._pending))
+                break
+            if self._pending:
+                time.sleep(result.retry_after)
+
+    def _other_missing(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
+        """When a due record is missing, the other pending records that are missing
+        too, taken with it: deletions waiting for their grace (``rm`` of many records)
+        are looked at together, so the pipeline commits them as one change when the
+        grace they share ends (:meth:`Pipeline._missing_wait`), not one commit per
+        debounce window their events came in.  An ``lstat`` a pending record."""
+        if not any(self._missing_record(path) for path in due):
+            return []
+        wanted = set(due)
+        more = [p for p in self._pending if p not in wanted and self._missing_record(p)]
+        return [p for p in more if debouncer.take(p)]
+
+    def _missing_record(self, path: Path) -> bool:
+        change = self._pending.get(path)
+        return change is not None and change.kind == "record" and not os.path.lexists(path)
 
     def _other_halves(self, due: list[Path], debouncer: Debouncer[Path]) -> list[Path]:
         """The other path of each rename among ``due`` still waiting (the observer
@@ -348,6 +381,40 @@ class WatchService:
             item = Change(item.path, item.kind, earlier.moved_from)
         self._pending[item.path] = item
         debouncer.touch(item.path)
+
+    def _other_names(
+        self, pipeline: Pipeline, changes: list[Change], debouncer: Debouncer[Path]
+    ) -> list[Change]:
+        """The other names of the hard-linked records among ``changes``, to read in
+        the same batch: an edit through one name raises an event for that name only,
+        and a second name in clients/ (same bytes now) would otherwise wait for the
+        next look for links (:attr:`rescan_every`).  One ``lstat`` a changed record;
+        the folder is looked through (:meth:`_look_for_links`) only when one has
+        another link or had one at the last look.  Other records that look finds
+        changed (an edit through a link outside, a backup tool's links moving every
+        ctime) are read in a batch of their own, so they never delay this save."""
+        inodes = set()
+        for change in changes:
+            if change.kind != "record":
+                continue
+            if change.path in self._linked:
+                inodes.add(self._linked[change.path][0])
+            info = _lstat(change.path)
+            if info is not None and info.st_nlink > 1:
+                inodes.add(info.st_ino)
+        if not inodes:
+            return []
+        named = {change.path for change in changes}
+        now = []
+        for path in self._look_for_links(pipeline):
+            if path in named:
+                continue
+            info = _lstat(path)
+            if info is not None and info.st_ino in inodes:
+                now.append(Change(path, "record"))
+            else:
+                self._take(Change(path, "record"), debouncer)  # read it again, later
+        return now
 
     def _look_for_links(self, pipeline: Pipeline) -> list[Path]:
         """Look for record files with more than one hard link (one ``lstat`` a file,
@@ -549,6 +616,14 @@ class WatchService:
             _guard["owner"] = 0  # forks after the daemon stopped are left alone
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    """``path``'s own stat (a link not followed); None when it cannot be looked at."""
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None
 
 
 class PageThread:

@@ -77,6 +77,35 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def hold_temp(fd: int) -> None:
+    """Lock the temp file open on ``fd`` (released when it is closed): see
+    :func:`temp_held`.  A filesystem without locks is left as it is."""
+    import fcntl
+
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def temp_held(path: Path) -> bool:
+    """True when a writer holds ``path``'s lock (:func:`hold_temp`): it is still being
+    written, whatever process or pid namespace the writer is in."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
+
+
 def is_temp_name(name: str) -> bool:
     """True for the temporary files sortext creates (the watcher skips them)."""
     return name.startswith(".") and TEMP_MARKER in name
@@ -282,15 +311,19 @@ def atomic_write(
         placed = False
         try:
             with os.fdopen(fd, "wb") as handle:
+                # held until the temp file has its final name: the watcher's start-up
+                # never removes a locked one (its writer may be alive in another pid
+                # namespace, where the pid in its name means nothing)
+                hold_temp(fd)
                 handle.write(data)
+                handle.flush()  # every byte in the file before it takes its name
                 if durable:
-                    handle.flush()
                     os.fsync(handle.fileno())
-            if exclusive:
-                _link_new(temp, path, path if shown is None else shown)
-            else:
-                os.replace(temp, path)
-            placed = True  # the temp file's name is gone (replaced, or linked and unlinked)
+                if exclusive:
+                    _link_new(temp, path, path if shown is None else shown)
+                else:
+                    os.replace(temp, path)
+                placed = True  # the temp file's name is gone (replaced, or linked)
         finally:
             if not placed and os.path.lexists(temp):
                 os.unlink(temp)

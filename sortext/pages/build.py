@@ -160,7 +160,7 @@ def _build(
     staging: _Staging | None,
 ) -> BuildResult:
     from sortext.pages.render import environment, templates_fingerprint
-    from sortext.store import board, daybook
+    from sortext.store import board
     from sortext.store.index import PARALLEL_THRESHOLD, Index
     from sortext.store.pagekeys import page_keys
 
@@ -241,6 +241,13 @@ def _build(
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
         ids_before = index.record_ids(changed_paths)
+        # The summary pages as rendered before this build, if current: with the rows of
+        # the records it may change, compared after it stored them (see _reusable).
+        before = (
+            _Before.take(repo, index, build_mark, head, common, today, changed_paths, ids_before)
+            if names is not None and not behind and index.meta(BUILD_KEY) == build_mark
+            else None
+        )
         if names is None:  # every file is looked at: maybe parsed in forked workers
             _import_record_work()
         stats = index.refresh(fresh, names, ready)
@@ -295,7 +302,7 @@ def _build(
                 # keep the lists' counts one by one; counted once below instead
                 board.drop_counts(index.conn)
             board.forget(index.conn, forgotten)
-            daybook.forget(index.conn, forgotten)
+            board.forget_day(index.conn, forgotten)
             if plan.jobs:  # loaded before the workers fork: each inherits it
                 load_template(env(), "client.html.j2")
             jobs = (
@@ -321,9 +328,30 @@ def _build(
             staging.publish()
         # read before rendering: a query storing meanwhile moves what the next build reads
         summary_key = _summary_key(repo, index, build_mark, head, common, today)
-        if not (quiet and _summary_kept(repo, index, summary_key, result)):
+        kept_text = index.meta(SUMMARY_KEY)
+        if not (quiet and _summary_kept(repo, kept_text, summary_key, result)):
             warned = len(result.warnings)
-            emitted = _summary_pages(repo, index, env(), today, common, result, head)
+            reuse = (
+                None
+                if before is None
+                or stats.rebuilt
+                or planned != str(index.generation())
+                or board.query_stores(index.conn) != query_stores
+                else before.reusable(repo, index, changed_paths, ids_before, result)
+            )
+            if reuse is None or reuse.owner_pages is None:
+                emitted = _summary_pages(
+                    repo,
+                    index,
+                    env(),
+                    today,
+                    common,
+                    result,
+                    head,
+                    None if reuse is None else reuse.kept,
+                )
+            else:  # nothing any summary page reads changed: all as they were
+                emitted = reuse.owner_pages
             _keep_summary(index, summary_key, emitted, result, warned)
         result.written = [p for p in result.written if p not in result.removed]
         gone = sorted(set(old_keys) - set(plan.page_keys))
@@ -375,10 +403,17 @@ def _import_record_work() -> None:
 def _head(repo: Repository) -> str:
     """The commit HEAD names (with git's shallow boundary, if any), "-" outside git or
     before the first commit (the stage clock is a function of them)."""
-    from sortext.vcs.headref import NO_REPOSITORY, head_id
+    from sortext.vcs.headref import NO_REPOSITORY, UNBORN, head_id, shallow_suffix
 
-    if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
+    read = head_id(repo.root)
+    if read == NO_REPOSITORY:  # no .git here or above, nor GIT_DIR set
         return "-"  # (the git layer is not even imported: ~4 ms)
+    if read is not None and read != UNBORN:
+        # what the git layer's head_from_files and shallow_mark read, without importing
+        # it (and subprocess: ~3 ms a build) when the files say
+        mark = shallow_suffix(repo.root)
+        if mark is not None:
+            return read + mark
     from sortext.errors import GitError
     from sortext.vcs import git as gitlayer
 
@@ -641,10 +676,14 @@ def _summary_pages(
     common: Context,
     result: BuildResult,
     head: str = "-",
+    kept: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """NEXT.md, site/index.html and site/owners/<person>.html, from the assessments
     the index holds (this week and money: its day book); returns each page's path
-    (repository-relative) and the digest of the bytes it now holds, in order."""
+    (repository-relative) and the digest of the bytes it now holds, in order.
+    ``kept``: owner pages (path -> digest of the bytes on disk) that hold what a
+    rendering would write now (no row of their owner changed): counted unchanged, not
+    rendered."""
     from sortext.pages.render import render
     from sortext.store import board
     from sortext.views.dashboard import error_items, from_board
@@ -699,8 +738,13 @@ def _summary_pages(
     owners_dir = repo.root / SITE_DIR / "owners"
     wanted = set()
     for person, slug in day.owners:
-        mine = day_from_index(index.conn, repo.config, today, unfiled, person, None, LIST_LIMIT)
         wanted.add(f"{slug}.html")
+        rel = f"{SITE_DIR}/owners/{slug}.html"
+        if kept is not None and rel in kept:
+            emitted.append((rel, kept[rel]))
+            result.unchanged.append(rel)
+            continue
+        mine = day_from_index(index.conn, repo.config, today, unfiled, person, None, LIST_LIMIT)
         owners_dir.mkdir(exist_ok=True)
         _emit(
             result,
@@ -783,21 +827,36 @@ def _digest_on_disk(path: Path) -> str | None:
         os.close(fd)
 
 
-def _summary_kept(repo: Repository, index: Index, key: str, result: BuildResult) -> bool:
+def _summary_kept(repo: Repository, kept_text: str | None, key: str, result: BuildResult) -> bool:
     """Whether the summary pages on disk are those the last rendering under ``key``
-    wrote (same key; each page holds the bytes written then; no other page in
-    site/owners); if so, they are counted as unchanged in ``result``, as a rendering
-    would have found them.  A missing or damaged record is False (render them)."""
+    wrote (``kept_text``, the index's :data:`SUMMARY_KEY`: same key; each page holds
+    the bytes written then; no other page in site/owners); if so, they are counted as
+    unchanged in ``result``, as a rendering would have found them.  A missing or
+    damaged record is False (render them)."""
+    found = _pages_as_kept(repo, kept_text, key)
+    if found is None:
+        return False
+    files, errors = found
+    result.unchanged.extend(rel for rel, _ in files)
+    result.errors = errors
+    return True
+
+
+def _pages_as_kept(
+    repo: Repository, kept_text: str | None, key: str
+) -> tuple[list[tuple[str, str]], int] | None:
+    """(page, digest) of each summary page and the error count, if the pages on disk
+    are those the rendering ``kept_text`` records wrote under ``key``; else None."""
     import json
 
     try:
-        kept = json.loads(index.meta(SUMMARY_KEY) or "null")
+        kept = json.loads(kept_text or "null")
         if not isinstance(kept, dict) or kept.get("key") != key:
-            return False
+            return None
         files = [(str(rel), str(digest)) for rel, digest in kept["files"]]
         errors = int(kept["errors"])
     except (ValueError, TypeError, KeyError):
-        return False
+        return None
     owners = f"{SITE_DIR}/owners/"
     mine = {rel[len(owners) :] for rel, _ in files if rel.startswith(owners)}
     try:
@@ -805,16 +864,97 @@ def _summary_kept(repo: Repository, index: Index, key: str, result: BuildResult)
     except (FileNotFoundError, NotADirectoryError):
         listed = set()
     except OSError:
-        return False
+        return None
     if listed != mine:
-        return False
+        return None
     named = {NEXT_NAME, f"{SITE_DIR}/index.html", *(owners + name for name in listed)}
     for rel, digest in files:  # only pages a rendering writes are read (not a planted path)
         if rel not in named or _digest_on_disk(repo.root / rel) != digest:
-            return False
-    result.unchanged.extend(rel for rel, _ in files)
-    result.errors = errors
-    return True
+            return None
+    return files, errors
+
+
+@dataclass
+class _Reuse:
+    """What of the summary pages on disk a build can keep: ``owner_pages`` every page
+    as kept (path, digest; nothing any page reads changed), else ``kept``: the owner
+    pages of owners no changed row names (path -> digest)."""
+
+    owner_pages: list[tuple[str, str]] | None
+    kept: dict[str, str]
+
+
+@dataclass
+class _Before:
+    """The summary pages' state before a build of a few changed files: the rendering
+    the index recorded (its :data:`SUMMARY_KEY` text, current under ``key``) and the
+    rows (:func:`sortext.store.summary_rows.rows_of`) of ``paths``."""
+
+    kept_text: str
+    key: str
+    paths: set[str]
+    rows: dict[str, list[tuple[object, ...]]]
+
+    @classmethod
+    def take(
+        cls,
+        repo: Repository,
+        index: Index,
+        build_mark: str,
+        head: str,
+        common: Context,
+        today: dt.date,
+        changed_paths: Sequence[str],
+        ids: set[str],
+    ) -> _Before | None:
+        from sortext.store import summary_rows
+
+        kept_text = index.meta(SUMMARY_KEY)
+        if not kept_text:
+            return None
+        key = _summary_key(repo, index, build_mark, head, common, today)
+        if _pages_as_kept(repo, kept_text, key) is None:
+            return None  # the pages on disk are not those of the last rendering
+        paths = summary_rows.paths_of(index.conn, changed_paths, ids)
+        return cls(kept_text, key, paths, summary_rows.rows_of(index.conn, paths))
+
+    def reusable(
+        self,
+        repo: Repository,
+        index: Index,
+        changed_paths: Sequence[str],
+        ids_before: set[str],
+        result: BuildResult,
+    ) -> _Reuse | None:
+        """What the pages on disk still hold correctly after the build stored the
+        changed records, or None (render every page): only when the records whose rows
+        can have changed are those whose rows were taken (no other file holds an id
+        the changed files hold now)."""
+        from sortext.store import summary_rows
+
+        ids = ids_before | index.record_ids(changed_paths)
+        if summary_rows.paths_of(index.conn, changed_paths, ids) != self.paths:
+            return None
+        found = _pages_as_kept(repo, self.kept_text, self.key)
+        if found is None:
+            return None
+        files, errors = found
+        rows = summary_rows.rows_of(index.conn, self.paths)
+        if rows == self.rows:
+            result.unchanged.extend(rel for rel, _ in files)
+            result.errors = errors
+            return _Reuse(files, {})
+        touched = summary_rows.owners_in(rows) | summary_rows.owners_in(self.rows)
+        from sortext.views.day import _owners
+
+        slugs = {slug for person, slug in _owners(repo.config) if person not in touched}
+        owners = f"{SITE_DIR}/owners/"
+        kept = {
+            rel: digest
+            for rel, digest in files
+            if rel.startswith(owners) and rel[len(owners) :].removesuffix(".html") in slugs
+        }
+        return _Reuse(None, kept)
 
 
 def _keep_summary(

@@ -122,7 +122,12 @@ _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
 # Characters that make ruamel.yaml count lines or columns differently from
 # ``str.split("\n")`` (tabs, \r, \x85, \u2028/9, a BOM) or refuse the text
 # outright (its reader rejects non-printable characters; its map is then empty).
-_NOT_PLAIN = re.compile(
+# Written as the characters it finds, not as the complement of those it lets through
+# (NOT_PLAIN_AS_COMPLEMENT, as it was written before): the same set
+# (tests/test_positions_plain.py holds them equal over every code point), compiled in
+# 0.5 ms instead of 12 ms in every process that parses a record.
+_NOT_PLAIN = re.compile("[\x00-\t\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+NOT_PLAIN_AS_COMPLEMENT = (
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
 

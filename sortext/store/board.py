@@ -311,10 +311,32 @@ def query_stores(conn: sqlite3.Connection) -> str:
 
 
 def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
-    """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`)."""
+    """Store the day-book rows carried by ``batch`` (:mod:`sortext.store.daybook`),
+    keeping the agenda's day counts (:func:`day_count`)."""
     from sortext.store import daybook
 
-    daybook.store(conn, [(r.path, r.day) for r in batch if r.day is not None])
+    day = [(r.path, r.day) for r in batch if r.day is not None]
+    with _counts_kept(conn, sorted({path for path, _ in day}), _DAY_COUNTS):
+        daybook.store(conn, day)
+
+
+def forget_day(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Drop the day-book rows of ``paths``, keeping the agenda's day counts."""
+    from sortext.store import daybook
+
+    gone = sorted(set(paths))
+    with _counts_kept(conn, gone, _DAY_COUNTS):
+        daybook.forget(conn, gone)
+
+
+def day_count(conn: sqlite3.Connection, day: str, owner: str | None, overdue: bool) -> int | None:
+    """How many agenda items the day book holds for ``day`` (of ``owner``; only the
+    overdue actions), kept as a value; None when the counts are not kept (count the
+    rows: :func:`sortext.store.daybook.week_top` does)."""
+    kind = "dayod" if overdue else "day"
+    if owner is None:
+        return _kept_count(conn, f"{kind}:{day}")
+    return _kept_count(conn, f"{kind}o:{day}:{owner}")
 
 
 # -- counts kept as values ------------------------------------------------------
@@ -329,8 +351,9 @@ def store_day(conn: sqlite3.Connection, batch: Sequence[Rows]) -> None:
 # counts are kept; without it (never counted, dropped after a batch too big to count
 # apart, a damaged row) every reader counts over the tables as before.
 
-#: The marker row's value: the counts are kept, in this form.
-_KEPT = "counts-1"
+#: The marker row's value: the counts are kept, in this form (2: the day book's agenda
+#: counts too; an index whose counts an older form kept is counted again).
+_KEPT = "counts-2"
 #: A store or forget of more paths than this drops the counts (a cold build, a new day):
 #: counting their rows before and after costs more than one recount at the next build.
 COUNT_DELTA_LIMIT = 200
@@ -349,6 +372,16 @@ _COUNTS = (
     "WHERE section IS NOT NULL {and_} GROUP BY section",
     "SELECT 'goal:' || grp, count(*) FROM goals {where} GROUP BY grp",
 )
+# The agenda's items a day (all, overdue actions; of each owner): the week's strip shows
+# the first 50 a day and "N more" (a day's date holds no ':'; an owner is the key's rest).
+_DAY_COUNTS = (
+    "SELECT 'day:' || day, count(*) FROM day_items {where} GROUP BY day",
+    "SELECT 'dayod:' || day, count(*) FROM day_items WHERE kind = 'overdue' {and_} GROUP BY day",
+    "SELECT 'dayo:' || day || ':' || owner, count(*) FROM day_items "
+    "WHERE typeof(owner) = 'text' {and_} GROUP BY day, owner",
+    "SELECT 'dayodo:' || day || ':' || owner, count(*) FROM day_items "
+    "WHERE kind = 'overdue' AND typeof(owner) = 'text' {and_} GROUP BY day, owner",
+)
 _OVERDUE_AMOUNTS = (
     "SELECT currency, amount FROM findings WHERE kind = 'invoice_overdue' "
     "AND amount IS NOT NULL {and_} ORDER BY currency, amount"
@@ -362,7 +395,11 @@ def _path_filter(paths: Sequence[str] | None) -> tuple[str, str, tuple[str, ...]
     return f"WHERE path IN ({marks})", f"AND path IN ({marks})", tuple(paths)
 
 
-def _contributions(conn: sqlite3.Connection, paths: Sequence[str] | None) -> dict[str, int]:
+def _contributions(
+    conn: sqlite3.Connection,
+    paths: Sequence[str] | None,
+    queries: Sequence[str] = (*_COUNTS, *_DAY_COUNTS),
+) -> dict[str, int]:
     """key -> what the stored rows of ``paths`` (None: every row) count (no zero)."""
     out: dict[str, int] = {}
     chunks: list[Sequence[str] | None] = [None]
@@ -370,7 +407,7 @@ def _contributions(conn: sqlite3.Connection, paths: Sequence[str] | None) -> dic
         chunks = [paths[i : i + 400] for i in range(0, len(paths), 400)]
     for chunk in chunks:
         where, and_, args = _path_filter(chunk)
-        for query in _COUNTS:
+        for query in queries:
             for key, n in conn.execute(query.format(where=where, and_=and_), args):
                 if n:
                     out[key] = out.get(key, 0) + int(n)
@@ -393,8 +430,11 @@ def drop_counts(conn: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def _counts_kept(conn: sqlite3.Connection, paths: Sequence[str]) -> Iterator[None]:
-    """Keep the counts current while the rows of ``paths`` are replaced in the block."""
+def _counts_kept(
+    conn: sqlite3.Connection, paths: Sequence[str], queries: Sequence[str] = _COUNTS
+) -> Iterator[None]:
+    """Keep the counts current while the rows of ``paths`` are replaced in the block
+    (the counts of ``queries``: the board's, or the day book's)."""
     if not paths or not _is_kept(conn):
         yield
         return
@@ -402,11 +442,12 @@ def _counts_kept(conn: sqlite3.Connection, paths: Sequence[str]) -> Iterator[Non
         drop_counts(conn)
         yield
         return
-    before = _contributions(conn, paths)
-    money_before = _overdue_amounts(conn, paths)
+    board = queries is _COUNTS
+    before = _contributions(conn, paths, queries)
+    money_before = _overdue_amounts(conn, paths) if board else None
     yield
-    after = _contributions(conn, paths)
-    if _overdue_amounts(conn, paths) != money_before:
+    after = _contributions(conn, paths, queries)
+    if board and _overdue_amounts(conn, paths) != money_before:
         conn.execute("DELETE FROM board_counts WHERE key = 'overdue'")
     for key in sorted(before.keys() | after.keys()):
         delta = after.get(key, 0) - before.get(key, 0)

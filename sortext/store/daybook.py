@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
@@ -157,6 +157,7 @@ def week_top(
     days: int = WEEK_DAYS,
     owner: str | None = None,
     limit: int | None = None,
+    counted: Callable[[str, str | None, bool], int | None] | None = None,
 ) -> list[Any]:
     """The agenda of ``days`` days from ``today`` (of ``owner``, if given) as
     :func:`sortext.rules.agenda.arrange` gives it from :func:`week_items`, each day
@@ -164,7 +165,9 @@ def week_top(
     ``more_overdue`` overdue actions).  SQLite reads only the rows shown.  Items that
     tie in the agenda's order come by record path (then in the record's order), as a
     cold build stored them: insertion order (rowid) alone put a record stored again
-    after an incremental save last among its ties."""
+    after an incremental save last among its ties.  ``counted(day, owner, overdue)``:
+    a day's counts kept as values (:func:`sortext.store.board.day_count`; None: count
+    the rows)."""
     from sortext.rules.agenda import AgendaDay, AgendaItem
 
     mine, args = (" AND owner = ?", (owner,)) if owner is not None else ("", ())
@@ -179,15 +182,33 @@ def week_top(
         ).fetchall()
         agenda = AgendaDay(day, [AgendaItem(*json.loads(v)) for (v,) in rows])
         if limit is not None and len(rows) == limit:
-            total = conn.execute(f"SELECT count(*) FROM day_items WHERE {where}", keys)
-            overdue = conn.execute(
-                f"SELECT count(*) FROM day_items WHERE {where} AND kind = 'overdue'", keys
-            )
-            total, overdue = total.fetchone()[0], overdue.fetchone()[0]
+            total, overdue = _day_counts(conn, day.isoformat(), owner, where, keys, counted)
             shown_overdue = sum(1 for i in agenda.items if i.kind == "overdue")
             agenda.more, agenda.more_overdue = total - len(rows), overdue - shown_overdue
         out.append(agenda)
     return out
+
+
+def _day_counts(
+    conn: sqlite3.Connection,
+    day: str,
+    owner: str | None,
+    where: str,
+    keys: tuple[str, ...],
+    counted: Callable[[str, str | None, bool], int | None] | None,
+) -> tuple[int, int]:
+    """(items, overdue actions) of ``day`` (of ``owner``): the counts ``counted`` gives
+    (kept as values), else counted over the rows."""
+    total = overdue = None
+    if counted is not None:
+        total, overdue = counted(day, owner, False), counted(day, owner, True)
+    if total is None:
+        total = conn.execute(f"SELECT count(*) FROM day_items WHERE {where}", keys).fetchone()[0]
+    if overdue is None:
+        overdue = conn.execute(
+            f"SELECT count(*) FROM day_items WHERE {where} AND kind = 'overdue'", keys
+        ).fetchone()[0]
+    return int(total), int(overdue)
 
 
 def invoices(conn: sqlite3.Connection, owner: str | None = None) -> list[Any]:

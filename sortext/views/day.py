@@ -118,7 +118,10 @@ def day_from_index(
     from sortext.rules.findings import AT_RISK_KINDS
     from sortext.store import board, daybook
 
-    week = daybook.week_top(conn, today, daybook.WEEK_DAYS, owner, limit)
+    def counted(day: str, who: str | None, overdue: bool) -> int | None:
+        return board.day_count(conn, day, who, overdue)
+
+    week = daybook.week_top(conn, today, daybook.WEEK_DAYS, owner, limit, counted)
     money = daybook.money_totals(conn, today, owner)
     view = DayView(today.isoformat(), week, money, unfiled, owner, _owners(config))
     if owner is not None:
