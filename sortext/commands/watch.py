@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sortext.commands.options import repo_option, today_option
+
+if TYPE_CHECKING:
+    import subprocess
 
 
 @click.command("watch")
@@ -76,6 +79,8 @@ ASKED = 8
 #: argument).
 _CHILD = (
     "import sys\n"
+    "if sys.argv[2]:\n"
+    "    sys.path.insert(0, sys.argv[2])\n"
     "from pathlib import Path\n"
     "from sortext.commands.watch import refresh_replies\n"
     "refresh_replies(Path(sys.argv[1]), lambda: False)\n"
@@ -98,8 +103,10 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
     import subprocess
     import sys
 
+    # -P: no working folder on sys.path (python -c would put it first: a click.py or
+    # sortext/ in the folder the watcher was started in would run as its child)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(root)],
+        [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree()],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -111,13 +118,41 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
                 return proc.wait(timeout=_LOOK)
             except subprocess.TimeoutExpired:
                 if hurry():
-                    proc.kill()
-                    proc.wait()
+                    _stop_child(proc, root)
                     return None
     except BaseException:
-        proc.kill()
-        proc.wait()
+        _stop_child(proc, root)
         raise
+
+
+def _source_tree() -> str:
+    """The folder holding the watcher's ``sortext`` package when it runs from a source
+    tree (``python -m sortext`` in a checkout: the child, without the working folder
+    on its path, would not find it), else "" (installed: the child's interpreter finds
+    the same one)."""
+    import os
+
+    import sortext
+    from sortext.views.recall import installed
+
+    package = os.path.dirname(os.path.abspath(sortext.__file__ or ""))
+    return "" if installed(package) else os.path.dirname(package)
+
+
+def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:
+    """Kill the child and remove the long reply's temp file it may have been writing
+    (a watcher runs for weeks: its start is too late to find them)."""
+    from sortext.daemon.leftovers import remove_leftovers
+    from sortext.errors import SortextError
+    from sortext.files.state import StateDir
+
+    proc.kill()
+    proc.wait()
+    try:
+        folder = StateDir(root).replies
+    except (SortextError, OSError):
+        return  # a link leading out: the child wrote no file there either
+    remove_leftovers([folder])
 
 
 def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:

@@ -112,6 +112,17 @@ def _read_plain(path: Path, limit: int) -> bytes | None:
         os.close(fd)
 
 
+def _is_reply_file(name: str) -> bool:
+    """Whether ``name`` is what :func:`_file_name` makes of a reply key (a SHA-256 in
+    hex, ``.txt``): no other file is ever removed from the replies folder."""
+    digest, dot, ext = name.partition(".")
+    return dot == "." and ext == "txt" and len(digest) == 64 and _hex(digest)
+
+
+def _hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
+
+
 def _file_name(key: str) -> str:
     """The file of a reply kept as one: the hex digest of its key (a slug, nothing else)."""
     digest = key.rpartition(":")[2]
@@ -173,8 +184,8 @@ def keep_reply(
             names = os.listdir(folder)
         except OSError:
             names = []
-        for name in names:
-            if name.endswith(".txt") and name not in kept:
+        for name in names:  # only names a reply's file has (never another .txt)
+            if _is_reply_file(name) and name not in kept:
                 with contextlib.suppress(OSError):
                     os.unlink(folder / name)
 

@@ -162,14 +162,21 @@ def _plain_bytes(data: bytes) -> bool:
 
 
 def _replies(root: Path) -> Path | None:
-    """The folder of the long replies, or None when it is a link leading out of the
-    repository (then long replies are neither read nor kept as files)."""
+    """The folder of the long replies, or None when it, or ``.sortext``, is a link
+    (then long replies are neither read nor kept as files): ``.sortext`` may come
+    from elsewhere (a synced folder), and a link to another folder, even one inside
+    the repository, would have the user's ``.txt`` files there taken for replies
+    and removed."""
     from sortext.errors import SortextError
 
     try:
-        return StateDir(root).replies
+        folder = StateDir(root).replies
     except (SortextError, OSError):
         return None
+    real = os.path.join(os.path.realpath(root), os.path.relpath(folder, root))
+    if os.path.realpath(folder) != real:
+        return None
+    return folder
 
 
 #: The erasures file (sortext.record.tombstone.FILE_NAME, not imported here): which
@@ -197,7 +204,7 @@ def build() -> str:
     ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
     text = sortext.__version__ + ":" + ":".join(map(str, ident))
     package = os.path.dirname(sortext.__file__ or "")
-    if not _installed(package):
+    if not installed(package):
         text += ":" + _source_stamp(package)
     _BUILD = text
     return text
@@ -207,11 +214,14 @@ def build() -> str:
 _BUILD: str | None = None
 
 
-def _installed(package: str) -> bool:
+def installed(package: str) -> bool:
     """Whether the package folder is an installed copy (in a ``site-packages`` or
     ``dist-packages`` folder, written anew by each install), not a source tree."""
     parts = package.replace(os.sep, "/").split("/")
     return "site-packages" in parts or "dist-packages" in parts
+
+
+_installed = installed  # its name before the watcher asked it
 
 
 def _source_stamp(package: str) -> str:
@@ -743,13 +753,15 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
 _ASCII_SAFE = frozenset({"utf-8", "ascii", "latin-1", "iso8859-1", "cp1252"})
 
 
-def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
-    """The bytes a remembered reply becomes on ``stream``, as the command line writes
-    it: through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
+def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | str | None:
+    """What a remembered reply becomes on ``stream``, as the command line writes it:
+    through an :class:`~sortext.files.inert.InertStream` with ``colour`` over the
     stream Click writes to (on a stream that says ASCII Click writes UTF-8, replacing
-    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is, anything
-    else through the inert filter.  None when the stream cannot take the text (the
-    command line then fails as a fresh answer does)."""
+    what it cannot encode: ``click.get_text_stream``); plain ASCII as it is (bytes for
+    the buffer), anything else through the inert filter (text for that stream, which
+    encodes it as it does a fresh answer: a UTF-16 pipe gets no byte-order mark, a
+    file at its start one).  None when the stream cannot take the text (the command
+    line then fails as a fresh answer does)."""
     import codecs
 
     from sortext.files.inert import codec_name, fit, inert_output, target_codec
@@ -766,17 +778,25 @@ def _prepare(data: bytes, stream: Any, colour: bool) -> bytes | None:
     # What the inert stream fits to the encoding (the reply was kept under this
     # encoding, so this changes nothing but a reply planted in the index).
     text = fit(text, codec_name(encoding))
-    try:
-        encoder = codecs.getincrementalencoder(encoding)(errors)  # one BOM, as a stream's
-        return encoder.encode(text, final=True)
+    try:  # whether it can: nothing is written when not (the stream's own state untouched)
+        codecs.getincrementalencoder(encoding)(errors).encode(text, final=True)
     except (UnicodeError, LookupError):
         return None
+    return text
 
 
-def _send(data: bytes, stream: Any) -> None:
-    """Write :func:`_prepare`'s bytes to ``stream``'s buffer."""
+def _send(data: bytes | str, stream: Any) -> None:
+    """Write :func:`_prepare`'s bytes to ``stream``'s buffer, its text to the stream
+    Click writes to (:func:`sortext.files.inert.text_target`)."""
     if not data:
         return
     stream.flush()
+    if isinstance(data, str):
+        from sortext.files.inert import text_target
+
+        target = text_target(stream)
+        target.write(data)
+        target.flush()
+        return
     stream.buffer.write(data)
     stream.buffer.flush()
