@@ -10,6 +10,7 @@ Nested JSON values are reachable by dotted column names (``answers.email``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -85,7 +86,7 @@ def read_table(
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    codec = encoding or "utf-8-sig"
+    codec = encoding or _bom_codec(raw) or "utf-8-sig"
     if codec.replace("_", "-").casefold() in ("utf-8", "utf8"):
         codec = "utf-8-sig"
     try:
@@ -99,6 +100,7 @@ def read_table(
             "or name its encoding with 'encoding:' in the map (e.g. cp1252)"
         ) from exc
     codec_name = "utf-8" if codec == "utf-8-sig" else codec
+    text = text.removeprefix("\ufeff")  # the mark of a UTF-16 or UTF-32 file
     kind = (fmt or path.suffix.lstrip(".") or "csv").lower()
     if kind == "json":
         found = _json_rows(path, text, records, flatten)
@@ -109,6 +111,24 @@ def read_table(
         name = "TSV" if kind == "tsv" else "CSV"
         return Table(rows, f"{name}, {how}, encoding {codec_name}", tuple(header))
     raise UsageError(f"{path}: unknown format '{kind}'; use csv, tsv or json")
+
+
+#: Byte-order marks and their codecs, longest first (UTF-32-LE's begins with UTF-16-LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _bom_codec(raw: bytes) -> str | None:
+    """The codec a UTF-16 or UTF-32 byte-order mark at the start of ``raw`` names
+    (Excel's "Unicode text" is UTF-16-LE with one), or None."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    return None
 
 
 def choose_delimiter(
@@ -210,6 +230,7 @@ def _csv_rows(
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     header = [h.strip() for h in header]
+    _check_header(path, header, 1 + offset)
     rows = []
     while True:
         first_line = reader.line_num + 1 + offset
@@ -221,11 +242,46 @@ def _csv_rows(
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
         if not any(c.strip() for c in cells):
             continue
+        _check_reached(path, header, cells, first_line)
         values = {
             h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
         }
         rows.append(Row(first_line, values))
     return rows, how, header
+
+
+def _check_header(path: Path, header: list[str], line: int) -> None:
+    """Raise :class:`UsageError` when two header cells have one name: a column a map
+    names must be one column (blank header cells may repeat: see :func:`_check_reached`)."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, 1):
+        if name and name in seen:
+            raise UsageError(
+                f"{path}:{line}:{number}: the column '{name}' appears twice in the header "
+                f"(columns {seen[name]} and {number}): rename one, so each is read"
+            )
+        seen.setdefault(name, number)
+
+
+def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -> None:
+    """Raise :class:`UsageError` for a non-empty cell no column name reaches: one
+    beyond the header's last cell, or under a blank header cell (it would be dropped
+    without a word).  Empty trailing cells, as spreadsheets write them, are fine."""
+    for number, text in enumerate(cells, 1):
+        if not text.strip():
+            continue
+        if number > len(header):
+            shown = " ".join(text.split())[:40]  # one line, whatever the cell holds
+            raise UsageError(
+                f"{path}:{line}:{number}: the row has {len(cells)} cells, the header "
+                f"{len(header)}: '{shown}' has no column; quote a cell holding the "
+                "delimiter, or add the column's name to the header"
+            )
+        if not header[number - 1]:
+            raise UsageError(
+                f"{path}:{line}:{number}: a value under a header cell with no name; "
+                "name the column in the header"
+            )
 
 
 def _lf(text: str) -> str:

@@ -1,0 +1,286 @@
+"""Break-testing data in and data out (issues 12 and 13), other instances of each class.
+
+* CSV out: a cell a spreadsheet reads as a formula once it trims leading blanks,
+  skips invisible characters or folds full-width forms (``  =1+1``, ``＝1+1``,
+  ``\\u200b=1+1``) is neutralised like ``=1+1``.
+* CSV in: a duplicated column name, or a non-empty cell no column name reaches
+  (beyond the header, or under a blank header cell), was silently dropped; a
+  UTF-16 or UTF-32 file with its byte-order mark (Excel's "Unicode text") is read.
+* Terminal: a one-line field holding a line break (a name, an action, a company,
+  an owner) forged output lines in ``next``, ``show``, ``changes`` and in error
+  messages naming record values (``list --tag``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sortext.errors import UnknownValue, UsageError
+from sortext.io.export import to_csv
+from sortext.io.spreadsheet import read_table
+
+TODAY = dt.date(2026, 11, 30)
+
+# --- CSV out ----------------------------------------------------------------------
+
+_FORMULA_CHARS = "=+-@"
+
+
+def _formula_after_trim(cell: str) -> bool:
+    """What a careful spreadsheet could read as a formula: the first character that is
+    not blank, invisible or a quote mark, folded (NFKC), is one of ``= + - @``."""
+    for char in cell:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf") or char in "\"'":
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_CHARS
+    return False
+
+
+def _cells(records: list[dict[str, object]], columns: list[str]) -> list[str]:
+    text = to_csv(records, TODAY, columns)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    return [cell for row in rows for cell in row]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "  =1+1",
+        " @SUM(A1)",
+        "\u3000=1+1",  # ideographic space
+        "\u00a0+1",  # no-break space
+        "\uff1d1+1",  # full-width equals
+        "\uff0bSUM(A1)",  # full-width plus
+        "\uff0d2",  # full-width hyphen-minus
+        "\uff20SUM(A1)",  # full-width commercial at
+        "\u200b=1+1",  # zero-width space
+        "\ufeff=1+1",  # byte-order mark
+        "\n=1+1",
+        '"=1+1"',
+    ],
+)
+def test_csv_cells_that_become_formulas_after_trimming_are_neutralised(name: str) -> None:
+    cells = _cells([{"id": "x", "name": name, "stage": "inquiry"}], ["id", "name"])
+    assert cells[3].startswith("'"), cells[3]
+    assert cells[3][1:] == name  # the text itself is kept after the mark
+
+
+def test_csv_header_made_of_a_hidden_formula_is_neutralised() -> None:
+    cells = _cells([{"id": "x"}], ["id", " =cmd", "\uff1dcmd"])
+    assert cells[1] == "' =cmd" and cells[2] == "'\uff1dcmd"
+
+
+def test_csv_plain_text_and_numbers_stay_as_they_are() -> None:
+    cells = _cells(
+        [{"id": "x", "name": "Ann - Lee", "billing": {"rate": -5}}],
+        ["id", "name", "billing_rate"],
+    )
+    assert cells[3:] == ["x", "Ann - Lee", "-5"]
+
+
+_hostile = st.text(
+    alphabet=st.sampled_from(
+        [
+            *" \t\r\n\u3000\u00a0\u200b\ufeff\u202e\"'",
+            *"=+-@\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\u207a\u208a",
+            *"abc1(),;",
+        ]
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=_hostile, company=_hostile, header=_hostile)
+def test_property_no_csv_cell_is_a_formula_after_trimming(
+    name: str, company: str, header: str
+) -> None:
+    columns = ["id", "name", "company"] + ([header] if header not in ("", "id") else [])
+    cells = _cells([{"id": "x", "name": name, "company": company}], columns)
+    for cell in cells:
+        assert cell.startswith("'") or not _formula_after_trim(cell), repr(cell)
+
+
+# --- CSV in -----------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_duplicate_column_names_are_refused_with_their_places(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "dup.csv",
+        b"Client,Email,Email,Next step\r\nAnn Lee,ann@example.com,other@example.com,Call\r\n",
+    )
+    with pytest.raises(UsageError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert f"{path}:1:" in message and "'Email'" in message
+    assert "columns 2 and 3" in message
+
+
+def test_cells_beyond_the_header_are_refused_with_their_row(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "ragged.csv",
+        b"Client,Email,Next step\r\nAnn Lee,ann@example.com,Call\r\n"
+        b"Bo Chen,bo@example.com,Send,EXTRA,MORE\r\n",
+    )
+    with pytest.raises(UsageError) as caught:
+        read_table(path)
+    message = str(caught.value)
+    assert f"{path}:3:4:" in message and "'EXTRA'" in message
+
+
+def test_a_cell_under_a_blank_header_cell_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, "blank.csv", b"Client,,Email\r\nAnn,secret,ann@example.com\r\n")
+    with pytest.raises(UsageError) as caught:
+        read_table(path)
+    assert f"{path}:2:2:" in str(caught.value)
+
+
+def test_empty_trailing_cells_and_blank_columns_without_values_are_fine(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "trail.csv",
+        b"Client,Email,,\r\nAnn,ann@example.com,,\r\nBo,bo@example.com\r\nCy,cy@example.com,,,,\r\n",
+    )
+    table = read_table(path)
+    assert [r.values["Client"] for r in table.rows] == ["Ann", "Bo", "Cy"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
+    text = "\ufeffClient\tEmail\r\nZoë Müller\tzoe@example.com\r\n"
+    path = _write(tmp_path, "unicode.txt", text.encode(codec))
+    table = read_table(path, "csv")
+    assert table.rows[0].values == {"Client": "Zoë Müller", "Email": "zoe@example.com"}
+    assert codec.split("-")[0] + "-" + codec.split("-")[1] in table.dialect
+
+
+_cell_text = st.text(alphabet=st.sampled_from(list('ab ,;"\n\r')), max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=st.lists(st.sampled_from(["A", "B", "C", ""]), min_size=1, max_size=4),
+    rows=st.lists(st.lists(_cell_text, max_size=6), max_size=4),
+)
+def test_property_every_nonempty_cell_is_read_or_refused(
+    tmp_path_factory: pytest.TempPathFactory, header: list[str], rows: list[list[str]]
+) -> None:
+    out = io.StringIO()
+    csv.writer(out, delimiter=",", lineterminator="\r\n").writerows([header, *rows])
+    path = tmp_path_factory.mktemp("p") / "t.csv"
+    path.write_text(out.getvalue(), encoding="utf-8", newline="")
+    try:
+        table = read_table(path, delimiter=",")
+    except UsageError:
+        return  # a located refusal is fine
+    kept = [v for row in table.rows for v in row.values.values() if v]
+    given_cells = [
+        c.strip().replace("\r\n", "\n").replace("\r", "\n")
+        for row in rows
+        for c in row
+        if c.strip()
+    ]
+    assert sorted(kept) == sorted(given_cells)
+
+
+# --- terminal: one-line fields ----------------------------------------------------
+
+
+def test_unknown_value_message_keeps_to_its_line() -> None:
+    exc = UnknownValue("--tag", "tag", "a\nFORGED", ["Tag\r\nFORGED-TAG", "x"])
+    assert "\n" not in str(exc) and "\r" not in str(exc)
+    assert "\\x0a" in str(exc)
+
+
+RECORD = """---
+name: "Nia\\nFORGED-NAME"
+email: nia@example.com
+company: "Co\\nFORGED-CO"
+stage: proposal
+owner: me
+next_action: {what: "Call\\nFORGED-WHAT", due: 2026-12-01, owner: me}
+tags: ["t\\nFORGED-TAG"]
+billing: {plan: "Plan\\nFORGED-PLAN", rate: 100, currency: GBP, per: session}
+invoices:
+  - {id: "INV\\nFORGED-INV", amount: 100, status: overdue, issued: 2026-10-01, due: 2026-10-15}
+sessions:
+  - {date: 2026-12-01, kind: coaching, status: scheduled, focus: "Focus\\nFORGED-FOCUS"}
+  - {date: 2026-11-20, kind: coaching, status: held, focus: "Held\\nFORGED-HELD"}
+goals:
+  - {id: g1, title: "Goal\\nFORGED-GOAL", measure: hours, baseline: 1, target: 5}
+blockers:
+  - {what: "Block\\nFORGED-BLOCK", since: 2026-11-01}
+---
+Notes stay multi-line.
+"""
+
+
+@pytest.fixture(scope="module")
+def forged_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("forged") / "repo"
+    run = [sys.executable, "-m", "sortext"]
+    subprocess.run([*run, "init", str(root)], check=True, capture_output=True)
+    (root / "clients" / "nia.md").write_text(RECORD, encoding="utf-8")
+    git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-qm", "nia", "--no-verify"], check=True)
+    return root
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["next"],
+        ["show", "nia"],
+        ["list"],
+        ["search", "FORGED"],
+        ["agenda", "--week"],
+        ["money"],
+        ["changes", "--since", "2026-01-01"],
+        ["list", "--tag", "nope"],
+        ["check"],
+    ],
+)
+def test_no_record_value_forges_an_output_line(forged_repo: Path, args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sortext", *args, "--today", "2026-11-30"]
+        if args[0] not in ("check",)
+        else [sys.executable, "-m", "sortext", *args],
+        cwd=forged_repo,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in proc.stderr
+    for line in (proc.stdout + proc.stderr).splitlines():
+        assert not line.lstrip().startswith("FORGED"), (args, line)
+    assert proc.returncode in (0, 1, 2), proc.stderr
+
+
+def test_show_json_keeps_the_values(forged_repo: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sortext", "show", "nia", "--json", "--today", "2026-11-30"],
+        cwd=forged_repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(proc.stdout)["name"] == "Nia\nFORGED-NAME"
