@@ -23,7 +23,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sortext.errors import UnknownValue, UsageError
@@ -258,12 +258,14 @@ def forged_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["changes", "--since", "2026-01-01"],
         ["list", "--tag", "nope"],
         ["check"],
+        ["pay", "nia", "INV"],
+        ["measure", "nia", "nope", "3"],
     ],
 )
 def test_no_record_value_forges_an_output_line(forged_repo: Path, args: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sortext", *args, "--today", "2026-11-30"]
-        if args[0] not in ("check",)
+        if args[0] not in ("check", "pay", "measure")
         else [sys.executable, "-m", "sortext", *args],
         cwd=forged_repo,
         capture_output=True,
@@ -284,3 +286,135 @@ def test_show_json_keeps_the_values(forged_repo: Path) -> None:
         check=True,
     )
     assert json.loads(proc.stdout)["name"] == "Nia\nFORGED-NAME"
+
+
+# --- paths: names Windows reserves ------------------------------------------------
+
+_RESERVED = ["con", "prn", "aux", "nul", "com1", "com9", "lpt1", "lpt9"]
+
+
+@pytest.mark.parametrize("stem", _RESERVED)
+def test_windows_device_names_are_not_slugs(stem: str) -> None:
+    from sortext.files.slug import is_slug, safe_stem, slug_problem
+
+    assert not is_slug(stem)
+    assert "Windows" in (slug_problem(stem) or "")
+    assert is_slug(safe_stem(stem)) and safe_stem(stem) != stem
+    assert is_slug(f"{stem}-2") and is_slug(f"{stem}x") and is_slug("com10")
+
+
+@pytest.mark.parametrize("name", ["Con", "NUL", "Aux", "Prn", "Com 1", "LPT9"])
+def test_new_never_makes_a_record_windows_cannot_hold(name: str) -> None:
+    from sortext.edit.new import slugify
+    from sortext.files.slug import is_slug
+
+    assert is_slug(slugify(name))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("conprauxlt0123456789- .")), max_size=8))
+@example("con")
+@example("Com 1.")
+@example("lpt9")
+def test_property_a_slug_is_never_a_windows_device_name(text: str) -> None:
+    from sortext.edit.new import slugify
+    from sortext.files.slug import is_slug, safe_stem
+
+    for stem in (text, slugify(text), safe_stem(text)):
+        if is_slug(stem):
+            assert stem.split(".")[0] not in {
+                "con",
+                "prn",
+                "aux",
+                "nul",
+                *(f"com{i}" for i in range(10)),
+                *(f"lpt{i}" for i in range(10)),
+            }
+
+
+def test_check_names_a_record_file_windows_cannot_hold(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    (root / "clients" / "aux.md").write_text(
+        "---\nname: Aux\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sortext", "check"], cwd=root, capture_output=True, text=True
+    )
+    assert proc.returncode == 1
+    assert "clients/aux.md:2:1: error: the file name 'aux.md' is not a valid id" in proc.stdout
+    assert "Windows" in proc.stdout
+
+
+# --- git author fields from sortext.yaml ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        "Evil \x1b]0;PWNED\x07 <evil@example.com>",
+        "Evil \x1b[2J <evil@example.com>",
+        "Evil\u202e <evil@example.com>",
+        "Evil\u2028Forged <evil@example.com>",
+        "Evil \x85 <evil@example.com>",
+        "Evil <evil\x00@example.com>",
+        "Evil <evil\t@example.com>",
+    ],
+)
+@pytest.mark.parametrize("section", ["git", "assistant"])
+def test_an_author_with_control_characters_is_a_config_error(
+    tmp_path: Path, author: str, section: str
+) -> None:
+    from sortext.errors import ConfigError
+    from sortext.schema.config import parse_config
+
+    text = f"{section}:\n  author: {json.dumps(author)}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(tmp_path, text.encode("utf-8"), "sortext.yaml")
+    shown = str(caught.value) + "".join(str(d) for d in caught.value.diagnostics)
+    assert "author" in shown
+
+
+@pytest.mark.parametrize(
+    "author", ["Maya Berg <maya@example.com>", "Zoë O'Brien <zoe@example.com>"]
+)
+def test_a_plain_author_is_fine(tmp_path: Path, author: str) -> None:
+    from sortext.schema.config import parse_config
+
+    text = f"git:\n  author: {json.dumps(author)}\n"
+    parse_config(tmp_path, text.encode("utf-8"), "sortext.yaml")
+
+
+def test_import_and_intake_plans_keep_each_name_on_its_line(forged_repo: Path) -> None:
+    data = forged_repo.parent
+    (data / "map.yaml").write_text(
+        "source: sheet\nmatch: email\nfields:\n  name: Client\n  email: Email\n"
+        "  next_action.what: Next step\n",
+        encoding="utf-8",
+    )
+    (data / "imp.csv").write_text(
+        'Client,Email,Next step\r\n"Ann\nFORGED-IMPORT",ann@example.com,"a\nb"\r\n',
+        encoding="utf-8",
+    )
+    (data / "form.csv").write_text(
+        'Timestamp,Name,Email\r\n2026-11-30 10:00:00,"Ivy\nFORGED-INTAKE",ivy@example.com\r\n'
+        '2026-11-30 10:00:00,"Nia\nFORGED-PROPOSED",nia@example.com\r\n',
+        encoding="utf-8",
+    )
+    for args in (
+        ["import", str(data / "imp.csv"), "--map", str(data / "map.yaml"), "--dry-run"],
+        ["intake", str(data / "form.csv"), "--dry-run"],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sortext", *args],
+            cwd=forged_repo,
+            capture_output=True,
+            text=True,
+        )
+        assert "Traceback" not in proc.stderr
+        assert "\\x0aFORGED" in proc.stdout + proc.stderr
+        for line in (proc.stdout + proc.stderr).splitlines():
+            assert not line.lstrip().startswith("FORGED"), (args, line)

@@ -55,9 +55,13 @@ _THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
 _STAGE_WORDS = (
     "a stage name: a lowercase letter, then lowercase letters, digits, '_' or '-' (like active)"
 )
+# What an author name and address may not hold: angle brackets, and what a terminal
+# acts on (C0 and C1 controls, DEL, bidi controls, line and paragraph separators):
+# the author goes into every commit, and `git log` prints it as it is.
+_NOT_IN_AUTHOR = "<>\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
 _AUTHOR = {
     "type": "string",
-    "pattern": "^[^<>\\n]+ <[^<>\\n]+>$",
+    "pattern": f"^[^{_NOT_IN_AUTHOR}]+ <[^{_NOT_IN_AUTHOR} ]+>$",
     "description": "a name and an email address in angle brackets, "
     "like 'Maya Berg <maya@example.com>'",
 }
