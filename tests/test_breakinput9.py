@@ -418,3 +418,88 @@ def test_import_and_intake_plans_keep_each_name_on_its_line(forged_repo: Path) -
         assert "\\x0aFORGED" in proc.stdout + proc.stderr
         for line in (proc.stdout + proc.stderr).splitlines():
             assert not line.lstrip().startswith("FORGED"), (args, line)
+
+
+# --- paths: clients_dir from sortext.yaml -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clients_dir", "words"),
+    [
+        ("clients\x00x", "U+0000"),
+        (".GIT/clients", ".git"),  # .git itself on a case-insensitive disk (macOS, Windows)
+        ("Site", "site"),
+        (".Sortext/x", ".sortext"),
+        ("a/../clients", "'..'"),
+        ("clients/../clients", "'..'"),
+        ("clients ", "ends in"),
+        ("clients.", "ends in"),
+        ("records/con", "Windows"),
+        ("AUX.d", "Windows"),
+    ],
+)
+def test_a_clients_dir_that_is_not_a_plain_folder_is_a_config_error(
+    tmp_path: Path, clients_dir: str, words: str
+) -> None:
+    from sortext.schema.config import clients_dir_problem
+
+    why = clients_dir_problem(tmp_path, clients_dir)
+    assert why is not None and words in why, why
+
+
+@pytest.mark.parametrize(
+    "clients_dir", ["clients", "records/clients", "clients/", "./clients", "ünì"]
+)
+def test_a_plain_clients_dir_is_fine(tmp_path: Path, clients_dir: str) -> None:
+    from sortext.schema.config import clients_dir_problem
+
+    assert clients_dir_problem(tmp_path, clients_dir) is None
+
+
+def test_a_nul_in_clients_dir_is_a_located_error_not_an_internal_error(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    config = root / "sortext.yaml"
+    text = config.read_text(encoding="utf-8").replace(
+        "clients_dir: clients", 'clients_dir: "a\\0b"'
+    )
+    config.write_text(text, encoding="utf-8")
+    for args in (["check"], ["build"], ["next"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sortext", *args], cwd=root, capture_output=True, text=True
+        )
+        assert "internal error" not in proc.stderr + proc.stdout, proc.stderr
+        assert (
+            "sortext.yaml:" in proc.stderr + proc.stdout
+            and "clients_dir" in proc.stderr + proc.stdout
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("aGiItTsS.x \x00\u202e/")), min_size=1, max_size=6),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_property_an_accepted_clients_dir_is_a_plain_folder_of_the_repository(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[str]
+) -> None:
+    import os
+
+    from sortext.schema.config import clients_dir_problem
+
+    root = tmp_path_factory.mktemp("r")
+    clients_dir = "/".join(parts)
+    if clients_dir_problem(root, clients_dir) is not None:
+        return
+    names = [p for p in clients_dir.split("/") if p not in ("", ".")]
+    assert names, clients_dir
+    assert names[0].casefold() not in (".git", ".sortext", "site", "inbox")
+    for name in names:
+        assert name != ".." and "\x00" not in name
+        assert not name.endswith((" ", "."))
+    assert os.path.normpath(os.path.join(root, clients_dir)).startswith(str(root) + os.sep)
