@@ -503,3 +503,56 @@ def test_property_an_accepted_clients_dir_is_a_plain_folder_of_the_repository(
         assert name != ".." and "\x00" not in name
         assert not name.endswith((" ", "."))
     assert os.path.normpath(os.path.join(root, clients_dir)).startswith(str(root) + os.sep)
+
+
+# --- paths: exports: in sortext.yaml ----------------------------------------------
+
+
+def _repo_with_exports(tmp_path: Path, names: list[str]) -> Path:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    lines = "".join(f"  {json.dumps(name)}: csv\n" for name in names)
+    with (root / "sortext.yaml").open("a", encoding="utf-8") as out:
+        out.write(f"exports:\n{lines}")
+    return root
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SORTEXT.YAML",  # sortext.yaml itself on a case-insensitive disk
+        "Sortext.yaml",
+        "Erased.yaml",
+        "next.md",
+        "Templates/x.csv",
+        "INBOX/x.csv",
+        "Clients/tom-berg.md",  # a record, replaced by a CSV, on macOS or Windows
+        "a\x00b.csv",
+        "exports/con.csv",
+        "exports/x.csv.",
+        "exports /x.csv",
+        "exports/../sortext.yaml",
+    ],
+)
+def test_an_export_that_would_replace_sortexts_own_file_is_a_config_error(
+    tmp_path: Path, name: str
+) -> None:
+    from sortext.errors import ConfigError
+    from sortext.io.export import configured_exports
+    from sortext.repo import open_repository
+
+    root = _repo_with_exports(tmp_path, [name])
+    with pytest.raises(ConfigError) as caught:
+        configured_exports(open_repository(root))
+    assert "exports." in str(caught.value)
+
+
+def test_a_plain_export_is_fine(tmp_path: Path) -> None:
+    from sortext.io.export import configured_exports
+    from sortext.repo import open_repository
+
+    root = _repo_with_exports(tmp_path, ["exports/clients.csv", "due.ics"])
+    found = configured_exports(open_repository(root))
+    assert [p.name for p, _, _ in found] == ["due.ics", "clients.csv"]

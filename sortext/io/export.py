@@ -15,15 +15,17 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.errors import ConfigError
+from sortext.errors import ConfigError, one_line
 from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
+from sortext.schema.config import folder_name_problem
 
 FORMATS = ("csv", "json", "ics")
 
@@ -510,8 +512,8 @@ def render(
 #: the records, so an export onto erased.yaml would undo the erasures' protection,
 #: onto a hook (its mode kept) run a record's text as commands.
 _NOT_EXPORTS = frozenset(
-    {"sortext.yaml", "erased.yaml", "NEXT.md", "site", "templates", "inbox", "inbox.md"}
-)
+    {"sortext.yaml", "erased.yaml", "next.md", "site", "templates", "inbox", "inbox.md"}
+)  # casefolded
 
 
 def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
@@ -529,15 +531,22 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
                 f"sortext.yaml: exports.{name}: unknown format '{kind}'; "
                 f"use one of: {', '.join(FORMATS)}"
             )
+        why = folder_name_problem(str(name))
+        if why is not None:
+            raise ConfigError(f"sortext.yaml: exports.{one_line(repr(name)[1:-1])}: {why}")
         target = (root / str(name)).resolve()
         clients = repo.clients_path.resolve()
-        if root not in target.parents or clients in (target, *target.parents):
+        # casefolded: on a case-insensitive disk (macOS, Windows) SORTEXT.YAML is
+        # sortext.yaml and Clients/ the clients folder
+        rel = str(target.relative_to(root)).casefold() if root in target.parents else None
+        inside = str(clients.relative_to(root)).casefold() if root in clients.parents else ""
+        if rel is None or rel == inside or rel.startswith(inside + os.sep):
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: an export must be a file inside the "
                 "repository and outside the clients folder"
             )
         first = target.relative_to(root).parts[0]
-        if first.startswith(".") or first in _NOT_EXPORTS:
+        if first.startswith(".") or first.casefold() in _NOT_EXPORTS:
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: {first} is sortext's or git's own (the "
                 "configuration, the erasures, hooks, pages, templates, the inbox): an "

@@ -549,7 +549,7 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
     itself, a folder in (or under) one of :data:`RESERVED_FOLDERS`, or a path that
     leads out of it by its text (``..``, an absolute path elsewhere).  (A link on the
     way is :attr:`Config.clients_path`'s to refuse.)"""
-    why = _folder_name_problem(clients_dir)
+    why = folder_name_problem(clients_dir)
     if why is not None:
         return why
     base = os.path.normpath(root)
@@ -581,7 +581,7 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
     return None
 
 
-def _folder_name_problem(folder: str) -> str | None:
+def folder_name_problem(folder: str) -> str | None:
     """Why the folder path ``folder`` (``/``-separated) cannot be the records' folder,
     or None: a NUL (no file system holds it), a ``..`` part (it walks through a folder
     that may not exist, or out), a part ending in a dot or a space (Windows drops them:
@@ -593,7 +593,7 @@ def _folder_name_problem(folder: str) -> str | None:
         return "holds the character U+0000 (NUL), which no folder name can: remove it"
     for part in folder.replace("\\", "/").split("/"):
         if part == "..":
-            return "names '..': write the folder's own path in the repository, like clients"
+            return "names '..': write the path from the repository's folder, without '..'"
         if part not in ("", ".") and part.endswith((".", " ")):
             return (
                 f"has the part '{part}', which ends in a dot or a space (Windows drops "
