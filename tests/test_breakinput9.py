@@ -556,3 +556,53 @@ def test_a_plain_export_is_fine(tmp_path: Path) -> None:
     root = _repo_with_exports(tmp_path, ["exports/clients.csv", "due.ics"])
     found = configured_exports(open_repository(root))
     assert [p.name for p, _, _ in found] == ["due.ics", "clients.csv"]
+
+
+def test_a_json_export_with_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "form.json",
+        b'[{"name": "Ann", "email": "ann@example.com", "email": "other@example.com"}]',
+    )
+    with pytest.raises(UsageError) as caught:
+        read_table(path)
+    assert "'email'" in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_json_export_with_distinct_keys_reads(tmp_path: Path) -> None:
+    path = _write(tmp_path, "form.json", b'[{"a": {"b": 1}, "c": [{"b": 2}]}]')
+    assert read_table(path).rows[0].values == {"a": {"b": 1}, "c": [{"b": 2}]}
+
+
+def test_two_tally_questions_with_one_label_are_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "tally.json",
+        json.dumps(
+            [
+                {
+                    "createdAt": "2026-11-30",
+                    "fields": [
+                        {"label": "Email", "value": "ann@example.com"},
+                        {"label": "Email", "value": "work@example.com"},
+                    ],
+                }
+            ]
+        ).encode(),
+    )
+    with pytest.raises(UsageError) as caught:
+        read_table(path, flatten={"list": "fields"})
+    assert "response 1" in str(caught.value) and "'Email'" in str(caught.value)
+
+
+def test_a_question_named_like_a_key_of_the_response_is_refused(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "tally.json",
+        json.dumps(
+            [{"createdAt": "2026-11-30", "fields": [{"label": "createdAt", "value": "x"}]}]
+        ).encode(),
+    )
+    with pytest.raises(UsageError) as caught:
+        read_table(path, flatten={"list": "fields"})
+    assert "'createdAt'" in str(caught.value)

@@ -289,13 +289,33 @@ def _lf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class _TwiceError(ValueError):
+    """A JSON object holds one key twice (``args[0]``: the key, made one line)."""
+
+
+def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object hook: the object, or :class:`_TwiceError` for a key it
+    holds twice (the default keeps the last value, dropping the first silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _TwiceError(" ".join(key.split())[:60])
+        out[key] = value
+    return out
+
+
 def _json_rows(
     path: Path, text: str, records: str | None, flatten: dict[str, str] | None
 ) -> list[Row]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_one_of_each)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except _TwiceError as exc:
+        raise UsageError(
+            f"{path}: the key '{exc.args[0]}' is written twice in one object: a JSON reader "
+            "keeps only one of the two values; export the file again, or remove one"
+        ) from None
     if records:
         for part in records.split("."):
             data = data.get(part) if isinstance(data, dict) else None
@@ -313,22 +333,39 @@ def _json_rows(
             raise UsageError(f"{path}: response {number} is not an object")
         values = dict(item)
         if flatten:
-            values.update(_flatten_fields(item, flatten))
+            try:
+                flat = _flatten_fields(item, flatten)
+            except _TwiceError as exc:
+                raise UsageError(
+                    f"{path}: response {number}: two questions are labelled "
+                    f"'{exc.args[0]}': one answer would replace the other; give each "
+                    "question its own label"
+                ) from None
+            clash = sorted(flat.keys() & values.keys())
+            if clash:
+                key = " ".join(clash[0].split())[:60]
+                raise UsageError(
+                    f"{path}: response {number}: the question '{key}'"
+                    " has the name of a key of the response itself: one would replace the "
+                    "other; relabel the question"
+                )
+            values.update(flat)
         rows.append(Row(number, values))
     return rows
 
 
 def _flatten_fields(item: dict[str, Any], spec: dict[str, str]) -> dict[str, Any]:
-    """Tally/Typeform style ``[{label: Q, value: A}]`` lists become ``{Q: A}`` columns."""
+    """Tally/Typeform style ``[{label: Q, value: A}]`` lists become ``{Q: A}`` columns.
+    Raises :class:`_TwiceError` for a label two questions share."""
     found = lookup(item, spec.get("list", "fields"))
-    out: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     if isinstance(found, list):
         for entry in found:
             if isinstance(entry, dict):
                 label = lookup(entry, spec.get("key", "label"))
                 if label is not None:
-                    out[str(label)] = lookup(entry, spec.get("value", "value"))
-    return out
+                    pairs.append((str(label), lookup(entry, spec.get("value", "value"))))
+    return _one_of_each(pairs)
 
 
 def lookup(values: Any, column: str, missing: Any = None) -> Any:
