@@ -548,10 +548,9 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
     """Why ``clients_dir`` cannot hold the records, or None: the repository's root
     itself, a folder in (or under) one of :data:`RESERVED_FOLDERS`, or a path that
     leads out of it by its text (``..``, an absolute path elsewhere).  (A link on the
-    way is :attr:`Config.clients_path`'s to refuse.)"""
-    why = folder_name_problem(clients_dir)
-    if why is not None:
-        return why
+    way is :attr:`Config.clients_path`'s to refuse.)  Then :func:`folder_name_problem`."""
+    if "\x00" in clients_dir:
+        return folder_name_problem(clients_dir)
     base = os.path.normpath(root)
     full = os.path.normpath(os.path.join(base, clients_dir))
     rel = os.path.relpath(full, base)
@@ -578,7 +577,7 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
             f"lies in {first}/, the inbox of quick notes: 'sortext inbox --file' would "
             "fold each record into itself; use a folder of its own, like clients"
         )
-    return None
+    return folder_name_problem(clients_dir)
 
 
 def folder_name_problem(folder: str) -> str | None:
