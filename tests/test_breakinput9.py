@@ -606,3 +606,39 @@ def test_a_question_named_like_a_key_of_the_response_is_refused(tmp_path: Path) 
     with pytest.raises(UsageError) as caught:
         read_table(path, flatten={"list": "fields"})
     assert "'createdAt'" in str(caught.value)
+
+
+# --- filters: one text however it is encoded (NFC / NFD) --------------------------
+
+
+def test_a_tag_or_owner_typed_in_nfd_finds_the_nfc_record(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    config = root / "sortext.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("people: [me]", "people: [me, zoë]"),
+        encoding="utf-8",
+    )
+    (root / "clients" / "ann.md").write_text(
+        "---\nname: Ann\nstage: inquiry\nowner: zoë\ntags: [café]\n"
+        "next_action: {what: call, due: 2026-12-01, owner: zoë}\n---\n",
+        encoding="utf-8",
+    )
+    nfd_tag = unicodedata.normalize("NFD", "café")
+    nfd_owner = unicodedata.normalize("NFD", "zoë")
+    assert nfd_tag != "café"
+    for args in (
+        ["list", "--tag", nfd_tag],
+        ["list", "--owner", nfd_owner],
+        ["next", "--owner", nfd_owner],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sortext", *args, "--today", "2026-11-30"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert "Ann" in proc.stdout, (args, proc.stdout)
