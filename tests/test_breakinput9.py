@@ -243,6 +243,9 @@ def forged_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git = ["git", "-C", str(root), "-c", "user.name=T", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
     subprocess.run([*git, "commit", "-qm", "nia", "--no-verify"], check=True)
+    record = root / "clients" / "nia.md"
+    record.write_text(RECORD.replace("Co\\nFORGED-CO", "Co2\\nFORGED-CO2"), encoding="utf-8")
+    subprocess.run([*git, "commit", "-qam", "company", "--no-verify"], check=True)
     return root
 
 
@@ -256,6 +259,7 @@ def forged_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["agenda", "--week"],
         ["money"],
         ["changes", "--since", "2026-01-01"],
+        ["history", "nia"],
         ["list", "--tag", "nope"],
         ["check"],
         ["pay", "nia", "INV"],
@@ -265,7 +269,7 @@ def forged_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_no_record_value_forges_an_output_line(forged_repo: Path, args: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "sortext", *args, "--today", "2026-11-30"]
-        if args[0] not in ("check", "pay", "measure")
+        if args[0] not in ("check", "pay", "measure", "history")
         else [sys.executable, "-m", "sortext", *args],
         cwd=forged_repo,
         capture_output=True,
