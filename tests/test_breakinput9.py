@@ -646,3 +646,10 @@ def test_a_tag_or_owner_typed_in_nfd_finds_the_nfc_record(tmp_path: Path) -> Non
         )
         assert proc.returncode == 0, (args, proc.stderr)
         assert "Ann" in proc.stdout, (args, proc.stdout)
+
+
+def test_a_broken_utf16_file_is_named_as_utf16(tmp_path: Path) -> None:
+    path = _write(tmp_path, "odd.csv", b"\xff\xfeC")
+    with pytest.raises(UsageError) as caught:
+        read_table(path)
+    assert "not utf-16-le" in str(caught.value)

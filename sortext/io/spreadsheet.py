@@ -94,7 +94,7 @@ def read_table(
     except LookupError:
         raise UsageError(f"{path}: unknown encoding '{encoding}' (map 'encoding:')") from None
     except UnicodeDecodeError as exc:
-        what = "UTF-8" if encoding is None else encoding
+        what = "UTF-8" if codec == "utf-8-sig" else codec  # (a BOM may have named UTF-16)
         raise UsageError(
             f"{path}: not {what} (byte offset {exc.start}); export the file as UTF-8 CSV "
             "or name its encoding with 'encoding:' in the map (e.g. cp1252)"
