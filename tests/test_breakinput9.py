@@ -653,3 +653,91 @@ def test_a_broken_utf16_file_is_named_as_utf16(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         read_table(path)
     assert "not utf-16-le" in str(caught.value)
+
+
+# --- copies sync tools, git and file managers leave in clients/ -------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "tool"),
+    [
+        ("tom-berg (Case Conflict).md", "Dropbox"),
+        ("tom-berg (Case Conflict 1).md", "Dropbox"),
+        ("tom-berg (Selective Sync Conflict).md", "Dropbox"),
+        ("tom-berg (Selective Sync Conflict 2).md", "Dropbox"),
+        ("tom-berg_LOCAL_12345.md", "git mergetool"),
+        ("tom-berg_REMOTE_12345.md", "git mergetool"),
+        ("tom-berg_BASE_12345.md", "git mergetool"),
+        ("tom-berg_BACKUP_12345.md", "git mergetool"),
+        ("tom-berg copy.md", "Finder"),
+        ("tom-berg copy 2.md", "Finder"),
+        ("tom-berg - Copy.md", "Explorer"),
+        ("tom-berg - Copy (2).md", "Explorer"),
+    ],
+)
+def test_more_copies_are_recognised_and_never_clients(name: str, tool: str) -> None:
+    from sortext.record.copies import conflict_copy, is_record_name
+
+    found = conflict_copy(name)
+    assert found is not None and found.original == "tom-berg.md" and tool in found.tool
+    assert not is_record_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["tom-berg.md", "copy.md", "case-conflict.md", "local-12345.md", "tom-copy.md"]
+)
+def test_plain_names_stay_records(name: str) -> None:
+    from sortext.record.copies import is_record_name
+
+    assert is_record_name(name)
+
+
+def test_a_case_conflict_copy_is_no_second_client_in_the_calendar(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    record = (
+        "---\nname: Tom Berg\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n"
+    )
+    for name in ("tom-berg.md", "tom-berg (Case Conflict).md", "tom-berg_LOCAL_4242.md"):
+        (root / "clients" / name).write_text(record, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "sortext", "export", "ics"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.count("BEGIN:VEVENT") == 1
+
+
+_slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+_copy_names = [
+    "{} (Case Conflict).md",
+    "{} (Case Conflict {n}).md",
+    "{} (Selective Sync Conflict).md",
+    "{}_LOCAL_{n}.md",
+    "{}_REMOTE_{n}.md",
+    "{}_BASE_{n}.md",
+    "{}_BACKUP_{n}.md",
+    "{} copy.md",
+    "{} copy {n}.md",
+    "{} - Copy.md",
+    "{} - Copy ({n}).md",
+    "{}.sync-conflict-20261130-123456-ABCDEFG.md",
+    "{} (Maya's conflicted copy 2026-11-30).md",
+    "{} ({n}).md",
+    "{} {n}.md",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(stem=_slugs, form=st.sampled_from(_copy_names), n=st.integers(1, 99999))
+def test_property_a_copy_of_any_record_names_that_record(stem: str, form: str, n: int) -> None:
+    from sortext.record.copies import conflict_copy, is_record_name
+
+    name = form.format(stem, n=n)
+    found = conflict_copy(name)
+    assert found is not None and found.original == f"{stem}.md", name
+    assert not is_record_name(name) and is_record_name(f"{stem}.md")
