@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +82,16 @@ def command(
     if not yes and not click.confirm("Erase this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
-    with busy("rewriting history and verifying"):
-        report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    with busy("rewriting history and verifying"), watcher_stopped(repo):
+        report = erase(
+            repo,
+            plan,
+            resolve_today(today),
+            reason,
+            push,
+            remotes,
+            rebuild=rebuilder(repo, resolve_today(today)),
+        )
     rebuild_pages(repo, report, resolve_today(today))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
@@ -119,6 +129,57 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     return remotes
 
 
+@contextmanager
+def watcher_stopped(repo: Any) -> Iterator[None]:
+    """Hold the watcher's lock for the whole rewrite: refuse (DaemonRunning, exit 2)
+    while ``sortext watch`` runs, and keep one from starting meanwhile.  A running
+    watcher holds the client in memory, in its private git index and in the replies
+    its refresh child writes, and would write them back after erase deleted them."""
+    from sortext.daemon.lock import DaemonRunning, acquire, lock_path
+
+    try:
+        held = acquire(lock_path(repo.root))
+    except DaemonRunning as exc:
+        raise DaemonRunning(
+            f"{exc}; it would write the client back into what erase deletes: stop it "
+            "(Ctrl-C, or systemctl --user stop sortext-watch), erase, then start it again"
+        ) from None
+    try:
+        yield
+    finally:
+        held.release()
+
+
+def rebuilder(repo: Any, today: dt.date) -> Callable[[bool], list[str]]:
+    """What writes the derived stores again after a rewrite (``rebuild`` of
+    :data:`sortext.vcs.derived.STORES`): the pages when there were any, the configured
+    exports, and, when ``republish``, the pages branch as one new commit for HEAD."""
+
+    def rebuild(republish: bool) -> list[str]:
+        from sortext.io.export import write_configured_exports
+        from sortext.pages.build import build
+        from sortext.repo import open_repository
+        from sortext.vcs import git
+        from sortext.vcs.pages import PagesSettings, publish
+
+        fresh = open_repository(repo.root)  # sortext.yaml may have been rewritten
+        done: list[str] = []
+        if republish or any((fresh.root / p).exists() for p in ("NEXT.md", "site")):
+            build(fresh, today)
+            done.append("the pages (NEXT.md, site/)")
+        if fresh.config.raw.get("exports"):
+            write_configured_exports(fresh, today)
+            done.append("the configured exports")
+        settings = PagesSettings.from_config(fresh.config.raw.get("pages"))
+        head = git.head_commit(fresh.root)
+        if republish and settings.ref and head:
+            publish(fresh.root, head, settings)
+            done.append(f"the pages branch {settings.branch} (one new commit, no old history)")
+        return done
+
+    return rebuild
+
+
 def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
     """Generated pages outside git still naming the client: rebuild them (the client's
     own page is removed by the build), then look again."""
@@ -135,6 +196,8 @@ def show_report(report: EraseReport, push: bool) -> None:
     """Print what was removed and what each verification searched and found."""
     for removed in report.removed_files:
         click.echo(f"removed {visible(removed)}")
+    for rebuilt in report.rebuilt:
+        click.echo(f"written again from the records: {visible(rebuilt)}")
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"

@@ -27,14 +27,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
 from sortext.files.inert import clean
 from sortext.files.slug import implied_id, linked_part
-from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -46,6 +45,10 @@ REPLACEMENT = "(erased)"
 MIN_VALUE = 4
 IDENTIFYING = ("name", "email", "phone")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+#: What a commit message line about the erased client becomes, whole: the line
+#: (``<id>: next_action.what Call about the divorce -> ...``, one per record in a
+#: watcher commit of several records) holds the client's field values, not only the id.
+MESSAGE_LINE = "(erased): (a change to an erased client)"
 #: git's own small files that may quote a value; deleted when they do (all transient).
 TRANSIENT = ("COMMIT_EDITMSG", "ORIG_HEAD", "FETCH_HEAD", "MERGE_MSG", "SQUASH_MSG")
 
@@ -138,6 +141,8 @@ class EraseReport:
     remote_errors: dict[str, str] = field(default_factory=dict)
     #: files in the working tree outside git (generated pages, copies) still holding a value
     leftovers: list[str] = field(default_factory=list)
+    #: derived stores written again from the records after the rewrite (pages, exports)
+    rebuilt: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -390,6 +395,17 @@ def _replacements(values: Iterable[Value]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+def message_rules(plan: ErasePlan) -> bytes:
+    """git-filter-repo ``--replace-message`` rules: first every line that is about the
+    client (sortext's record line ``<id>: <field changes>``, also quoted by a pages
+    commit as ``built from: <id>: ...``) becomes :data:`MESSAGE_LINE` whole, for
+    the field values it names; then the client's values, as in files.  A line of
+    another client whose id starts with this one (``<id>-2: ...``) is kept."""
+    line = rf"(?m)^((?:built from: )?){re.escape(plan.record_id)}: [^\n]*"
+    rule = b"regex:" + line.encode() + b"==>\\1" + MESSAGE_LINE.encode() + b"\n"
+    return rule + _replacements(plan.values)
+
+
 def _write_tombstone(
     repo: Repository,
     plan: ErasePlan,
@@ -427,11 +443,19 @@ def erase(
     push: bool = False,
     remotes: Sequence[str] = (),
     extra: dict[str, bytes] | None = None,
+    rebuild: Callable[[bool], list[str]] | None = None,
 ) -> EraseReport:
     """Rewrite every branch and tag without the client, prune, verify; commit the
     tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
     commit: the anonymised record); with ``push`` force-update and verify each of
     ``remotes``.
+
+    Derived data (:data:`sortext.vcs.derived.STORES`) is deleted; ``rebuild`` writes
+    the stores whose remedy is ``rebuild`` again once the tombstone is committed
+    (called with True when the pages branch is to be published afresh: it was
+    deleted, not rewritten, since its history holds the client's field values under
+    ``(erased)``); it returns what it wrote, for the report.  Call it with no
+    watcher running (the command holds the watcher's lock).
 
     Raises UsageError for uncommitted changes, an unknown reason, or an operation
     in progress; GitError when git or git-filter-repo fails."""
@@ -470,11 +494,20 @@ def erase(
             "whose folder is gone), then erase"
         )
     remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+    from sortext.vcs import derived
+
+    republish = False
+    if rebuild is not None:
+        for ref in derived.pages_refs(root, repo):
+            git.run(root, "update-ref", "-d", ref)
+            republish = republish or ref.startswith("refs/heads/")
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         paths_file.write_text("".join(f"literal:{p}\n" for p in plan.paths), encoding="utf-8")
         replace_file = Path(tmp) / "replace"
         replace_file.write_bytes(_replacements(plan.values))
+        message_file = Path(tmp) / "messages"
+        message_file.write_bytes(message_rules(plan))
         git.filter_repo(
             root,
             "--force",
@@ -487,7 +520,7 @@ def erase(
             "--replace-text",
             str(replace_file),
             "--replace-message",
-            str(replace_file),
+            str(message_file),
         )
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
@@ -496,10 +529,7 @@ def erase(
         (gitdir / name).unlink(missing_ok=True)
     _expire_and_prune(root)
     report = EraseReport(plan, Verification("local"))
-    state = StateDir(root).path
-    if state.exists():
-        shutil.rmtree(state, ignore_errors=True)
-        report.removed_files.append(StateDir.FOLDER + "/")
+    report.removed_files += derived.delete_stores(root)
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
         # never through a folder that is a link (a path of the history whose folder
@@ -510,6 +540,8 @@ def erase(
             leftover.unlink()
             report.removed_files.append(rel)
     _write_tombstone(repo, plan, today, reason, extra)
+    if rebuild is not None:
+        report.rebuilt = rebuild(republish)
     _expire_and_prune(root)
     report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
     report.leftovers = working_tree_hits(root, plan.values)
@@ -530,19 +562,23 @@ def _linked_worktrees(root: Path) -> list[str]:
     return [p for p in paths if os.path.realpath(p) != here]
 
 
-def _local_path(url: str) -> Path | None:
+def _local_path(url: str, root: Path) -> Path | None:
+    """The folder a remote URL names on this machine (absolute), or None when it is
+    elsewhere.  A relative path (``git remote add origin ../backup.git``) is taken
+    from the repository's root, as git run there takes it, not from the folder
+    sortext was started in."""
     if url.startswith("file://"):
         url = url[len("file://") :]
     if "::" in url or ":" in url.split("/")[0]:
         return None  # gcrypt::, ssh host:path, https://
-    path = Path(url)
-    return path if path.is_dir() else None
+    path = root / url
+    return path.absolute() if path.is_dir() else None
 
 
 def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
     """git-remote-gcrypt keeps every old (encrypted) pack on a forced push, so an
     encrypted remote is emptied and pushed afresh; only possible for a folder here."""
-    where = _local_path(url[len("gcrypt::") :])
+    where = _local_path(url[len("gcrypt::") :], root)
     if where is None:
         raise GitError(
             f"{remote} is an encrypted remote elsewhere ({url}): git-remote-gcrypt keeps "
@@ -572,12 +608,16 @@ def push_and_verify(
     if git.text(root, "tag", "--list").split():
         refspecs.append("+refs/tags/*:refs/tags/*")
     git.run(root, "push", "--quiet", "--force", remote, *refspecs)
-    local = None if encrypted else _local_path(url)
+    folder = _local_path(url[len("gcrypt::") :] if encrypted else url, root)
+    local = None if encrypted else folder
     if local is not None:
         _expire_and_prune(local)
+    source = url  # cloned from a temporary folder: a relative path made absolute
+    if folder is not None:
+        source = f"gcrypt::{folder}" if encrypted else str(folder)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
         clone = Path(tmp) / "mirror.git"
-        git.run(Path(tmp), "clone", "--quiet", "--mirror", url, str(clone))
+        git.run(Path(tmp), "clone", "--quiet", "--mirror", source, str(clone))
         result = verify_repository(clone, values, f"{remote} (fresh clone)", other_ids)
     if local is not None:
         there = verify_repository(local, values, f"{remote} ({local})", other_ids)

@@ -1,0 +1,226 @@
+"""Break-testing ``sortext erase`` against every store of derived data (branch breakerase9).
+
+A client with a unique marker (``zvq``) in every field is saved through a real
+watcher (its commits, its pages branch, its exports, its private indexes in the
+git directory), then erased.  Afterwards no object, no file in ``.git``, no file
+in the working tree and no object of a pushed-to bare remote may hold a marker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.vcs import git as gitlayer
+from tests.conftest import SAMPLE_TODAY, git
+from tests.watchkit import Daemon, wait_commits, wait_published
+
+ID = "zvqora-quellen"
+RECORD = f"clients/{ID}.md"
+MARKED = """---
+name: Zvqora Quellen
+email: zvqmail@example.com
+phone: "+44 20 7946 0999"
+company: Zvqcompany Holdings
+stage: active
+owner: maya
+next_action: {what: Zvqnext call about the plan, owner: maya, due: 2026-11-25}
+blockers:
+  - {what: Zvqblock waiting on the bank, since: 2026-11-02, waiting_on: Zvqwaiting party}
+billing: {plan: Zvqplan coaching, rate: 420, currency: GBP, per: session}
+invoices:
+  - {id: INV-ZVQ-01, amount: 840, status: overdue, issued: 2026-10-15, due: 2026-10-29,
+     description: Zvqinvoice text}
+goals:
+  - {id: zvqgoal, title: Zvqgoaltitle protect time, baseline: 3, target: 12, by: 2026-12-31}
+sessions:
+  - {date: 2026-11-24, time: "10:00", minutes: 50, status: scheduled, focus: Zvqfocus session}
+links: {contract: contracts/zvqcontract.pdf}
+tags: [zvqtag]
+---
+
+# Zvqora Quellen
+
+Zvqnotes: private text about her health.
+"""
+EXPORTS = "\nexports:\n  exports/clients.csv: csv\n  exports/clients.json: json\n"
+
+
+def marker_hits(root: Path) -> list[str]:
+    """Every place under ``root`` (a work tree or a bare repository) holding ``zvq``:
+    objects (loose or packed, reachable or not) and every file, ``.git`` included."""
+    hits = [
+        f"object {oid} ({kind})"
+        for oid, kind, data in gitlayer.all_objects(root)
+        if b"zvq" in data.lower()
+    ]
+    for path in sorted(root.rglob("*")):
+        inside = path.is_file() and not path.is_symlink() and "objects" not in path.parts
+        if inside and b"zvq" in path.read_bytes().lower():
+            hits.append(str(path.relative_to(root)))
+    return hits
+
+
+def saved_through_a_watcher(root: Path) -> None:
+    """The marked client saved through a real watcher: created and changed while it
+    runs, changed with another client while it was stopped (its catch-up commit names
+    both, one line each), pages published, exports written."""
+    config = root / "sortext.yaml"
+    config.write_text(config.read_text("utf-8") + EXPORTS, "utf-8")
+    git(root, "commit", "--quiet", "-am", "exports")
+    marked = root / RECORD
+    other = root / "clients" / "bruno-castellanos.md"
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        marked.write_text(MARKED, "utf-8")
+        wait_commits(root, 3, daemon)
+        marked.write_text(MARKED.replace("Zvqnext call", "Zvqnext2 call"), "utf-8")
+        wait_commits(root, 4, daemon)
+        wait_published(root, daemon, timeout=60)
+    finally:
+        daemon.stop()
+    other.write_text(other.read_text("utf-8") + "\nA new note.\n", "utf-8")
+    marked.write_text(MARKED.replace("Zvqnext call", "Zvqnext3 call"), "utf-8")
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        wait_commits(root, 5, daemon)
+        wait_published(root, daemon, timeout=60)
+    finally:
+        daemon.stop()
+
+
+def test_no_field_value_of_an_erased_client_survives_anywhere(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    saved_through_a_watcher(records_repo)
+    log = git(records_repo, "log", "--all", "--format=%B")
+    assert "zvqora-quellen: next_action.what Zvqnext2 call" in log  # a two-record message
+    assert "catch-up: 2 record changes" in log
+    assert (records_repo / "exports" / "clients.csv").exists()
+    assert marker_hits(records_repo)  # the test can fail
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(remote))
+    git(records_repo, "remote", "add", "origin", str(remote))
+    git(records_repo, "push", "--quiet", "origin", "main", "sortext-pages")
+
+    result = cli(
+        "erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(records_repo)
+    )
+    assert result.exit_code == 0, result.output
+    assert marker_hits(records_repo) == []
+    assert marker_hits(remote) == []
+    # the derived data is there again, without the client
+    assert (records_repo / "exports" / "clients.csv").exists()
+    assert "Bruno Castellanos" in git(records_repo, "show", "sortext-pages:NEXT.md")
+    head = git(records_repo, "rev-parse", "HEAD").strip()
+    assert git(records_repo, "log", "-1", "--format=%s", "sortext-pages").strip() == (
+        f"pages for {head}"
+    )
+    assert git(remote, "rev-parse", "sortext-pages") == git(
+        records_repo, "rev-parse", "sortext-pages"
+    )
+
+
+def test_erase_refuses_while_a_watcher_runs(records_repo: Path, cli: Callable[..., Result]) -> None:
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        before = git(records_repo, "rev-parse", "HEAD")
+        result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+        assert result.exit_code == 2, result.output
+        assert "sortext watch is already running" in result.output and "stop it" in result.output
+        assert git(records_repo, "rev-parse", "HEAD") == before
+        assert (records_repo / "clients" / "amara-okafor.md").exists()
+    finally:
+        daemon.stop()
+    assert cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo)).exit_code == 0
+
+
+def test_a_relative_remote_url_is_pushed_pruned_and_verified(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(remote))
+    git(records_repo, "remote", "add", "origin", "../remote.git")  # next to the repository
+    git(records_repo, "push", "--quiet", "origin", "main")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # erase run from another folder, with --repo
+    result = cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert "verified origin (fresh clone)" in result.output
+    hits = [oid for oid, _k, data in gitlayer.all_objects(remote) if b"Amara Okafor" in data]
+    assert hits == []
+
+
+def test_every_derived_store_is_in_the_registry(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """Whatever sortext writes beside the records (working tree outside git, files of
+    its own in the git directory) belongs to a store erase knows about."""
+    from sortext.repo import open_repository
+    from sortext.vcs.derived import registered
+
+    saved_through_a_watcher(records_repo)
+    for args in (("next",), ("list",), ("list", "--at-risk"), ("search", "Zvqnotes")):
+        cli(*args, "--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    cli("history", ID, "--repo", str(records_repo))
+    cli("export", "client", ID, "--out", str(records_repo / "sar"), "--repo", str(records_repo))
+    repo = open_repository(records_repo)
+    tracked = set(git(records_repo, "ls-files").splitlines())
+    loose = [
+        p.relative_to(records_repo).as_posix()
+        for p in records_repo.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(records_repo).parts[:1]
+    ]
+    untracked = sorted(p for p in loose if p not in tracked and not p.startswith("sar/"))
+    gitdir = records_repo / ".git"
+    own = sorted(p.name for p in gitdir.iterdir() if p.name.startswith("sortext"))
+    assert untracked and own
+    assert [p for p in untracked if registered(repo, p) is None] == []
+    assert [p for p in own if registered(repo, p, in_git_dir=True) is None] == []
+
+
+# --- commit messages: a line about the erased client goes whole ---------------------
+
+_WORD = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+_IDS = st.lists(_WORD, min_size=1, max_size=3).map("-".join)
+_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"))
+
+
+def _apply(rules: bytes, message: bytes) -> bytes:
+    """The message rules applied as git-filter-repo applies ``--replace-message``."""
+    for line in rules.splitlines():
+        body, _, replacement = line.partition(b"==>")
+        if body.startswith(b"regex:"):
+            message = re.sub(body[len(b"regex:") :], replacement, message)
+    return message
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(record_id=_IDS, suffix=_WORD, other=_IDS, change=_TEXT, kept=_TEXT)
+def test_message_lines_about_the_client_are_dropped_whole(
+    record_id: str, suffix: str, other: str, change: str, kept: str
+) -> None:
+    from sortext.files.inert import clean
+    from sortext.vcs.erase import MESSAGE_LINE, ErasePlan, message_rules
+
+    longer = f"{record_id}-{suffix}"  # another client whose id starts with this one
+    others = [o for o in (other, longer) if o != record_id]
+    plan = ErasePlan(record_id, other_ids=others)
+    gone = clean(f"{record_id}: next_action.what {change}")
+    lines = [f"{o}: notes {clean(kept)}" for o in others]
+    message = f"3 records: {', '.join(others)}\n\n{gone}\n" + "".join(f"{x}\n" for x in lines)
+    message += f"pages for abc\n\nbuilt from: {gone}\n"
+    out = _apply(message_rules(plan), message.encode()).decode()
+    expected = message.replace(f"{gone}\n", f"{MESSAGE_LINE}\n")
+    assert out == expected
+    assert not any(x.startswith(f"{record_id}: ") for x in out.splitlines())
