@@ -136,7 +136,7 @@ def test_erase_refuses_while_a_watcher_runs(records_repo: Path, cli: Callable[..
         before = git(records_repo, "rev-parse", "HEAD")
         result = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
         assert result.exit_code == 2, result.output
-        assert "sortext watch is already running" in result.output and "stop it" in result.output
+        assert "sortext watch is running" in result.output and "Stop it" in result.output
         assert git(records_repo, "rev-parse", "HEAD") == before
         assert (records_repo / "clients" / "amara-okafor.md").exists()
     finally:
@@ -224,3 +224,68 @@ def test_message_lines_about_the_client_are_dropped_whole(
     expected = message.replace(f"{gone}\n", f"{MESSAGE_LINE}\n")
     assert out == expected
     assert not any(x.startswith(f"{record_id}: ") for x in out.splitlines())
+
+
+# --- hostile values: any text a record ever held is one rule, and it matches ------
+
+
+def test_a_value_with_a_line_break_in_an_old_version_is_erased(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    path = records_repo / "clients" / "hostile-person.md"
+    path.write_text(
+        '---\nname: Hostile Person\nemail: "hostile.person@example.com\\nzvqsecond@example.org"'
+        "\nstage: inquiry\n---\nNotes.\n",
+        "utf-8",
+    )
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "an invalid version, by hand")
+    result = cli("erase", "hostile-person", "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    hits = [o for o, _k, data in gitlayer.all_objects(records_repo) if b"zvqsecond" in data]
+    assert hits == []
+
+
+def _parsed_by_filter_repo(rules: bytes, tmp: Path) -> list[re.Pattern[bytes]]:
+    """The regexes git-filter-repo reads from a ``--replace-text`` file (its own parser)."""
+    from git_filter_repo import FilteringOptions  # type: ignore[import-untyped]
+
+    path = tmp / "rules"
+    path.write_bytes(rules)
+    parsed = FilteringOptions.get_replace_text(str(path))
+    return [rx for rx, _replacement in parsed["regexes"]]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["id", "name", "email", "company"]),
+    text=st.text(st.characters(codec="utf-8"), min_size=4).filter(lambda t: t.strip() != ""),
+)
+def test_any_value_is_one_rule_that_matches_it(kind: str, text: str) -> None:
+    import tempfile
+
+    from sortext.vcs.erase import Value, _replacements
+
+    value = Value(kind, text.strip())
+    rules = _replacements([value])
+    with tempfile.TemporaryDirectory() as tmp:
+        parsed = _parsed_by_filter_repo(rules, Path(tmp))
+    assert len(parsed) == 1, rules
+    assert parsed[0].search(b" " + value.text.encode("utf-8") + b" "), rules
+
+
+def test_the_name_gap_knows_every_space_str_split_knows() -> None:
+    import sys
+
+    from sortext.vcs.erase import UNICODE_SPACES
+
+    every = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert every == UNICODE_SPACES
+
+
+def test_a_name_with_a_no_break_space_is_found_as_written() -> None:
+    from sortext.vcs.erase import Value
+
+    pattern = re.compile(Value("name", "Zvqora\u00a0Quellen").pattern())
+    assert pattern.search("Referred by Zvqora\u00a0Quellen.".encode())
+    assert pattern.search(b"Referred by Zvqora Quellen.")

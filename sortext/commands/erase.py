@@ -108,7 +108,15 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
-    click.echo(f"  refs rewritten: {', '.join(visible(r) for r in plan.refs) or 'none'}")
+    from sortext.vcs.derived import pages_refs
+
+    afresh = pages_refs(repo.root, repo)
+    rewritten = [r for r in plan.refs if r not in afresh]
+    click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
+    if afresh:
+        click.echo(
+            f"  written afresh from the records (no old history): {', '.join(map(visible, afresh))}"
+        )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
         click.echo(f"    {visible(path)}")
@@ -135,14 +143,15 @@ def watcher_stopped(repo: Any) -> Iterator[None]:
     while ``sortext watch`` runs, and keep one from starting meanwhile.  A running
     watcher holds the client in memory, in its private git index and in the replies
     its refresh child writes, and would write them back after erase deleted them."""
-    from sortext.daemon.lock import DaemonRunning, acquire, lock_path
+    from sortext.daemon.lock import DaemonRunning, acquire, holder, lock_path
 
     try:
         held = acquire(lock_path(repo.root))
-    except DaemonRunning as exc:
+    except DaemonRunning:
         raise DaemonRunning(
-            f"{exc}; it would write the client back into what erase deletes: stop it "
-            "(Ctrl-C, or systemctl --user stop sortext-watch), erase, then start it again"
+            f"sortext watch is running for this repository (pid {holder(lock_path(repo.root))}): "
+            "it would write the client back into what erase deletes. Stop it (Ctrl-C, or "
+            "systemctl --user stop sortext-watch), erase, then start it again"
         ) from None
     try:
         yield

@@ -99,8 +99,9 @@ def delete_stores(root: Path) -> list[str]:
             continue
         if store.place == "tree":
             for found in sorted(root.glob(store.pattern)):
+                folder = found.is_dir() and not found.is_symlink()
                 _remove(found)
-                removed.append(found.name + ("/" if found.is_dir() else ""))
+                removed.append(found.name + ("/" if folder else ""))
         elif store.place == "git-dir":
             for found in sorted(gitdir.glob(store.pattern)):
                 _remove(found)

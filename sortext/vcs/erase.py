@@ -70,9 +70,20 @@ class Value:
         return f"(?i)(?<![\\w-]){_spelling(self.field, self.text)}(?![\\w-])".encode("latin-1")
 
 
-# Between a name's words: blanks and line breaks, escaped ones (JSON ``\\n``), and a
-# YAML double-quoted string's backslash line continuation.
-_GAP = r"(?:\s|\\[nrt]|\\(?=\s))+"
+#: Every character ``str.split()`` splits a name's words at (``str.isspace``): besides
+#: ASCII blanks, the no-break space a copied name often holds, the separators
+#: ``\x1c``-``\x1f``, ``\x85`` and the Unicode spaces; a bytes regex's ``\s`` knows
+#: only the ASCII ones.
+UNICODE_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_OTHER_SPACES = "|".join(
+    re.escape(c.encode("utf-8")).decode("latin-1") for c in UNICODE_SPACES if not c.isascii()
+)
+# Between a name's words: blanks and line breaks (any Unicode one, as UTF-8), escaped
+# ones (JSON ``\\n``), and a YAML double-quoted string's backslash line continuation.
+_GAP = rf"(?:[\s\x1c-\x1f]|{_OTHER_SPACES}|\\[nrt]|\\(?=\s))+"
 # Between a phone's digits.
 _PHONE_GAP = r"[\s().\-/]*"
 
@@ -82,6 +93,9 @@ def _spelling(kind: str, text: str) -> str:
 
     def literal(part: str) -> str:
         body = re.escape(part.encode("utf-8")).decode("latin-1")
+        # one rule is one line of git-filter-repo's file: re.escape leaves a line
+        # break itself after its backslash; written as \n and \r it stays the same regex
+        body = body.replace("\n", "n").replace("\r", "r")
         return body.replace("'", "''?")
 
     if kind == "phone" and sum(c.isdigit() for c in text) >= MIN_VALUE:
