@@ -289,3 +289,34 @@ def test_a_name_with_a_no_break_space_is_found_as_written() -> None:
     pattern = re.compile(Value("name", "Zvqora\u00a0Quellen").pattern())
     assert pattern.search("Referred by Zvqora\u00a0Quellen.".encode())
     assert pattern.search(b"Referred by Zvqora Quellen.")
+
+
+def test_derived_files_the_user_commits_lose_their_history_and_are_written_again(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """Exports (and pages) committed in the records branch, e.g. for a sync tool: their
+    old versions hold the client's other fields beside the replaced name."""
+    import datetime as dt
+
+    from sortext.io.export import write_configured_exports
+    from sortext.repo import open_repository
+
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text("utf-8") + EXPORTS, "utf-8")
+    for text in (MARKED, MARKED.replace("Zvqnext call", "Zvqnext2 call")):
+        (records_repo / RECORD).write_text(text, "utf-8")
+        write_configured_exports(open_repository(records_repo), dt.date(2026, 11, 23))
+        cli("build", "--today", SAMPLE_TODAY, "--repo", str(records_repo))
+        git(records_repo, "add", "-A")
+        git(records_repo, "add", "-f", "exports", "NEXT.md")
+        git(records_repo, "commit", "--quiet", "--no-verify", "-m", "records and exports")
+    assert "exports/clients.csv" in git(records_repo, "ls-files")
+    assert marker_hits(records_repo)
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(records_repo) == []
+    # still committed, as the user had it, now without the client; nothing left to commit
+    assert "exports/clients.csv" in git(records_repo, "ls-files")
+    assert "Bruno Castellanos" in git(records_repo, "show", "HEAD:exports/clients.csv")
+    assert "Bruno Castellanos" in git(records_repo, "show", "HEAD:NEXT.md")
+    assert git(records_repo, "status", "--porcelain", "--", "exports", "NEXT.md") == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,6 +121,10 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
         click.echo(f"    {visible(path)}")
+    if plan.derived_paths:
+        click.echo("  derived files committed in history, dropped and committed again:")
+        for path in plan.derived_paths:
+            click.echo(f"    {visible(path)}")
     if plan.named_files:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:
@@ -162,7 +167,9 @@ def watcher_stopped(repo: Any) -> Iterator[None]:
 def rebuilder(repo: Any, today: dt.date) -> Callable[[bool], list[str]]:
     """What writes the derived stores again after a rewrite (``rebuild`` of
     :data:`sortext.vcs.derived.STORES`): the pages when there were any, the configured
-    exports, and, when ``republish``, the pages branch as one new commit for HEAD."""
+    exports, and, when ``republish``, the pages branch as one new commit for HEAD.
+    Whether there were pages is looked at now, before the rewrite removes any."""
+    had_pages = any(os.path.lexists(repo.root / p) for p in ("NEXT.md", "site"))
 
     def rebuild(republish: bool) -> list[str]:
         from sortext.io.export import write_configured_exports
@@ -173,7 +180,7 @@ def rebuilder(repo: Any, today: dt.date) -> Callable[[bool], list[str]]:
 
         fresh = open_repository(repo.root)  # sortext.yaml may have been rewritten
         done: list[str] = []
-        if republish or any((fresh.root / p).exists() for p in ("NEXT.md", "site")):
+        if republish or had_pages:
             build(fresh, today)
             done.append("the pages (NEXT.md, site/)")
         if fresh.config.raw.get("exports"):

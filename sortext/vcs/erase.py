@@ -123,6 +123,10 @@ class ErasePlan:
     named_refs: list[str] = field(default_factory=list)
     #: the ids of the other clients (a ref named after ``<id>-2`` is theirs)
     other_ids: list[str] = field(default_factory=list)
+    #: derived files (:mod:`sortext.vcs.derived`: exports, pages) committed in a branch
+    #: or tag other than the pages branch: dropped from every commit and committed
+    #: again as written from the records, when the erase rebuilds derived data
+    derived_paths: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -247,6 +251,24 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     names = [p for c in log(root, "--all") for f in c.files for p in (f.old_path, f.path) if p]
     pattern = _id_path_pattern(record_id)
     plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
+    from sortext.vcs import derived
+
+    afresh = derived.pages_refs(root, repo)
+    kept = log(root, *(f"--exclude={r}" for r in afresh), "--all") if afresh else None
+    kept_names = (
+        names
+        if kept is None
+        else [p for c in kept for f in c.files for p in (f.old_path, f.path) if p]
+    )
+    plan.derived_paths = sorted(
+        {
+            n
+            for n in kept_names
+            if n not in plan.paths
+            and (store := derived.registered(repo, n)) is not None
+            and store.remedy == "rebuild"
+        }
+    )
     tracked = set(git.listed(root, "ls-files"))
     plan.named_files = sorted(
         rel
@@ -449,6 +471,26 @@ def _write_tombstone(
     )
 
 
+def _commit_derived(root: Path, paths: Sequence[str]) -> None:
+    """Commit again the derived files the user had committed (dropped from every
+    commit by the rewrite, written again from the records since)."""
+    present = [p for p in paths if os.path.lexists(root / p)]
+    if not present:
+        return
+    git.run(root, "add", "-f", "--", *present)
+    if not git.run_full(root, "diff", "--cached", "--quiet").returncode:
+        return
+    git.run(
+        root,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        "Derived files written again from the records after an erase\n\n"
+        "Their history was dropped with the erased client's.",
+    )
+
+
 def erase(
     repo: Repository,
     plan: ErasePlan,
@@ -517,7 +559,8 @@ def erase(
             republish = republish or ref.startswith("refs/heads/")
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
-        paths_file.write_text("".join(f"literal:{p}\n" for p in plan.paths), encoding="utf-8")
+        dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
+        paths_file.write_text("".join(f"literal:{p}\n" for p in dropped), encoding="utf-8")
         replace_file = Path(tmp) / "replace"
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
@@ -556,6 +599,7 @@ def erase(
     _write_tombstone(repo, plan, today, reason, extra)
     if rebuild is not None:
         report.rebuilt = rebuild(republish)
+        _commit_derived(root, plan.derived_paths)
     _expire_and_prune(root)
     report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
     report.leftovers = working_tree_hits(root, plan.values)
