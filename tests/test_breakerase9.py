@@ -320,3 +320,26 @@ def test_derived_files_the_user_commits_lose_their_history_and_are_written_again
     assert "Bruno Castellanos" in git(records_repo, "show", "HEAD:exports/clients.csv")
     assert "Bruno Castellanos" in git(records_repo, "show", "HEAD:NEXT.md")
     assert git(records_repo, "status", "--porcelain", "--", "exports", "NEXT.md") == ""
+
+
+def test_an_inbox_note_about_the_client_goes_with_them(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """A note waiting in inbox/ to be filed into the client's notes is their data in
+    transit: erased with them (working tree and history), not only de-named."""
+    (records_repo / RECORD).write_text(MARKED, "utf-8")
+    inbox = records_repo / "inbox"
+    inbox.mkdir()
+    (inbox / "call.md").write_text(
+        f"---\nclient: {ID}\n---\nZvqinbox: she called, upset.\n", "utf-8"
+    )
+    (inbox / "other.md").write_text(
+        "---\nclient: bruno-castellanos\n---\nSend the deck.\n", "utf-8"
+    )
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "client and notes")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert "inbox/call.md" in result.output  # the plan says so
+    assert marker_hits(records_repo) == []
+    assert (inbox / "other.md").exists()

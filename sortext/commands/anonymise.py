@@ -44,6 +44,7 @@ def command(
       sortext anonymise harbour-lane-coop --push
     """
     from sortext.commands.erase import (
+        add_inbox_notes,
         rebuild_pages,
         rebuilder,
         show_plan,
@@ -56,6 +57,7 @@ def command(
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
+    add_inbox_notes(repo, plan, resolve_today(today))
     remotes = show_plan(repo, plan, push, "anonymise")
     if not yes and not click.confirm("Anonymise this client for good?", default=False):
         click.echo("nothing changed", err=True)

@@ -79,6 +79,7 @@ def command(
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
+    add_inbox_notes(repo, plan, resolve_today(today))
     remotes = show_plan(repo, plan, push, "erase")
     if not yes and not click.confirm("Erase this client for good?", default=False):
         click.echo("nothing changed", err=True)
@@ -96,6 +97,24 @@ def command(
     rebuild_pages(repo, report, resolve_today(today))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
+
+
+def add_inbox_notes(repo: Any, plan: ErasePlan, today: dt.date) -> None:
+    """Inbox notes matched to the client (``sortext inbox``'s matching) are their data
+    on its way into the record: a note file in ``inbox/`` is dropped with the record
+    (working tree and history); a section of ``inbox.md`` cannot be, and the plan
+    names it (``plan.inbox_sections``) to be cut first."""
+    from sortext.errors import SortextError
+    from sortext.io.inbox import read_inbox
+
+    try:
+        notes = read_inbox(repo, today)
+    except SortextError:
+        return  # an inbox that cannot be read is reported by 'sortext inbox'
+    mine = [n for n in notes if n.record_id == plan.record_id]
+    files = {n.source for n in mine if n.span is None}
+    plan.paths = sorted(set(plan.paths) | files)
+    plan.inbox_sections = sorted(n.source for n in mine if n.span is not None)
 
 
 def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
@@ -125,6 +144,11 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo("  derived files committed in history, dropped and committed again:")
         for path in plan.derived_paths:
             click.echo(f"    {visible(path)}")
+    for section in plan.inbox_sections:
+        click.echo(
+            f"  NOT erased: {visible(section)} is about the client: cut that section from "
+            "inbox.md (and commit) before erasing"
+        )
     if plan.named_files:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:

@@ -127,6 +127,8 @@ class ErasePlan:
     #: or tag other than the pages branch: dropped from every commit and committed
     #: again as written from the records, when the erase rebuilds derived data
     derived_paths: list[str] = field(default_factory=list)
+    #: sections of inbox.md about the client (kept: shown in the plan to be cut first)
+    inbox_sections: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
