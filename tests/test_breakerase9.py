@@ -343,3 +343,92 @@ def test_an_inbox_note_about_the_client_goes_with_them(
     assert "inbox/call.md" in result.output  # the plan says so
     assert marker_hits(records_repo) == []
     assert (inbox / "other.md").exists()
+
+
+# --- a client whose id or name is also a word of the practice's own data -----------
+
+
+@pytest.mark.parametrize(
+    ("record_id", "name"),
+    [("maya", "Maya"), ("clients", "Clients Ltd"), ("templates", "Templates Co")],
+)
+def test_erasing_a_client_named_like_the_practice_s_own_words_loses_nothing_else(
+    records_repo: Path, cli: Callable[..., Result], record_id: str, name: str
+) -> None:
+    """``maya`` is also a person of the practice (every ``owner: maya``, sortext.yaml's
+    ``people``), ``clients`` the records' folder, ``templates`` the templates' one:
+    erasing such a client must not rewrite or drop the other records and files."""
+    path = records_repo / "clients" / f"{record_id}.md"
+    path.write_text(f"---\nname: {name}\nstage: inquiry\n---\nZvqnotes.\n", "utf-8")
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "the client")
+    before = {
+        p: git(records_repo, "show", f"HEAD:{p}")
+        for p in git(records_repo, "ls-files").splitlines()
+        if p != f"clients/{record_id}.md"
+    }
+    result = cli("erase", record_id, "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    after = {p: git(records_repo, "show", f"HEAD:{p}") for p in before}
+    assert after == before
+    assert not path.exists() and marker_hits(records_repo) == []
+
+
+def _tokens(node: object) -> list[str]:
+    """The structural scalars of a parsed front matter: keys and one-word strings."""
+    if isinstance(node, dict):
+        return [t for k, v in node.items() for t in (str(k), *_tokens(v))]
+    if isinstance(node, list):
+        return [t for item in node for t in _tokens(item)]
+    text = str(node)
+    return [] if any(c.isspace() for c in text) else [text]
+
+
+_SAMPLE: list[Path] = []
+
+
+def _sample() -> Path:
+    """One sample records repository for every example (plans only read it)."""
+    if not _SAMPLE:
+        import tempfile
+
+        from tests.conftest import sample_records
+
+        _SAMPLE.append(sample_records(Path(tempfile.mkdtemp(prefix="be9-")) / "records"))
+    return _SAMPLE[0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_no_own_word_as_a_client_rewrites_another_record(data: st.DataObject) -> None:
+    """The class: a client whose name (and id) is any word the practice's own data is
+    written with (people, stages, field names, allowed values, folders).  The rules
+    erase would give git-filter-repo leave every other record's keys and one-word
+    values, and sortext.yaml, as they were."""
+    from sortext.record import tombstone
+    from sortext.repo import open_repository
+    from sortext.vcs.erase import _replacements, own_words, plan_erase
+
+    root = _sample()
+    repo = open_repository(root)
+    words = sorted(w for w in own_words(repo) if re.fullmatch(r"[a-z][a-z0-9-]{1,30}", w))
+    word = data.draw(st.sampled_from(words))
+    path = root / "clients" / f"{word}.md"
+    if path.exists():
+        return  # a sample client's own id
+    path.write_text(f"---\nname: {word.title()}\nstage: inquiry\n---\n", "utf-8")
+    try:
+        plan = plan_erase(open_repository(root), word)
+    finally:
+        path.unlink()
+    rules = _replacements(plan.values)
+    others = [root / "sortext.yaml", *sorted((root / "clients").glob("*.md"))]
+    for other in others:
+        before = other.read_bytes()
+        after = _apply(rules, before)
+        if other.name == "sortext.yaml":
+            assert after == before, word
+        else:
+            old = tombstone.front_matter(before.decode())
+            new = tombstone.front_matter(after.decode())
+            assert _tokens(new) == _tokens(old), (word, other.name)

@@ -113,6 +113,9 @@ class ErasePlan:
     record_id: str
     values: list[Value] = field(default_factory=list)
     too_short: list[Value] = field(default_factory=list)
+    #: values that are also words of the practice's own data (:func:`own_words`): not
+    #: replaced (it would rewrite every other record), shown in the plan
+    own_words: list[Value] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     commits: int = 0
     refs: list[str] = field(default_factory=list)
@@ -202,6 +205,74 @@ def _written_forms(value: str) -> list[str]:
     return forms
 
 
+#: The repository's own files and folders (beside the clients folder): never "named
+#: after a client", whatever the id (``sortext``, ``erased``, ``templates``, ``inbox``).
+OWN_ROOT = frozenset(
+    {"sortext.yaml", tombstone.FILE_NAME, ".gitignore", ".gitattributes", ".githooks"}
+    | {"templates", "inbox", "inbox.md"}
+)
+
+
+def _named_after(path: str, pattern: re.Pattern[str], clients_rel: str) -> bool:
+    """``path`` (of the history) is named after the client: ``pattern`` finds the id in
+    it below the clients folder (``clients/<id>.md``, ``clients/<id>/...``: never
+    the clients folder itself or a folder it lies in, for an id ``clients``), or
+    anywhere in a path outside it and outside the repository's own files."""
+    inside = f"{clients_rel}/"
+    if path.startswith(inside):
+        return pattern.search(path[len(inside) :]) is not None
+    if path.split("/", 1)[0] in OWN_ROOT:
+        return False
+    match = pattern.search(path)
+    return match is not None and not inside.startswith(path[: match.end()].rstrip("/") + "/")
+
+
+def own_words(repo: Repository) -> frozenset[str]:
+    """Words the practice's own data is written with, case-folded: every key and
+    value of sortext.yaml (people, stages, folders, custom fields) and every field
+    name and allowed value of the record format.  A client's id or name equal to
+    one of them (a client called Maya where ``maya`` owns records) cannot be
+    replaced everywhere without rewriting every ``owner: maya``, so it is not."""
+    import json
+
+    from sortext.schema.effective import effective_schema
+
+    words: set[str] = set()
+
+    def walk(node: object, keys: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if keys:
+                    words.add(str(key).casefold())
+                walk(value, keys)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, keys)
+        elif isinstance(node, str):
+            words.add(node.casefold())
+
+    walk(repo.config.raw, True)
+    # the repository's own file and folder names (a tree object holds each)
+    for name in (*OWN_ROOT, *repo.relative(repo.clients_path).split("/")):
+        words.update({name.casefold(), name.split(".")[0].casefold()} - {""})
+    schema = effective_schema(repo.config)
+
+    def fields(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    words.update(str(k).casefold() for k in value)
+                if key == "enum" and isinstance(value, list):
+                    words.update(str(v).casefold() for v in value)
+                fields(value)
+        elif isinstance(node, list):
+            for item in node:
+                fields(item)
+
+    fields(json.loads(json.dumps(schema, default=str)))
+    return frozenset(words)
+
+
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:
     """A path named after the record: ``<id>.<ext>`` or a folder ``<id>/`` anywhere."""
     return re.compile(rf"(^|/){re.escape(record_id)}(\.[A-Za-z0-9]+)*(/|$)")
@@ -243,16 +314,21 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value).strip():
                 seen.add((key, str(value).strip()))
+    own = own_words(repo)
     for key, value in sorted(seen):
         for form in _written_forms(value):
-            (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
+            if form.casefold() in own:
+                plan.own_words.append(Value(key, form))
+            else:
+                (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
     # --root: the root commit's files too, whatever log.showRoot says; -z: names as
     # they are (git quotes a name holding "é" or a newline, which no pattern matched)
     from sortext.vcs.log import log
 
     names = [p for c in log(root, "--all") for f in c.files for p in (f.old_path, f.path) if p]
     pattern = _id_path_pattern(record_id)
-    plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
+    clients_rel = repo.relative(repo.clients_path).rstrip("/")
+    plan.paths = sorted({n for n in names if n and _named_after(n, pattern, clients_rel)} | {rel})
     from sortext.vcs import derived
 
     afresh = derived.pages_refs(root, repo)
