@@ -432,3 +432,55 @@ def test_no_own_word_as_a_client_rewrites_another_record(data: st.DataObject) ->
             old = tombstone.front_matter(before.decode())
             new = tombstone.front_matter(after.decode())
             assert _tokens(new) == _tokens(old), (word, other.name)
+
+
+def test_a_path_with_a_line_break_is_dropped_alone(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """git-filter-repo reads one path a line: a page named after the client in a folder
+    whose name ends with a line break (``notes\\n/ID.html``) was read as ``notes`` (the
+    whole folder ``notes/`` of other clients dropped from history) and a path that
+    matched nothing (the client's page kept)."""
+    (records_repo / RECORD).write_text(MARKED, "utf-8")
+    (records_repo / "notes").mkdir()
+    (records_repo / "notes" / "bruno.txt").write_text("Bruno's plan.\n", "utf-8")
+    (records_repo / "notes\n").mkdir()
+    (records_repo / "notes\n" / f"{ID}.html").write_text("<p>Zvqpage</p>\n", "utf-8")
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "pages by hand")
+    result = cli("erase", ID, "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert git(records_repo, "show", "HEAD:notes/bruno.txt") == "Bruno's plan.\n"
+    assert marker_hits(records_repo) == []
+
+
+_PATH = st.lists(
+    st.text(st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=12),
+    min_size=1,
+    max_size=3,
+).map("/".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paths=st.lists(_PATH, min_size=1, max_size=4, unique=True))
+def test_every_path_is_one_rule_matching_it_alone(paths: list[str]) -> None:
+    """Any name (line breaks, ``\\r``, ``==>``, regex characters) is one rule of
+    git-filter-repo's paths file, no rename, matching that path and no other."""
+    import os
+    import tempfile
+
+    from git_filter_repo import FilteringOptions
+
+    from sortext.vcs.erase import path_rules
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "paths"
+        rules.write_bytes(path_rules(paths))
+        parsed = FilteringOptions.get_paths_from_file(str(rules))
+    assert len(parsed) == len(paths)
+    for (kind, match_type, match), path in zip(parsed, paths, strict=True):
+        assert (kind, match_type) == ("filter", "regex")  # not a rename
+        name = os.fsencode(path)
+        assert match.search(name)
+        for other in (name + b"x", name + b"\n", name + b"/x", b"x" + name):
+            assert not match.search(other)

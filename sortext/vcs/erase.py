@@ -509,6 +509,19 @@ def _replacements(values: Iterable[Value]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+def path_rules(paths: Iterable[str]) -> bytes:
+    """git-filter-repo ``--paths-from-file`` lines dropping exactly ``paths`` (files):
+    one anchored regex each, written so that no line break, trailing ``\\r`` or
+    ``==>`` (filter-repo's rename) of a name can split or turn the line into
+    another rule (``notes\\n/ID.html`` read as ``notes``: a whole folder)."""
+    out = []
+    for path in paths:
+        body = re.escape(os.fsencode(path))
+        body = body.replace(b"\n", b"n").replace(b"\r", b"r").replace(b"=", b"\\x3d")
+        out.append(b"regex:^" + body + b"\\Z\n")
+    return b"".join(out)
+
+
 def message_rules(plan: ErasePlan) -> bytes:
     """git-filter-repo ``--replace-message`` rules: first every line that is about the
     client (sortext's record line ``<id>: <field changes>``, also quoted by a pages
@@ -638,7 +651,7 @@ def erase(
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
-        paths_file.write_text("".join(f"literal:{p}\n" for p in dropped), encoding="utf-8")
+        paths_file.write_bytes(path_rules(dropped))
         replace_file = Path(tmp) / "replace"
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
