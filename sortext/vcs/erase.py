@@ -9,8 +9,9 @@ The one history rewrite sortext makes.  Steps:
 2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
    branch and tag: those paths are dropped, the values replaced by
    ``(erased)`` in every other file and in commit messages; then reflogs are
-   expired and ``gc --prune=now`` drops the old objects; the derived
-   ``.sortext/`` folder is deleted; the tombstone (:mod:`sortext.record.tombstone`)
+   expired and ``gc --prune=now`` drops the old objects; every store of derived
+   data (:mod:`sortext.vcs.derived`) is deleted or written again (the pages
+   branch afresh, not rewritten); the tombstone (:mod:`sortext.record.tombstone`)
    is committed.
 3. :func:`verify_repository` reads every object (``git cat-file
    --batch-all-objects``: reachable or not, loose or packed) and git's own
