@@ -484,3 +484,35 @@ def test_every_path_is_one_rule_matching_it_alone(paths: list[str]) -> None:
         assert match.search(name)
         for other in (name + b"x", name + b"\n", name + b"/x", b"x" + name):
             assert not match.search(other)
+
+
+def test_an_old_pages_branch_goes_when_publishing_is_off(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """``pages: false`` after pages were published: the old branch (here and on the
+    backup remote) is derived data holding the client's fields; it is deleted, not
+    rewritten, and nothing publishes it again."""
+    from sortext.repo import open_repository
+    from sortext.vcs.pages import PagesSettings, publish
+
+    (records_repo / RECORD).write_text(MARKED, "utf-8")
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "client")
+    assert cli("build", "--today", SAMPLE_TODAY, "--repo", str(records_repo)).exit_code == 0
+    head = git(records_repo, "rev-parse", "HEAD").strip()
+    assert publish(records_repo, head, PagesSettings())
+    config = records_repo / "sortext.yaml"
+    config.write_text(config.read_text("utf-8") + "\npages: false\n", "utf-8")
+    git(records_repo, "commit", "--quiet", "-am", "no more pages")
+    assert open_repository(records_repo).config.raw["pages"] is False
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(remote))
+    git(records_repo, "remote", "add", "origin", str(remote))
+    git(records_repo, "push", "--quiet", "origin", "main", "sortext-pages")
+    result = cli(
+        "erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(records_repo)
+    )
+    assert result.exit_code == 0, result.output
+    assert "sortext-pages" not in git(records_repo, "branch", "--list")
+    assert "sortext-pages" not in git(remote, "branch", "--list")
+    assert marker_hits(records_repo) == [] and marker_hits(remote) == []

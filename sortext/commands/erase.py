@@ -135,7 +135,8 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
     if afresh:
         click.echo(
-            f"  written afresh from the records (no old history): {', '.join(map(visible, afresh))}"
+            "  deleted, not rewritten (derived; published afresh from the records when "
+            f"pages are on): {', '.join(map(visible, afresh))}"
         )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:

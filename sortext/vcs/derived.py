@@ -119,17 +119,17 @@ def _remove(path: Path) -> None:
 
 
 def pages_refs(root: Path, repo: Repository) -> list[str]:
-    """The pages branch (``pages:`` in sortext.yaml) and every remote-tracking copy of
-    it: the refs whose whole history is derived and written again, not rewritten."""
+    """The pages branch (``pages:`` in sortext.yaml; the default name when publishing is
+    off: a branch published before) and every remote-tracking copy of it: the refs
+    whose whole history is derived, deleted and written again, not rewritten."""
     from sortext.errors import ConfigError
-    from sortext.vcs.pages import PagesSettings
+    from sortext.vcs.pages import DEFAULT_BRANCH, PagesSettings
 
     try:
         branch = PagesSettings.from_config(repo.config.raw.get("pages")).branch
     except ConfigError:
         return []
-    if branch is None:
-        return []
+    branch = branch or DEFAULT_BRANCH
     refs = git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
     return [
         ref

@@ -645,10 +645,13 @@ def erase(
     from sortext.vcs import derived
 
     republish = False
+    deleted: list[str] = []  # local branches deleted, not rewritten (the pages branch)
     if rebuild is not None:
         for ref in derived.pages_refs(root, repo):
             git.run(root, "update-ref", "-d", ref)
-            republish = republish or ref.startswith("refs/heads/")
+            if ref.startswith("refs/heads/"):
+                republish = True
+                deleted.append(ref)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
@@ -698,7 +701,10 @@ def erase(
     if push:
         for name in remotes:
             try:
-                report.remotes.append(push_and_verify(root, name, plan.values, plan.other_ids))
+                gone = [r for r in deleted if not derived_ref_exists(root, r)]
+                report.remotes.append(
+                    push_and_verify(root, name, plan.values, plan.other_ids, gone)
+                )
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
     return report
@@ -744,11 +750,20 @@ def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
     git.run(root, "config", "--unset", f"remote.{remote}.gcrypt-id", check=False)
 
 
+def derived_ref_exists(root: Path, ref: str) -> bool:
+    return bool(git.run(root, "rev-parse", "--verify", "-q", ref, ok_codes=(0, 1)).strip())
+
+
 def push_and_verify(
-    root: Path, remote: str, values: Sequence[Value], other_ids: Sequence[str] = ()
+    root: Path,
+    remote: str,
+    values: Sequence[Value],
+    other_ids: Sequence[str] = (),
+    deleted: Sequence[str] = (),
 ) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
-    and pushed afresh; a local bare remote is pruned), then verify a fresh mirror
+    and pushed afresh; a local bare remote is pruned), delete there the branches of
+    ``deleted`` (a pages branch no longer published), then verify a fresh mirror
     clone (and the bare folder itself when it is local and not encrypted)."""
     url = git.remote_url(root, remote)
     encrypted = url.startswith("gcrypt::")
@@ -758,6 +773,8 @@ def push_and_verify(
     if git.text(root, "tag", "--list").split():
         refspecs.append("+refs/tags/*:refs/tags/*")
     git.run(root, "push", "--quiet", "--force", remote, *refspecs)
+    if deleted:  # a branch the remote may not have: pushed alone, its absence is fine
+        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in deleted), check=False)
     folder = _local_path(url[len("gcrypt::") :] if encrypted else url, root)
     local = None if encrypted else folder
     if local is not None:
