@@ -516,3 +516,28 @@ def test_an_old_pages_branch_goes_when_publishing_is_off(
     assert "sortext-pages" not in git(records_repo, "branch", "--list")
     assert "sortext-pages" not in git(remote, "branch", "--list")
     assert marker_hits(records_repo) == [] and marker_hits(remote) == []
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        f"{ID} (Maya's conflicted copy 2026-11-30).md",
+        f"{ID}.sync-conflict-20261130-091244-ABCDEF1.md",
+        f"{ID} (1).md",
+    ],
+)
+def test_a_sync_tool_s_conflict_copy_of_the_record_goes_with_it(
+    records_repo: Path, cli: Callable[..., Result], copy: str
+) -> None:
+    """A conflict copy is the client's record from another device (every field, the
+    notes); its name does not end at the id, so it was kept with '(erased)' in it."""
+    (records_repo / RECORD).write_text(MARKED, "utf-8")
+    (records_repo / "clients" / copy).write_text(MARKED, "utf-8")
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "a copy committed")
+    untracked = records_repo / "clients" / f"{ID} (2).md"
+    untracked.write_text(MARKED, "utf-8")
+    result = cli("erase", ID, "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(records_repo) == []
+    assert (records_repo / "clients" / "bruno-castellanos.md").exists()

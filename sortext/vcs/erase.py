@@ -214,14 +214,22 @@ OWN_ROOT = frozenset(
 )
 
 
-def _named_after(path: str, pattern: re.Pattern[str], clients_rel: str) -> bool:
-    """``path`` (of the history) is named after the client: ``pattern`` finds the id in
-    it below the clients folder (``clients/<id>.md``, ``clients/<id>/...``: never
-    the clients folder itself or a folder it lies in, for an id ``clients``), or
-    anywhere in a path outside it and outside the repository's own files."""
+def _named_after(path: str, record_id: str, clients_rel: str) -> bool:
+    """``path`` (of the history or the working tree) is named after the client: the id
+    is found in it below the clients folder (``clients/<id>.md``, ``clients/<id>/...``,
+    a sync tool's conflict copy ``clients/<id> (1).md``: never the clients folder
+    itself or a folder it lies in, for an id ``clients``), or anywhere in a path
+    outside it and outside the repository's own files."""
+    from sortext.record.copies import conflict_copy
+
+    pattern = _id_path_pattern(record_id)
     inside = f"{clients_rel}/"
     if path.startswith(inside):
-        return pattern.search(path[len(inside) :]) is not None
+        rest = path[len(inside) :]
+        copy = conflict_copy(rest.rpartition("/")[2])
+        return pattern.search(rest) is not None or (
+            copy is not None and copy.original == f"{record_id}.md"
+        )
     if path.split("/", 1)[0] in OWN_ROOT:
         return False
     match = pattern.search(path)
@@ -327,9 +335,8 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     from sortext.vcs.log import log
 
     names = [p for c in log(root, "--all") for f in c.files for p in (f.old_path, f.path) if p]
-    pattern = _id_path_pattern(record_id)
     clients_rel = repo.relative(repo.clients_path).rstrip("/")
-    plan.paths = sorted({n for n in names if n and _named_after(n, pattern, clients_rel)} | {rel})
+    plan.paths = sorted({n for n in names if n and _named_after(n, record_id, clients_rel)} | {rel})
     from sortext.vcs import derived
 
     afresh = derived.pages_refs(root, repo)
@@ -352,7 +359,9 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.named_files = sorted(
         rel
         for rel in _tree_files(root)
-        if pattern.search(rel) and rel not in tracked and rel not in plan.paths
+        if _named_after(rel, record_id, clients_rel)
+        and rel not in tracked
+        and rel not in plan.paths
     )
     plan.refs = sorted(
         line
