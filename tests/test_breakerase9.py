@@ -541,3 +541,29 @@ def test_a_sync_tool_s_conflict_copy_of_the_record_goes_with_it(
     assert result.exit_code == 0, result.output
     assert marker_hits(records_repo) == []
     assert (records_repo / "clients" / "bruno-castellanos.md").exists()
+
+
+def test_a_value_another_client_shares_is_not_taken_from_them(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """A couple sharing one email, two clients with the same name: erasing one must not
+    rewrite the other's record (nor make the tombstone refuse them)."""
+    (records_repo / RECORD).write_text(MARKED, "utf-8")
+    partner = records_repo / "clients" / "zed-quellen.md"
+    partner.write_text(
+        "---\nname: Zed Quellen\nemail: zvqmail@example.com\nstage: inquiry\n---\nPartner.\n",
+        "utf-8",
+    )
+    namesake = records_repo / "clients" / "zvqora-quellen-2.md"
+    namesake.write_text(
+        "---\nname: Zvqora Quellen\nemail: other.zq@example.org\nstage: inquiry\n---\n", "utf-8"
+    )
+    git(records_repo, "add", "-A")
+    git(records_repo, "commit", "--quiet", "--no-verify", "-m", "three clients")
+    before = {p: p.read_text("utf-8") for p in (partner, namesake)}
+    result = cli("erase", ID, "--yes", "--repo", str(records_repo))
+    assert result.exit_code == 0, result.output
+    assert "not replaced: email" in result.output and "not replaced: name" in result.output
+    assert {p: p.read_text("utf-8") for p in (partner, namesake)} == before
+    checked = cli("check", str(partner), str(namesake), "--repo", str(records_repo))
+    assert "erased" not in checked.output, checked.output

@@ -162,8 +162,9 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
     for kind in sorted({v.field for v in plan.own_words}):
         click.echo(
-            f"  not replaced: {kind} (also a word of sortext.yaml or the record format, "
-            "e.g. a person who owns records; replacing it would rewrite the other records)"
+            f"  not replaced: {kind} (also another client's, or a word of sortext.yaml or "
+            "the record format such as a person who owns records: replacing it would "
+            "rewrite the other records)"
         )
     if push:
         click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")

@@ -282,6 +282,29 @@ def own_words(repo: Repository) -> frozenset[str]:
     return frozenset(words)
 
 
+def _others_values(repo: Repository, record_id: str) -> frozenset[str]:
+    """The identifying values (name, email, phone; case-folded) of the other clients in
+    the working tree: a couple sharing one email, two clients of the same name.
+    Replacing such a value would rewrite the other client's record (and the tombstone
+    would refuse them), so it is kept, like the practice's own words."""
+    from sortext.files.slug import implied_id
+    from sortext.record.source import read_bytes
+
+    found: set[str] = set()
+    for path in repo.record_paths():
+        if implied_id(path.name) == record_id:
+            continue
+        raw = read_bytes(str(path))
+        if not isinstance(raw, bytes):
+            continue
+        data = tombstone.front_matter(raw.decode("utf-8", "replace"))
+        for key in IDENTIFYING:
+            value = data.get(key)
+            if isinstance(value, (str, int)) and str(value).strip():
+                found.update(f.casefold() for f in _written_forms(str(value).strip()))
+    return frozenset(found)
+
+
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:
     """A path named after the record: ``<id>.<ext>`` or a folder ``<id>/`` anywhere."""
     return re.compile(rf"(^|/){re.escape(record_id)}(\.[A-Za-z0-9]+)*(/|$)")
@@ -323,7 +346,7 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value).strip():
                 seen.add((key, str(value).strip()))
-    own = own_words(repo)
+    own = own_words(repo) | _others_values(repo, record_id)
     for key, value in sorted(seen):
         for form in _written_forms(value):
             if form.casefold() in own:
