@@ -402,36 +402,42 @@ def _sample() -> Path:
 @given(data=st.data())
 def test_no_own_word_as_a_client_rewrites_another_record(data: st.DataObject) -> None:
     """The class: a client whose name (and id) is any word the practice's own data is
-    written with (people, stages, field names, allowed values, folders).  The rules
-    erase would give git-filter-repo leave every other record's keys and one-word
-    values, and sortext.yaml, as they were."""
+    written with (people, stages, field names, allowed values, folders), or whose name
+    or email another client also holds.  The rules erase would give git-filter-repo
+    leave every other record's keys, one-word values and identifying fields, and
+    sortext.yaml, as they were."""
     from sortext.record import tombstone
     from sortext.repo import open_repository
-    from sortext.vcs.erase import _replacements, own_words, plan_erase
+    from sortext.vcs.erase import IDENTIFYING, _replacements, own_words, plan_erase
 
     root = _sample()
     repo = open_repository(root)
+    records = sorted((root / "clients").glob("*.md"))
+    fronts = [tombstone.front_matter(p.read_text("utf-8")) for p in records]
     words = sorted(w for w in own_words(repo) if re.fullmatch(r"[a-z][a-z0-9-]{1,30}", w))
-    word = data.draw(st.sampled_from(words))
-    path = root / "clients" / f"{word}.md"
+    shared = sorted({str(f[k]) for f in fronts for k in ("name", "email") if f.get(k)})
+    if data.draw(st.booleans()):
+        word = data.draw(st.sampled_from(words))
+        record_id, front = word, f"name: {word.title()}\n"
+    else:
+        value = data.draw(st.sampled_from(shared))
+        record_id = "zz-shared-value"
+        front = f"name: {value}\n" if "@" not in value else f"name: Zz Q\nemail: {value}\n"
+    path = root / "clients" / f"{record_id}.md"
     if path.exists():
         return  # a sample client's own id
-    path.write_text(f"---\nname: {word.title()}\nstage: inquiry\n---\n", "utf-8")
+    path.write_text(f"---\n{front}stage: inquiry\n---\n", "utf-8")
     try:
-        plan = plan_erase(open_repository(root), word)
+        plan = plan_erase(open_repository(root), record_id)
     finally:
         path.unlink()
     rules = _replacements(plan.values)
-    others = [root / "sortext.yaml", *sorted((root / "clients").glob("*.md"))]
-    for other in others:
-        before = other.read_bytes()
-        after = _apply(rules, before)
-        if other.name == "sortext.yaml":
-            assert after == before, word
-        else:
-            old = tombstone.front_matter(before.decode())
-            new = tombstone.front_matter(after.decode())
-            assert _tokens(new) == _tokens(old), (word, other.name)
+    config = root / "sortext.yaml"
+    assert _apply(rules, config.read_bytes()) == config.read_bytes(), record_id
+    for other, old in zip(records, fronts, strict=True):
+        new = tombstone.front_matter(_apply(rules, other.read_bytes()).decode())
+        assert _tokens(new) == _tokens(old), (record_id, other.name)
+        assert [new.get(k) for k in IDENTIFYING] == [old.get(k) for k in IDENTIFYING]
 
 
 def test_a_path_with_a_line_break_is_dropped_alone(
