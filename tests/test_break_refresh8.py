@@ -195,23 +195,16 @@ def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
     ``git reset --hard`` to the commit before (the records and HEAD go back): the
     queries after the watcher settled print what a fresh computation prints."""
     from sortext.files.state import StateDir
-    from sortext.views.recall import Refresh, questions
     from tests.conftest import git
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import Daemon, commit_count, wait_for
+    from tests.watchkit import Daemon, commit_count, replies_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
     asked = (("next",), ("list", "--at-risk"), ("list", "--sort", "in_stage"))
     daemon = Daemon(root)
     marker = StateDir(root).watch_current
-
-    def refreshed() -> bool:
-        if not marker.exists():
-            return False
-        found = questions(root, 8)
-        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
 
     try:
         daemon.wait_ready()
@@ -221,10 +214,16 @@ def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
         before = git(root, "rev-parse", "HEAD").strip()
         commits = commit_count(root)
         replace(root / NORTHWIND, r"^stage: proposal", "stage: paused")
-        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
+        wait_for(
+            lambda: commit_count(root) > commits and replies_refreshed(root, asked),
+            30,
+            lambda: daemon.log,
+        )
         git(root, "reset", "--hard", "--quiet", before)
         wait_for(
-            lambda: git(root, "rev-parse", "HEAD").strip() == before and refreshed(),
+            lambda: (
+                git(root, "rev-parse", "HEAD").strip() == before and replies_refreshed(root, asked)
+            ),
             30,
             lambda: daemon.log,
         )
@@ -442,22 +441,15 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
     questions asked under it, then a save: the watcher's replies are what a fresh
     computation prints under the new configuration."""
     from sortext.files.state import StateDir
-    from sortext.views.recall import Refresh, questions
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import Daemon, commit_count, wait_for
+    from tests.watchkit import Daemon, commit_count, replies_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
     asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
     daemon = Daemon(root)
     marker = StateDir(root).watch_current
-
-    def refreshed() -> bool:
-        if not marker.exists():
-            return False
-        found = questions(root, 8)
-        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
 
     try:
         daemon.wait_ready()
@@ -476,7 +468,11 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
             _entry(root, _line(query), env)
         commits = commit_count(root)
         replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
-        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
+        wait_for(
+            lambda: commit_count(root) > commits and replies_refreshed(root, asked),
+            30,
+            lambda: daemon.log,
+        )
         got = {query: _replayed(root, query, env) for query in asked}
         for query in asked:
             assert got[query] == _fresh(root, query, env), query
