@@ -141,7 +141,6 @@ def test_an_export_stats_erased_yaml_once_and_still_sees_each_erase(
 ) -> None:
     import os
 
-    import sortext.schema.validate as validate
     from sortext.record import tombstone
     from sortext.store.index import Index
 
@@ -162,7 +161,7 @@ def test_an_export_stats_erased_yaml_once_and_still_sees_each_erase(
         seen.append(os.fspath(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(validate.os, "stat", spy)
+    monkeypatch.setattr("sortext.schema.validate.os.stat", spy)
     repo = open_repository(root)
     records = export.load_records(repo)
     seen.clear()  # the index's refresh is its own pass; the export's pass is what counts

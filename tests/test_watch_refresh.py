@@ -277,8 +277,9 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     from sortext.views import recall
 
     root, watcher, _ = watched
+    parts = ["next", None, None, False, SAMPLE_TODAY, False, 60]
     question = {
-        "parts": ["next", None, None, False, SAMPLE_TODAY, False, 60],
+        "parts": parts,
         "clock": False,
         "colour": False,
         "outputs": ["utf-8", "utf-8"],
@@ -296,7 +297,7 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     assert refresh_replies(root, lambda: False) >= 1
     narrow = recall.Refresh(root, question)
     assert narrow.remembered
-    wide = recall.Refresh(root, dict(question, parts=[*question["parts"][:6], 200]))
+    wide = recall.Refresh(root, dict(question, parts=[*parts[:6], 200]))
     assert not wide.remembered and wide.wanted
 
 
