@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sortext.daemon.state import read_json
 from tests.conftest import git
 from tests.test_break_watch7 import WAIT, GateRenderer, running, settle, watching, with_field
+from tests.test_files import _dead_pid
 from tests.test_watch_pages import TODAY
 from tests.watchkit import wait_for
 
@@ -104,14 +105,6 @@ def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: P
 
 
 # -- the leftovers' folders ------------------------------------------------------------
-
-
-def _dead_pid() -> int:
-    import subprocess
-
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
 
 
 def _export_repo(root: Path) -> Any:
@@ -577,6 +570,23 @@ def test_a_backup_tools_links_never_put_other_records_into_a_saves_commit(
         assert git(root, "show", "--name-only", "--format=", saved).split() == [RECORD]
 
 
+def _emptied(root: Path, service: WatchService) -> None:
+    """Until HEAD names no record (the folder's deletions committed), then settled."""
+    wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
+    settle(service, root)
+
+
+def _back_and_watched(root: Path, service: WatchService, names: list[str], name: str) -> None:
+    """Until HEAD names ``names`` again (the folder back and committed); then a save of
+    RECORD's ``name`` is committed (the folder is watched) and settled."""
+    from tests.test_watch_pages import set_field
+
+    wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+    set_field(root, RECORD, "name", name)
+    wait_for(lambda: name in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+    settle(service, root)
+
+
 def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: Path) -> None:
     """``rm -rf clients`` (every deletion committed), then ``git checkout HEAD~1 --
     clients``: the watcher watches the new folder (its watch had followed the deleted
@@ -584,19 +594,13 @@ def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: 
     restored records, and commits the next save."""
     import shutil
 
-    from tests.test_watch_pages import set_field
-
     root = records_repo
     with running(root, debounce=0.05) as (service, _stop):
         names = head_names(root)
         shutil.rmtree(root / "clients")
-        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
-        settle(service, root)
+        _emptied(root, service)
         git(root, "checkout", "HEAD~1", "--", "clients")
-        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
-        set_field(root, RECORD, "name", "Amara Watched Again")
-        wait_for(lambda: "Amara Watched Again" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
-        settle(service, root)
+        _back_and_watched(root, service, names, "Amara Watched Again")
 
 
 @settings(
@@ -726,21 +730,15 @@ def test_the_clients_folder_moved_away_and_back(records_repo: Path, tmp_path: Pa
     moved), so the records' deletions were never committed (and the watch followed the
     folder out).  Now they are committed as one change; moved back, the folder is
     watched again and the records are committed anew, and the next save too."""
-    from tests.test_watch_pages import set_field
-
     root = records_repo
     with running(root, debounce=0.05) as (service, _stop):
         names = head_names(root)
         before = int(git(root, "rev-list", "--count", "HEAD"))
         os.rename(root / "clients", tmp_path / "away")
-        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
-        settle(service, root)
+        _emptied(root, service)
         assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
         os.rename(tmp_path / "away", root / "clients")
-        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
-        set_field(root, RECORD, "name", "Amara Moved Back")
-        wait_for(lambda: "Amara Moved Back" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
-        settle(service, root)
+        _back_and_watched(root, service, names, "Amara Moved Back")
 
 
 @settings(
