@@ -79,16 +79,23 @@ def _edit_in_place(path: Path, text: str) -> None:
         handle.truncate()
 
 
+def _linked_twin(root: Path, service: WatchService) -> Path:
+    """RECORD hard-linked as clients/amara-twin.md, the new name committed and the
+    watcher settled; the twin's path."""
+    twin = root / "clients" / "amara-twin.md"
+    os.link(root / RECORD, twin)
+    wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
+    settle(service, root)
+    return twin
+
+
 def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: Path) -> None:
     """A record hard-linked to another name in clients/: an edit through one name
     raises an event for that name only; the other name (same bytes now) is read and
     committed in the same commit, not at the next look for links (30 s later)."""
     root = records_repo
-    twin = root / "clients" / "amara-twin.md"
     with watching(root, debounce=0.05, rescan_every=3600.0) as service:
-        os.link(root / RECORD, twin)
-        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
-        settle(service, root)
+        _linked_twin(root, service)
         before = int(git(root, "rev-list", "--count", "HEAD"))
         path = root / RECORD
         _edit_in_place(path, with_field(path, "name", "Amara Through One Name"))
@@ -529,11 +536,8 @@ def test_removing_the_second_name_gives_the_vouch_back_without_waiting_for_a_loo
     from sortext.files import watchmark
 
     root = records_repo
-    twin = root / "clients" / "amara-twin.md"
     with watching(root, debounce=0.05, rescan_every=3600.0) as service:
-        os.link(root / RECORD, twin)
-        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
-        settle(service, root)
+        twin = _linked_twin(root, service)
         # the batch that committed the new name saw its links (no vouch while linked)
         assert isinstance(service, WatchService)
         assert set(service._linked) == {root / RECORD, twin}

@@ -238,20 +238,14 @@ def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
     from tests.conftest import git
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import commit_count, replies_refreshed, wait_for
+    from tests.watchkit import replies_refreshed, saved_and_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
     asked = (("next",), ("list", "--at-risk"), ("list", "--sort", "in_stage"))
     with _asked_watcher(root, asked, env) as daemon:
         before = git(root, "rev-parse", "HEAD").strip()
-        commits = commit_count(root)
-        replace(root / NORTHWIND, r"^stage: proposal", "stage: paused")
-        wait_for(
-            lambda: commit_count(root) > commits and replies_refreshed(root, asked),
-            30,
-            lambda: daemon.log,
-        )
+        saved_and_refreshed(root, asked, daemon, NORTHWIND, r"^stage: proposal", "stage: paused")
         git(root, "reset", "--hard", "--quiet", before)
         wait_for(
             lambda: (
@@ -472,7 +466,7 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
     from sortext.files.state import StateDir
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import commit_count, replies_refreshed, wait_for
+    from tests.watchkit import commit_count, saved_and_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
@@ -488,11 +482,7 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
         )
         wait_for(lambda: commit_count(root) > commits and marker.exists(), 30, lambda: daemon.log)
         _ask_twice(root, asked, env)  # the full rebuild forgot the questions: asked again
-        commits = commit_count(root)
-        replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
-        wait_for(
-            lambda: commit_count(root) > commits and replies_refreshed(root, asked),
-            30,
-            lambda: daemon.log,
+        saved_and_refreshed(
+            root, asked, daemon, NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz"
         )
         _replays_are_fresh(root, asked, env)

@@ -155,3 +155,20 @@ def replies_refreshed(root: Path, asked: Sequence[Sequence[str]]) -> bool:
         return False
     found = questions(root, 8)
     return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
+
+
+def saved_and_refreshed(
+    root: Path, asked: Sequence[Sequence[str]], daemon: Daemon, rel: str, pattern: str, new: str
+) -> None:
+    """Save ``rel`` with the first match of ``pattern`` (multiline regex) changed to
+    ``new``; wait (30 s at most) until the save is committed and the ``asked``
+    questions' replies are refreshed (:func:`replies_refreshed`)."""
+    from tests.dated import replace
+
+    commits = commit_count(root)
+    replace(root / rel, pattern, new)
+    wait_for(
+        lambda: commit_count(root) > commits and replies_refreshed(root, asked),
+        30,
+        lambda: daemon.log,
+    )
