@@ -741,3 +741,46 @@ def test_property_a_copy_of_any_record_names_that_record(stem: str, form: str, n
     found = conflict_copy(name)
     assert found is not None and found.original == f"{stem}.md", name
     assert not is_record_name(name) and is_record_name(f"{stem}.md")
+
+
+# --- import by id: the id column is text from another hand ------------------------
+
+
+def test_import_by_id_matches_an_id_in_another_case_and_refuses_a_non_id(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    (root / "clients" / "tom-berg.md").write_text(
+        "---\nname: Tom Berg\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "map.yaml").write_text(
+        "source: sheet\nmatch: id\nfields:\n  id: ID\n  name: Client\n  company: Company\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "ids.csv").write_text(
+        "ID,Client,Company\r\nTom-Berg,Tom Berg,Acme\r\n../../evil,Evil,X\r\n"
+        "tom\u200bberg,Tom ZW,Y\r\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sortext",
+            "import",
+            str(tmp_path / "ids.csv"),
+            "--map",
+            str(tmp_path / "map.yaml"),
+            "--dry-run",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    out = proc.stdout + proc.stderr
+    assert "update: clients/tom-berg.md" in out and '+ company: "Acme"' in out
+    assert "new:" not in out, out
+    assert "row 3:" in out and "row 4:" in out and "not a valid id" in out
+    assert proc.returncode == 1
