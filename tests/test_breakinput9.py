@@ -784,3 +784,24 @@ def test_import_by_id_matches_an_id_in_another_case_and_refuses_a_non_id(tmp_pat
     assert "new:" not in out, out
     assert "row 3:" in out and "row 4:" in out and "not a valid id" in out
     assert proc.returncode == 1
+
+
+# --- config values that read files: timezone ----------------------------------------
+
+
+@pytest.mark.parametrize("zone", ["Europe", "America", "Etc", "right", "posix/Europe"])
+def test_a_timezone_that_is_a_folder_of_zones_is_a_config_error(tmp_path: Path, zone: str) -> None:
+    root = tmp_path / "repo"
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+    with (root / "sortext.yaml").open("a", encoding="utf-8") as out:
+        out.write(f"timezone: {zone}\n")
+    for args in (["check"], ["export", "ics"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sortext", *args], cwd=root, capture_output=True, text=True
+        )
+        out_text = proc.stdout + proc.stderr
+        assert "internal error" not in out_text, out_text
+        if zone in ("Europe", "America", "Etc"):
+            assert f"timezone: unknown time zone '{zone}'" in out_text, out_text

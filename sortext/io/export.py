@@ -454,7 +454,7 @@ def _zone(name: str | None) -> dt.tzinfo | None:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Europe'
         raise ConfigError(f"sortext.yaml: timezone: unknown time zone '{name}'") from exc
 
 

@@ -729,4 +729,6 @@ def _known_zone(name: str) -> bool:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return False
+    except OSError:  # a folder of zones ('Europe'), an unreadable file: no zone
+        return False
     return True
