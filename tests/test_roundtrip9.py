@@ -9,7 +9,9 @@ commands through Click's runner."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,3 +150,93 @@ def test_without_the_map_setting_a_quote_is_data(
     assert 'company: "\'=2+2"' in (root / "clients" / "amara-okafor.md").read_text(
         "utf-8"
     ) or "company: '''=2+2'" in (root / "clients" / "amara-okafor.md").read_text("utf-8")
+
+
+# --- ICS text fields ------------------------------------------------------------
+
+_SHOWN_AS_ESCAPES = re.compile(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})")
+
+
+def _acted_on(char: str) -> bool:
+    """A character a calendar app would act on or hide (bidi overrides, C0/C1
+    controls, line/paragraph separators, zero-width and other format characters)."""
+    return char not in "\t\n" and unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+_ICS_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            [
+                "\u2028",
+                "\u2029",
+                "\u202e",
+                "\u202d",
+                "\u2066",
+                "\u200b",
+                "\ufeff",
+                "\x1b",
+                "\x00",
+                "\x85",
+                "\x9b",
+                "\x7f",
+                "\t",
+                "\n",
+                "\r",
+                ";",
+                ",",
+                ":",
+                "a",
+                " ",
+            ]
+        ),
+        st.characters(exclude_characters="\\", exclude_categories=("Cs",)),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=200)
+@given(_ICS_TEXT, _ICS_TEXT)
+def test_property_ics_text_shows_no_control_and_keeps_the_rest(name: str, what: str) -> None:
+    import icalendar
+
+    from sortext.io.export import to_ics
+
+    record = {
+        "id": "amara-okafor",
+        "name": name or "x",
+        "stage": "active",
+        "next_action": {"what": what or "y", "due": "2026-12-01"},
+    }
+    calendar = icalendar.Calendar.from_ical(to_ics([record]))
+    events = [e for e in calendar.walk("VEVENT") if "next-action" in str(e["UID"])]
+    assert len(events) == 1
+    summary = str(events[0]["SUMMARY"])
+    assert not any(_acted_on(c) for c in summary), repr(summary)
+    expected = f"{name or 'x'}: {what or 'y'}".replace("\r\n", "\n").replace("\r", "\n")
+    kept = "".join(c for c in expected if not _acted_on(c))
+    assert _SHOWN_AS_ESCAPES.sub("", summary) == kept
+    for event in calendar.walk("VEVENT"):
+        for key in ("SUMMARY", "DESCRIPTION", "LOCATION"):
+            if key in event:
+                assert not any(_acted_on(c) for c in str(event[key])), (key, event[key])
+
+
+def test_ics_bidi_override_in_a_name_is_shown(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    import icalendar
+
+    root = sample_records(tmp_path / "records")
+    record = root / "clients" / "amara-okafor.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(
+        text.replace("name: Amara Okafor", 'name: "Amara \\u202egnp.exe\\u2028Okafor"'), "utf-8"
+    )
+    out = tmp_path / "clients.ics"
+    result = cli("export", "ics", "--out", str(out), "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    calendar = icalendar.Calendar.from_ical(out.read_bytes())
+    summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
+    assert (
+        "Amara \\u202egnp.exe\\u2028Okafor: Send session 7 prep notes and the delegation worksheet"
+        in summaries
+    )

@@ -402,8 +402,8 @@ def to_ics(
             entry.add("dtstart", day)
             entry.add("dtend", day + dt.timedelta(days=1))
         entry.add("sequence", int((sequences or {}).get(event.uid, [None, 0])[1]))
-        entry.add("summary", _line_breaks(event.summary))
-        entry.add("description", _line_breaks(event.description))
+        entry.add("summary", calendar_text(event.summary))
+        entry.add("description", calendar_text(event.description))
         entry.add("categories", [event.category])
         entry.add("transp", "OPAQUE" if event.time else "TRANSPARENT")
         calendar.add_component(entry)
@@ -413,8 +413,15 @@ def to_ics(
     return text
 
 
-def _line_breaks(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def calendar_text(text: str) -> str:
+    """``text`` as a calendar app may show it: line breaks as ``\\n`` (``\\r\\n`` and
+    ``\\r`` too), every other control, bidi override (U+202E), line or paragraph
+    separator (U+2028/9) and invisible format character as the visible escape the
+    terminal output uses (:func:`sortext.files.inert.clean`: ``\\u202e``, ``\\x1b``);
+    the rest of the text, tabs included, unchanged."""
+    from sortext.files.inert import clean
+
+    return clean(text.replace("\r\n", "\n").replace("\r", "\n"), newlines=True)
 
 
 def _clock(value: object) -> str | None:
