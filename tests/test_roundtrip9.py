@@ -23,7 +23,10 @@ from hypothesis import strategies as st
 from sortext.io.formula import is_formula, neutralise, restore
 from tests.conftest import PROJECT_ROOT, git, sample_records
 
-MAP = PROJECT_ROOT / "docs" / "maps" / "sortext-export.yaml"
+MAPS = {
+    "csv": PROJECT_ROOT / "docs" / "maps" / "sortext-export.yaml",
+    "json": PROJECT_ROOT / "docs" / "maps" / "sortext-json.yaml",
+}
 
 #: What makes a value start like a formula, or look as if the export had quoted it.
 _LEADS = [
@@ -95,7 +98,8 @@ def test_property_export_csv_then_import_changes_no_record(
 ) -> None:
     root = tmp_path_factory.mktemp("case") / "records"
     shutil.copytree(base, root)
-    _assert_roundtrip(root, data.draw(_values()), data.draw(_values()), cli)
+    fmt = data.draw(st.sampled_from(["csv", "json"]))
+    _assert_roundtrip(root, data.draw(_values()), data.draw(_values()), cli, fmt)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +113,9 @@ def test_examples_export_csv_then_import_changes_no_record(
     _assert_roundtrip(root, company.strip(), "@Ben: send the =SUM sheet", cli)
 
 
-def _assert_roundtrip(root: Path, company: str, what: str, cli: Callable[..., Result]) -> None:
+def _assert_roundtrip(
+    root: Path, company: str, what: str, cli: Callable[..., Result], fmt: str = "csv"
+) -> None:
     """Put ``company`` and ``what`` into a record, commit, export CSV, import it back
     with the shipped map (every conflict accepted) and check no record file changed."""
     record = root / "clients" / "amara-okafor.md"
@@ -124,10 +130,12 @@ def _assert_roundtrip(root: Path, company: str, what: str, cli: Callable[..., Re
     assert cli("check", str(record), "--repo", str(root)).exit_code == 0
     git(root, "commit", "-qam", "values")
     before = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
-    out = root.parent / "clients.csv"
-    result = cli("export", "csv", "--out", str(out), "--repo", str(root))
+    out = root.parent / f"clients.{fmt}"
+    result = cli("export", fmt, "--out", str(out), "--repo", str(root))
     assert result.exit_code == 0, result.output
-    result = cli("import", str(out), "--map", str(MAP), "--accept", "theirs", "--repo", str(root))
+    result = cli(
+        "import", str(out), "--map", str(MAPS[fmt]), "--accept", "theirs", "--repo", str(root)
+    )
     assert result.exit_code == 0, result.output
     after = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
     assert after == before, (company, what, result.output)
