@@ -775,8 +775,8 @@ def _summary_key(
     a query's store moves :data:`sortext.store.board.QUERY_STORES`; a stored record
     moves the index's generation): the rules' key (today, the configuration, sortext's
     version), the templates, the owners' sources, git's HEAD ("since last week"), the
-    page limits, the bounds of "since last week" (local midnights: the time zone) and
-    the notes waiting in the inbox (their count is shown)."""
+    page limits, the bounds of "since last week" (midnights in the practice's time zone)
+    and the notes waiting in the inbox (their count is shown)."""
     from sortext.store import board
     from sortext.vcs.midnight import window_bounds
 
@@ -788,7 +788,7 @@ def _summary_key(
         str(index.generation()),
         board.query_stores(index.conn),
         repr(sorted(common.items())),
-        repr(window_bounds(today)),
+        repr(window_bounds(today, repo.config.timezone)),
     )
     for part in parts:
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
