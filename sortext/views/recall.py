@@ -316,7 +316,7 @@ def _reply_key(
         fresh = json.dumps(["scan", done.stamp, sorted(done.seen.items())])
     head = None
     if clock:
-        from sortext.vcs.headref import history_id
+        from sortext.vcs.historyid import history_id
 
         head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
         if head is None:
