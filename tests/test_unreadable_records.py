@@ -237,6 +237,9 @@ def test_every_command_reports_each_kind_once_and_never_waits(
         assert built.returncode == 0, built.stdout + built.stderr
         assert "5 record files with errors" in built.stdout + built.stderr
         assert not any("odd-" in p.name for p in (root / "site" / "clients").iterdir())
+        listed = (root / "NEXT.md").read_text(encoding="utf-8")
+        for kind in KINDS:  # the pages' "Records with errors" give the same words
+            assert f"clients/odd-{kind}.md:1:1: file: {EXPECTED[kind]}" in listed, listed
         exported = _run(root, "export", "csv", "--out", str(tmp_path / "all.csv"))
         assert exported.returncode == 0, exported.stdout + exported.stderr
         assert "odd-" not in (tmp_path / "all.csv").read_text(encoding="utf-8")

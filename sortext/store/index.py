@@ -353,7 +353,7 @@ def _parse_file(
         size, mtime = -1, 0
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
-        diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
+        diag = Diagnostic(display, raw.line, raw.column, raw.field, raw.message)
         return _no_record(display, size, mtime, "", _diag_json([diag]), True, True)
     known = ready.get(display) if ready else None
     if known is not None and known[0] == raw:  # the caller parsed these very bytes
