@@ -194,6 +194,29 @@ def test_a_folder_named_like_a_record_is_reported_when_made(
         idle(service, root, lambda: "clients/new-one.md:1:1" in caplog.text)
 
 
+def test_entries_made_while_no_watcher_ran_are_reported_at_start(
+    records_repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A folder, a pipe and a socket named like records before the watcher starts:
+    git's status lists none of them (no file there), so start-up said nothing of them
+    (and took the folder's own links for hard links).  Now each is reported once and
+    the watcher settles."""
+    root = records_repo
+    caplog.set_level("INFO", logger="sortext.watch")
+    with ExitStack() as stack:
+        for kind in ("folder", "pipe", "socket"):
+            stack.enter_context(made(root / "clients" / f"odd-{kind}.md", kind))
+        with watching(root) as service:
+            idle(service, root, lambda: True)
+            errors = state(root)["errors"]
+            assert isinstance(errors, dict)
+            assert sorted(errors) == [f"clients/odd-{k}.md" for k in ("folder", "pipe", "socket")]
+            for kind in ("folder", "pipe", "socket"):
+                shown = [m for m in caplog.messages if f"clients/odd-{kind}.md:1:1" in m]
+                assert len(shown) == 1 and f"file: {EXPECTED[kind]}" in shown[0], shown
+            assert "hard links" not in caplog.text
+
+
 # --- the commands --------------------------------------------------------------------
 
 

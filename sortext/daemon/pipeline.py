@@ -288,6 +288,11 @@ class Pipeline:
             if self.watched.classify(self.repo.root / rel) == "record"
         ]
         changed += [
+            Change(path, "record")
+            for path in self._odd_entries()
+            if Change(path, "record") not in changed
+        ]
+        changed += [
             Change(root / rel, "config")
             for rel in self.git.changed_paths("sortext.yaml") + self.git.changed_paths("templates")
         ]
@@ -557,6 +562,22 @@ class Pipeline:
             return PagesSettings(None)
 
     # -- steps ------------------------------------------------------------------
+
+    def _odd_entries(self) -> list[Path]:
+        """Entries named like a record that git's status never lists (a folder, a
+        named pipe, a socket, a device: git sees no file there), so that start-up
+        reports them as a save of them would be (one ``scandir``, no ``stat``)."""
+        try:
+            with os.scandir(self.repo.clients_path) as entries:
+                return sorted(
+                    Path(e.path)
+                    for e in entries
+                    if not e.is_file(follow_symlinks=False)
+                    and not e.is_symlink()
+                    and self.watched.classify(e.path) == "record"
+                )
+        except OSError:
+            return []
 
     def _refresh_context(self, changes: Sequence[Change]) -> dict[str, bytes | None] | None:
         """Reload config when it changed.  Returns None when nothing needs a full
