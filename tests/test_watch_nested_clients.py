@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import git, sample_records
-from tests.test_break_edges8 import running
-from tests.test_break_watch7 import WAIT, settle
+from tests.test_break_watch7 import WAIT, running, settle
 from tests.test_watch_pages import set_field
 from tests.watchkit import wait_for
 
