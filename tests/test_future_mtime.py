@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -109,3 +112,36 @@ def test_any_edit_after_indexing_is_seen_whatever_the_mtime(
             os.utime(path, ns=(when, when))
         _refresh(root)
         assert _names(root) == [new]
+
+
+def test_a_future_dated_record_lets_a_query_answer_be_remembered(
+    cli: Callable[..., Result], records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick queries' remembered answers judged a candidate by its mtime too: a
+    future-dated record kept every answer from being remembered until the clock passed
+    it.  Remembered now; an edit that keeps its size and its future mtime is still
+    answered afresh (its ctime moved)."""
+    from tests.test_query_recall import DAY as QUERY_DAY
+    from tests.test_query_recall import NORTHWIND, _dated, _remembered, _run
+
+    root = _dated(records_repo)
+    path = root / NORTHWIND
+    when = _future(path)
+    wait_past_racy_window([path])
+    first = _run(cli, root, "list", *QUERY_DAY)
+    for _ in range(2):
+        assert _run(cli, root, "list", *QUERY_DAY) == first
+    assert _remembered(root) == 1
+    path.write_text(path.read_text().replace("Northwind Bakery", "Northwind Bakerz"))
+    os.utime(path, ns=(when, when))
+    assert "Northwind Bakerz" in _run(cli, root, "list", *QUERY_DAY)[0]
+    wait_past_racy_window([path])
+    again = _run(cli, root, "list", *QUERY_DAY)
+    _run(cli, root, "list", *QUERY_DAY)
+    from sortext.views import queries
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the query did its work instead of replaying")
+
+    monkeypatch.setattr(queries, "client_list", fail)
+    assert _run(cli, root, "list", *QUERY_DAY) == again  # replayed
