@@ -190,3 +190,34 @@ def test_an_existing_index_is_never_taken_out_of_wal(tmp_path: Path) -> None:
         assert _journal(root) == "wal"
     finally:
         index.close()
+
+
+def test_a_reader_at_the_bulk_switch_keeps_the_file_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another command reading the new file when the refresh begins: the switch is
+    refused (it needs the file alone), the records are stored in WAL as before."""
+    root = generate_repo(5, tmp_path / "r")
+    real = Index._bulk_journal
+    modes: list[str] = []
+
+    def with_a_reader(self: Index) -> None:
+        reader = sqlite3.connect(StateDir(root).index, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM meta").fetchone()
+            real(self)
+            modes.append(str(self.conn.execute("PRAGMA journal_mode").fetchone()[0]))
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        self.conn.execute("PRAGMA busy_timeout = 5000")
+
+    monkeypatch.setattr(Index, "_bulk_journal", with_a_reader)
+    monkeypatch.setattr(index_module, "BULK_JOURNAL_MIN", 3)
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        assert len(index.entries()) == 5
+    assert modes == ["wal"]
+    assert _journal(root) == "wal"
