@@ -41,15 +41,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.gen_pages import remove_derived  # noqa: E402
 from bench.query_bench import CHILD_ENV  # noqa: E402
-from bench.report import _clean  # noqa: E402
 
 Call = tuple[str, Any, Any]
 
 
 def _child(repo: Path, out: Path, today: str) -> None:
     """Run a cold build of ``repo`` in this process, recording the parent's SQL."""
-    _clean(repo)
+    remove_derived(repo)
     os.chdir(repo)
     pid = os.getpid()
     stream = out.open("wb")
@@ -118,7 +118,7 @@ def capture(repo: Path, out: Path, today: str) -> list[Call]:
                 calls.append(load())
             except EOFError:
                 break
-    _clean(repo)
+    remove_derived(repo)
     return calls
 
 
