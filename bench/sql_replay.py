@@ -79,7 +79,7 @@ def _child(repo: Path, out: Path, today: str) -> None:
 
         def __enter__(self) -> Recording:
             self._note("enter", None, None)
-            return super().__enter__()  # type: ignore[return-value]
+            return super().__enter__()
 
         def __exit__(self, *exc: Any) -> Any:
             self._note("exit", None, exc[0] is None)
@@ -93,7 +93,8 @@ def _child(repo: Path, out: Path, today: str) -> None:
 
     def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         kwargs.setdefault("factory", Recording)
-        return real(*args, **kwargs)
+        conn: sqlite3.Connection = real(*args, **kwargs)
+        return conn
 
     sqlite3.connect = connect  # type: ignore[assignment]
     sys.argv = ["sortext", "build", "--today", today]
@@ -154,12 +155,12 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
         if kind == "x":
             if variant == "wal_first" and sql == "PRAGMA journal_mode=DELETE":
                 continue  # what the code did before: WAL throughout
-            sql = subs.get(sql, sql)
+            sql = str(subs.get(sql, sql))
             cursor = conn.execute(sql, args)
             if sql.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH")):
                 cursor.fetchall()
         elif kind == "m":
-            conn.executemany(subs.get(sql, sql), args)
+            conn.executemany(str(subs.get(sql, sql)), args)
         elif kind == "s":
             for old, new in subs.items():
                 sql = sql.replace(old, new)
