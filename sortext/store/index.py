@@ -5,8 +5,8 @@ nothing, a schema/config/version change (the schema fingerprint) empties it,
 and a corrupt file is detected with ``PRAGMA quick_check`` and recreated.
 
 A refresh looks at file stats only.  A file whose size and mtime match what
-was indexed, and whose mtime was already in the past when it was indexed, is
-trusted without reading it; one whose mtime is too close to the moment it was
+was indexed, and whose ctime was already in the past when it was indexed, is
+trusted without reading it; one whose ctime is too close to the moment it was
 indexed (a write in the same tick could leave the stat unchanged) is re-hashed,
 and parsed only if its bytes changed.
 
@@ -356,7 +356,7 @@ def _parse_file(
         size, mtime = -1, 0
     raw = read_bytes(fs_path)
     if not isinstance(raw, bytes):
-        diag = Diagnostic(display, raw.line, raw.column, "", raw.message)
+        diag = Diagnostic(display, raw.line, raw.column, raw.field, raw.message)
         return _no_record(display, size, mtime, "", _diag_json([diag]), True, True)
     known = ready.get(display) if ready else None
     if known is not None and known[0] == raw:  # the caller parsed these very bytes
@@ -1266,13 +1266,18 @@ def _utf8(name: str) -> bool:
 def _settled(st: os.stat_result, indexed_ns: int) -> bool:
     """Whether a file whose size and mtime are the ones indexed at ``indexed_ns``
     (nanoseconds since the epoch) can be trusted unchanged without reading it: its
-    mtime and its ctime are both older than the indexing by the racy window.  The
-    ctime matters because the mtime can be put back (``touch -d``, ``cp -p`` over
-    the file, an editor that keeps it) while the bytes change; the kernel sets the
-    ctime on every write and metadata change and it cannot be set back (as git's
-    index checks it).  A file failing this is re-hashed, not re-parsed, when its
-    bytes are the same."""
-    return max(st.st_mtime_ns, st.st_ctime_ns) < indexed_ns - RACY_WINDOW_NS
+    ctime is older than the indexing by the racy window.  The kernel sets the ctime
+    to the current time on every write, truncate, rename, ``chmod`` and ``utime`` and
+    nothing sets it back (as git's index checks it), so a file whose ctime is that old
+    has not been touched since a moment before it was read, and an edit made since,
+    even in the same mtime tick as the indexing, moved its ctime.  The mtime is not
+    looked at for this: it can say anything (``touch -d`` a day ahead, ``cp -p``, a
+    sync tool keeping a clock that runs ahead), and a future mtime made the file be
+    hashed again on every refresh until the clock passed it.  (The file system's own
+    clock running ahead of this machine's gives future ctimes: such files are hashed
+    again until this clock passes them.)  A file failing this is re-hashed, not
+    re-parsed, when its bytes are the same."""
+    return st.st_ctime_ns < indexed_ns - RACY_WINDOW_NS
 
 
 def _scan(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
