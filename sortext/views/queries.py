@@ -100,7 +100,7 @@ def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
 
     if _SHARED.get() is None:
         return stage_clock(repo, conn)
-    from sortext.vcs.headref import history_id
+    from sortext.vcs.historyid import history_id
 
     clock: Clock = _shared(("clock", history_id(repo.root)), lambda: stage_clock(repo, conn))
     return clock
