@@ -197,7 +197,7 @@ _ICS_TEXT = st.text(
                 " ",
             ]
         ),
-        st.characters(exclude_characters="\\", exclude_categories=("Cs",)),
+        st.characters(exclude_characters="\\", exclude_categories=["Cs"]),
     ),
     max_size=30,
 )
