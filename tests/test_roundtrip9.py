@@ -248,3 +248,23 @@ def test_ics_bidi_override_in_a_name_is_shown(tmp_path: Path, cli: Callable[...,
         "Amara \\u202egnp.exe\\u2028Okafor: Send session 7 prep notes and the delegation worksheet"
         in summaries
     )
+
+
+@pytest.mark.parametrize(("unquote", "stored"), [("true", "=2+2"), ("false", "'=2+2")])
+def test_intake_with_a_map_undoes_the_export_quote_only_when_told(
+    unquote: str, stored: str, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = sample_records(tmp_path / "records")
+    sheet = tmp_path / "form.csv"
+    sheet.write_text("Name,Email,Company\nAda Quill,ada@example.com,'=2+2\n", encoding="utf-8")
+    fmap = tmp_path / "form.yaml"
+    fmap.write_text(
+        f"unquote_formulas: {unquote}\nfields:\n  name: Name\n  email: Email\n  company: Company\n",
+        encoding="utf-8",
+    )
+    result = cli("intake", str(sheet), "--map", str(fmap), "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    text = (root / "clients" / "ada-quill.md").read_text(encoding="utf-8")
+    assert yaml.safe_load(text.split("---")[1])["company"] == stored
