@@ -183,7 +183,9 @@ def _stage_repo(root: Path, folder: str) -> None:
     git(root, "commit", "--quiet", "-m", "a client")
 
 
-@pytest.mark.parametrize("folder", ["a \\ b", 'clients "old"', 'kl\u00efents "q" \\ *:\t-x'])
+# No part ends in a space: clients_dir refuses those (Windows drops them), and
+# what this test is about is git's quoting of backslashes, quotes and tabs.
+@pytest.mark.parametrize("folder", ["a\\ b", 'clients "old"', 'kl\u00efents "q"\\ *:\t-x'])
 def test_time_in_stage_in_a_folder_git_quotes(tmp_path: Path, folder: str) -> None:
     root = tmp_path / "records"
     _stage_repo(root, folder)
