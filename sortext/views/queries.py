@@ -71,6 +71,28 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     return memo[key]
 
 
+def shared_memo() -> dict[Any, Any] | None:
+    """Within :func:`shared_reads`, the memo the questions of the pass share (the
+    commands keep formatted pieces there, keyed by what they are made of); else None."""
+    return _SHARED.get()
+
+
+def _derived(sources: tuple[object, ...], name: str, make: Callable[[], Any]) -> Any:
+    """``make()``, or within :func:`shared_reads` its answer for these very ``sources``
+    (the same objects, by identity: the shared summaries, the clock of one HEAD), so
+    that the questions of one pass sort and look them up once."""
+    memo = _SHARED.get()
+    if memo is None:
+        return make()
+    key = (name, *map(id, sources))
+    hit = memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+        return hit[1]
+    value = make()
+    memo[key] = (sources, value)
+    return value
+
+
 def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
     """:func:`sortext.views.stagetime.stage_clock`, once per HEAD within
     :func:`shared_reads`."""
@@ -230,7 +252,9 @@ def client_list(
         # records whose stored one is not current); a record not here has none
         nexts = {key[3]: item for key, item in _next_keyed(index, repo, today)[0]}
     if tag is not None:
-        tags = sorted({t for rec in records for t in rec.view.tags})
+        tags = _derived(
+            (records,), "tags", lambda: sorted({t for rec in records for t in rec.view.tags})
+        )
         if tag not in tags:
             raise UnknownValue("--tag", "tag", tag, tags)
     if owner is not None:
@@ -239,11 +263,15 @@ def client_list(
         )
         if owner not in people:
             raise UnknownValue("--owner", "person", owner, people)
-    since = {
-        rec.id: clock[rec.id][1]
-        for rec in records
-        if rec.id in clock and clock[rec.id][0] == rec.stage
-    }
+    since: dict[str, dt.date] = _derived(
+        (records, clock),
+        "since",
+        lambda: {
+            rec.id: clock[rec.id][1]
+            for rec in records
+            if rec.id in clock and clock[rec.id][0] == rec.stage
+        },
+    )
     risks: dict[str, list[Finding]] = {}
     if board_risks is not None:
         risks = board_risks
@@ -251,7 +279,10 @@ def client_list(
         found = rules.findings(records, repo.config, today, since)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
-    for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
+    by_name: list[Record] = _derived(
+        (records,), "by name", lambda: sorted(records, key=lambda r: (r.name.casefold(), r.id))
+    )
+    for rec in by_name:
         if stage is not None and rec.stage != stage:
             continue
         if tag is not None and tag not in rec.view.tags:
