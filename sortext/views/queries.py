@@ -244,7 +244,15 @@ def client_list(
         index.refresh_for_query()
         clock = _clock(repo, index.conn)
         if at_risk_only or with_risks:
-            board_risks = stored_risks(index, repo, today, clock)
+            from sortext.store import board
+
+            # one read for the pass's questions that show reasons (with and without
+            # colour, --json): under the same rules key (day, config) and clock
+            board_risks = _derived(
+                (clock,),
+                "risks " + board.rules_key(today, repo.config),
+                lambda: stored_risks(index, repo, today, clock),
+            )
         if board_risks is None and (at_risk_only or with_risks):
             full = True  # the rules run on every record (see stored_risks)
         records = index.records() if full else _shared(("summaries",), index.summaries)
