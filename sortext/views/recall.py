@@ -50,11 +50,15 @@ its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
 
-After a save: a running watcher asks the questions command lines asked that day again
-(:func:`questions`, :class:`Refresh`: the question as recorded with its line, now with
-its streams' encodings and the day), in a child process once it vouches for its index
-again, and keeps each reply under the key that command line computes, so the first
-query after a save is a replay (``sortext.commands.watch.refresh_in_child``).
+After a save: a running watcher asks again the questions command lines asked that day
+since its previous refresh (:func:`questions` with ``pending``, :class:`Refresh`: the
+question as recorded with its line, now with its streams' encodings and the day), in a
+child process once it vouches for its index again, and keeps each reply under the key
+that command line computes, so the first query after a save is a replay
+(``sortext.commands.watch.refresh_in_child``).  Every answer to a command line marks it
+asked (:func:`sortext.store.answers.mark_asked`: with its line when worked out, after
+the reply when replayed, once between two refreshes); a question not asked again is
+left stale and worked out when next asked.
 
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
 :mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
