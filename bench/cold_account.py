@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.gen_pages import remove_derived  # noqa: E402
 from bench.query_bench import CHILD_ENV  # noqa: E402
-from bench.report import _clean  # noqa: E402
 
 # (module, attribute, modules that imported it by name) -> stage label
 STAGES = [
@@ -107,7 +107,7 @@ def _child(out: str) -> None:
 
 
 def stages(repo: Path, today: str) -> dict[str, object]:
-    _clean(repo)
+    remove_derived(repo)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         argv = [sys.executable, "-m", "bench.cold_account", "--child", out.name]
         argv += ["--", "build", "--today", today, "--repo", str(repo)]
@@ -133,7 +133,7 @@ _SHIM = (
 def _run(repo: Path, args: list[str], workers: int | None) -> float:
     """CPU seconds of one cold run of ``sortext ARGS`` (1 worker or the default): user +
     sys of the child and the workers it waited for (``wait4``'s usage of that child)."""
-    _clean(repo)
+    remove_derived(repo)
     proc = subprocess.Popen(
         [sys.executable, "-c", _SHIM, *args],
         cwd=repo,
@@ -178,7 +178,7 @@ def pair(repo: Path, runs: int) -> dict[str, float]:
             alone.append(_run(repo, ["check", "-q"], 1))
             got: list[float] = []
             other = threading.Thread(target=_append_run, args=(got, twin))
-            _clean(repo)
+            remove_derived(repo)
             other.start()
             got.append(_run(repo, ["check", "-q"], 1))
             other.join()
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         print()
         for name, cpu in pair(repo, opts.runs).items():
             print(f"cold check, one process, {name:12s} {cpu:6.2f} CPU s")
-    _clean(repo)
+    remove_derived(repo)
 
 
 if __name__ == "__main__":

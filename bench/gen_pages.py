@@ -278,6 +278,17 @@ def client_text(i: int, rng: random.Random) -> str:
     return "\n".join(out) + "\n" + _notes(rng, name, rng.randint(1000, 10_000))
 
 
+def remove_derived(repo: Path) -> None:
+    """Remove what a build derives in ``repo`` (the index in .sortext/, site/ and
+    NEXT.md), so that the next build is a cold one."""
+    for derived in (".sortext", "site", "NEXT.md"):
+        target = repo / derived
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+
+
 def generate_repo(n: int, directory: Path, seed: int = 20261123) -> Path:
     """Write ``directory`` with sortext.yaml, templates/ and ``n`` clients; return it."""
     rng = random.Random(seed)

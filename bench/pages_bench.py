@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from bench.gen_pages import generate_repo  # noqa: E402
+from bench.gen_pages import generate_repo, remove_derived  # noqa: E402
 
 TODAY = "2026-11-23"
 HUGO_CONFIG = """baseURL = "http://example.invalid/"
@@ -134,12 +134,7 @@ def main() -> None:
     colds, cold_cpus, hugos, hugo_cpus = [], [], [], []
     for n in range(args.runs):
         if n:  # a cold build again: no index, no pages
-            for derived in (".sortext", "site", "NEXT.md"):
-                target = repo / derived
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
+            remove_derived(repo)
         cold, cold_rss, cold_tree = run([*sortext, "build", "--today", TODAY], repo)
         colds.append(cold)
         cold_cpus.append(LAST_CPU[0])

@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gen_pages import TODAY  # noqa: E402
+from bench.gen_pages import TODAY, remove_derived  # noqa: E402
 from bench.pages_bench import hugo_site  # noqa: E402
 from bench.query_bench import Figures, child_run, markdown, measure, prepare  # noqa: E402
 
@@ -57,15 +57,6 @@ DAY = TODAY.isoformat()
 
 def _sortext(*args: str) -> list[str]:
     return [sys.executable, "-m", "sortext", *args]
-
-
-def _clean(repo: Path) -> None:
-    for derived in (".sortext", "site", "NEXT.md"):
-        target = repo / derived
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
 
 
 @contextlib.contextmanager
@@ -90,9 +81,9 @@ def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
         hugo_site(repo, site)
     samples: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
-        _clean(repo)
+        remove_derived(repo)
         samples.setdefault("check", []).append(child_run(_sortext("check", "-q"), repo)[:2])
-        _clean(repo)
+        remove_derived(repo)
         samples.setdefault("build", []).append(
             child_run(_sortext("build", "--today", DAY), repo)[:2]
         )

@@ -41,10 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from history_bench import END, Stream, build_many_clients  # noqa: E402
-
+from bench.history_bench import END, Stream, build_many_clients  # noqa: E402
 from sortext.repo import open_repository  # noqa: E402
 from sortext.vcs.changes import changes_since  # noqa: E402
 from sortext.views.weekly import PAIR_CACHE, VIEW_CACHE, recent_changes  # noqa: E402
@@ -135,7 +133,7 @@ def build_bulk_week(repo: Path, clients: int, realistic: bool = False) -> None:
     if realistic:
         import random
 
-        from gen_pages import client_text
+        from bench.gen_pages import client_text
 
         rng = random.Random(20261123)
         files: dict[str, bytes | None] = {

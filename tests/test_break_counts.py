@@ -267,7 +267,7 @@ def _step(root: Path, what: str, i: int, stage: str) -> None:
         text = config.read_text("utf-8")
         swap = ("people: [maya, theo]", "people: [maya, theo, zoe]")
         config.write_text(
-            text.replace(*swap) if swap[0] in text else text.replace(*reversed(swap)), "utf-8"
+            text.replace(*swap) if swap[0] in text else text.replace(swap[1], swap[0]), "utf-8"
         )
     elif what == "due" and path.exists():
         day = _DAYS[i % len(_DAYS)]

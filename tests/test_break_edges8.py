@@ -6,21 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sortext.daemon.state import read_json
 from tests.conftest import git
-from tests.test_break_watch7 import WAIT, settle, watching, with_field
+from tests.test_break_watch7 import WAIT, GateRenderer, running, settle, watching, with_field
+from tests.test_files import _dead_pid
 from tests.test_watch_pages import TODAY
 from tests.watchkit import wait_for
+
+if TYPE_CHECKING:
+    from sortext.daemon.renderer import PagesRenderer
+    from sortext.daemon.service import WatchService
 
 RECORD = "clients/amara-okafor.md"
 
@@ -31,44 +37,6 @@ def deletions(root: Path, rel: str = RECORD) -> list[str]:
 
 def head_names(root: Path) -> list[str]:
     return git(root, "ls-tree", "-r", "--name-only", "HEAD", "clients/").split()
-
-
-@contextmanager
-def running(root: Path, **options: Any) -> Iterator[Any]:
-    """A WatchService on a thread (ready and settled) that the test stops itself:
-    yields (service, stop) where ``stop()`` asks it to finish and joins it."""
-    from sortext.daemon.renderer import PagesRenderer
-    from sortext.daemon.service import WatchService
-    from sortext.repo import open_repository
-
-    day = dt.date.fromisoformat(TODAY)
-    service = WatchService(
-        open_repository(root), PagesRenderer(), options.pop("today", lambda: day), **options
-    )
-    ready = threading.Event()
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            service.run(ready=ready.set)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    runner = threading.Thread(target=run, daemon=True)
-    runner.start()
-
-    def stop() -> None:
-        service.stop()
-        runner.join(WAIT)
-        assert not runner.is_alive(), "the watcher did not stop"
-
-    try:
-        assert ready.wait(WAIT), errors
-        service.wait_settled(0, WAIT)
-        yield service, stop
-    finally:
-        stop()
-    assert not errors, errors
 
 
 def wait_pending(root: Path, after: int) -> None:
@@ -111,16 +79,23 @@ def _edit_in_place(path: Path, text: str) -> None:
         handle.truncate()
 
 
+def _linked_twin(root: Path, service: WatchService) -> Path:
+    """RECORD hard-linked as clients/amara-twin.md, the new name committed and the
+    watcher settled; the twin's path."""
+    twin = root / "clients" / "amara-twin.md"
+    os.link(root / RECORD, twin)
+    wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
+    settle(service, root)
+    return twin
+
+
 def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: Path) -> None:
     """A record hard-linked to another name in clients/: an edit through one name
     raises an event for that name only; the other name (same bytes now) is read and
     committed in the same commit, not at the next look for links (30 s later)."""
     root = records_repo
-    twin = root / "clients" / "amara-twin.md"
     with watching(root, debounce=0.05, rescan_every=3600.0) as service:
-        os.link(root / RECORD, twin)
-        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
-        settle(service, root)
+        _linked_twin(root, service)
         before = int(git(root, "rev-list", "--count", "HEAD"))
         path = root / RECORD
         _edit_in_place(path, with_field(path, "name", "Amara Through One Name"))
@@ -137,14 +112,6 @@ def test_two_names_of_one_file_in_clients_are_committed_together(records_repo: P
 
 
 # -- the leftovers' folders ------------------------------------------------------------
-
-
-def _dead_pid() -> int:
-    import subprocess
-
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
 
 
 def _export_repo(root: Path) -> Any:
@@ -259,6 +226,58 @@ def test_a_stream_of_deletions_does_not_hold_the_first_for_ever(
         repo_git.close()
 
 
+# -- a watcher whose day the test turns ------------------------------------------------
+
+
+@dataclass
+class Midnight:
+    """A running watcher on ``root`` whose today is ``day[0]`` (TODAY at the start),
+    which the test moves; ``renderer``: the GateRenderer given, if any."""
+
+    root: Path
+    service: WatchService
+    day: list[dt.date]
+    renderer: GateRenderer | None = None
+
+    @property
+    def gate(self) -> GateRenderer:
+        assert self.renderer is not None, "this watcher has no gate"
+        return self.renderer
+
+    def held_midnight(self) -> None:
+        """Arm the gate, move to the next day and wait until that day's page pass
+        is held (the test releases it)."""
+        self.gate.arm()
+        self.day[0] += dt.timedelta(days=1)
+        assert self.gate.holding.wait(WAIT)
+
+
+@contextmanager
+def turning(
+    root: Path, renderer: PagesRenderer | None = None, **options: Any
+) -> Iterator[Midnight]:
+    """``running`` with a clock the test turns; ``options`` as ``running``'s."""
+    day = [dt.date.fromisoformat(TODAY)]
+    with running(root, renderer, lambda: day[0], **options) as (service, _stop):
+        gate = renderer if isinstance(renderer, GateRenderer) else None
+        yield Midnight(root, service, day, gate)
+
+
+@pytest.fixture
+def midnight(records_repo: Path) -> Iterator[Midnight]:
+    """A watcher on records_repo with the service's own debounce, day turned by the test."""
+    with turning(records_repo) as clock:
+        yield clock
+
+
+@pytest.fixture
+def gated_midnight(records_repo: Path) -> Iterator[Midnight]:
+    """A watcher on records_repo behind a GateRenderer (debounce 0.05 s), day turned by
+    the test."""
+    with turning(records_repo, GateRenderer(), debounce=0.05) as clock:
+        yield clock
+
+
 # -- a deletion during the grace, then something else -----------------------------------
 
 
@@ -311,12 +330,12 @@ def test_a_deletion_while_the_day_changes_is_committed_and_published(records_rep
     from tests.watchkit import pages_for
 
     root = records_repo
-    day = [dt.date.fromisoformat(TODAY)]
-    with running(root, debounce=0.02, today=lambda: day[0]) as (service, _stop):
+    with turning(root, debounce=0.02) as clock:
+        service = clock.service
         mark = service.settled
         (root / RECORD).unlink()
         wait_pending(root, mark)
-        day[0] += dt.timedelta(days=1)
+        clock.day[0] += dt.timedelta(days=1)
         wait_for(lambda: RECORD not in head_names(root), WAIT)
         settle(service, root)
         head = git(root, "rev-parse", "HEAD").strip()
@@ -351,40 +370,36 @@ def _new_day(root: Path, service: Any, day: list[dt.date], to: dt.date, pages: i
 
 
 def test_a_pages_branch_the_user_moved_back_gets_the_whole_new_day(
-    records_repo: Path, tmp_path: Path, cli: Any
+    midnight: Midnight, tmp_path: Path, cli: Any
 ) -> None:
     """The user resets the pages branch to an older pages commit; at midnight the
     watcher's incremental publish must not build on the pages it remembers."""
     from tests.test_watch_pages import fresh_build, set_field, tree_files
 
-    root = records_repo
-    day = [dt.date.fromisoformat(TODAY)]
-    with running(root, today=lambda: day[0]) as (service, _stop):
-        first_pages = git(root, "rev-parse", PAGES).strip()
-        set_field(root, RECORD, "name", "Amara Renamed")
-        head = _published(root, service)
-        git(root, "branch", "-f", PAGES, first_pages)  # the user moves it back
-        tomorrow = day[0] + dt.timedelta(days=1)
-        _new_day(root, service, day, tomorrow, _count(root, PAGES))
-        expected = fresh_build(root, head, tmp_path / "b", cli, tomorrow.isoformat())
-        assert tree_files(root, PAGES) == expected
+    root, service, day = midnight.root, midnight.service, midnight.day
+    first_pages = git(root, "rev-parse", PAGES).strip()
+    set_field(root, RECORD, "name", "Amara Renamed")
+    head = _published(root, service)
+    git(root, "branch", "-f", PAGES, first_pages)  # the user moves it back
+    tomorrow = day[0] + dt.timedelta(days=1)
+    _new_day(root, service, day, tomorrow, _count(root, PAGES))
+    expected = fresh_build(root, head, tmp_path / "b", cli, tomorrow.isoformat())
+    assert tree_files(root, PAGES) == expected
 
 
 def test_a_day_set_back_publishes_that_days_pages(
-    records_repo: Path, tmp_path: Path, cli: Any
+    midnight: Midnight, tmp_path: Path, cli: Any
 ) -> None:
     from tests.test_watch_pages import fresh_build, tree_files
 
-    root = records_repo
-    day = [dt.date.fromisoformat(TODAY)]
-    with running(root, today=lambda: day[0]) as (service, _stop):
-        head = _published(root, service)
-        yesterday = day[0] - dt.timedelta(days=1)
-        _new_day(root, service, day, yesterday, _count(root, PAGES))
-        assert f"a new day: {yesterday.isoformat()}" in git(root, "log", "-1", "--format=%B", PAGES)
-        expected = fresh_build(root, head, tmp_path / "b", cli, yesterday.isoformat())
-        assert tree_files(root, PAGES) == expected
-        assert git(root, "rev-parse", "main").strip() == head
+    root, service, day = midnight.root, midnight.service, midnight.day
+    head = _published(root, service)
+    yesterday = day[0] - dt.timedelta(days=1)
+    _new_day(root, service, day, yesterday, _count(root, PAGES))
+    assert f"a new day: {yesterday.isoformat()}" in git(root, "log", "-1", "--format=%B", PAGES)
+    expected = fresh_build(root, head, tmp_path / "b", cli, yesterday.isoformat())
+    assert tree_files(root, PAGES) == expected
+    assert git(root, "rev-parse", "main").strip() == head
 
 
 def test_a_new_day_with_pages_off_creates_no_pages_branch(records_repo: Path) -> None:
@@ -392,8 +407,8 @@ def test_a_new_day_with_pages_off_creates_no_pages_branch(records_repo: Path) ->
     config = root / "sortext.yaml"
     config.write_text(config.read_text(encoding="utf-8") + "\npages: false\n", encoding="utf-8")
     git(root, "commit", "-q", "-am", "pages off")
-    day = [dt.date.fromisoformat(TODAY)]
-    with running(root, today=lambda: day[0]) as (service, _stop):
+    with turning(root) as clock:
+        service, day = clock.service, clock.day
         settle(service, root)
         mark = service.settled
         head = git(root, "rev-parse", "HEAD").strip()
@@ -404,77 +419,65 @@ def test_a_new_day_with_pages_off_creates_no_pages_branch(records_repo: Path) ->
 
 
 def test_an_old_commit_checked_out_keeps_the_newest_pages_across_midnight(
-    records_repo: Path,
+    midnight: Midnight,
 ) -> None:
     from tests.test_watch_pages import set_field
     from tests.watchkit import pages_for
 
-    root = records_repo
-    day = [dt.date.fromisoformat(TODAY)]
-    with running(root, today=lambda: day[0]) as (service, _stop):
-        old = git(root, "rev-parse", "HEAD").strip()
-        set_field(root, RECORD, "name", "Amara Newest")
-        newest = _published(root, service)
-        mark = service.settled
-        git(root, "checkout", "-q", "--detach", old)
-        service.wait_settled(mark, WAIT)
-        settle(service, root)
-        mark = service.settled
-        day[0] += dt.timedelta(days=1)
-        service.wait_settled(mark, WAIT)  # the new day's page pass, for the old commit
-        settle(service, root)
-        assert pages_for(root) == newest
-        assert "Amara Newest" in git(root, "show", f"{PAGES}:site/clients/amara-okafor.html")
+    root, service, day = midnight.root, midnight.service, midnight.day
+    old = git(root, "rev-parse", "HEAD").strip()
+    set_field(root, RECORD, "name", "Amara Newest")
+    newest = _published(root, service)
+    mark = service.settled
+    git(root, "checkout", "-q", "--detach", old)
+    service.wait_settled(mark, WAIT)
+    settle(service, root)
+    mark = service.settled
+    day[0] += dt.timedelta(days=1)
+    service.wait_settled(mark, WAIT)  # the new day's page pass, for the old commit
+    settle(service, root)
+    assert pages_for(root) == newest
+    assert "Amara Newest" in git(root, "show", f"{PAGES}:site/clients/amara-okafor.html")
 
 
 def test_two_midnights_during_one_page_pass_publish_the_last_day(
-    records_repo: Path, tmp_path: Path, cli: Any
+    gated_midnight: Midnight, tmp_path: Path, cli: Any
 ) -> None:
-    from tests.test_break_watch7 import GateRenderer
     from tests.test_watch_pages import fresh_build, tree_files
     from tests.watchkit import pages_for
 
-    root = records_repo
-    renderer = GateRenderer()
-    day = [dt.date.fromisoformat(TODAY)]
-    with watching(root, renderer, today=lambda: day[0]) as service:
-        head = _published(root, service)
-        renderer.arm()
-        day[0] += dt.timedelta(days=1)
-        assert renderer.holding.wait(WAIT)  # the first midnight's rebuild, held
-        day[0] += dt.timedelta(days=1)
-        renderer.release.set()
-        last = day[0].isoformat()
-        wait_for(
-            lambda: f"a new day: {last}" in git(root, "log", "-1", "--format=%B", PAGES),
-            WAIT,
-            lambda: git(root, "log", "-3", "--format=%B", PAGES),
-        )
-        settle(service, root)
-        assert pages_for(root) == head
-        assert tree_files(root, PAGES) == fresh_build(root, head, tmp_path / "b", cli, last)
+    root, service, day = gated_midnight.root, gated_midnight.service, gated_midnight.day
+    renderer = gated_midnight.gate
+    head = _published(root, service)
+    gated_midnight.held_midnight()  # the first midnight's rebuild, held
+    day[0] += dt.timedelta(days=1)
+    renderer.release.set()
+    last = day[0].isoformat()
+    wait_for(
+        lambda: f"a new day: {last}" in git(root, "log", "-1", "--format=%B", PAGES),
+        WAIT,
+        lambda: git(root, "log", "-3", "--format=%B", PAGES),
+    )
+    settle(service, root)
+    assert pages_for(root) == head
+    assert tree_files(root, PAGES) == fresh_build(root, head, tmp_path / "b", cli, last)
 
 
 def test_a_save_during_the_new_days_page_pass_is_published_for_the_new_day(
-    records_repo: Path, tmp_path: Path, cli: Any
+    gated_midnight: Midnight, tmp_path: Path, cli: Any
 ) -> None:
-    from tests.test_break_watch7 import GateRenderer
     from tests.test_watch_pages import fresh_build, set_field, tree_files
 
-    root = records_repo
-    renderer = GateRenderer()
-    day = [dt.date.fromisoformat(TODAY)]
-    with watching(root, renderer, today=lambda: day[0]) as service:
-        _published(root, service)
-        renderer.arm()
-        day[0] += dt.timedelta(days=1)
-        assert renderer.holding.wait(WAIT)
-        set_field(root, RECORD, "name", "Amara After Midnight")
-        wait_for(lambda: "Amara After Midnight" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
-        renderer.release.set()
-        head = _published(root, service)
-        expected = fresh_build(root, head, tmp_path / "b", cli, day[0].isoformat())
-        assert tree_files(root, PAGES) == expected
+    root, service, day = gated_midnight.root, gated_midnight.service, gated_midnight.day
+    renderer = gated_midnight.gate
+    _published(root, service)
+    gated_midnight.held_midnight()
+    set_field(root, RECORD, "name", "Amara After Midnight")
+    wait_for(lambda: "Amara After Midnight" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+    renderer.release.set()
+    head = _published(root, service)
+    expected = fresh_build(root, head, tmp_path / "b", cli, day[0].isoformat())
+    assert tree_files(root, PAGES) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -533,11 +536,8 @@ def test_removing_the_second_name_gives_the_vouch_back_without_waiting_for_a_loo
     from sortext.files import watchmark
 
     root = records_repo
-    twin = root / "clients" / "amara-twin.md"
     with watching(root, debounce=0.05, rescan_every=3600.0) as service:
-        os.link(root / RECORD, twin)
-        wait_for(lambda: "clients/amara-twin.md" in head_names(root), WAIT)
-        settle(service, root)
+        twin = _linked_twin(root, service)
         # the batch that committed the new name saw its links (no vouch while linked)
         assert isinstance(service, WatchService)
         assert set(service._linked) == {root / RECORD, twin}
@@ -574,6 +574,23 @@ def test_a_backup_tools_links_never_put_other_records_into_a_saves_commit(
         assert git(root, "show", "--name-only", "--format=", saved).split() == [RECORD]
 
 
+def _emptied(root: Path, service: WatchService) -> None:
+    """Until HEAD names no record (the folder's deletions committed), then settled."""
+    wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
+    settle(service, root)
+
+
+def _back_and_watched(root: Path, service: WatchService, names: list[str], name: str) -> None:
+    """Until HEAD names ``names`` again (the folder back and committed); then a save of
+    RECORD's ``name`` is committed (the folder is watched) and settled."""
+    from tests.test_watch_pages import set_field
+
+    wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
+    set_field(root, RECORD, "name", name)
+    wait_for(lambda: name in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+    settle(service, root)
+
+
 def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: Path) -> None:
     """``rm -rf clients`` (every deletion committed), then ``git checkout HEAD~1 --
     clients``: the watcher watches the new folder (its watch had followed the deleted
@@ -581,19 +598,13 @@ def test_the_clients_folder_deleted_and_restored_is_watched_again(records_repo: 
     restored records, and commits the next save."""
     import shutil
 
-    from tests.test_watch_pages import set_field
-
     root = records_repo
     with running(root, debounce=0.05) as (service, _stop):
         names = head_names(root)
         shutil.rmtree(root / "clients")
-        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
-        settle(service, root)
+        _emptied(root, service)
         git(root, "checkout", "HEAD~1", "--", "clients")
-        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
-        set_field(root, RECORD, "name", "Amara Watched Again")
-        wait_for(lambda: "Amara Watched Again" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
-        settle(service, root)
+        _back_and_watched(root, service, names, "Amara Watched Again")
 
 
 @settings(
@@ -723,21 +734,15 @@ def test_the_clients_folder_moved_away_and_back(records_repo: Path, tmp_path: Pa
     moved), so the records' deletions were never committed (and the watch followed the
     folder out).  Now they are committed as one change; moved back, the folder is
     watched again and the records are committed anew, and the next save too."""
-    from tests.test_watch_pages import set_field
-
     root = records_repo
     with running(root, debounce=0.05) as (service, _stop):
         names = head_names(root)
         before = int(git(root, "rev-list", "--count", "HEAD"))
         os.rename(root / "clients", tmp_path / "away")
-        wait_for(lambda: head_names(root) == [], WAIT, lambda: git(root, "log", "--stat", "-2"))
-        settle(service, root)
+        _emptied(root, service)
         assert int(git(root, "rev-list", "--count", "HEAD")) == before + 1
         os.rename(tmp_path / "away", root / "clients")
-        wait_for(lambda: head_names(root) == names, WAIT, lambda: git(root, "status"))
-        set_field(root, RECORD, "name", "Amara Moved Back")
-        wait_for(lambda: "Amara Moved Back" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
-        settle(service, root)
+        _back_and_watched(root, service, names, "Amara Moved Back")
 
 
 @settings(

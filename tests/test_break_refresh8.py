@@ -12,7 +12,9 @@ import contextlib
 import io
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import given, settings
@@ -22,6 +24,9 @@ from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
 from tests.test_watch_refresh import Watcher, _fresh, _line, _replayed, watched
+
+if TYPE_CHECKING:
+    from tests.watchkit import Daemon
 
 __all__ = ["watched"]  # the fixture, used by name
 
@@ -193,54 +198,71 @@ def test_a_question_asked_on_a_terminal_is_refreshed_for_its_width_and_colour(
         assert b"\x1b[" in got[query]  # coloured, as a terminal gets it
 
 
+Query = tuple[str, ...]
+
+
+def _ask_twice(root: Path, asked: Sequence[Query], env: dict[str, str]) -> None:
+    """Each question asked twice through the entry point (so that it is remembered)."""
+    for query in [*asked, *asked]:
+        _entry(root, _line(query), env)
+
+
+@contextlib.contextmanager
+def _asked_watcher(root: Path, asked: Sequence[Query], env: dict[str, str]) -> Iterator[Daemon]:
+    """A real ``sortext watch`` on ``root``, ready with its state current, and the
+    ``asked`` questions asked twice; stopped on leaving."""
+    from sortext.files.state import StateDir
+    from tests.watchkit import Daemon, wait_for
+
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        wait_for(StateDir(root).watch_current.exists, 20, lambda: daemon.log)
+        _ask_twice(root, asked, env)
+        yield daemon
+    finally:
+        daemon.stop()
+
+
+def _replays_are_fresh(
+    root: Path, asked: Sequence[Query], env: dict[str, str]
+) -> dict[Query, tuple[bytes, bytes, int]]:
+    """Each question's replay (asserted a replay) equals a fresh answer; the replays."""
+    got = {query: _replayed(root, query, env) for query in asked}
+    for query in asked:
+        assert got[query] == _fresh(root, query, env), query
+    return got
+
+
 def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
     records_repo: Path, tmp_path: Path
 ) -> None:
     """``sortext watch`` (real observer, its child): a save, its refresh, then
     ``git reset --hard`` to the commit before (the records and HEAD go back): the
     queries after the watcher settled print what a fresh computation prints."""
-    from sortext.files.state import StateDir
-    from sortext.views.recall import Refresh, questions
     from tests.conftest import git
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import Daemon, commit_count, wait_for
+    from tests.watchkit import replies_refreshed, saved_and_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
     asked = (("next",), ("list", "--at-risk"), ("list", "--sort", "in_stage"))
-    daemon = Daemon(root)
-    marker = StateDir(root).watch_current
-
-    def refreshed() -> bool:
-        if not marker.exists():
-            return False
-        found = questions(root, 8)
-        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
-
-    try:
-        daemon.wait_ready()
-        wait_for(marker.exists, 20, lambda: daemon.log)
-        for query in asked * 2:
-            _entry(root, _line(query), env)
+    with _asked_watcher(root, asked, env) as daemon:
         before = git(root, "rev-parse", "HEAD").strip()
-        commits = commit_count(root)
-        replace(root / NORTHWIND, r"^stage: proposal", "stage: paused")
-        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
+        saved_and_refreshed(root, asked, daemon, NORTHWIND, r"^stage: proposal", "stage: paused")
         for query in asked:  # asked again (replayed): the refresh after the reset has them
             _replayed(root, query, env)
         git(root, "reset", "--hard", "--quiet", before)
         wait_for(
-            lambda: git(root, "rev-parse", "HEAD").strip() == before and refreshed(),
+            lambda: (
+                git(root, "rev-parse", "HEAD").strip() == before and replies_refreshed(root, asked)
+            ),
             30,
             lambda: daemon.log,
         )
-        got = {query: _replayed(root, query, env) for query in asked}
+        got = _replays_are_fresh(root, asked, env)
         assert b"proposal" in got[("list", "--at-risk")][0]
-        for query in asked:
-            assert got[query] == _fresh(root, query, env), query
-    finally:
-        daemon.stop()
 
 
 @pytest.mark.parametrize("link", [".sortext/replies", ".sortext"])
@@ -456,28 +478,15 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
     questions asked under it, then a save: the watcher's replies are what a fresh
     computation prints under the new configuration."""
     from sortext.files.state import StateDir
-    from sortext.views.recall import Refresh, questions
     from tests.test_query_recall import _dated
     from tests.test_recall_line import _env
-    from tests.watchkit import Daemon, commit_count, wait_for
+    from tests.watchkit import commit_count, saved_and_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
     asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
-    daemon = Daemon(root)
     marker = StateDir(root).watch_current
-
-    def refreshed() -> bool:
-        if not marker.exists():
-            return False
-        found = questions(root, 8)
-        return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
-
-    try:
-        daemon.wait_ready()
-        wait_for(marker.exists, 20, lambda: daemon.log)
-        for query in asked * 2:
-            _entry(root, _line(query), env)
+    with _asked_watcher(root, asked, env) as daemon:
         commits = commit_count(root)
         replace(root / "sortext.yaml", r"^people: \[maya, theo\]", "people: [maya, theo, zoe]")
         replace(
@@ -486,13 +495,8 @@ def test_a_real_watcher_after_a_config_change_replays_a_fresh_answer(
             "  - {name: paused, open: false",
         )
         wait_for(lambda: commit_count(root) > commits and marker.exists(), 30, lambda: daemon.log)
-        for query in asked * 2:  # the full rebuild forgot the questions: asked again
-            _entry(root, _line(query), env)
-        commits = commit_count(root)
-        replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
-        wait_for(lambda: commit_count(root) > commits and refreshed(), 30, lambda: daemon.log)
-        got = {query: _replayed(root, query, env) for query in asked}
-        for query in asked:
-            assert got[query] == _fresh(root, query, env), query
-    finally:
-        daemon.stop()
+        _ask_twice(root, asked, env)  # the full rebuild forgot the questions: asked again
+        saved_and_refreshed(
+            root, asked, daemon, NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz"
+        )
+        _replays_are_fresh(root, asked, env)

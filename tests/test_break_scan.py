@@ -115,10 +115,11 @@ def test_a_query_sees_an_edit_under_a_stamp_a_clock_ahead_left(
     after the stamp."""
     root = _valid_repo(tmp_path)
     ahead = 3 * 10**9
-    monkeypatch.setattr(scan, "time", _Clock(wall=ahead))
+    clock = _Clock(wall=ahead)
+    monkeypatch.setattr(scan, "time", clock)
     with Index.open(open_repository(root)) as index:
         index.refresh()
-        began = scan.time.time_ns()
+        began = clock.time_ns()
     path = root / "clients" / "client-1.md"
     path.write_bytes(path.read_bytes().replace(b"Client 1", b"Renamed 1"))
     wait_for_clock(began)  # the machine's clock past the stamp's moment

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import Result
@@ -31,6 +31,9 @@ from sortext.repo import Repository
 from tests.conftest import SAMPLE_TODAY, git
 from tests.test_watch_pages import TODAY, fresh_build, set_field, tree_files
 from tests.watchkit import pages_for, wait_for
+
+if TYPE_CHECKING:
+    from sortext.daemon.service import WatchService
 
 WAIT = 60.0
 
@@ -73,25 +76,24 @@ class GateRenderer(PagesRenderer):
 
 
 @contextmanager
-def watching(
+def running(
     root: Path,
     renderer: PagesRenderer | None = None,
     today: Callable[[], dt.date] | None = None,
-    debounce: float = 0.05,
     **options: Any,
-) -> Iterator[object]:
-    """A WatchService on ``root`` running on a thread, ready and settled; ``options``:
-    more of its fields (``rescan_every``)."""
+) -> Iterator[tuple[WatchService, Callable[[], None]]]:
+    """A WatchService on ``root`` running on a thread, ready and settled, that the test
+    may stop itself: yields ``(service, stop)`` where ``stop()`` releases a held
+    GateRenderer, asks the service to finish and joins it (asserting it did) within
+    WAIT seconds; it is called again on leaving.  ``today``: the service's clock
+    (default: TODAY); ``options``: more of its fields (``debounce`` in seconds,
+    ``rescan_every``, ``poll``), the service's defaults where not given."""
     from sortext.daemon.service import WatchService
     from sortext.repo import open_repository
 
     day = dt.date.fromisoformat(TODAY)
     service = WatchService(
-        open_repository(root),
-        renderer or PagesRenderer(),
-        today or (lambda: day),
-        debounce=debounce,
-        **options,
+        open_repository(root), renderer or PagesRenderer(), today or (lambda: day), **options
     )
     ready = threading.Event()
     errors: list[BaseException] = []
@@ -104,17 +106,39 @@ def watching(
 
     runner = threading.Thread(target=run, daemon=True)
     runner.start()
-    try:
-        assert ready.wait(WAIT), errors
-        service.wait_settled(0, WAIT)
-        yield service
-    finally:
+
+    def halt() -> None:
         if isinstance(renderer, GateRenderer):
             renderer.release.set()
         service.stop()
         runner.join(WAIT)
+
+    def stop() -> None:
+        halt()
+        assert not runner.is_alive(), "the watcher did not stop"
+
+    try:
+        assert ready.wait(WAIT), errors
+        service.wait_settled(0, WAIT)
+        yield service, stop
+    finally:
+        halt()
     assert not runner.is_alive(), "the watcher did not stop"
     assert not errors, errors
+
+
+@contextmanager
+def watching(
+    root: Path,
+    renderer: PagesRenderer | None = None,
+    today: Callable[[], dt.date] | None = None,
+    debounce: float = 0.05,
+    **options: Any,
+) -> Iterator[WatchService]:
+    """``running`` for a test that leaves the stopping to the end of the block: yields
+    the service alone; ``debounce`` in seconds."""
+    with running(root, renderer, today, debounce=debounce, **options) as (service, _stop):
+        yield service
 
 
 def commits(root: Path) -> list[str]:

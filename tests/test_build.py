@@ -415,7 +415,7 @@ def test_a_one_file_build_outside_git_starts_no_git_process(
 
     def spy(self: subprocess.Popen[bytes], args: object, *rest: object, **kw: object) -> None:
         started.append(args)
-        real(self, args, *rest, **kw)  # type: ignore[arg-type]
+        real(self, args, *rest, **kw)  # type: ignore[call-overload]
 
     monkeypatch.setattr(subprocess.Popen, "__init__", spy)  # type: ignore[attr-defined]
     result = _build(plain)

@@ -194,7 +194,7 @@ def test_every_writer_writes_by_default_and_previews_with_dry_run(
 ) -> None:
     path = records_repo / "clients" / "amara-okafor.md"
     before = path.read_bytes()
-    common = ("--repo", str(records_repo), "--today", SAMPLE_TODAY)
+    common: tuple[str, ...] = ("--repo", str(records_repo), "--today", SAMPLE_TODAY)
     common = common if args[0] not in ("set", "move") else common[:2]
     dry = cli(*args, "--dry-run", *common)
     assert dry.exit_code == 0, dry.output
@@ -285,7 +285,7 @@ def test_progress_shows_on_a_terminal_and_is_cleared(monkeypatch: pytest.MonkeyP
             return True
 
     term = Terminal()
-    monkeypatch.setattr(style.sys, "stderr", term)
+    monkeypatch.setattr("sortext.commands.style.sys.stderr", term)
     shown = threading.Event()
     with style.busy("checking the records", after=0.0):
         # wait for the status line itself, not for time
@@ -293,7 +293,7 @@ def test_progress_shows_on_a_terminal_and_is_cleared(monkeypatch: pytest.MonkeyP
             shown.wait(0.01)
     assert term.getvalue().endswith("\r\033[K")
     pipe = io.StringIO()
-    monkeypatch.setattr(style.sys, "stderr", pipe)
+    monkeypatch.setattr("sortext.commands.style.sys.stderr", pipe)
     with style.busy("checking the records", after=0.0):
         pass
     assert pipe.getvalue() == ""

@@ -28,7 +28,7 @@ from sortext.schema.validate import MAX_NUMBER, _value_problems, value_problems
 # -- values a record's front matter can hold ----------------------------------------
 
 _texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12
 ) | st.sampled_from(["", " ", "a\tb", "line\nline", "x\x00y", "\x1b[31m", "\x7f", "\x85", "ok"])
 _numbers = (
     st.integers(min_value=-(10**18), max_value=10**18)
@@ -119,7 +119,7 @@ def test_a_method_name_stays_a_method_on_a_plain_mapping() -> None:
 
 def _both(folder: Path, slug: str) -> tuple[Any, Any]:
     """(the full check's answer, the one-lstat answer): a path or the error text."""
-    answers = []
+    answers: list[Any] = []
     for real in (None, os.path.realpath(folder)):
         try:
             answers.append(confined_path(folder, slug, ".html", real))

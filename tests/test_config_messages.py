@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from sortext.errors import ConfigError
+from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import format_path
 from sortext.schema.config import CONFIG_SCHEMA, parse_config
 from tests.conftest import PROJECT_ROOT
@@ -180,4 +181,5 @@ def test_a_repository_with_a_wrong_value_names_it_at_its_line(tmp_path: Path) ->
         parse_config(root, text.encode(), "sortext.yaml")
     line = text.count("\n", 0, text.index("pages:")) + 1
     (diag,) = caught.value.diagnostics
+    assert isinstance(diag, Diagnostic)
     assert diag.format(False).startswith(f"sortext.yaml:{line}:17: error: pages.branch: expected")

@@ -223,7 +223,10 @@ def _package_record(held: int, total: int) -> Record:
 def test_package_phrase_and_reminders() -> None:
     status = rules.package_status(_package_record(7, 12), TODAY)
     assert status is not None and status.phrase == "session 7 of 12 (5 left)"
-    kinds = lambda r: [f.reason for f in rules.package_findings(r, CONFIG, TODAY)]  # noqa: E731
+
+    def kinds(record: Any) -> list[str]:
+        return [f.reason for f in rules.package_findings(record, CONFIG, TODAY)]
+
     assert kinds(_package_record(7, 12)) == []
     assert kinds(_package_record(10, 12)) == ["package: 2 sessions left (10 of 12)"]
     assert kinds(_package_record(12, 12)) == ["package used up (12 of 12 sessions)"]

@@ -14,6 +14,7 @@ import io
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from click.testing import Result
 from hypothesis import given, settings
@@ -31,7 +32,7 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 
 def test_hyperlink_name_is_neutralised() -> None:
-    record = {
+    record: dict[str, Any] = {
         "id": "eve",
         "name": '=HYPERLINK("http://evil.invalid","click")',
         "email": "@eve@example.com",

@@ -51,7 +51,7 @@ def test_dry_run_counts_equal_what_apply_does(
 ) -> None:
     export = tmp_path / "deals.csv"
     export.write_text(HEADER + "\n".join(ROWS) + "\n", encoding="utf-8")
-    args = ("import", str(export), "--map", str(MAPS / "pipedrive-deals.yaml"))
+    args: tuple[str, ...] = ("import", str(export), "--map", str(MAPS / "pipedrive-deals.yaml"))
     args += ("--accept", "theirs")
     dry = run(cli, records_repo, *args, "--dry-run")
     assert dry.exit_code == 1, dry.output  # refusals are not a success

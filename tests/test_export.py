@@ -74,7 +74,11 @@ def test_ics_parses_and_holds_every_due_date(cli: Callable[..., Result]) -> None
 def test_ics_uid_is_stable_when_the_date_moves() -> None:
     from sortext.io.export import calendar_events
 
-    data = {"id": "ann", "name": "Ann", "next_action": {"what": "Call", "due": "2026-11-01"}}
+    data: dict[str, Any] = {
+        "id": "ann",
+        "name": "Ann",
+        "next_action": {"what": "Call", "due": "2026-11-01"},
+    }
     before = calendar_events([data])
     data["next_action"]["due"] = "2026-12-01"
     after = calendar_events([data])

@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 from bench.gen_pages import client_text, generate_repo
 from sortext.io import export
 from sortext.repo import Repository, open_repository
+from tests.test_view_fast import stats
+
+__all__ = ["stats"]  # the fixture, used by name
 
 DAY = dt.date(2026, 11, 23)
 EXPORTS = "\nexports:\n  out/clients.csv: csv\n  out/clients.json: json\n  out/cal.ics: ics\n"
@@ -136,12 +139,20 @@ def _ids(root: Path) -> list[str]:
     return [r["id"] for r in json.loads((root / "out" / "clients.json").read_text())]
 
 
+def _email_of(path: Path) -> str:
+    """The record's ``email:`` value, as the file spells it."""
+    return next(
+        line.split(":", 1)[1].strip()
+        for line in path.read_text().splitlines()
+        if line.startswith("email:")
+    )
+
+
 def test_an_export_stats_erased_yaml_once_and_still_sees_each_erase(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, stats: list[str]
 ) -> None:
     import os
 
-    import sortext.schema.validate as validate
     from sortext.record import tombstone
     from sortext.store.index import Index
 
@@ -149,26 +160,13 @@ def test_an_export_stats_erased_yaml_once_and_still_sees_each_erase(
     broken = root / "clients" / "client-00001.md"  # stale in the index: loaded again
     broken.write_text(broken.read_text().replace("stage:", "stage: nowhere\nold_stage:", 1))
     victim = open_repository(root).record_path("client-00002")
-    email = next(
-        line.split(":", 1)[1].strip()
-        for line in victim.read_text().splitlines()
-        if line.startswith("email:")
-    )
-    _erase(root, "client-00002", email)
-    seen: list[str] = []
-    real = os.stat
-
-    def spy(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
-        seen.append(os.fspath(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(validate.os, "stat", spy)
+    _erase(root, "client-00002", _email_of(victim))
     repo = open_repository(root)
     records = export.load_records(repo)
-    seen.clear()  # the index's refresh is its own pass; the export's pass is what counts
+    stats.clear()  # the index's refresh is its own pass; the export's pass is what counts
     with Index.open(repo) as index:
         found = export._records_from(repo, index)
-    assert [p for p in seen if p.endswith(tombstone.FILE_NAME)] == [
+    assert [p for p in stats if p.endswith(tombstone.FILE_NAME)] == [
         os.path.join(str(root), tombstone.FILE_NAME)
     ]
     assert [r["id"] for r in found] == [r["id"] for r in records]
@@ -178,12 +176,7 @@ def test_an_export_stats_erased_yaml_once_and_still_sees_each_erase(
     export.write_configured_exports(repo, DAY)
     assert "client-00003" in _ids(root)
     victim = repo.record_path("client-00003")
-    email = next(
-        line.split(":", 1)[1].strip()
-        for line in victim.read_text().splitlines()
-        if line.startswith("email:")
-    )
-    _erase(root, "client-00003", email)
+    _erase(root, "client-00003", _email_of(victim))
     victim.write_text(victim.read_text() + "\n")  # the records changed: export again
     export.write_configured_exports(open_repository(root), DAY)
     assert "client-00003" not in _ids(root)

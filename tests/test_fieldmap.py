@@ -282,6 +282,7 @@ def test_any_sheet_written_by_csv_reads_back_the_same(
     # names the delimiter it took and the map's delimiter: decides.
     text = out.getvalue()
     own = _table_shape(text, delimiter)
+    assert own is not None  # written with it: a header of two or more cells
     ambiguous = any(
         other != delimiter and (shape := _table_shape(text, other)) and shape[1] >= own[1]
         for other in (",", ";", "\t", "|")

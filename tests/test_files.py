@@ -30,7 +30,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
 
 # A file name a user (or another tool) could give a file: no slash, no NUL, not . or ..
 names = st.text(
-    alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]),
     min_size=1,
     max_size=40,
 ).filter(lambda n: n not in (".", "..") and len(n.encode("utf-8")) < 200)

@@ -107,7 +107,7 @@ COMMANDS = [
 ]
 
 any_folder_st = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\0"),
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="/\0"),
     min_size=1,
     max_size=12,
 ).filter(lambda name: not name.startswith(".") and name.strip() == name and bool(name))

@@ -307,7 +307,8 @@ def test_every_reading_command_survives_any_record(case: Any) -> None:
         accepted = checked.exit_code == 0
         COUNTS["examples"] += 1
         COUNTS["accepted" if accepted else "refused"] += 1
-        record_id = data.get("id") if accepted and isinstance(data.get("id"), str) else file_name
+        given_id = data.get("id")
+        record_id = given_id if accepted and isinstance(given_id, str) else file_name
         run("build", *repo, "--today", SAMPLE_TODAY)
         listed = json.loads(run("list", *repo, "--json").output)
         ids = {c["id"] for c in listed}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import unicodedata
+from typing import Final
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from sortext.commands.style import visible
 from sortext.files.inert import clean, inert_output
 
-ACTED_ON = ("Cc", "Cf", "Zl", "Zp")
+ACTED_ON: Final = ("Cc", "Cf", "Zl", "Zp")
 EVERY = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in ACTED_ON]
 
 

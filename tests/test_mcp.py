@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mcp import Client
-from mcp.types import CallToolResult
+from mcp.types import CallToolResult, TextContent
 
 from sortext.assistant import guard
 from sortext.assistant.server import build_server
@@ -236,6 +236,7 @@ def test_notes_reach_the_assistant_only_as_json_values(records_repo: Path) -> No
     [prep] = calls(records_repo, ("client_prep", {"id": "amara-okafor", "today": SAMPLE_TODAY}))
     assert attack.strip() in data(prep)["notes"]
     for block in prep.content:
+        assert isinstance(block, TextContent), block
         parsed = json.loads(block.text)  # every text block is JSON: the note is a value
         assert attack.strip() in parsed["notes"]
 
@@ -285,7 +286,7 @@ def test_log_session_preview_then_apply_writes_exactly_the_preview(records_repo:
 
 
 def test_each_write_tool_previews_and_applies(records_repo: Path) -> None:
-    previews = [
+    previews: list[tuple[str, dict[str, Any]]] = [
         (
             "preview_pay_invoice",
             {"id": "amara-okafor", "invoice": "INV-2026-058", "on": SAMPLE_TODAY},

@@ -159,8 +159,11 @@ def test_next_lists_the_clients_kept_off_the_pages(
     ),
 )
 def test_every_list_row_has_the_next_action_the_rules_give(
-    generated: Path, tmp_path_factory: pytest.TempPathFactory, day: dt.date, saved: dict
-) -> None:  # type: ignore[type-arg]
+    generated: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    day: dt.date,
+    saved: dict[int, dt.date],
+) -> None:
     """``list`` reads each row's next action from the stored assessments: held to the
     rules on every row, with files saved (their due dates moved) since the build."""
     import re

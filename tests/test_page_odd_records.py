@@ -116,7 +116,7 @@ _odd = st.one_of(
 )
 
 # each list's fields as a valid record writes them
-_ITEMS = {
+_ITEMS: dict[str, dict[str, Any]] = {
     "invoices": {
         "id": "INV-7",
         "status": "sent",

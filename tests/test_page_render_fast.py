@@ -17,7 +17,7 @@ import json
 import random
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jinja2
 import markupsafe
@@ -249,9 +249,9 @@ _dates = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(dt.date.isofor
     st.sampled_from(["", "someday", "2026-13-01", "<b>2026</b>", "2026-11-17"])
 )
 _numbers = st.floats(-1e6, 1e6, allow_nan=False) | st.integers(-1000, 1000).map(float)
-_states = st.sampled_from(
-    ["achieved", "progressing", "stuck", "behind", "no data", "closed", "paused"]
-)
+#: GoalStatus.state's values
+GoalState = Literal["achieved", "progressing", "stuck", "behind", "no data", "closed", "paused"]
+_states: st.SearchStrategy[GoalState] = st.sampled_from(get_args(GoalState))
 
 
 @st.composite

@@ -239,7 +239,7 @@ class _FailingOs:
         raise OSError(self.code, os.strerror(self.code))
 
     def _ours(self, path: object) -> bool:
-        return self.name in os.path.basename(os.fspath(path))  # type: ignore[arg-type]
+        return self.name in os.path.basename(os.fspath(path))  # type: ignore[call-overload]
 
     def open(self, path: object, flags: int, mode: int = 0o777) -> int:
         if self.call == "open" and self._ours(path) and flags & os.O_WRONLY:
@@ -326,8 +326,8 @@ def test_every_staged_or_temp_write_error_names_the_final_path(
             target.write_bytes(old)
         shown = final if staged else None
         failing = _FailingOs(call, code, "amara.html")
-        saved = writer.os
-        writer.os = failing  # type: ignore[assignment]
+        saved = writer.os  # type: ignore[attr-defined]
+        writer.os = failing  # type: ignore[attr-defined, assignment]
         try:
             if writer_name == "atomic_write":
                 writer.atomic_write(target, b"same!", shown=shown)
@@ -342,5 +342,5 @@ def test_every_staged_or_temp_write_error_names_the_final_path(
         else:
             assert not failing.failed  # (a call the writer does not make here)
         finally:
-            writer.os = saved
+            writer.os = saved  # type: ignore[attr-defined]
         assert not [n for n in os.listdir(folder) if n.startswith(".amara")]  # no temp left

@@ -240,7 +240,10 @@ def test_withheld_clients_are_neither_named_nor_linked(tmp_path: Path) -> None:
         "measurements": [{"goal": "none", "date": "2026-01-01", "value": 1}],
     }
     valid = {"name": "x", "stage": "inquiry", "consent": {"data_use": False}}
-    records = [(data, {}, "slug", "old"), (valid, {}, "slug", "new")]
+    records: list[tuple[dict[str, Any], dict[str, str], str, str]] = [
+        (data, {}, "slug", "old"),
+        (valid, {}, "slug", "new"),
+    ]
     root = _write_repo(tmp_path, records, consented=True, withhold=True)
     files = build_and_publish(root)
     assert not any(name.startswith("site/clients/client-") for name in files)  # withheld

@@ -407,6 +407,7 @@ def _rounds(tmp_path: Path, queries: bool) -> Path:
         ]
         for proc in runs:
             _, err = proc.communicate(timeout=300)
+            assert isinstance(proc.args, list)
             assert proc.returncode == 0, (round_, proc.args[3:5], err.decode()[-500:])
     assert subprocess.run([*sortext, "build", *day], capture_output=True).returncode == 0
     return root

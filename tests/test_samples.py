@@ -25,5 +25,7 @@ def test_samples_cover_every_stage() -> None:
     stages = set()
     for path in repo.record_paths():
         front = path.read_text(encoding="utf-8").split("---\n")[1]
-        stages.add(yaml_rs.loads(front)["stage"])
+        data = yaml_rs.loads(front)
+        assert isinstance(data, dict), path
+        stages.add(data["stage"])
     assert stages == set(repo.config.stage_names)

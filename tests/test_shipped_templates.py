@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import sortext.pages.render as render
+from bench.gen_pages import remove_derived
 from sortext.pages.build import build
 from sortext.repo import open_repository
 
@@ -70,12 +71,7 @@ def _entries(root: Path) -> list[Path]:
 
 
 def _cold(root: Path) -> dict[str, bytes]:
-    for derived in (".sortext", "site", "NEXT.md"):
-        target = root / derived
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+    remove_derived(root)
     build(open_repository(root), TODAY)
     return _pages(root)
 

@@ -90,7 +90,12 @@ VERSION = st.tuples(
 )
 
 
-def _text(version: tuple[str | None, str, str, str | None, str | None, bool, int, int]) -> bytes:
+#: a version of the record: stage, spelling, name, decoy, notes' stage, flow, notes length,
+#: other fields (see VERSION)
+Version = tuple[str | None, str, str, str | None, str | None, bool, int, int]
+
+
+def _text(version: Version) -> bytes:
     stage, spelling, name, decoy, notes_stage, flow, length, extra = version
     lines = ["---", *_front(stage, spelling, name, decoy, flow, extra), "---", "", "# Notes"]
     lines += [f"Talked about week {n}." for n in range(length)]
@@ -141,7 +146,7 @@ def _expected(history: list[tuple[dt.date, bytes]]) -> tuple[str | None, dt.date
 )
 @given(versions=st.lists(VERSION, min_size=1, max_size=7))
 def test_stage_facts_equal_the_record_readers_stage(
-    tmp_path_factory: pytest.TempPathFactory, versions: list[tuple]
+    tmp_path_factory: pytest.TempPathFactory, versions: list[Version]
 ) -> None:
     root = _repo(tmp_path_factory.mktemp("spell") / "r")
     repo = open_repository(root)
@@ -194,7 +199,7 @@ def test_plain_histories_keep_the_fast_path(tmp_path: Path) -> None:
     """The plain spelling stays cheap: a history of notes and field edits around a
     plain ``stage:`` line reads one version per record (the newest), whatever its
     length; a spelling the line scan cannot follow costs reads, not a wrong answer."""
-    from sortext.vcs import stagefacts
+    from sortext.vcs import git, stagefacts
     from sortext.vcs.log import read_blobs
 
     root = _repo(tmp_path / "r")
@@ -210,7 +215,7 @@ def test_plain_histories_keep_the_fast_path(tmp_path: Path) -> None:
         asked.extend(blobs)
         return read_blobs(root, blobs)
 
-    out = stagefacts.git.run(
+    out = git.run(
         root,
         "log",
         "--format=\x01%aI",
@@ -233,7 +238,7 @@ def test_plain_histories_keep_the_fast_path(tmp_path: Path) -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(versions=st.lists(VERSION, min_size=1, max_size=6))
-def test_the_history_readers_agree_on_every_spelling(versions: list[tuple]) -> None:
+def test_the_history_readers_agree_on_every_spelling(versions: list[Version]) -> None:
     """The same class on the history side: the incremental version parser (top-level
     entries read alone, the simple forms without YAML: ``simple_entry``) and the line
     scan of plain top fields give, for every spelling, what the record reader gives."""

@@ -52,27 +52,25 @@ def _add_note(path: Path, n: int) -> None:
     path.write_text(text.replace("\n---\n", f"\n---\n\nOne more note {n}.\n", 1))
 
 
+def _sub(path: Path, pattern: str, new: str) -> None:
+    """Change the first match of ``pattern`` (a multiline regex) in the file, if any."""
+    path.write_text(re.sub(pattern, new, path.read_text(), count=1, flags=re.MULTILINE))
+
+
 def _reassign(path: Path, person: str) -> None:
-    text = path.read_text()
-    text = re.sub(r"(?m)^owner: .*$", f"owner: {person}", text, count=1)
-    path.write_text(text)
+    _sub(path, r"^owner: .*$", f"owner: {person}")
 
 
 def _action_owner(path: Path, person: str) -> None:
-    text = path.read_text()
-    text = re.sub(r"(?m)^(  owner:) .*$", rf"\1 {person}", text, count=1)
-    path.write_text(text)
+    _sub(path, r"^(  owner:) .*$", rf"\1 {person}")
 
 
 def _due(path: Path, day: int) -> None:
-    text = path.read_text()
-    text = re.sub(r"(?m)^(  due:) .*$", rf"\1 2026-11-{day:02d}", text, count=1)
-    path.write_text(text)
+    _sub(path, r"^(  due:) .*$", rf"\1 2026-11-{day:02d}")
 
 
 def _rename_client(path: Path, n: int) -> None:
-    text = path.read_text()
-    path.write_text(re.sub(r"(?m)^name: (.*)$", rf"name: \1 {n}", text, count=1))
+    _sub(path, r"^name: (.*)$", rf"name: \1 {n}")
 
 
 def _copy_as_new(path: Path, n: int) -> None:
@@ -122,6 +120,13 @@ def _apply(root: Path, edit: str, which: int, person: str, day: int) -> list[Pat
     return [path]
 
 
+def _built(root: Path) -> Path:
+    """``root`` built twice: the second build keeps the key (the first may be racy)."""
+    build(open_repository(root), TODAY)
+    build(open_repository(root), TODAY)
+    return root
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -138,9 +143,7 @@ def test_any_edits_leave_the_pages_a_full_rendering_gives(
 ) -> None:
     """Edits, then a build told which files changed (as the watcher's) or one that
     looks for them: the pages equal a full rendering of the same state."""
-    root = sample_records(tmp_path_factory.mktemp("partial") / "records")
-    build(open_repository(root), TODAY)
-    build(open_repository(root), TODAY)  # keeps the key (the first may be racy)
+    root = _built(sample_records(tmp_path_factory.mktemp("partial") / "records"))
     for edits, told in steps:
         touched = [path for edit in edits for path in _apply(root, *edit)]
         if told:
@@ -150,9 +153,19 @@ def test_any_edits_leave_the_pages_a_full_rendering_gives(
 
 @pytest.fixture
 def built(records_repo: Path) -> Path:
-    build(open_repository(records_repo), TODAY)
-    build(open_repository(records_repo), TODAY)
-    return records_repo
+    return _built(records_repo)
+
+
+@pytest.fixture
+def bruno(built: Path) -> Path:
+    """theo's record in the built repository (his action too)."""
+    return built / "clients" / "bruno-castellanos.md"
+
+
+@pytest.fixture
+def rendered(built: Path, monkeypatch: pytest.MonkeyPatch) -> _Rendered:
+    """The spy, set after ``built``'s builds (what they rendered is not counted)."""
+    return _Rendered(monkeypatch)
 
 
 def _one_file_build(root: Path, path: Path) -> BuildResult:
@@ -164,40 +177,35 @@ def _one_file_build(root: Path, path: Path) -> BuildResult:
     return result
 
 
-def test_a_note_added_renders_no_summary_page(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rendered = _Rendered(monkeypatch)
-    path = built / "clients" / "bruno-castellanos.md"
-    _add_note(path, 1)
-    result = _one_file_build(built, path)
+def test_a_note_added_renders_no_summary_page(
+    built: Path, bruno: Path, rendered: _Rendered
+) -> None:
+    _add_note(bruno, 1)
+    result = _one_file_build(built, bruno)
     assert rendered.names == ["summary"]  # the full rendering's only: not the edit's
     assert {"NEXT.md", "site/index.html", "site/owners/maya.html"} <= set(result.unchanged)
 
 
 def test_an_edit_of_one_owners_record_renders_only_that_owners_page(
-    built: Path, monkeypatch: pytest.MonkeyPatch
+    built: Path, bruno: Path, rendered: _Rendered
 ) -> None:
-    rendered = _Rendered(monkeypatch)
-    path = built / "clients" / "bruno-castellanos.md"  # theo's, his action too
-    _due(path, 28)
-    _one_file_build(built, path)
+    _due(bruno, 28)
+    _one_file_build(built, bruno)
     assert rendered.names[:2] == ["summary", "kept:site/owners/maya.html"]
 
 
 def test_a_reassigned_record_renders_both_owners_pages(
-    built: Path, monkeypatch: pytest.MonkeyPatch
+    built: Path, bruno: Path, rendered: _Rendered
 ) -> None:
-    rendered = _Rendered(monkeypatch)
-    path = built / "clients" / "bruno-castellanos.md"
-    _reassign(path, "maya")
-    _one_file_build(built, path)
+    _reassign(bruno, "maya")
+    _one_file_build(built, bruno)
     assert rendered.names[0] == "summary"
     assert not any(name.startswith("kept:") for name in rendered.names)
 
 
-def test_an_owner_page_edited_by_hand_is_rendered_again(built: Path) -> None:
+def test_an_owner_page_edited_by_hand_is_rendered_again(built: Path, bruno: Path) -> None:
     page = built / "site" / "owners" / "maya.html"
     page.write_text(page.read_text() + "<!-- by hand -->")
-    path = built / "clients" / "bruno-castellanos.md"
-    _due(path, 28)
-    _one_file_build(built, path)
+    _due(bruno, 28)
+    _one_file_build(built, bruno)
     assert "by hand" not in page.read_text()

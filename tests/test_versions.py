@@ -180,10 +180,8 @@ def test_plain_top_fields_agree_with_the_parser(
 def test_plain_top_fields_answer_for_realistic_records() -> None:
     """The records an import brings take the cheap path (else a bulk week is slow)."""
     import random
-    import sys
 
-    sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-    from gen_pages import client_text
+    from bench.gen_pages import client_text
 
     rng = random.Random(7)
     for n in range(50):

@@ -184,7 +184,6 @@ def _erase(root: Path, record_id: str, email: str) -> None:
 @pytest.fixture
 def stats(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The paths the validator stats (os.stat as the validator module calls it)."""
-    import sortext.schema.validate as validate
 
     seen: list[str] = []
     real = os.stat
@@ -193,7 +192,7 @@ def stats(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         seen.append(os.fspath(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(validate.os, "stat", spy)
+    monkeypatch.setattr("sortext.schema.validate.os.stat", spy)
     yield seen
 
 

@@ -277,8 +277,9 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     from sortext.views import recall
 
     root, watcher, _ = watched
+    parts = ["next", None, None, False, SAMPLE_TODAY, False, 60]
     question = {
-        "parts": ["next", None, None, False, SAMPLE_TODAY, False, 60],
+        "parts": parts,
         "clock": False,
         "colour": False,
         "outputs": ["utf-8", "utf-8"],
@@ -290,7 +291,7 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     assert refresh_replies(root, lambda: False) >= 1
     narrow = recall.Refresh(root, question)
     assert narrow.remembered
-    wide = recall.Refresh(root, dict(question, parts=[*question["parts"][:6], 200]))
+    wide = recall.Refresh(root, dict(question, parts=[*parts[:6], 200]))
     assert not wide.remembered and wide.wanted
 
 
@@ -342,8 +343,7 @@ def test_a_real_watcher_refreshes_the_replies_after_a_save(
     commits, renders, vouches, then works the questions asked today out again; the
     first query after the save is then a replay, equal to a fresh answer."""
     from sortext.files.state import StateDir
-    from sortext.views.recall import Refresh, questions
-    from tests.watchkit import Daemon, commit_count, wait_for
+    from tests.watchkit import Daemon, commit_count, replies_refreshed, wait_for
 
     root = _dated(records_repo)
     env = _env(tmp_path)
@@ -357,14 +357,11 @@ def test_a_real_watcher_refreshes_the_replies_after_a_save(
             _entry(root, _line(query), env)
         commits = commit_count(root)
         replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
-
-        def refreshed() -> bool:
-            if commit_count(root) <= commits or not marker.exists():
-                return False
-            found = questions(root, 8)
-            return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
-
-        wait_for(refreshed, 30, lambda: daemon.log)
+        wait_for(
+            lambda: commit_count(root) > commits and replies_refreshed(root, asked),
+            30,
+            lambda: daemon.log,
+        )
         got = {query: _replayed(root, query, env) for query in asked}
         assert b"Northwind Bakerz" in got[("list", "--at-risk")][0]
         for query in asked:

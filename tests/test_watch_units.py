@@ -151,9 +151,9 @@ def test_private_index_is_reused_until_someone_else_commits(
     records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sortext.vcs.commit as gitops
+    from sortext.vcs.git import run as real  # what sortext.vcs.commit calls
 
     calls: list[str] = []
-    real = gitops.run
 
     def counting(root: Path, *args: str, **kwargs: object) -> bytes:
         calls.append(args[0])
@@ -188,9 +188,9 @@ def test_prepared_private_index_serves_the_first_commit_and_is_never_stale(
     """``prepare`` (the watcher's start-up) reads HEAD's tree once, so the first save's
     commit does not; when someone commits after it, that commit reads HEAD again."""
     import sortext.vcs.commit as gitops
+    from sortext.vcs.git import run as real  # what sortext.vcs.commit calls
 
     calls: list[str] = []
-    real = gitops.run
 
     def counting(root: Path, *args: str, **kwargs: object) -> bytes:
         calls.append(args[0])

@@ -461,7 +461,7 @@ def _random_step(root: Path, rng: Any, n: int) -> str:
         write(root, f"n{n}", record(f"New {n}", "inquiry"))  # the step changed nothing
     if rng.random() < 0.1:
         return "2026-11-10"  # back-dated before the window: its start moves
-    return rng.choice(["2026-11-18", "2026-11-20", "2026-11-23"])
+    return str(rng.choice(["2026-11-18", "2026-11-20", "2026-11-23"]))
 
 
 @pytest.mark.parametrize(("seed", "before_window"), [(1, True), (2, True), (3, False), (4, False)])

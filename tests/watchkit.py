@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.crash_harness import watch_argv
@@ -142,3 +142,33 @@ def idle_mark(root: Path, daemon: Daemon | None = None, timeout: float = 20.0) -
 
     wait_for(done, timeout, lambda: daemon.log if daemon else "")
     return settled(root)
+
+
+def replies_refreshed(root: Path, asked: Sequence[Sequence[str]]) -> bool:
+    """Whether the watcher marked its state current and the questions asked today (the
+    newest eight) are as many as ``asked``, each with its reply remembered under the
+    current key (a replay the next time it is asked)."""
+    from sortext.files.state import StateDir
+    from sortext.views.recall import Refresh, questions
+
+    if not StateDir(root).watch_current.exists():
+        return False
+    found = questions(root, 8)
+    return len(found) == len(asked) and all(Refresh(root, q).remembered for q in found)
+
+
+def saved_and_refreshed(
+    root: Path, asked: Sequence[Sequence[str]], daemon: Daemon, rel: str, pattern: str, new: str
+) -> None:
+    """Save ``rel`` with the first match of ``pattern`` (multiline regex) changed to
+    ``new``; wait (30 s at most) until the save is committed and the ``asked``
+    questions' replies are refreshed (:func:`replies_refreshed`)."""
+    from tests.dated import replace
+
+    commits = commit_count(root)
+    replace(root / rel, pattern, new)
+    wait_for(
+        lambda: commit_count(root) > commits and replies_refreshed(root, asked),
+        30,
+        lambda: daemon.log,
+    )

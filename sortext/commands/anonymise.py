@@ -43,19 +43,29 @@ def command(
     Example:
       sortext anonymise harbour-lane-coop --push
     """
-    from sortext.commands.erase import rebuild_pages, show_plan, show_report
+    from sortext.commands.erase import (
+        add_inbox_notes,
+        rebuild_pages,
+        rebuilder,
+        show_plan,
+        show_report,
+        watcher_stopped,
+    )
     from sortext.commands.style import busy
     from sortext.vcs.anonymise import anonymise
     from sortext.vcs.erase import plan_erase
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
+    add_inbox_notes(repo, plan, resolve_today(today))
     remotes = show_plan(repo, plan, push, "anonymise")
     if not yes and not click.confirm("Anonymise this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
-    with busy("rewriting history and verifying"):
-        new_id, report = anonymise(repo, plan, resolve_today(today), push, remotes)
+    with busy("rewriting history and verifying"), watcher_stopped(repo):
+        new_id, report = anonymise(
+            repo, plan, resolve_today(today), push, remotes, rebuilder(repo, resolve_today(today))
+        )
     rebuild_pages(repo, report, resolve_today(today))
     click.echo(f"anonymised record: {repo.shown(repo.record_path(new_id))}")
     show_report(report, push)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,15 +79,42 @@ def command(
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
+    add_inbox_notes(repo, plan, resolve_today(today))
     remotes = show_plan(repo, plan, push, "erase")
     if not yes and not click.confirm("Erase this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
-    with busy("rewriting history and verifying"):
-        report = erase(repo, plan, resolve_today(today), reason, push, remotes)
+    with busy("rewriting history and verifying"), watcher_stopped(repo):
+        report = erase(
+            repo,
+            plan,
+            resolve_today(today),
+            reason,
+            push,
+            remotes,
+            rebuild=rebuilder(repo, resolve_today(today)),
+        )
     rebuild_pages(repo, report, resolve_today(today))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
+
+
+def add_inbox_notes(repo: Any, plan: ErasePlan, today: dt.date) -> None:
+    """Inbox notes matched to the client (``sortext inbox``'s matching) are their data
+    on its way into the record: a note file in ``inbox/`` is dropped with the record
+    (working tree and history); a section of ``inbox.md`` cannot be, and the plan
+    names it (``plan.inbox_sections``) to be cut first."""
+    from sortext.errors import SortextError
+    from sortext.io.inbox import read_inbox
+
+    try:
+        notes = read_inbox(repo, today)
+    except SortextError:
+        return  # an inbox that cannot be read is reported by 'sortext inbox'
+    mine = [n for n in notes if n.record_id == plan.record_id]
+    files = {n.source for n in mine if n.span is None}
+    plan.paths = sorted(set(plan.paths) | files)
+    plan.inbox_sections = sorted(n.source for n in mine if n.span is not None)
 
 
 def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
@@ -98,10 +128,28 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
-    click.echo(f"  refs rewritten: {', '.join(visible(r) for r in plan.refs) or 'none'}")
+    from sortext.vcs.derived import pages_refs
+
+    afresh = pages_refs(repo.root, repo)
+    rewritten = [r for r in plan.refs if r not in afresh]
+    click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
+    if afresh:
+        click.echo(
+            "  deleted, not rewritten (derived; published afresh from the records when "
+            f"pages are on): {', '.join(map(visible, afresh))}"
+        )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
         click.echo(f"    {visible(path)}")
+    if plan.derived_paths:
+        click.echo("  derived files committed in history, dropped and committed again:")
+        for path in plan.derived_paths:
+            click.echo(f"    {visible(path)}")
+    for section in plan.inbox_sections:
+        click.echo(
+            f"  NOT erased: {visible(section)} is about the client: cut that section from "
+            "inbox.md (and commit) before erasing"
+        )
     if plan.named_files:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:
@@ -112,11 +160,71 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     )
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
+    for kind in sorted({v.field for v in plan.own_words}):
+        click.echo(
+            f"  not replaced: {kind} (also another client's, or a word of sortext.yaml or "
+            "the record format such as a person who owns records: replacing it would "
+            "rewrite the other records)"
+        )
     if push:
         click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")
     else:
         click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
     return remotes
+
+
+@contextmanager
+def watcher_stopped(repo: Any) -> Iterator[None]:
+    """Hold the watcher's lock for the whole rewrite: refuse (DaemonRunning, exit 2)
+    while ``sortext watch`` runs, and keep one from starting meanwhile.  A running
+    watcher holds the client in memory, in its private git index and in the replies
+    its refresh child writes, and would write them back after erase deleted them."""
+    from sortext.daemon.lock import DaemonRunning, acquire, holder, lock_path
+
+    try:
+        held = acquire(lock_path(repo.root))
+    except DaemonRunning:
+        raise DaemonRunning(
+            f"sortext watch is running for this repository (pid {holder(lock_path(repo.root))}): "
+            "it would write the client back into what erase deletes. Stop it (Ctrl-C, or "
+            "systemctl --user stop sortext-watch), erase, then start it again"
+        ) from None
+    try:
+        yield
+    finally:
+        held.release()
+
+
+def rebuilder(repo: Any, today: dt.date) -> Callable[[bool], list[str]]:
+    """What writes the derived stores again after a rewrite (``rebuild`` of
+    :data:`sortext.vcs.derived.STORES`): the pages when there were any, the configured
+    exports, and, when ``republish``, the pages branch as one new commit for HEAD.
+    Whether there were pages is looked at now, before the rewrite removes any."""
+    had_pages = any(os.path.lexists(repo.root / p) for p in ("NEXT.md", "site"))
+
+    def rebuild(republish: bool) -> list[str]:
+        from sortext.io.export import write_configured_exports
+        from sortext.pages.build import build
+        from sortext.repo import open_repository
+        from sortext.vcs import git
+        from sortext.vcs.pages import PagesSettings, publish
+
+        fresh = open_repository(repo.root)  # sortext.yaml may have been rewritten
+        done: list[str] = []
+        if republish or had_pages:
+            build(fresh, today)
+            done.append("the pages (NEXT.md, site/)")
+        if fresh.config.raw.get("exports"):
+            write_configured_exports(fresh, today)
+            done.append("the configured exports")
+        settings = PagesSettings.from_config(fresh.config.raw.get("pages"))
+        head = git.head_commit(fresh.root)
+        if republish and settings.ref and head:
+            publish(fresh.root, head, settings)
+            done.append(f"the pages branch {settings.branch} (one new commit, no old history)")
+        return done
+
+    return rebuild
 
 
 def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
@@ -135,6 +243,8 @@ def show_report(report: EraseReport, push: bool) -> None:
     """Print what was removed and what each verification searched and found."""
     for removed in report.removed_files:
         click.echo(f"removed {visible(removed)}")
+    for rebuilt in report.rebuilt:
+        click.echo(f"written again from the records: {visible(rebuilt)}")
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"

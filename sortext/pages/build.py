@@ -243,8 +243,9 @@ def _build(
         ids_before = index.record_ids(changed_paths)
         # The summary pages as rendered before this build, if current: with the rows of
         # the records it may change, compared after it stored them (see _reusable).
+        sources = _SummarySources(repo, index, build_mark, head, common, today)
         before = (
-            _Before.take(repo, index, build_mark, head, common, today, changed_paths, ids_before)
+            _Before.take(sources, changed_paths, ids_before)
             if names is not None and not behind and index.meta(BUILD_KEY) == build_mark
             else None
         )
@@ -327,7 +328,7 @@ def _build(
         if staging is not None:  # every client page is written: all appear at once
             staging.publish()
         # read before rendering: a query storing meanwhile moves what the next build reads
-        summary_key = _summary_key(repo, index, build_mark, head, common, today)
+        summary_key = _summary_key(sources)
         kept_text = index.meta(SUMMARY_KEY)
         if not (quiet and _summary_kept(repo, kept_text, summary_key, result)):
             warned = len(result.warnings)
@@ -762,24 +763,34 @@ SUMMARY_FORMAT = "2"  # part of the summary key: raised when what it covers chan
 INBOX_DIR, INBOX_FILE = "inbox", "inbox.md"  # sortext.views.day's (a test holds them equal)
 
 
-def _summary_key(
-    repo: Repository,
-    index: Index,
-    build_mark: str,
-    head: str,
-    common: Context,
-    today: dt.date,
-) -> str:
-    """A digest of everything the summary pages are rendered from, besides the index's
-    board, which only builds and queries store (a build that changes it renders them;
-    a query's store moves :data:`sortext.store.board.QUERY_STORES`; a stored record
-    moves the index's generation): the rules' key (today, the configuration, sortext's
-    version), the templates, the owners' sources, git's HEAD ("since last week"), the
-    page limits, the bounds of "since last week" (local midnights: the time zone) and
-    the notes waiting in the inbox (their count is shown)."""
+@dataclass(frozen=True)
+class _SummarySources:
+    """What a build's summary key is worked out from (see :func:`_summary_key`): the
+    repository and its index, the build's rules-and-templates mark (``build_mark``),
+    git's HEAD as :func:`_head` reads it, the page context and the build's day."""
+
+    repo: Repository
+    index: Index
+    build_mark: str
+    head: str
+    common: Context
+    today: dt.date
+
+
+def _summary_key(sources: _SummarySources) -> str:
+    """A digest (hex SHA-256) of everything the summary pages are rendered from, besides
+    the index's board, which only builds and queries store (a build that changes it
+    renders them; a query's store moves :data:`sortext.store.board.QUERY_STORES`; a
+    stored record moves the index's generation): the rules' key (today, the
+    configuration, sortext's version), the templates, the owners' sources, git's HEAD
+    ("since last week"), the page limits, the bounds of "since last week" (local
+    midnights: the time zone) and the notes waiting in the inbox (their count is
+    shown); read from the index and the inbox now, not when ``sources`` was made."""
     from sortext.store import board
     from sortext.vcs.midnight import window_bounds
 
+    repo, index, today = sources.repo, sources.index, sources.today
+    build_mark, head, common = sources.build_mark, sources.head, sources.common
     digest = hashlib.sha256()
     parts = (
         SUMMARY_FORMAT,
@@ -897,22 +908,15 @@ class _Before:
 
     @classmethod
     def take(
-        cls,
-        repo: Repository,
-        index: Index,
-        build_mark: str,
-        head: str,
-        common: Context,
-        today: dt.date,
-        changed_paths: Sequence[str],
-        ids: set[str],
+        cls, sources: _SummarySources, changed_paths: Sequence[str], ids: set[str]
     ) -> _Before | None:
         from sortext.store import summary_rows
 
+        repo, index = sources.repo, sources.index
         kept_text = index.meta(SUMMARY_KEY)
         if not kept_text:
             return None
-        key = _summary_key(repo, index, build_mark, head, common, today)
+        key = _summary_key(sources)
         if _pages_as_kept(repo, kept_text, key) is None:
             return None  # the pages on disk are not those of the last rendering
         paths = summary_rows.paths_of(index.conn, changed_paths, ids)

@@ -9,9 +9,10 @@ driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
 ``install``: a repository and sortext's git settings), ``staged`` (the staged
 records ``check --staged`` reads), ``window`` (the "since last week" window
 from git), ``headref`` (HEAD's commit read from git's ref files, for a
-quick query's cache key).  Every git call goes through ``git`` (the one git layer: GitPython,
-imported lazily, plus plain processes for the hot paths; one environment,
-timeout and error policy).
+quick query's cache key), ``erase`` and ``anonymise`` (the one history rewrite),
+``derived`` (the registry of derived-data stores erase reaches).  Every git call
+goes through ``git`` (the one git layer: GitPython, imported lazily, plus plain
+processes for the hot paths; one environment, timeout and error policy).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.store`).
 """

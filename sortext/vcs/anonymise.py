@@ -16,7 +16,7 @@ import datetime as dt
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sortext.errors import RecordNotFound, UsageError
@@ -76,6 +76,7 @@ def anonymise(
     today: dt.date,
     push: bool = False,
     remotes: Sequence[str] = (),
+    rebuild: Callable[[bool], list[str]] | None = None,
 ) -> tuple[str, EraseReport]:
     """Anonymise ``plan.record_id``; the new id and the erase report.
 
@@ -99,6 +100,13 @@ def anonymise(
     text = _scrub(render(anonymised_data(data, new_id, today), today), plan)
     rel = repo.relative(repo.record_path(new_id))
     report = erase(
-        repo, plan, today, "anonymised", push, remotes, extra={rel: text.encode("utf-8")}
+        repo,
+        plan,
+        today,
+        "anonymised",
+        push,
+        remotes,
+        extra={rel: text.encode("utf-8")},
+        rebuild=rebuild,
     )
     return new_id, report

@@ -9,8 +9,9 @@ The one history rewrite sortext makes.  Steps:
 2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
    branch and tag: those paths are dropped, the values replaced by
    ``(erased)`` in every other file and in commit messages; then reflogs are
-   expired and ``gc --prune=now`` drops the old objects; the derived
-   ``.sortext/`` folder is deleted; the tombstone (:mod:`sortext.record.tombstone`)
+   expired and ``gc --prune=now`` drops the old objects; every store of derived
+   data (:mod:`sortext.vcs.derived`) is deleted or written again (the pages
+   branch afresh, not rewritten); the tombstone (:mod:`sortext.record.tombstone`)
    is committed.
 3. :func:`verify_repository` reads every object (``git cat-file
    --batch-all-objects``: reachable or not, loose or packed) and git's own
@@ -27,14 +28,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sortext.errors import GitError, RecordNotFound, UsageError
 from sortext.files.inert import clean
 from sortext.files.slug import implied_id, linked_part
-from sortext.files.state import StateDir
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -46,6 +46,10 @@ REPLACEMENT = "(erased)"
 MIN_VALUE = 4
 IDENTIFYING = ("name", "email", "phone")
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+#: What a commit message line about the erased client becomes, whole: the line
+#: (``<id>: next_action.what Call about the divorce -> ...``, one per record in a
+#: watcher commit of several records) holds the client's field values, not only the id.
+MESSAGE_LINE = "(erased): (a change to an erased client)"
 #: git's own small files that may quote a value; deleted when they do (all transient).
 TRANSIENT = ("COMMIT_EDITMSG", "ORIG_HEAD", "FETCH_HEAD", "MERGE_MSG", "SQUASH_MSG")
 
@@ -67,9 +71,20 @@ class Value:
         return f"(?i)(?<![\\w-]){_spelling(self.field, self.text)}(?![\\w-])".encode("latin-1")
 
 
-# Between a name's words: blanks and line breaks, escaped ones (JSON ``\\n``), and a
-# YAML double-quoted string's backslash line continuation.
-_GAP = r"(?:\s|\\[nrt]|\\(?=\s))+"
+#: Every character ``str.split()`` splits a name's words at (``str.isspace``): besides
+#: ASCII blanks, the no-break space a copied name often holds, the separators
+#: ``\x1c``-``\x1f``, ``\x85`` and the Unicode spaces; a bytes regex's ``\s`` knows
+#: only the ASCII ones.
+UNICODE_SPACES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_OTHER_SPACES = "|".join(
+    re.escape(c.encode("utf-8")).decode("latin-1") for c in UNICODE_SPACES if not c.isascii()
+)
+# Between a name's words: blanks and line breaks (any Unicode one, as UTF-8), escaped
+# ones (JSON ``\\n``), and a YAML double-quoted string's backslash line continuation.
+_GAP = rf"(?:[\s\x1c-\x1f]|{_OTHER_SPACES}|\\[nrt]|\\(?=\s))+"
 # Between a phone's digits.
 _PHONE_GAP = r"[\s().\-/]*"
 
@@ -79,6 +94,9 @@ def _spelling(kind: str, text: str) -> str:
 
     def literal(part: str) -> str:
         body = re.escape(part.encode("utf-8")).decode("latin-1")
+        # one rule is one line of git-filter-repo's file: re.escape leaves a line
+        # break itself after its backslash; written as \n and \r it stays the same regex
+        body = body.replace("\n", "n").replace("\r", "r")
         return body.replace("'", "''?")
 
     if kind == "phone" and sum(c.isdigit() for c in text) >= MIN_VALUE:
@@ -96,6 +114,9 @@ class ErasePlan:
     record_id: str
     values: list[Value] = field(default_factory=list)
     too_short: list[Value] = field(default_factory=list)
+    #: values that are also words of the practice's own data (:func:`own_words`): not
+    #: replaced (it would rewrite every other record), shown in the plan
+    own_words: list[Value] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     commits: int = 0
     refs: list[str] = field(default_factory=list)
@@ -106,6 +127,12 @@ class ErasePlan:
     named_refs: list[str] = field(default_factory=list)
     #: the ids of the other clients (a ref named after ``<id>-2`` is theirs)
     other_ids: list[str] = field(default_factory=list)
+    #: derived files (:mod:`sortext.vcs.derived`: exports, pages) committed in a branch
+    #: or tag other than the pages branch: dropped from every commit and committed
+    #: again as written from the records, when the erase rebuilds derived data
+    derived_paths: list[str] = field(default_factory=list)
+    #: sections of inbox.md about the client (kept: shown in the plan to be cut first)
+    inbox_sections: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -138,6 +165,8 @@ class EraseReport:
     remote_errors: dict[str, str] = field(default_factory=dict)
     #: files in the working tree outside git (generated pages, copies) still holding a value
     leftovers: list[str] = field(default_factory=list)
+    #: derived stores written again from the records after the rewrite (pages, exports)
+    rebuilt: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +204,105 @@ def _written_forms(value: str) -> list[str]:
         ]
         forms += [c for c in candidates if c not in forms]
     return forms
+
+
+#: The repository's own files and folders (beside the clients folder): never "named
+#: after a client", whatever the id (``sortext``, ``erased``, ``templates``, ``inbox``).
+OWN_ROOT = frozenset(
+    {"sortext.yaml", tombstone.FILE_NAME, ".gitignore", ".gitattributes", ".githooks"}
+    | {"templates", "inbox", "inbox.md"}
+)
+
+
+def _named_after(path: str, record_id: str, clients_rel: str) -> bool:
+    """``path`` (of the history or the working tree) is named after the client: the id
+    is found in it below the clients folder (``clients/<id>.md``, ``clients/<id>/...``,
+    a sync tool's conflict copy ``clients/<id> (1).md``: never the clients folder
+    itself or a folder it lies in, for an id ``clients``), or anywhere in a path
+    outside it and outside the repository's own files."""
+    from sortext.record.copies import conflict_copy
+
+    pattern = _id_path_pattern(record_id)
+    inside = f"{clients_rel}/"
+    if path.startswith(inside):
+        rest = path[len(inside) :]
+        copy = conflict_copy(rest.rpartition("/")[2])
+        return pattern.search(rest) is not None or (
+            copy is not None and copy.original == f"{record_id}.md"
+        )
+    if path.split("/", 1)[0] in OWN_ROOT:
+        return False
+    match = pattern.search(path)
+    return match is not None and not inside.startswith(path[: match.end()].rstrip("/") + "/")
+
+
+def own_words(repo: Repository) -> frozenset[str]:
+    """Words the practice's own data is written with, case-folded: every key and
+    value of sortext.yaml (people, stages, folders, custom fields) and every field
+    name and allowed value of the record format.  A client's id or name equal to
+    one of them (a client called Maya where ``maya`` owns records) cannot be
+    replaced everywhere without rewriting every ``owner: maya``, so it is not."""
+    import json
+
+    from sortext.schema.effective import effective_schema
+
+    words: set[str] = set()
+
+    def walk(node: object, keys: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if keys:
+                    words.add(str(key).casefold())
+                walk(value, keys)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, keys)
+        elif isinstance(node, str):
+            words.add(node.casefold())
+
+    walk(repo.config.raw, True)
+    # the repository's own file and folder names (a tree object holds each)
+    for name in (*OWN_ROOT, *repo.relative(repo.clients_path).split("/")):
+        words.update({name.casefold(), name.split(".")[0].casefold()} - {""})
+    schema = effective_schema(repo.config)
+
+    def fields(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "properties" and isinstance(value, dict):
+                    words.update(str(k).casefold() for k in value)
+                if key == "enum" and isinstance(value, list):
+                    words.update(str(v).casefold() for v in value)
+                fields(value)
+        elif isinstance(node, list):
+            for item in node:
+                fields(item)
+
+    fields(json.loads(json.dumps(schema, default=str)))
+    return frozenset(words)
+
+
+def _others_values(repo: Repository, record_id: str) -> frozenset[str]:
+    """The identifying values (name, email, phone; case-folded) of the other clients in
+    the working tree: a couple sharing one email, two clients of the same name.
+    Replacing such a value would rewrite the other client's record (and the tombstone
+    would refuse them), so it is kept, like the practice's own words."""
+    from sortext.files.slug import implied_id
+    from sortext.record.source import read_bytes
+
+    found: set[str] = set()
+    for path in repo.record_paths():
+        if implied_id(path.name) == record_id:
+            continue
+        raw = read_bytes(str(path))
+        if not isinstance(raw, bytes):
+            continue
+        data = tombstone.front_matter(raw.decode("utf-8", "replace"))
+        for key in IDENTIFYING:
+            value = data.get(key)
+            if isinstance(value, (str, int)) and str(value).strip():
+                found.update(f.casefold() for f in _written_forms(str(value).strip()))
+    return frozenset(found)
 
 
 def _id_path_pattern(record_id: str) -> re.Pattern[str]:
@@ -218,21 +346,45 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
             value = data.get(key)
             if isinstance(value, (str, int)) and str(value).strip():
                 seen.add((key, str(value).strip()))
+    own = own_words(repo) | _others_values(repo, record_id)
     for key, value in sorted(seen):
         for form in _written_forms(value):
-            (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
+            if form.casefold() in own:
+                plan.own_words.append(Value(key, form))
+            else:
+                (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
     # --root: the root commit's files too, whatever log.showRoot says; -z: names as
     # they are (git quotes a name holding "é" or a newline, which no pattern matched)
     from sortext.vcs.log import log
 
     names = [p for c in log(root, "--all") for f in c.files for p in (f.old_path, f.path) if p]
-    pattern = _id_path_pattern(record_id)
-    plan.paths = sorted({n for n in names if n and pattern.search(n)} | {rel})
+    clients_rel = repo.relative(repo.clients_path).rstrip("/")
+    plan.paths = sorted({n for n in names if n and _named_after(n, record_id, clients_rel)} | {rel})
+    from sortext.vcs import derived
+
+    afresh = derived.pages_refs(root, repo)
+    kept = log(root, *(f"--exclude={r}" for r in afresh), "--all") if afresh else None
+    kept_names = (
+        names
+        if kept is None
+        else [p for c in kept for f in c.files for p in (f.old_path, f.path) if p]
+    )
+    plan.derived_paths = sorted(
+        {
+            n
+            for n in kept_names
+            if n not in plan.paths
+            and (store := derived.registered(repo, n)) is not None
+            and store.remedy == "rebuild"
+        }
+    )
     tracked = set(git.listed(root, "ls-files"))
     plan.named_files = sorted(
         rel
         for rel in _tree_files(root)
-        if pattern.search(rel) and rel not in tracked and rel not in plan.paths
+        if _named_after(rel, record_id, clients_rel)
+        and rel not in tracked
+        and rel not in plan.paths
     )
     plan.refs = sorted(
         line
@@ -390,6 +542,30 @@ def _replacements(values: Iterable[Value]) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+def path_rules(paths: Iterable[str]) -> bytes:
+    """git-filter-repo ``--paths-from-file`` lines dropping exactly ``paths`` (files):
+    one anchored regex each, written so that no line break, trailing ``\\r`` or
+    ``==>`` (filter-repo's rename) of a name can split or turn the line into
+    another rule (``notes\\n/ID.html`` read as ``notes``: a whole folder)."""
+    out = []
+    for path in paths:
+        body = re.escape(os.fsencode(path))
+        body = body.replace(b"\n", b"n").replace(b"\r", b"r").replace(b"=", b"\\x3d")
+        out.append(b"regex:^" + body + b"\\Z\n")
+    return b"".join(out)
+
+
+def message_rules(plan: ErasePlan) -> bytes:
+    """git-filter-repo ``--replace-message`` rules: first every line that is about the
+    client (sortext's record line ``<id>: <field changes>``, also quoted by a pages
+    commit as ``built from: <id>: ...``) becomes :data:`MESSAGE_LINE` whole, for
+    the field values it names; then the client's values, as in files.  A line of
+    another client whose id starts with this one (``<id>-2: ...``) is kept."""
+    line = rf"(?m)^((?:built from: )?){re.escape(plan.record_id)}: [^\n]*"
+    rule = b"regex:" + line.encode() + b"==>\\1" + MESSAGE_LINE.encode() + b"\n"
+    return rule + _replacements(plan.values)
+
+
 def _write_tombstone(
     repo: Repository,
     plan: ErasePlan,
@@ -419,6 +595,26 @@ def _write_tombstone(
     )
 
 
+def _commit_derived(root: Path, paths: Sequence[str]) -> None:
+    """Commit again the derived files the user had committed (dropped from every
+    commit by the rewrite, written again from the records since)."""
+    present = [p for p in paths if os.path.lexists(root / p)]
+    if not present:
+        return
+    git.run(root, "add", "-f", "--", *present)
+    if not git.run_full(root, "diff", "--cached", "--quiet").returncode:
+        return
+    git.run(
+        root,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
+        "Derived files written again from the records after an erase\n\n"
+        "Their history was dropped with the erased client's.",
+    )
+
+
 def erase(
     repo: Repository,
     plan: ErasePlan,
@@ -427,11 +623,19 @@ def erase(
     push: bool = False,
     remotes: Sequence[str] = (),
     extra: dict[str, bytes] | None = None,
+    rebuild: Callable[[bool], list[str]] | None = None,
 ) -> EraseReport:
     """Rewrite every branch and tag without the client, prune, verify; commit the
     tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
     commit: the anonymised record); with ``push`` force-update and verify each of
     ``remotes``.
+
+    Derived data (:data:`sortext.vcs.derived.STORES`) is deleted; ``rebuild`` writes
+    the stores whose remedy is ``rebuild`` again once the tombstone is committed
+    (called with True when the pages branch is to be published afresh: it was
+    deleted, not rewritten, since its history holds the client's field values under
+    ``(erased)``); it returns what it wrote, for the report.  Call it with no
+    watcher running (the command holds the watcher's lock).
 
     Raises UsageError for uncommitted changes, an unknown reason, or an operation
     in progress; GitError when git or git-filter-repo fails."""
@@ -470,11 +674,24 @@ def erase(
             "whose folder is gone), then erase"
         )
     remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+    from sortext.vcs import derived
+
+    republish = False
+    deleted: list[str] = []  # local branches deleted, not rewritten (the pages branch)
+    if rebuild is not None:
+        for ref in derived.pages_refs(root, repo):
+            git.run(root, "update-ref", "-d", ref)
+            if ref.startswith("refs/heads/"):
+                republish = True
+                deleted.append(ref)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
-        paths_file.write_text("".join(f"literal:{p}\n" for p in plan.paths), encoding="utf-8")
+        dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
+        paths_file.write_bytes(path_rules(dropped))
         replace_file = Path(tmp) / "replace"
         replace_file.write_bytes(_replacements(plan.values))
+        message_file = Path(tmp) / "messages"
+        message_file.write_bytes(message_rules(plan))
         git.filter_repo(
             root,
             "--force",
@@ -487,7 +704,7 @@ def erase(
             "--replace-text",
             str(replace_file),
             "--replace-message",
-            str(replace_file),
+            str(message_file),
         )
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
@@ -496,10 +713,7 @@ def erase(
         (gitdir / name).unlink(missing_ok=True)
     _expire_and_prune(root)
     report = EraseReport(plan, Verification("local"))
-    state = StateDir(root).path
-    if state.exists():
-        shutil.rmtree(state, ignore_errors=True)
-        report.removed_files.append(StateDir.FOLDER + "/")
+    report.removed_files += derived.delete_stores(root)
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
         # never through a folder that is a link (a path of the history whose folder
@@ -510,13 +724,19 @@ def erase(
             leftover.unlink()
             report.removed_files.append(rel)
     _write_tombstone(repo, plan, today, reason, extra)
+    if rebuild is not None:
+        report.rebuilt = rebuild(republish)
+        _commit_derived(root, plan.derived_paths)
     _expire_and_prune(root)
     report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
     report.leftovers = working_tree_hits(root, plan.values)
     if push:
         for name in remotes:
             try:
-                report.remotes.append(push_and_verify(root, name, plan.values, plan.other_ids))
+                gone = [r for r in deleted if not derived_ref_exists(root, r)]
+                report.remotes.append(
+                    push_and_verify(root, name, plan.values, plan.other_ids, gone)
+                )
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
     return report
@@ -530,19 +750,23 @@ def _linked_worktrees(root: Path) -> list[str]:
     return [p for p in paths if os.path.realpath(p) != here]
 
 
-def _local_path(url: str) -> Path | None:
+def _local_path(url: str, root: Path) -> Path | None:
+    """The folder a remote URL names on this machine (absolute), or None when it is
+    elsewhere.  A relative path (``git remote add origin ../backup.git``) is taken
+    from the repository's root, as git run there takes it, not from the folder
+    sortext was started in."""
     if url.startswith("file://"):
         url = url[len("file://") :]
     if "::" in url or ":" in url.split("/")[0]:
         return None  # gcrypt::, ssh host:path, https://
-    path = Path(url)
-    return path if path.is_dir() else None
+    path = root / url
+    return path.absolute() if path.is_dir() else None
 
 
 def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
     """git-remote-gcrypt keeps every old (encrypted) pack on a forced push, so an
     encrypted remote is emptied and pushed afresh; only possible for a folder here."""
-    where = _local_path(url[len("gcrypt::") :])
+    where = _local_path(url[len("gcrypt::") :], root)
     if where is None:
         raise GitError(
             f"{remote} is an encrypted remote elsewhere ({url}): git-remote-gcrypt keeps "
@@ -558,11 +782,20 @@ def _recreate_encrypted(root: Path, remote: str, url: str) -> None:
     git.run(root, "config", "--unset", f"remote.{remote}.gcrypt-id", check=False)
 
 
+def derived_ref_exists(root: Path, ref: str) -> bool:
+    return bool(git.run(root, "rev-parse", "--verify", "-q", ref, ok_codes=(0, 1)).strip())
+
+
 def push_and_verify(
-    root: Path, remote: str, values: Sequence[Value], other_ids: Sequence[str] = ()
+    root: Path,
+    remote: str,
+    values: Sequence[Value],
+    other_ids: Sequence[str] = (),
+    deleted: Sequence[str] = (),
 ) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
-    and pushed afresh; a local bare remote is pruned), then verify a fresh mirror
+    and pushed afresh; a local bare remote is pruned), delete there the branches of
+    ``deleted`` (a pages branch no longer published), then verify a fresh mirror
     clone (and the bare folder itself when it is local and not encrypted)."""
     url = git.remote_url(root, remote)
     encrypted = url.startswith("gcrypt::")
@@ -572,12 +805,18 @@ def push_and_verify(
     if git.text(root, "tag", "--list").split():
         refspecs.append("+refs/tags/*:refs/tags/*")
     git.run(root, "push", "--quiet", "--force", remote, *refspecs)
-    local = None if encrypted else _local_path(url)
+    if deleted:  # a branch the remote may not have: pushed alone, its absence is fine
+        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in deleted), check=False)
+    folder = _local_path(url[len("gcrypt::") :] if encrypted else url, root)
+    local = None if encrypted else folder
     if local is not None:
         _expire_and_prune(local)
+    source = url  # cloned from a temporary folder: a relative path made absolute
+    if folder is not None:
+        source = f"gcrypt::{folder}" if encrypted else str(folder)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
         clone = Path(tmp) / "mirror.git"
-        git.run(Path(tmp), "clone", "--quiet", "--mirror", url, str(clone))
+        git.run(Path(tmp), "clone", "--quiet", "--mirror", source, str(clone))
         result = verify_repository(clone, values, f"{remote} (fresh clone)", other_ids)
     if local is not None:
         there = verify_repository(local, values, f"{remote} ({local})", other_ids)

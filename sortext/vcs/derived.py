@@ -1,0 +1,139 @@
+"""Every store of derived data sortext keeps beside the records, in one registry.
+
+Derived data copies what the records hold (a client's name, next action, notes
+words, invoices): the index and caches under ``.sortext/``, the pages in the
+working tree and on their own branch, the configured exports, the private git
+indexes the watcher and the pages publisher keep in the git directory.  Anything
+that must reach *every* copy of a client (``sortext erase``, ``sortext
+anonymise``) walks :data:`STORES` instead of naming places one by one, so a new
+store is one entry here; ``tests/test_breakerase9.py`` fails when sortext writes
+a file that no entry claims.
+
+Each store says where it lives and what reaches it: ``delete`` (rebuilt on
+demand from the records), ``rebuild`` (written again from the records at once:
+the pages, the exports, the pages branch, whose old history would otherwise keep
+the client's field values under another name) or ``keep`` (holds no record
+data: the watcher's lock, a pid).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from sortext.files.state import StateDir
+from sortext.repo import Repository
+from sortext.vcs import git
+
+Place = Literal["tree", "git-dir", "exports", "branch"]
+Remedy = Literal["delete", "rebuild", "keep"]
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """One store of derived data.
+
+    ``place``: ``tree`` (``pattern`` matches the first part of a path relative
+    to the repository's root), ``git-dir`` (``pattern`` matches a name directly
+    in the git directory), ``exports`` (the files ``exports:`` in sortext.yaml
+    names) or ``branch`` (the pages branch, ``pages:`` in sortext.yaml).
+    ``remedy``: what erasing a client does to it."""
+
+    what: str
+    place: Place
+    pattern: str
+    remedy: Remedy
+
+
+STORES: tuple[Store, ...] = (
+    Store("index, caches, kept replies, watcher state and log", "tree", StateDir.FOLDER, "delete"),
+    Store("the pages (NEXT.md)", "tree", "NEXT.md", "rebuild"),
+    Store("the pages (site/)", "tree", "site", "rebuild"),
+    Store("the configured exports", "exports", "", "rebuild"),
+    Store("the pages branch", "branch", "", "rebuild"),
+    Store("the watcher's private commit index", "git-dir", "sortext-index-*", "delete"),
+    Store("bytes on their way into git", "git-dir", "sortext-blob-*", "delete"),
+    Store("the pages' private index", "git-dir", "sortext-pages-index*", "delete"),
+    Store("the watcher's lock (a pid)", "git-dir", "sortext-watch.pid", "keep"),
+)
+
+
+def export_paths(repo: Repository) -> list[str]:
+    """The files ``exports:`` in sortext.yaml names, repository-relative (``/``)."""
+    section = repo.config.raw.get("exports") or {}
+    if not isinstance(section, dict):
+        return []
+    return [PurePosixPath(os.path.normpath(str(name))).as_posix() for name in section]
+
+
+def registered(repo: Repository, rel: str, in_git_dir: bool = False) -> Store | None:
+    """The store a file belongs to: ``rel`` relative to the repository's root (``/``
+    separated) or, with ``in_git_dir``, a name directly in the git directory; None
+    when no store claims it."""
+    first = rel.split("/", 1)[0]
+    for store in STORES:
+        if in_git_dir and store.place == "git-dir" and fnmatch.fnmatchcase(rel, store.pattern):
+            return store
+        if in_git_dir:
+            continue
+        if store.place == "tree" and fnmatch.fnmatchcase(first, store.pattern):
+            return store
+        if store.place == "exports" and rel in export_paths(repo):
+            return store
+    return None
+
+
+def delete_stores(root: Path) -> list[str]:
+    """Delete every store whose remedy is ``delete`` (the working tree's and the git
+    directory's); the names removed, for the report (git-dir ones as ``.git/<name>``).
+
+    Call it only while no watcher runs (its private index would come back)."""
+    removed: list[str] = []
+    gitdir = git.git_dir(root)
+    for store in STORES:
+        if store.remedy != "delete":
+            continue
+        if store.place == "tree":
+            for found in sorted(root.glob(store.pattern)):
+                folder = found.is_dir() and not found.is_symlink()
+                _remove(found)
+                removed.append(found.name + ("/" if folder else ""))
+        elif store.place == "git-dir":
+            for found in sorted(gitdir.glob(store.pattern)):
+                _remove(found)
+                removed.append(f".git/{found.name}")
+    return removed
+
+
+def _remove(path: Path) -> None:
+    """Remove ``path``: a folder with everything in it (never through a link: a link
+    is removed itself), or a file."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def pages_refs(root: Path, repo: Repository) -> list[str]:
+    """The pages branch (``pages:`` in sortext.yaml; the default name when publishing is
+    off: a branch published before) and every remote-tracking copy of it: the refs
+    whose whole history is derived, deleted and written again, not rewritten."""
+    from sortext.errors import ConfigError
+    from sortext.vcs.pages import DEFAULT_BRANCH, PagesSettings
+
+    try:
+        branch = PagesSettings.from_config(repo.config.raw.get("pages")).branch
+    except ConfigError:
+        return []
+    branch = branch or DEFAULT_BRANCH
+    refs = git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
+    return [
+        ref
+        for ref in refs
+        if ref == f"refs/heads/{branch}"
+        or (ref.startswith("refs/remotes/") and ref.split("/", 3)[3:] == [branch])
+    ]
