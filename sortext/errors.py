@@ -93,6 +93,14 @@ class UnknownValue(UsageError):
             folded = {k.casefold(): k for k in reversed(known)}
             found = difflib.get_close_matches(value.casefold(), list(folded), n=1)
             close = folded[found[0]] if found else None
-        hint = f"; did you mean '{close}'?" if close else ""
-        listed = ", ".join(known) if known else "none yet"
-        super().__init__(f"{option}: unknown {kind} '{value}' (known: {listed}){hint}")
+        hint = f"; did you mean '{one_line(close)}'?" if close else ""
+        listed = ", ".join(one_line(k) for k in known) if known else "none yet"
+        super().__init__(f"{option}: unknown {kind} '{one_line(value)}' (known: {listed}){hint}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with its line breaks (``\\n``, ``\\r``) as the visible escapes
+    ``\\x0a`` and ``\\x0d`` that :func:`sortext.files.inert.clean` writes: a value
+    quoted in a message (a record's tag, a typed argument) must not start a line of its
+    own, which the CLI's per-line cleaning would keep."""
+    return text.replace("\r", "\\x0d").replace("\n", "\\x0a")

@@ -654,7 +654,7 @@ def test_an_edit_of_a_record_that_is_no_file_of_its_own_says_what_it_is(
         words = "clients/zz.md: is a symbolic link"
     elif kind == "fifo":
         os.mkfifo(entry)
-        words = "clients/zz.md: not a regular file"
+        words = "clients/zz.md: is a named pipe (FIFO)"
     else:
         entry.mkdir()
         words = "clients/zz.md: is a directory"

@@ -65,8 +65,13 @@ def test_another_time_zone_renders_this_week_again(
     dated: Path, monkeypatch: pytest.MonkeyPatch, zone: None
 ) -> None:
     records_repo = dated
-    """"Since last week" is bounded by local midnights: a commit at 23:30 UTC falls in
-    today's window in UTC and after it at UTC+2 (same --today, same HEAD)."""
+    """"Since last week" is bounded by local midnights when sortext.yaml names no
+    ``timezone:``: a commit at 23:30 UTC falls in today's window in UTC and after it
+    at UTC+2 (same --today, same HEAD).  (With one, its midnights: see
+    tests/test_practice_zone.py.)"""
+    config = records_repo / "sortext.yaml"
+    lines = config.read_text().splitlines(keepends=True)
+    config.write_text("".join(x for x in lines if not x.startswith("timezone:")))
     path = records_repo / "clients" / "bruno-castellanos.md"
     path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
     _commit_at(records_repo, "2026-11-22T23:30:00Z", "move")

@@ -110,7 +110,9 @@ def test_symlink_loop(cli: Callable[..., Result], repo: Path) -> None:
 def test_fifo_named_like_a_record_does_not_hang(cli: Callable[..., Result], repo: Path) -> None:
     os.mkfifo(repo / "clients" / "pipe.md")
     result = check_json(cli, repo)
-    assert "not a regular file" in str(only_problem(result, "clients/pipe.md")["message"])
+    assert "is a named pipe (FIFO), not a record file" in str(
+        only_problem(result, "clients/pipe.md")["message"]
+    )
 
 
 def test_unreadable_file(repo: Path) -> None:

@@ -154,7 +154,7 @@ def test_a_record_linking_outside_the_clients_folder_is_an_error_and_never_read(
     secret.write_text("---\nname: Top Secret Line\nstage: inquiry\n---\n")
     (empty_repo / "clients" / "link.md").symlink_to(secret)
     output = check_lines(cli, empty_repo)
-    assert f"clients/link.md:1:1: error: {LINK_PROBLEM}" in output
+    assert f"clients/link.md:1:1: error: file: {LINK_PROBLEM}" in output
     assert "Top Secret" not in output
     for args in (["list"], ["next"], ["search", "Secret"], ["export", "json"]):
         result = cli(*args, "--repo", str(empty_repo), "--today", SAMPLE_TODAY)

@@ -155,7 +155,7 @@ def test_every_kind_of_link_is_one_error_in_check(cli: Cli, tmp_path: Path, targ
     lead = {"OUTSIDE": str(outside), "self.md": "bob.md", "sub": "sub/deep.md"}.get(target, target)
     (clients / "bob.md").symlink_to(lead)
     result = cli("check", "--repo", str(root))
-    assert f"clients/bob.md:1:1: error: {LINK_PROBLEM}" in result.output
+    assert f"clients/bob.md:1:1: error: file: {LINK_PROBLEM}" in result.output
     assert "Secret" not in result.output
     assert result.exit_code == 1
     assert "internal error" not in result.output
@@ -331,7 +331,7 @@ def test_the_running_watcher_reports_a_record_turned_into_a_link(records_repo: P
         temp.symlink_to("amara-okafor.md")
         os.replace(temp, clients / "elena-marsh.md")
         wait_for(
-            lambda: f"clients/elena-marsh.md:1:1: error: {LINK_PROBLEM}" in daemon.log,
+            lambda: f"clients/elena-marsh.md:1:1: error: file: {LINK_PROBLEM}" in daemon.log,
             20,
             lambda: daemon.log,
         )
@@ -352,7 +352,7 @@ def test_the_running_watcher_reports_a_record_turned_into_a_link(records_repo: P
             ).fetchone()
         assert stale == 1 and LINK_PROBLEM in diags
         checked = CliRunner().invoke(cli_main, ["check", "--repo", str(records_repo)])
-        assert f"clients/elena-marsh.md:1:1: error: {LINK_PROBLEM}" in checked.output
+        assert f"clients/elena-marsh.md:1:1: error: file: {LINK_PROBLEM}" in checked.output
     finally:
         assert daemon.stop() == 0, daemon.log
 
@@ -371,7 +371,7 @@ def test_a_staged_link_is_refused_by_the_pre_commit_check(cli: Cli, tmp_path: Pa
     git(root, "add", "-A")
     result = cli("check", "--staged", "--repo", str(root))
     assert result.exit_code == 1
-    assert f"clients/bob.md:1:1: error: {LINK_PROBLEM}" in result.output
+    assert f"clients/bob.md:1:1: error: file: {LINK_PROBLEM}" in result.output
     assert "clients/ann.md" not in [
         line.split(":")[0] for line in result.output.splitlines() if "error" in line
     ]

@@ -43,6 +43,7 @@ STATE_FILES = [
     "index.sqlite",
     "index.sqlite-wal",
     "index.sqlite-shm",
+    "index.sqlite-journal",
     "history.sqlite",
     "weekly.sqlite",
 ]

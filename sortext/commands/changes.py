@@ -8,6 +8,7 @@ import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.commands.style import json_out
+from sortext.errors import one_line
 
 
 @click.command("changes")
@@ -52,4 +53,4 @@ def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None)
         click.echo(f"\n{KIND_TITLES[kind]} ({len(items)})")
         for c in items:
             by = f"  [{c.when} {c.author}]" if c.when else ""
-            click.echo(f"  {c.record_id}: {c.summary}{by}")
+            click.echo(one_line(f"  {c.record_id}: {c.summary}{by}"))

@@ -8,6 +8,7 @@ import click
 
 from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 from sortext.commands.style import json_out
+from sortext.errors import one_line
 
 
 @click.command("history")
@@ -49,7 +50,7 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
             what = FieldChange(e.field, e.old, e.new, e.kind).describe()
         else:
             what = f"{e.field}: {e.old} -> {e.new}"
-        lines.append(f"{e.date[:10]}  {e.commit[:8]}  {e.author}  {what}\n")
+        lines.append(one_line(f"{e.date[:10]}  {e.commit[:8]}  {e.author}  {what}") + "\n")
     if lines:
         click.echo("".join(lines), nl=False)  # one write: 2,000 commits print ~3,000 lines
     if not entries and field:

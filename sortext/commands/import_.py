@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.errors import one_line
 
 PROGRESS_MIN_ROWS = 200
 
@@ -37,7 +38,7 @@ def print_plan(plan: Any, applying: bool) -> None:
 
     for record in plan.records:
         state = "new" if record.is_new else "update"
-        click.echo(f"{state}: {record.display} ({record.name})")
+        click.echo(f"{state}: {record.display} ({one_line(record.name)})")
         for change in record.changes:
             if change.kind == "new-item" or change.old is None:
                 click.echo(f"  + {change.label}: {show(change.new)}")
@@ -54,7 +55,7 @@ def print_plan(plan: Any, applying: bool) -> None:
             click.echo(f"  - {skipped.label}: not written, {skipped.reason}")
     for problem in plan.problems:
         where = f" {problem.column}:" if problem.column else ""
-        click.echo(f"row {problem.row}:{where} {problem.message}", err=True)
+        click.echo(one_line(f"row {problem.row}:{where} {problem.message}"), err=True)
 
 
 def accept_patterns(values: tuple[str, ...]) -> list[str]:

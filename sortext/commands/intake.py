@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.errors import one_line
 
 
 def _yaml(value: object) -> str:
@@ -68,9 +69,9 @@ def command(
     plan = plan_intake(repo, table.rows, fmap)
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)
-        click.echo(f"new: {record.display} ({record.name}): {fields}")
+        click.echo(f"new: {record.display} ({one_line(record.name)}): {fields}")
     for record in proposals(plan):
-        click.echo(f"proposed update: {record.display} ({record.name}) already exists")
+        click.echo(f"proposed update: {record.display} ({one_line(record.name)}) already exists")
         args = []
         for change in record.changes:
             click.echo(f"  + {change.label}: {json.dumps(change.new, default=str)}")
@@ -83,10 +84,10 @@ def command(
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")
     for record in plan.records:
         for remark in record.remarks:
-            click.echo(f"{file}: {record.display}: {remark}", err=True)
+            click.echo(one_line(f"{file}: {record.display}: {remark}"), err=True)
     for problem in plan.problems:
         where = f" {problem.column}:" if problem.column else ""
-        click.echo(f"{file}: row {problem.row}:{where} {problem.message}", err=True)
+        click.echo(one_line(f"{file}: row {problem.row}:{where} {problem.message}"), err=True)
     if dry_run:
         for refusal in validate_intake(repo, plan, resolve_today(today)):
             click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)

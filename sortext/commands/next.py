@@ -16,6 +16,7 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import clip, paint, parse_days, terminal_width, use_colour
+from sortext.errors import one_line
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -119,12 +120,12 @@ def _answer(
     rows = [
         (
             n,
-            n.what or "no next action: decide one and who owns it",
+            one_line(n.what or "no next action: decide one and who owns it"),
             f"{n.due} ({_rel(n.days)})" if n.due else "undated" if n.what else "",
         )
         for n in result.items
     ]
-    name_w = max((len(n.name) for n, _, _ in rows), default=0)
+    name_w = max((len(one_line(n.name)) for n, _, _ in rows), default=0)
     when_w = max((len(when) for _, _, when in rows), default=0)
     owner_w = max((len(n.owner) + 2 for n, _, _ in rows if n.owner), default=0)
     what_w = max((len(what) for _, what, _ in rows), default=0)
@@ -133,9 +134,10 @@ def _answer(
         what_w = max(12, min(what_w, terminal - fixed))
     lines = []
     for n, what, when in rows:
-        owner_text = f"[{n.owner}]" if n.owner else ""
+        owner_text = f"[{one_line(n.owner)}]" if n.owner else ""
+        name = one_line(n.name)
         line = (
-            f"{n.name:<{name_w}}  {clip(what, what_w):<{what_w}}  {when:<{when_w}}  {owner_text}"
+            f"{name:<{name_w}}  {clip(what, what_w):<{what_w}}  {when:<{when_w}}  {owner_text}"
         ).rstrip()
         if terminal is not None and len(line) + 10 > terminal:
             line = clip(line, max(terminal - 10, 1))

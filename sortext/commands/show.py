@@ -24,6 +24,7 @@ from sortext.commands.style import (
     use_colour,
     visible,
 )
+from sortext.errors import one_line
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -229,4 +230,6 @@ def render(view: Any, colour: bool) -> list[str]:
     if rec.body.strip():
         head("Notes")
         out.extend("  " + line if line else "" for line in rec.body.strip("\n").split("\n"))
-    return out
+    # each entry is one line of the screen: a value holding a line break (a company,
+    # an action, a session's focus) shows it as an escape instead of forging a line
+    return [one_line(line) for line in out]

@@ -14,6 +14,7 @@ import contextlib
 import os
 import queue
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,20 @@ class WatchedPaths:
     clients: Path
     config_files: tuple[Path, ...]
     templates: Path
+
+    @property
+    def between(self) -> tuple[Path, ...]:
+        """The folders between the root and the clients folder, the top one first
+        (``records`` for a ``records/clients`` folder; none when the clients folder
+        sits directly under the root, or outside it)."""
+        if self.root not in self.clients.parents:
+            return ()
+        return tuple(p for p in reversed(self.clients.parents) if self.root in p.parents)
+
+    def on_the_way(self, path: Path) -> bool:
+        """Whether ``path`` is the clients folder or a folder between it and the root:
+        made anew, the clients folder may be back; deleted or moved, it went with it."""
+        return path == self.clients or path in self.between
 
     def classify(self, path: str | Path) -> Kind | None:
         """'record' for clients/<id>.md, 'copy' for a sync tool's conflict copy
@@ -93,9 +108,10 @@ class ChangeHandler:
         self.watched = watched
         self.sink = sink
         self.on_change = on_change  # called after each change is queued
-        #: called (on the observer's thread) when the clients folder appears anew
-        #: (deleted and made again, or moved there): its watch followed the old one
-        self.on_clients_back: Callable[[], None] | None = None
+        #: called (on the observer's thread) with the folder made when the clients
+        #: folder, or a folder between it and the root, appears anew (deleted and made
+        #: again, or moved there): the watches below it followed the old one
+        self.on_clients_back: Callable[[Path], None] | None = None
         #: called when the clients folder itself is deleted or moved away (no event
         #: then names the records that went with it)
         self.on_clients_gone: Callable[[], None] | None = None
@@ -113,11 +129,11 @@ class ChangeHandler:
         src = Path(_text(event.src_path))
         if event.is_directory and kind in ("created", "moved") and self.on_clients_back:
             made = Path(_text(event.dest_path if kind == "moved" else event.src_path))
-            if made == self.watched.clients:
-                self.on_clients_back()
+            if self.watched.on_the_way(made):
+                self.on_clients_back(made)
                 return
         gone = event.is_directory and kind in ("deleted", "moved")
-        if gone and src == self.watched.clients and self.on_clients_gone:
+        if gone and self.watched.on_the_way(src) and self.on_clients_gone:
             self.on_clients_gone()
             return
         if kind == "moved":
@@ -130,9 +146,9 @@ class ChangeHandler:
             if src_kind is not None:
                 self._put(Change(src, src_kind))
             return
-        if event.is_directory and kind != "deleted":
-            return
         src_kind = self.watched.classify(src)
+        if event.is_directory and kind != "deleted" and src_kind != "record":
+            return  # (a folder named like a record is looked at: it is reported)
         if src_kind is not None:
             self._put(Change(src, src_kind))
 
@@ -159,18 +175,34 @@ def start_observer(
         observer = Observer()
     handler = ChangeHandler(watched, sink, on_change)
     watched.clients.mkdir(parents=True, exist_ok=True)
-    clients = [observer.schedule(handler, str(watched.clients), recursive=False)]
+    # each folder between the root (watched below) and the clients folder is watched
+    # too (not recursively): the clients folder, or one of them, deleted and made
+    # again is seen however deep the clients folder sits
+    watches: dict[Path, Any] = {}
+    for folder in watched.between:
+        watches[folder] = observer.schedule(handler, str(folder), recursive=False)
+    watches[watched.clients] = observer.schedule(handler, str(watched.clients), recursive=False)
+    lock = threading.Lock()
 
-    def clients_back() -> None:
-        # the old watch followed the deleted (or moved) folder: watch the new one, then
-        # queue every record already in it (written before the new watch was in place)
-        with contextlib.suppress(KeyError):
-            observer.unschedule(clients[0])
-        try:
-            clients[0] = observer.schedule(handler, str(watched.clients), recursive=False)
-            names = sorted(os.listdir(watched.clients))
-        except OSError:
-            return  # gone again: its next creation brings it back
+    def clients_back(made: Path) -> None:
+        # the old watches below ``made`` followed the deleted (or moved) folder: watch
+        # the new ones, top first, then queue every record already in the clients
+        # folder (written before its new watch was in place).  A folder not made yet
+        # is left: its creation is seen by the watch above it and comes back here.
+        with lock:
+            for folder in (*watched.between, watched.clients):
+                if folder != made and made not in folder.parents:
+                    continue
+                with contextlib.suppress(KeyError):
+                    observer.unschedule(watches.pop(folder))
+                try:
+                    watches[folder] = observer.schedule(handler, str(folder), recursive=False)
+                except OSError:
+                    return  # not there (yet, or gone again)
+            try:
+                names = sorted(os.listdir(watched.clients))
+            except OSError:
+                return
         for name in names:
             kind = watched.classify(watched.clients / name)
             if kind is not None:

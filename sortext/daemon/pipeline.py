@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import stat
@@ -38,8 +39,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sortext.daemon.events import Change, WatchedPaths
 from sortext.errors import GitError, SortextError, StorageError
-from sortext.record.diagnostics import Diagnostic, problem
-from sortext.record.source import LINK_PROBLEM, MAX_FILE_BYTES
+from sortext.record import source
+from sortext.record.diagnostics import Diagnostic
+from sortext.record.source import (
+    LINK_PROBLEM,
+    MAX_FILE_BYTES,
+    file_problem,
+    kind_problem,
+    os_problem,
+)
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.vcs.pages import PagesSettings
@@ -110,28 +118,46 @@ class _Unstable:
 UNSTABLE = _Unstable()
 
 
-def read_stable(path: Path) -> bytes | _Unstable | None:
-    """The file's bytes, None if it is gone (or not a regular file: a symbolic
-    link is never committed as its target's bytes, the caller reports it), or
-    UNSTABLE when it changed between the two looks (an editor still writing).  A file over
-    MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1 bytes, so it is reported
-    as too large rather than looked at again forever."""
+def read_stable(path: Path) -> bytes | _Unstable | Diagnostic | None:
+    """The file's bytes; None if it is gone or a symbolic link (a link is never
+    committed as its target's bytes, the caller reports it); UNSTABLE when it changed
+    between the two looks (an editor still writing); a Diagnostic (``file`` field,
+    placed by the caller) when it is there but cannot be read as a record: a folder,
+    a named pipe, a socket or a device named like one, or any OSError but "missing"
+    (permissions, I/O).  Such a record is reported once, not looked at again until
+    an event names it.  A file over MAX_FILE_BYTES gives its first MAX_FILE_BYTES + 1
+    bytes, so it is reported as too large rather than looked at again forever."""
     try:
         before = os.lstat(path)
-        if not stat.S_ISREG(before.st_mode):
-            return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return os_problem(exc)
+    if stat.S_ISLNK(before.st_mode):
+        return None
+    kind = kind_problem(before.st_mode)
+    if kind is not None:
+        return kind  # (never opened: a pipe's open could wait, a socket's fails)
+    try:
         # the entry looked at may be replaced before it is opened: never follow a link
         # that took its place, never wait on a pipe (O_NONBLOCK), and read only a file
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = source.opener(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return UNSTABLE  # a link took its place: looked at again
+        return os_problem(exc)
+    try:
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return UNSTABLE  # it changed in kind: looked at again
             raw = handle.read(MAX_FILE_BYTES + 1)
         after = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    except OSError:
-        return UNSTABLE
+    except OSError as exc:
+        return os_problem(exc)
     same = (before.st_ino, before.st_size, before.st_mtime_ns) == (
         after.st_ino,
         after.st_size,
@@ -260,6 +286,11 @@ class Pipeline:
             Change(self.repo.root / rel, "record")
             for rel in self.git.changed_paths(clients)
             if self.watched.classify(self.repo.root / rel) == "record"
+        ]
+        changed += [
+            Change(path, "record")
+            for path in self._odd_entries()
+            if Change(path, "record") not in changed
         ]
         changed += [
             Change(root / rel, "config")
@@ -532,6 +563,22 @@ class Pipeline:
 
     # -- steps ------------------------------------------------------------------
 
+    def _odd_entries(self) -> list[Path]:
+        """Entries named like a record that git's status never lists (a folder, a
+        named pipe, a socket, a device: git sees no file there), so that start-up
+        reports them as a save of them would be (one ``scandir``, no ``stat``)."""
+        try:
+            with os.scandir(self.repo.clients_path) as entries:
+                return sorted(
+                    Path(e.path)
+                    for e in entries
+                    if not e.is_file(follow_symlinks=False)
+                    and not e.is_symlink()
+                    and self.watched.classify(e.path) == "record"
+                )
+        except OSError:
+            return []
+
     def _refresh_context(self, changes: Sequence[Change]) -> dict[str, bytes | None] | None:
         """Reload config when it changed.  Returns None when nothing needs a full
         re-render, else the valid configuration files to commit (path -> bytes,
@@ -549,7 +596,7 @@ class Pipeline:
                 log.info("configuration or templates changed: full rebuild")
                 for change in configs:
                     raw = read_stable(change.path)
-                    if not isinstance(raw, _Unstable):
+                    if raw is None or isinstance(raw, bytes):  # (unreadable: refused above)
                         config_changes[self.repo.relative(change.path)] = raw
             except SortextError as exc:
                 log.error("%s (keeping the last valid configuration)", exc)
@@ -603,6 +650,20 @@ class Pipeline:
             if isinstance(raw, _Unstable):
                 result.retry.append(change)
                 continue
+            if isinstance(raw, Diagnostic):
+                # there, but not readable as a record: reported as an invalid record is
+                # (once per problem; an event naming it again reads it again), never
+                # committed, never taken for its deletion
+                self._empty_strikes.pop(rel, None)
+                self._missing_since.pop(rel, None)
+                key = f"unreadable:{raw.message}"
+                if self.seen.get(rel) == key and change.moved_from is None:
+                    continue
+                self.seen[rel] = key
+                self.errors[rel] = [raw.placed(rel)]
+                result.invalid.append(rel)
+                log.error("%s (not committed)", self.errors[rel][0].format(False))
+                continue
             if raw == b"" and self._empty_strikes.get(rel, 0) < EMPTY_RETRIES:
                 self._empty_strikes[rel] = self._empty_strikes.get(rel, 0) + 1
                 result.retry.append(change)
@@ -626,7 +687,7 @@ class Pipeline:
                 continue
             self.seen[rel] = key
             if link:
-                self.errors[rel] = [problem(LINK_PROBLEM).placed(rel)]
+                self.errors[rel] = [file_problem(LINK_PROBLEM).placed(rel)]
                 result.invalid.append(rel)
                 log.error("%s (not committed)", self.errors[rel][0].format(False))
                 continue

@@ -20,6 +20,7 @@ import logging.handlers
 import os
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -436,12 +437,14 @@ class WatchService:
                     except OSError:
                         continue
                     was = self._linked.get(path)
-                    if info.st_nlink < 2 and was is None:
+                    # (a folder named like a record has links of its own: no hard link)
+                    linked = info.st_nlink > 1 and stat.S_ISREG(info.st_mode)
+                    if not linked and was is None:
                         continue
                     if pipeline.watched.classify(path) != "record":
                         continue
                     key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-                    if info.st_nlink > 1:
+                    if linked:
                         found[path] = key
                     if key != was:
                         again.append(path)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
+from sortext.errors import one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +114,8 @@ def invoice_index(editor: RecordEditor, invoice_id: str) -> int:
     items = invoices if isinstance(invoices, list) else []
     ids = [i.get("id") for i in items if isinstance(i, dict)]
     if invoice_id not in ids:
-        known = ", ".join(str(i) for i in ids) or "none"
-        raise EditRefused(f"no invoice '{invoice_id}' (invoices: {known})")
+        known = ", ".join(one_line(str(i)) for i in ids) or "none"
+        raise EditRefused(f"no invoice '{one_line(invoice_id)}' (invoices: {known})")
     return ids.index(invoice_id)
 
 
@@ -140,8 +141,8 @@ def add_measurement(
     goals = editor.get(("goals",))
     ids = [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
     if goal not in ids:
-        known = ", ".join(str(g) for g in ids) or "none defined"
-        raise EditRefused(f"no goal '{goal}' (goals: {known})")
+        known = ", ".join(one_line(str(g)) for g in ids) or "none defined"
+        raise EditRefused(f"no goal '{one_line(goal)}' (goals: {known})")
     number: float | int = int(value) if float(value).is_integer() else value
     measurements = editor.get(("measurements",))
     for old in measurements if isinstance(measurements, list) and not force else []:

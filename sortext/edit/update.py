@@ -53,15 +53,10 @@ def record_file(repo: Repository, record_id: str) -> Path:
     if mode is not None and stat.S_ISREG(mode):
         return path
     if mode is not None:
-        from sortext.record.source import LINK_PROBLEM
+        from sortext.record.source import kind_problem
 
-        why = (
-            LINK_PROBLEM
-            if stat.S_ISLNK(mode)
-            else "is a directory, not a record file"
-            if stat.S_ISDIR(mode)
-            else "not a regular file (a pipe, socket or device), not a record"
-        )
+        found = kind_problem(mode)  # (the words check and the watcher use)
+        why = found.message if found is not None else "not a record file"
         raise StorageError(f"{repo.shown(path)}: {why}")
     import difflib
 

@@ -2,8 +2,9 @@
 
 A *slug* is what a record id, a file stem, a page name or an export name may
 be: lowercase ASCII letters and digits with inner hyphens, starting with a
-letter or digit, at most :data:`MAX_SLUG` characters.  Nothing else ever
-reaches a file name: an id such as ``../../victim``, ``sub/evil``,
+letter or digit, at most :data:`MAX_SLUG` characters, and not a device name
+Windows reserves (``con``, ``nul``, ``aux``, ``com1``...: :data:`WINDOWS_DEVICES`).
+Nothing else ever reaches a file name: an id such as ``../../victim``, ``sub/evil``,
 ``/abs/path``, ``a\\x00b`` or 300 characters long is refused here.
 
 :func:`confined_path` is the only way an output path is built from a slug:
@@ -35,11 +36,23 @@ MAX_SLUG = 64
 SLUG_PATTERN = "[a-z0-9][a-z0-9-]*"
 _SLUG = re.compile(SLUG_PATTERN)
 _NOT_SLUG_CHARS = re.compile("[^a-z0-9]+")
+#: Device names Windows reserves in every folder, with any extension (``con.md``,
+#: ``aux.html``): such a file cannot be made on Windows, so a clone, OneDrive or a
+#: Dropbox there could not hold the record.  ``con-2`` and ``com10`` are fine.
+WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+)
 
 
 def is_slug(text: object) -> TypeGuard[str]:
-    """True when ``text`` is a str matching the slug rule (whole value, length limit)."""
-    return isinstance(text, str) and len(text) <= MAX_SLUG and _SLUG.fullmatch(text) is not None
+    """True when ``text`` is a str matching the slug rule (whole value, length limit,
+    not a Windows device name)."""
+    return (
+        isinstance(text, str)
+        and len(text) <= MAX_SLUG
+        and _SLUG.fullmatch(text) is not None
+        and text not in WINDOWS_DEVICES
+    )
 
 
 def slug_problem(text: object) -> str | None:
@@ -52,6 +65,12 @@ def slug_problem(text: object) -> str | None:
         return (
             "may hold only lowercase letters a-z, digits and inner hyphens "
             "(no '/', '.', spaces or control characters), starting with a letter or digit"
+        )
+    if text in WINDOWS_DEVICES:
+        return (
+            f"is a device name Windows reserves ('{text}.md' cannot exist there, so no "
+            "clone or synced copy on Windows could hold it): add to it, e.g. "
+            f"'{text}-client'"
         )
     return None
 

@@ -15,15 +15,17 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.errors import ConfigError
+from sortext.errors import ConfigError, one_line
 from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
+from sortext.schema.config import folder_name_problem
 
 FORMATS = ("csv", "json", "ics")
 
@@ -56,6 +58,9 @@ CSV_COLUMNS = [
 #: A cell a spreadsheet would read as a formula (OWASP "CSV injection"):
 #: ``=``, ``+``, ``-``, ``@``, tab or carriage return first.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The characters that start a formula once a spreadsheet has trimmed what comes
+#: before them and folded full-width forms (``\uff1d`` is ``=`` after NFKC).
+_FORMULA_CHARS = frozenset("=+-@")
 
 
 def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, Any]]:
@@ -126,7 +131,27 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if _formula(text) else text
+
+
+def _formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula: it starts with one of
+    :data:`FORMULA_START`, or its first character that is not blank, invisible (a
+    control or format character: a zero-width space, a byte-order mark) or a quote
+    mark is ``=``, ``+``, ``-`` or ``@`` once folded (NFKC: the full-width ``\uff1d``,
+    the small ``\ufe62``).  Spreadsheets trim leading blanks on import and some fold
+    full-width forms, so ``"  =1+1"`` and ``"\uff1d1+1"`` are formulas too."""
+    if text.startswith(FORMULA_START):
+        return True
+    if text.isascii() and text[:1].isalnum():
+        return False  # the common case: a name, a date, an id
+    import unicodedata
+
+    for char in text:
+        if char.isspace() or char in "\"'" or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_CHARS
+    return False
 
 
 def default_columns(custom_fields: Iterable[str] = ()) -> list[str]:
@@ -429,7 +454,7 @@ def _zone(name: str | None) -> dt.tzinfo | None:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Europe'
         raise ConfigError(f"sortext.yaml: timezone: unknown time zone '{name}'") from exc
 
 
@@ -487,8 +512,8 @@ def render(
 #: the records, so an export onto erased.yaml would undo the erasures' protection,
 #: onto a hook (its mode kept) run a record's text as commands.
 _NOT_EXPORTS = frozenset(
-    {"sortext.yaml", "erased.yaml", "NEXT.md", "site", "templates", "inbox", "inbox.md"}
-)
+    {"sortext.yaml", "erased.yaml", "next.md", "site", "templates", "inbox", "inbox.md"}
+)  # casefolded
 
 
 def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
@@ -506,15 +531,22 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
                 f"sortext.yaml: exports.{name}: unknown format '{kind}'; "
                 f"use one of: {', '.join(FORMATS)}"
             )
+        why = folder_name_problem(str(name))
+        if why is not None:
+            raise ConfigError(f"sortext.yaml: exports.{one_line(repr(name)[1:-1])}: {why}")
         target = (root / str(name)).resolve()
         clients = repo.clients_path.resolve()
-        if root not in target.parents or clients in (target, *target.parents):
+        # casefolded: on a case-insensitive disk (macOS, Windows) SORTEXT.YAML is
+        # sortext.yaml and Clients/ the clients folder
+        rel = str(target.relative_to(root)).casefold() if root in target.parents else None
+        inside = str(clients.relative_to(root)).casefold() if root in clients.parents else ""
+        if rel is None or rel == inside or rel.startswith(inside + os.sep):
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: an export must be a file inside the "
                 "repository and outside the clients folder"
             )
         first = target.relative_to(root).parts[0]
-        if first.startswith(".") or first in _NOT_EXPORTS:
+        if first.startswith(".") or first.casefold() in _NOT_EXPORTS:
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: {first} is sortext's or git's own (the "
                 "configuration, the erasures, hooks, pages, templates, the inbox): an "

@@ -77,8 +77,11 @@ def parse_note(text: str, display: str) -> ForeignNote:
 def read_note(path: Path, display: str) -> ForeignNote:
     """Read one note file (UTF-8; undecodable bytes shown as U+FFFD, with a problem
     and ``exact`` False)."""
+    from sortext.files.plain import read_regular
+
     try:
-        raw = path.read_bytes()
+        # (a named pipe there is refused, never waited on: any file kind may be named .md)
+        raw = read_regular(path)[0]
     except OSError as exc:
         return ForeignNote(
             display, problem=f"{display}: cannot read: {exc.strerror or exc}", exact=False

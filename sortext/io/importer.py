@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sortext.edit.new import slugify
-from sortext.errors import UsageError
+from sortext.errors import UsageError, one_line
 from sortext.io.fieldmap import (
     FieldMap,
     RowProblem,
@@ -233,7 +233,13 @@ class Planner:
     def find(self, values: dict[DataPath, Any]) -> str | None:
         if self.fmap.match == "id":
             wanted = values.get(("id",))
-            return str(wanted) if wanted in self.data else None
+            if wanted is None:
+                return None
+            # ids are lowercase: 'Tom-Berg' in a spreadsheet is tom-berg, not a new client
+            for candidate in (str(wanted).strip(), str(wanted).strip().lower()):
+                if candidate in self.data:
+                    return candidate
+            return None
         email = values.get(("email",))
         return self.by_email.get(str(email).casefold()) if isinstance(email, str) else None
 
@@ -263,6 +269,17 @@ class Planner:
                 f"{', '.join(self.minimum)} and consent.data_use: false, no answers in the notes"
             )
         record_id = self.find(values)
+        wanted_id = values.get(("id",)) if self.fmap.match == "id" else None
+        if record_id is None and wanted_id is not None:
+            from sortext.files.slug import slug_problem
+
+            why = slug_problem(str(wanted_id).strip().lower())
+            if why is not None:  # an id no record can have: no match, no new client
+                shown = one_line(str(wanted_id))[:80]
+                self.problems.append(
+                    RowProblem(row.number, "id", f"'{shown}' is not a valid id: it {why}")
+                )
+                return
         if record_id is None:
             name = values.get(("name",))
             if not isinstance(name, str):

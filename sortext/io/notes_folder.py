@@ -121,7 +121,10 @@ def plan_folder(
 
 
 def _text_of(path: Path) -> str:
+    from sortext.files.plain import read_regular
+
     try:
-        return path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+        raw = read_regular(path)[0]  # (never waits on a named pipe in the record's place)
+        return raw.decode("utf-8", errors="replace").replace("\r\n", "\n")
     except OSError:
         return ""

@@ -10,6 +10,7 @@ Nested JSON values are reachable by dotted column names (``answers.email``).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -85,7 +86,7 @@ def read_table(
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    codec = encoding or "utf-8-sig"
+    codec = encoding or _bom_codec(raw) or "utf-8-sig"
     if codec.replace("_", "-").casefold() in ("utf-8", "utf8"):
         codec = "utf-8-sig"
     try:
@@ -93,12 +94,13 @@ def read_table(
     except LookupError:
         raise UsageError(f"{path}: unknown encoding '{encoding}' (map 'encoding:')") from None
     except UnicodeDecodeError as exc:
-        what = "UTF-8" if encoding is None else encoding
+        what = "UTF-8" if codec == "utf-8-sig" else codec  # (a BOM may have named UTF-16)
         raise UsageError(
             f"{path}: not {what} (byte offset {exc.start}); export the file as UTF-8 CSV "
             "or name its encoding with 'encoding:' in the map (e.g. cp1252)"
         ) from exc
     codec_name = "utf-8" if codec == "utf-8-sig" else codec
+    text = text.removeprefix("\ufeff")  # the mark of a UTF-16 or UTF-32 file
     kind = (fmt or path.suffix.lstrip(".") or "csv").lower()
     if kind == "json":
         found = _json_rows(path, text, records, flatten)
@@ -109,6 +111,24 @@ def read_table(
         name = "TSV" if kind == "tsv" else "CSV"
         return Table(rows, f"{name}, {how}, encoding {codec_name}", tuple(header))
     raise UsageError(f"{path}: unknown format '{kind}'; use csv, tsv or json")
+
+
+#: Byte-order marks and their codecs, longest first (UTF-32-LE's begins with UTF-16-LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _bom_codec(raw: bytes) -> str | None:
+    """The codec a UTF-16 or UTF-32 byte-order mark at the start of ``raw`` names
+    (Excel's "Unicode text" is UTF-16-LE with one), or None."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    return None
 
 
 def choose_delimiter(
@@ -210,6 +230,7 @@ def _csv_rows(
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     header = [h.strip() for h in header]
+    _check_header(path, header, 1 + offset)
     rows = []
     while True:
         first_line = reader.line_num + 1 + offset
@@ -221,6 +242,7 @@ def _csv_rows(
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
         if not any(c.strip() for c in cells):
             continue
+        _check_reached(path, header, cells, first_line)
         values = {
             h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
         }
@@ -228,18 +250,72 @@ def _csv_rows(
     return rows, how, header
 
 
+def _check_header(path: Path, header: list[str], line: int) -> None:
+    """Raise :class:`UsageError` when two header cells have one name: a column a map
+    names must be one column (blank header cells may repeat: see :func:`_check_reached`)."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, 1):
+        if name and name in seen:
+            raise UsageError(
+                f"{path}:{line}:{number}: the column '{name}' appears twice in the header "
+                f"(columns {seen[name]} and {number}): rename one, so each is read"
+            )
+        seen.setdefault(name, number)
+
+
+def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -> None:
+    """Raise :class:`UsageError` for a non-empty cell no column name reaches: one
+    beyond the header's last cell, or under a blank header cell (it would be dropped
+    without a word).  Empty trailing cells, as spreadsheets write them, are fine."""
+    for number, text in enumerate(cells, 1):
+        if not text.strip():
+            continue
+        if number > len(header):
+            shown = " ".join(text.split())[:40]  # one line, whatever the cell holds
+            raise UsageError(
+                f"{path}:{line}:{number}: the row has {len(cells)} cells, the header "
+                f"{len(header)}: '{shown}' has no column; quote a cell holding the "
+                "delimiter, or add the column's name to the header"
+            )
+        if not header[number - 1]:
+            raise UsageError(
+                f"{path}:{line}:{number}: a value under a header cell with no name; "
+                "name the column in the header"
+            )
+
+
 def _lf(text: str) -> str:
     """A cell's line breaks as ``\\n`` (a quoted cell keeps the file's ``\\r\\n``)."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _TwiceError(ValueError):
+    """A JSON object holds one key twice (``args[0]``: the key, made one line)."""
+
+
+def _one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object hook: the object, or :class:`_TwiceError` for a key it
+    holds twice (the default keeps the last value, dropping the first silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _TwiceError(" ".join(key.split())[:60])
+        out[key] = value
+    return out
 
 
 def _json_rows(
     path: Path, text: str, records: str | None, flatten: dict[str, str] | None
 ) -> list[Row]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_one_of_each)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except _TwiceError as exc:
+        raise UsageError(
+            f"{path}: the key '{exc.args[0]}' is written twice in one object: a JSON reader "
+            "keeps only one of the two values; export the file again, or remove one"
+        ) from None
     if records:
         for part in records.split("."):
             data = data.get(part) if isinstance(data, dict) else None
@@ -257,22 +333,39 @@ def _json_rows(
             raise UsageError(f"{path}: response {number} is not an object")
         values = dict(item)
         if flatten:
-            values.update(_flatten_fields(item, flatten))
+            try:
+                flat = _flatten_fields(item, flatten)
+            except _TwiceError as exc:
+                raise UsageError(
+                    f"{path}: response {number}: two questions are labelled "
+                    f"'{exc.args[0]}': one answer would replace the other; give each "
+                    "question its own label"
+                ) from None
+            clash = sorted(flat.keys() & values.keys())
+            if clash:
+                key = " ".join(clash[0].split())[:60]
+                raise UsageError(
+                    f"{path}: response {number}: the question '{key}'"
+                    " has the name of a key of the response itself: one would replace the "
+                    "other; relabel the question"
+                )
+            values.update(flat)
         rows.append(Row(number, values))
     return rows
 
 
 def _flatten_fields(item: dict[str, Any], spec: dict[str, str]) -> dict[str, Any]:
-    """Tally/Typeform style ``[{label: Q, value: A}]`` lists become ``{Q: A}`` columns."""
+    """Tally/Typeform style ``[{label: Q, value: A}]`` lists become ``{Q: A}`` columns.
+    Raises :class:`_TwiceError` for a label two questions share."""
     found = lookup(item, spec.get("list", "fields"))
-    out: dict[str, Any] = {}
+    pairs: list[tuple[str, Any]] = []
     if isinstance(found, list):
         for entry in found:
             if isinstance(entry, dict):
                 label = lookup(entry, spec.get("key", "label"))
                 if label is not None:
-                    out[str(label)] = lookup(entry, spec.get("value", "value"))
-    return out
+                    pairs.append((str(label), lookup(entry, spec.get("value", "value"))))
+    return _one_of_each(pairs)
 
 
 def lookup(values: Any, column: str, missing: Any = None) -> Any:

@@ -783,9 +783,10 @@ def _summary_key(sources: _SummarySources) -> str:
     renders them; a query's store moves :data:`sortext.store.board.QUERY_STORES`; a
     stored record moves the index's generation): the rules' key (today, the
     configuration, sortext's version), the templates, the owners' sources, git's HEAD
-    ("since last week"), the page limits, the bounds of "since last week" (local
-    midnights: the time zone) and the notes waiting in the inbox (their count is
-    shown); read from the index and the inbox now, not when ``sources`` was made."""
+    ("since last week"), the page limits, the bounds of "since last week" (midnights
+    in the practice's time zone: sortext.yaml's ``timezone:``, else the local one) and
+    the notes waiting in the inbox (their count is shown); read from the index and
+    the inbox now, not when ``sources`` was made."""
     from sortext.store import board
     from sortext.vcs.midnight import window_bounds
 
@@ -799,7 +800,7 @@ def _summary_key(sources: _SummarySources) -> str:
         str(index.generation()),
         board.query_stores(index.conn),
         repr(sorted(common.items())),
-        repr(window_bounds(today)),
+        repr(window_bounds(today, repo.config.timezone)),
     )
     for part in parts:
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")

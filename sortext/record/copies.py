@@ -6,7 +6,9 @@ for ``tom-berg.md``:
 
 =================  ==================================================
 Syncthing          ``tom-berg.sync-conflict-20261130-091244-ABCDEF1.md``
-Dropbox            ``tom-berg (Maya's conflicted copy 2026-11-30).md``
+Dropbox            ``tom-berg (Maya's conflicted copy 2026-11-30).md``,
+                   ``tom-berg (Case Conflict).md``,
+                   ``tom-berg (Selective Sync Conflict).md``
 Nextcloud          ``tom-berg (conflicted copy 2026-11-30 091244).md``
 ownCloud           ``tom-berg_conflict-20261130-091244.md``,
                    ``tom-berg (conflict 2026-11-30).md``
@@ -15,6 +17,10 @@ iCloud Drive       ``tom-berg 2.md``
 OneDrive           ``tom-berg-MAYA-LAPTOP.md`` (the device name has capitals,
                    which an id never has)
 Resilio Sync       ``tom-berg.Conflict.md``, ``tom-berg.md.Conflict``
+git mergetool      ``tom-berg_LOCAL_12345.md`` (also ``_REMOTE_``, ``_BASE_``,
+                   ``_BACKUP_``: left behind when a merge tool is stopped)
+Finder, Explorer   ``tom-berg copy.md``, ``tom-berg copy 2.md``,
+                   ``tom-berg - Copy.md``, ``tom-berg - Copy (2).md``
 =================  ==================================================
 
 Pure functions of a file name; nothing here reads the disk.
@@ -34,7 +40,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "Dropbox or Nextcloud",
         re.compile(r"^(?P<stem>.+?) \([^()]*conflicted copy[^()]*(?:\(\d+\))?\)\.md$"),
     ),
+    (
+        "Dropbox",
+        re.compile(r"^(?P<stem>.+?) \((?:Case|Selective Sync) Conflict(?: \d+)?\)\.md$"),
+    ),
     ("ownCloud", re.compile(r"^(?P<stem>.+?)_conflict-\d{8}-\d{6}\.md$")),
+    ("git mergetool", re.compile(r"^(?P<stem>.+?)_(?:LOCAL|REMOTE|BASE|BACKUP)_\d+\.md$")),
+    ("Finder", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) copy(?: \d+)?\.md$")),
+    ("Explorer", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) - Copy(?: \(\d+\))?\.md$")),
     ("Nextcloud", re.compile(r"^(?P<stem>.+?) \(conflict(?:ed)?(?: copy)?[^()]*\)\.md$")),
     ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.Conflict(?: ?\(\d+\))?\.md$")),
     ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.md\.Conflict(?: ?\(\d+\))?$")),

@@ -12,7 +12,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sortext.record.diagnostics import Diagnostic, problem
 
@@ -45,6 +47,12 @@ LINK_PROBLEM = (
 )
 
 
+#: How records are opened (``os.open``'s signature): here and in the watcher's reader
+#: (:func:`sortext.daemon.pipeline.read_stable`).  A test may put another in its place
+#: to meet an error no real file gives it (``EACCES`` when running as root).
+opener: Callable[[str | Path, int], int] = os.open
+
+
 def read_bytes(path: str) -> bytes | Diagnostic:
     """Read at most MAX_FILE_BYTES + 1 bytes, turning OS failures into problems.
 
@@ -54,15 +62,21 @@ def read_bytes(path: str) -> bytes | Diagnostic:
     with one ``read`` call of its full size.
     """
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = opener(path, _OPEN_FLAGS)
     except OSError as exc:
-        return _os_problem(exc)
+        if exc.errno == errno.ENXIO:  # a socket (or a device with no driver): which?
+            try:
+                kind = kind_problem(os.lstat(path).st_mode)
+            except OSError:
+                kind = None
+            if kind is not None:
+                return kind
+        return os_problem(exc)
     try:
         info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return problem("is a directory, not a record file")
-        if not stat.S_ISREG(info.st_mode):
-            return problem("not a regular file (a pipe, socket or device), not a record")
+        kind = kind_problem(info.st_mode)
+        if kind is not None:
+            return kind
         want = min(info.st_size, MAX_FILE_BYTES) + 1
         data = os.read(fd, want)
         while len(data) < want:  # short reads: network file systems, growing files
@@ -71,7 +85,7 @@ def read_bytes(path: str) -> bytes | Diagnostic:
                 break
             data += more
     except OSError as exc:
-        return _os_problem(exc)
+        return os_problem(exc)
     finally:
         os.close(fd)
     return data
@@ -80,16 +94,45 @@ def read_bytes(path: str) -> bytes | Diagnostic:
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
-def _os_problem(exc: OSError) -> Diagnostic:
+#: The field a problem reading the file itself is reported under
+#: (``path:1:1: error: file: message``).
+FILE_FIELD = "file"
+
+
+def file_problem(message: str) -> Diagnostic:
+    """A problem with the file itself (its kind, reading it), at line 1, column 1."""
+    return problem(message, field=FILE_FIELD)
+
+
+def kind_problem(mode: int) -> Diagnostic | None:
+    """The problem of an entry of kind ``mode`` (``st_mode``) named like a record; None
+    for a regular file.  A symbolic link is :data:`LINK_PROBLEM`."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return file_problem(LINK_PROBLEM)
+    if stat.S_ISDIR(mode):
+        return file_problem("is a directory, not a record file")
+    if stat.S_ISFIFO(mode):
+        return file_problem("is a named pipe (FIFO), not a record file")
+    if stat.S_ISSOCK(mode):
+        return file_problem("is a socket, not a record file")
+    return file_problem("is a device, not a record file")
+
+
+def os_problem(exc: OSError) -> Diagnostic:
+    """What an ``OSError`` met opening or reading a record says, as a problem."""
     if exc.errno == errno.EISDIR:
-        return problem("is a directory, not a record file")
+        return file_problem("is a directory, not a record file")
     if exc.errno == errno.ENOENT:
-        return problem("file not found: it was deleted or renamed before it could be read")
+        return file_problem("file not found: it was deleted or renamed before it could be read")
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return problem("cannot read the file: permission denied (check its permissions)")
+        return file_problem("cannot read the file: permission denied (check its permissions)")
     if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link (the folder is no link)
-        return problem(LINK_PROBLEM)
-    return problem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
+        return file_problem(LINK_PROBLEM)
+    if exc.errno == errno.ENXIO:  # opening a socket (or a device with no driver)
+        return file_problem("is a socket or device, not a record file")
+    return file_problem(f"cannot read the file: {os.strerror(exc.errno or 0) or exc}")
 
 
 def _locate_byte(raw: bytes, offset: int) -> tuple[int, int, str]:

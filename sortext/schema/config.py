@@ -55,9 +55,13 @@ _THRESHOLD = {"type": "integer", "minimum": 0, "maximum": MAX_THRESHOLD}
 _STAGE_WORDS = (
     "a stage name: a lowercase letter, then lowercase letters, digits, '_' or '-' (like active)"
 )
+# What an author name and address may not hold: angle brackets, and what a terminal
+# acts on (C0 and C1 controls, DEL, bidi controls, line and paragraph separators):
+# the author goes into every commit, and `git log` prints it as it is.
+_NOT_IN_AUTHOR = "<>\\x00-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u2028-\\u202e\\u2066-\\u2069"
 _AUTHOR = {
     "type": "string",
-    "pattern": "^[^<>\\n]+ <[^<>\\n]+>$",
+    "pattern": f"^[^{_NOT_IN_AUTHOR}]+ <[^{_NOT_IN_AUTHOR} ]+>$",
     "description": "a name and an email address in angle brackets, "
     "like 'Maya Berg <maya@example.com>'",
 }
@@ -544,7 +548,9 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
     """Why ``clients_dir`` cannot hold the records, or None: the repository's root
     itself, a folder in (or under) one of :data:`RESERVED_FOLDERS`, or a path that
     leads out of it by its text (``..``, an absolute path elsewhere).  (A link on the
-    way is :attr:`Config.clients_path`'s to refuse.)"""
+    way is :attr:`Config.clients_path`'s to refuse.)  Then :func:`folder_name_problem`."""
+    if "\x00" in clients_dir:
+        return folder_name_problem(clients_dir)
     base = os.path.normpath(root)
     full = os.path.normpath(os.path.join(base, clients_dir))
     rel = os.path.relpath(full, base)
@@ -553,7 +559,8 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
             "leads outside the repository; sortext reads, writes and commits records "
             "only inside it: use a folder in the repository, like clients"
         )
-    first = rel.split(os.sep)[0]
+    # casefolded: on a case-insensitive disk (macOS, Windows) .GIT is .git, Site is site
+    first = rel.split(os.sep)[0].casefold()
     if rel == ".":
         return (
             "is the repository's root; records need a folder of their own "
@@ -565,11 +572,37 @@ def clients_dir_problem(root: Path, clients_dir: str) -> str | None:
             "derived data or the generated pages: git-ignored, never committed, safe to "
             "delete); use a folder of its own, like clients"
         )
-    if first == INBOX_FOLDER:
+    if first == INBOX_FOLDER.casefold():
         return (
             f"lies in {first}/, the inbox of quick notes: 'sortext inbox --file' would "
             "fold each record into itself; use a folder of its own, like clients"
         )
+    return folder_name_problem(clients_dir)
+
+
+def folder_name_problem(folder: str) -> str | None:
+    """Why the folder path ``folder`` (``/``-separated) cannot be the records' folder,
+    or None: a NUL (no file system holds it), a ``..`` part (it walks through a folder
+    that may not exist, or out), a part ending in a dot or a space (Windows drops them:
+    another folder there) or a device name Windows reserves (``con``, ``aux.d``: no such
+    folder can exist there).  Other characters are allowed, and shown made visible."""
+    from sortext.files.slug import WINDOWS_DEVICES
+
+    if "\x00" in folder:
+        return "holds the character U+0000 (NUL), which no folder name can: remove it"
+    for part in folder.replace("\\", "/").split("/"):
+        if part == "..":
+            return "names '..': write the path from the repository's folder, without '..'"
+        if part not in ("", ".") and part.endswith((".", " ")):
+            return (
+                f"has the part '{part}', which ends in a dot or a space (Windows drops "
+                "them, so it would name another folder there): remove it"
+            )
+        if part.split(".")[0].casefold() in WINDOWS_DEVICES:
+            return (
+                f"has the part '{part}', a device name Windows reserves (no such folder "
+                "can exist there): use another name"
+            )
     return None
 
 
@@ -695,5 +728,7 @@ def _known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        return False
+    except OSError:  # a folder of zones ('Europe'), an unreadable file: no zone
         return False
     return True

@@ -531,7 +531,8 @@ def shallow_mark(root: Path) -> str:
     """What bounds or rewrites the history this clone shows: ``""`` for the whole
     history as committed, else a digest of git's ``shallow`` file (its boundary
     commits, which ``git fetch --unshallow`` or ``--deepen`` changes while HEAD stays),
-    ``info/grafts`` and the replace refs (``git replace``).  For keys of caches derived
+    ``info/grafts`` and the replace refs (``git replace``) with whether git honours them
+    (``core.useReplaceRefs``, ``GIT_NO_REPLACE_OBJECTS``).  For keys of caches derived
     from the whole history.  Read from the files in the plain layouts
     (:func:`sortext.vcs.headref.shallow_suffix`), else asked of git."""
     import hashlib
@@ -563,6 +564,13 @@ def shallow_mark(root: Path) -> str:
         seen = True
         digest.update(b"replace\0" + "\n".join(sorted(replaced.splitlines())).encode())
         digest.update(b"\0")
+        # honoured or not: core.useReplaceRefs from any config file, an include, or
+        # ``git -c`` (GIT_CONFIG_PARAMETERS, GIT_CONFIG_COUNT), as git itself reads it
+        try:
+            honoured = text(root, "config", "--bool", "--get", "core.useReplaceRefs", check=False)
+        except (OSError, GitError) as exc:
+            return f"unreadable: {type(exc).__name__}"
+        digest.update(f"core.useReplaceRefs={honoured.strip()}\0".encode())
     for variable in ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE"):
         value = os.environ.get(variable)
         if value is not None:

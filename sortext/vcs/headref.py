@@ -39,6 +39,12 @@ def _is_id(text: str) -> bool:
     return len(text) in (40, 64) and set(text) <= _HEX
 
 
+def is_commit_id(text: str) -> bool:
+    """Whether ``text`` is a full commit id (SHA-1 or SHA-256, lower-case hex), not one
+    of :func:`head_id`'s markers."""
+    return _is_id(text)
+
+
 def _git_dir(root: Path) -> str | None:
     """The git folder for the work tree holding ``root``; '' outside git, None unsure."""
     here = os.path.abspath(root)  # a relative root would stop the walk up at the current folder
@@ -136,7 +142,9 @@ def shallow_suffix(root: Path) -> str | None:
     """``""`` when the clone holding ``root`` shows its whole history as committed, else
     ``"~<digest>"`` of what bounds or rewrites it: git's ``shallow`` file (a shallow
     clone), ``info/grafts``, the replace refs (``refs/replace/``, loose or packed) and
-    the variables that turn them off; None when it cannot tell.
+    the variables that turn them off; None when it cannot tell (replace refs exist:
+    whether they are honoured is git's configuration's say, see
+    :func:`sortext.vcs.git.shallow_mark`).
 
     A shallow clone deepened (``git fetch --unshallow``) keeps HEAD but gains the past;
     ``git replace`` (``--graft``) keeps HEAD but changes the past git walks: whatever is
@@ -166,8 +174,10 @@ def shallow_suffix(root: Path) -> str | None:
     if replaced is None:
         return None
     if replaced:
-        found = True
-        digest.update(b"replace\0" + "\n".join(replaced).encode() + b"\0")
+        # whether git honours them is its configuration's say (core.useReplaceRefs in
+        # any config file, an include, ``git -c`` handed down in GIT_CONFIG_PARAMETERS
+        # or GIT_CONFIG_COUNT): git is asked (git.shallow_mark), never guessed here
+        return None
     for variable in _HISTORY_ENV:
         value = os.environ.get(variable)
         if value is not None:
@@ -199,11 +209,3 @@ def _replace_refs(common: str) -> list[str] | None:
             rel = os.path.relpath(os.path.join(here, name), common).replace(os.sep, "/")
             refs[rel] = text
     return sorted(f"{ref} {value}" for ref, value in refs.items())
-
-
-def history_id(root: Path) -> str | None:
-    """:func:`head_id` and :func:`shallow_suffix` together: the key of what is derived
-    from the history reaching HEAD; None when either cannot tell."""
-    head = head_id(root)
-    suffix = shallow_suffix(root) if head is not None else None
-    return None if head is None or suffix is None else head + suffix

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sortext.record.diagnostics import Diagnostic, problem
-from sortext.record.source import LINK_PROBLEM
+from sortext.record.diagnostics import Diagnostic
+from sortext.record.source import LINK_PROBLEM, file_problem
 from sortext.repo import Repository
 from sortext.vcs import git
 
@@ -44,7 +44,7 @@ def staged_records(repo: Repository) -> list[tuple[str, bytes | Diagnostic]]:
         if len(header) == 3:
             size = int(header[2])
             blob = out[pos : pos + size]
-            found.append((name, problem(LINK_PROBLEM) if name in links else blob))
+            found.append((name, file_problem(LINK_PROBLEM) if name in links else blob))
             pos += size + 1
     return found
 

@@ -27,15 +27,17 @@ _ZERO = re.compile(r"^0+$")
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-def window_end(root: Path, head: str, today: dt.date) -> str | None:
-    """The last commit on ``head`` made up to the end of ``today`` (local time, see
-    :mod:`sortext.vcs.midnight`; None: none)."""
-    return rev_before(root, f"@{midnight(today + dt.timedelta(days=1))}", head)
+def window_end(root: Path, head: str, today: dt.date, zone: str | None = None) -> str | None:
+    """The last commit on ``head`` made up to the end of ``today`` (in ``zone``, the
+    practice's ``timezone:``, else local time: see :mod:`sortext.vcs.midnight`; None:
+    none)."""
+    return rev_before(root, f"@{midnight(today + dt.timedelta(days=1), zone)}", head)
 
 
-def window_start(root: Path, since: dt.date, end: str) -> str | None:
-    """The last commit on ``end`` made before ``since`` 00:00 (local time; None: none)."""
-    return rev_before(root, f"@{midnight(since)}", end)
+def window_start(root: Path, since: dt.date, end: str, zone: str | None = None) -> str | None:
+    """The last commit on ``end`` made before ``since`` 00:00 (in ``zone``, else local
+    time; None: none)."""
+    return rev_before(root, f"@{midnight(since, zone)}", end)
 
 
 def touched_pairs(

@@ -47,6 +47,28 @@ _SHARED: contextvars.ContextVar[dict[Any, Any] | None] = contextvars.ContextVar(
 )
 
 
+def text_key(text: str) -> str:
+    """``text`` as filters compare it: NFC (``café`` is one text however encoded)."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
+
+
+def same_text(value: str, known: Sequence[str]) -> str:
+    """The one of ``known`` that is ``value`` written another way in Unicode (NFC and
+    NFD: ``café`` typed on one machine, stored from a file name on another), else
+    ``value`` itself.  A filter compares text, not the bytes that encode it."""
+    if value in known or value.isascii():
+        return value
+    wanted = text_key(value)
+    for candidate in known:
+        if text_key(candidate) == wanted:
+            return candidate
+    return value
+
+
 @contextmanager
 def shared_reads() -> Iterator[None]:
     """Within: the questions answered one after another (a running watcher working out
@@ -100,7 +122,7 @@ def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
 
     if _SHARED.get() is None:
         return stage_clock(repo, conn)
-    from sortext.vcs.headref import history_id
+    from sortext.vcs.historyid import history_id
 
     clock: Clock = _shared(("clock", history_id(repo.root)), lambda: stage_clock(repo, conn))
     return clock
@@ -149,9 +171,10 @@ def next_list(
             errors = int(remembered["errors"])
     if owner is not None:
         known = sorted({*repo.config.people, *(n.owner for n in items if n.owner)})
+        owner = same_text(owner, known)
         if owner not in known:
             raise UnknownValue("--owner", "person", owner, known)
-        items = [n for n in items if n.owner == owner]
+        items = [n for n in items if text_key(n.owner or "") == text_key(owner)]
     if within is not None:
         items = [
             n
@@ -263,12 +286,14 @@ def client_list(
         tags = _derived(
             (records,), "tags", lambda: sorted({t for rec in records for t in rec.view.tags})
         )
+        tag = same_text(tag, tags)
         if tag not in tags:
             raise UnknownValue("--tag", "tag", tag, tags)
     if owner is not None:
         people = sorted(
             {*repo.config.people, *(str(r.view.owner) for r in records if r.view.owner)}
         )
+        owner = same_text(owner, people)
         if owner not in people:
             raise UnknownValue("--owner", "person", owner, people)
     since: dict[str, dt.date] = _derived(
@@ -293,9 +318,9 @@ def client_list(
     for rec in by_name:
         if stage is not None and rec.stage != stage:
             continue
-        if tag is not None and tag not in rec.view.tags:
+        if tag is not None and text_key(tag) not in {text_key(t) for t in rec.view.tags}:
             continue
-        if owner is not None and rec.view.owner != owner:
+        if owner is not None and text_key(str(rec.view.owner or "")) != text_key(owner):
             continue
         if at_risk_only and rec.id not in risks:
             continue

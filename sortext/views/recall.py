@@ -31,9 +31,10 @@ made of everything the text depends on:
 
 Any record the index stores or removes empties the reply table
 (:func:`sortext.store.answers.forget_all`), so nothing older than the records
-is kept; the key covers the rest.  A state with a candidate whose times are too
+is kept; the key covers the rest.  A state with a candidate whose ctime is too
 recent to trust (a write within the same clock tick could leave a stat unchanged,
-see :data:`RACY_WINDOW_NS`) is never remembered, nor one with a candidate gone,
+see :data:`RACY_WINDOW_NS`; the mtime, which can say anything, is only compared) is
+never remembered, nor one with a candidate gone,
 unreadable or a symbolic link (its target is not looked at).  A missing, damaged or
 locked index, no usable stamp (the command's own refresh leaves one), no git, or a
 HEAD that cannot be read cheaply only means "not remembered": the command then
@@ -322,12 +323,15 @@ def _reply_key(
         for ident in done.seen.values():
             if ident is None or stat.S_ISLNK(ident[1]):
                 return None  # gone or unreadable, or a link (its target unseen)
-            if max(ident[3], ident[4]) >= now - RACY_WINDOW_NS:
-                racy = True  # may change again without its stat changing
+            if ident[4] >= now - RACY_WINDOW_NS:
+                # may change again without its stat changing: its ctime (the kernel's,
+                # never set back) is too recent; an mtime says nothing of that (a
+                # future-dated file would keep every answer from being remembered)
+                racy = True
         fresh = json.dumps(["scan", done.stamp, sorted(done.seen.items())])
     head = None
     if clock:
-        from sortext.vcs.headref import history_id
+        from sortext.vcs.historyid import history_id
 
         head = history_id(root)  # a deepened shallow clone: the same HEAD, more past
         if head is None:

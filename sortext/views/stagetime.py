@@ -47,7 +47,8 @@ def stage_clock(repo: Repository, conn: sqlite3.Connection | None = None) -> Clo
     when it was taken at HEAD's commit (read from git's ref files, no process), and
     kept there after it is read from git: a query then pays for git once per commit."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import NO_REPOSITORY, head_id, history_id
+    from sortext.vcs.headref import NO_REPOSITORY, head_id
+    from sortext.vcs.historyid import history_id
 
     if head_id(repo.root) == NO_REPOSITORY:  # no .git here or above (nor GIT_DIR): no history
         return {}
@@ -81,7 +82,8 @@ def stage_clock_lookup(
     (:class:`sortext.store.clock.Lookup`), when the index holds it for HEAD's commit;
     None otherwise (then call :func:`stage_clock`)."""
     from sortext.store import clock as stored
-    from sortext.vcs.headref import NO_REPOSITORY, history_id
+    from sortext.vcs.headref import NO_REPOSITORY
+    from sortext.vcs.historyid import history_id
 
     head = history_id(repo.root)  # the key stage_clock keeps the clock under
     if head is None or head == NO_REPOSITORY:

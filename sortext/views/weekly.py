@@ -188,9 +188,10 @@ def recent_changes(
     if head is None:
         return None
     version = f"{_CACHE_VERSION}/{__version__}"  # new wording in a release: recompute
-    # the window's bounds are local midnights: the same day in another time zone (TZ)
-    # is another window
-    zone = "/".join(str(b) for b in window_bounds(today))
+    # the window's bounds are midnights in the practice's time zone (sortext.yaml's
+    # timezone:, else TZ): the same day in another time zone is another window
+    where = repo.config.timezone
+    zone = "/".join(str(b) for b in window_bounds(today, where))
     # the same HEAD with replace refs or grafts added, or deepened, is another past
     from sortext.vcs.git import shallow_mark
 
@@ -207,13 +208,19 @@ def recent_changes(
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    view = _update(repo.root, head, since, today, prefix, state_key)
+    view = _update(repo.root, head, since, today, prefix, state_key, where)
     save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
 
 
 def _update(
-    root: Path, head: str, since: dt.date, today: dt.date, prefix: str, key: Mapping[str, str]
+    root: Path,
+    head: str,
+    since: dt.date,
+    today: dt.date,
+    prefix: str,
+    key: Mapping[str, str],
+    zone: str | None = None,
 ) -> WeeklyChanges:
     """The view for ``head``: applied to the stored window when that is exact, else
     recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
@@ -222,22 +229,22 @@ def _update(
     except (sqlite3.Error, OSError, StorageError):  # (StorageError: a folder in its place)
         store = None
     if store is None:
-        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}, zone))
     try:
         with store.transaction():
             state = store.state(key, manifest_token(root / PAIR_CACHE, key, STORE))
             if state is not None:
-                view = _apply(root, head, since, today, prefix, state, store)
+                view = _apply(root, head, since, today, prefix, state, store, zone)
                 if view is not None:
                     return view
-            found = _compute(root, head, since, today, prefix, {})
+            found = _compute(root, head, since, today, prefix, {}, zone)
             token = store.replace(
                 key, found.base, found.end, found.deletions, _stored(found.records)
             )
             save_json(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
             return _view_of(since, today, found)
     except sqlite3.Error:
-        return _view_of(since, today, _compute(root, head, since, today, prefix, {}))
+        return _view_of(since, today, _compute(root, head, since, today, prefix, {}, zone))
     finally:
         store.close()
 
@@ -283,15 +290,16 @@ def _compute(
     today: dt.date,
     prefix: str,
     memo: Mapping[str, _Lines],
+    zone: str | None = None,
 ) -> _Window:
     """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
     records whose two versions were seen before."""
     from sortext.vcs import window
 
-    end = window.window_end(root, head, today)
+    end = window.window_end(root, head, today, zone)
     if end is None:
         return _Window(None, None, 0, {})
-    base = window.window_start(root, since, end)
+    base = window.window_start(root, since, end, zone)
     pairs, deletions = window.changed_records(root, base, end, prefix)
     return _Window(base, end, deletions, _lines_of(root, pairs, since, today, memo))
 
@@ -391,6 +399,7 @@ def _apply(
     prefix: str,
     state: StoredState,
     store: WindowStore,
+    zone: str | None = None,
 ) -> WeeklyChanges | None:
     """The view after bringing the stored window (same ``today``) to ``head``, or
     None when there is nothing to build on (then the caller recomputes).
@@ -404,10 +413,10 @@ def _apply(
     the window's pairs are listed again and only the pairs not stored are read."""
     from sortext.vcs import window
 
-    end = window.window_end(root, head, today)
+    end = window.window_end(root, head, today, zone)
     if state.end is None or end is None:
         return None
-    base = window.window_start(root, since, end)
+    base = window.window_start(root, since, end, zone)
     if (base, end) == (state.base, state.end):
         return _store_view(store, since, today)
     if base == state.base:

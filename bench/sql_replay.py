@@ -1,0 +1,212 @@
+"""The parent's SQLite in a cold build, replayed under variants (issue 15, item 3).
+
+    python -m bench.sql_replay REPO [--rounds 3] [--today 2026-11-23]
+                               [--variants base,bulk_journal,journal_off]
+
+1. **Capture**: a cold ``sortext build`` of REPO (``.sortext/``, ``site/`` and
+   ``NEXT.md`` removed first, as ``bench/report.py`` does), with every call the
+   parent makes on ``.sortext/index.sqlite`` recorded (SQL, parameters,
+   transactions), in order, to a temporary file.
+2. **Replay**: that SQL run again into a new file under each variant, alternated
+   ``--rounds`` times; the thread CPU of each replay (user + sys of this thread,
+   ``time.thread_time``), medians.  Variants:
+
+   * ``base``: as captured (WAL from the start);
+   * ``wal_first``: what ``main`` did before round 9 (the file made WAL at once,
+     even for the bulk transaction); the same as ``base`` when the capture ran
+     code from before the change;
+   * ``bulk_journal``: WAL, but the transaction that stores the notes in rollback-
+     journal mode and WAL again after it (what ``Index._bulk_journal`` does);
+   * ``journal_off``: no journal and ``synchronous=OFF`` (not crash-safe: the
+     floor);
+   * ``wal_sync_off``: WAL with ``synchronous=OFF``.
+
+Only SQLite's own work is timed: no parsing, no pickling, no pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.gen_pages import remove_derived  # noqa: E402
+from bench.query_bench import CHILD_ENV  # noqa: E402
+
+Call = tuple[str, Any, Any]
+
+
+def _child(repo: Path, out: Path, today: str) -> None:
+    """Run a cold build of ``repo`` in this process, recording the parent's SQL."""
+    remove_derived(repo)
+    os.chdir(repo)
+    pid = os.getpid()
+    stream = out.open("wb")
+    dump = pickle.Pickler(stream, protocol=5).dump
+
+    class Recording(sqlite3.Connection):
+        def __init__(self, path: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(path, *args, **kwargs)
+            self._log = str(path).endswith("index.sqlite")
+
+        def _note(self, kind: str, sql: Any, args: Any) -> None:
+            if self._log and os.getpid() == pid:  # not a forked worker's
+                dump((kind, sql, args))
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            self._note("x", sql, args[0] if args else ())
+            return super().execute(sql, *args)
+
+        def executemany(self, sql: str, rows: Any) -> sqlite3.Cursor:
+            rows = list(rows)
+            self._note("m", sql, rows)
+            return super().executemany(sql, rows)
+
+        def executescript(self, sql: str) -> sqlite3.Cursor:
+            self._note("s", sql, None)
+            return super().executescript(sql)
+
+        def __enter__(self) -> Recording:
+            self._note("enter", None, None)
+            return super().__enter__()
+
+        def __exit__(self, *exc: Any) -> Any:
+            self._note("exit", None, exc[0] is None)
+            return super().__exit__(*exc)
+
+        def commit(self) -> None:
+            self._note("commit", None, None)
+            super().commit()
+
+    real = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        kwargs.setdefault("factory", Recording)
+        conn: sqlite3.Connection = real(*args, **kwargs)
+        return conn
+
+    sqlite3.connect = connect  # type: ignore[assignment]
+    sys.argv = ["sortext", "build", "--today", today]
+    from sortext.cli import main
+
+    try:
+        main(prog_name="sortext")
+    except SystemExit:
+        pass
+    finally:
+        stream.close()
+
+
+def capture(repo: Path, out: Path, today: str) -> list[Call]:
+    argv = [sys.executable, "-m", "bench.sql_replay", "--child", str(repo), str(out), today]
+    subprocess.run(argv, cwd=ROOT, env=CHILD_ENV, check=True, stdout=subprocess.DEVNULL)
+    calls: list[Call] = []
+    with out.open("rb") as stream:
+        load = pickle.Unpickler(stream).load
+        while True:
+            try:
+                calls.append(load())
+            except EOFError:
+                break
+    remove_derived(repo)
+    return calls
+
+
+SUBSTITUTE: dict[str, dict[str, str]] = {
+    "base": {},
+    "wal_first": {},
+    "bulk_journal": {},
+    "journal_off": {
+        "PRAGMA journal_mode=WAL": "PRAGMA journal_mode=OFF",
+        "PRAGMA synchronous=NORMAL": "PRAGMA synchronous=OFF",
+    },
+    "wal_sync_off": {"PRAGMA synchronous=NORMAL": "PRAGMA synchronous=OFF"},
+}
+
+
+def replay(calls: list[Call], path: Path, variant: str) -> float:
+    """Thread CPU seconds of ``calls`` run into a new file at ``path``."""
+    from sortext.rules.money import DecimalSum
+    from sortext.store.daybook import _ExactSum
+
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    subs = SUBSTITUTE[variant]
+    first = next(i for i, c in enumerate(calls) if c[0] == "x" and "INTO notes (" in c[1])
+    bulk = max(i for i in range(first) if calls[i][0] == "enter")
+    switched = False
+    start = time.thread_time()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.isolation_level = "IMMEDIATE"
+    conn.create_aggregate("xsum", 1, _ExactSum)  # type: ignore[arg-type]
+    conn.create_aggregate("dsum", 1, DecimalSum)  # type: ignore[arg-type]
+    for i, (kind, sql, args) in enumerate(calls):
+        if kind == "x":
+            if variant == "wal_first" and sql == "PRAGMA journal_mode=DELETE":
+                continue  # what the code did before: WAL throughout
+            sql = str(subs.get(sql, sql))
+            cursor = conn.execute(sql, args)
+            if sql.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH")):
+                cursor.fetchall()
+        elif kind == "m":
+            conn.executemany(str(subs.get(sql, sql)), args)
+        elif kind == "s":
+            for old, new in subs.items():
+                sql = sql.replace(old, new)
+            conn.executescript(sql)
+        elif kind == "enter":
+            if variant == "bulk_journal" and i == bulk:
+                conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+                switched = True
+            conn.__enter__()
+        elif kind == "exit":
+            if args:
+                conn.__exit__(None, None, None)
+            else:
+                conn.__exit__(Exception, Exception(), None)
+            if switched and i > first:
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
+                switched = False
+        elif kind == "commit":
+            conn.commit()
+    conn.close()
+    return time.thread_time() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--child"]:
+        _child(Path(args[1]), Path(args[2]), args[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repo", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--today", default="2026-11-23")
+    parser.add_argument("--variants", default="base,bulk_journal,journal_off")
+    opts = parser.parse_args(args)
+    variants = opts.variants.split(",")
+    with tempfile.TemporaryDirectory(prefix="sql-replay-") as work:
+        calls = capture(opts.repo.resolve(), Path(work) / "calls.pickle", opts.today)
+        print(f"{len(calls):,} calls captured from a cold build of {opts.repo}")
+        spent: dict[str, list[float]] = {v: [] for v in variants}
+        for _ in range(opts.rounds):
+            for variant in variants:
+                spent[variant].append(replay(calls, Path(work) / f"{variant}.sqlite", variant))
+        for variant, values in spent.items():
+            shown = " ".join(f"{v:.3f}" for v in values)
+            print(f"{variant:14s} {statistics.median(values):7.3f} CPU s (median; {shown})")
+
+
+if __name__ == "__main__":
+    main()
