@@ -171,7 +171,13 @@ def command(
         fmap = load_map(map_file)
         name = source or fmap.source or file.stem
         table = read_table(
-            file, fmap.format, fmap.records, fmap.flatten, fmap.delimiter, fmap.encoding
+            file,
+            fmap.format,
+            fmap.records,
+            fmap.flatten,
+            fmap.delimiter,
+            fmap.encoding,
+            fmap.unquote_formulas,
         )
         click.echo(f"{file}: read as {table.dialect}", err=True)
         check_columns(fmap, table.columns, table.rows, str(file))

@@ -62,6 +62,7 @@ def command(
         fmap.flatten if fmap else None,
         fmap.delimiter if fmap else None,
         fmap.encoding if fmap else None,
+        fmap.unquote_formulas if fmap else False,
     )
     click.echo(f"{file}: read as {table.dialect}", err=True)
     if fmap is not None:

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import ConfigError, one_line
+from sortext.io.formula import FORMULA_START as FORMULA_START
+from sortext.io.formula import neutralise
 from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
 from sortext.schema.config import folder_name_problem
@@ -54,13 +56,6 @@ CSV_COLUMNS = [
     "consent_marketing",
     "consent_contact",
 ]
-
-#: A cell a spreadsheet would read as a formula (OWASP "CSV injection"):
-#: ``=``, ``+``, ``-``, ``@``, tab or carriage return first.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: The characters that start a formula once a spreadsheet has trimmed what comes
-#: before them and folded full-width forms (``\uff1d`` is ``=`` after NFKC).
-_FORMULA_CHARS = frozenset("=+-@")
 
 
 def load_records(repo: Repository, index_fresh: bool = False) -> list[dict[str, Any]]:
@@ -131,27 +126,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     text = str(value)
-    return "'" + text if _formula(text) else text
-
-
-def _formula(text: str) -> bool:
-    """Whether a spreadsheet could read ``text`` as a formula: it starts with one of
-    :data:`FORMULA_START`, or its first character that is not blank, invisible (a
-    control or format character: a zero-width space, a byte-order mark) or a quote
-    mark is ``=``, ``+``, ``-`` or ``@`` once folded (NFKC: the full-width ``\uff1d``,
-    the small ``\ufe62``).  Spreadsheets trim leading blanks on import and some fold
-    full-width forms, so ``"  =1+1"`` and ``"\uff1d1+1"`` are formulas too."""
-    if text.startswith(FORMULA_START):
-        return True
-    if text.isascii() and text[:1].isalnum():
-        return False  # the common case: a name, a date, an id
-    import unicodedata
-
-    for char in text:
-        if char.isspace() or char in "\"'" or unicodedata.category(char) in ("Cc", "Cf"):
-            continue
-        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_CHARS
-    return False
+    return neutralise(text)
 
 
 def default_columns(custom_fields: Iterable[str] = ()) -> list[str]:
@@ -427,8 +402,8 @@ def to_ics(
             entry.add("dtstart", day)
             entry.add("dtend", day + dt.timedelta(days=1))
         entry.add("sequence", int((sequences or {}).get(event.uid, [None, 0])[1]))
-        entry.add("summary", _line_breaks(event.summary))
-        entry.add("description", _line_breaks(event.description))
+        entry.add("summary", calendar_text(event.summary))
+        entry.add("description", calendar_text(event.description))
         entry.add("categories", [event.category])
         entry.add("transp", "OPAQUE" if event.time else "TRANSPARENT")
         calendar.add_component(entry)
@@ -438,8 +413,15 @@ def to_ics(
     return text
 
 
-def _line_breaks(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def calendar_text(text: str) -> str:
+    """``text`` as a calendar app may show it: line breaks as ``\\n`` (``\\r\\n`` and
+    ``\\r`` too), every other control, bidi override (U+202E), line or paragraph
+    separator (U+2028/9) and invisible format character as the visible escape the
+    terminal output uses (:func:`sortext.files.inert.clean`: ``\\u202e``, ``\\x1b``);
+    the rest of the text, tabs included, unchanged."""
+    from sortext.files.inert import clean
+
+    return clean(text.replace("\r\n", "\n").replace("\r", "\n"), newlines=True)
 
 
 def _clock(value: object) -> str | None:

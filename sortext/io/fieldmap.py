@@ -80,6 +80,8 @@ class FieldMap:
     delimiter: str | None = None
     decimal: str | None = None
     encoding: str | None = None
+    #: the file is a ``sortext export csv``: undo the ``'`` it put before formulas
+    unquote_formulas: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,7 @@ def parse_map(data: Any, where: str) -> FieldMap:
         "delimiter",
         "decimal",
         "encoding",
+        "unquote_formulas",
     }
     unknown = set(data) - known
     if unknown:
@@ -199,7 +202,11 @@ def parse_map(data: Any, where: str) -> FieldMap:
             codecs.lookup(str(encoding))
         except LookupError:
             raise UsageError(f"{where}: encoding: unknown encoding '{encoding}'") from None
+    unquote = data.get("unquote_formulas", False)
+    if not isinstance(unquote, bool):
+        raise UsageError(f"{where}: unquote_formulas must be true or false")
     return FieldMap(
+        unquote_formulas=unquote,
         delimiter=delimiter,
         decimal=decimal,
         encoding=str(encoding) if encoding is not None else None,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import UsageError
+from sortext.io.formula import restore
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,10 @@ def read_rows(
     flatten: dict[str, str] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    unquote_formulas: bool = False,
 ) -> list[Row]:
     """Rows of a CSV, TSV or JSON export; see :func:`read_table`."""
-    return read_table(path, fmt, records, flatten, delimiter, encoding).rows
+    return read_table(path, fmt, records, flatten, delimiter, encoding, unquote_formulas).rows
 
 
 def read_table(
@@ -69,6 +71,7 @@ def read_table(
     flatten: dict[str, str] | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
+    unquote_formulas: bool = False,
 ) -> Table:
     """Rows of an export, with the dialect used.
 
@@ -80,7 +83,9 @@ def read_table(
     cells as the header (else the candidate that does is taken).
     ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises
     :class:`UsageError` (with the byte offset) for an unreadable or
-    undecodable file.
+    undecodable file.  ``unquote_formulas`` (a CSV that ``sortext export csv``
+    wrote; the map's ``unquote_formulas: true``): each cell, header included, loses
+    the one ``'`` the export put before a formula (:func:`sortext.io.formula.restore`).
     """
     try:
         raw = path.read_bytes()
@@ -107,7 +112,7 @@ def read_table(
         keys = dict.fromkeys(k for row in found for k in row.values)
         return Table(found, f"JSON, encoding {codec_name}", tuple(keys))
     if kind in ("csv", "tsv", "txt"):
-        rows, how, header = _csv_rows(path, text, delimiter, kind == "tsv")
+        rows, how, header = _csv_rows(path, text, delimiter, kind == "tsv", unquote_formulas)
         name = "TSV" if kind == "tsv" else "CSV"
         return Table(rows, f"{name}, {how}, encoding {codec_name}", tuple(header))
     raise UsageError(f"{path}: unknown format '{kind}'; use csv, tsv or json")
@@ -211,7 +216,7 @@ def _widest(sample: str) -> str | None:
 
 
 def _csv_rows(
-    path: Path, text: str, given: str | None, tsv: bool
+    path: Path, text: str, given: str | None, tsv: bool, unquote: bool = False
 ) -> tuple[list[Row], str, list[str]]:
     delimiter, how, skip = choose_delimiter(text, given, tsv)
     offset = 0
@@ -229,6 +234,8 @@ def _csv_rows(
         return [], how, []
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
+    if unquote:
+        header = [restore(h) for h in header]
     header = [h.strip() for h in header]
     _check_header(path, header, 1 + offset)
     rows = []
@@ -243,6 +250,8 @@ def _csv_rows(
         if not any(c.strip() for c in cells):
             continue
         _check_reached(path, header, cells, first_line)
+        if unquote:
+            cells = [restore(c) for c in cells]
         values = {
             h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
         }

@@ -161,6 +161,7 @@ def _build(
 ) -> BuildResult:
     from sortext.pages.render import environment, templates_fingerprint
     from sortext.store import board
+    from sortext.store import clock as clockstore
     from sortext.store.index import PARALLEL_THRESHOLD, Index
     from sortext.store.pagekeys import page_keys
 
@@ -240,13 +241,19 @@ def _build(
         index.set_meta(PAGES_STAMP, "")
         folder = repo.relative(repo.clients_path).rstrip("/")
         changed_paths = [f"{folder}/{name}" for name in names or ()]
-        ids_before = index.record_ids(changed_paths)
+        # Records whose time in stage a clock stored since the last build moved (a commit
+        # made outside this build: their files unchanged) are redone with the changed.
+        moved = clockstore.moved(index.conn)
+        ids_before = index.record_ids(changed_paths) | (moved or set())
         # The summary pages as rendered before this build, if current: with the rows of
         # the records it may change, compared after it stored them (see _reusable).
         sources = _SummarySources(repo, index, build_mark, head, common, today)
         before = (
             _Before.take(sources, changed_paths, ids_before)
-            if names is not None and not behind and index.meta(BUILD_KEY) == build_mark
+            if names is not None
+            and not behind
+            and moved is not None
+            and index.meta(BUILD_KEY) == build_mark
             else None
         )
         if names is None:  # every file is looked at: maybe parsed in forked workers
@@ -264,6 +271,7 @@ def _build(
             names is not None
             and not behind
             and not stats.rebuilt
+            and moved is not None
             and index.meta(BUILD_KEY) == build_mark
         ):
             # Nothing but these files changed since the last build: only the records
@@ -274,7 +282,9 @@ def _build(
             old_keys = page_keys(index.conn, (f"{SITE_DIR}/clients/{rid}.html" for rid in ids))
             present = {f"{rid}.html" for rid in ids if (written_into / f"{rid}.html").exists()}
             listed: set[str] = set()
+            narrowed = True
         else:
+            narrowed = False
             rows = index.rows()
             assessed = board.keys(index.conn)
             old_keys = page_keys(index.conn)
@@ -373,6 +383,7 @@ def _build(
         with index.conn:
             changed_keys = {k: v for k, v in plan.page_keys.items() if old_keys.get(k) != v}
             _set_page_keys(index.conn, changed_keys, gone)
+            clockstore.forget_moved(index.conn, moved if narrowed else None)
         if looked:  # the pages left as they were, counted (a full look lists them)
             named = {*result.removed, *result.written, *result.unchanged}
             result.unchanged_pages = _client_page_count(index) - len(

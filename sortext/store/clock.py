@@ -19,8 +19,13 @@ from collections.abc import Iterator, Mapping
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS clock "
     "(record_id TEXT PRIMARY KEY, stage TEXT NOT NULL, since TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS clock_moved (record_id TEXT PRIMARY KEY) WITHOUT ROWID;\n"
 )
-TABLES = ("clock",)
+TABLES = ("clock", "clock_moved")
+#: clock_moved: the ids whose entry a stored clock changed (or ``*``: any may have, no
+#: clock was stored before) since a build last took them (:func:`moved`): a commit made
+#: outside the build moves time in stage of records whose files did not change.
+EVERY = "*"
 HEAD_KEY = "clock_head"
 #: The version of the reader of git's history whose answers the clock keeps
 #: (:mod:`sortext.vcs.stagefacts`, its cache's version; its history of changes is
@@ -95,11 +100,33 @@ class Lookup(Mapping[str, tuple[str, dt.date]]):
 
 
 def write(conn: sqlite3.Connection, head: str, clock: Mapping[str, tuple[str, dt.date]]) -> None:
-    """Replace the stored clock with ``clock``, taken at commit ``head`` (own transaction)."""
+    """Replace the stored clock with ``clock``, taken at commit ``head`` (own transaction);
+    the ids whose entry it changes are added to the moved ones (:func:`moved`)."""
+    rows = [(rid, stage, since.isoformat()) for rid, (stage, since) in clock.items()]
     with conn:
-        conn.execute("DELETE FROM clock")
+        if conn.execute("SELECT 1 FROM meta WHERE key = ?", (HEAD_KEY,)).fetchone() is None:
+            changed: set[str] = {EVERY}
+        else:  # compared as stored (text): no date parsed
+            old = set(conn.execute("SELECT record_id, stage, since FROM clock"))
+            changed = {rid for rid, _, _ in old.symmetric_difference(rows)}
         conn.executemany(
-            "INSERT INTO clock VALUES (?, ?, ?)",
-            [(rid, stage, since.isoformat()) for rid, (stage, since) in clock.items()],
+            "INSERT OR IGNORE INTO clock_moved VALUES (?)", [(rid,) for rid in sorted(changed)]
         )
+        conn.execute("DELETE FROM clock")
+        conn.executemany("INSERT INTO clock VALUES (?, ?, ?)", rows)
         conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (HEAD_KEY, head))
+
+
+def moved(conn: sqlite3.Connection) -> set[str] | None:
+    """The record ids whose time in stage a stored clock changed since :func:`forget_moved`
+    (a build's assessments and pages of them may be of the old clock); None: any may have."""
+    found = {rid for (rid,) in conn.execute("SELECT record_id FROM clock_moved")}
+    return None if EVERY in found else found
+
+
+def forget_moved(conn: sqlite3.Connection, ids: set[str] | None) -> None:
+    """A build planned ``ids`` (None: every record) with the clock as stored now."""
+    if ids is None:
+        conn.execute("DELETE FROM clock_moved")
+    else:
+        conn.executemany("DELETE FROM clock_moved WHERE record_id = ?", [(i,) for i in ids])
