@@ -71,7 +71,8 @@ class Figures:
     printing: dict[str, tuple[int, float]] = field(default_factory=dict)  # bytes, CPU s
     after_save: dict[str, float] = field(default_factory=dict)  # query -> CPU s
     # the watcher's CPU s after a save, its child process working out again the next and
-    # list questions asked today (the warm-up asks five of them)
+    # list questions asked since its previous refresh (the first after the warm-up: five;
+    # then the one query asked after each save)
     refresh_cpu: float = 0.0
     records_bytes: int = 0
     state_bytes: int = 0
@@ -82,12 +83,15 @@ class Figures:
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def child_run(argv: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(CPU s, wall s, peak RSS KB) of one child process."""
+def child_run(
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, int]:
+    """(CPU s, wall s, peak RSS KB) of one child process (``env``: default
+    :data:`CHILD_ENV`)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(
-        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV
+        argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or CHILD_ENV
     )
     _, _, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
@@ -323,7 +327,8 @@ def markdown(figures: list[Figures]) -> str:
         lines.append(f"| `{name}`, first after a save (watcher) | " + " | ".join(cells) + " |")
     lines.append(
         "| the watcher after that save: its child process working out again the "
-        "`next`/`list` questions asked today (the bench asks five; CPU s) | "
+        "`next`/`list` questions asked since its previous refresh (here the one query "
+        "asked after each save; `bench.refresh_bench` for none and five; CPU s) | "
         + " | ".join(f"{f.refresh_cpu:.3f}" for f in figures)
         + " |"
     )

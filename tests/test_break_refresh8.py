@@ -32,7 +32,7 @@ __all__ = ["watched"]  # the fixture, used by name
 
 
 def test_the_child_does_not_import_code_from_the_watchers_working_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    watched: tuple[Path, Watcher, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``python -c`` puts the working folder first on ``sys.path``: a ``click.py`` (or
     ``sortext/``, ``yaml.py``...) in the folder ``sortext watch`` was started in (the
@@ -49,8 +49,11 @@ def test_the_child_does_not_import_code_from_the_watchers_working_folder(
         encoding="utf-8",
     )
     monkeypatch.chdir(planted)
-    assert refresh_in_child(planted, lambda: False) == 0
+    root, watcher, env = watched  # questions asked: a child is started
+    watcher.saved(refresh=False)
+    assert refresh_in_child(root, lambda: False) == 0
     assert not ran.exists()
+    assert not _entry(root, _line(("next",)), env)[3]  # the child did its work
 
 
 HOSTILE = (
@@ -84,9 +87,11 @@ def test_an_invalid_record_beside_the_save_is_told_as_afresh(
     root, watcher, env = watched
     (root / "clients" / "broken.md").write_text("---\nname: [\n---\n", encoding="utf-8")
     watcher.saved("broken.md")
+    asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
+    for query in asked:  # asked again after that save: the next refresh has them
+        _replayed(root, query, env)
     replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
     watcher.saved("northwind-bakery.md")
-    asked = (("next",), ("list", "--at-risk"), ("next", "--json"))
     got = {query: _replayed(root, query, env) for query in asked}
     for query in asked:
         assert got[query] == _fresh(root, query, env), query
@@ -246,6 +251,8 @@ def test_a_real_watcher_after_a_save_then_a_reset_hard_replays_a_fresh_answer(
     with _asked_watcher(root, asked, env) as daemon:
         before = git(root, "rev-parse", "HEAD").strip()
         saved_and_refreshed(root, asked, daemon, NORTHWIND, r"^stage: proposal", "stage: paused")
+        for query in asked:  # asked again (replayed): the refresh after the reset has them
+            _replayed(root, query, env)
         git(root, "reset", "--hard", "--quiet", before)
         wait_for(
             lambda: (
@@ -439,6 +446,13 @@ def test_the_child_runs_the_watchers_own_source_tree(tmp_path: Path) -> None:
         watch.read_text(encoding="utf-8")
         + f"\n\ndef refresh_replies(root, hurry):  # this tree's\n"
         f"    Path({str(ran)!r}).write_text('this tree')\n    return 0\n",
+        encoding="utf-8",
+    )
+    recall = tree / "sortext" / "views" / "recall.py"  # a question pending: a child starts
+    recall.write_text(
+        recall.read_text(encoding="utf-8")
+        + "\n\ndef questions(root, newest, pending=False):  # this tree's\n"
+        "    return [{}]\n",
         encoding="utf-8",
     )
     script = tmp_path / "parent.py"

@@ -285,13 +285,7 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
         "outputs": ["utf-8", "utf-8"],
         "on": list(time.localtime()[:3]),
     }
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    with conn:
-        conn.execute(
-            "INSERT INTO reply_lines VALUES (?, ?)",
-            ("line:" + "0" * 64, json.dumps(question)),
-        )
-    conn.close()
+    _plant(root, "line:" + "0" * 64, json.dumps(question))
     watcher.saved(refresh=False)
     _forget(root)
     assert refresh_replies(root, lambda: False) >= 1
@@ -299,6 +293,17 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     assert narrow.remembered
     wide = recall.Refresh(root, dict(question, parts=[*parts[:6], 200]))
     assert not wide.remembered and wide.wanted
+
+
+def _plant(root: Path, key: str, value: str) -> None:
+    """Record a command line's question as asked now (its line and its mark)."""
+    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
+    try:
+        with conn:
+            conn.execute("INSERT INTO reply_lines VALUES (?, ?)", (key, value))
+            conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (key, time.time_ns()))
+    finally:
+        conn.close()
 
 
 def test_hurry_stops_the_refresh(watched: tuple[Path, Watcher, dict[str, str]]) -> None:
@@ -315,21 +320,16 @@ def test_a_damaged_question_is_skipped(watched: tuple[Path, Watcher, dict[str, s
 
     root, watcher, env = watched
     today = list(time.localtime()[:3])
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    with conn:
-        for value in (
-            "not json",
-            '{"parts": ["next", 1, 2], "clock": false, "colour": false, '
-            '"outputs": ["utf-8", "utf-8"], "on": ' + str(today) + "}",
-            '{"parts": ["list", null, null, "nobody", [], null, false, false, "'
-            + SAMPLE_TODAY
-            + '", false], "clock": true, "colour": false, "outputs": ["utf-8", "utf-8"], '
-            '"on": ' + str(today) + "}",
-        ):
-            conn.execute(
-                "INSERT INTO reply_lines VALUES (?, ?)", ("line:" + os.urandom(8).hex(), value)
-            )
-    conn.close()
+    for value in (
+        "not json",
+        '{"parts": ["next", 1, 2], "clock": false, "colour": false, '
+        '"outputs": ["utf-8", "utf-8"], "on": ' + str(today) + "}",
+        '{"parts": ["list", null, null, "nobody", [], null, false, false, "'
+        + SAMPLE_TODAY
+        + '", false], "clock": true, "colour": false, "outputs": ["utf-8", "utf-8"], '
+        '"on": ' + str(today) + "}",
+    ):
+        _plant(root, "line:" + os.urandom(8).hex(), value)
     watcher.saved(refresh=False)
     _forget(root)
     refresh_replies(root, lambda: False)  # no error; the good questions are answered

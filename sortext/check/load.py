@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from sortext.files.slug import is_slug, safe_stem
 from sortext.record.diagnostics import Diagnostic, has_errors
 from sortext.record.model import RecordView
-from sortext.schema.explain import Problem, locate
-from sortext.schema.validate import MAX_VALUE_PROBLEMS, RecordValidator, value_problems
+
+if TYPE_CHECKING:  # imported where a record is parsed: reading the index needs neither
+    from sortext.schema.explain import Problem
+    from sortext.schema.validate import RecordValidator
 
 
 @dataclass(slots=True)
@@ -143,6 +145,9 @@ def parse_record(raw: bytes, display: str, validator: RecordValidator) -> LoadRe
             ],
         )
     data: dict[str, Any] = loaded  # load_data: JSON-compatible already
+    from sortext.schema.explain import locate
+    from sortext.schema.validate import MAX_VALUE_PROBLEMS, value_problems
+
     every_problem = validator.problems(data, stem, parts.yaml_text)
     problems = capped(every_problem)
     diagnostics = sorted(
@@ -175,6 +180,8 @@ def capped(problems: list[Problem], limit: int = MAX_DIAGNOSTICS) -> list[Proble
     """
     if len(problems) <= limit:
         return problems
+    from sortext.schema.explain import Problem
+
     ordered = sorted(problems, key=lambda p: p.severity != "error")
     shown, rest = ordered[:limit], ordered[limit:]
     errors = sum(1 for p in rest if p.severity == "error")

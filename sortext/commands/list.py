@@ -169,16 +169,48 @@ def _answer(
     stage_w = max(len(r.record.stage) for r in rows)
     lines = []  # one write: echoing 20,000 lines one by one costs more than finding them
     for row in rows:
-        rec = row.record
-        status = row.next.status if row.next else ""
-        due = row.next.due or "" if row.next else ""
-        who = rec.data.get("owner") or ""
-        known = row.stage_since is not None and row.stage_since <= day
-        days = f"{(day - row.stage_since).days}d" if known and row.stage_since else "?"
+        vid, vname, stage, days, vwho, status, due = _cells(row, day, colour)
         line = (
-            f"{visible(rec.id):<{id_w}}  {visible(rec.name):<{name_w}}  {rec.stage:<{stage_w}}"
-            f" {days:>5}  {visible(who):<6}  {paint(f'{status:<8}', status, colour)} {due}"
+            f"{vid:<{id_w}}  {vname:<{name_w}}  {stage:<{stage_w}}"
+            f" {days:>5}  {vwho:<6}  {status} {due}"
         )
         lines.append(line.rstrip())
         lines.extend(f"    {paint('- ' + visible(f.reason), f.level, colour)}" for f in row.risks)
     recall.echo("\n".join(lines))
+
+
+#: One row's cells as printed before padding: (id, name, stage, days in stage, owner,
+#: status painted, due).
+_Cells = tuple[str, str, str, str, str, str, str]
+
+
+def _cells(row: ClientRow, day: dt.date, colour: bool) -> _Cells:
+    """The cells of ``row``: a pure function of its record, next action and stage date,
+    the day and colour, so the questions a watcher works out in one pass (several
+    ``list`` filters over the same records, :func:`sortext.views.queries.shared_reads`)
+    make each row's once; the padding (the widest cell of each answer) is theirs."""
+    from sortext.views.queries import shared_memo
+
+    memo = shared_memo()
+    if memo is None:
+        return _make_cells(row, day, colour)
+    table: dict[int, tuple[object, object, object, _Cells]]
+    table = memo.setdefault(("list cells", day, colour), {})
+    rec = row.record
+    hit = table.get(id(rec))
+    if hit is not None and hit[0] is rec and hit[1] is row.next and hit[2] == row.stage_since:
+        return hit[3]
+    cells = _make_cells(row, day, colour)
+    table[id(rec)] = (rec, row.next, row.stage_since, cells)
+    return cells
+
+
+def _make_cells(row: ClientRow, day: dt.date, colour: bool) -> _Cells:
+    rec = row.record
+    status = row.next.status if row.next else ""
+    due = row.next.due or "" if row.next else ""
+    who = rec.data.get("owner") or ""
+    known = row.stage_since is not None and row.stage_since <= day
+    days = f"{(day - row.stage_since).days}d" if known and row.stage_since else "?"
+    painted = paint(f"{status:<8}", status, colour)
+    return (visible(rec.id), visible(rec.name), rec.stage, days, visible(who), painted, due)

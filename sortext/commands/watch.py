@@ -66,7 +66,7 @@ def command(
         lambda: resolve_today(today),
         poll=poll,
         debounce=debounce_ms / 1000,
-        refresh=refresh_in_child,
+        refresh=RefreshChild(),
     )
     service.run()
 
@@ -87,9 +87,11 @@ _CHILD = (
 )
 #: Seconds between two looks at ``hurry`` while the child works.
 _LOOK = 0.02
+#: How much of the child's standard error a warning quotes (its last line).
+_QUOTED = 300
 
 
-def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
+class RefreshChild:
     """:func:`refresh_replies` in a process of its own, so that working the questions
     out never holds the watcher's interpreter (a save's commit would wait for it: at
     10,000 clients save -> commit went from a median of 65 to 205 ms with the pass on
@@ -97,32 +99,94 @@ def refresh_in_child(root: Path, hurry: Callable[[], bool]) -> int | None:
     waiting: its replies would be under a key no query makes again.  What it was
     writing is safe to cut: the index is SQLite (the transaction is rolled back), a long
     reply's file is written by the one writer (a temp file, renamed; a killed writer's
-    temp file is removed at the watcher's next start).  The child is sortext as a
-    command line runs it, so its build identity is that of the code it runs.  Returns
-    the child's exit status, None when it was stopped."""
-    import subprocess
-    import sys
+    temp file is removed here).  The child is sortext as a command line runs it, so its
+    build identity is that of the code it runs.
 
-    # -P: no working folder on sys.path (python -c would put it first: a click.py or
-    # sortext/ in the folder the watcher was started in would run as its child)
-    proc = subprocess.Popen(
-        [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree()],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        close_fds=True,
-    )
-    try:
-        while True:
+    No child is started when no question was asked since the last finished refresh
+    (:func:`sortext.views.recall.questions` with ``pending``): a save nobody asks after
+    costs one read of the index.  A child that fails (exits non-zero, or is killed by
+    anything but this watcher: an import error, the kernel's out-of-memory killer) is
+    logged as a warning with the last line of its standard error, once per cause for the
+    life of this object (one watcher), and the next save tries again."""
+
+    def __init__(self) -> None:
+        #: the causes of failure already told (see :meth:`__call__`)
+        self.told: set[str] = set()
+
+    def __call__(self, root: Path, hurry: Callable[[], bool]) -> int | None:
+        """Returns the child's exit status (0 when none was needed), None when it was
+        stopped."""
+        import subprocess
+        import sys
+        import tempfile
+
+        from sortext.views.recall import questions
+
+        if not questions(root, ASKED, pending=True):
+            return 0
+        with tempfile.TemporaryFile() as errors:
+            # -P: no working folder on sys.path (python -c would put it first: a
+            # click.py or sortext/ in the folder the watcher was started in would run as
+            # its child)
+            proc = subprocess.Popen(
+                [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                close_fds=True,
+            )
             try:
-                return proc.wait(timeout=_LOOK)
-            except subprocess.TimeoutExpired:
-                if hurry():
-                    _stop_child(proc, root)
-                    return None
-    except BaseException:
-        _stop_child(proc, root)
-        raise
+                while True:
+                    try:
+                        code = proc.wait(timeout=_LOOK)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if hurry():
+                            _stop_child(proc, root)
+                            return None
+            except BaseException:
+                _stop_child(proc, root)
+                raise
+            if code != 0:
+                _remove_temp_replies(root)  # killed by another hand: maybe mid-write
+                errors.seek(0)
+                self._tell(code, errors.read()[-64 * 1024 :])
+        return code
+
+    def _tell(self, code: int, stderr: bytes) -> None:
+        """Log the child's failure once per cause: killed by a signal, or the last line
+        its standard error holds (the exception a traceback ends with), else its exit
+        status."""
+        import signal
+
+        from sortext.files.inert import clean
+
+        lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            cause = f"killed by {name}" + (" (out of memory?)" if -code == signal.SIGKILL else "")
+        elif lines:
+            cause = clean(lines[-1].strip())[:_QUOTED]
+        else:
+            cause = f"exit status {code}"
+        if cause in self.told:
+            return
+        self.told.add(cause)
+        logging.getLogger("sortext.watch").warning(
+            "the replies to the questions asked today were not worked out again after "
+            "this save: its process failed: %s (the first query after a save works its "
+            "answer out; still watching; said once)",
+            cause,
+        )
+
+
+#: The refresh ``sortext watch`` runs after each save it vouches for (each watcher
+#: makes its own :class:`RefreshChild`; this one is for callers that need no memory of
+#: what was told).
+refresh_in_child = RefreshChild()
 
 
 def _source_tree() -> str:
@@ -142,12 +206,17 @@ def _source_tree() -> str:
 def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:
     """Kill the child and remove the long reply's temp file it may have been writing
     (a watcher runs for weeks: its start is too late to find them)."""
+    proc.kill()
+    proc.wait()
+    _remove_temp_replies(root)
+
+
+def _remove_temp_replies(root: Path) -> None:
+    """Remove the temp files of long replies a killed child was writing."""
     from sortext.daemon.leftovers import remove_leftovers
     from sortext.errors import SortextError
     from sortext.files.state import StateDir
 
-    proc.kill()
-    proc.wait()
     try:
         folder = StateDir(root).replies
     except (SortextError, OSError):
@@ -157,20 +226,33 @@ def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:
 
 def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:
     """After a save the watcher vouches for: work out again the newest :data:`ASKED`
-    questions that ``next`` and ``list`` command lines asked today, and remember their
-    replies under the key those command lines compute (:class:`sortext.views.recall.
-    Refresh`), so that the first such query after a save is a replay.  Stops before
-    the next question when ``hurry()`` says a change is waiting.  A question that
-    cannot be answered (an owner no longer known, a damaged row) is skipped: the
-    command line reports it.  Returns how many replies were kept."""
+    questions that ``next`` and ``list`` command lines asked today since the last
+    finished refresh (a question not asked again is left stale: worked out when next
+    asked, which marks it asked), and remember their replies under the key those
+    command lines compute (:class:`sortext.views.recall.Refresh`), so that the first such
+    query after a save is a replay.  Stops before the next question when ``hurry()``
+    says a change is waiting (the refresh is then not noted as finished: the next one
+    works out these questions again).  A question that cannot be answered (an owner no
+    longer known, a damaged row) is skipped: the command line reports it.  Returns how
+    many replies were kept."""
+    import time
+
+    from sortext.views.recall import questions, refreshed
+
+    began = time.time_ns()
+    asked = questions(root, ASKED, pending=True)
+    if not asked:
+        return 0
     from sortext.commands import list as list_command
     from sortext.commands import next as next_command
     from sortext.views.queries import shared_reads
-    from sortext.views.recall import questions
 
     askers = {"next": next_command.ask, "list": list_command.ask}
     with shared_reads():  # the summaries, next actions and clock read once for all
-        return _refresh(root, hurry, askers, questions(root, ASKED))
+        kept, done = _refresh(root, hurry, askers, asked)
+    if done:
+        refreshed(root, began)
+    return kept
 
 
 def _refresh(
@@ -178,19 +260,24 @@ def _refresh(
     hurry: Callable[[], bool],
     askers: dict[str, Callable[..., None]],
     asked: list[dict[str, Any]],
-) -> int:
+) -> tuple[int, bool]:
+    """(replies kept, whether every question was seen to: not stopped by ``hurry``)."""
     from sortext.repo import open_repository
     from sortext.views.recall import Refresh
 
     kept = 0
+    done = True
     for question in asked:
         if hurry():
-            break
+            return kept, False
         parts = question["parts"]
         ask = askers.get(parts[0])
         if ask is None:
             continue
         recall = Refresh(root, question)
+        if recall.key is None:  # not vouched for now (a change pending): not seen to
+            done = False
+            continue
         if not recall.wanted:
             continue
         try:
@@ -201,4 +288,4 @@ def _refresh(
             continue
         recall.keep(repo.clients_path)
         kept += 1
-    return kept
+    return kept, done

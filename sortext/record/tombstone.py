@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +91,8 @@ class Tombstones:
     def add(self, record_id: str, emails: Iterable[str], date: dt.date, reason: str) -> None:
         """Remember one erasure (one entry per email; at least one entry)."""
         if not self.salt:
+            import secrets  # (not at the top: every open of the index reads FILE_NAME)
+
             self.salt = secrets.token_hex(16)
         id_hash = self.digest(record_id)
         hashes = sorted({self.digest(normalise_email(e)) for e in emails if e.strip()}) or [""]

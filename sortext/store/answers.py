@@ -23,10 +23,19 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, code INTEGER NOT NULL, "
     "out BLOB NOT NULL, err BLOB NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS reply_lines (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS reply_asked (key TEXT PRIMARY KEY, at INTEGER NOT NULL);\n"
 )
 # reply_lines: which question a command line asked (see sortext.views.recall); it does
-# not depend on the records, so forget_all keeps it.
-TABLES = ("answers", "replies", "reply_lines")
+# not depend on the records, so forget_all keeps it.  reply_asked: when each command
+# line was last asked (wall clock, ns), and under REFRESHED when a watcher's refresh
+# that finished began: the watcher works out again only the questions asked since.
+TABLES = ("answers", "replies", "reply_lines", "reply_asked")
+#: The tables a rebuild of the index (a configuration change) keeps: the questions are
+#: still the user's (their replies, keyed by the configuration, are not kept).
+KEPT_ACROSS_REBUILD = ("reply_lines", "reply_asked")
+#: The reply_asked row holding when the last finished refresh began (never a line key:
+#: those begin with "line:").
+REFRESHED = "refreshed"
 
 
 def recall(conn: sqlite3.Connection, key: str) -> Any | None:
@@ -196,12 +205,62 @@ def line(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row and isinstance(row[0], str) else None
 
 
-def keep_line(conn: sqlite3.Connection, key: str, value: str, newest: int) -> None:
-    """Remember which question (``value``, JSON text) a command line asked, keeping only
-    the ``newest`` lines; inside the caller's transaction."""
+def keep_line(conn: sqlite3.Connection, key: str, value: str, newest: int, at: int) -> None:
+    """Remember which question (``value``, JSON text) a command line asked, and that it
+    was asked at ``at`` (wall clock, ns: :func:`mark_asked`), keeping only the
+    ``newest`` lines; inside the caller's transaction."""
     conn.execute("INSERT OR REPLACE INTO reply_lines VALUES (?, ?)", (key, value))
     conn.execute(
         "DELETE FROM reply_lines WHERE rowid NOT IN "
         "(SELECT rowid FROM reply_lines ORDER BY rowid DESC LIMIT ?)",
         (newest,),
     )
+    mark_asked(conn, key, at)
+    conn.execute(
+        "DELETE FROM reply_asked WHERE key != ? AND key NOT IN (SELECT key FROM reply_lines)",
+        (REFRESHED,),
+    )
+
+
+def mark_asked(conn: sqlite3.Connection, key: str, at: int) -> None:
+    """Note that the command line ``key`` was asked at ``at`` (ns); inside the caller's
+    transaction."""
+    conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (key, at))
+
+
+def asked_marks(conn: sqlite3.Connection) -> tuple[dict[str, int], int]:
+    """({line key: when it was last asked (ns)}, when the last finished refresh began
+    (ns; 0 when none did)).  Raises sqlite3.Error (an index from before the table)."""
+    marks: dict[str, int] = {}
+    refreshed = 0
+    for key, at in conn.execute("SELECT key, at FROM reply_asked"):
+        if not isinstance(at, int) or isinstance(at, bool) or not isinstance(key, str):
+            continue  # a damaged row: as if never marked
+        if key == REFRESHED:
+            refreshed = at
+        else:
+            marks[key] = at
+    return marks, refreshed
+
+
+def needs_mark(conn: sqlite3.Connection, key: str) -> bool:
+    """Whether a replay of the command line ``key`` must note that it was asked: no
+    mark yet, or none since the last finished refresh began (one write per line
+    between two refreshes; the other replays only read).  False when the index has no
+    such table (an index from before it: nothing is written by the quick path)."""
+    try:
+        rows = dict(
+            conn.execute("SELECT key, at FROM reply_asked WHERE key IN (?, ?)", (key, REFRESHED))
+        )
+    except sqlite3.Error:
+        return False
+    at, since = rows.get(key), rows.get(REFRESHED, 0)
+    if not isinstance(at, int) or not isinstance(since, int):
+        return True
+    return at <= since
+
+
+def set_refreshed(conn: sqlite3.Connection, began: int) -> None:
+    """Note that a refresh that began at ``began`` (ns) finished: the next one works
+    out only the questions asked since; inside the caller's transaction."""
+    conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (REFRESHED, began))

@@ -489,6 +489,19 @@ def _is_database(path: Path) -> bool:
     return bool(row) and row[0] == "ok"
 
 
+def _kept_rows(conn: sqlite3.Connection, tables: tuple[str, ...]) -> dict[str, list[Any]]:
+    """The (key, value) rows of ``tables`` that a rebuild keeps, in their order; a table
+    missing, or of another shape, gives none (a rebuild must not fail on derived data)."""
+    kept: dict[str, list[Any]] = {}
+    for table in tables:
+        try:
+            rows = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+        except sqlite3.Error:
+            continue
+        kept[table] = [row for row in rows if len(row) == 2]
+    return kept
+
+
 def _shrink(conn: sqlite3.Connection) -> None:
     """Give back the pages of the dropped tables (cheap: the tables are empty now), so
     an index rebuilt after a layout change is no bigger than a new one.  Skipped
@@ -587,6 +600,9 @@ class Index:
             rebuilt = True
         if current != fingerprint:
             rebuilt = rebuilt or current is not None
+            # the questions command lines asked are still the user's (a watcher works
+            # them out again under the new configuration); their replies are dropped
+            questions = _kept_rows(conn, answers.KEPT_ACROSS_REBUILD)
             with conn:
                 kinds = dict(conn.execute("SELECT name, type FROM sqlite_master"))
                 for table in (*TABLES, *EXTRA_TABLES, "assessments"):
@@ -598,6 +614,8 @@ class Index:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
                 )
+                for table, rows in questions.items():
+                    conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             if rebuilt:
                 _shrink(conn)
         index = cls(repo, conn, rebuilt)

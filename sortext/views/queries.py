@@ -93,6 +93,28 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     return memo[key]
 
 
+def shared_memo() -> dict[Any, Any] | None:
+    """Within :func:`shared_reads`, the memo the questions of the pass share (the
+    commands keep formatted pieces there, keyed by what they are made of); else None."""
+    return _SHARED.get()
+
+
+def _derived(sources: tuple[object, ...], name: str, make: Callable[[], Any]) -> Any:
+    """``make()``, or within :func:`shared_reads` its answer for these very ``sources``
+    (the same objects, by identity: the shared summaries, the clock of one HEAD), so
+    that the questions of one pass sort and look them up once."""
+    memo = _SHARED.get()
+    if memo is None:
+        return make()
+    key = (name, *map(id, sources))
+    hit = memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+        return hit[1]
+    value = make()
+    memo[key] = (sources, value)
+    return value
+
+
 def _clock(repo: Repository, conn: sqlite3.Connection) -> Clock:
     """:func:`sortext.views.stagetime.stage_clock`, once per HEAD within
     :func:`shared_reads`."""
@@ -245,7 +267,15 @@ def client_list(
         index.refresh_for_query()
         clock = _clock(repo, index.conn)
         if at_risk_only or with_risks:
-            board_risks = stored_risks(index, repo, today, clock)
+            from sortext.store import board
+
+            # one read for the pass's questions that show reasons (with and without
+            # colour, --json): under the same rules key (day, config) and clock
+            board_risks = _derived(
+                (clock,),
+                "risks " + board.rules_key(today, repo.config),
+                lambda: stored_risks(index, repo, today, clock),
+            )
         if board_risks is None and (at_risk_only or with_risks):
             full = True  # the rules run on every record (see stored_risks)
         records = index.records() if full else _shared(("summaries",), index.summaries)
@@ -253,7 +283,9 @@ def client_list(
         # records whose stored one is not current); a record not here has none
         nexts = {key[3]: item for key, item in _next_keyed(index, repo, today)[0]}
     if tag is not None:
-        tags = sorted({t for rec in records for t in rec.view.tags})
+        tags = _derived(
+            (records,), "tags", lambda: sorted({t for rec in records for t in rec.view.tags})
+        )
         tag = same_text(tag, tags)
         if tag not in tags:
             raise UnknownValue("--tag", "tag", tag, tags)
@@ -264,11 +296,15 @@ def client_list(
         owner = same_text(owner, people)
         if owner not in people:
             raise UnknownValue("--owner", "person", owner, people)
-    since = {
-        rec.id: clock[rec.id][1]
-        for rec in records
-        if rec.id in clock and clock[rec.id][0] == rec.stage
-    }
+    since: dict[str, dt.date] = _derived(
+        (records, clock),
+        "since",
+        lambda: {
+            rec.id: clock[rec.id][1]
+            for rec in records
+            if rec.id in clock and clock[rec.id][0] == rec.stage
+        },
+    )
     risks: dict[str, list[Finding]] = {}
     if board_risks is not None:
         risks = board_risks
@@ -276,7 +312,10 @@ def client_list(
         found = rules.findings(records, repo.config, today, since)
         risks = {c.record_id: c.reasons for c in rules.at_risk(records, found, repo.config)}
     rows = []
-    for rec in sorted(records, key=lambda r: (r.name.casefold(), r.id)):
+    by_name: list[Record] = _derived(
+        (records,), "by name", lambda: sorted(records, key=lambda r: (r.name.casefold(), r.id))
+    )
+    for rec in by_name:
         if stage is not None and rec.stage != stage:
             continue
         if tag is not None and text_key(tag) not in {text_key(t) for t in rec.view.tags}:

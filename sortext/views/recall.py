@@ -51,11 +51,15 @@ its question, and its reply under the usual key, without importing Click or the
 command (a command line naming ``--repo``, asking for help or completion is left to
 Click).
 
-After a save: a running watcher asks the questions command lines asked that day again
-(:func:`questions`, :class:`Refresh`: the question as recorded with its line, now with
-its streams' encodings and the day), in a child process once it vouches for its index
-again, and keeps each reply under the key that command line computes, so the first
-query after a save is a replay (``sortext.commands.watch.refresh_in_child``).
+After a save: a running watcher asks again the questions command lines asked that day
+since its previous refresh (:func:`questions` with ``pending``, :class:`Refresh`: the
+question as recorded with its line, now with its streams' encodings and the day), in a
+child process once it vouches for its index again, and keeps each reply under the key
+that command line computes, so the first query after a save is a replay
+(``sortext.commands.watch.refresh_in_child``).  Every answer to a command line marks it
+asked (:func:`sortext.store.answers.mark_asked`: with its line when worked out, after
+the reply when replayed, once between two refreshes); a question not asked again is
+left stale and worked out when next asked.
 
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
 :mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
@@ -283,19 +287,26 @@ def _reply_key(
     clock: bool,
     streams: list[str | None] | None = None,
     watcher_only: bool = False,
+    folder: str | None = None,
 ) -> tuple[str, bool] | None:
     """(the reply key of ``parts`` for the records as they are now, whether the state
     is too recent to remember), or None when it cannot be told cheaply.  ``streams``:
     the encodings of stdout and stderr (default: this process's, :func:`outputs`);
-    ``watcher_only``: None unless a watcher vouches (no stat pass)."""
+    ``watcher_only``: None unless a watcher vouches (no stat pass); ``folder``: the
+    clients folder (relative to ``root``) when the caller read the configuration
+    (else the one the index's meta row names for this configuration)."""
     fingerprint = _value(conn, "meta", "fingerprint")
-    where = _value(conn, "meta", _CLIENTS)
-    if fingerprint is None or where is None:
+    if fingerprint is None:
         return None
-    known = json.loads(where)
-    if known.get("config") != config:
-        return None
-    clients = root / known["clients"]
+    if folder is None:
+        where = _value(conn, "meta", _CLIENTS)
+        if where is None:
+            return None
+        known = json.loads(where)
+        if known.get("config") != config:
+            return None
+        folder = known["clients"]
+    clients = root / folder
     fresh = _watch_stamp(root, clients)
     racy = False
     if fresh is None and watcher_only:
@@ -303,7 +314,7 @@ def _reply_key(
     if fresh is None:
         from sortext.store import scan
 
-        done = scan.look(conn, clients, PurePath(known["clients"]).as_posix())
+        done = scan.look(conn, clients, PurePath(folder).as_posix())
         if done is None or done.seen is None:
             return None  # no pass left a stamp: do the work (its refresh leaves one)
         # The files the finder names as candidates, by their stat (what changed since
@@ -357,6 +368,7 @@ class Recall:
         self._racy = True
         self._streams: list[str | None] | None = None  # None: this process's (outputs())
         self._watcher_only = False
+        self._folder: str | None = None  # the clients folder, when the config was read
         # The command line this process was started with, when the entry point looked
         # it up (see replay_line): the question it asks is recorded with the reply, with
         # what a running watcher needs to ask it again after a save (see Refresh): the
@@ -394,7 +406,14 @@ class Recall:
             return
         try:
             found = _reply_key(
-                conn, root, self._config, parts, clock, self._streams, self._watcher_only
+                conn,
+                root,
+                self._config,
+                parts,
+                clock,
+                self._streams,
+                self._watcher_only,
+                self._folder,
             )
             if found is None:
                 return
@@ -404,7 +423,7 @@ class Recall:
                 # replayed here, so the entry point did not know this command line
                 try:
                     with conn:
-                        answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
+                        answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES, time.time_ns())
                 except sqlite3.Error:
                     pass  # (an index from before the table) the replay goes on
         finally:
@@ -472,7 +491,7 @@ class Recall:
                     files = _replies(self.root)
                     answers.keep_reply(conn, self.key, code, out, err, KEEP, files)
                 if self.key is not None and self._line is not None and _ENTRY is not None:
-                    answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES)
+                    answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES, time.time_ns())
         except (sqlite3.Error, OSError, SortextError):
             pass  # not remembered (the index, or the reply's file): the next call works
         finally:
@@ -531,9 +550,17 @@ class Refresh(Recall):
         self._line = None
         self._streams = list(streams)
         self._watcher_only = True
+        self._folder = None
+        from sortext.errors import SortextError
+        from sortext.repo import open_repository
+
         try:
+            # the clients folder from the configuration itself: after a configuration
+            # change the index's meta row (written by a command line) names the old one
+            repo = open_repository(root)
+            self._folder = os.path.relpath(repo.clients_path, root)
             self._look(root, question["parts"], question["clock"])
-        except _UNREADABLE:
+        except (*_UNREADABLE, SortextError):
             self.key = None
             self._hit = None
 
@@ -584,9 +611,12 @@ def _question(text: str) -> dict[str, Any] | None:
     return value
 
 
-def questions(root: Path, newest: int) -> list[dict[str, Any]]:
+def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, Any]]:
     """The questions command lines asked today (local day), newest first, each once, at
-    most ``newest`` of them; [] when the index cannot be read."""
+    most ``newest`` of them; [] when the index cannot be read.  ``pending``: only those
+    asked since the last finished refresh began (:func:`refreshed`; a command line is
+    marked asked each time it is answered, replayed or worked out): a question nobody
+    asked again is left stale, and worked out when it is next asked."""
     conn = _connect(StateDir(root).index)
     if conn is None:
         return []
@@ -594,13 +624,18 @@ def questions(root: Path, newest: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
     try:
-        rows = conn.execute("SELECT value FROM reply_lines ORDER BY rowid DESC").fetchall()
+        rows = conn.execute("SELECT key, value FROM reply_lines ORDER BY rowid DESC").fetchall()
+        marks, since = answers.asked_marks(conn) if pending else ({}, 0)
     except sqlite3.Error:
         return []
     finally:
         conn.close()
-    for (text,) in rows:
+    if since > time.time_ns():
+        since = 0  # the wall clock was set back since: every marked question
+    for key, text in rows:
         if not isinstance(text, str):
+            continue
+        if pending and marks.get(key, 0) <= since:
             continue
         question = _question(text)
         if question is None or question["on"] != today:
@@ -613,6 +648,42 @@ def questions(root: Path, newest: int) -> list[dict[str, Any]]:
         if len(found) >= newest:
             break
     return found
+
+
+def refreshed(root: Path, began: int) -> None:
+    """Note that a refresh that began at ``began`` (``time.time_ns()``) worked out every
+    question :func:`questions` gave it as pending: the next refresh works out only those
+    asked since.  Not noted when the index cannot be written (the next refresh then
+    works out these questions again)."""
+    conn = _connect(StateDir(root).index)
+    if conn is None:
+        return
+    try:
+        with conn:
+            answers.set_refreshed(conn, began)
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+
+
+def _mark(root: Path, line: str) -> None:
+    """Note that the command line ``line`` was asked now (its reply was replayed), so the
+    watcher works its question out again after the next save.  Never waits long for
+    the index's lock, never fails the command: an unwritten mark only leaves the
+    question to be worked out when next asked."""
+    try:
+        conn = sqlite3.connect(f"{StateDir(root).index.as_uri()}?mode=rw", uri=True, timeout=0.1)
+    except (sqlite3.Error, ValueError, OSError):
+        return
+    try:
+        conn.execute("PRAGMA synchronous=NORMAL")  # as the index's own connections (WAL)
+        with conn:
+            answers.mark_asked(conn, line, time.time_ns())
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
 
 
 # -- before Click: a command line answered from its remembered reply -------------------
@@ -690,7 +761,7 @@ def replay_line(argv: list[str]) -> int | None:
         return None
     if hit is None:
         return None
-    code, out, err, colour = hit
+    code, out, err, colour, mark = hit
     ready = [_prepare(out, sys.stdout, colour), _prepare(err, sys.stderr, colour)]
     if ready[0] is None or ready[1] is None:
         return None  # the terminal cannot take the text: Click says so, as afresh
@@ -718,10 +789,14 @@ def replay_line(argv: list[str]) -> int | None:
             except (OSError, ValueError):
                 pass
         return 2
+    if mark is not None:  # after the reply reached the terminal
+        _mark(mark, entry[0])
     return code
 
 
-def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
+def _line_hit(line: str) -> tuple[int, bytes, bytes, bool, Path | None] | None:
+    """(exit status, stdout, stderr, colour, the repository's root when the line must be
+    marked asked: :func:`answers.needs_mark`) of the reply remembered for ``line``."""
     from sortext.errors import RepoNotFound
     from sortext.repo import find_root
 
@@ -746,11 +821,12 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool] | None:
         if found is None:
             return None
         raw = answers.reply_bytes(conn, found[0], _replies(root))
+        mark = root if raw is not None and answers.needs_mark(conn, line) else None
     finally:
         conn.close()
     if raw is None:
         return None
-    return raw[0], raw[1], raw[2], colour
+    return raw[0], raw[1], raw[2], colour, mark
 
 
 # Encodings in which plain ASCII text is its own bytes.
