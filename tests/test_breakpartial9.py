@@ -305,7 +305,9 @@ def _dated_commit(root: Path, when: str) -> None:
 
 def _run(root: Path, tmp: Path, steps: list[tuple[object, object, object]]) -> None:
     today = TODAY
+    unbuilt = False  # the last step was a commit with no build after it
     for name, a, b in steps:
+        unbuilt = False
         touched: list[Path] = []
         if name == "edits":
             assert isinstance(a, list)
@@ -317,6 +319,7 @@ def _run(root: Path, tmp: Path, steps: list[tuple[object, object, object]]) -> N
         elif name == "commit" and b == "undo":  # the last commit undone, files kept
             if int(git(root, "rev-list", "--count", "HEAD")) > 2:
                 git(root, "reset", "--quiet", "--soft", "HEAD~1")
+            unbuilt = True
             continue  # as a commit outside sortext: the next build is told of files only
         elif name == "commit":  # dated in the sequence's today (its week's window)
             assert isinstance(a, int)
@@ -341,6 +344,7 @@ def _run(root: Path, tmp: Path, steps: list[tuple[object, object, object]]) -> N
             assert isinstance(a, int) and isinstance(b, int)
             _ask(root, today + dt.timedelta(days=b), QUESTIONS[a])
         if name == "commit" and b == "unbuilt":  # as a watcher's: the next build is told
+            unbuilt = True
             continue
         if name == "edits" and b == "told":
             build(open_repository(root), today, changed=sorted(set(touched)))
@@ -352,6 +356,8 @@ def _run(root: Path, tmp: Path, steps: list[tuple[object, object, object]]) -> N
         else:
             build(open_repository(root), today)
         _same_as_cold(root, tmp, today)
+    if unbuilt:  # pages are what the last build made: the next build comes first
+        build(open_repository(root), today)
     _same_as_cold(root, tmp, today, questions=True)
 
 
