@@ -249,6 +249,8 @@ def _load(text: str, dates: bool, what: str = RECORD) -> tuple[Any | Diagnostic,
             parse_datetime=dates,
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=0),
         )
+    except TypeError:  # a key yaml_rs cannot make a dict key (a mapping, a list in it)
+        return _unhashable_key(text), False
     except (yaml_rs.YAMLDecodeError, RecursionError, ValueError, OverflowError) as exc:
         if not dates:  # read as load_fast reads it (a date key and its quoted text
             return _load(text, dates=True, what=what)  # are two keys there): the same refusal
@@ -272,6 +274,23 @@ def _load(text: str, dates: bool, what: str = RECORD) -> tuple[Any | Diagnostic,
             return _load(text, dates=True, what=what)
         return _double_check(text, value), True
     return value, dates
+
+
+# Where a complex key starts: an explicit "?" key, or a flow collection as a key.
+_COMPLEX_KEY = re.compile(r"(?:^|[\s,\[{])(\?)(?=[ \t\n\[{]|\Z)|^[ \t]*(?:-[ \t]+)*([\[{])", re.M)
+
+
+def _unhashable_key(text: str) -> Diagnostic:
+    """The refusal of a key that is a mapping or holds a list (yaml_rs raises
+    ``TypeError`` building such a dict), at the first complex key's position (1:1
+    when none is found by its shape)."""
+    found = _COMPLEX_KEY.search(text)
+    line, column = 1, 1
+    if found is not None:
+        pos = found.start(1) if found.group(1) is not None else found.start(2)
+        line = text.count("\n", 0, pos) + 1
+        column = pos - text.rfind("\n", 0, pos)
+    return problem("a key must be plain text, not a list or mapping", line, column)
 
 
 # A document marker alone on a line: front matter is one YAML document.
