@@ -225,12 +225,23 @@ def after_one_save(
             spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return child_run(sortext(*args, "--today", DAY), repo)[0], spent
     finally:
-        path.write_bytes(original)
-        watchmark.clear(repo)
-        with Index.open(open_repository(repo)) as index:
-            index.refresh(only=[path.name])
-        _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
-        watchmark.mark(repo, repo / "clients")
+        undo_save(repo, path, original, n)
+
+
+def undo_save(repo: Path, path: Path, original: bytes, n: int) -> None:
+    """Put back ``path``'s ``original`` bytes as a watcher would have taken the save:
+    the index refreshed for that file, a commit ("Undo save N"), the watcher's mark
+    renewed."""
+    from sortext.files import watchmark
+    from sortext.repo import open_repository
+    from sortext.store.index import Index
+
+    path.write_bytes(original)
+    watchmark.clear(repo)
+    with Index.open(open_repository(repo)) as index:
+        index.refresh(only=[path.name])
+    _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
+    watchmark.mark(repo, repo / "clients")
 
 
 def measure(size: int, base: Path, runs: int) -> Figures:

@@ -38,6 +38,7 @@ from bench.query_bench import (  # noqa: E402
     child_run,
     prepare,
     sortext,
+    undo_save,
 )
 
 FIVE = ("next", "list", "list --stage active", "list --tag founder", "list --at-risk")
@@ -84,19 +85,6 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     return path, original
 
 
-def _undo(repo: Path, path: Path, original: bytes, n: int) -> None:
-    from sortext.files import watchmark
-    from sortext.repo import open_repository
-    from sortext.store.index import Index
-
-    path.write_bytes(original)
-    watchmark.clear(repo)
-    with Index.open(open_repository(repo)) as index:
-        index.refresh(only=[path.name])
-    _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
-
-
 def _refresh_cpu(repo: Path, code: Path) -> float:
     done = subprocess.run(
         [sys.executable, "-c", _DRIVER, str(code), str(repo)],
@@ -131,14 +119,14 @@ def figures(size: int, base: Path, runs: int, before: Path | None) -> dict[str, 
                     if tree == "after":  # a refresh first: what was asked before is done
                         path, original = _save(repo, n)
                         _refresh_cpu(repo, code)
-                        _undo(repo, path, original, n)
+                        undo_save(repo, path, original, n)
                         n += 1
                     _ask(repo, names)  # asked between two saves, as a user does
                     path, original = _save(repo, n)
                     try:
                         got.setdefault(f"{tree}: {case}", []).append(_refresh_cpu(repo, code))
                     finally:
-                        _undo(repo, path, original, n)
+                        undo_save(repo, path, original, n)
                     n += 1
             # the replay's own cost: with its mark to write, then with it written
             path, original = _save(repo, n)
@@ -154,7 +142,7 @@ def figures(size: int, base: Path, runs: int, before: Path | None) -> dict[str, 
                     subprocess.run(argv, cwd=repo, capture_output=True, env=env)
                     got.setdefault("replay, before", []).append(child_run(argv, repo, env)[0])
             finally:
-                _undo(repo, path, original, n)
+                undo_save(repo, path, original, n)
             n += 1
     finally:
         watchmark.clear(repo)

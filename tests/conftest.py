@@ -119,3 +119,18 @@ def module_at(commit: str, path: str, name: str) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up
     exec(compile(found.stdout, f"{path}@{commit[:7]}", "exec"), module.__dict__)
     return module
+
+
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Lets a test set TZ (this process's clock and git's, with :func:`set_zone`) and
+    restores it after."""
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """TZ set to ``name`` for this process and the processes it starts."""
+    monkeypatch.setenv("TZ", name)
+    time.tzset()

@@ -24,6 +24,7 @@ from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
 from tests.test_watch_refresh import Watcher, _fresh, _line, _replayed, watched
+from tests.watchkit import children
 
 if TYPE_CHECKING:
     from tests.watchkit import Daemon
@@ -97,18 +98,6 @@ def test_an_invalid_record_beside_the_save_is_told_as_afresh(
         assert got[query] == _fresh(root, query, env), query
 
 
-def _children() -> list[int]:
-    """The pids of this process's children (Linux: /proc)."""
-    found: list[int] = []
-    for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        try:
-            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
-        except OSError:
-            continue
-        found += [int(pid) for pid in text.split()]
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_child_killed_while_writing_a_reply_leaves_no_temp_file(
     watched: tuple[Path, Watcher, dict[str, str]],
@@ -129,7 +118,7 @@ def test_a_child_killed_while_writing_a_reply_leaves_no_temp_file(
 
     def hurry() -> bool:  # a change arrives while the child writes a reply's file
         if not planted:
-            kids = _children()
+            kids = children()
             if not kids:
                 return False
             temp = folder / f".{'a' * 64}.txt.sortext-tmp-{kids[0]}-0123abcd"

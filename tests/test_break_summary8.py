@@ -8,8 +8,7 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 
 from sortext.pages.build import build
 from sortext.repo import open_repository
-from tests.conftest import git
+from tests.conftest import git, set_zone
 from tests.test_summary_key import _summary_files
 
 DAY = dt.date(2026, 11, 22)
@@ -48,19 +47,6 @@ def dated(records_repo: Path) -> Path:
     return records_repo
 
 
-@pytest.fixture
-def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Lets a test set TZ (this process's clock and git's) and restores it after."""
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-def _set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setenv("TZ", name)
-    time.tzset()
-
-
 def test_another_time_zone_renders_this_week_again(
     dated: Path, monkeypatch: pytest.MonkeyPatch, zone: None
 ) -> None:
@@ -75,10 +61,10 @@ def test_another_time_zone_renders_this_week_again(
     path = records_repo / "clients" / "bruno-castellanos.md"
     path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
     _commit_at(records_repo, "2026-11-22T23:30:00Z", "move")
-    _set_zone(monkeypatch, "UTC")
+    set_zone(monkeypatch, "UTC")
     build(open_repository(records_repo), DAY)
     assert "Stage moves" in (records_repo / "NEXT.md").read_text()
-    _set_zone(monkeypatch, "Etc/GMT-2")
+    set_zone(monkeypatch, "Etc/GMT-2")
     build(open_repository(records_repo), DAY)
     kept = _summary_files(records_repo)
     assert kept == _cold(records_repo, DAY)
@@ -151,7 +137,7 @@ def test_any_time_zones_leave_the_pages_a_cold_build_gives(
         path.write_text(path.read_text().replace("stage: inquiry", "stage: discovery"))
         _commit_at(dated, "2026-11-22T23:30:00Z", "move")
     for name in zones:
-        _set_zone(monkeypatch, name)
+        set_zone(monkeypatch, name)
         build(open_repository(dated), DAY)
     assert _summary_files(dated) == _cold(dated, DAY)
 

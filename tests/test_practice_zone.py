@@ -9,8 +9,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 
 from sortext.pages.build import build
 from sortext.repo import open_repository
-from tests.conftest import git
+from tests.conftest import git, set_zone
 from tests.test_break_summary8 import _cold, _commit_at
 from tests.test_summary_key import _summary_files
 from tests.watchkit import Daemon, wait_settled
@@ -28,19 +26,6 @@ DAY = dt.date(2026, 11, 22)
 #: 2026-11-23 00:30 in Berlin (UTC+1 in November), still 2026-11-22 in UTC
 NEAR_MIDNIGHT = "2026-11-22T23:30:00Z"
 BRUNO = "clients/bruno-castellanos.md"
-
-
-@pytest.fixture
-def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Lets a test set TZ (this process's clock and git's) and restores it after."""
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-def _set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    monkeypatch.setenv("TZ", name)
-    time.tzset()
 
 
 def _practice(root: Path, timezone: str | None) -> Path:
@@ -66,11 +51,11 @@ def test_the_window_is_the_configured_zones_under_any_tz(
     both end the window at Berlin's midnight (the move at 00:30 Berlin is after it);
     the second keeps the first's summary pages, which are a cold build's."""
     root = _practice(records_repo, "Europe/Berlin")
-    _set_zone(monkeypatch, "UTC")
+    set_zone(monkeypatch, "UTC")
     build(open_repository(root), DAY)
     first = _summary_files(root)
     assert "Stage moves" not in (root / "NEXT.md").read_text()
-    _set_zone(monkeypatch, "Asia/Tokyo")
+    set_zone(monkeypatch, "Asia/Tokyo")
     build(open_repository(root), DAY)
     assert _summary_files(root) == first == _cold(root, DAY)
 
@@ -80,10 +65,10 @@ def test_without_a_timezone_the_local_zone_still_decides(
 ) -> None:
     """No ``timezone:``: the local zone (TZ) bounds the window, as before."""
     root = _practice(records_repo, None)
-    _set_zone(monkeypatch, "UTC")
+    set_zone(monkeypatch, "UTC")
     build(open_repository(root), DAY)
     assert "Stage moves" in (root / "NEXT.md").read_text()
-    _set_zone(monkeypatch, "Europe/Berlin")
+    set_zone(monkeypatch, "Europe/Berlin")
     build(open_repository(root), DAY)
     assert "Stage moves" not in (root / "NEXT.md").read_text()
     assert _summary_files(root) == _cold(root, DAY)
@@ -161,7 +146,7 @@ def test_any_tz_sequence_keeps_the_configured_zones_pages(
     root = _practice(sample_records(tmp_path_factory.mktemp("zones") / "r"), configured)
     seen = []
     for name in zones:
-        _set_zone(monkeypatch, name)
+        set_zone(monkeypatch, name)
         build(open_repository(root), DAY)
         seen.append(_summary_files(root))
     assert all(pages == seen[0] for pages in seen)

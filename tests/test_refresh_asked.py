@@ -24,6 +24,7 @@ from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
 from tests.test_watch_refresh import ASKED, Watcher, _fresh, _line, _replayed, watched
+from tests.watchkit import children
 
 __all__ = ["watched"]  # the fixture, used by name
 
@@ -251,17 +252,6 @@ def test_a_child_that_cannot_import_is_told_once(
     assert len([r for r in caplog.records if r.name == "sortext.watch"]) == 1
 
 
-def _children() -> list[int]:
-    found: list[int] = []
-    for task in os.listdir(f"/proc/{os.getpid()}/task"):
-        try:
-            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
-        except OSError:
-            continue
-        found += [int(pid) for pid in text.split()]
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_child_killed_by_someone_else_is_told_once(
     watched: tuple[Path, Watcher, dict[str, str]], caplog: pytest.LogCaptureFixture
@@ -275,7 +265,7 @@ def test_a_child_killed_by_someone_else_is_told_once(
     caplog.set_level(logging.WARNING, logger="sortext.watch")
 
     def killer() -> bool:
-        for pid in _children():
+        for pid in children():
             os.kill(pid, signal.SIGKILL)
         return False
 

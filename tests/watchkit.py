@@ -172,3 +172,15 @@ def saved_and_refreshed(
         30,
         lambda: daemon.log,
     )
+
+
+def children() -> list[int]:
+    """The pids of this process's children (Linux: ``/proc``)."""
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            text = Path(f"/proc/{os.getpid()}/task/{task}/children").read_text()
+        except OSError:
+            continue
+        found += [int(pid) for pid in text.split()]
+    return found
