@@ -615,8 +615,9 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
     """The questions command lines asked today (local day), newest first, each once, at
     most ``newest`` of them; [] when the index cannot be read.  ``pending``: only those
     asked since the last finished refresh began (:func:`refreshed`; a command line is
-    marked asked each time it is answered, replayed or worked out): a question nobody
-    asked again is left stale, and worked out when it is next asked."""
+    marked asked each time it is answered, replayed or worked out), the last asked
+    first: a question nobody asked again is left stale, and worked out when it is next
+    asked."""
     conn = _connect(StateDir(root).index)
     if conn is None:
         return []
@@ -632,6 +633,10 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
         conn.close()
     if since > time.time_ns():
         since = 0  # the wall clock was set back since: every marked question
+    if pending:
+        # newest by when last asked (a replay marks its line, it does not record it
+        # again: the order of the lines is when each was first recorded)
+        rows.sort(key=lambda row: marks.get(row[0], 0), reverse=True)
     for key, text in rows:
         if not isinstance(text, str):
             continue
