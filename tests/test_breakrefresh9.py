@@ -180,3 +180,50 @@ def test_list_questions_refreshed_in_one_pass_each_equal_a_fresh_answer(
             # (a fresh answer drops every reply: the replays first)
             for query, reply in zip(chunk, got, strict=True):
                 assert reply == _fresh(root, query, env), (text, query)
+
+
+# -- the child's failure is told; the watcher's own stop is not a failure -------------
+
+_CTRL_C = """
+import logging, os, signal, sys
+from pathlib import Path
+from sortext.commands.watch import RefreshChild
+
+logging.basicConfig(level=logging.WARNING, format="%(message)s")
+stop = []
+signal.signal(signal.SIGINT, lambda *_: stop.append(1))  # the watcher's handler: a flag
+pressed = []
+
+def hurry():
+    if not pressed:  # Ctrl-C in the terminal: SIGINT to its foreground process group
+        pressed.append(1)
+        os.killpg(os.getpgrp(), signal.SIGINT)
+        return False  # the watcher's loop sees its flag on its next tick
+    return bool(stop)
+
+print(RefreshChild()(Path(sys.argv[1]), hurry))
+"""
+
+
+def test_ctrl_c_stopping_the_watcher_is_not_told_as_the_childs_failure(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    """Ctrl-C in the watcher's terminal reaches its whole process group: the refresh
+    child, in that group, died of it and the watcher logged 'its process failed:
+    killed by SIGINT' while it was being stopped.  The child is in a session of its
+    own: the watcher stops it itself (hurry), which is never told."""
+    import subprocess
+    import sys
+
+    root, watcher, env = watched
+    watcher.saved(refresh=False)
+    _entry(root, _line(("next",)), env)  # asked since: a child is started
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C, str(root)],
+        capture_output=True,
+        start_new_session=True,  # its own process group: the signal stays in it
+        timeout=120,
+        env=env,
+    )
+    assert done.stdout.strip() == b"None", done
+    assert b"failed" not in done.stderr, done.stderr

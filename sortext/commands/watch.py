@@ -134,6 +134,10 @@ class RefreshChild:
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 close_fds=True,
+                # a session of its own: the stop signals a terminal sends its foreground
+                # process group (Ctrl-C, its closing) reach the watcher only, which
+                # then stops the child itself (hurry), a stop it never tells as a failure
+                start_new_session=True,
             )
             try:
                 while True:
