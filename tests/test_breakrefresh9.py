@@ -13,6 +13,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +74,6 @@ def test_any_ask_after_the_last_refresh_is_pending(
     assert not answers.needs_mark(conn, "line:c")
 
 
-
 # -- which questions a refresh takes: the ones asked last, not the ones recorded last --
 
 
@@ -110,7 +110,9 @@ def _record(path: Path, key: str, parts: list[object], at: int) -> None:
 
 
 @given(recorded=st.integers(min_value=1, max_value=12), again=st.data())
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_a_refresh_takes_the_questions_asked_last(
     tmp_path: Path, recorded: int, again: st.DataObject
 ) -> None:
@@ -137,7 +139,7 @@ def test_a_refresh_takes_the_questions_asked_last(
 
 # -- list questions sharing one refresh pass: no cross-talk between them -------------
 
-LISTS = (
+LISTS: tuple[tuple[str, ...], ...] = (
     ("list",),
     ("--color", "always", "list"),
     ("list", "--sort", "-name"),
@@ -227,3 +229,157 @@ def test_ctrl_c_stopping_the_watcher_is_not_told_as_the_childs_failure(
     )
     assert done.stdout.strip() == b"None", done
     assert b"failed" not in done.stderr, done.stderr
+
+
+# -- a configuration change: the kept questions are answered under the new one --------
+
+CONFIG_EDITS = (
+    ("due_soon_days: 7", "due_soon_days: 30"),
+    ("stale_days: {inquiry: 14,", "stale_days: {inquiry: 2,"),
+    ("  - {name: paused, open: true, side: true}\n", ""),  # a stage gone: records invalid
+    ("people: [maya, theo]", "people: [maya]"),  # --owner theo: an unknown person now
+    ("{field: email, from: discovery, severity: warning}", "{field: phone, from: inquiry}"),
+)
+CONFIG_ASKED: tuple[tuple[str, ...], ...] = (
+    ("next",),
+    ("next", "--within", "7d"),
+    ("list", "--at-risk"),
+    ("--color", "always", "list", "--at-risk", "--json"),
+    ("list", "--owner", "theo"),
+    ("next", "--owner", "theo"),
+    ("list", "--sort", "in_stage"),
+    ("list", "--stage", "paused"),
+)
+
+
+@pytest.mark.parametrize(("old", "new"), CONFIG_EDITS)
+def test_a_configuration_change_never_replays_the_old_configurations_text(
+    watched: tuple[Path, Watcher, dict[str, str]], old: str, new: str
+) -> None:
+    """Questions asked, sortext.yaml changed so that their answers change, the watcher
+    rebuilds (keeping the questions) and refreshes: each next ask prints what a fresh
+    computation prints under the new configuration (a replay or not)."""
+    root, watcher, env = watched
+    watcher.saved()
+    for query in CONFIG_ASKED:
+        _entry(root, _line(query), env)
+    config = root / "sortext.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert old in text
+    config.write_text(text.replace(old, new), encoding="utf-8")
+    watcher.saved()
+    got = [_entry(root, _line(query), env)[:3] for query in CONFIG_ASKED]
+    for query, reply in zip(CONFIG_ASKED, got, strict=True):
+        assert reply == _fresh(root, query, env), (new, query)
+
+
+# -- the watcher's log: what a failing child wrote is quoted inert, once per cause ----
+
+
+@given(
+    code=st.integers(min_value=-64, max_value=255).filter(lambda c: c != 0),
+    stderr=st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=200).map(lambda t: ("Traceback\n" + t + "\n").encode("utf-8")),
+    ),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_failing_childs_warning_is_one_inert_line_told_once(code: int, stderr: bytes) -> None:
+    """Whatever the child wrote on its standard error (a question's hostile arguments
+    in an exception's message, invalid UTF-8): the warning is one line without control,
+    format or separator characters, and the same failure again is not told again."""
+    import logging
+    import unicodedata
+
+    from sortext.commands.watch import RefreshChild
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    log = logging.getLogger("sortext.watch")
+    handler = Keep(logging.WARNING)
+    log.addHandler(handler)
+    try:
+        child = RefreshChild()
+        child._tell(code, stderr)
+        child._tell(code, stderr)
+    finally:
+        log.removeHandler(handler)
+    assert len(records) == 1
+    message = records[0].getMessage()
+    bad = [c for c in message if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    assert bad == [], message
+
+
+# -- a replay whose mark cannot be written: printed as fresh, marked when it can -------
+
+
+def test_a_replay_with_the_index_locked_is_printed_and_marked_when_it_can_be(
+    watched: tuple[Path, Watcher, dict[str, str]],
+) -> None:
+    """A long build holds the index's write lock: a replay still prints the reply (what
+    a fresh answer prints), giving up the mark after its short wait; the next replay,
+    the lock gone, writes it, so the next save refreshes the question."""
+    import time
+
+    root, watcher, env = watched
+    watcher.saved()
+    query = ("next",)
+    before = _marks(root)
+    holder = sqlite3.connect(root / ".sortext" / "index.sqlite", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        began = time.monotonic()
+        got = _replayed(root, query, env)
+        waited = time.monotonic() - began
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _marks(root) == before  # not written, and no error
+    assert waited < 5  # (a process start and the mark's 0.1 s wait, not the index's 2 s)
+    assert got == _replayed(root, query, env)
+    assert _marks(root) != before  # written now
+    replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
+    assert watcher.saved("northwind-bakery.md") == 1
+    assert _replayed(root, query, env) == _fresh(root, query, env)
+
+
+def _marks(root: Path) -> dict[str, int]:
+    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
+    try:
+        return dict(conn.execute("SELECT key, at FROM reply_asked"))
+    finally:
+        conn.close()
+
+
+# -- two terminals asking the same command line ---------------------------------------
+
+TERMINALS: tuple[dict[str, str], ...] = (
+    {},
+    {"PYTHONIOENCODING": "latin-1"},
+    {"PYTHONIOENCODING": "ascii"},
+    {"PYTHONIOENCODING": "utf-16"},
+    {"NO_COLOR": "1"},
+    {"COLUMNS": "40"},
+)
+
+
+@pytest.mark.parametrize("query", [("next",), ("--color", "always", "list", "--at-risk")])
+def test_terminals_asking_the_same_line_each_get_a_fresh_answers_bytes(
+    watched: tuple[Path, Watcher, dict[str, str]], query: tuple[str, ...]
+) -> None:
+    """The same command line asked from terminals of other encodings, colour and width,
+    in turns, across saves of a record whose name the encodings write differently:
+    whatever is replayed is what a fresh answer prints on that terminal."""
+    root, watcher, env = watched
+    names = ("Northwind Bakery", "Nörthwind ✓ Bakery", "Northwind 北 Bakery")
+    for n, (old, new) in enumerate(zip(names, names[1:] + names[:1], strict=True)):
+        replace(root / NORTHWIND, "^name: " + re.escape(old), "name: " + new)
+        watcher.saved("northwind-bakery.md")
+        envs = [dict(env, **extra) for extra in TERMINALS[n % 2 :: 2] + TERMINALS]
+        got = [_entry(root, _line(query), each)[:3] for each in envs]
+        for each, reply in zip(envs, got, strict=True):
+            assert reply == _fresh(root, query, each), (new, each.get("PYTHONIOENCODING"))
