@@ -383,3 +383,65 @@ def test_terminals_asking_the_same_line_each_get_a_fresh_answers_bytes(
         got = [_entry(root, _line(query), each)[:3] for each in envs]
         for each, reply in zip(envs, got, strict=True):
             assert reply == _fresh(root, query, each), (new, each.get("PYTHONIOENCODING"))
+
+
+# -- asked since the last refresh, whatever the wall clock says -----------------------
+
+_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["ask", "refresh"]),
+        st.integers(min_value=0, max_value=3),  # which line asks
+        st.integers(min_value=-(10**12), max_value=10**12),  # the clock's step
+    ),
+    max_size=25,
+)
+
+
+@given(ops=_OPS)
+@settings(max_examples=60, deadline=None)
+def test_pending_is_what_was_asked_since_the_last_refresh_whatever_the_clock(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    """Lines are asked (a replay: marked when it needs a mark) and refreshes run, while
+    the wall clock steps back and forth: the questions a refresh takes are exactly the
+    lines asked since the previous one read its questions (none asked: none taken, so
+    no child), and an ask after a refresh is never taken as older than it."""
+    import tempfile
+    import time
+    import types
+    from unittest import mock
+
+    from sortext.commands.watch import ASKED
+    from sortext.views import recall
+
+    now = [time.time_ns()]
+
+    def time_ns() -> int:
+        now[0] += 1  # the clock moves on between two readings, unless stepped back
+        return now[0]
+
+    fake = types.SimpleNamespace(time_ns=time_ns, localtime=time.localtime)
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(recall, "time", fake):
+        root = Path(folder)
+        path = _index(root)
+        for n in range(4):
+            _record(path, f"line:{n:064}", ["list", str(n)], time_ns())
+        due = {str(n) for n in range(4)}  # recorded: asked
+        for op, line, step in ops:
+            now[0] += step
+            if op == "ask":
+                key = f"line:{line:064}"
+                conn = sqlite3.connect(path)
+                try:
+                    needed = answers.needs_mark(conn, key)
+                finally:
+                    conn.close()
+                if needed:
+                    recall._mark(root, key)
+                due.add(str(line))
+            else:
+                began = time_ns()
+                asked = recall.questions(root, ASKED, pending=True)
+                assert {q["parts"][1] for q in asked} == due
+                recall.refreshed(root, began, asked)
+                due = set()

@@ -255,7 +255,7 @@ def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:
     with shared_reads():  # the summaries, next actions and clock read once for all
         kept, done = _refresh(root, hurry, askers, asked)
     if done:
-        refreshed(root, began)
+        refreshed(root, began, asked)
     return kept
 
 

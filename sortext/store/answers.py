@@ -229,9 +229,7 @@ def mark_asked(conn: sqlite3.Connection, key: str, at: int) -> None:
     transaction.  Never noted as asked before the last finished refresh began: it is
     asked after it (a wall clock stepped back since must not leave it out of the next
     refresh), so the mark is at least one past that refresh's start."""
-    row = conn.execute("SELECT at FROM reply_asked WHERE key = ?", (REFRESHED,)).fetchone()
-    since = row[0] if row and isinstance(row[0], int) and not isinstance(row[0], bool) else 0
-    at = min(max(at, since + 1), _LATEST)
+    at = min(max(at, _refreshed(conn) + 1), _LATEST)
     conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (key, at))
 
 
@@ -269,5 +267,14 @@ def needs_mark(conn: sqlite3.Connection, key: str) -> bool:
 
 def set_refreshed(conn: sqlite3.Connection, began: int) -> None:
     """Note that a refresh that began at ``began`` (ns) finished: the next one works
-    out only the questions asked since; inside the caller's transaction."""
+    out only the questions asked since; inside the caller's transaction.  Never noted
+    as beginning before the previous one (a wall clock stepped back since must not
+    make the questions that one took pending again)."""
+    began = min(max(began, _refreshed(conn)), _LATEST)
     conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (REFRESHED, began))
+
+
+def _refreshed(conn: sqlite3.Connection) -> int:
+    """When the last finished refresh began (ns; 0: none, or a damaged row)."""
+    row = conn.execute("SELECT at FROM reply_asked WHERE key = ?", (REFRESHED,)).fetchone()
+    return row[0] if row and isinstance(row[0], int) and not isinstance(row[0], bool) else 0
