@@ -141,15 +141,24 @@ def test_a_clock_set_back_after_a_refresh_refreshes_the_marked_questions(
     watched: tuple[Path, Watcher, dict[str, str]],
 ) -> None:
     """A refresh noted in the future (the wall clock was set back since) would leave
-    every question unrefreshed until the clock caught up: it counts as none."""
+    every question asked after it unrefreshed until the clock caught up: a mark is
+    always past the refresh it follows, so the next save refreshes the question asked
+    since (and only it: the ones asked before were that refresh's; counting the
+    refresh as none made every later save start a child; tests/test_breakrefresh9.py
+    holds this against any clock steps)."""
     from sortext.store import answers
 
-    root, watcher, _ = watched
+    root, watcher, env = watched
     conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
     with conn:
         answers.set_refreshed(conn, time.time_ns() + 3600 * 10**9)
     conn.close()
-    assert watcher.saved() == len(ASKED)
+    _entry(root, _line(("next",)), env)  # asked now: the clock is behind the refresh
+    assert watcher.saved() == 1
+    assert watcher.saved() == 0  # nothing asked since: nothing worked out
+    assert _entry(root, _line(("next",)), env)[3]  # (so this one is stale: worked out)
+    assert watcher.saved() == 1
+    assert not _entry(root, _line(("next",)), env)[3]
 
 
 def test_an_index_without_the_marks_still_replays(

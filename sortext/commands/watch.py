@@ -134,6 +134,10 @@ class RefreshChild:
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 close_fds=True,
+                # a session of its own: the stop signals a terminal sends its foreground
+                # process group (Ctrl-C, its closing) reach the watcher only, which
+                # then stops the child itself (hurry), a stop it never tells as a failure
+                start_new_session=True,
             )
             try:
                 while True:
@@ -251,7 +255,7 @@ def refresh_replies(root: Path, hurry: Callable[[], bool]) -> int:
     with shared_reads():  # the summaries, next actions and clock read once for all
         kept, done = _refresh(root, hurry, askers, asked)
     if done:
-        refreshed(root, began)
+        refreshed(root, began, asked)
     return kept
 
 

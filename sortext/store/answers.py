@@ -36,6 +36,8 @@ KEPT_ACROSS_REBUILD = ("reply_lines", "reply_asked")
 #: The reply_asked row holding when the last finished refresh began (never a line key:
 #: those begin with "line:").
 REFRESHED = "refreshed"
+#: The largest time a mark holds (SQLite's integers are 64-bit).
+_LATEST = 2**63 - 1
 
 
 def recall(conn: sqlite3.Connection, key: str) -> Any | None:
@@ -224,7 +226,10 @@ def keep_line(conn: sqlite3.Connection, key: str, value: str, newest: int, at: i
 
 def mark_asked(conn: sqlite3.Connection, key: str, at: int) -> None:
     """Note that the command line ``key`` was asked at ``at`` (ns); inside the caller's
-    transaction."""
+    transaction.  Never noted as asked before the last finished refresh began: it is
+    asked after it (a wall clock stepped back since must not leave it out of the next
+    refresh), so the mark is at least one past that refresh's start."""
+    at = min(max(at, _refreshed(conn) + 1), _LATEST)
     conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (key, at))
 
 
@@ -262,5 +267,14 @@ def needs_mark(conn: sqlite3.Connection, key: str) -> bool:
 
 def set_refreshed(conn: sqlite3.Connection, began: int) -> None:
     """Note that a refresh that began at ``began`` (ns) finished: the next one works
-    out only the questions asked since; inside the caller's transaction."""
+    out only the questions asked since; inside the caller's transaction.  Never noted
+    as beginning before the previous one (a wall clock stepped back since must not
+    make the questions that one took pending again)."""
+    began = min(max(began, _refreshed(conn)), _LATEST)
     conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (REFRESHED, began))
+
+
+def _refreshed(conn: sqlite3.Connection) -> int:
+    """When the last finished refresh began (ns; 0: none, or a damaged row)."""
+    row = conn.execute("SELECT at FROM reply_asked WHERE key = ?", (REFRESHED,)).fetchone()
+    return row[0] if row and isinstance(row[0], int) and not isinstance(row[0], bool) else 0

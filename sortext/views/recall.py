@@ -615,14 +615,15 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
     """The questions command lines asked today (local day), newest first, each once, at
     most ``newest`` of them; [] when the index cannot be read.  ``pending``: only those
     asked since the last finished refresh began (:func:`refreshed`; a command line is
-    marked asked each time it is answered, replayed or worked out): a question nobody
-    asked again is left stale, and worked out when it is next asked."""
+    marked asked each time it is answered, replayed or worked out), the last asked
+    first: a question nobody asked again is left stale, and worked out when it is next
+    asked."""
     conn = _connect(StateDir(root).index)
     if conn is None:
         return []
     today = list(time.localtime()[:3])
     found: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: dict[str, dict[str, Any]] = {}
     try:
         rows = conn.execute("SELECT key, value FROM reply_lines ORDER BY rowid DESC").fetchall()
         marks, since = answers.asked_marks(conn) if pending else ({}, 0)
@@ -630,8 +631,12 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
         return []
     finally:
         conn.close()
-    if since > time.time_ns():
-        since = 0  # the wall clock was set back since: every marked question
+    # (a mark is never at or before the refresh it follows, whatever the wall clock
+    # says: answers.mark_asked, refreshed)
+    if pending:
+        # newest by when last asked (a replay marks its line, it does not record it
+        # again: the order of the lines is when each was first recorded)
+        rows.sort(key=lambda row: marks.get(row[0], 0), reverse=True)
     for key, text in rows:
         if not isinstance(text, str):
             continue
@@ -641,20 +646,35 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
         if question is None or question["on"] != today:
             continue
         same = json.dumps([question[k] for k in ("parts", "clock", "colour", "outputs")])
+        at = marks.get(key, 0)
         if same in seen:
+            first = seen[same]  # the same question, from another command line
+            first[_ASKED_AT] = max(first[_ASKED_AT], at)
             continue
-        seen.add(same)
+        question[_ASKED_AT] = at
+        seen[same] = question
         found.append(question)
         if len(found) >= newest:
             break
     return found
 
 
-def refreshed(root: Path, began: int) -> None:
+#: The key :func:`questions` adds to a pending question: when its command line was last
+#: marked asked (ns; the newest of the lines asking it).
+_ASKED_AT = "asked_at"
+
+
+def refreshed(root: Path, began: int, asked: list[dict[str, Any]] | None = None) -> None:
     """Note that a refresh that began at ``began`` (``time.time_ns()``) worked out every
-    question :func:`questions` gave it as pending: the next refresh works out only those
-    asked since.  Not noted when the index cannot be written (the next refresh then
-    works out these questions again)."""
+    question :func:`questions` gave it as pending (``asked``): the next refresh works
+    out only those asked since.  Noted as beginning no earlier than the marks of
+    ``asked`` (a wall clock stepped back since they were written must not leave them
+    pending after this refresh).  Not noted when the index cannot be written (the next
+    refresh then works out these questions again)."""
+    for question in asked or []:
+        at = question.get(_ASKED_AT)
+        if isinstance(at, int):
+            began = max(began, at)
     conn = _connect(StateDir(root).index)
     if conn is None:
         return
