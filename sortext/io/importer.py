@@ -156,12 +156,29 @@ def _put(data: dict[str, Any], path: DataPath, value: Any) -> None:
     node[path[-1]] = value
 
 
+def _as_read(value: Any) -> Any:
+    """``value`` as an import would read it back from a cell: text trimmed of blanks
+    at both ends with line breaks as ``\\n`` (what every reader does to a cell, see
+    :func:`sortext.io.fieldmap.convert`), lists and mappings item by item."""
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, list):
+        return [_as_read(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_read(item) for key, item in value.items()}
+    return value
+
+
 def _same(ours: Any, theirs: Any, path: DataPath) -> bool:
+    """Whether ``theirs`` (a value read from a file) says nothing new about ``ours``:
+    equal once ``ours`` is read the way a cell is (an import cannot carry blanks at
+    the ends of a value, so it never takes them away either)."""
     from sortext.record.values import normalize
 
+    ours = _as_read(normalize(ours))
     if path and path[-1] == "email" and isinstance(ours, str) and isinstance(theirs, str):
         return ours.casefold() == theirs.casefold()
-    return bool(normalize(ours) == normalize(theirs))
+    return bool(ours == normalize(theirs))
 
 
 def _empty(value: Any) -> bool:
