@@ -50,7 +50,9 @@ def _roundtrip(root: Path, fmt: str, cli: Callable[..., Result]) -> Result:
     result = cli("export", fmt, "--out", str(out), "--repo", str(root))
     assert result.exit_code == 0, result.output
     mapping = EXPORT_MAP if fmt == "csv" else JSON_MAP
-    result = cli("import", str(out), "--map", str(mapping), "--accept", "theirs", "--repo", str(root))
+    result = cli(
+        "import", str(out), "--map", str(mapping), "--accept", "theirs", "--repo", str(root)
+    )
     assert result.exit_code == 0, result.output
     after = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
     assert after == before, result.output
@@ -110,7 +112,9 @@ def test_a_sheet_that_changes_more_than_blanks_still_updates(
     sheet.write_text("id,company\namara-okafor,  Acme Ltd \n", encoding="utf-8")
     fmap = tmp_path / "m.yaml"
     fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
-    result = cli("import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root))
+    result = cli(
+        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
+    )
     assert result.exit_code == 0, result.output
     assert 'company: "Acme Ltd"' in (root / "clients" / "amara-okafor.md").read_text("utf-8")
 
@@ -129,7 +133,261 @@ def test_a_file_imported_with_the_other_format_map_is_refused_unchanged(
     before = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
     out = tmp_path / f"clients.{fmt}"
     assert cli("export", fmt, "--out", str(out), "--repo", str(root)).exit_code == 0
-    result = cli("import", str(out), "--map", str(mapping), "--accept", "theirs", "--repo", str(root))
+    result = cli(
+        "import", str(out), "--map", str(mapping), "--accept", "theirs", "--repo", str(root)
+    )
     assert result.exit_code == 2 and message in result.output, result.output
     assert "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")} == before
+
+
+# --- the watcher: unreadable records coming and going -----------------------------
+
+RECORD = "clients/amara-okafor.md"
+OTHER = "clients/bruno-castellanos.md"
+
+
+def _deletions(root: Path, rel: str) -> int:
+    return len(git(root, "log", "--diff-filter=D", "--format=%H", "--", rel).split())
+
+
+def test_an_unreadable_records_removal_is_committed_once(
+    records_repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record replaced by a FIFO (never committed, never taken for a deletion),
+    then the FIFO removed: now the record is gone, and that is one commit."""
+    import os
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.test_unreadable_records import idle, state
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    path = root / RECORD
+    caplog.set_level("INFO", logger="sortext.watch")
+    with watching(root) as service:
+        path.unlink()
+        os.mkfifo(path)
+        set_field(root, OTHER, "name", "Bruno Beside")
+        wait_for(lambda: "Bruno Beside" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
+        idle(service, root, lambda: RECORD in json.dumps(state(root)["errors"]))
+        assert _deletions(root, RECORD) == 0
+        path.unlink()
+        wait_for(lambda: _deletions(root, RECORD) == 1, WAIT, lambda: caplog.text)
+        settle(service, root)
+        set_field(root, OTHER, "name", "Bruno After")
+        wait_for(lambda: "Bruno After" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
+        settle(service, root)
+        assert _deletions(root, RECORD) == 1
+        assert state(root)["errors"] == {} and state(root)["pending"] == 0
+        assert not (root / "site" / "clients" / "amara-okafor.html").exists()
+
+
+@pytest.mark.parametrize("kind", ["pipe", "link"])
+def test_a_record_back_as_it_was_clears_its_error_without_a_commit(
+    records_repo: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """File -> FIFO (or a symlink to another record) -> the very same bytes again:
+    the error goes, the page loses its banner, and there is nothing to commit."""
+    import os
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.test_unreadable_records import idle, state
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    path = root / RECORD
+    original = path.read_bytes()
+    page = root / "site" / "clients" / "amara-okafor.html"
+    caplog.set_level("INFO", logger="sortext.watch")
+    with watching(root) as service:
+        head = git(root, "rev-parse", "HEAD").strip()
+        path.unlink()
+        if kind == "pipe":
+            os.mkfifo(path)
+        else:
+            path.symlink_to("bruno-castellanos.md")
+        idle(
+            service,
+            root,
+            lambda: (
+                RECORD in json.dumps(state(root)["errors"])
+                and "The file has errors" in page.read_text("utf-8")
+            ),
+        )
+        path.unlink()
+        path.write_bytes(original)
+        idle(service, root, lambda: state(root)["errors"] == {})
+        set_field(root, OTHER, "name", "Bruno Later")
+        wait_for(lambda: "Bruno Later" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
+        settle(service, root)
+        assert git(root, "log", "--format=%H", "-1", "--", RECORD).strip() == head
+        assert "The file has errors" not in page.read_text("utf-8")
+        assert state(root)["pending"] == 0
+
+
+@pytest.mark.parametrize("replacement", ["link", "file"])
+def test_a_clients_folder_replaced_by_a_link_or_a_file_keeps_the_watcher_running(
+    records_repo: Path, tmp_path: Path, replacement: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``clients/`` moved away and a symlink to another folder (or a plain file) put
+    in its place: the watcher stays up and settles; with the real folder back, a
+    save is committed."""
+    import os
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    caplog.set_level("INFO", logger="sortext.watch")
+    with watching(root) as service:
+        os.rename(root / "clients", tmp_path / "away")
+        if replacement == "link":
+            shutil.copytree(tmp_path / "away", tmp_path / "elsewhere")
+            (root / "clients").symlink_to(tmp_path / "elsewhere")
+        else:
+            (root / "clients").write_text("not a folder\n", encoding="utf-8")
+        wait_for(lambda: service.settled > 0, WAIT)
+        mark = service.settled
+        service.wait_settled(mark - 1, WAIT)
+        if replacement == "link":
+            set_field(root, "clients/bruno-castellanos.md", "name", "Bruno Via Link")
+        (root / "clients").unlink()
+        os.rename(tmp_path / "away", root / "clients")
+        set_field(root, OTHER, "name", "Bruno Home Again")
+        wait_for(
+            lambda: "Bruno Home Again" in git(root, "show", f"HEAD:{OTHER}"),
+            WAIT,
+            lambda: caplog.text + git(root, "log", "--stat", "-3"),
+        )
+        settle(service, root)
+        assert "Traceback" not in caplog.text
+        assert "Bruno Via Link" not in git(root, "log", "-p")
+
+
+# --- timezone: the practice's day, not only its midnights ---------------------------
+
+
+def _practice_zone(root: Path, zone: str) -> None:
+    config = root / "sortext.yaml"
+    lines = [x for x in config.read_text().splitlines() if not x.startswith("timezone:")]
+    config.write_text("\n".join([*lines, f"timezone: {zone}"]) + "\n")
+    git(root, "commit", "-qam", f"timezone {zone}")
+
+
+def _zone_day(zone: str) -> str:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(zone)).date().isoformat()
+
+
+def _build_without_today(root: Path, tz: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SORTEXT_TODAY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "sortext", "build"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(env, TZ=tz),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return (root / "NEXT.md").read_text(encoding="utf-8")
+
+
+def test_builds_in_two_zones_without_today_render_the_practice_day(records_repo: Path) -> None:
+    """``timezone: Europe/Berlin``, no --today: a build under TZ=Etc/GMT+12 and one
+    under TZ=Etc/GMT-14 (whose local dates always differ, by one or two days) render
+    the same NEXT.md, that of Berlin's date.  Each took its own local date for
+    "today", so the pages flipped between the two machines' days (README: "a
+    watcher started in one zone and a command line in another render the same
+    window")."""
+    root = records_repo
+    _practice_zone(root, "Europe/Berlin")
+    for _attempt in range(2):  # once more if Berlin's midnight passed in between
+        day = _zone_day("Europe/Berlin")
+        west = _build_without_today(root, "Etc/GMT+12")
+        east = _build_without_today(root, "Etc/GMT-14")
+        if _zone_day("Europe/Berlin") == day:
+            break
+    assert west == east
+
+
+def test_a_watcher_takes_a_changed_timezone_for_its_day(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real ``sortext watch`` (no --today) under TZ=Etc/GMT+12 with ``timezone:
+    Etc/GMT+12``; then ``timezone: Etc/GMT-14`` saved while it runs: NEXT.md is
+    rendered for the new zone's date (one or two days later), as a build under any
+    TZ renders it.  The watcher kept the local date of the zone it ran in."""
+    from tests.watchkit import Daemon, wait_for
+
+    root = records_repo
+    _practice_zone(root, "Etc/GMT+12")
+    monkeypatch.setenv("TZ", "Etc/GMT+12")
+    daemon = Daemon(root, pinned_today=False)
+    try:
+        daemon.wait_ready()
+        for zone in ("Etc/GMT+12", "Etc/GMT-14"):
+            if zone != "Etc/GMT+12":
+                config = root / "sortext.yaml"
+                config.write_text(config.read_text().replace("Etc/GMT+12", zone))
+            wait_for(
+                lambda zone=zone: (
+                    f"# What happens next ({_zone_day(zone)})"
+                    in (root / "NEXT.md").read_text(encoding="utf-8")
+                ),
+                60,
+                lambda: daemon.log + (root / "NEXT.md").read_text(encoding="utf-8")[:200],
+            )
+    finally:
+        daemon.stop()
+
+
+_SOME_ZONES = [
+    "Europe/London",
+    "Europe/Berlin",
+    "America/Santiago",
+    "America/Havana",
+    "Asia/Beirut",
+    "Australia/Lord_Howe",
+    "Pacific/Apia",
+    "Etc/GMT+12",
+    "Etc/GMT-14",
+    "UTC",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(_SOME_ZONES),
+    now=st.integers(min_value=1_700_000_000, max_value=1_900_000_000),
+)
+def test_property_the_practice_day_holds_now_between_its_midnights(zone: str, now: int) -> None:
+    """The day a process takes for "today" and the window's midnights agree in every
+    zone, across DST changes (London's last week of October, Santiago and Havana
+    whose clocks skip or repeat around midnight)."""
+    import datetime as dt
+
+    from sortext.vcs.midnight import midnight, practice_day
+
+    day = practice_day(zone, now)
+    assert midnight(day, zone) <= now < midnight(day + dt.timedelta(days=1), zone)
+
+
+def test_the_london_window_over_the_october_clock_change_is_eight_days_and_an_hour() -> None:
+    import datetime as dt
+
+    from sortext.vcs.midnight import window_bounds
+
+    start, end = window_bounds(dt.date(2026, 10, 27), "Europe/London")
+    assert end - start == 8 * 86400 + 3600  # 25 October had 25 hours
+    assert dt.datetime.fromtimestamp(start, dt.UTC).isoformat() == "2026-10-19T23:00:00+00:00"
