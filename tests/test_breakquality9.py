@@ -391,3 +391,52 @@ def test_the_london_window_over_the_october_clock_change_is_eight_days_and_an_ho
     start, end = window_bounds(dt.date(2026, 10, 27), "Europe/London")
     assert end - start == 8 * 86400 + 3600  # 25 October had 25 hours
     assert dt.datetime.fromtimestamp(start, dt.UTC).isoformat() == "2026-10-19T23:00:00+00:00"
+
+
+# --- a nested clients folder renamed to another configured name ---------------------
+
+
+@pytest.mark.parametrize("order", ["folder-first", "config-first"])
+def test_a_nested_clients_folder_renamed_with_the_config_is_watched_at_its_new_name(
+    records_repo: Path, order: str
+) -> None:
+    """``records/team/clients`` renamed ``records/crew/clients`` and ``clients_dir:``
+    changed to match (in either order) while a watcher runs: the records are at the
+    new place in HEAD, none is lost, and a save there is committed."""
+    import os
+
+    from tests.test_break_watch7 import WAIT, running, settle
+    from tests.test_watch_nested_clients import names, nested
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = nested(records_repo)
+    new = "records/crew/clients"
+    config = root / "sortext.yaml"
+    with running(root, debounce=0.05) as (service, _stop):
+        held = [n.split("/")[-1] for n in names(root)]
+        steps = [
+            lambda: os.rename(root / "records" / "team", root / "records" / "crew"),
+            lambda: config.write_text(
+                config.read_text().replace(
+                    "clients_dir: records/team/clients", f"clients_dir: {new}"
+                )
+            ),
+        ]
+        for step in steps if order == "folder-first" else steps[::-1]:
+            step()
+        wait_for(
+            lambda: [n.split("/")[-1] for n in names(root, new)] == held,
+            WAIT,
+            lambda: git(root, "log", "--stat", "-3") + git(root, "status"),
+        )
+        settle(service, root)
+        record = f"{new}/amara-okafor.md"
+        set_field(root, record, "name", "Amara Crew")
+        wait_for(
+            lambda: "Amara Crew" in git(root, "show", f"HEAD:{record}"),
+            WAIT,
+            lambda: git(root, "log", "--stat", "-3") + git(root, "status"),
+        )
+        settle(service, root)
+        assert names(root) == []
