@@ -440,3 +440,23 @@ def test_a_nested_clients_folder_renamed_with_the_config_is_watched_at_its_new_n
         )
         settle(service, root)
         assert names(root) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "ok"),
+    [("localtime", False), ("Mars/Olympus_Mons", False), ("../../etc/UTC", False), ("UTC", True)],
+)
+def test_a_zone_that_is_this_machines_own_is_refused(
+    zone: str, ok: bool, records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """``timezone: localtime`` loaded (the tz folder links it to the machine's zone):
+    each machine then had its own window again, the thing ``timezone:`` stops."""
+    config = records_repo / "sortext.yaml"
+    lines = [x for x in config.read_text().splitlines() if not x.startswith("timezone:")]
+    config.write_text("\n".join([*lines, f"timezone: {zone}"]) + "\n")
+    result = cli("check", "--repo", str(records_repo))
+    if ok:
+        assert "timezone" not in result.output, result.output
+    else:
+        assert result.exit_code == 2
+        assert f"error: timezone: unknown time zone '{zone}'" in result.output, result.output
