@@ -460,3 +460,55 @@ def test_a_zone_that_is_this_machines_own_is_refused(
     else:
         assert result.exit_code == 2
         assert f"error: timezone: unknown time zone '{zone}'" in result.output, result.output
+
+
+def test_a_fifo_a_writer_holds_open_neither_blocks_the_watcher_nor_is_committed(
+    records_repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record turned into a FIFO that a writer opens (and writes a record's text
+    into) while the watcher runs: the watcher reports it, settles, commits the
+    other save and never the pipe's bytes; the file written back is committed."""
+    import os
+    import threading
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.test_unreadable_records import idle, state
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    path = root / RECORD
+    text = path.read_text(encoding="utf-8")
+    caplog.set_level("INFO", logger="sortext.watch")
+    with watching(root) as service:
+        head = git(root, "rev-parse", "HEAD").strip()
+        path.unlink()
+        os.mkfifo(path)
+
+        def writer() -> None:
+            try:
+                fd = os.open(path, os.O_WRONLY)  # waits for a reader
+                try:
+                    os.write(fd, text.replace("Amara Okafor", "Amara Piped").encode())
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass  # the reader went away first (EPIPE) or the pipe was removed
+
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        set_field(root, OTHER, "name", "Bruno Beside Pipe")
+        wait_for(lambda: "Bruno Beside Pipe" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
+        idle(service, root, lambda: RECORD in json.dumps(state(root)["errors"]))
+        assert git(root, "log", "--format=%H", "-1", "--", RECORD).strip() == head
+        assert "Amara Piped" not in git(root, "log", "-p", "-3")
+        # release a writer still waiting (the watcher never opened the pipe)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        thread.join(WAIT)
+        os.close(reader)
+        assert not thread.is_alive()
+        path.unlink()
+        path.write_text(text.replace("Amara Okafor", "Amara Filed"), encoding="utf-8")
+        wait_for(lambda: "Amara Filed" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        settle(service, root)
+        assert state(root)["errors"] == {}
