@@ -512,3 +512,36 @@ def test_a_fifo_a_writer_holds_open_neither_blocks_the_watcher_nor_is_committed(
         wait_for(lambda: "Amara Filed" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
         settle(service, root)
         assert state(root)["errors"] == {}
+
+
+def test_a_config_turned_into_a_fifo_does_not_stop_the_watcher(
+    records_repo: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """sortext.yaml replaced by a named pipe while the watcher runs: the last valid
+    configuration is kept, a save is still committed, and the file put back is
+    read again."""
+    import os
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.test_watch_pages import set_field
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    config = root / "sortext.yaml"
+    text = config.read_text(encoding="utf-8")
+    caplog.set_level("INFO", logger="sortext.watch")
+    with watching(root) as service:
+        config.unlink()
+        os.mkfifo(config)
+        set_field(root, OTHER, "name", "Bruno Past Pipe")
+        wait_for(
+            lambda: "Bruno Past Pipe" in git(root, "show", f"HEAD:{OTHER}"),
+            WAIT,
+            lambda: caplog.text,
+        )
+        config.unlink()
+        config.write_text(text, encoding="utf-8")
+        set_field(root, OTHER, "name", "Bruno Config Back")
+        wait_for(lambda: "Bruno Config Back" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
+        settle(service, root)
+        assert git(root, "show", "HEAD:sortext.yaml") == text
