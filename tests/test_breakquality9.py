@@ -545,3 +545,44 @@ def test_a_config_turned_into_a_fifo_does_not_stop_the_watcher(
         wait_for(lambda: "Bruno Config Back" in git(root, "show", f"HEAD:{OTHER}"), WAIT)
         settle(service, root)
         assert git(root, "show", "HEAD:sortext.yaml") == text
+
+
+_TAG = st.text(
+    alphabet=st.sampled_from(["a", "b", ";", " ", ",", "=", "-"]), min_size=1, max_size=5
+)
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(tags=st.lists(_TAG.map(lambda t: t + "t"), min_size=1, max_size=3))
+def test_property_tags_holding_the_separator_survive_export_then_import(
+    tags: list[str],
+    base: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    cli: Callable[..., Result],
+) -> None:
+    """``tags: ["a;b"]`` is exported as the cell ``a;b`` (the map's separator is
+    ``;``) and was imported back as ``[a, b]``: an import never splits an item."""
+    root = tmp_path_factory.mktemp("tags") / "records"
+    shutil.copytree(base, root)
+    record = root / "clients" / "amara-okafor.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(
+        text.replace("tags: [leadership, architecture]", f"tags: {json.dumps(tags)}"),
+        encoding="utf-8",
+    )
+    assume(cli("check", str(record), "--repo", str(root)).exit_code == 0)
+    git(root, "commit", "-qam", "tags")
+    _roundtrip(root, "csv", cli)
+
+
+def test_a_tag_holding_the_separator_survives_export_then_import(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = sample_records(tmp_path / "records")
+    record = root / "clients" / "amara-okafor.md"
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace("tags: [leadership, architecture]", 'tags: ["a;b", c]'))
+    git(root, "commit", "-qam", "tags")
+    assert "0 records to update" in _roundtrip(root, "csv", cli).output

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sortext.edit.new import slugify
 from sortext.errors import UsageError, one_line
 from sortext.io.fieldmap import (
+    CellError,
     FieldMap,
     RowProblem,
     column_date_orders,
     column_decimals,
+    convert,
     map_fields,
 )
 from sortext.io.spreadsheet import Row
@@ -402,7 +404,7 @@ class Planner:
             return
         if owner == self.source:
             plan.supplied.append((self._stored(path, key), _json_value(theirs)))
-        if _same(ours, theirs, path):
+        if _same(self._as_cell(path, ours), theirs, path):
             return
         if reason is not None and (not plan.is_new or owner is not None):
             plan.skipped.append(Skipped(label, reason))
@@ -418,6 +420,19 @@ class Planner:
             return
         plan.changes.append(Change(path, label, ours, theirs, kind))
         _put(data, path, _json_value(theirs))
+
+    def _as_cell(self, path: DataPath, ours: Any) -> Any:
+        """``ours`` as the map reads it back from one cell: a list field's items
+        joined by its separator and split again (an item that holds the separator,
+        ``tags: ["a;b"]`` exported as ``a;b``, is no change: an import never splits
+        what a record holds); any other value as it is."""
+        spec = next((s for s in self.fmap.fields if s.target == path and s.type == "list"), None)
+        if spec is None or not isinstance(ours, list) or not all(isinstance(i, str) for i in ours):
+            return ours
+        try:
+            return convert(spec, spec.separator.join(ours)) or []
+        except CellError:
+            return ours
 
     def _stored(self, path: DataPath, key: str | None) -> StoredPath:
         if key is not None and len(path) >= 2 and isinstance(path[1], int):
