@@ -6,6 +6,7 @@ real watchdog observer (waiting on the settle counter, never on time)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections.abc import Callable
@@ -321,6 +322,10 @@ def test_builds_in_two_zones_without_today_render_the_practice_day(records_repo:
     assert west == east
 
 
+def _next_has(root: Path, text: str) -> bool:
+    return text in (root / "NEXT.md").read_text(encoding="utf-8")
+
+
 def test_a_watcher_takes_a_changed_timezone_for_its_day(
     records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -340,11 +345,9 @@ def test_a_watcher_takes_a_changed_timezone_for_its_day(
             if zone != "Etc/GMT+12":
                 config = root / "sortext.yaml"
                 config.write_text(config.read_text().replace("Etc/GMT+12", zone))
+            expected = f"# What happens next ({_zone_day(zone)})"
             wait_for(
-                lambda zone=zone: (
-                    f"# What happens next ({_zone_day(zone)})"
-                    in (root / "NEXT.md").read_text(encoding="utf-8")
-                ),
+                functools.partial(_next_has, root, expected),
                 60,
                 lambda: daemon.log + (root / "NEXT.md").read_text(encoding="utf-8")[:200],
             )
@@ -415,7 +418,7 @@ def test_a_nested_clients_folder_renamed_with_the_config_is_watched_at_its_new_n
     config = root / "sortext.yaml"
     with running(root, debounce=0.05) as (service, _stop):
         held = [n.split("/")[-1] for n in names(root)]
-        steps = [
+        steps: list[Callable[[], object]] = [
             lambda: os.rename(root / "records" / "team", root / "records" / "crew"),
             lambda: config.write_text(
                 config.read_text().replace(
