@@ -589,3 +589,39 @@ def test_a_tag_holding_the_separator_survives_export_then_import(
     record.write_text(text.replace("tags: [leadership, architecture]", 'tags: ["a;b", c]'))
     git(root, "commit", "-qam", "tags")
     assert "0 records to update" in _roundtrip(root, "csv", cli).output
+
+
+# --- replace refs under another base (GIT_REPLACE_REF_BASE) ---------------------------
+
+
+def test_replace_refs_under_another_base_key_the_history_mark(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``GIT_REPLACE_REF_BASE=refs/alt/``: git reads replace refs there, not under
+    ``refs/replace/``.  The mark hashed the variable's value but listed only
+    ``refs/replace/``: a graft made (or removed) under the other base kept the mark,
+    so the pages kept the past git no longer walks."""
+    from sortext.pages.build import build
+    from sortext.repo import open_repository
+    from sortext.vcs.git import shallow_mark
+    from sortext.vcs.historyid import history_id
+    from tests.test_break_summary8 import DAY, _commit_at, _move_and_build
+    from tests.test_replace_toggle import _cold
+    from tests.test_summary_key import _summary_files
+
+    root = records_repo
+    _commit_at(root, "2026-11-08T10:00:00Z", "sample records", "--amend")
+    _move_and_build(root)
+    monkeypatch.setenv("GIT_REPLACE_REF_BASE", "refs/alt/")
+    build(open_repository(root), DAY)
+    plain = _summary_files(root), shallow_mark(root), history_id(root)
+    assert "New clients" not in (root / "NEXT.md").read_text()
+    git(root, "replace", "--graft", "HEAD")
+    assert git(root, "for-each-ref", "refs/alt/").strip()
+    build(open_repository(root), DAY)
+    assert "New clients" in (root / "NEXT.md").read_text()
+    assert (shallow_mark(root), history_id(root)) != plain[1:]
+    assert _summary_files(root) == _cold(root)
+    git(root, "replace", "-d", git(root, "rev-parse", "HEAD").strip())
+    build(open_repository(root), DAY)
+    assert (_summary_files(root), shallow_mark(root), history_id(root)) == plain
