@@ -625,3 +625,32 @@ def test_replace_refs_under_another_base_key_the_history_mark(
     git(root, "replace", "-d", git(root, "rev-parse", "HEAD").strip())
     build(open_repository(root), DAY)
     assert (_summary_files(root), shallow_mark(root), history_id(root)) == plain
+
+
+# --- future-dated files under the watcher and the quick queries ----------------------
+
+
+def test_a_future_dated_record_edited_in_place_is_committed_and_listed(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """``touch -d`` a week ahead, indexed; then the same number of bytes changed and
+    the mtime put back a week ahead (``touch -d`` again) while a watcher runs: the
+    edit is committed and ``sortext show`` has it."""
+    import subprocess
+
+    from tests.test_break_watch7 import WAIT, settle, watching
+    from tests.watchkit import wait_for
+
+    root = records_repo
+    path = root / RECORD
+    stamp = "2026-12-07 10:00:00"
+    subprocess.run(["touch", "-d", stamp, str(path)], check=True)
+    assert "Amara Okafor" in cli("show", "amara-okafor", "--repo", str(root)).output
+    with watching(root) as service:
+        settle(service, root)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("Amara Okafor", "Amara Okafoz"), encoding="utf-8")
+        subprocess.run(["touch", "-d", stamp, str(path)], check=True)
+        wait_for(lambda: "Amara Okafoz" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
+        settle(service, root)
+    assert "Amara Okafoz" in cli("show", "amara-okafor", "--repo", str(root)).output
