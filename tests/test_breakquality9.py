@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -654,3 +655,65 @@ def test_a_future_dated_record_edited_in_place_is_committed_and_listed(
         wait_for(lambda: "Amara Okafoz" in git(root, "show", f"HEAD:{RECORD}"), WAIT)
         settle(service, root)
     assert "Amara Okafoz" in cli("show", "amara-okafor", "--repo", str(root)).output
+
+
+# --- ICS: the UID carries record text too ------------------------------------------
+
+_ID_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(["\u202e", "\u2028", "\u2066", "\u200b", "\x85", "\x1b", "-", "a", "1"]),
+        st.characters(exclude_categories=["Cs"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=100)
+@given(_ID_TEXT)
+def test_property_an_invoice_id_in_an_ics_uid_shows_no_control(invoice_id: str) -> None:
+    """``invoices[].id`` is free text (check allows a bidi override, a line
+    separator); it went into the event's UID unchanged."""
+    import icalendar
+
+    from sortext.io.export import to_ics
+
+    record = {
+        "id": "amara-okafor",
+        "name": "Amara",
+        "stage": "active",
+        "invoices": [
+            {
+                "id": invoice_id,
+                "amount": 1,
+                "status": "sent",
+                "issued": "2026-11-01",
+                "due": "2026-12-01",
+            }
+        ],
+    }
+    calendar = icalendar.Calendar.from_ical(to_ics([record]))
+    uids = [str(e["UID"]) for e in calendar.walk("VEVENT")]
+    assert any("invoice" in uid for uid in uids), uids
+    for uid in uids:
+        assert not any(
+            c not in "\t" and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in uid
+        ), repr(uid)
+
+
+def test_an_invoice_id_with_a_bidi_override_is_shown_in_the_uid(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    import icalendar
+
+    root = sample_records(tmp_path / "records")
+    record = root / "clients" / "amara-okafor.md"
+    record.write_text(
+        record.read_text().replace("{id: INV-2026-058,", '{id: "INV\\u202e058\\u2028x",')
+    )
+    assert cli("check", str(record), "--repo", str(root)).exit_code == 0
+    out = tmp_path / "c.ics"
+    result = cli("export", "ics", "--out", str(out), "--repo", str(root), "--today", "2026-10-01")
+    assert result.exit_code == 0, result.output
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(out.read_bytes()).walk("VEVENT")]
+    assert "amara-okafor-invoice-INV\\u202e058\\u2028x@sortext" in uids, uids
