@@ -16,11 +16,16 @@ from tests.conftest import SAMPLE_TODAY, git
 class Daemon:
     """A ``sortext watch`` child process with its log in a file."""
 
-    def __init__(self, root: Path, *extra: str, debounce_ms: int = 100) -> None:
+    def __init__(
+        self, root: Path, *extra: str, debounce_ms: int = 100, pinned_today: bool = True
+    ) -> None:
+        """``pinned_today``: SORTEXT_TODAY is the sample day (False: the real date)."""
         self.root = root
         self.log_path = root.parent / f"watch-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = dict(os.environ, SORTEXT_TODAY=SAMPLE_TODAY, PYTHONUNBUFFERED="1")
+        if not pinned_today:
+            del env["SORTEXT_TODAY"]
         self.proc = subprocess.Popen(
             watch_argv(root, debounce_ms, *extra),
             stdout=self._log,

@@ -37,7 +37,7 @@ def command(
     from sortext.views.day import agenda_days
 
     repo = open_repo(repo_dir)
-    start = resolve_today(today)
+    start = resolve_today(today, repo.config.timezone)
     days = agenda_days(repo, start, 7 if week else 1, owner)
     if as_json:
         click.echo(

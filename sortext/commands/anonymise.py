@@ -57,16 +57,21 @@ def command(
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
-    add_inbox_notes(repo, plan, resolve_today(today))
+    add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
     remotes = show_plan(repo, plan, push, "anonymise")
     if not yes and not click.confirm("Anonymise this client for good?", default=False):
         click.echo("nothing changed", err=True)
         sys.exit(2)
     with busy("rewriting history and verifying"), watcher_stopped(repo):
         new_id, report = anonymise(
-            repo, plan, resolve_today(today), push, remotes, rebuilder(repo, resolve_today(today))
+            repo,
+            plan,
+            resolve_today(today, repo.config.timezone),
+            push,
+            remotes,
+            rebuilder(repo, resolve_today(today, repo.config.timezone)),
         )
-    rebuild_pages(repo, report, resolve_today(today))
+    rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
     click.echo(f"anonymised record: {repo.shown(repo.record_path(new_id))}")
     show_report(report, push)
     sys.exit(0 if report.ok else 1)

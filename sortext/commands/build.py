@@ -33,7 +33,7 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
 
     repo = open_repo(repo_dir)
     with busy("building the pages"):
-        result = build(repo, resolve_today(today))
+        result = build(repo, resolve_today(today, repo.config.timezone))
     if verbose:
         for path in result.written:
             click.echo(f"wrote {path}")

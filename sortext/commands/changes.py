@@ -38,8 +38,8 @@ def command(since: str, as_json: bool, today: str | None, repo_dir: Path | None)
     """
     from sortext.vcs.changes import KIND_TITLES, changes_since, parse_since
 
-    day = resolve_today(today)
     repo = open_repo(repo_dir)
+    day = resolve_today(today, repo.config.timezone)
     report = changes_since(repo, parse_since(since, day), day)
     if as_json:
         click.echo(json_out(report.to_json()))

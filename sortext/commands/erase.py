@@ -79,7 +79,7 @@ def command(
 
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
-    add_inbox_notes(repo, plan, resolve_today(today))
+    add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
     remotes = show_plan(repo, plan, push, "erase")
     if not yes and not click.confirm("Erase this client for good?", default=False):
         click.echo("nothing changed", err=True)
@@ -88,13 +88,13 @@ def command(
         report = erase(
             repo,
             plan,
-            resolve_today(today),
+            resolve_today(today, repo.config.timezone),
             reason,
             push,
             remotes,
-            rebuild=rebuilder(repo, resolve_today(today)),
+            rebuild=rebuilder(repo, resolve_today(today, repo.config.timezone)),
         )
-    rebuild_pages(repo, report, resolve_today(today))
+    rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
 

@@ -63,7 +63,9 @@ def command(
 
         if not record_id:
             raise click.UsageError("export client needs the client's ID")
-        files = export_subject(repo, record_id, out or Path.cwd(), resolve_today(today))
+        files = export_subject(
+            repo, record_id, out or Path.cwd(), resolve_today(today, repo.config.timezone)
+        )
         for path in (files.json, files.markdown, files.html):
             click.echo(f"written {path}")
         return
@@ -74,7 +76,7 @@ def command(
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     if chosen is not None and kind != "csv":
         raise click.UsageError("--columns is for 'export csv' only")
-    text = render(repo, kind, resolve_today(today), chosen)
+    text = render(repo, kind, resolve_today(today, repo.config.timezone), chosen)
     if out is None:
         import sys
 

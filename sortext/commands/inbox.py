@@ -44,7 +44,7 @@ def command(
     from sortext.io.inbox import file_notes, note_json, read_inbox
 
     repo = open_repo(repo_dir)
-    day = resolve_today(today)
+    day = resolve_today(today, repo.config.timezone)
     notes = read_inbox(repo, day)
     chosen: dict[str, str] = {}
     for item in assign:

@@ -90,11 +90,11 @@ def command(
         where = f" {problem.column}:" if problem.column else ""
         click.echo(one_line(f"{file}: row {problem.row}:{where} {problem.message}"), err=True)
     if dry_run:
-        for refusal in validate_intake(repo, plan, resolve_today(today)):
+        for refusal in validate_intake(repo, plan, resolve_today(today, repo.config.timezone)):
             click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)
         click.echo(f"{len(plan.new)} new records; dry run, nothing written", err=True)
         sys.exit(1 if plan.problems or plan.refused else 0)
-    result = apply_intake(repo, plan, resolve_today(today))
+    result = apply_intake(repo, plan, resolve_today(today, repo.config.timezone))
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
     click.echo(f"created {len(plan.new) - len(result.failed)} records", err=True)

@@ -51,7 +51,7 @@ def command(
             )
         picked = (int(m.group(1)), int(m.group(2)))
     repo = open_repo(repo_dir)
-    summary = money(repo, resolve_today(today), picked, owner)
+    summary = money(repo, resolve_today(today, repo.config.timezone), picked, owner)
     if as_json:
         click.echo(json.dumps(summary.to_json(), indent=2))
         return

@@ -89,7 +89,9 @@ def command(
                 "a second record anyway (--id to choose its id)"
             )
     client = NewClient(name=name, stage=stage, email=email, owner=owner)
-    path, warnings = create_record(repo, client, resolve_today(today), record_id=record_id)
+    path, warnings = create_record(
+        repo, client, resolve_today(today, repo.config.timezone), record_id=record_id
+    )
     shown = repo.shown(path)
     click.echo(f"created {shown}")
     for warning in warnings:

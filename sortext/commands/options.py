@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -57,12 +58,45 @@ def parse_day(text: str, option: str) -> dt.date:
     return day
 
 
-def resolve_today(value: str | None) -> dt.date:
-    """--today, else $SORTEXT_TODAY, else the real date (checked by :func:`parse_day`)."""
+def resolve_today(value: str | None, zone: str | None = None) -> dt.date:
+    """--today, else $SORTEXT_TODAY, else the real date in ``zone`` (the practice's
+    ``timezone:``, see :func:`sortext.vcs.midnight.practice_day`; None: the local
+    date); a given date is checked by :func:`parse_day`."""
     text = value or os.environ.get("SORTEXT_TODAY")
     if not text:
-        return dt.date.today()
+        from sortext.vcs.midnight import practice_day
+
+        return practice_day(zone)
     return parse_day(text, "--today" if value else "SORTEXT_TODAY (environment variable)")
+
+
+class PracticeZone:
+    """``root``'s ``timezone:`` (an IANA name, or None) as ``sortext.yaml`` says it
+    now: read again when the file changes (one ``stat`` a call), so a long-running
+    process (the watcher, ``serve``) takes a changed zone for its "today".  An
+    unreadable or invalid configuration keeps the zone last read."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._key: tuple[int, int, int] | None = None
+        self._zone: str | None = None
+
+    def __call__(self) -> str | None:
+        from sortext.errors import SortextError
+        from sortext.repo import CONFIG_NAME
+
+        try:
+            info = os.stat(self.root / CONFIG_NAME)
+        except OSError:
+            return self._zone
+        key = (info.st_mtime_ns, info.st_size, info.st_ino)
+        if key != self._key:
+            from sortext.schema.config import load_config
+
+            with contextlib.suppress(SortextError):
+                self._zone = load_config(self.root).timezone
+            self._key = key
+        return self._zone
 
 
 def open_repo(repo_dir: Path | None) -> Any:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
+from sortext.commands.options import (
+    PracticeZone,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 
 
 @click.command("serve")
@@ -47,10 +53,11 @@ def command(
 
     check_host(host, allow_remote)
     repo = open_repo(repo_dir)
+    zone = PracticeZone(repo.root)
     resolve_today(today)  # a bad --today fails before the server starts
     serve(
         repo,
-        lambda: resolve_today(today),
+        lambda: resolve_today(today, zone()),
         host,
         port,
         lambda url: click.echo(f"serving {repo.root} at {url} (Ctrl-C stops)", err=False),

@@ -52,18 +52,19 @@ def command(
       sortext watch
       sortext watch --poll --debounce 1000
     """
-    from sortext.commands.options import open_repo, resolve_today
+    from sortext.commands.options import PracticeZone, open_repo, resolve_today
     from sortext.daemon.pipeline import NoPages
     from sortext.daemon.renderer import default_renderer
     from sortext.daemon.service import WatchService, setup_logging
 
     repo = open_repo(repo_dir)
+    zone = PracticeZone(repo.root)
     resolve_today(today)  # reject a bad --today before starting
     setup_logging(repo.root)
     service = WatchService(
         repo,
         default_renderer() if pages else NoPages(),
-        lambda: resolve_today(today),
+        lambda: resolve_today(today, zone()),
         poll=poll,
         debounce=debounce_ms / 1000,
         refresh=RefreshChild(),

@@ -114,6 +114,9 @@ class WatchService:
     _state_key: Any = None
     _pusher: Any = None
     _pusher_factory: Any = None
+    #: the watchdog observer and the clients folder it watches (see :meth:`_rewatch`)
+    _observer: Any = None
+    _watched_clients: Path | None = None
     #: settle counter: incremented after every finished batch (tests wait on it)
     settled: int = 0
     _settle_cond: threading.Condition = field(default_factory=threading.Condition)
@@ -191,6 +194,8 @@ class WatchService:
                 self.poll,
                 partial(watchmark.clear, self.repo.root),
             )
+            self._observer = observer
+            self._watched_clients = pipeline.watched.clients
             log.info("watching %s (pid %d)", self.repo.clients_path, os.getpid())
             pusher = self._finish(pipeline, self._safely(pipeline.start), pusher)
             self._look_for_links(pipeline)  # start-up read every record already
@@ -203,6 +208,7 @@ class WatchService:
                 ready()
             self._loop(pipeline, pusher)
         finally:
+            observer = self._observer or observer
             if observer is not None:
                 observer.stop()
                 observer.join(2)
@@ -525,6 +531,7 @@ class WatchService:
         """Record the batch's outcome (state file, settle counter, push); returns the
         pusher, created, re-targeted or stopped when the backup settings changed."""
         pusher = self._retarget(pipeline, pusher)
+        self._rewatch(pipeline)
         if result.commit:
             self._last_commit = {
                 "id": result.commit,
@@ -564,6 +571,41 @@ class WatchService:
         with self._settle_cond:
             self._settle_cond.notify_all()
         return pusher
+
+    def _rewatch(self, pipeline: Pipeline) -> None:
+        """Watch the clients folder a changed ``clients_dir:`` names, without a restart:
+        a new observer on it, and every record in it, and every record HEAD holds in
+        the old one, queued (the renamed folder's records are committed at their new
+        place, their old paths as gone).  The observer was started on the folder the
+        configuration named at start-up, so a folder renamed with its ``clients_dir``
+        had its records deleted from HEAD and never added again."""
+        from sortext.daemon.events import start_observer
+        from sortext.errors import GitError
+        from sortext.vcs.git import listed
+
+        watched = pipeline.watched
+        old = self._watched_clients
+        if old is None or watched.clients == old or self._observer is None:
+            return
+        log.info("clients_dir changed: watching %s", watched.clients)
+        self._observer.stop()
+        self._observer.join(2)
+        self._observer = start_observer(
+            watched,
+            self._queue,  # type: ignore[arg-type]
+            self.poll,
+            partial(watchmark.clear, self.repo.root),
+        )
+        self._watched_clients = watched.clients
+        self.repo = pipeline.repo
+        root = watched.root
+        try:
+            known = listed(root, "ls-files", "--", old.relative_to(root).as_posix())
+            names = sorted(os.listdir(watched.clients))
+        except (GitError, OSError, ValueError):
+            known, names = [], []
+        for path in [root / rel for rel in known] + [watched.clients / n for n in names]:
+            self._queue.put(Change(path, "record"))
 
     def _retarget(self, pipeline: Pipeline, pusher: Any) -> Any:
         """Pick up a changed ``backup`` section without a restart."""

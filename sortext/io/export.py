@@ -267,9 +267,13 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
             minutes: int | None = None,
         ) -> None:
             if is_iso_date(date):
+                from sortext.files.inert import clean
+
                 events.append(
                     Event(
-                        f"{rid}-{key}@sortext",
+                        # a key holds record text (an invoice id): made inert, as the
+                        # summary and description are (calendar apps show the UID too)
+                        f"{rid}-{clean(key)}@sortext",
                         date,
                         summary,
                         description,

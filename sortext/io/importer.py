@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any
 from sortext.edit.new import slugify
 from sortext.errors import UsageError, one_line
 from sortext.io.fieldmap import (
+    CellError,
     FieldMap,
     RowProblem,
     column_date_orders,
     column_decimals,
+    convert,
     map_fields,
 )
 from sortext.io.spreadsheet import Row
@@ -156,12 +158,29 @@ def _put(data: dict[str, Any], path: DataPath, value: Any) -> None:
     node[path[-1]] = value
 
 
+def _as_read(value: Any) -> Any:
+    """``value`` as an import would read it back from a cell: text trimmed of blanks
+    at both ends with line breaks as ``\\n`` (what every reader does to a cell, see
+    :func:`sortext.io.fieldmap.convert`), lists and mappings item by item."""
+    if isinstance(value, str):
+        return value.strip().replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, list):
+        return [_as_read(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_read(item) for key, item in value.items()}
+    return value
+
+
 def _same(ours: Any, theirs: Any, path: DataPath) -> bool:
+    """Whether ``theirs`` (a value read from a file) says nothing new about ``ours``:
+    equal once ``ours`` is read the way a cell is (an import cannot carry blanks at
+    the ends of a value, so it never takes them away either)."""
     from sortext.record.values import normalize
 
+    ours = _as_read(normalize(ours))
     if path and path[-1] == "email" and isinstance(ours, str) and isinstance(theirs, str):
         return ours.casefold() == theirs.casefold()
-    return bool(normalize(ours) == normalize(theirs))
+    return bool(ours == normalize(theirs))
 
 
 def _empty(value: Any) -> bool:
@@ -385,7 +404,7 @@ class Planner:
             return
         if owner == self.source:
             plan.supplied.append((self._stored(path, key), _json_value(theirs)))
-        if _same(ours, theirs, path):
+        if _same(self._as_cell(path, ours), theirs, path):
             return
         if reason is not None and (not plan.is_new or owner is not None):
             plan.skipped.append(Skipped(label, reason))
@@ -401,6 +420,19 @@ class Planner:
             return
         plan.changes.append(Change(path, label, ours, theirs, kind))
         _put(data, path, _json_value(theirs))
+
+    def _as_cell(self, path: DataPath, ours: Any) -> Any:
+        """``ours`` as the map reads it back from one cell: a list field's items
+        joined by its separator and split again (an item that holds the separator,
+        ``tags: ["a;b"]`` exported as ``a;b``, is no change: an import never splits
+        what a record holds); any other value as it is."""
+        spec = next((s for s in self.fmap.fields if s.target == path and s.type == "list"), None)
+        if spec is None or not isinstance(ours, list) or not all(isinstance(i, str) for i in ours):
+            return ours
+        try:
+            return convert(spec, spec.separator.join(ours)) or []
+        except CellError:
+            return ours
 
     def _stored(self, path: DataPath, key: str | None) -> StoredPath:
         if key is not None and len(path) >= 2 and isinstance(path[1], int):

@@ -722,9 +722,13 @@ def _build(root: Path, data: dict[str, Any], fingerprint: str) -> Config:
 
 
 def _known_zone(name: str) -> bool:
-    """True when ``name`` is an IANA time zone this machine knows (zoneinfo)."""
+    """True when ``name`` is an IANA time zone this machine knows (zoneinfo).
+    ``localtime`` is not one: the tz folder's link to this machine's own zone, which
+    would give each machine its own window (what ``timezone:`` is there to stop)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if name.casefold() == "localtime":
+        return False
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

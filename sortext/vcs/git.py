@@ -557,7 +557,9 @@ def shallow_mark(root: Path) -> str:
             if data.strip():
                 seen = True
                 digest.update(name.encode() + b"\0" + data + b"\0")
-        replaced = text(root, "for-each-ref", "--format=%(refname) %(objectname)", "refs/replace/")
+        # the prefix git reads replace refs under (GIT_REPLACE_REF_BASE moves it)
+        base = os.environ.get("GIT_REPLACE_REF_BASE") or "refs/replace/"
+        replaced = text(root, "for-each-ref", "--format=%(refname) %(objectname)", base)
     except (OSError, ValueError, GitError) as exc:
         return f"unreadable: {type(exc).__name__}"
     if replaced.strip():  # as shallow_suffix lists them: "<ref> <id>", sorted

@@ -133,8 +133,10 @@ def head_id(root: Path) -> str | None:
 #: Environment variables that change which history git shows (replace refs ignored,
 #: or read from another namespace): part of :func:`shallow_suffix`.
 _HISTORY_ENV = ("GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE")
-#: Environment variables that move the files :func:`shallow_suffix` reads.
-_MOVED_ENV = ("GIT_GRAFT_FILE", "GIT_SHALLOW_FILE")
+#: Environment variables that move the files :func:`shallow_suffix` reads
+#: (``GIT_REPLACE_REF_BASE``: git's replace refs are under another prefix than
+#: ``refs/replace/``, the one read here).
+_MOVED_ENV = ("GIT_GRAFT_FILE", "GIT_SHALLOW_FILE", "GIT_REPLACE_REF_BASE")
 _REPLACE = "refs/replace/"
 
 

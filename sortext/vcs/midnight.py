@@ -33,6 +33,23 @@ def midnight(day: dt.date, zone: str | None = None) -> int:
     return int(time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1)))
 
 
+def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
+    """The date in ``zone`` (an IANA name, the practice's ``timezone:``; None, or a
+    zone this system does not know: local time) at ``now`` (seconds since the
+    epoch; None: the current time).  The day every process takes for "today" when
+    not told one, so that two processes under different ``TZ`` render the same
+    window: ``midnight(day, zone) <= now < midnight(day + 1 day, zone)``."""
+    moment = time.time() if now is None else now
+    if zone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.date.fromtimestamp(moment)
+
+
 #: The window's length: it starts ``today`` - WINDOW_DAYS, 00:00.
 WINDOW_DAYS = 7
 
