@@ -35,6 +35,7 @@ from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, clock, daybook, pagekeys, scan
+from sortext.store.damage import unusable
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
@@ -484,7 +485,9 @@ def _is_database(path: Path) -> bool:
             row = conn.execute("PRAGMA quick_check").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if not unusable(exc):
+            raise  # busy, read-only...: nothing says the file is damaged
         return False
     return bool(row) and row[0] == "ok"
 
@@ -592,7 +595,9 @@ class Index:
             fresh = not path.exists()
             conn = cls._connect(path)
             current = cls._fingerprint(conn)
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
+            if not unusable(exc):  # busy, locked, read-only, full: reported, not deleted
+                raise
             cls._delete(path)
             fresh = True
             conn = cls._connect(path)
@@ -738,7 +743,9 @@ class Index:
         try:
             try:
                 return self._refresh(hook, only, ready)
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if not unusable(exc):  # another writer, a full disk: the file is fine
+                    raise
                 self._journal_pending = False  # the file is deleted
                 self.conn.close()
                 path = StateDir(self.repo.root).index

@@ -1,0 +1,202 @@
+"""Break-testing cold10: the index's life under concurrency and crashes.
+
+A query that waits longer than SQLite's busy timeout for another process's write (a cold
+build's first bulk transaction, held in rollback-journal mode, or any long write in WAL)
+got "database is locked", an ``OperationalError``, which is a ``DatabaseError``: the
+open and the refresh took it for a damaged file, deleted the index under the live writer
+and built their own (the writer's commit then failed: "disk I/O error", "attempt to
+write a readonly database").  Only a file SQLite says is damaged (or of another layout)
+is deleted; busy, locked, read-only, full, I/O errors are the situation's, reported."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bench.gen_pages import generate_repo
+from sortext.files.state import StateDir
+from sortext.repo import open_repository
+from sortext.store.index import Index
+
+DEADLINE = 60.0
+
+# A writer in another process: holds the index's write lock (in rollback-journal mode as
+# a new file's first bulk refresh does, or in WAL), says so by creating `ready`, commits
+# once `release` exists, and prints what its commit did.
+_HOLDER = r"""
+import os, sqlite3, sys, time
+index, mode, ready, release = sys.argv[1:5]
+conn = sqlite3.connect(index, isolation_level=None, timeout=30)
+conn.execute(f"PRAGMA journal_mode={mode}").fetchall()
+conn.execute("BEGIN EXCLUSIVE" if mode == "DELETE" else "BEGIN IMMEDIATE")
+conn.execute("INSERT OR REPLACE INTO meta VALUES ('holder', 'was here')")
+open(ready, "w").close()
+deadline = time.monotonic() + 120
+while not os.path.exists(release) and time.monotonic() < deadline:
+    time.sleep(0.02)
+try:
+    conn.execute("COMMIT")
+    print("committed")
+except sqlite3.Error as exc:
+    print(f"commit failed: {exc}")
+"""
+
+
+def _sortext(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, SORTEXT_TODAY="2026-12-01", COLUMNS="100")
+    return subprocess.run(
+        [sys.executable, "-m", "sortext", *args, "--repo", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.01)
+
+
+def _holding(root: Path, mode: str, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(StateDir(root).index), mode, str(ready), str(release)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _wait_for(ready, holder)
+    return holder, release
+
+
+def _assert_not_internal(result: subprocess.CompletedProcess[str]) -> None:
+    assert "internal error" not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["DELETE", "WAL"])
+def test_a_query_outwaited_by_a_writer_leaves_its_index_alone(tmp_path: Path, mode: str) -> None:
+    """A query that outwaits the busy timeout says the index is busy; the writer's
+    transaction commits into the very file it began in.  In WAL the query needs the
+    write lock because a record changed (its refresh stores it)."""
+    root = generate_repo(6, tmp_path / "r")
+    assert _sortext(root, "build").returncode == 0
+    record = root / "clients" / "client-00003.md"
+    record.write_text(record.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    index = StateDir(root).index
+    inode = index.stat().st_ino
+    holder, release = _holding(root, mode, tmp_path)
+    try:
+        query = _sortext(root, "next", "--json")
+    finally:
+        release.touch()
+        out, err = holder.communicate(timeout=DEADLINE)
+    _assert_not_internal(query)
+    assert query.returncode == 2, query.stderr
+    assert "busy" in query.stderr
+    assert out.strip() == "committed", (out, err)
+    assert index.stat().st_ino == inode  # the same file: never deleted under its writer
+    conn = sqlite3.connect(index)
+    try:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'holder'").fetchone() == (
+            "was here",
+        )
+    finally:
+        conn.close()
+    again = _sortext(root, "next", "--json")  # once the writer is done: answered
+    assert again.returncode == 0, again.stderr
+    assert "client-00003" in again.stdout
+
+
+def mark(index: Path) -> None:
+    """Leave a row in ``index`` that only this very file holds."""
+    conn = sqlite3.connect(index, isolation_level=None)
+    try:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('cold10', 'marked')")
+    finally:
+        conn.close()
+
+
+def marked(index: Path) -> bool:
+    conn = sqlite3.connect(index)
+    try:
+        return conn.execute("SELECT 1 FROM meta WHERE key = 'cold10'").fetchone() is not None
+    finally:
+        conn.close()
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) that say a file is
+# not a usable index (damaged, not SQLite, of another layout); every other one is the
+# situation's (busy, locked, read-only, full, I/O, permissions, out of memory).
+_SITUATION = {3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 22, 23}
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    code=st.integers(min_value=1, max_value=28),
+    extended=st.integers(0, 40),
+    where=st.sampled_from(["open", "refresh"]),
+)
+def test_only_a_damaged_file_is_deleted(
+    tmp_path_factory: pytest.TempPathFactory, code: int, extended: int, where: str
+) -> None:
+    """Whatever SQLite error the open or a refresh meets: the index file is deleted
+    (and rebuilt) only when the error says the file itself is unusable; otherwise the
+    error reaches the caller (the CLI reports it) and the file is the same."""
+    root = generate_repo(3, tmp_path_factory.mktemp("codes") / "r")
+    repo = open_repository(root)
+    with Index.open(repo) as index:
+        index.refresh()
+    path = StateDir(root).index
+    mark(path)
+    error = sqlite3.OperationalError(f"simulated SQLite error {code}")
+    error.sqlite_errorcode = code | (extended << 8)  # an extended code keeps its primary
+    with pytest.MonkeyPatch.context() as patch:
+        if where == "open":
+            real_connect = Index._connect
+            calls: list[Path] = []
+
+            def failing_connect(path: Path) -> sqlite3.Connection:
+                calls.append(path)
+                if len(calls) == 1:
+                    raise error
+                return real_connect(path)
+
+            patch.setattr(Index, "_connect", staticmethod(failing_connect))
+        else:
+            real_refresh = Index._refresh
+            failed: list[bool] = []
+
+            def failing_refresh(self: Index, *args: object, **kwargs: object) -> object:
+                if not failed:
+                    failed.append(True)
+                    raise error
+                return real_refresh(self, *args, **kwargs)  # type: ignore[arg-type]
+
+            patch.setattr(Index, "_refresh", failing_refresh)
+        situation = code in _SITUATION
+        try:
+            with Index.open(repo) as index:
+                index.refresh()
+                assert len(index.entries()) == 3
+        except sqlite3.OperationalError as exc:
+            assert situation, exc
+            assert exc is error
+        else:
+            assert not situation
+    assert marked(path) == situation  # the same file, or a new one
