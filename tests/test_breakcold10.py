@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from bench.gen_pages import generate_repo
 from sortext.files.state import StateDir
 from sortext.repo import open_repository
+from sortext.store import index as index_module
 from sortext.store.index import Index
 
 DEADLINE = 60.0
@@ -200,3 +201,143 @@ def test_only_a_damaged_file_is_deleted(
         else:
             assert not situation
     assert marked(path) == situation  # the same file, or a new one
+
+
+# -- two refreshes at once --------------------------------------------------------------
+#
+# A refresh reads what the index holds (outside any transaction), compares it with the
+# folder, then stores what changed under the write lock.  Another process (a second cold
+# build, a query, the watcher) may store the same files in between: the first then
+# stored them as if new, and the notes rows the other had added stayed in the search
+# (orphans: ranks changed, and they took places of the search's LIMIT).
+
+
+def _consistent(index: Index) -> None:
+    """Every notes row belongs to exactly one record and every record's row exists."""
+    notes = sorted(r for (r,) in index.conn.execute("SELECT rowid FROM notes"))
+    owned = sorted(
+        n for (n,) in index.conn.execute("SELECT note FROM records WHERE note IS NOT NULL")
+    )
+    assert notes == owned
+
+
+def _snapshot(index: Index) -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "files": sorted(
+            index.conn.execute(
+                "SELECT path, size, hash, record_id, ok, stale, summary FROM files"
+            ).fetchall()
+        ),
+        "records": sorted(
+            index.conn.execute(
+                "SELECT path, doc, body_line, diagnostics, name, withheld FROM records"
+            ).fetchall()
+        ),
+    }
+
+
+_SEARCHES = [["coach"], ["goal"], ["session", "plan"], ["client"]]
+
+
+def _between(monkeypatch: pytest.MonkeyPatch, other: Index) -> list[bool]:
+    """Make the next refresh, once it has read what the index holds and before its write
+    transaction (at its first look at a file: the whole folder without a stamp, a
+    candidate's stat with one), first let ``other`` refresh completely."""
+    real_scan, real_stat = index_module._scan, Index._stat_one
+    ran: list[bool] = []
+
+    def other_first() -> None:
+        if not ran:
+            ran.append(True)
+            other.refresh()
+
+    def scan_after_the_other(folder: Path) -> list[tuple[str, str, os.stat_result | None]]:
+        other_first()
+        return real_scan(folder)
+
+    def stat_after_the_other(
+        self: Index, name: str
+    ) -> tuple[str, str, os.stat_result | None] | None:
+        other_first()
+        return real_stat(self, name)
+
+    monkeypatch.setattr(index_module, "_scan", scan_after_the_other)
+    monkeypatch.setattr(Index, "_stat_one", stat_after_the_other)
+    return ran
+
+
+def test_two_cold_refreshes_at_once_store_each_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = generate_repo(8, tmp_path / "r")
+    repo = open_repository(root)
+    first, second = Index.open(repo), Index.open(repo)
+    try:
+        ran = _between(monkeypatch, first)
+        second.refresh()
+        assert ran == [True]
+        _consistent(second)
+        assert len(second.entries()) == 8
+        monkeypatch.undo()
+        fresh = generate_repo(8, tmp_path / "fresh")
+        with Index.open(open_repository(fresh)) as alone:
+            alone.refresh()
+            for words in _SEARCHES:
+                assert second.search(words) == alone.search(words)
+    finally:
+        first.close()
+        second.close()
+
+
+_CHANGES = st.sampled_from(["edit", "delete", "invalid", "same"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(changes=st.lists(_CHANGES, min_size=5, max_size=5), added=st.integers(0, 3))
+def test_a_refresh_raced_by_another_stores_what_one_refresh_alone_stores(
+    tmp_path_factory: pytest.TempPathFactory, changes: list[str], added: int
+) -> None:
+    """Records edited, deleted, made invalid or added after both indexes were current;
+    one refresh reads the index, the other stores the changes, the first goes on: the
+    index holds what a single refresh stores (each notes row once, stale data kept)."""
+    base = tmp_path_factory.mktemp("race")
+    root = generate_repo(5, base / "r")
+    repo = open_repository(root)
+    with Index.open(repo) as index:
+        index.refresh()
+    alone_root = base / "alone"
+    import shutil
+
+    shutil.copytree(root, alone_root)
+    clients = [root / "clients", alone_root / "clients"]
+    for i, change in enumerate(changes):
+        for folder in clients:
+            path = folder / f"client-{i:05d}.md"
+            if change == "edit":
+                path.write_text(path.read_text("utf-8") + f"\nCoach plan {i}.\n", "utf-8")
+            elif change == "delete":
+                path.unlink()
+            elif change == "invalid":
+                path.write_text(path.read_text("utf-8").replace("stage:", "stage: [", 1), "utf-8")
+    if added:
+        extra = generate_repo(5 + added, base / "extra")
+        for i in range(5, 5 + added):
+            for folder in clients:
+                shutil.copy(extra / "clients" / f"client-{i:05d}.md", folder)
+    first, second = Index.open(repo), Index.open(repo)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            ran = _between(patch, first)
+            second.refresh()
+        assert ran == [True] or (changes == ["same"] * 5 and not added)  # nothing to look at
+        _consistent(second)
+        with Index.open(open_repository(alone_root)) as alone:
+            alone.refresh()
+            assert _snapshot(second) == _snapshot(alone)
+            for words in _SEARCHES:
+                assert second.search(words) == alone.search(words)
+    finally:
+        first.close()
+        second.close()

@@ -863,6 +863,11 @@ class Index:
                     "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9]*' "
                     f"AND length(value) <= {scan.GENERATION_DIGITS}), 0) + 1)"
                 )
+                # what the index holds now, under the write lock (the INSERT above took
+                # it): another process (a second build, a query, the watcher) may have
+                # stored some of these files since ``rows`` was read, and a file stored
+                # as new over its row would leave that row's notes in the search
+                known = self._known_now(known, [display for _, display in to_parse])
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -882,6 +887,22 @@ class Index:
                 scan.store(self.conn, done)
         stats.changed = sorted(changed)
         return stats
+
+    def _known_now(
+        self, known: Mapping[str, tuple[Any, ...]], paths: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """``known`` (path -> size, mtime_ns, indexed_ns, hash as read before the write
+        transaction) with the rows of ``paths`` read again inside it."""
+        rows = select_in(
+            self.conn,
+            "SELECT path, size, mtime_ns, indexed_ns, hash FROM files WHERE path IN ({})",
+            paths,
+        )
+        now = {path: row for path, row in known.items()}
+        for path in paths:
+            now.pop(path, None)
+        now.update((row[0], (row[1], row[2], row[3], row[4])) for row in rows)
+        return now
 
     def stat_changes(self, stamp: bool = True) -> list[str]:
         """The names of the record files one stat pass finds new, changed, gone, or too
