@@ -36,10 +36,11 @@ def figures(size: int, base: Path, runs: int) -> dict[str, float]:
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
 
     repo = prepare(size, base)
     lock = acquire(StateDir(repo).watch_lock)
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     got: dict[str, list[float]] = {}
     try:
         for _ in range(2):  # the questions a user asks, recorded with their lines

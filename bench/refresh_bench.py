@@ -72,7 +72,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     """One record saved, indexed, committed and vouched for; (its path, its old bytes)."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path = repo / "clients" / f"client-{(101 + n * 37) % 1000:05d}.md"
     original = path.read_bytes()
@@ -81,7 +81,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     with Index.open(open_repository(repo)) as index:
         index.refresh(only=[path.name])
     _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     return path, original
 
 
@@ -101,10 +101,11 @@ def figures(size: int, base: Path, runs: int, before: Path | None) -> dict[str, 
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
 
     repo = prepare(size, base)
     lock = acquire(StateDir(repo).watch_lock)
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     trees = [("after", ROOT)] + ([("before", before)] if before is not None else [])
     got: dict[str, list[float]] = {}
     n = 0

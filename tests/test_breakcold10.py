@@ -11,11 +11,13 @@ is deleted; busy, locked, read-only, full, I/O errors are the situation's, repor
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +28,7 @@ from sortext.files.state import StateDir
 from sortext.repo import open_repository
 from sortext.store import index as index_module
 from sortext.store.index import Index
+from tests.conftest import wait_past_racy_window
 
 DEADLINE = 60.0
 
@@ -63,7 +66,7 @@ def _sortext(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
+def _wait_for(path: Path, proc: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + DEADLINE
     while not path.exists():
         assert proc.poll() is None, proc.communicate()
@@ -137,6 +140,30 @@ def marked(index: Path) -> bool:
         return conn.execute("SELECT 1 FROM meta WHERE key = 'cold10'").fetchone() is not None
     finally:
         conn.close()
+
+
+def test_a_query_reads_while_another_process_writes_in_wal(tmp_path: Path) -> None:
+    """Nothing changed, so the query only reads: in WAL it never waits for the writer.
+    Opening the index set ``auto_vacuum`` every time, which takes the write lock even
+    when it changes nothing: the query waited for the writer, then failed (before
+    that, deleted the index under it)."""
+    root = generate_repo(6, tmp_path / "r")
+    # files older than the racy window: no refresh re-hashes (and writes) any of them
+    wait_past_racy_window(sorted((root / "clients").iterdir()))
+    assert _sortext(root, "build").returncode == 0
+    expected = _sortext(root, "list", "--json")
+    assert expected.returncode == 0
+    holder, release = _holding(root, "WAL", tmp_path)
+    try:
+        got = _sortext(root, "list", "--json", "--owner", "maya")  # not a replay
+        listed = _sortext(root, "list", "--json")
+    finally:
+        release.touch()
+        out, err = holder.communicate(timeout=DEADLINE)
+    _assert_not_internal(got)
+    assert got.returncode == 0, got.stderr
+    assert listed.stdout == expected.stdout
+    assert out.strip() == "committed", (out, err)
 
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) that say a file is
@@ -308,8 +335,6 @@ def test_a_refresh_raced_by_another_stores_what_one_refresh_alone_stores(
     with Index.open(repo) as index:
         index.refresh()
     alone_root = base / "alone"
-    import shutil
-
     shutil.copytree(root, alone_root)
     clients = [root / "clients", alone_root / "clients"]
     for i, change in enumerate(changes):
@@ -341,3 +366,160 @@ def test_a_refresh_raced_by_another_stores_what_one_refresh_alone_stores(
     finally:
         first.close()
         second.close()
+
+
+# -- a cold build killed at any moment ----------------------------------------------------
+#
+# The build runs in a real process that SIGKILLs itself at a chosen point: after storing
+# `k` of the parsed records inside the first bulk transaction (the rollback journal is
+# hot), after the commit and before the switch back to WAL, or while the new file's
+# fingerprint is being written.  Whatever is left, the next commands answer as a fresh
+# build does: never a half index, never an error.
+
+_KILLED_BUILD = r"""
+import os, signal, sys
+from sortext.store import index as index_module
+from sortext.store.index import Index
+from tests.conftest import wait_past_racy_window
+where, k = sys.argv[1], int(sys.argv[2])
+index_module.BULK_JOURNAL_MIN = 3  # the rollback-journal path with a few records
+real_store, real_settle, real_connect = Index._store, Index._settle_journal, Index._connect
+
+def store(self, parsed, known):
+    if where == "store":
+        real_store(self, parsed[:k], known)
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_store(self, parsed, known)
+
+def settle(self):
+    if where == "settle" and self._journal_pending:
+        os.kill(os.getpid(), signal.SIGKILL)
+    real_settle(self)
+
+def connect(path):
+    conn = real_connect(path)
+    if where == "fingerprint":
+        conn.set_authorizer(lambda action, table, *rest: (
+            os.kill(os.getpid(), signal.SIGKILL) if table == "meta" and action == 18 else 0
+        ))  # 18: SQLITE_INSERT into meta (the new file's fingerprint)
+    return conn
+
+Index._store, Index._settle_journal = store, settle
+Index._connect = staticmethod(connect)
+sys.argv = ["sortext", "build", "--repo", sys.argv[3]]
+from sortext.cli import main
+main()
+"""
+
+_ASKED = (("next", "--json"), ("list", "--json"), ("search", "--json", "coach"), ("check",))
+
+
+@pytest.fixture(scope="module")
+def answers_of_a_fresh_build(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Any]:
+    """For each repository size the property uses, the commands' answers after a fresh
+    build (computed once)."""
+    return {}
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records=st.integers(3, 9),
+    where=st.sampled_from(["store", "settle", "fingerprint"]),
+    fraction=st.floats(0, 1),
+)
+def test_a_cold_build_killed_anywhere_leaves_nothing_half_read(
+    tmp_path_factory: pytest.TempPathFactory,
+    answers_of_a_fresh_build: dict[int, Any],
+    records: int,
+    where: str,
+    fraction: float,
+) -> None:
+    base = tmp_path_factory.mktemp("killed")
+    if records not in answers_of_a_fresh_build:
+        fresh = generate_repo(records, base / "fresh")
+        assert _sortext(fresh, "build").returncode == 0
+        answers_of_a_fresh_build[records] = {q: _answer(fresh, q) for q in _ASKED}
+    expected = answers_of_a_fresh_build[records]
+    root = generate_repo(records, base / "r")
+    stored = round(fraction * records)
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_BUILD, where, str(stored), str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr  # it died where it was told to
+    for query in _ASKED:
+        assert _answer(root, query) == expected[query], query
+    with Index.open(open_repository(root)) as index:
+        _consistent(index)
+        assert len(index.entries()) == records
+    assert _sortext(root, "build").returncode == 0
+
+
+def _answer(root: Path, query: tuple[str, ...]) -> tuple[int, str, str]:
+    result = _sortext(root, *query)
+    _assert_not_internal(result)
+    return result.returncode, result.stdout, result.stderr
+
+
+# -- a running watcher's word and an index that is not the one it vouched for -------------
+#
+# With a watcher running, a query skips its stat pass when the watcher vouches that "the
+# index" holds every save (files.watchmark).  The word named no index: deleting the index
+# file (or emptying it, or copying another repository's in) left the marker standing, and
+# `next` printed an empty list with exit 0 from the new, empty index.
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+@pytest.fixture
+def watching(tmp_path: Path) -> Any:
+    root = generate_repo(6, tmp_path / "r")
+    shutil.copy(Path(__file__).resolve().parent.parent / ".gitignore", root / ".gitignore")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "config", "user.email", "t@sortext.invalid")
+    _git(root, "config", "user.name", "T")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "records")
+    env = dict(os.environ, SORTEXT_TODAY="2026-12-01")
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "sortext", "watch", "--debounce", "50", "--repo", str(root)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(StateDir(root).watch_current, watcher)  # it vouches for its index
+        yield root
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=DEADLINE)
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied", "another repository's"])
+def test_a_watchers_word_is_for_its_own_index(watching: Path, how: str, tmp_path: Path) -> None:
+    root = watching
+    expected = _sortext(root, "next", "--json")
+    assert expected.returncode == 0
+    assert expected.stdout.count('"id"') == 6
+    index = StateDir(root).index
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    if how == "deleted":
+        index.unlink()
+    elif how == "emptied":
+        index.write_bytes(b"")
+    else:
+        other = generate_repo(2, tmp_path / "other")
+        assert _sortext(other, "build").returncode == 0
+        shutil.copy(StateDir(other).index, index)
+    assert StateDir(root).watch_current.exists()  # the watcher saw nothing change
+    got = _sortext(root, "next", "--json")
+    assert got.returncode == 0, got.stderr
+    assert got.stdout == expected.stdout

@@ -532,6 +532,50 @@ def _give_back(conn: sqlite3.Connection) -> None:
             conn.executescript("PRAGMA incremental_vacuum;")
 
 
+#: meta: a random identity given to an index file when it is made or emptied (a new
+#: fingerprint): a running watcher's word names it (:mod:`sortext.files.watchmark`), so
+#: a file deleted, emptied or copied in while the watcher runs is not taken for its.
+IDENTITY_KEY = "index_id"
+
+
+def _new_identity() -> str:
+    return os.urandom(8).hex()
+
+
+def _identity(conn: sqlite3.Connection) -> str | None:
+    """The index's identity, given now to a file made by an older sortext (None when it
+    cannot be read or written: nothing is then vouched for)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+        if row is None:
+            with conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
+                )
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row is not None else None
+
+
+def identity_of(root: Path) -> str | None:
+    """The identity of ``<root>/.sortext/index.sqlite`` as it is now (see
+    :data:`IDENTITY_KEY`), read without changing anything; None without a readable
+    index or identity."""
+    path = StateDir(root).index
+    try:
+        if not path.is_file():
+            return None
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=2.0)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return str(row[0]) if row is not None else None
+
+
 def _erasures(root: Path) -> str:
     """``""`` without ``erased.yaml``, else ``":e"`` and a digest of its bytes."""
     from sortext.files.plain import read_regular
@@ -558,6 +602,8 @@ class Index:
         # in rollback-journal mode for its first bulk refresh (see _bulk_journal)
         self._new_file = False
         self._journal_pending = False
+        # this file's random identity (meta IDENTITY_KEY): what a watcher's word names
+        self.identity: str | None = None
         # the pass of the last stat_changes() and the names it gave: a refresh of
         # exactly those names brings the index current with that pass (its stamp is kept)
         self._pending: tuple[scan.Pass, list[str]] | None = None
@@ -619,12 +665,16 @@ class Index:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
                 )
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
+                )
                 for table, rows in questions.items():
                     conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             if rebuilt:
                 _shrink(conn)
         index = cls(repo, conn, rebuilt)
         index._new_file = fresh
+        index.identity = _identity(conn)
         return index
 
     @staticmethod
@@ -641,8 +691,13 @@ class Index:
             # unused than 4 KiB (the whole index ~4% smaller); no effect on an existing one.
             conn.execute("PRAGMA page_size=2048")
             # Free pages can go back to the file system (see _give_back); a new file
-            # only, or one rebuilt by VACUUM (a layout change does that).
-            conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            # only, or one rebuilt by VACUUM (a layout change does that).  Set only when
+            # not set: setting it takes the write lock even when nothing changes, and a
+            # query opening the index while another process writes it (a long build, the
+            # watcher) waited for that writer, then failed "database is locked".
+            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # 2: INCREMENTAL
+                with contextlib.suppress(sqlite3.OperationalError):  # busy: its writer sets it
+                    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA + EXTRA_SCHEMA)
@@ -753,6 +808,7 @@ class Index:
                 fresh = Index.open(self.repo)
                 self.conn = fresh.conn
                 self._new_file = fresh._new_file
+                self.identity = fresh.identity
                 stats = self._refresh(hook)
                 stats.rebuilt = True
                 return stats
@@ -766,7 +822,8 @@ class Index:
         then costs the same at 1,000 and 30,000 records instead of a stat per file."""
         from sortext.files import watchmark
 
-        if not self._rebuilt and watchmark.vouched(self.repo.root, self.repo.clients_path):
+        root, clients = self.repo.root, self.repo.clients_path
+        if not self._rebuilt and watchmark.vouched(root, clients, self.identity or ""):
             return RefreshStats()
         return self.refresh()
 
