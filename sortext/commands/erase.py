@@ -77,6 +77,7 @@ def command(
     from sortext.commands.style import busy
     from sortext.vcs.erase import erase, plan_erase
 
+    refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
     add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
@@ -97,6 +98,23 @@ def command(
     rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
+
+
+def refuse_linked_stores(repo_dir: Path | None) -> None:
+    """Refuse (UsageError) before anything is read when a store erase deletes
+    (``.sortext``) is a link: erase never deletes through a link, so the derived data
+    at its target (the index holds every client's notes) would survive; the message
+    names the target to empty first.  (Opening the repository refuses a link leading
+    outside it with a generic message, whose "replace the link" would leave the
+    target's data behind.)"""
+    from sortext.repo import find_root
+    from sortext.vcs.derived import linked_store_problem
+
+    problem = linked_store_problem(find_root(repo_dir))
+    if problem is not None:
+        from sortext.errors import UsageError
+
+        raise UsageError(problem)
 
 
 def add_inbox_notes(repo: Any, plan: ErasePlan, today: dt.date) -> None:
@@ -128,9 +146,9 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
-    from sortext.vcs.derived import pages_refs
+    from sortext.vcs.derived import pages_refs, pages_tags
 
-    afresh = pages_refs(repo.root, repo)
+    afresh = pages_refs(repo.root, repo) + pages_tags(repo.root, repo)
     rewritten = [r for r in plan.refs if r not in afresh]
     click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
     if afresh:
@@ -245,6 +263,12 @@ def show_report(report: EraseReport, push: bool) -> None:
         click.echo(f"removed {visible(removed)}")
     for rebuilt in report.rebuilt:
         click.echo(f"written again from the records: {visible(rebuilt)}")
+    notes = report.notes
+    if notes.refs:
+        click.echo(
+            f"git notes ({', '.join(map(visible, notes.refs))}): {notes.moved} filed again under "
+            f"the rewritten commits, {notes.dropped} dropped with the commit they were on"
+        )
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"

@@ -38,6 +38,7 @@ from sortext.files.slug import implied_id, linked_part
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.erasenotes import NotesReport
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
 #: plain Markdown, so another record quoting the client stays valid.
@@ -167,6 +168,8 @@ class EraseReport:
     leftovers: list[str] = field(default_factory=list)
     #: derived stores written again from the records after the rewrite (pages, exports)
     rebuilt: list[str] = field(default_factory=list)
+    #: git notes filed again under the rewritten commits, or dropped with their commit
+    notes: NotesReport = field(default_factory=NotesReport)
 
     @property
     def ok(self) -> bool:
@@ -561,9 +564,16 @@ def message_rules(plan: ErasePlan) -> bytes:
     commit as ``built from: <id>: ...``) becomes :data:`MESSAGE_LINE` whole, for
     the field values it names; then the client's values, as in files.  A line of
     another client whose id starts with this one (``<id>-2: ...``) is kept."""
+    return b"".join(b"regex:" + p + b"==>" + r + b"\n" for p, r in message_substitutions(plan))
+
+
+def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
+    """:func:`message_rules` as ``(regex, replacement)`` pairs, applied in order (to a
+    git note's text by :mod:`sortext.vcs.erasenotes`, as filter-repo applies them to a
+    commit or tag message)."""
     line = rf"(?m)^((?:built from: )?){re.escape(plan.record_id)}: [^\n]*"
-    rule = b"regex:" + line.encode() + b"==>\\1" + MESSAGE_LINE.encode() + b"\n"
-    return rule + _replacements(plan.values)
+    rules = [(line.encode(), b"\\1" + MESSAGE_LINE.encode())]
+    return rules + [(v.pattern(), REPLACEMENT.encode()) for v in plan.values]
 
 
 def _write_tombstone(
@@ -673,17 +683,29 @@ def erase(
             "old commits alive. Remove them (git worktree remove PATH; git worktree prune for one "
             "whose folder is gone), then erase"
         )
-    remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
     from sortext.vcs import derived
 
+    link = derived.linked_store_problem(root)
+    if link is not None:
+        raise UsageError(link)
+    remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+
     republish = False
-    deleted: list[str] = []  # local branches deleted, not rewritten (the pages branch)
+    # local refs deleted, not rewritten: the pages branch, the tags on its commits alone
+    deleted: list[str] = []
     if rebuild is not None:
+        tags = derived.pages_tags(root, repo)  # before the branch they lie on goes
         for ref in derived.pages_refs(root, repo):
             git.run(root, "update-ref", "-d", ref)
             if ref.startswith("refs/heads/"):
                 republish = True
                 deleted.append(ref)
+        for ref in tags:
+            git.run(root, "update-ref", "-d", ref)
+            deleted.append(ref)
+    from sortext.vcs.erasenotes import read_notes, rewrite_notes
+
+    old_notes = read_notes(root)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
@@ -706,13 +728,14 @@ def erase(
             "--replace-message",
             str(message_file),
         )
+    notes = rewrite_notes(root, old_notes, message_substitutions(plan))
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
             git.run(root, "remote", "add", name, remote_urls[name])
     for name in TRANSIENT:
         (gitdir / name).unlink(missing_ok=True)
     _expire_and_prune(root)
-    report = EraseReport(plan, Verification("local"))
+    report = EraseReport(plan, Verification("local"), notes=notes)
     report.removed_files += derived.delete_stores(root)
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
@@ -797,6 +820,8 @@ def push_and_verify(
     and pushed afresh; a local bare remote is pruned), delete there the branches of
     ``deleted`` (a pages branch no longer published), then verify a fresh mirror
     clone (and the bare folder itself when it is local and not encrypted)."""
+    from sortext.vcs.erasenotes import notes_refs
+
     url = git.remote_url(root, remote)
     encrypted = url.startswith("gcrypt::")
     if encrypted:
@@ -804,9 +829,14 @@ def push_and_verify(
     refspecs = ["+refs/heads/*:refs/heads/*"]
     if git.text(root, "tag", "--list").split():
         refspecs.append("+refs/tags/*:refs/tags/*")
+    here = set(notes_refs(root))
+    if here:  # git notes: filed again under the rewritten commits
+        refspecs.append("+refs/notes/*:refs/notes/*")
     git.run(root, "push", "--quiet", "--force", remote, *refspecs)
-    if deleted:  # a branch the remote may not have: pushed alone, its absence is fine
-        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in deleted), check=False)
+    listed = git.text(root, "ls-remote", "--refs", remote, "refs/notes/*", check=False).split()
+    gone = [*deleted, *(r for r in listed[1::2] if r not in here)]  # a notes ref emptied
+    if gone:  # a ref the remote may not have: pushed alone, its absence is fine
+        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in gone), check=False)
     folder = _local_path(url[len("gcrypt::") :] if encrypted else url, root)
     local = None if encrypted else folder
     if local is not None:

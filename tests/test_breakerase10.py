@@ -1,0 +1,289 @@
+"""Break-testing ``sortext erase`` (branch erase10): the client's text surviving an erase
+somewhere other than the branches' files: git notes, tags on the pages branch, an
+annotated tag's message, a state folder that is a link out of the repository, the
+remote-tracking refs of a real bare remote, git's own files.
+
+THE property (last test): after erase, no object in the repository's object store
+(reachable or not), no file under the repository (``.git`` included) and nothing in
+the pushed-to bare remote holds the erased client's id, name, email or a sentence
+of their notes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.vcs import git as gitlayer
+from tests.conftest import SAMPLE_TODAY, git, sample_records
+from tests.test_breakerase9 import ID, MARKED, RECORD, marker_hits
+
+OTHER = "clients/bruno-castellanos.md"
+
+
+def _commit(root: Path, message: str) -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "--quiet", "--no-verify", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _touch_other(root: Path, line: str) -> str:
+    other = root / OTHER
+    other.write_text(other.read_text("utf-8") + f"\n{line}\n", "utf-8")
+    return _commit(root, f"bruno: {line}")
+
+
+def _bare(tmp_path: Path, root: Path) -> Path:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    return remote
+
+
+def _new_id(root: Path, subject: str) -> str:
+    """The rewritten commit whose subject is ``subject`` (on main)."""
+    out = git(root, "log", "main", "--format=%H %s").splitlines()
+    return next(line.split(" ", 1)[0] for line in out if line.split(" ", 1)[1] == subject)
+
+
+# --- 1. git notes -------------------------------------------------------------------
+
+
+def test_git_notes_follow_the_rewritten_commits_without_the_client(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A note on a commit that only changed the client (the commit is dropped) kept a
+    sentence of their notes reachable from refs/notes/commits; a note on a rewritten
+    commit stayed filed under the old id (no longer shown) with the name in it; the
+    backup kept both."""
+    root = records_repo
+    remote = _bare(tmp_path, root)
+    (root / RECORD).write_text(MARKED, "utf-8")
+    only = _commit(root, "the client alone")
+    git(root, "notes", "add", "-m", "Zvqnotes: private text about her health.", only)
+    kept = _touch_other(root, "A plan for Bruno.")
+    git(root, "notes", "add", "-m", "Referred Zvqora Quellen.\nzvqora-quellen: next call", kept)
+    git(root, "notes", "--ref=review", "add", "-m", "Reviewed, fine.", kept)
+    git(root, "push", "--quiet", "origin", "main", "refs/notes/*:refs/notes/*")
+    assert marker_hits(root) and marker_hits(remote)  # the test can fail
+
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "1 filed again" not in result.output  # two notes moved (two refs), one dropped
+    assert "2 filed again under the rewritten commits, 1 dropped" in result.output
+    assert marker_hits(root) == [] and marker_hits(remote) == []
+    new = _new_id(root, "bruno: A plan for Bruno.")
+    assert new != kept
+    assert git(root, "notes", "show", new) == (
+        "Referred (erased).\n(erased): (a change to an erased client)\n"
+    )
+    assert git(root, "notes", "--ref=review", "show", new) == "Reviewed, fine.\n"
+    assert git(remote, "notes", "show", new).startswith("Referred (erased).")
+    # the notes history is one commit: no old text behind it
+    assert git(root, "rev-list", "--count", "refs/notes/commits").strip() == "1"
+
+
+def test_a_notes_ref_left_empty_is_deleted_here_and_on_the_backup(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    remote = _bare(tmp_path, root)
+    (root / RECORD).write_text(MARKED, "utf-8")
+    only = _commit(root, "the client alone")
+    git(root, "notes", "--ref=calls", "add", "-m", "Zvqcall: she cried.", only)
+    git(root, "push", "--quiet", "origin", "main", "refs/notes/*:refs/notes/*")
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "refs/notes/calls" not in git(root, "for-each-ref")
+    assert "refs/notes/calls" not in git(remote, "for-each-ref")
+    assert marker_hits(root) == [] and marker_hits(remote) == []
+
+
+# --- 2. tags ------------------------------------------------------------------------
+
+
+def test_tags_on_the_pages_branch_go_with_it_and_tag_messages_lose_the_client(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A tag on a pages commit kept the old pages alive (the client's next action,
+    invoices, goals under "(erased)") through the rewrite, here and on the backup; an
+    annotated tag on a records commit named the client in its message."""
+    from sortext.vcs.pages import PagesSettings, publish
+
+    root = records_repo
+    remote = _bare(tmp_path, root)
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    assert cli("build", "--today", SAMPLE_TODAY, "--repo", str(root)).exit_code == 0
+    assert publish(root, git(root, "rev-parse", "HEAD").strip(), PagesSettings())
+    git(root, "tag", "pages-light", "sortext-pages")
+    git(root, "tag", "-a", "pages-annotated", "-m", "pages of the week", "sortext-pages")
+    assert "Zvqnext" in git(root, "grep", "-h", "Zvqnext", "pages-light", "--", "NEXT.md")
+    kept = _touch_other(root, "A plan for Bruno.")
+    git(root, "tag", "-a", "signed-up", "-m", "Zvqora Quellen and Bruno signed up", kept)
+    git(root, "push", "--quiet", "origin", "main", "sortext-pages", "--tags")
+
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "refs/tags/pages-light" in result.output  # the plan says they go
+    for where in (root, remote):
+        tags = git(where, "tag", "--list").split()
+        assert tags == ["signed-up"], (where, tags)
+    assert git(root, "tag", "-l", "--format=%(contents)", "signed-up") == (
+        "(erased) and Bruno signed up\n\n"
+    )
+    assert marker_hits(root) == [] and marker_hits(remote) == []
+
+
+# --- 3. a state folder that is a link -----------------------------------------------
+
+
+@pytest.mark.parametrize("inside", [False, True])
+def test_a_state_folder_that_is_a_link_is_refused_naming_its_target(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], inside: bool
+) -> None:
+    """``.sortext`` moved (another disk, another folder) with a link left behind: erase
+    removed the link and the index at the target (every client's notes) survived; for a
+    target outside the repository the refusal said "replace the link with a real
+    folder", which left it there too.  Erase never deletes through a link (it may lead
+    to a home folder): it refuses before reading anything, naming the target."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    target = (root / "state") if inside else (tmp_path / "elsewhere" / "state")
+    target.mkdir(parents=True)
+    (target / "index.sqlite").write_bytes(b"SQLite ... Zvqnotes: private text")
+    (root / ".sortext").symlink_to(target, target_is_directory=True)
+    head = git(root, "rev-parse", "HEAD")
+
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert f".sortext is a link to {target.resolve()}" in result.output
+    assert "delete it and the link" in result.output
+    assert "Traceback" not in result.output
+    assert git(root, "rev-parse", "HEAD") == head and (root / RECORD).exists()
+    # done as told: the erase goes through
+    shutil.rmtree(target)
+    (root / ".sortext").unlink()
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(root) == []
+
+
+def test_the_api_refuses_a_linked_state_folder_too(records_repo: Path) -> None:
+    """:func:`sortext.vcs.erase.erase` called without the command (a link made inside
+    the repository after the plan) refuses before rewriting."""
+    import datetime as dt
+
+    from sortext.errors import UsageError
+    from sortext.repo import open_repository
+    from sortext.vcs.erase import erase, plan_erase
+
+    root = records_repo
+    repo = open_repository(root)
+    plan = plan_erase(repo, "amara-okafor")
+    (root / "state").mkdir()
+    (root / ".sortext").symlink_to(root / "state", target_is_directory=True)
+    head = git(root, "rev-parse", "HEAD")
+    with pytest.raises(UsageError, match="is a link to"):
+        erase(repo, plan, dt.date(2026, 11, 23))
+    assert git(root, "rev-parse", "HEAD") == head
+
+
+# --- 4. THE property: nothing anywhere ----------------------------------------------
+
+
+def leaks(places: list[Path], needles: list[str]) -> list[str]:
+    """Every object (any kind, reachable or not, loose or packed) of each repository in
+    ``places`` and every file under it (``.git`` and a bare repository's own files
+    included, links not followed) holding one of ``needles`` (UTF-8, ASCII case
+    ignored); ref names too."""
+    wanted = [n.encode("utf-8").lower() for n in needles]
+    found: list[str] = []
+    for place in places:
+        for oid, kind, data in gitlayer.all_objects(place):
+            low = data.lower()
+            found += [f"{place.name}: {kind} {oid}: {n!r}" for n in wanted if n in low]
+        refs = git(place, "for-each-ref", "--format=%(refname)").lower().encode()
+        found += [f"{place.name}: ref name {n!r}" for n in wanted if n in refs]
+        for folder, _dirs, files in os.walk(place):
+            for name in files:
+                path = Path(folder) / name
+                if path.is_symlink():
+                    continue
+                low = path.read_bytes().lower()
+                rel = path.relative_to(place)
+                found += [f"{place.name}: {rel}: {n!r}" for n in wanted if n in low]
+    return found
+
+
+_METACHARS = ".*+?()[]{}|^$\\"
+_LETTERS = st.characters(categories=["L"])
+_WORD = st.text(_LETTERS, min_size=2, max_size=6)
+
+
+@st.composite
+def clients(draw: st.DrawFn) -> tuple[str, str, str, str]:
+    """``(id, name, email, notes sentence)``: a name of Unicode letters with a regex
+    metacharacter in it, all unique to the example (prefixed ``Zq``)."""
+    tail = draw(st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=6))
+    first = "Zq" + draw(_WORD)
+    meta = draw(st.sampled_from(_METACHARS))
+    last = draw(_WORD) + meta + draw(_WORD)
+    sentence = "Zqs " + " ".join(draw(st.lists(_WORD, min_size=3, max_size=5)))
+    return f"zq-{tail}", f"{first} {last}", f"zq.{tail}@example.org", sentence
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(client=clients())
+def test_after_erase_nothing_anywhere_holds_the_client(client: tuple[str, str, str, str]) -> None:
+    """The client saved, changed with another, annotated (git notes), tagged (annotated
+    tag naming them), pushed to a real bare remote and fetched back (remote-tracking
+    refs, FETCH_HEAD), packed, reflogged, merged (ORIG_HEAD), then erased with
+    ``--push``: no object and no file here or in the remote holds their id, name, email
+    or notes sentence."""
+    from click.testing import CliRunner
+
+    from sortext.cli import main
+
+    record_id, name, email, sentence = client
+    with tempfile.TemporaryDirectory(prefix="be10-") as tmp:
+        base = Path(tmp)
+        root = sample_records(base / "records")
+        remote = _bare(base, root)
+        record = root / "clients" / f"{record_id}.md"
+        front = f"name: {json.dumps(name)}\nemail: {email}\nstage: active\n"
+        record.write_text(f"---\n{front}---\n\n{sentence}.\n", "utf-8")
+        only = _commit(root, f"{record_id}: new client {name}")
+        git(root, "notes", "add", "-m", f"{name} called. {sentence}.", only)
+        git(root, "tag", "-a", "first", "-m", f"{name} signed up ({email})", only)
+        record.write_text(f"---\n{front}---\n\n{sentence}.\nMore.\n", "utf-8")
+        both = _touch_other(root, f"Bruno met {name}.")
+        git(root, "notes", "add", "-m", f"Both: {name}.", both)
+        git(root, "push", "--quiet", "origin", "main", "--tags", "refs/notes/*:refs/notes/*")
+        git(root, "fetch", "--quiet", "origin")
+        git(root, "checkout", "--quiet", "-b", "side", "HEAD~1")
+        (root / "side.txt").write_text("A side change.\n", "utf-8")
+        _commit(root, "a side change")
+        git(root, "checkout", "--quiet", "main")
+        git(root, "merge", "--quiet", "--no-edit", "side")
+        git(root, "pack-refs", "--all")
+        needles = [record_id, name, email, sentence]
+        assert leaks([root, remote], needles)  # the test can fail
+
+        result = CliRunner().invoke(
+            main,
+            ["erase", record_id, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root)],
+        )
+        assert result.exit_code == 0, result.output
+        assert leaks([root, remote], needles) == []
+        assert (root / OTHER).exists()
