@@ -199,7 +199,90 @@ def test_the_api_refuses_a_linked_state_folder_too(records_repo: Path) -> None:
     assert git(root, "rev-parse", "HEAD") == head
 
 
-# --- 4. THE property: nothing anywhere ----------------------------------------------
+# --- 4. git's own places -------------------------------------------------------------
+
+
+def test_a_kept_pack_does_not_keep_the_client(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """A pack marked ``.keep`` (a fetch or clone can leave one) is never repacked or
+    pruned by gc: the client's old blobs stayed in it and erase ended STILL FOUND."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    git(root, "repack", "-a", "-d", "-q")
+    packs = sorted((root / ".git" / "objects" / "pack").glob("*.pack"))
+    for pack in packs:
+        pack.with_suffix(".keep").write_text("kept by a clone\n", "utf-8")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert f"removed .git/objects/pack/{packs[0].with_suffix('.keep').name}" in result.output
+    assert marker_hits(root) == []
+
+
+def test_borrowed_objects_are_refused_naming_where(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A clone made with ``--reference``/``--shared`` reads its old objects from another
+    repository's store, which no rewrite or gc here can reach."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    borrower = tmp_path / "borrower"
+    git(tmp_path, "clone", "--quiet", "--shared", str(root), str(borrower))
+    git(borrower, "config", "user.email", "test@sortext.invalid")
+    git(borrower, "config", "user.name", "Test User")
+    head = git(borrower, "rev-parse", "HEAD")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(borrower))
+    assert result.exit_code == 2, result.output
+    assert "borrows objects from another" in result.output
+    assert str(root / ".git" / "objects") in result.output
+    assert git(borrower, "rev-parse", "HEAD") == head
+    git(borrower, "repack", "-a", "-d", "-q")
+    (borrower / ".git" / "objects" / "info" / "alternates").unlink()
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(borrower))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(borrower) == []
+
+
+def test_git_s_own_files_keep_nothing_after_a_conflicted_merge_and_a_fetch(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """rerere's recorded conflict (both sides of the client's record), ORIG_HEAD,
+    FETCH_HEAD, packed refs and the remote-tracking refs of a real bare remote: after an
+    erase without --push nothing here holds the client, and the report says the backup
+    still does."""
+    import subprocess
+
+    root = records_repo
+    remote = _bare(tmp_path, root)
+    git(root, "config", "rerere.enabled", "true")
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    git(root, "checkout", "--quiet", "-b", "side")
+    (root / RECORD).write_text(MARKED.replace("Zvqnext call", "Zvqside call"), "utf-8")
+    _commit(root, "side")
+    git(root, "checkout", "--quiet", "main")
+    (root / RECORD).write_text(MARKED.replace("Zvqnext call", "Zvqmain call"), "utf-8")
+    _commit(root, "main")
+    merge = subprocess.run(["git", "merge", "side"], cwd=root, capture_output=True)
+    assert merge.returncode == 1
+    assert any((root / ".git" / "rr-cache").rglob("preimage"))
+    (root / RECORD).write_text(MARKED.replace("Zvqnext call", "Zvqmerged call"), "utf-8")
+    _commit(root, "merged")
+    git(root, "branch", "-D", "side")
+    git(root, "push", "--quiet", "origin", "main")
+    git(root, "fetch", "--quiet", "origin")
+    git(root, "pack-refs", "--all")
+    assert (root / ".git" / "FETCH_HEAD").exists() and marker_hits(root)
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(root) == []
+    assert "backup remotes still hold the client" in result.output
+    assert marker_hits(remote)  # untouched without --push, as said
+
+
+# --- 5. THE property: nothing anywhere ----------------------------------------------
 
 
 def leaks(places: list[Path], needles: list[str]) -> list[str]:

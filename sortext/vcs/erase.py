@@ -521,7 +521,15 @@ def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
     return found
 
 
-def _expire_and_prune(root: Path) -> None:
+def _expire_and_prune(root: Path) -> list[str]:
+    """Expire every reflog and drop every unreachable object of the repository at
+    ``root`` (work tree or bare).  A pack marked ``.keep`` (a fetch or a clone may leave
+    one) is never repacked or pruned by gc, so the old objects in it would stay: the
+    markers are removed first; their names are returned (relative to the git directory)."""
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    kept = sorted((gitdir / "objects" / "pack").glob("*.keep"))
+    for marker in kept:
+        marker.unlink(missing_ok=True)
     git.run(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
     git.run(
         root,
@@ -538,6 +546,7 @@ def _expire_and_prune(root: Path) -> None:
         "--quiet",
         timeout=git.REWRITE_TIMEOUT,
     )
+    return [m.relative_to(gitdir).as_posix() for m in kept]
 
 
 def _replacements(values: Iterable[Value]) -> bytes:
@@ -683,6 +692,15 @@ def erase(
             "old commits alive. Remove them (git worktree remove PATH; git worktree prune for one "
             "whose folder is gone), then erase"
         )
+    borrowed = gitdir / "objects" / "info" / "alternates"
+    if borrowed.exists():
+        raise UsageError(
+            f"this repository borrows objects from another ({borrowed}: "
+            f"{clean(borrowed.read_text('utf-8', 'replace').strip())}): the client's old "
+            "objects may lie there, where a rewrite and gc cannot drop them. Copy them in "
+            "and stop borrowing (git repack -a -d, then delete that file), then erase; "
+            "the other repository is another copy of the client (erase it there too)"
+        )
     from sortext.vcs import derived
 
     link = derived.linked_store_problem(root)
@@ -734,8 +752,9 @@ def erase(
             git.run(root, "remote", "add", name, remote_urls[name])
     for name in TRANSIENT:
         (gitdir / name).unlink(missing_ok=True)
-    _expire_and_prune(root)
+    unkept = _expire_and_prune(root)
     report = EraseReport(plan, Verification("local"), notes=notes)
+    report.removed_files += [f".git/{name}" for name in unkept]
     report.removed_files += derived.delete_stores(root)
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
