@@ -148,13 +148,24 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo(f"  commits that touch the record: {plan.commits}")
     from sortext.vcs.derived import pages_refs, pages_tags
 
-    afresh = pages_refs(repo.root, repo) + pages_tags(repo.root, repo)
-    rewritten = [r for r in plan.refs if r not in afresh]
+    afresh = pages_refs(repo.root, repo)
+    tags = pages_tags(repo.root, repo)
+    rewritten = [r for r in plan.refs if r not in afresh and r not in tags]
     click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
     if afresh:
         click.echo(
             "  deleted, not rewritten (derived; published afresh from the records when "
             f"pages are on): {', '.join(map(visible, afresh))}"
+        )
+    if tags:
+        click.echo(
+            "  tags on the pages branch alone (derived), deleted here and, with --push, on "
+            f"the backups: {', '.join(map(visible, tags))}"
+        )
+    if any(r.startswith("refs/notes/") for r in rewritten):
+        click.echo(
+            "  git notes: filed again under the rewritten commits, values replaced; a note "
+            "on a commit that only changed the client is dropped with it"
         )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
@@ -286,6 +297,7 @@ def show_report(report: EraseReport, push: bool) -> None:
     if not push:
         click.echo(
             "backup remotes still hold the client: push the rewritten history with "
-            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (--push "
-            "does this and verifies), then 'sortext backup'"
+            "'git push --force REMOTE --all', 'git push --force REMOTE --tags' and, with "
+            "git notes, 'git push --force REMOTE 'refs/notes/*'' (--push does this, deletes "
+            "there what erase deleted here, and verifies), then 'sortext backup'"
         )
