@@ -282,6 +282,55 @@ def test_git_s_own_files_keep_nothing_after_a_conflicted_merge_and_a_fetch(
     assert marker_hits(remote)  # untouched without --push, as said
 
 
+@pytest.mark.parametrize("kind", ["blob", "tree", "annotated"])
+def test_a_ref_to_a_file_or_folder_holding_the_client_is_refused(
+    records_repo: Path, cli: Callable[..., Result], kind: str
+) -> None:
+    """A tag (or any ref) leading straight to a blob or a tree, not a commit: the rewrite
+    left it, and the client's record it kept alive, as it was (STILL FOUND after the
+    history was already rewritten).  A ref to a file that does not hold the client
+    (a project's key, say) is left alone."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    blob = git(root, "rev-parse", f"HEAD:{RECORD}").strip()
+    tree = git(root, "rev-parse", "HEAD:clients").strip()
+    harmless = git(root, "rev-parse", "HEAD:sortext.yaml").strip()
+    git(root, "tag", "key", harmless)
+    if kind == "blob":
+        git(root, "tag", "a-file", blob)
+    elif kind == "tree":
+        git(root, "update-ref", "refs/kept/folder", tree)
+    else:
+        git(root, "tag", "-a", "a-file", "-m", "the file", blob)
+    head = git(root, "rev-parse", "HEAD")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    refused = next(x for x in result.output.splitlines() if "refs leading to a file" in x)
+    assert ("refs/kept/folder" if kind == "tree" else "refs/tags/a-file") in refused
+    assert "refs/tags/key" not in refused
+    assert git(root, "rev-parse", "HEAD") == head
+    git(root, "update-ref", "-d", "refs/kept/folder" if kind == "tree" else "refs/tags/a-file")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(root) == []
+    assert git(root, "rev-parse", "key").strip() == harmless
+
+
+def test_a_note_on_a_commit_the_rewrite_keeps_as_it_was_stays_on_it(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    root = records_repo
+    first = git(root, "rev-parse", "HEAD").strip()
+    git(root, "notes", "add", "-m", "The practice started here.", first)
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    root_now = git(root, "rev-list", "--max-parents=0", "HEAD").strip()
+    assert git(root, "notes", "show", root_now) == "The practice started here.\n"
+
+
 # --- 5. THE property: nothing anywhere ----------------------------------------------
 
 

@@ -126,6 +126,9 @@ class ErasePlan:
     named_files: list[str] = field(default_factory=list)
     #: branches, tags and other refs whose name holds the id (a rewrite keeps names)
     named_refs: list[str] = field(default_factory=list)
+    #: refs leading to a blob or a tree (not a commit) that holds the client: a
+    #: rewrite leaves such a ref as it is (see :func:`object_refs`)
+    object_refs: list[str] = field(default_factory=list)
     #: the ids of the other clients (a ref named after ``<id>-2`` is theirs)
     other_ids: list[str] = field(default_factory=list)
     #: derived files (:mod:`sortext.vcs.derived`: exports, pages) committed in a branch
@@ -397,7 +400,53 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     others = {implied_id(p.name) for p in repo.record_paths()}
     plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
+    plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
     return plan
+
+
+def object_refs(root: Path, values: Sequence[Value], record_id: str, clients_rel: str) -> list[str]:
+    """The refs (any namespace; a lightweight or annotated tag) that lead to a blob or a
+    tree instead of a commit, when that object holds one of ``values`` or a path named
+    after the client: git-filter-repo rewrites commits and the refs to them, and
+    leaves such a ref, with the object it keeps alive, as it is."""
+    fields = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
+    matchers = _matchers(values)
+    found: list[str] = []
+    for line in git.text(root, "for-each-ref", f"--format={fields}").splitlines():
+        ref, kind, oid, peeled_kind, peeled = line.split("\0")
+        if kind == "tag":  # annotated: what it is a tag of
+            kind, oid = peeled_kind, peeled
+        if kind == "blob":
+            held = bool(_hits(git.run(root, "cat-file", "blob", oid), matchers))
+        elif kind == "tree":
+            held = _tree_holds(root, oid, matchers, record_id, clients_rel)
+        else:
+            continue
+        if held:
+            found.append(ref)
+    return found
+
+
+def _tree_holds(
+    root: Path,
+    tree: str,
+    matchers: Sequence[tuple[Value, re.Pattern[bytes]]],
+    record_id: str,
+    clients_rel: str,
+) -> bool:
+    """A path in ``tree`` (recursively) is named after the client, or a file holds a value."""
+    for entry in git.run(root, "ls-tree", "-r", "-z", tree).split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        if not name:
+            continue
+        if _named_after(os.fsdecode(name), record_id, clients_rel):
+            return True
+        mode_kind_oid = meta.split()
+        if mode_kind_oid[1] == b"blob":
+            blob = git.run(root, "cat-file", "blob", mode_kind_oid[2].decode())
+            if _hits(blob, matchers):
+                return True
+    return False
 
 
 def named_refs(refs: Iterable[str], record_id: str, other_ids: Iterable[str] = ()) -> list[str]:
@@ -676,6 +725,13 @@ def erase(
             f"refs named after the client: {', '.join(plan.named_refs[:5])}: a history "
             "rewrite keeps ref names, so the id would stay. Rename or delete them first "
             "(git branch -m OLD NEW, git tag -d NAME), then erase"
+        )
+    if plan.object_refs:
+        raise UsageError(
+            f"refs leading to a file or a folder (not a commit) that holds the client: "
+            f"{', '.join(plan.object_refs[:5])}: a history rewrite leaves such a ref, and "
+            "what it holds, as it is. Delete them first (git tag -d NAME, or git update-ref "
+            "-d REF), then erase"
         )
     stashes = git.text(root, "stash", "list").splitlines()
     if stashes:
