@@ -9,7 +9,10 @@ The one history rewrite sortext makes.  Steps:
 2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
    branch and tag: those paths are dropped, the values replaced by
    ``(erased)`` in every other file and in commit messages; then reflogs are
-   expired and ``gc --prune=now`` drops the old objects; every store of derived
+   expired and ``gc --prune=now`` drops the old objects (``.keep`` markers removed
+   first); git notes are filed again under the rewritten commits
+   (:mod:`sortext.vcs.erasenotes`); tags on the pages branch alone are deleted
+   with it; every store of derived
    data (:mod:`sortext.vcs.derived`) is deleted or written again (the pages
    branch afresh, not rewritten); the tombstone (:mod:`sortext.record.tombstone`)
    is committed.
