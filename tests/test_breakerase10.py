@@ -108,6 +108,43 @@ def test_a_notes_ref_left_empty_is_deleted_here_and_on_the_backup(
     assert marker_hits(root) == [] and marker_hits(remote) == []
 
 
+_TEXTS = st.text(st.characters(codec="utf-8"), min_size=4, max_size=20).filter(
+    lambda t: t.strip() != ""
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    record_id=st.from_regex(r"[a-z0-9][a-z0-9-]{3,12}", fullmatch=True),
+    name=_TEXTS,
+    note=st.text(st.characters(codec="utf-8")),
+)
+def test_a_note_is_rewritten_by_the_very_rules_filter_repo_reads_for_messages(
+    record_id: str, name: str, note: str
+) -> None:
+    """The rules applied to a note's text are the ``--replace-message`` rules exactly as
+    git-filter-repo parses them from the file erase writes: a note reads like the commit
+    message it annotates after the erase."""
+    from git_filter_repo import FilteringOptions  # type: ignore[import-untyped]
+
+    from sortext.vcs.erase import ErasePlan, Value, message_rules, message_substitutions
+    from sortext.vcs.erasenotes import apply_rules
+
+    plan = ErasePlan(record_id, values=[Value("id", record_id), Value("name", name.strip())])
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = Path(tmp) / "messages"
+        rules.write_bytes(message_rules(plan))
+        parsed = FilteringOptions.get_replace_text(str(rules))
+    assert parsed["literals"] == []
+    theirs = [(rx.pattern, replacement) for rx, replacement in parsed["regexes"]]
+    assert theirs == message_substitutions(plan)
+    text = f"{note}\n{record_id}: next_action.what {note}\nsaw {name.strip()}\n".encode()
+    expected = text
+    for rx, replacement in parsed["regexes"]:
+        expected = rx.sub(replacement, expected)
+    assert apply_rules(text, message_substitutions(plan)) == expected
+
+
 # --- 2. tags ------------------------------------------------------------------------
 
 
