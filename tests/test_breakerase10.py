@@ -368,6 +368,46 @@ def test_a_note_on_a_commit_the_rewrite_keeps_as_it_was_stays_on_it(
     assert git(root, "notes", "show", root_now) == "The practice started here.\n"
 
 
+def test_a_bisect_in_progress_is_refused(records_repo: Path, cli: Callable[..., Result]) -> None:
+    """``git bisect`` keeps a log quoting the subject of each commit it was told about
+    (``zvqora-quellen: next_action.what ...``), which a rewrite leaves (STILL FOUND after
+    the history was rewritten), and its detached HEAD took the tombstone commit, lost
+    at the next ``git bisect reset``."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, f"{ID}: next_action.what Zvqnext call about the plan")
+    _touch_other(root, "A plan for Bruno.")
+    git(root, "bisect", "start", "HEAD~1", "HEAD~2")
+    assert "Zvqnext" in (root / ".git" / "BISECT_LOG").read_text("utf-8")
+    head = git(root, "rev-parse", "HEAD")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert "git bisect reset" in result.output
+    assert git(root, "rev-parse", "HEAD") == head
+    git(root, "bisect", "reset")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(root) == []
+
+
+def test_a_detached_head_is_refused(records_repo: Path, cli: Callable[..., Result]) -> None:
+    """On a detached HEAD the tombstone commit went to no branch: lost at the next
+    checkout, and with it what keeps sync, import and the watcher from bringing the
+    client back."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    git(root, "checkout", "--quiet", "--detach", "HEAD")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 2, result.output
+    assert "HEAD is detached" in result.output and "git switch" in result.output
+    assert (root / RECORD).exists()
+    git(root, "checkout", "--quiet", "main")
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "erased.yaml" in git(root, "show", "--stat", "main")
+
+
 # --- 5. THE property: nothing anywhere ----------------------------------------------
 
 

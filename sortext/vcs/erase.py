@@ -54,6 +54,19 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 #: (``<id>: next_action.what Call about the divorce -> ...``, one per record in a
 #: watcher commit of several records) holds the client's field values, not only the id.
 MESSAGE_LINE = "(erased): (a change to an erased client)"
+#: git's files of an operation in progress -> how to end it; erase refuses while one is
+#: there (a bisect's log and a sequencer's todo list quote commit subjects, which name
+#: the client's field values, and a rewrite leaves them as they are).
+BUSY = {
+    "MERGE_HEAD": "git merge --abort",
+    "rebase-merge": "git rebase --abort",
+    "rebase-apply": "git rebase --abort, or git am --abort",
+    "CHERRY_PICK_HEAD": "git cherry-pick --abort",
+    "REVERT_HEAD": "git revert --abort",
+    "sequencer": "git cherry-pick --abort, or git revert --abort",
+    "BISECT_LOG": "git bisect reset",
+    "BISECT_START": "git bisect reset",
+}
 #: git's own small files that may quote a value; deleted when they do (all transient).
 TRANSIENT = ("COMMIT_EDITMSG", "ORIG_HEAD", "FETCH_HEAD", "MERGE_MSG", "SQUASH_MSG")
 
@@ -720,9 +733,19 @@ def erase(
             "watcher commit them) first; erase rewrites history and resets the files"
         )
     gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
-    for busy in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
+    for busy in BUSY:
         if (gitdir / busy).exists():
-            raise UsageError(f"a git operation is in progress ({busy}); finish it first")
+            raise UsageError(
+                f"a git operation is in progress ({busy}): its own files quote the commits "
+                "it works on (their messages, the client's changes) and a rewrite does not "
+                f"reach them; finish or abort it first ({BUSY[busy]}), then erase"
+            )
+    if not git.run(root, "symbolic-ref", "-q", "HEAD", ok_codes=(0, 1)).strip():
+        raise UsageError(
+            "HEAD is detached (not on a branch): the tombstone erase commits would be on no "
+            "branch and lost at the next checkout, and sortext would let the client back. "
+            "Check out your branch (git switch main), then erase"
+        )
     if plan.named_refs:
         raise UsageError(
             f"refs named after the client: {', '.join(plan.named_refs[:5])}: a history "
