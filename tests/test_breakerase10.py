@@ -181,6 +181,28 @@ def test_tags_on_the_pages_branch_go_with_it_and_tag_messages_lose_the_client(
     assert marker_hits(root) == [] and marker_hits(remote) == []
 
 
+def test_a_tag_on_old_pages_goes_when_the_pages_branch_was_deleted_before(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """The pages branch deleted by hand, a tag on one of its commits kept: the tag alone
+    holds the old pages.  (A guard: the pages' files, derived, are dropped from every
+    commit the rewrite keeps, so the pages commits are left empty and go, with the tag.)"""
+    from sortext.vcs.pages import PagesSettings, publish
+
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    assert cli("build", "--today", SAMPLE_TODAY, "--repo", str(root)).exit_code == 0
+    assert publish(root, git(root, "rev-parse", "HEAD").strip(), PagesSettings())
+    git(root, "tag", "-a", "old-pages", "-m", "the week's pages", "sortext-pages")
+    git(root, "branch", "-D", "sortext-pages")
+    git(root, "tag", "-a", "release", "-m", "pages for " + "a" * 40, "main")  # a user's own
+    result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert git(root, "tag", "--list").split() == ["release"]
+    assert marker_hits(root) == []
+
+
 # --- 3. a state folder that is a link -----------------------------------------------
 
 
