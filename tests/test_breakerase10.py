@@ -203,6 +203,39 @@ def test_a_tag_on_old_pages_goes_when_the_pages_branch_was_deleted_before(
     assert marker_hits(root) == []
 
 
+def test_a_commit_or_tag_made_as_the_client_loses_their_name_and_email(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """The author, committer and tagger of a commit or tag (an edit the client sent,
+    made with ``--author``; a tag made on their machine) kept their name and email: no
+    file or message rule reaches a header (STILL FOUND after rewriting)."""
+    root = records_repo
+    remote = _bare(tmp_path, root)
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    other = root / OTHER
+    other.write_text(other.read_text("utf-8") + "\nA line.\n", "utf-8")
+    client = "Zvqora Quellen <zvqmail@example.com>"
+    git(root, "commit", "--quiet", "-am", "an edit", "--author", client)
+    import subprocess
+
+    as_client = {
+        **os.environ,
+        "GIT_COMMITTER_NAME": "Zvqora Quellen",
+        "GIT_COMMITTER_EMAIL": "ZVQMAIL@example.com",
+    }
+    subprocess.run(
+        ["git", "tag", "-a", "theirs", "-m", "a tag"], cwd=root, env=as_client, check=True
+    )
+    git(root, "push", "--quiet", "origin", "main", "--tags")
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert marker_hits(root) == [] and marker_hits(remote) == []
+    assert git(root, "log", "-1", "--format=%an <%ae>", "main~1") == "(erased) <(erased)>\n"
+    assert git(root, "tag", "-l", "--format=%(taggername)", "theirs") == "(erased)\n"
+    assert git(root, "log", "--format=%an", "main").splitlines().count("Test User") >= 1
+
+
 # --- 3. a state folder that is a link -----------------------------------------------
 
 

@@ -641,6 +641,21 @@ def message_rules(plan: ErasePlan) -> bytes:
     return b"".join(b"regex:" + p + b"==>" + r + b"\n" for p, r in message_substitutions(plan))
 
 
+def identity_callback(values: Sequence[Value], argument: str) -> str:
+    """The body of a git-filter-repo ``--name-callback`` or ``--email-callback``
+    (``argument``: ``name`` or ``email``, the bytes it is given): the author, committer
+    and tagger of every commit and tag with each of ``values`` replaced, as in files.
+    A commit made as the client (``--author``, a sync from their machine, an edit
+    they sent) names them in its header, which ``--replace-text`` and
+    ``--replace-message`` do not reach."""
+    patterns = [v.pattern() for v in values]
+    return (
+        f"for rule in {patterns!r}:\n"
+        f"    {argument} = re.sub(rule, {REPLACEMENT.encode()!r}, {argument})\n"
+        f"return {argument}\n"
+    )
+
+
 def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
     """:func:`message_rules` as ``(regex, replacement)`` pairs, applied in order (to a
     git note's text by :mod:`sortext.vcs.erasenotes`, as filter-repo applies them to a
@@ -814,6 +829,10 @@ def erase(
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
         message_file.write_bytes(message_rules(plan))
+        names_file = Path(tmp) / "names.py"
+        names_file.write_text(identity_callback(plan.values, "name"), "utf-8")
+        emails_file = Path(tmp) / "emails.py"
+        emails_file.write_text(identity_callback(plan.values, "email"), "utf-8")
         git.filter_repo(
             root,
             "--force",
@@ -827,6 +846,10 @@ def erase(
             str(replace_file),
             "--replace-message",
             str(message_file),
+            "--name-callback",
+            str(names_file),
+            "--email-callback",
+            str(emails_file),
         )
     notes = rewrite_notes(root, old_notes, message_substitutions(plan))
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
