@@ -374,7 +374,7 @@ def test_git_s_own_files_keep_nothing_after_a_conflicted_merge_and_a_fetch(
     assert marker_hits(remote)  # untouched without --push, as said
 
 
-@pytest.mark.parametrize("kind", ["blob", "tree", "annotated"])
+@pytest.mark.parametrize("kind", ["blob", "tree", "tree-content", "annotated"])
 def test_a_ref_to_a_file_or_folder_holding_the_client_is_refused(
     records_repo: Path, cli: Callable[..., Result], kind: str
 ) -> None:
@@ -393,16 +393,25 @@ def test_a_ref_to_a_file_or_folder_holding_the_client_is_refused(
         git(root, "tag", "a-file", blob)
     elif kind == "tree":
         git(root, "update-ref", "refs/kept/folder", tree)
+    elif kind == "tree-content":  # a folder whose file names do not say whose it is
+        import subprocess
+
+        listing = f"100644 blob {harmless}\ta.yaml\n100644 blob {blob}\tcopy.md\n"
+        made = subprocess.run(
+            ["git", "mktree"], cwd=root, input=listing, capture_output=True, text=True
+        )
+        git(root, "update-ref", "refs/kept/folder", made.stdout.strip())
     else:
         git(root, "tag", "-a", "a-file", "-m", "the file", blob)
     head = git(root, "rev-parse", "HEAD")
     result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
     assert result.exit_code == 2, result.output
     refused = next(x for x in result.output.splitlines() if "refs leading to a file" in x)
-    assert ("refs/kept/folder" if kind == "tree" else "refs/tags/a-file") in refused
+    ref = "refs/kept/folder" if kind.startswith("tree") else "refs/tags/a-file"
+    assert ref in refused
     assert "refs/tags/key" not in refused
     assert git(root, "rev-parse", "HEAD") == head
-    git(root, "update-ref", "-d", "refs/kept/folder" if kind == "tree" else "refs/tags/a-file")
+    git(root, "update-ref", "-d", ref)
     result = cli("erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root))
     assert result.exit_code == 0, result.output
     assert marker_hits(root) == []

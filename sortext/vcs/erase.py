@@ -450,7 +450,9 @@ def _tree_holds(
     record_id: str,
     clients_rel: str,
 ) -> bool:
-    """A path in ``tree`` (recursively) is named after the client, or a file holds a value."""
+    """A path in ``tree`` (recursively) is named after the client, or a file holds a value
+    (the files read by one ``git cat-file --batch``)."""
+    blobs: list[bytes] = []
     for entry in git.run(root, "ls-tree", "-r", "-z", tree).split(b"\0"):
         meta, _, name = entry.partition(b"\t")
         if not name:
@@ -459,9 +461,17 @@ def _tree_holds(
             return True
         mode_kind_oid = meta.split()
         if mode_kind_oid[1] == b"blob":
-            blob = git.run(root, "cat-file", "blob", mode_kind_oid[2].decode())
-            if _hits(blob, matchers):
-                return True
+            blobs.append(mode_kind_oid[2])
+    if not blobs:
+        return False
+    out = git.run(root, "cat-file", "--batch", input=b"\n".join(blobs) + b"\n")
+    at = 0
+    while at < len(out):
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        if _hits(out[header_end + 1 : header_end + 1 + size], matchers):
+            return True
+        at = header_end + 1 + size + 1  # the newline after each object
     return False
 
 
