@@ -92,6 +92,8 @@ def rewrite_notes(root: Path, notes: Notes, rules: Sequence[tuple[bytes, bytes]]
     Raises GitError when git fails."""
     report = NotesReport()
     mapping = commit_map(root) if notes else {}
+    if not mapping:  # no map of this run: nothing is known, nothing is dropped
+        return report
     for ref, old in notes.items():
         entries: dict[str, str] = {}  # new object -> new note blob
         for target, text in old:
