@@ -472,6 +472,27 @@ def test_a_detached_head_is_refused(records_repo: Path, cli: Callable[..., Resul
     assert "erased.yaml" in git(root, "show", "--stat", "main")
 
 
+def test_a_remote_that_is_not_a_backup_is_named_as_still_holding_the_client(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """``--push`` rewrites the backup remotes only; another remote (a second copy the
+    user pushed to by hand) kept the client without a word."""
+    root = records_repo
+    origin = _bare(tmp_path, root)
+    mirror = tmp_path / "mirror.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(mirror))
+    git(root, "remote", "add", "mirror", str(mirror))
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    git(root, "push", "--quiet", "origin", "main")
+    git(root, "push", "--quiet", "mirror", "main")
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(root))
+    assert result.exit_code == 0, result.output
+    assert "other remotes NOT changed (not backup remotes): mirror" in result.output
+    assert marker_hits(origin) == []
+    assert marker_hits(mirror)  # as said
+
+
 # --- 5. THE property: nothing anywhere ----------------------------------------------
 
 

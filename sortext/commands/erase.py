@@ -199,7 +199,21 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")
     else:
         click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
+    others = other_remotes(repo.root, remotes)
+    if push and others:
+        click.echo(
+            f"  other remotes NOT changed (not backup remotes): {', '.join(map(visible, others))}"
+            "; they still hold the client (add them to backup.remotes in sortext.yaml to "
+            "have --push rewrite them, or rewrite them yourself)"
+        )
     return remotes
+
+
+def other_remotes(root: Path, rewritten: list[str]) -> list[str]:
+    """The git remotes of the repository that ``--push`` does not rewrite."""
+    from sortext.vcs import git
+
+    return [r for r in git.text(root, "remote").split() if r not in rewritten]
 
 
 @contextmanager
