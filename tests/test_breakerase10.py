@@ -537,15 +537,16 @@ def clients(draw: st.DrawFn) -> tuple[str, str, str, str]:
     return f"zq-{tail}", f"{first} {last}", f"zq.{tail}@example.org", sentence
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(client=clients())
 def test_after_erase_nothing_anywhere_holds_the_client(client: tuple[str, str, str, str]) -> None:
     """The client saved, changed with another, annotated (git notes), tagged (annotated
-    tag naming them), indexed, searched and built (.sortext/, the pages), published (the
-    pages branch, a tag on it), pushed to a real bare remote and fetched back
-    (remote-tracking refs, FETCH_HEAD), merged (ORIG_HEAD), packed (refs, and objects
-    in a pack marked .keep), then erased with ``--push``: no object and no file here
-    or in the remote holds their id, name, email or notes sentence."""
+    tag naming them), the author of a commit, indexed, searched and built (.sortext/,
+    the pages), published (the pages branch, a tag on it), pushed to a real bare
+    remote and fetched back (remote-tracking refs, FETCH_HEAD), merged (ORIG_HEAD),
+    packed (refs, and objects in a pack marked .keep), then erased with ``--push``: no
+    object and no file here or in the remote holds their id, name, email or notes
+    sentence."""
     from click.testing import CliRunner
 
     from sortext.cli import main
@@ -565,6 +566,9 @@ def test_after_erase_nothing_anywhere_holds_the_client(client: tuple[str, str, s
         record.write_text(f"---\n{front}---\n\n{sentence}.\nMore.\n", "utf-8")
         both = _touch_other(root, f"Bruno met {name}.")
         git(root, "notes", "add", "-m", f"Both: {name}.", both)
+        (root / "sent.txt").write_text("An edit the client sent.\n", "utf-8")
+        git(root, "add", "sent.txt")
+        git(root, "commit", "--quiet", "-m", "their edit", "--author", f"{name} <{email}>")
         run = CliRunner()
         today = ("--today", SAMPLE_TODAY)
         for args in (("build", *today), ("search", sentence.split()[1]), ("next", *today)):
