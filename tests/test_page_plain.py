@@ -11,6 +11,7 @@ client template, an edited include or another environment goes through Jinja.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import shutil
 from pathlib import Path
@@ -59,7 +60,7 @@ def test_the_plain_path_was_written_from_the_shipped_templates(env: jinja2.Envir
     ClientPages._plain in line with it, then SHIPPED_DIGEST (until then the build
     renders client pages through Jinja: see the bypass tests below)."""
     folder = render.package_template_dir()
-    digest = plain.hashlib.sha256()
+    digest = hashlib.sha256()
     for name in plain.CLIENT_TEMPLATES:
         digest.update((folder / name).read_bytes() + b"\0")
     assert digest.hexdigest() == plain.SHIPPED_DIGEST
@@ -387,6 +388,9 @@ def test_another_environment_is_left_to_jinja(env: jinja2.Environment, tmp_path:
     values) must be Jinja's own; a stock environment is not the build's."""
     changed = render.environment(tmp_path)
     changed.filters["join"] = lambda value, d="": "joined"
+    assert not plain.page_renderer(changed).plain
+    changed = render.environment(tmp_path)
+    changed.filters["nobr"] = render._readable(lambda value: "~", object)
     assert not plain.page_renderer(changed).plain
     changed = render.environment(tmp_path)
     changed.undefined = jinja2.StrictUndefined

@@ -85,15 +85,18 @@ def templates_digest(env: jinja2.Environment) -> str | None:
 
 def _stock_jinja(env: jinja2.Environment) -> bool:
     """True when ``env`` is the build's environment (render.environment's class, its
-    getattr and escaping) with Jinja's own ``replace`` and ``join`` filters and
-    ``defined``/``none``/``false``/``string`` tests, which the plain path inlines."""
+    getattr and escaping) with the ``nobr``, ``keepdates`` and ``money`` filters it
+    made, and Jinja's own ``replace`` and ``join`` filters and ``defined``/``none``/
+    ``false``/``string`` tests: what the plain path inlines."""
     import jinja2
     from jinja2 import filters, tests
 
-    from sortext.pages.render import _page_environment_class
+    from sortext.pages.render import _money, _page_environment_class, keepdates, nobr
 
+    inlined = {"nobr": nobr, "keepdates": keepdates, "money": _money}
     return (
         type(env) is _page_environment_class()
+        and all(getattr(env.filters.get(n), "__wrapped__", None) is f for n, f in inlined.items())
         and env.undefined is jinja2.Undefined
         and env.finalize is None
         and not env.is_async

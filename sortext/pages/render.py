@@ -463,6 +463,7 @@ def _readable(fn: Any, kind: type | tuple[type, ...]) -> Any:
 
     filter_.__name__ = getattr(fn, "__name__", "filter_")
     filter_.__doc__ = fn.__doc__
+    filter_.__wrapped__ = fn  # type: ignore[attr-defined]  # what it reads (pages/plain.py)
     return filter_
 
 
