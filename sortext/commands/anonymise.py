@@ -47,6 +47,7 @@ def command(
         add_inbox_notes,
         rebuild_pages,
         rebuilder,
+        refuse_linked_stores,
         show_plan,
         show_report,
         watcher_stopped,
@@ -55,6 +56,7 @@ def command(
     from sortext.vcs.anonymise import anonymise
     from sortext.vcs.erase import plan_erase
 
+    refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
     plan = plan_erase(repo, record_id)
     add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
