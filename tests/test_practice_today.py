@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from sortext.cli import main
 from tests.conftest import set_zone
+from tests.test_query_recall import _age
 from tests.watchkit import Daemon, wait_settled
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
@@ -131,7 +132,9 @@ def test_sortext_now_sets_the_instant(monkeypatch: pytest.MonkeyPatch) -> None:
     assert now() == 1795482000.0
 
 
-@pytest.mark.parametrize("bad", ["tomorrow", "2026-11-24T01:00:00", "nan", "inf", "1e400"])
+@pytest.mark.parametrize(
+    "bad", ["tomorrow", "2026-11-24T01:00:00", "nan", "inf", "1e400", "-1e11", "9999-12-31T00:00Z"]
+)
 def test_a_bad_sortext_now_is_a_usage_error_naming_it(
     records_repo: Path, monkeypatch: pytest.MonkeyPatch, bad: str
 ) -> None:
@@ -143,6 +146,33 @@ def test_a_bad_sortext_now_is_a_usage_error_naming_it(
         result = CliRunner().invoke(main, [*args, "--repo", str(records_repo)])
         assert result.exit_code == 2, (args, result.output)
         assert "SORTEXT_NOW" in result.output and "Traceback" not in result.output
+
+
+@given(st.text(max_size=40))
+def test_property_sortext_now_is_an_instant_in_the_record_years_or_a_usage_error(
+    text: str,
+) -> None:
+    from sortext.errors import UsageError
+    from sortext.record.values import MAX_YEAR, MIN_YEAR
+    from sortext.vcs.midnight import parse_instant, practice_day
+
+    try:
+        moment = parse_instant(text)
+    except UsageError as exc:
+        assert "SORTEXT_NOW" in str(exc)
+        return
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        assert MIN_YEAR <= practice_day(zone, moment).year <= MAX_YEAR
+
+
+def test_a_bad_sortext_now_with_today_given_still_answers(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--today`` needs no clock: the answer is given (nothing remembered by line)."""
+    monkeypatch.delenv("SORTEXT_TODAY", raising=False)
+    expected = _invoke(["next", "--today", "2026-11-20"], records_repo)
+    monkeypatch.setenv("SORTEXT_NOW", "soon")
+    assert _invoke(["next", "--today", "2026-11-20"], records_repo) == expected
 
 
 # --- 3. the commands, under two TZ around the practice's midnight --------------------
@@ -227,6 +257,7 @@ def test_a_replay_is_not_served_on_a_practice_day_it_does_not_belong_to(
     from tests.test_recall_line import _env as entry_env
 
     root = records_repo
+    _age(root)  # answers about files written this very second are not remembered
     before = entry_env(tmp_path, TZ="America/New_York", SORTEXT_NOW=BEFORE_LONDON_MIDNIGHT)
     after = dict(before, SORTEXT_NOW=AFTER_LONDON_MIDNIGHT)
     tokyo = dict(after, TZ="Asia/Tokyo")
@@ -257,6 +288,7 @@ def test_a_warm_replay_reads_no_yaml_and_no_zone_database(
     from tests.test_recall_line import _entry
     from tests.test_recall_line import _env as entry_env
 
+    _age(records_repo)
     env = entry_env(tmp_path, TZ="America/New_York", SORTEXT_NOW=AFTER_LONDON_MIDNIGHT)
     for _ in range(2):
         _entry(records_repo, ["next"], env)

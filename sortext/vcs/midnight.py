@@ -47,23 +47,28 @@ def now() -> float:
 
 def parse_instant(text: str) -> float:
     """``text`` as seconds since the epoch (a number, or an ISO 8601 date and time
-    with its UTC offset or ``Z``); UsageError otherwise."""
+    with its UTC offset or ``Z``) in the years records may hold
+    (:data:`sortext.record.values.MIN_YEAR` to ``MAX_YEAR``); UsageError otherwise."""
+    from sortext.record.values import MAX_YEAR, MIN_YEAR
+
+    value: float | None
     try:
         value = float(text)
     except ValueError:
-        value = None
-    if value is not None and value == value and abs(value) < 1e11:  # finite, years 1..5000
-        return value
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        try:
+            moment = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            moment = None
+        value = moment.timestamp() if moment is not None and moment.tzinfo else None
+    low = dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.UTC).timestamp()
+    high = dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.UTC).timestamp()
+    if value is None or not low <= value <= high:  # (NaN compares false)
         raise UsageError(
             f"{NOW_VARIABLE} (environment variable): {text[:40]!r} is not an instant "
-            "(seconds since 1970, or YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
+            f"from {MIN_YEAR} to {MAX_YEAR} (seconds since 1970, or "
+            "YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
         )
-    return moment.timestamp()
+    return value
 
 
 #: :func:`now` under a name the functions taking a ``now`` argument can reach.
@@ -85,7 +90,7 @@ def midnight(day: dt.date, zone: str | None = None) -> int:
 
         try:
             where = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             where = None
         if where is not None:
             return int(dt.datetime(day.year, day.month, day.day, tzinfo=where).timestamp())
@@ -104,7 +109,7 @@ def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
 
         try:
             return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
     return dt.date.fromtimestamp(moment)
 
@@ -147,7 +152,7 @@ def _offset(moment: float, zone: str | None) -> float | None:
 
         try:
             where = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             where = None
         if where is not None:
             shift = dt.datetime.fromtimestamp(moment, where).utcoffset()

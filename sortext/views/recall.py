@@ -400,12 +400,15 @@ def _day_from(known: dict[str, Any]) -> dt.date | None:
         return None
     moment = now()
     span = known.get("span")
-    if isinstance(span, list) and len(span) == 3:
-        start, end, day = span
-        kinds = isinstance(start, int) and isinstance(end, int) and isinstance(day, str)
-        if kinds and start <= moment < end:
-            return dt.date.fromisoformat(day)
-    return practice_day(zone, moment)
+    try:
+        if isinstance(span, list) and len(span) == 3:
+            start, end, day = span
+            kinds = isinstance(start, int) and isinstance(end, int) and isinstance(day, str)
+            if kinds and start <= moment < end:
+                return dt.date.fromisoformat(day)
+        return practice_day(zone, moment)
+    except (ValueError, OSError, OverflowError):
+        return None  # a damaged (or planted) row: the configuration decides
 
 
 def _config_zone(root: Path | None) -> str | None:
@@ -521,11 +524,16 @@ class Recall:
     def look(self, parts: list[Any]) -> None:
         """Make the key of the question ``parts`` and look its reply up (see
         :meth:`replay`)."""
+        from sortext.errors import SortextError
+
         clock = self._clock
         if self._start is None and _ENTRY is not None:
             colour = getattr(sys.stdout, "colour", None)
-            if isinstance(colour, bool):
+            try:
                 day = self.today()
+            except SortextError:  # a bad SORTEXT_NOW: no line (the day is not told)
+                colour = None
+            if isinstance(colour, bool):
                 question = {
                     "parts": parts,
                     "clock": clock,
