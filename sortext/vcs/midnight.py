@@ -2,7 +2,7 @@
 midnights as instants (the "since last week" window's bounds).
 
 This is the one module that asks the system for the time of day to turn into a
-date or an instant (``tests/test_clock.py`` fails on a ``date.today()``,
+date or an instant (``tests/test_practice_today.py`` fails on a ``date.today()``,
 ``datetime.now()``, ``datetime.today()``, ``datetime.utcnow()`` or
 ``time.localtime()`` anywhere else in ``sortext/``): :func:`now` (the instant, or
 ``SORTEXT_NOW``), :func:`utc_now`, :func:`practice_day` (the date in the practice's
@@ -16,7 +16,9 @@ the local time zone (``TZ``, as git and the C library read it).  Computed here o
 as seconds since the epoch, they are what git is asked (``--before=@<seconds>``) and
 what the caches of the window and of the summary pages are keyed by: the same
 ``--today`` in another time zone is another window.  Imports only the standard
-library (a build's summary key computes them on every build).
+library and :mod:`sortext.errors` (a build's summary key computes them on every
+build, a quick query's replay tells its day here); zoneinfo only for a zone, and
+:mod:`sortext.record.values` only to check ``SORTEXT_NOW``.
 """
 
 from __future__ import annotations
