@@ -344,6 +344,19 @@ def _expected(configured: str | None, instant: int) -> dt.date:
     return dt.datetime.fromtimestamp(instant, ZoneInfo(zone)).date()
 
 
+@pytest.fixture(scope="module")
+def zone_roots(tmp_path_factory: pytest.TempPathFactory) -> dict[str | None, Path]:
+    """A practice folder per configured zone: sortext.yaml with that ``timezone:``."""
+    roots: dict[str | None, Path] = {}
+    for configured in _CONFIGURED:
+        root = tmp_path_factory.mktemp("zone")
+        (root / "clients").mkdir()
+        line = f"timezone: {configured}\n" if configured else ""
+        (root / "sortext.yaml").write_text(f"clients_dir: clients\n{line}", encoding="utf-8")
+        roots[configured] = root
+    return roots
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     tz=st.sampled_from(_TZS),
@@ -354,6 +367,7 @@ def _expected(configured: str | None, instant: int) -> dt.date:
 def test_property_every_default_day_is_the_practice_day(
     monkeypatch: pytest.MonkeyPatch,
     zone: None,
+    zone_roots: dict[str | None, Path],
     tz: str,
     configured: str | None,
     instant: int,
@@ -361,15 +375,16 @@ def test_property_every_default_day_is_the_practice_day(
 ) -> None:
     """Property over (TZ, ``timezone:``, instant): the CLI's default ``--today``
     (:func:`resolve_today`), the API's (:meth:`Practice.today`), the assistant's
-    (``guard.today``) and a quick query's, told from a meta row written at any other
-    instant ``kept`` (its span, or its zone), are all the practice's date."""
+    (``guard.today``) and a quick query's (``next``, ``show``, ``list``), told from a
+    meta row written at any other instant ``kept`` (its span, or its zone) or, with
+    no row, from the configuration, are all the practice's date."""
     from types import SimpleNamespace
     from typing import Any, cast
 
     from sortext.api import Practice
     from sortext.assistant import guard
     from sortext.commands.options import resolve_today
-    from sortext.views.recall import _day_from, _meta_row
+    from sortext.views.recall import _day_from, _meta_row, _practice_today
 
     monkeypatch.delenv("SORTEXT_TODAY", raising=False)
     set_zone(monkeypatch, tz)
@@ -382,6 +397,8 @@ def test_property_every_default_day_is_the_practice_day(
     assert Practice(repo).today() == expected
     assert guard.today(None, repo) == expected
     assert _day_from(row) == expected
+    assert _practice_today(zone_roots[configured], None) == expected
+    assert _practice_today(zone_roots[configured], row) == expected
 
 
 @settings(max_examples=60, deadline=None)
