@@ -184,7 +184,9 @@ def check_durability(repo: Repository) -> Finding:
 
 def diagnose(repo: Repository, now: dt.datetime | None = None) -> list[Finding]:
     """Every check, in a fixed order."""
-    moment = now or dt.datetime.now(dt.UTC)
+    from sortext.vcs.midnight import utc_now
+
+    moment = now or utc_now()
     checks: list[Callable[[], Finding]] = [
         lambda: check_backup(repo, moment),
         lambda: check_hooks(repo),

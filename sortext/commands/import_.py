@@ -149,7 +149,9 @@ def command(
 
         if map_file is not None:
             raise click.UsageError("a calendar import needs no --map")
-        plan = plan_calendar(repo, file, accept_patterns(accept), resolve_today(today))
+        plan = plan_calendar(
+            repo, file, accept_patterns(accept), resolve_today(today, repo.config.timezone)
+        )
         unit = "bookings"
     elif file.is_dir():
         from sortext.io.notes_folder import plan_folder
@@ -185,11 +187,11 @@ def command(
     print_plan(plan, apply_)
     if dry_run:
         # the same check the write makes, so the counts below are what it will do
-        validate_plan(repo, plan, resolve_today(today), notes_heading)
+        validate_plan(repo, plan, resolve_today(today, repo.config.timezone), notes_heading)
         print_refusals(plan)
         click.echo(f"{summary(plan, unit, skipped)}. Dry run: nothing written.", err=True)
         sys.exit(1 if plan.problems or plan.refused or skipped else 0)
-    result = apply_plan(repo, plan, resolve_today(today), notes_heading)
+    result = apply_plan(repo, plan, resolve_today(today, repo.config.timezone), notes_heading)
     print_refusals(plan)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)

@@ -59,7 +59,7 @@ def command(
 
     repo = open_repo(repo_dir)
     zone = PracticeZone(repo.root)
-    resolve_today(today)  # reject a bad --today before starting
+    resolve_today(today, zone())  # reject a bad --today (or SORTEXT_NOW) before starting
     setup_logging(repo.root)
     service = WatchService(
         repo,
@@ -291,6 +291,6 @@ def _refresh(
         except Exception as exc:  # the command line says what is wrong with it
             logging.getLogger("sortext.watch").debug("reply not refreshed: %s", exc)
             continue
-        recall.keep(repo.clients_path)
+        recall.keep(repo)
         kept += 1
     return kept, done

@@ -21,6 +21,7 @@ from sortext.errors import GitError, SortextError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.midnight import utc_now
 from sortext.vcs.pages import PagesSettings
 from sortext.vcs.sync import (
     ErasedClientRefused,
@@ -207,7 +208,7 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     remotes = remotes + [name for name in encrypted if name not in remotes]
     branch = configured or current_branch(repo.root)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
-    report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
+    report = BackupReport(branch, now or utc_now())
     try:
         pages_ref = PagesSettings.from_config(repo.config.raw.get("pages")).ref
     except SortextError:
