@@ -13,9 +13,17 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TODAY = "2026-11-23"
+
+# Tests wait on events, not on time: a hypothesis deadline is a timing assertion, and
+# on a loaded 2-core CI machine a first call that imports or compiles exceeds it.
+# Every property inherits this profile; a test that sets its own settings keeps it
+# unless it names a deadline itself.
+settings.register_profile("sortext", deadline=None)
+settings.load_profile("sortext")
 
 
 def git(root: Path, *args: str) -> str:
