@@ -45,4 +45,15 @@ def command(repo_dir: Path | None) -> None:
                 f"{r.remote}: verified {r.records} records at {r.commit[:10]} "
                 f"on branch {report.branch}{errors}"
             )
+    if report.uncommitted:
+        from sortext.views.format import count
+
+        shown = ", ".join(report.uncommitted[:5])
+        more = f" and {len(report.uncommitted) - 5} more" if len(report.uncommitted) > 5 else ""
+        click.echo(
+            f"warning: {count(len(report.uncommitted), 'record change')} not committed, so in "
+            f"no backup: {shown}{more} (commit them, or run 'sortext watch', which commits "
+            "every save)",
+            err=True,
+        )
     sys.exit(0 if report.ok else 1)
