@@ -187,10 +187,12 @@ def command(
         # the same check the write makes, so the counts below are what it will do
         validate_plan(repo, plan, resolve_today(today), notes_heading)
         print_refusals(plan)
+        print_comment_notes(plan)
         click.echo(f"{summary(plan, unit, skipped)}. Dry run: nothing written.", err=True)
         sys.exit(1 if plan.problems or plan.refused or skipped else 0)
     result = apply_plan(repo, plan, resolve_today(today), notes_heading)
     print_refusals(plan)
+    print_comment_notes(plan)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
     click.echo(f"{summary(plan, unit, skipped)}. Wrote {len(result.written)} files.", err=True)
@@ -207,6 +209,15 @@ def summary(plan: Any, unit: str, skipped: int = 0) -> str:
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
         f"{count(len(plan.problems) + skipped, 'unreadable ' + unit[:-1])}{refused}"
     )
+
+
+def print_comment_notes(plan: Any) -> None:
+    """``note: ...`` on stderr for each changed value whose line keeps a trailing
+    comment (as ``sortext set`` says it)."""
+    from sortext.commands.style import visible
+
+    for note in plan.comment_notes:
+        click.echo(f"note: {visible(note)}", err=True)
 
 
 def print_refusals(plan: Any) -> None:

@@ -90,6 +90,8 @@ def command(
     result = file_notes(repo, notes, chosen)
     for n in result.filed:
         click.echo(f"filed {visible(n.source)} -> {repo.clients_shown}{visible(n.record_id)}.md")
+    for note in result.comment_notes:
+        click.echo(f"note: {visible(note)}", err=True)
     for n, why in result.kept:
         click.echo(f"{visible(n.source)}: {visible(why)}", err=True)
     for n, why in result.left:

@@ -78,6 +78,8 @@ class FileResult:
     filed: list[InboxNote] = field(default_factory=list)
     left: list[tuple[InboxNote, str]] = field(default_factory=list)
     kept: list[tuple[InboxNote, str]] = field(default_factory=list)  # filed, not removed
+    #: a changed value whose line keeps a trailing comment (as ``set`` reports them)
+    comment_notes: list[str] = field(default_factory=list)
 
 
 def due_from(word: str, day: dt.date) -> dt.date | None:
@@ -374,12 +376,13 @@ def file_notes(
             result.left.append((note, why or note.reason))
             continue
         try:
-            update_record(repo, rid, filing_change(note))
+            written = update_record(repo, rid, filing_change(note))
         except SortextError as exc:
             result.left.append((note, str(exc)))
             continue
         note.record_id = rid
         result.filed.append(note)
+        result.comment_notes.extend(written.notes)
     result.kept = remove_filed(result.filed)
     return result
 
