@@ -21,6 +21,7 @@ A map is a small YAML file (examples in ``docs/maps/``)::
     delimiter: ";"             # CSV delimiter (default: Excel's sep= line, or sniffed)
     decimal: ","               # decimal mark of number columns (default: from the column)
     encoding: cp1252           # the file's encoding (default: UTF-8)
+    # any field: optional: true  (the file may lack its column)
 
 Empty cells are skipped: an import never blanks a field.  A number whose
 reading depends on the convention (``1.200``: 1.2 or 1200?) is read by the
@@ -61,6 +62,8 @@ class FieldSpec:
     default: Any = None
     alternatives: tuple[str, ...] = ()  # more columns, tried in order when ``column`` is empty
     pattern: str | None = None  # a regex whose first group is the value
+    #: the file may lack the column (a JSON export omits a field no record holds)
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         "date_format",
         "default",
         "pattern",
+        "optional",
     }
     if unknown:
         raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -130,6 +134,9 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         if not column or not all(isinstance(c, str) for c in column):
             raise UsageError(f"{where}: {target}: column: give a name or a list of names")
         column, alternatives = column[0], tuple(column[1:])
+    optional = raw.get("optional", False)
+    if not isinstance(optional, bool):
+        raise UsageError(f"{where}: {target}: optional: give true or false")
     pattern = raw.get("pattern")
     if pattern is not None:
         try:
@@ -148,6 +155,7 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         separator=str(raw.get("separator", ",")),
         date_formats=tuple(str(f) for f in formats),
         default=raw.get("default"),
+        optional=optional,
     )
 
 
@@ -550,12 +558,14 @@ def missing_columns(
     A field listing alternatives (``column: [Email - Work, Email]``) is
     satisfied by any one of them; a template needs every column it names;
     ``notes:`` columns are needed too.  A field with a ``default`` and no
-    column needs nothing."""
+    column needs nothing, nor does one marked ``optional: true``."""
     header = set(columns)
     rows = list(rows)
     out: list[tuple[str, tuple[str, ...]]] = []
     for spec in (*fmap.fields, *fmap.item_fields):
         what = ".".join(str(p) for p in spec.target)
+        if spec.optional:
+            continue
         if spec.column:
             names = (spec.column, *spec.alternatives)
             if not any(_present(n, header, rows) for n in names):
