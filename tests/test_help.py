@@ -70,3 +70,51 @@ def test_readme_headings_and_tables_stand_apart() -> None:
         if prev.startswith("|") and line.strip() and not line.startswith("|"):
             glued.append((i + 1, line))
     assert not glued, glued
+
+
+def _heading_synopses() -> dict[str, str]:
+    """command -> the synopses the README's "Commands" and "Assistants" headings give
+    it (``### `sortext list [--stage S]...` ``; several commands may share one)."""
+    import re
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.startswith("### `sortext ")]
+    lines += re.findall(r"^`sortext mcp [^`]*`", text, re.M)
+    out: dict[str, str] = {}
+    for line in lines:
+        for part in re.findall(r"`(sortext [^`]*)`", line):
+            name = part.split()[1]
+            out[name] = f"{out.get(name, '')} {part}"
+    return out
+
+
+def test_every_command_has_a_readme_heading_with_all_its_options() -> None:
+    """The section heading of each command lists every option its --help has, and
+    no option it lacks: a new user reads the heading as the command's synopsis (the
+    headings once left out --dry-run, --force, --today and --repo of most writers,
+    and check's --quiet).  Either spelling of a flag pair (--pages/--no-pages) or a
+    short form (-v) counts."""
+    import re
+
+    import click
+
+    synopses = _heading_synopses()
+    problems = []
+    for name in sorted(COMMANDS):
+        cmd = main.get_command(click.Context(main), name)
+        assert cmd is not None
+        heading = synopses.get(name)
+        if heading is None:
+            problems.append(f"{name}: no README heading")
+            continue
+        written = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", heading))
+        spellings: set[str] = set()
+        for param in cmd.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            names = {*param.opts, *param.secondary_opts}
+            spellings |= names
+            if not names & written:
+                problems.append(f"{name}: the heading lacks {param.opts[-1]}")
+        problems += [f"{name}: the heading has {o}, --help does not" for o in written - spellings]
+    assert not problems, "\n".join(problems)
