@@ -118,3 +118,24 @@ def test_every_command_has_a_readme_heading_with_all_its_options() -> None:
                 problems.append(f"{name}: the heading lacks {param.opts[-1]}")
         problems += [f"{name}: the heading has {o}, --help does not" for o in written - spellings]
     assert not problems, "\n".join(problems)
+
+
+def test_the_readme_names_every_command_that_takes_json() -> None:
+    """The Commands section's sentence "... take `--json`" lists exactly the commands
+    whose --help has --json (it once left out agenda, money, inbox and doctor)."""
+    import re
+
+    import click
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"\.\s+(`list`[^.]*?)\s+take\s+`--json`", text, re.S)
+    assert sentence, "the sentence listing the --json commands is gone"
+    listed = set(re.findall(r"`([a-z-]+)`", sentence.group(1)))
+    ctx = click.Context(main)
+    having = set()
+    for name in COMMANDS:
+        cmd = main.get_command(ctx, name)
+        assert cmd is not None
+        if any("--json" in getattr(p, "opts", []) for p in cmd.params):
+            having.add(name)
+    assert listed == having, (sorted(listed - having), sorted(having - listed))
