@@ -218,10 +218,15 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         stem = entry.name.rsplit(".", 1)[0]
         lines = [ln for ln in note.body.split("\n") if ln.strip()]
         first = lines[0].lstrip("#").strip() if lines else ""
+        key, colon, value = first.partition(":")
+        if key.strip().lower() in _LINE_PROPS:  # "client: ID" typed without the --- lines
+            named = value
+        else:  # "Amara: she called" names the client before the colon
+            named = key if colon else first
         hints = [
             ("property", _prop(props, "client", "to", "id", "name")),
             ("property email", _prop(props, "email", "from")),
-            ("first line", first.split(":")[0] if ":" in first else first),
+            ("first line", named),
             ("file name", re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem).replace("_", " ")),
             *(("email in the text", e) for e in _EMAIL.findall(note.body)),
         ]
@@ -251,6 +256,10 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         if item.record_id is not None:
             item.name = clients.label.get(item.record_id)
     return notes
+
+
+#: properties a note's first line may give without front matter (``client: ID``)
+_LINE_PROPS = frozenset({"client", "to"})
 
 
 def _not_utf8(raw: bytes | None, display: str) -> str | None:
