@@ -26,7 +26,9 @@ def test_a_property_written_as_the_first_line_matches(
     assert '"client": "amara-okafor"' in done.stdout, done.stdout
 
 
-def test_a_name_before_a_colon_still_matches(records_repo: Path, cli: Callable[..., Result]) -> None:
+def test_a_name_before_a_colon_still_matches(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
     inbox = records_repo / "inbox"
     inbox.mkdir()
     (inbox / "call.txt").write_text("Amara: she said yes.\n", encoding="utf-8")

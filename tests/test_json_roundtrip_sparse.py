@@ -42,7 +42,9 @@ def test_a_new_practice_reads_its_own_json_export_back(
     assert (root / "clients" / "ada-lovelace.md").read_bytes() == before
 
 
-def test_a_required_column_is_still_required(cli: Callable[..., Result], records_repo: Path) -> None:
+def test_a_required_column_is_still_required(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
     """``optional`` is per field: a map column without it that the file lacks stops
     the import as before."""
     fmap = records_repo.parent / "strict.yaml"

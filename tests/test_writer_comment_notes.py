@@ -43,7 +43,8 @@ def test_import_notes_the_comment_in_the_dry_run_and_the_write(
     sheet.write_text("id,due\namara-okafor,2026-11-27\n", encoding="utf-8")
     fmap = tmp_path / "due.yaml"
     fmap.write_text(
-        "source: sheet\nmatch: id\nfields:\n  id: id\n  next_action.due: {column: due, type: date}\n",
+        "source: sheet\nmatch: id\nfields:\n  id: id\n"
+        "  next_action.due: {column: due, type: date}\n",
         encoding="utf-8",
     )
     args = ("import", str(sheet), "--map", str(fmap), "--accept", "theirs")

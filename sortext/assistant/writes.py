@@ -115,8 +115,8 @@ class ChangeDesk:
     ) -> dict[str, Any]:
         """Remember ``plan`` and describe it: {token, path, what, changed, diff,
         diagnostics, notes, expires_in_seconds} (``notes``: changed values whose line
-        keeps a trailing comment that may be about the old value); token is null when nothing would change
-        (and nothing is consumed).
+        keeps a trailing comment that may be about the old value); token is null
+        when nothing would change (and nothing is consumed).
         ``consumes``: the file the change takes away once applied (an inbox note)."""
         result: dict[str, Any] = {
             "path": plan.display,

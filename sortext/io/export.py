@@ -157,9 +157,9 @@ def export_columns(schema: Any) -> tuple[list[str], list[str]]:
             for name, sub in props.items():
                 walk(sub, f"{path}.{name}" if path else name, depth + 1)
         extra = node.get("additionalProperties")
-        if path and node.get("type") == "object" and extra not in (False, None):
-            open_maps.append(path)
-        elif path and node.get("type") == "object" and not isinstance(props, dict):
+        # a mapping that takes fields of any name (links), or of no listed ones
+        takes_any = extra not in (False, None) or not isinstance(props, dict)
+        if path and node.get("type") == "object" and takes_any:
             open_maps.append(path)
 
     walk(schema, "", 0)

@@ -219,10 +219,8 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         lines = [ln for ln in note.body.split("\n") if ln.strip()]
         first = lines[0].lstrip("#").strip() if lines else ""
         key, colon, value = first.partition(":")
-        if key.strip().lower() in _LINE_PROPS:  # "client: ID" typed without the --- lines
-            named = value
-        else:  # "Amara: she called" names the client before the colon
-            named = key if colon else first
+        # "client: ID" typed without the --- lines; "Amara: she called" names her
+        named = value if key.strip().lower() in _LINE_PROPS else (key if colon else first)
         hints = [
             ("property", _prop(props, "client", "to", "id", "name")),
             ("property email", _prop(props, "email", "from")),

@@ -210,8 +210,7 @@ def _known_remote(repo: Repository, remote: str, configured: bool) -> None:
         if configured or not others:
             raise
         raise GitError(
-            f"{exc}, or back up to yours with 'backup: {{remotes: [{others[0]}]}}' "
-            "in sortext.yaml"
+            f"{exc}, or back up to yours with 'backup: {{remotes: [{others[0]}]}}' in sortext.yaml"
         ) from None
 
 
