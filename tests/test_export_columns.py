@@ -87,3 +87,24 @@ def test_a_configured_export_with_an_unknown_column_is_a_config_error(
     with pytest.raises(ConfigError, match=r"exports\.exports/c\.csv: columns: unknown column"):
         write_configured_exports(repo, dt.date(2026, 11, 23))
     assert not (records_repo / "exports" / "c.csv").exists()
+
+
+def test_default_columns_leave_out_custom_fields_inside_list_entries(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """A custom field of each session (``sessions.location``) has one value per
+    session, not per client: the default CSV had a column for it that was always
+    empty.  A custom field inside a mapping (``billing.cost_centre``) is a column."""
+    config = records_repo / "sortext.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "custom_fields: {}\n",
+            "custom_fields:\n  sessions.location: {values: [online, office]}\n"
+            "  billing.cost_centre: {type: string}\n  referral: {type: string}\n",
+        )
+    )
+    done = cli("export", "csv", "--repo", str(records_repo))
+    assert done.exit_code == 0, done.output
+    header = done.stdout.splitlines()[0].split(",")
+    assert "sessions.location" not in header, header
+    assert header[-2:] == ["billing.cost_centre", "referral"], header

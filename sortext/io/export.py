@@ -129,9 +129,15 @@ def _cell(value: Any) -> str:
     return neutralise(text)
 
 
-def default_columns(custom_fields: Iterable[str] = ()) -> list[str]:
-    """The built-in columns, then one per custom field (its dotted path)."""
-    return [*CSV_COLUMNS, *(c for c in custom_fields if c not in CSV_COLUMNS)]
+def default_columns(custom_fields: Iterable[str] = (), schema: Any = None) -> list[str]:
+    """The built-in columns, then one per custom field (its dotted path).  With the
+    record ``schema``, a custom field inside the entries of a list
+    (``sessions.location``: one value per session, none per client) gets no column."""
+    names = [c for c in custom_fields if c not in CSV_COLUMNS]
+    if schema is not None:
+        known, _ = export_columns(schema)
+        names = [c for c in names if "." not in c or c in known]
+    return [*CSV_COLUMNS, *names]
 
 
 def export_columns(schema: Any) -> tuple[list[str], list[str]]:
@@ -535,7 +541,15 @@ def render(
     if records is None:
         records = load_records(repo)
     if kind == "csv":
-        chosen = columns if columns is not None else default_columns(repo.config.custom_fields)
+        chosen = columns
+        if chosen is None:
+            custom = list(repo.config.custom_fields)
+            schema = None
+            if any("." in c for c in custom):  # only then is the schema needed
+                from sortext.schema.effective import effective_schema
+
+                schema = effective_schema(repo.config)
+            chosen = default_columns(custom, schema)
         return to_csv(records, today, chosen)
     if kind == "json":
         return to_json(records)
