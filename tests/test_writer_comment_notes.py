@@ -15,12 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import Result
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import SAMPLE_TODAY
+from tests.conftest import PROJECT_ROOT, SAMPLE_TODAY
 from tests.test_mcp import calls
 
 AMARA = "clients/amara-okafor.md"
 NOTE = "note: clients/amara-okafor.md: next_action.due: was 2026-11-19; the comment"
+SAMPLE = (PROJECT_ROOT / AMARA).read_text(encoding="utf-8")
+SAMPLE_DUE = "  due: 2026-11-19   # slipped: she asked to move the call"
 
 
 def test_inbox_file_notes_the_comment(records_repo: Path, cli: Callable[..., Result]) -> None:
@@ -67,3 +71,56 @@ def test_the_assistants_preview_carries_the_note(records_repo: Path) -> None:
     assert any(
         n.startswith(NOTE.removeprefix("note: ")) and "# slipped" in n for n in payload["notes"]
     ), payload
+
+
+_LINES = {  # field -> (its line in the sample record, the column type, a new value)
+    "company": ("company: Lindqvist & Okafor Architects", "text", "Okafor Studio"),
+    "billing.rate": ("  rate: 420", "number", "450"),
+    "next_action.due": (
+        "  due: 2026-11-19   # slipped: she asked to move the call",
+        "date",
+        "2026-11-27",
+    ),
+}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    field=st.sampled_from(sorted(_LINES)),
+    comment=st.text(
+        alphabet=st.characters(
+            blacklist_categories=["Cs", "Cc"], blacklist_characters="\u2028\u2029\x85\ufeff"
+        ),
+        min_size=1,
+        max_size=20,
+    )
+    .map(str.strip)
+    .filter(bool),
+)
+@example(field="company", comment="\u202eevil \u200b")
+def test_any_commented_line_an_import_changes_is_noted_inertly(
+    records_repo: Path, cli: Callable[..., Result], field: str, comment: str
+) -> None:
+    """Whatever the field and whatever the comment's text (bidi and format characters
+    included), an import that changes the value says so, with the comment made inert
+    (a U+202E in it reaches the terminal as ``\\u202e``)."""
+    record = records_repo / AMARA
+    text = SAMPLE.replace(SAMPLE_DUE, SAMPLE_DUE.split("#")[0].rstrip())
+    line, kind, value = _LINES[field]
+    bare = line.split("#")[0].rstrip()
+    record.write_text(text.replace(bare, f"{bare}   # {comment}", 1), encoding="utf-8")
+    sheet = records_repo.parent / "sheet.csv"
+    sheet.write_text(f"id,v\namara-okafor,{value}\n", encoding="utf-8")
+    fmap = records_repo.parent / "sheet.yaml"
+    fmap.write_text(
+        f"source: sheet\nmatch: id\nfields:\n  id: id\n  {field}: {{column: v, type: {kind}}}\n",
+        encoding="utf-8",
+    )
+    done = cli(
+        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--dry-run",
+        "--repo", str(records_repo),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    notes = [ln for ln in done.stderr.splitlines() if ln.startswith("note: ")]
+    assert len(notes) == 1 and f": {field}: was " in notes[0], done.stderr
+    assert "\u202e" not in done.stderr and "\x1b" not in done.stderr
