@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import open_repo, repo_option
+from sortext.rules.wording import count
 
 
 @click.command("backup")
@@ -40,14 +41,12 @@ def command(repo_dir: Path | None) -> None:
             for m in r.mismatches:
                 click.echo(f"  {m}")
         else:
-            errors = f" ({r.check_errors} records with errors)" if r.check_errors else ""
+            errors = f" ({count(r.check_errors, 'record')} with errors)" if r.check_errors else ""
             click.echo(
-                f"{r.remote}: verified {r.records} records at {r.commit[:10]} "
+                f"{r.remote}: verified {count(r.records, 'record')} at {r.commit[:10]} "
                 f"on branch {report.branch}{errors}"
             )
     if report.uncommitted:
-        from sortext.views.format import count
-
         shown = ", ".join(report.uncommitted[:5])
         more = f" and {len(report.uncommitted) - 5} more" if len(report.uncommitted) > 5 else ""
         click.echo(

@@ -12,6 +12,7 @@ import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.errors import one_line
+from sortext.rules.wording import count
 
 PROGRESS_MIN_ROWS = 200
 
@@ -195,7 +196,9 @@ def command(
     print_comment_notes(plan)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
-    click.echo(f"{summary(plan, unit, skipped)}. Wrote {len(result.written)} files.", err=True)
+    click.echo(
+        f"{summary(plan, unit, skipped)}. Wrote {count(len(result.written), 'file')}.", err=True
+    )
     sys.exit(1 if plan.problems or skipped or result.failed else 0)
 
 
