@@ -139,3 +139,22 @@ def test_the_readme_names_every_command_that_takes_json() -> None:
         if any("--json" in getattr(p, "opts", []) for p in cmd.params):
             having.add(name)
     assert listed == having, (sorted(listed - having), sorted(having - listed))
+
+
+def test_every_dependency_is_justified_in_the_readme() -> None:
+    """Each runtime and test dependency of pyproject.toml has a row in the README's
+    "Dependencies and why" tables (recurring-ical-events had none)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    names = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower() for d in wanted}
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Dependencies and why", 1)[1].split("\n## ", 1)[0]
+    rows = [ln.split("|")[1] for ln in section.splitlines() if ln.startswith("| ")]
+    cells = " ".join(rows).lower()
+    missing = sorted(
+        n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", cells)
+    )
+    assert not missing, f"no README row for: {missing}"
