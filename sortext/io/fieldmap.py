@@ -96,7 +96,16 @@ class RowProblem:
     message: str
 
 
-def _spec(target: str, raw: Any, where: str) -> FieldSpec:
+class MapProblem(UsageError):
+    """A mistake in a map, at ``at`` (the keys leading to it, ``("fields",
+    "billing.rate")``): :func:`load_map` turns it into ``map.yaml:line:col: ...``."""
+
+    def __init__(self, where: str, at: tuple[str, ...], text: str) -> None:
+        super().__init__(f"{where}: {text}")
+        self.where, self.at, self.text = where, at, text
+
+
+def _spec(target: str, raw: Any, where: str, at: tuple[str, ...] = ("fields",)) -> FieldSpec:
     from sortext.edit.roundtrip import parse_path
 
     path = parse_path(target)
@@ -105,7 +114,9 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
             return FieldSpec(path, template=raw)
         return FieldSpec(path, column=raw)
     if not isinstance(raw, dict):
-        raise UsageError(f"{where}: {target}: give a column name or a mapping with 'column'")
+        raise MapProblem(
+            where, (*at, target), f"{target}: give a column name or a mapping with 'column'"
+        )
     unknown = set(raw) - {
         "column",
         "template",
@@ -118,32 +129,38 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         "optional",
     }
     if unknown:
-        raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
+        raise MapProblem(
+            where, (*at, target), f"{target}: unknown setting(s) {', '.join(sorted(unknown))}"
+        )
     kind = str(raw.get("type", "text"))
     if kind not in TYPES:
-        raise UsageError(f"{where}: {target}: type must be one of {', '.join(TYPES)}")
+        raise MapProblem(where, (*at, target), f"{target}: type must be one of {', '.join(TYPES)}")
     formats = raw.get("date_format") or ()
     if isinstance(formats, str):
         formats = (formats,)
     if "column" not in raw and "template" not in raw and "default" not in raw:
-        raise UsageError(f"{where}: {target}: give 'column', 'template' or 'default'")
+        raise MapProblem(where, (*at, target), f"{target}: give 'column', 'template' or 'default'")
     values = raw.get("values")
     column = raw.get("column")
     alternatives: tuple[str, ...] = ()
     if isinstance(column, list):
         if not column or not all(isinstance(c, str) for c in column):
-            raise UsageError(f"{where}: {target}: column: give a name or a list of names")
+            raise MapProblem(
+                where, (*at, target), f"{target}: column: give a name or a list of names"
+            )
         column, alternatives = column[0], tuple(column[1:])
     optional = raw.get("optional", False)
     if not isinstance(optional, bool):
-        raise UsageError(f"{where}: {target}: optional: give true or false")
+        raise MapProblem(where, (*at, target), f"{target}: optional: give true or false")
     pattern = raw.get("pattern")
     if pattern is not None:
         try:
             if re.compile(str(pattern)).groups < 1:
-                raise UsageError(f"{where}: {target}: pattern needs a (group) for the value")
+                raise MapProblem(
+                    where, (*at, target), f"{target}: pattern needs a (group) for the value"
+                )
         except re.error as exc:
-            raise UsageError(f"{where}: {target}: pattern: {exc}") from None
+            raise MapProblem(where, (*at, target), f"{target}: pattern: {exc}") from None
     return FieldSpec(
         path,
         column=column,
@@ -162,7 +179,7 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
 def parse_map(data: Any, where: str) -> FieldMap:
     """Build a FieldMap from the loaded YAML of a map file."""
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
-        raise UsageError(f"{where}: a map needs a 'fields:' mapping of field: column")
+        raise MapProblem(where, (), "a map needs a 'fields:' mapping of field: column")
     known = {
         "source",
         "format",
@@ -180,28 +197,30 @@ def parse_map(data: Any, where: str) -> FieldMap:
     }
     unknown = set(data) - known
     if unknown:
-        raise UsageError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
+        raise MapProblem(where, (), f"unknown section(s) {', '.join(sorted(unknown))}")
     fields = tuple(_spec(str(k), v, where) for k, v in data["fields"].items())
     item = data.get("item") or {}
     item_fields: tuple[FieldSpec, ...] = ()
     if item:
         if not isinstance(item, dict) or not {"list", "key", "fields"} <= set(item):
-            raise UsageError(f"{where}: item: needs list, key and fields")
-        item_fields = tuple(_spec(str(k), v, where) for k, v in item["fields"].items())
+            raise MapProblem(where, ("item",), "item: needs list, key and fields")
+        item_fields = tuple(
+            _spec(str(k), v, where, ("item", "fields")) for k, v in item["fields"].items()
+        )
         if not any(s.target == (item["key"],) for s in item_fields):
-            raise UsageError(f"{where}: item: fields must fill the key '{item['key']}'")
+            raise MapProblem(where, ("item",), f"item: fields must fill the key '{item['key']}'")
     notes = data.get("notes") or []
     match = str(data.get("match", "email"))
     if match not in ("email", "id"):
-        raise UsageError(f"{where}: match must be 'email' or 'id'")
+        raise MapProblem(where, ("match",), "match must be 'email' or 'id'")
     delimiter = data.get("delimiter")
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(str(delimiter), str(delimiter))
         if len(delimiter) != 1:
-            raise UsageError(f"{where}: delimiter must be one character (or 'tab')")
+            raise MapProblem(where, ("delimiter",), "delimiter must be one character (or 'tab')")
     decimal = data.get("decimal")
     if decimal is not None and decimal not in DECIMAL_MARKS:
-        raise UsageError(f"{where}: decimal must be '.' or ','")
+        raise MapProblem(where, ("decimal",), "decimal must be '.' or ','")
     encoding = data.get("encoding")
     if encoding is not None:
         import codecs
@@ -209,10 +228,12 @@ def parse_map(data: Any, where: str) -> FieldMap:
         try:
             codecs.lookup(str(encoding))
         except LookupError:
-            raise UsageError(f"{where}: encoding: unknown encoding '{encoding}'") from None
+            raise MapProblem(
+                where, ("encoding",), f"encoding: unknown encoding '{encoding}'"
+            ) from None
     unquote = data.get("unquote_formulas", False)
     if not isinstance(unquote, bool):
-        raise UsageError(f"{where}: unquote_formulas must be true or false")
+        raise MapProblem(where, ("unquote_formulas",), "unquote_formulas must be true or false")
     return FieldMap(
         unquote_formulas=unquote,
         delimiter=delimiter,
@@ -246,7 +267,16 @@ def load_map(path: Path) -> FieldMap:
     data = load_fast(source.text, "a field map")
     if isinstance(data, Diagnostic):
         raise UsageError(f"{path}:{data.line}:{data.column}: {data.message}")
-    return parse_map(data, str(path))
+    try:
+        return parse_map(data, str(path))
+    except MapProblem as problem:
+        from sortext.record.positions import build_position_map
+
+        try:
+            line, col = build_position_map(source.text).key(problem.at) if problem.at else (1, 1)
+        except (KeyError, IndexError, ValueError, TypeError):
+            line, col = 1, 1
+        raise UsageError(f"{path}:{line}:{col}: {problem.text}") from None
 
 
 # --- converting cells ------------------------------------------------------------
