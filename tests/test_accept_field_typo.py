@@ -1,0 +1,45 @@
+"""``import --accept theirs:FIELD`` with a FIELD no record can have (a typo,
+``theirs:billing.rte``) accepted nothing without a word: the conflicts stayed and
+the user believed them taken.  Such a pattern is a usage error (exit 2) with a
+did-you-mean; patterns with ``*`` over list entries (``invoices.*.status``) and
+whole sections (``billing``) are fine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.conftest import PROJECT_ROOT
+
+DATA = PROJECT_ROOT / "tests" / "data" / "billing-invoices.csv"
+MAP = PROJECT_ROOT / "docs" / "maps" / "billing-invoices.yaml"
+
+
+def run(cli: Callable[..., Result], repo: Path, accept: str) -> Result:
+    return cli(
+        "import", str(DATA), "--map", str(MAP), "--accept", accept, "--dry-run",
+        "--repo", str(repo),
+    )  # fmt: skip
+
+
+def test_a_field_no_record_can_have_is_a_usage_error(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    done = run(cli, records_repo, "theirs:invoices.*.stauts")
+    assert done.exit_code == 2, done.output
+    assert "--accept: 'theirs:invoices.*.stauts'" in done.output
+    assert "did you mean 'invoices.*.status'?" in done.output
+
+
+@pytest.mark.parametrize(
+    "accept", ["theirs", "theirs:invoices.*.status", "theirs:billing", "theirs:invoices",
+               "theirs:billing.rate", "theirs:links.anything", "theirs:invoices.*"]
+)  # fmt: skip
+def test_real_fields_and_patterns_are_accepted(
+    records_repo: Path, cli: Callable[..., Result], accept: str
+) -> None:
+    done = run(cli, records_repo, accept)
+    assert done.exit_code == 0, done.output
