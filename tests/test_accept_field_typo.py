@@ -43,3 +43,27 @@ def test_real_fields_and_patterns_are_accepted(
 ) -> None:
     done = run(cli, records_repo, accept)
     assert done.exit_code == 0, done.output
+
+
+def test_an_owned_fields_pattern_no_record_can_have_is_a_config_error(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """The same typo in ``owned_fields`` owned nothing without a word; it is reported
+    with its line like any mistake in sortext.yaml (a custom field counts)."""
+    config = records_repo / "sortext.yaml"
+    base = config.read_text()
+    config.write_text(
+        base + "\nowned_fields:\n  invoices.*.stauts: billing\n  links.crm: hubspot\n"
+    )
+    done = cli("check", "--repo", str(records_repo))
+    assert done.exit_code == 2, done.output
+    assert "owned_fields.invoices.*.stauts: no record has a field invoices.*.stauts" in (
+        done.output
+    )
+    assert "did you mean 'invoices.*.status'?" in done.output
+    assert "links.crm" not in done.output
+    config.write_text(
+        base.replace("custom_fields: {}", "custom_fields:\n  referral: {type: string}")
+        + "\nowned_fields:\n  referral: hubspot\n  sessions.*.score: billing\n"
+    )
+    assert cli("check", "--repo", str(records_repo)).exit_code == 0

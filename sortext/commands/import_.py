@@ -71,60 +71,20 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
     return out
 
 
-def schema_patterns(schema: Any) -> tuple[list[str], list[str]]:
-    """(every dotted path a record can hold, list entries as ``*``
-    (``invoices.*.status``), as ``--accept theirs:FIELD`` and ``owned_fields``
-    patterns name them; the paths of mappings taking fields of any name, ``links``)."""
-    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
-    fields: list[str] = []
-    open_maps: list[str] = []
-
-    def walk(node: Any, path: str, depth: int) -> None:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
-            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
-            depth += 1
-        if not isinstance(node, dict) or depth > 40:
-            return
-        if path:
-            fields.append(path)
-        for name, sub in (node.get("properties") or {}).items():
-            walk(sub, f"{path}.{name}" if path else name, depth + 1)
-        extra = node.get("additionalProperties")
-        if path and node.get("type") == "object" and extra not in (False, None):
-            open_maps.append(path)
-        if path and isinstance(node.get("items"), dict):
-            walk(node["items"], f"{path}.*", depth + 1)
-        for key in ("anyOf", "oneOf"):  # a blocker is text or a mapping
-            for sub in node.get(key) or []:
-                walk(sub, path, depth + 1)
-
-    walk(schema, "", 0)
-    return list(dict.fromkeys(fields)), list(dict.fromkeys(open_maps))
-
-
 def check_accepted(repo: Any, accept: tuple[str, ...]) -> None:
     """A usage error (with a did-you-mean) for ``--accept theirs:FIELD`` when FIELD
     matches no field a record can have: a typo must not silently accept nothing."""
-    import difflib
-    import fnmatch
-
     from sortext.schema.effective import effective_schema
+    from sortext.schema.owned import pattern_problem
 
     wanted = [a for a in accept_patterns(accept) if a != "*"]
     if not wanted:
         return
-    known, open_maps = schema_patterns(effective_schema(repo.config))
+    schema = effective_schema(repo.config)
     for pattern in wanted:
-        if any(fnmatch.fnmatchcase(k, pattern) for k in known):
-            continue
-        if any(pattern.startswith(m + ".") for m in open_maps):
-            continue  # links.anything: a mapping that takes fields of any name
-        near = difflib.get_close_matches(pattern, known, n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        raise click.BadParameter(
-            f"'theirs:{pattern}': no record has a field {pattern}{hint}",
-            param_hint="--accept",
-        )
+        why = pattern_problem(pattern, schema)
+        if why is not None:
+            raise click.BadParameter(f"'theirs:{pattern}': {why}", param_hint="--accept")
 
 
 @click.command("import")

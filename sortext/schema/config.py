@@ -649,6 +649,16 @@ def _validate_config(
         problems.append(
             (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
         )
+    owned = data.get("owned_fields") or {}
+    if owned:  # a typo in a pattern would own nothing, without a word
+        from sortext.schema.effective import default_schema, with_custom_fields
+        from sortext.schema.owned import pattern_problem
+
+        schema = with_custom_fields(default_schema(), data.get("custom_fields") or {})
+        for pattern in owned:
+            why = pattern_problem(str(pattern), schema)
+            if why is not None:
+                problems.append((("owned_fields", pattern), why))
     for name, spec in data.get("custom_fields", {}).items():
         if "type" not in spec and "values" not in spec:
             problems.append(

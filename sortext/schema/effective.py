@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,16 @@ def effective_schema(config: Config) -> dict[str, Any]:
         "enum": list(config.stage_names),
         "description": "lifecycle stage, from sortext.yaml",
     }
-    for name, spec in config.custom_fields.items():
-        parts = name.split(".")
+    return with_custom_fields(schema, config.custom_fields)
+
+
+def with_custom_fields(
+    schema: dict[str, Any], custom: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """``schema`` with each custom field of ``custom`` (``{name: spec}``, dotted
+    names inside mappings or list entries) added in place; returns ``schema``."""
+    for name, spec in custom.items():
+        parts = str(name).split(".")
         target = _object_for(schema, parts[:-1])
         if target is None:
             continue  # reported by check as a config problem
