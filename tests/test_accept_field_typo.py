@@ -67,3 +67,22 @@ def test_an_owned_fields_pattern_no_record_can_have_is_a_config_error(
         + "\nowned_fields:\n  referral: hubspot\n  sessions.*.score: billing\n"
     )
     assert cli("check", "--repo", str(records_repo)).exit_code == 0
+
+
+def test_a_requirement_on_a_field_no_record_can_have_is_a_config_error(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """``requirements: [{field: billing.plna, ...}]`` asked every active client for a
+    field that is itself an error in a record: unsatisfiable.  It is reported in
+    sortext.yaml with a did-you-mean; a name under links (any name) is fine."""
+    config = records_repo / "sortext.yaml"
+    base = config.read_text()
+    assert "{field: billing.plan, stages: [active]" in base
+    config.write_text(base.replace("{field: billing.plan, stages", "{field: billing.plna, stages"))
+    done = cli("check", "--repo", str(records_repo))
+    assert done.exit_code == 2, done.output
+    assert "field: no record has a field billing.plna; did you mean 'billing.plan'?" in (
+        done.output
+    )
+    config.write_text(base.replace("{field: links.contract,", "{field: links.signed,"))
+    assert cli("check", "--repo", str(records_repo)).exit_code in (0, 1)

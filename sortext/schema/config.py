@@ -650,7 +650,10 @@ def _validate_config(
             (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
         )
     owned = data.get("owned_fields") or {}
-    if owned:  # a typo in a pattern would own nothing, without a word
+    required = [(i, r["field"]) for i, r in enumerate(data.get("requirements", []))]
+    if owned or required:
+        # a typo in an owned pattern would own nothing without a word; in a
+        # requirement, ask for a field no record may hold (it is an unknown field)
         from sortext.schema.effective import default_schema, with_custom_fields
         from sortext.schema.owned import pattern_problem
 
@@ -659,6 +662,10 @@ def _validate_config(
             why = pattern_problem(str(pattern), schema)
             if why is not None:
                 problems.append((("owned_fields", pattern), why))
+        for i, name in required:
+            why = pattern_problem(str(name), schema)
+            if why is not None:
+                problems.append((("requirements", i, "field"), why))
     for name, spec in data.get("custom_fields", {}).items():
         if "type" not in spec and "values" not in spec:
             problems.append(
