@@ -25,3 +25,16 @@ def test_a_known_field_without_changes_says_so(
         done = cli("history", "greta-lindholm", "--field", field, "--repo", str(records_repo))
         assert done.exit_code == 0, done.output
         assert "unknown field" not in done.output
+
+
+def test_the_assistants_field_history_refuses_a_typo_too(records_repo: Path) -> None:
+    from tests.test_mcp import calls, error_text
+
+    typo, known = calls(
+        records_repo,
+        ("field_history", {"id": "amara-okafor", "field": "stge"}),
+        ("field_history", {"id": "amara-okafor", "field": "stage"}),
+    )
+    assert typo.is_error and "unknown field 'stge'" in error_text(typo)
+    assert '"invalid_argument"' in error_text(typo)
+    assert not known.is_error

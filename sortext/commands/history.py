@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
 from sortext.commands.style import json_out
 from sortext.errors import one_line
-
-if TYPE_CHECKING:
-    from sortext.repo import Repository
 
 
 @click.command("history")
@@ -38,7 +34,9 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)
     if field and not entries:
-        _known_field(repo, field)
+        from sortext.vcs.history import check_field
+
+        check_field(repo, field)
     if as_json:
         click.echo(json_out([e.to_json() for e in entries]))
         return
@@ -61,19 +59,3 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
         click.echo("".join(lines), nl=False)  # one write: 2,000 commits print ~3,000 lines
     if not entries and field:
         click.echo(f"no changes to {field} in the history of {record_id}")
-
-
-def _known_field(repo: Repository, field: str) -> None:
-    """Raise UnknownValue (exit 2, with a did-you-mean) when ``--field``'s first part
-    is no field a record can have (``stge``), so a typo is not answered with "no
-    changes"; what lies below a known field (``invoices[INV-7].status``) is not
-    checked, since history keeps fields a schema may have dropped since."""
-    import re
-
-    from sortext.errors import UnknownValue
-    from sortext.schema.effective import effective_schema
-
-    top = re.split(r"[.\[]", field, maxsplit=1)[0]
-    known = ["notes", *effective_schema(repo.config).get("properties", {})]
-    if top not in known:
-        raise UnknownValue("--field", "field", field, known)

@@ -654,8 +654,8 @@ def _validate_config(
     if owned or required:
         # a typo in an owned pattern would own nothing without a word; in a
         # requirement, ask for a field no record may hold (it is an unknown field)
-        from sortext.schema.effective import default_schema, with_custom_fields
         from sortext.schema.owned import pattern_problem
+        from sortext.schema.shipped import default_schema, with_custom_fields
 
         schema = with_custom_fields(default_schema(), data.get("custom_fields") or {})
         for pattern in owned:
