@@ -30,6 +30,10 @@ ALLOWED = {
     "out.append(f\"  outstanding {fmt(c.outstanding_total, None) or '0'}  ({buckets} days)\")",
     'raise UsageError(f"{folder}: more than {MAX_FILES} notes; import a subfolder")',
     "return f\"notes {' '.join(parts)} lines\"",
+    # left for now: the client page's payment terms ("1 days" for terms_days: 1) are
+    # written the same in client.html.j2, and the plain renderer must match its
+    # bytes (SHIPPED_DIGEST); both change together
+    "add(f\", {esc(bill['terms_days'])} days\")",
 }
 
 
