@@ -262,12 +262,15 @@ def build_server(repo: Repository) -> MCPServer:
     def field_history(id: str, field: str | None = None) -> list[dict[str, Any]]:
         """Who changed which field of one client, and when, oldest first (= `sortext
         history ID --json`).  Each: {date, commit, author, field, old, new, kind}."""
-        from sortext.vcs.history import client_history
+        from sortext.vcs.history import check_field, client_history
 
         def run() -> list[dict[str, Any]]:
             current = fresh()
             guard.record_id(id)
-            return [e.to_json() for e in client_history(current, id, field)]
+            found = [e.to_json() for e in client_history(current, id, field)]
+            if field and not found:
+                check_field(current, field)  # a typo is an error, not "no changes"
+            return found
 
         return run()
 

@@ -21,6 +21,7 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import visible
+from sortext.rules.wording import count
 
 if TYPE_CHECKING:
     from sortext.vcs.erase import ErasePlan, EraseReport
@@ -298,8 +299,9 @@ def show_report(report: EraseReport, push: bool) -> None:
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
-            f"verified {visible(v.where)}: {v.objects} objects and {v.files} git files "
-            f"searched for {values} values: {state}"
+            f"verified {visible(v.where)}: {count(v.objects, 'object')} and "
+            f"{count(v.files, 'git file')} "
+            f"searched for {count(values, 'value')}: {state}"
         )
         for hit in v.found[:20]:
             click.echo(f"  {visible(hit)}")
