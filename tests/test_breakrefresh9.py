@@ -46,7 +46,7 @@ def test_an_ask_after_a_refresh_counts_though_the_clock_stepped_back() -> None:
         answers.set_refreshed(conn, 10_000_000_000)
         answers.mark_asked(conn, "line:a", 6_000_000_000)
     assert _pending(conn, "line:a")
-    assert not answers.needs_mark(conn, "line:a")  # one write between two refreshes
+    assert not answers.needs_mark(conn, "line:a")  # asked last: no second write
 
 
 def test_keep_line_counts_as_asked_after_the_refresh() -> None:

@@ -1,6 +1,6 @@
 """Issue 15, the watcher's refresh after a save costs what is asked: only the questions
 asked since the previous refresh are worked out again (a replay marks its command line
-asked, cheaply: one write between two refreshes); no child process at all when none
+asked, cheaply: no write when it is the line asked last); no child process at all when none
 was; a configuration change keeps the questions (not their replies); and a child that
 fails is told once per cause, never silently.
 
@@ -76,8 +76,8 @@ def test_a_replay_marks_its_question_asked(
 def test_a_replay_writes_its_mark_once_between_two_refreshes(
     watched: tuple[Path, Watcher, dict[str, str]],
 ) -> None:
-    """The mark is one write per command line between two refreshes: a second replay
-    only reads (its mark is newer than the refresh)."""
+    """The mark is one write for a command line asked again and again: a second replay
+    only reads (its mark is the newest)."""
     root, watcher, env = watched
     watcher.saved()
     query = ("next",)
