@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sortext.store import answers
 from tests.dated import replace
-from tests.test_breakrefresh9 import LISTS, _index, _record
+from tests.test_breakrefresh9 import LISTS, drive_asks
 from tests.test_query_recall import NORTHWIND, _dated
 from tests.test_recall_line import _entry, _env
 from tests.test_watch_refresh import _fresh, _line, _replayed
@@ -106,47 +106,9 @@ def test_a_refresh_takes_the_lines_asked_last_whatever_their_number_and_the_cloc
     refreshes between, while the wall clock steps back and forth: each refresh takes
     exactly the ASKED lines asked last since the previous one, the last asked first;
     and asking the line asked last again writes nothing."""
-    import tempfile
-    import time
-    import types
-    from unittest import mock
-
     from sortext.commands.watch import ASKED
-    from sortext.views import recall
 
-    now = [time.time_ns()]
+    def check(taken: list[str], since: list[str]) -> None:
+        assert taken == since[:ASKED]
 
-    def time_ns() -> int:
-        now[0] += 1
-        return now[0]
-
-    fake = types.SimpleNamespace(time_ns=time_ns, localtime=time.localtime)
-    with tempfile.TemporaryDirectory() as folder, mock.patch.object(recall, "time", fake):
-        root = Path(folder)
-        path = _index(root)
-        since: list[str] = []  # asked since the last refresh, the last asked first
-        for n in range(_LINES):
-            _record(path, f"line:{n:064}", ["list", str(n)], time_ns())
-            since.insert(0, str(n))
-        for op, line, step in ops:
-            now[0] += step
-            if op == "ask":
-                key = f"line:{line:064}"
-                conn = sqlite3.connect(path)
-                try:
-                    needed = answers.needs_mark(conn, key)
-                finally:
-                    conn.close()
-                if since[:1] == [str(line)]:
-                    assert not needed  # the same line again: only read
-                if needed:
-                    recall._mark(root, key)
-                if str(line) in since:
-                    since.remove(str(line))
-                since.insert(0, str(line))
-            else:
-                began = time_ns()
-                asked = recall.questions(root, ASKED, pending=True)
-                assert [q["parts"][1] for q in asked] == since[:ASKED]
-                recall.refreshed(root, began, asked)
-                since = []
+    drive_asks(ops, _LINES, check)
