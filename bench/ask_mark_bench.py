@@ -20,11 +20,12 @@ unpacked; it is put first on the children's PYTHONPATH)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import tempfile
 from pathlib import Path
 
-from bench.query_bench import CHILD_ENV, DAY, child_run, prepare, sortext
+from bench.query_bench import CHILD_ENV, DAY, child_run, prepare, sortext, vouched
 
 PATTERNS: dict[str, list[list[str]]] = {
     "next, again": [["next"], ["next"]],
@@ -34,21 +35,15 @@ PATTERNS: dict[str, list[list[str]]] = {
 
 def measure(trees: list[Path], size: int, runs: int, base: Path) -> dict[str, dict[str, float]]:
     """{tree: {"pattern: query cpu"/"... wall": median seconds of one query}}."""
-    from sortext.daemon.lock import acquire
-    from sortext.files import watchmark
-    from sortext.files.state import StateDir
-
     repos: dict[Path, Path] = {}
     envs: dict[Path, dict[str, str]] = {}
     for n, tree in enumerate(trees):
         envs[tree] = dict(CHILD_ENV, PYTHONPATH=str(tree.resolve()))
         repos[tree] = prepare(size, base / f"tree{n}")
-    locks = []
-    for repo in repos.values():
-        locks.append(acquire(StateDir(repo).watch_lock))
-        watchmark.mark(repo, repo / "clients")
     samples: dict[tuple[Path, str], list[tuple[float, float]]] = {}
-    try:
+    with contextlib.ExitStack() as held:
+        for repo in repos.values():
+            held.enter_context(vouched(repo))
         for pattern, argvs in PATTERNS.items():
             for tree in trees:  # warm-up: each line recorded and its reply kept
                 for args in argvs * 2:
@@ -61,10 +56,6 @@ def measure(trees: list[Path], size: int, runs: int, base: Path) -> dict[str, di
                         )
                         name = f"{pattern}: {' '.join(args)}"
                         samples.setdefault((tree, name), []).append((cpu, wall))
-    finally:
-        for repo, lock in zip(repos.values(), locks, strict=True):
-            watchmark.clear(repo)
-            lock.release()
     out: dict[str, dict[str, float]] = {}
     for (tree, name), got in samples.items():
         row = out.setdefault(str(tree), {})

@@ -61,6 +61,19 @@ def roundtrip(root: Path, fmt: str, cli: Callable[..., Result], *why: object) ->
     return result
 
 
+def import_companies(root: Path, sheet: Path, text: str, cli: Callable[..., Result]) -> Result:
+    """Import the CSV ``text`` (written to ``sheet``) with a map matching records by id
+    and setting their company, every conflict accepted; the import must succeed."""
+    sheet.write_text(text, encoding="utf-8")
+    fmap = sheet.parent / "m.yaml"
+    fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
+    result = cli(
+        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def copy_of(base: Path, tmp_path_factory: pytest.TempPathFactory, name: str = "case") -> Path:
     """A fresh copy of ``base`` (one hypothesis example's records)."""
     root = tmp_path_factory.mktemp(name) / "records"

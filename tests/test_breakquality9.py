@@ -19,7 +19,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import git, sample_records
-from tests.roundtripkit import MAPS, copy_of, put_values, roundtrip, roundtrip_property
+from tests.roundtripkit import (
+    MAPS,
+    copy_of,
+    import_companies,
+    put_values,
+    roundtrip,
+    roundtrip_property,
+)
 
 EXPORT_MAP, JSON_MAP = MAPS["csv"], MAPS["json"]
 
@@ -58,14 +65,7 @@ def test_a_sheet_that_changes_more_than_blanks_still_updates(
     """The trimmed comparison does not hide a real change."""
     root = sample_records(tmp_path / "records")
     assert put_values(root, "Acme  ", "send it", cli)
-    sheet = tmp_path / "s.csv"
-    sheet.write_text("id,company\namara-okafor,  Acme Ltd \n", encoding="utf-8")
-    fmap = tmp_path / "m.yaml"
-    fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
-    result = cli(
-        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
+    import_companies(root, tmp_path / "s.csv", "id,company\namara-okafor,  Acme Ltd \n", cli)
     assert 'company: "Acme Ltd"' in (root / "clients" / "amara-okafor.md").read_text("utf-8")
 
 

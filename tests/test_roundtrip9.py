@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sortext.io.formula import is_formula, neutralise, restore
 from tests.conftest import sample_records
-from tests.roundtripkit import put_values, roundtrip, roundtrip_property
+from tests.roundtripkit import import_companies, put_values, roundtrip, roundtrip_property
 
 #: What makes a value start like a formula, or look as if the export had quoted it.
 _LEADS = [
@@ -106,14 +106,7 @@ def test_without_the_map_setting_a_quote_is_data(
     """A user's spreadsheet: a ' typed before = is kept (Excel and LibreOffice hide
     their own quote and write the text without it, so a ' in a file is the user's)."""
     root = sample_records(tmp_path / "records")
-    sheet = tmp_path / "people.csv"
-    sheet.write_text("id,company\namara-okafor,'=2+2\n", encoding="utf-8")
-    fmap = tmp_path / "m.yaml"
-    fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
-    result = cli(
-        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
+    import_companies(root, tmp_path / "people.csv", "id,company\namara-okafor,'=2+2\n", cli)
     assert 'company: "\'=2+2"' in (root / "clients" / "amara-okafor.md").read_text(
         "utf-8"
     ) or "company: '''=2+2'" in (root / "clients" / "amara-okafor.md").read_text("utf-8")
