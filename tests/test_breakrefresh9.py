@@ -22,6 +22,7 @@ from sortext.store import answers
 from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
+from tests.test_refresh_asked import _marks
 from tests.test_watch_refresh import Watcher, _fresh, _line, _replayed, watched
 
 __all__ = ["watched"]  # the fixture, used by name
@@ -346,14 +347,6 @@ def test_a_replay_with_the_index_locked_is_printed_and_marked_when_it_can_be(
     replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
     assert watcher.saved("northwind-bakery.md") == 1
     assert _replayed(root, query, env) == _fresh(root, query, env)
-
-
-def _marks(root: Path) -> dict[str, int]:
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    try:
-        return dict(conn.execute("SELECT key, at FROM reply_asked"))
-    finally:
-        conn.close()
 
 
 # -- two terminals asking the same command line ---------------------------------------

@@ -27,8 +27,9 @@ SCHEMA = (
 )
 # reply_lines: which question a command line asked (see sortext.views.recall); it does
 # not depend on the records, so forget_all keeps it.  reply_asked: when each command
-# line was last asked (wall clock, ns), and under REFRESHED when a watcher's refresh
-# that finished began: the watcher works out again only the questions asked since.
+# line was last asked (wall clock, ns, but always past every other mark: the marks are
+# in the order of the asks), and under REFRESHED when a watcher's refresh that
+# finished began: the watcher works out again only the questions asked since.
 TABLES = ("answers", "replies", "reply_lines", "reply_asked")
 #: The tables a rebuild of the index (a configuration change) keeps: the questions are
 #: still the user's (their replies, keyed by the configuration, are not kept).
