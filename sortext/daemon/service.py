@@ -154,6 +154,11 @@ class WatchService:
     _linked: dict[Path, tuple[int, int, int, int]] = field(default_factory=dict)
     _rescan_at: float = 0.0
 
+    def stopping(self) -> bool:
+        """Whether this watcher was asked to stop (a signal, :meth:`stop`); safe from
+        any thread."""
+        return self._stop
+
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
         self._stop = True
