@@ -38,6 +38,7 @@ from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.store.index import identity_of
+from sortext.vcs.midnight import utc_now
 
 log = logging.getLogger("sortext.watch")
 
@@ -154,6 +155,11 @@ class WatchService:
     _linked: dict[Path, tuple[int, int, int, int]] = field(default_factory=dict)
     _rescan_at: float = 0.0
 
+    def stopping(self) -> bool:
+        """Whether this watcher was asked to stop (a signal, :meth:`stop`); safe from
+        any thread."""
+        return self._stop
+
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
         self._stop = True
@@ -171,7 +177,7 @@ class WatchService:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
             )
-        self.started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        self.started_at = utc_now().replace(microsecond=0).isoformat()
         previous = self._install_signals()
         observer = None
         pusher = None
@@ -537,7 +543,7 @@ class WatchService:
             self._last_commit = {
                 "id": result.commit,
                 "message": (result.message or "").splitlines()[0],
-                "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "at": utc_now().replace(microsecond=0).isoformat(),
             }
         if (result.commit or result.published) and pusher is not None:
             pusher.nudge()
