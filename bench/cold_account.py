@@ -44,6 +44,7 @@ STAGES = [
     ("sortext.store.index", "_parse_file", (), "one record in all (read .. page written)"),
     ("sortext.check.load", "parse_record", ("sortext.store.index",), "parse and validate"),
     ("sortext.pages.build", "_FreshRecords.work", (), "assess + page (in the parse)"),
+    ("sortext.pages.plain", "ClientPages.render", (), "client page render (plain or Jinja)"),
     ("jinja2.environment", "Template.render", (), "Jinja render (pages)"),
     ("sortext.pages.build", "_write_page", (), "client page file written"),
     ("sortext.files.write", "write_if_changed", ("sortext.pages.build",), "write_if_changed"),

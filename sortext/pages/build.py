@@ -42,7 +42,7 @@ from sortext.files.write import (
     write_if_changed,
     write_new,
 )
-from sortext.pages.render import load_template, render_page
+from sortext.pages.plain import ClientPages, page_renderer
 from sortext.repo import Repository
 
 if TYPE_CHECKING:  # imported where used: a build loads Jinja2 and the index lazily
@@ -230,7 +230,7 @@ def _build(
         if names is None or len(names) >= PARALLEL_THRESHOLD:
             # records may be parsed in forked workers: loaded once here, inherited by them
             # (a few files are parsed in this process, which loads it if one is parsed)
-            load_template(env(), "client.html.j2")
+            page_renderer(env())
         fresh = _FreshRecords(
             repo.root, env, config, today, common, rules_key, base_key, clock, real_pages
         )
@@ -315,7 +315,7 @@ def _build(
             board.forget(index.conn, forgotten)
             board.forget_day(index.conn, forgotten)
             if plan.jobs:  # loaded before the workers fork: each inherits it
-                load_template(env(), "client.html.j2")
+                page_renderer(env())
             jobs = (
                 _run_jobs(index, env(), config, today, plan.jobs, common, clock, fresh.staging)
                 if plan.jobs
@@ -1082,7 +1082,7 @@ class _FreshRecords:
         self.clock = clock if clock is not None else {}
         self.common, self.rules_key = common, rules_key
         self.base = hashlib.sha256(base_key.encode()).hexdigest()[:20]
-        self.template: jinja2.Template | None = None
+        self.pages: ClientPages | None = None
         self.owned: dict[str, str] = {}  # record id -> what its owners supplied (digest)
         self.written: list[str] = []
         self.unchanged: list[str] = []
@@ -1100,8 +1100,8 @@ class _FreshRecords:
         part = _clock_part(self.clock, record.id)
         if page is not None and withheld(self.config, record) and page.exists():
             self.removed.append(rel)
-        if self.template is None:  # looked up once: each lookup stats the template files
-            self.template = load_template(self.env(), "client.html.j2")
+        if self.pages is None:  # looked up once: each lookup stats the template files
+            self.pages = page_renderer(self.env())
         stored, done = _assess_and_render(
             path,
             record,
@@ -1109,7 +1109,7 @@ class _FreshRecords:
             False,
             f"{self.rules_key}|{digest}|False|{part}" if ok else None,
             page,
-            self.template,
+            self.pages,
             self.config,
             self.today,
             self.common,
@@ -1166,7 +1166,7 @@ def _assess_and_render(
     stale: bool,
     assess_key: str | None,
     page: Path | None,
-    template: jinja2.Template,
+    pages: ClientPages,
     config: Config,
     today: dt.date,
     common: Context,
@@ -1194,7 +1194,7 @@ def _assess_and_render(
     done = None
     if page is not None:
         view = client_view(record, config, today, diagnostics, stale, assessment, stage_since)
-        text = render_page(template, record.path or path, c=view, **common)
+        text = pages.render(record.path or path, view, **common)
         done = (page, _write_page(page, text.encode("utf-8"), staging))
     return stored, done
 
@@ -1261,7 +1261,7 @@ def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
 
     assert _job is not None
     shared = _job
-    template = load_template(shared.env, "client.html.j2")
+    pages = page_renderer(shared.env)
     out: list[_Done] = []
     for job in shared.jobs[span[0] : span[1]]:
         if _parent is not None and os.getppid() != _parent and os.getpid() != _parent:
@@ -1278,7 +1278,7 @@ def _do_jobs(conn: sqlite3.Connection, span: tuple[int, int]) -> list[_Done]:
                 entry.stale,
                 job.assess_key,
                 job.page,
-                template,
+                pages,
                 shared.config,
                 shared.today,
                 shared.common,

@@ -408,6 +408,12 @@ def _load_inner() -> Any:
     return _INNER
 
 
+def text_escaper() -> Any:
+    """The function :func:`escape_text` applies to a ``str`` (markupsafe's own escaper
+    when it has one): ``str -> str``."""
+    return _INNER or _load_inner()
+
+
 def _fallback_inner(text: str) -> str:
     return str(_markup_escape()(text))
 
@@ -457,6 +463,7 @@ def _readable(fn: Any, kind: type | tuple[type, ...]) -> Any:
 
     filter_.__name__ = getattr(fn, "__name__", "filter_")
     filter_.__doc__ = fn.__doc__
+    filter_.__wrapped__ = fn  # type: ignore[attr-defined]  # what it reads (pages/plain.py)
     return filter_
 
 
@@ -597,7 +604,7 @@ def unlabel(text: str | None, label: str) -> str:
     return text[len(label) :] if text.lower().startswith(label.lower()) else text
 
 
-_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def keepdates(value: Any) -> Any:
@@ -607,10 +614,10 @@ def keepdates(value: Any) -> Any:
 
     if value is None:
         return ""
-    return Markup(_ISO_DATE.sub(_NOBR_DATE, escape_text(value)))
+    return Markup(ISO_DATE.sub(NOBR_DATE, escape_text(value)))
 
 
-_NOBR_DATE = r'<span class="nobr">\g<0></span>'  # a date matched by _ISO_DATE, kept whole
+NOBR_DATE = r'<span class="nobr">\g<0></span>'  # a date matched by ISO_DATE, kept whole
 
 
 def nobr(value: Any) -> Any:
