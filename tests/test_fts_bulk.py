@@ -187,3 +187,45 @@ def test_a_failed_bulk_refresh_rolls_the_setting_back(
         assert len(index.entries()) == 6
         assert len(index.search(["client"])) == 6
     assert _config(root) == [("version", 4)]
+
+
+def test_a_bulk_refresh_gives_back_the_pages_the_last_merges_left_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FTS5's merges free the segments they read, and the pages the last ones free are
+    reused by no later write of the refresh: the bulk refresh gives them back itself
+    (a close gives back only more than 1/16 of the file)."""
+    root = generate_repo(120, tmp_path / "r")
+    monkeypatch.setattr(index_module, "BULK_JOURNAL_MIN", 3)
+    monkeypatch.setattr(index_module, "FTS_BULK_HASHSIZE", 65536)  # merges left free pages
+    monkeypatch.setattr(index_module, "GIVE_BACK_FREE", 0)
+    seen: list[int] = []
+    real = index_module._give_back
+
+    def spying(conn: sqlite3.Connection, bulk: bool = False) -> None:
+        seen.append(conn.execute("PRAGMA freelist_count").fetchone()[0])
+        real(conn, bulk)
+
+    monkeypatch.setattr(index_module, "_give_back", spying)
+    with Index.open(open_repository(root)) as index:
+        index.refresh()
+        assert seen and seen[0] > 0  # the refresh's own give-back found free pages
+        assert index.conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+        assert len(index.search(["client"], limit=1000)) == 120
+
+
+def test_after_a_bulk_refresh_any_share_of_free_pages_goes_back(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "x.sqlite", isolation_level=None)
+    conn.execute("PRAGMA page_size=512")
+    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+    conn.execute("CREATE TABLE t (v BLOB)")  # a row a page
+    conn.executemany("INSERT INTO t VALUES (?)", [(bytes(400),) for _ in range(6000)])
+    conn.execute("DELETE FROM t WHERE rowid <= 300")  # 1/20 of the pages
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    assert free > index_module.GIVE_BACK_FREE and free * 16 < pages
+    index_module._give_back(conn)  # a close: under 1/16, kept for reuse
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (free,)
+    index_module._give_back(conn, bulk=True)
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    conn.close()
