@@ -33,6 +33,7 @@ Usage: python -m bench.query_bench [--sizes 1000 10000 30000] [--runs 5]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +120,52 @@ def child_rss(argv: list[str], cwd: Path) -> int:
             check=False,
         )
         return int(out.read().strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def vouched(repo: Path) -> Iterator[None]:
+    """Within the block this process holds ``repo``'s watcher lock and vouches for its
+    index (``.sortext/watch.current``), as a running ``sortext watch`` with nothing
+    pending does: a query then does no stat pass."""
+    from sortext.daemon.lock import acquire
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+
+    lock = acquire(StateDir(repo).watch_lock)  # in .git/ for a git repository
+    watchmark.mark(repo, repo / "clients")
+    try:
+        yield
+    finally:
+        watchmark.clear(repo)
+        lock.release()
+
+
+def print_by_size(
+    sizes: list[int],
+    keep: Path | None,
+    prefix: str,
+    figures: Callable[[int, Path], dict[str, float]],
+    note: str = "",
+    after: Callable[[dict[str, float]], str] | None = None,
+) -> None:
+    """For each size, ``figures(size, base)`` (seconds by name, with the "anchor":
+    ``python -c pass``) printed under a heading, each with its ratio to the anchor;
+    ``after(figures)``: a last line.  ``base`` is ``keep``, else a temporary folder
+    (named ``prefix``...) removed at the end."""
+    base = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        for size in sizes:
+            fig = figures(size, base)
+            anchor = fig["anchor"]
+            print(f"## {size:,} clients (python -c pass {anchor:.3f} s{note})")
+            for key, value in fig.items():
+                print(f"{key}: {value:.3f} s ({value / anchor:.1f}x)")
+            if after is not None:
+                print(after(fig))
+            sys.stdout.flush()
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def sortext(*args: str) -> list[str]:

@@ -31,7 +31,6 @@ Only SQLite's own work is timed: no parsing, no pickling, no pages.
 
 from __future__ import annotations
 
-import argparse
 import os
 import pickle
 import sqlite3
@@ -42,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.repo_args import repo_command
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -219,14 +220,13 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["--child"]:
-        _child(Path(args[1]), Path(args[2]), args[3])
+    command = repo_command(
+        __doc__, argv, lambda rest: _child(Path(rest[0]), Path(rest[1]), rest[2])
+    )
+    if command is None:
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", type=Path)
+    parser, args = command
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--today", default="2026-11-23")
     parser.add_argument("--variants", default="base,bulk_journal,journal_off")
     opts = parser.parse_args(args)
     variants = opts.variants.split(",")

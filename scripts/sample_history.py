@@ -159,7 +159,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__)
         return 2
-    dest = build(Path(argv[0]))
+    try:
+        dest = build(Path(argv[0]))
+    except FileExistsError as exc:
+        print(f"sample_history.py: {exc}: remove it or give another folder", file=sys.stderr)
+        return 2
     print(f"demo records repository with a dated history in {dest}")
     print(f"next: sortext build --repo {dest} --today {SAMPLE_TODAY}")
     return 0

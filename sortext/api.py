@@ -107,8 +107,17 @@ class Practice:
                 return record
         raise RecordNotFound(f"no client '{record_id}' in {self.repository.clients_path}")
 
+    def today(self) -> dt.date:
+        """The practice's today: the date in ``timezone:`` of ``sortext.yaml`` (the
+        local date when it names none) at the clock's instant (``SORTEXT_NOW``, else
+        the system's), the day every command takes when not given ``--today``.
+        ``SORTEXT_TODAY`` is the CLI's and is not read here: pass ``today``."""
+        from sortext.vcs.midnight import practice_day
+
+        return practice_day(self.repository.config.timezone)
+
     def next_actions(self, today: dt.date | None = None) -> list[NextAction]:
-        """Every client's next action relative to ``today`` (default: the local date),
+        """Every client's next action relative to ``today`` (default: :meth:`today`),
         in the order of ``sortext next``: overdue, today, soon, missing, later.
 
         Each :class:`~sortext.rules.findings.NextAction` gives ``id``, ``name``,
@@ -117,11 +126,11 @@ class Practice:
         """
         from sortext.rules.findings import next_actions
 
-        return next_actions(self.records(), self.repository.config, today or dt.date.today())
+        return next_actions(self.records(), self.repository.config, today or self.today())
 
     def findings(self, today: dt.date | None = None) -> list[Finding]:
-        """Everything the rules say needs attention on ``today`` (default: the local
-        date), most severe and soonest first.
+        """Everything the rules say needs attention on ``today`` (default:
+        :meth:`today`), most severe and soonest first.
 
         Each :class:`~sortext.rules.findings.Finding` gives ``record_id``,
         ``name``, ``kind`` (e.g. ``invoice_overdue``), ``level`` (``error``,
@@ -134,7 +143,7 @@ class Practice:
 
         records = self.records()
         since = stage_since_map(self.repository, records)
-        return findings(records, self.repository.config, today or dt.date.today(), since)
+        return findings(records, self.repository.config, today or self.today(), since)
 
     def diagnostics(self) -> list[Diagnostic]:
         """The problems of every record file (what ``sortext check`` reports for

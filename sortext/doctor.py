@@ -45,10 +45,12 @@ def check_backup(repo: Repository, now: dt.datetime) -> Finding:
         return Finding("backup", "warn", "no verified backup yet: run 'sortext backup'")
     age = now - when
     days = age.days
-    text = f"last verified backup {days} days ago ({when.isoformat(timespec='minutes')})"
+    from sortext.rules.wording import count
+
+    text = f"last verified backup {count(days, 'day')} ago ({when.isoformat(timespec='minutes')})"
     if days > max_days:
         return Finding(
-            "backup", "warn", f"{text}, older than {max_days} days: run 'sortext backup'"
+            "backup", "warn", f"{text}, older than {count(max_days, 'day')}: run 'sortext backup'"
         )
     return Finding("backup", "ok", text)
 
@@ -184,7 +186,9 @@ def check_durability(repo: Repository) -> Finding:
 
 def diagnose(repo: Repository, now: dt.datetime | None = None) -> list[Finding]:
     """Every check, in a fixed order."""
-    moment = now or dt.datetime.now(dt.UTC)
+    from sortext.vcs.midnight import utc_now
+
+    moment = now or utc_now()
     checks: list[Callable[[], Finding]] = [
         lambda: check_backup(repo, moment),
         lambda: check_hooks(repo),

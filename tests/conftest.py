@@ -13,9 +13,17 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_TODAY = "2026-11-23"
+
+# Tests wait on events, not on time: a hypothesis deadline is a timing assertion, and
+# on a loaded 2-core CI machine a first call that imports or compiles exceeds it.
+# Every property inherits this profile; a test that sets its own settings keeps it
+# unless it names a deadline itself.
+settings.register_profile("sortext", deadline=None)
+settings.load_profile("sortext")
 
 
 def git(root: Path, *args: str) -> str:
@@ -44,6 +52,13 @@ def _discovery_stops_at_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> 
 def records_repo(tmp_path: Path) -> Path:
     """A copy of the sample records repository, committed in a fresh git repo."""
     return sample_records(tmp_path / "records")
+
+
+@pytest.fixture(scope="module")
+def sample_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample records repository, made once per test module: copy it before
+    changing it (``tests.roundtripkit.copy_of``)."""
+    return sample_records(tmp_path_factory.mktemp("samples") / "records")
 
 
 def sample_records(root: Path) -> Path:

@@ -122,3 +122,37 @@ def test_init_writes_merge_driver_and_gitattributes(
     assert cli("init", str(target)).exit_code == 0
     assert (target / ".gitattributes").read_text() == "clients/*.md merge=sortext\n"
     assert "merge-driver %O %A %B %P" in git(target, "config", "merge.sortext.driver")
+
+
+def test_backup_without_origin_names_the_remotes_there_and_the_setting(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A new user adds a remote under another name than origin: the failure names
+    the remote looked for, the ones the repository has, and how to use one of them
+    (never git's bare 'does not appear to be a git repository')."""
+    remote = tmp_path / "mine.git"
+    git(tmp_path, "init", "--bare", "--quiet", "--initial-branch=main", str(remote))
+    git(records_repo, "remote", "add", "backup", str(remote))
+    result = cli("backup", "--repo", str(records_repo))
+    assert result.exit_code == 1
+    assert "no git remote named 'origin'" in result.output, result.output
+    assert "backup: {remotes: [backup]}" in result.output, result.output
+    assert "does not appear to be a git repository" not in result.output
+
+
+def test_backup_says_which_record_changes_it_did_not_back_up(
+    with_remote: Path, cli: Callable[..., Result]
+) -> None:
+    """Backup pushes commits; a record saved but not committed (no watcher ran) is
+    not in it, and the user is told so by name (the remote still verifies)."""
+    new = with_remote / "clients" / "zed-new.md"
+    new.write_text("---\nname: Zed New\nstage: completed\n---\n", encoding="utf-8")
+    result = cli("backup", "--repo", str(with_remote))
+    assert result.exit_code == 0, result.output
+    assert "origin: verified" in result.output
+    assert "1 record change not committed" in result.output, result.output
+    assert "clients/zed-new.md" in result.output
+    git(with_remote, "add", "clients/zed-new.md")
+    git(with_remote, "commit", "--quiet", "--no-verify", "-m", "zed")
+    again = cli("backup", "--repo", str(with_remote))
+    assert again.exit_code == 0 and "not committed" not in again.output, again.output

@@ -142,8 +142,8 @@ def test_intake_dry_run_lists_what_the_write_would_refuse(
     )
     dry = run(cli, records_repo, "intake", str(form), "--map", str(fmap), "--dry-run")
     assert "refused: clients/ivo-lam.md" in dry.output, dry.output
-    assert "1 new records; dry run" in dry.output
+    assert "1 new record; dry run" in dry.output
     assert dry.exit_code == 1
     wrote = run(cli, records_repo, "intake", str(form), "--map", str(fmap))
-    assert "created 1 records" in wrote.output, wrote.output
+    assert "created 1 record" in wrote.output, wrote.output
     assert not (records_repo / "clients" / "ivo-lam.md").exists()

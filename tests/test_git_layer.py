@@ -155,7 +155,10 @@ def test_sync_with_no_such_remote_is_one_clear_error(records_repo: Path) -> None
     from sortext.repo import open_repository
     from sortext.vcs.sync import sync
 
-    with pytest.raises(GitError, match="no git remote named 'origin': add it with git remote"):
+    with pytest.raises(
+        GitError,
+        match=r"no git remote named 'origin' \(remotes here: none\): add it with git remote",
+    ):
         sync(open_repository(records_repo))
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -137,6 +138,19 @@ def test_demo_history_makes_a_believable_week(tmp_path: Path) -> None:
     assert [line.record_id for line in groups["new"].lines] == ["bruno-castellanos"]
     assert {"stage", "sessions", "measurements"} <= set(groups)
     assert view.total < 15  # a week, not every client as new
+
+
+def test_demo_history_run_twice_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's demo command run a second time (the folder is there from the
+    first run) printed a FileExistsError traceback; it says what to do, exit 2."""
+    module = sample_history()
+    assert module.main([str(tmp_path / "demo")]) == 0
+    assert module.main([str(tmp_path / "demo")]) == 2
+    err = capsys.readouterr().err
+    assert "exists and is not empty" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -70,3 +70,91 @@ def test_readme_headings_and_tables_stand_apart() -> None:
         if prev.startswith("|") and line.strip() and not line.startswith("|"):
             glued.append((i + 1, line))
     assert not glued, glued
+
+
+def _heading_synopses() -> dict[str, str]:
+    """command -> the synopses the README's "Commands" and "Assistants" headings give
+    it (``### `sortext list [--stage S]...` ``; several commands may share one)."""
+    import re
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.startswith("### `sortext ")]
+    lines += re.findall(r"^`sortext mcp [^`]*`", text, re.M)
+    out: dict[str, str] = {}
+    for line in lines:
+        for part in re.findall(r"`(sortext [^`]*)`", line):
+            name = part.split()[1]
+            out[name] = f"{out.get(name, '')} {part}"
+    return out
+
+
+def test_every_command_has_a_readme_heading_with_all_its_options() -> None:
+    """The section heading of each command lists every option its --help has, and
+    no option it lacks: a new user reads the heading as the command's synopsis (the
+    headings once left out --dry-run, --force, --today and --repo of most writers,
+    and check's --quiet).  Either spelling of a flag pair (--pages/--no-pages) or a
+    short form (-v) counts."""
+    import re
+
+    import click
+
+    synopses = _heading_synopses()
+    problems = []
+    for name in sorted(COMMANDS):
+        cmd = main.get_command(click.Context(main), name)
+        assert cmd is not None
+        heading = synopses.get(name)
+        if heading is None:
+            problems.append(f"{name}: no README heading")
+            continue
+        written = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", heading))
+        spellings: set[str] = set()
+        for param in cmd.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            names = {*param.opts, *param.secondary_opts}
+            spellings |= names
+            if not names & written:
+                problems.append(f"{name}: the heading lacks {param.opts[-1]}")
+        problems += [f"{name}: the heading has {o}, --help does not" for o in written - spellings]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readme_names_every_command_that_takes_json() -> None:
+    """The Commands section's sentence "... take `--json`" lists exactly the commands
+    whose --help has --json (it once left out agenda, money, inbox and doctor)."""
+    import re
+
+    import click
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    sentence = re.search(r"\.\s+(`list`[^.]*?)\s+take\s+`--json`", text, re.S)
+    assert sentence, "the sentence listing the --json commands is gone"
+    listed = set(re.findall(r"`([a-z-]+)`", sentence.group(1)))
+    ctx = click.Context(main)
+    having = set()
+    for name in COMMANDS:
+        cmd = main.get_command(ctx, name)
+        assert cmd is not None
+        if any("--json" in getattr(p, "opts", []) for p in cmd.params):
+            having.add(name)
+    assert listed == having, (sorted(listed - having), sorted(having - listed))
+
+
+def test_every_dependency_is_justified_in_the_readme() -> None:
+    """Each runtime and test dependency of pyproject.toml has a row in the README's
+    "Dependencies and why" tables (recurring-ical-events had none)."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    names = {re.split(r"[<>=\[ ;]", d, maxsplit=1)[0].lower() for d in wanted}
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Dependencies and why", 1)[1].split("\n## ", 1)[0]
+    rows = [ln.split("|")[1] for ln in section.splitlines() if ln.startswith("| ")]
+    cells = " ".join(rows).lower()
+    missing = sorted(
+        n for n in names if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", cells)
+    )
+    assert not missing, f"no README row for: {missing}"

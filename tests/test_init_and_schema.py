@@ -157,3 +157,28 @@ def test_default_schema_matches_the_samples(cli: Callable[..., Result]) -> None:
     ):
         assert key in schema["properties"], key
     assert schema["properties"]["next_action"]["required"] == ["what", "due"]
+
+
+def test_the_backup_step_init_and_the_readme_print_works(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Both 'init's next steps and the README's "Your own practice" add a remote and
+    run 'sortext backup': the remote they add is the one backup pushes to by default
+    (they once added 'backup', and backup failed on the missing 'origin')."""
+    import re
+
+    root = tmp_path / "practice"
+    result = cli("init", str(root))
+    assert result.exit_code == 0, result.output
+    printed = re.search(r"git remote add (\S+) URL", result.output)
+    assert printed, result.output
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    own = readme.split("### Your own practice", 1)[1].split("\n### ", 1)[0]
+    documented = re.findall(r"git remote add (\S+) \S+ && sortext backup", own)
+    assert documented == [printed.group(1)], documented
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--bare", "--quiet", str(bare)], check=True)
+    subprocess.run(["git", "remote", "add", printed.group(1), str(bare)], cwd=root, check=True)
+    backup = cli("backup", "--repo", str(root))
+    assert backup.exit_code == 0, backup.output
+    assert f"{printed.group(1)}: verified" in backup.output

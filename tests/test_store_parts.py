@@ -63,7 +63,8 @@ def test_the_index_creates_every_store_table(records_repo: Path) -> None:
 def test_late_says_days_late_or_the_rules_phrase(today: dt.date, offset: int) -> None:
     due = today + dt.timedelta(days=offset)
     text = fmt.late(due.isoformat(), today.isoformat())
-    assert text == (f"{-offset} days late" if offset < 0 else days_phrase(offset))
+    late = "1 day late" if offset == -1 else f"{-offset} days late"
+    assert text == (late if offset < 0 else days_phrase(offset))
 
 
 def test_display_helpers() -> None:

@@ -283,7 +283,7 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
         "clock": False,
         "colour": False,
         "outputs": ["utf-8", "utf-8"],
-        "on": list(time.localtime()[:3]),
+        "on": _on(root),
     }
     _plant(root, "line:" + "0" * 64, json.dumps(question))
     watcher.saved(refresh=False)
@@ -293,6 +293,15 @@ def test_a_refreshed_reply_for_another_width_is_not_replayed(
     assert narrow.remembered
     wide = recall.Refresh(root, dict(question, parts=[*parts[:6], 200]))
     assert not wide.remembered and wide.wanted
+
+
+def _on(root: Path) -> list[int]:
+    """The practice's day now, as a question records the day it was asked on."""
+    from sortext.repo import open_repository
+    from sortext.vcs.midnight import practice_day
+
+    day = practice_day(open_repository(root).config.timezone)
+    return [day.year, day.month, day.day]
 
 
 def _plant(root: Path, key: str, value: str) -> None:
@@ -319,7 +328,7 @@ def test_a_damaged_question_is_skipped(watched: tuple[Path, Watcher, dict[str, s
     from sortext.commands.watch import refresh_replies
 
     root, watcher, env = watched
-    today = list(time.localtime()[:3])
+    today = _on(root)
     for value in (
         "not json",
         '{"parts": ["next", 1, 2], "clock": false, "colour": false, '

@@ -74,11 +74,21 @@ def iso_date(value: str | None, argument: str) -> dt.date | None:
         raise AssistantInputError(f"{argument}: {value!r:.40} is not a date (YYYY-MM-DD)") from None
 
 
-def today(value: str | None) -> dt.date:
-    """``value``, else $SORTEXT_TODAY, else the local date (like the CLI's --today)."""
+def today(value: str | None, repo: Repository) -> dt.date:
+    """``value``, else $SORTEXT_TODAY, else the practice's day: the date in ``repo``'s
+    ``timezone:`` at the clock's instant (like the CLI's --today,
+    :func:`sortext.vcs.midnight.practice_day`)."""
+    from sortext.errors import UsageError
+    from sortext.vcs.midnight import practice_day
+
     text = value or os.environ.get("SORTEXT_TODAY")
     found = iso_date(text, "today") if text else None
-    return found or dt.date.today()
+    if found is not None:
+        return found
+    try:
+        return practice_day(repo.config.timezone)
+    except UsageError as exc:
+        raise AssistantInputError(str(exc)) from None
 
 
 def author(repo: Repository) -> str:

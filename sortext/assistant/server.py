@@ -188,7 +188,7 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.views.queries import next_list
 
         def run() -> list[dict[str, Any]]:
-            result = next_list(fresh(), guard.today(today), owner, within_days)
+            result = next_list(current := fresh(), guard.today(today, current), owner, within_days)
             return [n.to_json() for n in result.items]
 
         return run()
@@ -203,7 +203,7 @@ def build_server(repo: Repository) -> MCPServer:
         def run() -> dict[str, Any]:
             current = fresh()
             guard.record_path(current, id)
-            return client_view_json(client_detail(current, id, guard.today(today)))
+            return client_view_json(client_detail(current, id, guard.today(today, current)))
 
         return run()
 
@@ -226,7 +226,7 @@ def build_server(repo: Repository) -> MCPServer:
                     f"stage: unknown stage {stage!r} "
                     f"(stages: {', '.join(current.config.stage_names)})"
                 )
-            day = guard.today(today)
+            day = guard.today(today, current)
             rows = client_list(current, day, stage, tag, at_risk, with_risks=True)
             return [row_json(r, day) for r in rows]
 
@@ -253,7 +253,7 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.vcs.changes import changes_since, parse_since
 
         def run() -> dict[str, Any]:
-            day = guard.today(today)
+            day = guard.today(today, fresh())
             return changes_since(fresh(), parse_since(since, day), day).to_json()
 
         return run()
@@ -262,12 +262,15 @@ def build_server(repo: Repository) -> MCPServer:
     def field_history(id: str, field: str | None = None) -> list[dict[str, Any]]:
         """Who changed which field of one client, and when, oldest first (= `sortext
         history ID --json`).  Each: {date, commit, author, field, old, new, kind}."""
-        from sortext.vcs.history import client_history
+        from sortext.vcs.history import check_field, client_history
 
         def run() -> list[dict[str, Any]]:
             current = fresh()
             guard.record_id(id)
-            return [e.to_json() for e in client_history(current, id, field)]
+            found = [e.to_json() for e in client_history(current, id, field)]
+            if field and not found:
+                check_field(current, field)  # a typo is an error, not "no changes"
+            return found
 
         return run()
 
@@ -293,7 +296,7 @@ def build_server(repo: Repository) -> MCPServer:
             with Index.open(current) as index:
                 index.refresh()
                 records = index.records()
-            found = all_findings(records, current.config, guard.today(today))
+            found = all_findings(records, current.config, guard.today(today, current))
             return [
                 finding_json(f)
                 for f in found
@@ -332,7 +335,8 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.io.inbox import note_json, read_inbox
 
         def run() -> list[dict[str, Any]]:
-            return [note_json(n) for n in read_inbox(fresh(), guard.today(today))]
+            current = fresh()
+            return [note_json(n) for n in read_inbox(current, guard.today(today, current))]
 
         return run()
 
@@ -407,7 +411,7 @@ def build_server(repo: Repository) -> MCPServer:
                 )
             if score is not None and not 0 <= score <= 10:
                 raise guard.AssistantInputError(f"score: {score} is not between 0 and 10")
-            day = guard.iso_date(date, "date") or guard.today(today)
+            day = guard.iso_date(date, "date") or guard.today(today, fresh())
             entry = SessionLog(
                 date=day,
                 focus=focus,
@@ -458,7 +462,7 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.edit.routine import pay_invoice
 
         def run() -> dict[str, Any]:
-            day = guard.iso_date(on, "on") or guard.today(today)
+            day = guard.iso_date(on, "on") or guard.today(today, fresh())
             return planned(
                 id,
                 lambda editor: pay_invoice(editor, invoice, day),
@@ -476,7 +480,7 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.edit.routine import add_measurement
 
         def run() -> dict[str, Any]:
-            day = guard.iso_date(on, "on") or guard.today(today)
+            day = guard.iso_date(on, "on") or guard.today(today, fresh())
             return planned(
                 id,
                 lambda editor: add_measurement(editor, goal, value, day),
@@ -519,7 +523,7 @@ def build_server(repo: Repository) -> MCPServer:
                 raise guard.AssistantInputError("name: give the client's name")
             current = fresh()
             client = NewClient(name=name, stage=stage, email=email, owner=owner)
-            path, raw, warnings = render_record(current, client, guard.today(today))
+            path, raw, warnings = render_record(current, client, guard.today(today, current))
             guard.confined(current, path)
             snapshot = read_for_update(path)
             if snapshot.raw is not None:
@@ -546,7 +550,7 @@ def build_server(repo: Repository) -> MCPServer:
             current = fresh()
             if client_id is not None:
                 guard.record_path(current, client_id, "client_id")
-            notes = read_inbox(current, guard.today(today))
+            notes = read_inbox(current, guard.today(today, current))
             found = next((n for n in notes if n.source == note), None)
             if found is None:
                 listed = ", ".join(n.source for n in notes) or "the inbox is empty"

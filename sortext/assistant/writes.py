@@ -114,8 +114,9 @@ class ChangeDesk:
         self, plan: PlannedUpdate, what: str, consumes: Consumes | None = None
     ) -> dict[str, Any]:
         """Remember ``plan`` and describe it: {token, path, what, changed, diff,
-        diagnostics, expires_in_seconds}; token is null when nothing would change
-        (and nothing is consumed).
+        diagnostics, notes, expires_in_seconds} (``notes``: changed values whose line
+        keeps a trailing comment that may be about the old value); token is null
+        when nothing would change (and nothing is consumed).
         ``consumes``: the file the change takes away once applied (an inbox note)."""
         result: dict[str, Any] = {
             "path": plan.display,
@@ -123,6 +124,7 @@ class ChangeDesk:
             "changed": plan.changed,
             "diff": unified_diff(plan.display, plan.snapshot.raw, plan.new),
             "diagnostics": [d.to_json() for d in plan.warnings],
+            "notes": list(plan.notes),
             "token": None,
             "expires_in_seconds": None,
         }

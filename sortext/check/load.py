@@ -188,7 +188,8 @@ def capped(problems: list[Problem], limit: int = MAX_DIAGNOSTICS) -> list[Proble
     shown.append(
         Problem(
             (),
-            f"{len(rest):,} more problems not shown ({errors:,} errors): "
+            f"{len(rest):,} more {'problem' if len(rest) == 1 else 'problems'} not shown "
+            f"({errors:,} {'error' if errors == 1 else 'errors'}): "
             "fix the ones above and run check again",
             "error" if errors else "warning",
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from sortext.commands.options import open_repo, repo_option
+from sortext.rules.wording import count
 
 
 @click.command("backup")
@@ -40,9 +41,18 @@ def command(repo_dir: Path | None) -> None:
             for m in r.mismatches:
                 click.echo(f"  {m}")
         else:
-            errors = f" ({r.check_errors} records with errors)" if r.check_errors else ""
+            errors = f" ({count(r.check_errors, 'record')} with errors)" if r.check_errors else ""
             click.echo(
-                f"{r.remote}: verified {r.records} records at {r.commit[:10]} "
+                f"{r.remote}: verified {count(r.records, 'record')} at {r.commit[:10]} "
                 f"on branch {report.branch}{errors}"
             )
+    if report.uncommitted:
+        shown = ", ".join(report.uncommitted[:5])
+        more = f" and {len(report.uncommitted) - 5} more" if len(report.uncommitted) > 5 else ""
+        click.echo(
+            f"warning: {count(len(report.uncommitted), 'record change')} not committed, so in "
+            f"no backup: {shown}{more} (commit them, or run 'sortext watch', which commits "
+            "every save)",
+            err=True,
+        )
     sys.exit(0 if report.ok else 1)

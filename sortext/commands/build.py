@@ -42,7 +42,7 @@ def command(verbose: bool, today: str | None, repo_dir: Path | None) -> None:
     click.echo(
         f"{len(result.written)} written, "
         f"{len(result.unchanged) + result.unchanged_pages} unchanged, "
-        f"{len(result.removed)} removed ({result.parsed} records parsed): "
+        f"{len(result.removed)} removed ({count(result.parsed, 'record')} parsed): "
         f"{repo.relative(repo.root / 'site' / 'index.html')}"
     )
     for warning in result.warnings:

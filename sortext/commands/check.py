@@ -50,6 +50,17 @@ def command(
         raise click.BadParameter(
             "no such file: " + ", ".join(str(p) for p in missing), param_hint="PATHS"
         )
+    # the configuration, named among the PATHS, was validated when the repository
+    # opened (a broken one stops every command at its line): it is no record
+    from sortext.repo import CONFIG_NAME
+
+    config = (repo.root / CONFIG_NAME).resolve()
+    named_config = [p for p in paths if _same(p, config) or _same(repo.root / p, config)]
+    paths = tuple(p for p in paths if p not in named_config)
+    if named_config and not quiet and not as_json:
+        click.echo("sortext.yaml: OK (the configuration)", err=True)
+    if named_config and not paths:
+        sys.exit(0)
     with busy("checking the records"):
         if staged:
             from sortext.vcs.staged import staged_records
@@ -79,3 +90,11 @@ def command(
         click.echo(summary, err=True)
     failed = not report.ok or (strict and bool(diagnostics))
     sys.exit(1 if failed else 0)
+
+
+def _same(path: Path, target: Path) -> bool:
+    """``path`` names the file ``target`` (resolved; False when it cannot be)."""
+    try:
+        return path.resolve() == target
+    except (OSError, RuntimeError):
+        return False

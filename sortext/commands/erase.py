@@ -21,6 +21,7 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.style import visible
+from sortext.rules.wording import count
 
 if TYPE_CHECKING:
     from sortext.vcs.erase import ErasePlan, EraseReport
@@ -75,28 +76,43 @@ def command(
       sortext erase harbour-lane-coop --reason retention --push --yes
     """
     from sortext.commands.style import busy
-    from sortext.vcs.erase import erase, plan_erase
+    from sortext.vcs.erase import check_ready, erase, plan_erase
 
+    refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
-    plan = plan_erase(repo, record_id)
-    add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
-    remotes = show_plan(repo, plan, push, "erase")
-    if not yes and not click.confirm("Erase this client for good?", default=False):
-        click.echo("nothing changed", err=True)
-        sys.exit(2)
-    with busy("rewriting history and verifying"), watcher_stopped(repo):
-        report = erase(
-            repo,
-            plan,
-            resolve_today(today, repo.config.timezone),
-            reason,
-            push,
-            remotes,
-            rebuild=rebuilder(repo, resolve_today(today, repo.config.timezone)),
-        )
-    rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
+    day = resolve_today(today, repo.config.timezone)
+    # the watcher's lock from before the plan to the end of the rewrite, and every
+    # refusal before the question: a "yes" is never followed by "cannot"
+    with watcher_stopped(repo):
+        plan = plan_erase(repo, record_id)
+        add_inbox_notes(repo, plan, day)
+        check_ready(repo, plan, reason)
+        remotes = show_plan(repo, plan, push, "erase")
+        if not yes and not click.confirm("Erase this client for good?", default=False):
+            click.echo("nothing changed", err=True)
+            sys.exit(2)
+        with busy("rewriting history and verifying"):
+            report = erase(repo, plan, day, reason, push, remotes, rebuild=rebuilder(repo, day))
+    rebuild_pages(repo, report, day)
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
+
+
+def refuse_linked_stores(repo_dir: Path | None) -> None:
+    """Refuse (UsageError) before anything is read when a store erase deletes
+    (``.sortext``) is a link: erase never deletes through a link, so the derived data
+    at its target (the index holds every client's notes) would survive; the message
+    names the target to empty first.  (Opening the repository refuses a link leading
+    outside it with a generic message, whose "replace the link" would leave the
+    target's data behind.)"""
+    from sortext.repo import find_root
+    from sortext.vcs.derived import linked_store_problem
+
+    problem = linked_store_problem(find_root(repo_dir))
+    if problem is not None:
+        from sortext.errors import UsageError
+
+        raise UsageError(problem)
 
 
 def add_inbox_notes(repo: Any, plan: ErasePlan, today: dt.date) -> None:
@@ -128,15 +144,26 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
     click.echo(f"  commits that touch the record: {plan.commits}")
-    from sortext.vcs.derived import pages_refs
+    from sortext.vcs.derived import pages_refs, pages_tags
 
     afresh = pages_refs(repo.root, repo)
-    rewritten = [r for r in plan.refs if r not in afresh]
+    tags = pages_tags(repo.root, repo)
+    rewritten = [r for r in plan.refs if r not in afresh and r not in tags]
     click.echo(f"  refs rewritten: {', '.join(visible(r) for r in rewritten) or 'none'}")
     if afresh:
         click.echo(
             "  deleted, not rewritten (derived; published afresh from the records when "
             f"pages are on): {', '.join(map(visible, afresh))}"
+        )
+    if tags:
+        click.echo(
+            "  tags on the pages branch alone (derived), deleted here and, with --push, on "
+            f"the backups: {', '.join(map(visible, tags))}"
+        )
+    if any(r.startswith("refs/notes/") for r in rewritten):
+        click.echo(
+            "  git notes: filed again under the rewritten commits, values replaced; a note "
+            "on a commit that only changed the client is dropped with it"
         )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
@@ -170,7 +197,21 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo(f"  backup remotes force-updated: {', '.join(remotes) or 'none configured'}")
     else:
         click.echo("  backup remotes: NOT changed (use --push); they still hold the client")
+    others = other_remotes(repo.root, remotes)
+    if push and others:
+        click.echo(
+            f"  other remotes NOT changed (not backup remotes): {', '.join(map(visible, others))}"
+            "; they still hold the client (add them to backup.remotes in sortext.yaml to "
+            "have --push rewrite them, or rewrite them yourself)"
+        )
     return remotes
+
+
+def other_remotes(root: Path, rewritten: list[str]) -> list[str]:
+    """The git remotes of the repository that ``--push`` does not rewrite."""
+    from sortext.vcs import git
+
+    return [r for r in git.text(root, "remote").split() if r not in rewritten]
 
 
 @contextmanager
@@ -245,12 +286,19 @@ def show_report(report: EraseReport, push: bool) -> None:
         click.echo(f"removed {visible(removed)}")
     for rebuilt in report.rebuilt:
         click.echo(f"written again from the records: {visible(rebuilt)}")
+    notes = report.notes
+    if notes.refs:
+        click.echo(
+            f"git notes ({', '.join(map(visible, notes.refs))}): {notes.moved} filed again under "
+            f"the rewritten commits, {notes.dropped} dropped with the commit they were on"
+        )
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
-            f"verified {visible(v.where)}: {v.objects} objects and {v.files} git files "
-            f"searched for {values} values: {state}"
+            f"verified {visible(v.where)}: {count(v.objects, 'object')} and "
+            f"{count(v.files, 'git file')} "
+            f"searched for {count(values, 'value')}: {state}"
         )
         for hit in v.found[:20]:
             click.echo(f"  {visible(hit)}")
@@ -262,6 +310,7 @@ def show_report(report: EraseReport, push: bool) -> None:
     if not push:
         click.echo(
             "backup remotes still hold the client: push the rewritten history with "
-            "'git push --force REMOTE --all' and 'git push --force REMOTE --tags' (--push "
-            "does this and verifies), then 'sortext backup'"
+            "'git push --force REMOTE --all', 'git push --force REMOTE --tags' and, with "
+            "git notes, 'git push --force REMOTE 'refs/notes/*'' (--push does this, deletes "
+            "there what erase deleted here, and verifies), then 'sortext backup'"
         )

@@ -76,6 +76,11 @@ def command(
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     if chosen is not None and kind != "csv":
         raise click.UsageError("--columns is for 'export csv' only")
+    if chosen is not None:
+        from sortext.io.export import check_columns
+        from sortext.schema.effective import effective_schema
+
+        check_columns(chosen, effective_schema(repo.config))
     text = render(repo, kind, resolve_today(today, repo.config.timezone), chosen)
     if out is None:
         import sys

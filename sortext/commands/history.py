@@ -33,6 +33,10 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
 
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)
+    if field and not entries:
+        from sortext.vcs.history import check_field
+
+        check_field(repo, field)
     if as_json:
         click.echo(json_out([e.to_json() for e in entries]))
         return

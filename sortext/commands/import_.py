@@ -12,6 +12,7 @@ import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.errors import one_line
+from sortext.rules.wording import count
 
 PROGRESS_MIN_ROWS = 200
 
@@ -68,6 +69,22 @@ def accept_patterns(values: tuple[str, ...]) -> list[str]:
             )
         out.append(fieldname or "*")
     return out
+
+
+def check_accepted(repo: Any, accept: tuple[str, ...]) -> None:
+    """A usage error (with a did-you-mean) for ``--accept theirs:FIELD`` when FIELD
+    matches no field a record can have: a typo must not silently accept nothing."""
+    from sortext.schema.effective import effective_schema
+    from sortext.schema.owned import pattern_problem
+
+    wanted = [a for a in accept_patterns(accept) if a != "*"]
+    if not wanted:
+        return
+    schema = effective_schema(repo.config)
+    for pattern in wanted:
+        why = pattern_problem(pattern, schema)
+        if why is not None:
+            raise click.BadParameter(f"'theirs:{pattern}': {why}", param_hint="--accept")
 
 
 @click.command("import")
@@ -141,6 +158,7 @@ def command(
     from sortext.io.spreadsheet import read_table
 
     repo = open_repo(repo_dir)
+    check_accepted(repo, accept)
     unit = "rows"
     notes_heading = "import"
     skipped = 0  # notes of a folder that could not be read (listed above the plan)
@@ -149,7 +167,9 @@ def command(
 
         if map_file is not None:
             raise click.UsageError("a calendar import needs no --map")
-        plan = plan_calendar(repo, file, accept_patterns(accept), resolve_today(today))
+        plan = plan_calendar(
+            repo, file, accept_patterns(accept), resolve_today(today, repo.config.timezone)
+        )
         unit = "bookings"
     elif file.is_dir():
         from sortext.io.notes_folder import plan_folder
@@ -185,15 +205,19 @@ def command(
     print_plan(plan, apply_)
     if dry_run:
         # the same check the write makes, so the counts below are what it will do
-        validate_plan(repo, plan, resolve_today(today), notes_heading)
+        validate_plan(repo, plan, resolve_today(today, repo.config.timezone), notes_heading)
         print_refusals(plan)
+        print_comment_notes(plan)
         click.echo(f"{summary(plan, unit, skipped)}. Dry run: nothing written.", err=True)
         sys.exit(1 if plan.problems or plan.refused or skipped else 0)
-    result = apply_plan(repo, plan, resolve_today(today), notes_heading)
+    result = apply_plan(repo, plan, resolve_today(today, repo.config.timezone), notes_heading)
     print_refusals(plan)
+    print_comment_notes(plan)
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
-    click.echo(f"{summary(plan, unit, skipped)}. Wrote {len(result.written)} files.", err=True)
+    click.echo(
+        f"{summary(plan, unit, skipped)}. Wrote {count(len(result.written), 'file')}.", err=True
+    )
     sys.exit(1 if plan.problems or skipped or result.failed else 0)
 
 
@@ -207,6 +231,15 @@ def summary(plan: Any, unit: str, skipped: int = 0) -> str:
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
         f"{count(len(plan.problems) + skipped, 'unreadable ' + unit[:-1])}{refused}"
     )
+
+
+def print_comment_notes(plan: Any) -> None:
+    """``note: ...`` on stderr for each changed value whose line keeps a trailing
+    comment (as ``sortext set`` says it)."""
+    from sortext.commands.style import visible
+
+    for note in plan.comment_notes:
+        click.echo(f"note: {visible(note)}", err=True)
 
 
 def print_refusals(plan: Any) -> None:

@@ -10,6 +10,7 @@ import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.commands.style import paint, use_colour, visible
+from sortext.rules.wording import count
 
 
 @click.command("inbox")
@@ -83,13 +84,16 @@ def command(
                 click.echo(f"    {paint(visible(n.problem), 'warning', colour)}")
         matched = sum(1 for n in notes if chosen.get(n.source, n.record_id))
         click.echo(
-            f"{len(notes)} notes, {matched} matched. Nothing filed; add --file to file them.",
+            f"{count(len(notes), 'note')}, {matched} matched. "
+            "Nothing filed; add --file to file them.",
             err=True,
         )
         return
     result = file_notes(repo, notes, chosen)
     for n in result.filed:
         click.echo(f"filed {visible(n.source)} -> {repo.clients_shown}{visible(n.record_id)}.md")
+    for note in result.comment_notes:
+        click.echo(f"note: {visible(note)}", err=True)
     for n, why in result.kept:
         click.echo(f"{visible(n.source)}: {visible(why)}", err=True)
     for n, why in result.left:

@@ -55,5 +55,5 @@ def command(directory: Path) -> None:
         "  sortext new 'Client Name'        # or: sortext intake FILE / sortext import FILE\n"
         "  sortext check && sortext build   # NEXT.md and site/index.html\n"
         "  sortext watch                    # keep them current, commit every save\n"
-        "  git remote add backup URL        # then: sortext backup (see 'sortext doctor')"
+        "  git remote add origin URL        # then: sortext backup (see 'sortext doctor')"
     )

@@ -10,6 +10,7 @@ import click
 
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.errors import one_line
+from sortext.rules.wording import count
 
 
 def _yaml(value: object) -> str:
@@ -92,10 +93,10 @@ def command(
     if dry_run:
         for refusal in validate_intake(repo, plan, resolve_today(today, repo.config.timezone)):
             click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)
-        click.echo(f"{len(plan.new)} new records; dry run, nothing written", err=True)
+        click.echo(f"{count(len(plan.new), 'new record')}; dry run, nothing written", err=True)
         sys.exit(1 if plan.problems or plan.refused else 0)
     result = apply_intake(repo, plan, resolve_today(today, repo.config.timezone))
     for display, message in result.failed:
         click.echo(f"{display}: {message}", err=True)
-    click.echo(f"created {len(plan.new) - len(result.failed)} records", err=True)
+    click.echo(f"created {count(len(plan.new) - len(result.failed), 'record')}", err=True)
     sys.exit(1 if plan.problems or result.failed else 0)

@@ -11,9 +11,10 @@ import click
 from sortext.commands.options import (
     complete_people,
     complete_stages,
+    given_day,
     open_repo,
+    practice_today,
     repo_option,
-    resolve_today,
     today_option,
 )
 from sortext.commands.style import paint, use_colour, visible
@@ -79,8 +80,10 @@ def command(
     """
     from sortext.views.recall import Recall
 
-    day = resolve_today(today)
+    given = given_day(today)
     colour = use_colour()
+    recall = Recall(repo_dir, clock=True)  # days in stage come from git
+    day = given or practice_today(recall)
     parts = [
         "list",
         stage,
@@ -93,11 +96,11 @@ def command(
         day.isoformat(),
         colour,
     ]
-    recall = Recall(repo_dir, parts, clock=True)  # days in stage come from git
+    recall.look(parts)
     if recall.replay() is None:
         repo = open_repo(repo_dir)
         _answer(recall, repo, day, stage, tag, owner, where, sort, at_risk, as_json, colour)
-        recall.keep(repo.clients_path)
+        recall.keep(repo)
 
 
 def ask(recall: Recall, repo: Repository, parts: list[Any]) -> None:

@@ -73,7 +73,9 @@ def command(
 
     if old_date is not None and date_text is not None and old_date != date_text:
         raise click.UsageError("give the date once: --on (--date is its old name)")
-    date = parse_date(date_text or old_date, "--on") or resolve_today(today)
+    on = parse_date(date_text or old_date, "--on")
+    repo = open_repo(repo_dir)
+    date = on or resolve_today(today, repo.config.timezone)
     entry = SessionLog(
         date=date,
         focus=focus,
@@ -85,7 +87,6 @@ def command(
         next_due=parse_date(due_text, "--due"),
         note=note,
     )
-    repo = open_repo(repo_dir)
     people = repo.config.people
 
     def change(editor: RecordEditor) -> None:

@@ -49,10 +49,12 @@ def command(
     from sortext.edit.routine import add_measurement
     from sortext.edit.update import update_record
 
-    date = parse_date(on, "--on") or resolve_today(today)
+    given = parse_date(on, "--on")
+    repo = open_repo(repo_dir)
+    date = given or resolve_today(today, repo.config.timezone)
 
     def change(editor: RecordEditor) -> None:
         add_measurement(editor, goal, value, date, force)
 
-    result = update_record(open_repo(repo_dir), record_id, change, dry_run=dry_run)
+    result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

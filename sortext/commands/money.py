@@ -77,16 +77,22 @@ def command(
     if summary.open_invoices:
         out.append("")
         out.append(paint("Outstanding, oldest first", "heading", colour))
-        width = max(len(i.name) for i in summary.open_invoices)
-        for i in summary.open_invoices:
+        names = [visible(i.name) for i in summary.open_invoices]
+        ids = [visible(i.invoice) for i in summary.open_invoices]
+        sums = [fmt(i.amount, i.currency) for i in summary.open_invoices]
+        name_w, id_w, sum_w = (max(len(t) for t in col) for col in (names, ids, sums))
+        for i, name, inv, amount in zip(summary.open_invoices, names, ids, sums, strict=True):
             style = "overdue" if i.age > 30 else "info"
             out.append(
-                f"  {paint(f'{i.age:>4}d', style, colour)}  {visible(i.name):<{width}}  "
-                f"{visible(i.invoice)}  {fmt(i.amount, i.currency)}"
+                f"  {paint(f'{i.age:>4}d', style, colour)}  {name:<{name_w}}  "
+                f"{inv:<{id_w}}  {amount:>{sum_w}}"
             )
     if summary.top_clients:
         out.append("")
         out.append(paint(f"Top clients {year} (paid)", "heading", colour))
-        for t in summary.top_clients:
-            out.append(f"  {visible(t.name)}  {fmt(t.paid_year, t.currency)}")
+        names = [visible(t.name) for t in summary.top_clients]
+        sums = [fmt(t.paid_year, t.currency) for t in summary.top_clients]
+        name_w, sum_w = (max(len(t) for t in col) for col in (names, sums))
+        for name, amount in zip(names, sums, strict=True):
+            out.append(f"  {name:<{name_w}}  {amount:>{sum_w}}")
     click.echo("\n".join(out))

@@ -15,6 +15,7 @@ from sortext.commands.options import (
     resolve_today,
     today_option,
 )
+from sortext.commands.writes import dry_run_option
 
 
 @click.command("new")
@@ -34,6 +35,7 @@ from sortext.commands.options import (
 @click.option("--id", "record_id", metavar="ID", help="The record's id (default: from NAME).")
 @click.option("--force", is_flag=True, help="Create it even when a client has this name or email.")
 @today_option
+@dry_run_option
 @repo_option
 def command(
     name: str,
@@ -44,6 +46,7 @@ def command(
     record_id: str | None,
     force: bool,
     today: str | None,
+    dry_run: bool,
     repo_dir: Path | None,
 ) -> None:
     """Create clients/<id>.md for NAME from templates/client.md.j2.
@@ -53,7 +56,8 @@ def command(
     when taken, or --id.  A client with the same name or email is reported
     and nothing is created, unless --force.  The new record is validated
     before it is written; an existing file is never replaced.  With --edit the file opens
-    in $EDITOR (or $VISUAL) and is checked again when you close it.
+    in $EDITOR (or $VISUAL) and is checked again when you close it.  --dry-run
+    prints the record it would create (as a diff) and writes nothing.
 
     \b
     Example:
@@ -65,6 +69,8 @@ def command(
     from sortext.errors import UsageError
     from sortext.files.inert import clean as visible
 
+    if dry_run and open_editor:
+        raise UsageError("--dry-run writes nothing, so there is no file for --edit to open")
     repo = open_repo(repo_dir)
     if record_id is not None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", record_id):
@@ -89,9 +95,21 @@ def command(
                 "a second record anyway (--id to choose its id)"
             )
     client = NewClient(name=name, stage=stage, email=email, owner=owner)
-    path, warnings = create_record(
-        repo, client, resolve_today(today, repo.config.timezone), record_id=record_id
-    )
+    day = resolve_today(today, repo.config.timezone)
+    if dry_run:
+        import difflib
+
+        from sortext.edit.new import render_record
+
+        path, raw, warnings = render_record(repo, client, day, record_id=record_id)
+        lines = raw.decode("utf-8").splitlines(keepends=True)
+        diff = difflib.unified_diff([], lines, "/dev/null", f"b/{repo.relative(path)}")
+        click.echo("".join(diff), nl=False)
+        click.echo(f"{repo.shown(path)}: would be created; dry run, nothing written", err=True)
+        for warning in warnings:
+            click.echo(warning.format(show_source=False), err=True)
+        return
+    path, warnings = create_record(repo, client, day, record_id=record_id)
     shown = repo.shown(path)
     click.echo(f"created {shown}")
     for warning in warnings:

@@ -10,9 +10,10 @@ import click
 
 from sortext.commands.options import (
     complete_people,
+    given_day,
     open_repo,
+    practice_today,
     repo_option,
-    resolve_today,
     today_option,
 )
 from sortext.commands.style import clip, paint, parse_days, terminal_width, use_colour
@@ -67,14 +68,16 @@ def command(
     from sortext.views.recall import Recall
 
     days = parse_days(within)
-    day = resolve_today(today)
+    given = given_day(today)
     colour = use_colour()
     terminal = terminal_width()
-    recall = Recall(repo_dir, ["next", owner, days, as_json, day.isoformat(), colour, terminal])
+    recall = Recall(repo_dir)
+    day = given or practice_today(recall)
+    recall.look(["next", owner, days, as_json, day.isoformat(), colour, terminal])
     if recall.replay() is None:
         repo = open_repo(repo_dir)
         _answer(recall, repo, day, owner, days, as_json, colour, terminal)
-        recall.keep(repo.clients_path)
+        recall.keep(repo)
 
 
 def ask(recall: Recall, repo: Repository, parts: list[Any]) -> None:

@@ -7,9 +7,12 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from sortext.views.recall import Recall
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,16 +61,45 @@ def parse_day(text: str, option: str) -> dt.date:
     return day
 
 
-def resolve_today(value: str | None, zone: str | None = None) -> dt.date:
-    """--today, else $SORTEXT_TODAY, else the real date in ``zone`` (the practice's
-    ``timezone:``, see :func:`sortext.vcs.midnight.practice_day`; None: the local
-    date); a given date is checked by :func:`parse_day`."""
+def given_day(value: str | None) -> dt.date | None:
+    """--today (``value``), else $SORTEXT_TODAY, checked by :func:`parse_day`; None
+    when neither is given (then the day is the practice's: :func:`resolve_today`)."""
     text = value or os.environ.get("SORTEXT_TODAY")
     if not text:
-        from sortext.vcs.midnight import practice_day
-
-        return practice_day(zone)
+        return None
     return parse_day(text, "--today" if value else "SORTEXT_TODAY (environment variable)")
+
+
+def resolve_today(value: str | None, zone: str | None) -> dt.date:
+    """--today, else $SORTEXT_TODAY, else the practice's day: the date in ``zone``
+    (the repository's ``timezone:``, ``repo.config.timezone``; None: the local date)
+    at the clock's instant (``SORTEXT_NOW`` or the system's), see
+    :func:`sortext.vcs.midnight.practice_day`.  ``zone`` has no default: every
+    command that takes "today" says whose.  A given date is checked by
+    :func:`parse_day`; a bad ``SORTEXT_NOW`` is a usage error."""
+    found = given_day(value)
+    if found is not None:
+        return found
+    from sortext.errors import UsageError
+    from sortext.vcs.midnight import practice_day
+
+    try:
+        return practice_day(zone)
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def practice_today(recall: Recall) -> dt.date:
+    """The practice's day as a quick query's :class:`~sortext.views.recall.Recall`
+    reads it (:meth:`~sortext.views.recall.Recall.today`: the same day as
+    :func:`resolve_today` without ``--today``, read without the YAML parser when the
+    index knows the configuration); a bad ``SORTEXT_NOW`` is a usage error."""
+    from sortext.errors import UsageError
+
+    try:
+        return recall.today()
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 class PracticeZone:

@@ -43,10 +43,12 @@ def command(
     from sortext.edit.routine import pay_invoice
     from sortext.edit.update import update_record
 
-    date = parse_date(on, "--on") or resolve_today(today)
+    given = parse_date(on, "--on")
+    repo = open_repo(repo_dir)
+    date = given or resolve_today(today, repo.config.timezone)
 
     def change(editor: RecordEditor) -> None:
         pay_invoice(editor, invoice, date)
 
-    result = update_record(open_repo(repo_dir), record_id, change, dry_run=dry_run)
+    result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"invoice {invoice} paid on {date.isoformat()}")

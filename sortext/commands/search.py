@@ -43,7 +43,7 @@ def command(words: tuple[str, ...], as_json: bool, repo_dir: Path | None) -> Non
     if code is None:
         repo = open_repo(repo_dir)
         code = _answer(recall, repo, words, as_json, colour)
-        recall.keep(repo.clients_path, code)
+        recall.keep(repo, code)
     if code or as_json:
         sys.exit(code)
 

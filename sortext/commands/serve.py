@@ -54,7 +54,7 @@ def command(
     check_host(host, allow_remote)
     repo = open_repo(repo_dir)
     zone = PracticeZone(repo.root)
-    resolve_today(today)  # a bad --today fails before the server starts
+    resolve_today(today, zone())  # a bad --today (or SORTEXT_NOW) fails before the server starts
     serve(
         repo,
         lambda: resolve_today(today, zone()),

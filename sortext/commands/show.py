@@ -10,9 +10,10 @@ import click
 from sortext.commands.options import (
     RECORD_ID,
     complete_ids,
+    given_day,
     open_repo,
+    practice_today,
     repo_option,
-    resolve_today,
     today_option,
 )
 from sortext.commands.style import (
@@ -66,14 +67,15 @@ def command(
     """
     from sortext.views.recall import Recall
 
-    day = resolve_today(today)
+    given = given_day(today)
     colour = use_colour()
-    parts = ["show", record_id, owner, as_json, day.isoformat(), colour]
-    recall = Recall(repo_dir, parts, clock=True)  # time in stage comes from git
+    recall = Recall(repo_dir, clock=True)  # time in stage comes from git
+    day = given or practice_today(recall)
+    recall.look(["show", record_id, owner, as_json, day.isoformat(), colour])
     if recall.replay() is None:
         repo = open_repo(repo_dir)
         _answer(recall, repo, day, record_id, owner, as_json, colour)
-        recall.keep(repo.clients_path)
+        recall.keep(repo)
 
 
 def _answer(

@@ -39,5 +39,7 @@ def report(result: Any, what: str) -> None:
         click.echo(f"{result.display}: already up to date, nothing written")
     for warning in result.warnings:
         click.echo(warning.format(show_source=False), err=True)
+    from sortext.commands.style import visible
+
     for note in getattr(result, "notes", ()):
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {visible(note)}", err=True)

@@ -9,7 +9,6 @@ status`` and the pages.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
@@ -55,7 +54,9 @@ class BackupTarget:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    from sortext.vcs.midnight import utc_now
+
+    return utc_now().replace(microsecond=0).isoformat()
 
 
 class Pusher:

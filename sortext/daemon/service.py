@@ -37,6 +37,7 @@ from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
+from sortext.vcs.midnight import utc_now
 
 log = logging.getLogger("sortext.watch")
 
@@ -153,6 +154,11 @@ class WatchService:
     _linked: dict[Path, tuple[int, int, int, int]] = field(default_factory=dict)
     _rescan_at: float = 0.0
 
+    def stopping(self) -> bool:
+        """Whether this watcher was asked to stop (a signal, :meth:`stop`); safe from
+        any thread."""
+        return self._stop
+
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
         self._stop = True
@@ -170,7 +176,7 @@ class WatchService:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
             )
-        self.started_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        self.started_at = utc_now().replace(microsecond=0).isoformat()
         previous = self._install_signals()
         observer = None
         pusher = None
@@ -536,7 +542,7 @@ class WatchService:
             self._last_commit = {
                 "id": result.commit,
                 "message": (result.message or "").splitlines()[0],
-                "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "at": utc_now().replace(microsecond=0).isoformat(),
             }
         if (result.commit or result.published) and pusher is not None:
             pusher.nudge()

@@ -46,6 +46,7 @@ from sortext.io.fieldmap import FieldMap, RowProblem, parse_map
 from sortext.io.importer import ImportPlan, Planner, load_states
 from sortext.io.spreadsheet import Row
 from sortext.repo import Repository
+from sortext.vcs.midnight import practice_day
 
 SOURCE = "calendar"
 CALENDAR_MAP: FieldMap = parse_map(
@@ -160,7 +161,7 @@ def read_calendar(
     """Every bookable (event, attendee) pair of an ``.ics`` file.
 
     A recurring event gives its occurrences from ``today`` (default: the
-    system date) to :data:`HORIZON_DAYS` later, each with its own key.
+    practice's day in ``zone``) to :data:`HORIZON_DAYS` later, each with its own key.
     Raises UsageError when the file is not a calendar at all; events it cannot
     use (no UID, no start, no attendee) are listed in ``problems``."""
     import icalendar
@@ -169,7 +170,7 @@ def read_calendar(
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise UsageError(f"{display}: not an iCalendar file: {exc}") from exc
-    first = today or dt.date.today()
+    first = today or practice_day(zone)
     out = Calendar()
     best: dict[tuple[str, str], Booking] = {}
     for cal in calendars:

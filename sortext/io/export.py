@@ -129,9 +129,64 @@ def _cell(value: Any) -> str:
     return neutralise(text)
 
 
-def default_columns(custom_fields: Iterable[str] = ()) -> list[str]:
-    """The built-in columns, then one per custom field (its dotted path)."""
-    return [*CSV_COLUMNS, *(c for c in custom_fields if c not in CSV_COLUMNS)]
+def default_columns(custom_fields: Iterable[str] = (), schema: Any = None) -> list[str]:
+    """The built-in columns, then one per custom field (its dotted path).  With the
+    record ``schema``, a custom field inside the entries of a list
+    (``sessions.location``: one value per session, none per client) gets no column."""
+    names = [c for c in custom_fields if c not in CSV_COLUMNS]
+    if schema is not None:
+        known, _ = export_columns(schema)
+        names = [c for c in names if "." not in c or c in known]
+    return [*CSV_COLUMNS, *names]
+
+
+def export_columns(schema: Any) -> tuple[list[str], list[str]]:
+    """(every column ``export csv`` can fill: the built-in names, then each dotted
+    field of the record ``schema`` (custom fields included) at any depth reached
+    through mappings, mappings and lists themselves too, written as JSON; the
+    dotted mappings that take fields of any name, ``links``).  Local ``$ref`` s
+    are followed."""
+    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+    fields: list[str] = []
+    open_maps: list[str] = []
+
+    def walk(node: Any, path: str, depth: int) -> None:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
+            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+            depth += 1
+        if not isinstance(node, dict) or depth > 40:
+            return
+        if path:
+            fields.append(path)
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, sub in props.items():
+                walk(sub, f"{path}.{name}" if path else name, depth + 1)
+        extra = node.get("additionalProperties")
+        # a mapping that takes fields of any name (links), or of no listed ones
+        takes_any = extra not in (False, None) or not isinstance(props, dict)
+        if path and node.get("type") == "object" and takes_any:
+            open_maps.append(path)
+
+    walk(schema, "", 0)
+    return list(dict.fromkeys([*CSV_COLUMNS, *sorted(fields)])), sorted(open_maps)
+
+
+def check_columns(columns: Iterable[str], schema: Any) -> None:
+    """Raise UnknownValue (a usage error naming the known columns, with a
+    did-you-mean) for a ``--columns`` name no record can hold: neither a built-in
+    column nor a field of the record ``schema`` (nor a name inside ``links``)."""
+    from sortext.errors import UnknownValue
+
+    known, open_maps = export_columns(schema)
+    for name in columns:
+        parts = name.split(".")
+        if name in known or (
+            len(parts) > 1 and all(parts) and any(name.startswith(m + ".") for m in open_maps)
+        ):
+            continue
+        ends = [k for k in known if k.endswith("." + name)]
+        raise UnknownValue("--columns", "column", name, known, ends[0] if len(ends) == 1 else None)
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -486,7 +541,15 @@ def render(
     if records is None:
         records = load_records(repo)
     if kind == "csv":
-        chosen = columns if columns is not None else default_columns(repo.config.custom_fields)
+        chosen = columns
+        if chosen is None:
+            custom = list(repo.config.custom_fields)
+            schema = None
+            if any("." in c for c in custom):  # only then is the schema needed
+                from sortext.schema.effective import effective_schema
+
+                schema = effective_schema(repo.config)
+            chosen = default_columns(custom, schema)
         return to_csv(records, today, chosen)
     if kind == "json":
         return to_json(records)
@@ -538,6 +601,20 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
                 "configuration, the erasures, hooks, pages, templates, the inbox): an "
                 "export would replace it; write it to a folder of its own, like exports/"
             )
+        if columns:
+            from sortext.errors import UnknownValue
+            from sortext.schema.effective import effective_schema
+
+            try:
+                check_columns([str(c) for c in columns], effective_schema(repo.config))
+            except UnknownValue as exc:
+                close = str(exc).rsplit("; did you mean ", 1)
+                hint = f"; did you mean {close[1]}" if len(close) == 2 else ""
+                raise ConfigError(
+                    f"sortext.yaml: exports.{one_line(str(name))}: columns: unknown column "
+                    f"'{one_line(exc.value)}': no record can hold it (a built-in column or "
+                    f"a dotted record field, see 'sortext export csv --help'){hint}"
+                ) from None
         found.append((target, str(kind), [str(c) for c in columns] if columns else None))
     return found
 

@@ -21,6 +21,7 @@ A map is a small YAML file (examples in ``docs/maps/``)::
     delimiter: ";"             # CSV delimiter (default: Excel's sep= line, or sniffed)
     decimal: ","               # decimal mark of number columns (default: from the column)
     encoding: cp1252           # the file's encoding (default: UTF-8)
+    # any field: optional: true  (the file may lack its column)
 
 Empty cells are skipped: an import never blanks a field.  A number whose
 reading depends on the convention (``1.200``: 1.2 or 1200?) is read by the
@@ -61,6 +62,8 @@ class FieldSpec:
     default: Any = None
     alternatives: tuple[str, ...] = ()  # more columns, tried in order when ``column`` is empty
     pattern: str | None = None  # a regex whose first group is the value
+    #: the file may lack the column (a JSON export omits a field no record holds)
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,16 @@ class RowProblem:
     message: str
 
 
-def _spec(target: str, raw: Any, where: str) -> FieldSpec:
+class MapProblem(UsageError):
+    """A mistake in a map, at ``at`` (the keys leading to it, ``("fields",
+    "billing.rate")``): :func:`load_map` turns it into ``map.yaml:line:col: ...``."""
+
+    def __init__(self, where: str, at: tuple[str, ...], text: str) -> None:
+        super().__init__(f"{where}: {text}")
+        self.where, self.at, self.text = where, at, text
+
+
+def _spec(target: str, raw: Any, where: str, at: tuple[str, ...] = ("fields",)) -> FieldSpec:
     from sortext.edit.roundtrip import parse_path
 
     path = parse_path(target)
@@ -102,7 +114,9 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
             return FieldSpec(path, template=raw)
         return FieldSpec(path, column=raw)
     if not isinstance(raw, dict):
-        raise UsageError(f"{where}: {target}: give a column name or a mapping with 'column'")
+        raise MapProblem(
+            where, (*at, target), f"{target}: give a column name or a mapping with 'column'"
+        )
     unknown = set(raw) - {
         "column",
         "template",
@@ -112,31 +126,41 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         "date_format",
         "default",
         "pattern",
+        "optional",
     }
     if unknown:
-        raise UsageError(f"{where}: {target}: unknown setting(s) {', '.join(sorted(unknown))}")
+        raise MapProblem(
+            where, (*at, target), f"{target}: unknown setting(s) {', '.join(sorted(unknown))}"
+        )
     kind = str(raw.get("type", "text"))
     if kind not in TYPES:
-        raise UsageError(f"{where}: {target}: type must be one of {', '.join(TYPES)}")
+        raise MapProblem(where, (*at, target), f"{target}: type must be one of {', '.join(TYPES)}")
     formats = raw.get("date_format") or ()
     if isinstance(formats, str):
         formats = (formats,)
     if "column" not in raw and "template" not in raw and "default" not in raw:
-        raise UsageError(f"{where}: {target}: give 'column', 'template' or 'default'")
+        raise MapProblem(where, (*at, target), f"{target}: give 'column', 'template' or 'default'")
     values = raw.get("values")
     column = raw.get("column")
     alternatives: tuple[str, ...] = ()
     if isinstance(column, list):
         if not column or not all(isinstance(c, str) for c in column):
-            raise UsageError(f"{where}: {target}: column: give a name or a list of names")
+            raise MapProblem(
+                where, (*at, target), f"{target}: column: give a name or a list of names"
+            )
         column, alternatives = column[0], tuple(column[1:])
+    optional = raw.get("optional", False)
+    if not isinstance(optional, bool):
+        raise MapProblem(where, (*at, target), f"{target}: optional: give true or false")
     pattern = raw.get("pattern")
     if pattern is not None:
         try:
             if re.compile(str(pattern)).groups < 1:
-                raise UsageError(f"{where}: {target}: pattern needs a (group) for the value")
+                raise MapProblem(
+                    where, (*at, target), f"{target}: pattern needs a (group) for the value"
+                )
         except re.error as exc:
-            raise UsageError(f"{where}: {target}: pattern: {exc}") from None
+            raise MapProblem(where, (*at, target), f"{target}: pattern: {exc}") from None
     return FieldSpec(
         path,
         column=column,
@@ -148,13 +172,14 @@ def _spec(target: str, raw: Any, where: str) -> FieldSpec:
         separator=str(raw.get("separator", ",")),
         date_formats=tuple(str(f) for f in formats),
         default=raw.get("default"),
+        optional=optional,
     )
 
 
 def parse_map(data: Any, where: str) -> FieldMap:
     """Build a FieldMap from the loaded YAML of a map file."""
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
-        raise UsageError(f"{where}: a map needs a 'fields:' mapping of field: column")
+        raise MapProblem(where, (), "a map needs a 'fields:' mapping of field: column")
     known = {
         "source",
         "format",
@@ -172,28 +197,30 @@ def parse_map(data: Any, where: str) -> FieldMap:
     }
     unknown = set(data) - known
     if unknown:
-        raise UsageError(f"{where}: unknown section(s) {', '.join(sorted(unknown))}")
+        raise MapProblem(where, (), f"unknown section(s) {', '.join(sorted(unknown))}")
     fields = tuple(_spec(str(k), v, where) for k, v in data["fields"].items())
     item = data.get("item") or {}
     item_fields: tuple[FieldSpec, ...] = ()
     if item:
         if not isinstance(item, dict) or not {"list", "key", "fields"} <= set(item):
-            raise UsageError(f"{where}: item: needs list, key and fields")
-        item_fields = tuple(_spec(str(k), v, where) for k, v in item["fields"].items())
+            raise MapProblem(where, ("item",), "item: needs list, key and fields")
+        item_fields = tuple(
+            _spec(str(k), v, where, ("item", "fields")) for k, v in item["fields"].items()
+        )
         if not any(s.target == (item["key"],) for s in item_fields):
-            raise UsageError(f"{where}: item: fields must fill the key '{item['key']}'")
+            raise MapProblem(where, ("item",), f"item: fields must fill the key '{item['key']}'")
     notes = data.get("notes") or []
     match = str(data.get("match", "email"))
     if match not in ("email", "id"):
-        raise UsageError(f"{where}: match must be 'email' or 'id'")
+        raise MapProblem(where, ("match",), "match must be 'email' or 'id'")
     delimiter = data.get("delimiter")
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(str(delimiter), str(delimiter))
         if len(delimiter) != 1:
-            raise UsageError(f"{where}: delimiter must be one character (or 'tab')")
+            raise MapProblem(where, ("delimiter",), "delimiter must be one character (or 'tab')")
     decimal = data.get("decimal")
     if decimal is not None and decimal not in DECIMAL_MARKS:
-        raise UsageError(f"{where}: decimal must be '.' or ','")
+        raise MapProblem(where, ("decimal",), "decimal must be '.' or ','")
     encoding = data.get("encoding")
     if encoding is not None:
         import codecs
@@ -201,10 +228,12 @@ def parse_map(data: Any, where: str) -> FieldMap:
         try:
             codecs.lookup(str(encoding))
         except LookupError:
-            raise UsageError(f"{where}: encoding: unknown encoding '{encoding}'") from None
+            raise MapProblem(
+                where, ("encoding",), f"encoding: unknown encoding '{encoding}'"
+            ) from None
     unquote = data.get("unquote_formulas", False)
     if not isinstance(unquote, bool):
-        raise UsageError(f"{where}: unquote_formulas must be true or false")
+        raise MapProblem(where, ("unquote_formulas",), "unquote_formulas must be true or false")
     return FieldMap(
         unquote_formulas=unquote,
         delimiter=delimiter,
@@ -238,7 +267,16 @@ def load_map(path: Path) -> FieldMap:
     data = load_fast(source.text, "a field map")
     if isinstance(data, Diagnostic):
         raise UsageError(f"{path}:{data.line}:{data.column}: {data.message}")
-    return parse_map(data, str(path))
+    try:
+        return parse_map(data, str(path))
+    except MapProblem as problem:
+        from sortext.record.positions import build_position_map
+
+        try:
+            line, col = build_position_map(source.text).key(problem.at) if problem.at else (1, 1)
+        except (KeyError, IndexError, ValueError, TypeError):
+            line, col = 1, 1
+        raise UsageError(f"{path}:{line}:{col}: {problem.text}") from None
 
 
 # --- converting cells ------------------------------------------------------------
@@ -550,12 +588,14 @@ def missing_columns(
     A field listing alternatives (``column: [Email - Work, Email]``) is
     satisfied by any one of them; a template needs every column it names;
     ``notes:`` columns are needed too.  A field with a ``default`` and no
-    column needs nothing."""
+    column needs nothing, nor does one marked ``optional: true``."""
     header = set(columns)
     rows = list(rows)
     out: list[tuple[str, tuple[str, ...]]] = []
     for spec in (*fmap.fields, *fmap.item_fields):
         what = ".".join(str(p) for p in spec.target)
+        if spec.optional:
+            continue
         if spec.column:
             names = (spec.column, *spec.alternatives)
             if not any(_present(n, header, rows) for n in names):

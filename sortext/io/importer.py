@@ -96,6 +96,9 @@ class ImportPlan:
     supplied: dict[str, list[tuple[StoredPath, Any]]] = field(default_factory=dict)
     #: records that validation refused (set by validate_plan / apply_plan)
     refused: list[Refusal] = field(default_factory=list)
+    #: a changed value whose line has a trailing comment, which may be about the old
+    #: value (set by validate_plan / apply_plan, as ``set`` reports them)
+    comment_notes: list[str] = field(default_factory=list)
 
     def _ok(self, record: RecordPlan) -> bool:
         return all(r.record_id != record.record_id for r in self.refused)
@@ -618,13 +621,17 @@ def validate_plan(
     from sortext.errors import SortextError
 
     refused: list[Refusal] = []
+    plan.comment_notes = []
     for record in plan.records:
         if not _needs_write(record):
             continue
         try:
-            prepare_record(repo, record, plan.source, today, notes_heading)
+            prepared = prepare_record(repo, record, plan.source, today, notes_heading)
         except SortextError as exc:
             refused.append(_refusal(record, exc))
+            continue
+        if prepared.update is not None:
+            plan.comment_notes.extend(prepared.update.notes)
     plan.refused = refused
     return refused
 
@@ -646,6 +653,7 @@ def apply_plan(
     applied: dict[str, list[tuple[StoredPath, Any]]] = {}
     supplied = plan.supplied
     refused: list[Refusal] = []
+    plan.comment_notes = []
     for record in plan.records:
         if not _needs_write(record):
             applied[record.record_id] = supplied.get(record.record_id, [])
@@ -660,6 +668,7 @@ def apply_plan(
                 outcome = apply_update(prepared.update)
                 if outcome.changed:
                     result.written.append(outcome.display)
+                    plan.comment_notes.extend(outcome.notes)
             applied[record.record_id] = supplied.get(record.record_id, [])
         except SortextError as exc:
             refused.append(_refusal(record, exc))

@@ -78,6 +78,8 @@ class FileResult:
     filed: list[InboxNote] = field(default_factory=list)
     left: list[tuple[InboxNote, str]] = field(default_factory=list)
     kept: list[tuple[InboxNote, str]] = field(default_factory=list)  # filed, not removed
+    #: a changed value whose line keeps a trailing comment (as ``set`` reports them)
+    comment_notes: list[str] = field(default_factory=list)
 
 
 def due_from(word: str, day: dt.date) -> dt.date | None:
@@ -216,10 +218,13 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         stem = entry.name.rsplit(".", 1)[0]
         lines = [ln for ln in note.body.split("\n") if ln.strip()]
         first = lines[0].lstrip("#").strip() if lines else ""
+        key, colon, value = first.partition(":")
+        # "client: ID" typed without the --- lines; "Amara: she called" names her
+        named = value if key.strip().lower() in _LINE_PROPS else (key if colon else first)
         hints = [
             ("property", _prop(props, "client", "to", "id", "name")),
             ("property email", _prop(props, "email", "from")),
-            ("first line", first.split(":")[0] if ":" in first else first),
+            ("first line", named),
             ("file name", re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem).replace("_", " ")),
             *(("email in the text", e) for e in _EMAIL.findall(note.body)),
         ]
@@ -249,6 +254,10 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         if item.record_id is not None:
             item.name = clients.label.get(item.record_id)
     return notes
+
+
+#: properties a note's first line may give without front matter (``client: ID``)
+_LINE_PROPS = frozenset({"client", "to"})
 
 
 def _not_utf8(raw: bytes | None, display: str) -> str | None:
@@ -374,12 +383,13 @@ def file_notes(
             result.left.append((note, why or note.reason))
             continue
         try:
-            update_record(repo, rid, filing_change(note))
+            written = update_record(repo, rid, filing_change(note))
         except SortextError as exc:
             result.left.append((note, str(exc)))
             continue
         note.record_id = rid
         result.filed.append(note)
+        result.comment_notes.extend(written.notes)
     result.kept = remove_filed(result.filed)
     return result
 

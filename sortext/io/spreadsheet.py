@@ -21,6 +21,7 @@ from typing import Any
 
 from sortext.errors import UsageError
 from sortext.io.formula import restore
+from sortext.rules.wording import count
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +283,7 @@ def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -
         if number > len(header):
             shown = " ".join(text.split())[:40]  # one line, whatever the cell holds
             raise UsageError(
-                f"{path}:{line}:{number}: the row has {len(cells)} cells, the header "
+                f"{path}:{line}:{number}: the row has {count(len(cells), 'cell')}, the header "
                 f"{len(header)}: '{shown}' has no column; quote a cell holding the "
                 "delimiter, or add the column's name to the header"
             )

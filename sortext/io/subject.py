@@ -18,6 +18,7 @@ from typing import Any
 from sortext.errors import RecordNotFound, StorageError, UsageError
 from sortext.files.inert import clean
 from sortext.repo import Repository
+from sortext.rules.wording import count
 
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -100,7 +101,7 @@ def subject_markdown(data: dict[str, Any]) -> str:
     lines += ["", "## Notes", ""]
     notes = data["notes"].strip()
     lines += [f"    {line}" for line in notes.splitlines()] if notes else ["(none)"]
-    lines += ["", f"## History ({len(data['history'])} changes)", ""]
+    lines += ["", f"## History ({count(len(data['history']), 'change')})", ""]
     for entry in data["history"]:
         lines.append(
             f"- {md_escape(entry['date'][:10])} {md_escape(entry['author'])}: "

@@ -697,6 +697,7 @@ def _summary_pages(
     rendering would write now (no row of their owner changed): counted unchanged, not
     rendered."""
     from sortext.pages.render import render
+    from sortext.rules.wording import count
     from sortext.store import board
     from sortext.views.dashboard import error_items, from_board
     from sortext.views.day import day_from_index, unfiled_count
@@ -713,7 +714,7 @@ def _summary_pages(
     sections = [
         ("overdue", "Overdue"),
         ("today", "Due today"),
-        ("soon", f"Due within {common['soon_days']} days"),
+        ("soon", f"Due within {count(common['soon_days'], 'day')}"),
         ("missing", "Open clients with no next action"),
     ]
     groups = {status: board.next_top(index.conn, LIST_LIMIT, status) for status, _ in sections}

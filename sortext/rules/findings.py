@@ -247,7 +247,11 @@ def _next_findings(record: Record, item: NextAction | None) -> list[Finding]:
         "today": ("next_today", "warning"),
         "soon": ("next_soon", "info"),
     }[item.status]
-    when = f"overdue by {-item.days} days" if item.days < 0 else f"due {days_phrase(item.days)}"
+    when = (
+        f"overdue by {wording.count(-item.days, 'day')}"
+        if item.days < 0
+        else f"due {days_phrase(item.days)}"
+    )
     reason = f"next action {when}: {item.what}"
     return [Finding(record.id, record.name, kind, level, reason, item.due, item.owner)]  # type: ignore[arg-type]
 
@@ -268,7 +272,9 @@ def invoice_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         label = inv.id or "invoice"
         shown = money(amount, currency)
         if status == "overdue" or (status == "sent" and due is not None and due < today):
-            late = f", due {inv.due} ({(today - due).days} days late)" if due else ""
+            late = (
+                f", due {inv.due} ({wording.count((today - due).days, 'day')} late)" if due else ""
+            )
             out.append(
                 Finding(
                     record.id,
@@ -357,7 +363,7 @@ def missed_sessions_findings(record: Record, config: Config, today: dt.date) -> 
             record.name,
             "missed_sessions",
             "warning",
-            f"{len(missed)} of the last {len(recent)} sessions missed ({kinds})",
+            f"{len(missed)} of the last {wording.count(len(recent), 'session')} missed ({kinds})",
             owner=record_owner(record),
         )
     ]
@@ -381,7 +387,7 @@ def checkin_findings(record: Record, config: Config, today: dt.date) -> list[Fin
             record.name,
             "checkin_due",
             "warning",
-            f"check-in due: no session in {(today - since).days} days ({what})",
+            f"check-in due: no session in {wording.count((today - since).days, 'day')} ({what})",
             due.isoformat(),
             record_owner(record),
         )
@@ -425,7 +431,7 @@ def review_findings(record: Record, config: Config, today: dt.date) -> list[Find
             reasons.append(f"{wording.count(count, 'session')} since the last review")
         elif every_days > 0 and (today - since).days >= every_days:
             what = "last review" if last_review else "first session"
-            reasons.append(f"{(today - since).days} days since the {what}")
+            reasons.append(f"{wording.count((today - since).days, 'day')} since the {what}")
             due = due or since + dt.timedelta(days=every_days)
     if not reasons:
         return []
@@ -458,7 +464,11 @@ def renewal_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     plan = view.billing.plan
     what = f" ({plan})" if plan is not None else ""
-    phrase = f"renewal date passed {-days} days ago" if days < 0 else f"renewal {days_phrase(days)}"
+    phrase = (
+        f"renewal date passed {wording.count(-days, 'day')} ago"
+        if days < 0
+        else f"renewal {days_phrase(days)}"
+    )
     return [
         Finding(
             record.id,
@@ -548,7 +558,7 @@ def blocker_findings(record: Record, config: Config, today: dt.date) -> list[Fin
             extra.append(f"waiting on {b.waiting_on}")
         since = day_of(b.since)
         if since:
-            extra.append(f"since {since.isoformat()}, {(today - since).days} days")
+            extra.append(f"since {since.isoformat()}, {wording.count((today - since).days, 'day')}")
         tail = f" ({'; '.join(extra)})" if extra else ""
         out.append(
             Finding(
@@ -597,13 +607,15 @@ def stale_stage_findings(
         days = (today - stage_since).days
         if days <= limit:
             return []
-        reason = f"in {record.stage} for {days} days (since {stage_since.isoformat()})"
+        reason = (
+            f"in {record.stage} for {wording.count(days, 'day')} (since {stage_since.isoformat()})"
+        )
     else:
         last = last_activity(record, today)
         if last is None or (today - last).days < limit:
             return []
         reason = (
-            f"in {record.stage} with nothing new for {(today - last).days} days "
+            f"in {record.stage} with nothing new for {wording.count((today - last).days, 'day')} "
             f"(since {last.isoformat()})"
         )
     return [
@@ -803,7 +815,10 @@ def package_findings(record: Record, config: Config, today: dt.date) -> list[Fin
         return []
     level: Level
     if status.used >= status.total:
-        level, reason = "warning", f"package used up ({status.used} of {status.total} sessions)"
+        level, reason = (
+            "warning",
+            f"package used up ({status.used} of {wording.count(status.total, 'session')})",
+        )
     elif status.left <= PACKAGE_WARN_LEFT:
         level = "info"
         plural = "s" if status.left != 1 else ""

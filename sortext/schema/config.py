@@ -649,6 +649,23 @@ def _validate_config(
         problems.append(
             (("timezone",), f"unknown time zone '{data['timezone']}' (use an IANA name)")
         )
+    owned = data.get("owned_fields") or {}
+    required = [(i, r["field"]) for i, r in enumerate(data.get("requirements", []))]
+    if owned or required:
+        # a typo in an owned pattern would own nothing without a word; in a
+        # requirement, ask for a field no record may hold (it is an unknown field)
+        from sortext.schema.owned import pattern_problem
+        from sortext.schema.shipped import default_schema, with_custom_fields
+
+        schema = with_custom_fields(default_schema(), data.get("custom_fields") or {})
+        for pattern in owned:
+            why = pattern_problem(str(pattern), schema)
+            if why is not None:
+                problems.append((("owned_fields", pattern), why))
+        for i, name in required:
+            why = pattern_problem(str(name), schema)
+            if why is not None:
+                problems.append((("requirements", i, "field"), why))
     for name, spec in data.get("custom_fields", {}).items():
         if "type" not in spec and "values" not in spec:
             problems.append(

@@ -10,7 +10,9 @@ driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
 records ``check --staged`` reads), ``window`` (the "since last week" window
 from git), ``headref`` (HEAD's commit read from git's ref files, for a
 quick query's cache key), ``erase`` and ``anonymise`` (the one history rewrite),
-``derived`` (the registry of derived-data stores erase reaches).  Every git call
+``derived`` (the registry of derived-data stores erase reaches), ``midnight``
+(the practice's clock: the one module that reads "now" and "today", in
+``timezone:``, or ``SORTEXT_NOW``).  Every git call
 goes through ``git`` (the one git layer: GitPython, imported lazily, plus plain
 processes for the hot paths; one environment, timeout and error policy).
 

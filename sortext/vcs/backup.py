@@ -21,6 +21,7 @@ from sortext.errors import GitError, SortextError
 from sortext.files.state import StateDir
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.midnight import utc_now
 from sortext.vcs.pages import PagesSettings
 from sortext.vcs.sync import (
     ErasedClientRefused,
@@ -49,6 +50,8 @@ class BackupReport:
     branch: str
     at: dt.datetime
     remotes: list[RemoteBackup] = field(default_factory=list)
+    #: record files saved but not committed: not in any backup (relative paths)
+    uncommitted: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -198,6 +201,32 @@ def refuse_resurrection(repo: Repository, remote: str, extra: tuple[str, ...] = 
             check_resurrection(repo, remote, tracking, extra)
 
 
+def _known_remote(repo: Repository, remote: str, configured: bool) -> None:
+    """GitError when ``remote`` is no git remote here: the message names the remotes
+    there and, when the default ``origin`` was taken, how to back up to one of them."""
+    try:
+        git.remote_url(repo.root, remote)
+    except GitError as exc:
+        others = git.remote_names(repo.root)
+        if configured or not others:
+            raise
+        raise GitError(
+            f"{exc}, or back up to yours with 'backup: {{remotes: [{others[0]}]}}' in sortext.yaml"
+        ) from None
+
+
+def uncommitted_records(repo: Repository) -> list[str]:
+    """Record files whose saved state is not committed (new, changed, deleted): a backup,
+    which pushes commits, does not hold them.  Paths relative to the root, in git's
+    order; [] when git cannot say."""
+    prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
+    try:
+        paths = git.status_paths(repo.root, "--untracked-files=all", "--", prefix)
+    except GitError:
+        return []
+    return [p for p in paths if p.endswith(".md")]
+
+
 def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     """Push HEAD (and the pages branch, forced) to every configured remote (plain and
     encrypted) and verify each by restoring it into a temporary folder; save the
@@ -207,13 +236,15 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     remotes = remotes + [name for name in encrypted if name not in remotes]
     branch = configured or current_branch(repo.root)
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
-    report = BackupReport(branch, now or dt.datetime.now(dt.UTC))
+    report = BackupReport(branch, now or utc_now())
     try:
         pages_ref = PagesSettings.from_config(repo.config.raw.get("pages")).ref
     except SortextError:
         pages_ref = None
+    report.uncommitted = uncommitted_records(repo)
     for remote in remotes:
         try:
+            _known_remote(repo, remote, configured=repo.config.raw.get("backup") is not None)
             refspecs = [f"HEAD:refs/heads/{branch}"]
             if (
                 pages_ref

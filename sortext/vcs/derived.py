@@ -137,3 +137,60 @@ def pages_refs(root: Path, repo: Repository) -> list[str]:
         if ref == f"refs/heads/{branch}"
         or (ref.startswith("refs/remotes/") and ref.split("/", 3)[3:] == [branch])
     ]
+
+
+def pages_tags(root: Path, repo: Repository) -> list[str]:
+    """The tags whose commit lies only in the pages branch's history (``pages_refs``),
+    not in any other branch's: a tag of derived data.  A history rewrite would keep
+    the old pages (every client's next actions, invoices, goals) alive through it, so
+    erase deletes it with the branch instead of rewriting it."""
+    pages = pages_refs(root, repo)
+    if not pages:
+        return []
+    heads = git.text(root, "for-each-ref", "--format=%(refname)", "refs/heads/").splitlines()
+    others = [f"^{h}" for h in heads if h and h not in pages]
+    only = set(git.text(root, "rev-list", *pages, *others, "--").split())
+    if not only:
+        return []
+    out = git.text(root, "for-each-ref", "--format=%(refname) %(*objectname) %(objectname)")
+    found = []
+    for line in out.splitlines():
+        parts = line.split()
+        if not parts or not parts[0].startswith("refs/tags/"):
+            continue
+        target = parts[1] if len(parts) == 3 else parts[-1]  # peeled when annotated
+        if target in only:
+            found.append(parts[0])
+    return found
+
+
+def linked_stores(root: Path) -> list[tuple[str, str]]:
+    """The stores of the working tree that erase deletes (``place`` ``tree``, ``remedy``
+    ``delete``: ``.sortext``) and that are a link: ``(name, where it leads)``.  Erase
+    deletes a store's files, never through a link
+    (it could lead anywhere: a home folder, the clients folder), so the derived data at
+    the link's target (an index holding every client's notes) would survive it."""
+    found: list[tuple[str, str]] = []
+    for store in STORES:
+        if store.place != "tree" or store.remedy != "delete":
+            continue
+        for path in sorted(root.glob(store.pattern)):
+            if path.is_symlink():
+                found.append((path.name, os.path.realpath(path)))
+    return found
+
+
+def linked_store_problem(root: Path) -> str | None:
+    """Why an erase must not start in the repository at ``root`` when a store it
+    deletes is a link (:func:`linked_stores`), naming where each leads; None otherwise."""
+    found = linked_stores(root)
+    if not found:
+        return None
+    name, target = found[0]
+    return (
+        f"{name} is a link to {target}: erase deletes the derived data of a client, "
+        "never through a link, and the files there (the index holds every client's "
+        "notes) would keep the client. Check that the folder is sortext's own "
+        "(index.sqlite, watch.log, replies/...), delete it and the link (sortext makes a "
+        f"fresh {name} folder), then erase"
+    )

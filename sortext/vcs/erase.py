@@ -9,7 +9,10 @@ The one history rewrite sortext makes.  Steps:
 2. :func:`erase` runs ``git filter-repo --sensitive-data-removal`` over every
    branch and tag: those paths are dropped, the values replaced by
    ``(erased)`` in every other file and in commit messages; then reflogs are
-   expired and ``gc --prune=now`` drops the old objects; every store of derived
+   expired and ``gc --prune=now`` drops the old objects (``.keep`` markers removed
+   first); git notes are filed again under the rewritten commits
+   (:mod:`sortext.vcs.erasenotes`); tags on the pages branch alone are deleted
+   with it; every store of derived
    data (:mod:`sortext.vcs.derived`) is deleted or written again (the pages
    branch afresh, not rewritten); the tombstone (:mod:`sortext.record.tombstone`)
    is committed.
@@ -38,6 +41,7 @@ from sortext.files.slug import implied_id, linked_part
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.erasenotes import NotesReport
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
 #: plain Markdown, so another record quoting the client stays valid.
@@ -50,6 +54,19 @@ ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 #: (``<id>: next_action.what Call about the divorce -> ...``, one per record in a
 #: watcher commit of several records) holds the client's field values, not only the id.
 MESSAGE_LINE = "(erased): (a change to an erased client)"
+#: git's files of an operation in progress -> how to end it; erase refuses while one is
+#: there (a bisect's log and a sequencer's todo list quote commit subjects, which name
+#: the client's field values, and a rewrite leaves them as they are).
+BUSY = {
+    "MERGE_HEAD": "git merge --abort",
+    "rebase-merge": "git rebase --abort",
+    "rebase-apply": "git rebase --abort, or git am --abort",
+    "CHERRY_PICK_HEAD": "git cherry-pick --abort",
+    "REVERT_HEAD": "git revert --abort",
+    "sequencer": "git cherry-pick --abort, or git revert --abort",
+    "BISECT_LOG": "git bisect reset",
+    "BISECT_START": "git bisect reset",
+}
 #: git's own small files that may quote a value; deleted when they do (all transient).
 TRANSIENT = ("COMMIT_EDITMSG", "ORIG_HEAD", "FETCH_HEAD", "MERGE_MSG", "SQUASH_MSG")
 
@@ -125,6 +142,9 @@ class ErasePlan:
     named_files: list[str] = field(default_factory=list)
     #: branches, tags and other refs whose name holds the id (a rewrite keeps names)
     named_refs: list[str] = field(default_factory=list)
+    #: refs leading to a blob or a tree (not a commit) that holds the client: a
+    #: rewrite leaves such a ref as it is (see :func:`object_refs`)
+    object_refs: list[str] = field(default_factory=list)
     #: the ids of the other clients (a ref named after ``<id>-2`` is theirs)
     other_ids: list[str] = field(default_factory=list)
     #: derived files (:mod:`sortext.vcs.derived`: exports, pages) committed in a branch
@@ -167,6 +187,8 @@ class EraseReport:
     leftovers: list[str] = field(default_factory=list)
     #: derived stores written again from the records after the rewrite (pages, exports)
     rebuilt: list[str] = field(default_factory=list)
+    #: git notes filed again under the rewritten commits, or dropped with their commit
+    notes: NotesReport = field(default_factory=NotesReport)
 
     @property
     def ok(self) -> bool:
@@ -394,7 +416,63 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     others = {implied_id(p.name) for p in repo.record_paths()}
     plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
+    plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
     return plan
+
+
+def object_refs(root: Path, values: Sequence[Value], record_id: str, clients_rel: str) -> list[str]:
+    """The refs (any namespace; a lightweight or annotated tag) that lead to a blob or a
+    tree instead of a commit, when that object holds one of ``values`` or a path named
+    after the client: git-filter-repo rewrites commits and the refs to them, and
+    leaves such a ref, with the object it keeps alive, as it is."""
+    fields = "%(refname)%00%(objecttype)%00%(objectname)%00%(*objecttype)%00%(*objectname)"
+    matchers = _matchers(values)
+    found: list[str] = []
+    for line in git.text(root, "for-each-ref", f"--format={fields}").splitlines():
+        ref, kind, oid, peeled_kind, peeled = line.split("\0")
+        if kind == "tag":  # annotated: what it is a tag of
+            kind, oid = peeled_kind, peeled
+        if kind == "blob":
+            held = bool(_hits(git.run(root, "cat-file", "blob", oid), matchers))
+        elif kind == "tree":
+            held = _tree_holds(root, oid, matchers, record_id, clients_rel)
+        else:
+            continue
+        if held:
+            found.append(ref)
+    return found
+
+
+def _tree_holds(
+    root: Path,
+    tree: str,
+    matchers: Sequence[tuple[Value, re.Pattern[bytes]]],
+    record_id: str,
+    clients_rel: str,
+) -> bool:
+    """A path in ``tree`` (recursively) is named after the client, or a file holds a value
+    (the files read by one ``git cat-file --batch``)."""
+    blobs: list[bytes] = []
+    for entry in git.run(root, "ls-tree", "-r", "-z", tree).split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        if not name:
+            continue
+        if _named_after(os.fsdecode(name), record_id, clients_rel):
+            return True
+        mode_kind_oid = meta.split()
+        if mode_kind_oid[1] == b"blob":
+            blobs.append(mode_kind_oid[2])
+    if not blobs:
+        return False
+    out = git.run(root, "cat-file", "--batch", input=b"\n".join(blobs) + b"\n")
+    at = 0
+    while at < len(out):
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        if _hits(out[header_end + 1 : header_end + 1 + size], matchers):
+            return True
+        at = header_end + 1 + size + 1  # the newline after each object
+    return False
 
 
 def named_refs(refs: Iterable[str], record_id: str, other_ids: Iterable[str] = ()) -> list[str]:
@@ -518,7 +596,15 @@ def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
     return found
 
 
-def _expire_and_prune(root: Path) -> None:
+def _expire_and_prune(root: Path) -> list[str]:
+    """Expire every reflog and drop every unreachable object of the repository at
+    ``root`` (work tree or bare).  A pack marked ``.keep`` (a fetch or a clone may leave
+    one) is never repacked or pruned by gc, so the old objects in it would stay: the
+    markers are removed first; their names are returned (relative to the git directory)."""
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    kept = sorted((gitdir / "objects" / "pack").glob("*.keep"))
+    for marker in kept:
+        marker.unlink(missing_ok=True)
     git.run(root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
     git.run(
         root,
@@ -535,6 +621,7 @@ def _expire_and_prune(root: Path) -> None:
         "--quiet",
         timeout=git.REWRITE_TIMEOUT,
     )
+    return [m.relative_to(gitdir).as_posix() for m in kept]
 
 
 def _replacements(values: Iterable[Value]) -> bytes:
@@ -561,9 +648,31 @@ def message_rules(plan: ErasePlan) -> bytes:
     commit as ``built from: <id>: ...``) becomes :data:`MESSAGE_LINE` whole, for
     the field values it names; then the client's values, as in files.  A line of
     another client whose id starts with this one (``<id>-2: ...``) is kept."""
+    return b"".join(b"regex:" + p + b"==>" + r + b"\n" for p, r in message_substitutions(plan))
+
+
+def identity_callback(values: Sequence[Value], argument: str) -> str:
+    """The body of a git-filter-repo ``--name-callback`` or ``--email-callback``
+    (``argument``: ``name`` or ``email``, the bytes it is given): the author, committer
+    and tagger of every commit and tag with each of ``values`` replaced, as in files.
+    A commit made as the client (``--author``, a sync from their machine, an edit
+    they sent) names them in its header, which ``--replace-text`` and
+    ``--replace-message`` do not reach."""
+    patterns = [v.pattern() for v in values]
+    return (
+        f"for rule in {patterns!r}:\n"
+        f"    {argument} = re.sub(rule, {REPLACEMENT.encode()!r}, {argument})\n"
+        f"return {argument}\n"
+    )
+
+
+def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
+    """:func:`message_rules` as ``(regex, replacement)`` pairs, applied in order (to a
+    git note's text by :mod:`sortext.vcs.erasenotes`, as filter-repo applies them to a
+    commit or tag message)."""
     line = rf"(?m)^((?:built from: )?){re.escape(plan.record_id)}: [^\n]*"
-    rule = b"regex:" + line.encode() + b"==>\\1" + MESSAGE_LINE.encode() + b"\n"
-    return rule + _replacements(plan.values)
+    rules = [(line.encode(), b"\\1" + MESSAGE_LINE.encode())]
+    return rules + [(v.pattern(), REPLACEMENT.encode()) for v in plan.values]
 
 
 def _write_tombstone(
@@ -615,6 +724,83 @@ def _commit_derived(root: Path, paths: Sequence[str]) -> None:
     )
 
 
+def check_ready(repo: Repository, plan: ErasePlan, reason: str = "request") -> None:
+    """Refuse, before anything is rewritten, what :func:`erase` cannot do completely:
+    an unknown reason, uncommitted changes, a git operation in progress, a detached
+    HEAD, refs named after the client or leading straight to a blob or tree holding
+    it, stashes, linked worktrees, borrowed objects, a ``.sortext`` that is a link.
+
+    The commands call it before asking for confirmation (a refusal after "yes" would
+    ask the user to decide twice); :func:`erase` calls it again.
+
+    Raises UsageError naming what to do first."""
+    root = repo.root
+    if reason not in tombstone.REASONS:
+        raise UsageError(f"reason must be one of {', '.join(tombstone.REASONS)}")
+    dirty = _dirty(root)
+    if dirty:
+        raise UsageError(
+            f"uncommitted changes in {', '.join(dirty[:5])}: commit them (or let the "
+            "watcher commit them) first; erase rewrites history and resets the files"
+        )
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    for busy in BUSY:
+        if (gitdir / busy).exists():
+            raise UsageError(
+                f"a git operation is in progress ({busy}): its own files quote the commits "
+                "it works on (their messages, the client's changes) and a rewrite does not "
+                f"reach them; finish or abort it first ({BUSY[busy]}), then erase"
+            )
+    if not git.run(root, "symbolic-ref", "-q", "HEAD", ok_codes=(0, 1)).strip():
+        raise UsageError(
+            "HEAD is detached (not on a branch): the tombstone erase commits would be on no "
+            "branch and lost at the next checkout, and sortext would let the client back. "
+            "Check out your branch (git switch main), then erase"
+        )
+    if plan.named_refs:
+        raise UsageError(
+            f"refs named after the client: {', '.join(plan.named_refs[:5])}: a history "
+            "rewrite keeps ref names, so the id would stay. Rename or delete them first "
+            "(git branch -m OLD NEW, git tag -d NAME), then erase"
+        )
+    if plan.object_refs:
+        raise UsageError(
+            f"refs leading to a file or a folder (not a commit) that holds the client: "
+            f"{', '.join(plan.object_refs[:5])}: a history rewrite leaves such a ref, and "
+            "what it holds, as it is. Delete them first (git tag -d NAME, or git update-ref "
+            "-d REF), then erase"
+        )
+    stashes = git.text(root, "stash", "list").splitlines()
+    if stashes:
+        raise UsageError(
+            f"{len(stashes)} git stash(es) (git stash list): a stash may hold the client and "
+            "is not rewritten; apply or drop them (git stash pop / git stash drop), then erase"
+        )
+    linked = _linked_worktrees(root)
+    if linked:
+        raise UsageError(
+            f"{len(linked)} linked git worktree(s) (git worktree list): "
+            f"{', '.join(linked[:3])}; each has its own checkout of the client and its own "
+            ".sortext/ caches (index, history), which a rewrite cannot reach, and keeps the "
+            "old commits alive. Remove them (git worktree remove PATH; git worktree prune for one "
+            "whose folder is gone), then erase"
+        )
+    borrowed = gitdir / "objects" / "info" / "alternates"
+    if borrowed.exists():
+        raise UsageError(
+            f"this repository borrows objects from another ({borrowed}: "
+            f"{clean(borrowed.read_text('utf-8', 'replace').strip())}): the client's old "
+            "objects may lie there, where a rewrite and gc cannot drop them. Copy them in "
+            "and stop borrowing (git repack -a -d, then delete that file), then erase; "
+            "the other repository is another copy of the client (erase it there too)"
+        )
+    from sortext.vcs import derived
+
+    link = derived.linked_store_problem(root)
+    if link is not None:
+        raise UsageError(link)
+
+
 def erase(
     repo: Repository,
     plan: ErasePlan,
@@ -640,50 +826,28 @@ def erase(
     Raises UsageError for uncommitted changes, an unknown reason, or an operation
     in progress; GitError when git or git-filter-repo fails."""
     root = repo.root
-    if reason not in tombstone.REASONS:
-        raise UsageError(f"reason must be one of {', '.join(tombstone.REASONS)}")
-    dirty = _dirty(root)
-    if dirty:
-        raise UsageError(
-            f"uncommitted changes in {', '.join(dirty[:5])}: commit them (or let the "
-            "watcher commit them) first; erase rewrites history and resets the files"
-        )
-    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
-    for busy in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
-        if (gitdir / busy).exists():
-            raise UsageError(f"a git operation is in progress ({busy}); finish it first")
-    if plan.named_refs:
-        raise UsageError(
-            f"refs named after the client: {', '.join(plan.named_refs[:5])}: a history "
-            "rewrite keeps ref names, so the id would stay. Rename or delete them first "
-            "(git branch -m OLD NEW, git tag -d NAME), then erase"
-        )
-    stashes = git.text(root, "stash", "list").splitlines()
-    if stashes:
-        raise UsageError(
-            f"{len(stashes)} git stash(es) (git stash list): a stash may hold the client and "
-            "is not rewritten; apply or drop them (git stash pop / git stash drop), then erase"
-        )
-    linked = _linked_worktrees(root)
-    if linked:
-        raise UsageError(
-            f"{len(linked)} linked git worktree(s) (git worktree list): "
-            f"{', '.join(linked[:3])}; each has its own checkout of the client and its own "
-            ".sortext/ caches (index, history), which a rewrite cannot reach, and keeps the "
-            "old commits alive. Remove them (git worktree remove PATH; git worktree prune for one "
-            "whose folder is gone), then erase"
-        )
-    remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+    check_ready(repo, plan, reason)
     from sortext.vcs import derived
 
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
+    remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
+
     republish = False
-    deleted: list[str] = []  # local branches deleted, not rewritten (the pages branch)
+    # local refs deleted, not rewritten: the pages branch, the tags on its commits alone
+    deleted: list[str] = []
     if rebuild is not None:
+        tags = derived.pages_tags(root, repo)  # before the branch they lie on goes
         for ref in derived.pages_refs(root, repo):
             git.run(root, "update-ref", "-d", ref)
             if ref.startswith("refs/heads/"):
                 republish = True
                 deleted.append(ref)
+        for ref in tags:
+            git.run(root, "update-ref", "-d", ref)
+            deleted.append(ref)
+    from sortext.vcs.erasenotes import read_notes, rewrite_notes
+
+    old_notes = read_notes(root)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
@@ -692,6 +856,10 @@ def erase(
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
         message_file.write_bytes(message_rules(plan))
+        names_file = Path(tmp) / "names.py"
+        names_file.write_text(identity_callback(plan.values, "name"), "utf-8")
+        emails_file = Path(tmp) / "emails.py"
+        emails_file.write_text(identity_callback(plan.values, "email"), "utf-8")
         git.filter_repo(
             root,
             "--force",
@@ -705,14 +873,20 @@ def erase(
             str(replace_file),
             "--replace-message",
             str(message_file),
+            "--name-callback",
+            str(names_file),
+            "--email-callback",
+            str(emails_file),
         )
+    notes = rewrite_notes(root, old_notes, message_substitutions(plan))
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
             git.run(root, "remote", "add", name, remote_urls[name])
     for name in TRANSIENT:
         (gitdir / name).unlink(missing_ok=True)
-    _expire_and_prune(root)
-    report = EraseReport(plan, Verification("local"))
+    unkept = _expire_and_prune(root)
+    report = EraseReport(plan, Verification("local"), notes=notes)
+    report.removed_files += [f".git/{name}" for name in unkept]
     report.removed_files += derived.delete_stores(root)
     for rel in [*plan.paths, *plan.named_files]:
         leftover = root / rel
@@ -797,6 +971,8 @@ def push_and_verify(
     and pushed afresh; a local bare remote is pruned), delete there the branches of
     ``deleted`` (a pages branch no longer published), then verify a fresh mirror
     clone (and the bare folder itself when it is local and not encrypted)."""
+    from sortext.vcs.erasenotes import notes_refs
+
     url = git.remote_url(root, remote)
     encrypted = url.startswith("gcrypt::")
     if encrypted:
@@ -804,9 +980,14 @@ def push_and_verify(
     refspecs = ["+refs/heads/*:refs/heads/*"]
     if git.text(root, "tag", "--list").split():
         refspecs.append("+refs/tags/*:refs/tags/*")
+    here = set(notes_refs(root))
+    if here:  # git notes: filed again under the rewritten commits
+        refspecs.append("+refs/notes/*:refs/notes/*")
     git.run(root, "push", "--quiet", "--force", remote, *refspecs)
-    if deleted:  # a branch the remote may not have: pushed alone, its absence is fine
-        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in deleted), check=False)
+    listed = git.text(root, "ls-remote", "--refs", remote, "refs/notes/*", check=False).split()
+    gone = [*deleted, *(r for r in listed[1::2] if r not in here)]  # a notes ref emptied
+    if gone:  # a ref the remote may not have: pushed alone, its absence is fine
+        git.run(root, "push", "--quiet", remote, *(f":{r}" for r in gone), check=False)
     folder = _local_path(url[len("gcrypt::") :] if encrypted else url, root)
     local = None if encrypted else folder
     if local is not None:

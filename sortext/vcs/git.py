@@ -480,14 +480,24 @@ def get_config(root: Path, key: str) -> str:
     return text(root, "config", "--get", key, check=False).strip()
 
 
+def remote_names(root: Path) -> list[str]:
+    """The names of the repository's git remotes (GitPython's remotes), in git's order."""
+    with repository(root) as repo:
+        return [str(r.name) for r in repo.remotes]
+
+
 def remote_url(root: Path, name: str) -> str:
-    """The URL of remote ``name`` (GitPython's remotes); GitError when there is none."""
+    """The URL of remote ``name`` (GitPython's remotes); GitError when there is none,
+    naming the remotes the repository does have."""
     with repository(root) as repo:
         try:
             remote = repo.remote(name)
         except ValueError as exc:
+            names = [str(r.name) for r in repo.remotes]
+            there = ", ".join(f"'{n}'" for n in names) if names else "none"
             raise GitError(
-                f"no git remote named '{name}': add it with git remote add {name} URL"
+                f"no git remote named '{name}' (remotes here: {there}): "
+                f"add it with git remote add {name} URL"
             ) from exc
         return str(remote.url)
 

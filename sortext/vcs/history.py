@@ -507,3 +507,19 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def check_field(repo: Repository, field: str) -> None:
+    """Raise UnknownValue (a usage error, with a did-you-mean) when ``field``'s first
+    part is no field a record can have (``stge``), so a typo is not answered with "no
+    changes"; what lies below a known field (``invoices[INV-7].status``) is not
+    checked, since history keeps fields a schema may have dropped since."""
+    import re
+
+    from sortext.errors import UnknownValue
+    from sortext.schema.effective import effective_schema
+
+    top = re.split(r"[.\[]", field, maxsplit=1)[0]
+    known = ["notes", *effective_schema(repo.config).get("properties", {})]
+    if top not in known:
+        raise UnknownValue("--field", "field", field, known)

@@ -1,4 +1,13 @@
-"""Local midnights as instants: the "since last week" window's bounds.
+"""The practice's clock: what "now" and "today" are for every command, and local
+midnights as instants (the "since last week" window's bounds).
+
+This is the one module that asks the system for the time of day to turn into a
+date or an instant (``tests/test_practice_today.py`` fails on a ``date.today()``,
+``datetime.now()``, ``datetime.today()``, ``datetime.utcnow()`` or
+``time.localtime()`` anywhere else in ``sortext/``): :func:`now` (the instant, or
+``SORTEXT_NOW``), :func:`utc_now`, :func:`practice_day` (the date in the practice's
+``timezone:``) and :func:`day_span` (the instants a practice day covers, which a
+quick query may keep so that it needs no time zone database to tell the day).
 
 The window runs from a day's 00:00 to another's, in the practice's time zone: the
 ``timezone:`` of ``sortext.yaml`` (an IANA name) when it has one, so that a watcher
@@ -7,13 +16,70 @@ the local time zone (``TZ``, as git and the C library read it).  Computed here o
 as seconds since the epoch, they are what git is asked (``--before=@<seconds>``) and
 what the caches of the window and of the summary pages are keyed by: the same
 ``--today`` in another time zone is another window.  Imports only the standard
-library (a build's summary key computes them on every build).
+library and :mod:`sortext.errors` (a build's summary key computes them on every
+build, a quick query's replay tells its day here); zoneinfo only for a zone, and
+:mod:`sortext.record.values` only to check ``SORTEXT_NOW``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+
+from sortext.errors import UsageError
+
+#: The environment variable that sets the clock (tests, demonstrations): seconds since
+#: the epoch, or an ISO 8601 instant with its offset (``2026-12-01T23:30:00-05:00``).
+#: Every default "today" and "now" follows it; ``--today``/``SORTEXT_TODAY`` still win
+#: for the day.
+NOW_VARIABLE = "SORTEXT_NOW"
+
+
+def now() -> float:
+    """Seconds since the epoch: ``$SORTEXT_NOW`` when set, else the system clock.
+
+    Raises :class:`~sortext.errors.UsageError` naming the variable when it is set to
+    something that is not an instant (a number, or ISO 8601 with an offset)."""
+    text = os.environ.get(NOW_VARIABLE)
+    if not text:
+        return time.time()
+    return parse_instant(text)
+
+
+def parse_instant(text: str) -> float:
+    """``text`` as seconds since the epoch (a number, or an ISO 8601 date and time
+    with its UTC offset or ``Z``) in the years records may hold
+    (:data:`sortext.record.values.MIN_YEAR` to ``MAX_YEAR``); UsageError otherwise."""
+    from sortext.record.values import MAX_YEAR, MIN_YEAR
+
+    value: float | None
+    try:
+        value = float(text)
+    except ValueError:
+        try:
+            moment = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            moment = None
+        value = moment.timestamp() if moment is not None and moment.tzinfo else None
+    low = dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.UTC).timestamp()
+    high = dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.UTC).timestamp()
+    if value is None or not low <= value <= high:  # (NaN compares false)
+        raise UsageError(
+            f"{NOW_VARIABLE} (environment variable): {text[:40]!r} is not an instant "
+            f"from {MIN_YEAR} to {MAX_YEAR} (seconds since 1970, or "
+            "YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
+        )
+    return value
+
+
+#: :func:`now` under a name the functions taking a ``now`` argument can reach.
+_clock = now
+
+
+def utc_now() -> dt.datetime:
+    """:func:`now` as an aware UTC datetime."""
+    return dt.datetime.fromtimestamp(now(), dt.UTC)
 
 
 def midnight(day: dt.date, zone: str | None = None) -> int:
@@ -26,7 +92,7 @@ def midnight(day: dt.date, zone: str | None = None) -> int:
 
         try:
             where = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             where = None
         if where is not None:
             return int(dt.datetime(day.year, day.month, day.day, tzinfo=where).timestamp())
@@ -39,13 +105,13 @@ def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
     epoch; None: the current time).  The day every process takes for "today" when
     not told one, so that two processes under different ``TZ`` render the same
     window: ``midnight(day, zone) <= now < midnight(day + 1 day, zone)``."""
-    moment = time.time() if now is None else now
+    moment = _clock() if now is None else now
     if zone is not None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         try:
             return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
     return dt.date.fromtimestamp(moment)
 
@@ -59,3 +125,38 @@ def window_bounds(today: dt.date, zone: str | None = None) -> tuple[int, int]:
     ``today``) in ``zone`` (None: local time), in seconds since the epoch."""
     start = midnight(today - dt.timedelta(days=WINDOW_DAYS), zone)
     return start, midnight(today + dt.timedelta(days=1), zone)
+
+
+#: The length of a day without a change of UTC offset, in seconds.
+DAY_SECONDS = 86400
+
+
+def day_span(day: dt.date, zone: str | None = None) -> tuple[int, int] | None:
+    """``(start, end)``, the instants (seconds since the epoch) between which
+    :func:`practice_day` in ``zone`` is ``day``: ``start <= t < end`` gives ``day``
+    for every ``t``.  None when ``day`` holds a change of UTC offset (its length is
+    not :data:`DAY_SECONDS`, or the offsets at its two ends differ): then no span is
+    promised and the caller asks :func:`practice_day` (a clock change at midnight can
+    make a date come twice)."""
+    start = midnight(day, zone)
+    end = midnight(day + dt.timedelta(days=1), zone)
+    if end - start != DAY_SECONDS or _offset(start, zone) != _offset(end - 1, zone):
+        return None
+    if practice_day(zone, start) != day or practice_day(zone, end - 1) != day:
+        return None
+    return start, end
+
+
+def _offset(moment: float, zone: str | None) -> float | None:
+    """The UTC offset (seconds) in ``zone`` at ``moment`` (None: local time)."""
+    if zone is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            where = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            where = None
+        if where is not None:
+            shift = dt.datetime.fromtimestamp(moment, where).utcoffset()
+            return None if shift is None else shift.total_seconds()
+    return float(time.localtime(moment).tm_gmtoff)

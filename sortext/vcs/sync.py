@@ -268,9 +268,9 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             "'sortext watch' commit them), then sync"
         )
     with git.repository(root) as handle:
-        remote_ref = handle.remote(name) if name in handle.remotes else None
-        if remote_ref is None:
-            raise GitError(f"no git remote named '{name}': add it with git remote add {name} URL")
+        if name not in handle.remotes:
+            git.remote_url(root, name)  # raises the one message naming the remotes there
+        remote_ref = handle.remote(name)
         for _ in range(attempts):
             git.command(handle, "fetch", "--quiet", name)
             tracking = f"refs/remotes/{name}/{branch}"

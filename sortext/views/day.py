@@ -37,11 +37,34 @@ def _records(repo: Repository) -> list[Record]:
         return list(index.records())
 
 
+def known_owner(repo: Repository, records: Sequence[Record], owner: str) -> str:
+    """``owner`` as the practice writes it (``people`` in sortext.yaml, or an owner of a
+    record or of a next action; another Unicode form of one of them is that one).
+    Raises UnknownValue naming the known people, so a typo is not answered with an
+    empty agenda or "No invoices."."""
+    from sortext.errors import UnknownValue
+    from sortext.views.queries import same_text
+
+    people = {*repo.config.people}
+    for record in records:
+        view = record.view
+        people.update(p for p in (view.owner, view.next_action.owner) if isinstance(p, str))
+    known = sorted(people)
+    found = same_text(owner, known)
+    if found not in known:
+        raise UnknownValue("--owner", "person", owner, known)
+    return found
+
+
 def agenda_days(
     repo: Repository, start: dt.date, days: int = 1, owner: str | None = None
 ) -> list[AgendaDay]:
-    """``days`` agenda days from ``start`` (see :func:`sortext.rules.agenda.agenda`)."""
-    return agenda(_records(repo), repo.config, start, days, owner)
+    """``days`` agenda days from ``start`` (see :func:`sortext.rules.agenda.agenda`).
+    Raises UnknownValue for an ``owner`` nobody is."""
+    records = _records(repo)
+    if owner is not None:
+        owner = known_owner(repo, records, owner)
+    return agenda(records, repo.config, start, days, owner)
 
 
 def money(
@@ -50,8 +73,12 @@ def money(
     month: tuple[int, int] | None = None,
     owner: str | None = None,
 ) -> MoneySummary:
-    """Money at a glance (see :func:`sortext.rules.money.money_summary`)."""
-    return money_summary(_records(repo), today, month, owner)
+    """Money at a glance (see :func:`sortext.rules.money.money_summary`).  Raises
+    UnknownValue for an ``owner`` nobody is."""
+    records = _records(repo)
+    if owner is not None:
+        owner = known_owner(repo, records, owner)
+    return money_summary(records, today, month, owner)
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ def late(when: str | None, today: str) -> str:
     if d is None or t is None:
         return ""
     days = (d - t).days
-    return f"{-days} days late" if days < 0 else days_phrase(days)
+    return f"{count(-days, 'day')} late" if days < 0 else days_phrase(days)
 
 
 def weekday(text: str | None) -> str:

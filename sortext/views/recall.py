@@ -58,12 +58,29 @@ child process once it vouches for its index again, and keeps each reply under th
 that command line computes, so the first query after a save is a replay
 (``sortext.commands.watch.refresh_in_child``).  Every answer to a command line marks it
 asked (:func:`sortext.store.answers.mark_asked`: with its line when worked out, after
-the reply when replayed, once between two refreshes); a question not asked again is
-left stale and worked out when next asked.
+the reply when replayed unless its mark is already the newest: the marks are in the
+order of the asks, however many questions are asked between two refreshes); a question
+not asked again is left stale and worked out when next asked.
+
+The day: "today" is the practice's (:func:`sortext.vcs.midnight.practice_day`, the
+date in ``timezone:`` of ``sortext.yaml``), the same day ``build`` and the watcher
+take, whatever ``TZ`` the command line runs under.  A quick query knows it without
+reading the configuration or a time zone database: the index's meta row that names
+the clients folder for a configuration (by the digest of its bytes) also holds that
+configuration's ``timezone:`` and the instants the practice's current day spans
+(:func:`sortext.vcs.midnight.day_span`, written with each kept reply); outside them
+(after midnight, on a day the clocks change) the zone decides, and with no row for
+these bytes the configuration itself (:func:`_practice_today`).  The day goes into the
+command line's key (a line asked on another practice day is another line) and, as
+``--today``'s default, into the question's parts; a reply is kept only when
+``sortext.yaml`` still has the bytes the key was made with once the answer is worked
+out (:meth:`Recall.keep`), so the day in a key is always the one the configuration
+the answer read gives.
 
 May import: :mod:`sortext.files`, :mod:`sortext.store.answers`,
-:mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref` (nothing
-heavier: this is the quick path).
+:mod:`sortext.store.scan` (without a watcher), :mod:`sortext.vcs.headref`,
+:mod:`sortext.vcs.midnight` (nothing heavier: this is the quick path; the
+configuration, :mod:`sortext.schema.config`, only when the meta row does not know it).
 """
 
 from __future__ import annotations
@@ -83,7 +100,10 @@ from sortext.store import answers
 
 TYPE_CHECKING = False  # neither typing nor dataclasses is imported here (see files.state)
 if TYPE_CHECKING:
+    import datetime as dt
     from typing import Any
+
+    from sortext.repo import Repository
 
 #: A file modified this close to the moment an answer was taken may change again
 #: without its stat changing; such a state is not remembered (as the index re-hashes).
@@ -102,7 +122,10 @@ _UNREADABLE = (
     RecursionError,
 )
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
-# "clients": the clients folder it names}, so a lookup needs no configuration.
+# "clients": the clients folder it names, "zone": its timezone: (or null), "span":
+# [start, end, "YYYY-MM-DD"]: the practice day that held when it was written and the
+# instants it spans (absent when that day held a clock change)}, so a lookup needs no
+# configuration.
 _CLIENTS = "recall_clients"
 _PREFIX = "recall:"  # a reply key: the prefix and a SHA-256 of its parts
 #: How many replies are kept (a new one pushes out the oldest; older days and
@@ -299,11 +322,8 @@ def _reply_key(
     if fingerprint is None:
         return None
     if folder is None:
-        where = _value(conn, "meta", _CLIENTS)
-        if where is None:
-            return None
-        known = json.loads(where)
-        if known.get("config") != config:
+        known = _known(conn, config)
+        if known is None:
             return None
         folder = known["clients"]
     clients = root / folder
@@ -351,14 +371,99 @@ def _reply_key(
     return _PREFIX + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest(), racy
 
 
+def _known(conn: sqlite3.Connection, config: str) -> dict[str, Any] | None:
+    """The meta row a command line left for the configuration of digest ``config``
+    (see :data:`_CLIENTS`), or None (none, or of other bytes)."""
+    where = _value(conn, "meta", _CLIENTS)
+    if where is None:
+        return None
+    known = json.loads(where)
+    if not isinstance(known, dict) or known.get("config") != config:
+        return None
+    if not isinstance(known.get("clients"), str):
+        return None
+    return known
+
+
+def _day_from(known: dict[str, Any]) -> dt.date | None:
+    """The practice's day now, told by a meta row (:func:`_known`) without reading the
+    configuration: its span when the clock's instant is in it (no time zone database
+    read), else its zone's date; None when the row names no zone (a row written before
+    it kept one)."""
+    import datetime as dt
+
+    from sortext.vcs.midnight import now, practice_day
+
+    if "zone" not in known:
+        return None
+    zone = known["zone"]
+    if zone is not None and not isinstance(zone, str):
+        return None
+    moment = now()
+    span = known.get("span")
+    try:
+        if isinstance(span, list) and len(span) == 3:
+            start, end, day = span
+            kinds = isinstance(start, int) and isinstance(end, int) and isinstance(day, str)
+            if kinds and start <= moment < end:
+                return dt.date.fromisoformat(day)
+        return practice_day(zone, moment)
+    except (ValueError, OSError, OverflowError):
+        return None  # a damaged (or planted) row: the configuration decides
+
+
+def _config_zone(root: Path | None) -> str | None:
+    """``timezone:`` of ``root``'s configuration (None: none, no repository, or a
+    configuration that does not load: the command reports that itself)."""
+    if root is None:
+        return None
+    from sortext.errors import SortextError
+    from sortext.schema.config import load_config
+
+    try:
+        return load_config(root).timezone
+    except SortextError:
+        return None
+
+
+def _practice_today(root: Path | None, known: dict[str, Any] | None) -> dt.date:
+    """The practice's day now (:func:`sortext.vcs.midnight.practice_day` in the
+    configuration's ``timezone:``): from the meta row when it knows this
+    configuration's zone, else from the configuration."""
+    from sortext.vcs.midnight import practice_day
+
+    day = _day_from(known) if known is not None else None
+    if day is not None:
+        return day
+    return practice_day(_config_zone(root))
+
+
+def _meta_row(config: str, folder: str, zone: str | None) -> str:
+    """The meta row (:data:`_CLIENTS`) for the configuration of digest ``config``: its
+    clients folder, its zone and the span of the practice's day now."""
+    from sortext.vcs.midnight import day_span, now, practice_day
+
+    row: dict[str, Any] = {"config": config, "clients": folder, "zone": zone}
+    day = practice_day(zone, now())
+    span = day_span(day, zone)
+    if span is not None:
+        row["span"] = [span[0], span[1], day.isoformat()]
+    return json.dumps(row)
+
+
 class Recall:
     """One query's remembered answer: :meth:`replay` it, or :meth:`echo` the fresh
     output through it and :meth:`keep` it.
 
     ``parts`` are the command and its arguments (JSON values); ``clock`` adds HEAD's
-    commit to the key (answers showing time in stage)."""
+    commit to the key (answers showing time in stage).  A command whose answer
+    depends on the day makes its parts with :meth:`today` (the practice's day, read
+    as cheaply as the reply): ``Recall(start, clock=...)``, then :meth:`look` with the
+    parts; given ``parts``, the constructor looks them up at once."""
 
-    def __init__(self, start: Path | None, parts: list[Any], clock: bool = False) -> None:
+    def __init__(
+        self, start: Path | None, parts: list[Any] | None = None, clock: bool = False
+    ) -> None:
         self.out: list[str] = []
         self.err: list[str] = []
         self.key: str | None = None
@@ -372,26 +477,22 @@ class Recall:
         # The command line this process was started with, when the entry point looked
         # it up (see replay_line): the question it asks is recorded with the reply, with
         # what a running watcher needs to ask it again after a save (see Refresh): the
-        # streams' encodings and the local day it was asked on.
+        # streams' encodings and the practice day it was asked on (in the line's key).
         self._line: str | None = None
-        if start is None and _ENTRY is not None and _ENTRY[1] == time.localtime()[:3]:
-            colour = getattr(sys.stdout, "colour", None)
-            if isinstance(colour, bool):
-                question = {
-                    "parts": parts,
-                    "clock": clock,
-                    "colour": colour,
-                    "outputs": outputs(),
-                    "on": list(_ENTRY[1]),
-                }
-                self._line = json.dumps(question, separators=(",", ":"))
+        self._line_key: str | None = None
+        self._start = start
+        self._clock = clock
+        self._known: dict[str, Any] | None = None  # the meta row of this configuration
+        self._day: dt.date | None = None
         try:
-            self._look(start, parts, clock)
+            self._open(start)
         except _UNREADABLE:
-            self.key = None
-            self._hit = None
+            self._known = None
+        if parts is not None:
+            self.look(parts)
 
-    def _look(self, start: Path | None, parts: list[Any], clock: bool) -> None:
+    def _open(self, start: Path | None) -> None:
+        """Find the repository, the digest of its configuration and its meta row."""
         from sortext.errors import RepoNotFound
         from sortext.repo import find_root
 
@@ -401,6 +502,58 @@ class Recall:
             return
         self.root = root
         self._config = _config_digest(root)
+        conn = _connect(StateDir(root).index)
+        if conn is None:
+            return
+        try:
+            self._known = _known(conn, self._config)
+        finally:
+            conn.close()
+
+    def today(self) -> dt.date:
+        """The practice's day now: the date in ``timezone:`` of the repository's
+        ``sortext.yaml`` (the local date when it names none) at the clock's instant
+        (``SORTEXT_NOW``, else the system's): what ``--today`` defaults to, and the day
+        in the command line's key.  Read from the index's meta row when it knows this
+        configuration (no YAML, no time zone database in the common case), else from
+        the configuration.  Raises :class:`~sortext.errors.UsageError` for a bad
+        ``SORTEXT_NOW``."""
+        if self._day is None:
+            self._day = _practice_today(self.root, self._known)
+        return self._day
+
+    def look(self, parts: list[Any]) -> None:
+        """Make the key of the question ``parts`` and look its reply up (see
+        :meth:`replay`)."""
+        from sortext.errors import SortextError
+
+        clock = self._clock
+        if self._start is None and _ENTRY is not None:
+            colour = getattr(sys.stdout, "colour", None)
+            try:
+                day = self.today()
+            except SortextError:  # a bad SORTEXT_NOW: no line (the day is not told)
+                colour = None
+            if isinstance(colour, bool):
+                question = {
+                    "parts": parts,
+                    "clock": clock,
+                    "colour": colour,
+                    "outputs": outputs(),
+                    "on": [day.year, day.month, day.day],
+                }
+                self._line = json.dumps(question, separators=(",", ":"))
+                self._line_key = _line_for(_ENTRY, day)
+        try:
+            self._look(self._start, parts, clock)
+        except _UNREADABLE:
+            self.key = None
+            self._hit = None
+
+    def _look(self, start: Path | None, parts: list[Any], clock: bool) -> None:
+        if self.root is None:
+            return
+        root = self.root
         conn = _connect(StateDir(root).index)
         if conn is None:
             return
@@ -419,11 +572,13 @@ class Recall:
                 return
             self.key, self._racy = found
             self._hit = answers.reply(conn, self.key, _replies(root))
-            if self._hit is not None and self._line is not None and _ENTRY is not None:
+            if self._hit is not None and self._line is not None and self._line_key is not None:
                 # replayed here, so the entry point did not know this command line
                 try:
                     with conn:
-                        answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES, time.time_ns())
+                        answers.keep_line(
+                            conn, self._line_key, self._line, KEEP_LINES, time.time_ns()
+                        )
                 except sqlite3.Error:
                     pass  # (an index from before the table) the replay goes on
         finally:
@@ -471,27 +626,36 @@ class Recall:
             self.key = None
         (self.err if err else self.out).append("".join(tap))
 
-    def keep(self, clients: Path, code: int = 0) -> None:
-        """Remember what was echoed (call after the command succeeded); ``clients``:
-        the repository's clients folder (the next lookup scans it)."""
+    def keep(self, repo: Repository, code: int = 0) -> None:
+        """Remember what was echoed (call after the command succeeded) for ``repo``
+        (its clients folder: the next lookup scans it; its ``timezone:``: the meta row
+        tells the next lookup the day).  Nothing is remembered when ``sortext.yaml``
+        (or ``erased.yaml``) no longer has the bytes the key was made with: the answer
+        may have read another configuration (another ``timezone:``, so another day)
+        than the one the key names."""
         from sortext.errors import SortextError
 
         if self.root is None:
+            return
+        try:
+            if _config_digest(self.root) != self._config:
+                return  # changed while the answer was worked out: the next call works
+        except OSError:
             return
         conn = _connect(StateDir(self.root).index)
         if conn is None:
             return
         try:
             with conn:
-                folder = os.path.relpath(clients, self.root)
-                where = json.dumps({"config": self._config, "clients": folder})
+                folder = os.path.relpath(repo.clients_path, self.root)
+                where = _meta_row(self._config, folder, repo.config.timezone)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_CLIENTS, where))
                 if self.key is not None and not self._racy:
                     out, err = "".join(self.out), "".join(self.err)
                     files = _replies(self.root)
                     answers.keep_reply(conn, self.key, code, out, err, KEEP, files)
-                if self.key is not None and self._line is not None and _ENTRY is not None:
-                    answers.keep_line(conn, _ENTRY[0], self._line, KEEP_LINES, time.time_ns())
+                if self.key is not None and self._line is not None and self._line_key is not None:
+                    answers.keep_line(conn, self._line_key, self._line, KEEP_LINES, time.time_ns())
         except (sqlite3.Error, OSError, SortextError):
             pass  # not remembered (the index, or the reply's file): the next call works
         finally:
@@ -548,15 +712,22 @@ class Refresh(Recall):
         self._config = ""
         self._racy = True
         self._line = None
+        self._line_key = None
         self._streams = list(streams)
         self._watcher_only = True
         self._folder = None
+        self._start = root
+        self._clock = bool(question["clock"])
+        self._known = None
+        self._day = None
         from sortext.errors import SortextError
         from sortext.repo import open_repository
 
         try:
             # the clients folder from the configuration itself: after a configuration
             # change the index's meta row (written by a command line) names the old one
+            self.root = root
+            self._config = _config_digest(root)
             repo = open_repository(root)
             self._folder = os.path.relpath(repo.clients_path, root)
             self._look(root, question["parts"], question["clock"])
@@ -612,7 +783,8 @@ def _question(text: str) -> dict[str, Any] | None:
 
 
 def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, Any]]:
-    """The questions command lines asked today (local day), newest first, each once, at
+    """The questions command lines asked today (the practice's day, in ``timezone:``
+    of ``root``'s configuration: the day their command lines took), newest first, each once, at
     most ``newest`` of them; [] when the index cannot be read.  ``pending``: only those
     asked since the last finished refresh began (:func:`refreshed`; a command line is
     marked asked each time it is answered, replayed or worked out), the last asked
@@ -621,7 +793,15 @@ def questions(root: Path, newest: int, pending: bool = False) -> list[dict[str, 
     conn = _connect(StateDir(root).index)
     if conn is None:
         return []
-    today = list(time.localtime()[:3])
+    from sortext.errors import SortextError
+    from sortext.vcs.midnight import practice_day
+
+    try:
+        day = practice_day(_config_zone(root))
+    except SortextError:  # a bad SORTEXT_NOW: the command lines refuse it too
+        conn.close()
+        return []
+    today = [day.year, day.month, day.day]
     found: list[dict[str, Any]] = []
     seen: dict[str, dict[str, Any]] = {}
     try:
@@ -716,13 +896,15 @@ _QUICK = frozenset({"next", "list", "show", "search"})
 #: Arguments left to Click: another repository (found from the working folder
 #: otherwise), help, the version.
 _CLICK_ONLY = frozenset({"--repo", "--help", "-h", "--version"})
-# (key of this process's command line, the day it was taken): set by replay_line.
-_ENTRY: tuple[str, tuple[int, ...]] | None = None
+# The digest of this process's command line and its situation (:func:`_line_key`):
+# set by replay_line; the line's key adds the practice day (:func:`_line_for`).
+_ENTRY: str | None = None
 
 
-def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
-    """(the key of this command line and of everything Click and the commands read to
-    turn it into a question, the local day), or None when it is left to Click."""
+def _line_key(argv: list[str]) -> str | None:
+    """The digest of this command line and of everything Click and the commands read
+    to turn it into a question, but the day (:func:`_line_for` adds it), or None when
+    it is left to Click."""
     if "_SORTEXT_COMPLETE" in os.environ:  # Click's shell completion
         return None
     if _QUICK.isdisjoint(argv):
@@ -740,7 +922,6 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
         except (AttributeError, ValueError, OSError):
             size = None
     env = os.environ
-    day = tuple(time.localtime()[:3])
     text = json.dumps(
         [
             argv,
@@ -748,13 +929,18 @@ def _line_key(argv: list[str]) -> tuple[str, tuple[int, ...]] | None:
             tty,
             size,
             [env.get(name) for name in ("COLUMNS", "LINES", "NO_COLOR", "SORTEXT_TODAY")],
-            day,
             build(),
         ],
         separators=(",", ":"),
     )
-    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return "line:" + digest, day
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _line_for(entry: str, day: dt.date) -> str:
+    """The key of the command line of digest ``entry`` (:func:`_line_key`) asked on the
+    practice day ``day``: the same line on another practice day is another key (its
+    question has another default ``--today``)."""
+    return "line:" + hashlib.sha256(f"{entry}:{day.isoformat()}".encode("ascii")).hexdigest()
 
 
 def replay_line(argv: list[str]) -> int | None:
@@ -774,14 +960,14 @@ def replay_line(argv: list[str]) -> int | None:
     from sortext.errors import SortextError
 
     try:
-        hit = _line_hit(entry[0])
+        hit = _line_hit(entry)
     except _UNREADABLE:
         return None
     except SortextError:  # (a state folder leading out of the repository) Click reports it
         return None
     if hit is None:
         return None
-    code, out, err, colour, mark = hit
+    code, out, err, colour, mark, line = hit
     ready = [_prepare(out, sys.stdout, colour), _prepare(err, sys.stderr, colour)]
     if ready[0] is None or ready[1] is None:
         return None  # the terminal cannot take the text: Click says so, as afresh
@@ -810,13 +996,16 @@ def replay_line(argv: list[str]) -> int | None:
                 pass
         return 2
     if mark is not None:  # after the reply reached the terminal
-        _mark(mark, entry[0])
+        _mark(mark, line)
     return code
 
 
-def _line_hit(line: str) -> tuple[int, bytes, bytes, bool, Path | None] | None:
+def _line_hit(entry: str) -> tuple[int, bytes, bytes, bool, Path | None, str] | None:
     """(exit status, stdout, stderr, colour, the repository's root when the line must be
-    marked asked: :func:`answers.needs_mark`) of the reply remembered for ``line``."""
+    marked asked: :func:`answers.needs_mark`, the line's key) of the reply remembered
+    for the command line of digest ``entry`` on the practice's day now (told by the
+    index's meta row for this configuration; None when it does not know it: the
+    command then works the day out from the configuration)."""
     from sortext.errors import RepoNotFound
     from sortext.repo import find_root
 
@@ -828,6 +1017,14 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool, Path | None] | None:
     if conn is None:
         return None
     try:
+        config = _config_digest(root)
+        known = _known(conn, config)
+        if known is None:
+            return None
+        day = _day_from(known)
+        if day is None:
+            return None
+        line = _line_for(entry, day)
         text = answers.line(conn, line)
         if text is None:
             return None
@@ -837,7 +1034,7 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool, Path | None] | None:
             return None
         if not isinstance(colour, bool):
             return None
-        found = _reply_key(conn, root, _config_digest(root), parts, clock)
+        found = _reply_key(conn, root, config, parts, clock, folder=known["clients"])
         if found is None:
             return None
         raw = answers.reply_bytes(conn, found[0], _replies(root))
@@ -846,7 +1043,7 @@ def _line_hit(line: str) -> tuple[int, bytes, bytes, bool, Path | None] | None:
         conn.close()
     if raw is None:
         return None
-    return raw[0], raw[1], raw[2], colour, mark
+    return raw[0], raw[1], raw[2], colour, mark, line
 
 
 # Encodings in which plain ASCII text is its own bytes.
