@@ -130,9 +130,10 @@ def vouched(repo: Path) -> Iterator[None]:
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
 
     lock = acquire(StateDir(repo).watch_lock)  # in .git/ for a git repository
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     try:
         yield
     finally:
@@ -254,7 +255,7 @@ def after_one_save(
     from sortext.commands.watch import refresh_in_child
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path = repo / "clients" / f"client-{(101 + n * 37) % 1000:05d}.md"
     original = path.read_bytes()
@@ -264,7 +265,7 @@ def after_one_save(
         with Index.open(open_repository(repo)) as index:
             index.refresh(only=[path.name])
         _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
-        watchmark.mark(repo, repo / "clients")
+        watchmark.mark(repo, repo / "clients", identity_of(repo))
         spent = 0.0
         if refresh:  # the watcher's child process, as sortext watch starts it
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -282,20 +283,21 @@ def undo_save(repo: Path, path: Path, original: bytes, n: int) -> None:
     renewed."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path.write_bytes(original)
     watchmark.clear(repo)
     with Index.open(open_repository(repo)) as index:
         index.refresh(only=[path.name])
     _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
 
 
 def measure(size: int, base: Path, runs: int) -> Figures:
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
 
     repo = prepare(size, base)
     fig = Figures(size)
@@ -306,7 +308,7 @@ def measure(size: int, base: Path, runs: int) -> Figures:
         lock = None
         if mode == "watcher":
             lock = acquire(StateDir(repo).watch_lock)  # in .git/ for a git repository
-            watchmark.mark(repo, repo / "clients")
+            watchmark.mark(repo, repo / "clients", identity_of(repo))
         try:
             for name, args in [*QUERIES.items(), *QUERIES.items()]:  # warm-up, twice
                 done = subprocess.run(

@@ -72,7 +72,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     """One record saved, indexed, committed and vouched for; (its path, its old bytes)."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path = repo / "clients" / f"client-{(101 + n * 37) % 1000:05d}.md"
     original = path.read_bytes()
@@ -81,7 +81,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     with Index.open(open_repository(repo)) as index:
         index.refresh(only=[path.name])
     _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     return path, original
 
 

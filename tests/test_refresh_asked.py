@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from sortext.store.index import identity_of
 from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
@@ -132,7 +133,7 @@ def test_a_stopped_refresh_leaves_its_questions_to_the_next(
     assert refresh_replies(root, lambda: True) == 0
     watchmark.clear(root)
     assert refresh_replies(root, lambda: False) == 0  # nothing vouched for
-    watchmark.mark(root, root / "clients")
+    watchmark.mark(root, root / "clients", identity_of(root))
     assert refresh_replies(root, lambda: False) == len(ASKED)
     assert not _entry(root, _line(("next",)), env)[3]
 

@@ -37,6 +37,7 @@ from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
+from sortext.store.index import identity_of
 from sortext.vcs.midnight import utc_now
 
 log = logging.getLogger("sortext.watch")
@@ -497,7 +498,7 @@ class WatchService:
             self._vouch_at = time.monotonic() + wait
             return
         self._vouch_at = None
-        watchmark.mark(self.repo.root, self.repo.clients_path)
+        watchmark.mark(self.repo.root, self.repo.clients_path, identity_of(self.repo.root))
         if self._pending or not self._queue.empty():  # a change arrived while writing
             watchmark.clear(self.repo.root)
         elif self.refresh is not None and self._pages is not None:
