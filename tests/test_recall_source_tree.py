@@ -56,16 +56,16 @@ def test_editing_any_module_of_a_source_tree_recomputes(records_repo: Path, tmp_
     assert b"\n== GOALS\n" in after, after[:400]
     assert _run(root, source, SHOW) == after  # remembered again, under the new build
     # a template-like data file: the stamp covers every file of the package
-    from sortext.views import recall
+    from sortext.files import codestamp
 
-    stamp = recall._source_stamp(str(source / "sortext"))
+    stamp = codestamp.source_stamp(str(source / "sortext"))
     (source / "sortext/templates/NEXT.md.j2").write_text("changed\n", encoding="utf-8")
-    assert recall._source_stamp(str(source / "sortext")) != stamp
+    assert codestamp.source_stamp(str(source / "sortext")) != stamp
 
 
 def test_an_installed_copy_is_told_by_its_folder() -> None:
-    from sortext.views import recall
+    from sortext.files import codestamp
 
-    assert recall._installed("/usr/lib/python3/dist-packages/sortext")
-    assert recall._installed("/x/.venv/lib/python3.11/site-packages/sortext")
-    assert not recall._installed(str(PROJECT_ROOT / "sortext"))
+    assert codestamp.installed("/usr/lib/python3/dist-packages/sortext")
+    assert codestamp.installed("/x/.venv/lib/python3.11/site-packages/sortext")
+    assert not codestamp.installed(str(PROJECT_ROOT / "sortext"))

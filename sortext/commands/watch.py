@@ -235,7 +235,7 @@ def _source_tree() -> str:
     import os
 
     import sortext
-    from sortext.views.recall import installed
+    from sortext.files.codestamp import installed
 
     package = os.path.dirname(os.path.abspath(sortext.__file__ or ""))
     return "" if installed(package) else os.path.dirname(package)

@@ -669,9 +669,9 @@ def _contents_key(index: Any, repo: Repository) -> str:
     """A digest of every indexed record file's bytes (and staleness) and the configuration."""
     import hashlib
 
-    from sortext import __version__
+    from sortext.files.codestamp import code_stamp
 
-    digest = hashlib.sha256(f"{__version__}|{repo.config.fingerprint}".encode())
+    digest = hashlib.sha256(f"{code_stamp()}|{repo.config.fingerprint}".encode())
     from sortext.files.plain import read_regular
     from sortext.record.tombstone import FILE_NAME
 

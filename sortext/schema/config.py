@@ -368,11 +368,12 @@ def load_config(root: Path) -> Config:
 
 
 def _cache_key(fingerprint: str) -> str:
-    """The sortext version, the config schema and the file's bytes: a configuration
-    validated under an older (laxer) schema is validated again."""
-    from sortext import __version__
+    """This build of sortext (:func:`~sortext.files.codestamp.code_stamp`), the config
+    schema and the file's bytes: a configuration validated by older (laxer) code or
+    under an older schema is validated again."""
+    from sortext.files.codestamp import code_stamp
 
-    return f"{__version__}:{_schema_key()}:{fingerprint}"
+    return f"{code_stamp()}:{_schema_key()}:{fingerprint}"
 
 
 _SCHEMA_KEY: str | None = None

@@ -29,16 +29,18 @@ def effective_schema(config: Config) -> dict[str, Any]:
 
 
 def schema_fingerprint(config: Config) -> str:
-    """Changes whenever validation could change: schema, config or version.
+    """Changes whenever validation could change: schema, config or the build of
+    sortext (:func:`~sortext.files.codestamp.code_stamp`; the version alone stays
+    the same from one commit to the next).
 
     The effective schema is a function of the shipped schema and the
-    configuration, so their bytes (and the version) are hashed instead of the
+    configuration, so their bytes (and the build) are hashed instead of the
     schema built from them: every query opens the index with this, and
     building the schema to hash it cost more than the rest of the open.
     """
-    from sortext import __version__
+    from sortext.files.codestamp import code_stamp
 
-    blob = "\0".join((_default_schema_text(), config.fingerprint, __version__))
+    blob = "\0".join((_default_schema_text(), config.fingerprint, code_stamp()))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -746,13 +746,15 @@ def client_counts(conn: sqlite3.Connection) -> tuple[int, int]:
 
 def rules_key(today: Any, config: Any) -> str:
     """The part of an assessment key that does not depend on the record: the day
-    (``datetime.date``), the configuration (its fingerprint) and sortext's version.
+    (``datetime.date``), the configuration (its fingerprint) and the build of sortext
+    (:func:`~sortext.files.codestamp.code_digest`: the version alone stays the same
+    from one commit to the next, and kept assessments worded by older code).
     A record is assessed under ``f"{rules_key}|{file hash}|{stale}"``.  The fingerprint
     is cut to 16 hex digits (64 bits: enough to tell one practice's configurations
     apart, and 48 bytes less in every stored assessment)."""
-    from sortext import __version__
+    from sortext.files.codestamp import code_digest
 
-    return "|".join([today.isoformat(), config.fingerprint[:16], __version__])
+    return "|".join([today.isoformat(), config.fingerprint[:16], code_digest()])
 
 
 def record_rows(

@@ -95,6 +95,7 @@ import time
 from pathlib import Path, PurePath
 
 from sortext.files import watchmark
+from sortext.files.codestamp import code_stamp
 from sortext.files.state import StateDir
 from sortext.store import answers
 
@@ -213,70 +214,16 @@ ERASED = "erased.yaml"
 
 
 def build() -> str:
-    """This build of sortext: its version and the identity (inode, mtime, ctime, size)
-    of its ``__init__.py``, and, when it runs from a source tree (an editable install,
-    ``pip install -e .``, or a checkout on ``PYTHONPATH``), the newest mtime and ctime
-    of the package's files (:func:`_source_stamp`).  The version number stays the same
-    from one commit to the next, and a reply printed by another build must not be
-    replayed: installing a package writes every file of it anew (a new ctime, which
-    nothing sets back); in a source tree, editing any module or template does."""
+    """This build of sortext (:func:`sortext.files.codestamp.code_stamp`): a reply
+    printed by another build must not be replayed."""
     global _BUILD
-    if _BUILD is not None:
-        return _BUILD
-    import sortext
-
-    try:
-        done = os.stat(sortext.__file__ or "")
-    except (OSError, TypeError):
-        return sortext.__version__
-    ident = (done.st_ino, done.st_mtime_ns, done.st_ctime_ns, done.st_size)
-    text = sortext.__version__ + ":" + ":".join(map(str, ident))
-    package = os.path.dirname(sortext.__file__ or "")
-    if not installed(package):
-        text += ":" + _source_stamp(package)
-    _BUILD = text
-    return text
+    if _BUILD is None:
+        _BUILD = code_stamp()
+    return _BUILD
 
 
 #: :func:`build`'s answer, once per process (a replay asks for it twice).
 _BUILD: str | None = None
-
-
-def installed(package: str) -> bool:
-    """Whether the package folder is an installed copy (in a ``site-packages`` or
-    ``dist-packages`` folder, written anew by each install), not a source tree."""
-    parts = package.replace(os.sep, "/").split("/")
-    return "site-packages" in parts or "dist-packages" in parts
-
-
-_installed = installed  # its name before the watcher asked it
-
-
-def _source_stamp(package: str) -> str:
-    """The newest mtime and ctime (ns) and the count of the files under ``package``
-    (``__pycache__`` aside): any module, template or schema edited, added or removed
-    changes it.  About 200 ``stat`` calls: a fraction of a millisecond."""
-    newest = 0
-    count = 0
-    todo = [package]
-    while todo:
-        folder = todo.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != "__pycache__":
-                        todo.append(entry.path)
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            count += 1
-            newest = max(newest, info.st_mtime_ns, info.st_ctime_ns)
-    return f"{newest}:{count}"
 
 
 def outputs() -> list[str | None]:

@@ -43,9 +43,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext import __version__
 from sortext.check.load import stem_of
 from sortext.errors import GitError, StorageError
+from sortext.files.codestamp import code_stamp
 from sortext.files.slug import is_slug, safe_stem
 from sortext.files.state import StateDir
 from sortext.repo import Repository
@@ -187,7 +187,8 @@ def recent_changes(
         return None  # git is not installed: no history to show
     if head is None:
         return None
-    version = f"{_CACHE_VERSION}/{__version__}"  # new wording in a release: recompute
+    # new wording in another build (a release, or a pull installed again): recompute
+    version = f"{_CACHE_VERSION}/{code_stamp()}"
     # the window's bounds are midnights in the practice's time zone (sortext.yaml's
     # timezone:, else TZ): the same day in another time zone is another window
     where = repo.config.timezone
