@@ -1,0 +1,142 @@
+"""Break-testing the client page's plain path (sortext/pages/plain.py) against Jinja.
+
+The plain path writes the shipped ``client.html.j2`` out by hand, so it is right only
+for the environment that template is read under: its delimiters, its whitespace
+control (``trim_blocks``, ``lstrip_blocks``, ``keep_trailing_newline``), its line
+ends, no extension rewriting the source or the token stream, and Jinja's own rule for
+``x.key`` (the environment's ``getattr``) and for joining the output (``concat``).
+An environment whose options differ renders the shipped text to other bytes, so its
+pages must go through Jinja, which stays the reference: each page below is compared
+with what Jinja renders under the same environment.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+import jinja2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jinja2.ext import Extension
+
+from bench.gen_pages import client_text
+from sortext.check.load import parse_record
+from sortext.pages import plain, render
+from sortext.rules import findings as rules
+from sortext.views.dashboard import ClientView, client_view
+from tests.test_page_plain import COMMON, ROOT, TODAY, _records
+from tests.test_page_render_fast import _parsed_records, _repo_parts
+
+
+class _Renames(Extension):
+    """An extension that rewrites the template's source before it is lexed."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return source.replace("Needs attention", "Look here")
+
+
+def _undefined_company(env: jinja2.Environment) -> None:
+    """An instance's own ``x.key`` rule: a record's company is never shown."""
+    stock = env.getattr
+
+    def getattr_(obj: Any, attribute: str) -> Any:
+        if attribute == "company":
+            return env.undefined(obj=obj, name=attribute)
+        return stock(obj, attribute)
+
+    env.getattr = getattr_  # type: ignore[method-assign]
+
+
+def _renames(env: jinja2.Environment) -> None:
+    env.add_extension(_Renames)
+
+
+def _shouts(env: jinja2.Environment) -> None:
+    """An instance's own ``concat``: the page's text joined, then upper-cased."""
+    env.concat = lambda parts: "".join(parts).upper()  # type: ignore[method-assign]
+
+
+def _set(name: str, value: object) -> Callable[[jinja2.Environment], None]:
+    def change(env: jinja2.Environment) -> None:
+        setattr(env, name, value)
+
+    change.__name__ = f"{name}={value!r}"
+    return change
+
+
+#: Changes to the build's environment after which the shipped template's text renders
+#: to other bytes than the plain path writes.
+CHANGES: list[Callable[[jinja2.Environment], None]] = [
+    _set("trim_blocks", False),
+    _set("lstrip_blocks", False),
+    _set("keep_trailing_newline", False),
+    _set("newline_sequence", "\r\n"),
+    _set("variable_start_string", "[["),
+    _set("block_start_string", "<%"),
+    _set("comment_start_string", "<#"),
+    _renames,
+    _undefined_company,
+    _shouts,
+]
+
+
+def _view(seed: int = 3) -> ClientView:
+    record = _parsed_records([client_text(seed, random.Random(seed))])[0]
+    record.data["company"] = "Okafor & Daughters"
+    return client_view(record, _repo_parts()[1], TODAY)
+
+
+def _jinja(env: jinja2.Environment, view: ClientView) -> str | None:
+    try:
+        return env.get_template("client.html.j2").render(c=view, **COMMON)
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError):
+        return None
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda c: c.__name__)
+def test_an_environment_read_under_other_options_renders_through_jinja(
+    change: Callable[[jinja2.Environment], None],
+) -> None:
+    env = render.environment(ROOT / "no-such-repo")
+    change(env)
+    view = _view()
+    expected = _jinja(env, view)
+    assert expected is not None
+    assert plain.page_renderer(env).render("clients/c3.md", view, **COMMON) == expected
+    assert not plain.page_renderer(env).plain
+
+
+def test_the_build_s_own_environment_still_takes_the_plain_path() -> None:
+    env = render.environment(ROOT / "no-such-repo")
+    view = _view()
+    assert plain.page_renderer(env).plain
+    assert plain.page_renderer(env).render("clients/c3.md", view, **COMMON) == _jinja(env, view)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_records(), st.lists(st.sampled_from(CHANGES), max_size=3, unique=True))
+def test_pages_are_jinja_s_under_any_environment(
+    made: tuple[str, bool], changes: list[Callable[[jinja2.Environment], None]]
+) -> None:
+    """The equivalence property widened to the environment: a generated record,
+    rendered by the build's environment with some of its options changed, gives the
+    bytes Jinja gives under that same environment."""
+    validator, config = _repo_parts()
+    parsed = parse_record(made[0].encode("utf-8"), "clients/c-1.md", validator)
+    if parsed.record is None:
+        return
+    view = client_view(
+        parsed.record, config, TODAY, parsed.diagnostics, False, rules.assess(parsed.record, config, TODAY)
+    )
+    env = render.environment(ROOT / "no-such-repo")
+    for change in changes:
+        change(env)
+    expected = _jinja(env, view)
+    if expected is None:  # Jinja cannot read a value: a TemplateProblem either way
+        return
+    assert plain.page_renderer(env).render("clients/c-1.md", view, **COMMON) == expected
+    assert plain.page_renderer(env).plain is not bool(changes)
+
