@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -22,10 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jinja2.ext import Extension
 
-from bench.gen_pages import client_text
+from bench.gen_pages import client_text, generate_repo
 from sortext.check.load import parse_record
 from sortext.errors import TemplateProblem
 from sortext.pages import plain, render
+from sortext.pages.build import build
+from sortext.repo import open_repository
 from sortext.rules import findings as rules
 from sortext.views.dashboard import ClientView, client_view
 from tests.test_page_plain import COMMON, ROOT, TODAY, _records
@@ -148,3 +151,51 @@ def test_pages_are_jinja_s_under_any_environment(
         return
     assert plain.page_renderer(env).render("clients/c-1.md", view, **COMMON) == expected
     assert plain.page_renderer(env).plain is not bool(changes)
+
+
+# -- the gate across builds (as a watcher runs them, in one process) ------------------
+
+
+def test_a_template_edited_between_builds_is_taken_at_the_next_save(tmp_path: Path) -> None:
+    """A watcher builds in one long-lived process: an edited ``_style.css`` takes the
+    pages to Jinja at the next save (only one record named as changed), and removing
+    it brings back the plain path's very bytes."""
+    root = generate_repo(3, tmp_path / "r")
+    build(open_repository(root), TODAY)
+    pages = sorted((root / "site" / "clients").glob("*.html"))
+    first = {p.name: p.read_bytes() for p in pages}
+    shipped = (render.package_template_dir() / "_style.css").read_text("utf-8")
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "_style.css").write_text(shipped + "/* mine */\n", "utf-8")
+    build(open_repository(root), TODAY, [root / "clients" / "client-00000.md"])
+    assert all(b"/* mine */" in p.read_bytes() for p in pages)
+    (root / "templates" / "_style.css").unlink()
+    build(open_repository(root), TODAY, [root / "clients" / "client-00000.md"])
+    assert {p.name: p.read_bytes() for p in pages} == first
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "plain_path"),
+    [
+        # Jinja's loader reads a template as text with universal newlines: a CRLF copy
+        # is the shipped text, and its page the same bytes
+        ("client.html.j2", lambda b: b.replace(b"\n", b"\r\n"), True),
+        ("_base.html.j2", lambda b: b.replace(b"\n", b"\r"), True),
+        # a byte order mark is text Jinja keeps (the loader reads utf-8, not utf-8-sig)
+        ("client.html.j2", lambda b: b"\xef\xbb\xbf" + b, False),
+        ("_style.css", lambda b: b"\xef\xbb\xbf" + b, False),
+    ],
+)
+def test_a_copy_with_other_line_ends_or_a_bom_gives_jinja_s_page(
+    tmp_path: Path, name: str, edit: Callable[[bytes], bytes], plain_path: bool
+) -> None:
+    root = generate_repo(2, tmp_path / "r")
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / name).write_bytes(
+        edit((render.package_template_dir() / name).read_bytes())
+    )
+    env = render.environment(root)
+    pages = plain.page_renderer(env)
+    assert pages.plain is plain_path
+    view = _view()
+    assert pages.render("clients/c3.md", view, **COMMON) == _jinja(env, view)
