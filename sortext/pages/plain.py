@@ -14,8 +14,9 @@ It is used only when the templates the build would load for a client page
 includes) are byte for byte the shipped ones (:data:`SHIPPED_DIGEST`; a
 repository's own copy in ``templates/`` that equals them counts) in an
 environment made by :func:`~sortext.pages.render.environment` with Jinja's own
-``replace``/``join`` filters and tests.  Anything else (another template, an
-edited include, another environment) renders through Jinja as before.  A page
+``replace``/``join`` filters and tests, read under its options (delimiters,
+whitespace control, line ends; no extension).  Anything else (another template, an
+edited include, another environment or options) renders through Jinja as before.  A page
 whose values the plain path does not read exactly as Jinja does (a mapping of
 another type, tags that are not a list of text) or that raises is rendered by
 Jinja too, so a failing page names its template line as before.
