@@ -59,6 +59,17 @@ def _blocks(env: jinja2.Environment) -> None:
     env.block_start_string, env.block_end_string = "<%", "%>"
 
 
+class _NoBilling(jinja2.runtime.Context):
+    """A context whose calls (``c.section('billing')``) answer nothing."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        return {}
+
+
+def _quiet_calls(env: jinja2.Environment) -> None:
+    env.context_class = _NoBilling
+
+
 def _renames(env: jinja2.Environment) -> None:
     env.add_extension(_Renames)
 
@@ -89,6 +100,7 @@ CHANGES: list[Callable[[jinja2.Environment], None]] = [
     _renames,
     _undefined_company,
     _shouts,
+    _quiet_calls,
 ]
 
 
