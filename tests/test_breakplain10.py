@@ -62,7 +62,7 @@ def _blocks(env: jinja2.Environment) -> None:
 class _NoBilling(jinja2.runtime.Context):
     """A context whose calls (``c.section('billing')``) answer nothing."""
 
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         return {}
 
 

@@ -103,9 +103,19 @@ _LEXED_AS = {
     "keep_trailing_newline": True,
 }
 
-#: Environment methods the compiled template calls (``x.key``, ``x[key]``, filters,
-#: tests, the output's join): the class's own, never one set on the instance.
-_CALLED = ("getattr", "getitem", "call_filter", "call_test", "concat", "template_class")
+#: What the environment lends a template (``x.key``, ``x[key]``, filters, tests, the
+#: output's join, the context that makes its calls, the compiler): the class's own,
+#: never one set on the instance.
+_CALLED = (
+    "getattr",
+    "getitem",
+    "call_filter",
+    "call_test",
+    "concat",
+    "template_class",
+    "context_class",
+    "code_generator_class",
+)
 
 
 def _stock_jinja(env: jinja2.Environment) -> bool:
