@@ -211,3 +211,17 @@ def test_a_copy_with_other_line_ends_or_a_bom_gives_jinja_s_page(
     assert pages.plain is plain_path
     view = _view()
     assert pages.render("clients/c3.md", view, **COMMON) == _jinja(env, view)
+
+
+def test_a_config_change_between_builds_reaches_every_plain_page(tmp_path: Path) -> None:
+    """``pages: {notes: false}`` saved while a watcher runs: the next save's build
+    (one other record named as changed) leaves the notes off every page; nothing of
+    the last build's environment or plain path is kept."""
+    root = generate_repo(3, tmp_path / "r")
+    build(open_repository(root), TODAY)
+    pages = sorted((root / "site" / "clients").glob("*.html"))
+    assert all(b'id="notes"' in p.read_bytes() for p in pages)
+    config = root / "sortext.yaml"
+    config.write_text(config.read_text("utf-8") + "\npages: {notes: false}\n", "utf-8")
+    build(open_repository(root), TODAY, [root / "clients" / "client-00001.md"])
+    assert not any(b'id="notes"' in p.read_bytes() for p in pages)
