@@ -14,8 +14,9 @@ It is used only when the templates the build would load for a client page
 includes) are byte for byte the shipped ones (:data:`SHIPPED_DIGEST`; a
 repository's own copy in ``templates/`` that equals them counts) in an
 environment made by :func:`~sortext.pages.render.environment` with Jinja's own
-``replace``/``join`` filters and tests.  Anything else (another template, an
-edited include, another environment) renders through Jinja as before.  A page
+``replace``/``join`` filters and tests, read under its options (delimiters,
+whitespace control, line ends; no extension).  Anything else (another template, an
+edited include, another environment or options) renders through Jinja as before.  A page
 whose values the plain path does not read exactly as Jinja does (a mapping of
 another type, tags that are not a list of text) or that raises is rendered by
 Jinja too, so a failing page names its template line as before.
@@ -83,19 +84,60 @@ def templates_digest(env: jinja2.Environment) -> str | None:
     return digest.hexdigest()
 
 
+#: The options the shipped templates' text is read under in the build's environment
+#: (render.environment): its delimiters, whitespace control and line ends.  The same
+#: text read under other options renders to other bytes (``trim_blocks=False`` keeps
+#: each tag's newline, other delimiters leave ``{{ }}`` as text).
+_LEXED_AS = {
+    "block_start_string": "{%",
+    "block_end_string": "%}",
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+    "line_statement_prefix": None,
+    "line_comment_prefix": None,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "newline_sequence": "\n",
+    "keep_trailing_newline": True,
+}
+
+#: What the environment lends a template (``x.key``, ``x[key]``, filters, tests, the
+#: output's join, the context that makes its calls, the compiler): the class's own,
+#: never one set on the instance.
+_CALLED = (
+    "getattr",
+    "getitem",
+    "call_filter",
+    "call_test",
+    "concat",
+    "template_class",
+    "context_class",
+    "code_generator_class",
+)
+
+
 def _stock_jinja(env: jinja2.Environment) -> bool:
     """True when ``env`` is the build's environment (render.environment's class, its
-    getattr and escaping) with the ``nobr``, ``keepdates`` and ``money`` filters it
-    made, and Jinja's own ``replace`` and ``join`` filters and ``defined``/``none``/
-    ``false``/``string`` tests: what the plain path inlines."""
+    getattr and escaping; the delimiters, whitespace control and line ends of
+    :data:`_LEXED_AS`; no extension, which may rewrite a template's source or tokens;
+    no method of :data:`_CALLED` replaced on the instance) with the ``nobr``,
+    ``keepdates`` and ``money`` filters it made, and Jinja's own ``replace`` and
+    ``join`` filters and ``defined``/``none``/``false``/``string`` tests: what the
+    plain path inlines."""
     import jinja2
     from jinja2 import filters, tests
 
     from sortext.pages.render import _money, _page_environment_class, keepdates, nobr
 
     inlined = {"nobr": nobr, "keepdates": keepdates, "money": _money}
+    own = vars(env)
     return (
         type(env) is _page_environment_class()
+        and all(getattr(env, name, None) == value for name, value in _LEXED_AS.items())
+        and not env.extensions
+        and not any(name in own for name in _CALLED)
         and all(getattr(env.filters.get(n), "__wrapped__", None) is f for n, f in inlined.items())
         and env.undefined is jinja2.Undefined
         and env.finalize is None
