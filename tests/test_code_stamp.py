@@ -42,11 +42,14 @@ def test_only_the_stamp_reads_the_version_for_a_key() -> None:
         rel = path.relative_to(PROJECT_ROOT).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            named = (isinstance(node, ast.Name) and node.id == "__version__") or (
-                isinstance(node, ast.Attribute) and node.attr == "__version__"
-            )
-            if named and rel not in VERSION_READERS:
-                found.append(f"{rel}:{node.lineno}")
+            if isinstance(node, ast.Name) and node.id == "__version__":
+                line = node.lineno
+            elif isinstance(node, ast.Attribute) and node.attr == "__version__":
+                line = node.lineno
+            else:
+                continue
+            if rel not in VERSION_READERS:
+                found.append(f"{rel}:{line}")
     assert not found, "key derived data with files.codestamp.code_stamp():\n" + "\n".join(found)
 
 
