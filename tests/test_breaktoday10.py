@@ -1,0 +1,139 @@
+"""Break-testing the practice's one "today" (today10): real processes put at an
+instant with ``SORTEXT_NOW``, every default answer held to the same command given
+``--today <the practice day>`` (the oracle).
+
+What broke:
+
+1. Without ``timezone:`` the practice's day is each process's local date, but the
+   query cache's meta row still kept the span of the day in the zone of the process
+   that wrote it (``"zone": null`` and the instants of *its* local day): a ``next``
+   under ``TZ=America/New_York`` at an instant its writer, under ``TZ=Asia/Tokyo``,
+   had kept in Tokyo's span took Tokyo's day (tomorrow in New York), and replayed
+   Tokyo's reply.  A span is only kept for a named zone now (the local date needs
+   no time zone database either).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import set_zone
+from tests.test_query_recall import _age
+from tests.test_recall_line import _entry
+from tests.test_recall_line import _env as entry_env
+
+#: 2026-11-24 10:00 in Tokyo, 2026-11-23 20:00 in New York.
+INSTANT = "2026-11-24T01:00:00Z"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
+    env.update(extra)
+    return env
+
+
+def _sortext(root: Path, args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "sortext", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _without_zone(root: Path) -> None:
+    path = root / "sortext.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if not x.startswith("timezone:")), encoding="utf-8")
+
+
+def _local_day(tz: str, instant: str) -> str:
+    moment = dt.datetime.fromisoformat(instant)
+    return moment.astimezone(ZoneInfo(tz)).date().isoformat()
+
+
+# --- 1. no timezone: the local date of each process, not of the one that kept the row --
+
+
+def test_without_timezone_a_replay_kept_under_one_tz_is_not_served_under_another(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """No ``timezone:``: ``next`` asked under TZ=Asia/Tokyo (the 24th there) and
+    remembered, then the same command line under TZ=America/New_York at the same
+    instant (the 23rd there) answers New York's day, before Click and through it."""
+    root = records_repo
+    _without_zone(root)
+    _age(root)
+    tokyo = entry_env(tmp_path, TZ="Asia/Tokyo", SORTEXT_NOW=INSTANT)
+    new_york = dict(tokyo, TZ="America/New_York")
+    expect = {
+        tz: _sortext(root, ["next", "--today", _local_day(tz, INSTANT)], _env()).encode()
+        for tz in ("Asia/Tokyo", "America/New_York")
+    }
+    assert expect["Asia/Tokyo"] != expect["America/New_York"]
+    runs = [_entry(root, ["next"], tokyo) for _ in range(3)]
+    assert [r[0] for r in runs] == [expect["Asia/Tokyo"]] * 3
+    assert runs[-1][3] is False, "not remembered: the test proves nothing"
+    assert [_entry(root, ["next"], new_york)[0] for _ in range(3)] == [
+        expect["America/New_York"]
+    ] * 3
+    # through Click (--repo): the day the command takes is New York's too
+    shown = _sortext(
+        root,
+        ["show", "amara-okafor", "--json", "--repo", str(root)],
+        _env(TZ="America/New_York", SORTEXT_NOW=INSTANT),
+    )
+    assert json.loads(shown)["today"] == _local_day("America/New_York", INSTANT)
+
+
+_TZS = ["UTC", "America/New_York", "Asia/Tokyo", "Pacific/Kiritimati", "Australia/Lord_Howe"]
+_INSTANTS = st.integers(min_value=1_700_000_000, max_value=1_900_000_000)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    written_tz=st.sampled_from(_TZS),
+    read_tz=st.sampled_from(_TZS),
+    configured=st.sampled_from([None, "Europe/London", "Australia/Lord_Howe"]),
+    kept=_INSTANTS,
+    offset=st.integers(min_value=-2 * 86400, max_value=2 * 86400),
+)
+def test_property_a_meta_row_tells_the_readers_practice_day(
+    monkeypatch: pytest.MonkeyPatch,
+    zone: None,
+    written_tz: str,
+    read_tz: str,
+    configured: str | None,
+    kept: int,
+    offset: int,
+) -> None:
+    """A meta row written under any TZ at any instant tells a reader under any other
+    TZ, at any instant (near the one it was kept at: in its span or not), the date in
+    ``timezone:``, or the reader's local date without one."""
+    from sortext.views.recall import _day_from, _meta_row
+
+    monkeypatch.delenv("SORTEXT_TODAY", raising=False)
+    set_zone(monkeypatch, written_tz)
+    monkeypatch.setenv("SORTEXT_NOW", str(kept))
+    row = json.loads(_meta_row("digest", "clients", configured))
+    set_zone(monkeypatch, read_tz)
+    instant = kept + offset
+    monkeypatch.setenv("SORTEXT_NOW", str(instant))
+    expected = dt.datetime.fromtimestamp(instant, ZoneInfo(configured or read_tz)).date()
+    assert _day_from(row) == expected
+    time.tzset()
