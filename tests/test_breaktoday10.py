@@ -11,6 +11,11 @@ What broke:
    had kept in Tokyo's span took Tokyo's day (tomorrow in New York), and replayed
    Tokyo's reply.  A span is only kept for a named zone now (the local date needs
    no time zone database either).
+2. ``timezone:`` rewritten in place with the same size and the mtime set back (an
+   editor writing in place, a sync tool restoring times): the watcher committed and
+   rebuilt, but its "today" kept the old zone's day (NEXT.md said London's day, the
+   command line Moscow's): :class:`PracticeZone` knew the file by (mtime, size,
+   inode).  It keeps the ctime too now.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from tests.conftest import set_zone
 from tests.test_query_recall import _age
 from tests.test_recall_line import _entry
 from tests.test_recall_line import _env as entry_env
+from tests.watchkit import Daemon, last_message, wait_for, wait_settled
 
 #: 2026-11-24 10:00 in Tokyo, 2026-11-23 20:00 in New York.
 INSTANT = "2026-11-24T01:00:00Z"
@@ -137,3 +143,63 @@ def test_property_a_meta_row_tells_the_readers_practice_day(
     expected = dt.datetime.fromtimestamp(instant, ZoneInfo(configured or read_tz)).date()
     assert _day_from(row) == expected
     time.tzset()
+
+
+# --- 2. timezone: rewritten in place, its mtime put back ----------------------------
+
+
+def test_a_watcher_takes_a_zone_rewritten_with_the_same_size_and_mtime(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``timezone: Europe/London`` rewritten in place to ``Europe/Moscow`` (same size,
+    same inode, the mtime set back): the watcher commits the change and rebuilds, and
+    NEXT.md is Moscow's day (01:00 on the 24th), as ``next`` says, not London's
+    (22:00 on the 23rd).  The zone was cached by (mtime, size, inode): only the
+    ctime, which nothing sets back, tells such a write."""
+    root = records_repo
+    config = root / "sortext.yaml"
+    monkeypatch.delenv("SORTEXT_TODAY", raising=False)
+    monkeypatch.setenv("SORTEXT_NOW", "2026-11-23T22:00:00Z")
+    daemon = Daemon(root, pinned_today=False)
+    try:
+        daemon.wait_ready()
+        mark = wait_settled(root, 0, daemon)
+        assert (root / "NEXT.md").read_text(encoding="utf-8").startswith(
+            "# What happens next (2026-11-23)"
+        )
+        before = os.stat(config)
+        raw = config.read_bytes()
+        assert b"timezone: Europe/London\n" in raw
+        with open(config, "r+b") as handle:
+            handle.write(raw.replace(b"Europe/London", b"Europe/Moscow"))
+        os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
+        after = os.stat(config)
+        assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+            before.st_ino,
+            before.st_size,
+            before.st_mtime_ns,
+        )
+        wait_for(lambda: "sortext.yaml changed" in last_message(root), 30, lambda: daemon.log)
+        wait_settled(root, mark, daemon)
+        page = (root / "NEXT.md").read_text(encoding="utf-8")
+    finally:
+        daemon.stop()
+    assert page.startswith("# What happens next (2026-11-24)"), page[:80]
+    told = _sortext(root, ["show", "amara-okafor", "--json"], _env(TZ="UTC"))
+    assert json.loads(told)["today"] == "2026-11-24"
+
+
+def test_the_practice_zone_sees_a_rewrite_that_kept_size_and_mtime(tmp_path: Path) -> None:
+    """:class:`PracticeZone` in one process (``serve`` keeps one too)."""
+    from sortext.commands.options import PracticeZone
+
+    config = tmp_path / "sortext.yaml"
+    config.write_text("clients_dir: clients\ntimezone: Asia/Tokyo\n", encoding="utf-8")
+    (tmp_path / "clients").mkdir()
+    zone = PracticeZone(tmp_path)
+    assert zone() == "Asia/Tokyo"
+    before = os.stat(config)
+    with open(config, "r+b") as handle:
+        handle.write(b"clients_dir: clients\ntimezone: Asia/Seoul\n")
+    os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert zone() == "Asia/Seoul"
