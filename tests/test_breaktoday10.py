@@ -164,8 +164,10 @@ def test_a_watcher_takes_a_zone_rewritten_with_the_same_size_and_mtime(
     try:
         daemon.wait_ready()
         mark = wait_settled(root, 0, daemon)
-        assert (root / "NEXT.md").read_text(encoding="utf-8").startswith(
-            "# What happens next (2026-11-23)"
+        assert (
+            (root / "NEXT.md")
+            .read_text(encoding="utf-8")
+            .startswith("# What happens next (2026-11-23)")
         )
         before = os.stat(config)
         raw = config.read_bytes()
@@ -203,3 +205,68 @@ def test_the_practice_zone_sees_a_rewrite_that_kept_size_and_mtime(tmp_path: Pat
         handle.write(b"clients_dir: clients\ntimezone: Asia/Seoul\n")
     os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert zone() == "Asia/Seoul"
+
+
+# --- 3. SORTEXT_NOW's limits, as its error says them --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "accepted"),
+    [
+        ("1900-01-02T00:00:00Z", True),
+        ("1900-01-01T23:59:59Z", False),  # in 1900, yet refused: the message said 1900
+        ("2199-12-30T00:00:00+00:00", True),
+        ("2199-12-30T00:00:00.5Z", False),  # in 2199
+        ("2199-12-30T13:59:59+14:00", True),
+        ("2026-12-31T23:59:60Z", False),  # a leap second: Python has no such instant
+    ],
+)
+def test_sortext_now_refusals_name_the_instants_accepted(
+    records_repo: Path, text: str, accepted: bool
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sortext", "next", "--json"],
+        cwd=records_repo,
+        env=_env(SORTEXT_NOW=text, TZ="UTC"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode == 0) is accepted, done.stderr
+    if not accepted:
+        assert "from 1900-01-02T00:00:00Z to 2199-12-30T00:00:00Z" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+_LOW = int(dt.datetime(1900, 1, 2, tzinfo=dt.UTC).timestamp())
+_HIGH = int(dt.datetime(2199, 12, 30, tzinfo=dt.UTC).timestamp())
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=_LOW - 86400, max_value=_LOW + 86400),
+        st.integers(min_value=_HIGH - 86400, max_value=_HIGH + 86400),
+    ),
+    st.sampled_from(["Z", "+00:00", "+14:00", "-12:00"]),
+    st.integers(min_value=0, max_value=999_999),
+)
+def test_property_sortext_now_accepted_iff_between_the_instants_its_error_names(
+    seconds: int, suffix: str, micro: int
+) -> None:
+    import re
+
+    from sortext.errors import UsageError
+    from sortext.vcs.midnight import parse_instant
+
+    shift = {"Z": 0, "+00:00": 0, "+14:00": 14 * 3600, "-12:00": -12 * 3600}[suffix]
+    wall = dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None, microsecond=micro)
+    text = (wall + dt.timedelta(seconds=shift)).isoformat() + suffix
+    moment = seconds + micro / 1e6
+    try:
+        assert parse_instant(text) == pytest.approx(moment, abs=1e-6)
+    except UsageError as exc:
+        low, high = re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", str(exc))[-2:]
+        bounds = [dt.datetime.fromisoformat(b).timestamp() for b in (low, high)]
+        assert not bounds[0] <= moment <= bounds[1], (text, str(exc))
+    else:
+        assert _LOW <= moment <= _HIGH
