@@ -16,6 +16,14 @@ What broke:
    rebuilt, but its "today" kept the old zone's day (NEXT.md said London's day, the
    command line Moscow's): :class:`PracticeZone` knew the file by (mtime, size,
    inode).  It keeps the ctime too now.
+3. ``SORTEXT_NOW``'s refusal said "from 1900 to 2199" and refused instants of 1900
+   and 2199 (its bounds are a day inside those years): it names the two instants.
+4. Time in stage and last touched took a commit's day as its author's date (the
+   offset of the machine that committed): a watcher under ``TZ=Asia/Tokyo`` dated
+   a move made at 23:30 on the practice's 23rd (London) the 24th, so on the 25th
+   ``show``/``list`` said 1 day in the stage, and on the 23rd "?" (entered
+   tomorrow).  The day is the commit instant's in ``timezone:`` now; the stage
+   caches are kept per zone.
 """
 
 from __future__ import annotations
@@ -270,3 +278,65 @@ def test_property_sortext_now_accepted_iff_between_the_instants_its_error_names(
         assert not bounds[0] <= moment <= bounds[1], (text, str(exc))
     else:
         assert _LOW <= moment <= _HIGH
+
+
+# --- 4. time in stage: a commit's day is the practice's, not its author's ------------
+
+
+def _commit_at(root: Path, when: str, message: str) -> None:
+    from tests.conftest import git
+
+    git(root, "add", "-A")
+    stamp = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    done = subprocess.run(
+        ["git", "commit", "-q", "-m", message],
+        cwd=root,
+        env={**os.environ, **stamp},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_time_in_stage_counts_from_the_practices_day_of_the_commit(records_repo: Path) -> None:
+    """``timezone: Europe/London``: Bruno moved to proposal by a watcher running under
+    TZ=Asia/Tokyo at 23:30 London time on the 23rd (08:30 on the 24th in Tokyo, the
+    offset the commit records).  On the practice's 25th he has been in proposal for 2
+    days (since the 23rd), ``show`` and ``list`` alike; it said 1 (and on the 23rd
+    itself, "?": a stage entered tomorrow)."""
+    root = records_repo
+    _sortext(root, ["move", "bruno-castellanos", "proposal"], _env())
+    _commit_at(root, "2026-11-24T08:30:00+09:00", "move")
+    env = _env(TZ="Asia/Tokyo", SORTEXT_NOW="2026-11-25T12:00:00Z")
+    shown = json.loads(_sortext(root, ["show", "bruno-castellanos", "--json"], env))
+    assert shown["today"] == "2026-11-25"
+    assert shown["in_stage"] == "in proposal for 2 days", shown["in_stage"]
+    row = [
+        line for line in _sortext(root, ["list"], env).splitlines() if "bruno-castellanos" in line
+    ]
+    assert row and " 2d " in row[0], row
+    on_the_day = _sortext(
+        root, ["show", "bruno-castellanos", "--json", "--today", "2026-11-23"], env
+    )
+    assert json.loads(on_the_day)["in_stage"] == "in proposal since today"
+
+
+@given(
+    instant=_INSTANTS,
+    offset_minutes=st.integers(min_value=-12 * 60, max_value=14 * 60),
+    configured=st.sampled_from([None, "Europe/London", "Australia/Lord_Howe", "Pacific/Apia"]),
+)
+def test_property_a_commits_day_is_the_practices_whatever_offset_it_was_written_at(
+    instant: int, offset_minutes: int, configured: str | None
+) -> None:
+    """``%aI`` of a commit made at ``instant`` by a machine at any UTC offset: its day
+    is the practice's date of that instant; without ``timezone:``, the author's."""
+    from sortext.vcs.midnight import practice_day
+    from sortext.vcs.stagefacts import commit_day
+
+    where = dt.timezone(dt.timedelta(minutes=offset_minutes))
+    text = dt.datetime.fromtimestamp(instant, where).isoformat()
+    if configured is None:
+        assert commit_day(text, None) == text[:10]
+    else:
+        assert commit_day(text, configured) == practice_day(configured, instant).isoformat()
