@@ -331,8 +331,7 @@ def test_property_a_commits_day_is_the_practices_whatever_offset_it_was_written_
 ) -> None:
     """``%aI`` of a commit made at ``instant`` by a machine at any UTC offset: its day
     is the practice's date of that instant; without ``timezone:``, the author's."""
-    from sortext.vcs.midnight import practice_day
-    from sortext.vcs.stagefacts import commit_day
+    from sortext.vcs.midnight import commit_day, practice_day
 
     where = dt.timezone(dt.timedelta(minutes=offset_minutes))
     text = dt.datetime.fromtimestamp(instant, where).isoformat()
@@ -340,3 +339,28 @@ def test_property_a_commits_day_is_the_practices_whatever_offset_it_was_written_
         assert commit_day(text, None) == text[:10]
     else:
         assert commit_day(text, configured) == practice_day(configured, instant).isoformat()
+
+
+# --- 5. changes: the window starts at the practice's midnight -----------------------
+
+
+def test_changes_since_a_day_starts_at_the_practices_midnight(records_repo: Path) -> None:
+    """``timezone: Europe/London``; Bruno moved at 03:00 London time on the 23rd by a
+    machine in Tokyo (12:00 there, the commit's offset).  ``changes --since
+    2026-11-23`` lists it, dated the 23rd, under any TZ; under TZ=America/Los_Angeles
+    the window began at Los Angeles' midnight (08:00 in London) and said "no changes".
+    A move at 23:30 London time on the 22nd (08:30 on the 23rd in Tokyo) is not in
+    the window, under any TZ."""
+    root = records_repo
+    _sortext(root, ["move", "chiara-bellini", "proposal"], _env())
+    _commit_at(root, "2026-11-23T08:30:00+09:00", "late on the 22nd in London")
+    _sortext(root, ["move", "bruno-castellanos", "proposal"], _env())
+    _commit_at(root, "2026-11-23T12:00:00+09:00", "03:00 on the 23rd in London")
+    args = ["changes", "--since", "2026-11-23", "--json"]
+    oracle = _sortext(root, args, _env(TZ="Europe/London", SORTEXT_NOW="2026-11-24T12:00:00Z"))
+    found = json.loads(oracle)
+    moved = [(c["record_id"], c["when"]) for c in found["changes"] if c["kind"] == "stage_moved"]
+    assert moved == [("bruno-castellanos", "2026-11-23")], found
+    for tz in ("America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati"):
+        env = _env(TZ=tz, SORTEXT_NOW="2026-11-24T12:00:00Z")
+        assert _sortext(root, args, env) == oracle, tz

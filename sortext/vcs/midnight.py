@@ -118,6 +118,21 @@ def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
     return dt.date.fromtimestamp(moment)
 
 
+def commit_day(text: str, zone: str | None) -> str:
+    """The day (``YYYY-MM-DD``) of a commit whose author date git prints as ``text``
+    (``%aI``: ISO 8601 with the offset the author's machine had): its date in ``zone``
+    (the practice's ``timezone:``, :func:`sortext.vcs.midnight.practice_day`), so a
+    watcher under another ``TZ`` dates a move by the practice's day; without a zone
+    (or a date git printed oddly), the author's own date."""
+    if zone is None:
+        return text[:10]
+    try:
+        moment = dt.datetime.fromisoformat(text.strip()).timestamp()
+    except ValueError:
+        return text[:10]
+    return practice_day(zone, moment).isoformat()
+
+
 #: The window's length: it starts ``today`` - WINDOW_DAYS, 00:00.
 WINDOW_DAYS = 7
 

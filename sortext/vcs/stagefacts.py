@@ -38,6 +38,7 @@ from sortext.repo import Repository
 from sortext.store.clock import FACTS_VERSION
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
+from sortext.vcs.midnight import commit_day
 
 # The version (kept in store.clock, whose kept clocks go with it) -- 3: names unquoted,
 # hunks counted; 4: stage lines in the notes ignored;
@@ -290,23 +291,6 @@ def _read_version(blob: str, raw: bytes | None) -> _Version:
         return _Version(blob, None, readable=False)
     stage = parsed.data.get("stage")
     return _Version(blob, stage if isinstance(stage, str) else None)
-
-
-def commit_day(text: str, zone: str | None) -> str:
-    """The day (``YYYY-MM-DD``) of a commit whose author date git prints as ``text``
-    (``%aI``: ISO 8601 with the offset the author's machine had): its date in ``zone``
-    (the practice's ``timezone:``, :func:`sortext.vcs.midnight.practice_day`), so a
-    watcher under another ``TZ`` dates a move by the practice's day; without a zone
-    (or a date git printed oddly), the author's own date."""
-    if zone is None:
-        return text[:10]
-    from sortext.vcs.midnight import practice_day
-
-    try:
-        moment = dt.datetime.fromisoformat(text.strip()).timestamp()
-    except ValueError:
-        return text[:10]
-    return practice_day(zone, moment).isoformat()
 
 
 def _parse_patches(out: str, read: BlobRead, zone: str | None = None) -> _Scan:
