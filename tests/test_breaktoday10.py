@@ -22,8 +22,13 @@ What broke:
    offset of the machine that committed): a watcher under ``TZ=Asia/Tokyo`` dated
    a move made at 23:30 on the practice's 23rd (London) the 24th, so on the 25th
    ``show``/``list`` said 1 day in the stage, and on the 23rd "?" (entered
-   tomorrow).  The day is the commit instant's in ``timezone:`` now; the stage
-   caches are kept per zone.
+   tomorrow).  The day is the commit instant's in ``timezone:`` now
+   (:func:`sortext.vcs.midnight.commit_day`); the stage caches are kept per zone.
+5. ``changes --since DAY`` gave git the bare date, which git reads in the process's
+   ``TZ``: under Los Angeles a London practice's 03:00 move on DAY was missed.
+6. ``restore --at DAY`` ended the day at 23:59:59 UTC: a New York practice's
+   evening version was skipped for the one before; ``history`` and ``restore``
+   printed commits' author dates.  Both use the practice's midnight and day.
 """
 
 from __future__ import annotations
@@ -364,3 +369,41 @@ def test_changes_since_a_day_starts_at_the_practices_midnight(records_repo: Path
     for tz in ("America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati"):
         env = _env(TZ=tz, SORTEXT_NOW="2026-11-24T12:00:00Z")
         assert _sortext(root, args, env) == oracle, tz
+
+
+# --- 6. restore --at DATE: the last version of the practice's day --------------------
+
+
+def _renamed(root: Path, name: str, when: str) -> None:
+    from tests.dated import replace
+
+    replace(root / "clients" / "amara-okafor.md", r"^name: .*$", f"name: {name}")
+    _commit_at(root, when, name)
+
+
+def test_restore_at_a_date_takes_the_last_version_of_the_practices_day(
+    records_repo: Path,
+) -> None:
+    """``timezone: America/New_York``: Amara renamed at 21:00 on July 10 (01:00 UTC on
+    the 11th) and again on the 11th.  ``restore --at 2026-07-10`` brings back the
+    evening's version (the day ended at midnight New York time, not UTC: it brought
+    back the version before) and says it is of the 10th; ``history`` dates the
+    evening's change the 10th under any TZ."""
+    root = records_repo
+    config = root / "sortext.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "timezone: Europe/London", "timezone: America/New_York"
+        ),
+        encoding="utf-8",
+    )
+    _commit_at(root, "2026-07-01T12:00:00+00:00", "zone")
+    _renamed(root, "Amara Evening", "2026-07-11T01:00:00+00:00")
+    _renamed(root, "Amara Next Day", "2026-07-11T10:00:00-04:00")
+    lines = _sortext(root, ["history", "amara-okafor"], _env(TZ="Asia/Tokyo")).splitlines()
+    evening = [line for line in lines if "-> Amara Evening" in line]
+    assert evening and evening[0].startswith("2026-07-10 "), lines
+    said = _sortext(root, ["restore", "amara-okafor", "--at", "2026-07-10"], _env(TZ="UTC"))
+    assert "as of 2026-07-10 " in said, said
+    text = (root / "clients" / "amara-okafor.md").read_text(encoding="utf-8")
+    assert "\nname: Amara Evening\n" in text
