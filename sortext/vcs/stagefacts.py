@@ -47,7 +47,8 @@ from sortext.vcs.midnight import commit_day
 # 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab;
 # 8: a change behind a version that does not read dated by the first one that reads;
 # 9: kept under a history mark that covers replace refs and grafts (answers kept for
-# a grafted past under the bare HEAD were served after the graft was gone)
+# a grafted past under the bare HEAD were served after the graft was gone); 10: a
+# commit's day is its date in the practice's timezone: (was its author's own date)
 _CACHE_VERSION = FACTS_VERSION
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
