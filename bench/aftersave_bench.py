@@ -11,11 +11,9 @@ Usage: python -m bench.aftersave_bench [--sizes 1000 10000] [--runs 5] [--keep D
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,20 +26,16 @@ from bench.query_bench import (  # noqa: E402
     after_one_save,
     child_run,
     prepare,
+    print_by_size,
     sortext,
+    vouched,
 )
 
 
 def figures(size: int, base: Path, runs: int) -> dict[str, float]:
-    from sortext.daemon.lock import acquire
-    from sortext.files import watchmark
-    from sortext.files.state import StateDir
-
     repo = prepare(size, base)
-    lock = acquire(StateDir(repo).watch_lock)
-    watchmark.mark(repo, repo / "clients")
     got: dict[str, list[float]] = {}
-    try:
+    with vouched(repo):
         for _ in range(2):  # the questions a user asks, recorded with their lines
             for args in QUERIES.values():
                 subprocess.run(
@@ -65,9 +59,6 @@ def figures(size: int, base: Path, runs: int) -> dict[str, float]:
                     ).append(cpu)
                     if refresh:
                         got.setdefault("watcher refresh", []).append(spent)
-    finally:
-        watchmark.clear(repo)
-        lock.release()
     return {k: statistics.median(v) for k, v in got.items()}
 
 
@@ -77,20 +68,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="sortext-aftersave-"))
-    try:
-        for size in args.sizes:
-            fig = figures(size, base, args.runs)
-            anchor = fig["anchor"]
-            print(f"## {size:,} clients (python -c pass {anchor:.3f} s)")
-            for key, value in fig.items():
-                print(f"{key}: {value:.3f} s ({value / anchor:.1f}x)")
-            ratio = fig["list --at-risk unchanged"] / fig["next unchanged"]
-            print(f"list --at-risk / next, nothing changed: {ratio:.2f}x")
-            sys.stdout.flush()
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
+    print_by_size(
+        args.sizes,
+        args.keep,
+        "sortext-aftersave-",
+        lambda size, base: figures(size, base, args.runs),
+        after=lambda fig: (
+            "list --at-risk / next, nothing changed: "
+            f"{fig['list --at-risk unchanged'] / fig['next unchanged']:.2f}x"
+        ),
+    )
 
 
 if __name__ == "__main__":

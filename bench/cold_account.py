@@ -23,7 +23,6 @@ changed only in those derived files):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.gen_pages import remove_derived  # noqa: E402
 from bench.query_bench import CHILD_ENV  # noqa: E402
+from bench.repo_args import repo_command  # noqa: E402
 
 # (module, attribute, modules that imported it by name) -> stage label
 STAGES = [
@@ -187,17 +187,18 @@ def pair(repo: Path, runs: int) -> dict[str, float]:
     return {"alone": statistics.median(alone), "two at once": statistics.median(together)}
 
 
+def _build_child(words: list[str]) -> None:
+    """``OUT -- sortext's arguments``: the timed build (:func:`_child`)."""
+    sys.argv = ["sortext", *words[2:]]
+    _child(words[0])
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["--child"]:
-        out, rest = args[1], args[3:]
-        sys.argv = ["sortext", *rest]
-        _child(out)
+    command = repo_command(__doc__, argv, _build_child)
+    if command is None:
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", type=Path)
+    parser, args = command
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--today", default="2026-11-23")
     parser.add_argument("--skip-pair", action="store_true")
     opts = parser.parse_args(args)
     repo = opts.repo.resolve()

@@ -33,6 +33,7 @@ Usage: python -m bench.query_bench [--sizes 1000 10000 30000] [--runs 5]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -41,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +120,53 @@ def child_rss(argv: list[str], cwd: Path) -> int:
             check=False,
         )
         return int(out.read().strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def vouched(repo: Path) -> Iterator[None]:
+    """Within the block this process holds ``repo``'s watcher lock and vouches for its
+    index (``.sortext/watch.current``), as a running ``sortext watch`` with nothing
+    pending does: a query then does no stat pass."""
+    from sortext.daemon.lock import acquire
+    from sortext.files import watchmark
+    from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
+
+    lock = acquire(StateDir(repo).watch_lock)  # in .git/ for a git repository
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
+    try:
+        yield
+    finally:
+        watchmark.clear(repo)
+        lock.release()
+
+
+def print_by_size(
+    sizes: list[int],
+    keep: Path | None,
+    prefix: str,
+    figures: Callable[[int, Path], dict[str, float]],
+    note: str = "",
+    after: Callable[[dict[str, float]], str] | None = None,
+) -> None:
+    """For each size, ``figures(size, base)`` (seconds by name, with the "anchor":
+    ``python -c pass``) printed under a heading, each with its ratio to the anchor;
+    ``after(figures)``: a last line.  ``base`` is ``keep``, else a temporary folder
+    (named ``prefix``...) removed at the end."""
+    base = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        for size in sizes:
+            fig = figures(size, base)
+            anchor = fig["anchor"]
+            print(f"## {size:,} clients (python -c pass {anchor:.3f} s{note})")
+            for key, value in fig.items():
+                print(f"{key}: {value:.3f} s ({value / anchor:.1f}x)")
+            if after is not None:
+                print(after(fig))
+            sys.stdout.flush()
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
 
 
 def sortext(*args: str) -> list[str]:
@@ -206,7 +255,7 @@ def after_one_save(
     from sortext.commands.watch import refresh_in_child
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path = repo / "clients" / f"client-{(101 + n * 37) % 1000:05d}.md"
     original = path.read_bytes()
@@ -216,7 +265,7 @@ def after_one_save(
         with Index.open(open_repository(repo)) as index:
             index.refresh(only=[path.name])
         _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
-        watchmark.mark(repo, repo / "clients")
+        watchmark.mark(repo, repo / "clients", identity_of(repo))
         spent = 0.0
         if refresh:  # the watcher's child process, as sortext watch starts it
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -234,20 +283,21 @@ def undo_save(repo: Path, path: Path, original: bytes, n: int) -> None:
     renewed."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path.write_bytes(original)
     watchmark.clear(repo)
     with Index.open(open_repository(repo)) as index:
         index.refresh(only=[path.name])
     _git(repo, "commit", "-q", "-m", f"Undo save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
 
 
 def measure(size: int, base: Path, runs: int) -> Figures:
     from sortext.daemon.lock import acquire
     from sortext.files import watchmark
     from sortext.files.state import StateDir
+    from sortext.store.index import identity_of
 
     repo = prepare(size, base)
     fig = Figures(size)
@@ -258,7 +308,7 @@ def measure(size: int, base: Path, runs: int) -> Figures:
         lock = None
         if mode == "watcher":
             lock = acquire(StateDir(repo).watch_lock)  # in .git/ for a git repository
-            watchmark.mark(repo, repo / "clients")
+            watchmark.mark(repo, repo / "clients", identity_of(repo))
         try:
             for name, args in [*QUERIES.items(), *QUERIES.items()]:  # warm-up, twice
                 done = subprocess.run(

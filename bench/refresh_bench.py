@@ -20,11 +20,9 @@ Usage: python -m bench.refresh_bench [--sizes 1000 10000] [--runs 5] [--before D
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +35,10 @@ from bench.query_bench import (  # noqa: E402
     _git,
     child_run,
     prepare,
+    print_by_size,
     sortext,
     undo_save,
+    vouched,
 )
 
 FIVE = ("next", "list", "list --stage active", "list --tag founder", "list --at-risk")
@@ -72,7 +72,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     """One record saved, indexed, committed and vouched for; (its path, its old bytes)."""
     from sortext.files import watchmark
     from sortext.repo import open_repository
-    from sortext.store.index import Index
+    from sortext.store.index import Index, identity_of
 
     path = repo / "clients" / f"client-{(101 + n * 37) % 1000:05d}.md"
     original = path.read_bytes()
@@ -81,7 +81,7 @@ def _save(repo: Path, n: int) -> tuple[Path, bytes]:
     with Index.open(open_repository(repo)) as index:
         index.refresh(only=[path.name])
     _git(repo, "commit", "-q", "-m", f"Save {n}", "--", f"clients/{path.name}")
-    watchmark.mark(repo, repo / "clients")
+    watchmark.mark(repo, repo / "clients", identity_of(repo))
     return path, original
 
 
@@ -98,17 +98,11 @@ def _refresh_cpu(repo: Path, code: Path) -> float:
 
 
 def figures(size: int, base: Path, runs: int, before: Path | None) -> dict[str, float]:
-    from sortext.daemon.lock import acquire
-    from sortext.files import watchmark
-    from sortext.files.state import StateDir
-
     repo = prepare(size, base)
-    lock = acquire(StateDir(repo).watch_lock)
-    watchmark.mark(repo, repo / "clients")
     trees = [("after", ROOT)] + ([("before", before)] if before is not None else [])
     got: dict[str, list[float]] = {}
     n = 0
-    try:
+    with vouched(repo):
         _ask(repo, FIVE + FIVE)
         for _ in range(runs):
             got.setdefault("anchor", []).append(child_run([sys.executable, "-c", "pass"], repo)[0])
@@ -144,9 +138,6 @@ def figures(size: int, base: Path, runs: int, before: Path | None) -> dict[str, 
             finally:
                 undo_save(repo, path, original, n)
             n += 1
-    finally:
-        watchmark.clear(repo)
-        lock.release()
     return {k: statistics.median(v) for k, v in got.items()}
 
 
@@ -157,18 +148,13 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="an older tree of the code")
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="sortext-refresh-"))
-    try:
-        for size in args.sizes:
-            fig = figures(size, base, args.runs, args.before)
-            anchor = fig["anchor"]
-            print(f"## {size:,} clients (python -c pass {anchor:.3f} s; CPU s, medians)")
-            for key, value in fig.items():
-                print(f"{key}: {value:.3f} s ({value / anchor:.1f}x)")
-            sys.stdout.flush()
-    finally:
-        if args.keep is None:
-            shutil.rmtree(base, ignore_errors=True)
+    print_by_size(
+        args.sizes,
+        args.keep,
+        "sortext-refresh-",
+        lambda size, base: figures(size, base, args.runs, args.before),
+        note="; CPU s, medians",
+    )
 
 
 if __name__ == "__main__":

@@ -19,14 +19,18 @@
      journal mode and WAL again after it (what ``Index._bulk_journal`` does);
    * ``journal_off``: no journal and ``synchronous=OFF`` (not crash-safe: the
      floor);
-   * ``wal_sync_off``: WAL with ``synchronous=OFF``.
+   * ``wal_sync_off``: WAL with ``synchronous=OFF``;
+   * ``fts_default``: the notes index's buffer at FTS5's default throughout (the
+     capture's ``hashsize`` settings left out: what ``main`` did before round 10);
+   * ``fts_hash4`` ... ``fts_merge16`` (:data:`FTS_BULK`): other FTS5 settings for
+     the bulk transaction alone (the capture's own left out), set back before it
+     commits.
 
 Only SQLite's own work is timed: no parsing, no pickling, no pages.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import pickle
 import sqlite3
@@ -37,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.repo_args import repo_command
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -134,6 +140,21 @@ SUBSTITUTE: dict[str, dict[str, str]] = {
     "wal_sync_off": {"PRAGMA synchronous=NORMAL": "PRAGMA synchronous=OFF"},
 }
 
+# FTS5 settings for the notes table during the bulk transaction alone: (config rows set
+# after it begins, whether an 'optimize' runs before it commits).  Each is set back to
+# FTS5's default before the commit, so the table behaves as before afterwards.
+FTS_BULK: dict[str, tuple[dict[str, int], bool]] = {
+    "fts_default": ({}, False),
+    "fts_hash4": ({"hashsize": 4 << 20}, False),
+    "fts_hash8": ({"hashsize": 8 << 20}, False),
+    "fts_hash16": ({"hashsize": 16 << 20}, False),
+    "fts_hash64": ({"hashsize": 64 << 20}, False),
+    "fts_nomerge_opt": ({"automerge": 0, "crisismerge": 1000}, True),
+    "fts_hash16_opt": ({"hashsize": 16 << 20, "automerge": 0, "crisismerge": 1000}, True),
+    "fts_merge16": ({"automerge": 16}, False),
+}
+FTS_DEFAULTS = {"hashsize": 1 << 20, "automerge": 4, "crisismerge": 16}
+
 
 def replay(calls: list[Call], path: Path, variant: str) -> float:
     """Thread CPU seconds of ``calls`` run into a new file at ``path``."""
@@ -142,7 +163,8 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
 
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    subs = SUBSTITUTE[variant]
+    subs = SUBSTITUTE.get(variant, {})
+    fts = FTS_BULK.get(variant)
     first = next(i for i, c in enumerate(calls) if c[0] == "x" and "INTO notes (" in c[1])
     bulk = max(i for i in range(first) if calls[i][0] == "enter")
     switched = False
@@ -155,6 +177,8 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
         if kind == "x":
             if variant == "wal_first" and sql == "PRAGMA journal_mode=DELETE":
                 continue  # what the code did before: WAL throughout
+            if fts is not None and ("'hashsize'" in sql or "notes_config" in sql):
+                continue  # the capture's own buffer setting: the variant's alone counts
             sql = str(subs.get(sql, sql))
             cursor = conn.execute(sql, args)
             if sql.lstrip().upper().startswith(("SELECT", "PRAGMA", "WITH")):
@@ -170,7 +194,18 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
                 conn.execute("PRAGMA journal_mode=DELETE").fetchall()
                 switched = True
             conn.__enter__()
+            if fts is not None and i == bulk:
+                for key, value in fts[0].items():
+                    conn.execute("INSERT INTO notes (notes, rank) VALUES (?, ?)", (key, value))
         elif kind == "exit":
+            if fts is not None and i > first and bulk >= 0:
+                if fts[1]:
+                    conn.execute("INSERT INTO notes (notes) VALUES ('optimize')")
+                for key in fts[0]:
+                    conn.execute(
+                        "INSERT INTO notes (notes, rank) VALUES (?, ?)", (key, FTS_DEFAULTS[key])
+                    )
+                bulk = -1
             if args:
                 conn.__exit__(None, None, None)
             else:
@@ -185,14 +220,13 @@ def replay(calls: list[Call], path: Path, variant: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["--child"]:
-        _child(Path(args[1]), Path(args[2]), args[3])
+    command = repo_command(
+        __doc__, argv, lambda rest: _child(Path(rest[0]), Path(rest[1]), rest[2])
+    )
+    if command is None:
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("repo", type=Path)
+    parser, args = command
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--today", default="2026-11-23")
     parser.add_argument("--variants", default="base,bulk_journal,journal_off")
     opts = parser.parse_args(args)
     variants = opts.variants.split(",")
@@ -205,7 +239,15 @@ def main(argv: list[str] | None = None) -> None:
                 spent[variant].append(replay(calls, Path(work) / f"{variant}.sqlite", variant))
         for variant, values in spent.items():
             shown = " ".join(f"{v:.3f}" for v in values)
-            print(f"{variant:14s} {statistics.median(values):7.3f} CPU s (median; {shown})")
+            size = (Path(work) / f"{variant}.sqlite").stat().st_size
+            conn = sqlite3.connect(Path(work) / f"{variant}.sqlite")
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            page = conn.execute("PRAGMA page_size").fetchone()[0]
+            conn.close()
+            print(
+                f"{variant:16s} {statistics.median(values):7.3f} CPU s (median; {shown})"
+                f"  {size / 1e6:.2f} MB, {free * page / 1e6:.2f} MB of it free pages"
+            )
 
 
 if __name__ == "__main__":

@@ -54,6 +54,13 @@ def records_repo(tmp_path: Path) -> Path:
     return sample_records(tmp_path / "records")
 
 
+@pytest.fixture(scope="module")
+def sample_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample records repository, made once per test module: copy it before
+    changing it (``tests.roundtripkit.copy_of``)."""
+    return sample_records(tmp_path_factory.mktemp("samples") / "records")
+
+
 def sample_records(root: Path) -> Path:
     """The sample records repository copied to ``root`` (made here) and committed in a
     fresh git repo; returns ``root``."""

@@ -598,3 +598,31 @@ def test_after_erase_nothing_anywhere_holds_the_client(client: tuple[str, str, s
         assert result.exit_code == 0, result.output
         assert leaks([root, remote], needles) == []
         assert (root / OTHER).exists()
+
+
+@pytest.mark.parametrize("verb", ["erase", "anonymise"])
+@pytest.mark.parametrize("block", ["detached", "stash", "dirty", "bisect"])
+def test_a_refusal_comes_before_the_question(
+    records_repo: Path, cli: Callable[..., Result], verb: str, block: str
+) -> None:
+    """Every refusal is made before the command asks "for good?": a user who answered
+    yes was told only then that nothing could be done (and asked to decide again)."""
+    root = records_repo
+    (root / RECORD).write_text(MARKED, "utf-8")
+    _commit(root, "the client")
+    _touch_other(root, "A plan for Bruno.")
+    if block == "detached":
+        git(root, "checkout", "--quiet", "--detach", "HEAD")
+    elif block == "stash":
+        (root / OTHER).write_text((root / OTHER).read_text("utf-8") + "\nkept\n", "utf-8")
+        git(root, "stash", "--quiet")
+    elif block == "dirty":
+        (root / OTHER).write_text((root / OTHER).read_text("utf-8") + "\nunsaved\n", "utf-8")
+    else:
+        git(root, "bisect", "start", "HEAD", "HEAD~1")
+    head = git(root, "rev-parse", "HEAD")
+    result = cli(verb, ID, "--today", SAMPLE_TODAY, "--repo", str(root), input="y\n")
+    assert result.exit_code == 2, result.output
+    assert "for good?" not in result.output
+    assert git(root, "rev-parse", "HEAD") == head
+    assert (root / RECORD).exists()

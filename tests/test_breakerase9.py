@@ -97,6 +97,18 @@ def saved_through_a_watcher(root: Path) -> None:
         daemon.stop()
 
 
+def _erase_pushed(repo: Path, tmp_path: Path, cli: Callable[..., Result]) -> Path:
+    """Push main and sortext-pages to a new bare remote, then ``erase ID --yes --push``
+    (which must succeed); the remote."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--bare", "--quiet", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "--quiet", "origin", "main", "sortext-pages")
+    result = cli("erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(repo))
+    assert result.exit_code == 0, result.output
+    return remote
+
+
 def test_no_field_value_of_an_erased_client_survives_anywhere(
     records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
 ) -> None:
@@ -106,15 +118,7 @@ def test_no_field_value_of_an_erased_client_survives_anywhere(
     assert "catch-up: 2 record changes" in log
     assert (records_repo / "exports" / "clients.csv").exists()
     assert marker_hits(records_repo)  # the test can fail
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "--bare", "--quiet", str(remote))
-    git(records_repo, "remote", "add", "origin", str(remote))
-    git(records_repo, "push", "--quiet", "origin", "main", "sortext-pages")
-
-    result = cli(
-        "erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(records_repo)
-    )
-    assert result.exit_code == 0, result.output
+    remote = _erase_pushed(records_repo, tmp_path, cli)
     assert marker_hits(records_repo) == []
     assert marker_hits(remote) == []
     # the derived data is there again, without the client
@@ -511,14 +515,7 @@ def test_an_old_pages_branch_goes_when_publishing_is_off(
     config.write_text(config.read_text("utf-8") + "\npages: false\n", "utf-8")
     git(records_repo, "commit", "--quiet", "-am", "no more pages")
     assert open_repository(records_repo).config.raw["pages"] is False
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "--bare", "--quiet", str(remote))
-    git(records_repo, "remote", "add", "origin", str(remote))
-    git(records_repo, "push", "--quiet", "origin", "main", "sortext-pages")
-    result = cli(
-        "erase", ID, "--yes", "--push", "--today", SAMPLE_TODAY, "--repo", str(records_repo)
-    )
-    assert result.exit_code == 0, result.output
+    remote = _erase_pushed(records_repo, tmp_path, cli)
     assert "sortext-pages" not in git(records_repo, "branch", "--list")
     assert "sortext-pages" not in git(remote, "branch", "--list")
     assert marker_hits(records_repo) == [] and marker_hits(remote) == []

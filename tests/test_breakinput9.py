@@ -76,6 +76,26 @@ def test_csv_cells_that_become_formulas_after_trimming_are_neutralised(name: str
     assert cells[3][1:] == name  # the text itself is kept after the mark
 
 
+def _init(root: Path) -> None:
+    """A new records repository at ``root``, made by ``sortext init``."""
+    subprocess.run(
+        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
+    )
+
+
+def _sortext(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m sortext ARGS`` run in ``cwd``; its output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "sortext", *args], cwd=cwd, capture_output=True, text=True
+    )
+
+
+def _texts(folder: Path, files: dict[str, str]) -> None:
+    """Each file name -> its text (UTF-8) written in ``folder``."""
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
 def test_csv_header_made_of_a_hidden_formula_is_neutralised() -> None:
     cells = _cells([{"id": "x"}], ["id", " =cmd", "\uff1dcmd"])
     assert cells[1] == "' =cmd" and cells[2] == "'\uff1dcmd"
@@ -338,9 +358,7 @@ def test_property_a_slug_is_never_a_windows_device_name(text: str) -> None:
 
 def test_check_names_a_record_file_windows_cannot_hold(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     (root / "clients" / "aux.md").write_text(
         "---\nname: Aux\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n",
         encoding="utf-8",
@@ -394,30 +412,22 @@ def test_a_plain_author_is_fine(tmp_path: Path, author: str) -> None:
 
 def test_import_and_intake_plans_keep_each_name_on_its_line(forged_repo: Path) -> None:
     data = forged_repo.parent
-    (data / "map.yaml").write_text(
-        "source: sheet\nmatch: email\nfields:\n  name: Client\n  email: Email\n"
-        "  next_action.what: Next step\n",
-        encoding="utf-8",
-    )
-    (data / "imp.csv").write_text(
-        'Client,Email,Next step\r\n"Ann\nFORGED-IMPORT",ann@example.com,"a\nb"\r\n',
-        encoding="utf-8",
-    )
-    (data / "form.csv").write_text(
-        'Timestamp,Name,Email\r\n2026-11-30 10:00:00,"Ivy\nFORGED-INTAKE",ivy@example.com\r\n'
-        '2026-11-30 10:00:00,"Nia\nFORGED-PROPOSED",nia@example.com\r\n',
-        encoding="utf-8",
+    _texts(
+        data,
+        {
+            "map.yaml": "source: sheet\nmatch: email\nfields:\n  name: Client\n  email: Email\n"
+            "  next_action.what: Next step\n",
+            "imp.csv": 'Client,Email,Next step\r\n"Ann\nFORGED-IMPORT",ann@example.com,"a\nb"\r\n',
+            "form.csv": "Timestamp,Name,Email\r\n"
+            '2026-11-30 10:00:00,"Ivy\nFORGED-INTAKE",ivy@example.com\r\n'
+            '2026-11-30 10:00:00,"Nia\nFORGED-PROPOSED",nia@example.com\r\n',
+        },
     )
     for args in (
         ["import", str(data / "imp.csv"), "--map", str(data / "map.yaml"), "--dry-run"],
         ["intake", str(data / "form.csv"), "--dry-run"],
     ):
-        proc = subprocess.run(
-            [sys.executable, "-m", "sortext", *args],
-            cwd=forged_repo,
-            capture_output=True,
-            text=True,
-        )
+        proc = _sortext(*args, cwd=forged_repo)
         assert "Traceback" not in proc.stderr
         assert "\\x0aFORGED" in proc.stdout + proc.stderr
         for line in (proc.stdout + proc.stderr).splitlines():
@@ -462,9 +472,7 @@ def test_a_plain_clients_dir_is_fine(tmp_path: Path, clients_dir: str) -> None:
 
 def test_a_nul_in_clients_dir_is_a_located_error_not_an_internal_error(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     config = root / "sortext.yaml"
     text = config.read_text(encoding="utf-8").replace(
         "clients_dir: clients", 'clients_dir: "a\\0b"'
@@ -514,9 +522,7 @@ def test_property_an_accepted_clients_dir_is_a_plain_folder_of_the_repository(
 
 def _repo_with_exports(tmp_path: Path, names: list[str]) -> Path:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     lines = "".join(f"  {json.dumps(name)}: csv\n" for name in names)
     with (root / "sortext.yaml").open("a", encoding="utf-8") as out:
         out.write(f"exports:\n{lines}")
@@ -617,9 +623,7 @@ def test_a_question_named_like_a_key_of_the_response_is_refused(tmp_path: Path) 
 
 def test_a_tag_or_owner_typed_in_nfd_finds_the_nfc_record(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     config = root / "sortext.yaml"
     config.write_text(
         config.read_text(encoding="utf-8").replace("people: [me]", "people: [me, zoë]"),
@@ -694,9 +698,7 @@ def test_plain_names_stay_records(name: str) -> None:
 
 def test_a_case_conflict_copy_is_no_second_client_in_the_calendar(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     record = (
         "---\nname: Tom Berg\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n"
     )
@@ -748,36 +750,27 @@ def test_property_a_copy_of_any_record_names_that_record(stem: str, form: str, n
 
 def test_import_by_id_matches_an_id_in_another_case_and_refuses_a_non_id(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     (root / "clients" / "tom-berg.md").write_text(
         "---\nname: Tom Berg\nstage: inquiry\nnext_action: {what: call, due: 2026-12-01}\n---\n",
         encoding="utf-8",
     )
-    (tmp_path / "map.yaml").write_text(
-        "source: sheet\nmatch: id\nfields:\n  id: ID\n  name: Client\n  company: Company\n",
-        encoding="utf-8",
+    _texts(
+        tmp_path,
+        {
+            "map.yaml": "source: sheet\nmatch: id\nfields:\n  id: ID\n  name: Client\n"
+            "  company: Company\n",
+            "ids.csv": "ID,Client,Company\r\nTom-Berg,Tom Berg,Acme\r\n../../evil,Evil,X\r\n"
+            "tom\u200bberg,Tom ZW,Y\r\n",
+        },
     )
-    (tmp_path / "ids.csv").write_text(
-        "ID,Client,Company\r\nTom-Berg,Tom Berg,Acme\r\n../../evil,Evil,X\r\n"
-        "tom\u200bberg,Tom ZW,Y\r\n",
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sortext",
-            "import",
-            str(tmp_path / "ids.csv"),
-            "--map",
-            str(tmp_path / "map.yaml"),
-            "--dry-run",
-        ],
+    proc = _sortext(
+        "import",
+        str(tmp_path / "ids.csv"),
+        "--map",
+        str(tmp_path / "map.yaml"),
+        "--dry-run",
         cwd=root,
-        capture_output=True,
-        text=True,
     )
     out = proc.stdout + proc.stderr
     assert "update: clients/tom-berg.md" in out and '+ company: "Acme"' in out
@@ -792,9 +785,7 @@ def test_import_by_id_matches_an_id_in_another_case_and_refuses_a_non_id(tmp_pat
 @pytest.mark.parametrize("zone", ["Europe", "America", "Etc", "right", "posix/Europe"])
 def test_a_timezone_that_is_a_folder_of_zones_is_a_config_error(tmp_path: Path, zone: str) -> None:
     root = tmp_path / "repo"
-    subprocess.run(
-        [sys.executable, "-m", "sortext", "init", str(root)], check=True, capture_output=True
-    )
+    _init(root)
     with (root / "sortext.yaml").open("a", encoding="utf-8") as out:
         out.write(f"timezone: {zone}\n")
     for args in (["check"], ["export", "ics"]):

@@ -18,7 +18,9 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -271,12 +273,29 @@ def _apply(root: Path, today: dt.date, kind: str, which: int, arg: int) -> list[
     return [path]
 
 
+def _examples(variable: str, default: int) -> Callable[[Any], Any]:
+    """Hypothesis settings of these slow properties: ``default`` examples (the
+    environment variable ``variable`` sets another number), no deadline."""
+    return settings(
+        max_examples=int(os.environ.get(variable, str(default))),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+def _edits(
+    one: st.SearchStrategy[tuple[str, int, int]],
+    most: int,
+    how: tuple[str, ...] = ("told", "looked"),
+) -> st.SearchStrategy[tuple[str, list[tuple[str, int, int]], str]]:
+    """An "edits" step: 1 to ``most`` edits drawn from ``one``, then a build ``how``."""
+    return st.tuples(
+        st.just("edits"), st.lists(one, min_size=1, max_size=most), st.sampled_from(how)
+    )
+
+
 step = st.one_of(
-    st.tuples(
-        st.just("edits"),
-        st.lists(edit, min_size=1, max_size=3),
-        st.sampled_from(("told", "looked", "cli")),
-    ),
+    _edits(edit, 3, ("told", "looked", "cli")),
     st.tuples(st.just("today"), st.integers(min_value=-3, max_value=3), st.just("")),
     st.tuples(st.just("commit"), st.integers(min_value=0, max_value=9), st.just("")),
     st.tuples(st.just("inbox"), st.integers(min_value=0, max_value=3), st.just("")),
@@ -301,6 +320,14 @@ def _dated_commit(root: Path, when: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def _run_fresh(
+    tmp_path_factory: pytest.TempPathFactory, name: str, steps: list[tuple[object, object, object]]
+) -> None:
+    """:func:`_run` on a fresh repository in a new folder (one example's)."""
+    tmp = tmp_path_factory.mktemp(name)
+    _run(_repo(tmp), tmp, steps)
 
 
 def _run(root: Path, tmp: Path, steps: list[tuple[object, object, object]]) -> None:
@@ -378,20 +405,14 @@ def _repo(tmp: Path) -> Path:
     return root
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_EXAMPLES", "10")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_EXAMPLES", 10)
 @given(steps=st.lists(step, min_size=1, max_size=8))
 def test_any_sequence_leaves_what_a_cold_build_gives(
     tmp_path_factory: pytest.TempPathFactory,
     small_limit: None,
     steps: list[tuple[object, object, object]],
 ) -> None:
-    tmp = tmp_path_factory.mktemp("bp9")
-    root = _repo(tmp)
-    _run(root, tmp, steps)
+    _run_fresh(tmp_path_factory, "bp9", steps)
 
 
 def test_due_moves_then_a_break_told(tmp_path: Path, small_limit: None) -> None:
@@ -407,11 +428,7 @@ def test_due_moves_then_a_break_told(tmp_path: Path, small_limit: None) -> None:
     )
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_KILLS", "6")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_KILLS", 6)
 @given(
     edits=st.lists(edit, min_size=1, max_size=3),
     delay=st.floats(min_value=0.0, max_value=1.5),
@@ -455,18 +472,10 @@ _clean_edit = st.tuples(
 )
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_EXAMPLES", "10")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_EXAMPLES", 10)
 @given(
     steps=st.lists(
-        st.tuples(
-            st.just("edits"),
-            st.lists(_clean_edit, min_size=1, max_size=3),
-            st.sampled_from(("told", "looked")),
-        ),
+        _edits(_clean_edit, 3),
         min_size=1,
         max_size=5,
     )
@@ -477,23 +486,14 @@ def test_one_file_builds_leave_what_a_cold_build_gives(
     steps: list[tuple[object, object, object]],
 ) -> None:
     """Only edits and the builds after them (the partial summary rendering's path)."""
-    tmp = tmp_path_factory.mktemp("bp9one")
-    _run(_repo(tmp), tmp, steps)
+    _run_fresh(tmp_path_factory, "bp9one", steps)
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_EXAMPLES", "10")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_EXAMPLES", 10)
 @given(
     steps=st.lists(
         st.one_of(
-            st.tuples(
-                st.just("edits"),
-                st.lists(_clean_edit, min_size=1, max_size=2),
-                st.sampled_from(("told", "looked")),
-            ),
+            _edits(_clean_edit, 2),
             st.tuples(
                 st.just("commit"),
                 st.integers(min_value=0, max_value=9),
@@ -513,15 +513,10 @@ def test_commits_in_the_window_leave_what_a_cold_build_gives(
     """Edits committed inside the week "since last week" reads (or a commit undone),
     today moving: the weekly caches' path, and time in stage moved by a commit made
     outside the build, before one told only of other files."""
-    tmp = tmp_path_factory.mktemp("bp9week")
-    _run(_repo(tmp), tmp, steps)
+    _run_fresh(tmp_path_factory, "bp9week", steps)
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_ERASE", "3")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_ERASE", 3)
 @given(
     which=st.integers(min_value=0, max_value=15),
     before=st.lists(_clean_edit, max_size=2),
@@ -624,11 +619,7 @@ def test_a_real_watcher_after_a_stage_move_then_another_save(
         daemon.stop()
 
 
-@settings(
-    max_examples=int(os.environ.get("BP9_EXAMPLES", "10")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@_examples("BP9_EXAMPLES", 10)
 @given(
     moves=st.lists(
         st.tuples(
@@ -653,7 +644,6 @@ def test_history_moved_outside_a_build_then_a_told_build(
 ) -> None:
     """Stage moves built, then committed by someone else (and maybe the commit undone),
     then a build told only of other edits: every record's time in stage is git's."""
-    tmp = tmp_path_factory.mktemp("bp9clock")
     steps: list[tuple[object, object, object]] = [
         ("edits", moves, "told"),
         ("commit", back, "unbuilt"),
@@ -662,4 +652,4 @@ def test_history_moved_outside_a_build_then_a_told_build(
     if undo:
         steps.append(("commit", 0, "undo"))
     steps.append(("edits", then, "told"))
-    _run(_repo(tmp), tmp, steps)
+    _run_fresh(tmp_path_factory, "bp9clock", steps)

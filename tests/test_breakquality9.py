@@ -18,47 +18,19 @@ from click.testing import Result
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PROJECT_ROOT, git, sample_records
+from tests.conftest import git, sample_records
+from tests.roundtripkit import (
+    MAPS,
+    copy_of,
+    import_companies,
+    put_values,
+    roundtrip,
+    roundtrip_property,
+)
 
-EXPORT_MAP = PROJECT_ROOT / "docs" / "maps" / "sortext-export.yaml"
-JSON_MAP = PROJECT_ROOT / "docs" / "maps" / "sortext-json.yaml"
+EXPORT_MAP, JSON_MAP = MAPS["csv"], MAPS["json"]
 
 # --- export then import: values an import trims ---------------------------------
-
-
-def _put_values(root: Path, company: str, what: str, cli: Callable[..., Result]) -> bool:
-    """Write ``company`` and ``next_action.what`` into amara-okafor and commit;
-    False when ``check`` refuses the record (then there is nothing to round-trip)."""
-    record = root / "clients" / "amara-okafor.md"
-    text = record.read_text(encoding="utf-8")
-    text = text.replace("company: Lindqvist & Okafor Architects", f"company: {json.dumps(company)}")
-    text = text.replace(
-        "  what: Send session 7 prep notes and the delegation worksheet",
-        f"  what: {json.dumps(what)}",
-        1,
-    )
-    record.write_text(text, encoding="utf-8")
-    if cli("check", str(record), "--repo", str(root)).exit_code != 0:
-        return False
-    git(root, "commit", "-qam", "values")
-    return True
-
-
-def _roundtrip(root: Path, fmt: str, cli: Callable[..., Result]) -> Result:
-    """Export ``fmt``, import it back with the shipped map, every conflict accepted;
-    fails the test if a record file changed."""
-    before = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
-    out = root.parent / f"clients.{fmt}"
-    result = cli("export", fmt, "--out", str(out), "--repo", str(root))
-    assert result.exit_code == 0, result.output
-    mapping = EXPORT_MAP if fmt == "csv" else JSON_MAP
-    result = cli(
-        "import", str(out), "--map", str(mapping), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
-    after = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
-    assert after == before, result.output
-    return result
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
@@ -68,8 +40,8 @@ def test_blanks_at_the_ends_of_a_value_survive_export_then_import(
     """An import trims every cell; it used to write the trimmed value back over a
     record whose value had a blank at an end ('Acme  ' -> 'Acme', accepted)."""
     root = sample_records(tmp_path / "records")
-    assert _put_values(root, "Acme  ", " send it ", cli)
-    result = _roundtrip(root, fmt, cli)
+    assert put_values(root, "Acme  ", " send it ", cli)
+    result = roundtrip(root, fmt, cli)
     assert "0 records to update" in result.output
 
 
@@ -82,26 +54,9 @@ def _padded(draw: st.DrawFn) -> str:
     return draw(_BLANKS) + draw(_CORE) + "x" + draw(_BLANKS)
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sample_records(tmp_path_factory.mktemp("bq9") / "records")
-
-
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+test_property_padded_values_survive_export_then_import = roundtrip_property(
+    _padded(), 12, refused="skip"
 )
-@given(data=st.data())
-def test_property_padded_values_survive_export_then_import(
-    data: st.DataObject,
-    base: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    cli: Callable[..., Result],
-) -> None:
-    root = tmp_path_factory.mktemp("case") / "records"
-    shutil.copytree(base, root)
-    fmt = data.draw(st.sampled_from(["csv", "json"]))
-    assume(_put_values(root, data.draw(_padded()), data.draw(_padded()), cli))
-    _roundtrip(root, fmt, cli)
 
 
 def test_a_sheet_that_changes_more_than_blanks_still_updates(
@@ -109,15 +64,8 @@ def test_a_sheet_that_changes_more_than_blanks_still_updates(
 ) -> None:
     """The trimmed comparison does not hide a real change."""
     root = sample_records(tmp_path / "records")
-    assert _put_values(root, "Acme  ", "send it", cli)
-    sheet = tmp_path / "s.csv"
-    sheet.write_text("id,company\namara-okafor,  Acme Ltd \n", encoding="utf-8")
-    fmap = tmp_path / "m.yaml"
-    fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
-    result = cli(
-        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
+    assert put_values(root, "Acme  ", "send it", cli)
+    import_companies(root, tmp_path / "s.csv", "id,company\namara-okafor,  Acme Ltd \n", cli)
     assert 'company: "Acme Ltd"' in (root / "clients" / "amara-okafor.md").read_text("utf-8")
 
 
@@ -562,14 +510,13 @@ _TAG = st.text(
 @given(tags=st.lists(_TAG.map(lambda t: t + "t"), min_size=1, max_size=3))
 def test_property_tags_holding_the_separator_survive_export_then_import(
     tags: list[str],
-    base: Path,
+    sample_base: Path,
     tmp_path_factory: pytest.TempPathFactory,
     cli: Callable[..., Result],
 ) -> None:
     """``tags: ["a;b"]`` is exported as the cell ``a;b`` (the map's separator is
     ``;``) and was imported back as ``[a, b]``: an import never splits an item."""
-    root = tmp_path_factory.mktemp("tags") / "records"
-    shutil.copytree(base, root)
+    root = copy_of(sample_base, tmp_path_factory, "tags")
     record = root / "clients" / "amara-okafor.md"
     text = record.read_text(encoding="utf-8")
     record.write_text(
@@ -578,7 +525,7 @@ def test_property_tags_holding_the_separator_survive_export_then_import(
     )
     assume(cli("check", str(record), "--repo", str(root)).exit_code == 0)
     git(root, "commit", "-qam", "tags")
-    _roundtrip(root, "csv", cli)
+    roundtrip(root, "csv", cli)
 
 
 def test_a_tag_holding_the_separator_survives_export_then_import(
@@ -589,7 +536,7 @@ def test_a_tag_holding_the_separator_survives_export_then_import(
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("tags: [leadership, architecture]", 'tags: ["a;b", c]'))
     git(root, "commit", "-qam", "tags")
-    assert "0 records to update" in _roundtrip(root, "csv", cli).output
+    assert "0 records to update" in roundtrip(root, "csv", cli).output
 
 
 # --- replace refs under another base (GIT_REPLACE_REF_BASE) ---------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from sortext.store import answers
 from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
+from tests.test_refresh_asked import _marks
 from tests.test_watch_refresh import Watcher, _fresh, _line, _replayed, watched
 
 __all__ = ["watched"]  # the fixture, used by name
@@ -46,7 +48,7 @@ def test_an_ask_after_a_refresh_counts_though_the_clock_stepped_back() -> None:
         answers.set_refreshed(conn, 10_000_000_000)
         answers.mark_asked(conn, "line:a", 6_000_000_000)
     assert _pending(conn, "line:a")
-    assert not answers.needs_mark(conn, "line:a")  # one write between two refreshes
+    assert not answers.needs_mark(conn, "line:a")  # asked last: no second write
 
 
 def test_keep_line_counts_as_asked_after_the_refresh() -> None:
@@ -347,14 +349,6 @@ def test_a_replay_with_the_index_locked_is_printed_and_marked_when_it_can_be(
     assert _replayed(root, query, env) == _fresh(root, query, env)
 
 
-def _marks(root: Path) -> dict[str, int]:
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    try:
-        return dict(conn.execute("SELECT key, at FROM reply_asked"))
-    finally:
-        conn.close()
-
-
 # -- two terminals asking the same command line ---------------------------------------
 
 TERMINALS: tuple[dict[str, str], ...] = (
@@ -397,21 +391,21 @@ _OPS = st.lists(
 )
 
 
-@given(ops=_OPS)
-@settings(max_examples=60, deadline=None)
-def test_pending_is_what_was_asked_since_the_last_refresh_whatever_the_clock(
-    ops: list[tuple[str, int, int]],
+def drive_asks(
+    ops: list[tuple[str, int, int]], lines: int, check: Callable[[list[str], list[str]], None]
 ) -> None:
-    """Lines are asked (a replay: marked when it needs a mark) and refreshes run, while
-    the wall clock steps back and forth: the questions a refresh takes are exactly the
-    lines asked since the previous one read its questions (none asked: none taken, so
-    no child), and an ask after a refresh is never taken as older than it."""
+    """``lines`` command lines recorded (asked), then ``ops``: an ask of a line (a
+    replay: marked when :func:`answers.needs_mark` says so, which it never says for the
+    line asked last) or a refresh (the questions it takes as pending, then noted
+    refreshed), each after the wall clock steps by the op's step (back or forth; it
+    moves on by 1 ns between two readings).  At each refresh ``check(taken, since)``:
+    the lines the refresh took (their ``parts[1]``, in its order) and those asked since
+    the previous one, the last asked first."""
     import tempfile
     import time
     import types
     from unittest import mock
 
-    from sortext.commands.watch import ASKED
     from sortext.views import recall
 
     now = [time.time_ns()]
@@ -424,9 +418,10 @@ def test_pending_is_what_was_asked_since_the_last_refresh_whatever_the_clock(
     with tempfile.TemporaryDirectory() as folder, mock.patch.object(recall, "time", fake):
         root = Path(folder)
         path = _index(root)
-        for n in range(4):
-            _record(path, f"line:{n:064}", ["list", str(n)], time_ns())
-        due = {str(n) for n in range(4)}  # recorded: asked
+        since: list[str] = []  # asked since the last refresh, the last asked first
+        for n in range(lines):
+            _record(path, f"line:{n:064}", ["list", str(n)], time_ns())  # recorded: asked
+            since.insert(0, str(n))
         for op, line, step in ops:
             now[0] += step
             if op == "ask":
@@ -436,12 +431,34 @@ def test_pending_is_what_was_asked_since_the_last_refresh_whatever_the_clock(
                     needed = answers.needs_mark(conn, key)
                 finally:
                     conn.close()
+                if since[:1] == [str(line)]:
+                    assert not needed  # the same line again: only read
                 if needed:
                     recall._mark(root, key)
-                due.add(str(line))
+                if str(line) in since:
+                    since.remove(str(line))
+                since.insert(0, str(line))
             else:
+                from sortext.commands.watch import ASKED
+
                 began = time_ns()
                 asked = recall.questions(root, ASKED, pending=True)
-                assert {q["parts"][1] for q in asked} == due
+                check([q["parts"][1] for q in asked], since)
                 recall.refreshed(root, began, asked)
-                due = set()
+                since = []
+
+
+@given(ops=_OPS)
+@settings(max_examples=60, deadline=None)
+def test_pending_is_what_was_asked_since_the_last_refresh_whatever_the_clock(
+    ops: list[tuple[str, int, int]],
+) -> None:
+    """Lines are asked (a replay: marked when it needs a mark) and refreshes run, while
+    the wall clock steps back and forth: the questions a refresh takes are exactly the
+    lines asked since the previous one read its questions (none asked: none taken, so
+    no child), and an ask after a refresh is never taken as older than it."""
+
+    def check(taken: list[str], since: list[str]) -> None:
+        assert set(taken) == set(since)
+
+    drive_asks(ops, 4, check)

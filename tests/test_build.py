@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sortext.pages.build import build
 from sortext.repo import open_repository
+from sortext.store.index import identity_of
 from tests.conftest import SAMPLE_TODAY
 
 TODAY = dt.date.fromisoformat(SAMPLE_TODAY)
@@ -382,7 +383,7 @@ def test_a_build_while_a_watcher_vouches_for_the_index_still_stats_the_records(
 
     lock = acquire(StateDir(records_repo).watch_lock)
     try:
-        watchmark.mark(records_repo, records_repo / "clients")
+        watchmark.mark(records_repo, records_repo / "clients", identity_of(records_repo))
         assert watchmark.vouched(records_repo, records_repo / "clients")
         monkeypatch.setattr(Index, "stat_changes", counted)  # type: ignore[attr-defined]
         result = _build(records_repo)

@@ -26,6 +26,7 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sortext.store.index import identity_of
 from tests.conftest import SAMPLE_TODAY, git
 from tests.dated import commit_at, replace
 
@@ -232,14 +233,14 @@ def test_a_watcher_vouches_and_its_saves_are_seen(
     _run(cli, root, "list", *DAY)  # the index exists
     lock = acquire(StateDir(root).watch_lock)
     try:
-        watchmark.mark(root, root / "clients")
+        watchmark.mark(root, root / "clients", identity_of(root))
         first = _run(cli, root, "list", *DAY)
         assert _run(cli, root, "list", *DAY) == first  # remembered (no racy window: vouched)
         replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
         watchmark.clear(root)  # what the watcher does when a change is queued
         with Index.open(open_repository(root)) as index:
             assert index.refresh().parsed == 1
-        watchmark.mark(root, root / "clients")
+        watchmark.mark(root, root / "clients", identity_of(root))
         assert "Northwind Bakerz" in _run(cli, root, "list", *DAY)[0]
         again = _run(cli, root, "list", *DAY)
         no_work()

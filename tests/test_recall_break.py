@@ -267,7 +267,7 @@ def test_vouched_only_while_the_holder_runs(tmp_path: Path, ops: list[str]) -> N
             marked, state = False, "running"
             for op in ops:
                 if op == "mark":
-                    watchmark.mark(root, clients)
+                    watchmark.mark(root, clients, "cafe01")  # any index identity
                     marked = True
                 elif op == "clear":
                     watchmark.clear(root)

@@ -1,6 +1,6 @@
 """Issue 15, the watcher's refresh after a save costs what is asked: only the questions
 asked since the previous refresh are worked out again (a replay marks its command line
-asked, cheaply: one write between two refreshes); no child process at all when none
+asked, cheaply: no write when it is the line asked last); no child process at all when none
 was; a configuration change keeps the questions (not their replies); and a child that
 fails is told once per cause, never silently.
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from sortext.store.index import identity_of
 from tests.dated import replace
 from tests.test_query_recall import NORTHWIND
 from tests.test_recall_line import _entry
@@ -76,8 +77,8 @@ def test_a_replay_marks_its_question_asked(
 def test_a_replay_writes_its_mark_once_between_two_refreshes(
     watched: tuple[Path, Watcher, dict[str, str]],
 ) -> None:
-    """The mark is one write per command line between two refreshes: a second replay
-    only reads (its mark is newer than the refresh)."""
+    """The mark is one write for a command line asked again and again: a second replay
+    only reads (its mark is the newest)."""
     root, watcher, env = watched
     watcher.saved()
     query = ("next",)
@@ -132,7 +133,7 @@ def test_a_stopped_refresh_leaves_its_questions_to_the_next(
     assert refresh_replies(root, lambda: True) == 0
     watchmark.clear(root)
     assert refresh_replies(root, lambda: False) == 0  # nothing vouched for
-    watchmark.mark(root, root / "clients")
+    watchmark.mark(root, root / "clients", identity_of(root))
     assert refresh_replies(root, lambda: False) == len(ASKED)
     assert not _entry(root, _line(("next",)), env)[3]
 
@@ -171,10 +172,7 @@ def test_an_index_without_the_marks_still_replays(
 
     root, watcher, env = watched
     watcher.saved()
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    with conn:
-        conn.execute("DROP TABLE reply_asked")
-    conn.close()
+    _index_sql(root, "DROP TABLE reply_asked")
     got = _replayed(root, ("next",), env)
     _forget_replies(root)
     assert got == _fresh(root, ("next",), env)
@@ -182,9 +180,14 @@ def test_an_index_without_the_marks_still_replays(
 
 
 def _forget_replies(root: Path) -> None:
+    _index_sql(root, "DELETE FROM replies")
+
+
+def _index_sql(root: Path, statement: str) -> None:
+    """``statement`` run on the index in a transaction of its own."""
     conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
     with conn:
-        conn.execute("DELETE FROM replies")
+        conn.execute(statement)
     conn.close()
 
 
@@ -195,10 +198,7 @@ def test_damaged_marks_are_read_as_none(
     replay marks the line again, nothing fails."""
     root, watcher, env = watched
     watcher.saved()
-    conn = sqlite3.connect(root / ".sortext" / "index.sqlite")
-    with conn:
-        conn.execute("UPDATE reply_asked SET at = 'soon'")
-    conn.close()
+    _index_sql(root, "UPDATE reply_asked SET at = 'soon'")
     _replayed(root, ("next",), env)
     replace(root / NORTHWIND, r"^name: Northwind Bakery", "name: Northwind Bakerz")
     assert watcher.saved("northwind-bakery.md") == 1

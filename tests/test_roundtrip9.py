@@ -8,25 +8,19 @@ commands through Click's runner."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sortext.io.formula import is_formula, neutralise, restore
-from tests.conftest import PROJECT_ROOT, git, sample_records
-
-MAPS = {
-    "csv": PROJECT_ROOT / "docs" / "maps" / "sortext-export.yaml",
-    "json": PROJECT_ROOT / "docs" / "maps" / "sortext-json.yaml",
-}
+from tests.conftest import sample_records
+from tests.roundtripkit import import_companies, put_values, roundtrip, roundtrip_property
 
 #: What makes a value start like a formula, or look as if the export had quoted it.
 _LEADS = [
@@ -81,25 +75,9 @@ def _values(draw: st.DrawFn) -> str:
     return "".join(c for c in text if c not in "\r\n") + "x"
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return sample_records(tmp_path_factory.mktemp("rt") / "records")
-
-
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+test_property_export_csv_then_import_changes_no_record = roundtrip_property(
+    _values(), 15, refused="fail"
 )
-@given(data=st.data())
-def test_property_export_csv_then_import_changes_no_record(
-    data: st.DataObject,
-    base: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-    cli: Callable[..., Result],
-) -> None:
-    root = tmp_path_factory.mktemp("case") / "records"
-    shutil.copytree(base, root)
-    fmt = data.draw(st.sampled_from(["csv", "json"]))
-    _assert_roundtrip(root, data.draw(_values()), data.draw(_values()), cli, fmt)
 
 
 @pytest.mark.parametrize(
@@ -116,29 +94,10 @@ def test_examples_export_csv_then_import_changes_no_record(
 def _assert_roundtrip(
     root: Path, company: str, what: str, cli: Callable[..., Result], fmt: str = "csv"
 ) -> None:
-    """Put ``company`` and ``what`` into a record, commit, export CSV, import it back
-    with the shipped map (every conflict accepted) and check no record file changed."""
-    record = root / "clients" / "amara-okafor.md"
-    text = record.read_text(encoding="utf-8")
-    text = text.replace("company: Lindqvist & Okafor Architects", f"company: {json.dumps(company)}")
-    text = text.replace(
-        "  what: Send session 7 prep notes and the delegation worksheet",
-        f"  what: {json.dumps(what)}",
-        1,
-    )
-    record.write_text(text, encoding="utf-8")
-    assert cli("check", str(record), "--repo", str(root)).exit_code == 0
-    git(root, "commit", "-qam", "values")
-    before = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
-    out = root.parent / f"clients.{fmt}"
-    result = cli("export", fmt, "--out", str(out), "--repo", str(root))
-    assert result.exit_code == 0, result.output
-    result = cli(
-        "import", str(out), "--map", str(MAPS[fmt]), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
-    after = {p.name: p.read_bytes() for p in (root / "clients").glob("*.md")}
-    assert after == before, (company, what, result.output)
+    """Put ``company`` and ``what`` into a record, commit, export, import it back with
+    the shipped map (every conflict accepted) and check no record file changed."""
+    assert put_values(root, company, what, cli)
+    roundtrip(root, fmt, cli, company, what)
 
 
 def test_without_the_map_setting_a_quote_is_data(
@@ -147,14 +106,7 @@ def test_without_the_map_setting_a_quote_is_data(
     """A user's spreadsheet: a ' typed before = is kept (Excel and LibreOffice hide
     their own quote and write the text without it, so a ' in a file is the user's)."""
     root = sample_records(tmp_path / "records")
-    sheet = tmp_path / "people.csv"
-    sheet.write_text("id,company\namara-okafor,'=2+2\n", encoding="utf-8")
-    fmap = tmp_path / "m.yaml"
-    fmap.write_text("match: id\nfields:\n  id: id\n  company: company\n", encoding="utf-8")
-    result = cli(
-        "import", str(sheet), "--map", str(fmap), "--accept", "theirs", "--repo", str(root)
-    )
-    assert result.exit_code == 0, result.output
+    import_companies(root, tmp_path / "people.csv", "id,company\namara-okafor,'=2+2\n", cli)
     assert 'company: "\'=2+2"' in (root / "clients" / "amara-okafor.md").read_text(
         "utf-8"
     ) or "company: '''=2+2'" in (root / "clients" / "amara-okafor.md").read_text("utf-8")

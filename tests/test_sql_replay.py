@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bench.gen_pages import generate_repo
-from bench.sql_replay import SUBSTITUTE, capture, replay
+from bench.sql_replay import FTS_BULK, SUBSTITUTE, capture, replay
 
 
 def _rows(path: Path) -> list[tuple[object, ...]]:
@@ -34,7 +34,7 @@ def test_every_variant_replays_the_build(tmp_path: Path) -> None:
     assert any(kind == "x" and "INTO notes (" in sql for kind, sql, _ in calls)
     assert any(kind == "m" and "INTO files " in sql for kind, sql, _ in calls)
     found = {}
-    for variant in SUBSTITUTE:
+    for variant in [*SUBSTITUTE, *FTS_BULK]:  # the FTS5 settings too
         path = tmp_path / f"{variant}.sqlite"
         assert replay(calls, path, variant) > 0
         found[variant] = _rows(path)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import sortext.pages.build as build_module
 from sortext.pages.build import SUMMARY_KEY, BuildResult, build
 from sortext.repo import open_repository
-from sortext.store.index import Index
+from sortext.store.index import Index, identity_of
 from tests.conftest import SAMPLE_TODAY, git, sample_records
 
 TODAY = dt.date.fromisoformat(SAMPLE_TODAY)
@@ -373,7 +373,7 @@ def test_with_a_watcher_vouching_nothing_is_rendered(
     build(open_repository(built), TODAY)
     lock = acquire(StateDir(built).watch_lock)
     try:
-        watchmark.mark(built, built / "clients")
+        watchmark.mark(built, built / "clients", identity_of(built))
         real_look = Index.stat_changes
         looks: list[list[str]] = []
 
@@ -392,7 +392,7 @@ def test_with_a_watcher_vouching_nothing_is_rendered(
         path.write_text(path.read_text().replace("Bruno Castellanos", "Bruno Castell", 1))
         with Index.open(open_repository(built)) as index:
             index.refresh(only=[path.name])
-        watchmark.mark(built, built / "clients")
+        watchmark.mark(built, built / "clients", identity_of(built))
         result = build(open_repository(built), TODAY)
         assert counting.calls == 1
         assert b"Bruno Castell]" in (built / "NEXT.md").read_bytes()

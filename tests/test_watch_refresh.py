@@ -25,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sortext.store.index import identity_of
 from tests.conftest import SAMPLE_TODAY
 from tests.dated import replace
 from tests.test_query_recall import DAY, NORTHWIND, _dated
@@ -74,7 +75,7 @@ class Watcher:
 
         self.root = root
         self.lock = acquire(StateDir(root).watch_lock)
-        watchmark.mark(root, root / "clients")
+        watchmark.mark(root, root / "clients", identity_of(root))
 
     def saved(self, *names: str, refresh: bool = True) -> int:
         from sortext.commands.watch import refresh_replies
@@ -85,7 +86,7 @@ class Watcher:
         watchmark.clear(self.root)
         with Index.open(open_repository(self.root)) as index:
             index.refresh(only=list(names))
-        watchmark.mark(self.root, self.root / "clients")
+        watchmark.mark(self.root, self.root / "clients", identity_of(self.root))
         return refresh_replies(self.root, lambda: False) if refresh else 0
 
     def close(self) -> None:

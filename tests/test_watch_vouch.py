@@ -48,7 +48,7 @@ def test_vouched_exactly_when_marked_locked_and_folder_unchanged(ops: list[str])
         marked = False
         for serial, op in enumerate(ops):
             if op == "mark":
-                watchmark.mark(root, clients)
+                watchmark.mark(root, clients, "cafe01")  # any index identity
                 marked = True
             elif op == "clear":
                 watchmark.clear(root)
@@ -82,7 +82,7 @@ def test_a_killed_watchers_mark_is_not_trusted(tmp_path: Path) -> None:
     clients = tmp_path / "clients"
     clients.mkdir()
     lock = acquire(StateDir(tmp_path).watch_pid)
-    watchmark.mark(tmp_path, clients)
+    watchmark.mark(tmp_path, clients, "cafe01")
     assert watchmark.vouched(tmp_path, clients)
     os.close(lock.fd)  # what the kernel does when the daemon dies: the pid file stays
     assert StateDir(tmp_path).watch_pid.exists()
@@ -121,7 +121,8 @@ def test_queries_trust_a_running_watcher_and_see_in_place_edits(records_repo: Pa
 def test_without_a_watcher_queries_scan(records_repo: Path) -> None:
     repo = open_repository(records_repo)
     StateDir(records_repo).path.mkdir(exist_ok=True)
-    watchmark.mark(records_repo, repo.clients_path)  # left behind, nobody holds the lock
+    # left behind, nobody holds the lock
+    watchmark.mark(records_repo, repo.clients_path, "cafe01")
     with Index.open(repo) as index:
         assert index.refresh_for_query().scanned == len(list(repo.clients_path.glob("*.md")))
     shutil.rmtree(StateDir(records_repo).path)

@@ -54,26 +54,23 @@ def command(
     )
     from sortext.commands.style import busy
     from sortext.vcs.anonymise import anonymise
-    from sortext.vcs.erase import plan_erase
+    from sortext.vcs.erase import check_ready, plan_erase
 
     refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
-    plan = plan_erase(repo, record_id)
-    add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
-    remotes = show_plan(repo, plan, push, "anonymise")
-    if not yes and not click.confirm("Anonymise this client for good?", default=False):
-        click.echo("nothing changed", err=True)
-        sys.exit(2)
-    with busy("rewriting history and verifying"), watcher_stopped(repo):
-        new_id, report = anonymise(
-            repo,
-            plan,
-            resolve_today(today, repo.config.timezone),
-            push,
-            remotes,
-            rebuilder(repo, resolve_today(today, repo.config.timezone)),
-        )
-    rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
+    day = resolve_today(today, repo.config.timezone)
+    # as erase: the watcher's lock throughout, every refusal before the question
+    with watcher_stopped(repo):
+        plan = plan_erase(repo, record_id)
+        add_inbox_notes(repo, plan, day)
+        check_ready(repo, plan)
+        remotes = show_plan(repo, plan, push, "anonymise")
+        if not yes and not click.confirm("Anonymise this client for good?", default=False):
+            click.echo("nothing changed", err=True)
+            sys.exit(2)
+        with busy("rewriting history and verifying"):
+            new_id, report = anonymise(repo, plan, day, push, remotes, rebuilder(repo, day))
+    rebuild_pages(repo, report, day)
     click.echo(f"anonymised record: {repo.shown(repo.record_path(new_id))}")
     show_report(report, push)
     sys.exit(0 if report.ok else 1)

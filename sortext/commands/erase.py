@@ -76,27 +76,24 @@ def command(
       sortext erase harbour-lane-coop --reason retention --push --yes
     """
     from sortext.commands.style import busy
-    from sortext.vcs.erase import erase, plan_erase
+    from sortext.vcs.erase import check_ready, erase, plan_erase
 
     refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
-    plan = plan_erase(repo, record_id)
-    add_inbox_notes(repo, plan, resolve_today(today, repo.config.timezone))
-    remotes = show_plan(repo, plan, push, "erase")
-    if not yes and not click.confirm("Erase this client for good?", default=False):
-        click.echo("nothing changed", err=True)
-        sys.exit(2)
-    with busy("rewriting history and verifying"), watcher_stopped(repo):
-        report = erase(
-            repo,
-            plan,
-            resolve_today(today, repo.config.timezone),
-            reason,
-            push,
-            remotes,
-            rebuild=rebuilder(repo, resolve_today(today, repo.config.timezone)),
-        )
-    rebuild_pages(repo, report, resolve_today(today, repo.config.timezone))
+    day = resolve_today(today, repo.config.timezone)
+    # the watcher's lock from before the plan to the end of the rewrite, and every
+    # refusal before the question: a "yes" is never followed by "cannot"
+    with watcher_stopped(repo):
+        plan = plan_erase(repo, record_id)
+        add_inbox_notes(repo, plan, day)
+        check_ready(repo, plan, reason)
+        remotes = show_plan(repo, plan, push, "erase")
+        if not yes and not click.confirm("Erase this client for good?", default=False):
+            click.echo("nothing changed", err=True)
+            sys.exit(2)
+        with busy("rewriting history and verifying"):
+            report = erase(repo, plan, day, reason, push, remotes, rebuild=rebuilder(repo, day))
+    rebuild_pages(repo, report, day)
     show_report(report, push)
     sys.exit(0 if report.ok else 1)
 

@@ -61,14 +61,16 @@ def command(
     zone = PracticeZone(repo.root)
     resolve_today(today, zone())  # reject a bad --today (or SORTEXT_NOW) before starting
     setup_logging(repo.root)
+    refresh = RefreshChild()
     service = WatchService(
         repo,
         default_renderer() if pages else NoPages(),
         lambda: resolve_today(today, zone()),
         poll=poll,
         debounce=debounce_ms / 1000,
-        refresh=RefreshChild(),
+        refresh=refresh,
     )
+    refresh.stopping = service.stopping  # a child dying of the watcher's own stop
     service.run()
 
 
@@ -90,6 +92,10 @@ _CHILD = (
 _LOOK = 0.02
 #: How much of the child's standard error a warning quotes (its last line).
 _QUOTED = 300
+#: Seconds a child killed by a stop signal waits to be seen as the watcher's own stop
+#: (:meth:`RefreshChild._stopped_with_watcher`): more than the watcher's loop takes to
+#: run its signal handler (one TICK when the signal reached another of its threads).
+STOP_GRACE = 3.0
 
 
 class RefreshChild:
@@ -108,11 +114,21 @@ class RefreshChild:
     costs one read of the index.  A child that fails (exits non-zero, or is killed by
     anything but this watcher: an import error, the kernel's out-of-memory killer) is
     logged as a warning with the last line of its standard error, once per cause for the
-    life of this object (one watcher), and the next save tries again."""
+    life of this object (one watcher), and the next save tries again.
 
-    def __init__(self) -> None:
+    A child killed by SIGTERM or SIGINT while the watcher is stopping died of the same
+    stop (a service manager signalling the whole control group, systemd's default
+    KillMode): not a failure, never told.  ``stopping`` says whether the watcher is
+    stopping (:meth:`sortext.daemon.service.WatchService.stopping`; None: never); the
+    two signals arrive together but the watcher's handler may run after the child's
+    death is seen, so such a death waits up to :data:`STOP_GRACE` seconds for it.  The
+    same signal sent to the child alone while the watcher keeps running is told."""
+
+    def __init__(self, stopping: Callable[[], bool] | None = None) -> None:
         #: the causes of failure already told (see :meth:`__call__`)
         self.told: set[str] = set()
+        #: whether the watcher running this refresh is stopping (None: never)
+        self.stopping = stopping
 
     def __call__(self, root: Path, hurry: Callable[[], bool]) -> int | None:
         """Returns the child's exit status (0 when none was needed), None when it was
@@ -154,9 +170,26 @@ class RefreshChild:
                 raise
             if code != 0:
                 _remove_temp_replies(root)  # killed by another hand: maybe mid-write
+                if self._stopped_with_watcher(code):
+                    return None
                 errors.seek(0)
                 self._tell(code, errors.read()[-64 * 1024 :])
         return code
+
+    def _stopped_with_watcher(self, code: int) -> bool:
+        """Whether the child's exit status ``code`` is a death by a stop signal that
+        stopped the watcher too (seen within :data:`STOP_GRACE` seconds)."""
+        import signal
+        import time
+
+        if self.stopping is None or -code not in (signal.SIGTERM, signal.SIGINT):
+            return False
+        deadline = time.monotonic() + STOP_GRACE
+        while not self.stopping():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(_LOOK)
+        return True
 
     def _tell(self, code: int, stderr: bytes) -> None:
         """Log the child's failure once per cause: killed by a signal, or the last line

@@ -37,6 +37,7 @@ from sortext.daemon.state import write_json
 from sortext.files import watchmark
 from sortext.files.state import StateDir
 from sortext.repo import Repository
+from sortext.store.index import identity_of
 from sortext.vcs.midnight import utc_now
 
 log = logging.getLogger("sortext.watch")
@@ -153,6 +154,11 @@ class WatchService:
     #: (inode, size, mtime, ctime in ns)
     _linked: dict[Path, tuple[int, int, int, int]] = field(default_factory=dict)
     _rescan_at: float = 0.0
+
+    def stopping(self) -> bool:
+        """Whether this watcher was asked to stop (a signal, :meth:`stop`); safe from
+        any thread."""
+        return self._stop
 
     def stop(self) -> None:
         """Ask the loop to finish (safe from a signal handler or another thread)."""
@@ -492,7 +498,7 @@ class WatchService:
             self._vouch_at = time.monotonic() + wait
             return
         self._vouch_at = None
-        watchmark.mark(self.repo.root, self.repo.clients_path)
+        watchmark.mark(self.repo.root, self.repo.clients_path, identity_of(self.repo.root))
         if self._pending or not self._queue.empty():  # a change arrived while writing
             watchmark.clear(self.repo.root)
         elif self.refresh is not None and self._pages is not None:

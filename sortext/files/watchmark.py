@@ -10,11 +10,14 @@ kernel, so it keeps a marker, ``.sortext/watch.current``:
   change is pending (:func:`mark`), then checks again for pending changes and
   removes it if one arrived meanwhile (so a change queued while it was being
   written is never covered by it);
-* it holds the clients folder's mtime when written.
+* it holds the clients folder's mtime when written, and the identity of the index
+  it vouches for (a random id the index's ``meta`` keeps from the moment the file is
+  made or emptied: :func:`sortext.store.index.identity_of`), so that an index file
+  deleted, emptied or copied from elsewhere while the watcher runs is not vouched for.
 
 A query trusts the index without a scan (:func:`vouched`) only when the marker
-exists, the daemon lock is held by a live process (the kernel drops it when
-the daemon dies, even on SIGKILL) that is not stopped (a watcher suspended
+exists and names the index it opened, the daemon lock is held by a live process
+(the kernel drops it when the daemon dies, even on SIGKILL) that is not stopped (a watcher suspended
 with Ctrl-Z or SIGSTOP keeps its lock but sees nothing: its state is read from
 ``/proc/<pid>/stat``, the pid from the lock file) and the clients folder's mtime is still the
 one in the marker (a file created, renamed or deleted since, even in the
@@ -40,25 +43,36 @@ def clear(root: Path) -> None:
         os.unlink(StateDir(root).watch_current)
 
 
-def mark(root: Path, clients: Path) -> None:
-    """Say the index holds every save as of now (the caller has nothing pending)."""
+def mark(root: Path, clients: Path, index: str | None) -> None:
+    """Say the index whose identity is ``index`` holds every save as of now (the caller
+    has nothing pending); without an identity (no readable index), say nothing."""
     from sortext.errors import StorageError
     from sortext.files.write import atomic_write
 
+    if not index or not index.isalnum() or not index.isascii():
+        clear(root)
+        return
     try:
         stamp = os.stat(clients).st_mtime_ns
-        atomic_write(StateDir(root).watch_current, f"{stamp}\n".encode("ascii"), durable=False)
+        text = f"{stamp} {index}\n".encode("ascii")
+        atomic_write(StateDir(root).watch_current, text, durable=False)
     except (OSError, StorageError):
         clear(root)
 
 
-def vouched(root: Path, clients: Path) -> bool:
-    """True when a live watcher vouches that the index is current (see the module doc)."""
+def vouched(root: Path, clients: Path, index: str | None = None) -> bool:
+    """True when a live watcher vouches that the index is current (see the module doc).
+    ``index``: the identity of the index the caller opened, which must be the one the
+    watcher named (None: any, for a caller whose own key holds the marker's identity;
+    an empty text: none, nothing is vouched for)."""
     state = StateDir(root)
     try:
         with open(state.watch_current, "rb") as handle:
-            text = handle.read(32)
-        stamp = int(text.strip() or b"-1")
+            text = handle.read(128)
+        stamp_text, _, named = text.strip().partition(b" ")
+        stamp = int(stamp_text or b"-1")
+        if index is not None and (not index or named != index.encode("ascii", "replace")):
+            return False
         if os.stat(clients).st_mtime_ns != stamp:
             return False
         fd = os.open(state.watch_lock, os.O_RDONLY)

@@ -52,7 +52,7 @@ CLIENT_TEMPLATES = ("client.html.j2", "_base.html.j2", "_style.css")
 #: reads it, then a NUL): the templates :meth:`ClientPages._plain` was written from.
 #: A change to any of them makes the build render client pages through Jinja until
 #: this module is brought in line (tests/test_page_plain.py fails meanwhile).
-SHIPPED_DIGEST = "6c1463835199a5a07fe3267f90c4ca302eec9ec0f2526a7f7cdb4a8cdddc97ae"
+SHIPPED_DIGEST = "e0a29645ae517423d14818d4e8ec1f63136851dfba3bef019184038ea608f446"
 
 _MAPS = (dict, MappingProxyType)
 # What a page's render may raise on values it cannot read (the plain path then leaves
@@ -135,6 +135,7 @@ class ClientPages:
             self._nobr, self._keepdates, self._pct = f["nobr"], f["keepdates"], f["pct"]
             self._chart, self._notes, self._days = f["chart"], f["notes"], f["days"]
             self._money, self._href = f["money"], f["href"]
+            self._count = f["count"]
             self._shown, self._chronological = f["shown"], f["chronological"]
             self._undefined = env.undefined()
             self._inner = text_escaper()
@@ -380,7 +381,7 @@ class ClientPages:
         if value:
             add(f"<dt>Payment</dt><dd>{esc(value)}")
             if "terms_days" in bill:
-                add(f", {esc(bill['terms_days'])} days")
+                add(f", {esc(self._count(bill['terms_days'], 'day'))}")
             add("</dd>")
         value = bill.get("renewal", undefined)
         if value:

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from sortext.errors import StorageError, TemplateProblem
 from sortext.record.model import as_date
+from sortext.rules.wording import count
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         href=link_href,
         urlpath=lambda p: quote(str(p)),
         by_client=by_client,
+        count=count,
     )
     # Filters a template applies to a record's own values (an invoice's amount, a
     # session's date): in a record with errors such a value may be missing, or be a

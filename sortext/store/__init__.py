@@ -6,7 +6,8 @@ pages read only what they show), ``pagekeys`` (the key each page was
 rendered under, for incremental builds), ``answers`` (query answers and
 replies kept until a record changes), ``clock`` (time in stage per record,
 kept for one HEAD), ``sqlbatch`` (``IN (...)`` over any number of
-values), ``weekly`` (the stored "since last week" window and its JSON sidecars).
+values), ``damage`` (which SQLite errors mean a file to delete and rebuild),
+``weekly`` (the stored "since last week" window and its JSON sidecars).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.edit`).
 """

@@ -27,8 +27,9 @@ SCHEMA = (
 )
 # reply_lines: which question a command line asked (see sortext.views.recall); it does
 # not depend on the records, so forget_all keeps it.  reply_asked: when each command
-# line was last asked (wall clock, ns), and under REFRESHED when a watcher's refresh
-# that finished began: the watcher works out again only the questions asked since.
+# line was last asked (wall clock, ns, but always past every other mark: the marks are
+# in the order of the asks), and under REFRESHED when a watcher's refresh that
+# finished began: the watcher works out again only the questions asked since.
 TABLES = ("answers", "replies", "reply_lines", "reply_asked")
 #: The tables a rebuild of the index (a configuration change) keeps: the questions are
 #: still the user's (their replies, keyed by the configuration, are not kept).
@@ -38,6 +39,8 @@ KEPT_ACROSS_REBUILD = ("reply_lines", "reply_asked")
 REFRESHED = "refreshed"
 #: The largest time a mark holds (SQLite's integers are 64-bit).
 _LATEST = 2**63 - 1
+#: The marks that are marks (a damaged or planted row is as if never made).
+_INTEGER = "typeof(at) = 'integer'"
 
 
 def recall(conn: sqlite3.Connection, key: str) -> Any | None:
@@ -226,10 +229,13 @@ def keep_line(conn: sqlite3.Connection, key: str, value: str, newest: int, at: i
 
 def mark_asked(conn: sqlite3.Connection, key: str, at: int) -> None:
     """Note that the command line ``key`` was asked at ``at`` (ns); inside the caller's
-    transaction.  Never noted as asked before the last finished refresh began: it is
-    asked after it (a wall clock stepped back since must not leave it out of the next
-    refresh), so the mark is at least one past that refresh's start."""
-    at = min(max(at, _refreshed(conn) + 1), _LATEST)
+    transaction.  The mark is past every mark already there, the last finished
+    refresh's included: it was asked after them (a wall clock stepped back since must
+    not leave it out of the next refresh, nor behind a line asked before it), so the
+    order of the marks is the order of the asks."""
+    row = conn.execute(f"SELECT max(at) FROM reply_asked WHERE {_INTEGER}").fetchone()
+    newest = row[0] if row and isinstance(row[0], int) else 0
+    at = min(max(at, newest + 1), _LATEST)
     conn.execute("INSERT OR REPLACE INTO reply_asked VALUES (?, ?)", (key, at))
 
 
@@ -249,20 +255,22 @@ def asked_marks(conn: sqlite3.Connection) -> tuple[dict[str, int], int]:
 
 
 def needs_mark(conn: sqlite3.Connection, key: str) -> bool:
-    """Whether a replay of the command line ``key`` must note that it was asked: no
-    mark yet, or none since the last finished refresh began (one write per line
-    between two refreshes; the other replays only read).  False when the index has no
-    such table (an index from before it: nothing is written by the quick path)."""
+    """Whether a replay of the command line ``key`` must note that it was asked: unless
+    its mark is already the newest (past every other line's and the last finished
+    refresh's), as it is when the same command line is asked again and again.  Then
+    however many questions are asked between two refreshes, the order of the marks is
+    the order of the last asks (the refresh takes the newest), and the replays of a
+    line asked again only read.  False when the index has no such table (an index
+    from before it: nothing is written by the quick path)."""
     try:
-        rows = dict(
-            conn.execute("SELECT key, at FROM reply_asked WHERE key IN (?, ?)", (key, REFRESHED))
-        )
+        rows = conn.execute(
+            f"SELECT key, at FROM reply_asked WHERE {_INTEGER} ORDER BY at DESC LIMIT 2"
+        ).fetchall()
     except sqlite3.Error:
         return False
-    at, since = rows.get(key), rows.get(REFRESHED, 0)
-    if not isinstance(at, int) or not isinstance(since, int):
+    if not rows or rows[0][0] != key:
         return True
-    return at <= since
+    return len(rows) > 1 and rows[1][1] == rows[0][1]  # a tie: not after the other
 
 
 def set_refreshed(conn: sqlite3.Connection, began: int) -> None:

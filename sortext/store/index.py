@@ -35,6 +35,7 @@ from sortext.record.copies import is_record_name
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.store import answers, board, clock, daybook, pagekeys, scan
+from sortext.store.damage import unusable
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
 
@@ -53,6 +54,15 @@ PARALLEL_THRESHOLD = 400
 # A new index file's first refresh of at least this many records is stored in SQLite's
 # rollback-journal mode (see Index._bulk_journal); fewer gain less than the switches cost.
 BULK_JOURNAL_MIN = 400
+# The notes index's in-memory buffer during that first bulk refresh, in bytes (FTS5's
+# 'hashsize'; its default is 1 MiB).  FTS5 writes its buffer out as a new segment each
+# time it fills, and merges every 4 segments of a level into one of the next: with 8 MiB
+# the 10,000 bench records' search text is written out and merged far fewer times
+# (SQLite's share of the parent 2.03 -> 1.84 CPU s, and the file 1.4 MB smaller); the
+# postings, counts and sizes the searches and their ranking read are the same.  Set back
+# to the default before the transaction commits (see _fts_bulk).
+FTS_BULK_HASHSIZE = 8 << 20
+FTS_DEFAULT_HASHSIZE = 1 << 20
 # A file modified less than this before it was indexed may change again
 # without its stat changing (coarse mtime clocks); re-hash it next time.
 RACY_WINDOW_NS = 2_000_000_000
@@ -466,6 +476,33 @@ def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]
     return [(i, min(i + size, count)) for i in range(0, count, size)]
 
 
+@contextlib.contextmanager
+def _fts_bulk(conn: sqlite3.Connection, bulk: bool) -> Iterator[None]:
+    """Inside a transaction: the notes index's buffer at :data:`FTS_BULK_HASHSIZE`
+    while the block runs, when ``bulk`` (a new index file's first bulk refresh);
+    otherwise nothing.
+
+    Afterwards, still inside the transaction, the buffer is set back to FTS5's
+    default and the setting's row is taken out of ``notes_config``, so the table is
+    the one a refresh without it leaves (an incremental refresh keeps the default
+    buffer: what a new index holds is only written out and merged fewer times).  A
+    failed refresh rolls the setting back with everything else."""
+    if not bulk:
+        yield
+        return
+    conn.execute("INSERT INTO notes (notes, rank) VALUES ('hashsize', ?)", (FTS_BULK_HASHSIZE,))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.Error):  # a failing refresh: rolled back anyway
+            conn.execute(
+                "INSERT INTO notes (notes, rank) VALUES ('hashsize', ?)", (FTS_DEFAULT_HASHSIZE,)
+            )
+            # a shadow table written directly: refused only under SQLITE_DBCONFIG_DEFENSIVE,
+            # and then the row holding the default is left (the same behaviour)
+            conn.execute("DELETE FROM notes_config WHERE k = 'hashsize'")
+
+
 def _has_header(path: Path) -> bool:
     """Cheap test that ``path`` is an SQLite file at all (empty counts: SQLite fills it)."""
     try:
@@ -484,7 +521,9 @@ def _is_database(path: Path) -> bool:
             row = conn.execute("PRAGMA quick_check").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if not unusable(exc):
+            raise  # busy, read-only...: nothing says the file is damaged
         return False
     return bool(row) and row[0] == "ok"
 
@@ -516,17 +555,65 @@ def _shrink(conn: sqlite3.Connection) -> None:
 GIVE_BACK_FREE = 256
 
 
-def _give_back(conn: sqlite3.Connection) -> None:
+def _give_back(conn: sqlite3.Connection, bulk: bool = False) -> None:
     """Return the index's free pages to the file system (``PRAGMA incremental_vacuum``)
-    when more than :data:`GIVE_BACK_FREE` pages and 1/16 of the file are free.  Does
-    nothing to a file without ``auto_vacuum=INCREMENTAL`` (older layouts) and when
-    another connection holds the write lock (the next close tries again)."""
+    when more than :data:`GIVE_BACK_FREE` pages and 1/16 of the file are free (any
+    share after a new file's bulk refresh, ``bulk``: the pages FTS5's last merges of
+    the notes left free, which no later write of that refresh reused, up to ~3% of the
+    file at 30,000 records).  Does nothing to a file without
+    ``auto_vacuum=INCREMENTAL`` (older layouts) and when another connection holds the
+    write lock (the next close tries again)."""
     with contextlib.suppress(sqlite3.Error):
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        if free > GIVE_BACK_FREE and free * 16 > conn.execute("PRAGMA page_count").fetchone()[0]:
+        share = free * 16 > conn.execute("PRAGMA page_count").fetchone()[0]
+        if free > GIVE_BACK_FREE and (bulk or share):
             # each step of the statement frees one page, and execute() steps a statement
             # without result columns once: executescript() runs it to its end
             conn.executescript("PRAGMA incremental_vacuum;")
+
+
+#: meta: a random identity given to an index file when it is made or emptied (a new
+#: fingerprint): a running watcher's word names it (:mod:`sortext.files.watchmark`), so
+#: a file deleted, emptied or copied in while the watcher runs is not taken for its.
+IDENTITY_KEY = "index_id"
+
+
+def _new_identity() -> str:
+    return os.urandom(8).hex()
+
+
+def _identity(conn: sqlite3.Connection) -> str | None:
+    """The index's identity, given now to a file made by an older sortext (None when it
+    cannot be read or written: nothing is then vouched for)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+        if row is None:
+            with conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
+                )
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row is not None else None
+
+
+def identity_of(root: Path) -> str | None:
+    """The identity of ``<root>/.sortext/index.sqlite`` as it is now (see
+    :data:`IDENTITY_KEY`), read without changing anything; None without a readable
+    index or identity."""
+    path = StateDir(root).index
+    try:
+        if not path.is_file():
+            return None
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=2.0)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return str(row[0]) if row is not None else None
 
 
 def _erasures(root: Path) -> str:
@@ -555,6 +642,8 @@ class Index:
         # in rollback-journal mode for its first bulk refresh (see _bulk_journal)
         self._new_file = False
         self._journal_pending = False
+        # this file's random identity (meta IDENTITY_KEY): what a watcher's word names
+        self.identity: str | None = None
         # the pass of the last stat_changes() and the names it gave: a refresh of
         # exactly those names brings the index current with that pass (its stamp is kept)
         self._pending: tuple[scan.Pass, list[str]] | None = None
@@ -592,7 +681,9 @@ class Index:
             fresh = not path.exists()
             conn = cls._connect(path)
             current = cls._fingerprint(conn)
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
+            if not unusable(exc):  # busy, locked, read-only, full: reported, not deleted
+                raise
             cls._delete(path)
             fresh = True
             conn = cls._connect(path)
@@ -614,12 +705,16 @@ class Index:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('fingerprint', ?)", (fingerprint,)
                 )
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
+                )
                 for table, rows in questions.items():
                     conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             if rebuilt:
                 _shrink(conn)
         index = cls(repo, conn, rebuilt)
         index._new_file = fresh
+        index.identity = _identity(conn)
         return index
 
     @staticmethod
@@ -636,8 +731,13 @@ class Index:
             # unused than 4 KiB (the whole index ~4% smaller); no effect on an existing one.
             conn.execute("PRAGMA page_size=2048")
             # Free pages can go back to the file system (see _give_back); a new file
-            # only, or one rebuilt by VACUUM (a layout change does that).
-            conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            # only, or one rebuilt by VACUUM (a layout change does that).  Set only when
+            # not set: setting it takes the write lock even when nothing changes, and a
+            # query opening the index while another process writes it (a long build, the
+            # watcher) waited for that writer, then failed "database is locked".
+            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # 2: INCREMENTAL
+                with contextlib.suppress(sqlite3.OperationalError):  # busy: its writer sets it
+                    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA + EXTRA_SCHEMA)
@@ -738,7 +838,9 @@ class Index:
         try:
             try:
                 return self._refresh(hook, only, ready)
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                if not unusable(exc):  # another writer, a full disk: the file is fine
+                    raise
                 self._journal_pending = False  # the file is deleted
                 self.conn.close()
                 path = StateDir(self.repo.root).index
@@ -746,6 +848,7 @@ class Index:
                 fresh = Index.open(self.repo)
                 self.conn = fresh.conn
                 self._new_file = fresh._new_file
+                self.identity = fresh.identity
                 stats = self._refresh(hook)
                 stats.rebuilt = True
                 return stats
@@ -759,7 +862,8 @@ class Index:
         then costs the same at 1,000 and 30,000 records instead of a stat per file."""
         from sortext.files import watchmark
 
-        if not self._rebuilt and watchmark.vouched(self.repo.root, self.repo.clients_path):
+        root, clients = self.repo.root, self.repo.clients_path
+        if not self._rebuilt and watchmark.vouched(root, clients, self.identity or ""):
             return RefreshStats()
         return self.refresh()
 
@@ -841,7 +945,8 @@ class Index:
                     scan.store(self.conn, done)
             return stats
         to_parse.sort(key=lambda item: item[1])
-        if self._new_file and len(to_parse) >= BULK_JOURNAL_MIN:
+        bulk = self._new_file and len(to_parse) >= BULK_JOURNAL_MIN
+        if bulk:
             self._bulk_journal()
         stats.removed = len(gone)
         changed = list(gone)
@@ -856,6 +961,11 @@ class Index:
                     "AND value GLOB '[0-9]*' AND value NOT GLOB '*[^0-9]*' "
                     f"AND length(value) <= {scan.GENERATION_DIGITS}), 0) + 1)"
                 )
+                # what the index holds now, under the write lock (the INSERT above took
+                # it): another process (a second build, a query, the watcher) may have
+                # stored some of these files since ``rows`` was read, and a file stored
+                # as new over its row would leave that row's notes in the search
+                known = self._known_now(known, [display for _, display in to_parse])
             self.conn.executemany(
                 "UPDATE files SET size = ?, mtime_ns = ?, indexed_ns = ? WHERE path = ?", to_touch
             )
@@ -864,7 +974,7 @@ class Index:
                 self.conn.executemany(f"DELETE FROM {table} WHERE path = ?", [(p,) for p in gone])
             if to_parse:
                 handed = (hook, frozenset(known)) if hook is not None else None
-                with self.validator.one_pass():  # erased.yaml stat'ed once a refresh
+                with self.validator.one_pass(), _fts_bulk(self.conn, bulk):
                     for batch in parse_files(to_parse, self.validator, handed, ready):
                         self._store(batch, known)
                         if hook is not None:
@@ -873,8 +983,26 @@ class Index:
                         changed.extend(p.path for p in batch)
             if restamp and done is not None:
                 scan.store(self.conn, done)
+        if bulk:
+            _give_back(self.conn, bulk=True)
         stats.changed = sorted(changed)
         return stats
+
+    def _known_now(
+        self, known: Mapping[str, tuple[Any, ...]], paths: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """``known`` (path -> size, mtime_ns, indexed_ns, hash as read before the write
+        transaction) with the rows of ``paths`` read again inside it."""
+        rows = select_in(
+            self.conn,
+            "SELECT path, size, mtime_ns, indexed_ns, hash FROM files WHERE path IN ({})",
+            paths,
+        )
+        now = {path: row for path, row in known.items()}
+        for path in paths:
+            now.pop(path, None)
+        now.update((row[0], (row[1], row[2], row[3], row[4])) for row in rows)
+        return now
 
     def stat_changes(self, stamp: bool = True) -> list[str]:
         """The names of the record files one stat pass finds new, changed, gone, or too

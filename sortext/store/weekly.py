@@ -25,6 +25,7 @@ from typing import Any
 
 from sortext.errors import StorageError
 from sortext.files.state import clear_odd_file
+from sortext.store.damage import unusable
 
 _STORE_LAYOUT = 3
 
@@ -87,8 +88,10 @@ class WindowStore:
                     f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};"
                 )
             conn.execute("PRAGMA synchronous = OFF")  # derived data: lost means recomputed
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             conn.close()
+            if not unusable(exc):  # busy, read-only, full: the file is not at fault
+                raise
             path.unlink(missing_ok=True)  # not a database (or damaged): start again
             conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             conn.executescript(f"{_SCHEMA} PRAGMA user_version = {_STORE_LAYOUT};")

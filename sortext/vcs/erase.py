@@ -724,30 +724,16 @@ def _commit_derived(root: Path, paths: Sequence[str]) -> None:
     )
 
 
-def erase(
-    repo: Repository,
-    plan: ErasePlan,
-    today: dt.date,
-    reason: str = "request",
-    push: bool = False,
-    remotes: Sequence[str] = (),
-    extra: dict[str, bytes] | None = None,
-    rebuild: Callable[[bool], list[str]] | None = None,
-) -> EraseReport:
-    """Rewrite every branch and tag without the client, prune, verify; commit the
-    tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
-    commit: the anonymised record); with ``push`` force-update and verify each of
-    ``remotes``.
+def check_ready(repo: Repository, plan: ErasePlan, reason: str = "request") -> None:
+    """Refuse, before anything is rewritten, what :func:`erase` cannot do completely:
+    an unknown reason, uncommitted changes, a git operation in progress, a detached
+    HEAD, refs named after the client or leading straight to a blob or tree holding
+    it, stashes, linked worktrees, borrowed objects, a ``.sortext`` that is a link.
 
-    Derived data (:data:`sortext.vcs.derived.STORES`) is deleted; ``rebuild`` writes
-    the stores whose remedy is ``rebuild`` again once the tombstone is committed
-    (called with True when the pages branch is to be published afresh: it was
-    deleted, not rewritten, since its history holds the client's field values under
-    ``(erased)``); it returns what it wrote, for the report.  Call it with no
-    watcher running (the command holds the watcher's lock).
+    The commands call it before asking for confirmation (a refusal after "yes" would
+    ask the user to decide twice); :func:`erase` calls it again.
 
-    Raises UsageError for uncommitted changes, an unknown reason, or an operation
-    in progress; GitError when git or git-filter-repo fails."""
+    Raises UsageError naming what to do first."""
     root = repo.root
     if reason not in tombstone.REASONS:
         raise UsageError(f"reason must be one of {', '.join(tombstone.REASONS)}")
@@ -813,6 +799,37 @@ def erase(
     link = derived.linked_store_problem(root)
     if link is not None:
         raise UsageError(link)
+
+
+def erase(
+    repo: Repository,
+    plan: ErasePlan,
+    today: dt.date,
+    reason: str = "request",
+    push: bool = False,
+    remotes: Sequence[str] = (),
+    extra: dict[str, bytes] | None = None,
+    rebuild: Callable[[bool], list[str]] | None = None,
+) -> EraseReport:
+    """Rewrite every branch and tag without the client, prune, verify; commit the
+    tombstone (with ``extra`` files, repository-relative path -> bytes, in the same
+    commit: the anonymised record); with ``push`` force-update and verify each of
+    ``remotes``.
+
+    Derived data (:data:`sortext.vcs.derived.STORES`) is deleted; ``rebuild`` writes
+    the stores whose remedy is ``rebuild`` again once the tombstone is committed
+    (called with True when the pages branch is to be published afresh: it was
+    deleted, not rewritten, since its history holds the client's field values under
+    ``(erased)``); it returns what it wrote, for the report.  Call it with no
+    watcher running (the command holds the watcher's lock).
+
+    Raises UsageError for uncommitted changes, an unknown reason, or an operation
+    in progress; GitError when git or git-filter-repo fails."""
+    root = repo.root
+    check_ready(repo, plan, reason)
+    from sortext.vcs import derived
+
+    gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
     remote_urls = {name: git.remote_url(root, name) for name in remotes} if push else {}
 
     republish = False

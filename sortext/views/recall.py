@@ -58,8 +58,9 @@ child process once it vouches for its index again, and keeps each reply under th
 that command line computes, so the first query after a save is a replay
 (``sortext.commands.watch.refresh_in_child``).  Every answer to a command line marks it
 asked (:func:`sortext.store.answers.mark_asked`: with its line when worked out, after
-the reply when replayed, once between two refreshes); a question not asked again is
-left stale and worked out when next asked.
+the reply when replayed unless its mark is already the newest: the marks are in the
+order of the asks, however many questions are asked between two refreshes); a question
+not asked again is left stale and worked out when next asked.
 
 The day: "today" is the practice's (:func:`sortext.vcs.midnight.practice_day`, the
 date in ``timezone:`` of ``sortext.yaml``), the same day ``build`` and the watcher

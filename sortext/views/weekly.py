@@ -208,43 +208,48 @@ def recent_changes(
     cached = _load_view(repo.root, key)
     if cached is not None:
         return cached
-    view = _update(repo.root, head, since, today, prefix, state_key, where)
+    view = _update(repo.root, _Span(head, since, today, prefix, where), state_key)
     save_json(repo.root / VIEW_CACHE, {**key, "view": view.to_json()})
     return view
 
 
-def _update(
-    root: Path,
-    head: str,
-    since: dt.date,
-    today: dt.date,
-    prefix: str,
-    key: Mapping[str, str],
-    zone: str | None = None,
-) -> WeeklyChanges:
-    """The view for ``head``: applied to the stored window when that is exact, else
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """What a view is of: the records under ``prefix`` (the clients folder, relative,
+    ending in "/") changed from ``since`` to ``today`` as of the commit ``head``, the
+    days' midnights in the time zone ``zone`` (None: the computer's)."""
+
+    head: str
+    since: dt.date
+    today: dt.date
+    prefix: str
+    zone: str | None = None
+
+
+def _update(root: Path, span: _Span, key: Mapping[str, str]) -> WeeklyChanges:
+    """The view of ``span``: applied to the stored window when that is exact, else
     recomputed (and stored).  A store SQLite cannot use only costs a recomputation."""
     try:
         store = WindowStore.open(root / STORE)
     except (sqlite3.Error, OSError, StorageError):  # (StorageError: a folder in its place)
         store = None
     if store is None:
-        return _view_of(since, today, _compute(root, head, since, today, prefix, {}, zone))
+        return _view_of(span.since, span.today, _compute(root, span, {}))
     try:
         with store.transaction():
             state = store.state(key, manifest_token(root / PAIR_CACHE, key, STORE))
             if state is not None:
-                view = _apply(root, head, since, today, prefix, state, store, zone)
+                view = _apply(root, span, state, store)
                 if view is not None:
                     return view
-            found = _compute(root, head, since, today, prefix, {}, zone)
+            found = _compute(root, span, {})
             token = store.replace(
                 key, found.base, found.end, found.deletions, _stored(found.records)
             )
             save_json(root / PAIR_CACHE, {**key, "pairs": {"store": STORE, "token": token}})
-            return _view_of(since, today, found)
+            return _view_of(span.since, span.today, found)
     except sqlite3.Error:
-        return _view_of(since, today, _compute(root, head, since, today, prefix, {}, zone))
+        return _view_of(span.since, span.today, _compute(root, span, {}))
     finally:
         store.close()
 
@@ -283,25 +288,17 @@ class _Window:
     records: dict[str, tuple[Pair, _Lines]]
 
 
-def _compute(
-    root: Path,
-    head: str,
-    since: dt.date,
-    today: dt.date,
-    prefix: str,
-    memo: Mapping[str, _Lines],
-    zone: str | None = None,
-) -> _Window:
-    """The whole window from git; ``memo`` (pair key -> stored lines) saves parsing
-    records whose two versions were seen before."""
+def _compute(root: Path, span: _Span, memo: Mapping[str, _Lines]) -> _Window:
+    """The whole window of ``span`` from git; ``memo`` (pair key -> stored lines) saves
+    parsing records whose two versions were seen before."""
     from sortext.vcs import window
 
-    end = window.window_end(root, head, today, zone)
+    end = window.window_end(root, span.head, span.today, span.zone)
     if end is None:
         return _Window(None, None, 0, {})
-    base = window.window_start(root, since, end, zone)
-    pairs, deletions = window.changed_records(root, base, end, prefix)
-    return _Window(base, end, deletions, _lines_of(root, pairs, since, today, memo))
+    base = window.window_start(root, span.since, end, span.zone)
+    pairs, deletions = window.changed_records(root, base, end, span.prefix)
+    return _Window(base, end, deletions, _lines_of(root, pairs, span.since, span.today, memo))
 
 
 def _lines_of(
@@ -391,17 +388,8 @@ def _view_of(since: dt.date, today: dt.date, window: _Window) -> WeeklyChanges:
     return WeeklyChanges(since, today, tuple(groups))
 
 
-def _apply(
-    root: Path,
-    head: str,
-    since: dt.date,
-    today: dt.date,
-    prefix: str,
-    state: StoredState,
-    store: WindowStore,
-    zone: str | None = None,
-) -> WeeklyChanges | None:
-    """The view after bringing the stored window (same ``today``) to ``head``, or
+def _apply(root: Path, span: _Span, state: StoredState, store: WindowStore) -> WeeklyChanges | None:
+    """The view of ``span`` after bringing the stored window (same ``today``) to ``head``, or
     None when there is nothing to build on (then the caller recomputes).
 
     Usually the diff from the stored end to the new one is applied: O(files
@@ -413,6 +401,7 @@ def _apply(
     the window's pairs are listed again and only the pairs not stored are read."""
     from sortext.vcs import window
 
+    head, since, today, prefix, zone = span.head, span.since, span.today, span.prefix, span.zone
     end = window.window_end(root, head, today, zone)
     if state.end is None or end is None:
         return None
