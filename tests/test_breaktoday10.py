@@ -27,8 +27,8 @@ What broke:
 5. ``changes --since DAY`` gave git the bare date, which git reads in the process's
    ``TZ``: under Los Angeles a London practice's 03:00 move on DAY was missed.
 6. ``restore --at DAY`` ended the day at 23:59:59 UTC: a New York practice's
-   evening version was skipped for the one before; ``history`` and ``restore``
-   printed commits' author dates.  Both use the practice's midnight and day.
+   evening version was skipped for the one before; ``history``, ``restore`` and
+   the subject export's Markdown printed commits' author dates.  Both use the practice's midnight and day.
 """
 
 from __future__ import annotations
@@ -403,6 +403,10 @@ def test_restore_at_a_date_takes_the_last_version_of_the_practices_day(
     lines = _sortext(root, ["history", "amara-okafor"], _env(TZ="Asia/Tokyo")).splitlines()
     evening = [line for line in lines if "-> Amara Evening" in line]
     assert evening and evening[0].startswith("2026-07-10 "), lines
+    out = root.parent / "subject"
+    _sortext(root, ["export", "client", "amara-okafor", "--out", str(out)], _env(TZ="UTC"))
+    told = (out / "amara-okafor.md").read_text(encoding="utf-8").splitlines()
+    assert [x for x in told if "Amara Evening" in x][0].startswith("- 2026-07-10 "), told
     said = _sortext(root, ["restore", "amara-okafor", "--at", "2026-07-10"], _env(TZ="UTC"))
     assert "as of 2026-07-10 " in said, said
     text = (root / "clients" / "amara-okafor.md").read_text(encoding="utf-8")
