@@ -28,7 +28,14 @@ What broke:
    ``TZ``: under Los Angeles a London practice's 03:00 move on DAY was missed.
 6. ``restore --at DAY`` ended the day at 23:59:59 UTC: a New York practice's
    evening version was skipped for the one before; ``history``, ``restore`` and
-   the subject export's Markdown printed commits' author dates.  Both use the practice's midnight and day.
+   the subject export's Markdown printed commits' author dates.  Both use the
+   practice's midnight and day.
+
+Held: a watcher and a remembered ``next`` across a real midnight (the last test);
+by hand, not kept as a test: the DST days of Europe/London, America/New_York,
+Australia/Lord_Howe (30 minutes) and Pacific/Apia's skipped 2011-12-30 (80
+instants in all, at and around their midnights, each default ``next``/``show``/
+``list --overdue`` three times equal to ``--today``'s).
 """
 
 from __future__ import annotations
@@ -406,8 +413,69 @@ def test_restore_at_a_date_takes_the_last_version_of_the_practices_day(
     out = root.parent / "subject"
     _sortext(root, ["export", "client", "amara-okafor", "--out", str(out)], _env(TZ="UTC"))
     told = (out / "amara-okafor.md").read_text(encoding="utf-8").splitlines()
-    assert [x for x in told if "Amara Evening" in x][0].startswith("- 2026-07-10 "), told
+    assert next(x for x in told if "Amara Evening" in x).startswith("- 2026-07-10 "), told
     said = _sortext(root, ["restore", "amara-okafor", "--at", "2026-07-10"], _env(TZ="UTC"))
     assert "as of 2026-07-10 " in said, said
     text = (root / "clients" / "amara-okafor.md").read_text(encoding="utf-8")
     assert "\nname: Amara Evening\n" in text
+
+
+# --- held: a watcher and a command line across a real midnight ----------------------
+
+
+def _zone_with_midnight_in(seconds: int) -> tuple[str, int, int]:
+    """(a POSIX ``TZ`` whose next midnight is ``seconds`` from now, that midnight as
+    seconds since the epoch, the zone's offset east of UTC in seconds)."""
+    now = int(time.time())
+    east = (86400 - seconds - now % 86400) % 86400
+    if east > 43200:
+        east -= 86400
+    west = -east
+    sign = "-" if west < 0 else "+"
+    west = abs(west)
+    name = f"<MID>{sign}{west // 3600:02d}:{west % 3600 // 60:02d}:{west % 60:02d}"
+    return name, now + seconds, east
+
+
+def test_a_watcher_and_a_remembered_next_cross_a_real_midnight(records_repo: Path) -> None:
+    """No ``timezone:``, ``TZ`` set so that midnight comes 25 s after the start: the
+    watcher renders NEXT.md for the day before, notices the new day with no save and
+    renders the new day's; ``next``, remembered before midnight, is not replayed
+    after it (the new day's answer, as ``--today`` gives it)."""
+    root = records_repo
+    _without_zone(root)
+    _age(root)
+    tz, midnight_at, east = _zone_with_midnight_in(25)
+    before = dt.datetime.fromtimestamp(midnight_at - 1 + east, dt.UTC).date().isoformat()
+    after = dt.datetime.fromtimestamp(midnight_at + east, dt.UTC).date().isoformat()
+    env = _env(TZ=tz)
+    oracle = {d: _sortext(root, ["next", "--today", d], _env()) for d in (before, after)}
+    assert oracle[before] != oracle[after]
+    os.environ["TZ"], saved = tz, os.environ.get("TZ")
+    try:
+        daemon = Daemon(root, pinned_today=False)
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+    try:
+        daemon.wait_ready()
+        wait_settled(root, 0, daemon)
+        page = (root / "NEXT.md").read_text(encoding="utf-8")
+        assert time.time() < midnight_at - 2, "the machine was too slow to test before midnight"
+        assert page.startswith(f"# What happens next ({before})"), page[:60]
+        asked = [_sortext(root, ["next"], env) for _ in range(3)]
+        assert asked == [oracle[before]] * 3
+        wait_for(
+            lambda: (
+                (root / "NEXT.md")
+                .read_text(encoding="utf-8")
+                .startswith(f"# What happens next ({after})")
+            ),
+            60,
+            lambda: daemon.log,
+        )
+        assert _sortext(root, ["next"], env) == oracle[after]
+    finally:
+        daemon.stop()
