@@ -30,6 +30,7 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     """
     from sortext.record.fielddiff import FieldChange
     from sortext.vcs.history import client_history
+    from sortext.vcs.midnight import commit_day
 
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)
@@ -54,7 +55,8 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
             what = FieldChange(e.field, e.old, e.new, e.kind).describe()
         else:
             what = f"{e.field}: {e.old} -> {e.new}"
-        lines.append(one_line(f"{e.date[:10]}  {e.commit[:8]}  {e.author}  {what}") + "\n")
+        day = commit_day(e.date, repo.config.timezone)  # the practice's day of the commit
+        lines.append(one_line(f"{day}  {e.commit[:8]}  {e.author}  {what}") + "\n")
     if lines:
         click.echo("".join(lines), nl=False)  # one write: 2,000 commits print ~3,000 lines
     if not entries and field:

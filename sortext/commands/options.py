@@ -104,13 +104,14 @@ def practice_today(recall: Recall) -> dt.date:
 
 class PracticeZone:
     """``root``'s ``timezone:`` (an IANA name, or None) as ``sortext.yaml`` says it
-    now: read again when the file changes (one ``stat`` a call), so a long-running
+    now: read again when the file changes (one ``stat`` a call: its mtime, ctime, size
+    and inode), so a long-running
     process (the watcher, ``serve``) takes a changed zone for its "today".  An
     unreadable or invalid configuration keeps the zone last read."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._key: tuple[int, int, int] | None = None
+        self._key: tuple[int, int, int, int] | None = None
         self._zone: str | None = None
 
     def __call__(self) -> str | None:
@@ -121,7 +122,9 @@ class PracticeZone:
             info = os.stat(self.root / CONFIG_NAME)
         except OSError:
             return self._zone
-        key = (info.st_mtime_ns, info.st_size, info.st_ino)
+        # the ctime too: a write in place that kept the size and set the mtime back
+        # (an editor, a sync tool restoring times) changes nothing else
+        key = (info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino)
         if key != self._key:
             from sortext.schema.config import load_config
 

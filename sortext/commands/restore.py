@@ -31,10 +31,12 @@ def command(record_id: str, at: str | None, repo_dir: Path | None) -> None:
     Example:
       sortext restore amara-okafor --at 2026-11-01
     """
+    from sortext.vcs.midnight import commit_day
     from sortext.vcs.restore import restore
 
-    done = restore(open_repo(repo_dir), record_id, at)
+    repo = open_repo(repo_dir)
+    done = restore(repo, record_id, at)
+    day = commit_day(done.source_date, repo.config.timezone)  # the practice's day
     click.echo(
-        f"restored {done.path} as of {done.source_date[:10]} ({done.source_commit[:10]}) "
-        f"in commit {done.commit[:10]}"
+        f"restored {done.path} as of {day} ({done.source_commit[:10]}) in commit {done.commit[:10]}"
     )

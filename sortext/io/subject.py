@@ -78,9 +78,12 @@ def _value(value: Any) -> str:
     return md_escape(value)
 
 
-def subject_markdown(data: dict[str, Any]) -> str:
-    """The readable summary of :func:`subject_data` (Markdown; values escaped)."""
+def subject_markdown(data: dict[str, Any], zone: str | None = None) -> str:
+    """The readable summary of :func:`subject_data` (Markdown; values escaped); each
+    change dated by its commit's day in ``zone`` (the practice's ``timezone:``:
+    :func:`sortext.vcs.midnight.commit_day`)."""
     from sortext.pages.render import md_escape
+    from sortext.vcs.midnight import commit_day
 
     record = data["record"]
     lines = [
@@ -104,7 +107,7 @@ def subject_markdown(data: dict[str, Any]) -> str:
     lines += ["", f"## History ({count(len(data['history']), 'change')})", ""]
     for entry in data["history"]:
         lines.append(
-            f"- {md_escape(entry['date'][:10])} {md_escape(entry['author'])}: "
+            f"- {md_escape(commit_day(entry['date'], zone))} {md_escape(entry['author'])}: "
             f"{md_escape(entry['kind'])} {md_escape(entry['field'])}"
             + (
                 f": {_value(entry['old'])} → {_value(entry['new'])}"
@@ -128,7 +131,7 @@ def export_subject(repo: Repository, record_id: str, out: Path, today: dt.date) 
     if out.exists() and not out.is_dir():
         raise StorageError(f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-    markdown = subject_markdown(data)
+    markdown = subject_markdown(data, repo.config.timezone)
     title = html.escape(f"Data held about {data['record'].get('name', record_id)}")
     page = (
         f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"

@@ -31,7 +31,7 @@ HEAD_KEY = "clock_head"
 #: (:mod:`sortext.vcs.stagefacts`, its cache's version; its history of changes is
 #: there): part of the key a clock is kept under, so a fixed reader's first query
 #: reads git again instead of an answer the old reader gave for the same commit.
-FACTS_VERSION = 9
+FACTS_VERSION = 10
 
 # Record id -> (committed stage, the day it entered it); records git knows nothing of
 # are absent.

@@ -24,6 +24,7 @@ from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import Commit, has_commits, read_blobs, rev_before, start_log
+from sortext.vcs.midnight import commit_day, midnight
 from sortext.vcs.stagefacts import StageFacts, stage_facts, staleness
 from sortext.vcs.versions import Version, parse_version
 
@@ -253,15 +254,19 @@ def _is_record(path: str, prefix: str) -> bool:
 
 
 def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeReport:
-    """Every noteworthy change to any client from ``since`` (inclusive) to HEAD."""
+    """Every noteworthy change to any client from ``since`` (inclusive, from its 00:00
+    in the practice's ``timezone:``, else local time: :func:`midnight`) to HEAD, each
+    dated by its commit's day in that zone (:func:`commit_day`)."""
     root = repo.root
     if not has_commits(root):
         return ChangeReport(since, today, None, None)
+    zone = repo.config.timezone
     head = git.text(root, "rev-parse", "HEAD").strip()
-    base = rev_before(root, f"{since.isoformat()}T00:00:00")
+    start = midnight(since, zone)  # (git would read a bare date in the process's TZ)
+    base = rev_before(root, f"@{start}")
     report = ChangeReport(since, today, base, head)
     prefix = _clients_prefix(repo)
-    window_log = start_log(root, f"--since={since.isoformat()}T00:00:00", "-M", paths=[prefix])
+    window_log = start_log(root, f"--since=@{start}", "-M", paths=[prefix])
     pairs = _changed_paths(repo, base, prefix)
     specs: list[str] = []
     for old_path, new_path in pairs:
@@ -280,8 +285,8 @@ def changes_since(repo: Repository, since: dt.date, today: dt.date) -> ChangeRep
         for old_path, new_path in pairs
     ]
     window = window_log()  # the log ran while we parsed
-    touched = _last_commits(window)
-    steps = _step_changes(root, window, parsed, since, today)
+    touched = _last_commits(window, zone)
+    steps = _step_changes(root, window, parsed, since, today, zone)
     for old_path, new_path, old_v, new_v in parsed:
         record_id = stem_of(new_path or old_path or "")
         when, author = touched.get(new_path or old_path or "", ("", ""))
@@ -340,6 +345,7 @@ def _step_changes(
     parsed: list[tuple[str | None, str | None, Version | None, Version | None]],
     since: dt.date,
     today: dt.date,
+    zone: str | None = None,
 ) -> dict[str, list[tuple[ChangeKind, Any, tuple[str, str]]]]:
     """Final path -> (kind, new value, (date, author)) of each change made by
     one commit of the window, newest commit first.
@@ -374,18 +380,19 @@ def _step_changes(
             for kind, _, _, new in classify(
                 prev.data if prev else None, version.data if version else None, since, today
             ):
-                made.append((kind, new, (commit.date[:10], commit.author)))
+                made.append((kind, new, (commit_day(commit.date, zone), commit.author)))
             prev = version if version is not None else prev
         out[final] = made[::-1]
     return out
 
 
-def _last_commits(commits: list[Commit]) -> dict[str, tuple[str, str]]:
-    """Path -> (date, author) of the newest commit (of ``commits``) touching it."""
+def _last_commits(commits: list[Commit], zone: str | None = None) -> dict[str, tuple[str, str]]:
+    """Path -> (date in ``zone``: :func:`commit_day`, author) of the newest commit (of
+    ``commits``) touching it."""
     out: dict[str, tuple[str, str]] = {}
     for commit in commits:
         for fc in commit.files:
-            out.setdefault(fc.path, (commit.date[:10], commit.author))
+            out.setdefault(fc.path, (commit_day(commit.date, zone), commit.author))
     return out
 
 

@@ -49,8 +49,10 @@ def now() -> float:
 
 def parse_instant(text: str) -> float:
     """``text`` as seconds since the epoch (a number, or an ISO 8601 date and time
-    with its UTC offset or ``Z``) in the years records may hold
-    (:data:`sortext.record.values.MIN_YEAR` to ``MAX_YEAR``); UsageError otherwise."""
+    with its UTC offset or ``Z``) in the years records may hold, a day's margin at
+    each end so that every zone's date is in them (from ``MIN_YEAR``-01-02 to
+    ``MAX_YEAR``-12-30 00:00 UTC, both included, :data:`sortext.record.values`);
+    UsageError, naming those two instants, otherwise."""
     from sortext.record.values import MAX_YEAR, MIN_YEAR
 
     value: float | None
@@ -67,8 +69,8 @@ def parse_instant(text: str) -> float:
     if value is None or not low <= value <= high:  # (NaN compares false)
         raise UsageError(
             f"{NOW_VARIABLE} (environment variable): {text[:40]!r} is not an instant "
-            f"from {MIN_YEAR} to {MAX_YEAR} (seconds since 1970, or "
-            "YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
+            f"from {MIN_YEAR}-01-02T00:00:00Z to {MAX_YEAR}-12-30T00:00:00Z (seconds "
+            "since 1970, or YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
         )
     return value
 
@@ -114,6 +116,21 @@ def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
         except (ZoneInfoNotFoundError, ValueError, OSError):
             pass
     return dt.date.fromtimestamp(moment)
+
+
+def commit_day(text: str, zone: str | None) -> str:
+    """The day (``YYYY-MM-DD``) of a commit whose author date git prints as ``text``
+    (``%aI``: ISO 8601 with the offset the author's machine had): its date in ``zone``
+    (the practice's ``timezone:``, :func:`sortext.vcs.midnight.practice_day`), so a
+    watcher under another ``TZ`` dates a move by the practice's day; without a zone
+    (or a date git printed oddly), the author's own date."""
+    if zone is None:
+        return text[:10]
+    try:
+        moment = dt.datetime.fromisoformat(text.strip()).timestamp()
+    except ValueError:
+        return text[:10]
+    return practice_day(zone, moment).isoformat()
 
 
 #: The window's length: it starts ``today`` - WINDOW_DAYS, 00:00.

@@ -15,6 +15,7 @@ from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.log import Commit, file_log, read_blobs
+from sortext.vcs.midnight import commit_day, midnight
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -41,13 +42,18 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
         return live[0].sha, live[0].files[-1].path
     if _DATE.match(at):
         try:
-            end = dt.datetime.fromisoformat(f"{at}T23:59:59+00:00").timestamp()
+            day = dt.date.fromisoformat(at)
         except ValueError:
             raise UsageError(f"--at {at}: not a real date") from None
+        zone = repo.config.timezone
+        # the day ends at the practice's midnight (timezone:, else local time)
+        end = midnight(day + dt.timedelta(days=1), zone)
         for c in commits:
-            if c.timestamp <= end and c.files:
+            if c.timestamp < end and c.files:
                 if c.files[-1].status == "D":
-                    raise UsageError(f"{path} was deleted on {c.date[:10]}; pick an earlier date")
+                    raise UsageError(
+                        f"{path} was deleted on {commit_day(c.date, zone)}; pick an earlier date"
+                    )
                 return c.sha, c.files[-1].path
         raise UsageError(f"{path} did not exist yet on {at}")
     sha = git.text(repo.root, "rev-parse", "-q", "--verify", f"{at}^{{commit}}", check=False)
@@ -83,7 +89,9 @@ def restore(repo: Repository, record_id: str, at: str | None = None) -> Restored
     replace_if_unchanged(target, content, current)
     date = git.text(repo.root, "show", "-s", "--format=%aI", sha).strip()
     git.run(repo.root, "add", "--", path)
-    message = f"{record_id}: restore the version of {date[:10]} ({sha[:10]})"
+    message = (
+        f"{record_id}: restore the version of {commit_day(date, repo.config.timezone)} ({sha[:10]})"
+    )
     git.run(repo.root, "commit", "--quiet", "-m", message, "--", path)
     new = git.text(repo.root, "rev-parse", "HEAD").strip()
     return Restored(record_id, path, sha, date, new)

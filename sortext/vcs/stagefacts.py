@@ -3,8 +3,9 @@
 Nobody types ``stage_since`` by hand: one pass over ``git log -p -U0`` of the
 clients folder (newest first, renames followed) finds, per file, the newest
 commit that touched it and the newest commit that wrote its ``stage:`` line.
-Derived files in ``.sortext/`` (keyed by the clients folder and a commit,
-so a stale one is never read): ``stage-scan.json``, what the pass found for
+Derived files in ``.sortext/`` (keyed by the clients folder, a commit and
+the practice's ``timezone:``, the zone a commit's day is told in, so a stale
+one is never read): ``stage-scan.json``, what the pass found for
 every path ever seen, from which a later call reads only the commits added
 since; ``stage-facts.json``, the answer for the records at that commit; and
 ``stage-journal.jsonl``, one line per later commit the cache moved forward to
@@ -37,6 +38,7 @@ from sortext.repo import Repository
 from sortext.store.clock import FACTS_VERSION
 from sortext.vcs import git
 from sortext.vcs.log import LOG_OPTIONS
+from sortext.vcs.midnight import commit_day
 
 # The version (kept in store.clock, whose kept clocks go with it) -- 3: names unquoted,
 # hunks counted; 4: stage lines in the notes ignored;
@@ -45,7 +47,8 @@ from sortext.vcs.log import LOG_OPTIONS
 # 7: a quoted name with git's trailing tab (a folder 'a \\ b') read without the tab;
 # 8: a change behind a version that does not read dated by the first one that reads;
 # 9: kept under a history mark that covers replace refs and grafts (answers kept for
-# a grafted past under the bare HEAD were served after the graft was gone)
+# a grafted past under the bare HEAD were served after the graft was gone); 10: a
+# commit's day is its date in the practice's timezone: (was its author's own date)
 _CACHE_VERSION = FACTS_VERSION
 #: Seconds the pass over the whole history may take: one tree comparison per
 #: commit, minutes for years of a 30,000-client practice on a busy machine (git's
@@ -120,7 +123,7 @@ def _scan(repo: Repository, prefix: str, since_commit: str | None) -> _Scan:
 
         return read_blobs(repo.root, blobs)
 
-    return _parse_patches(out, read)
+    return _parse_patches(out, read, repo.config.timezone)
 
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -291,7 +294,7 @@ def _read_version(blob: str, raw: bytes | None) -> _Version:
     return _Version(blob, stage if isinstance(stage, str) else None)
 
 
-def _parse_patches(out: str, read: BlobRead) -> _Scan:
+def _parse_patches(out: str, read: BlobRead, zone: str | None = None) -> _Scan:
     """What ``git log --format=\\x01%aI -p -U0 --full-index`` output says: per path,
     the newest touch and the newest commit that changed the record's stage (the
     stage of the version it wrote differs from the version before it).  A hunk's
@@ -305,8 +308,10 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
     the stage alone (:func:`_older`) passes its stage on without a read; any other
     commit has the version before it read (``read``: one batch per round over all
     paths) and compared.  So every spelling the record reader accepts counts, and
-    a ``stage:`` line in the notes or in a block scalar does not."""
+    a ``stage:`` line in the notes or in a block scalar does not.  A commit's day is
+    told by :func:`commit_day` in ``zone`` (the practice's ``timezone:``)."""
     scan = _Scan()
+    days: dict[str, str] = {}
     patches: dict[str, list[_Patch]] = {}
     day = ""
     old = ""
@@ -318,7 +323,7 @@ def _parse_patches(out: str, read: BlobRead) -> _Scan:
         line = lines[i]
         i += 1
         if line.startswith("\x01"):
-            day = line[1:11]
+            day = days.get(line) or days.setdefault(line, commit_day(line[1:], zone))
         elif line.startswith("diff --git "):
             current = None
             blobs = ("", "")
@@ -450,16 +455,23 @@ def _prefix(repo: Repository) -> str:
 
 
 def _key(repo: Repository) -> str:
-    return f"{_CACHE_VERSION}:{_prefix(repo)}:{git.shallow_mark(repo.root)}"
+    return f"{_CACHE_VERSION}:{_prefix(repo)}:{git.shallow_mark(repo.root)}:{_zone(repo)}"
+
+
+def _zone(repo: Repository) -> str:
+    """The zone the saved days are in (:func:`commit_day`): part of every key."""
+    return repo.config.timezone or ""
 
 
 def _same_scope(repo: Repository, data: dict[str, Any]) -> bool:
     """Whether saved ``data`` was derived from this clients folder and from the same
-    reach of history (a shallow clone deepened keeps HEAD but gains the past)."""
+    reach of history (a shallow clone deepened keeps HEAD but gains the past), its
+    days in the same zone (``timezone:`` changed: each commit's day may be another)."""
     return (
         data.get("version") == _CACHE_VERSION
         and data.get("prefix") == _prefix(repo)
         and data.get("shallow", "") == git.shallow_mark(repo.root)
+        and data.get("zone", "") == _zone(repo)
     )
 
 
@@ -572,6 +584,7 @@ def _save_scan(repo: Repository, head: str, scan: _Scan) -> None:
         "version": _CACHE_VERSION,
         "prefix": _prefix(repo),
         "shallow": git.shallow_mark(repo.root),
+        "zone": _zone(repo),
         "head": head,
         "touched": scan.touched,
         "stages": {p: list(s) for p, s in scan.stages.items()},
@@ -752,6 +765,7 @@ def stage_facts(repo: Repository, use_cache: bool = True) -> dict[str, StageFact
         "version": _CACHE_VERSION,
         "prefix": prefix,
         "shallow": git.shallow_mark(root),
+        "zone": _zone(repo),
         "head": head,
         "groups": groups,
     }

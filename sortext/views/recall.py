@@ -68,8 +68,9 @@ take, whatever ``TZ`` the command line runs under.  A quick query knows it witho
 reading the configuration or a time zone database: the index's meta row that names
 the clients folder for a configuration (by the digest of its bytes) also holds that
 configuration's ``timezone:`` and the instants the practice's current day spans
-(:func:`sortext.vcs.midnight.day_span`, written with each kept reply); outside them
-(after midnight, on a day the clocks change) the zone decides, and with no row for
+(:func:`sortext.vcs.midnight.day_span`, written with each kept reply; none without
+``timezone:``, where the day is each process's local date under its own ``TZ``); outside
+them (after midnight, on a day the clocks change) the zone decides, and with no row for
 these bytes the configuration itself (:func:`_practice_today`).  The day goes into the
 command line's key (a line asked on another practice day is another line) and, as
 ``--today``'s default, into the question's parts; a reply is kept only when
@@ -125,8 +126,8 @@ _UNREADABLE = (
 # meta row (kept when the answers are forgotten): {"config": sha256 of sortext.yaml,
 # "clients": the clients folder it names, "zone": its timezone: (or null), "span":
 # [start, end, "YYYY-MM-DD"]: the practice day that held when it was written and the
-# instants it spans (absent when that day held a clock change)}, so a lookup needs no
-# configuration.
+# instants it spans (absent when that day held a clock change, and without a zone:
+# the local day is each process's own)}, so a lookup needs no configuration.
 _CLIENTS = "recall_clients"
 _PREFIX = "recall:"  # a reply key: the prefix and a SHA-256 of its parts
 #: How many replies are kept (a new one pushes out the oldest; older days and
@@ -334,8 +335,10 @@ def _known(conn: sqlite3.Connection, config: str) -> dict[str, Any] | None:
 
 def _day_from(known: dict[str, Any]) -> dt.date | None:
     """The practice's day now, told by a meta row (:func:`_known`) without reading the
-    configuration: its span when the clock's instant is in it (no time zone database
-    read), else its zone's date; None when the row names no zone (a row written before
+    configuration: its span when the row names a zone and the clock's instant is in
+    it (no time zone database read), else its zone's date (the local date, in this
+    process's ``TZ``, when the zone is null: a span is never read for it, it would be
+    the writer's local day); None when the row has no zone key (a row written before
     it kept one)."""
     import datetime as dt
 
@@ -349,7 +352,8 @@ def _day_from(known: dict[str, Any]) -> dt.date | None:
     moment = now()
     span = known.get("span")
     try:
-        if isinstance(span, list) and len(span) == 3:
+        # (a span is the writer's: without a zone, its local day, not this process's)
+        if zone is not None and isinstance(span, list) and len(span) == 3:
             start, end, day = span
             kinds = isinstance(start, int) and isinstance(end, int) and isinstance(day, str)
             if kinds and start <= moment < end:
@@ -391,6 +395,10 @@ def _meta_row(config: str, folder: str, zone: str | None) -> str:
     from sortext.vcs.midnight import day_span, now, practice_day
 
     row: dict[str, Any] = {"config": config, "clients": folder, "zone": zone}
+    if zone is None:
+        # the local day is each reader's own (its TZ), not the writer's; telling it
+        # needs no time zone database
+        return json.dumps(row)
     day = practice_day(zone, now())
     span = day_span(day, zone)
     if span is not None:
