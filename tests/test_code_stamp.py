@@ -42,14 +42,12 @@ def test_only_the_stamp_reads_the_version_for_a_key() -> None:
         rel = path.relative_to(PROJECT_ROOT).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id == "__version__":
-                line = node.lineno
-            elif isinstance(node, ast.Attribute) and node.attr == "__version__":
-                line = node.lineno
-            else:
-                continue
-            if rel not in VERSION_READERS:
-                found.append(f"{rel}:{line}")
+            name = node.id if isinstance(node, ast.Name) else None
+            if isinstance(node, ast.Attribute):
+                name = node.attr
+            if name == "__version__" and rel not in VERSION_READERS:
+                assert isinstance(node, ast.Name | ast.Attribute)
+                found.append(f"{rel}:{node.lineno}")
     assert not found, "key derived data with files.codestamp.code_stamp():\n" + "\n".join(found)
 
 

@@ -158,10 +158,13 @@ def read_stable(path: Path) -> bytes | _Unstable | Diagnostic | None:
         return None
     except OSError as exc:
         return os_problem(exc)
-    same = (before.st_ino, before.st_size, before.st_mtime_ns) == (
+    # the ctime too: a write in the same mtime tick (or one that sets the mtime back)
+    # moves it, and nothing sets it back
+    same = (before.st_ino, before.st_size, before.st_mtime_ns, before.st_ctime_ns) == (
         after.st_ino,
         after.st_size,
         after.st_mtime_ns,
+        after.st_ctime_ns,
     )
     if same and after.st_size > MAX_FILE_BYTES and len(raw) == MAX_FILE_BYTES + 1:
         return raw  # too large: the first MAX + 1 bytes, which validation reports as such

@@ -200,7 +200,7 @@ class RecordValidator:
         self._quick: Callable[[Any], bool] | bool | None = False  # False: not generated yet
         self._draft7 = draft7_copy(self.schema)
         self._tombstones: Tombstones | None = None
-        self._tombstone_key: tuple[int, int] | None = None
+        self._tombstone_key: tuple[int, ...] | None = None
         self._tombstone_error: str | None = None
         self._tombstone_file: str | None = None
         self._one_pass = 0  # > 0: inside one_pass(), erased.yaml is not stat'ed again
@@ -233,14 +233,16 @@ class RecordValidator:
         return self._refresh_tombstones()
 
     def _refresh_tombstones(self) -> Tombstones:
-        """Stat ``erased.yaml``; read it again when its (mtime, size) moved."""
+        """Stat ``erased.yaml``; read it again when its identity moved: inode, mtime,
+        ctime and size (a file rewritten in place with its size and mtime put back
+        still moves the ctime, which the kernel sets on every write)."""
         from sortext.record import tombstone
 
         if self._tombstone_file is None:  # a text path: stat'ed for every record
             self._tombstone_file = os.path.join(self.config.root, tombstone.FILE_NAME)
         try:
             st = os.stat(self._tombstone_file)
-            key: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+            key: tuple[int, ...] | None = (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
         except OSError:
             key = None
         if self._tombstones is None or key != self._tombstone_key:
