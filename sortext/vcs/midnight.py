@@ -23,6 +23,7 @@ build, a quick query's replay tells its day here); zoneinfo only for a zone, and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -84,20 +85,28 @@ def utc_now() -> dt.datetime:
     return dt.datetime.fromtimestamp(now(), dt.UTC)
 
 
+def known_zone(zone: str | None) -> dt.tzinfo | None:
+    """The ``ZoneInfo`` of ``zone`` (an IANA name); None for None, or for a zone the
+    configuration check let through but this system does not know (no tz database):
+    the callers then take local time."""
+    if zone is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
 def midnight(day: dt.date, zone: str | None = None) -> int:
     """``day`` 00:00 in ``zone`` (an IANA name; None: local time), in whole seconds
     since the epoch (the earlier instant when a clock change makes it ambiguous, as
     ``mktime`` picks).  A zone the configuration check let through but this system
     does not know (no tz database) falls back to local time."""
-    if zone is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            where = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            where = None
-        if where is not None:
-            return int(dt.datetime(day.year, day.month, day.day, tzinfo=where).timestamp())
+    where = known_zone(zone)
+    if where is not None:
+        return int(dt.datetime(day.year, day.month, day.day, tzinfo=where).timestamp())
     return int(time.mktime((day.year, day.month, day.day, 0, 0, 0, 0, 0, -1)))
 
 
@@ -108,13 +117,10 @@ def practice_day(zone: str | None = None, now: float | None = None) -> dt.date:
     not told one, so that two processes under different ``TZ`` render the same
     window: ``midnight(day, zone) <= now < midnight(day + 1 day, zone)``."""
     moment = _clock() if now is None else now
-    if zone is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            return dt.datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
+    where = known_zone(zone)
+    if where is not None:
+        with contextlib.suppress(ValueError, OSError, OverflowError):
+            return dt.datetime.fromtimestamp(moment, where).date()
     return dt.date.fromtimestamp(moment)
 
 
@@ -166,14 +172,8 @@ def day_span(day: dt.date, zone: str | None = None) -> tuple[int, int] | None:
 
 def _offset(moment: float, zone: str | None) -> float | None:
     """The UTC offset (seconds) in ``zone`` at ``moment`` (None: local time)."""
-    if zone is not None:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            where = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            where = None
-        if where is not None:
-            shift = dt.datetime.fromtimestamp(moment, where).utcoffset()
-            return None if shift is None else shift.total_seconds()
+    where = known_zone(zone)
+    if where is not None:
+        shift = dt.datetime.fromtimestamp(moment, where).utcoffset()
+        return None if shift is None else shift.total_seconds()
     return float(time.localtime(moment).tm_gmtoff)
