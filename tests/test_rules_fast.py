@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -73,11 +74,22 @@ def _shown(a: Any) -> tuple[str, str, str]:
     return repr(a.next), repr(a.goals), repr(a.findings)
 
 
+#: A count of one in the reference's words ("overdue by 1 days", "of the last 1
+#: sessions"): since the reference, every count is in the right number (README
+#: "Commands": "1 warning"), the one change of wording the rules have made on purpose.
+_ONE_PLURAL = re.compile(r"(?<![\d.-])1 (day|session)s\b")
+
+
+def _worded(shown: tuple[str, str, str]) -> tuple[str, ...]:
+    """The reference's assessment text with its counts of one in the singular."""
+    return tuple(_ONE_PLURAL.sub(r"1 \1", part) for part in shown)
+
+
 def _same(record: Record, config: Config, today: dt.date, since: dt.date | None) -> None:
     before = _rules_before()
     fast = rules.assess(record, config, today, since)
     slow = before.assess(record, config, today, since)
-    assert _shown(fast) == _shown(slow)
+    assert _shown(fast) == _worded(_shown(slow))
     assert repr(rules.goal_statuses(record, config)) == repr(before.goal_statuses(record, config))
     assert rules.is_open(record, config) == before.is_open(record, config)
     assert repr(rules.package_status(record, today)) == repr(before.package_status(record, today))

@@ -141,6 +141,11 @@ class RefreshChild:
 
         if not questions(root, ASKED, pending=True):
             return 0
+        if hurry():
+            # a change is already waiting (or the watcher is stopping): a child started
+            # now would be stopped at its first look, or, failing faster than that
+            # look, be told as a failure of the refresh that was never wanted
+            return None
         with tempfile.TemporaryFile() as errors:
             # -P: no working folder on sys.path (python -c would put it first: a
             # click.py or sortext/ in the folder the watcher was started in would run as
