@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sortext.vcs.scaffold import configure_git, ensure_gitattributes
 from tests.conftest import git
@@ -98,3 +100,108 @@ def test_resolve_outside_any_operation_stages_nothing(
     assert done.exit_code == 0, done.output
     assert git(records_repo, "diff", "--cached", "--name-only").strip() == ""
     assert git(records_repo, "diff", "--name-only").strip() == CLIENT
+
+
+# --- a failed push names its cause -------------------------------------------------
+
+
+def _two_clones(records_repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    from tests.gitsetup import make_remote_and_clones
+
+    first, second = make_remote_and_clones(records_repo, tmp_path, ("first", "second"))
+    return first, second
+
+
+def _commit_stage(root: Path, stage: str) -> None:
+    _set_stage(root, stage)
+    git(root, "commit", "--quiet", "--no-verify", "-am", f"stage {stage}")
+
+
+def test_backup_rejected_by_the_remote_says_why(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """The second machine pushed first: backup printed only git's closing 'error:
+    failed to push some refs', not the line saying why (rejected: fetch first), so the
+    coach could not tell a pull was needed from a broken remote."""
+    first, second = _two_clones(records_repo, tmp_path)
+    _commit_stage(second, "paused")
+    git(second, "push", "--quiet", "origin", "HEAD")
+    _commit_stage(first, "review")
+    done = cli("backup", "--repo", str(first))
+    assert done.exit_code != 0
+    assert "failed to push some refs" in done.output, done.output
+    assert "! [rejected] HEAD -> main (non-fast-forward)" in done.output, done.output
+    assert len([line for line in done.output.splitlines() if "origin" in line]) == 1
+
+
+def test_backup_refused_by_a_hook_shows_the_hooks_words(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A pre-push hook that refuses: its own message (the reason) was dropped."""
+    first, _ = _two_clones(records_repo, tmp_path)
+    hooks = first / ".git" / "hooks"
+    hooks.mkdir(exist_ok=True)
+    git(first, "config", "core.hooksPath", str(hooks))
+    hook = hooks / "pre-push"
+    hook.write_text("#!/bin/sh\necho 'policy: no pushes on Sundays' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    _commit_stage(first, "review")
+    done = cli("backup", "--repo", str(first))
+    assert done.exit_code != 0
+    assert "policy: no pushes on Sundays" in done.output, done.output
+
+
+def test_the_watchers_push_error_names_the_rejection(records_repo: Path, tmp_path: Path) -> None:
+    """`.sortext/push.json`'s last_error (shown by `sortext status`) is documented as
+    git's line naming the cause; for a rejected push it was the generic closing line."""
+    from sortext.daemon.state import read_json
+    from tests.watchkit import Daemon, commit_count, wait_for
+
+    first, second = _two_clones(records_repo, tmp_path)
+    _commit_stage(second, "paused")
+    git(second, "push", "--quiet", "origin", "HEAD")
+    config = first / "sortext.yaml"
+    config.write_text(config.read_text() + "\nbackup: {remotes: [origin]}\n")
+    git(first, "commit", "--quiet", "--no-verify", "-am", "backup on")
+    daemon = Daemon(first)
+    try:
+        daemon.wait_ready()
+        commits = commit_count(first)
+        _set_stage(first, "review")
+        wait_for(lambda: commit_count(first) > commits, 15, lambda: daemon.log)
+        status = first / ".sortext" / "push.json"
+        wait_for(lambda: "last_error" in read_json(status), 20, lambda: daemon.log)
+        error = read_json(status)["last_error"]
+        assert "! [rejected] HEAD -> main (" in error, error  # fetch first / non-fast-forward
+    finally:
+        daemon.stop()
+
+
+_LINE = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+    min_size=1,
+    max_size=300,
+).filter(lambda line: line.strip() != "")
+
+
+@given(
+    before=st.lists(_LINE, max_size=6),
+    verdict=_LINE.map(lambda line: "error: " + line.strip()),
+    after=st.lists(_LINE, max_size=4),
+)
+def test_a_git_failure_keeps_the_verdict_and_the_line_saying_why(
+    before: list[str], verdict: str, after: list[str]
+) -> None:
+    """Whatever git (or a hook, or the server) printed before its verdict, the error is
+    one line naming the command, with the verdict and the last line before it that is
+    not progress or advice (whitespace runs folded, cut at 200 characters)."""
+    from sortext.vcs.git import _NOT_A_CAUSE, failure
+
+    before = [line for line in before if not line.strip().startswith(("fatal:", "error:"))]
+    message = str(failure(["push", "origin"], "\n".join([*before, verdict, *after])))
+    assert len(message.splitlines()) == 1
+    assert message.startswith("git push origin failed: ")
+    assert " ".join(verdict.split()) in " ".join(message.split())
+    causes = [" ".join(b.split()) for b in before if not b.strip().startswith(_NOT_A_CAUSE)]
+    if causes:
+        assert causes[-1][:199] in message

@@ -91,15 +91,60 @@ def timeout_for(args: Sequence[str]) -> float:
     return NETWORK_TIMEOUT if args and args[0] in NETWORK_COMMANDS else TIMEOUT
 
 
-def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
-    """The GitError for a failed ``git <args>`` whose stderr was ``message``."""
+#: Lines of git's stderr that are progress or advice, never the reason a command failed.
+_NOT_A_CAUSE = (
+    "hint:",
+    "warning:",
+    "To ",
+    "From ",
+    "Cloning into",
+    "Auto-merging",
+    "Enumerating objects",
+    "Counting objects",
+    "Compressing objects",
+    "Writing objects",
+    "Receiving objects",
+    "Resolving deltas",
+    "Unpacking objects",
+    "Delta compression",
+    "Total ",
+    "remote: Enumerating",
+    "remote: Counting",
+    "remote: Compressing",
+    "remote: Total",
+    "remote: Resolving",
+)
+
+#: At most this many lines of cause, each cut to this many characters.
+_CAUSE_LINES, _CAUSE_CHARS = 3, 200
+
+
+def _verdict(message: str) -> tuple[str, str]:
+    """git's stderr ``message`` as ``(verdict, why)``: its first ``fatal:``/``error:``
+    line (else its first line), and the lines before it that say why, joined by "; "
+    (at most :data:`_CAUSE_LINES`; "" when none): ``! [rejected] main -> main (fetch
+    first)`` before ``error: failed to push some refs``, a hook's own words, a server's
+    ``remote:`` lines, ssh's ``Permission denied (publickey)``."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    message = (said or lines or [""])[0]  # one line: git's own verdict
+    at = next((n for n, line in enumerate(lines) if line.startswith(("fatal:", "error:"))), None)
+    if at is None:
+        return (lines or [""])[0], ""
+    why = [" ".join(line.split()) for line in lines[:at] if not line.startswith(_NOT_A_CAUSE)]
+    why = [w if len(w) <= _CAUSE_CHARS else w[: _CAUSE_CHARS - 1] + "…" for w in why]
+    return lines[at], "; ".join(why[-_CAUSE_LINES:])
+
+
+def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
+    """The GitError for a failed ``git <args>`` whose stderr was ``message``: one line,
+    git's verdict followed in brackets by the lines naming its cause (:func:`_verdict`):
+    ``git push --quiet origin failed: error: failed to push some refs to 'URL' (!
+    [rejected] main -> main (fetch first))``."""
+    verdict, why = _verdict(message)
+    message = f"{verdict} ({why})" if why else verdict
     what = f"git {' '.join(args[:3])}"
-    if "index.lock" in message:
+    if "index.lock" in verdict:
         return IndexLocked(f"{what} failed: {message}")
-    if "not a git repository" in message.lower():
+    if "not a git repository" in verdict.lower():
         where = f" {root}" if root is not None else ""
         return NotARepository(
             f"{where.strip() or 'this folder'} is not in a git repository: run 'git init' "
