@@ -5,6 +5,7 @@ bare remotes, the real watcher (waited on through its settle counter)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -69,13 +70,12 @@ def test_resolve_stages_the_record_whatever_git_operation_stopped_on_it(
     assert done.exit_code == 0, done.output
     assert "no conflicts left" in done.output
     assert git(records_repo, "ls-files", "-u").strip() == ""
-    env = {"GIT_EDITOR": "true"}
     cont = subprocess.run(
         ["git", "-c", "core.editor=true", operation, "--continue"],
         cwd=records_repo,
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, **env},
+        env={**os.environ, "GIT_EDITOR": "true"},
     )
     assert cont.returncode == 0, cont.stdout + cont.stderr
     assert git(records_repo, "status", "--porcelain", "--", "clients").strip() == ""
@@ -178,7 +178,7 @@ def test_the_watchers_push_error_names_the_rejection(records_repo: Path, tmp_pat
 
 
 _LINE = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+    st.characters(codec="utf-8", exclude_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
     min_size=1,
     max_size=300,
 ).filter(lambda line: line.strip() != "")
@@ -205,3 +205,129 @@ def test_a_git_failure_keeps_the_verdict_and_the_line_saying_why(
     causes = [" ".join(b.split()) for b in before if not b.strip().startswith(_NOT_A_CAUSE)]
     if causes:
         assert causes[-1][:199] in message
+
+
+# --- the pages branch follows the branch the coach works on ------------------------
+
+
+def _stage_to(root: Path, rel: str, stage: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    current = next(line for line in text.splitlines() if line.startswith("stage: "))
+    path.write_text(text.replace(current, f"stage: {stage}", 1), encoding="utf-8")
+
+
+def _saved(root: Path, daemon: object, rel: str, stage: str) -> str:
+    """Save ``rel`` with a new stage under the running watcher (settled: the step before
+    waited); wait for its commit and the batch that made it; return HEAD."""
+    from tests.watchkit import Daemon, commit_count, settled, wait_for, wait_settled
+
+    assert isinstance(daemon, Daemon)
+    mark = settled(root)
+    commits = commit_count(root)
+    _stage_to(root, rel, stage)
+    wait_for(lambda: commit_count(root) > commits, 15, lambda: daemon.log)
+    wait_settled(root, mark, daemon)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+def _git_step(root: Path, daemon: object, *args: str) -> None:
+    from tests.watchkit import Daemon, settled, wait_settled
+
+    assert isinstance(daemon, Daemon)
+    mark = settled(root)
+    git(root, *args)
+    wait_settled(root, mark, daemon)
+
+
+def test_a_save_on_a_checked_out_old_commit_does_not_publish_old_pages(
+    records_repo: Path,
+) -> None:
+    """`git checkout OLD` publishes nothing (documented), but a record saved there was
+    committed on the detached HEAD and its pages published: NEXT.md on the git host
+    went back to the old commit's state.  Nothing is published from a detached HEAD;
+    back on the branch, publishing goes on."""
+    from tests.watchkit import Daemon, pages_for, wait_published
+
+    root = records_repo
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        _saved(root, daemon, "clients/amara-okafor.md", "review")
+        branch_head = wait_published(root, daemon)
+        _git_step(root, daemon, "checkout", "--quiet", "--detach", "HEAD~1")
+        detached = _saved(root, daemon, "clients/jonas-weber.md", "paused")
+        assert detached != branch_head
+        assert git(root, "branch", "--contains", detached).startswith("* (HEAD detached")
+        assert pages_for(root) == branch_head, daemon.log
+        assert "HEAD is detached" in daemon.log
+        _git_step(root, daemon, "checkout", "--quiet", "main")
+        head = _saved(root, daemon, "clients/amara-okafor.md", "paused")
+        assert wait_published(root, daemon) == head
+    finally:
+        daemon.stop()
+
+
+@pytest.mark.parametrize("rewrite", ["amend", "rebase"])
+def test_pages_follow_a_branch_whose_history_was_rewritten(
+    records_repo: Path, rewrite: str
+) -> None:
+    """`git commit --amend` of a watcher commit (or `git pull --rebase` replaying it):
+    the new HEAD does not descend from the commit the pages were published for, so
+    nothing was published until the next save; NEXT.md on the git host stayed behind
+    (and a pull or revert after it was not published either).  HEAD rewritten on the
+    branch the pages were published from is published; a reset back still is not."""
+    from tests.watchkit import Daemon, pages_for, wait_published
+
+    root = records_repo
+    daemon = Daemon(root)
+    try:
+        daemon.wait_ready()
+        _saved(root, daemon, "clients/amara-okafor.md", "review")
+        wait_published(root, daemon)
+        if rewrite == "amend":
+            _git_step(root, daemon, "commit", "--quiet", "--amend", "-m", "amara: review (typo)")
+        else:  # the same commit replayed on top of another one, as pull --rebase does
+            git(root, "branch", "upstream", "HEAD~1")
+            git(root, "checkout", "--quiet", "upstream")
+            _stage_to(root, "clients/jonas-weber.md", "paused")
+            git(root, "commit", "--quiet", "--no-verify", "-am", "jonas paused upstream")
+            git(root, "checkout", "--quiet", "main")
+            _git_step(root, daemon, "rebase", "--quiet", "upstream")
+        head = git(root, "rev-parse", "HEAD").strip()
+        assert wait_published(root, daemon) == head
+        # a reset back publishes nothing: the branch keeps the newest pages
+        _git_step(root, daemon, "reset", "--quiet", "--hard", "HEAD~1")
+        assert pages_for(root) == head
+    finally:
+        daemon.stop()
+
+
+def test_the_watcher_never_pushes_a_detached_head_to_a_branch(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """The watcher's push of a commit made on a detached HEAD went to
+    `refs/heads/main` whatever the branch was called (a repository on 'master'
+    got a stray 'main' branch on its backup); `sortext backup` refuses a detached
+    HEAD.  The push holds the records branch until a branch is checked out."""
+    from sortext.daemon.push import BackupTarget, Pusher
+    from sortext.daemon.state import read_json
+
+    root = records_repo
+    git(root, "branch", "-q", "-m", "main", "master")
+    remote = tmp_path / "backup.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "push", "--quiet", "origin", "master")
+    _commit_stage(root, "review")
+    git(root, "checkout", "--quiet", "--detach", "HEAD")
+    _stage_to(root, CLIENT, "paused")
+    git(root, "commit", "--quiet", "--no-verify", "-am", "on a detached HEAD")
+    pusher = Pusher(root, BackupTarget(("origin",), None, None))
+    pusher.status_path.parent.mkdir(exist_ok=True)
+    assert pusher.push_once()
+    heads = git(remote, "for-each-ref", "--format=%(refname)", "refs/heads").split()
+    assert heads == ["refs/heads/master"], heads
+    assert git(remote, "rev-parse", "master").strip() == git(root, "rev-parse", "HEAD~2").strip()
+    assert "detached" in read_json(pusher.status_path).get("held", "")
+
