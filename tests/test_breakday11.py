@@ -6,7 +6,9 @@ bare remotes, the real watcher (waited on through its settle counter)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -331,3 +333,46 @@ def test_the_watcher_never_pushes_a_detached_head_to_a_branch(
     assert git(remote, "rev-parse", "master").strip() == git(root, "rev-parse", "HEAD~2").strip()
     assert "detached" in read_json(pusher.status_path).get("held", "")
 
+
+# --- the repository deleted, moved or replaced under a running watcher -------------
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved"])
+def test_a_watcher_whose_repository_is_replaced_stops(
+    records_repo: Path, tmp_path: Path, how: str
+) -> None:
+    """The coach deleted (or moved aside) a clone and cloned it again at the same place
+    while its watcher ran: the old watcher kept going on the new clone, with no lock
+    there, so `sortext status` said no watcher ran and a second watcher started beside
+    it (deleted: it first wrote NEXT.md and site/ back into the empty folder, so `git
+    clone` there failed).  It stops, saying why, and touches nothing at the path."""
+    from tests.watchkit import Daemon, settled
+
+    bare = tmp_path / "backup.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(records_repo), str(bare))
+    daemon = Daemon(records_repo)
+    try:
+        daemon.wait_ready()
+        assert settled(records_repo) >= 1
+        if how == "deleted":  # as `rm -rf` again when the first found a file come back
+            deadline = time.monotonic() + 20
+            while records_repo.exists() and time.monotonic() < deadline:
+                shutil.rmtree(records_repo, ignore_errors=True)
+        else:
+            records_repo.rename(tmp_path / "records-old")
+        subprocess.run(
+            ["git", "clone", "--quiet", str(bare), str(records_repo)],
+            check=True,
+            capture_output=True,
+        )
+        code = daemon.proc.wait(timeout=20)  # the event: the old watcher is gone
+        assert code != 0
+        assert "is no longer the repository this watcher started in" in daemon.log
+        assert "Traceback" not in daemon.log
+        status = git(records_repo, "status", "--porcelain", "--ignored").strip()
+        assert status == "", daemon.log  # nothing written into the new clone
+        assert git(records_repo, "rev-list", "--count", "--all").strip() == "1"
+        if how == "moved":  # the lock it held is not removed from the moved repository
+            assert (tmp_path / "records-old" / ".git" / "sortext-watch.pid").exists()
+    finally:
+        daemon.stop()
