@@ -376,3 +376,132 @@ def test_a_watcher_whose_repository_is_replaced_stops(
             assert (tmp_path / "records-old" / ".git" / "sortext-watch.pid").exists()
     finally:
         daemon.stop()
+
+
+# --- one field of a conflict block settled, the others left for a decision --------
+
+
+def _session_conflict(records_repo: Path) -> Path:
+    """CLIENT with one session logged on both machines for the same day, with a
+    different focus and score: one conflict block holding two fields."""
+    from sortext.vcs.merge import merge_files
+
+    path = records_repo / CLIENT
+    base = path.read_text(encoding="utf-8")
+    anchor = "sessions:\n"
+    assert anchor in base
+
+    def logged(focus: str, score: int) -> str:
+        entry = f"  - date: 2026-11-25\n    status: held\n    focus: {focus}\n    score: {score}\n"
+        return base.replace(anchor, anchor + entry, 1)
+
+    merged = merge_files(
+        base.encode(), logged("Session 2 (A)", 6).encode(), logged("Session 2", 8).encode()
+    )
+    path.write_text(merged.text, encoding="utf-8")
+    return path
+
+
+def test_resolving_one_field_of_a_block_leaves_the_others_to_decide(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """Two machines logged the same day's session: `check` named two conflicts (focus,
+    score), each with its own resolve command, but `resolve ... focus --take theirs`
+    took the whole block, score included, and said 'no conflicts left': a value chosen
+    without the coach (last writer wins).  Now only the field named is settled."""
+    from sortext.vcs.versions import parse_version
+
+    path = _session_conflict(records_repo)
+    repo = ("--repo", str(records_repo))
+    out = cli("check", *repo).output
+    focus, score = "sessions[2026-11-25].focus", "sessions[2026-11-25].score"
+    assert f"error: {focus}: merge conflict" in out and f"error: {score}: merge conflict" in out
+    done = cli("resolve", "amara-okafor", focus, "--take", "theirs", *repo)
+    assert done.exit_code == 0, done.output
+    assert "other conflicts remain" in done.output
+    out = cli("check", *repo).output
+    assert f"{focus}: merge conflict" not in out
+    assert f"error: {score}: merge conflict: ours 6, theirs 8" in out, out
+    done = cli("resolve", "amara-okafor", score, "--take", "7", *repo)
+    assert done.exit_code == 0, done.output
+    assert "no conflicts left" in done.output
+    assert cli("check", *repo).exit_code == 0
+    version = parse_version(path.read_bytes())
+    assert version is not None
+    session = next(s for s in version.data["sessions"] if s["date"] == "2026-11-25")
+    assert (session["focus"], session["score"]) == ("Session 2", 7)
+
+
+@pytest.mark.parametrize("take", ["ours", "theirs", "5"])
+def test_a_value_or_side_for_one_field_never_picks_the_others(
+    records_repo: Path, cli: Callable[..., Result], take: str
+) -> None:
+    """Whichever way the score is settled, the focus stays in conflict."""
+    _session_conflict(records_repo)
+    repo = ("--repo", str(records_repo))
+    done = cli("resolve", "amara-okafor", "sessions[2026-11-25].score", "--take", take, *repo)
+    assert done.exit_code == 0, done.output
+    out = cli("check", *repo).output
+    assert "sessions[2026-11-25].focus: merge conflict: ours 'Session 2 (A)', theirs" in out
+    assert "sessions[2026-11-25].score: merge conflict" not in out
+
+
+_FIELDS = {
+    "focus": st.from_regex(r"[A-Z][a-z]{1,8}( [a-z]{1,8}){0,2}", fullmatch=True),
+    "kind": st.from_regex(r"[a-z]{3,10}", fullmatch=True).filter(
+        lambda k: k not in ("yes", "no", "on", "off", "true", "false", "null")
+    ),
+    "score": st.integers(0, 10),
+}
+
+
+@given(
+    ours=st.fixed_dictionaries({k: v for k, v in _FIELDS.items()}),
+    theirs=st.fixed_dictionaries({k: v for k, v in _FIELDS.items()}),
+    order=st.permutations(list(_FIELDS)),
+    takes=st.lists(st.sampled_from(["ours", "theirs", "value"]), min_size=3, max_size=3),
+    value=st.integers(0, 10),
+)
+def test_each_resolve_settles_its_field_and_no_other(
+    ours: dict[str, object],
+    theirs: dict[str, object],
+    order: list[str],
+    takes: list[str],
+    value: int,
+) -> None:
+    """One session logged on both sides with any values: each `resolve FIELD` settles
+    that field to the value taken, and every other field still in conflict keeps both
+    of its values, until none is left."""
+    from sortext.check.conflicts import has_markers, hunk_changes, resolve
+    from sortext.record.fielddiff import value_at
+    from sortext.record.peek import front_matter
+    from sortext.vcs.merge import merge_files
+    from tests.conftest import PROJECT_ROOT
+
+    base = (PROJECT_ROOT / CLIENT).read_text(encoding="utf-8")
+
+    def logged(values: dict[str, object]) -> str:
+        entry = "  - date: 2026-11-25\n    status: held\n" + "".join(
+            f"    {k}: {v}\n" for k, v in values.items()
+        )
+        return base.replace("sessions:\n", "sessions:\n" + entry, 1)
+
+    text = merge_files(base.encode(), logged(ours).encode(), logged(theirs).encode()).text
+    prefix = "sessions[2026-11-25]."
+    open_fields = {k for k in _FIELDS if ours[k] != theirs[k]}
+    chosen: dict[str, object] = {}
+    for name, take in zip(order, takes, strict=True):
+        if name not in open_fields:
+            continue
+        arg = take if take != "value" else (str(value) if name == "score" else f"Set{value}")
+        text = resolve(text, "amara-okafor", prefix + name, arg)
+        want = {"ours": ours[name], "theirs": theirs[name]}.get(arg, value)
+        chosen[name] = want if take != "value" or name == "score" else f"Set{value}"
+        open_fields.discard(name)
+        left = {c.path: (c.old, c.new) for _, changes in hunk_changes(text) for c in changes}
+        assert left == {prefix + k: (ours[k], theirs[k]) for k in open_fields}
+    assert not has_markers(text)
+    data = front_matter(text)
+    assert data is not None
+    for name, want in chosen.items():
+        assert value_at(data, prefix + name) == want
