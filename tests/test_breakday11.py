@@ -136,6 +136,25 @@ def test_backup_rejected_by_the_remote_says_why(
     assert len([line for line in done.output.splitlines() if "origin" in line]) == 1
 
 
+def test_the_refs_a_push_updated_are_not_its_cause() -> None:
+    """Pages force-pushed beside a rejected records branch: the pages' line is not why."""
+    from sortext.vcs.git import failure
+
+    said = str(
+        failure(
+            ["push", "--quiet", "origin"],
+            "To /r.git\n + 45b9e20...4d5542b sortext-pages -> sortext-pages (forced update)\n"
+            "   1a2b3c4..5d6e7f8  notes -> notes\n * [new branch]      x -> x\n"
+            " ! [rejected]        HEAD -> master (fetch first)\n"
+            "error: failed to push some refs to '/r.git'\nhint: Updates were rejected\n",
+        )
+    )
+    assert said == (
+        "git push --quiet origin failed: error: failed to push some refs to '/r.git' "
+        "(! [rejected] HEAD -> master (fetch first))"
+    )
+
+
 def test_backup_refused_by_a_hook_shows_the_hooks_words(
     records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
 ) -> None:
@@ -197,14 +216,18 @@ def test_a_git_failure_keeps_the_verdict_and_the_line_saying_why(
     """Whatever git (or a hook, or the server) printed before its verdict, the error is
     one line naming the command, with the verdict and the last line before it that is
     not progress or advice (whitespace runs folded, cut at 200 characters)."""
-    from sortext.vcs.git import _NOT_A_CAUSE, failure
+    from sortext.vcs.git import _NOT_A_CAUSE, _REF_UPDATED, failure
 
     before = [line for line in before if not line.strip().startswith(("fatal:", "error:"))]
     message = str(failure(["push", "origin"], "\n".join([*before, verdict, *after])))
     assert len(message.splitlines()) == 1
     assert message.startswith("git push origin failed: ")
     assert " ".join(verdict.split()) in " ".join(message.split())
-    causes = [" ".join(b.split()) for b in before if not b.strip().startswith(_NOT_A_CAUSE)]
+    causes = [
+        " ".join(b.split())
+        for b in before
+        if not b.strip().startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(b.strip())
+    ]
     if causes:
         assert causes[-1][:199] in message
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -115,6 +116,11 @@ _NOT_A_CAUSE = (
     "remote: Resolving",
 )
 
+#: A ref push's line for a ref that was updated (``+ a1...b2 pages -> pages (forced
+#: update)``, ``a1..b2  main -> main``, ``* [new branch] x -> x``): not a cause; a
+#: refused one starts with ``!``.
+_REF_UPDATED = re.compile(r"[+*=-]?\s*(\[[a-z ]+\]|[0-9a-f]+\.\.\.?[0-9a-f]+)\s+\S.* -> \S")
+
 #: At most this many lines of cause, each cut to this many characters.
 _CAUSE_LINES, _CAUSE_CHARS = 3, 200
 
@@ -129,7 +135,11 @@ def _verdict(message: str) -> tuple[str, str]:
     at = next((n for n, line in enumerate(lines) if line.startswith(("fatal:", "error:"))), None)
     if at is None:
         return (lines or [""])[0], ""
-    why = [" ".join(line.split()) for line in lines[:at] if not line.startswith(_NOT_A_CAUSE)]
+    why = [
+        " ".join(line.split())
+        for line in lines[:at]
+        if not line.startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(line)
+    ]
     why = [w if len(w) <= _CAUSE_CHARS else w[: _CAUSE_CHARS - 1] + "…" for w in why]
     return lines[at], "; ".join(why[-_CAUSE_LINES:])
 
