@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -528,3 +529,80 @@ def test_each_resolve_settles_its_field_and_no_other(
     assert data is not None
     for name, want in chosen.items():
         assert value_at(data, prefix + name) == want
+
+
+# --- git's own conflict markers in the diff3 / zdiff3 style -------------------------
+
+
+def _git_merged(records_repo: Path, style: str, ours: str, theirs: str) -> str:
+    """CLIENT's stage changed to ``ours`` on main and ``theirs`` on a branch, merged by
+    git itself (a clone without sortext's merge driver) with ``merge.conflictStyle``
+    ``style``; returns the file with git's markers."""
+    git(records_repo, "config", "merge.conflictStyle", style)
+    git(records_repo, "checkout", "--quiet", "-b", "side")
+    _stage_to(records_repo, CLIENT, theirs)
+    git(records_repo, "commit", "--quiet", "--no-verify", "-am", "side")
+    git(records_repo, "checkout", "--quiet", "main")
+    _stage_to(records_repo, CLIENT, ours)
+    git(records_repo, "commit", "--quiet", "--no-verify", "-am", "main")
+    proc = subprocess.run(["git", "merge", "side"], cwd=records_repo, capture_output=True)
+    assert proc.returncode == 1
+    return (records_repo / CLIENT).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("style", ["diff3", "zdiff3"])
+def test_diff3_markers_name_the_field_and_resolve_settles_it(
+    records_repo: Path, cli: Callable[..., Result], style: str
+) -> None:
+    """With git's popular `merge.conflictStyle=diff3` (or zdiff3) the base section
+    ('||||||| base') was read as part of ours: `check` said only 'merge conflict
+    markers in the front matter', and `resolve ID stage` answered 'no merge conflict
+    on stage (conflicts: none)' for the conflict check had just reported."""
+    text = _git_merged(records_repo, style, "review", "paused")
+    assert "|||||||" in text
+    repo = ("--repo", str(records_repo))
+    out = cli("check", *repo).output
+    assert "error: stage: merge conflict: ours 'review', theirs 'paused'" in out, out
+    done = cli("resolve", "amara-okafor", "stage", "--take", "theirs", *repo)
+    assert done.exit_code == 0, done.output
+    text = (records_repo / CLIENT).read_text(encoding="utf-8")
+    assert "stage: paused\n" in text
+    assert "|||||||" not in text and "<<<<<<<" not in text and "stage: active" not in text
+    assert cli("check", *repo).exit_code == 0
+    assert git(records_repo, "ls-files", "--unmerged").strip() == ""
+
+
+_STAGES = ["inquiry", "discovery", "proposal", "contracted", "review", "paused", "lost"]
+
+
+@given(
+    values=st.lists(st.sampled_from(_STAGES), min_size=2, max_size=2, unique=True),
+    notes=st.lists(st.from_regex(r"[A-Za-z][a-z ]{0,20}", fullmatch=True), min_size=3, max_size=3),
+)
+def test_every_marker_style_gives_the_same_sides(values: list[str], notes: list[str]) -> None:
+    """Whichever style git wrote the conflicts in (merge, diff3, zdiff3), taking our
+    side of every block gives one file, and theirs another: the base section is never
+    part of either side."""
+    from sortext.check.conflicts import find_hunks, settle
+    from tests.conftest import PROJECT_ROOT
+
+    record = (PROJECT_ROOT / CLIENT).read_text(encoding="utf-8")
+    base = record + f"\n{notes[0]}\n"
+    ours = record.replace("stage: active", f"stage: {values[0]}") + f"\n{notes[1]}\n"
+    theirs = record.replace("stage: active", f"stage: {values[1]}") + f"\n{notes[2]}\n"
+    taken: dict[str, tuple[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+            paths.append(str(Path(tmp) / name))
+        for style in ("merge", "diff3", "zdiff3"):
+            flag = [] if style == "merge" else [f"--{style}"]
+            merged = subprocess.run(
+                ["git", "merge-file", "-p", *flag, *paths], capture_output=True, text=True
+            ).stdout
+            assert find_hunks(merged), merged
+            taken[style] = (settle(merged, {}, "ours"), settle(merged, {}, "theirs"))
+    assert taken["diff3"] == taken["merge"] == taken["zdiff3"]
+    assert "stage: " + values[0] in taken["merge"][0]
+    assert "stage: " + values[1] in taken["merge"][1]

@@ -22,21 +22,24 @@ Side = Literal["ours", "theirs"]
 
 @dataclass(frozen=True, slots=True)
 class Hunk:
-    """A ``<<<<<<<`` ... ``=======`` ... ``>>>>>>>`` block; line indexes are 0-based."""
+    """A ``<<<<<<<`` ... ``=======`` ... ``>>>>>>>`` block; line indexes are 0-based.
+    ``base``: the ``|||||||`` line of git's diff3 / zdiff3 style (``merge.conflictStyle``),
+    whose section (the common ancestor's lines) is neither side; None without one."""
 
     start: int
     middle: int
     end: int
     in_notes: bool
+    base: int | None = None
 
     def lines_of(self, lines: list[str], which: Side) -> list[str]:
         if which == "ours":
-            return lines[self.start + 1 : self.middle]
+            return lines[self.start + 1 : self.middle if self.base is None else self.base]
         return lines[self.middle + 1 : self.end]
 
 
 def find_hunks(text: str) -> list[Hunk]:
-    """Conflict blocks in ``text`` (diff3 base sections count as 'ours' noise: rare)."""
+    """Conflict blocks in ``text``, in git's merge, diff3 and zdiff3 styles."""
     lines = text.split("\n")
     fence_end = _front_matter_end(lines)
     hunks: list[Hunk] = []
@@ -52,7 +55,8 @@ def find_hunks(text: str) -> list[Hunk]:
             )
             if end is None:
                 break
-            hunks.append(Hunk(i, middle, end, fence_end is not None and i > fence_end))
+            base = next((j for j in range(i + 1, middle) if lines[j].startswith("|||||||")), None)
+            hunks.append(Hunk(i, middle, end, fence_end is not None and i > fence_end, base))
             i = end + 1
         else:
             i += 1
