@@ -606,3 +606,25 @@ def test_every_marker_style_gives_the_same_sides(values: list[str], notes: list[
     assert taken["diff3"] == taken["merge"] == taken["zdiff3"]
     assert "stage: " + values[0] in taken["merge"][0]
     assert "stage: " + values[1] in taken["merge"][1]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["log", "amara-okafor", "--focus", "Check-in", "--on", "2026-11-30"],
+        ["set", "amara-okafor", "owner=maya"],
+        ["move", "amara-okafor", "review"],
+    ],
+)
+def test_an_edit_of_a_conflicted_record_names_the_conflict(
+    records_repo: Path, cli: Callable[..., Result], command: list[str]
+) -> None:
+    """`sortext log` on a record a merge left marked said only the YAML parser's
+    'invalid YAML: simple key expect ':'' at the marker line; it names the field in
+    conflict, both values and the resolve command, as check does."""
+    _git_merged(records_repo, "merge", "review", "paused")
+    done = cli(*command, "--repo", str(records_repo))
+    assert done.exit_code == 2
+    assert "stage: merge conflict: ours 'review', theirs 'paused'" in done.output, done.output
+    assert "sortext resolve amara-okafor stage" in done.output
+    assert "invalid YAML" not in done.output
