@@ -132,7 +132,7 @@ def test_backup_rejected_by_the_remote_says_why(
     _commit_stage(first, "review")
     done = cli("backup", "--repo", str(first))
     assert done.exit_code != 0
-    assert "failed to push some refs" in done.output, done.output
+    assert "error: " in done.output, done.output  # git's verdict, then why
     assert "! [rejected] HEAD -> main (non-fast-forward)" in done.output, done.output
     assert len([line for line in done.output.splitlines() if "origin" in line]) == 1
 
@@ -628,3 +628,57 @@ def test_an_edit_of_a_conflicted_record_names_the_conflict(
     assert "stage: merge conflict: ours 'review', theirs 'paused'" in done.output, done.output
     assert "sortext resolve amara-okafor stage" in done.output
     assert "invalid YAML" not in done.output
+
+
+# --- pages never reach a remote whose records branch refused the push --------------
+
+
+def _pages_commit(root: Path, text: str) -> str:
+    """A commit on ``sortext-pages`` holding NEXT.md with ``text`` (as the watcher
+    publishes: plumbing, no checkout)."""
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=root,
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=root,
+        input=f"100644 blob {blob}\tNEXT.md\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    commit = git(root, "commit-tree", tree, "-m", f"pages: {text}").strip()
+    git(root, "update-ref", "refs/heads/sortext-pages", commit)
+    return commit
+
+
+@pytest.mark.parametrize("pusher", ["watcher", "backup"])
+def test_pages_are_not_pushed_over_a_remote_whose_records_refused_them(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result], pusher: str
+) -> None:
+    """Both machines' watchers push: the one that is behind had its records push
+    rejected (fetch first) but its pages force-pushed in the same `git push`, so the
+    git host's NEXT.md showed the older machine's state, for a records commit the
+    remote's branch does not have.  The push is atomic: all refs or none."""
+    from sortext.daemon.push import BackupTarget, Pusher
+
+    first, second = _two_clones(records_repo, tmp_path)
+    remote = tmp_path / "remote.git"
+    _commit_stage(second, "paused")
+    newer = _pages_commit(second, "second's pages")
+    git(second, "push", "--quiet", "origin", "HEAD", "+sortext-pages:sortext-pages")
+    _commit_stage(first, "review")
+    _pages_commit(first, "first's stale pages")
+    if pusher == "watcher":
+        work = Pusher(first, BackupTarget(("origin",), None, "refs/heads/sortext-pages"))
+        work.status_path.parent.mkdir(exist_ok=True)
+        assert not work.push_once()
+    else:
+        assert cli("backup", "--repo", str(first)).exit_code != 0
+    assert git(remote, "rev-parse", "sortext-pages").strip() == newer
+    assert git(remote, "rev-parse", "main").strip() == git(second, "rev-parse", "HEAD").strip()

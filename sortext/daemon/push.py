@@ -121,13 +121,14 @@ class Pusher:
             status["held"] = held
         ok, error = True, ""
         for remote in target.remotes:
-            args = ["push", "--quiet", remote, *([records] if records else [])]
+            refspecs = [records] if records else []
             if target.pages_ref and self._has(target.pages_ref):
-                args.append(f"+{target.pages_ref}:{target.pages_ref}")
-            if len(args) == 3:
+                refspecs.append(f"+{target.pages_ref}:{target.pages_ref}")
+            if not refspecs:
                 continue  # nothing to push: a detached HEAD and no pages branch
+            args = ["push", "--quiet", remote]
             try:
-                proc = git.run_full(self.root, *args, timeout=PUSH_TIMEOUT)
+                proc = git.push(self.root, remote, *refspecs, timeout=PUSH_TIMEOUT)
                 if proc.returncode != 0:
                     ok = False
                     error = str(git.failure(args, proc.stderr.decode("utf-8", "replace")))

@@ -130,7 +130,8 @@ def _verdict(message: str) -> tuple[str, str]:
     line (else its first line), and the lines before it that say why, joined by "; "
     (at most :data:`_CAUSE_LINES`; "" when none): ``! [rejected] main -> main (fetch
     first)`` before ``error: failed to push some refs``, a hook's own words, a server's
-    ``remote:`` lines, ssh's ``Permission denied (publickey)``."""
+    ``remote:`` lines, ssh's ``Permission denied (publickey)``; and the refs refused
+    after it (``! ...``, at most two)."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     at = next((n for n, line in enumerate(lines) if line.startswith(("fatal:", "error:"))), None)
     if at is None:
@@ -139,9 +140,12 @@ def _verdict(message: str) -> tuple[str, str]:
         " ".join(line.split())
         for line in lines[:at]
         if not line.startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(line)
-    ]
+    ][-_CAUSE_LINES:]
+    # a refused ref is a cause wherever git prints it (an atomic push says "atomic push
+    # failed for ref ..." first, the refs it refused after)
+    why += [" ".join(line.split()) for line in lines[at + 1 :] if line.startswith("! ")][:2]
     why = [w if len(w) <= _CAUSE_CHARS else w[: _CAUSE_CHARS - 1] + "…" for w in why]
-    return lines[at], "; ".join(why[-_CAUSE_LINES:])
+    return lines[at], "; ".join(why)
 
 
 def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
@@ -321,6 +325,18 @@ def _read_all(fd: int) -> bytes:
             break
         data += more
     return data
+
+
+def push(root: Path, remote: str, *refspecs: str, timeout: float | None = None) -> Done:
+    """``git push --quiet --atomic REMOTE REFSPEC...``, whatever its exit status (as
+    :func:`run_full`).  Atomic: the records branch and the pages branch go together or
+    not at all, so a records push the remote rejects (another machine pushed first)
+    never leaves that remote with pages of a records commit its branch does not have.
+    A remote that cannot take an atomic push (git says so) is pushed to plainly."""
+    done = run_full(root, "push", "--quiet", "--atomic", remote, *refspecs, timeout=timeout)
+    if done.returncode != 0 and b"support --atomic" in done.stderr:
+        done = run_full(root, "push", "--quiet", remote, *refspecs, timeout=timeout)
+    return done
 
 
 def run(
