@@ -682,3 +682,30 @@ def test_pages_are_not_pushed_over_a_remote_whose_records_refused_them(
         assert cli("backup", "--repo", str(first)).exit_code != 0
     assert git(remote, "rev-parse", "sortext-pages").strip() == newer
     assert git(remote, "rev-parse", "main").strip() == git(second, "rev-parse", "HEAD").strip()
+
+
+def test_a_sync_whose_merge_a_hook_stopped_says_the_merge_is_left_in_progress(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """A pre-merge-commit hook refusing: sync printed the hook's words but not that the
+    merge was left in progress (MERGE_HEAD, the records staged), nor how to go on."""
+    first, second = _two_clones(records_repo, tmp_path)
+    path = second / "clients/jonas-weber.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA note.\n", encoding="utf-8")
+    git(second, "commit", "--quiet", "--no-verify", "-am", "note")
+    git(second, "push", "--quiet", "origin", "HEAD")
+    _commit_stage(first, "review")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    hook = hooks / "pre-merge-commit"
+    hook.write_text("#!/bin/sh\necho 'policy: merges need a ticket' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    git(first, "config", "core.hooksPath", str(hooks))
+    done = cli("sync", "--repo", str(first))
+    assert done.exit_code == 2, done.output
+    assert "policy: merges need a ticket" in done.output
+    assert "the merge is left in progress" in done.output and "git merge --abort" in done.output
+    hook.unlink()
+    again = cli("sync", "--repo", str(first))
+    assert again.exit_code == 0, again.output
+    assert git(first, "status", "--porcelain", "--", "clients").strip() == ""

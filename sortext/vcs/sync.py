@@ -282,7 +282,14 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
                     if unmerged_paths(root):
                         result.conflicts = unmerged_paths(root)
                         return result
-                    raise GitError(f"git merge {tracking} stopped: {exc}") from exc
+                    left = (
+                        "; the merge is left in progress: once that is fixed, run 'sortext "
+                        "sync' again (it commits the merge), or undo it with 'git merge "
+                        "--abort'"
+                        if merge_in_progress(root)
+                        else ""
+                    )
+                    raise GitError(f"git merge {tracking} stopped: {exc}{left}") from exc
                 result.merged = True
             try:
                 git.command(handle, "push", "--quiet", name, f"HEAD:refs/heads/{branch}")
