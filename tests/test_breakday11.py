@@ -709,3 +709,29 @@ def test_a_sync_whose_merge_a_hook_stopped_says_the_merge_is_left_in_progress(
     again = cli("sync", "--repo", str(first))
     assert again.exit_code == 0, again.output
     assert git(first, "status", "--porcelain", "--", "clients").strip() == ""
+
+
+def test_a_stale_clones_watcher_push_never_puts_an_erased_client_back(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """One machine erased a client and force-pushed (`erase --push`); the other, not yet
+    re-cloned, runs a watcher with backup on: its next push had the records branch
+    rejected (the history was rewritten) but force-pushed its pages branch, whose
+    client page and NEXT.md hold the erased client: back on the remote.  The atomic
+    push keeps the remote as the erase left it."""
+    from sortext.daemon.push import BackupTarget, Pusher
+    from tests.test_erase import VALUES, object_hits
+
+    first, second = _two_clones(records_repo, tmp_path)
+    built = cli("build", "--repo", str(second))
+    assert built.exit_code == 0, built.output
+    _pages_commit(second, (second / "NEXT.md").read_text(encoding="utf-8"))
+    assert cli("erase", "amara-okafor", "--yes", "--push", "--repo", str(first)).exit_code == 0
+    remote = tmp_path / "remote.git"
+    assert object_hits(remote, VALUES) == []
+    _stage_to(second, "clients/jonas-weber.md", "paused")
+    git(second, "commit", "--quiet", "--no-verify", "-am", "a save on the stale clone")
+    work = Pusher(second, BackupTarget(("origin",), None, "refs/heads/sortext-pages"))
+    work.status_path.parent.mkdir(exist_ok=True)
+    assert not work.push_once()
+    assert object_hits(remote, VALUES) == []
