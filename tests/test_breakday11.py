@@ -735,3 +735,28 @@ def test_a_stale_clones_watcher_push_never_puts_an_erased_client_back(
     work.status_path.parent.mkdir(exist_ok=True)
     assert not work.push_once()
     assert object_hits(remote, VALUES) == []
+
+
+def test_during_a_rebase_check_and_resolve_say_which_side_is_the_coachs(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    """`git pull --rebase` stopped on a record: git's 'ours' is then the commit being
+    rebased onto (the other machine's) and 'theirs' the coach's own commit, the
+    reverse of a merge.  check and resolve said 'ours'/'theirs' with no word of it, so
+    `--take ours` to keep one's own edit took the other machine's."""
+    _conflict_by(records_repo, "rebase")  # main's 'review' replayed onto other's 'paused'
+    repo = ("--repo", str(records_repo))
+    out = cli("check", *repo).output
+    assert "stage: merge conflict: ours 'paused', theirs 'review'" in out, out
+    assert "a rebase is in progress" in out
+    assert "'theirs' is your own commit being replayed" in out
+    done = cli("resolve", "amara-okafor", "stage", "--take", "theirs", *repo)
+    assert "a rebase is in progress" in done.output
+
+
+def test_outside_a_rebase_no_word_about_sides(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    _conflict_by(records_repo, "cherry-pick")
+    out = cli("check", "--repo", str(records_repo)).output
+    assert "stage: merge conflict" in out and "rebase" not in out

@@ -49,6 +49,11 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     raw = got
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
+    if take in ("ours", "theirs"):
+        from sortext.vcs.headref import REBASE_SIDES, rebase_in_progress
+
+        if rebase_in_progress(repo.root):
+            click.echo(REBASE_SIDES, err=True)
     refuse_unusual_target(path)  # a hard link would part from its other names
     replace_if_unchanged(path, settled.encode("utf-8"), raw)
     if has_markers(settled):
