@@ -760,3 +760,28 @@ def test_outside_a_rebase_no_word_about_sides(
     _conflict_by(records_repo, "cherry-pick")
     out = cli("check", "--repo", str(records_repo)).output
     assert "stage: merge conflict" in out and "rebase" not in out
+
+
+def test_backup_on_a_detached_head_names_the_branch_there_is(
+    records_repo: Path, tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    """`sortext backup` on a checked-out old commit said 'git switch main' in a
+    repository whose branch is master (git then says 'invalid reference: main')."""
+    first, _ = _two_clones(records_repo, tmp_path)
+    git(first, "branch", "-q", "-m", "main", "master")
+    git(first, "branch", "-q", "sortext-pages")
+    git(first, "checkout", "--quiet", "--detach", "HEAD")
+    done = cli("backup", "--repo", str(first))
+    assert done.exit_code == 2
+    assert "HEAD is detached" in done.output and "(git switch master)" in done.output
+    assert "main" not in done.output.replace("remote", "")
+
+
+def test_erase_on_a_detached_head_names_the_branch_there_is(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    git(records_repo, "branch", "-q", "-m", "main", "master")
+    git(records_repo, "checkout", "--quiet", "--detach", "HEAD")
+    done = cli("erase", "amara-okafor", "--yes", "--repo", str(records_repo))
+    assert done.exit_code == 2
+    assert "HEAD is detached" in done.output and "(git switch master)" in done.output

@@ -327,6 +327,16 @@ def _read_all(fd: int) -> bytes:
     return data
 
 
+def back_to_a_branch(root: Path) -> str:
+    """How to leave a detached HEAD here, naming the branches there are (not the pages'
+    own): ``git switch master``; ``git switch -, or one of: main, maya`` when several."""
+    heads = text(root, "for-each-ref", "--format=%(refname:short)", "refs/heads/", check=False)
+    named = [h for h in heads.split() if h != "sortext-pages"]
+    if len(named) == 1:
+        return f"git switch {named[0]}"
+    return "git switch -" + (f", or one of: {', '.join(named[:5])}" if named else "")
+
+
 def push(root: Path, remote: str, *refspecs: str, timeout: float | None = None) -> Done:
     """``git push --quiet --atomic REMOTE REFSPEC...``, whatever its exit status (as
     :func:`run_full`).  Atomic: the records branch and the pages branch go together or

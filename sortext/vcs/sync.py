@@ -209,7 +209,10 @@ def backup_section(section: Any) -> tuple[list[str], str | None]:
 def current_branch(root: Path) -> str:
     name = git.text(root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
     if not name:
-        raise GitError("HEAD is detached; check out a branch (git switch main) and try again")
+        raise GitError(
+            f"HEAD is detached (a commit checked out, not a branch); go back to your branch "
+            f"({git.back_to_a_branch(root)}) and try again"
+        )
     return name
 
 
