@@ -181,6 +181,8 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:
             click.echo(f"    {visible(path)}")
+    for said in plan.identity_notes:
+        click.echo(f"  note: {visible(said)}")
     fields = sorted({v.field for v in plan.values})
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"

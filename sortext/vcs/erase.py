@@ -41,6 +41,7 @@ from sortext.files.slug import implied_id, linked_part
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.eraseidentity import Identities, without_own_config, without_own_identities
 from sortext.vcs.erasenotes import NotesReport
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
@@ -153,6 +154,9 @@ class ErasePlan:
     derived_paths: list[str] = field(default_factory=list)
     #: sections of inbox.md about the client (kept: shown in the plan to be cut first)
     inbox_sections: list[str] = field(default_factory=list)
+    #: the practice's own git identity shares the client's name or email: what the
+    #: rewrite does about it (:mod:`sortext.vcs.eraseidentity`)
+    identity_notes: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -417,7 +421,25 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
+    plan.identity_notes = list(identity_rules(repo, plan).notes)
     return plan
+
+
+def identity_rules(repo: Repository, plan: ErasePlan) -> Identities:
+    """Whose commits lose the client's values (:mod:`sortext.vcs.eraseidentity`): the
+    practice's own identities (git's user.name and user.email, sortext.yaml's
+    ``git: {author}``) are never rewritten; an identity with the client's email is
+    theirs, name and email."""
+    from sortext.vcs.eraseidentity import identities, practice_identities
+
+    settings = repo.config.raw.get("git")
+    author = settings.get("author") if isinstance(settings, dict) else None
+
+    def patterns(kind: str | None) -> list[bytes]:
+        return [v.pattern() for v in plan.values if kind is None or v.field == kind]
+
+    own = practice_identities(repo.root, author)
+    return identities(own, patterns("email"), patterns(None), patterns("name"))
 
 
 def object_refs(root: Path, values: Sequence[Value], record_id: str, clients_rel: str) -> list[str]:
@@ -508,20 +530,28 @@ def _hits(data: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> l
 
 
 def verify_repository(
-    root: Path, values: Sequence[Value], where: str, other_ids: Sequence[str] = ()
+    root: Path,
+    values: Sequence[Value],
+    where: str,
+    other_ids: Sequence[str] = (),
+    identities: Identities | None = None,
 ) -> Verification:
     """Look for ``values`` in every object of the repository at ``root`` (work tree or
     bare), in git's own small text files (config, refs, logs, messages) and in the
     names of its refs (``other_ids``: the other clients, whose refs may start with
-    the erased id: see :func:`named_refs`)."""
+    the erased id: see :func:`named_refs`).  With ``identities``, the author,
+    committer and tagger lines naming the practice's own identities (kept on
+    purpose when the user shares the client's name) are not searched."""
     result = Verification(where)
     matchers = _matchers(values)
     refs = git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
     for rid in sorted({v.text for v in values if v.field == "id"}):
         for ref in named_refs(refs, rid, other_ids):
             result.found.append(f"ref {ref}: id")
-    for oid, _kind, data in git.all_objects(root):
+    for oid, kind, data in git.all_objects(root):
         result.objects += 1
+        if identities is not None and kind in ("commit", "tag"):
+            data = without_own_identities(data, identities)
         for name in _hits(data, matchers):
             result.found.append(f"object {oid}: {name}")
     gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
@@ -532,6 +562,10 @@ def verify_repository(
         if own is None:
             continue
         result.files += 1
+        if identities is not None:
+            own = without_own_identities(own, identities)
+            if path.name == "config":
+                own = without_own_config(own, identities)
         for name in _hits(own, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
     return result
@@ -649,21 +683,6 @@ def message_rules(plan: ErasePlan) -> bytes:
     the field values it names; then the client's values, as in files.  A line of
     another client whose id starts with this one (``<id>-2: ...``) is kept."""
     return b"".join(b"regex:" + p + b"==>" + r + b"\n" for p, r in message_substitutions(plan))
-
-
-def identity_callback(values: Sequence[Value], argument: str) -> str:
-    """The body of a git-filter-repo ``--name-callback`` or ``--email-callback``
-    (``argument``: ``name`` or ``email``, the bytes it is given): the author, committer
-    and tagger of every commit and tag with each of ``values`` replaced, as in files.
-    A commit made as the client (``--author``, a sync from their machine, an edit
-    they sent) names them in its header, which ``--replace-text`` and
-    ``--replace-message`` do not reach."""
-    patterns = [v.pattern() for v in values]
-    return (
-        f"for rule in {patterns!r}:\n"
-        f"    {argument} = re.sub(rule, {REPLACEMENT.encode()!r}, {argument})\n"
-        f"return {argument}\n"
-    )
 
 
 def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
@@ -848,6 +867,7 @@ def erase(
     from sortext.vcs.erasenotes import read_notes, rewrite_notes
 
     old_notes = read_notes(root)
+    rules = identity_rules(repo, plan)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
@@ -856,10 +876,13 @@ def erase(
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
         message_file.write_bytes(message_rules(plan))
-        names_file = Path(tmp) / "names.py"
-        names_file.write_text(identity_callback(plan.values, "name"), "utf-8")
-        emails_file = Path(tmp) / "emails.py"
-        emails_file.write_text(identity_callback(plan.values, "email"), "utf-8")
+        from sortext.vcs.eraseidentity import identity_callbacks
+
+        commits_body, tags_body = identity_callbacks(rules, REPLACEMENT.encode())
+        commits_file = Path(tmp) / "commits.py"
+        commits_file.write_text(commits_body, "utf-8")
+        tags_file = Path(tmp) / "tags.py"
+        tags_file.write_text(tags_body, "utf-8")
         git.filter_repo(
             root,
             "--force",
@@ -873,10 +896,10 @@ def erase(
             str(replace_file),
             "--replace-message",
             str(message_file),
-            "--name-callback",
-            str(names_file),
-            "--email-callback",
-            str(emails_file),
+            "--commit-callback",
+            str(commits_file),
+            "--tag-callback",
+            str(tags_file),
         )
     notes = rewrite_notes(root, old_notes, message_substitutions(plan))
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
@@ -902,14 +925,16 @@ def erase(
         report.rebuilt = rebuild(republish)
         _commit_derived(root, plan.derived_paths)
     _expire_and_prune(root)
-    report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
+    report.local = verify_repository(
+        root, plan.values, "local repository", plan.other_ids, identities=rules
+    )
     report.leftovers = working_tree_hits(root, plan.values)
     if push:
         for name in remotes:
             try:
                 gone = [r for r in deleted if not derived_ref_exists(root, r)]
                 report.remotes.append(
-                    push_and_verify(root, name, plan.values, plan.other_ids, gone)
+                    push_and_verify(root, name, plan.values, plan.other_ids, gone, rules)
                 )
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
@@ -966,6 +991,7 @@ def push_and_verify(
     values: Sequence[Value],
     other_ids: Sequence[str] = (),
     deleted: Sequence[str] = (),
+    identities: Identities | None = None,
 ) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
     and pushed afresh; a local bare remote is pruned), delete there the branches of
@@ -998,9 +1024,13 @@ def push_and_verify(
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
         clone = Path(tmp) / "mirror.git"
         git.run(Path(tmp), "clone", "--quiet", "--mirror", source, str(clone))
-        result = verify_repository(clone, values, f"{remote} (fresh clone)", other_ids)
+        result = verify_repository(
+            clone, values, f"{remote} (fresh clone)", other_ids, identities=identities
+        )
     if local is not None:
-        there = verify_repository(local, values, f"{remote} ({local})", other_ids)
+        there = verify_repository(
+            local, values, f"{remote} ({local})", other_ids, identities=identities
+        )
         result.objects += there.objects
         result.files += there.files
         result.found.extend(there.found)
