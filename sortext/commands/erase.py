@@ -163,7 +163,8 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     if any(r.startswith("refs/notes/") for r in rewritten):
         click.echo(
             "  git notes: filed again under the rewritten commits, values replaced; a note "
-            "on a commit that only changed the client is dropped with it"
+            "on a commit that only changed the client is dropped with it; a note on a file, "
+            "folder or tag follows it (dropped when it is gone with the client)"
         )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
@@ -187,6 +188,12 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
     )
+    if plan.sentences:
+        click.echo(
+            f"  sentences of the client's notes looked for afterwards: {len(plan.sentences)} "
+            "(free text is not replaced: a place still quoting one is reported by commit, "
+            "path and line)"
+        )
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
     for kind in sorted({v.field for v in plan.own_words}):
@@ -279,7 +286,7 @@ def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
     from sortext.vcs.erase import working_tree_hits
 
     build(repo, today)
-    report.leftovers = working_tree_hits(repo.root, report.plan.values)
+    report.leftovers = working_tree_hits(repo.root, report.plan.values, report.plan.sentences)
 
 
 def show_report(report: EraseReport, push: bool) -> None:
@@ -292,8 +299,10 @@ def show_report(report: EraseReport, push: bool) -> None:
     if notes.refs:
         click.echo(
             f"git notes ({', '.join(map(visible, notes.refs))}): {notes.moved} filed again under "
-            f"the rewritten commits, {notes.dropped} dropped with the commit they were on"
+            f"the rewritten commits, {notes.dropped} dropped with the commit (or file) they were on"
         )
+        for said in notes.said:
+            click.echo(f"  {visible(said)}")
     values = len(report.plan.values)
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
@@ -304,6 +313,10 @@ def show_report(report: EraseReport, push: bool) -> None:
         )
         for hit in v.found[:20]:
             click.echo(f"  {visible(hit)}")
+        for hit in v.quoted[:20]:
+            click.echo(f"  {visible(hit)}")
+        if len(v.quoted) > 20:
+            click.echo(f"  ... and {len(v.quoted) - 20} more places quoting the client's notes")
     for name, error in report.remote_errors.items():
         click.echo(f"{visible(name)}: FAILED: {visible(error)}")
     for hit in report.leftovers:

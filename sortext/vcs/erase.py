@@ -43,6 +43,7 @@ from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.eraseidentity import Identities, without_own_config, without_own_identities
 from sortext.vcs.erasenotes import NotesReport
+from sortext.vcs.erasetext import Matcher, Places, Sentence, described
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
 #: plain Markdown, so another record quoting the client stays valid.
@@ -157,6 +158,10 @@ class ErasePlan:
     #: the practice's own git identity shares the client's name or email: what the
     #: rewrite does about it (:mod:`sortext.vcs.eraseidentity`)
     identity_notes: list[str] = field(default_factory=list)
+    #: distinctive sentences of the client's notes and free-text fields: not replaced
+    #: (free text may be someone else's too), looked for after the rewrite and
+    #: reported by place (:mod:`sortext.vcs.erasetext`)
+    sentences: list[Sentence] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -168,16 +173,19 @@ class Verification:
     """Where identifying values were looked for and what was found.
 
     ``objects``: objects read; ``files``: git's own files read; ``found``:
-    ``"<object or file>: <field>"`` for every hit (empty = clean)."""
+    ``"<object or file>: <field>"`` for every hit; ``quoted``: every place that still
+    quotes a sentence of the client's notes (commit, path, line; see
+    :func:`sortext.vcs.erasetext.described`).  Clean when both are empty."""
 
     where: str
     objects: int = 0
     files: int = 0
     found: list[str] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.found
+        return not self.found and not self.quoted
 
 
 @dataclass(slots=True)
@@ -422,7 +430,38 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
     plan.identity_notes = list(identity_rules(repo, plan).notes)
+    plan.sentences = sentences_of(repo, plan, texts)
     return plan
+
+
+def sentences_of(repo: Repository, plan: ErasePlan, texts: Sequence[str]) -> list[Sentence]:
+    """The distinctive sentences of the record's versions ``texts`` (notes and free-text
+    fields; :func:`sortext.vcs.erasetext.client_sentences`), the practice's own
+    boilerplate left out: the lines of its templates and the sentences two or more
+    other clients' records also hold."""
+    from collections import Counter
+
+    from sortext.record.source import read_bytes
+    from sortext.vcs.erasetext import client_sentences, sentence_set, texts_of
+
+    skip = frozenset({"id", *IDENTIFYING})
+    counts: Counter[str] = Counter()
+    for path in repo.record_paths():
+        if implied_id(path.name) == plan.record_id:
+            continue
+        raw = read_bytes(str(path))
+        if isinstance(raw, bytes):
+            counts.update(sentence_set(texts_of(raw.decode("utf-8", "replace"), skip)))
+    boilerplate = {s for s, n in counts.items() if n >= 2}
+    templates = repo.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        for path in sorted(templates.rglob("*")):
+            data = _regular_bytes(path)
+            if data is not None:
+                boilerplate |= sentence_set([data.decode("utf-8", "replace")])
+    mine = [t for text in texts for t in texts_of(text, skip)]
+    values = [v.pattern() for v in plan.values]
+    return client_sentences(mine, values, REPLACEMENT, boilerplate)
 
 
 def identity_rules(repo: Repository, plan: ErasePlan) -> Identities:
@@ -535,8 +574,9 @@ def verify_repository(
     where: str,
     other_ids: Sequence[str] = (),
     identities: Identities | None = None,
+    sentences: Sequence[Sentence] = (),
 ) -> Verification:
-    """Look for ``values`` in every object of the repository at ``root`` (work tree or
+    """Look for ``values`` (and quotes of ``sentences``, reported by place) in every object of the repository at ``root`` (work tree or
     bare), in git's own small text files (config, refs, logs, messages) and in the
     names of its refs (``other_ids``: the other clients, whose refs may start with
     the erased id: see :func:`named_refs`).  With ``identities``, the author,
@@ -548,8 +588,14 @@ def verify_repository(
     for rid in sorted({v.text for v in values if v.field == "id"}):
         for ref in named_refs(refs, rid, other_ids):
             result.found.append(f"ref {ref}: id")
+    quotes = Matcher.of(sentences)
+    places = Places(root)
     for oid, kind, data in git.all_objects(root):
         result.objects += 1
+        for line, sentence in quotes.find(data):
+            if kind in ("commit", "tag"):  # a line of the message, after the header
+                line -= data[: data.find(b"\n\n") + 2].count(b"\n")
+            result.quoted.append(described(places.name(oid, kind), line, sentence))
         if identities is not None and kind in ("commit", "tag"):
             data = without_own_identities(data, identities)
         for name in _hits(data, matchers):
@@ -568,6 +614,8 @@ def verify_repository(
                 own = without_own_config(own, identities)
         for name in _hits(own, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
+        for line, sentence in quotes.find(own):
+            result.quoted.append(described(f"{path.relative_to(gitdir)}", line, sentence))
     return result
 
 
@@ -612,12 +660,16 @@ def _tree_files(root: Path) -> list[str]:
     return out
 
 
-def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
+def working_tree_hits(
+    root: Path, values: Sequence[Value], sentences: Sequence[Sentence] = ()
+) -> list[str]:
     """Files under ``root`` (outside ``.git`` and virtual environments) that still
-    hold one of ``values``: ``"<relative path>: <field>"``."""
+    hold one of ``values``: ``"<relative path>: <field>"``, or quote one of
+    ``sentences``: ``"<relative path>, line <n>: a sentence ..."``."""
     import os
 
     matchers = _matchers(values)
+    quotes = Matcher.of(sentences)
     found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
@@ -626,7 +678,9 @@ def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
             data = _regular_bytes(path)
             if data is None:
                 continue
-            found += [f"{path.relative_to(root).as_posix()}: {f}" for f in _hits(data, matchers)]
+            rel = path.relative_to(root).as_posix()
+            found += [f"{rel}: {f}" for f in _hits(data, matchers)]
+            found += [described(rel, line, s) for line, s in quotes.find(data)]
     return found
 
 
@@ -864,9 +918,10 @@ def erase(
         for ref in tags:
             git.run(root, "update-ref", "-d", ref)
             deleted.append(ref)
-    from sortext.vcs.erasenotes import read_notes, rewrite_notes
+    from sortext.vcs.erasenotes import note_targets, read_notes, rewrite_notes
 
     old_notes = read_notes(root)
+    targets = note_targets(root, old_notes)
     rules = identity_rules(repo, plan)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
@@ -901,7 +956,7 @@ def erase(
             "--tag-callback",
             str(tags_file),
         )
-    notes = rewrite_notes(root, old_notes, message_substitutions(plan))
+    notes = rewrite_notes(root, old_notes, message_substitutions(plan), targets)
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
             git.run(root, "remote", "add", name, remote_urls[name])
@@ -926,15 +981,17 @@ def erase(
         _commit_derived(root, plan.derived_paths)
     _expire_and_prune(root)
     report.local = verify_repository(
-        root, plan.values, "local repository", plan.other_ids, identities=rules
+        root, plan.values, "local repository", plan.other_ids, rules, plan.sentences
     )
-    report.leftovers = working_tree_hits(root, plan.values)
+    report.leftovers = working_tree_hits(root, plan.values, plan.sentences)
     if push:
         for name in remotes:
             try:
                 gone = [r for r in deleted if not derived_ref_exists(root, r)]
                 report.remotes.append(
-                    push_and_verify(root, name, plan.values, plan.other_ids, gone, rules)
+                    push_and_verify(
+                        root, name, plan.values, plan.other_ids, gone, rules, plan.sentences
+                    )
                 )
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
@@ -992,6 +1049,7 @@ def push_and_verify(
     other_ids: Sequence[str] = (),
     deleted: Sequence[str] = (),
     identities: Identities | None = None,
+    sentences: Sequence[Sentence] = (),
 ) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
     and pushed afresh; a local bare remote is pruned), delete there the branches of
@@ -1025,13 +1083,14 @@ def push_and_verify(
         clone = Path(tmp) / "mirror.git"
         git.run(Path(tmp), "clone", "--quiet", "--mirror", source, str(clone))
         result = verify_repository(
-            clone, values, f"{remote} (fresh clone)", other_ids, identities=identities
+            clone, values, f"{remote} (fresh clone)", other_ids, identities, sentences
         )
     if local is not None:
         there = verify_repository(
-            local, values, f"{remote} ({local})", other_ids, identities=identities
+            local, values, f"{remote} ({local})", other_ids, identities, sentences
         )
         result.objects += there.objects
         result.files += there.files
         result.found.extend(there.found)
+        result.quoted.extend(there.quoted)
     return result
