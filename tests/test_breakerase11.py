@@ -257,7 +257,7 @@ def test_every_note_follows_its_object_or_goes_and_none_keeps_the_client(
             "tag": git(root, "rev-parse", "refs/tags/t1").strip(),
         }
         for place, text in zip(chosen, texts, strict=False):
-            git(root, "notes", "add", "-m", f"{place}: {text}", objects[place])
+            git(root, "notes", "add", "-m", f"{place}\n{text}", objects[place])
         result = CliRunner().invoke(
             main, ["erase", ID, "--yes", "--today", SAMPLE_TODAY, "--repo", str(root)]
         )
@@ -279,7 +279,7 @@ def test_every_note_follows_its_object_or_goes_and_none_keeps_the_client(
             assert marker_hits(root) == []
         survivors = [p for p in chosen if p not in gone]
         notes = _notes(root) if survivors else {}
-        assert sorted(text.split(":")[0] for text in notes.values()) == sorted(survivors)
+        assert sorted(text.split("\n")[0] for text in notes.values()) == sorted(survivors)
         for target in notes:  # every note is on an object of the history
             assert git(root, "cat-file", "-t", target).strip() in ("commit", "blob", "tree", "tag")
 

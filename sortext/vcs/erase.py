@@ -576,10 +576,11 @@ def verify_repository(
     identities: Identities | None = None,
     sentences: Sequence[Sentence] = (),
 ) -> Verification:
-    """Look for ``values`` (and quotes of ``sentences``, reported by place) in every object of the repository at ``root`` (work tree or
-    bare), in git's own small text files (config, refs, logs, messages) and in the
-    names of its refs (``other_ids``: the other clients, whose refs may start with
-    the erased id: see :func:`named_refs`).  With ``identities``, the author,
+    """Look for ``values`` (and quotes of ``sentences``, reported by place) in every
+    object of the repository at ``root`` (work tree or bare), in git's own small text
+    files (config, refs, logs, messages) and in the names of its refs (``other_ids``:
+    the other clients, whose refs may start with the erased id: see
+    :func:`named_refs`).  With ``identities``, the author,
     committer and tagger lines naming the practice's own identities (kept on
     purpose when the user shares the client's name) are not searched."""
     result = Verification(where)
