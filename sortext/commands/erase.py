@@ -194,6 +194,12 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
             "(free text is not replaced: a place still quoting one is reported by commit, "
             "path and line)"
         )
+    quoted = [q for q in plan.quoted if q.split(", line ", 1)[0] not in plan.paths]
+    for place in quoted[:20]:
+        click.echo(
+            f"  NOT erased (free text): {visible(place)}: edit it first if it is the "
+            "client's (a rewrite keeps it, and its history)"
+        )
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
     for kind in sorted({v.field for v in plan.own_words}):

@@ -18,7 +18,11 @@ The one history rewrite sortext makes.  Steps:
    is committed.
 3. :func:`verify_repository` reads every object (``git cat-file
    --batch-all-objects``: reachable or not, loose or packed) and git's own
-   small files (``COMMIT_EDITMSG``, ``packed-refs``, ...) for the values.
+   small files (``COMMIT_EDITMSG``, ``packed-refs``, ...) for the values, and
+   for the distinctive sentences of the client's notes, which are not replaced
+   (:mod:`sortext.vcs.erasetext`: each place still quoting one is reported);
+   the author lines of the practice's own identities, never rewritten
+   (:mod:`sortext.vcs.eraseidentity`), are not counted.
 4. With ``push``: each backup remote is force-updated with every branch and
    tag, a local bare remote is pruned too, and a fresh mirror clone of each is
    verified the same way.
@@ -162,6 +166,9 @@ class ErasePlan:
     #: (free text may be someone else's too), looked for after the rewrite and
     #: reported by place (:mod:`sortext.vcs.erasetext`)
     sentences: list[Sentence] = field(default_factory=list)
+    #: files of the working tree (not derived, not the client's) quoting one of those
+    #: sentences now: shown in the plan, to be edited before the rewrite
+    quoted: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -431,7 +438,28 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
     plan.identity_notes = list(identity_rules(repo, plan).notes)
     plan.sentences = sentences_of(repo, plan, texts)
+    plan.quoted = quoted_now(repo, plan)
     return plan
+
+
+def quoted_now(repo: Repository, plan: ErasePlan) -> list[str]:
+    """The places in the working tree quoting a sentence of the client's notes today
+    (``"<path>, line <n>: ..."``), but the client's own files (dropped) and derived
+    files (written again from the records): the user can edit them before the
+    rewrite, which keeps them."""
+    from sortext.vcs import derived
+
+    if not plan.sentences:
+        return []
+    own = {*plan.paths, *plan.named_files}
+    hits = working_tree_hits(repo.root, [], plan.sentences)
+    found = []
+    for hit in hits:
+        rel = hit.split(", line ", 1)[0]
+        if rel in own or rel.startswith(".sortext/") or derived.registered(repo, rel):
+            continue
+        found.append(hit)
+    return found
 
 
 def sentences_of(repo: Repository, plan: ErasePlan, texts: Sequence[str]) -> list[Sentence]:
