@@ -294,12 +294,15 @@ def test_a_quoted_sentence_of_the_client_s_notes_is_reported_by_place(
 ) -> None:
     """Erase's leftover scan looked for id, name, email and phone only: a sentence of the
     client's notes quoted in a commit message, in another client's file (wrapped over
-    two lines, another case), in a git note and in a file outside git survived, and
-    erase said "clean" (exit 0)."""
+    two lines, another case), in a git note, in a kept copy of NEXT.md (their next
+    action) and in a file outside git survived, and erase said "clean" (exit 0)."""
     root = records_repo
     (root / RECORD).write_text(MARKED, "utf-8")
     _commit(root, "the client")
     _append(root, OTHER, "Her sister said: zvqnotes: private text\nabout her HEALTH.")
+    archive = root / "archive" / "NEXT-2026-11.md"  # a week's NEXT.md the user kept
+    archive.parent.mkdir()
+    archive.write_text("# Next\n\n- Zvqora Quellen: Zvqnext call about the plan\n", "utf-8")
     _commit(root, "Bruno", "-m", f"Quoting: {SENTENCE}")
     git(root, "notes", "add", "-m", f"Context.\n{SENTENCE}", "HEAD")
     (root / "scratch.txt").write_text(f"draft\n\n> {SENTENCE}\n", "utf-8")  # not in git
@@ -316,6 +319,8 @@ def test_a_quoted_sentence_of_the_client_s_notes_is_reported_by_place(
     assert any(x.startswith(f"commit {short} {OTHER}, line") for x in told), told
     assert any(x.startswith(f"the git note (refs/notes/commits) on {commit}") for x in told)
     assert any("scratch.txt, line 3" in x for x in told), told
+    assert any(x.startswith(f"commit {short} archive/NEXT-2026-11.md, line 3") for x in told), told
+    assert '"Zvqnext call..." (27 characters)' in result.output
     assert SENTENCE not in result.output and "about her health" not in result.output
     assert '"Zvqnotes: pr..." (40 characters)' in result.output
 

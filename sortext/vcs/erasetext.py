@@ -30,8 +30,9 @@ from pathlib import Path
 
 from sortext.vcs import git
 
-#: A sentence shorter than this (characters besides ``(erased)``) is not looked for.
-MIN_CHARS = 24
+#: A sentence with fewer characters than this (besides blanks and ``(erased)``) is not
+#: looked for.
+MIN_CHARS = 20
 #: Nor one of fewer words than this (besides ``(erased)``).
 MIN_WORDS = 4
 #: How much of a sentence the report shows (its start; never the whole sentence).
