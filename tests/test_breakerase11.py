@@ -311,6 +311,7 @@ def test_a_quoted_sentence_of_the_client_s_notes_is_reported_by_place(
     assert result.exit_code == 1, result.output
     told = [x.strip() for x in result.output.splitlines() if "sentence of the client" in x]
     assert "sentences of the client's notes looked for afterwards" in result.output
+    assert "sentences of the client's notes: STILL FOUND" in result.output
     before = " ".join(x for x in result.output.splitlines() if "edit it first" in x)
     assert f"{OTHER}, line" in before and "scratch.txt, line 3" in before
     commit = git(root, "rev-parse", "--short=10", "HEAD~1").strip()

@@ -310,12 +310,14 @@ def show_report(report: EraseReport, push: bool) -> None:
         for said in notes.said:
             click.echo(f"  {visible(said)}")
     values = len(report.plan.values)
+    said = len(report.plan.sentences)
+    sentences = f" and {count(said, 'sentence')} of the client's notes" if said else ""
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
             f"verified {visible(v.where)}: {count(v.objects, 'object')} and "
             f"{count(v.files, 'git file')} "
-            f"searched for {count(values, 'value')}: {state}"
+            f"searched for {count(values, 'value')}{sentences}: {state}"
         )
         for hit in v.found[:20]:
             click.echo(f"  {visible(hit)}")
