@@ -310,8 +310,8 @@ def show_report(report: EraseReport, push: bool) -> None:
         for said in notes.said:
             click.echo(f"  {visible(said)}")
     values = len(report.plan.values)
-    said = len(report.plan.sentences)
-    sentences = f" and {count(said, 'sentence')} of the client's notes" if said else ""
+    looked = len(report.plan.sentences)
+    sentences = f" and {count(looked, 'sentence')} of the client's notes" if looked else ""
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
