@@ -857,7 +857,7 @@ def check_ready(repo: Repository, plan: ErasePlan, reason: str = "request") -> N
         raise UsageError(
             "HEAD is detached (not on a branch): the tombstone erase commits would be on no "
             "branch and lost at the next checkout, and sortext would let the client back. "
-            "Check out your branch (git switch main), then erase"
+            f"Check out your branch ({git.back_to_a_branch(root)}), then erase"
         )
     if plan.named_refs:
         raise UsageError(
