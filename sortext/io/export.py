@@ -146,29 +146,9 @@ def export_columns(schema: Any) -> tuple[list[str], list[str]]:
     through mappings, mappings and lists themselves too, written as JSON; the
     dotted mappings that take fields of any name, ``links``).  Local ``$ref`` s
     are followed."""
-    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
-    fields: list[str] = []
-    open_maps: list[str] = []
+    from sortext.schema.fieldpaths import schema_paths
 
-    def walk(node: Any, path: str, depth: int) -> None:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
-            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
-            depth += 1
-        if not isinstance(node, dict) or depth > 40:
-            return
-        if path:
-            fields.append(path)
-        props = node.get("properties")
-        if isinstance(props, dict):
-            for name, sub in props.items():
-                walk(sub, f"{path}.{name}" if path else name, depth + 1)
-        extra = node.get("additionalProperties")
-        # a mapping that takes fields of any name (links), or of no listed ones
-        takes_any = extra not in (False, None) or not isinstance(props, dict)
-        if path and node.get("type") == "object" and takes_any:
-            open_maps.append(path)
-
-    walk(schema, "", 0)
+    fields, open_maps = schema_paths(schema, into_lists=False)
     return list(dict.fromkeys([*CSV_COLUMNS, *sorted(fields)])), sorted(open_maps)
 
 
