@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.errors import ConfigError, one_line
+from sortext.errors import ConfigError, hinted, one_line
 from sortext.io.formula import FORMULA_START as FORMULA_START
 from sortext.io.formula import neutralise
 from sortext.record.model import Invoice, RecordView
@@ -166,7 +166,7 @@ def check_columns(columns: Iterable[str], schema: Any) -> None:
         ):
             continue
         ends = [k for k in known if k.endswith("." + name)]
-        raise UnknownValue("--columns", "column", name, known, ends[0] if len(ends) == 1 else None)
+        raise UnknownValue("columns", "column", name, known, ends[0] if len(ends) == 1 else None)
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -590,10 +590,13 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
             except UnknownValue as exc:
                 close = str(exc).rsplit("; did you mean ", 1)
                 hint = f"; did you mean {close[1]}" if len(close) == 2 else ""
-                raise ConfigError(
-                    f"sortext.yaml: exports.{one_line(str(name))}: columns: unknown column "
-                    f"'{one_line(exc.value)}': no record can hold it (a built-in column or "
-                    f"a dotted record field, see 'sortext export csv --help'){hint}"
+                raise hinted(
+                    ConfigError(
+                        f"sortext.yaml: exports.{one_line(str(name))}: columns: unknown "
+                        f"column '{one_line(exc.value)}': no record can hold it (a built-in "
+                        f"column or a dotted record field){hint}"
+                    ),
+                    "export_columns",
                 ) from None
         found.append((target, str(kind), [str(c) for c in columns] if columns else None))
     return found
