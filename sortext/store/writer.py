@@ -91,19 +91,55 @@ def lock_holder(path: Path) -> int | None:
     return None
 
 
-def _cpu_time(pid: int) -> int | None:
-    """The process's user + system CPU time in clock ticks (``/proc``), None when it
-    cannot be read (gone, or no ``/proc``)."""
+def _stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, user + system CPU time in clock ticks) of a process (``/proc``),
+    None when it cannot be read (gone, or no ``/proc``)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             stat = f.read()
     except OSError:
         return None
     fields = stat[stat.rfind(b")") + 2 :].split()
-    try:
-        return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    try:  # fields 4 (ppid), 14 and 15 (utime, stime) of proc(5)
+        return int(fields[1]), int(fields[11]) + int(fields[12])
     except (IndexError, ValueError):
         return None
+
+
+def _cpu_time(pid: int) -> int | None:
+    """The CPU time in clock ticks of ``pid`` and of its descendants (a build parses in
+    a pool of worker processes while the holder waits for them), None without
+    ``/proc`` or when ``pid`` is gone."""
+    own = _stat(pid)
+    if own is None:
+        return None
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return own[1]
+    for name in names:
+        if name.isdigit():
+            found = _stat(int(name))
+            if found is not None:
+                children.setdefault(found[0], []).append(int(name))
+                ticks[int(name)] = found[1]
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        one = todo.pop()
+        if one in seen:
+            continue
+        seen.add(one)
+        total += ticks.get(one, own[1] if one == pid else 0)
+        todo.extend(children.get(one, []))
+    return total
+
+
+#: The share of one processor a holder (with its workers) must use to be making
+#: progress: a build uses most of one; a process that holds the file and polls
+#: something now and then uses well under 1%.
+BUSY_SHARE = 0.05
 
 
 def _alive(pid: int) -> bool:
@@ -141,13 +177,25 @@ class WriterWait:
     pause: Callable[[float], None] = time.sleep
     _mark: tuple[object, ...] | None = field(default=None, init=False)
     _since: float = field(default=0.0, init=False)
+    _cpu: tuple[float, int] | None = field(default=None, init=False)
     holder: int | None = field(default=None, init=False)
 
     def _progress(self) -> tuple[object, ...]:
+        """What changes while the holder makes progress: who holds the file, whether
+        it worked since the last look (:data:`BUSY_SHARE` of a processor at least),
+        and the files' sizes and times."""
         holder = lock_holder(self.path)
         self.holder = holder if holder is not None else self.holder
         cpu = _cpu_time(holder) if holder is not None else None
-        return (holder, cpu, _files(self.path))
+        working: object = False
+        if cpu is not None:
+            now = self.clock()
+            if self._cpu is not None and now > self._cpu[0]:
+                ticks = (cpu - self._cpu[1]) / (os.sysconf("SC_CLK_TCK") or 100)
+                working = ticks >= BUSY_SHARE * (now - self._cpu[0])
+                working = now if working else False  # a new mark each time it worked
+            self._cpu = (now, cpu)
+        return (holder, working, _files(self.path))
 
     def keep_waiting(self) -> bool:
         """Pause a little and say whether to try again: True while a holder makes
@@ -172,10 +220,10 @@ class WriterWait:
     def _stalled(self) -> str:
         who = f"process {self.holder}" if self.holder is not None else "another process"
         return (
-            f"{self.path}: {who} holds the index and has made no progress for "
-            f"{self._stall:g} s (a sortext build or watcher that is stuck, or another "
-            "program with the file open); nothing was changed: stop that process, then "
-            "try again"
+            f"the index {self.path} is busy: {who} holds the index and has made no "
+            f"progress for {self._stall:g} s (a sortext build or watcher that is stuck, "
+            "or another program with the file open); nothing was changed: stop that "
+            "process, or try again when it has finished"
         )
 
     def run(self, attempt: Callable[[], _T]) -> _T:
