@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,35 @@ def test_an_imported_boolean_or_fraction_is_no_whole_number(text: str, kind: str
         assert isinstance(got, int)
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         assert got == raw  # 2.5 is not cut to 2
+
+
+_SKELETON = (ROOT / "sortext" / "skeleton" / "sortext.yaml").read_text(encoding="utf-8")
+_THRESHOLDS = re.findall(r"^  ([a-z_]+): \d+$", _SKELETON, re.MULTILINE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.sampled_from(_THRESHOLDS),
+    st.sampled_from(["true", "false", "yes", "on", "True", "14", "0"]),
+)
+def test_a_boolean_threshold_or_stale_days_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, name: str, scalar: str
+) -> None:
+    """A count of days or sessions in sortext.yaml written ``true``: a configuration
+    error at the setting, never a threshold of 1."""
+    from sortext.errors import ConfigError
+    from sortext.schema.config import load_config
+
+    root = tmp_path_factory.mktemp("config")
+    text = re.sub(rf"^  {name}: \d+$", f"  {name}: {scalar}", _SKELETON, flags=re.MULTILINE)
+    text = text.replace("inquiry: 14,", f"inquiry: {scalar},")
+    (root / "sortext.yaml").write_text(text, encoding="utf-8")
+    boolean = isinstance(yaml.safe_load(f"v: {scalar}")["v"], bool)
+    try:
+        config = load_config(root)
+    except ConfigError as exc:
+        assert boolean, exc
+        assert name in str(exc) or "stale_days" in str(exc)
+        return
+    assert not boolean, f"{name}: {scalar} accepted"
+    assert not isinstance(config.thresholds[name], bool)
