@@ -166,3 +166,41 @@ def test_the_wait_ends_exactly_when_progress_stops_for_the_stall(
                 wait.keep_waiting()
             return
         assert wait.keep_waiting() is True
+
+
+WAL_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("INSERT OR REPLACE INTO meta VALUES ('holder', 'x')")
+print("locked", flush=True)
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    sum(range(20000))
+conn.execute("COMMIT")
+print("done", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_query_s_refresh_waits_for_a_long_write_in_wal(
+    records_repo: Path, holder: tuple[Path, list[subprocess.Popen[str]]]
+) -> None:
+    """The index in WAL (readers never wait), a record changed: the query's refresh
+    needs the write lock another process holds, working, past SQLite's 5 s wait."""
+    path, procs = holder
+    record = next((records_repo / "clients").glob("*.md"))
+    record.write_text(record.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WAL_HOLDER, str(path), "7"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    procs.append(proc)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    with Index.open(open_repository(records_repo)) as index:
+        stats = index.refresh()
+        assert stats.parsed >= 1
+        assert record.name in " ".join(stats.changed) or stats.parsed == 1

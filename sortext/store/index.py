@@ -861,7 +861,12 @@ class Index:
         """
         try:
             try:
-                return self._refresh(hook, only, ready)
+                if hook is not None:  # its work is not to be done twice
+                    return self._refresh(hook, only, ready)
+                # another process writing (a build, the watcher): its write lock waited
+                # for while it makes progress, the refresh (rolled back) tried again
+                path = StateDir(self.repo.root).index
+                return WriterWait(path).run(lambda: self._refresh(hook, only, ready))
             except sqlite3.DatabaseError as exc:
                 if not unusable(exc):  # another writer, a full disk: the file is fine
                     raise
