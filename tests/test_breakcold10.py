@@ -218,9 +218,9 @@ def test_only_a_damaged_file_is_deleted(
 
             patch.setattr(Index, "_refresh", failing_refresh)
         situation = code in _SITUATION
-        # busy or locked while opening: another process writes the file, waited for
-        # and tried again (sortext/store/writer.py): answered from the same file
-        retried = where == "open" and code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+        # busy or locked while opening or refreshing: another process writes the file,
+        # waited for and tried again (sortext/store/writer.py): the same file answers
+        retried = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
         try:
             with Index.open(repo) as index:
                 index.refresh()
