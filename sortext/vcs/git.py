@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sortext.errors import GitError
+from sortext.errors import GitError, hinted
 
 if TYPE_CHECKING:
     from git import Repo
@@ -160,9 +160,10 @@ def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitE
         return IndexLocked(f"{what} failed: {message}")
     if "not a git repository" in verdict.lower():
         where = f" {root}" if root is not None else ""
-        return NotARepository(
-            f"{where.strip() or 'this folder'} is not in a git repository: run 'git init' "
-            "(or 'sortext init') there, or run the command inside your records repository"
+        return hinted(
+            NotARepository(f"{where.strip() or 'this folder'} is not in a git repository"),
+            "git_init_here",
+            text="run 'git init' there, or open the records repository",
         )
     if "could not read username" in message.lower() or "permission denied" in message.lower():
         return GitError(
@@ -464,8 +465,10 @@ def open_repo(root: Path) -> Repo:
     try:
         repo: Repo = git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise NotARepository(
-            f"{root} is not a git repository: run 'git init' (or 'sortext init') there"
+        raise hinted(
+            NotARepository(f"{root} is not a git repository"),
+            "git_init",
+            text="run 'git init' there",
         ) from exc
     repo.git.update_environment(**_policy_env())
     return repo

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sortext.errors import GitError, RecordNotFound, SortextError
+from sortext.errors import GitError, RecordNotFound, SortextError, hinted
 from sortext.files.state import StateDir, clear_odd_file
 from sortext.record.fielddiff import Labels, body_summary, diff_rows, field_matches
 from sortext.repo import Repository
@@ -95,10 +95,12 @@ def client_history(
     if not commits:
         if store is not None:
             store.close()
-        raise RecordNotFound(
-            f"no history for '{record_id}': {repo.shown(path)} was never committed "
-            f"(check the id: 'sortext list' shows the ids, the file names in "
-            f"{repo.clients_shown})"
+        raise hinted(
+            RecordNotFound(
+                f"no history for '{record_id}': {repo.shown(path)} was never committed "
+                f"(check the id: the ids are the file names in {repo.clients_shown})"
+            ),
+            "list_ids",
         )
     commits.reverse()
     try:
@@ -522,4 +524,4 @@ def check_field(repo: Repository, field: str) -> None:
     top = re.split(r"[.\[]", field, maxsplit=1)[0]
     known = ["notes", *effective_schema(repo.config).get("properties", {})]
     if top not in known:
-        raise UnknownValue("--field", "field", field, known)
+        raise UnknownValue("field", "field", field, known)
