@@ -77,8 +77,10 @@ def test_every_span_once_in_order_and_a_bounded_lead(
         return [("here", span)]
 
     got = []
-    for batch in index_module._shared_spans(pool, here, todo, workers):  # type: ignore[arg-type]
-        got.append(batch[0][1])
+    shared = index_module._shared_spans(pool, here, todo, workers)  # type: ignore[arg-type]
+    for batch in shared:
+        entry: Any = batch[0]  # the fakes' ("here" or "worker", span)
+        got.append(entry[1])
         lead.append(len(parsed_here) + len(pool.sent) - len(got))
     assert got == todo  # each span once, in order
     assert sorted(parsed_here + pool.sent) == todo  # parsed here or by a worker, not both
