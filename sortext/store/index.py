@@ -17,6 +17,7 @@ what was last known while the error is reported.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -41,6 +42,9 @@ from sortext.store.sqlbatch import select_in
 from sortext.store.writer import WriterWait
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
+    import multiprocessing.pool
+    from multiprocessing.pool import AsyncResult
+
     from sortext.check.load import LoadResult, Preparsed, Record
     from sortext.schema.validate import RecordValidator
 
@@ -443,19 +447,19 @@ def parse_files(
     ``ready`` (see :data:`~sortext.check.load.Preparsed`) are files already parsed.
     """
     global _worker_validator, _worker_items, _worker_hook, _worker_ready
-    workers = min(os.cpu_count() or 1, 8)
+    processes = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD:
         yield [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items]
         return
     from sortext.check.many import bulk_gc
 
-    if workers < 2:  # in this process, a batch at a time too: never every record at once
+    def here(span: tuple[int, int]) -> list[_Parsed]:
+        return [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items[slice(*span)]]
+
+    if processes < 2:  # in this process, a batch at a time too: never every record at once
         with bulk_gc():
-            for start, stop in spans(len(items), 1):
-                yield [
-                    _parse_file(fs, shown, validator, hook, ready)
-                    for fs, shown in items[start:stop]
-                ]
+            for span in spans(len(items), 1):
+                yield here(span)
         return
     import multiprocessing
 
@@ -464,10 +468,46 @@ def parse_files(
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_parse_span, spans(len(items), workers))
+        with bulk_gc(), multiprocessing.get_context("fork").Pool(processes - 1) as pool:
+            yield from _shared_spans(pool, here, spans(len(items), processes), processes - 1)
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
+
+
+def _shared_spans(
+    pool: multiprocessing.pool.Pool,
+    here: Callable[[tuple[int, int]], list[_Parsed]],
+    todo: Sequence[tuple[int, int]],
+    workers: int,
+) -> Iterator[list[_Parsed]]:
+    """The parses of ``todo``'s spans, in order: ``workers`` forked workers each kept
+    :data:`AHEAD` spans ahead, and this process parsing the next span itself whenever
+    the oldest one sent out is not back yet (it would only wait: the workers and this
+    process are as many as the cores, where a third process made them share two cores,
+    and what this process parses is never pickled).  Spans parsed here ahead of one a
+    worker still has wait in order: at most :data:`AHEAD` x ``workers`` + 2 of them."""
+    pending: collections.deque[AsyncResult[list[_Parsed]] | list[_Parsed]] = collections.deque()
+    sent = 0  # spans handed to a worker or parsed here
+    out = 0  # of those sent to workers, not yet back
+    while sent < len(todo) or pending:
+        while sent < len(todo) and out < AHEAD * workers:
+            pending.append(pool.apply_async(_parse_span, (todo[sent],)))
+            sent, out = sent + 1, out + 1
+        head = pending[0]
+        if isinstance(head, list):
+            pending.popleft()
+            yield head
+        elif head.ready() or sent == len(todo) or len(pending) > AHEAD * workers + 2:
+            pending.popleft()
+            out -= 1
+            yield head.get()
+        else:
+            pending.append(here(todo[sent]))
+            sent += 1
+
+
+#: Spans each forked worker is kept ahead by (one being parsed, one waiting to be).
+AHEAD = 2
 
 
 def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
