@@ -564,9 +564,9 @@ GIVE_BACK_SHARE = 64
 def _give_back(conn: sqlite3.Connection, bulk: bool = False) -> None:
     """Return the index's free pages to the file system (``PRAGMA incremental_vacuum``)
     when more than :data:`GIVE_BACK_FREE` pages and 1/:data:`GIVE_BACK_SHARE` of the
-    file are free (any share after a new file's bulk refresh, ``bulk``: the pages FTS5's last merges of
-    the notes left free, which no later write of that refresh reused, up to ~3% of the
-    file at 30,000 records).  Does nothing to a file without
+    file are free (any share after a new file's bulk refresh, ``bulk``: the pages
+    FTS5's last merges of the notes left free, which no later write of that refresh
+    reused, up to ~3% of the file at 30,000 records).  Does nothing to a file without
     ``auto_vacuum=INCREMENTAL`` (older layouts) and when another connection holds the
     write lock (the next close tries again)."""
     with contextlib.suppress(sqlite3.Error):
