@@ -38,6 +38,7 @@ from sortext.store import answers, board, clock, daybook, pagekeys, scan
 from sortext.store.damage import unusable
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
+from sortext.store.writer import WriterWait
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     from sortext.check.load import LoadResult, Preparsed, Record
@@ -590,14 +591,24 @@ def _new_identity() -> str:
 
 def _identity(conn: sqlite3.Connection) -> str | None:
     """The index's identity, given now to a file made by an older sortext (None when it
-    cannot be read or written: nothing is then vouched for)."""
+    cannot be read or written: nothing is then vouched for).
+
+    Giving it does not wait for another writer (busy timeout 0 for that one write): a
+    query opening an older index while the watcher or a build writes it answers at
+    once, from what it can read, and the next open gives the identity."""
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
         if row is None:
-            with conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
-                )
+            waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute("PRAGMA busy_timeout=0")
+            try:
+                with conn:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                        (IDENTITY_KEY, _new_identity()),
+                    )
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(waited)}")
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
     except sqlite3.Error:
         return None
@@ -685,8 +696,9 @@ class Index:
             rebuilt = True
         try:
             fresh = not path.exists()
-            conn = cls._connect(path)
-            current = cls._fingerprint(conn)
+            # another process writing the file (a first build fills it in one long
+            # transaction that readers wait for): waited for while it makes progress
+            conn, current = WriterWait(path).run(lambda: cls._connect_reading(path))
         except sqlite3.DatabaseError as exc:
             if not unusable(exc):  # busy, locked, read-only, full: reported, not deleted
                 raise
@@ -723,10 +735,21 @@ class Index:
         index.identity = _identity(conn)
         return index
 
+    @classmethod
+    def _connect_reading(cls, path: Path) -> tuple[sqlite3.Connection, str | None]:
+        """A connection to ``path`` and the fingerprint it holds (the connection is
+        closed when either fails)."""
+        conn = cls._connect(path)
+        try:
+            return conn, cls._fingerprint(conn)
+        except BaseException:
+            conn.close()
+            raise
+
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None)
         try:
-            conn = sqlite3.connect(path, isolation_level=None)
             # Each transaction takes the write lock when it begins (Python begins one
             # before the first INSERT/UPDATE/DELETE): a deferred one that read first
             # (a build reading rows while it renders) was refused at once with
@@ -748,6 +771,7 @@ class Index:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA + EXTRA_SCHEMA)
         except sqlite3.OperationalError as exc:
+            conn.close()
             if "fts5" in str(exc):
                 raise StorageError(
                     "this Python's SQLite lacks FTS5; install a Python built with FTS5"
@@ -843,7 +867,12 @@ class Index:
         """
         try:
             try:
-                return self._refresh(hook, only, ready)
+                if hook is not None:  # its work is not to be done twice
+                    return self._refresh(hook, only, ready)
+                # another process writing (a build, the watcher): its write lock waited
+                # for while it makes progress, the refresh (rolled back) tried again
+                path = StateDir(self.repo.root).index
+                return WriterWait(path).run(lambda: self._refresh(hook, only, ready))
             except sqlite3.DatabaseError as exc:
                 if not unusable(exc):  # another writer, a full disk: the file is fine
                     raise

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from sortext.errors import GitError, RecordNotFound, SortextError
+from sortext.errors import GitError, RecordNotFound, SortextError, hinted
 from sortext.files.state import StateDir, clear_odd_file
 from sortext.record.fielddiff import Labels, body_summary, diff_rows, field_matches
 from sortext.repo import Repository
@@ -114,10 +114,12 @@ def _client_history(
     if not commits:
         if store is not None:
             store.close()
-        raise RecordNotFound(
-            f"no history for '{record_id}': {repo.shown(path)} was never committed "
-            f"(check the id: 'sortext list' shows the ids, the file names in "
-            f"{repo.clients_shown})"
+        raise hinted(
+            RecordNotFound(
+                f"no history for '{record_id}': {repo.shown(path)} was never committed "
+                f"(check the id: the ids are the file names in {repo.clients_shown})"
+            ),
+            "list_ids",
         )
     commits.reverse()
     try:
@@ -556,4 +558,4 @@ def check_field(repo: Repository, field: str) -> None:
     top = re.split(r"[.\[]", field, maxsplit=1)[0]
     known = ["notes", *effective_schema(repo.config).get("properties", {})]
     if top not in known:
-        raise UnknownValue("--field", "field", field, known)
+        raise UnknownValue("field", "field", field, known)
