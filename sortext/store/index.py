@@ -590,23 +590,29 @@ def _shrink(conn: sqlite3.Connection) -> None:
         conn.execute("VACUUM")
 
 
-#: Free pages kept for reuse before they are given back: 1/16 of the file, at least
-#: 256 pages (512 KiB).  Replies are forgotten and rows rewritten all the time; without
-#: this the file keeps its largest size (~20% more than the data at 1,000 records).
+#: Free pages kept for reuse before they are given back: 1/:data:`GIVE_BACK_SHARE` of
+#: the file, at least 256 pages (512 KiB).  Replies are forgotten and rows rewritten all
+#: the time; without this the file keeps its largest size (~20% more than the data at
+#: 1,000 records).
 GIVE_BACK_FREE = 256
+#: 1/64 of the file: ~4.6 MB at 30,000 records.  With 1/16 up to ~18 MB stayed free
+#: there (a remembered ``next`` answer forgotten by a save is ~10 MB at 30,000),
+#: which took ``.sortext/`` past the records' size (1.02x); giving back 10 MB costs
+#: ~25-50 ms of CPU, once per batch freed (``docs/performance.md``).
+GIVE_BACK_SHARE = 64
 
 
 def _give_back(conn: sqlite3.Connection, bulk: bool = False) -> None:
     """Return the index's free pages to the file system (``PRAGMA incremental_vacuum``)
-    when more than :data:`GIVE_BACK_FREE` pages and 1/16 of the file are free (any
-    share after a new file's bulk refresh, ``bulk``: the pages FTS5's last merges of
-    the notes left free, which no later write of that refresh reused, up to ~3% of the
-    file at 30,000 records).  Does nothing to a file without
+    when more than :data:`GIVE_BACK_FREE` pages and 1/:data:`GIVE_BACK_SHARE` of the
+    file are free (any share after a new file's bulk refresh, ``bulk``: the pages
+    FTS5's last merges of the notes left free, which no later write of that refresh
+    reused, up to ~3% of the file at 30,000 records).  Does nothing to a file without
     ``auto_vacuum=INCREMENTAL`` (older layouts) and when another connection holds the
     write lock (the next close tries again)."""
     with contextlib.suppress(sqlite3.Error):
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        share = free * 16 > conn.execute("PRAGMA page_count").fetchone()[0]
+        share = free * GIVE_BACK_SHARE > conn.execute("PRAGMA page_count").fetchone()[0]
         if free > GIVE_BACK_FREE and (bulk or share):
             # each step of the statement frees one page, and execute() steps a statement
             # without result columns once: executescript() runs it to its end
