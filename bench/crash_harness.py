@@ -177,9 +177,12 @@ def check_repository(
     return problems
 
 
-def wait_settled(root: Path, timeout: float = 30.0) -> None:
+def wait_settled(root: Path, timeout: float = 120.0) -> None:
     """Wait on the watcher's own report (``.sortext/watch.json``): nothing pending and
-    the pages published for HEAD; no fixed sleep."""
+    the pages published for HEAD; no fixed sleep.
+
+    Raises ``RuntimeError`` when it has not settled within ``timeout`` seconds: checking
+    a repository the watcher is still working on would report its lag as lost data."""
     state_path = root / ".sortext" / "watch.json"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -191,6 +194,7 @@ def wait_settled(root: Path, timeout: float = 30.0) -> None:
         if state.get("pending") == 0 and state.get("published_for") == head:
             return
         time.sleep(0.02)
+    raise RuntimeError(f"the watcher did not settle within {timeout:.0f} s: {state}")
 
 
 def pages_match_fresh_build(root: Path) -> list[str]:

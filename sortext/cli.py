@@ -105,9 +105,10 @@ def _message(exc: Exception) -> str:
     """An error's text as the user sees it: each line made visible (a tab, an escape,
     a carriage return that a path or a name in it holds is shown as ``\\x09``...; a
     message's own line breaks stay)."""
+    from sortext.commands.hints import cli_text
     from sortext.files.inert import clean
 
-    return "\n".join(clean(line) for line in str(exc).split("\n"))
+    return "\n".join(clean(line) for line in cli_text(exc).split("\n"))
 
 
 def _internal(ctx: click.Context, exc: Exception) -> None:

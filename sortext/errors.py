@@ -7,13 +7,82 @@ each into a one-line message (exit status 2) that says how to fix it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A way out of an error, named by what it does, not in a front end's words.
+
+    ``action``: one of :data:`ACTIONS`; ``subject``: what it acts on (a record id, a
+    verb), ``""`` when nothing; ``text``: how the library says it (``str(error)``, so
+    a script or the assistant reads it), ``""`` when the library has no such way.  The
+    command line words each action itself (``sortext.commands.hints``): a core message
+    never names a command or an option."""
+
+    action: str
+    subject: str = ""
+    text: str = ""
+
+
+#: The actions a :class:`Hint` can name (each has the command line's wording).
+ACTIONS = frozenset(
+    {
+        "create_repository",  # make a records repository (or name the folder of one)
+        "again_anyway",  # the same entry once more, on purpose (subject: the verb)
+        "next_and_due",  # a new next action needs its text and its due date
+        "new_record",  # make the missing client
+        "list_ids",  # see the ids there are
+        "check_record",  # see a file's problems (subject: its path)
+        "condition_syntax",  # how a filter condition is written
+        "git_init",  # make the folder a git repository
+        "git_init_here",  # the same, or work inside the records repository
+        "export_columns",  # where the export's column names are listed
+    }
+)
+
 
 class SortextError(Exception):
-    """Base class: a failure the user can act on; ``str(e)`` says how."""
+    """Base class: a failure the user can act on; ``str(e)`` says how.
+
+    ``hint``: a way out named as a :class:`Hint` (None: the message says it all);
+    ``str(e)`` is :attr:`bare` followed by the hint's library wording."""
+
+    hint: Hint | None = None
+
+    @property
+    def bare(self) -> str:
+        """The message without its hint."""
+        return super().__str__()
+
+    def __str__(self) -> str:
+        bare = self.bare
+        return f"{bare}; {self.hint.text}" if self.hint and self.hint.text else bare
+
+
+_E = TypeVar("_E", bound="SortextError")
+
+
+def hinted(error: _E, action: str, subject: str = "", text: str = "") -> _E:
+    """``error`` with a :class:`Hint` (``action`` one of :data:`ACTIONS`; ValueError
+    otherwise, a mistake in sortext's code)."""
+    if action not in ACTIONS:
+        raise ValueError(f"no such hint action: {action}")
+    error.hint = Hint(action, subject, text)
+    return error
 
 
 class RepoNotFound(SortextError):
-    """No sortext.yaml found in the directory or its parents."""
+    """No sortext.yaml found in the directory or its parents (``start``: the folder the
+    search began in)."""
+
+    def __init__(self, message: str, start: Path | None = None) -> None:
+        super().__init__(message)
+        self.start = start
 
 
 class ConfigError(SortextError):
@@ -78,9 +147,27 @@ class UsageError(SortextError):
     """The command was called with arguments that cannot work."""
 
 
-class UnknownValue(UsageError):
-    """A filter value nobody uses (``next --owner zed``): names the option, the value
-    and the known values, so a typo is not answered with an empty list."""
+class ParameterError(UsageError):
+    """A parameter's value that cannot work, the parameter named as the library calls
+    it (``option``: ``since``, ``owner``), never a front end's spelling of it: the
+    command line writes ``--since`` (:meth:`worded`)."""
+
+    def __init__(self, option: str, detail: str) -> None:
+        self.option, self.detail = option, detail
+        super().__init__(self.worded(option))
+
+    def worded(self, name: str) -> str:
+        """The message with the parameter called ``name``."""
+        return f"{name} {self.detail}"
+
+
+class UnknownValue(ParameterError):
+    """A filter value nobody uses (``next --owner zed``): names the parameter, the value
+    and the known values, so a typo is not answered with an empty list.
+
+    ``option``: the parameter's name as the library calls it (``owner``, ``sort``),
+    never a front end's spelling of it: the command line writes ``--owner``
+    (:meth:`worded`)."""
 
     def __init__(
         self, option: str, kind: str, value: str, known: list[str], close: str | None = None
@@ -93,9 +180,14 @@ class UnknownValue(UsageError):
             folded = {k.casefold(): k for k in reversed(known)}
             found = difflib.get_close_matches(value.casefold(), list(folded), n=1)
             close = folded[found[0]] if found else None
-        hint = f"; did you mean '{one_line(close)}'?" if close else ""
-        listed = ", ".join(one_line(k) for k in known) if known else "none yet"
-        super().__init__(f"{option}: unknown {kind} '{one_line(value)}' (known: {listed}){hint}")
+        self.close = close
+        UsageError.__init__(self, self.worded(option))
+
+    def worded(self, name: str) -> str:
+        """The message with the parameter called ``name``."""
+        hint = f"; did you mean '{one_line(self.close)}'?" if self.close else ""
+        listed = ", ".join(one_line(k) for k in self.known) if self.known else "none yet"
+        return f"{name}: unknown {self.kind} '{one_line(self.value)}' (known: {listed}){hint}"
 
 
 def one_line(text: str) -> str:

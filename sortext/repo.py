@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sortext.errors import RepoNotFound
+from sortext.errors import RepoNotFound, hinted
 
 # Neither typing nor dataclasses is imported: finding the root is on the quick path of
 # a remembered query answer (see sortext.files.state).
@@ -137,9 +137,10 @@ def find_root(start: Path | None = None) -> Path:
             return folder
         if folder in ceilings:
             break
-    raise RepoNotFound(
-        f"no {CONFIG_NAME} in {here} or any parent folder; "
-        "run 'sortext init DIR' to create a records repository, or pass --repo DIR"
+    raise hinted(
+        RepoNotFound(f"no {CONFIG_NAME} in {here} or any parent folder", here),
+        "create_repository",
+        text=f"open the folder that holds a records repository's {CONFIG_NAME} (or one inside it)",
     )
 
 

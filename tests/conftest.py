@@ -149,3 +149,26 @@ def set_zone(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """TZ set to ``name`` for this process and the processes it starts."""
     monkeypatch.setenv("TZ", name)
     time.tzset()
+
+
+def clock_env(**extra: str) -> dict[str, str]:
+    """This process's environment for a ``sortext`` child whose day comes from the
+    clock and the zone (no ``SORTEXT_TODAY``, no ``NO_COLOR``), with ``extra`` set."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
+    env.update(extra)
+    return env
+
+
+def run_sortext(root: Path, args: list[str], env: dict[str, str]) -> str:
+    """``python -m sortext ARGS`` in ``root`` with ``env``: its standard output (the
+    test fails, showing both streams, unless it exits 0)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sortext", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

@@ -218,15 +218,18 @@ def test_only_a_damaged_file_is_deleted(
 
             patch.setattr(Index, "_refresh", failing_refresh)
         situation = code in _SITUATION
+        # busy or locked while opening or refreshing: another process writes the file,
+        # waited for and tried again (sortext/store/writer.py): the same file answers
+        retried = code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
         try:
             with Index.open(repo) as index:
                 index.refresh()
                 assert len(index.entries()) == 3
         except sqlite3.OperationalError as exc:
-            assert situation, exc
+            assert situation and not retried, exc
             assert exc is error
         else:
-            assert not situation
+            assert not situation or retried
     assert marked(path) == situation  # the same file, or a new one
 
 

@@ -53,6 +53,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import clock_env as _env
+from tests.conftest import run_sortext as _sortext
 from tests.conftest import set_zone
 from tests.test_query_recall import _age
 from tests.test_recall_line import _entry
@@ -61,25 +63,6 @@ from tests.watchkit import Daemon, last_message, wait_for, wait_settled
 
 #: 2026-11-24 10:00 in Tokyo, 2026-11-23 20:00 in New York.
 INSTANT = "2026-11-24T01:00:00Z"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
-    env.update(extra)
-    return env
-
-
-def _sortext(root: Path, args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "sortext", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def _without_zone(root: Path) -> None:

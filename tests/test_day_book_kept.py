@@ -224,3 +224,104 @@ def test_an_owners_first_next_actions_equal_every_next_action_filtered(records_r
             for limit in (1, 2, 50):
                 top = board.next_top_of(index.conn, owner, limit)
                 assert list(top) == mine[:limit] and len(top) == len(mine)
+
+
+# Amounts as a record may hold them: cents, any float, and the edges of exact sums (a
+# sum needing more than 28 digits, the smallest and largest floats, zeros, infinities).
+any_amount = st.one_of(
+    cents.map(float),
+    st.floats(allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1e26, -1e26, 1e-20, 5e-324, 1.7976931348623157e308]),
+    st.sampled_from([float("inf"), -float("inf"), 0.1, 0.3, 1e27, 123456789.123]),
+)
+stored_invoice = st.tuples(
+    st.sampled_from(["ada", "bea", "cy"]),
+    any_amount,
+    st.sampled_from(["EUR", "GBP"]),
+    st.sampled_from(["draft", "sent", "paid", "overdue", "void", None]),
+    st.one_of(st.none(), st.sampled_from(["2026-11-02", "2026-02-30", "2025-12-31", "soon"])),
+    st.one_of(st.none(), st.sampled_from(["2026-11-20", "2026-07-01", "2026-13-01"])),
+    st.one_of(st.none(), st.sampled_from(["2026-08-01", "2026-11-29", "x"])),
+)
+
+
+def _contributions_either_way(
+    conn: sqlite3.Connection, day: str, paths: list[str] | None, monkeypatch: Any
+) -> list[Any]:
+    """``_contributions`` grouped by amount and row by row (the reference: its grouping
+    switched off): each the sums and paid rows in their order, or the error raised."""
+    answers: list[Any] = []
+    for grouped in (True, False):
+        with monkeypatch.context() as patch:
+            if not grouped:
+                patch.setattr(daybook, "_grouped_figures", lambda *args: None)
+            try:
+                sums, paid = daybook._contributions(conn, day, paths)
+            except (sqlite3.OperationalError, ArithmeticError) as exc:
+                answers.append(("raised", type(exc).__name__))
+                continue
+        answers.append(
+            (
+                [(k, n, [str(v) for v in figures]) for k, (n, figures) in sums.items()],
+                [(k, name, n, str(total)) for k, (name, n, total) in paid.items()],
+            )
+        )
+    return answers
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(stored_invoice, max_size=30),
+    st.sampled_from(["2026-11-30", "2026-12-01", "2027-01-02"]),
+    st.booleans(),
+)
+def test_money_totals_added_by_amount_equal_the_row_by_row_sum(
+    invoices: list[tuple[Any, ...]], day: str, some: bool
+) -> None:
+    """The kept totals' sums, added per (owner, currency, amount) group as count x
+    amount, equal the exact row-by-row sum: the same digits, exponents and signs, in the
+    same order; where a partial sum could need more than 28 digits (or an amount is
+    infinite) the row-by-row sum is what runs, raising or answering as it does."""
+    import pytest
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(daybook.SCHEMA)
+    owners = {"ada": "maya", "bea": None, "cy": "theo"}
+    for rid, owner in owners.items():
+        conn.execute(
+            "INSERT INTO day_who VALUES (?, ?, ?, ?)", (f"clients/{rid}.md", rid, rid, owner)
+        )
+    for seq, (rid, amount, cur, status, issued, paid_on, due) in enumerate(invoices):
+        conn.execute(
+            "INSERT INTO day_inv VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (f"clients/{rid}.md", seq, f"INV-{seq}", amount, cur, status, issued, paid_on, due),
+        )
+    paths = ["clients/ada.md", "clients/cy.md"] if some else None
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        grouped, row_by_row = _contributions_either_way(conn, day, paths, monkeypatch)
+    assert grouped == row_by_row
+
+
+def test_a_cold_builds_recount_adds_by_amount(monkeypatch: Any) -> None:
+    """The recount of realistic invoices (cents, two owners, one currency) takes the
+    grouped path: no aggregate call per invoice."""
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(daybook.SCHEMA)
+    sent = {"currency": "EUR", "status": "sent", "issued": "2026-11-02"}
+    records = [
+        _record(f"c{i}", OWNERS[i % 3], f"C {i}", [{"id": "1", "amount": 120.5 + i, **sent}])
+        for i in range(30)
+    ]
+    daybook.store(conn, [(r.path, daybook.to_rows(r, CONFIG, TODAY)) for r in records])
+    calls: list[float] = []
+    step = daybook._ExactSum.step
+
+    def counted(self: Any, value: float) -> None:
+        calls.append(value)
+        step(self, value)
+
+    monkeypatch.setattr(daybook._ExactSum, "step", counted)
+    daybook._recount(conn, TODAY.isoformat())
+    assert conn.execute("SELECT count(*) FROM day_money").fetchone()[0] == 3  # "", maya, theo
+    assert len(calls) == 0  # the paid-this-year query's: none here (nothing paid)
+    _same(conn, TODAY, 5)

@@ -229,3 +229,30 @@ def test_a_value_json_cannot_hold_is_not_stored(long_repo: Path) -> None:
     truth = reference_history(repo, "ada", None)
     assert client_history(repo, "ada") == truth
     assert client_history(repo, "ada") == truth
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "score: 123456789012345678901234567890",  # past 64 bits: orjson refuses it
+        # 2**70: a float holds it exactly, and orjson reads it back as one (no error)
+        "score: 1180591620717411303424",
+        "score: Zoë Ångström ☃",  # written as UTF-8 by orjson, as \\u escapes by json
+        "score: {1: one, 2: two}",
+    ],
+)
+def test_a_value_orjson_refuses_is_stored_by_the_json_module(long_repo: Path, line: str) -> None:
+    """The comparisons are written by orjson (by the json module what orjson refuses)
+    and read back by the json module, and a row is stored only when it reads back
+    equal: cold and warm give the plain walk's answer, an integer past 64 bits
+    included (orjson would read it back as a float)."""
+    path = long_repo / "clients" / "ada.md"
+    path.write_text(path.read_text().replace("stage:", f"{line}\nstage:", 1))
+    _commit(long_repo, 40)
+    repo = open_repository(long_repo)
+    truth = reference_history(repo, "ada", None)
+    assert client_history(repo, "ada") == truth
+    with sqlite3.connect(StateDir(long_repo).history_cache) as conn:
+        rows = [v for (v,) in conn.execute("SELECT value FROM facts") if "score" in v]
+    assert len(rows) == 1
+    assert client_history(repo, "ada") == truth

@@ -166,7 +166,10 @@ def test_since_is_a_date_or_a_usage_error(text: str, today: dt.date) -> None:
     try:
         since = parse_since(text, today)
     except UsageError as exc:
-        assert str(exc).startswith("--since '")
+        from sortext.commands.hints import cli_text
+
+        assert str(exc).startswith("since '")  # the library's name of the parameter
+        assert cli_text(exc).startswith("--since '")  # the command line's
         return
     assert isinstance(since, dt.date)
 

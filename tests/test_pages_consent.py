@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -184,4 +185,29 @@ def test_a_withheld_client_whose_file_breaks_stays_off_the_error_lists(
     build(records_repo, [path])
     assert leaks(records_repo) == []
     build(records_repo)  # a full build agrees
+    assert leaks(records_repo) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_page_removed_in_a_forked_parse_is_reported_removed(
+    records_repo: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A rebuild that parses every record (the index gone, or a layout or config change)
+    in forked workers removes a withheld client's page there, and the build reports it
+    removed, as when one process parses: the watcher publishes what the build reports
+    written or removed, so a page only deleted on disk would stay on ``sortext-pages``."""
+    import os
+
+    import sortext.store.index as index_module
+
+    add_config(records_repo, "privacy: {pages: consented}\n")
+    build(records_repo)
+    assert (records_repo / "site/clients/amara-okafor.html").exists()
+    set_consent(records_repo, "false")
+    shutil.rmtree(records_repo / ".sortext")  # every record parsed again
+    monkeypatch.setattr(index_module, "PARALLEL_THRESHOLD", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: workers)
+    removed = build(records_repo)
+    assert not (records_repo / "site/clients/amara-okafor.html").exists()
+    assert removed == ["site/clients/amara-okafor.html"]
     assert leaks(records_repo) == []

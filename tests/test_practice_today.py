@@ -17,8 +17,6 @@ import ast
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sortext.cli import main
+from tests.conftest import clock_env as _env
+from tests.conftest import run_sortext as _sortext
 from tests.conftest import set_zone
 from tests.test_query_recall import _age
 from tests.watchkit import Daemon, wait_settled
@@ -176,25 +176,6 @@ def test_a_bad_sortext_now_with_today_given_still_answers(
 
 
 # --- 3. the commands, under two TZ around the practice's midnight --------------------
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SORTEXT_TODAY", "NO_COLOR")}
-    env.update(extra)
-    return env
-
-
-def _sortext(root: Path, args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "sortext", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def _overdue(next_json: str) -> list[str]:

@@ -22,21 +22,24 @@ Side = Literal["ours", "theirs"]
 
 @dataclass(frozen=True, slots=True)
 class Hunk:
-    """A ``<<<<<<<`` ... ``=======`` ... ``>>>>>>>`` block; line indexes are 0-based."""
+    """A ``<<<<<<<`` ... ``=======`` ... ``>>>>>>>`` block; line indexes are 0-based.
+    ``base``: the ``|||||||`` line of git's diff3 / zdiff3 style (``merge.conflictStyle``),
+    whose section (the common ancestor's lines) is neither side; None without one."""
 
     start: int
     middle: int
     end: int
     in_notes: bool
+    base: int | None = None
 
     def lines_of(self, lines: list[str], which: Side) -> list[str]:
         if which == "ours":
-            return lines[self.start + 1 : self.middle]
+            return lines[self.start + 1 : self.middle if self.base is None else self.base]
         return lines[self.middle + 1 : self.end]
 
 
 def find_hunks(text: str) -> list[Hunk]:
-    """Conflict blocks in ``text`` (diff3 base sections count as 'ours' noise: rare)."""
+    """Conflict blocks in ``text``, in git's merge, diff3 and zdiff3 styles."""
     lines = text.split("\n")
     fence_end = _front_matter_end(lines)
     hunks: list[Hunk] = []
@@ -52,7 +55,8 @@ def find_hunks(text: str) -> list[Hunk]:
             )
             if end is None:
                 break
-            hunks.append(Hunk(i, middle, end, fence_end is not None and i > fence_end))
+            base = next((j for j in range(i + 1, middle) if lines[j].startswith("|||||||")), None)
+            hunks.append(Hunk(i, middle, end, fence_end is not None and i > fence_end, base))
             i = end + 1
         else:
             i += 1
@@ -207,6 +211,11 @@ def resolve(text: str, record_id: str, fld: str, take: str) -> str:
         )
         listed = ", ".join(named) if named else "none"
         raise UsageError(f"{record_id}: no merge conflict on '{fld}' (conflicts: {listed})")
+    if fld != "notes" and len(targets) == 1:
+        hunk, changes = found[targets[0]]
+        others = [c.path for c in changes if not field_matches(c.path, fld)]
+        if others and take != "both":  # the block holds other fields in conflict too
+            return _settle_field(text, record_id, targets[0], hunk, fld, take, others)
     if take in ("ours", "theirs"):
         side: Side = "ours" if take == "ours" else "theirs"
         return settle(text, dict.fromkeys(targets, side), default=None)
@@ -225,6 +234,87 @@ def resolve(text: str, record_id: str, fld: str, take: str) -> str:
     return _set_value(text, targets[0], found[targets[0]][0], fld, take)
 
 
+def _value_pattern(key: str) -> re.Pattern[str]:
+    """``key: value`` in a block or flow mapping line; group 3 is the value's text."""
+    value_end = r"(?=[ \t]*(?:[,}]|#|$))"
+    return re.compile(rf"(^|[\s{{,])({re.escape(key)}:[ \t]*)([^,}}#\n]*?){value_end}")
+
+
+def _settle_field(
+    text: str, record_id: str, index: int, hunk: Hunk, fld: str, take: str, others: list[str]
+) -> str:
+    """Settle ``fld`` alone in conflict block ``index``, which holds ``others`` (field
+    paths) in conflict too: both sides of the block get the value taken (our value's
+    text, theirs, or VALUE), so the block still offers the other fields both ways; a
+    block whose sides then agree is settled.  A value that is not one line of text
+    (a list, a section) cannot be split off: UsageError naming the whole entry."""
+    lines = text.split("\n")
+    key = re.split(r"[.\[]", fld)[-1] if not fld.endswith("]") else None
+    pattern = _value_pattern(key) if key else None
+    sides: tuple[Side, Side] = ("ours", "theirs")
+    whole = fld.rsplit(".", 1)[0] if "." in fld else fld  # the entry holding the field
+    refusal = UsageError(
+        f"{fld} is in one conflict block with {', '.join(others)}: settle them together "
+        f"(sortext resolve {record_id} {whole} --take ours|theirs), or edit the file"
+    )
+    if pattern is None:
+        raise refusal
+    before = {which: _side_data(settle(text, {index: which}, "ours")) for which in sides}
+    if before["ours"] is None or before["theirs"] is None:
+        raise refusal
+    if take in sides:
+        wanted = value_at(before[take], fld)
+        value_text = next(
+            (
+                m.group(3)
+                for line in hunk.lines_of(lines, take)
+                for m in [pattern.search(line)]
+                if m is not None
+            ),
+            None,
+        )
+        if value_text is None:
+            raise refusal
+    else:
+        from sortext.record.values import normalize
+        from sortext.record.yamlread import load_fast
+
+        value_text, wanted = take, load_fast(take)
+        if isinstance(wanted, Diagnostic | dict | list):
+            raise UsageError(
+                f"VALUE for {fld} must be a single value (text, number, date); "
+                "for lists and sections take 'ours' or 'theirs', then edit the file"
+            )
+        wanted = normalize(wanted)
+    blocks: dict[Side, list[str]] = {}
+    for which in sides:
+        block = hunk.lines_of(lines, which)
+        old = before[which]
+        for n, line in enumerate(block):
+            new_line, count = pattern.subn(lambda m: m.group(1) + m.group(2) + value_text, line, 1)
+            if not count:
+                continue
+            candidate = [*block[:n], new_line, *block[n + 1 :]]
+            parsed = _side_data(settle(text, {index: candidate}, "ours"))
+            if parsed is None or value_at(parsed, fld) != wanted:
+                continue
+            if all(field_matches(c.path, fld) for c in diff_data(old, parsed)):
+                blocks[which] = candidate
+                break
+        if which not in blocks:
+            raise refusal
+    if blocks["ours"] == blocks["theirs"]:
+        return settle(text, {index: blocks["ours"]}, default=None)
+    marked = [
+        lines[hunk.start],
+        *blocks["ours"],
+        lines[hunk.middle],
+        *blocks["theirs"],
+        lines[hunk.end],
+    ]
+    return settle(text, {index: marked}, default=None)
+
+
 def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> str:
     from sortext.record.values import normalize
     from sortext.record.yamlread import load_fast
@@ -240,8 +330,7 @@ def _set_value(text: str, index: int, hunk: Hunk, fld: str, value_text: str) -> 
     if key is None:
         raise UsageError(f"{fld} is a whole entry: take 'ours' or 'theirs', then edit the file")
     lines = text.split("\n")
-    value_end = r"(?=[ \t]*(?:[,}]|#|$))"
-    pattern = re.compile(rf"(^|[\s{{,])({re.escape(key)}:[ \t]*)([^,}}#\n]*?){value_end}")
+    pattern = _value_pattern(key)
     sides: tuple[Side, Side] = ("ours", "theirs")
     for which in sides:
         block = hunk.lines_of(lines, which)

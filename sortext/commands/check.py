@@ -88,6 +88,11 @@ def command(
         else:
             summary += "OK, no problems"
         click.echo(summary, err=True)
+        if any(d.message.startswith("merge conflict: ours") for d in diagnostics):
+            from sortext.vcs.headref import REBASE_SIDES, rebase_in_progress
+
+            if rebase_in_progress(repo.root):
+                click.echo(REBASE_SIDES, err=True)
     failed = not report.ok or (strict and bool(diagnostics))
     sys.exit(1 if failed else 0)
 

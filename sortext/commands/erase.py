@@ -163,7 +163,8 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     if any(r.startswith("refs/notes/") for r in rewritten):
         click.echo(
             "  git notes: filed again under the rewritten commits, values replaced; a note "
-            "on a commit that only changed the client is dropped with it"
+            "on a commit that only changed the client is dropped with it; a note on a file, "
+            "folder or tag follows it (dropped when it is gone with the client)"
         )
     click.echo("  files dropped from every commit:")
     for path in plan.paths:
@@ -181,10 +182,24 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         click.echo("  files outside git named after the client, deleted:")
         for path in plan.named_files:
             click.echo(f"    {visible(path)}")
+    for said in plan.identity_notes:
+        click.echo(f"  note: {visible(said)}")
     fields = sorted({v.field for v in plan.values})
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
     )
+    if plan.sentences:
+        click.echo(
+            f"  sentences of the client's notes looked for afterwards: {len(plan.sentences)} "
+            "(free text is not replaced: a place still quoting one is reported by commit, "
+            "path and line)"
+        )
+    quoted = [q for q in plan.quoted if q.split(", line ", 1)[0] not in plan.paths]
+    for place in quoted[:20]:
+        click.echo(
+            f"  NOT erased (free text): {visible(place)}: edit it first if it is the "
+            "client's (a rewrite keeps it, and its history)"
+        )
     for v in plan.too_short:
         click.echo(f"  not searched (shorter than 4 characters): {v.field}")
     for kind in sorted({v.field for v in plan.own_words}):
@@ -277,7 +292,7 @@ def rebuild_pages(repo: Any, report: EraseReport, today: dt.date) -> None:
     from sortext.vcs.erase import working_tree_hits
 
     build(repo, today)
-    report.leftovers = working_tree_hits(repo.root, report.plan.values)
+    report.leftovers = working_tree_hits(repo.root, report.plan.values, report.plan.sentences)
 
 
 def show_report(report: EraseReport, push: bool) -> None:
@@ -290,18 +305,26 @@ def show_report(report: EraseReport, push: bool) -> None:
     if notes.refs:
         click.echo(
             f"git notes ({', '.join(map(visible, notes.refs))}): {notes.moved} filed again under "
-            f"the rewritten commits, {notes.dropped} dropped with the commit they were on"
+            f"the rewritten commits, {notes.dropped} dropped with the commit (or file) they were on"
         )
+        for said in notes.said:
+            click.echo(f"  {visible(said)}")
     values = len(report.plan.values)
+    looked = len(report.plan.sentences)
+    sentences = f" and {count(looked, 'sentence')} of the client's notes" if looked else ""
     for v in [report.local, *report.remotes]:
         state = "clean" if v.clean else "STILL FOUND"
         click.echo(
             f"verified {visible(v.where)}: {count(v.objects, 'object')} and "
             f"{count(v.files, 'git file')} "
-            f"searched for {count(values, 'value')}: {state}"
+            f"searched for {count(values, 'value')}{sentences}: {state}"
         )
         for hit in v.found[:20]:
             click.echo(f"  {visible(hit)}")
+        for hit in v.quoted[:20]:
+            click.echo(f"  {visible(hit)}")
+        if len(v.quoted) > 20:
+            click.echo(f"  ... and {len(v.quoted) - 20} more places quoting the client's notes")
     for name, error in report.remote_errors.items():
         click.echo(f"{visible(name)}: FAILED: {visible(error)}")
     for hit in report.leftovers:

@@ -86,7 +86,9 @@ def resolve_today(value: str | None, zone: str | None) -> dt.date:
     try:
         return practice_day(zone)
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+        from sortext.commands.hints import cli_text
+
+        raise click.UsageError(cli_text(exc)) from None
 
 
 def practice_today(recall: Recall) -> dt.date:
@@ -99,7 +101,9 @@ def practice_today(recall: Recall) -> dt.date:
     try:
         return recall.today()
     except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+        from sortext.commands.hints import cli_text
+
+        raise click.UsageError(cli_text(exc)) from None
 
 
 class PracticeZone:

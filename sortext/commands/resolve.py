@@ -25,8 +25,9 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
 
     FIELD is the name 'sortext check' shows (stage, next_action.due,
     sessions[2026-11-20].status, notes).  Other conflicts in the file stay
-    marked.  When none remain during a merge, the file is staged (git add)
-    so 'sortext sync' can finish the merge.
+    marked.  When none remain and git holds the file unmerged (a merge, sync,
+    pull --rebase, cherry-pick or revert stopped on it), the file is staged
+    (git add), so 'sortext sync' or 'git rebase --continue' can go on.
 
     \b
     Example:
@@ -48,13 +49,20 @@ def command(record_id: str, field: str, take: str, repo_dir: Path | None) -> Non
     raw = got
     text = raw.decode("utf-8")
     settled = resolve(text, record_id, field, take)
+    if take in ("ours", "theirs"):
+        from sortext.vcs.headref import REBASE_SIDES, rebase_in_progress
+
+        if rebase_in_progress(repo.root):
+            click.echo(REBASE_SIDES, err=True)
     refuse_unusual_target(path)  # a hard link would part from its other names
     replace_if_unchanged(path, settled.encode("utf-8"), raw)
     if has_markers(settled):
         click.echo(f"{record_id}: {field} settled; other conflicts remain (run sortext check)")
         return
-    if (repo.root / ".git").exists() and git.run(
-        repo.root, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False
-    ).strip():
-        git.run(repo.root, "add", "--", repo.relative(path))
+    # staged when git holds the record unmerged, whichever operation stopped on it
+    # (merge, sync, pull --rebase, cherry-pick, revert, stash pop): checking for
+    # MERGE_HEAD alone left a rebase's record unstaged ('needs merge' at --continue)
+    relative = repo.relative(path)
+    if git.run(repo.root, "ls-files", "--unmerged", "--", relative, check=False).strip():
+        git.run(repo.root, "add", "--", relative)
     click.echo(f"{record_id}: {field} settled; no conflicts left in {repo.shown(path)}")

@@ -48,7 +48,9 @@ def command(
         try:
             changes.append((parse_path(path_text.strip()), value))
         except EditRefused as exc:
-            raise click.UsageError(str(exc)) from exc
+            from sortext.commands.hints import cli_text
+
+            raise click.UsageError(cli_text(exc)) from exc
 
     def change(editor: RecordEditor) -> None:
         for path, value in changes:

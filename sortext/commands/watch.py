@@ -80,8 +80,27 @@ ASKED = 8
 
 #: The child process :func:`refresh_in_child` runs (the repository's root is its
 #: argument).
-_CHILD = (
-    "import sys\n"
+#: Its first lines (:data:`SENTRY`) tell who stops it: SIGTERM and SIGINT are blocked
+#: and a thread takes them with ``sigwaitinfo``, writes the sender's pid on standard
+#: error (:data:`KILLED_BY`), and lets the signal kill the child as it would have.  A
+#: process the child forks (a parsing pool's worker) takes them as usual.
+SENTRY = (
+    "import os, signal, sys, threading\n"
+    "_stops = {signal.SIGTERM, signal.SIGINT}\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)\n"
+    "signal.pthread_sigmask(signal.SIG_BLOCK, _stops)\n"
+    "_free = lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, _stops)\n"
+    "os.register_at_fork(after_in_child=_free)\n"
+    "def _sentry():\n"
+    "    info = signal.sigwaitinfo(_stops)\n"
+    "    os.write(2, b'\\n%s %d %d\\n' % (sys.argv[3].encode(), info.si_signo, info.si_pid))\n"
+    "    signal.pthread_sigmask(signal.SIG_UNBLOCK, _stops)\n"
+    "    os.kill(os.getpid(), info.si_signo)\n"
+    "threading.Thread(target=_sentry, daemon=True).start()\n"
+)
+#: The word before "SIGNAL PID" in the line :data:`SENTRY` writes.
+KILLED_BY = "sortext-refresh-stopped-by"
+_CHILD = SENTRY + (
     "if sys.argv[2]:\n"
     "    sys.path.insert(0, sys.argv[2])\n"
     "from pathlib import Path\n"
@@ -151,7 +170,7 @@ class RefreshChild:
             # click.py or sortext/ in the folder the watcher was started in would run as
             # its child)
             proc = subprocess.Popen(
-                [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree()],
+                [sys.executable, "-P", "-c", _CHILD, str(root), _source_tree(), KILLED_BY],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
@@ -175,19 +194,33 @@ class RefreshChild:
                 raise
             if code != 0:
                 _remove_temp_replies(root)  # killed by another hand: maybe mid-write
-                if self._stopped_with_watcher(code):
-                    return None
                 errors.seek(0)
-                self._tell(code, errors.read()[-64 * 1024 :])
+                said = errors.read()[-64 * 1024 :]
+                sender = _sender(said, code)
+                if self._stopped_with_watcher(code, sender):
+                    return None
+                self._tell(code, said, sender)
         return code
 
-    def _stopped_with_watcher(self, code: int) -> bool:
+    def _stopped_with_watcher(self, code: int, sender: int | None = None) -> bool:
         """Whether the child's exit status ``code`` is a death by a stop signal that
-        stopped the watcher too (seen within :data:`STOP_GRACE` seconds)."""
+        stopped the watcher too.
+
+        ``sender``: the pid that sent the signal (the child's :data:`SENTRY` says it;
+        None when it died before it could).  A signal from a process that is not one of
+        the watcher's ancestors (a ``kill`` typed in another terminal) was sent to the
+        child alone: told at once, even while the watcher stops (the watcher's own stop
+        never signals its child: it kills it).  One from an ancestor (the service
+        manager that stops the watcher's whole control group, the shell running it), or
+        from an unknown sender, is the watcher's own stop when the watcher is seen
+        stopping within :data:`STOP_GRACE` seconds."""
+        import os
         import signal
         import time
 
         if self.stopping is None or -code not in (signal.SIGTERM, signal.SIGINT):
+            return False
+        if sender is not None and sender not in _ancestors(os.getpid()):
             return False
         deadline = time.monotonic() + STOP_GRACE
         while not self.stopping():
@@ -196,21 +229,27 @@ class RefreshChild:
             time.sleep(_LOOK)
         return True
 
-    def _tell(self, code: int, stderr: bytes) -> None:
-        """Log the child's failure once per cause: killed by a signal, or the last line
-        its standard error holds (the exception a traceback ends with), else its exit
-        status."""
+    def _tell(self, code: int, stderr: bytes, sender: int | None = None) -> None:
+        """Log the child's failure once per cause: killed by a signal (``sender``: the
+        pid that sent it, when known), or the last line its standard error holds (the
+        exception a traceback ends with), else its exit status."""
         import signal
 
         from sortext.files.inert import clean
 
-        lines = [line for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        lines = [
+            line
+            for line in stderr.decode("utf-8", "replace").splitlines()
+            if line.strip() and not line.startswith(KILLED_BY + " ")
+        ]
         if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
             cause = f"killed by {name}" + (" (out of memory?)" if -code == signal.SIGKILL else "")
+            if sender is not None:
+                cause += f" from process {sender}"
         elif lines:
             cause = clean(lines[-1].strip())[:_QUOTED]
         else:
@@ -230,6 +269,40 @@ class RefreshChild:
 #: makes its own :class:`RefreshChild`; this one is for callers that need no memory of
 #: what was told).
 refresh_in_child = RefreshChild()
+
+
+def _sender(stderr: bytes, code: int) -> int | None:
+    """The pid that sent the signal ``-code`` to the child, from the line its
+    :data:`SENTRY` wrote (the last such line); None when it wrote none."""
+    import re
+
+    found = re.findall(rb"^%s (\d+) (\d+)$" % KILLED_BY.encode(), stderr, re.MULTILINE)
+    if not found:
+        return None
+    signo, pid = (int(x) for x in found[-1])
+    return pid if signo == -code else None
+
+
+def _ancestors(pid: int) -> set[int]:
+    """``pid``'s parent, its parent's parent... up to the first process (``/proc``;
+    where there is none, the parent alone)."""
+    import os
+
+    found: set[int] = set()
+    here = pid
+    while here > 1 and here not in found:
+        try:
+            with open(f"/proc/{here}/stat", "rb") as f:
+                stat = f.read()
+            parent = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            if here == pid:
+                found.add(os.getppid())
+            break
+        found.add(parent)
+        here = parent
+    found.discard(pid)
+    return found
 
 
 def _source_tree() -> str:

@@ -25,6 +25,10 @@ class DaemonRunning(SortextError):
     """Another ``sortext watch`` already serves this repository."""
 
 
+class RepositoryGone(SortextError):
+    """The repository a running daemon locked was deleted, moved or replaced."""
+
+
 @dataclass
 class DaemonLock:
     """The held lock; ``stale_pid`` is the pid of a dead daemon we took over from."""
@@ -33,12 +37,34 @@ class DaemonLock:
     fd: int
     stale_pid: int | None
 
+    def held(self) -> bool:
+        """Whether ``path`` is still the file this lock holds (one ``stat``).  False when
+        the repository was deleted, moved away or replaced (``rm -rf`` and a new clone
+        at the same place, ``mv``), or the pid file deleted: a daemon that went on would
+        act on whatever is at the path now, beside a second daemon free to start."""
+        if self.fd < 0:
+            return False
+        try:
+            now, mine = os.stat(self.path), os.fstat(self.fd)
+        except OSError:
+            return False
+        if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+            return True
+        # a file system whose inode numbers are not stable (some FUSE mounts): the file
+        # at the path still naming this process is taken as this lock
+        try:
+            return self.path.read_text("ascii", "replace").strip() == str(os.getpid())
+        except OSError:
+            return False
+
     def release(self) -> None:
-        """Remove the pid file and drop the lock (clean shutdown)."""
+        """Remove the pid file, when it is still ours, and drop the lock (clean
+        shutdown); another daemon's lock at the same path is left alone."""
         if self.fd < 0:
             return
         try:
-            self.path.unlink(missing_ok=True)
+            if self.held():
+                self.path.unlink(missing_ok=True)
         finally:
             os.close(self.fd)
             self.fd = -1

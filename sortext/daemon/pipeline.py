@@ -231,6 +231,8 @@ class Pipeline:
     pages: PagesSettings = field(default_factory=PagesSettings)
     #: the records commit the pages branch was last published for
     published_for: str | None = None
+    #: the branch (``refs/heads/...``) HEAD was on at that publish (None: not yet)
+    published_branch: str | None = None
     #: the day the pages on the branch were built for (the injected clock's): when the
     #: day changes, the pages of the same records commit are published again, since
     #: NEXT.md's "today" (due, overdue, this week) moved
@@ -467,11 +469,18 @@ class Pipeline:
             return
         if head == self.published_for and not restage and not new_day:
             return
+        branch = self._branch()
+        if branch is None:  # a commit checked out, ours made on it too: not the practice's
+            self._log_publish_problem(
+                f"pages for {head[:8]} not published: HEAD is detached (a commit checked "
+                "out, not a branch); publishing goes on once a branch is checked out"
+            )
+            return
         if (
             result.commit is None
             and not catch_up
             and head != self.published_for
-            and not self._moved_forward(head)
+            and not self._moved_forward(head, branch)
         ):
             return
         why = None
@@ -500,27 +509,48 @@ class Pipeline:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return
         self.published_for = head
+        self.published_branch = branch
         if day is not None:
             self.published_day = day
         self._publish_error = None
         self._unpublished = set()
 
-    def _moved_forward(self, head: str) -> bool:
-        """HEAD is on a branch and descends from the last published records commit."""
+    def _branch(self) -> str | None:
+        """The branch HEAD is on (``refs/heads/main``); None when HEAD is detached (or
+        git cannot say)."""
+        from sortext.vcs import git as gitlayer
+
+        try:
+            proc = gitlayer.run_full(self.repo.root, "symbolic-ref", "-q", "HEAD")
+        except GitError:
+            return None
+        name = proc.stdout.decode("utf-8", "replace").strip()
+        return name if proc.returncode == 0 and name else None
+
+    def _moved_forward(self, head: str, branch: str) -> bool:
+        """HEAD (on ``branch``) moved forward from the last published records commit:
+        it descends from it (pull, merge, a commit by hand), or it is that branch's
+        history rewritten (``commit --amend``, ``rebase``, ``pull --rebase``: neither
+        descendant nor ancestor).  A reset back (HEAD an ancestor) or another branch
+        checked out is not."""
         from sortext.vcs import git as gitlayer
 
         if self.published_for is None:
             return True
-        try:
-            on_branch = gitlayer.run_full(self.repo.root, "symbolic-ref", "-q", "HEAD")
-            if on_branch.returncode != 0:
-                return False
-            ancestor = gitlayer.run_full(
-                self.repo.root, "merge-base", "--is-ancestor", self.published_for, head
-            )
-        except GitError:
-            return False
-        return ancestor.returncode == 0
+
+        def ancestor(old: str, new: str) -> bool | None:
+            try:
+                proc = gitlayer.run_full(self.repo.root, "merge-base", "--is-ancestor", old, new)
+            except GitError:
+                return None
+            return {0: True, 1: False}.get(proc.returncode)  # 128: a commit gone (gc)
+
+        forward = ancestor(self.published_for, head)
+        if forward is None:
+            return branch == self.published_branch
+        if forward:
+            return True
+        return branch == self.published_branch and ancestor(head, self.published_for) is False
 
     def _log_publish_problem(self, text: str) -> None:
         if text != self._publish_error:

@@ -53,6 +53,13 @@ class BackupTarget:
         return cls(tuple(remotes), branch, pages_ref)
 
 
+#: ``held`` in the push status while HEAD is detached (logged once).
+HELD_DETACHED = (
+    "HEAD is detached (a commit checked out, not a branch): the records branch is not "
+    "pushed until a branch is checked out"
+)
+
+
 def _now() -> str:
     from sortext.vcs.midnight import utc_now
 
@@ -106,13 +113,22 @@ class Pusher:
         target = self.target
         status = read_json(self.status_path)
         status.update(remote=", ".join(target.remotes), branch=target.branch or "")
+        records = self._records_refspec(target)
+        held = "" if records else HELD_DETACHED
+        if held != status.get("held", ""):
+            if held:
+                log.info("%s", held)
+            status["held"] = held
         ok, error = True, ""
         for remote in target.remotes:
-            args = ["push", "--quiet", remote, self._records_refspec(target)]
+            refspecs = [records] if records else []
             if target.pages_ref and self._has(target.pages_ref):
-                args.append(f"+{target.pages_ref}:{target.pages_ref}")
+                refspecs.append(f"+{target.pages_ref}:{target.pages_ref}")
+            if not refspecs:
+                continue  # nothing to push: a detached HEAD and no pages branch
+            args = ["push", "--quiet", remote]
             try:
-                proc = git.run_full(self.root, *args, timeout=PUSH_TIMEOUT)
+                proc = git.push(self.root, remote, *refspecs, timeout=PUSH_TIMEOUT)
                 if proc.returncode != 0:
                     ok = False
                     error = str(git.failure(args, proc.stderr.decode("utf-8", "replace")))
@@ -135,11 +151,14 @@ class Pusher:
             log.warning("cannot record push status: %s", exc)
         return ok
 
-    def _records_refspec(self, target: BackupTarget) -> str:
-        if target.branch:
-            return f"HEAD:refs/heads/{target.branch}"
+    def _records_refspec(self, target: BackupTarget) -> str | None:
+        """``HEAD:refs/heads/BRANCH`` (the configured branch, else the one checked out);
+        None when HEAD is detached: a commit made on a checked-out old commit is no
+        branch's, and is never pushed over one (``sortext backup`` refuses it too)."""
         name = git.text(self.root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
-        return f"HEAD:refs/heads/{name or 'main'}"
+        if not name:
+            return None
+        return f"HEAD:refs/heads/{target.branch or name}"
 
     def _has(self, ref: str) -> bool:
         proc = git.run_full(self.root, "rev-parse", "--verify", "-q", ref)

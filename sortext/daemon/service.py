@@ -32,6 +32,7 @@ from typing import Any
 
 from sortext.daemon.debounce import Debouncer
 from sortext.daemon.events import Change
+from sortext.daemon.lock import DaemonLock, RepositoryGone
 from sortext.daemon.pipeline import MISSING_GRACE, Batch, Pipeline, Renderer, SettleResult
 from sortext.daemon.state import write_json
 from sortext.files import watchmark
@@ -58,12 +59,29 @@ RESCAN_EVERY = 30.0
 
 
 class _LogFile(logging.handlers.WatchedFileHandler):
-    """``.sortext/watch.log``, reopened (folder included) when the user deletes
-    ``.sortext/`` while the watcher runs: it is derived data, safe to delete."""
+    """``.sortext/watch.log``, reopened (its folder made again) when the user deletes
+    ``.sortext/`` while the watcher runs: it is derived data, safe to delete.  Never the
+    folders above it (a deleted repository is not made again by a log line), and not
+    at all once :attr:`detached` (the repository was replaced: the file at the path is
+    another watcher's); the lines then go on to the file already open."""
+
+    detached = False
 
     def reopenIfNeeded(self) -> None:
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        if self.detached:
+            return
+        try:
+            Path(self.baseFilename).parent.mkdir(exist_ok=True)
+        except OSError:  # the repository itself is gone
+            return
         super().reopenIfNeeded()
+
+
+def _detach_log_file() -> None:
+    """Keep the watcher's log lines out of the file now at ``.sortext/watch.log``."""
+    for handler in logging.getLogger("sortext.watch").handlers:
+        if isinstance(handler, _LogFile):
+            handler.detached = True
 
 
 class InertFormatter(logging.Formatter):
@@ -110,6 +128,10 @@ class WatchService:
     debounce: float = 0.3
     started_at: str = ""
     _stop: bool = False
+    #: the daemon lock, once taken (:meth:`run`)
+    _lock: DaemonLock | None = None
+    #: why the watcher stopped because its repository went away ("" while it is there)
+    _gone: str = ""
     _queue: queue.Queue[Change | None] = field(default_factory=queue.Queue)
     _pending: dict[Path, Change] = field(default_factory=dict)
     _last_commit: dict[str, str] = field(default_factory=dict)
@@ -166,13 +188,16 @@ class WatchService:
         self._queue.put(None)
 
     def run(self, ready: Callable[[], None] | None = None) -> None:
-        """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo."""
+        """Serve until stopped.  Raises DaemonRunning if another daemon holds the repo,
+        RepositoryGone (after stopping) when the repository was deleted, moved or
+        replaced while it ran."""
         from sortext.daemon.events import start_observer
         from sortext.daemon.lock import acquire, lock_path
         from sortext.daemon.push import BackupTarget, Pusher
         from sortext.vcs.commit import GitRepo
 
         lock = acquire(lock_path(self.repo.root))
+        self._lock = lock
         if lock.stale_pid:
             log.warning(
                 "took over from a daemon that stopped without cleaning up (pid %d)", lock.stale_pid
@@ -219,7 +244,8 @@ class WatchService:
             if observer is not None:
                 observer.stop()
                 observer.join(2)
-            watchmark.clear(self.repo.root)
+            if not self._gone:  # else the mark at the path is another watcher's
+                watchmark.clear(self.repo.root)
             if self._pusher is not None:
                 self._pusher.stop()
             if git is not None:
@@ -227,6 +253,24 @@ class WatchService:
             self._restore_signals(previous)
             lock.release()
             log.info("stopped")
+        if self._gone:
+            raise RepositoryGone(self._gone)
+
+    def _repository_gone(self) -> bool:
+        """True (and logged) when the repository this watcher locked is no longer at its
+        path: deleted, moved away, or replaced by a new clone.  The watcher stops rather
+        than commit, render or push into whatever is there now (whose own watcher could
+        start beside it, since the lock it holds is on a file no longer there)."""
+        if self._gone or self._lock is None or self._lock.held():
+            return bool(self._gone)
+        self._gone = (
+            f"{self.repo.root} is no longer the repository this watcher started in (it was "
+            "deleted, moved or replaced: its .git/sortext-watch.pid is not the lock this "
+            "watcher holds); stopping.  Start 'sortext watch' again in the repository"
+        )
+        _detach_log_file()
+        log.error("%s", self._gone)
+        return True
 
     def _loop(self, pipeline: Pipeline, pusher: Any) -> None:
         """Commit each due batch on this thread and leave its pages to the page thread
@@ -260,7 +304,7 @@ class WatchService:
                         self._take(self._queue.get_nowait(), debouncer)
                 except queue.Empty:
                     pass
-                if self._stop:
+                if self._stop or self._repository_gone():
                     break
                 due = debouncer.due()
                 if due:
@@ -300,6 +344,8 @@ class WatchService:
             pages.close()  # the page passes already queued are finished first
         pusher = self._collect(pipeline, pusher)  # and counted (before _pages is unset)
         self._pages = None
+        if self._gone:  # what is at the path now is not the repository these were saved in
+            self._pending.clear()
         if self._pending:
             log.info("settling %d pending change(s) before exit", len(self._pending))
         # a change looked at again soon (a record missing for less than its grace, a
@@ -537,6 +583,8 @@ class WatchService:
     def _finish(self, pipeline: Pipeline, result: SettleResult, pusher: Any) -> Any:
         """Record the batch's outcome (state file, settle counter, push); returns the
         pusher, created, re-targeted or stopped when the backup settings changed."""
+        if self._gone:  # the path holds another repository now: write nothing there
+            return pusher
         pusher = self._retarget(pipeline, pusher)
         self._rewatch(pipeline)
         if result.commit:

@@ -150,6 +150,7 @@ class RecordEditor:
         text, start = self._yaml()
         loaded = load_fast(text) if text.strip() else {}
         if isinstance(loaded, Diagnostic):
+            self._refuse_conflict()
             where = loaded.shifted(self._doc.norm[:start].count("\n"))
             raise EditRefused(
                 f"{self.display}:{where.line}:{where.column}: {where.message} "
@@ -159,6 +160,24 @@ class RecordEditor:
             raise EditRefused(f"{self.display}: front matter is not a mapping of fields")
         result: dict[str, Any] = normalize(loaded)
         return result
+
+    def _refuse_conflict(self) -> None:
+        """A front matter that does not read because a merge left conflict markers in
+        it: refused with the field and both values, as ``check`` says it (not the YAML
+        parser's complaint about a marker line)."""
+        from sortext.check.conflicts import conflict_diagnostics, has_markers
+
+        if not has_markers(self._doc.norm):
+            return
+        stem = self.display.rsplit("/", 1)[-1].removesuffix(".md")
+        found = [d for d in conflict_diagnostics(self._doc.norm, self.display, stem) if d.field]
+        if found:
+            first = found[0]
+            more = f" (and {len(found) - 1} more: sortext check)" if len(found) > 1 else ""
+            raise EditRefused(
+                f"{self.display}:{first.line}:{first.column}: {first.field}: {first.message}"
+                f"{more}; sortext edits the record once no conflict is left"
+            )
 
     def _root(self) -> tuple[Any, str, int]:
         from ruamel.yaml import YAML

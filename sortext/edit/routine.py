@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
-from sortext.errors import one_line
+from sortext.errors import hinted, one_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +49,13 @@ def log_session(
             and old.get("kind") == entry.kind
             and old.get("focus") == entry.focus
         ):
-            raise EditRefused(
-                f"a {entry.kind or 'session'} on {entry.date.isoformat()} about "
-                f"'{entry.focus}' is already logged; add --force to log it again"
+            raise hinted(
+                EditRefused(
+                    f"a {entry.kind or 'session'} on {entry.date.isoformat()} about "
+                    f"'{entry.focus}' is already logged"
+                ),
+                "again_anyway",
+                "log",
             )
     session: dict[str, object] = {
         "id": next_session_id(editor.get(("sessions",))),
@@ -95,7 +99,11 @@ def move_next_action(
     current = editor.get(("next_action",))
     if not isinstance(current, dict):
         if what is None or due is None:
-            raise EditRefused("the client has no next action yet: give both --next and --due")
+            raise hinted(
+                EditRefused("the client has no next action yet"),
+                "next_and_due",
+                text="give both the next action and its due date",
+            )
         action: dict[str, object] = {"what": what}
         owner = editor.get(("owner",)) or default_owner
         if owner:
@@ -153,9 +161,10 @@ def add_measurement(
             and isinstance(old.get("value"), int | float)
             and float(old["value"]) == float(number)
         ):
-            raise EditRefused(
-                f"{goal} = {number:g} on {on.isoformat()} is already recorded; "
-                "add --force to record it again"
+            raise hinted(
+                EditRefused(f"{goal} = {number:g} on {on.isoformat()} is already recorded"),
+                "again_anyway",
+                "record",
             )
     editor.append(("measurements",), {"goal": goal, "date": on, "value": number})
 

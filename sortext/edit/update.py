@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
-from sortext.errors import RecordNotFound, StorageError
+from sortext.errors import RecordNotFound, StorageError, hinted
 from sortext.record.diagnostics import Diagnostic
 from sortext.record.positions import format_path
 from sortext.repo import Repository
@@ -65,9 +65,9 @@ def record_file(repo: Repository, record_id: str) -> Path:
     ids = [implied_id(p.name) for p in repo.record_paths()]
     close = difflib.get_close_matches(record_id, ids, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise RecordNotFound(
-        f"no client '{record_id}': {repo.shown(path)} does not exist{hint}; "
-        "'sortext new NAME' creates one"
+    raise hinted(
+        RecordNotFound(f"no client '{record_id}': {repo.shown(path)} does not exist{hint}"),
+        "new_record",
     )
 
 

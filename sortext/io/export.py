@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sortext.errors import ConfigError, one_line
+from sortext.errors import ConfigError, hinted, one_line
 from sortext.io.formula import FORMULA_START as FORMULA_START
 from sortext.io.formula import neutralise
 from sortext.record.model import Invoice, RecordView
@@ -146,29 +146,9 @@ def export_columns(schema: Any) -> tuple[list[str], list[str]]:
     through mappings, mappings and lists themselves too, written as JSON; the
     dotted mappings that take fields of any name, ``links``).  Local ``$ref`` s
     are followed."""
-    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
-    fields: list[str] = []
-    open_maps: list[str] = []
+    from sortext.schema.fieldpaths import schema_paths
 
-    def walk(node: Any, path: str, depth: int) -> None:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
-            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
-            depth += 1
-        if not isinstance(node, dict) or depth > 40:
-            return
-        if path:
-            fields.append(path)
-        props = node.get("properties")
-        if isinstance(props, dict):
-            for name, sub in props.items():
-                walk(sub, f"{path}.{name}" if path else name, depth + 1)
-        extra = node.get("additionalProperties")
-        # a mapping that takes fields of any name (links), or of no listed ones
-        takes_any = extra not in (False, None) or not isinstance(props, dict)
-        if path and node.get("type") == "object" and takes_any:
-            open_maps.append(path)
-
-    walk(schema, "", 0)
+    fields, open_maps = schema_paths(schema, into_lists=False)
     return list(dict.fromkeys([*CSV_COLUMNS, *sorted(fields)])), sorted(open_maps)
 
 
@@ -186,7 +166,7 @@ def check_columns(columns: Iterable[str], schema: Any) -> None:
         ):
             continue
         ends = [k for k in known if k.endswith("." + name)]
-        raise UnknownValue("--columns", "column", name, known, ends[0] if len(ends) == 1 else None)
+        raise UnknownValue("columns", "column", name, known, ends[0] if len(ends) == 1 else None)
 
 
 def _lookup(data: Any, dotted: str) -> Any:
@@ -704,10 +684,13 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
             except UnknownValue as exc:
                 close = str(exc).rsplit("; did you mean ", 1)
                 hint = f"; did you mean {close[1]}" if len(close) == 2 else ""
-                raise ConfigError(
-                    f"sortext.yaml: exports.{one_line(str(name))}: columns: unknown column "
-                    f"'{one_line(exc.value)}': no record can hold it (a built-in column or "
-                    f"a dotted record field, see 'sortext export csv --help'){hint}"
+                raise hinted(
+                    ConfigError(
+                        f"sortext.yaml: exports.{one_line(str(name))}: columns: unknown "
+                        f"column '{one_line(exc.value)}': no record can hold it (a built-in "
+                        f"column or a dotted record field){hint}"
+                    ),
+                    "export_columns",
                 ) from None
         found.append((target, str(kind), [str(c) for c in columns] if columns else None))
     return found

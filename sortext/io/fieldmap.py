@@ -32,6 +32,7 @@ otherwise it is refused with its row and column, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -505,8 +506,16 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
         return [_text(str(i).strip()) for i in items if str(i).strip()] or None
     if isinstance(raw, bool) and spec.type == "boolean":
         return raw
-    if isinstance(raw, int | float) and spec.type in ("number", "integer"):
-        return int(raw) if spec.type == "integer" or float(raw).is_integer() else raw
+    if (
+        isinstance(raw, int | float)
+        and not isinstance(raw, bool)  # True is an int to Python: no number of a column
+        and spec.type in ("number", "integer")
+    ):
+        if not math.isfinite(raw):
+            raise CellError(f"'{raw}' is not a finite number")
+        if spec.type == "integer" and not float(raw).is_integer():
+            raise CellError(f"'{raw}' is not a whole number")
+        return int(raw) if float(raw).is_integer() else raw
     text = _text(str(raw).strip())
     if spec.type == "number":
         return _to_number(text, decimal)

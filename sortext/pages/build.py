@@ -1099,8 +1099,10 @@ class _FreshRecords:
         rel = f"{SITE_DIR}/clients/{record.id}.html"
         page = _page_path(self.root, record.id, self.real_pages)
         part = _clock_part(self.clock, record.id)
-        if page is not None and withheld(self.config, record) and page.exists():
-            self.removed.append(rel)
+        # told to store(), which runs in the build's process: this may be a forked
+        # worker, whose lists the build never sees (the watcher publishes what the
+        # build reports removed: a withheld client's page must leave the branch too)
+        removed = page is not None and withheld(self.config, record) and page.exists()
         if self.pages is None:  # looked up once: each lookup stats the template files
             self.pages = page_renderer(self.env())
         stored, done = _assess_and_render(
@@ -1118,29 +1120,32 @@ class _FreshRecords:
             self.staging,
         )
         if done is None:  # no safe page path (a link leading out of site/clients): no page
-            return stored, rel, "", False
+            return stored, rel, "", False, removed
         page_part = _page_part(self.clock, self.owned, record.id)
         key = _page_key(self.base, f"{digest}|{page_part}", False, ok, bool(diagnostics))
         if done[1] is None:  # withheld by consent: no page, and the key says so
-            return stored, rel, key + OMITTED, False
-        return stored, rel, key, done[1]
+            return stored, rel, key + OMITTED, False, removed
+        return stored, rel, key, done[1], removed
 
     def store(self, conn: sqlite3.Connection, done: list[_Fresh]) -> None:
         from sortext.store import board
 
-        stored_rows = [stored for stored, _, _, _ in done if stored is not None]
+        stored_rows = [stored for stored, _, _, _, _ in done if stored is not None]
         board.store(conn, stored_rows)
         board.store_day(conn, stored_rows)
-        _set_page_keys(conn, {rel: key for _, rel, key, _ in done if key})
-        for _, rel, key, written in done:
+        _set_page_keys(conn, {rel: key for _, rel, key, _, _ in done if key})
+        for _, rel, key, written, removed in done:
+            if removed:
+                self.removed.append(rel)
             if key and not key.endswith(OMITTED):
                 (self.written if written else self.unchanged).append(rel)
 
 
 # (board rows or None, (page, written; None: withheld and removed) or None)
 _Done = tuple["Rows | None", tuple[Path, bool | None] | None]
-# A freshly parsed record's work: (board rows or None, page path, page key, written).
-_Fresh = tuple["Rows | None", str, str, bool]
+# A freshly parsed record's work: (board rows or None, page path, page key, written,
+# whether a page of the record withheld by consent was there and is removed).
+_Fresh = tuple["Rows | None", str, str, bool, bool]
 
 
 @dataclass(frozen=True, slots=True)

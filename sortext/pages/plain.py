@@ -53,7 +53,7 @@ CLIENT_TEMPLATES = ("client.html.j2", "_base.html.j2", "_style.css")
 #: reads it, then a NUL): the templates :meth:`ClientPages._plain` was written from.
 #: A change to any of them makes the build render client pages through Jinja until
 #: this module is brought in line (tests/test_page_plain.py fails meanwhile).
-SHIPPED_DIGEST = "e0a29645ae517423d14818d4e8ec1f63136851dfba3bef019184038ea608f446"
+SHIPPED_DIGEST = "f5a2677e4c5bc5cdf414400d941740c62139b819654c7475c3e01323c258795c"
 
 _MAPS = (dict, MappingProxyType)
 # What a page's render may raise on values it cannot read (the plain path then leaves
@@ -422,8 +422,9 @@ class ClientPages:
         value = bill.get("payment_method", undefined)
         if value:
             add(f"<dt>Payment</dt><dd>{esc(value)}")
-            if "terms_days" in bill:
-                add(f", {esc(self._count(bill['terms_days'], 'day'))}")
+            terms = self._count(bill.get("terms_days", undefined), "day")
+            if terms:
+                add(f", {esc(terms)}")
             add("</dd>")
         value = bill.get("renewal", undefined)
         if value:

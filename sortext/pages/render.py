@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -129,7 +130,6 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         href=link_href,
         urlpath=lambda p: quote(str(p)),
         by_client=by_client,
-        count=count,
     )
     # Filters a template applies to a record's own values (an invoice's amount, a
     # session's date): in a record with errors such a value may be missing, or be a
@@ -141,6 +141,7 @@ def environment(repo_root: Path, cache_dir: Path | None = None) -> jinja2.Enviro
         "days": lambda days: "" if days is None else days_phrase(int(days)),
         "pct": percent,
         "num": number,
+        "count": _count,
     }
     text_first: dict[str, Any] = {"notes": notes_html, "unlabel": unlabel}
     any_first: dict[str, Any] = {
@@ -443,6 +444,15 @@ _NUMBER = (int, float)
 def _money(amount: float | None, currency: object = None) -> str:
     """An amount in a currency; a currency that is not text is left out."""
     return money(amount, currency if isinstance(currency, str) else None)
+
+
+def _count(n: float | None, word: str, plural: str | None = None) -> str:
+    """``{{ n|count('day') }}``: "14 days", "1 day"; ``""`` for no number (a missing
+    value, text, or a boolean: ``terms_days: true`` is no count of days).  A whole
+    float is shown as the whole number it is (``14.0`` days is "14 days")."""
+    if n is None or not math.isfinite(n):
+        return ""
+    return count(int(n) if n == int(n) else n, word, plural)
 
 
 def _readable(fn: Any, kind: type | tuple[type, ...]) -> Any:

@@ -36,7 +36,12 @@ def figure(value: float | None) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
-def count(n: int, word: str, plural: str | None = None) -> str:
+def count(n: float, word: str, plural: str | None = None) -> str:
     """``n`` and the noun in the right number: ``count(1, "warning")`` -> "1 warning",
-    ``count(2, "warning")`` -> "2 warnings", ``count(2, "entry", "entries")``."""
+    ``count(2, "warning")`` -> "2 warnings", ``count(2, "entry", "entries")``.
+
+    Raises TypeError for a boolean (``True`` is an ``int`` to Python, and "True day"
+    no count): a value read from a record is checked before it is counted."""
+    if isinstance(n, bool):
+        raise TypeError(f"count() takes a number, not the boolean {n}")
     return f"{n} {word if n == 1 else plural or word + 's'}"

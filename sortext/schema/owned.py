@@ -95,31 +95,9 @@ def field_patterns(schema: Any) -> tuple[list[str], list[str]]:
     """(every dotted path a record of ``schema`` can hold, list entries as ``*``
     (``invoices.*.status``), as ``owned_fields`` and ``--accept theirs:FIELD`` name
     them; the paths of mappings that take fields of any name, ``links``)."""
-    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
-    fields: list[str] = []
-    open_maps: list[str] = []
+    from sortext.schema.fieldpaths import schema_paths
 
-    def walk(node: Any, path: str, depth: int) -> None:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 20:
-            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
-            depth += 1
-        if not isinstance(node, dict) or depth > 40:
-            return
-        if path:
-            fields.append(path)
-        for name, sub in (node.get("properties") or {}).items():
-            walk(sub, f"{path}.{name}" if path else name, depth + 1)
-        extra = node.get("additionalProperties")
-        if path and node.get("type") == "object" and extra not in (False, None):
-            open_maps.append(path)
-        if path and isinstance(node.get("items"), dict):
-            walk(node["items"], f"{path}.*", depth + 1)
-        for key in ("anyOf", "oneOf"):  # a blocker is text or a mapping
-            for sub in node.get(key) or []:
-                walk(sub, path, depth + 1)
-
-    walk(schema, "", 0)
-    return list(dict.fromkeys(fields)), list(dict.fromkeys(open_maps))
+    return schema_paths(schema, into_lists=True)
 
 
 def pattern_problem(pattern: str, schema: Any) -> str | None:

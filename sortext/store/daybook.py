@@ -356,22 +356,34 @@ _OUT = "status IN ('sent', 'overdue')"
 # The eight figures of one currency, in order: invoiced this year and month, paid this
 # year and month, outstanding 0-30, 31-60, 61-90, 90+ days.  Parameters: year, month,
 # year, month, then today four times.
+# The first four figures' conditions (parameters: year, month, year, month).
+_DATED = (
+    "status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ? "
+    "AND julianday(substr(issued, 1, 10)) IS NOT NULL",
+    "status NOT IN ('draft', 'void') AND substr(issued, 1, 7) = ? "
+    "AND julianday(substr(issued, 1, 10)) IS NOT NULL",
+    "status = 'paid' AND substr(paid_on, 1, 4) = ? "
+    "AND julianday(substr(paid_on, 1, 10)) IS NOT NULL",
+    "status = 'paid' AND substr(paid_on, 1, 7) = ? "
+    "AND julianday(substr(paid_on, 1, 10)) IS NOT NULL",
+)
 _FIGURES = ",\n".join(
     "COALESCE({dsum}(amount) FILTER (WHERE " + cond + "), {zero})"
     for cond in (
-        "status NOT IN ('draft', 'void') AND substr(issued, 1, 4) = ? "
-        "AND julianday(substr(issued, 1, 10)) IS NOT NULL",
-        "status NOT IN ('draft', 'void') AND substr(issued, 1, 7) = ? "
-        "AND julianday(substr(issued, 1, 10)) IS NOT NULL",
-        "status = 'paid' AND substr(paid_on, 1, 4) = ? "
-        "AND julianday(substr(paid_on, 1, 10)) IS NOT NULL",
-        "status = 'paid' AND substr(paid_on, 1, 7) = ? "
-        "AND julianday(substr(paid_on, 1, 10)) IS NOT NULL",
+        *_DATED,
         f"{_OUT} AND {_BUCKET} <= 30",
         f"{_OUT} AND {_BUCKET} BETWEEN 31 AND 60",
         f"{_OUT} AND {_BUCKET} BETWEEN 61 AND 90",
         f"{_OUT} AND {_BUCKET} > 90",
     )
+)
+# The invoices grouped by owner, currency and amount, with how many of each group every
+# figure adds (_FIGURES' conditions, counted): a few rows per owner and currency, which
+# Python adds as count x amount (see _grouped_figures).  Parameters: _FIGURES'.
+_GROUPED = (
+    "SELECT owner, currency, amount, count(*), "
+    + _FIGURES.format(dsum="count", zero="0")
+    + " FROM day_invoices {where} GROUP BY owner, currency, amount ORDER BY owner, currency"
 )
 _XSUM_FIGURES = _FIGURES.format(dsum="xsum", zero="'0'")
 _PAID_THIS_YEAR = (
@@ -435,11 +447,13 @@ def _contributions(
         where, args = "", tuple(chunk or ())
         if chunk is not None:
             where = f"path IN ({', '.join('?' * len(chunk))})"
-        rows = conn.execute(
-            f"SELECT owner, currency, count(*), {_XSUM_FIGURES} "
-            f"FROM day_invoices {'WHERE ' + where if where else ''} GROUP BY owner, currency",
-            (year, month, year, month, *([day] * 4), *args),
-        ).fetchall()
+        rows = _grouped_figures(conn, where, (year, month, year, month, *([day] * 4), *args))
+        if rows is None:  # not provably exact in any order: the reference, row by row
+            rows = conn.execute(
+                f"SELECT owner, currency, count(*), {_XSUM_FIGURES} "
+                f"FROM day_invoices {'WHERE ' + where if where else ''} GROUP BY owner, currency",
+                (year, month, year, month, *([day] * 4), *args),
+            ).fetchall()
         for owner, cur, n, *figures in rows:
             values = [Decimal(v) for v in figures]
             for scope in ("", _scope(owner)) if owner is not None else ("",):
@@ -459,6 +473,51 @@ def _contributions(
                 _, had_n, had_total = paid.get((scope, rid, cur), (name, 0, Decimal(0)))
                 paid[scope, rid, cur] = (name, had_n + n, _EXACT.add(had_total, Decimal(total)))
     return sums, paid
+
+
+#: Wide enough for any sum :func:`_grouped_figures` bounds (a float's digits, exponents
+#: of -1074 to 308, times a count of rows): it never rounds what it is used for.
+_WIDE = Context(prec=2000, Emin=-999999, Emax=999999, traps=[Inexact, InvalidOperation, Overflow])
+
+
+def _grouped_figures(
+    conn: sqlite3.Connection, where: str, args: tuple[Any, ...]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of ``SELECT owner, currency, count(*), <the eight xsum figures> ... GROUP
+    BY owner, currency`` (the figures as Decimals), added up from :data:`_GROUPED`'s
+    rows: the same values, exponents and signs as :class:`_ExactSum` adding one invoice
+    at a time, without a Python call per invoice and figure (a cold build's recount of
+    60,000 invoices: ~0.17 -> ~0.09 s).
+
+    Exact sums are equal whatever their order, and ``_ExactSum`` may raise where this
+    would not (a partial sum of another order needing more than 28 digits), so this
+    answers only when no partial sum in any order can: every amount finite, and the sum
+    of the magnitudes within 28 digits of the smallest exponent.  Otherwise None: the
+    caller runs the row-by-row query (which raises, or answers, as it always did)."""
+    grouped = conn.execute(
+        _GROUPED.format(where="WHERE " + where if where else ""), args
+    ).fetchall()
+    exact: dict[float, Decimal] = {}
+    magnitude, smallest = Decimal(0), 0
+    for row in grouped:
+        amount = row[2]
+        if amount not in exact:
+            value = Decimal(repr(float(amount)))
+            if not value.is_finite():
+                return None
+            exact[amount] = value
+            smallest = min(smallest, int(value.as_tuple().exponent))
+        magnitude = _WIDE.add(magnitude, _WIDE.multiply(abs(exact[amount]), row[3]))
+    if magnitude and magnitude.adjusted() - smallest + 1 > _EXACT.prec:
+        return None
+    totals: dict[tuple[str | None, str], list[Any]] = {}  # in the query's order
+    for owner, cur, amount, n, *counts in grouped:
+        entry = totals.setdefault((owner, cur), [0, *[Decimal(0)] * 8])
+        entry[0] += n
+        for i, times in enumerate(counts, 1):
+            if times:
+                entry[i] = _EXACT.add(entry[i], _EXACT.multiply(exact[amount], times))
+    return [(owner, cur, *entry) for (owner, cur), entry in totals.items()]
 
 
 def _recount(conn: sqlite3.Connection, day: str) -> None:

@@ -17,6 +17,7 @@ what was last known while the error is reported.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -38,8 +39,12 @@ from sortext.store import answers, board, clock, daybook, pagekeys, scan
 from sortext.store.damage import unusable
 from sortext.store.snippet import make_snippet
 from sortext.store.sqlbatch import select_in
+from sortext.store.writer import WriterWait
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
+    import multiprocessing.pool
+    from multiprocessing.pool import AsyncResult
+
     from sortext.check.load import LoadResult, Preparsed, Record
     from sortext.schema.validate import RecordValidator
 
@@ -442,19 +447,19 @@ def parse_files(
     ``ready`` (see :data:`~sortext.check.load.Preparsed`) are files already parsed.
     """
     global _worker_validator, _worker_items, _worker_hook, _worker_ready
-    workers = min(os.cpu_count() or 1, 8)
+    processes = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD:
         yield [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items]
         return
     from sortext.check.many import bulk_gc
 
-    if workers < 2:  # in this process, a batch at a time too: never every record at once
+    def here(span: tuple[int, int]) -> list[_Parsed]:
+        return [_parse_file(fs, shown, validator, hook, ready) for fs, shown in items[slice(*span)]]
+
+    if processes < 2:  # in this process, a batch at a time too: never every record at once
         with bulk_gc():
-            for start, stop in spans(len(items), 1):
-                yield [
-                    _parse_file(fs, shown, validator, hook, ready)
-                    for fs, shown in items[start:stop]
-                ]
+            for span in spans(len(items), 1):
+                yield here(span)
         return
     import multiprocessing
 
@@ -463,10 +468,46 @@ def parse_files(
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_parse_span, spans(len(items), workers))
+        with bulk_gc(), multiprocessing.get_context("fork").Pool(processes - 1) as pool:
+            yield from _shared_spans(pool, here, spans(len(items), processes), processes - 1)
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
+
+
+def _shared_spans(
+    pool: multiprocessing.pool.Pool,
+    here: Callable[[tuple[int, int]], list[_Parsed]],
+    todo: Sequence[tuple[int, int]],
+    workers: int,
+) -> Iterator[list[_Parsed]]:
+    """The parses of ``todo``'s spans, in order: ``workers`` forked workers each kept
+    :data:`AHEAD` spans ahead, and this process parsing the next span itself whenever
+    the oldest one sent out is not back yet (it would only wait: the workers and this
+    process are as many as the cores, where a third process made them share two cores,
+    and what this process parses is never pickled).  Spans parsed here ahead of one a
+    worker still has wait in order: at most :data:`AHEAD` x ``workers`` + 2 of them."""
+    pending: collections.deque[AsyncResult[list[_Parsed]] | list[_Parsed]] = collections.deque()
+    sent = 0  # spans handed to a worker or parsed here
+    out = 0  # of those sent to workers, not yet back
+    while sent < len(todo) or pending:
+        while sent < len(todo) and out < AHEAD * workers:
+            pending.append(pool.apply_async(_parse_span, (todo[sent],)))
+            sent, out = sent + 1, out + 1
+        head = pending[0]
+        if isinstance(head, list):
+            pending.popleft()
+            yield head
+        elif head.ready() or sent == len(todo) or len(pending) > AHEAD * workers + 2:
+            pending.popleft()
+            out -= 1
+            yield head.get()
+        else:
+            pending.append(here(todo[sent]))
+            sent += 1
+
+
+#: Spans each forked worker is kept ahead by (one being parsed, one waiting to be).
+AHEAD = 2
 
 
 def spans(count: int, workers: int, smallest: int = 32) -> list[tuple[int, int]]:
@@ -549,23 +590,29 @@ def _shrink(conn: sqlite3.Connection) -> None:
         conn.execute("VACUUM")
 
 
-#: Free pages kept for reuse before they are given back: 1/16 of the file, at least
-#: 256 pages (512 KiB).  Replies are forgotten and rows rewritten all the time; without
-#: this the file keeps its largest size (~20% more than the data at 1,000 records).
+#: Free pages kept for reuse before they are given back: 1/:data:`GIVE_BACK_SHARE` of
+#: the file, at least 256 pages (512 KiB).  Replies are forgotten and rows rewritten all
+#: the time; without this the file keeps its largest size (~20% more than the data at
+#: 1,000 records).
 GIVE_BACK_FREE = 256
+#: 1/64 of the file: ~4.6 MB at 30,000 records.  With 1/16 up to ~18 MB stayed free
+#: there (a remembered ``next`` answer forgotten by a save is ~10 MB at 30,000),
+#: which took ``.sortext/`` past the records' size (1.02x); giving back 10 MB costs
+#: ~25-50 ms of CPU, once per batch freed (``docs/performance.md``).
+GIVE_BACK_SHARE = 64
 
 
 def _give_back(conn: sqlite3.Connection, bulk: bool = False) -> None:
     """Return the index's free pages to the file system (``PRAGMA incremental_vacuum``)
-    when more than :data:`GIVE_BACK_FREE` pages and 1/16 of the file are free (any
-    share after a new file's bulk refresh, ``bulk``: the pages FTS5's last merges of
-    the notes left free, which no later write of that refresh reused, up to ~3% of the
-    file at 30,000 records).  Does nothing to a file without
+    when more than :data:`GIVE_BACK_FREE` pages and 1/:data:`GIVE_BACK_SHARE` of the
+    file are free (any share after a new file's bulk refresh, ``bulk``: the pages
+    FTS5's last merges of the notes left free, which no later write of that refresh
+    reused, up to ~3% of the file at 30,000 records).  Does nothing to a file without
     ``auto_vacuum=INCREMENTAL`` (older layouts) and when another connection holds the
     write lock (the next close tries again)."""
     with contextlib.suppress(sqlite3.Error):
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        share = free * 16 > conn.execute("PRAGMA page_count").fetchone()[0]
+        share = free * GIVE_BACK_SHARE > conn.execute("PRAGMA page_count").fetchone()[0]
         if free > GIVE_BACK_FREE and (bulk or share):
             # each step of the statement frees one page, and execute() steps a statement
             # without result columns once: executescript() runs it to its end
@@ -584,14 +631,24 @@ def _new_identity() -> str:
 
 def _identity(conn: sqlite3.Connection) -> str | None:
     """The index's identity, given now to a file made by an older sortext (None when it
-    cannot be read or written: nothing is then vouched for)."""
+    cannot be read or written: nothing is then vouched for).
+
+    Giving it does not wait for another writer (busy timeout 0 for that one write): a
+    query opening an older index while the watcher or a build writes it answers at
+    once, from what it can read, and the next open gives the identity."""
     try:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
         if row is None:
-            with conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta VALUES (?, ?)", (IDENTITY_KEY, _new_identity())
-                )
+            waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+            conn.execute("PRAGMA busy_timeout=0")
+            try:
+                with conn:
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                        (IDENTITY_KEY, _new_identity()),
+                    )
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(waited)}")
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (IDENTITY_KEY,)).fetchone()
     except sqlite3.Error:
         return None
@@ -679,8 +736,9 @@ class Index:
             rebuilt = True
         try:
             fresh = not path.exists()
-            conn = cls._connect(path)
-            current = cls._fingerprint(conn)
+            # another process writing the file (a first build fills it in one long
+            # transaction that readers wait for): waited for while it makes progress
+            conn, current = WriterWait(path).run(lambda: cls._connect_reading(path))
         except sqlite3.DatabaseError as exc:
             if not unusable(exc):  # busy, locked, read-only, full: reported, not deleted
                 raise
@@ -717,10 +775,21 @@ class Index:
         index.identity = _identity(conn)
         return index
 
+    @classmethod
+    def _connect_reading(cls, path: Path) -> tuple[sqlite3.Connection, str | None]:
+        """A connection to ``path`` and the fingerprint it holds (the connection is
+        closed when either fails)."""
+        conn = cls._connect(path)
+        try:
+            return conn, cls._fingerprint(conn)
+        except BaseException:
+            conn.close()
+            raise
+
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None)
         try:
-            conn = sqlite3.connect(path, isolation_level=None)
             # Each transaction takes the write lock when it begins (Python begins one
             # before the first INSERT/UPDATE/DELETE): a deferred one that read first
             # (a build reading rows while it renders) was refused at once with
@@ -742,6 +811,7 @@ class Index:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(_SCHEMA + EXTRA_SCHEMA)
         except sqlite3.OperationalError as exc:
+            conn.close()
             if "fts5" in str(exc):
                 raise StorageError(
                     "this Python's SQLite lacks FTS5; install a Python built with FTS5"
@@ -837,7 +907,12 @@ class Index:
         """
         try:
             try:
-                return self._refresh(hook, only, ready)
+                if hook is not None:  # its work is not to be done twice
+                    return self._refresh(hook, only, ready)
+                # another process writing (a build, the watcher): its write lock waited
+                # for while it makes progress, the refresh (rolled back) tried again
+                path = StateDir(self.repo.root).index
+                return WriterWait(path).run(lambda: self._refresh(hook, only, ready))
             except sqlite3.DatabaseError as exc:
                 if not unusable(exc):  # another writer, a full disk: the file is fine
                     raise

@@ -9,7 +9,9 @@ driver), ``sync``, ``backup``, ``restore``, ``scaffold`` (``init`` and
 ``install``: a repository and sortext's git settings), ``staged`` (the staged
 records ``check --staged`` reads), ``window`` (the "since last week" window
 from git), ``headref`` (HEAD's commit read from git's ref files, for a
-quick query's cache key), ``erase`` and ``anonymise`` (the one history rewrite),
+quick query's cache key), ``erase`` and ``anonymise`` (the one history rewrite;
+with ``erasenotes``, git notes through it, ``eraseidentity``, whose commits lose
+the client's name, and ``erasetext``, the client's sentences looked for after it),
 ``derived`` (the registry of derived-data stores erase reaches), ``midnight``
 (the practice's clock: the one module that reads "now" and "today", in
 ``timezone:``, or ``SORTEXT_NOW``).  Every git call

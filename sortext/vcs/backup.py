@@ -255,7 +255,10 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
             refuse_resurrection(
                 repo, remote, (pages_ref,) if pages_ref and len(refspecs) > 1 else ()
             )
-            git.run(repo.root, "push", "--quiet", remote, *refspecs)
+            done = git.push(repo.root, remote, *refspecs)  # records and pages together
+            if done.returncode != 0:
+                said = done.stderr.decode("utf-8", "replace")
+                raise git.failure(["push", "--quiet", remote], said, repo.root)
             report.remotes.append(verify_remote(repo, remote, branch, prefix))
         except (GitError, ErasedClientRefused) as exc:
             report.remotes.append(RemoteBackup(remote, error=str(exc)))

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from sortext.check.load import stem_of
-from sortext.errors import UsageError
+from sortext.errors import ParameterError
 from sortext.record.copies import is_record_name
 from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
@@ -118,16 +118,17 @@ def parse_since(text: str, today: dt.date) -> dt.date:
     if m:
         days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
         if days > (today - dt.date.min).days:
-            raise UsageError(
-                f"--since '{text[:40]}': that reaches before year 1; "
-                f"give at most {(today - dt.date.min).days}d or a date"
+            raise ParameterError(
+                "since",
+                f"'{text[:40]}': that reaches before year 1; "
+                f"give at most {(today - dt.date.min).days}d or a date",
             )
         return today - dt.timedelta(days=days)
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
-            f"--since '{text[:40]}': give a number of days (7d), weeks (2w) or a date"
+        raise ParameterError(
+            "since", f"'{text[:40]}': give a number of days (7d), weeks (2w) or a date"
         ) from None
 
 

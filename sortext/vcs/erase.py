@@ -18,7 +18,11 @@ The one history rewrite sortext makes.  Steps:
    is committed.
 3. :func:`verify_repository` reads every object (``git cat-file
    --batch-all-objects``: reachable or not, loose or packed) and git's own
-   small files (``COMMIT_EDITMSG``, ``packed-refs``, ...) for the values.
+   small files (``COMMIT_EDITMSG``, ``packed-refs``, ...) for the values, and
+   for the distinctive sentences of the client's notes, which are not replaced
+   (:mod:`sortext.vcs.erasetext`: each place still quoting one is reported);
+   the author lines of the practice's own identities, never rewritten
+   (:mod:`sortext.vcs.eraseidentity`), are not counted.
 4. With ``push``: each backup remote is force-updated with every branch and
    tag, a local bare remote is pruned too, and a fresh mirror clone of each is
    verified the same way.
@@ -41,7 +45,9 @@ from sortext.files.slug import implied_id, linked_part
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.eraseidentity import Identities, without_own_config, without_own_identities
 from sortext.vcs.erasenotes import NotesReport
+from sortext.vcs.erasetext import Matcher, Places, Sentence, described
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
 #: plain Markdown, so another record quoting the client stays valid.
@@ -153,6 +159,16 @@ class ErasePlan:
     derived_paths: list[str] = field(default_factory=list)
     #: sections of inbox.md about the client (kept: shown in the plan to be cut first)
     inbox_sections: list[str] = field(default_factory=list)
+    #: the practice's own git identity shares the client's name or email: what the
+    #: rewrite does about it (:mod:`sortext.vcs.eraseidentity`)
+    identity_notes: list[str] = field(default_factory=list)
+    #: distinctive sentences of the client's notes and free-text fields: not replaced
+    #: (free text may be someone else's too), looked for after the rewrite and
+    #: reported by place (:mod:`sortext.vcs.erasetext`)
+    sentences: list[Sentence] = field(default_factory=list)
+    #: files of the working tree (not derived, not the client's) quoting one of those
+    #: sentences now: shown in the plan, to be edited before the rewrite
+    quoted: list[str] = field(default_factory=list)
 
     @property
     def emails(self) -> list[str]:
@@ -164,16 +180,19 @@ class Verification:
     """Where identifying values were looked for and what was found.
 
     ``objects``: objects read; ``files``: git's own files read; ``found``:
-    ``"<object or file>: <field>"`` for every hit (empty = clean)."""
+    ``"<object or file>: <field>"`` for every hit; ``quoted``: every place that still
+    quotes a sentence of the client's notes (commit, path, line; see
+    :func:`sortext.vcs.erasetext.described`).  Clean when both are empty."""
 
     where: str
     objects: int = 0
     files: int = 0
     found: list[str] = field(default_factory=list)
+    quoted: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not self.found
+        return not self.found and not self.quoted
 
 
 @dataclass(slots=True)
@@ -417,7 +436,77 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.other_ids = sorted(others - {record_id})
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
+    plan.identity_notes = list(identity_rules(repo, plan).notes)
+    plan.sentences = sentences_of(repo, plan, texts)
+    plan.quoted = quoted_now(repo, plan)
     return plan
+
+
+def quoted_now(repo: Repository, plan: ErasePlan) -> list[str]:
+    """The places in the working tree quoting a sentence of the client's notes today
+    (``"<path>, line <n>: ..."``), but the client's own files (dropped) and derived
+    files (written again from the records): the user can edit them before the
+    rewrite, which keeps them."""
+    from sortext.vcs import derived
+
+    if not plan.sentences:
+        return []
+    own = {*plan.paths, *plan.named_files}
+    hits = working_tree_hits(repo.root, [], plan.sentences)
+    found = []
+    for hit in hits:
+        rel = hit.split(", line ", 1)[0]
+        if rel in own or rel.startswith(".sortext/") or derived.registered(repo, rel):
+            continue
+        found.append(hit)
+    return found
+
+
+def sentences_of(repo: Repository, plan: ErasePlan, texts: Sequence[str]) -> list[Sentence]:
+    """The distinctive sentences of the record's versions ``texts`` (notes and free-text
+    fields; :func:`sortext.vcs.erasetext.client_sentences`), the practice's own
+    boilerplate left out: the lines of its templates and the sentences two or more
+    other clients' records also hold."""
+    from collections import Counter
+
+    from sortext.record.source import read_bytes
+    from sortext.vcs.erasetext import client_sentences, sentence_set, texts_of
+
+    skip = frozenset({"id", *IDENTIFYING})
+    counts: Counter[str] = Counter()
+    for path in repo.record_paths():
+        if implied_id(path.name) == plan.record_id:
+            continue
+        raw = read_bytes(str(path))
+        if isinstance(raw, bytes):
+            counts.update(sentence_set(texts_of(raw.decode("utf-8", "replace"), skip)))
+    boilerplate = {s for s, n in counts.items() if n >= 2}
+    templates = repo.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        for path in sorted(templates.rglob("*")):
+            data = _regular_bytes(path)
+            if data is not None:
+                boilerplate |= sentence_set([data.decode("utf-8", "replace")])
+    mine = [t for text in texts for t in texts_of(text, skip)]
+    values = [v.pattern() for v in plan.values]
+    return client_sentences(mine, values, REPLACEMENT, boilerplate)
+
+
+def identity_rules(repo: Repository, plan: ErasePlan) -> Identities:
+    """Whose commits lose the client's values (:mod:`sortext.vcs.eraseidentity`): the
+    practice's own identities (git's user.name and user.email, sortext.yaml's
+    ``git: {author}``) are never rewritten; an identity with the client's email is
+    theirs, name and email."""
+    from sortext.vcs.eraseidentity import identities, practice_identities
+
+    settings = repo.config.raw.get("git")
+    author = settings.get("author") if isinstance(settings, dict) else None
+
+    def patterns(kind: str | None) -> list[bytes]:
+        return [v.pattern() for v in plan.values if kind is None or v.field == kind]
+
+    own = practice_identities(repo.root, author)
+    return identities(own, patterns("email"), patterns(None), patterns("name"))
 
 
 def object_refs(root: Path, values: Sequence[Value], record_id: str, clients_rel: str) -> list[str]:
@@ -508,20 +597,36 @@ def _hits(data: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> l
 
 
 def verify_repository(
-    root: Path, values: Sequence[Value], where: str, other_ids: Sequence[str] = ()
+    root: Path,
+    values: Sequence[Value],
+    where: str,
+    other_ids: Sequence[str] = (),
+    identities: Identities | None = None,
+    sentences: Sequence[Sentence] = (),
 ) -> Verification:
-    """Look for ``values`` in every object of the repository at ``root`` (work tree or
-    bare), in git's own small text files (config, refs, logs, messages) and in the
-    names of its refs (``other_ids``: the other clients, whose refs may start with
-    the erased id: see :func:`named_refs`)."""
+    """Look for ``values`` (and quotes of ``sentences``, reported by place) in every
+    object of the repository at ``root`` (work tree or bare), in git's own small text
+    files (config, refs, logs, messages) and in the names of its refs (``other_ids``:
+    the other clients, whose refs may start with the erased id: see
+    :func:`named_refs`).  With ``identities``, the author,
+    committer and tagger lines naming the practice's own identities (kept on
+    purpose when the user shares the client's name) are not searched."""
     result = Verification(where)
     matchers = _matchers(values)
     refs = git.text(root, "for-each-ref", "--format=%(refname)").splitlines()
     for rid in sorted({v.text for v in values if v.field == "id"}):
         for ref in named_refs(refs, rid, other_ids):
             result.found.append(f"ref {ref}: id")
-    for oid, _kind, data in git.all_objects(root):
+    quotes = Matcher.of(sentences)
+    places = Places(root)
+    for oid, kind, data in git.all_objects(root):
         result.objects += 1
+        for line, sentence in quotes.find(data):
+            if kind in ("commit", "tag"):  # a line of the message, after the header
+                line -= data[: data.find(b"\n\n") + 2].count(b"\n")
+            result.quoted.append(described(places.name(oid, kind), line, sentence))
+        if identities is not None and kind in ("commit", "tag"):
+            data = without_own_identities(data, identities)
         for name in _hits(data, matchers):
             result.found.append(f"object {oid}: {name}")
     gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
@@ -532,8 +637,14 @@ def verify_repository(
         if own is None:
             continue
         result.files += 1
+        if identities is not None:
+            own = without_own_identities(own, identities)
+            if path.name == "config":
+                own = without_own_config(own, identities)
         for name in _hits(own, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
+        for line, sentence in quotes.find(own):
+            result.quoted.append(described(f"{path.relative_to(gitdir)}", line, sentence))
     return result
 
 
@@ -578,12 +689,16 @@ def _tree_files(root: Path) -> list[str]:
     return out
 
 
-def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
+def working_tree_hits(
+    root: Path, values: Sequence[Value], sentences: Sequence[Sentence] = ()
+) -> list[str]:
     """Files under ``root`` (outside ``.git`` and virtual environments) that still
-    hold one of ``values``: ``"<relative path>: <field>"``."""
+    hold one of ``values``: ``"<relative path>: <field>"``, or quote one of
+    ``sentences``: ``"<relative path>, line <n>: a sentence ..."``."""
     import os
 
     matchers = _matchers(values)
+    quotes = Matcher.of(sentences)
     found: list[str] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_FOLDERS)
@@ -592,7 +707,9 @@ def working_tree_hits(root: Path, values: Sequence[Value]) -> list[str]:
             data = _regular_bytes(path)
             if data is None:
                 continue
-            found += [f"{path.relative_to(root).as_posix()}: {f}" for f in _hits(data, matchers)]
+            rel = path.relative_to(root).as_posix()
+            found += [f"{rel}: {f}" for f in _hits(data, matchers)]
+            found += [described(rel, line, s) for line, s in quotes.find(data)]
     return found
 
 
@@ -649,21 +766,6 @@ def message_rules(plan: ErasePlan) -> bytes:
     the field values it names; then the client's values, as in files.  A line of
     another client whose id starts with this one (``<id>-2: ...``) is kept."""
     return b"".join(b"regex:" + p + b"==>" + r + b"\n" for p, r in message_substitutions(plan))
-
-
-def identity_callback(values: Sequence[Value], argument: str) -> str:
-    """The body of a git-filter-repo ``--name-callback`` or ``--email-callback``
-    (``argument``: ``name`` or ``email``, the bytes it is given): the author, committer
-    and tagger of every commit and tag with each of ``values`` replaced, as in files.
-    A commit made as the client (``--author``, a sync from their machine, an edit
-    they sent) names them in its header, which ``--replace-text`` and
-    ``--replace-message`` do not reach."""
-    patterns = [v.pattern() for v in values]
-    return (
-        f"for rule in {patterns!r}:\n"
-        f"    {argument} = re.sub(rule, {REPLACEMENT.encode()!r}, {argument})\n"
-        f"return {argument}\n"
-    )
 
 
 def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
@@ -755,7 +857,7 @@ def check_ready(repo: Repository, plan: ErasePlan, reason: str = "request") -> N
         raise UsageError(
             "HEAD is detached (not on a branch): the tombstone erase commits would be on no "
             "branch and lost at the next checkout, and sortext would let the client back. "
-            "Check out your branch (git switch main), then erase"
+            f"Check out your branch ({git.back_to_a_branch(root)}), then erase"
         )
     if plan.named_refs:
         raise UsageError(
@@ -845,9 +947,11 @@ def erase(
         for ref in tags:
             git.run(root, "update-ref", "-d", ref)
             deleted.append(ref)
-    from sortext.vcs.erasenotes import read_notes, rewrite_notes
+    from sortext.vcs.erasenotes import note_targets, read_notes, rewrite_notes
 
     old_notes = read_notes(root)
+    targets = note_targets(root, old_notes)
+    rules = identity_rules(repo, plan)
     with tempfile.TemporaryDirectory(prefix="sortext-erase-") as tmp:
         paths_file = Path(tmp) / "paths"
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
@@ -856,10 +960,13 @@ def erase(
         replace_file.write_bytes(_replacements(plan.values))
         message_file = Path(tmp) / "messages"
         message_file.write_bytes(message_rules(plan))
-        names_file = Path(tmp) / "names.py"
-        names_file.write_text(identity_callback(plan.values, "name"), "utf-8")
-        emails_file = Path(tmp) / "emails.py"
-        emails_file.write_text(identity_callback(plan.values, "email"), "utf-8")
+        from sortext.vcs.eraseidentity import identity_callbacks
+
+        commits_body, tags_body = identity_callbacks(rules, REPLACEMENT.encode())
+        commits_file = Path(tmp) / "commits.py"
+        commits_file.write_text(commits_body, "utf-8")
+        tags_file = Path(tmp) / "tags.py"
+        tags_file.write_text(tags_body, "utf-8")
         git.filter_repo(
             root,
             "--force",
@@ -873,12 +980,12 @@ def erase(
             str(replace_file),
             "--replace-message",
             str(message_file),
-            "--name-callback",
-            str(names_file),
-            "--email-callback",
-            str(emails_file),
+            "--commit-callback",
+            str(commits_file),
+            "--tag-callback",
+            str(tags_file),
         )
-    notes = rewrite_notes(root, old_notes, message_substitutions(plan))
+    notes = rewrite_notes(root, old_notes, message_substitutions(plan), targets)
     for name in remote_urls:  # filter-repo may drop a remote's tracking refs; keep the remote
         if not git.get_config(root, f"remote.{name}.url"):
             git.run(root, "remote", "add", name, remote_urls[name])
@@ -902,14 +1009,18 @@ def erase(
         report.rebuilt = rebuild(republish)
         _commit_derived(root, plan.derived_paths)
     _expire_and_prune(root)
-    report.local = verify_repository(root, plan.values, "local repository", plan.other_ids)
-    report.leftovers = working_tree_hits(root, plan.values)
+    report.local = verify_repository(
+        root, plan.values, "local repository", plan.other_ids, rules, plan.sentences
+    )
+    report.leftovers = working_tree_hits(root, plan.values, plan.sentences)
     if push:
         for name in remotes:
             try:
                 gone = [r for r in deleted if not derived_ref_exists(root, r)]
                 report.remotes.append(
-                    push_and_verify(root, name, plan.values, plan.other_ids, gone)
+                    push_and_verify(
+                        root, name, plan.values, plan.other_ids, gone, rules, plan.sentences
+                    )
                 )
             except GitError as exc:
                 report.remote_errors[name] = str(exc)
@@ -966,6 +1077,8 @@ def push_and_verify(
     values: Sequence[Value],
     other_ids: Sequence[str] = (),
     deleted: Sequence[str] = (),
+    identities: Identities | None = None,
+    sentences: Sequence[Sentence] = (),
 ) -> Verification:
     """Force-update every branch and tag on ``remote`` (an encrypted remote is emptied
     and pushed afresh; a local bare remote is pruned), delete there the branches of
@@ -998,10 +1111,15 @@ def push_and_verify(
     with tempfile.TemporaryDirectory(prefix="sortext-erase-verify-") as tmp:
         clone = Path(tmp) / "mirror.git"
         git.run(Path(tmp), "clone", "--quiet", "--mirror", source, str(clone))
-        result = verify_repository(clone, values, f"{remote} (fresh clone)", other_ids)
+        result = verify_repository(
+            clone, values, f"{remote} (fresh clone)", other_ids, identities, sentences
+        )
     if local is not None:
-        there = verify_repository(local, values, f"{remote} ({local})", other_ids)
+        there = verify_repository(
+            local, values, f"{remote} ({local})", other_ids, identities, sentences
+        )
         result.objects += there.objects
         result.files += there.files
         result.found.extend(there.found)
+        result.quoted.extend(there.quoted)
     return result

@@ -12,6 +12,16 @@ under the new id of its commit (``.git/filter-repo/commit-map``), with its text
 rewritten by the same rules as a commit message, and drops the notes whose
 commit is gone or was never a commit of the rewritten history; each notes ref
 becomes one new commit without the old notes history.
+
+A note may also be on a file (blob), a folder (tree) or an annotated tag
+(``git notes add <object>``).  :func:`note_targets` finds, before the rewrite,
+what each such object is and where it lies (a path in some commit; a tag's
+name); after it, the note follows the object: one that no rewrite touched keeps
+its id and its note; a file or folder that held the client is found again at its
+path in the rewritten commit and the note is filed under the rewritten object;
+an annotated tag is found again by its name.  An object gone from every commit
+(the client's own record, a folder named after them) loses its note, and the
+report says so, object by object (:attr:`NotesReport.said`).
 """
 
 from __future__ import annotations
@@ -36,6 +46,27 @@ class NotesReport:
     moved: int = 0
     dropped: int = 0
     refs: list[str] = field(default_factory=list)
+    #: one sentence per note on a file, folder or tag that the rewrite changed or
+    #: dropped (never the note's text, nor a path named after the client)
+    said: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a note is on, as it was before the rewrite: ``kind`` (commit, tree, blob,
+    tag, or missing), ``path`` (where a blob or tree lies in some commit of the
+    history, ``""`` for a commit's root folder; None when in none) and ``tags`` (the
+    names of the tag refs leading to an annotated tag)."""
+
+    kind: str
+    path: str | None = None
+    tags: tuple[str, ...] = ()
+    #: the commits holding the object at ``path`` (git-filter-repo prunes the old
+    #: objects itself: where it lay is looked up before the rewrite)
+    commits: tuple[str, ...] = ()
+
+
+_KIND_WORD = {"blob": "file", "tree": "folder", "tag": "annotated tag"}
 
 
 def notes_refs(root: Path) -> list[str]:
@@ -81,11 +112,100 @@ def read_notes(root: Path) -> Notes:
     return found
 
 
-def rewrite_notes(root: Path, notes: Notes, rules: Sequence[tuple[bytes, bytes]]) -> NotesReport:
+def _batch_check(root: Path, names: Sequence[str]) -> list[tuple[str, str]]:
+    """``(object id, kind)`` for each of ``names`` (``<oid>``, ``<rev>:<path>``), in
+    order; ``("", "missing")`` for a name that resolves to nothing."""
+    if not names:
+        return []
+    out = git.run(
+        root, "cat-file", "--batch-check", input="".join(f"{n}\n" for n in names).encode()
+    ).decode("utf-8", "replace")
+    found: list[tuple[str, str]] = []
+    for line in out.splitlines():
+        parts = line.split()
+        found.append(("", "missing") if parts[-1] == "missing" else (parts[0], parts[1]))
+    return found
+
+
+def note_targets(root: Path, notes: Notes) -> dict[str, Target]:
+    """Before a rewrite: what each annotated object of ``notes`` is, where a file or
+    folder lies (``git rev-list --objects``: only run when some note is on one), and
+    which tags lead to an annotated tag."""
+    oids = sorted({target for entries in notes.values() for target, _ in entries})
+    kinds = dict(zip(oids, (kind for _, kind in _batch_check(root, oids)), strict=True))
+    paths: dict[str, str] = {}
+    if any(kind in ("blob", "tree") for kind in kinds.values()):
+        wanted = {o for o, k in kinds.items() if k in ("blob", "tree")}
+        listed = git.run(root, "rev-list", "--objects", "--exclude=refs/notes/*", "--all")
+        for line in listed.decode("utf-8", "surrogateescape").splitlines():
+            oid, space, path = line.partition(" ")
+            if space and oid in wanted and oid not in paths:
+                paths[oid] = path
+    commits: dict[str, tuple[str, ...]] = {}
+    if paths:
+        history = git.text(root, "rev-list", "--exclude=refs/notes/*", "--all").split()
+        for oid, path in paths.items():
+            found = _batch_check(root, [f"{c}:{path}" for c in history])
+            commits[oid] = tuple(c for c, (o, _) in zip(history, found, strict=True) if o == oid)
+    tags: dict[str, list[str]] = {}
+    if "tag" in kinds.values():
+        refs = git.text(root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/tags/")
+        for line in refs.splitlines():
+            oid, _, ref = line.partition(" ")
+            tags.setdefault(oid, []).append(ref)
+    return {
+        oid: Target(kind, paths.get(oid), tuple(tags.get(oid, ())), commits.get(oid, ()))
+        for oid, kind in kinds.items()
+    }
+
+
+def _follow(
+    root: Path, target: str, where: Target, mapping: dict[str, str]
+) -> tuple[str | None, str]:
+    """Where the object ``target`` (a file, folder or tag, as :func:`note_targets` saw
+    it) is after the rewrite: ``(new id, sentence for the report)``, the new id None
+    when it is gone; the sentence is empty when nothing changed."""
+    short = target[:10]
+    word = _KIND_WORD.get(where.kind, where.kind)
+    if where.kind == "tag":
+        for ref in where.tags:
+            ((new, kind),) = _batch_check(root, [ref])
+            if kind == "tag":
+                if new == target:
+                    return new, ""
+                return new, f"a note on the {word} {ref} ({short}) filed under the rewritten tag"
+        return None, f"a note on an {word} ({short}) dropped: the tag is gone"
+    if where.kind not in ("blob", "tree") or where.path is None or not where.commits:
+        return None, f"a note on a {word} ({short}) in no commit of the history dropped"
+    kept = (mapping.get(c) for c in where.commits)  # a commit the rewrite kept holding it
+    rewritten = next((c for c in kept if c is not None and c not in _GONE), None)
+    if rewritten is not None:
+        ((new, kind),) = _batch_check(root, [f"{rewritten}:{where.path}"])
+        if kind == where.kind:
+            if new == target:
+                return new, ""
+            return new, (
+                f"a note on a {word} that held the client ({short}) filed under the {word} "
+                "as rewritten, its text rewritten too"
+            )
+    return None, (
+        f"a note on a {word} that held the client ({short}) dropped: the {word} is gone "
+        "from every commit"
+    )
+
+
+def rewrite_notes(
+    root: Path,
+    notes: Notes,
+    rules: Sequence[tuple[bytes, bytes]],
+    targets: dict[str, Target] | None = None,
+) -> NotesReport:
     """After a git-filter-repo run in ``root``: every note of ``notes`` (read by
     :func:`read_notes` before it) filed under its commit's new id, its text rewritten
-    with ``rules`` (see :func:`apply_rules`); notes whose commit the rewrite dropped,
-    or whose object is not a commit of the rewritten history, are dropped.  Each ref
+    with ``rules`` (see :func:`apply_rules`); notes whose commit the rewrite dropped
+    are dropped.  A note on a file, folder or tag (``targets``, from
+    :func:`note_targets` before the rewrite) follows its object (see :func:`_follow`)
+    or is dropped with it; without ``targets`` such notes are dropped.  Each ref
     becomes one parentless commit (its old history held the old texts) or is deleted
     when no note is left.
 
@@ -97,7 +217,13 @@ def rewrite_notes(root: Path, notes: Notes, rules: Sequence[tuple[bytes, bytes]]
     for ref, old in notes.items():
         entries: dict[str, str] = {}  # new object -> new note blob
         for target, text in old:
-            new = mapping.get(target)
+            where = (targets or {}).get(target, Target("commit"))
+            if where.kind == "commit":
+                new = mapping.get(target)
+            else:
+                new, said = _follow(root, target, where, mapping)
+                if said:
+                    report.said.append(f"{ref}: {said}")
             if new is None or new in _GONE:
                 report.dropped += 1
                 continue

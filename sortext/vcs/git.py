@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sortext.errors import GitError
+from sortext.errors import GitError, hinted
 
 if TYPE_CHECKING:
     from git import Repo
@@ -91,19 +92,78 @@ def timeout_for(args: Sequence[str]) -> float:
     return NETWORK_TIMEOUT if args and args[0] in NETWORK_COMMANDS else TIMEOUT
 
 
-def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
-    """The GitError for a failed ``git <args>`` whose stderr was ``message``."""
+#: Lines of git's stderr that are progress or advice, never the reason a command failed.
+_NOT_A_CAUSE = (
+    "hint:",
+    "warning:",
+    "To ",
+    "From ",
+    "Cloning into",
+    "Auto-merging",
+    "Enumerating objects",
+    "Counting objects",
+    "Compressing objects",
+    "Writing objects",
+    "Receiving objects",
+    "Resolving deltas",
+    "Unpacking objects",
+    "Delta compression",
+    "Total ",
+    "remote: Enumerating",
+    "remote: Counting",
+    "remote: Compressing",
+    "remote: Total",
+    "remote: Resolving",
+)
+
+#: A ref push's line for a ref that was updated (``+ a1...b2 pages -> pages (forced
+#: update)``, ``a1..b2  main -> main``, ``* [new branch] x -> x``): not a cause; a
+#: refused one starts with ``!``.
+_REF_UPDATED = re.compile(r"[+*=-]?\s*(\[[a-z ]+\]|[0-9a-f]+\.\.\.?[0-9a-f]+)\s+\S.* -> \S")
+
+#: At most this many lines of cause, each cut to this many characters.
+_CAUSE_LINES, _CAUSE_CHARS = 3, 200
+
+
+def _verdict(message: str) -> tuple[str, str]:
+    """git's stderr ``message`` as ``(verdict, why)``: its first ``fatal:``/``error:``
+    line (else its first line), and the lines before it that say why, joined by "; "
+    (at most :data:`_CAUSE_LINES`; "" when none): ``! [rejected] main -> main (fetch
+    first)`` before ``error: failed to push some refs``, a hook's own words, a server's
+    ``remote:`` lines, ssh's ``Permission denied (publickey)``; and the refs refused
+    after it (``! ...``, at most two)."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    said = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    message = (said or lines or [""])[0]  # one line: git's own verdict
+    at = next((n for n, line in enumerate(lines) if line.startswith(("fatal:", "error:"))), None)
+    if at is None:
+        return (lines or [""])[0], ""
+    why = [
+        " ".join(line.split())
+        for line in lines[:at]
+        if not line.startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(line)
+    ][-_CAUSE_LINES:]
+    # a refused ref is a cause wherever git prints it (an atomic push says "atomic push
+    # failed for ref ..." first, the refs it refused after)
+    why += [" ".join(line.split()) for line in lines[at + 1 :] if line.startswith("! ")][:2]
+    why = [w if len(w) <= _CAUSE_CHARS else w[: _CAUSE_CHARS - 1] + "…" for w in why]
+    return lines[at], "; ".join(why)
+
+
+def failure(args: Sequence[str], message: str, root: Path | None = None) -> GitError:
+    """The GitError for a failed ``git <args>`` whose stderr was ``message``: one line,
+    git's verdict followed in brackets by the lines naming its cause (:func:`_verdict`):
+    ``git push --quiet origin failed: error: failed to push some refs to 'URL' (!
+    [rejected] main -> main (fetch first))``."""
+    verdict, why = _verdict(message)
+    message = f"{verdict} ({why})" if why else verdict
     what = f"git {' '.join(args[:3])}"
-    if "index.lock" in message:
+    if "index.lock" in verdict:
         return IndexLocked(f"{what} failed: {message}")
-    if "not a git repository" in message.lower():
+    if "not a git repository" in verdict.lower():
         where = f" {root}" if root is not None else ""
-        return NotARepository(
-            f"{where.strip() or 'this folder'} is not in a git repository: run 'git init' "
-            "(or 'sortext init') there, or run the command inside your records repository"
+        return hinted(
+            NotARepository(f"{where.strip() or 'this folder'} is not in a git repository"),
+            "git_init_here",
+            text="run 'git init' there, or open the records repository",
         )
     if "could not read username" in message.lower() or "permission denied" in message.lower():
         return GitError(
@@ -268,6 +328,28 @@ def _read_all(fd: int) -> bytes:
     return data
 
 
+def back_to_a_branch(root: Path) -> str:
+    """How to leave a detached HEAD here, naming the branches there are (not the pages'
+    own): ``git switch master``; ``git switch -, or one of: main, maya`` when several."""
+    heads = text(root, "for-each-ref", "--format=%(refname:short)", "refs/heads/", check=False)
+    named = [h for h in heads.split() if h != "sortext-pages"]
+    if len(named) == 1:
+        return f"git switch {named[0]}"
+    return "git switch -" + (f", or one of: {', '.join(named[:5])}" if named else "")
+
+
+def push(root: Path, remote: str, *refspecs: str, timeout: float | None = None) -> Done:
+    """``git push --quiet --atomic REMOTE REFSPEC...``, whatever its exit status (as
+    :func:`run_full`).  Atomic: the records branch and the pages branch go together or
+    not at all, so a records push the remote rejects (another machine pushed first)
+    never leaves that remote with pages of a records commit its branch does not have.
+    A remote that cannot take an atomic push (git says so) is pushed to plainly."""
+    done = run_full(root, "push", "--quiet", "--atomic", remote, *refspecs, timeout=timeout)
+    if done.returncode != 0 and b"support --atomic" in done.stderr:
+        done = run_full(root, "push", "--quiet", remote, *refspecs, timeout=timeout)
+    return done
+
+
 def run(
     root: Path,
     *args: str,
@@ -383,8 +465,10 @@ def open_repo(root: Path) -> Repo:
     try:
         repo: Repo = git.Repo(root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
-        raise NotARepository(
-            f"{root} is not a git repository: run 'git init' (or 'sortext init') there"
+        raise hinted(
+            NotARepository(f"{root} is not a git repository"),
+            "git_init",
+            text="run 'git init' there",
         ) from exc
     repo.git.update_environment(**_policy_env())
     return repo

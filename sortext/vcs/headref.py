@@ -64,6 +64,26 @@ def _git_dir(root: Path) -> str | None:
         here = parent
 
 
+def rebase_in_progress(root: Path) -> bool:
+    """Whether the work tree holding ``root`` is in the middle of a rebase (``git pull
+    --rebase`` stopped on a conflict): its git folder holds ``rebase-merge`` or
+    ``rebase-apply``.  Read from the files, no process; False when it cannot tell."""
+    gitdir = _git_dir(root)
+    if not gitdir:
+        return False
+    return any(os.path.isdir(os.path.join(gitdir, name)) for name in REBASE_DIRS)
+
+
+#: The folders git keeps in the git folder while a rebase is stopped.
+REBASE_DIRS = ("rebase-merge", "rebase-apply")
+
+#: Said beside 'ours' and 'theirs' while a rebase is in progress (git swaps them).
+REBASE_SIDES = (
+    "note: a rebase is in progress (git pull --rebase): 'ours' is the commit being "
+    "rebased onto (the other machine's), 'theirs' is your own commit being replayed"
+)
+
+
 def _packed(common: str, ref: str) -> str | None:
     try:
         with open(os.path.join(common, "packed-refs"), encoding="utf-8") as handle:

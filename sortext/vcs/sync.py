@@ -209,7 +209,10 @@ def backup_section(section: Any) -> tuple[list[str], str | None]:
 def current_branch(root: Path) -> str:
     name = git.text(root, "symbolic-ref", "--short", "-q", "HEAD", check=False).strip()
     if not name:
-        raise GitError("HEAD is detached; check out a branch (git switch main) and try again")
+        raise GitError(
+            f"HEAD is detached (a commit checked out, not a branch); go back to your branch "
+            f"({git.back_to_a_branch(root)}) and try again"
+        )
     return name
 
 
@@ -282,7 +285,14 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
                     if unmerged_paths(root):
                         result.conflicts = unmerged_paths(root)
                         return result
-                    raise GitError(f"git merge {tracking} stopped: {exc}") from exc
+                    left = (
+                        "; the merge is left in progress: once that is fixed, run 'sortext "
+                        "sync' again (it commits the merge), or undo it with 'git merge "
+                        "--abort'"
+                        if merge_in_progress(root)
+                        else ""
+                    )
+                    raise GitError(f"git merge {tracking} stopped: {exc}{left}") from exc
                 result.merged = True
             try:
                 git.command(handle, "push", "--quiet", name, f"HEAD:refs/heads/{branch}")

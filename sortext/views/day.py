@@ -52,7 +52,7 @@ def known_owner(repo: Repository, records: Sequence[Record], owner: str) -> str:
     known = sorted(people)
     found = same_text(owner, known)
     if found not in known:
-        raise UnknownValue("--owner", "person", owner, known)
+        raise UnknownValue("owner", "person", owner, known)
     return found
 
 

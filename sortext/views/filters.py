@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sortext.errors import SortextError
+from sortext.errors import SortextError, hinted
 
 _CONDITION = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(>=|<=|!=|=|>|<|~)\s*(.*?)\s*$", re.S)
 _MISSING: Any = object()
@@ -55,9 +55,11 @@ def parse_condition(text: str) -> Condition:
     """``"billing.rate>=300"`` -> Condition; FilterError for anything else."""
     m = _CONDITION.match(text)
     if not m:
-        raise FilterError(
-            f"cannot read --where '{text}': write FIELD OP VALUE with OP one of "
-            ">= <= != = > < ~ (e.g. 'billing.rate>=300', 'tags=leadership')"
+        raise hinted(
+            FilterError(f"cannot read the condition '{text}'"),
+            "condition_syntax",
+            text="write FIELD OP VALUE with OP one of >= <= != = > < ~ "
+            "(e.g. 'billing.rate>=300', 'tags=leadership')",
         )
     return Condition(tuple(m.group(1).split(".")), m.group(2), m.group(3).strip("'\""))
 
@@ -122,7 +124,7 @@ def check_sort(sort: str, schema: Mapping[str, Any]) -> tuple[str, ...] | None:
     fields, open_maps = sort_fields(schema)
     if not name or name.startswith("-"):
         known = list(dict.fromkeys([*NAMED_SORTS, *fields]))
-        raise UnknownValue("--sort", "sort key", sort, known, name.lstrip("-") or None)
+        raise UnknownValue("sort", "sort key", sort, known, name.lstrip("-") or None)
     path = tuple(name.split("."))
     if name in fields or (
         len(path) > 1 and all(path) and any(name.startswith(m + ".") for m in open_maps)
@@ -130,7 +132,7 @@ def check_sort(sort: str, schema: Mapping[str, Any]) -> tuple[str, ...] | None:
         return path
     known = list(dict.fromkeys([*NAMED_SORTS, *fields]))
     ends = [f for f in fields if f.endswith("." + name)]  # rate: billing.rate
-    raise UnknownValue("--sort", "sort key", name, known, ends[0] if len(ends) == 1 else None)
+    raise UnknownValue("sort", "sort key", name, known, ends[0] if len(ends) == 1 else None)
 
 
 def lookup(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:

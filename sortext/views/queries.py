@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sortext.check.load import Record
-from sortext.errors import RecordNotFound, UnknownValue
+from sortext.errors import RecordNotFound, UnknownValue, hinted
 from sortext.repo import Repository
 from sortext.store import answers
 from sortext.store.index import Index, SearchHit
@@ -173,7 +173,7 @@ def next_list(
         known = sorted({*repo.config.people, *(n.owner for n in items if n.owner)})
         owner = same_text(owner, known)
         if owner not in known:
-            raise UnknownValue("--owner", "person", owner, known)
+            raise UnknownValue("owner", "person", owner, known)
         items = [n for n in items if text_key(n.owner or "") == text_key(owner)]
     if within is not None:
         items = [
@@ -254,7 +254,7 @@ def client_list(
     from sortext.views.filters import parse_condition, sort_key
 
     if stage is not None and stage not in repo.config.stage_names:
-        raise UnknownValue("--stage", "stage", stage, list(repo.config.stage_names))
+        raise UnknownValue("stage", "stage", stage, list(repo.config.stage_names))
     if sort is not None and sort.removeprefix("-") not in ("name", "due", "stage", "in_stage"):
         from sortext.schema.effective import effective_schema
         from sortext.views.filters import check_sort
@@ -288,14 +288,14 @@ def client_list(
         )
         tag = same_text(tag, tags)
         if tag not in tags:
-            raise UnknownValue("--tag", "tag", tag, tags)
+            raise UnknownValue("tag", "tag", tag, tags)
     if owner is not None:
         people = sorted(
             {*repo.config.people, *(str(r.view.owner) for r in records if r.view.owner)}
         )
         owner = same_text(owner, people)
         if owner not in people:
-            raise UnknownValue("--owner", "person", owner, people)
+            raise UnknownValue("owner", "person", owner, people)
     since: dict[str, dt.date] = _derived(
         (records, clock),
         "since",
@@ -462,12 +462,16 @@ def client_detail(repo: Repository, record_id: str, today: dt.date) -> ClientVie
     if unreadable is not None:
         import shlex
 
-        raise RecordNotFound(
-            f"{unreadable} has errors and no valid version to show yet; "
-            f"run: sortext check {shlex.quote(unreadable)}"
+        raise hinted(
+            RecordNotFound(f"{unreadable} has errors and no valid version to show yet"),
+            "check_record",
+            unreadable,
+            text=f"check {shlex.quote(unreadable)} for them",
         )
-    raise RecordNotFound(
-        f"no client '{record_id}' in {repo.clients_shown}; run 'sortext list' to see the ids"
+    raise hinted(
+        RecordNotFound(f"no client '{record_id}' in {repo.clients_shown}"),
+        "list_ids",
+        text="the records' ids are their file names there",
     )
 
 
