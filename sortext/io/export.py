@@ -225,8 +225,98 @@ def to_csv(
 
 
 def to_json(records: Iterable[dict[str, Any]]) -> str:
-    """Every record's front matter, as a JSON list sorted by id."""
-    return json.dumps(list(records), indent=2, ensure_ascii=False) + "\n"
+    """Every record's front matter, as a JSON list sorted by id: the text of
+    ``json.dumps(list(records), indent=2, ensure_ascii=False) + "\\n"``, byte for
+    byte, whichever encoder wrote it (see :func:`_orjson_text`): orjson for the whole
+    list when it writes those bytes, else each record by the first of the two that
+    does (a record orjson cannot write as the standard library does costs only
+    itself the slow encoder)."""
+    items = list(records)
+    whole = _orjson_text(items)
+    if whole is not None:
+        return whole + "\n"
+    if not items:
+        return "[]\n"
+    parts = [_record_json(record).replace("\n", "\n  ") for record in items]
+    return "[\n  " + ",\n  ".join(parts) + "\n]\n"
+
+
+#: Whether :func:`_orjson_text` may use orjson (``SORTEXT_STDLIB_JSON=1`` in the
+#: environment selects the standard library's encoder, to measure or rule it out; the
+#: same switch as the index blob's, ``sortext.store.index.FAST_JSON``).
+FAST_JSON = os.environ.get("SORTEXT_STDLIB_JSON", "") in ("", "0")
+
+#: A number where orjson's indented output can hold one (after ``": "`` or at the start
+#: of a line); it may also match inside a string, which only sends that text to the
+#: standard library.
+_NUMBER = re.compile(rb"(?:\A|: |\n +)(-?[0-9][0-9.eE+-]*)")
+_DIGITS = frozenset(b"0123456789")
+
+
+def _record_json(value: Any) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, byte for byte."""
+    text = _orjson_text(value)
+    return text if text is not None else json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _orjson_text(value: Any) -> str | None:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` written by orjson
+    (``OPT_INDENT_2``: the same separators, key order, escapes and non-ASCII text; at
+    10,000 records ~0.1 CPU s where the standard library's pure-Python indenting
+    encoder takes ~3), or None when orjson's bytes are not provably those: orjson is
+    missing or refuses (an integer past 64 bits, a key that is not text, a lone
+    surrogate), the output holds ``null`` (orjson writes NaN and the infinities as
+    ``null`` where ``json.dumps`` writes ``NaN``/``Infinity``; no realistic record
+    holds a null), or a float orjson spells otherwise than ``repr`` (``0.00001`` for
+    ``1e-05``, ``1e-9`` for ``1e-09``: see :func:`_may_differ`).
+    tests/test_export_json.py holds the property over generated hostile records."""
+    if not FAST_JSON:
+        return None
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency; the standard library stays
+        return None
+    try:
+        out = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except TypeError:  # orjson.JSONEncodeError
+        return None
+    if b"null" in out or (_may_differ(out) and not _same_floats(out)):
+        return None
+    return out.decode("utf-8")
+
+
+def _may_differ(out: bytes) -> bool:
+    """Whether orjson's ``out`` may hold a float spelt otherwise than ``repr`` spells
+    it: such a float has four zeros after the point (``0.00001`` for ``1e-05``) or a
+    digit then an exponent, which orjson always signs (``1e-9`` for ``1e-09``).  A
+    sweep of every decimal exponent and of random bit patterns finds no other kind
+    (tests/test_export_json.py).  Text holding them (``one-page`` has ``e-``, but no
+    digit before it) only costs the exact check, :func:`_same_floats`."""
+    if b"0.0000" in out:
+        return True
+    for exponent in (b"e+", b"e-"):
+        at = out.find(exponent)
+        while at > 0:
+            if out[at - 1] in _DIGITS:
+                return True
+            at = out.find(exponent, at + 2)
+    return False
+
+
+def _same_floats(out: bytes) -> bool:
+    """Whether every number in orjson's ``out`` is spelt as ``json.dumps`` spells it."""
+    return all(map(_same_float, _NUMBER.findall(out)))
+
+
+def _same_float(token: bytes) -> bool:
+    """Whether ``token`` (a number as orjson wrote it, or text that looks like one) is
+    spelt as ``json.dumps`` spells it: an integer is, a float when it is its ``repr``."""
+    if b"." not in token and b"e" not in token and b"E" not in token:
+        return True
+    try:
+        return repr(float(token)).encode() == token
+    except ValueError:  # '1.2.3' in a string: that text goes to the standard library
+        return False
 
 
 # --- ICS ------------------------------------------------------------------------
@@ -408,6 +498,7 @@ def to_ics(
     records: Iterable[dict[str, Any]],
     sequences: dict[str, list[Any]] | None = None,
     timezone: str | None = None,
+    events: list[Event] | None = None,
 ) -> str:
     """An RFC 5545 calendar written by the ``icalendar`` library (escaping, folding).
 
@@ -416,6 +507,7 @@ def to_ics(
     practice's ``timezone:``) or floating local time without one.  SEQUENCE
     comes from ``sequences`` (see :func:`next_sequences`; 0 without it).
     DTSTAMP is the event's own date at 00:00 UTC, so output is deterministic.
+    ``events``: ``calendar_events(records)`` when the caller already has them.
     """
     import icalendar
 
@@ -426,7 +518,8 @@ def to_ics(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "sortext")
-    events = calendar_events(records)
+    if events is None:
+        events = calendar_events(records)
     for event in events:
         day = dt.date.fromisoformat(event.date)
         entry = icalendar.Event()
@@ -496,14 +589,15 @@ def render_ics(repo: Repository, records: list[dict[str, Any]]) -> str:
     except (OSError, ValueError):
         previous = None
     previous = previous if isinstance(previous, dict) else None
-    sequences = next_sequences(calendar_events(records), previous, timezone)
+    events = calendar_events(records)  # once: the sequences and the calendar
+    sequences = next_sequences(events, previous, timezone)
     merged = {**(previous or {}), **sequences}  # a vanished event keeps its number
     try:
         store.parent.mkdir(parents=True, exist_ok=True)
         write_if_changed(store, json.dumps(merged, sort_keys=True, indent=0).encode())
     except OSError:
         pass  # derived data: the calendar is still right, only SEQUENCE may repeat
-    return to_ics(records, sequences, timezone)
+    return to_ics(records, sequences, timezone, events)
 
 
 def render(
