@@ -17,6 +17,7 @@ it SIGTERM from here, and waits for it to die.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -125,10 +126,8 @@ def test_git_started_by_the_refresh_child_stops_on_sigterm(tmp_path: Path) -> No
         out, err = watcher.communicate(timeout=DEADLINE)
     finally:
         for pid in _descendants(watcher.pid):
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
         watcher.kill()
         watcher.wait()
     assert out.strip() == "0", (out, err)  # the child saw git end and went on
