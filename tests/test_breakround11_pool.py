@@ -125,3 +125,41 @@ def test_every_span_once_in_order_whenever_a_worker_is_lost(
     got: list[Any] = [batch[0] for batch in _shared_spans(pool, parse_here, todo, workers)]
     assert got == todo
     assert sorted(here + pool.got) == todo  # each parsed once: here or by a worker
+
+
+CHECK = """
+import os, runpy, signal, sys
+import sortext.check.many as many
+
+PARENT = os.getpid()
+real = many._check_chunk
+
+def _check_chunk(items):
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return real(items)
+
+_check_chunk.__qualname__ = "_check_chunk"
+_check_chunk.__module__ = "sortext.check.many"
+many._check_chunk = _check_chunk
+sys.argv = ["sortext", "check", "--repo", sys.argv[1]]
+runpy.run_module("sortext", run_name="__main__")
+"""
+
+
+def test_a_check_whose_workers_are_killed_completes(tmp_path: Path) -> None:
+    """The same for ``sortext check`` (``pool.map`` waited for ever)."""
+    root = generate_repo(450, tmp_path / "repo")
+    plain = subprocess.run(
+        [sys.executable, "-m", "sortext", "check", "--repo", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # the event: the check's exit (it waited for ever before)
+    )
+    assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout), done.stderr

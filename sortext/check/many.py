@@ -129,9 +129,25 @@ def _check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -
     validator.prepare()  # compile once, before fork, so workers inherit it
     size = max(64, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     context = multiprocessing.get_context("fork")
-    with bulk_gc(), context.Pool(workers) as pool:
-        parts = pool.map(_check_chunk, chunks)
+    parts: list[list[FileOutcome]] = []
+    with bulk_gc():
+        # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
+        # out-of-memory killer, a kill of the wrong pid) breaks the pool, where Pool
+        # replaced it and waited for ever for the chunk it held; what the workers did
+        # not give back is then checked here
+        executor = ProcessPoolExecutor(workers, mp_context=context)
+        try:
+            for part in executor.map(_check_chunk, chunks):
+                parts.append(part)
+        except BrokenProcessPool:
+            for chunk in chunks[len(parts) :]:
+                parts.append([_outcome(load_record(fs, shown, validator)) for fs, shown in chunk])
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
     return [o for part in parts for o in part]
 
 
