@@ -163,3 +163,44 @@ def test_a_check_whose_workers_are_killed_completes(tmp_path: Path) -> None:
         timeout=120,  # the event: the check's exit (it waited for ever before)
     )
     assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout), done.stderr
+
+
+PAGES = """
+import os, runpy, signal, sys
+import sortext.pages.build as build
+
+PARENT = os.getpid()
+real = build._worker_span
+
+def _worker_span(span):
+    if os.getpid() != PARENT and span[0] == 0:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return real(span)
+
+_worker_span.__qualname__ = "_worker_span"
+_worker_span.__module__ = "sortext.pages.build"
+build._worker_span = _worker_span
+sys.argv = ["sortext", "build", "--repo", sys.argv[1], "--today", "2026-12-01"]
+runpy.run_module("sortext", run_name="__main__")
+"""
+
+
+def test_a_build_whose_page_worker_is_killed_writes_every_page(tmp_path: Path) -> None:
+    """The same for the pages' workers (``pool.imap`` waited for ever): a new day's
+    build renders every page again, in workers."""
+    root = generate_repo(450, tmp_path / "repo")
+    first = subprocess.run(
+        [sys.executable, "-m", "sortext", "build", "--repo", str(root), "--today", "2026-11-23"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert first.returncode == 0, first.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", PAGES, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,  # the event: the build's exit (it waited for ever before)
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(list((root / "site" / "clients").glob("*.html"))) == 450
