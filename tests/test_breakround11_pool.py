@@ -204,3 +204,55 @@ def test_a_build_whose_page_worker_is_killed_writes_every_page(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert len(list((root / "site" / "clients").glob("*.html"))) == 450
+
+
+SLOW = """
+import os, runpy, sys, time
+import sortext.store.index as index
+
+real = index._parse_span
+
+def _parse_span(span):
+    print("worker", os.getpid(), flush=True)
+    time.sleep(0.5)
+    return real(span)
+
+_parse_span.__qualname__ = "_parse_span"
+_parse_span.__module__ = "sortext.store.index"
+index._parse_span = _parse_span
+sys.argv = ["sortext", "build", "--repo", sys.argv[1]]
+runpy.run_module("sortext", run_name="__main__")
+"""
+
+
+def test_the_workers_of_a_killed_build_end(tmp_path: Path) -> None:
+    """A build killed with SIGKILL leaves no worker behind (an idle one waited on its
+    queue for ever: the workers hold its writing end too)."""
+    import os
+    import signal
+    import time
+
+    root = generate_repo(450, tmp_path / "repo")
+    build = subprocess.Popen(
+        [sys.executable, "-c", SLOW, str(root)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert build.stdout is not None
+        line = build.stdout.readline()  # the event: a worker has a span
+        assert line.startswith("worker "), line
+        worker = int(line.split()[1])
+    finally:
+        build.kill()
+        build.wait()
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{worker}").exists():
+        try:
+            stat = Path(f"/proc/{worker}/stat").read_bytes()
+        except OSError:
+            break  # gone
+        if stat[stat.rfind(b")") + 2 :].split()[0] == b"Z":
+            break  # ended (not yet reaped by whoever adopted it)
+        if time.monotonic() > deadline:
+            os.kill(worker, signal.SIGKILL)
+            raise AssertionError("a worker outlived its killed build")
+        time.sleep(0.05)

@@ -1340,14 +1340,13 @@ def _run_jobs(
                 with bulk_gc() if len(jobs) >= PARALLEL_PAGES else contextlib.nullcontext():
                     yield _do_jobs(index.conn, (0, len(jobs)))
             return
-        import multiprocessing
-
         index.conn.commit()  # workers must see what the refresh stored
         if isinstance(_job.clock, Lookup):  # read through this process's connection
             _job = replace(_job, clock=_job.clock.whole())
         _parent = os.getpid()
-        from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
+
+        from sortext.check.many import fork_executor
 
         todo = spans(len(jobs), workers)
         back = 0
@@ -1357,7 +1356,7 @@ def _run_jobs(
             # Pool replaced it and waited for ever for the span it held (the build
             # hung, holding the index); the spans not given back are rendered here (a
             # page the dead worker created is written again: see _write_page)
-            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            executor = fork_executor(workers)
             try:
                 try:
                     for done in executor.map(_worker_span, todo):

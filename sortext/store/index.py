@@ -43,7 +43,6 @@ from sortext.store.writer import WriterWait
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
     import concurrent.futures
-    import multiprocessing.context
 
     from sortext.check.load import LoadResult, Preparsed, Record
     from sortext.schema.validate import RecordValidator
@@ -461,14 +460,12 @@ def parse_files(
             for span in spans(len(items), 1):
                 yield here(span)
         return
-    import multiprocessing
-
     import sortext.check.load  # noqa: F401  (the parser: imported once, before the fork)
 
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with bulk_gc(), _ForkPool(processes - 1, multiprocessing.get_context("fork")) as pool:
+        with bulk_gc(), _ForkPool(processes - 1) as pool:
             yield from _shared_spans(pool, here, spans(len(items), processes), processes - 1)
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
@@ -515,10 +512,10 @@ class _ForkPool:
     and its span's result never came: the build waited for ever, holding the index).
     Shut down on exit: spans not started are cancelled, the workers end."""
 
-    def __init__(self, workers: int, context: multiprocessing.context.BaseContext) -> None:
-        from concurrent.futures import ProcessPoolExecutor
+    def __init__(self, workers: int) -> None:
+        from sortext.check.many import fork_executor
 
-        self.executor = ProcessPoolExecutor(workers, mp_context=context)
+        self.executor = fork_executor(workers)
 
     def apply_async(
         self, func: Callable[[tuple[int, int]], list[_Parsed]], args: tuple[tuple[int, int]]
