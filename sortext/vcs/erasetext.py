@@ -151,8 +151,9 @@ def _word(word: str) -> bytes:
 
 def _anchor(text: str) -> bytes:
     """The longest piece of ``text`` without blanks or HTML-special characters,
-    lower-cased bytes: present in every spelling :func:`_pattern` matches."""
-    pieces = [p for p in _HTML_SPECIAL.split(text) if p] or [text]
+    lower-cased bytes: present in every spelling :func:`_pattern` matches (empty, in
+    every text, when there is no such piece)."""
+    pieces = [p for p in _HTML_SPECIAL.split(text) if p] or [""]
     return max(pieces, key=len).encode("utf-8").lower()
 
 
