@@ -77,7 +77,7 @@ def test_every_span_once_in_order_and_a_bounded_lead(
         return [("here", span)]
 
     got = []
-    shared = index_module._shared_spans(pool, here, todo, workers)  # type: ignore[arg-type]
+    shared = index_module._shared_spans(pool, here, todo, workers)
     for batch in shared:
         entry: Any = batch[0]  # the fakes' ("here" or "worker", span)
         got.append(entry[1])

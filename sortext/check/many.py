@@ -13,12 +13,16 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sortext.check.load import LoadResult, load_record, parse_record, stem_of
 from sortext.record.copies import conflict_copy
 from sortext.record.diagnostics import Diagnostic, has_errors, sort_key
 from sortext.repo import Repository
 from sortext.schema.validate import RecordValidator
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 PARALLEL_THRESHOLD = 400
 
@@ -107,6 +111,40 @@ def _outcome(result: LoadResult) -> FileOutcome:
     )
 
 
+def fork_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """``workers`` forked worker processes (``concurrent.futures``: a worker that dies,
+    killed by the out-of-memory killer or by hand, breaks the pool, where
+    ``multiprocessing.Pool`` replaced it and waited for ever for the work it held).
+    Each worker ends itself once this process is gone (killed, SIGKILL included): an
+    idle worker waits on a queue whose writing end the workers hold too, so it would
+    never see the end of it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_end_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+#: Seconds between a forked worker's looks at its parent.
+ORPHAN_LOOK = 0.5
+
+
+def _end_with_parent(parent: int) -> None:
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_LOOK)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sortext-orphan-watch", daemon=True).start()
+
+
 def _check_chunk(items: Sequence[tuple[str, str]]) -> list[FileOutcome]:
     assert _worker_validator is not None
     return [_outcome(load_record(fs, shown, _worker_validator)) for fs, shown in items]
@@ -123,15 +161,27 @@ def _check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -
     workers = min(os.cpu_count() or 1, 8)
     if len(items) < PARALLEL_THRESHOLD or workers < 2:
         return [_outcome(load_record(fs, shown, validator)) for fs, shown in items]
-    import multiprocessing
-
     _worker_validator = validator
     validator.prepare()  # compile once, before fork, so workers inherit it
     size = max(64, len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    context = multiprocessing.get_context("fork")
-    with bulk_gc(), context.Pool(workers) as pool:
-        parts = pool.map(_check_chunk, chunks)
+    from concurrent.futures.process import BrokenProcessPool
+
+    parts: list[list[FileOutcome]] = []
+    with bulk_gc():
+        # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
+        # out-of-memory killer, a kill of the wrong pid) breaks the pool, where Pool
+        # replaced it and waited for ever for the chunk it held; what the workers did
+        # not give back is then checked here
+        executor = fork_executor(workers)
+        try:
+            for part in executor.map(_check_chunk, chunks):
+                parts.append(part)
+        except BrokenProcessPool:
+            for chunk in chunks[len(parts) :]:
+                parts.append([_outcome(load_record(fs, shown, validator)) for fs, shown in chunk])
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
     return [o for part in parts for o in part]
 
 

@@ -83,7 +83,14 @@ ASKED = 8
 #: Its first lines (:data:`SENTRY`) tell who stops it: SIGTERM and SIGINT are blocked
 #: and a thread takes them with ``sigwaitinfo``, writes the sender's pid on standard
 #: error (:data:`KILLED_BY`), and lets the signal kill the child as it would have.  A
-#: process the child forks (a parsing pool's worker) takes them as usual.
+#: process the child forks (a parsing pool's worker) takes them as usual, and so does
+#: a program it runs (git, and what git runs: ssh, hooks, helpers): a signal mask
+#: survives fork and exec, and ``subprocess`` forks in C, running no at-fork hook, so
+#: the thread starting one unblocks the two while it does (a git that hung would
+#: otherwise outlive a killed child, deaf to ``kill``, to a service manager's SIGTERM
+#: and to Ctrl-C: SIGKILL alone ended it).  A stop arriving in that moment (the time
+#: to fork and exec) may kill the child before its sentry names the sender: the
+#: sender is then unknown, which :meth:`RefreshChild._stopped_with_watcher` allows for.
 SENTRY = (
     "import os, signal, sys, threading\n"
     "_stops = {signal.SIGTERM, signal.SIGINT}\n"
@@ -91,6 +98,15 @@ SENTRY = (
     "signal.pthread_sigmask(signal.SIG_BLOCK, _stops)\n"
     "_free = lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, _stops)\n"
     "os.register_at_fork(after_in_child=_free)\n"
+    "import subprocess\n"
+    "_popen_init = subprocess.Popen.__init__\n"
+    "def _popen_free(self, *args, **kwargs):\n"
+    "    kept = signal.pthread_sigmask(signal.SIG_UNBLOCK, _stops)\n"
+    "    try:\n"
+    "        _popen_init(self, *args, **kwargs)\n"
+    "    finally:\n"
+    "        signal.pthread_sigmask(signal.SIG_SETMASK, kept)\n"
+    "subprocess.Popen.__init__ = _popen_free\n"
     "def _sentry():\n"
     "    info = signal.sigwaitinfo(_stops)\n"
     "    os.write(2, b'\\n%s %d %d\\n' % (sys.argv[3].encode(), info.si_signo, info.si_pid))\n"

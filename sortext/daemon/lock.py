@@ -51,11 +51,25 @@ class DaemonLock:
         if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
             return True
         # a file system whose inode numbers are not stable (some FUSE mounts): the file
-        # at the path still naming this process is taken as this lock
+        # at the path is this lock when it is locked (a lock of its own on a fresh
+        # descriptor is refused) and names this process.  Naming it is not enough: a
+        # copy of the repository made while this daemon ran (cp -a, rsync, a restore
+        # of the live folder) names it too, locked by nobody
         try:
-            return self.path.read_text("ascii", "replace").strip() == str(os.getpid())
+            fd = os.open(self.path, os.O_RDONLY)
         except OSError:
             return False
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return _read_pid(fd) == os.getpid()
+            except OSError:
+                return False
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
 
     def release(self) -> None:
         """Remove the pid file, when it is still ours, and drop the lock (clean

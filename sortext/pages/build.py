@@ -1340,14 +1340,33 @@ def _run_jobs(
                 with bulk_gc() if len(jobs) >= PARALLEL_PAGES else contextlib.nullcontext():
                     yield _do_jobs(index.conn, (0, len(jobs)))
             return
-        import multiprocessing
-
         index.conn.commit()  # workers must see what the refresh stored
         if isinstance(_job.clock, Lookup):  # read through this process's connection
             _job = replace(_job, clock=_job.clock.whole())
         _parent = os.getpid()
-        with bulk_gc(), multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_worker_span, spans(len(jobs), workers))
+        from concurrent.futures.process import BrokenProcessPool
+
+        from sortext.check.many import fork_executor
+
+        todo = spans(len(jobs), workers)
+        back = 0
+        with bulk_gc():
+            # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
+            # out-of-memory killer, a kill of the wrong pid) breaks the pool, where
+            # Pool replaced it and waited for ever for the span it held (the build
+            # hung, holding the index); the spans not given back are rendered here (a
+            # page the dead worker created is written again: see _write_page)
+            executor = fork_executor(workers)
+            try:
+                try:
+                    for done in executor.map(_worker_span, todo):
+                        back += 1
+                        yield done
+                except BrokenProcessPool:
+                    for span in todo[back:]:
+                        yield _do_jobs(index.conn, span)
+            finally:
+                executor.shutdown(wait=True, cancel_futures=True)
     finally:
         _job = None
         _parent = None

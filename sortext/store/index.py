@@ -42,8 +42,7 @@ from sortext.store.sqlbatch import select_in
 from sortext.store.writer import WriterWait
 
 if TYPE_CHECKING:  # imported when a file is parsed: a warm query never needs it
-    import multiprocessing.pool
-    from multiprocessing.pool import AsyncResult
+    import concurrent.futures
 
     from sortext.check.load import LoadResult, Preparsed, Record
     from sortext.schema.validate import RecordValidator
@@ -461,21 +460,82 @@ def parse_files(
             for span in spans(len(items), 1):
                 yield here(span)
         return
-    import multiprocessing
-
     import sortext.check.load  # noqa: F401  (the parser: imported once, before the fork)
 
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with bulk_gc(), multiprocessing.get_context("fork").Pool(processes - 1) as pool:
+        with bulk_gc(), _ForkPool(processes - 1) as pool:
             yield from _shared_spans(pool, here, spans(len(items), processes), processes - 1)
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
 
 
+class WorkerLost(Exception):
+    """A forked worker died (killed) before giving back a span it was handed."""
+
+
+class _Async(Protocol):
+    def ready(self) -> bool: ...
+
+    def get(self) -> list[_Parsed]: ...
+
+
+class _Pool(Protocol):
+    def apply_async(
+        self, func: Callable[[tuple[int, int]], list[_Parsed]], args: tuple[tuple[int, int]]
+    ) -> _Async: ...
+
+
+class _Handed:
+    """One span handed to a :class:`_ForkPool` worker (the :class:`_Async` shape)."""
+
+    def __init__(self, future: concurrent.futures.Future[list[_Parsed]]) -> None:
+        self.future = future
+
+    def ready(self) -> bool:
+        return self.future.done()
+
+    def get(self) -> list[_Parsed]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerLost(str(exc)) from exc
+
+
+class _ForkPool:
+    """Forked workers (``concurrent.futures``' process pool: a worker that dies, killed
+    by the out-of-memory killer or by hand, breaks the pool and every span it had is
+    reported lost, :class:`WorkerLost`; ``multiprocessing.Pool`` replaced the worker
+    and its span's result never came: the build waited for ever, holding the index).
+    Shut down on exit: spans not started are cancelled, the workers end."""
+
+    def __init__(self, workers: int) -> None:
+        from sortext.check.many import fork_executor
+
+        self.executor = fork_executor(workers)
+
+    def apply_async(
+        self, func: Callable[[tuple[int, int]], list[_Parsed]], args: tuple[tuple[int, int]]
+    ) -> _Async:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return _Handed(self.executor.submit(func, *args))
+        except BrokenProcessPool as exc:
+            raise WorkerLost(str(exc)) from exc
+
+    def __enter__(self) -> _ForkPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def _shared_spans(
-    pool: multiprocessing.pool.Pool,
+    pool: _Pool,
     here: Callable[[tuple[int, int]], list[_Parsed]],
     todo: Sequence[tuple[int, int]],
     workers: int,
@@ -485,24 +545,40 @@ def _shared_spans(
     the oldest one sent out is not back yet (it would only wait: the workers and this
     process are as many as the cores, where a third process made them share two cores,
     and what this process parses is never pickled).  Spans parsed here ahead of one a
-    worker still has wait in order: at most :data:`AHEAD` x ``workers`` + 2 of them."""
-    pending: collections.deque[AsyncResult[list[_Parsed]] | list[_Parsed]] = collections.deque()
+    worker still has wait in order: at most :data:`AHEAD` x ``workers`` + 2 of them.
+    Once a worker is lost (:class:`WorkerLost`) every span not yet back, and every
+    later one, is parsed here."""
+    pending: collections.deque[tuple[tuple[int, int], _Async | list[_Parsed]]]
+    pending = collections.deque()
     sent = 0  # spans handed to a worker or parsed here
     out = 0  # of those sent to workers, not yet back
+    lost = False
     while sent < len(todo) or pending:
-        while sent < len(todo) and out < AHEAD * workers:
-            pending.append(pool.apply_async(_parse_span, (todo[sent],)))
+        while not lost and sent < len(todo) and out < AHEAD * workers:
+            try:
+                pending.append((todo[sent], pool.apply_async(_parse_span, (todo[sent],))))
+            except WorkerLost:
+                lost = True
+                break
             sent, out = sent + 1, out + 1
-        head = pending[0]
+        if not pending:  # the pool was lost with nothing out: the rest is parsed here
+            pending.append((todo[sent], here(todo[sent])))
+            sent += 1
+        span, head = pending[0]
         if isinstance(head, list):
             pending.popleft()
             yield head
-        elif head.ready() or sent == len(todo) or len(pending) > AHEAD * workers + 2:
+        elif lost or head.ready() or sent == len(todo) or len(pending) > AHEAD * workers + 2:
             pending.popleft()
             out -= 1
-            yield head.get()
+            try:
+                parsed = head.get()
+            except WorkerLost:
+                lost = True
+                parsed = here(span)
+            yield parsed
         else:
-            pending.append(here(todo[sent]))
+            pending.append((todo[sent], here(todo[sent])))
             sent += 1
 
 

@@ -179,6 +179,7 @@ class WriterWait:
     _since: float = field(default=0.0, init=False)
     _cpu: tuple[float, int] | None = field(default=None, init=False)
     holder: int | None = field(default=None, init=False)
+    _gone: set[int] = field(default_factory=set, init=False)
 
     def _progress(self) -> tuple[object, ...]:
         """What changes while the holder makes progress: who holds the file, whether
@@ -206,8 +207,13 @@ class WriterWait:
         if mark != self._mark:
             self._mark, self._since = mark, now
         holder = mark[0]
-        if isinstance(holder, int) and not _alive(holder):
-            self._mark, self._since = None, now  # gone: its lock went with it
+        if isinstance(holder, int) and not _alive(holder) and holder not in self._gone:
+            # gone: here its lock went with it (the next attempt gets the file), so its
+            # stall is forgiven once; a pid named again after that is no process of
+            # this machine whose lock stays (NFS names the remote host's process): its
+            # stall runs like any other's instead of restarting at every look
+            self._gone.add(holder)
+            self._mark, self._since = None, now
         elif now - self._since >= self._stall:
             raise IndexBusy(self._stalled(), self.holder)
         self.pause(LOOK)

@@ -123,9 +123,43 @@ def sentence_set(texts: Iterable[str]) -> set[str]:
     return {normal(p) for text in texts for p in _pieces(text) if p.strip()}
 
 
+#: The characters HTML escapes and the character references a saved page (sortext's
+#: own pages, a browser's "save as", an e-mail kept as HTML) may spell them with: a
+#: sentence is looked for in either spelling (the identifiers' written forms include
+#: them too: ``sortext.vcs.erase._written_forms``).
+_HTML_FORMS = {
+    "'": ("&#39;", "&#x27;", "&#039;", "&apos;"),
+    "&": ("&amp;", "&#38;", "&#x26;"),
+    '"': ("&quot;", "&#34;", "&#x22;"),
+    "<": ("&lt;", "&#60;", "&#x3c;"),
+    ">": ("&gt;", "&#62;", "&#x3e;"),
+}
+_HTML_SPECIAL = re.compile("[" + re.escape("".join(_HTML_FORMS)) + r"\s]+")
+
+
+def _word(word: str) -> bytes:
+    """The regex of one word, each HTML-special character in any of its spellings."""
+    out = b""
+    for ch in word:
+        literal = re.escape(ch.encode("utf-8"))
+        forms = _HTML_FORMS.get(ch)
+        if forms:
+            literal = b"(?:" + b"|".join([literal, *(re.escape(f.encode()) for f in forms)]) + b")"
+        out += literal
+    return out
+
+
+def _anchor(text: str) -> bytes:
+    """The longest piece of ``text`` without blanks or HTML-special characters,
+    lower-cased bytes: present in every spelling :func:`_pattern` matches (empty, in
+    every text, when there is no such piece)."""
+    pieces = [p for p in _HTML_SPECIAL.split(text) if p] or [""]
+    return max(pieces, key=len).encode("utf-8").lower()
+
+
 def _pattern(text: str) -> bytes:
     words = text.split()
-    body = _GAP.join(re.escape(w.encode("utf-8")) for w in words)
+    body = _GAP.join(_word(w) for w in words)
     lead = rb"(?<![\w])" if re.match(r"\w", words[0]) else b""
     tail = rb"(?![\w])" if re.search(r"\w$", words[-1]) else b""
     return b"(?i)" + lead + body + tail
@@ -171,12 +205,7 @@ class Matcher:
 
     @classmethod
     def of(cls, sentences: Sequence[Sentence]) -> Matcher:
-        return cls(
-            tuple(
-                (s, max(s.text.encode("utf-8").split(), key=len).lower(), re.compile(s.pattern))
-                for s in sentences
-            )
-        )
+        return cls(tuple((s, _anchor(s.text), re.compile(s.pattern)) for s in sentences))
 
     def find(self, data: bytes) -> list[tuple[int, Sentence]]:
         """``(line number, sentence)`` for each place ``data`` quotes a sentence, in

@@ -343,10 +343,16 @@ def push(root: Path, remote: str, *refspecs: str, timeout: float | None = None) 
     :func:`run_full`).  Atomic: the records branch and the pages branch go together or
     not at all, so a records push the remote rejects (another machine pushed first)
     never leaves that remote with pages of a records commit its branch does not have.
-    A remote that cannot take an atomic push (git says so) is pushed to plainly."""
+    A remote that cannot take an atomic push (git says so) is pushed to one refspec at
+    a time, in the order given, stopping at the first refused (its result is returned):
+    a plain push of them all would update every ref it can, the force-pushed pages
+    beside refused records.  So the records' refspec comes first."""
     done = run_full(root, "push", "--quiet", "--atomic", remote, *refspecs, timeout=timeout)
     if done.returncode != 0 and b"support --atomic" in done.stderr:
-        done = run_full(root, "push", "--quiet", remote, *refspecs, timeout=timeout)
+        for refspec in refspecs:
+            done = run_full(root, "push", "--quiet", remote, refspec, timeout=timeout)
+            if done.returncode != 0:
+                break
     return done
 
 
