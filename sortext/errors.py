@@ -7,14 +7,15 @@ each into a one-line message (exit status 2) that says how to fix it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import TypeVar
+
+    _E = TypeVar("_E", bound="SortextError")
 
 
-@dataclass(frozen=True)
 class Hint:
     """A way out of an error, named by what it does, not in a front end's words.
 
@@ -24,9 +25,30 @@ class Hint:
     command line words each action itself (``sortext.commands.hints``): a core message
     never names a command or an option."""
 
+    __slots__ = ("action", "subject", "text")
+
     action: str
-    subject: str = ""
-    text: str = ""
+    subject: str
+    text: str
+
+    def __init__(self, action: str, subject: str = "", text: str = "") -> None:
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "subject", subject)
+        object.__setattr__(self, "text", text)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Hint is immutable: cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Hint):
+            return NotImplemented
+        return (self.action, self.subject, self.text) == (other.action, other.subject, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.action, self.subject, self.text))
+
+    def __repr__(self) -> str:
+        return f"Hint(action={self.action!r}, subject={self.subject!r}, text={self.text!r})"
 
 
 #: The actions a :class:`Hint` can name (each has the command line's wording).
@@ -62,9 +84,6 @@ class SortextError(Exception):
     def __str__(self) -> str:
         bare = self.bare
         return f"{bare}; {self.hint.text}" if self.hint and self.hint.text else bare
-
-
-_E = TypeVar("_E", bound="SortextError")
 
 
 def hinted(error: _E, action: str, subject: str = "", text: str = "") -> _E:

@@ -447,6 +447,7 @@ def quoted_now(repo: Repository, plan: ErasePlan) -> list[str]:
     (``"<path>, line <n>: ..."``), but the client's own files (dropped) and derived
     files (written again from the records): the user can edit them before the
     rewrite, which keeps them."""
+    from sortext.files.state import StateDir
     from sortext.vcs import derived
 
     if not plan.sentences:
@@ -456,7 +457,7 @@ def quoted_now(repo: Repository, plan: ErasePlan) -> list[str]:
     found = []
     for hit in hits:
         rel = hit.split(", line ", 1)[0]
-        if rel in own or rel.startswith(".sortext/") or derived.registered(repo, rel):
+        if rel in own or rel.startswith(StateDir.rel("")) or derived.registered(repo, rel):
             continue
         found.append(hit)
     return found
