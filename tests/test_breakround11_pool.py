@@ -27,24 +27,37 @@ from hypothesis import strategies as st
 from bench.gen_pages import generate_repo
 from sortext.files.state import StateDir
 
-BUILD = """
+
+def _killing(module: str, function: str, which: str, argv: str) -> str:
+    """A ``python -c`` script that runs sortext with ``module.function`` replaced by one
+    that SIGKILLs the worker process it runs in (as the out-of-memory killer would) when
+    ``which`` (an expression over the function's one argument ``arg``) is true, then
+    calls the real one; ``argv``: the command line after ``sortext``, as Python list
+    items (``sys.argv[1]`` is the repository)."""
+    alias = module.rsplit(".", 1)[1]
+    return f"""
 import os, runpy, signal, sys
-import sortext.store.index as index
+import {module} as {alias}
 
 PARENT = os.getpid()
-real = index._parse_span
+real = {alias}.{function}
 
-def _parse_span(span):
-    if os.getpid() != PARENT and span[0] == 0:
+def {function}(arg):
+    if os.getpid() != PARENT and ({which}):
         os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-    return real(span)
+    return real(arg)
 
-_parse_span.__qualname__ = "_parse_span"
-_parse_span.__module__ = "sortext.store.index"
-index._parse_span = _parse_span
-sys.argv = ["sortext", "build", "--repo", sys.argv[1]]
+{function}.__qualname__ = "{function}"
+{function}.__module__ = "{module}"
+{alias}.{function} = {function}
+sys.argv = ["sortext", {argv}]
 runpy.run_module("sortext", run_name="__main__")
 """
+
+
+BUILD = _killing(
+    "sortext.store.index", "_parse_span", "arg[0] == 0", '"build", "--repo", sys.argv[1]'
+)
 
 
 def test_a_build_whose_worker_is_killed_completes(tmp_path: Path) -> None:
@@ -127,24 +140,7 @@ def test_every_span_once_in_order_whenever_a_worker_is_lost(
     assert sorted(here + pool.got) == todo  # each parsed once: here or by a worker
 
 
-CHECK = """
-import os, runpy, signal, sys
-import sortext.check.many as many
-
-PARENT = os.getpid()
-real = many._check_chunk
-
-def _check_chunk(items):
-    if os.getpid() != PARENT:
-        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-    return real(items)
-
-_check_chunk.__qualname__ = "_check_chunk"
-_check_chunk.__module__ = "sortext.check.many"
-many._check_chunk = _check_chunk
-sys.argv = ["sortext", "check", "--repo", sys.argv[1]]
-runpy.run_module("sortext", run_name="__main__")
-"""
+CHECK = _killing("sortext.check.many", "_check_chunk", "True", '"check", "--repo", sys.argv[1]')
 
 
 def test_a_check_whose_workers_are_killed_completes(tmp_path: Path) -> None:
@@ -165,24 +161,12 @@ def test_a_check_whose_workers_are_killed_completes(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout), done.stderr
 
 
-PAGES = """
-import os, runpy, signal, sys
-import sortext.pages.build as build
-
-PARENT = os.getpid()
-real = build._worker_span
-
-def _worker_span(span):
-    if os.getpid() != PARENT and span[0] == 0:
-        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-    return real(span)
-
-_worker_span.__qualname__ = "_worker_span"
-_worker_span.__module__ = "sortext.pages.build"
-build._worker_span = _worker_span
-sys.argv = ["sortext", "build", "--repo", sys.argv[1], "--today", "2026-12-01"]
-runpy.run_module("sortext", run_name="__main__")
-"""
+PAGES = _killing(
+    "sortext.pages.build",
+    "_worker_span",
+    "arg[0] == 0",
+    '"build", "--repo", sys.argv[1], "--today", "2026-12-01"',
+)
 
 
 def test_a_build_whose_page_worker_is_killed_writes_every_page(tmp_path: Path) -> None:
