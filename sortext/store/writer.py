@@ -4,7 +4,8 @@ SQLite's own busy wait is a fixed time (5 s by default): a query started during 
 first build (the new index filled in one transaction, readers waiting for it: ~1 min
 at 10,000 records on a loaded machine) failed "database is locked" though nothing was
 wrong.  Here the process holding the file's lock is found (the POSIX record lock
-SQLite takes, asked with ``F_GETLK``: it names the holder's pid), and the wait goes
+SQLite takes, read from the kernel's lock table ``/proc/locks``, which names the
+holder's pid; never by opening the file, see :func:`lock_holder`), and the wait goes
 on as long as that process lives and uses the processor (its CPU time, from
 ``/proc``, grows; where there is no ``/proc``, as long as it lives) or the files
 change.  A holder that stops making progress for :data:`STALL` seconds, or that cannot
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,32 +62,59 @@ def is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
-def lock_holder(path: Path) -> int | None:
+def lock_holder(path: Path, locks: Path = Path("/proc/locks")) -> int | None:
     """The pid of another process holding an SQLite lock on ``path`` (the database's
     lock bytes, else its ``-shm`` file's), None when none is seen (or the platform
-    cannot tell)."""
+    cannot tell: no ``/proc/locks``).
+
+    Read from the kernel's table of record locks (``locks``: ``/proc/locks``), never by
+    opening the file: closing a descriptor drops every POSIX lock this process holds on
+    that file, so asking with ``F_GETLK`` on a descriptor of our own would take away
+    the locks of this process's own SQLite connection (its read snapshot, its reserved
+    lock) while SQLite believes it holds them."""
     try:
-        import fcntl
-    except ImportError:  # not POSIX
+        table = locks.read_text(encoding="ascii", errors="replace")
+    except OSError:
         return None
+    me = os.getpid()
     for target, start, length in (
         (path, PENDING_BYTE, SHARED_SIZE + 2),
         (Path(f"{path}-shm"), *SHM_LOCKS),
     ):
         try:
-            fd = os.open(target, os.O_RDWR)
+            st = os.stat(target)
         except OSError:
+            continue
+        file_id = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+        holder = _holder_in(table, file_id, start, start + length - 1, me)
+        if holder is not None:
+            return holder
+    return None
+
+
+def _holder_in(
+    table: str, file_id: tuple[int, int, int], first: int, last: int, me: int
+) -> int | None:
+    """The pid of a POSIX lock in ``table`` (``/proc/locks`` text) on ``file_id``
+    (major, minor, inode) covering any byte of ``first``..``last`` and not held by
+    ``me``; None when there is none.  Lines of waiters (``->``), other lock kinds and
+    unreadable lines are skipped."""
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 8 or fields[1] != "POSIX":
             continue
         try:
-            ask = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, start, length, 0)
-            got = fcntl.fcntl(fd, fcntl.F_GETLK, ask)
-            kind, _, _, _, pid = struct.unpack("hhqqi", got)
-        except OSError:
+            pid = int(fields[4])
+            major, minor, inode = fields[5].split(":")
+            where = (int(major, 16), int(minor, 16), int(inode))
+            low = int(fields[6])
+            high = None if fields[7] == "EOF" else int(fields[7])
+        except ValueError:
             continue
-        finally:
-            os.close(fd)
-        if kind != fcntl.F_UNLCK and pid > 0:
-            return int(pid)
+        if where != file_id or pid <= 0 or pid == me:
+            continue
+        if low <= last and (high is None or high >= first):
+            return pid
     return None
 
 
