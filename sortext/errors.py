@@ -64,6 +64,8 @@ ACTIONS = frozenset(
         "git_init",  # make the folder a git repository
         "git_init_here",  # the same, or work inside the records repository
         "export_columns",  # where the export's column names are listed
+        "earlier_version",  # name the version to bring back (a commit or a date)
+        "erase_instead",  # nothing to keep: erase the client (subject: the record id)
     }
 )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sortext
@@ -39,12 +39,9 @@ CLI_ONLY = {
     "sortext/check/conflicts.py": "sortext resolve's --take",
     "sortext/daemon/lock.py": "a second sortext watch",
     "sortext/daemon/serve.py": "sortext serve's --host and --allow-remote",
-    "sortext/vcs/anonymise.py": "sortext anonymise",
     "sortext/vcs/backup.py": "sortext backup",
-    "sortext/vcs/copies.py": "sortext merge-copy's --base",
     "sortext/vcs/erase.py": "sortext erase",
     "sortext/vcs/git.py": "git's own options (git cat-file --batch-all-objects)",
-    "sortext/vcs/restore.py": "sortext restore's --at",
     "sortext/vcs/staged.py": "sortext check --staged",
     "sortext/vcs/sync.py": "sortext sync (and the git commands it tells to run)",
 }
@@ -135,3 +132,80 @@ def test_a_parameter_is_named_by_each_front_end_in_its_own_words(
         assert str(error).startswith(f"{name} ") or str(error).startswith(f"{name}:")
         assert cli_text(error).startswith(f"--{name}")
         assert cli_text(error)[2:] == str(error)
+
+
+# --- round 12: restore's ``at``, merge-copy's ``base_rev``, anonymise's way out --------
+
+
+def _core_and_cli(call: Callable[[], object]) -> tuple[str, str]:
+    """``str(error)`` of what ``call`` raises (the library's words) and the command
+    line's (``cli_text``)."""
+    with pytest.raises(SortextError) as caught:
+        call()
+    return str(caught.value), cli_text(caught.value)
+
+
+def test_restore_names_its_parameter_not_an_option(records_repo: Path) -> None:
+    from sortext.repo import open_repository
+    from sortext.vcs.restore import restore
+
+    repo = open_repository(records_repo)
+    core, words = _core_and_cli(lambda: restore(repo, "amara-okafor"))
+    assert not CLI_WORD.search(core), core
+    assert words == (
+        "clients/amara-okafor.md exists; give --at REV or --at DATE to bring back an "
+        "earlier version"
+    )
+    core, words = _core_and_cli(lambda: restore(repo, "amara-okafor", "2026-02-30"))
+    assert (core, words) == (
+        "at 2026-02-30: not a real date",
+        "--at 2026-02-30: not a real date",
+    )
+
+
+@settings(deadline=None, max_examples=20)
+@given(at=st.from_regex(r"[a-z][a-z0-9._-]{0,12}", fullmatch=True))
+def test_any_unknown_revision_is_worded_by_each_front_end(sample_base: Path, at: str) -> None:
+    """Whatever ``at`` names that is not a revision, the library names its parameter
+    ``at``, the command line ``--at``, and the rest of the message is the same."""
+    from sortext.repo import open_repository
+    from sortext.vcs import git as gitlayer
+    from sortext.vcs.restore import restore
+
+    known = gitlayer.run_full(sample_base, "rev-parse", "-q", "--verify", f"{at}^{{commit}}")
+    if known.returncode == 0:
+        return  # a real revision (HEAD, main): not this case
+    repo = open_repository(sample_base)
+    core, words = _core_and_cli(lambda: restore(repo, "amara-okafor", at))
+    detail = f"{at}: no such commit (give a commit id or a date YYYY-MM-DD)"
+    assert (core, words) == (f"at {detail}", f"--at {detail}")
+    assert not CLI_WORD.search(core), core
+
+
+def test_merge_copy_base_and_anonymise_word_their_way_out(
+    records_repo: Path, cli: Callable[..., Result]
+) -> None:
+    import shutil
+
+    from sortext.repo import open_repository
+    from sortext.vcs.anonymise import anonymise
+    from sortext.vcs.copies import merge_copy
+    from sortext.vcs.erase import ErasePlan
+
+    repo = open_repository(records_repo)
+    copy = records_repo / "clients" / "amara-okafor (conflicted copy).md"
+    shutil.copy(records_repo / "clients" / "amara-okafor.md", copy)
+    core, words = _core_and_cli(lambda: merge_copy(repo, copy, "HEAD~5"))
+    assert not CLI_WORD.search(core), core
+    assert words == "--base HEAD~5: no clients/amara-okafor.md in that revision"
+    done = cli("merge-copy", str(copy), "--base", "HEAD~5", "--repo", str(records_repo))
+    assert done.exit_code == 2
+    assert "--base HEAD~5: no clients/amara-okafor.md in that revision" in done.output
+    copy.unlink()
+
+    (records_repo / "clients" / "amara-okafor.md").unlink()
+    plan = ErasePlan("amara-okafor")
+    core, words = _core_and_cli(lambda: anonymise(repo, plan, dt.date(2026, 12, 1)))
+    assert not CLI_WORD.search(core), core
+    assert core.endswith("nothing to keep; erase it instead"), core
+    assert words.endswith("nothing to keep; use sortext erase amara-okafor"), words

@@ -32,11 +32,13 @@ CLI_WORDS: dict[str, str] = {
         "records repository"
     ),
     "export_columns": "see 'sortext export csv --help'",
+    "earlier_version": "give --at REV or --at DATE to bring back an earlier version",
+    "erase_instead": "use sortext erase {subject}",
 }
 assert set(CLI_WORDS) == ACTIONS, "every hint action has the command line's words"
 
 #: a parameter whose option is not ``--`` and its name
-OPTION_NAMES: dict[str, str] = {}
+OPTION_NAMES: dict[str, str] = {"base_rev": "--base"}
 
 
 def option_name(parameter: str) -> str:

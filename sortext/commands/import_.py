@@ -54,6 +54,12 @@ def print_plan(plan: Any, applying: bool) -> None:
             )
         for skipped in record.skipped:
             click.echo(f"  - {skipped.label}: not written, {skipped.reason}")
+    if plan.own:
+        click.echo(
+            f"{count(plan.own, 'event')} written by sortext's own export (the records' own "
+            "dates): nothing to import from them",
+            err=True,
+        )
     for problem in plan.problems:
         where = f" {problem.column}:" if problem.column else ""
         click.echo(one_line(f"row {problem.row}:{where} {problem.message}"), err=True)

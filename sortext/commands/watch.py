@@ -91,6 +91,9 @@ ASKED = 8
 #: and to Ctrl-C: SIGKILL alone ended it).  A stop arriving in that moment (the time
 #: to fork and exec) may kill the child before its sentry names the sender: the
 #: sender is then unknown, which :meth:`RefreshChild._stopped_with_watcher` allows for.
+#: The git the child starts stays in the child's process group (:data:`SHARE_GROUP`),
+#: which the watcher kills whole once the child has ended (:func:`_end_group`): a child
+#: killed by SIGKILL leaves no git running.
 SENTRY = (
     "import os, signal, sys, threading\n"
     "_stops = {signal.SIGTERM, signal.SIGINT}\n"
@@ -116,10 +119,12 @@ SENTRY = (
 )
 #: The word before "SIGNAL PID" in the line :data:`SENTRY` writes.
 KILLED_BY = "sortext-refresh-stopped-by"
+#: Lines that keep every git the child starts in the child's process group (see
+#: :func:`_end_group`): run after the source tree is on ``sys.path``.
+SHARE_GROUP = "from sortext.vcs.git import share_group\nshare_group()\n"
 _CHILD = SENTRY + (
     "if sys.argv[2]:\n"
-    "    sys.path.insert(0, sys.argv[2])\n"
-    "from pathlib import Path\n"
+    "    sys.path.insert(0, sys.argv[2])\n" + SHARE_GROUP + "from pathlib import Path\n"
     "from sortext.commands.watch import refresh_replies\n"
     "refresh_replies(Path(sys.argv[1]), lambda: False)\n"
 )
@@ -171,6 +176,7 @@ class RefreshChild:
         import subprocess
         import sys
         import tempfile
+        import time
 
         from sortext.views.recall import questions
 
@@ -197,14 +203,12 @@ class RefreshChild:
                 start_new_session=True,
             )
             try:
-                while True:
-                    try:
-                        code = proc.wait(timeout=_LOOK)
-                        break
-                    except subprocess.TimeoutExpired:
-                        if hurry():
-                            _stop_child(proc, root)
-                            return None
+                while not _ended(proc):
+                    if hurry():
+                        _stop_child(proc, root)
+                        return None
+                    time.sleep(_LOOK)
+                code = _end_group(proc)
             except BaseException:
                 _stop_child(proc, root)
                 raise
@@ -336,11 +340,42 @@ def _source_tree() -> str:
 
 
 def _stop_child(proc: subprocess.Popen[bytes], root: Path) -> None:
-    """Kill the child and remove the long reply's temp file it may have been writing
-    (a watcher runs for weeks: its start is too late to find them)."""
-    proc.kill()
-    proc.wait()
+    """Kill the child and every process of its group (the git it started), and remove
+    the long reply's temp file it may have been writing (a watcher runs for weeks: its
+    start is too late to find them)."""
+    _end_group(proc)
     _remove_temp_replies(root)
+
+
+def _ended(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the child has exited, without reaping it (``waitid`` with ``WNOWAIT``):
+    until :func:`_end_group` reaps it, its pid, and so its process group's id, stays
+    its own and cannot be given to another process."""
+    import os
+
+    if proc.returncode is not None:
+        return True
+    try:
+        seen = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True  # reaped already (by proc.poll elsewhere): wait() returns its status
+    return seen is not None
+
+
+def _end_group(proc: subprocess.Popen[bytes]) -> int:
+    """SIGKILL the child's whole process group (the child leads it: ``start_new_session``),
+    then reap the child; its exit status.  The git the child started is in that group
+    (:data:`SHARE_GROUP`), so a child killed by anyone, SIGKILL included, or stopped by
+    the watcher leaves no git running as an orphan.  Called before the child is reaped
+    (a zombie still holds its group id), so the signal reaches no other group."""
+    import contextlib
+    import os
+    import signal
+
+    if proc.returncode is None:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return proc.wait()
 
 
 def _remove_temp_replies(root: Path) -> None:

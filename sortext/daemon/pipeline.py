@@ -487,7 +487,7 @@ class Pipeline:
         if not self.rendered_ok:
             why = "the pages could not be rendered"
         elif self.errors:
-            why = f"{len(self.errors)} record(s) with errors differ from the commit"
+            why = self._invalid_reason()
         elif result.retry:
             why = "changes are still pending"
         elif self.git.operation_in_progress():
@@ -695,7 +695,7 @@ class Pipeline:
                 self.seen[rel] = key
                 self.errors[rel] = [raw.placed(rel)]
                 result.invalid.append(rel)
-                log.error("%s (not committed)", self.errors[rel][0].format(False))
+                self._log_invalid(rel)
                 continue
             if raw == b"" and self._empty_strikes.get(rel, 0) < EMPTY_RETRIES:
                 self._empty_strikes[rel] = self._empty_strikes.get(rel, 0) + 1
@@ -722,7 +722,7 @@ class Pipeline:
             if link:
                 self.errors[rel] = [file_problem(LINK_PROBLEM).placed(rel)]
                 result.invalid.append(rel)
-                log.error("%s (not committed)", self.errors[rel][0].format(False))
+                self._log_invalid(rel)
                 continue
             if raw is None:
                 self.errors.pop(rel, None)
@@ -733,9 +733,7 @@ class Pipeline:
             if not loaded.ok:
                 self.errors[rel] = loaded.diagnostics
                 result.invalid.append(rel)
-                for diagnostic in loaded.diagnostics:
-                    if diagnostic.is_error:
-                        log.error("%s (not committed)", diagnostic.format(False))
+                self._log_invalid(rel)
                 continue
             if rel in self.errors:
                 log.info("%s is valid again", rel)
@@ -744,6 +742,38 @@ class Pipeline:
                 log.warning("%s", warning.format(False))
             records[rel] = raw
         return records, moved_from
+
+    def _kept(self, rel: str) -> str:
+        """What stays of the invalid record ``rel`` while it is invalid: its last valid
+        version, committed (HEAD holds it), or nothing yet (a new record)."""
+        try:
+            committed = rel in self.git.head_versions([rel])
+        except GitError:
+            committed = True  # git cannot say: the likelier case (records are edited)
+        if committed:
+            return "not committed: its last valid version stays committed and on the pages"
+        return "not committed: no version of it is committed until it is valid"
+
+    def _log_invalid(self, rel: str) -> None:
+        """One line per error of the invalid record ``rel``: ``path:line:col: error:
+        field: message``, and what stays committed meanwhile (:meth:`_kept`)."""
+        kept = self._kept(rel)
+        for diagnostic in self.errors.get(rel, []):
+            if diagnostic.is_error:
+                log.error("%s (%s)", diagnostic.format(False), kept)
+
+    def _invalid_reason(self) -> str:
+        """Why the pages wait while records are invalid: the first error of the first
+        invalid record (``path:line:col: error: field: message``) and how many more."""
+        first = sorted(self.errors)[0]
+        errors = [d for d in self.errors[first] if d.is_error] or self.errors[first]
+        shown = errors[0].format(False) if errors else first
+        more = len(self.errors) - 1
+        also = f"; {more} more record(s) with errors" if more else ""
+        return (
+            f"{shown} (the last valid version of each record with errors stays committed; "
+            f"the pages follow once it is fixed){also}"
+        )
 
     def _missing_wait(self, rel: str) -> float:
         """Seconds still to wait before the missing record ``rel`` counts as deleted: 0

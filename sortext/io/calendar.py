@@ -25,7 +25,11 @@ apply, and the plan is a dry run until applied:
   an occurrence no longer in the series (``EXDATE``) cancels its scheduled
   session dated in that window;
 * the same event twice in one file (same key and attendee) counts once: the
-  highest ``SEQUENCE`` wins, the later one on a tie.
+  highest ``SEQUENCE`` wins, the later one on a tie;
+* an event sortext's own ICS export wrote (its UID ends ``@sortext``:
+  :data:`sortext.io.export.OWN_UID_SUFFIX`) is the records' own date read back:
+  counted in ``own``, never booked, never a problem, so importing an export of
+  these records plans nothing.
 
 Times are converted to ``sortext.yaml``'s ``timezone`` (a ``UTC`` or ``TZID``
 start), to this computer's zone when none is set, and kept as written when
@@ -105,6 +109,7 @@ class Calendar:
     events: int = 0
     series: set[str] = field(default_factory=set)  # the UIDs of recurring events
     window: tuple[dt.date, dt.date] | None = None  # where their occurrences were expanded
+    own: int = 0  # events sortext's own export wrote (not bookings: the records' dates)
 
 
 def _email(value: Any) -> str | None:
@@ -166,6 +171,8 @@ def read_calendar(
     use (no UID, no start, no attendee) are listed in ``problems``."""
     import icalendar
 
+    from sortext.io.export import OWN_UID_SUFFIX
+
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
@@ -180,6 +187,8 @@ def read_calendar(
             uid = str(event.get("UID") or "").strip()
             if not uid:
                 out.problems.append(RowProblem(out.events, "UID", "event has no UID: skipped"))
+            elif uid.endswith(OWN_UID_SUFFIX):
+                out.own += 1
             elif _is_recurring(event):
                 recurring.add(uid)
             else:
@@ -317,6 +326,7 @@ def plan_calendar(
             rows += 1
             planner.plan_row(row)
     plan = ImportPlan(SOURCE, rows, problems=[*calendar.problems, *planner.problems])
+    plan.own = calendar.own
     plan.records = [
         p for p in planner.plans.values() if p.is_new or p.changes or p.conflicts or p.skipped
     ]

@@ -1,6 +1,7 @@
 """One-way exports for downstream tools: CSV, JSON and an ICS calendar.
 
-Exports are derived data: sortext never reads them back.  Output is
+Exports are derived data: sortext never takes data from them (its calendar import
+knows the events it wrote by their UID and books nothing from them).  Output is
 deterministic (records sorted by id, no wall-clock timestamps), so a file
 that is regenerated without changes stays byte-identical and git shows no
 noise.  Calendar events carry stable UIDs built from the record id and what
@@ -30,6 +31,11 @@ from sortext.repo import Repository
 from sortext.schema.config import folder_name_problem
 
 FORMATS = ("csv", "json", "ics")
+
+#: How every calendar event sortext writes ends its UID (``<record id>-<what>@sortext``):
+#: the calendar import (:mod:`sortext.io.calendar`) knows its own events by it and
+#: books nothing from them (they are the records' own dates, read back).
+OWN_UID_SUFFIX = "@sortext"
 
 CSV_COLUMNS = [
     "id",
@@ -398,7 +404,7 @@ def calendar_events(records: Iterable[dict[str, Any]]) -> list[Event]:
                     Event(
                         # a key holds record text (an invoice id): made inert, as the
                         # summary and description are (calendar apps show the UID too)
-                        f"{rid}-{clean(key)}@sortext",
+                        f"{rid}-{clean(key)}{OWN_UID_SUFFIX}",
                         date,
                         summary,
                         description,

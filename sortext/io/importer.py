@@ -99,6 +99,8 @@ class ImportPlan:
     #: a changed value whose line has a trailing comment, which may be about the old
     #: value (set by validate_plan / apply_plan, as ``set`` reports them)
     comment_notes: list[str] = field(default_factory=list)
+    #: calendar events sortext's own export wrote, left out (the records' own dates)
+    own: int = 0
 
     def _ok(self, record: RecordPlan) -> bool:
         return all(r.record_id != record.record_id for r in self.refused)

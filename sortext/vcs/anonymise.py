@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sortext.errors import RecordNotFound, UsageError
+from sortext.errors import RecordNotFound, UsageError, hinted
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs.erase import REPLACEMENT, ErasePlan, EraseReport, erase
@@ -86,9 +86,11 @@ def anonymise(
 
     path = repo.record_path(plan.record_id)
     if not os.path.lexists(path):
-        raise RecordNotFound(
-            f"{repo.shown(path)} is not in the working tree: nothing to keep; "
-            f"use sortext erase {plan.record_id}"
+        raise hinted(
+            RecordNotFound(f"{repo.shown(path)} is not in the working tree: nothing to keep"),
+            "erase_instead",
+            plan.record_id,
+            "erase it instead",
         )
     raw = read_bytes(str(path))  # the record's own entry: never through a link
     if not isinstance(raw, bytes):

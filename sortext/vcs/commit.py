@@ -13,8 +13,12 @@ in and no hook re-validates what the daemon has just validated:
    ``write-tree``, ``commit-tree``;
 3. the user's index gets the same entries (so ``git status`` is clean), under
    git's own ``index.lock``, retried with backoff while someone else holds it;
+   the entries it had are read first (``ls-files --stage``);
 4. ``update-ref HEAD <new> <old>``: compare-and-swap, so a commit the user
    made meanwhile is never overwritten (we rebuild on the new HEAD and retry).
+   When git refuses it (HEAD moved, a ``reference-transaction`` hook, a ref lock
+   a crashed git left), the user's index gets its own entries back: a record is
+   never left staged for the user's next ``git commit`` to carry unannounced.
 
 History is never rewritten and nothing is committed while a merge, rebase,
 cherry-pick, revert or bisect is in progress.
@@ -26,7 +30,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,11 +222,16 @@ class GitRepo:
             .decode()
             .strip()
         )
+        before = self.index_entries(changes)
         self.sync_index(entries)
         ref_message = "commit (sortext watch): " + message.splitlines()[0]
         try:
             run(self.root, "update-ref", "-m", ref_message, "HEAD", commit, parent or ZERO)
         except GitError as exc:
+            # refused (a reference-transaction hook, a ref lock a crashed git left,
+            # HEAD moved): the user's index goes back to what they had, so their next
+            # commit does not carry this record unannounced
+            self.sync_index(before)
             if self.head() != parent:
                 raise HeadMoved(str(exc)) from exc
             raise
@@ -309,6 +318,21 @@ class GitRepo:
         """Remove the private index file (the watcher calls this when it stops)."""
         self._private.clear()
         self.private_index.unlink(missing_ok=True)
+
+    def index_entries(self, paths: Iterable[str]) -> list[str]:
+        """The user's index entries of ``paths`` as ``--index-info`` lines (``mode id
+        stage<TAB>path``; ``0 <zeros><TAB>path`` for a path it does not hold), so that
+        :meth:`sync_index` can put them back."""
+        wanted = sorted(paths)
+        if not wanted:
+            return []
+        out = run(self.root, "ls-files", "--stage", "-z", "--", *wanted)
+        held: dict[str, list[str]] = {}
+        for entry in out.split(b"\0"):
+            if entry:
+                info, _, path = os.fsdecode(entry).partition("\t")
+                held.setdefault(path, []).append(f"{info}\t{path}")
+        return [line for p in wanted for line in held.get(p, [f"0 {ZERO}\t{p}"])]
 
     def sync_index(self, entries: list[str], timeout: float = 10.0) -> None:
         """Give the user's index the committed entries, waiting for index.lock."""

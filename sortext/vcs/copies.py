@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sortext.errors import UsageError
+from sortext.errors import ParameterError, UsageError
 from sortext.record.copies import conflict_copy
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -108,7 +108,7 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     if base_rev is not None:
         done = git.run_full(repo.root, "show", f"{base_rev}:{display}")
         if done.returncode != 0:
-            raise UsageError(f"--base {base_rev}: no {display} in that revision")
+            raise ParameterError("base_rev", f"{base_rev}: no {display} in that revision")
         base_name, base = base_rev, done.stdout
     else:
         base_name, base = find_base(repo, display, ours, theirs)

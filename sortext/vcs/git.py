@@ -242,10 +242,30 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+#: Whether each git :func:`run_full` starts leads a process group of its own (so that
+#: a timeout also ends what it started: ssh, hooks, credential helpers).  False once
+#: :func:`share_group` was called: git then stays in this process's group.
+_OWN_GROUP = True
+
+
+def share_group() -> None:
+    """Start every later git in this process's own process group instead of one of its
+    own, for a process whose parent kills that whole group when it ends (the watcher's
+    refresh child, ``sortext.commands.watch``): its git, and what git starts, then die
+    with it, even when it is killed by SIGKILL, instead of running on as orphans.  A
+    timeout then kills git alone (what it started is ended with the group)."""
+    global _OWN_GROUP
+    _OWN_GROUP = False
+
+
 def _kill(proc: subprocess.Popen[bytes]) -> None:
-    """Kill git and what it started (ssh, credential helpers): its process group."""
+    """Kill git and what it started (ssh, credential helpers): its process group
+    (git alone when it shares this process's group: :func:`share_group`)."""
     with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        if _OWN_GROUP:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
 
 
 def run_full(
@@ -273,7 +293,9 @@ def run_full(
                 stdout=out if out is not None else subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 env=environment(env),
-                process_group=0,  # so a timeout also ends the ssh git started
+                # a group of its own, so a timeout also ends the ssh git started
+                # (or this process's, which its parent kills whole: share_group)
+                process_group=0 if _OWN_GROUP else None,
             )
         except FileNotFoundError as exc:
             if not Path(root).is_dir():

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sortext.errors import ConflictError, RecordNotFound, UsageError
+from sortext.errors import ConflictError, ParameterError, RecordNotFound, UsageError, hinted
 from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -34,8 +34,10 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
     live = [c for c in commits if c.files and c.files[-1].status != "D"]
     if at is None:
         if git.run(repo.root, "rev-parse", "-q", "--verify", f"HEAD:{path}", check=False):
-            raise UsageError(
-                f"{path} exists; give --at REV or --at DATE to bring back an earlier version"
+            raise hinted(
+                UsageError(f"{path} exists"),
+                "earlier_version",
+                text="pass at (a commit or a date YYYY-MM-DD) to bring back an earlier version",
             )
         if not live:
             raise RecordNotFound(f"{path} has no version to restore")
@@ -44,7 +46,7 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
         try:
             day = dt.date.fromisoformat(at)
         except ValueError:
-            raise UsageError(f"--at {at}: not a real date") from None
+            raise ParameterError("at", f"{at}: not a real date") from None
         zone = repo.config.timezone
         # the day ends at the practice's midnight (timezone:, else local time)
         end = midnight(day + dt.timedelta(days=1), zone)
@@ -58,7 +60,7 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
         raise UsageError(f"{path} did not exist yet on {at}")
     sha = git.text(repo.root, "rev-parse", "-q", "--verify", f"{at}^{{commit}}", check=False)
     if not sha.strip():
-        raise UsageError(f"--at {at}: no such commit (give a commit id or a date YYYY-MM-DD)")
+        raise ParameterError("at", f"{at}: no such commit (give a commit id or a date YYYY-MM-DD)")
     for candidate in dict.fromkeys([path, *(c.files[-1].path for c in commits if c.files)]):
         if read_blobs(repo.root, [f"{sha.strip()}:{candidate}"])[0] is not None:
             return sha.strip(), candidate
