@@ -174,3 +174,11 @@ SEARCHED = st.recursive(
 )
 def test_the_search_text_is_the_plain_walks(body: str, data: Any) -> None:
     assert index_module.searchable(body, data) == plain_searchable(body, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(index_module.SUMMARY_KEYS), VALUES, max_size=7))
+def test_the_kept_summary_encoder_writes_what_json_dumps_wrote(summary: dict[str, Any]) -> None:
+    """A record's summary is encoded by one kept encoder, not a new one per record."""
+    kept = index_module._SUMMARY_JSON.encode(summary)
+    assert kept == json.dumps(summary, separators=(",", ":"))

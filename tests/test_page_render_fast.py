@@ -290,6 +290,29 @@ def test_nobr_and_keepdates_give_what_they_gave(value: Any) -> None:
         assert render.keepdates(value) == _old_keepdates(value)
 
 
+_PLAIN_PAGES = None
+
+
+def _plain_pages() -> Any:
+    global _PLAIN_PAGES
+    if _PLAIN_PAGES is None:
+        from sortext.pages import plain
+
+        _PLAIN_PAGES = plain.page_renderer(render.environment(ROOT / "no-such-repo"))
+    return _PLAIN_PAGES
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts | _dates | st.text(alphabet="0123456789-\u0663<&'\" x", max_size=40))
+def test_the_plain_keepdates_skips_only_texts_without_a_date(value: str) -> None:
+    """The plain path leaves a text without "-" unsearched (it holds no ISO date): the
+    same text as searching it, and as the keepdates filter."""
+    pages = _plain_pages()
+    escaped = render.text_escaper()(value)
+    assert pages._keepdates_text(value) == render.ISO_DATE.sub(render.NOBR_DATE, escaped)
+    assert pages._keepdates_text(value) == render.escape_text(render.keepdates(value))
+
+
 # -- the client view's answers against the filter chains -------------------------------
 
 _FILTERS = {

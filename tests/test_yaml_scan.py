@@ -281,3 +281,17 @@ INDENTS = st.lists(
 def test_block_nesting_matches_plain_scan(lines: list[tuple[int, str, str]], limit: int) -> None:
     text = "\n".join(" " * n + dash + rest for n, dash, rest in lines)
     assert yamlparse.block_nesting_too_deep(text, limit) == plain_block_nesting(text, limit)
+
+
+#: The exponent hints as round 11 wrote them (the lookahead now comes first).
+_OLD_EXPONENT_HINTS = (
+    re.compile(r"e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]"),
+    re.compile(r"E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]"),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789.eE+-_ x\n", max_size=40))
+def test_the_exponent_hints_find_what_they_found(text: str) -> None:
+    for old, new in zip(_OLD_EXPONENT_HINTS, yamlparse._NUMBER_HINTS[2:4], strict=True):
+        assert (old.search(text) is None) == (new.search(text) is None), text

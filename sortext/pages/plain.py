@@ -209,7 +209,9 @@ class ClientPages:
     def _keepdates_text(self, value: Any) -> str:
         """``{{ value|keepdates }}``'s text."""
         if type(value) is str:
-            return ISO_DATE.sub(NOBR_DATE, self._inner(value))
+            text = self._inner(value)
+            # a text without "-" holds no ISO date (nothing for the search to find)
+            return ISO_DATE.sub(NOBR_DATE, text) if "-" in text else text
         return escape_text(self._keepdates(value))
 
     def _money_text(self, amount: Any, currency: Any) -> str:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from sortext.errors import StorageError, TemplateProblem
-from sortext.record.model import as_date
+from sortext.rules.memo import day_of
 from sortext.rules.wording import count
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
 
@@ -721,8 +721,12 @@ def _layout(goal: GoalStatus, width: float, pad: float) -> tuple[list[float], fl
     low, high = min(bounds), max(bounds)
     if high == low:
         high, low = high + 1, low - 1
-    days = [as_date(d) for d, _ in goal.points]
-    ordinals = [d.toordinal() if d else 0 for d in days]
+    # The rules read each point's date already (goal_statuses): day_of answers from
+    # the dates it kept, as as_date would (tests/test_page_render_fast.py).
+    ordinals = []
+    for when, _ in goal.points:
+        day = day_of(when)
+        ordinals.append(day.toordinal() if day else 0)
     if len(ordinals) == 1:
         return [width / 2], low, high
     first, last = (min(ordinals), max(ordinals)) if ordinals else (0, 1)
@@ -796,9 +800,10 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     for (when, value), x in zip(goal.points, xs, strict=True):
         cx = f"{left + x:.1f}"
         vy = pad + (high - value) / span * inner
-        coords.append(f"{cx},{vy:.1f}")
+        cy = f"{vy:.1f}"  # formatted once: the polyline and the circle share it
+        coords.append(f"{cx},{cy}")
         marks.append(
-            f'<circle cx="{cx}" cy="{vy:.1f}" r="3.5"/><text class="val" x="{cx}" '
+            f'<circle cx="{cx}" cy="{cy}" r="3.5"/><text class="val" x="{cx}" '
             f'y="{vy - 8:.1f}" text-anchor="middle">{number(value)}</text><text '
             f'class="date" x="{cx}" y="{bottom}" text-anchor="middle">'
             f"{escape_text(when[2:])}</text>"

@@ -568,14 +568,16 @@ _NOT_RARE = bytes(b for b in range(256) if b not in _RARE)
 _MARKUP_PLAIN = tuple(
     re.compile(p) for p in (r"\][ \t]*:", r"\}[ \t]*:", r"\{[ \t]*[\[{]", r",[ \t]*[\[{]")
 )
-# _NUMBER_HINT's alternatives, one literal first each.
+# _NUMBER_HINT's alternatives, one literal first each.  The exponent's: every "e" of
+# the text is a candidate, and most are followed by a letter, so what follows is
+# looked at (a lookahead) before the two lookbehinds: the same candidates match.
 _NUMBER_HINTS = tuple(
     re.compile(p)
     for p in (
         r"_(?:(?<=[0-9._+-]_)|[0-9.])",
         r"0[xXbBoO]",
-        r"e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]",
-        r"E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]",
+        r"e(?=[-+]?[0-9])(?:(?<=[0-9]e)|(?<=[0-9]\.e))",
+        r"E(?=[-+]?[0-9])(?:(?<=[0-9]E)|(?<=[0-9]\.E))",
         r"\.(?:inf|Inf|INF|nan|NaN|NAN)",
     )
 )

@@ -11,10 +11,12 @@ lookup it stands in for answers (``tests/test_rules_fast.py`` holds them to it).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sortext.record.model import as_date
-from sortext.schema.config import Config
+
+if TYPE_CHECKING:  # annotations only: the pages read day_of without the config's module
+    from sortext.schema.config import Config
 
 
 class _Facts:

@@ -397,7 +397,7 @@ def _parse_file(
         digest,
         rec.id,
         result.ok,
-        json.dumps(summary, separators=(",", ":")),
+        _SUMMARY_JSON.encode(summary),
         _pack_doc(_data_json(rec.data), rec.body),
         None,  # the notes travel once, inside search_text
         rec.body_line,
@@ -411,6 +411,11 @@ def _parse_file(
     if hook is not None and (result.ok or display not in hook[1]):
         parsed.extra = hook[0].work(display, digest, rec, result.diagnostics)
     return parsed
+
+
+# ``json.dumps(value, separators=(",", ":"))`` makes an encoder at each call (only the
+# default arguments reuse one): one kept for the summary every parsed record stores.
+_SUMMARY_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def _withheld(data: Mapping[str, Any]) -> bool:
