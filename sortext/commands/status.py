@@ -17,7 +17,8 @@ def command(repo_dir: Path | None, as_json: bool) -> None:
     """Show whether sortext watch runs for this repository.
 
     Prints its pid, the last commit it made, records with errors it is
-    waiting for you to fix, and the last backup push.  Exit status 0 when a
+    waiting for you to fix, the last backup push, and, when this branch is not
+    the one the pages are published from, which one is.  Exit status 0 when a
     watcher runs, 1 when none does, 3 when one runs but its last backup push
     failed and the branch has not been pushed since.
 
@@ -68,4 +69,7 @@ def _lines(status: dict[str, object]) -> list[str]:
                 f"  settled since: {branch} has been pushed (its remote-tracking refs are its "
                 "commit); the watcher pushes again now"
             )
+    pages = status.get("pages")
+    if isinstance(pages, dict) and pages.get("held"):
+        out.append(f"pages: {pages['held']}")
     return out

@@ -47,6 +47,9 @@ class BackupTarget:
     remotes: tuple[str, ...]
     branch: str | None
     pages_ref: str | None = None
+    #: ``pages.from``: the branch whose pages are published (None: the rules of
+    #: :func:`sortext.vcs.pagesource.pages_source`)
+    pages_from: str | None = None
 
     @classmethod
     def from_config(cls, raw: Any, pages: Any = None) -> BackupTarget | None:
@@ -58,10 +61,10 @@ class BackupTarget:
             return None
         remotes, branch = backup_section(raw)
         try:
-            pages_ref = PagesSettings.from_config(pages).ref
+            settings = PagesSettings.from_config(pages)
         except SortextError:
-            pages_ref = None
-        return cls(tuple(remotes), branch, pages_ref)
+            settings = PagesSettings(None)
+        return cls(tuple(remotes), branch, settings.ref, settings.source)
 
 
 #: ``held`` in the push status while HEAD is detached (logged once).
@@ -192,6 +195,7 @@ class Pusher:
         status = read_json(self.status_path)
         status.update(remote=", ".join(target.remotes), branch=target.branch or "")
         records = self._records_refspec(target)
+        pages = target.pages_ref if target.pages_ref and self._pages_here(target) else None
         held = "" if records else HELD_DETACHED
         if held != status.get("held", ""):
             if held:
@@ -200,8 +204,8 @@ class Pusher:
         ok, error = True, ""
         for remote in target.remotes:
             refspecs = [records] if records else []
-            if target.pages_ref and self._has(target.pages_ref):
-                refspecs.append(f"+{target.pages_ref}:{target.pages_ref}")
+            if pages and self._has(pages):
+                refspecs.append(f"+{pages}:{pages}")
             if not refspecs:
                 continue  # nothing to push: a detached HEAD and no pages branch
             args = ["push", "--quiet", remote]
@@ -241,6 +245,19 @@ class Pusher:
         if not name:
             return None
         return f"HEAD:refs/heads/{target.branch or name}"
+
+    def _pages_here(self, target: BackupTarget) -> bool:
+        """Whether the pages branch goes with this push: not from a branch other than the
+        one the pages are published from (:mod:`sortext.vcs.pagesource`): in another
+        clone the local pages branch is that branch's stale copy, and force-pushing it
+        would put the git host's NEXT.md back.  A detached HEAD pushes it as before."""
+        from sortext.vcs.pagesource import current_branch, pages_source
+
+        here = current_branch(self.root)
+        if here is None:
+            return True
+        source = pages_source(self.root, target.pages_ref, target.pages_from, target.remotes)
+        return source.branch is None or source.branch == here
 
     def _has(self, ref: str) -> bool:
         proc = git.run_full(self.root, "rev-parse", "--verify", "-q", ref)

@@ -621,6 +621,10 @@ class WatchService:
                     "last_commit": self._last_commit,
                     "errors": errors,
                     "published_for": pipeline.published_for,
+                    # the records commit the last batch saw (HEAD then)
+                    "head": pipeline.last_head,
+                    # which branch's pages are published, when not this one's
+                    "pages": {"held": pipeline.pages_held} if pipeline.pages_held else {},
                     "settled": settled,
                     # changes waiting, and batches committed whose pages are not done
                     "pending": len(self._pending) + self._rendering,

@@ -14,13 +14,15 @@ def read_status(root: Path) -> dict[str, Any]:
     """``running``, ``pid``, ``last_commit``, ``errors`` (path -> messages), ``push``
     (``.sortext/push.json``), ``push_failed`` (the last push failed and nothing has
     settled it since), ``pushed_since`` (the last push failed, but the branch it
-    pushed is on every remote now, as its remote-tracking refs say)."""
+    pushed is on every remote now, as its remote-tracking refs say), ``pages`` (which
+    branch the pages are published from, and whether this worktree publishes)."""
     folder = StateDir(root)
     pid = holder(lock_path(root))
     state = read_json(folder.watch_state)
     push = read_json(folder.push_state)
     failed = push_failed(push)
     since = failed and pushed_since(root, push)
+    pages = state.get("pages")
     return {
         "running": pid is not None,
         "pid": pid,
@@ -29,6 +31,7 @@ def read_status(root: Path) -> dict[str, Any]:
         "push": push,
         "push_failed": failed and not since,
         "pushed_since": since,
+        "pages": pages if isinstance(pages, dict) else {},
     }
 
 
