@@ -113,6 +113,7 @@ class Pusher:
         self._retargeted = threading.Event()
         #: the watcher's own newest commits (they settle no failure: pushinputs)
         self._own: deque[str] = deque(maxlen=OWN_COMMITS)
+        self._own_lock = threading.Lock()  # appended on the loop thread, read on this one
         self._thread = threading.Thread(target=self._run, name="sortext-push", daemon=True)
 
     def start(self) -> None:
@@ -126,7 +127,8 @@ class Pusher:
         """``commit`` is the watcher's own, about to be HEAD (told before the ref moves:
         :attr:`sortext.vcs.commit.GitRepo.announce`): the branch moving forward by it
         does not end a backoff (:meth:`_wait_out`), it settles no failure."""
-        self._own.append(commit)
+        with self._own_lock:
+            self._own.append(commit)
 
     def retarget(self, target: BackupTarget) -> None:
         """Push to ``target`` from now on, at once (a backoff under way ends)."""
@@ -173,7 +175,9 @@ class Pusher:
             if self._retargeted.is_set():
                 return True
             after = read_inputs(self.root, self.target.remotes, files)
-            why = what_moved(self.root, before, after, tuple(self._own))
+            with self._own_lock:
+                own = frozenset(self._own)
+            why = what_moved(self.root, before, after, own)
             if why is not None:
                 log.info("%s: pushing again now, not in %.0f s", why, left)
                 return True
