@@ -134,7 +134,8 @@ def wait_published(root: Path, daemon: Daemon | None = None, timeout: float = 20
 
 def idle_mark(root: Path, daemon: Daemon | None = None, timeout: float = 20.0) -> int:
     """Wait until the watcher has finished with HEAD (its state names HEAD as its last
-    commit or as published, nothing pending) and return its settle counter: a mark
+    commit or as published, or as seen on a branch whose pages it does not publish;
+    nothing pending) and return its settle counter: a mark
     to pass to :func:`wait_settled` before the next action."""
     from sortext.daemon.state import read_json
 
@@ -143,7 +144,9 @@ def idle_mark(root: Path, daemon: Daemon | None = None, timeout: float = 20.0) -
         head = git(root, "rev-parse", "HEAD").strip()
         last = state.get("last_commit") or {}
         at_head = last.get("id") == head or state.get("published_for") == head
-        return bool(at_head) and state.get("pending") == 0
+        # on a branch whose pages are not published (another branch's are: pagesource)
+        held = bool((state.get("pages") or {}).get("held")) and state.get("head") == head
+        return bool(at_head or held) and state.get("pending") == 0
 
     wait_for(done, timeout, lambda: daemon.log if daemon else "")
     return settled(root)

@@ -51,6 +51,7 @@ from sortext.record.source import (
 from sortext.repo import Repository
 from sortext.vcs.commit import GitBusy, GitRepo, IndexLocked, blob_id
 from sortext.vcs.pages import PagesSettings
+from sortext.vcs.pagesource import PagesSource
 from sortext.vcs.stagefacts import warm_stage_facts
 
 if TYPE_CHECKING:
@@ -237,6 +238,9 @@ class Pipeline:
     #: day changes, the pages of the same records commit are published again, since
     #: NEXT.md's "today" (due, overdue, this week) moved
     published_day: dt.date | None = None
+    #: why this branch's pages are not published (another branch's are: pagesource),
+    #: said once in the log and shown by ``sortext status``; None while it publishes
+    pages_held: str | None = None
     #: the last "not committed yet" / "not published" reason logged (logged once each)
     _held: str | None = None
     _publish_error: str | None = None
@@ -498,22 +502,58 @@ class Pipeline:
             self._log_publish_problem(f"pages for {head[:8]} not published yet: {why}")
             return
         from sortext.vcs.pages import publish
+        from sortext.vcs.pagesource import PagesElsewhere
 
+        here = branch.removeprefix("refs/heads/")
+        source = self._pages_source()
+        if not source.allows(here):
+            self._hold_pages(source.held(here))
+            return
         try:
             subject = (result.message or "").splitlines()[0] if result.commit == head else None
             note = f"a new day: {day.isoformat()}" if new_day and day is not None else None
             result.published = publish(
-                self.repo.root, head, self.pages, subject, self._unpublished, note
+                self.repo.root,
+                head,
+                self.pages,
+                subject,
+                self._unpublished,
+                note,
+                source=here,
+                claim=source.claimed,
             )
+        except PagesElsewhere as exc:
+            self._hold_pages(str(exc))
+            return
         except (GitError, OSError) as exc:
             self._log_publish_problem(f"pages for {head[:8]} not published: {exc}")
             return
+        self.pages_held = None
         self.published_for = head
         self.published_branch = branch
         if day is not None:
             self.published_day = day
         self._publish_error = None
         self._unpublished = set()
+
+    def _pages_source(self) -> PagesSource:
+        """The branch whose pages are published (:func:`sortext.vcs.pagesource.
+        pages_source`: ``pages.from``, the backup remote's default branch, the branch
+        that first published them)."""
+        from sortext.vcs.pagesource import pages_source
+        from sortext.vcs.sync import backup_section
+
+        remotes, _ = backup_section(self.repo.config.raw.get("backup"))
+        # (the claim is checked by publish, on the tip it reads anyway)
+        return pages_source(
+            self.repo.root, self.pages.ref, self.pages.source, remotes, read_claim=False
+        )
+
+    def _hold_pages(self, text: str) -> None:
+        """This branch's pages stay in the working tree: said once (log, ``status``)."""
+        if text != self.pages_held:
+            log.info("%s", text)
+            self.pages_held = text
 
     def _branch(self) -> str | None:
         """The branch HEAD is on (``refs/heads/main``); None when HEAD is detached (or

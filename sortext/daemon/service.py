@@ -209,6 +209,7 @@ class WatchService:
         git = None
         try:
             git = GitRepo.open(self.repo.root)
+            git.announce.append(self._own_commit)
             git_config = self.repo.config.raw.get("git")
             author = git_config.get("author") if isinstance(git_config, dict) else None
             pipeline = Pipeline(self.repo, git, self.renderer, self.today, author)
@@ -255,6 +256,12 @@ class WatchService:
             log.info("stopped")
         if self._gone:
             raise RepositoryGone(self._gone)
+
+    def _own_commit(self, commit: str) -> None:
+        """Tell the pusher (whichever is current) a commit is the watcher's own."""
+        pusher = self._pusher
+        if pusher is not None:
+            pusher.own(commit)
 
     def _repository_gone(self) -> bool:
         """True (and logged) when the repository this watcher locked is no longer at its
@@ -614,6 +621,10 @@ class WatchService:
                     "last_commit": self._last_commit,
                     "errors": errors,
                     "published_for": pipeline.published_for,
+                    # the records commit the last batch saw (HEAD then)
+                    "head": pipeline.last_head,
+                    # which branch's pages are published, when not this one's
+                    "pages": {"held": pipeline.pages_held} if pipeline.pages_held else {},
                     "settled": settled,
                     # changes waiting, and batches committed whose pages are not done
                     "pending": len(self._pending) + self._rendering,
@@ -671,7 +682,7 @@ class WatchService:
         if pusher is not None and pusher.target == target:
             return pusher
         if pusher is not None and target is not None:
-            pusher.target = target
+            pusher.retarget(target)  # a push failing for the old settings is tried again now
             log.info("backup settings changed: pushing to %s", ", ".join(target.remotes))
         elif pusher is not None:
             pusher.stop()

@@ -214,6 +214,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
                             ]
                         },
                         "keep": {"type": "integer", "minimum": 1},
+                        "from": {
+                            "type": "string",
+                            "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                            "description": "the branch whose pages are published, like main "
+                            "(letters, digits, '.', '_', '/', '-')",
+                        },
                     },
                 },
             ]

@@ -23,6 +23,8 @@ from sortext.repo import Repository
 from sortext.vcs import git
 from sortext.vcs.midnight import utc_now
 from sortext.vcs.pages import PagesSettings
+from sortext.vcs.pagesource import current_branch as branch_here
+from sortext.vcs.pagesource import pages_source
 from sortext.vcs.sync import (
     ErasedClientRefused,
     backup_settings,
@@ -238,9 +240,14 @@ def backup(repo: Repository, now: dt.datetime | None = None) -> BackupReport:
     prefix = repo.relative(repo.clients_path).rstrip("/") + "/"
     report = BackupReport(branch, now or utc_now())
     try:
-        pages_ref = PagesSettings.from_config(repo.config.raw.get("pages")).ref
+        pages = PagesSettings.from_config(repo.config.raw.get("pages"))
     except SortextError:
-        pages_ref = None
+        pages = PagesSettings(None)
+    pages_ref = pages.ref
+    here = branch_here(repo.root)
+    source = pages_source(repo.root, pages_ref, pages.source, remotes)
+    if source.branch is not None and source.branch != here:
+        pages_ref = None  # another branch's pages (pagesource): its stale copy here stays
     report.uncommitted = uncommitted_records(repo)
     for remote in remotes:
         try:

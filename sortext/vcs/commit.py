@@ -30,7 +30,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +78,9 @@ class GitRepo:
     # The commit whose tree the private index file holds (after our last commit), so
     # the next commit on top of it skips re-reading a 20,000-entry tree.
     _private: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: told each commit before HEAD is moved to it (the watcher's pusher: its own
+    #: commits settle no failed push, :mod:`sortext.daemon.pushinputs`)
+    announce: list[Callable[[str], object]] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def open(cls, root: Path) -> GitRepo:
@@ -224,6 +227,8 @@ class GitRepo:
         )
         before = self.index_entries(changes)
         self.sync_index(entries)
+        for tell in self.announce:
+            tell(commit)
         ref_message = "commit (sortext watch): " + message.splitlines()[0]
         try:
             run(self.root, "update-ref", "-m", ref_message, "HEAD", commit, parent or ZERO)

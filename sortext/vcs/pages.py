@@ -60,11 +60,14 @@ _BRANCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 
 @dataclass(frozen=True, slots=True)
 class PagesSettings:
-    """``pages: {branch: sortext-pages, keep: 50}`` in sortext.yaml; ``pages: false``
-    turns publishing off (``branch`` None)."""
+    """``pages: {branch: sortext-pages, keep: 50, from: main}`` in sortext.yaml;
+    ``pages: false`` turns publishing off (``branch`` None).  ``source`` (``from``):
+    the one branch whose pages are published (None: the rules of
+    :func:`sortext.vcs.pagesource.pages_source` decide)."""
 
     branch: str | None = DEFAULT_BRANCH
     keep: int = DEFAULT_KEEP
+    source: str | None = None
 
     @property
     def ref(self) -> str | None:
@@ -82,13 +85,20 @@ class PagesSettings:
             raise ConfigError("pages: expected false or {branch: NAME, keep: N}")
         branch = raw.get("branch", DEFAULT_BRANCH)
         keep = raw.get("keep", DEFAULT_KEEP)
+        source = raw.get("from")
         if branch is False:
             return cls(None)
         if not isinstance(branch, str) or not _BRANCH_NAME.match(branch) or ".." in branch:
             raise ConfigError(f"pages.branch: not a usable branch name: {branch!r}")
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
             raise ConfigError(f"pages.keep: expected a whole number of commits >= 1: {keep!r}")
-        return cls(branch, keep)
+        if source is not None and (
+            not isinstance(source, str) or not _BRANCH_NAME.match(source) or ".." in source
+        ):
+            raise ConfigError(f"pages.from: not a usable branch name: {source!r}")
+        if source == branch:
+            raise ConfigError(f"pages.from: the pages branch itself: {source!r}")
+        return cls(branch, keep, source)
 
 
 def pages_index(root: Path) -> Path:
@@ -119,6 +129,8 @@ def publish(
     subject: str | None = None,
     changed: Collection[str] | None = None,
     note: str | None = None,
+    source: str | None = None,
+    claim: bool = False,
 ) -> str | None:
     """Commit the pages now in ``root``'s working tree to the pages branch.
 
@@ -128,6 +140,11 @@ def publish(
     restaged, when the private index still holds the branch's tip.  Without it
     every page is looked at (``git add -A``: a stat per file).  ``note``: a line
     added to the message (why the same records commit is published again).
+    ``source``: the branch the pages are published from (a ``from branch:`` line,
+    :mod:`sortext.vcs.pagesource`); ``claim``: that branch publishes only while the
+    branch's tip names no other existing branch (read from the tip this commit
+    replaces, which the compare-and-swap holds: two branches claiming at once, one
+    wins), else PagesElsewhere is raised.
 
     Returns the new pages commit, or None when publishing is off or the branch
     already holds these pages for ``records_commit``.  Raises GitError when git
@@ -142,7 +159,15 @@ def publish(
     # the private index is a leftover of a watcher that was killed mid-publish.
     index.with_name(index.name + ".lock").unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
-    parent, parent_tree, parent_for = _tip(root, ref)
+    parent, parent_tree, parent_for, parent_message = _tip(root, ref)
+    if claim and source is not None and parent is not None:
+        from sortext.vcs.pagesource import PagesElsewhere, PagesSource, claimed_by
+
+        owner = claimed_by(root, ref, parent_message, unless=source)
+        if owner is not None and owner != source:
+            raise PagesElsewhere(
+                PagesSource(owner, "the branch that first published them", True), source
+            )
     held = _held_tip(index)
     if parent is None or not index.exists() or held != parent:
         changed = None  # the private index does not hold the tip: look at every page
@@ -166,13 +191,16 @@ def publish(
         if absent:
             git.run(root, "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", *absent, env=env)
     tree = git.run(root, "write-tree", env=env).decode().strip()
-    if parent is not None and parent_tree == tree and parent_for == records_commit:
+    same_source = source is None or claimed_by_line(parent_message) == source
+    if parent is not None and parent_tree == tree and parent_for == records_commit and same_source:
         return None
     if subject is None:
         subject = git.text(root, "log", "-1", "--format=%s", records_commit).strip()
     message = f"pages for {records_commit}\n\nbuilt from: {subject}\n"
     if note:
         message += f"{note}\n"
+    if source is not None:
+        message += f"from branch: {source}\n"
     args = ["commit-tree", tree, "-F", "-"]
     if parent is not None:
         args[2:2] = ["-p", parent]
@@ -206,17 +234,26 @@ def _hold_tip(index: Path, commit: str) -> None:
         index.unlink(missing_ok=True)  # cannot vouch for it: restage next time
 
 
-def _tip(root: Path, ref: str) -> tuple[str | None, str | None, str | None]:
-    """The branch's newest commit, its tree and the records commit it names (one
-    process); Nones when the branch does not exist yet."""
-    proc = git.run_full(root, "log", "-1", "--format=%H %T %s", ref, "--")
+def _tip(root: Path, ref: str) -> tuple[str | None, str | None, str | None, str]:
+    """The branch's newest commit, its tree, the records commit it names and its
+    message (one process); Nones and "" when the branch does not exist yet."""
+    proc = git.run_full(root, "log", "-1", "--format=%H %T %B", ref, "--")
     if proc.returncode != 0:
-        return None, None, None
-    parts = proc.stdout.decode().strip().split(" ", 2)
+        return None, None, None, ""
+    parts = proc.stdout.decode("utf-8", "replace").split(" ", 2)
     if len(parts) < 2:
-        return None, None, None
-    found = _FOR.match(parts[2]) if len(parts) == 3 else None
-    return parts[0], parts[1], found.group(1) if found else None
+        return None, None, None, ""
+    message = parts[2] if len(parts) == 3 else ""
+    found = _FOR.match(message)
+    return parts[0], parts[1].strip(), found.group(1) if found else None, message
+
+
+def claimed_by_line(message: str) -> str | None:
+    """The branch a pages commit's message names (``from branch: NAME``), or None."""
+    from sortext.vcs.pagesource import SOURCE_LINE
+
+    found = SOURCE_LINE.search(message)
+    return found.group(1) if found else None
 
 
 def _bound(root: Path, ref: str, keep: int) -> str | None:
