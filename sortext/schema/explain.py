@@ -10,7 +10,6 @@ YAML text.  Used for records (:mod:`sortext.schema.validate`) and for
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -94,6 +93,8 @@ def literal(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib  # only for a problem: every command that validates imports this module
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
