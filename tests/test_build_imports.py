@@ -7,7 +7,7 @@ difflib: only a did-you-mean; importlib.resources: the shipped templates are fou
 beside the package; secrets: a temporary name is ``os.urandom``'s) and must not
 compile the regular expressions only unusual input needs (:class:`sortext.lazyre.Lazy`:
 conflict copies' names, control characters in terminal output, YAML error
-positions).
+positions, a problem's quoting hint).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ _ENTRY = (
     "    lazy.update({f'copies.{i}': p for i, (_, p) in enumerate(copies._PATTERNS)})\n"
     "    for n in ('_POSITION', '_COMMENT_AT'):\n"
     "        lazy['yamlread.' + n] = getattr(yamlread, n)\n"
+    "    from sortext.schema import explain\n"
+    "    lazy.update({'explain.' + n: getattr(explain, n) for n in ('_COMMENTED', '_NULL_WORD')})\n"
     "    json.dump({'modules': sorted(sys.modules),\n"
     "               'compiled': sorted(k for k, v in lazy.items() if v._compiled is not None)},\n"
     "              open(os.environ['REPORT_OUT'], 'w'))\n"
