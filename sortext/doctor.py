@@ -26,6 +26,8 @@ STALE_LOCK_MINUTES = 10
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One doctor check's outcome: its name, status and what it found."""
+
     check: str
     status: Status
     message: str

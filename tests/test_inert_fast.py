@@ -20,7 +20,7 @@ TEXT = st.one_of(
 
 
 def _slow_clean(text: str, newlines: bool) -> str:
-    out = (inert._UNSAFE if newlines else inert._UNSAFE_LINE).sub(inert._visible, text)
+    out = (inert._UNSAFE if newlines else inert._UNSAFE_LINE)().sub(inert._visible, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
     return out
@@ -35,7 +35,7 @@ def _slow_output(text: str, colour: bool) -> str:
             return match.group()
         return inert._visible(match)
 
-    out = inert._OUTPUT.sub(one, text)
+    out = inert._OUTPUT().sub(one, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
     return out

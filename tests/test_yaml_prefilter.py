@@ -21,16 +21,16 @@ ODD = st.text(
 
 
 def test_the_ascii_controls_are_those_of_the_pattern() -> None:
-    ascii_hits = bytes(c for c in range(128) if yamlread._RAW_CONTROL.match(chr(c)))
+    ascii_hits = bytes(c for c in range(128) if yamlread._RAW_CONTROL().match(chr(c)))
     assert ascii_hits == yamlread._ASCII_CONTROLS
 
 
 @settings(max_examples=500, deadline=None)
 @given(ODD)
 def test_no_control_is_missed(text: str) -> None:
-    if yamlread._RAW_CONTROL.search(text) is not None:
+    if yamlread._RAW_CONTROL().search(text) is not None:
         assert yamlread._may_hold_control(text)
-    if text.isascii() and yamlread._RAW_CONTROL.search(text) is None:
+    if text.isascii() and yamlread._RAW_CONTROL().search(text) is None:
         assert not yamlread._may_hold_control(text)
 
 

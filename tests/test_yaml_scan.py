@@ -33,7 +33,7 @@ PLAIN_FLOW_INDICATOR = re.compile(
 )
 PAIRS = [
     (PLAIN_MARKUP, yamlparse._MARKUP),
-    (PLAIN_NUMBER_HINT, yamlparse._NUMBER_HINT),
+    (PLAIN_NUMBER_HINT, yamlparse._NUMBER_HINT()),
     (PLAIN_FLOW_INDICATOR, yamlparse._FLOW_INDICATOR),
 ]
 
@@ -70,7 +70,7 @@ def check_all(text: str) -> None:
     assert yamlparse._markup_in(text, rare) == bool(PLAIN_MARKUP.search(text)), text
     assert yamlparse._number_hint_in(text) == bool(PLAIN_NUMBER_HINT.search(text)), text
     assert yamlparse._flow_indicator_in(text, rare) == bool(PLAIN_FLOW_INDICATOR.search(text)), text
-    plain_marker = yamlparse._DOCUMENT_MARKER.search(text)
+    plain_marker = yamlparse._DOCUMENT_MARKER().search(text)
     if plain_marker is not None:
         assert "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
 

@@ -62,6 +62,8 @@ class Consumes:
 
 @dataclass(slots=True)
 class Pending:
+    """A write an assistant proposed and the user has yet to confirm."""
+
     plan: PlannedUpdate
     what: str
     consumes: Consumes | None = None

@@ -51,6 +51,9 @@ class Record:
 
 @dataclass(slots=True)
 class LoadResult:
+    """One file's parse: its record (None when it has none to give) and its
+    diagnostics; ``ok`` when none of them is an error."""
+
     path: str
     record: Record | None
     diagnostics: list[Diagnostic] = field(default_factory=list)

@@ -83,6 +83,8 @@ class FileOutcome:
 
 @dataclass(slots=True)
 class CheckReport:
+    """Every file's outcome of a check, and the problems across files."""
+
     outcomes: list[FileOutcome] = field(default_factory=list)
     cross: list[Diagnostic] = field(default_factory=list)
 

@@ -26,6 +26,8 @@ TEMPLATE = "client.md.j2"
 
 @dataclass(frozen=True, slots=True)
 class NewClient:
+    """What ``sortext new`` (or an intake) knows about a client about to get a record."""
+
     name: str
     stage: str | None = None
     email: str | None = None

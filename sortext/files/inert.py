@@ -24,6 +24,8 @@ import codecs
 import io
 import re
 
+from sortext.lazyre import Lazy
+
 TYPE_CHECKING = False  # typing is not imported on the quick query path (see files.state)
 if TYPE_CHECKING:
     from typing import Any, TextIO
@@ -39,12 +41,14 @@ _UNSAFE_CHARS = (
     "\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb\\U000110bd\\U000110cd\\U00013430-\\U0001343f"
     "\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a\\U000e0001\\U000e0020-\\U000e007f"
 )
-_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
-_UNSAFE_LINE = re.compile(f"[\\t\\n{_UNSAFE_CHARS}]")
+# Compiled on first use (~5 ms for the three: classes of many code point ranges): text
+# that is plain ASCII without control characters never needs them.
+_UNSAFE = Lazy(f"[{_UNSAFE_CHARS}]")
+_UNSAFE_LINE = Lazy(f"[\\t\\n{_UNSAFE_CHARS}]")
 # The colour codes click.style writes for sortext's styles: reset, bold, dim,
 # normal intensity, red, yellow, default colour.
 _OWN_SGR = frozenset({"0", "1", "2", "22", "31", "33", "39"})
-_OUTPUT = re.compile(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
+_OUTPUT = Lazy(f"\\x1b\\[([0-9;]{{0,12}})m|(\\r\\n)|[{_UNSAFE_CHARS}]")
 # The ASCII characters of _UNSAFE_CHARS but tab and newline: ASCII text without them
 # is left as it is by inert_output (and, without tab and newline, by clean).
 _CONTROLS = bytes([*range(9), *range(11, 32), 127])
@@ -231,7 +235,7 @@ def clean(text: str, *, newlines: bool = False) -> str:
     """
     if text.isascii() and text.isprintable():  # no control character at all: as it is
         return text
-    out = (_UNSAFE if newlines else _UNSAFE_LINE).sub(_visible, text)
+    out = (_UNSAFE if newlines else _UNSAFE_LINE)().sub(_visible, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
     return out
@@ -256,7 +260,7 @@ def inert_output(text: str, colour: bool) -> str:
 
     if _plain_ascii(text):  # no escape, no control: nothing to keep or make visible
         return text
-    out = _OUTPUT.sub(one, text)
+    out = _OUTPUT().sub(one, text)
     if not out.isascii():
         out = out.encode("utf-8", "backslashreplace").decode("utf-8")
     return out

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import os
 import re
-import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,7 @@ class Snapshot:
 
 def temp_path(path: Path) -> Path:
     """A fresh temporary name next to ``path``: ``.<name>.sortext-tmp-<pid>-<8 hex>``."""
-    return path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+    return path.with_name(f".{path.name}{TEMP_MARKER}{os.getpid()}-{os.urandom(4).hex()}")
 
 
 def temp_writer(name: str) -> int | None:

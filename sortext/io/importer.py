@@ -54,6 +54,8 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
+    """A field where the record and the import disagree: both values, for the user."""
+
     path: DataPath
     label: str
     ours: Any
@@ -62,6 +64,8 @@ class Conflict:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
+    """A value an import left out, and why."""
+
     label: str
     reason: str
 
@@ -89,6 +93,8 @@ FIRST_CONTACT: DataPath = ("dates", "first_contact")
 
 @dataclass
 class ImportPlan:
+    """Everything one import would do, to every record, and what stops it."""
+
     source: str
     rows: int
     records: list[RecordPlan] = field(default_factory=list)
@@ -122,6 +128,8 @@ class ImportPlan:
 
 @dataclass
 class ApplyResult:
+    """The record files an import wrote and the ones it could not write, with why."""
+
     written: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
 

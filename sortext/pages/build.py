@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1449,6 +1448,8 @@ class _Staging:
     def discard(self) -> None:
         """Remove the staging folder unless it was published."""
         if not self.done:
+            import shutil  # only when staging is given up: shutil imports bz2 and lzma
+
             shutil.rmtree(self.folder, ignore_errors=True)
             self.done = True
         self._release()
@@ -1507,6 +1508,8 @@ def _remove_stale_staging(site: Path) -> None:
                 continue  # a running build fills it
             if pid_alive(writer) and time.time() - info.st_ctime < STAGING_GRACE_S:
                 continue  # made an instant ago: its build may not have locked it yet
+            import shutil  # here only: shutil imports bz2 and lzma
+
             for _ in range(3):  # a killed build's worker may add a last page meanwhile
                 shutil.rmtree(folder, ignore_errors=True)
                 if not os.path.lexists(folder):

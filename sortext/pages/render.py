@@ -15,7 +15,6 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
@@ -38,7 +37,12 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 
 def package_template_dir() -> Path:
-    return Path(str(files("sortext") / PACKAGE_TEMPLATES))
+    """``sortext/templates/`` beside the package's modules (what
+    ``importlib.resources.files("sortext")`` names for a package on disk, without
+    importing ``importlib.resources``: it brings ``tempfile`` and ``zipfile``)."""
+    import sortext
+
+    return Path(sortext.__file__).parent / PACKAGE_TEMPLATES
 
 
 def template_dirs(repo_root: Path) -> list[Path]:

@@ -31,31 +31,35 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+from sortext.lazyre import Lazy
+
+# Compiled when a name is not a plain id file name (a conflict copy, or some other
+# file): a build of ordinary records never compiles them.
+_PATTERNS: tuple[tuple[str, Lazy], ...] = (
     (
         "Syncthing",
-        re.compile(r"^(?P<stem>.+?)\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?\.md$"),
+        Lazy(r"^(?P<stem>.+?)\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?\.md$"),
     ),
     (
         "Dropbox or Nextcloud",
-        re.compile(r"^(?P<stem>.+?) \([^()]*conflicted copy[^()]*(?:\(\d+\))?\)\.md$"),
+        Lazy(r"^(?P<stem>.+?) \([^()]*conflicted copy[^()]*(?:\(\d+\))?\)\.md$"),
     ),
     (
         "Dropbox",
-        re.compile(r"^(?P<stem>.+?) \((?:Case|Selective Sync) Conflict(?: \d+)?\)\.md$"),
+        Lazy(r"^(?P<stem>.+?) \((?:Case|Selective Sync) Conflict(?: \d+)?\)\.md$"),
     ),
-    ("ownCloud", re.compile(r"^(?P<stem>.+?)_conflict-\d{8}-\d{6}\.md$")),
-    ("git mergetool", re.compile(r"^(?P<stem>.+?)_(?:LOCAL|REMOTE|BASE|BACKUP)_\d+\.md$")),
-    ("Finder", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) copy(?: \d+)?\.md$")),
-    ("Explorer", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) - Copy(?: \(\d+\))?\.md$")),
-    ("Nextcloud", re.compile(r"^(?P<stem>.+?) \(conflict(?:ed)?(?: copy)?[^()]*\)\.md$")),
-    ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.Conflict(?: ?\(\d+\))?\.md$")),
-    ("Resilio Sync", re.compile(r"^(?P<stem>.+?)\.md\.Conflict(?: ?\(\d+\))?$")),
-    ("Google Drive", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \(\d+\)\.md$")),
-    ("iCloud Drive", re.compile(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \d+\.md$")),
+    ("ownCloud", Lazy(r"^(?P<stem>.+?)_conflict-\d{8}-\d{6}\.md$")),
+    ("git mergetool", Lazy(r"^(?P<stem>.+?)_(?:LOCAL|REMOTE|BASE|BACKUP)_\d+\.md$")),
+    ("Finder", Lazy(r"^(?P<stem>[a-z0-9][a-z0-9-]*) copy(?: \d+)?\.md$")),
+    ("Explorer", Lazy(r"^(?P<stem>[a-z0-9][a-z0-9-]*) - Copy(?: \(\d+\))?\.md$")),
+    ("Nextcloud", Lazy(r"^(?P<stem>.+?) \(conflict(?:ed)?(?: copy)?[^()]*\)\.md$")),
+    ("Resilio Sync", Lazy(r"^(?P<stem>.+?)\.Conflict(?: ?\(\d+\))?\.md$")),
+    ("Resilio Sync", Lazy(r"^(?P<stem>.+?)\.md\.Conflict(?: ?\(\d+\))?$")),
+    ("Google Drive", Lazy(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \(\d+\)\.md$")),
+    ("iCloud Drive", Lazy(r"^(?P<stem>[a-z0-9][a-z0-9-]*) \d+\.md$")),
     (
         "OneDrive",
-        re.compile(
+        Lazy(
             r"^(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)"
             r"-[A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\.md$"
         ),
@@ -85,7 +89,7 @@ def conflict_copy(name: str) -> ConflictCopy | None:
     if _PLAIN.fullmatch(name):
         return None  # the common case, answered without trying every pattern
     for tool, pattern in _PATTERNS:
-        found = pattern.match(name)
+        found = pattern().match(name)
         if found:
             return ConflictCopy(name, f"{found.group('stem')}.md", tool)
     return None

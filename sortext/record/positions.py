@@ -6,9 +6,10 @@ ruamel.yaml's composer, which keeps a mark on every node.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from sortext.lazyre import Lazy
 
 Path = tuple[str | int, ...]
 
@@ -68,7 +69,7 @@ def _compose_fast(text: str) -> Any:
     Only for long texts (:data:`FAST_COMPOSE_FROM` characters and up): libyaml
     places an empty value just after its ``:`` where ruamel.yaml places it at
     the next token, and every ordinary record keeps ruamel's answers."""
-    if len(text) < FAST_COMPOSE_FROM or _NOT_PLAIN.search(text):
+    if len(text) < FAST_COMPOSE_FROM or _NOT_PLAIN().search(text):
         return None
     try:
         import yaml
@@ -118,7 +119,7 @@ def build_position_map(text: str) -> PositionMap:
 
 
 # A plain key a person types at the start of a line: its text is exactly the key.
-_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
+_SIMPLE_KEY = Lazy(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
 # Characters that make ruamel.yaml count lines or columns differently from
 # ``str.split("\n")`` (tabs, \r, \x85, \u2028/9, a BOM) or refuse the text
 # outright (its reader rejects non-printable characters; its map is then empty).
@@ -126,7 +127,7 @@ _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: |$)")
 # (NOT_PLAIN_AS_COMPLEMENT, as it was written before): the same set
 # (tests/test_positions_plain.py holds them equal over every code point), compiled in
 # 0.5 ms instead of 12 ms in every process that parses a record.
-_NOT_PLAIN = re.compile("[\x00-\t\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+_NOT_PLAIN = Lazy("[\x00-\t\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 NOT_PLAIN_AS_COMPLEMENT = (
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
@@ -283,7 +284,7 @@ def simple_positions(text: str, data: Any) -> SimplePositions | None:
 
     ``data`` is what the YAML text was parsed to (keys as text, in order).
     """
-    if not isinstance(data, dict) or _NOT_PLAIN.search(text):
+    if not isinstance(data, dict) or _NOT_PLAIN().search(text):
         return None
     return SimplePositions(text.split("\n"), data)
 
@@ -299,7 +300,7 @@ def _first_content(lines: list[str], start: int, stop: int) -> Position | None:
 
 
 def _mapping_line(line: str, col: int) -> str | None:
-    match = _SIMPLE_KEY.match(line, col)
+    match = _SIMPLE_KEY().match(line, col)
     return match.group(1) if match else None
 
 

@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from sortext.lazyre import Lazy
 from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_NESTING = 24
@@ -25,8 +26,8 @@ MAX_NESTING = 24
 #: front matter (or a value written into one).
 RECORD = "a record"
 
-_POSITION = re.compile(r"at line (\d+), column (\d+)")
-_BRACKET = re.compile(r"[\[\]{}]")
+_POSITION = Lazy(r"at line (\d+), column (\d+)")
+_BRACKET = Lazy(r"[\[\]{}]")
 
 
 def flow_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int] | None:
@@ -41,7 +42,7 @@ def flow_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, int
     if _nesting_bound(text) <= limit:
         return None
     depth = 0
-    for match in _BRACKET.finditer(text):  # visit brackets only, not every character
+    for match in _BRACKET().finditer(text):  # visit brackets only, not every character
         if match.group() in "[{":
             depth += 1
             if depth > limit:
@@ -101,7 +102,7 @@ def block_nesting_too_deep(text: str, limit: int = MAX_NESTING) -> tuple[int, in
 # Characters YAML 1.2 does not allow in a document (outside c-printable): C0
 # controls but tab, newline and carriage return, DEL, and C1 controls but NEL.
 # yaml_rs accepts some of them raw where ruamel.yaml refuses; both paths refuse.
-_RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
+_RAW_CONTROL = Lazy("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 # _RAW_CONTROL's ASCII characters, for one bytes.translate that deletes them: a text of
@@ -110,7 +111,7 @@ _ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7
 
 
 def _may_hold_control(text: str) -> bool:
-    """False only when ``_RAW_CONTROL.search(text)`` finds nothing."""
+    """False only when ``_RAW_CONTROL().search(text)`` finds nothing."""
     if not text.isascii():
         return True
     raw = text.encode("ascii")
@@ -126,7 +127,7 @@ def _guard(
     if the fast parser then accepts it, the two readers disagree.  ``rare``:
     :func:`_holds_rare` of ``text`` when the caller has it.
     """
-    raw = _RAW_CONTROL.search(text) if _may_hold_control(text) else None
+    raw = _RAW_CONTROL().search(text) if _may_hold_control(text) else None
     if raw is not None:
         pos = raw.start()
         return (
@@ -258,7 +259,7 @@ def _load(text: str, dates: bool, what: str = RECORD) -> tuple[Any | Diagnostic,
             return _describe_decode_error(text, str(exc)), False
         return problem(f"cannot read YAML: {exc}", 1, 1), False
     marker = (
-        _DOCUMENT_MARKER.search(text)
+        _DOCUMENT_MARKER().search(text)
         if "\n---" in text or "\n..." in text or text.startswith(("---", "..."))
         else None
     )
@@ -277,14 +278,14 @@ def _load(text: str, dates: bool, what: str = RECORD) -> tuple[Any | Diagnostic,
 
 
 # Where a complex key starts: an explicit "?" key, or a flow collection as a key.
-_COMPLEX_KEY = re.compile(r"(?:^|[\s,\[{])(\?)(?=[ \t\n\[{]|\Z)|^[ \t]*(?:-[ \t]+)*([\[{])", re.M)
+_COMPLEX_KEY = Lazy(r"(?:^|[\s,\[{])(\?)(?=[ \t\n\[{]|\Z)|^[ \t]*(?:-[ \t]+)*([\[{])", re.M)
 
 
 def _unhashable_key(text: str) -> Diagnostic:
     """The refusal of a key that is a mapping or holds a list (yaml_rs raises
     ``TypeError`` building such a dict), at the first complex key's position (1:1
     when none is found by its shape)."""
-    found = _COMPLEX_KEY.search(text)
+    found = _COMPLEX_KEY().search(text)
     line, column = 1, 1
     if found is not None:
         pos = found.start(1) if found.group(1) is not None else found.start(2)
@@ -294,7 +295,7 @@ def _unhashable_key(text: str) -> Diagnostic:
 
 
 # A document marker alone on a line: front matter is one YAML document.
-_DOCUMENT_MARKER = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
+_DOCUMENT_MARKER = Lazy(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 
 # Texts where yaml_rs and ruamel.yaml are known to differ: a flow item that
 # starts with an indicator character ([>x], [?]), "x:" right before a flow
@@ -309,7 +310,7 @@ _FLOW_INDICATOR = re.compile(
     r"|-[ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])"
     r"|\t|\?(?<!\S\?)|\":\S|':\S"
 )
-_BLOCK_HEADER = re.compile(r"(?:^|[ \t])[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+_BLOCK_HEADER = Lazy(r"(?:^|[ \t])[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
 
 
 def _odd_block_scalar(text: str) -> bool:
@@ -317,7 +318,7 @@ def _odd_block_scalar(text: str) -> bool:
     a blank line, or written inside a flow collection."""
     if "|" not in text and ">" not in text:
         return False
-    for match in _BLOCK_HEADER.finditer(text):
+    for match in _BLOCK_HEADER().finditer(text):
         start = text.rfind("\n", 0, match.start()) + 1
         header = text[start : match.start()]
         if "[" in header or "{" in header:
@@ -462,14 +463,14 @@ def load_round_trip(text: str) -> Any | Diagnostic:
 
 
 # Where ruamel.yaml's "overlap in comment" names its first comment (0-based).
-_COMMENT_AT = re.compile(r"line: (\d+), col: (\d+)")
+_COMMENT_AT = Lazy(r"line: (\d+), col: (\d+)")
 
 
 def _unplaced_comment(exc: NotImplementedError) -> Diagnostic:
     """The problem for a comment ruamel.yaml's round-trip reader cannot keep (it raises
     NotImplementedError for a comment after a key whose value starts on a later line,
     followed by a blank line): placed at that comment when the message names it."""
-    found = _COMMENT_AT.search(str(exc))
+    found = _COMMENT_AT().search(str(exc))
     line, col = (int(found[1]) + 1, int(found[2]) + 1) if found else (1, 1)
     return problem(
         "a comment here cannot be kept when sortext writes this record; "
@@ -513,7 +514,7 @@ def _describe_decode_error(text: str, message: str) -> Diagnostic:
         if found is not None:
             return found
         return problem(message, 1, 1)
-    match = _POSITION.search(message)
+    match = _POSITION().search(message)
     reason = message.strip().splitlines()[-1].strip() if message.strip() else message
     if match is None:
         return problem(f"invalid YAML: {reason}", 1, 1)
@@ -547,7 +548,7 @@ _MARKUP = re.compile(
 # Every plain scalar some YAML parser reads as a number outside NUMBER contains
 # one of these (underscores, radix prefixes, exponents).
 # Plain form: [0-9._+-]_|_[0-9.]|0[xXbBoO]|[0-9]\.?[eE][-+]?[0-9]|\.(?:inf|Inf|INF|nan|NaN|NAN)
-_NUMBER_HINT = re.compile(
+_NUMBER_HINT = Lazy(
     r"_(?<=[0-9._+-]_)|_[0-9.]|0[xXbBoO]"
     r"|e(?:(?<=[0-9]e)|(?<=[0-9]\.e))[-+]?[0-9]|E(?:(?<=[0-9]E)|(?<=[0-9]\.E))[-+]?[0-9]"
     r"|\.(?:inf|Inf|INF|nan|NaN|NAN)"
@@ -601,7 +602,7 @@ def _markup_in(text: str, rare: bool) -> bool:
 
 
 def _number_hint_in(text: str) -> bool:
-    """``_NUMBER_HINT.search(text) is not None``."""
+    """``_NUMBER_HINT().search(text) is not None``."""
     return any(pattern.search(text) is not None for pattern in _NUMBER_HINTS)
 
 
@@ -631,9 +632,9 @@ def _at_indicated(text: str) -> bool:
     return False
 
 
-_NOT_JSON = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_NOT_JSON = Lazy(r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 # The numbers sortext accepts unquoted (both parsers read them alike).
-NUMBER = re.compile(
+NUMBER = Lazy(
     r"[-+]?[0-9]+"
     r"|[-+]?[0-9]+\.[0-9]*(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.[0-9]+"
@@ -708,7 +709,7 @@ def scan_features(text: str, what: str = RECORD) -> tuple[Diagnostic | None, boo
             if (
                 isinstance(event, ScalarEvent)
                 and event.style is None
-                and _NOT_JSON.fullmatch(event.value)
+                and _NOT_JSON().fullmatch(event.value)
             ):
                 return _refuse(
                     f"'{event.value}' (infinity / not-a-number) cannot be stored or compared; "
@@ -718,7 +719,7 @@ def scan_features(text: str, what: str = RECORD) -> tuple[Diagnostic | None, boo
             if (
                 isinstance(event, ScalarEvent)
                 and event.style is None
-                and not NUMBER.fullmatch(event.value)
+                and not NUMBER().fullmatch(event.value)
                 and _read_as_number(event.value)
             ):
                 return _refuse(
@@ -738,7 +739,7 @@ def _refuse(message: str, line: int, column: int) -> tuple[Diagnostic, bool]:
 
 def _read_as_number(value: str) -> bool:
     """Would either YAML reader take this plain scalar for a number?"""
-    if not _NUMBER_HINT.search(value):
+    if not _NUMBER_HINT().search(value):
         return False
     from ruamel.yaml.nodes import ScalarNode
     from ruamel.yaml.resolver import VersionedResolver

@@ -115,6 +115,8 @@ class GoalStatus:
 
 @dataclass(slots=True)
 class ClientRisk:
+    """An open client at risk of dropping off, with the findings that say why."""
+
     record_id: str
     name: str
     owner: str | None

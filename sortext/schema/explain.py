@@ -10,11 +10,10 @@ YAML text.  Used for records (:mod:`sortext.schema.validate`) and for
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from sortext.lazyre import Lazy
 from sortext.record.diagnostics import Diagnostic, Severity
 from sortext.record.positions import Path, format_path
 from sortext.record.values import ISO_DATE, MAX_YEAR, MIN_YEAR, is_email, is_iso_date, key_text
@@ -94,6 +93,8 @@ def literal(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib  # only for a problem: every command that validates imports this module
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -401,17 +402,18 @@ def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Di
     return out
 
 
-_COMMENTED = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(#.*?)\s*$")
-_NULL_WORD = re.compile(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(null|Null|NULL|~)\s*(?:#.*)?$")
+# Only for a problem's hint: compiled when one is explained.
+_COMMENTED = Lazy(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(#.*?)\s*$")
+_NULL_WORD = Lazy(r"^\s*(?:-\s+)?([^\s:#][^:#]*?):\s+(null|Null|NULL|~)\s*(?:#.*)?$")
 
 
 def _comment_hint(line: str) -> str:
     """How to quote a value YAML read as a comment (``company: #1 Ceramics``) or as
     nothing (``name: null``, ``name: ~``)."""
-    found = _COMMENTED.match(line)
+    found = _COMMENTED().match(line)
     word = "a comment"
     if not found:
-        found = _NULL_WORD.match(line)
+        found = _NULL_WORD().match(line)
         word = "an empty value"
         if not found:
             return ""

@@ -103,13 +103,13 @@ def field_patterns(schema: Any) -> tuple[list[str], list[str]]:
 def pattern_problem(pattern: str, schema: Any) -> str | None:
     """Why ``pattern`` (``invoices.*.status``, ``billing``, ``links.*``) names no field a
     record of ``schema`` can have, with a did-you-mean; None when it names one."""
-    import difflib
-
     fields, open_maps = field_patterns(schema)
     if any(fnmatch.fnmatchcase(f, pattern) for f in fields):
         return None
     if any(pattern.startswith(m + ".") for m in open_maps):
         return None  # links.anything: a mapping that takes fields of any name
+    import difflib  # only for a pattern that names nothing
+
     near = difflib.get_close_matches(pattern, fields, n=1)
     hint = f"; did you mean '{near[0]}'?" if near else ""
     return f"no record has a field {pattern}{hint}"

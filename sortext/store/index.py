@@ -155,6 +155,8 @@ class FileRow:
 
 @dataclass(slots=True)
 class SearchHit:
+    """One record the notes search found, with a snippet of the matching text."""
+
     id: str
     name: str
     path: str

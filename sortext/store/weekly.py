@@ -16,7 +16,7 @@ helpers never raise.
 from __future__ import annotations
 
 import json
-import secrets
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -155,7 +155,7 @@ class WindowStore:
     ) -> str:
         """Store the window (``base``, ``end``; ``records``: path -> (pair, its line
         rows in order)) for ``key``; the new generation's token."""
-        token = secrets.token_hex(8)
+        token = os.urandom(8).hex()  # secrets.token_hex's, without importing secrets
         self.conn.execute("DELETE FROM weekly_state")
         self.conn.execute("DELETE FROM weekly_pairs")
         self.conn.execute("DELETE FROM weekly_lines")

@@ -35,6 +35,8 @@ from sortext.vcs.sync import (
 
 @dataclass(slots=True)
 class RemoteBackup:
+    """One remote's backup: the commit it holds and what checking it found."""
+
     remote: str
     commit: str = ""
     records: int = 0
@@ -49,6 +51,8 @@ class RemoteBackup:
 
 @dataclass(slots=True)
 class BackupReport:
+    """What ``sortext backup`` found for every remote, and what no backup holds yet."""
+
     branch: str
     at: dt.datetime
     remotes: list[RemoteBackup] = field(default_factory=list)

@@ -197,6 +197,8 @@ class Verification:
 
 @dataclass(slots=True)
 class EraseReport:
+    """What an erase did and what verifying it found, here and on each remote."""
+
     plan: ErasePlan
     local: Verification
     removed_files: list[str] = field(default_factory=list)

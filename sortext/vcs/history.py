@@ -426,6 +426,7 @@ FINGERPRINTED = (
     "sortext.check.load",
     "sortext.files.inert",
     "sortext.files.slug",
+    "sortext.lazyre",
     "sortext.record.diagnostics",
     "sortext.record.fielddiff",
     "sortext.record.model",

@@ -53,6 +53,8 @@ class FileChange:
 
 @dataclass(slots=True)
 class Commit:
+    """One commit of a record's history, with the files it changed."""
+
     sha: str
     date: str
     author: str

@@ -53,6 +53,8 @@ class Conflict:
 
 @dataclass(slots=True)
 class MergeResult:
+    """A merged record's text and the fields left for the user to decide."""
+
     text: str
     conflicts: list[Conflict] = field(default_factory=list)
     notes_conflicts: int = 0

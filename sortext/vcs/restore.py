@@ -22,6 +22,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass(frozen=True, slots=True)
 class Restored:
+    """A record restored from an older commit, and the commit that restored it."""
+
     record_id: str
     path: str
     source_commit: str

@@ -178,6 +178,8 @@ def _history_hit(
 
 @dataclass(slots=True)
 class SyncResult:
+    """What ``sortext sync`` did with one remote's branch."""
+
     remote: str
     branch: str
     merged: bool = False

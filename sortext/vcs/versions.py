@@ -381,7 +381,7 @@ def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
         listed.pop()  # (after the last newline)
     else:
         return None
-    if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT.search(chunk):
+    if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT().search(chunk):
         return None
     if "&" in chunk and _MARKUP.search(chunk):  # (the only character of it allowed here)
         return None

@@ -146,6 +146,8 @@ class Event:
 
 @dataclass(slots=True)
 class ClientView:
+    """What one client's page shows (session prep), worked out for ``today``."""
+
     record: Record
     today: str
     next: NextAction | None

@@ -30,12 +30,16 @@ if TYPE_CHECKING:  # the rules are imported by the functions that run them (not 
 
 @dataclass(slots=True)
 class NextList:
+    """The next actions ``sortext next`` lists, and how many record files have errors."""
+
     items: list[NextAction]
     error_files: int
 
 
 @dataclass(slots=True)
 class ClientRow:
+    """One line of ``sortext list``: the record, its next action and its risks."""
+
     record: Record
     next: NextAction | None
     risks: list[Finding]
