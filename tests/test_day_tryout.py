@@ -413,7 +413,7 @@ def test_a_note_not_in_utf8_is_never_filed_nor_deleted(cli: Any, records_repo: A
     (inbox / "amara-okafor.txt").write_bytes(raw)
     before = (records_repo / "clients/amara-okafor.md").read_bytes()
     listed = cli("inbox", "--today", TODAY, "--repo", str(records_repo))
-    assert "not UTF-8 at byte 3: re-save it as UTF-8" in listed.output
+    assert "amara-okafor.txt:1:4: not UTF-8 at byte 3: re-save it as UTF-8" in listed.output
     out = cli("inbox", "--file", "--today", TODAY, "--repo", str(records_repo))
     assert "left inbox/amara-okafor.txt" in out.output, out.output
     assert (inbox / "amara-okafor.txt").read_bytes() == raw
@@ -498,7 +498,8 @@ def test_a_vault_note_not_in_utf8_is_reported_not_imported(cli: Any, records_rep
     out = cli("import", str(vault), "--today", TODAY, "--repo", str(records_repo))
     assert out.exit_code == 1, out.output
     assert (
-        "People/Gil Park.md: not UTF-8 at byte 32: re-save it as UTF-8; not imported" in out.output
+        "People/Gil Park.md:4:4: not UTF-8 at byte 32: re-save it as UTF-8; not imported"
+        in out.output
     )
     assert "1 unreadable note." in out.output
     assert (records_repo / "clients/dana-fox.md").exists()

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from bench.gen_pages import client_text
 from sortext.check.load import parse_record
+from sortext.files.inert import clean
 from sortext.pages import render
 from sortext.pages.build import LIST_LIMIT
 from sortext.record.diagnostics import Diagnostic
@@ -91,9 +92,12 @@ _values = (
 @settings(max_examples=400, deadline=None)
 @given(_values)
 def test_escape_text_is_the_text_of_markupsafe_escape(value: Any) -> None:
+    # ... with what a renderer acts on made visible (a bidi override: \\u202e), as
+    # on the terminal; a Markup (a filter's own HTML) is its text as it is
     fast = render.escape_text(value)
     assert type(fast) is str
-    assert fast == str(markupsafe.escape(value))
+    text = str(markupsafe.escape(value))
+    assert fast == (text if type(value) is markupsafe.Markup else clean(text, newlines=True))
 
 
 def test_the_build_s_templates_use_escape_text_and_stock_ones_do_not(
@@ -122,11 +126,19 @@ def test_escape_text_without_markupsafe_s_inner_escaper(monkeypatch: Any) -> Non
     monkeypatch.setattr(render, "_INNER", None)
     monkeypatch.setattr(render, "_INNER_NAME", "_no_such_escaper")
     assert render.escape_text("<a & 'b'>") == str(markupsafe.escape("<a & 'b'>"))
-    assert render._INNER is render._fallback_inner
+    assert render.escape_text("a\u202eb") == "a\\u202eb"  # shown there too
     monkeypatch.setattr(render, "_INNER", None)  # loaded again with the real one after
 
 
 # -- the first implementations (the reference) ----------------------------------------
+
+
+def escape(value: Any) -> markupsafe.Markup:
+    """markupsafe's escape, with what a renderer acts on made visible (the pages' rule;
+    a Markup, HTML already, is kept as it is)."""
+    if type(value) is markupsafe.Markup:
+        return value
+    return markupsafe.Markup(clean(str(markupsafe.escape(value)), newlines=True))
 
 
 def _old_scale(goal: GoalStatus, width: float, height: float, pad: float) -> tuple[Any, Any]:
@@ -156,7 +168,7 @@ def _f(value: float) -> str:
 
 
 def _old_sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> str:
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     label = escape(f"{goal.title}: {goal.reason}")
     if not goal.points:
@@ -184,7 +196,7 @@ def _old_sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> str:
 
 
 def _old_goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> str:
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     label = escape(f"{goal.title}: {goal.reason}")
     if not goal.points:
@@ -225,7 +237,7 @@ def _old_goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> st
 
 
 def _old_keepdates(value: Any) -> Any:
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     if value is None:
         return ""
@@ -236,7 +248,7 @@ def _old_keepdates(value: Any) -> Any:
 
 
 def _old_nobr(value: Any) -> Any:
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
     if value is None or value == "":
         return ""

@@ -89,5 +89,10 @@ def command(
 
         click.echo(exact(text, getattr(sys.stdout, "encoding", None)), nl=False)
         return
+    from sortext.io.outpath import output_problem
+
+    problem = output_problem(repo, out)
+    if problem is not None:  # (--out clients/x.md wrote a CSV over a record)
+        raise click.UsageError(f"--out {out}: {problem}")
     written = write_export(out, text)
     click.echo(f"{out}: {'written' if written else 'unchanged'}", err=True)

@@ -26,6 +26,7 @@ from typing import Any
 from sortext.errors import ConfigError, hinted, one_line
 from sortext.io.formula import FORMULA_START as FORMULA_START
 from sortext.io.formula import neutralise
+from sortext.io.outpath import IN_CLIENTS, output_problem
 from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
 from sortext.schema.config import folder_name_problem
@@ -640,11 +641,6 @@ def render(
 #: with '.': .git, .githooks, .sortext, .gitattributes...): sortext.yaml travels with
 #: the records, so an export onto erased.yaml would undo the erasures' protection,
 #: onto a hook (its mode kept) run a record's text as commands.
-_NOT_EXPORTS = frozenset(
-    {"sortext.yaml", "erased.yaml", "next.md", "site", "templates", "inbox", "inbox.md"}
-)  # casefolded
-
-
 def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | None]]:
     """``exports:`` in sortext.yaml: ``{path relative to the repo: csv|json|ics}``
     or ``{path: {format: csv, columns: [id, name, custom.referral]}}``;
@@ -664,23 +660,14 @@ def configured_exports(repo: Repository) -> list[tuple[Path, str, list[str] | No
         if why is not None:
             raise ConfigError(f"sortext.yaml: exports.{one_line(repr(name)[1:-1])}: {why}")
         target = (root / str(name)).resolve()
-        clients = repo.clients_path.resolve()
-        # casefolded: on a case-insensitive disk (macOS, Windows) SORTEXT.YAML is
-        # sortext.yaml and Clients/ the clients folder
-        rel = str(target.relative_to(root)).casefold() if root in target.parents else None
-        inside = str(clients.relative_to(root)).casefold() if root in clients.parents else ""
-        if rel is None or rel == inside or rel.startswith(inside + os.sep):
+        problem = output_problem(repo, target)
+        if root not in target.parents or problem == IN_CLIENTS:
             raise ConfigError(
                 f"sortext.yaml: exports.{name}: an export must be a file inside the "
                 "repository and outside the clients folder"
             )
-        first = target.relative_to(root).parts[0]
-        if first.startswith(".") or first.casefold() in _NOT_EXPORTS:
-            raise ConfigError(
-                f"sortext.yaml: exports.{name}: {first} is sortext's or git's own (the "
-                "configuration, the erasures, hooks, pages, templates, the inbox): an "
-                "export would replace it; write it to a folder of its own, like exports/"
-            )
+        if problem is not None:
+            raise ConfigError(f"sortext.yaml: exports.{name}: {problem}")
         if columns:
             from sortext.errors import UnknownValue
             from sortext.schema.effective import effective_schema

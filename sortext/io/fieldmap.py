@@ -478,9 +478,41 @@ def column_decimals(
     return _column_verdicts(columns, rows, decimal_evidence)
 
 
+#: What a record may not hold (``sortext check`` refuses it, the writer cannot write
+#: it): C0 controls but tab and newline, DEL, C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _text(value: str) -> str:
-    """Text with every line break written as ``\\n`` (no raw CR reaches a record)."""
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    """Text with every line break written as ``\\n`` (no raw CR reaches a record).
+    Raises :class:`CellError` for a control character (an ESC sequence, a NUL, a
+    C1 control): a record cannot hold it, so the cell is refused where it is,
+    not the record it would have been written to."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    found = _CONTROL.search(text)
+    if found is not None:
+        raise CellError(
+            f"the cell holds the control character U+{ord(found.group()):04X}; remove it "
+            "(control characters act on terminals and a record cannot hold them)"
+        )
+    return text
+
+
+def cell_text(value: str) -> str:
+    """A text cell as a record may hold it (see :func:`_text`); raises :class:`CellError`."""
+    return _text(value)
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character a record cannot hold written as an escape
+    (``\\x1b``, ``\\u0085``): intake keeps an answer it cannot store as written in
+    the notes, and this is as near to written as a record can hold."""
+
+    def escape(found: re.Match[str]) -> str:
+        code = ord(found.group())
+        return f"\\x{code:02x}" if code < 0x20 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | None = None) -> Any:

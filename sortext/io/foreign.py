@@ -16,6 +16,7 @@ from typing import Any
 import frontmatter
 import frontmatter.default_handlers
 
+from sortext.files.bytepos import line_column
 from sortext.record.diagnostics import Diagnostic
 
 
@@ -91,7 +92,8 @@ def read_note(path: Path, display: str) -> ForeignNote:
         problem = None
     except UnicodeDecodeError as exc:
         text = raw.decode("utf-8", "replace")
-        problem = f"{display}: not UTF-8 at byte {exc.start}: re-save it as UTF-8"
+        line, column = line_column(raw, exc.start)
+        problem = f"{display}:{line}:{column}: not UTF-8 at byte {exc.start}: re-save it as UTF-8"
     note = parse_note(text, display)
     if problem:
         note.exact = False

@@ -22,10 +22,12 @@ from sortext.io.fieldmap import (
     CellError,
     FieldMap,
     RowProblem,
+    cell_text,
     column_date_orders,
     column_decimals,
     convert,
     map_fields,
+    visible_controls,
 )
 from sortext.io.spreadsheet import Row
 from sortext.record import tombstone
@@ -285,9 +287,12 @@ class Planner:
             problems += item_problems
         kept: list[tuple[str, str]] = []
         remarks: list[str] = []
+        if not self.intake:
+            problems += self._note_problems(row)
+        unread: list[RowProblem] = []  # intake's cells kept in the notes instead
         if problems and self.intake:
             values, kept, remarks = self._lenient(row, values, problems)
-            problems = []
+            unread, problems = problems, []
         if problems:
             self.problems.extend(problems)
             return
@@ -316,6 +321,7 @@ class Planner:
             name = values.get(("name",))
             if not isinstance(name, str):
                 key = "id" if self.fmap.match == "id" else "email"
+                self.problems.extend(unread)  # no record to keep them in: why the name is not
                 self.problems.append(
                     RowProblem(
                         row.number, "", f"no client with this {key} and no name to create one"
@@ -367,9 +373,26 @@ class Planner:
         for column in self.fmap.notes:
             answer = row.values.get(column)
             if answer not in (None, ""):
-                text = str(answer).replace("\r\n", "\n").replace("\r", "\n")
+                text = visible_controls(str(answer))  # (import refused such a row)
+                if text != str(answer).replace("\r\n", "\n").replace("\r", "\n"):
+                    plan.remarks.append(
+                        f"row {row.number}: {column}: control characters kept as escapes "
+                        "(\\x1b): a record cannot hold them"
+                    )
                 plan.notes.append((column, text))
         plan.notes.extend(kept)
+
+    def _note_problems(self, row: Row) -> list[RowProblem]:
+        """A problem for each ``notes:`` column whose text a record cannot hold."""
+        found = []
+        for column in self.fmap.notes:
+            answer = row.values.get(column)
+            if isinstance(answer, str):
+                try:
+                    cell_text(answer)
+                except CellError as exc:
+                    found.append(RowProblem(row.number, column, str(exc)))
+        return found
 
     def _lenient(
         self, row: Row, values: dict[DataPath, Any], problems: list[RowProblem]
@@ -392,8 +415,7 @@ class Planner:
                 )
                 continue
             if raw not in (None, ""):
-                text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
-                kept.append((f"{problem.column} (kept as written)", text))
+                kept.append((f"{problem.column} (kept as written)", visible_controls(str(raw))))
             remarks.append(
                 f"row {row.number}: {problem.column}: {problem.message}; "
                 "kept as written in the notes"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sortext.errors import SortextError
+from sortext.files.bytepos import line_column
 from sortext.repo import Repository
 from sortext.views.day import INBOX_DIR, INBOX_FILE, SUFFIXES, inbox_sections
 
@@ -269,7 +270,11 @@ def _not_utf8(raw: bytes | None, display: str) -> str | None:
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return f"{display}: not UTF-8 at byte {exc.start}: re-save it as UTF-8 to file it"
+        line, column = line_column(raw, exc.start)
+        return (
+            f"{display}:{line}:{column}: not UTF-8 at byte {exc.start}: "
+            "re-save it as UTF-8 to file it"
+        )
     return None
 
 

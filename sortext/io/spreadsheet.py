@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import UsageError
+from sortext.files.bytepos import line_column
 from sortext.io.formula import restore
 from sortext.rules.wording import count
 
@@ -83,9 +84,10 @@ def read_table(
     delimiter must split every sampled row, quotes respected, into as many
     cells as the header (else the candidate that does is taken).
     ``encoding`` defaults to UTF-8 (a BOM is accepted).  Raises
-    :class:`UsageError` (with the byte offset) for an unreadable or
-    undecodable file.  ``unquote_formulas`` (a CSV that ``sortext export csv``
-    wrote; the map's ``unquote_formulas: true``): each cell, header included, loses
+    :class:`UsageError` for an unreadable file, or an undecodable one (at
+    ``path:line:column`` of its first bad byte, with the byte offset).
+    ``unquote_formulas`` (a CSV that ``sortext export csv`` wrote; the map's
+    ``unquote_formulas: true``): each cell, header included, loses
     the one ``'`` the export put before a formula (:func:`sortext.io.formula.restore`).
     """
     try:
@@ -101,9 +103,13 @@ def read_table(
         raise UsageError(f"{path}: unknown encoding '{encoding}' (map 'encoding:')") from None
     except UnicodeDecodeError as exc:
         what = "UTF-8" if codec == "utf-8-sig" else codec  # (a BOM may have named UTF-16)
+        # utf-8-sig reports the offset in the bytes after the BOM it took off
+        start = exc.start + len(raw) - len(exc.object)
+        line, column = line_column(raw, start, codec)
         raise UsageError(
-            f"{path}: not {what} (byte offset {exc.start}); export the file as UTF-8 CSV "
-            "or name its encoding with 'encoding:' in the map (e.g. cp1252)"
+            f"{path}:{line}:{column}: not {what} (byte 0x{raw[start]:02x} at byte offset "
+            f"{start}); export the file as UTF-8 CSV or name its encoding with "
+            "'encoding:' in the map (e.g. cp1252)"
         ) from exc
     codec_name = "utf-8" if codec == "utf-8-sig" else codec
     text = text.removeprefix("\ufeff")  # the mark of a UTF-16 or UTF-32 file

@@ -121,15 +121,22 @@ def subject_markdown(data: dict[str, Any], zone: str | None = None) -> str:
 def export_subject(repo: Repository, record_id: str, out: Path, today: dt.date) -> SubjectExport:
     """Write ``<id>.json``, ``<id>.md`` and ``<id>.html`` into folder ``out``.
 
-    Raises StorageError when ``out`` exists and is not a folder."""
+    Raises StorageError when ``out`` exists and is not a folder, UsageError when a
+    file would land where no export may (the clients folder, sortext's or git's own
+    entries: :func:`sortext.io.outpath.output_problem`)."""
     import html
 
     from sortext.files.write import atomic_write
+    from sortext.io.outpath import output_problem
     from sortext.pages.render import notes_html
 
     data = subject_data(repo, record_id, today)
     if out.exists() and not out.is_dir():
         raise StorageError(f"{out} exists and is not a folder")
+    for name in (f"{record_id}.json", f"{record_id}.md", f"{record_id}.html"):
+        problem = output_problem(repo, out / name)
+        if problem is not None:  # (--out clients wrote over the client's own record)
+            raise UsageError(f"{out / name}: {problem}; write the export to another folder")
     out.mkdir(parents=True, exist_ok=True)
     markdown = subject_markdown(data, repo.config.timezone)
     title = html.escape(f"Data held about {data['record'].get('name', record_id)}")

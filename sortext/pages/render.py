@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from sortext.errors import StorageError, TemplateProblem
+from sortext.files.inert import clean
 from sortext.rules.memo import day_of
 from sortext.rules.wording import count
 from sortext.views.format import days_phrase, late, money, number, percent, weekday
@@ -411,8 +412,26 @@ def _load_inner() -> Any:
     found = getattr(markupsafe, _INNER_NAME, None)
     _ESCAPE = markupsafe.escape
     _MARKUP = markupsafe.Markup
-    _INNER = found if callable(found) else _fallback_inner
+    _INNER = _inert(found if callable(found) else _fallback_inner)
     return _INNER
+
+
+def _inert(escape_str: Any) -> Any:
+    """``escape_str`` (a ``str -> str`` HTML escaper) whose answer also has every
+    character a renderer acts on made a visible escape, as on the terminal
+    (:func:`sortext.files.inert.clean`, newlines and tabs kept): a bidi override
+    (U+202E) in a name would otherwise reverse what follows it in its table cell or
+    paragraph (the owner, the due date), and a zero-width or line-separator
+    character would hide text.  The escapes (``\\u202e``) hold no HTML-special
+    character, so escaping before or after gives the same text."""
+
+    def inner(text: str) -> str:
+        out: str = escape_str(text)
+        if out.isascii() and out.isprintable():
+            return out  # the common case: nothing to make visible
+        return clean(out, newlines=True)
+
+    return inner
 
 
 def text_escaper() -> Any:
@@ -432,14 +451,16 @@ def escape_text(value: Any) -> str:
     itself (``__html__``, numbers, Jinja's undefined values: its rules, unchanged), but
     for a ``Markup`` (what a filter such as ``nobr`` or ``notes`` returns: ~19 a page,
     ~600 bytes each), whose escape is a copy of itself, and an ``int``, whose text has
-    nothing to escape: their text directly."""
+    nothing to escape: their text directly.  Either way, a character a renderer acts
+    on (a bidi override, a zero-width space, a control) becomes a visible escape
+    (``\\u202e``, see :func:`_inert`)."""
     inner = _INNER or _load_inner()
     kind = type(value)
     if kind is str:
         return inner(value)  # type: ignore[no-any-return]
     if kind is _MARKUP or kind is int:
         return str(value)
-    return str(_ESCAPE(value))
+    return clean(str(_ESCAPE(value)), newlines=True)
 
 
 _NUMBER = (int, float)
@@ -647,8 +668,11 @@ def nobr(value: Any) -> Any:
 
 
 def md_escape(value: object) -> str:
-    """Plain text made inert inside a Markdown line (no links, emphasis or HTML)."""
-    text = " ".join(str(value).split())
+    """Plain text made inert inside a Markdown line (no links, emphasis or HTML), on
+    one line, with every character a renderer acts on (a bidi override, a zero-width
+    space) a visible escape (``\\u202e``, as on the terminal; its backslash escaped
+    in turn, so the page shows it)."""
+    text = clean(" ".join(str(value).split()))
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
@@ -680,6 +704,9 @@ def notes_html(text: str | None) -> Markup:
     render_markdown, extensions, options = _markdown
     if text is None:
         return Markup("")
+    # bidi overrides and invisible characters visible, as in every other value (a
+    # U+202E reverses the rest of its paragraph); newlines and tabs kept
+    text = clean(text, newlines=True)
     return Markup(render_markdown(text, extension_options=extensions, render_options=options))
 
 
@@ -745,9 +772,9 @@ def _f(value: float) -> str:
 
 def sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> Markup:
     """A small inline SVG: measurements, baseline (grey) and target (green) lines."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    label = escape(f"{goal.title}: {goal.reason}")
+    label = escape_text(f"{goal.title}: {goal.reason}")
     if not goal.points:
         return Markup(
             f'<svg class="spark" width="{width}" height="{height}" role="img" '
@@ -774,11 +801,11 @@ def sparkline(goal: GoalStatus, width: int = 120, height: int = 28) -> Markup:
 
 def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
     """The client page chart: measurements with values and dates, vs baseline and target."""
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    label = escape(f"{goal.title}: {goal.reason}")
+    label = escape_text(f"{goal.title}: {goal.reason}")
     if not goal.points:
-        return Markup(f'<p class="muted">No measurements yet for {escape(goal.title)}.</p>')
+        return Markup(f'<p class="muted">No measurements yet for {escape_text(goal.title)}.</p>')
     left, pad = 64, 22
     xs, low, high = _layout(goal, width - left, pad)
     # y of a value: pad + (high - value) / (high - low) * inner, as _scale computes it
@@ -795,7 +822,7 @@ def goal_chart(goal: GoalStatus, width: int = 520, height: int = 170) -> Markup:
             parts.append(f'<line class="{css}" x1="{left}" x2="{width}" y1="{yy}" y2="{yy}"/>')
             parts.append(
                 f'<text class="{css}" x="{left - 6}" y="{yy}" text-anchor="end" '
-                f'dominant-baseline="middle">{name} {escape(number(value))}</text>'
+                f'dominant-baseline="middle">{name} {escape_text(number(value))}</text>'
             )
     # Each point's position is computed once; a number (number) needs no escaping.
     coords = []
