@@ -10,7 +10,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sortext.vcs import git as gitlayer
 from tests.conftest import git
@@ -97,3 +100,53 @@ def test_a_quote_in_a_commit_message_and_a_note_is_finished_by_erase_again(
     assert again.exit_code == 0, again.output
     assert _quote_hits(records_repo) == [] and not _pending(records_repo).exists()
     assert "A line." in other.read_text("utf-8")
+
+
+PLACES = ("other-client", "message", "note", "untracked")
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sets(st.sampled_from(PLACES), min_size=1),
+    st.sampled_from([QUOTE, QUOTE.upper(), QUOTE.replace(" the ", "\n> the ")]),
+)
+def test_any_places_quoting_the_notes_are_finished_by_erase_again(
+    tmp_path_factory: pytest.TempPathFactory, places: set[str], spelled: str
+) -> None:
+    """Whatever places quote a sentence of the client's notes, in whatever spelling:
+    erase exits 1 naming them, the user edits what the working tree shows, erase
+    again finishes clean and nothing anywhere quotes the sentence."""
+    from click.testing import CliRunner
+
+    from sortext.cli import main
+    from tests.conftest import sample_records
+
+    root = sample_records(tmp_path_factory.mktemp("resume") / "records")
+
+    def cli(*args: str) -> Result:
+        return CliRunner().invoke(main, [*args, "--repo", str(root)])
+
+    other = root / OTHER
+    original = other.read_text("utf-8")
+    if "other-client" in places:
+        other.write_text(original + f"\n> {spelled}\n", "utf-8")
+    else:
+        other.write_text(original + "\nA line.\n", "utf-8")
+    message = f"notes\n\nQuoted: {spelled}" if "message" in places else "notes"
+    git(root, "commit", "--quiet", "-am", message)
+    if "note" in places:
+        git(root, "notes", "add", "-m", spelled, "HEAD")
+    if "untracked" in places:
+        (root / "kept-page.html").write_text(f"<p>{spelled}</p>\n", "utf-8")
+    first = cli("erase", ID, "--yes")
+    assert first.exit_code == 1, first.output
+    assert "NOT finished" in first.output
+    if "other-client" in places:
+        other.write_text(original + "\n(quote removed)\n", "utf-8")
+        git(root, "commit", "--quiet", "-am", "take the quote out")
+    (root / "kept-page.html").unlink(missing_ok=True)
+    again = cli("erase", ID, "--yes")
+    assert again.exit_code == 0, again.output
+    assert _quote_hits(root) == [] and not _pending(root).exists()
+    tree = [p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
+    assert not [p for p in tree if LOOSE.search(p.read_bytes())]
