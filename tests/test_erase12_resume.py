@@ -63,6 +63,8 @@ def test_erase_hit_edit_erase_again_finishes_clean(
     again = cli("erase", ID, "--yes", "--repo", str(records_repo))
     assert again.exit_code == 0, again.output
     assert "resuming the unfinished erase" in again.output
+    assert "replaced by '(erased)' in every commit, then looked for" in again.output
+    assert "in erased.yaml since the first erase" in again.output
     assert "STILL FOUND" not in again.output and ": clean" in again.output
     assert "finished" in again.output
     assert not _pending(records_repo).exists()

@@ -238,7 +238,12 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
     )
-    if plan.sentences:
+    if plan.sentences and plan.resumed:
+        click.echo(
+            f"  sentences of the client's notes replaced by '(erased)' in every commit, then "
+            f"looked for: {len(plan.sentences)}"
+        )
+    elif plan.sentences:
         click.echo(
             f"  sentences of the client's notes looked for afterwards: {len(plan.sentences)} "
             "(free text is not replaced: a place still quoting one is reported by commit, "
@@ -379,7 +384,12 @@ def show_report(report: EraseReport, push: bool) -> None:
         click.echo(f"{visible(name)}: FAILED: {visible(error)}")
     for hit in report.leftovers:
         click.echo(f"STILL FOUND outside git (delete or edit it): {visible(hit)}")
-    click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
+    if report.plan.resumed:
+        click.echo("tombstone: in erased.yaml since the first erase (not written again)")
+    else:
+        click.echo(
+            "tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)"
+        )
     if not push:
         click.echo(
             "backup remotes still hold the client: push the rewritten history with "
