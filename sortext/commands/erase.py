@@ -127,7 +127,9 @@ def settle_pending(repo: Any, report: EraseReport, today: dt.date, verb: str) ->
                 "sentences kept on this machine meanwhile are deleted"
             )
         return
-    kept = save(repo.root, plan, today.isoformat())
+    values = [(v.field, v.text) for v in [*plan.values, *plan.too_short]]
+    sentences = [s.text for s in plan.sentences]
+    kept = save(repo.root, plan.record_id, values, sentences, today.isoformat())
     again = f"sortext erase {plan.record_id}" + (
         " --push" if report.remotes or report.remote_errors else ""
     )

@@ -463,9 +463,15 @@ def plan_resume(repo: Repository, record_id: str, pending: Pending) -> ErasePlan
         raise UsageError(f"'{clean(record_id)}' is not a client id")
     plan = ErasePlan(record_id, resumed=True, pending_since=pending.since)
     own = own_words(repo) | _others_values(repo, record_id)
-    for value in pending.values:
-        (plan.own_words if value.text.casefold() in own else plan.values).append(value)
-    plan.sentences = list(pending.sentences)
+    from sortext.vcs.erasetext import sentence_of
+
+    for kind, text in pending.values:
+        value = Value(kind, text)
+        if text.casefold() in own:
+            plan.own_words.append(value)
+        else:
+            (plan.values if len(text) >= MIN_VALUE else plan.too_short).append(value)
+    plan.sentences = [sentence_of(text) for text in pending.sentences]
     _fill_places(repo, plan, repo.relative(repo.record_path(record_id)))
     return plan
 

@@ -18,13 +18,8 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sortext.vcs import git
-
-if TYPE_CHECKING:
-    from sortext.vcs.erase import ErasePlan, Value
-    from sortext.vcs.erasetext import Sentence
 
 PREFIX = "sortext-erase-"
 SUFFIX = ".json"
@@ -44,29 +39,33 @@ def pending_path(root: Path, record_id: str) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """What an unfinished erase must still remove: ``values`` (every written form of
-    the client's id, name, email, phone) and ``sentences`` (their notes', values as
-    ``(erased)``); ``since``: the day of the first erase (ISO)."""
+    """What an unfinished erase must still remove: ``values``, ``(field, text)`` pairs
+    (every written form of the client's id, name, email, phone), and ``sentences``
+    (the texts of their notes' sentences, values as ``(erased)``); ``since``: the
+    day of the first erase (ISO)."""
 
     record_id: str
-    values: list[Value]
-    sentences: list[Sentence]
+    values: list[tuple[str, str]]
+    sentences: list[str]
     since: str
 
 
-def save(root: Path, plan: ErasePlan, since: str) -> Path:
-    """Keep ``plan``'s values and sentences for a later run (``since``: ISO day of the
-    first erase, kept when the file is there already); the file's path."""
+def save(
+    root: Path, record_id: str, values: list[tuple[str, str]], sentences: list[str], since: str
+) -> Path:
+    """Keep ``values`` and ``sentences`` (as :class:`Pending` holds them) for a later
+    run (``since``: ISO day of the first erase, kept when the file is there already);
+    the file's path."""
     from sortext.files.write import atomic_write
 
-    path = pending_path(root, plan.record_id)
-    old = load(root, plan.record_id)
+    path = pending_path(root, record_id)
+    old = load(root, record_id)
     data = {
         "version": VERSION,
-        "id": plan.record_id,
+        "id": record_id,
         "since": old.since if old is not None else since,
-        "values": [[v.field, v.text] for v in [*plan.values, *plan.too_short]],
-        "sentences": [s.text for s in plan.sentences],
+        "values": [list(v) for v in values],
+        "sentences": sentences,
     }
     atomic_write(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     os.chmod(path, 0o600)
@@ -76,19 +75,14 @@ def save(root: Path, plan: ErasePlan, since: str) -> Path:
 def load(root: Path, record_id: str) -> Pending | None:
     """The unfinished erase of ``record_id``, or None (no file, or one this version
     cannot read)."""
-    from sortext.vcs.erase import MIN_VALUE, Value
-    from sortext.vcs.erasetext import sentence_of
-
     try:
         data = json.loads(pending_path(root, record_id).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return None
-    values = [
-        Value(str(f), str(t)) for f, t in data.get("values") or [] if len(str(t)) >= MIN_VALUE
-    ]
-    sentences = [sentence_of(str(t)) for t in data.get("sentences") or [] if str(t).split()]
+    values = [(str(f), str(t)) for f, t in data.get("values") or []]
+    sentences = [str(t) for t in data.get("sentences") or [] if str(t).split()]
     return Pending(record_id, values, sentences, str(data.get("since", "")))
 
 
