@@ -48,6 +48,7 @@ def command(
         rebuild_pages,
         rebuilder,
         refuse_linked_stores,
+        settle_pending,
         show_plan,
         show_report,
         watcher_stopped,
@@ -73,4 +74,5 @@ def command(
     rebuild_pages(repo, report, day)
     click.echo(f"anonymised record: {repo.shown(repo.record_path(new_id))}")
     show_report(report, push)
+    settle_pending(repo, report, day, "anonymise")
     sys.exit(0 if report.ok else 1)

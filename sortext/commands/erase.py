@@ -68,7 +68,9 @@ def command(
     and backup.encrypted; an encrypted remote in a local folder is emptied
     and pushed afresh) and verifies a fresh clone of each.  Other clones must be re-cloned.
     Exit status: 0 erased and verified, 1 a value was still found or a
-    remote failed, 2 error or not confirmed.
+    remote failed, 2 error or not confirmed.  After a 1, edit the places
+    reported, commit, and run erase again for the same ID: it finishes the
+    rewrite (what it needs is kept meanwhile in .git/sortext-erase-ID.json).
 
     \b
     Examples:
@@ -76,7 +78,7 @@ def command(
       sortext erase harbour-lane-coop --reason retention --push --yes
     """
     from sortext.commands.style import busy
-    from sortext.vcs.erase import check_ready, erase, plan_erase
+    from sortext.vcs.erase import check_ready, erase
 
     refuse_linked_stores(repo_dir)
     repo = open_repo(repo_dir)
@@ -84,7 +86,7 @@ def command(
     # the watcher's lock from before the plan to the end of the rewrite, and every
     # refusal before the question: a "yes" is never followed by "cannot"
     with watcher_stopped(repo):
-        plan = plan_erase(repo, record_id)
+        plan = plan_or_say_done(repo, record_id)
         add_inbox_notes(repo, plan, day)
         check_ready(repo, plan, reason)
         remotes = show_plan(repo, plan, push, "erase")
@@ -95,7 +97,51 @@ def command(
             report = erase(repo, plan, day, reason, push, remotes, rebuild=rebuilder(repo, day))
     rebuild_pages(repo, report, day)
     show_report(report, push)
+    settle_pending(repo, report, day, "erase")
     sys.exit(0 if report.ok else 1)
+
+
+def plan_or_say_done(repo: Any, record_id: str) -> ErasePlan:
+    """The plan of erasing ``record_id``, or of finishing its unfinished erase
+    (:func:`sortext.vcs.erase.plan_or_resume`); a client erased and verified clean
+    before is said so, exit status 0 (running erase again is never an error)."""
+    from sortext.vcs.erase import AlreadyErased, plan_or_resume
+
+    try:
+        return plan_or_resume(repo, record_id)
+    except AlreadyErased as done:
+        click.echo(visible(str(done)))
+        sys.exit(0)
+
+
+def settle_pending(repo: Any, report: EraseReport, today: dt.date, verb: str) -> None:
+    """Keep what an unfinished erase needs to finish (:mod:`sortext.vcs.erasepending`),
+    or delete it once the erase verified clean; say which."""
+    from sortext.vcs.erasepending import clear, save
+
+    plan = report.plan
+    if report.ok:
+        if clear(repo.root, plan.record_id):
+            click.echo(
+                f"erase of {visible(plan.record_id)} finished: the client's values and "
+                "sentences kept on this machine meanwhile are deleted"
+            )
+        return
+    values = [(v.field, v.text) for v in [*plan.values, *plan.too_short]]
+    sentences = [s.text for s in plan.sentences]
+    kept = save(repo.root, plan.record_id, values, sentences, today.isoformat())
+    again = f"sortext erase {plan.record_id}" + (
+        " --push" if report.remotes or report.remote_errors else ""
+    )
+    click.echo(
+        f"NOT finished: to finish it, edit each place above (take the client's words out; "
+        f"it is yours to judge), commit, then run '{visible(again)}' again: it replaces the "
+        "client's sentences by '(erased)' in the older commits too and verifies again. "
+        f"Until then the client's values and sentences are kept in {visible(str(kept))} "
+        "(this machine only, never committed or pushed; deleting it gives the erase up)"
+    )
+    if verb != "erase":
+        click.echo(f"(the {verb}d record stays as it is; erase only finishes the rewrite)")
 
 
 def refuse_linked_stores(repo_dir: Path | None) -> None:
@@ -143,6 +189,12 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
         remotes = backup_settings(repo)[0]
         remotes += [e.name for e in encrypted_settings(repo) if e.name not in remotes]
     click.echo(f"{verb} {visible(plan.record_id)}: this rewrites the whole history")
+    if plan.resumed:
+        click.echo(
+            f"  resuming the unfinished erase of {plan.pending_since or 'before'}: its "
+            "values and sentences (kept on this machine); the sentences are replaced by "
+            "'(erased)' in every commit this time (the current files no longer quote them)"
+        )
     click.echo(f"  commits that touch the record: {plan.commits}")
     from sortext.vcs.derived import pages_refs, pages_tags
 
@@ -188,7 +240,12 @@ def show_plan(repo: Any, plan: ErasePlan, push: bool, verb: str) -> list[str]:
     click.echo(
         f"  values replaced by '(erased)' everywhere: {len(plan.values)} ({', '.join(fields)})"
     )
-    if plan.sentences:
+    if plan.sentences and plan.resumed:
+        click.echo(
+            f"  sentences of the client's notes replaced by '(erased)' in every commit, then "
+            f"looked for: {len(plan.sentences)}"
+        )
+    elif plan.sentences:
         click.echo(
             f"  sentences of the client's notes looked for afterwards: {len(plan.sentences)} "
             "(free text is not replaced: a place still quoting one is reported by commit, "
@@ -329,7 +386,12 @@ def show_report(report: EraseReport, push: bool) -> None:
         click.echo(f"{visible(name)}: FAILED: {visible(error)}")
     for hit in report.leftovers:
         click.echo(f"STILL FOUND outside git (delete or edit it): {visible(hit)}")
-    click.echo("tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)")
+    if report.plan.resumed:
+        click.echo("tombstone: in erased.yaml since the first erase (not written again)")
+    else:
+        click.echo(
+            "tombstone committed to erased.yaml (salted hashes, date, reason; no personal data)"
+        )
     if not push:
         click.echo(
             "backup remotes still hold the client: push the rewritten history with "

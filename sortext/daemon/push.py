@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.daemon.state import read_json, write_json
-from sortext.errors import GitError, SortextError
+from sortext.errors import SortextError
 from sortext.files.state import StateDir
 from sortext.vcs import git
 
@@ -208,18 +208,24 @@ class Pusher:
         ok, error = True, ""
         for remote in target.remotes:
             refspecs = [records] if records else []
+            pushed_pages: tuple[str, ...] = ()
             if pages and self._has(pages):
                 refspecs.append(f"+{pages}:{pages}")
+                pushed_pages = (pages,)
             if not refspecs:
                 continue  # nothing to push: a detached HEAD and no pages branch
             args = ["push", "--quiet", remote]
             try:
+                # the one check every push path makes (sortext backup, sync): a stale
+                # clone's watcher pushing to a branch the rewritten remote lacks would
+                # upload the history of a client erased there
+                self._refuse_resurrection(remote, pushed_pages)
                 proc = git.push(self.root, remote, *refspecs, timeout=PUSH_TIMEOUT)
                 if proc.returncode != 0:
                     ok = False
                     error = str(git.failure(args, proc.stderr.decode("utf-8", "replace")))
-            except GitError as exc:  # git missing, or the timeout passed
-                ok, error = False, str(exc)
+            except SortextError as exc:  # git missing, the timeout passed, or a client
+                ok, error = False, str(exc)  # erased would come back (ErasedClientRefused)
             if ok:
                 log.info("pushed to %s", remote)
             else:
@@ -262,6 +268,14 @@ class Pusher:
             return True
         source = pages_source(self.root, target.pages_ref, target.pages_from, target.remotes)
         return source.branch is None or source.branch == here
+
+    def _refuse_resurrection(self, remote: str, extra: tuple[str, ...]) -> None:
+        """:func:`sortext.vcs.sync.refuse_resurrection` on the repository as it is now
+        (its records and tombstones read afresh)."""
+        from sortext.repo import open_repository
+        from sortext.vcs.sync import refuse_resurrection
+
+        refuse_resurrection(open_repository(self.root), remote, extra)
 
     def _has(self, ref: str) -> bool:
         proc = git.run_full(self.root, "rev-parse", "--verify", "-q", ref)

@@ -22,7 +22,8 @@ from typing import Any
 from sortext.errors import RecordNotFound, UsageError, hinted
 from sortext.record import tombstone
 from sortext.repo import Repository
-from sortext.vcs.erase import REPLACEMENT, ErasePlan, EraseReport, erase
+from sortext.vcs.erase import IDENTIFYING, REPLACEMENT, ErasePlan, EraseReport, erase
+from sortext.vcs.erasetext import Sentence
 
 KEEP = ("stage", "owner", "dates", "billing", "invoices", "goals", "measurements", "tags")
 SESSION_KEEP = ("date", "kind", "status", "score", "review", "duration", "minutes")
@@ -70,6 +71,49 @@ def _scrub(text: str, plan: ErasePlan) -> str:
     return text
 
 
+def kept_sentences_left_out(repo: Repository, plan: ErasePlan, kept: str) -> list[Sentence]:
+    """The sentences to look for after anonymising: ``plan.sentences`` but those the
+    anonymised record (``kept``: its text) keeps on purpose, a kept field's own text
+    (a goal's title, an invoice's description) that no removed text of any version
+    of the record also holds.  A sentence of what anonymise removes (the notes, the
+    next action, blockers, session notes, company) that a kept field quotes (a goal
+    titled with the notes' sentence naming the client's employer or family) is
+    still looked for: the verification then reports the anonymised record's line,
+    as erase reports any place still quoting the client."""
+    from sortext.vcs.erasetext import texts_of
+
+    data = kept.encode("utf-8")
+    in_record = [s for s in plan.sentences if re.search(s.pattern, data)]
+    if not in_record:
+        return plan.sentences
+    skip = frozenset({"id", *IDENTIFYING, *KEEP})
+    removed = [
+        t for version in record_versions(repo, plan.record_id) for t in texts_of(version, skip)
+    ]
+    held = "\n\n".join(removed).encode("utf-8")
+    for value in plan.values:  # as the sentences were made (the values replaced)
+        held = re.sub(value.pattern(), REPLACEMENT.encode(), held)
+    own = {s for s in in_record if not re.search(s.pattern, held)}
+    return [s for s in plan.sentences if s not in own]
+
+
+def record_versions(repo: Repository, record_id: str) -> list[str]:
+    """Every version of the record's text: the working tree's and each commit's."""
+    from sortext.record.source import read_bytes
+    from sortext.vcs import git
+
+    rel = repo.relative(repo.record_path(record_id))
+    texts: list[str] = []
+    raw = read_bytes(str(repo.record_path(record_id)))
+    if isinstance(raw, bytes):
+        texts.append(raw.decode("utf-8", "replace"))
+    for commit in git.text(repo.root, "log", "--all", "--format=%H", "--", rel).split():
+        done = git.run_full(repo.root, "show", f"{commit}:{rel}")
+        if done.returncode == 0:
+            texts.append(done.stdout.decode("utf-8", "replace"))
+    return texts
+
+
 def anonymise(
     repo: Repository,
     plan: ErasePlan,
@@ -101,9 +145,7 @@ def anonymise(
         new_id = f"anon-{secrets.token_hex(3)}"
     text = _scrub(render(anonymised_data(data, new_id, today), today), plan)
     rel = repo.relative(repo.record_path(new_id))
-    # the kept fields (a goal's title, an invoice's text) are the anonymised record's
-    # now: not looked for as the client's text
-    plan.sentences = [s for s in plan.sentences if not re.search(s.pattern, text.encode("utf-8"))]
+    plan.sentences = kept_sentences_left_out(repo, plan, text)
     report = erase(
         repo,
         plan,

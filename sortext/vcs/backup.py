@@ -28,8 +28,8 @@ from sortext.vcs.pagesource import pages_source
 from sortext.vcs.sync import (
     ErasedClientRefused,
     backup_settings,
-    check_resurrection,
     current_branch,
+    refuse_resurrection,
 )
 
 
@@ -190,21 +190,6 @@ def prepare_encrypted(repo: Repository) -> list[str]:
             settings[f"remote.{remote.name}.gcrypt-signingkey"] = remote.signing_key
         git.set_config(root, settings)
     return [r.name for r in wanted]
-
-
-def refuse_resurrection(repo: Repository, remote: str, extra: tuple[str, ...] = ()) -> None:
-    """Before pushing to ``remote``: fetch it and refuse (ErasedClientRefused) when this
-    clone's history holds a client erased there (a stale clone pushing to a branch the
-    remote lacks would put the client back), or the remote still holds a client erased
-    here.  ``extra``: other local refs pushed too (the pages branch), checked as well.
-    A remote that cannot be fetched (empty, first backup) is not checked."""
-    root = repo.root
-    if git.run_full(root, "fetch", "--quiet", remote).returncode != 0:
-        return
-    refs = git.text(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
-    for tracking in refs.split():
-        if not tracking.endswith("/HEAD"):
-            check_resurrection(repo, remote, tracking, extra)
 
 
 def _known_remote(repo: Repository, remote: str, configured: bool) -> None:

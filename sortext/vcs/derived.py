@@ -59,6 +59,9 @@ STORES: tuple[Store, ...] = (
     Store("bytes on their way into git", "git-dir", "sortext-blob-*", "delete"),
     Store("the pages' private index", "git-dir", "sortext-pages-index*", "delete"),
     Store("the watcher's lock (a pid)", "git-dir", "sortext-watch.pid", "keep"),
+    # the client's values and sentences until an erase of theirs verifies clean (then
+    # deleted): what lets it finish (sortext.vcs.erasepending); never committed or pushed
+    Store("an unfinished erase", "git-dir", "sortext-erase-*.json", "keep"),
 )
 
 

@@ -39,14 +39,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sortext.errors import GitError, RecordNotFound, UsageError
+from sortext.errors import GitError, RecordNotFound, SortextError, UsageError
 from sortext.files.inert import clean
 from sortext.files.slug import implied_id, linked_part
 from sortext.record import tombstone
 from sortext.repo import Repository
 from sortext.vcs import git
+from sortext.vcs.erasefold import fold, fold_bytes
 from sortext.vcs.eraseidentity import Identities, without_own_config, without_own_identities
 from sortext.vcs.erasenotes import NotesReport
+from sortext.vcs.erasepending import Pending, is_pending_file, pending_path
 from sortext.vcs.erasetext import Matcher, Places, Sentence, described
 
 #: What a value becomes: a plain YAML string (not a flow list like ``[erased]``) and
@@ -92,6 +94,14 @@ class Value:
         single quotes); a phone's digits with or without blanks, dots, dashes,
         slashes or brackets between them."""
         return f"(?i)(?<![\\w-]){_spelling(self.field, self.text)}(?![\\w-])".encode("latin-1")
+
+    def scan_pattern(self) -> bytes:
+        """:meth:`pattern` for the scan, which runs on folded data
+        (:func:`sortext.vcs.erasefold.fold_bytes`): the value folded the same way,
+        so that it is found in any Unicode case and normal form (``ÉLODIE``,
+        ``STRASSE``, a decomposed accent)."""
+        body = _spelling(self.field, fold(self.text))
+        return f"(?<![\\w-]){body}(?![\\w-])".encode("latin-1")
 
 
 #: Every character ``str.split()`` splits a name's words at (``str.isspace``): besides
@@ -169,6 +179,13 @@ class ErasePlan:
     #: files of the working tree (not derived, not the client's) quoting one of those
     #: sentences now: shown in the plan, to be edited before the rewrite
     quoted: list[str] = field(default_factory=list)
+    #: an unfinished erase resumed (:mod:`sortext.vcs.erasepending`): the record is
+    #: gone, the values and sentences are those it kept, and the rewrite replaces the
+    #: sentences by ``(erased)`` too, in every commit (the user has edited the current
+    #: files quoting them: :func:`check_ready` refuses until then)
+    resumed: bool = False
+    #: the day of the first, unfinished erase (ISO), when resumed
+    pending_since: str = ""
 
     @property
     def emails(self) -> list[str]:
@@ -234,8 +251,19 @@ def _written_forms(value: str) -> list[str]:
     from anyascii import anyascii
 
     forms = [value]
+    if not value.isascii():
+        # the rewrite's regexes fold ASCII case only: the value's other cases and
+        # normal forms are rules of their own ("ÉLODIE", "STRASSE", a decomposed
+        # accent); the scan folds fully (sortext.vcs.erasefold)
+        import unicodedata
+
+        for cased in (value, value.upper(), value.lower(), value.title()):
+            for form in ("NFC", "NFD"):
+                variant = unicodedata.normalize(form, cased)
+                if variant not in forms:
+                    forms.append(variant)
     folded = anyascii(value)  # "Zoë Müller" typed as "Zoe Muller" elsewhere
-    for base in dict.fromkeys([value, folded]):
+    for base in dict.fromkeys([value, folded]):  # escaped as writers escape them
         candidates = [
             base,
             json.dumps(base, ensure_ascii=True)[1:-1],
@@ -396,6 +424,65 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
                 plan.own_words.append(Value(key, form))
             else:
                 (plan.values if len(form) >= MIN_VALUE else plan.too_short).append(Value(key, form))
+    plan.sentences = sentences_of(repo, plan, texts)
+    _fill_places(repo, plan, rel)
+    return plan
+
+
+class AlreadyErased(SortextError):
+    """The client was erased (their tombstone is in erased.yaml) and that erase verified
+    clean: nothing is left to do, and their values are no longer known here."""
+
+
+def plan_or_resume(repo: Repository, record_id: str) -> ErasePlan:
+    """:func:`plan_erase`, or, when the record is gone and an erase of it did not
+    finish (:mod:`sortext.vcs.erasepending`), :func:`plan_resume`.
+
+    Raises AlreadyErased when the client is erased and nothing is pending;
+    RecordNotFound when no such client was ever known; UsageError for a bad id."""
+    try:
+        return plan_erase(repo, record_id)
+    except RecordNotFound:
+        from sortext.vcs.erasepending import load
+
+        pending = load(repo.root, record_id)
+        if pending is not None:
+            return plan_resume(repo, record_id, pending)
+        stone = tombstone.load(repo.root).match(record_id)
+        if stone is None:
+            raise
+        raise AlreadyErased(
+            f"'{record_id}' was erased on {stone.date} ({tombstone.FILE_NAME}) and that "
+            "erase verified clean: nothing is left to do"
+        ) from None
+
+
+def plan_resume(repo: Repository, record_id: str, pending: Pending) -> ErasePlan:
+    """The plan of an erase of ``record_id`` resumed (:mod:`sortext.vcs.erasepending`):
+    the record is gone, the values and sentences are those the unfinished erase kept;
+    its rewrite replaces the sentences too (:attr:`ErasePlan.resumed`)."""
+    if not ID_PATTERN.fullmatch(record_id):
+        raise UsageError(f"'{clean(record_id)}' is not a client id")
+    plan = ErasePlan(record_id, resumed=True, pending_since=pending.since)
+    own = own_words(repo) | _others_values(repo, record_id)
+    from sortext.vcs.erasetext import sentence_of
+
+    for kind, text in pending.values:
+        value = Value(kind, text)
+        if text.casefold() in own:
+            plan.own_words.append(value)
+        else:
+            (plan.values if len(text) >= MIN_VALUE else plan.too_short).append(value)
+    plan.sentences = [sentence_of(text) for text in pending.sentences]
+    _fill_places(repo, plan, repo.relative(repo.record_path(record_id)))
+    return plan
+
+
+def _fill_places(repo: Repository, plan: ErasePlan, rel: str) -> None:
+    """The paths, refs, other clients and working-tree quotes of ``plan`` (its values
+    and sentences known): what :func:`plan_erase` and :func:`plan_resume` share."""
+    root = repo.root
+    record_id = plan.record_id
     # --root: the root commit's files too, whatever log.showRoot says; -z: names as
     # they are (git quotes a name holding "é" or a newline, which no pattern matched)
     from sortext.vcs.log import log
@@ -439,9 +526,7 @@ def plan_erase(repo: Repository, record_id: str) -> ErasePlan:
     plan.named_refs = named_refs(plan.refs, record_id, plan.other_ids)
     plan.object_refs = object_refs(root, plan.values, record_id, clients_rel)
     plan.identity_notes = list(identity_rules(repo, plan).notes)
-    plan.sentences = sentences_of(repo, plan, texts)
     plan.quoted = quoted_now(repo, plan)
-    return plan
 
 
 def quoted_now(repo: Repository, plan: ErasePlan) -> list[str]:
@@ -525,7 +610,7 @@ def object_refs(root: Path, values: Sequence[Value], record_id: str, clients_rel
         if kind == "tag":  # annotated: what it is a tag of
             kind, oid = peeled_kind, peeled
         if kind == "blob":
-            held = bool(_hits(git.run(root, "cat-file", "blob", oid), matchers))
+            held = bool(_hits(fold_bytes(git.run(root, "cat-file", "blob", oid)), matchers))
         elif kind == "tree":
             held = _tree_holds(root, oid, matchers, record_id, clients_rel)
         else:
@@ -561,7 +646,7 @@ def _tree_holds(
     while at < len(out):
         header_end = out.index(b"\n", at)
         size = int(out[at:header_end].split()[2])
-        if _hits(out[header_end + 1 : header_end + 1 + size], matchers):
+        if _hits(fold_bytes(out[header_end + 1 : header_end + 1 + size]), matchers):
             return True
         at = header_end + 1 + size + 1  # the newline after each object
     return False
@@ -592,11 +677,18 @@ def _dirty(root: Path) -> list[str]:
 
 
 def _matchers(values: Sequence[Value]) -> list[tuple[Value, re.Pattern[bytes]]]:
-    return [(v, re.compile(v.pattern())) for v in values]
+    """The scan's regexes of ``values`` (:meth:`Value.scan_pattern`), one per folded
+    pattern (the written forms of a value often fold alike)."""
+    seen: dict[bytes, Value] = {}
+    for v in values:
+        seen.setdefault(v.scan_pattern(), v)
+    return [(v, re.compile(p)) for p, v in seen.items()]
 
 
-def _hits(data: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> list[str]:
-    return [v.field for v, rx in matchers if rx.search(data)]
+def _hits(folded: bytes, matchers: Sequence[tuple[Value, re.Pattern[bytes]]]) -> list[str]:
+    """The fields of the values found in ``folded`` (data as
+    :func:`sortext.vcs.erasefold.fold_bytes` returns it)."""
+    return [v.field for v, rx in matchers if rx.search(folded)]
 
 
 def verify_repository(
@@ -624,18 +716,21 @@ def verify_repository(
     places = Places(root)
     for oid, kind, data in git.all_objects(root):
         result.objects += 1
-        for line, sentence in quotes.find(data):
+        folded = fold_bytes(data)
+        for line, sentence in quotes.find_folded(folded):
             if kind in ("commit", "tag"):  # a line of the message, after the header
                 line -= data[: data.find(b"\n\n") + 2].count(b"\n")
             result.quoted.append(described(places.name(oid, kind), line, sentence))
         if identities is not None and kind in ("commit", "tag"):
-            data = without_own_identities(data, identities)
-        for name in _hits(data, matchers):
+            folded = fold_bytes(without_own_identities(data, identities))
+        for name in _hits(folded, matchers):
             result.found.append(f"object {oid}: {name}")
     gitdir = Path(git.text(root, "rev-parse", "--absolute-git-dir").strip())
     for path in sorted(gitdir.rglob("*")):
         if "objects" in path.relative_to(gitdir).parts[:1]:
             continue
+        if path.parent == gitdir and is_pending_file(path.name):
+            continue  # an unfinished erase's own file: what lets it finish
         own = _regular_bytes(path)
         if own is None:
             continue
@@ -644,9 +739,10 @@ def verify_repository(
             own = without_own_identities(own, identities)
             if path.name == "config":
                 own = without_own_config(own, identities)
-        for name in _hits(own, matchers):
+        folded = fold_bytes(own)
+        for name in _hits(folded, matchers):
             result.found.append(f"{path.relative_to(gitdir)}: {name}")
-        for line, sentence in quotes.find(own):
+        for line, sentence in quotes.find_folded(folded):
             result.quoted.append(described(f"{path.relative_to(gitdir)}", line, sentence))
     return result
 
@@ -711,8 +807,9 @@ def working_tree_hits(
             if data is None:
                 continue
             rel = path.relative_to(root).as_posix()
-            found += [f"{rel}: {f}" for f in _hits(data, matchers)]
-            found += [described(rel, line, s) for line, s in quotes.find(data)]
+            folded = fold_bytes(data)
+            found += [f"{rel}: {f}" for f in _hits(folded, matchers)]
+            found += [described(rel, line, s) for line, s in quotes.find_folded(folded)]
     return found
 
 
@@ -777,7 +874,27 @@ def message_substitutions(plan: ErasePlan) -> list[tuple[bytes, bytes]]:
     commit or tag message)."""
     line = rf"(?m)^((?:built from: )?){re.escape(plan.record_id)}: [^\n]*"
     rules = [(line.encode(), b"\\1" + MESSAGE_LINE.encode())]
-    return rules + [(v.pattern(), REPLACEMENT.encode()) for v in plan.values]
+    rules += [(v.pattern(), REPLACEMENT.encode()) for v in plan.values]
+    if plan.resumed:  # the user has judged the places quoting them: see ErasePlan.resumed
+        rules += [(_one_line(s.pattern), REPLACEMENT.encode()) for s in plan.sentences]
+    return rules
+
+
+def _one_line(pattern: bytes) -> bytes:
+    """A regex of a rule file, as one line that no ``==>`` splits (the same regex)."""
+    return pattern.replace(b"\n", b"\\n").replace(b"\r", b"\\r").replace(b"=", b"\\x3d")
+
+
+def sentence_rules(plan: ErasePlan) -> bytes:
+    """git-filter-repo ``--replace-text`` rules replacing the client's sentences by
+    :data:`REPLACEMENT` in every file of every commit: only when an unfinished erase is
+    resumed (see :attr:`ErasePlan.resumed`); else nothing (free text is not replaced)."""
+    if not plan.resumed:
+        return b""
+    return b"".join(
+        b"regex:" + _one_line(s.pattern) + b"==>" + REPLACEMENT.encode() + b"\n"
+        for s in plan.sentences
+    )
 
 
 def _write_tombstone(
@@ -875,6 +992,14 @@ def check_ready(repo: Repository, plan: ErasePlan, reason: str = "request") -> N
             "what it holds, as it is. Delete them first (git tag -d NAME, or git update-ref "
             "-d REF), then erase"
         )
+    if plan.resumed and plan.quoted:
+        raise UsageError(
+            f"{len(plan.quoted)} place(s) in the working tree still quote the client's notes "
+            f"({clean(plan.quoted[0])}): a place is yours to judge. Edit each (take the "
+            "client's words out) and commit, then run erase again: it replaces the "
+            "sentences in the older commits too. To give the erase up instead, delete "
+            f"{pending_path(root, plan.record_id)}"
+        )
     stashes = git.text(root, "stash", "list").splitlines()
     if stashes:
         raise UsageError(
@@ -960,7 +1085,7 @@ def erase(
         dropped = [*plan.paths, *(plan.derived_paths if rebuild is not None else [])]
         paths_file.write_bytes(path_rules(dropped))
         replace_file = Path(tmp) / "replace"
-        replace_file.write_bytes(_replacements(plan.values))
+        replace_file.write_bytes(_replacements(plan.values) + sentence_rules(plan))
         message_file = Path(tmp) / "messages"
         message_file.write_bytes(message_rules(plan))
         from sortext.vcs.eraseidentity import identity_callbacks
@@ -1007,7 +1132,8 @@ def erase(
         if os.path.lexists(leftover) and not leftover.is_dir():  # an untracked copy
             leftover.unlink()
             report.removed_files.append(rel)
-    _write_tombstone(repo, plan, today, reason, extra)
+    if not plan.resumed:  # a resumed erase's tombstone was committed the first time
+        _write_tombstone(repo, plan, today, reason, extra)
     if rebuild is not None:
         report.rebuilt = rebuild(republish)
         _commit_derived(root, plan.derived_paths)

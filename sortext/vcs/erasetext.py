@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sortext.vcs import git
+from sortext.vcs.erasefold import fold, fold_bytes
 
 #: A sentence with fewer characters than this (besides blanks and ``(erased)``) is not
 #: looked for.
@@ -157,12 +158,14 @@ def _anchor(text: str) -> bytes:
     return max(pieces, key=len).encode("utf-8").lower()
 
 
-def _pattern(text: str) -> bytes:
+def _pattern(text: str, cased: bool = True) -> bytes:
+    """The bytes regex finding ``text`` however it is wrapped (and, ``cased``, in any
+    ASCII case: the rewrite's form; the scan folds both sides instead)."""
     words = text.split()
     body = _GAP.join(_word(w) for w in words)
     lead = rb"(?<![\w])" if re.match(r"\w", words[0]) else b""
     tail = rb"(?![\w])" if re.search(r"\w$", words[-1]) else b""
-    return b"(?i)" + lead + body + tail
+    return (b"(?i)" if cased else b"") + lead + body + tail
 
 
 def client_sentences(
@@ -195,24 +198,43 @@ def client_sentences(
     return sorted(found.values(), key=lambda s: (-len(s.text), s.text))
 
 
+def sentence_of(text: str) -> Sentence:
+    """The :class:`Sentence` of ``text`` as :func:`client_sentences` made it (kept by
+    an unfinished erase: :mod:`sortext.vcs.erasepending`)."""
+    return Sentence(" ".join(text.split()), _pattern(text))
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     """The sentences of one erase, each with its compiled regex and its longest word
-    (lower-cased bytes: a fast substring test tells which regexes are worth running
-    on an object; a regex alternation of every sentence is a hundred times slower)."""
+    (folded bytes: a fast substring test tells which regexes are worth running on an
+    object; a regex alternation of every sentence is a hundred times slower).  Both
+    are of the sentence's folded text (:func:`sortext.vcs.erasefold.fold`): they run
+    on folded data, so a quote in another case or normal form is found."""
 
     sentences: tuple[tuple[Sentence, bytes, re.Pattern[bytes]], ...]
 
     @classmethod
     def of(cls, sentences: Sequence[Sentence]) -> Matcher:
-        return cls(tuple((s, _anchor(s.text), re.compile(s.pattern)) for s in sentences))
+        return cls(
+            tuple(
+                (s, _anchor(fold(s.text)), re.compile(_pattern(fold(s.text), cased=False)))
+                for s in sentences
+            )
+        )
 
     def find(self, data: bytes) -> list[tuple[int, Sentence]]:
         """``(line number, sentence)`` for each place ``data`` quotes a sentence, in
-        order of place."""
-        if not self.sentences or not data:
+        order of place (in any case and normal form)."""
+        return self.find_folded(fold_bytes(data)) if self.sentences else []
+
+    def find_folded(self, folded: bytes) -> list[tuple[int, Sentence]]:
+        """:meth:`find` for data already folded by
+        :func:`sortext.vcs.erasefold.fold_bytes` (line breaks kept): a caller that
+        also looks for values folds once."""
+        if not self.sentences or not folded:
             return []
-        low = data.lower()
+        data = low = folded
         spans: list[tuple[int, int, Sentence]] = []
         for sentence, anchor, rx in self.sentences:
             if anchor in low:

@@ -150,6 +150,26 @@ def check_resurrection(
                 )
 
 
+def refuse_resurrection(
+    repo: Repository, remote: str, extra: tuple[str, ...] = (), fetch: bool = True
+) -> None:
+    """The one check before any push to ``remote`` (``sortext backup``, ``sortext
+    sync``, the watcher's push): fetch it (unless ``fetch`` is False: just fetched) and
+    refuse (ErasedClientRefused) when this clone's history holds a client erased there
+    (a stale clone pushing to a branch the remote lacks would put the client back), or
+    the remote still holds a client erased here.  Every branch of the remote is looked
+    at, not only the one pushed to.  ``extra``: other local refs pushed too (the pages
+    branch), checked as well.  A remote that cannot be fetched (empty, first backup,
+    offline) is not checked: the push itself then fails or finds nothing to protect."""
+    root = repo.root
+    if fetch and git.run_full(root, "fetch", "--quiet", remote).returncode != 0:
+        return
+    refs = git.text(root, "for-each-ref", "--format=%(refname)", f"refs/remotes/{remote}/")
+    for tracking in refs.split():
+        if not tracking.endswith("/HEAD"):
+            check_resurrection(repo, remote, tracking, extra)
+
+
 def _history_hit(
     root: Path, stones: Tombstones, tip: str, exclude: str, prefix: str
 ) -> tuple[str, Tombstone] | None:
@@ -279,8 +299,10 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
         for _ in range(attempts):
             git.command(handle, "fetch", "--quiet", name)
             tracking = f"refs/remotes/{name}/{branch}"
+            # every branch of the remote, not only ours: a stale clone syncing to a
+            # branch name the rewritten remote lacks would upload the old history
+            refuse_resurrection(repo, name, fetch=False)
             if tracking in {ref.path for ref in remote_ref.refs}:
-                check_resurrection(repo, name, tracking)
                 try:
                     git.command(handle, "merge", "--no-edit", "--quiet", tracking)
                 except GitError as exc:
