@@ -167,7 +167,12 @@ def test_the_watchers_own_commits_do_not_end_the_backoff(
             mark = service.settled
             _set(first, RECORD, "stage", stage)
             service.wait_settled(mark, WAIT)
-        # a user action after them is seen: it ends the wait (so the polls ran)
+        # a user action after them is seen: it ends the wait (so the polls ran).  The
+        # watcher fetched before its push (the resurrection check), so the user's fetch
+        # settles something only when the remote moved again since
+        _set(second, OTHER, "owner", "theo")
+        git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine again")
+        git(second, "push", "--quiet", "origin", "HEAD")
         git(first, "fetch", "--quiet", "origin")
         wait_for(lambda: _attempts(first) > tried, WAIT, lambda: str(_push_state(first)))
         assert _attempts(first) == tried + 1  # the fetch's retry, none for the saves

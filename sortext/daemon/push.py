@@ -220,6 +220,11 @@ class Pusher:
                 # clone's watcher pushing to a branch the rewritten remote lacks would
                 # upload the history of a client erased there
                 self._refuse_resurrection(remote, pushed_pages)
+                # that check fetched: the remote-tracking refs it moved are not the user's
+                # doing, so the failure is recorded against what this push saw
+                from sortext.daemon.pushinputs import read_inputs, watched_files
+
+                inputs = read_inputs(self.root, target.remotes, watched_files(self.root))
                 proc = git.push(self.root, remote, *refspecs, timeout=PUSH_TIMEOUT)
                 if proc.returncode != 0:
                     ok = False
