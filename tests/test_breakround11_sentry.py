@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.proctree import comm, descendants
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 DEADLINE = 30.0
@@ -50,37 +52,6 @@ print(child(Path(sys.argv[1]), lambda: False), flush=True)
 """
 
 _STOPS = (1 << (signal.SIGTERM - 1)) | (1 << (signal.SIGINT - 1))
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    return int(stat[stat.rfind(b")") + 2 :].split()[1])
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        here: int | None = int(name)
-        seen = 0
-        while here is not None and here > 1 and seen < 64:
-            here = _parent(here)
-            seen += 1
-            if here == pid:
-                found.append(int(name))
-                break
-    return found
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def _blocked(pid: int) -> int:
@@ -114,7 +85,7 @@ def test_git_started_by_the_refresh_child_stops_on_sigterm(tmp_path: Path) -> No
         while git is None:
             assert watcher.poll() is None, watcher.communicate()
             assert time.monotonic() < deadline, "the refresh child's git never started"
-            found = [pid for pid in _descendants(watcher.pid) if _comm(pid) == "git"]
+            found = [pid for pid in descendants(watcher.pid) if comm(pid) == "git"]
             git = found[0] if found else None
             if git is None:
                 time.sleep(0.01)
@@ -125,7 +96,7 @@ def test_git_started_by_the_refresh_child_stops_on_sigterm(tmp_path: Path) -> No
             time.sleep(0.01)
         out, err = watcher.communicate(timeout=DEADLINE)
     finally:
-        for pid in _descendants(watcher.pid):
+        for pid in descendants(watcher.pid):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         watcher.kill()

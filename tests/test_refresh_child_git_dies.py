@@ -30,6 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.proctree import comm, descendants, parent
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 DEADLINE = 15.0
@@ -50,37 +52,6 @@ stop = Path(sys.argv[1]) / "stop-now"
 child = watch.RefreshChild(stopping=lambda: False)
 print(child(Path(sys.argv[1]), stop.exists), flush=True)
 """
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        stat_ = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    return int(stat_[stat_.rfind(b")") + 2 :].split()[1])
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        here: int | None = int(name)
-        for _ in range(64):
-            here = _parent(here) if here is not None else None
-            if here is None or here <= 1:
-                break
-            if here == pid:
-                found.append(int(name))
-                break
-    return found
-
-
-def _comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def _alive(pid: int) -> bool:
@@ -116,14 +87,14 @@ def _run(root: Path, how: str) -> None:
     try:
         deadline = time.monotonic() + DEADLINE
         child = None
-        while child is None or not any(_comm(p) == "sleep" for p in started):
+        while child is None or not any(comm(p) == "sleep" for p in started):
             assert watcher.poll() is None, watcher.communicate()
             assert time.monotonic() < deadline, "the refresh child's git never ran its hook"
-            kids = [p for p in _descendants(watcher.pid) if _parent(p) == watcher.pid]
+            kids = [p for p in descendants(watcher.pid) if parent(p) == watcher.pid]
             child = kids[0] if kids else None
-            started = _descendants(child) if child is not None else []
+            started = descendants(child) if child is not None else []
             time.sleep(0.01)
-        assert child is not None and any(_comm(p) == "git" for p in started), started
+        assert child is not None and any(comm(p) == "git" for p in started), started
         if how == "sigkill":
             os.kill(child, signal.SIGKILL)
         else:
@@ -131,11 +102,11 @@ def _run(root: Path, how: str) -> None:
         out, err = watcher.communicate(timeout=DEADLINE)
         assert out.strip() == ("None" if how == "hurry" else "-9"), (out, err)
         while [p for p in started if _alive(p)]:
-            left = {p: _comm(p) for p in started if _alive(p)}
+            left = {p: comm(p) for p in started if _alive(p)}
             assert time.monotonic() < deadline, f"outlived the refresh child: {left}"
             time.sleep(0.01)
     finally:
-        for pid in [*_descendants(watcher.pid), *started]:
+        for pid in [*descendants(watcher.pid), *started]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         watcher.kill()
