@@ -47,6 +47,13 @@ def _push_state(root: Path) -> dict[str, Any]:
     return read_json(root / ".sortext" / "push.json")
 
 
+def _push_ahead(second: Path, owner: str) -> None:
+    """The other machine saves and pushes first: ``first``'s next push is rejected."""
+    _set(second, OTHER, "owner", owner)
+    git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine's save")
+    git(second, "push", "--quiet", "origin", "HEAD")
+
+
 def _attempts(root: Path) -> int:
     value = _push_state(root).get("attempts")
     return value if isinstance(value, int) else 0
@@ -104,9 +111,7 @@ def test_a_failed_push_is_tried_again_once_the_user_settled_it(
     if how == "set-url":  # the cause is in this clone: a remote URL that went wrong
         git(first, "remote", "set-url", "origin", str(tmp_path / "moved.git"))
     else:  # the cause is the remote: another machine pushed first
-        _set(second, OTHER, "owner", "maya")
-        git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine's save")
-        git(second, "push", "--quiet", "origin", "HEAD")
+        _push_ahead(second, "maya")
     with running(first) as (service, _stop):
         start = service.settled
         _set(first, RECORD, "stage", "review")
@@ -154,9 +159,7 @@ def test_the_watchers_own_commits_do_not_end_the_backoff(
 
     monkeypatch.setattr(push.Pusher.__init__, "__defaults__", (600.0,))  # ten minutes
     _remote, first, second = _two_clones(records_repo, tmp_path)
-    _set(second, OTHER, "owner", "maya")
-    git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine's save")
-    git(second, "push", "--quiet", "origin", "HEAD")
+    _push_ahead(second, "maya")
     with running(first) as (service, _stop):
         start = service.settled
         _set(first, RECORD, "stage", "review")
@@ -170,9 +173,7 @@ def test_the_watchers_own_commits_do_not_end_the_backoff(
         # a user action after them is seen: it ends the wait (so the polls ran).  The
         # watcher fetched before its push (the resurrection check), so the user's fetch
         # settles something only when the remote moved again since
-        _set(second, OTHER, "owner", "theo")
-        git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine again")
-        git(second, "push", "--quiet", "origin", "HEAD")
+        _push_ahead(second, "theo")
         git(first, "fetch", "--quiet", "origin")
         wait_for(lambda: _attempts(first) > tried, WAIT, lambda: str(_push_state(first)))
         assert _attempts(first) == tried + 1  # the fetch's retry, none for the saves
@@ -187,9 +188,7 @@ def test_status_tells_a_failure_settled_by_hand(records_repo: Path, tmp_path: Pa
     from sortext.daemon.status import read_status
 
     _remote, first, second = _two_clones(records_repo, tmp_path)
-    _set(second, OTHER, "owner", "maya")
-    git(second, "commit", "--quiet", "--no-verify", "-am", "the other machine's save")
-    git(second, "push", "--quiet", "origin", "HEAD")
+    _push_ahead(second, "maya")
     _set(first, RECORD, "stage", "review")
     git(first, "commit", "--quiet", "--no-verify", "-am", "a save")
     target = BackupTarget(("origin",), None, None)
