@@ -147,3 +147,21 @@ def test_two_real_processes_exactly_one_wins(tmp_path: Path) -> None:
     winners = [n for n, out in zip((1, 2), outs, strict=True) if out == "ok"]
     assert len(winners) == 1, outs
     assert target.read_bytes() == f"writer {winners[0]}\n".encode()
+
+
+def test_refusal_names_the_record_as_every_other_message_does(records_repo: Path) -> None:
+    """A record saved meanwhile is named ``clients/<id>.md``, not by its absolute path."""
+    from sortext.edit.roundtrip import parse_path
+    from sortext.edit.update import apply_update, plan_update
+    from sortext.repo import Repository
+    from sortext.schema.config import load_config
+
+    repo = Repository(records_repo, load_config(records_repo))
+    plan = plan_update(
+        repo, "amara-okafor", lambda editor: editor.set(parse_path("company"), "Acme")
+    )
+    record = records_repo / "clients" / "amara-okafor.md"
+    record.write_bytes(record.read_bytes() + b"\nsaved by the editor\n")
+    with pytest.raises(ConflictError) as caught:
+        apply_update(plan)
+    assert str(caught.value).startswith("clients/amara-okafor.md changed on disk since")

@@ -131,8 +131,13 @@ def _changed(snapshot: Snapshot) -> bool:
     return read_for_update(snapshot.path).raw != snapshot.raw
 
 
-def write_if_unchanged(path: Path, snapshot: Snapshot, new_bytes: bytes) -> None:
+def write_if_unchanged(
+    path: Path, snapshot: Snapshot, new_bytes: bytes, shown: str | None = None
+) -> None:
     """Replace ``path`` with ``new_bytes`` unless it changed since ``snapshot``.
+
+    ``shown``: the path the refusal names (the repository-relative one the user
+    typed and every other message uses); ``path`` itself without it.
 
     A file that did not exist at read time must still not exist (a new record
     never overwrites one created meanwhile).  Raises ConflictError (nothing
@@ -142,7 +147,7 @@ def write_if_unchanged(path: Path, snapshot: Snapshot, new_bytes: bytes) -> None
     def unchanged() -> None:
         if _changed(snapshot):
             raise ConflictError(
-                f"{path} changed on disk since sortext read it (saved from an editor?); "
+                f"{shown or path} changed on disk since sortext read it (saved from an editor?); "
                 "nothing was written: re-run the command to apply it to the new version"
             )
 
