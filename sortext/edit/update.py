@@ -208,7 +208,7 @@ def apply_update(plan: PlannedUpdate) -> UpdateResult:
         return UpdateResult(plan.path, plan.display, False)
     if plan.snapshot.raw is None:
         plan.path.parent.mkdir(parents=True, exist_ok=True)
-    write_if_unchanged(plan.path, plan.snapshot, plan.new)
+    write_if_unchanged(plan.path, plan.snapshot, plan.new, shown=plan.display)
     return UpdateResult(plan.path, plan.display, True, list(plan.warnings), notes=plan.notes)
 
 

@@ -26,6 +26,7 @@ import hashlib
 import os
 import re
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,21 +130,30 @@ def _changed(snapshot: Snapshot) -> bool:
     return read_for_update(snapshot.path).raw != snapshot.raw
 
 
-def write_if_unchanged(path: Path, snapshot: Snapshot, new_bytes: bytes) -> None:
+def write_if_unchanged(
+    path: Path, snapshot: Snapshot, new_bytes: bytes, shown: str | None = None
+) -> None:
     """Replace ``path`` with ``new_bytes`` unless it changed since ``snapshot``.
+
+    ``shown``: the path the refusal names (the repository-relative one the user
+    typed and every other message uses); ``path`` itself without it.
 
     A file that did not exist at read time must still not exist (a new record
     never overwrites one created meanwhile).  Raises ConflictError (nothing
     written) or StorageError.
     """
-    if _changed(snapshot):
-        raise ConflictError(
-            f"{path} changed on disk since sortext read it (saved from an editor?); "
-            "nothing was written: re-run the command to apply it to the new version"
-        )
+
+    def unchanged() -> None:
+        if _changed(snapshot):
+            raise ConflictError(
+                f"{shown or path} changed on disk since sortext read it (saved from an editor?); "
+                "nothing was written: re-run the command to apply it to the new version"
+            )
+
+    unchanged()  # refused before any temp file is written, in the usual case
     if snapshot.raw is not None:
         refuse_unusual_target(path)
-    atomic_write(path, new_bytes, exclusive=snapshot.raw is None)
+    atomic_write(path, new_bytes, exclusive=snapshot.raw is None, check=unchanged)
 
 
 def refuse_unusual_target(path: Path) -> None:
@@ -185,18 +195,22 @@ def replace_if_unchanged(path: Path, data: bytes, expected: bytes | None) -> Non
     Raises ConflictError when the file's bytes are not ``expected`` (nothing
     written) or StorageError.
     """
-    try:
-        current: bytes | None = read_regular(path)[0]
-    except FileNotFoundError:
-        current = None
-    except OSError as exc:
-        raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if current != expected:
-        raise ConflictError(
-            f"{path} changed since sortext read it; not overwriting it. "
-            "Look at the file, then run the command again"
-        )
-    atomic_write(path, data, exclusive=expected is None)
+
+    def unchanged() -> None:
+        try:
+            current: bytes | None = read_regular(path)[0]
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise StorageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        if current != expected:
+            raise ConflictError(
+                f"{path} changed since sortext read it; not overwriting it. "
+                "Look at the file, then run the command again"
+            )
+
+    unchanged()
+    atomic_write(path, data, exclusive=expected is None, check=unchanged)
 
 
 def write_if_changed(
@@ -287,6 +301,7 @@ def atomic_write(
     durable: bool = True,
     mode: int | None = None,
     shown: Path | None = None,
+    check: Callable[[], None] | None = None,
 ) -> None:
     """Write ``data`` to ``path`` via a temp file + fsync + rename + folder fsync.
 
@@ -296,7 +311,10 @@ def atomic_write(
     temp file never outlives a failed write.  ``mode``: the new file's mode when the
     caller knows ``path`` is absent (saves a ``stat``).  Raises StorageError on I/O
     errors, naming ``path`` (or ``shown``, the path a staged file will have), never
-    the temp file.
+    the temp file.  ``check``: called after the temp file is complete, just before
+    the rename, with the folder's writer lock (:func:`folder_lock`) held across the
+    call and the rename; it raises (ConflictError) to refuse the write.  Two sortext
+    writers of one file are so serialised: the second sees the first one's bytes.
     """
     folder = path.parent
     temp = temp_path(path)
@@ -318,10 +336,13 @@ def atomic_write(
                 handle.flush()  # every byte in the file before it takes its name
                 if durable:
                     os.fsync(handle.fileno())
-                if exclusive:
-                    _link_new(temp, path, path if shown is None else shown)
-                else:
-                    os.replace(temp, path)
+                with folder_lock(folder) if check is not None else contextlib.nullcontext():
+                    if check is not None:
+                        check()
+                    if exclusive:
+                        _link_new(temp, path, path if shown is None else shown)
+                    else:
+                        os.replace(temp, path)
                 placed = True  # the temp file's name is gone (replaced, or linked)
         finally:
             if not placed and os.path.lexists(temp):
@@ -333,6 +354,33 @@ def atomic_write(
     except OSError as exc:
         named = path if shown is None else shown
         raise StorageError(f"{named}: cannot write: {_reason(exc)}") from exc
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``folder`` itself (blocking) for the block.
+
+    The lock sortext's checked writers take around "re-read, compare, rename":
+    without it two commands writing one record (``sortext set`` and ``sortext log``
+    at once) could both compare before either renamed, and the later rename would
+    drop the other's change while both report success.  Editors take no lock; for
+    them the window is the few microseconds between the compare and the rename.
+    A folder that cannot be opened or locked (a filesystem without locks) is
+    written without it.
+    """
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _reason(exc: OSError) -> str:
