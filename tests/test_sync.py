@@ -92,3 +92,27 @@ def test_sync_refuses_uncommitted_changes(
     result = cli("sync", "--repo", str(a))
     assert result.exit_code == 2
     assert "uncommitted changes in clients/amara-okafor.md" in result.output
+
+
+def test_sync_says_what_came_in_and_what_went_out(
+    clones: tuple[Path, Path], cli: Callable[..., Result]
+) -> None:
+    """Each run names what it took from the remote (nothing, their commits as they are,
+    a merge of both sides) and whether it pushed anything: a plain pull with nothing
+    to push said "merged and pushed"."""
+    a, b = clones
+
+    def said(root: Path) -> str:
+        result = cli("sync", "--repo", str(root))
+        assert result.exit_code == 0, result.output
+        return result.output.strip().split(": ", 1)[1]
+
+    assert said(a) == "nothing new there, nothing to push"
+    edit(a, r"^stage: active", "stage: review", "move to review")
+    assert said(a) == "nothing new there, pushed this clone's changes"
+    assert said(b) == "took the remote's changes, nothing to push"
+    edit(a, r"^stage: review", "stage: active", "back to active")
+    edit(b, r"^sessions:\n", NEW_SESSION, "log session")
+    assert said(a) == "nothing new there, pushed this clone's changes"
+    assert said(b) == "merged both sides' changes, pushed this clone's changes"
+    assert said(a) == "took the remote's changes, nothing to push"

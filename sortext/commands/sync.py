@@ -41,5 +41,9 @@ def command(remote: str | None, repo_dir: Path | None) -> None:
             err=True,
         )
         sys.exit(1)
-    state = "merged and pushed" if result.merged else "pushed"
-    click.echo(f"synced with {result.remote}/{result.branch}: {state}")
+    took = {
+        "fast-forward": "took the remote's changes",
+        "merge": "merged both sides' changes",
+    }.get(result.incoming, "nothing new there")
+    sent = "pushed this clone's changes" if result.sent else "nothing to push"
+    click.echo(f"synced with {result.remote}/{result.branch}: {took}, {sent}")

@@ -204,6 +204,11 @@ class SyncResult:
     branch: str
     merged: bool = False
     pushed: bool = False
+    #: what came in: "" (nothing new there), "fast-forward" (their commits taken as
+    #: they are) or "merge" (a merge commit joins both sides)
+    incoming: str = ""
+    #: whether the push sent commits the remote did not have
+    sent: bool = False
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -286,6 +291,7 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
         if result.conflicts:
             return result
         result.merged = True
+        result.incoming = "merge"  # the merge a conflict left, committed now
     dirty = _dirty(root)
     if dirty:
         raise UnsavedChanges(
@@ -302,7 +308,10 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             # every branch of the remote, not only ours: a stale clone syncing to a
             # branch name the rewritten remote lacks would upload the old history
             refuse_resurrection(repo, name, fetch=False)
+            theirs = None
             if tracking in {ref.path for ref in remote_ref.refs}:
+                before = handle.head.commit.hexsha
+                theirs = handle.commit(tracking).hexsha
                 try:
                     git.command(handle, "merge", "--no-edit", "--quiet", tracking)
                 except GitError as exc:
@@ -318,6 +327,10 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
                     )
                     raise GitError(f"git merge {tracking} stopped: {exc}{left}") from exc
                 result.merged = True
+                after = handle.head.commit.hexsha
+                if after != before:
+                    result.incoming = "fast-forward" if after == theirs else "merge"
+                # (a rejected push comes round again: what came in the first time stays)
             try:
                 git.command(handle, "push", "--quiet", name, f"HEAD:refs/heads/{branch}")
             except GitError:
@@ -325,5 +338,6 @@ def sync(repo: Repository, remote: str | None = None, attempts: int = 3) -> Sync
             there = git.command(handle, "ls-remote", name, f"refs/heads/{branch}")
             if handle.head.commit.hexsha == there.split("\t")[0]:
                 result.pushed = True
+                result.sent = handle.head.commit.hexsha != theirs
                 return result
     raise GitError(f"could not push to {name} after {attempts} attempts; run sortext sync again")
