@@ -90,11 +90,42 @@ class FieldMap:
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """A cell that cannot become a field value."""
+    """A cell that cannot become a field value.
+
+    ``path``, ``line`` and ``col`` place it in its file (1-based; ``line`` 0 when
+    not known: :meth:`where` then names the row number).
+    """
 
     row: int
     column: str
     message: str
+    path: str = ""
+    line: int = 0
+    col: int = 0
+
+    def where(self, file: str = "") -> str:
+        """``path:line:col`` of the cell (``file`` when the problem has no path)."""
+        return f"{self.path or file}:{self.line or self.row}:{self.col or 1}"
+
+    def text(self, file: str = "") -> str:
+        """``path:line:col: column: message`` (no column: ``path:line:col: message``)."""
+        column = f" {self.column}:" if self.column else ""
+        return f"{self.where(file)}:{column} {self.message}"
+
+
+def row_problem(row: Row, column: str, message: str, cell: str | None = None) -> RowProblem:
+    """A :class:`RowProblem` at the cell of ``cell`` (default ``column``) in ``row``
+    (a template's first column; no such cell: the row's first line)."""
+    named = cell or column
+    if named not in row.cells:
+        named = next(iter(_TEMPLATE.findall(named)), named)
+    line, col = row.cells.get(named) or (row.line, 1 if row.line else 0)
+    return RowProblem(row.number, column, message, row.path, line, col)
+
+
+def row_where(row: Row, column: str) -> str:
+    """``path:line:col: column`` of a row's cell, for remarks about it."""
+    return row_problem(row, column, "").text().rstrip(": ")
 
 
 class MapProblem(UsageError):
@@ -608,7 +639,7 @@ def map_fields(
         try:
             value = convert(spec, cell(spec, row), mark, order)
         except CellError as exc:
-            problems.append(RowProblem(row.number, spec.column or spec.template or "", str(exc)))
+            problems.append(row_problem(row, spec.column or spec.template or "", str(exc)))
             continue
         if value is not None:
             values[spec.target] = value

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,23 @@ from sortext.rules.wording import count
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line)."""
+    """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line).
+
+    ``path`` is the file it was read from (``""``: not known), ``line`` the 1-based
+    line its record starts on (0: ``number``), ``cells`` maps a column to the
+    ``(line, column)`` where its cell starts in the file (1-based; a quoted cell
+    at its opening quote; column in characters).
+    """
 
     number: int
     values: dict[str, Any]
+    path: str = ""
+    line: int = 0
+    cells: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, column: str) -> tuple[int, int]:
+        """``(line, column)`` of ``column``'s cell, else the record's start."""
+        return self.cells.get(column) or (self.line or self.number, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +244,9 @@ def _csv_rows(
         found = _SEP_LINE.match(text)
         text = text[found.end() :] if found else text
         offset = 1
+    lines = io.StringIO(text, newline="").readlines()  # as the reader splits them
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+        reader = csv.reader(iter(lines), csv.excel, delimiter=delimiter)
     except TypeError as exc:
         raise UsageError(f"{path}: delimiter {delimiter!r}: {exc}") from exc
     try:
@@ -247,7 +261,8 @@ def _csv_rows(
     _check_header(path, header, 1 + offset)
     rows = []
     while True:
-        first_line = reader.line_num + 1 + offset
+        consumed = reader.line_num
+        first_line = consumed + 1 + offset
         try:
             cells = next(reader)
         except StopIteration:
@@ -262,8 +277,43 @@ def _csv_rows(
         values = {
             h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
         }
-        rows.append(Row(first_line, values))
+        starts = cell_starts(lines[consumed : reader.line_num], delimiter)
+        where = {
+            h: (first_line + starts[i][0], starts[i][1])
+            for i, h in enumerate(header)
+            if i < len(starts)
+        }
+        rows.append(Row(first_line, values, str(path), first_line, where))
     return rows, how, header
+
+
+def cell_starts(lines: list[str], delimiter: str) -> list[tuple[int, int]]:
+    """``(line offset, column)`` where each cell of one CSV record starts.
+
+    ``lines`` are the physical lines the record spans (line ends kept, as
+    ``io.StringIO(text, newline="")`` splits them); the offset is 0-based from
+    its first line, the column 1-based in characters, at a quoted cell's
+    opening quote.  Follows :data:`csv.excel` with ``delimiter`` as
+    :func:`csv.reader` reads it (``""`` inside quotes, text after a closing
+    quote joins the cell).
+    """
+    starts = [(0, 1)]
+    state = "start"  # start | plain | quoted | closed (a quote inside quotes seen)
+    for number, line in enumerate(lines):
+        for index, char in enumerate(line):
+            if char in "\r\n":
+                if state == "quoted":
+                    break  # the cell goes on on the next line
+                return starts
+            if state == "quoted":
+                if char == '"':
+                    state = "closed"
+            elif char == delimiter:
+                starts.append((number, index + 2))
+                state = "start"
+            elif state in ("start", "closed"):  # (closed: '""' inside quotes, or text after)
+                state = "quoted" if char == '"' else "plain"
+    return starts
 
 
 def _check_header(path: Path, header: list[str], line: int) -> None:
