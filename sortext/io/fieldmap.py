@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import UsageError
-from sortext.io.spreadsheet import Row, lookup
+from sortext.io.spreadsheet import Row, lookup, trim
 from sortext.record.positions import Path as DataPath
 
 TYPES = ("text", "number", "integer", "date", "boolean", "list")
@@ -363,7 +363,7 @@ def _column_verdicts(
     for row in rows:
         for column in seen:
             raw = lookup(row.values, column)
-            if isinstance(raw, str) and raw.strip():
+            if isinstance(raw, str) and trim(raw):
                 found = evidence(raw)
                 if found is not None:
                     seen[column].add(found)
@@ -554,10 +554,10 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
     Text has ``\\r\\n`` and ``\\r`` written as ``\\n``.  Raises
     :class:`CellError` for a value that does not fit, or an ambiguous number.
     """
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not trim(raw)):
         return spec.default
     if spec.values is not None:
-        text = _text(str(raw).strip())
+        text = _text(trim(str(raw)))
         if text in spec.values:
             return spec.values[text]
         folded = {k.casefold(): v for k, v in spec.values.items()}
@@ -566,7 +566,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
         raise CellError(f"'{text}' is not one of: {', '.join(spec.values)}")
     if spec.type == "list":
         items = raw if isinstance(raw, list) else str(raw).split(spec.separator)
-        return [_text(str(i).strip()) for i in items if str(i).strip()] or None
+        return [_text(trim(str(i))) for i in items if trim(str(i))] or None
     if isinstance(raw, bool) and spec.type == "boolean":
         return raw
     if (
@@ -579,7 +579,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
         if spec.type == "integer" and not float(raw).is_integer():
             raise CellError(f"'{raw}' is not a whole number")
         return int(raw) if float(raw).is_integer() else raw
-    text = _text(str(raw).strip())
+    text = _text(trim(str(raw)))
     if spec.type == "number":
         return _to_number(text, decimal)
     if spec.type == "integer":
@@ -602,18 +602,20 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
 def cell(spec: FieldSpec, row: Row) -> Any:
     """The raw value for ``spec`` in ``row`` (templates joined, whitespace collapsed)."""
     if spec.template is not None:
-        text = _TEMPLATE.sub(lambda m: str(lookup(row.values, m.group(1)) or ""), spec.template)
+        text = _TEMPLATE.sub(
+            lambda m: _text(str(lookup(row.values, m.group(1)) or "")), spec.template
+        )
         text = " ".join(text.split())
         return text or None
     if spec.column is None:
         return None
     value = lookup(row.values, spec.column)
     for other in spec.alternatives:
-        if value is not None and str(value).strip():
+        if value is not None and trim(str(value)):
             break
         value = lookup(row.values, other)
-    if spec.pattern is not None and isinstance(value, str) and value.strip():
-        found = re.search(spec.pattern, value.strip())
+    if spec.pattern is not None and isinstance(value, str) and trim(value):
+        found = re.search(spec.pattern, _text(trim(value)))
         if found is None:
             raise CellError(f"'{value}' does not match the map's pattern {spec.pattern}")
         return found.group(1)

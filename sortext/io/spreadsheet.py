@@ -59,6 +59,22 @@ class Table:
     columns: tuple[str, ...] = ()  # the header (CSV) or every key of the responses (JSON)
 
 
+#: What :func:`trim` takes off a cell's ends: every character ``str.strip`` takes
+#: but the control characters among them (VT, FF, the C0 separators U+001C-U+001F,
+#: NEL U+0085): those a record cannot hold, so a cell holding one is refused
+#: (:func:`sortext.io.fieldmap.cell_text`), never trimmed to blank.
+BLANKS = (
+    "\t\n\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def trim(text: str) -> str:
+    """``text`` without blanks at its ends (:data:`BLANKS`: spaces, tabs, line
+    breaks; a control character stays, to be refused)."""
+    return text.strip(BLANKS)
+
+
 #: Delimiters the sniffer may choose between (what spreadsheet programs write).
 DELIMITERS = ",;\t|"
 _SAMPLE_CHARS = 64 * 1024
@@ -257,7 +273,7 @@ def _csv_rows(
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     if unquote:
         header = [restore(h) for h in header]
-    header = [h.strip() for h in header]
+    header = [trim(h) for h in header]
     _check_header(path, header, 1 + offset)
     rows = []
     while True:
@@ -269,14 +285,12 @@ def _csv_rows(
             break
         except csv.Error as exc:
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
-        if not any(c.strip() for c in cells):
+        if not any(trim(c) for c in cells):
             continue
         _check_reached(path, header, cells, first_line)
         if unquote:
             cells = [restore(c) for c in cells]
-        values = {
-            h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
-        }
+        values = {h: (_lf(trim(cells[i])) if i < len(cells) else "") for i, h in enumerate(header)}
         starts = cell_starts(lines[consumed : reader.line_num], delimiter)
         where = {
             h: (first_line + starts[i][0], starts[i][1])
@@ -334,7 +348,7 @@ def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -
     beyond the header's last cell, or under a blank header cell (it would be dropped
     without a word).  Empty trailing cells, as spreadsheets write them, are fine."""
     for number, text in enumerate(cells, 1):
-        if not text.strip():
+        if not trim(text):
             continue
         if number > len(header):
             shown = " ".join(text.split())[:40]  # one line, whatever the cell holds
