@@ -123,3 +123,26 @@ def test_a_folder_notes_property_is_at_its_line(tmp_path: Path) -> None:
     note = tmp_path / "Ann.md"
     note.write_text("---\nname: Ann\n# a comment\nrate: lots\n  nested: 1\n---\nbody\n")
     assert property_cells(note) == {"name": (2, 1), "rate": (4, 1), "body": (7, 1)}
+
+
+def test_a_json_response_without_a_line_is_named_by_its_number(tmp_path: Path) -> None:
+    path = tmp_path / "form.json"
+    path.write_text('[{"Rate": "1"}, {"Rate": "lots"}]')
+    problems = [p for row in read_table(path).rows for p in map_fields((_RATE,), row)[1]]
+    assert [p.text(str(path)) for p in problems] == [
+        f"{path}: response 2: Rate: 'lots' is not a number"
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=st.text(alphabet='ab ,;"x', max_size=16), delimiter=st.sampled_from(",;"))
+def test_the_quick_scan_of_a_one_line_row_agrees_with_the_full_one(
+    line: str, delimiter: str
+) -> None:
+    from sortext.io.spreadsheet import cell_starts
+
+    rows = list(csv.reader(io.StringIO(line + "\r\n", newline=""), delimiter=delimiter))
+    if len(rows) != 1:
+        return
+    lines = [line + "\r\n"]
+    assert cell_starts(lines, delimiter, rows[0]) == cell_starts(lines, delimiter)

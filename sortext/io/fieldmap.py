@@ -93,7 +93,7 @@ class RowProblem:
     """A cell that cannot become a field value.
 
     ``path``, ``line`` and ``col`` place it in its file (1-based; ``line`` 0 when
-    not known: :meth:`where` then names the row number).
+    not known: :meth:`where` then names the response's number).
     """
 
     row: int
@@ -104,8 +104,12 @@ class RowProblem:
     col: int = 0
 
     def where(self, file: str = "") -> str:
-        """``path:line:col`` of the cell (``file`` when the problem has no path)."""
-        return f"{self.path or file}:{self.line or self.row}:{self.col or 1}"
+        """``path:line:col`` of the cell (``file`` when the problem has no path);
+        ``path: response N`` when its line is not known (a JSON export's response:
+        the JSON reader gives no positions, and its number is no line)."""
+        if not self.line:
+            return f"{self.path or file}: response {self.row}"
+        return f"{self.path or file}:{self.line}:{self.col or 1}"
 
     def text(self, file: str = "") -> str:
         """``path:line:col: column: message`` (no column: ``path:line:col: message``)."""

@@ -30,7 +30,7 @@ class Row:
     """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line).
 
     ``path`` is the file it was read from (``""``: not known), ``line`` the 1-based
-    line its record starts on (0: ``number``), ``cells`` maps a column to the
+    line its record starts on (0: not known, as in JSON), ``cells`` maps a column to the
     ``(line, column)`` where its cell starts in the file (1-based; a quoted cell
     at its opening quote; column in characters).
     """
@@ -40,10 +40,6 @@ class Row:
     path: str = ""
     line: int = 0
     cells: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    def position(self, column: str) -> tuple[int, int]:
-        """``(line, column)`` of ``column``'s cell, else the record's start."""
-        return self.cells.get(column) or (self.line or self.number, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,13 +281,14 @@ def _csv_rows(
             break
         except csv.Error as exc:
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
-        if not any(trim(c) for c in cells):
+        if not any(c.strip(BLANKS) for c in cells):
             continue
         _check_reached(path, header, cells, first_line)
+        raw = cells
         if unquote:
             cells = [restore(c) for c in cells]
         values = {h: (_lf(trim(cells[i])) if i < len(cells) else "") for i, h in enumerate(header)}
-        starts = cell_starts(lines[consumed : reader.line_num], delimiter)
+        starts = cell_starts(lines[consumed : reader.line_num], delimiter, raw)
         where = {
             h: (first_line + starts[i][0], starts[i][1])
             for i, h in enumerate(header)
@@ -301,7 +298,29 @@ def _csv_rows(
     return rows, how, header
 
 
-def cell_starts(lines: list[str], delimiter: str) -> list[tuple[int, int]]:
+def _line_starts(line: str, cells: list[str], delimiter: str) -> list[tuple[int, int]] | None:
+    """:func:`cell_starts` of a one-line record from its ``cells`` as read: each
+    cell's length in the line (a quoted one: 2 quotes and its doubled ones more),
+    checked to end at a delimiter; None when the line is written otherwise."""
+    starts = []
+    at, end = 0, len(line.rstrip("\r\n"))
+    for cell in cells:
+        starts.append((0, at + 1))
+        if line.startswith('"', at):
+            at += len(cell) + 2 + cell.count('"')
+            if line[at - 1 : at] != '"':
+                return None
+        else:
+            at += len(cell)
+        if at < end and line[at] != delimiter:
+            return None
+        at += 1
+    return starts if at - 1 == end else None
+
+
+def cell_starts(
+    lines: list[str], delimiter: str, cells: list[str] | None = None
+) -> list[tuple[int, int]]:
     """``(line offset, column)`` where each cell of one CSV record starts.
 
     ``lines`` are the physical lines the record spans (line ends kept, as
@@ -309,8 +328,13 @@ def cell_starts(lines: list[str], delimiter: str) -> list[tuple[int, int]]:
     its first line, the column 1-based in characters, at a quoted cell's
     opening quote.  Follows :data:`csv.excel` with ``delimiter`` as
     :func:`csv.reader` reads it (``""`` inside quotes, text after a closing
-    quote joins the cell).
+    quote joins the cell).  ``cells``, the record as read, makes a one-line
+    record quick (:func:`_line_starts`).
     """
+    if len(lines) == 1 and cells is not None:  # the common row: one line
+        quick = _line_starts(lines[0], cells, delimiter)
+        if quick is not None:
+            return quick
     starts = [(0, 1)]
     state = "start"  # start | plain | quoted | closed (a quote inside quotes seen)
     for number, line in enumerate(lines):
@@ -348,7 +372,7 @@ def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -
     beyond the header's last cell, or under a blank header cell (it would be dropped
     without a word).  Empty trailing cells, as spreadsheets write them, are fine."""
     for number, text in enumerate(cells, 1):
-        if not trim(text):
+        if not text.strip(BLANKS):
             continue
         if number > len(header):
             shown = " ".join(text.split())[:40]  # one line, whatever the cell holds
