@@ -106,6 +106,18 @@ class Repository:
         found = [(Path(e.path), conflict_copy(e.name)) for e in entries]
         return sorted((p, c) for p, c in found if c is not None)
 
+    def misnamed_records(self) -> list[tuple[Path, str]]:
+        """Markdown files in the clients folder that are not read as records for their
+        name (``Jane.MD``, ``jane.markdown``), each with the name it should have."""
+        from sortext.record.copies import misnamed
+
+        try:
+            entries = list(os.scandir(self.clients_path))
+        except FileNotFoundError:
+            return []
+        found = [(Path(e.path), misnamed(e.name)) for e in entries if e.is_file()]
+        return sorted((p, n) for p, n in found if n is not None)
+
     def record_path(self, record_id: str) -> Path:
         """``clients/<record_id>.md``; UnsafePathError when the id is not a slug or the
         path resolves outside the clients folder (a symlink leading elsewhere)."""

@@ -775,7 +775,9 @@ def test_import_by_id_matches_an_id_in_another_case_and_refuses_a_non_id(tmp_pat
     out = proc.stdout + proc.stderr
     assert "update: clients/tom-berg.md" in out and '+ company: "Acme"' in out
     assert "new:" not in out, out
-    assert "row 3:" in out and "row 4:" in out and "not a valid id" in out
+    ids = tmp_path / "ids.csv"
+    assert f"{ids}:3:1: id: '../../evil' is not a valid id" in out, out
+    assert f"{ids}:4:1: id: 'tom" in out and "not a valid id" in out
     assert proc.returncode == 1
 
 

@@ -65,7 +65,7 @@ def test_ambiguous_amount_without_evidence_is_refused_with_row_and_column(
     before = sorted(p.name for p in (records_repo / "clients").iterdir())
     result = run(cli, records_repo, "import", str(sheet), "--map", str(tmp_path / "map.yaml"))
     assert result.exit_code == 1
-    assert "row 3: Honorar: '1.200' is ambiguous: 1.2 or 1200" in result.output
+    assert f"{sheet}:3:29: Honorar: '1.200' is ambiguous: 1.2 or 1200" in result.output
     (tmp_path / "map.yaml").write_text(MAP.replace("Was, wann, wie?", "Note") + 'decimal: ","\n')
     fixed = run(
         cli, records_repo, "import", str(sheet), "--map", str(tmp_path / "map.yaml"), "--apply"

@@ -175,7 +175,8 @@ def test_messages_name_the_rows_first_line(
         ],
     )
     result = run(cli, records_repo, "intake", str(form))
-    assert "row 2: Timestamp: impossible date" in result.output, result.output
+    # the row starts on line 2; its quoted story ends on line 4, where Timestamp starts
+    assert f"{form}:4:13: Timestamp: impossible date" in result.output, result.output
 
 
 _ANSWERS = st.sampled_from(["No", "no", "NO", "Nein", "No, thanks", "maybe", "", "Yes", "yes"])

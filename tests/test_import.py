@@ -192,7 +192,7 @@ def test_unreadable_cells_are_reported_per_row(
     sheet.write_text(",".join(SHEET_HEADER) + "\nAnn Lee,ann@example.org,Active,P,lots,EUR,,,,\n")
     result = run(cli, records_repo, "import", str(sheet), "--map", str(MAPS / "spreadsheet.yaml"))
     assert result.exit_code == 1
-    assert "row 2: Rate: 'lots' is not a number" in result.output
+    assert f"{sheet}:2:34: Rate: 'lots' is not a number" in result.output
 
 
 def test_intake_creates_records_and_proposes_updates(

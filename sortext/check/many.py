@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sortext.check.load import LoadResult, load_record, parse_record, stem_of
-from sortext.record.copies import conflict_copy
+from sortext.record.copies import conflict_copy, misnamed
 from sortext.record.diagnostics import Diagnostic, has_errors, sort_key
 from sortext.repo import Repository
 from sortext.schema.validate import RecordValidator
@@ -192,8 +192,8 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     validator = RecordValidator(repo.config)
     all_paths = repo.record_paths()
     chosen = all_paths if paths is None else [Path(p) for p in paths]
-    copies = [p for p in chosen if conflict_copy(p.name) is not None]
-    chosen = [p for p in chosen if conflict_copy(p.name) is None]
+    copies = [p for p in chosen if conflict_copy(p.name) is not None or misnamed(p.name)]
+    chosen = [p for p in chosen if conflict_copy(p.name) is None and not misnamed(p.name)]
     items = list(zip(map(str, chosen), relative_paths(repo, chosen), strict=True))
     report = CheckReport(check_files(items, validator))
     others = (
@@ -207,7 +207,7 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     if paths is None:
         report.cross += owned_warnings(repo)
         report.cross += duplicate_emails(report.outcomes, repo.root)
-        copies = [p for p, _ in repo.conflict_copies()]
+        copies = [p for p, _ in repo.conflict_copies()] + [p for p, _ in repo.misnamed_records()]
     else:
         ids = {o.record_id for o in report.outcomes if o.record_id is not None}
         ids |= {stem_of(o.path) for o in report.outcomes}
@@ -247,12 +247,25 @@ def relative_paths(repo: Repository, paths: Sequence[Path]) -> list[str]:
 
 
 def copy_warning(repo: Repository, path: Path) -> Diagnostic:
-    """ "conflict copy of tom-berg.md", with the command that merges it."""
+    """ "conflict copy of tom-berg.md", with the command that merges it; for a
+    Markdown file whose name no record has (``Jane.MD``): not read, and the name
+    to give it."""
     import shlex
 
+    shown = repo.relative(path)
+    wanted = misnamed(path.name)
+    if wanted is not None:
+        return Diagnostic(
+            shown,
+            1,
+            1,
+            "file",
+            f"not read: a client record's file name ends in '.md' (lower case), so this "
+            f"file is no record; rename it to {wanted}",
+            "warning",
+        )
     copy = conflict_copy(path.name)
     assert copy is not None
-    shown = repo.relative(path)
     return Diagnostic(
         shown,
         1,

@@ -33,8 +33,10 @@ def progress(rows: list[Any]) -> Iterable[Any]:
     return bar()
 
 
-def print_plan(plan: Any, applying: bool) -> None:
-    """Per record: its changes, conflicts and skipped owned fields."""
+def print_plan(plan: Any, applying: bool, file: str = "") -> None:
+    """Per record: its changes, conflicts and skipped owned fields; each row
+    problem as ``path:line:col: column: message`` (``file``: the path of rows
+    read without one)."""
     from sortext.schema.owned import pattern_path
 
     for record in plan.records:
@@ -61,8 +63,7 @@ def print_plan(plan: Any, applying: bool) -> None:
             err=True,
         )
     for problem in plan.problems:
-        where = f" {problem.column}:" if problem.column else ""
-        click.echo(one_line(f"row {problem.row}:{where} {problem.message}"), err=True)
+        click.echo(one_line(problem.text(file)), err=True)
 
 
 def accept_patterns(values: tuple[str, ...]) -> list[str]:
@@ -208,7 +209,7 @@ def command(
         click.echo(f"{file}: read as {table.dialect}", err=True)
         check_columns(fmap, table.columns, table.rows, str(file))
         plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
-    print_plan(plan, apply_)
+    print_plan(plan, apply_, str(file))
     if dry_run:
         # the same check the write makes, so the counts below are what it will do
         validate_plan(repo, plan, resolve_today(today, repo.config.timezone), notes_heading)

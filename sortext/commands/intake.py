@@ -86,10 +86,9 @@ def command(
         click.echo(f"  to apply: sortext set {record.record_id} {quoted}")
     for record in plan.records:
         for remark in record.remarks:
-            click.echo(one_line(f"{file}: {record.display}: {remark}"), err=True)
+            click.echo(one_line(f"{remark} ({record.display})"), err=True)
     for problem in plan.problems:
-        where = f" {problem.column}:" if problem.column else ""
-        click.echo(one_line(f"{file}: row {problem.row}:{where} {problem.message}"), err=True)
+        click.echo(one_line(problem.text(str(file))), err=True)
     if dry_run:
         for refusal in validate_intake(repo, plan, resolve_today(today, repo.config.timezone)):
             click.echo(f"refused: {refusal.display}: {refusal.message}", err=True)

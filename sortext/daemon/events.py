@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sortext.files.write import TEMP_MARKER
-from sortext.record.copies import conflict_copy, is_record_name
+from sortext.record.copies import conflict_copy, is_record_name, misnamed
 
 #: Editor and tool debris: backups, swap and lock files, safe-write temps.
 _IGNORED = (
@@ -68,15 +68,17 @@ class WatchedPaths:
 
     def classify(self, path: str | Path) -> Kind | None:
         """'record' for clients/<id>.md, 'copy' for a sync tool's conflict copy
-        there (reported, never a record), 'config' for sortext.yaml / schema /
-        templates, None for anything else (debris, other folders, directories)."""
+        or a Markdown file named otherwise (``Jane.MD``) there (reported, never a
+        record), 'config' for sortext.yaml / schema / templates, None for anything
+        else (debris, other folders, directories)."""
         p = Path(path)
         if is_debris(p.name):
             return None
         if p.parent == self.clients:
             if is_record_name(p.name):
                 return "record"
-            return "copy" if conflict_copy(p.name) is not None else None
+            found = conflict_copy(p.name) is not None or misnamed(p.name) is not None
+            return "copy" if found else None
         if p in self.config_files:
             return "config"
         if self.templates in p.parents:

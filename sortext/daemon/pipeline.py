@@ -835,7 +835,8 @@ class Pipeline:
         return max(0.0, until - now)
 
     def _report_copy(self, path: Path) -> None:
-        """A sync tool's conflict copy appeared: say so, with the command that merges it."""
+        """A sync tool's conflict copy appeared: say so, with the command that merges it
+        (a ``Jane.MD``: that it is not read, and its right name)."""
         from sortext.check.many import copy_warning
 
         if path.exists():

@@ -40,8 +40,9 @@ Calendars are parsed with the ``icalendar`` library.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,22 @@ class Calendar:
     series: set[str] = field(default_factory=set)  # the UIDs of recurring events
     window: tuple[dt.date, dt.date] | None = None  # where their occurrences were expanded
     own: int = 0  # events sortext's own export wrote (not bookings: the records' dates)
+    path: str = ""  # the file, as problems name it
+    lines: dict[int, int] = field(default_factory=dict)  # row number -> its BEGIN:VEVENT line
+
+    def problem(self, number: int, column: str, message: str) -> RowProblem:
+        """A problem at the ``BEGIN:VEVENT`` line of event (row) ``number``."""
+        return RowProblem(number, column, message, self.path, self.lines.get(number, 0), 1)
+
+
+_BEGIN_EVENT = rb"(?im)^BEGIN:VEVENT[ \t]*$"
+
+
+def event_lines(data: bytes) -> list[int]:
+    """The 1-based line of each ``BEGIN:VEVENT`` of an ``.ics`` file, in order
+    (lines end in CRLF, LF or CR)."""
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return [text.count(b"\n", 0, m.start()) + 1 for m in re.finditer(_BEGIN_EVENT, text)]
 
 
 def _email(value: Any) -> str | None:
@@ -178,15 +195,20 @@ def read_calendar(
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise UsageError(f"{display}: not an iCalendar file: {exc}") from exc
     first = today or practice_day(zone)
-    out = Calendar()
+    out = Calendar(path=display)
+    begins = event_lines(data)
+    uid_lines: dict[str, int] = {}
     best: dict[tuple[str, str], Booking] = {}
     for cal in calendars:
         recurring: set[str] = set()
         for event in cal.walk("VEVENT"):
             out.events += 1
+            if out.events <= len(begins):
+                out.lines[out.events] = begins[out.events - 1]
             uid = str(event.get("UID") or "").strip()
+            uid_lines.setdefault(uid, out.lines.get(out.events, 0))
             if not uid:
-                out.problems.append(RowProblem(out.events, "UID", "event has no UID: skipped"))
+                out.problems.append(out.problem(out.events, "UID", "event has no UID: skipped"))
             elif uid.endswith(OWN_UID_SUFFIX):
                 out.own += 1
             elif _is_recurring(event):
@@ -196,6 +218,8 @@ def read_calendar(
         if recurring:
             out.series |= recurring
             out.window = (first, first + dt.timedelta(days=HORIZON_DAYS))
+            for i, uid in enumerate(sorted(recurring)):  # (the rows _add_occurrences gives)
+                out.lines[out.events + 1 + i] = uid_lines.get(uid, 0)
             _add_occurrences(cal, recurring, first, zone, out, best)
     out.bookings = sorted(best.values(), key=lambda b: (b.number, b.uid, b.email.casefold()))
     return out
@@ -217,7 +241,7 @@ def _add_occurrences(
     try:
         occurrences = list(recurring_ical_events.of(cal).between(first, last))
     except Exception as exc:  # the library raises its own types for a bad RRULE
-        out.problems.append(RowProblem(out.events, "RRULE", f"cannot expand: {exc}"))
+        out.problems.append(out.problem(out.events, "RRULE", f"cannot expand: {exc}"))
         return
     for occurrence in occurrences:
         uid = str(occurrence.get("UID") or "").strip()
@@ -241,7 +265,7 @@ def _add_event(
         start = event.decoded("DTSTART")
         day, clock = _local(start, zone)
     except (KeyError, ValueError) as exc:
-        out.problems.append(RowProblem(number, "DTSTART", f"event {uid}: {exc}"))
+        out.problems.append(out.problem(number, "DTSTART", f"event {uid}: {exc}"))
         return
     minutes = _minutes(event, start)
     summary = str(event.get("SUMMARY") or "").strip() or None
@@ -270,7 +294,7 @@ def _add_event(
             best[slot] = booking
     if not seen:
         out.problems.append(
-            RowProblem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
+            out.problem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
         )
 
 
@@ -318,11 +342,13 @@ def plan_calendar(
         row = _row(booking, states[rid][1] if rid is not None else None)
         if row is None:
             continue
+        row = replace(row, path=str(path), line=calendar.lines.get(booking.number, 0))
         rows += 1
         planner.plan_row(row)
     for rid, booking in _dropped_occurrences(calendar, states):
         row = _row(booking, states[rid][1])
         if row is not None:
+            row = replace(row, path=str(path), line=calendar.lines.get(booking.number, 0))
             rows += 1
             planner.plan_row(row)
     plan = ImportPlan(SOURCE, rows, problems=[*calendar.problems, *planner.problems])

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from sortext.errors import UsageError
-from sortext.io.spreadsheet import Row, lookup
+from sortext.io.spreadsheet import Row, lookup, trim
 from sortext.record.positions import Path as DataPath
 
 TYPES = ("text", "number", "integer", "date", "boolean", "list")
@@ -90,11 +90,46 @@ class FieldMap:
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """A cell that cannot become a field value."""
+    """A cell that cannot become a field value.
+
+    ``path``, ``line`` and ``col`` place it in its file (1-based; ``line`` 0 when
+    not known: :meth:`where` then names the response's number).
+    """
 
     row: int
     column: str
     message: str
+    path: str = ""
+    line: int = 0
+    col: int = 0
+
+    def where(self, file: str = "") -> str:
+        """``path:line:col`` of the cell (``file`` when the problem has no path);
+        ``path: response N`` when its line is not known (a JSON export's response:
+        the JSON reader gives no positions, and its number is no line)."""
+        if not self.line:
+            return f"{self.path or file}: response {self.row}"
+        return f"{self.path or file}:{self.line}:{self.col or 1}"
+
+    def text(self, file: str = "") -> str:
+        """``path:line:col: column: message`` (no column: ``path:line:col: message``)."""
+        column = f" {self.column}:" if self.column else ""
+        return f"{self.where(file)}:{column} {self.message}"
+
+
+def row_problem(row: Row, column: str, message: str, cell: str | None = None) -> RowProblem:
+    """A :class:`RowProblem` at the cell of ``cell`` (default ``column``) in ``row``
+    (a template's first column; no such cell: the row's first line)."""
+    named = cell or column
+    if named not in row.cells:
+        named = next(iter(_TEMPLATE.findall(named)), named)
+    line, col = row.cells.get(named) or (row.line, 1 if row.line else 0)
+    return RowProblem(row.number, column, message, row.path, line, col)
+
+
+def row_where(row: Row, column: str) -> str:
+    """``path:line:col: column`` of a row's cell, for remarks about it."""
+    return row_problem(row, column, "").text().rstrip(": ")
 
 
 class MapProblem(UsageError):
@@ -332,7 +367,7 @@ def _column_verdicts(
     for row in rows:
         for column in seen:
             raw = lookup(row.values, column)
-            if isinstance(raw, str) and raw.strip():
+            if isinstance(raw, str) and trim(raw):
                 found = evidence(raw)
                 if found is not None:
                     seen[column].add(found)
@@ -523,10 +558,10 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
     Text has ``\\r\\n`` and ``\\r`` written as ``\\n``.  Raises
     :class:`CellError` for a value that does not fit, or an ambiguous number.
     """
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
+    if raw is None or (isinstance(raw, str) and not trim(raw)):
         return spec.default
     if spec.values is not None:
-        text = _text(str(raw).strip())
+        text = _text(trim(str(raw)))
         if text in spec.values:
             return spec.values[text]
         folded = {k.casefold(): v for k, v in spec.values.items()}
@@ -535,7 +570,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
         raise CellError(f"'{text}' is not one of: {', '.join(spec.values)}")
     if spec.type == "list":
         items = raw if isinstance(raw, list) else str(raw).split(spec.separator)
-        return [_text(str(i).strip()) for i in items if str(i).strip()] or None
+        return [_text(trim(str(i))) for i in items if trim(str(i))] or None
     if isinstance(raw, bool) and spec.type == "boolean":
         return raw
     if (
@@ -548,7 +583,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
         if spec.type == "integer" and not float(raw).is_integer():
             raise CellError(f"'{raw}' is not a whole number")
         return int(raw) if float(raw).is_integer() else raw
-    text = _text(str(raw).strip())
+    text = _text(trim(str(raw)))
     if spec.type == "number":
         return _to_number(text, decimal)
     if spec.type == "integer":
@@ -571,18 +606,20 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
 def cell(spec: FieldSpec, row: Row) -> Any:
     """The raw value for ``spec`` in ``row`` (templates joined, whitespace collapsed)."""
     if spec.template is not None:
-        text = _TEMPLATE.sub(lambda m: str(lookup(row.values, m.group(1)) or ""), spec.template)
+        text = _TEMPLATE.sub(
+            lambda m: _text(str(lookup(row.values, m.group(1)) or "")), spec.template
+        )
         text = " ".join(text.split())
         return text or None
     if spec.column is None:
         return None
     value = lookup(row.values, spec.column)
     for other in spec.alternatives:
-        if value is not None and str(value).strip():
+        if value is not None and trim(str(value)):
             break
         value = lookup(row.values, other)
-    if spec.pattern is not None and isinstance(value, str) and value.strip():
-        found = re.search(spec.pattern, value.strip())
+    if spec.pattern is not None and isinstance(value, str) and trim(value):
+        found = re.search(spec.pattern, _text(trim(value)))
         if found is None:
             raise CellError(f"'{value}' does not match the map's pattern {spec.pattern}")
         return found.group(1)
@@ -608,7 +645,7 @@ def map_fields(
         try:
             value = convert(spec, cell(spec, row), mark, order)
         except CellError as exc:
-            problems.append(RowProblem(row.number, spec.column or spec.template or "", str(exc)))
+            problems.append(row_problem(row, spec.column or spec.template or "", str(exc)))
             continue
         if value is not None:
             values[spec.target] = value

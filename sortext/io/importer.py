@@ -27,6 +27,8 @@ from sortext.io.fieldmap import (
     column_decimals,
     convert,
     map_fields,
+    row_problem,
+    row_where,
     visible_controls,
 )
 from sortext.io.spreadsheet import Row
@@ -302,7 +304,7 @@ class Planner:
             }
             kept = []
             remarks.append(
-                f"row {row.number}: no consent to storing data: kept only "
+                f"{row_where(row, '')}: no consent to storing data: kept only "
                 f"{', '.join(self.minimum)} and consent.data_use: false, no answers in the notes"
             )
         record_id = self.find(values)
@@ -314,7 +316,12 @@ class Planner:
             if why is not None:  # an id no record can have: no match, no new client
                 shown = one_line(str(wanted_id))[:80]
                 self.problems.append(
-                    RowProblem(row.number, "id", f"'{shown}' is not a valid id: it {why}")
+                    row_problem(
+                        row,
+                        "id",
+                        f"'{shown}' is not a valid id: it {why}",
+                        next((s.column for s in self.fmap.fields if s.target == ("id",)), None),
+                    )
                 )
                 return
         if record_id is None:
@@ -323,9 +330,7 @@ class Planner:
                 key = "id" if self.fmap.match == "id" else "email"
                 self.problems.extend(unread)  # no record to keep them in: why the name is not
                 self.problems.append(
-                    RowProblem(
-                        row.number, "", f"no client with this {key} and no name to create one"
-                    )
+                    row_problem(row, "", f"no client with this {key} and no name to create one")
                 )
                 return
             email = values.get(("email",))
@@ -341,7 +346,7 @@ class Planner:
                 (h for h in (self.erased.match(i, mail) for i in ids) if h is not None), None
             )
             if hit is not None:
-                self.problems.append(RowProblem(row.number, "", refusal(hit, "not imported")))
+                self.problems.append(row_problem(row, "", refusal(hit, "not imported")))
                 return
             record_id = self._new_id(name)
             file = self.repo.record_path(record_id)
@@ -376,7 +381,7 @@ class Planner:
                 text = visible_controls(str(answer))  # (import refused such a row)
                 if text != str(answer).replace("\r\n", "\n").replace("\r", "\n"):
                     plan.remarks.append(
-                        f"row {row.number}: {column}: control characters kept as escapes "
+                        f"{row_where(row, column)}: control characters kept as escapes "
                         "(\\x1b): a record cannot hold them"
                     )
                 plan.notes.append((column, text))
@@ -391,7 +396,7 @@ class Planner:
                 try:
                     cell_text(answer)
                 except CellError as exc:
-                    found.append(RowProblem(row.number, column, str(exc)))
+                    found.append(row_problem(row, column, str(exc)))
         return found
 
     def _lenient(
@@ -410,15 +415,14 @@ class Planner:
             if problem.column in consent_columns:
                 values = {**values, CONSENT: False}
                 remarks.append(
-                    f"row {row.number}: {problem.column}: answer not understood "
+                    f"{row_where(row, problem.column)}: answer not understood "
                     f"({problem.message}); taken as no consent"
                 )
                 continue
             if raw not in (None, ""):
                 kept.append((f"{problem.column} (kept as written)", visible_controls(str(raw))))
             remarks.append(
-                f"row {row.number}: {problem.column}: {problem.message}; "
-                "kept as written in the notes"
+                f"{row_where(row, problem.column)}: {problem.message}; kept as written in the notes"
             )
         return values, kept, remarks
 

@@ -72,6 +72,26 @@ def note_files(folder: Path) -> list[Path]:
     return out
 
 
+def property_cells(path: Path) -> dict[str, tuple[int, int]]:
+    """``{property: (line, 1)}`` for each top-level key of a note's front matter,
+    and ``body`` at the line after it: where a problem with one is shown."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    cells: dict[str, tuple[int, int]] = {}
+    if not lines or lines[0].strip() != "---":
+        return {BODY: (1, 1)}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in ("---", "..."):
+            cells[BODY] = (number + 1, 1)
+            break
+        key, colon, _ = line.partition(":")
+        if colon and key and not key[0].isspace() and not key.startswith(("#", "-")):
+            cells.setdefault(key.strip().strip("'\""), (number, 1))
+    return cells
+
+
 def plan_folder(
     repo: Repository, folder: Path, fmap: FieldMap | None = None, accept: list[str] | None = None
 ) -> FolderPlan:
@@ -100,7 +120,7 @@ def plan_folder(
         extra = sorted(k for k in note.properties if k not in used and k != "name")
         if extra:
             out.unmapped[display] = extra
-        planner.plan_row(Row(number, values))
+        planner.plan_row(Row(number, values, str(path), 1, property_cells(path)))
     plan = out.plan
     plan.rows = len(out.files)
     plan.problems = planner.problems

@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,19 @@ from sortext.rules.wording import count
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line)."""
+    """One response or spreadsheet row; ``number`` is 1-based (CSV: the row's first line).
+
+    ``path`` is the file it was read from (``""``: not known), ``line`` the 1-based
+    line its record starts on (0: not known, as in JSON), ``cells`` maps a column to the
+    ``(line, column)`` where its cell starts in the file (1-based; a quoted cell
+    at its opening quote; column in characters).
+    """
 
     number: int
     values: dict[str, Any]
+    path: str = ""
+    line: int = 0
+    cells: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,22 @@ class Table:
     rows: list[Row]
     dialect: str
     columns: tuple[str, ...] = ()  # the header (CSV) or every key of the responses (JSON)
+
+
+#: What :func:`trim` takes off a cell's ends: every character ``str.strip`` takes
+#: but the control characters among them (VT, FF, the C0 separators U+001C-U+001F,
+#: NEL U+0085): those a record cannot hold, so a cell holding one is refused
+#: (:func:`sortext.io.fieldmap.cell_text`), never trimmed to blank.
+BLANKS = (
+    "\t\n\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def trim(text: str) -> str:
+    """``text`` without blanks at its ends (:data:`BLANKS`: spaces, tabs, line
+    breaks; a control character stays, to be refused)."""
+    return text.strip(BLANKS)
 
 
 #: Delimiters the sniffer may choose between (what spreadsheet programs write).
@@ -231,8 +256,9 @@ def _csv_rows(
         found = _SEP_LINE.match(text)
         text = text[found.end() :] if found else text
         offset = 1
+    lines = io.StringIO(text, newline="").readlines()  # as the reader splits them
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+        reader = csv.reader(iter(lines), csv.excel, delimiter=delimiter)
     except TypeError as exc:
         raise UsageError(f"{path}: delimiter {delimiter!r}: {exc}") from exc
     try:
@@ -243,27 +269,89 @@ def _csv_rows(
         raise UsageError(f"{path}:{reader.line_num + offset}: {exc}") from exc
     if unquote:
         header = [restore(h) for h in header]
-    header = [h.strip() for h in header]
+    header = [trim(h) for h in header]
     _check_header(path, header, 1 + offset)
     rows = []
     while True:
-        first_line = reader.line_num + 1 + offset
+        consumed = reader.line_num
+        first_line = consumed + 1 + offset
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
             raise UsageError(f"{path}:{first_line}: {exc}") from exc
-        if not any(c.strip() for c in cells):
+        if not any(c.strip(BLANKS) for c in cells):
             continue
         _check_reached(path, header, cells, first_line)
+        raw = cells
         if unquote:
             cells = [restore(c) for c in cells]
-        values = {
-            h: (_lf(cells[i].strip()) if i < len(cells) else "") for i, h in enumerate(header)
+        values = {h: (_lf(trim(cells[i])) if i < len(cells) else "") for i, h in enumerate(header)}
+        starts = cell_starts(lines[consumed : reader.line_num], delimiter, raw)
+        where = {
+            h: (first_line + starts[i][0], starts[i][1])
+            for i, h in enumerate(header)
+            if i < len(starts)
         }
-        rows.append(Row(first_line, values))
+        rows.append(Row(first_line, values, str(path), first_line, where))
     return rows, how, header
+
+
+def _line_starts(line: str, cells: list[str], delimiter: str) -> list[tuple[int, int]] | None:
+    """:func:`cell_starts` of a one-line record from its ``cells`` as read: each
+    cell's length in the line (a quoted one: 2 quotes and its doubled ones more),
+    checked to end at a delimiter; None when the line is written otherwise."""
+    starts = []
+    at, end = 0, len(line.rstrip("\r\n"))
+    for cell in cells:
+        starts.append((0, at + 1))
+        if line.startswith('"', at):
+            at += len(cell) + 2 + cell.count('"')
+            if line[at - 1 : at] != '"':
+                return None
+        else:
+            at += len(cell)
+        if at < end and line[at] != delimiter:
+            return None
+        at += 1
+    return starts if at - 1 == end else None
+
+
+def cell_starts(
+    lines: list[str], delimiter: str, cells: list[str] | None = None
+) -> list[tuple[int, int]]:
+    """``(line offset, column)`` where each cell of one CSV record starts.
+
+    ``lines`` are the physical lines the record spans (line ends kept, as
+    ``io.StringIO(text, newline="")`` splits them); the offset is 0-based from
+    its first line, the column 1-based in characters, at a quoted cell's
+    opening quote.  Follows :data:`csv.excel` with ``delimiter`` as
+    :func:`csv.reader` reads it (``""`` inside quotes, text after a closing
+    quote joins the cell).  ``cells``, the record as read, makes a one-line
+    record quick (:func:`_line_starts`).
+    """
+    if len(lines) == 1 and cells is not None:  # the common row: one line
+        quick = _line_starts(lines[0], cells, delimiter)
+        if quick is not None:
+            return quick
+    starts = [(0, 1)]
+    state = "start"  # start | plain | quoted | closed (a quote inside quotes seen)
+    for number, line in enumerate(lines):
+        for index, char in enumerate(line):
+            if char in "\r\n":
+                if state == "quoted":
+                    break  # the cell goes on on the next line
+                return starts
+            if state == "quoted":
+                if char == '"':
+                    state = "closed"
+            elif char == delimiter:
+                starts.append((number, index + 2))
+                state = "start"
+            elif state in ("start", "closed"):  # (closed: '""' inside quotes, or text after)
+                state = "quoted" if char == '"' else "plain"
+    return starts
 
 
 def _check_header(path: Path, header: list[str], line: int) -> None:
@@ -284,7 +372,7 @@ def _check_reached(path: Path, header: list[str], cells: list[str], line: int) -
     beyond the header's last cell, or under a blank header cell (it would be dropped
     without a word).  Empty trailing cells, as spreadsheets write them, are fine."""
     for number, text in enumerate(cells, 1):
-        if not text.strip():
+        if not text.strip(BLANKS):
             continue
         if number > len(header):
             shown = " ".join(text.split())[:40]  # one line, whatever the cell holds

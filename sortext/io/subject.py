@@ -118,17 +118,28 @@ def subject_markdown(data: dict[str, Any], zone: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def subject_page(data: dict[str, Any], record_id: str, markdown: str) -> str:
+    """The HTML page of a subject-access export: ``markdown`` (see
+    :func:`subject_markdown`) rendered, titled with the client's name escaped by the
+    pages' escaper (:func:`sortext.pages.render.escape_text`: HTML-special
+    characters, and a bidi override or an invisible character made visible)."""
+    from sortext.pages.render import escape_text, notes_html
+
+    title = escape_text(f"Data held about {data['record'].get('name', record_id)}")
+    return (
+        f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"</head><body>\n{notes_html(markdown)}</body></html>\n"
+    )
+
+
 def export_subject(repo: Repository, record_id: str, out: Path, today: dt.date) -> SubjectExport:
     """Write ``<id>.json``, ``<id>.md`` and ``<id>.html`` into folder ``out``.
 
     Raises StorageError when ``out`` exists and is not a folder, UsageError when a
     file would land where no export may (the clients folder, sortext's or git's own
     entries: :func:`sortext.io.outpath.output_problem`)."""
-    import html
-
     from sortext.files.write import atomic_write
     from sortext.io.outpath import output_problem
-    from sortext.pages.render import notes_html
 
     data = subject_data(repo, record_id, today)
     if out.exists() and not out.is_dir():
@@ -139,11 +150,7 @@ def export_subject(repo: Repository, record_id: str, out: Path, today: dt.date) 
             raise UsageError(f"{out / name}: {problem}; write the export to another folder")
     out.mkdir(parents=True, exist_ok=True)
     markdown = subject_markdown(data, repo.config.timezone)
-    title = html.escape(f"Data held about {data['record'].get('name', record_id)}")
-    page = (
-        f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        f"</head><body>\n{notes_html(markdown)}</body></html>\n"
-    )
+    page = subject_page(data, record_id, markdown)
     files = SubjectExport(
         out / f"{record_id}.json", out / f"{record_id}.md", out / f"{record_id}.html"
     )

@@ -95,6 +95,26 @@ def conflict_copy(name: str) -> ConflictCopy | None:
     return None
 
 
+#: Extensions of Markdown that are not a record's ``.md`` (any case but lower, or
+#: ``.markdown``), casefolded.
+_MARKDOWN = (".md", ".markdown")
+
+
+def misnamed(name: str) -> str | None:
+    """The record file name a Markdown file named ``name`` should have (``Jane.MD``,
+    ``jane.Md``, ``jane.markdown`` -> ``jane.md``; the stem as a new record's id), or
+    None when ``name`` is a record's name, hidden, or not Markdown.  Such a file is
+    never read as a record: ``sortext check`` and the watcher say so."""
+    if name.endswith(".md") or name.startswith("."):
+        return None
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or f".{extension.casefold()}" not in _MARKDOWN:
+        return None
+    from sortext.edit.new import slugify
+
+    return f"{slugify(stem) or stem}.md"
+
+
 def is_record_name(name: str) -> bool:
     """True for a client record's file name: ``*.md``, not hidden, not a conflict copy."""
     return name.endswith(".md") and not name.startswith(".") and conflict_copy(name) is None
