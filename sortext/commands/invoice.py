@@ -1,0 +1,118 @@
+"""``sortext invoice ID AMOUNT ...``: bill a client (append an invoice)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
+from sortext.commands.writes import dry_run_option
+
+#: days from issue to due when neither --due nor --terms is given
+DEFAULT_TERMS = 14
+
+
+@click.command("invoice")
+@click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
+@click.argument("amount", metavar="AMOUNT")
+@click.option("--currency", metavar="CUR", help="Three-letter code (default: billing.currency).")
+@click.option("--due", "due_text", metavar="YYYY-MM-DD", help="Due date.")
+@click.option(
+    "--terms",
+    type=click.IntRange(0, 3650),
+    metavar="DAYS",
+    help=f"Due DAYS after the issue date (default: {DEFAULT_TERMS}).",
+)
+@click.option("--on", "on_text", metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@click.option("--id", "invoice_id", metavar="INV-ID", help="Invoice id (default: the next free).")
+@click.option("--for", "description", metavar="TEXT", help="What it is for (description).")
+@click.option("--draft", is_flag=True, help="Status draft instead of sent.")
+@today_option
+@dry_run_option
+@repo_option
+def command(
+    record_id: str,
+    amount: str,
+    currency: str | None,
+    due_text: str | None,
+    terms: int | None,
+    on_text: str | None,
+    invoice_id: str | None,
+    description: str | None,
+    draft: bool,
+    today: str | None,
+    dry_run: bool,
+    repo_dir: Path | None,
+) -> None:
+    """Bill client ID: append an invoice of AMOUNT (status sent, or draft).
+
+    AMOUNT is digits with an optional '.' and at most the currency's decimal
+    places (840, 99.50).  The id defaults to the next free one in the
+    practice's pattern (INV-2026-058 -> INV-2026-059, unique across all
+    clients); a given --id already used is refused.  The due date is --due,
+    or --terms days (default 14) after the issue date --on.
+
+    \b
+    Example:
+      sortext invoice amara-okafor 840 --for "November sessions" --terms 30
+    """
+    import datetime as dt
+    import re
+
+    from sortext.commands.writes import parse_date, report
+    from sortext.edit.invoice import NewInvoice, add_invoice
+    from sortext.edit.roundtrip import RecordEditor
+    from sortext.edit.update import update_record
+    from sortext.store.index import Index
+
+    if due_text is not None and terms is not None:
+        raise click.UsageError("give the due date once: --due or --terms")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise click.BadParameter(
+            f"'{currency}' is not a currency code: three capital letters like EUR",
+            param_hint="--currency",
+        )
+    if invoice_id is not None and not invoice_id.strip():
+        raise click.BadParameter("an invoice id cannot be empty", param_hint="--id")
+    issued_on = parse_date(on_text, "--on")
+    due = parse_date(due_text, "--due")
+    repo = open_repo(repo_dir)
+    issued = issued_on or resolve_today(today, repo.config.timezone)
+    if due is None:
+        due = issued + dt.timedelta(days=DEFAULT_TERMS if terms is None else terms)
+    with Index.open(repo) as index:
+        index.refresh()
+        others = [
+            item.get("id")
+            for record in index.records()
+            if record.id != record_id
+            for item in (record.data.get("invoices") or [])
+            if isinstance(item, dict)
+        ]
+    new = NewInvoice(
+        amount=amount,
+        issued=issued,
+        due=due,
+        currency=currency,
+        invoice_id=invoice_id,
+        description=description,
+        status="draft" if draft else "sent",
+    )
+    given: list[str] = []
+
+    def change(editor: RecordEditor) -> None:
+        given.append(add_invoice(editor, new, others))
+
+    result = update_record(repo, record_id, change, dry_run=dry_run)
+    report(
+        result,
+        f"invoice {given[-1]} of {amount} issued {issued.isoformat()}, due {due.isoformat()}",
+    )
