@@ -99,6 +99,15 @@ def test_next_id_is_unique_across_the_practice(
     assert "invoice INV-2026-101 of 840" in result.output
 
 
+def test_terms_default_to_the_clients_billing_terms(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    result = run(cli, records_repo, "kai-nakamura", "300", "--on", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert invoices(records_repo, "kai-nakamura")[-1]["due"] == "2026-12-01"  # terms_days: 30
+    assert "due 2026-12-01" in result.output
+
+
 def test_a_new_year_starts_its_own_numbers(cli: Callable[..., Result], records_repo: Path) -> None:
     result = run(cli, records_repo, AMARA, "840", "--on", "2027-01-04")
     assert result.exit_code == 0, result.output
@@ -176,15 +185,21 @@ def test_a_record_saved_meanwhile_is_refused(
     cli: Callable[..., Result], records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The editor saves the file after the command read it: nothing of ours is written."""
+    import datetime as dt
+    from collections.abc import Iterable
+
     from sortext.edit import invoice
+    from sortext.edit.roundtrip import RecordEditor
 
     path = records_repo / "clients" / f"{AMARA}.md"
     saved = path.read_bytes() + b"\nSaved in the editor meanwhile.\n"
     real = invoice.add_invoice
 
-    def save_then_add(*args: object) -> str:
+    def save_then_add(
+        editor: RecordEditor, new: invoice.NewInvoice, others: Iterable[object]
+    ) -> tuple[str, dt.date]:
         path.write_bytes(saved)
-        return real(*args)  # type: ignore[arg-type]
+        return real(editor, new, others)
 
     monkeypatch.setattr(invoice, "add_invoice", save_then_add)
     result = run(cli, records_repo, AMARA, "840")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -15,9 +16,7 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.writes import dry_run_option
-
-#: days from issue to due when neither --due nor --terms is given
-DEFAULT_TERMS = 14
+from sortext.edit.invoice import DEFAULT_TERMS
 
 
 @click.command("invoice")
@@ -29,7 +28,7 @@ DEFAULT_TERMS = 14
     "--terms",
     type=click.IntRange(0, 3650),
     metavar="DAYS",
-    help=f"Due DAYS after the issue date (default: {DEFAULT_TERMS}).",
+    help=f"Due DAYS after the issue date (default: billing.terms_days, else {DEFAULT_TERMS}).",
 )
 @click.option("--on", "on_text", metavar="YYYY-MM-DD", help="Issue date (default: today).")
 @click.option("--id", "invoice_id", metavar="INV-ID", help="Invoice id (default: the next free).")
@@ -58,13 +57,13 @@ def command(
     places (840, 99.50).  The id defaults to the next free one in the
     practice's pattern (INV-2026-058 -> INV-2026-059, unique across all
     clients); a given --id already used is refused.  The due date is --due,
-    or --terms days (default 14) after the issue date --on.
+    or --terms days after the issue date --on (default: the client's
+    billing.terms_days, else 14).
 
     \b
     Example:
       sortext invoice amara-okafor 840 --for "November sessions" --terms 30
     """
-    import datetime as dt
     import re
 
     from sortext.commands.writes import parse_date, report
@@ -86,8 +85,6 @@ def command(
     due = parse_date(due_text, "--due")
     repo = open_repo(repo_dir)
     issued = issued_on or resolve_today(today, repo.config.timezone)
-    if due is None:
-        due = issued + dt.timedelta(days=DEFAULT_TERMS if terms is None else terms)
     with Index.open(repo) as index:
         index.refresh()
         others = [
@@ -101,18 +98,17 @@ def command(
         amount=amount,
         issued=issued,
         due=due,
+        terms=terms,
         currency=currency,
         invoice_id=invoice_id,
         description=description,
         status="draft" if draft else "sent",
     )
-    given: list[str] = []
+    given: list[tuple[str, dt.date]] = []
 
     def change(editor: RecordEditor) -> None:
         given.append(add_invoice(editor, new, others))
 
     result = update_record(repo, record_id, change, dry_run=dry_run)
-    report(
-        result,
-        f"invoice {given[-1]} of {amount} issued {issued.isoformat()}, due {due.isoformat()}",
-    )
+    number, due_on = given[-1]
+    report(result, f"invoice {number} of {amount} issued {issued}, due {due_on}")

@@ -44,6 +44,8 @@ MINOR_DIGITS: dict[str, int] = {
     ),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
 }
+#: days from issue to due when neither the command nor billing.terms_days says
+DEFAULT_TERMS = 14
 #: the largest amount accepted (12 integer digits: a float of it keeps every digit)
 MAX_AMOUNT = Decimal("999999999999")
 _AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -123,19 +125,23 @@ def next_invoice_id(own: Iterable[object], practice: Iterable[object], issued: d
 @dataclass(frozen=True, slots=True)
 class NewInvoice:
     """An invoice as the coach issues it (``invoice_id`` None: the next free id;
-    ``currency`` None: the client's ``billing.currency``, else none written)."""
+    ``currency`` None: the client's ``billing.currency``, else none written; ``due``
+    None: ``terms`` days after ``issued``)."""
 
     amount: str  # as typed: parsed with the invoice's currency (parse_amount)
     issued: dt.date
-    due: dt.date
+    due: dt.date | None = None  # None: ``terms`` days after ``issued``
+    terms: int | None = None  # None: the client's billing.terms_days, else DEFAULT_TERMS
     currency: str | None = None
     invoice_id: str | None = None
     description: str | None = None
     status: str = "sent"
 
 
-def add_invoice(editor: RecordEditor, invoice: NewInvoice, practice_ids: Iterable[object]) -> str:
-    """Append ``invoice`` to the record's ``invoices`` and return its id.
+def add_invoice(
+    editor: RecordEditor, invoice: NewInvoice, practice_ids: Iterable[object]
+) -> tuple[str, dt.date]:
+    """Append ``invoice`` to the record's ``invoices``; return its id and due date.
 
     ``practice_ids``: the invoice ids of the other records.  Raises ParameterError
     (``amount``) for an amount :func:`parse_amount` refuses; EditRefused when
@@ -157,18 +163,25 @@ def add_invoice(editor: RecordEditor, invoice: NewInvoice, practice_ids: Iterabl
         invoice_id = invoice.invoice_id
     else:
         invoice_id = next_invoice_id(own, every, invoice.issued)
-    if invoice.due < invoice.issued:
+    due = invoice.due
+    if due is None:
+        terms = invoice.terms
+        if terms is None:
+            days = editor.get(("billing", "terms_days"))
+            ok = isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= 3650
+            terms = days if ok and isinstance(days, int) else DEFAULT_TERMS
+        due = invoice.issued + dt.timedelta(days=terms)
+    if due < invoice.issued:
         raise EditRefused(
-            f"due date {invoice.due.isoformat()} is before the issue date "
-            f"{invoice.issued.isoformat()}"
+            f"due date {due.isoformat()} is before the issue date {invoice.issued.isoformat()}"
         )
     item: dict[str, object] = {"id": invoice_id, "amount": yaml_number(amount)}
     if currency:
         item["currency"] = currency
     item["status"] = invoice.status
     item["issued"] = invoice.issued
-    item["due"] = invoice.due
+    item["due"] = due
     if invoice.description:
         item["description"] = invoice.description
     editor.append(("invoices",), item)
-    return invoice_id
+    return invoice_id, due
