@@ -55,8 +55,8 @@ def command(
 
     AMOUNT is digits with an optional '.' and at most the currency's decimal
     places (840, 99.50).  The id defaults to the next free one in the
-    practice's pattern (INV-2026-058 -> INV-2026-059, unique across all
-    clients); a given --id already used is refused.  The due date is --due,
+    client's pattern (FH-11 -> FH-12; a first invoice INV-2026-001 on),
+    unique across all clients; a given --id already used is refused.  The due date is --due,
     or --terms days after the issue date --on (default: the client's
     billing.terms_days, else 14).
 
