@@ -67,10 +67,9 @@ def command(
     import re
 
     from sortext.commands.writes import parse_date, report
-    from sortext.edit.invoice import NewInvoice, add_invoice
+    from sortext.edit.invoice import NewInvoice, add_invoice, other_invoice_ids
     from sortext.edit.roundtrip import RecordEditor
     from sortext.edit.update import update_record
-    from sortext.store.index import Index
 
     if due_text is not None and terms is not None:
         raise click.UsageError("give the due date once: --due or --terms")
@@ -85,15 +84,7 @@ def command(
     due = parse_date(due_text, "--due")
     repo = open_repo(repo_dir)
     issued = issued_on or resolve_today(today, repo.config.timezone)
-    with Index.open(repo) as index:
-        index.refresh()
-        others = [
-            item.get("id")
-            for record in index.records()
-            if record.id != record_id
-            for item in (record.data.get("invoices") or [])
-            if isinstance(item, dict)
-        ]
+    others = other_invoice_ids(repo, record_id)
     new = NewInvoice(
         amount=amount,
         issued=issued,
