@@ -129,6 +129,30 @@ def test_a_used_id_is_refused(
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("given_id", ["INV\x1b[2J-1", "INV-1\nstatus: paid", "  "])
+def test_an_id_that_is_not_one_printable_line_is_refused(
+    cli: Callable[..., Result], records_repo: Path, given_id: str
+) -> None:
+    path = records_repo / "clients" / f"{AMARA}.md"
+    before = path.read_bytes()
+    result = run(cli, records_repo, AMARA, "840", "--id", given_id)
+    assert result.exit_code == 2 and "\x1b" not in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+def test_invoices_that_are_not_a_list_are_refused_not_a_traceback(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    path = records_repo / "clients" / f"{BRUNO}.md"
+    path.write_text(path.read_text().replace("tags:", "invoices: 5\ntags:", 1))
+    before = path.read_bytes()
+    result = run(cli, records_repo, BRUNO, "840")
+    assert result.exit_code == 2
+    assert "invoices is not a list" in result.output and "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
@@ -209,6 +233,8 @@ def test_a_record_saved_meanwhile_is_refused(
 
 
 AMOUNT_TEXT = st.one_of(
+    st.decimals(min_value=0, max_value=10**12, places=2).map(lambda d: format(d, "f")),
+    st.from_regex(r"\A[0-9]{1,13}(\.[0-9]{1,3})?\Z"),
     st.decimals(allow_nan=True, allow_infinity=True).map(str),
     st.decimals(min_value=-(10**13), max_value=10**13, places=3).map(lambda d: format(d, "f")),
     st.from_regex(r"\A[-+ ]?[0-9]{0,14}(\.[0-9]{0,4})?([eE][-+]?[0-9])?\Z"),

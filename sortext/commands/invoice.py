@@ -101,5 +101,7 @@ def command(
         given.append(add_invoice(editor, new, others))
 
     result = update_record(repo, record_id, change, dry_run=dry_run)
+    from sortext.commands.style import visible
+
     number, due_on = given[-1]
-    report(result, f"invoice {number} of {amount} issued {issued}, due {due_on}")
+    report(result, f"invoice {visible(number)} of {amount} issued {issued}, due {due_on}")

@@ -165,7 +165,8 @@ def add_invoice(
 
     ``practice_ids``: the invoice ids of the other records.  Raises ParameterError
     (``amount``) for an amount :func:`parse_amount` refuses; EditRefused when
-    the given id is already used (here or in another record), when the due date is
+    the given id is already used (here or in another record) or is not one line of
+    printable text, when the due date is
     before the issue date, or when ``invoices`` is not a list.
     """
     currency = invoice.currency or editor.get(("billing", "currency"))
@@ -175,6 +176,10 @@ def add_invoice(
     own = [i.get("id") for i in current if isinstance(i, dict)] if isinstance(current, list) else []
     every = [*practice_ids, *own]
     if invoice.invoice_id is not None:
+        if not invoice.invoice_id.strip() or not invoice.invoice_id.isprintable():
+            raise EditRefused(
+                f"invoice id '{one_line(invoice.invoice_id)}' is not one line of printable text"
+            )
         if invoice.invoice_id in every:
             where = "this client" if invoice.invoice_id in own else "another client"
             raise EditRefused(
