@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("sortext.commands.new", "Create a client record from the template."),
     "set": ("sortext.commands.set", "Set fields of a record, keeping its layout."),
     "log": ("sortext.commands.log", "Log a session and move the next action."),
+    "invoice": ("sortext.commands.invoice", "Bill a client: add an invoice."),
     "pay": ("sortext.commands.pay", "Mark an invoice paid."),
     "measure": ("sortext.commands.measure", "Record a goal measurement."),
     "move": ("sortext.commands.move", "Move a client to another stage."),

@@ -51,6 +51,7 @@ PREVIEW_TOOLS = {
     "preview_log_session",
     "preview_set_fields",
     "preview_pay_invoice",
+    "preview_invoice",
     "preview_measure",
     "preview_move_stage",
     "preview_new_client",
@@ -292,6 +293,10 @@ def test_each_write_tool_previews_and_applies(records_repo: Path) -> None:
             {"id": "amara-okafor", "invoice": "INV-2026-058", "on": SAMPLE_TODAY},
         ),
         (
+            "preview_invoice",
+            {"id": "amara-okafor", "amount": "840.50", "on": SAMPLE_TODAY},
+        ),
+        (
             "preview_measure",
             {"id": "amara-okafor", "goal": "deep-work", "value": 9, "on": SAMPLE_TODAY},
         ),
@@ -328,6 +333,7 @@ def test_each_write_tool_previews_and_applies(records_repo: Path) -> None:
         assert outcome["commit"]
     text = (records_repo / AMARA).read_text()
     assert "status: paid" in text and "rate: 450" in text and "stage: review" in text
+    assert "{id: INV-2026-059, amount: 840.5, currency: GBP, status: sent" in text
     assert (records_repo / "clients" / "zoe-adams.md").is_file()
     log = git(records_repo, "log", f"-{len(previews)}", "--format=%an|%s")
     assert log.count("Assistant (MCP)|") == len(previews)
@@ -589,6 +595,7 @@ def test_ids_that_are_not_slugs_are_refused_by_every_tool(records_repo: Path, ba
         ("preview_set_fields", {"id": bad, "fields": {"stage": "active"}}),
         ("preview_log_session", {"id": bad, "focus": "x"}),
         ("preview_pay_invoice", {"id": bad, "invoice": "INV-1"}),
+        ("preview_invoice", {"id": bad, "amount": "10"}),
         ("preview_measure", {"id": bad, "goal": "g", "value": 1}),
         ("preview_move_stage", {"id": bad, "stage": "active"}),
         ("preview_file_inbox_note", {"note": "inbox/x.md", "client_id": bad}),
@@ -745,3 +752,11 @@ def test_the_mcp_command_reports_a_missing_repository(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "no sortext.yaml" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_bad_invoice_amount_is_refused_naming_the_argument(records_repo: Path) -> None:
+    before = (records_repo / AMARA).read_bytes()
+    (result,) = calls(records_repo, ("preview_invoice", {"id": "amara-okafor", "amount": "1e3"}))
+    assert result.is_error
+    assert "amount '1e3' is not an amount" in error_text(result)
+    assert (records_repo / AMARA).read_bytes() == before

@@ -472,6 +472,63 @@ def build_server(repo: Repository) -> MCPServer:
         return run()
 
     @tool(READ)
+    def preview_invoice(
+        id: str,
+        amount: str | int | float,
+        currency: str | None = None,
+        due: str | None = None,
+        terms: int | None = None,
+        on: str | None = None,
+        invoice_id: str | None = None,
+        description: str | None = None,
+        draft: bool = False,
+        today: str | None = None,
+    ) -> dict[str, Any]:
+        """Preview billing a client (= `sortext invoice`): appends {id, amount, currency,
+        status sent (draft), issued (on, default today), due (due, or terms days after,
+        default billing.terms_days else 14), description}.  amount: digits with at most
+        the currency's decimal places ("99.50"); invoice_id defaults to the next free
+        one.  Writes nothing; returns a token for apply_change."""
+        import re
+
+        from sortext.edit.invoice import NewInvoice, add_invoice, other_invoice_ids
+
+        def run() -> dict[str, Any]:
+            if isinstance(amount, bool):
+                raise guard.AssistantInputError("amount: give a number like 840 or 99.50")
+            if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+                raise guard.AssistantInputError(
+                    f"currency: {currency!r:.40} is not three capital letters like EUR"
+                )
+            if due is not None and terms is not None:
+                raise guard.AssistantInputError("give the due date once: due or terms")
+            if terms is not None and not 0 <= terms <= 3650:
+                raise guard.AssistantInputError(f"terms: {terms} is not 0 to 3650 days")
+            if invoice_id is not None and not invoice_id.strip():
+                raise guard.AssistantInputError("invoice_id: cannot be empty")
+            current = fresh()
+            guard.record_path(current, id)
+            issued = guard.iso_date(on, "on") or guard.today(today, current)
+            new = NewInvoice(
+                amount=str(amount),
+                issued=issued,
+                due=guard.iso_date(due, "due"),
+                terms=terms,
+                currency=currency,
+                invoice_id=invoice_id,
+                description=description,
+                status="draft" if draft else "sent",
+            )
+            others = other_invoice_ids(current, id)
+
+            def change(editor: Any) -> None:
+                add_invoice(editor, new, others)
+
+            return planned(id, change, f"invoice of {amount} issued {issued.isoformat()}")
+
+        return run()
+
+    @tool(READ)
     def preview_measure(
         id: str, goal: str, value: float, on: str | None = None, today: str | None = None
     ) -> dict[str, Any]:

@@ -38,7 +38,7 @@ CLI_WORDS: dict[str, str] = {
 assert set(CLI_WORDS) == ACTIONS, "every hint action has the command line's words"
 
 #: a parameter whose option is not ``--`` and its name
-OPTION_NAMES: dict[str, str] = {"base_rev": "--base"}
+OPTION_NAMES: dict[str, str] = {"base_rev": "--base", "amount": "AMOUNT"}
 
 
 def option_name(parameter: str) -> str:
