@@ -329,8 +329,7 @@ def test_windows_device_names_are_not_slugs(stem: str) -> None:
 
 @pytest.mark.parametrize("name", ["Con", "NUL", "Aux", "Prn", "Com 1", "LPT9"])
 def test_new_never_makes_a_record_windows_cannot_hold(name: str) -> None:
-    from sortext.edit.new import slugify
-    from sortext.files.slug import is_slug
+    from sortext.files.slug import is_slug, slugify
 
     assert is_slug(slugify(name))
 
@@ -341,8 +340,7 @@ def test_new_never_makes_a_record_windows_cannot_hold(name: str) -> None:
 @example("Com 1.")
 @example("lpt9")
 def test_property_a_slug_is_never_a_windows_device_name(text: str) -> None:
-    from sortext.edit.new import slugify
-    from sortext.files.slug import is_slug, safe_stem
+    from sortext.files.slug import is_slug, safe_stem, slugify
 
     for stem in (text, slugify(text), safe_stem(text)):
         if is_slug(stem):

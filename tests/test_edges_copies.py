@@ -159,7 +159,7 @@ def test_new_with_id(cli: Callable[..., Result], records_repo: Path) -> None:
 def test_any_name_gives_a_valid_id(name: str) -> None:
     import re
 
-    from sortext.edit.new import slugify
+    from sortext.files.slug import slugify
 
     slug = slugify(name)
     assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug)

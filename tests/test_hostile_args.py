@@ -22,10 +22,9 @@ from hypothesis import strategies as st
 
 from sortext.check.load import Record, parse_record
 from sortext.edit.emit import EditRefused
-from sortext.edit.new import slugify
 from sortext.edit.roundtrip import RecordEditor
 from sortext.errors import ConfigError, UsageError
-from sortext.files.slug import MAX_SLUG, is_slug
+from sortext.files.slug import MAX_SLUG, is_slug, slugify
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.rules.findings import findings
 from sortext.schema.config import DEFAULT_THRESHOLDS, MAX_THRESHOLD, load_config, parse_config

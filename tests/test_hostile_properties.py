@@ -331,7 +331,7 @@ def test_every_reading_command_survives_any_record(case: Any) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_a_new_clients_id_is_always_a_slug(name: str) -> None:
-    from sortext.edit.new import slugify
+    from sortext.files.slug import slugify
 
     made = slugify(name)
     assert is_slug(made) and is_slug(f"{made}-99")

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sortext"
 # Lowest first.  A module may import its own folder and anything listed before it.
 LAYERS = [
     "sortext",  # the package's __init__ (version) only
+    "lazyre",  # patterns compiled on first use (imports only re)
     "errors",
     "files",
     "record",

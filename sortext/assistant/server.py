@@ -491,7 +491,8 @@ def build_server(repo: Repository) -> MCPServer:
         one.  Writes nothing; returns a token for apply_change."""
         import re
 
-        from sortext.edit.invoice import NewInvoice, add_invoice, other_invoice_ids
+        from sortext.edit.invoice import NewInvoice, add_invoice
+        from sortext.store.invoiceids import other_invoice_ids
 
         def run() -> dict[str, Any]:
             if isinstance(amount, bool):

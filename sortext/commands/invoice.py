@@ -67,9 +67,10 @@ def command(
     import re
 
     from sortext.commands.writes import parse_date, report
-    from sortext.edit.invoice import NewInvoice, add_invoice, other_invoice_ids
+    from sortext.edit.invoice import NewInvoice, add_invoice
     from sortext.edit.roundtrip import RecordEditor
     from sortext.edit.update import update_record
+    from sortext.store.invoiceids import other_invoice_ids
 
     if due_text is not None and terms is not None:
         raise click.UsageError("give the due date once: --due or --terms")

@@ -20,7 +20,7 @@ from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import ParameterError, one_line
 
 if TYPE_CHECKING:
-    from sortext.repo import Repository
+    pass
 
 #: ISO 4217 currencies whose minor unit is not 2 decimal places (others: 2)
 MINOR_DIGITS: dict[str, int] = {
@@ -124,22 +124,6 @@ def next_invoice_id(own: Iterable[object], practice: Iterable[object], issued: d
     while f"{prefix}{number:0{width}d}" in taken:
         number += 1
     return f"{prefix}{number:0{width}d}"
-
-
-def other_invoice_ids(repo: Repository, record_id: str) -> list[object]:
-    """The invoice ids of every record but ``record_id`` (from the refreshed index; the
-    record being billed is read from its file by the edit itself)."""
-    from sortext.store.index import Index
-
-    with Index.open(repo) as index:
-        index.refresh()
-        return [
-            item.get("id")
-            for record in index.records()
-            if record.id != record_id
-            for item in (record.data.get("invoices") or [])
-            if isinstance(item, dict)
-        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ replaced.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from sortext.edit.emit import render_flow
 from sortext.edit.roundtrip import EditRefused, RecordEditor
+from sortext.files.slug import slugify
 from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 
@@ -36,29 +35,6 @@ class NewClient:
     due: dt.date | None = None
     #: the day the client first got in touch (a form response's timestamp); None: today
     first_contact: dt.date | None = None
-
-
-def slugify(name: str) -> str:
-    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes).
-
-    Names in any script are transliterated with ``anyascii`` (``Зоя Орлова``
-    -> ``zoya-orlova``, ``王芳`` -> ``wangfang``); ``client`` only when
-    nothing of the name has letters or digits; ``con-client`` for a name that
-    would be a device name Windows reserves (``Con``).  At most ``MAX_SLUG - 6``
-    characters, leaving room for a ``-N`` suffix, so the id is always a slug
-    (:mod:`sortext.files.slug`) however long the name.
-    """
-    from anyascii import anyascii
-
-    from sortext.files.slug import MAX_SLUG, WINDOWS_DEVICES
-
-    ascii_text = anyascii(unicodedata.normalize("NFC", name)).lower()
-    ascii_text = re.sub(r"['\u2019`]", "", ascii_text)
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    slug = slug[: MAX_SLUG - 6].strip("-")
-    if slug in WINDOWS_DEVICES:  # "Con" -> con-client: Windows cannot hold con.md
-        slug = f"{slug}-client"
-    return slug or "client"
 
 
 @dataclass(frozen=True, slots=True)

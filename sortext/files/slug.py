@@ -178,3 +178,26 @@ def confined_path(
             f"{path}: resolves outside {folder} (to {real}); refusing to write through the link"
         )
     return path
+
+
+def slugify(name: str) -> str:
+    """``Zoë O'Brien-Smith`` -> ``zoe-obrien-smith`` (lowercase ASCII, dashes).
+
+    Names in any script are transliterated with ``anyascii`` (``Зоя Орлова``
+    -> ``zoya-orlova``, ``王芳`` -> ``wangfang``); ``client`` only when
+    nothing of the name has letters or digits; ``con-client`` for a name that
+    would be a device name Windows reserves (``Con``).  At most ``MAX_SLUG - 6``
+    characters, leaving room for a ``-N`` suffix, so the id is always a slug
+    (:mod:`sortext.files.slug`) however long the name.
+    """
+    import unicodedata
+
+    from anyascii import anyascii
+
+    ascii_text = anyascii(unicodedata.normalize("NFC", name)).lower()
+    ascii_text = re.sub(r"['\u2019`]", "", ascii_text)
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    slug = slug[: MAX_SLUG - 6].strip("-")
+    if slug in WINDOWS_DEVICES:  # "Con" -> con-client: Windows cannot hold con.md
+        slug = f"{slug}-client"
+    return slug or "client"

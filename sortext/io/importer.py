@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sortext.edit.new import slugify
 from sortext.errors import UsageError, one_line
+from sortext.files.slug import slugify
 from sortext.io.fieldmap import (
     CellError,
     FieldMap,
@@ -257,7 +257,7 @@ class Planner:
         return format_path(path)
 
     def _new_id(self, name: str) -> str:
-        from sortext.edit.new import slugify
+        from sortext.files.slug import slugify
 
         base = slugify(name)
         candidate, n = base, 2

@@ -110,7 +110,7 @@ def misnamed(name: str) -> str | None:
     stem, dot, extension = name.rpartition(".")
     if not dot or not stem or f".{extension.casefold()}" not in _MARKDOWN:
         return None
-    from sortext.edit.new import slugify
+    from sortext.files.slug import slugify
 
     return f"{slugify(stem) or stem}.md"
 
