@@ -115,7 +115,11 @@ class Repository:
             entries = list(os.scandir(self.clients_path))
         except FileNotFoundError:
             return []
-        found = [(Path(e.path), misnamed(e.name)) for e in entries if e.is_file()]
+        # the name first, then the entry's own type, never followed: a link that loops
+        # or leads nowhere must not stop the check (a link is not read as a record either)
+        found = [
+            (Path(e.path), misnamed(e.name)) for e in entries if not e.is_dir(follow_symlinks=False)
+        ]
         return sorted((p, n) for p, n in found if n is not None)
 
     def record_path(self, record_id: str) -> Path:
