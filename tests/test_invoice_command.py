@@ -330,3 +330,32 @@ def test_invoices_at_once_for_different_clients_get_different_ids(
     assert all(c.returncode == 0 for c in children), outputs
     given_ids = [str(invoices(records_repo, f"parallel-{n}")[-1]["id"]) for n in "abcd"]
     assert sorted(given_ids) == [f"INV-2026-0{n}" for n in range(59, 63)], given_ids
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    core=st.from_regex(r"[A-Z]{2,4}-[0-9]{1,3}", fullmatch=True),
+    before=st.sampled_from(["", " ", "\u00a0", "\u3000"]),
+    after=st.sampled_from(["", " ", "  ", "\u00a0"]),
+)
+def test_an_id_with_space_at_its_ends_is_refused(
+    cli: Callable[..., Result], records_repo: Path, core: str, before: str, after: str
+) -> None:
+    """Found breaking round 12: ``--id ' INV-7 '`` was written as typed, and
+    ``sortext pay ID INV-7`` then found no such invoice."""
+    path = records_repo / "clients" / f"{BRUNO}.md"
+    original = path.read_bytes()
+    result = run(cli, records_repo, BRUNO, "10", "--id", f"{before}{core}{after}", "--dry-run")
+    if before or after:
+        assert result.exit_code == 2, result.output
+        # (a no-break or ideographic space is not printable: refused as such)
+        plain = (before + after).strip(" ") == ""
+        why = "begins or ends with a space" if plain else "is not one line of printable"
+        assert why in result.output, result.output
+    else:
+        assert result.exit_code == 0, result.output
+    assert path.read_bytes() == original
