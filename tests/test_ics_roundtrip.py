@@ -132,3 +132,26 @@ def test_importing_any_export_plans_nothing(
     plan = plan_calendar(open_repository(sample_base), path, today=dt.date(2026, 12, 1))
     assert plan.records == [] and plan.problems == [] and plan.rows == 0
     assert plan.own == len(calendar_events(records))
+
+
+_uid_heads = st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True)
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None, max_examples=40)
+@given(head=_uid_heads, tail=st.sampled_from(["@sortext", "-next-action@sortext", "@Sortext"]))
+def test_a_booking_whose_uid_ends_like_ours_is_still_a_booking(head: str, tail: str) -> None:
+    """Found breaking round 12: a Calendly booking with the UID ``booking-42@sortext``
+    (another tool's, or hand-made) was counted as sortext's own export and dropped
+    with no word of the attendee.  Sortext's export never writes an ATTENDEE: an
+    event with one is a booking whatever its UID ends with."""
+    uid = f"{head}{tail}"
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Calendly//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20261120T000000Z\r\nDTSTART:20261205T100000Z\r\n"
+        "DTEND:20261205T110000Z\r\nSUMMARY:Intro call\r\n"
+        "ORGANIZER:mailto:me@practice.example\r\n"
+        "ATTENDEE;CN=Zed Quinn:mailto:zed@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    calendar = read_calendar(text.encode("utf-8"), "UTC", "cal.ics", dt.date(2026, 12, 1))
+    assert calendar.own == 0
+    assert [(b.uid, b.email) for b in calendar.bookings] == [(uid, "zed@example.org")]

@@ -280,3 +280,82 @@ def test_amounts_round_trip_or_leave_the_file_alone(
         assert result.exit_code == 2, result.output
         assert "AMOUNT" in result.output
         assert path.read_bytes() == before
+
+
+def _waiting_on(folder: Path) -> int:
+    """How many flock requests on ``folder`` are blocked (``/proc/locks``' ``->`` lines)."""
+    import os
+
+    st = os.stat(folder)
+    inode = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    lines = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in lines if "->" in line and f" {inode} " in line)
+
+
+def test_invoices_at_once_for_different_clients_get_different_ids(
+    cli: Callable[..., Result], records_repo: Path
+) -> None:
+    """Found breaking round 12: five ``sortext invoice`` at once on five new clients
+    gave four of them INV-2026-002 (each read the ids before any wrote, ``check``
+    still OK).  Here the processes start while the numbering lock is held, so all
+    of them are past start-up together; released, each must see the others' ids."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from sortext.files.write import folder_lock
+
+    names = [f"Parallel {n}" for n in "abcd"]
+    for name in names:
+        assert cli("new", name, "--repo", str(records_repo)).exit_code == 0
+    env = {**os.environ, "SORTEXT_TODAY": SAMPLE_TODAY, "NO_COLOR": "1"}
+    with folder_lock(records_repo):
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "sortext", "invoice", slug, "100"],
+                cwd=records_repo,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for slug in (f"parallel-{n}" for n in "abcd")
+        ]
+        deadline = time.monotonic() + 120
+        # every child blocked on the lock (new code) or finished (a run without it)
+        while _waiting_on(records_repo) < len(children) and any(c.poll() is None for c in children):
+            assert time.monotonic() < deadline, "children neither blocked nor finished"
+            time.sleep(0.05)
+    outputs = [c.communicate(timeout=120)[0].decode() for c in children]
+    assert all(c.returncode == 0 for c in children), outputs
+    given_ids = [str(invoices(records_repo, f"parallel-{n}")[-1]["id"]) for n in "abcd"]
+    assert sorted(given_ids) == [f"INV-2026-0{n}" for n in range(59, 63)], given_ids
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    core=st.from_regex(r"[A-Z]{2,4}-[0-9]{1,3}", fullmatch=True),
+    before=st.sampled_from(["", " ", "\u00a0", "\u3000"]),
+    after=st.sampled_from(["", " ", "  ", "\u00a0"]),
+)
+def test_an_id_with_space_at_its_ends_is_refused(
+    cli: Callable[..., Result], records_repo: Path, core: str, before: str, after: str
+) -> None:
+    """Found breaking round 12: ``--id ' INV-7 '`` was written as typed, and
+    ``sortext pay ID INV-7`` then found no such invoice."""
+    path = records_repo / "clients" / f"{BRUNO}.md"
+    original = path.read_bytes()
+    result = run(cli, records_repo, BRUNO, "10", "--id", f"{before}{core}{after}", "--dry-run")
+    if before or after:
+        assert result.exit_code == 2, result.output
+        # (a no-break or ideographic space is not printable: refused as such)
+        plain = (before + after).strip(" ") == ""
+        why = "begins or ends with a space" if plain else "is not one line of printable"
+        assert why in result.output, result.output
+    else:
+        assert result.exit_code == 0, result.output
+    assert path.read_bytes() == original

@@ -70,7 +70,7 @@ def command(
     from sortext.edit.invoice import NewInvoice, add_invoice
     from sortext.edit.roundtrip import RecordEditor
     from sortext.edit.update import update_record
-    from sortext.store.invoiceids import other_invoice_ids
+    from sortext.store.invoiceids import numbering, other_invoice_ids
 
     if due_text is not None and terms is not None:
         raise click.UsageError("give the due date once: --due or --terms")
@@ -85,7 +85,6 @@ def command(
     due = parse_date(due_text, "--due")
     repo = open_repo(repo_dir)
     issued = issued_on or resolve_today(today, repo.config.timezone)
-    others = other_invoice_ids(repo, record_id)
     new = NewInvoice(
         amount=amount,
         issued=issued,
@@ -97,11 +96,15 @@ def command(
         status="draft" if draft else "sent",
     )
     given: list[tuple[str, dt.date]] = []
+    # the ids read, one picked and written under one lock: two runs at once
+    # (two clients) would otherwise both pick the same next id
+    with numbering(repo):
+        others = other_invoice_ids(repo, record_id)
 
-    def change(editor: RecordEditor) -> None:
-        given.append(add_invoice(editor, new, others))
+        def change(editor: RecordEditor) -> None:
+            given.append(add_invoice(editor, new, others))
 
-    result = update_record(repo, record_id, change, dry_run=dry_run)
+        result = update_record(repo, record_id, change, dry_run=dry_run)
     from sortext.commands.style import visible
 
     number, due_on = given[-1]

@@ -149,8 +149,8 @@ def add_invoice(
 
     ``practice_ids``: the invoice ids of the other records.  Raises ParameterError
     (``amount``) for an amount :func:`parse_amount` refuses; EditRefused when
-    the given id is already used (here or in another record) or is not one line of
-    printable text, when the due date is
+    the given id is already used (here or in another record), is not one line of
+    printable text or begins or ends with whitespace, when the due date is
     before the issue date, or when ``invoices`` is not a list.
     """
     currency = invoice.currency or editor.get(("billing", "currency"))
@@ -163,6 +163,11 @@ def add_invoice(
         if not invoice.invoice_id.strip() or not invoice.invoice_id.isprintable():
             raise EditRefused(
                 f"invoice id '{one_line(invoice.invoice_id)}' is not one line of printable text"
+            )
+        if invoice.invoice_id != invoice.invoice_id.strip():
+            # ' INV-7 ' is written as typed and no 'pay ID INV-7' finds it
+            raise EditRefused(
+                f"invoice id '{one_line(invoice.invoice_id)}' begins or ends with a space"
             )
         if invoice.invoice_id in every:
             where = "this client" if invoice.invoice_id in own else "another client"

@@ -27,9 +27,11 @@ apply, and the plan is a dry run until applied:
 * the same event twice in one file (same key and attendee) counts once: the
   highest ``SEQUENCE`` wins, the later one on a tie;
 * an event sortext's own ICS export wrote (its UID ends ``@sortext``:
-  :data:`sortext.io.export.OWN_UID_SUFFIX`) is the records' own date read back:
-  counted in ``own``, never booked, never a problem, so importing an export of
-  these records plans nothing.
+  :data:`sortext.io.export.OWN_UID_SUFFIX`, and it has no ``ATTENDEE``, which
+  the export never writes) is the records' own date read back: counted in
+  ``own``, never booked, never a problem, so importing an export of these
+  records plans nothing.  An event with an attendee is a booking whatever its
+  UID ends with: another tool's ``...@sortext`` UID never drops one silently.
 
 Times are converted to ``sortext.yaml``'s ``timezone`` (a ``UTC`` or ``TZID``
 start), to this computer's zone when none is set, and kept as written when
@@ -209,8 +211,8 @@ def read_calendar(
             uid_lines.setdefault(uid, out.lines.get(out.events, 0))
             if not uid:
                 out.problems.append(out.problem(out.events, "UID", "event has no UID: skipped"))
-            elif uid.endswith(OWN_UID_SUFFIX):
-                out.own += 1
+            elif uid.endswith(OWN_UID_SUFFIX) and not event.get("ATTENDEE"):
+                out.own += 1  # (a booking's UID may end so too: an attendee makes it one)
             elif _is_recurring(event):
                 recurring.add(uid)
             else:

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sortext.errors import StorageError
 from sortext.vcs import git
 
 PREFIX = "sortext-erase-"
@@ -59,7 +60,10 @@ def save(
     from sortext.files.write import atomic_write
 
     path = pending_path(root, record_id)
-    old = load(root, record_id)
+    try:
+        old = load(root, record_id)
+    except StorageError:  # one this erase cannot read is replaced (its own values kept)
+        old = None
     data = {
         "version": VERSION,
         "id": record_id,
@@ -73,17 +77,54 @@ def save(
 
 
 def load(root: Path, record_id: str) -> Pending | None:
-    """The unfinished erase of ``record_id``, or None (no file, or one this version
-    cannot read)."""
+    """The unfinished erase of ``record_id``, or None (no file, or one of another
+    format version).
+
+    Raises StorageError naming the file when it is there but not an unfinished erase
+    of ``record_id`` (not JSON, values not ``[field, text]`` pairs, sentences not a
+    list of texts, or another client's ``id``): it is never half-read, and never
+    taken for "nothing pending" (the erase would then say it had verified clean).
+    """
+    path = pending_path(root, record_id)
     try:
-        data = json.loads(pending_path(root, record_id).read_text("utf-8"))
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or type(exc).__name__) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:  # (UnicodeDecodeError too)
+        raise _unreadable(path, f"not JSON ({exc})") from None
+    if isinstance(data, dict) and data.get("version") != VERSION:
         return None
-    values = [(str(f), str(t)) for f, t in data.get("values") or []]
-    sentences = [str(t) for t in data.get("sentences") or [] if str(t).split()]
-    return Pending(record_id, values, sentences, str(data.get("since", "")))
+    if not isinstance(data, dict):
+        raise _unreadable(path, "not a JSON object")
+    if data.get("id", record_id) != record_id:
+        raise _unreadable(path, f"it is the erase of '{data.get('id')}', not of '{record_id}'")
+    values = data.get("values") or []
+    sentences = data.get("sentences") or []
+    if not isinstance(values, list) or not all(
+        isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v) for v in values
+    ):
+        raise _unreadable(path, "values: not a list of [field, text] pairs")
+    if not isinstance(sentences, list) or not all(isinstance(t, str) for t in sentences):
+        raise _unreadable(path, "sentences: not a list of texts")
+    return Pending(
+        record_id,
+        [(f, t) for f, t in values],
+        [t for t in sentences if t.split()],
+        str(data.get("since", "")),
+    )
+
+
+def _unreadable(path: Path, why: str) -> StorageError:
+    from sortext.files.inert import clean
+
+    return StorageError(
+        f"{path}: not an unfinished erase sortext can read: {clean(why)}; put the file "
+        "back as the erase left it, or delete it to give that erase up"
+    )
 
 
 def clear(root: Path, record_id: str) -> bool:
