@@ -1,5 +1,7 @@
-"""The inert filters' shortcut for plain ASCII text (issue 15: printing 20,000 lines
-ran a regex over every field and over the whole output) gives what the regexes give."""
+"""The inert filters' shortcuts (issue 15: printing 20,000 lines ran a regex over every
+field and over the whole output; a cold build ran one over every client's notes) give
+what the regexes give: plain ASCII text for :func:`inert.inert_output`, printable text
+in any script (newlines and tabs kept when asked) for :func:`inert.clean`."""
 
 from __future__ import annotations
 
@@ -10,9 +12,19 @@ from hypothesis import strategies as st
 
 from sortext.files import inert
 
+# Notes as a coach writes them, in several scripts, with the odd hostile character.
+NOTES = st.lists(
+    st.one_of(
+        st.sampled_from(["Session 3: ", "Zoë ", "Łódź ", "東京 ", "مرحبا ", "😀", " - ", "€12"]),
+        st.sampled_from(["\n", "\n\n", "\t", "\r\n", "\u202e", "\u200b", "\u2028", "\x00"]),
+        st.text(st.characters(codec="utf-8"), max_size=8),
+    )
+).map("".join)
 TEXT = st.one_of(
     st.text(st.characters(max_codepoint=0x7F)),
     st.text(st.characters(max_codepoint=0x2100)),
+    st.text(st.characters()),  # every code point, lone surrogates included
+    NOTES,
     st.lists(
         st.sampled_from(["ab", " ", "\t", "\n", "\r\n", "\x1b[1m", "\x1b[2J", "\x7f", "é"])
     ).map("".join),
@@ -53,3 +65,15 @@ def test_the_controls_are_the_ascii_characters_the_filters_change() -> None:
 
     changed = bytes(c for c in range(128) if inert.inert_output(chr(c), False) != chr(c))
     assert changed == inert._CONTROLS == recall._CONTROLS
+
+
+def test_no_printable_character_is_one_the_filters_change() -> None:
+    """The shortcut's premise, over every code point of the running Python's Unicode
+    database: a character ``str.isprintable`` passes is never one :func:`clean`
+    makes visible (with or without newlines kept)."""
+    unsafe, unsafe_line = inert._UNSAFE(), inert._UNSAFE_LINE()
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isprintable():
+            assert not unsafe.search(char), hex(code)
+            assert not unsafe_line.search(char), hex(code)

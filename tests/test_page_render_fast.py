@@ -472,7 +472,7 @@ def test_client_pages_are_the_pages_stock_jinja_renders(seed: int, hostile: str)
         view: ClientView = client_view(record, config, TODAY, [], False, assessment)
         page = fast.render(c=view, **common)
         assert page == slow.render(c=view, **common)
-    assert str(markupsafe.escape(f" · {hostile} · owner")) in page  # the company, escaped
+    assert f" &middot; {markupsafe.escape(hostile)} &middot; owner" in page  # the company, escaped
     errors = [Diagnostic("clients/c0.md", 3, 1, "stage", "<b>bad</b> & worse")]
     view = client_view(record, config, TODAY, errors, False, assessment)
     page = fast.render(c=view, **common)

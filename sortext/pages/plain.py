@@ -53,7 +53,7 @@ CLIENT_TEMPLATES = ("client.html.j2", "_base.html.j2", "_style.css")
 #: reads it, then a NUL): the templates :meth:`ClientPages._plain` was written from.
 #: A change to any of them makes the build render client pages through Jinja until
 #: this module is brought in line (tests/test_page_plain.py fails meanwhile).
-SHIPPED_DIGEST = "f5a2677e4c5bc5cdf414400d941740c62139b819654c7475c3e01323c258795c"
+SHIPPED_DIGEST = "d3371122f68fdaaee23276a5d63dacf641bca980a1ccbcea499a2678ae4ccbe5"
 
 _MAPS = (dict, MappingProxyType)
 # What a page's render may raise on values it cannot read (the plain path then leaves
@@ -231,21 +231,27 @@ class ClientPages:
         if type(data) not in _MAPS:
             raise _Unsure
         get = data.get
-        out: list[str] = [self._head, esc(r.name), " · session prep · ", esc(c.today), self._middle]
+        out: list[str] = [
+            self._head,
+            esc(r.name),
+            " &middot; session prep &middot; ",
+            esc(c.today),
+            self._middle,
+        ]
         add = out.append
         # <header>
         add(f'<header>\n  <h1>{esc(r.name)}</h1>\n  <span class="today">{esc(r.stage)}')
         value = get("company", undefined)
         if value:
-            add(f" · {esc(value)}")
+            add(f" &middot; {esc(value)}")
         value = get("owner", undefined)
         if value:
-            add(f" · owner {esc(value)}")
+            add(f" &middot; owner {esc(value)}")
         if c.in_stage:
-            add(f" · {esc(c.in_stage)}")
+            add(f" &middot; {esc(c.in_stage)}")
         add(
-            f" · {esc(c.today)}</span>\n"
-            '  <a href="../index.html">← all clients</a>\n</header>\n<main>\n'
+            f" &middot; {esc(c.today)}</span>\n"
+            '  <a href="../index.html">&larr; all clients</a>\n</header>\n<main>\n'
         )
         if c.no_contact:
             add(
@@ -274,8 +280,9 @@ class ClientPages:
             status = esc(nxt.status)
             add(
                 f'    <p class="next-box {status}"><span class="badge">{status}</span> '
-                f'{esc(nxt.what)}<br>\n      <span class="muted">owner {esc(nxt.owner or "–")}'
-                f" · due {esc(nxt.due or 'undated')}"
+                f'{esc(nxt.what)}<br>\n      <span class="muted">'
+                f"owner {esc(nxt.owner or '&ndash;')}"
+                f" &middot; due {esc(nxt.due or 'undated')}"
             )
             if nxt.days is not None:
                 add(f" ({esc(self._days(nxt.days))})")
@@ -300,7 +307,7 @@ class ClientPages:
                 f'<span class="muted">{esc(g.measure)}'
             )
             if g.by:
-                add(f" · by {nobr(g.by)}")
+                add(f" &middot; by {nobr(g.by)}")
             add(
                 f'</span><br>\n      <span class="pct {esc(state)}">{esc(self._pct(g.percent))}'
                 f"</span> {esc(state)}: {keepdates(g.reason)}</p>\n"
@@ -311,11 +318,12 @@ class ClientPages:
                     raise _Unsure
                 add(
                     '<p class="legend muted"><span class="key line '
-                    f'{esc(state.replace(" ", "-"))}"></span> measurements · <span class="key '
-                    'dash base"></span> baseline · <span class="key dash target"></span> target'
+                    f'{esc(state.replace(" ", "-"))}"></span> measurements &middot; '
+                    '<span class="key dash base"></span> baseline &middot; '
+                    '<span class="key dash target"></span> target'
                 )
                 if g.baseline is not None and g.target is not None and g.target < g.baseline:
-                    add(" · lower is better")
+                    add(" &middot; lower is better")
                 add("</p>")
             add("    </div>\n")
         if not goals:
@@ -335,7 +343,7 @@ class ClientPages:
             if value:
                 add(f": {esc(value)}")
             if "score" in last:
-                add(f" · score {esc(last['score'])}")
+                add(f" &middot; score {esc(last['score'])}")
             add("</p>\n")
             if c.commitments:
                 add('<p>Commitments made:</p><ul class="plain">')

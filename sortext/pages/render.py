@@ -427,8 +427,8 @@ def _inert(escape_str: Any) -> Any:
 
     def inner(text: str) -> str:
         out: str = escape_str(text)
-        if out.isascii() and out.isprintable():
-            return out  # the common case: nothing to make visible
+        if out.isprintable():
+            return out  # the common case (any script): nothing to make visible
         return clean(out, newlines=True)
 
     return inner
