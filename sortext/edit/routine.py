@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import hinted, one_line
+from sortext.record.values import calendar_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +129,20 @@ def invoice_index(editor: RecordEditor, invoice_id: str) -> int:
 
 
 def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
-    """Mark the invoice paid on ``on`` (a no-op when it already is, on that date)."""
+    """Mark the invoice paid on ``on`` (a no-op when it already is, on that date).
+
+    Raises EditRefused for a void invoice and for ``on`` before the invoice's
+    ``issued`` day (a typo in ``--on`` that would move the money to another month)."""
     index = invoice_index(editor, invoice_id)
     if editor.get(("invoices", index, "status")) == "void":
         raise EditRefused(f"invoice '{invoice_id}' is void; it cannot be paid")
+    issued = calendar_day(editor.get(("invoices", index, "issued")))
+    if issued is not None and on < issued:
+        raise EditRefused(
+            f"invoice '{one_line(invoice_id)}' was issued on {issued.isoformat()}; a payment "
+            f"on {on.isoformat()} would come before it: check --on (a deposit taken before "
+            "the invoice was written: set paid_on in the file, check will warn)"
+        )
     if editor.get(("invoices", index, "status")) != "paid":
         editor.set(("invoices", index, "status"), "paid")
     if editor.get(("invoices", index, "paid_on")) != on.isoformat():

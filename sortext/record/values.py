@@ -92,3 +92,18 @@ def normalize(value: Any) -> Any:
 
 def _normalize_item(item: Any) -> Any:
     return item.isoformat() if type(item) is dt.date else normalize(item)
+
+
+def calendar_day(value: object) -> dt.date | None:
+    """``value`` as a calendar day: a ``date`` (a ``datetime``'s day) or an ISO
+    ``YYYY-MM-DD`` text; None for anything else (no error: the schema reports it)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and is_iso_date(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None

@@ -22,7 +22,7 @@ from typing import Any
 
 from sortext.files.slug import slug_problem
 from sortext.record.tombstone import Tombstones
-from sortext.record.values import DATE_ANSWERS, is_email, is_iso_date
+from sortext.record.values import DATE_ANSWERS, calendar_day, is_email, is_iso_date
 from sortext.schema.config import Config
 from sortext.schema.explain import Problem, _get, _nearest_path, did_you_mean, schema_problems
 
@@ -379,6 +379,7 @@ def semantic_problems(
                     )
                 )
     found.extend(_identity_problems(data))
+    found.extend(invoice_date_problems(data))
     found.extend(value_problems(data, source))
     stem_problem = slug_problem(stem)
     if stem_problem is not None:
@@ -576,6 +577,37 @@ def anchored(schema: Any) -> Any:
     if isinstance(schema, list):
         return [anchored(v) for v in schema]
     return schema
+
+
+def invoice_date_problems(data: dict[str, Any]) -> list[Problem]:
+    """A warning for each invoice date before the day the invoice was issued: paid
+    on, or due, before ``issued`` (``paid_on: 2026-01-09`` for ``2026-10-09``).  Each
+    is almost always a typo that moves money between months in ``sortext money`` and
+    the exports, but a payment taken before the invoice was written (a deposit) is
+    possible, so it warns, it does not refuse.  Dates that are not dates are the
+    schema's to report; ``data``: one record's parsed front matter."""
+    invoices = data.get("invoices")
+    if not isinstance(invoices, list):
+        return []
+    found: list[Problem] = []
+    for i, invoice in enumerate(invoices):
+        if not isinstance(invoice, dict):
+            continue
+        issued = calendar_day(invoice.get("issued"))
+        if issued is None:
+            continue
+        for field, what in (("paid_on", "paid on"), ("due", "due")):
+            day = calendar_day(invoice.get(field))
+            if day is not None and day < issued:
+                found.append(
+                    Problem(
+                        ("invoices", i, field),
+                        f"{what} {day.isoformat()}, before the invoice was issued "
+                        f"({issued.isoformat()}): is one of the dates a typo?",
+                        "warning",
+                    )
+                )
+    return found
 
 
 def _identity_problems(data: dict[str, Any]) -> list[Problem]:
