@@ -164,3 +164,34 @@ def test_import_of_a_calendar_with_an_unreadable_event_books_the_rest_and_fails(
     assert "Traceback" not in result.output
     written = "".join(p.read_text() for p in (empty_repo / "clients").glob("*.md"))
     assert "ann@example.org" in written and "carl@example.org" not in written
+
+
+def test_a_time_zone_nobody_defines_is_reported_not_read_as_local_time() -> None:
+    unknown = _event("z@x", "ann@example.org").replace(
+        "DTSTART:20300105T100000Z", "DTSTART;TZID=Nowhere/Zone:20300105T100000"
+    )
+    found = read_calendar(
+        _calendar(unknown, _event("ok@x", "bob@example.org")), "UTC", "cal.ics", TODAY
+    )
+    assert [b.email for b in found.bookings] == ["bob@example.org"]
+    (problem,) = found.problems
+    assert problem.text().startswith("cal.ics:3:1: DTSTART: cannot read this event: time zone ")
+
+
+def test_a_zone_the_file_defines_or_a_windows_name_is_still_booked() -> None:
+    zone = (
+        "BEGIN:VTIMEZONE\r\nTZID:My Zone\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+    )
+    own = _event("a@x", "ann@example.org").replace(
+        "DTSTART:20300105T100000Z", "DTSTART;TZID=My Zone:20300105T100000"
+    )
+    windows = _event("b@x", "bob@example.org").replace(
+        "DTSTART:20300105T100000Z", "DTSTART;TZID=Pacific Standard Time:20300105T100000"
+    )
+    found = read_calendar(_calendar(zone, own, windows), "UTC", "cal.ics", TODAY)
+    assert found.problems == []
+    assert sorted((b.email, b.time) for b in found.bookings) == [
+        ("ann@example.org", "07:00"),
+        ("bob@example.org", "18:00"),
+    ]

@@ -88,6 +88,7 @@ HORIZON_DAYS = 92  # how far ahead a recurring event's occurrences are booked
 MAX_MINUTES = 24 * 60  # a timed booking longer than a day is a mistake (P400D), not a session
 # The properties an event has at most once (RFC 5545 3.6.1): two are not one value.
 SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY")
+_ZONED = ("DTSTART", "DTEND", "RECURRENCE-ID")  # (their TZID must name a zone)
 # The calendar owns these fields of the sessions it booked (see _row).
 OWNED_BY_CALENDAR = (
     "sessions.*.status",
@@ -229,6 +230,22 @@ def unreadable(event: Any) -> list[tuple[str, str]]:
         value = event.get(name)
         if isinstance(value, list) and len(value) > 1:
             out.append((name, f"given {len(value)} times: one is expected"))
+        elif name in _ZONED and value is not None and not isinstance(value, list):
+            zone = value.params.get("TZID") if hasattr(value, "params") else None
+            try:
+                when = value.dt
+            except Exception:  # a broken line (BrokenCalendarProperty): in errors above
+                when = None
+            if zone and isinstance(when, dt.datetime) and when.tzinfo is None:
+                # the library reads an unknown zone as no zone: 10:00 would be booked
+                # at 10:00 here, whatever the zone meant
+                out.append(
+                    (
+                        name,
+                        f"time zone '{zone}' is unknown (not a zone name this computer "
+                        "knows nor a VTIMEZONE of the file): the time cannot be placed",
+                    )
+                )
     return out
 
 
