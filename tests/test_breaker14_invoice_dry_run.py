@@ -80,3 +80,13 @@ def test_property_the_dry_run_says_the_amount_the_record_gets(
     written = data["invoices"][-1]["amount"]
     said = re.search(r" of (\S+) GBP issued ", _summary(dry))
     assert said is not None and said.group(1) == str(written), (amount, dry.output)
+
+
+def test_the_assistants_invoice_preview_says_the_written_amount(records_repo: Path) -> None:
+    from tests.test_mcp import calls, data
+
+    (result,) = calls(records_repo, ("preview_invoice", {"id": AMARA, "amount": "00840.50"}))
+    assert not result.is_error
+    preview = data(result)
+    assert preview["what"].startswith("invoice of 840.5 GBP issued "), preview["what"]
+    assert "amount: 840.5," in preview["diff"]
