@@ -195,3 +195,20 @@ def test_a_zone_the_file_defines_or_a_windows_name_is_still_booked() -> None:
         ("ann@example.org", "07:00"),
         ("bob@example.org", "18:00"),
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    endings=st.lists(st.sampled_from(["\r\n", "\n", "\r"]), min_size=20, max_size=20),
+)
+def test_property_any_mix_of_line_endings_books_every_event(endings: list[str]) -> None:
+    """A lone CR ends a line for this module (event_lines) and, now, for the parse:
+    the library split at CRLF and LF only, so 'END:VEVENT\\rEND:VCALENDAR' was one
+    line and every event of the file was dropped without a word."""
+    text = _calendar(_event("a@x", "ann@example.org"), _event("b@x", "bob@example.org"))
+    lines = text.decode().split("\r\n")[:-1]
+    assert len(lines) == 13
+    data = "".join(line + endings[i] for i, line in enumerate(lines)).encode()
+    found = read_calendar(data, "UTC", "cal.ics", TODAY)
+    assert sorted(b.email for b in found.bookings) == ["ann@example.org", "bob@example.org"]
+    assert found.problems == []

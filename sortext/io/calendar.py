@@ -262,13 +262,19 @@ def read_calendar(
 
     from sortext.io.export import OWN_UID_SUFFIX
 
+    # Lines as this module counts them (CRLF, LF or a lone CR each end one): the
+    # library splits at CRLF and LF only, so a lone CR joined two lines into one
+    # (END:VEVENT\rEND:VCALENDAR) and every event of the file was dropped.
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     try:
-        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        calendars = icalendar.Calendar.from_ical(lines, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise UsageError(f"{display}: not an iCalendar file: {exc}") from exc
-    nesting = unmatched(data)
-    if nesting is not None and not calendars:
-        raise UsageError(f"{display}:{nesting[0]}:1: {nesting[1]}: no event could be read")
+    if not calendars and event_lines(data):
+        nesting = unmatched(data)
+        if nesting is not None:
+            raise UsageError(f"{display}:{nesting[0]}:1: {nesting[1]}: no event could be read")
+        raise UsageError(f"{display}: not an iCalendar file: no calendar could be read")
     first = today or practice_day(zone)
     out = Calendar(path=display)
     begins = event_lines(data)
