@@ -212,3 +212,14 @@ def test_property_any_mix_of_line_endings_books_every_event(endings: list[str]) 
     found = read_calendar(data, "UTC", "cal.ics", TODAY)
     assert sorted(b.email for b in found.bookings) == ["ann@example.org", "bob@example.org"]
     assert found.problems == []
+
+
+def test_a_series_too_long_is_said_once_as_the_file_says_it_and_others_booked() -> None:
+    long = _event("r@x", "ann@example.org", "DURATION:P3D\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\n")
+    fine = _event("s@x", "bob@example.org", "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\n")
+    found = read_calendar(_calendar(long, fine), "UTC", "cal.ics", TODAY)
+    assert [p.text() for p in found.problems] == [
+        "cal.ics:3:1: DURATION: event r@x: DURATION P3D is 4320 minutes: more than 1440 "
+        "(a day) is not a session"
+    ]
+    assert [(b.email, b.minutes) for b in found.bookings] == [("bob@example.org", 60)] * 2

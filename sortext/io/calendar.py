@@ -288,9 +288,6 @@ def read_calendar(
             if out.events <= len(begins):
                 out.lines[out.events] = begins[out.events - 1]
             broken = unreadable(event)
-            uid = "" if broken else str(event.get("UID") or "").strip()
-            if not broken:
-                uid_lines.setdefault(uid, out.lines.get(out.events, 0))
             if broken:
                 # never booked from what the library guessed: the file's line is fixed
                 # and imported again (the event's other lines may be half read)
@@ -298,15 +295,22 @@ def read_calendar(
                     out.problems.append(
                         out.problem(out.events, name, f"cannot read this event: {message}")
                     )
-                bad_uid = str(event.get("UID") or "").strip()
-                if bad_uid and not isinstance(event.get("UID"), list):
-                    skipped.add(bad_uid)
-            elif not uid:
+                if not isinstance(event.get("UID"), list):
+                    skipped.add(str(event.get("UID") or "").strip())
+                continue
+            uid = str(event.get("UID") or "").strip()
+            uid_lines.setdefault(uid, out.lines.get(out.events, 0))
+            if not uid:
                 out.problems.append(out.problem(out.events, "UID", "event has no UID: skipped"))
             elif uid.endswith(OWN_UID_SUFFIX) and not event.get("ATTENDEE"):
                 out.own += 1  # (a booking's UID may end so too: an attendee makes it one)
             elif _is_recurring(event):
-                recurring.add(uid)
+                why = _length_problem(event)
+                if why is None:
+                    recurring.add(uid)
+                else:  # said once, as the file says it (its occurrences only have DTEND)
+                    out.problems.append(out.problem(out.events, "DURATION", f"event {uid}: {why}"))
+                    skipped.add(uid)
             else:
                 _add_event(event, uid, uid, out.events, zone, out, best)
         recurring -= skipped  # (a moved instance cannot be read: its series waits)
@@ -401,6 +405,19 @@ def _add_event(
         out.problems.append(
             out.problem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
         )
+
+
+def _length_problem(event: Any) -> str | None:
+    """Why the length of ``event`` (a series' own line) cannot be booked, or None."""
+    try:
+        start = event.decoded("DTSTART")
+    except (KeyError, ValueError):
+        return None  # (said when its occurrences are booked)
+    try:
+        _minutes(event, start)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _minutes(event: Any, start: Any) -> int | None:
