@@ -209,7 +209,6 @@ def test_a_record_saved_meanwhile_is_refused(
     cli: Callable[..., Result], records_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The editor saves the file after the command read it: nothing of ours is written."""
-    import datetime as dt
     from collections.abc import Iterable
 
     from sortext.edit import invoice
@@ -221,7 +220,7 @@ def test_a_record_saved_meanwhile_is_refused(
 
     def save_then_add(
         editor: RecordEditor, new: invoice.NewInvoice, others: Iterable[object]
-    ) -> tuple[str, dt.date]:
+    ) -> invoice.AddedInvoice:
         path.write_bytes(saved)
         return real(editor, new, others)
 

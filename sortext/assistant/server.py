@@ -372,13 +372,18 @@ def build_server(repo: Repository) -> MCPServer:
 
     # -- writes: preview, then apply -----------------------------------------------------
 
-    def planned(id: str, change: Callable[[Any], None], what: str) -> dict[str, Any]:
+    def planned(
+        id: str, change: Callable[[Any], None], what: str | Callable[[], str]
+    ) -> dict[str, Any]:
+        """Plan ``change`` on record ``id`` and preview it; ``what`` says the change
+        (a callable: said after the change ran, from what it wrote)."""
         from sortext.edit.update import plan_update
 
         def run() -> dict[str, Any]:
             current = fresh()
             guard.record_path(current, id)
-            return desk.preview(plan_update(current, id, change), what)
+            plan = plan_update(current, id, change)
+            return desk.preview(plan, what() if callable(what) else what)
 
         return run()
 
@@ -522,10 +527,17 @@ def build_server(repo: Repository) -> MCPServer:
             )
             others = other_invoice_ids(current, id)
 
-            def change(editor: Any) -> None:
-                add_invoice(editor, new, others)
+            added: list[Any] = []
 
-            return planned(id, change, f"invoice of {amount} issued {issued.isoformat()}")
+            def change(editor: Any) -> None:
+                added.append(add_invoice(editor, new, others))
+
+            def what() -> str:
+                # the amount the record gets (00840 is written 840), as sortext invoice says
+                shown = added[-1].money if added else str(amount)
+                return f"invoice of {shown} issued {issued.isoformat()}"
+
+            return planned(id, change, what)
 
         return run()
 

@@ -39,8 +39,9 @@ def command(
     client's complete data ('export client ID').
 
     csv: one row per client (stage, next action, review, renewal, billing,
-    open invoices).  json: every record's front matter.  ics: next actions,
-    scheduled sessions, reviews, renewals and unpaid invoice due dates as
+    open invoices: sent or overdue, as 'sortext money' counts them, summed per
+    currency).  json: every record's front matter.  ics: next actions,
+    scheduled sessions, reviews, renewals and open invoices' due dates as
     all-day events with stable UIDs, so calendar apps update them in place.
     The output has no timestamps: the same records give the same bytes.
 

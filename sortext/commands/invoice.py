@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from sortext.commands.options import (
     today_option,
 )
 from sortext.commands.writes import dry_run_option
-from sortext.edit.invoice import DEFAULT_TERMS
+from sortext.edit.invoice import DEFAULT_TERMS, AddedInvoice
 
 
 @click.command("invoice")
@@ -95,7 +94,7 @@ def command(
         description=description,
         status="draft" if draft else "sent",
     )
-    given: list[tuple[str, dt.date]] = []
+    given: list[AddedInvoice] = []
     # the ids read, one picked and written under one lock: two runs at once
     # (two clients) would otherwise both pick the same next id
     with numbering(repo):
@@ -107,5 +106,9 @@ def command(
         result = update_record(repo, record_id, change, dry_run=dry_run)
     from sortext.commands.style import visible
 
-    number, due_on = given[-1]
-    report(result, f"invoice {visible(number)} of {amount} issued {issued}, due {due_on}")
+    # what was (or, in a dry run, would be) written, not the amount as typed
+    added = given[-1]
+    report(
+        result,
+        f"invoice {visible(added.id)} of {added.money} issued {issued}, due {added.due}",
+    )

@@ -20,7 +20,9 @@ def command(file: Path, base: str | None, repo_dir: Path | None) -> None:
 
     Fields changed on one side are taken; fields both sides changed
     differently get conflict markers, settled with 'sortext resolve'.
-    Exit status: 0 merged cleanly, 1 conflicts left in the record.
+    A merge that would make the record invalid writes nothing and keeps
+    the copy (each error is shown at its line).
+    Exit status: 0 merged cleanly, 1 conflicts left in the record, 2 refused.
 
     \b
     Example:

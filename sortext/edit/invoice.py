@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import ParameterError, one_line
@@ -142,10 +142,27 @@ class NewInvoice:
     status: str = "sent"
 
 
+class AddedInvoice(NamedTuple):
+    """What :func:`add_invoice` wrote: the id, the due date, the amount as the record
+    holds it (``00840`` is written ``840``, ``99.50`` is ``99.5``) and the currency
+    written (None: none)."""
+
+    id: str
+    due: dt.date
+    amount: int | float
+    currency: str | None
+
+    @property
+    def money(self) -> str:
+        """``840 GBP`` (``840`` when no currency is written): as the record says it."""
+        return f"{self.amount} {self.currency}" if self.currency else str(self.amount)
+
+
 def add_invoice(
     editor: RecordEditor, invoice: NewInvoice, practice_ids: Iterable[object]
-) -> tuple[str, dt.date]:
-    """Append ``invoice`` to the record's ``invoices``; return its id and due date.
+) -> AddedInvoice:
+    """Append ``invoice`` to the record's ``invoices``; return what was written
+    (its id, due date, amount and currency: what a report of it must say).
 
     ``practice_ids``: the invoice ids of the other records.  Raises ParameterError
     (``amount``) for an amount :func:`parse_amount` refuses; EditRefused when
@@ -198,4 +215,4 @@ def add_invoice(
     if invoice.description:
         item["description"] = invoice.description
     editor.append(("invoices",), item)
-    return invoice_id, due
+    return AddedInvoice(invoice_id, due, yaml_number(amount), currency or None)

@@ -33,6 +33,13 @@ apply, and the plan is a dry run until applied:
   records plans nothing.  An event with an attendee is a booking whatever its
   UID ends with: another tool's ``...@sortext`` UID never drops one silently.
 
+An event with a line the icalendar library cannot parse (it keeps such lines as
+``event.errors`` and reads on), with a one-value property given twice, or
+lasting less than nothing or more than :data:`MAX_MINUTES` is never booked from
+a guess: it is a problem at its ``BEGIN:VEVENT`` line and every other event is
+still booked; each series is expanded on its own, so one that cannot be
+expanded stops no other.
+
 Times are converted to ``sortext.yaml``'s ``timezone`` (a ``UTC`` or ``TZID``
 start), to this computer's zone when none is set, and kept as written when
 the event is floating (no zone).
@@ -78,6 +85,10 @@ CALENDAR_MAP: FieldMap = parse_map(
 )
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 HORIZON_DAYS = 92  # how far ahead a recurring event's occurrences are booked
+MAX_MINUTES = 24 * 60  # a timed booking longer than a day is a mistake (P400D), not a session
+# The properties an event has at most once (RFC 5545 3.6.1): two are not one value.
+SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY")
+_ZONED = ("DTSTART", "DTEND", "RECURRENCE-ID")  # (their TZID must name a zone)
 # The calendar owns these fields of the sessions it booked (see _row).
 OWNED_BY_CALENDAR = (
     "sessions.*.status",
@@ -131,6 +142,35 @@ def event_lines(data: bytes) -> list[int]:
     return [text.count(b"\n", 0, m.start()) + 1 for m in re.finditer(_BEGIN_EVENT, text)]
 
 
+_COMPONENT_LINE = re.compile(rb"(?i)^(BEGIN|END):([A-Z0-9-]+)[ \t]*$")
+
+
+def unmatched(data: bytes) -> tuple[int, str] | None:
+    """The first ``BEGIN:``/``END:`` line that does not pair up, as ``(1-based
+    line, message)``; None when every component is closed in order.  (The icalendar
+    library drops every event of a file whose components do not nest, silently.)"""
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    open_: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split(b"\n"), 1):
+        m = _COMPONENT_LINE.match(line)
+        if m is None:
+            continue
+        kind, name = m.group(1).upper(), m.group(2).decode("ascii").upper()
+        if kind == b"BEGIN":
+            open_.append((number, name))
+        elif not open_:
+            return number, f"END:{name} without its BEGIN:{name}"
+        elif open_[-1][1] != name:
+            at, was = open_[-1]
+            return at, f"BEGIN:{was} is not closed (END:{name} at line {number})"
+        else:
+            open_.pop()
+    if open_:
+        at, was = open_[-1]
+        return at, f"BEGIN:{was} is not closed"
+    return None
+
+
 def _email(value: Any) -> str | None:
     text = str(value).strip()
     if text.casefold().startswith("mailto:"):
@@ -179,6 +219,36 @@ def _sequence(event: Any) -> int:
         return 0
 
 
+def unreadable(event: Any) -> list[tuple[str, str]]:
+    """Why ``event`` cannot be used as the file says it: ``(property, message)`` for
+    each line the icalendar library could not parse (it keeps them as
+    ``event.errors`` and goes on) and each property of :data:`SINGLE` given more
+    than once; ``[]`` when it reads whole.  A line that is not ``NAME:value`` at
+    all is named ``line``."""
+    out = [(str(name or "line"), str(message)) for name, message in event.errors]
+    for name in SINGLE:
+        value = event.get(name)
+        if isinstance(value, list) and len(value) > 1:
+            out.append((name, f"given {len(value)} times: one is expected"))
+        elif name in _ZONED and value is not None and not isinstance(value, list):
+            zone = value.params.get("TZID") if hasattr(value, "params") else None
+            try:
+                when = value.dt
+            except Exception:  # a broken line (BrokenCalendarProperty): in errors above
+                when = None
+            if zone and isinstance(when, dt.datetime) and when.tzinfo is None:
+                # the library reads an unknown zone as no zone: 10:00 would be booked
+                # at 10:00 here, whatever the zone meant
+                out.append(
+                    (
+                        name,
+                        f"time zone '{zone}' is unknown (not a zone name this computer "
+                        "knows nor a VTIMEZONE of the file): the time cannot be placed",
+                    )
+                )
+    return out
+
+
 def read_calendar(
     data: bytes, zone: str | None, display: str, today: dt.date | None = None
 ) -> Calendar:
@@ -192,21 +262,42 @@ def read_calendar(
 
     from sortext.io.export import OWN_UID_SUFFIX
 
+    # Lines as this module counts them (CRLF, LF or a lone CR each end one): the
+    # library splits at CRLF and LF only, so a lone CR joined two lines into one
+    # (END:VEVENT\rEND:VCALENDAR) and every event of the file was dropped.
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     try:
-        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+        calendars = icalendar.Calendar.from_ical(lines, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError) as exc:
         raise UsageError(f"{display}: not an iCalendar file: {exc}") from exc
+    if not calendars and event_lines(data):
+        nesting = unmatched(data)
+        if nesting is not None:
+            raise UsageError(f"{display}:{nesting[0]}:1: {nesting[1]}: no event could be read")
+        raise UsageError(f"{display}: not an iCalendar file: no calendar could be read")
     first = today or practice_day(zone)
     out = Calendar(path=display)
     begins = event_lines(data)
     uid_lines: dict[str, int] = {}
     best: dict[tuple[str, str], Booking] = {}
+    skipped: set[str] = set()  # UIDs of events that could not be read
     for cal in calendars:
         recurring: set[str] = set()
         for event in cal.walk("VEVENT"):
             out.events += 1
             if out.events <= len(begins):
                 out.lines[out.events] = begins[out.events - 1]
+            broken = unreadable(event)
+            if broken:
+                # never booked from what the library guessed: the file's line is fixed
+                # and imported again (the event's other lines may be half read)
+                for name, message in broken:
+                    out.problems.append(
+                        out.problem(out.events, name, f"cannot read this event: {message}")
+                    )
+                if not isinstance(event.get("UID"), list):
+                    skipped.add(str(event.get("UID") or "").strip())
+                continue
             uid = str(event.get("UID") or "").strip()
             uid_lines.setdefault(uid, out.lines.get(out.events, 0))
             if not uid:
@@ -214,9 +305,15 @@ def read_calendar(
             elif uid.endswith(OWN_UID_SUFFIX) and not event.get("ATTENDEE"):
                 out.own += 1  # (a booking's UID may end so too: an attendee makes it one)
             elif _is_recurring(event):
-                recurring.add(uid)
+                why = _length_problem(event)
+                if why is None:
+                    recurring.add(uid)
+                else:  # said once, as the file says it (its occurrences only have DTEND)
+                    out.problems.append(out.problem(out.events, "DURATION", f"event {uid}: {why}"))
+                    skipped.add(uid)
             else:
                 _add_event(event, uid, uid, out.events, zone, out, best)
+        recurring -= skipped  # (a moved instance cannot be read: its series waits)
         if recurring:
             out.series |= recurring
             out.window = (first, first + dt.timedelta(days=HORIZON_DAYS))
@@ -236,21 +333,27 @@ def _add_occurrences(
     best: dict[tuple[str, str], Booking],
 ) -> None:
     """The occurrences of the recurring events ``uids`` of ``cal`` in the horizon."""
+    import icalendar
     import recurring_ical_events
 
     last = first + dt.timedelta(days=HORIZON_DAYS)
-    number = {uid: i for i, uid in enumerate(sorted(uids))}
-    try:
-        occurrences = list(recurring_ical_events.of(cal).between(first, last))
-    except Exception as exc:  # the library raises its own types for a bad RRULE
-        out.problems.append(out.problem(out.events, "RRULE", f"cannot expand: {exc}"))
-        return
-    for occurrence in occurrences:
-        uid = str(occurrence.get("UID") or "").strip()
-        if uid in uids:
-            # numbered after the file's events so every occurrence has its own row
-            row = out.events + 1 + number[uid]
-            _add_event(occurrence, uid, _recurrence_key(uid, occurrence), row, zone, out, best)
+    for i, uid in enumerate(sorted(uids)):
+        # numbered after the file's events so every occurrence has its own row
+        row = out.events + 1 + i
+        # each series expanded on its own (with the calendar's time zones): one
+        # that cannot be expanded is reported at its line, the others still booked
+        alone = icalendar.Calendar()
+        for component in cal.subcomponents:
+            if component.name != "VEVENT" or str(component.get("UID") or "").strip() == uid:
+                alone.add_component(component)
+        try:
+            occurrences = list(recurring_ical_events.of(alone).between(first, last))
+        except Exception as exc:  # the library raises its own types for a bad RRULE
+            out.problems.append(out.problem(row, "RRULE", f"event {uid}: cannot expand: {exc}"))
+            continue
+        for occurrence in occurrences:
+            key = _recurrence_key(uid, occurrence)
+            _add_event(occurrence, uid, key, row, zone, out, best)
 
 
 def _add_event(
@@ -269,7 +372,11 @@ def _add_event(
     except (KeyError, ValueError) as exc:
         out.problems.append(out.problem(number, "DTSTART", f"event {uid}: {exc}"))
         return
-    minutes = _minutes(event, start)
+    try:
+        minutes = _minutes(event, start)
+    except ValueError as exc:
+        out.problems.append(out.problem(number, "DURATION", f"event {uid}: {exc}"))
+        return
     summary = str(event.get("SUMMARY") or "").strip() or None
     status = str(event.get("STATUS") or "").strip().upper()
     cancelled = status == "CANCELLED" or bool(
@@ -300,7 +407,25 @@ def _add_event(
         )
 
 
+def _length_problem(event: Any) -> str | None:
+    """Why the length of ``event`` (a series' own line) cannot be booked, or None."""
+    try:
+        start = event.decoded("DTSTART")
+    except (KeyError, ValueError):
+        return None  # (said when its occurrences are booked)
+    try:
+        _minutes(event, start)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _minutes(event: Any, start: Any) -> int | None:
+    """The length of a timed event in minutes (its ``DTEND`` or ``DURATION``);
+    None when it has neither or is all day.  Raises ValueError when it ends
+    before it starts or lasts more than :data:`MAX_MINUTES`."""
+    if not isinstance(start, dt.datetime):
+        return None  # all day: a day, not a session length
     try:
         end = event.decoded("DTEND")
     except KeyError:
@@ -310,12 +435,25 @@ def _minutes(event: Any, start: Any) -> int | None:
             duration = event.decoded("DURATION")
         except KeyError:
             return None
-        return int(duration.total_seconds() // 60) if isinstance(duration, dt.timedelta) else None
-    if isinstance(start, dt.datetime) and isinstance(end, dt.datetime):
+        if not isinstance(duration, dt.timedelta):
+            return None
+        seconds = duration.total_seconds()
+        what = f"DURATION {event.get('DURATION').to_ical().decode()}"
+    elif isinstance(end, dt.datetime):
         if (start.tzinfo is None) != (end.tzinfo is None):
             return None
-        return max(0, int((end - start).total_seconds() // 60))
-    return None
+        seconds = (end - start).total_seconds()
+        what = "DTEND"
+    else:
+        return None
+    if seconds < 0:
+        raise ValueError(f"{what} ends before the event starts")
+    if seconds > MAX_MINUTES * 60:
+        raise ValueError(
+            f"{what} is {int(seconds // 60)} minutes: more than {MAX_MINUTES} "
+            "(a day) is not a session"
+        )
+    return int(seconds // 60)
 
 
 def plan_calendar(

@@ -29,6 +29,7 @@ from sortext.io.formula import neutralise
 from sortext.io.outpath import IN_CLIENTS, output_problem
 from sortext.record.model import Invoice, RecordView
 from sortext.repo import Repository
+from sortext.rules.outstanding import totals_by_currency
 from sortext.schema.config import folder_name_problem
 
 FORMATS = ("csv", "json", "ics")
@@ -117,7 +118,10 @@ def _records_in_pass(repo: Repository, index: Any, validator: Any) -> list[dict[
 
 
 def _open_invoices(view: RecordView) -> list[Invoice]:
-    return [i for i in view.invoices if i.status not in ("paid", "void")]
+    """The invoices ``sortext money`` counts as outstanding (sent or overdue)."""
+    from sortext.rules.outstanding import is_outstanding
+
+    return [i for i in view.invoices if is_outstanding(i.status)]
 
 
 def _cell(value: Any) -> str:
@@ -219,7 +223,9 @@ def to_csv(
             "billing_rate": billing.rate,
             "billing_currency": billing.currency,
             "invoices_open": len(unpaid),
-            "invoices_open_amount": sum(i.amount for i in unpaid if i.amount is not None),
+            "invoices_open_amount": totals_by_currency(
+                (i.amount, view.invoice_currency(i)) for i in unpaid if i.amount is not None
+            ),
             "last_session": held[-1] if held else None,
             "tags": ";".join(view.tags),
             "phone": data.get("phone"),

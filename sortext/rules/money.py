@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from sortext.check.load import Record
 from sortext.record.model import as_date
+from sortext.rules.outstanding import OUTSTANDING as OUTSTANDING  # the one definition
 
 #: Age buckets of outstanding invoices, in days since issue (upper bound included).
 BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -24,7 +25,6 @@ BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("61-90", 90),
     ("90+", None),
 )
-OUTSTANDING = frozenset({"sent", "overdue"})
 
 
 def add(*amounts: float) -> float:

@@ -20,6 +20,7 @@ from sortext.errors import ConfigError, UnsafePathError
 from sortext.files.slug import confined_folder, linked_part
 from sortext.files.state import StateDir
 from sortext.record.diagnostics import Diagnostic
+from sortext.schema.refname import BRANCH_PATTERN
 
 CONFIG_NAME = "sortext.yaml"
 DEFAULT_STAGE_NAMES = [
@@ -162,7 +163,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "remotes": {"type": "array", "items": _REMOTE},
                 "branch": {
                     "type": "string",
-                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                    "pattern": BRANCH_PATTERN,
                     "description": "a git branch name like main (letters, digits, '.', '_', "
                     "'/', '-')",
                 },
@@ -207,7 +208,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                                 {"const": False},
                                 {
                                     "type": "string",
-                                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                                    "pattern": BRANCH_PATTERN,
                                     "description": "a git branch name like sortext-pages "
                                     "(letters, digits, '.', '_', '/', '-')",
                                 },
@@ -216,7 +217,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "keep": {"type": "integer", "minimum": 1},
                         "from": {
                             "type": "string",
-                            "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                            "pattern": BRANCH_PATTERN,
                             "description": "the branch whose pages are published, like main "
                             "(letters, digits, '.', '_', '/', '-')",
                         },
@@ -668,6 +669,7 @@ def _validate_config(
                     f"expected {_REMOTE['description']}, found '{name}'",
                 )
             )
+    problems.extend(_branch_problems(data))
     clients_dir = data.get("clients_dir")
     if root is not None and isinstance(clients_dir, str):
         why = clients_dir_problem(root, clients_dir)
@@ -712,6 +714,39 @@ def _validate_config(
     for path, message in problems:
         line, col = positions.value(path)
         out.append(Diagnostic(display, line, col, format_path(path), message))
+    return out
+
+
+def _branch_problems(data: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
+    """``(path, message)`` for each branch name of ``pages`` and ``backup`` that git
+    would refuse (:func:`sortext.schema.refname.branch_problem`), and for a
+    ``pages.from`` naming the pages branch itself (the pages would be built from
+    the pages)."""
+    from sortext.schema.refname import PAGES_BRANCH, branch_problem  # (small: no cost)
+
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    pages = data.get("pages")
+    backup = data.get("backup")
+    named: list[tuple[tuple[str | int, ...], Any]] = []
+    if isinstance(pages, dict):
+        named += [(("pages", key), pages[key]) for key in ("branch", "from") if key in pages]
+    if isinstance(backup, dict) and "branch" in backup:
+        named.append((("backup", "branch"), backup["branch"]))
+    for path, name in named:
+        if isinstance(name, str):
+            why = branch_problem(name)
+            if why is not None:
+                out.append((path, f"'{name}': {why}"))
+    if isinstance(pages, dict) and isinstance(pages.get("from"), str):
+        branch = pages.get("branch", PAGES_BRANCH)
+        if pages["from"] == branch:
+            out.append(
+                (
+                    ("pages", "from"),
+                    f"'{branch}' is also the pages branch: name the branch the pages are "
+                    "built from, not the one they are published on",
+                )
+            )
     return out
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from typing import Any
 
+from sortext.rules.outstanding import OUTSTANDING_SQL
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS day_items (
     path TEXT NOT NULL, owner TEXT, day TEXT NOT NULL, o TEXT NOT NULL, kind TEXT NOT NULL,
@@ -352,7 +354,7 @@ _BUCKET = (
     "CASE WHEN COALESCE(issued, due) IS NULL OR julianday(COALESCE(issued, due)) IS NULL "
     f"THEN 0 ELSE {_AGE} END"
 )
-_OUT = "status IN ('sent', 'overdue')"
+_OUT = OUTSTANDING_SQL  # what sortext money and the exports count as open
 # The eight figures of one currency, in order: invoiced this year and month, paid this
 # year and month, outstanding 0-30, 31-60, 61-90, 90+ days.  Parameters: year, month,
 # year, month, then today four times.

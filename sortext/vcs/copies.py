@@ -69,7 +69,9 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     """Merge the conflict copy at ``copy_path`` into its record; see the module text.
 
     Raises :class:`UsageError` when the file is not a conflict copy or its
-    record does not exist, ConflictError when the record changes meanwhile.
+    record does not exist, ConflictError when the record changes meanwhile,
+    EditRefused (with the diagnostics) when a clean merge would make the record
+    invalid: then nothing is written and the copy is kept.
     """
     from sortext.files.write import replace_if_unchanged
     from sortext.vcs.merge import merge_files
@@ -115,6 +117,8 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     result = merge_files(base, ours, theirs)
     merged = result.text.encode("utf-8")
     changed = merged != ours
+    if changed and not result.conflicts and not result.notes_conflicts:
+        _refuse_invalid(repo, display, shown, ours, merged)
     if changed:
         replace_if_unchanged(record_path, merged, ours)
     os.unlink(copy_path)
@@ -126,3 +130,22 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
         result.notes_conflicts,
         changed,
     )
+
+
+def _refuse_invalid(repo: Repository, display: str, shown: str, ours: bytes, merged: bytes) -> None:
+    """Raise EditRefused when ``merged`` has errors the record (``ours``) has not:
+    each side may be valid and their field-by-field merge not (both sides added
+    an invoice under the same id; one set a stage whose required field the other
+    removed; the copy's own invalid value taken as its change)."""
+    from sortext.edit.emit import EditRefused
+    from sortext.edit.update import check_edit
+
+    try:
+        check_edit(repo, display, ours, merged)
+    except EditRefused as exc:
+        shown_errors = "\n".join(d.format() for d in exc.diagnostics)
+        raise EditRefused(
+            f"refused: merging {shown} would make {display} invalid; nothing was written "
+            f"and both are kept: fix one of them, then merge again\n{shown_errors}",
+            exc.diagnostics,
+        ) from None

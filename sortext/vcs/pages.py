@@ -29,6 +29,7 @@ from typing import Any
 
 from sortext.errors import ConfigError, GitError
 from sortext.files.write import TEMP_MARKER
+from sortext.schema.refname import PAGES_BRANCH, branch_problem
 from sortext.vcs import git
 
 
@@ -43,7 +44,7 @@ def _drop_temp(root: Path, env: dict[str, str]) -> None:
         git.run(root, "update-index", "--force-remove", "-z", "--stdin", input=listing, env=env)
 
 
-DEFAULT_BRANCH = "sortext-pages"
+DEFAULT_BRANCH = PAGES_BRANCH
 DEFAULT_KEEP = 50
 #: What the pages branch holds (repository-relative), as ``sortext build`` writes them.
 PAGE_PATHS = ("NEXT.md", "site")
@@ -55,7 +56,6 @@ _IDENTITY = {
     "GIT_COMMITTER_NAME": "sortext pages",
     "GIT_COMMITTER_EMAIL": "sortext@localhost",
 }
-_BRANCH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +88,12 @@ class PagesSettings:
         source = raw.get("from")
         if branch is False:
             return cls(None)
-        if not isinstance(branch, str) or not _BRANCH_NAME.match(branch) or ".." in branch:
+        if not isinstance(branch, str) or branch_problem(branch) is not None:
             raise ConfigError(f"pages.branch: not a usable branch name: {branch!r}")
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
             raise ConfigError(f"pages.keep: expected a whole number of commits >= 1: {keep!r}")
         if source is not None and (
-            not isinstance(source, str) or not _BRANCH_NAME.match(source) or ".." in source
+            not isinstance(source, str) or branch_problem(source) is not None
         ):
             raise ConfigError(f"pages.from: not a usable branch name: {source!r}")
         if source == branch:
