@@ -79,6 +79,8 @@ class FileOutcome:
     record_id: str | None
     diagnostics: list[Diagnostic]
     email: str | None = None
+    # (index in ``invoices``, id) of each invoice with a text id, in the file's order.
+    invoices: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -105,11 +107,19 @@ class CheckReport:
 def _outcome(result: LoadResult) -> FileOutcome:
     record = result.record
     email = record.data.get("email") if record is not None else None
+    invoices = record.data.get("invoices") if record is not None else None
     return FileOutcome(
         result.path,
         record.id if record else None,
         result.diagnostics,
         email.strip() if isinstance(email, str) and email.strip() else None,
+        tuple(
+            (i, item["id"])
+            for i, item in enumerate(invoices)
+            if isinstance(item, dict) and isinstance(item.get("id"), str)
+        )
+        if isinstance(invoices, list)
+        else (),
     )
 
 
@@ -207,6 +217,7 @@ def check_repository(repo: Repository, paths: Iterable[Path] | None = None) -> C
     if paths is None:
         report.cross += owned_warnings(repo)
         report.cross += duplicate_emails(report.outcomes, repo.root)
+        report.cross += duplicate_invoice_ids(report.outcomes, repo.root)
         copies = [p for p, _ in repo.conflict_copies()] + [p for p, _ in repo.misnamed_records()]
     else:
         ids = {o.record_id for o in report.outcomes if o.record_id is not None}
@@ -319,6 +330,77 @@ def duplicate_emails(outcomes: Sequence[FileOutcome], root: Path | None = None) 
         else:
             first[key] = outcome.path
     return found
+
+
+def duplicate_invoice_ids(
+    outcomes: Sequence[FileOutcome], root: Path | None = None
+) -> list[Diagnostic]:
+    """A warning at each invoice whose id an invoice of another record already has.
+
+    An invoice number names one bill for the practice's books, not for one client:
+    two laptops that each ran ``sortext invoice`` before they synced can both give
+    the next number (``INV-2026-059``) to different clients, and every file is valid
+    on its own (a record's own invoices are held unique by the schema's rules).  The
+    first record in path order keeps the number; each later one is warned at its
+    invoice's ``id`` (with ``root``, the repository, at its line and column, else at
+    1:1), naming the record that has it first.  ``outcomes``: every record's outcome.
+    """
+    first: dict[str, str] = {}
+    found: list[Diagnostic] = []
+    for outcome in sorted(outcomes, key=lambda o: o.path):
+        later = []
+        for index, ident in outcome.invoices:
+            owner = first.setdefault(ident, outcome.path)
+            if owner != outcome.path:
+                later.append((index, ident, owner))
+        places = (
+            _invoice_id_places(root / outcome.path, [i for i, _, _ in later])
+            if (later and root is not None)
+            else {}
+        )
+        for index, ident, owner in later:
+            line, col, text = places.get(index, (1, 1, None))
+            found.append(
+                Diagnostic(
+                    outcome.path,
+                    line,
+                    col,
+                    f"invoices[{index}].id",
+                    f"invoice {ident} is also an invoice of {owner}: one number, two bills "
+                    "(two computers numbering invoices before they synced?); give one of "
+                    "them a new id",
+                    "warning",
+                    text,
+                )
+            )
+    return found
+
+
+def _invoice_id_places(path: Path, indexes: Sequence[int]) -> dict[int, tuple[int, int, str]]:
+    """(line, column, line's text) of the id of each invoice ``indexes`` in the record
+    at ``path``; an index that cannot be placed (the file changed, unreadable) is left
+    out, and its warning points at 1:1."""
+    from sortext.record.positions import build_position_map
+    from sortext.record.split import Split, split
+
+    try:
+        text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    parts = split(text)
+    if not isinstance(parts, Split):
+        return {}
+    positions = build_position_map(parts.yaml_text)
+    lines = parts.yaml_text.split("\n")
+    places: dict[int, tuple[int, int, str]] = {}
+    for index in indexes:
+        where = ("invoices", index, "id")
+        if where not in positions.values:
+            continue
+        line, col = positions.values[where]
+        text_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        places[index] = (line + parts.yaml_line - 1, col, text_line)
+    return places
 
 
 def check_blobs(repo: Repository, blobs: Sequence[tuple[str, bytes | Diagnostic]]) -> CheckReport:
