@@ -9,9 +9,10 @@ the top reads as one added session, not as every session changed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from sortext.lazyre import Lazy
 
 ChangeKind = Literal["added", "removed", "changed"]
 
@@ -217,13 +218,13 @@ def field_matches(path: str, wanted: str) -> bool:
     return path == wanted or path.startswith((wanted + ".", wanted + "["))
 
 
-_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+_STEP = Lazy(r"([^.\[\]]+)|\[([^\]]+)\]")
 
 
 def value_at(data: Any, path: str) -> Any:
     """The value at a change path such as ``sessions[2026-11-20].status`` (None if absent)."""
     node, name = data, ""
-    for m in _STEP.finditer(path):
+    for m in _STEP().finditer(path):
         if m.group(1) is not None:
             name = m.group(1)
             node = node.get(name) if isinstance(node, dict) else None
