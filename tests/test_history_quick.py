@@ -420,3 +420,15 @@ def test_the_history_path_compiles_no_pattern_it_does_not_use() -> None:
             value = getattr(module, attribute)
             text = value.pattern if isinstance(value, re.Pattern) else value._pattern
             assert text not in compiled, (name, attribute)
+
+
+def test_a_warm_history_does_not_load_orjson(records_repo: Path, tmp_path: Path) -> None:
+    """orjson (which loads uuid and platform) writes what a cold call stores; a warm
+    call, answered from the store, stores nothing and does not import it."""
+    _hostile_history(records_repo)
+    env = _env(tmp_path)
+    cold, cold_modules = _entry(records_repo, ["history", "amara", "--json"], env)
+    warm, warm_modules = _entry(records_repo, ["history", "amara", "--json"], env)
+    assert cold == warm and cold[2] == 0
+    assert "orjson" in cold_modules
+    assert "orjson" not in warm_modules

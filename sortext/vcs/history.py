@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-
-import orjson
 
 from sortext.errors import GitError, RecordNotFound, SortextError, hinted
 from sortext.files.state import StateDir, clear_odd_file
@@ -400,6 +398,11 @@ class _Facts:
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
+#: ``orjson.dumps`` once imported (orjson loads uuid and platform: ~2-4 ms of a call that
+#: stores nothing, the warm one, would pay for it).
+_ORJSON_DUMPS: Callable[[Any], bytes] | None = None
+
+
 def _encode(value: Any) -> str:
     """``value`` as compact JSON text: orjson's (~5x faster than the json module's on
     the ~2,000 comparisons a cold history of 2,000 commits stores), the json module's
@@ -407,8 +410,14 @@ def _encode(value: Any) -> str:
     by the json module only (orjson reads an integer past 64 bits as a float, without
     an error: 2**70 would read back equal, as 1.1805916207174113e+21), and stored only
     when it reads back equal (:meth:`_Facts._checked`)."""
+    global _ORJSON_DUMPS
+    dumps = _ORJSON_DUMPS
+    if dumps is None:  # (imported when first needed: a warm call stores nothing)
+        import orjson
+
+        dumps = _ORJSON_DUMPS = orjson.dumps
     try:
-        return orjson.dumps(value).decode("utf-8")
+        return dumps(value).decode("utf-8")
     except TypeError:  # (orjson.JSONEncodeError is one)
         return _ENCODE(value)
 
