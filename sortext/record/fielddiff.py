@@ -36,15 +36,17 @@ class FieldChange:
     kind: ChangeKind
 
     def describe(self) -> str:
-        if self.kind == "added":
-            return (
-                f"{self.path} added"
-                if _is_compound(self.new)
-                else f"{self.path} -> {_short(self.new)}"
-            )
-        if self.kind == "removed":
-            return f"{self.path} removed"
-        return f"{self.path} {_short(self.old)} -> {_short(self.new)}"
+        return describe(self.path, self.old, self.new, self.kind)
+
+
+def describe(path: str, old: Any, new: Any, kind: str) -> str:
+    """A change in words (:meth:`FieldChange.describe`, without making one):
+    ``stage active -> review``, ``sessions[2026-11-20] added``, ``tags removed``."""
+    if kind == "added":
+        return f"{path} added" if _is_compound(new) else f"{path} -> {_short(new)}"
+    if kind == "removed":
+        return f"{path} removed"
+    return f"{path} {_short(old)} -> {_short(new)}"
 
 
 def _is_compound(value: Any) -> bool:

@@ -23,26 +23,34 @@ def history_lines(entries: Sequence[HistoryEntry], zone: str | None) -> str:
     break inside a value is written as a visible escape (:func:`sortext.errors.one_line`),
     so a value never starts a line of its own.  Empty for no entries."""
     from sortext.errors import one_line
-    from sortext.record.fielddiff import FieldChange
+    from sortext.record.fielddiff import describe
     from sortext.vcs.midnight import commit_day
 
     lines = []
     for e in entries:
-        if e.kind == "notes":
+        kind = e.kind
+        if kind in ("added", "removed", "changed"):
+            what = describe(e.field, e.old, e.new, kind)
+        elif kind == "notes":
             what = f"notes {e.new}"
-        elif e.kind in ("created", "deleted", "unparsable"):
-            what = f"{e.kind} {e.new or e.old or ''}".rstrip()
-            if e.kind == "unparsable":
-                what = "front matter did not parse in this version (skipped)"
-        elif e.kind == "renamed":
+        elif kind in ("created", "deleted"):
+            what = f"{kind} {e.new or e.old or ''}".rstrip()
+        elif kind == "unparsable":
+            what = "front matter did not parse in this version (skipped)"
+        elif kind == "renamed":
             what = f"renamed {e.old} -> {e.new}"
-        elif e.kind in ("added", "removed", "changed"):
-            what = FieldChange(e.field, e.old, e.new, e.kind).describe()
         else:
             what = f"{e.field}: {e.old} -> {e.new}"
         day = commit_day(e.date, zone)  # the practice's day of the commit
-        lines.append(one_line(f"{day}  {e.commit[:8]}  {e.author}  {what}") + "\n")
-    return "".join(lines)
+        lines.append(f"{day}  {e.commit[:8]}  {e.author}  {what}")
+    if not lines:
+        return ""
+    text = "\n".join(lines)
+    # a line break inside a line: each line made one (the common case has none: one
+    # check of the whole text instead of two replacements a line)
+    if "\r" in text or text.count("\n") != len(lines) - 1:
+        text = "\n".join(one_line(line) for line in lines)
+    return text + "\n"
 
 
 def history_json(entries: Sequence[HistoryEntry], encoding: str | None) -> str:
