@@ -10,17 +10,19 @@ import sys
 
 def run() -> None:
     """The ``sortext`` console script."""
-    from sortext.views.recall import replay_line
-
-    code = replay_line(sys.argv[1:])
-    if code is not None:
-        raise SystemExit(code)
-    if sys.argv[1:2] == ["history"]:
+    argv = sys.argv[1:]
+    if argv[:1] == ["history"]:
+        # history remembers no reply (nor the question of a command line), so there is
+        # nothing to replay: its own quick path, else Click
         from sortext.views.quickhistory import answer_line
 
-        code = answer_line(sys.argv[1:])
-        if code is not None:
-            raise SystemExit(code)
+        code = answer_line(argv)
+    else:
+        from sortext.views.recall import replay_line
+
+        code = replay_line(argv)
+    if code is not None:
+        raise SystemExit(code)
     from sortext.cli import main
 
     main()

@@ -119,6 +119,8 @@ def test_history_answers_before_click_with_the_same_bytes(
         assert quick[2] == 0 and quick[0], args
         for heavy in ("click", "sortext.cli", "sortext.commands"):
             assert (heavy not in modules) is before_click, (args, heavy)
+        # nothing to replay for history: the remembered replies' code is not loaded
+        assert "sortext.views.recall" not in modules, args
 
 
 def test_history_from_another_folder_with_repo(hostile_repo: Path, tmp_path: Path) -> None:
