@@ -41,3 +41,25 @@ class Lazy:
 
     def __repr__(self) -> str:
         return f"Lazy({self._pattern!r})"
+
+
+class LazyAll:
+    """``tuple(re.compile(p, flags) for p in patterns)``, done on the first call and
+    kept: alternatives searched one by one, each loop paying one call, not one a
+    pattern."""
+
+    __slots__ = ("_compiled", "_flags", "_patterns")
+
+    def __init__(self, patterns: tuple[str, ...], flags: int = 0) -> None:
+        self._patterns = patterns
+        self._flags = flags
+        self._compiled: tuple[re.Pattern[str], ...] | None = None
+
+    def __call__(self) -> tuple[re.Pattern[str], ...]:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = tuple(re.compile(p, self._flags) for p in self._patterns)
+        return compiled
+
+    def __repr__(self) -> str:
+        return f"LazyAll({self._patterns!r})"

@@ -227,7 +227,7 @@ def test_a_git_failure_keeps_the_verdict_and_the_line_saying_why(
     causes = [
         " ".join(b.split())
         for b in before
-        if not b.strip().startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(b.strip())
+        if not b.strip().startswith(_NOT_A_CAUSE) and not _REF_UPDATED().match(b.strip())
     ]
     if causes:
         assert causes[-1][:199] in message

@@ -32,9 +32,9 @@ PLAIN_FLOW_INDICATOR = re.compile(
     r"|[:-][ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])"
 )
 PAIRS = [
-    (PLAIN_MARKUP, yamlparse._MARKUP),
+    (PLAIN_MARKUP, yamlparse._MARKUP()),
     (PLAIN_NUMBER_HINT, yamlparse._NUMBER_HINT()),
-    (PLAIN_FLOW_INDICATOR, yamlparse._FLOW_INDICATOR),
+    (PLAIN_FLOW_INDICATOR, yamlparse._FLOW_INDICATOR()),
 ]
 
 
@@ -293,5 +293,5 @@ _OLD_EXPONENT_HINTS = (
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="0123456789.eE+-_ x\n", max_size=40))
 def test_the_exponent_hints_find_what_they_found(text: str) -> None:
-    for old, new in zip(_OLD_EXPONENT_HINTS, yamlparse._NUMBER_HINTS[2:4], strict=True):
+    for old, new in zip(_OLD_EXPONENT_HINTS, yamlparse._NUMBER_HINTS()[2:4], strict=True):
         assert (old.search(text) is None) == (new.search(text) is None), text

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
-from sortext.commands.style import json_out
-from sortext.errors import one_line
 
 
 @click.command("history")
@@ -28,9 +27,8 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
     Example:
       sortext history amara-okafor --field next_action
     """
-    from sortext.record.fielddiff import FieldChange
     from sortext.vcs.history import client_history
-    from sortext.vcs.midnight import commit_day
+    from sortext.views.historytext import history_json, history_lines
 
     repo = open_repo(repo_dir)
     entries = client_history(repo, record_id, field)
@@ -39,25 +37,11 @@ def command(record_id: str, field: str | None, as_json: bool, repo_dir: Path | N
 
         check_field(repo, field)
     if as_json:
-        click.echo(json_out([e.to_json() for e in entries]))
+        # (the encoding json_out takes: the stream this command writes to)
+        click.echo(history_json(entries, getattr(sys.stdout, "encoding", None)))
         return
-    lines = []
-    for e in entries:
-        if e.kind == "notes":
-            what = f"notes {e.new}"
-        elif e.kind in ("created", "deleted", "unparsable"):
-            what = f"{e.kind} {e.new or e.old or ''}".rstrip()
-            if e.kind == "unparsable":
-                what = "front matter did not parse in this version (skipped)"
-        elif e.kind == "renamed":
-            what = f"renamed {e.old} -> {e.new}"
-        elif e.kind in ("added", "removed", "changed"):
-            what = FieldChange(e.field, e.old, e.new, e.kind).describe()
-        else:
-            what = f"{e.field}: {e.old} -> {e.new}"
-        day = commit_day(e.date, repo.config.timezone)  # the practice's day of the commit
-        lines.append(one_line(f"{day}  {e.commit[:8]}  {e.author}  {what}") + "\n")
-    if lines:
-        click.echo("".join(lines), nl=False)  # one write: 2,000 commits print ~3,000 lines
+    text = history_lines(entries, repo.config.timezone)
+    if text:
+        click.echo(text, nl=False)  # one write: 2,000 commits print ~3,000 lines
     if not entries and field:
         click.echo(f"no changes to {field} in the history of {record_id}")

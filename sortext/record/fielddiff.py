@@ -9,9 +9,10 @@ the top reads as one added session, not as every session changed.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from sortext.lazyre import Lazy
 
 ChangeKind = Literal["added", "removed", "changed"]
 
@@ -35,15 +36,17 @@ class FieldChange:
     kind: ChangeKind
 
     def describe(self) -> str:
-        if self.kind == "added":
-            return (
-                f"{self.path} added"
-                if _is_compound(self.new)
-                else f"{self.path} -> {_short(self.new)}"
-            )
-        if self.kind == "removed":
-            return f"{self.path} removed"
-        return f"{self.path} {_short(self.old)} -> {_short(self.new)}"
+        return describe(self.path, self.old, self.new, self.kind)
+
+
+def describe(path: str, old: Any, new: Any, kind: str) -> str:
+    """A change in words (:meth:`FieldChange.describe`, without making one):
+    ``stage active -> review``, ``sessions[2026-11-20] added``, ``tags removed``."""
+    if kind == "added":
+        return f"{path} added" if _is_compound(new) else f"{path} -> {_short(new)}"
+    if kind == "removed":
+        return f"{path} removed"
+    return f"{path} {_short(old)} -> {_short(new)}"
 
 
 def _is_compound(value: Any) -> bool:
@@ -217,13 +220,13 @@ def field_matches(path: str, wanted: str) -> bool:
     return path == wanted or path.startswith((wanted + ".", wanted + "["))
 
 
-_STEP = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+_STEP = Lazy(r"([^.\[\]]+)|\[([^\]]+)\]")
 
 
 def value_at(data: Any, path: str) -> Any:
     """The value at a change path such as ``sessions[2026-11-20].status`` (None if absent)."""
     node, name = data, ""
-    for m in _STEP.finditer(path):
+    for m in _STEP().finditer(path):
         if m.group(1) is not None:
             name = m.group(1)
             node = node.get(name) if isinstance(node, dict) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sortext.lazyre import Lazy
 from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_FRONT_MATTER_BYTES = 64 * 1024
@@ -34,7 +35,7 @@ def split(text: str) -> Split | Diagnostic:
         )
     start = first_end + 1
     if first_end != -1:  # find the closing line with one search instead of line by line
-        fence = _CLOSING.search(text, first_end)
+        fence = _CLOSING().search(text, first_end)
         if fence is not None and fence.start() + 1 - start <= MAX_FRONT_MATTER_BYTES:
             pos = fence.start() + 1
             return _closed(text, start, pos, text.find("\n", pos), text.count("\n", start, pos) + 2)
@@ -59,7 +60,7 @@ def split(text: str) -> Split | Diagnostic:
 
 # The newline before a line that is the closing fence once trailing whitespace
 # is stripped (``str.rstrip`` and ``\s`` agree on what whitespace is).
-_CLOSING = re.compile(r"\n(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
+_CLOSING = Lazy(r"\n(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 
 
 def _closed(text: str, start: int, pos: int, end: int, line_no: int) -> Split | Diagnostic:

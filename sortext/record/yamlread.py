@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from sortext.lazyre import Lazy
+from sortext.lazyre import Lazy, LazyAll
 from sortext.record.diagnostics import Diagnostic, problem
 
 MAX_NESTING = 24
@@ -174,7 +174,7 @@ def load_data(text: str) -> Any | Diagnostic:
     """
     from sortext.record.values import normalize
 
-    value, dated = _load(text, dates=_TIMESTAMP.search(text) is not None)
+    value, dated = _load(text, dates=_TIMESTAMP().search(text) is not None)
     if isinstance(value, Diagnostic):
         return value
     if dated or not _text_keys(value):
@@ -229,7 +229,7 @@ def _text_keys_walk(value: Any) -> bool:
 # end followed by (spaces and) a digit counts as "anything": a plain scalar folds over lines,
 # and "when: 2026-11-30" then an indented "10:00" is the timestamp "2026-11-30 10:00".
 # ("\r\n" is one line end: "\r" alone must not count as a line end before "\n".)
-_TIMESTAMP = re.compile(
+_TIMESTAMP = Lazy(
     r"-(?<=[0-9]-)[0-9]{1,2}-[0-9]{1,2}(?![0-9])"
     r"(?![ \t]*(?:(?:\r\n|\r(?!\n)|\n)(?![ \t]*[0-9])|[,\]}]|\Z)|[ \t]+#)"
 )
@@ -304,7 +304,7 @@ _DOCUMENT_MARKER = Lazy(r"^(?:---|\.\.\.)(?:[ \t]|$)", re.MULTILINE)
 # block scalar or one inside a flow collection.  (Written like _MARKUP below.)
 # Plain form: [\[{,\n][ \t]*[>|%@`?:]|:[,\]}]|\t|(?:^|\s)\?|[\"']:\S
 #             |[:-][ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])
-_FLOW_INDICATOR = re.compile(
+_FLOW_INDICATOR = Lazy(
     r"\[[ \t]*[>|%@`?:]|\{[ \t]*[>|%@`?:]|,[ \t]*[>|%@`?:]|\n[ \t]*[>|%@`?:]"
     r"|:(?:[,\]}]|[ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`]))"
     r"|-[ \t]+(?:[>|][-+0-9]*[ \t]*[^\s#]|[%@`])"
@@ -541,7 +541,7 @@ def _describe_decode_error(text: str, message: str) -> Diagnostic:
 # Keys that may be a list or mapping: "]:" / "}:", "? ", or inside a flow mapping.
 # Plain form: (?:^|[\s\[\]{},:])(?:[&*][^\s\[\]{},]|!)
 #             |[\]}][ \t]*:|[{,][ \t]*[\[{]|(?:^|\s)\?\s
-_MARKUP = re.compile(
+_MARKUP = Lazy(
     r"&(?<![^\s\[\]{},:]&)[^\s\[\]{},]|\*(?<![^\s\[\]{},:]\*)[^\s\[\]{},]|!(?<![^\s\[\]{},:]!)"
     r"|\][ \t]*:|\}[ \t]*:|\{[ \t]*[\[{]|,[ \t]*[\[{]|\?(?<!\S\?)\s"
 )
@@ -566,15 +566,12 @@ _NUMBER_HINT = Lazy(
 _RARE = b">|%`?\t\"'&*!"
 _NOT_RARE = bytes(b for b in range(256) if b not in _RARE)
 # _MARKUP's alternatives that need none of _RARE.
-_MARKUP_PLAIN = tuple(
-    re.compile(p) for p in (r"\][ \t]*:", r"\}[ \t]*:", r"\{[ \t]*[\[{]", r",[ \t]*[\[{]")
-)
+_MARKUP_PLAIN = LazyAll((r"\][ \t]*:", r"\}[ \t]*:", r"\{[ \t]*[\[{]", r",[ \t]*[\[{]"))
 # _NUMBER_HINT's alternatives, one literal first each.  The exponent's: every "e" of
 # the text is a candidate, and most are followed by a letter, so what follows is
 # looked at (a lookahead) before the two lookbehinds: the same candidates match.
-_NUMBER_HINTS = tuple(
-    re.compile(p)
-    for p in (
+_NUMBER_HINTS = LazyAll(
+    (
         r"_(?:(?<=[0-9._+-]_)|[0-9.])",
         r"0[xXbBoO]",
         r"e(?=[-+]?[0-9])(?:(?<=[0-9]e)|(?<=[0-9]\.e))",
@@ -583,9 +580,7 @@ _NUMBER_HINTS = tuple(
     )
 )
 # _FLOW_INDICATOR's alternatives that need none of _RARE, "@" aside (see _at_indicated).
-_FLOW_PLAIN = tuple(
-    re.compile(p) for p in (r"\[[ \t]*:", r"\{[ \t]*:", r",[ \t]*:", r"\n[ \t]*:", r":[,\]}]")
-)
+_FLOW_PLAIN = LazyAll((r"\[[ \t]*:", r"\{[ \t]*:", r",[ \t]*:", r"\n[ \t]*:", r":[,\]}]"))
 
 
 def _holds_rare(text: str) -> bool:
@@ -597,22 +592,22 @@ def _holds_rare(text: str) -> bool:
 def _markup_in(text: str, rare: bool) -> bool:
     """``_MARKUP.search(text) is not None`` (``rare``: :func:`_holds_rare` of ``text``)."""
     if rare:
-        return _MARKUP.search(text) is not None
-    return any(pattern.search(text) is not None for pattern in _MARKUP_PLAIN)
+        return _MARKUP().search(text) is not None
+    return any(pattern.search(text) is not None for pattern in _MARKUP_PLAIN())
 
 
 def _number_hint_in(text: str) -> bool:
     """``_NUMBER_HINT().search(text) is not None``."""
-    return any(pattern.search(text) is not None for pattern in _NUMBER_HINTS)
+    return any(pattern.search(text) is not None for pattern in _NUMBER_HINTS())
 
 
 def _flow_indicator_in(text: str, rare: bool) -> bool:
     """``_FLOW_INDICATOR.search(text) is not None`` (``rare``: :func:`_holds_rare`)."""
     if rare:
-        return _FLOW_INDICATOR.search(text) is not None
+        return _FLOW_INDICATOR().search(text) is not None
     if "@" in text and _at_indicated(text):
         return True
-    return any(pattern.search(text) is not None for pattern in _FLOW_PLAIN)
+    return any(pattern.search(text) is not None for pattern in _FLOW_PLAIN())
 
 
 def _at_indicated(text: str) -> bool:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sortext.errors import GitError, hinted
+from sortext.lazyre import Lazy
 
 if TYPE_CHECKING:
     from git import Repo
@@ -119,7 +119,7 @@ _NOT_A_CAUSE = (
 #: A ref push's line for a ref that was updated (``+ a1...b2 pages -> pages (forced
 #: update)``, ``a1..b2  main -> main``, ``* [new branch] x -> x``): not a cause; a
 #: refused one starts with ``!``.
-_REF_UPDATED = re.compile(r"[+*=-]?\s*(\[[a-z ]+\]|[0-9a-f]+\.\.\.?[0-9a-f]+)\s+\S.* -> \S")
+_REF_UPDATED = Lazy(r"[+*=-]?\s*(\[[a-z ]+\]|[0-9a-f]+\.\.\.?[0-9a-f]+)\s+\S.* -> \S")
 
 #: At most this many lines of cause, each cut to this many characters.
 _CAUSE_LINES, _CAUSE_CHARS = 3, 200
@@ -139,7 +139,7 @@ def _verdict(message: str) -> tuple[str, str]:
     why = [
         " ".join(line.split())
         for line in lines[:at]
-        if not line.startswith(_NOT_A_CAUSE) and not _REF_UPDATED.match(line)
+        if not line.startswith(_NOT_A_CAUSE) and not _REF_UPDATED().match(line)
     ][-_CAUSE_LINES:]
     # a refused ref is a cause wherever git prints it (an atomic push says "atomic push
     # failed for ref ..." first, the refs it refused after)

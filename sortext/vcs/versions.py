@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sortext.files.slug import implied_id
+from sortext.lazyre import Lazy
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
 from sortext.record.yamlread import _MARKUP, _NUMBER_HINT
 
@@ -264,7 +265,7 @@ def _item_start(indent: str) -> re.Pattern[str]:
     return found
 
 
-_BLOCK_SCALAR = re.compile(r"[:\-][ \t]+[|>]", re.MULTILINE)
+_BLOCK_SCALAR = Lazy(r"[:\-][ \t]+[|>]", re.MULTILINE)
 #: A newline followed by a key's first character (a literal "\n" first: fast to scan).
 _ENTRY_START = re.compile(r"\n(?=[^\s#\-\]}])")
 
@@ -296,7 +297,7 @@ def _parse_entry_yaml(chunk: str) -> tuple[Any, str, Any] | None:
     from sortext.record.diagnostics import Diagnostic
     from sortext.record.yamlread import load_fast
 
-    if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR.search(chunk)):
+    if not chunk.strip() or (("|" in chunk or ">" in chunk) and _BLOCK_SCALAR().search(chunk)):
         return None  # block scalars end differently alone than inside the document
     loaded = load_fast(chunk)
     if isinstance(loaded, Diagnostic) or not isinstance(loaded, dict) or len(loaded) != 1:
@@ -383,7 +384,7 @@ def simple_entry(chunk: str) -> tuple[str, str, Any] | None:
         return None
     if (len(key) <= 5 and key.lower() in _WORDS) or _NUMBER_HINT().search(chunk):
         return None
-    if "&" in chunk and _MARKUP.search(chunk):  # (the only character of it allowed here)
+    if "&" in chunk and _MARKUP().search(chunk):  # (the only character of it allowed here)
         return None
     if listed is not None:
         values: list[Any] = []
@@ -412,7 +413,7 @@ def _simple_mapping(items: list[str]) -> dict[str, Any] | None:
     return found
 
 
-_ODD_KEY = re.compile(
+_ODD_KEY = Lazy(
     r"(?:^|[\s{,?-])(?:true|false|null|~|True|False|TRUE|FALSE|Null|NULL)[ \t]*:", re.MULTILINE
 )
 
@@ -428,7 +429,7 @@ def _normalize_fast(loaded: Any, chunk: str) -> Any:
     on long session lists); keys JSON would spell differently take the slow path."""
     low = chunk.lower()
     maybe_odd = "~" in low or "true" in low or "false" in low or "null" in low
-    if not (maybe_odd and _ODD_KEY.search(chunk)):
+    if not (maybe_odd and _ODD_KEY().search(chunk)):
         try:
             return json.loads(_ENCODER.encode(loaded))
         except (TypeError, ValueError):
@@ -444,11 +445,11 @@ _ENCODER = json.JSONEncoder(default=_iso)
 
 #: A top-level ``key:`` line as the cheap reader accepts it (anything else at
 #: column 0 other than a comment or a compact ``-`` item makes it give up).
-_TOP_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:(?= |$)")
+_TOP_KEY = Lazy(r"[A-Za-z_][A-Za-z0-9_-]*:(?= |$)")
 #: A plain scalar that YAML can only read as this very text: starts with a
 #: letter, no indicator that could end it (": ", " #") or make it something
 #: else; the few words a resolver turns into booleans or null are refused below.
-_PLAIN_TEXT = re.compile(r"[^\W\d_][\w .,'&()/+-]*")
+_PLAIN_TEXT = Lazy(r"[^\W\d_][\w .,'&()/+-]*")
 _NOT_TEXT = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
 _OPENERS = {'"': '"', "'": "'", "[": "]", "{": "}"}
 
@@ -480,8 +481,9 @@ def plain_top_fields(raw: bytes, keys: tuple[str, ...]) -> dict[str, str] | None
     wanted = set(keys)
     found: dict[str, str] = {}
     text = "\n" + yaml_text  # every line, the first too, follows a newline
-    for line in _COLUMN_ZERO.finditer(text):
-        key = _TOP_KEY.match(line.group(1))
+    top_key, plain_text, next_line = _TOP_KEY(), _PLAIN_TEXT(), _NEXT_LINE()
+    for line in _COLUMN_ZERO().finditer(text):
+        key = top_key.match(line.group(1))
         if key is None:
             return None
         name = key.group()[:-1]
@@ -491,9 +493,9 @@ def plain_top_fields(raw: bytes, keys: tuple[str, ...]) -> dict[str, str] | None
             return None  # may go on over the next lines, where a "key:" line is not a key
         if name not in wanted:
             continue
-        if name in found or not _PLAIN_TEXT.fullmatch(value) or value.lower() in _NOT_TEXT:
+        if name in found or not plain_text.fullmatch(value) or value.lower() in _NOT_TEXT:
             return None
-        following = _NEXT_LINE.match(text, line.end() + 1)
+        following = next_line.match(text, line.end() + 1)
         first = following.group(1) if following is not None else ""
         if first and (first.isspace() or first == "-"):
             return None  # indented: a continuation of the value (or not YAML)
@@ -504,6 +506,6 @@ def plain_top_fields(raw: bytes, keys: tuple[str, ...]) -> dict[str, str] | None
 #: The first line closing the front matter; it must be ``---`` or ``...`` alone.
 _FENCE = re.compile(rb"\n(?:---|\.\.\.)(?=\n|$)")
 #: Lines starting at column 0 other than comments and compact ``-`` list items.
-_COLUMN_ZERO = re.compile(r"\n([^ #\-\n][^\n]*)")  # "\n" first: a fast literal scan
+_COLUMN_ZERO = Lazy(r"\n([^ #\-\n][^\n]*)")  # "\n" first: a fast literal scan
 #: The first character of the next line that is not blank (spaces and tabs).
-_NEXT_LINE = re.compile(r"(?:[ \t]*\n)*(.?)")
+_NEXT_LINE = Lazy(r"(?:[ \t]*\n)*(.?)")

@@ -9,7 +9,9 @@ week" section: its types, lines and assembling; git's side is
 ``day`` (agenda, money, the dashboard's week strip and per-owner pages, the
 inbox count), ``filters`` (``list --where`` conditions and ``--sort`` keys),
 ``recall`` (a query's reply remembered and replayed while nothing it depends
-on changed: the quick path, which imports almost nothing).
+on changed: the quick path, which imports almost nothing), ``historytext``
+(the text ``sortext history`` prints), ``quickhistory`` (``sortext history ID``
+answered before Click is imported).
 
 May import: everything below it (:mod:`sortext.errors` to :mod:`sortext.vcs`).
 """
