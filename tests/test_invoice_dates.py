@@ -1,6 +1,6 @@
 """An invoice's dates in order: paid, or due, before the day it was issued.
 
-Found breaking round 13: ``sortext pay amara-okafor INV-2026-058 --on 2026-01-20`` (a
+Found breaking round 14: ``sortext pay amara-okafor INV-2026-058 --on 2026-01-20`` (a
 typo for 2026-11-20) marked an invoice issued on 2026-10-15 paid nine months before it
 was written, exit 0, and ``check`` said nothing of it: the payment moved to another
 month in ``sortext money`` and the exports, silently.  ``pay`` now refuses such a date;

@@ -1,4 +1,4 @@
-"""One invoice number on two clients' records (found breaking round 13).
+"""One invoice number on two clients' records (found breaking round 14).
 
 Two laptops each ran ``sortext invoice`` before they synced, and both gave the next
 number to a different client: every file was valid on its own, ``check`` said nothing

@@ -123,16 +123,35 @@ def _outcome(result: LoadResult) -> FileOutcome:
     )
 
 
+def import_worker_modules() -> None:
+    """Import what a forked worker's record work imports on first use and its parent
+    may not have imported yet: orjson (the index blob, the YAML reader's key check),
+    ``sortext.record.split`` (a record's parse) and ``sortext.check.owned`` (a client
+    page's owned-field warnings).  Imported after the fork, each was imported again in
+    every worker (~0.5-1.5 ms of CPU a module and worker, found with an audit hook on
+    ``import`` in the workers: tests/test_worker_imports.py); imported before it, the
+    workers share them copy-on-write.  Cheap once imported (a ``sys.modules`` look)."""
+    with contextlib.suppress(ImportError):  # a dependency; its users do without it too
+        import orjson  # noqa: F401
+    import sortext.check.owned
+    import sortext.record.split  # noqa: F401
+
+
 def fork_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """``workers`` forked worker processes (``concurrent.futures``: a worker that dies,
     killed by the out-of-memory killer or by hand, breaks the pool, where
     ``multiprocessing.Pool`` replaced it and waited for ever for the work it held).
     Each worker ends itself once this process is gone (killed, SIGKILL included): an
     idle worker waits on a queue whose writing end the workers hold too, so it would
-    never see the end of it."""
+    never see the end of it.
+
+    The workers are forked at the first task handed to the pool, not here; what they
+    import on first use is imported here (:func:`import_worker_modules`), so a pool
+    made before :func:`bulk_gc` freezes the collector's objects gets those frozen too."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    import_worker_modules()
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -180,12 +199,13 @@ def _check_files(items: Sequence[tuple[str, str]], validator: RecordValidator) -
     from concurrent.futures.process import BrokenProcessPool
 
     parts: list[list[FileOutcome]] = []
+    # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
+    # out-of-memory killer, a kill of the wrong pid) breaks the pool, where Pool
+    # replaced it and waited for ever for the chunk it held; what the workers did
+    # not give back is then checked here.  Made before bulk_gc: what it imports is
+    # frozen with the rest (the workers fork at the first chunk).
+    executor = fork_executor(workers)
     with bulk_gc():
-        # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
-        # out-of-memory killer, a kill of the wrong pid) breaks the pool, where Pool
-        # replaced it and waited for ever for the chunk it held; what the workers did
-        # not give back is then checked here
-        executor = fork_executor(workers)
         try:
             for part in executor.map(_check_chunk, chunks):
                 parts.append(part)

@@ -1349,13 +1349,15 @@ def _run_jobs(
 
         todo = spans(len(jobs), workers)
         back = 0
+        # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
+        # out-of-memory killer, a kill of the wrong pid) breaks the pool, where Pool
+        # replaced it and waited for ever for the span it held (the build hung,
+        # holding the index); the spans not given back are rendered here (a page the
+        # dead worker created is written again: see _write_page).  Made before
+        # bulk_gc: what it imports is frozen with the rest (the workers fork at the
+        # first span).
+        executor = fork_executor(workers)
         with bulk_gc():
-            # concurrent.futures, not multiprocessing.Pool: a worker that dies (the
-            # out-of-memory killer, a kill of the wrong pid) breaks the pool, where
-            # Pool replaced it and waited for ever for the span it held (the build
-            # hung, holding the index); the spans not given back are rendered here (a
-            # page the dead worker created is written again: see _write_page)
-            executor = fork_executor(workers)
             try:
                 try:
                     for done in executor.map(_worker_span, todo):

@@ -472,7 +472,8 @@ def parse_files(
     _worker_validator, _worker_items, _worker_hook, _worker_ready = validator, items, hook, ready
     validator.prepare()  # compile before fork so every worker inherits it
     try:
-        with bulk_gc(), _ForkPool(processes - 1) as pool:
+        # the pool first: what it imports for the workers is frozen with the rest
+        with _ForkPool(processes - 1) as pool, bulk_gc():
             yield from _shared_spans(pool, here, spans(len(items), processes), processes - 1)
     finally:
         _worker_validator, _worker_items, _worker_hook, _worker_ready = None, (), None, None
