@@ -455,6 +455,7 @@ FINGERPRINTED = (
     "sortext.record.yamlread",
     "sortext.schema.config",
     "sortext.schema.explain",
+    "sortext.schema.refname",
     "sortext.schema.validate",
     "sortext.vcs.replay",
     "sortext.vcs.versions",
