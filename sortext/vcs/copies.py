@@ -118,7 +118,7 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     else:
         base_name, base = find_base(repo, display, ours, theirs)
     result = merge_files(base, ours, theirs)
-    merged = result.text.encode("utf-8")
+    merged = result.data
     changed = merged != ours
     if changed and not result.conflicts and not result.notes_conflicts:
         _refuse_invalid(repo, display, shown, ours, merged)
