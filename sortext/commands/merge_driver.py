@@ -47,7 +47,7 @@ def command(base: Path, ours: Path, theirs: Path, path: str) -> None:
             click.echo(f"sortext: {shown}: {tombstone.refusal(hit, 'not merged')}", err=True)
             sys.exit(1)
     result = merge_files(base_bytes, ours_bytes, theirs.read_bytes())
-    replace_if_unchanged(ours, result.text.encode("utf-8"), ours_bytes)
+    replace_if_unchanged(ours, result.data, ours_bytes)
     for conflict in result.conflicts:
         click.echo(f"sortext: {shown}: conflict on {conflict.path}", err=True)
     if result.notes_conflicts:

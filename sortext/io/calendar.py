@@ -306,10 +306,14 @@ def read_calendar(
                 out.own += 1  # (a booking's UID may end so too: an attendee makes it one)
             elif _is_recurring(event):
                 why = _length_problem(event)
-                if why is None:
+                rule = _rule_problem(event)
+                if why is None and rule is None:
                     recurring.add(uid)
-                else:  # said once, as the file says it (its occurrences only have DTEND)
+                elif why is not None:  # said once, as the file says it (occurrences: DTEND)
                     out.problems.append(out.problem(out.events, "DURATION", f"event {uid}: {why}"))
+                    skipped.add(uid)
+                else:
+                    out.problems.append(out.problem(out.events, "RRULE", f"event {uid}: {rule}"))
                     skipped.add(uid)
             else:
                 _add_event(event, uid, uid, out.events, zone, out, best)
@@ -405,6 +409,39 @@ def _add_event(
         out.problems.append(
             out.problem(number, "ATTENDEE", f"event {uid}: no attendee besides the organizer")
         )
+
+
+#: The repetitions a session cannot have: more often than hourly.  The rule library
+#: steps through every repetition from DTSTART (no skipping ahead), so a rule that
+#: repeats by the second or minute (or by several of them: BYMINUTE=0,1,...) took
+#: minutes to hours to expand, and INTERVAL=0 never ended.
+_TOO_OFTEN = ("SECONDLY", "MINUTELY")
+_TOO_FINE = ("BYSECOND", "BYMINUTE")
+
+
+def _rule_problem(event: Any) -> str | None:
+    """Why the ``RRULE`` of ``event`` (a series' own line) cannot be expanded into
+    sessions, or None: an ``INTERVAL`` that is not a whole number of at least 1
+    (RFC 5545: a positive integer; 0 repeated forever at one moment), a ``FREQ``
+    finer than hourly, or more than one ``BYSECOND`` / ``BYMINUTE`` value."""
+    value = event.get("RRULE")
+    for rule in value if isinstance(value, list) else [value] if value is not None else []:
+        for interval in rule.get("INTERVAL", []):
+            if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+                return f"INTERVAL={interval}: the rule repeats every 1 or more periods, not less"
+        for freq in rule.get("FREQ", []):
+            if str(freq).upper() in _TOO_OFTEN:
+                return (
+                    f"FREQ={str(freq).upper()}: a session cannot recur more often than "
+                    "hourly; the series was not booked"
+                )
+        for part in _TOO_FINE:
+            if len(rule.get(part, [])) > 1:
+                return (
+                    f"{part} gives {len(rule.get(part))} values: a session cannot recur "
+                    "more often than hourly; the series was not booked"
+                )
+    return None
 
 
 def _length_problem(event: Any) -> str | None:

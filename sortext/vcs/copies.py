@@ -17,11 +17,12 @@ removes the copy too, whose content is then inside the markers.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sortext.errors import ParameterError, UsageError
 from sortext.record.copies import conflict_copy
+from sortext.record.diagnostics import Diagnostic
 from sortext.repo import Repository
 from sortext.vcs import git
 
@@ -107,6 +108,8 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
             f"rename the copy to {copy.original} to keep it"
         ) from None
     theirs = copy_path.read_bytes()
+    _refuse_unreadable(shown, theirs, display)
+    _refuse_unreadable(display, ours, shown)
     if base_rev is not None:
         done = git.run_full(repo.root, "show", f"{base_rev}:{display}")
         if done.returncode != 0:
@@ -115,7 +118,7 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
     else:
         base_name, base = find_base(repo, display, ours, theirs)
     result = merge_files(base, ours, theirs)
-    merged = result.text.encode("utf-8")
+    merged = result.data
     changed = merged != ours
     if changed and not result.conflicts and not result.notes_conflicts:
         _refuse_invalid(repo, display, shown, ours, merged)
@@ -130,6 +133,26 @@ def merge_copy(repo: Repository, copy_path: Path, base_rev: str | None = None) -
         result.notes_conflicts,
         changed,
     )
+
+
+def _refuse_unreadable(name: str, raw: bytes, other: str) -> None:
+    """Raise EditRefused (the problem at its line) when ``raw``, the file shown as
+    ``name``, is not text a record can be (binary, not UTF-8, UTF-16, too large):
+    the line merge would otherwise replace its undecodable bytes with U+FFFD in
+    the record it writes (a Latin-1 copy's ``\xe9`` became ``\ufffd``), or fail
+    in ``git merge-file`` naming a temporary file.  ``other``: the second file."""
+    from sortext.edit.emit import EditRefused
+    from sortext.record.source import FILE_FIELD, decode
+
+    source = decode(raw)
+    if isinstance(source, Diagnostic):
+        found = replace(source, field=source.field or FILE_FIELD).placed(name)
+        raise EditRefused(
+            f"refused: {name} is not a text record sortext can merge; nothing was "
+            f"written and both {name} and {other} are kept: save it as UTF-8 text, "
+            f"then merge again\n{found.format()}",
+            [found],
+        )
 
 
 def _refuse_invalid(repo: Repository, display: str, shown: str, ours: bytes, merged: bytes) -> None:

@@ -63,6 +63,12 @@ class MergeResult:
     def clean(self) -> bool:
         return not self.conflicts and not self.notes_conflicts
 
+    @property
+    def data(self) -> bytes:
+        """The bytes to write: :attr:`text` in UTF-8, with each byte a side held that
+        was not UTF-8 (kept in ``text`` as a surrogate escape) given back as it was."""
+        return self.text.encode("utf-8", "surrogateescape")
+
 
 # --- merging plain data --------------------------------------------------------------
 
@@ -324,13 +330,13 @@ def merge_lines(base: str, ours: str, theirs: str) -> tuple[str, int]:
         paths = []
         for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
             p = Path(tmp) / name
-            p.write_text(text, encoding="utf-8")
+            p.write_text(text, encoding="utf-8", errors="surrogateescape")
             paths.append(str(p))
         args = ["merge-file", "-p", "-L", "ours", "-L", "base", "-L", "theirs", *paths]
         done = run_full(Path(tmp), *args)
     if done.returncode < 0 or done.returncode > 127:
         raise failure(args, done.stderr.decode("utf-8", "replace"))
-    return done.stdout.decode("utf-8"), done.returncode
+    return done.stdout.decode("utf-8", "surrogateescape"), done.returncode
 
 
 # --- the whole file ---------------------------------------------------------------
@@ -355,7 +361,8 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes) -> MergeResult:
 
     When a side cannot be read as a record, or the structured merge fails on
     YAML it cannot write back, the whole file is merged line by line instead:
-    git's markers then keep both sides, so nothing is lost either way."""
+    git's markers then keep both sides, byte for byte (bytes that are not UTF-8
+    too: write :attr:`MergeResult.data`), so nothing is lost either way."""
     empty = (Version({}, ""), "")
     b = empty if not base.strip() else _split(base)
     o, t = _split(ours), _split(theirs)
@@ -364,10 +371,12 @@ def merge_files(base: bytes, ours: bytes, theirs: bytes) -> MergeResult:
             return _merge_records(b, o, t, ours)
         except Exception:  # any failure here falls back to the lossless line merge
             pass
+    # Bytes that are not UTF-8 pass through as surrogate escapes (``MergeResult.data``
+    # gives them back): "replace" turned a Latin-1 side's 0xe9 into U+FFFD, lost.
     text, count = merge_lines(
-        base.decode("utf-8", "replace"),
-        ours.decode("utf-8", "replace"),
-        theirs.decode("utf-8", "replace"),
+        base.decode("utf-8", "surrogateescape"),
+        ours.decode("utf-8", "surrogateescape"),
+        theirs.decode("utf-8", "surrogateescape"),
     )
     return MergeResult(text, [], count)
 
