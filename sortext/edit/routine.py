@@ -140,8 +140,8 @@ def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
     if issued is not None and on < issued:
         raise EditRefused(
             f"invoice '{one_line(invoice_id)}' was issued on {issued.isoformat()}; a payment "
-            f"on {on.isoformat()} would come before it: check --on (a deposit taken before "
-            "the invoice was written: set paid_on in the file, check will warn)"
+            f"on {on.isoformat()} would come before it: is the payment date a typo? (a "
+            "deposit taken before the invoice was written: set paid_on in the record)"
         )
     if editor.get(("invoices", index, "status")) != "paid":
         editor.set(("invoices", index, "status"), "paid")
