@@ -437,8 +437,10 @@ def _rule_problem(event: Any) -> str | None:
                 )
         for part in _TOO_FINE:
             if len(rule.get(part, [])) > 1:
+                from sortext.rules.wording import count
+
                 return (
-                    f"{part} gives {len(rule.get(part))} values: a session cannot recur "
+                    f"{part} gives {count(len(rule[part]), 'value')}: a session cannot recur "
                     "more often than hourly; the series was not booked"
                 )
     return None
