@@ -63,15 +63,16 @@ def confined(repo: Repository, path: Path, argument: str = "path") -> Path:
 
 
 def iso_date(value: str | None, argument: str) -> dt.date | None:
-    """A YYYY-MM-DD argument as a date (None stays None)."""
+    """A YYYY-MM-DD argument as a date (None stays None), read as a record's dates are
+    (:func:`sortext.record.values.iso_day`); AssistantInputError otherwise."""
+    from sortext.record.values import iso_day
+
     if value is None:
         return None
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise AssistantInputError(f"{argument}: {value!r:.40} is not a date (YYYY-MM-DD)") from None
+        return iso_day(value)
+    except ValueError as exc:
+        raise AssistantInputError(f"{argument}: {value!r:.40} {exc}") from None
 
 
 def today(value: str | None, repo: Repository) -> dt.date:

@@ -416,7 +416,8 @@ def build_server(repo: Repository) -> MCPServer:
                 )
             if score is not None and not 0 <= score <= 10:
                 raise guard.AssistantInputError(f"score: {score} is not between 0 and 10")
-            day = guard.iso_date(date, "date") or guard.today(today, fresh())
+            now = guard.today(today, fresh())
+            day = guard.iso_date(date, "date") or now
             entry = SessionLog(
                 date=day,
                 focus=focus,
@@ -431,7 +432,7 @@ def build_server(repo: Repository) -> MCPServer:
             people = fresh().config.people
             return planned(
                 id,
-                lambda editor: log_session(editor, entry, people[0] if people else None),
+                lambda editor: log_session(editor, entry, people[0] if people else None, today=now),
                 f"log {status} session on {day.isoformat()}",
             )
 
@@ -467,10 +468,11 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.edit.routine import pay_invoice
 
         def run() -> dict[str, Any]:
-            day = guard.iso_date(on, "on") or guard.today(today, fresh())
+            now = guard.today(today, fresh())
+            day = guard.iso_date(on, "on") or now
             return planned(
                 id,
-                lambda editor: pay_invoice(editor, invoice, day),
+                lambda editor: pay_invoice(editor, invoice, day, today=now),
                 f"invoice {invoice} paid on {day.isoformat()}",
             )
 
@@ -550,10 +552,11 @@ def build_server(repo: Repository) -> MCPServer:
         from sortext.edit.routine import add_measurement
 
         def run() -> dict[str, Any]:
-            day = guard.iso_date(on, "on") or guard.today(today, fresh())
+            now = guard.today(today, fresh())
+            day = guard.iso_date(on, "on") or now
             return planned(
                 id,
-                lambda editor: add_measurement(editor, goal, value, day),
+                lambda editor: add_measurement(editor, goal, value, day, today=now),
                 f"measured {goal} = {value:g} on {day.isoformat()}",
             )
 
@@ -660,12 +663,13 @@ def build_server(repo: Repository) -> MCPServer:
 
 
 def _value(value: Any) -> Any:
-    """A JSON value for a field: ISO date text becomes a date (as ``sortext set`` reads it)."""
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
+    """A JSON value for a field: ``YYYY-MM-DD`` text naming a day records may hold
+    becomes a date (as ``sortext set`` reads it); any other text stays text, for the
+    schema to judge (``2026-W49-3`` is not turned into the 2nd of December)."""
+    from sortext.record.values import is_iso_date
+
+    if isinstance(value, str) and is_iso_date(value):
+        return dt.date.fromisoformat(value)
     return value
 
 

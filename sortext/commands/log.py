@@ -75,7 +75,8 @@ def command(
         raise click.UsageError("give the date once: --on (--date is its old name)")
     on = parse_date(date_text or old_date, "--on")
     repo = open_repo(repo_dir)
-    date = on or resolve_today(today, repo.config.timezone)
+    day = resolve_today(today, repo.config.timezone)
+    date = on or day
     entry = SessionLog(
         date=date,
         focus=focus,
@@ -90,7 +91,7 @@ def command(
     people = repo.config.people
 
     def change(editor: RecordEditor) -> None:
-        log_session(editor, entry, people[0] if people else None, force)
+        log_session(editor, entry, people[0] if people else None, force, today=day)
 
     result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"logged {status} session on {date.isoformat()}")

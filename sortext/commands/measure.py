@@ -51,10 +51,11 @@ def command(
 
     given = parse_date(on, "--on")
     repo = open_repo(repo_dir)
-    date = given or resolve_today(today, repo.config.timezone)
+    day = resolve_today(today, repo.config.timezone)
+    date = given or day
 
     def change(editor: RecordEditor) -> None:
-        add_measurement(editor, goal, value, date, force)
+        add_measurement(editor, goal, value, date, force, today=day)
 
     result = update_record(repo, record_id, change, dry_run=dry_run)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

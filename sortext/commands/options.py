@@ -38,27 +38,20 @@ def today_option(func: F) -> F:
 
 
 def parse_day(text: str, option: str) -> dt.date:
-    """A YYYY-MM-DD option value in the years records may hold (MIN_YEAR..MAX_YEAR,
-    see :mod:`sortext.record.values`), or a click usage error naming ``option``.
+    """A YYYY-MM-DD option value in the years records may hold, read as a record's
+    dates are (:func:`sortext.record.values.iso_day`: not ``20261203``, not a week
+    date), or a click usage error naming ``option``.
 
     Every date argument goes through here: ``--today 9999-12-31`` made ``build``
     step past Python's last date (an internal error) where a record's own dates
     are refused outside these years.
     """
-    from sortext.record.values import MAX_YEAR, MIN_YEAR
+    from sortext.record.values import iso_day
 
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(
-            f"'{text}' is not a date (YYYY-MM-DD)", param_hint=option
-        ) from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise click.BadParameter(
-            f"'{text}' is outside the years {MIN_YEAR} to {MAX_YEAR} sortext works in",
-            param_hint=option,
-        )
-    return day
+        return iso_day(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"'{text}' {exc}", param_hint=option) from None
 
 
 def given_day(value: str | None) -> dt.date | None:

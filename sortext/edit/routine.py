@@ -30,18 +30,45 @@ class SessionLog:
     note: str | None = None
 
 
+#: Session statuses that say the session's day has come (a session ``held`` or a
+#: ``no-show`` next week has not happened; one ``scheduled``, ``cancelled`` or
+#: ``rescheduled`` ahead of time is a plan).
+HAPPENED = ("held", "no-show")
+
+
+def refuse_after(what: str, on: dt.date, today: dt.date | None) -> None:
+    """Raise EditRefused when ``on``, the day of something that has happened (``what``:
+    "a payment", "a held session"), is after ``today`` (None: not checked).  A year
+    typed wrong (2027 for 2026) would otherwise stand in the record as the latest
+    contact or payment, and silence the reminders that read it."""
+    if today is not None and on > today:
+        raise EditRefused(
+            f"{what} on {on.isoformat()} is after today ({today.isoformat()}): is the "
+            "date a typo? (sortext records what has happened; a planned session is "
+            "logged with the status scheduled)"
+        )
+
+
 def _day(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)[:10]
 
 
 def log_session(
-    editor: RecordEditor, entry: SessionLog, default_owner: str | None, force: bool = False
+    editor: RecordEditor,
+    entry: SessionLog,
+    default_owner: str | None,
+    force: bool = False,
+    today: dt.date | None = None,
 ) -> None:
     """Append the session, move the next action, and add a dated section to the notes.
 
     Raises EditRefused when the record already has a session with the same
-    date, kind and focus (the same command run twice), unless ``force``.
+    date, kind and focus (the same command run twice), unless ``force``, and
+    when a session whose status says it happened (:data:`HAPPENED`) is dated
+    after ``today`` (None: not checked).
     """
+    if entry.status in HAPPENED:
+        refuse_after(f"a {entry.status} session", entry.date, today)
     sessions = editor.get(("sessions",))
     for old in sessions if isinstance(sessions, list) and not force else []:
         if (
@@ -128,12 +155,16 @@ def invoice_index(editor: RecordEditor, invoice_id: str) -> int:
     return ids.index(invoice_id)
 
 
-def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
+def pay_invoice(
+    editor: RecordEditor, invoice_id: str, on: dt.date, today: dt.date | None = None
+) -> None:
     """Mark the invoice paid on ``on`` (a no-op when it already is, on that date).
 
-    Raises EditRefused for a void invoice and for ``on`` before the invoice's
-    ``issued`` day (a typo in ``--on`` that would move the money to another month)."""
+    Raises EditRefused for a void invoice, for ``on`` before the invoice's
+    ``issued`` day (a typo in ``--on`` that would move the money to another month)
+    and for ``on`` after ``today`` (None: not checked)."""
     index = invoice_index(editor, invoice_id)
+    refuse_after("a payment", on, today)
     if editor.get(("invoices", index, "status")) == "void":
         raise EditRefused(f"invoice '{invoice_id}' is void; it cannot be paid")
     issued = calendar_day(editor.get(("invoices", index, "issued")))
@@ -150,18 +181,25 @@ def pay_invoice(editor: RecordEditor, invoice_id: str, on: dt.date) -> None:
 
 
 def add_measurement(
-    editor: RecordEditor, goal: str, value: float, on: dt.date, force: bool = False
+    editor: RecordEditor,
+    goal: str,
+    value: float,
+    on: dt.date,
+    force: bool = False,
+    today: dt.date | None = None,
 ) -> None:
     """Append a measurement for an existing goal.
 
-    Raises EditRefused for an unknown goal, and for an exact duplicate (same
-    goal, date and value already recorded) unless ``force``.
+    Raises EditRefused for an unknown goal, for an exact duplicate (same
+    goal, date and value already recorded) unless ``force``, and for ``on``
+    after ``today`` (None: not checked).
     """
     goals = editor.get(("goals",))
     ids = [g.get("id") for g in goals if isinstance(g, dict)] if isinstance(goals, list) else []
     if goal not in ids:
         known = ", ".join(one_line(str(g)) for g in ids) or "none defined"
         raise EditRefused(f"no goal '{one_line(goal)}' (goals: {known})")
+    refuse_after("a measurement", on, today)
     number: float | int = int(value) if float(value).is_integer() else value
     measurements = editor.get(("measurements",))
     for old in measurements if isinstance(measurements, list) and not force else []:

@@ -90,6 +90,26 @@ def normalize(value: Any) -> Any:
     return value
 
 
+def iso_day(text: str) -> dt.date:
+    """The day a ``YYYY-MM-DD`` text names (ASCII digits, nothing around them) in the
+    years records may hold: how every date a person or a program hands sortext (a
+    command-line option, an assistant's argument) is read, so it takes exactly the
+    dates a record takes.  ``date.fromisoformat`` alone also reads ``20261203`` and the
+    week date ``2026-W49-3`` (a Wednesday, not the 3rd), which a record refuses.
+
+    Raises ValueError whose text completes "'TEXT' ...": ``is not a date
+    (YYYY-MM-DD)`` or ``is outside the years 1900 to 2199 sortext works in``."""
+    if not isinstance(text, str) or not ISO_DATE.fullmatch(text):
+        raise ValueError("is not a date (YYYY-MM-DD)")
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("is not a date (YYYY-MM-DD)") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"is outside the years {MIN_YEAR} to {MAX_YEAR} sortext works in")
+    return day
+
+
 def _normalize_item(item: Any) -> Any:
     return item.isoformat() if type(item) is dt.date else normalize(item)
 

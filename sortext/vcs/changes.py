@@ -124,12 +124,17 @@ def parse_since(text: str, today: dt.date) -> dt.date:
                 f"give at most {(today - dt.date.min).days}d or a date",
             )
         return today - dt.timedelta(days=days)
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
+    from sortext.record.values import ISO_DATE, iso_day
+
+    day = text.strip()
+    if not ISO_DATE.fullmatch(day):  # (not 20261101, not a week date: YYYY-MM-DD only)
         raise ParameterError(
             "since", f"'{text[:40]}': give a number of days (7d), weeks (2w) or a date"
-        ) from None
+        )
+    try:
+        return iso_day(day)
+    except ValueError as exc:
+        raise ParameterError("since", f"'{text[:40]}' {exc}") from None
 
 
 # --- classifying one record's change ------------------------------------------------
