@@ -6,9 +6,9 @@ Found after round 14: ``sortext pay amara-okafor INV-2026-058 --on 20261203`` an
 week forms; the week date is a Wednesday, the 2nd, not the 3rd), where a record refuses
 both; the assistant's ``preview_set_fields`` turned the text ``2026-W49-3`` into the
 date 2026-12-02, silently, and its date arguments took year 1.  ``pay --on 2027-11-20``
-(a typo for 2026) recorded a payment a year ahead, and a ``held`` session or a
-measurement dated next year stood in the record as the latest contact, silencing the
-reminders that read it.  The class: date text from outside read by anything but
+(a typo for 2026) recorded a payment a year ahead (in next year's takings), and a
+``held`` session or a measurement dated next year waited in the record to count a
+year after it happened.  The class: date text from outside read by anything but
 :func:`sortext.record.values.iso_day`; and a past-tense event dated after today.
 """
 

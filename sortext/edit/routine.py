@@ -39,8 +39,9 @@ HAPPENED = ("held", "no-show")
 def refuse_after(what: str, on: dt.date, today: dt.date | None) -> None:
     """Raise EditRefused when ``on``, the day of something that has happened (``what``:
     "a payment", "a held session"), is after ``today`` (None: not checked).  A year
-    typed wrong (2027 for 2026) would otherwise stand in the record as the latest
-    contact or payment, and silence the reminders that read it."""
+    typed wrong (2027 for 2026) put the payment in next year's takings (``sortext
+    money``, the exports) and the session or measurement a year from when it
+    happened, where the rules count it once that day comes."""
     if today is not None and on > today:
         raise EditRefused(
             f"{what} on {on.isoformat()} is after today ({today.isoformat()}): is the "
