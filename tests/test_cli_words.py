@@ -158,8 +158,8 @@ def test_restore_names_its_parameter_not_an_option(records_repo: Path) -> None:
     )
     core, words = _core_and_cli(lambda: restore(repo, "amara-okafor", "2026-02-30"))
     assert (core, words) == (
-        "at 2026-02-30: not a real date",
-        "--at 2026-02-30: not a real date",
+        "at '2026-02-30' is not a date (YYYY-MM-DD)",
+        "--at '2026-02-30' is not a date (YYYY-MM-DD)",
     )
 
 

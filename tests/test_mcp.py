@@ -361,7 +361,7 @@ def test_an_editor_save_between_preview_and_apply_is_refused(records_repo: Path)
     assert head_count(records_repo) == commits
 
 
-NOTE = "inbox/2026-11-27-call.md"
+NOTE = "inbox/2026-11-20-call.md"  # (on or before SAMPLE_TODAY: a note ahead is left)
 NOTE_TEXT = b"Amara Okafor: called, wants to move to Tuesdays.\nnext: send the proposal by fri\n"
 
 
@@ -401,7 +401,7 @@ def test_filing_an_inbox_note_writes_the_preview_and_removes_the_note(
     assert preview["path"] == AMARA and preview["changed"]
     after = path.read_bytes()
     assert unified_diff(AMARA, before, after) == preview["diff"]
-    assert "+## 2026-11-27 note (inbox)" in preview["diff"]
+    assert "+## 2026-11-20 note (inbox)" in preview["diff"]
     assert "called, wants to move to Tuesdays." in after.decode()
     assert "send the proposal" in after.decode()
     assert not note.exists()

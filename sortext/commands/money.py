@@ -11,7 +11,8 @@ import click
 from sortext.commands.options import open_repo, repo_option, resolve_today, today_option
 from sortext.commands.style import paint, use_colour, visible
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: ASCII digits only, nothing around them (``\d`` took fullwidth digits, ``$`` a newline)
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 @click.command("money")
@@ -44,12 +45,19 @@ def command(
 
     picked: tuple[int, int] | None = None
     if month is not None:
-        m = _MONTH.match(month)
+        from sortext.record.values import MAX_YEAR, MIN_YEAR
+
+        m = _MONTH.fullmatch(month)
         if not m:
             raise click.BadParameter(
                 f"'{month}' is not a month: write YYYY-MM", param_hint="--month"
             )
         picked = (int(m.group(1)), int(m.group(2)))
+        if not MIN_YEAR <= picked[0] <= MAX_YEAR:
+            raise click.BadParameter(
+                f"'{month}' is outside the years {MIN_YEAR} to {MAX_YEAR} sortext works in",
+                param_hint="--month",
+            )
     repo = open_repo(repo_dir)
     summary = money(repo, resolve_today(today, repo.config.timezone), picked, owner)
     if as_json:

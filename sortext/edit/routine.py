@@ -43,10 +43,12 @@ def refuse_after(what: str, on: dt.date, today: dt.date | None) -> None:
     money``, the exports) and the session or measurement a year from when it
     happened, where the rules count it once that day comes."""
     if today is not None and on > today:
+        # the way out for a plan is a session's only: a payment or a measurement
+        # ahead has none (the hint named sessions for them too)
+        plan = "; a planned session is logged with the status scheduled"
         raise EditRefused(
             f"{what} on {on.isoformat()} is after today ({today.isoformat()}): is the "
-            "date a typo? (sortext records what has happened; a planned session is "
-            "logged with the status scheduled)"
+            f"date a typo? (sortext records what has happened{plan if 'session' in what else ''})"
         )
 
 

@@ -65,6 +65,9 @@ class InboxNote:
     span: tuple[int, int] | None = None  # inbox.md: the section's characters
     raw: bytes | None = None  # the file's bytes when read: removed only if still these
     refused: str | None = None  # why it is never filed as read (its text is not exact)
+    #: why the note's own date cannot be its section's day (not YYYY-MM-DD, or after
+    #: today): never filed until the note is corrected
+    bad_date: str | None = None
 
     @property
     def section(self) -> str:
@@ -92,8 +95,10 @@ def due_from(word: str, day: dt.date) -> dt.date | None:
     if w == "tomorrow":
         return day + dt.timedelta(days=1)
     if _ISO.fullmatch(w):
+        from sortext.record.values import iso_day
+
         try:
-            return dt.date.fromisoformat(w)
+            return iso_day(w)  # (as a record's dates: ASCII digits, years 1900-2199)
         except ValueError:
             return None
     for i, name in enumerate(_WEEKDAYS):
@@ -229,11 +234,13 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
             ("file name", re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", stem).replace("_", " ")),
             *(("email in the text", e) for e in _EMAIL.findall(note.body)),
         ]
-        day = _day(props.get("date"), stem, today)
+        text = raw.decode("utf-8", "replace") if raw is not None else ""
+        day, bad = _file_day(props, stem, display, text, today)
         item = _note(clients, display, Path(entry.path), note.body, day, hints, note.problem)
         item.raw = raw
         item.refused = _not_utf8(raw, display)
-        item.problem = item.refused or item.problem
+        item.bad_date = bad
+        item.problem = item.refused or bad or item.problem
         notes.append(item)
     path = repo.root / INBOX_FILE
     if path.is_file():
@@ -241,7 +248,10 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
         refused = _not_utf8(whole, INBOX_FILE)
         text = whole.decode("utf-8", "replace").replace("\r\n", "\n")
         for n, (start, end, heading, body) in enumerate(inbox_sections(text), start=1):
-            day = _day(None, heading, today)
+            found = _ISO.search(text[start:end].partition("\n")[0])  # (the heading's line)
+            line = text.count("\n", 0, start) + 1
+            where = f"{INBOX_FILE}:{line}:{found.start() + 1 if found else 1}: heading"
+            day, bad = _given_day(found.group(1) if found else None, where, today)
             hints = [
                 ("heading", _ISO.sub("", heading).strip()),
                 *(("email in the text", e) for e in _EMAIL.findall(body)),
@@ -250,6 +260,8 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
             section.span = (start, end)
             section.raw = whole
             section.refused = refused
+            section.bad_date = bad
+            section.problem = refused or bad or section.problem
             notes.append(section)
     for item in notes:
         if item.record_id is not None:
@@ -286,14 +298,60 @@ def _prop(props: Mapping[str, Any], *keys: str) -> str:
     return ""
 
 
-def _day(value: Any, text: str, today: dt.date) -> dt.date:
-    for candidate in (value, *(_ISO.findall(text) or [])):
-        if isinstance(candidate, str):
-            try:
-                return dt.date.fromisoformat(candidate[:10])
-            except ValueError:
-                continue
-    return today
+_DATE_PROPERTY = re.compile(r"^date[ \t]*:[ \t]*", re.M)
+#: A day and its time of day (an editor's date-time property), ASCII digits only.
+_TIMED = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
+
+
+def _file_day(
+    props: Mapping[str, Any], stem: str, display: str, text: str, today: dt.date
+) -> tuple[dt.date, str | None]:
+    """A note file's day, from its ``date:`` property (a day, or a day and a time of
+    day: its day), else a date in its name, else ``today``; and why that day cannot be
+    the note's (None: it can)."""
+    if "date" in props and props["date"] is not None:
+        found = _DATE_PROPERTY.search(text)
+        if found is None:
+            where = f"{display}: date"
+        else:
+            line = text.count("\n", 0, found.start()) + 1
+            where = f"{display}:{line}:{found.end() - found.start() + 1}: date"
+        value = props["date"]
+        if isinstance(value, dt.date):
+            value = (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+        elif isinstance(value, str) and _TIMED.fullmatch(value.strip()):
+            value = value.strip()[:10]  # 2026-11-20T14:30, 2026-11-20 14:30:05+01:00
+        return _given_day(value if isinstance(value, str) else repr(value), where, today)
+    named = _ISO.search(stem)
+    return _given_day(named.group(1) if named else None, f"{display}: file name", today)
+
+
+def _given_day(text: str | None, where: str, today: dt.date) -> tuple[dt.date, str | None]:
+    """(the day ``text`` names, None) when it is a day on or before ``today``, read as
+    a record's dates are (:func:`sortext.record.values.iso_day`); (``today``, why not)
+    otherwise; (``today``, None) when there is no ``text``.
+
+    ``date.fromisoformat`` alone read ``2026-W49-3`` as the 2nd and took years 1 and
+    9999, and a date the note could not give (``date: 20261203``, other digits) fell
+    back to today silently: the note was filed under a day it did not say.  A note
+    records what has happened: a day after today is a typo, refused as ``pay --on`` is."""
+    from sortext.record.values import iso_day
+
+    if text is None:
+        return today, None
+    try:
+        day = iso_day(text)
+    except ValueError as exc:
+        return today, f"{where}: '{text[:40]}' {exc}: correct the note to file it"
+    if day > today:
+        return today, (
+            f"{where}: a note dated {day.isoformat()} is after today ({today.isoformat()}): "
+            "is the date a typo? correct the note to file it"
+        )
+    return day, None
 
 
 def _note(
@@ -332,6 +390,8 @@ def unfileable(note: InboxNote, record_id: str | None) -> str | None:
         return note.reason
     if note.refused is not None:
         return note.refused
+    if note.bad_date is not None:
+        return note.bad_date
     if note.problem and note.next_what and note.next_due is None and "due day" in note.problem:
         return note.problem
     return None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import time
 
 from sortext.errors import UsageError
@@ -60,10 +61,12 @@ def parse_instant(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        try:
-            moment = dt.datetime.fromisoformat(text.strip())
-        except ValueError:
-            moment = None
+        moment = None
+        # the day as a record's dates are written: datetime.fromisoformat alone also
+        # reads 20261203T12:00Z and the week date 2026-W49-3T12:00Z (the 2nd, not the 3rd)
+        if _INSTANT_DAY.match(text.strip()):
+            with contextlib.suppress(ValueError):
+                moment = dt.datetime.fromisoformat(text.strip())
         value = moment.timestamp() if moment is not None and moment.tzinfo else None
     low = dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.UTC).timestamp()
     high = dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.UTC).timestamp()
@@ -74,6 +77,10 @@ def parse_instant(text: str) -> float:
             "since 1970, or YYYY-MM-DDTHH:MM:SS with its offset, like +01:00 or Z)"
         )
     return value
+
+
+#: How an instant's text begins: ``YYYY-MM-DD`` (ASCII digits), then its time of day.
+_INSTANT_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]")
 
 
 #: :func:`now` under a name the functions taking a ``now`` argument can reach.

@@ -17,6 +17,8 @@ from sortext.vcs import git
 from sortext.vcs.log import Commit, file_log, read_blobs
 from sortext.vcs.midnight import commit_day, midnight
 
+#: What ``at`` looks like when it is meant as a day (any digits, a newline after it):
+#: then it is read as a record's dates are (:func:`sortext.record.values.iso_day`).
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -45,10 +47,13 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
             raise RecordNotFound(f"{path} has no version to restore")
         return live[0].sha, live[0].files[-1].path
     if _DATE.match(at):
+        from sortext.record.values import iso_day
+
         try:
-            day = dt.date.fromisoformat(at)
-        except ValueError:
-            raise ParameterError("at", f"{at}: not a real date") from None
+            # (years 1900-2199 only: 9999-12-31 stepped past Python's last date)
+            day = iso_day(at)
+        except ValueError as exc:
+            raise ParameterError("at", f"'{at[:40]}' {exc}") from None
         zone = repo.config.timezone
         # the day ends at the practice's midnight (timezone:, else local time)
         end = midnight(day + dt.timedelta(days=1), zone)
