@@ -39,8 +39,8 @@ def test_no_to_storing_data_keeps_only_the_minimum(
         tmp_path / "form.csv",
         ["Timestamp", "Full name", "Email address", "Phone", "What brings you here?", CONSENT_Q],
         [
-            ["11/30/2026 9:12:44", "Zoe Ng", "zoe.ng@example.org", "+1 555 0100", "Burnout", "No"],
-            ["11/29/2026 8:00:00", "Max Roe", "max.roe@example.org", "+1 555 0101", "Sleep", "Yes"],
+            ["11/21/2026 9:12:44", "Zoe Ng", "zoe.ng@example.org", "+1 555 0100", "Burnout", "No"],
+            ["11/20/2026 8:00:00", "Max Roe", "max.roe@example.org", "+1 555 0101", "Sleep", "Yes"],
         ],
     )
     result = run(cli, records_repo, "intake", str(form))
@@ -52,12 +52,12 @@ def test_no_to_storing_data_keeps_only_the_minimum(
     assert "phone" not in zoe
     # the template's own record date, not the respondent's timestamp
     dates = zoe.get("dates") or {}
-    assert isinstance(dates, dict) and dates.get("first_contact") != "2026-11-30"
+    assert isinstance(dates, dict) and dates.get("first_contact") != "2026-11-21"
     assert "Burnout" not in zoe_file.read_text(encoding="utf-8")
     max_file = records_repo / "clients" / "max-roe.md"
     max_ = front(max_file)
     assert max_["phone"] == "+1 555 0101"
-    assert max_["dates"]["first_contact"] == "2026-11-29"  # type: ignore[index]
+    assert max_["dates"]["first_contact"] == "2026-11-20"  # type: ignore[index]
     assert "Sleep" in max_file.read_text(encoding="utf-8")
 
 
@@ -118,7 +118,7 @@ def test_proposed_update_never_moves_first_contact_later(
     later = _form(
         tmp_path / "later.csv",
         ["Timestamp", "Name", "Email", "Company"],
-        [["11/30/2026 9:12:44", "Amara Okafor", "amara.okafor@example.com", "New Co"]],
+        [["11/21/2026 9:12:44", "Amara Okafor", "amara.okafor@example.com", "New Co"]],
     )
     result = run(cli, records_repo, "intake", str(later))
     assert "proposed update: clients/amara-okafor.md" in result.output

@@ -208,7 +208,15 @@ def command(
         )
         click.echo(f"{file}: read as {table.dialect}", err=True)
         check_columns(fmap, table.columns, table.rows, str(file))
-        plan = plan_import(repo, table.rows, fmap, name, accept_patterns(accept), progress)
+        plan = plan_import(
+            repo,
+            table.rows,
+            fmap,
+            name,
+            accept_patterns(accept),
+            progress,
+            today=resolve_today(today, repo.config.timezone),
+        )
     print_plan(plan, apply_, str(file))
     if dry_run:
         # the same check the write makes, so the counts below are what it will do

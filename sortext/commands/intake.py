@@ -68,7 +68,7 @@ def command(
     click.echo(f"{file}: read as {table.dialect}", err=True)
     if fmap is not None:
         check_columns(fmap, table.columns, table.rows, str(file))
-    plan = plan_intake(repo, table.rows, fmap)
+    plan = plan_intake(repo, table.rows, fmap, resolve_today(today, repo.config.timezone))
     for record in plan.new:
         fields = ", ".join(c.label for c in record.changes)
         click.echo(f"new: {record.display} ({one_line(record.name)}): {fields}")

@@ -21,6 +21,7 @@ from sortext.files.slug import slugify
 from sortext.io.fieldmap import (
     CellError,
     FieldMap,
+    FieldSpec,
     RowProblem,
     cell_text,
     column_date_orders,
@@ -215,9 +216,11 @@ class Planner:
         accept: Sequence[str] = (),
         states: dict[str, tuple[Path, dict[str, Any]]] | None = None,
         intake: bool = False,
+        today: dt.date | None = None,
     ) -> None:
         self.repo = repo
         self.intake = intake
+        self.today = today
         section = repo.config.raw.get("intake")
         wanted = section.get("minimum") if isinstance(section, dict) else None
         self.minimum = tuple(str(m) for m in wanted) if wanted else ("name", "email")
@@ -289,6 +292,10 @@ class Planner:
             problems += item_problems
         kept: list[tuple[str, str]] = []
         remarks: list[str] = []
+        ahead = self._ahead_problems(row, values, item_values)
+        if ahead and self.intake:  # (intake keeps the cell in the notes, not the field)
+            values = {p: v for p, v in values.items() if p not in dict(ahead)}
+        problems += [problem for _, problem in ahead]
         if not self.intake:
             problems += self._note_problems(row)
         unread: list[RowProblem] = []  # intake's cells kept in the notes instead
@@ -386,6 +393,46 @@ class Planner:
                     )
                 plan.notes.append((column, text))
         plan.notes.extend(kept)
+
+    def _ahead_problems(
+        self, row: Row, values: dict[DataPath, Any], item_values: dict[DataPath, Any]
+    ) -> list[tuple[DataPath, RowProblem]]:
+        """(path, problem) for each date of something that has happened
+        (:data:`PAST_TENSE`: a payment, a held session, a measurement, a first contact)
+        after ``today``: the typo ``pay --on`` refuses (2027 for 2026) is not imported
+        either.  An item's path is the field's within the item, after the list name."""
+        from sortext.edit.routine import HAPPENED
+        from sortext.record.values import calendar_day
+
+        if self.today is None:
+            return []
+        found: list[tuple[DataPath, Any, FieldSpec | None]] = []
+        for path in PAST_TENSE.get("", ()):
+            found.append((path, values.get(path), _spec_of(self.fmap.fields, path)))
+        list_name = self.fmap.item_list
+        if list_name in PAST_TENSE and item_values:
+            status = item_values.get(("status",))
+            if list_name != "sessions" or status in HAPPENED:
+                for path in PAST_TENSE[list_name]:
+                    spec = _spec_of(self.fmap.item_fields, path)
+                    found.append(((list_name, *path), item_values.get(path), spec))
+        out = []
+        for path, value, spec in found:
+            day = calendar_day(value)
+            if day is not None and day > self.today:
+                out.append(
+                    (
+                        path,
+                        row_problem(
+                            row,
+                            (spec.column or spec.template or "") if spec is not None else "",
+                            f"{format_path(path)}: {day.isoformat()} is after today "
+                            f"({self.today.isoformat()}): is the date a typo? (it records "
+                            "what has happened)",
+                        ),
+                    )
+                )
+        return out
 
     def _note_problems(self, row: Row) -> list[RowProblem]:
         """A problem for each ``notes:`` column whose text a record cannot hold."""
@@ -515,6 +562,21 @@ class Planner:
                 plan.supplied.append(([list_name, {key: wanted}, *sub], _json_value(theirs)))
 
 
+#: Dates of what has happened, by list (``""``: the record's own fields; a session's
+#: date only when its status says it happened: ``held`` or ``no-show``, as ``sortext
+#: log`` refuses).  A row dating one after today is not imported.
+PAST_TENSE: dict[str, tuple[DataPath, ...]] = {
+    "": (("dates", "first_contact"),),
+    "invoices": (("paid_on",),),
+    "sessions": (("date",),),
+    "measurements": (("date",),),
+}
+
+
+def _spec_of(specs: Iterable[FieldSpec], path: DataPath) -> FieldSpec | None:
+    return next((s for s in specs if tuple(s.target) == tuple(path)), None)
+
+
 def _json_value(value: Any) -> Any:
     from sortext.record.values import normalize
 
@@ -529,12 +591,13 @@ def plan_import(
     accept: Sequence[str] = (),
     progress: Callable[[list[Row]], Iterable[Row]] | None = None,
     intake: bool = False,
+    today: dt.date | None = None,
 ) -> ImportPlan:
     """What importing ``rows`` would do; nothing is written.
 
     ``intake``: form responses (cells that do not read go to the notes as
     written; a "no" to storing data keeps only ``intake.minimum``)."""
-    planner = Planner(repo, fmap, source, accept, intake=intake)
+    planner = Planner(repo, fmap, source, accept, intake=intake, today=today)
     rows = list(rows)
     planner.decimals = column_decimals((*fmap.fields, *fmap.item_fields), rows, fmap.decimal)
     planner.date_orders = column_date_orders((*fmap.fields, *fmap.item_fields), rows)

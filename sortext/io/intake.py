@@ -108,7 +108,9 @@ def auto_map(columns: Sequence[str]) -> FieldMap:
     return FieldMap(fields=tuple(specs.values()), match="email", notes=notes)
 
 
-def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) -> ImportPlan:
+def plan_intake(
+    repo: Repository, rows: Sequence[Row], fmap: FieldMap | None, today: dt.date | None = None
+) -> ImportPlan:
     """New records for unknown emails; proposed updates (never applied) for known ones.
 
     With a map, the columns it does not use go to the notes too (nothing a
@@ -130,7 +132,7 @@ def plan_intake(repo: Repository, rows: Sequence[Row], fmap: FieldMap | None) ->
             and c.strip().casefold() not in _SKIP
         )
         fmap = replace(fmap, notes=(*fmap.notes, *extra))
-    return plan_import(repo, rows, fmap, "intake", intake=True)
+    return plan_import(repo, rows, fmap, "intake", intake=True, today=today)
 
 
 def _with_timestamp(fmap: FieldMap, columns: Sequence[str]) -> FieldMap:
