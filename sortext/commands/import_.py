@@ -182,7 +182,11 @@ def command(
         from sortext.io.notes_folder import plan_folder
 
         folder = plan_folder(
-            repo, file, load_map(map_file) if map_file else None, accept_patterns(accept)
+            repo,
+            file,
+            load_map(map_file) if map_file else None,
+            accept_patterns(accept),
+            resolve_today(today, repo.config.timezone),
         )
         plan = folder.plan
         for note in folder.unreadable:

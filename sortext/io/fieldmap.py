@@ -36,6 +36,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,49 @@ class MapProblem(UsageError):
         self.where, self.at, self.text = where, at, text
 
 
+def _into_list(path: DataPath, top: bool) -> str | None:
+    """The list ``path`` steps into (an index, ``invoices[2].paid_on``, or a field of a
+    record's list, ``invoices.paid_on``), or None.  Such a path names no one entry
+    (the index of an entry is not the entry: another import reorders them), goes
+    round ``item:``'s checks (a payment dated after today) and cannot be written."""
+    from sortext.record.positions import format_path
+
+    for n, part in enumerate(path):
+        if isinstance(part, int):
+            return format_path(path[:n]) or str(part)
+    if top and len(path) > 1 and path[0] in _record_lists():
+        return str(path[0])
+    return None
+
+
+@cache
+def _record_lists() -> frozenset[str]:
+    """The record's fields that are lists in the shipped schema (sessions, tags...)."""
+    from sortext.schema.shipped import default_schema
+
+    schema = default_schema()
+    defs = schema.get("$defs", {})
+    found = set()
+    for name, node in (schema.get("properties") or {}).items():
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+        if isinstance(node, dict) and node.get("type") == "array":
+            found.add(name)
+    return frozenset(found)
+
+
 def _spec(target: str, raw: Any, where: str, at: tuple[str, ...] = ("fields",)) -> FieldSpec:
     from sortext.edit.roundtrip import parse_path
 
     path = parse_path(target)
+    into = _into_list(path, top=at == ("fields",))
+    if into is not None:
+        raise MapProblem(
+            where,
+            (*at, target),
+            f"{target}: a path into the list {into}: an import fills a list's entries "
+            "through the map's item: (list, key and fields), one entry per row",
+        )
     if isinstance(raw, str):
         if _TEMPLATE.search(raw):
             return FieldSpec(path, template=raw)

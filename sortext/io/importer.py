@@ -295,6 +295,8 @@ class Planner:
         ahead = self._ahead_problems(row, values, item_values)
         if ahead and self.intake:  # (intake keeps the cell in the notes, not the field)
             values = {p: v for p, v in values.items() if p not in dict(ahead)}
+            if any(p[0] == self.fmap.item_list and p not in values for p, _ in ahead):
+                item_values = {}  # nor the entry: a held session with no date is none
         problems += [problem for _, problem in ahead]
         if not self.intake:
             problems += self._note_problems(row)
@@ -400,24 +402,40 @@ class Planner:
         """(path, problem) for each date of something that has happened
         (:data:`PAST_TENSE`: a payment, a held session, a measurement, a first contact)
         after ``today``: the typo ``pay --on`` refuses (2027 for 2026) is not imported
-        either.  An item's path is the field's within the item, after the list name."""
+        either.  An item's path is the field's within the item, after the list name.
+
+        An item is judged as it will be after the row: a row that matches an entry
+        the record has may give its status without its date (a sheet keyed by
+        ``uid`` marking a booking held) or its date without its status, and the
+        entry's other half comes from the record."""
         from sortext.edit.routine import HAPPENED
         from sortext.record.values import calendar_day
 
         if self.today is None:
             return []
-        found: list[tuple[DataPath, Any, FieldSpec | None]] = []
+        found: list[tuple[DataPath, Any, FieldSpec | None, str]] = []
         for path in PAST_TENSE.get("", ()):
-            found.append((path, values.get(path), _spec_of(self.fmap.fields, path)))
+            found.append((path, values.get(path), _spec_of(self.fmap.fields, path), ""))
         list_name = self.fmap.item_list
         if list_name in PAST_TENSE and item_values:
-            status = item_values.get(("status",))
+            entry = self._entry_of(values, item_values)
+
+            def after(sub: DataPath) -> Any:
+                return item_values[sub] if sub in item_values else _get(entry, sub)
+
+            status = after(("status",))
             if list_name != "sessions" or status in HAPPENED:
                 for path in PAST_TENSE[list_name]:
-                    spec = _spec_of(self.fmap.item_fields, path)
-                    found.append(((list_name, *path), item_values.get(path), spec))
+                    if path in item_values:
+                        spec = _spec_of(self.fmap.item_fields, path)
+                        found.append(((list_name, *path), item_values[path], spec, ""))
+                    elif list_name == "sessions" and ("status",) in item_values:
+                        # the row says it happened; the record says when
+                        spec = _spec_of(self.fmap.item_fields, ("status",))
+                        why = f"{list_name}.status: {status}, but the session's date "
+                        found.append(((list_name, "status"), after(path), spec, why))
         out = []
-        for path, value, spec in found:
+        for path, value, spec, why in found:
             day = calendar_day(value)
             if day is not None and day > self.today:
                 out.append(
@@ -426,13 +444,31 @@ class Planner:
                         row_problem(
                             row,
                             (spec.column or spec.template or "") if spec is not None else "",
-                            f"{format_path(path)}: {day.isoformat()} is after today "
+                            f"{why or format_path(path) + ': '}{day.isoformat()} is after today "
                             f"({self.today.isoformat()}): is the date a typo? (it records "
                             "what has happened)",
                         ),
                     )
                 )
         return out
+
+    def _entry_of(self, values: dict[DataPath, Any], item_values: dict[DataPath, Any]) -> Any:
+        """The entry of the map's list that the row's item will change (the one
+        :meth:`_item` finds by key in the matched record), or None: a new entry."""
+        record_id = self.find(values)
+        key = str(self.fmap.item_key)
+        if record_id is None or (key,) not in item_values:
+            return None
+        items = self.data.get(record_id, {}).get(str(self.fmap.item_list))
+        wanted = _json_value(item_values[(key,)])
+        return next(
+            (
+                it
+                for it in (items if isinstance(items, list) else [])
+                if isinstance(it, dict) and it.get(key) == wanted
+            ),
+            None,
+        )
 
     def _note_problems(self, row: Row) -> list[RowProblem]:
         """A problem for each ``notes:`` column whose text a record cannot hold."""

@@ -17,6 +17,7 @@ cannot be read is reported and skipped, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,14 +94,21 @@ def property_cells(path: Path) -> dict[str, tuple[int, int]]:
 
 
 def plan_folder(
-    repo: Repository, folder: Path, fmap: FieldMap | None = None, accept: list[str] | None = None
+    repo: Repository,
+    folder: Path,
+    fmap: FieldMap | None = None,
+    accept: list[str] | None = None,
+    today: dt.date | None = None,
 ) -> FolderPlan:
-    """What importing the notes in ``folder`` would do; nothing is written."""
+    """What importing the notes in ``folder`` would do; nothing is written.
+
+    ``today``: a note dating something that has happened after it is not imported,
+    as a row of a CSV is not (None: not checked)."""
     from sortext.io.foreign import read_note
 
     fmap = fmap or DEFAULT_MAP
     used = columns_used(fmap) | {FILE, BODY}
-    planner = Planner(repo, fmap, fmap.source or "notes", accept or [])
+    planner = Planner(repo, fmap, fmap.source or "notes", accept or [], today=today)
     out = FolderPlan(ImportPlan(fmap.source or "notes", 0))
     for number, path in enumerate(note_files(folder), start=1):
         display = path.relative_to(folder).as_posix()
