@@ -90,6 +90,19 @@ class LazyGroup(click.Group):
             if isinstance(exc, OutputError):
                 exc.abandon()
             ctx.exit(2)
+        except click.BadParameter as exc:
+            # A value the user typed, quoted in the message or named as the hint
+            # (``set 'x\ny'=1``): one line, as every quoted value (its line break
+            # would start a line of its own, past the per-line cleaning).
+            from sortext.errors import one_line
+
+            hint = exc.param_hint
+            raise click.BadParameter(
+                one_line(exc.message),
+                ctx=exc.ctx,
+                param=exc.param,
+                param_hint=one_line(hint) if isinstance(hint, str) else hint,
+            ) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
         except OSError as exc:

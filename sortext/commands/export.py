@@ -72,8 +72,10 @@ def command(
         return
     if record_id:
         raise click.UsageError(f"export {kind} takes no ID (did you mean 'export client ID'?)")
+    from sortext.errors import one_line
+
     if out is not None and out.is_dir():
-        raise click.UsageError(f"--out {out} is a folder; give a file name")
+        raise click.UsageError(f"--out {one_line(str(out))} is a folder; give a file name")
     chosen = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     if chosen is not None and kind != "csv":
         raise click.UsageError("--columns is for 'export csv' only")
@@ -94,6 +96,6 @@ def command(
 
     problem = output_problem(repo, out)
     if problem is not None:  # (--out clients/x.md wrote a CSV over a record)
-        raise click.UsageError(f"--out {out}: {problem}")
+        raise click.UsageError(f"--out {one_line(str(out))}: {problem}")
     written = write_export(out, text)
     click.echo(f"{out}: {'written' if written else 'unchanged'}", err=True)

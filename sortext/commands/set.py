@@ -41,7 +41,9 @@ def command(
     for text in assignments:
         path_text, sep, value_text = text.partition("=")
         if not sep:
-            raise click.UsageError(f"'{text}' is not PATH=VALUE")
+            from sortext.errors import one_line
+
+            raise click.UsageError(f"'{one_line(text)}' is not PATH=VALUE")
         value = load_fast(value_text) if value_text.strip() else None
         if isinstance(value, Diagnostic):
             raise click.BadParameter(f"'{value_text}': {value.message}", param_hint=path_text)

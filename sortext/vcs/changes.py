@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from sortext.check.load import stem_of
-from sortext.errors import ParameterError
+from sortext.errors import ParameterError, one_line
 from sortext.record.copies import is_record_name
 from sortext.record.fielddiff import keyed_items
 from sortext.repo import Repository
@@ -120,7 +120,7 @@ def parse_since(text: str, today: dt.date) -> dt.date:
         if days > (today - dt.date.min).days:
             raise ParameterError(
                 "since",
-                f"'{text[:40]}': that reaches before year 1; "
+                f"'{one_line(text[:40])}': that reaches before year 1; "
                 f"give at most {(today - dt.date.min).days}d or a date",
             )
         return today - dt.timedelta(days=days)
@@ -129,12 +129,12 @@ def parse_since(text: str, today: dt.date) -> dt.date:
     day = text.strip()
     if not ISO_DATE.fullmatch(day):  # (not 20261101, not a week date: YYYY-MM-DD only)
         raise ParameterError(
-            "since", f"'{text[:40]}': give a number of days (7d), weeks (2w) or a date"
+            "since", f"'{one_line(text[:40])}': give a number of days (7d), weeks (2w) or a date"
         )
     try:
         return iso_day(day)
     except ValueError as exc:
-        raise ParameterError("since", f"'{text[:40]}' {exc}") from None
+        raise ParameterError("since", f"'{one_line(text[:40])}' {exc}") from None
 
 
 # --- classifying one record's change ------------------------------------------------

@@ -10,7 +10,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sortext.errors import ConflictError, ParameterError, RecordNotFound, UsageError, hinted
+from sortext.errors import (
+    ConflictError,
+    ParameterError,
+    RecordNotFound,
+    UsageError,
+    hinted,
+    one_line,
+)
 from sortext.files.write import replace_if_unchanged
 from sortext.repo import Repository
 from sortext.vcs import git
@@ -53,7 +60,7 @@ def _pick(repo: Repository, path: str, commits: list[Commit], at: str | None) ->
             # (years 1900-2199 only: 9999-12-31 stepped past Python's last date)
             day = iso_day(at)
         except ValueError as exc:
-            raise ParameterError("at", f"'{at[:40]}' {exc}") from None
+            raise ParameterError("at", f"'{one_line(at[:40])}' {exc}") from None
         zone = repo.config.timezone
         # the day ends at the practice's midnight (timezone:, else local time)
         end = midnight(day + dt.timedelta(days=1), zone)
