@@ -424,13 +424,18 @@ def test_the_history_path_compiles_no_pattern_it_does_not_use() -> None:
             assert text not in compiled, (name, attribute)
 
 
-def test_a_warm_history_does_not_load_orjson(records_repo: Path, tmp_path: Path) -> None:
-    """orjson (which loads uuid and platform) writes what a cold call stores; a warm
-    call, answered from the store, stores nothing and does not import it."""
+def test_a_history_loads_neither_dataclasses_nor_orjson(
+    records_repo: Path, tmp_path: Path
+) -> None:
+    """Neither a cold call (which stores its comparisons, with the json module) nor a
+    warm one imports ``dataclasses`` (with ``inspect``, ``ast``, ``dis``: ~42M
+    instructions), orjson (which also loads ``uuid`` and ``platform``) or Click: the
+    history path's value types are named tuples and plain slotted classes."""
     _hostile_history(records_repo)
     env = _env(tmp_path)
     cold, cold_modules = _entry(records_repo, ["history", "amara", "--json"], env)
     warm, warm_modules = _entry(records_repo, ["history", "amara", "--json"], env)
     assert cold == warm and cold[2] == 0
-    assert "orjson" in cold_modules
-    assert "orjson" not in warm_modules
+    for modules in (cold_modules, warm_modules):
+        for heavy in ("dataclasses", "inspect", "orjson", "uuid", "click"):
+            assert heavy not in modules, heavy

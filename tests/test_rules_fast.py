@@ -12,7 +12,6 @@ the kept answers (the case where they must not be used).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import random
@@ -51,7 +50,7 @@ def _config(**thresholds: Any) -> Config:
     base = parse_config(Path("."), default_config_text().encode(), "sortext.yaml")
     if not thresholds:
         return base
-    return dataclasses.replace(base, thresholds={**base.thresholds, **thresholds})
+    return base._replace(thresholds={**base.thresholds, **thresholds})
 
 
 CONFIG = _config()
@@ -150,9 +149,8 @@ def test_two_configs_alternated_each_get_their_own_answers() -> None:
 def test_a_changed_stage_table_is_seen_by_a_new_config() -> None:
     """A config whose stages differ (a stage no longer open) answers for itself."""
     record = _realistic(11)
-    closed = dataclasses.replace(
-        CONFIG,
-        stages=tuple(dataclasses.replace(s, open=False) for s in CONFIG.stages),
+    closed = CONFIG._replace(
+        stages=tuple(s._replace(open=False) for s in CONFIG.stages),
     )
     today = dt.date(2026, 11, 23)
     assert rules.is_open(record, CONFIG) == (record.stage in CONFIG.open_stages)

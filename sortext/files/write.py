@@ -27,8 +27,8 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sortext.errors import ConflictError, StorageError
 from sortext.files.plain import read_regular
@@ -37,8 +37,7 @@ TEMP_MARKER = ".sortext-tmp-"
 _TEMP = re.compile(r"\..+\.sortext-tmp-(\d+)-[0-9a-f]+", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """What a file held when it was read (``raw is None``: it did not exist)."""
 
     path: Path

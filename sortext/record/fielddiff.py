@@ -9,8 +9,7 @@ the top reads as one added session, not as every session changed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sortext.lazyre import Lazy
 
@@ -25,8 +24,7 @@ IDENTITY: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class FieldChange:
+class FieldChange(NamedTuple):
     """One field that differs.  ``path`` is dotted, list items by identity:
     ``sessions[2026-11-20].status``, ``invoices[INV-7]``."""
 

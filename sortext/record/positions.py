@@ -6,7 +6,6 @@ ruamel.yaml's composer, which keeps a mark on every node.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sortext.lazyre import Lazy
@@ -14,12 +13,19 @@ from sortext.lazyre import Lazy
 Path = tuple[str | int, ...]
 
 
-@dataclass(slots=True)
 class PositionMap:
-    """1-based (line, column) of each path's key and of its value."""
+    """1-based (line, column) of each path's key (``keys``) and of its value
+    (``values``)."""
 
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    __slots__ = ("keys", "values")
+
+    def __init__(
+        self,
+        keys: dict[Path, tuple[int, int]] | None = None,
+        values: dict[Path, tuple[int, int]] | None = None,
+    ) -> None:
+        self.keys: dict[Path, tuple[int, int]] = {} if keys is None else keys
+        self.values: dict[Path, tuple[int, int]] = {} if values is None else values
 
     def key(self, path: Path) -> tuple[int, int]:
         """Where the key of ``path`` is written, else its nearest written ancestor."""

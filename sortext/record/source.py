@@ -13,8 +13,8 @@ import errno
 import os
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sortext.record.diagnostics import Diagnostic, problem
 
@@ -23,8 +23,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-@dataclass(frozen=True, slots=True)
-class SourceText:
+class SourceText(NamedTuple):
     """Decoded text of a record; ``text`` has a BOM removed and ``\\n`` line ends."""
 
     raw: bytes

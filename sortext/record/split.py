@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sortext.lazyre import Lazy
 from sortext.record.diagnostics import Diagnostic, problem
@@ -12,8 +12,7 @@ MAX_FRONT_MATTER_BYTES = 64 * 1024
 FENCE = "---"
 
 
-@dataclass(frozen=True, slots=True)
-class Split:
+class Split(NamedTuple):
     """Front matter text starts on file line ``yaml_line``; the body on ``body_line``."""
 
     yaml_text: str

@@ -14,7 +14,6 @@ the text with ruamel.yaml to point at the exact line and column.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from sortext.lazyre import Lazy, LazyAll
@@ -777,29 +776,23 @@ def find_duplicate_key(text: str) -> Diagnostic | None:
                     # Different texts, one meaning to a Python reader: 1, 1.0 and true
                     # (0 and false) are equal keys once read, so one would be lost.
                     other, line = meant[same]
-                    return replace(
-                        problem(
-                            f"key '{key}' is read as the same key as '{other}' (line {line}); "
-                            f"quote the keys ('{key}': ...) to keep both as text",
-                            key_node.start_mark.line + 1,
-                            key_node.start_mark.column + 1,
-                            format_path((*path, key)),
-                        ),
-                        related_line=line,
-                    )
+                    return problem(
+                        f"key '{key}' is read as the same key as '{other}' (line {line}); "
+                        f"quote the keys ('{key}': ...) to keep both as text",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        format_path((*path, key)),
+                    ).replaced(related_line=line)
                 meant.setdefault(same, (key, key_node.start_mark.line + 1))
                 if key in seen:
                     dotted = format_path((*path, key))
-                    return replace(
-                        problem(
-                            f"duplicate key '{key}' (first written on line {seen[key]}); "
-                            "YAML keeps only one of them, so remove or rename one",
-                            key_node.start_mark.line + 1,
-                            key_node.start_mark.column + 1,
-                            dotted,
-                        ),
-                        related_line=seen[key],
-                    )
+                    return problem(
+                        f"duplicate key '{key}' (first written on line {seen[key]}); "
+                        "YAML keeps only one of them, so remove or rename one",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        dotted,
+                    ).replaced(related_line=seen[key])
                 seen[key] = key_node.start_mark.line + 1
                 stack.append((value_node, (*path, key)))
         elif node.id == "sequence":

@@ -12,9 +12,9 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from sortext.errors import ConfigError, UnsafePathError
 from sortext.files.slug import confined_folder, linked_part
@@ -273,8 +273,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     """One lifecycle stage: ``open`` ones need a next action; ``side`` ones (paused,
     lost) are off the main line."""
 
@@ -283,8 +282,7 @@ class Stage:
     side: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(NamedTuple):
     """``field`` must be present when a client is in one of ``stages``."""
 
     field: str
@@ -293,18 +291,23 @@ class Requirement:
     message: str | None = None
 
 
-@dataclass(frozen=True)
-class Config:
-    """The effective configuration of one records repository."""
+class Config(NamedTuple):
+    """The effective configuration of one records repository (read-only; a copy
+    with changes: ``config._replace(thresholds=...)``).
+
+    A named tuple, as :class:`Stage` and :class:`Requirement`, not a dataclass: a
+    cold ``history`` loads the configuration, and ``dataclasses`` (with
+    ``inspect``) costs ~42M instructions to import and each frozen dataclass ~3M to
+    create, where a named tuple costs ~0.5M (see :mod:`sortext.vcs.history`)."""
 
     root: Path
     clients_dir: str = "clients"
     stages: tuple[Stage, ...] = ()
     people: tuple[str, ...] = ()
     requirements: tuple[Requirement, ...] = ()
-    custom_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    thresholds: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    custom_fields: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
+    thresholds: Mapping[str, Any] = MappingProxyType(DEFAULT_THRESHOLDS)
+    raw: Mapping[str, Any] = MappingProxyType({})
     fingerprint: str = ""
     timezone: str | None = None
     """IANA zone name (``Europe/Berlin``) that session and action times are in; None: floating."""

@@ -10,7 +10,7 @@ YAML text.  Used for records (:mod:`sortext.schema.validate`) and for
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from sortext.lazyre import Lazy
@@ -397,7 +397,7 @@ def locate(problems: list[Problem], yaml_text: str, data: Any = None) -> list[Di
         assert where is not None
         placed = p.at_position(*where)
         if p.message.endswith("found an empty value") and 0 < where[0] <= len(lines):
-            placed = replace(placed, message=p.message + _comment_hint(lines[where[0] - 1]))
+            placed = placed.replaced(message=p.message + _comment_hint(lines[where[0] - 1]))
         out.append(placed)
     return out
 

@@ -17,7 +17,7 @@ removes the copy too, whose content is then inside the markers.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sortext.errors import ParameterError, UsageError
@@ -146,7 +146,7 @@ def _refuse_unreadable(name: str, raw: bytes, other: str) -> None:
 
     source = decode(raw)
     if isinstance(source, Diagnostic):
-        found = replace(source, field=source.field or FILE_FIELD).placed(name)
+        found = source.replaced(field=source.field or FILE_FIELD).placed(name)
         raise EditRefused(
             f"refused: {name} is not a text record sortext can merge; nothing was "
             f"written and both {name} and {other} are kept: save it as UTF-8 text, "

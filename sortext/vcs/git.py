@@ -34,9 +34,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sortext.errors import GitError, hinted
 from sortext.lazyre import Lazy
@@ -180,8 +179,7 @@ def _timed_out(args: Sequence[str], seconds: float) -> GitError:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Done:
+class Done(NamedTuple):
     """A finished git process: exit status and its output (bytes)."""
 
     returncode: int

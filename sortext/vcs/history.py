@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sortext.errors import GitError, RecordNotFound, SortextError, hinted
 from sortext.files.state import StateDir, clear_odd_file
@@ -38,8 +37,7 @@ EntryKind = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One change to one field in one commit.  ``field`` is a fielddiff path,
     ``notes`` for the body, ``record`` for created/deleted/unparsable, ``path``
     for renames."""
@@ -53,7 +51,7 @@ class HistoryEntry:
     kind: EntryKind
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
 
 #: Whether a history with nothing stored rebuilds versions from ``git log -p``
@@ -401,33 +399,20 @@ class _Facts:
             self._learn(_state_key(version), _PARSED if parsed is not None else _UNPARSABLE)
 
 
-#: ``json.dumps(value, separators=(",", ":"))`` with the encoder built once: the
-#: fallback of :func:`_encode`.
+#: ``json.dumps(value, separators=(",", ":"))`` with the encoder built once.
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 
 
-#: ``orjson.dumps`` once imported (orjson loads uuid and platform: ~2-4 ms of a call that
-#: stores nothing, the warm one, would pay for it).
-_ORJSON_DUMPS: Callable[[Any], bytes] | None = None
-
-
 def _encode(value: Any) -> str:
-    """``value`` as compact JSON text: orjson's (~5x faster than the json module's on
-    the ~2,000 comparisons a cold history of 2,000 commits stores), the json module's
-    for what orjson refuses (integers past 64 bits, keys that are not text).  Read back
-    by the json module only (orjson reads an integer past 64 bits as a float, without
-    an error: 2**70 would read back equal, as 1.1805916207174113e+21), and stored only
-    when it reads back equal (:meth:`_Facts._checked`)."""
-    global _ORJSON_DUMPS
-    dumps = _ORJSON_DUMPS
-    if dumps is None:  # (imported when first needed: a warm call stores nothing)
-        import orjson
+    """``value`` as compact JSON text, as the json module writes it (and reads it back:
+    stored only when it reads back equal, :meth:`_Facts._checked`).
 
-        dumps = _ORJSON_DUMPS = orjson.dumps
-    try:
-        return dumps(value).decode("utf-8")
-    except TypeError:  # (orjson.JSONEncodeError is one)
-        return _ENCODE(value)
+    Not orjson, though its encoding is ~5x faster: it imports ``dataclasses`` (with
+    ``inspect``, ``ast``, ``dis``), ``uuid`` and ``platform``, ~63M instructions, where
+    the json module's encoder costs ~15M more than orjson's on the ~2,000 comparisons a
+    cold history of 2,000 commits stores (``bench/history_bench.py``: cold 1,251M ->
+    ~1,150M instructions with the named tuples of :mod:`sortext.vcs.log` and kin)."""
+    return _ENCODE(value)
 
 
 #: Bumped when what a comparison stores changes shape.

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import NamedTuple
 
 from sortext.errors import GitError
 from sortext.vcs import git
@@ -40,8 +40,7 @@ def has_commits(root: Path) -> bool:
     return git.text(root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != ""
 
 
-@dataclass(frozen=True, slots=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One entry of ``--name-status`` or ``--raw``: status letter, old path (renames),
     new path, and with ``--raw`` the new blob id (None for a deletion)."""
 
@@ -51,17 +50,40 @@ class FileChange:
     blob: str | None = None
 
 
-@dataclass(slots=True)
 class Commit:
-    """One commit of a record's history, with the files it changed."""
+    """One commit of a record's history, with the files it changed: ``sha`` (40 hex
+    digits), ``date`` (ISO 8601 with offset), ``author``, ``email``, ``timestamp``
+    (seconds since the epoch), ``subject``, ``files`` (in git's order)."""
 
-    sha: str
-    date: str
-    author: str
-    email: str
-    timestamp: int
-    subject: str
-    files: list[FileChange] = field(default_factory=list)
+    __slots__ = ("author", "date", "email", "files", "sha", "subject", "timestamp")
+
+    def __init__(
+        self,
+        sha: str,
+        date: str,
+        author: str,
+        email: str,
+        timestamp: int,
+        subject: str,
+        files: list[FileChange] | None = None,
+    ) -> None:
+        self.sha = sha
+        self.date = date
+        self.author = author
+        self.email = email
+        self.timestamp = timestamp
+        self.subject = subject
+        self.files: list[FileChange] = [] if files is None else files
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Commit and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def __repr__(self) -> str:
+        return f"Commit({self.sha!r}, {self.subject!r}, files={self.files!r})"
 
     @property
     def short(self) -> str:

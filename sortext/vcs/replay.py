@@ -36,8 +36,8 @@ import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sortext.record.source import MAX_FILE_BYTES
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
@@ -60,8 +60,7 @@ PATCH_OPTIONS = (
 _NO_BLOB = "0" * 40
 
 
-@dataclass(frozen=True, slots=True)
-class Hunk:
+class Hunk(NamedTuple):
     """One ``-U0`` hunk: ``removed`` lines at 0-based ``old`` replaced by ``added``
     lines, which start at 0-based ``new`` in the result (lines keep their ``\\n``)."""
 
@@ -71,8 +70,7 @@ class Hunk:
     added: list[bytes]
 
 
-@dataclass(frozen=True, slots=True)
-class Patch:
+class Patch(NamedTuple):
     """What one commit did to the followed file: the blob it started from (None
     when the file was created) and the hunks (None: no usable patch, such as a
     binary file or more than one file in the commit)."""
@@ -288,21 +286,31 @@ def _starts_entry(text: str, first: bool) -> bool:
     return _ENTRY_START.match("\n" + text[:1]) is not None
 
 
-@dataclass(slots=True)
 class _Front:
     """The fast reading of the current version: where the closing fence is, which
     lines start top-level entries (as read; the first entry always starts at line
     1), what each entry read as (by its first line), and, once known, the notes,
-    the data and the version."""
+    the data (``(display, data)`` as assembled) and the version."""
 
-    fence: int
-    starts: list[int]
-    entries: dict[int, Entry | None]
-    chars: int
-    body: str | None = None
-    data: tuple[str, dict[str, object]] | None = None  # (display, data) as assembled
-    version: Version | None = None
-    _chunks: list[tuple[int, int]] | None = None
+    __slots__ = ("_chunks", "body", "chars", "data", "entries", "fence", "starts", "version")
+
+    def __init__(
+        self,
+        fence: int,
+        starts: list[int],
+        entries: dict[int, Entry | None],
+        chars: int,
+        body: str | None = None,
+        data: tuple[str, dict[str, object]] | None = None,
+    ) -> None:
+        self.fence = fence
+        self.starts = starts
+        self.entries = entries
+        self.chars = chars
+        self.body = body
+        self.data = data
+        self.version: Version | None = None
+        self._chunks: list[tuple[int, int]] | None = None
 
     def chunks(self) -> list[tuple[int, int]]:
         """(first line, line after) of each top-level entry."""

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sortext.files.slug import implied_id
 from sortext.lazyre import Lazy
@@ -47,8 +46,7 @@ def _accept_all() -> RecordValidator:
     return _ACCEPT_ALL
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
+class Version(NamedTuple):
     """The parsed front matter (JSON-compatible) and notes of one revision."""
 
     data: dict[str, Any]
