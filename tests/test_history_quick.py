@@ -424,9 +424,7 @@ def test_the_history_path_compiles_no_pattern_it_does_not_use() -> None:
             assert text not in compiled, (name, attribute)
 
 
-def test_a_history_loads_neither_dataclasses_nor_orjson(
-    records_repo: Path, tmp_path: Path
-) -> None:
+def test_a_history_loads_neither_dataclasses_nor_orjson(records_repo: Path, tmp_path: Path) -> None:
     """Neither a cold call (which stores its comparisons, with the json module) nor a
     warm one imports ``dataclasses`` (with ``inspect``, ``ast``, ``dis``: ~42M
     instructions), orjson (which also loads ``uuid`` and ``platform``) or Click: the

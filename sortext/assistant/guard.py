@@ -78,12 +78,16 @@ def iso_date(value: str | None, argument: str) -> dt.date | None:
 def today(value: str | None, repo: Repository) -> dt.date:
     """``value``, else $SORTEXT_TODAY, else the practice's day: the date in ``repo``'s
     ``timezone:`` at the clock's instant (like the CLI's --today,
-    :func:`sortext.vcs.midnight.practice_day`)."""
+    :func:`sortext.vcs.midnight.practice_day`).  A ``value`` given is a date or an
+    :class:`AssistantInputError`, an empty one too; an empty $SORTEXT_TODAY is unset."""
     from sortext.errors import UsageError
     from sortext.vcs.midnight import practice_day
 
-    text = value or os.environ.get("SORTEXT_TODAY")
-    found = iso_date(text, "today") if text else None
+    if value is not None:  # given, even empty: a date or an error, never the clock's
+        found = iso_date(value, "today")
+    else:
+        text = os.environ.get("SORTEXT_TODAY")
+        found = iso_date(text, "today") if text else None
     if found is not None:
         return found
     try:

@@ -56,11 +56,17 @@ def parse_day(text: str, option: str) -> dt.date:
 
 def given_day(value: str | None) -> dt.date | None:
     """--today (``value``), else $SORTEXT_TODAY, checked by :func:`parse_day`; None
-    when neither is given (then the day is the practice's: :func:`resolve_today`)."""
-    text = value or os.environ.get("SORTEXT_TODAY")
+    when neither is given (then the day is the practice's: :func:`resolve_today`).
+
+    ``--today ""`` is given, and not a date: a usage error, never the clock's day (a
+    script whose date variable came out empty would otherwise run on the real
+    today).  An empty ``SORTEXT_TODAY`` is unset, as Click reads an empty variable."""
+    if value is not None:
+        return parse_day(value, "--today")
+    text = os.environ.get("SORTEXT_TODAY")
     if not text:
         return None
-    return parse_day(text, "--today" if value else "SORTEXT_TODAY (environment variable)")
+    return parse_day(text, "SORTEXT_TODAY (environment variable)")
 
 
 def resolve_today(value: str | None, zone: str | None) -> dt.date:
