@@ -237,7 +237,10 @@ def client_view(
             note = f" ({m.note})" if m.note is not None else ""
             events.append(Event(mdate, f"measured {m.goal}: {m.value}{note}", "measurement"))
     for inv in view.invoices:
-        for idate, label in ((inv.issued, "issued"), (inv.paid_on, "paid")):
+        # a draft has not been issued: its ``issued`` is the day it is meant to go out
+        # (the takings leave it out too, rules.money), so no "issued" event for it
+        issued = inv.issued if inv.status != "draft" else None
+        for idate, label in ((issued, "issued"), (inv.paid_on, "paid")):
             if idate is not None and since < idate <= today_text:
                 events.append(Event(idate, f"invoice {inv.id or ''} {label}", "invoice"))
     blockers = [b for b in view.blockers if b.detailed]
