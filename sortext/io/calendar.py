@@ -23,7 +23,10 @@ apply, and the plan is a dry run until applied:
   occurrence from ``today`` to :data:`HORIZON_DAYS` later, keyed
   ``UID/RECURRENCE-ID`` (expanded by the ``recurring-ical-events`` library);
   an occurrence no longer in the series (``EXDATE``) cancels its scheduled
-  session dated in that window;
+  session dated in that window; a series that repeats more than
+  :data:`MAX_SERIES_SESSIONS` times there (two a day), or that the library
+  cannot expand, is a problem at its line and books nothing, and the sessions
+  it booked before stay as they are;
 * the same event twice in one file (same key and attendee) counts once: the
   highest ``SEQUENCE`` wins, the later one on a tie;
 * an event sortext's own ICS export wrote (its UID ends ``@sortext``:
@@ -85,6 +88,11 @@ CALENDAR_MAP: FieldMap = parse_map(
 )
 _CANCELLED_PREFIXES = ("canceled:", "cancelled:")
 HORIZON_DAYS = 92  # how far ahead a recurring event's occurrences are booked
+#: The most sessions one recurring event books in the horizon: two a day.  A
+#: coach's series is weekly or daily, a group programme twice a day at most; an
+#: hourly rule (the finest one allowed, :data:`_TOO_OFTEN`) booked 2,208 sessions
+#: into one client, each a record entry the import then wrote.
+MAX_SERIES_SESSIONS = 2 * HORIZON_DAYS
 MAX_MINUTES = 24 * 60  # a timed booking longer than a day is a mistake (P400D), not a session
 # The properties an event has at most once (RFC 5545 3.6.1): two are not one value.
 SINGLE = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SEQUENCE", "STATUS", "SUMMARY")
@@ -354,6 +362,20 @@ def _add_occurrences(
             occurrences = list(recurring_ical_events.of(alone).between(first, last))
         except Exception as exc:  # the library raises its own types for a bad RRULE
             out.problems.append(out.problem(row, "RRULE", f"event {uid}: cannot expand: {exc}"))
+            out.series.discard(uid)  # not read: its booked sessions are not "dropped"
+            continue
+        if len(occurrences) > MAX_SERIES_SESSIONS:
+            out.series.discard(uid)  # not booked: its booked sessions stay as they are
+            out.problems.append(
+                out.problem(
+                    row,
+                    "RRULE",
+                    f"event {uid}: repeats {len(occurrences):,} times in the {HORIZON_DAYS} "
+                    f"days from {first.isoformat()}; a series books at most "
+                    f"{MAX_SERIES_SESSIONS} sessions (two a day): is the rule right? "
+                    "The series was not booked",
+                )
+            )
             continue
         for occurrence in occurrences:
             key = _recurrence_key(uid, occurrence)
