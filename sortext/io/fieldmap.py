@@ -424,7 +424,9 @@ def column_date_orders(specs: Iterable[FieldSpec], rows: Iterable[Row]) -> dict[
     return _column_verdicts(columns, rows, date_evidence)
 
 
-def _to_date(text: str, formats: tuple[str, ...], order: str | None = None) -> dt.date:
+def _to_date(
+    text: str, formats: tuple[str, ...], order: str | None = None, zone: str | None = None
+) -> dt.date:
     """A date from the map's ``date_format``s, else any common unambiguous form.
 
     Recognised without a format: ISO (``2026-11-30``, with a time or zone),
@@ -433,18 +435,33 @@ def _to_date(text: str, formats: tuple[str, ...], order: str | None = None) -> d
     A day/month pair that reads both
     ways (``05/06/2026``) is refused, never guessed, unless ``order`` (``"mdy"`` or
     ``"dmy"``, the column's order, see :func:`column_date_orders`) says; dots are
-    day-first."""
+    day-first.
+
+    An ISO date and time with its UTC offset (``2026-11-23T23:30:00Z``, a form
+    service's timestamp), or a ``date_format`` with ``%z``, is an instant: its day is
+    the practice's day then when ``zone`` (the repository's ``timezone:``) is set
+    (:func:`sortext.vcs.midnight.instant_day`: 23:30 UTC is the 24th in Berlin), the
+    day as written otherwise; a time without an offset is always its written day."""
+    from sortext.vcs.midnight import moment_day
+
     for fmt in formats:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return moment_day(dt.datetime.strptime(text, fmt), zone)
         except ValueError:
             continue
     match = _ISO_PREFIX.match(text)
     if match:
         try:
-            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            written = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
         except ValueError as exc:
             raise CellError(f"impossible date '{text}': {exc}") from exc
+        if zone is not None and len(text) > 10:
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                return written  # (a time fromisoformat does not read: the day as written)
+            return moment_day(moment, zone)
+        return written
     slashed = _SLASHED.match(text)
     if slashed:
         a, b, year = (int(g) for g in slashed.groups())
@@ -590,11 +607,18 @@ def visible_controls(text: str) -> str:
     return _CONTROL.sub(escape, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | None = None) -> Any:
+def convert(
+    spec: FieldSpec,
+    raw: Any,
+    decimal: str | None = None,
+    order: str | None = None,
+    zone: str | None = None,
+) -> Any:
     """A cell value as the field's type; None for an empty cell.
 
     ``decimal`` is the column's decimal mark (see :func:`column_decimals`),
-    ``order`` its day/month order (see :func:`column_date_orders`).
+    ``order`` its day/month order (see :func:`column_date_orders`), ``zone`` the
+    practice's ``timezone:`` (the day of a timestamp with an offset, :func:`_to_date`).
     Text has ``\\r\\n`` and ``\\r`` written as ``\\n``.  Raises
     :class:`CellError` for a value that does not fit, or an ambiguous number.
     """
@@ -632,7 +656,7 @@ def convert(spec: FieldSpec, raw: Any, decimal: str | None = None, order: str | 
             raise CellError(f"'{text}' is not a whole number")
         return int(number)
     if spec.type == "date":
-        return _to_date(text, spec.date_formats, order)
+        return _to_date(text, spec.date_formats, order, zone)
     if spec.type == "boolean":
         lowered = text.casefold()
         if lowered in ("yes", "y", "true", "1", "x", "checked", "on", "ja", "oui"):
@@ -671,11 +695,13 @@ def map_fields(
     row: Row,
     decimals: dict[str, str] | None = None,
     orders: dict[str, str] | None = None,
+    zone: str | None = None,
 ) -> tuple[dict[DataPath, Any], list[RowProblem]]:
     """``{path: value}`` for the non-empty cells of one row, plus its problems.
 
     ``decimals`` maps a number column to its decimal mark (:func:`column_decimals`),
-    ``orders`` a date column to its day/month order (:func:`column_date_orders`).
+    ``orders`` a date column to its day/month order (:func:`column_date_orders`);
+    ``zone`` is the practice's ``timezone:`` (see :func:`convert`).
     """
     values: dict[DataPath, Any] = {}
     problems: list[RowProblem] = []
@@ -683,7 +709,7 @@ def map_fields(
         mark = (decimals or {}).get(spec.column or "")
         order = (orders or {}).get(spec.column or "")
         try:
-            value = convert(spec, cell(spec, row), mark, order)
+            value = convert(spec, cell(spec, row), mark, order, zone)
         except CellError as exc:
             problems.append(row_problem(row, spec.column or spec.template or "", str(exc)))
             continue

@@ -283,11 +283,12 @@ class Planner:
         return self.by_email.get(str(email).casefold()) if isinstance(email, str) else None
 
     def plan_row(self, row: Row) -> None:
-        values, problems = map_fields(self.fmap.fields, row, self.decimals, self.date_orders)
+        zone = self.repo.config.timezone
+        values, problems = map_fields(self.fmap.fields, row, self.decimals, self.date_orders, zone)
         item_values: dict[DataPath, Any] = {}
         if self.fmap.item_fields:
             item_values, item_problems = map_fields(
-                self.fmap.item_fields, row, self.decimals, self.date_orders
+                self.fmap.item_fields, row, self.decimals, self.date_orders, zone
             )
             problems += item_problems
         kept: list[tuple[str, str]] = []

@@ -235,7 +235,7 @@ def read_inbox(repo: Repository, today: dt.date) -> list[InboxNote]:
             *(("email in the text", e) for e in _EMAIL.findall(note.body)),
         ]
         text = raw.decode("utf-8", "replace") if raw is not None else ""
-        day, bad = _file_day(props, stem, display, text, today)
+        day, bad = _file_day(props, stem, display, text, today, repo.config.timezone)
         item = _note(clients, display, Path(entry.path), note.body, day, hints, note.problem)
         item.raw = raw
         item.refused = _not_utf8(raw, display)
@@ -307,11 +307,19 @@ _TIMED = re.compile(
 
 
 def _file_day(
-    props: Mapping[str, Any], stem: str, display: str, text: str, today: dt.date
+    props: Mapping[str, Any],
+    stem: str,
+    display: str,
+    text: str,
+    today: dt.date,
+    zone: str | None = None,
 ) -> tuple[dt.date, str | None]:
     """A note file's day, from its ``date:`` property (a day, or a day and a time of
-    day: its day), else a date in its name, else ``today``; and why that day cannot be
-    the note's (None: it can)."""
+    day: its day; with a UTC offset, the practice's day then when ``zone``, the
+    ``timezone:``, is set: :func:`sortext.vcs.midnight.instant_day`), else a date in
+    its name, else ``today``; and why that day cannot be the note's (None: it can)."""
+    from sortext.vcs.midnight import instant_day, moment_day
+
     if "date" in props and props["date"] is not None:
         found = _DATE_PROPERTY.search(text)
         if found is None:
@@ -321,9 +329,12 @@ def _file_day(
             where = f"{display}:{line}:{found.end() - found.start() + 1}: date"
         value = props["date"]
         if isinstance(value, dt.date):
-            value = (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+            value = (
+                moment_day(value, zone) if isinstance(value, dt.datetime) else value
+            ).isoformat()
         elif isinstance(value, str) and _TIMED.fullmatch(value.strip()):
-            value = value.strip()[:10]  # 2026-11-20T14:30, 2026-11-20 14:30:05+01:00
+            # 2026-11-20T14:30 (its day), 2026-11-20 23:30:05-05:00 (the 21st in Berlin)
+            value = instant_day(value.strip(), zone)
         return _given_day(value if isinstance(value, str) else repr(value), where, today)
     named = _ISO.search(stem)
     return _given_day(named.group(1) if named else None, f"{display}: file name", today)

@@ -137,13 +137,40 @@ def commit_day(text: str, zone: str | None) -> str:
     (the practice's ``timezone:``, :func:`sortext.vcs.midnight.practice_day`), so a
     watcher under another ``TZ`` dates a move by the practice's day; without a zone
     (or a date git printed oddly), the author's own date."""
+    return instant_day(text, zone)  # (git's %aI always carries the offset)
+
+
+def instant_day(text: str, zone: str | None) -> str:
+    """The day (``YYYY-MM-DD``, the first ten characters of ``text`` when there is no
+    other answer) of an ISO 8601 date and time ``text`` (``2026-11-24T00:30:00+01:00``,
+    ``2026-11-23 23:30Z``): when it carries its UTC offset and ``zone`` (the practice's
+    ``timezone:``) is set, the date in ``zone`` at that instant; otherwise the date as
+    written (a time without an offset is the writer's own clock, and a practice
+    without a ``timezone:`` keeps floating dates).
+
+    One rule for every date and time handed in from outside: a commit's author date,
+    an imported cell (a form service's ``Z`` timestamp: 23:30 UTC is the next morning
+    in Berlin), an inbox note's ``date:``; the calendar import converts its events'
+    starts the same way (:mod:`sortext.io.calendar`)."""
     if zone is None:
         return text[:10]
     try:
-        moment = dt.datetime.fromisoformat(text.strip()).timestamp()
+        moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         return text[:10]
-    return practice_day(zone, moment).isoformat()
+    return moment_day(moment, zone).isoformat()
+
+
+def moment_day(moment: dt.datetime, zone: str | None) -> dt.date:
+    """The date of ``moment`` in ``zone`` when both say where they are (``moment``
+    aware and ``zone`` set: :func:`practice_day` at that instant, local time for a
+    zone this system does not know); else its own date (see :func:`instant_day`)."""
+    if zone is None or moment.utcoffset() is None:
+        return moment.date()
+    try:
+        return practice_day(zone, moment.timestamp())
+    except (OverflowError, OSError, ValueError):  # (outside the years time can say)
+        return moment.date()
 
 
 #: The window's length: it starts ``today`` - WINDOW_DAYS, 00:00.
