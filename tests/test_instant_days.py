@@ -147,6 +147,7 @@ def test_a_payment_today_in_the_practice_is_not_after_today(
     done = cli(*args, "--today", SAMPLE_TODAY, "--repo", str(records_repo))
     assert done.exit_code == 0, done.output
     invoices = front(records_repo / "clients" / "amara-okafor.md")["invoices"]
+    assert isinstance(invoices, list)
     paid = next(i for i in invoices if i["id"] == "INV-2026-058")
     assert paid["paid_on"] == "2026-11-23"
 
