@@ -95,7 +95,18 @@ def command(
     for note in result.comment_notes:
         click.echo(f"note: {visible(note)}", err=True)
     for n, why in result.kept:
-        click.echo(f"{visible(n.source)}: {visible(why)}", err=True)
+        _reason(f"{visible(n.source)}: ", why)
     for n, why in result.left:
-        click.echo(f"left {visible(n.source)}: {visible(why)}", err=True)
+        _reason(f"left {visible(n.source)}: ", why)
     sys.exit(1 if result.left else 0)
+
+
+def _reason(head: str, why: str) -> None:
+    """``head`` and the first line of ``why`` on stderr, each further line of it (a
+    refused edit's diagnostics, each with its source line and caret) indented below,
+    every line made visible on its own (escaped whole, the breaks printed as
+    ``\\x0a``: one unreadable line)."""
+    first, *rest = why.split("\n")
+    click.echo(f"{head}{visible(first)}", err=True)
+    for line in rest:
+        click.echo(f"    {visible(line)}", err=True)
