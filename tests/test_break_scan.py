@@ -234,6 +234,20 @@ def test_a_damaged_stamp_or_generation_is_not_a_crash(tmp_path: Path, sql: str, 
     assert "Edited 1" in site
 
 
+def _touch_in_one_tick(paths: list[Path], tries: int = 50) -> None:
+    """Move the ctime of every file of ``paths`` (``chmod`` to its own mode: nothing
+    else changes) until they all share one tick of the files' clock: on a busy
+    machine the loop can be preempted across a tick, and then the files of the
+    earlier tick are not "touched in the tick last seen" (what the test is about).
+    Skips when no try lands in one tick."""
+    for _ in range(tries):
+        for path in paths:
+            path.chmod(path.stat().st_mode)
+        if len({path.stat().st_ctime_ns for path in paths}) == 1:
+            return
+    pytest.skip(f"{len(paths)} files never touched within one clock tick in {tries} tries")
+
+
 def test_files_touched_in_one_tick_do_not_make_every_refresh_write_a_stamp(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,8 +269,7 @@ def test_files_touched_in_one_tick_do_not_make_every_refresh_write_a_stamp(
     with Index.open(open_repository(root)) as index:
         index.refresh()
         _let_window_pass()
-        for path in clients.iterdir():
-            path.chmod(path.stat().st_mode)  # the ctime moves, nothing else
+        _touch_in_one_tick(list(clients.iterdir()))
         _let_window_pass()
         stamps = []
         for _ in range(4):
