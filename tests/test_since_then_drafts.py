@@ -45,3 +45,33 @@ def test_issued_is_said_of_every_invoice_but_a_draft(status: str, issued: dt.dat
         assert said == []
     else:
         assert said == ["invoice INV-9 issued"]
+
+
+def test_invoice_draft_is_not_said_to_be_issued(cli: Any, records_repo: Path) -> None:
+    """``sortext invoice --draft`` said "invoice INV-... of 100 GBP issued <day>" of an
+    invoice not issued yet: it says a draft, to be issued that day; a sent one is
+    said issued, as before (its dry run word for word as its run)."""
+    for flags, said in (
+        (("--draft",), "draft invoice INV-2026-059 of 100 GBP to be issued 2026-11-20, due"),
+        ((), "invoice INV-2026-060 of 100 GBP issued 2026-11-20, due"),
+    ):
+        args = ("invoice", "amara-okafor", "100", "--on", "2026-11-20", *flags)
+        dry = cli(*args, "--dry-run", "--repo", str(records_repo))
+        done = cli(*args, "--repo", str(records_repo))
+        assert dry.exit_code == 0 and done.exit_code == 0, dry.output + done.output
+        assert f"clients/amara-okafor.md: {said} " in done.output, done.output
+        assert f"would be {said} " in dry.output, dry.output
+        if flags:
+            assert "GBP issued" not in done.output
+
+
+def test_the_assistants_draft_preview_is_not_said_to_be_issued(records_repo: Path) -> None:
+    from tests.test_mcp import calls, data
+
+    draft, sent = calls(
+        records_repo,
+        ("preview_invoice", {"id": "amara-okafor", "amount": "10", "draft": True}),
+        ("preview_invoice", {"id": "amara-okafor", "amount": "10", "on": "2026-11-20"}),
+    )
+    assert data(draft)["what"].startswith("draft invoice of 10 GBP to be issued ")
+    assert data(sent)["what"] == "invoice of 10 GBP issued 2026-11-20"

@@ -129,3 +129,42 @@ def test_the_assistants_empty_today_is_refused(records_repo: Path) -> None:
     with pytest.raises(guard.AssistantInputError, match="today"):
         guard.today("", repo)
     assert str(guard.today(SAMPLE_TODAY, repo)) == SAMPLE_TODAY
+
+
+def _date_options() -> Iterator[tuple[str, str]]:
+    """(command, option) for every date option but --today (hidden ones too: ``log
+    --date``, the old name of ``--on``)."""
+    from sortext.cli import main
+
+    for name in main.list_commands(click.Context(main)):
+        command = main.get_command(click.Context(main), name)
+        for param in command.params if command is not None else []:
+            if isinstance(param, click.Option) and param.metavar == "YYYY-MM-DD":
+                option = max(param.opts, key=len)
+                if option != "--today":
+                    yield name, option
+
+
+def test_the_walk_finds_the_date_options() -> None:
+    found = set(_date_options())
+    assert {("log", "--on"), ("log", "--date"), ("pay", "--on"), ("invoice", "--due")} <= found
+
+
+@pytest.mark.parametrize(("name", "option"), sorted(_date_options()))
+def test_an_empty_date_option_is_refused_and_nothing_is_written(
+    cli: Callable[..., Result], records_repo: Path, name: str, option: str
+) -> None:
+    """``log --on ""`` logged the session on the clock's day (``--on or --date``), where
+    every other date option refused an empty value: a date given is a date or an error,
+    as ``--today`` is."""
+    command = dict(_commands())[name]
+    argv = [*_argv(name, command), option, "", "--today", SAMPLE_TODAY]
+    for param in command.params:  # what would be asked for (log's --focus)
+        if isinstance(param, click.Option) and param.prompt:
+            argv += [param.opts[0], "x"]
+    before = _tree(records_repo)
+    result = cli(*argv, "--repo", str(records_repo))
+    assert result.exit_code == 2, (argv, result.exit_code, result.output)
+    # (named as given; --date as --on, the name it is the old one of)
+    assert "'' is not a date" in result.output, result.output
+    assert _tree(records_repo) == before

@@ -537,7 +537,7 @@ def build_server(repo: Repository) -> MCPServer:
             def what() -> str:
                 # the amount the record gets (00840 is written 840), as sortext invoice says
                 shown = added[-1].money if added else str(amount)
-                return f"invoice of {shown} issued {issued.isoformat()}"
+                return new.said(shown)
 
             return planned(id, change, what)
 

@@ -110,5 +110,5 @@ def command(
     added = given[-1]
     report(
         result,
-        f"invoice {visible(added.id)} of {added.money} issued {issued}, due {added.due}",
+        f"{new.said(added.money, visible(added.id))}, due {added.due}",
     )

@@ -73,7 +73,8 @@ def command(
 
     if old_date is not None and date_text is not None and old_date != date_text:
         raise click.UsageError("give the date once: --on (--date is its old name)")
-    on = parse_date(date_text or old_date, "--on")
+    # (an empty --on is a date given, not "today": refused, as an empty --today is)
+    on = parse_date(date_text if date_text is not None else old_date, "--on")
     repo = open_repo(repo_dir)
     day = resolve_today(today, repo.config.timezone)
     date = on or day

@@ -141,6 +141,15 @@ class NewInvoice:
     description: str | None = None
     status: str = "sent"
 
+    def said(self, money: str, invoice_id: str | None = None) -> str:
+        """The invoice in words: ``invoice INV-7 of 840 GBP issued 2026-11-20``; a draft
+        is not issued yet (its ``issued`` is the day it is meant to go out, as show's
+        "Since then" reads it): ``draft invoice INV-7 of 840 GBP to be issued ...``."""
+        named = f" {invoice_id}" if invoice_id is not None else ""
+        if self.status == "draft":
+            return f"draft invoice{named} of {money} to be issued {self.issued.isoformat()}"
+        return f"invoice{named} of {money} issued {self.issued.isoformat()}"
+
 
 class AddedInvoice(NamedTuple):
     """What :func:`add_invoice` wrote: the id, the due date, the amount as the record
