@@ -108,3 +108,14 @@ def test_a_series_not_booked_cancels_none_of_its_sessions(empty_repo: Path) -> N
     assert f"RRULE: event r1@x: repeats {DAYS * 24 - 10:,} times" in out, out
     assert "cancelled" not in out, out
     assert path.read_bytes() == before
+
+
+def test_a_series_of_more_than_one_rule_is_refused_at_once() -> None:
+    """Each RRULE line was expanded in full before the cap counted: hundreds of them
+    (each hourly, each allowed alone) held an import for minutes."""
+    rules = "".join("RRULE:FREQ=HOURLY;BYMINUTE=0\r\n" for _ in range(200))
+    data = _ics("FREQ=WEEKLY").replace(b"RRULE:FREQ=WEEKLY\r\n", rules.encode())
+    calendar = read_calendar(data, "UTC", "cal.ics", TODAY)
+    problems = [str(p) for p in calendar.problems]
+    assert any("r1@x: 200 RRULE lines" in p for p in problems), problems
+    assert [b.email for b in calendar.bookings] == ["kept@example.com"]

@@ -445,8 +445,16 @@ def _rule_problem(event: Any) -> str | None:
     """Why the ``RRULE`` of ``event`` (a series' own line) cannot be expanded into
     sessions, or None: an ``INTERVAL`` that is not a whole number of at least 1
     (RFC 5545: a positive integer; 0 repeated forever at one moment), a ``FREQ``
-    finer than hourly, or more than one ``BYSECOND`` / ``BYMINUTE`` value."""
+    finer than hourly, more than one ``BYSECOND`` / ``BYMINUTE`` value, or more than
+    one ``RRULE`` line (RFC 5545 3.8.5.3: it SHOULD NOT occur more than once; each line
+    is expanded in full before the series' sessions are counted, so a file repeating
+    it hundreds of times held an import for minutes)."""
     value = event.get("RRULE")
+    if isinstance(value, list) and len(value) > 1:
+        return (
+            f"{len(value)} RRULE lines: a series repeats by one rule (RFC 5545); "
+            "make the others events of their own. The series was not booked"
+        )
     for rule in value if isinstance(value, list) else [value] if value is not None else []:
         for interval in rule.get("INTERVAL", []):
             if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
