@@ -365,15 +365,17 @@ def _add_occurrences(
             out.series.discard(uid)  # not read: its booked sessions are not "dropped"
             continue
         if len(occurrences) > MAX_SERIES_SESSIONS:
+            from sortext.rules.wording import count
+
             out.series.discard(uid)  # not booked: its booked sessions stay as they are
+            most = count(MAX_SERIES_SESSIONS, "session")
             out.problems.append(
                 out.problem(
                     row,
                     "RRULE",
                     f"event {uid}: repeats {len(occurrences):,} times in the {HORIZON_DAYS} "
-                    f"days from {first.isoformat()}; a series books at most "
-                    f"{MAX_SERIES_SESSIONS} sessions (two a day): is the rule right? "
-                    "The series was not booked",
+                    f"days from {first.isoformat()}; a series books at most {most} (two a "
+                    "day): is the rule right? The series was not booked",
                 )
             )
             continue
