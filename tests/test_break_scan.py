@@ -239,10 +239,17 @@ def _touch_in_one_tick(paths: list[Path], tries: int = 50) -> None:
     else changes) until they all share one tick of the files' clock: on a busy
     machine the loop can be preempted across a tick, and then the files of the
     earlier tick are not "touched in the tick last seen" (what the test is about).
-    Skips when no try lands in one tick."""
+    Each try changes every file twice with no ``stat`` between: on kernels with
+    multigrain timestamps (Linux 6.13 and later) a change to a file whose ctime was
+    read since its last change gets a fine-grained ctime of its own, so the first
+    round (after the ``stat`` calls that check) gives each file its own ctime and
+    only the second lands every file on the coarse tick.  Skips when no try lands in
+    one tick."""
+    modes = {path: path.stat().st_mode for path in paths}
     for _ in range(tries):
-        for path in paths:
-            path.chmod(path.stat().st_mode)
+        for _round in range(2):
+            for path in paths:
+                path.chmod(modes[path])
         if len({path.stat().st_ctime_ns for path in paths}) == 1:
             return
     pytest.skip(f"{len(paths)} files never touched within one clock tick in {tries} tries")
