@@ -373,16 +373,20 @@ def build_server(repo: Repository) -> MCPServer:
     # -- writes: preview, then apply -----------------------------------------------------
 
     def planned(
-        id: str, change: Callable[[Any], None], what: str | Callable[[], str]
+        id: str,
+        change: Callable[[Any], None],
+        what: str | Callable[[], str],
+        today: dt.date | None = None,
     ) -> dict[str, Any]:
         """Plan ``change`` on record ``id`` and preview it; ``what`` says the change
-        (a callable: said after the change ran, from what it wrote)."""
+        (a callable: said after the change ran, from what it wrote); ``today``: the day
+        no date of something that has happened may pass (None: not checked)."""
         from sortext.edit.update import plan_update
 
         def run() -> dict[str, Any]:
             current = fresh()
             guard.record_path(current, id)
-            plan = plan_update(current, id, change)
+            plan = plan_update(current, id, change, today=today)
             return desk.preview(plan, what() if callable(what) else what)
 
         return run()
@@ -434,15 +438,20 @@ def build_server(repo: Repository) -> MCPServer:
                 id,
                 lambda editor: log_session(editor, entry, people[0] if people else None, today=now),
                 f"log {status} session on {day.isoformat()}",
+                now,
             )
 
         return run()
 
     @tool(READ)
-    def preview_set_fields(id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def preview_set_fields(
+        id: str, fields: dict[str, Any], today: str | None = None
+    ) -> dict[str, Any]:
         """Preview setting fields (= `sortext set ID PATH=VALUE...`): fields maps a field
         path (billing.rate, next_action.due, invoices[2].status) to its new JSON value
         (dates as YYYY-MM-DD text).  Comments, order and notes are kept byte for byte.
+        A date of something that has happened (paid_on, a held session's date, a
+        measurement's) after today (default: the practice's day) is refused.
         Writes nothing; returns the diff, diagnostics and a token for apply_change."""
         from sortext.edit.roundtrip import parse_path
 
@@ -455,7 +464,8 @@ def build_server(repo: Repository) -> MCPServer:
                 for path, value in changes:
                     editor.set(path, value)
 
-            return planned(id, change, "set " + ", ".join(fields))
+            now = guard.today(today, fresh())
+            return planned(id, change, "set " + ", ".join(fields), now)
 
         return run()
 
@@ -474,6 +484,7 @@ def build_server(repo: Repository) -> MCPServer:
                 id,
                 lambda editor: pay_invoice(editor, invoice, day, today=now),
                 f"invoice {invoice} paid on {day.isoformat()}",
+                now,
             )
 
         return run()
@@ -558,6 +569,7 @@ def build_server(repo: Repository) -> MCPServer:
                 id,
                 lambda editor: add_measurement(editor, goal, value, day, today=now),
                 f"measured {goal} = {value:g} on {day.isoformat()}",
+                now,
             )
 
         return run()

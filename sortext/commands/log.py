@@ -94,5 +94,5 @@ def command(
     def change(editor: RecordEditor) -> None:
         log_session(editor, entry, people[0] if people else None, force, today=day)
 
-    result = update_record(repo, record_id, change, dry_run=dry_run)
+    result = update_record(repo, record_id, change, dry_run=dry_run, today=day)
     report(result, f"logged {status} session on {date.isoformat()}")

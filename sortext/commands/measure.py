@@ -57,5 +57,5 @@ def command(
     def change(editor: RecordEditor) -> None:
         add_measurement(editor, goal, value, date, force, today=day)
 
-    result = update_record(repo, record_id, change, dry_run=dry_run)
+    result = update_record(repo, record_id, change, dry_run=dry_run, today=day)
     report(result, f"measured {goal} = {value:g} on {date.isoformat()}")

@@ -51,5 +51,5 @@ def command(
     def change(editor: RecordEditor) -> None:
         pay_invoice(editor, invoice, date, today=day)
 
-    result = update_record(repo, record_id, change, dry_run=dry_run)
+    result = update_record(repo, record_id, change, dry_run=dry_run, today=day)
     report(result, f"invoice {invoice} paid on {date.isoformat()}")

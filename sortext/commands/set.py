@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from sortext.commands.options import RECORD_ID, complete_ids, open_repo, repo_option
+from sortext.commands.options import (
+    RECORD_ID,
+    complete_ids,
+    open_repo,
+    repo_option,
+    resolve_today,
+    today_option,
+)
 from sortext.commands.writes import dry_run_option
 
 
@@ -14,9 +21,14 @@ from sortext.commands.writes import dry_run_option
 @click.argument("record_id", metavar="ID", type=RECORD_ID, shell_complete=complete_ids)
 @click.argument("assignments", metavar="PATH=VALUE...", nargs=-1, required=True)
 @dry_run_option
+@today_option
 @repo_option
 def command(
-    record_id: str, assignments: tuple[str, ...], dry_run: bool, repo_dir: Path | None
+    record_id: str,
+    assignments: tuple[str, ...],
+    dry_run: bool,
+    today: str | None,
+    repo_dir: Path | None,
 ) -> None:
     """Set fields of one record: PATH=VALUE, as many as you like.
 
@@ -25,7 +37,10 @@ def command(
     "[a, b]" a list, '"007"' text.  Missing mappings are created.  The
     result is validated first: if it would make the record invalid, the
     problem is shown and nothing is written.  Comments, key order, quoting
-    and the notes are kept byte for byte.
+    and the notes are kept byte for byte.  A date of something that has
+    happened (a payment's paid_on, a held session's date, a measurement's,
+    a blocker's since, first_contact, last_review, consent.given_on) is
+    refused after today.
 
     \b
     Example:
@@ -59,5 +74,6 @@ def command(
             editor.set(path, value)
 
     repo = open_repo(repo_dir)
-    result = update_record(repo, record_id, change, dry_run=dry_run)
+    day = resolve_today(today, repo.config.timezone)
+    result = update_record(repo, record_id, change, dry_run=dry_run, today=day)
     report(result, "set " + ", ".join(a.partition("=")[0] for a in assignments))

@@ -7,8 +7,9 @@ fields it must, so the user's layout and comments stay where they were.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sortext.edit.roundtrip import EditRefused, RecordEditor
 from sortext.errors import hinted, one_line
@@ -34,6 +35,52 @@ class SessionLog:
 #: ``no-show`` next week has not happened; one ``scheduled``, ``cancelled`` or
 #: ``rescheduled`` ahead of time is a plan).
 HAPPENED = ("held", "no-show")
+
+
+#: Dates of what has happened, by list (``""``: the record's own fields; a session's
+#: date only when its status says it happened, :data:`HAPPENED`).  None of them can be
+#: after today: an import row dating one so is not imported, and an edit that writes
+#: one (``sortext set``, the assistant's ``preview_set_fields``) is refused, as
+#: ``pay``, ``log`` and ``measure`` refuse their ``--on``.  Left out: the days that
+#: may be planned (``dates.started``, ``dates.ended``, a package's ``started``).
+PAST_TENSE: dict[str, tuple[tuple[str | int, ...], ...]] = {
+    "": (("dates", "first_contact"), ("dates", "last_review"), ("consent", "given_on")),
+    "invoices": (("paid_on",),),
+    "sessions": (("date",),),
+    "measurements": (("date",),),
+    "blockers": (("since",),),
+}
+
+
+def happened_after(
+    data: Mapping[str, Any], today: dt.date
+) -> list[tuple[tuple[str | int, ...], dt.date]]:
+    """``(path, day)`` for each date of something that has happened
+    (:data:`PAST_TENSE`) in a record's parsed ``data`` that is after ``today``, in
+    field order; an item's path holds its index (``("invoices", 2, "paid_on")``).
+    Values that are not a day (the schema reports them) are passed over."""
+    found: list[tuple[tuple[str | int, ...], dt.date]] = []
+
+    def look(path: tuple[str | int, ...], value: object) -> None:
+        day = calendar_day(value)
+        if day is not None and day > today:
+            found.append((path, day))
+
+    for field_path in PAST_TENSE[""]:
+        value: object = data
+        for key in field_path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        look(field_path, value)
+    for list_name, paths in PAST_TENSE.items():
+        items = data.get(list_name) if list_name else None
+        for index, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, Mapping):
+                continue
+            if list_name == "sessions" and item.get("status") not in HAPPENED:
+                continue
+            for (key,) in paths:
+                look((list_name, index, key), item.get(key))
+    return found
 
 
 def refuse_after(what: str, on: dt.date, today: dt.date | None) -> None:

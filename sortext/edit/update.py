@@ -7,6 +7,7 @@ edits (so ``sortext set`` can fix a record one field at a time).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from sortext.record.positions import format_path
 from sortext.repo import Repository
 
 if TYPE_CHECKING:
+    from sortext.check.load import Record
     from sortext.files.write import Snapshot
 
 
@@ -78,16 +80,29 @@ def new_errors(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagno
 
 
 def check_edit(
-    repo: Repository, display: str, before: bytes | None, after: bytes
+    repo: Repository,
+    display: str,
+    before: bytes | None,
+    after: bytes,
+    today: dt.date | None = None,
 ) -> list[Diagnostic]:
-    """Validate ``after``; raise EditRefused when it adds errors, else return its warnings."""
+    """Validate ``after``; raise EditRefused when it adds errors, else return its warnings.
+
+    ``today`` (None: not checked): a date of something that has happened
+    (:data:`sortext.edit.routine.PAST_TENSE`: a payment, a held session, a
+    measurement...) that ``after`` holds after ``today`` and ``before`` did not is an
+    error too (a year typed wrong put the payment in next year's takings); one the
+    record held already does not stop an edit of something else."""
     from sortext.check.load import parse_record
     from sortext.schema.validate import RecordValidator
 
     validator = RecordValidator(repo.config)
-    old = parse_record(before, display, validator).diagnostics if before is not None else []
+    prior = parse_record(before, display, validator) if before is not None else None
+    old = prior.diagnostics if prior is not None else []
     result = parse_record(after, display, validator)
     added = new_errors(old, result.diagnostics)
+    if not added and today is not None and result.record is not None:
+        added = _ahead(display, after, prior.record if prior else None, result.record, today)
     if added:
         shown = "\n".join(d.format() for d in added)
         raise EditRefused(
@@ -95,6 +110,44 @@ def check_edit(
             added,
         )
     return [d for d in result.diagnostics if not d.is_error]
+
+
+def _ahead(
+    display: str, raw: bytes, before: Record | None, after: Record, today: dt.date
+) -> list[Diagnostic]:
+    """An error for each date of something that has happened that ``after`` holds after
+    ``today`` and ``before`` did not hold at a field of the same name (the list index
+    aside: an entry added above it moves it), placed at its value."""
+    from sortext.edit.routine import happened_after
+    from sortext.record.positions import build_position_map
+
+    def named(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        return tuple("" if isinstance(key, int) else key for key in path)
+
+    held = (
+        {(named(path), day) for path, day in happened_after(before.data, today)}
+        if before is not None
+        else set()
+    )
+    ahead = [(p, d) for p, d in happened_after(after.data, today) if (named(p), d) not in held]
+    if not ahead:
+        return []
+    text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    positions = build_position_map(text.split("\n---", 1)[0].split("\n", 1)[-1])
+    found = []
+    for path, day in ahead:
+        line, column = positions.value(path)
+        found.append(
+            Diagnostic(
+                display,
+                line + 1,
+                column,
+                format_path(path),
+                f"{day.isoformat()} is after today ({today.isoformat()}): is the date a "
+                "typo? (it records what has happened; --today says which day today is)",
+            )
+        )
+    return found
 
 
 def owned_edit_warnings(
@@ -169,12 +222,14 @@ def plan_update(
     record_id: str,
     change: Callable[[RecordEditor], None],
     source: str | None = None,
+    today: dt.date | None = None,
 ) -> PlannedUpdate:
     """Read the record, apply ``change`` to its editor and validate; write nothing.
 
     Raises RecordNotFound, EditRefused (the change would add errors; carries the
     diagnostics) or StorageError.  ``source``: the import writing the change (its
-    own owned fields are not warned about).
+    own owned fields are not warned about).  ``today``: the day a date of something
+    that has happened may not pass (see :func:`check_edit`; None: not checked).
     """
     from sortext.files.write import read_for_update
 
@@ -188,7 +243,7 @@ def plan_update(
     new = editor.result()
     if new == snapshot.raw:
         return PlannedUpdate(path, display, snapshot, new)
-    warnings = check_edit(repo, display, snapshot.raw, new)
+    warnings = check_edit(repo, display, snapshot.raw, new, today)
     warnings += owned_edit_warnings(repo, display, new, editor.changed_paths, source)
     notes = [
         f"{display}: {format_path(field_path)}: was {old}; the comment on its line may be "
@@ -218,13 +273,15 @@ def update_record(
     change: Callable[[RecordEditor], None],
     source: str | None = None,
     dry_run: bool = False,
+    today: dt.date | None = None,
 ) -> UpdateResult:
     """Apply ``change`` to the record's editor, validate, and write atomically.
 
     ``source``: the import writing the change (its own owned fields are not warned about).
     ``dry_run``: validate as usual but write nothing; the result carries the diff.
+    ``today``: see :func:`plan_update`.
     """
-    plan = plan_update(repo, record_id, change, source)
+    plan = plan_update(repo, record_id, change, source, today)
     if dry_run:
         return UpdateResult(
             plan.path,

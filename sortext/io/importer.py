@@ -409,7 +409,7 @@ class Planner:
         the record has may give its status without its date (a sheet keyed by
         ``uid`` marking a booking held) or its date without its status, and the
         entry's other half comes from the record."""
-        from sortext.edit.routine import HAPPENED
+        from sortext.edit.routine import HAPPENED, PAST_TENSE
         from sortext.record.values import calendar_day
 
         if self.today is None:
@@ -597,17 +597,6 @@ class Planner:
         for sub, theirs in values.items():
             if owner_of(self.patterns, (list_name, 0, *sub)) == self.source:
                 plan.supplied.append(([list_name, {key: wanted}, *sub], _json_value(theirs)))
-
-
-#: Dates of what has happened, by list (``""``: the record's own fields; a session's
-#: date only when its status says it happened: ``held`` or ``no-show``, as ``sortext
-#: log`` refuses).  A row dating one after today is not imported.
-PAST_TENSE: dict[str, tuple[DataPath, ...]] = {
-    "": (("dates", "first_contact"),),
-    "invoices": (("paid_on",),),
-    "sessions": (("date",),),
-    "measurements": (("date",),),
-}
 
 
 def _spec_of(specs: Iterable[FieldSpec], path: DataPath) -> FieldSpec | None:

@@ -1,0 +1,189 @@
+"""``sortext set`` and the assistant's ``preview_set_fields`` refuse a date of something
+that has happened written after today, as ``pay --on``, ``log`` and ``measure`` refuse
+theirs and an import row dating one so is not imported.
+
+The class: every write path that can put a past-tense date (a payment's ``paid_on``,
+a held session's date, a measurement's, a blocker's ``since``, ``first_contact``,
+``last_review``, ``consent.given_on``: ``sortext.edit.routine.PAST_TENSE``) after
+today.  ``set`` wrote ``invoices[0].paid_on=2062-07-09`` (2062 for 2026) silently: the
+payment went into 2062's takings in ``sortext money`` and the exports.  A date the
+record already held (a hand edit) does not stop an edit of another field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sortext.edit.emit import EditRefused
+from sortext.edit.routine import PAST_TENSE, happened_after
+from sortext.edit.update import update_record
+from sortext.repo import open_repository
+from tests.conftest import SAMPLE_TODAY
+from tests.roundtripkit import copy_of
+from tests.test_mcp import calls, error_text
+
+TODAY = dt.date.fromisoformat(SAMPLE_TODAY)
+AMARA = Path("clients") / "amara-okafor.md"
+
+
+def test_set_refuses_a_payment_dated_after_today(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    before = (records_repo / AMARA).read_bytes()
+    done = cli(
+        "set",
+        "amara-okafor",
+        "invoices[0].paid_on=2062-07-09",
+        "--today",
+        SAMPLE_TODAY,
+        "--repo",
+        str(records_repo),
+    )
+    assert done.exit_code != 0 and "internal error" not in done.output
+    assert (
+        "clients/amara-okafor.md:31:" in done.output
+        and "invoices[0].paid_on: 2062-07-09 is after today (2026-11-23): is the date a typo?"
+        in done.output
+    ), done.output
+    assert (records_repo / AMARA).read_bytes() == before
+    done = cli(
+        "set",
+        "amara-okafor",
+        "invoices[0].paid_on=2026-07-10",
+        "--today",
+        SAMPLE_TODAY,
+        "--repo",
+        str(records_repo),
+    )
+    assert done.exit_code == 0, done.output
+    assert b"paid_on: 2026-07-10" in (records_repo / AMARA).read_bytes()
+
+
+def test_a_session_made_held_is_judged_by_its_date(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    """A cancelled session moved ahead is a plan; the same one said held is refused."""
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    moved = cli("set", "amara-okafor", "sessions[6].date=2026-12-10", *args)
+    assert moved.exit_code == 0, moved.output
+    held = cli("set", "amara-okafor", "sessions[6].status=held", *args)
+    assert held.exit_code != 0
+    assert "sessions[6].date: 2026-12-10 is after today" in held.output, held.output
+    scheduled = cli("set", "amara-okafor", "sessions[6].status=scheduled", *args)
+    assert scheduled.exit_code == 0, scheduled.output
+
+
+def test_a_future_date_the_record_held_does_not_stop_another_edit(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    path = records_repo / AMARA
+    path.write_bytes(path.read_bytes().replace(b"given_on: 2026-05-12", b"given_on: 2062-05-12"))
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    done = cli("set", "amara-okafor", "billing.rate=430", *args)
+    assert done.exit_code == 0, done.output
+    assert b"rate: 430" in path.read_bytes() and b"given_on: 2062-05-12" in path.read_bytes()
+    # moved to another day still ahead: refused (it is a new value)
+    later = cli("set", "amara-okafor", "consent.given_on=2062-05-13", *args)
+    assert later.exit_code != 0 and "consent.given_on: 2062-05-13 is after today" in later.output
+    # corrected: written
+    fixed = cli("set", "amara-okafor", "consent.given_on=2026-05-12", *args)
+    assert fixed.exit_code == 0, fixed.output
+
+
+def test_set_dry_run_refuses_too(records_repo: Path, cli: Callable[..., Any]) -> None:
+    done = cli(
+        "set",
+        "amara-okafor",
+        "measurements[0].date=2027-06-02",
+        "--dry-run",
+        "--today",
+        SAMPLE_TODAY,
+        "--repo",
+        str(records_repo),
+    )
+    assert done.exit_code != 0 and "measurements[0].date: 2027-06-02 is after today" in done.output
+
+
+def test_the_assistant_refuses_what_set_refuses(records_repo: Path) -> None:
+    before = (records_repo / AMARA).read_bytes()
+    refused, allowed = calls(
+        records_repo,
+        (
+            "preview_set_fields",
+            {
+                "id": "amara-okafor",
+                "fields": {"blockers[0].since": "2027-11-02"},
+                "today": SAMPLE_TODAY,
+            },
+        ),
+        (
+            "preview_set_fields",
+            {
+                "id": "amara-okafor",
+                "fields": {"blockers[0].since": "2026-11-03"},
+                "today": SAMPLE_TODAY,
+            },
+        ),
+    )
+    assert refused.is_error
+    assert "blockers[0].since: 2027-11-02 is after today (2026-11-23)" in error_text(refused)
+    assert not allowed.is_error, error_text(allowed)
+    assert (records_repo / AMARA).read_bytes() == before  # previews write nothing
+
+
+# -- the class: every past-tense field, any day around today --------------------------------
+
+TOP = [".".join(str(k) for k in path) for path in PAST_TENSE[""]]
+ITEMS = [(name, str(key)) for name, paths in PAST_TENSE.items() if name for (key,) in paths]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    where=st.one_of(st.sampled_from(TOP), st.sampled_from(ITEMS)),
+    offset=st.integers(-800, 800),
+    index=st.integers(0, 1),
+)
+def test_any_past_tense_date_is_refused_exactly_when_after_today(
+    sample_base: Path, tmp_path_factory: pytest.TempPathFactory, where: Any, offset: int, index: int
+) -> None:
+    root = copy_of(sample_base, tmp_path_factory, "ahead")
+    day = TODAY + dt.timedelta(days=offset)
+    if isinstance(where, str):
+        path: tuple[str | int, ...] = tuple(where.split("."))
+    else:
+        path = (where[0], 0 if where[0] == "blockers" else index, where[1])  # one blocker
+    raw = (root / AMARA).read_bytes()
+
+    def change(editor: Any) -> None:
+        if path[0] == "sessions":
+            editor.set((path[0], path[1], "status"), "held")
+        editor.set(path, day)
+
+    repo = open_repository(root)
+    if offset > 0:
+        with pytest.raises(EditRefused) as refused:
+            update_record(repo, "amara-okafor", change, today=TODAY)
+        shown = "\n".join(d.format() for d in refused.value.diagnostics)
+        assert "is after today" in shown and f"{day.isoformat()}" in shown
+        assert (root / AMARA).read_bytes() == raw
+    else:
+        update_record(repo, "amara-okafor", change, today=TODAY)
+        from sortext.check.load import parse_record
+        from sortext.schema.validate import RecordValidator
+
+        written = parse_record(
+            (root / AMARA).read_bytes(), str(AMARA), RecordValidator(repo.config)
+        )
+        assert written.record is not None
+        assert happened_after(written.record.data, TODAY) == []
