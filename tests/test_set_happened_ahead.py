@@ -187,3 +187,79 @@ def test_any_past_tense_date_is_refused_exactly_when_after_today(
         )
         assert written.record is not None
         assert happened_after(written.record.data, TODAY) == []
+
+
+# -- break round: copies of a held date, a front matter closed by "...", resolve, new ------
+
+
+def test_a_future_date_held_once_does_not_let_a_second_one_in(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    """The exemption counts: one hand-typed 2062-07-09 does not let a second field be
+    given the same day (it was a set of (field, day))."""
+    path = records_repo / AMARA
+    path.write_bytes(path.read_bytes().replace(b"paid_on: 2026-07-09", b"paid_on: 2062-07-09"))
+    before = path.read_bytes()
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    done = cli("set", "amara-okafor", "invoices[1].paid_on=2062-07-09", *args)
+    assert done.exit_code != 0, done.output
+    assert "invoices[1].paid_on: 2062-07-09 is after today" in done.output, done.output
+    assert path.read_bytes() == before
+    path.write_bytes(
+        path.read_bytes().replace(b"  - date: 2026-06-02\n", b"  - date: 2062-07-09\n", 1)
+    )
+    done = cli(
+        "set", "amara-okafor", "sessions[6].date=2062-07-09", "sessions[6].status=held", *args
+    )
+    assert done.exit_code != 0 and "sessions[6].date: 2062-07-09 is after today" in done.output
+
+
+def test_the_error_is_at_the_value_when_the_front_matter_closes_with_dots(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    path = records_repo / AMARA
+    path.write_bytes(path.read_bytes().replace(b"architecture]\n---\n", b"architecture]\n...\n", 1))
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    done = cli("set", "amara-okafor", "invoices[0].paid_on=2062-07-09", *args)
+    assert done.exit_code != 0, done.output
+    assert "clients/amara-okafor.md:31:97: error: invoices[0].paid_on: 2062-07-09" in done.output
+
+
+def test_resolve_take_value_is_checked_as_set_checks_it(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    from sortext.vcs.merge import merge_files
+
+    path = records_repo / AMARA
+    base = path.read_text(encoding="utf-8")
+    ours = base.replace("paid_on: 2026-07-09", "paid_on: 2026-07-10")
+    theirs = base.replace("paid_on: 2026-07-09", "paid_on: 2026-07-11")
+    merged = merge_files(base.encode(), ours.encode(), theirs.encode())
+    assert len(merged.conflicts) == 1
+    path.write_text(merged.text, encoding="utf-8")
+    field = "invoices[INV-2026-031].paid_on"
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    for value, said in (
+        ("2062-07-09", "2062-07-09 is after today (2026-11-23)"),
+        ("banana", "paid_on"),
+    ):
+        done = cli("resolve", "amara-okafor", field, "--take", value, *args)
+        assert done.exit_code != 0 and said in done.output, done.output
+        assert "--take VALUE refused, nothing written" in done.output
+        assert path.read_text(encoding="utf-8") == merged.text
+    done = cli("resolve", "amara-okafor", field, "--take", "2026-07-12", *args)
+    assert done.exit_code == 0, done.output
+    assert "paid_on: 2026-07-12" in path.read_text(encoding="utf-8")
+
+
+def test_new_refuses_a_template_dating_something_that_happened_ahead(
+    records_repo: Path, cli: Callable[..., Any]
+) -> None:
+    template = records_repo / "templates" / "client.md.j2"
+    text = template.read_text(encoding="utf-8")
+    assert "dates:\n" in text, text
+    template.write_text(text.replace("dates:\n", "dates:\n  last_review: 2062-01-01\n", 1))
+    args = ("--today", SAMPLE_TODAY, "--repo", str(records_repo))
+    done = cli("new", "Test Person", *args)
+    assert done.exit_code != 0 and "dates.last_review: 2062-01-01 is after today" in done.output
+    assert not (records_repo / "clients" / "test-person.md").exists()

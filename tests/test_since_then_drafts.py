@@ -1,6 +1,7 @@
 """What happened since the last session (``show``'s "Since then", the client page)
 says an invoice was issued only when it was: a draft's ``issued`` is the day it is
-meant to go out, and ``show`` used to list "invoice INV-... issued" for it."""
+meant to go out, and ``show`` used to list "invoice INV-... issued" for it; a void one
+was issued and withdrawn, and is said so ("issued, since void"), not as money owed."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def test_issued_is_said_of_every_invoice_but_a_draft(status: str, issued: dt.dat
     said = [e.what for e in view.since_last if e.status == "invoice"]
     if status == "draft":
         assert said == []
+    elif status == "void":  # issued, then withdrawn: not money owed
+        assert said == ["invoice INV-9 issued, since void"]
     else:
         assert said == ["invoice INV-9 issued"]
 

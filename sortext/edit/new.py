@@ -141,7 +141,8 @@ def render_record(
     """Render, apply ``extra`` edits and validate a new record; write nothing.
 
     Returns its path, bytes and warnings.  Raises EditRefused (unknown stage, a
-    template that breaks the name, or a result with errors).
+    template that breaks the name, a result with errors, or one holding a date of
+    something that has happened after ``today``).
     """
     from sortext.edit.update import check_edit
 
@@ -157,7 +158,8 @@ def render_record(
         editor = RecordEditor(raw, repo.relative(path))
         extra(editor)
         raw = editor.result()
-    warnings = check_edit(repo, repo.relative(path), None, raw)
+    # today: a template (or the import's edits) dating something that happened ahead
+    warnings = check_edit(repo, repo.relative(path), None, raw, today)
     from sortext.check.load import parse_record
     from sortext.schema.validate import RecordValidator
 

@@ -116,38 +116,60 @@ def _ahead(
     display: str, raw: bytes, before: Record | None, after: Record, today: dt.date
 ) -> list[Diagnostic]:
     """An error for each date of something that has happened that ``after`` holds after
-    ``today`` and ``before`` did not hold at a field of the same name (the list index
-    aside: an entry added above it moves it), placed at its value."""
+    ``today`` beyond what ``before`` held: each (field name, list index aside, and day)
+    of ``before`` exempts one of ``after`` (an entry added above it moves its index),
+    so a date typed ahead by hand lets an edit of something else through but not a
+    second field given the same day.  Placed at its value."""
+    from collections import Counter
+
     from sortext.edit.routine import happened_after
-    from sortext.record.positions import build_position_map
 
     def named(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
         return tuple("" if isinstance(key, int) else key for key in path)
 
-    held = (
-        {(named(path), day) for path, day in happened_after(before.data, today)}
+    held: Counter[tuple[tuple[str | int, ...], dt.date]] = (
+        Counter((named(path), day) for path, day in happened_after(before.data, today))
         if before is not None
-        else set()
+        else Counter()
     )
-    ahead = [(p, d) for p, d in happened_after(after.data, today) if (named(p), d) not in held]
+    ahead = []
+    for path, day in happened_after(after.data, today):
+        if held[named(path), day] > 0:
+            held[named(path), day] -= 1
+        else:
+            ahead.append((path, day))
     if not ahead:
         return []
-    text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    positions = build_position_map(text.split("\n---", 1)[0].split("\n", 1)[-1])
-    found = []
-    for path, day in ahead:
-        line, column = positions.value(path)
-        found.append(
-            Diagnostic(
-                display,
-                line + 1,
-                column,
-                format_path(path),
-                f"{day.isoformat()} is after today ({today.isoformat()}): is the date a "
-                "typo? (it records what has happened; --today says which day today is)",
-            )
+    place = _placer(raw)
+    return [
+        Diagnostic(
+            display,
+            *place(path),
+            format_path(path),
+            f"{day.isoformat()} is after today ({today.isoformat()}): is the date a "
+            "typo? (it records what has happened)",
         )
-    return found
+        for path, day in ahead
+    ]
+
+
+def _placer(raw: bytes) -> Callable[[tuple[str | int, ...]], tuple[int, int]]:
+    """The (file line, column) of a field's value in a record's ``raw`` bytes, as the
+    reader splits them (a front matter closed by ``---`` or ``...``); (1, 1) when the
+    front matter cannot be found."""
+    from sortext.record.positions import build_position_map
+    from sortext.record.split import Split, split
+
+    parts = split(raw.decode("utf-8-sig", "replace").replace("\r\n", "\n"))
+    if not isinstance(parts, Split):
+        return lambda path: (1, 1)
+    positions = build_position_map(parts.yaml_text)
+
+    def place(path: tuple[str | int, ...]) -> tuple[int, int]:
+        line, column = positions.value(path)
+        return line + parts.yaml_line - 1, column
+
+    return place
 
 
 def owned_edit_warnings(
@@ -158,7 +180,6 @@ def owned_edit_warnings(
     source: str | None,
 ) -> list[Diagnostic]:
     """A warning for each changed field another system owns (check will flag it too)."""
-    from sortext.record.positions import build_position_map, format_path
     from sortext.schema.owned import owned_patterns, owner_of
 
     patterns = owned_patterns(repo.config.raw)
@@ -166,16 +187,13 @@ def owned_edit_warnings(
     owned = [(p, o) for p, o in owned if o is not None and o != source]
     if not owned:
         return []
-    text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    positions = build_position_map(text.split("\n---", 1)[0].split("\n", 1)[-1])
+    place = _placer(raw)
     found = []
     for path, owner in owned:
-        line, column = positions.value(path)
         found.append(
             Diagnostic(
                 display,
-                line + 1,
-                column,
+                *place(path),
                 format_path(path),
                 f"owned by {owner}: this edit will be flagged by 'sortext check' until "
                 f"{owner} supplies the same value",

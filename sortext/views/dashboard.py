@@ -240,7 +240,9 @@ def client_view(
         # a draft has not been issued: its ``issued`` is the day it is meant to go out
         # (the takings leave it out too, rules.money), so no "issued" event for it
         issued = inv.issued if inv.status != "draft" else None
-        for idate, label in ((issued, "issued"), (inv.paid_on, "paid")):
+        # a void one was issued and then withdrawn: said so, or it reads as money owed
+        sent = "issued, since void" if inv.status == "void" else "issued"
+        for idate, label in ((issued, sent), (inv.paid_on, "paid")):
             if idate is not None and since < idate <= today_text:
                 events.append(Event(idate, f"invoice {inv.id or ''} {label}", "invoice"))
     blockers = [b for b in view.blockers if b.detailed]
