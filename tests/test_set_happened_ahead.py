@@ -263,3 +263,30 @@ def test_new_refuses_a_template_dating_something_that_happened_ahead(
     done = cli("new", "Test Person", *args)
     assert done.exit_code != 0 and "dates.last_review: 2062-01-01 is after today" in done.output
     assert not (records_repo / "clients" / "test-person.md").exists()
+
+
+def test_an_import_row_giving_a_date_the_record_held_is_not_refused(
+    records_repo: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """A paid_on typed ahead by hand and given again by a billing export is not the
+    row's typo (``set`` lets another edit through too); a different day ahead is."""
+    from tests.conftest import PROJECT_ROOT
+    from tests.test_intake_first_contact import _form as _csv
+
+    billing = PROJECT_ROOT / "docs" / "maps" / "billing-invoices.yaml"
+    header = ["Invoice Number", "Customer Email", "Total", "Status", "Issue Date", "Due Date"]
+    path = records_repo / AMARA
+    path.write_bytes(path.read_bytes().replace(b"paid_on: 2026-07-09", b"paid_on: 2062-07-09"))
+    args = ("--map", str(billing), "--accept", "theirs", "--today", SAMPLE_TODAY)
+    for paid, total, refused in (("2062-07-09", "850", False), ("2062-07-10", "860", True)):
+        row = ["INV-2026-031", "amara.okafor@example.com", total, "Paid"]
+        row += ["2026-07-01", "2026-07-15", paid]
+        bill = _csv(tmp_path / f"bill-{total}.csv", [*header, "Paid Date"], [row])
+        done = cli("import", str(bill), *args, "--repo", str(records_repo))
+        text = path.read_text(encoding="utf-8")
+        if refused:
+            assert done.exit_code == 1 and f"paid_on: {paid} is after today" in done.output
+            assert "amount: 860" not in text
+        else:
+            assert done.exit_code == 0, done.output
+            assert "amount: 850" in text, text

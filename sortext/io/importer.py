@@ -414,9 +414,15 @@ class Planner:
 
         if self.today is None:
             return []
-        found: list[tuple[DataPath, Any, FieldSpec | None, str]] = []
+        # (path, value, its spec, why, the value the record held there already: a date
+        # ahead typed by hand and given again by the row is not the row's typo, as
+        # ``sortext set`` lets an edit of something else through)
+        found: list[tuple[DataPath, Any, FieldSpec | None, str, Any]] = []
+        record_id = self.find(values)
+        had = self.data.get(record_id, {}) if record_id is not None else {}
         for path in PAST_TENSE.get("", ()):
-            found.append((path, values.get(path), _spec_of(self.fmap.fields, path), ""))
+            spec = _spec_of(self.fmap.fields, path)
+            found.append((path, values.get(path), spec, "", _get(had, path)))
         list_name = self.fmap.item_list
         if list_name in PAST_TENSE and item_values:
             entry = self._entry_of(values, item_values)
@@ -424,21 +430,26 @@ class Planner:
             def after(sub: DataPath) -> Any:
                 return item_values[sub] if sub in item_values else _get(entry, sub)
 
+            # the entry's dates were of something that had happened (a session held)
+            happened = entry is not None and (
+                list_name != "sessions" or _get(entry, ("status",)) in HAPPENED
+            )
             status = after(("status",))
             if list_name != "sessions" or status in HAPPENED:
                 for path in PAST_TENSE[list_name]:
+                    held = _get(entry, path) if happened else None
                     if path in item_values:
                         spec = _spec_of(self.fmap.item_fields, path)
-                        found.append(((list_name, *path), item_values[path], spec, ""))
+                        found.append(((list_name, *path), item_values[path], spec, "", held))
                     elif list_name == "sessions" and ("status",) in item_values:
                         # the row says it happened; the record says when
                         spec = _spec_of(self.fmap.item_fields, ("status",))
                         why = f"{list_name}.status: {status}, but the session's date "
-                        found.append(((list_name, "status"), after(path), spec, why))
+                        found.append(((list_name, "status"), after(path), spec, why, held))
         out = []
-        for path, value, spec, why in found:
+        for path, value, spec, why, held in found:
             day = calendar_day(value)
-            if day is not None and day > self.today:
+            if day is not None and day > self.today and day != calendar_day(held):
                 out.append(
                     (
                         path,
