@@ -290,3 +290,23 @@ def test_an_import_row_giving_a_date_the_record_held_is_not_refused(
         else:
             assert done.exit_code == 0, done.output
             assert "amount: 850" in text, text
+
+
+def test_a_row_with_two_unreadable_cells_is_one_unreadable_row(
+    records_repo: Path, cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The counts line counted problems as rows: one row, a total that is not a number
+    and a payment dated ahead, said "2 unreadable rows" of "1 row"."""
+    from tests.conftest import PROJECT_ROOT
+    from tests.test_intake_first_contact import _form as _csv
+
+    billing = PROJECT_ROOT / "docs" / "maps" / "billing-invoices.yaml"
+    header = ["Invoice Number", "Customer Email", "Total", "Status", "Issue Date", "Due Date"]
+    row = ["INV-2026-031", "amara.okafor@example.com", "lots", "Paid"]
+    row += ["2026-07-01", "2026-07-15", "2062-07-09"]
+    bill = _csv(tmp_path / "bill.csv", [*header, "Paid Date"], [row])
+    args = ("--map", str(billing), "--accept", "theirs", "--today", SAMPLE_TODAY)
+    done = cli("import", str(bill), *args, "--repo", str(records_repo))
+    assert done.exit_code == 1, done.output
+    assert "Total" in done.output and "2062-07-09 is after today" in done.output, done.output
+    assert "1 row: " in done.output and "1 unreadable row" in done.output, done.output

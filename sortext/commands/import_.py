@@ -245,10 +245,12 @@ def summary(plan: Any, unit: str, skipped: int = 0) -> str:
     from sortext.views.format import count
 
     refused = f", {len(plan.refused)} refused" if plan.refused else ""
+    # rows, not problems: a row with two unreadable cells is one row not imported
+    unreadable = len({(problem.path, problem.row) for problem in plan.problems})
     return (
         f"{count(plan.rows, unit[:-1])}: {count(len(plan.updated), 'record')} to update, "
         f"{len(plan.new)} new, {count(plan.conflicts, 'conflict')}, "
-        f"{count(len(plan.problems) + skipped, 'unreadable ' + unit[:-1])}{refused}"
+        f"{count(unreadable + skipped, 'unreadable ' + unit[:-1])}{refused}"
     )
 
 
