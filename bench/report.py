@@ -19,7 +19,8 @@ For each size N (realistic generated records, ``bench/gen_pages.py``):
 ``--history`` adds ``sortext history`` of a client with 2,000 commits, cold
 (nothing stored) and warm (the comparisons an earlier call stored in
 ``.sortext/history.sqlite``), against its floor, ``git log --follow -p`` of
-the same file (``bench/history_bench.py`` builds the repository).  ``--watch N``
+the same file (``bench/history_bench.py`` builds the repository), medians of at
+least 9 alternated rounds.  ``--watch N``
 adds the watcher's save latencies on the realistic N-record repository in git
 (``bench/watch_speed.py --source``): save -> records commit and save -> pages
 published on ``sortext-pages``, median and p95 of 20 saves, and the first save
@@ -142,10 +143,16 @@ def watch_figures(repo: Path, edits: int = 20) -> dict[str, Any]:
     return found
 
 
+#: The fewest rounds of the history figure (see :func:`history_figures`).
+HISTORY_ROUNDS = 9
+
+
 def history_figures(base: Path, runs: int) -> dict[str, float]:
     """``sortext history`` of a client with 2,000 commits, cold (no comparisons stored:
     ``.sortext/history.sqlite`` removed first) and warm (stored by the cold run),
-    alternated with its floor ``git log --follow -p``; CPU and wall medians."""
+    alternated with its floor ``git log --follow -p``; CPU and wall medians of at least
+    :data:`HISTORY_ROUNDS` rounds (a round is ~0.5 s; with 3, one slow ``git log`` of
+    ~0.1 s moved the ratio from 2.9x to 3.5x between two runs of the same code)."""
     from bench.history_bench import build_one_client
 
     repo = base / "one-client"
@@ -153,7 +160,7 @@ def history_figures(base: Path, runs: int) -> dict[str, float]:
         build_one_client(repo)
     store = repo / ".sortext" / "history.sqlite"
     samples: dict[str, list[tuple[float, float]]] = {"cold": [], "warm": [], "git": []}
-    for _ in range(max(3, runs)):
+    for _ in range(max(HISTORY_ROUNDS, runs)):
         store.unlink(missing_ok=True)
         samples["cold"].append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
         samples["warm"].append(child_run(_sortext("history", "long-client-renamed"), repo)[:2])
