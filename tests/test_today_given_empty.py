@@ -37,6 +37,8 @@ ARGUMENTS = {
     "goal": "deep-work",
     "value": "5",
     "name": "Nadia Testperson",
+    "field": "stage",
+    "assignments": "billing.rate=430",
 }
 #: Commands that would start a server or a watcher were --today taken: run in a
 #: child process with a timeout, so a regression fails instead of hanging.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 from sortext.commands.options import (
     RECORD_ID,
     complete_ids,
+    given_day,
     open_repo,
     repo_option,
     resolve_today,
@@ -56,6 +57,7 @@ def command(
     from sortext.record.source import read_bytes
     from sortext.vcs import git
 
+    given_day(today)  # a --today given is a date whatever --take says (a usage error)
     repo = open_repo(repo_dir)
     path = repo.record_path(record_id)
     if not os.path.lexists(path):
