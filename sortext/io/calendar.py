@@ -452,14 +452,6 @@ MAX_SERIES_STEPS = 20_000
 
 #: Days per period of each FREQ, at its shortest (more periods: a bound from above).
 _PERIOD_DAYS = {"HOURLY": 1 / 24, "DAILY": 1, "WEEKLY": 7, "MONTHLY": 28, "YEARLY": 365}
-#: The BY parts that multiply a period's repetitions, per FREQ (the others filter).
-_EXPANDING = {
-    "HOURLY": (),
-    "DAILY": ("BYHOUR",),
-    "WEEKLY": ("BYHOUR", "BYDAY"),
-    "MONTHLY": ("BYHOUR", "BYDAY", "BYMONTHDAY"),
-    "YEARLY": ("BYHOUR", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYYEARDAY", "BYWEEKNO"),
-}
 
 
 def _day(value: Any) -> dt.date | None:
@@ -468,28 +460,80 @@ def _day(value: Any) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+def _days_per_period(freq: str, rule: Any) -> int:
+    """The most days one period of ``rule`` can give a repetition on (RFC 5545's
+    expansion table: a BY part expands a coarser FREQ and filters a finer one)."""
+
+    def n(part: str) -> int:
+        return len(rule.get(part, []))
+
+    if freq == "WEEKLY":
+        return n("BYDAY") or 1
+    if freq == "MONTHLY":
+        return n("BYMONTHDAY") or 5 * n("BYDAY") or 1  # a weekday falls 4-5 times a month
+    if freq == "YEARLY":
+        if n("BYYEARDAY"):
+            return n("BYYEARDAY")
+        if n("BYWEEKNO"):
+            return n("BYWEEKNO") * (n("BYDAY") or 7)
+        if n("BYMONTH"):
+            return n("BYMONTH") * (n("BYMONTHDAY") or 5 * n("BYDAY") or 1)
+        return 12 * n("BYMONTHDAY") or 53 * n("BYDAY") or 1
+    return 1  # DAILY, HOURLY: a period is within one day
+
+
 def repetitions_bound(rule: Any, start: dt.date, end: dt.date) -> int:
-    """An upper bound on the repetitions the rule library steps through to expand
-    ``rule`` (an ``RRULE`` value: FREQ, INTERVAL, UNTIL, BY parts) from ``start``
-    (its DTSTART's day) to ``end`` (the window's last day, or UNTIL's when earlier):
-    the periods in that span at the FREQ's shortest, times the values of each BY
-    part that adds repetitions to a period (a BYDAY of a DAILY rule only filters;
-    a BYDAY of a MONTHLY one is counted as up to 5 a weekday).  0 when the rule
-    ends before it starts."""
+    """An upper bound on the steps the rule library takes to expand ``rule`` (an
+    ``RRULE`` value: FREQ, INTERVAL, UNTIL, BY parts) from ``start`` (its DTSTART's
+    day) to ``end`` (the window's last day, or UNTIL's when earlier): the periods in
+    that span at the FREQ's shortest, times the days a period can give (see
+    :func:`_days_per_period`) and the hours a day can (BYHOUR expands every FREQ but
+    HOURLY, where the library steps from one listed hour to the next).  0 when the
+    rule ends before it starts.  Steps after ``end`` are not counted: see
+    :func:`repeats_at_all`."""
     freq = str((rule.get("FREQ") or ["DAILY"])[0]).upper()
     period = _PERIOD_DAYS.get(freq, 1 / 24)
     intervals = [i for i in rule.get("INTERVAL", []) if isinstance(i, int) and i >= 1]
+    interval = intervals[0] if intervals else 1
     until = [d for d in (_day(u) for u in rule.get("UNTIL", [])) if d is not None]
     last = min([end, *until])
     if last < start:
         return 0
-    # the last day counts whole (an hourly rule steps through its 24 hours)
-    periods = int(((last - start).days + 1) / (period * (intervals[0] if intervals else 1))) + 1
-    steps = periods
-    for part in _EXPANDING.get(freq, ()):
-        values = len(rule.get(part, [])) or 1
-        steps *= values * (5 if part == "BYDAY" and freq in ("MONTHLY", "YEARLY") else 1)
-    return steps
+    days = (last - start).days + 1  # the last day counts whole (24 hourly steps)
+    hours = len(rule.get("BYHOUR", []))
+    if freq == "HOURLY":
+        every = int(days * 24 / interval) + 1
+        return min(every, (days + 1) * (hours + 1)) if hours else every
+    periods = int(days / (period * interval)) + 1
+    return periods * _days_per_period(freq, rule) * (hours or 1)
+
+
+#: The years a rule is tried over for a first repetition (:func:`repeats_at_all`).
+PROBE_YEARS = 2
+#: The FREQs tried so (a yearly rule steps through at most ~8,000 years to 9999).
+_PROBED = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
+
+
+def repeats_at_all(rule: Any, start: Any) -> bool:
+    """Whether ``rule`` (hourly to monthly) gives a repetition within
+    :data:`PROBE_YEARS` years, tried from the year 9999 less them (at ``start``'s
+    time of day): the rule library finds the first repetition after the window by
+    stepping through every period until it finds one, up to the year 9999, so a rule
+    that never repeats (``FREQ=HOURLY;BYSETPOS=2``, ``BYMONTH=2;BYMONTHDAY=30``, a
+    ``BYYEARDAY=367``) stepped through ~70M hours, ~2.9M days or ~95,000 months
+    (seconds to minutes) and booked nothing.  True when the library cannot read the
+    rule (its own error is said where the series is expanded)."""
+    from dateutil import rrule as du
+
+    parts = {k: v for k, v in rule.items() if k not in ("UNTIL", "COUNT")}
+    try:
+        text = type(rule)(parts).to_ical().decode("ascii")
+        clock = start.time() if isinstance(start, dt.datetime) else dt.time(9)
+        begin = dt.datetime.combine(dt.date(dt.MAXYEAR - PROBE_YEARS, 1, 1), clock)
+        made = du.rrulestr(text, dtstart=begin.replace(tzinfo=None))
+        return next(iter(made), None) is not None
+    except (ValueError, TypeError, OverflowError, KeyError):
+        return True
 
 
 def _rule_problem(event: Any, end: dt.date | None = None) -> str | None:
@@ -527,10 +571,19 @@ def _rule_problem(event: Any, end: dt.date | None = None) -> str | None:
                     "more often than hourly; the series was not booked"
                 )
     try:
-        start = _day(event.decoded("DTSTART"))
+        moment = event.decoded("DTSTART")
     except (KeyError, ValueError):
-        start = None  # (said when its occurrences are booked)
+        moment = None  # (said when its occurrences are booked)
+    start = _day(moment)
     for rule in value if isinstance(value, list) else [value] if value is not None else []:
+        freq = str((rule.get("FREQ") or [""])[0]).upper()
+        if freq in _PROBED and not repeats_at_all(rule, moment):
+            return (
+                f"FREQ={freq}: the rule gives no repetition in {PROBE_YEARS} years (its BY "
+                "parts never meet: a BYSETPOS past a period's one repetition, a day no "
+                "month has, a BYYEARDAY or BYWEEKNO out of range): is the rule right? The "
+                "series was not booked"
+            )
         steps = repetitions_bound(rule, start, end) if start and end else 0
         if steps > MAX_SERIES_STEPS:
             return (
