@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.gen_pages import generate_repo
+from bench.gen_pages import generate_repo, set_aside
 from bench.pages_bench import hugo_site, run
 
 
@@ -39,7 +39,7 @@ def main() -> None:
         for _ in range(args.runs):
             checks.append(run([sys.executable, "-m", "sortext", "check", "-q"], repo)[0])
             if hugo_bin:
-                shutil.rmtree(site / "public", ignore_errors=True)
+                set_aside(site / "public")
                 hugos.append(run([hugo_bin, "--quiet"], site)[0])
         check = statistics.median(checks)
         print(f"{args.n} records; cold sortext check: median {check:.2f} s of {args.runs}")

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gen_pages import TODAY, remove_derived  # noqa: E402
+from bench.gen_pages import TODAY, remove_derived, set_aside  # noqa: E402
 from bench.pages_bench import hugo_site  # noqa: E402
 
 SHIM = (
@@ -71,7 +71,7 @@ def main(argv: list[str]) -> None:
             order += variants
             for label, code, workers in order if r % 2 == 0 else order[::-1]:
                 if label == "hugo":
-                    shutil.rmtree(site / "public", ignore_errors=True)
+                    set_aside(site / "public")
                     cpu, user, wall = _run([str(hugo), "--quiet"], site, dict(os.environ))
                 else:
                     remove_derived(repo)

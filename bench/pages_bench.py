@@ -28,7 +28,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from bench.gen_pages import generate_repo, remove_derived  # noqa: E402
+from bench.gen_pages import generate_repo, remove_derived, set_aside  # noqa: E402
 
 TODAY = "2026-11-23"
 HUGO_CONFIG = """baseURL = "http://example.invalid/"
@@ -144,7 +144,7 @@ def main() -> None:
             f"{largest}{cold_tree / 1024:.0f} MB (process tree)"
         )
         if hugo_bin:
-            shutil.rmtree(site / "public", ignore_errors=True)
+            set_aside(site / "public")
             hugo, hugo_rss, _ = run([hugo_bin, "--quiet"], site)
             hugos.append(hugo)
             hugo_cpus.append(LAST_CPU[0])

@@ -47,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.gen_pages import TODAY, remove_derived  # noqa: E402
+from bench.gen_pages import TODAY, remove_derived, set_aside  # noqa: E402
 from bench.pages_bench import hugo_site  # noqa: E402
 from bench.query_bench import Figures, child_run, markdown, measure, prepare  # noqa: E402
 
@@ -89,13 +89,13 @@ def cold_figures(repo: Path, base: Path, runs: int) -> dict[str, float]:
             child_run(_sortext("build", "--today", DAY), repo)[:2]
         )
         if hugo:
-            shutil.rmtree(site / "public", ignore_errors=True)
+            set_aside(site / "public")
             samples.setdefault("hugo", []).append(child_run([hugo, "--quiet"], site)[:2])
     out = {}
     for name, values in samples.items():
         out[f"{name}_cpu"] = statistics.median(c for c, _ in values)
         out[f"{name}_wall"] = statistics.median(w for _, w in values)
-    shutil.rmtree(site, ignore_errors=True)
+    set_aside(site)  # removed at the end: see set_aside
     return out
 
 
