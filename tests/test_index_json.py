@@ -65,9 +65,51 @@ def both(data: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[bytes, bytes]:
 def test_the_fast_json_reads_back_as_the_standard_one(data: dict[str, Any]) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch:
         fast, slow = both(data, monkeypatch)
-    assert slow == json.dumps(data, separators=(",", ":")).encode("ascii")
+    assert slow == b" " + json.dumps(data, separators=(",", ":")).encode("ascii")
     assert typed(json.loads(fast)) == typed(json.loads(slow))
     assert b"\0" not in fast  # the blob's separator never appears in the JSON
+    assert typed(read_back(fast)) == typed(read_back(slow)) == typed(json.loads(slow))
+
+
+def read_back(blob: bytes) -> Any:
+    """What the index's reader gives back for a blob's JSON (through the blob)."""
+    data_json, _ = index_module._unpack_doc(index_module._pack_doc(blob, "notes"))
+    return index_module.read_data_json(data_json)
+
+
+WILD = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.sampled_from([2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1])
+    | st.floats()  # NaN and the infinities too
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=6),  # surrogates
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), WILD, max_size=6))
+def test_the_reader_gives_back_what_the_standard_library_reads(data: dict[str, Any]) -> None:
+    """orjson reads what orjson wrote; whatever needs the standard library to be read
+    right (an integer past 64 bits, NaN, infinities, a lone surrogate) was written by
+    it, and read by it: never a float for an integer, never an error."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fast, slow = both(data, monkeypatch)
+        assert typed(read_back(fast)) == typed(json.loads(slow))
+        monkeypatch.setattr(index_module, "FAST_JSON", False)  # SORTEXT_STDLIB_JSON=1
+        assert typed(read_back(fast)) == typed(json.loads(slow))
+
+
+def test_a_standard_library_blob_is_never_read_by_orjson() -> None:
+    """The mark: a space before what ``json.dumps`` wrote.  Without it, orjson read
+    2**64 as 1.8446744073709552e+19."""
+    blob = index_module._data_json({"big": 2**64, "small": -(2**63) - 1})
+    assert blob.startswith(b" {")
+    assert typed(read_back(blob)) == typed({"big": 2**64, "small": -(2**63) - 1})
+    with pytest.raises(ValueError):
+        index_module.read_data_json("{not json")
 
 
 @pytest.mark.parametrize(
@@ -85,6 +127,7 @@ def test_what_orjson_refuses_or_writes_otherwise(
 ) -> None:
     fast, slow = both(data, monkeypatch)
     assert typed(json.loads(fast)) == typed(json.loads(slow))
+    assert typed(read_back(fast)) == typed(read_back(slow)) == typed(json.loads(slow))
 
 
 RECORD = """---

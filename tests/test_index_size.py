@@ -162,7 +162,7 @@ def test_the_state_folder_after_a_build_is_no_bigger_than_the_records(
 
 # A blob packed with one dictionary cannot be read with another: the dictionary is
 # pinned to the layout, so changing it without a new LAYOUT_VERSION fails here.
-PACK_DICTS = {"12": "7ae7450a", "13": "7ae7450a", "14": "7ae7450a"}
+PACK_DICTS = {"12": "7ae7450a", "13": "7ae7450a", "14": "7ae7450a", "15": "7ae7450a"}
 
 
 def test_pages_freed_by_rewrites_go_back_to_the_file_system(
