@@ -344,3 +344,23 @@ def test_every_staged_or_temp_write_error_names_the_final_path(
         finally:
             writer.os = saved  # type: ignore[attr-defined]
         assert not [n for n in os.listdir(folder) if n.startswith(".amara")]  # no temp left
+
+
+IDS = st.text(st.sampled_from("abz09-_./ \\\x00Aé"), max_size=12) | st.sampled_from(
+    ["con", "nul", "a" * 80, "a" * 81, "..", "a/b", "-a", "a-"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(IDS)
+def test_a_staged_page_path_is_the_confined_one(record_id: str) -> None:
+    """With a staging folder, a page's path is the slug's alone (no ``lstat`` of a path
+    in a folder that is not there): the same answer, page or none, as the full check
+    gives for a ``site/clients`` that does not exist."""
+    from sortext.pages.build import _page_path
+
+    with tempfile.TemporaryDirectory() as where:
+        root = Path(where)
+        real = os.path.realpath(root / "site" / "clients")
+        assert _page_path(root, record_id, real, staged=True) == _page_path(root, record_id, real)
+        assert _page_path(root, record_id, real, staged=True) == _page_path(root, record_id)
