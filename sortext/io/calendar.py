@@ -331,33 +331,65 @@ def read_calendar(
             out.window = (first, first + dt.timedelta(days=HORIZON_DAYS))
             for i, uid in enumerate(sorted(recurring)):  # (the rows _add_occurrences gives)
                 out.lines[out.events + 1 + i] = uid_lines.get(uid, 0)
-            _add_occurrences(cal, recurring, first, zone, out, best)
+            _add_occurrences(series_calendars(cal, recurring), first, zone, out, best)
     out.bookings = sorted(best.values(), key=lambda b: (b.number, b.uid, b.email.casefold()))
     return out
 
 
+def series_calendars(cal: Any, uids: set[str]) -> dict[str, Any]:
+    """The calendar each recurring event of ``uids`` is expanded from, built in one
+    pass over the components of ``cal`` (an ``icalendar.Calendar``): UID -> a new
+    ``icalendar.Calendar`` holding, in the file's order, that UID's ``VEVENT`` components
+    (the series' master and its ``RECURRENCE-ID`` instances) and every other
+    component that holds a ``VEVENT`` nested in it (the expansion walks into those
+    too, so each series has always been given them).  Components that hold no
+    ``VEVENT`` (``VTIMEZONE``, a ``VTODO``) are left out: the expansion reads only
+    the ``VEVENT`` components it walks to, and a zone is resolved when the file is parsed.
+
+    O(components + the series' own events + series x nesting components): each series
+    once scanned the whole file (O(series x components): 4,000 weekly series took
+    21 s).  A UID of ``uids`` with no ``VEVENT`` gets a calendar of the nesting
+    components alone."""
+    import icalendar
+
+    own: dict[str, list[tuple[int, Any]]] = {uid: [] for uid in uids}
+    nesting: list[tuple[int, Any]] = []  # (a VEVENT inside another component)
+    for index, component in enumerate(cal.subcomponents):
+        if component.name == "VEVENT":
+            found = own.get(str(component.get("UID") or "").strip())
+            if found is not None:
+                found.append((index, component))
+        elif any(True for _ in component.walk("VEVENT")):
+            nesting.append((index, component))
+    out: dict[str, Any] = {}
+    for uid, events in own.items():
+        alone = icalendar.Calendar()
+        merged = sorted([*events, *nesting], key=lambda pair: pair[0]) if nesting else events
+        for _, component in merged:
+            alone.add_component(component)
+        out[uid] = alone
+    return out
+
+
 def _add_occurrences(
-    cal: Any,
-    uids: set[str],
+    calendars: dict[str, Any],
     first: dt.date,
     zone: str | None,
     out: Calendar,
     best: dict[tuple[str, str], Booking],
 ) -> None:
-    """The occurrences of the recurring events ``uids`` of ``cal`` in the horizon."""
-    import icalendar
+    """The occurrences in the horizon of each recurring event of ``calendars`` (UID ->
+    its own calendar: :func:`series_calendars`), numbered after the file's events in
+    UID order."""
     import recurring_ical_events
 
     last = first + dt.timedelta(days=HORIZON_DAYS)
-    for i, uid in enumerate(sorted(uids)):
+    for i, uid in enumerate(sorted(calendars)):
         # numbered after the file's events so every occurrence has its own row
         row = out.events + 1 + i
         # each series expanded on its own (with the calendar's time zones): one
         # that cannot be expanded is reported at its line, the others still booked
-        alone = icalendar.Calendar()
-        for component in cal.subcomponents:
-            if component.name != "VEVENT" or str(component.get("UID") or "").strip() == uid:
-                alone.add_component(component)
+        alone = calendars[uid]
         try:
             occurrences = list(recurring_ical_events.of(alone).between(first, last))
         except Exception as exc:  # the library raises its own types for a bad RRULE
