@@ -60,7 +60,7 @@ from typing import Any
 
 from sortext.errors import UsageError
 from sortext.io.fieldmap import FieldMap, RowProblem, parse_map
-from sortext.io.importer import ImportPlan, Planner, load_states
+from sortext.io.importer import EntryIndex, ImportPlan, Planner, load_states
 from sortext.io.spreadsheet import Row
 from sortext.repo import Repository
 from sortext.vcs.midnight import practice_day
@@ -697,16 +697,17 @@ def plan_calendar(
     # a move is taken, never reported as a conflict.
     planner = Planner(repo, CALENDAR_MAP, SOURCE, [*accept, *OWNED_BY_CALENDAR], states)
     rows = 0
+    sessions_by_uid = EntryIndex("uid")
     for booking in calendar.bookings:
         rid = by_email.get(booking.email.casefold())
-        row = _row(booking, states[rid][1] if rid is not None else None)
+        row = _row(booking, states[rid][1] if rid is not None else None, sessions_by_uid)
         if row is None:
             continue
         row = replace(row, path=str(path), line=calendar.lines.get(booking.number, 0))
         rows += 1
         planner.plan_row(row)
     for rid, booking in _dropped_occurrences(calendar, states):
-        row = _row(booking, states[rid][1])
+        row = _row(booking, states[rid][1], sessions_by_uid)
         if row is not None:
             row = replace(row, path=str(path), line=calendar.lines.get(booking.number, 0))
             rows += 1
@@ -759,15 +760,18 @@ def _dropped_occurrences(calendar: Calendar, states: dict[str, Any]) -> list[tup
     return out
 
 
-def _row(booking: Booking, data: dict[str, Any] | None) -> Row | None:
-    """The import row of one booking given the client's current data (None: new client)."""
+def _row(
+    booking: Booking, data: dict[str, Any] | None, sessions_by_uid: EntryIndex | None = None
+) -> Row | None:
+    """The import row of one booking given the client's current data (None: new client).
+    ``sessions_by_uid`` (an :class:`EntryIndex` on ``uid``, shared by the rows of one
+    import) finds the client's session without scanning them all for each booking."""
     session = None
     if data is not None:
         sessions = data.get("sessions")
-        for s in sessions if isinstance(sessions, list) else []:
-            if isinstance(s, dict) and s.get("uid") == booking.uid:
-                session = s
-                break
+        if isinstance(sessions, list):
+            found = (sessions_by_uid or EntryIndex("uid")).position(sessions, booking.uid)
+            session = sessions[found] if found is not None else None
     if session is None and booking.cancelled:
         return None  # nothing booked here to cancel
     values: dict[str, Any] = {"Email": booking.email, "UID": booking.uid}
