@@ -49,7 +49,7 @@ _TEXT = st.text(
 _SCALAR = st.one_of(
     _TEXT, st.integers(-5, 500), st.booleans(), st.none(), st.sampled_from(["10:00", "2026-12-14"])
 )
-_FLAT = st.dictionaries(
+_FLAT: st.SearchStrategy[dict[str, Any]] = st.dictionaries(
     st.sampled_from(["date", "time", "minutes", "status", "focus", "uid", "kind"]),
     st.one_of(_SCALAR, st.lists(_SCALAR, max_size=3), st.just({}), st.just([])),
     max_size=6,
