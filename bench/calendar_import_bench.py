@@ -11,6 +11,9 @@ size, quadratic work quadruples):
   at most, the documented cap; 368 is two series).  Each session was appended to
   the record with a compose and a read-back of the whole record (O(K^2): 184 took
   12-24 s).
+* ``cancel``: the same client's K sessions, booked by an import not timed, then
+  cancelled by the same calendar with ``STATUS:CANCELLED``: K status changes, each
+  a ``set`` composing and reading back the whole record (O(K^2): 184 took 36 s).
 
 Each figure is the CPU seconds (user + system) of one ``python -m sortext import``
 process, run in a fresh copy of a generated records repository: ``--dry-run``
@@ -19,7 +22,7 @@ interpreter's start (~0.2 s) is included.  Run with ``PYTHONPATH`` set to anothe
 tree to time that tree's code (the bench itself only generates files):
 
     python bench/calendar_import_bench.py [--series 500,1000,2000,4000]
-        [--sessions 46,92,184,368] [--no-write]
+        [--sessions 46,92,184,368] [--cancel 92,184,368] [--no-write]
     PYTHONPATH=/work/main python bench/calendar_import_bench.py
 """
 
@@ -110,6 +113,11 @@ def sessions_calendar(count: int) -> bytes:
     return _calendar(events)
 
 
+def cancelled(data: bytes) -> bytes:
+    """``data`` (series) with every series cancelled."""
+    return data.replace(b"SUMMARY:", b"STATUS:CANCELLED\r\nSUMMARY:")
+
+
 def cpu_of(command: list[str], cwd: Path) -> tuple[float, str]:
     """CPU seconds (user + system) of ``command`` run to its end in ``cwd``, and the
     last line it wrote on stderr (the import's summary)."""
@@ -123,16 +131,22 @@ def cpu_of(command: list[str], cwd: Path) -> tuple[float, str]:
     return used, lines[-1]
 
 
-def measure(base: Path, data: bytes, write: bool) -> list[tuple[str, float, str]]:
-    """The dry run, then (``write``) the import, each in a fresh copy of ``base``."""
+def measure(
+    base: Path, data: bytes, write: bool, before: bytes | None = None
+) -> list[tuple[str, float, str]]:
+    """The dry run, then (``write``) the import, each in a fresh copy of ``base``
+    where ``before`` (a calendar) was imported first, untimed."""
     out = []
     for mode in ("dry run", "import") if write else ("dry run",):
         with tempfile.TemporaryDirectory() as tmp:
             repo = Path(tmp) / "records"
             shutil.copytree(base, repo)
-            (repo / "bookings.ics").write_bytes(data)
             command = [sys.executable, "-m", "sortext", "import", "bookings.ics"]
             command += ["--today", TODAY.isoformat()]
+            if before is not None:
+                (repo / "bookings.ics").write_bytes(before)
+                cpu_of(command, repo)
+            (repo / "bookings.ics").write_bytes(data)
             if mode == "dry run":
                 command.append("--dry-run")
             seconds, summary = cpu_of(command, repo)
@@ -148,21 +162,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", default="500,1000,2000,4000", help="weekly series counts")
     parser.add_argument("--sessions", default="46,92,184,368", help="sessions for one client")
+    parser.add_argument("--cancel", default="92,184,368", help="sessions then cancelled")
     parser.add_argument("--no-write", action="store_true", help="time the dry run only")
     args = parser.parse_args()
     code = os.environ.get("PYTHONPATH") or str(ROOT)
     print(f"code: {code}  today: {TODAY}  CPU seconds per process (user + system)")
     with tempfile.TemporaryDirectory() as tmp:
         base = build_repo(Path(tmp) / "base", CLIENTS)
-        shapes = [
-            ("series", n, series_calendar(n), f"{n:,} weekly series") for n in _sizes(args.series)
+        shapes: list[tuple[bytes, bytes | None, str]] = [
+            (series_calendar(n), None, f"{n:,} weekly series") for n in _sizes(args.series)
         ]
         shapes += [
-            ("sessions", n, sessions_calendar(n), f"{n:,} sessions, one client")
+            (sessions_calendar(n), None, f"{n:,} sessions, one client")
             for n in _sizes(args.sessions)
         ]
-        for _, _, data, label in shapes:
-            for mode, seconds, summary in measure(base, data, not args.no_write):
+        shapes += [
+            (cancelled(sessions_calendar(n)), sessions_calendar(n), f"{n:,} sessions cancelled")
+            for n in _sizes(args.cancel)
+        ]
+        for data, before, label in shapes:
+            for mode, seconds, summary in measure(base, data, not args.no_write, before):
                 print(f"{label:>26}  {mode:>7}: {seconds:7.2f} s   ({summary})", flush=True)
 
 
