@@ -211,3 +211,23 @@ def test_a_dry_run_says_what_the_import_then_writes(
     assert "184 bookings: 1 record to update, 0 new" in done.output
     again = _import(cli, empty_repo, ics, "--dry-run")
     assert "0 records to update" in again.output
+
+
+def test_a_series_cancelled_after_it_was_booked_is_the_bytes_of_one_set_each(
+    empty_repo: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 sessions booked, then the series cancelled: 60 status changes in one
+    record (``RecordEditor.set_many``), the bytes of one ``set`` each."""
+    _client(empty_repo, "ann", "ann@example.com", "sessions: []\n")
+    rule = "FREQ=DAILY;BYHOUR=9,17;COUNT=60"
+    daily = _series("daily@x", "ann@example.com", "20261202T090000Z", rule)
+    ics = empty_repo / "d.ics"
+    ics.write_bytes(_ics(daily))
+    assert _import(cli, empty_repo, ics).exit_code == 0
+    ics.write_bytes(_ics(daily.replace("SUMMARY:", "STATUS:CANCELLED\r\nSUMMARY:")))
+    expected = _expected(empty_repo, ics, monkeypatch)
+    done = _import(cli, empty_repo, ics)
+    assert done.exit_code == 0, done.output
+    written = (empty_repo / "clients" / "ann.md").read_bytes()
+    assert written == expected["clients/ann.md"]
+    assert written.count(b"status: cancelled") == 60
