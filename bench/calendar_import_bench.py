@@ -13,7 +13,9 @@ size, quadratic work quadruples):
   12-24 s).
 * ``cancel``: the same client's K sessions, booked by an import not timed, then
   cancelled by the same calendar with ``STATUS:CANCELLED``: K status changes, each
-  a ``set`` composing and reading back the whole record (O(K^2): 184 took 36 s).
+  a ``set`` composing and reading back the whole record (O(K^2): 184 took 36 s;
+  still so: a run of value changes checked only at its end wrote records the
+  one-by-one path refuses, see tests/test_import_refused_midway.py).
 
 Each figure is the CPU seconds (user + system) of one ``python -m sortext import``
 process, run in a fresh copy of a generated records repository: ``--dry-run``

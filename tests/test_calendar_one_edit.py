@@ -213,11 +213,12 @@ def test_a_dry_run_says_what_the_import_then_writes(
     assert "0 records to update" in again.output
 
 
-def test_a_series_cancelled_after_it_was_booked_is_the_bytes_of_one_set_each(
+def test_a_series_cancelled_after_it_was_booked_cancels_each_session(
     empty_repo: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """60 sessions booked, then the series cancelled: 60 status changes in one
-    record (``RecordEditor.set_many``), the bytes of one ``set`` each."""
+    """60 sessions booked in one edit, then the series cancelled: 60 status changes,
+    one ``set`` each (a run of value changes checked only at its end wrote records
+    the one-by-one path refuses: tests/test_import_refused_midway.py)."""
     _client(empty_repo, "ann", "ann@example.com", "sessions: []\n")
     rule = "FREQ=DAILY;BYHOUR=9,17;COUNT=60"
     daily = _series("daily@x", "ann@example.com", "20261202T090000Z", rule)
@@ -225,9 +226,7 @@ def test_a_series_cancelled_after_it_was_booked_is_the_bytes_of_one_set_each(
     ics.write_bytes(_ics(daily))
     assert _import(cli, empty_repo, ics).exit_code == 0
     ics.write_bytes(_ics(daily.replace("SUMMARY:", "STATUS:CANCELLED\r\nSUMMARY:")))
-    expected = _expected(empty_repo, ics, monkeypatch)
     done = _import(cli, empty_repo, ics)
     assert done.exit_code == 0, done.output
     written = (empty_repo / "clients" / "ann.md").read_bytes()
-    assert written == expected["clients/ann.md"]
     assert written.count(b"status: cancelled") == 60

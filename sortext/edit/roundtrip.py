@@ -88,34 +88,6 @@ class _Doc:
         self.orig = self.orig[:o_start] + text.replace("\n", self.newline) + self.orig[o_end:]
         self._sync()
 
-    def splice_many(self, edits: list[tuple[int, int, str]]) -> None:
-        """:meth:`splice` for each ``(start, end, text)`` in turn, in one rebuild of
-        the text: each range is of ``norm`` as it is now (the ranges do not overlap
-        and their texts neither start with a line break nor hold a ``\\r``), and each
-        text's line ends are the ones the file has most of once the edits before it
-        are made, as one :meth:`splice` after another would write them."""
-        crlf = len(self.crlf_at)
-        lone = self.norm.count("\n") - crlf
-        made: list[tuple[int, int, str]] = []
-        for start, end, text in edits:
-            newline = "\r\n" if crlf > lone else "\n"
-            o_start, o_end = self.to_orig(start), self.to_orig(end)
-            removed = self.orig[o_start:o_end]
-            gone_crlf = removed.count("\r\n")
-            gone_lone = removed.count("\n") - gone_crlf
-            breaks = text.count("\n")
-            crlf += (breaks if newline == "\r\n" else 0) - gone_crlf
-            lone += (0 if newline == "\r\n" else breaks) - gone_lone
-            made.append((o_start, o_end, text.replace("\n", newline)))
-        pieces: list[str] = []
-        at = 0
-        for o_start, o_end, text in sorted(made):
-            pieces += [self.orig[at:o_start], text]
-            at = o_end
-        pieces.append(self.orig[at:])
-        self.orig = "".join(pieces)
-        self._sync()
-
     def encode(self) -> bytes:
         return (b"\xef\xbb\xbf" if self.bom else b"") + self.orig.encode("utf-8")
 
@@ -337,80 +309,6 @@ class RecordEditor:
         self._verify(expected, path)
         if comment and old is not None and old != self.get(path):
             self.stale_comments.append((path, old, comment))
-
-    def set_many(self, changes: Sequence[tuple[Path, Any]]) -> None:
-        """:meth:`set` each ``(path, value)`` of ``changes``, in order: the same bytes,
-        ``data``, ``changed_paths``, ``stale_comments`` and errors as one :meth:`set`
-        each, in one edit where they can be.
-
-        Each :meth:`set` composes the front matter two times, splices and reads it
-        back, so N values changed in one record cost O(N x the record): a calendar
-        import cancelling a twice-daily series (184 sessions of one client) took 36 s.
-        A run of changes that each replace a different scalar the record holds with a
-        scalar (a session's status, date, time or length) is made from one compose,
-        as :meth:`_replace` makes each, in one rebuild of the text
-        (:meth:`_Doc.splice_many`), and read back once; any other change (a new key,
-        a mapping or list, a null) is one :meth:`set`.  When the run is refused it
-        is undone and made one :meth:`set` at a time, which raises the error the
-        one-by-one sets give, at the same change."""
-        pending = [(path, plain(value)) for path, value in changes]
-        while pending:
-            root, text, offset = self._root()
-            run: list[tuple[Path, Any, Any]] = []
-            nodes: set[int] = set()
-            for path, value in pending:
-                where = self._find(root, path)
-                if (
-                    not is_scalar(value)
-                    or where is None
-                    or where.node.id != "scalar"
-                    or _is_null(where.node)
-                    or id(where.node) in nodes  # (two paths to one node: one after the other)
-                ):
-                    break
-                nodes.add(id(where.node))
-                run.append((path, value, where.node))
-            if len(run) < 2:
-                path, value = pending.pop(0)
-                self.set(path, value)
-                continue
-            pending = pending[len(run) :]
-            saved = (self._doc.orig, self.data, len(self.changed_paths), len(self.stale_comments))
-            try:
-                self._set_scalars(run, text, offset)
-            except EditRefused:
-                self._doc.orig, self.data = saved[0], saved[1]
-                self._doc._sync()
-                del self.changed_paths[saved[2] :]
-                del self.stale_comments[saved[3] :]
-                for path, value, _ in run:  # the exact error, where the first set stops
-                    self.set(path, value)
-
-    def _set_scalars(self, run: list[tuple[Path, Any, Any]], text: str, offset: int) -> None:
-        """Replace each scalar node of ``run`` (``(path, plain scalar, node)``, the nodes
-        of one compose of ``text``, which starts at ``offset`` of the document) as
-        :meth:`_replace` does, in one edit; :meth:`set_many` says why."""
-        expected = copy.deepcopy(self.data)
-        olds: list[Any] = []
-        comments: list[str | None] = []
-        edits: list[tuple[int, int, str]] = []
-        for path, value, node in run:
-            _assign(expected, path, value)
-            olds.append(copy.deepcopy(self.get(path)))
-            comments.append(self._comment_after(text, node))
-            quote = getattr(node, "style", None)
-            keep = quote if quote in ('"', "'") and isinstance(value, str) else None
-            rendered = render_flow(value, keep)
-            start, end = node.start_mark.index, node.end_mark.index
-            span = text[start:end]
-            rendered += span[len(span.rstrip("\n")) :]
-            edits.append((offset + start, offset + end, rendered))
-        self._doc.splice_many(edits)
-        self._verify(expected, run[-1][0])
-        self.changed_paths[-1:] = [path for path, _, _ in run]  # one per change, in order
-        for (path, _, _), old, comment in zip(run, olds, comments, strict=True):
-            if comment and old is not None and old != self.get(path):
-                self.stale_comments.append((path, old, comment))
 
     def _trailing_comment(self, path: Path) -> str | None:
         """The ``# comment`` after the scalar at ``path`` on its own line, if any."""

@@ -705,34 +705,29 @@ def plan_import(
 
 def _apply_changes(editor: RecordEditor, changes: Iterable[Change]) -> None:
     """Make ``changes`` in ``editor``, in order.  A run of new entries for one list
-    (a calendar's sessions for one client) is one :meth:`RecordEditor.extend`, a run
-    of other changes one :meth:`RecordEditor.set_many`: the same bytes as an
-    ``append`` or ``set`` each, without reading the record back after each (184
-    sessions into one client took 12-24 s, cancelling them 36 s)."""
+    (a calendar's sessions for one client) is one :meth:`RecordEditor.extend`: the
+    same bytes as an ``append`` each, without reading the record back after each
+    (184 sessions into one client took 12-24 s).  Every other change is one
+    :meth:`RecordEditor.set`, read back after each: whether a state is refused (the
+    64 KiB limit, the two YAML readers disagreeing) is not monotone over a run of
+    value changes (a later change can shrink the record or take away what made an
+    earlier one unreadable), so a run checked only at its end wrote records the
+    one-by-one path refuses (tests/test_import_refused_midway.py)."""
     entries: list[Any] = []
     entries_path: DataPath = ()
-    values: list[tuple[DataPath, Any]] = []
     for change in changes:
         if change.kind == "new-item" and entries and change.path == entries_path:
             entries.append(change.new)
             continue
-        if change.kind != "new-item" and values:
-            values.append((change.path, change.new))
-            continue
         if entries:
             editor.extend(entries_path, entries)
             entries = []
-        if values:
-            editor.set_many(values)
-            values = []
         if change.kind == "new-item":
             entries, entries_path = [change.new], change.path
         else:
-            values = [(change.path, change.new)]
+            editor.set(change.path, change.new)
     if entries:
         editor.extend(entries_path, entries)
-    if values:
-        editor.set_many(values)
 
 
 @dataclass(frozen=True, slots=True)
