@@ -136,6 +136,16 @@ EDIT = st.tuples(
     [[("insert", 5, "  - {date: 2026-11-05, kind: coaching}")], [("replace", 2, "stage: review")]],
     False,
 )
+@example(  # an entry inserted between one and the line continuing it takes that line
+    ["  - b"],
+    [],
+    [
+        [("insert", 3, "name: A"), ("insert", 0, "name: A")],
+        [("insert", 26, "stage: active"), ("delete", 0, "name: A")],
+        [("insert", 2, "name: A")],
+    ],
+    False,
+)
 def test_the_replica_follows_small_edits(
     front: list[str], body: list[str], steps: list[list[tuple[str, int, str]]], crlf: bool
 ) -> None:

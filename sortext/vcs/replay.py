@@ -497,8 +497,10 @@ class Replica:
                     moved.pop(firsts[at], None)  # an entry holding a written line
                 at += 1
             # the entry before the written lines keeps its text only when they start
-            # a new entry where the lines they replaced started one too
-            kept = hi > lo and lo in firsts and (not h.removed or h.old in old_starts)
+            # a new entry where the old lines started one too (or the closing fence
+            # was): lines inserted between an entry and a line continuing it (a plain
+            # scalar's next line) take that line from it
+            kept = hi > lo and lo in firsts and (h.old in old_starts or h.old == fence)
             before = bisect_right(firsts, lo - 1) - 1
             if not kept and before >= 0:
                 moved.pop(firsts[before], None)
