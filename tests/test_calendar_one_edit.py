@@ -214,7 +214,7 @@ def test_a_dry_run_says_what_the_import_then_writes(
 
 
 def test_a_series_cancelled_after_it_was_booked_cancels_each_session(
-    empty_repo: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+    empty_repo: Path, cli: Callable[..., Result]
 ) -> None:
     """60 sessions booked in one edit, then the series cancelled: 60 status changes,
     one ``set`` each (a run of value changes checked only at its end wrote records

@@ -27,6 +27,7 @@ import sortext.io.importer as importer
 from sortext.edit.emit import EditRefused
 from sortext.edit.roundtrip import RecordEditor
 from sortext.record.split import MAX_FRONT_MATTER_BYTES
+from tests.test_calendar_one_edit import one_by_one
 
 MAP = "fields: {email: Email, company: Company, phone: Phone}\n"
 
@@ -91,14 +92,6 @@ def test_a_value_the_readers_disagree_on_is_refused_though_a_later_change_hides_
     assert record.read_bytes() == before
 
 
-def _one_by_one(editor: RecordEditor, changes: list[importer.Change]) -> None:
-    for change in changes:
-        if change.kind == "new-item":
-            editor.append(change.path, change.new)
-        else:
-            editor.set(change.path, change.new)
-
-
 def _outcome(raw: bytes, changes: list[importer.Change], apply: Callable[..., None]) -> Any:
     editor = RecordEditor(raw, "clients/ann.md")
     try:
@@ -149,4 +142,4 @@ def test_the_changes_of_one_record_are_one_append_or_set_each(
         + "sessions:\n  - {date: 2026-10-01, status: held, uid: a@x}\n"
     )
     raw = _padded(fields, under).encode("utf-8")
-    assert _outcome(raw, changes, importer._apply_changes) == _outcome(raw, changes, _one_by_one)
+    assert _outcome(raw, changes, importer._apply_changes) == _outcome(raw, changes, one_by_one)

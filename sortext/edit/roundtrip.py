@@ -316,12 +316,7 @@ class RecordEditor:
         where = self._find(root, path)
         if where is None or where.node.id != "scalar" or _is_null(where.node):
             return None
-        return self._comment_after(text, where.node)
-
-    @staticmethod
-    def _comment_after(text: str, node: Any) -> str | None:
-        """The ``# comment`` after the scalar ``node`` of ``text`` on its line, if any."""
-        end = node.end_mark.index
+        end = where.node.end_mark.index
         line_end = text.find("\n", end)
         rest = text[end : len(text) if line_end == -1 else line_end]
         stripped = rest.strip()
